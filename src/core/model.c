@@ -1,0 +1,115 @@
+/* model.c -- enum tables and identifier validators. Pure. */
+#include "model.h"
+
+#include <string.h>
+
+static const struct {
+  const char *name;
+  bool terminal;
+} account_types[L6_ACCT__COUNT] = {
+    [L6_ACCT__NONE] = {"", false},
+#define L6_XX(e, s, t) [L6_ACCT_##e] = {s, t},
+    L6_ACCOUNT_TYPE_MAP(L6_XX)
+#undef L6_XX
+};
+
+static const char *const statuses[] = {"", "open", "blocked", "closed"};
+static const char *const kinds[] = {"", "issuance", "transfer", "retirement", "cancellation"};
+static const char *const roles[] = {"public", "admin", "holder", "auditor"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int lookup(const char *const *names, size_t n, const char *s) {
+  if (s == NULL) return 0;
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(names[i], s) == 0) return (int)i;
+  return 0;
+}
+
+const char *l6_account_type_str(l6_account_type t) {
+  return (t > 0 && t < L6_ACCT__COUNT) ? account_types[t].name : "";
+}
+
+l6_account_type l6_account_type_from_str(const char *s) {
+  if (s == NULL) return L6_ACCT__NONE;
+  for (int i = 1; i < L6_ACCT__COUNT; i++)
+    if (strcmp(account_types[i].name, s) == 0) return (l6_account_type)i;
+  return L6_ACCT__NONE;
+}
+
+const char *l6_account_status_str(l6_account_status s) {
+  return ((size_t)s < COUNT(statuses)) ? statuses[s] : "";
+}
+l6_account_status l6_account_status_from_str(const char *s) {
+  return (l6_account_status)lookup(statuses, COUNT(statuses), s);
+}
+const char *l6_tx_kind_str(l6_tx_kind k) { return ((size_t)k < COUNT(kinds)) ? kinds[k] : ""; }
+l6_tx_kind l6_tx_kind_from_str(const char *s) { return (l6_tx_kind)lookup(kinds, COUNT(kinds), s); }
+const char *l6_role_str(l6_role r) { return ((size_t)r < COUNT(roles)) ? roles[r] : ""; }
+l6_role l6_role_from_str(const char *s) { return (l6_role)lookup(roles, COUNT(roles), s); }
+
+bool l6_account_type_terminal(l6_account_type t) {
+  return t > 0 && t < L6_ACCT__COUNT && account_types[t].terminal;
+}
+
+bool l6_account_type_accepts_transfer(l6_account_type t) {
+  return t > 0 && t < L6_ACCT__COUNT && t != L6_ACCT_PENDING && !account_types[t].terminal;
+}
+
+static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+
+bool l6_valid_alpha3(const char *s) {
+  return s != NULL && is_upper(s[0]) && is_upper(s[1]) && is_upper(s[2]) && s[3] == '\0';
+}
+
+bool l6_valid_registry_id(const char *s) {
+  return s != NULL && is_upper(s[0]) && is_upper(s[1]) && is_upper(s[2]) && is_digit(s[3]) &&
+         is_digit(s[4]) && s[5] == '\0';
+}
+
+bool l6_valid_code(const char *s) {
+  if (s == NULL || !(is_upper(s[0]) || is_digit(s[0]))) return false;
+  size_t n = 0;
+  for (; s[n]; n++)
+    if (!(is_upper(s[n]) || is_digit(s[n]) || s[n] == '.')) return false;
+  return n <= L6_CODE_MAX;
+}
+
+bool l6_valid_project_id(const char *s) {
+  if (s == NULL || !(is_upper(s[0]) || is_lower(s[0]) || is_digit(s[0]))) return false;
+  size_t n = 0;
+  for (; s[n]; n++)
+    if (!(is_upper(s[n]) || is_lower(s[n]) || is_digit(s[n]) || s[n] == '.' || s[n] == '_'))
+      return false;
+  return n <= L6_CODE_MAX;
+}
+
+bool l6_valid_date(const char *s) {
+  if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !is_digit(s[i])) return false;
+  int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  int m = (s[5] - '0') * 10 + (s[6] - '0');
+  int d = (s[8] - '0') * 10 + (s[9] - '0');
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1900 || m < 1 || m > 12 || d < 1) return false;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+bool l6_valid_text(const char *s, size_t max) {
+  if (s == NULL || s[0] == '\0') return false;
+  size_t n = 0;
+  for (; s[n]; n++)
+    if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f) return false;
+  return n <= max;
+}
+
+bool l6_qty_add(l6_qty a, l6_qty b, l6_qty *out) {
+  const l6_qty cap = L6_MAX_QUANTITY * 1000;
+  if (a < 0 || b < 0 || a > cap - b) return false;
+  *out = a + b;
+  return true;
+}

@@ -1,0 +1,90 @@
+/*
+ * errors.h -- the one list of ledger6 error codes (after libuv's
+ * UV_ERRNO_MAP). Each entry: enum suffix, stable code string (API and CLI),
+ * HTTP status, default message. Codes are part of the public API: never
+ * rename one; add new ones at the end of their group.
+ */
+#ifndef L6_ERRORS_H
+#define L6_ERRORS_H
+
+#define L6_ERR_MAP(XX)                                                              \
+  XX(OK, "ok", 200, "success")                                                    \
+  /* request shape */                                                             \
+  XX(BAD_JSON, "bad_json", 400, "request body is not valid JSON")                 \
+  XX(JSON_TOO_DEEP, "json_too_deep", 400, "JSON nesting is too deep")             \
+  XX(BODY_TOO_LARGE, "body_too_large", 413, "request body is too large")          \
+  XX(UNKNOWN_FIELD, "unknown_field", 400, "unknown field in request")             \
+  XX(MISSING_FIELD, "missing_field", 400, "a required field is missing")          \
+  XX(WRONG_TYPE, "wrong_type", 400, "a field has the wrong type")                 \
+  XX(BAD_PARAM, "bad_param", 400, "a query parameter is invalid")                 \
+  XX(INVALID_VALUE, "invalid_value", 422, "a field has an invalid value")         \
+  XX(INVALID_QUANTITY, "invalid_quantity", 422, "quantity must be a positive integer") \
+  XX(QUANTITY_OVERFLOW, "quantity_overflow", 422, "quantity is too large")        \
+  XX(TOO_MANY_RANGES, "too_many_ranges", 422, "too many serial ranges or blocks in one transaction") \
+  XX(INVALID_SERIAL, "invalid_serial", 422, "serial number is malformed")         \
+  XX(INVALID_RANGE, "invalid_range", 422, "serial range is invalid")              \
+  /* authentication */                                                            \
+  XX(UNAUTHORIZED, "unauthorized", 401, "a valid bearer token is required")      \
+  XX(FORBIDDEN, "forbidden", 403, "this role may not do that")                    \
+  /* lookups */                                                                   \
+  XX(NOT_FOUND, "not_found", 404, "no such resource")                             \
+  XX(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "method not allowed here")    \
+  XX(UNKNOWN_PARTY, "unknown_party", 404, "no such Party")                        \
+  XX(UNKNOWN_REGISTRY, "unknown_registry", 404, "no such registry")               \
+  XX(UNKNOWN_ORGANISATION, "unknown_organisation", 404, "no such organisation")   \
+  XX(UNKNOWN_ACCOUNT, "unknown_account", 404, "no such account")                  \
+  XX(UNKNOWN_PROGRAMME, "unknown_programme", 404, "no such programme")            \
+  XX(UNKNOWN_UNIT_TYPE, "unknown_unit_type", 404, "no such unit type")            \
+  XX(UNKNOWN_PROJECT, "unknown_project", 404, "no such project")                  \
+  XX(UNKNOWN_BATCH, "unknown_batch", 404, "no such issuance batch")               \
+  XX(UNKNOWN_SERIAL, "unknown_serial", 404, "no unit has this serial number")     \
+  XX(UNKNOWN_TRANSACTION, "unknown_transaction", 404, "no such transaction")      \
+  /* state conflicts: nothing changed */                                          \
+  XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
+  XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \
+  XX(ACCOUNT_BLOCKED, "account_blocked", 409, "account is blocked")               \
+  XX(INSUFFICIENT_HOLDINGS, "insufficient_holdings", 409, "account does not hold enough units") \
+  XX(SERIALS_NOT_HELD, "serials_not_held", 409, "account does not hold these serial numbers") \
+  XX(IDEMPOTENCY_CONFLICT, "idempotency_conflict", 409, "idempotency key was used for a different request") \
+  XX(ACCOUNT_NOT_EMPTY, "account_not_empty", 409, "account still holds units")    \
+  /* rule violations */                                                           \
+  XX(WRONG_UNIT_TYPE, "wrong_unit_type", 422, "units are not of the stated unit type") \
+  XX(TERMINAL_ACCOUNT, "terminal_account", 422, "units in this account type can never move") \
+  XX(INVALID_DESTINATION, "invalid_destination", 422, "destination account type cannot receive this transaction") \
+  XX(SAME_ACCOUNT, "same_account", 422, "source and destination are the same account") \
+  XX(PROJECT_NOT_ACTIVE, "project_not_active", 422, "project is not registered") \
+  XX(UNIT_TYPE_MISMATCH, "unit_type_mismatch", 422, "unit type does not belong to the project's programme") \
+  XX(NO_PENDING_ACCOUNT, "no_pending_account", 409, "registry has no open pending account") \
+  /* server side */                                                               \
+  XX(STORE, "store_error", 500, "the store failed; nothing was changed")         \
+  XX(BUSY, "busy", 503, "the store is busy; retry")                               \
+  XX(NOMEM, "out_of_memory", 500, "out of memory; nothing was changed")           \
+  XX(INTERNAL, "internal", 500, "internal error")
+
+typedef enum {
+#define L6_XX(e, code, status, msg) L6_E_##e,
+  L6_ERR_MAP(L6_XX)
+#undef L6_XX
+  L6_E__COUNT
+} l6_err;
+
+/* Stable code string of an error ("insufficient_holdings"). Never NULL. */
+const char *l6_err_code(l6_err e);
+/* HTTP status of an error. */
+int l6_err_status(l6_err e);
+/* Default, human message of an error. Never NULL. */
+const char *l6_err_message(l6_err e);
+
+/* An error with a specific message, filled by the layer that detected it.
+ * Messages say what is wrong with the request, in one sentence. */
+typedef struct {
+  l6_err code;
+  char message[256];
+} l6_error;
+
+/* Sets *e to code with a printf-style message (or the default message when
+ * fmt is NULL) and returns code, so callers can `return l6_fail(...)`. */
+l6_err l6_fail(l6_error *e, l6_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

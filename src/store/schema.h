@@ -1,0 +1,61 @@
+/*
+ * schema.h -- versioned migrations of the store schema. Migration i brings
+ * the schema from version i to i + 1; the store records the version in
+ * meta('schema_version') and applies what is missing at open, in one
+ * transaction each. Never edit a released migration: append a new one.
+ * The SQL is kept to the subset SQLite and PostgreSQL share.
+ */
+#ifndef L6_SCHEMA_H
+#define L6_SCHEMA_H
+
+static const char *const l6_migrations[] = {
+    /* 0 -> 1: the registry. */
+    "CREATE TABLE parties(code TEXT PRIMARY KEY, name TEXT NOT NULL);"
+    "CREATE TABLE registries(id TEXT PRIMARY KEY, party TEXT NOT NULL REFERENCES parties(code),"
+    "  name TEXT NOT NULL);"
+    "CREATE TABLE organisations(id INTEGER PRIMARY KEY, registry TEXT NOT NULL REFERENCES registries(id),"
+    "  name TEXT NOT NULL);"
+    "CREATE TABLE accounts(id INTEGER PRIMARY KEY, registry TEXT NOT NULL REFERENCES registries(id),"
+    "  org INTEGER REFERENCES organisations(id), type TEXT NOT NULL, status TEXT NOT NULL,"
+    "  name TEXT NOT NULL);"
+    "CREATE INDEX accounts_org ON accounts(org, id);"
+    "CREATE INDEX accounts_registry ON accounts(registry, type);"
+    "CREATE TABLE programmes(code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL);"
+    "CREATE TABLE unit_types(code TEXT PRIMARY KEY, programme TEXT NOT NULL REFERENCES programmes(code),"
+    "  name TEXT NOT NULL);"
+    "CREATE TABLE projects(id TEXT PRIMARY KEY, programme TEXT NOT NULL REFERENCES programmes(code),"
+    "  host TEXT NOT NULL REFERENCES parties(code), title TEXT NOT NULL, methodology TEXT NOT NULL,"
+    "  sector TEXT NOT NULL, kind TEXT NOT NULL, crediting_start TEXT NOT NULL,"
+    "  crediting_end TEXT NOT NULL, status TEXT NOT NULL);"
+    "CREATE TABLE transactions(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, ts TEXT NOT NULL,"
+    "  actor TEXT NOT NULL, from_account INTEGER REFERENCES accounts(id),"
+    "  to_account INTEGER NOT NULL REFERENCES accounts(id), quantity INTEGER NOT NULL CHECK(quantity > 0),"
+    "  beneficiary TEXT NOT NULL, purpose TEXT NOT NULL, claim TEXT NOT NULL,"
+    "  reporting_year INTEGER NOT NULL);"
+    "CREATE INDEX tx_from ON transactions(from_account, id);"
+    "CREATE INDEX tx_to ON transactions(to_account, id);"
+    "CREATE INDEX tx_kind ON transactions(kind, id);"
+    "CREATE TABLE batches(id INTEGER PRIMARY KEY, project TEXT NOT NULL REFERENCES projects(id),"
+    "  unit_type TEXT NOT NULL REFERENCES unit_types(code), registry TEXT NOT NULL REFERENCES registries(id),"
+    "  vintage INTEGER NOT NULL, serial_start INTEGER NOT NULL CHECK(serial_start >= 1),"
+    "  quantity INTEGER NOT NULL CHECK(quantity > 0), tx INTEGER NOT NULL REFERENCES transactions(id));"
+    "CREATE INDEX batches_project ON batches(project, id);"
+    "CREATE TABLE blocks(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES batches(id),"
+    "  account INTEGER NOT NULL REFERENCES accounts(id), first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  CHECK(first >= 1 AND last >= first));"
+    "CREATE UNIQUE INDEX blocks_batch_first ON blocks(batch, first);"
+    "CREATE INDEX blocks_account ON blocks(account, batch, first);"
+    "CREATE TABLE tx_lines(tx INTEGER NOT NULL REFERENCES transactions(id),"
+    "  batch INTEGER NOT NULL REFERENCES batches(id), first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  from_account INTEGER REFERENCES accounts(id), to_account INTEGER NOT NULL REFERENCES accounts(id));"
+    "CREATE INDEX tx_lines_tx ON tx_lines(tx);"
+    "CREATE INDEX tx_lines_batch ON tx_lines(batch, first);"
+    "CREATE TABLE idempotency(key TEXT PRIMARY KEY, hash TEXT NOT NULL, status INTEGER NOT NULL,"
+    "  body TEXT NOT NULL);"
+    "CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    "  org INTEGER REFERENCES organisations(id), label TEXT NOT NULL);",
+};
+
+#define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))
+
+#endif

@@ -1,0 +1,886 @@
+/*
+ * store_sqlite.c -- the embedded store: SQLite in WAL mode, synchronous
+ * FULL (a commit is on disk before it is acknowledged), foreign keys on,
+ * every statement prepared once and cached. One connection per store; the
+ * service layer serialises access to it.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "schema.h"
+#include "store.h"
+
+/* Every statement, by id. The id indexes the cache. */
+#define SQL_MAP(XX)                                                                                  \
+  XX(PARTY_PUT, "INSERT INTO parties(code, name) VALUES(?1, ?2)")                                   \
+  XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = ?1")                                   \
+  XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                    \
+  XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES(?1, ?2, ?3)")                         \
+  XX(REG_GET, "SELECT id, party, name FROM registries WHERE id = ?1")                               \
+  XX(REG_LIST, "SELECT id, party, name FROM registries ORDER BY id")                                \
+  XX(ORG_PUT, "INSERT INTO organisations(registry, name) VALUES(?1, ?2)")                           \
+  XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = ?1")                         \
+  XX(ORG_LIST, "SELECT id, registry, name FROM organisations WHERE (?1 = 0 OR id = ?1) ORDER BY id") \
+  XX(ACC_PUT, "INSERT INTO accounts(registry, org, type, status, name) VALUES(?1, ?2, ?3, ?4, ?5)")   \
+  XX(ACC_GET, "SELECT id, registry, org, type, status, name FROM accounts WHERE id = ?1")           \
+  XX(ACC_STATUS, "UPDATE accounts SET status = ?2 WHERE id = ?1")                                   \
+  XX(ACC_OF_REG, "SELECT id, registry, org, type, status, name FROM accounts"                       \
+                 " WHERE registry = ?1 AND type = ?2 AND org IS NULL ORDER BY id LIMIT 1")          \
+  XX(ACC_LIST, "SELECT id, registry, org, type, status, name FROM accounts"                         \
+               " WHERE (?1 = 0 OR org = ?1) AND id > ?2 ORDER BY id LIMIT ?3")                     \
+  XX(PROG_PUT, "INSERT INTO programmes(code, name, kind) VALUES(?1, ?2, ?3)")                       \
+  XX(PROG_GET, "SELECT code, name, kind FROM programmes WHERE code = ?1")                           \
+  XX(PROG_LIST, "SELECT code, name, kind FROM programmes ORDER BY code")                            \
+  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name) VALUES(?1, ?2, ?3)")                    \
+  XX(UT_GET, "SELECT code, programme, name FROM unit_types WHERE code = ?1")                        \
+  XX(UT_LIST, "SELECT code, programme, name FROM unit_types ORDER BY code")                         \
+  XX(PROJ_PUT, "INSERT INTO projects(id, programme, host, title, methodology, sector, kind,"        \
+               " crediting_start, crediting_end, status) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")   \
+  XX(PROJ_GET, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"      \
+               " crediting_end, status FROM projects WHERE id = ?1")                                \
+  XX(PROJ_LIST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"     \
+                " crediting_end, status FROM projects WHERE (?1 = '' OR programme = ?1)"            \
+                " AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4"              \
+                " ORDER BY id LIMIT ?5")                                                            \
+  XX(BATCH_PUT, "INSERT INTO batches(project, unit_type, registry, vintage, serial_start,"          \
+                " quantity, tx) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                \
+  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"      \
+                " FROM batches WHERE id = ?1")                                                      \
+  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"     \
+                 " FROM batches WHERE (?1 = '' OR project = ?1) AND id > ?2 ORDER BY id LIMIT ?3")  \
+  XX(BLK_LEFT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first < ?2" \
+               " ORDER BY first DESC LIMIT 1")                                                      \
+  XX(BLK_AT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first = ?2")  \
+  XX(BLK_INS, "INSERT INTO blocks(batch, account, first, last) VALUES(?1, ?2, ?3, ?4)")             \
+  XX(BLK_SET, "UPDATE blocks SET first = ?2, last = ?3 WHERE id = ?1")                              \
+  XX(BLK_DEL, "DELETE FROM blocks WHERE id = ?1")                                                   \
+  XX(BLK_FIND, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"          \
+               " JOIN batches ba ON ba.id = b.batch WHERE b.batch = ?1 AND b.first <= ?2"           \
+               " ORDER BY b.first DESC LIMIT 1")                                                    \
+  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"          \
+               " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1"                           \
+               " AND (?2 = '' OR ba.unit_type = ?2) AND (?3 = '' OR ba.project = ?3)"              \
+               " AND (?4 = 0 OR ba.vintage = ?4) ORDER BY ba.vintage, b.batch, b.first LIMIT ?5")   \
+  XX(BLK_OF_ACC, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"        \
+                 " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1 AND b.id > ?2"           \
+                 " ORDER BY b.id LIMIT ?3")                                                         \
+  XX(BLK_OF_BATCH, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"      \
+                   " JOIN batches ba ON ba.id = b.batch WHERE b.batch = ?1 ORDER BY b.first")       \
+  XX(ACC_TOTAL, "SELECT COALESCE(SUM(b.last - b.first + 1), 0) FROM blocks b"                       \
+                " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1"                          \
+                " AND (?2 = '' OR ba.unit_type = ?2) AND (?3 = '' OR ba.project = ?3)"             \
+                " AND (?4 = 0 OR ba.vintage = ?4)")                                                 \
+  XX(TX_PUT, "INSERT INTO transactions(kind, ts, actor, from_account, to_account, quantity,"        \
+             " beneficiary, purpose, claim, reporting_year) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)") \
+  XX(TX_GET, "SELECT id, kind, ts, actor, from_account, to_account, quantity, beneficiary,"         \
+             " purpose, claim, reporting_year FROM transactions WHERE id = ?1")                     \
+  XX(TX_LIST, "SELECT t.id, t.kind, t.ts, t.actor, t.from_account, t.to_account, t.quantity,"       \
+              " t.beneficiary, t.purpose, t.claim, t.reporting_year FROM transactions t"            \
+              " WHERE t.id > ?1 AND (?2 = 0 OR t.from_account = ?2 OR t.to_account = ?2)"          \
+              " AND (?3 = '' OR t.kind = ?3)"                                                       \
+              " AND (?4 = 0 OR EXISTS(SELECT 1 FROM tx_lines l WHERE l.tx = t.id AND l.batch = ?4))" \
+              " AND (?5 = '' OR EXISTS(SELECT 1 FROM tx_lines l JOIN batches ba ON ba.id = l.batch" \
+              "      WHERE l.tx = t.id AND ba.project = ?5))"                                       \
+              " AND (?6 = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = ?6"                    \
+              "      AND (a.id = t.from_account OR a.id = t.to_account)))"                          \
+              " ORDER BY t.id LIMIT ?7")                                                            \
+  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account)"            \
+               " VALUES(?1, ?2, ?3, ?4, ?5, ?6)")                                                   \
+  XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"            \
+                 " WHERE tx = ?1 ORDER BY rowid")                                                   \
+  XX(LINE_HIST, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"             \
+                " WHERE batch = ?1 AND first <= ?2 AND last >= ?2 ORDER BY tx")                    \
+  XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = ?1")                         \
+  XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES(?1, ?2, ?3, ?4)")           \
+  XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label) VALUES(?1, ?2, ?3, ?4)")                  \
+  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = ?1")
+
+enum {
+#define XX(id, sql) Q_##id,
+  SQL_MAP(XX)
+#undef XX
+      Q__COUNT
+};
+
+static const char *const sql_text[Q__COUNT] = {
+#define XX(id, sql) [Q_##id] = sql,
+    SQL_MAP(XX)
+#undef XX
+};
+
+typedef struct {
+  l6_store base;
+  sqlite3 *db;
+  sqlite3_stmt *stmt[Q__COUNT];
+  int depth;      /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+  int fail_after; /* fault injection countdown; 0 off */
+} sq_store;
+
+static sq_store *SQ(l6_store *s) { return (sq_store *)s; }
+
+/* Maps the last SQLite error to an l6 error with its message. */
+static l6_err sq_fail(sq_store *q, int rc, l6_error *err) {
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+    return l6_fail(err, L6_E_ALREADY_EXISTS, "%s", sqlite3_errmsg(q->db));
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return l6_fail(err, L6_E_BUSY, "%s", sqlite3_errmsg(q->db));
+  return l6_fail(err, L6_E_STORE, "store: %s", sqlite3_errmsg(q->db));
+}
+
+/* The cached, reset statement for id. Statements are prepared at open. */
+static sqlite3_stmt *st(sq_store *q, int id) {
+  sqlite3_stmt *s = q->stmt[id];
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v) { sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC); }
+static void bind_id_or_null(sqlite3_stmt *s, int i, l6_id v) {
+  if (v > 0) sqlite3_bind_int64(s, i, v);
+  else sqlite3_bind_null(s, i);
+}
+static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap) {
+  const unsigned char *t = sqlite3_column_text(s, i);
+  snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+/* Runs a write statement to completion, honouring fault injection. */
+static l6_err run_write(sq_store *q, sqlite3_stmt *s, l6_error *err) {
+  if (q->fail_after > 0 && --q->fail_after == 0) {
+    sqlite3_reset(s);
+    return l6_fail(err, L6_E_STORE, "store: injected fault");
+  }
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE) {
+    int ext = sqlite3_extended_errcode(q->db);
+    sqlite3_reset(s);
+    return sq_fail(q, ext, err);
+  }
+  sqlite3_reset(s);
+  return L6_E_OK;
+}
+
+/* Steps a single-row query: OK with the row current, or `absent`. */
+static l6_err run_one(sq_store *q, sqlite3_stmt *s, l6_err absent, l6_error *err) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) return L6_E_OK;
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(s);
+    return l6_fail(err, absent, NULL);
+  }
+  int ext = sqlite3_extended_errcode(q->db);
+  sqlite3_reset(s);
+  return sq_fail(q, ext, err);
+}
+
+typedef void (*row_fn)(sqlite3_stmt *s, void *out);
+
+/* Steps a multi-row query, decoding each row into buf and calling each. */
+static l6_err run_each(sq_store *q, sqlite3_stmt *s, row_fn decode, void *buf, l6_each_fn each, void *ctx,
+                       l6_error *err) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    decode(s, buf);
+    if (each(ctx, buf) != 0) {
+      sqlite3_reset(s);
+      return L6_E_OK;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    int ext = sqlite3_extended_errcode(q->db);
+    sqlite3_reset(s);
+    return sq_fail(q, ext, err);
+  }
+  sqlite3_reset(s);
+  return L6_E_OK;
+}
+
+static l6_err exec_sql(sq_store *q, const char *sql, l6_error *err) {
+  char *msg = NULL;
+  int rc = sqlite3_exec(q->db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK) {
+    l6_err e = (rc == SQLITE_BUSY) ? L6_E_BUSY : L6_E_STORE;
+    l6_fail(err, e, "store: %s", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return e;
+  }
+  return L6_E_OK;
+}
+
+/* ---- transactions ---------------------------------------------------- */
+
+static l6_err sq_begin(l6_store *s, l6_error *err) {
+  sq_store *q = SQ(s);
+  char sql[48];
+  if (q->depth == 0) snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+  else snprintf(sql, sizeof sql, "SAVEPOINT sp%d", q->depth);
+  l6_err e = exec_sql(q, sql, err);
+  if (e == L6_E_OK) q->depth++;
+  return e;
+}
+
+static l6_err sq_commit(l6_store *s, l6_error *err) {
+  sq_store *q = SQ(s);
+  assert(q->depth > 0);
+  char sql[48];
+  if (q->depth == 1) snprintf(sql, sizeof sql, "COMMIT");
+  else snprintf(sql, sizeof sql, "RELEASE sp%d", q->depth - 1);
+  l6_err e = exec_sql(q, sql, err);
+  if (e == L6_E_OK) q->depth--;
+  return e;
+}
+
+static void sq_rollback(l6_store *s) {
+  sq_store *q = SQ(s);
+  assert(q->depth > 0);
+  char sql[64];
+  if (q->depth == 1) snprintf(sql, sizeof sql, "ROLLBACK");
+  else snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
+  sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+  q->depth--;
+}
+
+/* ---- row decoders ---------------------------------------------------- */
+
+static void dec_party(sqlite3_stmt *s, void *o) {
+  l6_party *p = o;
+  col_text(s, 0, p->code, sizeof p->code);
+  col_text(s, 1, p->name, sizeof p->name);
+}
+static void dec_registry(sqlite3_stmt *s, void *o) {
+  l6_registry *r = o;
+  col_text(s, 0, r->id, sizeof r->id);
+  col_text(s, 1, r->party, sizeof r->party);
+  col_text(s, 2, r->name, sizeof r->name);
+}
+static void dec_org(sqlite3_stmt *s, void *o) {
+  l6_org *r = o;
+  r->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, r->registry, sizeof r->registry);
+  col_text(s, 2, r->name, sizeof r->name);
+}
+static void dec_account(sqlite3_stmt *s, void *o) {
+  l6_account *a = o;
+  char buf[32];
+  a->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, a->registry, sizeof a->registry);
+  a->org = sqlite3_column_int64(s, 2);
+  col_text(s, 3, buf, sizeof buf);
+  a->type = l6_account_type_from_str(buf);
+  col_text(s, 4, buf, sizeof buf);
+  a->status = l6_account_status_from_str(buf);
+  col_text(s, 5, a->name, sizeof a->name);
+}
+static void dec_programme(sqlite3_stmt *s, void *o) {
+  l6_programme *p = o;
+  col_text(s, 0, p->code, sizeof p->code);
+  col_text(s, 1, p->name, sizeof p->name);
+  col_text(s, 2, p->kind, sizeof p->kind);
+}
+static void dec_unit_type(sqlite3_stmt *s, void *o) {
+  l6_unit_type *u = o;
+  col_text(s, 0, u->code, sizeof u->code);
+  col_text(s, 1, u->programme, sizeof u->programme);
+  col_text(s, 2, u->name, sizeof u->name);
+}
+static void dec_project(sqlite3_stmt *s, void *o) {
+  l6_project *p = o;
+  col_text(s, 0, p->id, sizeof p->id);
+  col_text(s, 1, p->programme, sizeof p->programme);
+  col_text(s, 2, p->host, sizeof p->host);
+  col_text(s, 3, p->title, sizeof p->title);
+  col_text(s, 4, p->methodology, sizeof p->methodology);
+  col_text(s, 5, p->sector, sizeof p->sector);
+  col_text(s, 6, p->kind, sizeof p->kind);
+  col_text(s, 7, p->crediting_start, sizeof p->crediting_start);
+  col_text(s, 8, p->crediting_end, sizeof p->crediting_end);
+  col_text(s, 9, p->status, sizeof p->status);
+}
+static void dec_batch(sqlite3_stmt *s, void *o) {
+  l6_batch *b = o;
+  b->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, b->project, sizeof b->project);
+  col_text(s, 2, b->unit_type, sizeof b->unit_type);
+  col_text(s, 3, b->registry, sizeof b->registry);
+  b->vintage = sqlite3_column_int(s, 4);
+  b->serial_start = sqlite3_column_int64(s, 5);
+  b->quantity = sqlite3_column_int64(s, 6);
+  b->tx = sqlite3_column_int64(s, 7);
+}
+static void dec_block(sqlite3_stmt *s, void *o) {
+  l6_block *b = o;
+  b->id = sqlite3_column_int64(s, 0);
+  b->batch = sqlite3_column_int64(s, 1);
+  b->account = sqlite3_column_int64(s, 2);
+  b->first = sqlite3_column_int64(s, 3);
+  b->last = sqlite3_column_int64(s, 4);
+  b->vintage = sqlite3_column_count(s) > 5 ? sqlite3_column_int(s, 5) : 0;
+}
+static void dec_tx(sqlite3_stmt *s, void *o) {
+  l6_tx *t = o;
+  char buf[32];
+  t->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, buf, sizeof buf);
+  t->kind = l6_tx_kind_from_str(buf);
+  col_text(s, 2, t->ts, sizeof t->ts);
+  col_text(s, 3, t->actor, sizeof t->actor);
+  t->from_account = sqlite3_column_int64(s, 4);
+  t->to_account = sqlite3_column_int64(s, 5);
+  t->quantity = sqlite3_column_int64(s, 6);
+  col_text(s, 7, t->beneficiary, sizeof t->beneficiary);
+  col_text(s, 8, t->purpose, sizeof t->purpose);
+  col_text(s, 9, t->claim, sizeof t->claim);
+  t->reporting_year = sqlite3_column_int(s, 10);
+}
+static void dec_line(sqlite3_stmt *s, void *o) {
+  l6_tx_line *l = o;
+  l->tx = sqlite3_column_int64(s, 0);
+  l->batch = sqlite3_column_int64(s, 1);
+  l->first = sqlite3_column_int64(s, 2);
+  l->last = sqlite3_column_int64(s, 3);
+  l->from_account = sqlite3_column_int64(s, 4);
+  l->to_account = sqlite3_column_int64(s, 5);
+}
+
+/* Single-row get: binds one key (text when key_text, else key_id). */
+static l6_err get_row(sq_store *q, int id, const char *key_text, l6_id key_id, row_fn dec, void *out,
+                      l6_err absent, l6_error *err) {
+  sqlite3_stmt *s = st(q, id);
+  if (key_text) bind_text(s, 1, key_text);
+  else sqlite3_bind_int64(s, 1, key_id);
+  l6_err e = run_one(q, s, absent, err);
+  if (e != L6_E_OK) return e;
+  dec(s, out);
+  sqlite3_reset(s);
+  return L6_E_OK;
+}
+
+/* ---- entities -------------------------------------------------------- */
+
+static l6_err sq_party_put(l6_store *s, const l6_party *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PARTY_PUT);
+  bind_text(t, 1, p->code);
+  bind_text(t, 2, p->name);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_party_get(l6_store *s, const char *code, l6_party *out, l6_error *err) {
+  return get_row(SQ(s), Q_PARTY_GET, code, 0, dec_party, out, L6_E_UNKNOWN_PARTY, err);
+}
+static l6_err sq_party_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_party buf;
+  return run_each(SQ(s), st(SQ(s), Q_PARTY_LIST), dec_party, &buf, each, ctx, err);
+}
+
+static l6_err sq_registry_put(l6_store *s, const l6_registry *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_REG_PUT);
+  bind_text(t, 1, r->id);
+  bind_text(t, 2, r->party);
+  bind_text(t, 3, r->name);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_registry_get(l6_store *s, const char *id, l6_registry *out, l6_error *err) {
+  return get_row(SQ(s), Q_REG_GET, id, 0, dec_registry, out, L6_E_UNKNOWN_REGISTRY, err);
+}
+static l6_err sq_registry_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_registry buf;
+  return run_each(SQ(s), st(SQ(s), Q_REG_LIST), dec_registry, &buf, each, ctx, err);
+}
+
+static l6_err sq_org_put(l6_store *s, l6_org *o, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ORG_PUT);
+  bind_text(t, 1, o->registry);
+  bind_text(t, 2, o->name);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) o->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+static l6_err sq_org_get(l6_store *s, l6_id id, l6_org *out, l6_error *err) {
+  return get_row(SQ(s), Q_ORG_GET, NULL, id, dec_org, out, L6_E_UNKNOWN_ORGANISATION, err);
+}
+static l6_err sq_org_list(l6_store *s, l6_id only, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_org buf;
+  sqlite3_stmt *t = st(SQ(s), Q_ORG_LIST);
+  sqlite3_bind_int64(t, 1, only);
+  return run_each(SQ(s), t, dec_org, &buf, each, ctx, err);
+}
+
+static l6_err sq_account_put(l6_store *s, l6_account *a, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACC_PUT);
+  bind_text(t, 1, a->registry);
+  bind_id_or_null(t, 2, a->org);
+  bind_text(t, 3, l6_account_type_str(a->type));
+  bind_text(t, 4, l6_account_status_str(a->status));
+  bind_text(t, 5, a->name);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+static l6_err sq_account_get(l6_store *s, l6_id id, l6_account *out, l6_error *err) {
+  return get_row(SQ(s), Q_ACC_GET, NULL, id, dec_account, out, L6_E_UNKNOWN_ACCOUNT, err);
+}
+static l6_err sq_account_set_status(l6_store *s, l6_id id, l6_account_status stt, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACC_STATUS);
+  sqlite3_bind_int64(t, 1, id);
+  bind_text(t, 2, l6_account_status_str(stt));
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_UNKNOWN_ACCOUNT, NULL);
+  return e;
+}
+static l6_err sq_account_of_registry(l6_store *s, const char *registry, l6_account_type ty, l6_account *out,
+                                     l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACC_OF_REG);
+  bind_text(t, 1, registry);
+  bind_text(t, 2, l6_account_type_str(ty));
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_ACCOUNT, err);
+  if (e != L6_E_OK) return e;
+  dec_account(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+static l6_err sq_account_list(l6_store *s, l6_id org, l6_id after, int limit, l6_each_fn each, void *ctx,
+                              l6_error *err) {
+  l6_account buf;
+  sqlite3_stmt *t = st(SQ(s), Q_ACC_LIST);
+  sqlite3_bind_int64(t, 1, org);
+  sqlite3_bind_int64(t, 2, after);
+  sqlite3_bind_int(t, 3, limit);
+  return run_each(SQ(s), t, dec_account, &buf, each, ctx, err);
+}
+
+static l6_err sq_programme_put(l6_store *s, const l6_programme *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROG_PUT);
+  bind_text(t, 1, p->code);
+  bind_text(t, 2, p->name);
+  bind_text(t, 3, p->kind);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_programme_get(l6_store *s, const char *code, l6_programme *out, l6_error *err) {
+  return get_row(SQ(s), Q_PROG_GET, code, 0, dec_programme, out, L6_E_UNKNOWN_PROGRAMME, err);
+}
+static l6_err sq_programme_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_programme buf;
+  return run_each(SQ(s), st(SQ(s), Q_PROG_LIST), dec_programme, &buf, each, ctx, err);
+}
+static l6_err sq_unit_type_put(l6_store *s, const l6_unit_type *u, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_UT_PUT);
+  bind_text(t, 1, u->code);
+  bind_text(t, 2, u->programme);
+  bind_text(t, 3, u->name);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_unit_type_get(l6_store *s, const char *code, l6_unit_type *out, l6_error *err) {
+  return get_row(SQ(s), Q_UT_GET, code, 0, dec_unit_type, out, L6_E_UNKNOWN_UNIT_TYPE, err);
+}
+static l6_err sq_unit_type_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_unit_type buf;
+  return run_each(SQ(s), st(SQ(s), Q_UT_LIST), dec_unit_type, &buf, each, ctx, err);
+}
+
+static l6_err sq_project_put(l6_store *s, const l6_project *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROJ_PUT);
+  bind_text(t, 1, p->id);
+  bind_text(t, 2, p->programme);
+  bind_text(t, 3, p->host);
+  bind_text(t, 4, p->title);
+  bind_text(t, 5, p->methodology);
+  bind_text(t, 6, p->sector);
+  bind_text(t, 7, p->kind);
+  bind_text(t, 8, p->crediting_start);
+  bind_text(t, 9, p->crediting_end);
+  bind_text(t, 10, p->status);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_project_get(l6_store *s, const char *id, l6_project *out, l6_error *err) {
+  return get_row(SQ(s), Q_PROJ_GET, id, 0, dec_project, out, L6_E_UNKNOWN_PROJECT, err);
+}
+static l6_err sq_project_list(l6_store *s, const char *programme, const char *host, const char *status,
+                              const char *after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_project buf;
+  sqlite3_stmt *t = st(SQ(s), Q_PROJ_LIST);
+  bind_text(t, 1, programme);
+  bind_text(t, 2, host);
+  bind_text(t, 3, status);
+  bind_text(t, 4, after);
+  sqlite3_bind_int(t, 5, limit);
+  return run_each(SQ(s), t, dec_project, &buf, each, ctx, err);
+}
+
+static l6_err sq_batch_put(l6_store *s, l6_batch *b, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_BATCH_PUT);
+  bind_text(t, 1, b->project);
+  bind_text(t, 2, b->unit_type);
+  bind_text(t, 3, b->registry);
+  sqlite3_bind_int(t, 4, b->vintage);
+  sqlite3_bind_int64(t, 5, b->serial_start);
+  sqlite3_bind_int64(t, 6, b->quantity);
+  sqlite3_bind_int64(t, 7, b->tx);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) b->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+static l6_err sq_batch_get(l6_store *s, l6_id id, l6_batch *out, l6_error *err) {
+  return get_row(SQ(s), Q_BATCH_GET, NULL, id, dec_batch, out, L6_E_UNKNOWN_BATCH, err);
+}
+static l6_err sq_batch_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each,
+                            void *ctx, l6_error *err) {
+  l6_batch buf;
+  sqlite3_stmt *t = st(SQ(s), Q_BATCH_LIST);
+  bind_text(t, 1, project);
+  sqlite3_bind_int64(t, 2, after);
+  sqlite3_bind_int(t, 3, limit);
+  return run_each(SQ(s), t, dec_batch, &buf, each, ctx, err);
+}
+
+/* ---- blocks ---------------------------------------------------------- */
+
+/* Reads the block of `batch` starting exactly at `first`; *found = false
+ * when none. */
+static l6_err block_at(sq_store *q, int qid, l6_id batch, int64_t first, l6_block *out, bool *found,
+                       l6_error *err) {
+  sqlite3_stmt *t = st(q, qid);
+  sqlite3_bind_int64(t, 1, batch);
+  sqlite3_bind_int64(t, 2, first);
+  l6_err e = run_one(q, t, L6_E_UNKNOWN_SERIAL, err);
+  *found = (e == L6_E_OK);
+  if (e == L6_E_UNKNOWN_SERIAL) return L6_E_OK;
+  if (e != L6_E_OK) return e;
+  dec_block(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_block_add(l6_store *s, l6_id account, l6_id batch, int64_t first, int64_t last,
+                           l6_error *err) {
+  sq_store *q = SQ(s);
+  assert(first >= 1 && last >= first);
+  l6_block left, right;
+  bool has_left, has_right;
+  l6_err e = block_at(q, Q_BLK_LEFT, batch, first, &left, &has_left, err);
+  if (e == L6_E_OK) e = block_at(q, Q_BLK_AT, batch, last + 1, &right, &has_right, err);
+  if (e != L6_E_OK) return e;
+  /* Overlap with a neighbour would break the partition: refuse loudly. */
+  if (has_left && left.last >= first)
+    return l6_fail(err, L6_E_INTERNAL, "block [%lld,%lld] of batch %lld overlaps an existing block",
+                   (long long)first, (long long)last, (long long)batch);
+  bool merge_left = has_left && left.account == account && left.last == first - 1;
+  bool merge_right = has_right && right.account == account;
+  sqlite3_stmt *t;
+  if (merge_left) {
+    int64_t new_last = merge_right ? right.last : last;
+    if (merge_right) {
+      t = st(q, Q_BLK_DEL);
+      sqlite3_bind_int64(t, 1, right.id);
+      if ((e = run_write(q, t, err)) != L6_E_OK) return e;
+    }
+    t = st(q, Q_BLK_SET);
+    sqlite3_bind_int64(t, 1, left.id);
+    sqlite3_bind_int64(t, 2, left.first);
+    sqlite3_bind_int64(t, 3, new_last);
+    return run_write(q, t, err);
+  }
+  if (merge_right) {
+    t = st(q, Q_BLK_SET);
+    sqlite3_bind_int64(t, 1, right.id);
+    sqlite3_bind_int64(t, 2, first);
+    sqlite3_bind_int64(t, 3, right.last);
+    return run_write(q, t, err);
+  }
+  t = st(q, Q_BLK_INS);
+  sqlite3_bind_int64(t, 1, batch);
+  sqlite3_bind_int64(t, 2, account);
+  sqlite3_bind_int64(t, 3, first);
+  sqlite3_bind_int64(t, 4, last);
+  return run_write(q, t, err);
+}
+
+static l6_err sq_block_remove(l6_store *s, l6_id id, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_BLK_DEL);
+  sqlite3_bind_int64(t, 1, id);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_block_find(l6_store *s, l6_id account, l6_id batch, int64_t serial, l6_block *out,
+                            l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_BLK_FIND);
+  sqlite3_bind_int64(t, 1, batch);
+  sqlite3_bind_int64(t, 2, serial);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_SERIAL, err);
+  if (e != L6_E_OK) return e;
+  dec_block(t, out);
+  sqlite3_reset(t);
+  if (out->last < serial || (account != 0 && out->account != account))
+    return l6_fail(err, L6_E_UNKNOWN_SERIAL, NULL);
+  return L6_E_OK;
+}
+
+static void bind_pick(sqlite3_stmt *t, const l6_pick_filter *f) {
+  sqlite3_bind_int64(t, 1, f->account);
+  bind_text(t, 2, f->unit_type);
+  bind_text(t, 3, f->project);
+  sqlite3_bind_int(t, 4, f->vintage);
+}
+
+static l6_err sq_block_pick(l6_store *s, const l6_pick_filter *f, int limit, l6_each_fn each, void *ctx,
+                            l6_error *err) {
+  l6_block buf;
+  sqlite3_stmt *t = st(SQ(s), Q_BLK_PICK);
+  bind_pick(t, f);
+  sqlite3_bind_int(t, 5, limit);
+  return run_each(SQ(s), t, dec_block, &buf, each, ctx, err);
+}
+
+static l6_err sq_blocks_of_account(l6_store *s, l6_id account, l6_id after, int limit, l6_each_fn each,
+                                   void *ctx, l6_error *err) {
+  l6_block buf;
+  sqlite3_stmt *t = st(SQ(s), Q_BLK_OF_ACC);
+  sqlite3_bind_int64(t, 1, account);
+  sqlite3_bind_int64(t, 2, after);
+  sqlite3_bind_int(t, 3, limit);
+  return run_each(SQ(s), t, dec_block, &buf, each, ctx, err);
+}
+
+static l6_err sq_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_block buf;
+  sqlite3_stmt *t = st(SQ(s), Q_BLK_OF_BATCH);
+  sqlite3_bind_int64(t, 1, batch);
+  return run_each(SQ(s), t, dec_block, &buf, each, ctx, err);
+}
+
+static l6_err sq_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACC_TOTAL);
+  bind_pick(t, f);
+  l6_err e = run_one(SQ(s), t, L6_E_INTERNAL, err);
+  if (e != L6_E_OK) return e;
+  *out = sqlite3_column_int64(t, 0);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+/* ---- transactions (registry) ----------------------------------------- */
+
+static l6_err sq_tx_put(l6_store *s, l6_tx *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TX_PUT);
+  bind_text(t, 1, l6_tx_kind_str(x->kind));
+  bind_text(t, 2, x->ts);
+  bind_text(t, 3, x->actor);
+  bind_id_or_null(t, 4, x->from_account);
+  sqlite3_bind_int64(t, 5, x->to_account);
+  sqlite3_bind_int64(t, 6, x->quantity);
+  bind_text(t, 7, x->beneficiary);
+  bind_text(t, 8, x->purpose);
+  bind_text(t, 9, x->claim);
+  sqlite3_bind_int(t, 10, x->reporting_year);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+static l6_err sq_tx_get(l6_store *s, l6_id id, l6_tx *out, l6_error *err) {
+  return get_row(SQ(s), Q_TX_GET, NULL, id, dec_tx, out, L6_E_UNKNOWN_TRANSACTION, err);
+}
+static l6_err sq_tx_line_put(l6_store *s, const l6_tx_line *l, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_LINE_PUT);
+  sqlite3_bind_int64(t, 1, l->tx);
+  sqlite3_bind_int64(t, 2, l->batch);
+  sqlite3_bind_int64(t, 3, l->first);
+  sqlite3_bind_int64(t, 4, l->last);
+  bind_id_or_null(t, 5, l->from_account);
+  sqlite3_bind_int64(t, 6, l->to_account);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_tx_list(l6_store *s, const l6_tx_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_tx buf;
+  sqlite3_stmt *t = st(SQ(s), Q_TX_LIST);
+  sqlite3_bind_int64(t, 1, f->after);
+  sqlite3_bind_int64(t, 2, f->account);
+  bind_text(t, 3, f->kind ? l6_tx_kind_str(f->kind) : "");
+  sqlite3_bind_int64(t, 4, f->batch);
+  bind_text(t, 5, f->project);
+  sqlite3_bind_int64(t, 6, f->org);
+  sqlite3_bind_int(t, 7, f->limit);
+  return run_each(SQ(s), t, dec_tx, &buf, each, ctx, err);
+}
+static l6_err sq_tx_lines(l6_store *s, l6_id tx, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_tx_line buf;
+  sqlite3_stmt *t = st(SQ(s), Q_LINE_OF_TX);
+  sqlite3_bind_int64(t, 1, tx);
+  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+}
+static l6_err sq_serial_history(l6_store *s, l6_id batch, int64_t serial, l6_each_fn each, void *ctx,
+                                l6_error *err) {
+  l6_tx_line buf;
+  sqlite3_stmt *t = st(SQ(s), Q_LINE_HIST);
+  sqlite3_bind_int64(t, 1, batch);
+  sqlite3_bind_int64(t, 2, serial);
+  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+}
+
+/* ---- idempotency and tokens ------------------------------------------ */
+
+static l6_err sq_idem_get(l6_store *s, const char *key, char hash[65], int *status, char **body,
+                          l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_IDEM_GET);
+  bind_text(t, 1, key);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_TRANSACTION, err);
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, hash, 65);
+  *status = sqlite3_column_int(t, 1);
+  const char *b = (const char *)sqlite3_column_text(t, 2);
+  *body = strdup(b ? b : "");
+  sqlite3_reset(t);
+  return *body ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
+}
+static l6_err sq_idem_put(l6_store *s, const char *key, const char *hash, int status, const char *body,
+                          l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_IDEM_PUT);
+  bind_text(t, 1, key);
+  bind_text(t, 2, hash);
+  sqlite3_bind_int(t, 3, status);
+  bind_text(t, 4, body);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TOK_PUT);
+  bind_text(t, 1, hash_hex);
+  bind_text(t, 2, l6_role_str(k->role));
+  bind_id_or_null(t, 3, k->org);
+  bind_text(t, 4, k->label);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) k->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TOK_FIND);
+  bind_text(t, 1, hash_hex);
+  l6_err e = run_one(SQ(s), t, L6_E_UNAUTHORIZED, err);
+  if (e != L6_E_OK) return e;
+  char buf[32];
+  out->id = sqlite3_column_int64(t, 0);
+  col_text(t, 1, buf, sizeof buf);
+  out->role = l6_role_from_str(buf);
+  out->org = sqlite3_column_int64(t, 2);
+  col_text(t, 3, out->label, sizeof out->label);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+/* ---- open / close ---------------------------------------------------- */
+
+static void sq_close(l6_store *s) {
+  sq_store *q = SQ(s);
+  if (q == NULL) return;
+  for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(q->stmt[i]);
+  sqlite3_close(q->db);
+  free(q);
+}
+
+static const l6_store_ops sqlite_ops = {
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .party_put = sq_party_put,
+    .party_get = sq_party_get,
+    .party_list = sq_party_list,
+    .registry_put = sq_registry_put,
+    .registry_get = sq_registry_get,
+    .registry_list = sq_registry_list,
+    .org_put = sq_org_put,
+    .org_get = sq_org_get,
+    .org_list = sq_org_list,
+    .account_put = sq_account_put,
+    .account_get = sq_account_get,
+    .account_set_status = sq_account_set_status,
+    .account_of_registry = sq_account_of_registry,
+    .account_list = sq_account_list,
+    .programme_put = sq_programme_put,
+    .programme_get = sq_programme_get,
+    .programme_list = sq_programme_list,
+    .unit_type_put = sq_unit_type_put,
+    .unit_type_get = sq_unit_type_get,
+    .unit_type_list = sq_unit_type_list,
+    .project_put = sq_project_put,
+    .project_get = sq_project_get,
+    .project_list = sq_project_list,
+    .batch_put = sq_batch_put,
+    .batch_get = sq_batch_get,
+    .batch_list = sq_batch_list,
+    .block_add = sq_block_add,
+    .block_remove = sq_block_remove,
+    .block_find = sq_block_find,
+    .block_pick = sq_block_pick,
+    .blocks_of_account = sq_blocks_of_account,
+    .blocks_of_batch = sq_blocks_of_batch,
+    .account_total = sq_account_total,
+    .tx_put = sq_tx_put,
+    .tx_get = sq_tx_get,
+    .tx_line_put = sq_tx_line_put,
+    .tx_list = sq_tx_list,
+    .tx_lines = sq_tx_lines,
+    .serial_history = sq_serial_history,
+    .idem_get = sq_idem_get,
+    .idem_put = sq_idem_put,
+    .token_put = sq_token_put,
+    .token_find = sq_token_find,
+};
+
+/* Applies the migrations the database lacks, each in its own transaction. */
+static l6_err migrate(sq_store *q, l6_error *err) {
+  l6_err e = exec_sql(q, "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)", err);
+  if (e != L6_E_OK) return e;
+  int version = 0;
+  sqlite3_stmt *t = NULL;
+  if (sqlite3_prepare_v2(q->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &t, NULL) != SQLITE_OK)
+    return sq_fail(q, sqlite3_errcode(q->db), err);
+  if (sqlite3_step(t) == SQLITE_ROW) version = atoi((const char *)sqlite3_column_text(t, 0));
+  sqlite3_finalize(t);
+  if (version > L6_SCHEMA_VERSION)
+    return l6_fail(err, L6_E_STORE, "store schema version %d is newer than this ledger6 (%d)", version,
+                   L6_SCHEMA_VERSION);
+  for (int v = version; v < L6_SCHEMA_VERSION; v++) {
+    char sql[128];
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '%d')", v + 1);
+    if ((e = exec_sql(q, "BEGIN IMMEDIATE", err)) != L6_E_OK) return e;
+    if ((e = exec_sql(q, l6_migrations[v], err)) != L6_E_OK || (e = exec_sql(q, sql, err)) != L6_E_OK) {
+      sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+      return e;
+    }
+    if ((e = exec_sql(q, "COMMIT", err)) != L6_E_OK) return e;
+  }
+  return L6_E_OK;
+}
+
+l6_store *store_sqlite_open(const char *path, l6_error *err) {
+  sq_store *q = calloc(1, sizeof *q);
+  if (q == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    return NULL;
+  }
+  q->base.ops = &sqlite_ops;
+  int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    l6_fail(err, L6_E_STORE, "cannot open store %s: %s", path, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+    sq_close(&q->base);
+    return NULL;
+  }
+  sqlite3_busy_timeout(q->db, 5000);
+  sqlite3_extended_result_codes(q->db, 1);
+  if (exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != L6_E_OK ||
+      migrate(q, err) != L6_E_OK) {
+    sq_close(&q->base);
+    return NULL;
+  }
+  for (int i = 0; i < Q__COUNT; i++) {
+    if (sqlite3_prepare_v3(q->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &q->stmt[i], NULL) != SQLITE_OK) {
+      l6_fail(err, L6_E_STORE, "cannot prepare statement %d: %s", i, sqlite3_errmsg(q->db));
+      sq_close(&q->base);
+      return NULL;
+    }
+  }
+  return &q->base;
+}
+
+void store_sqlite_fail_after(l6_store *s, int n) { SQ(s)->fail_after = n; }
