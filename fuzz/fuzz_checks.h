@@ -1,0 +1,57 @@
+/*
+ * fuzz_checks.h -- the properties the fuzzers check, in one copy.
+ *
+ * Included by each libFuzzer target (fuzz/fuzz_*.c), which aborts when a
+ * check fails, and by tests/test_fuzz_replay.c, which runs the saved
+ * corpus through the same checks under cmocka (so CI needs no libFuzzer).
+ *
+ * A check takes any bytes and returns NULL when the property holds, or a
+ * static string saying what broke. It must never crash, leak or read past
+ * size, whatever the input. To add a target: write fuzz_check_<name> here,
+ * a fuzz/fuzz_<name>.c that calls it, a corpus in fuzz/corpus/<name>/, and
+ * one line in the table of tests/test_fuzz_replay.c.
+ */
+#ifndef L6_FUZZ_CHECKS_H
+#define L6_FUZZ_CHECKS_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/serial.h"
+#include "limits.h"
+
+/* Signature shared by every check. */
+typedef const char *(*fuzz_check_fn)(const uint8_t *data, size_t size);
+
+/*
+ * serial: serial_parse on the input as a C string (NUL-terminated copy;
+ * an embedded NUL just ends the string early). When it parses, the parsed
+ * value must be valid and serial_format must give back exactly the string.
+ */
+static const char *fuzz_check_serial(const uint8_t *data, size_t size) {
+  char *str = malloc(size + 1);
+  if (str == NULL) return "out of memory";
+  memcpy(str, data, size);
+  str[size] = '\0';
+  const char *fail = NULL;
+  l6_serial s;
+  if (serial_parse(str, &s)) {
+    char again[L6_SERIAL_MAX + 1];
+    int n = serial_format(&s, again, sizeof again);
+    size_t len = strlen(str), dashes = 0;
+    for (size_t i = 0; i < len; i++) dashes += str[i] == '-';
+    if (n < 0)
+      fail = "serial_parse accepted a serial that serial_format rejects";
+    else if ((size_t)n != len || memcmp(again, str, len) != 0)
+      fail = "serial_format(serial_parse(s)) != s";
+    else if (dashes != (s.is_block ? 6u : 5u))
+      fail = "is_block does not match the number of fields";
+    else if (s.first < 1 || s.last < s.first || (!s.is_block && s.first != s.last))
+      fail = "parsed serial has an impossible range";
+  }
+  free(str);
+  return fail;
+}
+
+#endif

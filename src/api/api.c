@@ -1,0 +1,667 @@
+/*
+ * api.c -- HTTP front end: request accumulation, authentication, routing,
+ * JSON in and out. Handlers are straight lines: decode, call the service,
+ * return. Every error becomes {"error":{"code","message"}} with the
+ * status from the error table.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "http.h"
+#include "jsonin.h"
+
+struct l6_http {
+  struct MHD_Daemon *d;
+  l6_svc *svc;
+  int port;
+};
+
+/* Per-request state, allocated on the first callback. */
+typedef struct {
+  char *body;
+  size_t len, cap;
+  bool too_large;
+} conn_state;
+
+/* What a handler sees. */
+typedef struct {
+  l6_svc *svc;
+  struct MHD_Connection *conn;
+  const char *method;
+  l6_actor actor;
+  const char *param[2]; /* path parameters, in order */
+  json_t *body;         /* POST/PATCH only */
+  l6_idem idem;
+  int status;           /* 200 unless the handler says otherwise */
+} req;
+
+typedef l6_err (*handler_fn)(req *r, json_t **out, l6_error *err);
+
+/* ---- responses ------------------------------------------------------- */
+
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v) {
+  char *text = json_dumps(v, JSON_COMPACT);
+  size_t len = text ? strlen(text) : 0;
+  struct MHD_Response *resp = MHD_create_response_from_buffer(len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  MHD_add_response_header(resp, "Content-Type", "application/json");
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, const l6_error *err) {
+  json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
+  enum MHD_Result ret = send_json(c, l6_err_status(err->code), v);
+  json_decref(v);
+  return ret;
+}
+
+/* ---- query parameters ------------------------------------------------ */
+
+static const char *q(req *r, const char *name) { return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name); }
+
+/* Parses a positive decimal id (1..INT64_MAX); false when malformed. */
+static bool parse_id(const char *s, l6_id *out) {
+  if (s == NULL || *s == '\0' || strlen(s) > 18) return false;
+  l6_id v = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9') return false;
+    v = v * 10 + (*p - '0');
+  }
+  if (v <= 0) return false;
+  *out = v;
+  return true;
+}
+
+static l6_err q_id(req *r, const char *name, l6_id *out, l6_error *err) {
+  const char *v = q(r, name);
+  *out = 0;
+  if (v == NULL) return L6_E_OK;
+  if (!parse_id(v, out)) return l6_fail(err, L6_E_BAD_PARAM, "query parameter '%s' must be a positive integer", name);
+  return L6_E_OK;
+}
+
+static l6_err q_page(req *r, l6_page *pg, l6_error *err) {
+  memset(pg, 0, sizeof *pg);
+  const char *lim = q(r, "limit"), *after = q(r, "after");
+  if (lim) {
+    l6_id v;
+    if (!parse_id(lim, &v) || v > L6_MAX_PAGE)
+      return l6_fail(err, L6_E_BAD_PARAM, "limit must be an integer from 1 to %d", L6_MAX_PAGE);
+    pg->limit = (int)v;
+  }
+  if (after) {
+    if (strlen(after) >= sizeof pg->after || after[0] == '\0')
+      return l6_fail(err, L6_E_BAD_PARAM, "after must be a cursor from a previous page");
+    snprintf(pg->after, sizeof pg->after, "%s", after);
+  }
+  return L6_E_OK;
+}
+
+static l6_err q_str(req *r, const char *name, char *dst, size_t cap, l6_error *err) {
+  const char *v = q(r, name);
+  dst[0] = '\0';
+  if (v == NULL) return L6_E_OK;
+  if (strlen(v) >= cap) return l6_fail(err, L6_E_BAD_PARAM, "query parameter '%s' is too long", name);
+  snprintf(dst, cap, "%s", v);
+  return L6_E_OK;
+}
+
+/* ---- handlers: reference data ---------------------------------------- */
+
+#define F(type, field, jt, req_) {#field, jt, req_, offsetof(type, field), sizeof(((type *)0)->field)}
+#define NF(n) (sizeof(n) / sizeof((n)[0]))
+
+static l6_err h_health(req *r, json_t **out, l6_error *err) {
+  *out = json_pack("{s:s, s:s}", "status", "ok", "service", "ledger6");
+  return L6_E_OK;
+}
+
+static l6_err h_openapi(req *r, json_t **out, l6_error *err) {
+  json_error_t je;
+  *out = json_loads(l6_openapi_json, 0, &je);
+  return *out ? L6_E_OK : l6_fail(err, L6_E_INTERNAL, "openapi document is invalid: %s", je.text);
+}
+
+static l6_err h_party_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(l6_party, code, JF_STR, true), F(l6_party, name, JF_STR, true)};
+  l6_party p = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &p, err);
+  if (e == L6_E_OK) e = svc_party_create(r->svc, &r->actor, &p, out, err);
+  r->status = 201;
+  return e;
+}
+static l6_err h_party_list(req *r, json_t **out, l6_error *err) { return svc_party_list(r->svc, &r->actor, out, err); }
+
+static l6_err h_registry_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(l6_registry, id, JF_STR, true), F(l6_registry, party, JF_STR, true),
+                             F(l6_registry, name, JF_STR, true)};
+  l6_registry x = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &x, err);
+  if (e == L6_E_OK) e = svc_registry_create(r->svc, &r->actor, &x, out, err);
+  r->status = 201;
+  return e;
+}
+static l6_err h_registry_list(req *r, json_t **out, l6_error *err) { return svc_registry_list(r->svc, &r->actor, out, err); }
+
+static l6_err h_org_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(l6_org, registry, JF_STR, true), F(l6_org, name, JF_STR, true)};
+  l6_org x = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &x, err);
+  if (e == L6_E_OK) e = svc_org_create(r->svc, &r->actor, &x, out, err);
+  r->status = 201;
+  return e;
+}
+static l6_err h_org_list(req *r, json_t **out, l6_error *err) { return svc_org_list(r->svc, &r->actor, out, err); }
+
+typedef struct {
+  char registry[6];
+  int64_t organisation;
+  char type[32];
+  char name[L6_NAME_MAX + 1];
+  char status[16];
+} account_in;
+
+static l6_err h_account_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(account_in, registry, JF_STR, true), F(account_in, organisation, JF_INT, false),
+                             F(account_in, type, JF_STR, true), F(account_in, name, JF_STR, true)};
+  account_in in = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  if (in.organisation < 0) return l6_fail(err, L6_E_INVALID_VALUE, "organisation must be a positive id");
+  l6_account a = {.org = in.organisation, .type = l6_account_type_from_str(in.type)};
+  snprintf(a.registry, sizeof a.registry, "%s", in.registry);
+  snprintf(a.name, sizeof a.name, "%s", in.name);
+  r->status = 201;
+  return svc_account_create(r->svc, &r->actor, &a, out, err);
+}
+
+static l6_err path_id(req *r, int i, l6_id *id, l6_error *err) {
+  if (!parse_id(r->param[i], id)) return l6_fail(err, L6_E_NOT_FOUND, "'%.40s' is not an id", r->param[i]);
+  return L6_E_OK;
+}
+
+static l6_err h_account_get(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_id(r, 0, &id, err);
+  return e ? e : svc_account_get(r->svc, &r->actor, id, out, err);
+}
+
+static l6_err h_account_patch(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(account_in, status, JF_STR, true)};
+  account_in in = {0};
+  l6_id id;
+  l6_err e = path_id(r, 0, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  return svc_account_set_status(r->svc, &r->actor, id, l6_account_status_from_str(in.status), out, err);
+}
+
+static l6_err h_account_list(req *r, json_t **out, l6_error *err) {
+  l6_page pg;
+  l6_err e = q_page(r, &pg, err);
+  return e ? e : svc_account_list(r->svc, &r->actor, &pg, out, err);
+}
+
+static l6_err h_holdings(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_id(r, 0, &id, err);
+  return e ? e : svc_holdings(r->svc, &r->actor, id, out, err);
+}
+
+static l6_err h_programme_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(l6_programme, code, JF_STR, true), F(l6_programme, name, JF_STR, true),
+                             F(l6_programme, kind, JF_STR, true)};
+  l6_programme x = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &x, err);
+  if (e == L6_E_OK) e = svc_programme_create(r->svc, &r->actor, &x, out, err);
+  r->status = 201;
+  return e;
+}
+static l6_err h_programme_list(req *r, json_t **out, l6_error *err) { return svc_programme_list(r->svc, &r->actor, out, err); }
+
+static l6_err h_unit_type_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(l6_unit_type, code, JF_STR, true), F(l6_unit_type, programme, JF_STR, true),
+                             F(l6_unit_type, name, JF_STR, true)};
+  l6_unit_type x = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &x, err);
+  if (e == L6_E_OK) e = svc_unit_type_create(r->svc, &r->actor, &x, out, err);
+  r->status = 201;
+  return e;
+}
+static l6_err h_unit_type_list(req *r, json_t **out, l6_error *err) { return svc_unit_type_list(r->svc, &r->actor, out, err); }
+
+static l6_err h_project_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {
+      F(l6_project, id, JF_STR, true),           F(l6_project, programme, JF_STR, true),
+      F(l6_project, host, JF_STR, true),         F(l6_project, title, JF_STR, true),
+      F(l6_project, methodology, JF_STR, true),  F(l6_project, sector, JF_STR, true),
+      F(l6_project, kind, JF_STR, true),         F(l6_project, crediting_start, JF_STR, true),
+      F(l6_project, crediting_end, JF_STR, true), F(l6_project, status, JF_STR, false)};
+  l6_project x = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &x, err);
+  if (x.status[0] == '\0') snprintf(x.status, sizeof x.status, "registered");
+  if (e == L6_E_OK) e = svc_project_create(r->svc, &r->actor, &x, out, err);
+  r->status = 201;
+  return e;
+}
+
+static l6_err h_project_get(req *r, json_t **out, l6_error *err) {
+  if (strlen(r->param[0]) > L6_CODE_MAX) return l6_fail(err, L6_E_UNKNOWN_PROJECT, NULL);
+  return svc_project_get(r->svc, &r->actor, r->param[0], out, err);
+}
+
+static l6_err h_project_list(req *r, json_t **out, l6_error *err) {
+  l6_page pg;
+  char programme[L6_CODE_MAX + 1], host[8], status[16];
+  l6_err e = q_page(r, &pg, err);
+  if (e == L6_E_OK) e = q_str(r, "programme", programme, sizeof programme, err);
+  if (e == L6_E_OK) e = q_str(r, "host", host, sizeof host, err);
+  if (e == L6_E_OK) e = q_str(r, "status", status, sizeof status, err);
+  return e ? e : svc_project_list(r->svc, &r->actor, programme, host, status, &pg, out, err);
+}
+
+/* ---- handlers: ledger ------------------------------------------------ */
+
+static l6_err reply_out(l6_reply *rep, req *r, json_t **out) {
+  *out = rep->body;
+  r->status = rep->status;
+  return L6_E_OK;
+}
+
+static l6_err h_issue(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(l6_issue_req, registry, JF_STR, true), F(l6_issue_req, project, JF_STR, true),
+                             F(l6_issue_req, unit_type, JF_STR, true), F(l6_issue_req, vintage, JF_INT32, true),
+                             F(l6_issue_req, quantity, JF_INT, true), F(l6_issue_req, serial_start, JF_INT, false),
+                             F(l6_issue_req, forward_to, JF_INT, false)};
+  l6_issue_req x = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &x, err);
+  if (e != L6_E_OK) return e;
+  if (x.serial_start < 0) return l6_fail(err, L6_E_INVALID_RANGE, "serial_start must be at least 1");
+  if (x.forward_to < 0) return l6_fail(err, L6_E_INVALID_VALUE, "forward_to must be an account id");
+  x.idem = r->idem;
+  l6_reply rep;
+  e = svc_issue(r->svc, &r->actor, &x, &rep, err);
+  return e ? e : reply_out(&rep, r, out);
+}
+
+static l6_err h_issuance_list(req *r, json_t **out, l6_error *err) {
+  l6_page pg;
+  char project[L6_CODE_MAX + 1];
+  l6_err e = q_page(r, &pg, err);
+  if (e == L6_E_OK) e = q_str(r, "project", project, sizeof project, err);
+  return e ? e : svc_issuance_list(r->svc, &r->actor, project, &pg, out, err);
+}
+
+#include "../core/serial.h"
+
+/* Decodes "ranges": [{"batch","first","last"} | {"serial"}]. */
+static l6_err decode_ranges(const json_t *arr, l6_move_req *m, l6_error *err) {
+  if (!json_is_array(arr)) return l6_fail(err, L6_E_WRONG_TYPE, "field 'ranges' must be an array");
+  if (json_array_size(arr) == 0) return l6_fail(err, L6_E_INVALID_RANGE, "'ranges' is empty");
+  if (json_array_size(arr) > L6_MAX_RANGES)
+    return l6_fail(err, L6_E_TOO_MANY_RANGES, "%zu ranges named, the limit is %d", json_array_size(arr), L6_MAX_RANGES);
+  size_t i;
+  json_t *it;
+  json_array_foreach(arr, i, it) {
+    if (!json_is_object(it)) return l6_fail(err, L6_E_WRONG_TYPE, "ranges[%zu] must be an object", i);
+    typedef struct {
+      int64_t batch, first, last;
+      char serial[L6_SERIAL_MAX + 1];
+    } range_in;
+    static const jfield f[] = {F(range_in, batch, JF_INT, false), F(range_in, first, JF_INT, false),
+                               F(range_in, last, JF_INT, false), F(range_in, serial, JF_STR, false)};
+    range_in in = {0};
+    l6_err e = json_decode(it, f, NF(f), NULL, &in, err);
+    if (e != L6_E_OK) return e;
+    if (in.serial[0]) {
+      l6_serial sn;
+      if (in.batch || in.first || in.last)
+        return l6_fail(err, L6_E_INVALID_RANGE, "ranges[%zu]: give a serial or batch/first/last, not both", i);
+      if (!serial_parse(in.serial, &sn)) return l6_fail(err, L6_E_INVALID_SERIAL, "ranges[%zu]: '%s' is not a serial", i, in.serial);
+      m->ranges[i] = (l6_range){sn.batch, sn.first, sn.last};
+    } else {
+      if (!in.batch || !in.first || !in.last)
+        return l6_fail(err, L6_E_MISSING_FIELD, "ranges[%zu] needs batch, first and last (or serial)", i);
+      m->ranges[i] = (l6_range){in.batch, in.first, in.last};
+    }
+  }
+  m->nranges = json_array_size(arr);
+  return L6_E_OK;
+}
+
+static l6_err h_move(req *r, l6_tx_kind kind, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(l6_move_req, from_account, JF_INT, true), F(l6_move_req, to_account, JF_INT, false),
+                             F(l6_move_req, unit_type, JF_STR, false),   F(l6_move_req, project, JF_STR, false),
+                             F(l6_move_req, vintage, JF_INT32, false),   F(l6_move_req, quantity, JF_INT, false),
+                             F(l6_move_req, beneficiary, JF_STR, false), F(l6_move_req, purpose, JF_STR, false),
+                             F(l6_move_req, claim, JF_STR, false),       F(l6_move_req, reporting_year, JF_INT32, false)};
+  static const char *const extra[] = {"ranges", NULL};
+  l6_move_req *m = calloc(1, sizeof *m);
+  if (m == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  m->kind = kind;
+  size_t nf = kind == L6_TX_TRANSFER ? 6 : NF(f); /* transfers take no retirement details */
+  l6_err e = json_decode(r->body, f, nf, extra, m, err);
+  json_t *ranges = json_object_get(r->body, "ranges");
+  if (e == L6_E_OK && kind == L6_TX_TRANSFER && json_object_get(r->body, "to_account") == NULL)
+    e = l6_fail(err, L6_E_MISSING_FIELD, "field 'to_account' is required");
+  if (e == L6_E_OK && ranges) e = decode_ranges(ranges, m, err);
+  if (e == L6_E_OK && !ranges && json_object_get(r->body, "quantity") == NULL)
+    e = l6_fail(err, L6_E_MISSING_FIELD, "give 'quantity' (with 'unit_type') or 'ranges'");
+  if (e == L6_E_OK && (m->from_account <= 0 || m->to_account < 0))
+    e = l6_fail(err, L6_E_UNKNOWN_ACCOUNT, "account ids are positive integers");
+  m->idem = r->idem;
+  l6_reply rep;
+  if (e == L6_E_OK) e = svc_move(r->svc, &r->actor, m, &rep, err);
+  free(m);
+  return e ? e : reply_out(&rep, r, out);
+}
+
+static l6_err h_transfer(req *r, json_t **out, l6_error *err) { return h_move(r, L6_TX_TRANSFER, out, err); }
+static l6_err h_retire(req *r, json_t **out, l6_error *err) { return h_move(r, L6_TX_RETIREMENT, out, err); }
+static l6_err h_cancel(req *r, json_t **out, l6_error *err) { return h_move(r, L6_TX_CANCELLATION, out, err); }
+
+static l6_err tx_filter(req *r, l6_tx_filter *f, l6_error *err) {
+  memset(f, 0, sizeof *f);
+  l6_page pg;
+  char kind[32];
+  l6_err e = q_page(r, &pg, err);
+  if (e == L6_E_OK && pg.after[0] && !parse_id(pg.after, &f->after))
+    e = l6_fail(err, L6_E_BAD_PARAM, "after must be a cursor from a previous page");
+  if (e == L6_E_OK) e = q_id(r, "account", &f->account, err);
+  if (e == L6_E_OK) e = q_id(r, "batch", &f->batch, err);
+  if (e == L6_E_OK) e = q_str(r, "project", f->project, sizeof f->project, err);
+  if (e == L6_E_OK) e = q_str(r, "kind", kind, sizeof kind, err);
+  if (e == L6_E_OK && kind[0] && (f->kind = l6_tx_kind_from_str(kind)) == L6_TX__NONE)
+    e = l6_fail(err, L6_E_BAD_PARAM, "kind must be issuance, transfer, retirement or cancellation");
+  f->limit = pg.limit;
+  return e;
+}
+
+static l6_err h_tx_list(req *r, json_t **out, l6_error *err) {
+  l6_tx_filter f;
+  l6_err e = tx_filter(r, &f, err);
+  return e ? e : svc_tx_list(r->svc, &r->actor, &f, out, err);
+}
+
+static l6_err h_retirement_list(req *r, json_t **out, l6_error *err) {
+  l6_tx_filter f;
+  l6_err e = tx_filter(r, &f, err);
+  f.kind = L6_TX_RETIREMENT;
+  return e ? e : svc_tx_list(r->svc, &r->actor, &f, out, err);
+}
+
+static l6_err h_tx_get(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_id(r, 0, &id, err);
+  return e ? e : svc_tx_get(r->svc, &r->actor, id, out, err);
+}
+
+static l6_err h_serial(req *r, json_t **out, l6_error *err) { return svc_serial(r->svc, &r->actor, r->param[0], out, err); }
+
+typedef struct {
+  char role[16];
+  int64_t organisation;
+  char label[L6_NAME_MAX + 1];
+} token_in;
+
+static l6_err h_token_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(token_in, role, JF_STR, true), F(token_in, organisation, JF_INT, false),
+                             F(token_in, label, JF_STR, true)};
+  token_in in = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  l6_role role = l6_role_from_str(in.role);
+  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be admin, holder or auditor");
+  char token[80];
+  r->status = 201;
+  return svc_token_create(r->svc, &r->actor, role, in.organisation, in.label, token, out, err);
+}
+
+/* ---- routing --------------------------------------------------------- */
+
+typedef struct {
+  const char *method;
+  const char *pattern;
+  handler_fn fn;
+} route;
+
+static const route routes[] = {
+    {"GET", "/v1/health", h_health},
+    {"GET", "/v1/openapi.json", h_openapi},
+    {"GET", "/v1/parties", h_party_list},
+    {"POST", "/v1/parties", h_party_post},
+    {"GET", "/v1/registries", h_registry_list},
+    {"POST", "/v1/registries", h_registry_post},
+    {"GET", "/v1/organisations", h_org_list},
+    {"POST", "/v1/organisations", h_org_post},
+    {"GET", "/v1/accounts", h_account_list},
+    {"POST", "/v1/accounts", h_account_post},
+    {"GET", "/v1/accounts/{id}", h_account_get},
+    {"PATCH", "/v1/accounts/{id}", h_account_patch},
+    {"GET", "/v1/accounts/{id}/holdings", h_holdings},
+    {"GET", "/v1/programmes", h_programme_list},
+    {"POST", "/v1/programmes", h_programme_post},
+    {"GET", "/v1/unit-types", h_unit_type_list},
+    {"POST", "/v1/unit-types", h_unit_type_post},
+    {"GET", "/v1/projects", h_project_list},
+    {"POST", "/v1/projects", h_project_post},
+    {"GET", "/v1/projects/{id}", h_project_get},
+    {"GET", "/v1/issuances", h_issuance_list},
+    {"POST", "/v1/issuances", h_issue},
+    {"POST", "/v1/transfers", h_transfer},
+    {"GET", "/v1/retirements", h_retirement_list},
+    {"POST", "/v1/retirements", h_retire},
+    {"POST", "/v1/cancellations", h_cancel},
+    {"GET", "/v1/transactions", h_tx_list},
+    {"GET", "/v1/transactions/{id}", h_tx_get},
+    {"GET", "/v1/serials/{serial}", h_serial},
+    {"POST", "/v1/tokens", h_token_post},
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+size_t http_routes(const l6_route_info **out) {
+  static l6_route_info info[NROUTES];
+  for (size_t i = 0; i < NROUTES; i++) info[i] = (l6_route_info){routes[i].method, routes[i].pattern};
+  *out = info;
+  return NROUTES;
+}
+
+/* Matches url against pattern; "{x}" matches one non-empty segment, whose
+ * text (pointing into buf, a writable copy of url) goes to params. */
+static bool match(const char *pattern, char *buf, const char *params[2]) {
+  const char *p = pattern;
+  char *u = buf;
+  int np = 0;
+  while (*p && *u) {
+    if (*p == '{') {
+      char *end = strchr(u, '/');
+      if (end == u) return false;
+      params[np++] = u;
+      p = strchr(p, '}') + 1;
+      if (end == NULL) {
+        u += strlen(u);
+      } else {
+        if (*p != '/') return false;
+        *end = '\0';
+        u = end + 1;
+        p++;
+      }
+      if (np > 2) return false;
+      continue;
+    }
+    if (*p != *u) return false;
+    p++, u++;
+  }
+  return *p == '\0' && *u == '\0';
+}
+
+static void request_hash(const req *r, const char *url, const char *body, size_t len, char hex[65]) {
+  crypto_hash_sha256_state st;
+  unsigned char h[crypto_hash_sha256_BYTES];
+  char actor[32];
+  snprintf(actor, sizeof actor, "%lld|", (long long)r->actor.token);
+  crypto_hash_sha256_init(&st);
+  crypto_hash_sha256_update(&st, (const unsigned char *)r->method, strlen(r->method));
+  crypto_hash_sha256_update(&st, (const unsigned char *)url, strlen(url) + 1);
+  crypto_hash_sha256_update(&st, (const unsigned char *)actor, strlen(actor));
+  crypto_hash_sha256_update(&st, (const unsigned char *)body, len);
+  crypto_hash_sha256_final(&st, h);
+  sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char *url, const char *method,
+                                conn_state *cs) {
+  l6_error err = {0};
+  req r = {.svc = h->svc, .conn = c, .method = method, .status = 200};
+  if (cs->too_large) {
+    l6_fail(&err, L6_E_BODY_TOO_LARGE, "request body exceeds %d bytes", L6_MAX_BODY_BYTES);
+    return send_error(c, &err);
+  }
+  size_t ulen = strlen(url);
+  if (ulen > 512) {
+    l6_fail(&err, L6_E_NOT_FOUND, "URL too long");
+    return send_error(c, &err);
+  }
+  char buf[520];
+  const route *hit = NULL;
+  bool path_known = false;
+  for (size_t i = 0; i < NROUTES && !hit; i++) {
+    memcpy(buf, url, ulen + 1);
+    const char *params[2] = {0};
+    if (!match(routes[i].pattern, buf, params)) continue;
+    path_known = true;
+    if (strcmp(routes[i].method, method) == 0) {
+      hit = &routes[i];
+      r.param[0] = params[0];
+      r.param[1] = params[1];
+    }
+  }
+  if (!hit) {
+    l6_fail(&err, path_known ? L6_E_METHOD_NOT_ALLOWED : L6_E_NOT_FOUND, "%s %.200s: %s", method, url,
+            path_known ? "method not allowed" : "no such route");
+    return send_error(c, &err);
+  }
+  /* Authentication: no header is the public; a bad token is refused. */
+  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+  const char *bearer = NULL;
+  if (auth) {
+    if (strncmp(auth, "Bearer ", 7) != 0) {
+      l6_fail(&err, L6_E_UNAUTHORIZED, "Authorization must be 'Bearer <token>'");
+      return send_error(c, &err);
+    }
+    bearer = auth + 7;
+  }
+  l6_err e = svc_authenticate(h->svc, bearer, &r.actor, &err);
+  if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0))
+    e = json_parse_body(cs->body ? cs->body : "", cs->len, &r.body, &err);
+  if (e == L6_E_OK) {
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    if (key) {
+      if (!l6_valid_text(key, L6_IDEM_MAX))
+        e = l6_fail(&err, L6_E_INVALID_VALUE, "Idempotency-Key must be 1-%d printable characters", L6_IDEM_MAX);
+      snprintf(r.idem.key, sizeof r.idem.key, "%s", key);
+      request_hash(&r, url, cs->body ? cs->body : "", cs->len, r.idem.hash);
+    }
+  }
+  json_t *out = NULL;
+  if (e == L6_E_OK) e = hit->fn(&r, &out, &err);
+  json_decref(r.body);
+  if (e != L6_E_OK) {
+    json_decref(out);
+    if (err.code != e) l6_fail(&err, e, NULL);
+    return send_error(c, &err);
+  }
+  enum MHD_Result ret = send_json(c, r.status, out);
+  json_decref(out);
+  return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+  l6_http *h = cls;
+  conn_state *cs = *con_cls;
+  if (cs == NULL) {
+    cs = calloc(1, sizeof *cs);
+    if (cs == NULL) return MHD_NO;
+    *con_cls = cs;
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > L6_MAX_BODY_BYTES) {
+      cs->too_large = true;
+      return dispatch(h, c, url, method, cs); /* answer 413 without reading the body */
+    }
+    return MHD_YES;
+  }
+  if (*upload_size > 0) {
+    if (!cs->too_large && cs->len + *upload_size <= L6_MAX_BODY_BYTES) {
+      if (cs->len + *upload_size + 1 > cs->cap) {
+        size_t nc = cs->len + *upload_size + 1;
+        nc = nc < 4096 ? 4096 : nc * 2;
+        if (nc > L6_MAX_BODY_BYTES + 1) nc = L6_MAX_BODY_BYTES + 1;
+        char *nb = realloc(cs->body, nc);
+        if (nb == NULL) return MHD_NO;
+        cs->body = nb;
+        cs->cap = nc;
+      }
+      memcpy(cs->body + cs->len, upload, *upload_size);
+      cs->len += *upload_size;
+      cs->body[cs->len] = '\0';
+    } else {
+      cs->too_large = true;
+    }
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  return dispatch(h, c, url, method, cs);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+  conn_state *cs = *con_cls;
+  if (cs) {
+    free(cs->body);
+    free(cs);
+    *con_cls = NULL;
+  }
+}
+
+l6_http *http_start(l6_svc *svc, const char *addr, int port, l6_error *err) {
+  l6_http *h = calloc(1, sizeof *h);
+  if (h == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    return NULL;
+  }
+  h->svc = svc;
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+    l6_fail(err, L6_E_INVALID_VALUE, "'%s' is not an IPv4 address", addr);
+    free(h);
+    return NULL;
+  }
+  h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, on_request, h,
+                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+                          (unsigned)L6_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)L6_MAX_CONNECTIONS,
+                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)L6_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+                          on_completed, h, MHD_OPTION_END);
+  if (h->d == NULL) {
+    l6_fail(err, L6_E_INTERNAL, "cannot listen on %s:%d", addr, port);
+    free(h);
+    return NULL;
+  }
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+  h->port = di ? di->port : port;
+  return h;
+}
+
+int http_port(const l6_http *h) { return h->port; }
+
+void http_stop(l6_http *h) {
+  if (h == NULL) return;
+  MHD_stop_daemon(h->d);
+  free(h);
+}

@@ -1,0 +1,30 @@
+/*
+ * http.h -- the HTTP/JSON API (libmicrohttpd). Routes are in api.c; the
+ * reference is docs/API.md and GET /v1/openapi.json.
+ */
+#ifndef L6_HTTP_H
+#define L6_HTTP_H
+
+#include "../service/service.h"
+
+typedef struct l6_http l6_http;
+
+/* Starts serving svc (not owned) on addr:port (port 0: any free port).
+ * Returns NULL and fills err on failure. */
+l6_http *http_start(l6_svc *svc, const char *addr, int port, l6_error *err);
+/* The port actually bound. */
+int http_port(const l6_http *h);
+/* Stops the server and waits for in-flight requests. */
+void http_stop(l6_http *h);
+
+/* The OpenAPI document (openapi.c, generated from src/api/openapi.json). */
+extern const char l6_openapi_json[];
+
+/* The route table, for tests that check every route is documented. */
+typedef struct {
+  const char *method;
+  const char *pattern; /* "/v1/accounts/{id}" */
+} l6_route_info;
+size_t http_routes(const l6_route_info **out);
+
+#endif

@@ -1,0 +1,1294 @@
+/*
+ * service.c -- use cases over the store; see service.h.
+ *
+ * Every public function follows one shape: lock, check the actor's role,
+ * begin a store transaction, validate and write, commit (or roll back on
+ * any error), unlock. Nothing is written outside a transaction, so a
+ * failed call leaves the store as it was.
+ */
+#include "service.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "../core/serial.h"
+#include "views.h"
+
+struct l6_svc {
+  l6_store *st;
+  pthread_mutex_t mu;
+  int check_level;
+  int64_t (*now_ms)(void);
+  char *iso;        /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
+};
+
+#define OPS (s->st->ops)
+
+static int64_t real_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void timestamp(l6_svc *s, char out[32]) {
+  int64_t ms = s->now_ms();
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char date[24];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
+}
+
+l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
+  if (sodium_init() < 0) {
+    l6_fail(err, L6_E_INTERNAL, "libsodium failed to initialise");
+    return NULL;
+  }
+  l6_svc *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    return NULL;
+  }
+  s->st = st;
+  s->check_level = check_level;
+  s->now_ms = real_now_ms;
+  pthread_mutex_init(&s->mu, NULL);
+  return s;
+}
+
+void svc_close(l6_svc *s) {
+  if (s == NULL) return;
+  s->st->ops->close(s->st);
+  pthread_mutex_destroy(&s->mu);
+  free(s->iso);
+  free(s);
+}
+
+l6_store *svc_store(l6_svc *s) { return s->st; }
+void svc_set_clock(l6_svc *s, int64_t (*now_ms)(void)) { s->now_ms = now_ms ? now_ms : real_now_ms; }
+
+/* ---- transaction and lock helpers ------------------------------------ */
+
+static l6_err begin(l6_svc *s, l6_error *err) {
+  pthread_mutex_lock(&s->mu);
+  l6_err e = OPS->begin(s->st, err);
+  if (e != L6_E_OK) pthread_mutex_unlock(&s->mu);
+  return e;
+}
+
+/* Commits when e is OK, else rolls back; unlocks; returns the outcome. */
+static l6_err finish(l6_svc *s, l6_err e, l6_error *err) {
+  if (e == L6_E_OK) {
+    e = OPS->commit(s->st, err);
+    if (e != L6_E_OK) OPS->rollback(s->st);
+  } else {
+    OPS->rollback(s->st);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return e;
+}
+
+/* Same, for calls that produced *out: drops it on failure. */
+static l6_err finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) {
+  if (e == L6_E_OK && *out == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  e = finish(s, e, err);
+  if (e != L6_E_OK && *out) {
+    json_decref(*out);
+    *out = NULL;
+  }
+  return e;
+}
+
+/* ---- roles ----------------------------------------------------------- */
+
+static l6_err need_role(const l6_actor *a, bool admin, bool auditor, bool holder, l6_error *err) {
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if ((a->role == L6_ROLE_ADMIN && admin) || (a->role == L6_ROLE_AUDITOR && auditor) ||
+      (a->role == L6_ROLE_HOLDER && holder))
+    return L6_E_OK;
+  return l6_fail(err, L6_E_FORBIDDEN, "role %s may not do this", l6_role_str(a->role));
+}
+#define NEED_ADMIN(a, err) need_role(a, true, false, false, err)
+#define NEED_READER(a, err) need_role(a, true, true, true, err)
+
+/* May the actor see (or act for) accounts of org? */
+static l6_err may_org(const l6_actor *a, l6_id org, l6_error *err) {
+  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR) return L6_E_OK;
+  if (a->role == L6_ROLE_HOLDER && org != 0 && org == a->org) return L6_E_OK;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  return l6_fail(err, L6_E_FORBIDDEN, "this account belongs to another organisation");
+}
+
+/* ---- small validators ------------------------------------------------ */
+
+static l6_err need_text(const char *field, const char *v, size_t max, l6_error *err) {
+  if (v == NULL || v[0] == '\0') return l6_fail(err, L6_E_MISSING_FIELD, "%s is required", field);
+  if (!l6_valid_text(v, max))
+    return l6_fail(err, L6_E_INVALID_VALUE, "%s must be 1-%zu printable characters", field, max);
+  return L6_E_OK;
+}
+
+static bool iso_known(l6_svc *s, const char *code) {
+  if (s->iso == NULL) return true;
+  char key[6];
+  snprintf(key, sizeof key, "\n%s\n", code);
+  return strstr(s->iso, key) != NULL;
+}
+
+static int page_limit(const l6_page *pg) {
+  if (pg == NULL || pg->limit <= 0) return L6_DEFAULT_PAGE;
+  return pg->limit > L6_MAX_PAGE ? L6_MAX_PAGE : pg->limit;
+}
+
+/* Collects rows into a JSON array via a view function. */
+typedef json_t *(*view_fn)(const void *row);
+typedef struct {
+  json_t *arr;
+  view_fn view;
+  int count;
+  char last[L6_CODE_MAX + 1]; /* cursor of the last row */
+  int (*cursor)(const void *row, char *buf, size_t cap);
+} collect_ctx;
+
+static int collect(void *ctx, const void *row) {
+  collect_ctx *c = ctx;
+  json_array_append_new(c->arr, c->view(row));
+  c->count++;
+  if (c->cursor) c->cursor(row, c->last, sizeof c->last);
+  return 0;
+}
+
+static json_t *list_of(json_t *items) { return json_pack("{s:o}", "items", items); }
+
+/* ---- configuration --------------------------------------------------- */
+
+static l6_err load_iso(l6_svc *s, const char *path, l6_error *err) {
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return l6_fail(err, L6_E_INVALID_VALUE, "cannot read %s", path);
+  size_t cap = 4096, len = 1;
+  char *buf = malloc(cap), line[512];
+  if (buf == NULL) {
+    fclose(f);
+    return l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  buf[0] = '\n';
+  int lineno = 0;
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    if (line[0] == '#' || line[0] == '\n') continue;
+    char code[4] = {line[0], line[1], line[2], 0};
+    if (!l6_valid_alpha3(code) || line[3] != '\t') {
+      free(buf);
+      fclose(f);
+      return l6_fail(err, L6_E_INVALID_VALUE, "%s:%d: expected CODE<TAB>NAME", path, lineno);
+    }
+    if (len + 5 >= cap) {
+      char *nb = realloc(buf, cap *= 2);
+      if (nb == NULL) {
+        free(buf);
+        fclose(f);
+        return l6_fail(err, L6_E_NOMEM, NULL);
+      }
+      buf = nb;
+    }
+    memcpy(buf + len, code, 3);
+    buf[len + 3] = '\n';
+    len += 4;
+  }
+  buf[len] = '\0';
+  fclose(f);
+  free(s->iso);
+  s->iso = buf;
+  return L6_E_OK;
+}
+
+#include <dirent.h>
+
+/* Reads one programme file: {"code","name","kind","unit_types":[{"code","name"}]}. */
+static l6_err load_programme(l6_svc *s, const char *path, l6_error *err) {
+  json_error_t je;
+  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+  if (root == NULL) return l6_fail(err, L6_E_INVALID_VALUE, "%s:%d: %s", path, je.line, je.text);
+  l6_err e = L6_E_OK;
+  const char *code = NULL, *name = NULL, *kind = NULL;
+  json_t *uts = NULL;
+  if (json_unpack_ex(root, &je, JSON_STRICT, "{s:s, s:s, s:s, s:o, s?s}", "code", &code, "name", &name, "kind",
+                     &kind, "unit_types", &uts, "description", &(const char *){NULL}) != 0 ||
+      !json_is_array(uts)) {
+    e = l6_fail(err, L6_E_INVALID_VALUE, "%s: %s", path, je.text[0] ? je.text : "unit_types must be an array");
+    goto done;
+  }
+  l6_programme p = {0};
+  if (!l6_valid_code(code) || !l6_valid_text(name, L6_NAME_MAX) || !l6_valid_text(kind, sizeof p.kind - 1)) {
+    e = l6_fail(err, L6_E_INVALID_VALUE, "%s: key code/name/kind: invalid value", path);
+    goto done;
+  }
+  snprintf(p.code, sizeof p.code, "%s", code);
+  snprintf(p.name, sizeof p.name, "%s", name);
+  snprintf(p.kind, sizeof p.kind, "%s", kind);
+  l6_programme old;
+  if ((e = begin(s, err)) != L6_E_OK) goto done;
+  if (OPS->programme_get(s->st, p.code, &old, err) == L6_E_UNKNOWN_PROGRAMME) e = OPS->programme_put(s->st, &p, err);
+  size_t i;
+  json_t *ut;
+  json_array_foreach(uts, i, ut) {
+    if (e != L6_E_OK) break;
+    const char *uc = NULL, *un = NULL;
+    if (json_unpack_ex(ut, &je, JSON_STRICT, "{s:s, s:s}", "code", &uc, "name", &un) != 0 || !l6_valid_code(uc) ||
+        !l6_valid_text(un, L6_NAME_MAX)) {
+      e = l6_fail(err, L6_E_INVALID_VALUE, "%s: key unit_types[%zu]: needs a valid code and name", path, i);
+      break;
+    }
+    l6_unit_type u = {0}, oldu;
+    snprintf(u.code, sizeof u.code, "%s", uc);
+    snprintf(u.programme, sizeof u.programme, "%s", p.code);
+    snprintf(u.name, sizeof u.name, "%s", un);
+    l6_error ignore;
+    if (OPS->unit_type_get(s->st, u.code, &oldu, &ignore) == L6_E_UNKNOWN_UNIT_TYPE)
+      e = OPS->unit_type_put(s->st, &u, err);
+  }
+  e = finish(s, e, err);
+done:
+  json_decref(root);
+  return e;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/iso3166-1.tsv", dir);
+  l6_err e = load_iso(s, path, err);
+  if (e != L6_E_OK) return e;
+  snprintf(path, sizeof path, "%s/programmes", dir);
+  DIR *d = opendir(path);
+  if (d == NULL) return l6_fail(err, L6_E_INVALID_VALUE, "cannot open %s", path);
+  char *names[256];
+  size_t n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL && n < 256) {
+    size_t len = strlen(de->d_name);
+    if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0) names[n++] = strdup(de->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof names[0], cmp_str); /* deterministic load order */
+  for (size_t i = 0; i < n; i++) {
+    if (e == L6_E_OK && names[i]) {
+      snprintf(path, sizeof path, "%s/programmes/%s", dir, names[i]);
+      e = load_programme(s, path, err);
+    }
+    free(names[i]);
+  }
+  return e;
+}
+
+/* ---- tokens ---------------------------------------------------------- */
+
+static void token_hash(const char *token, char hex[65]) {
+  unsigned char h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+  sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  if (bearer == NULL) return L6_E_OK; /* anonymous */
+  if (strncmp(bearer, "l6_", 3) != 0 || strlen(bearer) != 3 + 48)
+    return l6_fail(err, L6_E_UNAUTHORIZED, "malformed token");
+  char hex[65];
+  token_hash(bearer, hex);
+  l6_token t;
+  pthread_mutex_lock(&s->mu);
+  l6_err e = OPS->token_find(s->st, hex, &t, err);
+  pthread_mutex_unlock(&s->mu);
+  if (e == L6_E_UNAUTHORIZED) return l6_fail(err, L6_E_UNAUTHORIZED, "unknown token");
+  if (e != L6_E_OK) return e;
+  out->role = t.role;
+  out->org = t.org;
+  out->token = t.id;
+  snprintf(out->name, sizeof out->name, "token:%lld", (long long)t.id);
+  return L6_E_OK;
+}
+
+l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, const char *label,
+                        char token_out[80], json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be admin, holder or auditor");
+  if (role == L6_ROLE_HOLDER && org <= 0) return l6_fail(err, L6_E_MISSING_FIELD, "a holder token needs an organisation");
+  if (role != L6_ROLE_HOLDER && org != 0) return l6_fail(err, L6_E_INVALID_VALUE, "only holder tokens belong to an organisation");
+  if ((e = need_text("label", label, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  unsigned char raw[24];
+  randombytes_buf(raw, sizeof raw);
+  char hex[49];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  snprintf(token_out, 80, "l6_%s", hex);
+  char h[65];
+  token_hash(token_out, h);
+  l6_token t = {.role = role, .org = org};
+  snprintf(t.label, sizeof t.label, "%s", label);
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_org o;
+  if (org) e = OPS->org_get(s->st, org, &o, err);
+  if (e == L6_E_OK) e = OPS->token_put(s->st, &t, h, err);
+  if (e == L6_E_OK)
+    *out = json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)t.id, "role", l6_role_str(role), "organisation",
+                     org ? json_integer(org) : json_null(), "label", t.label, "token", token_out);
+  return finish_out(s, e, out, err);
+}
+
+/* ---- reference data -------------------------------------------------- */
+
+l6_err svc_party_create(l6_svc *s, const l6_actor *a, const l6_party *p, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (!l6_valid_alpha3(p->code) || !iso_known(s, p->code))
+    return l6_fail(err, L6_E_INVALID_VALUE, "code '%s' is not an ISO 3166-1 alpha-3 code", p->code);
+  if ((e = need_text("name", p->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  e = OPS->party_put(s->st, p, err);
+  if (e == L6_E_ALREADY_EXISTS) l6_fail(err, e, "Party %s already exists", p->code);
+  if (e == L6_E_OK) *out = view_party(p);
+  return finish_out(s, e, out, err);
+}
+
+/* Runs a read-only list inside a transaction (a consistent snapshot). */
+#define READ_LIST(s, out, err, call)                       \
+  do {                                                     \
+    l6_err e_ = begin(s, err);                             \
+    if (e_ != L6_E_OK) return e_;                          \
+    json_t *items_ = json_array();                         \
+    collect_ctx c_ = {.arr = items_};                      \
+    (void)c_;                                              \
+    call;                                                  \
+    *out = list_of(items_);                                \
+    return finish_out(s, e_, out, err);                    \
+  } while (0)
+
+static json_t *v_party(const void *r) { return view_party(r); }
+static json_t *v_registry(const void *r) { return view_registry(r); }
+static json_t *v_org(const void *r) { return view_org(r); }
+static json_t *v_account(const void *r) { return view_account(r); }
+static json_t *v_programme(const void *r) { return view_programme(r); }
+static json_t *v_unit_type(const void *r) { return view_unit_type(r); }
+static json_t *v_project(const void *r) { return view_project(r); }
+
+l6_err svc_party_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  *out = NULL;
+  READ_LIST(s, out, err, (c_.view = v_party, e_ = OPS->party_list(s->st, collect, &c_, err)));
+}
+
+static const l6_account_type registry_accounts[] = {L6_ACCT_PENDING, L6_ACCT_RETIREMENT, L6_ACCT_CANCELLATION};
+
+l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (!l6_valid_registry_id(r->id))
+    return l6_fail(err, L6_E_INVALID_VALUE, "registry id '%s' must be the Party's alpha-3 code and two digits", r->id);
+  if (strncmp(r->id, r->party, 3) != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "registry id '%s' must start with its Party's code '%s'", r->id, r->party);
+  if ((e = need_text("name", r->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_party p;
+  e = OPS->party_get(s->st, r->party, &p, err);
+  if (e == L6_E_OK) {
+    e = OPS->registry_put(s->st, r, err);
+    if (e == L6_E_ALREADY_EXISTS) l6_fail(err, e, "registry %s already exists", r->id);
+  }
+  json_t *accs = json_array();
+  for (size_t i = 0; e == L6_E_OK && i < sizeof registry_accounts / sizeof registry_accounts[0]; i++) {
+    l6_account acc = {.type = registry_accounts[i], .status = L6_STATUS_OPEN};
+    snprintf(acc.registry, sizeof acc.registry, "%s", r->id);
+    snprintf(acc.name, sizeof acc.name, "%s %s account", r->id, l6_account_type_str(acc.type));
+    e = OPS->account_put(s->st, &acc, err);
+    if (e == L6_E_OK) json_array_append_new(accs, view_account(&acc));
+  }
+  if (e == L6_E_OK) {
+    *out = view_registry(r);
+    if (*out) json_object_set(*out, "accounts", accs);
+  }
+  json_decref(accs);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_registry_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  *out = NULL;
+  READ_LIST(s, out, err, (c_.view = v_registry, e_ = OPS->registry_list(s->st, collect, &c_, err)));
+}
+
+l6_err svc_org_create(l6_svc *s, const l6_actor *a, l6_org *o, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if ((e = need_text("name", o->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_registry r;
+  e = OPS->registry_get(s->st, o->registry, &r, err);
+  if (e == L6_E_OK) e = OPS->org_put(s->st, o, err);
+  if (e == L6_E_OK) *out = view_org(o);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_org_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_READER(a, err);
+  if (e != L6_E_OK) return e;
+  l6_id only = a->role == L6_ROLE_HOLDER ? a->org : 0;
+  READ_LIST(s, out, err, (c_.view = v_org, e_ = OPS->org_list(s->st, only, collect, &c_, err)));
+}
+
+l6_err svc_account_create(l6_svc *s, const l6_actor *a, l6_account *acc, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (acc->type == L6_ACCT__NONE)
+    return l6_fail(err, L6_E_INVALID_VALUE,
+                   "type must be one of pending, holding, trading, retirement, cancellation, buffer, "
+                   "adaptation-fund, omge-cancellation, surrender");
+  if ((acc->type == L6_ACCT_HOLDING || acc->type == L6_ACCT_TRADING) && acc->org == 0)
+    return l6_fail(err, L6_E_MISSING_FIELD, "a %s account needs an organisation", l6_account_type_str(acc->type));
+  if ((e = need_text("name", acc->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  acc->status = L6_STATUS_OPEN;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_registry r;
+  l6_org o;
+  e = OPS->registry_get(s->st, acc->registry, &r, err);
+  if (e == L6_E_OK && acc->org) {
+    e = OPS->org_get(s->st, acc->org, &o, err);
+    if (e == L6_E_OK && strcmp(o.registry, acc->registry) != 0)
+      e = l6_fail(err, L6_E_INVALID_VALUE, "organisation %lld belongs to registry %s, not %s", (long long)acc->org,
+                  o.registry, acc->registry);
+  }
+  if (e == L6_E_OK) e = OPS->account_put(s->st, acc, err);
+  if (e == L6_E_OK) *out = view_account(acc);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_account_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_READER(a, err);
+  if (e != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_account acc;
+  e = OPS->account_get(s->st, id, &acc, err);
+  if (e == L6_E_OK) e = may_org(a, acc.org, err);
+  if (e == L6_E_OK) *out = view_account(&acc);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_account_set_status(l6_svc *s, const l6_actor *a, l6_id id, l6_account_status stt, json_t **out,
+                              l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (stt == L6_STATUS__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "status must be open, blocked or closed");
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_account acc;
+  e = OPS->account_get(s->st, id, &acc, err);
+  if (e == L6_E_OK && acc.status == L6_STATUS_CLOSED && stt != L6_STATUS_CLOSED)
+    e = l6_fail(err, L6_E_ACCOUNT_CLOSED, "account %lld is closed; a closed account cannot be reopened", (long long)id);
+  if (e == L6_E_OK && stt == L6_STATUS_CLOSED) {
+    l6_pick_filter f = {.account = id};
+    l6_qty total = 0;
+    e = OPS->account_total(s->st, &f, &total, err);
+    if (e == L6_E_OK && total > 0)
+      e = l6_fail(err, L6_E_ACCOUNT_NOT_EMPTY, "account %lld still holds %lld units", (long long)id, (long long)total);
+  }
+  if (e == L6_E_OK) e = OPS->account_set_status(s->st, id, stt, err);
+  acc.status = stt;
+  if (e == L6_E_OK) *out = view_account(&acc);
+  return finish_out(s, e, out, err);
+}
+
+static int acc_cursor(const void *row, char *buf, size_t cap) {
+  return snprintf(buf, cap, "%lld", (long long)((const l6_account *)row)->id);
+}
+
+static l6_id parse_cursor_id(const l6_page *pg) { return pg && pg->after[0] ? strtoll(pg->after, NULL, 10) : 0; }
+
+l6_err svc_account_list(l6_svc *s, const l6_actor *a, const l6_page *pg, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_READER(a, err);
+  if (e != L6_E_OK) return e;
+  int limit = page_limit(pg);
+  l6_id org = a->role == L6_ROLE_HOLDER ? a->org : 0;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  collect_ctx c = {.arr = json_array(), .view = v_account, .cursor = acc_cursor};
+  e = OPS->account_list(s->st, org, parse_cursor_id(pg), limit, collect, &c, err);
+  *out = list_of(c.arr);
+  if (*out) view_set_next(*out, c.count == limit ? c.last : NULL);
+  return finish_out(s, e, out, err);
+}
+
+/* Looks up a batch and its project's host, caching the last one. */
+typedef struct {
+  l6_svc *s;
+  l6_batch b;
+  char host[4];
+  l6_err e;
+  l6_error *err;
+} batch_cache;
+
+static l6_err batch_info(batch_cache *c, l6_id batch) {
+  if (c->b.id == batch && batch != 0) return L6_E_OK;
+  l6_project p;
+  l6_err e = c->s->st->ops->batch_get(c->s->st, batch, &c->b, c->err);
+  if (e == L6_E_OK) e = c->s->st->ops->project_get(c->s->st, c->b.project, &p, c->err);
+  if (e != L6_E_OK) {
+    c->b.id = 0;
+    return e;
+  }
+  snprintf(c->host, sizeof c->host, "%s", p.host);
+  return L6_E_OK;
+}
+
+typedef struct {
+  batch_cache bc;
+  json_t *blocks;
+  json_t *totals; /* "UT/vintage" -> quantity */
+  l6_qty total;
+  int count;
+  l6_id last_id;
+} holdings_ctx;
+
+static int holdings_row(void *ctx, const void *row) {
+  holdings_ctx *h = ctx;
+  const l6_block *b = row;
+  if ((h->bc.e = batch_info(&h->bc, b->batch)) != L6_E_OK) return 1;
+  if (h->count < L6_MAX_PAGE) json_array_append_new(h->blocks, view_block(&h->bc.b, h->bc.host, b->first, b->last));
+  char key[L6_CODE_MAX + 16];
+  snprintf(key, sizeof key, "%s/%d", h->bc.b.unit_type, h->bc.b.vintage);
+  json_t *t = json_object_get(h->totals, key);
+  l6_qty q = l6_range_qty(b->first, b->last);
+  json_object_set_new(h->totals, key, json_integer((t ? json_integer_value(t) : 0) + q));
+  h->total += q;
+  h->count++;
+  h->last_id = b->id;
+  return 0;
+}
+
+l6_err svc_holdings(l6_svc *s, const l6_actor *a, l6_id account, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_READER(a, err);
+  if (e != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_account acc;
+  e = OPS->account_get(s->st, account, &acc, err);
+  if (e == L6_E_OK) e = may_org(a, acc.org, err);
+  holdings_ctx h = {.bc = {.s = s, .err = err}, .blocks = json_array(), .totals = json_object()};
+  /* Walk every block in pages: totals must cover the whole account, the
+   * block list is capped at L6_MAX_PAGE entries for the response size. */
+  l6_id after = 0;
+  while (e == L6_E_OK) {
+    int before = h.count;
+    e = OPS->blocks_of_account(s->st, account, after, L6_MAX_PAGE, holdings_row, &h, err);
+    if (e == L6_E_OK && h.bc.e != L6_E_OK) e = h.bc.e;
+    if (h.count - before < L6_MAX_PAGE) break;
+    after = h.last_id;
+  }
+  if (e == L6_E_OK) {
+    json_t *by = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach(h.totals, key, v) {
+      char ut[L6_CODE_MAX + 1];
+      int vintage = 0;
+      const char *slash = strrchr(key, '/');
+      snprintf(ut, sizeof ut, "%.*s", (int)(slash - key), key);
+      vintage = atoi(slash + 1);
+      json_array_append_new(by, json_pack("{s:s, s:i, s:O}", "unit_type", ut, "vintage", vintage, "quantity", v));
+    }
+    *out = json_pack("{s:o, s:I, s:o, s:O, s:I, s:b}", "account", view_account(&acc), "total", (json_int_t)h.total,
+                     "by_unit_type_vintage", by, "blocks", h.blocks, "block_count", (json_int_t)h.count,
+                     "blocks_truncated", h.count > L6_MAX_PAGE);
+  }
+  json_decref(h.blocks);
+  json_decref(h.totals);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_programme_create(l6_svc *s, const l6_actor *a, const l6_programme *p, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (!l6_valid_code(p->code)) return l6_fail(err, L6_E_INVALID_VALUE, "code must be [A-Z0-9.], 1-%d characters", L6_CODE_MAX);
+  if ((e = need_text("name", p->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  if ((e = need_text("kind", p->kind, sizeof p->kind - 1, err)) != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  e = OPS->programme_put(s->st, p, err);
+  if (e == L6_E_ALREADY_EXISTS) l6_fail(err, e, "programme %s already exists", p->code);
+  if (e == L6_E_OK) *out = view_programme(p);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_programme_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  *out = NULL;
+  READ_LIST(s, out, err, (c_.view = v_programme, e_ = OPS->programme_list(s->st, collect, &c_, err)));
+}
+
+l6_err svc_unit_type_create(l6_svc *s, const l6_actor *a, const l6_unit_type *u, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (!l6_valid_code(u->code)) return l6_fail(err, L6_E_INVALID_VALUE, "code must be [A-Z0-9.], 1-%d characters", L6_CODE_MAX);
+  if ((e = need_text("name", u->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_programme p;
+  e = OPS->programme_get(s->st, u->programme, &p, err);
+  if (e == L6_E_OK) e = OPS->unit_type_put(s->st, u, err);
+  if (e == L6_E_ALREADY_EXISTS) l6_fail(err, e, "unit type %s already exists", u->code);
+  if (e == L6_E_OK) *out = view_unit_type(u);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_unit_type_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  *out = NULL;
+  READ_LIST(s, out, err, (c_.view = v_unit_type, e_ = OPS->unit_type_list(s->st, collect, &c_, err)));
+}
+
+l6_err svc_project_create(l6_svc *s, const l6_actor *a, const l6_project *p, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (!l6_valid_project_id(p->id))
+    return l6_fail(err, L6_E_INVALID_VALUE, "id must be [A-Za-z0-9._], 1-%d characters, no hyphen", L6_CODE_MAX);
+  if ((e = need_text("title", p->title, L6_NAME_MAX, err)) != L6_E_OK ||
+      (e = need_text("methodology", p->methodology, L6_NAME_MAX, err)) != L6_E_OK ||
+      (e = need_text("sector", p->sector, L6_NAME_MAX, err)) != L6_E_OK)
+    return e;
+  if (strcmp(p->kind, "avoidance") != 0 && strcmp(p->kind, "removal") != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "kind must be avoidance or removal");
+  if (!l6_valid_date(p->crediting_start) || !l6_valid_date(p->crediting_end))
+    return l6_fail(err, L6_E_INVALID_VALUE, "crediting_start and crediting_end must be dates YYYY-MM-DD");
+  if (strcmp(p->crediting_start, p->crediting_end) > 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "crediting period ends before it starts");
+  if (strcmp(p->status, "listed") != 0 && strcmp(p->status, "registered") != 0 && strcmp(p->status, "suspended") != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "status must be listed, registered or suspended");
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_programme prog;
+  l6_party host;
+  e = OPS->programme_get(s->st, p->programme, &prog, err);
+  if (e == L6_E_OK) e = OPS->party_get(s->st, p->host, &host, err);
+  if (e == L6_E_OK) e = OPS->project_put(s->st, p, err);
+  if (e == L6_E_ALREADY_EXISTS) l6_fail(err, e, "project %s already exists", p->id);
+  if (e == L6_E_OK) *out = view_project(p);
+  return finish_out(s, e, out, err);
+}
+
+typedef struct {
+  batch_cache bc;
+  json_t *arr;
+} batch_list_ctx;
+
+static int batch_row(void *ctx, const void *row) {
+  batch_list_ctx *c = ctx;
+  const l6_batch *b = row;
+  if ((c->bc.e = batch_info(&c->bc, b->id)) != L6_E_OK) return 1;
+  json_t *v = view_block(b, c->bc.host, b->serial_start, b->serial_start + b->quantity - 1);
+  json_object_set_new(v, "registry", json_string(b->registry));
+  json_object_set_new(v, "transaction", json_integer(b->tx));
+  json_array_append_new(c->arr, v);
+  return 0;
+}
+
+l6_err svc_project_get(l6_svc *s, const l6_actor *a, const char *id, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_project p;
+  e = OPS->project_get(s->st, id, &p, err);
+  batch_list_ctx c = {.bc = {.s = s, .err = err}, .arr = json_array()};
+  if (e == L6_E_OK) e = OPS->batch_list(s->st, p.id, 0, L6_MAX_PAGE, batch_row, &c, err);
+  if (e == L6_E_OK) e = c.bc.e;
+  if (e == L6_E_OK && (*out = view_project(&p)) != NULL) json_object_set(*out, "issuances", c.arr);
+  json_decref(c.arr);
+  return finish_out(s, e, out, err);
+}
+
+static int proj_cursor(const void *row, char *buf, size_t cap) {
+  return snprintf(buf, cap, "%s", ((const l6_project *)row)->id);
+}
+
+l6_err svc_project_list(l6_svc *s, const l6_actor *a, const char *programme, const char *host, const char *status,
+                        const l6_page *pg, json_t **out, l6_error *err) {
+  *out = NULL;
+  int limit = page_limit(pg);
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  collect_ctx c = {.arr = json_array(), .view = v_project, .cursor = proj_cursor};
+  e = OPS->project_list(s->st, programme, host, status, pg ? pg->after : "", limit, collect, &c, err);
+  *out = list_of(c.arr);
+  if (*out) view_set_next(*out, c.count == limit ? c.last : NULL);
+  return finish_out(s, e, out, err);
+}
+
+/* ---- ledger transactions --------------------------------------------- */
+
+/* Replays a stored idempotent reply, or refuses a reused key. *hit is set
+ * when the key was seen before. */
+static l6_err idem_check(l6_svc *s, const l6_idem *id, l6_reply *out, bool *hit, l6_error *err) {
+  *hit = false;
+  if (id->key[0] == '\0') return L6_E_OK;
+  char hash[65];
+  int status = 0;
+  char *body = NULL;
+  l6_err e = OPS->idem_get(s->st, id->key, hash, &status, &body, err);
+  if (e == L6_E_UNKNOWN_TRANSACTION) return L6_E_OK;
+  if (e != L6_E_OK) return e;
+  *hit = true;
+  if (strcmp(hash, id->hash) != 0) {
+    free(body);
+    return l6_fail(err, L6_E_IDEMPOTENCY_CONFLICT, "idempotency key '%s' was used for a different request", id->key);
+  }
+  json_error_t je;
+  out->body = json_loads(body, 0, &je);
+  free(body);
+  out->status = status;
+  out->replayed = true;
+  return out->body ? L6_E_OK : l6_fail(err, L6_E_INTERNAL, "stored reply is not JSON");
+}
+
+static l6_err idem_store(l6_svc *s, const l6_idem *id, const l6_reply *r, l6_error *err) {
+  if (id->key[0] == '\0') return L6_E_OK;
+  char *body = json_dumps(r->body, JSON_COMPACT | JSON_SORT_KEYS);
+  if (body == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = OPS->idem_put(s->st, id->key, id->hash, r->status, body, err);
+  free(body);
+  return e;
+}
+
+/* Full partition check of one batch against the store. */
+typedef struct {
+  l6_range *r;
+  size_t n, cap;
+  bool overflow;
+} range_buf;
+
+static int range_row(void *ctx, const void *row) {
+  range_buf *b = ctx;
+  const l6_block *blk = row;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 64;
+    l6_range *nr = realloc(b->r, nc * sizeof *nr);
+    if (nr == NULL) {
+      b->overflow = true;
+      return 1;
+    }
+    b->r = nr;
+    b->cap = nc;
+  }
+  b->r[b->n++] = (l6_range){blk->batch, blk->first, blk->last};
+  return 0;
+}
+
+static l6_err check_batch(l6_svc *s, l6_id batch, l6_error *err) {
+  l6_batch b;
+  l6_err e = OPS->batch_get(s->st, batch, &b, err);
+  if (e != L6_E_OK) return e;
+  range_buf rb = {0};
+  e = OPS->blocks_of_batch(s->st, batch, range_row, &rb, err);
+  if (e == L6_E_OK && rb.overflow) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK && !ledger_partition_ok(rb.r, rb.n, b.serial_start, b.quantity))
+    e = l6_fail(err, L6_E_INTERNAL, "invariant violated: blocks of batch %lld do not partition [%lld, %lld]",
+                (long long)batch, (long long)b.serial_start, (long long)(b.serial_start + b.quantity - 1));
+  free(rb.r);
+  return e;
+}
+
+/* Moves [first,last] of batch from `from` (which must hold it in one
+ * block) to `to`, and records the line. */
+static l6_err move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
+                         l6_error *err) {
+  l6_block blk;
+  l6_err e = OPS->block_find(s->st, from, batch, first, &blk, err);
+  if (e == L6_E_UNKNOWN_SERIAL || (e == L6_E_OK && blk.last < last))
+    return l6_fail(err, L6_E_SERIALS_NOT_HELD, "serials %lld-%lld of batch %lld are not held by account %lld",
+                   (long long)first, (long long)last, (long long)batch, (long long)from);
+  if (e != L6_E_OK) return e;
+  l6_range rem[2];
+  int nrem = ledger_split(&blk, first, last, rem);
+  if ((e = OPS->block_remove(s->st, blk.id, err)) != L6_E_OK) return e;
+  for (int i = 0; i < nrem && e == L6_E_OK; i++) e = OPS->block_add(s->st, from, batch, rem[i].first, rem[i].last, err);
+  if (e == L6_E_OK) e = OPS->block_add(s->st, to, batch, first, last, err);
+  l6_tx_line line = {.tx = tx, .batch = batch, .first = first, .last = last, .from_account = from, .to_account = to};
+  if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
+  return e;
+}
+
+static l6_err open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err) {
+  if (id <= 0) return l6_fail(err, L6_E_MISSING_FIELD, "%s is required", role);
+  l6_err e = OPS->account_get(s->st, id, acc, err);
+  if (e == L6_E_UNKNOWN_ACCOUNT) return l6_fail(err, e, "%s %lld does not exist", role, (long long)id);
+  if (e != L6_E_OK) return e;
+  if (acc->status == L6_STATUS_CLOSED) return l6_fail(err, L6_E_ACCOUNT_CLOSED, "%s %lld is closed", role, (long long)id);
+  if (acc->status == L6_STATUS_BLOCKED) return l6_fail(err, L6_E_ACCOUNT_BLOCKED, "%s %lld is blocked", role, (long long)id);
+  return L6_E_OK;
+}
+
+/* The reply of a ledger transaction: the transaction and its blocks. */
+static json_t *tx_reply(l6_svc *s, const l6_tx *t, const l6_take *takes, size_t n, l6_error *err, l6_err *e) {
+  json_t *o = view_tx(t, false);
+  json_t *blocks = json_array();
+  batch_cache bc = {.s = s, .err = err};
+  for (size_t i = 0; i < n && *e == L6_E_OK; i++) {
+    *e = batch_info(&bc, takes[i].batch);
+    if (*e == L6_E_OK) json_array_append_new(blocks, view_block(&bc.b, bc.host, takes[i].first, takes[i].last));
+  }
+  json_object_set_new(o, "blocks", blocks);
+  return o;
+}
+
+l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *out, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  if (r->quantity <= 0) return l6_fail(err, L6_E_INVALID_QUANTITY, "quantity must be positive, got %lld", (long long)r->quantity);
+  if (r->quantity > L6_MAX_QUANTITY)
+    return l6_fail(err, L6_E_QUANTITY_OVERFLOW, "quantity %lld exceeds the limit of %lld per batch", (long long)r->quantity,
+                   (long long)L6_MAX_QUANTITY);
+  int64_t start = r->serial_start ? r->serial_start : 1;
+  if (start < 1 || start > L6_MAX_SERIAL - r->quantity)
+    return l6_fail(err, L6_E_INVALID_RANGE, "serial_start %lld is out of range", (long long)start);
+  if (r->vintage < L6_VINTAGE_MIN || r->vintage > L6_VINTAGE_MAX)
+    return l6_fail(err, L6_E_INVALID_VALUE, "vintage must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  bool hit;
+  if ((e = idem_check(s, &r->idem, out, &hit, err)) != L6_E_OK || hit) return finish(s, e, err);
+  l6_project p;
+  l6_unit_type ut;
+  l6_registry reg;
+  l6_account pending, dest;
+  e = OPS->project_get(s->st, r->project, &p, err);
+  if (e == L6_E_OK && strcmp(p.status, "registered") != 0)
+    e = l6_fail(err, L6_E_PROJECT_NOT_ACTIVE, "project %s is %s, not registered", p.id, p.status);
+  if (e == L6_E_OK) e = OPS->unit_type_get(s->st, r->unit_type, &ut, err);
+  if (e == L6_E_OK && strcmp(ut.programme, p.programme) != 0)
+    e = l6_fail(err, L6_E_UNIT_TYPE_MISMATCH, "unit type %s belongs to programme %s, project %s to %s", ut.code,
+                ut.programme, p.id, p.programme);
+  if (e == L6_E_OK) e = OPS->registry_get(s->st, r->registry, &reg, err);
+  if (e == L6_E_OK) {
+    e = OPS->account_of_registry(s->st, reg.id, L6_ACCT_PENDING, &pending, err);
+    if (e == L6_E_UNKNOWN_ACCOUNT || (e == L6_E_OK && pending.status != L6_STATUS_OPEN))
+      e = l6_fail(err, L6_E_NO_PENDING_ACCOUNT, "registry %s has no open pending account", reg.id);
+  }
+  if (e == L6_E_OK && r->forward_to) {
+    e = open_account(s, r->forward_to, "forward_to", &dest, err);
+    if (e == L6_E_OK && !l6_account_type_accepts_transfer(dest.type))
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive forwarded units", l6_account_type_str(dest.type));
+  }
+  l6_tx tx = {.kind = L6_TX_ISSUANCE, .to_account = pending.id, .quantity = r->quantity};
+  timestamp(s, tx.ts);
+  snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
+  l6_batch b = {.vintage = r->vintage, .serial_start = start, .quantity = r->quantity};
+  snprintf(b.project, sizeof b.project, "%s", p.id);
+  snprintf(b.unit_type, sizeof b.unit_type, "%s", ut.code);
+  snprintf(b.registry, sizeof b.registry, "%s", reg.id);
+  if (e == L6_E_OK) e = OPS->tx_put(s->st, &tx, err);
+  b.tx = tx.id;
+  if (e == L6_E_OK) e = OPS->batch_put(s->st, &b, err);
+  int64_t last = start + r->quantity - 1;
+  l6_tx_line line = {.tx = tx.id, .batch = b.id, .first = start, .last = last, .to_account = pending.id};
+  if (e == L6_E_OK) e = OPS->block_add(s->st, pending.id, b.id, start, last, err);
+  if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
+  l6_take take = {.batch = b.id, .first = start, .last = last};
+  if (e == L6_E_OK) out->body = tx_reply(s, &tx, &take, 1, err, &e);
+  if (e == L6_E_OK && r->forward_to) {
+    l6_tx fwd = {.kind = L6_TX_TRANSFER, .from_account = pending.id, .to_account = dest.id, .quantity = r->quantity};
+    snprintf(fwd.ts, sizeof fwd.ts, "%s", tx.ts);
+    snprintf(fwd.actor, sizeof fwd.actor, "%s", a->name);
+    e = OPS->tx_put(s->st, &fwd, err);
+    if (e == L6_E_OK) e = move_range(s, fwd.id, pending.id, dest.id, b.id, start, last, err);
+    if (e == L6_E_OK) json_object_set_new(out->body, "forward", tx_reply(s, &fwd, &take, 1, err, &e));
+  }
+  if (e == L6_E_OK && s->check_level >= 2) e = check_batch(s, b.id, err);
+  out->status = 201;
+  if (e == L6_E_OK) e = idem_store(s, &r->idem, out, err);
+  e = finish(s, e, err);
+  if (e != L6_E_OK) {
+    json_decref(out->body);
+    memset(out, 0, sizeof *out);
+  }
+  return e;
+}
+
+typedef struct {
+  l6_block *blocks;
+  size_t n, cap;
+} block_buf;
+
+static int block_row(void *ctx, const void *row) {
+  block_buf *b = ctx;
+  if (b->n == b->cap) return 1;
+  b->blocks[b->n++] = *(const l6_block *)row;
+  return 0;
+}
+
+/* Plans the takes of a move: by quantity or by explicit ranges. */
+static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t *ntakes, l6_error *err) {
+  size_t cap = L6_MAX_BLOCKS_PER_TX + 1;
+  block_buf held = {.blocks = malloc(cap * sizeof(l6_block)), .cap = cap};
+  if (held.blocks == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = L6_E_OK;
+  if (r->nranges == 0) {
+    if (r->unit_type[0] == '\0') {
+      e = l6_fail(err, L6_E_MISSING_FIELD, "unit_type is required when units are picked by quantity");
+    } else {
+      l6_unit_type ut;
+      e = OPS->unit_type_get(s->st, r->unit_type, &ut, err);
+    }
+    l6_pick_filter f = {.account = r->from_account, .vintage = r->vintage};
+    snprintf(f.unit_type, sizeof f.unit_type, "%s", r->unit_type);
+    snprintf(f.project, sizeof f.project, "%s", r->project);
+    if (e == L6_E_OK) e = OPS->block_pick(s->st, &f, (int)cap, block_row, &held, err);
+    if (e == L6_E_OK) e = ledger_pick(held.blocks, held.n, r->quantity, takes, L6_MAX_BLOCKS_PER_TX, ntakes, err);
+  } else {
+    if (r->quantity != 0) e = l6_fail(err, L6_E_INVALID_VALUE, "give either quantity or ranges, not both");
+    for (size_t i = 0; i < r->nranges && e == L6_E_OK; i++) {
+      l6_batch b;
+      e = OPS->batch_get(s->st, r->ranges[i].batch, &b, err);
+      if (e == L6_E_UNKNOWN_BATCH) l6_fail(err, e, "range %zu: batch %lld does not exist", i, (long long)r->ranges[i].batch);
+      if (e == L6_E_OK && r->unit_type[0] && strcmp(b.unit_type, r->unit_type) != 0)
+        e = l6_fail(err, L6_E_WRONG_UNIT_TYPE, "range %zu: batch %lld holds %s, not %s", i, (long long)b.id, b.unit_type,
+                    r->unit_type);
+      l6_block blk;
+      if (e == L6_E_OK) {
+        l6_error ignore;
+        if (OPS->block_find(s->st, r->from_account, r->ranges[i].batch, r->ranges[i].first, &blk, &ignore) == L6_E_OK) {
+          bool dup = false;
+          for (size_t k = 0; k < held.n; k++) dup |= held.blocks[k].id == blk.id;
+          if (!dup) held.blocks[held.n++] = blk;
+        }
+      }
+    }
+    if (e == L6_E_OK)
+      e = ledger_match_ranges(held.blocks, held.n, r->ranges, r->nranges, takes, L6_MAX_RANGES, err);
+    *ntakes = r->nranges;
+  }
+  free(held.blocks);
+  return e;
+}
+
+l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *out, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  l6_err e = need_role(a, true, false, true, err);
+  if (e != L6_E_OK) return e;
+  if (r->kind != L6_TX_TRANSFER && r->kind != L6_TX_RETIREMENT && r->kind != L6_TX_CANCELLATION)
+    return l6_fail(err, L6_E_INTERNAL, "bad move kind");
+  if (r->nranges > L6_MAX_RANGES) return l6_fail(err, L6_E_TOO_MANY_RANGES, "at most %d ranges", L6_MAX_RANGES);
+  if (r->nranges == 0 && r->quantity <= 0)
+    return l6_fail(err, L6_E_INVALID_QUANTITY, "quantity must be positive, got %lld", (long long)r->quantity);
+  if (r->nranges == 0 && r->quantity > L6_MAX_QUANTITY)
+    return l6_fail(err, L6_E_QUANTITY_OVERFLOW, "quantity %lld exceeds the limit of %lld", (long long)r->quantity,
+                   (long long)L6_MAX_QUANTITY);
+  if (r->kind == L6_TX_RETIREMENT) {
+    if ((e = need_text("beneficiary", r->beneficiary, L6_NAME_MAX, err)) != L6_E_OK) return e;
+    if ((e = need_text("purpose", r->purpose, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  }
+  if (r->claim[0] && !l6_valid_text(r->claim, L6_TEXT_MAX))
+    return l6_fail(err, L6_E_INVALID_VALUE, "claim must be printable text of at most %d bytes", L6_TEXT_MAX);
+  if (r->reporting_year && (r->reporting_year < L6_VINTAGE_MIN || r->reporting_year > L6_VINTAGE_MAX))
+    return l6_fail(err, L6_E_INVALID_VALUE, "reporting_year must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+
+  l6_take *takes = malloc((L6_MAX_BLOCKS_PER_TX + 1) * sizeof *takes);
+  if (takes == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  if ((e = begin(s, err)) != L6_E_OK) {
+    free(takes);
+    return e;
+  }
+  bool hit;
+  if ((e = idem_check(s, &r->idem, out, &hit, err)) != L6_E_OK || hit) {
+    free(takes);
+    return finish(s, e, err);
+  }
+  l6_account from, to;
+  e = open_account(s, r->from_account, "from_account", &from, err);
+  if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && from.org != a->org)
+    e = l6_fail(err, L6_E_FORBIDDEN, "account %lld belongs to another organisation", (long long)from.id);
+  if (e == L6_E_OK && l6_account_type_terminal(from.type))
+    e = l6_fail(err, L6_E_TERMINAL_ACCOUNT, "units in %s account %lld can never move", l6_account_type_str(from.type),
+                (long long)from.id);
+  if (e == L6_E_OK) {
+    l6_id to_id = r->to_account;
+    if (to_id == 0 && r->kind != L6_TX_TRANSFER) {
+      l6_account_type want = r->kind == L6_TX_RETIREMENT ? L6_ACCT_RETIREMENT : L6_ACCT_CANCELLATION;
+      e = OPS->account_of_registry(s->st, from.registry, want, &to, err);
+      if (e == L6_E_UNKNOWN_ACCOUNT)
+        e = l6_fail(err, L6_E_INVALID_DESTINATION, "registry %s has no %s account", from.registry, l6_account_type_str(want));
+      to_id = to.id;
+    }
+    if (e == L6_E_OK) e = open_account(s, to_id, "to_account", &to, err);
+  }
+  if (e == L6_E_OK && from.id == to.id) e = l6_fail(err, L6_E_SAME_ACCOUNT, "from_account and to_account are both %lld", (long long)from.id);
+  if (e == L6_E_OK) {
+    bool ok = r->kind == L6_TX_TRANSFER       ? l6_account_type_accepts_transfer(to.type)
+              : r->kind == L6_TX_RETIREMENT ? to.type == L6_ACCT_RETIREMENT
+                                            : (to.type == L6_ACCT_CANCELLATION || to.type == L6_ACCT_OMGE_CANCELLATION);
+    if (!ok)
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive a %s", l6_account_type_str(to.type),
+                  l6_tx_kind_str(r->kind));
+  }
+  size_t ntakes = 0;
+  if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);
+  l6_tx tx = {.kind = r->kind, .from_account = from.id, .to_account = to.id, .reporting_year = r->reporting_year};
+  timestamp(s, tx.ts);
+  snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
+  snprintf(tx.beneficiary, sizeof tx.beneficiary, "%s", r->beneficiary);
+  snprintf(tx.purpose, sizeof tx.purpose, "%s", r->purpose);
+  snprintf(tx.claim, sizeof tx.claim, "%s", r->claim);
+  for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
+    if (!l6_qty_add(tx.quantity, l6_range_qty(takes[i].first, takes[i].last), &tx.quantity))
+      e = l6_fail(err, L6_E_QUANTITY_OVERFLOW, "total quantity is too large");
+  /* Conservation: what the plan takes is exactly what was asked for. */
+  if (e == L6_E_OK) assert(r->nranges > 0 || tx.quantity == r->quantity);
+  if (e == L6_E_OK) e = OPS->tx_put(s->st, &tx, err);
+  for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
+    e = move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
+  for (size_t i = 0; e == L6_E_OK && s->check_level >= 2 && i < ntakes; i++) {
+    bool seen = false;
+    for (size_t k = 0; k < i; k++) seen |= takes[k].batch == takes[i].batch;
+    if (!seen) e = check_batch(s, takes[i].batch, err);
+  }
+  if (e == L6_E_OK) {
+    out->status = 201;
+    out->body = tx_reply(s, &tx, takes, ntakes, err, &e);
+  }
+  if (e == L6_E_OK) e = idem_store(s, &r->idem, out, err);
+  free(takes);
+  e = finish(s, e, err);
+  if (e != L6_E_OK) {
+    json_decref(out->body);
+    memset(out, 0, sizeof *out);
+  }
+  return e;
+}
+
+/* ---- reads ----------------------------------------------------------- */
+
+typedef struct {
+  l6_svc *s;
+  json_t *arr;
+  bool public_view;
+  int count;
+  l6_id last;
+  l6_err e;
+  l6_error *err;
+} tx_list_ctx;
+
+static int tx_row(void *ctx, const void *row) {
+  tx_list_ctx *c = ctx;
+  const l6_tx *t = row;
+  json_t *v = view_tx(t, c->public_view);
+  c->count++;
+  c->last = t->id;
+  json_array_append_new(c->arr, v);
+  return 0;
+}
+
+typedef struct {
+  batch_cache bc;
+  json_t *arr;
+} line_ctx;
+
+static int line_row(void *ctx, const void *row) {
+  line_ctx *c = ctx;
+  const l6_tx_line *l = row;
+  if ((c->bc.e = batch_info(&c->bc, l->batch)) != L6_E_OK) return 1;
+  json_array_append_new(c->arr, view_block(&c->bc.b, c->bc.host, l->first, l->last));
+  return 0;
+}
+
+/* Adds "blocks" to every transaction of a list (at most a page). */
+static l6_err add_blocks(l6_svc *s, json_t *items, l6_error *err) {
+  size_t i;
+  json_t *t;
+  json_array_foreach(items, i, t) {
+    line_ctx c = {.bc = {.s = s, .err = err}, .arr = json_array()};
+    l6_err e = OPS->tx_lines(s->st, json_integer_value(json_object_get(t, "id")), line_row, &c, err);
+    if (e == L6_E_OK) e = c.bc.e;
+    json_object_set_new(t, "blocks", c.arr);
+    if (e != L6_E_OK) return e;
+  }
+  return L6_E_OK;
+}
+
+l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_tx_filter f = *f0;
+  /* Retirements are public (who retired what for whom); the rest needs a role. */
+  bool public_view = a->role == L6_ROLE__NONE;
+  l6_err e = L6_E_OK;
+  if (public_view && f.kind != L6_TX_RETIREMENT) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (public_view) f.account = 0;
+  if (a->role == L6_ROLE_HOLDER) f.org = a->org;
+  if (f.limit <= 0) f.limit = L6_DEFAULT_PAGE;
+  if (f.limit > L6_MAX_PAGE) f.limit = L6_MAX_PAGE;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  if (f.account && a->role == L6_ROLE_HOLDER) {
+    l6_account acc;
+    e = OPS->account_get(s->st, f.account, &acc, err);
+    if (e == L6_E_OK) e = may_org(a, acc.org, err);
+  }
+  tx_list_ctx c = {.s = s, .arr = json_array(), .public_view = public_view, .err = err};
+  if (e == L6_E_OK) e = OPS->tx_list(s->st, &f, tx_row, &c, err);
+  if (e == L6_E_OK) e = add_blocks(s, c.arr, err);
+  *out = list_of(c.arr);
+  char cur[32];
+  snprintf(cur, sizeof cur, "%lld", (long long)c.last);
+  if (*out) view_set_next(*out, c.count == f.limit ? cur : NULL);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_tx t;
+  e = OPS->tx_get(s->st, id, &t, err);
+  bool public_view = a->role == L6_ROLE__NONE;
+  if (e == L6_E_OK && public_view && t.kind != L6_TX_RETIREMENT) e = l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (e == L6_E_OK && a->role == L6_ROLE_HOLDER) {
+    l6_account fa = {0}, ta = {0};
+    if (t.from_account) e = OPS->account_get(s->st, t.from_account, &fa, err);
+    if (e == L6_E_OK) e = OPS->account_get(s->st, t.to_account, &ta, err);
+    if (e == L6_E_OK && fa.org != a->org && ta.org != a->org)
+      e = l6_fail(err, L6_E_FORBIDDEN, "transaction %lld does not involve your accounts", (long long)id);
+  }
+  json_t *arr = json_array();
+  if (e == L6_E_OK) {
+    json_array_append_new(arr, view_tx(&t, public_view));
+    e = add_blocks(s, arr, err);
+  }
+  if (e == L6_E_OK) *out = json_incref(json_array_get(arr, 0));
+  json_decref(arr);
+  return finish_out(s, e, out, err);
+}
+
+typedef struct {
+  l6_svc *s;
+  json_t *arr;
+  l6_id org;      /* holder's org: mark whether any line touched it */
+  bool touched;
+  l6_err e;
+  l6_error *err;
+} hist_ctx;
+
+static int hist_row(void *ctx, const void *row) {
+  hist_ctx *c = ctx;
+  const l6_tx_line *l = row;
+  l6_tx t;
+  if ((c->e = c->s->st->ops->tx_get(c->s->st, l->tx, &t, c->err)) != L6_E_OK) return 1;
+  l6_account fa = {0}, ta = {0};
+  if (c->org) {
+    if (l->from_account) c->s->st->ops->account_get(c->s->st, l->from_account, &fa, c->err);
+    c->s->st->ops->account_get(c->s->st, l->to_account, &ta, c->err);
+    c->touched |= fa.org == c->org || ta.org == c->org;
+  }
+  json_array_append_new(c->arr, json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:I}", "transaction", (json_int_t)t.id,
+                                          "kind", l6_tx_kind_str(t.kind), "timestamp", t.ts, "from_account",
+                                          l->from_account ? json_integer(l->from_account) : json_null(), "to_account",
+                                          (json_int_t)l->to_account, "first", (json_int_t)l->first, "last",
+                                          (json_int_t)l->last));
+  return 0;
+}
+
+l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = NEED_READER(a, err);
+  if (e != L6_E_OK) return e;
+  l6_serial sn;
+  if (!serial_parse(serial, &sn))
+    return l6_fail(err, L6_E_INVALID_SERIAL, "'%.100s' is not a serial number (UT-HOST-PROJECT-VINTAGE-BATCH-N)", serial);
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  batch_cache bc = {.s = s, .err = err};
+  e = batch_info(&bc, sn.batch);
+  if (e == L6_E_UNKNOWN_BATCH || e == L6_E_UNKNOWN_PROJECT ||
+      (e == L6_E_OK && (strcmp(bc.b.unit_type, sn.unit_type) != 0 || strcmp(bc.b.project, sn.project) != 0 ||
+                        strcmp(bc.host, sn.host) != 0 || bc.b.vintage != sn.vintage || sn.first < bc.b.serial_start ||
+                        sn.last > bc.b.serial_start + bc.b.quantity - 1)))
+    e = l6_fail(err, L6_E_UNKNOWN_SERIAL, "no unit has serial %s", serial);
+  /* The blocks now holding the serial (or every serial of a block form). */
+  json_t *holders = json_array();
+  int64_t at = sn.first;
+  bool own = false;
+  while (e == L6_E_OK && at <= sn.last && json_array_size(holders) < L6_MAX_PAGE) {
+    l6_block blk;
+    l6_account acc;
+    e = OPS->block_find(s->st, 0, sn.batch, at, &blk, err);
+    if (e == L6_E_OK) e = OPS->account_get(s->st, blk.account, &acc, err);
+    if (e != L6_E_OK) break;
+    own |= a->role == L6_ROLE_HOLDER && acc.org == a->org;
+    json_t *v = view_block(&bc.b, bc.host, blk.first, blk.last);
+    json_object_set_new(v, "account", view_account(&acc));
+    json_object_set_new(v, "retired", json_boolean(l6_account_type_terminal(acc.type)));
+    json_array_append_new(holders, v);
+    at = blk.last + 1;
+  }
+  hist_ctx h = {.s = s, .arr = json_array(), .org = a->role == L6_ROLE_HOLDER ? a->org : 0, .err = err};
+  if (e == L6_E_OK) e = OPS->serial_history(s->st, sn.batch, sn.first, hist_row, &h, err);
+  if (e == L6_E_OK) e = h.e;
+  if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && !own && !h.touched)
+    e = l6_fail(err, L6_E_FORBIDDEN, "serial %s has never been held by your organisation", serial);
+  if (e == L6_E_OK)
+    *out = json_pack("{s:s, s:o, s:O, s:O}", "serial", serial, "batch",
+                     view_block(&bc.b, bc.host, bc.b.serial_start, bc.b.serial_start + bc.b.quantity - 1), "held_by",
+                     holders, "history", h.arr);
+  json_decref(holders);
+  json_decref(h.arr);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, const l6_page *pg, json_t **out,
+                         l6_error *err) {
+  *out = NULL;
+  int limit = page_limit(pg);
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  batch_list_ctx c = {.bc = {.s = s, .err = err}, .arr = json_array()};
+  e = OPS->batch_list(s->st, project ? project : "", parse_cursor_id(pg), limit, batch_row, &c, err);
+  if (e == L6_E_OK) e = c.bc.e;
+  *out = list_of(c.arr);
+  size_t n = json_array_size(c.arr);
+  char cur[32] = "";
+  if (n) snprintf(cur, sizeof cur, "%lld", (long long)json_integer_value(json_object_get(json_array_get(c.arr, n - 1), "batch")));
+  if (*out) view_set_next(*out, (int)n == limit ? cur : NULL);
+  return finish_out(s, e, out, err);
+}
+
+typedef struct {
+  l6_id ids[256];
+  size_t n;
+  l6_id last;
+} id_page;
+
+static int batch_id_row(void *ctx, const void *row) {
+  id_page *p = ctx;
+  p->ids[p->n++] = ((const l6_batch *)row)->id;
+  p->last = ((const l6_batch *)row)->id;
+  return 0;
+}
+
+l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err) {
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  if (batch) {
+    e = check_batch(s, batch, err);
+  } else {
+    id_page p = {.n = 0};
+    do {
+      p.n = 0;
+      e = OPS->batch_list(s->st, "", p.last, 256, batch_id_row, &p, err);
+      for (size_t i = 0; i < p.n && e == L6_E_OK; i++) e = check_batch(s, p.ids[i], err);
+    } while (e == L6_E_OK && p.n == 256);
+  }
+  return finish(s, e, err);
+}

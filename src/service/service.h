@@ -1,0 +1,139 @@
+/*
+ * service.h -- one function per use case. Each call checks who may do it,
+ * validates with the core, and runs as one atomic store transaction: it
+ * either commits everything it did or leaves the store unchanged. Calls
+ * are serialised by a mutex, so a service is safe to share between HTTP
+ * worker threads.
+ *
+ * Results are jansson values (the shape the API returns); *out is a new
+ * reference the caller must json_decref. On error *out is NULL and err
+ * says what is wrong.
+ */
+#ifndef L6_SERVICE_H
+#define L6_SERVICE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../store/store.h"
+
+typedef struct l6_svc l6_svc;
+
+/* Who is asking. role NONE is the anonymous public. */
+typedef struct {
+  l6_role role;
+  l6_id org;      /* holder's organisation */
+  l6_id token;    /* token id, 0 for the CLI */
+  char name[64];  /* recorded as the transaction's actor */
+} l6_actor;
+
+/* Idempotency: a request with a key is done once; the same key with the
+ * same request hash returns the first reply, with another hash is refused. */
+typedef struct {
+  char key[L6_IDEM_MAX + 1]; /* "" when none */
+  char hash[65];             /* hex SHA-256 of the canonical request */
+} l6_idem;
+
+/* Reply of a ledger transaction (status 201, or the replayed one). */
+typedef struct {
+  int status;
+  json_t *body;
+  bool replayed;
+} l6_reply;
+
+typedef struct {
+  char registry[6];                 /* issuing registry; units land in its pending account */
+  char project[L6_CODE_MAX + 1];
+  char unit_type[L6_CODE_MAX + 1];
+  int vintage;
+  l6_qty quantity;
+  int64_t serial_start;             /* 0: start at 1 */
+  l6_id forward_to;                 /* 0: stay in pending; else forwarded in the same commit */
+  l6_idem idem;
+} l6_issue_req;
+
+typedef struct {
+  l6_tx_kind kind;                  /* TRANSFER, RETIREMENT or CANCELLATION */
+  l6_id from_account;
+  l6_id to_account;                 /* 0 for retirement/cancellation: the registry's own account */
+  /* Either a quantity picked by the registry (oldest vintage, then lowest
+   * serial) among units matching unit_type/project/vintage ... */
+  char unit_type[L6_CODE_MAX + 1];
+  char project[L6_CODE_MAX + 1];
+  int vintage;
+  l6_qty quantity;
+  /* ... or explicit serial ranges (nranges > 0, quantity 0). */
+  size_t nranges;
+  l6_range ranges[L6_MAX_RANGES];
+  /* Retirement details. */
+  char beneficiary[L6_NAME_MAX + 1];
+  char purpose[L6_NAME_MAX + 1];
+  char claim[L6_TEXT_MAX + 1];
+  int reporting_year;
+  l6_idem idem;
+} l6_move_req;
+
+typedef struct {
+  int limit;         /* 0: default page */
+  char after[L6_CODE_MAX + 1]; /* cursor from the previous page's "next" */
+} l6_page;
+
+/* Opens a service over a store it takes ownership of. check_level: 1
+ * asserts conservation of every transaction in memory; 2 also re-reads
+ * and checks the partition of every batch a transaction touched (tests). */
+l6_svc *svc_open(l6_store *st, int check_level, l6_error *err);
+void svc_close(l6_svc *s);
+l6_store *svc_store(l6_svc *s);
+/* Replaces the clock (ms since the epoch) used for timestamps; tests. */
+void svc_set_clock(l6_svc *s, int64_t (*now_ms)(void));
+
+/* Loads the ISO 3166 list (config/iso3166-1.tsv) that Party codes are
+ * checked against, and every programme file in config/programmes/ (new
+ * programmes and unit types are created; existing ones are left alone). */
+l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err);
+
+/* Tokens. */
+l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *err);
+/* Creates a token; token_out receives the secret (shown once). */
+l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, const char *label,
+                        char token_out[80], json_t **out, l6_error *err);
+
+/* Reference data. */
+l6_err svc_party_create(l6_svc *s, const l6_actor *a, const l6_party *p, json_t **out, l6_error *err);
+l6_err svc_party_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, json_t **out, l6_error *err);
+l6_err svc_registry_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+l6_err svc_org_create(l6_svc *s, const l6_actor *a, l6_org *o, json_t **out, l6_error *err);
+l6_err svc_org_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+l6_err svc_account_create(l6_svc *s, const l6_actor *a, l6_account *acc, json_t **out, l6_error *err);
+l6_err svc_account_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+l6_err svc_account_set_status(l6_svc *s, const l6_actor *a, l6_id id, l6_account_status st, json_t **out,
+                              l6_error *err);
+l6_err svc_account_list(l6_svc *s, const l6_actor *a, const l6_page *pg, json_t **out, l6_error *err);
+l6_err svc_holdings(l6_svc *s, const l6_actor *a, l6_id account, json_t **out, l6_error *err);
+l6_err svc_programme_create(l6_svc *s, const l6_actor *a, const l6_programme *p, json_t **out, l6_error *err);
+l6_err svc_programme_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+l6_err svc_unit_type_create(l6_svc *s, const l6_actor *a, const l6_unit_type *u, json_t **out, l6_error *err);
+l6_err svc_unit_type_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+l6_err svc_project_create(l6_svc *s, const l6_actor *a, const l6_project *p, json_t **out, l6_error *err);
+l6_err svc_project_get(l6_svc *s, const l6_actor *a, const char *id, json_t **out, l6_error *err);
+/* Filters may be NULL. */
+l6_err svc_project_list(l6_svc *s, const l6_actor *a, const char *programme, const char *host,
+                        const char *status, const l6_page *pg, json_t **out, l6_error *err);
+
+/* Ledger transactions. */
+l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *out, l6_error *err);
+l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *out, l6_error *err);
+
+/* Reads. */
+l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, const l6_page *pg, json_t **out,
+                         l6_error *err);
+l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f, json_t **out, l6_error *err);
+l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err);
+
+/* Checks the partition invariant of one batch (0: every batch); returns
+ * INTERNAL with the first violation. For tests and `ledger6 check`. */
+l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err);
+
+#endif

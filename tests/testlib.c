@@ -1,0 +1,110 @@
+/* testlib.c -- shared test helpers; see testlib.h. Sections as there. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "testlib.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- 1. Seeded randomness ------------------------------------------------ */
+
+/* splitmix64's output function: a bijective mix of 64 bits. */
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t tl_seed(void) {
+  static int have;
+  static uint64_t seed;
+  if (have) return seed;
+  const char *env = getenv("L6_SEED");
+  if (env != NULL && env[0] != '\0') {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(env, &end, 0);
+    if (errno != 0 || *end != '\0' || env[0] == '-') {
+      fprintf(stderr, "testlib: L6_SEED=%s is not an unsigned integer\n", env);
+      abort();
+    }
+    seed = (uint64_t)v;
+  } else {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    seed = mix64((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec) ^ (uint64_t)getpid();
+  }
+  have = 1;
+  fprintf(stderr, "testlib: L6_SEED=%" PRIu64 "\n", seed);
+  return seed;
+}
+
+void tl_rng_init(tl_rng *r, uint64_t stream) { r->state = mix64(tl_seed() ^ mix64(stream)); }
+
+uint64_t tl_rng_next(tl_rng *r) {
+  r->state += 0x9e3779b97f4a7c15ULL;
+  return mix64(r->state);
+}
+
+uint64_t tl_rng_below(tl_rng *r, uint64_t n) {
+  /* Reject the top partial bucket so every value is equally likely. */
+  uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  uint64_t x;
+  do x = tl_rng_next(r);
+  while (x >= limit);
+  return x % n;
+}
+
+int64_t tl_rng_range(tl_rng *r, int64_t lo, int64_t hi) {
+  uint64_t span = (uint64_t)hi - (uint64_t)lo; /* hi - lo without overflow */
+  uint64_t off = span == UINT64_MAX ? tl_rng_next(r) : tl_rng_below(r, span + 1);
+  return (int64_t)((uint64_t)lo + off);
+}
+
+/* ---- 2. Temporary directories -------------------------------------------- */
+
+char *tl_tmpdir_make(const char *tag) {
+  const char *base = getenv("TMPDIR");
+  if (base == NULL || base[0] == '\0') base = "/tmp";
+  size_t cap = strlen(base) + strlen(tag) + sizeof "/ledger6--XXXXXX";
+  char *path = malloc(cap);
+  if (path == NULL) return NULL;
+  snprintf(path, cap, "%s/ledger6-%s-XXXXXX", base, tag);
+  if (mkdtemp(path) == NULL) {
+    int saved = errno;
+    free(path);
+    errno = saved;
+    return NULL;
+  }
+  return path;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  if (remove(path) != 0) fprintf(stderr, "testlib: cannot remove %s: %s\n", path, strerror(errno));
+  return 0; /* keep going: remove as much as possible */
+}
+
+int tl_tmpdir_remove(char *path) {
+  if (path == NULL) return 0;
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (strncmp(name, "ledger6-", 8) != 0) {
+    fprintf(stderr, "testlib: refusing to remove %s (not made by tl_tmpdir_make)\n", path);
+    free(path);
+    return -1;
+  }
+  /* FTW_DEPTH visits children before their directory; FTW_PHYS never
+   * follows symbolic links out of the tree. */
+  nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+  int rc = access(path, F_OK) == 0 ? -1 : 0;
+  free(path);
+  return rc;
+}
