@@ -54,20 +54,27 @@ static void corpus_root(char *buf, size_t cap) {
  * to *size. Fails the test on any error. */
 static uint8_t *read_all(const char *path, size_t *size) {
   FILE *f = fopen(path, "rb");
-  if (f == NULL) fail_msg("cannot open %s: %s", path, strerror(errno));
+  if (f == NULL) {
+    fail_msg("cannot open %s: %s", path, strerror(errno));
+    return NULL; /* not reached: fail_msg jumps out of the test */
+  }
   size_t cap = 4096, len = 0;
   uint8_t *buf = malloc(cap);
-  assert_non_null(buf);
-  for (;;) {
+  while (buf != NULL) {
     len += fread(buf + len, 1, cap - len, f);
     if (len < cap) break;
     cap *= 2;
-    buf = realloc(buf, cap);
-    assert_non_null(buf);
+    uint8_t *bigger = realloc(buf, cap);
+    if (bigger == NULL) free(buf);
+    buf = bigger;
   }
   int bad = ferror(f);
   fclose(f);
-  if (bad) fail_msg("cannot read %s", path);
+  if (buf == NULL || bad) {
+    free(buf);
+    fail_msg("cannot read %s", path);
+    return NULL;
+  }
   *size = len;
   return buf;
 }
@@ -91,7 +98,7 @@ static const char *replay_dir(const char *dir, fuzz_check_fn check, size_t *file
     join(path, sizeof path, dir, de->d_name);
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    size_t size;
+    size_t size = 0;
     uint8_t *data = read_all(path, &size);
     const char *fail = check(data, size);
     free(data);
@@ -191,6 +198,7 @@ static void test_serial_check_fixed_inputs(void **state) {
 }
 
 int main(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's stdout in order with stderr */
   static char names[NTARGETS][64];
   struct CMUnitTest tests[NTARGETS + 3];
   size_t n = 0;

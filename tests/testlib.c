@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "testlib.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
@@ -52,6 +53,7 @@ uint64_t tl_rng_next(tl_rng *r) {
 }
 
 uint64_t tl_rng_below(tl_rng *r, uint64_t n) {
+  assert(n > 0);
   /* Reject the top partial bucket so every value is equally likely. */
   uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t x;
@@ -61,6 +63,7 @@ uint64_t tl_rng_below(tl_rng *r, uint64_t n) {
 }
 
 int64_t tl_rng_range(tl_rng *r, int64_t lo, int64_t hi) {
+  assert(lo <= hi);
   uint64_t span = (uint64_t)hi - (uint64_t)lo; /* hi - lo without overflow */
   uint64_t off = span == UINT64_MAX ? tl_rng_next(r) : tl_rng_below(r, span + 1);
   return (int64_t)((uint64_t)lo + off);

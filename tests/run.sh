@@ -1,0 +1,75 @@
+#!/bin/sh
+# tests/run.sh -- runs every test binary $BUILD/tests/test_* (BUILD defaults
+# to "build"), one at a time, each under `timeout` (L6_TEST_TIMEOUT seconds,
+# default 600), its output shown as it runs. Used by `make check`.
+#
+# Each binary gets L6_SRCDIR (the repository root) and L6_BIN
+# ($BUILD/ledger6). Totals come from cmocka's summary lines
+#   [  PASSED  ] N test(s).
+#   [  FAILED  ] N test(s), listed below:
+# A binary that crashes, times out or exits non-zero without reporting a
+# failure counts as one failed test. The last line is "N passed, N failed";
+# the exit status is non-zero if anything failed or nothing ran.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) ;;
+*) BUILD=$(pwd)/$BUILD ;;
+esac
+TIMEOUT=${L6_TEST_TIMEOUT:-600}
+
+L6_SRCDIR=$ROOT
+L6_BIN=$BUILD/ledger6
+CMOCKA_MESSAGE_OUTPUT=STDOUT # the summary lines parsed below
+export L6_SRCDIR L6_BIN CMOCKA_MESSAGE_OUTPUT
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ledger6-run-XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+ran=0
+broken=""
+
+for t in "$BUILD"/tests/test_*; do
+  if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
+  case $t in *.o | *.d) continue ;; esac
+  name=$(basename "$t")
+  ran=$((ran + 1))
+  echo "=== $name"
+  # The pipe hides the binary's status from the shell; keep it in a file.
+  # (No stdbuf here: its LD_PRELOAD breaks ASan builds. Tests that want
+  # stdout and stderr in order line-buffer stdout themselves.)
+  { timeout "$TIMEOUT" "$t" </dev/null 2>&1; echo $? >"$TMP/status"; } | tee "$TMP/log"
+  status=$(cat "$TMP/status")
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$TMP/log" | awk '{s += $1} END {print s + 0}')
+  f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s).*/\1/p' "$TMP/log" | awk '{s += $1} END {print s + 0}')
+  summaries=$(grep -c '^\[  PASSED  \] [0-9][0-9]* test(s)\.' "$TMP/log")
+  why=""
+  if [ "$status" -eq 124 ]; then
+    why="timed out after ${TIMEOUT}s"
+  elif [ "$status" -gt 128 ]; then
+    why="killed by signal $((status - 128))"
+  elif [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    why="exit status $status" # failed outside any test, e.g. a leak report
+  elif [ "$summaries" -eq 0 ]; then
+    why="no cmocka summary"
+  fi
+  if [ -n "$why" ]; then
+    # The tests it did not get to are not counted; count the binary once.
+    [ "$summaries" -eq 0 ] && [ "$status" -ne 0 ] && why="$why, no summary"
+    echo "=== $name: $why"
+    f=$((f + 1))
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  [ "$f" -gt 0 ] && broken="$broken $name"
+done
+
+[ "$ran" -eq 0 ] && echo "no test binaries in $BUILD/tests"
+[ -n "$broken" ] && echo "failing:$broken"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$ran" -gt 0 ] && [ $((passed + failed)) -gt 0 ]
