@@ -99,11 +99,38 @@ bool l6_valid_date(const char *s) {
   return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (1-4), or 0 when it is
+ * malformed, overlong, a surrogate, above U+10FFFF, or a control (C0, DEL,
+ * C1). */
+static size_t utf8_char(const unsigned char *p) {
+  unsigned c = p[0];
+  if (c < 0x20 || c == 0x7f) return 0;
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned cp;
+  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
+  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
+  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
+  else return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xc0) != 0x80) return 0; /* also stops at the NUL */
+    cp = (cp << 6) | (p[i] & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) return 0;
+  if (cp >= 0xd800 && cp <= 0xdfff) return 0;
+  if (cp >= 0x80 && cp <= 0x9f) return 0;
+  return n;
+}
+
 bool l6_valid_text(const char *s, size_t max) {
   if (s == NULL || s[0] == '\0') return false;
+  const unsigned char *p = (const unsigned char *)s;
   size_t n = 0;
-  for (; s[n]; n++)
-    if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f) return false;
+  while (p[n]) {
+    size_t k = utf8_char(p + n);
+    if (k == 0) return false;
+    n += k;
+  }
   return n <= max;
 }
 

@@ -74,7 +74,7 @@ bool l6_valid_registry_id(const char *s); /* "CHE01": alpha-3 + two digits */
 bool l6_valid_code(const char *s);        /* unit type / programme: [A-Z0-9.]{1,32}, starts alnum */
 bool l6_valid_project_id(const char *s);  /* [A-Za-z0-9._]{1,32}, starts alnum */
 bool l6_valid_date(const char *s);        /* "YYYY-MM-DD", a real calendar date */
-/* Printable UTF-8 text of 1..max bytes with no control characters. */
+/* Well-formed UTF-8 text of 1..max bytes with no control characters (C0, DEL, C1). */
 bool l6_valid_text(const char *s, size_t max);
 
 /* Overflow-checked addition of non-negative quantities; false on overflow
