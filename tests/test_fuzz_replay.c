@@ -33,6 +33,7 @@ typedef struct {
 /* One line per fuzz target. */
 static const replay_target targets[] = {
     {"serial", fuzz_check_serial},
+    {"json", fuzz_check_json},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])
