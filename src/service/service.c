@@ -951,6 +951,14 @@ static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t 
     snprintf(f.project, sizeof f.project, "%s", r->project);
     if (e == L6_E_OK) e = OPS->block_pick(s->st, &f, (int)cap, block_row, &held, err);
     if (e == L6_E_OK) e = ledger_pick(held.blocks, held.n, r->quantity, takes, L6_MAX_BLOCKS_PER_TX, ntakes, err);
+    if (e == L6_E_TOO_MANY_RANGES) {
+      /* Short holdings matter more than fragmentation: say so first. */
+      l6_qty total = 0;
+      l6_error sub;
+      if (OPS->account_total(s->st, &f, &total, &sub) == L6_E_OK && total < r->quantity)
+        e = l6_fail(err, L6_E_INSUFFICIENT_HOLDINGS, "account holds %lld eligible units, %lld requested",
+                    (long long)total, (long long)r->quantity);
+    }
   } else {
     if (r->quantity != 0) e = l6_fail(err, L6_E_INVALID_VALUE, "give either quantity or ranges, not both");
     for (size_t i = 0; i < r->nranges && e == L6_E_OK; i++) {
