@@ -1,0 +1,118 @@
+/*
+ * test_cli.c -- the ledger6 command line, black box: every command's
+ * --help, exit codes (0 ok, 1 refused, 2 usage), init/demo/check on a
+ * fresh store, token creation, and error messages that carry the stable
+ * error code.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "testlib.h"
+
+static char *dir;
+static char out[16384];
+
+/* Runs `ledger6 ARGS` with stderr folded into stdout; returns the exit
+ * status and leaves the output in `out`. */
+static int run(const char *fmt, ...) {
+  const char *bin = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
+  const char *src = getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".";
+  char args[2048], cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  snprintf(cmd, sizeof cmd, "%s %s --db %s/l.db --config %s/config 2>&1", bin, args, dir, src);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int setup(void **state) {
+  dir = tl_tmpdir_make("cli");
+  return dir ? 0 : -1;
+}
+
+static int teardown(void **state) { return tl_tmpdir_remove(dir); }
+
+static void test_help(void **state) {
+  static const char *const cmds[] = {"--help", "init --help", "serve --help", "demo --help", "check --help",
+                                     "token create --help"};
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+    assert_int_equal(run("%s", cmds[i]), 0);
+    assert_non_null(strstr(out, "usage: ledger6"));
+  }
+}
+
+static void test_usage_errors(void **state) {
+  assert_int_equal(run("frobnicate"), 2);
+  assert_non_null(strstr(out, "unknown command 'frobnicate'"));
+  assert_int_equal(run("serve --port 70000"), 2);
+  assert_non_null(strstr(out, "--port must be 0-65535"));
+  assert_int_equal(run("token create --role emperor"), 2);
+  assert_non_null(strstr(out, "--role must be admin, holder or auditor"));
+}
+
+static void test_init_demo_check_token(void **state) {
+  assert_int_equal(run("init"), 0);
+  assert_non_null(strstr(out, "initialised store"));
+  assert_int_equal(run("init"), 0); /* idempotent: migrations and config load again cleanly */
+  assert_int_equal(run("demo"), 0);
+  assert_non_null(strstr(out, "demo registry"));
+  assert_int_equal(run("demo"), 1); /* never over existing data */
+  assert_non_null(strstr(out, "error already_exists"));
+  assert_int_equal(run("check"), 0);
+  assert_non_null(strstr(out, "ok: every issuance batch"));
+  assert_int_equal(run("token create --role auditor --label ci"), 0);
+  assert_non_null(strstr(out, "l6_"));
+  assert_int_equal(strlen(out), 3 + 48 + 1); /* the token and a newline, nothing else */
+  assert_int_equal(run("token create --role holder --label x"), 1);
+  assert_non_null(strstr(out, "error missing_field"));
+  assert_int_equal(run("token create --role holder --org 999 --label x"), 1);
+  assert_non_null(strstr(out, "error unknown_organisation"));
+  assert_int_equal(run("token create --role holder --org 1 --label x"), 0);
+}
+
+static void test_bad_config(void **state) {
+  char *bad = tl_tmpdir_make("cfg");
+  assert_non_null(bad);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "mkdir -p %s/programmes && printf 'CHE\\tSwitzerland\\n' > %s/iso3166-1.tsv && "
+           "printf '{\"code\":\"X\",\"name\":\"x\",\"kind\":\"k\",\"unit_types\":[{\"code\":\"bad code\",\"name\":\"n\"}]}' "
+           "> %s/programmes/x.json",
+           bad, bad, bad);
+  assert_int_equal(system(cmd), 0);
+  const char *bin = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
+  snprintf(cmd, sizeof cmd, "%s init --db %s/l.db --config %s 2>&1", bin, bad, bad);
+  FILE *p = popen(cmd, "r");
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  int st = pclose(p);
+  assert_int_equal(WEXITSTATUS(st), 1);
+  /* The file, the key and the reason. */
+  assert_non_null(strstr(out, "x.json"));
+  assert_non_null(strstr(out, "unit_types[0]"));
+  tl_tmpdir_remove(bad);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_help),
+      cmocka_unit_test(test_usage_errors),
+      cmocka_unit_test(test_init_demo_check_token),
+      cmocka_unit_test(test_bad_config),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
