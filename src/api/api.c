@@ -38,18 +38,20 @@ typedef struct {
   json_t *body;         /* POST/PATCH only */
   l6_idem idem;
   int status;           /* 200 unless the handler says otherwise */
+  bool replayed;        /* an idempotent reply given again */
 } req;
 
 typedef l6_err (*handler_fn)(req *r, json_t **out, l6_error *err);
 
 /* ---- responses ------------------------------------------------------- */
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v) {
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v, bool replayed) {
   char *text = json_dumps(v, JSON_COMPACT);
   size_t len = text ? strlen(text) : 0;
   struct MHD_Response *resp = MHD_create_response_from_buffer(len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   MHD_add_response_header(resp, "Content-Type", "application/json");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
+  if (replayed) MHD_add_response_header(resp, "Idempotent-Replayed", "true");
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
@@ -57,7 +59,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v
 
 static enum MHD_Result send_error(struct MHD_Connection *c, const l6_error *err) {
   json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
-  enum MHD_Result ret = send_json(c, l6_err_status(err->code), v);
+  enum MHD_Result ret = send_json(c, l6_err_status(err->code), v, false);
   json_decref(v);
   return ret;
 }
@@ -203,9 +205,18 @@ static l6_err h_account_patch(req *r, json_t **out, l6_error *err) {
   return svc_account_set_status(r->svc, &r->actor, id, l6_account_status_from_str(in.status), out, err);
 }
 
+/* Pages of id-ordered lists take a numeric cursor. */
+static l6_err q_page_id(req *r, l6_page *pg, l6_error *err) {
+  l6_id ignore;
+  l6_err e = q_page(r, pg, err);
+  if (e == L6_E_OK && pg->after[0] && !parse_id(pg->after, &ignore))
+    e = l6_fail(err, L6_E_BAD_PARAM, "after must be a cursor from a previous page");
+  return e;
+}
+
 static l6_err h_account_list(req *r, json_t **out, l6_error *err) {
   l6_page pg;
-  l6_err e = q_page(r, &pg, err);
+  l6_err e = q_page_id(r, &pg, err);
   return e ? e : svc_account_list(r->svc, &r->actor, &pg, out, err);
 }
 
@@ -272,6 +283,7 @@ static l6_err h_project_list(req *r, json_t **out, l6_error *err) {
 static l6_err reply_out(l6_reply *rep, req *r, json_t **out) {
   *out = rep->body;
   r->status = rep->status;
+  r->replayed = rep->replayed;
   return L6_E_OK;
 }
 
@@ -294,7 +306,7 @@ static l6_err h_issue(req *r, json_t **out, l6_error *err) {
 static l6_err h_issuance_list(req *r, json_t **out, l6_error *err) {
   l6_page pg;
   char project[L6_CODE_MAX + 1];
-  l6_err e = q_page(r, &pg, err);
+  l6_err e = q_page_id(r, &pg, err);
   if (e == L6_E_OK) e = q_str(r, "project", project, sizeof project, err);
   return e ? e : svc_issuance_list(r->svc, &r->actor, project, &pg, out, err);
 }
@@ -483,6 +495,7 @@ static bool match(const char *pattern, char *buf, const char *params[2]) {
     if (*p == '{') {
       char *end = strchr(u, '/');
       if (end == u) return false;
+      if (np == 2) return false; /* at most two parameters per pattern */
       params[np++] = u;
       p = strchr(p, '}') + 1;
       if (end == NULL) {
@@ -493,7 +506,6 @@ static bool match(const char *pattern, char *buf, const char *params[2]) {
         u = end + 1;
         p++;
       }
-      if (np > 2) return false;
       continue;
     }
     if (*p != *u) return false;
@@ -566,7 +578,8 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     if (key) {
       if (!l6_valid_text(key, L6_IDEM_MAX))
         e = l6_fail(&err, L6_E_INVALID_VALUE, "Idempotency-Key must be 1-%d printable characters", L6_IDEM_MAX);
-      snprintf(r.idem.key, sizeof r.idem.key, "%s", key);
+      /* Keys are per token: another client's key never collides. */
+      snprintf(r.idem.key, sizeof r.idem.key, "%lld:%s", (long long)r.actor.token, key);
       request_hash(&r, url, cs->body ? cs->body : "", cs->len, r.idem.hash);
     }
   }
@@ -578,7 +591,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     if (err.code != e) l6_fail(&err, e, NULL);
     return send_error(c, &err);
   }
-  enum MHD_Result ret = send_json(c, r.status, out);
+  enum MHD_Result ret = send_json(c, r.status, out, r.replayed);
   json_decref(out);
   return ret;
 }

@@ -760,7 +760,7 @@ static l6_err idem_check(l6_svc *s, const l6_idem *id, l6_reply *out, bool *hit,
 
 static l6_err idem_store(l6_svc *s, const l6_idem *id, const l6_reply *r, l6_error *err) {
   if (id->key[0] == '\0') return L6_E_OK;
-  char *body = json_dumps(r->body, JSON_COMPACT | JSON_SORT_KEYS);
+  char *body = json_dumps(r->body, JSON_COMPACT); /* objects keep their key order: replays are byte-identical */
   if (body == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   l6_err e = OPS->idem_put(s->st, id->key, id->hash, r->status, body, err);
   free(body);
@@ -924,19 +924,22 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
 typedef struct {
   l6_block *blocks;
   size_t n, cap;
+  l6_qty need, have; /* stop reading once `need` units are covered (0: no stop) */
 } block_buf;
 
 static int block_row(void *ctx, const void *row) {
   block_buf *b = ctx;
   if (b->n == b->cap) return 1;
-  b->blocks[b->n++] = *(const l6_block *)row;
-  return 0;
+  const l6_block *blk = row;
+  b->blocks[b->n++] = *blk;
+  b->have += l6_range_qty(blk->first, blk->last);
+  return b->need > 0 && b->have >= b->need;
 }
 
 /* Plans the takes of a move: by quantity or by explicit ranges. */
 static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t *ntakes, l6_error *err) {
   size_t cap = L6_MAX_BLOCKS_PER_TX + 1;
-  block_buf held = {.blocks = malloc(cap * sizeof(l6_block)), .cap = cap};
+  block_buf held = {.blocks = malloc(cap * sizeof(l6_block)), .cap = cap, .need = r->nranges ? 0 : r->quantity};
   if (held.blocks == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   l6_err e = L6_E_OK;
   if (r->nranges == 0) {
@@ -968,6 +971,9 @@ static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t 
       if (e == L6_E_OK && r->unit_type[0] && strcmp(b.unit_type, r->unit_type) != 0)
         e = l6_fail(err, L6_E_WRONG_UNIT_TYPE, "range %zu: batch %lld holds %s, not %s", i, (long long)b.id, b.unit_type,
                     r->unit_type);
+      if (e == L6_E_OK && ((r->project[0] && strcmp(b.project, r->project) != 0) || (r->vintage && b.vintage != r->vintage)))
+        e = l6_fail(err, L6_E_INVALID_RANGE, "range %zu: batch %lld is project %s, vintage %d, not what the request names", i,
+                    (long long)b.id, b.project, b.vintage);
       l6_block blk;
       if (e == L6_E_OK) {
         l6_error ignore;
@@ -1196,16 +1202,26 @@ static int hist_row(void *ctx, const void *row) {
   l6_tx t;
   if ((c->e = c->s->st->ops->tx_get(c->s->st, l->tx, &t, c->err)) != L6_E_OK) return 1;
   l6_account fa = {0}, ta = {0};
+  bool show_from = l->from_account != 0, show_to = true;
   if (c->org) {
+    /* A holder sees its own accounts in the history, and only the type of
+     * anyone else's. */
     if (l->from_account) c->s->st->ops->account_get(c->s->st, l->from_account, &fa, c->err);
     c->s->st->ops->account_get(c->s->st, l->to_account, &ta, c->err);
     c->touched |= fa.org == c->org || ta.org == c->org;
+    show_from = show_from && fa.org == c->org;
+    show_to = ta.org == c->org;
   }
-  json_array_append_new(c->arr, json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:I}", "transaction", (json_int_t)t.id,
-                                          "kind", l6_tx_kind_str(t.kind), "timestamp", t.ts, "from_account",
-                                          l->from_account ? json_integer(l->from_account) : json_null(), "to_account",
-                                          (json_int_t)l->to_account, "first", (json_int_t)l->first, "last",
-                                          (json_int_t)l->last));
+  json_t *v = json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:I}", "transaction", (json_int_t)t.id, "kind",
+                        l6_tx_kind_str(t.kind), "timestamp", t.ts, "from_account",
+                        show_from ? json_integer(l->from_account) : json_null(), "to_account",
+                        show_to ? json_integer(l->to_account) : json_null(), "first", (json_int_t)l->first, "last",
+                        (json_int_t)l->last);
+  if (c->org) {
+    if (!show_to) json_object_set_new(v, "to_account_type", json_string(l6_account_type_str(ta.type)));
+    if (l->from_account && !show_from) json_object_set_new(v, "from_account_type", json_string(l6_account_type_str(fa.type)));
+  }
+  json_array_append_new(c->arr, v);
   return 0;
 }
 
@@ -1234,9 +1250,11 @@ l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out
     e = OPS->block_find(s->st, 0, sn.batch, at, &blk, err);
     if (e == L6_E_OK) e = OPS->account_get(s->st, blk.account, &acc, err);
     if (e != L6_E_OK) break;
-    own |= a->role == L6_ROLE_HOLDER && acc.org == a->org;
+    bool mine = a->role == L6_ROLE_HOLDER && acc.org == a->org;
+    own |= mine;
     json_t *v = view_block(&bc.b, bc.host, blk.first, blk.last);
-    json_object_set_new(v, "account", view_account(&acc));
+    if (a->role != L6_ROLE_HOLDER || mine) json_object_set_new(v, "account", view_account(&acc));
+    else json_object_set_new(v, "account", json_pack("{s:s}", "type", l6_account_type_str(acc.type)));
     json_object_set_new(v, "retired", json_boolean(l6_account_type_terminal(acc.type)));
     json_array_append_new(holders, v);
     at = blk.last + 1;

@@ -30,7 +30,7 @@ typedef struct {
 /* Idempotency: a request with a key is done once; the same key with the
  * same request hash returns the first reply, with another hash is refused. */
 typedef struct {
-  char key[L6_IDEM_MAX + 1]; /* "" when none */
+  char key[L6_IDEM_MAX + 24]; /* "<token id>:<client key>", "" when none */
   char hash[65];             /* hex SHA-256 of the canonical request */
 } l6_idem;
 

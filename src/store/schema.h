@@ -40,11 +40,15 @@ static const char *const l6_migrations[] = {
     "  vintage INTEGER NOT NULL, serial_start INTEGER NOT NULL CHECK(serial_start >= 1),"
     "  quantity INTEGER NOT NULL CHECK(quantity > 0), tx INTEGER NOT NULL REFERENCES transactions(id));"
     "CREATE INDEX batches_project ON batches(project, id);"
+    /* vintage is copied from the batch so that picking (oldest vintage,
+     * then batch, then serial) walks blocks_pick in order and stops at its
+     * LIMIT instead of sorting every block of the account. */
     "CREATE TABLE blocks(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES batches(id),"
     "  account INTEGER NOT NULL REFERENCES accounts(id), first INTEGER NOT NULL, last INTEGER NOT NULL,"
-    "  CHECK(first >= 1 AND last >= first));"
+    "  vintage INTEGER NOT NULL, CHECK(first >= 1 AND last >= first));"
     "CREATE UNIQUE INDEX blocks_batch_first ON blocks(batch, first);"
-    "CREATE INDEX blocks_account ON blocks(account, batch, first);"
+    "CREATE INDEX blocks_pick ON blocks(account, vintage, batch, first);"
+    "CREATE INDEX blocks_account ON blocks(account);" /* rows come in id order: paging by id */
     "CREATE TABLE tx_lines(tx INTEGER NOT NULL REFERENCES transactions(id),"
     "  batch INTEGER NOT NULL REFERENCES batches(id), first INTEGER NOT NULL, last INTEGER NOT NULL,"
     "  from_account INTEGER REFERENCES accounts(id), to_account INTEGER NOT NULL REFERENCES accounts(id));"

@@ -54,22 +54,24 @@
                  " FROM batches WHERE (?1 = '' OR project = ?1) AND id > ?2 ORDER BY id LIMIT ?3")  \
   XX(BLK_LEFT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first < ?2" \
                " ORDER BY first DESC LIMIT 1")                                                      \
-  XX(BLK_AT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first = ?2")  \
-  XX(BLK_INS, "INSERT INTO blocks(batch, account, first, last) VALUES(?1, ?2, ?3, ?4)")             \
+  XX(BLK_RIGHT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first >= ?2" \
+                " ORDER BY first LIMIT 1")                                                          \
+  XX(BLK_INS, "INSERT INTO blocks(batch, account, first, last, vintage)"                            \
+              " VALUES(?1, ?2, ?3, ?4, (SELECT vintage FROM batches WHERE id = ?1))")               \
   XX(BLK_SET, "UPDATE blocks SET first = ?2, last = ?3 WHERE id = ?1")                              \
   XX(BLK_DEL, "DELETE FROM blocks WHERE id = ?1")                                                   \
-  XX(BLK_FIND, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"          \
-               " JOIN batches ba ON ba.id = b.batch WHERE b.batch = ?1 AND b.first <= ?2"           \
-               " ORDER BY b.first DESC LIMIT 1")                                                    \
-  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"          \
-               " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1"                           \
-               " AND (?2 = '' OR ba.unit_type = ?2) AND (?3 = '' OR ba.project = ?3)"              \
-               " AND (?4 = 0 OR ba.vintage = ?4) ORDER BY ba.vintage, b.batch, b.first LIMIT ?5")   \
-  XX(BLK_OF_ACC, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"        \
-                 " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1 AND b.id > ?2"           \
-                 " ORDER BY b.id LIMIT ?3")                                                         \
-  XX(BLK_OF_BATCH, "SELECT b.id, b.batch, b.account, b.first, b.last, ba.vintage FROM blocks b"      \
-                   " JOIN batches ba ON ba.id = b.batch WHERE b.batch = ?1 ORDER BY b.first")       \
+  XX(BLK_FIND, "SELECT id, batch, account, first, last, vintage FROM blocks"                        \
+               " WHERE batch = ?1 AND first <= ?2 ORDER BY first DESC LIMIT 1")                     \
+  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, b.vintage"                        \
+               " FROM blocks b INDEXED BY blocks_pick WHERE b.account = ?1"                         \
+               " AND (?4 = 0 OR b.vintage = ?4) AND EXISTS(SELECT 1 FROM batches ba"               \
+               "  WHERE ba.id = b.batch AND (?2 = '' OR ba.unit_type = ?2)"                         \
+               "  AND (?3 = '' OR ba.project = ?3))"                                                \
+               " ORDER BY b.vintage, b.batch, b.first LIMIT ?5")                                    \
+  XX(BLK_OF_ACC, "SELECT id, batch, account, first, last, vintage FROM blocks INDEXED BY"           \
+                 " blocks_account WHERE account = ?1 AND id > ?2 ORDER BY id LIMIT ?3")            \
+  XX(BLK_OF_BATCH, "SELECT id, batch, account, first, last, vintage FROM blocks"                    \
+                   " WHERE batch = ?1 ORDER BY first")                                              \
   XX(ACC_TOTAL, "SELECT COALESCE(SUM(b.last - b.first + 1), 0) FROM blocks b"                       \
                 " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1"                          \
                 " AND (?2 = '' OR ba.unit_type = ?2) AND (?3 = '' OR ba.project = ?3)"             \
@@ -318,7 +320,7 @@ static void dec_block(sqlite3_stmt *s, void *o) {
   b->account = sqlite3_column_int64(s, 2);
   b->first = sqlite3_column_int64(s, 3);
   b->last = sqlite3_column_int64(s, 4);
-  b->vintage = sqlite3_column_count(s) > 5 ? sqlite3_column_int(s, 5) : 0;
+  b->vintage = sqlite3_column_count(s) > 5 ? sqlite3_column_int(s, 5) : 0; /* neighbour probes omit it */
 }
 static void dec_tx(sqlite3_stmt *s, void *o) {
   l6_tx *t = o;
@@ -560,14 +562,14 @@ static l6_err sq_block_add(l6_store *s, l6_id account, l6_id batch, int64_t firs
   l6_block left, right;
   bool has_left, has_right;
   l6_err e = block_at(q, Q_BLK_LEFT, batch, first, &left, &has_left, err);
-  if (e == L6_E_OK) e = block_at(q, Q_BLK_AT, batch, last + 1, &right, &has_right, err);
+  if (e == L6_E_OK) e = block_at(q, Q_BLK_RIGHT, batch, first, &right, &has_right, err);
   if (e != L6_E_OK) return e;
   /* Overlap with a neighbour would break the partition: refuse loudly. */
-  if (has_left && left.last >= first)
+  if ((has_left && left.last >= first) || (has_right && right.first <= last))
     return l6_fail(err, L6_E_INTERNAL, "block [%lld,%lld] of batch %lld overlaps an existing block",
                    (long long)first, (long long)last, (long long)batch);
   bool merge_left = has_left && left.account == account && left.last == first - 1;
-  bool merge_right = has_right && right.account == account;
+  bool merge_right = has_right && right.account == account && right.first == last + 1;
   sqlite3_stmt *t;
   if (merge_left) {
     int64_t new_last = merge_right ? right.last : last;
