@@ -748,7 +748,9 @@ static l6_err idem_check(l6_svc *s, const l6_idem *id, l6_reply *out, bool *hit,
   *hit = true;
   if (strcmp(hash, id->hash) != 0) {
     free(body);
-    return l6_fail(err, L6_E_IDEMPOTENCY_CONFLICT, "idempotency key '%s' was used for a different request", id->key);
+    const char *shown = strchr(id->key, ':'); /* the API scopes keys as "<token>:<key>" */
+    return l6_fail(err, L6_E_IDEMPOTENCY_CONFLICT, "idempotency key '%s' was used for a different request",
+                   shown ? shown + 1 : id->key);
   }
   json_error_t je;
   out->body = json_loads(body, 0, &je);
