@@ -406,7 +406,11 @@ static l6_err h_retirement_list(req *r, json_t **out, l6_error *err) {
   l6_tx_filter f;
   l6_err e = tx_filter(r, &f, err);
   f.kind = L6_TX_RETIREMENT;
-  return e ? e : svc_tx_list(r->svc, &r->actor, &f, out, err);
+  /* Retirements are public: a holder sees all of them, as the public does
+   * (GET /v1/transactions?kind=retirement lists its own, with accounts). */
+  static const l6_actor anonymous = {.role = L6_ROLE__NONE};
+  const l6_actor *who = r->actor.role == L6_ROLE_HOLDER ? &anonymous : &r->actor;
+  return e ? e : svc_tx_list(r->svc, who, &f, out, err);
 }
 
 static l6_err h_tx_get(req *r, json_t **out, l6_error *err) {

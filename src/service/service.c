@@ -1052,6 +1052,11 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
     if (!ok)
       e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive a %s", l6_account_type_str(to.type),
                   l6_tx_kind_str(r->kind));
+    /* Units are retired or cancelled in the registry that holds them;
+     * only transfers cross registries. */
+    else if (r->kind != L6_TX_TRANSFER && strcmp(to.registry, from.registry) != 0)
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s from registry %s must go to an account of that registry, not %s",
+                  l6_tx_kind_str(r->kind), from.registry, to.registry);
   }
   size_t ntakes = 0;
   if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);
