@@ -48,4 +48,19 @@
 #define L6_CONN_TIMEOUT_S 30
 #define L6_HTTP_THREADS 4
 
+/* How long a transaction waits for another writer of the store (another
+ * thread's or process's transaction) before it gives up with BUSY (503,
+ * "retry"). Service transactions last milliseconds; five seconds of
+ * waiting means something is wrong, and the client should hear it. */
+#define L6_STORE_BUSY_TIMEOUT_MS 5000
+
+/* Leases (store.h): longest name, and most leases one store holds at
+ * once. Single-owner jobs are few (a log appender, a tree-head signer). */
+#define L6_LEASE_NAME_MAX 64
+#define L6_MAX_LEASES 16
+
+/* Longest store spec (an SQLite path or a PostgreSQL connection URI,
+ * several hosts and parameters included). */
+#define L6_STORE_SPEC_MAX 1024
+
 #endif

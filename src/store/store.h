@@ -1,22 +1,35 @@
 /*
  * store.h -- the persistence interface. The service layer talks to a
- * store only through l6_store_ops, so a second engine (PostgreSQL) is a
- * second ops table and nothing above this file changes.
+ * store only through l6_store_ops; there are two engines behind it:
+ * SQLite (store_sqlite.c, the embedded default) and PostgreSQL
+ * (store_pg.c, for production and several server processes).
+ * store_open() picks one from a store spec.
  *
  * Conventions for every op:
  *  - returns L6_E_OK, a lookup error (UNKNOWN_*, when the row is absent),
- *    ALREADY_EXISTS (unique key taken), BUSY, or STORE (anything else;
- *    the store's own message is in err);
+ *    ALREADY_EXISTS (unique key taken), BUSY (retry: the store is locked
+ *    by another writer for too long, or unreachable), or STORE (anything
+ *    else; the store's own message is in err);
  *  - records are caller-owned structs filled by value; list ops call `each`
  *    once per row and stop early (returning that value) when it returns
- *    non-zero;
+ *    non-zero; `each` may call other ops of the same store;
  *  - writes happen inside begin()/commit(); begin() nests (savepoints), so
- *    a caller can group several service calls in one durable commit.
+ *    a caller can group several service calls in one durable commit;
+ *  - after an op fails inside a transaction, the caller rolls back (to the
+ *    innermost begin) before doing anything else there: PostgreSQL refuses
+ *    further statements in a failed transaction, and the PostgreSQL store
+ *    answers STORE to them without sending them;
+ *  - a top-level transaction excludes every other writer of the same store,
+ *    in this process and in any other (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+ *    a transaction-level advisory lock), so what a transaction reads stays
+ *    true until it commits. Waiting longer than L6_STORE_BUSY_TIMEOUT_MS
+ *    for that is BUSY.
  */
 #ifndef L6_STORE_H
 #define L6_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../core/ledger.h"
@@ -217,18 +230,65 @@ typedef struct {
 
   l6_err (*token_put)(l6_store *s, l6_token *t, const char *hash_hex, l6_error *err); /* sets t->id */
   l6_err (*token_find)(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err);
+
+  /* Leases: a named, exclusive right to run a single-owner job (a log
+   * appender, a periodic signer) among every process sharing the store.
+   * lease_try takes the lease or confirms that this store still holds it:
+   * OK when this store holds it now, BUSY when another store (process,
+   * connection) holds it, STORE/BUSY when the store cannot say. Call it
+   * again before every round of the job: a lease is lost when the holder's
+   * process dies, and on PostgreSQL when its connection is lost (the next
+   * lease_try then says so or takes it again). The name is 1 to
+   * L6_LEASE_NAME_MAX characters of [A-Za-z0-9._-]; a store holds at most
+   * L6_MAX_LEASES. Not transactional: a lease survives commit and
+   * rollback. lease_release gives it up (no-op when not held). */
+  l6_err (*lease_try)(l6_store *s, const char *name, l6_error *err);
+  void (*lease_release)(l6_store *s, const char *name);
+
+  /* Fault injection for tests: when n > 0, the n-th following write
+   * statement fails with STORE without running (counting down); 0
+   * disables. */
+  void (*fail_after)(l6_store *s, int n);
 } l6_store_ops;
 
 struct l6_store {
   const l6_store_ops *ops;
 };
 
+/* Opens the store named by spec: "postgres://..." or "postgresql://..."
+ * (a libpq connection URI, several hosts allowed) opens PostgreSQL,
+ * anything else is an SQLite file path (":memory:" for tests). Creates
+ * and migrates the schema as needed. Returns NULL and fills err on
+ * failure. Close with ops->close. */
+l6_store *store_open(const char *spec, l6_error *err);
+
+/* True when spec names a PostgreSQL store. */
+bool store_spec_is_pg(const char *spec);
+
+/* Copies spec to buf (cap bytes) with any password replaced by "***",
+ * for messages and logs. Returns buf. */
+char *store_spec_redact(const char *spec, char *buf, size_t cap);
+
 /* Opens (creating and migrating) an SQLite store at path (":memory:" for
  * tests). Returns NULL and fills err on failure. Close with ops->close. */
 l6_store *store_sqlite_open(const char *path, l6_error *err);
 
-/* Fault injection for tests: when > 0, the n-th following write statement
- * fails with STORE (counting down). 0 disables. */
+/* Fault injection for tests, kept for old callers: ops->fail_after. */
 void store_sqlite_fail_after(l6_store *s, int n);
+
+/* Opens (creating and migrating) a PostgreSQL store; spec is a libpq
+ * connection URI. Returns NULL and fills err on failure. */
+l6_store *store_pg_open(const char *spec, l6_error *err);
+
+/* For tests, benchmarks and tooling: creates the empty database `name`
+ * ([a-z0-9_], at most 63 bytes) on the server of base_spec (which must
+ * name a database the user can connect to, e.g. .../postgres, and may
+ * CREATE DATABASE in), and writes the spec of the new database to out
+ * (cap bytes). Returns OK, ALREADY_EXISTS or STORE. */
+l6_err store_pg_create_db(const char *base_spec, const char *name, char *out, size_t cap, l6_error *err);
+
+/* Drops database `name` on the server of base_spec, disconnecting its
+ * sessions (DROP DATABASE ... WITH (FORCE)). Missing is not an error. */
+l6_err store_pg_drop_db(const char *base_spec, const char *name, l6_error *err);
 
 #endif

@@ -5,14 +5,19 @@
  * service layer serialises access to it.
  */
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "schema.h"
 #include "store.h"
+#include "store_common.h"
 
 /* Every statement, by id. The id indexes the cache. */
 #define SQL_MAP(XX)                                                                                  \
@@ -115,11 +120,17 @@ static const char *const sql_text[Q__COUNT] = {
 };
 
 typedef struct {
+  char name[L6_LEASE_NAME_MAX + 1]; /* "" when the slot is free */
+  int fd;                           /* the flock'ed lease file, -1 for an in-memory store */
+} sq_lease;
+
+typedef struct {
   l6_store base;
   sqlite3 *db;
   sqlite3_stmt *stmt[Q__COUNT];
   int depth;      /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
   int fail_after; /* fault injection countdown; 0 off */
+  sq_lease lease[L6_MAX_LEASES]; /* leases this store holds */
 } sq_store;
 
 static sq_store *SQ(l6_store *s) { return (sq_store *)s; }
@@ -769,11 +780,65 @@ static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6
   return L6_E_OK;
 }
 
+/* ---- leases ---------------------------------------------------------- */
+
+/* A lease of a file store is an exclusive flock() on "<path>-lease-<name>"
+ * next to the database: the kernel drops it when the holder closes the
+ * store or dies, so another process can take it over. An in-memory store
+ * is private to its connection, so its leases are always granted. */
+
+static sq_lease *sq_lease_find(sq_store *q, const char *name) {
+  for (int i = 0; i < L6_MAX_LEASES; i++)
+    if (q->lease[i].name[0] && strcmp(q->lease[i].name, name) == 0) return &q->lease[i];
+  return NULL;
+}
+
+static l6_err sq_lease_try(l6_store *s, const char *name, l6_error *err) {
+  sq_store *q = SQ(s);
+  if (!store_lease_name_ok(name))
+    return l6_fail(err, L6_E_INVALID_VALUE, "lease name must be 1-%d characters of [A-Za-z0-9._-]", L6_LEASE_NAME_MAX);
+  if (sq_lease_find(q, name)) return L6_E_OK; /* the flock is held until we close the file */
+  sq_lease *slot = NULL;
+  for (int i = 0; i < L6_MAX_LEASES && slot == NULL; i++)
+    if (q->lease[i].name[0] == '\0') slot = &q->lease[i];
+  if (slot == NULL) return l6_fail(err, L6_E_STORE, "store: this store already holds %d leases", L6_MAX_LEASES);
+  const char *db = sqlite3_db_filename(q->db, "main");
+  int fd = -1;
+  if (db && db[0]) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s-lease-%s", db, name) >= (int)sizeof path)
+      return l6_fail(err, L6_E_STORE, "store: lease file path is too long");
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return l6_fail(err, L6_E_STORE, "store: cannot open lease file %s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int saved = errno;
+      close(fd);
+      if (saved == EWOULDBLOCK) return l6_fail(err, L6_E_BUSY, "lease %s is held by another process", name);
+      return l6_fail(err, L6_E_STORE, "store: cannot lock lease file %s: %s", path, strerror(saved));
+    }
+  }
+  snprintf(slot->name, sizeof slot->name, "%s", name);
+  slot->fd = fd;
+  return L6_E_OK;
+}
+
+static void sq_lease_release(l6_store *s, const char *name) {
+  sq_lease *l = sq_lease_find(SQ(s), name);
+  if (l == NULL) return;
+  if (l->fd >= 0) close(l->fd); /* drops the flock */
+  l->fd = -1;
+  l->name[0] = '\0';
+}
+
+static void sq_fail_after(l6_store *s, int n) { SQ(s)->fail_after = n; }
+
 /* ---- open / close ---------------------------------------------------- */
 
 static void sq_close(l6_store *s) {
   sq_store *q = SQ(s);
   if (q == NULL) return;
+  for (int i = 0; i < L6_MAX_LEASES; i++)
+    if (q->lease[i].name[0]) sq_lease_release(s, q->lease[i].name);
   for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(q->stmt[i]);
   sqlite3_close(q->db);
   free(q);
@@ -827,6 +892,9 @@ static const l6_store_ops sqlite_ops = {
     .idem_put = sq_idem_put,
     .token_put = sq_token_put,
     .token_find = sq_token_find,
+    .lease_try = sq_lease_try,
+    .lease_release = sq_lease_release,
+    .fail_after = sq_fail_after,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
@@ -868,7 +936,7 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
     sq_close(&q->base);
     return NULL;
   }
-  sqlite3_busy_timeout(q->db, 5000);
+  sqlite3_busy_timeout(q->db, L6_STORE_BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes(q->db, 1);
   if (exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != L6_E_OK ||
       migrate(q, err) != L6_E_OK) {
@@ -885,4 +953,4 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
   return &q->base;
 }
 
-void store_sqlite_fail_after(l6_store *s, int n) { SQ(s)->fail_after = n; }
+void store_sqlite_fail_after(l6_store *s, int n) { sq_fail_after(s, n); }

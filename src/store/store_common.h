@@ -1,0 +1,14 @@
+/*
+ * store_common.h -- helpers shared by the store engines (store_sqlite.c,
+ * store_pg.c); not part of the store interface. Implemented in store.c.
+ */
+#ifndef L6_STORE_COMMON_H
+#define L6_STORE_COMMON_H
+
+#include <stdbool.h>
+
+/* True when name is a valid lease name: 1 to L6_LEASE_NAME_MAX characters
+ * of [A-Za-z0-9._-]. */
+bool store_lease_name_ok(const char *name);
+
+#endif
