@@ -1,8 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages ledger6 needs to build, test and run, when
 # any is missing. Needs root (or sudo) only when something is missing.
+#   sh scripts/deps.sh        build and test with SQLite (libpq to build the
+#                             PostgreSQL store, whose tests run when a
+#                             PostgreSQL server is installed)
+#   sh scripts/deps.sh --pg   also the PostgreSQL 15 server (CI, benchmarks)
 set -e
-PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 curl"
+PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev libpq-dev sqlite3 curl"
+[ "${1:-}" = "--pg" ] && PKGS="$PKGS postgresql postgresql-client"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

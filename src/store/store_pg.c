@@ -1,0 +1,1311 @@
+/*
+ * store_pg.c -- the PostgreSQL store (libpq). Same interface, schema and
+ * behaviour as store_sqlite.c: the same ids, orderings, errors, nesting
+ * and fault hook, so the service and the test suite cannot tell the two
+ * apart. One connection per store; the service layer serialises access
+ * to it within a process.
+ *
+ * Concurrency across processes. Every top-level transaction runs at READ
+ * COMMITTED and takes a transaction-level advisory lock on one ledger key
+ * right after BEGIN (pg_advisory_xact_lock), held until COMMIT or
+ * ROLLBACK. Writers are therefore serialised exactly as SQLite's single
+ * writer (BEGIN IMMEDIATE) serialises them, across every ledger6 process
+ * sharing the database: a transfer re-reads the source's blocks after it
+ * holds the lock, so two processes cannot spend the same units, and there
+ * are no serialization failures to retry. docs/OPERATIONS.md says why this
+ * was chosen over SERIALIZABLE. Waiting longer than
+ * L6_STORE_BUSY_TIMEOUT_MS for the lock is BUSY.
+ *
+ * Ids. Rows get max(id) + 1, computed in the INSERT under the lock: that
+ * is SQLite's rowid rule, so ids are dense and equal to SQLite's for the
+ * same history.
+ *
+ * Connection loss. A store whose connection broke reconnects (PQreset,
+ * which tries every host of a multi-host URI, honouring
+ * target_session_attrs) at the next top-level begin or statement outside a
+ * transaction, re-prepares its statements and carries on; leases held on
+ * the old connection are gone (lease_try says so). A loss inside a
+ * transaction is BUSY (nothing was applied: retry), except during COMMIT,
+ * where the outcome is unknown: STORE with a message saying so (clients
+ * retry with their Idempotency-Key).
+ *
+ * Layout, for adding ops (the transparency log's leaves, nodes and tree
+ * heads come next): add the SQL to PG_SQL_MAP under its section, a row
+ * decoder under "row decoders" if the row is new, the op under its section
+ * (args with a_*(), then run_write / run_one / run_each), and the entry in
+ * pg_ops. Migrations go to schema_pg.h, twinned with schema.h.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "schema.h"
+#include "schema_pg.h"
+#include "store.h"
+#include "store_common.h"
+
+_Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
+               "schema_pg.h must have the PostgreSQL twin of every migration in schema.h");
+
+/* The advisory lock every top-level transaction holds: two 32-bit keys,
+ * a space that never overlaps the single 64-bit keys used for leases.
+ * 0x4C364C47 is "L6LG"; the second key would tell several ledgers in one
+ * database apart (one today). */
+#define PG_LOCK_CLASS 1278626887
+#define PG_LOCK_LEDGER 1
+#define PG_STR_(x) #x
+#define PG_STR(x) PG_STR_(x)
+#define PG_BEGIN_SQL                                                                                                   \
+  "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_STR(PG_LOCK_CLASS) ", " PG_STR(             \
+      PG_LOCK_LEDGER) ")"
+
+/* Lowest server version: DROP DATABASE ... WITH (FORCE) (tests) and
+ * identity columns. Debian 12 ships 15. */
+#define PG_MIN_VERSION 130000
+
+/* Every statement, by id. The id names the prepared statement ("l6_<id>").
+ * Text sentinels ('' = no filter) and integer sentinels (0) are cast so
+ * that their parameter types are fixed. */
+#define PG_SQL_MAP(XX)                                                                                         \
+  /* reference data */                                                                                        \
+  XX(PARTY_PUT, "INSERT INTO parties(code, name) VALUES($1, $2)")                                             \
+  XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = $1")                                             \
+  XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                              \
+  XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES($1, $2, $3)")                                   \
+  XX(REG_GET, "SELECT id, party, name FROM registries WHERE id = $1")                                         \
+  XX(REG_LIST, "SELECT id, party, name FROM registries ORDER BY id")                                          \
+  XX(ORG_PUT, "INSERT INTO organisations(id, registry, name)"                                                 \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM organisations), $1, $2) RETURNING id")           \
+  XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = $1")                                   \
+  XX(ORG_LIST, "SELECT id, registry, name FROM organisations WHERE ($1::bigint = 0 OR id = $1) ORDER BY id")  \
+  XX(ACC_PUT, "INSERT INTO accounts(id, registry, org, type, status, name)"                                   \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM accounts), $1, $2, $3, $4, $5) RETURNING id")    \
+  XX(ACC_GET, "SELECT id, registry, org, type, status, name FROM accounts WHERE id = $1")                     \
+  XX(ACC_STATUS, "UPDATE accounts SET status = $2 WHERE id = $1")                                             \
+  XX(ACC_OF_REG, "SELECT id, registry, org, type, status, name FROM accounts"                                 \
+                 " WHERE registry = $1 AND type = $2 AND org IS NULL ORDER BY id LIMIT 1")                    \
+  XX(ACC_LIST, "SELECT id, registry, org, type, status, name FROM accounts"                                   \
+               " WHERE ($1::bigint = 0 OR org = $1) AND id > $2 ORDER BY id LIMIT $3")                        \
+  XX(PROG_PUT, "INSERT INTO programmes(code, name, kind) VALUES($1, $2, $3)")                                 \
+  XX(PROG_GET, "SELECT code, name, kind FROM programmes WHERE code = $1")                                     \
+  XX(PROG_LIST, "SELECT code, name, kind FROM programmes ORDER BY code")                                      \
+  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name) VALUES($1, $2, $3)")                              \
+  XX(UT_GET, "SELECT code, programme, name FROM unit_types WHERE code = $1")                                  \
+  XX(UT_LIST, "SELECT code, programme, name FROM unit_types ORDER BY code")                                   \
+  XX(PROJ_PUT, "INSERT INTO projects(id, programme, host, title, methodology, sector, kind,"                  \
+               " crediting_start, crediting_end, status) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")             \
+  XX(PROJ_GET, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"                \
+               " crediting_end, status FROM projects WHERE id = $1")                                          \
+  XX(PROJ_LIST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"               \
+                " crediting_end, status FROM projects WHERE ($1::text = '' OR programme = $1)"                \
+                " AND ($2::text = '' OR host = $2) AND ($3::text = '' OR status = $3) AND id > $4"            \
+                " ORDER BY id LIMIT $5")                                                                      \
+  /* issuance batches */                                                                                      \
+  XX(BATCH_PUT, "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx)"  \
+                " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM batches), $1, $2, $3, $4, $5, $6, $7)"         \
+                " RETURNING id")                                                                              \
+  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"                \
+                " FROM batches WHERE id = $1")                                                                \
+  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"               \
+                 " FROM batches WHERE ($1::text = '' OR project = $1) AND id > $2 ORDER BY id LIMIT $3")      \
+  /* blocks */                                                                                                \
+  XX(BLK_LEFT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = $1 AND first < $2"           \
+               " ORDER BY first DESC LIMIT 1")                                                                \
+  XX(BLK_RIGHT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = $1 AND first >= $2"         \
+                " ORDER BY first LIMIT 1")                                                                    \
+  XX(BLK_INS, "INSERT INTO blocks(id, batch, account, first, last, vintage)"                                  \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM blocks), $1, $2, $3, $4,"                        \
+              " (SELECT vintage FROM batches WHERE id = $1))")                                                \
+  XX(BLK_SET, "UPDATE blocks SET first = $2, last = $3 WHERE id = $1")                                        \
+  XX(BLK_DEL, "DELETE FROM blocks WHERE id = $1")                                                             \
+  XX(BLK_FIND, "SELECT id, batch, account, first, last, vintage FROM blocks"                                  \
+               " WHERE batch = $1 AND first <= $2 ORDER BY first DESC LIMIT 1")                               \
+  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, b.vintage"                                  \
+               " FROM blocks b WHERE b.account = $1"                                                          \
+               " AND ($4::integer = 0 OR b.vintage = $4) AND EXISTS(SELECT 1 FROM batches ba"                 \
+               "  WHERE ba.id = b.batch AND ($2::text = '' OR ba.unit_type = $2)"                             \
+               "  AND ($3::text = '' OR ba.project = $3))"                                                    \
+               " ORDER BY b.vintage, b.batch, b.first LIMIT $5")                                              \
+  XX(BLK_OF_ACC, "SELECT id, batch, account, first, last, vintage FROM blocks"                                \
+                 " WHERE account = $1 AND id > $2 ORDER BY id LIMIT $3")                                      \
+  XX(BLK_OF_BATCH, "SELECT id, batch, account, first, last, vintage FROM blocks"                              \
+                   " WHERE batch = $1 ORDER BY first")                                                        \
+  XX(ACC_TOTAL, "SELECT COALESCE(SUM(b.last - b.first + 1), 0) FROM blocks b"                                 \
+                " JOIN batches ba ON ba.id = b.batch WHERE b.account = $1"                                    \
+                " AND ($2::text = '' OR ba.unit_type = $2) AND ($3::text = '' OR ba.project = $3)"            \
+                " AND ($4::integer = 0 OR ba.vintage = $4)")                                                  \
+  /* registry transactions and their history */                                                              \
+  XX(TX_PUT, "INSERT INTO transactions(id, kind, ts, actor, from_account, to_account, quantity,"              \
+             " beneficiary, purpose, claim, reporting_year)"                                                  \
+             " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM transactions),"                                   \
+             " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")                                        \
+  XX(TX_GET, "SELECT id, kind, ts, actor, from_account, to_account, quantity, beneficiary,"                   \
+             " purpose, claim, reporting_year FROM transactions WHERE id = $1")                               \
+  XX(TX_LIST, "SELECT t.id, t.kind, t.ts, t.actor, t.from_account, t.to_account, t.quantity,"                 \
+              " t.beneficiary, t.purpose, t.claim, t.reporting_year FROM transactions t"                      \
+              " WHERE t.id > $1 AND ($2::bigint = 0 OR t.from_account = $2 OR t.to_account = $2)"             \
+              " AND ($3::text = '' OR t.kind = $3)"                                                           \
+              " AND ($4::bigint = 0 OR EXISTS(SELECT 1 FROM tx_lines l WHERE l.tx = t.id AND l.batch = $4))"  \
+              " AND ($5::text = '' OR EXISTS(SELECT 1 FROM tx_lines l JOIN batches ba ON ba.id = l.batch"     \
+              "      WHERE l.tx = t.id AND ba.project = $5))"                                                 \
+              " AND ($6::bigint = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = $6"                      \
+              "      AND (a.id = t.from_account OR a.id = t.to_account)))"                                    \
+              " ORDER BY t.id LIMIT $7")                                                                      \
+  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account)"                      \
+               " VALUES($1, $2, $3, $4, $5, $6)")                                                             \
+  XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"                      \
+                 " WHERE tx = $1 ORDER BY seq")                                                               \
+  XX(LINE_HIST, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"                       \
+                " WHERE batch = $1 AND first <= $2 AND last >= $2 ORDER BY tx")                              \
+  /* idempotency and tokens */                                                                                \
+  XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = $1")                                   \
+  XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES($1, $2, $3, $4)")                     \
+  XX(TOK_PUT, "INSERT INTO tokens(id, hash, role, org, label)"                                                \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM tokens), $1, $2, $3, $4) RETURNING id")          \
+  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = $1")
+
+enum {
+#define XX(id, sql) Q_##id,
+  PG_SQL_MAP(XX)
+#undef XX
+      Q__COUNT
+};
+
+static const char *const sql_text[Q__COUNT] = {
+#define XX(id, sql) [Q_##id] = sql,
+    PG_SQL_MAP(XX)
+#undef XX
+};
+
+typedef struct {
+  char name[L6_LEASE_NAME_MAX + 1]; /* "" when the slot is free */
+  int64_t key;                      /* its session advisory lock key */
+  unsigned gen;                     /* connection generation it was taken on */
+} pg_lease;
+
+typedef struct {
+  l6_store base;
+  PGconn *conn;
+  char shown[L6_STORE_SPEC_MAX + 1]; /* the spec with its password hidden, for messages */
+  int depth;                         /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+  bool failed;                       /* the open transaction hit an error: only rollback helps */
+  bool ready;                        /* migrated: sessions prepare the statements */
+  bool session_ok;                   /* this connection has its settings (and statements when ready) */
+  unsigned gen;                      /* bumped at every reconnect */
+  int fail_after;                    /* fault injection countdown; 0 off */
+  pg_lease lease[L6_MAX_LEASES];     /* leases this store holds */
+} pg_store;
+
+static pg_store *PG(l6_store *s) { return (pg_store *)s; }
+
+/* ---- arguments ------------------------------------------------------- */
+
+/* Parameters of one statement, in text format. */
+#define PG_MAX_ARGS 12
+typedef struct {
+  const char *v[PG_MAX_ARGS];
+  char num[PG_MAX_ARGS][24]; /* room for integers written by a_int */
+  int n;
+} pg_args;
+
+static void a_text(pg_args *a, const char *v) {
+  assert(a->n < PG_MAX_ARGS);
+  a->v[a->n++] = v ? v : "";
+}
+static void a_int(pg_args *a, int64_t v) {
+  assert(a->n < PG_MAX_ARGS);
+  snprintf(a->num[a->n], sizeof a->num[a->n], "%lld", (long long)v);
+  a->v[a->n] = a->num[a->n];
+  a->n++;
+}
+static void a_id_or_null(pg_args *a, l6_id v) {
+  if (v > 0) {
+    a_int(a, v);
+  } else {
+    assert(a->n < PG_MAX_ARGS);
+    a->v[a->n++] = NULL;
+  }
+}
+
+/* ---- errors and connection ------------------------------------------- */
+
+/* The first line of libpq's connection message (it ends with "\n"). */
+static void conn_message(PGconn *c, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s", c ? PQerrorMessage(c) : "out of memory");
+  buf[strcspn(buf, "\n")] = '\0';
+}
+
+static bool conn_lost(pg_store *q, const char *state) {
+  return PQstatus(q->conn) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0) ||
+         (state && (strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0));
+}
+
+/*
+ * Maps a failed result to an l6 error with its message, like sq_fail.
+ * Inside a transaction it also marks the transaction failed. in_commit:
+ * the failure is COMMIT's, so a lost connection leaves the outcome unknown.
+ */
+static l6_err pg_fail(pg_store *q, const PGresult *r, bool in_commit, l6_error *err) {
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  char cmsg[200];
+  if (msg == NULL) {
+    conn_message(q->conn, cmsg, sizeof cmsg);
+    msg = cmsg;
+  }
+  if (q->depth > 0) q->failed = true;
+  if (conn_lost(q, state)) {
+    if (in_commit)
+      return l6_fail(err, L6_E_STORE,
+                     "store: the connection to PostgreSQL was lost during COMMIT, so the transaction may or may "
+                     "not have been applied (retry with the same Idempotency-Key): %s",
+                     msg);
+    return l6_fail(err, L6_E_BUSY, "store: the connection to PostgreSQL was lost (%s); nothing was changed", msg);
+  }
+  if (state && strcmp(state, "23505") == 0) return l6_fail(err, L6_E_ALREADY_EXISTS, "%s", msg);
+  if (state && strcmp(state, "55P03") == 0)
+    return l6_fail(err, L6_E_BUSY, "store: another writer held the store for more than %d ms",
+                   L6_STORE_BUSY_TIMEOUT_MS);
+  if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "57014") == 0))
+    return l6_fail(err, L6_E_BUSY, "%s", msg);
+  if (state && strcmp(state, "25006") == 0)
+    return l6_fail(err, L6_E_BUSY, "store: PostgreSQL is read-only here (a standby?): %s", msg);
+  return l6_fail(err, L6_E_STORE, "store: %s", msg);
+}
+
+/* Runs a statement without parameters or results (SET, SAVEPOINT, ...). */
+static l6_err exec_sql(pg_store *q, const char *sql, l6_error *err) {
+  PGresult *r = PQexec(q->conn, sql);
+  ExecStatusType st = PQresultStatus(r);
+  l6_err e = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? L6_E_OK : pg_fail(q, r, false, err);
+  PQclear(r);
+  return e;
+}
+
+/* Server notices ("there is no transaction in progress") are not errors;
+ * they stay out of the server's stderr. */
+static void pg_notice(void *arg, const char *message) {
+  (void)arg;
+  (void)message;
+}
+
+static l6_err migrate(pg_store *q, l6_error *err);
+
+/* Session settings and prepared statements of a new connection. */
+static l6_err pg_session(pg_store *q, l6_error *err) {
+  PQsetNoticeProcessor(q->conn, pg_notice, NULL);
+  if (PQsetClientEncoding(q->conn, "UTF8") != 0) return pg_fail(q, NULL, false, err);
+  char sql[96];
+  snprintf(sql, sizeof sql, "SET lock_timeout = %d", L6_STORE_BUSY_TIMEOUT_MS);
+  l6_err e = exec_sql(q, sql, err);
+  if (e != L6_E_OK) return e;
+  if (!q->ready) return L6_E_OK; /* store_pg_open migrates first, then comes back */
+  for (int i = 0; i < Q__COUNT; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "l6_%d", i);
+    PGresult *r = PQprepare(q->conn, name, sql_text[i], 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      e = pg_fail(q, r, false, err);
+      PQclear(r);
+      return e;
+    }
+    PQclear(r);
+  }
+  return L6_E_OK;
+}
+
+/* Outside a transaction: reconnects when the connection is gone, and
+ * sets up a session that has not been set up. */
+static l6_err pg_ensure(pg_store *q, l6_error *err) {
+  assert(q->depth == 0);
+  if (PQstatus(q->conn) == CONNECTION_OK && q->session_ok) return L6_E_OK;
+  if (PQstatus(q->conn) != CONNECTION_OK) {
+    PQreset(q->conn);
+    q->gen++; /* whatever happens, the old session and its leases are gone */
+    q->session_ok = false;
+    if (PQstatus(q->conn) != CONNECTION_OK) {
+      char msg[200];
+      conn_message(q->conn, msg, sizeof msg);
+      return l6_fail(err, L6_E_BUSY, "store: cannot reach PostgreSQL at %s: %s", q->shown, msg);
+    }
+  }
+  l6_err e = pg_session(q, err);
+  q->session_ok = (e == L6_E_OK);
+  return e;
+}
+
+/*
+ * Runs prepared statement id. Returns the result (caller PQclears) or
+ * NULL with *e and err set. A read outside a transaction that finds the
+ * connection dead is retried once on a new connection; a write never is
+ * (it might have been applied).
+ */
+static PGresult *pg_exec(pg_store *q, int id, const pg_args *a, bool read, l6_err *e, l6_error *err) {
+  if (q->failed) {
+    *e = l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed; roll back first");
+    return NULL;
+  }
+  char name[16];
+  snprintf(name, sizeof name, "l6_%d", id);
+  for (int attempt = 0;; attempt++) {
+    if (q->depth == 0 && (*e = pg_ensure(q, err)) != L6_E_OK) return NULL;
+    PGresult *r = PQexecPrepared(q->conn, name, a->n, a->v, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    bool retry = read && q->depth == 0 && attempt == 0 && PQstatus(q->conn) != CONNECTION_OK;
+    if (!retry) *e = pg_fail(q, r, false, err);
+    PQclear(r);
+    if (!retry) return NULL;
+  }
+}
+
+/* ---- statement runners ----------------------------------------------- */
+
+typedef void (*row_fn)(const PGresult *r, int row, void *out);
+
+/* Runs a write statement, honouring fault injection. *new_id (may be
+ * NULL) gets the RETURNING id, *changed (may be NULL) the rows changed. */
+static l6_err run_write(pg_store *q, int id, const pg_args *a, l6_id *new_id, int64_t *changed, l6_error *err) {
+  if (q->fail_after > 0 && --q->fail_after == 0) return l6_fail(err, L6_E_STORE, "store: injected fault");
+  l6_err e;
+  PGresult *r = pg_exec(q, id, a, false, &e, err);
+  if (r == NULL) return e;
+  if (new_id) *new_id = PQntuples(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+  if (changed) *changed = strtoll(PQcmdTuples(r), NULL, 10);
+  PQclear(r);
+  return L6_E_OK;
+}
+
+/* Runs a single-row query: decodes the row into out, or fails `absent`. */
+static l6_err run_one(pg_store *q, int id, const pg_args *a, row_fn dec, void *out, l6_err absent, l6_error *err) {
+  l6_err e;
+  PGresult *r = pg_exec(q, id, a, true, &e, err);
+  if (r == NULL) return e;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return l6_fail(err, absent, NULL);
+  }
+  dec(r, 0, out);
+  PQclear(r);
+  return L6_E_OK;
+}
+
+/* Runs a multi-row query, decoding each row into buf and calling each.
+ * The whole result is fetched first, so `each` may run other ops. */
+static l6_err run_each(pg_store *q, int id, const pg_args *a, row_fn dec, void *buf, l6_each_fn each, void *ctx,
+                       l6_error *err) {
+  l6_err e;
+  PGresult *r = pg_exec(q, id, a, true, &e, err);
+  if (r == NULL) return e;
+  int n = PQntuples(r);
+  for (int i = 0; i < n; i++) {
+    dec(r, i, buf);
+    if (each(ctx, buf) != 0) break;
+  }
+  PQclear(r);
+  return L6_E_OK;
+}
+
+/* ---- transactions ---------------------------------------------------- */
+
+static l6_err pg_begin(l6_store *s, l6_error *err) {
+  pg_store *q = PG(s);
+  if (q->depth > 0) {
+    if (q->failed) return l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed");
+    char sql[48];
+    snprintf(sql, sizeof sql, "SAVEPOINT sp%d", q->depth);
+    l6_err e = exec_sql(q, sql, err);
+    if (e == L6_E_OK) q->depth++;
+    return e;
+  }
+  for (int attempt = 0;; attempt++) {
+    l6_err e = pg_ensure(q, err);
+    if (e != L6_E_OK) return e;
+    PGresult *r = PQexec(q->conn, PG_BEGIN_SQL);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+      PQclear(r);
+      q->depth = 1;
+      q->failed = false;
+      return L6_E_OK;
+    }
+    bool lost = PQstatus(q->conn) != CONNECTION_OK;
+    if (lost && attempt == 0) { /* the server went away while we were idle: nothing was done, reconnect */
+      PQclear(r);
+      continue;
+    }
+    e = pg_fail(q, r, false, err);
+    PQclear(r);
+    if (!lost && PQtransactionStatus(q->conn) != PQTRANS_IDLE) PQclear(PQexec(q->conn, "ROLLBACK"));
+    return e;
+  }
+}
+
+static l6_err pg_commit(l6_store *s, l6_error *err) {
+  pg_store *q = PG(s);
+  assert(q->depth > 0);
+  if (q->failed) return l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed");
+  if (q->depth > 1) {
+    char sql[48];
+    snprintf(sql, sizeof sql, "RELEASE sp%d", q->depth - 1);
+    l6_err e = exec_sql(q, sql, err);
+    if (e == L6_E_OK) q->depth--;
+    return e;
+  }
+  PGresult *r = PQexec(q->conn, "COMMIT");
+  l6_err e = L6_E_OK;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    e = pg_fail(q, r, true, err);
+  } else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) { /* PostgreSQL answers ROLLBACK for a failed transaction */
+    e = l6_fail(err, L6_E_STORE, "store: PostgreSQL rolled the transaction back at COMMIT");
+  }
+  PQclear(r);
+  if (e == L6_E_OK) q->depth = 0;
+  else q->failed = true; /* the caller rolls back, which only tidies up */
+  return e;
+}
+
+static void pg_rollback(l6_store *s) {
+  pg_store *q = PG(s);
+  assert(q->depth > 0);
+  if (q->depth == 1) {
+    if (PQstatus(q->conn) == CONNECTION_OK && PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+      PQclear(PQexec(q->conn, "ROLLBACK"));
+    q->depth = 0;
+    q->failed = false;
+    return;
+  }
+  char sql[64];
+  snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
+  PGresult *r = PQexec(q->conn, sql);
+  if (PQresultStatus(r) == PGRES_COMMAND_OK) q->failed = false; /* back to a sound savepoint */
+  PQclear(r);
+  q->depth--;
+}
+
+/* ---- row decoders ---------------------------------------------------- */
+
+static void col_text(const PGresult *r, int row, int col, char *dst, size_t cap) {
+  snprintf(dst, cap, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+static int64_t col_i64(const PGresult *r, int row, int col) {
+  return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void dec_party(const PGresult *r, int i, void *o) {
+  l6_party *p = o;
+  col_text(r, i, 0, p->code, sizeof p->code);
+  col_text(r, i, 1, p->name, sizeof p->name);
+}
+static void dec_registry(const PGresult *r, int i, void *o) {
+  l6_registry *g = o;
+  col_text(r, i, 0, g->id, sizeof g->id);
+  col_text(r, i, 1, g->party, sizeof g->party);
+  col_text(r, i, 2, g->name, sizeof g->name);
+}
+static void dec_org(const PGresult *r, int i, void *o) {
+  l6_org *g = o;
+  g->id = col_i64(r, i, 0);
+  col_text(r, i, 1, g->registry, sizeof g->registry);
+  col_text(r, i, 2, g->name, sizeof g->name);
+}
+static void dec_account(const PGresult *r, int i, void *o) {
+  l6_account *a = o;
+  char buf[32];
+  a->id = col_i64(r, i, 0);
+  col_text(r, i, 1, a->registry, sizeof a->registry);
+  a->org = col_i64(r, i, 2);
+  col_text(r, i, 3, buf, sizeof buf);
+  a->type = l6_account_type_from_str(buf);
+  col_text(r, i, 4, buf, sizeof buf);
+  a->status = l6_account_status_from_str(buf);
+  col_text(r, i, 5, a->name, sizeof a->name);
+}
+static void dec_programme(const PGresult *r, int i, void *o) {
+  l6_programme *p = o;
+  col_text(r, i, 0, p->code, sizeof p->code);
+  col_text(r, i, 1, p->name, sizeof p->name);
+  col_text(r, i, 2, p->kind, sizeof p->kind);
+}
+static void dec_unit_type(const PGresult *r, int i, void *o) {
+  l6_unit_type *u = o;
+  col_text(r, i, 0, u->code, sizeof u->code);
+  col_text(r, i, 1, u->programme, sizeof u->programme);
+  col_text(r, i, 2, u->name, sizeof u->name);
+}
+static void dec_project(const PGresult *r, int i, void *o) {
+  l6_project *p = o;
+  col_text(r, i, 0, p->id, sizeof p->id);
+  col_text(r, i, 1, p->programme, sizeof p->programme);
+  col_text(r, i, 2, p->host, sizeof p->host);
+  col_text(r, i, 3, p->title, sizeof p->title);
+  col_text(r, i, 4, p->methodology, sizeof p->methodology);
+  col_text(r, i, 5, p->sector, sizeof p->sector);
+  col_text(r, i, 6, p->kind, sizeof p->kind);
+  col_text(r, i, 7, p->crediting_start, sizeof p->crediting_start);
+  col_text(r, i, 8, p->crediting_end, sizeof p->crediting_end);
+  col_text(r, i, 9, p->status, sizeof p->status);
+}
+static void dec_batch(const PGresult *r, int i, void *o) {
+  l6_batch *b = o;
+  b->id = col_i64(r, i, 0);
+  col_text(r, i, 1, b->project, sizeof b->project);
+  col_text(r, i, 2, b->unit_type, sizeof b->unit_type);
+  col_text(r, i, 3, b->registry, sizeof b->registry);
+  b->vintage = (int)col_i64(r, i, 4);
+  b->serial_start = col_i64(r, i, 5);
+  b->quantity = col_i64(r, i, 6);
+  b->tx = col_i64(r, i, 7);
+}
+static void dec_block(const PGresult *r, int i, void *o) {
+  l6_block *b = o;
+  b->id = col_i64(r, i, 0);
+  b->batch = col_i64(r, i, 1);
+  b->account = col_i64(r, i, 2);
+  b->first = col_i64(r, i, 3);
+  b->last = col_i64(r, i, 4);
+  b->vintage = PQnfields(r) > 5 ? (int)col_i64(r, i, 5) : 0; /* neighbour probes omit it */
+}
+static void dec_tx(const PGresult *r, int i, void *o) {
+  l6_tx *t = o;
+  char buf[32];
+  t->id = col_i64(r, i, 0);
+  col_text(r, i, 1, buf, sizeof buf);
+  t->kind = l6_tx_kind_from_str(buf);
+  col_text(r, i, 2, t->ts, sizeof t->ts);
+  col_text(r, i, 3, t->actor, sizeof t->actor);
+  t->from_account = col_i64(r, i, 4);
+  t->to_account = col_i64(r, i, 5);
+  t->quantity = col_i64(r, i, 6);
+  col_text(r, i, 7, t->beneficiary, sizeof t->beneficiary);
+  col_text(r, i, 8, t->purpose, sizeof t->purpose);
+  col_text(r, i, 9, t->claim, sizeof t->claim);
+  t->reporting_year = (int)col_i64(r, i, 10);
+}
+static void dec_line(const PGresult *r, int i, void *o) {
+  l6_tx_line *l = o;
+  l->tx = col_i64(r, i, 0);
+  l->batch = col_i64(r, i, 1);
+  l->first = col_i64(r, i, 2);
+  l->last = col_i64(r, i, 3);
+  l->from_account = col_i64(r, i, 4);
+  l->to_account = col_i64(r, i, 5);
+}
+
+/* Single-row get by one text or integer key. */
+static l6_err get_by_text(pg_store *q, int id, const char *key, row_fn dec, void *out, l6_err absent,
+                          l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, key);
+  return run_one(q, id, &a, dec, out, absent, err);
+}
+static l6_err get_by_id(pg_store *q, int id, l6_id key, row_fn dec, void *out, l6_err absent, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, key);
+  return run_one(q, id, &a, dec, out, absent, err);
+}
+
+static const pg_args no_args = {.n = 0};
+
+/* ---- reference data -------------------------------------------------- */
+
+static l6_err pg_party_put(l6_store *s, const l6_party *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->code);
+  a_text(&a, p->name);
+  return run_write(PG(s), Q_PARTY_PUT, &a, NULL, NULL, err);
+}
+static l6_err pg_party_get(l6_store *s, const char *code, l6_party *out, l6_error *err) {
+  return get_by_text(PG(s), Q_PARTY_GET, code, dec_party, out, L6_E_UNKNOWN_PARTY, err);
+}
+static l6_err pg_party_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_party buf;
+  return run_each(PG(s), Q_PARTY_LIST, &no_args, dec_party, &buf, each, ctx, err);
+}
+
+static l6_err pg_registry_put(l6_store *s, const l6_registry *r, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, r->id);
+  a_text(&a, r->party);
+  a_text(&a, r->name);
+  return run_write(PG(s), Q_REG_PUT, &a, NULL, NULL, err);
+}
+static l6_err pg_registry_get(l6_store *s, const char *id, l6_registry *out, l6_error *err) {
+  return get_by_text(PG(s), Q_REG_GET, id, dec_registry, out, L6_E_UNKNOWN_REGISTRY, err);
+}
+static l6_err pg_registry_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_registry buf;
+  return run_each(PG(s), Q_REG_LIST, &no_args, dec_registry, &buf, each, ctx, err);
+}
+
+static l6_err pg_org_put(l6_store *s, l6_org *o, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, o->registry);
+  a_text(&a, o->name);
+  return run_write(PG(s), Q_ORG_PUT, &a, &o->id, NULL, err);
+}
+static l6_err pg_org_get(l6_store *s, l6_id id, l6_org *out, l6_error *err) {
+  return get_by_id(PG(s), Q_ORG_GET, id, dec_org, out, L6_E_UNKNOWN_ORGANISATION, err);
+}
+static l6_err pg_org_list(l6_store *s, l6_id only, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_org buf;
+  pg_args a = {.n = 0};
+  a_int(&a, only);
+  return run_each(PG(s), Q_ORG_LIST, &a, dec_org, &buf, each, ctx, err);
+}
+
+static l6_err pg_account_put(l6_store *s, l6_account *acc, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, acc->registry);
+  a_id_or_null(&a, acc->org);
+  a_text(&a, l6_account_type_str(acc->type));
+  a_text(&a, l6_account_status_str(acc->status));
+  a_text(&a, acc->name);
+  return run_write(PG(s), Q_ACC_PUT, &a, &acc->id, NULL, err);
+}
+static l6_err pg_account_get(l6_store *s, l6_id id, l6_account *out, l6_error *err) {
+  return get_by_id(PG(s), Q_ACC_GET, id, dec_account, out, L6_E_UNKNOWN_ACCOUNT, err);
+}
+static l6_err pg_account_set_status(l6_store *s, l6_id id, l6_account_status st, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_text(&a, l6_account_status_str(st));
+  int64_t changed = 0;
+  l6_err e = run_write(PG(s), Q_ACC_STATUS, &a, NULL, &changed, err);
+  if (e == L6_E_OK && changed == 0) return l6_fail(err, L6_E_UNKNOWN_ACCOUNT, NULL);
+  return e;
+}
+static l6_err pg_account_of_registry(l6_store *s, const char *registry, l6_account_type t, l6_account *out,
+                                     l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, registry);
+  a_text(&a, l6_account_type_str(t));
+  return run_one(PG(s), Q_ACC_OF_REG, &a, dec_account, out, L6_E_UNKNOWN_ACCOUNT, err);
+}
+static l6_err pg_account_list(l6_store *s, l6_id org, l6_id after, int limit, l6_each_fn each, void *ctx,
+                              l6_error *err) {
+  l6_account buf;
+  pg_args a = {.n = 0};
+  a_int(&a, org);
+  a_int(&a, after);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_ACC_LIST, &a, dec_account, &buf, each, ctx, err);
+}
+
+static l6_err pg_programme_put(l6_store *s, const l6_programme *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->code);
+  a_text(&a, p->name);
+  a_text(&a, p->kind);
+  return run_write(PG(s), Q_PROG_PUT, &a, NULL, NULL, err);
+}
+static l6_err pg_programme_get(l6_store *s, const char *code, l6_programme *out, l6_error *err) {
+  return get_by_text(PG(s), Q_PROG_GET, code, dec_programme, out, L6_E_UNKNOWN_PROGRAMME, err);
+}
+static l6_err pg_programme_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_programme buf;
+  return run_each(PG(s), Q_PROG_LIST, &no_args, dec_programme, &buf, each, ctx, err);
+}
+static l6_err pg_unit_type_put(l6_store *s, const l6_unit_type *u, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, u->code);
+  a_text(&a, u->programme);
+  a_text(&a, u->name);
+  return run_write(PG(s), Q_UT_PUT, &a, NULL, NULL, err);
+}
+static l6_err pg_unit_type_get(l6_store *s, const char *code, l6_unit_type *out, l6_error *err) {
+  return get_by_text(PG(s), Q_UT_GET, code, dec_unit_type, out, L6_E_UNKNOWN_UNIT_TYPE, err);
+}
+static l6_err pg_unit_type_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_unit_type buf;
+  return run_each(PG(s), Q_UT_LIST, &no_args, dec_unit_type, &buf, each, ctx, err);
+}
+
+static l6_err pg_project_put(l6_store *s, const l6_project *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->id);
+  a_text(&a, p->programme);
+  a_text(&a, p->host);
+  a_text(&a, p->title);
+  a_text(&a, p->methodology);
+  a_text(&a, p->sector);
+  a_text(&a, p->kind);
+  a_text(&a, p->crediting_start);
+  a_text(&a, p->crediting_end);
+  a_text(&a, p->status);
+  return run_write(PG(s), Q_PROJ_PUT, &a, NULL, NULL, err);
+}
+static l6_err pg_project_get(l6_store *s, const char *id, l6_project *out, l6_error *err) {
+  return get_by_text(PG(s), Q_PROJ_GET, id, dec_project, out, L6_E_UNKNOWN_PROJECT, err);
+}
+static l6_err pg_project_list(l6_store *s, const char *programme, const char *host, const char *status,
+                              const char *after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_project buf;
+  pg_args a = {.n = 0};
+  a_text(&a, programme);
+  a_text(&a, host);
+  a_text(&a, status);
+  a_text(&a, after);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_PROJ_LIST, &a, dec_project, &buf, each, ctx, err);
+}
+
+/* ---- issuance batches ------------------------------------------------ */
+
+static l6_err pg_batch_put(l6_store *s, l6_batch *b, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, b->project);
+  a_text(&a, b->unit_type);
+  a_text(&a, b->registry);
+  a_int(&a, b->vintage);
+  a_int(&a, b->serial_start);
+  a_int(&a, b->quantity);
+  a_int(&a, b->tx);
+  return run_write(PG(s), Q_BATCH_PUT, &a, &b->id, NULL, err);
+}
+static l6_err pg_batch_get(l6_store *s, l6_id id, l6_batch *out, l6_error *err) {
+  return get_by_id(PG(s), Q_BATCH_GET, id, dec_batch, out, L6_E_UNKNOWN_BATCH, err);
+}
+static l6_err pg_batch_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
+                            l6_error *err) {
+  l6_batch buf;
+  pg_args a = {.n = 0};
+  a_text(&a, project);
+  a_int(&a, after);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_BATCH_LIST, &a, dec_batch, &buf, each, ctx, err);
+}
+
+/* ---- blocks ---------------------------------------------------------- */
+
+/* Reads the neighbour block (BLK_LEFT / BLK_RIGHT) of `first` in `batch`;
+ * *found = false when there is none. */
+static l6_err block_at(pg_store *q, int qid, l6_id batch, int64_t first, l6_block *out, bool *found, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  a_int(&a, first);
+  l6_err e = run_one(q, qid, &a, dec_block, out, L6_E_UNKNOWN_SERIAL, err);
+  *found = (e == L6_E_OK);
+  return e == L6_E_UNKNOWN_SERIAL ? L6_E_OK : e;
+}
+
+static l6_err set_block(pg_store *q, l6_id id, int64_t first, int64_t last, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_int(&a, first);
+  a_int(&a, last);
+  return run_write(q, Q_BLK_SET, &a, NULL, NULL, err);
+}
+
+static l6_err pg_block_remove(l6_store *s, l6_id id, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  return run_write(PG(s), Q_BLK_DEL, &a, NULL, NULL, err);
+}
+
+/* As sq_block_add: merges with adjacent blocks of the same account,
+ * refuses an overlap with either neighbour. */
+static l6_err pg_block_add(l6_store *s, l6_id account, l6_id batch, int64_t first, int64_t last, l6_error *err) {
+  pg_store *q = PG(s);
+  assert(first >= 1 && last >= first);
+  l6_block left = {0}, right = {0};
+  bool has_left = false, has_right = false;
+  l6_err e = block_at(q, Q_BLK_LEFT, batch, first, &left, &has_left, err);
+  if (e == L6_E_OK) e = block_at(q, Q_BLK_RIGHT, batch, first, &right, &has_right, err);
+  if (e != L6_E_OK) return e;
+  if ((has_left && left.last >= first) || (has_right && right.first <= last))
+    return l6_fail(err, L6_E_INTERNAL, "block [%lld,%lld] of batch %lld overlaps an existing block", (long long)first,
+                   (long long)last, (long long)batch);
+  bool merge_left = has_left && left.account == account && left.last == first - 1;
+  bool merge_right = has_right && right.account == account && right.first == last + 1;
+  if (merge_left) {
+    int64_t new_last = merge_right ? right.last : last;
+    if (merge_right && (e = pg_block_remove(s, right.id, err)) != L6_E_OK) return e;
+    return set_block(q, left.id, left.first, new_last, err);
+  }
+  if (merge_right) return set_block(q, right.id, first, right.last, err);
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  a_int(&a, account);
+  a_int(&a, first);
+  a_int(&a, last);
+  return run_write(q, Q_BLK_INS, &a, NULL, NULL, err);
+}
+
+static l6_err pg_block_find(l6_store *s, l6_id account, l6_id batch, int64_t serial, l6_block *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  a_int(&a, serial);
+  l6_err e = run_one(PG(s), Q_BLK_FIND, &a, dec_block, out, L6_E_UNKNOWN_SERIAL, err);
+  if (e != L6_E_OK) return e;
+  if (out->last < serial || (account != 0 && out->account != account)) return l6_fail(err, L6_E_UNKNOWN_SERIAL, NULL);
+  return L6_E_OK;
+}
+
+static void args_pick(pg_args *a, const l6_pick_filter *f) {
+  a_int(a, f->account);
+  a_text(a, f->unit_type);
+  a_text(a, f->project);
+  a_int(a, f->vintage);
+}
+
+static l6_err pg_block_pick(l6_store *s, const l6_pick_filter *f, int limit, l6_each_fn each, void *ctx,
+                            l6_error *err) {
+  l6_block buf;
+  pg_args a = {.n = 0};
+  args_pick(&a, f);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_BLK_PICK, &a, dec_block, &buf, each, ctx, err);
+}
+
+static l6_err pg_blocks_of_account(l6_store *s, l6_id account, l6_id after, int limit, l6_each_fn each, void *ctx,
+                                   l6_error *err) {
+  l6_block buf;
+  pg_args a = {.n = 0};
+  a_int(&a, account);
+  a_int(&a, after);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_BLK_OF_ACC, &a, dec_block, &buf, each, ctx, err);
+}
+
+static l6_err pg_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_block buf;
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  return run_each(PG(s), Q_BLK_OF_BATCH, &a, dec_block, &buf, each, ctx, err);
+}
+
+static void dec_total(const PGresult *r, int i, void *o) { *(l6_qty *)o = col_i64(r, i, 0); }
+
+static l6_err pg_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  args_pick(&a, f);
+  return run_one(PG(s), Q_ACC_TOTAL, &a, dec_total, out, L6_E_INTERNAL, err);
+}
+
+/* ---- registry transactions ------------------------------------------- */
+
+static l6_err pg_tx_put(l6_store *s, l6_tx *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, l6_tx_kind_str(x->kind));
+  a_text(&a, x->ts);
+  a_text(&a, x->actor);
+  a_id_or_null(&a, x->from_account);
+  a_int(&a, x->to_account);
+  a_int(&a, x->quantity);
+  a_text(&a, x->beneficiary);
+  a_text(&a, x->purpose);
+  a_text(&a, x->claim);
+  a_int(&a, x->reporting_year);
+  return run_write(PG(s), Q_TX_PUT, &a, &x->id, NULL, err);
+}
+static l6_err pg_tx_get(l6_store *s, l6_id id, l6_tx *out, l6_error *err) {
+  return get_by_id(PG(s), Q_TX_GET, id, dec_tx, out, L6_E_UNKNOWN_TRANSACTION, err);
+}
+static l6_err pg_tx_line_put(l6_store *s, const l6_tx_line *l, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, l->tx);
+  a_int(&a, l->batch);
+  a_int(&a, l->first);
+  a_int(&a, l->last);
+  a_id_or_null(&a, l->from_account);
+  a_int(&a, l->to_account);
+  return run_write(PG(s), Q_LINE_PUT, &a, NULL, NULL, err);
+}
+static l6_err pg_tx_list(l6_store *s, const l6_tx_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_tx buf;
+  pg_args a = {.n = 0};
+  a_int(&a, f->after);
+  a_int(&a, f->account);
+  a_text(&a, f->kind ? l6_tx_kind_str(f->kind) : "");
+  a_int(&a, f->batch);
+  a_text(&a, f->project);
+  a_int(&a, f->org);
+  a_int(&a, f->limit);
+  return run_each(PG(s), Q_TX_LIST, &a, dec_tx, &buf, each, ctx, err);
+}
+static l6_err pg_tx_lines(l6_store *s, l6_id tx, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_tx_line buf;
+  pg_args a = {.n = 0};
+  a_int(&a, tx);
+  return run_each(PG(s), Q_LINE_OF_TX, &a, dec_line, &buf, each, ctx, err);
+}
+static l6_err pg_serial_history(l6_store *s, l6_id batch, int64_t serial, l6_each_fn each, void *ctx,
+                                l6_error *err) {
+  l6_tx_line buf;
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  a_int(&a, serial);
+  return run_each(PG(s), Q_LINE_HIST, &a, dec_line, &buf, each, ctx, err);
+}
+
+/* ---- idempotency and tokens ------------------------------------------ */
+
+typedef struct {
+  char *hash; /* 65 bytes */
+  int status;
+  char *body; /* malloc'd */
+} idem_row;
+
+static void dec_idem(const PGresult *r, int i, void *o) {
+  idem_row *x = o;
+  col_text(r, i, 0, x->hash, 65);
+  x->status = (int)col_i64(r, i, 1);
+  x->body = strdup(PQgetvalue(r, i, 2));
+}
+
+static l6_err pg_idem_get(l6_store *s, const char *key, char hash[65], int *status, char **body, l6_error *err) {
+  idem_row x = {.hash = hash};
+  l6_err e = get_by_text(PG(s), Q_IDEM_GET, key, dec_idem, &x, L6_E_UNKNOWN_TRANSACTION, err);
+  if (e != L6_E_OK) return e;
+  *status = x.status;
+  *body = x.body;
+  return *body ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
+}
+static l6_err pg_idem_put(l6_store *s, const char *key, const char *hash, int status, const char *body,
+                          l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, key);
+  a_text(&a, hash);
+  a_int(&a, status);
+  a_text(&a, body);
+  return run_write(PG(s), Q_IDEM_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, hash_hex);
+  a_text(&a, l6_role_str(k->role));
+  a_id_or_null(&a, k->org);
+  a_text(&a, k->label);
+  return run_write(PG(s), Q_TOK_PUT, &a, &k->id, NULL, err);
+}
+
+static void dec_token(const PGresult *r, int i, void *o) {
+  l6_token *t = o;
+  char buf[32];
+  t->id = col_i64(r, i, 0);
+  col_text(r, i, 1, buf, sizeof buf);
+  t->role = l6_role_from_str(buf);
+  t->org = col_i64(r, i, 2);
+  col_text(r, i, 3, t->label, sizeof t->label);
+}
+
+static l6_err pg_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
+  return get_by_text(PG(s), Q_TOK_FIND, hash_hex, dec_token, out, L6_E_UNAUTHORIZED, err);
+}
+
+/* ---- leases ---------------------------------------------------------- */
+
+/*
+ * A lease is a session-level advisory lock on a 64-bit key derived from
+ * its name (FNV-1a): PostgreSQL drops it when the holding session ends,
+ * so when a ledger6 process dies (or loses its connection), another one
+ * takes the lease over with its next lease_try. Two names that hash alike
+ * would share one lease: harmless (more exclusion, never less).
+ */
+static int64_t lease_key(const char *name) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char *p = "ledger6.lease."; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+  for (const char *p = name; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+  return (int64_t)h;
+}
+
+static pg_lease *pg_lease_find(pg_store *q, const char *name) {
+  for (int i = 0; i < L6_MAX_LEASES; i++)
+    if (q->lease[i].name[0] && strcmp(q->lease[i].name, name) == 0) return &q->lease[i];
+  return NULL;
+}
+
+/* Runs a one-row, one-column boolean query; *yes gets the answer. */
+static l6_err lease_query(pg_store *q, const char *sql, const pg_args *a, bool *yes, l6_error *err) {
+  if (q->failed) return l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed");
+  PGresult *r = PQexecParams(q->conn, sql, a->n, NULL, a->v, NULL, NULL, 0);
+  l6_err e = L6_E_OK;
+  if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) e = pg_fail(q, r, false, err);
+  else *yes = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+  PQclear(r);
+  return e;
+}
+
+static l6_err pg_lease_try(l6_store *s, const char *name, l6_error *err) {
+  pg_store *q = PG(s);
+  if (!store_lease_name_ok(name))
+    return l6_fail(err, L6_E_INVALID_VALUE, "lease name must be 1-%d characters of [A-Za-z0-9._-]", L6_LEASE_NAME_MAX);
+  if (q->depth == 0) {
+    l6_err e = pg_ensure(q, err);
+    if (e != L6_E_OK) return e;
+  }
+  pg_lease *l = pg_lease_find(q, name);
+  if (l && l->gen != q->gen) { /* taken on a connection that is gone */
+    l->name[0] = '\0';
+    l = NULL;
+  }
+  int64_t key = lease_key(name);
+  bool yes = false;
+  l6_err e;
+  if (l) {
+    /* Confirm that the server still sees it held by this session. A
+     * 64-bit advisory key shows in pg_locks as classid = high half,
+     * objid = low half, objsubid = 1. */
+    pg_args a = {.n = 0};
+    a_int(&a, (int64_t)((uint64_t)key >> 32));
+    a_int(&a, (int64_t)((uint64_t)key & 0xffffffffULL));
+    e = lease_query(q,
+                    "SELECT EXISTS(SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                    " AND granted AND objsubid = 1 AND classid = $1::bigint::oid AND objid = $2::bigint::oid)",
+                    &a, &yes, err);
+    if (e != L6_E_OK || yes) return e;
+    l->name[0] = '\0';
+  }
+  pg_lease *slot = NULL;
+  for (int i = 0; i < L6_MAX_LEASES && slot == NULL; i++)
+    if (q->lease[i].name[0] == '\0') slot = &q->lease[i];
+  if (slot == NULL) return l6_fail(err, L6_E_STORE, "store: this store already holds %d leases", L6_MAX_LEASES);
+  pg_args a = {.n = 0};
+  a_int(&a, key);
+  e = lease_query(q, "SELECT pg_try_advisory_lock($1::bigint)", &a, &yes, err);
+  if (e != L6_E_OK) return e;
+  if (!yes) return l6_fail(err, L6_E_BUSY, "lease %s is held by another process", name);
+  snprintf(slot->name, sizeof slot->name, "%s", name);
+  slot->key = key;
+  slot->gen = q->gen;
+  return L6_E_OK;
+}
+
+static void pg_lease_release(l6_store *s, const char *name) {
+  pg_store *q = PG(s);
+  pg_lease *l = pg_lease_find(q, name);
+  if (l == NULL) return;
+  if (l->gen == q->gen && PQstatus(q->conn) == CONNECTION_OK) {
+    pg_args a = {.n = 0};
+    a_int(&a, l->key);
+    bool yes = false;
+    l6_error ignore;
+    if (lease_query(q, "SELECT pg_advisory_unlock($1::bigint)", &a, &yes, &ignore) != L6_E_OK)
+      return; /* still held (e.g. inside a failed transaction); release again later, or close */
+  }
+  l->name[0] = '\0';
+}
+
+static void pg_fail_after(l6_store *s, int n) { PG(s)->fail_after = n; }
+
+/* ---- open / close ---------------------------------------------------- */
+
+static void pg_close(l6_store *s) {
+  pg_store *q = PG(s);
+  if (q == NULL) return;
+  PQfinish(q->conn); /* ends the session: its leases and any open transaction go with it */
+  free(q);
+}
+
+static const l6_store_ops pg_ops = {
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .party_put = pg_party_put,
+    .party_get = pg_party_get,
+    .party_list = pg_party_list,
+    .registry_put = pg_registry_put,
+    .registry_get = pg_registry_get,
+    .registry_list = pg_registry_list,
+    .org_put = pg_org_put,
+    .org_get = pg_org_get,
+    .org_list = pg_org_list,
+    .account_put = pg_account_put,
+    .account_get = pg_account_get,
+    .account_set_status = pg_account_set_status,
+    .account_of_registry = pg_account_of_registry,
+    .account_list = pg_account_list,
+    .programme_put = pg_programme_put,
+    .programme_get = pg_programme_get,
+    .programme_list = pg_programme_list,
+    .unit_type_put = pg_unit_type_put,
+    .unit_type_get = pg_unit_type_get,
+    .unit_type_list = pg_unit_type_list,
+    .project_put = pg_project_put,
+    .project_get = pg_project_get,
+    .project_list = pg_project_list,
+    .batch_put = pg_batch_put,
+    .batch_get = pg_batch_get,
+    .batch_list = pg_batch_list,
+    .block_add = pg_block_add,
+    .block_remove = pg_block_remove,
+    .block_find = pg_block_find,
+    .block_pick = pg_block_pick,
+    .blocks_of_account = pg_blocks_of_account,
+    .blocks_of_batch = pg_blocks_of_batch,
+    .account_total = pg_account_total,
+    .tx_put = pg_tx_put,
+    .tx_get = pg_tx_get,
+    .tx_line_put = pg_tx_line_put,
+    .tx_list = pg_tx_list,
+    .tx_lines = pg_tx_lines,
+    .serial_history = pg_serial_history,
+    .idem_get = pg_idem_get,
+    .idem_put = pg_idem_put,
+    .token_put = pg_token_put,
+    .token_find = pg_token_find,
+    .lease_try = pg_lease_try,
+    .lease_release = pg_lease_release,
+    .fail_after = pg_fail_after,
+};
+
+/*
+ * Applies the migrations the database lacks, each in its own transaction
+ * under the writer lock, so that several processes starting at once
+ * migrate once: each re-reads the version after it holds the lock.
+ */
+static l6_err migrate(pg_store *q, l6_error *err) {
+  for (;;) {
+    l6_err e = pg_begin(&q->base, err);
+    if (e != L6_E_OK) return e;
+    e = exec_sql(q, "CREATE TABLE IF NOT EXISTS meta(key TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL)", err);
+    int version = 0;
+    if (e == L6_E_OK) {
+      PGresult *r = PQexec(q->conn, "SELECT value FROM meta WHERE key = 'schema_version'");
+      if (PQresultStatus(r) != PGRES_TUPLES_OK) e = pg_fail(q, r, false, err);
+      else if (PQntuples(r) > 0) version = atoi(PQgetvalue(r, 0, 0));
+      PQclear(r);
+    }
+    if (e == L6_E_OK && version > L6_SCHEMA_VERSION)
+      e = l6_fail(err, L6_E_STORE, "store schema version %d is newer than this ledger6 (%d)", version,
+                  L6_SCHEMA_VERSION);
+    if (e == L6_E_OK && version == L6_SCHEMA_VERSION) return pg_commit(&q->base, err);
+    if (e == L6_E_OK) e = exec_sql(q, l6_pg_migrations[version], err);
+    if (e == L6_E_OK) {
+      char sql[160];
+      snprintf(sql, sizeof sql,
+               "INSERT INTO meta(key, value) VALUES('schema_version', '%d')"
+               " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+               version + 1);
+      e = exec_sql(q, sql, err);
+    }
+    if (e == L6_E_OK) e = pg_commit(&q->base, err);
+    if (e != L6_E_OK) {
+      if (q->depth > 0) pg_rollback(&q->base);
+      return e;
+    }
+  }
+}
+
+/* Checks what ledger6 needs of the server: version and UTF8 database. */
+static l6_err check_server(pg_store *q, l6_error *err) {
+  int v = PQserverVersion(q->conn);
+  if (v < PG_MIN_VERSION)
+    return l6_fail(err, L6_E_STORE, "store: PostgreSQL %d.%d is too old; ledger6 needs %d or later", v / 10000,
+                   v % 10000, PG_MIN_VERSION / 10000);
+  const char *enc = PQparameterStatus(q->conn, "server_encoding");
+  if (enc == NULL || strcmp(enc, "UTF8") != 0)
+    return l6_fail(err, L6_E_STORE,
+                   "store: database encoding is %s; ledger6 needs UTF8 (CREATE DATABASE ... ENCODING 'UTF8')",
+                   enc ? enc : "unknown");
+  return L6_E_OK;
+}
+
+l6_store *store_pg_open(const char *spec, l6_error *err) {
+  pg_store *q = calloc(1, sizeof *q);
+  if (q == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    return NULL;
+  }
+  q->base.ops = &pg_ops;
+  store_spec_redact(spec, q->shown, sizeof q->shown);
+  const char *keys[] = {"dbname", "fallback_application_name", NULL};
+  const char *vals[] = {spec, "ledger6", NULL};
+  q->conn = PQconnectdbParams(keys, vals, 1);
+  if (PQstatus(q->conn) != CONNECTION_OK) {
+    char msg[200];
+    conn_message(q->conn, msg, sizeof msg);
+    l6_fail(err, L6_E_STORE, "cannot open store %s: %s", q->shown, msg);
+    pg_close(&q->base);
+    return NULL;
+  }
+  if (check_server(q, err) != L6_E_OK || pg_session(q, err) != L6_E_OK) {
+    pg_close(&q->base);
+    return NULL;
+  }
+  q->session_ok = true;
+  if (migrate(q, err) != L6_E_OK) {
+    pg_close(&q->base);
+    return NULL;
+  }
+  q->ready = true;
+  if (pg_session(q, err) != L6_E_OK) { /* now with the prepared statements */
+    pg_close(&q->base);
+    return NULL;
+  }
+  return &q->base;
+}
+
+/* ---- databases, for tests and tooling -------------------------------- */
+
+/* Writes base_spec with its database replaced by name to out. */
+static bool spec_with_db(const char *base, const char *name, char *out, size_t cap) {
+  const char *p = strstr(base, "://");
+  if (p == NULL) return false;
+  p += 3;
+  size_t auth = strcspn(p, "/?");
+  const char *rest = p + auth;
+  const char *query = strchr(rest, '?');
+  int n = snprintf(out, cap, "%.*s/%s%s", (int)(rest - base), base, name, query ? query : "");
+  return n > 0 && (size_t)n < cap;
+}
+
+static bool db_name_ok(const char *name) {
+  size_t n = strlen(name);
+  if (n == 0 || n > 63) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') || name[i] == '_')) return false;
+  return true;
+}
+
+/* Connects to base_spec and runs one statement. */
+static l6_err admin_exec(const char *base_spec, const char *sql, l6_error *err) {
+  const char *keys[] = {"dbname", "fallback_application_name", NULL};
+  const char *vals[] = {base_spec, "ledger6-admin", NULL};
+  PGconn *c = PQconnectdbParams(keys, vals, 1);
+  char shown[L6_STORE_SPEC_MAX + 1];
+  store_spec_redact(base_spec, shown, sizeof shown);
+  if (PQstatus(c) != CONNECTION_OK) {
+    char msg[200];
+    conn_message(c, msg, sizeof msg);
+    PQfinish(c);
+    return l6_fail(err, L6_E_STORE, "cannot connect to %s: %s", shown, msg);
+  }
+  PQsetNoticeProcessor(c, pg_notice, NULL);
+  PGresult *r = PQexec(c, sql);
+  l6_err e = L6_E_OK;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    e = l6_fail(err, state && strcmp(state, "42P04") == 0 ? L6_E_ALREADY_EXISTS : L6_E_STORE, "store: %s",
+                msg ? msg : "failed");
+  }
+  PQclear(r);
+  PQfinish(c);
+  return e;
+}
+
+l6_err store_pg_create_db(const char *base_spec, const char *name, char *out, size_t cap, l6_error *err) {
+  if (!store_spec_is_pg(base_spec)) return l6_fail(err, L6_E_INVALID_VALUE, "not a PostgreSQL store spec");
+  if (!db_name_ok(name)) return l6_fail(err, L6_E_INVALID_VALUE, "database name must be 1-63 of [a-z0-9_]");
+  if (!spec_with_db(base_spec, name, out, cap)) return l6_fail(err, L6_E_INVALID_VALUE, "store spec is too long");
+  char sql[160];
+  /* template0 with UTF8 and the C locale works on any cluster, whatever
+   * its own locale; the store compares text bytewise in any case. */
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'",
+           name);
+  return admin_exec(base_spec, sql, err);
+}
+
+l6_err store_pg_drop_db(const char *base_spec, const char *name, l6_error *err) {
+  if (!store_spec_is_pg(base_spec)) return l6_fail(err, L6_E_INVALID_VALUE, "not a PostgreSQL store spec");
+  if (!db_name_ok(name)) return l6_fail(err, L6_E_INVALID_VALUE, "database name must be 1-63 of [a-z0-9_]");
+  char sql[128];
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+  return admin_exec(base_spec, sql, err);
+}
