@@ -1,8 +1,9 @@
 /*
  * main.c -- the ledger6 command line:
  *   ledger6 init | serve | demo | token create | check | --help
- * Every command takes --db PATH (default data/ledger6.db) and --config DIR
- * (default config).
+ * Every command takes --store SPEC (default data/ledger6.db: an SQLite file;
+ * postgres://... for PostgreSQL; --db PATH is the old name of the option)
+ * and --config DIR (default config).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -28,25 +29,28 @@ static const char *usage_main =
     "  check         verify the ledger invariants of every issuance batch\n"
     "\n"
     "common options:\n"
-    "  --db PATH      SQLite store (default data/ledger6.db)\n"
+    "  --store SPEC   the store: an SQLite file path (default data/ledger6.db), or a\n"
+    "                 PostgreSQL URI postgres://[user@]host[:port][,host2[:port2]]/db[?...]\n"
+    "                 (password from PGPASSWORD or ~/.pgpass; --db PATH is an alias)\n"
     "  --config DIR   configuration folder (default config)\n"
     "  -h, --help     help for a command: ledger6 <command> --help\n";
 
 static const char *usage_serve =
-    "usage: ledger6 serve [--db PATH] [--config DIR] [--addr 127.0.0.1] [--port 8080]\n"
+    "usage: ledger6 serve [--store SPEC] [--config DIR] [--addr 127.0.0.1] [--port 8080]\n"
     "                     [--admin-token] [--paranoid]\n"
     "  --admin-token  create a fresh administrator token and print it\n"
     "  --paranoid     re-check the partition of every batch a transaction touches\n"
-    "Prints 'listening on http://ADDR:PORT/' and serves until SIGINT or SIGTERM.\n";
+    "Prints 'listening on http://ADDR:PORT/' and serves until SIGINT or SIGTERM.\n"
+    "Several servers may share one PostgreSQL store (or one SQLite file on one machine).\n";
 
 static const char *usage_token =
-    "usage: ledger6 token create --role admin|holder|auditor [--org ID] [--label TEXT] [--db PATH]\n"
+    "usage: ledger6 token create --role admin|holder|auditor [--org ID] [--label TEXT] [--store SPEC]\n"
     "Prints the new token; only its hash is stored, so keep it.\n";
 
-#define USAGE_SIMPLE "usage: ledger6 %s [--db PATH] [--config DIR]\n%s"
+#define USAGE_SIMPLE "usage: ledger6 %s [--store SPEC] [--config DIR]\n%s"
 
 typedef struct {
-  const char *db, *config, *addr, *role, *label;
+  const char *store, *config, *addr, *role, *label;
   int port;
   long long org;
   bool admin_token, paranoid, help;
@@ -54,18 +58,19 @@ typedef struct {
 
 static int parse_opts(int argc, char **argv, opts *o) {
   static const struct option longs[] = {
-      {"db", required_argument, NULL, 'd'},      {"config", required_argument, NULL, 'c'},
+      {"store", required_argument, NULL, 'd'},   {"db", required_argument, NULL, 'd'},
+      {"config", required_argument, NULL, 'c'},
       {"addr", required_argument, NULL, 'a'},    {"port", required_argument, NULL, 'p'},
       {"role", required_argument, NULL, 'r'},    {"org", required_argument, NULL, 'o'},
       {"label", required_argument, NULL, 'l'},   {"admin-token", no_argument, NULL, 'T'},
       {"paranoid", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  *o = (opts){.db = "data/ledger6.db", .config = "config", .addr = "127.0.0.1", .port = 8080, .label = "cli"};
+  *o = (opts){.store = "data/ledger6.db", .config = "config", .addr = "127.0.0.1", .port = 8080, .label = "cli"};
   optind = 1;
   int ch;
   while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
     switch (ch) {
-    case 'd': o->db = optarg; break;
+    case 'd': o->store = optarg; break;
     case 'c': o->config = optarg; break;
     case 'a': o->addr = optarg; break;
     case 'p': {
@@ -95,16 +100,18 @@ static int fail(const l6_error *err) {
   return 1;
 }
 
-/* Opens the store (creating its folder) and the service. */
+/* Opens the store (creating the folder of an SQLite file) and the service. */
 static l6_svc *open_svc(const opts *o, int check_level, l6_error *err) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s", o->db);
-  char *slash = strrchr(dir, '/');
-  if (slash && slash != dir) {
-    *slash = '\0';
-    mkdir(dir, 0700);
+  if (!store_spec_is_pg(o->store)) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", o->store);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+      *slash = '\0';
+      mkdir(dir, 0700);
+    }
   }
-  l6_store *st = store_sqlite_open(o->db, err);
+  l6_store *st = store_open(o->store, err);
   if (st == NULL) return NULL;
   l6_svc *s = svc_open(st, check_level, err);
   if (s == NULL) {
@@ -122,7 +129,9 @@ static int cmd_init(const opts *o) {
   l6_error err = {0};
   l6_svc *s = open_svc(o, 1, &err);
   if (s == NULL) return fail(&err);
-  printf("initialised store %s with the configuration in %s\n", o->db, o->config);
+  char shown[L6_STORE_SPEC_MAX + 1];
+  printf("initialised store %s with the configuration in %s\n", store_spec_redact(o->store, shown, sizeof shown),
+         o->config);
   svc_close(s);
   return 0;
 }
