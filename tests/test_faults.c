@@ -5,7 +5,7 @@
  * Fault sweeps: for one operation (a transfer that splits and merges
  * blocks, a transfer by quantity, an issuance forwarded in the same
  * commit, a retirement, an idempotent transfer), make the 1st, 2nd, 3rd,
- * ... write statement fail (store_sqlite_fail_after) until the operation
+ * ... write statement fail (ops->fail_after) until the operation
  * gets through. Every failed attempt must answer store_error and leave the
  * whole store exactly as it was: a text dump of every account, block,
  * batch, transaction, transaction line and the idempotency record is
@@ -21,6 +21,11 @@
  * acknowledged transaction is there, that the partition holds, that units
  * are conserved and that no transaction is half written (its lines add up
  * to its quantity). Three rounds, each continuing from the last crash.
+ *
+ * Every test runs on the store tests/testlib.h chooses: SQLite (in memory
+ * for the sweeps, a file for durability and crashes), or a fresh
+ * PostgreSQL database per test when L6_STORE names a server; there the
+ * kill -9 ends the child's session in the middle of its transactions.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -51,6 +56,7 @@ typedef struct {
   l6_store *st;
   l6_id h[3];
   l6_id pending, retirement;
+  tl_store where; /* the store's spec (tests/testlib.h): SQLite or PostgreSQL */
 } fx;
 
 static void ok(l6_err e, const l6_error *err, const char *what) {
@@ -65,10 +71,11 @@ static void ok_json(l6_err e, json_t **out, const l6_error *err, const char *wha
   *out = NULL;
 }
 
-static void fx_open(fx *f, const char *path) {
+/* Opens the service on f->where (made by fx_make). */
+static void fx_open(fx *f) {
   l6_error err = {0};
-  f->st = store_sqlite_open(path, &err);
-  if (f->st == NULL) fail_msg("store_sqlite_open(%s): %s", path, err.message);
+  f->st = store_open(f->where.spec, &err);
+  if (f->st == NULL) fail_msg("store_open(%s): %s", f->where.spec, err.message);
   f->s = svc_open(f->st, 2, &err);
   assert_non_null(f->s);
 }
@@ -116,8 +123,20 @@ static void fx_lookup(fx *f) {
   f->retirement = a.id;
 }
 
+/* Makes a fresh store for f: in memory when memory_ok (SQLite only). */
+static void fx_make(fx *f, const char *tag, int memory_ok) {
+  if (tl_store_make(&f->where, tag, memory_ok) != 0) fail_msg("cannot make a store for %s", tag);
+}
+
+/* Closes the service and removes the store. */
+static void fx_done(fx *f) {
+  svc_close(f->s);
+  assert_int_equal(tl_store_free(&f->where), 0);
+}
+
 static void fx_memory(fx *f) {
-  fx_open(f, ":memory:");
+  fx_make(f, "faults", 1);
+  fx_open(f);
   fx_populate(f);
   fx_lookup(f);
 }
@@ -312,11 +331,11 @@ static int fault_sweep(fx *f, op_fn op, const void *arg, const char *key, const 
   char *before = dump(f->st, key);
   long txs = tx_count(f->st);
   for (int n = 1; n <= 10000; n++) {
-    store_sqlite_fail_after(f->st, n);
+    f->st->ops->fail_after(f->st, n);
     l6_reply rep;
     l6_error err = {0};
     l6_err e = op(f, arg, &rep, &err);
-    store_sqlite_fail_after(f->st, 0);
+    f->st->ops->fail_after(f->st, 0);
     if (e == L6_E_OK) {
       *ok_rep = rep;
       free(before);
@@ -363,7 +382,7 @@ static void test_fault_transfer_split(void **state) {
   expect_holdings(&f, f.h[1], "1:1-300 1:500-599");
   check_ledger(&f);
   free(r);
-  svc_close(f.s);
+  fx_done(&f);
 }
 
 /* A transfer by quantity across two batches: the second block is split. */
@@ -383,7 +402,7 @@ static void test_fault_transfer_quantity(void **state) {
   expect_holdings(&f, f.h[2], "1:1-100 2:1-30");
   check_ledger(&f);
   free(r);
-  svc_close(f.s);
+  fx_done(&f);
 }
 
 /* An issuance forwarded to a holding account in the same commit. */
@@ -408,7 +427,7 @@ static void test_fault_issue_forward(void **state) {
   expect_holdings(&f, f.h[1], "2:1001-1500");
   assert_int_equal(tx_count(f.st), 3);
   check_ledger(&f);
-  svc_close(f.s);
+  fx_done(&f);
 }
 
 /* A retirement of part of a block into the registry's retirement account. */
@@ -432,7 +451,7 @@ static void test_fault_retirement(void **state) {
   expect_holdings(&f, f.retirement, "1:1-250");
   check_ledger(&f);
   free(r);
-  svc_close(f.s);
+  fx_done(&f);
 }
 
 /* An idempotent transfer: failed attempts must not record the key; after
@@ -456,11 +475,11 @@ static void test_fault_idempotent(void **state) {
   char *before = dump(f.st, "order-42");
   assert_non_null(strstr(before, "idem order-42: ok"));
   for (int n = 1; n <= 3; n++) {
-    store_sqlite_fail_after(f.st, n);
+    f.st->ops->fail_after(f.st, n);
     l6_reply rep;
     l6_error err = {0};
     l6_err e = svc_move(f.s, &ADMIN, r, &rep, &err);
-    store_sqlite_fail_after(f.st, 0);
+    f.st->ops->fail_after(f.st, 0);
     ok(e, &err, "replay");
     assert_true(rep.replayed);
     assert_true(json_equal(rep.body, first.body));
@@ -480,7 +499,7 @@ static void test_fault_idempotent(void **state) {
   json_decref(first.body);
   check_ledger(&f);
   free(r);
-  svc_close(f.s);
+  fx_done(&f);
 }
 
 /* Reference data written in several statements: a registry and its
@@ -501,29 +520,19 @@ static void test_fault_registry(void **state) {
   print_message("registry with its accounts: %d writes\n", writes);
   l6_account a;
   ok(f.st->ops->account_of_registry(f.st, "DEU01", L6_ACCT_CANCELLATION, &a, &err), &err, "cancellation account");
-  svc_close(f.s);
+  fx_done(&f);
 }
 
 /* ---- durability -------------------------------------------------------- */
-
-static char *db_path(const char *dir) {
-  size_t n = strlen(dir) + sizeof "/ledger.db";
-  char *p = malloc(n);
-  assert_non_null(p);
-  snprintf(p, n, "%s/ledger.db", dir);
-  return p;
-}
 
 /* Transfers on a file store; close without ceremony; reopen; all there. */
 static void test_durability_reopen(void **state) {
   (void)state;
   tl_rng rng;
   tl_rng_init(&rng, 0x647572);
-  char *dir = tl_tmpdir_make("faults");
-  assert_non_null(dir);
-  char *path = db_path(dir);
   fx f;
-  fx_open(&f, path);
+  fx_make(&f, "durable", 0);
+  fx_open(&f);
   fx_populate(&f);
   fx_lookup(&f);
   l6_id ids[128];
@@ -565,7 +574,7 @@ static void test_durability_reopen(void **state) {
   assert_non_null(strstr(before, "idem durable-key: ok"));
   svc_close(f.s);
 
-  fx_open(&f, path);
+  fx_open(&f);
   char *after = dump(f.st, "durable-key");
   assert_string_equal(before, after);
   for (size_t i = 0; i < nids; i++) {
@@ -577,9 +586,7 @@ static void test_durability_reopen(void **state) {
   print_message("durability: %zu transactions survived a close and reopen\n", nids);
   free(before);
   free(after);
-  svc_close(f.s);
-  free(path);
-  assert_int_equal(tl_tmpdir_remove(dir), 0);
+  fx_done(&f);
 }
 
 /* ---- crash ------------------------------------------------------------- */
@@ -587,11 +594,11 @@ static void test_durability_reopen(void **state) {
 #define CRASH_ISSUED 100000 /* units issued to h[0] before the first crash */
 
 /* The child: transfers forever (bounded), one acknowledged id per line. */
-static void crash_child(const char *path, int fd, uint64_t seed, const l6_id h[3]) {
+static void crash_child(const char *spec, int fd, uint64_t seed, const l6_id h[3]) {
   /* Die with the parent, should a failed assertion end it early. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   l6_error err = {0};
-  l6_store *st = store_sqlite_open(path, &err);
+  l6_store *st = store_open(spec, &err);
   if (st == NULL) _exit(3);
   l6_svc *s = svc_open(st, 1, &err);
   if (s == NULL) _exit(3);
@@ -651,15 +658,13 @@ static void test_crash_kill9(void **state) {
   (void)state;
   tl_rng rng;
   tl_rng_init(&rng, 0x6b696c6c);
-  char *dir = tl_tmpdir_make("crash");
-  assert_non_null(dir);
-  char *path = db_path(dir);
   fx f;
-  fx_open(&f, path);
+  fx_make(&f, "crash", 0);
+  fx_open(&f);
   fx_populate(&f);
   fx_lookup(&f);
   issue(&f, CRASH_ISSUED, f.h[0]);
-  svc_close(f.s); /* no SQLite connection may cross fork() */
+  svc_close(f.s); /* no store connection (SQLite or libpq) may cross fork() */
 
   id_list acked = {0};
   for (int round = 0; round < 3; round++) {
@@ -670,7 +675,7 @@ static void test_crash_kill9(void **state) {
     assert_true(pid >= 0);
     if (pid == 0) {
       close(fds[0]);
-      crash_child(path, fds[1], tl_rng_next(&rng), f.h);
+      crash_child(f.where.spec, fds[1], tl_rng_next(&rng), f.h);
     }
     close(fds[1]);
     FILE *in = fdopen(fds[0], "r");
@@ -701,7 +706,7 @@ static void test_crash_kill9(void **state) {
       fail_msg("round %d: the child ended by itself (status %d) after %zu acknowledgements", round, status, acked.n);
 
     /* Reopen after the crash: everything acknowledged is there. */
-    fx_open(&f, path);
+    fx_open(&f);
     for (size_t i = 0; i < acked.n; i++) {
       json_t *out = NULL;
       l6_error err = {0};
@@ -726,11 +731,10 @@ static void test_crash_kill9(void **state) {
     assert_int_equal(f.st->ops->tx_list(f.st, &tf, check_whole_tx, &wc, &err), L6_E_OK);
     assert_int_equal(wc.bad, 0);
     print_message("crash round %d: %zu acknowledged, %ld transactions in the store, all whole\n", round, acked.n, wc.n);
-    svc_close(f.s);
+    if (round < 2) svc_close(f.s);
   }
   free(acked.v);
-  free(path);
-  assert_int_equal(tl_tmpdir_remove(dir), 0);
+  fx_done(&f);
 }
 
 int main(void) {

@@ -1,7 +1,8 @@
 /*
  * test_model.c -- the seeded, randomised reference-model test of the ledger
  * (exchange-core style): a long random stream of service calls runs against
- * the real service (in-memory SQLite, check_level 2) and against a naive
+ * the real service (check_level 2; in-memory SQLite, or a fresh PostgreSQL
+ * database when L6_STORE names a server) and against a naive
  * model written here, and after every step the two must agree.
  *
  * The model is deliberately simple: for each issuance batch an array
@@ -422,6 +423,7 @@ static int collect_block(void *ctx, const void *row) {
 typedef struct {
   l6_svc *s;      /* the service under test */
   l6_store *st;   /* its store (owned by s) */
+  tl_store where; /* the store's spec: in-memory SQLite, or a fresh PostgreSQL database */
   model m;        /* the reference */
   tl_rng rng;     /* this test's random stream */
   long step;      /* current step, 1-based */
@@ -577,8 +579,9 @@ static l6_id make_account(world *w, l6_id org, l6_account_type t, const char *na
 static void setup_world(world *w) {
   l6_error err = {0};
   json_t *out = NULL;
-  l6_store *st = store_sqlite_open(":memory:", &err);
-  if (st == NULL) fail_msg("store: %s", err.message);
+  if (tl_store_make(&w->where, "model", 1) != 0) fail_msg("cannot make a store");
+  l6_store *st = tl_store_open(&w->where);
+  if (st == NULL) fail_msg("cannot open store %s", w->where.spec);
   w->s = svc_open(st, 2, &err);
   assert_non_null(w->s);
   w->st = st;
@@ -642,6 +645,7 @@ static void teardown_world(world *w) {
   for (size_t i = 0; i < RING; i++) json_decref(w->m.ring[i].body);
   free(w->bv.v);
   svc_close(w->s);
+  tl_store_free(&w->where);
 }
 
 /* ====================================================================== */

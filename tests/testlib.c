@@ -111,3 +111,69 @@ int tl_tmpdir_remove(char *path) {
   free(path);
   return rc;
 }
+
+/* ---- 3. Stores ----------------------------------------------------------- */
+
+static const char *pg_base(void) {
+  const char *e = getenv("L6_STORE");
+  return store_spec_is_pg(e) ? e : NULL;
+}
+
+int tl_store_is_pg(void) { return pg_base() != NULL; }
+
+int tl_store_make(tl_store *t, const char *tag, int memory_ok) {
+  memset(t, 0, sizeof *t);
+  const char *base = pg_base();
+  if (base == NULL) {
+    if (memory_ok) {
+      snprintf(t->spec, sizeof t->spec, ":memory:");
+      return 0;
+    }
+    t->dir = tl_tmpdir_make(tag);
+    if (t->dir == NULL) {
+      fprintf(stderr, "testlib: cannot make a folder for store %s: %s\n", tag, strerror(errno));
+      return -1;
+    }
+    snprintf(t->spec, sizeof t->spec, "%s/l.db", t->dir);
+    return 0;
+  }
+  /* A database name the store accepts: [a-z0-9_], at most 63 bytes. */
+  static unsigned counter;
+  char clean[24];
+  size_t n = 0;
+  for (const char *c = tag; *c && n < sizeof clean - 1; c++) {
+    char ch = *c;
+    if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
+    clean[n++] = ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) ? ch : '_';
+  }
+  clean[n] = '\0';
+  snprintf(t->db, sizeof t->db, "l6t_%s_%ld_%u", clean, (long)getpid(), counter++);
+  l6_error err = {0};
+  if (store_pg_create_db(base, t->db, t->spec, sizeof t->spec, &err) != L6_E_OK) {
+    fprintf(stderr, "testlib: cannot create database %s: %s\n", t->db, err.message);
+    t->db[0] = '\0';
+    return -1;
+  }
+  return 0;
+}
+
+l6_store *tl_store_open(const tl_store *t) {
+  l6_error err = {0};
+  l6_store *st = store_open(t->spec, &err);
+  if (st == NULL) fprintf(stderr, "testlib: store_open(%s): %s: %s\n", t->spec, l6_err_code(err.code), err.message);
+  return st;
+}
+
+int tl_store_free(tl_store *t) {
+  int rc = 0;
+  if (t->dir) rc = tl_tmpdir_remove(t->dir);
+  if (t->db[0]) {
+    l6_error err = {0};
+    if (store_pg_drop_db(pg_base(), t->db, &err) != L6_E_OK) {
+      fprintf(stderr, "testlib: cannot drop database %s: %s\n", t->db, err.message);
+      rc = -1;
+    }
+  }
+  memset(t, 0, sizeof *t);
+  return rc;
+}

@@ -6,6 +6,10 @@
  *      printed once so any failure can be replayed with L6_SEED=<seed>.
  *   2. Temporary directories: made under $TMPDIR (or /tmp), removed
  *      recursively.
+ *   3. Stores: a fresh, empty store per test, on the engine chosen by the
+ *      environment (L6_STORE: unset, empty or not a postgres:// URI means
+ *      SQLite; postgres://.../postgres means a fresh database on that
+ *      PostgreSQL server for every store, as tests/pg.sh sets it).
  *
  * Names start with tl_. Add new helpers as a new numbered section here and
  * in testlib.c, in the same order.
@@ -56,5 +60,33 @@ char *tl_tmpdir_make(const char *tag);
  * "ledger6-". Frees path in every case. Returns 0 on success, -1 if the
  * directory is still there. NULL is a no-op returning 0. */
 int tl_tmpdir_remove(char *path);
+
+/* ---- 3. Stores ----------------------------------------------------------- */
+
+#include "store/store.h"
+
+/* A store made for one test. */
+typedef struct {
+  char spec[L6_STORE_SPEC_MAX + 1]; /* what store_open and `ledger6 --store` take */
+  char *dir;                        /* SQLite file: its private folder (owned), else NULL */
+  char db[64];                      /* PostgreSQL: the database made for it, else "" */
+} tl_store;
+
+/* True when the tests run on PostgreSQL (L6_STORE is a postgres:// URI). */
+int tl_store_is_pg(void);
+
+/* Makes a fresh, empty store named after tag. SQLite: ":memory:" when
+ * memory_ok, else DIR/l.db in a fresh tl_tmpdir_make(tag) folder.
+ * PostgreSQL: a new database l6t_<tag>_<pid>_<n> on L6_STORE's server
+ * (memory_ok is ignored: every PostgreSQL store outlives its connection).
+ * Returns 0, or -1 after printing why to stderr. */
+int tl_store_make(tl_store *t, const char *tag, int memory_ok);
+
+/* store_open(t->spec); prints why and returns NULL on failure. */
+l6_store *tl_store_open(const tl_store *t);
+
+/* Removes the store: its folder, or its database (sessions still
+ * connected to it are disconnected). Leaves t zeroed. Returns 0 or -1. */
+int tl_store_free(tl_store *t);
 
 #endif
