@@ -4,6 +4,9 @@
  * (tests/testlib_http.h), as an operator, account holders, an auditor and
  * the public would.
  *
+ * Every group runs on the store tests/testlib.h chooses (SQLite, or a fresh
+ * PostgreSQL database per group when L6_STORE names a server).
+ *
  * Groups:
  *   api_happy        every use case once, checking the replies and the
  *                    holdings they leave (serial order, splits, history,
@@ -16,6 +19,11 @@
  *   api_concurrency  32 clients drain one account of 1,000 units at once;
  *                    exactly 1,000 move, the rest is refused, the ledger
  *                    check passes.
+ *   api_two_servers  the same with two server processes on one store
+ *                    (16 clients each): still exactly 1,000, and both
+ *                    servers report the same holdings. This is the
+ *                    several-servers deployment on PostgreSQL (and works on
+ *                    one SQLite file too).
  *   api_restart      acknowledged transfers survive kill -9; holdings equal
  *                    a per-serial reference model fed the same replies.
  *
@@ -1725,6 +1733,8 @@ static struct {
 
 typedef struct {
   int idx;
+  const tl_srv *srv; /* the server this client talks to */
+  const char *token; /* an admin token of that store */
   int64_t qty;   /* asked per request */
   int64_t moved; /* sum of the 201 replies' quantities */
   int requests, oks;
@@ -1748,7 +1758,7 @@ static void *worker_main(void *arg) {
            (long long)C.src, (long long)C.dst[w->idx], (long long)w->qty);
   pthread_barrier_wait(&C.start);
   while (w->requests < MAX_REQ_PER_THREAD) {
-    tl_resp r = tl_http_req(S, "POST", "/v1/transfers", S->admin, body, NULL);
+    tl_resp r = tl_http_req(w->srv, "POST", "/v1/transfers", w->token, body, NULL);
     w->requests++;
     const char *code = tl_jstr(json_object_get(r.body, "error"), "code");
     if (r.status == 201 && tl_jint(r.body, "quantity") == w->qty) {
@@ -1799,7 +1809,9 @@ static void assert_batch_partition(int64_t batch, int vintage, int64_t qty) {
   json_decref(b);
 }
 
-static void drain_round(void) {
+/* One round: 32 clients drain the source; with `second`, the odd-numbered
+ * clients send their requests to that other server process. */
+static void drain_round(const tl_srv *second) {
   assert_int_equal(tl_holdings_total(S, C.src), SOURCE_UNITS);
   int64_t before[NTHREADS];
   for (int i = 0; i < NTHREADS; i++) before[i] = tl_holdings_total(S, C.dst[i]);
@@ -1807,7 +1819,8 @@ static void drain_round(void) {
   pthread_t th[NTHREADS];
   pthread_barrier_init(&C.start, NULL, NTHREADS);
   for (int i = 0; i < NTHREADS; i++) {
-    w[i] = (worker){.idx = i, .qty = worker_qty(i)};
+    const tl_srv *to = second && i % 2 ? second : S;
+    w[i] = (worker){.idx = i, .srv = to, .token = to->admin, .qty = worker_qty(i)};
     assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
   }
   for (int i = 0; i < NTHREADS; i++) pthread_join(th[i], NULL);
@@ -1821,7 +1834,8 @@ static void drain_round(void) {
     bad += w[i].bad;
     assert_true(w[i].requests < MAX_REQ_PER_THREAD); /* every thread ended on a refusal */
   }
-  print_message("concurrency round %d: %d requests, %lld units moved\n", round_no, requests, (long long)moved);
+  print_message("concurrency round %d (%s): %d requests, %lld units moved\n", round_no,
+                second ? "two servers" : "one server", requests, (long long)moved);
   assert_int_equal(bad, 0);
   assert_int_equal(moved, SOURCE_UNITS);
   assert_true(requests <= SOURCE_UNITS + NTHREADS);
@@ -1875,10 +1889,10 @@ static void test_concurrent_drain(void **state) {
   (void)state;
   round_no = 0;
   fill_source(2021, 600, 2022);
-  drain_round();
+  drain_round(NULL);
   round_no = 1;
   fill_source(2024, 250, 2019);
-  drain_round();
+  drain_round(NULL);
   /* Offline invariant check on the stopped server's database. */
   assert_int_equal(tl_srv_stop(S), 0);
   char out[512];
@@ -1886,6 +1900,56 @@ static void test_concurrent_drain(void **state) {
   if (rc != 0) print_error("ledger6 check: exit %d: %s\n", rc, out);
   assert_int_equal(rc, 0);
   assert_non_null(strstr(out, "ok"));
+}
+
+/* ====================================================================== */
+/* api_two_servers                                                         */
+/* ====================================================================== */
+
+static tl_srv P; /* the second server process, on S's store */
+
+static int two_setup(void **state) {
+  if (conc_setup(state) != 0) return -1;
+  memset(&P, 0, sizeof P);
+  return tl_srv_start_peer(&P, S, "api-two");
+}
+
+static int two_teardown(void **state) {
+  int rc = P.pid ? tl_srv_stop(&P) : 0;
+  tl_srv_free(&P);
+  return group_teardown(state) == 0 && rc == 0 ? 0 : -1;
+}
+
+/* The drain of api_concurrency, half of the clients on each of two
+ * server processes sharing one store: their transactions exclude each
+ * other through the store (PostgreSQL: the advisory lock), so exactly
+ * 1,000 units move and every other request is refused. Then both servers
+ * must show the same holdings, and the offline check must pass. */
+static void test_concurrent_drain_two_servers(void **state) {
+  (void)state;
+  round_no = 0;
+  fill_source(2021, 600, 2022);
+  drain_round(&P);
+  round_no = 1;
+  fill_source(2024, 250, 2019);
+  drain_round(&P);
+  char *h1 = tl_holdings(S, C.src), *h2 = tl_holdings(&P, C.src);
+  assert_string_equal(h1, h2);
+  free(h1);
+  free(h2);
+  for (int i = 0; i < NTHREADS; i++) {
+    h1 = tl_holdings(S, C.dst[i]);
+    h2 = tl_holdings(&P, C.dst[i]);
+    assert_string_equal(h1, h2);
+    free(h1);
+    free(h2);
+  }
+  assert_int_equal(tl_srv_stop(&P), 0);
+  assert_int_equal(tl_srv_stop(S), 0);
+  char out[512];
+  int rc = tl_run_cli(S, out, sizeof out, "check", (char *)NULL);
+  if (rc != 0) print_error("ledger6 check: exit %d: %s\n", rc, out);
+  assert_int_equal(rc, 0);
 }
 
 /* ====================================================================== */
@@ -2235,12 +2299,14 @@ int main(void) {
       cmocka_unit_test(test_role_retirements_public), /* shows a src bug, see its comment */
   };
   const struct CMUnitTest conc[] = {cmocka_unit_test(test_concurrent_drain)};
+  const struct CMUnitTest two[] = {cmocka_unit_test(test_concurrent_drain_two_servers)};
   const struct CMUnitTest restart[] = {cmocka_unit_test(test_restart_durability)};
   int failed = 0;
   failed += cmocka_run_group_tests_name("api_happy", happy, happy_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_errors", errors, errors_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_roles", roles, roles_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_concurrency", conc, conc_setup, group_teardown);
+  failed += cmocka_run_group_tests_name("api_two_servers", two, two_setup, two_teardown);
   failed += cmocka_run_group_tests_name("api_restart", restart, restart_setup, restart_teardown);
   return failed;
 }

@@ -1,8 +1,9 @@
 /*
  * test_cli.c -- the ledger6 command line, black box: every command's
  * --help, exit codes (0 ok, 1 refused, 2 usage), init/demo/check on a
- * fresh store, token creation, and error messages that carry the stable
- * error code.
+ * fresh store (SQLite, or PostgreSQL when L6_STORE names a server), token
+ * creation, error messages that carry the stable error code, the --db
+ * alias, and a store that cannot be reached (its password never shown).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +18,7 @@
 
 #include "testlib.h"
 
-static char *dir;
+static tl_store store;
 static char out[16384];
 
 /* Runs `ledger6 ARGS` with stderr folded into stdout; returns the exit
@@ -30,7 +31,7 @@ static int run(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(args, sizeof args, fmt, ap);
   va_end(ap);
-  snprintf(cmd, sizeof cmd, "%s %s --db %s/l.db --config %s/config 2>&1", bin, args, dir, src);
+  snprintf(cmd, sizeof cmd, "%s %s --store '%s' --config %s/config 2>&1", bin, args, store.spec, src);
   FILE *p = popen(cmd, "r");
   assert_non_null(p);
   size_t n = fread(out, 1, sizeof out - 1, p);
@@ -39,12 +40,21 @@ static int run(const char *fmt, ...) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static int setup(void **state) {
-  dir = tl_tmpdir_make("cli");
-  return dir ? 0 : -1;
-}
+static int setup(void **state) { return tl_store_make(&store, "cli", 0); }
 
-static int teardown(void **state) { return tl_tmpdir_remove(dir); }
+static int teardown(void **state) { return tl_store_free(&store); }
+
+/* Runs a whole command line (stderr folded in); output in `out`. */
+static int run_line(const char *cmd) {
+  char full[4096];
+  snprintf(full, sizeof full, "%s 2>&1", cmd);
+  FILE *p = popen(full, "r");
+  assert_non_null(p);
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
 
 static void test_help(void **state) {
   static const char *const cmds[] = {"--help", "init --help", "serve --help", "demo --help", "check --help",
@@ -87,6 +97,8 @@ static void test_init_demo_check_token(void **state) {
 static void test_bad_config(void **state) {
   char *bad = tl_tmpdir_make("cfg");
   assert_non_null(bad);
+  tl_store fresh;
+  assert_int_equal(tl_store_make(&fresh, "cfg", 0), 0);
   char cmd[4096];
   snprintf(cmd, sizeof cmd,
            "mkdir -p %s/programmes && printf 'CHE\\tSwitzerland\\n' > %s/iso3166-1.tsv && "
@@ -95,7 +107,7 @@ static void test_bad_config(void **state) {
            bad, bad, bad);
   assert_int_equal(system(cmd), 0);
   const char *bin = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
-  snprintf(cmd, sizeof cmd, "%s init --db %s/l.db --config %s 2>&1", bin, bad, bad);
+  snprintf(cmd, sizeof cmd, "%s init --store '%s' --config %s 2>&1", bin, fresh.spec, bad);
   FILE *p = popen(cmd, "r");
   size_t n = fread(out, 1, sizeof out - 1, p);
   out[n] = '\0';
@@ -105,6 +117,37 @@ static void test_bad_config(void **state) {
   assert_non_null(strstr(out, "x.json"));
   assert_non_null(strstr(out, "unit_types[0]"));
   tl_tmpdir_remove(bad);
+  tl_store_free(&fresh);
+}
+
+/* --db PATH is the old name of --store: an SQLite file, whatever L6_STORE. */
+static void test_db_alias(void **state) {
+  char *d = tl_tmpdir_make("alias");
+  assert_non_null(d);
+  const char *bin = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
+  const char *src = getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".";
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "%s init --db %s/sub/old.db --config %s/config", bin, d, src);
+  assert_int_equal(run_line(cmd), 0);
+  assert_non_null(strstr(out, "old.db"));
+  snprintf(cmd, sizeof cmd, "%s check --db %s/sub/old.db --config %s/config", bin, d, src);
+  assert_int_equal(run_line(cmd), 0);
+  assert_non_null(strstr(out, "ok: every issuance batch"));
+  tl_tmpdir_remove(d);
+}
+
+/* A PostgreSQL store nobody listens for: a clear store_error naming the
+ * store, with the password hidden. */
+static void test_store_unreachable(void **state) {
+  const char *bin = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
+  const char *src = getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".";
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "%s check --store 'postgres://l6:s3cret@127.0.0.1:1/ledger?connect_timeout=2' --config %s/config", bin,
+           src);
+  assert_int_equal(run_line(cmd), 1);
+  assert_non_null(strstr(out, "error store_error: cannot open store postgres://l6:***@127.0.0.1:1/ledger"));
+  assert_null(strstr(out, "s3cret"));
 }
 
 int main(void) {
@@ -113,6 +156,8 @@ int main(void) {
       cmocka_unit_test(test_usage_errors),
       cmocka_unit_test(test_init_demo_check_token),
       cmocka_unit_test(test_bad_config),
+      cmocka_unit_test(test_db_alias),
+      cmocka_unit_test(test_store_unreachable),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -155,7 +155,7 @@ static int read_banner(tl_srv *s) {
 static int launch(tl_srv *s) {
   char config[512];
   config_path(config, sizeof config);
-  char *argv[] = {(char *)bin_path(), "serve", "--db",          s->db,        "--config", config,
+  char *argv[] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
                   "--port",           "0",     "--admin-token", "--paranoid", NULL};
   s->pid = spawn(argv, s->log, &s->out_fd);
   if (s->pid < 0) {
@@ -175,7 +175,8 @@ static int launch(tl_srv *s) {
   return 0;
 }
 
-int tl_srv_start(tl_srv *s, const char *tag) {
+/* Makes s's directory and log; the caller fills s->spec. */
+static int srv_init(tl_srv *s, const char *tag) {
   memset(s, 0, sizeof *s);
   s->out_fd = -1;
   /* A reply can arrive after the server closed a socket we still write
@@ -187,9 +188,25 @@ int tl_srv_start(tl_srv *s, const char *tag) {
     fprintf(stderr, "testlib_http: cannot make a temporary directory: %s\n", strerror(errno));
     return -1;
   }
-  snprintf(s->db, sizeof s->db, "%s/l.db", s->dir);
   snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+  return 0;
+}
+
+int tl_srv_start(tl_srv *s, const char *tag) {
+  if (srv_init(s, tag) != 0) return -1;
+  if (tl_store_is_pg()) {
+    if (tl_store_make(&s->store, tag, 0) != 0) return -1;
+    snprintf(s->spec, sizeof s->spec, "%s", s->store.spec);
+  } else {
+    snprintf(s->spec, sizeof s->spec, "%s/l.db", s->dir);
+  }
   return launch(s);
+}
+
+int tl_srv_start_peer(tl_srv *peer, const tl_srv *first, const char *tag) {
+  if (srv_init(peer, tag) != 0) return -1;
+  snprintf(peer->spec, sizeof peer->spec, "%s", first->spec);
+  return launch(peer);
 }
 
 int tl_srv_restart(tl_srv *s) {
@@ -239,6 +256,7 @@ void tl_srv_free(tl_srv *s) {
   if (s->pid != 0) tl_srv_stop(s);
   if (s->dir) tl_tmpdir_remove(s->dir);
   s->dir = NULL;
+  tl_store_free(&s->store); /* a no-op unless s made a PostgreSQL database */
 }
 
 int tl_run_cli(const tl_srv *s, char *out, size_t cap, const char *arg, ...) {
@@ -251,8 +269,8 @@ int tl_run_cli(const tl_srv *s, char *out, size_t cap, const char *arg, ...) {
   va_start(ap, arg);
   for (const char *a = arg; a && n < 26; a = va_arg(ap, const char *)) argv[n++] = (char *)a;
   va_end(ap);
-  argv[n++] = "--db";
-  argv[n++] = (char *)s->db;
+  argv[n++] = "--store";
+  argv[n++] = (char *)s->spec;
   argv[n++] = "--config";
   argv[n++] = config;
   argv[n] = NULL;

@@ -5,10 +5,12 @@
  * test file and assert replies).
  *
  * Sections:
- *   1. Server processes: start `ledger6 serve` on a fresh temporary
- *      database, learn its port and admin token, stop it (SIGTERM), crash
- *      it (SIGKILL), restart it on the same database, run other ledger6
- *      commands against that database.
+ *   1. Server processes: start `ledger6 serve` on a fresh store (an
+ *      SQLite file in a temporary folder, or a fresh PostgreSQL database
+ *      when L6_STORE names a server: tests/testlib.h), start a second
+ *      server on the same store, learn its port and admin token, stop it
+ *      (SIGTERM), crash it (SIGKILL), restart it on the same store, run
+ *      other ledger6 commands against that store.
  *   2. HTTP client (libcurl): one request in, status and parsed JSON out.
  *      Safe to call from several threads; each thread gets its own handle.
  *   3. Assertions on replies (cmocka): status and error code, with the
@@ -34,6 +36,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "testlib.h"
+
 /* ---- 1. Server processes ------------------------------------------------- */
 
 /* How long a server may take to print "listening on", and to exit after
@@ -46,17 +50,23 @@ typedef struct {
   int out_fd;     /* read end of the child's stdout, -1 when none */
   char admin[80]; /* admin token printed at the last start */
   char *dir;      /* private temporary directory (owned; tl_srv_free removes it) */
-  char db[512];   /* dir + "/l.db" */
+  char spec[L6_STORE_SPEC_MAX + 1]; /* the store: dir + "/l.db", or a PostgreSQL URI */
+  tl_store store; /* the PostgreSQL database made for it (owned), zeroed otherwise */
   char log[512];  /* dir + "/server.log": the child's stderr, appended across restarts */
 } tl_srv;
 
-/* Makes a fresh temporary directory (tag names it) and starts
- *   L6_BIN serve --db DIR/l.db --config $L6_SRCDIR/config --port 0
+/* Makes a fresh temporary directory (tag names it) and store, and starts
+ *   L6_BIN serve --store SPEC --config $L6_SRCDIR/config --port 0
  *                --admin-token --paranoid
  * on it. Waits up to TL_SRV_TIMEOUT_MS for the port and admin token.
  * Returns 0, or -1 after printing why (and the server's log) to stderr;
  * on failure nothing is left running but s->dir may exist (tl_srv_free). */
 int tl_srv_start(tl_srv *s, const char *tag);
+
+/* Starts a second server process on first's store (its own directory and
+ * log, tag names it; the store stays first's: tl_srv_free(peer) leaves
+ * it). Returns 0 or -1, as tl_srv_start. */
+int tl_srv_start_peer(tl_srv *peer, const tl_srv *first, const char *tag);
 
 /* Starts the server again on the same database, after tl_srv_stop or
  * tl_srv_kill. A new admin token is printed and stored in s->admin; older
@@ -78,8 +88,8 @@ int tl_srv_kill(tl_srv *s);
  * call on a zeroed or already freed tl_srv. */
 void tl_srv_free(tl_srv *s);
 
-/* Runs `L6_BIN args... --db DB --config CONFIG` (args NULL-terminated)
- * against the server's database, with a TL_SRV_TIMEOUT_MS deadline.
+/* Runs `L6_BIN args... --store SPEC --config CONFIG` (args NULL-terminated)
+ * against the server's store, with a TL_SRV_TIMEOUT_MS deadline.
  * Stores up to cap-1 bytes of its stdout (NUL-terminated) in out when out
  * is not NULL. Returns its exit status, 128 + signal, or -1. */
 int tl_run_cli(const tl_srv *s, char *out, size_t cap, const char *arg, ...);
@@ -182,8 +192,8 @@ int64_t tl_batch_of(const json_t *issue_reply);
 /* POST /v1/tokens: a new token of role ("holder" needs org, others 0).
  * Returns the secret, malloc'd (caller frees). */
 char *tl_mk_token(const tl_srv *s, const char *role, int64_t org);
-/* The same through `ledger6 token create` on the server's database (works
- * while the server runs: WAL mode). Returns the secret, malloc'd. */
+/* The same through `ledger6 token create` on the server's store (works
+ * while the server runs: WAL mode, or PostgreSQL). Returns the secret, malloc'd. */
 char *tl_cli_token(const tl_srv *s, const char *role, int64_t org);
 
 /* ---- 5. Holdings as a canonical string ----------------------------------- */
