@@ -1,0 +1,434 @@
+/*
+ * test_store.c -- the store interface itself, on the engine tests/testlib.h
+ * chooses (SQLite, or PostgreSQL when L6_STORE names a server): the
+ * behaviour both engines must share, below the service.
+ *
+ *   store_schema_twins      schema.h and schema_pg.h have the same number
+ *                           of migrations
+ *   store_spec              store_open's dispatch and password redaction
+ *   store_nesting           begin nests: inner rollbacks undo only their
+ *                           part, an outer rollback undoes everything
+ *   store_errors            UNKNOWN_*, ALREADY_EXISTS, STORE (foreign key),
+ *                           and recovery by rolling back a savepoint
+ *   store_dense_ids         ids are max + 1, so a rolled-back insert leaves
+ *                           no gap (SQLite's rowid rule, on both engines)
+ *   store_fault_hook        ops->fail_after fails the n-th write
+ *   store_writer_exclusion  a second connection's transaction waits until
+ *                           the first commits (the cross-process lock)
+ *   store_leases            one holder per name among connections; released
+ *                           on release and on close; not transactional
+ *   store_lease_takeover    a holder killed with SIGKILL loses its lease to
+ *                           the next lease_try of another process
+ *   store_pg_reconnect      PostgreSQL only: a terminated session fails the
+ *                           open transaction with BUSY, the next begin
+ *                           reconnects, a lease held on it is taken again
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "store/schema.h"
+#include "store/schema_pg.h"
+#include "store/store.h"
+#include "testlib.h"
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fails unless e is OK, with the store's message. */
+static void ok(l6_err e, const l6_error *err, const char *what) {
+  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
+}
+
+/* A fresh file (or PostgreSQL) store, opened; more connections to it come
+ * from tl_store_open(&f->t). */
+typedef struct {
+  tl_store t;
+  l6_store *st;
+} fixture;
+
+static void open_fixture(fixture *f, const char *tag) {
+  assert_int_equal(tl_store_make(&f->t, tag, 0), 0);
+  f->st = tl_store_open(&f->t);
+  assert_non_null(f->st);
+}
+
+static void close_fixture(fixture *f) {
+  if (f->st) f->st->ops->close(f->st);
+  f->st = NULL;
+  assert_int_equal(tl_store_free(&f->t), 0);
+}
+
+static l6_err put_party(l6_store *st, const char *code, l6_error *err) {
+  l6_party p = {.name = "Party"};
+  snprintf(p.code, sizeof p.code, "%s", code);
+  return st->ops->party_put(st, &p, err);
+}
+
+static int append_code(void *ctx, const void *row) {
+  char *buf = ctx;
+  size_t len = strlen(buf);
+  snprintf(buf + len, 256 - len, "%s%s", len ? "," : "", ((const l6_party *)row)->code);
+  return 0;
+}
+
+/* The party codes in the store, in order: "ABC,DEF" (buf: 256 bytes). */
+static const char *parties(l6_store *st, char buf[256]) {
+  buf[0] = '\0';
+  l6_error err = {0};
+  ok(st->ops->party_list(st, append_code, buf, &err), &err, "party_list");
+  return buf;
+}
+
+/* ---- schema and specs ---------------------------------------------------- */
+
+static void test_store_schema_twins(void **state) {
+  (void)state;
+  assert_int_equal(L6_PG_SCHEMA_VERSION, L6_SCHEMA_VERSION);
+  for (int i = 0; i < L6_SCHEMA_VERSION; i++) {
+    assert_true(strlen(l6_migrations[i]) > 0);
+    assert_true(strlen(l6_pg_migrations[i]) > 0);
+  }
+}
+
+static void test_store_spec(void **state) {
+  (void)state;
+  assert_true(store_spec_is_pg("postgres://h/db"));
+  assert_true(store_spec_is_pg("postgresql://h/db"));
+  assert_false(store_spec_is_pg("data/ledger6.db"));
+  assert_false(store_spec_is_pg("postgres.db"));
+  char buf[256];
+  static const char *const cases[][2] = {
+      {"data/l.db", "data/l.db"},
+      {"postgres://h:5432/db", "postgres://h:5432/db"},
+      {"postgres://u@h/db", "postgres://u@h/db"},
+      {"postgres://u:pw@h:1,h2:2/db?x=1", "postgres://u:***@h:1,h2:2/db?x=1"},
+      {"postgresql://u:p%40w@h/db?password=zz&sslmode=require", "postgresql://u:***@h/db?password=***&sslmode=require"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    assert_string_equal(store_spec_redact(cases[i][0], buf, sizeof buf), cases[i][1]);
+  l6_error err = {0};
+  assert_null(store_open("", &err));
+  assert_int_equal(err.code, L6_E_INVALID_VALUE);
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+static void test_store_nesting(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "nest");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  char buf[256];
+  ok(st->ops->begin(st, &err), &err, "begin");
+  ok(put_party(st, "AAA", &err), &err, "AAA");
+  ok(st->ops->begin(st, &err), &err, "inner begin");
+  ok(put_party(st, "BBB", &err), &err, "BBB");
+  st->ops->rollback(st); /* undoes BBB only */
+  ok(st->ops->begin(st, &err), &err, "inner begin");
+  ok(put_party(st, "CCC", &err), &err, "CCC");
+  ok(st->ops->begin(st, &err), &err, "innermost begin");
+  ok(put_party(st, "DDD", &err), &err, "DDD");
+  ok(st->ops->commit(st, &err), &err, "innermost commit");
+  ok(st->ops->commit(st, &err), &err, "inner commit");
+  assert_string_equal(parties(st, buf), "AAA,CCC,DDD");
+  ok(st->ops->commit(st, &err), &err, "commit");
+  assert_string_equal(parties(st, buf), "AAA,CCC,DDD");
+  /* An outer rollback takes committed inner transactions with it. */
+  ok(st->ops->begin(st, &err), &err, "begin");
+  ok(st->ops->begin(st, &err), &err, "inner begin");
+  ok(put_party(st, "EEE", &err), &err, "EEE");
+  ok(st->ops->commit(st, &err), &err, "inner commit");
+  st->ops->rollback(st);
+  assert_string_equal(parties(st, buf), "AAA,CCC,DDD");
+  close_fixture(&f);
+}
+
+static void test_store_errors(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "errors");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  char buf[256];
+  l6_party p;
+  assert_int_equal(st->ops->party_get(st, "ZZZ", &p, &err), L6_E_UNKNOWN_PARTY);
+  l6_account a;
+  assert_int_equal(st->ops->account_get(st, 42, &a, &err), L6_E_UNKNOWN_ACCOUNT);
+  ok(st->ops->begin(st, &err), &err, "begin");
+  assert_int_equal(st->ops->account_set_status(st, 42, L6_STATUS_BLOCKED, &err), L6_E_UNKNOWN_ACCOUNT);
+  ok(put_party(st, "AAA", &err), &err, "AAA");
+  /* A failed statement inside a savepoint: rolling the savepoint back
+   * leaves the outer transaction usable, on both engines. */
+  ok(st->ops->begin(st, &err), &err, "inner begin");
+  assert_int_equal(put_party(st, "AAA", &err), L6_E_ALREADY_EXISTS);
+  assert_true(err.message[0] != '\0');
+  st->ops->rollback(st);
+  ok(st->ops->begin(st, &err), &err, "inner begin");
+  l6_registry r = {.id = "XYZ01", .party = "XYZ", .name = "no such party"};
+  assert_int_equal(st->ops->registry_put(st, &r, &err), L6_E_STORE); /* foreign key */
+  assert_non_null(strstr(err.message, "store: "));
+  st->ops->rollback(st);
+  ok(put_party(st, "BBB", &err), &err, "BBB after the failed savepoints");
+  ok(st->ops->commit(st, &err), &err, "commit");
+  assert_string_equal(parties(st, buf), "AAA,BBB");
+  /* A failure at the top level: rolling back is the way out. */
+  ok(st->ops->begin(st, &err), &err, "begin");
+  assert_int_equal(put_party(st, "BBB", &err), L6_E_ALREADY_EXISTS);
+  st->ops->rollback(st);
+  assert_string_equal(parties(st, buf), "AAA,BBB");
+  close_fixture(&f);
+}
+
+static l6_id new_org(l6_store *st, l6_error *err) {
+  l6_org o = {.registry = "CHE01", .name = "Org"};
+  ok(st->ops->org_put(st, &o, err), err, "org_put");
+  return o.id;
+}
+
+static void test_store_dense_ids(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "ids");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  ok(st->ops->begin(st, &err), &err, "begin");
+  ok(put_party(st, "CHE", &err), &err, "CHE");
+  l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Registry"};
+  ok(st->ops->registry_put(st, &r, &err), &err, "registry");
+  assert_int_equal(new_org(st, &err), 1);
+  assert_int_equal(new_org(st, &err), 2);
+  ok(st->ops->commit(st, &err), &err, "commit");
+  ok(st->ops->begin(st, &err), &err, "begin");
+  assert_int_equal(new_org(st, &err), 3);
+  st->ops->rollback(st);
+  ok(st->ops->begin(st, &err), &err, "begin");
+  assert_int_equal(new_org(st, &err), 3); /* no gap after the rollback */
+  ok(st->ops->commit(st, &err), &err, "commit");
+  close_fixture(&f);
+}
+
+static void test_store_fault_hook(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "fault");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  char buf[256];
+  ok(st->ops->begin(st, &err), &err, "begin");
+  st->ops->fail_after(st, 2);
+  ok(put_party(st, "AAA", &err), &err, "first write");
+  assert_int_equal(put_party(st, "BBB", &err), L6_E_STORE);
+  assert_string_equal(err.message, "store: injected fault");
+  st->ops->rollback(st);
+  st->ops->fail_after(st, 0);
+  assert_string_equal(parties(st, buf), "");
+  close_fixture(&f);
+}
+
+/* ---- writer exclusion ---------------------------------------------------- */
+
+typedef struct {
+  l6_store *st; /* a second connection to the store (closed by the thread) */
+  int64_t waited_ms;
+  l6_err begin_e, put_e, commit_e;
+  char message[256];
+} second_writer;
+
+static void *second_writer_main(void *arg) {
+  second_writer *w = arg;
+  l6_store *st = w->st;
+  l6_error err = {0};
+  int64_t t0 = now_ms();
+  w->begin_e = st->ops->begin(st, &err);
+  w->waited_ms = now_ms() - t0;
+  if (w->begin_e == L6_E_OK) {
+    w->put_e = put_party(st, "BBB", &err);
+    if (w->put_e == L6_E_OK) w->commit_e = st->ops->commit(st, &err);
+    else st->ops->rollback(st);
+  }
+  snprintf(w->message, sizeof w->message, "%s", err.message);
+  st->ops->close(st);
+  return NULL;
+}
+
+/* While one connection's top-level transaction is open, another
+ * connection's begin waits: the lock that serialises writers of one store
+ * across processes (BEGIN IMMEDIATE; pg_advisory_xact_lock). */
+static void test_store_writer_exclusion(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "excl");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  char buf[256];
+  second_writer w = {.st = tl_store_open(&f.t)};
+  assert_non_null(w.st);
+  ok(st->ops->begin(st, &err), &err, "begin");
+  ok(put_party(st, "AAA", &err), &err, "AAA");
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, second_writer_main, &w), 0);
+  usleep(300 * 1000);
+  ok(st->ops->commit(st, &err), &err, "commit");
+  pthread_join(th, NULL);
+  if (w.begin_e != L6_E_OK || w.put_e != L6_E_OK || w.commit_e != L6_E_OK)
+    fail_msg("second writer: %s %s %s: %s", l6_err_code(w.begin_e), l6_err_code(w.put_e), l6_err_code(w.commit_e),
+             w.message);
+  print_message("the second writer waited %lld ms for the first to commit\n", (long long)w.waited_ms);
+  assert_true(w.waited_ms >= 200);
+  assert_string_equal(parties(st, buf), "AAA,BBB");
+  close_fixture(&f);
+}
+
+/* ---- leases -------------------------------------------------------------- */
+
+static void test_store_leases(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "lease");
+  l6_store *a = f.st, *b = tl_store_open(&f.t);
+  assert_non_null(b);
+  l6_error err = {0};
+  assert_int_equal(a->ops->lease_try(a, "bad name", &err), L6_E_INVALID_VALUE);
+  assert_int_equal(a->ops->lease_try(a, "", &err), L6_E_INVALID_VALUE);
+  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a takes the lease");
+  assert_int_equal(b->ops->lease_try(b, "tlog.signer", &err), L6_E_BUSY);
+  assert_non_null(strstr(err.message, "tlog.signer"));
+  ok(b->ops->lease_try(b, "tlog.appender", &err), &err, "b takes another lease");
+  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a confirms its lease");
+  /* Not transactional: a rollback does not drop it. */
+  ok(a->ops->begin(a, &err), &err, "begin");
+  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a confirms inside a transaction");
+  a->ops->rollback(a);
+  assert_int_equal(b->ops->lease_try(b, "tlog.signer", &err), L6_E_BUSY);
+  a->ops->lease_release(a, "tlog.signer");
+  a->ops->lease_release(a, "tlog.signer"); /* not held: a no-op */
+  ok(b->ops->lease_try(b, "tlog.signer", &err), &err, "b takes the released lease");
+  assert_int_equal(a->ops->lease_try(a, "tlog.signer", &err), L6_E_BUSY);
+  b->ops->close(b); /* closing drops every lease */
+  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a takes it after b closed");
+  ok(a->ops->lease_try(a, "tlog.appender", &err), &err, "a takes b's other lease");
+  close_fixture(&f);
+}
+
+/* A child process takes the lease and is killed with SIGKILL: the lease
+ * must pass to this process's next lease_try (the kernel drops the flock;
+ * PostgreSQL ends the session when its socket closes). */
+static void test_store_lease_takeover(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "takeover");
+  f.st->ops->close(f.st); /* no connection may cross fork() */
+  f.st = NULL;
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(fds[0]);
+    l6_store *st = tl_store_open(&f.t);
+    l6_error err = {0};
+    char c = (st && st->ops->lease_try(st, "tlog.signer", &err) == L6_E_OK) ? 'y' : 'n';
+    if (write(fds[1], &c, 1) != 1) _exit(2);
+    for (;;) pause();
+  }
+  close(fds[1]);
+  char c = 0;
+  assert_int_equal(read(fds[0], &c, 1), 1);
+  close(fds[0]);
+  assert_int_equal(c, 'y');
+  f.st = tl_store_open(&f.t);
+  assert_non_null(f.st);
+  l6_error err = {0};
+  assert_int_equal(f.st->ops->lease_try(f.st, "tlog.signer", &err), L6_E_BUSY);
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  assert_int_equal(waitpid(pid, NULL, 0), pid);
+  int64_t t0 = now_ms();
+  l6_err e;
+  while ((e = f.st->ops->lease_try(f.st, "tlog.signer", &err)) == L6_E_BUSY && now_ms() - t0 < 10000) usleep(10000);
+  ok(e, &err, "take the lease of a killed holder");
+  print_message("lease taken over %lld ms after the holder was killed\n", (long long)(now_ms() - t0));
+  close_fixture(&f);
+}
+
+/* ---- PostgreSQL: lost sessions ------------------------------------------- */
+
+/* Terminates every session of the store's database but the caller's own,
+ * through a plain libpq connection. Returns how many. */
+static int terminate_sessions(const char *spec) {
+  PGconn *c = PQconnectdb(spec);
+  assert_int_equal(PQstatus(c), CONNECTION_OK);
+  PGresult *r = PQexec(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                          " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+  int n = atoi(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  PQfinish(c);
+  return n;
+}
+
+static void test_store_pg_reconnect(void **state) {
+  (void)state;
+  if (!tl_store_is_pg()) {
+    print_message("SQLite: nothing to reconnect; skipped\n");
+    return;
+  }
+  fixture f;
+  open_fixture(&f, "reconnect");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  char buf[256];
+  ok(st->ops->lease_try(st, "tlog.signer", &err), &err, "lease");
+  /* Lost while idle: the next begin reconnects without the caller noticing. */
+  assert_int_equal(terminate_sessions(f.t.spec), 1);
+  ok(st->ops->begin(st, &err), &err, "begin after the session was terminated");
+  ok(put_party(st, "AAA", &err), &err, "AAA");
+  ok(st->ops->commit(st, &err), &err, "commit");
+  /* Lost inside a transaction: BUSY (nothing applied), then carry on. */
+  ok(st->ops->begin(st, &err), &err, "begin");
+  ok(put_party(st, "BBB", &err), &err, "BBB");
+  assert_int_equal(terminate_sessions(f.t.spec), 1);
+  assert_int_equal(put_party(st, "CCC", &err), L6_E_BUSY);
+  assert_non_null(strstr(err.message, "connection to PostgreSQL was lost"));
+  st->ops->rollback(st);
+  assert_string_equal(parties(st, buf), "AAA");
+  /* The lease went with the first session; nobody else holds it, so the
+   * next lease_try takes it again, and a second store cannot. */
+  ok(st->ops->lease_try(st, "tlog.signer", &err), &err, "lease after reconnecting");
+  l6_store *b = tl_store_open(&f.t);
+  assert_non_null(b);
+  assert_int_equal(b->ops->lease_try(b, "tlog.signer", &err), L6_E_BUSY);
+  b->ops->close(b);
+  close_fixture(&f);
+}
+
+int main(void) {
+  tl_seed();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_store_schema_twins),     cmocka_unit_test(test_store_spec),
+      cmocka_unit_test(test_store_nesting),          cmocka_unit_test(test_store_errors),
+      cmocka_unit_test(test_store_dense_ids),        cmocka_unit_test(test_store_fault_hook),
+      cmocka_unit_test(test_store_writer_exclusion), cmocka_unit_test(test_store_leases),
+      cmocka_unit_test(test_store_lease_takeover),   cmocka_unit_test(test_store_pg_reconnect),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
