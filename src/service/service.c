@@ -1325,3 +1325,18 @@ l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err) {
   }
   return finish(s, e, err);
 }
+
+/* ---- leases ---------------------------------------------------------- */
+
+l6_err svc_lease_try(l6_svc *s, const char *name, l6_error *err) {
+  pthread_mutex_lock(&s->mu);
+  l6_err e = OPS->lease_try(s->st, name, err);
+  pthread_mutex_unlock(&s->mu);
+  return e;
+}
+
+void svc_lease_release(l6_svc *s, const char *name) {
+  pthread_mutex_lock(&s->mu);
+  OPS->lease_release(s->st, name);
+  pthread_mutex_unlock(&s->mu);
+}

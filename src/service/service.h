@@ -136,4 +136,13 @@ l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out
  * INTERNAL with the first violation. For tests and `ledger6 check`. */
 l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err);
 
+/* Leases (store.h): a job that must have a single owner among all the
+ * server processes sharing the store (the transparency log's appender and
+ * tree-head signer) calls svc_lease_try before each round and runs the
+ * round only on OK; BUSY means another process owns the job. A process
+ * that dies loses its leases to the next caller elsewhere. Safe to call
+ * from any thread: serialised with the other calls, like them. */
+l6_err svc_lease_try(l6_svc *s, const char *name, l6_error *err);
+void svc_lease_release(l6_svc *s, const char *name);
+
 #endif

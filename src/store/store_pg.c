@@ -1160,6 +1160,12 @@ static const l6_store_ops pg_ops = {
  * migrate once: each re-reads the version after it holds the lock.
  */
 static l6_err migrate(pg_store *q, l6_error *err) {
+  /* The common case first, without the lock: the schema is current. */
+  PGresult *probe = PQexec(q->conn, "SELECT value FROM meta WHERE key = 'schema_version'");
+  bool current = PQresultStatus(probe) == PGRES_TUPLES_OK && PQntuples(probe) == 1 &&
+                 atoi(PQgetvalue(probe, 0, 0)) == L6_SCHEMA_VERSION;
+  PQclear(probe);
+  if (current) return L6_E_OK;
   for (;;) {
     l6_err e = pg_begin(&q->base, err);
     if (e != L6_E_OK) return e;
