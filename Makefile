@@ -2,7 +2,8 @@
 #   make deps     install missing Debian packages (apt-get, as root)
 #   make          build build/ledger6
 #   make run      deps + build + demo registry + serve on 127.0.0.1:8080
-#   make check    deps + build + the whole test suite (SAN=1: under ASan+UBSan)
+#   make check    deps + build + the whole test suite on SQLite and, when a
+#                 PostgreSQL server is installed, on PostgreSQL (SAN=1: under ASan+UBSan)
 #   make bench    benchmarks (not part of the tests)
 CC      ?= cc
 OPT     ?= -O2 -g
@@ -33,6 +34,8 @@ TEST_SRC := $(wildcard tests/test_*.c)
 # tests/%.c objects live in $(BUILD)/tests/ (not $(BUILD)/tests/tests/).
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_COMMON := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(wildcard tests/testlib*.c))
+# Helper programs of test scripts (scripts/failover-test.sh); not run by tests/run.sh.
+TEST_TOOLS := $(BUILD)/tests/failover_client
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -74,12 +77,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON) $(BUILD)/libledger6.a
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libledger6.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 
-tests: $(BUILD)/ledger6 $(TEST_BIN)
+tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS)
 
-# The README's test command. Runs every test binary and prints "N passed, N failed".
+# The README's test command. Runs every test binary on SQLite, then on a
+# throwaway PostgreSQL cluster when a server is installed (tests/check.sh),
+# and prints "N passed, N failed" per store and in all.
 check: deps
 	$(MAKE) tests
-	BUILD=$(BUILD) sh tests/run.sh
+	BUILD=$(BUILD) sh tests/check.sh
 
 run: deps
 	$(MAKE) all
