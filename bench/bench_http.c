@@ -2,7 +2,8 @@
  * bench_http.c -- transfers through the HTTP API of a real server process.
  *
  * Starts `ledger6 demo` and then `ledger6 serve --port 0 --admin-token` on
- * a store in a fresh temporary folder, creates its fixtures over HTTP (one
+ * a store in a fresh temporary folder (or a fresh database on a PostgreSQL
+ * server, --store), creates its fixtures over HTTP (one
  * organisation, 16 holding accounts, one forwarded issuance of 1,000,000
  * units each), then:
  *   1 client   sends BENCH_SEQ transfers one after another;
@@ -17,7 +18,9 @@
  *
  * Output: human lines and "RESULT <key> <value>" lines for bench/run.sh.
  *
- * usage: bench_http [--quick]          (run from the repository root)
+ * usage: bench_http [--quick] [--store sqlite|postgres://.../postgres]
+ *        (run from the repository root; with a postgres:// URI the run
+ *        creates its own database there and drops it afterwards)
  * Environment: L6_BIN (default $BUILD/ledger6, BUILD default "build"),
  * TMPDIR (where the temporary store goes, default /tmp).
  */
@@ -37,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store.h"
+
 #define BENCH_ACCOUNTS 16
 #define BENCH_UNITS_PER_ACCOUNT 1000000LL
 #define BENCH_CLIENTS 32
@@ -47,7 +52,9 @@
 
 static char bin[4096];          /* the ledger6 binary */
 static char dir[4096];          /* temporary folder */
-static char db[4200];           /* the store */
+static char db[4200];           /* the store: a file, or a PostgreSQL database's spec */
+static const char *pg_base;    /* --store postgres://...; NULL: SQLite */
+static char pgdb[64];          /* the database made there */
 static char base_url[64];       /* http://127.0.0.1:PORT */
 static char auth_header[128];   /* Authorization: Bearer ... */
 static long long accounts[BENCH_ACCOUNTS];
@@ -102,7 +109,7 @@ static void server_start(void) {
     close(fds[0]);
     dup2(fds[1], 1);
     if (freopen(log, "a", stderr) == NULL) _exit(127);
-    execl(bin, bin, "serve", "--db", db, "--config", "config", "--port", "0", "--admin-token", (char *)NULL);
+    execl(bin, bin, "serve", "--store", db, "--config", "config", "--port", "0", "--admin-token", (char *)NULL);
     _exit(127);
   }
   close(fds[1]);
@@ -326,10 +333,25 @@ static void cleanup(void) {
     unlink(p);
   }
   rmdir(dir);
+  if (pgdb[0]) {
+    l6_error err = {0};
+    if (store_pg_drop_db(pg_base, pgdb, &err) != L6_E_OK) fprintf(stderr, "bench_http: %s\n", err.message);
+  }
 }
 
 int main(int argc, char **argv) {
-  bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+      const char *spec = argv[++i];
+      pg_base = store_spec_is_pg(spec) ? spec : NULL;
+      if (pg_base == NULL && strcmp(spec, "sqlite") != 0) die("--store takes \"sqlite\" or a postgres:// URI");
+    } else {
+      die("usage: bench_http [--quick] [--store sqlite|postgres://...]");
+    }
+  }
   long total = quick ? 2000 : BENCH_TOTAL, seq = quick ? 200 : BENCH_SEQ;
   const char *env_bin = getenv("L6_BIN"), *build = getenv("BUILD");
   if (env_bin && *env_bin) snprintf(bin, sizeof bin, "%s", env_bin);
@@ -339,10 +361,16 @@ int main(int argc, char **argv) {
   const char *tmp = getenv("TMPDIR");
   snprintf(dir, sizeof dir, "%s/ledger6-bench-http-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (mkdtemp(dir) == NULL) die("mkdtemp: %s", strerror(errno));
-  snprintf(db, sizeof db, "%s/l.db", dir);
+  if (pg_base) {
+    l6_error err = {0};
+    snprintf(pgdb, sizeof pgdb, "l6b_http_%ld", (long)getpid());
+    if (store_pg_create_db(pg_base, pgdb, db, sizeof db, &err) != L6_E_OK) die("create database: %s", err.message);
+  } else {
+    snprintf(db, sizeof db, "%s/l.db", dir);
+  }
   char log[4300];
   snprintf(log, sizeof log, "%s/cli.log", dir);
-  char *demo[] = {bin, "demo", "--db", db, "--config", "config", NULL};
+  char *demo[] = {bin, "demo", "--store", db, "--config", "config", NULL};
   if (run_wait(demo, log) != 0) die("ledger6 demo failed; see %s", log);
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -351,7 +379,7 @@ int main(int argc, char **argv) {
   load_result one = load(1, seq);
   load_result many = load(BENCH_CLIENTS, total);
   int serve_status = server_stop();
-  char *check[] = {bin, "check", "--db", db, "--config", "config", NULL};
+  char *check[] = {bin, "check", "--store", db, "--config", "config", NULL};
   int check_status = run_wait(check, log);
   curl_global_cleanup();
 

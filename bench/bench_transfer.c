@@ -1,6 +1,7 @@
 /*
  * bench_transfer.c -- in-process transfer throughput through svc_move, on
- * a file SQLite store (WAL, synchronous=FULL) in a fresh temporary folder.
+ * a file SQLite store (WAL, synchronous=FULL) in a fresh temporary folder,
+ * or on a fresh database of a PostgreSQL server (--store).
  *
  * Workload: 16 holding accounts, each starting with one issuance batch of
  * 1,000,000 units. Every transfer moves an odd quantity (1-99 units, picked
@@ -19,8 +20,11 @@
  * Output: a human line per run and machine lines "RESULT <key> <value>"
  * that bench/run.sh turns into a table.
  *
- * usage: bench_transfer [--quick]
+ * usage: bench_transfer [--quick] [--store SPEC]
  *   --quick  smaller counts (smoke test; figures are not comparable)
+ *   --store  "sqlite" (the default), or postgres://.../postgres: a server
+ *            on which each run creates (and afterwards drops) its own
+ *            database
  * Environment: TMPDIR chooses where the temporary store goes (default
  * /tmp); it should be on the disk being measured, not a tmpfs.
  * L6_BENCH_KEEP=1 keeps the stores (their paths are printed) for study.
@@ -32,6 +36,7 @@
 #include <unistd.h>
 
 #include "service/service.h"
+#include "store/store.h"
 
 #define BENCH_ACCOUNTS 16
 #define BENCH_UNITS_PER_ACCOUNT 1000000LL
@@ -65,9 +70,12 @@ static void must(const char *what, l6_err e, json_t *out, const l6_error *err) {
   if (e != L6_E_OK) die(what, err);
 }
 
+static const char *pg_base; /* --store postgres://...: make databases there; NULL: SQLite */
+
 typedef struct {
-  char dir[4096];                   /* temporary folder, removed at the end */
-  char path[4200];                  /* the store file */
+  char dir[4096];                   /* temporary folder, removed at the end (SQLite) */
+  char path[4200];                  /* the store file, or the PostgreSQL database's spec */
+  char pgdb[64];                    /* the PostgreSQL database made for the run, "" for SQLite */
   l6_svc *svc;
   l6_id accounts[BENCH_ACCOUNTS];
   l6_move_req *req;                 /* reused request (large: ranges, claim) */
@@ -78,15 +86,22 @@ typedef struct {
  * accounts, and one forwarded issuance batch per account. */
 static void bench_open(bench *b) {
   l6_error err = {0};
-  const char *tmp = getenv("TMPDIR");
-  snprintf(b->dir, sizeof b->dir, "%s/ledger6-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(b->dir) == NULL) {
-    perror("bench_transfer: mkdtemp");
-    exit(1);
+  static int runs;
+  if (pg_base) {
+    b->dir[0] = '\0';
+    snprintf(b->pgdb, sizeof b->pgdb, "l6b_transfer_%ld_%d", (long)getpid(), runs++);
+    if (store_pg_create_db(pg_base, b->pgdb, b->path, sizeof b->path, &err) != L6_E_OK) die("create database", &err);
+  } else {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(b->dir, sizeof b->dir, "%s/ledger6-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(b->dir) == NULL) {
+      perror("bench_transfer: mkdtemp");
+      exit(1);
+    }
+    snprintf(b->path, sizeof b->path, "%s/bench.db", b->dir);
   }
-  snprintf(b->path, sizeof b->path, "%s/bench.db", b->dir);
-  l6_store *st = store_sqlite_open(b->path, &err);
-  if (st == NULL) die("store_sqlite_open", &err);
+  l6_store *st = store_open(b->path, &err);
+  if (st == NULL) die("store_open", &err);
   b->svc = svc_open(st, 1, &err);
   if (b->svc == NULL) die("svc_open", &err);
 
@@ -162,6 +177,10 @@ static void bench_close(bench *b) {
     printf("kept store %s\n", b->path);
     return;
   }
+  if (b->pgdb[0]) {
+    if (store_pg_drop_db(pg_base, b->pgdb, &err) != L6_E_OK) die("drop database", &err);
+    return;
+  }
   char p[4300];
   static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
   for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
@@ -226,7 +245,22 @@ static void show(const char *what, span a) {
 #define SEED 0x9E3779B97F4A7C15ULL
 
 int main(int argc, char **argv) {
-  bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+      const char *spec = argv[++i];
+      pg_base = store_spec_is_pg(spec) ? spec : NULL;
+      if (pg_base == NULL && strcmp(spec, "sqlite") != 0) {
+        fprintf(stderr, "bench_transfer: --store takes \"sqlite\" or a postgres:// URI\n");
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "usage: bench_transfer [--quick] [--store sqlite|postgres://...]\n");
+      return 2;
+    }
+  }
   long window = quick ? 500 : BENCH_WINDOW;  /* flatness windows */
   long same = quick ? 2000 : 20000;          /* transfers compared at batch 1 and 100 */
   long history = quick ? 5000 : 50000;       /* history before the late windows */
@@ -256,8 +290,9 @@ int main(int argc, char **argv) {
   long blocks_end = bench_blocks(&b);
   bench_close(&b);
 
-  printf("in-process transfers (svc_move), %d accounts, odd quantities 1-99, SQLite WAL synchronous=FULL\n",
-         BENCH_ACCOUNTS);
+  printf("in-process transfers (svc_move), %d accounts, odd quantities 1-99, %s\n", BENCH_ACCOUNTS,
+         pg_base ? "PostgreSQL (READ COMMITTED + advisory lock, synchronous_commit as the server says)"
+                 : "SQLite WAL synchronous=FULL");
   char what[128];
   snprintf(what, sizeof what, "batch 1, first %ld (%ld blocks after):", same, blocks_b1);
   show(what, b1_same);

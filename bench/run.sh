@@ -1,15 +1,46 @@
 #!/bin/sh
-# bench/run.sh -- runs the benchmarks that `make bench` built and prints a
-# table of their figures (docs/PERFORMANCE.md says what they measure).
-# Builds nothing. BUILD names the build folder (default "build"); TMPDIR
-# chooses where the temporary stores go (it should be on the disk being
-# measured). `sh bench/run.sh --quick` is a smoke test with small counts.
+# bench/run.sh -- runs the benchmarks that `make bench` built, on SQLite and,
+# when a PostgreSQL server is installed, on PostgreSQL, and prints a table
+# of their figures side by side (docs/PERFORMANCE.md says what they
+# measure). Builds nothing.
+#
+#   sh bench/run.sh [--quick]       both stores (--quick: small counts, a smoke test)
+#   L6_BENCH_STORES=sqlite sh bench/run.sh      one store only (sqlite or pg)
+#
+# PostgreSQL runs on a throwaway cluster (tests/pg.sh with L6_PG_DURABLE=1:
+# fsync, synchronous_commit and full_page_writes on, as in production,
+# other settings at their defaults) whose data folder is under $TMPDIR,
+# like the SQLite stores, so both write to the same disk. BUILD names the
+# build folder (default "build"); TMPDIR chooses where the stores go (it
+# should be on the disk being measured, not a tmpfs).
+#
+# Internal: sh bench/run.sh --set NAME SPEC [--quick] runs both programs on
+# one store and prints their output with "RESULT NAME key value" lines.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$ROOT" || exit 2
 BUILD=${BUILD:-build}
 export BUILD
+
+if [ "${1:-}" = "--set" ]; then
+  name=$2
+  spec=$3
+  shift 3
+  status=0
+  for b in bench_transfer bench_http; do
+    start=$(date +%s)
+    out=$("$BUILD/bench/$b" --store "$spec" "$@" 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | grep -v '^RESULT '
+    echo "  ($b on $name: $(($(date +%s) - start)) s, exit status $rc)"
+    echo
+    printf '%s\n' "$out" | sed -n "s/^RESULT /RESULT $name /p"
+    [ "$rc" -eq 0 ] || status=1
+  done
+  exit $status
+fi
+
 for b in bench_transfer bench_http; do
   if [ ! -x "$BUILD/bench/$b" ]; then
     echo "bench/run.sh: $BUILD/bench/$b is missing; run make bench" >&2
@@ -31,40 +62,64 @@ echo "store folder: ${TMPDIR:-/tmp} ($(df -T "${TMPDIR:-/tmp}" 2>/dev/null | awk
 echo
 
 status=0
-for b in bench_transfer bench_http; do
-  start=$(date +%s)
-  "$BUILD/bench/$b" "$@" >"$OUT.1" 2>&1
+stores=${L6_BENCH_STORES:-sqlite pg}
+for s in $stores; do
+  case $s in
+  sqlite)
+    echo "######## SQLite $(sqlite3 --version 2>/dev/null | awk '{print $1}')"
+    sh bench/run.sh --set sqlite sqlite "$@" >"$OUT.1" 2>&1
+    ;;
+  pg)
+    echo "######## PostgreSQL"
+    L6_PG_DURABLE=1 sh tests/pg.sh sh -c 'sh bench/run.sh --set pg "$L6_STORE" "$@"' sh "$@" >"$OUT.1" 2>&1
+    ;;
+  *)
+    echo "bench/run.sh: unknown store $s" >&2
+    exit 2
+    ;;
+  esac
   rc=$?
+  if [ "$s" = pg ] && [ "$rc" -eq 77 ]; then
+    echo "no PostgreSQL server installed: skipped (sh scripts/deps.sh --pg)"
+    echo
+    continue
+  fi
   grep -v '^RESULT ' "$OUT.1"
-  echo "  ($b: $(($(date +%s) - start)) s, exit status $rc)"
-  echo
   grep '^RESULT ' "$OUT.1" >>"$OUT"
   [ "$rc" -eq 0 ] || status=1
 done
 
 awk '
-  $1 == "RESULT" { r[$2] = $3 }
-  function row(what, figure) { printf "| %-52s | %-44s |\n", what, figure }
+  $1 == "RESULT" { r[$2, $3] = $4; seen[$2] = 1 }
+  function v(s, k) { return (s, k) in r ? r[s, k] : "-" }
+  function cell(s, what) {
+    if (!(s in seen)) return "-"
+    return what
+  }
+  function row(what, a, b) { printf "| %-50s | %-36s | %-36s |\n", what, a, b }
+  function both(what, fmt_s, fmt_p) { row(what, cell("sqlite", fmt_s), cell("pg", fmt_p)) }
+  function http(s, p) {
+    return v(s, p "_per_s") " req/s, p50 " v(s, p "_p50_ms") " ms, p99 " v(s, p "_p99_ms") " ms"
+  }
   END {
-    printf "| %-52s | %-44s |\n", "benchmark", "figure"
-    printf "|%s|%s|\n", "------------------------------------------------------", "----------------------------------------------"
-    row("in-process, batch 1, first " r["b1_count"] " transfers", r["b1_per_s"] " transfers/s")
-    row("in-process, batch 100, same " r["b100_count"] " transfers", r["b100_per_s"] " transfers/s")
-    row("batch 100 / batch 1", r["b100_over_b1"] "x")
-    row("flatness, batch 100: first " r["window"], r["b100_early_per_s"] " transfers/s (" r["moved_early"] " blocks moved each)")
-    row("flatness, batch 100: " r["window"] " after " r["history"] " (" r["blocks_at_history"] " blocks)", \
-        r["b100_late_per_s"] " transfers/s (" r["moved_late"] " blocks moved each)")
-    row("late / early, batch 100", r["b100_late_over_early"])
-    row("flatness, batch 1: first " r["window"] " / after " r["history"] + r["window"], \
-        r["b1_early_per_s"] " / " r["b1_late_per_s"] " transfers/s (" r["b1_late_over_early"] ")")
-    row("HTTP, 1 client, " r["http1_count"] " requests", \
-        r["http1_per_s"] " req/s, p50 " r["http1_p50_ms"] " ms, p99 " r["http1_p99_ms"] " ms")
-    row("HTTP, " r["http_clients"] " clients, " r["http_count"] " requests", \
-        r["http_per_s"] " req/s, p50 " r["http_p50_ms"] " ms, p99 " r["http_p99_ms"] " ms")
-    row("HTTP non-201 answers (1 client + " r["http_clients"] " clients)", r["http1_not201"] + r["http_not201"])
-    if (r["b1_per_s"] > 0)
-      row("HTTP " r["http_clients"] " clients / in-process batch 1", sprintf("%.2f", r["http_per_s"] / r["b1_per_s"]))
-    row("ledger6 check after the HTTP run", r["http_check"])
+    s = "sqlite"; p = "pg"
+    k = ("sqlite" in seen) ? s : p
+    row("benchmark", "SQLite", "PostgreSQL")
+    printf "|%s|%s|%s|\n", "----------------------------------------------------", "--------------------------------------", "--------------------------------------"
+    both("in-process, batch 1, first " v(k, "b1_count") " transfers", v(s, "b1_per_s") " transfers/s", v(p, "b1_per_s") " transfers/s")
+    both("in-process, batch 100, same " v(k, "b100_count") " transfers", v(s, "b100_per_s") " transfers/s", v(p, "b100_per_s") " transfers/s")
+    both("batch 100 / batch 1", v(s, "b100_over_b1") "x", v(p, "b100_over_b1") "x")
+    both("flatness, batch 100: first " v(k, "window"), v(s, "b100_early_per_s") "/s (" v(s, "moved_early") " blocks each)", \
+         v(p, "b100_early_per_s") "/s (" v(p, "moved_early") " blocks each)")
+    both("flatness, batch 100: " v(k, "window") " after " v(k, "history"), v(s, "b100_late_per_s") "/s (" v(s, "moved_late") " blocks each)", \
+         v(p, "b100_late_per_s") "/s (" v(p, "moved_late") " blocks each)")
+    both("late / early, batch 100", v(s, "b100_late_over_early"), v(p, "b100_late_over_early"))
+    both("flatness, batch 1: first / late", v(s, "b1_early_per_s") " / " v(s, "b1_late_per_s") "/s (" v(s, "b1_late_over_early") ")", \
+         v(p, "b1_early_per_s") " / " v(p, "b1_late_per_s") "/s (" v(p, "b1_late_over_early") ")")
+    both("HTTP, 1 client, " v(k, "http1_count") " requests", http(s, "http1"), http(p, "http1"))
+    both("HTTP, " v(k, "http_clients") " clients, " v(k, "http_count") " requests", http(s, "http"), http(p, "http"))
+    both("HTTP non-201 answers", v(s, "http1_not201") + v(s, "http_not201"), v(p, "http1_not201") + v(p, "http_not201"))
+    both("ledger6 check after the HTTP run", v(s, "http_check"), v(p, "http_check"))
   }
 ' "$OUT"
 exit $status
