@@ -1209,6 +1209,22 @@ static l6_err check_server(pg_store *q, l6_error *err) {
     return l6_fail(err, L6_E_STORE,
                    "store: database encoding is %s; ledger6 needs UTF8 (CREATE DATABASE ... ENCODING 'UTF8')",
                    enc ? enc : "unknown");
+  /* Writers are kept apart by an advisory lock alone, so it must be real:
+   * some PostgreSQL-compatible engines have accepted these calls as no-ops.
+   * Take a transaction lock on a key of our own (not the ledger's, so no
+   * wait) and look for it in pg_locks, where PostgreSQL shows a two-key
+   * lock as classid = key1, objid = key2, objsubid = 2. */
+  PGresult *r = PQexec(q->conn, "BEGIN; SELECT pg_advisory_xact_lock(" PG_STR(PG_LOCK_CLASS) ", 0);"
+                                " SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                " AND pid = pg_backend_pid() AND granted AND classid = " PG_STR(PG_LOCK_CLASS)
+                                " AND objid = 0 AND objsubid = 2");
+  bool real = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+  PQclear(r);
+  PQclear(PQexec(q->conn, "ROLLBACK"));
+  if (!real)
+    return l6_fail(err, L6_E_STORE,
+                   "store: this server does not show advisory locks as PostgreSQL does; ledger6 keeps writers "
+                   "apart with pg_advisory_xact_lock and cannot run safely here");
   return L6_E_OK;
 }
 
