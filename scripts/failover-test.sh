@@ -22,6 +22,8 @@
 #    at their next transaction they reconnect, and the multi-host spec leads
 #    them to the new primary. Traffic goes on for FO_AFTER more
 #    acknowledgements.
+#    Before that, a third server on the standby alone shows that a read
+#    replica serves reads and refuses writes (503).
 # 5. Verdict, on the promoted standby alone (a fresh spec naming only it):
 #    `ledger6 check` passes, and failover_client verify finds every
 #    acknowledged transaction, no transfer that was not acknowledged, and
@@ -110,9 +112,12 @@ say "primary on $P1, synchronous standby on $P2 (synchronous_commit = remote_app
 SPEC="postgres://l6test@127.0.0.1:$P1,127.0.0.1:$P2/ledger?target_session_attrs=read-write&connect_timeout=3"
 "$BIN" init --store "$SPEC" --config config >"$DIR/init.log" 2>&1 || die "ledger6 init"
 
-# Starts `ledger6 serve` on $1 as server $2; sets PORT and TOKEN.
+# Starts `ledger6 serve` on $1 as server $2 (with a new admin token unless
+# $3 is "read-only"); sets LAST (its pid), PORT and TOKEN.
 serve() {
-  "$BIN" serve --store "$1" --config config --port 0 --admin-token >"$DIR/serve$2.out" 2>"$DIR/serve$2.log" &
+  tok=--admin-token
+  [ "${3:-}" = read-only ] && tok=""
+  "$BIN" serve --store "$1" --config config --port 0 $tok >"$DIR/serve$2.out" 2>"$DIR/serve$2.log" &
   LAST=$!
   wait_for "grep -q '^listening on' '$DIR/serve$2.out'" 20 || die "ledger6 serve $2 did not start"
   PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$DIR/serve$2.out")
@@ -128,6 +133,25 @@ say "two ledger6 servers on ports $PORT1 and $PORT2"
 
 # ---- 3. traffic -------------------------------------------------------------
 "$CLIENT" setup "$PORT1" "$TOKEN1" "$DIR/state" || die "fixtures"
+
+# A read replica: a server on the standby alone answers reads (public and
+# authenticated, the token came over by replication) and refuses writes
+# with 503 busy.
+serve "postgres://l6test@127.0.0.1:$P2/ledger" 0 read-only
+REPLICA=$LAST
+SERVERS="$SERVERS $REPLICA"
+ACC=$(head -n 1 "$DIR/state")
+code() { curl -s -o "$DIR/replica.body" -w '%{http_code}' --noproxy '*' "$@"; }
+[ "$(code "http://127.0.0.1:$PORT/v1/projects")" = 200 ] || die "replica: public read"
+[ "$(code -H "Authorization: Bearer $TOKEN1" "http://127.0.0.1:$PORT/v1/accounts/$ACC/holdings")" = 200 ] ||
+  die "replica: holdings read"
+[ "$(code -H "Authorization: Bearer $TOKEN1" -H 'Content-Type: application/json' \
+  -d '{"code":"DEU","name":"Germany"}' "http://127.0.0.1:$PORT/v1/parties")" = 503 ] || die "replica: write not refused"
+grep -q '"busy"' "$DIR/replica.body" || die "replica: write refused without the busy code"
+kill "$REPLICA"
+wait "$REPLICA" || die "the replica server did not stop cleanly"
+SERVERS=$(echo "$SERVERS" | sed "s/ $REPLICA//")
+say "a server on the standby alone answers reads (200) and refuses writes (503 busy)"
 "$CLIENT" drive "$DIR/state" "$DIR/acked" "$DIR/stop" "$PORT1" "$TOKEN1" "$PORT2" "$TOKEN2" >"$DIR/drive.log" 2>&1 &
 DRIVER=$!
 wait_for "[ \$(acked) -ge $FO_BEFORE ]" 120 || die "traffic did not reach $FO_BEFORE acknowledgements"
