@@ -64,9 +64,14 @@ static void die(const char *what, const l6_error *err) {
   exit(1);
 }
 
-/* Drops a reply or dies on an error. */
-static void must(const char *what, l6_err e, json_t *out, const l6_error *err) {
-  json_decref(out);
+/* Drops a reply or dies on an error. The reply is passed by address so
+ * that it is read after the call that fills it: the order in which a
+ * function's arguments are evaluated is unspecified, and passing the
+ * value itself let GCC read it before the call (an uninitialised or
+ * already freed pointer went to json_decref, and every reply leaked). */
+static void must(const char *what, l6_err e, json_t **out, const l6_error *err) {
+  json_decref(*out);
+  *out = NULL;
   if (e != L6_E_OK) die(what, err);
 }
 
@@ -107,28 +112,28 @@ static void bench_open(bench *b) {
 
   json_t *out = NULL;
   l6_party party = {.code = "CHE", .name = "Switzerland"};
-  must("party", svc_party_create(b->svc, &bench_admin, &party, &out, &err), out, &err);
+  must("party", svc_party_create(b->svc, &bench_admin, &party, &out, &err), &out, &err);
   l6_registry reg = {.id = "CHE01", .party = "CHE", .name = "Bench registry"};
-  must("registry", svc_registry_create(b->svc, &bench_admin, &reg, &out, &err), out, &err);
+  must("registry", svc_registry_create(b->svc, &bench_admin, &reg, &out, &err), &out, &err);
   l6_programme prog = {.code = "BENCH", .name = "Bench programme", .kind = "voluntary"};
-  must("programme", svc_programme_create(b->svc, &bench_admin, &prog, &out, &err), out, &err);
+  must("programme", svc_programme_create(b->svc, &bench_admin, &prog, &out, &err), &out, &err);
   l6_unit_type ut = {.code = "BU", .programme = "BENCH", .name = "Bench unit"};
-  must("unit type", svc_unit_type_create(b->svc, &bench_admin, &ut, &out, &err), out, &err);
+  must("unit type", svc_unit_type_create(b->svc, &bench_admin, &ut, &out, &err), &out, &err);
   l6_project proj = {.id = "BENCH.01", .programme = "BENCH", .host = "CHE", .title = "Bench project",
                      .methodology = "none", .sector = "energy", .kind = "avoidance",
                      .crediting_start = "2020-01-01", .crediting_end = "2030-12-31", .status = "registered"};
-  must("project", svc_project_create(b->svc, &bench_admin, &proj, &out, &err), out, &err);
+  must("project", svc_project_create(b->svc, &bench_admin, &proj, &out, &err), &out, &err);
   l6_org org = {.registry = "CHE01", .name = "Bench holders"};
-  must("organisation", svc_org_create(b->svc, &bench_admin, &org, &out, &err), out, &err);
+  must("organisation", svc_org_create(b->svc, &bench_admin, &org, &out, &err), &out, &err);
   for (int i = 0; i < BENCH_ACCOUNTS; i++) {
     l6_account a = {.registry = "CHE01", .org = org.id, .type = L6_ACCT_HOLDING};
     snprintf(a.name, sizeof a.name, "bench holding %d", i);
-    must("account", svc_account_create(b->svc, &bench_admin, &a, &out, &err), out, &err);
+    must("account", svc_account_create(b->svc, &bench_admin, &a, &out, &err), &out, &err);
     b->accounts[i] = a.id;
     l6_issue_req ir = {.registry = "CHE01", .project = "BENCH.01", .unit_type = "BU", .vintage = 2024,
                        .quantity = BENCH_UNITS_PER_ACCOUNT, .forward_to = a.id};
-    l6_reply rep;
-    must("issue", svc_issue(b->svc, &bench_admin, &ir, &rep, &err), rep.body, &err);
+    l6_reply rep = {0};
+    must("issue", svc_issue(b->svc, &bench_admin, &ir, &rep, &err), &rep.body, &err);
   }
   b->req = calloc(1, sizeof *b->req);
   if (b->req == NULL) {
