@@ -31,6 +31,12 @@
 #
 # Exit status 0 when all of that holds; 77 when no PostgreSQL server is
 # installed. L6_KEEP=1 keeps the folder (logs, the acknowledged list).
+#
+# FO_ASYNC=1 is the negative control: the same run with asynchronous
+# replication (synchronous_commit = local, no synchronous standby). Then
+# the primary acknowledges commits the standby may not have yet, and the
+# verdict is expected to find acknowledged transactions missing (how many
+# depends on the standby's lag at the kill; possibly none).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$ROOT" || exit 2
@@ -102,11 +108,16 @@ pg_start "$DIR/pg/standby" "$DIR/pg/standby.log" || die "the standby did not sta
 P2=$PG_PORT
 # Only now that the standby streams may commits wait for it (before, a
 # COMMIT such as CREATE DATABASE's would wait forever).
+if [ "${FO_ASYNC:-0}" = 1 ]; then
+  $PSQL1 -c "ALTER SYSTEM SET synchronous_commit = 'local'" -c "SELECT pg_reload_conf()" >/dev/null || die "async"
+  say "FO_ASYNC=1: asynchronous replication, the negative control"
+else
 $PSQL1 -c "ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (standby1)'" -c "SELECT pg_reload_conf()" \
   >/dev/null || die "synchronous_standby_names"
 SYNC="psql -X -At 'postgres://l6test@127.0.0.1:$P1/postgres' -c \"SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'\" 2>/dev/null | grep -q '^sync\$'"
 wait_for "$SYNC" 30 || die "the standby is not synchronous"
 say "primary on $P1, synchronous standby on $P2 (synchronous_commit = remote_apply)"
+fi
 
 # ---- 2. two ledger6 servers on the multi-host spec --------------------------
 SPEC="postgres://l6test@127.0.0.1:$P1,127.0.0.1:$P2/ledger?target_session_attrs=read-write&connect_timeout=3"
@@ -119,7 +130,7 @@ serve() {
   [ "${3:-}" = read-only ] && tok=""
   "$BIN" serve --store "$1" --config config --port 0 $tok >"$DIR/serve$2.out" 2>"$DIR/serve$2.log" &
   LAST=$!
-  wait_for "grep -q '^listening on' '$DIR/serve$2.out'" 20 || die "ledger6 serve $2 did not start"
+  wait_for "grep -q '^listening on' '$DIR/serve$2.out' 2>/dev/null" 20 || die "ledger6 serve $2 did not start"
   PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$DIR/serve$2.out")
   TOKEN=$(sed -n 's/^admin token: //p' "$DIR/serve$2.out")
 }
