@@ -19,6 +19,8 @@
  *                           on release and on close; not transactional
  *   store_lease_takeover    a holder killed with SIGKILL loses its lease to
  *                           the next lease_try of another process
+ *   store_lease_service     svc_lease_try/svc_lease_release, as a job of a
+ *                           server would call them
  *   store_pg_reconnect      PostgreSQL only: a terminated session fails the
  *                           open transaction with BUSY, the next begin
  *                           reconnects, a lease held on it is taken again
@@ -40,6 +42,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "service/service.h"
 #include "store/schema.h"
 #include "store/schema_pg.h"
 #include "store/store.h"
@@ -370,6 +373,29 @@ static void test_store_lease_takeover(void **state) {
   close_fixture(&f);
 }
 
+/* Two services on one store, as two server processes would be. */
+static void test_store_lease_service(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "svclease");
+  l6_error err = {0};
+  l6_svc *s1 = svc_open(f.st, 1, &err);
+  assert_non_null(s1);
+  f.st = NULL; /* s1 owns it now */
+  l6_store *st2 = tl_store_open(&f.t);
+  assert_non_null(st2);
+  l6_svc *s2 = svc_open(st2, 1, &err);
+  assert_non_null(s2);
+  ok(svc_lease_try(s1, "tlog.appender", &err), &err, "s1 takes the lease");
+  assert_int_equal(svc_lease_try(s2, "tlog.appender", &err), L6_E_BUSY);
+  svc_lease_release(s1, "tlog.appender");
+  ok(svc_lease_try(s2, "tlog.appender", &err), &err, "s2 takes it over");
+  svc_close(s2);
+  ok(svc_lease_try(s1, "tlog.appender", &err), &err, "s1 takes it after s2 closed");
+  svc_close(s1);
+  close_fixture(&f);
+}
+
 /* ---- PostgreSQL: lost sessions ------------------------------------------- */
 
 /* Terminates every session of the store's database but the caller's own,
@@ -428,7 +454,8 @@ int main(void) {
       cmocka_unit_test(test_store_nesting),          cmocka_unit_test(test_store_errors),
       cmocka_unit_test(test_store_dense_ids),        cmocka_unit_test(test_store_fault_hook),
       cmocka_unit_test(test_store_writer_exclusion), cmocka_unit_test(test_store_leases),
-      cmocka_unit_test(test_store_lease_takeover),   cmocka_unit_test(test_store_pg_reconnect),
+      cmocka_unit_test(test_store_lease_takeover),   cmocka_unit_test(test_store_lease_service),
+      cmocka_unit_test(test_store_pg_reconnect),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

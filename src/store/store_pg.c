@@ -1097,7 +1097,13 @@ static void pg_fail_after(l6_store *s, int n) { PG(s)->fail_after = n; }
 static void pg_close(l6_store *s) {
   pg_store *q = PG(s);
   if (q == NULL) return;
-  PQfinish(q->conn); /* ends the session: its leases and any open transaction go with it */
+  /* Ending the session frees its advisory locks only once the server's
+   * backend has exited, a moment after PQfinish returns; release the
+   * leases first, so that another process can take them as soon as this
+   * close returns (as with SQLite's flocks). */
+  for (int i = 0; i < L6_MAX_LEASES; i++)
+    if (q->lease[i].name[0]) pg_lease_release(s, q->lease[i].name);
+  PQfinish(q->conn); /* ends the session: any open transaction goes with it */
   free(q);
 }
 
