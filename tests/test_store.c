@@ -250,6 +250,9 @@ static void test_store_fault_hook(void **state) {
 
 typedef struct {
   l6_store *st; /* a second connection to the store (closed by the thread) */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int starting; /* set just before the thread's begin */
   int64_t waited_ms;
   l6_err begin_e, put_e, commit_e;
   char message[256];
@@ -259,6 +262,10 @@ static void *second_writer_main(void *arg) {
   second_writer *w = arg;
   l6_store *st = w->st;
   l6_error err = {0};
+  pthread_mutex_lock(&w->mu);
+  w->starting = 1;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
   int64_t t0 = now_ms();
   w->begin_e = st->ops->begin(st, &err);
   w->waited_ms = now_ms() - t0;
@@ -282,13 +289,16 @@ static void test_store_writer_exclusion(void **state) {
   l6_store *st = f.st;
   l6_error err = {0};
   char buf[256];
-  second_writer w = {.st = tl_store_open(&f.t)};
+  second_writer w = {.st = tl_store_open(&f.t), .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
   assert_non_null(w.st);
   ok(st->ops->begin(st, &err), &err, "begin");
   ok(put_party(st, "AAA", &err), &err, "AAA");
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, second_writer_main, &w), 0);
-  usleep(300 * 1000);
+  pthread_mutex_lock(&w.mu);
+  while (!w.starting) pthread_cond_wait(&w.cv, &w.mu);
+  pthread_mutex_unlock(&w.mu);
+  usleep(300 * 1000); /* the second writer is in (or about to enter) begin */
   ok(st->ops->commit(st, &err), &err, "commit");
   pthread_join(th, NULL);
   if (w.begin_e != L6_E_OK || w.put_e != L6_E_OK || w.commit_e != L6_E_OK)
