@@ -4,7 +4,7 @@
 #   make run      deps + build + demo registry + serve on 127.0.0.1:8080
 #   make check    deps + build + the whole test suite on SQLite and, when a
 #                 PostgreSQL server is installed, on PostgreSQL (SAN=1: under ASan+UBSan)
-#   make bench    benchmarks (not part of the tests)
+#   make bench    benchmarks on SQLite and PostgreSQL, side by side (not part of the tests)
 CC      ?= cc
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter

@@ -4,7 +4,9 @@
 # default 600), its output shown as it runs. Used by `make check`.
 #
 # Each binary gets L6_SRCDIR (the repository root) and L6_BIN
-# ($BUILD/ledger6). Totals come from cmocka's summary lines
+# ($BUILD/ledger6). The store the tests use comes from L6_STORE (unset:
+# SQLite; tests/pg.sh sets it to a throwaway PostgreSQL); `make check`
+# runs this script once per store (tests/check.sh). Totals come from cmocka's summary lines
 #   [  PASSED  ] N test(s).
 #   [  FAILED  ] N test(s), listed below:
 # A binary that crashes, times out or exits non-zero without reporting a
