@@ -26,6 +26,7 @@
   /* authentication */                                                            \
   XX(UNAUTHORIZED, "unauthorized", 401, "a valid bearer token is required")      \
   XX(FORBIDDEN, "forbidden", 403, "this role may not do that")                    \
+  XX(NOT_ACCREDITED, "not_accredited", 403, "the validator is not accredited for this mechanism and scope") \
   /* lookups */                                                                   \
   XX(NOT_FOUND, "not_found", 404, "no such resource")                             \
   XX(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "method not allowed here")    \
@@ -39,6 +40,10 @@
   XX(UNKNOWN_BATCH, "unknown_batch", 404, "no such issuance batch")               \
   XX(UNKNOWN_SERIAL, "unknown_serial", 404, "no unit has this serial number")     \
   XX(UNKNOWN_TRANSACTION, "unknown_transaction", 404, "no such transaction")      \
+  XX(UNKNOWN_MECHANISM, "unknown_mechanism", 404, "no such crediting mechanism")  \
+  XX(UNKNOWN_ACTIVITY, "unknown_activity", 404, "no such activity in a project cycle") \
+  XX(UNKNOWN_PERIOD, "unknown_period", 404, "no such monitoring period")          \
+  XX(UNKNOWN_DOCUMENT, "unknown_document", 404, "no document has this hash")      \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \
@@ -47,6 +52,8 @@
   XX(SERIALS_NOT_HELD, "serials_not_held", 409, "account does not hold these serial numbers") \
   XX(IDEMPOTENCY_CONFLICT, "idempotency_conflict", 409, "idempotency key was used for a different request") \
   XX(ACCOUNT_NOT_EMPTY, "account_not_empty", 409, "account still holds units")    \
+  XX(WRONG_STATE, "wrong_state", 409, "the activity or period is not in the state this step needs") \
+  XX(REPLACEMENT_DUE, "replacement_due", 409, "units lost in an avoidable reversal must be replaced first") \
   /* rule violations */                                                           \
   XX(WRONG_UNIT_TYPE, "wrong_unit_type", 422, "units are not of the stated unit type") \
   XX(TERMINAL_ACCOUNT, "terminal_account", 422, "units in this account type can never move") \
@@ -55,10 +62,15 @@
   XX(PROJECT_NOT_ACTIVE, "project_not_active", 422, "project is not registered") \
   XX(UNIT_TYPE_MISMATCH, "unit_type_mismatch", 422, "unit type does not belong to the project's programme") \
   XX(NO_PENDING_ACCOUNT, "no_pending_account", 409, "registry has no open pending account") \
+  XX(MISSING_DOCUMENT, "missing_document", 422, "a document this step requires is missing") \
+  XX(NOT_ELIGIBLE, "not_eligible", 422, "the mechanism's eligibility rules refuse this") \
+  XX(DEADLINE_PASSED, "deadline_passed", 422, "a deadline of the mechanism has passed") \
+  XX(LEVY_ACCOUNT_MISSING, "levy_account_missing", 409, "registry has no open account to receive a levy") \
   /* server side */                                                               \
   XX(STORE, "store_error", 500, "the store failed; nothing was changed")         \
   XX(BUSY, "busy", 503, "the store is busy; retry")                               \
   XX(NOMEM, "out_of_memory", 500, "out of memory; nothing was changed")           \
+  XX(INVALID_CONFIG, "invalid_config", 500, "a configuration file is malformed")  \
   XX(INTERNAL, "internal", 500, "internal error")
 
 typedef enum {
@@ -80,6 +92,7 @@ const char *l6_err_message(l6_err e);
 typedef struct {
   l6_err code;
   char message[256];
+  char expected[32]; /* WRONG_STATE only: the state the step needs ("" otherwise) */
 } l6_error;
 
 /* Sets *e to code with a printf-style message (or the default message when

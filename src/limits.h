@@ -48,4 +48,44 @@
 #define L6_CONN_TIMEOUT_S 30
 #define L6_HTTP_THREADS 4
 
+/* Crediting mechanisms and the project cycle (src/core/cycle.h,
+ * src/service/mechanism.c, src/service/cycle.c). */
+
+/* Mechanism definitions loaded from config/mechanisms/, and the size of
+ * one file: a definition is a page of JSON, not a data set. */
+#define L6_MAX_MECHANISMS 64
+#define L6_MAX_MECH_FILE_BYTES (64 * 1024)
+
+/* Sectoral scopes one mechanism lists (CDM has 15) and calculators. */
+#define L6_MAX_SCOPES 32
+
+/* Bilateral split: Parties sharing one issuance (two in every agreement
+ * seen; four leaves room for plurilateral approaches). */
+#define L6_MAX_SHARES 4
+
+/* Documents one step names or requires, and the length of a document
+ * type ("letter-of-approval") and of a media type ("application/pdf"). */
+#define L6_MAX_STEP_DOCS 8
+#define L6_DOC_TYPE_MAX 48
+#define L6_MEDIA_TYPE_MAX 100
+
+/* Largest document whose bytes the store keeps: its base64 form must fit
+ * in one request body (L6_MAX_BODY_BYTES). Larger documents (a full
+ * design document runs to megabytes) are registered by hash and size,
+ * their bytes kept by the operator's document store. */
+#define L6_MAX_DOC_BYTES (40 * 1024)
+
+/* Forwarding instructions of one issuance request: accounts that share
+ * what is left after the levies. */
+#define L6_MAX_FORWARD 8
+
+/* JSON text stored with a step record (documents and details) or a
+ * monitoring period (reported data, forwarding instructions). */
+#define L6_STEP_TEXT_MAX 4000
+
+/* Monitoring periods of one activity, and step records shown with it:
+ * bounds the work of one activity read. */
+#define L6_MAX_PERIODS 500
+#define L6_MAX_STEPS_SHOWN 500
+
 #endif

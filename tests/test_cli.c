@@ -61,7 +61,7 @@ static void test_usage_errors(void **state) {
   assert_int_equal(run("serve --port 70000"), 2);
   assert_non_null(strstr(out, "--port must be 0-65535"));
   assert_int_equal(run("token create --role emperor"), 2);
-  assert_non_null(strstr(out, "--role must be admin, holder or auditor"));
+  assert_non_null(strstr(out, "--role must be admin, holder, auditor, validator, authority or mechanism-admin"));
 }
 
 static void test_init_demo_check_token(void **state) {

@@ -434,7 +434,7 @@ static l6_err h_token_post(req *r, json_t **out, l6_error *err) {
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
   if (e != L6_E_OK) return e;
   l6_role role = l6_role_from_str(in.role);
-  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be admin, holder or auditor");
+  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be " L6_ROLE_NAMES);
   char token[80];
   r->status = 201;
   return svc_token_create(r->svc, &r->actor, role, in.organisation, in.label, token, out, err);

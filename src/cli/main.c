@@ -40,7 +40,10 @@ static const char *usage_serve =
     "Prints 'listening on http://ADDR:PORT/' and serves until SIGINT or SIGTERM.\n";
 
 static const char *usage_token =
-    "usage: ledger6 token create --role admin|holder|auditor [--org ID] [--label TEXT] [--db PATH]\n"
+    "usage: ledger6 token create --role ROLE [--org ID] [--label TEXT] [--db PATH]\n"
+    "ROLE is admin, holder, auditor, validator, authority or mechanism-admin; holder,\n"
+    "validator and authority tokens need --org (the authority's organisation belongs to\n"
+    "its Party's registry).\n"
     "Prints the new token; only its hash is stored, so keep it.\n";
 
 #define USAGE_SIMPLE "usage: ledger6 %s [--db PATH] [--config DIR]\n%s"
@@ -156,7 +159,7 @@ static int cmd_token(int argc, char **argv) {
   if (o.help) return fputs(usage_token, stdout), 0;
   l6_role role = l6_role_from_str(o.role);
   if (role == L6_ROLE__NONE) {
-    fprintf(stderr, "ledger6: --role must be admin, holder or auditor\n");
+    fprintf(stderr, "ledger6: --role must be %s\n", L6_ROLE_NAMES);
     return 2;
   }
   l6_error err = {0};

@@ -322,9 +322,11 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
   *out = NULL;
   l6_err e = NEED_ADMIN(a, err);
   if (e != L6_E_OK) return e;
-  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be admin, holder or auditor");
-  if (role == L6_ROLE_HOLDER && org <= 0) return l6_fail(err, L6_E_MISSING_FIELD, "a holder token needs an organisation");
-  if (role != L6_ROLE_HOLDER && org != 0) return l6_fail(err, L6_E_INVALID_VALUE, "only holder tokens belong to an organisation");
+  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be " L6_ROLE_NAMES);
+  if (l6_role_has_org(role) && org <= 0)
+    return l6_fail(err, L6_E_MISSING_FIELD, "a %s token needs an organisation", l6_role_str(role));
+  if (!l6_role_has_org(role) && org != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "only holder, validator and authority tokens belong to an organisation");
   if ((e = need_text("label", label, L6_NAME_MAX, err)) != L6_E_OK) return e;
   unsigned char raw[24];
   randombytes_buf(raw, sizeof raw);
@@ -1145,10 +1147,12 @@ static l6_err add_blocks(l6_svc *s, json_t *items, l6_error *err) {
 l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t **out, l6_error *err) {
   *out = NULL;
   l6_tx_filter f = *f0;
-  /* Retirements are public (who retired what for whom); the rest needs a role. */
-  bool public_view = a->role == L6_ROLE__NONE;
+  /* Retirements are public (who retired what for whom); the rest needs a
+   * ledger-reading role. The project cycle's roles read as the public. */
+  bool public_view = !l6_role_reads_ledger(a->role);
   l6_err e = L6_E_OK;
-  if (public_view && f.kind != L6_TX_RETIREMENT) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (public_view && f.kind != L6_TX_RETIREMENT)
+    return l6_fail(err, a->role == L6_ROLE__NONE ? L6_E_UNAUTHORIZED : L6_E_FORBIDDEN, NULL);
   if (public_view) f.account = 0;
   if (a->role == L6_ROLE_HOLDER) f.org = a->org;
   if (f.limit <= 0) f.limit = L6_DEFAULT_PAGE;
@@ -1175,8 +1179,9 @@ l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error
   if (e != L6_E_OK) return e;
   l6_tx t;
   e = OPS->tx_get(s->st, id, &t, err);
-  bool public_view = a->role == L6_ROLE__NONE;
-  if (e == L6_E_OK && public_view && t.kind != L6_TX_RETIREMENT) e = l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  bool public_view = !l6_role_reads_ledger(a->role);
+  if (e == L6_E_OK && public_view && t.kind != L6_TX_RETIREMENT)
+    e = l6_fail(err, a->role == L6_ROLE__NONE ? L6_E_UNAUTHORIZED : L6_E_FORBIDDEN, NULL);
   if (e == L6_E_OK && a->role == L6_ROLE_HOLDER) {
     l6_account fa = {0}, ta = {0};
     if (t.from_account) e = OPS->account_get(s->st, t.from_account, &fa, err);
