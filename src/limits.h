@@ -79,9 +79,10 @@
  * what is left after the levies. */
 #define L6_MAX_FORWARD 8
 
-/* JSON text stored with a step record (documents and details) or a
- * monitoring period (reported data, forwarding instructions). */
+/* JSON text stored with a step record (documents and details), and with
+ * a monitoring period (its reported data, its forwarding instructions). */
 #define L6_STEP_TEXT_MAX 4000
+#define L6_PERIOD_TEXT_MAX 1000
 
 /* Monitoring periods of one activity, and step records shown with it:
  * bounds the work of one activity read. */

@@ -58,6 +58,33 @@ static const char *const l6_migrations[] = {
     "  body TEXT NOT NULL);"
     "CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
     "  org INTEGER REFERENCES organisations(id), label TEXT NOT NULL);",
+    /* next: crediting mechanisms and the project cycle (src/service/cycle.c).
+     * Documents are content-addressed (SHA-256), their bytes base64 text or
+     * absent (kept outside the store). An activity is the project of the same
+     * id going through a mechanism's cycle; periods are its monitoring
+     * periods; cycle_steps is the trail of every step (actor, time, state
+     * change, document hashes, the mechanism file's hash). Mechanism
+     * definitions themselves are files, not rows. */
+    "CREATE TABLE documents(hash TEXT PRIMARY KEY, media_type TEXT NOT NULL, name TEXT NOT NULL,"
+    "  size INTEGER NOT NULL CHECK(size >= 0), content TEXT, ts TEXT NOT NULL);"
+    "CREATE TABLE accreditations(org INTEGER NOT NULL REFERENCES organisations(id), mechanism TEXT NOT NULL,"
+    "  scope TEXT NOT NULL, PRIMARY KEY(org, mechanism, scope));"
+    "CREATE TABLE activities(project TEXT PRIMARY KEY REFERENCES projects(id), mechanism TEXT NOT NULL,"
+    "  org INTEGER NOT NULL REFERENCES organisations(id), registry TEXT NOT NULL REFERENCES registries(id),"
+    "  scope TEXT NOT NULL, state TEXT NOT NULL, rejected_step TEXT NOT NULL, transition_from TEXT NOT NULL,"
+    "  requested_on TEXT NOT NULL, ets_covered INTEGER NOT NULL,"
+    "  replacement_due INTEGER NOT NULL CHECK(replacement_due >= 0), issued INTEGER NOT NULL CHECK(issued >= 0),"
+    "  updated TEXT NOT NULL);"
+    "CREATE INDEX activities_mechanism ON activities(mechanism, project);"
+    "CREATE TABLE periods(project TEXT NOT NULL REFERENCES activities(project), seq INTEGER NOT NULL,"
+    "  start_date TEXT NOT NULL, end_date TEXT NOT NULL, state TEXT NOT NULL, rejected_step TEXT NOT NULL,"
+    "  calculator TEXT NOT NULL, inputs TEXT NOT NULL, reported INTEGER NOT NULL CHECK(reported >= 0),"
+    "  certified INTEGER NOT NULL CHECK(certified >= 0), forward TEXT NOT NULL, PRIMARY KEY(project, seq));"
+    "CREATE TABLE cycle_steps(id INTEGER PRIMARY KEY, project TEXT NOT NULL REFERENCES activities(project),"
+    "  period INTEGER NOT NULL, step TEXT NOT NULL, decision TEXT NOT NULL, from_state TEXT NOT NULL,"
+    "  to_state TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, ts TEXT NOT NULL,"
+    "  mechanism_hash TEXT NOT NULL, documents TEXT NOT NULL, detail TEXT NOT NULL);"
+    "CREATE INDEX cycle_steps_project ON cycle_steps(project, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -134,6 +134,66 @@ typedef struct {
   int vintage;
 } l6_pick_filter;
 
+/* ---- the project cycle (src/service/cycle.c) ---- */
+
+/* A document, addressed by the SHA-256 of its bytes. */
+typedef struct {
+  char hash[65];                          /* lower-case hex SHA-256 of the content */
+  char media_type[L6_MEDIA_TYPE_MAX + 1]; /* "application/pdf" */
+  char name[L6_NAME_MAX + 1];             /* as first registered */
+  int64_t size;                           /* bytes */
+  bool stored;                            /* the bytes are in the store (else kept elsewhere) */
+  char ts[32];                            /* first registered */
+} l6_doc;
+
+/* An activity: the project of the same id going through a mechanism's
+ * cycle. States are l6_cstate names (src/core/cycle.h). */
+typedef struct {
+  char project[L6_CODE_MAX + 1];         /* = projects.id */
+  char mechanism[L6_CODE_MAX + 1];       /* mechanism code (config/mechanisms) */
+  l6_id org;                             /* the participant organisation */
+  char registry[6];                      /* issuing registry */
+  char scope[L6_CODE_MAX + 1];           /* sectoral scope */
+  char state[24];
+  char rejected_step[24];                /* the step that rejected it, "" unless rejected */
+  char transition_from[L6_CODE_MAX + 1]; /* programme it transitioned from (CDM), "" if none */
+  char requested_on[11];                 /* date of the transition request, "" if none */
+  bool ets_covered;                      /* participant declared allowances under an ETS */
+  l6_qty replacement_due;                /* units still to replace after avoidable reversals */
+  l6_qty issued;                         /* units issued over all periods (gross) */
+  char updated[32];                      /* last step's time */
+} l6_activity;
+
+/* A monitoring period of an activity. */
+typedef struct {
+  char project[L6_CODE_MAX + 1];
+  int seq;                               /* 1, 2, ... within the activity */
+  char start[11], end[11];               /* YYYY-MM-DD, inclusive */
+  char state[24];
+  char rejected_step[24];
+  char calculator[32];                   /* methodology calculator (src/core/calc.h) */
+  char inputs[L6_PERIOD_TEXT_MAX + 1];   /* the reported data: JSON object of integers */
+  l6_qty reported;                       /* the calculator's figure */
+  l6_qty certified;                      /* the verifier's figure (0 until verified) */
+  char forward[L6_PERIOD_TEXT_MAX + 1];  /* forwarding instructions: JSON array, "[]" if none */
+} l6_period;
+
+/* One step of the cycle, as recorded. */
+typedef struct {
+  l6_id id;
+  char project[L6_CODE_MAX + 1];
+  int period;                            /* 0 for activity steps */
+  char step[24];
+  char decision[8];                      /* "accept" | "reject" | "" */
+  char from_state[24], to_state[24];     /* "" for none */
+  char actor[64];
+  char role[20];                         /* the mechanism role it acted in */
+  char ts[32];
+  char mechanism_hash[65];               /* SHA-256 of the mechanism file that applied */
+  char documents[L6_STEP_TEXT_MAX + 1];  /* JSON array of {"type","sha256"} */
+  char detail[L6_STEP_TEXT_MAX + 1];     /* JSON object: figures, transactions, comment */
+} l6_step_rec;
+
 typedef struct l6_store l6_store;
 
 typedef int (*l6_each_fn)(void *ctx, const void *row);
@@ -217,6 +277,47 @@ typedef struct {
 
   l6_err (*token_put)(l6_store *s, l6_token *t, const char *hash_hex, l6_error *err); /* sets t->id */
   l6_err (*token_find)(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err);
+
+  /* ---- the project cycle ---- */
+
+  /* Sets a project's status ("listed", "registered", "suspended");
+   * UNKNOWN_PROJECT when absent. */
+  l6_err (*project_set_status)(l6_store *s, const char *id, const char *status, l6_error *err);
+
+  /* Registers a document. content_b64 (its bytes in base64) may be NULL:
+   * the bytes are kept outside the store. A hash already registered keeps
+   * its metadata and gains the bytes if it had none. */
+  l6_err (*doc_put)(l6_store *s, const l6_doc *d, const char *content_b64, l6_error *err);
+  /* A document's metadata, and when content_b64 is not NULL its bytes in
+   * base64 (malloc'd, caller frees; NULL when not stored).
+   * UNKNOWN_DOCUMENT when absent. */
+  l6_err (*doc_get)(l6_store *s, const char *hash, l6_doc *out, char **content_b64, l6_error *err);
+
+  /* Accredits an organisation (a DOE/VVB) for a mechanism and sectoral
+   * scope; accrediting twice is not an error. */
+  l6_err (*accreditation_put)(l6_store *s, l6_id org, const char *mechanism, const char *scope, l6_error *err);
+  /* *out = whether the organisation is accredited for mechanism and scope. */
+  l6_err (*accreditation_has)(l6_store *s, l6_id org, const char *mechanism, const char *scope, bool *out,
+                              l6_error *err);
+
+  /* Inserts or replaces the activity of a->project. */
+  l6_err (*activity_save)(l6_store *s, const l6_activity *a, l6_error *err);
+  l6_err (*activity_get)(l6_store *s, const char *project, l6_activity *out, l6_error *err); /* UNKNOWN_ACTIVITY */
+  /* Filters optional (NULL or ""); ordered by project, after `after`. */
+  l6_err (*activity_list)(l6_store *s, const char *mechanism, const char *state, const char *after, int limit,
+                          l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Inserts or replaces period (p->project, p->seq). */
+  l6_err (*period_save)(l6_store *s, const l6_period *p, l6_error *err);
+  l6_err (*period_get)(l6_store *s, const char *project, int seq, l6_period *out, l6_error *err); /* UNKNOWN_PERIOD */
+  /* Periods of an activity by seq, at most limit. */
+  l6_err (*period_list)(l6_store *s, const char *project, int limit, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Appends a step record; sets r->id. */
+  l6_err (*step_put)(l6_store *s, l6_step_rec *r, l6_error *err);
+  /* Step records of an activity by id, after `after`, at most limit. */
+  l6_err (*step_list)(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
+                      l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

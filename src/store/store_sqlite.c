@@ -101,16 +101,63 @@
   XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label) VALUES(?1, ?2, ?3, ?4)")                  \
   XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = ?1")
 
+/* The project cycle's statements (documents, accreditations, activities,
+ * periods, step records). */
+#define SQL_MAP_CYCLE(XX)                                                                            \
+  XX(PROJ_STATUS, "UPDATE projects SET status = ?2 WHERE id = ?1")                                  \
+  XX(DOC_PUT, "INSERT INTO documents(hash, media_type, name, size, content, ts)"                    \
+              " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(hash) DO UPDATE"                         \
+              " SET content = COALESCE(documents.content, excluded.content)")                       \
+  XX(DOC_GET, "SELECT hash, media_type, name, size, content IS NOT NULL, ts, content"               \
+              " FROM documents WHERE hash = ?1")                                                     \
+  XX(ACCR_PUT, "INSERT INTO accreditations(org, mechanism, scope) VALUES(?1, ?2, ?3)"               \
+               " ON CONFLICT(org, mechanism, scope) DO NOTHING")                                    \
+  XX(ACCR_HAS, "SELECT 1 FROM accreditations WHERE org = ?1 AND mechanism = ?2 AND scope = ?3")     \
+  XX(ACT_SAVE, "INSERT INTO activities(project, mechanism, org, registry, scope, state,"            \
+               " rejected_step, transition_from, requested_on, ets_covered, replacement_due, issued," \
+               " updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"                         \
+               " ON CONFLICT(project) DO UPDATE SET mechanism = excluded.mechanism,"                \
+               " org = excluded.org, registry = excluded.registry, scope = excluded.scope,"          \
+               " state = excluded.state, rejected_step = excluded.rejected_step,"                   \
+               " transition_from = excluded.transition_from, requested_on = excluded.requested_on," \
+               " ets_covered = excluded.ets_covered, replacement_due = excluded.replacement_due,"    \
+               " issued = excluded.issued, updated = excluded.updated")                             \
+  XX(ACT_GET, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"              \
+              " transition_from, requested_on, ets_covered, replacement_due, issued, updated"        \
+              " FROM activities WHERE project = ?1")                                                 \
+  XX(ACT_LIST, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"             \
+               " transition_from, requested_on, ets_covered, replacement_due, issued, updated"       \
+               " FROM activities WHERE (?1 = '' OR mechanism = ?1) AND (?2 = '' OR state = ?2)"      \
+               " AND project > ?3 ORDER BY project LIMIT ?4")                                       \
+  XX(PER_SAVE, "INSERT INTO periods(project, seq, start_date, end_date, state, rejected_step,"      \
+               " calculator, inputs, reported, certified, forward)"                                 \
+               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(project, seq) DO UPDATE"     \
+               " SET start_date = excluded.start_date, end_date = excluded.end_date,"               \
+               " state = excluded.state, rejected_step = excluded.rejected_step,"                   \
+               " calculator = excluded.calculator, inputs = excluded.inputs,"                       \
+               " reported = excluded.reported, certified = excluded.certified,"                     \
+               " forward = excluded.forward")                                                       \
+  XX(PER_GET, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs," \
+              " reported, certified, forward FROM periods WHERE project = ?1 AND seq = ?2")          \
+  XX(PER_LIST, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs," \
+               " reported, certified, forward FROM periods WHERE project = ?1 ORDER BY seq LIMIT ?2") \
+  XX(STEP_PUT, "INSERT INTO cycle_steps(project, period, step, decision, from_state, to_state,"     \
+               " actor, role, ts, mechanism_hash, documents, detail)"                               \
+               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")                                    \
+  XX(STEP_LIST, "SELECT id, project, period, step, decision, from_state, to_state, actor, role, ts," \
+                " mechanism_hash, documents, detail FROM cycle_steps WHERE project = ?1 AND id > ?2" \
+                " ORDER BY id LIMIT ?3")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX)
 #undef XX
 };
 
@@ -769,6 +816,219 @@ static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6
   return L6_E_OK;
 }
 
+/* ---- the project cycle ------------------------------------------------ */
+
+static l6_err sq_project_set_status(l6_store *s, const char *id, const char *status, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROJ_STATUS);
+  bind_text(t, 1, id);
+  bind_text(t, 2, status);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_UNKNOWN_PROJECT, NULL);
+  return e;
+}
+
+static l6_err sq_doc_put(l6_store *s, const l6_doc *d, const char *content_b64, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_DOC_PUT);
+  bind_text(t, 1, d->hash);
+  bind_text(t, 2, d->media_type);
+  bind_text(t, 3, d->name);
+  sqlite3_bind_int64(t, 4, d->size);
+  if (content_b64) sqlite3_bind_text(t, 5, content_b64, -1, SQLITE_STATIC);
+  else sqlite3_bind_null(t, 5);
+  bind_text(t, 6, d->ts);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_doc_get(l6_store *s, const char *hash, l6_doc *out, char **content_b64, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_DOC_GET);
+  bind_text(t, 1, hash);
+  if (content_b64) *content_b64 = NULL;
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_DOCUMENT, err);
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, out->hash, sizeof out->hash);
+  col_text(t, 1, out->media_type, sizeof out->media_type);
+  col_text(t, 2, out->name, sizeof out->name);
+  out->size = sqlite3_column_int64(t, 3);
+  out->stored = sqlite3_column_int(t, 4) != 0;
+  col_text(t, 5, out->ts, sizeof out->ts);
+  if (content_b64 && out->stored) {
+    const char *c = (const char *)sqlite3_column_text(t, 6);
+    *content_b64 = strdup(c ? c : "");
+    if (*content_b64 == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  sqlite3_reset(t);
+  return e;
+}
+
+static l6_err sq_accreditation_put(l6_store *s, l6_id org, const char *mechanism, const char *scope, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACCR_PUT);
+  sqlite3_bind_int64(t, 1, org);
+  bind_text(t, 2, mechanism);
+  bind_text(t, 3, scope);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_accreditation_has(l6_store *s, l6_id org, const char *mechanism, const char *scope, bool *out,
+                                   l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACCR_HAS);
+  sqlite3_bind_int64(t, 1, org);
+  bind_text(t, 2, mechanism);
+  bind_text(t, 3, scope);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  *out = e == L6_E_OK;
+  if (e == L6_E_OK) sqlite3_reset(t);
+  return e == L6_E_NOT_FOUND ? L6_E_OK : e;
+}
+
+static void dec_activity(sqlite3_stmt *s, void *o) {
+  l6_activity *a = o;
+  col_text(s, 0, a->project, sizeof a->project);
+  col_text(s, 1, a->mechanism, sizeof a->mechanism);
+  a->org = sqlite3_column_int64(s, 2);
+  col_text(s, 3, a->registry, sizeof a->registry);
+  col_text(s, 4, a->scope, sizeof a->scope);
+  col_text(s, 5, a->state, sizeof a->state);
+  col_text(s, 6, a->rejected_step, sizeof a->rejected_step);
+  col_text(s, 7, a->transition_from, sizeof a->transition_from);
+  col_text(s, 8, a->requested_on, sizeof a->requested_on);
+  a->ets_covered = sqlite3_column_int(s, 9) != 0;
+  a->replacement_due = sqlite3_column_int64(s, 10);
+  a->issued = sqlite3_column_int64(s, 11);
+  col_text(s, 12, a->updated, sizeof a->updated);
+}
+
+static l6_err sq_activity_save(l6_store *s, const l6_activity *a, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACT_SAVE);
+  bind_text(t, 1, a->project);
+  bind_text(t, 2, a->mechanism);
+  sqlite3_bind_int64(t, 3, a->org);
+  bind_text(t, 4, a->registry);
+  bind_text(t, 5, a->scope);
+  bind_text(t, 6, a->state);
+  bind_text(t, 7, a->rejected_step);
+  bind_text(t, 8, a->transition_from);
+  bind_text(t, 9, a->requested_on);
+  sqlite3_bind_int(t, 10, a->ets_covered ? 1 : 0);
+  sqlite3_bind_int64(t, 11, a->replacement_due);
+  sqlite3_bind_int64(t, 12, a->issued);
+  bind_text(t, 13, a->updated);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_activity_get(l6_store *s, const char *project, l6_activity *out, l6_error *err) {
+  return get_row(SQ(s), Q_ACT_GET, project, 0, dec_activity, out, L6_E_UNKNOWN_ACTIVITY, err);
+}
+
+static l6_err sq_activity_list(l6_store *s, const char *mechanism, const char *state, const char *after, int limit,
+                               l6_each_fn each, void *ctx, l6_error *err) {
+  l6_activity buf;
+  sqlite3_stmt *t = st(SQ(s), Q_ACT_LIST);
+  bind_text(t, 1, mechanism);
+  bind_text(t, 2, state);
+  bind_text(t, 3, after);
+  sqlite3_bind_int(t, 4, limit);
+  return run_each(SQ(s), t, dec_activity, &buf, each, ctx, err);
+}
+
+static void dec_period(sqlite3_stmt *s, void *o) {
+  l6_period *p = o;
+  col_text(s, 0, p->project, sizeof p->project);
+  p->seq = sqlite3_column_int(s, 1);
+  col_text(s, 2, p->start, sizeof p->start);
+  col_text(s, 3, p->end, sizeof p->end);
+  col_text(s, 4, p->state, sizeof p->state);
+  col_text(s, 5, p->rejected_step, sizeof p->rejected_step);
+  col_text(s, 6, p->calculator, sizeof p->calculator);
+  col_text(s, 7, p->inputs, sizeof p->inputs);
+  p->reported = sqlite3_column_int64(s, 8);
+  p->certified = sqlite3_column_int64(s, 9);
+  col_text(s, 10, p->forward, sizeof p->forward);
+}
+
+static l6_err sq_period_save(l6_store *s, const l6_period *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PER_SAVE);
+  bind_text(t, 1, p->project);
+  sqlite3_bind_int(t, 2, p->seq);
+  bind_text(t, 3, p->start);
+  bind_text(t, 4, p->end);
+  bind_text(t, 5, p->state);
+  bind_text(t, 6, p->rejected_step);
+  bind_text(t, 7, p->calculator);
+  bind_text(t, 8, p->inputs);
+  sqlite3_bind_int64(t, 9, p->reported);
+  sqlite3_bind_int64(t, 10, p->certified);
+  bind_text(t, 11, p->forward);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_period_get(l6_store *s, const char *project, int seq, l6_period *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PER_GET);
+  bind_text(t, 1, project);
+  sqlite3_bind_int(t, 2, seq);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_PERIOD, err);
+  if (e != L6_E_OK) return e;
+  dec_period(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_period_list(l6_store *s, const char *project, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_period buf;
+  sqlite3_stmt *t = st(SQ(s), Q_PER_LIST);
+  bind_text(t, 1, project);
+  sqlite3_bind_int(t, 2, limit);
+  return run_each(SQ(s), t, dec_period, &buf, each, ctx, err);
+}
+
+static void dec_step(sqlite3_stmt *s, void *o) {
+  l6_step_rec *r = o;
+  r->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, r->project, sizeof r->project);
+  r->period = sqlite3_column_int(s, 2);
+  col_text(s, 3, r->step, sizeof r->step);
+  col_text(s, 4, r->decision, sizeof r->decision);
+  col_text(s, 5, r->from_state, sizeof r->from_state);
+  col_text(s, 6, r->to_state, sizeof r->to_state);
+  col_text(s, 7, r->actor, sizeof r->actor);
+  col_text(s, 8, r->role, sizeof r->role);
+  col_text(s, 9, r->ts, sizeof r->ts);
+  col_text(s, 10, r->mechanism_hash, sizeof r->mechanism_hash);
+  col_text(s, 11, r->documents, sizeof r->documents);
+  col_text(s, 12, r->detail, sizeof r->detail);
+}
+
+static l6_err sq_step_put(l6_store *s, l6_step_rec *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_STEP_PUT);
+  bind_text(t, 1, r->project);
+  sqlite3_bind_int(t, 2, r->period);
+  bind_text(t, 3, r->step);
+  bind_text(t, 4, r->decision);
+  bind_text(t, 5, r->from_state);
+  bind_text(t, 6, r->to_state);
+  bind_text(t, 7, r->actor);
+  bind_text(t, 8, r->role);
+  bind_text(t, 9, r->ts);
+  bind_text(t, 10, r->mechanism_hash);
+  bind_text(t, 11, r->documents);
+  bind_text(t, 12, r->detail);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
+                           l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_STEP_LIST);
+  bind_text(t, 1, project);
+  sqlite3_bind_int64(t, 2, after);
+  sqlite3_bind_int(t, 3, limit);
+  l6_step_rec *buf = malloc(sizeof *buf); /* 8 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_step, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- open / close ---------------------------------------------------- */
 
 static void sq_close(l6_store *s) {
@@ -827,6 +1087,19 @@ static const l6_store_ops sqlite_ops = {
     .idem_put = sq_idem_put,
     .token_put = sq_token_put,
     .token_find = sq_token_find,
+    .project_set_status = sq_project_set_status,
+    .doc_put = sq_doc_put,
+    .doc_get = sq_doc_get,
+    .accreditation_put = sq_accreditation_put,
+    .accreditation_has = sq_accreditation_has,
+    .activity_save = sq_activity_save,
+    .activity_get = sq_activity_get,
+    .activity_list = sq_activity_list,
+    .period_save = sq_period_save,
+    .period_get = sq_period_get,
+    .period_list = sq_period_list,
+    .step_put = sq_step_put,
+    .step_list = sq_step_list,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
