@@ -54,6 +54,7 @@
   XX(ACCOUNT_NOT_EMPTY, "account_not_empty", 409, "account still holds units")    \
   XX(WRONG_STATE, "wrong_state", 409, "the activity or period is not in the state this step needs") \
   XX(REPLACEMENT_DUE, "replacement_due", 409, "units lost in an avoidable reversal must be replaced first") \
+  XX(CYCLE_MANAGED, "cycle_managed", 409, "the project is in a mechanism's cycle; its issuances go through it") \
   /* rule violations */                                                           \
   XX(WRONG_UNIT_TYPE, "wrong_unit_type", 422, "units are not of the stated unit type") \
   XX(TERMINAL_ACCOUNT, "terminal_account", 422, "units in this account type can never move") \

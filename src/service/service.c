@@ -18,6 +18,8 @@
 #include <sodium.h>
 
 #include "../core/serial.h"
+#include "mechanism.h"
+#include "service_int.h"
 #include "views.h"
 
 struct l6_svc {
@@ -26,6 +28,7 @@ struct l6_svc {
   int check_level;
   int64_t (*now_ms)(void);
   char *iso;        /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
+  struct l6_mech_set *mechs; /* crediting mechanism definitions (mechanism.c), or NULL */
 };
 
 #define OPS (s->st->ops)
@@ -68,6 +71,7 @@ void svc_close(l6_svc *s) {
   s->st->ops->close(s->st);
   pthread_mutex_destroy(&s->mu);
   free(s->iso);
+  mech_set_free(s->mechs);
   free(s);
 }
 
@@ -286,6 +290,9 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
     }
     free(names[i]);
   }
+  /* Crediting mechanisms (config/mechanisms/, optional): after the
+   * programmes, whose unit types they name. */
+  if (e == L6_E_OK) e = mech_load_dir(s, dir, err);
   return e;
 }
 
@@ -875,6 +882,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   e = OPS->project_get(s->st, r->project, &p, err);
   if (e == L6_E_OK && strcmp(p.status, "registered") != 0)
     e = l6_fail(err, L6_E_PROJECT_NOT_ACTIVE, "project %s is %s, not registered", p.id, p.status);
+  if (e == L6_E_OK) e = svc__not_in_cycle(s, p.id, err); /* its levies and splits are the cycle's to apply */
   if (e == L6_E_OK) e = OPS->unit_type_get(s->st, r->unit_type, &ut, err);
   if (e == L6_E_OK && strcmp(ut.programme, p.programme) != 0)
     e = l6_fail(err, L6_E_UNIT_TYPE_MISMATCH, "unit type %s belongs to programme %s, project %s to %s", ut.code,
@@ -1329,4 +1337,26 @@ l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err) {
     } while (e == L6_E_OK && p.n == 256);
   }
   return finish(s, e, err);
+}
+
+/* ---- internal API for the service's sibling files (service_int.h) ---- */
+
+l6_err svc__begin(l6_svc *s, l6_error *err) { return begin(s, err); }
+l6_err svc__finish(l6_svc *s, l6_err e, l6_error *err) { return finish(s, e, err); }
+l6_err svc__finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) { return finish_out(s, e, out, err); }
+void svc__timestamp(l6_svc *s, char out[32]) { timestamp(s, out); }
+int64_t svc__now_ms(l6_svc *s) { return s->now_ms(); }
+int svc__check_level(const l6_svc *s) { return s->check_level; }
+l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err) {
+  return open_account(s, id, role, acc, err);
+}
+l6_err svc__move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
+                       l6_error *err) {
+  return move_range(s, tx, from, to, batch, first, last, err);
+}
+l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err) { return check_batch(s, batch, err); }
+const struct l6_mech_set *svc__mechs(const l6_svc *s) { return s->mechs; }
+void svc__set_mechs(l6_svc *s, struct l6_mech_set *m) {
+  mech_set_free(s->mechs);
+  s->mechs = m;
 }
