@@ -38,6 +38,7 @@
 
 #include "api/http.h"
 #include "testlib.h"
+#include "testlib_cycle.h"
 #include "testlib_http.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -1425,9 +1426,9 @@ static void test_err_idempotency_key(void **state) {
 /* api_roles                                                               */
 /* ====================================================================== */
 
-enum { ANON, ADMIN, AUDITOR, OWNER, OTHER, BADTOK, NROLES };
-static const char *const role_names[NROLES] = {"anonymous",     "admin",        "auditor",
-                                               "owning holder", "other holder", "bad token"};
+enum { ANON, ADMIN, AUDITOR, OWNER, OTHER, BADTOK, VALIDATOR, AUTHORITY, MECHADMIN, NROLES };
+static const char *const role_names[NROLES] = {"anonymous", "admin",     "auditor",   "owning holder",  "other holder",
+                                               "bad token", "validator", "authority", "mechanism admin"};
 
 /* Expected outcome: OK (200 for GET/PATCH, 201 for POST), 401, 403, or
  * HIDDEN: 200, but the owning organisation's item is not in the list. */
@@ -1439,6 +1440,7 @@ static struct {
   char serial[160];                    /* a unit only A ever held */
   char *tok[NROLES];
   int seq; /* makes admin-only creations unique */
+  tl_cycle_fx cyc; /* the project cycle's activities, tokens, documents */
 } R;
 
 static int roles_setup(void **state) {
@@ -1462,7 +1464,16 @@ static int roles_setup(void **state) {
   R.tok[OWNER] = W.tok_a;
   R.tok[OTHER] = W.tok_b;
   R.tok[BADTOK] = "l6_ffffffffffffffffffffffffffffffffffffffffffffffff";
+  tl_cycle_fixture(S, "CHE01", HOST, W.org_a, W.tok_a, R.acc, &R.cyc);
+  R.tok[VALIDATOR] = R.cyc.tok_v;
+  R.tok[AUTHORITY] = R.cyc.tok_dna;
+  R.tok[MECHADMIN] = R.cyc.tok_ma;
   return 0;
+}
+
+static int roles_teardown(void **state) {
+  tl_cycle_fixture_free(&R.cyc);
+  return group_teardown(state);
 }
 
 static json_t *b_party(void) { return json_pack("{s:s, s:s}", "code", "NOR", "name", "Norway"); }
@@ -1499,17 +1510,69 @@ static json_t *b_cancel(void) {
   return json_pack("{s:I, s:s, s:i}", "from_account", (json_int_t)R.acc, "unit_type", "VCU", "quantity", 1);
 }
 static json_t *b_token(void) { return json_pack("{s:s, s:s}", "role", "auditor", "label", "role test"); }
+/* The project cycle (tests/testlib_cycle.h). */
+static json_t *b_document(void) {
+  return json_pack("{s:s, s:s, s:s}", "name", "role test", "media_type", "text/plain", "content_base64", "cm9sZSB0ZXN0");
+}
+static json_t *b_accreditation(void) {
+  return json_pack("{s:I, s:s, s:[s]}", "organisation", (json_int_t)R.cyc.org_v, "mechanism", "PACM", "scopes", "1");
+}
+static json_t *b_activity(void) {
+  char id[32];
+  snprintf(id, sizeof id, "ROLE.ACT.%d", ++R.seq);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "mechanism", "PACM",
+                   "registry", "CHE01", "host", HOST, "title", "t", "methodology", "m", "sector", "s", "scope", "1",
+                   "kind", "avoidance", "crediting_start", "2021-01-01", "crediting_end", "2030-12-31", "documents",
+                   tl_step_docs(S, W.tok_a, "PACM", "submit"));
+}
+static json_t *b_activity_step(void) {
+  return json_pack("{s:s, s:s, s:o}", "step", "validate", "decision", "accept", "documents",
+                   tl_step_docs(S, W.tok_a, "PACM", "validate"));
+}
+static json_t *b_period(void) {
+  return json_pack("{s:s, s:s, s:s, s:{s:i, s:i}, s:o}", "start", "2023-01-01", "end", "2023-12-31", "calculator",
+                   "grid-renewable", "inputs", "net_kwh", 100000, "ef_cm_t_mwh_e6", 1000000, "documents",
+                   tl_step_docs(S, W.tok_a, "PACM", "monitor"));
+}
+static json_t *b_period_step(void) {
+  return json_pack("{s:s, s:s, s:i, s:o}", "step", "verify", "decision", "accept", "certified", 100, "documents",
+                   tl_step_docs(S, W.tok_a, "PACM", "verify"));
+}
+static json_t *b_transition(void) { /* a fresh CDM project for each attempt */
+  char id[32];
+  snprintf(id, sizeof id, "CDM.ROLE.%d", ++R.seq);
+  tl_mk_project(S, id, "CDM", HOST);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "project", id, "mechanism", "PACM", "registry", "CHE01", "scope",
+                   "1", "requested_on", "2023-06-01", "documents", tl_step_docs(S, W.tok_a, "PACM", "transition"));
+}
 
+/* Columns: anonymous, admin, auditor, owner, other holder, bad token,
+ * validator, authority, mechanism admin. */
 #define PUBLIC \
-  { OK, OK, OK, OK, OK, E401 }
+  { OK, OK, OK, OK, OK, E401, OK, OK, OK }
 #define ADMIN_ONLY \
-  { E401, OK, E403, E403, E403, E401 }
+  { E401, OK, E403, E403, E403, E401, E403, E403, E403 }
 #define MOVER \
-  { E401, OK, E403, OK, E403, E401 }
+  { E401, OK, E403, OK, E403, E401, E403, E403, E403 }
 #define READER_LIST \
-  { E401, OK, OK, OK, HIDDEN, E401 }
+  { E401, OK, OK, OK, HIDDEN, E401, E403, E403, E403 }
 #define READER_ONE \
-  { E401, OK, OK, OK, E403, E401 }
+  { E401, OK, OK, OK, E403, E401, E403, E403, E403 }
+/* The project cycle: any token registers documents; the mechanism
+ * administrator accredits; any holder submits (its organisation becomes the
+ * participant) or asks a CDM project's transition; the matrix's step bodies
+ * are a validation (the accredited validator's) and a monitoring report
+ * (the participant's: the owner's activity). */
+#define ANY_TOKEN \
+  { E401, OK, OK, OK, OK, E401, OK, OK, OK }
+#define MECHADMIN_ONLY \
+  { E401, E403, E403, E403, E403, E401, E403, E403, OK }
+#define HOLDERS \
+  { E401, E403, E403, OK, OK, E401, E403, E403, E403 }
+#define VALIDATOR_ONLY \
+  { E401, E403, E403, E403, E403, E401, OK, E403, E403 }
+#define PARTICIPANT \
+  { E401, E403, E403, OK, E403, E401, E403, E403, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -1550,6 +1613,18 @@ static const role_rule rules[] = {
     {"GET", "/v1/transactions/{id}", READER_ONE, NULL, NULL},
     {"GET", "/v1/serials/{serial}", READER_ONE, NULL, NULL},
     {"POST", "/v1/tokens", ADMIN_ONLY, b_token, NULL},
+    {"GET", "/v1/mechanisms", PUBLIC, NULL, NULL},
+    {"GET", "/v1/mechanisms/{code}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/documents", ANY_TOKEN, b_document, NULL},
+    {"GET", "/v1/documents/{sha256}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/accreditations", MECHADMIN_ONLY, b_accreditation, NULL},
+    {"GET", "/v1/activities", PUBLIC, NULL, NULL},
+    {"POST", "/v1/activities", HOLDERS, b_activity, NULL},
+    {"GET", "/v1/activities/{id}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/activities/{id}/steps", VALIDATOR_ONLY, b_activity_step, NULL},
+    {"POST", "/v1/activities/{id}/periods", PARTICIPANT, b_period, NULL},
+    {"POST", "/v1/activities/{id}/periods/{period}/steps", VALIDATOR_ONLY, b_period_step, NULL},
+    {"POST", "/v1/transitions", HOLDERS, b_transition, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1574,10 +1649,29 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(val, sizeof val, "%s", PROJECT);
   else if (strncmp(pattern, "/v1/serials/", 12) == 0)
     snprintf(val, sizeof val, "%s", R.serial);
+  else if (strncmp(pattern, "/v1/mechanisms/", 15) == 0)
+    snprintf(val, sizeof val, "PACM");
+  else if (strncmp(pattern, "/v1/documents/", 14) == 0)
+    snprintf(val, sizeof val, "%s", R.cyc.doc);
+  else if (strcmp(pattern, "/v1/activities/{id}") == 0 || strcmp(pattern, "/v1/activities/{id}/steps") == 0)
+    snprintf(val, sizeof val, "%s", R.cyc.sub); /* submitted: the validator validates it */
+  else if (strncmp(pattern, "/v1/activities/", 15) == 0)
+    snprintf(val, sizeof val, "%s", R.cyc.reg); /* registered, period R.cyc.period reported */
   else
     fail_msg("no value for the parameter of %s %s: extend fill_path", method, pattern);
   const char *close = strchr(open, '}');
-  snprintf(out, cap, "%.*s%s%s", (int)(open - pattern), pattern, val, close + 1);
+  char rest[256];
+  snprintf(rest, sizeof rest, "%s", close + 1);
+  char *second = strstr(rest, "{period}"); /* the one route with two parameters */
+  if (second) {
+    char tail[256];
+    snprintf(tail, sizeof tail, "%s", second + 8);
+    snprintf(second, sizeof rest - (size_t)(second - rest), "%d%s", R.cyc.period, tail);
+  }
+  char full[1024];
+  int len = snprintf(full, sizeof full, "%.*s%s%s", (int)(open - pattern), pattern, val, rest);
+  if (len < 0 || (size_t)len >= cap) fail_msg("path of %s %s is too long", method, pattern);
+  memcpy(out, full, (size_t)len + 1);
 }
 
 /* The id organisation A's item has in a list route's reply. */
@@ -1614,10 +1708,15 @@ static void test_role_matrix(void **state) {
   }
   assert_int_equal(missing, 0);
 
-  static const int order[NROLES] = {BADTOK, ANON, AUDITOR, OTHER, OWNER, ADMIN};
+  static const int base_order[NROLES] = {BADTOK, ANON, AUDITOR, OTHER, VALIDATOR, AUTHORITY, MECHADMIN, OWNER, ADMIN};
   int bad = 0;
   for (size_t i = 0; i < n; i++) {
     const role_rule *rule = rule_for(routes[i].method, routes[i].pattern);
+    /* Refusals first, successes last, whichever roles succeed. */
+    int order[NROLES], no = 0;
+    for (int pass = 0; pass < 2; pass++)
+      for (size_t k = 0; k < NROLES; k++)
+        if ((rule->want[base_order[k]] == OK) == (pass == 1)) order[no++] = base_order[k];
     char path[256];
     fill_path(rule->method, rule->pattern, path, sizeof path);
     bool is_get = strcmp(rule->method, "GET") == 0;
@@ -2239,7 +2338,7 @@ int main(void) {
   int failed = 0;
   failed += cmocka_run_group_tests_name("api_happy", happy, happy_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_errors", errors, errors_setup, group_teardown);
-  failed += cmocka_run_group_tests_name("api_roles", roles, roles_setup, group_teardown);
+  failed += cmocka_run_group_tests_name("api_roles", roles, roles_setup, roles_teardown);
   failed += cmocka_run_group_tests_name("api_concurrency", conc, conc_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_restart", restart, restart_setup, restart_teardown);
   return failed;

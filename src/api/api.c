@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "api_int.h"
 #include "http.h"
 #include "jsonin.h"
 
@@ -28,20 +29,6 @@ typedef struct {
   bool too_large;
 } conn_state;
 
-/* What a handler sees. */
-typedef struct {
-  l6_svc *svc;
-  struct MHD_Connection *conn;
-  const char *method;
-  l6_actor actor;
-  const char *param[2]; /* path parameters, in order */
-  json_t *body;         /* POST/PATCH only */
-  l6_idem idem;
-  int status;           /* 200 unless the handler says otherwise */
-  bool replayed;        /* an idempotent reply given again */
-} req;
-
-typedef l6_err (*handler_fn)(req *r, json_t **out, l6_error *err);
 
 /* ---- responses ------------------------------------------------------- */
 
@@ -59,6 +46,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v
 
 static enum MHD_Result send_error(struct MHD_Connection *c, const l6_error *err) {
   json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
+  if (v && err->code == L6_E_WRONG_STATE && err->expected[0]) /* the state the step needs */
+    json_object_set_new(json_object_get(v, "error"), "expected_state", json_string(err->expected));
   enum MHD_Result ret = send_json(c, l6_err_status(err->code), v, false);
   json_decref(v);
   return ret;
@@ -479,6 +468,7 @@ static const route routes[] = {
     {"GET", "/v1/transactions/{id}", h_tx_get},
     {"GET", "/v1/serials/{serial}", h_serial},
     {"POST", "/v1/tokens", h_token_post},
+    API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -682,3 +672,10 @@ void http_stop(l6_http *h) {
   MHD_stop_daemon(h->d);
   free(h);
 }
+
+/* ---- helpers for the other handler files (api_int.h) ----------------- */
+
+const char *api_query(req *r, const char *name) { return q(r, name); }
+l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err) { return path_id(r, i, id, err); }
+l6_err api_page(req *r, l6_page *pg, l6_error *err) { return q_page(r, pg, err); }
+l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err) { return q_str(r, name, dst, cap, err); }

@@ -1,0 +1,69 @@
+/*
+ * api_int.h -- what the HTTP front end's handler files share: the request
+ * a handler sees, the handler type, a few helpers of api.c, and the route
+ * lists of the other handler files, which api.c's route table includes.
+ * Not a public interface (that is http.h).
+ */
+#ifndef L6_API_INT_H
+#define L6_API_INT_H
+
+#include <microhttpd.h>
+
+#include "../service/service.h"
+
+/* What a handler sees. */
+typedef struct {
+  l6_svc *svc;
+  struct MHD_Connection *conn;
+  const char *method;
+  l6_actor actor;
+  const char *param[2]; /* path parameters, in order */
+  json_t *body;         /* POST/PATCH only */
+  l6_idem idem;
+  int status;           /* 200 unless the handler says otherwise */
+  bool replayed;        /* an idempotent reply given again */
+} req;
+
+/* A handler: decode, call one service function, set r->status; *out is
+ * the reply body (new reference) or NULL with err filled. */
+typedef l6_err (*handler_fn)(req *r, json_t **out, l6_error *err);
+
+/* api.c's helpers. Query parameter (NULL when absent); path parameter i
+ * as a positive id (NOT_FOUND otherwise); limit/after paging; a string
+ * query parameter of at most cap-1 bytes ("" when absent). */
+const char *api_query(req *r, const char *name);
+l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err);
+l6_err api_page(req *r, l6_page *pg, l6_error *err);
+l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err);
+
+/* api_cycle.c: crediting mechanisms, documents, accreditations and the
+ * project cycle. */
+l6_err h_mechanism_list(req *r, json_t **out, l6_error *err);
+l6_err h_mechanism_get(req *r, json_t **out, l6_error *err);
+l6_err h_document_post(req *r, json_t **out, l6_error *err);
+l6_err h_document_get(req *r, json_t **out, l6_error *err);
+l6_err h_accreditation_post(req *r, json_t **out, l6_error *err);
+l6_err h_activity_post(req *r, json_t **out, l6_error *err);
+l6_err h_activity_list(req *r, json_t **out, l6_error *err);
+l6_err h_activity_get(req *r, json_t **out, l6_error *err);
+l6_err h_activity_step(req *r, json_t **out, l6_error *err);
+l6_err h_period_post(req *r, json_t **out, l6_error *err);
+l6_err h_period_step(req *r, json_t **out, l6_error *err);
+l6_err h_transition_post(req *r, json_t **out, l6_error *err);
+
+/* Their routes, as entries of api.c's route table. */
+#define API_CYCLE_ROUTES                                                   \
+  {"GET", "/v1/mechanisms", h_mechanism_list},                             \
+  {"GET", "/v1/mechanisms/{code}", h_mechanism_get},                       \
+  {"POST", "/v1/documents", h_document_post},                              \
+  {"GET", "/v1/documents/{sha256}", h_document_get},                       \
+  {"POST", "/v1/accreditations", h_accreditation_post},                    \
+  {"GET", "/v1/activities", h_activity_list},                              \
+  {"POST", "/v1/activities", h_activity_post},                             \
+  {"GET", "/v1/activities/{id}", h_activity_get},                          \
+  {"POST", "/v1/activities/{id}/steps", h_activity_step},                  \
+  {"POST", "/v1/activities/{id}/periods", h_period_post},                  \
+  {"POST", "/v1/activities/{id}/periods/{period}/steps", h_period_step},   \
+  {"POST", "/v1/transitions", h_transition_post},
+
+#endif
