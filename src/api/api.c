@@ -675,7 +675,7 @@ void http_stop(l6_http *h) {
 
 /* ---- helpers for the other handler files (api_int.h) ----------------- */
 
-const char *api_query(req *r, const char *name) { return q(r, name); }
+const char *api_query(req *r, const char *name) { return r->conn ? q(r, name) : NULL; } /* the CLI has no connection */
 l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err) { return path_id(r, i, id, err); }
 l6_err api_page(req *r, l6_page *pg, l6_error *err) { return q_page(r, pg, err); }
 l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err) { return q_str(r, name, dst, cap, err); }

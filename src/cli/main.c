@@ -26,6 +26,12 @@ static const char *usage_main =
     "  demo          fill an empty store with a realistic demo registry\n"
     "  token create  create an API token (printed once)\n"
     "  check         verify the ledger invariants of every issuance batch\n"
+    "  mechanisms    list (and check) the crediting mechanism definitions\n"
+    "  calc          run a methodology calculator\n"
+    "  document      register a document (PDD, report, letter) by its bytes or hash\n"
+    "  accredit      accredit a validator for a mechanism's sectoral scopes\n"
+    "  cycle         a step of the project cycle, as a token's role (API JSON bodies)\n"
+    "  activity      show an activity of the project cycle, or list them\n"
     "\n"
     "common options:\n"
     "  --db PATH      SQLite store (default data/ledger6.db)\n"
@@ -119,6 +125,11 @@ static l6_svc *open_svc(const opts *o, int check_level, l6_error *err) {
     return NULL;
   }
   return s;
+}
+
+l6_svc *cli_open(const char *db, const char *config, l6_error *err) {
+  opts o = {.db = db, .config = config};
+  return open_svc(&o, 1, err);
 }
 
 static int cmd_init(const opts *o) {
@@ -217,6 +228,7 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   if (strcmp(cmd, "token") == 0) return cmd_token(argc - 1, argv + 1);
+  if (cli_cycle_has(cmd)) return cli_cycle_main(argc - 1, argv + 1); /* cycle_cli.c */
   opts o;
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;
   if (strcmp(cmd, "serve") == 0) return o.help ? (fputs(usage_serve, stdout), 0) : cmd_serve(&o);
