@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "api/http.h"
+#include "errors.h"
 #include "testlib.h"
 #include "testlib_cycle.h"
 #include "testlib_http.h"
@@ -368,12 +370,50 @@ static void test_cli(void **state) {
   assert_non_null(strstr(out, "\"mechanism\": \"PACM\""));
 }
 
+/* The OpenAPI document names every route the server routes (each method
+ * with its x-roles) and every error code of src/errors.h. */
+static void test_openapi_complete(void **state) {
+  (void)state;
+  tl_resp r = tl_http_req(S, "GET", "/v1/openapi.json", NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  json_t *paths = json_object_get(r.body, "paths");
+  const l6_route_info *routes;
+  size_t n = http_routes(&routes);
+  int missing = 0;
+  for (size_t i = 0; i < n; i++) {
+    char method[8];
+    size_t k = 0;
+    for (; routes[i].method[k] && k < sizeof method - 1; k++) method[k] = (char)(routes[i].method[k] - 'A' + 'a');
+    method[k] = '\0';
+    json_t *op = json_object_get(json_object_get(paths, routes[i].pattern), method);
+    if (op == NULL || !json_is_array(json_object_get(op, "x-roles"))) {
+      print_error("openapi.json lacks %s %s (or its x-roles)\n", routes[i].method, routes[i].pattern);
+      missing++;
+    }
+  }
+  json_t *codes = json_object_get(json_object_get(json_object_get(json_object_get(r.body, "components"), "schemas"),
+                                                  "ErrorCode"), "enum");
+  for (int e = 1; e < L6_E__COUNT; e++) {
+    bool found = false;
+    size_t i;
+    json_t *c;
+    json_array_foreach(codes, i, c) found |= strcmp(json_string_value(c), l6_err_code((l6_err)e)) == 0;
+    if (!found) {
+      print_error("openapi.json's ErrorCode lacks %s\n", l6_err_code((l6_err)e));
+      missing++;
+    }
+  }
+  tl_resp_free(&r);
+  assert_int_equal(missing, 0);
+}
+
 int main(void) {
   const struct CMUnitTest http[] = {
       cmocka_unit_test(test_http_pacm_cycle),
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_http_jcm_split),
       cmocka_unit_test(test_http_documents),
+      cmocka_unit_test(test_openapi_complete),
   };
   const struct CMUnitTest restart[] = {cmocka_unit_test(test_restart_follows_file)};
   const struct CMUnitTest cli[] = {cmocka_unit_test(test_cli)};
