@@ -29,7 +29,6 @@ typedef struct {
   bool too_large;
 } conn_state;
 
-
 /* ---- responses ------------------------------------------------------- */
 
 static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v, bool replayed) {
