@@ -89,4 +89,32 @@
 #define L6_MAX_PERIODS 500
 #define L6_MAX_STEPS_SHOWN 500
 
+/* Article 6.2 accounting (src/core/a6.h, src/service/a6.c). */
+
+/* Years of one NDC implementation period (NDCs run five or ten years;
+ * 30 leaves room for long-term budgets) and per-year figures kept. */
+#define L6_A6_MAX_NDC_YEARS 30
+
+/* Largest conversion factor of a non-GHG metric, in millionths of a
+ * metric unit per t CO2e (1,000 units per tonne): keeps q x factor far
+ * from overflow for any q a report can hold. */
+#define L6_A6_MAX_FACTOR_MICRO 1000000000LL
+
+/* Cooperative approach ids run CA0001..CA9999 (four digits in the
+ * identifier). */
+#define L6_A6_MAX_APPROACH 9999
+
+/* Authorized Parties and entities one letter of authorization lists, as
+ * comma-separated text: 64 Parties or a few dozen entity names. */
+#define L6_A6_LIST_MAX 1000
+
+/* Programmes CORSIA lists per phase, and phases in config/corsia.json. */
+#define L6_A6_MAX_CORSIA_PROGRAMMES 32
+#define L6_A6_MAX_CORSIA_PHASES 8
+
+/* ITMO ranges one Article 6 action may touch (each a piece of an
+ * authorization's units): bounds the work of one request like
+ * L6_MAX_BLOCKS_PER_TX. */
+#define L6_A6_MAX_PIECES 1024
+
 #endif
