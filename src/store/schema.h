@@ -85,6 +85,42 @@ static const char *const l6_migrations[] = {
     "  to_state TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, ts TEXT NOT NULL,"
     "  mechanism_hash TEXT NOT NULL, documents TEXT NOT NULL, detail TEXT NOT NULL);"
     "CREATE INDEX cycle_steps_project ON cycle_steps(project, id);",
+    /* next: Article 6.2 accounting (src/service/a6.c). NDCs and their
+     * years; letters of authorization; ITMO ranges (serials of a batch made
+     * ITMOs by an authorization, split as they part, each with its first
+     * transfer year and fate); the AEF actions, which are also the ledger
+     * of corresponding adjustments (column ca). Self-contained: it only
+     * references tables of the first migration. */
+    "CREATE TABLE a6_ndcs(party TEXT PRIMARY KEY REFERENCES parties(code), first_year INTEGER NOT NULL,"
+    "  last_year INTEGER NOT NULL, kind TEXT NOT NULL, method TEXT NOT NULL, target_year INTEGER NOT NULL,"
+    "  target BIGINT NOT NULL, metric TEXT NOT NULL, factor_micro BIGINT NOT NULL CHECK(factor_micro > 0),"
+    "  updated TEXT NOT NULL);"
+    "CREATE TABLE a6_ndc_years(party TEXT NOT NULL REFERENCES parties(code), year INTEGER NOT NULL,"
+    "  reported INTEGER NOT NULL, emissions BIGINT NOT NULL, has_trajectory INTEGER NOT NULL,"
+    "  trajectory BIGINT NOT NULL, PRIMARY KEY(party, year));"
+    "CREATE TABLE a6_authorizations(id INTEGER PRIMARY KEY, party TEXT NOT NULL REFERENCES parties(code),"
+    "  approach INTEGER NOT NULL, project TEXT NOT NULL REFERENCES projects(id), vintage_from INTEGER NOT NULL,"
+    "  vintage_to INTEGER NOT NULL, quantity BIGINT NOT NULL CHECK(quantity > 0),"
+    "  assigned BIGINT NOT NULL CHECK(assigned >= 0 AND assigned <= quantity), purposes TEXT NOT NULL,"
+    "  ft_event TEXT NOT NULL, parties TEXT NOT NULL, entities TEXT NOT NULL, year_from INTEGER NOT NULL,"
+    "  year_to INTEGER NOT NULL, in_scope INTEGER NOT NULL, version INTEGER NOT NULL, revoked INTEGER NOT NULL,"
+    "  ts TEXT NOT NULL);"
+    "CREATE INDEX a6_authorizations_party ON a6_authorizations(party, id);"
+    "CREATE TABLE a6_itmos(id INTEGER PRIMARY KEY, auth INTEGER NOT NULL REFERENCES a6_authorizations(id),"
+    "  approach INTEGER NOT NULL, registry TEXT NOT NULL REFERENCES registries(id), host TEXT NOT NULL,"
+    "  batch INTEGER NOT NULL REFERENCES batches(id), first BIGINT NOT NULL, last BIGINT NOT NULL,"
+    "  itmo_first BIGINT NOT NULL, vintage INTEGER NOT NULL, ft_year INTEGER NOT NULL, fate TEXT NOT NULL,"
+    "  user_party TEXT NOT NULL, use_year INTEGER NOT NULL, CHECK(first >= 1 AND last >= first));"
+    "CREATE UNIQUE INDEX a6_itmos_batch ON a6_itmos(batch, first);"
+    "CREATE UNIQUE INDEX a6_itmos_serial ON a6_itmos(approach, registry, itmo_first);"
+    "CREATE INDEX a6_itmos_auth ON a6_itmos(auth, id);"
+    "CREATE TABLE a6_actions(id INTEGER PRIMARY KEY, tx INTEGER REFERENCES transactions(id), type TEXT NOT NULL,"
+    "  party TEXT NOT NULL, auth INTEGER NOT NULL REFERENCES a6_authorizations(id), approach INTEGER NOT NULL,"
+    "  registry TEXT NOT NULL, itmo_first BIGINT NOT NULL, itmo_last BIGINT NOT NULL, first_id TEXT NOT NULL,"
+    "  last_id TEXT NOT NULL, quantity BIGINT NOT NULL CHECK(quantity > 0), vintage INTEGER NOT NULL,"
+    "  from_party TEXT NOT NULL, to_party TEXT NOT NULL, purpose TEXT NOT NULL, user_entity TEXT NOT NULL,"
+    "  year INTEGER NOT NULL, ca BIGINT NOT NULL, ts TEXT NOT NULL);"
+    "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -194,6 +194,92 @@ typedef struct {
   char detail[L6_STEP_TEXT_MAX + 1];     /* JSON object: figures, transactions, comment */
 } l6_step_rec;
 
+/* ---- Article 6.2 accounting (src/service/a6.c) ---- */
+
+/* A Party's NDC: period, kind, corresponding-adjustment method, target,
+ * metric. Names of kind and method as in src/core/a6.h. */
+typedef struct {
+  char party[4];
+  int first_year, last_year;             /* implementation period, inclusive */
+  char kind[16];                         /* "multi-year" | "single-year" */
+  char method[16];                       /* "per-year" | "averaging" | "trajectory" */
+  int target_year;
+  int64_t target;                        /* target level, in the metric */
+  char metric[32];                       /* "t CO2e" or a non-GHG metric ("MWh") */
+  int64_t factor_micro;                  /* metric units per t CO2e, millionths */
+  char updated[32];
+} l6_a6_ndc;
+
+/* One year of a Party's NDC: reported emissions and trajectory level. */
+typedef struct {
+  char party[4];
+  int year;
+  bool reported;
+  int64_t emissions;                     /* metric units; 0 unless reported */
+  bool has_trajectory;
+  int64_t trajectory;                    /* trajectory/budget level; 0 unless given */
+} l6_a6_year;
+
+/* A letter of authorization. */
+typedef struct {
+  l6_id id;
+  char party[4];                         /* the authorizing (host) Party */
+  int approach;                          /* cooperative approach, 1..9999 (CA0001) */
+  char project[L6_CODE_MAX + 1];         /* the units' project */
+  int vintage_from, vintage_to;          /* vintages covered, inclusive */
+  l6_qty quantity;                       /* authorized quantity */
+  l6_qty assigned;                       /* units made ITMOs so far (<= quantity) */
+  char purposes[24];                     /* "NDC,OIMP" */
+  char ft_event[16];                     /* OIMP first transfer: "authorization" | "issuance" | "use" */
+  char parties[L6_A6_LIST_MAX + 1];      /* authorized Parties, "CHE,JPN" ("" = any) */
+  char entities[L6_A6_LIST_MAX + 1];     /* authorized entities, "|"-separated ("" = none named) */
+  int year_from, year_to;                /* timeframe: years of first transfer and use */
+  bool in_scope;                         /* the mitigation is inside the host's NDC scope */
+  int version;                           /* 1, +1 at each change (revocation) */
+  bool revoked;
+  char ts[32];                           /* last change */
+} l6_a6_auth;
+
+/* A range of ITMOs: serials [first, last] of one batch, made ITMOs by one
+ * authorization, all in one state. Ranges are split as their units part. */
+typedef struct {
+  l6_id id;
+  l6_id auth;
+  int approach;
+  char registry[6];                      /* where the ITMOs were created (the batch's registry) */
+  char host[4];
+  l6_id batch;
+  int64_t first, last;                   /* serials of the batch */
+  int64_t itmo_first;                    /* ITMO serial of `first`; of `last` is itmo_first + last - first */
+  int vintage;
+  int ft_year;                           /* year of first transfer, 0 while not first transferred */
+  char fate[12];                         /* "" (held), "used", "cancelled" */
+  char user[4];                          /* using Party ("" unless used) */
+  int use_year;                          /* year of use or cancellation, 0 before */
+} l6_a6_itmo;
+
+/* One row of the AEF actions table (and the corresponding-adjustment
+ * ledger: ca is what the action adds to `party`'s emissions in `year`). */
+typedef struct {
+  l6_id id;
+  l6_id tx;                              /* ledger transaction, 0 when none (authorization) */
+  char type[20];                         /* "Issuance", "First transfer", "Transfer", "Acquisition", "Use", "Cancellation" */
+  char party[4];                         /* the reporting Party */
+  l6_id auth;
+  int approach;
+  char registry[6];
+  int64_t itmo_first, itmo_last;         /* ITMO serials */
+  char first_id[64], last_id[64];        /* formatted identifiers */
+  l6_qty quantity;
+  int vintage;
+  char from_party[4], to_party[4];       /* transferring and acquiring Party ("" when not a transfer) */
+  char purpose[24];                      /* "NDC", "OIMP", "CORSIA", "voluntary", ... */
+  char user[L6_NAME_MAX + 1];            /* using Party or entity */
+  int year;                              /* year of the action (use: year of use) */
+  int64_t ca;                            /* t CO2e added to the Party's emissions (+ first transfer, - use) */
+  char ts[32];
+} l6_a6_action;
+
 typedef struct l6_store l6_store;
 
 typedef int (*l6_each_fn)(void *ctx, const void *row);
@@ -318,6 +404,38 @@ typedef struct {
   /* Step records of an activity by id, after `after`, at most limit. */
   l6_err (*step_list)(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
                       l6_error *err);
+  /* ---- Article 6.2 accounting ---- */
+
+  /* Inserts or replaces a Party's NDC; UNKNOWN_NDC from get when absent. */
+  l6_err (*a6_ndc_put)(l6_store *s, const l6_a6_ndc *n, l6_error *err);
+  l6_err (*a6_ndc_get)(l6_store *s, const char *party, l6_a6_ndc *out, l6_error *err);
+  /* Inserts or replaces one year of a Party's NDC; lists them by year. */
+  l6_err (*a6_year_put)(l6_store *s, const l6_a6_year *y, l6_error *err);
+  l6_err (*a6_year_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Inserts an authorization (a->id == 0; sets a->id) or replaces it by id. */
+  l6_err (*a6_auth_put)(l6_store *s, l6_a6_auth *a, l6_error *err);
+  l6_err (*a6_auth_get)(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *err); /* UNKNOWN_AUTHORIZATION */
+  /* Authorizations of a Party ("" = all) by id. */
+  l6_err (*a6_auth_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Inserts an ITMO range (r->id == 0; sets r->id) or replaces it by id. */
+  l6_err (*a6_itmo_put)(l6_store *s, l6_a6_itmo *r, l6_error *err);
+  l6_err (*a6_itmo_remove)(l6_store *s, l6_id id, l6_error *err);
+  /* ITMO ranges overlapping serials [first, last] of batch, by first. */
+  l6_err (*a6_itmo_in_batch)(l6_store *s, l6_id batch, int64_t first, int64_t last, l6_each_fn each, void *ctx,
+                             l6_error *err);
+  /* ITMO ranges of an approach and registry overlapping ITMO serials [first, last], by ITMO serial. */
+  l6_err (*a6_itmo_by_serial)(l6_store *s, int approach, const char *registry, int64_t first, int64_t last,
+                              l6_each_fn each, void *ctx, l6_error *err);
+  /* ITMO ranges of an authorization (0 = all) by (approach, registry, ITMO serial). */
+  l6_err (*a6_itmo_list)(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err);
+  /* The next free ITMO serial of an approach in a registry (1 when none). */
+  l6_err (*a6_itmo_next_serial)(l6_store *s, int approach, const char *registry, int64_t *out, l6_error *err);
+
+  /* Appends an action (sets a->id); lists a Party's ("" = all) by id. */
+  l6_err (*a6_action_put)(l6_store *s, l6_a6_action *a, l6_error *err);
+  l6_err (*a6_action_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

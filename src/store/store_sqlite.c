@@ -148,16 +148,72 @@
                 " mechanism_hash, documents, detail FROM cycle_steps WHERE project = ?1 AND id > ?2" \
                 " ORDER BY id LIMIT ?3")
 
+/* Article 6.2 accounting's statements (NDCs, authorizations, ITMO ranges,
+ * AEF actions). */
+#define A6_AUTH_COLS "id, party, approach, project, vintage_from, vintage_to, quantity, assigned, purposes," \
+  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts"
+#define A6_ITMO_COLS "id, auth, approach, registry, host, batch, first, last, itmo_first, vintage, ft_year, fate," \
+  " user_party, use_year"
+#define A6_ACT_COLS "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id," \
+  " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts"
+#define SQL_MAP_A6(XX)                                                                               \
+  XX(A6_NDC_PUT, "INSERT INTO a6_ndcs(party, first_year, last_year, kind, method, target_year, target," \
+                 " metric, factor_micro, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"              \
+                 " ON CONFLICT(party) DO UPDATE SET first_year = excluded.first_year,"                  \
+                 " last_year = excluded.last_year, kind = excluded.kind, method = excluded.method,"     \
+                 " target_year = excluded.target_year, target = excluded.target,"                       \
+                 " metric = excluded.metric, factor_micro = excluded.factor_micro,"                     \
+                 " updated = excluded.updated")                                                         \
+  XX(A6_NDC_GET, "SELECT party, first_year, last_year, kind, method, target_year, target, metric,"      \
+                 " factor_micro, updated FROM a6_ndcs WHERE party = ?1")                               \
+  XX(A6_YEAR_PUT, "INSERT INTO a6_ndc_years(party, year, reported, emissions, has_trajectory, trajectory)" \
+                  " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(party, year) DO UPDATE SET"                  \
+                  " reported = excluded.reported, emissions = excluded.emissions,"                     \
+                  " has_trajectory = excluded.has_trajectory, trajectory = excluded.trajectory")       \
+  XX(A6_YEAR_LIST, "SELECT party, year, reported, emissions, has_trajectory, trajectory"               \
+                   " FROM a6_ndc_years WHERE party = ?1 ORDER BY year")                                \
+  XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(party, approach, project, vintage_from, vintage_to,"  \
+                  " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to,"    \
+                  " in_scope, version, revoked, ts) VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"    \
+                  "?14,?15,?16,?17,?18)")                                                              \
+  XX(A6_AUTH_UPD, "UPDATE a6_authorizations SET party = ?2, approach = ?3, project = ?4,"              \
+                  " vintage_from = ?5, vintage_to = ?6, quantity = ?7, assigned = ?8, purposes = ?9,"  \
+                  " ft_event = ?10, parties = ?11, entities = ?12, year_from = ?13, year_to = ?14,"    \
+                  " in_scope = ?15, version = ?16, revoked = ?17, ts = ?18 WHERE id = ?1")             \
+  XX(A6_AUTH_GET, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE id = ?1")                       \
+  XX(A6_AUTH_LIST, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE (?1 = '' OR party = ?1)"       \
+                   " ORDER BY id")                                                                      \
+  XX(A6_ITMO_INS, "INSERT INTO a6_itmos(auth, approach, registry, host, batch, first, last, itmo_first," \
+                  " vintage, ft_year, fate, user_party, use_year)"                                     \
+                  " VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)")                              \
+  XX(A6_ITMO_UPD, "UPDATE a6_itmos SET auth = ?2, approach = ?3, registry = ?4, host = ?5, batch = ?6,"  \
+                  " first = ?7, last = ?8, itmo_first = ?9, vintage = ?10, ft_year = ?11, fate = ?12,"  \
+                  " user_party = ?13, use_year = ?14 WHERE id = ?1")                                   \
+  XX(A6_ITMO_DEL, "DELETE FROM a6_itmos WHERE id = ?1")                                                 \
+  XX(A6_ITMO_IN_BATCH, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE batch = ?1 AND last >= ?2"          \
+                       " AND first <= ?3 ORDER BY first")                                               \
+  XX(A6_ITMO_BY_SERIAL, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE approach = ?1 AND registry = ?2"   \
+                        " AND itmo_first + (last - first) >= ?3 AND itmo_first <= ?4 ORDER BY itmo_first") \
+  XX(A6_ITMO_LIST, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE (?1 = 0 OR auth = ?1)"                  \
+                   " ORDER BY approach, registry, itmo_first")                                          \
+  XX(A6_ITMO_NEXT, "SELECT COALESCE(MAX(itmo_first + (last - first)), 0) + 1 FROM a6_itmos"             \
+                   " WHERE approach = ?1 AND registry = ?2")                                            \
+  XX(A6_ACT_PUT, "INSERT INTO a6_actions(tx, type, party, auth, approach, registry, itmo_first,"        \
+                 " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose,"    \
+                 " user_entity, year, ca, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"   \
+                 "?15,?16,?17,?18,?19)")                                                               \
+  XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE (?1 = '' OR party = ?1) ORDER BY id")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX)
 #undef XX
 };
 
@@ -1029,6 +1085,276 @@ static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int li
   return e;
 }
 
+/* ---- Article 6.2 accounting ------------------------------------------ */
+
+static void dec_a6_ndc(sqlite3_stmt *s, void *o) {
+  l6_a6_ndc *n = o;
+  col_text(s, 0, n->party, sizeof n->party);
+  n->first_year = sqlite3_column_int(s, 1);
+  n->last_year = sqlite3_column_int(s, 2);
+  col_text(s, 3, n->kind, sizeof n->kind);
+  col_text(s, 4, n->method, sizeof n->method);
+  n->target_year = sqlite3_column_int(s, 5);
+  n->target = sqlite3_column_int64(s, 6);
+  col_text(s, 7, n->metric, sizeof n->metric);
+  n->factor_micro = sqlite3_column_int64(s, 8);
+  col_text(s, 9, n->updated, sizeof n->updated);
+}
+
+static l6_err sq_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_NDC_PUT);
+  bind_text(t, 1, n->party);
+  sqlite3_bind_int(t, 2, n->first_year);
+  sqlite3_bind_int(t, 3, n->last_year);
+  bind_text(t, 4, n->kind);
+  bind_text(t, 5, n->method);
+  sqlite3_bind_int(t, 6, n->target_year);
+  sqlite3_bind_int64(t, 7, n->target);
+  bind_text(t, 8, n->metric);
+  sqlite3_bind_int64(t, 9, n->factor_micro);
+  bind_text(t, 10, n->updated);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_error *err) {
+  return get_row(SQ(s), Q_A6_NDC_GET, party, 0, dec_a6_ndc, out, L6_E_UNKNOWN_NDC, err);
+}
+
+static void dec_a6_year(sqlite3_stmt *s, void *o) {
+  l6_a6_year *y = o;
+  col_text(s, 0, y->party, sizeof y->party);
+  y->year = sqlite3_column_int(s, 1);
+  y->reported = sqlite3_column_int(s, 2) != 0;
+  y->emissions = sqlite3_column_int64(s, 3);
+  y->has_trajectory = sqlite3_column_int(s, 4) != 0;
+  y->trajectory = sqlite3_column_int64(s, 5);
+}
+
+static l6_err sq_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_PUT);
+  bind_text(t, 1, y->party);
+  sqlite3_bind_int(t, 2, y->year);
+  sqlite3_bind_int(t, 3, y->reported ? 1 : 0);
+  sqlite3_bind_int64(t, 4, y->emissions);
+  sqlite3_bind_int(t, 5, y->has_trajectory ? 1 : 0);
+  sqlite3_bind_int64(t, 6, y->trajectory);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_year_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_year buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_LIST);
+  bind_text(t, 1, party);
+  return run_each(SQ(s), t, dec_a6_year, &buf, each, ctx, err);
+}
+
+static void dec_a6_auth(sqlite3_stmt *s, void *o) {
+  l6_a6_auth *a = o;
+  a->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, a->party, sizeof a->party);
+  a->approach = sqlite3_column_int(s, 2);
+  col_text(s, 3, a->project, sizeof a->project);
+  a->vintage_from = sqlite3_column_int(s, 4);
+  a->vintage_to = sqlite3_column_int(s, 5);
+  a->quantity = sqlite3_column_int64(s, 6);
+  a->assigned = sqlite3_column_int64(s, 7);
+  col_text(s, 8, a->purposes, sizeof a->purposes);
+  col_text(s, 9, a->ft_event, sizeof a->ft_event);
+  col_text(s, 10, a->parties, sizeof a->parties);
+  col_text(s, 11, a->entities, sizeof a->entities);
+  a->year_from = sqlite3_column_int(s, 12);
+  a->year_to = sqlite3_column_int(s, 13);
+  a->in_scope = sqlite3_column_int(s, 14) != 0;
+  a->version = sqlite3_column_int(s, 15);
+  a->revoked = sqlite3_column_int(s, 16) != 0;
+  col_text(s, 17, a->ts, sizeof a->ts);
+}
+
+static l6_err sq_a6_auth_put(l6_store *s, l6_a6_auth *a, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), a->id ? Q_A6_AUTH_UPD : Q_A6_AUTH_INS);
+  if (a->id) sqlite3_bind_int64(t, 1, a->id);
+  bind_text(t, 2, a->party);
+  sqlite3_bind_int(t, 3, a->approach);
+  bind_text(t, 4, a->project);
+  sqlite3_bind_int(t, 5, a->vintage_from);
+  sqlite3_bind_int(t, 6, a->vintage_to);
+  sqlite3_bind_int64(t, 7, a->quantity);
+  sqlite3_bind_int64(t, 8, a->assigned);
+  bind_text(t, 9, a->purposes);
+  bind_text(t, 10, a->ft_event);
+  bind_text(t, 11, a->parties);
+  bind_text(t, 12, a->entities);
+  sqlite3_bind_int(t, 13, a->year_from);
+  sqlite3_bind_int(t, 14, a->year_to);
+  sqlite3_bind_int(t, 15, a->in_scope ? 1 : 0);
+  sqlite3_bind_int(t, 16, a->version);
+  sqlite3_bind_int(t, 17, a->revoked ? 1 : 0);
+  bind_text(t, 18, a->ts);
+  bool insert = a->id == 0;
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && insert) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_a6_auth_get(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *err) {
+  return get_row(SQ(s), Q_A6_AUTH_GET, NULL, id, dec_a6_auth, out, L6_E_UNKNOWN_AUTHORIZATION, err);
+}
+
+static l6_err sq_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_AUTH_LIST);
+  bind_text(t, 1, party);
+  l6_a6_auth *buf = malloc(sizeof *buf); /* 2 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_a6_auth, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static void dec_a6_itmo(sqlite3_stmt *s, void *o) {
+  l6_a6_itmo *r = o;
+  r->id = sqlite3_column_int64(s, 0);
+  r->auth = sqlite3_column_int64(s, 1);
+  r->approach = sqlite3_column_int(s, 2);
+  col_text(s, 3, r->registry, sizeof r->registry);
+  col_text(s, 4, r->host, sizeof r->host);
+  r->batch = sqlite3_column_int64(s, 5);
+  r->first = sqlite3_column_int64(s, 6);
+  r->last = sqlite3_column_int64(s, 7);
+  r->itmo_first = sqlite3_column_int64(s, 8);
+  r->vintage = sqlite3_column_int(s, 9);
+  r->ft_year = sqlite3_column_int(s, 10);
+  col_text(s, 11, r->fate, sizeof r->fate);
+  col_text(s, 12, r->user, sizeof r->user);
+  r->use_year = sqlite3_column_int(s, 13);
+}
+
+static l6_err sq_a6_itmo_put(l6_store *s, l6_a6_itmo *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), r->id ? Q_A6_ITMO_UPD : Q_A6_ITMO_INS);
+  if (r->id) sqlite3_bind_int64(t, 1, r->id);
+  sqlite3_bind_int64(t, 2, r->auth);
+  sqlite3_bind_int(t, 3, r->approach);
+  bind_text(t, 4, r->registry);
+  bind_text(t, 5, r->host);
+  sqlite3_bind_int64(t, 6, r->batch);
+  sqlite3_bind_int64(t, 7, r->first);
+  sqlite3_bind_int64(t, 8, r->last);
+  sqlite3_bind_int64(t, 9, r->itmo_first);
+  sqlite3_bind_int(t, 10, r->vintage);
+  sqlite3_bind_int(t, 11, r->ft_year);
+  bind_text(t, 12, r->fate);
+  bind_text(t, 13, r->user);
+  sqlite3_bind_int(t, 14, r->use_year);
+  bool insert = r->id == 0;
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_a6_itmo_remove(l6_store *s, l6_id id, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_DEL);
+  sqlite3_bind_int64(t, 1, id);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_itmo_in_batch(l6_store *s, l6_id batch, int64_t first, int64_t last, l6_each_fn each, void *ctx,
+                                  l6_error *err) {
+  l6_a6_itmo buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_IN_BATCH);
+  sqlite3_bind_int64(t, 1, batch);
+  sqlite3_bind_int64(t, 2, first);
+  sqlite3_bind_int64(t, 3, last);
+  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err sq_a6_itmo_by_serial(l6_store *s, int approach, const char *registry, int64_t first, int64_t last,
+                                   l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_itmo buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_BY_SERIAL);
+  sqlite3_bind_int(t, 1, approach);
+  bind_text(t, 2, registry);
+  sqlite3_bind_int64(t, 3, first);
+  sqlite3_bind_int64(t, 4, last);
+  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err sq_a6_itmo_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_itmo buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_LIST);
+  sqlite3_bind_int64(t, 1, auth);
+  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err sq_a6_itmo_next_serial(l6_store *s, int approach, const char *registry, int64_t *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_NEXT);
+  sqlite3_bind_int(t, 1, approach);
+  bind_text(t, 2, registry);
+  l6_err e = run_one(SQ(s), t, L6_E_STORE, err);
+  if (e != L6_E_OK) return e;
+  *out = sqlite3_column_int64(t, 0);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static void dec_a6_action(sqlite3_stmt *s, void *o) {
+  l6_a6_action *a = o;
+  a->id = sqlite3_column_int64(s, 0);
+  a->tx = sqlite3_column_int64(s, 1);
+  col_text(s, 2, a->type, sizeof a->type);
+  col_text(s, 3, a->party, sizeof a->party);
+  a->auth = sqlite3_column_int64(s, 4);
+  a->approach = sqlite3_column_int(s, 5);
+  col_text(s, 6, a->registry, sizeof a->registry);
+  a->itmo_first = sqlite3_column_int64(s, 7);
+  a->itmo_last = sqlite3_column_int64(s, 8);
+  col_text(s, 9, a->first_id, sizeof a->first_id);
+  col_text(s, 10, a->last_id, sizeof a->last_id);
+  a->quantity = sqlite3_column_int64(s, 11);
+  a->vintage = sqlite3_column_int(s, 12);
+  col_text(s, 13, a->from_party, sizeof a->from_party);
+  col_text(s, 14, a->to_party, sizeof a->to_party);
+  col_text(s, 15, a->purpose, sizeof a->purpose);
+  col_text(s, 16, a->user, sizeof a->user);
+  a->year = sqlite3_column_int(s, 17);
+  a->ca = sqlite3_column_int64(s, 18);
+  col_text(s, 19, a->ts, sizeof a->ts);
+}
+
+static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_PUT);
+  bind_id_or_null(t, 1, a->tx);
+  bind_text(t, 2, a->type);
+  bind_text(t, 3, a->party);
+  sqlite3_bind_int64(t, 4, a->auth);
+  sqlite3_bind_int(t, 5, a->approach);
+  bind_text(t, 6, a->registry);
+  sqlite3_bind_int64(t, 7, a->itmo_first);
+  sqlite3_bind_int64(t, 8, a->itmo_last);
+  bind_text(t, 9, a->first_id);
+  bind_text(t, 10, a->last_id);
+  sqlite3_bind_int64(t, 11, a->quantity);
+  sqlite3_bind_int(t, 12, a->vintage);
+  bind_text(t, 13, a->from_party);
+  bind_text(t, 14, a->to_party);
+  bind_text(t, 15, a->purpose);
+  bind_text(t, 16, a->user);
+  sqlite3_bind_int(t, 17, a->year);
+  sqlite3_bind_int64(t, 18, a->ca);
+  bind_text(t, 19, a->ts);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_LIST);
+  bind_text(t, 1, party);
+  l6_a6_action *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_a6_action, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- open / close ---------------------------------------------------- */
 
 static void sq_close(l6_store *s) {
@@ -1100,6 +1426,21 @@ static const l6_store_ops sqlite_ops = {
     .period_list = sq_period_list,
     .step_put = sq_step_put,
     .step_list = sq_step_list,
+    .a6_ndc_put = sq_a6_ndc_put,
+    .a6_ndc_get = sq_a6_ndc_get,
+    .a6_year_put = sq_a6_year_put,
+    .a6_year_list = sq_a6_year_list,
+    .a6_auth_put = sq_a6_auth_put,
+    .a6_auth_get = sq_a6_auth_get,
+    .a6_auth_list = sq_a6_auth_list,
+    .a6_itmo_put = sq_a6_itmo_put,
+    .a6_itmo_remove = sq_a6_itmo_remove,
+    .a6_itmo_in_batch = sq_a6_itmo_in_batch,
+    .a6_itmo_by_serial = sq_a6_itmo_by_serial,
+    .a6_itmo_list = sq_a6_itmo_list,
+    .a6_itmo_next_serial = sq_a6_itmo_next_serial,
+    .a6_action_put = sq_a6_action_put,
+    .a6_action_list = sq_a6_action_list,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
