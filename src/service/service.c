@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "../core/serial.h"
+#include "a6.h"
 #include "mechanism.h"
 #include "service_int.h"
 #include "views.h"
@@ -293,6 +294,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
   /* Crediting mechanisms (config/mechanisms/, optional): after the
    * programmes, whose unit types they name. */
   if (e == L6_E_OK) e = mech_load_dir(s, dir, err);
+  if (e == L6_E_OK) e = svc_a6_load_corsia(dir, err); /* Article 6: CORSIA phases (optional) */
   return e;
 }
 
@@ -912,6 +914,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   l6_tx_line line = {.tx = tx.id, .batch = b.id, .first = start, .last = last, .to_account = pending.id};
   if (e == L6_E_OK) e = OPS->block_add(s->st, pending.id, b.id, start, last, err);
   if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
+  if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err); /* Article 6: units of authorized projects become ITMOs */
   l6_take take = {.batch = b.id, .first = start, .last = last};
   if (e == L6_E_OK) out->body = tx_reply(s, &tx, &take, 1, err, &e);
   if (e == L6_E_OK && r->forward_to) {
@@ -1084,6 +1087,7 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   if (e == L6_E_OK) e = OPS->tx_put(s->st, &tx, err);
   for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
     e = move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
+  if (e == L6_E_OK) e = a6_on_move(s, &tx, &from, &to, takes, ntakes, err); /* Article 6: first transfers, CAs */
   for (size_t i = 0; e == L6_E_OK && s->check_level >= 2 && i < ntakes; i++) {
     bool seen = false;
     for (size_t k = 0; k < i; k++) seen |= takes[k].batch == takes[i].batch;
