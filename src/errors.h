@@ -76,12 +76,10 @@
   XX(NOT_ELIGIBLE, "not_eligible", 422, "the mechanism's eligibility rules refuse this") \
   XX(DEADLINE_PASSED, "deadline_passed", 422, "a deadline of the mechanism has passed") \
   XX(LEVY_ACCOUNT_MISSING, "levy_account_missing", 409, "registry has no open account to receive a levy") \
-  XX(NOT_AUTHORIZED, "not_authorized", 422, "the units are not authorized ITMOs") \
   XX(PURPOSE_NOT_AUTHORIZED, "purpose_not_authorized", 422, "the authorization does not cover this purpose") \
   XX(PARTY_NOT_AUTHORIZED, "party_not_authorized", 422, "the authorization does not name this Party") \
   XX(NOT_ACQUIRER, "not_acquirer", 422, "only the Party that acquired the ITMOs may use them") \
   XX(OUTSIDE_TIMEFRAME, "outside_timeframe", 422, "the year is outside the authorization's timeframe") \
-  XX(AUTHORIZED_QUANTITY_EXCEEDED, "authorized_quantity_exceeded", 422, "more units than the authorization allows") \
   XX(CORSIA_NOT_ELIGIBLE, "corsia_not_eligible", 422, "the units are not eligible for this CORSIA phase") \
   XX(UNIT_AUTHORIZED, "unit_authorized", 422, "authorized units carry a corresponding adjustment; a voluntary cancellation takes unauthorized units") \
   XX(YEAR_OUTSIDE_NDC, "year_outside_ndc", 422, "the year is outside the Party's NDC period") \
