@@ -859,6 +859,47 @@ static void test_corsia_refusals(void **state) {
   OK(svc_a6_act(W.s, &W.h_tha, &v, &out_, &err_), "voluntary cancellation");
 }
 
+/* The demo registry's Thailand-Switzerland flow: `ledger6 report aef`
+ * exits 0 (consistent: the actions table reconciles exactly with the
+ * holdings) for both Parties, and its figures are the demo's. */
+static void test_demo_aef(void **state) {
+  (void)state;
+  const char *bin = getenv("L6_BIN");
+  if (bin == NULL) skip();
+  char *dir = tl_tmpdir_make("a6demo");
+  assert_non_null(dir);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "cd %s/.. 2>/dev/null; '%s' demo --db '%s/d.db' --config '%s/config' >/dev/null", dir, bin, dir,
+           getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".");
+  assert_int_equal(system(cmd), 0);
+  const char *parties[] = {"THA", "CHE"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(cmd, sizeof cmd, "'%s' report aef --party %s --year 2030 --db '%s/d.db' --config '%s/config' > '%s/%s.json'",
+             bin, parties[i], dir, getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".", dir, parties[i]);
+    assert_int_equal(system(cmd), 0); /* exit 0: consistent */
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s.json", dir, parties[i]);
+    json_error_t je;
+    json_t *aef = json_load_file(path, 0, &je);
+    assert_non_null(aef);
+    assert_true(json_is_true(json_object_get(json_object_get(aef, "consistency"), "consistent")));
+    /* THA: issued 2,000, first transferred and transferred 2,000: holds none of them.
+     * CHE: acquired 2,000, used 1,200, cancelled 300 (CORSIA): holds 500. */
+    if (i == 0) {
+      assert_int_equal(count_actions(aef, "First transfer"), 2000);
+      assert_int_equal(json_array_size(json_object_get(aef, "holdings")), 0);
+    } else {
+      assert_int_equal(count_actions(aef, "Acquisition"), 2000);
+      assert_int_equal(count_actions(aef, "Use"), 1200);
+      assert_int_equal(count_actions(aef, "Cancellation"), 300);
+      json_t *h = json_array_get(json_object_get(aef, "holdings"), 0);
+      assert_int_equal(json_integer_value(json_object_get(h, "quantity")), 500);
+    }
+    json_decref(aef);
+  }
+  tl_tmpdir_remove(dir);
+}
+
 int main(void) {
   const struct CMUnitTest core[] = {cmocka_unit_test(test_core_itmo_id), cmocka_unit_test(test_core_purposes_metric),
                                     cmocka_unit_test(test_core_methods), cmocka_unit_test(test_core_whatif),
@@ -866,7 +907,8 @@ int main(void) {
   const struct CMUnitTest flows[] = {
       cmocka_unit_test_setup_teardown(test_flow_balances, world_setup, world_teardown),
       cmocka_unit_test_setup_teardown(test_flow_aef_reconciles, world_setup, world_teardown),
-      cmocka_unit_test_setup_teardown(test_flow_oimp_issuance_vs_use, world_setup, world_teardown)};
+      cmocka_unit_test_setup_teardown(test_flow_oimp_issuance_vs_use, world_setup, world_teardown),
+      cmocka_unit_test(test_demo_aef)};
   const struct CMUnitTest refusals[] = {
       cmocka_unit_test_setup_teardown(test_refusals, world_setup, world_teardown),
       cmocka_unit_test_setup_teardown(test_corsia_refusals, world_setup, world_teardown)};

@@ -16,6 +16,10 @@ l6_svc *cli_open(const char *db, const char *config, l6_error *err);
 bool cli_cycle_has(const char *cmd);
 int cli_cycle_main(int argc, char **argv);
 
+/* Article 6.2 reports (a6_cli.c): `ledger6 report aef|balances|whatif`. */
+bool cli_a6_has(const char *cmd);
+int cli_a6_main(int argc, char **argv);
+
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);
 

@@ -6,8 +6,10 @@
  * issuances, transfers and retirements.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../service/a6.h"
 #include "../service/cycle.h"
 #include "cli.h"
 
@@ -284,6 +286,60 @@ static void demo_cycle(demo *d, l6_id a_buyer) {
   step(d, &dev, r, NULL, NULL);
 }
 
+/* Article 6.2: Thailand authorizes its e-bus ITMOs (vintage 2024) for
+ * Switzerland's NDC and for CORSIA; 2,000 go to the Swiss foundation (the
+ * first international transfer: Thailand's corresponding adjustment);
+ * 1,200 are used toward Switzerland's NDC for 2025 (its adjustment); 300
+ * go to an airline, which cancels them for CORSIA's first phase. */
+static void demo_a6(demo *d, l6_id a_ebus, l6_id a_klik) {
+  if (d->e) return;
+  json_t *out = NULL;
+  l6_id tgo = org(d, "THA01", "Thailand Greenhouse Gas Management Organization (designated authority)");
+  l6_id swiss = org(d, "CHE01", "Swiss International Air Lines (aeroplane operator)");
+  l6_id a_swiss = account(d, "CHE01", swiss, L6_ACCT_HOLDING, "Airline CORSIA holding");
+  l6_actor dna = as(L6_ROLE_AUTHORITY, tgo, "TGO");
+  if (d->e) return;
+  l6_a6_ndc tha = {.party = "THA", .first_year = 2021, .last_year = 2030, .kind = "single-year", .method = "averaging",
+                   .target_year = 2030, .target = 333000000, .metric = "t CO2e", .factor_micro = 1000000};
+  l6_a6_year ty[] = {{.year = 2021, .reported = true, .emissions = 372000000},
+                     {.year = 2022, .reported = true, .emissions = 368000000}};
+  put(d, svc_a6_ndc_put(d->s, &cli_admin, &tha, ty, 2, &out, d->err), out);
+  l6_a6_ndc che = {.party = "CHE", .first_year = 2021, .last_year = 2030, .kind = "multi-year", .method = "per-year",
+                   .target_year = 2030, .target = 27000000, .metric = "t CO2e", .factor_micro = 1000000};
+  l6_a6_year cy[] = {{.year = 2021, .reported = true, .emissions = 45200000},
+                     {.year = 2022, .reported = true, .emissions = 41600000}};
+  if (d->e) return;
+  put(d, svc_a6_ndc_put(d->s, &cli_admin, &che, cy, 2, &out, d->err), out);
+  issue(d, "THA01", "THA.BKK.EBUS.01", "ITMO", 2024, 2000, a_ebus);
+  l6_a6_auth x = {.party = "THA", .approach = 1, .project = "THA.BKK.EBUS.01", .vintage_from = 2024, .vintage_to = 2030,
+                  .quantity = 5000, .purposes = "NDC,OIMP", .ft_event = "use", .parties = "CHE",
+                  .entities = "Swiss International Air Lines", .year_from = 2021, .year_to = 2030, .in_scope = true};
+  if (d->e) return;
+  put(d, svc_a6_authorize(d->s, &dna, &x, &out, d->err), out);
+  if (d->e) return;
+  l6_move_req *r = calloc(1, sizeof *r);
+  if (r == NULL) return;
+  *r = (l6_move_req){.kind = L6_TX_TRANSFER, .from_account = a_ebus, .to_account = a_klik, .quantity = 2000,
+                     .vintage = 2024, .unit_type = "ITMO"};
+  l6_reply rep;
+  d->e = svc_move(d->s, &cli_admin, r, &rep, d->err);
+  json_decref(rep.body);
+  l6_a6_act_req use = {.kind = A6_ACT_USE, .account = a_klik, .first_id = "CA0001-THA01-THA-000000001-2024",
+                       .last_id = "CA0001-THA01-THA-000001200-2024", .party = "CHE", .year = 2025};
+  if (d->e == L6_E_OK) put(d, svc_a6_act(d->s, &cli_admin, &use, &out, d->err), out);
+  *r = (l6_move_req){.kind = L6_TX_TRANSFER, .from_account = a_klik, .to_account = a_swiss, .quantity = 300,
+                     .vintage = 2024, .unit_type = "ITMO"};
+  if (d->e == L6_E_OK) {
+    d->e = svc_move(d->s, &cli_admin, r, &rep, d->err);
+    json_decref(rep.body);
+  }
+  free(r);
+  l6_a6_act_req corsia = {.kind = A6_ACT_OIMP, .account = a_swiss, .first_id = "CA0001-THA01-THA-000001201-2024",
+                          .last_id = "CA0001-THA01-THA-000001500-2024", .purpose = "CORSIA", .phase = "first",
+                          .entity = "Swiss International Air Lines"};
+  if (d->e == L6_E_OK) put(d, svc_a6_act(d->s, &cli_admin, &corsia, &out, d->err), out);
+}
+
 l6_err demo_populate(l6_svc *s, l6_error *err) {
   demo d = {.s = s, .err = err};
   l6_store *st = svc_store(s);
@@ -343,6 +399,7 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   move(&d, L6_TX_TRANSFER, a_forest, a_buyer, "VCU", 25000, NULL, NULL, NULL, 0);
   move(&d, L6_TX_RETIREMENT, a_buyer, 0, "VCU", 8000, "Nippon Airways", "CORSIA", "Cancelled for CORSIA first phase", 2025);
   demo_cycle(&d, a_buyer);
+  demo_a6(&d, a_ebus, a_klik);
   if (d.e == L6_E_OK) e = svc_check(s, 0, err);
   else e = d.e;
   if (e == L6_E_OK) e = st->ops->commit(st, err);
@@ -351,6 +408,7 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
     printf("demo registry: 6 Parties, 7 projects, 6 issuances, transfers and retirements; project cycle: "
            "GHA.SOLAR.01 through PACM (24,500 t issued: 1,225 SOP, 490 OMGE), THA.JCM.ROOF.01 through JCM "
            "(4,000 t: 80 OMGE, 1,960 to Japan, 1,960 to Thailand), GHA.CDM.LFG.01 transitioned from CDM "
-           "(200 CERs converted)\n");
+           "(200 CERs converted); Article 6.2: 2,000 ITMOs CA0001-THA01-THA-000000001-2024.. first transferred "
+           "Thailand -> Switzerland, 1,200 used toward Switzerland's NDC (2025), 300 cancelled for CORSIA\n");
   return e;
 }

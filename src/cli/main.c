@@ -32,6 +32,7 @@ static const char *usage_main =
     "  accredit      accredit a validator for a mechanism's sectoral scopes\n"
     "  cycle         a step of the project cycle, as a token's role (API JSON bodies)\n"
     "  activity      show an activity of the project cycle, or list them\n"
+    "  report        Article 6.2 reports: aef (checked), balances, whatif\n"
     "\n"
     "common options:\n"
     "  --db PATH      SQLite store (default data/ledger6.db)\n"
@@ -229,6 +230,7 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "token") == 0) return cmd_token(argc - 1, argv + 1);
   if (cli_cycle_has(cmd)) return cli_cycle_main(argc - 1, argv + 1); /* cycle_cli.c */
+  if (cli_a6_has(cmd)) return cli_a6_main(argc - 1, argv + 1);       /* a6_cli.c */
   opts o;
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;
   if (strcmp(cmd, "serve") == 0) return o.help ? (fputs(usage_serve, stdout), 0) : cmd_serve(&o);

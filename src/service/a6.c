@@ -999,6 +999,7 @@ static json_t *balance_json(const l6_a6_ndc *ndc, const a6_year *years, size_t n
                           (json_int_t)y->ca, "adjusted_emissions", (json_int_t)y->adjusted);
     json_object_set_new(o, "emissions", y->reported ? json_integer(y->emissions) : json_null());
     json_object_set_new(o, "reported", json_boolean(y->reported));
+    if (!y->reported) json_object_set_new(o, "adjusted_emissions", json_null()); /* nothing to adjust yet */
     if (y->has_trajectory) {
       json_object_set_new(o, "trajectory", json_integer(y->trajectory));
       json_object_set_new(o, "headroom", json_integer(y->trajectory - y->adjusted));
@@ -1270,7 +1271,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, jso
     json_object_set_new(sub, "first_transferred", json_integer(y->first_transferred));
     json_object_set_new(sub, "used", json_integer(y->used));
     json_object_set_new(sub, "corresponding_adjustment", json_integer(y->ca));
-    json_object_set_new(sub, "adjusted_emissions", json_integer(y->adjusted));
+    json_object_set_new(sub, "adjusted_emissions", y->reported ? json_integer(y->adjusted) : json_null());
   }
   char ts[32];
   svc__timestamp(s, ts);

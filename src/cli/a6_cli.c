@@ -1,0 +1,152 @@
+/*
+ * a6_cli.c -- Article 6.2 reports on the command line:
+ *   ledger6 report aef --party THA --year 2030 [--format json|csv] [--db PATH] [--config DIR]
+ *   ledger6 report balances --party CHE
+ *   ledger6 report whatif --party THA
+ * The AEF is printed after its consistency check; the exit status is 0
+ * when consistent, 1 when the check found inconsistencies (listed on
+ * stderr), 2 on usage errors, 3 when the report could not be made.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../service/a6.h"
+#include "cli.h"
+
+static const char *usage =
+    "usage: ledger6 report aef --party ALPHA3 --year YYYY [--format json|csv] [--db PATH] [--config DIR]\n"
+    "       ledger6 report balances --party ALPHA3 [--db PATH]\n"
+    "       ledger6 report whatif --party ALPHA3 [--db PATH]\n"
+    "aef: the Party's agreed electronic format (submission, authorizations, actions,\n"
+    "holdings, authorized entities) after its consistency check; exit status 1 when\n"
+    "the check finds inconsistencies (listed on stderr).\n";
+
+bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
+
+/* One CSV field, quoted when it needs to be. */
+static void csv_field(const json_t *v) {
+  if (json_is_string(v)) {
+    const char *s = json_string_value(v);
+    if (strpbrk(s, ",\"\n") == NULL) {
+      fputs(s, stdout);
+      return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+      if (*s == '"') putchar('"');
+      putchar(*s);
+    }
+    putchar('"');
+  } else if (json_is_integer(v)) {
+    printf("%lld", (long long)json_integer_value(v));
+  } else if (json_is_true(v) || json_is_false(v)) {
+    fputs(json_is_true(v) ? "true" : "false", stdout);
+  } else if (json_is_array(v)) {
+    size_t i;
+    json_t *x;
+    putchar('"');
+    json_array_foreach(v, i, x) printf("%s%s", i ? ";" : "", json_is_string(x) ? json_string_value(x) : "");
+    putchar('"');
+  }
+}
+
+/* A table (array of objects with the same keys) as CSV under a "# name" line. */
+static void csv_table(const char *name, const json_t *rows) {
+  printf("# %s\n", name);
+  const json_t *first = json_array_get(rows, 0);
+  if (first == NULL) {
+    putchar('\n');
+    return;
+  }
+  const char *k;
+  json_t *v;
+  int col = 0;
+  json_object_foreach((json_t *)first, k, v) printf("%s%s", col++ ? "," : "", k);
+  putchar('\n');
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    col = 0;
+    json_object_foreach((json_t *)first, k, v) {
+      if (col++) putchar(',');
+      csv_field(json_object_get(row, k));
+    }
+    putchar('\n');
+  }
+  putchar('\n');
+}
+
+int cli_a6_main(int argc, char **argv) {
+  static const struct option longs[] = {{"db", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
+                                        {"party", required_argument, NULL, 'p'},  {"year", required_argument, NULL, 'y'},
+                                        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  const char *db = "data/ledger6.db", *config = "config", *party = NULL, *format = "json";
+  int year = 0, ch;
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char *what = argv[1];
+  optind = 1;
+  while ((ch = getopt_long(argc - 1, argv + 1, "h", longs, NULL)) != -1) {
+    switch (ch) {
+    case 'd': db = optarg; break;
+    case 'c': config = optarg; break;
+    case 'p': party = optarg; break;
+    case 'y': year = atoi(optarg); break;
+    case 'f': format = optarg; break;
+    case 'h': fputs(usage, stdout); return 0;
+    default: fputs(usage, stderr); return 2;
+    }
+  }
+  bool aef = strcmp(what, "aef") == 0;
+  if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0) || party == NULL || (aef && year == 0) ||
+      (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  l6_error err = {0};
+  l6_svc *s = cli_open(db, config, &err);
+  if (s == NULL) {
+    fprintf(stderr, "ledger6: error %s: %s\n", l6_err_code(err.code), err.message);
+    return 3;
+  }
+  json_t *out = NULL;
+  l6_err e = aef                              ? svc_a6_aef(s, &cli_admin, party, year, &out, &err)
+             : strcmp(what, "balances") == 0 ? svc_a6_balances(s, &cli_admin, party, &out, &err)
+                                             : svc_a6_whatif(s, &cli_admin, party, &out, &err);
+  svc_close(s);
+  if (e != L6_E_OK) {
+    fprintf(stderr, "ledger6: error %s: %s\n", l6_err_code(e), err.message);
+    return 3;
+  }
+  int rc = 0;
+  if (aef && strcmp(format, "csv") == 0) {
+    json_t *sub = json_array();
+    json_array_append(sub, json_object_get(out, "submission"));
+    csv_table("submission", sub);
+    json_decref(sub);
+    csv_table("authorizations", json_object_get(out, "authorizations"));
+    csv_table("actions", json_object_get(out, "actions"));
+    csv_table("holdings", json_object_get(out, "holdings"));
+    csv_table("authorized_entities", json_object_get(out, "authorized_entities"));
+  } else {
+    char *text = json_dumps(out, JSON_INDENT(2));
+    if (text) puts(text);
+    free(text);
+  }
+  if (aef) {
+    json_t *c = json_object_get(out, "consistency");
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(c, "inconsistencies"), i, x)
+      fprintf(stderr, "ledger6: inconsistency %s: %s\n", json_string_value(json_object_get(x, "code")),
+              json_string_value(json_object_get(x, "message")));
+    if (!json_is_true(json_object_get(c, "consistent"))) rc = 1;
+  }
+  json_decref(out);
+  return rc;
+}
