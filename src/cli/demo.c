@@ -303,19 +303,19 @@ static void demo_a6(demo *d, l6_id a_ebus, l6_id a_klik) {
                    .target_year = 2030, .target = 333000000, .metric = "t CO2e", .factor_micro = 1000000};
   l6_a6_year ty[] = {{.year = 2021, .reported = true, .emissions = 372000000},
                      {.year = 2022, .reported = true, .emissions = 368000000}};
-  put(d, svc_a6_ndc_put(d->s, &cli_admin, &tha, ty, 2, &out, d->err), out);
+  { l6_err e_ = svc_a6_ndc_put(d->s, &cli_admin, &tha, ty, 2, &out, d->err); put(d, e_, out); } /* out is filled by the call: read it after */
   l6_a6_ndc che = {.party = "CHE", .first_year = 2021, .last_year = 2030, .kind = "multi-year", .method = "per-year",
                    .target_year = 2030, .target = 27000000, .metric = "t CO2e", .factor_micro = 1000000};
   l6_a6_year cy[] = {{.year = 2021, .reported = true, .emissions = 45200000},
                      {.year = 2022, .reported = true, .emissions = 41600000}};
   if (d->e) return;
-  put(d, svc_a6_ndc_put(d->s, &cli_admin, &che, cy, 2, &out, d->err), out);
+  { l6_err e_ = svc_a6_ndc_put(d->s, &cli_admin, &che, cy, 2, &out, d->err); put(d, e_, out); } /* out is filled by the call: read it after */
   issue(d, "THA01", "THA.BKK.EBUS.01", "ITMO", 2024, 2000, a_ebus);
   l6_a6_auth x = {.party = "THA", .approach = 1, .project = "THA.BKK.EBUS.01", .vintage_from = 2024, .vintage_to = 2030,
                   .quantity = 5000, .purposes = "NDC,OIMP", .ft_event = "use", .parties = "CHE",
                   .entities = "Swiss International Air Lines", .year_from = 2021, .year_to = 2030, .in_scope = true};
   if (d->e) return;
-  put(d, svc_a6_authorize(d->s, &dna, &x, &out, d->err), out);
+  { l6_err e_ = svc_a6_authorize(d->s, &dna, &x, &out, d->err); put(d, e_, out); } /* out is filled by the call: read it after */
   if (d->e) return;
   l6_move_req *r = calloc(1, sizeof *r);
   if (r == NULL) return;
@@ -326,7 +326,7 @@ static void demo_a6(demo *d, l6_id a_ebus, l6_id a_klik) {
   json_decref(rep.body);
   l6_a6_act_req use = {.kind = A6_ACT_USE, .account = a_klik, .first_id = "CA0001-THA01-THA-000000001-2024",
                        .last_id = "CA0001-THA01-THA-000001200-2024", .party = "CHE", .year = 2025};
-  if (d->e == L6_E_OK) put(d, svc_a6_act(d->s, &cli_admin, &use, &out, d->err), out);
+  if (d->e == L6_E_OK) { l6_err e_ = svc_a6_act(d->s, &cli_admin, &use, &out, d->err); put(d, e_, out); } /* out is filled by the call: read it after */
   *r = (l6_move_req){.kind = L6_TX_TRANSFER, .from_account = a_klik, .to_account = a_swiss, .quantity = 300,
                      .vintage = 2024, .unit_type = "ITMO"};
   if (d->e == L6_E_OK) {
@@ -337,7 +337,7 @@ static void demo_a6(demo *d, l6_id a_ebus, l6_id a_klik) {
   l6_a6_act_req corsia = {.kind = A6_ACT_OIMP, .account = a_swiss, .first_id = "CA0001-THA01-THA-000001201-2024",
                           .last_id = "CA0001-THA01-THA-000001500-2024", .purpose = "CORSIA", .phase = "first",
                           .entity = "Swiss International Air Lines"};
-  if (d->e == L6_E_OK) put(d, svc_a6_act(d->s, &cli_admin, &corsia, &out, d->err), out);
+  if (d->e == L6_E_OK) { l6_err e_ = svc_a6_act(d->s, &cli_admin, &corsia, &out, d->err); put(d, e_, out); } /* out is filled by the call: read it after */
 }
 
 l6_err demo_populate(l6_svc *s, l6_error *err) {
