@@ -18,15 +18,9 @@
 #include <sodium.h>
 
 #include "../core/serial.h"
+#include "svc_internal.h"
 #include "views.h"
 
-struct l6_svc {
-  l6_store *st;
-  pthread_mutex_t mu;
-  int check_level;
-  int64_t (*now_ms)(void);
-  char *iso;        /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
-};
 
 #define OPS (s->st->ops)
 
@@ -36,8 +30,7 @@ static int64_t real_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void timestamp(l6_svc *s, char out[32]) {
-  int64_t ms = s->now_ms();
+void svc__iso_time(int64_t ms, char out[32]) {
   time_t secs = (time_t)(ms / 1000);
   struct tm tm;
   gmtime_r(&secs, &tm);
@@ -45,6 +38,8 @@ static void timestamp(l6_svc *s, char out[32]) {
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
 }
+
+static void timestamp(l6_svc *s, char out[32]) { svc__iso_time(s->now_ms(), out); }
 
 l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   if (sodium_init() < 0) {
@@ -60,6 +55,14 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   s->check_level = check_level;
   s->now_ms = real_now_ms;
   pthread_mutex_init(&s->mu, NULL);
+  /* A store that predates the transparency log gets its leaves now, once. */
+  l6_err e = svc__begin(s, err);
+  if (e == L6_E_OK) e = svc__finish(s, tlog_backfill(st, NULL, err), err);
+  if (e != L6_E_OK) {
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+    return NULL;
+  }
   return s;
 }
 
@@ -68,6 +71,7 @@ void svc_close(l6_svc *s) {
   s->st->ops->close(s->st);
   pthread_mutex_destroy(&s->mu);
   free(s->iso);
+  sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
 }
 
@@ -105,6 +109,10 @@ static l6_err finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) {
   }
   return e;
 }
+
+l6_err svc__begin(l6_svc *s, l6_error *err) { return begin(s, err); }
+l6_err svc__finish(l6_svc *s, l6_err e, l6_error *err) { return finish(s, e, err); }
+l6_err svc__finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) { return finish_out(s, e, out, err); }
 
 /* ---- roles ----------------------------------------------------------- */
 
@@ -902,6 +910,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   l6_tx_line line = {.tx = tx.id, .batch = b.id, .first = start, .last = last, .to_account = pending.id};
   if (e == L6_E_OK) e = OPS->block_add(s->st, pending.id, b.id, start, last, err);
   if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
+  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* the issuance's leaf, in this commit */
   l6_take take = {.batch = b.id, .first = start, .last = last};
   if (e == L6_E_OK) out->body = tx_reply(s, &tx, &take, 1, err, &e);
   if (e == L6_E_OK && r->forward_to) {
@@ -910,6 +919,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
     snprintf(fwd.actor, sizeof fwd.actor, "%s", a->name);
     e = OPS->tx_put(s->st, &fwd, err);
     if (e == L6_E_OK) e = move_range(s, fwd.id, pending.id, dest.id, b.id, start, last, err);
+    if (e == L6_E_OK) e = tlog_append_tx(s->st, fwd.id, NULL, err); /* the forward is a second leaf */
     if (e == L6_E_OK) json_object_set_new(out->body, "forward", tx_reply(s, &fwd, &take, 1, err, &e));
   }
   if (e == L6_E_OK && s->check_level >= 2) e = check_batch(s, b.id, err);
@@ -1074,6 +1084,7 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   if (e == L6_E_OK) e = OPS->tx_put(s->st, &tx, err);
   for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
     e = move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
+  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* its leaf, in this commit */
   for (size_t i = 0; e == L6_E_OK && s->check_level >= 2 && i < ntakes; i++) {
     bool seen = false;
     for (size_t k = 0; k < i; k++) seen |= takes[k].batch == takes[i].batch;
