@@ -55,14 +55,6 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   s->check_level = check_level;
   s->now_ms = real_now_ms;
   pthread_mutex_init(&s->mu, NULL);
-  /* A store that predates the transparency log gets its leaves now, once. */
-  l6_err e = svc__begin(s, err);
-  if (e == L6_E_OK) e = svc__finish(s, tlog_backfill(st, NULL, err), err);
-  if (e != L6_E_OK) {
-    pthread_mutex_destroy(&s->mu);
-    free(s);
-    return NULL;
-  }
   return s;
 }
 

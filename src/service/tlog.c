@@ -256,11 +256,23 @@ static int take_tx_id(void *ctx, const void *row) {
   return 0;
 }
 
+static int any_row(void *ctx, const void *row) {
+  (void)row;
+  *(bool *)ctx = true;
+  return 1;
+}
+
 l6_err tlog_backfill(l6_store *st, int64_t *added, l6_error *err) {
   if (added) *added = 0;
   int64_t size;
+  l6_log_head h;
+  bool keys = false;
   l6_err e = st->ops->log_size(st, &size, err);
   if (e != L6_E_OK || size > 0) return e;
+  /* Only a store that never had a log: no key and no head either. */
+  if ((e = st->ops->log_key_list(st, any_row, &keys, err)) != L6_E_OK || keys) return e;
+  e = st->ops->log_head_get(st, -1, &h, err);
+  if (e != L6_E_NOT_FOUND) return e;
   id_page p;
   l6_tx_filter f = {.limit = 512};
   do {

@@ -78,9 +78,10 @@ l6_err tlog_head(l6_store *st, const tlog_signer *signer, int64_t now_ms, l6_log
                  l6_error *err);
 
 /* Gives a store whose transactions predate the log (migration 2) its
- * leaves, in transaction order. Does nothing unless the log is empty and
- * transactions exist, so a row added behind the registry's back is never
- * given a leaf later. *added (may be NULL) counts the leaves. */
+ * leaves, in transaction order. Does nothing unless the store never had a
+ * log -- no leaf, no key, no tree head -- so rows added or a log wiped
+ * behind the registry's back are never given leaves later. *added (may be
+ * NULL) counts the leaves. */
 l6_err tlog_backfill(l6_store *st, int64_t *added, l6_error *err);
 
 /* What tlog_verify_store found. */
