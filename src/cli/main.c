@@ -491,8 +491,18 @@ static int cmd_serve(const opts *o) {
     return 1;
   }
   sign_head(s); /* the log as it is at start */
+  /* SIGINT and SIGTERM stay blocked in every thread (the HTTP workers and
+   * the signer inherit the mask) and are taken only by sigsuspend below,
+   * which unblocks them atomically: a signal can neither land in another
+   * thread nor arrive between the check of stop_flag and the wait. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   l6_http *h = http_start(s, o->addr, o->port, &err);
   if (h == NULL) {
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     svc_close(s);
     return fail(&err);
   }
@@ -500,22 +510,18 @@ static int cmd_serve(const opts *o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  /* The signer thread must not take the signals meant for this one. */
   sth_timer timer = {.svc = s, .interval_s = o->sth_interval};
   pthread_mutex_init(&timer.mu, NULL);
   pthread_cond_init(&timer.cv, NULL);
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &block, &old);
   pthread_t tid;
   bool timer_on = pthread_create(&tid, NULL, sth_main, &timer) == 0;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (!timer_on) fprintf(stderr, "ledger6: cannot start the tree head signer; heads are signed on demand only\n");
   printf("listening on http://%s:%d/\n", o->addr, http_port(h));
   fflush(stdout);
-  while (!stop_flag) pause();
+  sigset_t wait_mask = old;
+  sigdelset(&wait_mask, SIGINT);
+  sigdelset(&wait_mask, SIGTERM);
+  while (!stop_flag) sigsuspend(&wait_mask);
   if (timer_on) {
     pthread_mutex_lock(&timer.mu);
     timer.stop = true;
@@ -526,6 +532,7 @@ static int cmd_serve(const opts *o) {
   pthread_cond_destroy(&timer.cv);
   pthread_mutex_destroy(&timer.mu);
   http_stop(h);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   svc_close(s);
   fprintf(stderr, "ledger6: stopped\n");
   return 0;
