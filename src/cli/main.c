@@ -366,10 +366,14 @@ static int verify_store(const opts *o) {
       printf("first mismatch: leaf %lld, transaction %lld\n", (long long)rep.leaf, (long long)rep.tx);
     return 1;
   }
-  printf("valid: %lld transactions match their %lld log leaves; %lld tree nodes, %lld signed tree heads (latest of "
-         "size %lld) and %lld keys check out; head keys %s\n",
-         (long long)rep.transactions, (long long)rep.leaves, (long long)rep.nodes, (long long)rep.heads,
-         (long long)rep.latest_head, (long long)rep.keys, pinned_by);
+  char heads[96];
+  if (rep.heads) snprintf(heads, sizeof heads, "%lld signed tree heads (the latest of size %lld)", (long long)rep.heads,
+                          (long long)rep.latest_head);
+  else snprintf(heads, sizeof heads, "no signed tree head yet");
+  printf("valid: %lld transactions match their %lld log leaves; %lld tree nodes, %s and %lld keys check out; "
+         "head keys %s\n",
+         (long long)rep.transactions, (long long)rep.leaves, (long long)rep.nodes, heads, (long long)rep.keys,
+         pinned_by);
   return 0;
 }
 
