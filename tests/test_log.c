@@ -42,6 +42,7 @@
 #include "api/http.h"
 #include "core/merkle.h"
 #include "core/sth.h"
+#include "service/certificate.h"
 #include "service/service.h"
 #include "testlib.h"
 #include "testlib_http.h"
@@ -602,6 +603,33 @@ static void test_tamper_recomputed_tree(void **state) {
   if (rc != 1 || strstr(out, "not one of the trusted keys") == NULL) fail_msg("re-signed, --key: %d %s", rc, out);
   rc = run_in(T.dir, out, sizeof out, "verify --store --db %s", db);
   if (rc != 0 || strstr(out, "not pinned") == NULL) fail_msg("re-signed, nothing pinned: %d %s", rc, out);
+}
+
+/* A certificate made outside ledger6 -- entry and tree with Python's
+ * hashlib, head signed by `openssl pkeyutl` with the key of RFC 8032 test
+ * 1 (fuzz/corpus/cert/valid) -- verifies; every edited copy beside it
+ * does not. The format is what docs/TRANSPARENCY.md says, not just what
+ * this code does. */
+static void test_certificate_made_elsewhere(void **state) {
+  (void)state;
+  static const char *const files[] = {"valid",      "quantity",       "beneficiary", "range",
+                                      "proof_long", "huge_size",      "negative_index", "no_blocks",
+                                      "year_string", "huge_serial",   "extra_field"};
+  uint8_t seed[32], pk[32], sk[64];
+  unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", seed, 32);
+  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+  const char *src = getenv("L6_SRCDIR");
+  for (size_t i = 0; i < COUNT(files); i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fuzz/corpus/cert/%s", src && src[0] ? src : ".", files[i]);
+    json_error_t je;
+    json_t *cert = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (cert == NULL) fail_msg("%s: %s", path, je.text);
+    cert_result res;
+    cert_verify(cert, pk, &res);
+    json_decref(cert);
+    if (res.valid != (i == 0)) fail_msg("%s: %s (%s)", files[i], res.valid ? "valid" : "invalid", res.problems[0]);
+  }
 }
 
 /* ====================================================================== */
@@ -1300,6 +1328,7 @@ int main(void) {
       cmocka_unit_test(test_tamper_reorder),
       cmocka_unit_test(test_tamper_heads_and_keys),
       cmocka_unit_test(test_tamper_recomputed_tree),
+      cmocka_unit_test(test_certificate_made_elsewhere),
   };
   const struct CMUnitTest api[] = {
       cmocka_unit_test(test_sth_and_inclusion),

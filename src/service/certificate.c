@@ -9,7 +9,6 @@
 #include <sodium.h>
 
 #include "../core/serial.h"
-#include "svc_internal.h"
 #include "views.h"
 
 json_t *cert_build(const tlog_entry *en, int64_t leaf_index, const uint8_t (*proof)[32], size_t len,
@@ -221,7 +220,7 @@ void cert_verify(const json_t *cert, const uint8_t pk[STH_PUBLIC_KEY_BYTES], cer
     size_t off = 0;
     for (size_t i = 0; i < nb && off < sizeof serial_list - 1; i++)
       off += (size_t)snprintf(serial_list + off, sizeof serial_list - off, "%s%s", i ? ", " : "", serials[i]);
-    svc__iso_time(hts, when);
+    view_iso_time(hts, when);
     snprintf(res->summary, sizeof res->summary,
              "retirement %lld: %lld units retired %s for %.200s (%.100s)\n"
              "  serials %s\n"

@@ -30,16 +30,7 @@ static int64_t real_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void svc__iso_time(int64_t ms, char out[32]) {
-  time_t secs = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char date[24];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
-}
-
-static void timestamp(l6_svc *s, char out[32]) { svc__iso_time(s->now_ms(), out); }
+static void timestamp(l6_svc *s, char out[32]) { view_iso_time(s->now_ms(), out); }
 
 l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   if (sodium_init() < 0) {

@@ -27,7 +27,5 @@ l6_err svc__begin(l6_svc *s, l6_error *err);
 l6_err svc__finish(l6_svc *s, l6_err e, l6_error *err);
 /* Same, for calls that produced *out: drops it on failure. */
 l6_err svc__finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err);
-/* "2026-11-21T01:51:55.231Z" for ms since 1970. */
-void svc__iso_time(int64_t ms, char out[32]);
 
 #endif

@@ -2,6 +2,8 @@
 #include "views.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "../core/serial.h"
 
@@ -91,4 +93,13 @@ json_t *view_log_key(const l6_log_key *k) {
   return json_pack("{s:s, s:s, s:o, s:s, s:I, s:b}", "key_id", k->id, "algorithm", "Ed25519", "public_key",
                    view_hex(k->public_key, sizeof k->public_key), "public_key_base64", b64, "created",
                    (json_int_t)k->created_ms, "current", k->current);
+}
+
+void view_iso_time(int64_t ms, char out[32]) {
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char date[24];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
 }
