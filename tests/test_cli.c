@@ -67,6 +67,8 @@ static void test_usage_errors(void **state) {
   assert_non_null(strstr(out, "usage: ledger6 verify"));
   assert_int_equal(run("verify a.json b.json --key 00"), 2);
   assert_int_equal(run("verify --store extra"), 2);
+  assert_int_equal(run("verify --store"), 1); /* before init: there is no store, and none is made */
+  assert_non_null(strstr(out, "no store at"));
   assert_int_equal(run("key frobnicate"), 2);
   assert_non_null(strstr(out, "usage: ledger6 key"));
   assert_int_equal(run("serve --sth-interval 0"), 2);

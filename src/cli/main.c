@@ -348,7 +348,12 @@ static int verify_store(const opts *o) {
     pinned_by = le == L6_E_OK ? "pinned by the key file and --key" : "pinned by --key";
   }
   /* The store is opened as it is: no configuration, no backfill, nothing
-   * written. */
+   * written -- and never made where there is none. */
+  struct stat sb;
+  if (stat(o->db, &sb) != 0) {
+    fprintf(stderr, "ledger6: no store at %s\n", o->db);
+    return 1;
+  }
   l6_store *st = store_sqlite_open(o->db, &err);
   if (st == NULL) return fail(&err);
   l6_svc *s = svc_open(st, 1, &err);
