@@ -81,10 +81,10 @@ int merkle_root(int64_t size, merkle_subtree_fn get, void *ctx, uint8_t out[HB])
 int merkle_range_hash(int64_t first, int64_t end, merkle_subtree_fn get, void *ctx, uint8_t out[HB]) {
   if (first < 0 || end <= first || !size_ok(end)) return -1;
   int64_t n = end - first;
+  assert(n >= 1);
   int level = pow2_level(n);
   if (level >= 0 && first % n == 0) return get(ctx, level, first >> level, out);
-  if (n == 1) return get(ctx, 0, first, out); /* unreachable: 1 is a power of two */
-  int64_t k = split_point(n);
+  int64_t k = split_point(n); /* n >= 2 here: a single leaf is a power of two */
   uint8_t left[HB], right[HB];
   int rc = merkle_range_hash(first, first + k, get, ctx, left);
   if (rc == 0) rc = merkle_range_hash(first + k, end, get, ctx, right);

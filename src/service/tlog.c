@@ -441,8 +441,15 @@ l6_err tlog_verify_store(l6_store *st, const uint8_t (*pins)[STH_PUBLIC_KEY_BYTE
   tx_pager *tp = calloc(1, sizeof *tp);
   head_pager *hp = calloc(1, sizeof *hp);
   merkle_frontier *fr = malloc(sizeof *fr);
-  l6_err e = keys && lp && tp && hp && fr ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
-  if (e == L6_E_OK) e = st->ops->log_key_list(st, take_key, keys, err);
+  if (keys == NULL || lp == NULL || tp == NULL || hp == NULL || fr == NULL) {
+    free(keys);
+    free(lp);
+    free(tp);
+    free(hp);
+    free(fr);
+    return l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  l6_err e = st->ops->log_key_list(st, take_key, keys, err);
   if (e == L6_E_OK && keys->overflow) e = l6_fail(err, L6_E_INTERNAL, "the store lists more than 256 keys");
   for (size_t i = 0; e == L6_E_OK && rep->ok && i < keys->n; i++) {
     char id[STH_KEY_ID_LEN + 1];
@@ -450,8 +457,8 @@ l6_err tlog_verify_store(l6_store *st, const uint8_t (*pins)[STH_PUBLIC_KEY_BYTE
     if (strcmp(id, keys->v[i].id) != 0)
       problem(rep, -1, 0, "key %s: its id does not match its public key (which has id %s)", keys->v[i].id, id);
   }
-  rep->keys = keys ? (int64_t)keys->n : 0;
-  if (fr) merkle_frontier_init(fr);
+  rep->keys = (int64_t)keys->n;
+  merkle_frontier_init(fr);
   /* Heads of the empty tree. */
   const l6_log_head *h = NULL;
   uint8_t root[32];
