@@ -95,7 +95,8 @@ fuzz:
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $$f \
-	    src/errors.c src/core/*.c src/api/jsonin.c -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) || exit 1; \
+	    src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c \
+	    -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) || exit 1; \
 	done
 
 clean:

@@ -3,14 +3,25 @@
 # table of their figures (docs/PERFORMANCE.md says what they measure).
 # Builds nothing. BUILD names the build folder (default "build"); TMPDIR
 # chooses where the temporary stores go (it should be on the disk being
-# measured). `sh bench/run.sh --quick` is a smoke test with small counts.
+# measured). `sh bench/run.sh --quick` is a smoke test with small counts;
+# `--log` also runs bench_log (transparency log appends up to 10^7 leaves:
+# about 80 s more and 3.5 GB of temporary store; with --quick, 10^5).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$ROOT" || exit 2
 BUILD=${BUILD:-build}
 export BUILD
-for b in bench_transfer bench_http; do
+BENCHES="bench_transfer bench_http"
+ARGS=""
+for a in "$@"; do
+  case $a in
+  --log) BENCHES="$BENCHES bench_log" ;;
+  *) ARGS="$ARGS $a" ;;
+  esac
+done
+set -- $ARGS
+for b in $BENCHES; do
   if [ ! -x "$BUILD/bench/$b" ]; then
     echo "bench/run.sh: $BUILD/bench/$b is missing; run make bench" >&2
     exit 2
@@ -31,7 +42,7 @@ echo "store folder: ${TMPDIR:-/tmp} ($(df -T "${TMPDIR:-/tmp}" 2>/dev/null | awk
 echo
 
 status=0
-for b in bench_transfer bench_http; do
+for b in $BENCHES; do
   start=$(date +%s)
   "$BUILD/bench/$b" "$@" >"$OUT.1" 2>&1
   rc=$?
@@ -65,6 +76,10 @@ awk '
     if (r["b1_per_s"] > 0)
       row("HTTP " r["http_clients"] " clients / in-process batch 1", sprintf("%.2f", r["http_per_s"] / r["b1_per_s"]))
     row("ledger6 check after the HTTP run", r["http_check"])
+    for (k = 0; k < r["log_sizes"]; k++)
+      row("log appends at " r["log_size_" k] " leaves", r["log_append_per_s_" k] "/s tree, " \
+          r["log_tx_append_per_s_" k] "/s with entry; " r["log_reads_each_" k] " reads, " \
+          r["log_writes_each_" k] " writes each")
   }
 ' "$OUT"
 exit $status

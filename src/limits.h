@@ -88,6 +88,38 @@
  * bounds the work of one activity read. */
 #define L6_MAX_PERIODS 500
 #define L6_MAX_STEPS_SHOWN 500
+/* Transparency log (docs/TRANSPARENCY.md). */
+
+/* Most leaves the log may hold. Leaf indexes and tree sizes are int64;
+ * below 2^62 every proof has at most 63 hashes (MERKLE_MAX_PROOF) and no
+ * index arithmetic can overflow. One leaf per transaction: unreachable. */
+#define L6_LOG_MAX_LEAVES (1LL << 62)
+
+/* Largest canonical log entry (bytes). A transaction moves at most
+ * L6_MAX_BLOCKS_PER_TX blocks; each is one line of at most 227 bytes
+ * (three 19-digit numbers and a L6_SERIAL_MAX serial), plus about 2.7 KB
+ * of header with the longest texts: 235 KB. Larger means a corrupt row. */
+#define L6_LOG_ENTRY_MAX (256 * 1024)
+
+/* Most entries one GET /v1/log/entries returns, and the byte budget of
+ * one page: a page stops early once its entries exceed it (at least one
+ * entry is always sent). Typical entries are 400-600 bytes. */
+#define L6_LOG_MAX_ENTRIES 100
+#define L6_LOG_PAGE_BYTES (1024 * 1024)
+
+/* Signing keys one key file may hold (the current one and the retired
+ * ones, kept by id and public key). Rotating weekly for a year fits. */
+#define L6_MAX_KEYS 64
+
+/* Largest certificate file `ledger6 verify` reads. A certificate holds
+ * one entry (at most L6_LOG_ENTRY_MAX) and the same blocks again as JSON:
+ * well under 1 MiB; refuse more rather than parse anything. */
+#define L6_CERT_MAX_BYTES (1024 * 1024)
+
+/* Seconds between the periodic signed tree heads of `serve` (only when
+ * the log grew): default, and the accepted range of --sth-interval. */
+#define L6_STH_INTERVAL_S 60
+#define L6_STH_INTERVAL_MAX_S 86400
 
 /* Article 6.2 accounting (src/core/a6.h, src/service/a6.c). */
 

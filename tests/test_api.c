@@ -1437,6 +1437,7 @@ enum { OK = 1, E401, E403, HIDDEN };
 static struct {
   int64_t acc, acc2, acc_patch, acc_b; /* A's account with units, A's second, A's for PATCH; B's */
   int64_t tx;                          /* a transfer acc -> acc2 */
+  int64_t ret;                         /* a retirement from acc (for its certificate) */
   char serial[160];                    /* a unit only A ever held */
   char *tok[NROLES];
   int seq; /* makes admin-only creations unique */
@@ -1456,6 +1457,11 @@ static int roles_setup(void **state) {
   json_decref(r);
   r = post_ok("/v1/transfers", S->admin, xfer_body(R.acc, R.acc2, 10));
   R.tx = tl_jint(r, "id");
+  json_decref(r);
+  r = post_ok("/v1/retirements", S->admin,
+              json_pack("{s:I, s:s, s:i, s:s, s:s}", "from_account", (json_int_t)R.acc, "unit_type", "VCU", "quantity",
+                        5, "beneficiary", "Role test", "purpose", "voluntary"));
+  R.ret = tl_jint(r, "id");
   json_decref(r);
   tl_mk_party(S, "SWE", "Sweden");
   R.tok[ANON] = NULL;
@@ -1625,6 +1631,14 @@ static const role_rule rules[] = {
     {"POST", "/v1/activities/{id}/periods", PARTICIPANT, b_period, NULL},
     {"POST", "/v1/activities/{id}/periods/{period}/steps", VALIDATOR_ONLY, b_period_step, NULL},
     {"POST", "/v1/transitions", HOLDERS, b_transition, NULL},
+    /* The transparency log and retirement certificates are public. */
+    {"GET", "/v1/retirements/{id}/certificate", PUBLIC, NULL, NULL},
+    {"GET", "/v1/retirements/{id}/certificate.html", PUBLIC, NULL, NULL},
+    {"GET", "/v1/log/sth", PUBLIC, NULL, NULL},
+    {"GET", "/v1/log/proof/inclusion", PUBLIC, NULL, NULL},
+    {"GET", "/v1/log/proof/consistency", PUBLIC, NULL, NULL},
+    {"GET", "/v1/log/entries", PUBLIC, NULL, NULL},
+    {"GET", "/v1/keys", PUBLIC, NULL, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1638,10 +1652,17 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
   char val[200] = "";
   const char *open = strchr(pattern, '{');
   if (open == NULL) {
-    snprintf(out, cap, "%s", pattern);
+    /* Routes whose required query parameters name a leaf or tree size. */
+    const char *query = strcmp(pattern, "/v1/log/proof/inclusion") == 0     ? "?index=0"
+                        : strcmp(pattern, "/v1/log/proof/consistency") == 0 ? "?first=1"
+                        : strcmp(pattern, "/v1/log/entries") == 0           ? "?start=0&end=3"
+                                                                             : "";
+    snprintf(out, cap, "%s%s", pattern, query);
     return;
   }
-  if (strncmp(pattern, "/v1/accounts/", 13) == 0)
+  if (strncmp(pattern, "/v1/retirements/", 16) == 0)
+    snprintf(val, sizeof val, "%lld", (long long)R.ret);
+  else if (strncmp(pattern, "/v1/accounts/", 13) == 0)
     snprintf(val, sizeof val, "%lld", (long long)(strcmp(method, "PATCH") == 0 ? R.acc_patch : R.acc));
   else if (strncmp(pattern, "/v1/transactions/", 17) == 0)
     snprintf(val, sizeof val, "%lld", (long long)R.tx);

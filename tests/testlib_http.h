@@ -48,6 +48,7 @@ typedef struct {
   char *dir;      /* private temporary directory (owned; tl_srv_free removes it) */
   char db[512];   /* dir + "/l.db" */
   char log[512];  /* dir + "/server.log": the child's stderr, appended across restarts */
+  const char *extra[4]; /* more `serve` arguments (NULL-terminated), for tl_srv_restart */
 } tl_srv;
 
 /* Makes a fresh temporary directory (tag names it) and starts
@@ -59,7 +60,8 @@ typedef struct {
 int tl_srv_start(tl_srv *s, const char *tag);
 
 /* Starts the server again on the same database, after tl_srv_stop or
- * tl_srv_kill. A new admin token is printed and stored in s->admin; older
+ * tl_srv_kill, adding the arguments in s->extra (which tl_srv_start
+ * clears). A new admin token is printed and stored in s->admin; older
  * tokens stay valid (they live in the database). Returns 0 or -1. */
 int tl_srv_restart(tl_srv *s);
 

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "api_int.h"
+#include "html.h"
 #include "http.h"
 #include "jsonin.h"
 
@@ -39,6 +40,18 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   if (replayed) MHD_add_response_header(resp, "Idempotent-Replayed", "true");
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+/* An HTML page (takes text). No script may run in it, whatever it says. */
+static enum MHD_Result send_page(struct MHD_Connection *c, char *text) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+  MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  enum MHD_Result ret = MHD_queue_response(c, 200, resp);
   MHD_destroy_response(resp);
   return ret;
 }
@@ -74,6 +87,24 @@ static l6_err q_id(req *r, const char *name, l6_id *out, l6_error *err) {
   *out = 0;
   if (v == NULL) return L6_E_OK;
   if (!parse_id(v, out)) return l6_fail(err, L6_E_BAD_PARAM, "query parameter '%s' must be a positive integer", name);
+  return L6_E_OK;
+}
+
+/* A leaf index or tree size: 0..INT64_MAX (parse_id without the > 0). */
+static bool parse_count(const char *s, int64_t *out) {
+  if (s && strcmp(s, "0") == 0) {
+    *out = 0;
+    return true;
+  }
+  return parse_id(s, out);
+}
+
+/* An optional non-negative integer parameter; *out = dflt when absent. */
+static l6_err q_count(req *r, const char *name, int64_t dflt, int64_t *out, l6_error *err) {
+  const char *v = q(r, name);
+  *out = dflt;
+  if (v == NULL) return L6_E_OK;
+  if (!parse_count(v, out)) return l6_fail(err, L6_E_BAD_PARAM, "query parameter '%s' must be an integer of 0 or more", name);
   return L6_E_OK;
 }
 
@@ -409,6 +440,54 @@ static l6_err h_tx_get(req *r, json_t **out, l6_error *err) {
 
 static l6_err h_serial(req *r, json_t **out, l6_error *err) { return svc_serial(r->svc, &r->actor, r->param[0], out, err); }
 
+/* ---- handlers: transparency log ---------------------------------------- */
+
+static l6_err h_log_sth(req *r, json_t **out, l6_error *err) { return svc_log_sth(r->svc, &r->actor, out, err); }
+
+static l6_err h_log_inclusion(req *r, json_t **out, l6_error *err) {
+  int64_t index, size;
+  l6_id tx;
+  l6_err e = q_count(r, "index", -1, &index, err);
+  if (e == L6_E_OK) e = q_id(r, "transaction", &tx, err);
+  if (e == L6_E_OK) e = q_count(r, "tree_size", 0, &size, err);
+  if (e == L6_E_OK && (index >= 0) == (tx > 0))
+    e = l6_fail(err, L6_E_BAD_PARAM, "give either index (a leaf index) or transaction (a transaction id)");
+  if (e == L6_E_OK && q(r, "tree_size") && size == 0) e = l6_fail(err, L6_E_BAD_PARAM, "tree_size must be at least 1");
+  return e ? e : svc_log_inclusion(r->svc, &r->actor, index, tx, size, out, err);
+}
+
+static l6_err h_log_consistency(req *r, json_t **out, l6_error *err) {
+  l6_id first, second;
+  l6_err e = q_id(r, "first", &first, err);
+  if (e == L6_E_OK) e = q_id(r, "second", &second, err);
+  if (e == L6_E_OK && first == 0) e = l6_fail(err, L6_E_BAD_PARAM, "query parameter 'first' (a tree size of 1 or more) is required");
+  return e ? e : svc_log_consistency(r->svc, &r->actor, first, second, out, err);
+}
+
+static l6_err h_log_entries(req *r, json_t **out, l6_error *err) {
+  int64_t start, end;
+  l6_err e = q_count(r, "start", 0, &start, err);
+  if (e == L6_E_OK) e = q_count(r, "end", -1, &end, err);
+  return e ? e : svc_log_entries(r->svc, &r->actor, start, end, out, err);
+}
+
+static l6_err h_keys(req *r, json_t **out, l6_error *err) { return svc_keys_list(r->svc, &r->actor, out, err); }
+
+static l6_err h_certificate(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_id(r, 0, &id, err);
+  return e ? e : svc_certificate(r->svc, &r->actor, id, out, err);
+}
+
+static l6_err h_certificate_html(req *r, json_t **out, l6_error *err) {
+  json_t *cert = NULL;
+  l6_err e = h_certificate(r, &cert, err);
+  if (e != L6_E_OK) return e;
+  r->page = html_certificate(cert);
+  json_decref(cert);
+  return r->page ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
+}
+
 typedef struct {
   char role[16];
   int64_t organisation;
@@ -468,6 +547,13 @@ static const route routes[] = {
     {"GET", "/v1/serials/{serial}", h_serial},
     {"POST", "/v1/tokens", h_token_post},
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
+    {"GET", "/v1/retirements/{id}/certificate", h_certificate},
+    {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
+    {"GET", "/v1/log/sth", h_log_sth},
+    {"GET", "/v1/log/proof/inclusion", h_log_inclusion},
+    {"GET", "/v1/log/proof/consistency", h_log_consistency},
+    {"GET", "/v1/log/entries", h_log_entries},
+    {"GET", "/v1/keys", h_keys},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -581,9 +667,11 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
   json_decref(r.body);
   if (e != L6_E_OK) {
     json_decref(out);
+    free(r.page);
     if (err.code != e) l6_fail(&err, e, NULL);
     return send_error(c, &err);
   }
+  if (r.page) return send_page(c, r.page);
   enum MHD_Result ret = send_json(c, r.status, out, r.replayed);
   json_decref(out);
   return ret;

@@ -22,6 +22,7 @@ typedef struct {
   l6_idem idem;
   int status;           /* 200 unless the handler says otherwise */
   bool replayed;        /* an idempotent reply given again */
+  char *page;           /* an HTML reply instead of JSON (malloc'd), or NULL */
 } req;
 
 /* A handler: decode, call one service function, set r->status; *out is

@@ -14,6 +14,7 @@
 
 #include "../core/a6.h"
 #include "service_int.h"
+#include "tlog.h"
 #include "views.h"
 
 #define ST (svc_store(s))
@@ -348,6 +349,7 @@ l6_err svc_a6_ndc_put(l6_svc *s, const l6_actor *a, const l6_a6_ndc *ndc, const 
     if (*out) json_object_set_new(*out, "years", ys);
     else json_decref(ys);
   }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -365,6 +367,7 @@ l6_err svc_a6_ndc_get(l6_svc *s, const l6_actor *a, const char *party, json_t **
     if (*out) json_object_set_new(*out, "years", ys);
     else json_decref(ys);
   }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -566,6 +569,7 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
     if (*out) json_object_set_new(*out, "itmos", items);
     else json_decref(items);
   }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -586,6 +590,7 @@ l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_er
     e = OPS->a6_auth_put(ST, &x, err);
   }
   if (e == L6_E_OK) *out = view_auth(&x);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -605,6 +610,7 @@ l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t 
   auth_ctx c = {json_array()};
   e = OPS->a6_auth_list(ST, party ? party : "", auth_row, &c, err);
   *out = json_pack("{s:o}", "items", c.items);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -620,6 +626,7 @@ l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, 
   for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
   free(ib.r);
   *out = json_pack("{s:o}", "items", items);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -926,6 +933,7 @@ done:
     json_decref(items);
   }
   free(ib.r);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1033,6 +1041,7 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
   if (e == L6_E_OK) *out = balance_json(&ndc, years, n, target);
   free(yc);
   free(acts.a);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1098,6 +1107,7 @@ l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **o
   free(yc);
   free(acts.a);
   free(ib.r);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1285,5 +1295,6 @@ done:
   free(acts.a);
   free(ib.r);
   free(ab.a);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }

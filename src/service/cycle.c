@@ -38,6 +38,7 @@
 #include "../core/levy.h"
 #include "mechanism.h"
 #include "service_int.h"
+#include "tlog.h"
 #include "views.h"
 
 #define ST (svc_store(s))
@@ -1126,6 +1127,7 @@ l6_err svc_cycle_step(l6_svc *s, const l6_actor *a, const l6_step_req *r, json_t
     e = load_cyc(s, r->project, &c, err);
     if (e == L6_E_OK) e = cycle_step_on_period(r->step) ? do_period_step(s, a, r, &c, out, err) : do_activity_step(s, a, r, &c, out, err);
   }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1207,6 +1209,7 @@ l6_err svc_activity_submit(l6_svc *s, const l6_actor *a, const l6_submit_req *r,
   free(rec);
   json_decref(docs);
   json_decref(detail);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1244,6 +1247,7 @@ l6_err svc_activity_list(l6_svc *s, const l6_actor *a, const char *mechanism, co
   if (e == L6_E_OK) e = c.e;
   *out = json_pack("{s:o}", "items", c.arr);
   if (*out) view_set_next(*out, c.count == limit ? c.last : NULL);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1272,6 +1276,7 @@ l6_err svc_activity_get(l6_svc *s, const l6_actor *a, const char *project, json_
   }
   json_decref(periods);
   json_decref(steps);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1344,6 +1349,7 @@ l6_err svc_document_put(l6_svc *s, const l6_actor *a, const char *name, const ch
                 (long long)d.size);
   if (e == L6_E_OK) *out = view_doc(&got);
   free(b64);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1359,6 +1365,7 @@ l6_err svc_document_get(l6_svc *s, const l6_actor *a, const char *sha256, bool w
   if (e == L6_E_OK && (*out = view_doc(&d)) != NULL && with_content)
     json_object_set_new(*out, "content_base64", b64 ? json_string(b64) : json_null());
   free(b64);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1384,5 +1391,6 @@ l6_err svc_accredit(l6_svc *s, const l6_actor *a, l6_id org, const char *mechani
   for (size_t i = 0; i < nscopes; i++) json_array_append_new(arr, json_string(scopes[i]));
   if (e == L6_E_OK) *out = json_pack("{s:I, s:s, s:O}", "organisation", (json_int_t)org, "mechanism", m->code, "scopes", arr);
   json_decref(arr);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }

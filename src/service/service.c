@@ -23,14 +23,6 @@
 #include "service_int.h"
 #include "views.h"
 
-struct l6_svc {
-  l6_store *st;
-  pthread_mutex_t mu;
-  int check_level;
-  int64_t (*now_ms)(void);
-  char *iso;        /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
-  struct l6_mech_set *mechs; /* crediting mechanism definitions (mechanism.c), or NULL */
-};
 
 #define OPS (s->st->ops)
 
@@ -40,15 +32,7 @@ static int64_t real_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void timestamp(l6_svc *s, char out[32]) {
-  int64_t ms = s->now_ms();
-  time_t secs = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char date[24];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
-}
+static void timestamp(l6_svc *s, char out[32]) { view_iso_time(s->now_ms(), out); }
 
 l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   if (sodium_init() < 0) {
@@ -73,6 +57,7 @@ void svc_close(l6_svc *s) {
   pthread_mutex_destroy(&s->mu);
   free(s->iso);
   mech_set_free(s->mechs);
+  sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
 }
 
@@ -110,6 +95,7 @@ static l6_err finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) {
   }
   return e;
 }
+
 
 /* ---- roles ----------------------------------------------------------- */
 
@@ -915,6 +901,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   if (e == L6_E_OK) e = OPS->block_add(s->st, pending.id, b.id, start, last, err);
   if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
   if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err); /* Article 6: units of authorized projects become ITMOs */
+  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* the issuance's leaf, in this commit */
   l6_take take = {.batch = b.id, .first = start, .last = last};
   if (e == L6_E_OK) out->body = tx_reply(s, &tx, &take, 1, err, &e);
   if (e == L6_E_OK && r->forward_to) {
@@ -923,6 +910,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
     snprintf(fwd.actor, sizeof fwd.actor, "%s", a->name);
     e = OPS->tx_put(s->st, &fwd, err);
     if (e == L6_E_OK) e = move_range(s, fwd.id, pending.id, dest.id, b.id, start, last, err);
+    if (e == L6_E_OK) e = tlog_append_tx(s->st, fwd.id, NULL, err); /* the forward is a second leaf */
     if (e == L6_E_OK) json_object_set_new(out->body, "forward", tx_reply(s, &fwd, &take, 1, err, &e));
   }
   if (e == L6_E_OK && s->check_level >= 2) e = check_batch(s, b.id, err);
@@ -1088,6 +1076,7 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
     e = move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
   if (e == L6_E_OK) e = a6_on_move(s, &tx, &from, &to, takes, ntakes, err); /* Article 6: first transfers, CAs */
+  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* its leaf, in this commit */
   for (size_t i = 0; e == L6_E_OK && s->check_level >= 2 && i < ntakes; i++) {
     bool seen = false;
     for (size_t k = 0; k < i; k++) seen |= takes[k].batch == takes[i].batch;

@@ -10,9 +10,23 @@
 #ifndef L6_SERVICE_INT_H
 #define L6_SERVICE_INT_H
 
+#include <pthread.h>
+
 #include "service.h"
+#include "tlog.h"
 
 struct l6_mech_set;
+
+struct l6_svc {
+  l6_store *st;
+  pthread_mutex_t mu;
+  int check_level;
+  int64_t (*now_ms)(void);
+  char *iso;                 /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
+  struct l6_mech_set *mechs; /* crediting mechanism definitions (mechanism.c), or NULL */
+  tlog_signer signer;        /* signs tree heads when has_signer (svc_keys_open) */
+  bool has_signer;
+};
 
 /* Locks the service and begins a store transaction; on failure nothing
  * is locked. */

@@ -58,7 +58,7 @@ static const char *const l6_migrations[] = {
     "  body TEXT NOT NULL);"
     "CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
     "  org INTEGER REFERENCES organisations(id), label TEXT NOT NULL);",
-    /* next: crediting mechanisms and the project cycle (src/service/cycle.c).
+    /* 1 -> 2: crediting mechanisms and the project cycle (src/service/cycle.c).
      * Documents are content-addressed (SHA-256), their bytes base64 text or
      * absent (kept outside the store). An activity is the project of the same
      * id going through a mechanism's cycle; periods are its monitoring
@@ -85,7 +85,30 @@ static const char *const l6_migrations[] = {
     "  to_state TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, ts TEXT NOT NULL,"
     "  mechanism_hash TEXT NOT NULL, documents TEXT NOT NULL, detail TEXT NOT NULL);"
     "CREATE INDEX cycle_steps_project ON cycle_steps(project, id);",
-    /* next: Article 6.2 accounting (src/service/a6.c). NDCs and their
+
+    /* 2 -> 3: the transparency log (docs/TRANSPARENCY.md). Hashes,
+     * salts, keys and signatures are lowercase hex text, which both
+     * engines store and compare the same way.
+     *  - log_keys: the registry's Ed25519 public keys by key id; exactly
+     *    one is current (signs new tree heads). Secret keys live in the
+     *    key file next to the store, never here.
+     *  - log_leaves: leaf idx (from 0, in commit order) records
+     *    transaction tx; salt hides the transaction's private fields in
+     *    the entry's commitment.
+     *  - log_nodes: the hash of every complete subtree (level, idx) of
+     *    2^level leaves starting at leaf idx * 2^level; level 0 holds the
+     *    leaf hashes. An append writes at most log2(n) + 1 rows; a root or
+     *    proof reads O(log n) of them.
+     *  - log_heads: signed tree heads, one per tree size. */
+    "CREATE TABLE log_keys(id TEXT PRIMARY KEY, public_key TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
+    "  current INTEGER NOT NULL);"
+    "CREATE TABLE log_leaves(idx INTEGER PRIMARY KEY, tx INTEGER NOT NULL UNIQUE REFERENCES transactions(id),"
+    "  salt TEXT NOT NULL);"
+    "CREATE TABLE log_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,"
+    "  PRIMARY KEY(level, idx));"
+    "CREATE TABLE log_heads(tree_size INTEGER PRIMARY KEY, root_hash TEXT NOT NULL, ts INTEGER NOT NULL,"
+    "  key_id TEXT NOT NULL REFERENCES log_keys(id), signature TEXT NOT NULL);",
+    /* 3 -> 4: Article 6.2 accounting (src/service/a6.c). NDCs and their
      * years; letters of authorization; ITMO ranges (serials of a batch made
      * ITMOs by an authorization, split as they part, each with its first
      * transfer year and fate); the AEF actions, which are also the ledger

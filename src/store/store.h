@@ -20,7 +20,9 @@
 #include <stdint.h>
 
 #include "../core/ledger.h"
+#include "../core/merkle.h"
 #include "../core/model.h"
+#include "../core/sth.h"
 #include "../errors.h"
 
 typedef struct {
@@ -193,6 +195,32 @@ typedef struct {
   char documents[L6_STEP_TEXT_MAX + 1];  /* JSON array of {"type","sha256"} */
   char detail[L6_STEP_TEXT_MAX + 1];     /* JSON object: figures, transactions, comment */
 } l6_step_rec;
+/* ---- transparency log (docs/TRANSPARENCY.md) ---- */
+
+/* A leaf of the log: the transaction it records. Its hash is the level-0
+ * node of the same index (merkle_node, core/merkle.h). */
+typedef struct {
+  int64_t index;                  /* from 0, in commit order */
+  l6_id tx;
+  uint8_t salt[16];               /* hides the entry's private fields (core/logentry.h) */
+} l6_log_leaf;
+
+/* A signed tree head. */
+typedef struct {
+  int64_t tree_size;
+  uint8_t root[32];               /* MTH of the first tree_size leaves */
+  int64_t timestamp_ms;           /* when it was signed, ms since 1970 UTC */
+  char key_id[STH_KEY_ID_LEN + 1];
+  uint8_t signature[STH_SIGNATURE_BYTES];
+} l6_log_head;
+
+/* A public signing key of the registry. */
+typedef struct {
+  char id[STH_KEY_ID_LEN + 1];    /* sth_key_id(public_key) */
+  uint8_t public_key[STH_PUBLIC_KEY_BYTES];
+  int64_t created_ms;
+  bool current;                   /* signs new tree heads; exactly one is */
+} l6_log_key;
 
 /* ---- Article 6.2 accounting (src/service/a6.c) ---- */
 
@@ -436,6 +464,36 @@ typedef struct {
   /* Appends an action (sets a->id); lists a Party's ("" = all) by id. */
   l6_err (*a6_action_put)(l6_store *s, l6_a6_action *a, l6_error *err);
   l6_err (*a6_action_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+  /* Transparency log. The service appends a leaf in the same store
+   * transaction as the registry change it records; nothing else writes
+   * these tables. Absent rows are NOT_FOUND. Tree arithmetic is in
+   * core/merkle.h, the log's use of these ops in service/tlog.h. */
+
+  /* Number of leaves: one more than the largest index, 0 when empty. */
+  l6_err (*log_size)(l6_store *s, int64_t *out, l6_error *err);
+  /* Appends leaf (leaf->index must equal log_size) and the subtree nodes
+   * it completes, nodes[0] being its own hash at level 0 (merkle_append
+   * computes them). ALREADY_EXISTS when the index or transaction has a
+   * leaf. */
+  l6_err (*log_append)(l6_store *s, const l6_log_leaf *leaf, const merkle_node *nodes, size_t n, l6_error *err);
+  /* The leaf of transaction tx (tx > 0), else the leaf at index. */
+  l6_err (*log_leaf_get)(l6_store *s, int64_t index, l6_id tx, l6_log_leaf *out, l6_error *err);
+  /* Leaves with index >= from, in index order, at most limit (rows are
+   * l6_log_leaf). */
+  l6_err (*log_leaf_list)(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* The hash of complete subtree (level, index). */
+  l6_err (*log_node_get)(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err);
+  /* Stores a signed tree head; ALREADY_EXISTS when one has its size. */
+  l6_err (*log_head_put)(l6_store *s, const l6_log_head *h, l6_error *err);
+  /* The head of tree_size, or the largest one when tree_size < 0. */
+  l6_err (*log_head_get)(l6_store *s, int64_t tree_size, l6_log_head *out, l6_error *err);
+  /* Heads with tree_size >= from, by size, at most limit (l6_log_head). */
+  l6_err (*log_head_list)(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* Adds a public key; when k->current, every other key stops being
+   * current. ALREADY_EXISTS when the id or key is known. */
+  l6_err (*log_key_put)(l6_store *s, const l6_log_key *k, l6_error *err);
+  /* Every key, oldest first (rows are l6_log_key). */
+  l6_err (*log_key_list)(l6_store *s, l6_each_fn each, void *ctx, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

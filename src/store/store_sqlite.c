@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "schema.h"
@@ -99,7 +100,25 @@
   XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = ?1")                         \
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES(?1, ?2, ?3, ?4)")           \
   XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label) VALUES(?1, ?2, ?3, ?4)")                  \
-  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = ?1")
+  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = ?1")                          \
+  XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                  \
+  XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES(?1, ?2, ?3)")                          \
+  XX(LEAF_GET, "SELECT idx, tx, salt FROM log_leaves WHERE idx = ?1")                               \
+  XX(LEAF_OF_TX, "SELECT idx, tx, salt FROM log_leaves WHERE tx = ?1")                              \
+  XX(LEAF_LIST, "SELECT idx, tx, salt FROM log_leaves WHERE idx >= ?1 ORDER BY idx LIMIT ?2")       \
+  XX(NODE_PUT, "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)")                        \
+  XX(NODE_GET, "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")                          \
+  XX(HEAD_PUT, "INSERT INTO log_heads(tree_size, root_hash, ts, key_id, signature)"                 \
+               " VALUES(?1, ?2, ?3, ?4, ?5)")                                                       \
+  XX(HEAD_GET, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                  \
+               " WHERE tree_size = ?1")                                                             \
+  XX(HEAD_LAST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                 \
+                " ORDER BY tree_size DESC LIMIT 1")                                                 \
+  XX(HEAD_LIST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                 \
+                " WHERE tree_size >= ?1 ORDER BY tree_size LIMIT ?2")                               \
+  XX(KEY_UNSET, "UPDATE log_keys SET current = 0 WHERE current <> 0")                               \
+  XX(KEY_PUT, "INSERT INTO log_keys(id, public_key, created, current) VALUES(?1, ?2, ?3, ?4)")      \
+  XX(KEY_LIST, "SELECT id, public_key, created, current FROM log_keys ORDER BY created, id")
 
 /* The project cycle's statements (documents, accreditations, activities,
  * periods, step records). */
@@ -251,6 +270,16 @@ static void bind_id_or_null(sqlite3_stmt *s, int i, l6_id v) {
 static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap) {
   const unsigned char *t = sqlite3_column_text(s, i);
   snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+/* col_text for the transaction fields the transparency log hashes: a
+ * value too long for dst (ledger6 never writes one, so the row was edited
+ * behind its back) must not be cut down to something that still matches
+ * its log entry; it reads as a marker starting with a control character,
+ * which no valid text contains. */
+static void col_text_whole(sqlite3_stmt *s, int i, char *dst, size_t cap) {
+  if ((size_t)sqlite3_column_bytes(s, i) >= cap) snprintf(dst, cap, "\x01overlong");
+  else col_text(s, i, dst, cap);
 }
 
 /* Runs a write statement to completion, honouring fault injection. */
@@ -431,14 +460,14 @@ static void dec_tx(sqlite3_stmt *s, void *o) {
   t->id = sqlite3_column_int64(s, 0);
   col_text(s, 1, buf, sizeof buf);
   t->kind = l6_tx_kind_from_str(buf);
-  col_text(s, 2, t->ts, sizeof t->ts);
-  col_text(s, 3, t->actor, sizeof t->actor);
+  col_text_whole(s, 2, t->ts, sizeof t->ts);
+  col_text_whole(s, 3, t->actor, sizeof t->actor);
   t->from_account = sqlite3_column_int64(s, 4);
   t->to_account = sqlite3_column_int64(s, 5);
   t->quantity = sqlite3_column_int64(s, 6);
-  col_text(s, 7, t->beneficiary, sizeof t->beneficiary);
-  col_text(s, 8, t->purpose, sizeof t->purpose);
-  col_text(s, 9, t->claim, sizeof t->claim);
+  col_text_whole(s, 7, t->beneficiary, sizeof t->beneficiary);
+  col_text_whole(s, 8, t->purpose, sizeof t->purpose);
+  col_text_whole(s, 9, t->claim, sizeof t->claim);
   t->reporting_year = sqlite3_column_int(s, 10);
 }
 static void dec_line(sqlite3_stmt *s, void *o) {
@@ -1355,6 +1384,147 @@ static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
   return e;
 }
 
+/* ---- transparency log ------------------------------------------------ */
+
+/* Binary columns are stored as lowercase hex text. A value that is not
+ * exactly n bytes of hex (a damaged row) decodes as zeros, which no real
+ * hash, key or signature equals, so verification reports it. */
+static void col_hex(sqlite3_stmt *s, int i, uint8_t *out, size_t n) {
+  const char *t = (const char *)sqlite3_column_text(s, i);
+  size_t len = 0;
+  memset(out, 0, n);
+  if (t == NULL || strlen(t) != 2 * n || sodium_hex2bin(out, n, t, 2 * n, NULL, &len, NULL) != 0 || len != n)
+    memset(out, 0, n);
+}
+
+/* Binds n bytes as hex; buf (2n + 1 bytes) must live until the step. */
+static void bind_hex(sqlite3_stmt *s, int i, const uint8_t *v, size_t n, char *buf) {
+  sodium_bin2hex(buf, 2 * n + 1, v, n);
+  sqlite3_bind_text(s, i, buf, (int)(2 * n), SQLITE_STATIC);
+}
+
+static void dec_leaf(sqlite3_stmt *s, void *o) {
+  l6_log_leaf *l = o;
+  l->index = sqlite3_column_int64(s, 0);
+  l->tx = sqlite3_column_int64(s, 1);
+  col_hex(s, 2, l->salt, sizeof l->salt);
+}
+static void dec_head(sqlite3_stmt *s, void *o) {
+  l6_log_head *h = o;
+  h->tree_size = sqlite3_column_int64(s, 0);
+  col_hex(s, 1, h->root, sizeof h->root);
+  h->timestamp_ms = sqlite3_column_int64(s, 2);
+  col_text(s, 3, h->key_id, sizeof h->key_id);
+  col_hex(s, 4, h->signature, sizeof h->signature);
+}
+static void dec_key(sqlite3_stmt *s, void *o) {
+  l6_log_key *k = o;
+  col_text(s, 0, k->id, sizeof k->id);
+  col_hex(s, 1, k->public_key, sizeof k->public_key);
+  k->created_ms = sqlite3_column_int64(s, 2);
+  k->current = sqlite3_column_int(s, 3) != 0;
+}
+
+static l6_err sq_log_size(l6_store *s, int64_t *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_LOG_SIZE);
+  l6_err e = run_one(SQ(s), t, L6_E_INTERNAL, err);
+  if (e != L6_E_OK) return e;
+  *out = sqlite3_column_int64(t, 0);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_log_append(l6_store *s, const l6_log_leaf *leaf, const merkle_node *nodes, size_t n, l6_error *err) {
+  sq_store *q = SQ(s);
+  char hex[2 * 32 + 1];
+  sqlite3_stmt *t = st(q, Q_LEAF_PUT);
+  sqlite3_bind_int64(t, 1, leaf->index);
+  sqlite3_bind_int64(t, 2, leaf->tx);
+  bind_hex(t, 3, leaf->salt, sizeof leaf->salt, hex);
+  l6_err e = run_write(q, t, err);
+  for (size_t i = 0; i < n && e == L6_E_OK; i++) {
+    t = st(q, Q_NODE_PUT);
+    sqlite3_bind_int(t, 1, nodes[i].level);
+    sqlite3_bind_int64(t, 2, nodes[i].index);
+    bind_hex(t, 3, nodes[i].hash, sizeof nodes[i].hash, hex);
+    e = run_write(q, t, err);
+  }
+  return e;
+}
+
+static l6_err sq_log_leaf_get(l6_store *s, int64_t index, l6_id tx, l6_log_leaf *out, l6_error *err) {
+  if (tx > 0) return get_row(SQ(s), Q_LEAF_OF_TX, NULL, tx, dec_leaf, out, L6_E_NOT_FOUND, err);
+  return get_row(SQ(s), Q_LEAF_GET, NULL, index, dec_leaf, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err sq_log_leaf_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_leaf buf;
+  sqlite3_stmt *t = st(SQ(s), Q_LEAF_LIST);
+  sqlite3_bind_int64(t, 1, from);
+  sqlite3_bind_int(t, 2, limit);
+  return run_each(SQ(s), t, dec_leaf, &buf, each, ctx, err);
+}
+
+static l6_err sq_log_node_get(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NODE_GET);
+  sqlite3_bind_int(t, 1, level);
+  sqlite3_bind_int64(t, 2, index);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  col_hex(t, 0, out, 32);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_log_head_put(l6_store *s, const l6_log_head *h, l6_error *err) {
+  char root[2 * 32 + 1], sig[2 * STH_SIGNATURE_BYTES + 1];
+  sqlite3_stmt *t = st(SQ(s), Q_HEAD_PUT);
+  sqlite3_bind_int64(t, 1, h->tree_size);
+  bind_hex(t, 2, h->root, sizeof h->root, root);
+  sqlite3_bind_int64(t, 3, h->timestamp_ms);
+  bind_text(t, 4, h->key_id);
+  bind_hex(t, 5, h->signature, sizeof h->signature, sig);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_log_head_get(l6_store *s, int64_t tree_size, l6_log_head *out, l6_error *err) {
+  sq_store *q = SQ(s);
+  if (tree_size >= 0) return get_row(q, Q_HEAD_GET, NULL, tree_size, dec_head, out, L6_E_NOT_FOUND, err);
+  sqlite3_stmt *t = st(q, Q_HEAD_LAST);
+  l6_err e = run_one(q, t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_head(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_log_head_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_head buf;
+  sqlite3_stmt *t = st(SQ(s), Q_HEAD_LIST);
+  sqlite3_bind_int64(t, 1, from);
+  sqlite3_bind_int(t, 2, limit);
+  return run_each(SQ(s), t, dec_head, &buf, each, ctx, err);
+}
+
+static l6_err sq_log_key_put(l6_store *s, const l6_log_key *k, l6_error *err) {
+  sq_store *q = SQ(s);
+  l6_err e = L6_E_OK;
+  if (k->current) e = run_write(q, st(q, Q_KEY_UNSET), err);
+  if (e != L6_E_OK) return e;
+  char pk[2 * STH_PUBLIC_KEY_BYTES + 1];
+  sqlite3_stmt *t = st(q, Q_KEY_PUT);
+  bind_text(t, 1, k->id);
+  bind_hex(t, 2, k->public_key, sizeof k->public_key, pk);
+  sqlite3_bind_int64(t, 3, k->created_ms);
+  sqlite3_bind_int(t, 4, k->current ? 1 : 0);
+  return run_write(q, t, err);
+}
+
+static l6_err sq_log_key_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_key buf;
+  return run_each(SQ(s), st(SQ(s), Q_KEY_LIST), dec_key, &buf, each, ctx, err);
+}
+
 /* ---- open / close ---------------------------------------------------- */
 
 static void sq_close(l6_store *s) {
@@ -1441,6 +1611,16 @@ static const l6_store_ops sqlite_ops = {
     .a6_itmo_next_serial = sq_a6_itmo_next_serial,
     .a6_action_put = sq_a6_action_put,
     .a6_action_list = sq_a6_action_list,
+    .log_size = sq_log_size,
+    .log_append = sq_log_append,
+    .log_leaf_get = sq_log_leaf_get,
+    .log_leaf_list = sq_log_leaf_list,
+    .log_node_get = sq_log_node_get,
+    .log_head_put = sq_log_head_put,
+    .log_head_get = sq_log_head_get,
+    .log_head_list = sq_log_head_list,
+    .log_key_put = sq_log_key_put,
+    .log_key_list = sq_log_key_list,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
