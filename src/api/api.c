@@ -44,10 +44,11 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v
   return ret;
 }
 
-/* An HTML page (takes text). No script may run in it, whatever it says. */
-static enum MHD_Result send_page(struct MHD_Connection *c, char *text) {
+/* An HTML page, or a text of another type (takes text). No script may run
+ * in it, whatever it says. */
+static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const char *type) {
   struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-  MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+  MHD_add_response_header(resp, "Content-Type", type ? type : "text/html; charset=utf-8");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -547,6 +548,7 @@ static const route routes[] = {
     {"GET", "/v1/serials/{serial}", h_serial},
     {"POST", "/v1/tokens", h_token_post},
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
+    API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
     {"GET", "/v1/retirements/{id}/certificate", h_certificate},
     {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
     {"GET", "/v1/log/sth", h_log_sth},
@@ -650,7 +652,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     bearer = auth + 7;
   }
   l6_err e = svc_authenticate(h->svc, bearer, &r.actor, &err);
-  if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0))
+  if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "PUT") == 0))
     e = json_parse_body(cs->body ? cs->body : "", cs->len, &r.body, &err);
   if (e == L6_E_OK) {
     const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
@@ -671,7 +673,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     if (err.code != e) l6_fail(&err, e, NULL);
     return send_error(c, &err);
   }
-  if (r.page) return send_page(c, r.page);
+  if (r.page) return send_page(c, r.page, r.page_type);
   enum MHD_Result ret = send_json(c, r.status, out, r.replayed);
   json_decref(out);
   return ret;

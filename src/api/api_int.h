@@ -18,11 +18,12 @@ typedef struct {
   const char *method;
   l6_actor actor;
   const char *param[2]; /* path parameters, in order */
-  json_t *body;         /* POST/PATCH only */
+  json_t *body;         /* POST/PATCH/PUT only */
   l6_idem idem;
   int status;           /* 200 unless the handler says otherwise */
   bool replayed;        /* an idempotent reply given again */
   char *page;           /* an HTML reply instead of JSON (malloc'd), or NULL */
+  const char *page_type; /* page's Content-Type; NULL: HTML */
 } req;
 
 /* A handler: decode, call one service function, set r->status; *out is
@@ -66,5 +67,40 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/activities/{id}/periods", h_period_post},                  \
   {"POST", "/v1/activities/{id}/periods/{period}/steps", h_period_step},   \
   {"POST", "/v1/transitions", h_transition_post},
+
+/* api_a6.c: Article 6.2 accounting (NDCs, authorizations, ITMO actions,
+ * balances, the AEF, the what-if comparison). */
+l6_err h_a6_ndc_get(req *r, json_t **out, l6_error *err);
+l6_err h_a6_ndc_put(req *r, json_t **out, l6_error *err);
+l6_err h_a6_year_put(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_list(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_post(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_get(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_revoke(req *r, json_t **out, l6_error *err);
+l6_err h_a6_itmo_list(req *r, json_t **out, l6_error *err);
+l6_err h_a6_first_transfer(req *r, json_t **out, l6_error *err);
+l6_err h_a6_use(req *r, json_t **out, l6_error *err);
+l6_err h_a6_cancel(req *r, json_t **out, l6_error *err);
+l6_err h_a6_balances(req *r, json_t **out, l6_error *err);
+l6_err h_a6_aef(req *r, json_t **out, l6_error *err);
+l6_err h_a6_whatif(req *r, json_t **out, l6_error *err);
+l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
+
+#define API_A6_ROUTES                                                      \
+  {"GET", "/v1/a6/ndcs/{party}", h_a6_ndc_get},                            \
+  {"PUT", "/v1/a6/ndcs/{party}", h_a6_ndc_put},                            \
+  {"PUT", "/v1/a6/ndcs/{party}/years/{year}", h_a6_year_put},              \
+  {"GET", "/v1/a6/authorizations", h_a6_auth_list},                        \
+  {"POST", "/v1/a6/authorizations", h_a6_auth_post},                       \
+  {"GET", "/v1/a6/authorizations/{id}", h_a6_auth_get},                    \
+  {"POST", "/v1/a6/authorizations/{id}/revoke", h_a6_auth_revoke},         \
+  {"GET", "/v1/a6/itmos", h_a6_itmo_list},                                 \
+  {"POST", "/v1/a6/first-transfers", h_a6_first_transfer},                 \
+  {"POST", "/v1/a6/uses", h_a6_use},                                       \
+  {"POST", "/v1/a6/cancellations", h_a6_cancel},                           \
+  {"GET", "/v1/a6/balances/{party}", h_a6_balances},                       \
+  {"GET", "/v1/a6/aef/{party}", h_a6_aef},                                 \
+  {"GET", "/v1/a6/whatif/{party}", h_a6_whatif},                           \
+  {"GET", "/v1/a6/corsia", h_a6_corsia},
 
 #endif

@@ -25,59 +25,6 @@ static const char *usage =
 
 bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
 
-/* One CSV field, quoted when it needs to be. */
-static void csv_field(const json_t *v) {
-  if (json_is_string(v)) {
-    const char *s = json_string_value(v);
-    if (strpbrk(s, ",\"\n") == NULL) {
-      fputs(s, stdout);
-      return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-      if (*s == '"') putchar('"');
-      putchar(*s);
-    }
-    putchar('"');
-  } else if (json_is_integer(v)) {
-    printf("%lld", (long long)json_integer_value(v));
-  } else if (json_is_true(v) || json_is_false(v)) {
-    fputs(json_is_true(v) ? "true" : "false", stdout);
-  } else if (json_is_array(v)) {
-    size_t i;
-    json_t *x;
-    putchar('"');
-    json_array_foreach(v, i, x) printf("%s%s", i ? ";" : "", json_is_string(x) ? json_string_value(x) : "");
-    putchar('"');
-  }
-}
-
-/* A table (array of objects with the same keys) as CSV under a "# name" line. */
-static void csv_table(const char *name, const json_t *rows) {
-  printf("# %s\n", name);
-  const json_t *first = json_array_get(rows, 0);
-  if (first == NULL) {
-    putchar('\n');
-    return;
-  }
-  const char *k;
-  json_t *v;
-  int col = 0;
-  json_object_foreach((json_t *)first, k, v) printf("%s%s", col++ ? "," : "", k);
-  putchar('\n');
-  size_t i;
-  json_t *row;
-  json_array_foreach(rows, i, row) {
-    col = 0;
-    json_object_foreach((json_t *)first, k, v) {
-      if (col++) putchar(',');
-      csv_field(json_object_get(row, k));
-    }
-    putchar('\n');
-  }
-  putchar('\n');
-}
-
 int cli_a6_main(int argc, char **argv) {
   static const struct option longs[] = {{"db", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
                                         {"party", required_argument, NULL, 'p'},  {"year", required_argument, NULL, 'y'},
@@ -125,14 +72,9 @@ int cli_a6_main(int argc, char **argv) {
   }
   int rc = 0;
   if (aef && strcmp(format, "csv") == 0) {
-    json_t *sub = json_array();
-    json_array_append(sub, json_object_get(out, "submission"));
-    csv_table("submission", sub);
-    json_decref(sub);
-    csv_table("authorizations", json_object_get(out, "authorizations"));
-    csv_table("actions", json_object_get(out, "actions"));
-    csv_table("holdings", json_object_get(out, "holdings"));
-    csv_table("authorized_entities", json_object_get(out, "authorized_entities"));
+    char *csv = svc_a6_aef_csv(out);
+    if (csv) fputs(csv, stdout);
+    free(csv);
   } else {
     char *text = json_dumps(out, JSON_INDENT(2));
     if (text) puts(text);

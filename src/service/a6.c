@@ -353,6 +353,33 @@ l6_err svc_a6_ndc_put(l6_svc *s, const l6_actor *a, const l6_a6_ndc *ndc, const 
   return svc__finish_out(s, e, out, err);
 }
 
+l6_err svc_a6_year_put(l6_svc *s, const l6_actor *a, const l6_a6_year *y, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (y->emissions < 0 || y->emissions > L6_MAX_QUANTITY * 1000 || y->trajectory < 0 ||
+      y->trajectory > L6_MAX_QUANTITY * 1000)
+    return l6_fail(err, L6_E_INVALID_VALUE, "year %d: figures must be from 0 to %lld", y->year,
+                   (long long)(L6_MAX_QUANTITY * 1000));
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_ndc n;
+  e = OPS->a6_ndc_get(ST, y->party, &n, err);
+  if (e == L6_E_UNKNOWN_NDC) l6_fail(err, e, "%s has no NDC recorded", y->party);
+  if (e == L6_E_OK) e = need_admin_or_authority(s, a, y->party, L6_E_FORBIDDEN, err);
+  if (e == L6_E_OK && (y->year < n.first_year || y->year > n.last_year))
+    e = l6_fail(err, L6_E_YEAR_OUTSIDE_NDC, "year %d is outside the NDC period %d-%d", y->year, n.first_year, n.last_year);
+  if (e == L6_E_OK) e = OPS->a6_year_put(ST, y, err);
+  if (e == L6_E_OK) {
+    json_t *ys = json_array();
+    e = OPS->a6_year_list(ST, y->party, year_row, ys, err);
+    *out = view_ndc(&n);
+    if (*out) json_object_set_new(*out, "years", ys);
+    else json_decref(ys);
+  }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
 l6_err svc_a6_ndc_get(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = svc__begin(s, err);
@@ -610,6 +637,28 @@ l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t 
   auth_ctx c = {json_array()};
   e = OPS->a6_auth_list(ST, party ? party : "", auth_row, &c, err);
   *out = json_pack("{s:o}", "items", c.items);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_auth x;
+  e = OPS->a6_auth_get(ST, id, &x, err);
+  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
+  itmo_buf ib = {0};
+  if (e == L6_E_OK) e = OPS->a6_itmo_list(ST, id, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
+  if (e == L6_E_OK) {
+    json_t *items = json_array();
+    for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
+    *out = view_auth(&x);
+    if (*out) json_object_set_new(*out, "itmos", items);
+    else json_decref(items);
+  }
+  free(ib.r);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
 }
@@ -1188,8 +1237,7 @@ static void inconsistency(json_t *list, const char *code, const char *fmt, ...) 
 
 l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = need_books_reader(a, err);
-  if (e != L6_E_OK) return e;
+  l6_err e = L6_E_OK; /* public: AEF submissions are published (a6.h) */
   if (year < L6_VINTAGE_MIN || year > L6_VINTAGE_MAX)
     return l6_fail(err, L6_E_BAD_PARAM, "year must be from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
@@ -1297,4 +1345,87 @@ done:
   free(ab.a);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
+}
+
+/* ---- the AEF as CSV ------------------------------------------------------- */
+
+/* One CSV field, quoted when it needs to be. */
+static void csv_field(FILE *f, const json_t *v) {
+  if (json_is_string(v)) {
+    const char *t = json_string_value(v);
+    if (strpbrk(t, ",\"\r\n") == NULL) {
+      fputs(t, f);
+      return;
+    }
+    fputc('"', f);
+    for (; *t; t++) {
+      if (*t == '"') fputc('"', f);
+      fputc(*t, f);
+    }
+    fputc('"', f);
+  } else if (json_is_integer(v)) {
+    fprintf(f, "%lld", (long long)json_integer_value(v));
+  } else if (json_is_boolean(v)) {
+    fputs(json_is_true(v) ? "true" : "false", f);
+  } else if (json_is_array(v)) {
+    size_t i;
+    json_t *x;
+    fputc('"', f);
+    json_array_foreach(v, i, x) {
+      fputs(i ? ";" : "", f);
+      if (json_is_string(x)) {
+        for (const char *t = json_string_value(x); *t; t++) {
+          if (*t == '"') fputc('"', f);
+          fputc(*t, f);
+        }
+      }
+    }
+    fputc('"', f);
+  }
+}
+
+/* A table (array of objects with the same keys) under a "# name" line. */
+static void csv_table(FILE *f, const char *name, const json_t *rows) {
+  fprintf(f, "# %s\n", name);
+  const json_t *first = json_array_get(rows, 0);
+  if (first == NULL) {
+    fputc('\n', f);
+    return;
+  }
+  const char *k;
+  json_t *v;
+  int col = 0;
+  json_object_foreach((json_t *)first, k, v) fprintf(f, "%s%s", col++ ? "," : "", k);
+  fputc('\n', f);
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    col = 0;
+    json_object_foreach((json_t *)first, k, v) {
+      if (col++) fputc(',', f);
+      csv_field(f, json_object_get(row, k));
+    }
+    fputc('\n', f);
+  }
+  fputc('\n', f);
+}
+
+char *svc_a6_aef_csv(const json_t *aef) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (f == NULL) return NULL;
+  json_t *sub = json_array();
+  json_array_append(sub, json_object_get(aef, "submission"));
+  csv_table(f, "submission", sub);
+  json_decref(sub);
+  csv_table(f, "authorizations", json_object_get(aef, "authorizations"));
+  csv_table(f, "actions", json_object_get(aef, "actions"));
+  csv_table(f, "holdings", json_object_get(aef, "holdings"));
+  csv_table(f, "authorized_entities", json_object_get(aef, "authorized_entities"));
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
 }

@@ -19,6 +19,9 @@
 /* An NDC with its years (reported emissions, trajectory levels). */
 l6_err svc_a6_ndc_put(l6_svc *s, const l6_actor *a, const l6_a6_ndc *ndc, const l6_a6_year *years, size_t ny,
                       json_t **out, l6_error *err);
+/* Records one year of an existing NDC (reported emissions and/or
+ * trajectory level; an absent figure is not reported): replaces that year. */
+l6_err svc_a6_year_put(l6_svc *s, const l6_actor *a, const l6_a6_year *y, json_t **out, l6_error *err);
 l6_err svc_a6_ndc_get(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 
 /* Authorizes units of a project (in->party must host it): the units
@@ -28,6 +31,8 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
 /* Revokes an authorization: units not yet first transferred stop being
  * ITMOs for new first transfers, uses and cancellations. */
 l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* One authorization (public, like the list), with its ITMO ranges. */
+l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 /* The ITMO ranges of an authorization (0: all) with identifiers and state. */
 l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, l6_error *err);
@@ -60,8 +65,14 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
  * used, corresponding adjustment and adjusted emissions under its method. */
 l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 /* The AEF's five tables for party and year, after a consistency check
- * ("consistent", "inconsistencies"). */
+ * ("consistent", "inconsistencies"). Public: Parties' AEF submissions are
+ * public information under the Paris Agreement (docs/API.md). */
 l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, json_t **out, l6_error *err);
+/* The AEF reply of svc_a6_aef as CSV: each table under a "# name" line
+ * (submission, authorizations, actions, holdings, authorized_entities),
+ * fields quoted when needed, lists joined with ";". malloc'd, NULL when
+ * out of memory. */
+char *svc_a6_aef_csv(const json_t *aef);
 /* Adjusted emissions under every accounting option (core a6_whatif), read only. */
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 
