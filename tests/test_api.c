@@ -1442,6 +1442,8 @@ static struct {
   char *tok[NROLES];
   int seq; /* makes admin-only creations unique */
   tl_cycle_fx cyc; /* the project cycle's activities, tokens, documents */
+  int64_t a6_auth; /* an Article 6 authorization of HOST */
+  int a6_ft, a6_use, a6_cancel; /* next ITMO serial for each action's body */
 } R;
 
 static int roles_setup(void **state) {
@@ -1474,6 +1476,42 @@ static int roles_setup(void **state) {
   R.tok[VALIDATOR] = R.cyc.tok_v;
   R.tok[AUTHORITY] = R.cyc.tok_dna;
   R.tok[MECHADMIN] = R.cyc.tok_ma;
+  /* Article 6.2: NDCs of HOST and CHE; 200 ITMOs of a Swiss project in
+   * A's account (CA0042, not first transferred: first transfers and OIMP
+   * cancellations); 100 Malawian ITMOs transferred to A's account (CA0043:
+   * first transferred to CHE, used toward CHE's NDC). */
+  static const char *const ndc =
+      "{\"first_year\":2021,\"last_year\":2030,\"kind\":\"multi-year\",\"method\":\"per-year\","
+      "\"target_year\":2030,\"target\":1000000,\"years\":[{\"year\":2021,\"emissions\":1200000}]}";
+  tl_resp x = tl_http_req(S, "PUT", "/v1/a6/ndcs/" HOST, S->admin, ndc, NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "PUT", "/v1/a6/ndcs/CHE", S->admin, ndc, NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  tl_mk_project(S, "CHE.A6.1", "A6.2", "CHE");
+  json_decref(tl_mk_issue(S, "CHE01", "CHE.A6.1", "ITMO", 2024, 200, R.acc));
+  r = post_ok("/v1/a6/authorizations", S->admin,
+              json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s, s], s:i, s:i}", "party", "CHE", "approach", "CA0042",
+                        "project", "CHE.A6.1", "vintage_from", 2024, "vintage_to", 2024, "quantity", 200, "purposes",
+                        "NDC", "OIMP", "year_from", 2021, "year_to", 2035));
+  json_decref(r);
+  int64_t org_mw = tl_mk_org(S, HOST "01", "Malawi developer");
+  int64_t acc_mw = tl_mk_account(S, HOST "01", org_mw, "holding", "Malawi ITMOs");
+  tl_mk_project(S, "MWI.A6.1", "A6.2", HOST);
+  json_decref(tl_mk_issue(S, HOST "01", "MWI.A6.1", "ITMO", 2024, 100, acc_mw));
+  r = post_ok("/v1/a6/authorizations", R.cyc.tok_dna,
+              json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", HOST, "approach", "CA0043",
+                        "project", "MWI.A6.1", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100, "purposes",
+                        "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2035));
+  R.a6_auth = tl_jint(r, "id");
+  json_decref(r);
+  json_decref(post_ok("/v1/transfers", S->admin,
+                      json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)acc_mw, "to_account",
+                                (json_int_t)R.acc, "unit_type", "ITMO", "vintage", 2024, "quantity", 100)));
+  R.a6_ft = 1;
+  R.a6_cancel = 101;
+  R.a6_use = 1;
   return 0;
 }
 
@@ -1552,6 +1590,35 @@ static json_t *b_transition(void) { /* a fresh CDM project for each attempt */
                    "1", "requested_on", "2023-06-01", "documents", tl_step_docs(S, W.tok_a, "PACM", "transition"));
 }
 
+/* Article 6.2 (src/service/a6.h). */
+static json_t *b_a6_ndc(void) {
+  return json_pack("{s:i, s:i, s:s, s:s, s:i, s:i}", "first_year", 2021, "last_year", 2030, "kind", "multi-year", "method",
+                   "per-year", "target_year", 2030, "target", 1000000);
+}
+static json_t *b_a6_year(void) { return json_pack("{s:i}", "emissions", 1100000); }
+static json_t *b_a6_auth(void) { /* vintage 2030 of HOST's project: none issued, nothing becomes an ITMO */
+  return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:i, s:i}", "party", HOST, "approach", "CA0044", "project",
+                   PROJECT, "vintage_from", 2030, "vintage_to", 2030, "quantity", 10, "purposes", "NDC", "year_from", 2021,
+                   "year_to", 2030);
+}
+static json_t *b_a6_revoke(void) { return json_object(); }
+static json_t *b_a6_ft(void) {
+  char id[64];
+  snprintf(id, sizeof id, "CA0042-CHE01-CHE-%09d-2024", R.a6_ft++);
+  return json_pack("{s:I, s:s}", "account", (json_int_t)R.acc, "first_id", id);
+}
+static json_t *b_a6_use(void) {
+  char id[64];
+  snprintf(id, sizeof id, "CA0043-" HOST "01-" HOST "-%09d-2024", R.a6_use++);
+  return json_pack("{s:I, s:s, s:s, s:i}", "account", (json_int_t)R.acc, "first_id", id, "party", "CHE", "year", 2025);
+}
+static json_t *b_a6_cancel(void) {
+  char id[64];
+  snprintf(id, sizeof id, "CA0042-CHE01-CHE-%09d-2024", R.a6_cancel++);
+  return json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "oimp", "account", (json_int_t)R.acc, "first_id", id, "purpose",
+                   "other", "entity", "Role test");
+}
+
 /* Columns: anonymous, admin, auditor, owner, other holder, bad token,
  * validator, authority, mechanism admin. */
 #define PUBLIC \
@@ -1579,6 +1646,16 @@ static json_t *b_transition(void) { /* a fresh CDM project for each attempt */
   { E401, E403, E403, E403, E403, E401, OK, E403, E403 }
 #define PARTICIPANT \
   { E401, E403, E403, OK, E403, E401, E403, E403, E403 }
+/* Article 6.2: the Party's authority (HOST's here) or admin manage its NDC
+ * and authorizations; the books (ITMO ranges, balances, what-if) are read
+ * by admin, auditor and authorities; ITMO actions are MOVER (holders on
+ * their own accounts; an authority only on its own Party's accounts, and
+ * the matrix's account is Swiss). NDCs, authorizations, the AEF and the
+ * CORSIA phases are public. */
+#define PARTY_AUTHORITY \
+  { E401, OK, E403, E403, E403, E401, E403, OK, E403 }
+#define BOOKS \
+  { E401, OK, OK, E403, E403, E401, E403, OK, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -1639,6 +1716,21 @@ static const role_rule rules[] = {
     {"GET", "/v1/log/proof/consistency", PUBLIC, NULL, NULL},
     {"GET", "/v1/log/entries", PUBLIC, NULL, NULL},
     {"GET", "/v1/keys", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/ndcs/{party}", PUBLIC, NULL, NULL},
+    {"PUT", "/v1/a6/ndcs/{party}", PARTY_AUTHORITY, b_a6_ndc, NULL},
+    {"PUT", "/v1/a6/ndcs/{party}/years/{year}", PARTY_AUTHORITY, b_a6_year, NULL},
+    {"GET", "/v1/a6/authorizations", PUBLIC, NULL, NULL},
+    {"POST", "/v1/a6/authorizations", PARTY_AUTHORITY, b_a6_auth, NULL},
+    {"GET", "/v1/a6/authorizations/{id}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/a6/authorizations/{id}/revoke", PARTY_AUTHORITY, b_a6_revoke, NULL},
+    {"GET", "/v1/a6/itmos", BOOKS, NULL, NULL},
+    {"POST", "/v1/a6/first-transfers", MOVER, b_a6_ft, NULL},
+    {"POST", "/v1/a6/uses", MOVER, b_a6_use, NULL},
+    {"POST", "/v1/a6/cancellations", MOVER, b_a6_cancel, NULL},
+    {"GET", "/v1/a6/balances/{party}", BOOKS, NULL, NULL},
+    {"GET", "/v1/a6/aef/{party}", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/whatif/{party}", BOOKS, NULL, NULL},
+    {"GET", "/v1/a6/corsia", PUBLIC, NULL, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1647,9 +1739,42 @@ static const role_rule *rule_for(const char *method, const char *pattern) {
   return NULL;
 }
 
+/* The Article 6 routes' paths: HOST's books, year 2025, R.a6_auth; a
+ * revocation gets a fresh authorization each time (one revokes once). */
+static void fill_a6(const char *pattern, char *out, size_t cap) {
+  char buf[256] = "";
+  size_t n = 0;
+  for (const char *p = pattern; *p && n < sizeof buf - 32;) {
+    if (strncmp(p, "{party}", 7) == 0) {
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", HOST);
+      p += 7;
+    } else if (strncmp(p, "{year}", 6) == 0) {
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "2025");
+      p += 6;
+    } else if (strncmp(p, "{id}", 4) == 0) {
+      int64_t id = R.a6_auth;
+      if (strstr(pattern, "/revoke")) {
+        json_t *r = post_ok("/v1/a6/authorizations", S->admin, b_a6_auth());
+        id = tl_jint(r, "id");
+        json_decref(r);
+      }
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "%lld", (long long)id);
+      p += 4;
+    } else {
+      buf[n++] = *p++;
+    }
+  }
+  buf[n] = '\0';
+  snprintf(out, cap, "%s%s", buf, strncmp(pattern, "/v1/a6/aef/", 11) == 0 ? "?year=2025" : "");
+}
+
 /* Fills a route pattern's parameter with a real id of organisation A. */
 static void fill_path(const char *method, const char *pattern, char *out, size_t cap) {
   char val[200] = "";
+  if (strncmp(pattern, "/v1/a6/", 7) == 0) {
+    fill_a6(pattern, out, cap);
+    return;
+  }
   const char *open = strchr(pattern, '{');
   if (open == NULL) {
     /* Routes whose required query parameters name a leaf or tree size. */
@@ -1739,11 +1864,11 @@ static void test_role_matrix(void **state) {
       for (size_t k = 0; k < NROLES; k++)
         if ((rule->want[base_order[k]] == OK) == (pass == 1)) order[no++] = base_order[k];
     char path[256];
-    fill_path(rule->method, rule->pattern, path, sizeof path);
     bool is_get = strcmp(rule->method, "GET") == 0;
     if (!is_get && rule->body == NULL) fail_msg("%s %s needs a body in the role table", rule->method, rule->pattern);
     for (size_t k = 0; k < NROLES; k++) {
       int role = order[k], want = rule->want[role];
+      fill_path(rule->method, rule->pattern, path, sizeof path); /* per request: a revocation needs a fresh letter */
       tl_resp r = tl_http_reqj(S, rule->method, path, R.tok[role], rule->body ? rule->body() : NULL, NULL);
       long want_status = want == OK       ? (strcmp(rule->method, "POST") == 0 ? 201 : 200)
                          : want == HIDDEN ? 200
