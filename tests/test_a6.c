@@ -809,9 +809,15 @@ static void test_refusals(void **state) {
   REFUSED(svc_a6_ndc_put(W.s, &W.dna_tha, &n, NULL, 0, &out_, &err_), L6_E_FORBIDDEN, 403);
   l6_a6_year y = {.year = 2035, .reported = true, .emissions = 1};
   REFUSED(svc_a6_ndc_put(W.s, &W.dna_che, &n, &y, 1, &out_, &err_), L6_E_YEAR_OUTSIDE_NDC, 422);
-  /* Reports need a reader role and a recorded NDC. */
+  /* Balances need a reader role; the AEF is public (docs/API.md); both a recorded NDC. */
   REFUSED(svc_a6_balances(W.s, &W.h_che, "CHE", &out_, &err_), L6_E_FORBIDDEN, 403);
-  REFUSED(svc_a6_aef(W.s, &W.anon, "CHE", 2028, &out_, &err_), L6_E_UNAUTHORIZED, 401);
+  REFUSED(svc_a6_balances(W.s, &W.anon, "CHE", &out_, &err_), L6_E_UNAUTHORIZED, 401);
+  {
+    json_t *pub = NULL;
+    l6_error perr = {0};
+    assert_int_equal(svc_a6_aef(W.s, &W.anon, "CHE", 2028, &pub, &perr), L6_E_OK);
+    json_decref(pub);
+  }
   REFUSED(svc_a6_aef(W.s, &W.admin, "USA", 2028, &out_, &err_), L6_E_UNKNOWN_NDC, 404);
 }
 
