@@ -625,7 +625,7 @@ static void test_flow_aef_reconciles(void **state) {
   json_t *out = NULL;
   l6_error err = {0};
   /* THA: issued 1000, transferred 300 + 203 = 503: holds 497. */
-  assert_int_equal(svc_a6_aef(W.s, &W.auditor, "THA", 2030, &out, &err), L6_E_OK);
+  assert_int_equal(svc_a6_aef(W.s, &W.auditor, "THA", 2030, NULL, &out, &err), L6_E_OK);
   if (!json_is_true(json_object_get(json_object_get(out, "consistency"), "consistent")))
     fail_msg("THA inconsistent: %s", json_dumps(json_object_get(out, "consistency"), 0));
   assert_int_equal(count_actions(out, "Issuance"), 1000);
@@ -637,14 +637,14 @@ static void test_flow_aef_reconciles(void **state) {
   assert_int_equal(json_integer_value(json_object_get(sub, "adjusted_emissions")), 1001);
   json_decref(out);
   /* CHE: acquired 300, used 300: holds nothing, and the report says so. */
-  assert_int_equal(svc_a6_aef(W.s, &W.admin, "CHE", 2028, &out, &err), L6_E_OK);
+  assert_int_equal(svc_a6_aef(W.s, &W.admin, "CHE", 2028, NULL, &out, &err), L6_E_OK);
   assert_true(json_is_true(json_object_get(json_object_get(out, "consistency"), "consistent")));
   assert_int_equal(count_actions(out, "Acquisition"), 300);
   assert_int_equal(count_actions(out, "Use"), 300);
   assert_int_equal(json_array_size(json_object_get(out, "holdings")), 0);
   json_decref(out);
   /* JPN: acquired 203, used 150: holds 53. */
-  assert_int_equal(svc_a6_aef(W.s, &W.admin, "JPN", 2028, &out, &err), L6_E_OK);
+  assert_int_equal(svc_a6_aef(W.s, &W.admin, "JPN", 2028, NULL, &out, &err), L6_E_OK);
   assert_true(json_is_true(json_object_get(json_object_get(out, "consistency"), "consistent")));
   h = json_array_get(json_object_get(out, "holdings"), 0);
   assert_int_equal(json_integer_value(json_object_get(h, "quantity")), 53);
@@ -653,7 +653,7 @@ static void test_flow_aef_reconciles(void **state) {
   l6_a6_action forged = {.type = "Use", .party = "JPN", .auth = W.auth, .approach = 1, .registry = "THA01",
                          .itmo_first = 900, .itmo_last = 999, .quantity = 100, .vintage = 2026, .year = 2028, .ca = -100};
   assert_int_equal(W.st->ops->a6_action_put(W.st, &forged, &err), L6_E_OK);
-  assert_int_equal(svc_a6_aef(W.s, &W.admin, "JPN", 2028, &out, &err), L6_E_OK);
+  assert_int_equal(svc_a6_aef(W.s, &W.admin, "JPN", 2028, NULL, &out, &err), L6_E_OK);
   json_t *c = json_object_get(out, "consistency");
   assert_false(json_is_true(json_object_get(c, "consistent")));
   char *text = json_dumps(c, 0);
@@ -709,9 +709,162 @@ static void test_flow_oimp_issuance_vs_use(void **state) {
   assert_int_equal(year_field(b, 2026, "adjusted_emissions"), 1100);
   json_decref(b);
   json_t *out = NULL;
-  assert_int_equal(svc_a6_aef(W.s, &W.admin, "THA", 2028, &out, &err), L6_E_OK);
+  assert_int_equal(svc_a6_aef(W.s, &W.admin, "THA", 2028, NULL, &out, &err), L6_E_OK);
   assert_true(json_is_true(json_object_get(json_object_get(out, "consistency"), "consistent")));
   json_decref(out);
+}
+
+/* Noon UTC of y-m-d on the test clock. */
+static void set_date(int y, int m, int d) {
+  static const int before[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  int64_t days = 0;
+  for (int k = 1970; k < y; k++) days += (k % 4 == 0 && (k % 100 != 0 || k % 400 == 0)) ? 366 : 365;
+  days += before[m - 1] + (m > 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) + (d - 1);
+  now_ms = days * 86400000 + 12 * 3600000;
+}
+
+static l6_err move_v(const l6_actor *a, l6_id from, l6_id to, int vintage, l6_qty qty, l6_error *err) {
+  l6_move_req *r = calloc(1, sizeof *r);
+  r->kind = L6_TX_TRANSFER;
+  r->from_account = from;
+  r->to_account = to;
+  r->quantity = qty;
+  r->vintage = vintage;
+  snprintf(r->unit_type, sizeof r->unit_type, "ITMO");
+  l6_reply rep;
+  l6_err e = svc_move(W.s, a, r, &rep, err);
+  json_decref(rep.body);
+  free(r);
+  return e;
+}
+
+/* The AEF of party for year with holdings at as_of (NULL: the default);
+ * fails unless consistent == want_consistent. */
+static json_t *aef_at(const char *party, int year, const char *as_of, bool want_consistent) {
+  json_t *out = NULL;
+  l6_error err = {0};
+  l6_err e = svc_a6_aef(W.s, &W.admin, party, year, as_of, &out, &err);
+  if (e != L6_E_OK) fail_msg("aef %s %d %s: %s: %s", party, year, as_of ? as_of : "-", l6_err_code(e), err.message);
+  json_t *c = json_object_get(out, "consistency");
+  if (json_is_true(json_object_get(c, "consistent")) != want_consistent) {
+    char *t = json_dumps(c, 0);
+    fail_msg("aef %s %d %s: consistency %s", party, year, as_of ? as_of : "-", t);
+  }
+  return out;
+}
+
+/* The holdings table as "vintage:quantity ..." ("" when empty). */
+static const char *holdings_str(json_t *aef, char *buf, size_t cap) {
+  size_t i, len = 0;
+  json_t *h;
+  buf[0] = '\0';
+  json_array_foreach(json_object_get(aef, "holdings"), i, h)
+    len += (size_t)snprintf(buf + len, cap - len, "%s%lld:%lld", i ? " " : "",
+                            (long long)json_integer_value(json_object_get(h, "vintage")),
+                            (long long)json_integer_value(json_object_get(h, "quantity")));
+  return buf;
+}
+
+#define HOLDINGS_AT(party, year, as_of, want_asof, want)                                                             \
+  do {                                                                                                               \
+    json_t *aef_ = aef_at((party), (year), (as_of), true);                                                           \
+    char hb_[256];                                                                                                   \
+    assert_string_equal(holdings_str(aef_, hb_, sizeof hb_), (want));                                                \
+    assert_string_equal(json_string_value(json_object_get(json_object_get(aef_, "submission"), "holdings_as_of")),   \
+                        (want_asof));                                                                                \
+    json_decref(aef_);                                                                                               \
+  } while (0)
+
+/* Holdings at a date, from the actions dated up to its end (UTC):
+ *   2026-03-10  THA issues 1,000 (vintage 2026) and authorizes them: Issuance THA +1,000 v2026
+ *   2026-09-15  THA -> CHE 300 v2026: Transfer THA -300, Acquisition CHE +300 (first transfer)
+ *   2027-02-01  THA issues 400 (vintage 2027), assigned to the letter: Issuance THA +400 v2027
+ *   2027-05-20  CHE uses 100 toward 2027: Use CHE -100 v2026
+ *   2027-08-01  THA -> JPN 150 v2027: Transfer THA -150, Acquisition JPN +150
+ * so, at the end of
+ *   2026-01-31 (before anything)  THA none;                     CHE none
+ *   2026-09-14                    THA 1,000 v2026;               CHE none
+ *   2026-09-15 (the transfer day) THA 1,000 - 300 = 700 v2026;   CHE 300 v2026
+ *   2026-12-31 (between)          THA 700 v2026;                 CHE 300 v2026
+ *   2027-09-01 (after, today)     THA 700 v2026, 400 - 150 = 250 v2027; CHE 300 - 100 = 200 v2026; JPN 150 v2027 */
+static void test_flow_holdings_at_date(void **state) {
+  (void)state;
+  static const int64_t em[5] = {1000, 1000, 1000, 1000, 1000};
+  ndc("THA", "multi-year", "per-year", 2030, 1000, em, NULL);
+  ndc("CHE", "multi-year", "per-year", 2030, 1000, em, NULL);
+  ndc("JPN", "multi-year", "per-year", 2030, 1000, em, NULL);
+  l6_error err = {0};
+  set_date(2026, 3, 10);
+  issue("THA01", "THA.COOK.01", "ITMO", 2026, 1000, W.acc_tha);
+  W.auth = authorize(&W.dna_tha, "THA.COOK.01", 1, 2026, 2030, 2000, "NDC", "use", "CHE,JPN", L6_E_OK);
+  set_date(2026, 9, 15);
+  if (move_v(&W.h_tha, W.acc_tha, W.acc_che, 2026, 300, &err) != L6_E_OK) fail_msg("move: %s", err.message);
+  set_date(2027, 2, 1);
+  issue("THA01", "THA.COOK.01", "ITMO", 2027, 400, W.acc_tha);
+  set_date(2027, 5, 20);
+  l6_a6_act_req u = act(A6_ACT_USE, W.acc_che, "CA0001-THA01-THA-000000001-2026", "CA0001-THA01-THA-000000100-2026", "CHE", 2027);
+  if (do_act(&W.h_che, &u, &err) != L6_E_OK) fail_msg("use: %s", err.message);
+  set_date(2027, 8, 1);
+  if (move_v(&W.h_tha, W.acc_tha, W.acc_jpn, 2027, 150, &err) != L6_E_OK) fail_msg("move: %s", err.message);
+  set_date(2027, 9, 1);
+
+  /* Before, on the eve of and on the day of the first transfer, between, after. */
+  HOLDINGS_AT("THA", 2026, "2026-01-31", "2026-01-31", "");
+  HOLDINGS_AT("CHE", 2026, "2026-01-31", "2026-01-31", "");
+  HOLDINGS_AT("THA", 2026, "2026-09-14", "2026-09-14", "2026:1000");
+  HOLDINGS_AT("CHE", 2026, "2026-09-14", "2026-09-14", "");
+  HOLDINGS_AT("THA", 2026, "2026-09-15", "2026-09-15", "2026:700");
+  HOLDINGS_AT("CHE", 2026, "2026-09-15", "2026-09-15", "2026:300");
+  HOLDINGS_AT("THA", 2026, "2026-12-31", "2026-12-31", "2026:700");
+  HOLDINGS_AT("CHE", 2026, "2026-12-31", "2026-12-31", "2026:300");
+  HOLDINGS_AT("JPN", 2026, "2026-12-31", "2026-12-31", "");
+  HOLDINGS_AT("THA", 2027, "2027-09-01", "2027-09-01", "2026:700 2027:250");
+  HOLDINGS_AT("CHE", 2027, "2027-09-01", "2027-09-01", "2026:200");
+  HOLDINGS_AT("JPN", 2027, "2027-09-01", "2027-09-01", "2027:150");
+  /* The default: 31 December of the year, or today while that is ahead. */
+  HOLDINGS_AT("THA", 2026, NULL, "2026-12-31", "2026:700");
+  HOLDINGS_AT("CHE", 2026, NULL, "2026-12-31", "2026:300");
+  HOLDINGS_AT("THA", 2027, NULL, "2027-09-01", "2026:700 2027:250");
+  HOLDINGS_AT("THA", 2030, NULL, "2027-09-01", "2026:700 2027:250");
+  HOLDINGS_AT("THA", 2025, NULL, "2025-12-31", "");
+  /* The table is the same as JSON and CSV. */
+  json_t *aef = aef_at("THA", 2027, "2026-12-31", true);
+  char *csv = svc_a6_aef_csv(aef);
+  assert_non_null(strstr(csv, "# holdings\nvintage,quantity\n2026,700\n\n"));
+  free(csv);
+  json_decref(aef);
+
+  /* Refused: no calendar date, or a date after today; nothing written. */
+  REFUSED(svc_a6_aef(W.s, &W.admin, "THA", 2026, "2026-02-30", &out_, &err_), L6_E_BAD_PARAM, 400);
+  REFUSED(svc_a6_aef(W.s, &W.admin, "THA", 2026, "2026-1-31", &out_, &err_), L6_E_BAD_PARAM, 400);
+  REFUSED(svc_a6_aef(W.s, &W.admin, "THA", 2026, "31/01/2026", &out_, &err_), L6_E_BAD_PARAM, 400);
+  REFUSED(svc_a6_aef(W.s, &W.admin, "THA", 2027, "2027-09-02", &out_, &err_), L6_E_BAD_PARAM, 400);
+
+  /* Out of order in time: a forged use by CHE on 2026-08-01 and the
+   * acquisition that would cover it on 2026-08-02. All actions still add
+   * up to the current holdings (+50 - 50), and at the end of 2026 CHE holds
+   * 300 - 50 + 50 = 300; but at the end of 2026-08-31 its actions leave it
+   * at -50 after the use: holdings_negative, and no holdings row. */
+  l6_a6_action fu = {.type = "Use", .party = "CHE", .auth = W.auth, .approach = 1, .registry = "THA01",
+                     .itmo_first = 901, .itmo_last = 950, .quantity = 50, .vintage = 2026, .year = 2026,
+                     .ts = "2026-08-01T12:00:00.000Z"};
+  l6_a6_action fa = fu;
+  snprintf(fa.type, sizeof fa.type, "Acquisition");
+  fa.ca = 0;
+  snprintf(fa.ts, sizeof fa.ts, "2026-08-02T12:00:00.000Z");
+  assert_int_equal(W.st->ops->a6_action_put(W.st, &fu, &err), L6_E_OK);
+  assert_int_equal(W.st->ops->a6_action_put(W.st, &fa, &err), L6_E_OK);
+  HOLDINGS_AT("CHE", 2026, "2026-12-31", "2026-12-31", "2026:300");
+  HOLDINGS_AT("CHE", 2027, NULL, "2027-09-01", "2026:200");
+  aef = aef_at("CHE", 2026, "2026-08-31", false);
+  char hb[64];
+  assert_string_equal(holdings_str(aef, hb, sizeof hb), "");
+  char *text = json_dumps(json_object_get(aef, "consistency"), 0);
+  assert_non_null(strstr(text, "holdings_negative"));
+  assert_non_null(strstr(text, "-50 ITMOs of vintage 2026"));
+  assert_null(strstr(text, "holdings_mismatch"));
+  free(text);
+  json_decref(aef);
 }
 
 /* ====================================================================== */
@@ -815,10 +968,10 @@ static void test_refusals(void **state) {
   {
     json_t *pub = NULL;
     l6_error perr = {0};
-    assert_int_equal(svc_a6_aef(W.s, &W.anon, "CHE", 2028, &pub, &perr), L6_E_OK);
+    assert_int_equal(svc_a6_aef(W.s, &W.anon, "CHE", 2028, NULL, &pub, &perr), L6_E_OK);
     json_decref(pub);
   }
-  REFUSED(svc_a6_aef(W.s, &W.admin, "USA", 2028, &out_, &err_), L6_E_UNKNOWN_NDC, 404);
+  REFUSED(svc_a6_aef(W.s, &W.admin, "USA", 2028, NULL, &out_, &err_), L6_E_UNKNOWN_NDC, 404);
 }
 
 static void test_corsia_refusals(void **state) {
@@ -915,6 +1068,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_flow_balances, world_setup, world_teardown),
       cmocka_unit_test_setup_teardown(test_flow_aef_reconciles, world_setup, world_teardown),
       cmocka_unit_test_setup_teardown(test_flow_oimp_issuance_vs_use, world_setup, world_teardown),
+      cmocka_unit_test_setup_teardown(test_flow_holdings_at_date, world_setup, world_teardown),
       cmocka_unit_test(test_demo_aef)};
   const struct CMUnitTest refusals[] = {
       cmocka_unit_test_setup_teardown(test_refusals, world_setup, world_teardown),

@@ -107,6 +107,14 @@ static int teardown(void **state) {
   return rc == 0 ? 0 : -1;
 }
 
+/* Today (UTC) as YYYY-MM-DD. */
+static void today_utc(char out[11]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 /* The year row of a balances reply. */
 static json_t *year_of(json_t *bal, int year) {
   size_t i;
@@ -185,16 +193,40 @@ static void test_flow(void **state) {
   assert_int_equal(tl_holdings_total(S, W.a_air), 0);
 
   /* CHE's AEF for 2025 (public): used 1,200 -> CA -1,200; adjusted
-   * 40,000,000 - 1,200 = 39,998,800. Holdings 2,000 - 1,200 - 300 = 500. */
+   * 40,000,000 - 1,200 = 39,998,800. Holdings today: 2,000 - 1,200 - 300 =
+   * 500; by default the holdings are those at the end of 2025, or today
+   * while that is ahead: none when the test runs after 2025 (every action
+   * above happened today). */
+  char today[11], path[96];
+  today_utc(today);
   b = MUST("GET", "/v1/a6/aef/CHE?year=2025", NULL, NULL, 200);
   json_t *sub = json_object_get(b, "submission");
   assert_int_equal(tl_jint(sub, "used"), 1200);
   assert_int_equal(tl_jint(sub, "corresponding_adjustment"), -1200);
   assert_int_equal(tl_jint(sub, "adjusted_emissions"), 39998800);
   assert_true(json_is_true(json_object_get(json_object_get(b, "consistency"), "consistent")));
+  if (W.now > 2025) {
+    assert_string_equal(tl_jstr(sub, "holdings_as_of"), "2025-12-31");
+    assert_int_equal(json_array_size(json_object_get(b, "holdings")), 0);
+  } else {
+    assert_string_equal(tl_jstr(sub, "holdings_as_of"), today);
+    assert_int_equal(json_array_size(json_object_get(b, "holdings")), 1);
+  }
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&as_of=%s", today);
+  b = MUST("GET", path, NULL, NULL, 200);
+  sub = json_object_get(b, "submission");
+  assert_string_equal(tl_jstr(sub, "holdings_as_of"), today);
+  assert_true(json_is_true(json_object_get(json_object_get(b, "consistency"), "consistent")));
   json_t *h = json_array_get(json_object_get(b, "holdings"), 0);
   assert_int_equal(tl_jint(h, "vintage"), 2024);
   assert_int_equal(tl_jint(h, "quantity"), 500);
+  json_decref(b);
+  /* Before anything happened: nothing held, and the books still reconcile. */
+  b = MUST("GET", "/v1/a6/aef/CHE?year=2025&as_of=2020-01-01", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(json_object_get(b, "submission"), "holdings_as_of"), "2020-01-01");
+  assert_int_equal(json_array_size(json_object_get(b, "holdings")), 0);
+  assert_true(json_is_true(json_object_get(json_object_get(b, "consistency"), "consistent")));
   json_decref(b);
   /* THA (averaging over 2021-2030): 2,000 first transferred in `now`,
    * nothing used: every year's CA is round(2000 / 10) = +200; 2022's
@@ -206,7 +238,8 @@ static void test_flow(void **state) {
   assert_int_equal(json_array_size(json_object_get(b, "authorizations")), 1);
   json_decref(b);
   /* The same report as CSV. */
-  tl_resp r = tl_http_req(S, "GET", "/v1/a6/aef/CHE?year=2025&format=csv", NULL, NULL, NULL);
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&as_of=%s", today);
+  tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
   tl_assert_status(&r, 200);
   char ct[64];
   assert_true(tl_resp_header(&r, "Content-Type", ct, sizeof ct));
@@ -239,7 +272,6 @@ static void test_flow(void **state) {
   free(before);
   free(after);
   /* ITMO ranges: used, cancelled, held. */
-  char path[64];
   snprintf(path, sizeof path, "/v1/a6/itmos?authorization=%lld", (long long)W.auth);
   b = MUST("GET", path, W.tok_aud, NULL, 200);
   assert_int_equal(json_array_size(json_object_get(b, "items")), 3);
@@ -409,6 +441,13 @@ static void test_refusals(void **state) {
   REFUSED(404, "unknown_ndc", "GET", "/v1/a6/ndcs/KOR", NULL, NULL);
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE", NULL, NULL);
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&format=xlsx", NULL, NULL);
+  /* as_of: a calendar date YYYY-MM-DD, not after today. */
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-02-29", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-13-01", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=20250101", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-01-011", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2999-01-01&format=csv", NULL, NULL);
 
   /* Revocation: once; the units not yet first transferred are out. */
   b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
@@ -457,6 +496,7 @@ static void test_aef_inconsistent(void **state) {
   char *text = json_dumps(list, 0);
   assert_non_null(strstr(text, "used_not_acquired"));
   assert_non_null(strstr(text, "holdings_mismatch"));
+  if (W.now > 2025) assert_non_null(strstr(text, "holdings_negative")); /* at the end of 2025: -100 after the forged use */
   free(text);
   tl_resp_free(&r);
   r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=csv", NULL, NULL, NULL);
@@ -467,6 +507,13 @@ static void test_aef_inconsistent(void **state) {
   tl_assert_status(&r, 200);
   tl_resp_free(&r);
   assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "JPN", "--year", "2025", (char *)NULL), 1);
+  /* --as-of: a date (else a usage error, exit 2). */
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "CHE", "--year", "2025", "--as-of", "2020-01-01",
+                              (char *)NULL),
+                   0);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "CHE", "--year", "2025", "--as-of", "2025-02-30",
+                              (char *)NULL),
+                   2);
 }
 
 int main(void) {

@@ -382,14 +382,17 @@ l6_err h_a6_whatif(req *r, json_t **out, l6_error *err) {
  * consistency check. When the check fails the report is withheld: 409
  * aef_inconsistent with the list of inconsistencies (the CLI exits 1). */
 l6_err h_a6_aef(req *r, json_t **out, l6_error *err) {
-  char party[4], format[8];
+  char party[4], format[8], as_of[11];
   int year;
   l6_err e = path_party(r, party, L6_E_UNKNOWN_NDC, err);
   if (e == L6_E_OK) e = query_year(r, &year, err);
   if (e == L6_E_OK) e = api_query_str(r, "format", format, sizeof format, err);
   if (e == L6_E_OK && format[0] && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
     e = l6_fail(err, L6_E_BAD_PARAM, "format must be json or csv");
-  if (e == L6_E_OK) e = svc_a6_aef(r->svc, &r->actor, party, year, out, err);
+  if (e == L6_E_OK) e = api_query_str(r, "as_of", as_of, sizeof as_of, err); /* the service checks the date */
+  if (e == L6_E_OK && as_of[0] == '\0' && api_query(r, "as_of") != NULL)
+    e = l6_fail(err, L6_E_BAD_PARAM, "as_of must be a date YYYY-MM-DD");
+  if (e == L6_E_OK) e = svc_a6_aef(r->svc, &r->actor, party, year, as_of, out, err);
   if (e != L6_E_OK) return e;
   json_t *c = json_object_get(*out, "consistency");
   if (!json_is_true(json_object_get(c, "consistent"))) {

@@ -1,6 +1,6 @@
 /*
  * a6_cli.c -- Article 6.2 reports on the command line:
- *   ledger6 report aef --party THA --year 2030 [--format json|csv] [--db PATH] [--config DIR]
+ *   ledger6 report aef --party THA --year 2030 [--as-of YYYY-MM-DD] [--format json|csv] [--db PATH] [--config DIR]
  *   ledger6 report balances --party CHE
  *   ledger6 report whatif --party THA
  * The AEF is printed after its consistency check; the exit status is 0
@@ -16,21 +16,23 @@
 #include "cli.h"
 
 static const char *usage =
-    "usage: ledger6 report aef --party ALPHA3 --year YYYY [--format json|csv] [--db PATH] [--config DIR]\n"
+    "usage: ledger6 report aef --party ALPHA3 --year YYYY [--as-of YYYY-MM-DD] [--format json|csv] [--db PATH]\n"
+    "                          [--config DIR]\n"
     "       ledger6 report balances --party ALPHA3 [--db PATH]\n"
     "       ledger6 report whatif --party ALPHA3 [--db PATH]\n"
     "aef: the Party's agreed electronic format (submission, authorizations, actions,\n"
     "holdings, authorized entities) after its consistency check; exit status 1 when\n"
-    "the check finds inconsistencies (listed on stderr).\n";
+    "the check finds inconsistencies (listed on stderr). Holdings are those at the end\n"
+    "(UTC) of --as-of; by default 31 December of --year, or today while that is ahead.\n";
 
 bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
 
 int cli_a6_main(int argc, char **argv) {
   static const struct option longs[] = {{"db", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
                                         {"party", required_argument, NULL, 'p'},  {"year", required_argument, NULL, 'y'},
-                                        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
-                                        {NULL, 0, NULL, 0}};
-  const char *db = "data/ledger6.db", *config = "config", *party = NULL, *format = "json";
+                                        {"format", required_argument, NULL, 'f'}, {"as-of", required_argument, NULL, 'a'},
+                                        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  const char *db = "data/ledger6.db", *config = "config", *party = NULL, *format = "json", *as_of = NULL;
   int year = 0, ch;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(usage, argc < 2 ? stderr : stdout);
@@ -45,13 +47,14 @@ int cli_a6_main(int argc, char **argv) {
     case 'p': party = optarg; break;
     case 'y': year = atoi(optarg); break;
     case 'f': format = optarg; break;
+    case 'a': as_of = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
     default: fputs(usage, stderr); return 2;
     }
   }
   bool aef = strcmp(what, "aef") == 0;
   if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0) || party == NULL || (aef && year == 0) ||
-      (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)) {
+      (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) || (as_of != NULL && (!aef || !l6_valid_date(as_of)))) {
     fputs(usage, stderr);
     return 2;
   }
@@ -62,7 +65,7 @@ int cli_a6_main(int argc, char **argv) {
     return 3;
   }
   json_t *out = NULL;
-  l6_err e = aef                              ? svc_a6_aef(s, &cli_admin, party, year, &out, &err)
+  l6_err e = aef                              ? svc_a6_aef(s, &cli_admin, party, year, as_of, &out, &err)
              : strcmp(what, "balances") == 0 ? svc_a6_balances(s, &cli_admin, party, &out, &err)
                                              : svc_a6_whatif(s, &cli_admin, party, &out, &err);
   svc_close(s);

@@ -1235,11 +1235,47 @@ static void inconsistency(json_t *list, const char *code, const char *fmt, ...) 
   json_array_append_new(list, json_pack("{s:s, s:s}", "code", code, "message", msg));
 }
 
-l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, json_t **out, l6_error *err) {
+/* The date of the holdings table: as_of when given (a calendar date, not
+ * after today), else 31 December of the reporting year, or today while
+ * that is still ahead. Dates are UTC, like the actions' timestamps. */
+static l6_err holdings_date(l6_svc *s, int year, const char *as_of, char out[11], l6_error *err) {
+  char ts[32];
+  svc__timestamp(s, ts);
+  char today[11];
+  snprintf(today, sizeof today, "%.10s", ts);
+  if (as_of != NULL && as_of[0] != '\0') {
+    if (!l6_valid_date(as_of)) return l6_fail(err, L6_E_BAD_PARAM, "as_of must be a date YYYY-MM-DD");
+    if (strcmp(as_of, today) > 0)
+      return l6_fail(err, L6_E_BAD_PARAM, "as_of %s is after today (%s): holdings at that date are not known", as_of,
+                     today);
+    snprintf(out, 11, "%s", as_of);
+    return L6_E_OK;
+  }
+  snprintf(out, 11, "%04d-12-31", year);
+  if (strcmp(out, today) > 0) snprintf(out, 11, "%s", today);
+  return L6_E_OK;
+}
+
+/* The sign of an action on its Party's holdings: +1 in, -1 out, 0 neither. */
+static int holding_sign(const l6_a6_action *x) {
+  if (strcmp(x->type, "Issuance") == 0 || strcmp(x->type, "Acquisition") == 0) return 1;
+  if (strcmp(x->type, "Transfer") == 0 || strcmp(x->type, "Use") == 0 || strcmp(x->type, "Cancellation") == 0) return -1;
+  return 0;
+}
+
+static int holding_by_vintage(const void *x, const void *y) {
+  const holding *a = x, *b = y;
+  return (a->vintage > b->vintage) - (a->vintage < b->vintage);
+}
+
+l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                  l6_error *err) {
   *out = NULL;
   l6_err e = L6_E_OK; /* public: AEF submissions are published (a6.h) */
   if (year < L6_VINTAGE_MIN || year > L6_VINTAGE_MAX)
     return l6_fail(err, L6_E_BAD_PARAM, "year must be from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  char at_date[11];
+  if ((e = holdings_date(s, year, as_of, at_date, err)) != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_a6_ndc ndc;
   years_ctx *yc = malloc(sizeof *yc);
@@ -1266,15 +1302,30 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, jso
   /* Table 3, and what the actions say the Party holds per vintage. */
   json_t *actions = json_array();
   holdings *expect = calloc(1, sizeof *expect);
+  /* at: the holdings at the date, from the actions dated up to it (in the
+   * order they were recorded); negative: the vintages whose running
+   * balance went below zero on the way (reported once each). */
+  holdings *at = calloc(1, sizeof *at), *negative = calloc(1, sizeof *negative);
+  if (at == NULL || negative == NULL) {
+    free(expect);
+    expect = NULL;
+  }
   l6_qty acquired = 0, used = 0, ft_actions = 0, ft_rows = 0;
   for (size_t i = 0; expect && i < acts.n; i++) {
     const l6_a6_action *x = &acts.a[i];
     if (x->year <= year) json_array_append_new(actions, view_action(x));
-    int sign = strcmp(x->type, "Issuance") == 0 || strcmp(x->type, "Acquisition") == 0 ? 1
-               : strcmp(x->type, "Transfer") == 0 || strcmp(x->type, "Use") == 0 || strcmp(x->type, "Cancellation") == 0
-                   ? -1
-                   : 0;
+    int sign = holding_sign(x);
     if (sign) hold_add(expect, party, x->vintage, sign * x->quantity);
+    if (sign && strncmp(x->ts, at_date, 10) <= 0) {
+      hold_add(at, party, x->vintage, sign * x->quantity);
+      l6_qty run = hold_get(at, party, x->vintage);
+      if (run < 0 && hold_get(negative, party, x->vintage) == 0) {
+        hold_add(negative, party, x->vintage, 1);
+        inconsistency(incons, "holdings_negative",
+                      "%s's actions up to %s leave it holding %lld ITMOs of vintage %d after action %lld (%s of %s)",
+                      party, at_date, (long long)run, x->vintage, (long long)x->id, x->type, x->first_id);
+      }
+    }
     if (strcmp(x->type, "Acquisition") == 0) acquired += x->quantity;
     if (strcmp(x->type, "Use") == 0) used += x->quantity;
     if (strcmp(x->type, "First transfer") == 0) {
@@ -1287,18 +1338,26 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, jso
     }
   }
   if (expect == NULL) {
+    free(at);
+    free(negative);
     json_decref(incons);
     json_decref(actions);
     e = l6_fail(err, L6_E_NOMEM, NULL);
     goto done;
   }
-  /* Table 4: holdings; reconciled with table 3 vintage by vintage. */
+  /* Table 4: holdings at the date per vintage, from the actions up to it. */
   json_t *hold = json_array();
+  qsort(at->h, at->n, sizeof at->h[0], holding_by_vintage);
+  for (size_t i = 0; i < at->n; i++)
+    if (at->h[i].q > 0)
+      json_array_append_new(hold, json_pack("{s:i, s:I}", "vintage", at->h[i].vintage, "quantity", (json_int_t)at->h[i].q));
+  free(at);
+  free(negative);
+  /* The current holdings (blocks) reconciled with all the actions, vintage by vintage. */
   for (size_t i = 0; i < hs->n; i++) hold_add(expect, hs->h[i].party, hs->h[i].vintage, 0); /* every vintage seen */
   for (size_t i = 0; i < expect->n; i++) {
     if (strcmp(expect->h[i].party, party) != 0) continue;
     l6_qty have = hold_get(hs, party, expect->h[i].vintage);
-    if (have) json_array_append_new(hold, json_pack("{s:i, s:I}", "vintage", expect->h[i].vintage, "quantity", (json_int_t)have));
     if (have != expect->h[i].q)
       inconsistency(incons, "holdings_mismatch", "%s holds %lld ITMOs of vintage %d; its actions add up to %lld", party,
                     (long long)have, expect->h[i].vintage, (long long)expect->h[i].q);
@@ -1334,6 +1393,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, jso
   char ts[32];
   svc__timestamp(s, ts);
   json_object_set_new(sub, "generated", json_string(ts));
+  json_object_set_new(sub, "holdings_as_of", json_string(at_date));
   *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:b, s:o}}", "submission", sub, "authorizations", auths, "actions",
                    actions, "holdings", hold, "authorized_entities", entities, "consistency", "consistent",
                    json_array_size(incons) == 0, "inconsistencies", incons);

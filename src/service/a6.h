@@ -65,9 +65,15 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
  * used, corresponding adjustment and adjusted emissions under its method. */
 l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 /* The AEF's five tables for party and year, after a consistency check
- * ("consistent", "inconsistencies"). Public: Parties' AEF submissions are
- * public information under the Paris Agreement (docs/API.md). */
-l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, json_t **out, l6_error *err);
+ * ("consistent", "inconsistencies"). The holdings table is the Party's
+ * holdings per vintage at the end (UTC) of the day as_of ("YYYY-MM-DD"),
+ * from its actions recorded up to then; NULL or "": 31 December of year,
+ * or today while that is ahead (submission.holdings_as_of says which).
+ * BAD_PARAM for an as_of that is no calendar date or is after today.
+ * Public: Parties' AEF submissions are public information under the Paris
+ * Agreement (docs/API.md). */
+l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                  l6_error *err);
 /* The AEF reply of svc_a6_aef as CSV: each table under a "# name" line
  * (submission, authorizations, actions, holdings, authorized_entities),
  * fields quoted when needed, lists joined with ";". malloc'd, NULL when
