@@ -149,4 +149,10 @@
  * L6_MAX_BLOCKS_PER_TX. */
 #define L6_A6_MAX_PIECES 1024
 
+/* Static files of the web pages (serve --web DIR): the largest file served
+ * and the longest path. The pages are a few small HTML, CSS and JavaScript
+ * files; anything bigger does not belong there. */
+#define L6_WEB_MAX_FILE (2 * 1024 * 1024)
+#define L6_WEB_MAX_PATH 200
+
 #endif

@@ -16,11 +16,13 @@
 #include "html.h"
 #include "http.h"
 #include "jsonin.h"
+#include "web.h"
 
 struct l6_http {
   struct MHD_Daemon *d;
   l6_svc *svc;
   int port;
+  char *web; /* real path of the web pages' folder, NULL: none */
 };
 
 /* Per-request state, allocated on the first callback. */
@@ -440,6 +442,7 @@ static l6_err h_tx_get(req *r, json_t **out, l6_error *err) {
 }
 
 static l6_err h_serial(req *r, json_t **out, l6_error *err) { return svc_serial(r->svc, &r->actor, r->param[0], out, err); }
+static l6_err h_serial_public(req *r, json_t **out, l6_error *err) { return svc_serial_public(r->svc, r->param[0], out, err); }
 
 /* ---- handlers: transparency log ---------------------------------------- */
 
@@ -546,6 +549,7 @@ static const route routes[] = {
     {"GET", "/v1/transactions", h_tx_list},
     {"GET", "/v1/transactions/{id}", h_tx_get},
     {"GET", "/v1/serials/{serial}", h_serial},
+    {"GET", "/v1/serials/{serial}/public", h_serial_public},
     {"POST", "/v1/tokens", h_token_post},
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
@@ -636,6 +640,8 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
       r.param[1] = params[1];
     }
   }
+  enum MHD_Result web_ret;
+  if (!hit && !path_known && web_serve(h->web, c, url, method, &web_ret)) return web_ret; /* web.c: the pages */
   if (!hit) {
     l6_fail(&err, path_known ? L6_E_METHOD_NOT_ALLOWED : L6_E_NOT_FOUND, "%s %.200s: %s", method, url,
             path_known ? "method not allowed" : "no such route");
@@ -726,16 +732,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   }
 }
 
-l6_http *http_start(l6_svc *svc, const char *addr, int port, l6_error *err) {
+l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6_error *err) {
   l6_http *h = calloc(1, sizeof *h);
   if (h == NULL) {
     l6_fail(err, L6_E_NOMEM, NULL);
     return NULL;
   }
   h->svc = svc;
+  h->web = web_root(web);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
     l6_fail(err, L6_E_INVALID_VALUE, "'%s' is not an IPv4 address", addr);
+    free(h->web);
     free(h);
     return NULL;
   }
@@ -746,6 +754,7 @@ l6_http *http_start(l6_svc *svc, const char *addr, int port, l6_error *err) {
                           on_completed, h, MHD_OPTION_END);
   if (h->d == NULL) {
     l6_fail(err, L6_E_INTERNAL, "cannot listen on %s:%d", addr, port);
+    free(h->web);
     free(h);
     return NULL;
   }
@@ -759,6 +768,7 @@ int http_port(const l6_http *h) { return h->port; }
 void http_stop(l6_http *h) {
   if (h == NULL) return;
   MHD_stop_daemon(h->d);
+  free(h->web);
   free(h);
 }
 

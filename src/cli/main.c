@@ -51,7 +51,9 @@ static const char *usage_main =
 static const char *usage_serve =
     "usage: ledger6 serve [--db PATH] [--config DIR] [--addr 127.0.0.1] [--port 8080]\n"
     "                     [--admin-token] [--paranoid] [--sth-interval SECONDS] [--keys PATH]\n"
+    "                     [--web DIR]\n"
     "  --admin-token   create a fresh administrator token and print it\n"
+    "  --web DIR       serve the web pages from DIR at / (default web; none when missing)\n"
     "  --paranoid      re-check the partition of every batch a transaction touches\n"
     "  --sth-interval  sign a tree head of the log every SECONDS when it grew (default 60)\n"
     "Prints 'listening on http://ADDR:PORT/' and serves until SIGINT or SIGTERM.\n"
@@ -87,7 +89,7 @@ static const char *usage_token =
 #define USAGE_SIMPLE "usage: ledger6 %s [--db PATH] [--config DIR]\n%s"
 
 typedef struct {
-  const char *db, *config, *addr, *role, *label, *keys, *key;
+  const char *db, *config, *addr, *role, *label, *keys, *key, *web;
   int port, sth_interval;
   long long org;
   bool admin_token, paranoid, help, store;
@@ -105,12 +107,14 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"paranoid", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
       {"keys", required_argument, NULL, 'K'},    {"key", required_argument, NULL, 'k'},
       {"store", no_argument, NULL, 'S'},         {"sth-interval", required_argument, NULL, 'I'},
+      {"web", required_argument, NULL, 'W'},
       {NULL, 0, NULL, 0}};
   *o = (opts){.db = "data/ledger6.db",
               .config = "config",
               .addr = "127.0.0.1",
               .port = 8080,
               .label = "cli",
+              .web = "web",
               .sth_interval = L6_STH_INTERVAL_S};
   optind = 1;
   int ch;
@@ -119,6 +123,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case 'd': o->db = optarg; break;
     case 'c': o->config = optarg; break;
     case 'a': o->addr = optarg; break;
+    case 'W': o->web = optarg; break;
     case 'p': {
       char *end;
       long v = strtol(optarg, &end, 10);
@@ -524,7 +529,7 @@ static int cmd_serve(const opts *o) {
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &old);
-  l6_http *h = http_start(s, o->addr, o->port, &err);
+  l6_http *h = http_start(s, o->addr, o->port, o->web, &err);
   if (h == NULL) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     svc_close(s);

@@ -1234,13 +1234,19 @@ static int hist_row(void *ctx, const void *row) {
     if (!show_to) json_object_set_new(v, "to_account_type", json_string(l6_account_type_str(ta.type)));
     if (l->from_account && !show_from) json_object_set_new(v, "from_account_type", json_string(l6_account_type_str(fa.type)));
   }
+  if (c->org == -1) { /* the public view: the registries too */
+    json_object_set_new(v, "to_registry", json_string(ta.registry));
+    if (l->from_account) json_object_set_new(v, "from_registry", json_string(fa.registry));
+  }
   json_array_append_new(c->arr, v);
   return 0;
 }
 
-l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err) {
+/* pub: the public view (svc_serial_public): every account by its type and
+ * registry only, never its id, name or organisation. */
+static l6_err serial_view(l6_svc *s, const l6_actor *a, const char *serial, bool pub, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = NEED_READER(a, err);
+  l6_err e = pub ? L6_E_OK : NEED_READER(a, err);
   if (e != L6_E_OK) return e;
   l6_serial sn;
   if (!serial_parse(serial, &sn))
@@ -1263,19 +1269,21 @@ l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out
     e = OPS->block_find(s->st, 0, sn.batch, at, &blk, err);
     if (e == L6_E_OK) e = OPS->account_get(s->st, blk.account, &acc, err);
     if (e != L6_E_OK) break;
-    bool mine = a->role == L6_ROLE_HOLDER && acc.org == a->org;
+    bool mine = !pub && a->role == L6_ROLE_HOLDER && acc.org == a->org;
     own |= mine;
     json_t *v = view_block(&bc.b, bc.host, blk.first, blk.last);
-    if (a->role != L6_ROLE_HOLDER || mine) json_object_set_new(v, "account", view_account(&acc));
+    if (pub) json_object_set_new(v, "account", json_pack("{s:s, s:s}", "type", l6_account_type_str(acc.type), "registry", acc.registry));
+    else if (a->role != L6_ROLE_HOLDER || mine) json_object_set_new(v, "account", view_account(&acc));
     else json_object_set_new(v, "account", json_pack("{s:s}", "type", l6_account_type_str(acc.type)));
     json_object_set_new(v, "retired", json_boolean(l6_account_type_terminal(acc.type)));
     json_array_append_new(holders, v);
     at = blk.last + 1;
   }
-  hist_ctx h = {.s = s, .arr = json_array(), .org = a->role == L6_ROLE_HOLDER ? a->org : 0, .err = err};
+  /* The public is like a holder whose organisation (-1) owns nothing. */
+  hist_ctx h = {.s = s, .arr = json_array(), .org = pub ? -1 : a->role == L6_ROLE_HOLDER ? a->org : 0, .err = err};
   if (e == L6_E_OK) e = OPS->serial_history(s->st, sn.batch, sn.first, hist_row, &h, err);
   if (e == L6_E_OK) e = h.e;
-  if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && !own && !h.touched)
+  if (e == L6_E_OK && !pub && a->role == L6_ROLE_HOLDER && !own && !h.touched)
     e = l6_fail(err, L6_E_FORBIDDEN, "serial %s has never been held by your organisation", serial);
   if (e == L6_E_OK)
     *out = json_pack("{s:s, s:o, s:O, s:O}", "serial", serial, "batch",
@@ -1284,6 +1292,14 @@ l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out
   json_decref(holders);
   json_decref(h.arr);
   return finish_out(s, e, out, err);
+}
+
+l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err) {
+  return serial_view(s, a, serial, false, out, err);
+}
+
+l6_err svc_serial_public(l6_svc *s, const char *serial, json_t **out, l6_error *err) {
+  return serial_view(s, NULL, serial, true, out, err);
 }
 
 l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, const l6_page *pg, json_t **out,

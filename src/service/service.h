@@ -132,6 +132,9 @@ l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, cons
 l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f, json_t **out, l6_error *err);
 l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err);
+/* The public view of a serial, for anyone: where it is (account type and
+ * registry, retired or not) and its history with account types only. */
+l6_err svc_serial_public(l6_svc *s, const char *serial, json_t **out, l6_error *err);
 
 /* Checks the partition invariant of one batch (0: every batch); returns
  * INTERNAL with the first violation. For tests and `ledger6 check`. */
