@@ -74,7 +74,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON) $(BUILD)/libledger6.a
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libledger6.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 
-tests: $(BUILD)/ledger6 $(TEST_BIN)
+# The browser tests (tests/browser/): a script that tests/run.sh runs like the others.
+$(BUILD)/tests/test_browser: tests/browser/test_browser.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
+tests: $(BUILD)/ledger6 $(TEST_BIN) $(BUILD)/tests/test_browser
 
 # The README's test command. Runs every test binary and prints "N passed, N failed".
 check: deps

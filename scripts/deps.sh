@@ -2,14 +2,22 @@
 # Installs the Debian packages ledger6 needs to build, test and run, when
 # any is missing. Needs root (or sudo) only when something is missing.
 set -e
-PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 curl"
+PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 curl chromium nodejs npm"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "deps: installing$missing"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+if [ -n "$missing" ]; then
+  echo "deps: installing$missing"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+# The browser tests' npm package (playwright-core, pinned in package-lock.json),
+# when it is not installed yet; the browser is Debian's chromium above.
+B=$(dirname "$0")/../tests/browser
+if [ ! -f "$B/node_modules/playwright-core/package.json" ]; then
+  echo "deps: npm ci in tests/browser"
+  (cd "$B" && npm ci --no-audit --no-fund --loglevel=error)
+fi
