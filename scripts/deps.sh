@@ -2,11 +2,15 @@
 # Installs the Debian packages ledger6 needs to build, test and run, when
 # any is missing. Needs root (or sudo) only when something is missing.
 set -e
-PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 curl chromium nodejs npm"
+PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 curl chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# node and npm: Debian's packages only when no node is installed (a NodeSource
+# nodejs already has npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
   echo "deps: installing$missing"
   SUDO=""
