@@ -77,7 +77,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON) $(BUILD)/libledger6.a
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libledger6.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 
-tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS)
+# The browser tests (tests/browser/): a script that tests/run.sh runs like the others.
+$(BUILD)/tests/test_browser: tests/browser/test_browser.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
+tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser
 
 # The README's test command. Runs every test binary on SQLite, then on a
 # throwaway PostgreSQL cluster when a server is installed (tests/check.sh),
@@ -100,7 +105,8 @@ fuzz:
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $$f \
-	    src/errors.c src/core/*.c src/api/jsonin.c -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) || exit 1; \
+	    src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c \
+	    -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) || exit 1; \
 	done
 
 clean:

@@ -16,12 +16,25 @@
 #
 # Internal: sh bench/run.sh --set NAME SPEC [--quick] runs both programs on
 # one store and prints their output with "RESULT NAME key value" lines.
+#
+# `--log` also runs bench_log on SQLite (transparency log appends up to 10^7
+# leaves: about 80 s more and 3.5 GB of temporary store; with --quick, 10^5).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$ROOT" || exit 2
 BUILD=${BUILD:-build}
 export BUILD
+
+LOG=0
+ARGS=""
+for a in "$@"; do
+  case $a in
+  --log) LOG=1 ;;
+  *) ARGS="$ARGS $a" ;;
+  esac
+done
+set -- $ARGS
 
 if [ "${1:-}" = "--set" ]; then
   name=$2
@@ -41,7 +54,9 @@ if [ "${1:-}" = "--set" ]; then
   exit $status
 fi
 
-for b in bench_transfer bench_http; do
+BENCHES="bench_transfer bench_http"
+[ "$LOG" = 1 ] && BENCHES="$BENCHES bench_log"
+for b in $BENCHES; do
   if [ ! -x "$BUILD/bench/$b" ]; then
     echo "bench/run.sh: $BUILD/bench/$b is missing; run make bench" >&2
     exit 2
@@ -89,6 +104,18 @@ for s in $stores; do
   [ "$rc" -eq 0 ] || status=1
 done
 
+if [ "$LOG" = 1 ]; then
+  echo "######## transparency log appends (SQLite)"
+  start=$(date +%s)
+  "$BUILD/bench/bench_log" "$@" >"$OUT.1" 2>&1
+  rc=$?
+  grep -v '^RESULT ' "$OUT.1"
+  echo "  (bench_log: $(($(date +%s) - start)) s, exit status $rc)"
+  echo
+  sed -n 's/^RESULT /RESULT sqlite /p' "$OUT.1" >>"$OUT"
+  [ "$rc" -eq 0 ] || status=1
+fi
+
 awk '
   $1 == "RESULT" { r[$2, $3] = $4; seen[$2] = 1 }
   function v(s, k) { return (s, k) in r ? r[s, k] : "-" }
@@ -120,6 +147,9 @@ awk '
     both("HTTP, " v(k, "http_clients") " clients, " v(k, "http_count") " requests", http(s, "http"), http(p, "http"))
     both("HTTP non-201 answers", v(s, "http1_not201") + v(s, "http_not201"), v(p, "http1_not201") + v(p, "http_not201"))
     both("ledger6 check after the HTTP run", v(s, "http_check"), v(p, "http_check"))
+    for (k = 0; k < r["sqlite", "log_sizes"]; k++)
+      both("log appends at " v(s, "log_size_" k) " leaves", v(s, "log_append_per_s_" k) "/s tree, " \
+           v(s, "log_tx_append_per_s_" k) "/s with entry", "-")
   }
 ' "$OUT"
 exit $status

@@ -18,9 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "api/jsonin.h"
 #include "core/serial.h"
 #include "limits.h"
+#include "service/certificate.h"
 
 /* Signature shared by every check. */
 typedef const char *(*fuzz_check_fn)(const uint8_t *data, size_t size);
@@ -99,6 +102,41 @@ static const char *fuzz_check_json(const uint8_t *data, size_t size) {
     if (json_object_get(body, "from_account") == NULL) fail = "decoded without a required field";
   }
   json_decref(body);
+  return fail;
+}
+
+/*
+ * cert: `ledger6 verify` on any bytes, against the key of RFC 8032 test 1
+ * (which signed corpus/cert/valid). No crash, no leak, whatever the input;
+ * a verdict is either valid with no problem or invalid with at least one;
+ * and valid only for a head signed by that key.
+ */
+static const char *fuzz_check_cert(const uint8_t *data, size_t size) {
+  static const uint8_t seed[32] = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
+                                   0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
+                                   0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+  uint8_t pk[32], sk[64];
+  if (sodium_init() < 0) return "libsodium failed to initialise";
+  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+  json_t *cert = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+  if (cert == NULL) return NULL;
+  cert_result *res = malloc(sizeof *res);
+  if (res == NULL) {
+    json_decref(cert);
+    return "out of memory";
+  }
+  cert_verify(cert, pk, res);
+  const char *fail = NULL;
+  if (res->valid && res->nproblems != 0) fail = "valid, with problems";
+  else if (!res->valid && res->nproblems == 0) fail = "invalid, without a problem";
+  else if (res->valid) {
+    char id[STH_KEY_ID_LEN + 1];
+    sth_key_id(pk, id);
+    const char *got = json_string_value(json_object_get(json_object_get(cert, "tree_head"), "key_id"));
+    if (got == NULL || strcmp(got, id) != 0) fail = "valid under another key id";
+  }
+  free(res);
+  json_decref(cert);
   return fail;
 }
 

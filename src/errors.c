@@ -30,6 +30,7 @@ const char *l6_err_message(l6_err e) {
 l6_err l6_fail(l6_error *e, l6_err code, const char *fmt, ...) {
   if (e == NULL) return code;
   e->code = code;
+  e->expected[0] = '\0';
   if (fmt == NULL) {
     snprintf(e->message, sizeof e->message, "%s", l6_err_message(code));
   } else {

@@ -26,6 +26,8 @@
   /* authentication */                                                            \
   XX(UNAUTHORIZED, "unauthorized", 401, "a valid bearer token is required")      \
   XX(FORBIDDEN, "forbidden", 403, "this role may not do that")                    \
+  XX(NOT_ACCREDITED, "not_accredited", 403, "the validator is not accredited for this mechanism and scope") \
+  XX(NOT_HOST_AUTHORITY, "not_host_authority", 403, "only the host Party's designated authority may authorize its units") \
   /* lookups */                                                                   \
   XX(NOT_FOUND, "not_found", 404, "no such resource")                             \
   XX(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "method not allowed here")    \
@@ -39,6 +41,14 @@
   XX(UNKNOWN_BATCH, "unknown_batch", 404, "no such issuance batch")               \
   XX(UNKNOWN_SERIAL, "unknown_serial", 404, "no unit has this serial number")     \
   XX(UNKNOWN_TRANSACTION, "unknown_transaction", 404, "no such transaction")      \
+  XX(UNKNOWN_MECHANISM, "unknown_mechanism", 404, "no such crediting mechanism")  \
+  XX(UNKNOWN_ACTIVITY, "unknown_activity", 404, "no such activity in a project cycle") \
+  XX(UNKNOWN_PERIOD, "unknown_period", 404, "no such monitoring period")          \
+  XX(UNKNOWN_DOCUMENT, "unknown_document", 404, "no document has this hash")      \
+  XX(UNKNOWN_NDC, "unknown_ndc", 404, "the Party has no NDC recorded") \
+  XX(UNKNOWN_AUTHORIZATION, "unknown_authorization", 404, "no such authorization") \
+  XX(UNKNOWN_ITMO, "unknown_itmo", 404, "no ITMO has this identifier") \
+  XX(UNKNOWN_CORSIA_PHASE, "unknown_corsia_phase", 404, "no such CORSIA compliance phase") \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \
@@ -47,6 +57,14 @@
   XX(SERIALS_NOT_HELD, "serials_not_held", 409, "account does not hold these serial numbers") \
   XX(IDEMPOTENCY_CONFLICT, "idempotency_conflict", 409, "idempotency key was used for a different request") \
   XX(ACCOUNT_NOT_EMPTY, "account_not_empty", 409, "account still holds units")    \
+  XX(WRONG_STATE, "wrong_state", 409, "the activity or period is not in the state this step needs") \
+  XX(REPLACEMENT_DUE, "replacement_due", 409, "units lost in an avoidable reversal must be replaced first") \
+  XX(CYCLE_MANAGED, "cycle_managed", 409, "the project is in a mechanism's cycle; its issuances go through it") \
+  XX(ALREADY_FIRST_TRANSFERRED, "already_first_transferred", 409, "the ITMOs were already first transferred") \
+  XX(ALREADY_USED, "already_used", 409, "the ITMOs were already used") \
+  XX(UNIT_CANCELLED, "unit_cancelled", 409, "the units were cancelled or retired and can never be used") \
+  XX(AUTHORIZATION_REVOKED, "authorization_revoked", 409, "the authorization was revoked") \
+  XX(AEF_INCONSISTENT, "aef_inconsistent", 409, "the Article 6 books fail the AEF consistency check; the report is withheld") \
   /* rule violations */                                                           \
   XX(WRONG_UNIT_TYPE, "wrong_unit_type", 422, "units are not of the stated unit type") \
   XX(TERMINAL_ACCOUNT, "terminal_account", 422, "units in this account type can never move") \
@@ -55,10 +73,22 @@
   XX(PROJECT_NOT_ACTIVE, "project_not_active", 422, "project is not registered") \
   XX(UNIT_TYPE_MISMATCH, "unit_type_mismatch", 422, "unit type does not belong to the project's programme") \
   XX(NO_PENDING_ACCOUNT, "no_pending_account", 409, "registry has no open pending account") \
+  XX(MISSING_DOCUMENT, "missing_document", 422, "a document this step requires is missing") \
+  XX(NOT_ELIGIBLE, "not_eligible", 422, "the mechanism's eligibility rules refuse this") \
+  XX(DEADLINE_PASSED, "deadline_passed", 422, "a deadline of the mechanism has passed") \
+  XX(LEVY_ACCOUNT_MISSING, "levy_account_missing", 409, "registry has no open account to receive a levy") \
+  XX(PURPOSE_NOT_AUTHORIZED, "purpose_not_authorized", 422, "the authorization does not cover this purpose") \
+  XX(PARTY_NOT_AUTHORIZED, "party_not_authorized", 422, "the authorization does not name this Party") \
+  XX(NOT_ACQUIRER, "not_acquirer", 422, "only the Party that acquired the ITMOs may use them") \
+  XX(OUTSIDE_TIMEFRAME, "outside_timeframe", 422, "the year is outside the authorization's timeframe") \
+  XX(CORSIA_NOT_ELIGIBLE, "corsia_not_eligible", 422, "the units are not eligible for this CORSIA phase") \
+  XX(UNIT_AUTHORIZED, "unit_authorized", 422, "authorized units carry a corresponding adjustment; a voluntary cancellation takes unauthorized units") \
+  XX(YEAR_OUTSIDE_NDC, "year_outside_ndc", 422, "the year is outside the Party's NDC period") \
   /* server side */                                                               \
   XX(STORE, "store_error", 500, "the store failed; nothing was changed")         \
   XX(BUSY, "busy", 503, "the store is busy; retry")                               \
   XX(NOMEM, "out_of_memory", 500, "out of memory; nothing was changed")           \
+  XX(INVALID_CONFIG, "invalid_config", 500, "a configuration file is malformed")  \
   XX(INTERNAL, "internal", 500, "internal error")
 
 typedef enum {
@@ -80,6 +110,7 @@ const char *l6_err_message(l6_err e);
 typedef struct {
   l6_err code;
   char message[256];
+  char expected[32]; /* WRONG_STATE only: the state the step needs ("" otherwise) */
 } l6_error;
 
 /* Sets *e to code with a printf-style message (or the default message when

@@ -62,5 +62,111 @@
 /* Longest store spec (an SQLite path or a PostgreSQL connection URI,
  * several hosts and parameters included). */
 #define L6_STORE_SPEC_MAX 1024
+/* Crediting mechanisms and the project cycle (src/core/cycle.h,
+ * src/service/mechanism.c, src/service/cycle.c). */
+
+/* Mechanism definitions loaded from config/mechanisms/, and the size of
+ * one file: a definition is a page of JSON, not a data set. */
+#define L6_MAX_MECHANISMS 64
+#define L6_MAX_MECH_FILE_BYTES (64 * 1024)
+
+/* Sectoral scopes one mechanism lists (CDM has 15) and calculators. */
+#define L6_MAX_SCOPES 32
+
+/* Bilateral split: Parties sharing one issuance (two in every agreement
+ * seen; four leaves room for plurilateral approaches). */
+#define L6_MAX_SHARES 4
+
+/* Documents one step names or requires, and the length of a document
+ * type ("letter-of-approval") and of a media type ("application/pdf"). */
+#define L6_MAX_STEP_DOCS 8
+#define L6_DOC_TYPE_MAX 48
+#define L6_MEDIA_TYPE_MAX 100
+
+/* Largest document whose bytes the store keeps: its base64 form must fit
+ * in one request body (L6_MAX_BODY_BYTES). Larger documents (a full
+ * design document runs to megabytes) are registered by hash and size,
+ * their bytes kept by the operator's document store. */
+#define L6_MAX_DOC_BYTES (40 * 1024)
+
+/* Forwarding instructions of one issuance request: accounts that share
+ * what is left after the levies. */
+#define L6_MAX_FORWARD 8
+
+/* JSON text stored with a step record (documents and details), and with
+ * a monitoring period (its reported data, its forwarding instructions). */
+#define L6_STEP_TEXT_MAX 4000
+#define L6_PERIOD_TEXT_MAX 1000
+
+/* Monitoring periods of one activity, and step records shown with it:
+ * bounds the work of one activity read. */
+#define L6_MAX_PERIODS 500
+#define L6_MAX_STEPS_SHOWN 500
+/* Transparency log (docs/TRANSPARENCY.md). */
+
+/* Most leaves the log may hold. Leaf indexes and tree sizes are int64;
+ * below 2^62 every proof has at most 63 hashes (MERKLE_MAX_PROOF) and no
+ * index arithmetic can overflow. One leaf per transaction: unreachable. */
+#define L6_LOG_MAX_LEAVES (1LL << 62)
+
+/* Largest canonical log entry (bytes). A transaction moves at most
+ * L6_MAX_BLOCKS_PER_TX blocks; each is one line of at most 227 bytes
+ * (three 19-digit numbers and a L6_SERIAL_MAX serial), plus about 2.7 KB
+ * of header with the longest texts: 235 KB. Larger means a corrupt row. */
+#define L6_LOG_ENTRY_MAX (256 * 1024)
+
+/* Most entries one GET /v1/log/entries returns, and the byte budget of
+ * one page: a page stops early once its entries exceed it (at least one
+ * entry is always sent). Typical entries are 400-600 bytes. */
+#define L6_LOG_MAX_ENTRIES 100
+#define L6_LOG_PAGE_BYTES (1024 * 1024)
+
+/* Signing keys one key file may hold (the current one and the retired
+ * ones, kept by id and public key). Rotating weekly for a year fits. */
+#define L6_MAX_KEYS 64
+
+/* Largest certificate file `ledger6 verify` reads. A certificate holds
+ * one entry (at most L6_LOG_ENTRY_MAX) and the same blocks again as JSON:
+ * well under 1 MiB; refuse more rather than parse anything. */
+#define L6_CERT_MAX_BYTES (1024 * 1024)
+
+/* Seconds between the periodic signed tree heads of `serve` (only when
+ * the log grew): default, and the accepted range of --sth-interval. */
+#define L6_STH_INTERVAL_S 60
+#define L6_STH_INTERVAL_MAX_S 86400
+
+/* Article 6.2 accounting (src/core/a6.h, src/service/a6.c). */
+
+/* Years of one NDC implementation period (NDCs run five or ten years;
+ * 30 leaves room for long-term budgets) and per-year figures kept. */
+#define L6_A6_MAX_NDC_YEARS 30
+
+/* Largest conversion factor of a non-GHG metric, in millionths of a
+ * metric unit per t CO2e (1,000 units per tonne): keeps q x factor far
+ * from overflow for any q a report can hold. */
+#define L6_A6_MAX_FACTOR_MICRO 1000000000LL
+
+/* Cooperative approach ids run CA0001..CA9999 (four digits in the
+ * identifier). */
+#define L6_A6_MAX_APPROACH 9999
+
+/* Authorized Parties and entities one letter of authorization lists, as
+ * comma-separated text: 64 Parties or a few dozen entity names. */
+#define L6_A6_LIST_MAX 1000
+
+/* Programmes CORSIA lists per phase, and phases in config/corsia.json. */
+#define L6_A6_MAX_CORSIA_PROGRAMMES 32
+#define L6_A6_MAX_CORSIA_PHASES 8
+
+/* ITMO ranges one Article 6 action may touch (each a piece of an
+ * authorization's units): bounds the work of one request like
+ * L6_MAX_BLOCKS_PER_TX. */
+#define L6_A6_MAX_PIECES 1024
+
+/* Static files of the web pages (serve --web DIR): the largest file served
+ * and the longest path. The pages are a few small HTML, CSS and JavaScript
+ * files; anything bigger does not belong there. */
+#define L6_WEB_MAX_FILE (2 * 1024 * 1024)
+#define L6_WEB_MAX_PATH 200
 
 #endif

@@ -57,8 +57,9 @@ static int run_line(const char *cmd) {
 }
 
 static void test_help(void **state) {
-  static const char *const cmds[] = {"--help", "init --help", "serve --help", "demo --help", "check --help",
-                                     "token create --help"};
+  static const char *const cmds[] = {"--help",       "init --help",         "serve --help", "demo --help",
+                                     "check --help", "token create --help", "verify --help", "key --help",
+                                     "key list --help"};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     assert_int_equal(run("%s", cmds[i]), 0);
     assert_non_null(strstr(out, "usage: ledger6"));
@@ -71,7 +72,17 @@ static void test_usage_errors(void **state) {
   assert_int_equal(run("serve --port 70000"), 2);
   assert_non_null(strstr(out, "--port must be 0-65535"));
   assert_int_equal(run("token create --role emperor"), 2);
-  assert_non_null(strstr(out, "--role must be admin, holder or auditor"));
+  assert_non_null(strstr(out, "--role must be admin, holder, auditor, validator, authority or mechanism-admin"));
+  assert_int_equal(run("verify"), 2); /* neither a certificate nor --store */
+  assert_non_null(strstr(out, "usage: ledger6 verify"));
+  assert_int_equal(run("verify a.json b.json --key 00"), 2);
+  assert_int_equal(run("verify --store extra"), 2);
+  assert_int_equal(run("verify --store"), 1); /* before init: there is no store, and none is made */
+  assert_non_null(strstr(out, "no store at"));
+  assert_int_equal(run("key frobnicate"), 2);
+  assert_non_null(strstr(out, "usage: ledger6 key"));
+  assert_int_equal(run("serve --sth-interval 0"), 2);
+  assert_non_null(strstr(out, "--sth-interval must be"));
 }
 
 static void test_init_demo_check_token(void **state) {
@@ -84,6 +95,12 @@ static void test_init_demo_check_token(void **state) {
   assert_non_null(strstr(out, "error already_exists"));
   assert_int_equal(run("check"), 0);
   assert_non_null(strstr(out, "ok: every issuance batch"));
+  /* init made a signing key; the demo's transactions are all in the log. */
+  assert_int_equal(run("key list"), 0);
+  assert_non_null(strstr(out, "current"));
+  assert_int_equal(run("verify --store"), 0);
+  assert_non_null(strstr(out, "valid: "));
+  assert_non_null(strstr(out, "no signed tree head yet"));
   assert_int_equal(run("token create --role auditor --label ci"), 0);
   assert_non_null(strstr(out, "l6_"));
   assert_int_equal(strlen(out), 3 + 48 + 1); /* the token and a newline, nothing else */

@@ -10,7 +10,9 @@
  * whole store exactly as it was: a text dump of every account, block,
  * batch, transaction, transaction line and the idempotency record is
  * compared byte for byte. The final, unfaulted attempt must produce the
- * expected holdings.
+ * expected holdings. The dump includes the transparency log (every leaf
+ * and the root), so a failed attempt must not leave a leaf behind either,
+ * and after every success the log has exactly one leaf per transaction.
  *
  * Durability: transfers on a file database, the service closed without
  * ceremony, reopened: the same dump, every transaction, svc_check.
@@ -42,6 +44,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "service/service.h"
 #include "store/store.h"
@@ -225,9 +228,15 @@ static int dump_tx(void *ctx, const void *row) {
   return 0;
 }
 
+static int dump_leaf(void *ctx, const void *row) {
+  const l6_log_leaf *l = row;
+  fprintf(((dump_ctx *)ctx)->out, "leaf %lld tx %lld\n", (long long)l->index, (long long)l->tx);
+  return 0;
+}
+
 /* The whole ledger state as text (malloc'd): accounts with their blocks,
- * batches, transactions with their lines, the transaction count, and the
- * idempotency record of `key` (when not NULL). */
+ * batches, transactions with their lines, the transaction count, the log's
+ * leaves and root, and the idempotency record of `key` (when not NULL). */
 static char *dump(l6_store *st, const char *key) {
   char *buf = NULL;
   size_t len = 0;
@@ -238,6 +247,14 @@ static char *dump(l6_store *st, const char *key) {
   assert_int_equal(st->ops->batch_list(st, "", 0, 1 << 30, dump_batch, &d, &err), L6_E_OK);
   l6_tx_filter tf = {.limit = 1 << 30};
   assert_int_equal(st->ops->tx_list(st, &tf, dump_tx, &d, &err), L6_E_OK);
+  int64_t size = 0;
+  uint8_t root[32];
+  char hex[65];
+  assert_int_equal(st->ops->log_size(st, &size, &err), L6_E_OK);
+  assert_int_equal(st->ops->log_leaf_list(st, 0, 1 << 30, dump_leaf, &d, &err), L6_E_OK);
+  assert_int_equal(tlog_root(st, size, root, &err), L6_E_OK);
+  sodium_bin2hex(hex, sizeof hex, root, sizeof root);
+  fprintf(d.out, "log size %lld root %s\n", (long long)size, hex);
   if (key) {
     char hash[65] = "";
     int status = 0;
@@ -340,6 +357,9 @@ static int fault_sweep(fx *f, op_fn op, const void *arg, const char *key, const 
       *ok_rep = rep;
       free(before);
       if (n == 1) fail_msg("%s: succeeded although its first write was made to fail", name);
+      int64_t leaves = 0;
+      assert_int_equal(f->st->ops->log_size(f->st, &leaves, &err), L6_E_OK);
+      assert_int_equal(leaves, tx_count(f->st)); /* a leaf for every transaction, none more */
       return n - 1;
     }
     if (e != L6_E_STORE)
@@ -730,7 +750,13 @@ static void test_crash_kill9(void **state) {
     l6_tx_filter tf = {.limit = 1 << 30};
     assert_int_equal(f.st->ops->tx_list(f.st, &tf, check_whole_tx, &wc, &err), L6_E_OK);
     assert_int_equal(wc.bad, 0);
-    print_message("crash round %d: %zu acknowledged, %ld transactions in the store, all whole\n", round, acked.n, wc.n);
+    /* ... and the transparency log still matches every transaction. */
+    tlog_report rep;
+    ok(svc_verify_store(f.s, NULL, 0, &rep, &err), &err, "verify store");
+    if (!rep.ok) fail_msg("round %d: after the crash the log does not match: %s", round, rep.problem);
+    assert_int_equal(rep.leaves, wc.n);
+    print_message("crash round %d: %zu acknowledged, %ld transactions in the store, all whole and logged\n", round,
+                  acked.n, wc.n);
     if (round < 2) svc_close(f.s);
   }
   free(acked.v);

@@ -34,6 +34,7 @@ typedef struct {
 static const replay_target targets[] = {
     {"serial", fuzz_check_serial},
     {"json", fuzz_check_json},
+    {"cert", fuzz_check_cert},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])

@@ -155,8 +155,9 @@ static int read_banner(tl_srv *s) {
 static int launch(tl_srv *s) {
   char config[512];
   config_path(config, sizeof config);
-  char *argv[] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
-                  "--port",           "0",     "--admin-token", "--paranoid", NULL};
+  char *argv[16] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
+                    "--port",           "0",     "--admin-token", "--paranoid", NULL};
+  for (size_t i = 0, n = 10; i < 4 && s->extra[i]; i++) argv[n++] = (char *)s->extra[i];
   s->pid = spawn(argv, s->log, &s->out_fd);
   if (s->pid < 0) {
     s->pid = 0;

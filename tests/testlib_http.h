@@ -53,6 +53,7 @@ typedef struct {
   char spec[L6_STORE_SPEC_MAX + 1]; /* the store: dir + "/l.db", or a PostgreSQL URI */
   tl_store store; /* the PostgreSQL database made for it (owned), zeroed otherwise */
   char log[512];  /* dir + "/server.log": the child's stderr, appended across restarts */
+  const char *extra[4]; /* more `serve` arguments (NULL-terminated), for tl_srv_restart */
 } tl_srv;
 
 /* Makes a fresh temporary directory (tag names it) and store, and starts
@@ -69,7 +70,8 @@ int tl_srv_start(tl_srv *s, const char *tag);
 int tl_srv_start_peer(tl_srv *peer, const tl_srv *first, const char *tag);
 
 /* Starts the server again on the same database, after tl_srv_stop or
- * tl_srv_kill. A new admin token is printed and stored in s->admin; older
+ * tl_srv_kill, adding the arguments in s->extra (which tl_srv_start
+ * clears). A new admin token is printed and stored in s->admin; older
  * tokens stay valid (they live in the database). Returns 0 or -1. */
 int tl_srv_restart(tl_srv *s);
 

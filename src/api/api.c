@@ -12,13 +12,17 @@
 
 #include <sodium.h>
 
+#include "api_int.h"
+#include "html.h"
 #include "http.h"
 #include "jsonin.h"
+#include "web.h"
 
 struct l6_http {
   struct MHD_Daemon *d;
   l6_svc *svc;
   int port;
+  char *web; /* real path of the web pages' folder, NULL: none */
 };
 
 /* Per-request state, allocated on the first callback. */
@@ -27,21 +31,6 @@ typedef struct {
   size_t len, cap;
   bool too_large;
 } conn_state;
-
-/* What a handler sees. */
-typedef struct {
-  l6_svc *svc;
-  struct MHD_Connection *conn;
-  const char *method;
-  l6_actor actor;
-  const char *param[2]; /* path parameters, in order */
-  json_t *body;         /* POST/PATCH only */
-  l6_idem idem;
-  int status;           /* 200 unless the handler says otherwise */
-  bool replayed;        /* an idempotent reply given again */
-} req;
-
-typedef l6_err (*handler_fn)(req *r, json_t **out, l6_error *err);
 
 /* ---- responses ------------------------------------------------------- */
 
@@ -57,8 +46,23 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v
   return ret;
 }
 
+/* An HTML page, or a text of another type (takes text). No script may run
+ * in it, whatever it says. */
+static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const char *type) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+  MHD_add_response_header(resp, "Content-Type", type ? type : "text/html; charset=utf-8");
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *c, const l6_error *err) {
   json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
+  if (v && err->code == L6_E_WRONG_STATE && err->expected[0]) /* the state the step needs */
+    json_object_set_new(json_object_get(v, "error"), "expected_state", json_string(err->expected));
   enum MHD_Result ret = send_json(c, l6_err_status(err->code), v, false);
   json_decref(v);
   return ret;
@@ -86,6 +90,24 @@ static l6_err q_id(req *r, const char *name, l6_id *out, l6_error *err) {
   *out = 0;
   if (v == NULL) return L6_E_OK;
   if (!parse_id(v, out)) return l6_fail(err, L6_E_BAD_PARAM, "query parameter '%s' must be a positive integer", name);
+  return L6_E_OK;
+}
+
+/* A leaf index or tree size: 0..INT64_MAX (parse_id without the > 0). */
+static bool parse_count(const char *s, int64_t *out) {
+  if (s && strcmp(s, "0") == 0) {
+    *out = 0;
+    return true;
+  }
+  return parse_id(s, out);
+}
+
+/* An optional non-negative integer parameter; *out = dflt when absent. */
+static l6_err q_count(req *r, const char *name, int64_t dflt, int64_t *out, l6_error *err) {
+  const char *v = q(r, name);
+  *out = dflt;
+  if (v == NULL) return L6_E_OK;
+  if (!parse_count(v, out)) return l6_fail(err, L6_E_BAD_PARAM, "query parameter '%s' must be an integer of 0 or more", name);
   return L6_E_OK;
 }
 
@@ -420,6 +442,55 @@ static l6_err h_tx_get(req *r, json_t **out, l6_error *err) {
 }
 
 static l6_err h_serial(req *r, json_t **out, l6_error *err) { return svc_serial(r->svc, &r->actor, r->param[0], out, err); }
+static l6_err h_serial_public(req *r, json_t **out, l6_error *err) { return svc_serial_public(r->svc, r->param[0], out, err); }
+
+/* ---- handlers: transparency log ---------------------------------------- */
+
+static l6_err h_log_sth(req *r, json_t **out, l6_error *err) { return svc_log_sth(r->svc, &r->actor, out, err); }
+
+static l6_err h_log_inclusion(req *r, json_t **out, l6_error *err) {
+  int64_t index, size;
+  l6_id tx;
+  l6_err e = q_count(r, "index", -1, &index, err);
+  if (e == L6_E_OK) e = q_id(r, "transaction", &tx, err);
+  if (e == L6_E_OK) e = q_count(r, "tree_size", 0, &size, err);
+  if (e == L6_E_OK && (index >= 0) == (tx > 0))
+    e = l6_fail(err, L6_E_BAD_PARAM, "give either index (a leaf index) or transaction (a transaction id)");
+  if (e == L6_E_OK && q(r, "tree_size") && size == 0) e = l6_fail(err, L6_E_BAD_PARAM, "tree_size must be at least 1");
+  return e ? e : svc_log_inclusion(r->svc, &r->actor, index, tx, size, out, err);
+}
+
+static l6_err h_log_consistency(req *r, json_t **out, l6_error *err) {
+  l6_id first, second;
+  l6_err e = q_id(r, "first", &first, err);
+  if (e == L6_E_OK) e = q_id(r, "second", &second, err);
+  if (e == L6_E_OK && first == 0) e = l6_fail(err, L6_E_BAD_PARAM, "query parameter 'first' (a tree size of 1 or more) is required");
+  return e ? e : svc_log_consistency(r->svc, &r->actor, first, second, out, err);
+}
+
+static l6_err h_log_entries(req *r, json_t **out, l6_error *err) {
+  int64_t start, end;
+  l6_err e = q_count(r, "start", 0, &start, err);
+  if (e == L6_E_OK) e = q_count(r, "end", -1, &end, err);
+  return e ? e : svc_log_entries(r->svc, &r->actor, start, end, out, err);
+}
+
+static l6_err h_keys(req *r, json_t **out, l6_error *err) { return svc_keys_list(r->svc, &r->actor, out, err); }
+
+static l6_err h_certificate(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_id(r, 0, &id, err);
+  return e ? e : svc_certificate(r->svc, &r->actor, id, out, err);
+}
+
+static l6_err h_certificate_html(req *r, json_t **out, l6_error *err) {
+  json_t *cert = NULL;
+  l6_err e = h_certificate(r, &cert, err);
+  if (e != L6_E_OK) return e;
+  r->page = html_certificate(cert);
+  json_decref(cert);
+  return r->page ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
+}
 
 typedef struct {
   char role[16];
@@ -434,7 +505,7 @@ static l6_err h_token_post(req *r, json_t **out, l6_error *err) {
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
   if (e != L6_E_OK) return e;
   l6_role role = l6_role_from_str(in.role);
-  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be admin, holder or auditor");
+  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be " L6_ROLE_NAMES);
   char token[80];
   r->status = 201;
   return svc_token_create(r->svc, &r->actor, role, in.organisation, in.label, token, out, err);
@@ -478,7 +549,17 @@ static const route routes[] = {
     {"GET", "/v1/transactions", h_tx_list},
     {"GET", "/v1/transactions/{id}", h_tx_get},
     {"GET", "/v1/serials/{serial}", h_serial},
+    {"GET", "/v1/serials/{serial}/public", h_serial_public},
     {"POST", "/v1/tokens", h_token_post},
+    API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
+    API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
+    {"GET", "/v1/retirements/{id}/certificate", h_certificate},
+    {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
+    {"GET", "/v1/log/sth", h_log_sth},
+    {"GET", "/v1/log/proof/inclusion", h_log_inclusion},
+    {"GET", "/v1/log/proof/consistency", h_log_consistency},
+    {"GET", "/v1/log/entries", h_log_entries},
+    {"GET", "/v1/keys", h_keys},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -559,6 +640,8 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
       r.param[1] = params[1];
     }
   }
+  enum MHD_Result web_ret;
+  if (!hit && !path_known && web_serve(h->web, c, url, method, &web_ret)) return web_ret; /* web.c: the pages */
   if (!hit) {
     l6_fail(&err, path_known ? L6_E_METHOD_NOT_ALLOWED : L6_E_NOT_FOUND, "%s %.200s: %s", method, url,
             path_known ? "method not allowed" : "no such route");
@@ -575,7 +658,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     bearer = auth + 7;
   }
   l6_err e = svc_authenticate(h->svc, bearer, &r.actor, &err);
-  if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0))
+  if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "PUT") == 0))
     e = json_parse_body(cs->body ? cs->body : "", cs->len, &r.body, &err);
   if (e == L6_E_OK) {
     const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
@@ -592,9 +675,11 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
   json_decref(r.body);
   if (e != L6_E_OK) {
     json_decref(out);
+    free(r.page);
     if (err.code != e) l6_fail(&err, e, NULL);
     return send_error(c, &err);
   }
+  if (r.page) return send_page(c, r.page, r.page_type);
   enum MHD_Result ret = send_json(c, r.status, out, r.replayed);
   json_decref(out);
   return ret;
@@ -647,16 +732,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   }
 }
 
-l6_http *http_start(l6_svc *svc, const char *addr, int port, l6_error *err) {
+l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6_error *err) {
   l6_http *h = calloc(1, sizeof *h);
   if (h == NULL) {
     l6_fail(err, L6_E_NOMEM, NULL);
     return NULL;
   }
   h->svc = svc;
+  h->web = web_root(web);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
     l6_fail(err, L6_E_INVALID_VALUE, "'%s' is not an IPv4 address", addr);
+    free(h->web);
     free(h);
     return NULL;
   }
@@ -667,6 +754,7 @@ l6_http *http_start(l6_svc *svc, const char *addr, int port, l6_error *err) {
                           on_completed, h, MHD_OPTION_END);
   if (h->d == NULL) {
     l6_fail(err, L6_E_INTERNAL, "cannot listen on %s:%d", addr, port);
+    free(h->web);
     free(h);
     return NULL;
   }
@@ -680,5 +768,13 @@ int http_port(const l6_http *h) { return h->port; }
 void http_stop(l6_http *h) {
   if (h == NULL) return;
   MHD_stop_daemon(h->d);
+  free(h->web);
   free(h);
 }
+
+/* ---- helpers for the other handler files (api_int.h) ----------------- */
+
+const char *api_query(req *r, const char *name) { return r->conn ? q(r, name) : NULL; } /* the CLI has no connection */
+l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err) { return path_id(r, i, id, err); }
+l6_err api_page(req *r, l6_page *pg, l6_error *err) { return q_page(r, pg, err); }
+l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err) { return q_str(r, name, dst, cap, err); }

@@ -9,9 +9,10 @@
 
 typedef struct l6_http l6_http;
 
-/* Starts serving svc (not owned) on addr:port (port 0: any free port).
+/* Starts serving svc (not owned) on addr:port (port 0: any free port), and
+ * the static web pages from the folder web (NULL or missing: none; web.c).
  * Returns NULL and fills err on failure. */
-l6_http *http_start(l6_svc *svc, const char *addr, int port, l6_error *err);
+l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6_error *err);
 /* The port actually bound. */
 int http_port(const l6_http *h);
 /* Stops the server and waits for in-flight requests. */

@@ -7,6 +7,19 @@
 /* The actor the CLI acts as: an administrator on the machine itself. */
 extern const l6_actor cli_admin;
 
+/* Opens the store at db, the service over it, and loads the config
+ * folder (main.c). NULL and err on failure. */
+l6_svc *cli_open(const char *db, const char *config, l6_error *err);
+
+/* The project cycle's commands (cycle_cli.c): is cmd one of them, and run
+ * it (argv[0] is the command). Returns the exit status. */
+bool cli_cycle_has(const char *cmd);
+int cli_cycle_main(int argc, char **argv);
+
+/* Article 6.2 reports (a6_cli.c): `ledger6 report aef|balances|whatif`. */
+bool cli_a6_has(const char *cmd);
+int cli_a6_main(int argc, char **argv);
+
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);
 

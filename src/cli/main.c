@@ -1,19 +1,26 @@
 /*
  * main.c -- the ledger6 command line:
- *   ledger6 init | serve | demo | token create | check | --help
+ *   ledger6 init | serve | demo | token create | check | verify | key | --help
  * Every command takes --store SPEC (default data/ledger6.db: an SQLite file;
  * postgres://... for PostgreSQL; --db PATH is the old name of the option)
- * and --config DIR (default config).
+ * and --config DIR (default config); the signing key file is --keys PATH
+ * (default the SQLite file's path + ".keys", data/ledger6.keys for a
+ * PostgreSQL store).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../api/http.h"
+#include "../service/certificate.h"
+#include "../service/keys.h"
 #include "cli.h"
 
 const l6_actor cli_admin = {.role = L6_ROLE_ADMIN, .name = "cli"};
@@ -27,33 +34,73 @@ static const char *usage_main =
     "  demo          fill an empty store with a realistic demo registry\n"
     "  token create  create an API token (printed once)\n"
     "  check         verify the ledger invariants of every issuance batch\n"
+    "  mechanisms    list (and check) the crediting mechanism definitions\n"
+    "  calc          run a methodology calculator\n"
+    "  document      register a document (PDD, report, letter) by its bytes or hash\n"
+    "  accredit      accredit a validator for a mechanism's sectoral scopes\n"
+    "  cycle         a step of the project cycle, as a token's role (API JSON bodies)\n"
+    "  activity      show an activity of the project cycle, or list them\n"
+    "  report        Article 6.2 reports: aef (checked), balances, whatif\n"
+    "  verify        check a retirement certificate offline, or a whole store against its log\n"
+    "  key           generate, rotate or list the keys that sign the log's tree heads\n"
     "\n"
     "common options:\n"
     "  --store SPEC   the store: an SQLite file path (default data/ledger6.db), or a\n"
     "                 PostgreSQL URI postgres://[user@]host[:port][,host2[:port2]]/db[?...]\n"
     "                 (password from PGPASSWORD or ~/.pgpass; --db PATH is an alias)\n"
     "  --config DIR   configuration folder (default config)\n"
+    "  --keys PATH    signing key file (default: the store's path + .keys)\n"
     "  -h, --help     help for a command: ledger6 <command> --help\n";
 
 static const char *usage_serve =
     "usage: ledger6 serve [--store SPEC] [--config DIR] [--addr 127.0.0.1] [--port 8080]\n"
-    "                     [--admin-token] [--paranoid]\n"
-    "  --admin-token  create a fresh administrator token and print it\n"
-    "  --paranoid     re-check the partition of every batch a transaction touches\n"
+    "                     [--admin-token] [--paranoid] [--sth-interval SECONDS] [--keys PATH]\n"
+    "                     [--web DIR]\n"
+    "  --admin-token   create a fresh administrator token and print it\n"
+    "  --web DIR       serve the web pages from DIR at / (default web; none when missing)\n"
+    "  --paranoid      re-check the partition of every batch a transaction touches\n"
+    "  --sth-interval  sign a tree head of the log every SECONDS when it grew (default 60)\n"
     "Prints 'listening on http://ADDR:PORT/' and serves until SIGINT or SIGTERM.\n"
+    "Makes a signing key (in --keys) when the store has none.\n"
     "Several servers may share one PostgreSQL store (or one SQLite file on one machine).\n";
 
+static const char *usage_verify =
+    "usage: ledger6 verify CERTIFICATE.json --key KEY\n"
+    "       ledger6 verify --store [--store SPEC] [--keys PATH] [--key KEY]\n"
+    "The first form checks a retirement certificate offline: it rebuilds the log entry from the\n"
+    "retirement's fields, follows the inclusion proof to the tree root and checks the registry's\n"
+    "signature of the root with KEY (the public key: 64 hex digits, 44 base64 characters, or a file\n"
+    "holding either). Prints 'valid: ...' (exit 0) or 'invalid: ...' for each failure (exit 1).\n"
+    "The second form checks a store against its log: every transaction row against its leaf, every\n"
+    "stored node, and the root and signature of every signed tree head; it names the first entry\n"
+    "that no longer matches (exit 1). Tree heads must be signed by a key of the key file, if there\n"
+    "is one, or KEY.\n";
+
+static const char *usage_key =
+    "usage: ledger6 key generate|rotate|list [--store SPEC] [--keys PATH]\n"
+    "  generate  make the first signing key (init and serve do it when there is none)\n"
+    "  rotate    retire the current key (its secret is forgotten, its public key kept so old\n"
+    "            tree heads stay verifiable) and make a new one; restart serve to sign with it\n"
+    "  list      print every key: id, state, creation time, public key in hex and base64\n"
+    "The secret key lives in the key file (mode 0600), the public keys in the store.\n";
+
 static const char *usage_token =
-    "usage: ledger6 token create --role admin|holder|auditor [--org ID] [--label TEXT] [--store SPEC]\n"
+    "usage: ledger6 token create --role ROLE [--org ID] [--label TEXT] [--store SPEC]\n"
+    "ROLE is admin, holder, auditor, validator, authority or mechanism-admin; holder,\n"
+    "validator and authority tokens need --org (the authority's organisation belongs to\n"
+    "its Party's registry).\n"
     "Prints the new token; only its hash is stored, so keep it.\n";
 
 #define USAGE_SIMPLE "usage: ledger6 %s [--store SPEC] [--config DIR]\n%s"
 
 typedef struct {
-  const char *store, *config, *addr, *role, *label;
-  int port;
+  const char *store, *config, *addr, *role, *label, *keys, *key, *web;
+  int port, sth_interval;
   long long org;
-  bool admin_token, paranoid, help;
+  bool admin_token, paranoid, help, verify_store;
+  char **args; /* positional arguments */
+  int nargs;
+  char keys_buf[4200]; /* default key file path */
 } opts;
 
 static int parse_opts(int argc, char **argv, opts *o) {
@@ -64,8 +111,24 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"role", required_argument, NULL, 'r'},    {"org", required_argument, NULL, 'o'},
       {"label", required_argument, NULL, 'l'},   {"admin-token", no_argument, NULL, 'T'},
       {"paranoid", no_argument, NULL, 'P'},      {"help", no_argument, NULL, 'h'},
+      {"keys", required_argument, NULL, 'K'},    {"key", required_argument, NULL, 'k'},
+      {"verify-store", no_argument, NULL, 'S'},  {"sth-interval", required_argument, NULL, 'I'},
+      {"web", required_argument, NULL, 'W'},
       {NULL, 0, NULL, 0}};
-  *o = (opts){.store = "data/ledger6.db", .config = "config", .addr = "127.0.0.1", .port = 8080, .label = "cli"};
+  *o = (opts){.store = "data/ledger6.db",
+              .config = "config",
+              .addr = "127.0.0.1",
+              .port = 8080,
+              .label = "cli",
+              .web = "web",
+              .sth_interval = L6_STH_INTERVAL_S};
+  /* `verify --store` (check the store against its log) is a flag, while
+   * --store SPEC names the store: a --store with no value after it (the
+   * end, or another option) is the flag. */
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) break;
+    if (strcmp(argv[i], "--store") == 0 && (i + 1 == argc || argv[i + 1][0] == '-')) argv[i] = "--verify-store";
+  }
   optind = 1;
   int ch;
   while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -73,6 +136,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case 'd': o->store = optarg; break;
     case 'c': o->config = optarg; break;
     case 'a': o->addr = optarg; break;
+    case 'W': o->web = optarg; break;
     case 'p': {
       char *end;
       long v = strtol(optarg, &end, 10);
@@ -89,8 +153,28 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case 'T': o->admin_token = true; break;
     case 'P': o->paranoid = true; break;
     case 'h': o->help = true; break;
+    case 'K': o->keys = optarg; break;
+    case 'k': o->key = optarg; break;
+    case 'S': o->verify_store = true; break;
+    case 'I': {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > L6_STH_INTERVAL_MAX_S) {
+        fprintf(stderr, "ledger6: --sth-interval must be 1-%d seconds\n", L6_STH_INTERVAL_MAX_S);
+        return -1;
+      }
+      o->sth_interval = (int)v;
+      break;
+    }
     default: return -1;
     }
+  }
+  o->args = argv + optind;
+  o->nargs = argc - optind;
+  if (o->keys == NULL) {
+    if (store_spec_is_pg(o->store)) snprintf(o->keys_buf, sizeof o->keys_buf, "data/ledger6.keys");
+    else snprintf(o->keys_buf, sizeof o->keys_buf, "%s.keys", o->store);
+    o->keys = o->keys_buf;
   }
   return 0;
 }
@@ -100,7 +184,8 @@ static int fail(const l6_error *err) {
   return 1;
 }
 
-/* Opens the store (creating the folder of an SQLite file) and the service. */
+/* Opens the store (creating the folder of an SQLite file) and the service;
+ * gives a store that predates the transparency log its leaves. */
 static l6_svc *open_svc(const opts *o, int check_level, l6_error *err) {
   if (!store_spec_is_pg(o->store)) {
     char dir[4096];
@@ -118,17 +203,44 @@ static l6_svc *open_svc(const opts *o, int check_level, l6_error *err) {
     st->ops->close(st);
     return NULL;
   }
-  if (svc_load_config(s, o->config, err) != L6_E_OK) {
+  int64_t added = 0;
+  if (svc_load_config(s, o->config, err) != L6_E_OK || svc_log_backfill(s, &added, err) != L6_E_OK) {
     svc_close(s);
     return NULL;
   }
+  if (added) fprintf(stderr, "ledger6: gave the %lld earlier transactions their log leaves\n", (long long)added);
   return s;
+}
+
+l6_svc *cli_open(const char *db, const char *config, l6_error *err) {
+  opts o = {.store = db, .config = config};
+  return open_svc(&o, 1, err);
+}
+
+/* Loads the signing key, making the first one when there is none. */
+static int open_keys(l6_svc *s, const opts *o) {
+  l6_error err = {0};
+  bool created = false;
+  char dir[4096]; /* the key file's folder (data/ for a PostgreSQL store by default) */
+  snprintf(dir, sizeof dir, "%s", o->keys);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir) {
+    *slash = '\0';
+    mkdir(dir, 0700);
+  }
+  if (svc_keys_open(s, o->keys, true, &created, &err) != L6_E_OK) return fail(&err);
+  if (created) fprintf(stderr, "ledger6: made a signing key; its secret is in %s (keep it private)\n", o->keys);
+  return 0;
 }
 
 static int cmd_init(const opts *o) {
   l6_error err = {0};
   l6_svc *s = open_svc(o, 1, &err);
   if (s == NULL) return fail(&err);
+  if (open_keys(s, o) != 0) {
+    svc_close(s);
+    return 1;
+  }
   char shown[L6_STORE_SPEC_MAX + 1];
   printf("initialised store %s with the configuration in %s\n", store_spec_redact(o->store, shown, sizeof shown),
          o->config);
@@ -140,6 +252,10 @@ static int cmd_demo(const opts *o) {
   l6_error err = {0};
   l6_svc *s = open_svc(o, 2, &err);
   if (s == NULL) return fail(&err);
+  if (open_keys(s, o) != 0) {
+    svc_close(s);
+    return 1;
+  }
   l6_err e = demo_populate(s, &err);
   svc_close(s);
   return e == L6_E_OK ? 0 : fail(&err);
@@ -165,7 +281,7 @@ static int cmd_token(int argc, char **argv) {
   if (o.help) return fputs(usage_token, stdout), 0;
   l6_role role = l6_role_from_str(o.role);
   if (role == L6_ROLE__NONE) {
-    fprintf(stderr, "ledger6: --role must be admin, holder or auditor\n");
+    fprintf(stderr, "ledger6: --role must be %s\n", L6_ROLE_NAMES);
     return 2;
   }
   l6_error err = {0};
@@ -187,19 +303,260 @@ static int cmd_check(const opts *o) {
   return 0;
 }
 
+/* ---- verify ------------------------------------------------------------ */
+
+/* Reads a whole (small) file into a malloc'd, NUL-terminated buffer. */
+static char *read_file(const char *path, size_t max, const char **why) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    *why = strerror(errno);
+    return NULL;
+  }
+  char *buf = malloc(max + 1);
+  size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+  fclose(f);
+  if (buf == NULL) {
+    *why = "out of memory";
+    return NULL;
+  }
+  if (n > max) {
+    free(buf);
+    *why = "the file is too large";
+    return NULL;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
+/* --key: the key itself, or a file holding it. */
+static int parse_key_arg(const char *arg, uint8_t pk[STH_PUBLIC_KEY_BYTES]) {
+  if (keys_parse_public(arg, pk)) return 0;
+  const char *why = NULL;
+  char *text = read_file(arg, 4096, &why);
+  bool ok = text && keys_parse_public(text, pk);
+  free(text);
+  if (ok) return 0;
+  fprintf(stderr, "ledger6: --key must be a public key (64 hex digits or 44 base64 characters) or a file holding one%s%s\n",
+          why ? ": " : "", why ? why : "");
+  return -1;
+}
+
+static int verify_certificate(const opts *o) {
+  if (o->nargs != 1 || o->key == NULL) {
+    fputs(usage_verify, stderr);
+    return 2;
+  }
+  uint8_t pk[STH_PUBLIC_KEY_BYTES];
+  if (parse_key_arg(o->key, pk) != 0) return 2;
+  const char *why = NULL;
+  char *text = read_file(o->args[0], L6_CERT_MAX_BYTES, &why);
+  if (text == NULL) {
+    printf("invalid: cannot read %s: %s\n", o->args[0], why);
+    return 1;
+  }
+  json_error_t je;
+  json_t *cert = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+  free(text);
+  if (cert == NULL) {
+    printf("invalid: %s is not JSON (line %d: %s)\n", o->args[0], je.line, je.text);
+    return 1;
+  }
+  cert_result res;
+  cert_verify(cert, pk, &res);
+  json_decref(cert);
+  if (res.valid) {
+    printf("valid: %s\n", res.summary);
+    return 0;
+  }
+  for (int i = 0; i < res.nproblems; i++) printf("invalid: %s\n", res.problems[i]);
+  return 1;
+}
+
+static int verify_store(const opts *o) {
+  uint8_t pins[L6_MAX_KEYS + 1][STH_PUBLIC_KEY_BYTES];
+  size_t npins = 0;
+  const char *pinned_by = "not pinned: the store's own key table was trusted (give --key, or keep the key file)";
+  l6_error err = {0};
+  l6_keyring *ring = calloc(1, sizeof *ring);
+  if (ring == NULL) return fail(&(l6_error){.code = L6_E_NOMEM, .message = "out of memory"});
+  l6_err le = keys_load(o->keys, ring, &err);
+  if (le == L6_E_OK) {
+    for (size_t i = 0; i < ring->n; i++) memcpy(pins[npins++], ring->k[i].pk, STH_PUBLIC_KEY_BYTES);
+    pinned_by = "pinned by the key file";
+  }
+  keys_wipe(ring);
+  free(ring);
+  if (le != L6_E_OK && le != L6_E_NOT_FOUND) return fail(&err);
+  if (o->key) {
+    if (parse_key_arg(o->key, pins[npins]) != 0) return 2;
+    npins++;
+    pinned_by = le == L6_E_OK ? "pinned by the key file and --key" : "pinned by --key";
+  }
+  /* The store is opened as it is: no configuration, no backfill, nothing
+   * written -- and never made where there is none. */
+  struct stat sb;
+  if (!store_spec_is_pg(o->store) && stat(o->store, &sb) != 0) {
+    fprintf(stderr, "ledger6: no store at %s\n", o->store);
+    return 1;
+  }
+  l6_store *st = store_open(o->store, &err);
+  if (st == NULL) return fail(&err);
+  l6_svc *s = svc_open(st, 1, &err);
+  if (s == NULL) {
+    st->ops->close(st);
+    return fail(&err);
+  }
+  tlog_report rep;
+  l6_err e = svc_verify_store(s, (const uint8_t(*)[STH_PUBLIC_KEY_BYTES])pins, npins, &rep, &err);
+  svc_close(s);
+  if (e != L6_E_OK) return fail(&err);
+  if (!rep.ok) {
+    printf("invalid: %s\n", rep.problem);
+    if (rep.leaf >= 0 || rep.tx > 0)
+      printf("first mismatch: leaf %lld, transaction %lld\n", (long long)rep.leaf, (long long)rep.tx);
+    return 1;
+  }
+  char heads[96];
+  if (rep.heads) snprintf(heads, sizeof heads, "%lld signed tree heads (the latest of size %lld)", (long long)rep.heads,
+                          (long long)rep.latest_head);
+  else snprintf(heads, sizeof heads, "no signed tree head yet");
+  printf("valid: %lld transactions match their %lld log leaves; %lld tree nodes, %s and %lld keys check out; "
+         "head keys %s\n",
+         (long long)rep.transactions, (long long)rep.leaves, (long long)rep.nodes, heads, (long long)rep.keys,
+         pinned_by);
+  return 0;
+}
+
+static int cmd_verify(const opts *o) {
+  if (o->help) return fputs(usage_verify, stdout), 0;
+  if (o->verify_store) {
+    if (o->nargs != 0) {
+      fputs(usage_verify, stderr);
+      return 2;
+    }
+    return verify_store(o);
+  }
+  return verify_certificate(o);
+}
+
+/* ---- key --------------------------------------------------------------- */
+
+static void print_key(const json_t *k) {
+  char when[32];
+  int64_t ms = json_integer_value(json_object_get(k, "created"));
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  printf("%s  %-7s  %s  %s  %s\n", json_string_value(json_object_get(k, "key_id")),
+         json_is_true(json_object_get(k, "current")) ? "current" : "retired", when,
+         json_string_value(json_object_get(k, "public_key")),
+         json_string_value(json_object_get(k, "public_key_base64")));
+}
+
+static int cmd_key(int argc, char **argv) {
+  bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+  if (argc < 2 || help || (strcmp(argv[1], "generate") != 0 && strcmp(argv[1], "rotate") != 0 && strcmp(argv[1], "list") != 0)) {
+    fputs(usage_key, help ? stdout : stderr);
+    return help ? 0 : 2;
+  }
+  opts o;
+  if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;
+  if (o.help) return fputs(usage_key, stdout), 0;
+  l6_error err = {0};
+  l6_svc *s = open_svc(&o, 1, &err);
+  if (s == NULL) return fail(&err);
+  json_t *out = NULL;
+  l6_err e = L6_E_OK;
+  if (strcmp(argv[1], "generate") == 0) {
+    e = svc_key_generate(s, o.keys, &out, &err);
+    if (e == L6_E_OK) {
+      print_key(out);
+      printf("its secret is in %s (mode 0600): keep it private, and back it up\n", o.keys);
+    }
+  } else if (strcmp(argv[1], "rotate") == 0) {
+    e = svc_key_rotate(s, o.keys, &out, &err);
+    if (e == L6_E_OK) {
+      print_key(out);
+      printf("the previous key is retired; restart ledger6 serve to sign with the new one\n");
+    }
+  } else {
+    bool created;
+    e = svc_keys_open(s, o.keys, false, &created, &err); /* the file must agree with the store */
+    if (e == L6_E_OK) e = svc_keys_list(s, &cli_admin, &out, &err);
+    size_t i;
+    json_t *k;
+    if (e == L6_E_OK) json_array_foreach(json_object_get(out, "items"), i, k) print_key(k);
+  }
+  json_decref(out);
+  svc_close(s);
+  return e == L6_E_OK ? 0 : fail(&err);
+}
+
+/* ---- serve ------------------------------------------------------------- */
+
 static volatile sig_atomic_t stop_flag = 0;
 static void on_signal(int sig) { stop_flag = sig; }
+
+/* The periodic signer: every interval, a tree head when the log grew. */
+typedef struct {
+  l6_svc *svc;
+  int interval_s;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool stop;
+} sth_timer;
+
+static void sign_head(l6_svc *s) {
+  l6_error err = {0};
+  bool fresh = false;
+  int64_t size = 0;
+  if (svc_log_sign(s, &fresh, &size, &err) != L6_E_OK)
+    fprintf(stderr, "ledger6: cannot sign a tree head: %s: %s\n", l6_err_code(err.code), err.message);
+  else if (fresh)
+    fprintf(stderr, "ledger6: signed the tree head of size %lld\n", (long long)size);
+}
+
+static void *sth_main(void *arg) {
+  sth_timer *t = arg;
+  pthread_mutex_lock(&t->mu);
+  while (!t->stop) {
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_sec += t->interval_s;
+    while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &at) != ETIMEDOUT) {
+    }
+    if (t->stop) break;
+    pthread_mutex_unlock(&t->mu);
+    sign_head(t->svc);
+    pthread_mutex_lock(&t->mu);
+  }
+  pthread_mutex_unlock(&t->mu);
+  return NULL;
+}
 
 static int cmd_serve(const opts *o) {
   l6_error err = {0};
   l6_svc *s = open_svc(o, o->paranoid ? 2 : 1, &err);
   if (s == NULL) return fail(&err);
-  if (o->admin_token && print_token(s, L6_ROLE_ADMIN, 0, "serve --admin-token", "admin token: ") != 0) {
+  if (open_keys(s, o) != 0 ||
+      (o->admin_token && print_token(s, L6_ROLE_ADMIN, 0, "serve --admin-token", "admin token: ") != 0)) {
     svc_close(s);
     return 1;
   }
-  l6_http *h = http_start(s, o->addr, o->port, &err);
+  sign_head(s); /* the log as it is at start */
+  /* SIGINT and SIGTERM stay blocked in every thread (the HTTP workers and
+   * the signer inherit the mask) and are taken only by sigsuspend below,
+   * which unblocks them atomically: a signal can neither land in another
+   * thread nor arrive between the check of stop_flag and the wait. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  l6_http *h = http_start(s, o->addr, o->port, o->web, &err);
   if (h == NULL) {
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     svc_close(s);
     return fail(&err);
   }
@@ -207,10 +564,29 @@ static int cmd_serve(const opts *o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sth_timer timer = {.svc = s, .interval_s = o->sth_interval};
+  pthread_mutex_init(&timer.mu, NULL);
+  pthread_cond_init(&timer.cv, NULL);
+  pthread_t tid;
+  bool timer_on = pthread_create(&tid, NULL, sth_main, &timer) == 0;
+  if (!timer_on) fprintf(stderr, "ledger6: cannot start the tree head signer; heads are signed on demand only\n");
   printf("listening on http://%s:%d/\n", o->addr, http_port(h));
   fflush(stdout);
-  while (!stop_flag) pause();
+  sigset_t wait_mask = old;
+  sigdelset(&wait_mask, SIGINT);
+  sigdelset(&wait_mask, SIGTERM);
+  while (!stop_flag) sigsuspend(&wait_mask);
+  if (timer_on) {
+    pthread_mutex_lock(&timer.mu);
+    timer.stop = true;
+    pthread_cond_signal(&timer.cv);
+    pthread_mutex_unlock(&timer.mu);
+    pthread_join(tid, NULL);
+  }
+  pthread_cond_destroy(&timer.cv);
+  pthread_mutex_destroy(&timer.mu);
   http_stop(h);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   svc_close(s);
   fprintf(stderr, "ledger6: stopped\n");
   return 0;
@@ -223,6 +599,9 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   if (strcmp(cmd, "token") == 0) return cmd_token(argc - 1, argv + 1);
+  if (cli_cycle_has(cmd)) return cli_cycle_main(argc - 1, argv + 1); /* cycle_cli.c */
+  if (cli_a6_has(cmd)) return cli_a6_main(argc - 1, argv + 1);       /* a6_cli.c */
+  if (strcmp(cmd, "key") == 0) return cmd_key(argc - 1, argv + 1);
   opts o;
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;
   if (strcmp(cmd, "serve") == 0) return o.help ? (fputs(usage_serve, stdout), 0) : cmd_serve(&o);
@@ -230,6 +609,7 @@ int main(int argc, char **argv) {
     return o.help ? (printf(USAGE_SIMPLE, "init", "Creates or migrates the store and loads the configuration.\n"), 0) : cmd_init(&o);
   if (strcmp(cmd, "demo") == 0)
     return o.help ? (printf(USAGE_SIMPLE, "demo", "Fills an empty store with the demo registry.\n"), 0) : cmd_demo(&o);
+  if (strcmp(cmd, "verify") == 0) return cmd_verify(&o);
   if (strcmp(cmd, "check") == 0)
     return o.help ? (printf(USAGE_SIMPLE, "check", "Verifies that every batch's blocks partition its serials.\n"), 0)
                   : cmd_check(&o);

@@ -48,7 +48,10 @@ typedef enum {
   L6_ROLE__NONE = 0, /* anonymous */
   L6_ROLE_ADMIN,
   L6_ROLE_HOLDER,
-  L6_ROLE_AUDITOR
+  L6_ROLE_AUDITOR,
+  L6_ROLE_VALIDATOR,      /* accredited validator/verifier (DOE, VVB); belongs to an organisation */
+  L6_ROLE_AUTHORITY,      /* a Party's designated authority; belongs to an organisation of that Party's registry */
+  L6_ROLE_MECHANISM_ADMIN /* a crediting mechanism's administrator (secretariat, joint committee) */
 } l6_role;
 
 /* Name <-> enum. *_from_str returns the __NONE value for unknown names. */
@@ -60,6 +63,18 @@ const char *l6_tx_kind_str(l6_tx_kind k);
 l6_tx_kind l6_tx_kind_from_str(const char *s);
 const char *l6_role_str(l6_role r);
 l6_role l6_role_from_str(const char *s);
+
+/* The role names, for messages. */
+#define L6_ROLE_NAMES "admin, holder, auditor, validator, authority or mechanism-admin"
+
+/* May this role read ledger records (accounts, transactions) beyond the
+ * public's view? Admin, auditor and holder (its own) do; the project
+ * cycle's roles read what the public reads. */
+bool l6_role_reads_ledger(l6_role r);
+
+/* Does a token of this role belong to an organisation (holder, validator,
+ * authority), or to none (admin, auditor, mechanism-admin)? */
+bool l6_role_has_org(l6_role r);
 
 /* Terminal account types (retirement, cancellation, OMGE cancellation,
  * surrender) never send units. */

@@ -18,15 +18,11 @@
 #include <sodium.h>
 
 #include "../core/serial.h"
+#include "a6.h"
+#include "mechanism.h"
+#include "service_int.h"
 #include "views.h"
 
-struct l6_svc {
-  l6_store *st;
-  pthread_mutex_t mu;
-  int check_level;
-  int64_t (*now_ms)(void);
-  char *iso;        /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
-};
 
 #define OPS (s->st->ops)
 
@@ -36,15 +32,7 @@ static int64_t real_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void timestamp(l6_svc *s, char out[32]) {
-  int64_t ms = s->now_ms();
-  time_t secs = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char date[24];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
-}
+static void timestamp(l6_svc *s, char out[32]) { view_iso_time(s->now_ms(), out); }
 
 l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   if (sodium_init() < 0) {
@@ -68,6 +56,8 @@ void svc_close(l6_svc *s) {
   s->st->ops->close(s->st);
   pthread_mutex_destroy(&s->mu);
   free(s->iso);
+  mech_set_free(s->mechs);
+  sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
 }
 
@@ -105,6 +95,7 @@ static l6_err finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) {
   }
   return e;
 }
+
 
 /* ---- roles ----------------------------------------------------------- */
 
@@ -286,6 +277,10 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
     }
     free(names[i]);
   }
+  /* Crediting mechanisms (config/mechanisms/, optional): after the
+   * programmes, whose unit types they name. */
+  if (e == L6_E_OK) e = mech_load_dir(s, dir, err);
+  if (e == L6_E_OK) e = svc_a6_load_corsia(dir, err); /* Article 6: CORSIA phases (optional) */
   return e;
 }
 
@@ -322,9 +317,11 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
   *out = NULL;
   l6_err e = NEED_ADMIN(a, err);
   if (e != L6_E_OK) return e;
-  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be admin, holder or auditor");
-  if (role == L6_ROLE_HOLDER && org <= 0) return l6_fail(err, L6_E_MISSING_FIELD, "a holder token needs an organisation");
-  if (role != L6_ROLE_HOLDER && org != 0) return l6_fail(err, L6_E_INVALID_VALUE, "only holder tokens belong to an organisation");
+  if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be " L6_ROLE_NAMES);
+  if (l6_role_has_org(role) && org <= 0)
+    return l6_fail(err, L6_E_MISSING_FIELD, "a %s token needs an organisation", l6_role_str(role));
+  if (!l6_role_has_org(role) && org != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "only holder, validator and authority tokens belong to an organisation");
   if ((e = need_text("label", label, L6_NAME_MAX, err)) != L6_E_OK) return e;
   unsigned char raw[24];
   randombytes_buf(raw, sizeof raw);
@@ -873,6 +870,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   e = OPS->project_get(s->st, r->project, &p, err);
   if (e == L6_E_OK && strcmp(p.status, "registered") != 0)
     e = l6_fail(err, L6_E_PROJECT_NOT_ACTIVE, "project %s is %s, not registered", p.id, p.status);
+  if (e == L6_E_OK) e = svc__not_in_cycle(s, p.id, err); /* its levies and splits are the cycle's to apply */
   if (e == L6_E_OK) e = OPS->unit_type_get(s->st, r->unit_type, &ut, err);
   if (e == L6_E_OK && strcmp(ut.programme, p.programme) != 0)
     e = l6_fail(err, L6_E_UNIT_TYPE_MISMATCH, "unit type %s belongs to programme %s, project %s to %s", ut.code,
@@ -902,6 +900,8 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   l6_tx_line line = {.tx = tx.id, .batch = b.id, .first = start, .last = last, .to_account = pending.id};
   if (e == L6_E_OK) e = OPS->block_add(s->st, pending.id, b.id, start, last, err);
   if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
+  if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err); /* Article 6: units of authorized projects become ITMOs */
+  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* the issuance's leaf, in this commit */
   l6_take take = {.batch = b.id, .first = start, .last = last};
   if (e == L6_E_OK) out->body = tx_reply(s, &tx, &take, 1, err, &e);
   if (e == L6_E_OK && r->forward_to) {
@@ -910,6 +910,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
     snprintf(fwd.actor, sizeof fwd.actor, "%s", a->name);
     e = OPS->tx_put(s->st, &fwd, err);
     if (e == L6_E_OK) e = move_range(s, fwd.id, pending.id, dest.id, b.id, start, last, err);
+    if (e == L6_E_OK) e = tlog_append_tx(s->st, fwd.id, NULL, err); /* the forward is a second leaf */
     if (e == L6_E_OK) json_object_set_new(out->body, "forward", tx_reply(s, &fwd, &take, 1, err, &e));
   }
   if (e == L6_E_OK && s->check_level >= 2) e = check_batch(s, b.id, err);
@@ -1074,6 +1075,8 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   if (e == L6_E_OK) e = OPS->tx_put(s->st, &tx, err);
   for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
     e = move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
+  if (e == L6_E_OK) e = a6_on_move(s, &tx, &from, &to, takes, ntakes, err); /* Article 6: first transfers, CAs */
+  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* its leaf, in this commit */
   for (size_t i = 0; e == L6_E_OK && s->check_level >= 2 && i < ntakes; i++) {
     bool seen = false;
     for (size_t k = 0; k < i; k++) seen |= takes[k].batch == takes[i].batch;
@@ -1145,10 +1148,12 @@ static l6_err add_blocks(l6_svc *s, json_t *items, l6_error *err) {
 l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t **out, l6_error *err) {
   *out = NULL;
   l6_tx_filter f = *f0;
-  /* Retirements are public (who retired what for whom); the rest needs a role. */
-  bool public_view = a->role == L6_ROLE__NONE;
+  /* Retirements are public (who retired what for whom); the rest needs a
+   * ledger-reading role. The project cycle's roles read as the public. */
+  bool public_view = !l6_role_reads_ledger(a->role);
   l6_err e = L6_E_OK;
-  if (public_view && f.kind != L6_TX_RETIREMENT) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (public_view && f.kind != L6_TX_RETIREMENT)
+    return l6_fail(err, a->role == L6_ROLE__NONE ? L6_E_UNAUTHORIZED : L6_E_FORBIDDEN, NULL);
   if (public_view) f.account = 0;
   if (a->role == L6_ROLE_HOLDER) f.org = a->org;
   if (f.limit <= 0) f.limit = L6_DEFAULT_PAGE;
@@ -1175,8 +1180,9 @@ l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error
   if (e != L6_E_OK) return e;
   l6_tx t;
   e = OPS->tx_get(s->st, id, &t, err);
-  bool public_view = a->role == L6_ROLE__NONE;
-  if (e == L6_E_OK && public_view && t.kind != L6_TX_RETIREMENT) e = l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  bool public_view = !l6_role_reads_ledger(a->role);
+  if (e == L6_E_OK && public_view && t.kind != L6_TX_RETIREMENT)
+    e = l6_fail(err, a->role == L6_ROLE__NONE ? L6_E_UNAUTHORIZED : L6_E_FORBIDDEN, NULL);
   if (e == L6_E_OK && a->role == L6_ROLE_HOLDER) {
     l6_account fa = {0}, ta = {0};
     if (t.from_account) e = OPS->account_get(s->st, t.from_account, &fa, err);
@@ -1228,13 +1234,19 @@ static int hist_row(void *ctx, const void *row) {
     if (!show_to) json_object_set_new(v, "to_account_type", json_string(l6_account_type_str(ta.type)));
     if (l->from_account && !show_from) json_object_set_new(v, "from_account_type", json_string(l6_account_type_str(fa.type)));
   }
+  if (c->org == -1) { /* the public view: the registries too */
+    json_object_set_new(v, "to_registry", json_string(ta.registry));
+    if (l->from_account) json_object_set_new(v, "from_registry", json_string(fa.registry));
+  }
   json_array_append_new(c->arr, v);
   return 0;
 }
 
-l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err) {
+/* pub: the public view (svc_serial_public): every account by its type and
+ * registry only, never its id, name or organisation. */
+static l6_err serial_view(l6_svc *s, const l6_actor *a, const char *serial, bool pub, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = NEED_READER(a, err);
+  l6_err e = pub ? L6_E_OK : NEED_READER(a, err);
   if (e != L6_E_OK) return e;
   l6_serial sn;
   if (!serial_parse(serial, &sn))
@@ -1257,19 +1269,21 @@ l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out
     e = OPS->block_find(s->st, 0, sn.batch, at, &blk, err);
     if (e == L6_E_OK) e = OPS->account_get(s->st, blk.account, &acc, err);
     if (e != L6_E_OK) break;
-    bool mine = a->role == L6_ROLE_HOLDER && acc.org == a->org;
+    bool mine = !pub && a->role == L6_ROLE_HOLDER && acc.org == a->org;
     own |= mine;
     json_t *v = view_block(&bc.b, bc.host, blk.first, blk.last);
-    if (a->role != L6_ROLE_HOLDER || mine) json_object_set_new(v, "account", view_account(&acc));
+    if (pub) json_object_set_new(v, "account", json_pack("{s:s, s:s}", "type", l6_account_type_str(acc.type), "registry", acc.registry));
+    else if (a->role != L6_ROLE_HOLDER || mine) json_object_set_new(v, "account", view_account(&acc));
     else json_object_set_new(v, "account", json_pack("{s:s}", "type", l6_account_type_str(acc.type)));
     json_object_set_new(v, "retired", json_boolean(l6_account_type_terminal(acc.type)));
     json_array_append_new(holders, v);
     at = blk.last + 1;
   }
-  hist_ctx h = {.s = s, .arr = json_array(), .org = a->role == L6_ROLE_HOLDER ? a->org : 0, .err = err};
+  /* The public is like a holder whose organisation (-1) owns nothing. */
+  hist_ctx h = {.s = s, .arr = json_array(), .org = pub ? -1 : a->role == L6_ROLE_HOLDER ? a->org : 0, .err = err};
   if (e == L6_E_OK) e = OPS->serial_history(s->st, sn.batch, sn.first, hist_row, &h, err);
   if (e == L6_E_OK) e = h.e;
-  if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && !own && !h.touched)
+  if (e == L6_E_OK && !pub && a->role == L6_ROLE_HOLDER && !own && !h.touched)
     e = l6_fail(err, L6_E_FORBIDDEN, "serial %s has never been held by your organisation", serial);
   if (e == L6_E_OK)
     *out = json_pack("{s:s, s:o, s:O, s:O}", "serial", serial, "batch",
@@ -1278,6 +1292,14 @@ l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out
   json_decref(holders);
   json_decref(h.arr);
   return finish_out(s, e, out, err);
+}
+
+l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err) {
+  return serial_view(s, a, serial, false, out, err);
+}
+
+l6_err svc_serial_public(l6_svc *s, const char *serial, json_t **out, l6_error *err) {
+  return serial_view(s, NULL, serial, true, out, err);
 }
 
 l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, const l6_page *pg, json_t **out,
@@ -1339,4 +1361,26 @@ void svc_lease_release(l6_svc *s, const char *name) {
   pthread_mutex_lock(&s->mu);
   OPS->lease_release(s->st, name);
   pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- internal API for the service's sibling files (service_int.h) ---- */
+
+l6_err svc__begin(l6_svc *s, l6_error *err) { return begin(s, err); }
+l6_err svc__finish(l6_svc *s, l6_err e, l6_error *err) { return finish(s, e, err); }
+l6_err svc__finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) { return finish_out(s, e, out, err); }
+void svc__timestamp(l6_svc *s, char out[32]) { timestamp(s, out); }
+int64_t svc__now_ms(l6_svc *s) { return s->now_ms(); }
+int svc__check_level(const l6_svc *s) { return s->check_level; }
+l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err) {
+  return open_account(s, id, role, acc, err);
+}
+l6_err svc__move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
+                       l6_error *err) {
+  return move_range(s, tx, from, to, batch, first, last, err);
+}
+l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err) { return check_batch(s, batch, err); }
+const struct l6_mech_set *svc__mechs(const l6_svc *s) { return s->mechs; }
+void svc__set_mechs(l6_svc *s, struct l6_mech_set *m) {
+  mech_set_free(s->mechs);
+  s->mechs = m;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../store/store.h"
+#include "tlog.h"
 
 typedef struct l6_svc l6_svc;
 
@@ -131,6 +132,9 @@ l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, cons
 l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f, json_t **out, l6_error *err);
 l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err);
+/* The public view of a serial, for anyone: where it is (account type and
+ * registry, retired or not) and its history with account types only. */
+l6_err svc_serial_public(l6_svc *s, const char *serial, json_t **out, l6_error *err);
 
 /* Checks the partition invariant of one batch (0: every batch); returns
  * INTERNAL with the first violation. For tests and `ledger6 check`. */
@@ -144,5 +148,58 @@ l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err);
  * from any thread: serialised with the other calls, like them. */
 l6_err svc_lease_try(l6_svc *s, const char *name, l6_error *err);
 void svc_lease_release(l6_svc *s, const char *name);
+/* ---- transparency log (docs/TRANSPARENCY.md) --------------------------
+ * Every committed transaction is a leaf of the log (appended by svc_issue
+ * and svc_move in their own store transaction). Reads of the log are
+ * public; only what differs by role is said below. */
+
+/* Opens the signing key file at path (keys.h) and checks it against the
+ * store's public keys. With no file and no key in the store, create makes
+ * the first key (*created set). Without a key the log still grows but no
+ * tree head can be signed. Refuses a file the store disagrees with, and a
+ * store with keys but no file. */
+l6_err svc_keys_open(l6_svc *s, const char *path, bool create, bool *created, l6_error *err);
+/* Makes the first key (ALREADY_EXISTS when the file or store has one);
+ * *out is the new key (view_log_key). */
+l6_err svc_key_generate(l6_svc *s, const char *path, json_t **out, l6_error *err);
+/* Retires the current key (its secret is dropped from the file; its public
+ * key stays in the store, so the heads it signed stay verifiable) and
+ * makes a new one current. *out is the new key. A running server keeps
+ * signing with the key it loaded until it is restarted. */
+l6_err svc_key_rotate(l6_svc *s, const char *path, json_t **out, l6_error *err);
+/* GET /v1/keys: {"items": [key...]}, oldest first. */
+l6_err svc_keys_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+
+/* Signs a tree head when the log grew since the last one (serve does it
+ * every --sth-interval seconds). *fresh: whether it signed; *size: the
+ * latest head's tree size. */
+l6_err svc_log_sign(l6_svc *s, bool *fresh, int64_t *size, l6_error *err);
+/* GET /v1/log/sth: the latest signed tree head, signed now when the log
+ * grew since the last one. */
+l6_err svc_log_sth(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+/* GET /v1/log/proof/inclusion: the proof of leaf index (or of transaction
+ * tx when tx > 0) in the tree of tree_size leaves; tree_size 0 means the
+ * latest signed head, which the reply then includes. */
+l6_err svc_log_inclusion(l6_svc *s, const l6_actor *a, int64_t index, l6_id tx, int64_t tree_size, json_t **out,
+                         l6_error *err);
+/* GET /v1/log/proof/consistency: between tree sizes first and second;
+ * second 0 means the latest signed head, which the reply then includes. */
+l6_err svc_log_consistency(l6_svc *s, const l6_actor *a, int64_t first, int64_t second, json_t **out, l6_error *err);
+/* GET /v1/log/entries: leaves start..end (inclusive; end < 0: as many as
+ * a page holds), at most L6_LOG_MAX_ENTRIES and L6_LOG_PAGE_BYTES. Every
+ * leaf shows its index and hash; the canonical entry and transaction id
+ * are shown for retirements (public) and, to admins and auditors, for
+ * every kind. */
+l6_err svc_log_entries(l6_svc *s, const l6_actor *a, int64_t start, int64_t end, json_t **out, l6_error *err);
+/* GET /v1/retirements/{id}/certificate (certificate.h), for the latest
+ * signed head (signed now when the log grew). UNKNOWN_TRANSACTION when tx
+ * is not a retirement. */
+l6_err svc_certificate(l6_svc *s, const l6_actor *a, l6_id tx, json_t **out, l6_error *err);
+/* Gives a store that predates the log its leaves (tlog_backfill); the
+ * CLI does it whenever it opens a store to work on, never to verify it. */
+l6_err svc_log_backfill(l6_svc *s, int64_t *added, l6_error *err);
+/* `ledger6 verify --store`: tlog_verify_store in one store transaction. */
+l6_err svc_verify_store(l6_svc *s, const uint8_t (*pins)[STH_PUBLIC_KEY_BYTES], size_t npins, tlog_report *rep,
+                        l6_error *err);
 
 #endif

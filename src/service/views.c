@@ -1,6 +1,10 @@
 /* views.c -- records to JSON; see views.h. */
 #include "views.h"
 
+#include <sodium.h>
+#include <stdio.h>
+#include <time.h>
+
 #include "../core/serial.h"
 
 static json_t *id_or_null(l6_id id) { return id > 0 ? json_integer(id) : json_null(); }
@@ -68,4 +72,34 @@ json_t *view_tx(const l6_tx *t, bool public_view) {
 
 void view_set_next(json_t *list, const char *cursor) {
   json_object_set_new(list, "next", cursor ? json_string(cursor) : json_null());
+}
+
+json_t *view_hex(const uint8_t *bytes, size_t n) {
+  char buf[2 * 64 + 1];
+  if (n > 64) return NULL;
+  sodium_bin2hex(buf, sizeof buf, bytes, n);
+  return json_string(buf);
+}
+
+json_t *view_log_head(const l6_log_head *h) {
+  return json_pack("{s:I, s:I, s:o, s:s, s:o}", "tree_size", (json_int_t)h->tree_size, "timestamp",
+                   (json_int_t)h->timestamp_ms, "root_hash", view_hex(h->root, sizeof h->root), "key_id", h->key_id,
+                   "signature", view_hex(h->signature, sizeof h->signature));
+}
+
+json_t *view_log_key(const l6_log_key *k) {
+  char b64[sodium_base64_ENCODED_LEN(STH_PUBLIC_KEY_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(b64, sizeof b64, k->public_key, sizeof k->public_key, sodium_base64_VARIANT_ORIGINAL);
+  return json_pack("{s:s, s:s, s:o, s:s, s:I, s:b}", "key_id", k->id, "algorithm", "Ed25519", "public_key",
+                   view_hex(k->public_key, sizeof k->public_key), "public_key_base64", b64, "created",
+                   (json_int_t)k->created_ms, "current", k->current);
+}
+
+void view_iso_time(int64_t ms, char out[32]) {
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char date[24];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
 }

@@ -22,6 +22,14 @@ json_t *view_project(const l6_project *p);
 json_t *view_block(const l6_batch *b, const char *host, int64_t first, int64_t last);
 /* A transaction without its blocks; public hides account ids. */
 json_t *view_tx(const l6_tx *t, bool public_view);
+/* Transparency log. Hashes, keys and signatures are lowercase hex. */
+json_t *view_hex(const uint8_t *bytes, size_t n);
+/* {"tree_size","timestamp","root_hash","key_id","signature"} */
+json_t *view_log_head(const l6_log_head *h);
+/* {"key_id","algorithm","public_key","public_key_base64","created","current"} */
+json_t *view_log_key(const l6_log_key *k);
+/* "2026-11-21T01:51:55.231Z" for ms since 1970 UTC (ISO 8601, ms). */
+void view_iso_time(int64_t ms, char out[32]);
 /* Adds "next": cursor (or null) to a list object. */
 void view_set_next(json_t *list, const char *cursor);
 

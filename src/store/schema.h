@@ -58,6 +58,92 @@ static const char *const l6_migrations[] = {
     "  body TEXT NOT NULL);"
     "CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
     "  org INTEGER REFERENCES organisations(id), label TEXT NOT NULL);",
+    /* 1 -> 2: crediting mechanisms and the project cycle (src/service/cycle.c).
+     * Documents are content-addressed (SHA-256), their bytes base64 text or
+     * absent (kept outside the store). An activity is the project of the same
+     * id going through a mechanism's cycle; periods are its monitoring
+     * periods; cycle_steps is the trail of every step (actor, time, state
+     * change, document hashes, the mechanism file's hash). Mechanism
+     * definitions themselves are files, not rows. */
+    "CREATE TABLE documents(hash TEXT PRIMARY KEY, media_type TEXT NOT NULL, name TEXT NOT NULL,"
+    "  size INTEGER NOT NULL CHECK(size >= 0), content TEXT, ts TEXT NOT NULL);"
+    "CREATE TABLE accreditations(org INTEGER NOT NULL REFERENCES organisations(id), mechanism TEXT NOT NULL,"
+    "  scope TEXT NOT NULL, PRIMARY KEY(org, mechanism, scope));"
+    "CREATE TABLE activities(project TEXT PRIMARY KEY REFERENCES projects(id), mechanism TEXT NOT NULL,"
+    "  org INTEGER NOT NULL REFERENCES organisations(id), registry TEXT NOT NULL REFERENCES registries(id),"
+    "  scope TEXT NOT NULL, state TEXT NOT NULL, rejected_step TEXT NOT NULL, transition_from TEXT NOT NULL,"
+    "  requested_on TEXT NOT NULL, ets_covered INTEGER NOT NULL,"
+    "  replacement_due INTEGER NOT NULL CHECK(replacement_due >= 0), issued INTEGER NOT NULL CHECK(issued >= 0),"
+    "  updated TEXT NOT NULL);"
+    "CREATE INDEX activities_mechanism ON activities(mechanism, project);"
+    "CREATE TABLE periods(project TEXT NOT NULL REFERENCES activities(project), seq INTEGER NOT NULL,"
+    "  start_date TEXT NOT NULL, end_date TEXT NOT NULL, state TEXT NOT NULL, rejected_step TEXT NOT NULL,"
+    "  calculator TEXT NOT NULL, inputs TEXT NOT NULL, reported INTEGER NOT NULL CHECK(reported >= 0),"
+    "  certified INTEGER NOT NULL CHECK(certified >= 0), forward TEXT NOT NULL, PRIMARY KEY(project, seq));"
+    "CREATE TABLE cycle_steps(id INTEGER PRIMARY KEY, project TEXT NOT NULL REFERENCES activities(project),"
+    "  period INTEGER NOT NULL, step TEXT NOT NULL, decision TEXT NOT NULL, from_state TEXT NOT NULL,"
+    "  to_state TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, ts TEXT NOT NULL,"
+    "  mechanism_hash TEXT NOT NULL, documents TEXT NOT NULL, detail TEXT NOT NULL);"
+    "CREATE INDEX cycle_steps_project ON cycle_steps(project, id);",
+
+    /* 2 -> 3: the transparency log (docs/TRANSPARENCY.md). Hashes,
+     * salts, keys and signatures are lowercase hex text, which both
+     * engines store and compare the same way.
+     *  - log_keys: the registry's Ed25519 public keys by key id; exactly
+     *    one is current (signs new tree heads). Secret keys live in the
+     *    key file next to the store, never here.
+     *  - log_leaves: leaf idx (from 0, in commit order) records
+     *    transaction tx; salt hides the transaction's private fields in
+     *    the entry's commitment.
+     *  - log_nodes: the hash of every complete subtree (level, idx) of
+     *    2^level leaves starting at leaf idx * 2^level; level 0 holds the
+     *    leaf hashes. An append writes at most log2(n) + 1 rows; a root or
+     *    proof reads O(log n) of them.
+     *  - log_heads: signed tree heads, one per tree size. */
+    "CREATE TABLE log_keys(id TEXT PRIMARY KEY, public_key TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
+    "  current INTEGER NOT NULL);"
+    "CREATE TABLE log_leaves(idx INTEGER PRIMARY KEY, tx INTEGER NOT NULL UNIQUE REFERENCES transactions(id),"
+    "  salt TEXT NOT NULL);"
+    "CREATE TABLE log_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,"
+    "  PRIMARY KEY(level, idx));"
+    "CREATE TABLE log_heads(tree_size INTEGER PRIMARY KEY, root_hash TEXT NOT NULL, ts INTEGER NOT NULL,"
+    "  key_id TEXT NOT NULL REFERENCES log_keys(id), signature TEXT NOT NULL);",
+    /* 3 -> 4: Article 6.2 accounting (src/service/a6.c). NDCs and their
+     * years; letters of authorization; ITMO ranges (serials of a batch made
+     * ITMOs by an authorization, split as they part, each with its first
+     * transfer year and fate); the AEF actions, which are also the ledger
+     * of corresponding adjustments (column ca). Self-contained: it only
+     * references tables of the first migration. */
+    "CREATE TABLE a6_ndcs(party TEXT PRIMARY KEY REFERENCES parties(code), first_year INTEGER NOT NULL,"
+    "  last_year INTEGER NOT NULL, kind TEXT NOT NULL, method TEXT NOT NULL, target_year INTEGER NOT NULL,"
+    "  target BIGINT NOT NULL, metric TEXT NOT NULL, factor_micro BIGINT NOT NULL CHECK(factor_micro > 0),"
+    "  updated TEXT NOT NULL);"
+    "CREATE TABLE a6_ndc_years(party TEXT NOT NULL REFERENCES parties(code), year INTEGER NOT NULL,"
+    "  reported INTEGER NOT NULL, emissions BIGINT NOT NULL, has_trajectory INTEGER NOT NULL,"
+    "  trajectory BIGINT NOT NULL, PRIMARY KEY(party, year));"
+    "CREATE TABLE a6_authorizations(id INTEGER PRIMARY KEY, party TEXT NOT NULL REFERENCES parties(code),"
+    "  approach INTEGER NOT NULL, project TEXT NOT NULL REFERENCES projects(id), vintage_from INTEGER NOT NULL,"
+    "  vintage_to INTEGER NOT NULL, quantity BIGINT NOT NULL CHECK(quantity > 0),"
+    "  assigned BIGINT NOT NULL CHECK(assigned >= 0 AND assigned <= quantity), purposes TEXT NOT NULL,"
+    "  ft_event TEXT NOT NULL, parties TEXT NOT NULL, entities TEXT NOT NULL, year_from INTEGER NOT NULL,"
+    "  year_to INTEGER NOT NULL, in_scope INTEGER NOT NULL, version INTEGER NOT NULL, revoked INTEGER NOT NULL,"
+    "  ts TEXT NOT NULL);"
+    "CREATE INDEX a6_authorizations_party ON a6_authorizations(party, id);"
+    "CREATE TABLE a6_itmos(id INTEGER PRIMARY KEY, auth INTEGER NOT NULL REFERENCES a6_authorizations(id),"
+    "  approach INTEGER NOT NULL, registry TEXT NOT NULL REFERENCES registries(id), host TEXT NOT NULL,"
+    "  batch INTEGER NOT NULL REFERENCES batches(id), first BIGINT NOT NULL, last BIGINT NOT NULL,"
+    "  itmo_first BIGINT NOT NULL, vintage INTEGER NOT NULL, ft_year INTEGER NOT NULL, fate TEXT NOT NULL,"
+    "  user_party TEXT NOT NULL, use_year INTEGER NOT NULL, CHECK(first >= 1 AND last >= first));"
+    "CREATE UNIQUE INDEX a6_itmos_batch ON a6_itmos(batch, first);"
+    "CREATE UNIQUE INDEX a6_itmos_serial ON a6_itmos(approach, registry, itmo_first);"
+    "CREATE INDEX a6_itmos_auth ON a6_itmos(auth, id);"
+    "CREATE TABLE a6_actions(id INTEGER PRIMARY KEY, tx INTEGER REFERENCES transactions(id), type TEXT NOT NULL,"
+    "  party TEXT NOT NULL, auth INTEGER NOT NULL REFERENCES a6_authorizations(id), approach INTEGER NOT NULL,"
+    "  registry TEXT NOT NULL, itmo_first BIGINT NOT NULL, itmo_last BIGINT NOT NULL, first_id TEXT NOT NULL,"
+    "  last_id TEXT NOT NULL, quantity BIGINT NOT NULL CHECK(quantity > 0), vintage INTEGER NOT NULL,"
+    "  from_party TEXT NOT NULL, to_party TEXT NOT NULL, purpose TEXT NOT NULL, user_entity TEXT NOT NULL,"
+    "  year INTEGER NOT NULL, ca BIGINT NOT NULL, ts TEXT NOT NULL);"
+    "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -18,7 +18,11 @@
  *    as a sequence would leave);
  *  - tx_lines has an identity column `seq`, the insertion order that
  *    SQLite keeps in its hidden rowid;
- *  - blocks_account indexes (account, id): SQLite's index carries the rowid.
+ *  - blocks_account indexes (account, id): SQLite's index carries the rowid;
+ *  - migrations 1-3 (cycle, transparency log, Article 6.2) are schema.h's
+ *    text with every INTEGER a BIGINT and every TEXT COLLATE "C"; hashes,
+ *    keys and signatures stay lowercase hex text and document bytes base64
+ *    text, as SQLite stores them.
  */
 #ifndef L6_SCHEMA_PG_H
 #define L6_SCHEMA_PG_H
@@ -75,6 +79,92 @@ static const char *const l6_pg_migrations[] = {
     "  body " L6_PG_TEXT " NOT NULL);"
     "CREATE TABLE tokens(id BIGINT PRIMARY KEY, hash " L6_PG_TEXT " NOT NULL UNIQUE, role " L6_PG_TEXT " NOT NULL,"
     "  org BIGINT REFERENCES organisations(id), label " L6_PG_TEXT " NOT NULL);",
+    /* 1 -> 2: crediting mechanisms and the project cycle (src/service/cycle.c).
+     * Documents are content-addressed (SHA-256), their bytes base64 text or
+     * absent (kept outside the store). An activity is the project of the same
+     * id going through a mechanism's cycle; periods are its monitoring
+     * periods; cycle_steps is the trail of every step (actor, time, state
+     * change, document hashes, the mechanism file's hash). Mechanism
+     * definitions themselves are files, not rows. */
+    "CREATE TABLE documents(hash " L6_PG_TEXT " PRIMARY KEY, media_type " L6_PG_TEXT " NOT NULL, name " L6_PG_TEXT " NOT NULL,"
+    "  size BIGINT NOT NULL CHECK(size >= 0), content " L6_PG_TEXT ", ts " L6_PG_TEXT " NOT NULL);"
+    "CREATE TABLE accreditations(org BIGINT NOT NULL REFERENCES organisations(id), mechanism " L6_PG_TEXT " NOT NULL,"
+    "  scope " L6_PG_TEXT " NOT NULL, PRIMARY KEY(org, mechanism, scope));"
+    "CREATE TABLE activities(project " L6_PG_TEXT " PRIMARY KEY REFERENCES projects(id), mechanism " L6_PG_TEXT " NOT NULL,"
+    "  org BIGINT NOT NULL REFERENCES organisations(id), registry " L6_PG_TEXT " NOT NULL REFERENCES registries(id),"
+    "  scope " L6_PG_TEXT " NOT NULL, state " L6_PG_TEXT " NOT NULL, rejected_step " L6_PG_TEXT " NOT NULL, transition_from " L6_PG_TEXT " NOT NULL,"
+    "  requested_on " L6_PG_TEXT " NOT NULL, ets_covered BIGINT NOT NULL,"
+    "  replacement_due BIGINT NOT NULL CHECK(replacement_due >= 0), issued BIGINT NOT NULL CHECK(issued >= 0),"
+    "  updated " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX activities_mechanism ON activities(mechanism, project);"
+    "CREATE TABLE periods(project " L6_PG_TEXT " NOT NULL REFERENCES activities(project), seq BIGINT NOT NULL,"
+    "  start_date " L6_PG_TEXT " NOT NULL, end_date " L6_PG_TEXT " NOT NULL, state " L6_PG_TEXT " NOT NULL, rejected_step " L6_PG_TEXT " NOT NULL,"
+    "  calculator " L6_PG_TEXT " NOT NULL, inputs " L6_PG_TEXT " NOT NULL, reported BIGINT NOT NULL CHECK(reported >= 0),"
+    "  certified BIGINT NOT NULL CHECK(certified >= 0), forward " L6_PG_TEXT " NOT NULL, PRIMARY KEY(project, seq));"
+    "CREATE TABLE cycle_steps(id BIGINT PRIMARY KEY, project " L6_PG_TEXT " NOT NULL REFERENCES activities(project),"
+    "  period BIGINT NOT NULL, step " L6_PG_TEXT " NOT NULL, decision " L6_PG_TEXT " NOT NULL, from_state " L6_PG_TEXT " NOT NULL,"
+    "  to_state " L6_PG_TEXT " NOT NULL, actor " L6_PG_TEXT " NOT NULL, role " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL,"
+    "  mechanism_hash " L6_PG_TEXT " NOT NULL, documents " L6_PG_TEXT " NOT NULL, detail " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX cycle_steps_project ON cycle_steps(project, id);",
+
+    /* 2 -> 3: the transparency log (docs/TRANSPARENCY.md). Hashes,
+     * salts, keys and signatures are lowercase hex text, which both
+     * engines store and compare the same way.
+     *  - log_keys: the registry's Ed25519 public keys by key id; exactly
+     *    one is current (signs new tree heads). Secret keys live in the
+     *    key file next to the store, never here.
+     *  - log_leaves: leaf idx (from 0, in commit order) records
+     *    transaction tx; salt hides the transaction's private fields in
+     *    the entry's commitment.
+     *  - log_nodes: the hash of every complete subtree (level, idx) of
+     *    2^level leaves starting at leaf idx * 2^level; level 0 holds the
+     *    leaf hashes. An append writes at most log2(n) + 1 rows; a root or
+     *    proof reads O(log n) of them.
+     *  - log_heads: signed tree heads, one per tree size. */
+    "CREATE TABLE log_keys(id " L6_PG_TEXT " PRIMARY KEY, public_key " L6_PG_TEXT " NOT NULL UNIQUE, created BIGINT NOT NULL,"
+    "  current BIGINT NOT NULL);"
+    "CREATE TABLE log_leaves(idx BIGINT PRIMARY KEY, tx BIGINT NOT NULL UNIQUE REFERENCES transactions(id),"
+    "  salt " L6_PG_TEXT " NOT NULL);"
+    "CREATE TABLE log_nodes(level BIGINT NOT NULL, idx BIGINT NOT NULL, hash " L6_PG_TEXT " NOT NULL,"
+    "  PRIMARY KEY(level, idx));"
+    "CREATE TABLE log_heads(tree_size BIGINT PRIMARY KEY, root_hash " L6_PG_TEXT " NOT NULL, ts BIGINT NOT NULL,"
+    "  key_id " L6_PG_TEXT " NOT NULL REFERENCES log_keys(id), signature " L6_PG_TEXT " NOT NULL);",
+    /* 3 -> 4: Article 6.2 accounting (src/service/a6.c). NDCs and their
+     * years; letters of authorization; ITMO ranges (serials of a batch made
+     * ITMOs by an authorization, split as they part, each with its first
+     * transfer year and fate); the AEF actions, which are also the ledger
+     * of corresponding adjustments (column ca). Self-contained: it only
+     * references tables of the first migration. */
+    "CREATE TABLE a6_ndcs(party " L6_PG_TEXT " PRIMARY KEY REFERENCES parties(code), first_year BIGINT NOT NULL,"
+    "  last_year BIGINT NOT NULL, kind " L6_PG_TEXT " NOT NULL, method " L6_PG_TEXT " NOT NULL, target_year BIGINT NOT NULL,"
+    "  target BIGINT NOT NULL, metric " L6_PG_TEXT " NOT NULL, factor_micro BIGINT NOT NULL CHECK(factor_micro > 0),"
+    "  updated " L6_PG_TEXT " NOT NULL);"
+    "CREATE TABLE a6_ndc_years(party " L6_PG_TEXT " NOT NULL REFERENCES parties(code), year BIGINT NOT NULL,"
+    "  reported BIGINT NOT NULL, emissions BIGINT NOT NULL, has_trajectory BIGINT NOT NULL,"
+    "  trajectory BIGINT NOT NULL, PRIMARY KEY(party, year));"
+    "CREATE TABLE a6_authorizations(id BIGINT PRIMARY KEY, party " L6_PG_TEXT " NOT NULL REFERENCES parties(code),"
+    "  approach BIGINT NOT NULL, project " L6_PG_TEXT " NOT NULL REFERENCES projects(id), vintage_from BIGINT NOT NULL,"
+    "  vintage_to BIGINT NOT NULL, quantity BIGINT NOT NULL CHECK(quantity > 0),"
+    "  assigned BIGINT NOT NULL CHECK(assigned >= 0 AND assigned <= quantity), purposes " L6_PG_TEXT " NOT NULL,"
+    "  ft_event " L6_PG_TEXT " NOT NULL, parties " L6_PG_TEXT " NOT NULL, entities " L6_PG_TEXT " NOT NULL, year_from BIGINT NOT NULL,"
+    "  year_to BIGINT NOT NULL, in_scope BIGINT NOT NULL, version BIGINT NOT NULL, revoked BIGINT NOT NULL,"
+    "  ts " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX a6_authorizations_party ON a6_authorizations(party, id);"
+    "CREATE TABLE a6_itmos(id BIGINT PRIMARY KEY, auth BIGINT NOT NULL REFERENCES a6_authorizations(id),"
+    "  approach BIGINT NOT NULL, registry " L6_PG_TEXT " NOT NULL REFERENCES registries(id), host " L6_PG_TEXT " NOT NULL,"
+    "  batch BIGINT NOT NULL REFERENCES batches(id), first BIGINT NOT NULL, last BIGINT NOT NULL,"
+    "  itmo_first BIGINT NOT NULL, vintage BIGINT NOT NULL, ft_year BIGINT NOT NULL, fate " L6_PG_TEXT " NOT NULL,"
+    "  user_party " L6_PG_TEXT " NOT NULL, use_year BIGINT NOT NULL, CHECK(first >= 1 AND last >= first));"
+    "CREATE UNIQUE INDEX a6_itmos_batch ON a6_itmos(batch, first);"
+    "CREATE UNIQUE INDEX a6_itmos_serial ON a6_itmos(approach, registry, itmo_first);"
+    "CREATE INDEX a6_itmos_auth ON a6_itmos(auth, id);"
+    "CREATE TABLE a6_actions(id BIGINT PRIMARY KEY, tx BIGINT REFERENCES transactions(id), type " L6_PG_TEXT " NOT NULL,"
+    "  party " L6_PG_TEXT " NOT NULL, auth BIGINT NOT NULL REFERENCES a6_authorizations(id), approach BIGINT NOT NULL,"
+    "  registry " L6_PG_TEXT " NOT NULL, itmo_first BIGINT NOT NULL, itmo_last BIGINT NOT NULL, first_id " L6_PG_TEXT " NOT NULL,"
+    "  last_id " L6_PG_TEXT " NOT NULL, quantity BIGINT NOT NULL CHECK(quantity > 0), vintage BIGINT NOT NULL,"
+    "  from_party " L6_PG_TEXT " NOT NULL, to_party " L6_PG_TEXT " NOT NULL, purpose " L6_PG_TEXT " NOT NULL, user_entity " L6_PG_TEXT " NOT NULL,"
+    "  year BIGINT NOT NULL, ca BIGINT NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

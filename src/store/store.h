@@ -33,7 +33,9 @@
 #include <stdint.h>
 
 #include "../core/ledger.h"
+#include "../core/merkle.h"
 #include "../core/model.h"
+#include "../core/sth.h"
 #include "../errors.h"
 
 typedef struct {
@@ -147,6 +149,178 @@ typedef struct {
   int vintage;
 } l6_pick_filter;
 
+/* ---- the project cycle (src/service/cycle.c) ---- */
+
+/* A document, addressed by the SHA-256 of its bytes. */
+typedef struct {
+  char hash[65];                          /* lower-case hex SHA-256 of the content */
+  char media_type[L6_MEDIA_TYPE_MAX + 1]; /* "application/pdf" */
+  char name[L6_NAME_MAX + 1];             /* as first registered */
+  int64_t size;                           /* bytes */
+  bool stored;                            /* the bytes are in the store (else kept elsewhere) */
+  char ts[32];                            /* first registered */
+} l6_doc;
+
+/* An activity: the project of the same id going through a mechanism's
+ * cycle. States are l6_cstate names (src/core/cycle.h). */
+typedef struct {
+  char project[L6_CODE_MAX + 1];         /* = projects.id */
+  char mechanism[L6_CODE_MAX + 1];       /* mechanism code (config/mechanisms) */
+  l6_id org;                             /* the participant organisation */
+  char registry[6];                      /* issuing registry */
+  char scope[L6_CODE_MAX + 1];           /* sectoral scope */
+  char state[24];
+  char rejected_step[24];                /* the step that rejected it, "" unless rejected */
+  char transition_from[L6_CODE_MAX + 1]; /* programme it transitioned from (CDM), "" if none */
+  char requested_on[11];                 /* date of the transition request, "" if none */
+  bool ets_covered;                      /* participant declared allowances under an ETS */
+  l6_qty replacement_due;                /* units still to replace after avoidable reversals */
+  l6_qty issued;                         /* units issued over all periods (gross) */
+  char updated[32];                      /* last step's time */
+} l6_activity;
+
+/* A monitoring period of an activity. */
+typedef struct {
+  char project[L6_CODE_MAX + 1];
+  int seq;                               /* 1, 2, ... within the activity */
+  char start[11], end[11];               /* YYYY-MM-DD, inclusive */
+  char state[24];
+  char rejected_step[24];
+  char calculator[32];                   /* methodology calculator (src/core/calc.h) */
+  char inputs[L6_PERIOD_TEXT_MAX + 1];   /* the reported data: JSON object of integers */
+  l6_qty reported;                       /* the calculator's figure */
+  l6_qty certified;                      /* the verifier's figure (0 until verified) */
+  char forward[L6_PERIOD_TEXT_MAX + 1];  /* forwarding instructions: JSON array, "[]" if none */
+} l6_period;
+
+/* One step of the cycle, as recorded. */
+typedef struct {
+  l6_id id;
+  char project[L6_CODE_MAX + 1];
+  int period;                            /* 0 for activity steps */
+  char step[24];
+  char decision[8];                      /* "accept" | "reject" | "" */
+  char from_state[24], to_state[24];     /* "" for none */
+  char actor[64];
+  char role[20];                         /* the mechanism role it acted in */
+  char ts[32];
+  char mechanism_hash[65];               /* SHA-256 of the mechanism file that applied */
+  char documents[L6_STEP_TEXT_MAX + 1];  /* JSON array of {"type","sha256"} */
+  char detail[L6_STEP_TEXT_MAX + 1];     /* JSON object: figures, transactions, comment */
+} l6_step_rec;
+/* ---- transparency log (docs/TRANSPARENCY.md) ---- */
+
+/* A leaf of the log: the transaction it records. Its hash is the level-0
+ * node of the same index (merkle_node, core/merkle.h). */
+typedef struct {
+  int64_t index;                  /* from 0, in commit order */
+  l6_id tx;
+  uint8_t salt[16];               /* hides the entry's private fields (core/logentry.h) */
+} l6_log_leaf;
+
+/* A signed tree head. */
+typedef struct {
+  int64_t tree_size;
+  uint8_t root[32];               /* MTH of the first tree_size leaves */
+  int64_t timestamp_ms;           /* when it was signed, ms since 1970 UTC */
+  char key_id[STH_KEY_ID_LEN + 1];
+  uint8_t signature[STH_SIGNATURE_BYTES];
+} l6_log_head;
+
+/* A public signing key of the registry. */
+typedef struct {
+  char id[STH_KEY_ID_LEN + 1];    /* sth_key_id(public_key) */
+  uint8_t public_key[STH_PUBLIC_KEY_BYTES];
+  int64_t created_ms;
+  bool current;                   /* signs new tree heads; exactly one is */
+} l6_log_key;
+
+/* ---- Article 6.2 accounting (src/service/a6.c) ---- */
+
+/* A Party's NDC: period, kind, corresponding-adjustment method, target,
+ * metric. Names of kind and method as in src/core/a6.h. */
+typedef struct {
+  char party[4];
+  int first_year, last_year;             /* implementation period, inclusive */
+  char kind[16];                         /* "multi-year" | "single-year" */
+  char method[16];                       /* "per-year" | "averaging" | "trajectory" */
+  int target_year;
+  int64_t target;                        /* target level, in the metric */
+  char metric[32];                       /* "t CO2e" or a non-GHG metric ("MWh") */
+  int64_t factor_micro;                  /* metric units per t CO2e, millionths */
+  char updated[32];
+} l6_a6_ndc;
+
+/* One year of a Party's NDC: reported emissions and trajectory level. */
+typedef struct {
+  char party[4];
+  int year;
+  bool reported;
+  int64_t emissions;                     /* metric units; 0 unless reported */
+  bool has_trajectory;
+  int64_t trajectory;                    /* trajectory/budget level; 0 unless given */
+} l6_a6_year;
+
+/* A letter of authorization. */
+typedef struct {
+  l6_id id;
+  char party[4];                         /* the authorizing (host) Party */
+  int approach;                          /* cooperative approach, 1..9999 (CA0001) */
+  char project[L6_CODE_MAX + 1];         /* the units' project */
+  int vintage_from, vintage_to;          /* vintages covered, inclusive */
+  l6_qty quantity;                       /* authorized quantity */
+  l6_qty assigned;                       /* units made ITMOs so far (<= quantity) */
+  char purposes[24];                     /* "NDC,OIMP" */
+  char ft_event[16];                     /* OIMP first transfer: "authorization" | "issuance" | "use" */
+  char parties[L6_A6_LIST_MAX + 1];      /* authorized Parties, "CHE,JPN" ("" = any) */
+  char entities[L6_A6_LIST_MAX + 1];     /* authorized entities, "|"-separated ("" = none named) */
+  int year_from, year_to;                /* timeframe: years of first transfer and use */
+  bool in_scope;                         /* the mitigation is inside the host's NDC scope */
+  int version;                           /* 1, +1 at each change (revocation) */
+  bool revoked;
+  char ts[32];                           /* last change */
+} l6_a6_auth;
+
+/* A range of ITMOs: serials [first, last] of one batch, made ITMOs by one
+ * authorization, all in one state. Ranges are split as their units part. */
+typedef struct {
+  l6_id id;
+  l6_id auth;
+  int approach;
+  char registry[6];                      /* where the ITMOs were created (the batch's registry) */
+  char host[4];
+  l6_id batch;
+  int64_t first, last;                   /* serials of the batch */
+  int64_t itmo_first;                    /* ITMO serial of `first`; of `last` is itmo_first + last - first */
+  int vintage;
+  int ft_year;                           /* year of first transfer, 0 while not first transferred */
+  char fate[12];                         /* "" (held), "used", "cancelled" */
+  char user[4];                          /* using Party ("" unless used) */
+  int use_year;                          /* year of use or cancellation, 0 before */
+} l6_a6_itmo;
+
+/* One row of the AEF actions table (and the corresponding-adjustment
+ * ledger: ca is what the action adds to `party`'s emissions in `year`). */
+typedef struct {
+  l6_id id;
+  l6_id tx;                              /* ledger transaction, 0 when none (authorization) */
+  char type[20];                         /* "Issuance", "First transfer", "Transfer", "Acquisition", "Use", "Cancellation" */
+  char party[4];                         /* the reporting Party */
+  l6_id auth;
+  int approach;
+  char registry[6];
+  int64_t itmo_first, itmo_last;         /* ITMO serials */
+  char first_id[64], last_id[64];        /* formatted identifiers */
+  l6_qty quantity;
+  int vintage;
+  char from_party[4], to_party[4];       /* transferring and acquiring Party ("" when not a transfer) */
+  char purpose[24];                      /* "NDC", "OIMP", "CORSIA", "voluntary", ... */
+  char user[L6_NAME_MAX + 1];            /* using Party or entity */
+  int year;                              /* year of the action (use: year of use) */
+  int64_t ca;                            /* t CO2e added to the Party's emissions (+ first transfer, - use) */
+  char ts[32];
+} l6_a6_action;
+
 typedef struct l6_store l6_store;
 
 typedef int (*l6_each_fn)(void *ctx, const void *row);
@@ -231,6 +405,108 @@ typedef struct {
   l6_err (*token_put)(l6_store *s, l6_token *t, const char *hash_hex, l6_error *err); /* sets t->id */
   l6_err (*token_find)(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err);
 
+  /* ---- the project cycle ---- */
+
+  /* Sets a project's status ("listed", "registered", "suspended");
+   * UNKNOWN_PROJECT when absent. */
+  l6_err (*project_set_status)(l6_store *s, const char *id, const char *status, l6_error *err);
+
+  /* Registers a document. content_b64 (its bytes in base64) may be NULL:
+   * the bytes are kept outside the store. A hash already registered keeps
+   * its metadata and gains the bytes if it had none. */
+  l6_err (*doc_put)(l6_store *s, const l6_doc *d, const char *content_b64, l6_error *err);
+  /* A document's metadata, and when content_b64 is not NULL its bytes in
+   * base64 (malloc'd, caller frees; NULL when not stored).
+   * UNKNOWN_DOCUMENT when absent. */
+  l6_err (*doc_get)(l6_store *s, const char *hash, l6_doc *out, char **content_b64, l6_error *err);
+
+  /* Accredits an organisation (a DOE/VVB) for a mechanism and sectoral
+   * scope; accrediting twice is not an error. */
+  l6_err (*accreditation_put)(l6_store *s, l6_id org, const char *mechanism, const char *scope, l6_error *err);
+  /* *out = whether the organisation is accredited for mechanism and scope. */
+  l6_err (*accreditation_has)(l6_store *s, l6_id org, const char *mechanism, const char *scope, bool *out,
+                              l6_error *err);
+
+  /* Inserts or replaces the activity of a->project. */
+  l6_err (*activity_save)(l6_store *s, const l6_activity *a, l6_error *err);
+  l6_err (*activity_get)(l6_store *s, const char *project, l6_activity *out, l6_error *err); /* UNKNOWN_ACTIVITY */
+  /* Filters optional (NULL or ""); ordered by project, after `after`. */
+  l6_err (*activity_list)(l6_store *s, const char *mechanism, const char *state, const char *after, int limit,
+                          l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Inserts or replaces period (p->project, p->seq). */
+  l6_err (*period_save)(l6_store *s, const l6_period *p, l6_error *err);
+  l6_err (*period_get)(l6_store *s, const char *project, int seq, l6_period *out, l6_error *err); /* UNKNOWN_PERIOD */
+  /* Periods of an activity by seq, at most limit. */
+  l6_err (*period_list)(l6_store *s, const char *project, int limit, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Appends a step record; sets r->id. */
+  l6_err (*step_put)(l6_store *s, l6_step_rec *r, l6_error *err);
+  /* Step records of an activity by id, after `after`, at most limit. */
+  l6_err (*step_list)(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
+                      l6_error *err);
+  /* ---- Article 6.2 accounting ---- */
+
+  /* Inserts or replaces a Party's NDC; UNKNOWN_NDC from get when absent. */
+  l6_err (*a6_ndc_put)(l6_store *s, const l6_a6_ndc *n, l6_error *err);
+  l6_err (*a6_ndc_get)(l6_store *s, const char *party, l6_a6_ndc *out, l6_error *err);
+  /* Inserts or replaces one year of a Party's NDC; lists them by year. */
+  l6_err (*a6_year_put)(l6_store *s, const l6_a6_year *y, l6_error *err);
+  l6_err (*a6_year_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Inserts an authorization (a->id == 0; sets a->id) or replaces it by id. */
+  l6_err (*a6_auth_put)(l6_store *s, l6_a6_auth *a, l6_error *err);
+  l6_err (*a6_auth_get)(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *err); /* UNKNOWN_AUTHORIZATION */
+  /* Authorizations of a Party ("" = all) by id. */
+  l6_err (*a6_auth_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Inserts an ITMO range (r->id == 0; sets r->id) or replaces it by id. */
+  l6_err (*a6_itmo_put)(l6_store *s, l6_a6_itmo *r, l6_error *err);
+  l6_err (*a6_itmo_remove)(l6_store *s, l6_id id, l6_error *err);
+  /* ITMO ranges overlapping serials [first, last] of batch, by first. */
+  l6_err (*a6_itmo_in_batch)(l6_store *s, l6_id batch, int64_t first, int64_t last, l6_each_fn each, void *ctx,
+                             l6_error *err);
+  /* ITMO ranges of an approach and registry overlapping ITMO serials [first, last], by ITMO serial. */
+  l6_err (*a6_itmo_by_serial)(l6_store *s, int approach, const char *registry, int64_t first, int64_t last,
+                              l6_each_fn each, void *ctx, l6_error *err);
+  /* ITMO ranges of an authorization (0 = all) by (approach, registry, ITMO serial). */
+  l6_err (*a6_itmo_list)(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err);
+  /* The next free ITMO serial of an approach in a registry (1 when none). */
+  l6_err (*a6_itmo_next_serial)(l6_store *s, int approach, const char *registry, int64_t *out, l6_error *err);
+
+  /* Appends an action (sets a->id); lists a Party's ("" = all) by id. */
+  l6_err (*a6_action_put)(l6_store *s, l6_a6_action *a, l6_error *err);
+  l6_err (*a6_action_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+  /* Transparency log. The service appends a leaf in the same store
+   * transaction as the registry change it records; nothing else writes
+   * these tables. Absent rows are NOT_FOUND. Tree arithmetic is in
+   * core/merkle.h, the log's use of these ops in service/tlog.h. */
+
+  /* Number of leaves: one more than the largest index, 0 when empty. */
+  l6_err (*log_size)(l6_store *s, int64_t *out, l6_error *err);
+  /* Appends leaf (leaf->index must equal log_size) and the subtree nodes
+   * it completes, nodes[0] being its own hash at level 0 (merkle_append
+   * computes them). ALREADY_EXISTS when the index or transaction has a
+   * leaf. */
+  l6_err (*log_append)(l6_store *s, const l6_log_leaf *leaf, const merkle_node *nodes, size_t n, l6_error *err);
+  /* The leaf of transaction tx (tx > 0), else the leaf at index. */
+  l6_err (*log_leaf_get)(l6_store *s, int64_t index, l6_id tx, l6_log_leaf *out, l6_error *err);
+  /* Leaves with index >= from, in index order, at most limit (rows are
+   * l6_log_leaf). */
+  l6_err (*log_leaf_list)(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* The hash of complete subtree (level, index). */
+  l6_err (*log_node_get)(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err);
+  /* Stores a signed tree head; ALREADY_EXISTS when one has its size. */
+  l6_err (*log_head_put)(l6_store *s, const l6_log_head *h, l6_error *err);
+  /* The head of tree_size, or the largest one when tree_size < 0. */
+  l6_err (*log_head_get)(l6_store *s, int64_t tree_size, l6_log_head *out, l6_error *err);
+  /* Heads with tree_size >= from, by size, at most limit (l6_log_head). */
+  l6_err (*log_head_list)(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* Adds a public key; when k->current, every other key stops being
+   * current. ALREADY_EXISTS when the id or key is known. */
+  l6_err (*log_key_put)(l6_store *s, const l6_log_key *k, l6_error *err);
+  /* Every key, oldest first (rows are l6_log_key). */
+  l6_err (*log_key_list)(l6_store *s, l6_each_fn each, void *ctx, l6_error *err);
   /* Leases: a named, exclusive right to run a single-owner job (a log
    * appender, a periodic signer) among every process sharing the store.
    * lease_try takes the lease or confirms that this store still holds it:

@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "schema.h"
@@ -104,18 +105,139 @@
   XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = ?1")                         \
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES(?1, ?2, ?3, ?4)")           \
   XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label) VALUES(?1, ?2, ?3, ?4)")                  \
-  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = ?1")
+  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = ?1")                          \
+  XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                  \
+  XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES(?1, ?2, ?3)")                          \
+  XX(LEAF_GET, "SELECT idx, tx, salt FROM log_leaves WHERE idx = ?1")                               \
+  XX(LEAF_OF_TX, "SELECT idx, tx, salt FROM log_leaves WHERE tx = ?1")                              \
+  XX(LEAF_LIST, "SELECT idx, tx, salt FROM log_leaves WHERE idx >= ?1 ORDER BY idx LIMIT ?2")       \
+  XX(NODE_PUT, "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)")                        \
+  XX(NODE_GET, "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")                          \
+  XX(HEAD_PUT, "INSERT INTO log_heads(tree_size, root_hash, ts, key_id, signature)"                 \
+               " VALUES(?1, ?2, ?3, ?4, ?5)")                                                       \
+  XX(HEAD_GET, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                  \
+               " WHERE tree_size = ?1")                                                             \
+  XX(HEAD_LAST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                 \
+                " ORDER BY tree_size DESC LIMIT 1")                                                 \
+  XX(HEAD_LIST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                 \
+                " WHERE tree_size >= ?1 ORDER BY tree_size LIMIT ?2")                               \
+  XX(KEY_UNSET, "UPDATE log_keys SET current = 0 WHERE current <> 0")                               \
+  XX(KEY_PUT, "INSERT INTO log_keys(id, public_key, created, current) VALUES(?1, ?2, ?3, ?4)")      \
+  XX(KEY_LIST, "SELECT id, public_key, created, current FROM log_keys ORDER BY created, id")
+
+/* The project cycle's statements (documents, accreditations, activities,
+ * periods, step records). */
+#define SQL_MAP_CYCLE(XX)                                                                            \
+  XX(PROJ_STATUS, "UPDATE projects SET status = ?2 WHERE id = ?1")                                  \
+  XX(DOC_PUT, "INSERT INTO documents(hash, media_type, name, size, content, ts)"                    \
+              " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(hash) DO UPDATE"                         \
+              " SET content = COALESCE(documents.content, excluded.content)")                       \
+  XX(DOC_GET, "SELECT hash, media_type, name, size, content IS NOT NULL, ts, content"               \
+              " FROM documents WHERE hash = ?1")                                                     \
+  XX(ACCR_PUT, "INSERT INTO accreditations(org, mechanism, scope) VALUES(?1, ?2, ?3)"               \
+               " ON CONFLICT(org, mechanism, scope) DO NOTHING")                                    \
+  XX(ACCR_HAS, "SELECT 1 FROM accreditations WHERE org = ?1 AND mechanism = ?2 AND scope = ?3")     \
+  XX(ACT_SAVE, "INSERT INTO activities(project, mechanism, org, registry, scope, state,"            \
+               " rejected_step, transition_from, requested_on, ets_covered, replacement_due, issued," \
+               " updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"                         \
+               " ON CONFLICT(project) DO UPDATE SET mechanism = excluded.mechanism,"                \
+               " org = excluded.org, registry = excluded.registry, scope = excluded.scope,"          \
+               " state = excluded.state, rejected_step = excluded.rejected_step,"                   \
+               " transition_from = excluded.transition_from, requested_on = excluded.requested_on," \
+               " ets_covered = excluded.ets_covered, replacement_due = excluded.replacement_due,"    \
+               " issued = excluded.issued, updated = excluded.updated")                             \
+  XX(ACT_GET, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"              \
+              " transition_from, requested_on, ets_covered, replacement_due, issued, updated"        \
+              " FROM activities WHERE project = ?1")                                                 \
+  XX(ACT_LIST, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"             \
+               " transition_from, requested_on, ets_covered, replacement_due, issued, updated"       \
+               " FROM activities WHERE (?1 = '' OR mechanism = ?1) AND (?2 = '' OR state = ?2)"      \
+               " AND project > ?3 ORDER BY project LIMIT ?4")                                       \
+  XX(PER_SAVE, "INSERT INTO periods(project, seq, start_date, end_date, state, rejected_step,"      \
+               " calculator, inputs, reported, certified, forward)"                                 \
+               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(project, seq) DO UPDATE"     \
+               " SET start_date = excluded.start_date, end_date = excluded.end_date,"               \
+               " state = excluded.state, rejected_step = excluded.rejected_step,"                   \
+               " calculator = excluded.calculator, inputs = excluded.inputs,"                       \
+               " reported = excluded.reported, certified = excluded.certified,"                     \
+               " forward = excluded.forward")                                                       \
+  XX(PER_GET, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs," \
+              " reported, certified, forward FROM periods WHERE project = ?1 AND seq = ?2")          \
+  XX(PER_LIST, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs," \
+               " reported, certified, forward FROM periods WHERE project = ?1 ORDER BY seq LIMIT ?2") \
+  XX(STEP_PUT, "INSERT INTO cycle_steps(project, period, step, decision, from_state, to_state,"     \
+               " actor, role, ts, mechanism_hash, documents, detail)"                               \
+               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")                                    \
+  XX(STEP_LIST, "SELECT id, project, period, step, decision, from_state, to_state, actor, role, ts," \
+                " mechanism_hash, documents, detail FROM cycle_steps WHERE project = ?1 AND id > ?2" \
+                " ORDER BY id LIMIT ?3")
+
+/* Article 6.2 accounting's statements (NDCs, authorizations, ITMO ranges,
+ * AEF actions). */
+#define A6_AUTH_COLS "id, party, approach, project, vintage_from, vintage_to, quantity, assigned, purposes," \
+  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts"
+#define A6_ITMO_COLS "id, auth, approach, registry, host, batch, first, last, itmo_first, vintage, ft_year, fate," \
+  " user_party, use_year"
+#define A6_ACT_COLS "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id," \
+  " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts"
+#define SQL_MAP_A6(XX)                                                                               \
+  XX(A6_NDC_PUT, "INSERT INTO a6_ndcs(party, first_year, last_year, kind, method, target_year, target," \
+                 " metric, factor_micro, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"              \
+                 " ON CONFLICT(party) DO UPDATE SET first_year = excluded.first_year,"                  \
+                 " last_year = excluded.last_year, kind = excluded.kind, method = excluded.method,"     \
+                 " target_year = excluded.target_year, target = excluded.target,"                       \
+                 " metric = excluded.metric, factor_micro = excluded.factor_micro,"                     \
+                 " updated = excluded.updated")                                                         \
+  XX(A6_NDC_GET, "SELECT party, first_year, last_year, kind, method, target_year, target, metric,"      \
+                 " factor_micro, updated FROM a6_ndcs WHERE party = ?1")                               \
+  XX(A6_YEAR_PUT, "INSERT INTO a6_ndc_years(party, year, reported, emissions, has_trajectory, trajectory)" \
+                  " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(party, year) DO UPDATE SET"                  \
+                  " reported = excluded.reported, emissions = excluded.emissions,"                     \
+                  " has_trajectory = excluded.has_trajectory, trajectory = excluded.trajectory")       \
+  XX(A6_YEAR_LIST, "SELECT party, year, reported, emissions, has_trajectory, trajectory"               \
+                   " FROM a6_ndc_years WHERE party = ?1 ORDER BY year")                                \
+  XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(party, approach, project, vintage_from, vintage_to,"  \
+                  " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to,"    \
+                  " in_scope, version, revoked, ts) VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"    \
+                  "?14,?15,?16,?17,?18)")                                                              \
+  XX(A6_AUTH_UPD, "UPDATE a6_authorizations SET party = ?2, approach = ?3, project = ?4,"              \
+                  " vintage_from = ?5, vintage_to = ?6, quantity = ?7, assigned = ?8, purposes = ?9,"  \
+                  " ft_event = ?10, parties = ?11, entities = ?12, year_from = ?13, year_to = ?14,"    \
+                  " in_scope = ?15, version = ?16, revoked = ?17, ts = ?18 WHERE id = ?1")             \
+  XX(A6_AUTH_GET, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE id = ?1")                       \
+  XX(A6_AUTH_LIST, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE (?1 = '' OR party = ?1)"       \
+                   " ORDER BY id")                                                                      \
+  XX(A6_ITMO_INS, "INSERT INTO a6_itmos(auth, approach, registry, host, batch, first, last, itmo_first," \
+                  " vintage, ft_year, fate, user_party, use_year)"                                     \
+                  " VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)")                              \
+  XX(A6_ITMO_UPD, "UPDATE a6_itmos SET auth = ?2, approach = ?3, registry = ?4, host = ?5, batch = ?6,"  \
+                  " first = ?7, last = ?8, itmo_first = ?9, vintage = ?10, ft_year = ?11, fate = ?12,"  \
+                  " user_party = ?13, use_year = ?14 WHERE id = ?1")                                   \
+  XX(A6_ITMO_DEL, "DELETE FROM a6_itmos WHERE id = ?1")                                                 \
+  XX(A6_ITMO_IN_BATCH, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE batch = ?1 AND last >= ?2"          \
+                       " AND first <= ?3 ORDER BY first")                                               \
+  XX(A6_ITMO_BY_SERIAL, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE approach = ?1 AND registry = ?2"   \
+                        " AND itmo_first + (last - first) >= ?3 AND itmo_first <= ?4 ORDER BY itmo_first") \
+  XX(A6_ITMO_LIST, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE (?1 = 0 OR auth = ?1)"                  \
+                   " ORDER BY approach, registry, itmo_first")                                          \
+  XX(A6_ITMO_NEXT, "SELECT COALESCE(MAX(itmo_first + (last - first)), 0) + 1 FROM a6_itmos"             \
+                   " WHERE approach = ?1 AND registry = ?2")                                            \
+  XX(A6_ACT_PUT, "INSERT INTO a6_actions(tx, type, party, auth, approach, registry, itmo_first,"        \
+                 " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose,"    \
+                 " user_entity, year, ca, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"   \
+                 "?15,?16,?17,?18,?19)")                                                               \
+  XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE (?1 = '' OR party = ?1) ORDER BY id")
 
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX)
 #undef XX
 };
 
@@ -159,6 +281,16 @@ static void bind_id_or_null(sqlite3_stmt *s, int i, l6_id v) {
 static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap) {
   const unsigned char *t = sqlite3_column_text(s, i);
   snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+/* col_text for the transaction fields the transparency log hashes: a
+ * value too long for dst (ledger6 never writes one, so the row was edited
+ * behind its back) must not be cut down to something that still matches
+ * its log entry; it reads as a marker starting with a control character,
+ * which no valid text contains. */
+static void col_text_whole(sqlite3_stmt *s, int i, char *dst, size_t cap) {
+  if ((size_t)sqlite3_column_bytes(s, i) >= cap) snprintf(dst, cap, "\x01overlong");
+  else col_text(s, i, dst, cap);
 }
 
 /* Runs a write statement to completion, honouring fault injection. */
@@ -339,14 +471,14 @@ static void dec_tx(sqlite3_stmt *s, void *o) {
   t->id = sqlite3_column_int64(s, 0);
   col_text(s, 1, buf, sizeof buf);
   t->kind = l6_tx_kind_from_str(buf);
-  col_text(s, 2, t->ts, sizeof t->ts);
-  col_text(s, 3, t->actor, sizeof t->actor);
+  col_text_whole(s, 2, t->ts, sizeof t->ts);
+  col_text_whole(s, 3, t->actor, sizeof t->actor);
   t->from_account = sqlite3_column_int64(s, 4);
   t->to_account = sqlite3_column_int64(s, 5);
   t->quantity = sqlite3_column_int64(s, 6);
-  col_text(s, 7, t->beneficiary, sizeof t->beneficiary);
-  col_text(s, 8, t->purpose, sizeof t->purpose);
-  col_text(s, 9, t->claim, sizeof t->claim);
+  col_text_whole(s, 7, t->beneficiary, sizeof t->beneficiary);
+  col_text_whole(s, 8, t->purpose, sizeof t->purpose);
+  col_text_whole(s, 9, t->claim, sizeof t->claim);
   t->reporting_year = sqlite3_column_int(s, 10);
 }
 static void dec_line(sqlite3_stmt *s, void *o) {
@@ -831,6 +963,629 @@ static void sq_lease_release(l6_store *s, const char *name) {
 }
 
 static void sq_fail_after(l6_store *s, int n) { SQ(s)->fail_after = n; }
+/* ---- the project cycle ------------------------------------------------ */
+
+static l6_err sq_project_set_status(l6_store *s, const char *id, const char *status, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROJ_STATUS);
+  bind_text(t, 1, id);
+  bind_text(t, 2, status);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_UNKNOWN_PROJECT, NULL);
+  return e;
+}
+
+static l6_err sq_doc_put(l6_store *s, const l6_doc *d, const char *content_b64, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_DOC_PUT);
+  bind_text(t, 1, d->hash);
+  bind_text(t, 2, d->media_type);
+  bind_text(t, 3, d->name);
+  sqlite3_bind_int64(t, 4, d->size);
+  if (content_b64) sqlite3_bind_text(t, 5, content_b64, -1, SQLITE_STATIC);
+  else sqlite3_bind_null(t, 5);
+  bind_text(t, 6, d->ts);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_doc_get(l6_store *s, const char *hash, l6_doc *out, char **content_b64, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_DOC_GET);
+  bind_text(t, 1, hash);
+  if (content_b64) *content_b64 = NULL;
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_DOCUMENT, err);
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, out->hash, sizeof out->hash);
+  col_text(t, 1, out->media_type, sizeof out->media_type);
+  col_text(t, 2, out->name, sizeof out->name);
+  out->size = sqlite3_column_int64(t, 3);
+  out->stored = sqlite3_column_int(t, 4) != 0;
+  col_text(t, 5, out->ts, sizeof out->ts);
+  if (content_b64 && out->stored) {
+    const char *c = (const char *)sqlite3_column_text(t, 6);
+    *content_b64 = strdup(c ? c : "");
+    if (*content_b64 == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  sqlite3_reset(t);
+  return e;
+}
+
+static l6_err sq_accreditation_put(l6_store *s, l6_id org, const char *mechanism, const char *scope, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACCR_PUT);
+  sqlite3_bind_int64(t, 1, org);
+  bind_text(t, 2, mechanism);
+  bind_text(t, 3, scope);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_accreditation_has(l6_store *s, l6_id org, const char *mechanism, const char *scope, bool *out,
+                                   l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACCR_HAS);
+  sqlite3_bind_int64(t, 1, org);
+  bind_text(t, 2, mechanism);
+  bind_text(t, 3, scope);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  *out = e == L6_E_OK;
+  if (e == L6_E_OK) sqlite3_reset(t);
+  return e == L6_E_NOT_FOUND ? L6_E_OK : e;
+}
+
+static void dec_activity(sqlite3_stmt *s, void *o) {
+  l6_activity *a = o;
+  col_text(s, 0, a->project, sizeof a->project);
+  col_text(s, 1, a->mechanism, sizeof a->mechanism);
+  a->org = sqlite3_column_int64(s, 2);
+  col_text(s, 3, a->registry, sizeof a->registry);
+  col_text(s, 4, a->scope, sizeof a->scope);
+  col_text(s, 5, a->state, sizeof a->state);
+  col_text(s, 6, a->rejected_step, sizeof a->rejected_step);
+  col_text(s, 7, a->transition_from, sizeof a->transition_from);
+  col_text(s, 8, a->requested_on, sizeof a->requested_on);
+  a->ets_covered = sqlite3_column_int(s, 9) != 0;
+  a->replacement_due = sqlite3_column_int64(s, 10);
+  a->issued = sqlite3_column_int64(s, 11);
+  col_text(s, 12, a->updated, sizeof a->updated);
+}
+
+static l6_err sq_activity_save(l6_store *s, const l6_activity *a, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ACT_SAVE);
+  bind_text(t, 1, a->project);
+  bind_text(t, 2, a->mechanism);
+  sqlite3_bind_int64(t, 3, a->org);
+  bind_text(t, 4, a->registry);
+  bind_text(t, 5, a->scope);
+  bind_text(t, 6, a->state);
+  bind_text(t, 7, a->rejected_step);
+  bind_text(t, 8, a->transition_from);
+  bind_text(t, 9, a->requested_on);
+  sqlite3_bind_int(t, 10, a->ets_covered ? 1 : 0);
+  sqlite3_bind_int64(t, 11, a->replacement_due);
+  sqlite3_bind_int64(t, 12, a->issued);
+  bind_text(t, 13, a->updated);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_activity_get(l6_store *s, const char *project, l6_activity *out, l6_error *err) {
+  return get_row(SQ(s), Q_ACT_GET, project, 0, dec_activity, out, L6_E_UNKNOWN_ACTIVITY, err);
+}
+
+static l6_err sq_activity_list(l6_store *s, const char *mechanism, const char *state, const char *after, int limit,
+                               l6_each_fn each, void *ctx, l6_error *err) {
+  l6_activity buf;
+  sqlite3_stmt *t = st(SQ(s), Q_ACT_LIST);
+  bind_text(t, 1, mechanism);
+  bind_text(t, 2, state);
+  bind_text(t, 3, after);
+  sqlite3_bind_int(t, 4, limit);
+  return run_each(SQ(s), t, dec_activity, &buf, each, ctx, err);
+}
+
+static void dec_period(sqlite3_stmt *s, void *o) {
+  l6_period *p = o;
+  col_text(s, 0, p->project, sizeof p->project);
+  p->seq = sqlite3_column_int(s, 1);
+  col_text(s, 2, p->start, sizeof p->start);
+  col_text(s, 3, p->end, sizeof p->end);
+  col_text(s, 4, p->state, sizeof p->state);
+  col_text(s, 5, p->rejected_step, sizeof p->rejected_step);
+  col_text(s, 6, p->calculator, sizeof p->calculator);
+  col_text(s, 7, p->inputs, sizeof p->inputs);
+  p->reported = sqlite3_column_int64(s, 8);
+  p->certified = sqlite3_column_int64(s, 9);
+  col_text(s, 10, p->forward, sizeof p->forward);
+}
+
+static l6_err sq_period_save(l6_store *s, const l6_period *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PER_SAVE);
+  bind_text(t, 1, p->project);
+  sqlite3_bind_int(t, 2, p->seq);
+  bind_text(t, 3, p->start);
+  bind_text(t, 4, p->end);
+  bind_text(t, 5, p->state);
+  bind_text(t, 6, p->rejected_step);
+  bind_text(t, 7, p->calculator);
+  bind_text(t, 8, p->inputs);
+  sqlite3_bind_int64(t, 9, p->reported);
+  sqlite3_bind_int64(t, 10, p->certified);
+  bind_text(t, 11, p->forward);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_period_get(l6_store *s, const char *project, int seq, l6_period *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PER_GET);
+  bind_text(t, 1, project);
+  sqlite3_bind_int(t, 2, seq);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_PERIOD, err);
+  if (e != L6_E_OK) return e;
+  dec_period(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_period_list(l6_store *s, const char *project, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_period buf;
+  sqlite3_stmt *t = st(SQ(s), Q_PER_LIST);
+  bind_text(t, 1, project);
+  sqlite3_bind_int(t, 2, limit);
+  return run_each(SQ(s), t, dec_period, &buf, each, ctx, err);
+}
+
+static void dec_step(sqlite3_stmt *s, void *o) {
+  l6_step_rec *r = o;
+  r->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, r->project, sizeof r->project);
+  r->period = sqlite3_column_int(s, 2);
+  col_text(s, 3, r->step, sizeof r->step);
+  col_text(s, 4, r->decision, sizeof r->decision);
+  col_text(s, 5, r->from_state, sizeof r->from_state);
+  col_text(s, 6, r->to_state, sizeof r->to_state);
+  col_text(s, 7, r->actor, sizeof r->actor);
+  col_text(s, 8, r->role, sizeof r->role);
+  col_text(s, 9, r->ts, sizeof r->ts);
+  col_text(s, 10, r->mechanism_hash, sizeof r->mechanism_hash);
+  col_text(s, 11, r->documents, sizeof r->documents);
+  col_text(s, 12, r->detail, sizeof r->detail);
+}
+
+static l6_err sq_step_put(l6_store *s, l6_step_rec *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_STEP_PUT);
+  bind_text(t, 1, r->project);
+  sqlite3_bind_int(t, 2, r->period);
+  bind_text(t, 3, r->step);
+  bind_text(t, 4, r->decision);
+  bind_text(t, 5, r->from_state);
+  bind_text(t, 6, r->to_state);
+  bind_text(t, 7, r->actor);
+  bind_text(t, 8, r->role);
+  bind_text(t, 9, r->ts);
+  bind_text(t, 10, r->mechanism_hash);
+  bind_text(t, 11, r->documents);
+  bind_text(t, 12, r->detail);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
+                           l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_STEP_LIST);
+  bind_text(t, 1, project);
+  sqlite3_bind_int64(t, 2, after);
+  sqlite3_bind_int(t, 3, limit);
+  l6_step_rec *buf = malloc(sizeof *buf); /* 8 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_step, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+/* ---- Article 6.2 accounting ------------------------------------------ */
+
+static void dec_a6_ndc(sqlite3_stmt *s, void *o) {
+  l6_a6_ndc *n = o;
+  col_text(s, 0, n->party, sizeof n->party);
+  n->first_year = sqlite3_column_int(s, 1);
+  n->last_year = sqlite3_column_int(s, 2);
+  col_text(s, 3, n->kind, sizeof n->kind);
+  col_text(s, 4, n->method, sizeof n->method);
+  n->target_year = sqlite3_column_int(s, 5);
+  n->target = sqlite3_column_int64(s, 6);
+  col_text(s, 7, n->metric, sizeof n->metric);
+  n->factor_micro = sqlite3_column_int64(s, 8);
+  col_text(s, 9, n->updated, sizeof n->updated);
+}
+
+static l6_err sq_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_NDC_PUT);
+  bind_text(t, 1, n->party);
+  sqlite3_bind_int(t, 2, n->first_year);
+  sqlite3_bind_int(t, 3, n->last_year);
+  bind_text(t, 4, n->kind);
+  bind_text(t, 5, n->method);
+  sqlite3_bind_int(t, 6, n->target_year);
+  sqlite3_bind_int64(t, 7, n->target);
+  bind_text(t, 8, n->metric);
+  sqlite3_bind_int64(t, 9, n->factor_micro);
+  bind_text(t, 10, n->updated);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_error *err) {
+  return get_row(SQ(s), Q_A6_NDC_GET, party, 0, dec_a6_ndc, out, L6_E_UNKNOWN_NDC, err);
+}
+
+static void dec_a6_year(sqlite3_stmt *s, void *o) {
+  l6_a6_year *y = o;
+  col_text(s, 0, y->party, sizeof y->party);
+  y->year = sqlite3_column_int(s, 1);
+  y->reported = sqlite3_column_int(s, 2) != 0;
+  y->emissions = sqlite3_column_int64(s, 3);
+  y->has_trajectory = sqlite3_column_int(s, 4) != 0;
+  y->trajectory = sqlite3_column_int64(s, 5);
+}
+
+static l6_err sq_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_PUT);
+  bind_text(t, 1, y->party);
+  sqlite3_bind_int(t, 2, y->year);
+  sqlite3_bind_int(t, 3, y->reported ? 1 : 0);
+  sqlite3_bind_int64(t, 4, y->emissions);
+  sqlite3_bind_int(t, 5, y->has_trajectory ? 1 : 0);
+  sqlite3_bind_int64(t, 6, y->trajectory);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_year_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_year buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_LIST);
+  bind_text(t, 1, party);
+  return run_each(SQ(s), t, dec_a6_year, &buf, each, ctx, err);
+}
+
+static void dec_a6_auth(sqlite3_stmt *s, void *o) {
+  l6_a6_auth *a = o;
+  a->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, a->party, sizeof a->party);
+  a->approach = sqlite3_column_int(s, 2);
+  col_text(s, 3, a->project, sizeof a->project);
+  a->vintage_from = sqlite3_column_int(s, 4);
+  a->vintage_to = sqlite3_column_int(s, 5);
+  a->quantity = sqlite3_column_int64(s, 6);
+  a->assigned = sqlite3_column_int64(s, 7);
+  col_text(s, 8, a->purposes, sizeof a->purposes);
+  col_text(s, 9, a->ft_event, sizeof a->ft_event);
+  col_text(s, 10, a->parties, sizeof a->parties);
+  col_text(s, 11, a->entities, sizeof a->entities);
+  a->year_from = sqlite3_column_int(s, 12);
+  a->year_to = sqlite3_column_int(s, 13);
+  a->in_scope = sqlite3_column_int(s, 14) != 0;
+  a->version = sqlite3_column_int(s, 15);
+  a->revoked = sqlite3_column_int(s, 16) != 0;
+  col_text(s, 17, a->ts, sizeof a->ts);
+}
+
+static l6_err sq_a6_auth_put(l6_store *s, l6_a6_auth *a, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), a->id ? Q_A6_AUTH_UPD : Q_A6_AUTH_INS);
+  if (a->id) sqlite3_bind_int64(t, 1, a->id);
+  bind_text(t, 2, a->party);
+  sqlite3_bind_int(t, 3, a->approach);
+  bind_text(t, 4, a->project);
+  sqlite3_bind_int(t, 5, a->vintage_from);
+  sqlite3_bind_int(t, 6, a->vintage_to);
+  sqlite3_bind_int64(t, 7, a->quantity);
+  sqlite3_bind_int64(t, 8, a->assigned);
+  bind_text(t, 9, a->purposes);
+  bind_text(t, 10, a->ft_event);
+  bind_text(t, 11, a->parties);
+  bind_text(t, 12, a->entities);
+  sqlite3_bind_int(t, 13, a->year_from);
+  sqlite3_bind_int(t, 14, a->year_to);
+  sqlite3_bind_int(t, 15, a->in_scope ? 1 : 0);
+  sqlite3_bind_int(t, 16, a->version);
+  sqlite3_bind_int(t, 17, a->revoked ? 1 : 0);
+  bind_text(t, 18, a->ts);
+  bool insert = a->id == 0;
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && insert) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_a6_auth_get(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *err) {
+  return get_row(SQ(s), Q_A6_AUTH_GET, NULL, id, dec_a6_auth, out, L6_E_UNKNOWN_AUTHORIZATION, err);
+}
+
+static l6_err sq_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_AUTH_LIST);
+  bind_text(t, 1, party);
+  l6_a6_auth *buf = malloc(sizeof *buf); /* 2 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_a6_auth, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static void dec_a6_itmo(sqlite3_stmt *s, void *o) {
+  l6_a6_itmo *r = o;
+  r->id = sqlite3_column_int64(s, 0);
+  r->auth = sqlite3_column_int64(s, 1);
+  r->approach = sqlite3_column_int(s, 2);
+  col_text(s, 3, r->registry, sizeof r->registry);
+  col_text(s, 4, r->host, sizeof r->host);
+  r->batch = sqlite3_column_int64(s, 5);
+  r->first = sqlite3_column_int64(s, 6);
+  r->last = sqlite3_column_int64(s, 7);
+  r->itmo_first = sqlite3_column_int64(s, 8);
+  r->vintage = sqlite3_column_int(s, 9);
+  r->ft_year = sqlite3_column_int(s, 10);
+  col_text(s, 11, r->fate, sizeof r->fate);
+  col_text(s, 12, r->user, sizeof r->user);
+  r->use_year = sqlite3_column_int(s, 13);
+}
+
+static l6_err sq_a6_itmo_put(l6_store *s, l6_a6_itmo *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), r->id ? Q_A6_ITMO_UPD : Q_A6_ITMO_INS);
+  if (r->id) sqlite3_bind_int64(t, 1, r->id);
+  sqlite3_bind_int64(t, 2, r->auth);
+  sqlite3_bind_int(t, 3, r->approach);
+  bind_text(t, 4, r->registry);
+  bind_text(t, 5, r->host);
+  sqlite3_bind_int64(t, 6, r->batch);
+  sqlite3_bind_int64(t, 7, r->first);
+  sqlite3_bind_int64(t, 8, r->last);
+  sqlite3_bind_int64(t, 9, r->itmo_first);
+  sqlite3_bind_int(t, 10, r->vintage);
+  sqlite3_bind_int(t, 11, r->ft_year);
+  bind_text(t, 12, r->fate);
+  bind_text(t, 13, r->user);
+  sqlite3_bind_int(t, 14, r->use_year);
+  bool insert = r->id == 0;
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_a6_itmo_remove(l6_store *s, l6_id id, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_DEL);
+  sqlite3_bind_int64(t, 1, id);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_itmo_in_batch(l6_store *s, l6_id batch, int64_t first, int64_t last, l6_each_fn each, void *ctx,
+                                  l6_error *err) {
+  l6_a6_itmo buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_IN_BATCH);
+  sqlite3_bind_int64(t, 1, batch);
+  sqlite3_bind_int64(t, 2, first);
+  sqlite3_bind_int64(t, 3, last);
+  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err sq_a6_itmo_by_serial(l6_store *s, int approach, const char *registry, int64_t first, int64_t last,
+                                   l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_itmo buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_BY_SERIAL);
+  sqlite3_bind_int(t, 1, approach);
+  bind_text(t, 2, registry);
+  sqlite3_bind_int64(t, 3, first);
+  sqlite3_bind_int64(t, 4, last);
+  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err sq_a6_itmo_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_itmo buf;
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_LIST);
+  sqlite3_bind_int64(t, 1, auth);
+  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err sq_a6_itmo_next_serial(l6_store *s, int approach, const char *registry, int64_t *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_NEXT);
+  sqlite3_bind_int(t, 1, approach);
+  bind_text(t, 2, registry);
+  l6_err e = run_one(SQ(s), t, L6_E_STORE, err);
+  if (e != L6_E_OK) return e;
+  *out = sqlite3_column_int64(t, 0);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static void dec_a6_action(sqlite3_stmt *s, void *o) {
+  l6_a6_action *a = o;
+  a->id = sqlite3_column_int64(s, 0);
+  a->tx = sqlite3_column_int64(s, 1);
+  col_text(s, 2, a->type, sizeof a->type);
+  col_text(s, 3, a->party, sizeof a->party);
+  a->auth = sqlite3_column_int64(s, 4);
+  a->approach = sqlite3_column_int(s, 5);
+  col_text(s, 6, a->registry, sizeof a->registry);
+  a->itmo_first = sqlite3_column_int64(s, 7);
+  a->itmo_last = sqlite3_column_int64(s, 8);
+  col_text(s, 9, a->first_id, sizeof a->first_id);
+  col_text(s, 10, a->last_id, sizeof a->last_id);
+  a->quantity = sqlite3_column_int64(s, 11);
+  a->vintage = sqlite3_column_int(s, 12);
+  col_text(s, 13, a->from_party, sizeof a->from_party);
+  col_text(s, 14, a->to_party, sizeof a->to_party);
+  col_text(s, 15, a->purpose, sizeof a->purpose);
+  col_text(s, 16, a->user, sizeof a->user);
+  a->year = sqlite3_column_int(s, 17);
+  a->ca = sqlite3_column_int64(s, 18);
+  col_text(s, 19, a->ts, sizeof a->ts);
+}
+
+static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_PUT);
+  bind_id_or_null(t, 1, a->tx);
+  bind_text(t, 2, a->type);
+  bind_text(t, 3, a->party);
+  sqlite3_bind_int64(t, 4, a->auth);
+  sqlite3_bind_int(t, 5, a->approach);
+  bind_text(t, 6, a->registry);
+  sqlite3_bind_int64(t, 7, a->itmo_first);
+  sqlite3_bind_int64(t, 8, a->itmo_last);
+  bind_text(t, 9, a->first_id);
+  bind_text(t, 10, a->last_id);
+  sqlite3_bind_int64(t, 11, a->quantity);
+  sqlite3_bind_int(t, 12, a->vintage);
+  bind_text(t, 13, a->from_party);
+  bind_text(t, 14, a->to_party);
+  bind_text(t, 15, a->purpose);
+  bind_text(t, 16, a->user);
+  sqlite3_bind_int(t, 17, a->year);
+  sqlite3_bind_int64(t, 18, a->ca);
+  bind_text(t, 19, a->ts);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_LIST);
+  bind_text(t, 1, party);
+  l6_a6_action *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_a6_action, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+/* ---- transparency log ------------------------------------------------ */
+
+/* Binary columns are stored as lowercase hex text. A value that is not
+ * exactly n bytes of hex (a damaged row) decodes as zeros, which no real
+ * hash, key or signature equals, so verification reports it. */
+static void col_hex(sqlite3_stmt *s, int i, uint8_t *out, size_t n) {
+  const char *t = (const char *)sqlite3_column_text(s, i);
+  size_t len = 0;
+  memset(out, 0, n);
+  if (t == NULL || strlen(t) != 2 * n || sodium_hex2bin(out, n, t, 2 * n, NULL, &len, NULL) != 0 || len != n)
+    memset(out, 0, n);
+}
+
+/* Binds n bytes as hex; buf (2n + 1 bytes) must live until the step. */
+static void bind_hex(sqlite3_stmt *s, int i, const uint8_t *v, size_t n, char *buf) {
+  sodium_bin2hex(buf, 2 * n + 1, v, n);
+  sqlite3_bind_text(s, i, buf, (int)(2 * n), SQLITE_STATIC);
+}
+
+static void dec_leaf(sqlite3_stmt *s, void *o) {
+  l6_log_leaf *l = o;
+  l->index = sqlite3_column_int64(s, 0);
+  l->tx = sqlite3_column_int64(s, 1);
+  col_hex(s, 2, l->salt, sizeof l->salt);
+}
+static void dec_head(sqlite3_stmt *s, void *o) {
+  l6_log_head *h = o;
+  h->tree_size = sqlite3_column_int64(s, 0);
+  col_hex(s, 1, h->root, sizeof h->root);
+  h->timestamp_ms = sqlite3_column_int64(s, 2);
+  col_text(s, 3, h->key_id, sizeof h->key_id);
+  col_hex(s, 4, h->signature, sizeof h->signature);
+}
+static void dec_key(sqlite3_stmt *s, void *o) {
+  l6_log_key *k = o;
+  col_text(s, 0, k->id, sizeof k->id);
+  col_hex(s, 1, k->public_key, sizeof k->public_key);
+  k->created_ms = sqlite3_column_int64(s, 2);
+  k->current = sqlite3_column_int(s, 3) != 0;
+}
+
+static l6_err sq_log_size(l6_store *s, int64_t *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_LOG_SIZE);
+  l6_err e = run_one(SQ(s), t, L6_E_INTERNAL, err);
+  if (e != L6_E_OK) return e;
+  *out = sqlite3_column_int64(t, 0);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_log_append(l6_store *s, const l6_log_leaf *leaf, const merkle_node *nodes, size_t n, l6_error *err) {
+  sq_store *q = SQ(s);
+  char hex[2 * 32 + 1];
+  sqlite3_stmt *t = st(q, Q_LEAF_PUT);
+  sqlite3_bind_int64(t, 1, leaf->index);
+  sqlite3_bind_int64(t, 2, leaf->tx);
+  bind_hex(t, 3, leaf->salt, sizeof leaf->salt, hex);
+  l6_err e = run_write(q, t, err);
+  for (size_t i = 0; i < n && e == L6_E_OK; i++) {
+    t = st(q, Q_NODE_PUT);
+    sqlite3_bind_int(t, 1, nodes[i].level);
+    sqlite3_bind_int64(t, 2, nodes[i].index);
+    bind_hex(t, 3, nodes[i].hash, sizeof nodes[i].hash, hex);
+    e = run_write(q, t, err);
+  }
+  return e;
+}
+
+static l6_err sq_log_leaf_get(l6_store *s, int64_t index, l6_id tx, l6_log_leaf *out, l6_error *err) {
+  if (tx > 0) return get_row(SQ(s), Q_LEAF_OF_TX, NULL, tx, dec_leaf, out, L6_E_NOT_FOUND, err);
+  return get_row(SQ(s), Q_LEAF_GET, NULL, index, dec_leaf, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err sq_log_leaf_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_leaf buf;
+  sqlite3_stmt *t = st(SQ(s), Q_LEAF_LIST);
+  sqlite3_bind_int64(t, 1, from);
+  sqlite3_bind_int(t, 2, limit);
+  return run_each(SQ(s), t, dec_leaf, &buf, each, ctx, err);
+}
+
+static l6_err sq_log_node_get(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NODE_GET);
+  sqlite3_bind_int(t, 1, level);
+  sqlite3_bind_int64(t, 2, index);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  col_hex(t, 0, out, 32);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_log_head_put(l6_store *s, const l6_log_head *h, l6_error *err) {
+  char root[2 * 32 + 1], sig[2 * STH_SIGNATURE_BYTES + 1];
+  sqlite3_stmt *t = st(SQ(s), Q_HEAD_PUT);
+  sqlite3_bind_int64(t, 1, h->tree_size);
+  bind_hex(t, 2, h->root, sizeof h->root, root);
+  sqlite3_bind_int64(t, 3, h->timestamp_ms);
+  bind_text(t, 4, h->key_id);
+  bind_hex(t, 5, h->signature, sizeof h->signature, sig);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_log_head_get(l6_store *s, int64_t tree_size, l6_log_head *out, l6_error *err) {
+  sq_store *q = SQ(s);
+  if (tree_size >= 0) return get_row(q, Q_HEAD_GET, NULL, tree_size, dec_head, out, L6_E_NOT_FOUND, err);
+  sqlite3_stmt *t = st(q, Q_HEAD_LAST);
+  l6_err e = run_one(q, t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_head(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_log_head_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_head buf;
+  sqlite3_stmt *t = st(SQ(s), Q_HEAD_LIST);
+  sqlite3_bind_int64(t, 1, from);
+  sqlite3_bind_int(t, 2, limit);
+  return run_each(SQ(s), t, dec_head, &buf, each, ctx, err);
+}
+
+static l6_err sq_log_key_put(l6_store *s, const l6_log_key *k, l6_error *err) {
+  sq_store *q = SQ(s);
+  l6_err e = L6_E_OK;
+  if (k->current) e = run_write(q, st(q, Q_KEY_UNSET), err);
+  if (e != L6_E_OK) return e;
+  char pk[2 * STH_PUBLIC_KEY_BYTES + 1];
+  sqlite3_stmt *t = st(q, Q_KEY_PUT);
+  bind_text(t, 1, k->id);
+  bind_hex(t, 2, k->public_key, sizeof k->public_key, pk);
+  sqlite3_bind_int64(t, 3, k->created_ms);
+  sqlite3_bind_int(t, 4, k->current ? 1 : 0);
+  return run_write(q, t, err);
+}
+
+static l6_err sq_log_key_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_key buf;
+  return run_each(SQ(s), st(SQ(s), Q_KEY_LIST), dec_key, &buf, each, ctx, err);
+}
 
 /* ---- open / close ---------------------------------------------------- */
 
@@ -895,6 +1650,44 @@ static const l6_store_ops sqlite_ops = {
     .lease_try = sq_lease_try,
     .lease_release = sq_lease_release,
     .fail_after = sq_fail_after,
+    .project_set_status = sq_project_set_status,
+    .doc_put = sq_doc_put,
+    .doc_get = sq_doc_get,
+    .accreditation_put = sq_accreditation_put,
+    .accreditation_has = sq_accreditation_has,
+    .activity_save = sq_activity_save,
+    .activity_get = sq_activity_get,
+    .activity_list = sq_activity_list,
+    .period_save = sq_period_save,
+    .period_get = sq_period_get,
+    .period_list = sq_period_list,
+    .step_put = sq_step_put,
+    .step_list = sq_step_list,
+    .a6_ndc_put = sq_a6_ndc_put,
+    .a6_ndc_get = sq_a6_ndc_get,
+    .a6_year_put = sq_a6_year_put,
+    .a6_year_list = sq_a6_year_list,
+    .a6_auth_put = sq_a6_auth_put,
+    .a6_auth_get = sq_a6_auth_get,
+    .a6_auth_list = sq_a6_auth_list,
+    .a6_itmo_put = sq_a6_itmo_put,
+    .a6_itmo_remove = sq_a6_itmo_remove,
+    .a6_itmo_in_batch = sq_a6_itmo_in_batch,
+    .a6_itmo_by_serial = sq_a6_itmo_by_serial,
+    .a6_itmo_list = sq_a6_itmo_list,
+    .a6_itmo_next_serial = sq_a6_itmo_next_serial,
+    .a6_action_put = sq_a6_action_put,
+    .a6_action_list = sq_a6_action_list,
+    .log_size = sq_log_size,
+    .log_append = sq_log_append,
+    .log_leaf_get = sq_log_leaf_get,
+    .log_leaf_list = sq_log_leaf_list,
+    .log_node_get = sq_log_node_get,
+    .log_head_put = sq_log_head_put,
+    .log_head_get = sq_log_head_get,
+    .log_head_list = sq_log_head_list,
+    .log_key_put = sq_log_key_put,
+    .log_key_list = sq_log_key_list,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */

@@ -1,0 +1,106 @@
+/*
+ * api_int.h -- what the HTTP front end's handler files share: the request
+ * a handler sees, the handler type, a few helpers of api.c, and the route
+ * lists of the other handler files, which api.c's route table includes.
+ * Not a public interface (that is http.h).
+ */
+#ifndef L6_API_INT_H
+#define L6_API_INT_H
+
+#include <microhttpd.h>
+
+#include "../service/service.h"
+
+/* What a handler sees. */
+typedef struct {
+  l6_svc *svc;
+  struct MHD_Connection *conn;
+  const char *method;
+  l6_actor actor;
+  const char *param[2]; /* path parameters, in order */
+  json_t *body;         /* POST/PATCH/PUT only */
+  l6_idem idem;
+  int status;           /* 200 unless the handler says otherwise */
+  bool replayed;        /* an idempotent reply given again */
+  char *page;           /* an HTML reply instead of JSON (malloc'd), or NULL */
+  const char *page_type; /* page's Content-Type; NULL: HTML */
+} req;
+
+/* A handler: decode, call one service function, set r->status; *out is
+ * the reply body (new reference) or NULL with err filled. */
+typedef l6_err (*handler_fn)(req *r, json_t **out, l6_error *err);
+
+/* api.c's helpers. Query parameter (NULL when absent); path parameter i
+ * as a positive id (NOT_FOUND otherwise); limit/after paging; a string
+ * query parameter of at most cap-1 bytes ("" when absent). */
+const char *api_query(req *r, const char *name);
+l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err);
+l6_err api_page(req *r, l6_page *pg, l6_error *err);
+l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err);
+
+/* api_cycle.c: crediting mechanisms, documents, accreditations and the
+ * project cycle. */
+l6_err h_mechanism_list(req *r, json_t **out, l6_error *err);
+l6_err h_mechanism_get(req *r, json_t **out, l6_error *err);
+l6_err h_document_post(req *r, json_t **out, l6_error *err);
+l6_err h_document_get(req *r, json_t **out, l6_error *err);
+l6_err h_accreditation_post(req *r, json_t **out, l6_error *err);
+l6_err h_activity_post(req *r, json_t **out, l6_error *err);
+l6_err h_activity_list(req *r, json_t **out, l6_error *err);
+l6_err h_activity_get(req *r, json_t **out, l6_error *err);
+l6_err h_activity_step(req *r, json_t **out, l6_error *err);
+l6_err h_period_post(req *r, json_t **out, l6_error *err);
+l6_err h_period_step(req *r, json_t **out, l6_error *err);
+l6_err h_transition_post(req *r, json_t **out, l6_error *err);
+
+/* Their routes, as entries of api.c's route table. */
+#define API_CYCLE_ROUTES                                                   \
+  {"GET", "/v1/mechanisms", h_mechanism_list},                             \
+  {"GET", "/v1/mechanisms/{code}", h_mechanism_get},                       \
+  {"POST", "/v1/documents", h_document_post},                              \
+  {"GET", "/v1/documents/{sha256}", h_document_get},                       \
+  {"POST", "/v1/accreditations", h_accreditation_post},                    \
+  {"GET", "/v1/activities", h_activity_list},                              \
+  {"POST", "/v1/activities", h_activity_post},                             \
+  {"GET", "/v1/activities/{id}", h_activity_get},                          \
+  {"POST", "/v1/activities/{id}/steps", h_activity_step},                  \
+  {"POST", "/v1/activities/{id}/periods", h_period_post},                  \
+  {"POST", "/v1/activities/{id}/periods/{period}/steps", h_period_step},   \
+  {"POST", "/v1/transitions", h_transition_post},
+
+/* api_a6.c: Article 6.2 accounting (NDCs, authorizations, ITMO actions,
+ * balances, the AEF, the what-if comparison). */
+l6_err h_a6_ndc_get(req *r, json_t **out, l6_error *err);
+l6_err h_a6_ndc_put(req *r, json_t **out, l6_error *err);
+l6_err h_a6_year_put(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_list(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_post(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_get(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_revoke(req *r, json_t **out, l6_error *err);
+l6_err h_a6_itmo_list(req *r, json_t **out, l6_error *err);
+l6_err h_a6_first_transfer(req *r, json_t **out, l6_error *err);
+l6_err h_a6_use(req *r, json_t **out, l6_error *err);
+l6_err h_a6_cancel(req *r, json_t **out, l6_error *err);
+l6_err h_a6_balances(req *r, json_t **out, l6_error *err);
+l6_err h_a6_aef(req *r, json_t **out, l6_error *err);
+l6_err h_a6_whatif(req *r, json_t **out, l6_error *err);
+l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
+
+#define API_A6_ROUTES                                                      \
+  {"GET", "/v1/a6/ndcs/{party}", h_a6_ndc_get},                            \
+  {"PUT", "/v1/a6/ndcs/{party}", h_a6_ndc_put},                            \
+  {"PUT", "/v1/a6/ndcs/{party}/years/{year}", h_a6_year_put},              \
+  {"GET", "/v1/a6/authorizations", h_a6_auth_list},                        \
+  {"POST", "/v1/a6/authorizations", h_a6_auth_post},                       \
+  {"GET", "/v1/a6/authorizations/{id}", h_a6_auth_get},                    \
+  {"POST", "/v1/a6/authorizations/{id}/revoke", h_a6_auth_revoke},         \
+  {"GET", "/v1/a6/itmos", h_a6_itmo_list},                                 \
+  {"POST", "/v1/a6/first-transfers", h_a6_first_transfer},                 \
+  {"POST", "/v1/a6/uses", h_a6_use},                                       \
+  {"POST", "/v1/a6/cancellations", h_a6_cancel},                           \
+  {"GET", "/v1/a6/balances/{party}", h_a6_balances},                       \
+  {"GET", "/v1/a6/aef/{party}", h_a6_aef},                                 \
+  {"GET", "/v1/a6/whatif/{party}", h_a6_whatif},                           \
+  {"GET", "/v1/a6/corsia", h_a6_corsia},
+
+#endif

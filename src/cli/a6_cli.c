@@ -1,0 +1,97 @@
+/*
+ * a6_cli.c -- Article 6.2 reports on the command line:
+ *   ledger6 report aef --party THA --year 2030 [--as-of YYYY-MM-DD] [--format json|csv] [--store SPEC] [--config DIR]
+ *   ledger6 report balances --party CHE
+ *   ledger6 report whatif --party THA
+ * The AEF is printed after its consistency check; the exit status is 0
+ * when consistent, 1 when the check found inconsistencies (listed on
+ * stderr), 2 on usage errors, 3 when the report could not be made.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../service/a6.h"
+#include "cli.h"
+
+static const char *usage =
+    "usage: ledger6 report aef --party ALPHA3 --year YYYY [--as-of YYYY-MM-DD] [--format json|csv] [--store SPEC]\n"
+    "                          [--config DIR]\n"
+    "       ledger6 report balances --party ALPHA3 [--store SPEC]\n"
+    "       ledger6 report whatif --party ALPHA3 [--store SPEC]\n"
+    "aef: the Party's agreed electronic format (submission, authorizations, actions,\n"
+    "holdings, authorized entities) after its consistency check; exit status 1 when\n"
+    "the check finds inconsistencies (listed on stderr). Holdings are those at the end\n"
+    "(UTC) of --as-of; by default 31 December of --year, or today while that is ahead.\n";
+
+bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
+
+int cli_a6_main(int argc, char **argv) {
+  static const struct option longs[] = {{"db", required_argument, NULL, 'd'}, {"store", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
+                                        {"party", required_argument, NULL, 'p'},  {"year", required_argument, NULL, 'y'},
+                                        {"format", required_argument, NULL, 'f'}, {"as-of", required_argument, NULL, 'a'},
+                                        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  const char *db = "data/ledger6.db", *config = "config", *party = NULL, *format = "json", *as_of = NULL;
+  int year = 0, ch;
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char *what = argv[1];
+  optind = 1;
+  while ((ch = getopt_long(argc - 1, argv + 1, "h", longs, NULL)) != -1) {
+    switch (ch) {
+    case 'd': db = optarg; break;
+    case 'c': config = optarg; break;
+    case 'p': party = optarg; break;
+    case 'y': year = atoi(optarg); break;
+    case 'f': format = optarg; break;
+    case 'a': as_of = optarg; break;
+    case 'h': fputs(usage, stdout); return 0;
+    default: fputs(usage, stderr); return 2;
+    }
+  }
+  bool aef = strcmp(what, "aef") == 0;
+  if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0) || party == NULL || (aef && year == 0) ||
+      (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) || (as_of != NULL && (!aef || !l6_valid_date(as_of)))) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  l6_error err = {0};
+  l6_svc *s = cli_open(db, config, &err);
+  if (s == NULL) {
+    fprintf(stderr, "ledger6: error %s: %s\n", l6_err_code(err.code), err.message);
+    return 3;
+  }
+  json_t *out = NULL;
+  l6_err e = aef                              ? svc_a6_aef(s, &cli_admin, party, year, as_of, &out, &err)
+             : strcmp(what, "balances") == 0 ? svc_a6_balances(s, &cli_admin, party, &out, &err)
+                                             : svc_a6_whatif(s, &cli_admin, party, &out, &err);
+  svc_close(s);
+  if (e != L6_E_OK) {
+    fprintf(stderr, "ledger6: error %s: %s\n", l6_err_code(e), err.message);
+    return 3;
+  }
+  int rc = 0;
+  if (aef && strcmp(format, "csv") == 0) {
+    char *csv = svc_a6_aef_csv(out);
+    if (csv) fputs(csv, stdout);
+    free(csv);
+  } else {
+    char *text = json_dumps(out, JSON_INDENT(2));
+    if (text) puts(text);
+    free(text);
+  }
+  if (aef) {
+    json_t *c = json_object_get(out, "consistency");
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(c, "inconsistencies"), i, x)
+      fprintf(stderr, "ledger6: inconsistency %s: %s\n", json_string_value(json_object_get(x, "code")),
+              json_string_value(json_object_get(x, "message")));
+    if (!json_is_true(json_object_get(c, "consistent"))) rc = 1;
+  }
+  json_decref(out);
+  return rc;
+}

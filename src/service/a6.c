@@ -1,0 +1,1491 @@
+/*
+ * a6.c -- Article 6.2 accounting use cases and the ledger hooks; see a6.h
+ * and docs/DESIGN.md ("Article 6.2 accounting"). The arithmetic is the
+ * core's (src/core/a6.c); this file reads and writes the store inside one
+ * transaction per call, like service.c.
+ */
+#include "a6.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/a6.h"
+#include "service_int.h"
+#include "tlog.h"
+#include "views.h"
+
+#define ST (svc_store(s))
+#define OPS (svc_store(s)->ops)
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int year_now(l6_svc *s) {
+  char ts[32];
+  svc__timestamp(s, ts);
+  return atoi(ts);
+}
+
+static l6_err registry_party(l6_svc *s, const char *registry, char party[4], l6_error *err) {
+  l6_registry r;
+  l6_err e = OPS->registry_get(ST, registry, &r, err);
+  if (e == L6_E_OK) snprintf(party, 4, "%s", r.party);
+  return e;
+}
+
+/* The Party of an authority's organisation ("" for other roles). */
+static l6_err actor_party(l6_svc *s, const l6_actor *a, char party[4], l6_error *err) {
+  party[0] = '\0';
+  if (a->role != L6_ROLE_AUTHORITY) return L6_E_OK;
+  l6_org o;
+  l6_err e = OPS->org_get(ST, a->org, &o, err);
+  if (e == L6_E_OK) e = registry_party(s, o.registry, party, err);
+  return e;
+}
+
+/* Admin, or the authority of `party`. */
+static l6_err need_admin_or_authority(l6_svc *s, const l6_actor *a, const char *party, l6_err other, l6_error *err) {
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (a->role == L6_ROLE_ADMIN) return L6_E_OK;
+  if (a->role != L6_ROLE_AUTHORITY) return l6_fail(err, L6_E_FORBIDDEN, "role %s may not do this", l6_role_str(a->role));
+  char p[4];
+  l6_err e = actor_party(s, a, p, err);
+  if (e != L6_E_OK) return e;
+  if (strcmp(p, party) != 0)
+    return l6_fail(err, other, "the authority of %s may not act for %s", p, party);
+  return L6_E_OK;
+}
+
+/* Readers of the books: admin, auditor, authority (any Party: the AEF is public once submitted). */
+static l6_err need_books_reader(const l6_actor *a, l6_error *err) {
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR || a->role == L6_ROLE_AUTHORITY) return L6_E_OK;
+  return l6_fail(err, L6_E_FORBIDDEN, "role %s may not read the Article 6 books", l6_role_str(a->role));
+}
+
+static bool list_has(const char *list, const char *item, char sep) {
+  size_t n = strlen(item);
+  for (const char *p = list; *p;) {
+    const char *end = strchr(p, sep);
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == n && strncmp(p, item, n) == 0) return true;
+    if (!end) break;
+    p = end + 1;
+  }
+  return false;
+}
+
+static void itmo_id_of(const l6_a6_itmo *r, int64_t serial, char out[64]) {
+  a6_itmo_id id = {.approach = r->approach, .serial = serial, .vintage = r->vintage};
+  snprintf(id.registry, sizeof id.registry, "%s", r->registry);
+  snprintf(id.host, sizeof id.host, "%s", r->host);
+  if (a6_itmo_format(&id, out, 64) < 0) snprintf(out, 64, "?");
+}
+
+static int64_t itmo_last(const l6_a6_itmo *r) { return r->itmo_first + (r->last - r->first); }
+
+/* Appends an AEF action for ITMO range r. */
+static l6_err put_action(l6_svc *s, l6_id tx, const char *type, const char *party, const l6_a6_itmo *r,
+                         const char *from, const char *to, const char *purpose, const char *user, int year, int64_t ca,
+                         l6_error *err) {
+  l6_a6_action x = {.tx = tx, .auth = r->auth, .approach = r->approach, .itmo_first = r->itmo_first,
+                    .itmo_last = itmo_last(r), .quantity = r->last - r->first + 1, .vintage = r->vintage,
+                    .year = year, .ca = ca};
+  snprintf(x.type, sizeof x.type, "%s", type);
+  snprintf(x.party, sizeof x.party, "%s", party);
+  snprintf(x.registry, sizeof x.registry, "%s", r->registry);
+  itmo_id_of(r, r->itmo_first, x.first_id);
+  itmo_id_of(r, itmo_last(r), x.last_id);
+  snprintf(x.from_party, sizeof x.from_party, "%s", from ? from : "");
+  snprintf(x.to_party, sizeof x.to_party, "%s", to ? to : "");
+  snprintf(x.purpose, sizeof x.purpose, "%s", purpose ? purpose : "");
+  snprintf(x.user, sizeof x.user, "%s", user ? user : "");
+  svc__timestamp(s, x.ts);
+  return OPS->a6_action_put(ST, &x, err);
+}
+
+/* ITMO rows collected from a list op. */
+typedef struct {
+  l6_a6_itmo *r;
+  size_t n, cap;
+  bool overflow;
+} itmo_buf;
+
+static int itmo_row(void *ctx, const void *row) {
+  itmo_buf *b = ctx;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 16;
+    if (nc > L6_A6_MAX_PIECES) {
+      b->overflow = true;
+      return 1;
+    }
+    l6_a6_itmo *nr = realloc(b->r, nc * sizeof *nr);
+    if (nr == NULL) {
+      b->overflow = true;
+      return 1;
+    }
+    b->r = nr;
+    b->cap = nc;
+  }
+  b->r[b->n++] = *(const l6_a6_itmo *)row;
+  return 0;
+}
+
+/* Cuts row r down to batch serials [lo, hi] (which it overlaps); the parts
+ * outside become rows of their own, in the same state. */
+static l6_err isolate(l6_svc *s, l6_a6_itmo *r, int64_t lo, int64_t hi, l6_error *err) {
+  l6_a6_itmo left = *r, right = *r;
+  bool cut_left = r->first < lo, cut_right = r->last > hi;
+  if (!cut_left && !cut_right) return L6_E_OK;
+  if (cut_left) {
+    r->itmo_first += lo - r->first;
+    r->first = lo;
+  }
+  if (cut_right) r->last = hi;
+  l6_err e = OPS->a6_itmo_put(ST, r, err); /* the kept row first: the pieces reuse its old keys */
+  if (e == L6_E_OK && cut_left) {
+    left.id = 0;
+    left.last = lo - 1;
+    e = OPS->a6_itmo_put(ST, &left, err);
+  }
+  if (e == L6_E_OK && cut_right) {
+    right.id = 0;
+    right.itmo_first = right.itmo_first + (hi + 1 - right.first);
+    right.first = hi + 1;
+    e = OPS->a6_itmo_put(ST, &right, err);
+  }
+  return e;
+}
+
+/* ---- CORSIA phases (config/corsia.json) --------------------------------- */
+
+static pthread_mutex_t corsia_mu = PTHREAD_MUTEX_INITIALIZER;
+static a6_corsia_phase corsia[L6_A6_MAX_CORSIA_PHASES];
+static size_t ncorsia;
+
+static l6_err bad_corsia(l6_error *err, const char *path, const char *key, const char *why) {
+  return l6_fail(err, L6_E_INVALID_CONFIG, "%s: key %s: %s", path, key, why);
+}
+
+l6_err svc_a6_load_corsia(const char *dir, l6_error *err) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/corsia.json", dir);
+  json_error_t je;
+  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+  if (root == NULL) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return L6_E_OK; /* no file: no CORSIA phases */
+    fclose(f);
+    return l6_fail(err, L6_E_INVALID_CONFIG, "%s: line %d: %s", path, je.line, je.text);
+  }
+  a6_corsia_phase ph[L6_A6_MAX_CORSIA_PHASES];
+  size_t n = 0;
+  l6_err e = L6_E_OK;
+  json_t *arr = json_object_get(root, "phases");
+  if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > L6_A6_MAX_CORSIA_PHASES)
+    e = bad_corsia(err, path, "phases", "must be an array of 1 to 8 phases");
+  size_t i;
+  json_t *p;
+  json_array_foreach(arr, i, p) {
+    if (e != L6_E_OK) break;
+    a6_corsia_phase x = {0};
+    const char *name = json_string_value(json_object_get(p, "name"));
+    json_t *progs = json_object_get(p, "programmes");
+    const char *cs = json_string_value(json_object_get(p, "crediting_start_from"));
+    json_t *vf = json_object_get(p, "vintage_from"), *vt = json_object_get(p, "vintage_to");
+    json_t *ro = json_object_get(p, "require_oimp_authorization"), *rc = json_object_get(p, "require_ca");
+    const char *k;
+    json_t *v;
+    json_object_foreach(p, k, v) {
+      static const char *const known[] = {"name", "from_year", "to_year", "programmes", "crediting_start_from",
+                                          "vintage_from", "vintage_to", "require_oimp_authorization",
+                                          "require_ca", "note", NULL};
+      bool ok = false;
+      for (int j = 0; known[j]; j++) ok |= strcmp(known[j], k) == 0;
+      if (!ok && e == L6_E_OK) e = bad_corsia(err, path, k, "unknown key");
+    }
+    if (e != L6_E_OK) break;
+    if (name == NULL || strlen(name) == 0 || strlen(name) >= sizeof x.name) {
+      e = bad_corsia(err, path, "phases.name", "must be a short string");
+      break;
+    }
+    snprintf(x.name, sizeof x.name, "%s", name);
+    x.from_year = (int)json_integer_value(json_object_get(p, "from_year"));
+    x.to_year = (int)json_integer_value(json_object_get(p, "to_year"));
+    if (x.from_year < L6_VINTAGE_MIN || x.to_year < x.from_year || x.to_year > L6_VINTAGE_MAX) {
+      e = bad_corsia(err, path, "phases.from_year", "from_year and to_year must be years, from <= to");
+      break;
+    }
+    if (!json_is_array(progs) || json_array_size(progs) > L6_A6_MAX_CORSIA_PROGRAMMES) {
+      e = bad_corsia(err, path, "phases.programmes", "must be an array of programme codes");
+      break;
+    }
+    size_t j;
+    json_t *c;
+    json_array_foreach(progs, j, c) {
+      const char *code = json_string_value(c);
+      if (code == NULL || !l6_valid_code(code)) {
+        e = bad_corsia(err, path, "phases.programmes", "must be programme codes");
+        break;
+      }
+      snprintf(x.programmes[x.nprogrammes++], L6_CODE_MAX + 1, "%s", code);
+    }
+    if (e != L6_E_OK) break;
+    if (cs) {
+      if (!l6_valid_date(cs)) {
+        e = bad_corsia(err, path, "phases.crediting_start_from", "must be a date YYYY-MM-DD");
+        break;
+      }
+      snprintf(x.crediting_start_from, sizeof x.crediting_start_from, "%s", cs);
+    }
+    x.vintage_from = vf ? (int)json_integer_value(vf) : 0;
+    x.vintage_to = vt ? (int)json_integer_value(vt) : 0;
+    x.require_oimp = json_is_true(ro);
+    x.require_ca = json_is_true(rc);
+    ph[n++] = x;
+  }
+  json_decref(root);
+  if (e != L6_E_OK) return e;
+  pthread_mutex_lock(&corsia_mu);
+  memcpy(corsia, ph, n * sizeof ph[0]);
+  ncorsia = n;
+  pthread_mutex_unlock(&corsia_mu);
+  return L6_E_OK;
+}
+
+static bool corsia_phase(const char *name, a6_corsia_phase *out) {
+  bool found = false;
+  pthread_mutex_lock(&corsia_mu);
+  for (size_t i = 0; i < ncorsia && !found; i++)
+    if (strcmp(corsia[i].name, name) == 0) {
+      *out = corsia[i];
+      found = true;
+    }
+  pthread_mutex_unlock(&corsia_mu);
+  return found;
+}
+
+l6_err svc_a6_corsia(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  json_t *items = json_array();
+  pthread_mutex_lock(&corsia_mu);
+  for (size_t i = 0; i < ncorsia; i++) {
+    const a6_corsia_phase *p = &corsia[i];
+    json_t *progs = json_array();
+    for (size_t j = 0; j < p->nprogrammes; j++) json_array_append_new(progs, json_string(p->programmes[j]));
+    json_array_append_new(items, json_pack("{s:s, s:i, s:i, s:o, s:s, s:i, s:i, s:b, s:b}", "name", p->name,
+                                           "from_year", p->from_year, "to_year", p->to_year, "programmes", progs,
+                                           "crediting_start_from", p->crediting_start_from, "vintage_from",
+                                           p->vintage_from, "vintage_to", p->vintage_to,
+                                           "require_oimp_authorization", p->require_oimp, "require_ca", p->require_ca));
+  }
+  pthread_mutex_unlock(&corsia_mu);
+  *out = json_pack("{s:o}", "items", items);
+  return *out ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
+}
+
+/* ---- NDCs ------------------------------------------------------------- */
+
+static int year_row(void *ctx, const void *row) {
+  json_t *arr = ctx;
+  const l6_a6_year *y = row;
+  json_t *o = json_pack("{s:i}", "year", y->year);
+  json_object_set_new(o, "emissions", y->reported ? json_integer(y->emissions) : json_null());
+  json_object_set_new(o, "trajectory", y->has_trajectory ? json_integer(y->trajectory) : json_null());
+  json_array_append_new(arr, o);
+  return 0;
+}
+
+static json_t *view_ndc(const l6_a6_ndc *n) {
+  return json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:I, s:s, s:I, s:s}", "party", n->party, "first_year",
+                   n->first_year, "last_year", n->last_year, "kind", n->kind, "method", n->method, "target_year",
+                   n->target_year, "target", (json_int_t)n->target, "metric", n->metric, "factor_micro",
+                   (json_int_t)n->factor_micro, "updated", n->updated);
+}
+
+static a6_ndc core_ndc(const l6_a6_ndc *n) {
+  return (a6_ndc){.first_year = n->first_year, .last_year = n->last_year, .kind = a6_ndc_kind_from_str(n->kind),
+                  .method = a6_ca_method_from_str(n->method), .target_year = n->target_year, .target = n->target,
+                  .factor_micro = n->factor_micro};
+}
+
+l6_err svc_a6_ndc_put(l6_svc *s, const l6_actor *a, const l6_a6_ndc *ndc, const l6_a6_year *years, size_t ny,
+                      json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  a6_ndc c = core_ndc(ndc);
+  if (c.kind == A6_NDC__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "kind must be multi-year or single-year");
+  if (c.method == A6_CA__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "method must be per-year, averaging or trajectory");
+  l6_err e = a6_ndc_check(&c, err);
+  if (e != L6_E_OK) return e;
+  if (!l6_valid_text(ndc->metric, sizeof ndc->metric - 1))
+    return l6_fail(err, L6_E_INVALID_VALUE, "metric must be a short text such as \"t CO2e\"");
+  for (size_t i = 0; i < ny; i++) {
+    if (years[i].year < ndc->first_year || years[i].year > ndc->last_year)
+      return l6_fail(err, L6_E_YEAR_OUTSIDE_NDC, "year %d is outside the NDC period %d-%d", years[i].year,
+                     ndc->first_year, ndc->last_year);
+    if (years[i].emissions < 0 || years[i].emissions > L6_MAX_QUANTITY * 1000 || years[i].trajectory < 0 ||
+        years[i].trajectory > L6_MAX_QUANTITY * 1000)
+      return l6_fail(err, L6_E_INVALID_VALUE, "year %d: figures must be from 0 to %lld", years[i].year,
+                     (long long)(L6_MAX_QUANTITY * 1000));
+  }
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  l6_party p;
+  e = OPS->party_get(ST, ndc->party, &p, err);
+  if (e == L6_E_OK) e = need_admin_or_authority(s, a, ndc->party, L6_E_FORBIDDEN, err);
+  l6_a6_ndc row = *ndc;
+  svc__timestamp(s, row.updated);
+  if (e == L6_E_OK) e = OPS->a6_ndc_put(ST, &row, err);
+  for (size_t i = 0; i < ny && e == L6_E_OK; i++) {
+    l6_a6_year y = years[i];
+    snprintf(y.party, sizeof y.party, "%s", ndc->party);
+    e = OPS->a6_year_put(ST, &y, err);
+  }
+  if (e == L6_E_OK) {
+    json_t *ys = json_array();
+    e = OPS->a6_year_list(ST, ndc->party, year_row, ys, err);
+    *out = view_ndc(&row);
+    if (*out) json_object_set_new(*out, "years", ys);
+    else json_decref(ys);
+  }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_year_put(l6_svc *s, const l6_actor *a, const l6_a6_year *y, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (y->emissions < 0 || y->emissions > L6_MAX_QUANTITY * 1000 || y->trajectory < 0 ||
+      y->trajectory > L6_MAX_QUANTITY * 1000)
+    return l6_fail(err, L6_E_INVALID_VALUE, "year %d: figures must be from 0 to %lld", y->year,
+                   (long long)(L6_MAX_QUANTITY * 1000));
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_ndc n;
+  e = OPS->a6_ndc_get(ST, y->party, &n, err);
+  if (e == L6_E_UNKNOWN_NDC) l6_fail(err, e, "%s has no NDC recorded", y->party);
+  if (e == L6_E_OK) e = need_admin_or_authority(s, a, y->party, L6_E_FORBIDDEN, err);
+  if (e == L6_E_OK && (y->year < n.first_year || y->year > n.last_year))
+    e = l6_fail(err, L6_E_YEAR_OUTSIDE_NDC, "year %d is outside the NDC period %d-%d", y->year, n.first_year, n.last_year);
+  if (e == L6_E_OK) e = OPS->a6_year_put(ST, y, err);
+  if (e == L6_E_OK) {
+    json_t *ys = json_array();
+    e = OPS->a6_year_list(ST, y->party, year_row, ys, err);
+    *out = view_ndc(&n);
+    if (*out) json_object_set_new(*out, "years", ys);
+    else json_decref(ys);
+  }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_ndc_get(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_ndc n;
+  e = OPS->a6_ndc_get(ST, party, &n, err);
+  if (e == L6_E_UNKNOWN_NDC) l6_fail(err, e, "%s has no NDC recorded", party);
+  if (e == L6_E_OK) {
+    json_t *ys = json_array();
+    e = OPS->a6_year_list(ST, party, year_row, ys, err);
+    *out = view_ndc(&n);
+    if (*out) json_object_set_new(*out, "years", ys);
+    else json_decref(ys);
+  }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+/* ---- authorizations ----------------------------------------------------- */
+
+static json_t *view_auth(const l6_a6_auth *x) {
+  char cap[8];
+  snprintf(cap, sizeof cap, "CA%04d", x->approach);
+  json_t *parties = json_array(), *entities = json_array();
+  char buf[L6_A6_LIST_MAX + 1];
+  snprintf(buf, sizeof buf, "%s", x->parties);
+  for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) json_array_append_new(parties, json_string(t));
+  snprintf(buf, sizeof buf, "%s", x->entities);
+  for (char *t = strtok(buf, "|"); t; t = strtok(NULL, "|")) json_array_append_new(entities, json_string(t));
+  json_t *purposes = json_array();
+  snprintf(buf, sizeof buf, "%s", x->purposes);
+  for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) json_array_append_new(purposes, json_string(t));
+  return json_pack("{s:I, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:o, s:s, s:o, s:o, s:i, s:i, s:b, s:i, s:b, s:s}", "id",
+                   (json_int_t)x->id, "party", x->party, "approach", cap, "project", x->project, "vintage_from",
+                   x->vintage_from, "vintage_to", x->vintage_to, "quantity", (json_int_t)x->quantity, "assigned",
+                   (json_int_t)x->assigned, "purposes", purposes, "first_transfer_event", x->ft_event,
+                   "authorized_parties", parties, "authorized_entities", entities, "year_from", x->year_from,
+                   "year_to", x->year_to, "in_ndc_scope", x->in_scope, "version", x->version, "revoked", x->revoked,
+                   "ts", x->ts);
+}
+
+static json_t *view_itmo(const l6_a6_itmo *r) {
+  char f[64], l[64];
+  itmo_id_of(r, r->itmo_first, f);
+  itmo_id_of(r, itmo_last(r), l);
+  json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s}", "authorization", (json_int_t)r->auth,
+                        "first_id", f, "last_id", l, "quantity", (json_int_t)(r->last - r->first + 1), "batch",
+                        (json_int_t)r->batch, "first", (json_int_t)r->first, "last", (json_int_t)r->last, "vintage",
+                        r->vintage, "state", r->fate[0] ? r->fate : "held");
+  json_object_set_new(o, "first_transfer_year", r->ft_year ? json_integer(r->ft_year) : json_null());
+  json_object_set_new(o, "used_by", r->user[0] ? json_string(r->user) : json_null());
+  json_object_set_new(o, "use_year", r->use_year ? json_integer(r->use_year) : json_null());
+  return o;
+}
+
+/* Records a first transfer of range r by the host in `year` (CA +q). */
+static l6_err first_transfer(l6_svc *s, l6_id tx, l6_a6_itmo *r, int year, const char *to, l6_error *err) {
+  r->ft_year = year;
+  l6_err e = OPS->a6_itmo_put(ST, r, err);
+  if (e == L6_E_OK)
+    e = put_action(s, tx, "First transfer", r->host, r, r->host, to, NULL, NULL, year, r->last - r->first + 1, err);
+  return e;
+}
+
+/* Makes serials [first,last] of batch b ITMOs of authorization x (at most
+ * its remaining quantity); *took gets how many. */
+static l6_err assign(l6_svc *s, l6_id tx, l6_a6_auth *x, const l6_batch *b, int64_t first, int64_t last, l6_qty *took,
+                     l6_error *err) {
+  *took = 0;
+  l6_qty left = x->quantity - x->assigned;
+  if (left <= 0) return L6_E_OK;
+  if (last - first + 1 > left) last = first + left - 1;
+  l6_a6_itmo r = {.auth = x->id, .approach = x->approach, .batch = b->id, .first = first, .last = last,
+                  .vintage = b->vintage};
+  snprintf(r.registry, sizeof r.registry, "%s", b->registry);
+  snprintf(r.host, sizeof r.host, "%s", x->party);
+  l6_err e = OPS->a6_itmo_next_serial(ST, x->approach, b->registry, &r.itmo_first, err);
+  if (e == L6_E_OK) e = OPS->a6_itmo_put(ST, &r, err);
+  if (e == L6_E_OK) e = put_action(s, tx, "Issuance", x->party, &r, NULL, NULL, x->purposes, NULL, year_now(s), 0, err);
+  unsigned purposes = 0;
+  a6_purposes_parse(x->purposes, &purposes);
+  a6_ft_event ev = a6_ft_event_from_str(x->ft_event);
+  if (e == L6_E_OK && (purposes & A6_P_OIMP) && (ev == A6_FT_AUTHORIZATION || ev == A6_FT_ISSUANCE))
+    e = first_transfer(s, tx, &r, year_now(s), NULL, err);
+  x->assigned += last - first + 1;
+  *took = last - first + 1;
+  return e;
+}
+
+typedef struct {
+  l6_block *b;
+  size_t n, cap;
+} blk_buf;
+
+static int blk_row(void *ctx, const void *row) {
+  blk_buf *bb = ctx;
+  if (bb->n == bb->cap) {
+    size_t nc = bb->cap ? bb->cap * 2 : 16;
+    l6_block *nb = realloc(bb->b, nc * sizeof *nb);
+    if (nb == NULL) return 1;
+    bb->b = nb;
+    bb->cap = nc;
+  }
+  bb->b[bb->n++] = *(const l6_block *)row;
+  return 0;
+}
+
+typedef struct {
+  l6_batch *b;
+  size_t n, cap;
+} batch_buf;
+
+static int batch_row(void *ctx, const void *row) {
+  batch_buf *bb = ctx;
+  if (bb->n == bb->cap) {
+    size_t nc = bb->cap ? bb->cap * 2 : 16;
+    l6_batch *nb = realloc(bb->b, nc * sizeof *nb);
+    if (nb == NULL) return 1;
+    bb->b = nb;
+    bb->cap = nc;
+  }
+  bb->b[bb->n++] = *(const l6_batch *)row;
+  return 0;
+}
+
+/* Assigns the free units of batch b (not yet ITMOs, not retired or
+ * cancelled) to authorization x, lowest serials first. */
+static l6_err assign_batch(l6_svc *s, l6_id tx, l6_a6_auth *x, const l6_batch *b, l6_error *err) {
+  blk_buf bb = {0};
+  itmo_buf ib = {0};
+  l6_err e = OPS->blocks_of_batch(ST, b->id, blk_row, &bb, err);
+  if (e == L6_E_OK) e = OPS->a6_itmo_in_batch(ST, b->id, b->serial_start, b->serial_start + b->quantity - 1, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "batch %lld is too fragmented", (long long)b->id);
+  for (size_t i = 0; i < bb.n && e == L6_E_OK && x->assigned < x->quantity; i++) {
+    l6_account acc;
+    if ((e = OPS->account_get(ST, bb.b[i].account, &acc, err)) != L6_E_OK) break;
+    if (l6_account_type_terminal(acc.type)) continue;
+    int64_t cur = bb.b[i].first;
+    size_t k = 0;
+    while (cur <= bb.b[i].last && e == L6_E_OK && x->assigned < x->quantity) {
+      while (k < ib.n && ib.r[k].last < cur) k++;
+      int64_t end = bb.b[i].last;
+      if (k < ib.n && ib.r[k].first <= cur) { /* inside an ITMO range: skip it */
+        cur = ib.r[k].last + 1;
+        continue;
+      }
+      if (k < ib.n && ib.r[k].first - 1 < end) end = ib.r[k].first - 1;
+      l6_qty took;
+      e = assign(s, tx, x, b, cur, end, &took, err);
+      cur = end + 1;
+    }
+  }
+  free(bb.b);
+  free(ib.r);
+  return e;
+}
+
+l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
+    return l6_fail(err, L6_E_FORBIDDEN, "role %s may not authorize units", l6_role_str(a->role));
+  unsigned purposes;
+  if (!a6_purposes_parse(in->purposes, &purposes))
+    return l6_fail(err, L6_E_INVALID_VALUE, "purposes must be one or more of NDC, OIMP, IMP, OP");
+  char canon[24];
+  snprintf(in->purposes, sizeof in->purposes, "%s", a6_purposes_str(purposes, canon, sizeof canon));
+  if (in->ft_event[0] == '\0') snprintf(in->ft_event, sizeof in->ft_event, "%s", "use");
+  if (a6_ft_event_from_str(in->ft_event) == A6_FT__NONE)
+    return l6_fail(err, L6_E_INVALID_VALUE, "first_transfer_event must be authorization, issuance or use");
+  if (in->approach < 1 || in->approach > L6_A6_MAX_APPROACH)
+    return l6_fail(err, L6_E_INVALID_VALUE, "approach must be CA0001 to CA9999");
+  if (in->quantity <= 0 || in->quantity > L6_MAX_QUANTITY)
+    return l6_fail(err, L6_E_INVALID_QUANTITY, "quantity must be from 1 to %lld", (long long)L6_MAX_QUANTITY);
+  if (in->vintage_from < L6_VINTAGE_MIN || in->vintage_to > L6_VINTAGE_MAX || in->vintage_from > in->vintage_to)
+    return l6_fail(err, L6_E_INVALID_VALUE, "vintage_from and vintage_to must be years, from <= to");
+  if (in->year_from < L6_VINTAGE_MIN || in->year_to > L6_VINTAGE_MAX || in->year_from > in->year_to)
+    return l6_fail(err, L6_E_INVALID_VALUE, "year_from and year_to (the timeframe) must be years, from <= to");
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_project p;
+  e = OPS->project_get(ST, in->project, &p, err);
+  if (e == L6_E_OK && strcmp(p.host, in->party) != 0)
+    e = l6_fail(err, L6_E_NOT_HOST_AUTHORITY, "project %s is hosted by %s, not %s", p.id, p.host, in->party);
+  if (e == L6_E_OK) e = need_admin_or_authority(s, a, in->party, L6_E_NOT_HOST_AUTHORITY, err);
+  if (e == L6_E_OK) {
+    char buf[L6_A6_LIST_MAX + 1];
+    snprintf(buf, sizeof buf, "%s", in->parties);
+    for (char *t = strtok(buf, ","); t && e == L6_E_OK; t = strtok(NULL, ",")) {
+      l6_party q;
+      e = OPS->party_get(ST, t, &q, err);
+      if (e == L6_E_UNKNOWN_PARTY) l6_fail(err, e, "authorized Party %s is not known", t);
+    }
+  }
+  in->id = 0;
+  in->assigned = 0;
+  in->version = 1;
+  in->revoked = false;
+  svc__timestamp(s, in->ts);
+  if (e == L6_E_OK) e = OPS->a6_auth_put(ST, in, err);
+  batch_buf bb = {0};
+  if (e == L6_E_OK) e = OPS->batch_list(ST, in->project, 0, 100000, batch_row, &bb, err);
+  for (size_t i = 0; i < bb.n && e == L6_E_OK && in->assigned < in->quantity; i++)
+    if (bb.b[i].vintage >= in->vintage_from && bb.b[i].vintage <= in->vintage_to) e = assign_batch(s, 0, in, &bb.b[i], err);
+  free(bb.b);
+  if (e == L6_E_OK) e = OPS->a6_auth_put(ST, in, err);
+  if (e == L6_E_OK) {
+    *out = view_auth(in);
+    itmo_buf ib = {0};
+    e = OPS->a6_itmo_list(ST, in->id, itmo_row, &ib, err);
+    json_t *items = json_array();
+    for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
+    free(ib.r);
+    if (*out) json_object_set_new(*out, "itmos", items);
+    else json_decref(items);
+  }
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_auth x;
+  e = OPS->a6_auth_get(ST, id, &x, err);
+  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
+  if (e == L6_E_OK) e = need_admin_or_authority(s, a, x.party, L6_E_NOT_HOST_AUTHORITY, err);
+  if (e == L6_E_OK && x.revoked) e = l6_fail(err, L6_E_AUTHORIZATION_REVOKED, "authorization %lld is already revoked", (long long)id);
+  if (e == L6_E_OK) {
+    x.revoked = true;
+    x.version++;
+    svc__timestamp(s, x.ts);
+    e = OPS->a6_auth_put(ST, &x, err);
+  }
+  if (e == L6_E_OK) *out = view_auth(&x);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+typedef struct {
+  json_t *items;
+} auth_ctx;
+
+static int auth_row(void *ctx, const void *row) {
+  json_array_append_new(((auth_ctx *)ctx)->items, view_auth(row));
+  return 0;
+}
+
+l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  auth_ctx c = {json_array()};
+  e = OPS->a6_auth_list(ST, party ? party : "", auth_row, &c, err);
+  *out = json_pack("{s:o}", "items", c.items);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_auth x;
+  e = OPS->a6_auth_get(ST, id, &x, err);
+  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
+  itmo_buf ib = {0};
+  if (e == L6_E_OK) e = OPS->a6_itmo_list(ST, id, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
+  if (e == L6_E_OK) {
+    json_t *items = json_array();
+    for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
+    *out = view_auth(&x);
+    if (*out) json_object_set_new(*out, "itmos", items);
+    else json_decref(items);
+  }
+  free(ib.r);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = need_books_reader(a, err);
+  if (e != L6_E_OK) return e;
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  itmo_buf ib = {0};
+  e = OPS->a6_itmo_list(ST, auth, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
+  json_t *items = json_array();
+  for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
+  free(ib.r);
+  *out = json_pack("{s:o}", "items", items);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+/* ---- hooks -------------------------------------------------------------- */
+
+typedef struct {
+  l6_a6_auth *a;
+  size_t n, cap;
+  const char *project;
+} auth_buf;
+
+static int auth_collect(void *ctx, const void *row) {
+  auth_buf *b = ctx;
+  const l6_a6_auth *x = row;
+  if (b->project && strcmp(x->project, b->project) != 0) return 0;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 8;
+    l6_a6_auth *na = realloc(b->a, nc * sizeof *na);
+    if (na == NULL) return 1;
+    b->a = na;
+    b->cap = nc;
+  }
+  b->a[b->n++] = *x;
+  return 0;
+}
+
+l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err) {
+  l6_project p;
+  l6_err e = OPS->project_get(ST, b->project, &p, err);
+  if (e != L6_E_OK) return e;
+  auth_buf ab = {.project = b->project};
+  e = OPS->a6_auth_list(ST, p.host, auth_collect, &ab, err);
+  for (size_t i = 0; i < ab.n && e == L6_E_OK; i++) {
+    l6_a6_auth *x = &ab.a[i];
+    if (x->revoked || x->assigned >= x->quantity || b->vintage < x->vintage_from || b->vintage > x->vintage_to) continue;
+    e = assign_batch(s, tx->id, x, b, err);
+    if (e == L6_E_OK) e = OPS->a6_auth_put(ST, x, err);
+  }
+  free(ab.a);
+  return e;
+}
+
+/* Reads authorization id into *x (a small cache: actions touch few). */
+static l6_err auth_of(l6_svc *s, l6_id id, l6_a6_auth *x, l6_error *err) {
+  if (x->id == id) return L6_E_OK;
+  return OPS->a6_auth_get(ST, id, x, err);
+}
+
+l6_err a6_on_move(l6_svc *s, const l6_tx *tx, const l6_account *from, const l6_account *to, const l6_take *takes,
+                  size_t n, l6_error *err) {
+  char fp[4], tp[4];
+  l6_err e = registry_party(s, from->registry, fp, err);
+  if (e == L6_E_OK) e = registry_party(s, to->registry, tp, err);
+  l6_a6_auth x = {0};
+  int year = year_now(s);
+  for (size_t i = 0; i < n && e == L6_E_OK; i++) {
+    itmo_buf ib = {0};
+    e = OPS->a6_itmo_in_batch(ST, takes[i].batch, takes[i].first, takes[i].last, itmo_row, &ib, err);
+    if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "the transaction touches too many ITMO ranges");
+    for (size_t k = 0; k < ib.n && e == L6_E_OK; k++) {
+      l6_a6_itmo *r = &ib.r[k];
+      e = isolate(s, r, takes[i].first, takes[i].last, err);
+      if (e == L6_E_OK) e = auth_of(s, r->auth, &x, err);
+      if (e != L6_E_OK) break;
+      if (tx->kind == L6_TX_TRANSFER) {
+        if (strcmp(fp, tp) == 0) continue; /* a domestic transfer is no AEF action */
+        unsigned purposes = 0;
+        a6_purposes_parse(x.purposes, &purposes);
+        if (r->ft_year == 0 && !x.revoked && (purposes & A6_P_NDC) && strcmp(fp, r->host) == 0) {
+          if (year < x.year_from || year > x.year_to)
+            e = l6_fail(err, L6_E_OUTSIDE_TIMEFRAME, "first transfer in %d is outside authorization %lld's timeframe %d-%d",
+                        year, (long long)x.id, x.year_from, x.year_to);
+          else if (x.parties[0] && !list_has(x.parties, tp, ','))
+            e = l6_fail(err, L6_E_PARTY_NOT_AUTHORIZED, "authorization %lld does not name %s", (long long)x.id, tp);
+          else
+            e = first_transfer(s, tx->id, r, year, tp, err);
+        }
+        if (e == L6_E_OK) e = put_action(s, tx->id, "Transfer", fp, r, fp, tp, NULL, NULL, year, 0, err);
+        if (e == L6_E_OK) e = put_action(s, tx->id, "Acquisition", tp, r, fp, tp, NULL, NULL, year, 0, err);
+      } else { /* retirement or cancellation outside the Article 6 actions */
+        snprintf(r->fate, sizeof r->fate, "cancelled");
+        r->use_year = year;
+        e = OPS->a6_itmo_put(ST, r, err);
+        if (e == L6_E_OK)
+          e = put_action(s, tx->id, "Cancellation", fp, r, NULL, NULL, tx->purpose[0] ? tx->purpose : l6_tx_kind_str(tx->kind),
+                         tx->beneficiary, year, 0, err);
+      }
+    }
+    free(ib.r);
+  }
+  return e;
+}
+
+/* ---- actions: first transfer, use, cancellation --------------------------- */
+
+/* Resolves [first_id, last_id] into ITMO rows cut exactly to it, in ITMO
+ * serial order. UNKNOWN_ITMO when a serial in between is no ITMO. */
+static l6_err resolve(l6_svc *s, const char *first_id, const char *last_id, itmo_buf *ib, l6_error *err) {
+  a6_itmo_id f, l;
+  if (!a6_itmo_parse(first_id, &f))
+    return l6_fail(err, L6_E_INVALID_VALUE, "first_id '%s' is not an ITMO identifier CA####-XXX##-XXX-serial-vintage", first_id);
+  if (!a6_itmo_parse(last_id, &l))
+    return l6_fail(err, L6_E_INVALID_VALUE, "last_id '%s' is not an ITMO identifier CA####-XXX##-XXX-serial-vintage", last_id);
+  if (f.approach != l.approach || strcmp(f.registry, l.registry) != 0 || strcmp(f.host, l.host) != 0 ||
+      f.vintage != l.vintage || f.serial > l.serial)
+    return l6_fail(err, L6_E_INVALID_RANGE, "first_id and last_id must share approach, registry, Party and vintage, first <= last");
+  l6_err e = OPS->a6_itmo_by_serial(ST, f.approach, f.registry, f.serial, l.serial, itmo_row, ib, err);
+  if (e == L6_E_OK && ib->overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "the range touches more than %d ITMO ranges", L6_A6_MAX_PIECES);
+  int64_t next = f.serial;
+  for (size_t i = 0; i < ib->n && e == L6_E_OK; i++) {
+    l6_a6_itmo *r = &ib->r[i];
+    if (r->itmo_first > next || r->vintage != f.vintage || strcmp(r->host, f.host) != 0) break;
+    int64_t lo = r->itmo_first < f.serial ? f.serial : r->itmo_first;
+    int64_t hi = itmo_last(r) > l.serial ? l.serial : itmo_last(r);
+    e = isolate(s, r, r->first + (lo - r->itmo_first), r->first + (hi - r->itmo_first), err);
+    next = hi + 1;
+  }
+  if (e == L6_E_OK && next != l.serial + 1)
+    e = l6_fail(err, L6_E_UNKNOWN_ITMO, "no ITMO has identifier serial %lld of CA%04d-%s (vintage %d)", (long long)next,
+                f.approach, f.registry, f.vintage);
+  return e;
+}
+
+static const char *const oimp_purposes[] = {"CORSIA", "voluntary", "other", NULL};
+
+l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_HOLDER && a->role != L6_ROLE_AUTHORITY)
+    return l6_fail(err, L6_E_FORBIDDEN, "role %s may not act on ITMOs", l6_role_str(a->role));
+  if (r->kind == A6_ACT_OIMP) {
+    bool ok = false;
+    for (int i = 0; oimp_purposes[i]; i++) ok |= strcmp(r->purpose, oimp_purposes[i]) == 0;
+    if (!ok) return l6_fail(err, L6_E_INVALID_VALUE, "purpose must be CORSIA, voluntary or other");
+    if (!l6_valid_text(r->entity, L6_NAME_MAX)) return l6_fail(err, L6_E_MISSING_FIELD, "entity (the using entity) is required");
+  }
+  if (r->kind == A6_ACT_USE && !l6_valid_alpha3(r->party)) return l6_fail(err, L6_E_INVALID_VALUE, "party must be an ISO alpha-3 code");
+  if (r->kind == A6_ACT_USE && (r->year < L6_VINTAGE_MIN || r->year > L6_VINTAGE_MAX))
+    return l6_fail(err, L6_E_INVALID_VALUE, "year (of use) must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  int now = year_now(s);
+  l6_account from, cancel;
+  char hp[4] = "";
+  e = svc__open_account(s, r->account, "account", &from, err);
+  if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && from.org != a->org)
+    e = l6_fail(err, L6_E_FORBIDDEN, "account %lld belongs to another organisation", (long long)from.id);
+  if (e == L6_E_OK) e = registry_party(s, from.registry, hp, err);
+  if (e == L6_E_OK && a->role == L6_ROLE_AUTHORITY) {
+    char ap[4];
+    e = actor_party(s, a, ap, err);
+    if (e == L6_E_OK && strcmp(ap, hp) != 0)
+      e = l6_fail(err, L6_E_FORBIDDEN, "the authority of %s may not act on accounts of %s", ap, hp);
+  }
+  if (e == L6_E_OK && l6_account_type_terminal(from.type))
+    e = l6_fail(err, L6_E_TERMINAL_ACCOUNT, "units in %s account %lld can never move", l6_account_type_str(from.type), (long long)from.id);
+  if (e == L6_E_OK && r->kind != A6_ACT_FIRST_TRANSFER) {
+    e = OPS->account_of_registry(ST, from.registry, L6_ACCT_CANCELLATION, &cancel, err);
+    if (e == L6_E_UNKNOWN_ACCOUNT) e = l6_fail(err, L6_E_INVALID_DESTINATION, "registry %s has no cancellation account", from.registry);
+  }
+  l6_tx tx = {.kind = L6_TX_CANCELLATION, .from_account = from.id, .to_account = cancel.id,
+              .reporting_year = r->kind == A6_ACT_USE ? r->year : 0};
+  svc__timestamp(s, tx.ts);
+  snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
+  itmo_buf ib = {0};
+  json_t *items = json_array();
+
+  if (e == L6_E_OK && r->kind == A6_ACT_VOLUNTARY) {
+    /* Mitigation contribution: unauthorized units, no corresponding adjustment. */
+    const l6_range *g = &r->range;
+    if (g->first < 1 || g->last < g->first) e = l6_fail(err, L6_E_INVALID_RANGE, "serials must satisfy 1 <= first <= last");
+    if (e == L6_E_OK) e = OPS->a6_itmo_in_batch(ST, g->batch, g->first, g->last, itmo_row, &ib, err);
+    if (e == L6_E_OK && ib.n > 0)
+      e = l6_fail(err, L6_E_UNIT_AUTHORIZED, "serials %lld-%lld of batch %lld include authorized units (ITMOs)",
+                  (long long)g->first, (long long)g->last, (long long)g->batch);
+    snprintf(tx.purpose, sizeof tx.purpose, "mitigation contribution");
+    snprintf(tx.claim, sizeof tx.claim, "voluntary cancellation, no corresponding adjustment");
+    tx.quantity = g->last - g->first + 1;
+    if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
+    if (e == L6_E_OK) e = svc__move_range(s, tx.id, from.id, cancel.id, g->batch, g->first, g->last, err);
+    goto done;
+  }
+  if (e == L6_E_OK) e = resolve(s, r->first_id, r->last_id, &ib, err);
+  l6_a6_auth x = {0};
+  l6_a6_ndc ndc;
+  a6_corsia_phase phase;
+  if (e == L6_E_OK && r->kind == A6_ACT_USE) {
+    e = OPS->a6_ndc_get(ST, r->party, &ndc, err);
+    if (e == L6_E_UNKNOWN_NDC) l6_fail(err, e, "%s has no NDC recorded to use ITMOs toward", r->party);
+  }
+  if (e == L6_E_OK && r->kind == A6_ACT_OIMP && strcmp(r->purpose, "CORSIA") == 0 && !corsia_phase(r->phase, &phase))
+    e = l6_fail(err, L6_E_UNKNOWN_CORSIA_PHASE, "no CORSIA phase '%s' in config/corsia.json", r->phase);
+  /* Checks, in a fixed order per range (docs/API.md). */
+  for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
+    l6_a6_itmo *it = &ib.r[i];
+    char fid[64], lid[64];
+    itmo_id_of(it, it->itmo_first, fid);
+    itmo_id_of(it, itmo_last(it), lid);
+    if ((e = auth_of(s, it->auth, &x, err)) != L6_E_OK) break;
+    unsigned purposes = 0;
+    a6_purposes_parse(x.purposes, &purposes);
+    int year = r->kind == A6_ACT_USE ? r->year : now;
+    if (strcmp(it->fate, "cancelled") == 0)
+      e = l6_fail(err, L6_E_UNIT_CANCELLED, "ITMOs %s to %s were cancelled in %d", fid, lid, it->use_year);
+    else if (strcmp(it->fate, "used") == 0)
+      e = l6_fail(err, L6_E_ALREADY_USED, "ITMOs %s to %s were used by %s in %d", fid, lid, it->user, it->use_year);
+    else if (r->kind == A6_ACT_FIRST_TRANSFER && it->ft_year)
+      e = l6_fail(err, L6_E_ALREADY_FIRST_TRANSFERRED, "ITMOs %s to %s were first transferred in %d", fid, lid, it->ft_year);
+    else if (x.revoked && it->ft_year == 0)
+      e = l6_fail(err, L6_E_AUTHORIZATION_REVOKED, "authorization %lld of ITMOs %s to %s was revoked before their first transfer",
+                  (long long)x.id, fid, lid);
+    else if (r->kind == A6_ACT_USE && !(purposes & A6_P_NDC))
+      e = l6_fail(err, L6_E_PURPOSE_NOT_AUTHORIZED, "authorization %lld covers %s, not use toward an NDC", (long long)x.id, x.purposes);
+    else if (r->kind == A6_ACT_OIMP && !(purposes & A6_P_OIMP))
+      e = l6_fail(err, L6_E_PURPOSE_NOT_AUTHORIZED, "authorization %lld covers %s, not OIMP", (long long)x.id, x.purposes);
+    else if (r->kind == A6_ACT_FIRST_TRANSFER && strcmp(hp, it->host) != 0)
+      e = l6_fail(err, L6_E_NOT_HOST_AUTHORITY, "only %s, the host, records the first transfer of %s", it->host, fid);
+    else if (r->kind == A6_ACT_USE && (strcmp(r->party, hp) != 0 || strcmp(r->party, it->host) == 0))
+      e = l6_fail(err, L6_E_NOT_ACQUIRER, "ITMOs %s to %s are held in %s (host %s); %s did not acquire them", fid, lid, hp,
+                  it->host, r->party);
+    else if (r->kind == A6_ACT_USE && x.parties[0] && !list_has(x.parties, r->party, ','))
+      e = l6_fail(err, L6_E_PARTY_NOT_AUTHORIZED, "authorization %lld does not name %s", (long long)x.id, r->party);
+    else if (r->kind == A6_ACT_OIMP && x.entities[0] && !list_has(x.entities, r->entity, '|'))
+      e = l6_fail(err, L6_E_PARTY_NOT_AUTHORIZED, "authorization %lld does not name entity %s", (long long)x.id, r->entity);
+    else if (year < x.year_from || year > x.year_to)
+      e = l6_fail(err, L6_E_OUTSIDE_TIMEFRAME, "%d is outside authorization %lld's timeframe %d-%d", year, (long long)x.id,
+                  x.year_from, x.year_to);
+    else if (r->kind == A6_ACT_USE && (year < ndc.first_year || year > ndc.last_year))
+      e = l6_fail(err, L6_E_YEAR_OUTSIDE_NDC, "year %d is outside %s's NDC period %d-%d", year, r->party, ndc.first_year,
+                  ndc.last_year);
+    if (e == L6_E_OK && r->kind == A6_ACT_OIMP && strcmp(r->purpose, "CORSIA") == 0) {
+      l6_batch b;
+      l6_project p;
+      e = OPS->batch_get(ST, it->batch, &b, err);
+      if (e == L6_E_OK) e = OPS->project_get(ST, b.project, &p, err);
+      if (e == L6_E_OK) {
+        /* The cancellation itself first-transfers an OIMP unit not yet first transferred, so its CA is in place. */
+        a6_corsia_unit u = {.programme = p.programme, .crediting_start = p.crediting_start, .vintage = it->vintage,
+                            .oimp_authorized = (purposes & A6_P_OIMP) != 0, .ca_applied = (purposes & A6_P_OIMP) != 0};
+        unsigned failed = a6_corsia_check(&phase, &u);
+        char why[200];
+        if (failed)
+          e = l6_fail(err, L6_E_CORSIA_NOT_ELIGIBLE, "ITMOs %s to %s, phase %s: %s", fid, lid, phase.name,
+                      a6_corsia_explain(&phase, &u, failed, why, sizeof why));
+      }
+    }
+    if (e == L6_E_OK) tx.quantity += it->last - it->first + 1;
+  }
+  if (r->kind == A6_ACT_FIRST_TRANSFER) {
+    for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) e = first_transfer(s, 0, &ib.r[i], now, NULL, err);
+    goto done;
+  }
+  if (r->kind == A6_ACT_USE) {
+    snprintf(tx.purpose, sizeof tx.purpose, "use toward the NDC of %s", r->party);
+    snprintf(tx.beneficiary, sizeof tx.beneficiary, "%s", r->party);
+  } else {
+    snprintf(tx.purpose, sizeof tx.purpose, "OIMP: %s", r->purpose);
+    snprintf(tx.beneficiary, sizeof tx.beneficiary, "%s", r->entity);
+    if (strcmp(r->purpose, "CORSIA") == 0) snprintf(tx.claim, sizeof tx.claim, "CORSIA %s phase", r->phase);
+  }
+  if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
+  for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
+    l6_a6_itmo *it = &ib.r[i];
+    e = svc__move_range(s, tx.id, from.id, cancel.id, it->batch, it->first, it->last, err);
+    if (e == L6_E_SERIALS_NOT_HELD) {
+      char fid[64];
+      itmo_id_of(it, it->itmo_first, fid);
+      l6_fail(err, e, "account %lld does not hold ITMOs from %s", (long long)from.id, fid);
+    }
+    if (e == L6_E_OK) e = auth_of(s, it->auth, &x, err);
+    if (e != L6_E_OK) break;
+    l6_qty q = it->last - it->first + 1;
+    if (r->kind == A6_ACT_USE) {
+      snprintf(it->fate, sizeof it->fate, "used");
+      snprintf(it->user, sizeof it->user, "%s", r->party);
+      it->use_year = r->year;
+      e = OPS->a6_itmo_put(ST, it, err);
+      if (e == L6_E_OK) e = put_action(s, tx.id, "Use", r->party, it, NULL, NULL, "NDC", r->party, r->year, -q, err);
+    } else {
+      if (it->ft_year == 0) e = first_transfer(s, tx.id, it, now, NULL, err);
+      snprintf(it->fate, sizeof it->fate, "cancelled");
+      snprintf(it->user, sizeof it->user, "%s", hp);
+      it->use_year = now;
+      if (e == L6_E_OK) e = OPS->a6_itmo_put(ST, it, err);
+      char purpose[24];
+      snprintf(purpose, sizeof purpose, "OIMP %s", r->purpose);
+      if (e == L6_E_OK) e = put_action(s, tx.id, "Cancellation", hp, it, NULL, NULL, purpose, r->entity, now, 0, err);
+    }
+  }
+  if (e == L6_E_OK && svc__check_level(s) >= 2)
+    for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) e = svc__check_batch(s, ib.r[i].batch, err);
+done:
+  if (e == L6_E_OK) {
+    for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
+    *out = json_pack("{s:s, s:o}", "action",
+                     r->kind == A6_ACT_FIRST_TRANSFER ? "first-transfer"
+                     : r->kind == A6_ACT_USE          ? "use"
+                     : r->kind == A6_ACT_OIMP         ? "oimp-cancellation"
+                                                      : "voluntary-cancellation",
+                     "itmos", items);
+    if (*out && tx.id) json_object_set_new(*out, "transaction", json_integer(tx.id));
+    if (*out) json_object_set_new(*out, "quantity", json_integer(tx.quantity));
+  } else {
+    json_decref(items);
+  }
+  free(ib.r);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+/* ---- books: balances, what-if, AEF ---------------------------------------- */
+
+typedef struct {
+  l6_a6_action *a;
+  size_t n, cap;
+} act_buf;
+
+static int act_row(void *ctx, const void *row) {
+  act_buf *b = ctx;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 32;
+    l6_a6_action *na = realloc(b->a, nc * sizeof *na);
+    if (na == NULL) return 1;
+    b->a = na;
+    b->cap = nc;
+  }
+  b->a[b->n++] = *(const l6_a6_action *)row;
+  return 0;
+}
+
+typedef struct {
+  l6_a6_year y[L6_A6_MAX_NDC_YEARS];
+  const l6_a6_ndc *ndc;
+} years_ctx;
+
+static int year_fill(void *ctx, const void *row) {
+  years_ctx *c = ctx;
+  const l6_a6_year *y = row;
+  if (y->year >= c->ndc->first_year && y->year <= c->ndc->last_year) c->y[y->year - c->ndc->first_year] = *y;
+  return 0;
+}
+
+/* The NDC, its years and the Party's actions (caller frees acts->a). */
+static l6_err load_books(l6_svc *s, const char *party, l6_a6_ndc *ndc, years_ctx *yc, act_buf *acts, l6_error *err) {
+  l6_err e = OPS->a6_ndc_get(ST, party, ndc, err);
+  if (e == L6_E_UNKNOWN_NDC) return l6_fail(err, e, "%s has no NDC recorded", party);
+  memset(yc, 0, sizeof *yc);
+  yc->ndc = ndc;
+  if (e == L6_E_OK) e = OPS->a6_year_list(ST, party, year_fill, yc, err);
+  if (e == L6_E_OK) e = OPS->a6_action_list(ST, party, act_row, acts, err);
+  return e;
+}
+
+/* Fills years[] for a6_balance from the NDC years and the actions. */
+static size_t balance_years(const l6_a6_ndc *ndc, const years_ctx *yc, const act_buf *acts, a6_year *years) {
+  size_t n = (size_t)(ndc->last_year - ndc->first_year + 1);
+  for (size_t i = 0; i < n; i++) {
+    const l6_a6_year *y = &yc->y[i];
+    years[i] = (a6_year){.year = ndc->first_year + (int)i, .reported = y->reported, .emissions = y->emissions,
+                         .has_trajectory = y->has_trajectory, .trajectory = y->trajectory};
+  }
+  for (size_t i = 0; i < acts->n; i++) {
+    const l6_a6_action *x = &acts->a[i];
+    if (x->year < ndc->first_year || x->year > ndc->last_year) continue;
+    a6_year *y = &years[x->year - ndc->first_year];
+    if (strcmp(x->type, "First transfer") == 0) y->first_transferred += x->ca;
+    else if (strcmp(x->type, "Use") == 0) y->used -= x->ca;
+  }
+  return n;
+}
+
+static json_t *balance_json(const l6_a6_ndc *ndc, const a6_year *years, size_t n, int64_t target_figure) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++) {
+    const a6_year *y = &years[i];
+    json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:I}", "year", y->year, "first_transferred",
+                          (json_int_t)y->first_transferred, "used", (json_int_t)y->used, "corresponding_adjustment",
+                          (json_int_t)y->ca, "adjusted_emissions", (json_int_t)y->adjusted);
+    json_object_set_new(o, "emissions", y->reported ? json_integer(y->emissions) : json_null());
+    json_object_set_new(o, "reported", json_boolean(y->reported));
+    if (!y->reported) json_object_set_new(o, "adjusted_emissions", json_null()); /* nothing to adjust yet */
+    if (y->has_trajectory) {
+      json_object_set_new(o, "trajectory", json_integer(y->trajectory));
+      json_object_set_new(o, "headroom", json_integer(y->trajectory - y->adjusted));
+    }
+    json_array_append_new(arr, o);
+  }
+  json_t *o = json_pack("{s:o, s:o, s:I}", "ndc", view_ndc(ndc), "years", arr, "target_year_adjusted_emissions",
+                        (json_int_t)target_figure);
+  json_object_set_new(o, "target_met", json_boolean(target_figure <= ndc->target));
+  return o;
+}
+
+l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = need_books_reader(a, err);
+  if (e != L6_E_OK) return e;
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  l6_a6_ndc ndc;
+  years_ctx *yc = malloc(sizeof *yc);
+  act_buf acts = {0};
+  if (yc == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK) e = load_books(s, party, &ndc, yc, &acts, err);
+  a6_year years[L6_A6_MAX_NDC_YEARS];
+  int64_t target = 0;
+  size_t n = 0;
+  if (e == L6_E_OK) n = balance_years(&ndc, yc, &acts, years);
+  if (e == L6_E_OK) {
+    a6_ndc c = core_ndc(&ndc);
+    e = a6_balance(&c, years, n, &target, err);
+  }
+  if (e == L6_E_OK) *out = balance_json(&ndc, years, n, target);
+  free(yc);
+  free(acts.a);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = need_books_reader(a, err);
+  if (e != L6_E_OK) return e;
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  l6_a6_ndc ndc;
+  years_ctx *yc = malloc(sizeof *yc);
+  act_buf acts = {0};
+  itmo_buf ib = {0};
+  if (yc == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK) e = load_books(s, party, &ndc, yc, &acts, err);
+  if (e == L6_E_OK) e = OPS->a6_itmo_list(ST, 0, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
+  a6_whatif_year wy[L6_A6_MAX_NDC_YEARS] = {{0}};
+  size_t n = e == L6_E_OK ? (size_t)(ndc.last_year - ndc.first_year + 1) : 0;
+  for (size_t i = 0; i < n; i++) {
+    wy[i].year = ndc.first_year + (int)i;
+    wy[i].emissions = yc->y[i].emissions;
+  }
+  l6_a6_auth x = {0};
+  for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
+    const l6_a6_itmo *r = &ib.r[i];
+    if (strcmp(r->host, party) != 0 || r->ft_year == 0) continue;
+    if ((e = auth_of(s, r->auth, &x, err)) != L6_E_OK) break;
+    l6_qty q = r->last - r->first + 1;
+    if (r->ft_year >= ndc.first_year && r->ft_year <= ndc.last_year) {
+      a6_whatif_year *y = &wy[r->ft_year - ndc.first_year];
+      if (x.in_scope) y->ft_at_transfer += q;
+      else y->oos_at_transfer += q;
+    }
+    if (r->fate[0] && r->use_year >= ndc.first_year && r->use_year <= ndc.last_year) {
+      a6_whatif_year *y = &wy[r->use_year - ndc.first_year];
+      if (x.in_scope) y->ft_at_use += q;
+      else y->oos_at_use += q;
+    }
+  }
+  for (size_t i = 0; i < acts.n && e == L6_E_OK; i++)
+    if (strcmp(acts.a[i].type, "Use") == 0 && acts.a[i].year >= ndc.first_year && acts.a[i].year <= ndc.last_year)
+      wy[acts.a[i].year - ndc.first_year].used -= acts.a[i].ca;
+  if (e == L6_E_OK) {
+    a6_ndc c = core_ndc(&ndc);
+    a6_whatif_row rows[A6_WHATIF_MAX];
+    size_t nr = a6_whatif(&c, wy, n, rows);
+    json_t *arr = json_array(), *inputs = json_array();
+    for (size_t i = 0; i < nr; i++)
+      json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "adjust", a6_adjust_str(rows[i].adjust),
+                                           "timing", a6_timing_str(rows[i].timing), "aggregation",
+                                           a6_aggregation_str(rows[i].aggregation), "ca_outside_scope",
+                                           rows[i].ca_outside_scope, "net", (json_int_t)rows[i].net, "emissions",
+                                           (json_int_t)rows[i].emissions, "target", (json_int_t)rows[i].target, "gap",
+                                           (json_int_t)rows[i].gap));
+    for (size_t i = 0; i < n; i++)
+      json_array_append_new(inputs, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "year", wy[i].year, "emissions",
+                                              (json_int_t)wy[i].emissions, "ft_at_transfer", (json_int_t)wy[i].ft_at_transfer,
+                                              "ft_at_use", (json_int_t)wy[i].ft_at_use, "outside_scope_at_transfer",
+                                              (json_int_t)wy[i].oos_at_transfer, "outside_scope_at_use",
+                                              (json_int_t)wy[i].oos_at_use, "used", (json_int_t)wy[i].used));
+    *out = json_pack("{s:s, s:o, s:o, s:o}", "party", party, "ndc", view_ndc(&ndc), "inputs", inputs, "options", arr);
+  }
+  free(yc);
+  free(acts.a);
+  free(ib.r);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+/* Holdings per (Party, vintage) from the ledger's blocks. */
+typedef struct {
+  char party[4];
+  int vintage;
+  l6_qty q;
+} holding;
+
+typedef struct {
+  holding h[256];
+  size_t n;
+} holdings;
+
+static void hold_add(holdings *hs, const char *party, int vintage, l6_qty q) {
+  for (size_t i = 0; i < hs->n; i++)
+    if (strcmp(hs->h[i].party, party) == 0 && hs->h[i].vintage == vintage) {
+      hs->h[i].q += q;
+      return;
+    }
+  if (hs->n < sizeof hs->h / sizeof hs->h[0]) {
+    holding *h = &hs->h[hs->n++];
+    snprintf(h->party, sizeof h->party, "%s", party);
+    h->vintage = vintage;
+    h->q = q;
+  }
+}
+
+static l6_qty hold_get(const holdings *hs, const char *party, int vintage) {
+  for (size_t i = 0; i < hs->n; i++)
+    if (strcmp(hs->h[i].party, party) == 0 && hs->h[i].vintage == vintage) return hs->h[i].q;
+  return 0;
+}
+
+static l6_err ledger_holdings(l6_svc *s, const itmo_buf *ib, holdings *hs, l6_error *err) {
+  l6_err e = L6_E_OK;
+  for (size_t i = 0; i < ib->n && e == L6_E_OK; i++) {
+    const l6_a6_itmo *r = &ib->r[i];
+    blk_buf bb = {0};
+    e = OPS->blocks_of_batch(ST, r->batch, blk_row, &bb, err);
+    for (size_t k = 0; k < bb.n && e == L6_E_OK; k++) {
+      int64_t lo = bb.b[k].first > r->first ? bb.b[k].first : r->first;
+      int64_t hi = bb.b[k].last < r->last ? bb.b[k].last : r->last;
+      if (lo > hi) continue;
+      l6_account acc;
+      char p[4];
+      e = OPS->account_get(ST, bb.b[k].account, &acc, err);
+      if (e == L6_E_OK && l6_account_type_terminal(acc.type)) continue;
+      if (e == L6_E_OK) e = registry_party(s, acc.registry, p, err);
+      if (e == L6_E_OK) hold_add(hs, p, r->vintage, hi - lo + 1);
+    }
+    free(bb.b);
+  }
+  return e;
+}
+
+static json_t *view_action(const l6_a6_action *x) {
+  json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:i, s:s, s:s, s:s, s:I, s:i, s:I}", "id", (json_int_t)x->id,
+                        "action", x->type, "first_id", x->first_id, "last_id", x->last_id, "quantity",
+                        (json_int_t)x->quantity, "vintage", x->vintage, "transferring_party", x->from_party,
+                        "acquiring_party", x->to_party, "purpose", x->purpose, "authorization", (json_int_t)x->auth,
+                        "year", x->year, "corresponding_adjustment", (json_int_t)x->ca);
+  json_object_set_new(o, "using_party_or_entity", json_string(x->user));
+  json_object_set_new(o, "transaction", x->tx ? json_integer(x->tx) : json_null());
+  return o;
+}
+
+static void inconsistency(json_t *list, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void inconsistency(json_t *list, const char *code, const char *fmt, ...) {
+  char msg[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  json_array_append_new(list, json_pack("{s:s, s:s}", "code", code, "message", msg));
+}
+
+/* The date of the holdings table: as_of when given (a calendar date, not
+ * after today), else 31 December of the reporting year, or today while
+ * that is still ahead. Dates are UTC, like the actions' timestamps. */
+static l6_err holdings_date(l6_svc *s, int year, const char *as_of, char out[11], l6_error *err) {
+  char ts[32];
+  svc__timestamp(s, ts);
+  char today[11];
+  snprintf(today, sizeof today, "%.10s", ts);
+  if (as_of != NULL && as_of[0] != '\0') {
+    if (!l6_valid_date(as_of)) return l6_fail(err, L6_E_BAD_PARAM, "as_of must be a date YYYY-MM-DD");
+    if (strcmp(as_of, today) > 0)
+      return l6_fail(err, L6_E_BAD_PARAM, "as_of %s is after today (%s): holdings at that date are not known", as_of,
+                     today);
+    snprintf(out, 11, "%s", as_of);
+    return L6_E_OK;
+  }
+  snprintf(out, 11, "%04d-12-31", year);
+  if (strcmp(out, today) > 0) snprintf(out, 11, "%s", today);
+  return L6_E_OK;
+}
+
+/* The sign of an action on its Party's holdings: +1 in, -1 out, 0 neither. */
+static int holding_sign(const l6_a6_action *x) {
+  if (strcmp(x->type, "Issuance") == 0 || strcmp(x->type, "Acquisition") == 0) return 1;
+  if (strcmp(x->type, "Transfer") == 0 || strcmp(x->type, "Use") == 0 || strcmp(x->type, "Cancellation") == 0) return -1;
+  return 0;
+}
+
+static int holding_by_vintage(const void *x, const void *y) {
+  const holding *a = x, *b = y;
+  return (a->vintage > b->vintage) - (a->vintage < b->vintage);
+}
+
+l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                  l6_error *err) {
+  *out = NULL;
+  l6_err e = L6_E_OK; /* public: AEF submissions are published (a6.h) */
+  if (year < L6_VINTAGE_MIN || year > L6_VINTAGE_MAX)
+    return l6_fail(err, L6_E_BAD_PARAM, "year must be from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  char at_date[11];
+  if ((e = holdings_date(s, year, as_of, at_date, err)) != L6_E_OK) return e;
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  l6_a6_ndc ndc;
+  years_ctx *yc = malloc(sizeof *yc);
+  holdings *hs = calloc(1, sizeof *hs);
+  act_buf acts = {0};
+  itmo_buf ib = {0};
+  auth_buf ab = {0};
+  if (yc == NULL || hs == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK) e = load_books(s, party, &ndc, yc, &acts, err);
+  if (e == L6_E_OK) e = OPS->a6_auth_list(ST, party, auth_collect, &ab, err);
+  if (e == L6_E_OK) e = OPS->a6_itmo_list(ST, 0, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
+  if (e == L6_E_OK) e = ledger_holdings(s, &ib, hs, err);
+  a6_year years[L6_A6_MAX_NDC_YEARS];
+  int64_t target = 0;
+  size_t n = 0;
+  if (e == L6_E_OK) {
+    n = balance_years(&ndc, yc, &acts, years);
+    a6_ndc c = core_ndc(&ndc);
+    e = a6_balance(&c, years, n, &target, err);
+  }
+  if (e != L6_E_OK) goto done;
+  json_t *incons = json_array();
+  /* Table 3, and what the actions say the Party holds per vintage. */
+  json_t *actions = json_array();
+  holdings *expect = calloc(1, sizeof *expect);
+  /* at: the holdings at the date, from the actions dated up to it (in the
+   * order they were recorded); negative: the vintages whose running
+   * balance went below zero on the way (reported once each). */
+  holdings *at = calloc(1, sizeof *at), *negative = calloc(1, sizeof *negative);
+  if (at == NULL || negative == NULL) {
+    free(expect);
+    expect = NULL;
+  }
+  l6_qty acquired = 0, used = 0, ft_actions = 0, ft_rows = 0;
+  for (size_t i = 0; expect && i < acts.n; i++) {
+    const l6_a6_action *x = &acts.a[i];
+    if (x->year <= year) json_array_append_new(actions, view_action(x));
+    int sign = holding_sign(x);
+    if (sign) hold_add(expect, party, x->vintage, sign * x->quantity);
+    if (sign && strncmp(x->ts, at_date, 10) <= 0) {
+      hold_add(at, party, x->vintage, sign * x->quantity);
+      l6_qty run = hold_get(at, party, x->vintage);
+      if (run < 0 && hold_get(negative, party, x->vintage) == 0) {
+        hold_add(negative, party, x->vintage, 1);
+        inconsistency(incons, "holdings_negative",
+                      "%s's actions up to %s leave it holding %lld ITMOs of vintage %d after action %lld (%s of %s)",
+                      party, at_date, (long long)run, x->vintage, (long long)x->id, x->type, x->first_id);
+      }
+    }
+    if (strcmp(x->type, "Acquisition") == 0) acquired += x->quantity;
+    if (strcmp(x->type, "Use") == 0) used += x->quantity;
+    if (strcmp(x->type, "First transfer") == 0) {
+      ft_actions += x->quantity;
+      l6_a6_auth au;
+      l6_error ignore;
+      if (OPS->a6_auth_get(ST, x->auth, &au, &ignore) != L6_E_OK || strcmp(au.party, x->party) != 0)
+        inconsistency(incons, "first_transfer_unauthorized", "first transfer of %s to %s has no authorization of %s",
+                      x->first_id, x->last_id, x->party);
+    }
+  }
+  if (expect == NULL) {
+    free(at);
+    free(negative);
+    json_decref(incons);
+    json_decref(actions);
+    e = l6_fail(err, L6_E_NOMEM, NULL);
+    goto done;
+  }
+  /* Table 4: holdings at the date per vintage, from the actions up to it. */
+  json_t *hold = json_array();
+  qsort(at->h, at->n, sizeof at->h[0], holding_by_vintage);
+  for (size_t i = 0; i < at->n; i++)
+    if (at->h[i].q > 0)
+      json_array_append_new(hold, json_pack("{s:i, s:I}", "vintage", at->h[i].vintage, "quantity", (json_int_t)at->h[i].q));
+  free(at);
+  free(negative);
+  /* The current holdings (blocks) reconciled with all the actions, vintage by vintage. */
+  for (size_t i = 0; i < hs->n; i++) hold_add(expect, hs->h[i].party, hs->h[i].vintage, 0); /* every vintage seen */
+  for (size_t i = 0; i < expect->n; i++) {
+    if (strcmp(expect->h[i].party, party) != 0) continue;
+    l6_qty have = hold_get(hs, party, expect->h[i].vintage);
+    if (have != expect->h[i].q)
+      inconsistency(incons, "holdings_mismatch", "%s holds %lld ITMOs of vintage %d; its actions add up to %lld", party,
+                    (long long)have, expect->h[i].vintage, (long long)expect->h[i].q);
+  }
+  if (used > acquired)
+    inconsistency(incons, "used_not_acquired", "%s used %lld ITMOs but acquired %lld", party, (long long)used, (long long)acquired);
+  for (size_t i = 0; i < ib.n; i++)
+    if (strcmp(ib.r[i].host, party) == 0 && ib.r[i].ft_year) ft_rows += ib.r[i].last - ib.r[i].first + 1;
+  if (ft_rows != ft_actions)
+    inconsistency(incons, "first_transfers_mismatch", "%lld ITMOs of %s are first transferred; first-transfer actions add up to %lld",
+                  (long long)ft_rows, party, (long long)ft_actions);
+  free(expect);
+  /* Tables 2 and 5. */
+  json_t *auths = json_array(), *entities = json_array();
+  for (size_t i = 0; i < ab.n; i++) {
+    json_array_append_new(auths, view_auth(&ab.a[i]));
+    char buf[L6_A6_LIST_MAX + 1];
+    snprintf(buf, sizeof buf, "%s", ab.a[i].entities);
+    for (char *t = strtok(buf, "|"); t; t = strtok(NULL, "|"))
+      json_array_append_new(entities, json_pack("{s:I, s:s}", "authorization", (json_int_t)ab.a[i].id, "entity", t));
+  }
+  json_t *sub = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:i, s:I}", "party", party, "year", year, "ndc_kind", ndc.kind,
+                          "ca_method", ndc.method, "metric", ndc.metric, "ndc_first_year", ndc.first_year,
+                          "ndc_last_year", ndc.last_year, "target", (json_int_t)ndc.target);
+  if (year >= ndc.first_year && year <= ndc.last_year) {
+    const a6_year *y = &years[year - ndc.first_year];
+    json_object_set_new(sub, "emissions", y->reported ? json_integer(y->emissions) : json_null());
+    json_object_set_new(sub, "first_transferred", json_integer(y->first_transferred));
+    json_object_set_new(sub, "used", json_integer(y->used));
+    json_object_set_new(sub, "corresponding_adjustment", json_integer(y->ca));
+    json_object_set_new(sub, "adjusted_emissions", y->reported ? json_integer(y->adjusted) : json_null());
+  }
+  char ts[32];
+  svc__timestamp(s, ts);
+  json_object_set_new(sub, "generated", json_string(ts));
+  json_object_set_new(sub, "holdings_as_of", json_string(at_date));
+  *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:b, s:o}}", "submission", sub, "authorizations", auths, "actions",
+                   actions, "holdings", hold, "authorized_entities", entities, "consistency", "consistent",
+                   json_array_size(incons) == 0, "inconsistencies", incons);
+done:
+  free(yc);
+  free(hs);
+  free(acts.a);
+  free(ib.r);
+  free(ab.a);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+/* ---- the AEF as CSV ------------------------------------------------------- */
+
+/* One CSV field, quoted when it needs to be. */
+static void csv_field(FILE *f, const json_t *v) {
+  if (json_is_string(v)) {
+    const char *t = json_string_value(v);
+    if (strpbrk(t, ",\"\r\n") == NULL) {
+      fputs(t, f);
+      return;
+    }
+    fputc('"', f);
+    for (; *t; t++) {
+      if (*t == '"') fputc('"', f);
+      fputc(*t, f);
+    }
+    fputc('"', f);
+  } else if (json_is_integer(v)) {
+    fprintf(f, "%lld", (long long)json_integer_value(v));
+  } else if (json_is_boolean(v)) {
+    fputs(json_is_true(v) ? "true" : "false", f);
+  } else if (json_is_array(v)) {
+    size_t i;
+    json_t *x;
+    fputc('"', f);
+    json_array_foreach(v, i, x) {
+      fputs(i ? ";" : "", f);
+      if (json_is_string(x)) {
+        for (const char *t = json_string_value(x); *t; t++) {
+          if (*t == '"') fputc('"', f);
+          fputc(*t, f);
+        }
+      }
+    }
+    fputc('"', f);
+  }
+}
+
+/* A table (array of objects with the same keys) under a "# name" line. */
+static void csv_table(FILE *f, const char *name, const json_t *rows) {
+  fprintf(f, "# %s\n", name);
+  const json_t *first = json_array_get(rows, 0);
+  if (first == NULL) {
+    fputc('\n', f);
+    return;
+  }
+  const char *k;
+  json_t *v;
+  int col = 0;
+  json_object_foreach((json_t *)first, k, v) fprintf(f, "%s%s", col++ ? "," : "", k);
+  fputc('\n', f);
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    col = 0;
+    json_object_foreach((json_t *)first, k, v) {
+      if (col++) fputc(',', f);
+      csv_field(f, json_object_get(row, k));
+    }
+    fputc('\n', f);
+  }
+  fputc('\n', f);
+}
+
+char *svc_a6_aef_csv(const json_t *aef) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (f == NULL) return NULL;
+  json_t *sub = json_array();
+  json_array_append(sub, json_object_get(aef, "submission"));
+  csv_table(f, "submission", sub);
+  json_decref(sub);
+  csv_table(f, "authorizations", json_object_get(aef, "authorizations"));
+  csv_table(f, "actions", json_object_get(aef, "actions"));
+  csv_table(f, "holdings", json_object_get(aef, "holdings"));
+  csv_table(f, "authorized_entities", json_object_get(aef, "authorized_entities"));
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}

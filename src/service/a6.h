@@ -1,0 +1,108 @@
+/*
+ * a6.h -- Article 6.2 accounting as use cases (docs/DESIGN.md, "Article 6.2
+ * accounting"): NDCs, letters of authorization, first-transfer detection
+ * and corresponding adjustments, use and cancellation actions, CORSIA,
+ * balances, the AEF report with its consistency check, and the what-if
+ * comparison. Every call is one store transaction, like service.h.
+ *
+ * Roles: admin (the registry operator) may do everything; a Party's
+ * authority (token role authority, organisation in a registry of that
+ * Party) manages its own NDC and authorizes its own units; holders act on
+ * their own accounts; the books and reports are read by admin, auditor
+ * and authorities.
+ */
+#ifndef L6_SVC_A6_H
+#define L6_SVC_A6_H
+
+#include "service.h"
+
+/* An NDC with its years (reported emissions, trajectory levels). */
+l6_err svc_a6_ndc_put(l6_svc *s, const l6_actor *a, const l6_a6_ndc *ndc, const l6_a6_year *years, size_t ny,
+                      json_t **out, l6_error *err);
+/* Records one year of an existing NDC (reported emissions and/or
+ * trajectory level; an absent figure is not reported): replaces that year. */
+l6_err svc_a6_year_put(l6_svc *s, const l6_actor *a, const l6_a6_year *y, json_t **out, l6_error *err);
+l6_err svc_a6_ndc_get(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+
+/* Authorizes units of a project (in->party must host it): the units
+ * already issued of the covered vintages, then those issued later, up to
+ * in->quantity, become ITMOs with identifiers. Sets in->id. */
+l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, l6_error *err);
+/* Revokes an authorization: units not yet first transferred stop being
+ * ITMOs for new first transfers, uses and cancellations. */
+l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* One authorization (public, like the list), with its ITMO ranges. */
+l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+/* The ITMO ranges of an authorization (0: all) with identifiers and state. */
+l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, l6_error *err);
+
+typedef enum {
+  A6_ACT_FIRST_TRANSFER = 1, /* the host records a first transfer (e.g. out of this registry) */
+  A6_ACT_USE,                /* use toward the acquiring Party's NDC */
+  A6_ACT_OIMP,               /* cancellation for OIMP (CORSIA, voluntary claim, other) */
+  A6_ACT_VOLUNTARY           /* voluntary cancellation of unauthorized units (mitigation contribution, no CA) */
+} a6_act_kind;
+
+typedef struct {
+  a6_act_kind kind;
+  l6_id account;               /* the account holding the units */
+  char first_id[64], last_id[64]; /* ITMO identifiers (not VOLUNTARY) */
+  l6_range range;              /* VOLUNTARY: serials of a batch */
+  char party[4];               /* USE: the using Party */
+  int year;                    /* USE: year of use */
+  char purpose[16];            /* OIMP: "CORSIA", "voluntary", "other" */
+  char phase[16];              /* OIMP CORSIA: the compliance phase */
+  char entity[L6_NAME_MAX + 1];/* OIMP: the using entity (aeroplane operator) */
+} l6_a6_act_req;
+
+/* Runs an action in one transaction: the units move to the registry's
+ * cancellation account (except FIRST_TRANSFER), the AEF actions and the
+ * corresponding adjustments are written. */
+l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t **out, l6_error *err);
+
+/* Per year of the Party's NDC: reported emissions, first transferred,
+ * used, corresponding adjustment and adjusted emissions under its method. */
+l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+/* The AEF's five tables for party and year, after a consistency check
+ * ("consistent", "inconsistencies"). The holdings table is the Party's
+ * holdings per vintage at the end (UTC) of the day as_of ("YYYY-MM-DD"),
+ * from its actions recorded up to then; NULL or "": 31 December of year,
+ * or today while that is ahead (submission.holdings_as_of says which).
+ * BAD_PARAM for an as_of that is no calendar date or is after today.
+ * Public: Parties' AEF submissions are public information under the Paris
+ * Agreement (docs/API.md). */
+l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                  l6_error *err);
+/* The AEF reply of svc_a6_aef as CSV: each table under a "# name" line
+ * (submission, authorizations, actions, holdings, authorized_entities),
+ * fields quoted when needed, lists joined with ";". malloc'd, NULL when
+ * out of memory. */
+char *svc_a6_aef_csv(const json_t *aef);
+/* Adjusted emissions under every accounting option (core a6_whatif), read only. */
+l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+
+/* Loads dir/corsia.json (phases, eligible programmes, conditions). A
+ * missing file leaves CORSIA cancellations refused (unknown_corsia_phase);
+ * a malformed one is INVALID_CONFIG naming the key. Process-wide: the
+ * phases are the same for every service of the process. */
+l6_err svc_a6_load_corsia(const char *dir, l6_error *err);
+/* The loaded phases as JSON (GET /v1/a6/corsia). */
+l6_err svc_a6_corsia(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+
+/* ---- hooks for service.c (inside its store transaction) ---- */
+
+/* After the takes of a ledger transaction moved from `from` to `to`:
+ * records transfers and acquisitions of ITMOs between Parties, detects
+ * first transfers (NDC purpose: the first international transfer) and
+ * writes their corresponding adjustments; retirements and cancellations
+ * mark ITMOs cancelled. May refuse (OUTSIDE_TIMEFRAME,
+ * PARTY_NOT_AUTHORIZED): the caller rolls back. */
+l6_err a6_on_move(l6_svc *s, const l6_tx *tx, const l6_account *from, const l6_account *to, const l6_take *takes,
+                  size_t n, l6_error *err);
+/* After an issuance: units of authorized projects become ITMOs (first
+ * transferred at once for OIMP authorizations whose event is issuance or
+ * authorization). */
+l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * service_int.h -- what service.c shares with the other files of the
+ * service layer (mechanism.c, cycle.c). Not for the API or the CLI: they
+ * use service.h and cycle.h.
+ *
+ * Names start with svc__ (libuv's convention for internal symbols). Every
+ * function keeps service.c's rules: writes only between svc__begin and
+ * svc__finish, which also take and release the service mutex.
+ */
+#ifndef L6_SERVICE_INT_H
+#define L6_SERVICE_INT_H
+
+#include <pthread.h>
+
+#include "service.h"
+#include "tlog.h"
+
+struct l6_mech_set;
+
+struct l6_svc {
+  l6_store *st;
+  pthread_mutex_t mu;
+  int check_level;
+  int64_t (*now_ms)(void);
+  char *iso;                 /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
+  struct l6_mech_set *mechs; /* crediting mechanism definitions (mechanism.c), or NULL */
+  tlog_signer signer;        /* signs tree heads when has_signer (svc_keys_open) */
+  bool has_signer;
+};
+
+/* Locks the service and begins a store transaction; on failure nothing
+ * is locked. */
+l6_err svc__begin(l6_svc *s, l6_error *err);
+/* Commits when e is OK, else rolls back; unlocks; returns the outcome. */
+l6_err svc__finish(l6_svc *s, l6_err e, l6_error *err);
+/* The same, dropping *out on failure (and failing with NOMEM when e is OK
+ * but *out is NULL). */
+l6_err svc__finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err);
+
+/* The service clock: ISO 8601 UTC timestamp with milliseconds, and ms
+ * since the epoch. */
+void svc__timestamp(l6_svc *s, char out[32]);
+int64_t svc__now_ms(l6_svc *s);
+/* The check level given to svc_open (2: re-check touched batches). */
+int svc__check_level(const l6_svc *s);
+
+/* Reads account id into *acc: MISSING_FIELD (id <= 0, named by role),
+ * UNKNOWN_ACCOUNT, ACCOUNT_CLOSED, ACCOUNT_BLOCKED. */
+l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err);
+/* Moves serials [first,last] of batch, held in one block by `from`, to
+ * `to`, and records the line of transaction tx. */
+l6_err svc__move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
+                       l6_error *err);
+/* Checks that the blocks of batch partition its serials; INTERNAL if not. */
+l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err);
+
+/* The loaded mechanism definitions (NULL before svc_load_config), and
+ * replacing them (the service takes ownership and frees the old set). */
+const struct l6_mech_set *svc__mechs(const l6_svc *s);
+void svc__set_mechs(l6_svc *s, struct l6_mech_set *m);
+
+/* CYCLE_MANAGED when project has an activity in a mechanism's cycle (its
+ * units are issued by the cycle's issue step, with the mechanism's levies
+ * and splits, never by a plain issuance). Call inside a transaction.
+ * Defined in cycle.c. */
+l6_err svc__not_in_cycle(l6_svc *s, const char *project, l6_error *err);
+
+#endif

@@ -1,0 +1,314 @@
+// run.mjs -- browser tests of the web pages: playwright-core drives Debian's
+// Chromium (/usr/bin/chromium, headless, a fresh profile) against a ledger6
+// server started here on a fresh store filled with the demo registry, on a
+// free loopback port. Each test asserts what the page shows and saves a
+// screenshot under $BUILD/screenshots/. Page load times (navigation start to
+// the page's data-ready mark, data included) go to
+// $BUILD/screenshots/timings.json.
+//
+// Output: one line per test, then cmocka-style summary lines, which
+// tests/run.sh counts:
+//   [  PASSED  ] N test(s).
+//   [  FAILED  ] N test(s), listed below:
+// Exit status 0 only when every test passed.
+//
+// Environment: L6_SRCDIR (repository root), L6_BIN (the ledger6 binary),
+// BUILD (build folder, default build), L6_CHROMIUM (default /usr/bin/chromium).
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = process.env.L6_SRCDIR || path.resolve(here, '../..');
+const BUILD = path.resolve(ROOT, process.env.BUILD || 'build');
+const BIN = path.resolve(ROOT, process.env.L6_BIN || path.join(BUILD, 'ledger6'));
+const CHROMIUM = process.env.L6_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = path.join(BUILD, 'screenshots');
+
+function summary(passed, failed, names) {
+  console.log(`[  PASSED  ] ${passed} test(s).`);
+  if (failed) {
+    console.log(`[  FAILED  ] ${failed} test(s), listed below:`);
+    for (const n of names) console.log(`[  FAILED  ] ${n}`);
+  }
+}
+
+function fatal(msg) {
+  console.log('browser tests cannot run: ' + msg);
+  summary(0, 1, ['browser_setup']);
+  process.exit(1);
+}
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  fatal('playwright-core is not installed (run `npm ci` in tests/browser, or `make deps`): ' + e.message);
+}
+if (!fs.existsSync(CHROMIUM)) fatal(CHROMIUM + ' is missing (apt-get install -y chromium, or `make deps`)');
+if (!fs.existsSync(BIN)) fatal(BIN + ' is missing (make)');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger6-browser-'));
+const db = path.join(tmp, 'l.db');
+const config = path.join(ROOT, 'config');
+execFileSync(BIN, ['init', '--db', db, '--config', config], { stdio: 'ignore' });
+execFileSync(BIN, ['demo', '--db', db, '--config', config], { stdio: 'ignore' });
+
+const server = spawn(BIN, ['serve', '--db', db, '--config', config, '--addr', '127.0.0.1', '--port', '0', '--web', path.join(ROOT, 'web')],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+let serverLog = '';
+server.stderr.on('data', (d) => (serverLog += d));
+const base = await new Promise((resolve, reject) => {
+  let buf = '';
+  const t = setTimeout(() => reject(new Error('the server did not start in 10 s: ' + buf + serverLog)), 10000);
+  server.stdout.on('data', (d) => {
+    buf += d;
+    const m = buf.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
+    if (m) {
+      clearTimeout(t);
+      resolve(m[1]);
+    }
+  });
+  server.on('exit', (code) => reject(new Error('the server exited (' + code + '): ' + serverLog)));
+}).catch((e) => fatal(e.message));
+
+let ctx;
+try {
+  ctx = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+} catch (e) {
+  server.kill('SIGTERM');
+  fatal('cannot start ' + CHROMIUM + ': ' + e.message);
+}
+fs.mkdirSync(SHOTS, { recursive: true });
+
+const timings = {};
+const consoleErrors = [];
+const page = ctx.pages()[0] || (await ctx.newPage());
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+/* 4xx replies the tests ask for (unknown project, bad serial, Parties without an NDC) are expected. */
+page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text()); });
+page.setDefaultTimeout(10000);
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+async function text(sel) {
+  return (await page.locator(sel).innerText()).replace(/\s+/g, ' ');
+}
+/* Opens a page and waits for its data; records the load time. */
+async function open(name, url) {
+  const t0 = Date.now();
+  await page.goto(base + url);
+  await page.waitForSelector('body[data-ready="1"]');
+  const ms = Date.now() - t0;
+  const nav = await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0];
+    return n ? { dom_content_loaded_ms: Math.round(n.domContentLoadedEventEnd), load_ms: Math.round(n.loadEventEnd) } : {};
+  });
+  timings[name] = { ready_ms: ms, ...nav };
+  return ms;
+}
+async function shot(name) {
+  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('project_search', async () => {
+  await open('projects', '/');
+  assert((await text('#out')).includes('7 projects'), 'all seven demo projects listed: ' + (await text('#out')));
+  await page.selectOption('select[name=host]', 'MWI');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#out').innerText.includes('1 project'));
+  const t = await text('#out');
+  assert(t.includes('MWI.COOK.01') && t.includes('Malawi efficient cookstoves') && !t.includes('GHA.ARR.01'), 'host filter: ' + t);
+  assert(page.url().includes('host=MWI'), 'the filter is in the URL');
+  await page.selectOption('select[name=host]', '');
+  await page.selectOption('select[name=kind]', 'removal');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#out').innerText.includes('1 project'));
+  assert((await text('#out')).includes('GHA.ARR.01'), 'type filter finds the removal project');
+  await page.fill('input[name=q]', 'no such thing anywhere');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#out').innerText.includes('No project matches'));
+  await page.fill('input[name=q]', '');
+  await page.selectOption('select[name=kind]', '');
+  await page.selectOption('select[name=programme]', 'GS');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#out').innerText.includes('1 project'));
+  await shot('projects');
+});
+
+test('project_page', async () => {
+  await page.click('a[href="/project.html?id=MWI.COOK.01"]');
+  await page.waitForSelector('body[data-ready="1"]');
+  assert((await text('h1')).includes('MWI.COOK.01: Malawi efficient cookstoves'), 'title');
+  const t = await text('#out');
+  assert(t.includes('92,000 t'), 'issued total with thousands separator (50,000 + 42,000): ' + t.slice(0, 400));
+  assert(t.includes('VER-MWI-MWI.COOK.01-2022-000002-000000001-000050000'), 'issuance batch serials');
+  assert(t.includes('Nippon Airways') && t.includes('12,500'), 'its retirement');
+  assert(t.includes('No project cycle is recorded'), 'no cycle for a project outside the cycle');
+  await shot('project-mwi');
+  await open('project-cycle', '/project.html?id=GHA.SOLAR.01');
+  const c = await text('#out');
+  assert(c.includes('PACM') && c.includes('Monitoring periods') && c.includes('24,500'), 'cycle history of GHA.SOLAR.01: ' + c.slice(0, 600));
+  await shot('project-gha-solar');
+  await open('project-missing', '/project.html?id=NOPE.01');
+  assert((await text('#out')).includes('there is no project NOPE.01'), 'error state for an unknown project');
+});
+
+test('serial_lookup', async () => {
+  await open('serial', '/serial.html');
+  await page.fill('input[name=serial]', 'VER-MWI-MWI.COOK.01-2022-000002-000000005');
+  await page.press('input[name=serial]', 'Enter');
+  await page.waitForSelector('#where');
+  const w = await text('#where');
+  assert(w.includes('retirement account of JPN01') && w.includes('retired'), 'where the unit is: ' + w);
+  const t = await text('#out');
+  for (const s of ['issuance', 'pending account of MWI01', 'holding account', 'trading account', 'retirement'])
+    assert(t.includes(s), 'history shows ' + s + ': ' + t);
+  await shot('serial');
+  await page.fill('input[name=serial]', 'VER-MWI-MWI.COOK.01-2022-000002-000045000');
+  await page.press('input[name=serial]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#where') && document.querySelector('#where').innerText.includes('not retired'));
+  await page.fill('input[name=serial]', 'not-a-serial');
+  await page.press('input[name=serial]', 'Enter');
+  await page.waitForSelector('.status.error');
+  assert((await text('#out')).includes('is not a serial number'), 'error for a malformed serial');
+});
+
+test('retirements_and_certificate', async () => {
+  await open('retirements', '/retirements.html');
+  const t = await text('#out');
+  assert(/\d+ retirements, [\d,]+ t in all/.test(t) && t.includes('Nippon Airways'), 'retirement list: ' + t.slice(0, 300));
+  await shot('retirements');
+  await page.click('a[href="/retirement.html?id=10"]');
+  await page.waitForSelector('body[data-ready="1"]');
+  assert((await text('h1')).includes('Retirement 10: 12,500 t'), 'retirement title');
+  await page.click('text=Verify this certificate here');
+  await page.waitForSelector('#verdict');
+  const v = await text('#verdict');
+  assert(v.startsWith('✔') || (await page.locator('#verdict.ok').count()) === 1, 'the registry\'s own certificate verifies: ' + v);
+  await shot('retirement');
+});
+
+async function fetchCert(id) {
+  const r = await fetch(base + '/v1/retirements/' + id + '/certificate');
+  return r.json();
+}
+
+test('verify_good_certificate', async () => {
+  const cert = await fetchCert(10);
+  await open('verify', '/verify.html');
+  await page.fill('#cert', JSON.stringify(cert, null, 2));
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#verdict');
+  assert((await page.locator('#verdict.ok').count()) === 1, 'verdict: ' + (await text('#verdict')));
+  const checks = await text('ol.checks');
+  assert(checks.includes('Ed25519 signature is valid') && checks.includes('inclusion proof') && !checks.includes('FAILED'), checks);
+  await shot('verify-good');
+  // Upload, as a file.
+  const f = path.join(tmp, 'cert.json');
+  fs.writeFileSync(f, JSON.stringify(await fetchCert(4)));
+  await page.fill('#cert', '');
+  await page.setInputFiles('#file', f);
+  await page.waitForFunction(() => document.querySelector('#verdict') && document.querySelector('#verdict').innerText.includes('Swiss'));
+  assert((await page.locator('#verdict.ok').count()) === 1, 'uploaded certificate verifies');
+});
+
+test('verify_tampered_certificates', async () => {
+  await open('verify-bad', '/verify.html');
+  const tamper = [
+    ['beneficiary', (c) => (c.retirement.beneficiary = 'Someone Else'), 'matches the log entry'],
+    ['quantity', (c) => { c.retirement.quantity = 12600; c.retirement.blocks[0].last = 12600; c.retirement.blocks[0].quantity = 12600; }, 'matches the log entry'],
+    ['entry and hash', (c) => { c.retirement.claim = 'x'; delete c.leaf.entry; }, 'leaf hash'],
+    ['proof', (c) => (c.inclusion_proof[0] = c.inclusion_proof[0].replace(/^./, (x) => (x === '0' ? '1' : '0'))), 'inclusion proof'],
+    ['root and signature', (c) => (c.tree_head.timestamp += 1), 'signature'],
+  ];
+  for (const [what, fn, failing] of tamper) {
+    const c = await fetchCert(10);
+    fn(c);
+    await page.fill('#cert', JSON.stringify(c));
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#verdict.bad');
+    const t = await text('#result, #out');
+    const failed = await text('ol.checks li.fail');
+    assert(failed.includes(failing), 'tampered ' + what + ': expected the check "' + failing + '" to fail, got ' + failed);
+    assert(t.includes('NOT VALID') || (await page.locator('#verdict.bad').count()) === 1, 'verdict for tampered ' + what);
+    if (what === 'beneficiary') await shot('verify-tampered');
+  }
+  await page.fill('#cert', '{not json');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.status.error');
+});
+
+test('dashboards', async () => {
+  await open('dashboards', '/dashboards.html');
+  const totals = await text('#totals');
+  assert(/[\d,]+ t issued in \d+ batches/.test(totals), totals);
+  for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo'])
+    assert((await page.locator('#' + id + ' svg rect').count()) > 2, 'chart ' + id + ' has bars');
+  const top6 = await text('#chart-top6 figcaption');
+  assert(/top six host Parties: \d+\.\d %/.test(top6), top6);
+  const itmo = await page.locator('#chart-itmo svg').textContent();
+  assert(itmo.includes('CHE') && itmo.includes('1,200'), 'ITMOs used by Switzerland (1,200) from the AEF: ' + itmo);
+  const auth = await page.locator('#chart-authorized svg').textContent();
+  assert(auth.includes('THA') && auth.includes('2,000'), 'THA ITMOs authorized: ' + auth);
+  await shot('dashboards');
+});
+
+test('phone_and_keyboard', async () => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await open('projects-phone', '/');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(wide <= 380, 'no horizontal scrolling of the page on a phone: ' + wide);
+  await shot('projects-phone');
+  await open('dashboards-phone', '/dashboards.html');
+  await shot('dashboards-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await open('projects-keys', '/');
+  await page.keyboard.press('Tab');
+  assert((await page.evaluate(() => document.activeElement.textContent)) === 'Skip to content', 'first Tab: the skip link');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+  assert((await page.evaluate(() => document.activeElement.getAttribute('href'))) === '/serial.html', 'Tab reaches the navigation');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-page="serial"][data-ready="1"]');
+});
+
+let passed = 0;
+const failed = [];
+for (const t of tests) {
+  const t0 = Date.now();
+  try {
+    await t.fn();
+    passed++;
+    console.log(`[       OK ] ${t.name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed.push(t.name);
+    console.log(`[  ERROR   ] ${t.name}: ${e.message}`);
+    try {
+      await shot('failed-' + t.name);
+    } catch (e2) {
+      /* no screenshot */
+    }
+  }
+}
+if (consoleErrors.length) console.log('browser console errors:\n  ' + consoleErrors.join('\n  '));
+fs.writeFileSync(path.join(SHOTS, 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
+console.log('page load times (ms, navigation to data shown): ' +
+  Object.entries(timings).map(([k, v]) => `${k} ${v.ready_ms}`).join(', '));
+await ctx.close();
+server.kill('SIGTERM');
+await new Promise((r) => server.on('exit', r));
+fs.rmSync(tmp, { recursive: true, force: true });
+summary(passed, failed.length, failed);
+process.exit(failed.length ? 1 : 0);

@@ -1,0 +1,526 @@
+/*
+ * test_a6_api.c -- black-box tests of the Article 6.2 routes (api_a6.c):
+ * the real server on a fresh database, driven over HTTP by the roles of a
+ * Thailand-Switzerland cooperative approach (Thailand's and Switzerland's
+ * authorities, the Thai project developer, a Swiss buyer, a Swiss airline,
+ * a Japanese holder, the auditor).
+ *
+ *   a6_http_flow     NDCs, authorization, issuance, first transfer through
+ *                    POST /v1/transfers, use toward CHE's NDC, CORSIA
+ *                    cancellation, AEF (JSON and CSV), balances, what-if,
+ *                    with the figures worked out by hand in the comments.
+ *   a6_http_refusals every refusal at route level: status, code, and the
+ *                    holdings and ITMO states unchanged.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "testlib_http.h"
+
+static struct {
+  tl_srv srv;
+  int64_t org_tgo, org_foen, org_ebus, org_klik, org_air, org_jp;
+  int64_t a_ebus, a_klik, a_air, a_jp;
+  char *tok_tgo, *tok_foen, *tok_ebus, *tok_klik, *tok_air, *tok_jp, *tok_aud;
+  int64_t auth;     /* THA's NDC+OIMP authorization of THA.EBUS.01 */
+  int64_t auth_oimp; /* THA's OIMP-only authorization of THA.EBUS.02 (first transfer at issuance) */
+  int now;          /* the server's year (first transfers and cancellations happen "now") */
+} W;
+#define S (&W.srv)
+
+#define ID(n) "CA0001-THA01-THA-" n "-2024"
+
+static json_t *must_at(const char *method, const char *path, const char *tok, json_t *body, long status, const char *file,
+                       int line) {
+  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
+  tl_assert_status_at(&r, status, file, line);
+  json_t *b = json_incref(r.body);
+  tl_resp_free(&r);
+  return b;
+}
+#define MUST(m, p, t, b, st) must_at((m), (p), (t), (b), (st), __FILE__, __LINE__)
+
+static json_t *ndc_body(const char *kind, const char *method, int target, int y1, int64_t e1, int y2, int64_t e2) {
+  return json_pack("{s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:[{s:i, s:I}, {s:i, s:I}]}", "first_year", 2021, "last_year",
+                   2030, "kind", kind, "method", method, "target_year", 2030, "target", target, "metric", "t CO2e",
+                   "years", "year", y1, "emissions", (json_int_t)e1, "year", y2, "emissions", (json_int_t)e2);
+}
+
+static int setup(void **state) {
+  (void)state;
+  memset(&W, 0, sizeof W);
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  W.now = tm.tm_year + 1900;
+  if (tl_srv_start(S, "a6-api") != 0) return -1;
+  tl_mk_party(S, "THA", "Thailand");
+  tl_mk_party(S, "CHE", "Switzerland");
+  tl_mk_party(S, "JPN", "Japan");
+  tl_mk_registry(S, "THA01", "THA", NULL);
+  tl_mk_registry(S, "CHE01", "CHE", NULL);
+  tl_mk_registry(S, "JPN01", "JPN", NULL);
+  W.org_tgo = tl_mk_org(S, "THA01", "TGO (designated authority)");
+  W.org_foen = tl_mk_org(S, "CHE01", "FOEN (designated authority)");
+  W.org_ebus = tl_mk_org(S, "THA01", "Bangkok e-bus developer");
+  W.org_klik = tl_mk_org(S, "CHE01", "KliK foundation");
+  W.org_air = tl_mk_org(S, "CHE01", "Swiss International Air Lines");
+  W.org_jp = tl_mk_org(S, "JPN01", "Tokyo buyer");
+  W.tok_tgo = tl_mk_token(S, "authority", W.org_tgo);
+  W.tok_foen = tl_mk_token(S, "authority", W.org_foen);
+  W.tok_ebus = tl_mk_token(S, "holder", W.org_ebus);
+  W.tok_klik = tl_mk_token(S, "holder", W.org_klik);
+  W.tok_air = tl_mk_token(S, "holder", W.org_air);
+  W.tok_jp = tl_mk_token(S, "holder", W.org_jp);
+  W.tok_aud = tl_mk_token(S, "auditor", 0);
+  W.a_ebus = tl_mk_account(S, "THA01", W.org_ebus, "holding", "e-bus");
+  W.a_klik = tl_mk_account(S, "CHE01", W.org_klik, "holding", "KliK");
+  W.a_air = tl_mk_account(S, "CHE01", W.org_air, "holding", "CORSIA");
+  W.a_jp = tl_mk_account(S, "JPN01", W.org_jp, "holding", "Tokyo");
+  tl_mk_project(S, "THA.EBUS.01", "A6.2", "THA");
+  tl_mk_project(S, "THA.EBUS.02", "A6.2", "THA");
+  tl_mk_project(S, "THA.EBUS.03", "A6.2", "THA");
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  int rc = W.srv.pid ? tl_srv_stop(S) : 0;
+  tl_srv_free(S);
+  free(W.tok_tgo);
+  free(W.tok_foen);
+  free(W.tok_ebus);
+  free(W.tok_klik);
+  free(W.tok_air);
+  free(W.tok_jp);
+  free(W.tok_aud);
+  tl_http_thread_done();
+  return rc == 0 ? 0 : -1;
+}
+
+/* Today (UTC) as YYYY-MM-DD. */
+static void today_utc(char out[11]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The year row of a balances reply. */
+static json_t *year_of(json_t *bal, int year) {
+  size_t i;
+  json_t *y;
+  json_array_foreach(json_object_get(bal, "years"), i, y) if (tl_jint(y, "year") == year) return y;
+  fail_msg("no year %d", year);
+  return NULL;
+}
+
+static void test_flow(void **state) {
+  (void)state;
+  json_t *b;
+  /* NDCs by each Party's authority. THA: single-year 2030, averaging;
+   * CHE: multi-year, per-year. */
+  b = MUST("PUT", "/v1/a6/ndcs/THA", W.tok_tgo,
+           ndc_body("single-year", "averaging", 333000000, 2021, 372000000, 2022, 368000000), 200);
+  assert_string_equal(tl_jstr(b, "method"), "averaging");
+  assert_int_equal(json_array_size(json_object_get(b, "years")), 2);
+  json_decref(b);
+  json_decref(MUST("PUT", "/v1/a6/ndcs/CHE", W.tok_foen,
+                   ndc_body("multi-year", "per-year", 27000000, 2021, 45200000, 2022, 41600000), 200));
+  /* CHE reports 2025: 40,000,000 t. */
+  b = MUST("PUT", "/v1/a6/ndcs/CHE/years/2025", W.tok_foen, json_pack("{s:i}", "emissions", 40000000), 200);
+  assert_int_equal(json_array_size(json_object_get(b, "years")), 3);
+  json_decref(b);
+  b = MUST("GET", "/v1/a6/ndcs/CHE", NULL, NULL, 200); /* public */
+  assert_int_equal(tl_jint(b, "target"), 27000000);
+  json_decref(b);
+
+  /* 2,000 e-bus units of 2024 issued to the developer, then authorized by
+   * Thailand for NDC use by CHE and OIMP (CORSIA by the airline). */
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.01", "ITMO", 2024, 2000, W.a_ebus));
+  b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+           json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s, s], s:s, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                     "CA0001", "project", "THA.EBUS.01", "vintage_from", 2024, "vintage_to", 2030, "quantity", 5000,
+                     "purposes", "OIMP", "NDC", "first_transfer_event", "use", "authorized_parties", "CHE",
+                     "authorized_entities", "Swiss International Air Lines", "year_from", 2021, "year_to", 2030),
+           201);
+  W.auth = tl_jint(b, "id");
+  assert_int_equal(tl_jint(b, "assigned"), 2000);
+  json_t *it = json_array_get(json_object_get(b, "itmos"), 0);
+  assert_string_equal(tl_jstr(it, "first_id"), ID("000000001"));
+  assert_string_equal(tl_jstr(it, "last_id"), ID("000002000"));
+  assert_string_equal(json_string_value(json_array_get(json_object_get(b, "purposes"), 0)), "NDC"); /* canonical order */
+  json_decref(b);
+
+  /* First international transfer THA -> CHE through the ordinary transfer
+   * route: THA's corresponding adjustment of +2,000 in this year. */
+  json_decref(MUST("POST", "/v1/transfers", S->admin,
+                   json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)W.a_ebus, "to_account",
+                             (json_int_t)W.a_klik, "unit_type", "ITMO", "vintage", 2024, "quantity", 2000),
+                   201));
+  /* KliK uses 1,200 toward CHE's NDC for 2025. */
+  b = MUST("POST", "/v1/a6/uses", W.tok_klik,
+           json_pack("{s:I, s:s, s:s, s:s, s:i}", "account", (json_int_t)W.a_klik, "first_id", ID("000000001"), "last_id",
+                     ID("000001200"), "party", "CHE", "year", 2025),
+           201);
+  assert_string_equal(tl_jstr(b, "action"), "use");
+  assert_int_equal(tl_jint(b, "quantity"), 1200);
+  json_decref(b);
+  /* 300 go to the airline (the registry takes the lowest serials held:
+   * 1201-1500), which cancels them for CORSIA's first phase. */
+  json_decref(MUST("POST", "/v1/transfers", W.tok_klik,
+                   json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)W.a_klik, "to_account",
+                             (json_int_t)W.a_air, "unit_type", "ITMO", "vintage", 2024, "quantity", 300),
+                   201));
+  b = MUST("POST", "/v1/a6/cancellations", W.tok_air,
+           json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "kind", "oimp", "account", (json_int_t)W.a_air, "first_id",
+                     ID("000001201"), "last_id", ID("000001500"), "purpose", "CORSIA", "phase", "first", "entity",
+                     "Swiss International Air Lines"),
+           201);
+  assert_string_equal(tl_jstr(b, "action"), "oimp-cancellation");
+  assert_int_equal(tl_jint(b, "quantity"), 300);
+  json_decref(b);
+  assert_int_equal(tl_holdings_total(S, W.a_klik), 500); /* 2000 - 1200 used - 300 to the airline */
+  assert_int_equal(tl_holdings_total(S, W.a_air), 0);
+
+  /* CHE's AEF for 2025 (public): used 1,200 -> CA -1,200; adjusted
+   * 40,000,000 - 1,200 = 39,998,800. Holdings today: 2,000 - 1,200 - 300 =
+   * 500; by default the holdings are those at the end of 2025, or today
+   * while that is ahead: none when the test runs after 2025 (every action
+   * above happened today). */
+  char today[11], path[96];
+  today_utc(today);
+  b = MUST("GET", "/v1/a6/aef/CHE?year=2025", NULL, NULL, 200);
+  json_t *sub = json_object_get(b, "submission");
+  assert_int_equal(tl_jint(sub, "used"), 1200);
+  assert_int_equal(tl_jint(sub, "corresponding_adjustment"), -1200);
+  assert_int_equal(tl_jint(sub, "adjusted_emissions"), 39998800);
+  assert_true(json_is_true(json_object_get(json_object_get(b, "consistency"), "consistent")));
+  if (W.now > 2025) {
+    assert_string_equal(tl_jstr(sub, "holdings_as_of"), "2025-12-31");
+    assert_int_equal(json_array_size(json_object_get(b, "holdings")), 0);
+  } else {
+    assert_string_equal(tl_jstr(sub, "holdings_as_of"), today);
+    assert_int_equal(json_array_size(json_object_get(b, "holdings")), 1);
+  }
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&as_of=%s", today);
+  b = MUST("GET", path, NULL, NULL, 200);
+  sub = json_object_get(b, "submission");
+  assert_string_equal(tl_jstr(sub, "holdings_as_of"), today);
+  assert_true(json_is_true(json_object_get(json_object_get(b, "consistency"), "consistent")));
+  json_t *h = json_array_get(json_object_get(b, "holdings"), 0);
+  assert_int_equal(tl_jint(h, "vintage"), 2024);
+  assert_int_equal(tl_jint(h, "quantity"), 500);
+  json_decref(b);
+  /* Before anything happened: nothing held, and the books still reconcile. */
+  b = MUST("GET", "/v1/a6/aef/CHE?year=2025&as_of=2020-01-01", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(json_object_get(b, "submission"), "holdings_as_of"), "2020-01-01");
+  assert_int_equal(json_array_size(json_object_get(b, "holdings")), 0);
+  assert_true(json_is_true(json_object_get(json_object_get(b, "consistency"), "consistent")));
+  json_decref(b);
+  /* THA (averaging over 2021-2030): 2,000 first transferred in `now`,
+   * nothing used: every year's CA is round(2000 / 10) = +200; 2022's
+   * adjusted emissions 368,000,000 + 200 = 368,000,200. */
+  b = MUST("GET", "/v1/a6/aef/THA?year=2022", W.tok_aud, NULL, 200);
+  sub = json_object_get(b, "submission");
+  assert_int_equal(tl_jint(sub, "corresponding_adjustment"), 200);
+  assert_int_equal(tl_jint(sub, "adjusted_emissions"), 368000200);
+  assert_int_equal(json_array_size(json_object_get(b, "authorizations")), 1);
+  json_decref(b);
+  /* The same report as CSV. */
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&as_of=%s", today);
+  tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  char ct[64];
+  assert_true(tl_resp_header(&r, "Content-Type", ct, sizeof ct));
+  assert_string_equal(ct, "text/csv; charset=utf-8");
+  assert_non_null(strstr(r.raw, "# submission\n"));
+  assert_non_null(strstr(r.raw, ",NDC,")); /* the use action */
+  assert_non_null(strstr(r.raw, "Use," ID("000000001") "," ID("000001200") ",1200,2024"));
+  assert_non_null(strstr(r.raw, "# holdings\nvintage,quantity\n2024,500\n"));
+  tl_resp_free(&r);
+
+  /* Balances (books readers): CHE 2025 used 1,200, adjusted 39,998,800. */
+  b = MUST("GET", "/v1/a6/balances/CHE", W.tok_foen, NULL, 200);
+  json_t *y = year_of(b, 2025);
+  assert_int_equal(tl_jint(y, "used"), 1200);
+  assert_int_equal(tl_jint(y, "corresponding_adjustment"), -1200);
+  assert_int_equal(tl_jint(y, "adjusted_emissions"), 39998800);
+  json_decref(b);
+  if (W.now >= 2021 && W.now <= 2030) {
+    b = MUST("GET", "/v1/a6/balances/THA", S->admin, NULL, 200);
+    assert_int_equal(tl_jint(year_of(b, W.now), "first_transferred"), 2000);
+    json_decref(b);
+  }
+  /* What-if: the 24 options of a single-year NDC, books unchanged. */
+  char *before = tl_holdings(S, W.a_klik);
+  b = MUST("GET", "/v1/a6/whatif/THA", W.tok_aud, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(b, "options")), 24);
+  json_decref(b);
+  char *after = tl_holdings(S, W.a_klik);
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  /* ITMO ranges: used, cancelled, held. */
+  snprintf(path, sizeof path, "/v1/a6/itmos?authorization=%lld", (long long)W.auth);
+  b = MUST("GET", path, W.tok_aud, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(b, "items")), 3);
+  assert_string_equal(tl_jstr(json_array_get(json_object_get(b, "items"), 0), "state"), "used");
+  assert_string_equal(tl_jstr(json_array_get(json_object_get(b, "items"), 1), "state"), "cancelled");
+  assert_string_equal(tl_jstr(json_array_get(json_object_get(b, "items"), 2), "state"), "held");
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld", (long long)W.auth);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(b, "itmos")), 3);
+  json_decref(b);
+  b = MUST("GET", "/v1/a6/authorizations?party=THA", NULL, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(b, "items")), 1);
+  json_decref(b);
+  b = MUST("GET", "/v1/a6/corsia", NULL, NULL, 200);
+  assert_true(json_array_size(json_object_get(b, "items")) >= 2);
+  json_decref(b);
+}
+
+/* ---- refusals --------------------------------------------------------- */
+
+/* Everything a refused action could touch: the four accounts' holdings and
+ * every ITMO range with its state. */
+static char *books(void) {
+  char *parts[5];
+  int64_t accs[4] = {W.a_ebus, W.a_klik, W.a_air, W.a_jp};
+  for (int i = 0; i < 4; i++) parts[i] = tl_holdings(S, accs[i]);
+  tl_resp r = tl_http_req(S, "GET", "/v1/a6/itmos", S->admin, NULL, NULL);
+  tl_assert_status(&r, 200);
+  parts[4] = strdup(r.raw);
+  tl_resp_free(&r);
+  size_t n = 0;
+  for (int i = 0; i < 5; i++) n += strlen(parts[i]) + 2;
+  char *out = malloc(n);
+  out[0] = '\0';
+  for (int i = 0; i < 5; i++) {
+    strcat(out, parts[i]);
+    strcat(out, "|");
+    free(parts[i]);
+  }
+  return out;
+}
+
+static void refused_at(long status, const char *code, const char *method, const char *path, const char *tok, json_t *body,
+                       const char *file, int line) {
+  char *before = books();
+  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
+  int ok = tl_error_is(&r, status, code, file, line);
+  tl_resp_free(&r);
+  char *after = books();
+  int same = strcmp(before, after) == 0;
+  if (!same) print_error("%s:%d: %s %s changed the books\n", file, line, method, path);
+  free(before);
+  free(after);
+  if (!ok || !same) fail_msg("refusal at %s:%d", file, line);
+}
+#define REFUSED(st, code, m, p, tok, body) refused_at((st), (code), (m), (p), (tok), (body), __FILE__, __LINE__)
+
+static json_t *use_body(int64_t acc, const char *first, const char *last, const char *party, int year) {
+  return json_pack("{s:I, s:s, s:s, s:s, s:i}", "account", (json_int_t)acc, "first_id", first, "last_id", last, "party",
+                   party, "year", year);
+}
+
+static void test_refusals(void **state) {
+  (void)state;
+  /* Use after cancellation (the airline's CORSIA units). */
+  REFUSED(409, "unit_cancelled", "POST", "/v1/a6/uses", S->admin,
+          use_body(W.a_air, ID("000001201"), ID("000001210"), "CHE", 2025));
+  /* Used twice. */
+  REFUSED(409, "already_used", "POST", "/v1/a6/uses", W.tok_klik,
+          use_body(W.a_klik, ID("000000001"), ID("000000010"), "CHE", 2026));
+  /* First-transferred twice: THA's first transfer happened on the transfer to CHE. */
+  REFUSED(409, "already_first_transferred", "POST", "/v1/a6/first-transfers", S->admin,
+          json_pack("{s:I, s:s, s:s}", "account", (json_int_t)W.a_klik, "first_id", ID("000001501"), "last_id",
+                    ID("000001510")));
+  /* Use by a Party other than the acquirer (JPN has an NDC, not the units). */
+  json_decref(MUST("PUT", "/v1/a6/ndcs/JPN", S->admin,
+                   ndc_body("multi-year", "per-year", 760000000, 2021, 1100000000, 2022, 1085000000), 200));
+  REFUSED(422, "not_acquirer", "POST", "/v1/a6/uses", W.tok_klik,
+          use_body(W.a_klik, ID("000001501"), ID("000001510"), "JPN", 2025));
+  /* Outside the timeframe (2021-2030). */
+  REFUSED(422, "outside_timeframe", "POST", "/v1/a6/uses", W.tok_klik,
+          use_body(W.a_klik, ID("000001501"), ID("000001510"), "CHE", 2031));
+  /* Outside the purposes: OIMP-only ITMOs (first transferred at issuance)
+   * used toward an NDC. */
+  json_t *b = MUST("POST", "/v1/a6/authorizations", S->admin,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:i, s:i}", "party", "THA", "approach", "CA0002",
+                             "project", "THA.EBUS.02", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100,
+                             "purposes", "OIMP", "first_transfer_event", "issuance", "year_from", 2021, "year_to", 2030),
+                   201);
+  W.auth_oimp = tl_jint(b, "id");
+  assert_int_equal(tl_jint(b, "assigned"), 0); /* nothing issued yet */
+  json_decref(b);
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.02", "ITMO", 2024, 100, W.a_ebus));
+  REFUSED(422, "purpose_not_authorized", "POST", "/v1/a6/uses", S->admin,
+          use_body(W.a_ebus, "CA0002-THA01-THA-000000001-2024", "CA0002-THA01-THA-000000010-2024", "CHE", 2025));
+  /* ... and first transferred once already, at issuance. */
+  REFUSED(409, "already_first_transferred", "POST", "/v1/a6/first-transfers", W.tok_ebus,
+          json_pack("{s:I, s:s}", "account", (json_int_t)W.a_ebus, "first_id", "CA0002-THA01-THA-000000001-2024"));
+  /* An ITMO that does not exist. */
+  REFUSED(404, "unknown_itmo", "POST", "/v1/a6/uses", W.tok_klik,
+          use_body(W.a_klik, ID("000009001"), ID("000009001"), "CHE", 2025));
+  /* A unit that is an ITMO cannot be cancelled as a mitigation contribution. */
+  REFUSED(422, "unit_authorized", "POST", "/v1/a6/cancellations", W.tok_klik,
+          json_pack("{s:s, s:I, s:i, s:i, s:i}", "kind", "mitigation-contribution", "account", (json_int_t)W.a_klik,
+                    "batch", 1, "first", 1501, "last", 1510));
+  /* CORSIA: an unknown phase; an entity the letter does not name. */
+  REFUSED(404, "unknown_corsia_phase", "POST", "/v1/a6/cancellations", W.tok_klik,
+          json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "kind", "oimp", "account", (json_int_t)W.a_klik, "first_id",
+                    ID("000001501"), "purpose", "CORSIA", "phase", "fourth", "entity", "Swiss International Air Lines"));
+  REFUSED(422, "party_not_authorized", "POST", "/v1/a6/cancellations", W.tok_klik,
+          json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "oimp", "account", (json_int_t)W.a_klik, "first_id",
+                    ID("000001501"), "purpose", "other", "entity", "Another airline"));
+
+  /* Wrong roles: anonymous, auditor, another holder's account, the other
+   * Party's authority authorizing THA's units or setting THA's NDC. */
+  REFUSED(401, "unauthorized", "POST", "/v1/a6/uses", NULL, use_body(W.a_klik, ID("000001501"), ID("000001501"), "CHE", 2025));
+  REFUSED(403, "forbidden", "POST", "/v1/a6/uses", W.tok_aud, use_body(W.a_klik, ID("000001501"), ID("000001501"), "CHE", 2025));
+  REFUSED(403, "forbidden", "POST", "/v1/a6/uses", W.tok_jp, use_body(W.a_klik, ID("000001501"), ID("000001501"), "CHE", 2025));
+  REFUSED(403, "forbidden", "POST", "/v1/a6/uses", W.tok_tgo, use_body(W.a_klik, ID("000001501"), ID("000001501"), "CHE", 2025));
+  REFUSED(403, "not_host_authority", "POST", "/v1/a6/authorizations", W.tok_foen,
+          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:i, s:i}", "party", "THA", "approach", "CA0003", "project",
+                    "THA.EBUS.03", "vintage_from", 2024, "vintage_to", 2030, "quantity", 10, "purposes", "NDC",
+                    "year_from", 2021, "year_to", 2030));
+  REFUSED(403, "forbidden", "PUT", "/v1/a6/ndcs/THA", W.tok_foen,
+          ndc_body("single-year", "averaging", 1, 2021, 1, 2022, 1));
+  REFUSED(403, "forbidden", "PUT", "/v1/a6/ndcs/THA/years/2025", W.tok_foen, json_pack("{s:i}", "emissions", 1));
+  REFUSED(403, "forbidden", "GET", "/v1/a6/balances/THA", W.tok_klik, NULL);
+  REFUSED(403, "forbidden", "GET", "/v1/a6/whatif/THA", W.tok_klik, NULL);
+  REFUSED(403, "forbidden", "GET", "/v1/a6/itmos", W.tok_klik, NULL);
+  REFUSED(401, "unauthorized", "GET", "/v1/a6/balances/THA", NULL, NULL);
+
+  /* Bad bodies: unknown field, wrong type, missing field (uses,
+   * authorizations, cancellations, NDCs). */
+  json_t *u = use_body(W.a_klik, ID("000001501"), ID("000001501"), "CHE", 2025);
+  json_object_set_new(u, "quantity", json_integer(1));
+  REFUSED(400, "unknown_field", "POST", "/v1/a6/uses", W.tok_klik, u);
+  u = use_body(W.a_klik, ID("000001501"), ID("000001501"), "CHE", 2025);
+  json_object_set_new(u, "year", json_string("2025"));
+  REFUSED(400, "wrong_type", "POST", "/v1/a6/uses", W.tok_klik, u);
+  u = use_body(W.a_klik, ID("000001501"), ID("000001501"), "CHE", 2025);
+  json_object_del(u, "party");
+  REFUSED(400, "missing_field", "POST", "/v1/a6/uses", W.tok_klik, u);
+  REFUSED(400, "missing_field", "POST", "/v1/a6/authorizations", W.tok_tgo,
+          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "party", "THA", "approach", "CA0003", "project",
+                    "THA.EBUS.03", "vintage_from", 2024, "vintage_to", 2030, "quantity", 10, "year_from", 2021, "year_to",
+                    2030)); /* no purposes */
+  REFUSED(400, "wrong_type", "POST", "/v1/a6/authorizations", W.tok_tgo,
+          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i}", "party", "THA", "approach", "CA0003", "project",
+                    "THA.EBUS.03", "vintage_from", 2024, "vintage_to", 2030, "quantity", 10, "purposes", "NDC",
+                    "year_from", 2021, "year_to", 2030)); /* purposes is a list */
+  REFUSED(422, "invalid_value", "POST", "/v1/a6/authorizations", W.tok_tgo,
+          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:i, s:i}", "party", "THA", "approach", "CA0003", "project",
+                    "THA.EBUS.03", "vintage_from", 2024, "vintage_to", 2030, "quantity", 10, "purposes", "NDC-ish",
+                    "year_from", 2021, "year_to", 2030));
+  REFUSED(400, "unknown_field", "POST", "/v1/a6/cancellations", W.tok_klik,
+          json_pack("{s:s, s:I, s:s, s:s, s:s, s:i}", "kind", "oimp", "account", (json_int_t)W.a_klik, "first_id",
+                    ID("000001501"), "purpose", "other", "entity", "Swiss International Air Lines", "batch", 1));
+  REFUSED(400, "missing_field", "POST", "/v1/a6/cancellations", W.tok_klik,
+          json_pack("{s:I, s:s, s:s, s:s}", "account", (json_int_t)W.a_klik, "first_id", ID("000001501"), "purpose",
+                    "other", "entity", "Swiss International Air Lines"));
+  REFUSED(422, "invalid_value", "POST", "/v1/a6/cancellations", W.tok_klik,
+          json_pack("{s:s, s:I}", "kind", "burn", "account", (json_int_t)W.a_klik));
+  REFUSED(400, "wrong_type", "PUT", "/v1/a6/ndcs/CHE/years/2026", W.tok_foen, json_pack("{s:s}", "emissions", "many"));
+  REFUSED(400, "missing_field", "PUT", "/v1/a6/ndcs/CHE/years/2026", W.tok_foen, json_object());
+  REFUSED(422, "year_outside_ndc", "PUT", "/v1/a6/ndcs/CHE/years/2035", W.tok_foen, json_pack("{s:i}", "emissions", 1));
+  REFUSED(404, "unknown_ndc", "GET", "/v1/a6/ndcs/KOR", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&format=xlsx", NULL, NULL);
+  /* as_of: a calendar date YYYY-MM-DD, not after today. */
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-02-29", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-13-01", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=20250101", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-01-011", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2999-01-01&format=csv", NULL, NULL);
+
+  /* Revocation: once; the units not yet first transferred are out. */
+  b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+           json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:i, s:i}", "party", "THA", "approach", "CA0003", "project",
+                     "THA.EBUS.03", "vintage_from", 2024, "vintage_to", 2030, "quantity", 50, "purposes", "NDC",
+                     "year_from", 2021, "year_to", 2030),
+           201);
+  int64_t a3 = tl_jint(b, "id");
+  json_decref(b);
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.03", "ITMO", 2024, 50, W.a_ebus));
+  char path[80];
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)a3);
+  REFUSED(403, "not_host_authority", "POST", path, W.tok_foen, json_object());
+  REFUSED(400, "unknown_field", "POST", path, W.tok_tgo, json_pack("{s:b}", "revoked", 1));
+  b = MUST("POST", path, W.tok_tgo, json_object(), 201);
+  assert_true(json_is_true(json_object_get(b, "revoked")));
+  assert_int_equal(tl_jint(b, "version"), 2);
+  json_decref(b);
+  REFUSED(409, "authorization_revoked", "POST", path, W.tok_tgo, json_object());
+  REFUSED(409, "authorization_revoked", "POST", "/v1/a6/first-transfers", W.tok_ebus,
+          json_pack("{s:I, s:s}", "account", (json_int_t)W.a_ebus, "first_id", "CA0003-THA01-THA-000000001-2024"));
+  REFUSED(404, "unknown_authorization", "POST", "/v1/a6/authorizations/999/revoke", W.tok_tgo, json_object());
+  REFUSED(404, "unknown_authorization", "GET", "/v1/a6/authorizations/abc", NULL, NULL);
+}
+
+/* A forged action makes the books inconsistent: the AEF is withheld with
+ * 409 aef_inconsistent and the list (the CLI exits 1 on the same books). */
+static void test_aef_inconsistent(void **state) {
+  (void)state;
+  sqlite3 *h = NULL;
+  assert_int_equal(sqlite3_open(W.srv.spec, &h), SQLITE_OK);
+  sqlite3_busy_timeout(h, 5000);
+  char sql[600];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO a6_actions(tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id,"
+           " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts) VALUES (NULL, 'Use', 'JPN', %lld,"
+           " 1, 'THA01', 9001, 9100, 'x', 'y', 100, 2024, '', '', 'NDC', 'JPN', 2025, -100, '2025-01-01T00:00:00.000Z');",
+           (long long)W.auth);
+  char *msg = NULL;
+  if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
+  sqlite3_close(h);
+  tl_resp r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025", NULL, NULL, NULL);
+  assert_error(&r, 409, "aef_inconsistent");
+  json_t *list = json_object_get(json_object_get(r.body, "error"), "inconsistencies");
+  assert_true(json_array_size(list) >= 2);
+  char *text = json_dumps(list, 0);
+  assert_non_null(strstr(text, "used_not_acquired"));
+  assert_non_null(strstr(text, "holdings_mismatch"));
+  if (W.now > 2025) assert_non_null(strstr(text, "holdings_negative")); /* at the end of 2025: -100 after the forged use */
+  free(text);
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=csv", NULL, NULL, NULL);
+  assert_error(&r, 409, "aef_inconsistent");
+  tl_resp_free(&r);
+  /* The other Parties' reports are unaffected. */
+  r = tl_http_req(S, "GET", "/v1/a6/aef/CHE?year=2025", NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "JPN", "--year", "2025", (char *)NULL), 1);
+  /* --as-of: a date (else a usage error, exit 2). */
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "CHE", "--year", "2025", "--as-of", "2020-01-01",
+                              (char *)NULL),
+                   0);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "CHE", "--year", "2025", "--as-of", "2025-02-30",
+                              (char *)NULL),
+                   2);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_flow),
+      cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_aef_inconsistent),
+  };
+  return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);
+}

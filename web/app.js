@@ -1,0 +1,590 @@
+/*
+ * app.js -- the ledger6 public pages: plain JavaScript calling the JSON API
+ * (/v1/...), no build step, no library. Every page has <body data-page=...>;
+ * the matching function below fills its <div id="out">. Text from the API
+ * goes into the page as text nodes only (el() below), never as HTML.
+ */
+'use strict';
+
+/* ---- small helpers ------------------------------------------------------ */
+
+const $ = (sel, root) => (root || document).querySelector(sel);
+
+/* el('a', {href: '/x'}, 'text', child...) -> a DOM element. */
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const k of kids.flat(Infinity)) {
+    if (k === null || k === undefined || k === false) continue;
+    e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  }
+  return e;
+}
+
+const NUM = new Intl.NumberFormat('en-US');
+/* 12500 -> "12,500" */
+const num = (n) => (n === null || n === undefined ? '—' : NUM.format(n));
+/* "2026-11-21T03:10:15.914Z" -> "2026-11-21 03:10 UTC"; dates stay as they are. */
+function when(ts) {
+  if (!ts) return '—';
+  if (typeof ts === 'number') ts = new Date(ts).toISOString();
+  return ts.length > 10 ? ts.slice(0, 10) + ' ' + ts.slice(11, 16) + ' UTC' : ts;
+}
+const params = () => new URLSearchParams(location.search);
+const link = (href, text) => el('a', { href }, text);
+const serialSpan = (s) => el('span', { class: 'serial' }, s);
+
+function status(out, kind, text) {
+  out.replaceChildren(el('p', { class: 'status ' + kind, role: kind === 'error' ? 'alert' : 'status' }, text));
+}
+const loading = (out, what) => status(out, 'loading', 'Loading ' + what + '…');
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/* GET a JSON route; throws ApiError with the server's message. */
+async function api(path) {
+  let r;
+  try {
+    r = await fetch(path, { headers: { Accept: 'application/json' } });
+  } catch (e) {
+    throw new ApiError(0, 'network', 'the registry cannot be reached (' + e.message + ')');
+  }
+  let body = null;
+  try {
+    body = await r.json();
+  } catch (e) {
+    /* not JSON */
+  }
+  if (!r.ok) {
+    const err = body && body.error;
+    throw new ApiError(r.status, err ? err.code : 'http_' + r.status, err ? err.message : 'HTTP ' + r.status);
+  }
+  return body;
+}
+
+/* Every item of a paged list route, following "next". */
+async function apiAll(path) {
+  const items = [];
+  let after = null;
+  for (let guard = 0; guard < 200; guard++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await api(path + sep + 'limit=500' + (after ? '&after=' + encodeURIComponent(after) : ''));
+    items.push(...(page.items || []));
+    if (!page.next) break;
+    after = page.next;
+  }
+  return items;
+}
+
+function table(caption, headers, rows, numeric) {
+  numeric = numeric || [];
+  const head = el('tr', {}, headers.map((h, i) => el('th', { scope: 'col', class: numeric.includes(i) ? 'num' : null }, h)));
+  const body = rows.map((r) => el('tr', {}, r.map((c, i) => el('td', { class: numeric.includes(i) ? 'num' : null }, c))));
+  return el('div', { class: 'table-wrap' }, el('table', {}, caption ? el('caption', {}, caption) : null, el('thead', {}, head), el('tbody', {}, body)));
+}
+
+function facts(pairs) {
+  return el('dl', { class: 'facts' }, pairs.filter((p) => p).map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+/* ---- projects ------------------------------------------------------------- */
+
+async function pageIndex() {
+  const out = $('#out');
+  const form = $('#filters');
+  const q = params();
+  for (const name of ['q', 'programme', 'host', 'kind', 'status']) if (q.get(name)) form.elements[name].value = q.get(name);
+  try {
+    const [progs, parties] = await Promise.all([apiAll('/v1/programmes'), apiAll('/v1/parties')]);
+    for (const p of progs) form.elements.programme.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
+    for (const p of parties) form.elements.host.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
+    for (const name of ['programme', 'host']) if (q.get(name)) form.elements[name].value = q.get(name);
+  } catch (e) {
+    status(out, 'error', 'cannot load the filters: ' + e.message);
+    return;
+  }
+  async function search() {
+    const f = form.elements;
+    const sp = new URLSearchParams();
+    for (const name of ['q', 'programme', 'host', 'kind', 'status']) if (f[name].value) sp.set(name, f[name].value);
+    history.replaceState(null, '', sp.toString() ? '?' + sp : location.pathname);
+    const api_q = new URLSearchParams();
+    for (const name of ['programme', 'host', 'status']) if (f[name].value) api_q.set(name, f[name].value);
+    loading(out, 'projects');
+    let items;
+    try {
+      items = await apiAll('/v1/projects' + (api_q.toString() ? '?' + api_q : ''));
+    } catch (e) {
+      status(out, 'error', 'cannot search projects: ' + e.message);
+      return;
+    }
+    const text = f.q.value.trim().toLowerCase();
+    items = items.filter((p) => (!f.kind.value || p.kind === f.kind.value) &&
+      (!text || [p.id, p.title, p.methodology, p.sector].join(' ').toLowerCase().includes(text)));
+    if (!items.length) {
+      status(out, 'empty', 'No project matches these filters.');
+      return;
+    }
+    out.replaceChildren(
+      el('p', { role: 'status' }, num(items.length) + (items.length === 1 ? ' project' : ' projects')),
+      table(null, ['Project', 'Title', 'Programme', 'Host', 'Type', 'Status', 'Crediting period'],
+        items.map((p) => [link('/project.html?id=' + encodeURIComponent(p.id), p.id), p.title, p.programme, p.host, p.kind,
+          p.status, p.crediting_start + ' to ' + p.crediting_end])));
+  }
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    search();
+  });
+  await search();
+}
+
+async function pageProject() {
+  const out = $('#out');
+  const id = params().get('id');
+  if (!id) {
+    status(out, 'error', 'no project given: open a project from the project list');
+    return;
+  }
+  loading(out, 'project ' + id);
+  let p, act = null, rets;
+  try {
+    [p, rets] = await Promise.all([api('/v1/projects/' + encodeURIComponent(id)),
+      apiAll('/v1/retirements?project=' + encodeURIComponent(id))]);
+  } catch (e) {
+    status(out, 'error', e.status === 404 ? 'there is no project ' + id : 'cannot load project ' + id + ': ' + e.message);
+    return;
+  }
+  try {
+    act = await api('/v1/activities/' + encodeURIComponent(id));
+  } catch (e) {
+    if (e.status !== 404) act = { error: e.message };
+  }
+  $('#title').textContent = p.id + ': ' + p.title;
+  document.title = p.id + ' · ledger6 registry';
+  const issued = (p.issuances || []).reduce((s, b) => s + b.quantity, 0);
+  const retired = rets.reduce((s, r) => s + r.quantity, 0);
+  const parts = [facts([
+    ['Programme', p.programme], ['Host Party', p.host], ['Type', p.kind], ['Sector', p.sector],
+    ['Methodology', p.methodology], ['Status', p.status], ['Crediting period', p.crediting_start + ' to ' + p.crediting_end],
+    ['Issued', num(issued) + ' t'], ['Retired', num(retired) + ' t']])];
+  parts.push(el('h2', {}, 'Project cycle'));
+  if (!act) parts.push(el('p', { class: 'status empty' }, 'No project cycle is recorded in this registry for this project.'));
+  else if (act.error) parts.push(el('p', { class: 'status error' }, 'cannot load the project cycle: ' + act.error));
+  else {
+    parts.push(facts([['Mechanism', act.mechanism], ['State', act.state], act.transition_from && ['Transition from', act.transition_from],
+      ['Issued through the cycle', num(act.issued) + ' t']]));
+    if ((act.periods || []).length)
+      parts.push(table('Monitoring periods', ['Period', 'From', 'To', 'State', 'Reported (t)', 'Certified (t)'],
+        act.periods.map((m) => [String(m.period), m.start, m.end, m.state, num(m.reported), num(m.certified)]), [4, 5]));
+    if ((act.steps || []).length)
+      parts.push(table('Steps', ['Date', 'Step', 'Period', 'Decision', 'State', 'By', 'Documents (SHA-256)'],
+        act.steps.map((s) => [when(s.timestamp), s.step, s.period === null ? '—' : String(s.period), s.decision || '—',
+          (s.from_state || '—') + ' → ' + s.to_state, s.role,
+          el('span', {}, (s.documents || []).map((d) => el('span', { class: 'serial' }, d.type + ' ',
+            link('/v1/documents/' + d.sha256, d.sha256.slice(0, 16) + '…'), el('br'))))])));
+  }
+  parts.push(el('h2', {}, 'Issuances'));
+  if (!(p.issuances || []).length) parts.push(el('p', { class: 'status empty' }, 'No units have been issued for this project.'));
+  else parts.push(table(null, ['Batch', 'Vintage', 'Unit type', 'Quantity (t)', 'Registry', 'Serials'],
+    p.issuances.map((b) => [String(b.batch), String(b.vintage), b.unit_type, num(b.quantity), b.registry,
+      link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial)]), [3]));
+  parts.push(el('h2', {}, 'Retirements'));
+  if (!rets.length) parts.push(el('p', { class: 'status empty' }, 'No units of this project have been retired.'));
+  else parts.push(retirementTable(rets));
+  out.replaceChildren(...parts);
+}
+
+/* ---- serials ---------------------------------------------------------------- */
+
+const where = (type, registry) => (type ? type + ' account' : '—') + (registry ? ' of ' + registry : '');
+
+async function pageSerial() {
+  const out = $('#out');
+  const form = $('#lookup');
+  async function look(serial) {
+    loading(out, serial);
+    let v;
+    try {
+      v = await api('/v1/serials/' + encodeURIComponent(serial) + '/public');
+    } catch (e) {
+      status(out, 'error', e.status === 404 ? 'no unit has serial ' + serial
+        : e.code === 'invalid_serial' ? serial + ' is not a serial number (UT-HOST-PROJECT-VINTAGE-BATCH-N)' : e.message);
+      return;
+    }
+    const b = v.batch;
+    const held = v.held_by.map((h) => [serialSpan(h.serial), num(h.quantity),
+      where(h.account.type, h.account.registry), h.retired ? 'yes — retired or cancelled' : 'no']);
+    const hist = v.history.map((h) => [when(h.timestamp), h.kind, num(h.last - h.first + 1),
+      h.from_account_type ? where(h.from_account_type, h.from_registry) : '—', where(h.to_account_type, h.to_registry),
+      h.kind === 'retirement' ? link('/retirement.html?id=' + h.transaction, 'retirement ' + h.transaction) : String(h.transaction)]);
+    const now = v.held_by.length === 1 ? v.held_by[0] : null;
+    out.replaceChildren(
+      el('p', { class: 'verdict-line', id: 'where' }, now
+        ? ['Now in a ', el('strong', {}, where(now.account.type, now.account.registry)), now.retired ? ' (retired: it can no longer move).' : ' (not retired).']
+        : 'Held in ' + v.held_by.length + ' blocks.'),
+      facts([['Serial', serialSpan(v.serial)], ['Project', link('/project.html?id=' + encodeURIComponent(b.project), b.project)],
+        ['Unit type', b.unit_type], ['Vintage', String(b.vintage)], ['Issuance batch', serialSpan(b.serial)], ['Batch size', num(b.quantity) + ' t']]),
+      el('h2', {}, 'Where it is now'),
+      table(null, ['Block', 'Units', 'Account', 'Retired'], held, [1]),
+      el('h2', {}, 'How it got there'),
+      hist.length ? table(null, ['Date', 'Kind', 'Units moved', 'From', 'To', 'Transaction'], hist, [2])
+        : el('p', { class: 'status empty' }, 'No history recorded.'));
+  }
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const s = form.elements.serial.value.trim();
+    if (!s) return;
+    history.replaceState(null, '', '?serial=' + encodeURIComponent(s));
+    look(s);
+  });
+  const s = params().get('serial');
+  if (s) {
+    form.elements.serial.value = s;
+    await look(s);
+  } else status(out, 'empty', 'Enter a serial number, for example one from a project page.');
+}
+
+/* ---- retirements ------------------------------------------------------------ */
+
+function retirementTable(rets) {
+  return table(null, ['Date', 'Quantity (t)', 'Beneficiary', 'Purpose', 'Reporting year', 'Units', 'Certificate'],
+    rets.map((r) => [when(r.timestamp), num(r.quantity), r.beneficiary || '—', r.purpose || '—',
+      r.reporting_year ? String(r.reporting_year) : '—',
+      el('span', {}, r.blocks.map((b) => [link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial), el('br')])),
+      link('/retirement.html?id=' + r.id, 'certificate ' + r.id)]), [1]);
+}
+
+async function pageRetirements() {
+  const out = $('#out');
+  loading(out, 'retirements');
+  try {
+    const rets = await apiAll('/v1/retirements');
+    if (!rets.length) return status(out, 'empty', 'No units have been retired yet.');
+    const total = rets.reduce((s, r) => s + r.quantity, 0);
+    out.replaceChildren(el('p', { role: 'status' }, num(rets.length) + ' retirements, ' + num(total) + ' t in all.'), retirementTable(rets));
+  } catch (e) {
+    status(out, 'error', 'cannot load the retirements: ' + e.message);
+  }
+}
+
+async function pageRetirement() {
+  const out = $('#out');
+  const id = params().get('id');
+  if (!id || !/^[0-9]+$/.test(id)) return status(out, 'error', 'no retirement given: open one from the list of retirements');
+  loading(out, 'retirement ' + id);
+  let cert;
+  try {
+    cert = await api('/v1/retirements/' + id + '/certificate');
+  } catch (e) {
+    return status(out, 'error', e.status === 404 ? 'there is no retirement ' + id : 'cannot load retirement ' + id + ': ' + e.message);
+  }
+  const r = cert.retirement;
+  $('#title').textContent = 'Retirement ' + r.transaction + ': ' + num(r.quantity) + ' t';
+  const result = el('div', { id: 'result', 'aria-live': 'polite' });
+  const btn = el('button', { type: 'button', class: 'primary' }, 'Verify this certificate here');
+  btn.addEventListener('click', () => showVerification(result, cert));
+  out.replaceChildren(
+    facts([['Date', when(r.timestamp)], ['Quantity', num(r.quantity) + ' t'], ['Beneficiary', r.beneficiary || '—'],
+      ['Purpose', r.purpose || '—'], ['Claim', r.claim || '—'], ['Reporting year', r.reporting_year ? String(r.reporting_year) : '—'],
+      ['Log leaf', '#' + num(cert.leaf.index) + ' of a tree of ' + num(cert.tree_head.tree_size)],
+      ['Signed', when(cert.tree_head.timestamp) + ' with key ' + cert.tree_head.key_id]]),
+    el('h2', {}, 'Units'),
+    table(null, ['Serials', 'Quantity (t)', 'Project', 'Host', 'Vintage'], r.blocks.map((b) => [
+      link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial), num(b.quantity),
+      link('/project.html?id=' + encodeURIComponent(b.project), b.project), b.host || '—', String(b.vintage)]), [1]),
+    el('h2', {}, 'Certificate'),
+    el('p', {}, link('/v1/retirements/' + id + '/certificate.html', 'Printable certificate'), ' · ',
+      el('a', { href: '/v1/retirements/' + id + '/certificate', download: 'certificate-' + id + '.json' }, 'Certificate JSON'), ' · ',
+      link('/verify.html', 'Verify another certificate')),
+    btn, result);
+}
+
+/* ---- certificate verification (docs/TRANSPARENCY.md) ---------------------- */
+
+const enc = new TextEncoder();
+const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+function unhex(s) {
+  if (typeof s !== 'string' || !/^([0-9a-f]{2})*$/.test(s)) throw new Error('not lowercase hex: ' + String(s).slice(0, 20));
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
+  return out;
+}
+function concat(...parts) {
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+const sha256 = async (...parts) => new Uint8Array(await crypto.subtle.digest('SHA-256', concat(...parts)));
+
+/* The log entry of a retirement, rebuilt from its fields. */
+function logEntry(r) {
+  const text = (name, v) => {
+    const b = enc.encode(v === null || v === undefined ? '' : String(v));
+    return concat(enc.encode(name + ' ' + b.length + ':'), b, enc.encode('\n'));
+  };
+  const int = (v) => {
+    if (!Number.isSafeInteger(v)) throw new Error('not an integer: ' + v);
+    return String(v);
+  };
+  return concat(
+    enc.encode('ledger6 log entry v1\ntransaction ' + int(r.transaction) + '\nkind ' + r.kind + '\n'),
+    text('timestamp', r.timestamp),
+    enc.encode('quantity ' + int(r.quantity) + '\nreporting_year ' + int(r.reporting_year || 0) + '\n'),
+    text('beneficiary', r.beneficiary), text('purpose', r.purpose), text('claim', r.claim),
+    enc.encode('private ' + r.private_commitment + '\n'),
+    ...r.blocks.map((b) => enc.encode('block ' + int(b.batch) + ' ' + int(b.first) + ' ' + int(b.last) + ' ' + b.serial + '\n')));
+}
+
+/* Checks a certificate; returns [{ok, what}] in order, stopping at the first failure. */
+async function verifyCertificate(cert, keys) {
+  const checks = [];
+  const check = (ok, what) => {
+    checks.push({ ok, what });
+    return ok;
+  };
+  try {
+    if (!check(cert && cert.format === 'ledger6 retirement certificate v1' && cert.retirement && cert.leaf && cert.tree_head &&
+      Array.isArray(cert.inclusion_proof), 'it is a ledger6 retirement certificate (v1)')) return checks;
+    const r = cert.retirement, head = cert.tree_head;
+    if (!check(Array.isArray(r.blocks) && r.blocks.length > 0 &&
+      r.blocks.reduce((s, b) => s + b.quantity, 0) === r.quantity &&
+      r.blocks.every((b) => b.last - b.first + 1 === b.quantity), 'its blocks add up to the quantity retired (' + num(r.quantity) + ' t)')) return checks;
+    const entry = logEntry(r);
+    if (cert.leaf.entry !== undefined &&
+      !check(new TextDecoder().decode(entry) === cert.leaf.entry, 'the retirement matches the log entry it claims')) return checks;
+    const leaf = await sha256(new Uint8Array([0]), entry);
+    if (!check(hex(leaf) === cert.leaf.hash, 'leaf hash SHA-256(0x00 ‖ entry) = ' + hex(leaf).slice(0, 16) + '…')) return checks;
+    /* RFC 9162 2.1.3.2 */
+    let fn = cert.leaf.index, sn = head.tree_size - 1, h = leaf;
+    if (!check(Number.isSafeInteger(fn) && fn >= 0 && fn <= sn, 'leaf #' + fn + ' lies in the tree of ' + head.tree_size)) return checks;
+    for (const p of cert.inclusion_proof) {
+      const ph = unhex(p);
+      if (fn & 1 || fn === sn) {
+        h = await sha256(new Uint8Array([1]), ph, h);
+        while (fn && !(fn & 1)) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      } else h = await sha256(new Uint8Array([1]), h, ph);
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    if (!check(sn === 0 && hex(h) === head.root_hash, 'the inclusion proof (' + cert.inclusion_proof.length +
+      ' hashes) leads to the signed root ' + String(head.root_hash).slice(0, 16) + '…')) return checks;
+    const key = keys.find((k) => k.key_id === head.key_id);
+    if (!check(!!key, 'the tree head was signed by registry key ' + head.key_id + ' (from /v1/keys)')) return checks;
+    const pk = unhex(key.public_key);
+    if (!check(pk.length === 32 && hex(await sha256(pk)).slice(0, 16) === key.key_id, 'the key id is the hash of that public key')) return checks;
+    const size = new DataView(new ArrayBuffer(16));
+    size.setBigUint64(0, BigInt(head.tree_size));
+    size.setBigUint64(8, BigInt(head.timestamp));
+    const msg = concat(enc.encode('ledger6 tree head v1\n'), new Uint8Array(size.buffer), unhex(head.root_hash));
+    let ok = false;
+    try {
+      const k = await crypto.subtle.importKey('raw', pk, { name: 'Ed25519' }, false, ['verify']);
+      ok = await crypto.subtle.verify({ name: 'Ed25519' }, k, unhex(head.signature), msg);
+    } catch (e) {
+      check(false, 'this browser cannot check Ed25519 signatures (' + e.message + '); use ledger6 verify instead');
+      return checks;
+    }
+    check(ok, 'the tree head\'s Ed25519 signature is valid (signed ' + when(head.timestamp) + ')');
+  } catch (e) {
+    check(false, 'the certificate is malformed: ' + e.message);
+  }
+  return checks;
+}
+
+async function showVerification(result, cert) {
+  status(result, 'loading', 'Verifying…');
+  let keys;
+  try {
+    keys = (await api('/v1/keys')).items;
+  } catch (e) {
+    return status(result, 'error', 'cannot load the registry\'s public keys: ' + e.message);
+  }
+  const checks = await verifyCertificate(cert, keys);
+  const ok = checks.length > 0 && checks.every((c) => c.ok);
+  const r = cert && cert.retirement;
+  result.replaceChildren(
+    el('p', { class: 'verdict ' + (ok ? 'ok' : 'bad'), id: 'verdict', role: 'status' }, ok
+      ? 'this certificate is in the registry\'s signed log: ' + num(r.quantity) + ' t retired for ' + (r.beneficiary || '—') + '.'
+      : checks.find((c) => !c.ok).what + ' — check failed.'),
+    el('ol', { class: 'checks' }, checks.map((c) => el('li', { class: c.ok ? 'pass' : 'fail' }, (c.ok ? '' : 'FAILED: ') + c.what))));
+}
+
+async function pageVerify() {
+  const form = $('#verify');
+  const out = $('#out');
+  $('#file').addEventListener('change', async (ev) => {
+    const f = ev.target.files[0];
+    if (f) {
+      form.elements.cert.value = await f.text();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const text = form.elements.cert.value.trim();
+    if (!text) return status(out, 'empty', 'Paste a certificate first.');
+    let cert;
+    try {
+      cert = JSON.parse(text);
+    } catch (e) {
+      return status(out, 'error', 'this is not JSON: ' + e.message);
+    }
+    showVerification(out, cert);
+  });
+  status(out, 'empty', 'Nothing verified yet.');
+}
+
+/* ---- dashboards: SVG charts ----------------------------------------------- */
+
+const SVGNS = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs, ...kids) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  for (const k of kids) e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  return e;
+}
+
+let chartSeq = 0;
+/* A horizontal bar chart: rows [{label, values: [..]}], one bar per series
+ * (grouped), each series with its own fill pattern so it reads without
+ * colour; the value is written at each bar's end. fmt formats values. */
+function barChart(id, title, series, rows, fmt) {
+  fmt = fmt || num;
+  const n = ++chartSeq;
+  const labelW = 110, barH = 16, gap = 10, W = 480, valueW = 80;
+  const max = Math.max(1, ...rows.flatMap((r) => r.values));
+  const plotW = W - labelW - valueW;
+  const H = 24 + rows.length * (series.length * barH + gap) + 4;
+  const fills = ['#222', 'url(#hatch' + n + ')', 'url(#dots' + n + ')'];
+  const root = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': id + '-t' });
+  root.append(svg('title', { id: id + '-t' }, title),
+    svg('defs', {},
+      svg('pattern', { id: 'hatch' + n, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+        svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 })),
+      svg('pattern', { id: 'dots' + n, width: 5, height: 5, patternUnits: 'userSpaceOnUse' },
+        svg('rect', { width: 5, height: 5, fill: '#fff' }), svg('circle', { cx: 2.5, cy: 2.5, r: 1.3, fill: '#222' }))));
+  /* legend */
+  let lx = labelW;
+  series.forEach((s, i) => {
+    root.append(svg('rect', { x: lx, y: 4, width: 12, height: 12, fill: fills[i], stroke: '#222' }), svg('text', { x: lx + 16, y: 14 }, s));
+    lx += 24 + s.length * 6.5;
+  });
+  let y = 24;
+  for (const r of rows) {
+    const groupH = series.length * barH;
+    root.append(svg('text', { x: labelW - 6, y: y + groupH / 2 + 4, 'text-anchor': 'end' }, r.label));
+    r.values.forEach((v, i) => {
+      const w = Math.max(v > 0 ? 1 : 0, (v / max) * plotW);
+      root.append(svg('rect', { x: labelW, y: y + i * barH + 1, width: w, height: barH - 2, fill: fills[i], stroke: '#222', 'stroke-width': 0.5 },
+        svg('title', {}, r.label + ', ' + series[i] + ': ' + fmt(v))));
+      root.append(svg('text', { x: labelW + w + 4, y: y + i * barH + barH - 4 }, fmt(v)));
+    });
+    y += groupH + gap;
+  }
+  root.append(svg('line', { x1: labelW, y1: 22, x2: labelW, y2: H - 2, stroke: '#222' }));
+  const fig = el('figure', { id });
+  fig.append(el('figcaption', {}, title));
+  if (!rows.length) fig.append(el('p', { class: 'status empty' }, 'No data yet.'));
+  else fig.append(root, el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
+    table(null, ['', ...series], rows.map((r) => [r.label, ...r.values.map(fmt)]), series.map((_, i) => i + 1))));
+  return fig;
+}
+
+function sumBy(items, key, val) {
+  const m = new Map();
+  for (const it of items) {
+    const k = key(it);
+    m.set(k, (m.get(k) || 0) + val(it));
+  }
+  return m;
+}
+const sortedRows = (m, byKey) => [...m.entries()].sort(byKey ? (a, b) => String(a[0]).localeCompare(String(b[0])) : (a, b) => b[1] - a[1])
+  .map(([k, v]) => ({ label: String(k), values: [v] }));
+
+async function pageDashboards() {
+  const out = $('#out');
+  const charts = $('#charts');
+  loading(out, 'the registry\'s figures');
+  let issuances, rets, projects, auths, parties;
+  try {
+    [issuances, rets, projects, auths, parties] = await Promise.all([apiAll('/v1/issuances'), apiAll('/v1/retirements'),
+      apiAll('/v1/projects'), apiAll('/v1/a6/authorizations'), apiAll('/v1/parties')]);
+  } catch (e) {
+    return status(out, 'error', 'cannot load the figures: ' + e.message);
+  }
+  const proj = new Map(projects.map((p) => [p.id, p]));
+  const host = (b) => (proj.get(b.project) || {}).host || b.project.split('.')[0];
+  const programme = (b) => (proj.get(b.project) || {}).programme || '?';
+  const total = issuances.reduce((s, b) => s + b.quantity, 0);
+  const retired = rets.reduce((s, r) => s + r.quantity, 0);
+  out.replaceChildren(el('p', { role: 'status', id: 'totals' }, num(total) + ' t issued in ' + num(issuances.length) + ' batches; ' +
+    num(retired) + ' t retired in ' + num(rets.length) + ' retirements.'));
+  const list = [];
+  list.push(barChart('chart-issuance-year', 'Issuance by vintage year (t)', ['issued'], sortedRows(sumBy(issuances, (b) => b.vintage, (b) => b.quantity), true)));
+  list.push(barChart('chart-retirement-year', 'Retirements by reporting year (t)', ['retired'],
+    sortedRows(sumBy(rets, (r) => r.reporting_year || (r.timestamp || '').slice(0, 4), (r) => r.quantity), true)));
+  /* issuance and retirements by host Party and by programme */
+  const retBlocks = rets.flatMap((r) => r.blocks);
+  const byTwo = (key) => {
+    const a = sumBy(issuances, key, (b) => b.quantity), b = sumBy(retBlocks, key, (x) => x.quantity);
+    return [...a.keys()].sort((x, y) => a.get(y) - a.get(x)).map((k) => ({ label: k, values: [a.get(k), b.get(k) || 0] }));
+  };
+  list.push(barChart('chart-host', 'Issued and retired by host Party (t)', ['issued', 'retired'], byTwo(host)));
+  list.push(barChart('chart-programme', 'Issued and retired by programme (t)', ['issued', 'retired'], byTwo(programme)));
+  /* concentration: share of the top six hosts */
+  const hosts = sortedRows(sumBy(issuances, host, (b) => b.quantity));
+  const top = hosts.slice(0, 6);
+  const rest = hosts.slice(6).reduce((s, r) => s + r.values[0], 0);
+  if (rest > 0) top.push({ label: 'all others', values: [rest] });
+  const pct = (v) => (total ? (100 * v / total).toFixed(1) : '0.0') + ' %';
+  const share6 = hosts.slice(0, 6).reduce((s, r) => s + r.values[0], 0);
+  list.push(barChart('chart-top6', 'Share of issuance of the top six host Parties: ' + pct(share6), ['share of issuance'], top, pct));
+  /* authorized vs unauthorized (Article 6.2) */
+  const authBy = sumBy(auths.filter((a) => !a.revoked), (a) => a.party, (a) => a.assigned || 0);
+  const issBy = sumBy(issuances, host, (b) => b.quantity);
+  list.push(barChart('chart-authorized', 'Units authorized for international transfer (ITMOs assigned) vs not authorized, by host Party (t)',
+    ['authorized', 'not authorized'],
+    [...issBy.keys()].sort().map((k) => ({ label: k, values: [authBy.get(k) || 0, Math.max(0, issBy.get(k) - (authBy.get(k) || 0))] }))));
+  /* ITMOs first transferred and used, from each Party's AEF */
+  const thisYear = new Date().getUTCFullYear();
+  const aef = (party, y) => api('/v1/a6/aef/' + party + '?year=' + y).then((a) => a.submission, () => null);
+  /* Parties without an NDC have no AEF: ask each once, then the years of its NDC. */
+  const latest = (await Promise.all(parties.map((p) => aef(p.code, thisYear)))).filter((s) => s);
+  const jobs = [];
+  for (const s of latest) for (let y = Math.max(s.ndc_first_year || thisYear, thisYear - 9); y < thisYear; y++) jobs.push(aef(s.party, y));
+  const subs = (await Promise.all(jobs)).concat(latest).filter((s) => s && (s.first_transferred || s.used))
+    .sort((a, b) => a.party.localeCompare(b.party) || a.year - b.year);
+  list.push(barChart('chart-itmo', 'ITMOs first transferred and used, by Party and year (from the public AEF)', ['first transferred', 'used'],
+    subs.map((s) => ({ label: s.party + ' ' + s.year, values: [s.first_transferred || 0, s.used || 0] }))));
+  charts.replaceChildren(...list);
+}
+
+/* ---- start --------------------------------------------------------------- */
+
+const pages = { index: pageIndex, project: pageProject, serial: pageSerial, retirements: pageRetirements,
+  retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards };
+document.addEventListener('DOMContentLoaded', () => {
+  const f = pages[document.body.dataset.page];
+  const done = () => document.body.setAttribute('data-ready', '1');
+  if (f) f().catch((e) => status($('#out'), 'error', 'unexpected: ' + e.message)).finally(done);
+  else done();
+});
