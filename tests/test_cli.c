@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -31,7 +32,10 @@ static int run(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(args, sizeof args, fmt, ap);
   va_end(ap);
-  snprintf(cmd, sizeof cmd, "%s %s --store '%s' --config %s/config 2>&1", bin, args, store.spec, src);
+  char keys[200] = "";
+  if (store.db[0] && strstr(args, "--keys") == NULL) /* PostgreSQL: the key file goes to a folder of ours */
+    snprintf(keys, sizeof keys, "--keys %s/%s.keys", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", store.db);
+  snprintf(cmd, sizeof cmd, "%s %s --store '%s' %s --config %s/config 2>&1", bin, args, store.spec, keys, src);
   FILE *p = popen(cmd, "r");
   assert_non_null(p);
   size_t n = fread(out, 1, sizeof out - 1, p);
@@ -42,7 +46,14 @@ static int run(const char *fmt, ...) {
 
 static int setup(void **state) { return tl_store_make(&store, "cli", 0); }
 
-static int teardown(void **state) { return tl_store_free(&store); }
+static int teardown(void **state) {
+  if (store.db[0]) {
+    char keys[200];
+    snprintf(keys, sizeof keys, "%s/%s.keys", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", store.db);
+    unlink(keys);
+  }
+  return tl_store_free(&store);
+}
 
 /* Runs a whole command line (stderr folded in); output in `out`. */
 static int run_line(const char *cmd) {

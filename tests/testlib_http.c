@@ -152,12 +152,32 @@ static int read_banner(tl_srv *s) {
   return 0;
 }
 
+/* On PostgreSQL the store is no file, so the signing key file that
+ * `ledger6` would put next to an SQLite store goes to the server's folder,
+ * at the path an SQLite store's would have: true with its path in buf. */
+static bool pg_keys(const tl_srv *s, char *buf, size_t cap) {
+  if (!store_spec_is_pg(s->spec) || s->dir == NULL) return false;
+  snprintf(buf, cap, "%s/l.db.keys", s->dir);
+  return true;
+}
+
 static int launch(tl_srv *s) {
   char config[512];
   config_path(config, sizeof config);
   char *argv[16] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
                     "--port",           "0",     "--admin-token", "--paranoid", NULL};
-  for (size_t i = 0, n = 10; i < 4 && s->extra[i]; i++) argv[n++] = (char *)s->extra[i];
+  size_t n = 10;
+  bool own_keys = false;
+  for (size_t i = 0; i < 4 && s->extra[i]; i++) {
+    if (strcmp(s->extra[i], "--keys") == 0) own_keys = true;
+    argv[n++] = (char *)s->extra[i];
+  }
+  char keys[600];
+  if (!own_keys && pg_keys(s, keys, sizeof keys)) {
+    argv[n++] = "--keys";
+    argv[n++] = keys;
+  }
+  argv[n] = NULL;
   s->pid = spawn(argv, s->log, &s->out_fd);
   if (s->pid < 0) {
     s->pid = 0;
@@ -207,6 +227,27 @@ int tl_srv_start(tl_srv *s, const char *tag) {
 int tl_srv_start_peer(tl_srv *peer, const tl_srv *first, const char *tag) {
   if (srv_init(peer, tag) != 0) return -1;
   snprintf(peer->spec, sizeof peer->spec, "%s", first->spec);
+  char from[600], to[600];
+  if (pg_keys(first, from, sizeof from) && pg_keys(peer, to, sizeof to)) {
+    /* Every server of a PostgreSQL store needs the store's key file:
+     * the peer gets a copy of first's (an SQLite peer finds first's next
+     * to the store). */
+    FILE *in = fopen(from, "rb");
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (in == NULL || out == NULL) {
+      fprintf(stderr, "testlib_http: cannot copy the key file %s to %s\n", from, to);
+      if (in) fclose(in);
+      if (out) fclose(out);
+      else if (fd >= 0) close(fd);
+      return -1;
+    }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+    fclose(in);
+    fclose(out);
+  }
   return launch(peer);
 }
 
@@ -270,6 +311,14 @@ int tl_run_cli(const tl_srv *s, char *out, size_t cap, const char *arg, ...) {
   va_start(ap, arg);
   for (const char *a = arg; a && n < 26; a = va_arg(ap, const char *)) argv[n++] = (char *)a;
   va_end(ap);
+  bool own_keys = false;
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(argv[i], "--keys") == 0) own_keys = true;
+  char keys[600];
+  if (!own_keys && pg_keys(s, keys, sizeof keys)) {
+    argv[n++] = "--keys";
+    argv[n++] = keys;
+  }
   argv[n++] = "--store";
   argv[n++] = (char *)s->spec;
   argv[n++] = "--config";

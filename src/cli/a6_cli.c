@@ -28,7 +28,7 @@ static const char *usage =
 bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
 
 int cli_a6_main(int argc, char **argv) {
-  static const struct option longs[] = {{"db", required_argument, NULL, 'd'}, {"store", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
+  static const struct option longs[] = {{"db", required_argument, NULL, 'd'}, {"store", required_argument, NULL, 'd'}, {"keys", required_argument, NULL, 'K'},     {"config", required_argument, NULL, 'c'},
                                         {"party", required_argument, NULL, 'p'},  {"year", required_argument, NULL, 'y'},
                                         {"format", required_argument, NULL, 'f'}, {"as-of", required_argument, NULL, 'a'},
                                         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
@@ -44,6 +44,7 @@ int cli_a6_main(int argc, char **argv) {
     switch (ch) {
     case 'd': db = optarg; break;
     case 'c': config = optarg; break;
+    case 'K': break; /* the signing key file: these commands sign nothing */
     case 'p': party = optarg; break;
     case 'y': year = atoi(optarg); break;
     case 'f': format = optarg; break;

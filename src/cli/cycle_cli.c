@@ -72,7 +72,7 @@ typedef struct {
 
 /* Parses options; the operands are left in argv[optind..argc). */
 static int parse(int argc, char **argv, copts *o) {
-  static const struct option longs[] = {{"db", required_argument, NULL, 'd'}, {"store", required_argument, NULL, 'd'},
+  static const struct option longs[] = {{"db", required_argument, NULL, 'd'}, {"store", required_argument, NULL, 'd'}, {"keys", required_argument, NULL, 'K'},
                                         {"config", required_argument, NULL, 'c'},
                                         {"token", required_argument, NULL, 't'},
                                         {"media-type", required_argument, NULL, 'm'},
@@ -89,6 +89,7 @@ static int parse(int argc, char **argv, copts *o) {
     switch (ch) {
     case 'd': o->db = optarg; break;
     case 'c': o->config = optarg; break;
+    case 'K': break; /* the signing key file: these commands sign nothing */
     case 't': o->token = optarg; break;
     case 'm': o->media_type = optarg; break;
     case 'n': o->name = optarg; break;

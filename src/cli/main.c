@@ -395,7 +395,15 @@ static int verify_store(const opts *o) {
   /* The store is opened as it is: no configuration, no backfill, nothing
    * written -- and never made where there is none. */
   struct stat sb;
-  if (!store_spec_is_pg(o->store) && stat(o->store, &sb) != 0) {
+  char shown[L6_STORE_SPEC_MAX + 1];
+  if (store_spec_is_pg(o->store)) {
+    bool there = false;
+    if (store_pg_initialised(o->store, &there, &err) != L6_E_OK) return fail(&err);
+    if (!there) {
+      fprintf(stderr, "ledger6: no store at %s\n", store_spec_redact(o->store, shown, sizeof shown));
+      return 1;
+    }
+  } else if (stat(o->store, &sb) != 0) {
     fprintf(stderr, "ledger6: no store at %s\n", o->store);
     return 1;
   }

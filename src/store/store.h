@@ -556,6 +556,10 @@ void store_sqlite_fail_after(l6_store *s, int n);
  * connection URI. Returns NULL and fills err on failure. */
 l6_store *store_pg_open(const char *spec, l6_error *err);
 
+/* *out = whether the PostgreSQL database of spec holds a ledger6 store
+ * (ledger6 init or serve made its schema there). Changes nothing. */
+l6_err store_pg_initialised(const char *spec, bool *out, l6_error *err);
+
 /* For tests, benchmarks and tooling: creates the empty database `name`
  * ([a-z0-9_], at most 63 bytes) on the server of base_spec (which must
  * name a database the user can connect to, e.g. .../postgres, and may

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include <libpq-fe.h>
+#include <sodium.h>
 
 #include "schema.h"
 #include "schema_pg.h"
@@ -69,6 +70,15 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
 /* Every statement, by id. The id names the prepared statement ("l6_<id>").
  * Text sentinels ('' = no filter) and integer sentinels (0) are cast so
  * that their parameter types are fixed. */
+#define PG_A6_AUTH_COLS                                                                                 \
+  "id, party, approach, project, vintage_from, vintage_to, quantity, assigned, purposes,"              \
+  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts"
+#define PG_A6_ITMO_COLS                                                                                 \
+  "id, auth, approach, registry, host, batch, first, last, itmo_first, vintage, ft_year, fate,"        \
+  " user_party, use_year"
+#define PG_A6_ACT_COLS                                                                                  \
+  "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id,"           \
+  " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts"
 #define PG_SQL_MAP(XX)                                                                                         \
   /* reference data */                                                                                        \
   XX(PARTY_PUT, "INSERT INTO parties(code, name) VALUES($1, $2)")                                             \
@@ -165,7 +175,120 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES($1, $2, $3, $4)")                     \
   XX(TOK_PUT, "INSERT INTO tokens(id, hash, role, org, label)"                                                \
               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM tokens), $1, $2, $3, $4) RETURNING id")          \
-  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = $1")
+  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = $1")                                     \
+  /* the project cycle */                                                                                     \
+  XX(PROJ_STATUS, "UPDATE projects SET status = $2 WHERE id = $1")                                           \
+  XX(DOC_PUT, "INSERT INTO documents(hash, media_type, name, size, content, ts)"                             \
+              " VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT(hash) DO UPDATE"                                  \
+              " SET content = COALESCE(documents.content, excluded.content)")                                \
+  XX(DOC_GET, "SELECT hash, media_type, name, size, content IS NOT NULL, ts, content"                        \
+              " FROM documents WHERE hash = $1")                                                              \
+  XX(ACCR_PUT, "INSERT INTO accreditations(org, mechanism, scope) VALUES($1, $2, $3)"                        \
+               " ON CONFLICT(org, mechanism, scope) DO NOTHING")                                             \
+  XX(ACCR_HAS, "SELECT 1 FROM accreditations WHERE org = $1 AND mechanism = $2 AND scope = $3")              \
+  XX(ACT_SAVE, "INSERT INTO activities(project, mechanism, org, registry, scope, state,"                     \
+               " rejected_step, transition_from, requested_on, ets_covered, replacement_due, issued,"        \
+               " updated) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"                                \
+               " ON CONFLICT(project) DO UPDATE SET mechanism = excluded.mechanism,"                         \
+               " org = excluded.org, registry = excluded.registry, scope = excluded.scope,"                  \
+               " state = excluded.state, rejected_step = excluded.rejected_step,"                            \
+               " transition_from = excluded.transition_from, requested_on = excluded.requested_on,"          \
+               " ets_covered = excluded.ets_covered, replacement_due = excluded.replacement_due,"             \
+               " issued = excluded.issued, updated = excluded.updated")                                      \
+  XX(ACT_GET, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"                       \
+              " transition_from, requested_on, ets_covered, replacement_due, issued, updated"                \
+              " FROM activities WHERE project = $1")                                                          \
+  XX(ACT_LIST, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"                      \
+               " transition_from, requested_on, ets_covered, replacement_due, issued, updated"               \
+               " FROM activities WHERE ($1::text = '' OR mechanism = $1) AND ($2::text = '' OR state = $2)"  \
+               " AND project > $3 ORDER BY project LIMIT $4")                                                \
+  XX(PER_SAVE, "INSERT INTO periods(project, seq, start_date, end_date, state, rejected_step,"               \
+               " calculator, inputs, reported, certified, forward)"                                          \
+               " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT(project, seq) DO UPDATE"             \
+               " SET start_date = excluded.start_date, end_date = excluded.end_date,"                        \
+               " state = excluded.state, rejected_step = excluded.rejected_step,"                            \
+               " calculator = excluded.calculator, inputs = excluded.inputs,"                                \
+               " reported = excluded.reported, certified = excluded.certified,"                              \
+               " forward = excluded.forward")                                                                \
+  XX(PER_GET, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs,"          \
+              " reported, certified, forward FROM periods WHERE project = $1 AND seq = $2")                   \
+  XX(PER_LIST, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs,"         \
+               " reported, certified, forward FROM periods WHERE project = $1 ORDER BY seq LIMIT $2")         \
+  XX(STEP_PUT, "INSERT INTO cycle_steps(id, project, period, step, decision, from_state, to_state,"          \
+               " actor, role, ts, mechanism_hash, documents, detail)"                                        \
+               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM cycle_steps),"                                 \
+               " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id")                                     \
+  XX(STEP_LIST, "SELECT id, project, period, step, decision, from_state, to_state, actor, role, ts,"         \
+                " mechanism_hash, documents, detail FROM cycle_steps WHERE project = $1 AND id > $2"         \
+                " ORDER BY id LIMIT $3")                                                                     \
+  /* Article 6.2 accounting */                                                                                \
+  XX(A6_NDC_PUT, "INSERT INTO a6_ndcs(party, first_year, last_year, kind, method, target_year, target,"      \
+                 " metric, factor_micro, updated) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"                    \
+                 " ON CONFLICT(party) DO UPDATE SET first_year = excluded.first_year,"                       \
+                 " last_year = excluded.last_year, kind = excluded.kind, method = excluded.method,"          \
+                 " target_year = excluded.target_year, target = excluded.target,"                            \
+                 " metric = excluded.metric, factor_micro = excluded.factor_micro,"                          \
+                 " updated = excluded.updated")                                                              \
+  XX(A6_NDC_GET, "SELECT party, first_year, last_year, kind, method, target_year, target, metric,"           \
+                 " factor_micro, updated FROM a6_ndcs WHERE party = $1")                                     \
+  XX(A6_YEAR_PUT, "INSERT INTO a6_ndc_years(party, year, reported, emissions, has_trajectory, trajectory)"   \
+                  " VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT(party, year) DO UPDATE SET"                        \
+                  " reported = excluded.reported, emissions = excluded.emissions,"                           \
+                  " has_trajectory = excluded.has_trajectory, trajectory = excluded.trajectory")             \
+  XX(A6_YEAR_LIST, "SELECT party, year, reported, emissions, has_trajectory, trajectory"                     \
+                   " FROM a6_ndc_years WHERE party = $1 ORDER BY year")                                      \
+  XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(id, party, approach, project, vintage_from, vintage_to,"    \
+                  " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to,"          \
+                  " in_scope, version, revoked, ts)"                                                         \
+                  " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_authorizations),"                        \
+                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) RETURNING id")               \
+  XX(A6_AUTH_UPD, "UPDATE a6_authorizations SET party = $2, approach = $3, project = $4,"                    \
+                  " vintage_from = $5, vintage_to = $6, quantity = $7, assigned = $8, purposes = $9,"        \
+                  " ft_event = $10, parties = $11, entities = $12, year_from = $13, year_to = $14,"          \
+                  " in_scope = $15, version = $16, revoked = $17, ts = $18 WHERE id = $1")                   \
+  XX(A6_AUTH_GET, "SELECT " PG_A6_AUTH_COLS " FROM a6_authorizations WHERE id = $1")                         \
+  XX(A6_AUTH_LIST, "SELECT " PG_A6_AUTH_COLS " FROM a6_authorizations WHERE ($1::text = '' OR party = $1)"   \
+                   " ORDER BY id")                                                                           \
+  XX(A6_ITMO_INS, "INSERT INTO a6_itmos(id, auth, approach, registry, host, batch, first, last, itmo_first," \
+                  " vintage, ft_year, fate, user_party, use_year)"                                           \
+                  " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_itmos),"                                 \
+                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id")                               \
+  XX(A6_ITMO_UPD, "UPDATE a6_itmos SET auth = $2, approach = $3, registry = $4, host = $5, batch = $6,"      \
+                  " first = $7, last = $8, itmo_first = $9, vintage = $10, ft_year = $11, fate = $12,"       \
+                  " user_party = $13, use_year = $14 WHERE id = $1")                                         \
+  XX(A6_ITMO_DEL, "DELETE FROM a6_itmos WHERE id = $1")                                                      \
+  XX(A6_ITMO_IN_BATCH, "SELECT " PG_A6_ITMO_COLS " FROM a6_itmos WHERE batch = $1 AND last >= $2"            \
+                       " AND first <= $3 ORDER BY first")                                                    \
+  XX(A6_ITMO_BY_SERIAL, "SELECT " PG_A6_ITMO_COLS " FROM a6_itmos WHERE approach = $1 AND registry = $2"     \
+                        " AND itmo_first + (last - first) >= $3 AND itmo_first <= $4 ORDER BY itmo_first")  \
+  XX(A6_ITMO_LIST, "SELECT " PG_A6_ITMO_COLS " FROM a6_itmos WHERE ($1::bigint = 0 OR auth = $1)"            \
+                   " ORDER BY approach, registry, itmo_first")                                               \
+  XX(A6_ITMO_NEXT, "SELECT COALESCE(MAX(itmo_first + (last - first)), 0) + 1 FROM a6_itmos"                  \
+                   " WHERE approach = $1 AND registry = $2")                                                 \
+  XX(A6_ACT_PUT, "INSERT INTO a6_actions(id, tx, type, party, auth, approach, registry, itmo_first,"         \
+                 " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose,"           \
+                 " user_entity, year, ca, ts) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_actions),"     \
+                 " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id")        \
+  XX(A6_ACT_LIST, "SELECT " PG_A6_ACT_COLS " FROM a6_actions WHERE ($1::text = '' OR party = $1) ORDER BY id") \
+  /* transparency log */                                                                                      \
+  XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                           \
+  XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES($1, $2, $3)")                                   \
+  XX(LEAF_GET, "SELECT idx, tx, salt FROM log_leaves WHERE idx = $1")                                        \
+  XX(LEAF_OF_TX, "SELECT idx, tx, salt FROM log_leaves WHERE tx = $1")                                       \
+  XX(LEAF_LIST, "SELECT idx, tx, salt FROM log_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2")                \
+  XX(NODE_PUT, "INSERT INTO log_nodes(level, idx, hash) VALUES($1, $2, $3)")                                 \
+  XX(NODE_GET, "SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2")                                   \
+  XX(HEAD_PUT, "INSERT INTO log_heads(tree_size, root_hash, ts, key_id, signature)"                          \
+               " VALUES($1, $2, $3, $4, $5)")                                                                \
+  XX(HEAD_GET, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                           \
+               " WHERE tree_size = $1")                                                                      \
+  XX(HEAD_LAST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                          \
+                " ORDER BY tree_size DESC LIMIT 1")                                                          \
+  XX(HEAD_LIST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                          \
+                " WHERE tree_size >= $1 ORDER BY tree_size LIMIT $2")                                        \
+  XX(KEY_UNSET, "UPDATE log_keys SET current = 0 WHERE current <> 0")                                        \
+  XX(KEY_PUT, "INSERT INTO log_keys(id, public_key, created, current) VALUES($1, $2, $3, $4)")               \
+  XX(KEY_LIST, "SELECT id, public_key, created, current FROM log_keys ORDER BY created, id")
 
 enum {
 #define XX(id, sql) Q_##id,
@@ -204,7 +327,7 @@ static pg_store *PG(l6_store *s) { return (pg_store *)s; }
 /* ---- arguments ------------------------------------------------------- */
 
 /* Parameters of one statement, in text format. */
-#define PG_MAX_ARGS 12
+#define PG_MAX_ARGS 20
 typedef struct {
   const char *v[PG_MAX_ARGS];
   char num[PG_MAX_ARGS][24]; /* room for integers written by a_int */
@@ -997,6 +1120,612 @@ static l6_err pg_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6
   return get_by_text(PG(s), Q_TOK_FIND, hash_hex, dec_token, out, L6_E_UNAUTHORIZED, err);
 }
 
+/* ---- the project cycle ----------------------------------------------- */
+
+static l6_err pg_project_set_status(l6_store *s, const char *id, const char *status, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, id);
+  a_text(&a, status);
+  int64_t changed = 0;
+  l6_err e = run_write(PG(s), Q_PROJ_STATUS, &a, NULL, &changed, err);
+  if (e == L6_E_OK && changed == 0) return l6_fail(err, L6_E_UNKNOWN_PROJECT, NULL);
+  return e;
+}
+
+static l6_err pg_doc_put(l6_store *s, const l6_doc *d, const char *content_b64, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, d->hash);
+  a_text(&a, d->media_type);
+  a_text(&a, d->name);
+  a_int(&a, d->size);
+  a.v[a.n++] = content_b64; /* NULL: the bytes are kept outside the store */
+  a_text(&a, d->ts);
+  return run_write(PG(s), Q_DOC_PUT, &a, NULL, NULL, err);
+}
+
+typedef struct {
+  l6_doc *doc;
+  char **content; /* NULL: not wanted */
+} doc_row;
+
+static void dec_doc(const PGresult *r, int i, void *o) {
+  doc_row *x = o;
+  l6_doc *d = x->doc;
+  col_text(r, i, 0, d->hash, sizeof d->hash);
+  col_text(r, i, 1, d->media_type, sizeof d->media_type);
+  col_text(r, i, 2, d->name, sizeof d->name);
+  d->size = col_i64(r, i, 3);
+  d->stored = strcmp(PQgetvalue(r, i, 4), "t") == 0;
+  col_text(r, i, 5, d->ts, sizeof d->ts);
+  if (x->content && d->stored) *x->content = strdup(PQgetisnull(r, i, 6) ? "" : PQgetvalue(r, i, 6));
+}
+
+static l6_err pg_doc_get(l6_store *s, const char *hash, l6_doc *out, char **content_b64, l6_error *err) {
+  if (content_b64) *content_b64 = NULL;
+  doc_row x = {.doc = out, .content = content_b64};
+  l6_err e = get_by_text(PG(s), Q_DOC_GET, hash, dec_doc, &x, L6_E_UNKNOWN_DOCUMENT, err);
+  if (e == L6_E_OK && content_b64 && out->stored && *content_b64 == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  return e;
+}
+
+static l6_err pg_accreditation_put(l6_store *s, l6_id org, const char *mechanism, const char *scope, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, org);
+  a_text(&a, mechanism);
+  a_text(&a, scope);
+  return run_write(PG(s), Q_ACCR_PUT, &a, NULL, NULL, err);
+}
+
+static void dec_nothing(const PGresult *r, int i, void *o) {
+  (void)r;
+  (void)i;
+  (void)o;
+}
+
+static l6_err pg_accreditation_has(l6_store *s, l6_id org, const char *mechanism, const char *scope, bool *out,
+                                   l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, org);
+  a_text(&a, mechanism);
+  a_text(&a, scope);
+  l6_err e = run_one(PG(s), Q_ACCR_HAS, &a, dec_nothing, NULL, L6_E_NOT_FOUND, err);
+  *out = e == L6_E_OK;
+  return e == L6_E_NOT_FOUND ? L6_E_OK : e;
+}
+
+static void dec_activity(const PGresult *r, int i, void *o) {
+  l6_activity *a = o;
+  col_text(r, i, 0, a->project, sizeof a->project);
+  col_text(r, i, 1, a->mechanism, sizeof a->mechanism);
+  a->org = col_i64(r, i, 2);
+  col_text(r, i, 3, a->registry, sizeof a->registry);
+  col_text(r, i, 4, a->scope, sizeof a->scope);
+  col_text(r, i, 5, a->state, sizeof a->state);
+  col_text(r, i, 6, a->rejected_step, sizeof a->rejected_step);
+  col_text(r, i, 7, a->transition_from, sizeof a->transition_from);
+  col_text(r, i, 8, a->requested_on, sizeof a->requested_on);
+  a->ets_covered = col_i64(r, i, 9) != 0;
+  a->replacement_due = col_i64(r, i, 10);
+  a->issued = col_i64(r, i, 11);
+  col_text(r, i, 12, a->updated, sizeof a->updated);
+}
+
+static l6_err pg_activity_save(l6_store *s, const l6_activity *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, x->project);
+  a_text(&a, x->mechanism);
+  a_int(&a, x->org);
+  a_text(&a, x->registry);
+  a_text(&a, x->scope);
+  a_text(&a, x->state);
+  a_text(&a, x->rejected_step);
+  a_text(&a, x->transition_from);
+  a_text(&a, x->requested_on);
+  a_int(&a, x->ets_covered ? 1 : 0);
+  a_int(&a, x->replacement_due);
+  a_int(&a, x->issued);
+  a_text(&a, x->updated);
+  return run_write(PG(s), Q_ACT_SAVE, &a, NULL, NULL, err);
+}
+
+static l6_err pg_activity_get(l6_store *s, const char *project, l6_activity *out, l6_error *err) {
+  return get_by_text(PG(s), Q_ACT_GET, project, dec_activity, out, L6_E_UNKNOWN_ACTIVITY, err);
+}
+
+static l6_err pg_activity_list(l6_store *s, const char *mechanism, const char *state, const char *after, int limit,
+                               l6_each_fn each, void *ctx, l6_error *err) {
+  l6_activity buf;
+  pg_args a = {.n = 0};
+  a_text(&a, mechanism);
+  a_text(&a, state);
+  a_text(&a, after);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_ACT_LIST, &a, dec_activity, &buf, each, ctx, err);
+}
+
+static void dec_period(const PGresult *r, int i, void *o) {
+  l6_period *p = o;
+  col_text(r, i, 0, p->project, sizeof p->project);
+  p->seq = (int)col_i64(r, i, 1);
+  col_text(r, i, 2, p->start, sizeof p->start);
+  col_text(r, i, 3, p->end, sizeof p->end);
+  col_text(r, i, 4, p->state, sizeof p->state);
+  col_text(r, i, 5, p->rejected_step, sizeof p->rejected_step);
+  col_text(r, i, 6, p->calculator, sizeof p->calculator);
+  col_text(r, i, 7, p->inputs, sizeof p->inputs);
+  p->reported = col_i64(r, i, 8);
+  p->certified = col_i64(r, i, 9);
+  col_text(r, i, 10, p->forward, sizeof p->forward);
+}
+
+static l6_err pg_period_save(l6_store *s, const l6_period *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->project);
+  a_int(&a, p->seq);
+  a_text(&a, p->start);
+  a_text(&a, p->end);
+  a_text(&a, p->state);
+  a_text(&a, p->rejected_step);
+  a_text(&a, p->calculator);
+  a_text(&a, p->inputs);
+  a_int(&a, p->reported);
+  a_int(&a, p->certified);
+  a_text(&a, p->forward);
+  return run_write(PG(s), Q_PER_SAVE, &a, NULL, NULL, err);
+}
+
+static l6_err pg_period_get(l6_store *s, const char *project, int seq, l6_period *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, project);
+  a_int(&a, seq);
+  return run_one(PG(s), Q_PER_GET, &a, dec_period, out, L6_E_UNKNOWN_PERIOD, err);
+}
+
+static l6_err pg_period_list(l6_store *s, const char *project, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_period buf;
+  pg_args a = {.n = 0};
+  a_text(&a, project);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_PER_LIST, &a, dec_period, &buf, each, ctx, err);
+}
+
+static void dec_step(const PGresult *r, int i, void *o) {
+  l6_step_rec *x = o;
+  x->id = col_i64(r, i, 0);
+  col_text(r, i, 1, x->project, sizeof x->project);
+  x->period = (int)col_i64(r, i, 2);
+  col_text(r, i, 3, x->step, sizeof x->step);
+  col_text(r, i, 4, x->decision, sizeof x->decision);
+  col_text(r, i, 5, x->from_state, sizeof x->from_state);
+  col_text(r, i, 6, x->to_state, sizeof x->to_state);
+  col_text(r, i, 7, x->actor, sizeof x->actor);
+  col_text(r, i, 8, x->role, sizeof x->role);
+  col_text(r, i, 9, x->ts, sizeof x->ts);
+  col_text(r, i, 10, x->mechanism_hash, sizeof x->mechanism_hash);
+  col_text(r, i, 11, x->documents, sizeof x->documents);
+  col_text(r, i, 12, x->detail, sizeof x->detail);
+}
+
+static l6_err pg_step_put(l6_store *s, l6_step_rec *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, x->project);
+  a_int(&a, x->period);
+  a_text(&a, x->step);
+  a_text(&a, x->decision);
+  a_text(&a, x->from_state);
+  a_text(&a, x->to_state);
+  a_text(&a, x->actor);
+  a_text(&a, x->role);
+  a_text(&a, x->ts);
+  a_text(&a, x->mechanism_hash);
+  a_text(&a, x->documents);
+  a_text(&a, x->detail);
+  return run_write(PG(s), Q_STEP_PUT, &a, &x->id, NULL, err);
+}
+
+static l6_err pg_step_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
+                           l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, project);
+  a_int(&a, after);
+  a_int(&a, limit);
+  l6_step_rec *buf = malloc(sizeof *buf); /* 8 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_STEP_LIST, &a, dec_step, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+/* ---- Article 6.2 accounting ------------------------------------------ */
+
+static void dec_a6_ndc(const PGresult *r, int i, void *o) {
+  l6_a6_ndc *n = o;
+  col_text(r, i, 0, n->party, sizeof n->party);
+  n->first_year = (int)col_i64(r, i, 1);
+  n->last_year = (int)col_i64(r, i, 2);
+  col_text(r, i, 3, n->kind, sizeof n->kind);
+  col_text(r, i, 4, n->method, sizeof n->method);
+  n->target_year = (int)col_i64(r, i, 5);
+  n->target = col_i64(r, i, 6);
+  col_text(r, i, 7, n->metric, sizeof n->metric);
+  n->factor_micro = col_i64(r, i, 8);
+  col_text(r, i, 9, n->updated, sizeof n->updated);
+}
+
+static l6_err pg_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, n->party);
+  a_int(&a, n->first_year);
+  a_int(&a, n->last_year);
+  a_text(&a, n->kind);
+  a_text(&a, n->method);
+  a_int(&a, n->target_year);
+  a_int(&a, n->target);
+  a_text(&a, n->metric);
+  a_int(&a, n->factor_micro);
+  a_text(&a, n->updated);
+  return run_write(PG(s), Q_A6_NDC_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_error *err) {
+  return get_by_text(PG(s), Q_A6_NDC_GET, party, dec_a6_ndc, out, L6_E_UNKNOWN_NDC, err);
+}
+
+static void dec_a6_year(const PGresult *r, int i, void *o) {
+  l6_a6_year *y = o;
+  col_text(r, i, 0, y->party, sizeof y->party);
+  y->year = (int)col_i64(r, i, 1);
+  y->reported = col_i64(r, i, 2) != 0;
+  y->emissions = col_i64(r, i, 3);
+  y->has_trajectory = col_i64(r, i, 4) != 0;
+  y->trajectory = col_i64(r, i, 5);
+}
+
+static l6_err pg_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, y->party);
+  a_int(&a, y->year);
+  a_int(&a, y->reported ? 1 : 0);
+  a_int(&a, y->emissions);
+  a_int(&a, y->has_trajectory ? 1 : 0);
+  a_int(&a, y->trajectory);
+  return run_write(PG(s), Q_A6_YEAR_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_a6_year_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_year buf;
+  pg_args a = {.n = 0};
+  a_text(&a, party);
+  return run_each(PG(s), Q_A6_YEAR_LIST, &a, dec_a6_year, &buf, each, ctx, err);
+}
+
+static void dec_a6_auth(const PGresult *r, int i, void *o) {
+  l6_a6_auth *a = o;
+  a->id = col_i64(r, i, 0);
+  col_text(r, i, 1, a->party, sizeof a->party);
+  a->approach = (int)col_i64(r, i, 2);
+  col_text(r, i, 3, a->project, sizeof a->project);
+  a->vintage_from = (int)col_i64(r, i, 4);
+  a->vintage_to = (int)col_i64(r, i, 5);
+  a->quantity = col_i64(r, i, 6);
+  a->assigned = col_i64(r, i, 7);
+  col_text(r, i, 8, a->purposes, sizeof a->purposes);
+  col_text(r, i, 9, a->ft_event, sizeof a->ft_event);
+  col_text(r, i, 10, a->parties, sizeof a->parties);
+  col_text(r, i, 11, a->entities, sizeof a->entities);
+  a->year_from = (int)col_i64(r, i, 12);
+  a->year_to = (int)col_i64(r, i, 13);
+  a->in_scope = col_i64(r, i, 14) != 0;
+  a->version = (int)col_i64(r, i, 15);
+  a->revoked = col_i64(r, i, 16) != 0;
+  col_text(r, i, 17, a->ts, sizeof a->ts);
+}
+
+/* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
+static l6_err pg_a6_auth_put(l6_store *s, l6_a6_auth *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  bool insert = x->id == 0;
+  if (!insert) a_int(&a, x->id);
+  a_text(&a, x->party);
+  a_int(&a, x->approach);
+  a_text(&a, x->project);
+  a_int(&a, x->vintage_from);
+  a_int(&a, x->vintage_to);
+  a_int(&a, x->quantity);
+  a_int(&a, x->assigned);
+  a_text(&a, x->purposes);
+  a_text(&a, x->ft_event);
+  a_text(&a, x->parties);
+  a_text(&a, x->entities);
+  a_int(&a, x->year_from);
+  a_int(&a, x->year_to);
+  a_int(&a, x->in_scope ? 1 : 0);
+  a_int(&a, x->version);
+  a_int(&a, x->revoked ? 1 : 0);
+  a_text(&a, x->ts);
+  if (insert) return run_write(PG(s), Q_A6_AUTH_INS, &a, &x->id, NULL, err);
+  return run_write(PG(s), Q_A6_AUTH_UPD, &a, NULL, NULL, err);
+}
+
+static l6_err pg_a6_auth_get(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *err) {
+  return get_by_id(PG(s), Q_A6_AUTH_GET, id, dec_a6_auth, out, L6_E_UNKNOWN_AUTHORIZATION, err);
+}
+
+static l6_err pg_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, party);
+  l6_a6_auth *buf = malloc(sizeof *buf); /* 2 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_A6_AUTH_LIST, &a, dec_a6_auth, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static void dec_a6_itmo(const PGresult *r, int i, void *o) {
+  l6_a6_itmo *x = o;
+  x->id = col_i64(r, i, 0);
+  x->auth = col_i64(r, i, 1);
+  x->approach = (int)col_i64(r, i, 2);
+  col_text(r, i, 3, x->registry, sizeof x->registry);
+  col_text(r, i, 4, x->host, sizeof x->host);
+  x->batch = col_i64(r, i, 5);
+  x->first = col_i64(r, i, 6);
+  x->last = col_i64(r, i, 7);
+  x->itmo_first = col_i64(r, i, 8);
+  x->vintage = (int)col_i64(r, i, 9);
+  x->ft_year = (int)col_i64(r, i, 10);
+  col_text(r, i, 11, x->fate, sizeof x->fate);
+  col_text(r, i, 12, x->user, sizeof x->user);
+  x->use_year = (int)col_i64(r, i, 13);
+}
+
+static l6_err pg_a6_itmo_put(l6_store *s, l6_a6_itmo *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  bool insert = x->id == 0;
+  if (!insert) a_int(&a, x->id);
+  a_int(&a, x->auth);
+  a_int(&a, x->approach);
+  a_text(&a, x->registry);
+  a_text(&a, x->host);
+  a_int(&a, x->batch);
+  a_int(&a, x->first);
+  a_int(&a, x->last);
+  a_int(&a, x->itmo_first);
+  a_int(&a, x->vintage);
+  a_int(&a, x->ft_year);
+  a_text(&a, x->fate);
+  a_text(&a, x->user);
+  a_int(&a, x->use_year);
+  if (insert) return run_write(PG(s), Q_A6_ITMO_INS, &a, &x->id, NULL, err);
+  return run_write(PG(s), Q_A6_ITMO_UPD, &a, NULL, NULL, err);
+}
+
+static l6_err pg_a6_itmo_remove(l6_store *s, l6_id id, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  return run_write(PG(s), Q_A6_ITMO_DEL, &a, NULL, NULL, err);
+}
+
+static l6_err pg_a6_itmo_in_batch(l6_store *s, l6_id batch, int64_t first, int64_t last, l6_each_fn each, void *ctx,
+                                  l6_error *err) {
+  l6_a6_itmo buf;
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  a_int(&a, first);
+  a_int(&a, last);
+  return run_each(PG(s), Q_A6_ITMO_IN_BATCH, &a, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err pg_a6_itmo_by_serial(l6_store *s, int approach, const char *registry, int64_t first, int64_t last,
+                                   l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_itmo buf;
+  pg_args a = {.n = 0};
+  a_int(&a, approach);
+  a_text(&a, registry);
+  a_int(&a, first);
+  a_int(&a, last);
+  return run_each(PG(s), Q_A6_ITMO_BY_SERIAL, &a, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err pg_a6_itmo_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_a6_itmo buf;
+  pg_args a = {.n = 0};
+  a_int(&a, auth);
+  return run_each(PG(s), Q_A6_ITMO_LIST, &a, dec_a6_itmo, &buf, each, ctx, err);
+}
+
+static l6_err pg_a6_itmo_next_serial(l6_store *s, int approach, const char *registry, int64_t *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, approach);
+  a_text(&a, registry);
+  return run_one(PG(s), Q_A6_ITMO_NEXT, &a, dec_total, out, L6_E_STORE, err);
+}
+
+static void dec_a6_action(const PGresult *r, int i, void *o) {
+  l6_a6_action *x = o;
+  x->id = col_i64(r, i, 0);
+  x->tx = col_i64(r, i, 1);
+  col_text(r, i, 2, x->type, sizeof x->type);
+  col_text(r, i, 3, x->party, sizeof x->party);
+  x->auth = col_i64(r, i, 4);
+  x->approach = (int)col_i64(r, i, 5);
+  col_text(r, i, 6, x->registry, sizeof x->registry);
+  x->itmo_first = col_i64(r, i, 7);
+  x->itmo_last = col_i64(r, i, 8);
+  col_text(r, i, 9, x->first_id, sizeof x->first_id);
+  col_text(r, i, 10, x->last_id, sizeof x->last_id);
+  x->quantity = col_i64(r, i, 11);
+  x->vintage = (int)col_i64(r, i, 12);
+  col_text(r, i, 13, x->from_party, sizeof x->from_party);
+  col_text(r, i, 14, x->to_party, sizeof x->to_party);
+  col_text(r, i, 15, x->purpose, sizeof x->purpose);
+  col_text(r, i, 16, x->user, sizeof x->user);
+  x->year = (int)col_i64(r, i, 17);
+  x->ca = col_i64(r, i, 18);
+  col_text(r, i, 19, x->ts, sizeof x->ts);
+}
+
+static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_id_or_null(&a, x->tx);
+  a_text(&a, x->type);
+  a_text(&a, x->party);
+  a_int(&a, x->auth);
+  a_int(&a, x->approach);
+  a_text(&a, x->registry);
+  a_int(&a, x->itmo_first);
+  a_int(&a, x->itmo_last);
+  a_text(&a, x->first_id);
+  a_text(&a, x->last_id);
+  a_int(&a, x->quantity);
+  a_int(&a, x->vintage);
+  a_text(&a, x->from_party);
+  a_text(&a, x->to_party);
+  a_text(&a, x->purpose);
+  a_text(&a, x->user);
+  a_int(&a, x->year);
+  a_int(&a, x->ca);
+  a_text(&a, x->ts);
+  return run_write(PG(s), Q_A6_ACT_PUT, &a, &x->id, NULL, err);
+}
+
+static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, party);
+  l6_a6_action *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_A6_ACT_LIST, &a, dec_a6_action, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+/* ---- transparency log ------------------------------------------------ */
+
+/* Binary columns are lowercase hex text, as in SQLite. A value that is not
+ * exactly n bytes of hex (a damaged row) decodes as zeros, which no real
+ * hash, key or signature equals, so verification reports it. */
+static void col_hex(const PGresult *r, int row, int col, uint8_t *out, size_t n) {
+  const char *t = PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+  size_t len = 0;
+  memset(out, 0, n);
+  if (t == NULL || strlen(t) != 2 * n || sodium_hex2bin(out, n, t, 2 * n, NULL, &len, NULL) != 0 || len != n)
+    memset(out, 0, n);
+}
+
+/* Adds n bytes as hex; buf (2n + 1 bytes) must live until the statement runs. */
+static void a_hex(pg_args *a, const uint8_t *v, size_t n, char *buf) {
+  sodium_bin2hex(buf, 2 * n + 1, v, n);
+  a_text(a, buf);
+}
+
+static void dec_leaf(const PGresult *r, int i, void *o) {
+  l6_log_leaf *l = o;
+  l->index = col_i64(r, i, 0);
+  l->tx = col_i64(r, i, 1);
+  col_hex(r, i, 2, l->salt, sizeof l->salt);
+}
+static void dec_head(const PGresult *r, int i, void *o) {
+  l6_log_head *h = o;
+  h->tree_size = col_i64(r, i, 0);
+  col_hex(r, i, 1, h->root, sizeof h->root);
+  h->timestamp_ms = col_i64(r, i, 2);
+  col_text(r, i, 3, h->key_id, sizeof h->key_id);
+  col_hex(r, i, 4, h->signature, sizeof h->signature);
+}
+static void dec_key(const PGresult *r, int i, void *o) {
+  l6_log_key *k = o;
+  col_text(r, i, 0, k->id, sizeof k->id);
+  col_hex(r, i, 1, k->public_key, sizeof k->public_key);
+  k->created_ms = col_i64(r, i, 2);
+  k->current = col_i64(r, i, 3) != 0;
+}
+static void dec_hash32(const PGresult *r, int i, void *o) { col_hex(r, i, 0, o, 32); }
+
+static l6_err pg_log_size(l6_store *s, int64_t *out, l6_error *err) {
+  return run_one(PG(s), Q_LOG_SIZE, &no_args, dec_total, out, L6_E_INTERNAL, err);
+}
+
+static l6_err pg_log_append(l6_store *s, const l6_log_leaf *leaf, const merkle_node *nodes, size_t n, l6_error *err) {
+  pg_store *q = PG(s);
+  char hex[2 * 32 + 1];
+  pg_args a = {.n = 0};
+  a_int(&a, leaf->index);
+  a_int(&a, leaf->tx);
+  a_hex(&a, leaf->salt, sizeof leaf->salt, hex);
+  l6_err e = run_write(q, Q_LEAF_PUT, &a, NULL, NULL, err);
+  for (size_t i = 0; i < n && e == L6_E_OK; i++) {
+    pg_args b = {.n = 0};
+    a_int(&b, nodes[i].level);
+    a_int(&b, nodes[i].index);
+    a_hex(&b, nodes[i].hash, sizeof nodes[i].hash, hex);
+    e = run_write(q, Q_NODE_PUT, &b, NULL, NULL, err);
+  }
+  return e;
+}
+
+static l6_err pg_log_leaf_get(l6_store *s, int64_t index, l6_id tx, l6_log_leaf *out, l6_error *err) {
+  if (tx > 0) return get_by_id(PG(s), Q_LEAF_OF_TX, tx, dec_leaf, out, L6_E_NOT_FOUND, err);
+  return get_by_id(PG(s), Q_LEAF_GET, index, dec_leaf, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_log_leaf_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_leaf buf;
+  pg_args a = {.n = 0};
+  a_int(&a, from);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_LEAF_LIST, &a, dec_leaf, &buf, each, ctx, err);
+}
+
+static l6_err pg_log_node_get(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, level);
+  a_int(&a, index);
+  return run_one(PG(s), Q_NODE_GET, &a, dec_hash32, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_log_head_put(l6_store *s, const l6_log_head *h, l6_error *err) {
+  char root[2 * 32 + 1], sig[2 * STH_SIGNATURE_BYTES + 1];
+  pg_args a = {.n = 0};
+  a_int(&a, h->tree_size);
+  a_hex(&a, h->root, sizeof h->root, root);
+  a_int(&a, h->timestamp_ms);
+  a_text(&a, h->key_id);
+  a_hex(&a, h->signature, sizeof h->signature, sig);
+  return run_write(PG(s), Q_HEAD_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_log_head_get(l6_store *s, int64_t tree_size, l6_log_head *out, l6_error *err) {
+  if (tree_size >= 0) return get_by_id(PG(s), Q_HEAD_GET, tree_size, dec_head, out, L6_E_NOT_FOUND, err);
+  return run_one(PG(s), Q_HEAD_LAST, &no_args, dec_head, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_log_head_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_head buf;
+  pg_args a = {.n = 0};
+  a_int(&a, from);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_HEAD_LIST, &a, dec_head, &buf, each, ctx, err);
+}
+
+static l6_err pg_log_key_put(l6_store *s, const l6_log_key *k, l6_error *err) {
+  pg_store *q = PG(s);
+  l6_err e = L6_E_OK;
+  if (k->current) e = run_write(q, Q_KEY_UNSET, &no_args, NULL, NULL, err);
+  if (e != L6_E_OK) return e;
+  char pk[2 * STH_PUBLIC_KEY_BYTES + 1];
+  pg_args a = {.n = 0};
+  a_text(&a, k->id);
+  a_hex(&a, k->public_key, sizeof k->public_key, pk);
+  a_int(&a, k->created_ms);
+  a_int(&a, k->current ? 1 : 0);
+  return run_write(q, Q_KEY_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_log_key_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_log_key buf;
+  return run_each(PG(s), Q_KEY_LIST, &no_args, dec_key, &buf, each, ctx, err);
+}
+
 /* ---- leases ---------------------------------------------------------- */
 
 /*
@@ -1155,6 +1884,44 @@ static const l6_store_ops pg_ops = {
     .idem_put = pg_idem_put,
     .token_put = pg_token_put,
     .token_find = pg_token_find,
+    .project_set_status = pg_project_set_status,
+    .doc_put = pg_doc_put,
+    .doc_get = pg_doc_get,
+    .accreditation_put = pg_accreditation_put,
+    .accreditation_has = pg_accreditation_has,
+    .activity_save = pg_activity_save,
+    .activity_get = pg_activity_get,
+    .activity_list = pg_activity_list,
+    .period_save = pg_period_save,
+    .period_get = pg_period_get,
+    .period_list = pg_period_list,
+    .step_put = pg_step_put,
+    .step_list = pg_step_list,
+    .a6_ndc_put = pg_a6_ndc_put,
+    .a6_ndc_get = pg_a6_ndc_get,
+    .a6_year_put = pg_a6_year_put,
+    .a6_year_list = pg_a6_year_list,
+    .a6_auth_put = pg_a6_auth_put,
+    .a6_auth_get = pg_a6_auth_get,
+    .a6_auth_list = pg_a6_auth_list,
+    .a6_itmo_put = pg_a6_itmo_put,
+    .a6_itmo_remove = pg_a6_itmo_remove,
+    .a6_itmo_in_batch = pg_a6_itmo_in_batch,
+    .a6_itmo_by_serial = pg_a6_itmo_by_serial,
+    .a6_itmo_list = pg_a6_itmo_list,
+    .a6_itmo_next_serial = pg_a6_itmo_next_serial,
+    .a6_action_put = pg_a6_action_put,
+    .a6_action_list = pg_a6_action_list,
+    .log_size = pg_log_size,
+    .log_append = pg_log_append,
+    .log_leaf_get = pg_log_leaf_get,
+    .log_leaf_list = pg_log_leaf_list,
+    .log_node_get = pg_log_node_get,
+    .log_head_put = pg_log_head_put,
+    .log_head_get = pg_log_head_get,
+    .log_head_list = pg_log_head_list,
+    .log_key_put = pg_log_key_put,
+    .log_key_list = pg_log_key_list,
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,
@@ -1336,4 +2103,23 @@ l6_err store_pg_drop_db(const char *base_spec, const char *name, l6_error *err) 
   char sql[128];
   snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
   return admin_exec(base_spec, sql, err);
+}
+
+l6_err store_pg_initialised(const char *spec, bool *out, l6_error *err) {
+  *out = false;
+  PGconn *c = PQconnectdb(spec);
+  if (PQstatus(c) != CONNECTION_OK) {
+    char msg[200], shown[L6_STORE_SPEC_MAX + 1];
+    conn_message(c, msg, sizeof msg);
+    PQfinish(c);
+    return l6_fail(err, L6_E_STORE, "store: cannot reach PostgreSQL at %s: %s",
+                   store_spec_redact(spec, shown, sizeof shown), msg);
+  }
+  PGresult *r = PQexec(c, "SELECT to_regclass('meta') IS NOT NULL");
+  l6_err e = L6_E_OK;
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) *out = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+  else e = l6_fail(err, L6_E_STORE, "store: %s", PQerrorMessage(c));
+  PQclear(r);
+  PQfinish(c);
+  return e;
 }
