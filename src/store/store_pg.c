@@ -29,8 +29,7 @@
  * where the outcome is unknown: STORE with a message saying so (clients
  * retry with their Idempotency-Key).
  *
- * Layout, for adding ops (the transparency log's leaves, nodes and tree
- * heads come next): add the SQL to PG_SQL_MAP under its section, a row
+ * Layout, for adding ops: add the SQL to PG_SQL_MAP under its section, a row
  * decoder under "row decoders" if the row is new, the op under its section
  * (args with a_*(), then run_write / run_one / run_each), and the entry in
  * pg_ops. Migrations go to schema_pg.h, twinned with schema.h.
