@@ -397,65 +397,43 @@ static int world_teardown(void **state) {
 
 /* ---- a full dump, for "nothing changed" ------------------------------- */
 
-typedef struct {
-  char *buf;
-  size_t len, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (b->len + (size_t)n + 1 > b->cap) {
-    b->cap = (b->len + (size_t)n + 1) * 2;
-    b->buf = realloc(b->buf, b->cap);
-    assert_non_null(b->buf);
-  }
-  va_start(ap, fmt);
-  vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
 static int d_block(void *c, const void *row) {
   const l6_block *b = row;
-  sb_add(c, " b%lld:%lld:%lld-%lld", (long long)b->account, (long long)b->batch, (long long)b->first, (long long)b->last);
+  tl_sb_add(c, " b%lld:%lld:%lld-%lld", (long long)b->account, (long long)b->batch, (long long)b->first, (long long)b->last);
   return 0;
 }
 static int d_tx(void *c, const void *row) {
   const l6_tx *t = row;
-  sb_add(c, " t%lld:%d:%lld", (long long)t->id, t->kind, (long long)t->quantity);
+  tl_sb_add(c, " t%lld:%d:%lld", (long long)t->id, t->kind, (long long)t->quantity);
   return 0;
 }
 static int d_itmo(void *c, const void *row) {
   const l6_a6_itmo *r = row;
-  sb_add(c, " i%lld:%lld:%lld-%lld:%lld:%d:%s:%s:%d", (long long)r->id, (long long)r->batch, (long long)r->first,
+  tl_sb_add(c, " i%lld:%lld:%lld-%lld:%lld:%d:%s:%s:%d", (long long)r->id, (long long)r->batch, (long long)r->first,
          (long long)r->last, (long long)r->itmo_first, r->ft_year, r->fate, r->user, r->use_year);
   return 0;
 }
 static int d_action(void *c, const void *row) {
   const l6_a6_action *a = row;
-  sb_add(c, " a%lld:%s:%s:%lld:%lld:%d", (long long)a->id, a->type, a->party, (long long)a->quantity, (long long)a->ca,
+  tl_sb_add(c, " a%lld:%s:%s:%lld:%lld:%d", (long long)a->id, a->type, a->party, (long long)a->quantity, (long long)a->ca,
          a->year);
   return 0;
 }
 static int d_auth(void *c, const void *row) {
   const l6_a6_auth *a = row;
-  sb_add(c, " z%lld:%lld:%d:%d", (long long)a->id, (long long)a->assigned, a->version, a->revoked);
+  tl_sb_add(c, " z%lld:%lld:%d:%d", (long long)a->id, (long long)a->assigned, a->version, a->revoked);
   return 0;
 }
 static int d_year(void *c, const void *row) {
   const l6_a6_year *y = row;
-  sb_add(c, " y%s:%d:%lld", y->party, y->year, (long long)y->emissions);
+  tl_sb_add(c, " y%s:%d:%lld", y->party, y->year, (long long)y->emissions);
   return 0;
 }
 
 static char *dump(void) {
-  sbuf b = {0};
+  tl_sbuf b = {0};
   l6_error err;
-  sb_add(&b, "|");
+  tl_sb_add(&b, "|");
   for (l6_id acc = 1; acc <= 40; acc++) W.st->ops->blocks_of_account(W.st, acc, 0, 100000, d_block, &b, &err);
   l6_tx_filter f = {.limit = 100000};
   assert_int_equal(W.st->ops->tx_list(W.st, &f, d_tx, &b, &err), L6_E_OK);

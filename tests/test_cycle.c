@@ -390,55 +390,33 @@ static int world_teardown(void **state) {
 
 /* ---- a full dump of the store, for "nothing changed" ------------------- */
 
-typedef struct {
-  char *buf;
-  size_t len, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (b->len + (size_t)n + 1 > b->cap) {
-    b->cap = (b->len + (size_t)n + 1) * 2;
-    b->buf = realloc(b->buf, b->cap);
-    assert_non_null(b->buf);
-  }
-  va_start(ap, fmt);
-  vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
 static int dump_block(void *ctx, const void *row) {
   const l6_block *b = row;
-  sb_add(ctx, " %lld:%lld-%lld", (long long)b->batch, (long long)b->first, (long long)b->last);
+  tl_sb_add(ctx, " %lld:%lld-%lld", (long long)b->batch, (long long)b->first, (long long)b->last);
   return 0;
 }
 static int dump_tx(void *ctx, const void *row) {
   const l6_tx *t = row;
-  sb_add(ctx, "tx %lld %s %lld->%lld %lld %s|%s\n", (long long)t->id, l6_tx_kind_str(t->kind), (long long)t->from_account,
+  tl_sb_add(ctx, "tx %lld %s %lld->%lld %lld %s|%s\n", (long long)t->id, l6_tx_kind_str(t->kind), (long long)t->from_account,
          (long long)t->to_account, (long long)t->quantity, t->purpose, t->claim);
   return 0;
 }
 static int dump_activity(void *ctx, const void *row) {
   const l6_activity *a = row;
-  sb_add(ctx, "act %s %s %lld %s %s %s %s %s %d %lld %lld %s\n", a->project, a->mechanism, (long long)a->org, a->registry,
+  tl_sb_add(ctx, "act %s %s %lld %s %s %s %s %s %d %lld %lld %s\n", a->project, a->mechanism, (long long)a->org, a->registry,
          a->state, a->rejected_step, a->transition_from, a->requested_on, a->ets_covered, (long long)a->replacement_due,
          (long long)a->issued, a->updated);
   return 0;
 }
 static int dump_period(void *ctx, const void *row) {
   const l6_period *p = row;
-  sb_add(ctx, "  period %d %s %s %s %s %s %lld %lld %s %s\n", p->seq, p->start, p->end, p->state, p->rejected_step,
+  tl_sb_add(ctx, "  period %d %s %s %s %s %s %lld %lld %s %s\n", p->seq, p->start, p->end, p->state, p->rejected_step,
          p->calculator, (long long)p->reported, (long long)p->certified, p->inputs, p->forward);
   return 0;
 }
 static int dump_step(void *ctx, const void *row) {
   const l6_step_rec *r = row;
-  sb_add(ctx, "  step %lld %d %s %s %s>%s %s %s\n", (long long)r->id, r->period, r->step, r->decision, r->from_state,
+  tl_sb_add(ctx, "  step %lld %d %s %s %s>%s %s %s\n", (long long)r->id, r->period, r->step, r->decision, r->from_state,
          r->to_state, r->documents, r->detail);
   return 0;
 }
@@ -453,22 +431,22 @@ static int collect_act(void *ctx, const void *row) {
 }
 static int dump_project(void *ctx, const void *row) {
   const l6_project *p = row;
-  sb_add(ctx, "proj %s %s %s\n", p->id, p->programme, p->status);
+  tl_sb_add(ctx, "proj %s %s %s\n", p->id, p->programme, p->status);
   return 0;
 }
 
 /* Every account's blocks, every transaction, project, activity, period
  * and step record. */
 static char *dump(void) {
-  sbuf b = {0};
+  tl_sbuf b = {0};
   l6_store *st = W.st;
   l6_error err;
   for (l6_id acc = 1;; acc++) {
     l6_account a;
     if (st->ops->account_get(st, acc, &a, &err) != L6_E_OK) break;
-    sb_add(&b, "acc %lld %s", (long long)acc, l6_account_status_str(a.status));
+    tl_sb_add(&b, "acc %lld %s", (long long)acc, l6_account_status_str(a.status));
     assert_int_equal(st->ops->blocks_of_account(st, acc, 0, 100000, dump_block, &b, &err), L6_E_OK);
-    sb_add(&b, "\n");
+    tl_sb_add(&b, "\n");
   }
   l6_tx_filter f = {.limit = 1000000};
   assert_int_equal(st->ops->tx_list(st, &f, dump_tx, &b, &err), L6_E_OK);
@@ -1046,7 +1024,7 @@ static const char *registered(const char *code, const char *prefix, const submit
 static bool has_block(l6_id account, l6_id batch, int64_t first, int64_t last) {
   char want[96];
   snprintf(want, sizeof want, " %lld:%lld-%lld", (long long)batch, (long long)first, (long long)last);
-  sbuf b = {0};
+  tl_sbuf b = {0};
   l6_error err;
   assert_int_equal(W.st->ops->blocks_of_account(W.st, account, 0, 100000, dump_block, &b, &err), L6_E_OK);
   bool found = b.buf && strstr(b.buf, want) != NULL;

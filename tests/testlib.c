@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,4 +177,23 @@ int tl_store_free(tl_store *t) {
   }
   memset(t, 0, sizeof *t);
   return rc;
+}
+
+/* ---- 4. Text buffers ------------------------------------------------------ */
+
+void tl_sb_add(tl_sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) abort();
+  if (b->len + (size_t)n + 1 > b->cap) {
+    b->cap = (b->len + (size_t)n + 1) * 2;
+    b->buf = realloc(b->buf, b->cap);
+    if (b->buf == NULL) abort();
+  }
+  va_start(ap, fmt);
+  vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
 }

@@ -10,6 +10,7 @@
  *      environment (L6_STORE: unset, empty or not a postgres:// URI means
  *      SQLite; postgres://.../postgres means a fresh database on that
  *      PostgreSQL server for every store, as tests/pg.sh sets it).
+ *   4. Text buffers: a growable string for store dumps that tests compare.
  *
  * Names start with tl_. Add new helpers as a new numbered section here and
  * in testlib.c, in the same order.
@@ -88,5 +89,18 @@ l6_store *tl_store_open(const tl_store *t);
 /* Removes the store: its folder, or its database (sessions still
  * connected to it are disconnected). Leaves t zeroed. Returns 0 or -1. */
 int tl_store_free(tl_store *t);
+
+/* ---- 4. Text buffers ------------------------------------------------------ */
+
+/* A growable string, for dumps that tests compare ("nothing changed").
+ * Start with {0}; buf is malloc'd (NULL until the first add), the caller
+ * frees it. */
+typedef struct {
+  char *buf;
+  size_t len, cap;
+} tl_sbuf;
+
+/* Appends printf-style text; aborts when out of memory. */
+void tl_sb_add(tl_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
