@@ -52,11 +52,14 @@ class ApiError extends Error {
   }
 }
 
-/* GET a JSON route; throws ApiError with the server's message. */
-async function api(path) {
+/* GET a JSON route (with the caller's token, if given); throws ApiError
+ * with the server's message. */
+async function api(path, token) {
   let r;
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = 'Bearer ' + token;
   try {
-    r = await fetch(path, { headers: { Accept: 'application/json' } });
+    r = await fetch(path, { headers });
   } catch (e) {
     throw new ApiError(0, 'network', 'the registry cannot be reached (' + e.message + ')');
   }
@@ -74,14 +77,17 @@ async function api(path) {
 }
 
 /* Every item of a paged list route, following "next". */
-async function apiAll(path) {
+async function apiAll(path, token, maxPages) {
   const items = [];
   let after = null;
-  for (let guard = 0; guard < 200; guard++) {
+  for (let guard = 0; guard < (maxPages || 200); guard++) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await api(path + sep + 'limit=500' + (after ? '&after=' + encodeURIComponent(after) : ''));
+    const page = await api(path + sep + 'limit=500' + (after ? '&after=' + encodeURIComponent(after) : ''), token);
     items.push(...(page.items || []));
-    if (!page.next) break;
+    if (!page.next) {
+      items.complete = true;
+      break;
+    }
     after = page.next;
   }
   return items;
@@ -578,10 +584,105 @@ async function pageDashboards() {
   charts.replaceChildren(...list);
 }
 
+/* ---- my accounts (token holders) ------------------------------------------ */
+
+/* Holdings of at most this many accounts are loaded on one page (an admin
+ * token sees every account of the registry). */
+const ACCOUNT_PAGE_MAX = 50;
+const TOKEN_KEY = 'ledger6.token';
+/* Pages of an account's transactions read to find its latest ten. */
+const TX_PAGES_MAX = 4;
+
+async function showAccounts(out, token) {
+  loading(out, 'your accounts');
+  let orgs, accounts;
+  try {
+    [orgs, accounts] = await Promise.all([apiAll('/v1/organisations', token), apiAll('/v1/accounts', token)]);
+  } catch (e) {
+    status(out, 'error', e.status === 401 ? 'the registry refused this token (' + e.message + ')' : 'cannot load your accounts: ' + e.message);
+    return false;
+  }
+  const orgName = new Map(orgs.map((o) => [o.id, o.name]));
+  const who = orgs.length === 1 ? orgs[0].name : orgs.length + ' organisations';
+  if (!accounts.length) {
+    out.replaceChildren(el('p', { id: 'who' }, 'Signed in as ' + who + '.'), el('p', { class: 'status empty' }, 'This token sees no account.'));
+    return true;
+  }
+  const shown = accounts.slice(0, ACCOUNT_PAGE_MAX);
+  const details = await Promise.all(shown.map(async (a) => {
+    try {
+      const [h, txs] = await Promise.all([api('/v1/accounts/' + a.id + '/holdings', token),
+        apiAll('/v1/transactions?account=' + a.id, token, TX_PAGES_MAX)]);
+      return { a, h, txs: txs.slice(-10).reverse(), txsComplete: txs.complete };
+    } catch (e) {
+      return { a, error: e.message };
+    }
+  }));
+  const total = details.reduce((s, d) => s + (d.h ? d.h.total : 0), 0);
+  const parts = [el('p', { id: 'who' }, 'Signed in as ' + who + ': ' + num(accounts.length) + (accounts.length === 1 ? ' account' : ' accounts') +
+    ', ' + num(total) + ' t held' + (accounts.length > shown.length ? ' in the first ' + shown.length : '') + '.'),
+  table('Accounts', ['Account', 'Name', 'Organisation', 'Registry', 'Type', 'Status', 'Held (t)'],
+    details.map((d) => [el('a', { href: '#acct-' + d.a.id }, String(d.a.id)), d.a.name, orgName.get(d.a.organisation) || String(d.a.organisation),
+      d.a.registry, d.a.type, d.a.status, d.h ? num(d.h.total) : '—']), [6])];
+  for (const d of details) {
+    parts.push(el('h2', { id: 'acct-' + d.a.id }, 'Account ' + d.a.id + ': ' + d.a.name));
+    if (d.error) {
+      parts.push(el('p', { class: 'status error', role: 'alert' }, 'cannot load this account: ' + d.error));
+      continue;
+    }
+    if (!d.h.total) parts.push(el('p', { class: 'status empty' }, 'No units in this account.'));
+    else {
+      parts.push(table('Holdings by unit type and vintage', ['Unit type', 'Vintage', 'Quantity (t)'],
+        d.h.by_unit_type_vintage.map((r) => [r.unit_type, String(r.vintage), num(r.quantity)]), [2]));
+      parts.push(table('Serial blocks' + (d.h.blocks_truncated ? ' (the first ' + num(d.h.blocks.length) + ')' : ''),
+        ['Serials', 'Project', 'Quantity (t)'], d.h.blocks.map((b) => [link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial),
+          link('/project.html?id=' + encodeURIComponent(b.project), b.project), num(b.quantity)]), [2]));
+    }
+    if (d.txs.length) {
+      parts.push(table(d.txsComplete ? 'Latest transactions' : 'Latest of its first ' + num(TX_PAGES_MAX * 500) + ' transactions', ['Date', 'Kind', 'Quantity (t)', 'From', 'To', 'Transaction'],
+        d.txs.map((t) => [when(t.timestamp), t.kind, num(t.quantity), t.from_account ? String(t.from_account) : '—',
+          t.to_account ? String(t.to_account) : '—', String(t.id)]), [2]));
+    }
+  }
+  out.replaceChildren(...parts);
+  return true;
+}
+
+async function pageAccount() {
+  const out = $('#out');
+  const form = $('#signin');
+  const signout = $('#signout');
+  const signedIn = (on) => {
+    signout.hidden = !on;
+    form.elements.token.required = !on;
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const token = form.elements.token.value.trim();
+    if (!token) return;
+    document.body.removeAttribute('data-ready');
+    const ok = await showAccounts(out, token);
+    if (ok) {
+      sessionStorage.setItem(TOKEN_KEY, token);
+      form.elements.token.value = '';
+    } else sessionStorage.removeItem(TOKEN_KEY);
+    signedIn(ok);
+    document.body.setAttribute('data-ready', '1');
+  });
+  signout.addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    signedIn(false);
+    status(out, 'empty', 'Signed out. Enter an API token to see your accounts.');
+  });
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) signedIn(await showAccounts(out, saved));
+  else status(out, 'empty', 'Enter an API token to see your accounts.');
+}
+
 /* ---- start --------------------------------------------------------------- */
 
 const pages = { index: pageIndex, project: pageProject, serial: pageSerial, retirements: pageRetirements,
-  retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards };
+  retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards, account: pageAccount };
 document.addEventListener('DOMContentLoaded', () => {
   const f = pages[document.body.dataset.page];
   const done = () => document.body.setAttribute('data-ready', '1');

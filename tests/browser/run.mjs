@@ -55,6 +55,8 @@ const db = path.join(tmp, 'l.db');
 const config = path.join(ROOT, 'config');
 execFileSync(BIN, ['init', '--db', db, '--config', config], { stdio: 'ignore' });
 execFileSync(BIN, ['demo', '--db', db, '--config', config], { stdio: 'ignore' });
+const adminToken = execFileSync(BIN, ['token', 'create', '--role', 'admin', '--label', 'browser tests', '--db', db, '--config', config],
+  { encoding: 'utf8' }).trim().split('\n').pop();
 
 const server = spawn(BIN, ['serve', '--db', db, '--config', config, '--addr', '127.0.0.1', '--port', '0', '--web', path.join(ROOT, 'web')],
   { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -264,6 +266,45 @@ test('dashboards', async () => {
   const auth = await page.locator('#chart-authorized svg').textContent();
   assert(auth.includes('THA') && auth.includes('2,000'), 'THA ITMOs authorized: ' + auth);
   await shot('dashboards');
+});
+
+/* A holder's token for the demo's offshore wind developer, made through the API. */
+async function holderToken(orgName) {
+  const auth = { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' };
+  const orgs = await (await fetch(base + '/v1/organisations?limit=500', { headers: auth })).json();
+  const org = orgs.items.find((o) => o.name === orgName);
+  assert(org, 'demo organisation ' + orgName);
+  const r = await fetch(base + '/v1/tokens', { method: 'POST', headers: auth,
+    body: JSON.stringify({ role: 'holder', organisation: org.id, label: 'browser test' }) });
+  const t = await r.json();
+  assert(r.status === 201 && t.token, 'token made: ' + JSON.stringify(t));
+  return t.token;
+}
+
+test('my_accounts', async () => {
+  const token = await holderToken('Jiangsu Offshore Wind Co.');
+  await open('account-signed-out', '/account.html');
+  assert((await text('#out')).includes('Enter an API token'), 'signed-out state');
+  await page.fill('input[name=token]', 'l6_' + '0'.repeat(48));
+  await page.click('#signin button[type=submit]');
+  await page.waitForSelector('.status.error');
+  assert((await text('#out')).includes('refused this token'), 'unknown token refused: ' + (await text('#out')));
+  await page.fill('input[name=token]', token);
+  await page.click('#signin button[type=submit]');
+  await page.waitForSelector('#who');
+  const t = await text('#out');
+  assert(t.includes('Signed in as Jiangsu Offshore Wind Co.: 1 account, 220,000 t held') && t.includes('220,000 t held'), 'who and total: ' + t.slice(0, 300));
+  assert(t.includes('CCER-CHN-CHN.OFFWIND.01-2024-000004-000030001-000250000'), 'its serial block');
+  assert(t.includes('Latest transactions') && t.includes('transfer') && t.includes('30,000'), 'its transactions: ' + t);
+  assert(!t.includes('MWI.COOK.01'), 'no other organisation\'s units');
+  await shot('account');
+  /* The token lasts for the tab: a reload stays signed in; signing out forgets it. */
+  await open('account-reload', '/account.html');
+  assert((await text('#out')).includes('220,000 t held'), 'still signed in after a reload');
+  await page.click('#signout');
+  assert((await text('#out')).includes('Signed out'), 'signed out');
+  await open('account-after-signout', '/account.html');
+  assert((await text('#out')).includes('Enter an API token'), 'the token is forgotten');
 });
 
 test('phone_and_keyboard', async () => {
