@@ -73,6 +73,40 @@ static l6_err check_ring(const store_keys *sk, const l6_keyring *ring, const cha
   return L6_E_OK;
 }
 
+/* The end of generate and rotate, inside the transaction svc__begin opened
+ * (e is its state so far): adds k, just made, to the store's key list and
+ * ring (already holding k) to the key file, commits, then installs the file
+ * and signs with k. The file is written before the commit and installed
+ * after it, so a failure leaves neither a key the store does not know nor a
+ * store key without its secret. */
+static l6_err key_publish(l6_svc *s, const char *path, const l6_keyring *ring, const l6_key *k, l6_err e, json_t **out,
+                          l6_error *err) {
+  l6_log_key pub = {.created_ms = k->created_ms, .current = true};
+  snprintf(pub.id, sizeof pub.id, "%s", k->id);
+  memcpy(pub.public_key, k->pk, sizeof pub.public_key);
+  bool wrote = false;
+  if (e == L6_E_OK) wrote = (e = keys_write_tmp(path, ring, err)) == L6_E_OK;
+  if (e == L6_E_OK) e = OPS->log_key_put(s->st, &pub, err);
+  if (e == L6_E_OK) *out = view_log_key(&pub);
+  e = svc__finish_out(s, e, out, err);
+  if (e == L6_E_OK) e = keys_install(path, err);
+  else if (wrote) keys_discard_tmp(path);
+  if (e == L6_E_OK) set_signer(s, k);
+  return e;
+}
+
+/* Wipes and frees what generate and rotate allocated; drops *out on error. */
+static l6_err key_done(l6_keyring *ring, store_keys *sk, l6_err e, json_t **out) {
+  keys_wipe(ring);
+  free(ring);
+  free(sk);
+  if (e != L6_E_OK && *out) {
+    json_decref(*out);
+    *out = NULL;
+  }
+  return e;
+}
+
 l6_err svc_key_generate(l6_svc *s, const char *path, json_t **out, l6_error *err) {
   *out = NULL;
   l6_keyring *ring = calloc(1, sizeof *ring);
@@ -92,26 +126,9 @@ l6_err svc_key_generate(l6_svc *s, const char *path, json_t **out, l6_error *err
     l6_key *k = &ring->k[0];
     keys_new(k, s->now_ms());
     ring->n = 1;
-    l6_log_key pub = {.created_ms = k->created_ms, .current = true};
-    snprintf(pub.id, sizeof pub.id, "%s", k->id);
-    memcpy(pub.public_key, k->pk, sizeof pub.public_key);
-    bool wrote = false;
-    if (e == L6_E_OK) wrote = (e = keys_write_tmp(path, ring, err)) == L6_E_OK;
-    if (e == L6_E_OK) e = OPS->log_key_put(s->st, &pub, err);
-    if (e == L6_E_OK) *out = view_log_key(&pub);
-    e = svc__finish_out(s, e, out, err);
-    if (e == L6_E_OK) e = keys_install(path, err);
-    else if (wrote) keys_discard_tmp(path);
-    if (e == L6_E_OK) set_signer(s, k);
+    e = key_publish(s, path, ring, k, e, out, err);
   }
-  keys_wipe(ring);
-  free(ring);
-  free(sk);
-  if (e != L6_E_OK && *out) {
-    json_decref(*out);
-    *out = NULL;
-  }
-  return e;
+  return key_done(ring, sk, e, out);
 }
 
 l6_err svc_key_rotate(l6_svc *s, const char *path, json_t **out, l6_error *err) {
@@ -137,26 +154,9 @@ l6_err svc_key_rotate(l6_svc *s, const char *path, json_t **out, l6_error *err) 
     l6_key *k = &ring->k[ring->n];
     keys_new(k, s->now_ms());
     ring->n++;
-    l6_log_key pub = {.created_ms = k->created_ms, .current = true};
-    snprintf(pub.id, sizeof pub.id, "%s", k->id);
-    memcpy(pub.public_key, k->pk, sizeof pub.public_key);
-    bool wrote = false;
-    if (e == L6_E_OK) wrote = (e = keys_write_tmp(path, ring, err)) == L6_E_OK;
-    if (e == L6_E_OK) e = OPS->log_key_put(s->st, &pub, err);
-    if (e == L6_E_OK) *out = view_log_key(&pub);
-    e = svc__finish_out(s, e, out, err);
-    if (e == L6_E_OK) e = keys_install(path, err);
-    else if (wrote) keys_discard_tmp(path);
-    if (e == L6_E_OK) set_signer(s, k);
+    e = key_publish(s, path, ring, k, e, out, err);
   }
-  keys_wipe(ring);
-  free(ring);
-  free(sk);
-  if (e != L6_E_OK && *out) {
-    json_decref(*out);
-    *out = NULL;
-  }
-  return e;
+  return key_done(ring, sk, e, out);
 }
 
 l6_err svc_keys_open(l6_svc *s, const char *path, bool create, bool *created, l6_error *err) {
