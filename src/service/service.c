@@ -202,7 +202,9 @@ static l6_err load_iso(l6_svc *s, const char *path, l6_error *err) {
 
 #include <dirent.h>
 
-/* Reads one programme file: {"code","name","kind","unit_types":[{"code","name"}]}. */
+/* Reads one programme file: {"code","name","kind","unit_types":[{"code","name",
+ * "non_offsetting"?}]}; non_offsetting (default false) marks units that may
+ * never serve an emissions claim (CABs, conservation certificates). */
 static l6_err load_programme(l6_svc *s, const char *path, l6_error *err) {
   json_error_t je;
   json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -232,15 +234,20 @@ static l6_err load_programme(l6_svc *s, const char *path, l6_error *err) {
   json_array_foreach(uts, i, ut) {
     if (e != L6_E_OK) break;
     const char *uc = NULL, *un = NULL;
-    if (json_unpack_ex(ut, &je, JSON_STRICT, "{s:s, s:s}", "code", &uc, "name", &un) != 0 || !l6_valid_code(uc) ||
-        !l6_valid_text(un, L6_NAME_MAX)) {
-      e = l6_fail(err, L6_E_INVALID_VALUE, "%s: key unit_types[%zu]: needs a valid code and name", path, i);
+    int nonoff = 0;
+    if (json_unpack_ex(ut, &je, JSON_STRICT, "{s:s, s:s, s?b}", "code", &uc, "name", &un, "non_offsetting",
+                       &nonoff) != 0 ||
+        !l6_valid_code(uc) || !l6_valid_text(un, L6_NAME_MAX)) {
+      e = l6_fail(err, L6_E_INVALID_VALUE,
+                  "%s: key unit_types[%zu]: needs a valid code and name (and non_offsetting a boolean): %s", path, i,
+                  je.text);
       break;
     }
     l6_unit_type u = {0}, oldu;
     snprintf(u.code, sizeof u.code, "%s", uc);
     snprintf(u.programme, sizeof u.programme, "%s", p.code);
     snprintf(u.name, sizeof u.name, "%s", un);
+    u.non_offsetting = nonoff != 0;
     l6_error ignore;
     if (OPS->unit_type_get(s->st, u.code, &oldu, &ignore) == L6_E_UNKNOWN_UNIT_TYPE)
       e = OPS->unit_type_put(s->st, &u, err);
