@@ -283,7 +283,7 @@ static l6_err org_party(l6_svc *s, l6_id org, char party[4], l6_error *err) {
 static l6_err need_focal_point(l6_svc *s, const l6_actor *a, const char *party, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role != L6_ROLE_AUTHORITY)
-    return l6_fail(err, L6_E_NOT_FOCAL_POINT, "only the focal point (authority) of %s may do this, not role %s", party,
+    return l6_fail(err, L6_E_FORBIDDEN, "only the focal point (authority) of %s may do this, not role %s", party,
                    l6_role_str(a->role));
   char p[4];
   l6_err e = org_party(s, a->org, p, err);
@@ -943,7 +943,8 @@ l6_err svc_match_step(l6_svc *s, const l6_actor *a, l6_id id, const char *step, 
     else if (st == MATCH_STEP_DELIVER && !provider)
       e = l6_fail(err, L6_E_FORBIDDEN, "the offer's provider records the delivery");
     else if (st == MATCH_STEP_CLOSE && !focal)
-      e = l6_fail(err, L6_E_NOT_FOCAL_POINT, "the NMA's focal point (authority of %s) closes a match", m->party);
+      e = l6_fail(err, a->role == L6_ROLE_AUTHORITY ? L6_E_NOT_FOCAL_POINT : L6_E_FORBIDDEN,
+                  "the NMA's focal point (authority of %s) closes a match", m->party);
   }
   const char *side = focal ? "nma_accepted" : "provider_accepted";
   if (e == L6_E_OK && st == MATCH_STEP_ACCEPT && json_is_true(json_object_get(mb, side)))

@@ -20,6 +20,7 @@
 #include "../core/serial.h"
 #include "a6.h"
 #include "mechanism.h"
+#include "nma.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -288,6 +289,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
    * programmes, whose unit types they name. */
   if (e == L6_E_OK) e = mech_load_dir(s, dir, err);
   if (e == L6_E_OK) e = svc_a6_load_corsia(dir, err); /* Article 6: CORSIA phases (optional) */
+  if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
   return e;
 }
 
@@ -1068,6 +1070,15 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   }
   size_t ntakes = 0;
   if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);
+  /* Non-offsetting units (CABs, conservation certificates) retire or
+   * cancel only for a purpose of config/nma.json's non_offsetting_purposes
+   * (adaptation, conservation, ...), never for an emissions claim. */
+  if (e == L6_E_OK && r->kind != L6_TX_TRANSFER && !svc__non_offsetting_purpose(r->purpose)) {
+    for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
+      if (i == 0 || takes[i].batch != takes[i - 1].batch)
+        e = svc__batch_non_offsetting(s, takes[i].batch, "an emissions claim (retire them for adaptation or conservation)",
+                                      err);
+  }
   l6_tx tx = {.kind = r->kind, .from_account = from.id, .to_account = to.id, .reporting_year = r->reporting_year};
   timestamp(s, tx.ts);
   snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
