@@ -672,8 +672,8 @@ l6_err svc_project_create(l6_svc *s, const l6_actor *a, const l6_project *p, jso
       (e = need_text("methodology", p->methodology, L6_NAME_MAX, err)) != L6_E_OK ||
       (e = need_text("sector", p->sector, L6_NAME_MAX, err)) != L6_E_OK)
     return e;
-  if (strcmp(p->kind, "avoidance") != 0 && strcmp(p->kind, "removal") != 0)
-    return l6_fail(err, L6_E_INVALID_VALUE, "kind must be avoidance or removal");
+  if (strcmp(p->kind, "avoidance") != 0 && strcmp(p->kind, "removal") != 0 && strcmp(p->kind, "adaptation") != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "kind must be avoidance, removal or adaptation");
   if (!l6_valid_date(p->crediting_start) || !l6_valid_date(p->crediting_end))
     return l6_fail(err, L6_E_INVALID_VALUE, "crediting_start and crediting_end must be dates YYYY-MM-DD");
   if (strcmp(p->crediting_start, p->crediting_end) > 0)
