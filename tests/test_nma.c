@@ -14,6 +14,12 @@
  *   non_offsetting   every emissions-purpose route refuses CABs and FCCs
  *                    with non_offsetting_unit and the holdings unchanged;
  *                    an adaptation retirement and a transfer stay allowed
+ *   cab_marketplace  a Ugandan adaptation project through the adaptation
+ *                    benefits mechanism (config/mechanisms/abm.json) on the
+ *                    cycle engine: letter of approval, validation, monitored
+ *                    indicators, verification, CAB issuance; listed on the
+ *                    marketplace, bought (payment recorded) and retired in
+ *                    the funder's name with a certificate; refusals unchanged
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "testlib_cycle.h"
 #include "testlib_http.h"
 
 static struct {
@@ -505,11 +512,137 @@ static void test_non_offsetting(void **state) {
   free(h_buyer);
 }
 
+/* ---- the adaptation benefits mechanism and the marketplace -------------- */
+
+static void test_cab_marketplace(void **state) {
+  (void)state;
+  int64_t org_doe = tl_mk_org(S, "UGA01", "Kampala validator");
+  int64_t org_dev = tl_mk_org(S, "UGA01", "Kasese resilience cooperative");
+  char *tok_doe = tl_mk_token(S, "validator", org_doe), *tok_dev = tl_mk_token(S, "holder", org_dev);
+  int64_t a_dev = tl_mk_account(S, "UGA01", org_dev, "holding", "CAB marketplace");
+  json_decref(MUST("POST", "/v1/accreditations", W.tok_ma,
+                   json_pack("{s:I, s:s, s:[s]}", "organisation", (json_int_t)org_doe, "mechanism", "ABM", "scopes", "ADAPT"),
+                   201));
+  const char *id = "UGA.CAB.KASESE";
+  tl_submit(S, tok_dev, "ABM", id, "UGA01", "UGA", "adaptation");
+  json_decref(tl_step(S, tok_doe, "ABM", id, "validate", "accept", NULL));
+  json_decref(tl_step(S, W.tok_ug, "ABM", id, "approve", "accept", NULL)); /* the host's letter of approval */
+  json_decref(tl_step(S, W.tok_ma, "ABM", id, "register", "accept", NULL));
+  /* Monitoring: 1,200 people with improved resilience (the CABs), 300 ha,
+   * 50,000 m3 of water saved, 40 jobs, 25 ha of habitat. */
+  json_t *b = MUST("POST", "/v1/activities/UGA.CAB.KASESE/periods", tok_dev,
+                   json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i}, s:o}", "start", "2025-01-01", "end",
+                             "2025-12-31", "calculator", "adaptation-benefits", "inputs", "people_resilient", 1200,
+                             "hectares", 300, "water_saved_m3", 50000, "jobs", 40, "biodiversity_ha", 25, "documents",
+                             tl_step_docs(S, tok_dev, "ABM", "monitor")),
+                   201);
+  int p = (int)tl_jint(json_object_get(b, "period"), "period");
+  assert_int_equal(tl_jint(json_object_get(b, "period"), "reported"), 1200);
+  json_decref(b);
+  json_decref(tl_period_step(S, tok_doe, "ABM", id, p, "verify", "accept", json_pack("{s:i}", "certified", 1000)));
+  json_decref(tl_period_step(S, tok_dev, "ABM", id, p, "request", NULL,
+                             json_pack("{s:[{s:I, s:i}]}", "forward", "account", (json_int_t)a_dev, "bp", 10000)));
+  json_decref(tl_period_step(S, W.tok_ma, "ABM", id, p, "issue", "accept", NULL));
+  assert_int_equal(tl_holdings_total(S, a_dev), 1000); /* no levies */
+  /* CABs from the cycle are non-offsetting too. */
+  REFUSED("POST", "/v1/retirements", tok_dev,
+          json_pack("{s:I, s:s, s:i, s:s, s:s}", "from_account", (json_int_t)a_dev, "unit_type", "CAB", "quantity", 1,
+                    "beneficiary", "x", "purpose", "offsetting"),
+          422, "non_offsetting_unit");
+
+  /* Listing: 25.00 USD per CAB. */
+  json_t *lbody = json_pack("{s:s, s:I, s:i, s:s}", "project", id, "account", (json_int_t)a_dev, "price", 2500,
+                            "currency", "USD");
+  REFUSED("POST", "/v1/adaptation-marketplace/listings", W.tok_fund, json_deep_copy(lbody), 403, "forbidden");
+  b = MUST("POST", "/v1/adaptation-marketplace/listings", tok_dev, lbody, 201);
+  int64_t listing = tl_jint(b, "id");
+  json_decref(b);
+  tl_mk_project(S, "UGA.VCS.1", "VCS", "UGA");
+  REFUSED("POST", "/v1/adaptation-marketplace/listings", tok_dev,
+          json_pack("{s:s, s:I, s:i, s:s}", "project", "UGA.VCS.1", "account", (json_int_t)a_dev, "price", 1, "currency",
+                    "USD"),
+          422, "invalid_value"); /* not a non-offsetting certificate */
+
+  /* Refused purchases change nothing. */
+  char *h_dev = tl_holdings(S, a_dev), *h_fund = tl_holdings(S, W.a_fund);
+  json_t *buy = json_pack("{s:I, s:i, s:I, s:s, s:{s:i, s:s, s:s, s:s}}", "listing", (json_int_t)listing, "quantity", 40,
+                          "funder_account", (json_int_t)W.a_fund, "beneficiary", "Swiss adaptation fund", "payment",
+                          "amount", 100000, "currency", "USD", "payer", "Swiss adaptation fund", "reference",
+                          "SWIFT-2026-0042");
+  json_t *x = json_deep_copy(buy);
+  json_object_set_new(json_object_get(x, "payment"), "amount", json_integer(99999));
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, x, 422, "invalid_value");
+  x = json_deep_copy(buy);
+  json_object_set_new(json_object_get(x, "payment"), "currency", json_string("EUR"));
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, x, 422, "invalid_value");
+  x = json_deep_copy(buy);
+  json_object_set_new(x, "quantity", json_integer(1001));
+  json_object_set_new(json_object_get(x, "payment"), "amount", json_integer(1001 * 2500));
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, x, 409, "insufficient_holdings");
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_buyer, json_deep_copy(buy), 403, "forbidden");
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", NULL, json_deep_copy(buy), 401, "unauthorized");
+  x = json_deep_copy(buy);
+  json_object_set_new(x, "colour", json_string("blue"));
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, x, 400, "unknown_field");
+  char *h2_dev = tl_holdings(S, a_dev), *h2_fund = tl_holdings(S, W.a_fund);
+  assert_string_equal(h_dev, h2_dev);
+  assert_string_equal(h_fund, h2_fund);
+  free(h2_dev);
+  free(h2_fund);
+
+  /* The purchase: 40 CABs for 1,000.00 USD, retired in the fund's name. */
+  b = MUST("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, buy, 201);
+  assert_int_equal(tl_jint(json_object_get(b, "payment"), "amount"), 100000);
+  assert_string_equal(tl_jstr(json_object_get(b, "payment"), "reference"), "SWIFT-2026-0042");
+  int64_t ret = tl_jint(b, "retirement_tx");
+  char cert[96];
+  snprintf(cert, sizeof cert, "%s", tl_jstr(b, "certificate"));
+  json_decref(b);
+  assert_int_equal(tl_holdings_total(S, a_dev), 960);
+  char *h3_fund = tl_holdings(S, W.a_fund);
+  assert_string_equal(h_fund, h3_fund); /* bought and retired in one go */
+  free(h3_fund);
+  json_t *c = MUST("GET", cert, NULL, NULL, 200);
+  json_decref(c);
+  snprintf(cert, sizeof cert, "/v1/transactions/%lld", (long long)ret);
+  json_t *t = MUST("GET", cert, S->admin, NULL, 200);
+  assert_string_equal(tl_jstr(t, "kind"), "retirement");
+  assert_string_equal(tl_jstr(t, "beneficiary"), "Swiss adaptation fund");
+  assert_string_equal(tl_jstr(t, "purpose"), "adaptation");
+  json_decref(t);
+  /* The marketplace shows what is left; purchases are the funder's. */
+  json_t *m = MUST("GET", "/v1/adaptation-marketplace", NULL, NULL, 200);
+  size_t i;
+  json_t *it;
+  bool seen = false;
+  json_array_foreach(json_object_get(m, "items"), i, it) if (tl_jint(it, "id") == listing) {
+    assert_int_equal(tl_jint(it, "available"), 960);
+    seen = true;
+  }
+  assert_true(seen);
+  json_decref(m);
+  m = MUST("GET", "/v1/adaptation-marketplace/purchases", W.tok_fund, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(m, "items")), 1);
+  json_decref(m);
+  m = MUST("GET", "/v1/adaptation-marketplace/purchases", W.tok_buyer, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(m, "items")), 0);
+  json_decref(m);
+  REFUSED("GET", "/v1/adaptation-marketplace/purchases", NULL, NULL, 401, "unauthorized");
+  /* The books still balance. */
+  char out[4096];
+  assert_int_equal(tl_run_cli(S, out, sizeof out, "check", "--store", (char *)NULL), 0);
+  free(h_dev);
+  free(h_fund);
+  free(tok_doe);
+  free(tok_dev);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_flow),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_non_offsetting),
+      cmocka_unit_test(test_cab_marketplace),
   };
   return cmocka_run_group_tests_name("nma", tests, setup, teardown);
 }

@@ -143,3 +143,21 @@ l6_err h_nma_totals(req *r, json_t **out, l6_error *err) {
   }
   return e;
 }
+
+/* ---- the adaptation marketplace ---------------------------------------- */
+
+l6_err h_marketplace(req *r, json_t **out, l6_error *err) { return svc_marketplace(r->svc, &r->actor, out, err); }
+
+l6_err h_listing_post(req *r, json_t **out, l6_error *err) {
+  l6_err e = need_body(r, err);
+  r->status = 201;
+  return e ? e : svc_listing_create(r->svc, &r->actor, r->body, out, err);
+}
+
+l6_err h_purchase_post(req *r, json_t **out, l6_error *err) {
+  l6_err e = need_body(r, err);
+  r->status = 201;
+  return e ? e : svc_purchase(r->svc, &r->actor, r->body, out, err);
+}
+
+l6_err h_purchase_list(req *r, json_t **out, l6_error *err) { return svc_purchase_list(r->svc, &r->actor, out, err); }

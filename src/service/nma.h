@@ -59,4 +59,21 @@ l6_err svc_nma_totals(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err)
 /* The totals as CSV (malloc'd), NULL when out of memory. */
 char *svc_nma_totals_csv(const json_t *totals);
 
+/* ---- the adaptation marketplace (marketplace.c) ----
+ * Listings of non-offsetting certificates (a CAB or forest conservation
+ * project's units in a holding account, at a price per certificate in
+ * minor units of an ISO 4217 currency), by the account's holder or admin.
+ * A purchase, by the funder (holder of funder_account) or admin, records
+ * the payment {amount = price x quantity, currency, payer, reference}
+ * (there are no exchange cash accounts), moves the units from the
+ * listing's account to the funder's and retires them in the funder's name
+ * for "adaptation", in one store transaction (both transactions logged);
+ * the reply names the retirement certificate. */
+l6_err svc_listing_create(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out, l6_error *err);
+/* Public: the listings with the certificates each still has. */
+l6_err svc_marketplace(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+l6_err svc_purchase(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out, l6_error *err);
+/* Admin and auditor: every purchase; a holder: its organisation's. */
+l6_err svc_purchase_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+
 #endif

@@ -328,7 +328,7 @@ typedef struct {
  * fields as one JSON object (the service validates and shapes it). */
 typedef struct {
   l6_id id;
-  char kind[8];                          /* "nma" | "offer" | "match" */
+  char kind[12];                         /* "nma", "offer", "match", "listing", "purchase" */
   char party[4];                         /* the NMA's lead Party, the offer's provider Party */
   char status[16];                       /* the workflow state */
   char body[L6_NMA_BODY_MAX + 1];        /* JSON object */
