@@ -1453,6 +1453,7 @@ static struct {
   int64_t a6_auth; /* an Article 6 authorization of HOST */
   int a6_ft, a6_use, a6_cancel; /* next ITMO serial for each action's body */
   int64_t nma, offer, match;    /* Article 6.8: HOST's published NMA, A's offer, a proposed match */
+  int64_t cab_sell, cab_fund, listing, purchase; /* the adaptation marketplace: A's accounts, listing, purchase */
 } R;
 
 /* Article 6.8 (src/service/nma.h): HOST's focal point is R.cyc.tok_dna;
@@ -1477,6 +1478,15 @@ static json_t *b_match(void) {
                    100);
 }
 static json_t *b_match_step(void) { return json_pack("{s:s}", "step", "accept"); }
+static json_t *b_listing(void) {
+  return json_pack("{s:s, s:I, s:i, s:s}", "project", "ROLE.CAB", "account", (json_int_t)R.cab_sell, "price", 100,
+                   "currency", "USD");
+}
+static json_t *b_purchase(void) {
+  return json_pack("{s:I, s:i, s:I, s:s, s:{s:i, s:s, s:s, s:s}}", "listing", (json_int_t)R.listing, "quantity", 1,
+                   "funder_account", (json_int_t)R.cab_fund, "beneficiary", "A", "payment", "amount", 100, "currency",
+                   "USD", "payer", "A", "reference", "role test");
+}
 static int64_t nma_draft(void) {
   json_t *r = post_ok("/v1/nmas", R.cyc.tok_dna, b_nma());
   int64_t id = tl_jint(r, "id");
@@ -1566,6 +1576,18 @@ static int roles_setup(void **state) {
   R.offer = tl_jint(r, "id");
   json_decref(r);
   R.match = nma_match();
+  /* The adaptation marketplace: 100 CABs in A's account, listed by A; A
+   * also funds (its second account), and has bought once. */
+  tl_mk_project(S, "ROLE.CAB", "CAB", HOST);
+  R.cab_sell = tl_mk_account(S, "CHE01", W.org_a, "holding", "A CAB seller");
+  R.cab_fund = tl_mk_account(S, "CHE01", W.org_a, "holding", "A CAB funder");
+  json_decref(tl_mk_issue(S, "CHE01", "ROLE.CAB", "CAB", 2025, 100, R.cab_sell));
+  r = post_ok("/v1/adaptation-marketplace/listings", W.tok_a, b_listing());
+  R.listing = tl_jint(r, "id");
+  json_decref(r);
+  r = post_ok("/v1/adaptation-marketplace/purchases", W.tok_a, b_purchase());
+  R.purchase = tl_jint(r, "id");
+  json_decref(r);
   return 0;
 }
 
@@ -1809,6 +1831,13 @@ static const role_rule rules[] = {
     {"GET", "/v1/support-matches/{id}", PUBLIC, NULL, NULL},
     {"POST", "/v1/support-matches/{id}/steps", MATCH_SIDES, b_match_step, NULL},
     {"GET", "/v1/nma-totals", PUBLIC, NULL, NULL},
+    /* The adaptation marketplace: sellers and funders are holders on their
+     * own accounts (A's here) or admin; purchases, with their payments, are
+     * read like transactions. */
+    {"GET", "/v1/adaptation-marketplace", PUBLIC, NULL, NULL},
+    {"POST", "/v1/adaptation-marketplace/listings", MOVER, b_listing, NULL},
+    {"GET", "/v1/adaptation-marketplace/purchases", READER_LIST, NULL, "id"},
+    {"POST", "/v1/adaptation-marketplace/purchases", MOVER, b_purchase, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1913,6 +1942,7 @@ static int64_t owned_item(const char *pattern) {
   if (strcmp(pattern, "/v1/organisations") == 0) return W.org_a;
   if (strcmp(pattern, "/v1/accounts") == 0) return R.acc;
   if (strcmp(pattern, "/v1/transactions") == 0) return R.tx;
+  if (strcmp(pattern, "/v1/adaptation-marketplace/purchases") == 0) return R.purchase;
   fail_msg("no owned item for %s", pattern);
   return 0;
 }
