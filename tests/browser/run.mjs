@@ -125,7 +125,7 @@ const test = (name, fn) => tests.push({ name, fn });
 
 test('project_search', async () => {
   await open('projects', '/');
-  assert((await text('#out')).includes('7 projects'), 'all seven demo projects listed: ' + (await text('#out')));
+  assert((await text('#out')).includes('9 projects'), 'all nine demo projects listed: ' + (await text('#out')));
   await page.selectOption('select[name=host]', 'MWI');
   await page.click('button[type=submit]');
   await page.waitForFunction(() => document.querySelector('#out').innerText.includes('1 project'));
