@@ -274,6 +274,11 @@ static void test_flow(void **state) {
   assert_non_null(strstr(c.raw, "party,focus_area,currency,requested,pledged,delivered,gap,pledged_pct\n"));
   assert_non_null(strstr(c.raw, "JPN,adaptation,USD,100000000,60000000,50000000,40000000,60\n"));
   tl_resp_free(&c);
+  /* The same on the command line. */
+  char out[8192];
+  assert_int_equal(tl_run_cli(S, out, sizeof out, "nma", "totals", "--format", "csv", (char *)NULL), 0);
+  assert_non_null(strstr(out, "JPN,adaptation,USD,100000000,60000000,50000000,40000000,60\n"));
+  assert_int_equal(tl_run_cli(S, NULL, 0, "nma", "ranking", (char *)NULL), 2); /* --nma is required */
   /* Withdrawal by the focal point; the totals drop it. */
   step("nmas", id, W.tok_jp, "withdraw", "withdrawn");
   r = MUST("GET", "/v1/nma-totals", NULL, NULL, 200);
@@ -630,7 +635,7 @@ static void test_cab_marketplace(void **state) {
   REFUSED("GET", "/v1/adaptation-marketplace/purchases", NULL, NULL, 401, "unauthorized");
   /* The books still balance. */
   char out[4096];
-  assert_int_equal(tl_run_cli(S, out, sizeof out, "check", "--store", (char *)NULL), 0);
+  assert_int_equal(tl_run_cli(S, out, sizeof out, "check", (char *)NULL), 0);
   free(h_dev);
   free(h_fund);
   free(tok_doe);
