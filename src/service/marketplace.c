@@ -33,14 +33,16 @@ static int nonoff_row(void *ctx, const void *row) {
   return 0;
 }
 
-static l6_err need_int(const json_t *o, const char *key, int64_t min, int64_t max, int64_t *out, l6_error *err) {
+/* An integer field in min..max; out of range is `bad` (INVALID_QUANTITY
+ * for quantities and amounts, the lookup error for ids). */
+static l6_err need_int(const json_t *o, const char *key, int64_t min, int64_t max, l6_err bad, int64_t *out,
+                       l6_error *err) {
   json_t *v = json_object_get(o, key);
   if (v == NULL || json_is_null(v)) return l6_fail(err, L6_E_MISSING_FIELD, "field '%s' is required", key);
   if (!json_is_integer(v)) return l6_fail(err, L6_E_WRONG_TYPE, "field '%s' must be an integer", key);
   *out = json_integer_value(v);
   if (*out < min || *out > max)
-    return l6_fail(err, key[0] == 'q' || key[0] == 'p' || key[0] == 'a' ? L6_E_INVALID_QUANTITY : L6_E_INVALID_VALUE,
-                   "field '%s' must be from %lld to %lld", key, (long long)min, (long long)max);
+    return l6_fail(err, bad, "field '%s' must be from %lld to %lld", key, (long long)min, (long long)max);
   return L6_E_OK;
 }
 
@@ -104,8 +106,8 @@ l6_err svc_listing_create(l6_svc *s, const l6_actor *a, const json_t *in, json_t
   int64_t account, price;
   l6_err e = only(in, "the listing", keys, err);
   if (e == L6_E_OK) e = need_str(in, "project", L6_CODE_MAX, &project, err);
-  if (e == L6_E_OK) e = need_int(in, "account", 1, INT64_MAX, &account, err);
-  if (e == L6_E_OK) e = need_int(in, "price", 1, L6_MAX_QUANTITY, &price, err);
+  if (e == L6_E_OK) e = need_int(in, "account", 1, INT64_MAX, L6_E_UNKNOWN_ACCOUNT, &account, err);
+  if (e == L6_E_OK) e = need_int(in, "price", 1, L6_MAX_QUANTITY, L6_E_INVALID_QUANTITY, &price, err);
   if (e == L6_E_OK) e = need_str(in, "currency", 3, &cur, err);
   if (e == L6_E_OK && !is_currency(cur)) e = l6_fail(err, L6_E_INVALID_VALUE, "currency must be an ISO 4217 code");
   if (e == L6_E_OK && json_object_get(in, "description")) e = need_str(in, "description", L6_TEXT_MAX, &desc, err);
@@ -209,13 +211,13 @@ l6_err svc_purchase(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out
   const char *benef, *cur, *payer, *ref;
   json_t *pay = json_object_get(in, "payment");
   l6_err e = only(in, "the purchase", keys, err);
-  if (e == L6_E_OK) e = need_int(in, "listing", 1, INT64_MAX, &listing, err);
-  if (e == L6_E_OK) e = need_int(in, "quantity", 1, L6_MAX_QUANTITY, &qty, err);
-  if (e == L6_E_OK) e = need_int(in, "funder_account", 1, INT64_MAX, &fund_id, err);
+  if (e == L6_E_OK) e = need_int(in, "listing", 1, INT64_MAX, L6_E_NOT_FOUND, &listing, err);
+  if (e == L6_E_OK) e = need_int(in, "quantity", 1, L6_MAX_QUANTITY, L6_E_INVALID_QUANTITY, &qty, err);
+  if (e == L6_E_OK) e = need_int(in, "funder_account", 1, INT64_MAX, L6_E_UNKNOWN_ACCOUNT, &fund_id, err);
   if (e == L6_E_OK) e = need_str(in, "beneficiary", L6_NAME_MAX, &benef, err);
   if (e == L6_E_OK && pay == NULL) e = l6_fail(err, L6_E_MISSING_FIELD, "field 'payment' is required");
   if (e == L6_E_OK) e = only(pay, "payment", pkeys, err);
-  if (e == L6_E_OK) e = need_int(pay, "amount", 1, INT64_MAX, &amount, err);
+  if (e == L6_E_OK) e = need_int(pay, "amount", 1, INT64_MAX, L6_E_INVALID_QUANTITY, &amount, err);
   if (e == L6_E_OK) e = need_str(pay, "currency", 3, &cur, err);
   if (e == L6_E_OK && !is_currency(cur)) e = l6_fail(err, L6_E_INVALID_VALUE, "payment currency must be an ISO 4217 code");
   if (e == L6_E_OK) e = need_str(pay, "payer", L6_NAME_MAX, &payer, err);

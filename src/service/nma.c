@@ -361,8 +361,9 @@ static l6_err check_party(l6_svc *s, const char *p, const char *key, l6_error *e
 static l6_err nma_body(l6_svc *s, const json_t *in, json_t **body, l6_error *err) {
   l6_err e = ONLY_KEYS(in, "the NMA", "party", "title", "description", "kind", "parties", "region", "focus_areas",
                        "needs", "safeguards", "stakeholders", "ndc_priorities", "documents");
-  const char *party, *title, *desc, *kind, *region;
-  json_t *fa = NULL, *parties, *needs, *safeguards, *stakeholders, *prios, *docs;
+  const char *party = NULL, *title = NULL, *desc = NULL, *kind = NULL, *region = NULL;
+  json_t *fa = NULL, *parties = NULL, *needs = NULL, *safeguards = NULL, *stakeholders = NULL, *prios = NULL,
+         *docs = NULL;
   if (e == L6_E_OK) e = get_text(in, "party", true, 3, &party, err);
   if (e == L6_E_OK) e = get_text(in, "title", true, L6_NAME_MAX, &title, err);
   if (e == L6_E_OK) e = get_text(in, "description", false, L6_TEXT_MAX, &desc, err);
@@ -1034,9 +1035,11 @@ static json_t *total_row(json_t *rows, const char *party, const char *area, cons
   return it;
 }
 
+/* Adds v (>= 0) to row[key]; a sum past INT64_MAX (over 9,000 NMAs each
+ * asking the largest amount) stays at INT64_MAX rather than wrapping. */
 static void add_to(json_t *row, const char *key, int64_t v) {
   int64_t sum;
-  if (!l6_qty_add(json_integer_value(json_object_get(row, key)), v, &sum)) sum = INT64_MAX; /* never: bounded inputs */
+  if (__builtin_add_overflow(json_integer_value(json_object_get(row, key)), v, &sum)) sum = INT64_MAX;
   json_object_set_new(row, key, json_integer(sum));
 }
 
