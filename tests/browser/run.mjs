@@ -266,6 +266,17 @@ test('dashboards', async () => {
   await shot('dashboards');
 });
 
+test('nma', async () => {
+  await open('nma', '/nma.html');
+  const gap = await text('#gap');
+  assert(gap.includes('2 NMAs') && gap.includes('pledges fall short of the needs in 3 of 3'), 'the gap, from the demo: ' + gap);
+  assert((await page.locator('#tables table').count()) === 3, 'gap, NMAs and marketplace tables');
+  const body = await text('#tables');
+  assert(body.includes('USD 1,600,000.00') && body.includes('42 %'), 'Japan\'s adaptation gap (2.8M requested, 1.2M pledged): ' + body.slice(0, 400));
+  assert(body.includes('UGA.CAB.KASESE.01') && body.includes('USD 25.00'), 'the marketplace lists the Kasese CABs at 25.00 USD');
+  await shot('nma');
+});
+
 test('phone_and_keyboard', async () => {
   await page.setViewportSize({ width: 375, height: 740 });
   await open('projects-phone', '/');
