@@ -89,7 +89,15 @@
   XX(BUSY, "busy", 503, "the store is busy; retry")                               \
   XX(NOMEM, "out_of_memory", 500, "out of memory; nothing was changed")           \
   XX(INVALID_CONFIG, "invalid_config", 500, "a configuration file is malformed")  \
-  XX(INTERNAL, "internal", 500, "internal error")
+  XX(INTERNAL, "internal", 500, "internal error")                                \
+  /* non-market approaches (src/service/nma.c) */                                 \
+  XX(NON_OFFSETTING_UNIT, "non_offsetting_unit", 422, "non-offsetting units (CABs, conservation certificates) can never serve an emissions claim") \
+  XX(UNKNOWN_NMA, "unknown_nma", 404, "no such non-market approach")             \
+  XX(UNKNOWN_OFFER, "unknown_offer", 404, "no such support offer")               \
+  XX(UNKNOWN_MATCH, "unknown_match", 404, "no such support match")               \
+  XX(NOT_FOCAL_POINT, "not_focal_point", 403, "only the Party's Article 6.8 focal point may do this") \
+  XX(CONSENT_MISSING, "consent_missing", 422, "local communities and Indigenous Peoples involved need a record of free, prior and informed consent") \
+  XX(SUPPORT_MISMATCH, "support_mismatch", 422, "the offer does not give the type of support the need asks for")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

@@ -169,4 +169,11 @@
 #define L6_WEB_MAX_FILE (2 * 1024 * 1024)
 #define L6_WEB_MAX_PATH 200
 
+/* Non-market approaches (src/service/nma.c): the JSON body of one NMA,
+ * offer or match record; the entries of its lists (needs, focus areas,
+ * consents, documents, sectors, regions); offers one matching ranks. */
+#define L6_NMA_BODY_MAX 16000
+#define L6_NMA_MAX_LIST 32
+#define L6_NMA_MAX_OFFERS 1000
+
 #endif

@@ -1452,7 +1452,53 @@ static struct {
   tl_cycle_fx cyc; /* the project cycle's activities, tokens, documents */
   int64_t a6_auth; /* an Article 6 authorization of HOST */
   int a6_ft, a6_use, a6_cancel; /* next ITMO serial for each action's body */
+  int64_t nma, offer, match;    /* Article 6.8: HOST's published NMA, A's offer, a proposed match */
+  int64_t cab_sell, cab_fund, listing, purchase; /* the adaptation marketplace: A's accounts, listing, purchase */
 } R;
+
+/* Article 6.8 (src/service/nma.h): HOST's focal point is R.cyc.tok_dna;
+ * organisation A (the owning holder) is the support provider. */
+static json_t *b_nma(void) {
+  return json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[{s:s, s:s, s:s, s:i, s:s}], s:[{s:s, s:s}]}", "party", HOST, "title",
+                   "Role test NMA", "kind", "single-party", "region", "africa", "focus_areas", "adaptation", "needs",
+                   "type", "technology", "focus_area", "adaptation", "sector", "water", "amount", 1000, "currency", "USD",
+                   "stakeholders", "name", "Village", "kind", "civil-society");
+}
+static json_t *b_nma_step(void) { return json_pack("{s:s}", "step", "submit"); }
+static json_t *b_nma_consent(void) {
+  return json_pack("{s:s, s:s, s:s}", "stakeholder", "Village", "date", "2026-01-01", "sha256",
+                   "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc");
+}
+static json_t *b_offer(void) {
+  return json_pack("{s:I, s:s, s:s, s:[s], s:[s]}", "org", (json_int_t)W.org_a, "title", "Role test offer", "type",
+                   "technology", "sectors", "any", "regions", "any");
+}
+static json_t *b_match(void) {
+  return json_pack("{s:I, s:I, s:i, s:i}", "nma", (json_int_t)R.nma, "offer", (json_int_t)R.offer, "need", 0, "amount",
+                   100);
+}
+static json_t *b_match_step(void) { return json_pack("{s:s}", "step", "accept"); }
+static json_t *b_listing(void) {
+  return json_pack("{s:s, s:I, s:i, s:s}", "project", "ROLE.CAB", "account", (json_int_t)R.cab_sell, "price", 100,
+                   "currency", "USD");
+}
+static json_t *b_purchase(void) {
+  return json_pack("{s:I, s:i, s:I, s:s, s:{s:i, s:s, s:s, s:s}}", "listing", (json_int_t)R.listing, "quantity", 1,
+                   "funder_account", (json_int_t)R.cab_fund, "beneficiary", "A", "payment", "amount", 100, "currency",
+                   "USD", "payer", "A", "reference", "role test");
+}
+static int64_t nma_draft(void) {
+  json_t *r = post_ok("/v1/nmas", R.cyc.tok_dna, b_nma());
+  int64_t id = tl_jint(r, "id");
+  json_decref(r);
+  return id;
+}
+static int64_t nma_match(void) {
+  json_t *r = post_ok("/v1/support-matches", R.cyc.tok_dna, b_match());
+  int64_t id = tl_jint(r, "id");
+  json_decref(r);
+  return id;
+}
 
 static int roles_setup(void **state) {
   (void)state;
@@ -1520,6 +1566,28 @@ static int roles_setup(void **state) {
   R.a6_ft = 1;
   R.a6_cancel = 101;
   R.a6_use = 1;
+  /* Article 6.8: HOST's published NMA, organisation A's offer, a match. */
+  R.nma = nma_draft();
+  char path[64];
+  snprintf(path, sizeof path, "/v1/nmas/%lld/steps", (long long)R.nma);
+  json_decref(post_ok(path, R.cyc.tok_dna, json_pack("{s:s}", "step", "submit")));
+  json_decref(post_ok(path, R.cyc.tok_ma, json_pack("{s:s}", "step", "publish")));
+  r = post_ok("/v1/support-offers", W.tok_a, b_offer());
+  R.offer = tl_jint(r, "id");
+  json_decref(r);
+  R.match = nma_match();
+  /* The adaptation marketplace: 100 CABs in A's account, listed by A; A
+   * also funds (its second account), and has bought once. */
+  tl_mk_project(S, "ROLE.CAB", "CAB", HOST);
+  R.cab_sell = tl_mk_account(S, "CHE01", W.org_a, "holding", "A CAB seller");
+  R.cab_fund = tl_mk_account(S, "CHE01", W.org_a, "holding", "A CAB funder");
+  json_decref(tl_mk_issue(S, "CHE01", "ROLE.CAB", "CAB", 2025, 100, R.cab_sell));
+  r = post_ok("/v1/adaptation-marketplace/listings", W.tok_a, b_listing());
+  R.listing = tl_jint(r, "id");
+  json_decref(r);
+  r = post_ok("/v1/adaptation-marketplace/purchases", W.tok_a, b_purchase());
+  R.purchase = tl_jint(r, "id");
+  json_decref(r);
   return 0;
 }
 
@@ -1664,6 +1732,15 @@ static json_t *b_a6_cancel(void) {
   { E401, OK, E403, E403, E403, E401, E403, OK, E403 }
 #define BOOKS \
   { E401, OK, OK, E403, E403, E401, E403, OK, E403 }
+/* Article 6.8: a Party's focal point (its authority: HOST's here) registers,
+ * submits, withdraws its NMAs and records consents; support providers
+ * (holders, for their own organisation: A's offer) or admin offer support;
+ * a match is proposed and accepted by the NMA's focal point and the
+ * offer's provider (A). Everything else is public. */
+#define FOCAL_POINT \
+  { E401, E403, E403, E403, E403, E401, E403, OK, E403 }
+#define MATCH_SIDES \
+  { E401, E403, E403, OK, E403, E401, E403, OK, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -1740,6 +1817,27 @@ static const role_rule rules[] = {
     {"GET", "/v1/a6/aef/{party}", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/whatif/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/corsia", PUBLIC, NULL, NULL},
+    {"GET", "/v1/nmas", PUBLIC, NULL, NULL},
+    {"POST", "/v1/nmas", FOCAL_POINT, b_nma, NULL},
+    {"GET", "/v1/nmas/{id}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/nmas/{id}/steps", FOCAL_POINT, b_nma_step, NULL},
+    {"POST", "/v1/nmas/{id}/consents", FOCAL_POINT, b_nma_consent, NULL},
+    {"GET", "/v1/nmas/{id}/ranking", PUBLIC, NULL, NULL},
+    {"GET", "/v1/support-offers", PUBLIC, NULL, NULL},
+    {"POST", "/v1/support-offers", MOVER, b_offer, NULL},
+    {"GET", "/v1/support-offers/{id}", PUBLIC, NULL, NULL},
+    {"GET", "/v1/support-matches", PUBLIC, NULL, NULL},
+    {"POST", "/v1/support-matches", MATCH_SIDES, b_match, NULL},
+    {"GET", "/v1/support-matches/{id}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/support-matches/{id}/steps", MATCH_SIDES, b_match_step, NULL},
+    {"GET", "/v1/nma-totals", PUBLIC, NULL, NULL},
+    /* The adaptation marketplace: sellers and funders are holders on their
+     * own accounts (A's here) or admin; purchases, with their payments, are
+     * read like transactions. */
+    {"GET", "/v1/adaptation-marketplace", PUBLIC, NULL, NULL},
+    {"POST", "/v1/adaptation-marketplace/listings", MOVER, b_listing, NULL},
+    {"GET", "/v1/adaptation-marketplace/purchases", READER_LIST, NULL, "id"},
+    {"POST", "/v1/adaptation-marketplace/purchases", MOVER, b_purchase, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1812,6 +1910,16 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(val, sizeof val, "%s", R.cyc.sub); /* submitted: the validator validates it */
   else if (strncmp(pattern, "/v1/activities/", 15) == 0)
     snprintf(val, sizeof val, "%s", R.cyc.reg); /* registered, period R.cyc.period reported */
+  else if (strcmp(pattern, "/v1/nmas/{id}/steps") == 0 || strcmp(pattern, "/v1/nmas/{id}/consents") == 0)
+    snprintf(val, sizeof val, "%lld", (long long)nma_draft()); /* a fresh draft per request */
+  else if (strncmp(pattern, "/v1/nmas/", 9) == 0)
+    snprintf(val, sizeof val, "%lld", (long long)R.nma);
+  else if (strncmp(pattern, "/v1/support-offers/", 19) == 0)
+    snprintf(val, sizeof val, "%lld", (long long)R.offer);
+  else if (strcmp(pattern, "/v1/support-matches/{id}/steps") == 0)
+    snprintf(val, sizeof val, "%lld", (long long)nma_match()); /* a fresh match per request */
+  else if (strncmp(pattern, "/v1/support-matches/", 20) == 0)
+    snprintf(val, sizeof val, "%lld", (long long)R.match);
   else
     fail_msg("no value for the parameter of %s %s: extend fill_path", method, pattern);
   const char *close = strchr(open, '}');
@@ -1834,6 +1942,7 @@ static int64_t owned_item(const char *pattern) {
   if (strcmp(pattern, "/v1/organisations") == 0) return W.org_a;
   if (strcmp(pattern, "/v1/accounts") == 0) return R.acc;
   if (strcmp(pattern, "/v1/transactions") == 0) return R.tx;
+  if (strcmp(pattern, "/v1/adaptation-marketplace/purchases") == 0) return R.purchase;
   fail_msg("no owned item for %s", pattern);
   return 0;
 }

@@ -141,7 +141,8 @@ static void test_ranges(void **state) {
  * and running through the table gives what the direct call gives. */
 static void test_table(void **state) {
   (void)state;
-  static const char *const names[] = {"grid-renewable", "methane-destruction", "cookstoves", "afforestation"};
+  static const char *const names[] = {"grid-renewable", "methane-destruction", "cookstoves", "afforestation",
+                                      "adaptation-benefits"};
   size_t n = 0;
   while (calc_at(n)) n++;
   assert_int_equal(n, COUNT(names));

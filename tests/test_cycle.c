@@ -543,6 +543,9 @@ static void report_inputs(const l6_mech *m, l6_step_req *r, l6_qty tonnes) {
     r->inputs[0].value = tonnes * 1000;
     r->inputs[1].value = 1000000;
     r->inputs[2].value = 10000;
+  } else if (strcmp(c->name, "adaptation-benefits") == 0) { /* one CAB per person with improved resilience */
+    r->inputs[0].value = tonnes;
+    for (size_t i = 1; i < c->ninputs; i++) r->inputs[i].value = 0;
   } else {
     r->inputs[0].value = 0;
     r->inputs[1].value = tonnes * 1000;
@@ -568,7 +571,7 @@ static l6_err submit(const l6_mech *m, const char *id, const submit_opts *o, jso
   snprintf(p->title, sizeof p->title, "Activity %s", id);
   snprintf(p->methodology, sizeof p->methodology, "%s methodology", m->calcs[0]->name);
   snprintf(p->sector, sizeof p->sector, "energy");
-  snprintf(p->kind, sizeof p->kind, "%s", o && o->kind && o->kind[0] ? o->kind : m->kind_avoidance ? "avoidance" : "removal");
+  snprintf(p->kind, sizeof p->kind, "%s", o && o->kind && o->kind[0] ? o->kind : m->kind_avoidance ? "avoidance" : m->kind_removal ? "removal" : "adaptation");
   snprintf(p->crediting_start, sizeof p->crediting_start, "2021-01-01");
   snprintf(p->crediting_end, sizeof p->crediting_end, "2030-12-31");
   snprintf(r.mechanism, sizeof r.mechanism, "%s", m->code);
@@ -945,7 +948,7 @@ static void generic_documents(const l6_mech *m) {
     snprintf(p->title, sizeof p->title, "t");
     snprintf(p->methodology, sizeof p->methodology, "m");
     snprintf(p->sector, sizeof p->sector, "s");
-    snprintf(p->kind, sizeof p->kind, "%s", m->kind_avoidance ? "avoidance" : "removal");
+    snprintf(p->kind, sizeof p->kind, "%s", m->kind_avoidance ? "avoidance" : m->kind_removal ? "removal" : "adaptation");
     snprintf(p->crediting_start, sizeof p->crediting_start, "2021-01-01");
     snprintf(p->crediting_end, sizeof p->crediting_end, "2030-12-31");
     snprintf(r.mechanism, sizeof r.mechanism, "%s", m->code);
@@ -979,7 +982,7 @@ static void generic_documents(const l6_mech *m) {
 
 static void for_each_mechanism(void (*fn)(const l6_mech *m)) {
   const l6_mech_set *set = svc__mechs(W.s);
-  assert_int_equal(set->n, 5); /* bri, ccer, jcm, pacm, vcs */
+  assert_int_equal(set->n, 6); /* abm, bri, ccer, jcm, pacm, vcs */
   for (size_t i = 0; i < set->n; i++) {
     set_today("2026-11-21");
     fn(&set->m[i]);
@@ -1646,7 +1649,7 @@ static void test_reads(void **state) {
   assert_true(json_is_string(json_object_get(out, "next")));
   json_decref(out);
   assert_int_equal(svc_mechanism_list(W.s, &W.anon, &out, &err), L6_E_OK);
-  assert_int_equal(json_array_size(json_object_get(out, "items")), 5);
+  assert_int_equal(json_array_size(json_object_get(out, "items")), 6); /* with ABM (adaptation) */
   json_decref(out);
   assert_int_equal(svc_mechanism_get(W.s, &W.anon, "JCM", &out, &err), L6_E_OK);
   assert_string_equal(json_string_value(json_object_get(out, "hash")), mech("JCM")->hash);
@@ -1824,12 +1827,12 @@ static void test_defs_loading(void **state) {
   l6_store *st = store_sqlite_open(":memory:", &err);
   l6_svc *s = svc_open(st, 1, &err);
   assert_int_equal(svc_load_config(s, dir, &err), L6_E_OK);
-  assert_int_equal(svc__mechs(s)->n, 5);
+  assert_int_equal(svc__mechs(s)->n, 6);
   /* Two files, one code. */
   put_file(dir, "pacm2.json", pacm);
   assert_int_equal(svc_load_config(s, dir, &err), L6_E_INVALID_CONFIG);
   assert_non_null(strstr(err.message, "pacm2.json: key code: mechanism PACM is also defined in"));
-  assert_int_equal(svc__mechs(s)->n, 5); /* the service keeps what it had */
+  assert_int_equal(svc__mechs(s)->n, 6); /* the service keeps what it had */
   /* A programme the store does not know. */
   char *other = replaced(pacm, "\"programme\": \"PACM\"", "\"programme\": \"NOPE\"");
   char *other2 = replaced(other, "\"code\": \"PACM\"", "\"code\": \"PACM2\"");

@@ -350,7 +350,7 @@ static void test_cli(void **state) {
                    0);
   assert_string_equal(out, "78384\n");
   assert_int_equal(tl_run_cli(S, out, sizeof out, "mechanisms", (char *)NULL), 0);
-  assert_non_null(strstr(out, "5 mechanism definitions"));
+  assert_non_null(strstr(out, "6 mechanism definitions"));
   assert_non_null(strstr(out, "PACM"));
   /* A cycle step through the CLI, as the DOE's token, on the server's store. */
   tl_submit(S, W.tok_dev, "PACM", "GHA.CLI.01", "GHA01", "GHA", "avoidance");

@@ -679,10 +679,45 @@ async function pageAccount() {
   else status(out, 'empty', 'Enter an API token to see your accounts.');
 }
 
+/* ---- Article 6.8: non-market approaches ---------------------------------- */
+
+/* Minor units as an amount of the currency (no minor unit for JPY, KRW). */
+const money = (minor, cur) => {
+  const d = ['JPY', 'KRW'].includes(cur) ? 0 : 2;
+  return cur + ' ' + new Intl.NumberFormat('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).format(minor / 10 ** d);
+};
+
+async function pageNma() {
+  const out = $('#out');
+  loading(out, 'the non-market approaches');
+  let totals, nmas, market;
+  try {
+    [totals, nmas, market] = await Promise.all([api('/v1/nma-totals'), api('/v1/nmas'), api('/v1/adaptation-marketplace')]);
+  } catch (e) {
+    return status(out, 'error', 'cannot load the platform: ' + e.message);
+  }
+  const rows = totals.items || [];
+  const short = rows.filter((r) => r.pledged < r.requested).length;
+  out.replaceChildren(el('p', { role: 'status', id: 'gap' }, num((nmas.items || []).length) + ' NMAs; pledges fall short of the needs in ' +
+    short + ' of ' + rows.length + ' Party and focus area rows.'));
+  /* Tables, not bars: the rows are in different currencies. */
+  const list = [];
+  list.push(table('The gap between needs and pledges', ['Party', 'focus area', 'requested', 'pledged', 'delivered', 'gap', 'pledged'],
+    rows.map((r) => [r.party, r.focus_area, money(r.requested, r.currency), money(r.pledged, r.currency), money(r.delivered, r.currency),
+      money(r.gap, r.currency), r.pledged_pct + ' %']), [2, 3, 4, 5, 6]));
+  list.push(table('Published non-market approaches', ['NMA', 'Party', 'status', 'focus areas', 'needs'],
+    (nmas.items || []).map((n) => [n.title, [n.party].concat(n.parties || []).join(', '), n.status, (n.focus_areas || []).join(', '),
+      (n.needs || []).map((x) => x.type + ' (' + x.sector + '): ' + money(x.amount, x.currency)).join('; ')])));
+  list.push(table('Adaptation marketplace', ['project', 'certificate', 'price', 'available'],
+    (market.items || []).map((l) => [link('/project.html?id=' + encodeURIComponent(l.project), l.project + ' — ' + l.title), l.unit_type,
+      money(l.price, l.currency), num(l.available)]), [2, 3]));
+  $('#tables').replaceChildren(...list);
+}
+
 /* ---- start --------------------------------------------------------------- */
 
 const pages = { index: pageIndex, project: pageProject, serial: pageSerial, retirements: pageRetirements,
-  retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards, account: pageAccount };
+  retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards, account: pageAccount, nma: pageNma };
 document.addEventListener('DOMContentLoaded', () => {
   const f = pages[document.body.dataset.page];
   const done = () => document.body.setAttribute('data-ready', '1');

@@ -103,4 +103,45 @@ l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
   {"GET", "/v1/a6/whatif/{party}", h_a6_whatif},                           \
   {"GET", "/v1/a6/corsia", h_a6_corsia},
 
+/* api_nma.c: Article 6.8 non-market approaches (NMAs, support offers,
+ * matching, matches, totals) and the adaptation marketplace. */
+l6_err h_nma_list(req *r, json_t **out, l6_error *err);
+l6_err h_nma_post(req *r, json_t **out, l6_error *err);
+l6_err h_nma_get(req *r, json_t **out, l6_error *err);
+l6_err h_nma_step(req *r, json_t **out, l6_error *err);
+l6_err h_nma_consent(req *r, json_t **out, l6_error *err);
+l6_err h_nma_ranking(req *r, json_t **out, l6_error *err);
+l6_err h_offer_list(req *r, json_t **out, l6_error *err);
+l6_err h_offer_post(req *r, json_t **out, l6_error *err);
+l6_err h_offer_get(req *r, json_t **out, l6_error *err);
+l6_err h_match_list(req *r, json_t **out, l6_error *err);
+l6_err h_match_post(req *r, json_t **out, l6_error *err);
+l6_err h_match_get(req *r, json_t **out, l6_error *err);
+l6_err h_match_step(req *r, json_t **out, l6_error *err);
+l6_err h_nma_totals(req *r, json_t **out, l6_error *err);
+l6_err h_marketplace(req *r, json_t **out, l6_error *err);
+l6_err h_listing_post(req *r, json_t **out, l6_error *err);
+l6_err h_purchase_post(req *r, json_t **out, l6_error *err);
+l6_err h_purchase_list(req *r, json_t **out, l6_error *err);
+
+#define API_NMA_ROUTES                                                     \
+  {"GET", "/v1/nmas", h_nma_list},                                         \
+  {"POST", "/v1/nmas", h_nma_post},                                        \
+  {"GET", "/v1/nmas/{id}", h_nma_get},                                     \
+  {"POST", "/v1/nmas/{id}/steps", h_nma_step},                             \
+  {"POST", "/v1/nmas/{id}/consents", h_nma_consent},                       \
+  {"GET", "/v1/nmas/{id}/ranking", h_nma_ranking},                         \
+  {"GET", "/v1/support-offers", h_offer_list},                             \
+  {"POST", "/v1/support-offers", h_offer_post},                            \
+  {"GET", "/v1/support-offers/{id}", h_offer_get},                         \
+  {"GET", "/v1/support-matches", h_match_list},                            \
+  {"POST", "/v1/support-matches", h_match_post},                           \
+  {"GET", "/v1/support-matches/{id}", h_match_get},                        \
+  {"POST", "/v1/support-matches/{id}/steps", h_match_step},                \
+  {"GET", "/v1/nma-totals", h_nma_totals},                                 \
+  {"GET", "/v1/adaptation-marketplace", h_marketplace},                    \
+  {"POST", "/v1/adaptation-marketplace/listings", h_listing_post},         \
+  {"GET", "/v1/adaptation-marketplace/purchases", h_purchase_list},        \
+  {"POST", "/v1/adaptation-marketplace/purchases", h_purchase_post},
+
 #endif

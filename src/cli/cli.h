@@ -20,6 +20,10 @@ int cli_cycle_main(int argc, char **argv);
 bool cli_a6_has(const char *cmd);
 int cli_a6_main(int argc, char **argv);
 
+/* The Article 6.8 platform's reads (nma_cli.c): `ledger6 nma list|ranking|totals|marketplace`. */
+bool cli_nma_has(const char *cmd);
+int cli_nma_main(int argc, char **argv);
+
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);
 

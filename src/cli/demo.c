@@ -11,6 +11,7 @@
 
 #include "../service/a6.h"
 #include "../service/cycle.h"
+#include "../service/nma.h"
 #include "cli.h"
 
 typedef struct {
@@ -146,8 +147,9 @@ static void accredit(demo *d, l6_id org, const char *mechanism) {
   put(d, e, out);
 }
 
-static void submit(demo *d, const l6_actor *a, const char *mechanism, const char *id, const char *host,
-                   const char *registry, const char *title, const char *methodology, const char *scope) {
+static void submit_kind(demo *d, const l6_actor *a, const char *mechanism, const char *id, const char *host,
+                        const char *registry, const char *title, const char *methodology, const char *scope,
+                        const char *kind) {
   if (d->e) return;
   l6_submit_req r = {.ets_covered = 0};
   l6_project *p = &r.project;
@@ -156,7 +158,7 @@ static void submit(demo *d, const l6_actor *a, const char *mechanism, const char
   snprintf(p->title, sizeof p->title, "%s", title);
   snprintf(p->methodology, sizeof p->methodology, "%s", methodology);
   snprintf(p->sector, sizeof p->sector, "energy");
-  snprintf(p->kind, sizeof p->kind, "avoidance");
+  snprintf(p->kind, sizeof p->kind, "%s", kind);
   snprintf(p->crediting_start, sizeof p->crediting_start, "2022-01-01");
   snprintf(p->crediting_end, sizeof p->crediting_end, "2031-12-31");
   snprintf(r.mechanism, sizeof r.mechanism, "%s", mechanism);
@@ -167,6 +169,11 @@ static void submit(demo *d, const l6_actor *a, const char *mechanism, const char
   json_t *out = NULL;
   l6_err e = d->e ? d->e : svc_activity_submit(d->s, a, &r, &out, d->err);
   put(d, e, out);
+}
+
+static void submit(demo *d, const l6_actor *a, const char *mechanism, const char *id, const char *host,
+                   const char *registry, const char *title, const char *methodology, const char *scope) {
+  submit_kind(d, a, mechanism, id, host, registry, title, methodology, scope, "avoidance");
 }
 
 /* One step; doc_type (or NULL) names the document it carries. */
@@ -340,6 +347,179 @@ static void demo_a6(demo *d, l6_id a_ebus, l6_id a_klik) {
   if (d->e == L6_E_OK) { l6_err e_ = svc_a6_act(d->s, &cli_admin, &corsia, &out, d->err); put(d, e_, out); } /* out is filled by the call: read it after */
 }
 
+/* A JSON use case of the NMA platform; returns the new record's id. */
+static l6_id nma_call(demo *d, l6_err (*fn)(l6_svc *, const l6_actor *, const json_t *, json_t **, l6_error *),
+                      const l6_actor *a, json_t *in) {
+  json_t *out = NULL;
+  l6_id id = 0;
+  if (in == NULL && d->e == L6_E_OK) d->e = l6_fail(d->err, L6_E_NOMEM, NULL);
+  if (d->e == L6_E_OK) {
+    l6_err e = fn(d->s, a, in, &out, d->err);
+    if (e == L6_E_OK) id = json_integer_value(json_object_get(out, "id"));
+    put(d, e, out);
+  }
+  json_decref(in);
+  return id;
+}
+
+static void nma_step(demo *d, l6_err (*fn)(l6_svc *, const l6_actor *, l6_id, const char *, json_t **, l6_error *),
+                     const l6_actor *a, l6_id id, const char *st) {
+  if (d->e) return;
+  json_t *out = NULL;
+  l6_err e = fn(d->s, a, id, st, &out, d->err);
+  put(d, e, out);
+}
+
+static void match_step(demo *d, const l6_actor *a, l6_id id, const char *st, json_t *in) {
+  if (d->e == L6_E_OK) {
+    json_t *out = NULL;
+    l6_err e = svc_match_step(d->s, a, id, st, in, &out, d->err);
+    put(d, e, out);
+  }
+  json_decref(in);
+}
+
+#define HASH(c) c c c c c c c c c c c c c c c c /* 64 hex digits from 4 */
+
+/* Article 6.8 (src/service/nma.h):
+ *  - Malaysia's forest conservation certificates, a domestic single-Party
+ *    NMA with the Orang Asli communities' consent: published; 10,000 FCCs
+ *    issued, 800 retired by a company for conservation (never an offset);
+ *  - a Japan-led adaptation technology matching NMA with Uganda: published,
+ *    ranked offers from JICA and a Nordic fund, a grant matched, accepted,
+ *    delivered and closed (the totals show the gap);
+ *  - a Ugandan adaptation project through the adaptation benefits
+ *    mechanism (ABM): approved, validated, 1,200 people with improved
+ *    resilience verified, 1,200 CABs issued, listed at 25.00 USD, two
+ *    purchases retired in the funders' names. */
+static void demo_nma(demo *d) {
+  party(d, "MYS", "Malaysia", "Malaysia forest conservation certificate registry");
+  party(d, "UGA", "Uganda", "Uganda national climate change registry");
+  l6_id fp_my = org(d, "MYS01", "Ministry of Natural Resources (Article 6.8 focal point)");
+  l6_id fp_jp = org(d, "JPN01", "Ministry of the Environment (Article 6.8 focal point)");
+  l6_id fp_ug = org(d, "UGA01", "Ministry of Water and Environment (Article 6.8 focal point)");
+  l6_id jica = org(d, "JPN01", "Japan International Cooperation Agency");
+  l6_id nordic = org(d, "UGA01", "Nordic Adaptation Fund (Kampala)");
+  l6_id forestry = org(d, "MYS01", "Sabah Forestry Department");
+  l6_id petro = org(d, "MYS01", "Kuala Lumpur Utilities Bhd");
+  l6_id coop = org(d, "UGA01", "Kasese Climate Resilience Cooperative");
+  l6_id vvb = org(d, "UGA01", "East Africa Validation Services");
+  l6_id a_forestry = account(d, "MYS01", forestry, L6_ACCT_HOLDING, "FCC issuance");
+  l6_id a_petro = account(d, "MYS01", petro, L6_ACCT_HOLDING, "FCC contributions");
+  l6_id a_coop = account(d, "UGA01", coop, L6_ACCT_HOLDING, "CAB marketplace");
+  l6_id a_nordic = account(d, "UGA01", nordic, L6_ACCT_HOLDING, "CAB purchases");
+  l6_actor my = as(L6_ROLE_AUTHORITY, fp_my, "Malaysia focal point"), jp = as(L6_ROLE_AUTHORITY, fp_jp, "Japan focal point");
+  l6_actor ug = as(L6_ROLE_AUTHORITY, fp_ug, "Uganda focal point"), sec = as(L6_ROLE_MECHANISM_ADMIN, 0, "NMA platform");
+  l6_actor ja = as(L6_ROLE_HOLDER, jica, "JICA"), nf = as(L6_ROLE_HOLDER, nordic, "Nordic Adaptation Fund");
+  l6_actor co = as(L6_ROLE_HOLDER, coop, "Kasese cooperative"), v = as(L6_ROLE_VALIDATOR, vvb, "EA Validation");
+
+  /* Malaysia: forest conservation certificates, a domestic NMA. */
+  l6_id my_nma = nma_call(
+      d, svc_nma_create, &my,
+      json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s, s], s:[{s:s, s:s, s:s, s:I, s:s}], s:[s, s],"
+                " s:[{s:s, s:s, s:{s:s, s:s}}, {s:s, s:s}], s:[s], s:[{s:s, s:s}]}",
+                "party", "MYS", "title", "Forest conservation certificates (Sabah)", "description",
+                "Companies fund the conservation of Sabah's forest reserves through certificates per hectare "
+                "conserved; a contribution, never an offset.",
+                "kind", "single-party", "region", "asia-pacific", "focus_areas", "forest-conservation", "biodiversity",
+                "needs", "type", "finance", "focus_area", "forest-conservation", "sector", "forestry", "amount",
+                (json_int_t)2000000000, "currency", "MYR", "safeguards", "free, prior and informed consent",
+                "benefit sharing with forest communities", "stakeholders", "name", "Orang Asli communities of Sabah",
+                "kind", "indigenous-peoples", "consent", "date", "2025-06-30", "sha256", HASH("a1b2"), "name",
+                "Sabah Forestry Department", "kind", "government", "ndc_priorities", "sustainable forest management",
+                "documents", "type", "scheme rules", "sha256", HASH("c3d4")));
+  nma_step(d, svc_nma_step, &my, my_nma, "submit");
+  nma_step(d, svc_nma_step, &sec, my_nma, "publish");
+  project(d, "MYS.FCC.SABAH.01", "MYFCC", "MYS", "Sabah forest reserves conservation", "Hectares of forest conserved",
+          "forestry", "avoidance", "2025-01-01", "2034-12-31");
+  issue(d, "MYS01", "MYS.FCC.SABAH.01", "FCC", 2025, 10000, a_forestry);
+  move(d, L6_TX_TRANSFER, a_forestry, a_petro, "FCC", 1000, NULL, NULL, NULL, 0);
+  move(d, L6_TX_RETIREMENT, a_petro, 0, "FCC", 800, "Kuala Lumpur Utilities Bhd", "conservation",
+       "Funded the conservation of 800 ha of Sabah forest in 2025 (not an offset)", 2025);
+
+  /* Japan-led adaptation technology matching, with Uganda. */
+  l6_id jp_nma = nma_call(
+      d, svc_nma_create, &jp,
+      json_pack("{s:s, s:s, s:s, s:[s], s:s, s:[s, s], s:[{s:s, s:s, s:s, s:I, s:s}, {s:s, s:s, s:s, s:I, s:s},"
+                " {s:s, s:s, s:s, s:I, s:s}], s:[s], s:[{s:s, s:s, s:{s:s, s:s}}], s:[s]}",
+                "party", "JPN", "title", "Adaptation technology matching for East Africa", "kind", "multi-party",
+                "parties", "UGA", "region", "africa", "focus_areas", "adaptation", "technology-transfer", "needs",
+                "type", "technology", "focus_area", "technology-transfer", "sector", "agriculture", "amount",
+                (json_int_t)45000000, "currency", "USD", "type", "finance", "focus_area", "adaptation", "sector", "water",
+                "amount", (json_int_t)250000000, "currency", "USD", "type", "capacity-building", "focus_area",
+                "adaptation", "sector", "disaster-risk", "amount", (json_int_t)30000000, "currency", "USD",
+                "safeguards", "no involuntary resettlement", "stakeholders", "name", "Kasese farming communities",
+                "kind", "local-community", "consent", "date", "2026-02-15", "sha256", HASH("e5f6"), "ndc_priorities",
+                "climate-resilient agriculture and water"));
+  nma_step(d, svc_nma_step, &jp, jp_nma, "submit");
+  nma_step(d, svc_nma_step, &sec, jp_nma, "publish");
+  nma_call(d, svc_offer_create, &ja,
+           json_pack("{s:s, s:s, s:[s, s], s:[s, s]}", "title", "Drip irrigation and drought-tolerant seed know-how",
+                     "type", "technology", "sectors", "agriculture", "water", "regions", "africa", "asia-pacific"));
+  l6_id grant = nma_call(d, svc_offer_create, &nf,
+                         json_pack("{s:s, s:s, s:s, s:I, s:s, s:[s], s:[s]}", "title", "Water resilience grants", "type",
+                                   "finance", "instrument", "grant", "amount", (json_int_t)120000000, "currency", "USD",
+                                   "sectors", "water", "regions", "africa"));
+  nma_call(d, svc_offer_create, &ja,
+           json_pack("{s:s, s:s, s:s, s:I, s:s, s:[s], s:[s]}", "title", "Concessional loans for irrigation", "type",
+                     "finance", "instrument", "loan", "amount", (json_int_t)300000000, "currency", "JPY", "sectors",
+                     "agriculture", "regions", "asia-pacific"));
+  l6_id m = nma_call(d, svc_match_propose, &jp,
+                     json_pack("{s:I, s:I, s:i, s:I}", "nma", (json_int_t)jp_nma, "offer", (json_int_t)grant, "need", 1,
+                               "amount", (json_int_t)120000000));
+  match_step(d, &nf, m, "accept", json_object());
+  match_step(d, &jp, m, "accept", json_object());
+  match_step(d, &nf, m, "deliver", json_pack("{s:I, s:s}", "amount", (json_int_t)80000000, "evidence", HASH("9a9b")));
+
+  /* Uganda: adaptation benefits through the ABM cycle, sold on the marketplace. */
+  if (d->e == L6_E_OK) {
+    static const char scopes[][L6_CODE_MAX + 1] = {"ADAPT"};
+    json_t *out = NULL;
+    l6_err e = svc_accredit(d->s, &sec, vvb, "ABM", scopes, 1, &out, d->err);
+    put(d, e, out);
+  }
+  const char *cab = "UGA.CAB.KASESE.01";
+  submit_kind(d, &co, "ABM", cab, "UGA", "UGA01", "Kasese climate-resilient irrigation", "ABM adaptation benefits",
+              "ADAPT", "adaptation");
+  step(d, &v, req_of(cab, 0, L6_STEP_VALIDATE, L6_DECIDE_ACCEPT), "validation-report", "validation of adaptation design");
+  step(d, &ug, req_of(cab, 0, L6_STEP_APPROVE, L6_DECIDE_ACCEPT), "letter-of-approval", "Uganda's letter of approval");
+  step(d, &sec, req_of(cab, 0, L6_STEP_REGISTER, L6_DECIDE_ACCEPT), NULL, NULL);
+  l6_step_req *r = req_of(cab, 0, L6_STEP_MONITOR, L6_DECIDE_NONE);
+  snprintf(r->start, sizeof r->start, "2025-01-01");
+  snprintf(r->end, sizeof r->end, "2025-12-31");
+  snprintf(r->calculator, sizeof r->calculator, "adaptation-benefits");
+  static const char *const names[] = {"people_resilient", "hectares", "water_saved_m3", "jobs", "biodiversity_ha"};
+  static const int64_t vals[] = {1200, 340, 86000, 45, 20};
+  r->ninputs = 5;
+  for (size_t i = 0; i < 5; i++) {
+    snprintf(r->inputs[i].name, sizeof r->inputs[i].name, "%s", names[i]);
+    r->inputs[i].value = vals[i];
+  }
+  step(d, &co, r, "monitoring-report", "2025 adaptation indicators");
+  r = req_of(cab, 1, L6_STEP_VERIFY, L6_DECIDE_ACCEPT);
+  r->certified = 1200;
+  step(d, &v, r, "verification-report", "verification of adaptation indicators");
+  r = req_of(cab, 1, L6_STEP_REQUEST, L6_DECIDE_NONE);
+  r->forward[0] = (l6_forward){a_coop, 10000};
+  r->nforward = 1;
+  step(d, &co, r, NULL, NULL);
+  step(d, &sec, req_of(cab, 1, L6_STEP_ISSUE, L6_DECIDE_ACCEPT), NULL, NULL);
+  l6_id listing = nma_call(d, svc_listing_create, &co,
+                           json_pack("{s:s, s:I, s:i, s:s, s:s}", "project", cab, "account", (json_int_t)a_coop, "price",
+                                     2500, "currency", "USD", "description",
+                                     "1 CAB = one person in Kasese with improved resilience to drought"));
+  nma_call(d, svc_purchase, &nf,
+           json_pack("{s:I, s:i, s:I, s:s, s:{s:i, s:s, s:s, s:s}}", "listing", (json_int_t)listing, "quantity", 300,
+                     "funder_account", (json_int_t)a_nordic, "beneficiary", "Nordic Adaptation Fund", "payment",
+                     "amount", 750000, "currency", "USD", "payer", "Nordic Adaptation Fund", "reference",
+                     "NAF-2026-017"));
+  nma_call(d, svc_purchase, &nf,
+           json_pack("{s:I, s:i, s:I, s:s, s:{s:i, s:s, s:s, s:s}}", "listing", (json_int_t)listing, "quantity", 100,
+                     "funder_account", (json_int_t)a_nordic, "beneficiary", "Nordic Adaptation Fund on behalf of "
+                     "Oslo municipality", "payment", "amount", 250000, "currency", "USD", "payer",
+                     "Oslo municipality", "reference", "OSLO-2026-3"));
+}
+
 l6_err demo_populate(l6_svc *s, l6_error *err) {
   demo d = {.s = s, .err = err};
   l6_store *st = svc_store(s);
@@ -400,15 +580,19 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   move(&d, L6_TX_RETIREMENT, a_buyer, 0, "VCU", 8000, "Nippon Airways", "CORSIA", "Cancelled for CORSIA first phase", 2025);
   demo_cycle(&d, a_buyer);
   demo_a6(&d, a_ebus, a_klik);
+  demo_nma(&d);
   if (d.e == L6_E_OK) e = svc_check(s, 0, err);
   else e = d.e;
   if (e == L6_E_OK) e = st->ops->commit(st, err);
   if (e != L6_E_OK) st->ops->rollback(st);
   if (e == L6_E_OK)
-    printf("demo registry: 6 Parties, 7 projects, 6 issuances, transfers and retirements; project cycle: "
+    printf("demo registry: 8 Parties, 9 projects, issuances, transfers and retirements; project cycle: "
            "GHA.SOLAR.01 through PACM (24,500 t issued: 1,225 SOP, 490 OMGE), THA.JCM.ROOF.01 through JCM "
            "(4,000 t: 80 OMGE, 1,960 to Japan, 1,960 to Thailand), GHA.CDM.LFG.01 transitioned from CDM "
            "(200 CERs converted); Article 6.2: 2,000 ITMOs CA0001-THA01-THA-000000001-2024.. first transferred "
-           "Thailand -> Switzerland, 1,200 used toward Switzerland's NDC (2025), 300 cancelled for CORSIA\n");
+           "Thailand -> Switzerland, 1,200 used toward Switzerland's NDC (2025), 300 cancelled for CORSIA; "
+           "Article 6.8: Malaysia's forest conservation certificates (10,000 FCCs, 800 retired for conservation), "
+           "a Japan-led adaptation technology matching NMA with Uganda (a 1.2M USD grant matched, 0.8M delivered), "
+           "Uganda's Kasese project through the ABM (1,200 CABs, 400 bought and retired in funders' names)\n");
   return e;
 }

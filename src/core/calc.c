@@ -67,6 +67,17 @@ l6_err calc_afforestation(int64_t stock_start_kg, int64_t stock_end_kg, int64_t 
   return tonnes(net * (10000 - leakage_bp), 10000000, out, err);
 }
 
+l6_err calc_adaptation_benefits(int64_t people_resilient, int64_t hectares, int64_t water_saved_m3, int64_t jobs,
+                                int64_t biodiversity_ha, l6_qty *out, l6_error *err) {
+  *out = 0;
+  CHECK("people_resilient", people_resilient, 0, 1000000000);
+  CHECK("hectares", hectares, 0, 1000000000);
+  CHECK("water_saved_m3", water_saved_m3, 0, E12);
+  CHECK("jobs", jobs, 0, 1000000000);
+  CHECK("biodiversity_ha", biodiversity_ha, 0, 1000000000);
+  return tonnes(people_resilient, 1, out, err);
+}
+
 static l6_err run_grid(const int64_t *in, l6_qty *out, l6_error *err) { return calc_grid_renewable(in[0], in[1], out, err); }
 static l6_err run_methane(const int64_t *in, l6_qty *out, l6_error *err) {
   return calc_methane_destruction(in[0], in[1], in[2], out, err);
@@ -74,6 +85,10 @@ static l6_err run_methane(const int64_t *in, l6_qty *out, l6_error *err) {
 static l6_err run_cook(const int64_t *in, l6_qty *out, l6_error *err) { return calc_cookstoves(in[0], in[1], in[2], out, err); }
 static l6_err run_ar(const int64_t *in, l6_qty *out, l6_error *err) {
   return calc_afforestation(in[0], in[1], in[2], in[3], out, err);
+}
+
+static l6_err run_adapt(const int64_t *in, l6_qty *out, l6_error *err) {
+  return calc_adaptation_benefits(in[0], in[1], in[2], in[3], in[4], out, err);
 }
 
 static const l6_calc calcs[] = {
@@ -84,6 +99,14 @@ static const l6_calc calcs[] = {
      4,
      {{"stock_start_kg", 0, E15}, {"stock_end_kg", 0, E15}, {"baseline_kg", 0, E15}, {"leakage_bp", 0, 10000}},
      run_ar},
+    {"adaptation-benefits",
+     5,
+     {{"people_resilient", 0, 1000000000},
+      {"hectares", 0, 1000000000},
+      {"water_saved_m3", 0, E12},
+      {"jobs", 0, 1000000000},
+      {"biodiversity_ha", 0, 1000000000}},
+     run_adapt},
 };
 
 const l6_calc *calc_find(const char *name) {

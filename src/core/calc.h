@@ -77,9 +77,26 @@ l6_err calc_cookstoves(int64_t fuel_saved_kg, int64_t ef_t_t_e6, int64_t fnrb_bp
 l6_err calc_afforestation(int64_t stock_start_kg, int64_t stock_end_kg, int64_t baseline_kg, int64_t leakage_bp,
                           l6_qty *out, l6_error *err);
 
+/*
+ * Adaptation benefits (the adaptation benefits mechanism,
+ * config/mechanisms/abm.json): certified adaptation benefits (CABs) are
+ * counted in people whose resilience the project improved in the period,
+ * the mechanism's headline indicator; the other adaptation indicators are
+ * reported and verified with it (they stay on the period's record) but do
+ * not change the count:
+ * people_resilient   people with improved resilience, 0..10^9
+ * hectares           hectares under climate-resilient management, 0..10^9
+ * water_saved_m3     water saved, m3, 0..10^12
+ * jobs               jobs created or sustained, 0..10^9
+ * biodiversity_ha    hectares of habitat conserved or restored, 0..10^9
+ * Result: people_resilient CABs.
+ */
+l6_err calc_adaptation_benefits(int64_t people_resilient, int64_t hectares, int64_t water_saved_m3, int64_t jobs,
+                                int64_t biodiversity_ha, l6_qty *out, l6_error *err);
+
 /* The calculators as a table, so a monitoring report can name one and
  * give its inputs by name. */
-#define L6_CALC_MAX_INPUTS 4
+#define L6_CALC_MAX_INPUTS 5
 
 typedef struct {
   const char *name; /* the input's name in a report ("net_kwh") */

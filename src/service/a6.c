@@ -565,6 +565,8 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
   if (e == L6_E_OK && strcmp(p.host, in->party) != 0)
     e = l6_fail(err, L6_E_NOT_HOST_AUTHORITY, "project %s is hosted by %s, not %s", p.id, p.host, in->party);
   if (e == L6_E_OK) e = need_admin_or_authority(s, a, in->party, L6_E_NOT_HOST_AUTHORITY, err);
+  /* CABs and conservation certificates never carry a corresponding adjustment. */
+  if (e == L6_E_OK) e = svc__project_non_offsetting(s, in->project, "an Article 6 authorization", err);
   if (e == L6_E_OK) {
     char buf[L6_A6_LIST_MAX + 1];
     snprintf(buf, sizeof buf, "%s", in->parties);
@@ -847,6 +849,7 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     /* Mitigation contribution: unauthorized units, no corresponding adjustment. */
     const l6_range *g = &r->range;
     if (g->first < 1 || g->last < g->first) e = l6_fail(err, L6_E_INVALID_RANGE, "serials must satisfy 1 <= first <= last");
+    if (e == L6_E_OK) e = svc__batch_non_offsetting(s, g->batch, "a mitigation contribution", err);
     if (e == L6_E_OK) e = OPS->a6_itmo_in_batch(ST, g->batch, g->first, g->last, itmo_row, &ib, err);
     if (e == L6_E_OK && ib.n > 0)
       e = l6_fail(err, L6_E_UNIT_AUTHORIZED, "serials %lld-%lld of batch %lld include authorized units (ITMOs)",
@@ -868,6 +871,12 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
   }
   if (e == L6_E_OK && r->kind == A6_ACT_OIMP && strcmp(r->purpose, "CORSIA") == 0 && !corsia_phase(r->phase, &phase))
     e = l6_fail(err, L6_E_UNKNOWN_CORSIA_PHASE, "no CORSIA phase '%s' in config/corsia.json", r->phase);
+  /* Non-offsetting units never become ITMOs (svc_a6_authorize refuses
+   * them); checked again here so that no first transfer, use or OIMP
+   * cancellation can ever take one. */
+  for (size_t i = 0; i < ib.n && e == L6_E_OK; i++)
+    if (i == 0 || ib.r[i].batch != ib.r[i - 1].batch)
+      e = svc__batch_non_offsetting(s, ib.r[i].batch, "an Article 6 first transfer, use or cancellation", err);
   /* Checks, in a fixed order per range (docs/API.md). */
   for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
     l6_a6_itmo *it = &ib.r[i];

@@ -798,7 +798,7 @@ static l6_err do_transition(l6_svc *s, const l6_actor *a, const l6_step_req *r, 
     e = l6_fail(err, L6_E_NOT_ELIGIBLE, "project %s is under %s; %s takes transitions from %s", c.proj.id,
                 c.proj.programme, m->code, m->from_programme);
   bool removal = strcmp(c.proj.kind, "removal") == 0;
-  if (e == L6_E_OK && !(removal ? m->kind_removal : m->kind_avoidance))
+  if (e == L6_E_OK && !mech_accepts_kind(m, c.proj.kind))
     e = l6_fail(err, L6_E_NOT_ELIGIBLE, "%s does not accept %s activities", m->code, c.proj.kind);
   if (e == L6_E_OK && !l6_valid_code(r->scope)) e = l6_fail(err, L6_E_MISSING_FIELD, "scope is required");
   if (e == L6_E_OK && !mech_has_scope(m, r->scope))
@@ -1145,13 +1145,13 @@ static l6_err submit_checks(const l6_mech *m, const l6_submit_req *r, l6_error *
     return e;
   if (strcmp(p->crediting_start, p->crediting_end) > 0)
     return l6_fail(err, L6_E_INVALID_VALUE, "crediting period ends before it starts");
-  bool removal = strcmp(p->kind, "removal") == 0;
-  if (!removal && strcmp(p->kind, "avoidance") != 0) return l6_fail(err, L6_E_INVALID_VALUE, "kind must be avoidance or removal");
+  if (strcmp(p->kind, "removal") != 0 && strcmp(p->kind, "avoidance") != 0 && strcmp(p->kind, "adaptation") != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "kind must be avoidance, removal or adaptation");
   if (!l6_valid_code(r->scope)) return l6_fail(err, L6_E_INVALID_VALUE, "scope must be a sectoral scope code");
   if (r->comment[0] && !l6_valid_text(r->comment, L6_NAME_MAX))
     return l6_fail(err, L6_E_INVALID_VALUE, "comment must be printable text of at most %d bytes", L6_NAME_MAX);
   /* Eligibility. */
-  if (!(removal ? m->kind_removal : m->kind_avoidance))
+  if (!mech_accepts_kind(m, p->kind))
     return l6_fail(err, L6_E_NOT_ELIGIBLE, "%s does not accept %s activities", m->code, p->kind);
   if (!mech_has_scope(m, r->scope)) return l6_fail(err, L6_E_NOT_ELIGIBLE, "%s does not cover sectoral scope %s", m->code, r->scope);
   if (m->crediting_start_from[0] && strcmp(p->crediting_start, m->crediting_start_from) < 0)

@@ -120,15 +120,16 @@ static l6_err parse_eligibility(pctx *c, json_t *root, l6_mech *m) {
   size_t i;
   l6_err e = get_obj(c, root, "", "eligibility", true, &el);
   if (e == L6_E_OK) e = keys_only(c, "eligibility", el, keys);
-  if (e == L6_E_OK) e = get_arr(c, el, "eligibility", "kinds", true, 2, &arr);
+  if (e == L6_E_OK) e = get_arr(c, el, "eligibility", "kinds", true, 3, &arr);
   if (e != L6_E_OK) return e;
   json_array_foreach(arr, i, v) {
     const char *k = json_is_string(v) ? json_string_value(v) : "";
     if (strcmp(k, "avoidance") == 0 && !m->kind_avoidance) m->kind_avoidance = true;
     else if (strcmp(k, "removal") == 0 && !m->kind_removal) m->kind_removal = true;
-    else return bad(c, "eligibility", "kinds", "entries must be \"avoidance\" or \"removal\", each once");
+    else if (strcmp(k, "adaptation") == 0 && !m->kind_adaptation) m->kind_adaptation = true;
+    else return bad(c, "eligibility", "kinds", "entries must be \"avoidance\", \"removal\" or \"adaptation\", each once");
   }
-  if (!m->kind_avoidance && !m->kind_removal) return bad(c, "eligibility", "kinds", "must name at least one kind");
+  if (!m->kind_avoidance && !m->kind_removal && !m->kind_adaptation) return bad(c, "eligibility", "kinds", "must name at least one kind");
   if ((e = get_arr(c, el, "eligibility", "scopes", true, L6_MAX_SCOPES, &arr)) != L6_E_OK) return e;
   json_array_foreach(arr, i, v) {
     const char *sc = json_is_string(v) ? json_string_value(v) : "";
@@ -142,7 +143,7 @@ static l6_err parse_eligibility(pctx *c, json_t *root, l6_mech *m) {
     const l6_calc *calc = calc_find(json_is_string(v) ? json_string_value(v) : NULL);
     if (calc == NULL || mech_calc(m, calc->name))
       return bad(c, "eligibility", "calculators", "entry %zu must be a distinct calculator: grid-renewable, "
-                 "methane-destruction, cookstoves or afforestation", i);
+                 "methane-destruction, cookstoves, afforestation or adaptation-benefits", i);
     m->calcs[m->ncalcs++] = calc;
   }
   if (m->ncalcs == 0) return bad(c, "eligibility", "calculators", "must name at least one calculator");
@@ -412,6 +413,11 @@ const l6_mech *mech_find(const l6_mech_set *set, const char *code) {
   for (size_t i = 0; i < set->n; i++)
     if (strcmp(set->m[i].code, code) == 0) return &set->m[i];
   return NULL;
+}
+
+bool mech_accepts_kind(const l6_mech *m, const char *kind) {
+  return (strcmp(kind, "avoidance") == 0 && m->kind_avoidance) || (strcmp(kind, "removal") == 0 && m->kind_removal) ||
+         (strcmp(kind, "adaptation") == 0 && m->kind_adaptation);
 }
 
 bool mech_has_scope(const l6_mech *m, const char *scope) {

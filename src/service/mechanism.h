@@ -55,6 +55,7 @@ typedef struct {
 
   /* Eligibility. */
   bool kind_avoidance, kind_removal;    /* project kinds accepted */
+  bool kind_adaptation;                 /* adaptation projects (the adaptation benefits mechanism) */
   size_t nscopes;
   char scopes[L6_MAX_SCOPES][L6_CODE_MAX + 1]; /* sectoral scopes accepted */
   size_t ncalcs;
@@ -117,6 +118,9 @@ const l6_mech *mech_find(const l6_mech_set *set, const char *code);
 
 void mech_set_free(struct l6_mech_set *set);
 
+/* Does the mechanism accept projects of this kind ("avoidance", "removal",
+ * "adaptation")? */
+bool mech_accepts_kind(const l6_mech *m, const char *kind);
 /* Is scope among the mechanism's sectoral scopes? */
 bool mech_has_scope(const l6_mech *m, const char *scope);
 /* The mechanism's calculator of this name, or NULL when it allows none such. */

@@ -20,6 +20,7 @@
 #include "../core/serial.h"
 #include "a6.h"
 #include "mechanism.h"
+#include "nma.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -202,7 +203,9 @@ static l6_err load_iso(l6_svc *s, const char *path, l6_error *err) {
 
 #include <dirent.h>
 
-/* Reads one programme file: {"code","name","kind","unit_types":[{"code","name"}]}. */
+/* Reads one programme file: {"code","name","kind","unit_types":[{"code","name",
+ * "non_offsetting"?}]}; non_offsetting (default false) marks units that may
+ * never serve an emissions claim (CABs, conservation certificates). */
 static l6_err load_programme(l6_svc *s, const char *path, l6_error *err) {
   json_error_t je;
   json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -232,15 +235,20 @@ static l6_err load_programme(l6_svc *s, const char *path, l6_error *err) {
   json_array_foreach(uts, i, ut) {
     if (e != L6_E_OK) break;
     const char *uc = NULL, *un = NULL;
-    if (json_unpack_ex(ut, &je, JSON_STRICT, "{s:s, s:s}", "code", &uc, "name", &un) != 0 || !l6_valid_code(uc) ||
-        !l6_valid_text(un, L6_NAME_MAX)) {
-      e = l6_fail(err, L6_E_INVALID_VALUE, "%s: key unit_types[%zu]: needs a valid code and name", path, i);
+    int nonoff = 0;
+    if (json_unpack_ex(ut, &je, JSON_STRICT, "{s:s, s:s, s?b}", "code", &uc, "name", &un, "non_offsetting",
+                       &nonoff) != 0 ||
+        !l6_valid_code(uc) || !l6_valid_text(un, L6_NAME_MAX)) {
+      e = l6_fail(err, L6_E_INVALID_VALUE,
+                  "%s: key unit_types[%zu]: needs a valid code and name (and non_offsetting a boolean): %s", path, i,
+                  je.text);
       break;
     }
     l6_unit_type u = {0}, oldu;
     snprintf(u.code, sizeof u.code, "%s", uc);
     snprintf(u.programme, sizeof u.programme, "%s", p.code);
     snprintf(u.name, sizeof u.name, "%s", un);
+    u.non_offsetting = nonoff != 0;
     l6_error ignore;
     if (OPS->unit_type_get(s->st, u.code, &oldu, &ignore) == L6_E_UNKNOWN_UNIT_TYPE)
       e = OPS->unit_type_put(s->st, &u, err);
@@ -281,6 +289,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
    * programmes, whose unit types they name. */
   if (e == L6_E_OK) e = mech_load_dir(s, dir, err);
   if (e == L6_E_OK) e = svc_a6_load_corsia(dir, err); /* Article 6: CORSIA phases (optional) */
+  if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
   return e;
 }
 
@@ -663,8 +672,8 @@ l6_err svc_project_create(l6_svc *s, const l6_actor *a, const l6_project *p, jso
       (e = need_text("methodology", p->methodology, L6_NAME_MAX, err)) != L6_E_OK ||
       (e = need_text("sector", p->sector, L6_NAME_MAX, err)) != L6_E_OK)
     return e;
-  if (strcmp(p->kind, "avoidance") != 0 && strcmp(p->kind, "removal") != 0)
-    return l6_fail(err, L6_E_INVALID_VALUE, "kind must be avoidance or removal");
+  if (strcmp(p->kind, "avoidance") != 0 && strcmp(p->kind, "removal") != 0 && strcmp(p->kind, "adaptation") != 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "kind must be avoidance, removal or adaptation");
   if (!l6_valid_date(p->crediting_start) || !l6_valid_date(p->crediting_end))
     return l6_fail(err, L6_E_INVALID_VALUE, "crediting_start and crediting_end must be dates YYYY-MM-DD");
   if (strcmp(p->crediting_start, p->crediting_end) > 0)
@@ -1061,6 +1070,15 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   }
   size_t ntakes = 0;
   if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);
+  /* Non-offsetting units (CABs, conservation certificates) retire or
+   * cancel only for a purpose of config/nma.json's non_offsetting_purposes
+   * (adaptation, conservation, ...), never for an emissions claim. */
+  if (e == L6_E_OK && r->kind != L6_TX_TRANSFER && !svc__non_offsetting_purpose(r->purpose)) {
+    for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
+      if (i == 0 || takes[i].batch != takes[i - 1].batch)
+        e = svc__batch_non_offsetting(s, takes[i].batch, "an emissions claim (retire them for adaptation or conservation)",
+                                      err);
+  }
   l6_tx tx = {.kind = r->kind, .from_account = from.id, .to_account = to.id, .reporting_year = r->reporting_year};
   timestamp(s, tx.ts);
   snprintf(tx.actor, sizeof tx.actor, "%s", a->name);

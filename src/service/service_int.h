@@ -65,4 +65,15 @@ void svc__set_mechs(l6_svc *s, struct l6_mech_set *m);
  * Defined in cycle.c. */
 l6_err svc__not_in_cycle(l6_svc *s, const char *project, l6_error *err);
 
+/* Non-offsetting units (nma.c): NON_OFFSETTING_UNIT when the batch's unit
+ * type, or a unit type of the project's programme, is non-offsetting
+ * (`what` names the emissions purpose in the message). Inside a
+ * transaction. */
+l6_err svc__batch_non_offsetting(l6_svc *s, l6_id batch, const char *what, l6_error *err);
+l6_err svc__project_non_offsetting(l6_svc *s, const char *project, const char *what, l6_error *err);
+l6_err svc__unit_type_non_offsetting(l6_svc *s, const char *unit_type, bool *out, l6_error *err);
+/* May non-offsetting units be retired with this purpose (config/nma.json,
+ * non_offsetting_purposes: adaptation, conservation, ...)? */
+bool svc__non_offsetting_purpose(const char *purpose);
+
 #endif

@@ -30,7 +30,9 @@ json_t *view_programme(const l6_programme *p) {
 }
 
 json_t *view_unit_type(const l6_unit_type *u) {
-  return json_pack("{s:s, s:s, s:s}", "code", u->code, "programme", u->programme, "name", u->name);
+  json_t *v = json_pack("{s:s, s:s, s:s}", "code", u->code, "programme", u->programme, "name", u->name);
+  if (v && u->non_offsetting) json_object_set_new(v, "non_offsetting", json_true());
+  return v;
 }
 
 json_t *view_project(const l6_project *p) {

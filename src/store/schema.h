@@ -144,6 +144,17 @@ static const char *const l6_migrations[] = {
     "  from_party TEXT NOT NULL, to_party TEXT NOT NULL, purpose TEXT NOT NULL, user_entity TEXT NOT NULL,"
     "  year INTEGER NOT NULL, ca BIGINT NOT NULL, ts TEXT NOT NULL);"
     "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
+    /* 4 -> 5: non-market approaches (src/service/nma.c). nma_records holds
+     * the NMA register, support offers and matches as JSON bodies (kind
+     * "nma" | "offer" | "match"; party: the NMA's or provider's Party;
+     * status: the workflow state); unit types gain the non_offsetting flag
+     * (CABs, forest conservation certificates: never for an emissions
+     * claim). Self-contained: it only references tables of the first
+     * migration. */
+    "CREATE TABLE nma_records(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, party TEXT NOT NULL,"
+    "  status TEXT NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX nma_records_kind ON nma_records(kind, party, id);"
+    "ALTER TABLE unit_types ADD COLUMN non_offsetting INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -165,6 +165,11 @@ static const char *const l6_pg_migrations[] = {
     "  from_party " L6_PG_TEXT " NOT NULL, to_party " L6_PG_TEXT " NOT NULL, purpose " L6_PG_TEXT " NOT NULL, user_entity " L6_PG_TEXT " NOT NULL,"
     "  year BIGINT NOT NULL, ca BIGINT NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
     "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
+    /* 4 -> 5: non-market approaches (src/service/nma.c); see schema.h. */
+    "CREATE TABLE nma_records(id BIGINT PRIMARY KEY, kind " L6_PG_TEXT " NOT NULL, party " L6_PG_TEXT " NOT NULL,"
+    "  status " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX nma_records_kind ON nma_records(kind, party, id);"
+    "ALTER TABLE unit_types ADD COLUMN non_offsetting BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -74,6 +74,7 @@ typedef struct {
   char code[L6_CODE_MAX + 1];
   char programme[L6_CODE_MAX + 1];
   char name[L6_NAME_MAX + 1];
+  bool non_offsetting;            /* CABs, conservation certificates: never for an emissions claim */
 } l6_unit_type;
 
 typedef struct {
@@ -321,6 +322,18 @@ typedef struct {
   char ts[32];
 } l6_a6_action;
 
+/* ---- non-market approaches (src/service/nma.c) ---- */
+
+/* A record of the NMA platform: an NMA, a support offer or a match, its
+ * fields as one JSON object (the service validates and shapes it). */
+typedef struct {
+  l6_id id;
+  char kind[12];                         /* "nma", "offer", "match", "listing", "purchase" */
+  char party[4];                         /* the NMA's lead Party, the offer's provider Party */
+  char status[16];                       /* the workflow state */
+  char body[L6_NMA_BODY_MAX + 1];        /* JSON object */
+} l6_nma_rec;
+
 typedef struct l6_store l6_store;
 
 typedef int (*l6_each_fn)(void *ctx, const void *row);
@@ -477,6 +490,15 @@ typedef struct {
   /* Appends an action (sets a->id); lists a Party's ("" = all) by id. */
   l6_err (*a6_action_put)(l6_store *s, l6_a6_action *a, l6_error *err);
   l6_err (*a6_action_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+  /* ---- non-market approaches ---- */
+
+  /* Inserts r (r->id == 0; sets r->id) or replaces it by id. */
+  l6_err (*nma_put)(l6_store *s, l6_nma_rec *r, l6_error *err);
+  /* The record id of kind; NOT_FOUND when absent or of another kind. */
+  l6_err (*nma_get)(l6_store *s, const char *kind, l6_id id, l6_nma_rec *out, l6_error *err);
+  /* Records of kind (and party unless ""), by id. */
+  l6_err (*nma_list)(l6_store *s, const char *kind, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+
   /* Transparency log. The service appends a leaf in the same store
    * transaction as the registry change it records; nothing else writes
    * these tables. Absent rows are NOT_FOUND. Tree arithmetic is in

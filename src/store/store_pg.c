@@ -101,9 +101,9 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(PROG_PUT, "INSERT INTO programmes(code, name, kind) VALUES($1, $2, $3)")                                 \
   XX(PROG_GET, "SELECT code, name, kind FROM programmes WHERE code = $1")                                     \
   XX(PROG_LIST, "SELECT code, name, kind FROM programmes ORDER BY code")                                      \
-  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name) VALUES($1, $2, $3)")                              \
-  XX(UT_GET, "SELECT code, programme, name FROM unit_types WHERE code = $1")                                  \
-  XX(UT_LIST, "SELECT code, programme, name FROM unit_types ORDER BY code")                                   \
+  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name, non_offsetting) VALUES($1, $2, $3, $4)")          \
+  XX(UT_GET, "SELECT code, programme, name, non_offsetting FROM unit_types WHERE code = $1")                  \
+  XX(UT_LIST, "SELECT code, programme, name, non_offsetting FROM unit_types ORDER BY code")                   \
   XX(PROJ_PUT, "INSERT INTO projects(id, programme, host, title, methodology, sector, kind,"                  \
                " crediting_start, crediting_end, status) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")             \
   XX(PROJ_GET, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"                \
@@ -269,6 +269,13 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                  " user_entity, year, ca, ts) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_actions),"     \
                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id")        \
   XX(A6_ACT_LIST, "SELECT " PG_A6_ACT_COLS " FROM a6_actions WHERE ($1::text = '' OR party = $1) ORDER BY id") \
+  /* non-market approaches */                                                                                 \
+  XX(NMA_INS, "INSERT INTO nma_records(id, kind, party, status, body)"                                        \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM nma_records), $1, $2, $3, $4) RETURNING id")     \
+  XX(NMA_UPD, "UPDATE nma_records SET kind = $2, party = $3, status = $4, body = $5 WHERE id = $1")           \
+  XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = $1 AND kind = $2")           \
+  XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = $1"                       \
+               " AND ($2::text = '' OR party = $2) ORDER BY id")                                             \
   /* transparency log */                                                                                      \
   XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                           \
   XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES($1, $2, $3)")                                   \
@@ -656,6 +663,7 @@ static void dec_unit_type(const PGresult *r, int i, void *o) {
   col_text(r, i, 0, u->code, sizeof u->code);
   col_text(r, i, 1, u->programme, sizeof u->programme);
   col_text(r, i, 2, u->name, sizeof u->name);
+  u->non_offsetting = col_i64(r, i, 3) != 0;
 }
 static void dec_project(const PGresult *r, int i, void *o) {
   l6_project *p = o;
@@ -835,6 +843,7 @@ static l6_err pg_unit_type_put(l6_store *s, const l6_unit_type *u, l6_error *err
   a_text(&a, u->code);
   a_text(&a, u->programme);
   a_text(&a, u->name);
+  a_int(&a, u->non_offsetting ? 1 : 0);
   return run_write(PG(s), Q_UT_PUT, &a, NULL, NULL, err);
 }
 static l6_err pg_unit_type_get(l6_store *s, const char *code, l6_unit_type *out, l6_error *err) {
@@ -1598,6 +1607,49 @@ static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
   return e;
 }
 
+/* ---- non-market approaches ------------------------------------------ */
+
+static void dec_nma(const PGresult *r, int i, void *o) {
+  l6_nma_rec *x = o;
+  x->id = col_i64(r, i, 0);
+  col_text(r, i, 1, x->kind, sizeof x->kind);
+  col_text(r, i, 2, x->party, sizeof x->party);
+  col_text(r, i, 3, x->status, sizeof x->status);
+  col_text(r, i, 4, x->body, sizeof x->body);
+}
+
+/* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
+static l6_err pg_nma_put(l6_store *s, l6_nma_rec *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  bool insert = x->id == 0;
+  if (!insert) a_int(&a, x->id);
+  a_text(&a, x->kind);
+  a_text(&a, x->party);
+  a_text(&a, x->status);
+  a_text(&a, x->body);
+  if (insert) return run_write(PG(s), Q_NMA_INS, &a, &x->id, NULL, err);
+  return run_write(PG(s), Q_NMA_UPD, &a, NULL, NULL, err);
+}
+
+static l6_err pg_nma_get(l6_store *s, const char *kind, l6_id id, l6_nma_rec *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_text(&a, kind);
+  return run_one(PG(s), Q_NMA_GET, &a, dec_nma, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_nma_list(l6_store *s, const char *kind, const char *party, l6_each_fn each, void *ctx,
+                          l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, kind);
+  a_text(&a, party);
+  l6_nma_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_NMA_LIST, &a, dec_nma, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- transparency log ------------------------------------------------ */
 
 /* Binary columns are lowercase hex text, as in SQLite. A value that is not
@@ -1911,6 +1963,9 @@ static const l6_store_ops pg_ops = {
     .a6_itmo_next_serial = pg_a6_itmo_next_serial,
     .a6_action_put = pg_a6_action_put,
     .a6_action_list = pg_a6_action_list,
+    .nma_put = pg_nma_put,
+    .nma_get = pg_nma_get,
+    .nma_list = pg_nma_list,
     .log_size = pg_log_size,
     .log_append = pg_log_append,
     .log_leaf_get = pg_log_leaf_get,

@@ -41,9 +41,9 @@
   XX(PROG_PUT, "INSERT INTO programmes(code, name, kind) VALUES(?1, ?2, ?3)")                       \
   XX(PROG_GET, "SELECT code, name, kind FROM programmes WHERE code = ?1")                           \
   XX(PROG_LIST, "SELECT code, name, kind FROM programmes ORDER BY code")                            \
-  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name) VALUES(?1, ?2, ?3)")                    \
-  XX(UT_GET, "SELECT code, programme, name FROM unit_types WHERE code = ?1")                        \
-  XX(UT_LIST, "SELECT code, programme, name FROM unit_types ORDER BY code")                         \
+  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name, non_offsetting) VALUES(?1, ?2, ?3, ?4)") \
+  XX(UT_GET, "SELECT code, programme, name, non_offsetting FROM unit_types WHERE code = ?1")        \
+  XX(UT_LIST, "SELECT code, programme, name, non_offsetting FROM unit_types ORDER BY code")         \
   XX(PROJ_PUT, "INSERT INTO projects(id, programme, host, title, methodology, sector, kind,"        \
                " crediting_start, crediting_end, status) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")   \
   XX(PROJ_GET, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"      \
@@ -226,7 +226,12 @@
                  " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose,"    \
                  " user_entity, year, ca, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"   \
                  "?15,?16,?17,?18,?19)")                                                               \
-  XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE (?1 = '' OR party = ?1) ORDER BY id")
+  XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE (?1 = '' OR party = ?1) ORDER BY id") \
+  XX(NMA_INS, "INSERT INTO nma_records(kind, party, status, body) VALUES(?2, ?3, ?4, ?5)")            \
+  XX(NMA_UPD, "UPDATE nma_records SET kind = ?2, party = ?3, status = ?4, body = ?5 WHERE id = ?1")   \
+  XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = ?1 AND kind = ?2")   \
+  XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = ?1"               \
+               " AND (?2 = '' OR party = ?2) ORDER BY id")
 
 enum {
 #define XX(id, sql) Q_##id,
@@ -431,6 +436,7 @@ static void dec_unit_type(sqlite3_stmt *s, void *o) {
   col_text(s, 0, u->code, sizeof u->code);
   col_text(s, 1, u->programme, sizeof u->programme);
   col_text(s, 2, u->name, sizeof u->name);
+  u->non_offsetting = sqlite3_column_int(s, 3) != 0;
 }
 static void dec_project(sqlite3_stmt *s, void *o) {
   l6_project *p = o;
@@ -615,6 +621,7 @@ static l6_err sq_unit_type_put(l6_store *s, const l6_unit_type *u, l6_error *err
   bind_text(t, 1, u->code);
   bind_text(t, 2, u->programme);
   bind_text(t, 3, u->name);
+  sqlite3_bind_int(t, 4, u->non_offsetting ? 1 : 0);
   return run_write(SQ(s), t, err);
 }
 static l6_err sq_unit_type_get(l6_store *s, const char *code, l6_unit_type *out, l6_error *err) {
@@ -1446,6 +1453,53 @@ static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
   return e;
 }
 
+/* ---- non-market approaches ------------------------------------------ */
+
+static void dec_nma(sqlite3_stmt *s, void *o) {
+  l6_nma_rec *r = o;
+  r->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, r->kind, sizeof r->kind);
+  col_text(s, 2, r->party, sizeof r->party);
+  col_text(s, 3, r->status, sizeof r->status);
+  col_text(s, 4, r->body, sizeof r->body);
+}
+
+static l6_err sq_nma_put(l6_store *s, l6_nma_rec *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), r->id ? Q_NMA_UPD : Q_NMA_INS);
+  if (r->id) sqlite3_bind_int64(t, 1, r->id);
+  bind_text(t, 2, r->kind);
+  bind_text(t, 3, r->party);
+  bind_text(t, 4, r->status);
+  bind_text(t, 5, r->body);
+  bool insert = r->id == 0;
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_nma_get(l6_store *s, const char *kind, l6_id id, l6_nma_rec *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NMA_GET);
+  sqlite3_bind_int64(t, 1, id);
+  bind_text(t, 2, kind);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_nma(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_nma_list(l6_store *s, const char *kind, const char *party, l6_each_fn each, void *ctx,
+                          l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NMA_LIST);
+  bind_text(t, 1, kind);
+  bind_text(t, 2, party);
+  l6_nma_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_nma, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- transparency log ------------------------------------------------ */
 
 /* Binary columns are stored as lowercase hex text. A value that is not
@@ -1678,6 +1732,9 @@ static const l6_store_ops sqlite_ops = {
     .a6_itmo_next_serial = sq_a6_itmo_next_serial,
     .a6_action_put = sq_a6_action_put,
     .a6_action_list = sq_a6_action_list,
+    .nma_put = sq_nma_put,
+    .nma_get = sq_nma_get,
+    .nma_list = sq_nma_list,
     .log_size = sq_log_size,
     .log_append = sq_log_append,
     .log_leaf_get = sq_log_leaf_get,

@@ -127,7 +127,7 @@ const test = (name, fn) => tests.push({ name, fn });
 
 test('project_search', async () => {
   await open('projects', '/');
-  assert((await text('#out')).includes('7 projects'), 'all seven demo projects listed: ' + (await text('#out')));
+  assert((await text('#out')).includes('9 projects'), 'all nine demo projects listed: ' + (await text('#out')));
   await page.selectOption('select[name=host]', 'MWI');
   await page.click('button[type=submit]');
   await page.waitForFunction(() => document.querySelector('#out').innerText.includes('1 project'));
@@ -305,6 +305,17 @@ test('my_accounts', async () => {
   assert((await text('#out')).includes('Signed out'), 'signed out');
   await open('account-after-signout', '/account.html');
   assert((await text('#out')).includes('Enter an API token'), 'the token is forgotten');
+});
+
+test('nma', async () => {
+  await open('nma', '/nma.html');
+  const gap = await text('#gap');
+  assert(gap.includes('2 NMAs') && gap.includes('pledges fall short of the needs in 3 of 3'), 'the gap, from the demo: ' + gap);
+  assert((await page.locator('#tables table').count()) === 3, 'gap, NMAs and marketplace tables');
+  const body = await text('#tables');
+  assert(body.includes('USD 1,600,000.00') && body.includes('42 %'), 'Japan\'s adaptation gap (2.8M requested, 1.2M pledged): ' + body.slice(0, 400));
+  assert(body.includes('UGA.CAB.KASESE.01') && body.includes('USD 25.00'), 'the marketplace lists the Kasese CABs at 25.00 USD');
+  await shot('nma');
 });
 
 test('phone_and_keyboard', async () => {
