@@ -127,6 +127,13 @@ static l6_err get_units(pctx *c, json_t *root, const char *key, bool required, e
   return L6_E_OK;
 }
 
+/* A jurisdiction code: [A-Z0-9.-]{1,32}, starting with a letter or digit ("CN-SH", "EU.P4"). */
+bool ets_valid_code(const char *s) {
+  size_t n = strlen(s);
+  if (n < 1 || n > L6_CODE_MAX || !((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9'))) return false;
+  return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
 static bool valid_year_or_date(const char *s) {
   if (strlen(s) == 4) return s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == 4;
   return l6_valid_date(s);
@@ -256,7 +263,7 @@ l6_err ets_rules_parse(const char *path, const char *text, size_t len, ets_rules
   l6_err e = L6_E_OK;
   if (!json_is_object(root)) e = bad(&c, "(top)", "must be an object");
   if (e == L6_E_OK) e = keys_only(&c, "", root, keys);
-  if (e == L6_E_OK) e = get_str(&c, root, "", "code", true, rs->code, sizeof rs->code, l6_valid_code, "a code ([A-Z0-9.]{1,32})");
+  if (e == L6_E_OK) e = get_str(&c, root, "", "code", true, rs->code, sizeof rs->code, ets_valid_code, "a code ([A-Z0-9.-]{1,32})");
   if (e == L6_E_OK) e = get_str(&c, root, "", "name", true, rs->name, sizeof rs->name, NULL, "text of 1-200 characters");
   if (e == L6_E_OK) e = get_units(&c, root, "allowances", true, rs->allow, &rs->nallow);
   if (e == L6_E_OK) e = get_units(&c, root, "offsets", false, rs->offset, &rs->noffset);

@@ -27,6 +27,9 @@ l6_err ets_rules_parse(const char *path, const char *text, size_t len, ets_rules
  * nothing; codes must be unique. *out is malloc'd (ets_set_free). */
 l6_err ets_rules_load_dir(const char *dir, ets_set **out, l6_error *err);
 
+/* A jurisdiction (and scheme) code: [A-Z0-9.-]{1,32}, starting alnum. */
+bool ets_valid_code(const char *s);
+
 const ets_ruleset *ets_set_find(const ets_set *s, const char *code);
 void ets_set_free(ets_set *s);
 
