@@ -183,6 +183,9 @@
 /* Blocks one surrender may offer (each a unit type of one project): bounds
  * the work of one request like L6_MAX_BLOCKS_PER_TX. */
 #define L6_ETS_MAX_OFFERS 64
+/* A record of the ETS tables: its key and its JSON body. */
+#define L6_ETS_KEY_MAX 120
+#define L6_ETS_BODY_MAX 4000
 /* Jurisdiction files loaded at once. */
 #define L6_ETS_MAX_JURISDICTIONS 32
 

@@ -165,6 +165,9 @@ static const char *const l6_pg_migrations[] = {
     "  from_party " L6_PG_TEXT " NOT NULL, to_party " L6_PG_TEXT " NOT NULL, purpose " L6_PG_TEXT " NOT NULL, user_entity " L6_PG_TEXT " NOT NULL,"
     "  year BIGINT NOT NULL, ca BIGINT NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
     "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
+    /* emissions trading (src/service/ets.c) */
+    "CREATE TABLE ets_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL,"
+    "  PRIMARY KEY(kind, key));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -269,6 +269,11 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                  " user_entity, year, ca, ts) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_actions),"     \
                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id")        \
   XX(A6_ACT_LIST, "SELECT " PG_A6_ACT_COLS " FROM a6_actions WHERE ($1::text = '' OR party = $1) ORDER BY id") \
+  /* emissions trading */                                                                                     \
+  XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES($1, $2, $3)"                                  \
+              " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                                 \
+  XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = $1"                                     \
+               " AND substr(key, 1, length($2::text)) = $2::text ORDER BY key")                             \
   /* transparency log */                                                                                      \
   XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                           \
   XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES($1, $2, $3)")                                   \
@@ -1588,6 +1593,35 @@ static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
   return run_write(PG(s), Q_A6_ACT_PUT, &a, &x->id, NULL, err);
 }
 
+/* ---- emissions trading ------------------------------------------------ */
+
+static void dec_ets_rec(const PGresult *r, int i, void *o) {
+  l6_ets_rec *x = o;
+  col_text(r, i, 0, x->kind, sizeof x->kind);
+  col_text(r, i, 1, x->key, sizeof x->key);
+  col_text(r, i, 2, x->body, sizeof x->body);
+}
+
+static l6_err pg_ets_rec_put(l6_store *s, const l6_ets_rec *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, x->kind);
+  a_text(&a, x->key);
+  a_text(&a, x->body);
+  return run_write(PG(s), Q_ETS_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_ets_rec_list(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
+                              l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, kind);
+  a_text(&a, prefix);
+  l6_ets_rec *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_ETS_LIST, &a, dec_ets_rec, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
   pg_args a = {.n = 0};
   a_text(&a, party);
@@ -1924,6 +1958,8 @@ static const l6_store_ops pg_ops = {
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,
+    .ets_rec_put = pg_ets_rec_put,
+    .ets_rec_list = pg_ets_rec_list,
 };
 
 /*
