@@ -175,7 +175,7 @@
  * longest value (a province/city code, a project type, a date). */
 #define L6_ETS_MAX_RULES 32
 #define L6_ETS_MAX_VALUES 16
-#define L6_ETS_VALUE_MAX 31
+#define L6_ETS_VALUE_MAX 32
 /* Unit types a scheme accepts (allowances, and offsets separately), and
  * the largest conversion ratio term (KOC -> KCU, linked allowances). */
 #define L6_ETS_MAX_UNITS 8

@@ -92,7 +92,7 @@ static l6_err get_values(pctx *c, json_t *obj, const char *where, const char *ke
   json_array_foreach(a, i, v) {
     const char *s = json_string_value(v);
     if (!s || !(codes ? l6_valid_code(s) : valid_value(s)))
-      return bad(c, k, "entry %zu must be %s", i, codes ? "a unit type code" : "a value of [A-Za-z0-9._-], 1-31 characters");
+      return bad(c, k, "entry %zu must be %s", i, codes ? "a unit type code" : "a value of [A-Za-z0-9._-], 1-32 characters");
     for (size_t j = 0; j < out->n; j++)
       if (strcmp(out->v[j], s) == 0) return bad(c, k, "lists %s twice", s);
     snprintf(out->v[out->n++], sizeof out->v[0], "%s", s);
