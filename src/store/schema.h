@@ -145,7 +145,7 @@ static const char *const l6_migrations[] = {
     "  year INTEGER NOT NULL, ca BIGINT NOT NULL, ts TEXT NOT NULL);"
     "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
     /* emissions trading (src/service/ets.c) */
-    "CREATE TABLE ets_records(kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));",
+    "CREATE TABLE IF NOT EXISTS ets_records(kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -166,7 +166,7 @@ static const char *const l6_pg_migrations[] = {
     "  year BIGINT NOT NULL, ca BIGINT NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
     "CREATE INDEX a6_actions_party ON a6_actions(party, id);",
     /* emissions trading (src/service/ets.c) */
-    "CREATE TABLE ets_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS ets_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL,"
     "  PRIMARY KEY(kind, key));",
 };
 
