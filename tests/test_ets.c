@@ -407,6 +407,38 @@ static void test_eu_korea(void **state) {
   run("KR", f, k, 3, "");
 }
 
+/* ---- linking: another scheme's allowances, at a ratio set in data ---------- */
+
+static void test_linked_allowances(void **state) {
+  (void)state;
+  static const char *const text =
+      "{\"code\":\"US-CA\",\"name\":\"California, linked with Quebec\","
+      "\"allowances\":[{\"unit\":\"CCA\"},{\"unit\":\"QCA\",\"num\":1,\"den\":1},{\"unit\":\"XA\",\"num\":1,\"den\":2}],"
+      "\"offsets\":[{\"unit\":\"ARBOC\"}],"
+      "\"rules\":[{\"id\":\"CA.1\",\"kind\":\"limit\",\"text\":\"offsets at most 4% of the obligation\","
+      "\"percent\":4,\"base\":\"obligation\"}]}";
+  ets_ruleset r;
+  l6_error err;
+  if (ets_rules_parse("us-ca.json", text, strlen(text), &r, &err) != L6_E_OK) fail_msg("%s", err.message);
+  ets_figures f = fig(2023, 1000, 1000, 800);
+  /* 600 CCA + 300 QCA (1:1) + 120 XA (2 for 1 t: 60 t) + 40 ARBOC = 1,000 t */
+  ets_offer o[4] = {mk("CCA", 600, NULL), mk("QCA", 300, NULL), mk("XA", 120, NULL), mk("ARBOC", 40, NULL)};
+  ets_result res;
+  assert_true(ets_evaluate(&r, &f, o, 4, &res));
+  assert_int_equal(res.allowances, 960);
+  assert_int_equal(res.offsets, 40);
+  /* one more XA is half a tonne: floor keeps 1,000; two more are one tonne over */
+  o[2].qty = 121;
+  assert_true(ets_evaluate(&r, &f, o, 4, &res));
+  o[2].qty = 122;
+  assert_false(ets_evaluate(&r, &f, o, 4, &res));
+  assert_string_equal(res.breaks[0].id, "over_obligation");
+  /* a unit of neither scheme */
+  o[2] = mk("EUA", 60, NULL);
+  assert_false(ets_evaluate(&r, &f, o, 4, &res));
+  assert_string_equal(res.breaks[0].id, "eligible_unit");
+}
+
 /* ---- loading -------------------------------------------------------------- */
 
 static void test_load_refusals(void **state) {
@@ -474,7 +506,7 @@ int main(void) {
       cmocka_unit_test(test_percent_rounding), cmocka_unit_test(test_cn_national), cmocka_unit_test(test_cn_guangdong),
       cmocka_unit_test(test_cn_shenzhen),      cmocka_unit_test(test_cn_beijing),  cmocka_unit_test(test_cn_shanghai),
       cmocka_unit_test(test_cn_tianjin),       cmocka_unit_test(test_cn_hubei),    cmocka_unit_test(test_cn_chongqing),
-      cmocka_unit_test(test_cn_fujian),        cmocka_unit_test(test_eu_korea),
+      cmocka_unit_test(test_cn_fujian),        cmocka_unit_test(test_eu_korea),        cmocka_unit_test(test_linked_allowances),
   };
   const struct CMUnitTest load[] = {cmocka_unit_test(test_load_refusals)};
   int rc = cmocka_run_group_tests_name("ets_core", core, load_shipped, free_shipped);
