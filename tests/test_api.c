@@ -1453,6 +1453,7 @@ static struct {
   int64_t a6_auth; /* an Article 6 authorization of HOST */
   int a6_ft, a6_use, a6_cancel; /* next ITMO serial for each action's body */
   int64_t ets_acc, ets_batch;   /* A's account in scheme RT-ETS, its GDEA batch */
+  int64_t ets_alloc;            /* the scheme's allocation account (GDEA) */
   int ets_year, ets_confirm_year, ets_serial; /* fresh years and allowance serials per surrender */
 } R;
 
@@ -1534,6 +1535,8 @@ static int roles_setup(void **state) {
   r = tl_mk_issue(S, "CHE01", "RT.GDEA", "GDEA", 2023, 100, R.ets_acc);
   R.ets_batch = tl_batch_of(r);
   json_decref(r);
+  R.ets_alloc = tl_mk_account(S, "CHE01", W.org_b, "holding", "ETS allocation");
+  json_decref(tl_mk_issue(S, "CHE01", "RT.GDEA", "GDEA", 2023, 100, R.ets_alloc));
   x = tl_http_reqj(S, "PUT", "/v1/ets/schemes/RT-ETS", S->admin, b_ets_scheme(), NULL);
   tl_assert_status(&x, 200);
   tl_resp_free(&x);
@@ -1654,8 +1657,9 @@ static json_t *b_a6_cancel(void) {
 
 /* Emissions trading (src/service/ets.h). */
 static json_t *b_ets_scheme(void) {
-  return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", "Role test ETS", "jurisdiction", "CN-GD", "registry",
-                   "CHE01", "first_year", 2021, "last_year", 2099, "deadline", "06-30", "penalty", 100, "currency", "CNY");
+  return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:I}", "name", "Role test ETS", "jurisdiction", "CN-GD", "registry",
+                   "CHE01", "first_year", 2021, "last_year", 2099, "deadline", "06-30", "penalty", 100, "currency", "CNY",
+                   "allocation_account", (json_int_t)R.ets_alloc);
 }
 static json_t *b_ets_entity(void) {
   return json_pack("{s:s, s:I, s:I, s:s, s:[s]}", "name", "A", "organisation", (json_int_t)W.org_a, "account",
@@ -1666,6 +1670,9 @@ static json_t *b_ets_project(void) {
 }
 static json_t *b_ets_emissions(void) {
   return json_pack("{s:s, s:s, s:i, s:i}", "scheme", "RT-ETS", "entity", "A", "year", 2099, "verified", 10);
+}
+static json_t *b_ets_allocate(void) {
+  return json_pack("{s:s, s:s, s:i, s:i}", "scheme", "RT-ETS", "entity", "A", "year", 2099, "quantity", 1);
 }
 static json_t *b_ets_allocation(void) {
   return json_pack("{s:s, s:s, s:i, s:i}", "scheme", "RT-ETS", "entity", "A", "year", 2099, "allocated", 5);
@@ -1829,6 +1836,7 @@ static const role_rule rules[] = {
     {"PUT", "/v1/ets/emissions", ETS_VERIFIER, b_ets_emissions, NULL},
     {"POST", "/v1/ets/emissions/confirm", ADMIN_ONLY, b_ets_confirm, NULL},
     {"PUT", "/v1/ets/allocations", ADMIN_ONLY, b_ets_allocation, NULL},
+    {"POST", "/v1/ets/allocations", ADMIN_ONLY, b_ets_allocate, NULL},
     {"POST", "/v1/ets/surrenders", MOVER, b_ets_surrender, NULL},
     {"POST", "/v1/ets/surrenders/dry-run", MOVER, b_ets_dry_run, NULL},
 };

@@ -35,7 +35,7 @@ static struct {
   l6_svc *s;
   l6_store *st;
   l6_actor admin, anon, regulator, verifier, gd, fj, other_reg;
-  l6_id org_gd, org_fj, acc_gd, acc_fj;
+  l6_id org_gd, org_fj, acc_gd, acc_fj, acc_alloc, acc_auction;
   l6_id b_gdea, b_ccer_gd, b_ccer_sc, b_fjea, b_ffcer, b_ccer_fj_hydro, b_ccer_fj;
 } W;
 
@@ -118,7 +118,8 @@ static l6_id issue(const char *project, const char *ut, l6_qty qty, l6_id to) {
 }
 
 static void scheme(const char *code, const char *jur) {
-  l6_ets_scheme x = {.first_year = 2021, .last_year = 2030, .penalty = 10000};
+  l6_ets_scheme x = {.first_year = 2021, .last_year = 2030, .penalty = 10000, .allocation_account = W.acc_alloc,
+                     .auction_account = W.acc_auction};
   snprintf(x.code, sizeof x.code, "%s", code);
   snprintf(x.name, sizeof x.name, "%s scheme", jur);
   snprintf(x.jurisdiction, sizeof x.jurisdiction, "%s", jur);
@@ -180,6 +181,8 @@ static int world_setup(void **state) {
   W.fj = actor(L6_ROLE_HOLDER, W.org_fj, "Fuzhou Cement");
   W.acc_gd = mk_account(W.org_gd);
   W.acc_fj = mk_account(W.org_fj);
+  W.acc_alloc = mk_account(W.regulator.org);   /* the regulator's: allowances for free allocation */
+  W.acc_auction = mk_account(W.regulator.org); /* and for auction */
   mk_project("GD.ALLOC", "CNPILOTS");
   mk_project("FJ.ALLOC", "CNPILOTS");
   mk_project("CCER.GD.WIND", "CCER");
@@ -199,6 +202,8 @@ static int world_setup(void **state) {
   W.b_ffcer = issue("FFCER.FJ.FOREST", "FFCER", 100, W.acc_fj);
   W.b_ccer_fj_hydro = issue("CCER.FJ.HYDRO", "CCER", 50, W.acc_fj);
   W.b_ccer_fj = issue("CCER.FJ.BIOGAS", "CCER", 50, W.acc_fj);
+  issue("GD.ALLOC", "GDEA", 500, W.acc_alloc);
+  issue("GD.ALLOC", "GDEA", 300, W.acc_auction);
   scheme("GD-ETS", "CN-GD");
   scheme("FJ-ETS", "CN-FJ");
   entity("GD-ETS", "GZPOWER", W.org_gd, W.acc_gd, "CN-GD");
@@ -414,6 +419,34 @@ static void test_flow_fujian(void **state) {
   assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
 }
 
+/* Free allocation from the allocation account (adds to the figure), auction
+ * from the auction account (counted apart); both logged, check green. */
+static void test_flow_allocation(void **state) {
+  (void)state;
+  l6_error err = {0};
+  json_t *rec = NULL;
+  l6_qty before = held(W.acc_gd);
+  assert_int_equal(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 400, false, &rec, &err), L6_E_OK);
+  assert_int_equal(json_integer_value(json_object_get(rec, "allocated")), 400);
+  json_decref(rec);
+  assert_int_equal(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 250, true, &rec, &err), L6_E_OK);
+  assert_int_equal(json_integer_value(json_object_get(rec, "allocated")), 400);
+  assert_int_equal(json_integer_value(json_object_get(rec, "auctioned")), 250);
+  json_decref(rec);
+  assert_int_equal(held(W.acc_gd), before + 650);
+  assert_int_equal(held(W.acc_alloc), 100);
+  assert_int_equal(held(W.acc_auction), 50);
+  assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
+  tlog_report rep;
+  assert_int_equal(svc_verify_store(W.s, NULL, 0, &rep, &err), L6_E_OK);
+  assert_true(rep.ok);
+  /* refusals: more than the account holds, not the regulator, no such account */
+  REFUSED(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 101, false, &out_, &err_), L6_E_INSUFFICIENT_HOLDINGS);
+  REFUSED(svc_ets_allocate(W.s, &W.gd, "GD-ETS", "GZPOWER", 2026, 1, false, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 0, false, &out_, &err_), L6_E_INVALID_QUANTITY);
+  REFUSED(svc_ets_allocate(W.s, &W.regulator, "FJ-ETS", "FZCEMENT", 2026, 1, false, &out_, &err_), L6_E_INSUFFICIENT_HOLDINGS);
+}
+
 /* ---- ets_refusals ------------------------------------------------------------ */
 
 static void test_refusals(void **state) {
@@ -545,7 +578,8 @@ static void test_rule_file_edit(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest flow[] = {cmocka_unit_test(test_flow_guangdong), cmocka_unit_test(test_flow_fujian)};
+  const struct CMUnitTest flow[] = {cmocka_unit_test(test_flow_guangdong), cmocka_unit_test(test_flow_fujian),
+                                    cmocka_unit_test(test_flow_allocation)};
   const struct CMUnitTest refusals[] = {cmocka_unit_test(test_refusals)};
   const struct CMUnitTest rulefile[] = {cmocka_unit_test(test_rule_file_edit)};
   int rc = cmocka_run_group_tests_name("ets_flow", flow, world_setup, world_teardown);

@@ -37,7 +37,7 @@ l6_err h_ets_scheme_list(req *r, json_t **out, l6_error *err) { return svc_ets_s
 typedef struct {
   char name[L6_NAME_MAX + 1], jurisdiction[L6_CODE_MAX + 1], registry[6], deadline[6], currency[4];
   int first_year, last_year;
-  int64_t penalty;
+  int64_t penalty, allocation_account, auction_account;
 } scheme_in;
 
 /* PUT /v1/ets/schemes/{code} */
@@ -45,7 +45,8 @@ l6_err h_ets_scheme_put(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(scheme_in, name, JF_STR, true),         F(scheme_in, jurisdiction, JF_STR, true),
                              F(scheme_in, registry, JF_STR, true),     F(scheme_in, first_year, JF_INT32, true),
                              F(scheme_in, last_year, JF_INT32, true),  F(scheme_in, deadline, JF_STR, true),
-                             F(scheme_in, penalty, JF_INT, true),      F(scheme_in, currency, JF_STR, true)};
+                             F(scheme_in, penalty, JF_INT, true),      F(scheme_in, currency, JF_STR, true),
+                             F(scheme_in, allocation_account, JF_INT, false), F(scheme_in, auction_account, JF_INT, false)};
   scheme_in in = {0};
   l6_ets_scheme x = {0};
   l6_err e = path_code(r, 0, x.code, sizeof x.code, L6_E_UNKNOWN_SCHEME, err);
@@ -59,6 +60,8 @@ l6_err h_ets_scheme_put(req *r, json_t **out, l6_error *err) {
   x.first_year = in.first_year;
   x.last_year = in.last_year;
   x.penalty = in.penalty;
+  x.allocation_account = in.allocation_account;
+  x.auction_account = in.auction_account;
   return svc_ets_scheme_put(r->svc, &r->actor, &x, out, err);
 }
 
@@ -149,9 +152,9 @@ l6_err h_ets_project_put(req *r, json_t **out, l6_error *err) {
 }
 
 typedef struct {
-  char scheme[L6_CODE_MAX + 1], entity[L6_CODE_MAX + 1];
+  char scheme[L6_CODE_MAX + 1], entity[L6_CODE_MAX + 1], method[16];
   int year;
-  int64_t verified, allocated;
+  int64_t verified, allocated, quantity;
 } fig_in;
 
 /* PUT /v1/ets/emissions {scheme, entity, year, verified} (verifier). */
@@ -180,6 +183,23 @@ l6_err h_ets_allocation(req *r, json_t **out, l6_error *err) {
   fig_in in = {0};
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
   return e ? e : svc_ets_allocation(r->svc, &r->actor, in.scheme, in.entity, in.year, in.allocated, out, err);
+}
+
+/* POST /v1/ets/allocations {scheme, entity, year, quantity, method: free|auction}:
+ * moves allowances from the scheme's allocation (or auction) account. */
+l6_err h_ets_allocate(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(fig_in, scheme, JF_STR, true),   F(fig_in, entity, JF_STR, true),
+                             F(fig_in, year, JF_INT32, true),   F(fig_in, quantity, JF_INT, true),
+                             F(fig_in, method, JF_STR, false)};
+  fig_in in = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e == L6_E_OK && in.method[0] && strcmp(in.method, "free") != 0 && strcmp(in.method, "auction") != 0)
+    e = l6_fail(err, L6_E_INVALID_VALUE, "method must be free or auction");
+  if (e == L6_E_OK)
+    e = svc_ets_allocate(r->svc, &r->actor, in.scheme, in.entity, in.year, in.quantity, strcmp(in.method, "auction") == 0, out,
+                         err);
+  if (e == L6_E_OK) r->status = 201;
+  return e;
 }
 
 typedef struct {

@@ -112,6 +112,7 @@ l6_err h_ets_project_put(req *r, json_t **out, l6_error *err);
 l6_err h_ets_emissions(req *r, json_t **out, l6_error *err);
 l6_err h_ets_confirm(req *r, json_t **out, l6_error *err);
 l6_err h_ets_allocation(req *r, json_t **out, l6_error *err);
+l6_err h_ets_allocate(req *r, json_t **out, l6_error *err);
 l6_err h_ets_surrender(req *r, json_t **out, l6_error *err);
 l6_err h_ets_dry_run(req *r, json_t **out, l6_error *err);
 l6_err h_ets_report(req *r, json_t **out, l6_error *err);
@@ -127,6 +128,7 @@ l6_err h_ets_report(req *r, json_t **out, l6_error *err);
   {"PUT", "/v1/ets/emissions", h_ets_emissions},                           \
   {"POST", "/v1/ets/emissions/confirm", h_ets_confirm},                    \
   {"PUT", "/v1/ets/allocations", h_ets_allocation},                        \
+  {"POST", "/v1/ets/allocations", h_ets_allocate},                         \
   {"POST", "/v1/ets/surrenders", h_ets_surrender},                         \
   {"POST", "/v1/ets/surrenders/dry-run", h_ets_dry_run},
 

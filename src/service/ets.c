@@ -148,9 +148,22 @@ l6_err svc_ets_jurisdictions(l6_svc *s, const l6_actor *a, json_t **out, l6_erro
 /* ---- schemes and entities ----------------------------------------------------- */
 
 static json_t *scheme_json(const l6_ets_scheme *x) {
-  return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s,s:I,s:s}", "code", x->code, "name", x->name, "jurisdiction",
+  return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s,s:I,s:s,s:I,s:I}", "code", x->code, "name", x->name, "jurisdiction",
                    x->jurisdiction, "registry", x->registry, "first_year", x->first_year, "last_year", x->last_year,
-                   "deadline", x->deadline, "penalty", (json_int_t)x->penalty, "currency", x->currency);
+                   "deadline", x->deadline, "penalty", (json_int_t)x->penalty, "currency", x->currency,
+                   "allocation_account", (json_int_t)x->allocation_account, "auction_account",
+                   (json_int_t)x->auction_account);
+}
+
+/* An account allowances are allocated from: open, not terminal, in the registry. */
+static l6_err source_account(l6_svc *s, l6_id id, const char *what, const char *registry, l6_error *err) {
+  if (id == 0) return L6_E_OK;
+  l6_account acc;
+  l6_err e = svc__open_account(s, id, what, &acc, err);
+  if (e == L6_E_OK && (l6_account_type_terminal(acc.type) || acc.type == L6_ACCT_PENDING || strcmp(acc.registry, registry) != 0))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "%s %lld must be a holding or trading account of registry %s", what, (long long)id,
+                registry);
+  return e;
 }
 
 static l6_err scheme_get(l6_svc *s, const char *code, json_t **out, l6_error *err) {
@@ -185,6 +198,8 @@ l6_err svc_ets_scheme_put(l6_svc *s, const l6_actor *a, const l6_ets_scheme *in,
   l6_registry reg;
   e = OPS->registry_get(ST, in->registry, &reg, err);
   if (e == L6_E_OK) e = need_regulator(s, a, in->registry, err);
+  if (e == L6_E_OK) e = source_account(s, in->allocation_account, "allocation_account", in->registry, err);
+  if (e == L6_E_OK) e = source_account(s, in->auction_account, "auction_account", in->registry, err);
   /* the registry's surrender account: units there never move again */
   l6_account sur;
   if (e == L6_E_OK) {
@@ -405,6 +420,84 @@ l6_err svc_ets_allocation(l6_svc *s, const l6_actor *a, const char *scheme, cons
   if (e == L6_E_OK) e = need_regulator(s, a, jstr(c.scheme, "registry"), err);
   if (e == L6_E_OK) e = not_surrendered(&c, err);
   if (e == L6_E_OK) json_object_set_new(c.rec, "allocated", json_integer(allocated));
+  return finish3(s, e, &c, out, err);
+}
+
+/* ---- allocation ----------------------------------------------------------------- */
+
+typedef struct {
+  l6_block *blocks;
+  size_t n, cap;
+  l6_qty have, need;
+} held_buf;
+
+static int held_row(void *ctx, const void *row) {
+  held_buf *b = ctx;
+  if (b->n == b->cap) return 1;
+  const l6_block *blk = row;
+  b->blocks[b->n++] = *blk;
+  b->have += l6_range_qty(blk->first, blk->last);
+  return b->have >= b->need;
+}
+
+l6_err svc_ets_allocate(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty qty,
+                        bool auction, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (qty <= 0 || qty > L6_MAX_QUANTITY)
+    return l6_fail(err, L6_E_INVALID_QUANTITY, "quantity must be from 1 to %lld", (long long)L6_MAX_QUANTITY);
+  size_t cap = L6_MAX_BLOCKS_PER_TX + 1;
+  held_buf held = {.blocks = malloc(cap * sizeof(l6_block)), .cap = cap, .need = qty};
+  l6_take *takes = malloc(L6_MAX_BLOCKS_PER_TX * sizeof *takes);
+  if (!held.blocks || !takes) {
+    free(held.blocks);
+    free(takes);
+    return l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  ctx3 c;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) {
+    free(held.blocks);
+    free(takes);
+    return e;
+  }
+  e = load3(s, scheme, entity, year, &c, err);
+  if (e == L6_E_OK) e = need_regulator(s, a, jstr(c.scheme, "registry"), err);
+  if (e == L6_E_OK) e = not_surrendered(&c, err);
+  const ets_ruleset *rs = e == L6_E_OK ? ets_set_find(svc__ets(s), jstr(c.scheme, "jurisdiction")) : NULL;
+  if (e == L6_E_OK && !rs)
+    e = l6_fail(err, L6_E_UNKNOWN_JURISDICTION, "jurisdiction %s of scheme %s is no longer in config/jurisdictions",
+                jstr(c.scheme, "jurisdiction"), scheme);
+  l6_id src = e == L6_E_OK ? jint(c.scheme, auction ? "auction_account" : "allocation_account") : 0;
+  if (e == L6_E_OK && src == 0)
+    e = l6_fail(err, L6_E_INVALID_VALUE, "scheme %s has no %s account", scheme, auction ? "auction" : "allocation");
+  l6_account from, to;
+  if (e == L6_E_OK) e = svc__open_account(s, src, auction ? "auction_account" : "allocation_account", &from, err);
+  if (e == L6_E_OK) e = svc__open_account(s, jint(c.entity, "account"), "account", &to, err);
+  size_t ntakes = 0;
+  if (e == L6_E_OK) {
+    l6_pick_filter f = {.account = from.id};
+    snprintf(f.unit_type, sizeof f.unit_type, "%s", rs->allow[0].unit);
+    e = OPS->block_pick(ST, &f, (int)cap, held_row, &held, err);
+    if (e == L6_E_OK) e = ledger_pick(held.blocks, held.n, qty, takes, L6_MAX_BLOCKS_PER_TX, &ntakes, err);
+  }
+  l6_tx tx = {.kind = L6_TX_TRANSFER, .from_account = from.id, .to_account = to.id, .quantity = qty, .reporting_year = year};
+  svc__timestamp(s, tx.ts);
+  snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
+  snprintf(tx.purpose, sizeof tx.purpose, "ETS %s allocation", auction ? "auction" : "free");
+  snprintf(tx.claim, sizeof tx.claim, "%s %s %d", scheme, entity, year);
+  if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
+  for (size_t i = 0; i < ntakes && e == L6_E_OK; i++)
+    e = svc__move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
+  for (size_t i = 0; i < ntakes && e == L6_E_OK && svc__check_level(s) >= 2; i++) e = svc__check_batch(s, takes[i].batch, err);
+  if (e == L6_E_OK) e = tlog_append_tx(ST, tx.id, NULL, err);
+  if (e == L6_E_OK) {
+    const char *k = auction ? "auctioned" : "allocated";
+    json_object_set_new(c.rec, k, json_integer(jint(c.rec, k) + qty));
+    json_object_set_new(c.rec, "last_allocation_tx", json_integer(tx.id));
+  }
+  free(held.blocks);
+  free(takes);
   return finish3(s, e, &c, out, err);
 }
 

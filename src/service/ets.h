@@ -28,6 +28,8 @@ typedef struct {
   char deadline[6];                   /* "MM-DD" of the year after the compliance year */
   int64_t penalty;                    /* per missing tonne, minor units */
   char currency[4];                   /* "CNY" */
+  l6_id allocation_account;           /* holds allowances for free allocation (0: none) */
+  l6_id auction_account;              /* holds allowances sold at auction (0: none) */
 } l6_ets_scheme;
 
 typedef struct {
@@ -84,6 +86,14 @@ l6_err svc_ets_confirm(l6_svc *s, const l6_actor *a, const char *scheme, const c
  * "allocated" limits and of the shortfall); the regulator sets it. */
 l6_err svc_ets_allocation(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year,
                           l6_qty allocated, json_t **out, l6_error *err);
+
+/* Allocates qty allowances (the jurisdiction's first allowance unit) to
+ * the entity for the year: one transfer, oldest vintage first, from the
+ * scheme's allocation account (free: adds to the allocation figure) or
+ * auction account (auction: counted apart; the exchange will settle it
+ * later). Logged like every ledger transaction. */
+l6_err svc_ets_allocate(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty qty,
+                        bool auction, json_t **out, l6_error *err);
 
 /* The surrender: evaluates every rule; accepted, the units move to the
  * registry's surrender account in one transaction (logged) and the
