@@ -40,7 +40,7 @@ static int load_shipped(void **state) {
     fprintf(stderr, "load: %s\n", err.message);
     return -1;
   }
-  return g_set->n == 12 ? 0 : -1;
+  return g_set->n == 14 ? 0 : -1;
 }
 static int free_shipped(void **state) {
   (void)state;
@@ -437,6 +437,18 @@ static void test_linked_allowances(void **state) {
   o[2] = mk("EUA", 60, NULL);
   assert_false(ets_evaluate(&r, &f, o, 4, &res));
   assert_string_equal(res.breaks[0].id, "eligible_unit");
+  /* the shipped pair: California takes Quebec's allowances and Quebec California's */
+  ets_offer ca[3] = {mk("CCA", 500, NULL), mk("QCA", 460, NULL), mk("ARBOC", 40, NULL)};
+  run("US-CA", f, ca, 3, "");
+  ca[2].qty = 41;
+  ca[1].qty = 459;
+  run("US-CA", f, ca, 3, "CA.1");
+  f.year = 2026; /* 6% from 2026 */
+  run("US-CA", f, ca, 3, "");
+  ets_offer qc[3] = {mk("QCA", 500, NULL), mk("CCA", 420, NULL), mk("QCOC", 80, NULL)};
+  run("CA-QC", f, qc, 3, "");
+  qc[2] = mk("ARBOC", 80, NULL);
+  run("CA-QC", f, qc, 3, "eligible_unit");
 }
 
 /* ---- loading -------------------------------------------------------------- */

@@ -190,7 +190,7 @@ static void test_http_flow(void **state) {
   tl_assert_error_at(&x, 404, "unknown_scheme", __FILE__, __LINE__);
   tl_resp_free(&x);
   json_t *j = MUST("GET", "/v1/ets/jurisdictions", NULL, NULL, 200);
-  assert_int_equal(json_array_size(json_object_get(j, "items")), 12);
+  assert_int_equal(json_array_size(json_object_get(j, "items")), 14);
   json_decref(j);
 }
 

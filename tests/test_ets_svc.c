@@ -560,6 +560,10 @@ static void test_rule_file_edit(void **state) {
                    "\"rules\":[{\"id\":\"GD.1\",\"kind\":\"limit\",\"text\":\"t\",\"percent\":5,\"base\":\"sales\"}]}\n");
   assert_int_equal(svc_ets_load(W.s, dir, &err), L6_E_INVALID_CONFIG);
   assert_non_null(strstr(err.message, "cn-gd.json: key rules[0].base"));
+  /* a unit type no programme defines */
+  write_file(path, "{\"code\":\"CN-GD\",\"name\":\"x\",\"allowances\":[{\"unit\":\"GDEAX\"}]}\n");
+  assert_int_equal(svc_ets_load(W.s, dir, &err), L6_E_INVALID_CONFIG);
+  assert_non_null(strstr(err.message, "unit type GDEAX is not defined"));
   /* the service kept what it had */
   assert_int_equal(svc_ets_surrender(W.s, &W.gd, &r, &ev, &err), L6_E_OK);
   assert_string_equal(break_ids(ev, ids, sizeof ids), "GD.1");
@@ -573,7 +577,7 @@ static void test_rule_file_edit(void **state) {
   assert_int_equal(tl_tmpdir_remove(dir), 0);
   json_t *j = NULL;
   assert_int_equal(svc_ets_jurisdictions(W.s, &W.anon, &j, &err), L6_E_OK);
-  assert_int_equal(json_array_size(json_object_get(j, "items")), 12);
+  assert_int_equal(json_array_size(json_object_get(j, "items")), 14);
   json_decref(j);
 }
 

@@ -91,10 +91,35 @@ static l6_err need_regulator(l6_svc *s, const l6_actor *a, const char *registry,
 
 /* ---- loading ----------------------------------------------------------------- */
 
+/* Every unit type a file names must be defined (config/programmes). */
+static l6_err check_units(l6_svc *s, const ets_set *set, l6_error *err) {
+  l6_err e = L6_E_OK;
+  for (size_t i = 0; i < set->n && e == L6_E_OK; i++) {
+    const ets_ruleset *rs = &set->r[i];
+    for (size_t k = 0; k < rs->nallow + rs->noffset && e == L6_E_OK; k++) {
+      const ets_unit *u = k < rs->nallow ? &rs->allow[k] : &rs->offset[k - rs->nallow];
+      l6_unit_type ut;
+      l6_error ignore;
+      e = OPS->unit_type_get(ST, u->unit, &ut, &ignore);
+      if (e == L6_E_UNKNOWN_UNIT_TYPE)
+        e = l6_fail(err, L6_E_INVALID_CONFIG, "jurisdiction %s: key %s: unit type %s is not defined (config/programmes)",
+                    rs->code, k < rs->nallow ? "allowances" : "offsets", u->unit);
+      else if (e != L6_E_OK)
+        l6_fail(err, e, "%s", ignore.message);
+    }
+  }
+  return e;
+}
+
 l6_err svc_ets_load(l6_svc *s, const char *dir, l6_error *err) {
   ets_set *set = NULL;
   l6_err e = ets_rules_load_dir(dir, &set, err);
   if (e != L6_E_OK) return e;
+  if ((e = svc__begin(s, err)) == L6_E_OK) e = svc__finish(s, check_units(s, set, err), err);
+  if (e != L6_E_OK) {
+    ets_set_free(set);
+    return e;
+  }
   svc__set_ets(s, set);
   return L6_E_OK;
 }
