@@ -532,7 +532,7 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   if (e == L6_E_OK) e = st->ops->commit(st, err);
   if (e != L6_E_OK) st->ops->rollback(st);
   if (e == L6_E_OK)
-    printf("demo registry: 6 Parties, 7 projects, 6 issuances, transfers and retirements; project cycle: "
+    printf("demo registry: 6 Parties, 13 projects, 12 issuances, transfers and retirements; project cycle: "
            "GHA.SOLAR.01 through PACM (24,500 t issued: 1,225 SOP, 490 OMGE), THA.JCM.ROOF.01 through JCM "
            "(4,000 t: 80 OMGE, 1,960 to Japan, 1,960 to Thailand), GHA.CDM.LFG.01 transitioned from CDM "
            "(200 CERs converted); Article 6.2: 2,000 ITMOs CA0001-THA01-THA-000000001-2024.. first transferred "
