@@ -218,6 +218,11 @@ static void test_cn_shenzhen(void **state) {
   ets_offer q[2] = {mk("SZEA", 999, NULL), mk("CCER", 1, NULL)};
   r = run("CN-SZ", f, q, 2, "SZ.1");
   assert_int_equal(r->max_offsets, 0);
+  /* credits Shenzhen has not approved (Guangdong's PHCER) */
+  f = fig(2023, 1000, 1000, 800);
+  ets_offer g[2] = {mk("SZEA", 990, NULL), mk("PHCER", 10, NULL)};
+  r = run("CN-SZ", f, g, 2, "eligible_unit");
+  assert_int_equal(brk(r, "eligible_unit")->figure, 10);
 }
 
 static void test_cn_beijing(void **state) {
@@ -263,8 +268,13 @@ static void test_cn_tianjin(void **state) {
   ets_offer o[4] = {mk("TJEA", 900, NULL), mk("CCER", 20, "province=CN-BJ"), mk("CCER", 30, "province=CN-HE"),
                     mk("CCER", 50, "province=CN-GD")};
   run("CN-TJ", f, o, 4, "");
-  o[3].qty = 51;
+  /* one tonne over, from Beijing: 51 of 101 from the region still >= ceil(50.5) */
+  o[1].qty = 21;
   o[0].qty = 899;
+  run("CN-TJ", f, o, 4, "TJ.1");
+  /* the same tonne from Guangdong breaks the share too */
+  o[1].qty = 20;
+  o[3].qty = 51;
   run("CN-TJ", f, o, 4, "TJ.1,TJ.2");
   o[3].qty = 50;
   o[2].qty = 29;
