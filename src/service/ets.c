@@ -268,10 +268,16 @@ l6_err svc_ets_scheme_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error 
   return svc__finish_out(s, e, out, err);
 }
 
-static bool valid_value(const char *v, bool required) {
+/* A code rules compare: [A-Za-z0-9._-], at most L6_ETS_VALUE_MAX; a set
+ * (gases) also takes ',' between elements. */
+static bool valid_value_of(const char *v, bool required, bool set) {
   if (!*v) return !required;
-  return strlen(v) <= L6_ETS_VALUE_MAX && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-,") == strlen(v);
+  const char *ok = set ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-,"
+                       : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+  if (strlen(v) > L6_ETS_VALUE_MAX || strspn(v, ok) != strlen(v)) return false;
+  return !set || (v[0] != ',' && v[strlen(v) - 1] != ',' && !strstr(v, ",,"));
 }
+static bool valid_value(const char *v, bool required) { return valid_value_of(v, required, false); }
 
 l6_err svc_ets_entity_put(l6_svc *s, const l6_actor *a, const l6_ets_entity *in, json_t **out, l6_error *err) {
   *out = NULL;
@@ -326,7 +332,7 @@ l6_err svc_ets_project_put(l6_svc *s, const l6_actor *a, const l6_ets_project *i
   if (a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
     return l6_fail(err, L6_E_FORBIDDEN, "role %s may not set project attributes", l6_role_str(a->role));
   if (!valid_value(in->project_type, true) || !valid_value(in->province, true) || !valid_value(in->city, false) ||
-      !valid_value(in->reg_province, false) || !valid_value(in->gases, false))
+      !valid_value(in->reg_province, false) || !valid_value_of(in->gases, false, true))
     return l6_fail(err, L6_E_INVALID_VALUE, "project_type and province (required), city, reg_province and gases must be codes of [A-Za-z0-9._-] (gases comma-separated), at most 32 characters");
   if ((in->registered[0] && !l6_valid_date(in->registered)) || (in->produced[0] && !l6_valid_date(in->produced)))
     return l6_fail(err, L6_E_INVALID_VALUE, "registered and produced must be dates YYYY-MM-DD");
@@ -740,12 +746,12 @@ l6_err svc_ets_report(l6_svc *s, const l6_actor *a, const char *scheme, int year
     l6_qty ob = rec && strcmp(jstr(rec, "status"), "confirmed") == 0 ? jint(rec, "verified") : 0;
     l6_qty al = rec ? jint(rec, "surrendered_allowances") : 0, of = rec ? jint(rec, "surrendered_offsets") : 0;
     l6_qty sf = ob > al + of ? ob - (al + of) : 0;
-    int64_t pen = sf * jint(sch, "penalty"); /* sf, penalty <= 1e12 ... bounded below */
-    if (sf > 0 && jint(sch, "penalty") > INT64_MAX / sf) pen = INT64_MAX;
-    tot_ob += ob;
-    tot_al += al;
-    tot_of += of;
-    tot_sf += sf;
+    int64_t rate = jint(sch, "penalty");
+    int64_t pen = (sf > 0 && rate > INT64_MAX / sf) ? INT64_MAX : sf * rate; /* saturates, never overflows */
+    (void)l6_qty_add(tot_ob, ob, &tot_ob);
+    (void)l6_qty_add(tot_al, al, &tot_al);
+    (void)l6_qty_add(tot_of, of, &tot_of);
+    (void)l6_qty_add(tot_sf, sf, &tot_sf);
     tot_pen = (pen > INT64_MAX - tot_pen) ? INT64_MAX : tot_pen + pen;
     json_array_append_new(
         items, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I}", "entity", jstr(ent, "id"), "name", jstr(ent, "name"),
