@@ -366,7 +366,10 @@ static void ets_attrs(demo *d, const l6_actor *reg, const char *project_id, cons
   snprintf(p.gases, sizeof p.gases, "%s", gases);
   snprintf(p.produced, sizeof p.produced, "2016-01-01");
   json_t *out = NULL;
-  put(d, svc_ets_project_put(d->s, reg, &p, &out, d->err), out);
+  {
+    l6_err e_ = svc_ets_project_put(d->s, reg, &p, &out, d->err);
+    put(d, e_, out);
+  }
 }
 
 static void ets_scheme_entity(demo *d, const l6_actor *reg, const char *code, const char *jur, const char *name,
@@ -380,7 +383,10 @@ static void ets_scheme_entity(demo *d, const l6_actor *reg, const char *code, co
   snprintf(x.deadline, sizeof x.deadline, "06-30");
   snprintf(x.currency, sizeof x.currency, "CNY");
   json_t *out = NULL;
-  put(d, svc_ets_scheme_put(d->s, reg, &x, &out, d->err), out);
+  {
+    l6_err e_ = svc_ets_scheme_put(d->s, reg, &x, &out, d->err);
+    put(d, e_, out);
+  }
   if (d->e) return;
   l6_ets_entity en = {.org = org_id, .account = acc};
   snprintf(en.scheme, sizeof en.scheme, "%s", code);
@@ -389,15 +395,27 @@ static void ets_scheme_entity(demo *d, const l6_actor *reg, const char *code, co
   snprintf(en.province, sizeof en.province, "%s", province);
   snprintf(en.sector, sizeof en.sector, "power");
   snprintf(en.installations, sizeof en.installations, "Unit 1|Unit 2");
-  put(d, svc_ets_entity_put(d->s, reg, &en, &out, d->err), out);
+  {
+    l6_err e_ = svc_ets_entity_put(d->s, reg, &en, &out, d->err);
+    put(d, e_, out);
+  }
 }
 
 static void ets_year(demo *d, const l6_actor *reg, const l6_actor *verifier, const char *scheme, const char *ent,
                      l6_qty verified, l6_qty allocated) {
   json_t *out = NULL;
-  if (d->e == L6_E_OK) put(d, svc_ets_emissions(d->s, verifier, scheme, ent, 2023, verified, &out, d->err), out);
-  if (d->e == L6_E_OK) put(d, svc_ets_confirm(d->s, reg, scheme, ent, 2023, &out, d->err), out);
-  if (d->e == L6_E_OK) put(d, svc_ets_allocation(d->s, reg, scheme, ent, 2023, allocated, &out, d->err), out);
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_emissions(d->s, verifier, scheme, ent, 2023, verified, &out, d->err);
+    put(d, e_, out);
+  }
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_confirm(d->s, reg, scheme, ent, 2023, &out, d->err);
+    put(d, e_, out);
+  }
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_allocation(d->s, reg, scheme, ent, 2023, allocated, &out, d->err);
+    put(d, e_, out);
+  }
 }
 
 /* A Guangdong power company and a Fujian cement maker, each surrendering
@@ -453,7 +471,10 @@ static void demo_ets(demo *d) {
   r->items[r->n++] = (l6_range){.batch = b_gdw, .first = 1, .last = 7000};
   r->items[r->n++] = (l6_range){.batch = b_sch, .first = 1, .last = 3000};
   json_t *out = NULL;
-  put(d, svc_ets_surrender(d->s, &cli_admin, r, &out, d->err), out);
+  {
+    l6_err e_ = svc_ets_surrender(d->s, &cli_admin, r, &out, d->err);
+    put(d, e_, out);
+  }
   /* Fujian: 45,000 FJEA + 2,500 FFCER + 2,000 biogas CCER: 500 t short. */
   memset(r, 0, sizeof *r);
   snprintf(r->scheme, sizeof r->scheme, "FJ-ETS");
@@ -462,7 +483,10 @@ static void demo_ets(demo *d) {
   r->items[r->n++] = (l6_range){.batch = b_fjea, .first = 1, .last = 45000};
   r->items[r->n++] = (l6_range){.batch = b_ff, .first = 1, .last = 2500};
   r->items[r->n++] = (l6_range){.batch = b_bio, .first = 1, .last = 2000};
-  if (d->e == L6_E_OK) put(d, svc_ets_surrender(d->s, &cli_admin, r, &out, d->err), out);
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_surrender(d->s, &cli_admin, r, &out, d->err);
+    put(d, e_, out);
+  }
   free(r);
 }
 
