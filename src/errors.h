@@ -84,6 +84,14 @@
   XX(CORSIA_NOT_ELIGIBLE, "corsia_not_eligible", 422, "the units are not eligible for this CORSIA phase") \
   XX(UNIT_AUTHORIZED, "unit_authorized", 422, "authorized units carry a corresponding adjustment; a voluntary cancellation takes unauthorized units") \
   XX(YEAR_OUTSIDE_NDC, "year_outside_ndc", 422, "the year is outside the Party's NDC period") \
+  /* emissions trading (src/service/ets.c) */                                     \
+  XX(UNKNOWN_SCHEME, "unknown_scheme", 404, "no such emissions trading scheme") \
+  XX(UNKNOWN_ENTITY, "unknown_entity", 404, "no such covered entity in the scheme") \
+  XX(UNKNOWN_JURISDICTION, "unknown_jurisdiction", 422, "no jurisdiction file defines this code (config/jurisdictions)") \
+  XX(EMISSIONS_NOT_CONFIRMED, "emissions_not_confirmed", 409, "the entity's verified emissions for the year are not confirmed") \
+  XX(ALREADY_SURRENDERED, "already_surrendered", 409, "the entity already surrendered for the year") \
+  XX(OFFSET_RULES_BROKEN, "offset_rules_broken", 422, "the surrender breaks the jurisdiction's rules; nothing was moved") \
+  XX(YEAR_OUTSIDE_SCHEME, "year_outside_scheme", 422, "the year is outside the scheme's compliance years") \
   /* server side */                                                               \
   XX(STORE, "store_error", 500, "the store failed; nothing was changed")         \
   XX(BUSY, "busy", 503, "the store is busy; retry")                               \

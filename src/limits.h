@@ -175,5 +175,24 @@
 #define L6_NMA_BODY_MAX 16000
 #define L6_NMA_MAX_LIST 32
 #define L6_NMA_MAX_OFFERS 1000
+/* Emissions trading compliance (src/core/ets.h, src/service/ets.c). */
+
+/* Rules of one jurisdiction file, values one rule's list holds, and the
+ * longest value (a province/city code, a project type, a date). */
+#define L6_ETS_MAX_RULES 32
+#define L6_ETS_MAX_VALUES 16
+#define L6_ETS_VALUE_MAX 32
+/* Unit types a scheme accepts (allowances, and offsets separately), and
+ * the largest conversion ratio term (KOC -> KCU, linked allowances). */
+#define L6_ETS_MAX_UNITS 8
+#define L6_ETS_MAX_RATIO 1000
+/* Blocks one surrender may offer (each a unit type of one project): bounds
+ * the work of one request like L6_MAX_BLOCKS_PER_TX. */
+#define L6_ETS_MAX_OFFERS 64
+/* A record of the ETS tables: its key and its JSON body. */
+#define L6_ETS_KEY_MAX 120
+#define L6_ETS_BODY_MAX 4000
+/* Jurisdiction files loaded at once. */
+#define L6_ETS_MAX_JURISDICTIONS 32
 
 #endif

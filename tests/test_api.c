@@ -1454,6 +1454,9 @@ static struct {
   int a6_ft, a6_use, a6_cancel; /* next ITMO serial for each action's body */
   int64_t nma, offer, match;    /* Article 6.8: HOST's published NMA, A's offer, a proposed match */
   int64_t cab_sell, cab_fund, listing, purchase; /* the adaptation marketplace: A's accounts, listing, purchase */
+  int64_t ets_acc, ets_batch;   /* A's account in scheme RT-ETS, its GDEA batch */
+  int64_t ets_alloc;            /* the scheme's allocation account (GDEA) */
+  int ets_year, ets_confirm_year, ets_serial; /* fresh years and allowance serials per surrender */
 } R;
 
 /* Article 6.8 (src/service/nma.h): HOST's focal point is R.cyc.tok_dna;
@@ -1499,6 +1502,10 @@ static int64_t nma_match(void) {
   json_decref(r);
   return id;
 }
+
+static json_t *b_ets_scheme(void);
+static json_t *b_ets_entity(void);
+static int ets_fresh_year(int *next, bool confirm);
 
 static int roles_setup(void **state) {
   (void)state;
@@ -1588,6 +1595,27 @@ static int roles_setup(void **state) {
   r = post_ok("/v1/adaptation-marketplace/purchases", W.tok_a, b_purchase());
   R.purchase = tl_jint(r, "id");
   json_decref(r);
+  /* Emissions trading: scheme RT-ETS (Guangdong rules) in CHE01, so the
+   * matrix's authority (of MWI01) is not its regulator; entity A with
+   * 100 GDEA in its own account. */
+  R.ets_acc = tl_mk_account(S, "CHE01", W.org_a, "holding", "A ETS");
+  tl_mk_project(S, "RT.GDEA", "CNPILOTS", HOST);
+  r = tl_mk_issue(S, "CHE01", "RT.GDEA", "GDEA", 2023, 100, R.ets_acc);
+  R.ets_batch = tl_batch_of(r);
+  json_decref(r);
+  R.ets_alloc = tl_mk_account(S, "CHE01", W.org_b, "holding", "ETS allocation");
+  json_decref(tl_mk_issue(S, "CHE01", "RT.GDEA", "GDEA", 2023, 100, R.ets_alloc));
+  x = tl_http_reqj(S, "PUT", "/v1/ets/schemes/RT-ETS", S->admin, b_ets_scheme(), NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_reqj(S, "PUT", "/v1/ets/schemes/RT-ETS/entities/A", S->admin, b_ets_entity(), NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  int dry_year = 2098; /* the dry run's year: confirmed, never surrendered */
+  ets_fresh_year(&dry_year, true);
+  R.ets_year = 2021;
+  R.ets_confirm_year = 2060;
+  R.ets_serial = 1;
   return 0;
 }
 
@@ -1695,6 +1723,57 @@ static json_t *b_a6_cancel(void) {
                    "other", "entity", "Role test");
 }
 
+/* Emissions trading (src/service/ets.h). */
+static json_t *b_ets_scheme(void) {
+  return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:I}", "name", "Role test ETS", "jurisdiction", "CN-GD", "registry",
+                   "CHE01", "first_year", 2021, "last_year", 2099, "deadline", "06-30", "penalty", 100, "currency", "CNY",
+                   "allocation_account", (json_int_t)R.ets_alloc);
+}
+static json_t *b_ets_entity(void) {
+  return json_pack("{s:s, s:I, s:I, s:s, s:[s]}", "name", "A", "organisation", (json_int_t)W.org_a, "account",
+                   (json_int_t)R.ets_acc, "province", "CN-GD", "installations", "Plant 1");
+}
+static json_t *b_ets_project(void) {
+  return json_pack("{s:s, s:s, s:[s]}", "project_type", "wind", "province", "CN-GD", "gases", "CO2");
+}
+static json_t *b_ets_emissions(void) {
+  return json_pack("{s:s, s:s, s:i, s:i}", "scheme", "RT-ETS", "entity", "A", "year", 2099, "verified", 10);
+}
+static json_t *b_ets_allocate(void) {
+  return json_pack("{s:s, s:s, s:i, s:i}", "scheme", "RT-ETS", "entity", "A", "year", 2099, "quantity", 1);
+}
+static json_t *b_ets_allocation(void) {
+  return json_pack("{s:s, s:s, s:i, s:i}", "scheme", "RT-ETS", "entity", "A", "year", 2099, "allocated", 5);
+}
+/* Verified emissions of a fresh year, entered by admin (and confirmed). */
+static int ets_fresh_year(int *next, bool confirm) {
+  int y = (*next)++;
+  json_t *b = json_pack("{s:s, s:s, s:i, s:i}", "scheme", "RT-ETS", "entity", "A", "year", y, "verified", 1);
+  tl_resp x = tl_http_reqj(S, "PUT", "/v1/ets/emissions", S->admin, b, NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  if (confirm) {
+    x = tl_http_reqj(S, "POST", "/v1/ets/emissions/confirm", S->admin,
+                     json_pack("{s:s, s:s, s:i}", "scheme", "RT-ETS", "entity", "A", "year", y), NULL);
+    tl_assert_status(&x, 201);
+    tl_resp_free(&x);
+  }
+  return y;
+}
+static json_t *b_ets_confirm(void) {
+  return json_pack("{s:s, s:s, s:i}", "scheme", "RT-ETS", "entity", "A", "year", ets_fresh_year(&R.ets_confirm_year, false));
+}
+static json_t *b_ets_surrender(void) { /* one GDEA for a fresh year's 1 t */
+  int y = ets_fresh_year(&R.ets_year, true);
+  int serial = R.ets_serial++;
+  return json_pack("{s:s, s:s, s:i, s:[{s:I, s:i, s:i}]}", "scheme", "RT-ETS", "entity", "A", "year", y, "items", "batch",
+                   (json_int_t)R.ets_batch, "first", serial, "last", serial);
+}
+static json_t *b_ets_dry_run(void) {
+  return json_pack("{s:s, s:s, s:i, s:[{s:I, s:i, s:i}]}", "scheme", "RT-ETS", "entity", "A", "year", 2098, "items", "batch",
+                   (json_int_t)R.ets_batch, "first", 100, "last", 100);
+}
+
 /* Columns: anonymous, admin, auditor, owner, other holder, bad token,
  * validator, authority, mechanism admin. */
 #define PUBLIC \
@@ -1741,6 +1820,13 @@ static json_t *b_a6_cancel(void) {
   { E401, E403, E403, E403, E403, E401, E403, OK, E403 }
 #define MATCH_SIDES \
   { E401, E403, E403, OK, E403, E401, E403, OK, E403 }
+/* Emissions trading: the matrix's scheme is in CHE01, so its regulator is
+ * admin only (an authority of CHE01 would be too; the matrix's authority
+ * is MWI01's: ADMIN_ONLY); any authority sets project attributes
+ * (PARTY_AUTHORITY); a verifier (validator) enters emissions; the
+ * entity's holder (A) or admin surrenders (MOVER). */
+#define ETS_VERIFIER \
+  { E401, OK, E403, E403, E403, E401, OK, E403, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -1838,6 +1924,19 @@ static const role_rule rules[] = {
     {"POST", "/v1/adaptation-marketplace/listings", MOVER, b_listing, NULL},
     {"GET", "/v1/adaptation-marketplace/purchases", READER_LIST, NULL, "id"},
     {"POST", "/v1/adaptation-marketplace/purchases", MOVER, b_purchase, NULL},
+    {"GET", "/v1/ets/jurisdictions", PUBLIC, NULL, NULL},
+    {"GET", "/v1/ets/schemes", PUBLIC, NULL, NULL},
+    {"PUT", "/v1/ets/schemes/{code}", ADMIN_ONLY, b_ets_scheme, NULL},
+    {"GET", "/v1/ets/schemes/{code}/entities", PUBLIC, NULL, NULL},
+    {"PUT", "/v1/ets/schemes/{code}/entities/{id}", ADMIN_ONLY, b_ets_entity, NULL},
+    {"GET", "/v1/ets/schemes/{code}/report", PUBLIC, NULL, NULL},
+    {"PUT", "/v1/ets/projects/{id}", PARTY_AUTHORITY, b_ets_project, NULL},
+    {"PUT", "/v1/ets/emissions", ETS_VERIFIER, b_ets_emissions, NULL},
+    {"POST", "/v1/ets/emissions/confirm", ADMIN_ONLY, b_ets_confirm, NULL},
+    {"PUT", "/v1/ets/allocations", ADMIN_ONLY, b_ets_allocation, NULL},
+    {"POST", "/v1/ets/allocations", ADMIN_ONLY, b_ets_allocate, NULL},
+    {"POST", "/v1/ets/surrenders", MOVER, b_ets_surrender, NULL},
+    {"POST", "/v1/ets/surrenders/dry-run", MOVER, b_ets_dry_run, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1880,6 +1979,16 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
   char val[200] = "";
   if (strncmp(pattern, "/v1/a6/", 7) == 0) {
     fill_a6(pattern, out, cap);
+    return;
+  }
+  if (strncmp(pattern, "/v1/ets/", 8) == 0) { /* scheme RT-ETS, entity A, project PROJECT, year 2025 */
+    const char *p = strcmp(pattern, "/v1/ets/projects/{id}") == 0                  ? "/v1/ets/projects/" PROJECT
+                    : strcmp(pattern, "/v1/ets/schemes/{code}") == 0               ? "/v1/ets/schemes/RT-ETS"
+                    : strcmp(pattern, "/v1/ets/schemes/{code}/entities") == 0      ? "/v1/ets/schemes/RT-ETS/entities"
+                    : strcmp(pattern, "/v1/ets/schemes/{code}/entities/{id}") == 0 ? "/v1/ets/schemes/RT-ETS/entities/A"
+                    : strcmp(pattern, "/v1/ets/schemes/{code}/report") == 0 ? "/v1/ets/schemes/RT-ETS/report?year=2025"
+                                                                             : pattern;
+    snprintf(out, cap, "%s", p);
     return;
   }
   const char *open = strchr(pattern, '{');
@@ -1988,7 +2097,8 @@ static void test_role_matrix(void **state) {
       int role = order[k], want = rule->want[role];
       fill_path(rule->method, rule->pattern, path, sizeof path); /* per request: a revocation needs a fresh letter */
       tl_resp r = tl_http_reqj(S, rule->method, path, R.tok[role], rule->body ? rule->body() : NULL, NULL);
-      long want_status = want == OK       ? (strcmp(rule->method, "POST") == 0 ? 201 : 200)
+      bool creates = strcmp(rule->method, "POST") == 0 && !strstr(rule->pattern, "/dry-run"); /* a dry run creates nothing */
+      long want_status = want == OK       ? (creates ? 201 : 200)
                          : want == HIDDEN ? 200
                          : want == E401   ? 401
                                           : 403;

@@ -70,7 +70,7 @@ static int run_line(const char *cmd) {
 static void test_help(void **state) {
   static const char *const cmds[] = {"--help",       "init --help",         "serve --help", "demo --help",
                                      "check --help", "token create --help", "verify --help", "key --help",
-                                     "key list --help"};
+                                     "key list --help", "ets --help"};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     assert_int_equal(run("%s", cmds[i]), 0);
     assert_non_null(strstr(out, "usage: ledger6"));
@@ -94,6 +94,10 @@ static void test_usage_errors(void **state) {
   assert_non_null(strstr(out, "usage: ledger6 key"));
   assert_int_equal(run("serve --sth-interval 0"), 2);
   assert_non_null(strstr(out, "--sth-interval must be"));
+  assert_int_equal(run("ets report --year 2023"), 2); /* no --scheme */
+  assert_non_null(strstr(out, "usage: ledger6 ets"));
+  assert_int_equal(run("ets dry-run --scheme S --entity E --year 2023 --item 1:5-4"), 2);
+  assert_non_null(strstr(out, "--item must be BATCH:FIRST-LAST"));
 }
 
 static void test_init_demo_check_token(void **state) {
@@ -106,6 +110,13 @@ static void test_init_demo_check_token(void **state) {
   assert_non_null(strstr(out, "error already_exists"));
   assert_int_equal(run("check"), 0);
   assert_non_null(strstr(out, "ok: every issuance batch"));
+  /* the demo's two ETS surrenders, in the compliance reports */
+  assert_int_equal(run("ets report --scheme GD-ETS --year 2023 --format csv"), 0);
+  assert_non_null(strstr(out, "GZ.PEARL,Guangzhou Pearl River Power Co.,confirmed,100000,90000,90000,10000,0,0,compliant,"));
+  assert_int_equal(run("ets report --scheme FJ-ETS --year 2023 --format csv"), 0);
+  assert_non_null(strstr(out, "FZ.MINJIANG,Fuzhou Minjiang Cement Co.,confirmed,50000,45000,45000,4500,500,5000000,shortfall,"));
+  assert_int_equal(run("ets report --scheme NONE --year 2023"), 3);
+  assert_non_null(strstr(out, "error unknown_scheme"));
   /* init made a signing key; the demo's transactions are all in the log. */
   assert_int_equal(run("key list"), 0);
   assert_non_null(strstr(out, "current"));

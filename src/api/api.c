@@ -554,6 +554,7 @@ static const route routes[] = {
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */
+    API_ETS_ROUTES   /* api_ets.c: emissions trading compliance */
     {"GET", "/v1/retirements/{id}/certificate", h_certificate},
     {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
     {"GET", "/v1/log/sth", h_log_sth},

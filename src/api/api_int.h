@@ -143,5 +143,33 @@ l6_err h_purchase_list(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/adaptation-marketplace/listings", h_listing_post},         \
   {"GET", "/v1/adaptation-marketplace/purchases", h_purchase_list},        \
   {"POST", "/v1/adaptation-marketplace/purchases", h_purchase_post},
+l6_err h_ets_jurisdictions(req *r, json_t **out, l6_error *err);
+l6_err h_ets_scheme_list(req *r, json_t **out, l6_error *err);
+l6_err h_ets_scheme_put(req *r, json_t **out, l6_error *err);
+l6_err h_ets_entity_list(req *r, json_t **out, l6_error *err);
+l6_err h_ets_entity_put(req *r, json_t **out, l6_error *err);
+l6_err h_ets_project_put(req *r, json_t **out, l6_error *err);
+l6_err h_ets_emissions(req *r, json_t **out, l6_error *err);
+l6_err h_ets_confirm(req *r, json_t **out, l6_error *err);
+l6_err h_ets_allocation(req *r, json_t **out, l6_error *err);
+l6_err h_ets_allocate(req *r, json_t **out, l6_error *err);
+l6_err h_ets_surrender(req *r, json_t **out, l6_error *err);
+l6_err h_ets_dry_run(req *r, json_t **out, l6_error *err);
+l6_err h_ets_report(req *r, json_t **out, l6_error *err);
+
+#define API_ETS_ROUTES                                                     \
+  {"GET", "/v1/ets/jurisdictions", h_ets_jurisdictions},                   \
+  {"GET", "/v1/ets/schemes", h_ets_scheme_list},                           \
+  {"PUT", "/v1/ets/schemes/{code}", h_ets_scheme_put},                     \
+  {"GET", "/v1/ets/schemes/{code}/entities", h_ets_entity_list},           \
+  {"PUT", "/v1/ets/schemes/{code}/entities/{id}", h_ets_entity_put},       \
+  {"GET", "/v1/ets/schemes/{code}/report", h_ets_report},                  \
+  {"PUT", "/v1/ets/projects/{id}", h_ets_project_put},                     \
+  {"PUT", "/v1/ets/emissions", h_ets_emissions},                           \
+  {"POST", "/v1/ets/emissions/confirm", h_ets_confirm},                    \
+  {"PUT", "/v1/ets/allocations", h_ets_allocation},                        \
+  {"POST", "/v1/ets/allocations", h_ets_allocate},                         \
+  {"POST", "/v1/ets/surrenders", h_ets_surrender},                         \
+  {"POST", "/v1/ets/surrenders/dry-run", h_ets_dry_run},
 
 #endif

@@ -23,6 +23,9 @@ int cli_a6_main(int argc, char **argv);
 /* The Article 6.8 platform's reads (nma_cli.c): `ledger6 nma list|ranking|totals|marketplace`. */
 bool cli_nma_has(const char *cmd);
 int cli_nma_main(int argc, char **argv);
+/* Emissions trading (ets_cli.c): `ledger6 ets rules|report|dry-run|surrender`. */
+bool cli_ets_has(const char *cmd);
+int cli_ets_main(int argc, char **argv);
 
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);

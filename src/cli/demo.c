@@ -12,6 +12,7 @@
 #include "../service/a6.h"
 #include "../service/cycle.h"
 #include "../service/nma.h"
+#include "../service/ets.h"
 #include "cli.h"
 
 typedef struct {
@@ -520,6 +521,155 @@ static void demo_nma(demo *d) {
                      "Oslo municipality", "reference", "OSLO-2026-3"));
 }
 
+/* ---- emissions trading ------------------------------------------------ */
+
+static int demo_last_batch(void *ctx, const void *row) {
+  *(l6_id *)ctx = ((const l6_batch *)row)->id;
+  return 0;
+}
+
+/* Issues qty units of project (serials 1..qty) to account; its batch id. */
+static l6_id ets_issue(demo *d, const char *project_id, const char *ut, l6_qty qty, l6_id to) {
+  issue(d, "CHN01", project_id, ut, 2023, qty, to);
+  l6_id b = 0;
+  if (d->e == L6_E_OK) d->e = svc_store(d->s)->ops->batch_list(svc_store(d->s), project_id, 0, 100, demo_last_batch, &b, d->err);
+  return b;
+}
+
+static void ets_attrs(demo *d, const l6_actor *reg, const char *project_id, const char *type, const char *province,
+                      const char *gases) {
+  if (d->e) return;
+  l6_ets_project p = {0};
+  snprintf(p.project, sizeof p.project, "%s", project_id);
+  snprintf(p.project_type, sizeof p.project_type, "%s", type);
+  snprintf(p.province, sizeof p.province, "%s", province);
+  snprintf(p.gases, sizeof p.gases, "%s", gases);
+  snprintf(p.produced, sizeof p.produced, "2016-01-01");
+  json_t *out = NULL;
+  {
+    l6_err e_ = svc_ets_project_put(d->s, reg, &p, &out, d->err);
+    put(d, e_, out);
+  }
+}
+
+static void ets_scheme_entity(demo *d, const l6_actor *reg, const char *code, const char *jur, const char *name,
+                              const char *ent, const char *ent_name, l6_id org_id, l6_id acc, const char *province) {
+  if (d->e) return;
+  l6_ets_scheme x = {.first_year = 2021, .last_year = 2030, .penalty = 10000}; /* CNY 100.00 per missing tonne */
+  snprintf(x.code, sizeof x.code, "%s", code);
+  snprintf(x.name, sizeof x.name, "%s", name);
+  snprintf(x.jurisdiction, sizeof x.jurisdiction, "%s", jur);
+  snprintf(x.registry, sizeof x.registry, "CHN01");
+  snprintf(x.deadline, sizeof x.deadline, "06-30");
+  snprintf(x.currency, sizeof x.currency, "CNY");
+  json_t *out = NULL;
+  {
+    l6_err e_ = svc_ets_scheme_put(d->s, reg, &x, &out, d->err);
+    put(d, e_, out);
+  }
+  if (d->e) return;
+  l6_ets_entity en = {.org = org_id, .account = acc};
+  snprintf(en.scheme, sizeof en.scheme, "%s", code);
+  snprintf(en.id, sizeof en.id, "%s", ent);
+  snprintf(en.name, sizeof en.name, "%s", ent_name);
+  snprintf(en.province, sizeof en.province, "%s", province);
+  snprintf(en.sector, sizeof en.sector, "power");
+  snprintf(en.installations, sizeof en.installations, "Unit 1|Unit 2");
+  {
+    l6_err e_ = svc_ets_entity_put(d->s, reg, &en, &out, d->err);
+    put(d, e_, out);
+  }
+}
+
+static void ets_year(demo *d, const l6_actor *reg, const l6_actor *verifier, const char *scheme, const char *ent,
+                     l6_qty verified, l6_qty allocated) {
+  json_t *out = NULL;
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_emissions(d->s, verifier, scheme, ent, 2023, verified, &out, d->err);
+    put(d, e_, out);
+  }
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_confirm(d->s, reg, scheme, ent, 2023, &out, d->err);
+    put(d, e_, out);
+  }
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_allocation(d->s, reg, scheme, ent, 2023, allocated, &out, d->err);
+    put(d, e_, out);
+  }
+}
+
+/* A Guangdong power company and a Fujian cement maker, each surrendering
+ * a mix of allowances and offsets for 2023 under its pilot's rules. */
+static void demo_ets(demo *d) {
+  l6_id reg_org = org(d, "CHN01", "Provincial ecology and environment department");
+  l6_id ver_org = org(d, "CHN01", "China Quality Certification Centre (verifier)");
+  l6_id gd = org(d, "CHN01", "Guangzhou Pearl River Power Co.");
+  l6_id fj = org(d, "CHN01", "Fuzhou Minjiang Cement Co.");
+  l6_actor reg = as(L6_ROLE_AUTHORITY, reg_org, "CHN ETS regulator"), ver = as(L6_ROLE_VALIDATOR, ver_org, "CQC verifier");
+  l6_id a_gd = account(d, "CHN01", gd, L6_ACCT_HOLDING, "Pearl River Power compliance holding");
+  l6_id a_fj = account(d, "CHN01", fj, L6_ACCT_HOLDING, "Minjiang Cement compliance holding");
+  project(d, "CN.GD.ALLOC.2023", "CNPILOTS", "CHN", "Guangdong 2023 free allocation", "allocation", "power", "avoidance",
+          "2023-01-01", "2023-12-31");
+  project(d, "CN.FJ.ALLOC.2023", "CNPILOTS", "CHN", "Fujian 2023 free allocation", "allocation", "industry", "avoidance",
+          "2023-01-01", "2023-12-31");
+  project(d, "CN.GD.WIND.02", "CCER", "CHN", "Yangjiang onshore wind", "CMS-002-V01", "energy", "avoidance", "2016-01-01",
+          "2025-12-31");
+  project(d, "CN.SC.HYDRO.01", "CCER", "CHN", "Sichuan run-of-river hydro", "CM-001-V02", "energy", "avoidance", "2016-01-01",
+          "2025-12-31");
+  project(d, "CN.FJ.FOREST.01", "CNPILOTOFF", "CHN", "Sanming forest carbon sink", "FFCER forestry", "forestry", "removal",
+          "2014-01-01", "2033-12-31");
+  project(d, "CN.FJ.BIOGAS.01", "CCER", "CHN", "Nanping rural biogas", "CMS-026-V01", "waste", "avoidance", "2016-01-01",
+          "2025-12-31");
+  ets_attrs(d, &reg, "CN.GD.WIND.02", "wind", "CN-GD", "CO2");
+  ets_attrs(d, &reg, "CN.SC.HYDRO.01", "hydro", "CN-SC", "CO2");
+  ets_attrs(d, &reg, "CN.FJ.FOREST.01", "forestry", "CN-FJ", "CO2");
+  ets_attrs(d, &reg, "CN.FJ.BIOGAS.01", "biogas", "CN-FJ", "CO2,CH4");
+  l6_id b_gdea = ets_issue(d, "CN.GD.ALLOC.2023", "GDEA", 90000, a_gd);
+  l6_id b_gdw = ets_issue(d, "CN.GD.WIND.02", "CCER", 8000, a_gd);
+  l6_id b_sch = ets_issue(d, "CN.SC.HYDRO.01", "CCER", 3000, a_gd);
+  l6_id b_fjea = ets_issue(d, "CN.FJ.ALLOC.2023", "FJEA", 45000, a_fj);
+  l6_id b_ff = ets_issue(d, "CN.FJ.FOREST.01", "FFCER", 4000, a_fj);
+  l6_id b_bio = ets_issue(d, "CN.FJ.BIOGAS.01", "CCER", 3000, a_fj);
+  ets_scheme_entity(d, &reg, "GD-ETS", "CN-GD", "Guangdong pilot ETS", "GZ.PEARL", "Guangzhou Pearl River Power Co.", gd,
+                    a_gd, "CN-GD");
+  ets_scheme_entity(d, &reg, "FJ-ETS", "CN-FJ", "Fujian pilot ETS", "FZ.MINJIANG", "Fuzhou Minjiang Cement Co.", fj, a_fj,
+                    "CN-FJ");
+  ets_year(d, &reg, &ver, "GD-ETS", "GZ.PEARL", 100000, 90000);
+  ets_year(d, &reg, &ver, "FJ-ETS", "FZ.MINJIANG", 50000, 45000);
+  if (d->e) return;
+  /* Guangdong: 90,000 GDEA + 7,000 Guangdong wind CCER + 3,000 Sichuan CCER
+   * (10,000 <= 10% of 100,000; 70% from the province). */
+  l6_ets_surrender_req *r = calloc(1, sizeof *r);
+  if (!r) {
+    d->e = l6_fail(d->err, L6_E_NOMEM, NULL);
+    return;
+  }
+  snprintf(r->scheme, sizeof r->scheme, "GD-ETS");
+  snprintf(r->entity, sizeof r->entity, "GZ.PEARL");
+  r->year = 2023;
+  r->items[r->n++] = (l6_range){.batch = b_gdea, .first = 1, .last = 90000};
+  r->items[r->n++] = (l6_range){.batch = b_gdw, .first = 1, .last = 7000};
+  r->items[r->n++] = (l6_range){.batch = b_sch, .first = 1, .last = 3000};
+  json_t *out = NULL;
+  {
+    l6_err e_ = svc_ets_surrender(d->s, &cli_admin, r, &out, d->err);
+    put(d, e_, out);
+  }
+  /* Fujian: 45,000 FJEA + 2,500 FFCER + 2,000 biogas CCER: 500 t short. */
+  memset(r, 0, sizeof *r);
+  snprintf(r->scheme, sizeof r->scheme, "FJ-ETS");
+  snprintf(r->entity, sizeof r->entity, "FZ.MINJIANG");
+  r->year = 2023;
+  r->items[r->n++] = (l6_range){.batch = b_fjea, .first = 1, .last = 45000};
+  r->items[r->n++] = (l6_range){.batch = b_ff, .first = 1, .last = 2500};
+  r->items[r->n++] = (l6_range){.batch = b_bio, .first = 1, .last = 2000};
+  if (d->e == L6_E_OK) {
+    l6_err e_ = svc_ets_surrender(d->s, &cli_admin, r, &out, d->err);
+    put(d, e_, out);
+  }
+  free(r);
+}
+
 l6_err demo_populate(l6_svc *s, l6_error *err) {
   demo d = {.s = s, .err = err};
   l6_store *st = svc_store(s);
@@ -581,18 +731,21 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   demo_cycle(&d, a_buyer);
   demo_a6(&d, a_ebus, a_klik);
   demo_nma(&d);
+  demo_ets(&d);
   if (d.e == L6_E_OK) e = svc_check(s, 0, err);
   else e = d.e;
   if (e == L6_E_OK) e = st->ops->commit(st, err);
   if (e != L6_E_OK) st->ops->rollback(st);
   if (e == L6_E_OK)
-    printf("demo registry: 8 Parties, 9 projects, issuances, transfers and retirements; project cycle: "
+    printf("demo registry: 8 Parties, 15 projects, issuances, transfers and retirements; project cycle: "
            "GHA.SOLAR.01 through PACM (24,500 t issued: 1,225 SOP, 490 OMGE), THA.JCM.ROOF.01 through JCM "
            "(4,000 t: 80 OMGE, 1,960 to Japan, 1,960 to Thailand), GHA.CDM.LFG.01 transitioned from CDM "
            "(200 CERs converted); Article 6.2: 2,000 ITMOs CA0001-THA01-THA-000000001-2024.. first transferred "
            "Thailand -> Switzerland, 1,200 used toward Switzerland's NDC (2025), 300 cancelled for CORSIA; "
            "Article 6.8: Malaysia's forest conservation certificates (10,000 FCCs, 800 retired for conservation), "
            "a Japan-led adaptation technology matching NMA with Uganda (a 1.2M USD grant matched, 0.8M delivered), "
-           "Uganda's Kasese project through the ABM (1,200 CABs, 400 bought and retired in funders' names)\n");
+           "Uganda's Kasese project through the ABM (1,200 CABs, 400 bought and retired in funders' names); "
+           "emissions trading: GD-ETS (Guangdong rules) and FJ-ETS (Fujian rules), 2023 surrenders of Guangzhou Pearl "
+           "River Power (compliant: 90,000 GDEA + 10,000 CCER) and Fuzhou Minjiang Cement (500 t short)\n");
   return e;
 }

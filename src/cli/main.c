@@ -42,6 +42,7 @@ static const char *usage_main =
     "  activity      show an activity of the project cycle, or list them\n"
     "  report        Article 6.2 reports: aef (checked), balances, whatif\n"
     "  nma           Article 6.8: NMAs, ranked support offers, support totals, adaptation marketplace\n"
+    "  ets           emissions trading: jurisdiction rules, compliance report, surrender and dry run\n"
     "  verify        check a retirement certificate offline, or a whole store against its log\n"
     "  key           generate, rotate or list the keys that sign the log's tree heads\n"
     "\n"
@@ -611,6 +612,7 @@ int main(int argc, char **argv) {
   if (cli_cycle_has(cmd)) return cli_cycle_main(argc - 1, argv + 1); /* cycle_cli.c */
   if (cli_a6_has(cmd)) return cli_a6_main(argc - 1, argv + 1);       /* a6_cli.c */
   if (cli_nma_has(cmd)) return cli_nma_main(argc - 1, argv + 1);     /* nma_cli.c */
+  if (cli_ets_has(cmd)) return cli_ets_main(argc - 1, argv + 1);     /* ets_cli.c */
   if (strcmp(cmd, "key") == 0) return cmd_key(argc - 1, argv + 1);
   opts o;
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;

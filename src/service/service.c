@@ -19,6 +19,8 @@
 
 #include "../core/serial.h"
 #include "a6.h"
+#include "ets.h"
+#include "ets_rules.h"
 #include "mechanism.h"
 #include "nma.h"
 #include "service_int.h"
@@ -58,6 +60,7 @@ void svc_close(l6_svc *s) {
   pthread_mutex_destroy(&s->mu);
   free(s->iso);
   mech_set_free(s->mechs);
+  ets_set_free(s->ets);
   sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
 }
@@ -290,6 +293,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
   if (e == L6_E_OK) e = mech_load_dir(s, dir, err);
   if (e == L6_E_OK) e = svc_a6_load_corsia(dir, err); /* Article 6: CORSIA phases (optional) */
   if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
+  if (e == L6_E_OK) e = svc_ets_load(s, dir, err);     /* emissions trading jurisdictions (optional) */
   return e;
 }
 
@@ -1401,4 +1405,9 @@ const struct l6_mech_set *svc__mechs(const l6_svc *s) { return s->mechs; }
 void svc__set_mechs(l6_svc *s, struct l6_mech_set *m) {
   mech_set_free(s->mechs);
   s->mechs = m;
+}
+const struct ets_set *svc__ets(const l6_svc *s) { return s->ets; }
+void svc__set_ets(l6_svc *s, struct ets_set *set) {
+  ets_set_free(s->ets);
+  s->ets = set;
 }

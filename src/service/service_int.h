@@ -16,6 +16,7 @@
 #include "tlog.h"
 
 struct l6_mech_set;
+struct ets_set;
 
 struct l6_svc {
   l6_store *st;
@@ -26,6 +27,7 @@ struct l6_svc {
   struct l6_mech_set *mechs; /* crediting mechanism definitions (mechanism.c), or NULL */
   tlog_signer signer;        /* signs tree heads when has_signer (svc_keys_open) */
   bool has_signer;
+  struct ets_set *ets;       /* emissions trading jurisdictions (ets.c), or NULL */
 };
 
 /* Locks the service and begins a store transaction; on failure nothing
@@ -58,6 +60,11 @@ l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err);
  * replacing them (the service takes ownership and frees the old set). */
 const struct l6_mech_set *svc__mechs(const l6_svc *s);
 void svc__set_mechs(l6_svc *s, struct l6_mech_set *m);
+
+/* The loaded ETS jurisdiction rules (NULL before svc_ets_load), and
+ * replacing them (the service takes ownership and frees the old set). */
+const struct ets_set *svc__ets(const l6_svc *s);
+void svc__set_ets(l6_svc *s, struct ets_set *set);
 
 /* CYCLE_MANAGED when project has an activity in a mechanism's cycle (its
  * units are issued by the cycle's issue step, with the mechanism's levies

@@ -155,6 +155,8 @@ static const char *const l6_migrations[] = {
     "  status TEXT NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX nma_records_kind ON nma_records(kind, party, id);"
     "ALTER TABLE unit_types ADD COLUMN non_offsetting INTEGER NOT NULL DEFAULT 0;",
+    /* 5 -> 6: emissions trading (src/service/ets.c) */
+    "CREATE TABLE IF NOT EXISTS ets_records(kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -170,6 +170,9 @@ static const char *const l6_pg_migrations[] = {
     "  status " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL);"
     "CREATE INDEX nma_records_kind ON nma_records(kind, party, id);"
     "ALTER TABLE unit_types ADD COLUMN non_offsetting BIGINT NOT NULL DEFAULT 0;",
+    /* 5 -> 6: emissions trading (src/service/ets.c) */
+    "CREATE TABLE IF NOT EXISTS ets_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL,"
+    "  PRIMARY KEY(kind, key));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -333,6 +333,17 @@ typedef struct {
   char status[16];                       /* the workflow state */
   char body[L6_NMA_BODY_MAX + 1];        /* JSON object */
 } l6_nma_rec;
+/* ---- emissions trading (src/service/ets.c) ---- */
+
+/* One record of the ETS module: schemes, entities, project attributes and
+ * compliance records, each a JSON object the service writes and reads
+ * (kind "scheme", "entity", "project", "record"), addressed by a text key
+ * ("GD-2025|ENT1|2025"). */
+typedef struct {
+  char kind[16];
+  char key[L6_ETS_KEY_MAX + 1];
+  char body[L6_ETS_BODY_MAX + 1];
+} l6_ets_rec;
 
 typedef struct l6_store l6_store;
 
@@ -547,6 +558,14 @@ typedef struct {
    * statement fails with STORE without running (counting down); 0
    * disables. */
   void (*fail_after)(l6_store *s, int n);
+
+  /* ---- emissions trading ---- */
+
+  /* Inserts or replaces the record (kind, key). */
+  l6_err (*ets_rec_put)(l6_store *s, const l6_ets_rec *r, l6_error *err);
+  /* Records of a kind whose key starts with prefix ("" = all), by key. */
+  l6_err (*ets_rec_list)(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
+                         l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

@@ -276,6 +276,11 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = $1 AND kind = $2")           \
   XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = $1"                       \
                " AND ($2::text = '' OR party = $2) ORDER BY id")                                             \
+  /* emissions trading */                                                                                     \
+  XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES($1, $2, $3)"                                  \
+              " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                                 \
+  XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = $1"                                     \
+               " AND substr(key, 1, length($2::text)) = $2::text ORDER BY key")                             \
   /* transparency log */                                                                                      \
   XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                           \
   XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES($1, $2, $3)")                                   \
@@ -1597,6 +1602,35 @@ static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
   return run_write(PG(s), Q_A6_ACT_PUT, &a, &x->id, NULL, err);
 }
 
+/* ---- emissions trading ------------------------------------------------ */
+
+static void dec_ets_rec(const PGresult *r, int i, void *o) {
+  l6_ets_rec *x = o;
+  col_text(r, i, 0, x->kind, sizeof x->kind);
+  col_text(r, i, 1, x->key, sizeof x->key);
+  col_text(r, i, 2, x->body, sizeof x->body);
+}
+
+static l6_err pg_ets_rec_put(l6_store *s, const l6_ets_rec *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, x->kind);
+  a_text(&a, x->key);
+  a_text(&a, x->body);
+  return run_write(PG(s), Q_ETS_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_ets_rec_list(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
+                              l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, kind);
+  a_text(&a, prefix);
+  l6_ets_rec *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_ETS_LIST, &a, dec_ets_rec, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
   pg_args a = {.n = 0};
   a_text(&a, party);
@@ -1979,6 +2013,8 @@ static const l6_store_ops pg_ops = {
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,
+    .ets_rec_put = pg_ets_rec_put,
+    .ets_rec_list = pg_ets_rec_list,
 };
 
 /*

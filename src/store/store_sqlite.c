@@ -233,16 +233,22 @@
   XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = ?1"               \
                " AND (?2 = '' OR party = ?2) ORDER BY id")
 
+#define SQL_MAP_ETS(XX)                                                                                \
+  XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES(?1, ?2, ?3)"                            \
+              " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                           \
+  XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = ?1"                               \
+               " AND substr(key, 1, length(?2)) = ?2 ORDER BY key")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX)
 #undef XX
 };
 
@@ -1443,6 +1449,35 @@ static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
   return e;
 }
 
+/* ---- emissions trading ------------------------------------------------ */
+
+static void dec_ets_rec(sqlite3_stmt *s, void *o) {
+  l6_ets_rec *r = o;
+  col_text(s, 0, r->kind, sizeof r->kind);
+  col_text(s, 1, r->key, sizeof r->key);
+  col_text(s, 2, r->body, sizeof r->body);
+}
+
+static l6_err sq_ets_rec_put(l6_store *s, const l6_ets_rec *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ETS_PUT);
+  bind_text(t, 1, r->kind);
+  bind_text(t, 2, r->key);
+  bind_text(t, 3, r->body);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
+                              l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ETS_LIST);
+  bind_text(t, 1, kind);
+  bind_text(t, 2, prefix);
+  l6_ets_rec *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_ets_rec, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_LIST);
   bind_text(t, 1, party);
@@ -1704,6 +1739,8 @@ static const l6_store_ops sqlite_ops = {
     .lease_try = sq_lease_try,
     .lease_release = sq_lease_release,
     .fail_after = sq_fail_after,
+    .ets_rec_put = sq_ets_rec_put,
+    .ets_rec_list = sq_ets_rec_list,
     .project_set_status = sq_project_set_status,
     .doc_put = sq_doc_put,
     .doc_get = sq_doc_get,

@@ -127,7 +127,7 @@ const test = (name, fn) => tests.push({ name, fn });
 
 test('project_search', async () => {
   await open('projects', '/');
-  assert((await text('#out')).includes('9 projects'), 'all nine demo projects listed: ' + (await text('#out')));
+  assert((await text('#out')).includes('15 projects'), 'all 15 demo projects listed: ' + (await text('#out')));
   await page.selectOption('select[name=host]', 'MWI');
   await page.click('button[type=submit]');
   await page.waitForFunction(() => document.querySelector('#out').innerText.includes('1 project'));
@@ -137,8 +137,9 @@ test('project_search', async () => {
   await page.selectOption('select[name=host]', '');
   await page.selectOption('select[name=kind]', 'removal');
   await page.click('button[type=submit]');
-  await page.waitForFunction(() => document.querySelector('#out').innerText.includes('1 project'));
-  assert((await text('#out')).includes('GHA.ARR.01'), 'type filter finds the removal project');
+  await page.waitForFunction(() => document.querySelector('#out').innerText.includes('2 projects'));
+  const rm = await text('#out');
+  assert(rm.includes('GHA.ARR.01') && rm.includes('CN.FJ.FOREST.01'), 'type filter finds the removal projects: ' + rm);
   await page.fill('input[name=q]', 'no such thing anywhere');
   await page.click('button[type=submit]');
   await page.waitForFunction(() => document.querySelector('#out').innerText.includes('No project matches'));

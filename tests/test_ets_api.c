@@ -1,0 +1,200 @@
+/*
+ * test_ets_api.c -- black-box tests of the emissions trading routes
+ * (api_ets.c): the real server on a fresh store, driven over HTTP by the
+ * regulator (an authority of CHN01), a verifier, and a Shanghai entity.
+ *
+ *   ets_http  scheme, entity, project attributes, emissions entered and
+ *             confirmed; a dry run (200) and a refused surrender (422
+ *             offset_rules_broken with error.evaluation naming every rule,
+ *             holdings unchanged); strict bodies; the accepted surrender
+ *             (201) and the report in JSON and CSV; the CLI's dry run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testlib_http.h"
+
+static struct {
+  tl_srv srv;
+  int64_t org_reg, org_ver, org_sh, acc_sh, b_shea, b_hydro, b_wind;
+  char *tok_reg, *tok_ver, *tok_sh;
+} W;
+#define S (&W.srv)
+
+static json_t *must_at(const char *method, const char *path, const char *tok, json_t *body, long status, const char *file,
+                       int line) {
+  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
+  tl_assert_status_at(&r, status, file, line);
+  json_t *b = json_incref(r.body);
+  tl_resp_free(&r);
+  return b;
+}
+#define MUST(m, p, t, b, st) must_at((m), (p), (t), (b), (st), __FILE__, __LINE__)
+
+static int setup(void **state) {
+  (void)state;
+  memset(&W, 0, sizeof W);
+  if (tl_srv_start(S, "ets-api") != 0) return -1;
+  tl_mk_party(S, "CHN", "China");
+  tl_mk_registry(S, "CHN01", "CHN", NULL);
+  W.org_reg = tl_mk_org(S, "CHN01", "Shanghai ecology and environment bureau");
+  W.org_ver = tl_mk_org(S, "CHN01", "Verifier");
+  W.org_sh = tl_mk_org(S, "CHN01", "Shanghai steel");
+  W.tok_reg = tl_mk_token(S, "authority", W.org_reg);
+  W.tok_ver = tl_mk_token(S, "validator", W.org_ver);
+  W.tok_sh = tl_mk_token(S, "holder", W.org_sh);
+  W.acc_sh = tl_mk_account(S, "CHN01", W.org_sh, "holding", "steel");
+  tl_mk_project(S, "SH.ALLOC", "CNPILOTS", "CHN");
+  tl_mk_project(S, "CN.HYDRO", "CCER", "CHN");
+  tl_mk_project(S, "CN.WIND", "CCER", "CHN");
+  json_t *r = tl_mk_issue(S, "CHN01", "SH.ALLOC", "SHEA", 2023, 1000, W.acc_sh);
+  W.b_shea = tl_batch_of(r);
+  json_decref(r);
+  r = tl_mk_issue(S, "CHN01", "CN.HYDRO", "CCER", 2023, 100, W.acc_sh);
+  W.b_hydro = tl_batch_of(r);
+  json_decref(r);
+  r = tl_mk_issue(S, "CHN01", "CN.WIND", "CCER", 2023, 100, W.acc_sh);
+  W.b_wind = tl_batch_of(r);
+  json_decref(r);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  int rc = W.srv.pid ? tl_srv_stop(S) : 0;
+  tl_srv_free(S);
+  free(W.tok_reg);
+  free(W.tok_ver);
+  free(W.tok_sh);
+  tl_http_thread_done();
+  return rc == 0 ? 0 : -1;
+}
+
+static int64_t held(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/v1/accounts/%lld/holdings", (long long)W.acc_sh);
+  json_t *h = MUST("GET", path, S->admin, NULL, 200);
+  int64_t total = tl_jint(h, "total");
+  json_decref(h);
+  return total;
+}
+
+static json_t *surrender_body(int64_t shea, int64_t hydro, int64_t wind) {
+  json_t *items = json_array();
+  if (shea) json_array_append_new(items, json_pack("{s:I, s:i, s:I}", "batch", (json_int_t)W.b_shea, "first", 1, "last", (json_int_t)shea));
+  if (hydro) json_array_append_new(items, json_pack("{s:I, s:i, s:I}", "batch", (json_int_t)W.b_hydro, "first", 1, "last", (json_int_t)hydro));
+  if (wind) json_array_append_new(items, json_pack("{s:I, s:i, s:I}", "batch", (json_int_t)W.b_wind, "first", 1, "last", (json_int_t)wind));
+  return json_pack("{s:s, s:s, s:i, s:o}", "scheme", "SH-ETS", "entity", "STEEL", "year", 2023, "items", items);
+}
+
+static void test_http_flow(void **state) {
+  (void)state;
+  json_decref(MUST("PUT", "/v1/ets/schemes/SH-ETS", W.tok_reg,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", "Shanghai pilot", "jurisdiction", "CN-SH",
+                             "registry", "CHN01", "first_year", 2021, "last_year", 2030, "deadline", "06-30", "penalty",
+                             5000, "currency", "CNY"),
+                   200));
+  json_decref(MUST("PUT", "/v1/ets/schemes/SH-ETS/entities/STEEL", W.tok_reg,
+                   json_pack("{s:s, s:I, s:I, s:s, s:s, s:[s, s]}", "name", "Shanghai steel", "organisation",
+                             (json_int_t)W.org_sh, "account", (json_int_t)W.acc_sh, "province", "CN-SH", "sector", "steel",
+                             "installations", "Blast furnace 1", "Rolling mill"),
+                   200));
+  json_decref(MUST("PUT", "/v1/ets/projects/CN.HYDRO", W.tok_reg,
+                   json_pack("{s:s, s:s, s:[s], s:s}", "project_type", "hydro", "province", "CN-SC", "gases", "CO2",
+                             "produced", "2016-01-01"),
+                   200));
+  json_decref(MUST("PUT", "/v1/ets/projects/CN.WIND", W.tok_reg,
+                   json_pack("{s:s, s:s, s:s}", "project_type", "wind", "province", "CN-GS", "produced", "2016-01-01"), 200));
+  /* strict bodies */
+  tl_resp x = tl_http_reqj(S, "PUT", "/v1/ets/emissions", W.tok_ver,
+                           json_pack("{s:s, s:s, s:i, s:i, s:i}", "scheme", "SH-ETS", "entity", "STEEL", "year", 2023,
+                                     "verified", 1000, "extra", 1),
+                           NULL);
+  tl_assert_error_at(&x, 400, "unknown_field", __FILE__, __LINE__);
+  tl_resp_free(&x);
+  json_t *e = MUST("PUT", "/v1/ets/emissions", W.tok_ver,
+                   json_pack("{s:s, s:s, s:i, s:i}", "scheme", "SH-ETS", "entity", "STEEL", "year", 2023, "verified", 1000), 200);
+  assert_string_equal(tl_jstr(e, "status"), "entered");
+  json_decref(e);
+  json_decref(MUST("POST", "/v1/ets/emissions/confirm", W.tok_reg,
+                   json_pack("{s:s, s:s, s:i}", "scheme", "SH-ETS", "entity", "STEEL", "year", 2023), 201));
+  /* dry run: hydro CCER and 51 t over 5% (1000 -> 50) */
+  json_t *ev = MUST("POST", "/v1/ets/surrenders/dry-run", W.tok_sh, surrender_body(900, 50, 50), 200);
+  assert_false(json_is_true(json_object_get(ev, "accepted")));
+  assert_int_equal(tl_jint(ev, "max_offsets"), 50);
+  assert_int_equal(json_array_size(json_object_get(ev, "breaks")), 2);
+  json_decref(ev);
+  /* the same for real: 422 with the evaluation, nothing moved */
+  int64_t before = held();
+  x = tl_http_reqj(S, "POST", "/v1/ets/surrenders", W.tok_sh, surrender_body(900, 50, 50), NULL);
+  tl_assert_error_at(&x, 422, "offset_rules_broken", __FILE__, __LINE__);
+  json_t *breaks = json_object_get(json_object_get(json_object_get(x.body, "error"), "evaluation"), "breaks");
+  assert_int_equal(json_array_size(breaks), 2);
+  assert_string_equal(tl_jstr(json_array_get(breaks, 0), "rule"), "SH.1");
+  assert_int_equal(tl_jint(json_array_get(breaks, 0), "figure"), 100);
+  assert_int_equal(tl_jint(json_array_get(breaks, 0), "limit"), 50);
+  assert_string_equal(tl_jstr(json_array_get(breaks, 1), "rule"), "SH.2");
+  assert_int_equal(tl_jint(json_array_get(breaks, 1), "item"), 1);
+  tl_resp_free(&x);
+  assert_int_equal(held(), before);
+  /* items must be {batch, first, last} */
+  x = tl_http_req(S, "POST", "/v1/ets/surrenders", W.tok_sh,
+                  "{\"scheme\":\"SH-ETS\",\"entity\":\"STEEL\",\"year\":2023,\"items\":[{\"batch\":1}]}", NULL);
+  tl_assert_error_at(&x, 400, "missing_field", __FILE__, __LINE__);
+  tl_resp_free(&x);
+  /* the CLI's dry run, on the same store, says the same (exit 1) */
+  if (!tl_store_is_pg()) {
+    assert_int_equal(tl_srv_stop(S), 0);
+    char out[8192], item1[64], item2[64];
+    snprintf(item1, sizeof item1, "%lld:1-950", (long long)W.b_shea);
+    snprintf(item2, sizeof item2, "%lld:1-50", (long long)W.b_hydro);
+    int rc = tl_run_cli(S, out, sizeof out, "ets", "dry-run", "--scheme", "SH-ETS", "--entity", "STEEL", "--year", "2023",
+                        "--item", item1, "--item", item2, (char *)NULL);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "\"SH.2\""));
+    assert_int_equal(tl_srv_restart(S), 0);
+  }
+  /* accepted: 950 SHEA + 50 wind CCER */
+  json_t *ok = MUST("POST", "/v1/ets/surrenders", W.tok_sh, surrender_body(950, 0, 50), 201);
+  assert_true(json_is_true(json_object_get(ok, "accepted")));
+  assert_true(tl_jint(ok, "tx") > 0);
+  json_decref(ok);
+  assert_int_equal(held(), before - 1000);
+  x = tl_http_reqj(S, "POST", "/v1/ets/surrenders", W.tok_sh, surrender_body(1, 0, 0), NULL);
+  tl_assert_error_at(&x, 409, "already_surrendered", __FILE__, __LINE__);
+  tl_resp_free(&x);
+  /* the report */
+  json_t *rep = MUST("GET", "/v1/ets/schemes/SH-ETS/report?year=2023", NULL, NULL, 200);
+  json_t *row = json_array_get(json_object_get(rep, "items"), 0);
+  assert_string_equal(tl_jstr(row, "compliance"), "compliant");
+  assert_int_equal(tl_jint(row, "surrendered_offsets"), 50);
+  json_decref(rep);
+  x = tl_http_req(S, "GET", "/v1/ets/schemes/SH-ETS/report?year=2023&format=csv", NULL, NULL, NULL);
+  tl_assert_status_at(&x, 200, __FILE__, __LINE__);
+  char ct[128];
+  assert_true(tl_resp_header(&x, "Content-Type", ct, sizeof ct));
+  assert_non_null(strstr(ct, "text/csv"));
+  assert_non_null(strstr(x.raw, "STEEL,Shanghai steel,confirmed,1000,0,950,50,0,0,compliant,"));
+  tl_resp_free(&x);
+  x = tl_http_req(S, "GET", "/v1/ets/schemes/SH-ETS/report", NULL, NULL, NULL);
+  tl_assert_error_at(&x, 400, "bad_param", __FILE__, __LINE__);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "GET", "/v1/ets/schemes/NOPE/report?year=2023", NULL, NULL, NULL);
+  tl_assert_error_at(&x, 404, "unknown_scheme", __FILE__, __LINE__);
+  tl_resp_free(&x);
+  json_t *j = MUST("GET", "/v1/ets/jurisdictions", NULL, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(j, "items")), 14);
+  json_decref(j);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_http_flow)};
+  return cmocka_run_group_tests_name("ets_http", tests, setup, teardown);
+}

@@ -1,0 +1,593 @@
+/*
+ * test_ets_svc.c -- emissions trading compliance as use cases, on the
+ * store L6_STORE names (SQLite file or PostgreSQL), check level 2.
+ *
+ * Groups:
+ *   ets_flow      a Guangdong entity and a Fujian entity: verified emissions
+ *                 entered by a verifier and confirmed by the regulator, a
+ *                 dry run, a refused surrender (nothing changes), accepted
+ *                 surrenders mixing allowances and offsets (units in the
+ *                 surrender account, transparency log verified, ledger
+ *                 check green), the compliance report in JSON and CSV.
+ *   ets_refusals  every refusal path: code, status and a dump of the store
+ *                 (blocks, transactions, ETS records) byte-identical.
+ *   ets_rulefile  editing a jurisdiction file changes the outcome after a
+ *                 restart, with no rebuild; a broken file is refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "service/ets.h"
+#include "service/service.h"
+#include "store/store.h"
+#include "testlib.h"
+
+static struct {
+  tl_store ts;
+  l6_svc *s;
+  l6_store *st;
+  l6_actor admin, anon, regulator, verifier, gd, fj, other_reg;
+  l6_id org_gd, org_fj, acc_gd, acc_fj, acc_alloc, acc_auction;
+  l6_id b_gdea, b_ccer_gd, b_ccer_sc, b_fjea, b_ffcer, b_ccer_fj_hydro, b_ccer_fj;
+} W;
+
+#define OK(call, what)                                                                                          \
+  do {                                                                                                          \
+    l6_error err_ = {0};                                                                                        \
+    json_t *out_ = NULL;                                                                                        \
+    l6_err e_ = (call);                                                                                         \
+    if (e_ != L6_E_OK) fail_msg("%s:%d %s: %s: %s", __FILE__, __LINE__, (what), l6_err_code(e_), err_.message); \
+    json_decref(out_);                                                                                          \
+  } while (0)
+
+static l6_actor actor(l6_role role, l6_id org, const char *name) {
+  l6_actor a = {.role = role, .org = org};
+  snprintf(a.name, sizeof a.name, "%s", name);
+  return a;
+}
+
+static l6_id mk_org(const char *name) {
+  l6_org o = {0};
+  snprintf(o.registry, sizeof o.registry, "CHN01");
+  snprintf(o.name, sizeof o.name, "%s", name);
+  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  return o.id;
+}
+
+static l6_id mk_account(l6_id org) {
+  l6_account a = {.org = org, .type = L6_ACCT_HOLDING};
+  snprintf(a.registry, sizeof a.registry, "CHN01");
+  snprintf(a.name, sizeof a.name, "holding");
+  OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
+  return a.id;
+}
+
+static void mk_project(const char *id, const char *programme) {
+  l6_project p = {0};
+  snprintf(p.id, sizeof p.id, "%s", id);
+  snprintf(p.programme, sizeof p.programme, "%s", programme);
+  snprintf(p.host, sizeof p.host, "CHN");
+  snprintf(p.title, sizeof p.title, "Project %s", id);
+  snprintf(p.methodology, sizeof p.methodology, "CM-001");
+  snprintf(p.sector, sizeof p.sector, "energy");
+  snprintf(p.kind, sizeof p.kind, "avoidance");
+  snprintf(p.crediting_start, sizeof p.crediting_start, "2014-01-01");
+  snprintf(p.crediting_end, sizeof p.crediting_end, "2030-12-31");
+  snprintf(p.status, sizeof p.status, "registered");
+  OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
+}
+
+static void attrs(const char *project, const char *type, const char *province, const char *gases, bool covered,
+                  const char *produced) {
+  l6_ets_project p = {.covered_entity = covered};
+  snprintf(p.project, sizeof p.project, "%s", project);
+  snprintf(p.project_type, sizeof p.project_type, "%s", type);
+  snprintf(p.province, sizeof p.province, "%s", province);
+  snprintf(p.gases, sizeof p.gases, "%s", gases);
+  snprintf(p.produced, sizeof p.produced, "%s", produced);
+  OK(svc_ets_project_put(W.s, &W.regulator, &p, &out_, &err_), "project attributes");
+}
+
+static int last_batch(void *ctx, const void *row) {
+  *(l6_id *)ctx = ((const l6_batch *)row)->id;
+  return 0;
+}
+
+/* Issues qty units (serials 1..qty) to account; returns the batch id. */
+static l6_id issue(const char *project, const char *ut, l6_qty qty, l6_id to) {
+  l6_issue_req r = {.vintage = 2023, .quantity = qty, .forward_to = to};
+  snprintf(r.registry, sizeof r.registry, "CHN01");
+  snprintf(r.project, sizeof r.project, "%s", project);
+  snprintf(r.unit_type, sizeof r.unit_type, "%s", ut);
+  l6_reply rep;
+  l6_error err = {0};
+  l6_err e = svc_issue(W.s, &W.admin, &r, &rep, &err);
+  if (e != L6_E_OK) fail_msg("issue: %s: %s", l6_err_code(e), err.message);
+  json_decref(rep.body);
+  l6_id b = 0;
+  assert_int_equal(W.st->ops->batch_list(W.st, project, 0, 100, last_batch, &b, &err), L6_E_OK);
+  return b;
+}
+
+static void scheme(const char *code, const char *jur) {
+  l6_ets_scheme x = {.first_year = 2021, .last_year = 2030, .penalty = 10000, .allocation_account = W.acc_alloc,
+                     .auction_account = W.acc_auction};
+  snprintf(x.code, sizeof x.code, "%s", code);
+  snprintf(x.name, sizeof x.name, "%s scheme", jur);
+  snprintf(x.jurisdiction, sizeof x.jurisdiction, "%s", jur);
+  snprintf(x.registry, sizeof x.registry, "CHN01");
+  snprintf(x.deadline, sizeof x.deadline, "06-30");
+  snprintf(x.currency, sizeof x.currency, "CNY");
+  OK(svc_ets_scheme_put(W.s, &W.regulator, &x, &out_, &err_), "scheme");
+}
+
+static void entity(const char *sch, const char *id, l6_id org, l6_id acc, const char *province) {
+  l6_ets_entity x = {.org = org, .account = acc};
+  snprintf(x.scheme, sizeof x.scheme, "%s", sch);
+  snprintf(x.id, sizeof x.id, "%s", id);
+  snprintf(x.name, sizeof x.name, "Entity %s", id);
+  snprintf(x.province, sizeof x.province, "%s", province);
+  snprintf(x.sector, sizeof x.sector, "power");
+  snprintf(x.installations, sizeof x.installations, "Unit 1|Unit 2");
+  OK(svc_ets_entity_put(W.s, &W.regulator, &x, &out_, &err_), "entity");
+}
+
+static void open_service(const char *cfg) {
+  l6_error err = {0};
+  W.st = tl_store_open(&W.ts);
+  assert_non_null(W.st);
+  W.s = svc_open(W.st, 2, &err);
+  assert_non_null(W.s);
+  if (svc_load_config(W.s, cfg, &err) != L6_E_OK) fail_msg("config: %s", err.message);
+}
+
+static void src_config(char *buf, size_t cap) {
+  snprintf(buf, cap, "%s/config", getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".");
+}
+
+static int world_setup(void **state) {
+  (void)state;
+  memset(&W, 0, sizeof W);
+  if (tl_store_make(&W.ts, "ets", 0) != 0) return -1;
+  char cfg[1024];
+  src_config(cfg, sizeof cfg);
+  open_service(cfg);
+  W.admin = actor(L6_ROLE_ADMIN, 0, "admin");
+  W.anon = actor(L6_ROLE__NONE, 0, "");
+  l6_party p = {.code = "CHN", .name = "China"};
+  OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  l6_party q = {.code = "KOR", .name = "Korea"};
+  OK(svc_party_create(W.s, &W.admin, &q, &out_, &err_), "party");
+  l6_registry r = {.id = "CHN01", .party = "CHN", .name = "China ETS registry"};
+  OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+  l6_registry r2 = {.id = "KOR01", .party = "KOR", .name = "Korea registry"};
+  OK(svc_registry_create(W.s, &W.admin, &r2, &out_, &err_), "registry");
+  l6_org ko = {.registry = "KOR01", .name = "Korean regulator"};
+  OK(svc_org_create(W.s, &W.admin, &ko, &out_, &err_), "org");
+  W.other_reg = actor(L6_ROLE_AUTHORITY, ko.id, "KOR regulator");
+  W.regulator = actor(L6_ROLE_AUTHORITY, mk_org("Ecology and environment department"), "regulator");
+  W.verifier = actor(L6_ROLE_VALIDATOR, mk_org("Verifier Co"), "verifier");
+  W.org_gd = mk_org("Guangzhou Power");
+  W.org_fj = mk_org("Fuzhou Cement");
+  W.gd = actor(L6_ROLE_HOLDER, W.org_gd, "Guangzhou Power");
+  W.fj = actor(L6_ROLE_HOLDER, W.org_fj, "Fuzhou Cement");
+  W.acc_gd = mk_account(W.org_gd);
+  W.acc_fj = mk_account(W.org_fj);
+  W.acc_alloc = mk_account(W.regulator.org);   /* the regulator's: allowances for free allocation */
+  W.acc_auction = mk_account(W.regulator.org); /* and for auction */
+  mk_project("GD.ALLOC", "CNPILOTS");
+  mk_project("FJ.ALLOC", "CNPILOTS");
+  mk_project("CCER.GD.WIND", "CCER");
+  mk_project("CCER.SC.WIND", "CCER");
+  mk_project("CCER.FJ.HYDRO", "CCER");
+  mk_project("CCER.FJ.BIOGAS", "CCER");
+  mk_project("FFCER.FJ.FOREST", "CNPILOTOFF");
+  attrs("CCER.GD.WIND", "wind", "CN-GD", "CO2", false, "2016-01-01");
+  attrs("CCER.SC.WIND", "wind", "CN-SC", "CO2", false, "2016-01-01");
+  attrs("CCER.FJ.HYDRO", "hydro", "CN-FJ", "CO2", false, "2016-01-01");
+  attrs("CCER.FJ.BIOGAS", "biogas", "CN-FJ", "CO2,CH4", false, "2016-01-01");
+  attrs("FFCER.FJ.FOREST", "forestry", "CN-FJ", "CO2", false, "2010-01-01");
+  W.b_gdea = issue("GD.ALLOC", "GDEA", 1800, W.acc_gd);
+  W.b_ccer_gd = issue("CCER.GD.WIND", "CCER", 150, W.acc_gd);
+  W.b_ccer_sc = issue("CCER.SC.WIND", "CCER", 100, W.acc_gd);
+  W.b_fjea = issue("FJ.ALLOC", "FJEA", 900, W.acc_fj);
+  W.b_ffcer = issue("FFCER.FJ.FOREST", "FFCER", 100, W.acc_fj);
+  W.b_ccer_fj_hydro = issue("CCER.FJ.HYDRO", "CCER", 50, W.acc_fj);
+  W.b_ccer_fj = issue("CCER.FJ.BIOGAS", "CCER", 50, W.acc_fj);
+  issue("GD.ALLOC", "GDEA", 500, W.acc_alloc);
+  issue("GD.ALLOC", "GDEA", 300, W.acc_auction);
+  scheme("GD-ETS", "CN-GD");
+  scheme("FJ-ETS", "CN-FJ");
+  entity("GD-ETS", "GZPOWER", W.org_gd, W.acc_gd, "CN-GD");
+  entity("FJ-ETS", "FZCEMENT", W.org_fj, W.acc_fj, "CN-FJ");
+  return 0;
+}
+
+static int world_teardown(void **state) {
+  (void)state;
+  svc_close(W.s);
+  tl_store_free(&W.ts);
+  memset(&W, 0, sizeof W);
+  return 0;
+}
+
+/* ---- dump ---------------------------------------------------------------- */
+
+static int d_block(void *c, const void *row) {
+  const l6_block *b = row;
+  tl_sb_add(c, " b%lld:%lld:%lld-%lld", (long long)b->account, (long long)b->batch, (long long)b->first, (long long)b->last);
+  return 0;
+}
+static int d_tx(void *c, const void *row) {
+  const l6_tx *t = row;
+  tl_sb_add(c, " t%lld:%d:%lld", (long long)t->id, t->kind, (long long)t->quantity);
+  return 0;
+}
+static int d_rec(void *c, const void *row) {
+  const l6_ets_rec *r = row;
+  tl_sb_add(c, " r%s:%s:%s", r->kind, r->key, r->body);
+  return 0;
+}
+static char *dump(void) {
+  tl_sbuf b = {0};
+  l6_error err;
+  tl_sb_add(&b, "|");
+  for (l6_id acc = 1; acc <= 30; acc++) W.st->ops->blocks_of_account(W.st, acc, 0, 100000, d_block, &b, &err);
+  l6_tx_filter f = {.limit = 100000};
+  assert_int_equal(W.st->ops->tx_list(W.st, &f, d_tx, &b, &err), L6_E_OK);
+  const char *kinds[] = {"scheme", "entity", "project", "record"};
+  for (int i = 0; i < 4; i++) assert_int_equal(W.st->ops->ets_rec_list(W.st, kinds[i], "", d_rec, &b, &err), L6_E_OK);
+  return b.buf;
+}
+
+#define REFUSED(call, code)                                                                                       \
+  do {                                                                                                            \
+    char *before_ = dump();                                                                                       \
+    l6_error err_ = {0};                                                                                          \
+    json_t *out_ = NULL;                                                                                          \
+    l6_err e_ = (call);                                                                                           \
+    if (e_ != (code))                                                                                             \
+      fail_msg("%s:%d: want %s, got %s: %s", __FILE__, __LINE__, l6_err_code(code), l6_err_code(e_), err_.message); \
+    assert_null(out_);                                                                                            \
+    char *after_ = dump();                                                                                        \
+    assert_string_equal(before_, after_);                                                                         \
+    free(before_);                                                                                                \
+    free(after_);                                                                                                 \
+  } while (0)
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static l6_ets_surrender_req sreq(const char *sch, const char *ent, int year, bool dry) {
+  l6_ets_surrender_req r;
+  memset(&r, 0, sizeof r);
+  snprintf(r.scheme, sizeof r.scheme, "%s", sch);
+  snprintf(r.entity, sizeof r.entity, "%s", ent);
+  r.year = year;
+  r.dry_run = dry;
+  return r;
+}
+static void item(l6_ets_surrender_req *r, l6_id batch, int64_t first, int64_t last) {
+  r->items[r->n++] = (l6_range){.batch = batch, .first = first, .last = last};
+}
+
+static void emissions(const char *sch, const char *ent, int year, l6_qty v, l6_qty allocated) {
+  OK(svc_ets_emissions(W.s, &W.verifier, sch, ent, year, v, &out_, &err_), "emissions");
+  OK(svc_ets_confirm(W.s, &W.regulator, sch, ent, year, &out_, &err_), "confirm");
+  OK(svc_ets_allocation(W.s, &W.regulator, sch, ent, year, allocated, &out_, &err_), "allocation");
+}
+
+static const char *break_ids(json_t *ev, char *buf, size_t cap) {
+  buf[0] = 0;
+  size_t i;
+  json_t *b;
+  json_array_foreach(json_object_get(ev, "breaks"), i, b)
+      snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? "," : "", json_string_value(json_object_get(b, "rule")));
+  return buf;
+}
+
+static json_t *report_item(json_t *rep, const char *entity) {
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(rep, "items"), i, it) if (strcmp(json_string_value(json_object_get(it, "entity")), entity) == 0) return it;
+  fail_msg("no report row for %s", entity);
+  return NULL;
+}
+
+static l6_qty held(l6_id account) {
+  l6_pick_filter f = {.account = account};
+  l6_qty q = 0;
+  l6_error err;
+  assert_int_equal(W.st->ops->account_total(W.st, &f, &q, &err), L6_E_OK);
+  return q;
+}
+
+/* ---- ets_flow --------------------------------------------------------------- */
+
+static void test_flow_guangdong(void **state) {
+  (void)state;
+  emissions("GD-ETS", "GZPOWER", 2023, 2000, 1500);
+  l6_error err = {0};
+  json_t *ev = NULL;
+  char ids[256];
+  /* dry run: 139 of 200 CCER from Guangdong breaks GD.2; nothing moves */
+  l6_ets_surrender_req r = sreq("GD-ETS", "GZPOWER", 2023, true);
+  item(&r, W.b_gdea, 1, 1800);
+  item(&r, W.b_ccer_gd, 1, 139);
+  item(&r, W.b_ccer_sc, 1, 61);
+  char *before = dump();
+  assert_int_equal(svc_ets_surrender(W.s, &W.gd, &r, &ev, &err), L6_E_OK);
+  char *after = dump();
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  assert_false(json_is_true(json_object_get(ev, "accepted")));
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "GD.2");
+  assert_int_equal(json_integer_value(json_object_get(ev, "max_offsets")), 200);
+  json_t *b0 = json_array_get(json_object_get(ev, "breaks"), 0);
+  assert_int_equal(json_integer_value(json_object_get(b0, "figure")), 139);
+  assert_int_equal(json_integer_value(json_object_get(b0, "limit")), 140);
+  json_decref(ev);
+  /* the same for real: refused, nothing changes */
+  r.dry_run = false;
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &r, &out_, &err_), L6_E_OFFSET_RULES_BROKEN);
+  /* one tonne over the 10% limit */
+  r = sreq("GD-ETS", "GZPOWER", 2023, false);
+  item(&r, W.b_gdea, 1, 1799);
+  item(&r, W.b_ccer_gd, 1, 141);
+  item(&r, W.b_ccer_sc, 1, 60);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &r, &out_, &err_), L6_E_OFFSET_RULES_BROKEN);
+  /* just inside every limit: accepted */
+  r = sreq("GD-ETS", "GZPOWER", 2023, false);
+  item(&r, W.b_gdea, 1, 1800);
+  item(&r, W.b_ccer_gd, 1, 140);
+  item(&r, W.b_ccer_sc, 1, 60);
+  l6_qty before_held = held(W.acc_gd);
+  if (svc_ets_surrender(W.s, &W.gd, &r, &ev, &err) != L6_E_OK) fail_msg("surrender: %s", err.message);
+  assert_true(json_is_true(json_object_get(ev, "accepted")));
+  l6_id tx = json_integer_value(json_object_get(ev, "tx"));
+  assert_true(tx > 0);
+  json_decref(ev);
+  assert_int_equal(held(W.acc_gd), before_held - 2000);
+  /* the units are in the surrender account, terminal */
+  l6_account sur;
+  assert_int_equal(W.st->ops->account_of_registry(W.st, "CHN01", L6_ACCT_SURRENDER, &sur, &err), L6_E_OK);
+  assert_int_equal(held(sur.id), 2000);
+  assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
+  tlog_report rep;
+  assert_int_equal(svc_verify_store(W.s, NULL, 0, &rep, &err), L6_E_OK);
+  if (!rep.ok) fail_msg("log: %s", rep.problem);
+  /* once per entity and year */
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &r, &out_, &err_), L6_E_ALREADY_SURRENDERED);
+  REFUSED(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2023, 5, &out_, &err_), L6_E_ALREADY_SURRENDERED);
+  /* visible in the report */
+  json_t *rp = NULL;
+  assert_int_equal(svc_ets_report(W.s, &W.anon, "GD-ETS", 2023, &rp, &err), L6_E_OK);
+  json_t *row = report_item(rp, "GZPOWER");
+  assert_int_equal(json_integer_value(json_object_get(row, "obligation")), 2000);
+  assert_int_equal(json_integer_value(json_object_get(row, "surrendered_allowances")), 1800);
+  assert_int_equal(json_integer_value(json_object_get(row, "surrendered_offsets")), 200);
+  assert_int_equal(json_integer_value(json_object_get(row, "shortfall")), 0);
+  assert_int_equal(json_integer_value(json_object_get(row, "tx")), tx);
+  assert_string_equal(json_string_value(json_object_get(row, "compliance")), "compliant");
+  assert_string_equal(json_string_value(json_object_get(rp, "deadline")), "2024-06-30");
+  json_decref(rp);
+}
+
+static void test_flow_fujian(void **state) {
+  (void)state;
+  emissions("FJ-ETS", "FZCEMENT", 2023, 1000, 900);
+  l6_error err = {0};
+  json_t *ev = NULL;
+  char ids[256];
+  /* hydro CCER, and 150 t of offsets over 10%: every broken rule listed */
+  l6_ets_surrender_req r = sreq("FJ-ETS", "FZCEMENT", 2023, true);
+  item(&r, W.b_fjea, 1, 800);
+  item(&r, W.b_ffcer, 1, 100);
+  item(&r, W.b_ccer_fj_hydro, 1, 50);
+  assert_int_equal(svc_ets_surrender(W.s, &W.fj, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "FJ.1,FJ.6");
+  json_decref(ev);
+  /* 880 allowances + 70 FFCER + 30 biogas CCER: within limits, 20 t short */
+  r = sreq("FJ-ETS", "FZCEMENT", 2023, false);
+  item(&r, W.b_fjea, 1, 880);
+  item(&r, W.b_ffcer, 1, 70);
+  item(&r, W.b_ccer_fj, 1, 30);
+  if (svc_ets_surrender(W.s, &W.fj, &r, &ev, &err) != L6_E_OK) fail_msg("surrender: %s", err.message);
+  assert_int_equal(json_integer_value(json_object_get(ev, "shortfall")), 20);
+  json_decref(ev);
+  json_t *rp = NULL;
+  assert_int_equal(svc_ets_report(W.s, &W.anon, "FJ-ETS", 2023, &rp, &err), L6_E_OK);
+  json_t *row = report_item(rp, "FZCEMENT");
+  assert_int_equal(json_integer_value(json_object_get(row, "shortfall")), 20);
+  assert_int_equal(json_integer_value(json_object_get(row, "penalty")), 200000);
+  assert_string_equal(json_string_value(json_object_get(row, "compliance")), "shortfall");
+  char *csv = svc_ets_report_csv(rp);
+  assert_non_null(csv);
+  assert_non_null(strstr(csv, "entity,name,emissions_status,obligation,allocated,surrendered_allowances,surrendered_offsets,"
+                              "shortfall,penalty,compliance,tx\n"));
+  assert_non_null(strstr(csv, "FZCEMENT,Entity FZCEMENT,confirmed,1000,900,880,100,20,200000,shortfall,"));
+  free(csv);
+  json_decref(rp);
+  assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
+}
+
+/* Free allocation from the allocation account (adds to the figure), auction
+ * from the auction account (counted apart); both logged, check green. */
+static void test_flow_allocation(void **state) {
+  (void)state;
+  l6_error err = {0};
+  json_t *rec = NULL;
+  l6_qty before = held(W.acc_gd);
+  assert_int_equal(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 400, false, &rec, &err), L6_E_OK);
+  assert_int_equal(json_integer_value(json_object_get(rec, "allocated")), 400);
+  json_decref(rec);
+  assert_int_equal(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 250, true, &rec, &err), L6_E_OK);
+  assert_int_equal(json_integer_value(json_object_get(rec, "allocated")), 400);
+  assert_int_equal(json_integer_value(json_object_get(rec, "auctioned")), 250);
+  json_decref(rec);
+  assert_int_equal(held(W.acc_gd), before + 650);
+  assert_int_equal(held(W.acc_alloc), 100);
+  assert_int_equal(held(W.acc_auction), 50);
+  assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
+  tlog_report rep;
+  assert_int_equal(svc_verify_store(W.s, NULL, 0, &rep, &err), L6_E_OK);
+  assert_true(rep.ok);
+  /* refusals: more than the account holds, not the regulator, no such account */
+  REFUSED(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 101, false, &out_, &err_), L6_E_INSUFFICIENT_HOLDINGS);
+  REFUSED(svc_ets_allocate(W.s, &W.gd, "GD-ETS", "GZPOWER", 2026, 1, false, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_allocate(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 0, false, &out_, &err_), L6_E_INVALID_QUANTITY);
+  REFUSED(svc_ets_allocate(W.s, &W.regulator, "FJ-ETS", "FZCEMENT", 2026, 1, false, &out_, &err_), L6_E_INSUFFICIENT_HOLDINGS);
+}
+
+/* ---- ets_refusals ------------------------------------------------------------ */
+
+static void test_refusals(void **state) {
+  (void)state;
+  /* verified emissions entered, not confirmed */
+  OK(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2024, 1000, &out_, &err_), "emissions");
+  l6_ets_surrender_req r = sreq("GD-ETS", "GZPOWER", 2024, false);
+  item(&r, W.b_gdea, 1801, 1801);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &r, &out_, &err_), L6_E_EMISSIONS_NOT_CONFIRMED);
+  /* roles */
+  REFUSED(svc_ets_emissions(W.s, &W.gd, "GD-ETS", "GZPOWER", 2024, 1, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_emissions(W.s, &W.anon, "GD-ETS", "GZPOWER", 2024, 1, &out_, &err_), L6_E_UNAUTHORIZED);
+  REFUSED(svc_ets_confirm(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2024, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_confirm(W.s, &W.other_reg, "GD-ETS", "GZPOWER", 2024, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_allocation(W.s, &W.gd, "GD-ETS", "GZPOWER", 2024, 5, &out_, &err_), L6_E_FORBIDDEN);
+  OK(svc_ets_confirm(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2024, &out_, &err_), "confirm");
+  REFUSED(svc_ets_confirm(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2024, &out_, &err_), L6_E_WRONG_STATE);
+  REFUSED(svc_ets_surrender(W.s, &W.fj, &r, &out_, &err_), L6_E_FORBIDDEN);
+  /* serials the entity does not hold; overlapping items; none */
+  l6_ets_surrender_req bad = sreq("GD-ETS", "GZPOWER", 2024, false);
+  item(&bad, W.b_fjea, 1, 10);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_SERIALS_NOT_HELD);
+  bad = sreq("GD-ETS", "GZPOWER", 2024, false);
+  item(&bad, W.b_ccer_gd, 141, 145);
+  item(&bad, W.b_ccer_gd, 145, 146);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_INVALID_RANGE);
+  bad = sreq("GD-ETS", "GZPOWER", 2024, false);
+  item(&bad, W.b_ccer_gd, 5, 4);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_INVALID_RANGE);
+  bad = sreq("GD-ETS", "GZPOWER", 2024, false);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_MISSING_FIELD);
+  /* a unit the scheme does not take (FJEA held by GD would be; use the Sichuan CCER past 100%: rule broken) */
+  bad = sreq("GD-ETS", "GZPOWER", 2024, false);
+  item(&bad, W.b_ccer_sc, 61, 100);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_OFFSET_RULES_BROKEN);
+  /* unknown scheme, entity, year outside */
+  bad = sreq("XX-ETS", "GZPOWER", 2024, false);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_UNKNOWN_SCHEME);
+  bad = sreq("GD-ETS", "NOBODY", 2024, false);
+  REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_UNKNOWN_ENTITY);
+  REFUSED(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2031, 1, &out_, &err_), L6_E_YEAR_OUTSIDE_SCHEME);
+  REFUSED(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2024, -1, &out_, &err_), L6_E_INVALID_QUANTITY);
+  json_t *o = NULL;
+  l6_error e2;
+  REFUSED(svc_ets_report(W.s, &W.anon, "GD-ETS", 2040, &out_, &err_), L6_E_YEAR_OUTSIDE_SCHEME);
+  (void)o;
+  (void)e2;
+  /* schemes, entities, project attributes */
+  l6_ets_scheme x = {.first_year = 2021, .last_year = 2030, .penalty = 1, .deadline = "06-30", .currency = "CNY",
+                     .registry = "CHN01", .code = "NEW", .name = "n", .jurisdiction = "CN-XX"};
+  REFUSED(svc_ets_scheme_put(W.s, &W.regulator, &x, &out_, &err_), L6_E_UNKNOWN_JURISDICTION);
+  snprintf(x.jurisdiction, sizeof x.jurisdiction, "CN-SH");
+  REFUSED(svc_ets_scheme_put(W.s, &W.other_reg, &x, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_scheme_put(W.s, &W.gd, &x, &out_, &err_), L6_E_FORBIDDEN);
+  snprintf(x.deadline, sizeof x.deadline, "02-30");
+  REFUSED(svc_ets_scheme_put(W.s, &W.regulator, &x, &out_, &err_), L6_E_INVALID_VALUE);
+  l6_ets_entity en = {.org = W.org_gd, .account = W.acc_fj, .scheme = "GD-ETS", .id = "E2", .name = "e", .province = "CN-GD"};
+  REFUSED(svc_ets_entity_put(W.s, &W.regulator, &en, &out_, &err_), L6_E_INVALID_VALUE);
+  l6_ets_project pa = {.project = "NOPE", .project_type = "wind", .province = "CN-GD"};
+  REFUSED(svc_ets_project_put(W.s, &W.regulator, &pa, &out_, &err_), L6_E_UNKNOWN_PROJECT);
+  snprintf(pa.project, sizeof pa.project, "CCER.GD.WIND");
+  snprintf(pa.produced, sizeof pa.produced, "2016-13-01");
+  REFUSED(svc_ets_project_put(W.s, &W.regulator, &pa, &out_, &err_), L6_E_INVALID_VALUE);
+  REFUSED(svc_ets_project_put(W.s, &W.verifier, &pa, &out_, &err_), L6_E_FORBIDDEN);
+}
+
+/* ---- ets_rulefile -------------------------------------------------------------- */
+
+static void copy_tree(const char *from, const char *to) {
+  char cmd[8192];
+  snprintf(cmd, sizeof cmd, "cp -R '%s/.' '%s/'", from, to);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void test_rule_file_edit(void **state) {
+  (void)state;
+  emissions("GD-ETS", "GZPOWER", 2025, 1000, 900);
+  l6_ets_surrender_req r = sreq("GD-ETS", "GZPOWER", 2025, true);
+  item(&r, W.b_ccer_gd, 141, 150); /* 10 t from Guangdong: inside 10% of 1,000 */
+  json_t *ev = NULL;
+  l6_error err = {0};
+  char ids[256];
+  assert_int_equal(svc_ets_surrender(W.s, &W.gd, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "");
+  json_decref(ev);
+  /* a copy of config/ with Guangdong's limit at 0.5%: restart on it */
+  char *dir = tl_tmpdir_make("etscfg");
+  assert_non_null(dir);
+  char src[1024], path[4200];
+  src_config(src, sizeof src);
+  copy_tree(src, dir);
+  snprintf(path, sizeof path, "%s/jurisdictions/cn-gd.json", dir);
+  write_file(path, "{\"code\":\"CN-GD\",\"name\":\"Guangdong (edited)\",\"allowances\":[{\"unit\":\"GDEA\"}],"
+                   "\"offsets\":[{\"unit\":\"CCER\"},{\"unit\":\"PHCER\"}],\"rules\":[{\"id\":\"GD.1\",\"kind\":\"limit\","
+                   "\"text\":\"offsets at most 0.5%\",\"percent\":0,\"base\":\"emissions\"}]}\n");
+  svc_close(W.s);
+  open_service(dir);
+  assert_int_equal(svc_ets_surrender(W.s, &W.gd, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "GD.1");
+  assert_int_equal(json_integer_value(json_object_get(ev, "max_offsets")), 0);
+  json_decref(ev);
+  /* a broken file is refused at start, naming file, key and reason */
+  write_file(path, "{\"code\":\"CN-GD\",\"name\":\"x\",\"allowances\":[{\"unit\":\"GDEA\"}],\"offsets\":[{\"unit\":\"CCER\"}],"
+                   "\"rules\":[{\"id\":\"GD.1\",\"kind\":\"limit\",\"text\":\"t\",\"percent\":5,\"base\":\"sales\"}]}\n");
+  assert_int_equal(svc_ets_load(W.s, dir, &err), L6_E_INVALID_CONFIG);
+  assert_non_null(strstr(err.message, "cn-gd.json: key rules[0].base"));
+  /* a unit type no programme defines */
+  write_file(path, "{\"code\":\"CN-GD\",\"name\":\"x\",\"allowances\":[{\"unit\":\"GDEAX\"}]}\n");
+  assert_int_equal(svc_ets_load(W.s, dir, &err), L6_E_INVALID_CONFIG);
+  assert_non_null(strstr(err.message, "unit type GDEAX is not defined"));
+  /* the service kept what it had */
+  assert_int_equal(svc_ets_surrender(W.s, &W.gd, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "GD.1");
+  json_decref(ev);
+  /* back to the shipped files */
+  svc_close(W.s);
+  open_service(src);
+  assert_int_equal(svc_ets_surrender(W.s, &W.gd, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "");
+  json_decref(ev);
+  assert_int_equal(tl_tmpdir_remove(dir), 0);
+  json_t *j = NULL;
+  assert_int_equal(svc_ets_jurisdictions(W.s, &W.anon, &j, &err), L6_E_OK);
+  assert_int_equal(json_array_size(json_object_get(j, "items")), 14);
+  json_decref(j);
+}
+
+int main(void) {
+  const struct CMUnitTest flow[] = {cmocka_unit_test(test_flow_guangdong), cmocka_unit_test(test_flow_fujian),
+                                    cmocka_unit_test(test_flow_allocation)};
+  const struct CMUnitTest refusals[] = {cmocka_unit_test(test_refusals)};
+  const struct CMUnitTest rulefile[] = {cmocka_unit_test(test_rule_file_edit)};
+  int rc = cmocka_run_group_tests_name("ets_flow", flow, world_setup, world_teardown);
+  rc += cmocka_run_group_tests_name("ets_refusals", refusals, world_setup, world_teardown);
+  rc += cmocka_run_group_tests_name("ets_rulefile", rulefile, world_setup, world_teardown);
+  return rc;
+}
