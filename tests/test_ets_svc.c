@@ -482,6 +482,15 @@ static void test_refusals(void **state) {
   bad = sreq("GD-ETS", "GZPOWER", 2024, false);
   item(&bad, W.b_ccer_sc, 61, 100);
   REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_OFFSET_RULES_BROKEN);
+  /* non-offsetting units (CABs) can never serve a surrender, not even in a dry run */
+  mk_project("CAB.CN.1", "CAB");
+  l6_id b_cab = issue("CAB.CN.1", "CAB", 10, W.acc_gd);
+  for (int dry = 0; dry < 2; dry++) {
+    bad = sreq("GD-ETS", "GZPOWER", 2024, dry);
+    item(&bad, W.b_gdea, 1, 100);
+    item(&bad, b_cab, 1, 10);
+    REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_NON_OFFSETTING_UNIT);
+  }
   /* unknown scheme, entity, year outside */
   bad = sreq("XX-ETS", "GZPOWER", 2024, false);
   REFUSED(svc_ets_surrender(W.s, &W.gd, &bad, &out_, &err_), L6_E_UNKNOWN_SCHEME);

@@ -544,6 +544,7 @@ static l6_err offer_of(l6_svc *s, l6_id account, const l6_range *g, ets_offer *o
   l6_batch b;
   l6_block blk;
   l6_err e = OPS->batch_get(ST, g->batch, &b, err);
+  if (e == L6_E_OK) e = svc__batch_non_offsetting(s, g->batch, "an ETS surrender", err); /* CABs, FCCs */
   if (e != L6_E_OK) return e;
   e = OPS->block_find(ST, account, g->batch, g->first, &blk, err);
   if (e == L6_E_UNKNOWN_SERIAL || (e == L6_E_OK && blk.last < g->last))
