@@ -4,12 +4,15 @@
  *
  * Prices are minor currency units and multiples of the instrument's tick;
  * quantities are whole tonnes. Inputs are bounded so that every product
- * fits: quantities <= L6_AUC_MAX_QTY, prices <= L6_AUC_MAX_PRICE (sums and
- * pro-rata products are computed in 128-bit integers).
+ * fits: quantities <= L6_AUC_MAX_QTY, prices <= L6_AUC_MAX_PRICE, so any
+ * price x quantity and any proceeds stay below 10^18; at most
+ * L6_AUC_MAX_ORDERS entries, so volume sums stay below 10^17 (pro-rata
+ * products and VWAP sums are computed in 128-bit integers).
  *
  * Every function refuses bad input with L6_AUC_BAD (nothing written but
  * zeroed outputs): a quantity <= 0 or above the bound, a limit price <= 0,
- * above the bound or not a multiple of the tick, tick <= 0, a duplicated id.
+ * above the bound or not a multiple of the tick, tick <= 0, a duplicated id
+ * or seq, too many entries.
  */
 #ifndef L6_AUCTION_H
 #define L6_AUCTION_H
@@ -20,8 +23,9 @@
 
 #include "book.h" /* l6_side */
 
-#define L6_AUC_MAX_QTY INT64_C(1000000000000)     /* 10^12 t */
-#define L6_AUC_MAX_PRICE INT64_C(1000000000000)   /* 10^12 minor units per tonne */
+#define L6_AUC_MAX_QTY INT64_C(100000000000) /* 10^11 t per order or supply */
+#define L6_AUC_MAX_PRICE INT64_C(10000000)    /* 10^7 minor units per tonne */
+#define L6_AUC_MAX_ORDERS 1000000             /* orders or bids per call */
 
 typedef enum {
   L6_AUC_OK = 0,
@@ -48,17 +52,20 @@ typedef struct {
   int64_t imbalance; /* |buy_qty - sell_qty| */
 } l6_uncross;
 
-/* The equilibrium price. Among the candidate prices, i.e. every limit price
- * in orders plus ref_price rounded to the nearest tick (halves up; ref_price
- * <= 0 means none), chosen by, in order:
+/* The equilibrium price: of every price on the tick grid (1..L6_AUC_MAX_PRICE),
+ * the one that has, in order:
  *   1. maximum executable volume;
  *   2. minimum imbalance;
- *   3. closest to the reference price (when ref_price > 0);
+ *   3. the smallest distance to the reference price rounded to the nearest
+ *      tick, halves up (ref_price <= 0: no reference, rule skipped);
  *   4. the lower price (deterministic final tie-break: it favours buyers,
  *      like a seller accepting the lowest price that clears the volume).
- * Between two neighbouring limit prices volume and imbalance are constant,
- * so no price on the tick grid scores better than the best candidate
- * (tests check this by brute force over every tick in range).
+ * Volume and imbalance are constant strictly between two neighbouring limit
+ * prices, so only the limit prices and one grid point per gap (the one
+ * closest to the reference, or the gap's lowest) need scoring; the tests
+ * check the result by brute force over every tick in range.
+ * Cost O(n * distinct prices) and the duplicate check O(n^2): meant for
+ * the few thousand orders of an opening auction.
  * With only market orders the price is the rounded reference price
  * (NO_TRADE when there is none). NO_TRADE when the maximum volume is 0. */
 l6_auc_rc l6_auction_uncross(const l6_auc_order *orders, size_t n, int64_t ref_price, int64_t tick,
