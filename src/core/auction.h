@@ -21,11 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../limits.h"
 #include "book.h" /* l6_side */
 
-#define L6_AUC_MAX_QTY INT64_C(100000000000) /* 10^11 t per order or supply */
-#define L6_AUC_MAX_PRICE INT64_C(10000000)    /* 10^7 minor units per tonne */
-#define L6_AUC_MAX_ORDERS 1000000             /* orders or bids per call */
+/* L6_AUC_MAX_QTY (10^11 t), L6_AUC_MAX_PRICE (10^7) and L6_AUC_MAX_ORDERS
+ * (10^6) are in src/limits.h. */
 
 typedef enum {
   L6_AUC_OK = 0,

@@ -20,11 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bounds checked by submit/replace/restore (BAD_ORDER above them): a level's
- * total stays far inside int64 for any pool size below 2^30 orders, and
- * price x quantity of one fill stays below 2^63 for the caller. */
-#define L6_BOOK_MAX_QTY INT64_C(1000000000000) /* 10^12 t */
-#define L6_BOOK_MAX_PRICE INT64_C(1000000)     /* 10^6 ticks */
+#include "../limits.h"
+
+/* Bounds checked by submit/replace/restore (BAD_ORDER above them):
+ * L6_BOOK_MAX_QTY and L6_BOOK_MAX_PRICE in src/limits.h. */
 
 typedef enum { L6_BUY = 0, L6_SELL = 1 } l6_side;
 
