@@ -317,18 +317,26 @@ l6_book *l6_book_new(size_t max_orders, size_t max_levels) {
   size_t hcap = 16;
   while (hcap < 2 * max_orders) hcap *= 2;
   b->hmask = hcap - 1;
-  b->nodes = calloc(max_orders, sizeof *b->nodes);
-  b->levels = calloc(2 * max_levels, sizeof *b->levels);
-  b->level_free = calloc(2 * max_levels, sizeof *b->level_free);
-  b->lv[0] = calloc(max_levels, sizeof *b->lv[0]);
-  b->lv[1] = calloc(max_levels, sizeof *b->lv[1]);
-  b->hkey = calloc(hcap, sizeof *b->hkey);
-  b->hval = calloc(hcap, sizeof *b->hval);
+  /* malloc + memset rather than calloc: every page is written here, so the
+   * first orders do not take page faults on the hot path */
+  b->nodes = malloc(max_orders * sizeof *b->nodes);
+  b->levels = malloc(2 * max_levels * sizeof *b->levels);
+  b->level_free = malloc(2 * max_levels * sizeof *b->level_free);
+  b->lv[0] = malloc(max_levels * sizeof *b->lv[0]);
+  b->lv[1] = malloc(max_levels * sizeof *b->lv[1]);
+  b->hkey = malloc(hcap * sizeof *b->hkey);
+  b->hval = malloc(hcap * sizeof *b->hval);
   if (!b->nodes || !b->levels || !b->level_free || !b->lv[0] || !b->lv[1] || !b->hkey ||
       !b->hval) {
     l6_book_free(b);
     return NULL;
   }
+  memset(b->nodes, 0, max_orders * sizeof *b->nodes);
+  memset(b->levels, 0, 2 * max_levels * sizeof *b->levels);
+  memset(b->lv[0], 0, max_levels * sizeof *b->lv[0]);
+  memset(b->lv[1], 0, max_levels * sizeof *b->lv[1]);
+  memset(b->hkey, 0, hcap * sizeof *b->hkey);
+  memset(b->hval, 0, hcap * sizeof *b->hval);
   for (size_t i = 0; i < max_orders; i++) b->nodes[i].next = i + 1 < max_orders ? (uint32_t)(i + 1) : NIL;
   b->free_node = 0;
   for (size_t i = 0; i < 2 * max_levels; i++) b->level_free[i] = (uint32_t)(2 * max_levels - 1 - i);
