@@ -7,7 +7,8 @@
  *   - a level pool (2 * max_levels) and, per side, a sorted array of level
  *     indices by key ascending, key = price for bids and -price for asks, so
  *     the best level of either side is the LAST element: a new best level or
- *     removing the best level moves nothing;
+ *     removing the best level moves nothing; a parallel array holds the keys,
+ *     so the binary search reads one contiguous array;
  *   - an open-addressing hash (linear probing, backward-shift deletion) from
  *     order id to node index, so cancel and replace by id are O(1).
  * Finding the level of a price is a binary search in the side's array.
@@ -51,6 +52,7 @@ struct l6_book {
   uint32_t *level_free; /* stack of free level indices */
   size_t nlevel_free;
   uint32_t *lv[2]; /* per side: level indices sorted by key ascending, best last */
+  int64_t *lk[2];  /* per side: the keys of lv, in step (binary search without indirection) */
   size_t nlv[2];
   uint64_t *hkey; /* 0 = empty slot (ids are > 0) */
   uint32_t *hval;
@@ -108,10 +110,10 @@ static int64_t key_of(int side, int64_t price) { return side == L6_BUY ? price :
 /* Position of the first element of side's array whose key is >= key. */
 static size_t lv_lower(const l6_book *b, int side, int64_t key) {
   size_t lo = 0, hi = b->nlv[side];
-  const uint32_t *a = b->lv[side];
+  const int64_t *k = b->lk[side];
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (key_of(side, b->levels[a[mid]].price) < key) lo = mid + 1;
+    if (k[mid] < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -123,7 +125,7 @@ static uint32_t lv_find(const l6_book *b, int side, int64_t price, size_t *pos) 
   size_t n = b->nlv[side];
   /* fast path: at or better than the best level */
   if (n > 0) {
-    int64_t kb = key_of(side, b->levels[b->lv[side][n - 1]].price);
+    int64_t kb = b->lk[side][n - 1];
     if (k == kb) {
       *pos = n - 1;
       return b->lv[side][n - 1];
@@ -135,7 +137,7 @@ static uint32_t lv_find(const l6_book *b, int side, int64_t price, size_t *pos) 
   }
   size_t p = lv_lower(b, side, k);
   *pos = p;
-  if (p < n && b->levels[b->lv[side][p]].price == price) return b->lv[side][p];
+  if (p < n && b->lk[side][p] == k) return b->lv[side][p];
   return NIL;
 }
 
@@ -150,6 +152,9 @@ static uint32_t lv_insert(l6_book *b, int side, int64_t price, size_t pos) {
   uint32_t *a = b->lv[side];
   memmove(a + pos + 1, a + pos, (b->nlv[side] - pos) * sizeof *a);
   a[pos] = li;
+  int64_t *k = b->lk[side];
+  memmove(k + pos + 1, k + pos, (b->nlv[side] - pos) * sizeof *k);
+  k[pos] = key_of(side, price);
   b->nlv[side]++;
   return li;
 }
@@ -165,6 +170,7 @@ static void lv_remove(l6_book *b, int side, uint32_t li) {
     assert(pos < n && a[pos] == li);
   }
   memmove(a + pos, a + pos + 1, (n - pos - 1) * sizeof *a);
+  memmove(b->lk[side] + pos, b->lk[side] + pos + 1, (n - pos - 1) * sizeof *b->lk[side]);
   b->nlv[side]--;
   b->level_free[b->nlevel_free++] = li;
 }
@@ -324,9 +330,11 @@ l6_book *l6_book_new(size_t max_orders, size_t max_levels) {
   b->level_free = malloc(2 * max_levels * sizeof *b->level_free);
   b->lv[0] = malloc(max_levels * sizeof *b->lv[0]);
   b->lv[1] = malloc(max_levels * sizeof *b->lv[1]);
+  b->lk[0] = malloc(max_levels * sizeof *b->lk[0]);
+  b->lk[1] = malloc(max_levels * sizeof *b->lk[1]);
   b->hkey = malloc(hcap * sizeof *b->hkey);
   b->hval = malloc(hcap * sizeof *b->hval);
-  if (!b->nodes || !b->levels || !b->level_free || !b->lv[0] || !b->lv[1] || !b->hkey ||
+  if (!b->nodes || !b->levels || !b->level_free || !b->lv[0] || !b->lv[1] || !b->lk[0] || !b->lk[1] || !b->hkey ||
       !b->hval) {
     l6_book_free(b);
     return NULL;
@@ -335,6 +343,8 @@ l6_book *l6_book_new(size_t max_orders, size_t max_levels) {
   memset(b->levels, 0, 2 * max_levels * sizeof *b->levels);
   memset(b->lv[0], 0, max_levels * sizeof *b->lv[0]);
   memset(b->lv[1], 0, max_levels * sizeof *b->lv[1]);
+  memset(b->lk[0], 0, max_levels * sizeof *b->lk[0]);
+  memset(b->lk[1], 0, max_levels * sizeof *b->lk[1]);
   memset(b->hkey, 0, hcap * sizeof *b->hkey);
   memset(b->hval, 0, hcap * sizeof *b->hval);
   for (size_t i = 0; i < max_orders; i++) b->nodes[i].next = i + 1 < max_orders ? (uint32_t)(i + 1) : NIL;
@@ -351,6 +361,8 @@ void l6_book_free(l6_book *b) {
   free(b->level_free);
   free(b->lv[0]);
   free(b->lv[1]);
+  free(b->lk[0]);
+  free(b->lk[1]);
   free(b->hkey);
   free(b->hval);
   free(b);
@@ -532,9 +544,8 @@ bool l6_book_check(const l6_book *b, const char **why) {
       CHECK(li < 2 * b->max_levels, "level index out of range");
       const level *L = &b->levels[li];
       CHECK(L->price > 0, "level price not positive");
-      if (i > 0)
-        CHECK(key_of(side, b->levels[b->lv[side][i - 1]].price) < key_of(side, L->price),
-              "levels not sorted");
+      CHECK(b->lk[side][i] == key_of(side, L->price), "level key out of step");
+      if (i > 0) CHECK(b->lk[side][i - 1] < b->lk[side][i], "levels not sorted");
       CHECK(L->count > 0 && L->head != NIL && L->tail != NIL, "empty level in the book");
       int64_t qty = 0;
       uint32_t count = 0, prev = NIL;
