@@ -492,6 +492,38 @@ static void test_full_dup_bad(void **state) {
   assert_int_equal(l6_book_count(b), 2);
   checked(b);
   l6_book_free(b);
+
+  /* replace: moving to a third bid level while two stay is FULL, nothing changes */
+  g_seq = 0;
+  b = l6_book_new(8, 2);
+  assert_non_null(b);
+  assert_int_equal(put(b, 1, 1, L6_BUY, 100, 10), L6_BOOK_OK);
+  assert_int_equal(put(b, 2, 1, L6_BUY, 99, 10), L6_BOOK_OK);
+  assert_int_equal(put(b, 3, 1, L6_BUY, 99, 10), L6_BOOK_OK);
+  take(b, &before);
+  last = l6_book_last_seq(b);
+  assert_int_equal(l6_book_replace(b, 2, 98, 10, ++g_seq, NULL, NULL, &r), L6_BOOK_FULL);
+  take(b, &after);
+  assert_same(&before, &after);
+  assert_int_equal(l6_book_last_seq(b), last);
+  /* ... but the order alone at its level may move: its level goes */
+  assert_int_equal(l6_book_replace(b, 1, 98, 10, ++g_seq, NULL, NULL, &r), L6_BOOK_OK);
+  /* restore into a full side or pool is FULL, nothing changes */
+  l6_order ro = {50, ++g_seq, 5, L6_BUY, L6_TIF_GTC, 0, 97, 1};
+  take(b, &before);
+  assert_int_equal(l6_book_restore(b, &ro), L6_BOOK_FULL);
+  take(b, &after);
+  assert_same(&before, &after);
+  checked(b);
+  l6_book_free(b);
+  g_seq = 0;
+  b = l6_book_new(1, 4);
+  assert_non_null(b);
+  assert_int_equal(put(b, 1, 1, L6_SELL, 100, 10), L6_BOOK_OK);
+  l6_order ro2 = {2, ++g_seq, 5, L6_SELL, L6_TIF_GTC, 0, 101, 1};
+  assert_int_equal(l6_book_restore(b, &ro2), L6_BOOK_FULL);
+  assert_int_equal(l6_book_count(b), 1);
+  l6_book_free(b);
   assert_null(l6_book_new(0, 1));
   assert_null(l6_book_new(1, 0));
 }
