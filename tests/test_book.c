@@ -525,6 +525,7 @@ static void test_full_dup_bad(void **state) {
   assert_int_equal(l6_book_count(b), 1);
   l6_book_free(b);
   assert_null(l6_book_new(0, 1));
+  assert_null(l6_book_new(L6_BOOK_MAX_ORDERS + 1, 1));
   assert_null(l6_book_new(1, 0));
 }
 

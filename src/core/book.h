@@ -85,7 +85,8 @@ typedef struct {
 typedef struct l6_book l6_book;
 
 /* A book holding at most max_orders resting orders and max_levels price
- * levels per side. NULL when out of memory. */
+ * levels per side (each 1..L6_BOOK_MAX_ORDERS; NULL otherwise). Every page
+ * is allocated and written here. NULL when out of memory. */
 l6_book *l6_book_new(size_t max_orders, size_t max_levels);
 void l6_book_free(l6_book *b);
 
