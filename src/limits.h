@@ -194,5 +194,20 @@
 #define L6_ETS_BODY_MAX 4000
 /* Jurisdiction files loaded at once. */
 #define L6_ETS_MAX_JURISDICTIONS 32
+/* Exchange, order book (src/core/book.h): a resting order's quantity and
+ * limit price (in ticks), and the pool sizes l6_book_new accepts. A level's
+ * total stays below 2^23 x 10^12 < 2^63, and price x quantity of one fill
+ * below 10^18. */
+#define L6_BOOK_MAX_QTY INT64_C(1000000000000) /* 10^12 t */
+#define L6_BOOK_MAX_PRICE INT64_C(1000000)     /* 10^6 ticks */
+#define L6_BOOK_MAX_ORDERS (1u << 23)          /* orders, and levels per side */
+
+/* Exchange, auctions (src/core/auction.h): an order's or bid's quantity and
+ * the supply (10^11 t), a price in minor units per tonne (10^7), so any
+ * price x quantity and any proceeds stay below 10^18; entries per call, so
+ * volume sums stay below 10^17. */
+#define L6_AUC_MAX_QTY INT64_C(100000000000)
+#define L6_AUC_MAX_PRICE INT64_C(10000000)
+#define L6_AUC_MAX_ORDERS 1000000
 
 #endif
