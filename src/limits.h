@@ -169,4 +169,19 @@
 #define L6_WEB_MAX_FILE (2 * 1024 * 1024)
 #define L6_WEB_MAX_PATH 200
 
+/* The exchange (src/service/exchange.c). Resting orders and price levels
+ * per side of one instrument's in-memory book (its pools are sized once);
+ * instruments held in memory; fills one order may make (each settles in
+ * the order's store transaction, so this bounds one request's work);
+ * trading sessions per instrument; rows a market-data read returns. */
+#define L6_EX_MAX_ORDERS 100000
+#define L6_EX_MAX_LEVELS 10000
+#define L6_EX_MAX_INSTRUMENTS 64
+#define L6_EX_MAX_FILLS 1000
+#define L6_EX_MAX_SESSIONS 4
+#define L6_EX_MAX_PRICE 1000000000000LL /* minor units per tonne */
+#define L6_EX_MAX_CASH 1000000000000000LL /* minor units in one deposit */
+#define L6_EX_MAX_DEPTH 50
+#define L6_EX_MAX_TRADES 500
+
 #endif
