@@ -77,6 +77,12 @@ echo "store folder: ${TMPDIR:-/tmp} ($(df -T "${TMPDIR:-/tmp}" 2>/dev/null | awk
 echo
 
 status=0
+# The order book (bench_book): in memory, no store, so it runs once.
+if [ -x "$BUILD/bench/bench_book" ]; then
+  echo "######## order book (in memory, bench_book)"
+  "$BUILD/bench/bench_book" "$@" | grep -v '^RESULT ' || status=1
+  echo
+fi
 stores=${L6_BENCH_STORES:-sqlite pg}
 for s in $stores; do
   case $s in

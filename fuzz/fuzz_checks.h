@@ -20,7 +20,9 @@
 
 #include <sodium.h>
 
+#include "../tests/testlib_refbook.h"
 #include "api/jsonin.h"
+#include "core/book.h"
 #include "core/serial.h"
 #include "limits.h"
 #include "service/certificate.h"
@@ -137,6 +139,125 @@ static const char *fuzz_check_cert(const uint8_t *data, size_t size) {
   }
   free(res);
   json_decref(cert);
+  return fail;
+}
+
+/*
+ * book: the bytes are a stream of 4-byte commands run through the matching
+ * engine (src/core/book.c) and the naive reference (tests/testlib_refbook.c)
+ * on tiny books (16 orders, 4 levels per side, prices 1..16), so pools fill
+ * and every refusal is reached. After each command: the same return code,
+ * result and fills, l6_book_check holds, and the same resting orders.
+ *   byte 0 % 8: 0-3 submit, 4 cancel, 5 replace, 6 restore, 7 submit with a stale seq
+ *   submit: byte 1 = side (bit 0), tif (bits 1-2, 3 = invalid), flags (bits 3-4),
+ *           owner 1..4 (bits 5-6); byte 2 = price (1..16; 0 when >= 240);
+ *           byte 3 = qty (1..16; 0 when 255), bit 7 reuses an old id
+ *   cancel/replace: byte 1 = id; replace: byte 2 = price, byte 3 = qty as above
+ */
+typedef struct {
+  l6_fill f[64];
+  size_t n;
+  int over;
+} fuzz_fills;
+
+static void fuzz_on_fill(void *ctx, const l6_fill *f) {
+  fuzz_fills *fs = ctx;
+  if (fs->n < 64) fs->f[fs->n++] = *f;
+  else fs->over = 1;
+}
+
+typedef struct {
+  l6_order o[32];
+  size_t n;
+} fuzz_orders;
+
+static bool fuzz_take(void *ctx, const l6_order *o) {
+  fuzz_orders *s = ctx;
+  if (s->n >= 32) return false;
+  s->o[s->n++] = *o;
+  return true;
+}
+
+static int fuzz_same_order(const l6_order *a, const l6_order *b) {
+  return a->id == b->id && a->seq == b->seq && a->owner == b->owner && a->side == b->side &&
+         a->tif == b->tif && a->flags == b->flags && a->price == b->price && a->qty == b->qty;
+}
+
+static int fuzz_same_fill(const l6_fill *a, const l6_fill *b) {
+  return a->maker_id == b->maker_id && a->maker_owner == b->maker_owner &&
+         a->taker_id == b->taker_id && a->taker_owner == b->taker_owner &&
+         a->taker_side == b->taker_side && a->price == b->price && a->qty == b->qty &&
+         a->maker_left == b->maker_left;
+}
+
+static const char *fuzz_book_step(l6_book *b, rb_book *r, const uint8_t *c, uint64_t *next_id,
+                                  uint64_t *seq) {
+  fuzz_fills fa = {.n = 0}, fb = {.n = 0};
+  l6_submit_result ra = {0, 0, 0, false}, rb = {0, 0, 0, false};
+  l6_book_rc ca, cb;
+  unsigned op = c[0] % 8;
+  int64_t price = c[2] >= 240 ? 0 : 1 + c[2] % 16;
+  int64_t qty = c[3] == 255 ? 0 : 1 + (c[3] & 0x7f) % 16;
+  if (op == 4) {
+    int64_t la, lb;
+    ca = l6_book_cancel(b, c[1] % (*next_id + 1), &la);
+    cb = rb_cancel(r, c[1] % (*next_id + 1), &lb);
+    if (ca != cb || la != lb) return "cancel differs from the reference";
+  } else if (op == 5) {
+    uint64_t id = c[1] % (*next_id + 1);
+    ca = l6_book_replace(b, id, price, qty, *seq + 1, fuzz_on_fill, &fa, &ra);
+    cb = rb_replace(r, id, price, qty, *seq + 1, fuzz_on_fill, &fb, &rb);
+    (*seq)++;
+  } else {
+    l6_order o;
+    o.id = (c[3] & 0x80) ? 1 + c[2] % *next_id : (*next_id)++;
+    o.seq = op == 7 ? *seq : ++*seq;
+    o.side = (l6_side)(c[1] & 1);
+    o.tif = (l6_tif)((c[1] >> 1) & 3);
+    o.flags = (c[1] >> 3) & 3;
+    o.owner = 1 + ((c[1] >> 5) & 3);
+    o.price = price;
+    o.qty = qty;
+    if (op == 6) {
+      ca = l6_book_restore(b, &o);
+      cb = rb_restore(r, &o);
+    } else {
+      ca = l6_book_submit(b, &o, fuzz_on_fill, &fa, &ra);
+      cb = rb_submit(r, &o, fuzz_on_fill, &fb, &rb);
+    }
+  }
+  if (ca != cb) return "return code differs from the reference";
+  if (ra.filled != rb.filled || ra.resting != rb.resting || ra.cancelled != rb.cancelled ||
+      ra.stp != rb.stp)
+    return "result differs from the reference";
+  if (fa.over || fb.over) return "too many fills for one command";
+  if (fa.n != fb.n) return "fill count differs from the reference";
+  for (size_t i = 0; i < fa.n; i++)
+    if (!fuzz_same_fill(&fa.f[i], &fb.f[i])) return "fill differs from the reference";
+  const char *why = NULL;
+  if (!l6_book_check(b, &why)) return why;
+  fuzz_orders got = {.n = 0};
+  l6_order want[32];
+  l6_book_each(b, fuzz_take, &got);
+  if (got.n != r->n || r->n > 32) return "order count differs from the reference";
+  rb_sorted(r, want);
+  for (size_t i = 0; i < got.n; i++)
+    if (!fuzz_same_order(&got.o[i], &want[i])) return "resting order differs from the reference";
+  if (l6_book_last_seq(b) != r->last_seq) return "last seq differs from the reference";
+  return NULL;
+}
+
+static const char *fuzz_check_book(const uint8_t *data, size_t size) {
+  l6_book *b = l6_book_new(16, 4);
+  if (b == NULL) return "out of memory";
+  rb_book r;
+  rb_init(&r, 16, 4);
+  uint64_t next_id = 1, seq = 0;
+  const char *fail = NULL;
+  for (size_t i = 0; i + 4 <= size && i < 4 * 4096 && fail == NULL; i += 4)
+    fail = fuzz_book_step(b, &r, data + i, &next_id, &seq);
+  l6_book_free(b);
+  rb_free(&r);
   return fail;
 }
 

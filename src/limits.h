@@ -184,4 +184,18 @@
 #define L6_EX_MAX_DEPTH 50
 #define L6_EX_MAX_TRADES 500
 
+/* Exchange, order book (src/core/book.h): a resting order's quantity and
+ * limit price (in ticks). A level's total stays far inside int64 for any
+ * pool below 2^30 orders, and price x quantity of one fill below 2^63. */
+#define L6_BOOK_MAX_QTY INT64_C(1000000000000) /* 10^12 t */
+#define L6_BOOK_MAX_PRICE INT64_C(1000000)     /* 10^6 ticks */
+
+/* Exchange, auctions (src/core/auction.h): an order's or bid's quantity and
+ * the supply (10^11 t), a price in minor units per tonne (10^7), so any
+ * price x quantity and any proceeds stay below 10^18; entries per call, so
+ * volume sums stay below 10^17. */
+#define L6_AUC_MAX_QTY INT64_C(100000000000)
+#define L6_AUC_MAX_PRICE INT64_C(10000000)
+#define L6_AUC_MAX_ORDERS 1000000
+
 #endif

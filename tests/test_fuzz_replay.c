@@ -35,6 +35,7 @@ static const replay_target targets[] = {
     {"serial", fuzz_check_serial},
     {"json", fuzz_check_json},
     {"cert", fuzz_check_cert},
+    {"book", fuzz_check_book},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])

@@ -20,6 +20,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../limits.h"
+
+/* Bounds checked by submit/replace/restore (BAD_ORDER above them):
+ * L6_BOOK_MAX_QTY and L6_BOOK_MAX_PRICE in src/limits.h. */
+
 typedef enum { L6_BUY = 0, L6_SELL = 1 } l6_side;
 
 typedef enum {
@@ -84,6 +89,21 @@ typedef struct l6_book l6_book;
 l6_book *l6_book_new(size_t max_orders, size_t max_levels);
 void l6_book_free(l6_book *b);
 
+/* Details fixed by the implementation (tests/refbook.c has the same):
+ *   - BAD_ORDER: id 0, qty outside 1..L6_BOOK_MAX_QTY, price outside
+ *     1..L6_BOOK_MAX_PRICE (unless market), unknown side/tif/flags, market
+ *     with GTC, post-only with IOC/FOK, seq not above l6_book_last_seq.
+ *     Checks run in this order: BAD_ORDER, DUP_ID, WOULD_CROSS, FOK_KILLED, FULL.
+ *   - WOULD_CROSS: the limit crosses the best opposite price (even if that
+ *     order belongs to the same owner).
+ *   - FULL: only when a GTC remainder would actually rest and there is no
+ *     room for it: the pool is still full after the makers this order
+ *     consumes are freed, or its price needs a new level on a side that
+ *     already has max_levels. A refused order changes nothing.
+ *   - Refused calls do not advance last_seq; accepted ones (including an IOC
+ *     that trades nothing) do.
+ *  - FOK: the dry run stops where STP would, so a FOK that would meet its
+ *     own owner's order before filling completely is killed (never stp). */
 /* Matches o against the book (best price first, then lowest seq), calls
  * fill for each trade, rests the GTC remainder. FOK and post-only are
  * decided before anything changes. Self-trade prevention: when the next
@@ -98,7 +118,12 @@ l6_book_rc l6_book_cancel(l6_book *b, uint64_t id, int64_t *left);
 /* Cancel/replace. Same price and a quantity not above the remaining one:
  * the order keeps its priority (new_seq ignored). Otherwise it loses it:
  * it is removed and submitted again as GTC with new_seq, trading if it now
- * crosses (fills reported as for submit). new_qty > 0. */
+ * crosses (fills reported as for submit). new_qty > 0.
+ * Order of checks: NOT_FOUND, BAD_ORDER (price/qty bounds, then new_seq not
+ * above the last when priority is lost), FULL (as for submit, counting the
+ * room the order itself frees). A priority-losing replace drops the
+ * post-only flag (the order is a plain GTC limit, it may trade) and STP
+ * applies as for submit (the replaced order is the newest). */
 l6_book_rc l6_book_replace(l6_book *b, uint64_t id, int64_t new_price, int64_t new_qty,
                            uint64_t new_seq, l6_fill_fn fill, void *ctx, l6_submit_result *res);
 
@@ -126,6 +151,10 @@ bool l6_book_best(const l6_book *b, l6_side side, int64_t *price);
 void l6_book_each(const l6_book *b, bool (*fn)(void *ctx, const l6_order *o), void *ctx);
 
 size_t l6_book_count(const l6_book *b);
+
+/* The highest seq accepted so far (submit, priority-losing replace, restore);
+ * 0 for a new book. */
+uint64_t l6_book_last_seq(const l6_book *b);
 
 /* Checks every internal invariant (levels sorted, totals and counts agree,
  * no crossed book, seq order within levels); false with *why set if broken. */
