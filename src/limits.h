@@ -174,8 +174,8 @@
  * instruments held in memory; fills one order may make (each settles in
  * the order's store transaction, so this bounds one request's work);
  * trading sessions per instrument; rows a market-data read returns. */
-#define L6_EX_MAX_ORDERS 100000
-#define L6_EX_MAX_LEVELS 10000
+#define L6_EX_MAX_ORDERS 20000
+#define L6_EX_MAX_LEVELS 4096
 #define L6_EX_MAX_INSTRUMENTS 64
 #define L6_EX_MAX_FILLS 1000
 #define L6_EX_MAX_SESSIONS 4

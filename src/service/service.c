@@ -20,6 +20,7 @@
 #include "../core/serial.h"
 #include "a6.h"
 #include "mechanism.h"
+#include "exchange.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -57,6 +58,7 @@ void svc_close(l6_svc *s) {
   pthread_mutex_destroy(&s->mu);
   free(s->iso);
   mech_set_free(s->mechs);
+  svc__ex_free(s);
   sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
 }

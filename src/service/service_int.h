@@ -26,6 +26,7 @@ struct l6_svc {
   struct l6_mech_set *mechs; /* crediting mechanism definitions (mechanism.c), or NULL */
   tlog_signer signer;        /* signs tree heads when has_signer (svc_keys_open) */
   bool has_signer;
+  struct ex_state *ex;       /* the exchange's books in memory (exchange.c), or NULL */
 };
 
 /* Locks the service and begins a store transaction; on failure nothing
