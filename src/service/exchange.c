@@ -777,10 +777,10 @@ l6_err svc_ex_order(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json
       }
       if (n == 0) e = l6_fail(err, L6_E_NO_LIQUIDITY, "no sell orders rest in %s", x.code);
       o.reserved = cost + fee(cost, max_bps(&x));
-      /* Deeper than L6_EX_MAX_DEPTH levels a market buy stops short: the
-       * book fills it against the reservation's levels only if IOC caps
-       * qty; keep it simple: cap the order at what the levels hold. */
-      if (e == L6_E_OK && left > 0) {
+      /* A market buy reserves what the best L6_EX_MAX_DEPTH levels cost;
+       * when the book is deeper than that, the order is cut to what
+       * those levels hold, so the reservation always covers it. */
+      if (e == L6_E_OK && left > 0 && n == L6_EX_MAX_DEPTH) {
         o.qty -= left;
         o.remaining = o.qty;
       }
