@@ -1452,7 +1452,10 @@ static struct {
   tl_cycle_fx cyc; /* the project cycle's activities, tokens, documents */
   int64_t a6_auth; /* an Article 6 authorization of HOST */
   int a6_ft, a6_use, a6_cancel; /* next ITMO serial for each action's body */
+  int64_t ex_order;             /* an open exchange order of A (instrument EX.ROLE) */
 } R;
+
+static json_t *b_ex_order(void);
 
 static int roles_setup(void **state) {
   (void)state;
@@ -1520,6 +1523,17 @@ static int roles_setup(void **state) {
   R.a6_ft = 1;
   R.a6_cancel = 101;
   R.a6_use = 1;
+  /* The exchange: a VCU contract in EUR; A has cash for many small bids and
+   * one open order (the list routes' owned item). */
+  json_decref(post_ok("/v1/exchange/instruments", S->admin,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i}", "code", "EX.ROLE", "name", "Role test",
+                                "kind", "contract", "unit_type", "VCU", "registry", "CHE01", "currency", "EUR",
+                                "minor_units", 2, "tick", 1, "lot", 1)));
+  json_decref(post_ok("/v1/exchange/deposits", S->admin,
+                      json_pack("{s:I, s:s, s:i}", "org", (json_int_t)W.org_a, "currency", "EUR", "amount", 10000000)));
+  r = post_ok("/v1/exchange/orders", W.tok_a, b_ex_order());
+  R.ex_order = tl_jint(r, "id");
+  json_decref(r);
   return 0;
 }
 
@@ -1626,6 +1640,24 @@ static json_t *b_a6_cancel(void) {
   return json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "oimp", "account", (json_int_t)R.acc, "first_id", id, "purpose",
                    "other", "entity", "Role test");
 }
+
+/* The exchange (src/service/exchange.h). */
+static json_t *b_ex_instrument(void) {
+  char code[32];
+  snprintf(code, sizeof code, "EX.R%d", ++R.seq);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i}", "code", code, "name", "Role test", "kind", "contract",
+                   "unit_type", "VCU", "registry", "CHE01", "currency", "EUR", "minor_units", 2, "tick", 1, "lot", 1);
+}
+static json_t *b_ex_status(void) { return json_pack("{s:s}", "status", "open"); }
+static json_t *b_ex_cash(void) {
+  return json_pack("{s:I, s:s, s:i}", "org", (json_int_t)W.org_a, "currency", "EUR", "amount", 1);
+}
+static json_t *b_ex_order(void) {
+  return json_pack("{s:s, s:I, s:s, s:i, s:i}", "instrument", "EX.ROLE", "account", (json_int_t)R.acc, "side", "buy",
+                   "price", 100, "qty", 1);
+}
+static json_t *b_ex_empty(void) { return json_object(); }
+static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, "qty", 1); }
 
 /* Columns: anonymous, admin, auditor, owner, other holder, bad token,
  * validator, authority, mechanism admin. */
@@ -1740,6 +1772,24 @@ static const role_rule rules[] = {
     {"GET", "/v1/a6/aef/{party}", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/whatif/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/corsia", PUBLIC, NULL, NULL},
+    /* The exchange: the operator (admin) lists instruments and moves cash;
+     * members (holders) trade from their own accounts (PARTICIPANT: the
+     * body's account is A's); an order is cancelled by its owner or admin;
+     * cash and orders are read like accounts; market data is public. */
+    {"GET", "/v1/exchange/instruments", PUBLIC, NULL, NULL},
+    {"POST", "/v1/exchange/instruments", ADMIN_ONLY, b_ex_instrument, NULL},
+    {"POST", "/v1/exchange/instruments/{code}/status", ADMIN_ONLY, b_ex_status, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/depth", PUBLIC, NULL, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/trades", PUBLIC, NULL, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/bars", PUBLIC, NULL, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/close", PUBLIC, NULL, NULL},
+    {"POST", "/v1/exchange/deposits", ADMIN_ONLY, b_ex_cash, NULL},
+    {"POST", "/v1/exchange/withdrawals", ADMIN_ONLY, b_ex_cash, NULL},
+    {"GET", "/v1/exchange/cash", READER_LIST, NULL, "org"},
+    {"GET", "/v1/exchange/orders", READER_LIST, NULL, "id"},
+    {"POST", "/v1/exchange/orders", PARTICIPANT, b_ex_order, NULL},
+    {"POST", "/v1/exchange/orders/{id}/cancel", MOVER, b_ex_empty, NULL},
+    {"POST", "/v1/exchange/orders/{id}/replace", PARTICIPANT, b_ex_replace, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1782,6 +1832,17 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
   char val[200] = "";
   if (strncmp(pattern, "/v1/a6/", 7) == 0) {
     fill_a6(pattern, out, cap);
+    return;
+  }
+  if (strncmp(pattern, "/v1/exchange/instruments/{code}", 31) == 0) {
+    snprintf(out, cap, "/v1/exchange/instruments/EX.ROLE%s", pattern + 31);
+    return;
+  }
+  if (strncmp(pattern, "/v1/exchange/orders/{id}", 24) == 0) {
+    /* A fresh open order of A for each request: a cancel closes it. */
+    json_t *r = post_ok("/v1/exchange/orders", W.tok_a, b_ex_order());
+    snprintf(out, cap, "/v1/exchange/orders/%lld%s", (long long)tl_jint(r, "id"), pattern + 24);
+    json_decref(r);
     return;
   }
   const char *open = strchr(pattern, '{');
@@ -1834,6 +1895,8 @@ static int64_t owned_item(const char *pattern) {
   if (strcmp(pattern, "/v1/organisations") == 0) return W.org_a;
   if (strcmp(pattern, "/v1/accounts") == 0) return R.acc;
   if (strcmp(pattern, "/v1/transactions") == 0) return R.tx;
+  if (strcmp(pattern, "/v1/exchange/cash") == 0) return W.org_a;
+  if (strcmp(pattern, "/v1/exchange/orders") == 0) return R.ex_order;
   fail_msg("no owned item for %s", pattern);
   return 0;
 }

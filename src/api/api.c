@@ -553,6 +553,7 @@ static const route routes[] = {
     {"POST", "/v1/tokens", h_token_post},
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
+    API_EX_ROUTES    /* api_ex.c: the exchange */
     {"GET", "/v1/retirements/{id}/certificate", h_certificate},
     {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
     {"GET", "/v1/log/sth", h_log_sth},

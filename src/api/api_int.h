@@ -103,4 +103,36 @@ l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
   {"GET", "/v1/a6/whatif/{party}", h_a6_whatif},                           \
   {"GET", "/v1/a6/corsia", h_a6_corsia},
 
+/* api_ex.c: the exchange (instruments, cash, orders, market data). */
+l6_err h_ex_instrument_post(req *r, json_t **out, l6_error *err);
+l6_err h_ex_instrument_list(req *r, json_t **out, l6_error *err);
+l6_err h_ex_instrument_status(req *r, json_t **out, l6_error *err);
+l6_err h_ex_deposit(req *r, json_t **out, l6_error *err);
+l6_err h_ex_withdrawal(req *r, json_t **out, l6_error *err);
+l6_err h_ex_cash_list(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_post(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_list(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_cancel(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_replace(req *r, json_t **out, l6_error *err);
+l6_err h_ex_depth(req *r, json_t **out, l6_error *err);
+l6_err h_ex_trades(req *r, json_t **out, l6_error *err);
+l6_err h_ex_bars(req *r, json_t **out, l6_error *err);
+l6_err h_ex_close(req *r, json_t **out, l6_error *err);
+
+#define API_EX_ROUTES                                                        \
+  {"GET", "/v1/exchange/instruments", h_ex_instrument_list},                 \
+  {"POST", "/v1/exchange/instruments", h_ex_instrument_post},                \
+  {"POST", "/v1/exchange/instruments/{code}/status", h_ex_instrument_status}, \
+  {"GET", "/v1/exchange/instruments/{code}/depth", h_ex_depth},              \
+  {"GET", "/v1/exchange/instruments/{code}/trades", h_ex_trades},            \
+  {"GET", "/v1/exchange/instruments/{code}/bars", h_ex_bars},                \
+  {"GET", "/v1/exchange/instruments/{code}/close", h_ex_close},              \
+  {"POST", "/v1/exchange/deposits", h_ex_deposit},                           \
+  {"POST", "/v1/exchange/withdrawals", h_ex_withdrawal},                     \
+  {"GET", "/v1/exchange/cash", h_ex_cash_list},                              \
+  {"GET", "/v1/exchange/orders", h_ex_order_list},                           \
+  {"POST", "/v1/exchange/orders", h_ex_order_post},                          \
+  {"POST", "/v1/exchange/orders/{id}/cancel", h_ex_order_cancel},            \
+  {"POST", "/v1/exchange/orders/{id}/replace", h_ex_order_replace},
+
 #endif
