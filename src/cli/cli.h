@@ -20,6 +20,10 @@ int cli_cycle_main(int argc, char **argv);
 bool cli_a6_has(const char *cmd);
 int cli_a6_main(int argc, char **argv);
 
+/* The exchange (ex_cli.c): `ledger6 exchange ...`. */
+bool cli_ex_has(const char *cmd);
+int cli_ex_main(int argc, char **argv);
+
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);
 
