@@ -179,10 +179,12 @@
 #define L6_EX_MAX_INSTRUMENTS 64
 #define L6_EX_MAX_FILLS 1000
 #define L6_EX_MAX_SESSIONS 4
-#define L6_EX_MAX_PRICE 1000000000000LL /* minor units per tonne */
+#define L6_EX_MAX_PRICE 10000000LL /* minor units per tonne (= L6_AUC_MAX_PRICE) */
 #define L6_EX_MAX_CASH 1000000000000000LL /* minor units in one deposit */
 #define L6_EX_MAX_DEPTH 50
 #define L6_EX_MAX_TRADES 500
+#define L6_EX_MAX_QTY 100000000000LL /* tonnes per order (= L6_AUC_MAX_QTY) */
+#define L6_EX_MAX_BIDS 100000 /* sealed bids one auction clears */
 
 /* Exchange, order book (src/core/book.h): a resting order's quantity and
  * limit price (in ticks). A level's total stays far inside int64 for any

@@ -1531,6 +1531,10 @@ static int roles_setup(void **state) {
                                 "minor_units", 2, "tick", 1, "lot", 1)));
   json_decref(post_ok("/v1/exchange/deposits", S->admin,
                       json_pack("{s:I, s:s, s:i}", "org", (json_int_t)W.org_a, "currency", "EUR", "amount", 10000000)));
+  json_decref(post_ok("/v1/exchange/instruments", S->admin,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "code", "EX.AUC", "name", "Auction",
+                                "kind", "contract", "unit_type", "VCU", "registry", "CHE01", "currency", "EUR",
+                                "minor_units", 2, "tick", 1, "lot", 1, "mode", "primary")));
   r = post_ok("/v1/exchange/orders", W.tok_a, b_ex_order());
   R.ex_order = tl_jint(r, "id");
   json_decref(r);
@@ -1657,6 +1661,11 @@ static json_t *b_ex_order(void) {
                    "price", 100, "qty", 1);
 }
 static json_t *b_ex_empty(void) { return json_object(); }
+/* An auction of EX.AUC with no bids: clears nothing, changes nothing. */
+static json_t *b_ex_auction(void) {
+  return json_pack("{s:i, s:i, s:I, s:i}", "supply", 1, "reserve", 100, "from_account", (json_int_t)R.acc2,
+                   "proceeds_org", 0);
+}
 static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, "qty", 1); }
 
 /* Columns: anonymous, admin, auditor, owner, other holder, bad token,
@@ -1779,6 +1788,7 @@ static const role_rule rules[] = {
     {"GET", "/v1/exchange/instruments", PUBLIC, NULL, NULL},
     {"POST", "/v1/exchange/instruments", ADMIN_ONLY, b_ex_instrument, NULL},
     {"POST", "/v1/exchange/instruments/{code}/status", ADMIN_ONLY, b_ex_status, NULL},
+    {"POST", "/v1/exchange/instruments/{code}/auction", ADMIN_ONLY, b_ex_auction, NULL},
     {"GET", "/v1/exchange/instruments/{code}/depth", PUBLIC, NULL, NULL},
     {"GET", "/v1/exchange/instruments/{code}/trades", PUBLIC, NULL, NULL},
     {"GET", "/v1/exchange/instruments/{code}/bars", PUBLIC, NULL, NULL},
@@ -1835,7 +1845,7 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     return;
   }
   if (strncmp(pattern, "/v1/exchange/instruments/{code}", 31) == 0) {
-    snprintf(out, cap, "/v1/exchange/instruments/EX.ROLE%s", pattern + 31);
+    snprintf(out, cap, "/v1/exchange/instruments/%s%s", strstr(pattern, "/auction") ? "EX.AUC" : "EX.ROLE", pattern + 31);
     return;
   }
   if (strncmp(pattern, "/v1/exchange/orders/{id}", 24) == 0) {

@@ -633,6 +633,109 @@ static void test_instrument_validation(void **state) {
   assert_int_equal(svc_ex_instrument_create(W.s, &W.admin, &x, &out, &err), L6_E_ALREADY_EXISTS);
 }
 
+/* Primary allowance auction: sealed bids reserve cash, the auction clears
+ * at a uniform price (pro rata at the margin), allowances come from the
+ * scheme's auction account (A's here) and the proceeds go to the
+ * regulator (C); what bids did not use is released. */
+static void test_primary_auction(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CEA.PA");
+  x.maker_bps = x.taker_bps = 0;
+  x.lot = 10;
+  snprintf(x.mode, sizeof x.mode, "primary");
+  list(&x);
+  deposit(W.org_a, 50000000);
+  json_t *b1 = order_ok(&W.b, &(l6_ex_order_req){.account = W.acc_b, .instrument = "CEA.PA", .side = "buy",
+                                                 .type = "limit", .price = 6000, .qty = 600});
+  json_t *b2 = order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CEA.PA", .side = "buy",
+                                                 .type = "limit", .price = 5500, .qty = 600});
+  json_t *b3 = order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CEA.PA", .side = "buy",
+                                                 .type = "limit", .price = 5500, .qty = 200});
+  json_t *b4 = order_ok(&W.b, &(l6_ex_order_req){.account = W.acc_b, .instrument = "CEA.PA", .side = "buy",
+                                                 .type = "limit", .price = 4000, .qty = 100}); /* below the reserve */
+  /* Sealed: nothing in the depth. */
+  json_t *j = NULL;
+  l6_error err;
+  assert_int_equal(svc_ex_depth(W.s, "CEA.PA", 5, &j, &err), L6_E_OK);
+  assert_int_equal(json_array_size(json_object_get(j, "bids")), 0);
+  json_decref(j);
+  /* Bids are buys only. */
+  order_refused("CEA.PA", L6_E_INVALID_VALUE, &W.a, req("CEA.PA", W.acc_a, "sell", 5000, 10));
+  int64_t bal_c0, res;
+  cash(W.org_c, &bal_c0, &res);
+  int64_t a_units = units(W.acc_a), b_units = units(W.acc_b), c_units = units(W.acc_c);
+  /* 1,000 t: 600 at 60.00 in full; 400 shared 3:1 at the margin 55.00. */
+  assert_int_equal(svc_ex_auction(W.s, &W.b, "CEA.PA", 1000, 5000, W.acc_a, W.org_c, &j, &err), L6_E_FORBIDDEN);
+  assert_int_equal(svc_ex_auction(W.s, &W.admin, "CEA.PA", 1000, 5000, W.acc_a, W.org_c, &j, &err), L6_E_OK);
+  assert_int_equal(jint(j, "price"), 5500);
+  assert_int_equal(jint(j, "sold"), 1000);
+  assert_int_equal(jint(j, "proceeds"), 1000 * 5500);
+  json_decref(j);
+  assert_int_equal(units(W.acc_b), b_units + 600);
+  assert_int_equal(units(W.acc_c), c_units + 300);
+  assert_int_equal(units(W.acc_a), a_units - 1000 + 100);
+  int64_t bal;
+  cash(W.org_c, &bal, &res);
+  assert_int_equal(res, 0);
+  assert_int_equal(bal, bal_c0 + 300 * 5500 /* released */ + 1000 * 5500 /* proceeds */ - 0);
+  cash(W.org_b, &bal, &res);
+  assert_int_equal(res, 0);
+  assert_int_equal(bal, 100000000 - 600 * 5500);
+  /* Every bid is closed. */
+  json_t *orders = NULL;
+  assert_int_equal(svc_ex_order_list(W.s, &W.admin, true, &orders, &err), L6_E_OK);
+  assert_int_equal(json_array_size(json_object_get(orders, "items")), 0);
+  json_decref(orders);
+  json_decref(b1);
+  json_decref(b2);
+  json_decref(b3);
+  json_decref(b4);
+}
+
+/* One-way bidding: one seller's lot, bids from the floor up by price then
+ * time, each winner paying its own bid; a bid may be cancelled before. */
+static void test_oneway_auction(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CEA.OW");
+  x.maker_bps = x.taker_bps = 0;
+  snprintf(x.mode, sizeof x.mode, "one-way");
+  list(&x);
+  json_t *b1 = order_ok(&W.b, &(l6_ex_order_req){.account = W.acc_b, .instrument = "CEA.OW", .side = "buy",
+                                                 .type = "limit", .price = 5200, .qty = 300});
+  json_t *b2 = order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CEA.OW", .side = "buy",
+                                                 .type = "limit", .price = 5100, .qty = 400});
+  json_t *b3 = order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CEA.OW", .side = "buy",
+                                                 .type = "limit", .price = 5300, .qty = 50});
+  json_t *out = NULL;
+  l6_error err;
+  assert_int_equal(svc_ex_cancel(W.s, &W.c, jint(b3, "id"), &out, &err), L6_E_OK);
+  json_decref(out);
+  assert_int_equal(svc_ex_replace(W.s, &W.c, jint(b2, "id"), 5150, 400, &out, &err), L6_E_INVALID_VALUE);
+  /* Too little held by the seller: refused, nothing changed. */
+  char *before = dump("CEA.OW");
+  assert_int_equal(svc_ex_auction(W.s, &W.admin, "CEA.OW", 20000, 5000, W.acc_a, W.org_a, &out, &err),
+                   L6_E_INSUFFICIENT_HOLDINGS);
+  char *after = dump("CEA.OW");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  int64_t bal_a0, res;
+  cash(W.org_a, &bal_a0, &res);
+  assert_int_equal(svc_ex_auction(W.s, &W.admin, "CEA.OW", 500, 5000, W.acc_a, W.org_a, &out, &err), L6_E_OK);
+  assert_int_equal(jint(out, "sold"), 500);
+  assert_int_equal(jint(out, "proceeds"), 300 * 5200 + 200 * 5100);
+  json_decref(out);
+  int64_t bal;
+  cash(W.org_a, &bal, &res);
+  assert_int_equal(bal, bal_a0 + 300 * 5200 + 200 * 5100);
+  cash(W.org_c, &bal, &res);
+  assert_int_equal(res, 0);
+  assert_int_equal(bal, 100000000 - 200 * 5100);
+  json_decref(b1);
+  json_decref(b2);
+  json_decref(b3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_trade_settles, setup, teardown),
@@ -642,6 +745,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_restart_and_fault, setup, teardown),
       cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
       cmocka_unit_test_setup_teardown(test_instrument_validation, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_primary_auction, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_oneway_auction, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,6 +201,23 @@ l6_err h_ex_order_replace(req *r, json_t **out, l6_error *err) {
   return svc_ex_replace(r->svc, &r->actor, id, in.price, in.qty, out, err);
 }
 
+typedef struct {
+  int64_t supply, reserve, from_account, proceeds_org;
+} auction_in;
+
+/* POST /v1/exchange/instruments/{code}/auction */
+l6_err h_ex_auction(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(auction_in, supply, JF_INT, true), F(auction_in, reserve, JF_INT, true),
+                             F(auction_in, from_account, JF_INT, true), F(auction_in, proceeds_org, JF_INT, true)};
+  auction_in in = {0};
+  char code[L6_CODE_MAX + 1];
+  l6_err e = path_code(r, code, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  r->status = 201;
+  return svc_ex_auction(r->svc, &r->actor, code, in.supply, in.reserve, in.from_account, in.proceeds_org, out, err);
+}
+
 l6_err h_ex_depth(req *r, json_t **out, l6_error *err) {
   char code[L6_CODE_MAX + 1];
   int levels;

@@ -118,6 +118,7 @@ l6_err h_ex_depth(req *r, json_t **out, l6_error *err);
 l6_err h_ex_trades(req *r, json_t **out, l6_error *err);
 l6_err h_ex_bars(req *r, json_t **out, l6_error *err);
 l6_err h_ex_close(req *r, json_t **out, l6_error *err);
+l6_err h_ex_auction(req *r, json_t **out, l6_error *err);
 
 #define API_EX_ROUTES                                                        \
   {"GET", "/v1/exchange/instruments", h_ex_instrument_list},                 \
@@ -127,6 +128,7 @@ l6_err h_ex_close(req *r, json_t **out, l6_error *err);
   {"GET", "/v1/exchange/instruments/{code}/trades", h_ex_trades},            \
   {"GET", "/v1/exchange/instruments/{code}/bars", h_ex_bars},                \
   {"GET", "/v1/exchange/instruments/{code}/close", h_ex_close},              \
+  {"POST", "/v1/exchange/instruments/{code}/auction", h_ex_auction},         \
   {"POST", "/v1/exchange/deposits", h_ex_deposit},                           \
   {"POST", "/v1/exchange/withdrawals", h_ex_withdrawal},                     \
   {"GET", "/v1/exchange/cash", h_ex_cash_list},                              \

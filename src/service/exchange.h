@@ -59,6 +59,18 @@ l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int
 /* Holders: their organisation's orders; admin/auditor: all. */
 l6_err svc_ex_order_list(l6_svc *s, const l6_actor *a, bool open_only, json_t **out, l6_error *err);
 
+/* Runs the auction of a sealed-bid instrument (mode "primary": the
+ * primary allowance auction, uniform clearing price, bids below the
+ * reserve rejected, pro rata at the margin; mode "one-way": one seller's
+ * lot, bids from the floor price up, each winner paying its own bid):
+ * supply tonnes come from from_account (the scheme's auction account, or
+ * the one-way seller's), every open bid is allocated (src/core/auction.h),
+ * settled (units to the bidder's account, cash from its reservation to
+ * proceeds_org, e.g. the regulator; no fees) and closed, releasing what it
+ * did not use. Admin only. */
+l6_err svc_ex_auction(l6_svc *s, const l6_actor *a, const char *code, int64_t supply, int64_t reserve,
+                      l6_id from_account, l6_id proceeds_org, json_t **out, l6_error *err);
+
 /* Public market data. */
 l6_err svc_ex_depth(l6_svc *s, const char *code, int levels, json_t **out, l6_error *err);
 l6_err svc_ex_trades(l6_svc *s, const char *code, int limit, json_t **out, l6_error *err);
