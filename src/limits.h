@@ -184,7 +184,9 @@
 #define L6_EX_MAX_DEPTH 50
 #define L6_EX_MAX_TRADES 500
 #define L6_EX_MAX_QTY 100000000000LL /* tonnes per order (= L6_AUC_MAX_QTY) */
-#define L6_EX_MAX_BIDS 100000 /* sealed bids one auction clears */
+#define L6_EX_MAX_BIDS 20000 /* sealed bids one auction clears */
+#define L6_EX_MAX_STREAMS 16 /* Server-Sent Events clients at once */
+#define L6_EX_STREAM_QUEUE 256 /* events queued per client; older ones are dropped */
 
 /* Exchange, order book (src/core/book.h): a resting order's quantity and
  * limit price (in ticks). A level's total stays far inside int64 for any

@@ -1797,6 +1797,7 @@ static const role_rule rules[] = {
     {"POST", "/v1/exchange/withdrawals", ADMIN_ONLY, b_ex_cash, NULL},
     {"GET", "/v1/exchange/cash", READER_LIST, NULL, "org"},
     {"GET", "/v1/exchange/orders", READER_LIST, NULL, "id"},
+    {"GET", "/v1/exchange/stream", PUBLIC, NULL, NULL},
     {"POST", "/v1/exchange/orders", PARTICIPANT, b_ex_order, NULL},
     {"POST", "/v1/exchange/orders/{id}/cancel", MOVER, b_ex_empty, NULL},
     {"POST", "/v1/exchange/orders/{id}/replace", PARTICIPANT, b_ex_replace, NULL},
@@ -1861,6 +1862,7 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     const char *query = strcmp(pattern, "/v1/log/proof/inclusion") == 0     ? "?index=0"
                         : strcmp(pattern, "/v1/log/proof/consistency") == 0 ? "?first=1"
                         : strcmp(pattern, "/v1/log/entries") == 0           ? "?start=0&end=3"
+                        : strcmp(pattern, "/v1/exchange/stream") == 0       ? "?instrument=EX.ROLE&limit=1"
                                                                              : "";
     snprintf(out, cap, "%s%s", pattern, query);
     return;

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -267,9 +270,63 @@ static void test_kill9_during_orders(void **state) {
   json_decref(acked_trades);
 }
 
+/* Reads from fd until text holds `want` occurrences of needle or the
+ * deadline (ms) passes; returns how many were seen. */
+static int read_events(int fd, char *text, size_t cap, const char *needle, int want, int ms) {
+  size_t len = strlen(text);
+  for (int waited = 0; waited < ms;) {
+    int seen = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) seen++;
+    if (seen >= want) return seen;
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    int rc = poll(&pf, 1, 100);
+    waited += 100;
+    if (rc > 0) {
+      ssize_t n = recv(fd, text + len, cap - 1 - len, 0);
+      if (n <= 0) break;
+      len += (size_t)n;
+      text[len] = '\0';
+    }
+  }
+  int seen = 0;
+  for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) seen++;
+  return seen;
+}
+
+/* The Server-Sent Events stream: a snapshot, then the trade and book
+ * events of an order, read with a timeout; then the client closes. */
+static void test_stream(void **state) {
+  (void)state;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)S->port)};
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  const char *get = "GET /v1/exchange/stream?instrument=CCER.X HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  assert_true(send(fd, get, strlen(get), 0) == (ssize_t)strlen(get));
+  static char text[65536];
+  text[0] = '\0';
+  assert_int_equal(read_events(fd, text, sizeof text, "event: book", 1, 5000), 1); /* the snapshot */
+  assert_non_null(strstr(text, "text/event-stream"));
+  json_decref(post_ok("/v1/exchange/orders", W.tok_a, order("sell", W.acc_a, 5000, 7)));
+  json_decref(post_ok("/v1/exchange/orders", W.tok_b, order("buy", W.acc_b, 5000, 7)));
+  assert_true(read_events(fd, text, sizeof text, "event: book", 3, 5000) >= 3);
+  assert_true(read_events(fd, text, sizeof text, "event: trade", 1, 5000) >= 1);
+  assert_non_null(strstr(text, "\"qty\":7"));
+  close(fd);
+  /* A stream with a limit ends by itself; other instruments are 404. */
+  tl_resp r = tl_http_req(S, "GET", "/v1/exchange/stream?instrument=CCER.X&limit=1", NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/exchange/stream?instrument=NOPE", NULL, NULL, NULL);
+  tl_assert_error_at(&r, 404, "unknown_instrument", __FILE__, __LINE__);
+  tl_resp_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_http_routes),
+      cmocka_unit_test(test_stream),
       cmocka_unit_test(test_kill9_during_orders),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

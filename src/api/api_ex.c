@@ -4,6 +4,7 @@
  * docs/API.md, "Exchange"). Like api.c: decode strictly, call one service
  * function, reply. Roles are the service's.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,4 +245,182 @@ l6_err h_ex_close(req *r, json_t **out, l6_error *err) {
   char code[L6_CODE_MAX + 1];
   l6_err e = path_code(r, code, err);
   return e ? e : svc_ex_close(r->svc, code, out, err);
+}
+
+/* ---- the Server-Sent Events stream ---------------------------------------
+ * GET /v1/exchange/stream[?instrument=CODE][&limit=N]: "book" and "trade"
+ * events (data: the JSON of svc_ex_set_listener) as they are committed;
+ * with an instrument, that instrument's only, starting with a "book"
+ * snapshot. limit ends the stream after N events (0 or absent: never).
+ * At most L6_EX_MAX_STREAMS clients at once (503 busy beyond); each has a
+ * queue of L6_EX_STREAM_QUEUE events, the oldest dropped when a client
+ * reads too slowly. A client with nothing to read is suspended
+ * (MHD_suspend_connection, no thread held) and resumed by the next event. */
+
+typedef struct sse_client {
+  struct MHD_Connection *conn;
+  char instrument[L6_CODE_MAX + 1]; /* "" = all */
+  char *q[L6_EX_STREAM_QUEUE];      /* formatted events, oldest at head */
+  size_t head, n, off;              /* off: bytes of q[head] already sent */
+  long limit, sent, dropped;
+  bool suspended, closed;
+  struct sse_client *next;
+} sse_client;
+
+static pthread_mutex_t sse_mu = PTHREAD_MUTEX_INITIALIZER;
+static sse_client *sse_clients;
+static int sse_count;
+
+/* Queues one event (mu held); drops the oldest unstarted one when full. */
+static void sse_push(sse_client *cl, const char *event, const char *data) {
+  size_t len = strlen(event) + strlen(data) + 16;
+  char *text = malloc(len);
+  if (text == NULL) return;
+  snprintf(text, len, "event: %s\ndata: %s\n\n", event, data);
+  if (cl->n == L6_EX_STREAM_QUEUE) {
+    size_t victim = cl->off > 0 ? (cl->head + 1) % L6_EX_STREAM_QUEUE : cl->head;
+    free(cl->q[victim]);
+    if (victim == cl->head) {
+      cl->head = (cl->head + 1) % L6_EX_STREAM_QUEUE;
+    } else { /* close the gap after the event being sent */
+      for (size_t k = 1; k + 1 < cl->n; k++)
+        cl->q[(cl->head + k) % L6_EX_STREAM_QUEUE] = cl->q[(cl->head + k + 1) % L6_EX_STREAM_QUEUE];
+    }
+    cl->n--;
+    cl->dropped++;
+  }
+  cl->q[(cl->head + cl->n) % L6_EX_STREAM_QUEUE] = text;
+  cl->n++;
+}
+
+static void sse_wake(sse_client *cl) {
+  if (cl->suspended) {
+    cl->suspended = false;
+    MHD_resume_connection(cl->conn);
+  }
+}
+
+void ex_stream_publish(void *ctx, const char *event, const char *instrument, json_t *data) {
+  (void)ctx;
+  char *text = json_dumps(data, JSON_COMPACT);
+  if (text == NULL) return;
+  pthread_mutex_lock(&sse_mu);
+  for (sse_client *cl = sse_clients; cl; cl = cl->next) {
+    if (cl->closed || (cl->instrument[0] && strcmp(cl->instrument, instrument) != 0)) continue;
+    sse_push(cl, event, text);
+    sse_wake(cl);
+  }
+  pthread_mutex_unlock(&sse_mu);
+  free(text);
+}
+
+void ex_streams_close(void) {
+  pthread_mutex_lock(&sse_mu);
+  for (sse_client *cl = sse_clients; cl; cl = cl->next) {
+    cl->closed = true;
+    sse_wake(cl);
+  }
+  pthread_mutex_unlock(&sse_mu);
+}
+
+int ex_streams_open(void) {
+  pthread_mutex_lock(&sse_mu);
+  int n = sse_count;
+  pthread_mutex_unlock(&sse_mu);
+  return n;
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max) {
+  (void)pos;
+  sse_client *cl = cls;
+  pthread_mutex_lock(&sse_mu);
+  if (cl->n == 0) {
+    bool done = cl->closed || (cl->limit > 0 && cl->sent >= cl->limit);
+    if (!done) {
+      cl->suspended = true;
+      MHD_suspend_connection(cl->conn);
+    }
+    pthread_mutex_unlock(&sse_mu);
+    return done ? MHD_CONTENT_READER_END_OF_STREAM : 0;
+  }
+  const char *text = cl->q[cl->head] + cl->off;
+  size_t len = strlen(text), k = len < max ? len : max;
+  memcpy(buf, text, k);
+  cl->off += k;
+  if (k == len) {
+    free(cl->q[cl->head]);
+    cl->head = (cl->head + 1) % L6_EX_STREAM_QUEUE;
+    cl->n--;
+    cl->off = 0;
+    cl->sent++;
+    if (cl->limit > 0 && cl->sent >= cl->limit) cl->closed = true;
+  }
+  pthread_mutex_unlock(&sse_mu);
+  return (ssize_t)k;
+}
+
+static void sse_free(void *cls) {
+  sse_client *cl = cls;
+  pthread_mutex_lock(&sse_mu);
+  for (sse_client **p = &sse_clients; *p; p = &(*p)->next)
+    if (*p == cl) {
+      *p = cl->next;
+      break;
+    }
+  sse_count--;
+  pthread_mutex_unlock(&sse_mu);
+  for (size_t k = 0; k < cl->n; k++) free(cl->q[(cl->head + k) % L6_EX_STREAM_QUEUE]);
+  free(cl);
+}
+
+/* GET /v1/exchange/stream */
+l6_err h_ex_stream(req *r, json_t **out, l6_error *err) {
+  (void)out;
+  char code[L6_CODE_MAX + 1];
+  int limit;
+  l6_err e = api_query_str(r, "instrument", code, sizeof code, err);
+  if (e == L6_E_OK && code[0] == '\0' && api_query(r, "instrument") != NULL)
+    e = l6_fail(err, L6_E_BAD_PARAM, "instrument must be an instrument code");
+  if (e == L6_E_OK) e = query_int(r, "limit", 100000, &limit, err);
+  json_t *snap = NULL;
+  if (e == L6_E_OK && code[0]) e = svc_ex_snapshot(r->svc, code, &snap, err);
+  if (e != L6_E_OK) return e;
+  sse_client *cl = calloc(1, sizeof *cl);
+  if (cl == NULL) {
+    json_decref(snap);
+    return l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  cl->conn = r->conn;
+  cl->limit = limit;
+  snprintf(cl->instrument, sizeof cl->instrument, "%s", code);
+  pthread_mutex_lock(&sse_mu);
+  if (sse_count >= L6_EX_MAX_STREAMS) {
+    pthread_mutex_unlock(&sse_mu);
+    free(cl);
+    json_decref(snap);
+    return l6_fail(err, L6_E_BUSY, "at most %d market data streams at once; retry later", L6_EX_MAX_STREAMS);
+  }
+  char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
+  if (text) sse_push(cl, "book", text);
+  free(text);
+  cl->next = sse_clients;
+  sse_clients = cl;
+  sse_count++;
+  pthread_mutex_unlock(&sse_mu);
+  json_decref(snap);
+  r->stream = cl;
+  return L6_E_OK;
+}
+
+enum MHD_Result ex_stream_respond(struct MHD_Connection *c, void *stream) {
+  struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, stream, sse_free);
+  if (resp == NULL) {
+    sse_free(stream);
+    return MHD_NO;
+  }
+  MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+  MHD_add_response_header(resp, "Cache-Control", "no-cache");
+  enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+  MHD_destroy_response(resp);
+  return ret;
 }

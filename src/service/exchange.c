@@ -31,6 +31,7 @@ __extension__ typedef __int128 i128;
 typedef struct {
   char code[L6_CODE_MAX + 1];
   l6_book *book;        /* NULL until first used */
+  int64_t tick;         /* the instrument's tick (book prices are in ticks) */
   char ref_day[11];     /* the trading day ref_price is for */
   int64_t ref_price;    /* previous close for ref_day (0: none) */
 } ex_book;
@@ -40,7 +41,19 @@ struct ex_state {
   size_t n;
   bool counters;        /* next_id/next_seq loaded */
   int64_t next_id, next_seq;
+  l6_ex_listener listener; /* market data events (svc_ex_set_listener), or NULL */
+  void *listener_ctx;
 };
+
+void svc_ex_set_listener(l6_svc *s, l6_ex_listener fn, void *ctx) {
+  pthread_mutex_lock(&s->mu);
+  if (s->ex == NULL) s->ex = calloc(1, sizeof *s->ex);
+  if (s->ex) {
+    s->ex->listener = fn;
+    s->ex->listener_ctx = ctx;
+  }
+  pthread_mutex_unlock(&s->mu);
+}
 
 void svc__ex_free(l6_svc *s) {
   if (s->ex == NULL) return;
@@ -228,6 +241,7 @@ static l6_err book_of(l6_svc *s, const l6_ex_instrument *x, ex_book **out, l6_er
     memset(eb, 0, sizeof *eb);
     snprintf(eb->code, sizeof eb->code, "%s", x->code);
   }
+  eb->tick = x->tick;
   if (eb->book == NULL && (e = book_load(s, eb, x, err)) != L6_E_OK) return e;
   *out = eb;
   return L6_E_OK;
@@ -652,9 +666,33 @@ static l6_err release_rest(l6_svc *s, const l6_ex_instrument *x, l6_ex_order *o,
   return e;
 }
 
-/* Commits (or rolls back) and unlocks; after a failure, or when asked,
- * the book is rebuilt from the store at next use. */
-static l6_err ex_finish(l6_svc *s, l6_err e, ex_book *eb, json_t **out, l6_error *err) {
+static json_t *levels(const l6_book *b, l6_side side, int64_t tick, int n);
+
+/* Tells the listener, after a commit, of the trades in reply["trades"]
+ * and of the book's new top levels. Under the service mutex, so the book
+ * cannot change meanwhile. */
+static void publish(l6_svc *s, const ex_book *eb, json_t *reply) {
+  if (s->ex == NULL || s->ex->listener == NULL || eb == NULL || eb->book == NULL) return;
+  size_t i;
+  json_t *t;
+  json_array_foreach(json_object_get(reply, "trades"), i, t) {
+    json_t *pub = json_pack("{s:O, s:s, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(t, "id"), "instrument", eb->code,
+                            "price", json_object_get(t, "price"), "qty", json_object_get(t, "qty"), "taker_side",
+                            json_object_get(t, "taker_side"), "day", json_object_get(t, "day"), "ts",
+                            json_object_get(t, "ts"));
+    if (pub) s->ex->listener(s->ex->listener_ctx, "trade", eb->code, pub);
+    json_decref(pub);
+  }
+  json_t *book = json_pack("{s:s, s:o, s:o}", "instrument", eb->code, "bids", levels(eb->book, L6_BUY, eb->tick, 10),
+                           "asks", levels(eb->book, L6_SELL, eb->tick, 10));
+  if (book) s->ex->listener(s->ex->listener_ctx, "book", eb->code, book);
+  json_decref(book);
+}
+
+/* Commits (or rolls back) and unlocks; after a failure the book is
+ * rebuilt from the store at next use; after a success pub's changes are
+ * published. */
+static l6_err ex_finish(l6_svc *s, l6_err e, ex_book *eb, ex_book *pub, json_t **out, l6_error *err) {
   if (e == L6_E_OK && out && *out == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
   if (e == L6_E_OK) {
     e = OPS->commit(ST, err);
@@ -668,6 +706,8 @@ static l6_err ex_finish(l6_svc *s, l6_err e, ex_book *eb, json_t **out, l6_error
       json_decref(*out);
       *out = NULL;
     }
+  } else {
+    publish(s, pub, out ? *out : NULL);
   }
   pthread_mutex_unlock(&s->mu);
   return e;
@@ -868,7 +908,7 @@ l6_err svc_ex_order(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json
   }
   json_decref(trades);
   free(fs);
-  return ex_finish(s, e, touched ? eb : NULL, out, err);
+  return ex_finish(s, e, touched ? eb : NULL, eb, out, err);
 }
 
 /* Loads order id for a change by a (its owner, or admin when admin_ok). */
@@ -912,7 +952,7 @@ l6_err svc_ex_cancel(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_er
   }
   if (e == L6_E_OK) e = OPS->ex_order_put(ST, &o, err);
   if (e == L6_E_OK) *out = v_order(&o);
-  return ex_finish(s, e, touched ? eb : NULL, out, err);
+  return ex_finish(s, e, touched ? eb : NULL, eb, out, err);
 }
 
 l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int64_t qty, json_t **out,
@@ -985,7 +1025,7 @@ l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int
   }
   json_decref(trades);
   free(fs);
-  return ex_finish(s, e, touched ? eb : NULL, out, err);
+  return ex_finish(s, e, touched ? eb : NULL, eb, out, err);
 }
 
 static int order_row(void *ctx, const void *row) {
@@ -1009,12 +1049,12 @@ l6_err svc_ex_order_list(l6_svc *s, const l6_actor *a, bool open_only, json_t **
 
 /* ---- market data ------------------------------------------------------------ */
 
-static json_t *levels(const l6_book *b, l6_side side, const l6_ex_instrument *x, int n) {
+static json_t *levels(const l6_book *b, l6_side side, int64_t tick, int n) {
   l6_level lv[L6_EX_MAX_DEPTH];
   size_t k = l6_book_depth(b, side, lv, (size_t)n);
   json_t *arr = json_array();
   for (size_t i = 0; i < k; i++)
-    json_array_append_new(arr, json_pack("{s:I, s:I, s:i}", "price", (json_int_t)(lv[i].price * x->tick), "qty",
+    json_array_append_new(arr, json_pack("{s:I, s:I, s:i}", "price", (json_int_t)(lv[i].price * tick), "qty",
                                          (json_int_t)lv[i].qty, "orders", (int)lv[i].count));
   return arr;
 }
@@ -1030,7 +1070,7 @@ l6_err svc_ex_depth(l6_svc *s, const char *code, int n, json_t **out, l6_error *
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
   if (e == L6_E_OK)
     *out = json_pack("{s:s, s:s, s:o, s:o}", "instrument", x.code, "status", x.status, "bids",
-                     levels(eb->book, L6_BUY, &x, n), "asks", levels(eb->book, L6_SELL, &x, n));
+                     levels(eb->book, L6_BUY, x.tick, n), "asks", levels(eb->book, L6_SELL, x.tick, n));
   return svc__finish_out(s, e, out, err);
 }
 
@@ -1379,4 +1419,8 @@ l6_err svc_ex_check(l6_svc *s, l6_error *err) {
   if (e == L6_E_OK) e = OPS->ex_instrument_list(ST, check_instr_row, &ic, err);
   if (e == L6_E_OK) e = ic.e;
   return svc__finish(s, e, err);
+}
+
+l6_err svc_ex_snapshot(l6_svc *s, const char *code, json_t **out, l6_error *err) {
+  return svc_ex_depth(s, code, 10, out, err);
 }

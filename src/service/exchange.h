@@ -86,6 +86,19 @@ l6_err svc_ex_close(l6_svc *s, const char *code, json_t **out, l6_error *err);
  * violation. */
 l6_err svc_ex_check(l6_svc *s, l6_error *err);
 
+/* Market data events: after every committed order, cancel or replace,
+ * fn is called (under the service mutex: it must not call the service,
+ * and should only queue) with event "trade" for each trade (its public
+ * view) and "book" with the instrument's top 10 levels per side. data is
+ * borrowed. One listener per service (the HTTP server's stream); NULL
+ * removes it. */
+typedef void (*l6_ex_listener)(void *ctx, const char *event, const char *instrument, json_t *data);
+void svc_ex_set_listener(l6_svc *s, l6_ex_listener fn, void *ctx);
+
+/* The current top levels of an instrument's book as a "book" event's data
+ * (what a new stream subscriber gets first). */
+l6_err svc_ex_snapshot(l6_svc *s, const char *code, json_t **out, l6_error *err);
+
 /* Drops the in-memory books (svc_close, and tests simulating a restart). */
 void svc__ex_free(l6_svc *s);
 
