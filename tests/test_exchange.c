@@ -354,7 +354,22 @@ static void test_refusals(void **state) {
   order_refused("CEA.L", L6_E_SESSION_CLOSED, &W.a, req("CEA.L", W.acc_a, "sell", 5000, 100));
   set_time(0, 1, 29);
   order_refused("CEA.L", L6_E_SESSION_CLOSED, &W.a, req("CEA.L", W.acc_a, "sell", 5000, 100));
+  /* Block agreement transfer rules: >= 100,000 t, +-30%, afternoon only. */
+  l6_ex_instrument blk = instrument("CEA.BLK");
+  blk.prev_close = 5000;
+  blk.band_pct = 30;
+  blk.min_qty = 100000;
+  snprintf(blk.mode, sizeof blk.mode, "block");
+  snprintf(blk.sessions, sizeof blk.sessions, "13:00-15:00");
+  blk.tz_offset = 480;
+  list(&blk);
+  deposit(W.org_b, 1000000000);
+  order_refused("CEA.BLK", L6_E_SESSION_CLOSED, &W.b, req("CEA.BLK", W.acc_b, "buy", 5000, 100000)); /* 10:00 */
   set_time(0, 5, 30); /* 13:30 Beijing: open again */
+  order_refused("CEA.BLK", L6_E_ORDER_SIZE, &W.b, req("CEA.BLK", W.acc_b, "buy", 5000, 99999));
+  order_refused("CEA.BLK", L6_E_PRICE_LIMIT, &W.b, req("CEA.BLK", W.acc_b, "buy", 6510, 100000));
+  json_decref(order_ok(&W.b, &(l6_ex_order_req){.account = W.acc_b, .instrument = "CEA.BLK", .side = "buy",
+                                                 .type = "limit", .price = 6500, .qty = 100000}));
   json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CEA.L", .side = "sell",
                                                  .type = "limit", .price = 5500, .qty = 100}));
 }
