@@ -18,6 +18,7 @@
 
 #include "../core/auction.h"
 #include "../core/book.h"
+#include "a6.h"
 #include "service_int.h"
 #include "tlog.h"
 #include "views.h"
@@ -391,13 +392,25 @@ static l6_err move_units(l6_svc *s, const l6_ex_instrument *x, l6_id from, l6_id
   snprintf(tx.purpose, sizeof tx.purpose, "exchange %s", x->code);
   if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
   int64_t left = qty;
+  l6_take *takes = calloc(c.n ? c.n : 1, sizeof *takes);
+  size_t nt = 0;
+  if (e == L6_E_OK && takes == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
   for (size_t i = 0; e == L6_E_OK && i < c.n && left > 0; i++) {
     int64_t n = l6_range_qty(c.blocks[i].first, c.blocks[i].last);
     if (n > left) n = left;
+    takes[nt++] = (l6_take){.block = i, .batch = c.blocks[i].batch, .first = c.blocks[i].first,
+                            .last = c.blocks[i].first + n - 1};
     e = svc__move_range(s, tx.id, from, to, c.blocks[i].batch, c.blocks[i].first, c.blocks[i].first + n - 1, err);
     left -= n;
   }
   if (e == L6_E_OK) assert(left == 0);
+  /* Article 6: first transfers and corresponding adjustments of ITMOs,
+   * as for any transfer (svc_move). */
+  l6_account fa, ta;
+  if (e == L6_E_OK) e = OPS->account_get(ST, from, &fa, err);
+  if (e == L6_E_OK) e = OPS->account_get(ST, to, &ta, err);
+  if (e == L6_E_OK) e = a6_on_move(s, &tx, &fa, &ta, takes, nt, err);
+  free(takes);
   if (e == L6_E_OK) e = tlog_append_tx(ST, tx.id, NULL, err);
   for (size_t i = 0; e == L6_E_OK && svc__check_level(s) >= 2 && i < c.n; i++) e = svc__check_batch(s, c.blocks[i].batch, err);
   free(c.blocks);
