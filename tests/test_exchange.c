@@ -751,6 +751,40 @@ static void test_oneway_auction(void **state) {
   json_decref(b3);
 }
 
+/* An order under an idempotency key is done once: the same request again
+ * gets the first reply and changes nothing; another request under the key
+ * is refused. */
+static void test_idempotent_order(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CCER.I");
+  list(&x);
+  l6_ex_order_req r = req("CCER.I", W.acc_b, "buy", 5000, 10);
+  snprintf(r.idem.key, sizeof r.idem.key, "7:order-1");
+  snprintf(r.idem.hash, sizeof r.idem.hash, "%064d", 1);
+  json_t *first = NULL, *again = NULL;
+  bool replayed = true;
+  l6_error err;
+  assert_int_equal(svc_ex_order_idem(W.s, &W.b, &r, &first, &replayed, &err), L6_E_OK);
+  assert_false(replayed);
+  char *before = dump("CCER.I");
+  assert_int_equal(svc_ex_order_idem(W.s, &W.b, &r, &again, &replayed, &err), L6_E_OK);
+  assert_true(replayed);
+  assert_int_equal(jint(again, "id"), jint(first, "id"));
+  char *after = dump("CCER.I");
+  assert_string_equal(before, after);
+  free(after);
+  snprintf(r.idem.hash, sizeof r.idem.hash, "%064d", 2);
+  r.qty = 11;
+  json_decref(again);
+  assert_int_equal(svc_ex_order_idem(W.s, &W.b, &r, &again, &replayed, &err), L6_E_IDEMPOTENCY_CONFLICT);
+  assert_null(again);
+  after = dump("CCER.I");
+  assert_string_equal(before, after);
+  free(after);
+  free(before);
+  json_decref(first);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_trade_settles, setup, teardown),
@@ -762,6 +796,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_instrument_validation, setup, teardown),
       cmocka_unit_test_setup_teardown(test_primary_auction, setup, teardown),
       cmocka_unit_test_setup_teardown(test_oneway_auction, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_idempotent_order, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,10 +191,17 @@ static void test_kill9_during_orders(void **state) {
   pid_t pid = S->pid, killer = 0;
   useconds_t delay = (useconds_t)tl_rng_range(&rng, 20000, 80000);
   int sent = 0;
+  json_t *pending = NULL;
+  char key[64] = "";
+  bool pending_sell = false;
   for (;; sent++) {
     bool sell = tl_rng_below(&rng, 2) == 0;
     json_t *body = order(sell ? "sell" : "buy", sell ? W.acc_a : W.acc_b, 4980 + 5 * tl_rng_range(&rng, 0, 8),
                          tl_rng_range(&rng, 1, 50));
+    snprintf(key, sizeof key, "Idempotency-Key: order-%d", sent);
+    json_decref(pending);
+    pending = json_incref(body);
+    pending_sell = sell;
     if (sent == 20) {
       killer = fork();
       assert_true(killer >= 0);
@@ -204,7 +211,7 @@ static void test_kill9_during_orders(void **state) {
         _exit(0);
       }
     }
-    tl_resp r = tl_http_reqj(S, "POST", "/v1/exchange/orders", sell ? W.tok_a : W.tok_b, body, NULL);
+    tl_resp r = tl_http_reqj(S, "POST", "/v1/exchange/orders", sell ? W.tok_a : W.tok_b, body, key);
     if (r.status == 0) {
       tl_resp_free(&r);
       break; /* cut off: that order is in doubt */
@@ -239,7 +246,6 @@ static void test_kill9_during_orders(void **state) {
   size_t before_http = 0; /* test_http_routes' orders, in the same store when run first */
   json_array_foreach(items, i, o) before_http += tl_jint(o, "id") < tl_jint(json_array_get(acked, 0), "id");
   assert_true(json_array_size(items) - before_http <= json_array_size(acked) + 1);
-  json_decref(all);
   /* Every acknowledged trade is there. */
   json_t *tr = get_ok(NULL, "/v1/exchange/instruments/CCER.X/trades?limit=500");
   json_array_foreach(acked_trades, i, o) {
@@ -261,6 +267,23 @@ static void test_kill9_during_orders(void **state) {
   free(got);
   json_decref(open);
   json_decref(d);
+  /* The order in doubt, again under its key: done exactly once. */
+  size_t before_retry = json_array_size(items);
+  tl_resp rr = tl_http_reqj(S, "POST", "/v1/exchange/orders", pending_sell ? W.tok_a : W.tok_b, pending, key);
+  assert_true(rr.status == 201 || rr.status == 409);
+  json_t *all2 = get_ok(S->admin, "/v1/exchange/orders");
+  size_t after_retry = json_array_size(json_object_get(all2, "items"));
+  bool committed = json_array_size(items) - before_http == json_array_size(acked) + 1;
+  if (rr.status == 201) {
+    char hdr[16] = "";
+    bool replay = tl_resp_header(&rr, "Idempotent-Replayed", hdr, sizeof hdr) == 1 && strcmp(hdr, "true") == 0;
+    assert_true(replay == committed);
+    assert_int_equal(after_retry, committed ? before_retry : before_retry + 1);
+  }
+  tl_resp_free(&rr);
+  json_decref(all2);
+  json_decref(all);
+  json_decref(pending);
   char out[4096];
   int rc = tl_run_cli(S, out, sizeof out, "check", (char *)NULL);
   if (rc != 0) fail_msg("ledger6 check after the restart: %s", out);

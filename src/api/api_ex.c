@@ -165,7 +165,8 @@ l6_err h_ex_order_post(req *r, json_t **out, l6_error *err) {
   if (strcmp(x.type, "limit") == 0 && json_object_get(r->body, "price") == NULL)
     return l6_fail(err, L6_E_MISSING_FIELD, "field 'price' is required for a limit order");
   r->status = 201;
-  return svc_ex_order(r->svc, &r->actor, &x, out, err);
+  x.idem = r->idem;
+  return svc_ex_order_idem(r->svc, &r->actor, &x, out, &r->replayed, err);
 }
 
 /* GET /v1/exchange/orders[?open=true] */

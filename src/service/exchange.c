@@ -789,7 +789,14 @@ static l6_err check_trading(l6_svc *s, const l6_ex_instrument *x, char day[11], 
 }
 
 l6_err svc_ex_order(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json_t **out, l6_error *err) {
+  bool replayed;
+  return svc_ex_order_idem(s, a, r, out, &replayed, err);
+}
+
+l6_err svc_ex_order_idem(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json_t **out, bool *replayed,
+                         l6_error *err) {
   *out = NULL;
+  *replayed = false;
   l6_err e = need(a, false, false, true, err);
   if (e != L6_E_OK) return e;
   bool buy = strcmp(r->side, "buy") == 0, market = strcmp(r->type, "market") == 0;
@@ -816,6 +823,15 @@ l6_err svc_ex_order(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json
   bool touched = false;
   l6_ex_instrument x;
   char day[11] = "";
+  l6_reply prior = {0};
+  bool hit = false;
+  e = svc__idem_check(s, &r->idem, &prior, &hit, err);
+  if (e != L6_E_OK || hit) { /* a replay (or a conflicting reuse of the key): nothing done again */
+    free(fs);
+    *out = prior.body;
+    *replayed = hit && e == L6_E_OK;
+    return ex_finish(s, e, NULL, NULL, out, err);
+  }
   e = OPS->ex_instrument_get(ST, r->instrument, &x, err);
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
   if (e == L6_E_OK && sealed(&x) && (!buy || market || btif != L6_TIF_GTC || r->post_only))
@@ -918,6 +934,8 @@ l6_err svc_ex_order(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json
       json_object_set_new(*out, "stp", json_boolean(res.stp));
       json_object_set(*out, "trades", trades);
     }
+    l6_reply rep = {.status = 201, .body = *out};
+    if (*out) e = svc__idem_store(s, &r->idem, &rep, err);
   }
   json_decref(trades);
   free(fs);

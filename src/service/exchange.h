@@ -43,11 +43,16 @@ typedef struct {
   bool post_only;
   int64_t price;       /* minor units per tonne (limit orders) */
   int64_t qty;         /* tonnes */
+  l6_idem idem;        /* Idempotency-Key: the same order again gets the first reply */
 } l6_ex_order_req;
 
 /* Order entry: validates, reserves (seller's units into escrow, buyer's
  * cash), matches, settles every fill, and commits it all at once. */
 l6_err svc_ex_order(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json_t **out, l6_error *err);
+/* The same, telling whether *out is the stored reply of an earlier
+ * request under r->idem (nothing was done again). */
+l6_err svc_ex_order_idem(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json_t **out, bool *replayed,
+                         l6_error *err);
 /* Cancels the rest of an open order (its owner or admin) and releases its
  * reservation. */
 l6_err svc_ex_cancel(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
