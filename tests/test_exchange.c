@@ -354,22 +354,7 @@ static void test_refusals(void **state) {
   order_refused("CEA.L", L6_E_SESSION_CLOSED, &W.a, req("CEA.L", W.acc_a, "sell", 5000, 100));
   set_time(0, 1, 29);
   order_refused("CEA.L", L6_E_SESSION_CLOSED, &W.a, req("CEA.L", W.acc_a, "sell", 5000, 100));
-  /* Block agreement transfer rules: >= 100,000 t, +-30%, afternoon only. */
-  l6_ex_instrument blk = instrument("CEA.BLK");
-  blk.prev_close = 5000;
-  blk.band_pct = 30;
-  blk.min_qty = 100000;
-  snprintf(blk.mode, sizeof blk.mode, "block");
-  snprintf(blk.sessions, sizeof blk.sessions, "13:00-15:00");
-  blk.tz_offset = 480;
-  list(&blk);
-  deposit(W.org_b, 1000000000);
-  order_refused("CEA.BLK", L6_E_SESSION_CLOSED, &W.b, req("CEA.BLK", W.acc_b, "buy", 5000, 100000)); /* 10:00 */
   set_time(0, 5, 30); /* 13:30 Beijing: open again */
-  order_refused("CEA.BLK", L6_E_ORDER_SIZE, &W.b, req("CEA.BLK", W.acc_b, "buy", 5000, 99999));
-  order_refused("CEA.BLK", L6_E_PRICE_LIMIT, &W.b, req("CEA.BLK", W.acc_b, "buy", 6510, 100000));
-  json_decref(order_ok(&W.b, &(l6_ex_order_req){.account = W.acc_b, .instrument = "CEA.BLK", .side = "buy",
-                                                 .type = "limit", .price = 6500, .qty = 100000}));
   json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CEA.L", .side = "sell",
                                                  .type = "limit", .price = 5500, .qty = 100}));
 }
@@ -785,6 +770,86 @@ static void test_idempotent_order(void **state) {
   json_decref(first);
 }
 
+typedef struct {
+  const l6_actor *a;
+  l6_ex_quote_req q;
+} quote_arg;
+
+static l6_err call_quote(void *p) {
+  quote_arg *q = p;
+  json_t *out = NULL;
+  l6_error err;
+  l6_err e = svc_ex_quote(W.s, q->a, &q->q, &out, &err);
+  json_decref(out);
+  return e;
+}
+
+static l6_ex_quote_req quote(const char *code, l6_id acc, const char *side, int64_t price, int64_t qty, l6_id cp) {
+  l6_ex_quote_req q = {.account = acc, .price = price, .qty = qty, .counterparty = cp};
+  snprintf(q.instrument, sizeof q.instrument, "%s", code);
+  snprintf(q.side, sizeof q.side, "%s", side);
+  return q;
+}
+
+/* Block agreement transfer: >= 100,000 t, +-30%, afternoon only, a quote
+ * to one counterparty accepted whole; refusals change nothing. */
+static void test_block_trade(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CEA.BLK");
+  x.prev_close = 5000;
+  x.band_pct = 30;
+  x.min_qty = 100000;
+  snprintf(x.mode, sizeof x.mode, "block");
+  snprintf(x.sessions, sizeof x.sessions, "13:00-15:00");
+  x.tz_offset = 480;
+  list(&x);
+  issue(2024, 200000, W.acc_a);
+  deposit(W.org_b, 1000000000);
+  quote_arg q = {&W.a, quote("CEA.BLK", W.acc_a, "sell", 6000, 100000, W.org_b)};
+  refused("CEA.BLK", L6_E_SESSION_CLOSED, call_quote, &q); /* 10:00 in Beijing */
+  set_time(0, 5, 30);
+  q.q.qty = 99999;
+  refused("CEA.BLK", L6_E_ORDER_SIZE, call_quote, &q);
+  q.q.qty = 100000;
+  q.q.price = 6510;
+  refused("CEA.BLK", L6_E_PRICE_LIMIT, call_quote, &q);
+  q.q.price = 6000;
+  q.q.counterparty = W.org_a;
+  refused("CEA.BLK", L6_E_SELF_TRADE, call_quote, &q);
+  q.q.counterparty = W.org_b;
+  order_refused("CEA.BLK", L6_E_INVALID_VALUE, &W.a, req("CEA.BLK", W.acc_a, "sell", 6000, 100000));
+  json_t *qo = NULL;
+  l6_error err;
+  assert_int_equal(svc_ex_quote(W.s, &W.a, &q.q, &qo, &err), L6_E_OK);
+  l6_id qid = jint(qo, "id");
+  json_decref(qo);
+  /* Only the counterparty accepts. */
+  json_t *out = NULL;
+  char *before = dump("CEA.BLK");
+  assert_int_equal(svc_ex_accept(W.s, &W.c, qid, W.acc_c, &out, &err), L6_E_FORBIDDEN);
+  char *after = dump("CEA.BLK");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  int64_t b_units = units(W.acc_b), bal, res;
+  assert_int_equal(svc_ex_accept(W.s, &W.b, qid, W.acc_b, &out, &err), L6_E_OK);
+  assert_int_equal(json_array_size(json_object_get(out, "trades")), 1);
+  json_decref(out);
+  assert_int_equal(units(W.acc_b), b_units + 100000);
+  cash(W.org_b, &bal, &res);
+  assert_int_equal(res, 0);
+  assert_int_equal(bal, 1100000000 - 100000LL * 6000 - 100000LL * 6000 * 20 / 10000);
+  assert_int_equal(svc_ex_accept(W.s, &W.b, qid, W.acc_b, &out, &err), L6_E_ORDER_CLOSED);
+  /* A buy quote, cancelled by its owner: the cash is free again. */
+  l6_ex_quote_req bq = quote("CEA.BLK", W.acc_b, "buy", 4000, 100000, W.org_c);
+  assert_int_equal(svc_ex_quote(W.s, &W.b, &bq, &qo, &err), L6_E_OK);
+  assert_int_equal(svc_ex_cancel(W.s, &W.b, jint(qo, "id"), &out, &err), L6_E_OK);
+  json_decref(out);
+  json_decref(qo);
+  cash(W.org_b, &bal, &res);
+  assert_int_equal(res, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_trade_settles, setup, teardown),
@@ -797,6 +862,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_primary_auction, setup, teardown),
       cmocka_unit_test_setup_teardown(test_oneway_auction, setup, teardown),
       cmocka_unit_test_setup_teardown(test_idempotent_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_block_trade, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,10 @@ static bool in_session(const l6_ex_instrument *x, int minute) {
 /* Sealed-bid instruments (primary allowance auction, one-way bidding):
  * their orders are bids kept in the store, never in a book. */
 static bool sealed(const l6_ex_instrument *x) { return strcmp(x->mode, "primary") == 0 || strcmp(x->mode, "one-way") == 0; }
+/* Block agreement transfer: quotes to one counterparty, accepted whole. */
+static bool block(const l6_ex_instrument *x) { return strcmp(x->mode, "block") == 0; }
+/* Instruments whose open orders are never in a book. */
+static bool offbook(const l6_ex_instrument *x) { return sealed(x) || block(x); }
 
 /* ---- views -------------------------------------------------------------- */
 
@@ -219,7 +223,7 @@ static l6_err book_load(l6_svc *s, ex_book *eb, const l6_ex_instrument *x, l6_er
   if (eb->book == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   eb->ref_day[0] = '\0';
   restore_ctx c = {eb->book, x, L6_E_OK, err};
-  l6_err e = sealed(x) ? L6_E_OK : OPS->ex_order_list(ST, x->code, 0, true, restore_row, &c, err);
+  l6_err e = offbook(x) ? L6_E_OK : OPS->ex_order_list(ST, x->code, 0, true, restore_row, &c, err);
   if (e == L6_E_OK) e = c.e;
   if (e != L6_E_OK) {
     l6_book_free(eb->book);
@@ -834,6 +838,8 @@ l6_err svc_ex_order_idem(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r,
   }
   e = OPS->ex_instrument_get(ST, r->instrument, &x, err);
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
+  if (e == L6_E_OK && block(&x))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "%s is a block agreement instrument: it trades by quote and acceptance", x.code);
   if (e == L6_E_OK && sealed(&x) && (!buy || market || btif != L6_TIF_GTC || r->post_only))
     e = l6_fail(err, L6_E_INVALID_VALUE, "%s is a %s auction: orders are gtc limit buy bids", x.code, x.mode);
   if (e == L6_E_OK) e = check_trading(s, &x, day, err);
@@ -967,7 +973,7 @@ l6_err svc_ex_cancel(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_er
   e = order_for_change(s, a, id, true, &o, &x, err);
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
   int64_t left = 0;
-  if (e == L6_E_OK && sealed(&x)) {
+  if (e == L6_E_OK && offbook(&x)) {
     left = o.remaining;
   } else if (e == L6_E_OK) {
     touched = true;
@@ -1005,7 +1011,7 @@ l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int
   bool touched = false;
   char day[11] = "";
   e = order_for_change(s, a, id, false, &o, &x, err);
-  if (e == L6_E_OK && sealed(&x)) e = l6_fail(err, L6_E_INVALID_VALUE, "a sealed bid is cancelled, not replaced");
+  if (e == L6_E_OK && offbook(&x)) e = l6_fail(err, L6_E_INVALID_VALUE, "a sealed bid or block quote is cancelled, not replaced");
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
   if (e == L6_E_OK) e = check_trading(s, &x, day, err);
   int64_t filled = o.qty - o.remaining, new_rem = qty - filled;
@@ -1207,6 +1213,133 @@ l6_err svc_ex_close(l6_svc *s, const char *code, json_t **out, l6_error *err) {
   return svc__finish_out(s, e, out, err);
 }
 
+/* ---- block agreement transfer: quote and acceptance --------------------- */
+
+/* An open quote's or a new order's account: the actor's own, open, a
+ * holding or trading account. */
+static l6_err own_account(l6_svc *s, const l6_actor *a, l6_id id, l6_account *acc, l6_error *err) {
+  l6_err e = svc__open_account(s, id, "account", acc, err);
+  if (e == L6_E_OK && acc->org != a->org)
+    e = l6_fail(err, L6_E_FORBIDDEN, "account %lld belongs to another organisation", (long long)acc->id);
+  if (e == L6_E_OK && acc->type != L6_ACCT_HOLDING && acc->type != L6_ACCT_TRADING)
+    e = l6_fail(err, L6_E_INVALID_DESTINATION, "orders trade from holding or trading accounts, not %s",
+                l6_account_type_str(acc->type));
+  return e;
+}
+
+/* Reserves what an order of o->side needs (units to escrow, or cash). */
+static l6_err reserve(l6_svc *s, const l6_ex_instrument *x, l6_ex_order *o, const l6_actor *a, const char *day,
+                      l6_error *err) {
+  if (strcmp(o->side, "buy") == 0) {
+    o->reserved = buy_need(x, o->price, o->qty);
+    return cash_change(s, o->org, x->currency, -o->reserved, o->reserved, "reserve", o->reserved, o->id, err);
+  }
+  int64_t held = 0;
+  bought_ctx bc = {o->org, 0};
+  l6_err e = units_held(s, x, o->account, &held, err);
+  if (e == L6_E_OK && x->no_same_day_resale) e = OPS->ex_trade_list(ST, x->code, day, false, 0, bought_row, &bc, err);
+  if (e == L6_E_OK && held < o->qty)
+    e = l6_fail(err, L6_E_INSUFFICIENT_HOLDINGS, "account %lld holds %lld units eligible for %s, %lld offered",
+                (long long)o->account, (long long)held, x->code, (long long)o->qty);
+  if (e == L6_E_OK && held - bc.qty < o->qty)
+    e = l6_fail(err, L6_E_SAME_DAY_RESALE, "units bought today cannot be sold before tomorrow");
+  if (e == L6_E_OK) e = move_units(s, x, o->account, x->escrow, o->qty, a->name, err);
+  return e;
+}
+
+l6_err svc_ex_quote(l6_svc *s, const l6_actor *a, const l6_ex_quote_req *r, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = need(a, false, false, true, err);
+  if (e != L6_E_OK) return e;
+  bool buy = strcmp(r->side, "buy") == 0;
+  if (!buy && strcmp(r->side, "sell") != 0) return l6_fail(err, L6_E_INVALID_VALUE, "side must be buy or sell");
+  if (r->counterparty <= 0) return l6_fail(err, L6_E_UNKNOWN_ORGANISATION, "counterparty is an organisation id");
+  if (r->counterparty == a->org) return l6_fail(err, L6_E_SELF_TRADE, "a quote names another organisation");
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  l6_ex_instrument x;
+  ex_book *eb = NULL;
+  char day[11] = "";
+  l6_account acc;
+  l6_org cp;
+  e = OPS->ex_instrument_get(ST, r->instrument, &x, err);
+  if (e == L6_E_OK && !block(&x)) e = l6_fail(err, L6_E_INVALID_VALUE, "%s is not a block agreement instrument", x.code);
+  if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
+  if (e == L6_E_OK) e = check_trading(s, &x, day, err);
+  if (e == L6_E_OK) e = check_price_qty(s, eb, &x, false, r->price, r->qty, day, err);
+  if (e == L6_E_OK) e = own_account(s, a, r->account, &acc, err);
+  if (e == L6_E_OK) e = OPS->org_get(ST, r->counterparty, &cp, err);
+  l6_ex_order o = {.org = a->org, .account = r->account, .price = r->price, .qty = r->qty, .remaining = r->qty,
+                   .counterparty = r->counterparty};
+  snprintf(o.instrument, sizeof o.instrument, "%s", x.code);
+  snprintf(o.side, sizeof o.side, "%s", buy ? "buy" : "sell");
+  snprintf(o.type, sizeof o.type, "limit");
+  snprintf(o.tif, sizeof o.tif, "quote");
+  snprintf(o.status, sizeof o.status, "open");
+  snprintf(o.day, sizeof o.day, "%s", day);
+  svc__timestamp(s, o.ts);
+  if (e == L6_E_OK) {
+    o.id = s->ex->next_id++;
+    o.seq = s->ex->next_seq++;
+    e = reserve(s, &x, &o, a, day, err);
+  }
+  if (e == L6_E_OK) e = OPS->ex_order_put(ST, &o, err);
+  if (e == L6_E_OK && (*out = v_order(&o)) != NULL) json_object_set_new(*out, "counterparty", json_integer(o.counterparty));
+  return ex_finish(s, e, NULL, NULL, out, err);
+}
+
+l6_err svc_ex_accept(l6_svc *s, const l6_actor *a, l6_id quote, l6_id account, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = need(a, false, false, true, err);
+  if (e != L6_E_OK) return e;
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  l6_ex_order q;
+  l6_ex_instrument x;
+  ex_book *eb = NULL;
+  char day[11] = "";
+  l6_account acc;
+  e = OPS->ex_order_get(ST, quote, &q, err);
+  if (e == L6_E_UNKNOWN_ORDER) l6_fail(err, e, "quote %lld does not exist", (long long)quote);
+  if (e == L6_E_OK && (strcmp(q.tif, "quote") != 0 || q.counterparty != a->org))
+    e = l6_fail(err, L6_E_FORBIDDEN, "order %lld is not a quote to your organisation", (long long)quote);
+  if (e == L6_E_OK && strcmp(q.status, "open") != 0)
+    e = l6_fail(err, L6_E_ORDER_CLOSED, "quote %lld is %s", (long long)quote, q.status);
+  if (e == L6_E_OK) e = OPS->ex_instrument_get(ST, q.instrument, &x, err);
+  if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
+  if (e == L6_E_OK) e = check_trading(s, &x, day, err);
+  if (e == L6_E_OK) e = check_price_qty(s, eb, &x, false, q.price, q.remaining, day, err);
+  if (e == L6_E_OK) e = own_account(s, a, account, &acc, err);
+  bool buy = strcmp(q.side, "sell") == 0; /* the acceptor takes the other side */
+  l6_ex_order o = {.org = a->org, .account = account, .price = q.price, .qty = q.remaining, .remaining = q.remaining,
+                   .counterparty = q.org};
+  snprintf(o.instrument, sizeof o.instrument, "%s", x.code);
+  snprintf(o.side, sizeof o.side, "%s", buy ? "buy" : "sell");
+  snprintf(o.type, sizeof o.type, "limit");
+  snprintf(o.tif, sizeof o.tif, "accept");
+  snprintf(o.status, sizeof o.status, "open");
+  snprintf(o.day, sizeof o.day, "%s", day);
+  svc__timestamp(s, o.ts);
+  if (e == L6_E_OK) {
+    o.id = s->ex->next_id++;
+    o.seq = s->ex->next_seq++;
+    e = reserve(s, &x, &o, a, day, err);
+  }
+  if (e == L6_E_OK) e = OPS->ex_order_put(ST, &o, err);
+  l6_fill f = {.maker_id = (uint64_t)q.id, .maker_owner = (uint64_t)q.org, .taker_id = (uint64_t)o.id,
+               .taker_owner = (uint64_t)o.org, .taker_side = buy ? L6_BUY : L6_SELL, .price = q.price / x.tick,
+               .qty = q.remaining, .maker_left = 0};
+  json_t *trades = json_array();
+  if (e == L6_E_OK) e = settle(s, &x, &f, &o, day, a, trades, err);
+  if (e == L6_E_OK) {
+    assert(o.remaining == 0);
+    snprintf(o.status, sizeof o.status, "filled");
+    e = release_rest(s, &x, &o, 0, a, err);
+  }
+  if (e == L6_E_OK) e = OPS->ex_order_put(ST, &o, err);
+  if (e == L6_E_OK && (*out = v_order(&o)) != NULL) json_object_set(*out, "trades", trades);
+  json_decref(trades);
+  return ex_finish(s, e, NULL, NULL, out, err);
+}
+
 /* ---- auctions on sealed bids -------------------------------------------- */
 
 typedef struct {
@@ -1383,7 +1516,7 @@ static int check_open_row(void *ctx, const void *row) {
   l6_order bo = {.id = (uint64_t)o->id, .seq = (uint64_t)o->seq, .owner = (uint64_t)o->org,
                  .side = strcmp(o->side, "buy") == 0 ? L6_BUY : L6_SELL, .tif = L6_TIF_GTC,
                  .flags = o->post_only ? L6_ORD_POST_ONLY : 0, .price = o->price / c->x.tick, .qty = o->remaining};
-  if (c->replay && !sealed(&c->x) && l6_book_restore(c->replay, &bo) != L6_BOOK_OK) c->bad = true;
+  if (c->replay && !offbook(&c->x) && l6_book_restore(c->replay, &bo) != L6_BOOK_OK) c->bad = true;
   return 0;
 }
 

@@ -64,6 +64,23 @@ l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int
 /* Holders: their organisation's orders; admin/auditor: all. */
 l6_err svc_ex_order_list(l6_svc *s, const l6_actor *a, bool open_only, json_t **out, l6_error *err);
 
+/* Block agreement transfer (instrument mode "block"): a member quotes a
+ * price and quantity to one counterparty organisation (its units or
+ * cash reserved as for an order); only that organisation may accept it,
+ * whole, from one of its accounts, which settles at once (the quote is
+ * the maker, the acceptance the taker). Both pass the instrument's
+ * status, session, tick, lot, size and price limit checks; a quote is
+ * cancelled like an order. */
+typedef struct {
+  char instrument[L6_CODE_MAX + 1];
+  l6_id account;
+  char side[8];        /* buy | sell */
+  int64_t price, qty;
+  l6_id counterparty;  /* the organisation that may accept */
+} l6_ex_quote_req;
+l6_err svc_ex_quote(l6_svc *s, const l6_actor *a, const l6_ex_quote_req *r, json_t **out, l6_error *err);
+l6_err svc_ex_accept(l6_svc *s, const l6_actor *a, l6_id quote, l6_id account, json_t **out, l6_error *err);
+
 /* Runs the auction of a sealed-bid instrument (mode "primary": the
  * primary allowance auction, uniform clearing price, bids below the
  * reserve rejected, pro rata at the margin; mode "one-way": one seller's

@@ -164,7 +164,7 @@ static const char *const l6_migrations[] = {
     "  seq BIGINT NOT NULL, org BIGINT NOT NULL, account BIGINT NOT NULL, side TEXT NOT NULL, type TEXT NOT NULL,"
     "  tif TEXT NOT NULL, post_only INTEGER NOT NULL, price BIGINT NOT NULL, qty BIGINT NOT NULL CHECK(qty > 0),"
     "  remaining BIGINT NOT NULL CHECK(remaining >= 0 AND remaining <= qty), reserved BIGINT NOT NULL CHECK(reserved >= 0),"
-    "  status TEXT NOT NULL, day TEXT NOT NULL, ts TEXT NOT NULL);"
+    "  status TEXT NOT NULL, day TEXT NOT NULL, ts TEXT NOT NULL, counterparty BIGINT NOT NULL);"
     "CREATE INDEX ex_orders_open ON ex_orders(instrument, status, seq);"
     "CREATE TABLE ex_trades(id INTEGER PRIMARY KEY, instrument TEXT NOT NULL REFERENCES ex_instruments(code),"
     "  price BIGINT NOT NULL CHECK(price > 0), qty BIGINT NOT NULL CHECK(qty > 0), buy_order BIGINT NOT NULL,"

@@ -185,7 +185,7 @@ static const char *const l6_pg_migrations[] = {
     "  seq BIGINT NOT NULL, org BIGINT NOT NULL, account BIGINT NOT NULL, side " L6_PG_TEXT " NOT NULL, type " L6_PG_TEXT " NOT NULL,"
     "  tif " L6_PG_TEXT " NOT NULL, post_only BIGINT NOT NULL, price BIGINT NOT NULL, qty BIGINT NOT NULL CHECK(qty > 0),"
     "  remaining BIGINT NOT NULL CHECK(remaining >= 0 AND remaining <= qty), reserved BIGINT NOT NULL CHECK(reserved >= 0),"
-    "  status " L6_PG_TEXT " NOT NULL, day " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
+    "  status " L6_PG_TEXT " NOT NULL, day " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, counterparty BIGINT NOT NULL);"
     "CREATE INDEX ex_orders_open ON ex_orders(instrument, status, seq);"
     "CREATE TABLE ex_trades(id BIGINT PRIMARY KEY, instrument " L6_PG_TEXT " NOT NULL REFERENCES ex_instruments(code),"
     "  price BIGINT NOT NULL CHECK(price > 0), qty BIGINT NOT NULL CHECK(qty > 0), buy_order BIGINT NOT NULL,"

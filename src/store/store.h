@@ -386,6 +386,7 @@ typedef struct {
   char status[12];                       /* "open" | "filled" | "cancelled" */
   char day[11];                          /* trading day of entry */
   char ts[32];
+  l6_id counterparty;                    /* block quotes: the one organisation that may accept, else 0 */
 } l6_ex_order;
 
 typedef struct {

@@ -237,9 +237,9 @@
   XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE (?1 < 0 OR org = ?1) ORDER BY org," " currency") \
   XX(EX_JOUR_PUT, "INSERT INTO ex_journal(org, currency, kind, amount, ref, ts) VALUES(?1,?2,?3,?4,?5,?6)") \
   XX(EX_JOUR_LIST, "SELECT id, org, currency, kind, amount, ref, ts FROM ex_journal WHERE (?1 < 0 OR org = ?1)" " ORDER BY id") \
-  XX(EX_ORDER_PUT, "INSERT INTO ex_orders(id, instrument, seq, org, account, side, type, tif, post_only, price," " qty, remaining, reserved, status, day, ts)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16) ON CONFLICT(id) DO UPDATE SET" " instrument = excluded.instrument, seq = excluded.seq, org = excluded.org, account =" " excluded.account, side = excluded.side, type = excluded.type, tif = excluded.tif, post_only =" " excluded.post_only, price = excluded.price, qty = excluded.qty, remaining =" " excluded.remaining, reserved = excluded.reserved, status = excluded.status, day =" " excluded.day, ts = excluded.ts") \
-  XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts FROM ex_orders WHERE id = ?1") \
-  XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts FROM ex_orders WHERE (?1 = '' OR instrument = ?1) AND (?2 = 0 OR" " org = ?2) AND (?3 = 0 OR status = 'open') ORDER BY seq") \
+  XX(EX_ORDER_PUT, "INSERT INTO ex_orders(id, instrument, seq, org, account, side, type, tif, post_only, price," " qty, remaining, reserved, status, day, ts, counterparty)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) ON CONFLICT(id) DO UPDATE" " SET instrument = excluded.instrument, seq = excluded.seq, org = excluded.org, account =" " excluded.account, side = excluded.side, type = excluded.type, tif = excluded.tif, post_only =" " excluded.post_only, price = excluded.price, qty = excluded.qty, remaining =" " excluded.remaining, reserved = excluded.reserved, status = excluded.status, day =" " excluded.day, ts = excluded.ts, counterparty = excluded.counterparty") \
+  XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE id = ?1") \
+  XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE (?1 = '' OR instrument = ?1) AND" " (?2 = 0 OR org = ?2) AND (?3 = 0 OR status = 'open') ORDER BY seq") \
   XX(EX_ORDER_MAX, "SELECT COALESCE(MAX(id), 0), COALESCE(MAX(seq), 0) FROM ex_orders") \
   XX(EX_TRADE_PUT, "INSERT INTO ex_trades(instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)") \
   XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id ASC LIMIT ?3") \
@@ -1262,6 +1262,7 @@ static void dec_ex_order(sqlite3_stmt *s, void *o) {
   col_text(s, 13, x->status, sizeof x->status);
   col_text(s, 14, x->day, sizeof x->day);
   col_text(s, 15, x->ts, sizeof x->ts);
+  x->counterparty = sqlite3_column_int64(s, 16);
 }
 
 static void dec_ex_trade(sqlite3_stmt *s, void *o) {
@@ -1352,6 +1353,7 @@ static l6_err sq_ex_order_put(l6_store *s, const l6_ex_order *x, l6_error *err) 
   bind_text(t, 14, x->status);
   bind_text(t, 15, x->day);
   bind_text(t, 16, x->ts);
+  sqlite3_bind_int64(t, 17, x->counterparty);
   return run_write(SQ(s), t, err);
 }
 
