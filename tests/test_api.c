@@ -1535,6 +1535,12 @@ static int roles_setup(void **state) {
                       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "code", "EX.AUC", "name", "Auction",
                                 "kind", "contract", "unit_type", "VCU", "registry", "CHE01", "currency", "EUR",
                                 "minor_units", 2, "tick", 1, "lot", 1, "mode", "primary")));
+  json_decref(post_ok("/v1/exchange/instruments", S->admin,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "code", "EX.BLK", "name", "Block",
+                                "kind", "contract", "unit_type", "VCU", "registry", "CHE01", "currency", "EUR",
+                                "minor_units", 2, "tick", 1, "lot", 1, "mode", "block")));
+  json_decref(post_ok("/v1/exchange/deposits", S->admin,
+                      json_pack("{s:I, s:s, s:i}", "org", (json_int_t)W.org_b, "currency", "EUR", "amount", 10000000)));
   r = post_ok("/v1/exchange/orders", W.tok_a, b_ex_order());
   R.ex_order = tl_jint(r, "id");
   json_decref(r);
@@ -1661,6 +1667,11 @@ static json_t *b_ex_order(void) {
                    "price", 100, "qty", 1);
 }
 static json_t *b_ex_empty(void) { return json_object(); }
+static json_t *b_ex_quote(void) {
+  return json_pack("{s:s, s:I, s:s, s:i, s:i, s:I}", "instrument", "EX.BLK", "account", (json_int_t)R.acc, "side", "buy",
+                   "price", 100, "qty", 1, "counterparty", (json_int_t)W.org_b);
+}
+static json_t *b_ex_accept(void) { return json_pack("{s:I}", "account", (json_int_t)R.acc); }
 /* An auction of EX.AUC with no bids: clears nothing, changes nothing. */
 static json_t *b_ex_auction(void) {
   return json_pack("{s:i, s:i, s:I, s:i}", "supply", 1, "reserve", 100, "from_account", (json_int_t)R.acc2,
@@ -1801,6 +1812,10 @@ static const role_rule rules[] = {
     {"POST", "/v1/exchange/orders", PARTICIPANT, b_ex_order, NULL},
     {"POST", "/v1/exchange/orders/{id}/cancel", MOVER, b_ex_empty, NULL},
     {"POST", "/v1/exchange/orders/{id}/replace", PARTICIPANT, b_ex_replace, NULL},
+    /* Block quotes: A quotes to B; only B (the counterparty) accepts (the
+     * path's quote is B's, to A, and A -- the owner column -- accepts). */
+    {"POST", "/v1/exchange/quotes", PARTICIPANT, b_ex_quote, NULL},
+    {"POST", "/v1/exchange/quotes/{id}/accept", PARTICIPANT, b_ex_accept, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1847,6 +1862,15 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
   }
   if (strncmp(pattern, "/v1/exchange/instruments/{code}", 31) == 0) {
     snprintf(out, cap, "/v1/exchange/instruments/%s%s", strstr(pattern, "/auction") ? "EX.AUC" : "EX.ROLE", pattern + 31);
+    return;
+  }
+  if (strcmp(pattern, "/v1/exchange/quotes/{id}/accept") == 0) {
+    /* A fresh quote of B to A for each request: B buys 1 t, A sells. */
+    json_t *r = post_ok("/v1/exchange/quotes", W.tok_b,
+                        json_pack("{s:s, s:I, s:s, s:i, s:i, s:I}", "instrument", "EX.BLK", "account", (json_int_t)R.acc_b,
+                                  "side", "buy", "price", 100, "qty", 1, "counterparty", (json_int_t)W.org_a));
+    snprintf(out, cap, "/v1/exchange/quotes/%lld/accept", (long long)tl_jint(r, "id"));
+    json_decref(r);
     return;
   }
   if (strncmp(pattern, "/v1/exchange/orders/{id}", 24) == 0) {

@@ -204,6 +204,44 @@ l6_err h_ex_order_replace(req *r, json_t **out, l6_error *err) {
 }
 
 typedef struct {
+  char instrument[L6_CODE_MAX + 1];
+  int64_t account;
+  char side[8];
+  int64_t price, qty, counterparty;
+} quote_in;
+
+/* POST /v1/exchange/quotes: a block agreement quote to one counterparty. */
+l6_err h_ex_quote_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(quote_in, instrument, JF_STR, true), F(quote_in, account, JF_INT, true),
+                             F(quote_in, side, JF_STR, true),       F(quote_in, price, JF_INT, true),
+                             F(quote_in, qty, JF_INT, true),        F(quote_in, counterparty, JF_INT, true)};
+  quote_in in = {0};
+  l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  l6_ex_quote_req q = {.account = in.account, .price = in.price, .qty = in.qty, .counterparty = in.counterparty};
+  snprintf(q.instrument, sizeof q.instrument, "%s", in.instrument);
+  snprintf(q.side, sizeof q.side, "%s", in.side);
+  r->status = 201;
+  return svc_ex_quote(r->svc, &r->actor, &q, out, err);
+}
+
+typedef struct {
+  int64_t account;
+} accept_in;
+
+/* POST /v1/exchange/quotes/{id}/accept: {"account"} */
+l6_err h_ex_quote_accept(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(accept_in, account, JF_INT, true)};
+  accept_in in = {0};
+  l6_id id;
+  l6_err e = api_path_id(r, 0, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  r->status = 201;
+  return svc_ex_accept(r->svc, &r->actor, id, in.account, out, err);
+}
+
+typedef struct {
   int64_t supply, reserve, from_account, proceeds_org;
 } auction_in;
 

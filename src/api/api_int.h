@@ -121,6 +121,8 @@ l6_err h_ex_bars(req *r, json_t **out, l6_error *err);
 l6_err h_ex_close(req *r, json_t **out, l6_error *err);
 l6_err h_ex_auction(req *r, json_t **out, l6_error *err);
 l6_err h_ex_stream(req *r, json_t **out, l6_error *err);
+l6_err h_ex_quote_post(req *r, json_t **out, l6_error *err);
+l6_err h_ex_quote_accept(req *r, json_t **out, l6_error *err);
 /* The stream: the service's listener (svc_ex_set_listener), the reply of
  * h_ex_stream (r->stream), and closing every stream before the daemon
  * stops (suspended connections must be resumed first). */
@@ -145,6 +147,8 @@ int ex_streams_open(void);
   {"GET", "/v1/exchange/stream", h_ex_stream},                               \
   {"POST", "/v1/exchange/orders", h_ex_order_post},                          \
   {"POST", "/v1/exchange/orders/{id}/cancel", h_ex_order_cancel},            \
-  {"POST", "/v1/exchange/orders/{id}/replace", h_ex_order_replace},
+  {"POST", "/v1/exchange/orders/{id}/replace", h_ex_order_replace},         \
+  {"POST", "/v1/exchange/quotes", h_ex_quote_post},                          \
+  {"POST", "/v1/exchange/quotes/{id}/accept", h_ex_quote_accept},
 
 #endif

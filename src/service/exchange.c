@@ -1254,7 +1254,6 @@ l6_err svc_ex_quote(l6_svc *s, const l6_actor *a, const l6_ex_quote_req *r, json
   bool buy = strcmp(r->side, "buy") == 0;
   if (!buy && strcmp(r->side, "sell") != 0) return l6_fail(err, L6_E_INVALID_VALUE, "side must be buy or sell");
   if (r->counterparty <= 0) return l6_fail(err, L6_E_UNKNOWN_ORGANISATION, "counterparty is an organisation id");
-  if (r->counterparty == a->org) return l6_fail(err, L6_E_SELF_TRADE, "a quote names another organisation");
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_ex_instrument x;
   ex_book *eb = NULL;
@@ -1267,6 +1266,7 @@ l6_err svc_ex_quote(l6_svc *s, const l6_actor *a, const l6_ex_quote_req *r, json
   if (e == L6_E_OK) e = check_trading(s, &x, day, err);
   if (e == L6_E_OK) e = check_price_qty(s, eb, &x, false, r->price, r->qty, day, err);
   if (e == L6_E_OK) e = own_account(s, a, r->account, &acc, err);
+  if (e == L6_E_OK && r->counterparty == a->org) e = l6_fail(err, L6_E_SELF_TRADE, "a quote names another organisation");
   if (e == L6_E_OK) e = OPS->org_get(ST, r->counterparty, &cp, err);
   l6_ex_order o = {.org = a->org, .account = r->account, .price = r->price, .qty = r->qty, .remaining = r->qty,
                    .counterparty = r->counterparty};
