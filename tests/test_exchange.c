@@ -850,6 +850,60 @@ static void test_block_trade(void **state) {
   assert_int_equal(res, 0);
 }
 
+/* The opening call auction: orders of the call phase wait outside the
+ * book; the session's first order runs the auction at one price
+ * (maximum volume, then minimum imbalance) and the rest joins the book. */
+static void test_opening_auction(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CEA.OPEN");
+  snprintf(x.sessions, sizeof x.sessions, "09:30-11:30");
+  x.tz_offset = 480;
+  x.call_minutes = 10;
+  list(&x);
+  set_time(0, 1, 15); /* 09:15 Beijing: before the call */
+  order_refused("CEA.OPEN", L6_E_SESSION_CLOSED, &W.a, req("CEA.OPEN", W.acc_a, "sell", 5000, 100));
+  set_time(0, 1, 25); /* 09:25: the call */
+  l6_ex_order_req m = req("CEA.OPEN", W.acc_b, "buy", 0, 10);
+  snprintf(m.type, sizeof m.type, "market");
+  order_refused("CEA.OPEN", L6_E_INVALID_VALUE, &W.b, m);
+  json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CEA.OPEN", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 100}));
+  json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CEA.OPEN", .side = "sell",
+                                                 .type = "limit", .price = 5100, .qty = 50}));
+  json_t *o = order_ok(&W.b, &(l6_ex_order_req){.account = W.acc_b, .instrument = "CEA.OPEN", .side = "buy",
+                                                .type = "limit", .price = 5100, .qty = 80});
+  assert_int_equal(json_array_size(json_object_get(o, "trades")), 0); /* crossing, but not matched in the call */
+  assert_string_equal(json_string_value(json_object_get(o, "tif")), "call");
+  json_decref(o);
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CEA.OPEN", .side = "buy",
+                                                 .type = "limit", .price = 4950, .qty = 40}));
+  json_t *j = NULL;
+  l6_error err;
+  assert_int_equal(svc_ex_depth(W.s, "CEA.OPEN", 5, &j, &err), L6_E_OK);
+  assert_int_equal(json_array_size(json_object_get(j, "asks")), 0);
+  json_decref(j);
+  /* A restart during the call keeps the call orders out of the book. */
+  svc_close(W.s);
+  svc_up();
+  int64_t b_units = units(W.acc_b);
+  set_time(0, 1, 30); /* 09:30: the session opens with the next order */
+  json_decref(order_ok(&W.b, &(l6_ex_order_req){.account = W.acc_b, .instrument = "CEA.OPEN", .side = "buy",
+                                                 .type = "limit", .price = 4900, .qty = 10}));
+  assert_int_equal(units(W.acc_b), b_units + 80);
+  assert_int_equal(svc_ex_trades(W.s, "CEA.OPEN", 10, &j, &err), L6_E_OK);
+  json_t *items = json_object_get(j, "items");
+  assert_int_equal(json_array_size(items), 1);
+  assert_int_equal(jint(json_array_get(items, 0), "price"), 5000);
+  assert_int_equal(jint(json_array_get(items, 0), "qty"), 80);
+  json_decref(j);
+  assert_int_equal(svc_ex_depth(W.s, "CEA.OPEN", 5, &j, &err), L6_E_OK);
+  json_t *ask = json_array_get(json_object_get(j, "asks"), 0), *bid = json_array_get(json_object_get(j, "bids"), 0);
+  assert_int_equal(jint(ask, "price"), 5000);
+  assert_int_equal(jint(ask, "qty"), 20);
+  assert_int_equal(jint(bid, "price"), 4950);
+  json_decref(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_trade_settles, setup, teardown),
@@ -863,6 +917,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_oneway_auction, setup, teardown),
       cmocka_unit_test_setup_teardown(test_idempotent_order, setup, teardown),
       cmocka_unit_test_setup_teardown(test_block_trade, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_opening_auction, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

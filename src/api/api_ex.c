@@ -58,6 +58,7 @@ typedef struct {
   char mode[12];
   int64_t prev_close;
   int maker_bps, taker_bps;
+  int call_minutes;
 } instr_in;
 
 /* POST /v1/exchange/instruments */
@@ -73,14 +74,16 @@ l6_err h_ex_instrument_post(req *r, json_t **out, l6_error *err) {
       F(instr_in, max_qty, JF_INT, false),     F(instr_in, band_pct, JF_INT32, false),
       F(instr_in, sessions, JF_STR, false),    F(instr_in, tz_offset_minutes, JF_INT32, false),
       F(instr_in, mode, JF_STR, false),        F(instr_in, prev_close, JF_INT, false),
-      F(instr_in, maker_bps, JF_INT32, false), F(instr_in, taker_bps, JF_INT32, false)};
+      F(instr_in, maker_bps, JF_INT32, false), F(instr_in, taker_bps, JF_INT32, false),
+      F(instr_in, call_minutes, JF_INT32, false)};
   static const char *const extra[] = {"no_same_day_resale", NULL};
   instr_in in = {0};
   l6_err e = json_decode(r->body, f, NF(f), extra, &in, err);
   l6_ex_instrument x = {.vintage_from = in.vintage_from, .vintage_to = in.vintage_to, .batch = in.batch,
                         .minor_units = in.minor_units, .tick = in.tick, .lot = in.lot, .min_qty = in.min_qty,
                         .max_qty = in.max_qty, .band_pct = in.band_pct, .tz_offset = in.tz_offset_minutes,
-                        .prev_close = in.prev_close, .maker_bps = in.maker_bps, .taker_bps = in.taker_bps};
+                        .prev_close = in.prev_close, .maker_bps = in.maker_bps, .taker_bps = in.taker_bps,
+                        .call_minutes = in.call_minutes};
   if (e == L6_E_OK) e = opt_bool(r->body, "no_same_day_resale", &x.no_same_day_resale, err);
   if (e != L6_E_OK) return e;
   snprintf(x.code, sizeof x.code, "%s", in.code);

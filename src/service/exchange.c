@@ -33,6 +33,7 @@ typedef struct {
   char code[L6_CODE_MAX + 1];
   l6_book *book;        /* NULL until first used */
   int64_t tick;         /* the instrument's tick (book prices are in ticks) */
+  int calls;            /* open orders of the opening call (tif "call", not in the book) */
   char ref_day[11];     /* the trading day ref_price is for */
   int64_t ref_price;    /* previous close for ref_day (0: none) */
 } ex_book;
@@ -149,6 +150,7 @@ static json_t *v_instrument(const l6_ex_instrument *x) {
                         "band_pct", x->band_pct, "sessions", x->sessions, "tz_offset_minutes", x->tz_offset, "status",
                         x->status, "mode", x->mode, "prev_close", (json_int_t)x->prev_close, "maker_bps", x->maker_bps,
                         "taker_bps", x->taker_bps, "no_same_day_resale", x->no_same_day_resale, "created", x->created);
+  if (o) json_object_set_new(o, "call_minutes", json_integer(x->call_minutes));
   return o;
 }
 
@@ -199,11 +201,16 @@ typedef struct {
   const l6_ex_instrument *x;
   l6_err e;
   l6_error *err;
+  int calls;
 } restore_ctx;
 
 static int restore_row(void *ctx, const void *row) {
   restore_ctx *c = ctx;
   const l6_ex_order *o = row;
+  if (strcmp(o->tif, "call") == 0) { /* waits for the opening auction, outside the book */
+    c->calls++;
+    return 0;
+  }
   l6_order bo = {.id = (uint64_t)o->id, .seq = (uint64_t)o->seq, .owner = (uint64_t)o->org,
                  .side = strcmp(o->side, "buy") == 0 ? L6_BUY : L6_SELL, .tif = L6_TIF_GTC,
                  .flags = o->post_only ? L6_ORD_POST_ONLY : 0, .price = o->price / c->x->tick, .qty = o->remaining};
@@ -222,8 +229,9 @@ static l6_err book_load(l6_svc *s, ex_book *eb, const l6_ex_instrument *x, l6_er
   eb->book = l6_book_new(L6_EX_MAX_ORDERS, L6_EX_MAX_LEVELS);
   if (eb->book == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   eb->ref_day[0] = '\0';
-  restore_ctx c = {eb->book, x, L6_E_OK, err};
+  restore_ctx c = {eb->book, x, L6_E_OK, err, 0};
   l6_err e = offbook(x) ? L6_E_OK : OPS->ex_order_list(ST, x->code, 0, true, restore_row, &c, err);
+  eb->calls = c.calls;
   if (e == L6_E_OK) e = c.e;
   if (e != L6_E_OK) {
     l6_book_free(eb->book);
@@ -468,6 +476,8 @@ static l6_err check_instrument(l6_svc *s, const l6_ex_instrument *x, l6_error *e
     return l6_fail(err, L6_E_INVALID_VALUE, "tz_offset_minutes must be within +-840");
   if (strcmp(x->mode, "continuous") != 0 && strcmp(x->mode, "block") != 0 && !sealed(x))
     return l6_fail(err, L6_E_INVALID_VALUE, "mode must be continuous, block, primary or one-way");
+  if (x->call_minutes < 0 || x->call_minutes > 120 || (x->call_minutes && (strcmp(x->mode, "continuous") != 0 || x->sessions[0] == '\0')))
+    return l6_fail(err, L6_E_INVALID_VALUE, "call_minutes (0-120) is for continuous instruments with sessions");
   if (sealed(x) && (x->maker_bps || x->taker_bps))
     return l6_fail(err, L6_E_INVALID_VALUE, "auction instruments (primary, one-way) charge no fees");
   if (x->prev_close < 0 || x->prev_close > L6_EX_MAX_PRICE || x->prev_close % x->tick)
@@ -782,14 +792,132 @@ static l6_err check_price_qty(l6_svc *s, ex_book *eb, const l6_ex_instrument *x,
 }
 
 /* The trading checks of the instrument's state now. */
-static l6_err check_trading(l6_svc *s, const l6_ex_instrument *x, char day[11], l6_error *err) {
+/* In the opening call of a session: the call_minutes before its start. */
+static bool in_call(const l6_ex_instrument *x, int minute) {
+  int ses[L6_EX_MAX_SESSIONS][2], n;
+  if (x->call_minutes <= 0 || !parse_sessions(x->sessions, ses, &n)) return false;
+  for (int i = 0; i < n; i++)
+    if (minute >= ses[i][0] - x->call_minutes && minute < ses[i][0]) return true;
+  return false;
+}
+
+/* The trading checks of the instrument's state now. *call (may be NULL:
+ * the call phase is then closed) says the opening call is on. */
+static l6_err check_phase(l6_svc *s, const l6_ex_instrument *x, char day[11], bool *call, l6_error *err) {
   int minute;
   local_time(s, x, day, &minute);
+  if (call) *call = false;
   if (strcmp(x->status, "open") != 0) return l6_fail(err, L6_E_INSTRUMENT_HALTED, "%s is %s", x->code, x->status);
+  if (call && !in_session(x, minute) && in_call(x, minute)) {
+    *call = true;
+    return L6_E_OK;
+  }
   if (!in_session(x, minute))
     return l6_fail(err, L6_E_SESSION_CLOSED, "%s trades %s (UTC%+d min); it is %02d:%02d there", x->code, x->sessions,
                    x->tz_offset, minute / 60, minute % 60);
   return L6_E_OK;
+}
+
+static l6_err check_trading(l6_svc *s, const l6_ex_instrument *x, char day[11], l6_error *err) {
+  return check_phase(s, x, day, NULL, err);
+}
+
+/* ---- the opening call auction ---------------------------------------------
+ * In the call_minutes before a session, GTC limit orders are taken (and
+ * reserved) without matching (tif "call"). The first order of the session
+ * runs the auction over every open order of the instrument (call orders and
+ * the resting book): l6_auction_uncross finds the price (maximum volume,
+ * minimum imbalance, closest to the previous close), l6_auction_allocate the
+ * quantities; buys and sells are paired in allocation order and each pair
+ * settles at the uniform price like a fill (buyers pay the taker rate,
+ * sellers the maker rate). Then the call orders join the book. */
+
+typedef struct {
+  l6_ex_order *o;
+  size_t n, cap;
+  bool nomem;
+} rows_t;
+
+static int rows_add(void *ctx, const void *row) {
+  rows_t *r = ctx;
+  if (r->n == r->cap) {
+    size_t nc = r->cap ? r->cap * 2 : 64;
+    l6_ex_order *no = realloc(r->o, nc * sizeof *no);
+    if (no == NULL) {
+      r->nomem = true;
+      return 1;
+    }
+    r->o = no;
+    r->cap = nc;
+  }
+  r->o[r->n++] = *(const l6_ex_order *)row;
+  return 0;
+}
+
+static l6_err run_opening(l6_svc *s, const l6_ex_instrument *x, ex_book *eb, const char *day, l6_error *err) {
+  l6_actor auc = {.role = L6_ROLE_ADMIN};
+  const l6_actor *a = &auc; /* the ledger transactions' actor */
+  snprintf(auc.name, sizeof auc.name, "exchange opening auction");
+  rows_t rows = {0};
+  l6_err e = OPS->ex_order_list(ST, x->code, 0, true, rows_add, &rows, err);
+  if (e == L6_E_OK && rows.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  size_t n = rows.n;
+  l6_auc_order *ao = calloc(n + 1, sizeof *ao);
+  int64_t *filled = calloc(n + 1, sizeof *filled), *left = calloc(n + 1, sizeof *left);
+  size_t *scratch = calloc(n + 1, sizeof *scratch);
+  if (e == L6_E_OK && (ao == NULL || filled == NULL || left == NULL || scratch == NULL)) e = l6_fail(err, L6_E_NOMEM, NULL);
+  for (size_t i = 0; e == L6_E_OK && i < n; i++) {
+    ao[i] = (l6_auc_order){.id = (uint64_t)rows.o[i].id, .seq = (uint64_t)rows.o[i].seq,
+                           .side = strcmp(rows.o[i].side, "buy") == 0 ? L6_BUY : L6_SELL, .market = false,
+                           .price = rows.o[i].price, .qty = rows.o[i].remaining};
+    left[i] = rows.o[i].remaining;
+  }
+  int64_t ref = 0;
+  if (e == L6_E_OK) e = ref_price(s, eb, x, day, &ref, err);
+  l6_uncross u = {0};
+  l6_auc_rc rc = L6_AUC_NO_TRADE;
+  if (e == L6_E_OK && n > 0) {
+    rc = l6_auction_uncross(ao, n, ref, x->tick, &u);
+    if (rc == L6_AUC_OK) rc = l6_auction_allocate(ao, n, &u, filled, scratch);
+    if (rc == L6_AUC_BAD) e = l6_fail(err, L6_E_INTERNAL, "the opening auction of %s refused its orders", x->code);
+  }
+  json_t *trades = json_array();
+  if (e == L6_E_OK && rc == L6_AUC_OK) {
+    size_t b = 0, k = 0;
+    for (;;) {
+      while (b < n && (ao[b].side != L6_BUY || filled[b] == 0)) b++;
+      while (k < n && (ao[k].side != L6_SELL || filled[k] == 0)) k++;
+      if (b == n || k == n || e != L6_E_OK) break;
+      int64_t q = filled[b] < filled[k] ? filled[b] : filled[k];
+      left[k] -= q;
+      l6_fill f = {.maker_id = ao[k].id, .maker_owner = (uint64_t)rows.o[k].org, .taker_id = ao[b].id,
+                   .taker_owner = (uint64_t)rows.o[b].org, .taker_side = L6_BUY, .price = u.price / x->tick, .qty = q,
+                   .maker_left = left[k]};
+      e = settle(s, x, &f, &rows.o[b], day, a, trades, err);
+      filled[b] -= q;
+      filled[k] -= q;
+      if (e == L6_E_OK && filled[b] == 0) { /* this buy is done: save it */
+        if (rows.o[b].remaining == 0) snprintf(rows.o[b].status, sizeof rows.o[b].status, "filled");
+        e = OPS->ex_order_put(ST, &rows.o[b], err);
+      }
+    }
+  }
+  /* The call orders join the book. */
+  for (size_t i = 0; e == L6_E_OK && i < n; i++) {
+    if (strcmp(rows.o[i].tif, "call") != 0) continue;
+    l6_ex_order o;
+    e = OPS->ex_order_get(ST, rows.o[i].id, &o, err);
+    snprintf(o.tif, sizeof o.tif, "gtc");
+    if (e == L6_E_OK) e = OPS->ex_order_put(ST, &o, err);
+  }
+  json_decref(trades);
+  free(rows.o);
+  free(ao);
+  free(filled);
+  free(left);
+  free(scratch);
+  if (e == L6_E_OK) book_reset(s, eb); /* rebuilt from the store, call orders included */
+  return e;
 }
 
 l6_err svc_ex_order(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r, json_t **out, l6_error *err) {
@@ -842,7 +970,15 @@ l6_err svc_ex_order_idem(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r,
     e = l6_fail(err, L6_E_INVALID_VALUE, "%s is a block agreement instrument: it trades by quote and acceptance", x.code);
   if (e == L6_E_OK && sealed(&x) && (!buy || market || btif != L6_TIF_GTC || r->post_only))
     e = l6_fail(err, L6_E_INVALID_VALUE, "%s is a %s auction: orders are gtc limit buy bids", x.code, x.mode);
-  if (e == L6_E_OK) e = check_trading(s, &x, day, err);
+  bool call = false;
+  if (e == L6_E_OK) e = check_phase(s, &x, day, &call, err);
+  if (e == L6_E_OK && call && (market || btif != L6_TIF_GTC || r->post_only))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "during the opening call of %s only gtc limit orders are taken", x.code);
+  if (e == L6_E_OK && !call && eb->calls > 0) { /* the session opens: its call auction first */
+    touched = true;
+    e = run_opening(s, &x, eb, day, err);
+    if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
+  }
   if (e == L6_E_OK) e = check_price_qty(s, eb, &x, market, r->price, r->qty, day, err);
   l6_account acc;
   if (e == L6_E_OK) e = svc__open_account(s, r->account, "account", &acc, err);
@@ -903,8 +1039,13 @@ l6_err svc_ex_order_idem(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r,
   }
   /* Matching. */
   l6_submit_result res = {0};
-  if (e == L6_E_OK && sealed(&x)) {
-    res.resting = o.qty; /* a sealed bid waits for the auction, outside any book */
+  if (e == L6_E_OK && (sealed(&x) || call)) {
+    res.resting = o.qty; /* a sealed bid or a call order waits for its auction, outside the book */
+    if (call) {
+      snprintf(o.tif, sizeof o.tif, "call");
+      touched = true; /* after a failure the count of call orders is read again */
+      eb->calls++;
+    }
   } else if (e == L6_E_OK) {
     l6_order bo = {.id = (uint64_t)o.id, .seq = (uint64_t)o.seq, .owner = (uint64_t)a->org, .side = buy ? L6_BUY : L6_SELL,
                    .tif = btif, .flags = (r->post_only ? L6_ORD_POST_ONLY : 0u) | (market ? L6_ORD_MARKET : 0u),
@@ -973,8 +1114,9 @@ l6_err svc_ex_cancel(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_er
   e = order_for_change(s, a, id, true, &o, &x, err);
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
   int64_t left = 0;
-  if (e == L6_E_OK && offbook(&x)) {
+  if (e == L6_E_OK && (offbook(&x) || strcmp(o.tif, "call") == 0)) {
     left = o.remaining;
+    if (strcmp(o.tif, "call") == 0) touched = true; /* the count of call orders is read again */
   } else if (e == L6_E_OK) {
     touched = true;
     e = book_err(l6_book_cancel(eb->book, (uint64_t)o.id, &left), err);
@@ -989,6 +1131,7 @@ l6_err svc_ex_cancel(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_er
   }
   if (e == L6_E_OK) e = OPS->ex_order_put(ST, &o, err);
   if (e == L6_E_OK) *out = v_order(&o);
+  if (e == L6_E_OK && strcmp(o.tif, "call") == 0 && eb->calls > 0) eb->calls--;
   return ex_finish(s, e, touched ? eb : NULL, eb, out, err);
 }
 
@@ -1011,7 +1154,8 @@ l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int
   bool touched = false;
   char day[11] = "";
   e = order_for_change(s, a, id, false, &o, &x, err);
-  if (e == L6_E_OK && offbook(&x)) e = l6_fail(err, L6_E_INVALID_VALUE, "a sealed bid or block quote is cancelled, not replaced");
+  if (e == L6_E_OK && (offbook(&x) || strcmp(o.tif, "call") == 0))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "a sealed bid, block quote or call order is cancelled, not replaced");
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
   if (e == L6_E_OK) e = check_trading(s, &x, day, err);
   int64_t filled = o.qty - o.remaining, new_rem = qty - filled;
@@ -1516,7 +1660,7 @@ static int check_open_row(void *ctx, const void *row) {
   l6_order bo = {.id = (uint64_t)o->id, .seq = (uint64_t)o->seq, .owner = (uint64_t)o->org,
                  .side = strcmp(o->side, "buy") == 0 ? L6_BUY : L6_SELL, .tif = L6_TIF_GTC,
                  .flags = o->post_only ? L6_ORD_POST_ONLY : 0, .price = o->price / c->x.tick, .qty = o->remaining};
-  if (c->replay && !offbook(&c->x) && l6_book_restore(c->replay, &bo) != L6_BOOK_OK) c->bad = true;
+  if (c->replay && !offbook(&c->x) && strcmp(o->tif, "call") != 0 && l6_book_restore(c->replay, &bo) != L6_BOOK_OK) c->bad = true;
   return 0;
 }
 

@@ -350,6 +350,7 @@ typedef struct {
   int maker_bps, taker_bps;              /* fees in basis points, to the operator */
   bool no_same_day_resale;               /* units bought cannot be sold the same trading day */
   char created[32];
+  int call_minutes;                      /* opening call auction: minutes before each session, 0 = none */
 } l6_ex_instrument;
 
 /* A member's cash in one currency (org 0: the exchange operator's fees). */

@@ -229,9 +229,9 @@
   XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE (?1 = '' OR party = ?1) ORDER BY id")
 
 #define SQL_MAP_EX(XX) \
-  XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created") \
-  XX(EX_INSTR_GET, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created FROM" " ex_instruments WHERE code = ?1") \
-  XX(EX_INSTR_LIST, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created FROM" " ex_instruments ORDER BY code") \
+  XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created, call_minutes)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created, call_minutes =" " excluded.call_minutes") \
+  XX(EX_INSTR_GET, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments WHERE code = ?1") \
+  XX(EX_INSTR_LIST, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments ORDER BY code") \
   XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = ?1 AND currency = ?2") \
   XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES(?1,?2,?3,?4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
   XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE (?1 < 0 OR org = ?1) ORDER BY org," " currency") \
@@ -1223,6 +1223,7 @@ static void dec_ex_instrument(sqlite3_stmt *s, void *o) {
   x->taker_bps = (int)sqlite3_column_int64(s, 23);
   x->no_same_day_resale = sqlite3_column_int64(s, 24) != 0;
   col_text(s, 25, x->created, sizeof x->created);
+  x->call_minutes = (int)sqlite3_column_int64(s, 26);
 }
 
 static void dec_ex_cash(sqlite3_stmt *s, void *o) {
@@ -1310,6 +1311,7 @@ static l6_err sq_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_er
   sqlite3_bind_int64(t, 24, x->taker_bps);
   sqlite3_bind_int(t, 25, x->no_same_day_resale ? 1 : 0);
   bind_text(t, 26, x->created);
+  sqlite3_bind_int64(t, 27, x->call_minutes);
   return run_write(SQ(s), t, err);
 }
 
