@@ -189,10 +189,12 @@
 #define L6_EX_STREAM_QUEUE 256 /* events queued per client; older ones are dropped */
 
 /* Exchange, order book (src/core/book.h): a resting order's quantity and
- * limit price (in ticks). A level's total stays far inside int64 for any
- * pool below 2^30 orders, and price x quantity of one fill below 2^63. */
+ * limit price (in ticks), and the pool sizes l6_book_new accepts. A level's
+ * total stays below 2^23 x 10^12 < 2^63, and price x quantity of one fill
+ * below 10^18. */
 #define L6_BOOK_MAX_QTY INT64_C(1000000000000) /* 10^12 t */
 #define L6_BOOK_MAX_PRICE INT64_C(1000000)     /* 10^6 ticks */
+#define L6_BOOK_MAX_ORDERS (1u << 23)          /* orders, and levels per side */
 
 /* Exchange, auctions (src/core/auction.h): an order's or bid's quantity and
  * the supply (10^11 t), a price in minor units per tonne (10^7), so any

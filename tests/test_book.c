@@ -525,6 +525,7 @@ static void test_full_dup_bad(void **state) {
   assert_int_equal(l6_book_count(b), 1);
   l6_book_free(b);
   assert_null(l6_book_new(0, 1));
+  assert_null(l6_book_new(L6_BOOK_MAX_ORDERS + 1, 1));
   assert_null(l6_book_new(1, 0));
 }
 
@@ -653,6 +654,29 @@ static void run_stream(const shape *sh, uint64_t stream) {
           (unsigned long long)stream, sh->commands, nfills, nstp, peak, rcs[0], rcs[1], rcs[2],
           rcs[3], rcs[4], rcs[5], rcs[6]);
   cmp_books(b, &r);
+  /* a restart: the resting orders restored in seq order give the same book */
+  static l6_order all[4096];
+  size_t n = rb_sorted(&r, all);
+  for (size_t x = 1; x < n; x++) /* insertion sort by seq */
+    for (size_t y = x; y > 0 && all[y - 1].seq > all[y].seq; y--) {
+      l6_order t = all[y];
+      all[y] = all[y - 1];
+      all[y - 1] = t;
+    }
+  l6_book *c = l6_book_new(sh->max_orders, sh->max_levels);
+  assert_non_null(c);
+  for (size_t x = 0; x < n; x++) assert_int_equal(l6_book_restore(c, &all[x]), L6_BOOK_OK);
+  rb_book rr;
+  rb_init(&rr, sh->max_orders, sh->max_levels);
+  for (size_t x = 0; x < n; x++) assert_int_equal(rb_restore(&rr, &all[x]), L6_BOOK_OK);
+  cmp_books(c, &rr);
+  static snap s1, s2;
+  take(b, &s1);
+  take(c, &s2);
+  assert_same(&s1, &s2);
+  fprintf(stderr, "    restart: %zu resting orders restored in seq order, same book\n", n);
+  l6_book_free(c);
+  rb_free(&rr);
   l6_book_free(b);
   rb_free(&r);
 }

@@ -314,7 +314,8 @@ static bool valid(const l6_book *b, const l6_order *o) {
 /* ---- public -------------------------------------------------------------- */
 
 l6_book *l6_book_new(size_t max_orders, size_t max_levels) {
-  if (max_orders == 0 || max_levels == 0 || max_orders >= NIL / 4 || max_levels >= NIL / 4)
+  if (max_orders == 0 || max_levels == 0 || max_orders > L6_BOOK_MAX_ORDERS ||
+      max_levels > L6_BOOK_MAX_ORDERS)
     return NULL;
   l6_book *b = calloc(1, sizeof *b);
   if (b == NULL) return NULL;

@@ -7,7 +7,7 @@
  * service checks those before it calls in, persists what the book reports
  * (fills, resting orders) in the same store transaction, and rebuilds a
  * book from the store (l6_book_restore, in seq order) after a restart or a
- * failed transaction. tests/refbook.c is a naive reference with the same
+ * failed transaction. tests/testlib_refbook.c is a naive reference with the same
  * semantics; seeded random streams must give identical fills and books.
  *
  * Prices are integers in ticks of minor currency units (the caller checks
@@ -85,11 +85,12 @@ typedef struct {
 typedef struct l6_book l6_book;
 
 /* A book holding at most max_orders resting orders and max_levels price
- * levels per side. NULL when out of memory. */
+ * levels per side (each 1..L6_BOOK_MAX_ORDERS; NULL otherwise). Every page
+ * is allocated and written here. NULL when out of memory. */
 l6_book *l6_book_new(size_t max_orders, size_t max_levels);
 void l6_book_free(l6_book *b);
 
-/* Details fixed by the implementation (tests/refbook.c has the same):
+/* Details fixed by the implementation (tests/testlib_refbook.c has the same):
  *   - BAD_ORDER: id 0, qty outside 1..L6_BOOK_MAX_QTY, price outside
  *     1..L6_BOOK_MAX_PRICE (unless market), unknown side/tif/flags, market
  *     with GTC, post-only with IOC/FOK, seq not above l6_book_last_seq.
@@ -102,7 +103,7 @@ void l6_book_free(l6_book *b);
  *     already has max_levels. A refused order changes nothing.
  *   - Refused calls do not advance last_seq; accepted ones (including an IOC
  *     that trades nothing) do.
- *  - FOK: the dry run stops where STP would, so a FOK that would meet its
+ *   - FOK: the dry run stops where STP would, so a FOK that would meet its
  *     own owner's order before filling completely is killed (never stp). */
 /* Matches o against the book (best price first, then lowest seq), calls
  * fill for each trade, rests the GTC remainder. FOK and post-only are
