@@ -58,6 +58,7 @@ static const char *pg_base;    /* --store postgres://...; NULL: SQLite */
 static char pgdb[64];          /* the database made there */
 static char base_url[64];       /* http://127.0.0.1:PORT */
 static char auth_header[128];   /* Authorization: Bearer ... */
+static char keys[4300];         /* the signing key file, in the temporary folder */
 static char sell_header[128], buy_header[128]; /* the members' tokens */
 static long long sell_acc, buy_acc;
 static pid_t server_pid = -1;
@@ -111,7 +112,7 @@ static void server_start(void) {
     close(fds[0]);
     dup2(fds[1], 1);
     if (freopen(log, "a", stderr) == NULL) _exit(127);
-    execl(bin, bin, "serve", "--store", db, "--config", "config", "--port", "0", "--admin-token", (char *)NULL);
+    execl(bin, bin, "serve", "--store", db, "--config", "config", "--keys", keys, "--port", "0", "--admin-token", (char *)NULL);
     _exit(127);
   }
   close(fds[1]);
@@ -352,7 +353,7 @@ static void show(const char *what, load_result r) {
 }
 
 static void cleanup(void) {
-  static const char *const names[] = {"l.db", "l.db-wal", "l.db-shm", "l.db-journal", "serve.log", "cli.log"};
+  static const char *const names[] = {"l.db", "l.db-wal", "l.db-shm", "l.db-journal", "l.db.keys", "l.keys", "serve.log", "cli.log"};
   char p[4300];
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     snprintf(p, sizeof p, "%s/%s", dir, names[i]);
@@ -396,7 +397,8 @@ int main(int argc, char **argv) {
   }
   char log[4300];
   snprintf(log, sizeof log, "%s/cli.log", dir);
-  char *demo[] = {bin, "demo", "--store", db, "--config", "config", NULL};
+  snprintf(keys, sizeof keys, "%s/l.keys", dir);
+  char *demo[] = {bin, "demo", "--store", db, "--config", "config", "--keys", keys, NULL};
   if (run_wait(demo, log) != 0) die("ledger6 demo failed; see %s", log);
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -405,7 +407,7 @@ int main(int argc, char **argv) {
   load_result one = load(1, seq);
   load_result many = load(BENCH_CLIENTS, total);
   int serve_status = server_stop();
-  char *check[] = {bin, "check", "--store", db, "--config", "config", NULL};
+  char *check[] = {bin, "check", "--store", db, "--config", "config", "--keys", keys, NULL};
   int check_status = run_wait(check, log);
   curl_global_cleanup();
 
