@@ -41,7 +41,7 @@ if [ "${1:-}" = "--set" ]; then
   spec=$3
   shift 3
   status=0
-  for b in bench_transfer bench_http; do
+  for b in bench_transfer bench_http bench_exchange; do
     start=$(date +%s)
     out=$("$BUILD/bench/$b" --store "$spec" "$@" 2>&1)
     rc=$?
@@ -54,7 +54,7 @@ if [ "${1:-}" = "--set" ]; then
   exit $status
 fi
 
-BENCHES="bench_transfer bench_http"
+BENCHES="bench_transfer bench_http bench_exchange"
 [ "$LOG" = 1 ] && BENCHES="$BENCHES bench_log"
 for b in $BENCHES; do
   if [ ! -x "$BUILD/bench/$b" ]; then
@@ -153,6 +153,10 @@ awk '
     both("HTTP, " v(k, "http_clients") " clients, " v(k, "http_count") " requests", http(s, "http"), http(p, "http"))
     both("HTTP non-201 answers", v(s, "http1_not201") + v(s, "http_not201"), v(p, "http1_not201") + v(p, "http_not201"))
     both("ledger6 check after the HTTP run", v(s, "http_check"), v(p, "http_check"))
+    both("exchange orders over HTTP, 1 client, " v(k, "ex_http1_count"), http(s, "ex_http1"), http(p, "ex_http1"))
+    both("exchange orders over HTTP, " v(k, "ex_http_clients") " clients, " v(k, "ex_http_count"), http(s, "ex_http"), http(p, "ex_http"))
+    both("exchange non-201 answers; ledger6 check", (v(s, "ex_http1_not201") + v(s, "ex_http_not201")) "; " v(s, "ex_http_check"), \
+         (v(p, "ex_http1_not201") + v(p, "ex_http_not201")) "; " v(p, "ex_http_check"))
     for (k = 0; k < r["sqlite", "log_sizes"]; k++)
       both("log appends at " v(s, "log_size_" k) " leaves", v(s, "log_append_per_s_" k) "/s tree, " \
            v(s, "log_tx_append_per_s_" k) "/s with entry", "-")

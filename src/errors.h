@@ -92,6 +92,23 @@
   XX(ALREADY_SURRENDERED, "already_surrendered", 409, "the entity already surrendered for the year") \
   XX(OFFSET_RULES_BROKEN, "offset_rules_broken", 422, "the surrender breaks the jurisdiction's rules; nothing was moved") \
   XX(YEAR_OUTSIDE_SCHEME, "year_outside_scheme", 422, "the year is outside the scheme's compliance years") \
+  /* the exchange (src/service/exchange.c) */                                     \
+  XX(UNKNOWN_INSTRUMENT, "unknown_instrument", 404, "no such exchange instrument") \
+  XX(UNKNOWN_ORDER, "unknown_order", 404, "no such order")                        \
+  XX(INSUFFICIENT_CASH, "insufficient_cash", 409, "the cash account's available balance is too small") \
+  XX(INSTRUMENT_HALTED, "instrument_halted", 409, "the instrument is halted or closed") \
+  XX(SESSION_CLOSED, "session_closed", 409, "the instrument's trading session is closed") \
+  XX(PRICE_LIMIT, "price_limit", 422, "the price is outside the limits around the previous close") \
+  XX(TICK_SIZE, "tick_size", 422, "the price is not a multiple of the tick size") \
+  XX(LOT_SIZE, "lot_size", 422, "the quantity is not a multiple of the lot size") \
+  XX(ORDER_SIZE, "order_size", 422, "the quantity is outside the instrument's order size limits") \
+  XX(SAME_DAY_RESALE, "same_day_resale", 409, "units bought today cannot be sold the same trading day") \
+  XX(SELF_TRADE, "self_trade", 409, "the order would only trade with an order of the same member") \
+  XX(WOULD_CROSS, "would_cross", 409, "a post-only order would trade on entry") \
+  XX(FOK_KILLED, "fok_killed", 409, "a fill-or-kill order could not be filled completely") \
+  XX(NO_LIQUIDITY, "no_liquidity", 409, "a market order found nothing to trade with") \
+  XX(ORDER_CLOSED, "order_closed", 409, "the order is filled or cancelled") \
+  XX(BOOK_FULL, "book_full", 503, "the instrument's order book is full") \
   /* server side */                                                               \
   XX(STORE, "store_error", 500, "the store failed; nothing was changed")         \
   XX(BUSY, "busy", 503, "the store is busy; retry")                               \

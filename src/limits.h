@@ -194,6 +194,25 @@
 #define L6_ETS_BODY_MAX 4000
 /* Jurisdiction files loaded at once. */
 #define L6_ETS_MAX_JURISDICTIONS 32
+/* The exchange (src/service/exchange.c). Resting orders and price levels
+ * per side of one instrument's in-memory book (its pools are sized once);
+ * instruments held in memory; fills one order may make (each settles in
+ * the order's store transaction, so this bounds one request's work);
+ * trading sessions per instrument; rows a market-data read returns. */
+#define L6_EX_MAX_ORDERS 20000
+#define L6_EX_MAX_LEVELS 4096
+#define L6_EX_MAX_INSTRUMENTS 64
+#define L6_EX_MAX_FILLS 1000
+#define L6_EX_MAX_SESSIONS 4
+#define L6_EX_MAX_PRICE 10000000LL /* minor units per tonne (= L6_AUC_MAX_PRICE) */
+#define L6_EX_MAX_CASH 1000000000000000LL /* minor units in one deposit */
+#define L6_EX_MAX_DEPTH 50
+#define L6_EX_MAX_TRADES 500
+#define L6_EX_MAX_QTY 100000000000LL /* tonnes per order (= L6_AUC_MAX_QTY) */
+#define L6_EX_MAX_BIDS 20000 /* sealed bids one auction clears */
+#define L6_EX_MAX_STREAMS 16 /* Server-Sent Events clients at once */
+#define L6_EX_STREAM_QUEUE 256 /* events queued per client; older ones are dropped */
+
 /* Exchange, order book (src/core/book.h): a resting order's quantity and
  * limit price (in ticks), and the pool sizes l6_book_new accepts. A level's
  * total stays below 2^23 x 10^12 < 2^63, and price x quantity of one fill

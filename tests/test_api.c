@@ -1457,6 +1457,7 @@ static struct {
   int64_t ets_acc, ets_batch;   /* A's account in scheme RT-ETS, its GDEA batch */
   int64_t ets_alloc;            /* the scheme's allocation account (GDEA) */
   int ets_year, ets_confirm_year, ets_serial; /* fresh years and allowance serials per surrender */
+  int64_t ex_order;             /* an open exchange order of A (instrument EX.ROLE) */
 } R;
 
 /* Article 6.8 (src/service/nma.h): HOST's focal point is R.cyc.tok_dna;
@@ -1506,6 +1507,8 @@ static int64_t nma_match(void) {
 static json_t *b_ets_scheme(void);
 static json_t *b_ets_entity(void);
 static int ets_fresh_year(int *next, bool confirm);
+
+static json_t *b_ex_order(void);
 
 static int roles_setup(void **state) {
   (void)state;
@@ -1616,6 +1619,27 @@ static int roles_setup(void **state) {
   R.ets_year = 2021;
   R.ets_confirm_year = 2060;
   R.ets_serial = 1;
+  /* The exchange: a VCU contract in EUR; A has cash for many small bids and
+   * one open order (the list routes' owned item). */
+  json_decref(post_ok("/v1/exchange/instruments", S->admin,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i}", "code", "EX.ROLE", "name", "Role test",
+                                "kind", "contract", "unit_type", "VCU", "registry", "CHE01", "currency", "EUR",
+                                "minor_units", 2, "tick", 1, "lot", 1)));
+  json_decref(post_ok("/v1/exchange/deposits", S->admin,
+                      json_pack("{s:I, s:s, s:i}", "org", (json_int_t)W.org_a, "currency", "EUR", "amount", 10000000)));
+  json_decref(post_ok("/v1/exchange/instruments", S->admin,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "code", "EX.AUC", "name", "Auction",
+                                "kind", "contract", "unit_type", "VCU", "registry", "CHE01", "currency", "EUR",
+                                "minor_units", 2, "tick", 1, "lot", 1, "mode", "primary")));
+  json_decref(post_ok("/v1/exchange/instruments", S->admin,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "code", "EX.BLK", "name", "Block",
+                                "kind", "contract", "unit_type", "VCU", "registry", "CHE01", "currency", "EUR",
+                                "minor_units", 2, "tick", 1, "lot", 1, "mode", "block")));
+  json_decref(post_ok("/v1/exchange/deposits", S->admin,
+                      json_pack("{s:I, s:s, s:i}", "org", (json_int_t)W.org_b, "currency", "EUR", "amount", 10000000)));
+  r = post_ok("/v1/exchange/orders", W.tok_a, b_ex_order());
+  R.ex_order = tl_jint(r, "id");
+  json_decref(r);
   return 0;
 }
 
@@ -1773,6 +1797,34 @@ static json_t *b_ets_dry_run(void) {
   return json_pack("{s:s, s:s, s:i, s:[{s:I, s:i, s:i}]}", "scheme", "RT-ETS", "entity", "A", "year", 2098, "items", "batch",
                    (json_int_t)R.ets_batch, "first", 100, "last", 100);
 }
+
+/* The exchange (src/service/exchange.h). */
+static json_t *b_ex_instrument(void) {
+  char code[32];
+  snprintf(code, sizeof code, "EX.R%d", ++R.seq);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i}", "code", code, "name", "Role test", "kind", "contract",
+                   "unit_type", "VCU", "registry", "CHE01", "currency", "EUR", "minor_units", 2, "tick", 1, "lot", 1);
+}
+static json_t *b_ex_status(void) { return json_pack("{s:s}", "status", "open"); }
+static json_t *b_ex_cash(void) {
+  return json_pack("{s:I, s:s, s:i}", "org", (json_int_t)W.org_a, "currency", "EUR", "amount", 1);
+}
+static json_t *b_ex_order(void) {
+  return json_pack("{s:s, s:I, s:s, s:i, s:i}", "instrument", "EX.ROLE", "account", (json_int_t)R.acc, "side", "buy",
+                   "price", 100, "qty", 1);
+}
+static json_t *b_ex_empty(void) { return json_object(); }
+static json_t *b_ex_quote(void) {
+  return json_pack("{s:s, s:I, s:s, s:i, s:i, s:I}", "instrument", "EX.BLK", "account", (json_int_t)R.acc, "side", "buy",
+                   "price", 100, "qty", 1, "counterparty", (json_int_t)W.org_b);
+}
+static json_t *b_ex_accept(void) { return json_pack("{s:I}", "account", (json_int_t)R.acc); }
+/* An auction of EX.AUC with no bids: clears nothing, changes nothing. */
+static json_t *b_ex_auction(void) {
+  return json_pack("{s:i, s:i, s:I, s:i}", "supply", 1, "reserve", 100, "from_account", (json_int_t)R.acc2,
+                   "proceeds_org", 0);
+}
+static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, "qty", 1); }
 
 /* Columns: anonymous, admin, auditor, owner, other holder, bad token,
  * validator, authority, mechanism admin. */
@@ -1937,6 +1989,30 @@ static const role_rule rules[] = {
     {"POST", "/v1/ets/allocations", ADMIN_ONLY, b_ets_allocate, NULL},
     {"POST", "/v1/ets/surrenders", MOVER, b_ets_surrender, NULL},
     {"POST", "/v1/ets/surrenders/dry-run", MOVER, b_ets_dry_run, NULL},
+    /* The exchange: the operator (admin) lists instruments and moves cash;
+     * members (holders) trade from their own accounts (PARTICIPANT: the
+     * body's account is A's); an order is cancelled by its owner or admin;
+     * cash and orders are read like accounts; market data is public. */
+    {"GET", "/v1/exchange/instruments", PUBLIC, NULL, NULL},
+    {"POST", "/v1/exchange/instruments", ADMIN_ONLY, b_ex_instrument, NULL},
+    {"POST", "/v1/exchange/instruments/{code}/status", ADMIN_ONLY, b_ex_status, NULL},
+    {"POST", "/v1/exchange/instruments/{code}/auction", ADMIN_ONLY, b_ex_auction, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/depth", PUBLIC, NULL, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/trades", PUBLIC, NULL, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/bars", PUBLIC, NULL, NULL},
+    {"GET", "/v1/exchange/instruments/{code}/close", PUBLIC, NULL, NULL},
+    {"POST", "/v1/exchange/deposits", ADMIN_ONLY, b_ex_cash, NULL},
+    {"POST", "/v1/exchange/withdrawals", ADMIN_ONLY, b_ex_cash, NULL},
+    {"GET", "/v1/exchange/cash", READER_LIST, NULL, "org"},
+    {"GET", "/v1/exchange/orders", READER_LIST, NULL, "id"},
+    {"GET", "/v1/exchange/stream", PUBLIC, NULL, NULL},
+    {"POST", "/v1/exchange/orders", PARTICIPANT, b_ex_order, NULL},
+    {"POST", "/v1/exchange/orders/{id}/cancel", MOVER, b_ex_empty, NULL},
+    {"POST", "/v1/exchange/orders/{id}/replace", PARTICIPANT, b_ex_replace, NULL},
+    /* Block quotes: A quotes to B; only B (the counterparty) accepts (the
+     * path's quote is B's, to A, and A -- the owner column -- accepts). */
+    {"POST", "/v1/exchange/quotes", PARTICIPANT, b_ex_quote, NULL},
+    {"POST", "/v1/exchange/quotes/{id}/accept", PARTICIPANT, b_ex_accept, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -1991,12 +2067,33 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(out, cap, "%s", p);
     return;
   }
+  if (strncmp(pattern, "/v1/exchange/instruments/{code}", 31) == 0) {
+    snprintf(out, cap, "/v1/exchange/instruments/%s%s", strstr(pattern, "/auction") ? "EX.AUC" : "EX.ROLE", pattern + 31);
+    return;
+  }
+  if (strcmp(pattern, "/v1/exchange/quotes/{id}/accept") == 0) {
+    /* A fresh quote of B to A for each request: B buys 1 t, A sells. */
+    json_t *r = post_ok("/v1/exchange/quotes", W.tok_b,
+                        json_pack("{s:s, s:I, s:s, s:i, s:i, s:I}", "instrument", "EX.BLK", "account", (json_int_t)R.acc_b,
+                                  "side", "buy", "price", 100, "qty", 1, "counterparty", (json_int_t)W.org_a));
+    snprintf(out, cap, "/v1/exchange/quotes/%lld/accept", (long long)tl_jint(r, "id"));
+    json_decref(r);
+    return;
+  }
+  if (strncmp(pattern, "/v1/exchange/orders/{id}", 24) == 0) {
+    /* A fresh open order of A for each request: a cancel closes it. */
+    json_t *r = post_ok("/v1/exchange/orders", W.tok_a, b_ex_order());
+    snprintf(out, cap, "/v1/exchange/orders/%lld%s", (long long)tl_jint(r, "id"), pattern + 24);
+    json_decref(r);
+    return;
+  }
   const char *open = strchr(pattern, '{');
   if (open == NULL) {
     /* Routes whose required query parameters name a leaf or tree size. */
     const char *query = strcmp(pattern, "/v1/log/proof/inclusion") == 0     ? "?index=0"
                         : strcmp(pattern, "/v1/log/proof/consistency") == 0 ? "?first=1"
                         : strcmp(pattern, "/v1/log/entries") == 0           ? "?start=0&end=3"
+                        : strcmp(pattern, "/v1/exchange/stream") == 0       ? "?instrument=EX.ROLE&limit=1"
                                                                              : "";
     snprintf(out, cap, "%s%s", pattern, query);
     return;
@@ -2052,6 +2149,8 @@ static int64_t owned_item(const char *pattern) {
   if (strcmp(pattern, "/v1/accounts") == 0) return R.acc;
   if (strcmp(pattern, "/v1/transactions") == 0) return R.tx;
   if (strcmp(pattern, "/v1/adaptation-marketplace/purchases") == 0) return R.purchase;
+  if (strcmp(pattern, "/v1/exchange/cash") == 0) return W.org_a;
+  if (strcmp(pattern, "/v1/exchange/orders") == 0) return R.ex_order;
   fail_msg("no owned item for %s", pattern);
   return 0;
 }

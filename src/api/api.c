@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "../service/exchange.h"
 #include "api_int.h"
 #include "html.h"
 #include "http.h"
@@ -555,6 +557,7 @@ static const route routes[] = {
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */
     API_ETS_ROUTES   /* api_ets.c: emissions trading compliance */
+    API_EX_ROUTES    /* api_ex.c: the exchange */
     {"GET", "/v1/retirements/{id}/certificate", h_certificate},
     {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
     {"GET", "/v1/log/sth", h_log_sth},
@@ -681,6 +684,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     if (err.code != e) l6_fail(&err, e, NULL);
     return send_error(c, &err);
   }
+  if (r.stream) return ex_stream_respond(c, r.stream); /* api_ex.c: Server-Sent Events */
   if (r.page) return send_page(c, r.page, r.page_type);
   enum MHD_Result ret = send_json(c, r.status, out, r.replayed);
   json_decref(out);
@@ -749,7 +753,7 @@ l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6
     free(h);
     return NULL;
   }
-  h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, on_request, h,
+  h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)port, NULL, NULL, on_request, h,
                           MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
                           (unsigned)L6_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)L6_MAX_CONNECTIONS,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)L6_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
@@ -762,6 +766,7 @@ l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6
   }
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
   h->port = di ? di->port : port;
+  svc_ex_set_listener(svc, ex_stream_publish, NULL); /* market data to the streams (api_ex.c) */
   return h;
 }
 
@@ -769,6 +774,9 @@ int http_port(const l6_http *h) { return h->port; }
 
 void http_stop(l6_http *h) {
   if (h == NULL) return;
+  svc_ex_set_listener(h->svc, NULL, NULL);
+  ex_streams_close(); /* resumes suspended streams: MHD refuses to stop with any */
+  for (int i = 0; i < 200 && ex_streams_open() > 0; i++) usleep(5000);
   MHD_stop_daemon(h->d);
   free(h->web);
   free(h);

@@ -24,6 +24,7 @@ typedef struct {
   bool replayed;        /* an idempotent reply given again */
   char *page;           /* an HTML reply instead of JSON (malloc'd), or NULL */
   const char *page_type; /* page's Content-Type; NULL: HTML */
+  void *stream;         /* a Server-Sent Events stream to answer with (api_ex.c), or NULL */
 } req;
 
 /* A handler: decode, call one service function, set r->status; *out is
@@ -171,5 +172,51 @@ l6_err h_ets_report(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/ets/allocations", h_ets_allocate},                         \
   {"POST", "/v1/ets/surrenders", h_ets_surrender},                         \
   {"POST", "/v1/ets/surrenders/dry-run", h_ets_dry_run},
+/* api_ex.c: the exchange (instruments, cash, orders, market data). */
+l6_err h_ex_instrument_post(req *r, json_t **out, l6_error *err);
+l6_err h_ex_instrument_list(req *r, json_t **out, l6_error *err);
+l6_err h_ex_instrument_status(req *r, json_t **out, l6_error *err);
+l6_err h_ex_deposit(req *r, json_t **out, l6_error *err);
+l6_err h_ex_withdrawal(req *r, json_t **out, l6_error *err);
+l6_err h_ex_cash_list(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_post(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_list(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_cancel(req *r, json_t **out, l6_error *err);
+l6_err h_ex_order_replace(req *r, json_t **out, l6_error *err);
+l6_err h_ex_depth(req *r, json_t **out, l6_error *err);
+l6_err h_ex_trades(req *r, json_t **out, l6_error *err);
+l6_err h_ex_bars(req *r, json_t **out, l6_error *err);
+l6_err h_ex_close(req *r, json_t **out, l6_error *err);
+l6_err h_ex_auction(req *r, json_t **out, l6_error *err);
+l6_err h_ex_stream(req *r, json_t **out, l6_error *err);
+l6_err h_ex_quote_post(req *r, json_t **out, l6_error *err);
+l6_err h_ex_quote_accept(req *r, json_t **out, l6_error *err);
+/* The stream: the service's listener (svc_ex_set_listener), the reply of
+ * h_ex_stream (r->stream), and closing every stream before the daemon
+ * stops (suspended connections must be resumed first). */
+void ex_stream_publish(void *ctx, const char *event, const char *instrument, json_t *data);
+enum MHD_Result ex_stream_respond(struct MHD_Connection *c, void *stream);
+void ex_streams_close(void);
+int ex_streams_open(void);
+
+#define API_EX_ROUTES                                                        \
+  {"GET", "/v1/exchange/instruments", h_ex_instrument_list},                 \
+  {"POST", "/v1/exchange/instruments", h_ex_instrument_post},                \
+  {"POST", "/v1/exchange/instruments/{code}/status", h_ex_instrument_status}, \
+  {"GET", "/v1/exchange/instruments/{code}/depth", h_ex_depth},              \
+  {"GET", "/v1/exchange/instruments/{code}/trades", h_ex_trades},            \
+  {"GET", "/v1/exchange/instruments/{code}/bars", h_ex_bars},                \
+  {"GET", "/v1/exchange/instruments/{code}/close", h_ex_close},              \
+  {"POST", "/v1/exchange/instruments/{code}/auction", h_ex_auction},         \
+  {"POST", "/v1/exchange/deposits", h_ex_deposit},                           \
+  {"POST", "/v1/exchange/withdrawals", h_ex_withdrawal},                     \
+  {"GET", "/v1/exchange/cash", h_ex_cash_list},                              \
+  {"GET", "/v1/exchange/orders", h_ex_order_list},                           \
+  {"GET", "/v1/exchange/stream", h_ex_stream},                               \
+  {"POST", "/v1/exchange/orders", h_ex_order_post},                          \
+  {"POST", "/v1/exchange/orders/{id}/cancel", h_ex_order_cancel},            \
+  {"POST", "/v1/exchange/orders/{id}/replace", h_ex_order_replace},         \
+  {"POST", "/v1/exchange/quotes", h_ex_quote_post},                          \
+  {"POST", "/v1/exchange/quotes/{id}/accept", h_ex_quote_accept},
 
 #endif

@@ -26,6 +26,9 @@ int cli_nma_main(int argc, char **argv);
 /* Emissions trading (ets_cli.c): `ledger6 ets rules|report|dry-run|surrender`. */
 bool cli_ets_has(const char *cmd);
 int cli_ets_main(int argc, char **argv);
+/* The exchange (ex_cli.c): `ledger6 exchange ...`. */
+bool cli_ex_has(const char *cmd);
+int cli_ex_main(int argc, char **argv);
 
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);

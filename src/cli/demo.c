@@ -13,6 +13,7 @@
 #include "../service/cycle.h"
 #include "../service/nma.h"
 #include "../service/ets.h"
+#include "../service/exchange.h"
 #include "cli.h"
 
 typedef struct {
@@ -670,6 +671,51 @@ static void demo_ets(demo *d) {
   free(r);
 }
 
+/* The exchange: two instruments with resting orders and some trades. A
+ * CCER standard contract in CNY with the China ETS listed-agreement rules
+ * (+-10% of the previous close, < 100,000 t per order, no same-day
+ * resale), and a VCU contract of the Ghana forestry project in EUR. The
+ * wind farm and the forest developer sell, the airline buys. */
+static void ex_order(demo *d, const l6_actor *a, const char *code, l6_id acc, const char *side, int64_t price, int64_t qty) {
+  if (d->e) return;
+  json_t *out = NULL;
+  l6_ex_order_req r = {.account = acc, .price = price, .qty = qty};
+  snprintf(r.instrument, sizeof r.instrument, "%s", code);
+  snprintf(r.side, sizeof r.side, "%s", side);
+  snprintf(r.type, sizeof r.type, "limit");
+  put(d, svc_ex_order(d->s, a, &r, &out, d->err), out);
+}
+
+static void demo_exchange(demo *d, l6_id wind, l6_id a_wind, l6_id forest, l6_id a_forest, l6_id buyer, l6_id a_buyer) {
+  if (d->e) return;
+  json_t *out = NULL;
+  l6_ex_instrument cc = {.code = "CCER.STD", .name = "CCER standard contract (listed agreement transfer)",
+                         .kind = "contract", .unit_type = "CCER", .registry = "CHN01", .currency = "CNY",
+                         .minor_units = 2, .tick = 1, .lot = 1, .max_qty = 99999, .band_pct = 10, .mode = "continuous",
+                         .prev_close = 8500, .maker_bps = 5, .taker_bps = 10, .no_same_day_resale = true};
+  put(d, svc_ex_instrument_create(d->s, &cli_admin, &cc, &out, d->err), out);
+  if (d->e) return;
+  l6_ex_instrument vc = {.code = "VCU.GHA.ARR", .name = "Ghana forestry VCUs, vintage 2023", .kind = "contract",
+                         .unit_type = "VCU", .project = "GHA.ARR.01", .vintage_from = 2023, .vintage_to = 2023,
+                         .registry = "GHA01", .currency = "EUR", .minor_units = 2, .tick = 5, .lot = 100,
+                         .mode = "continuous", .prev_close = 1250, .maker_bps = 10, .taker_bps = 20};
+  put(d, svc_ex_instrument_create(d->s, &cli_admin, &vc, &out, d->err), out);
+  if (d->e) return;
+  put(d, svc_ex_cash(d->s, &cli_admin, buyer, "CNY", 300000000, true, &out, d->err), out);
+  if (d->e) return;
+  put(d, svc_ex_cash(d->s, &cli_admin, buyer, "EUR", 20000000, true, &out, d->err), out);
+  l6_actor w = as(L6_ROLE_HOLDER, wind, "wind farm"), f = as(L6_ROLE_HOLDER, forest, "forest developer"),
+           b = as(L6_ROLE_HOLDER, buyer, "airline");
+  ex_order(d, &w, "CCER.STD", a_wind, "sell", 8600, 5000);
+  ex_order(d, &w, "CCER.STD", a_wind, "sell", 8650, 8000);
+  ex_order(d, &b, "CCER.STD", a_buyer, "buy", 8650, 7000); /* trades 5,000 at 86.00 and 2,000 at 86.50 */
+  ex_order(d, &b, "CCER.STD", a_buyer, "buy", 8480, 3000);
+  ex_order(d, &f, "VCU.GHA.ARR", a_forest, "sell", 1250, 10000);
+  ex_order(d, &f, "VCU.GHA.ARR", a_forest, "sell", 1300, 5000);
+  ex_order(d, &b, "VCU.GHA.ARR", a_buyer, "buy", 1250, 4000); /* trades 4,000 at 12.50 */
+  ex_order(d, &b, "VCU.GHA.ARR", a_buyer, "buy", 1200, 2000);
+}
+
 l6_err demo_populate(l6_svc *s, l6_error *err) {
   demo d = {.s = s, .err = err};
   l6_store *st = svc_store(s);
@@ -732,8 +778,10 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   demo_a6(&d, a_ebus, a_klik);
   demo_nma(&d);
   demo_ets(&d);
+  demo_exchange(&d, wind, a_wind, forest, a_forest, buyer, a_buyer);
   if (d.e == L6_E_OK) e = svc_check(s, 0, err);
   else e = d.e;
+  if (e == L6_E_OK) e = svc_ex_check(s, err);
   if (e == L6_E_OK) e = st->ops->commit(st, err);
   if (e != L6_E_OK) st->ops->rollback(st);
   if (e == L6_E_OK)
@@ -746,6 +794,7 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
            "a Japan-led adaptation technology matching NMA with Uganda (a 1.2M USD grant matched, 0.8M delivered), "
            "Uganda's Kasese project through the ABM (1,200 CABs, 400 bought and retired in funders' names); "
            "emissions trading: GD-ETS (Guangdong rules) and FJ-ETS (Fujian rules), 2023 surrenders of Guangzhou Pearl "
-           "River Power (compliant: 90,000 GDEA + 10,000 CCER) and Fuzhou Minjiang Cement (500 t short)\n");
+           "River Power (compliant: 90,000 GDEA + 10,000 CCER) and Fuzhou Minjiang Cement (500 t short); exchange: "
+           "CCER.STD (CNY) and VCU.GHA.ARR (EUR) with resting orders and 3 trades\n");
   return e;
 }

@@ -21,6 +21,7 @@
 #include "../api/http.h"
 #include "../service/certificate.h"
 #include "../service/keys.h"
+#include "../service/exchange.h"
 #include "cli.h"
 
 const l6_actor cli_admin = {.role = L6_ROLE_ADMIN, .name = "cli"};
@@ -33,7 +34,7 @@ static const char *usage_main =
     "  serve         serve the HTTP/JSON API\n"
     "  demo          fill an empty store with a realistic demo registry\n"
     "  token create  create an API token (printed once)\n"
-    "  check         verify the ledger invariants of every issuance batch\n"
+    "  check         verify the ledger invariants of every batch and the exchange's books\n"
     "  mechanisms    list (and check) the crediting mechanism definitions\n"
     "  calc          run a methodology calculator\n"
     "  document      register a document (PDD, report, letter) by its bytes or hash\n"
@@ -43,6 +44,7 @@ static const char *usage_main =
     "  report        Article 6.2 reports: aef (checked), balances, whatif\n"
     "  nma           Article 6.8: NMAs, ranked support offers, support totals, adaptation marketplace\n"
     "  ets           emissions trading: jurisdiction rules, compliance report, surrender and dry run\n"
+    "  exchange      the exchange operator: instruments, market data, cash, orders\n"
     "  verify        check a retirement certificate offline, or a whole store against its log\n"
     "  key           generate, rotate or list the keys that sign the log's tree heads\n"
     "\n"
@@ -299,9 +301,11 @@ static int cmd_check(const opts *o) {
   l6_svc *s = open_svc(o, 1, &err);
   if (s == NULL) return fail(&err);
   l6_err e = svc_check(s, 0, &err);
+  if (e == L6_E_OK) e = svc_ex_check(s, &err);
   svc_close(s);
   if (e != L6_E_OK) return fail(&err);
   printf("ok: every issuance batch is partitioned exactly by its blocks\n");
+  printf("ok: the exchange's cash and escrowed units balance and its books equal a replay of its orders\n");
   return 0;
 }
 
@@ -613,6 +617,7 @@ int main(int argc, char **argv) {
   if (cli_a6_has(cmd)) return cli_a6_main(argc - 1, argv + 1);       /* a6_cli.c */
   if (cli_nma_has(cmd)) return cli_nma_main(argc - 1, argv + 1);     /* nma_cli.c */
   if (cli_ets_has(cmd)) return cli_ets_main(argc - 1, argv + 1);     /* ets_cli.c */
+  if (cli_ex_has(cmd)) return cli_ex_main(argc - 1, argv + 1);       /* ex_cli.c */
   if (strcmp(cmd, "key") == 0) return cmd_key(argc - 1, argv + 1);
   opts o;
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;

@@ -23,6 +23,7 @@
 #include "ets_rules.h"
 #include "mechanism.h"
 #include "nma.h"
+#include "exchange.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -61,6 +62,7 @@ void svc_close(l6_svc *s) {
   free(s->iso);
   mech_set_free(s->mechs);
   ets_set_free(s->ets);
+  svc__ex_free(s);
   sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
 }
@@ -1401,6 +1403,10 @@ l6_err svc__move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, i
   return move_range(s, tx, from, to, batch, first, last, err);
 }
 l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err) { return check_batch(s, batch, err); }
+l6_err svc__idem_check(l6_svc *s, const l6_idem *id, l6_reply *out, bool *hit, l6_error *err) {
+  return idem_check(s, id, out, hit, err);
+}
+l6_err svc__idem_store(l6_svc *s, const l6_idem *id, const l6_reply *r, l6_error *err) { return idem_store(s, id, r, err); }
 const struct l6_mech_set *svc__mechs(const l6_svc *s) { return s->mechs; }
 void svc__set_mechs(l6_svc *s, struct l6_mech_set *m) {
   mech_set_free(s->mechs);

@@ -28,6 +28,7 @@ struct l6_svc {
   tlog_signer signer;        /* signs tree heads when has_signer (svc_keys_open) */
   bool has_signer;
   struct ets_set *ets;       /* emissions trading jurisdictions (ets.c), or NULL */
+  struct ex_state *ex;       /* the exchange's books in memory (exchange.c), or NULL */
 };
 
 /* Locks the service and begins a store transaction; on failure nothing
@@ -53,6 +54,12 @@ l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc,
  * `to`, and records the line of transaction tx. */
 l6_err svc__move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
                        l6_error *err);
+/* Idempotency keys (service.c): inside the transaction, *hit with the
+ * stored reply in *out (IDEMPOTENCY_CONFLICT for another request under
+ * the key); after the work, the reply stored under the key. No-ops for
+ * an empty key. Used by the exchange's order entry. */
+l6_err svc__idem_check(l6_svc *s, const l6_idem *id, l6_reply *out, bool *hit, l6_error *err);
+l6_err svc__idem_store(l6_svc *s, const l6_idem *id, const l6_reply *r, l6_error *err);
 /* Checks that the blocks of batch partition its serials; INTERNAL if not. */
 l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err);
 

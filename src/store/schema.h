@@ -157,6 +157,34 @@ static const char *const l6_migrations[] = {
     "ALTER TABLE unit_types ADD COLUMN non_offsetting INTEGER NOT NULL DEFAULT 0;",
     /* 5 -> 6: emissions trading (src/service/ets.c) */
     "CREATE TABLE IF NOT EXISTS ets_records(kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));",
+    /* 6 -> 7: the exchange (src/service/exchange.c): instruments, cash accounts
+     * per member (org) and currency (org 0: the exchange operator, who
+     * collects the fees), the cash journal, orders (open ones are the
+     * books), and trades. Self-contained. */
+    "CREATE TABLE ex_instruments(code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  unit_type TEXT NOT NULL, project TEXT NOT NULL, vintage_from INTEGER NOT NULL, vintage_to INTEGER NOT NULL,"
+    "  batch BIGINT NOT NULL, registry TEXT NOT NULL, escrow BIGINT NOT NULL, currency TEXT NOT NULL,"
+    "  minor_units INTEGER NOT NULL, tick BIGINT NOT NULL CHECK(tick > 0), lot BIGINT NOT NULL CHECK(lot > 0),"
+    "  min_qty BIGINT NOT NULL, max_qty BIGINT NOT NULL, band_pct INTEGER NOT NULL, sessions TEXT NOT NULL,"
+    "  tz_offset INTEGER NOT NULL, status TEXT NOT NULL, mode TEXT NOT NULL, prev_close BIGINT NOT NULL,"
+    "  maker_bps INTEGER NOT NULL, taker_bps INTEGER NOT NULL, no_same_day_resale INTEGER NOT NULL, created TEXT NOT NULL,"
+    "  call_minutes INTEGER NOT NULL);"
+    "CREATE TABLE ex_cash(org BIGINT NOT NULL, currency TEXT NOT NULL, balance BIGINT NOT NULL CHECK(balance >= 0),"
+    "  reserved BIGINT NOT NULL CHECK(reserved >= 0), PRIMARY KEY(org, currency));"
+    "CREATE TABLE ex_journal(id INTEGER PRIMARY KEY, org BIGINT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  amount BIGINT NOT NULL, ref BIGINT NOT NULL, ts TEXT NOT NULL);"
+    "CREATE INDEX ex_journal_org ON ex_journal(org, id);"
+    "CREATE TABLE ex_orders(id INTEGER PRIMARY KEY, instrument TEXT NOT NULL REFERENCES ex_instruments(code),"
+    "  seq BIGINT NOT NULL, org BIGINT NOT NULL, account BIGINT NOT NULL, side TEXT NOT NULL, type TEXT NOT NULL,"
+    "  tif TEXT NOT NULL, post_only INTEGER NOT NULL, price BIGINT NOT NULL, qty BIGINT NOT NULL CHECK(qty > 0),"
+    "  remaining BIGINT NOT NULL CHECK(remaining >= 0 AND remaining <= qty), reserved BIGINT NOT NULL CHECK(reserved >= 0),"
+    "  status TEXT NOT NULL, day TEXT NOT NULL, ts TEXT NOT NULL, counterparty BIGINT NOT NULL);"
+    "CREATE INDEX ex_orders_open ON ex_orders(instrument, status, seq);"
+    "CREATE TABLE ex_trades(id INTEGER PRIMARY KEY, instrument TEXT NOT NULL REFERENCES ex_instruments(code),"
+    "  price BIGINT NOT NULL CHECK(price > 0), qty BIGINT NOT NULL CHECK(qty > 0), buy_order BIGINT NOT NULL,"
+    "  sell_order BIGINT NOT NULL, buyer BIGINT NOT NULL, seller BIGINT NOT NULL, taker_side TEXT NOT NULL,"
+    "  buyer_fee BIGINT NOT NULL, seller_fee BIGINT NOT NULL, day TEXT NOT NULL, ts TEXT NOT NULL);"
+    "CREATE INDEX ex_trades_day ON ex_trades(instrument, day, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

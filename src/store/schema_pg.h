@@ -173,6 +173,34 @@ static const char *const l6_pg_migrations[] = {
     /* 5 -> 6: emissions trading (src/service/ets.c) */
     "CREATE TABLE IF NOT EXISTS ets_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL,"
     "  PRIMARY KEY(kind, key));",
+    /* 6 -> 7: the exchange (src/service/exchange.c): instruments, cash accounts
+     * per member (org) and currency (org 0: the exchange operator, who
+     * collects the fees), the cash journal, orders (open ones are the
+     * books), and trades. Self-contained. */
+    "CREATE TABLE ex_instruments(code " L6_PG_TEXT " PRIMARY KEY, name " L6_PG_TEXT " NOT NULL, kind " L6_PG_TEXT " NOT NULL,"
+    "  unit_type " L6_PG_TEXT " NOT NULL, project " L6_PG_TEXT " NOT NULL, vintage_from BIGINT NOT NULL, vintage_to BIGINT NOT NULL,"
+    "  batch BIGINT NOT NULL, registry " L6_PG_TEXT " NOT NULL, escrow BIGINT NOT NULL, currency " L6_PG_TEXT " NOT NULL,"
+    "  minor_units BIGINT NOT NULL, tick BIGINT NOT NULL CHECK(tick > 0), lot BIGINT NOT NULL CHECK(lot > 0),"
+    "  min_qty BIGINT NOT NULL, max_qty BIGINT NOT NULL, band_pct BIGINT NOT NULL, sessions " L6_PG_TEXT " NOT NULL,"
+    "  tz_offset BIGINT NOT NULL, status " L6_PG_TEXT " NOT NULL, mode " L6_PG_TEXT " NOT NULL, prev_close BIGINT NOT NULL,"
+    "  maker_bps BIGINT NOT NULL, taker_bps BIGINT NOT NULL, no_same_day_resale BIGINT NOT NULL, created " L6_PG_TEXT " NOT NULL,"
+    "  call_minutes BIGINT NOT NULL);"
+    "CREATE TABLE ex_cash(org BIGINT NOT NULL, currency " L6_PG_TEXT " NOT NULL, balance BIGINT NOT NULL CHECK(balance >= 0),"
+    "  reserved BIGINT NOT NULL CHECK(reserved >= 0), PRIMARY KEY(org, currency));"
+    "CREATE TABLE ex_journal(id BIGINT PRIMARY KEY, org BIGINT NOT NULL, currency " L6_PG_TEXT " NOT NULL, kind " L6_PG_TEXT " NOT NULL,"
+    "  amount BIGINT NOT NULL, ref BIGINT NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX ex_journal_org ON ex_journal(org, id);"
+    "CREATE TABLE ex_orders(id BIGINT PRIMARY KEY, instrument " L6_PG_TEXT " NOT NULL REFERENCES ex_instruments(code),"
+    "  seq BIGINT NOT NULL, org BIGINT NOT NULL, account BIGINT NOT NULL, side " L6_PG_TEXT " NOT NULL, type " L6_PG_TEXT " NOT NULL,"
+    "  tif " L6_PG_TEXT " NOT NULL, post_only BIGINT NOT NULL, price BIGINT NOT NULL, qty BIGINT NOT NULL CHECK(qty > 0),"
+    "  remaining BIGINT NOT NULL CHECK(remaining >= 0 AND remaining <= qty), reserved BIGINT NOT NULL CHECK(reserved >= 0),"
+    "  status " L6_PG_TEXT " NOT NULL, day " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, counterparty BIGINT NOT NULL);"
+    "CREATE INDEX ex_orders_open ON ex_orders(instrument, status, seq);"
+    "CREATE TABLE ex_trades(id BIGINT PRIMARY KEY, instrument " L6_PG_TEXT " NOT NULL REFERENCES ex_instruments(code),"
+    "  price BIGINT NOT NULL CHECK(price > 0), qty BIGINT NOT NULL CHECK(qty > 0), buy_order BIGINT NOT NULL,"
+    "  sell_order BIGINT NOT NULL, buyer BIGINT NOT NULL, seller BIGINT NOT NULL, taker_side " L6_PG_TEXT " NOT NULL,"
+    "  buyer_fee BIGINT NOT NULL, seller_fee BIGINT NOT NULL, day " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX ex_trades_day ON ex_trades(instrument, day, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -344,6 +344,86 @@ typedef struct {
   char key[L6_ETS_KEY_MAX + 1];
   char body[L6_ETS_BODY_MAX + 1];
 } l6_ets_rec;
+/* ---- the exchange (src/service/exchange.c) ---- */
+
+/* A listed instrument: a standard contract (kind "contract": any units of
+ * unit_type, of project when not "", vintages vintage_from..vintage_to
+ * when not 0) or one issuance batch (kind "batch"). Prices are minor
+ * currency units per tonne. */
+typedef struct {
+  char code[L6_CODE_MAX + 1];
+  char name[L6_NAME_MAX + 1];
+  char kind[12];                         /* "contract" | "batch" */
+  char unit_type[L6_CODE_MAX + 1];
+  char project[L6_CODE_MAX + 1];         /* "" = any */
+  int vintage_from, vintage_to;          /* 0 = any */
+  l6_id batch;                           /* kind "batch" only, else 0 */
+  char registry[6];                      /* where the escrow account is */
+  l6_id escrow;                          /* exchange escrow account: sellers' reserved units */
+  char currency[4];                      /* ISO 4217 */
+  int minor_units;                       /* decimals of the currency (2 for CNY) */
+  int64_t tick, lot;                     /* price tick (minor units), lot (tonnes) */
+  int64_t min_qty, max_qty;              /* order size limits, 0 = none */
+  int band_pct;                          /* price limit in % around the previous close, 0 = none */
+  char sessions[64];                     /* "09:30-11:30,13:00-15:00" local time, "" = always */
+  int tz_offset;                         /* minutes east of UTC of the sessions' time zone */
+  char status[8];                        /* "open" | "halted" | "closed" */
+  char mode[12];                         /* "continuous" | "block" */
+  int64_t prev_close;                    /* reference price at listing (0 = none) */
+  int maker_bps, taker_bps;              /* fees in basis points, to the operator */
+  bool no_same_day_resale;               /* units bought cannot be sold the same trading day */
+  char created[32];
+  int call_minutes;                      /* opening call auction: minutes before each session, 0 = none */
+} l6_ex_instrument;
+
+/* A member's cash in one currency (org 0: the exchange operator's fees). */
+typedef struct {
+  l6_id org;
+  char currency[4];
+  int64_t balance;                       /* available, minor units, >= 0 */
+  int64_t reserved;                      /* held for open buy orders, >= 0 */
+} l6_ex_cash;
+
+/* One entry of the cash journal. */
+typedef struct {
+  l6_id id;
+  l6_id org;
+  char currency[4];
+  char kind[12];                         /* deposit|withdraw|reserve|release|trade|fee */
+  int64_t amount;                        /* signed change of the kind's balance */
+  int64_t ref;                           /* order or trade id, 0 for deposits/withdrawals */
+  char ts[32];
+} l6_ex_journal;
+
+typedef struct {
+  l6_id id;                              /* assigned by the service */
+  char instrument[L6_CODE_MAX + 1];
+  int64_t seq;                           /* time priority */
+  l6_id org, account;
+  char side[8];                          /* "buy" | "sell" */
+  char type[8];                          /* "limit" | "market" */
+  char tif[8];                           /* "gtc" | "ioc" | "fok" */
+  bool post_only;
+  int64_t price;                         /* 0 for market orders */
+  int64_t qty, remaining;
+  int64_t reserved;                      /* cash still reserved (buy orders) */
+  char status[12];                       /* "open" | "filled" | "cancelled" */
+  char day[11];                          /* trading day of entry */
+  char ts[32];
+  l6_id counterparty;                    /* block quotes: the one organisation that may accept, else 0 */
+} l6_ex_order;
+
+typedef struct {
+  l6_id id;
+  char instrument[L6_CODE_MAX + 1];
+  int64_t price, qty;
+  l6_id buy_order, sell_order;
+  l6_id buyer, seller;                   /* organisations */
+  char taker_side[8];
+  int64_t buyer_fee, seller_fee;
+  char day[11];                          /* trading day */
+  char ts[32];
+} l6_ex_trade;
 
 typedef struct l6_store l6_store;
 
@@ -553,6 +633,35 @@ typedef struct {
    * rollback. lease_release gives it up (no-op when not held). */
   l6_err (*lease_try)(l6_store *s, const char *name, l6_error *err);
   void (*lease_release)(l6_store *s, const char *name);
+
+  /* ---- the exchange ---- */
+
+  /* Inserts or replaces an instrument by code; UNKNOWN_INSTRUMENT. */
+  l6_err (*ex_instrument_put)(l6_store *s, const l6_ex_instrument *x, l6_error *err);
+  l6_err (*ex_instrument_get)(l6_store *s, const char *code, l6_ex_instrument *out, l6_error *err);
+  l6_err (*ex_instrument_list)(l6_store *s, l6_each_fn each, void *ctx, l6_error *err); /* by code */
+  /* A cash account; absent is OK with zero balances. put inserts or replaces. */
+  l6_err (*ex_cash_get)(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err);
+  l6_err (*ex_cash_put)(l6_store *s, const l6_ex_cash *c, l6_error *err);
+  /* Cash accounts of org (org < 0: all) by (org, currency). */
+  l6_err (*ex_cash_list)(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err);
+  /* Appends a journal entry (sets j->id); lists org's (org < 0: all) by id. */
+  l6_err (*ex_journal_put)(l6_store *s, l6_ex_journal *j, l6_error *err);
+  l6_err (*ex_journal_list)(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err);
+  /* Inserts or replaces an order by id; UNKNOWN_ORDER. */
+  l6_err (*ex_order_put)(l6_store *s, const l6_ex_order *o, l6_error *err);
+  l6_err (*ex_order_get)(l6_store *s, l6_id id, l6_ex_order *out, l6_error *err);
+  /* Orders of instrument ("" = all) and org (0 = all), only status "open"
+   * when open_only, by seq. */
+  l6_err (*ex_order_list)(l6_store *s, const char *instrument, l6_id org, bool open_only, l6_each_fn each, void *ctx,
+                          l6_error *err);
+  /* Largest order id and seq (0 when none). */
+  l6_err (*ex_order_max)(l6_store *s, int64_t *id, int64_t *seq, l6_error *err);
+  /* Appends a trade (sets t->id). Lists an instrument's trades of day ("" =
+   * any) by id, newest first when desc, at most limit (0: all). */
+  l6_err (*ex_trade_put)(l6_store *s, l6_ex_trade *t, l6_error *err);
+  l6_err (*ex_trade_list)(l6_store *s, const char *instrument, const char *day, bool desc, int limit, l6_each_fn each,
+                          void *ctx, l6_error *err);
 
   /* Fault injection for tests: when n > 0, the n-th following write
    * statement fails with STORE without running (counting down); 0

@@ -301,16 +301,33 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(KEY_PUT, "INSERT INTO log_keys(id, public_key, created, current) VALUES($1, $2, $3, $4)")               \
   XX(KEY_LIST, "SELECT id, public_key, created, current FROM log_keys ORDER BY created, id")
 
+#define SQL_MAP_EX(XX) \
+  XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created, call_minutes)" " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created, call_minutes =" " excluded.call_minutes") \
+  XX(EX_INSTR_GET, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments WHERE code = $1") \
+  XX(EX_INSTR_LIST, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments ORDER BY code") \
+  XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = $1 AND currency = $2") \
+  XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES($1,$2,$3,$4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
+  XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE ($1::bigint < 0 OR org = $1) ORDER" " BY org, currency") \
+  XX(EX_JOUR_PUT, "INSERT INTO ex_journal(id, org, currency, kind, amount, ref, ts) VALUES((SELECT" " COALESCE(MAX(id), 0) + 1 FROM ex_journal), $1,$2,$3,$4,$5,$6) RETURNING id") \
+  XX(EX_JOUR_LIST, "SELECT id, org, currency, kind, amount, ref, ts FROM ex_journal WHERE ($1::bigint < 0 OR org =" " $1) ORDER BY id") \
+  XX(EX_ORDER_PUT, "INSERT INTO ex_orders(id, instrument, seq, org, account, side, type, tif, post_only, price," " qty, remaining, reserved, status, day, ts, counterparty)" " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) ON CONFLICT(id) DO UPDATE" " SET instrument = excluded.instrument, seq = excluded.seq, org = excluded.org, account =" " excluded.account, side = excluded.side, type = excluded.type, tif = excluded.tif, post_only =" " excluded.post_only, price = excluded.price, qty = excluded.qty, remaining =" " excluded.remaining, reserved = excluded.reserved, status = excluded.status, day =" " excluded.day, ts = excluded.ts, counterparty = excluded.counterparty") \
+  XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE id = $1") \
+  XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE ($1::text = '' OR instrument =" " $1) AND ($2::bigint = 0 OR org = $2) AND ($3::bigint = 0 OR status = 'open') ORDER BY seq") \
+  XX(EX_ORDER_MAX, "SELECT COALESCE(MAX(id), 0), COALESCE(MAX(seq), 0) FROM ex_orders") \
+  XX(EX_TRADE_PUT, "INSERT INTO ex_trades(id, instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM" " ex_trades), $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id") \
+  XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id ASC LIMIT $3::bigint") \
+  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id DESC LIMIT $3::bigint")
+
 enum {
 #define XX(id, sql) Q_##id,
-  PG_SQL_MAP(XX)
+  PG_SQL_MAP(XX) SQL_MAP_EX(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    PG_SQL_MAP(XX)
+    PG_SQL_MAP(XX) SQL_MAP_EX(XX)
 #undef XX
 };
 
@@ -338,7 +355,7 @@ static pg_store *PG(l6_store *s) { return (pg_store *)s; }
 /* ---- arguments ------------------------------------------------------- */
 
 /* Parameters of one statement, in text format. */
-#define PG_MAX_ARGS 20
+#define PG_MAX_ARGS 32
 typedef struct {
   const char *v[PG_MAX_ARGS];
   char num[PG_MAX_ARGS][24]; /* room for integers written by a_int */
@@ -1349,6 +1366,263 @@ static l6_err pg_step_list(l6_store *s, const char *project, l6_id after, int li
   return e;
 }
 
+/* ---- the exchange ------------------------------------------------------ */
+
+static void dec_ex_instrument(const PGresult *r, int i, void *o) {
+  l6_ex_instrument *x = o;
+  col_text(r, i, 0, x->code, sizeof x->code);
+  col_text(r, i, 1, x->name, sizeof x->name);
+  col_text(r, i, 2, x->kind, sizeof x->kind);
+  col_text(r, i, 3, x->unit_type, sizeof x->unit_type);
+  col_text(r, i, 4, x->project, sizeof x->project);
+  x->vintage_from = (int)col_i64(r, i, 5);
+  x->vintage_to = (int)col_i64(r, i, 6);
+  x->batch = col_i64(r, i, 7);
+  col_text(r, i, 8, x->registry, sizeof x->registry);
+  x->escrow = col_i64(r, i, 9);
+  col_text(r, i, 10, x->currency, sizeof x->currency);
+  x->minor_units = (int)col_i64(r, i, 11);
+  x->tick = col_i64(r, i, 12);
+  x->lot = col_i64(r, i, 13);
+  x->min_qty = col_i64(r, i, 14);
+  x->max_qty = col_i64(r, i, 15);
+  x->band_pct = (int)col_i64(r, i, 16);
+  col_text(r, i, 17, x->sessions, sizeof x->sessions);
+  x->tz_offset = (int)col_i64(r, i, 18);
+  col_text(r, i, 19, x->status, sizeof x->status);
+  col_text(r, i, 20, x->mode, sizeof x->mode);
+  x->prev_close = col_i64(r, i, 21);
+  x->maker_bps = (int)col_i64(r, i, 22);
+  x->taker_bps = (int)col_i64(r, i, 23);
+  x->no_same_day_resale = col_i64(r, i, 24) != 0;
+  col_text(r, i, 25, x->created, sizeof x->created);
+  x->call_minutes = (int)col_i64(r, i, 26);
+}
+
+static void dec_ex_cash(const PGresult *r, int i, void *o) {
+  l6_ex_cash *x = o;
+  x->org = col_i64(r, i, 0);
+  col_text(r, i, 1, x->currency, sizeof x->currency);
+  x->balance = col_i64(r, i, 2);
+  x->reserved = col_i64(r, i, 3);
+}
+
+static void dec_ex_journal(const PGresult *r, int i, void *o) {
+  l6_ex_journal *x = o;
+  x->id = col_i64(r, i, 0);
+  x->org = col_i64(r, i, 1);
+  col_text(r, i, 2, x->currency, sizeof x->currency);
+  col_text(r, i, 3, x->kind, sizeof x->kind);
+  x->amount = col_i64(r, i, 4);
+  x->ref = col_i64(r, i, 5);
+  col_text(r, i, 6, x->ts, sizeof x->ts);
+}
+
+static void dec_ex_order(const PGresult *r, int i, void *o) {
+  l6_ex_order *x = o;
+  x->id = col_i64(r, i, 0);
+  col_text(r, i, 1, x->instrument, sizeof x->instrument);
+  x->seq = col_i64(r, i, 2);
+  x->org = col_i64(r, i, 3);
+  x->account = col_i64(r, i, 4);
+  col_text(r, i, 5, x->side, sizeof x->side);
+  col_text(r, i, 6, x->type, sizeof x->type);
+  col_text(r, i, 7, x->tif, sizeof x->tif);
+  x->post_only = col_i64(r, i, 8) != 0;
+  x->price = col_i64(r, i, 9);
+  x->qty = col_i64(r, i, 10);
+  x->remaining = col_i64(r, i, 11);
+  x->reserved = col_i64(r, i, 12);
+  col_text(r, i, 13, x->status, sizeof x->status);
+  col_text(r, i, 14, x->day, sizeof x->day);
+  col_text(r, i, 15, x->ts, sizeof x->ts);
+  x->counterparty = col_i64(r, i, 16);
+}
+
+static void dec_ex_trade(const PGresult *r, int i, void *o) {
+  l6_ex_trade *x = o;
+  x->id = col_i64(r, i, 0);
+  col_text(r, i, 1, x->instrument, sizeof x->instrument);
+  x->price = col_i64(r, i, 2);
+  x->qty = col_i64(r, i, 3);
+  x->buy_order = col_i64(r, i, 4);
+  x->sell_order = col_i64(r, i, 5);
+  x->buyer = col_i64(r, i, 6);
+  x->seller = col_i64(r, i, 7);
+  col_text(r, i, 8, x->taker_side, sizeof x->taker_side);
+  x->buyer_fee = col_i64(r, i, 9);
+  x->seller_fee = col_i64(r, i, 10);
+  col_text(r, i, 11, x->day, sizeof x->day);
+  col_text(r, i, 12, x->ts, sizeof x->ts);
+}
+
+static l6_err pg_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, x->code);
+  a_text(&a, x->name);
+  a_text(&a, x->kind);
+  a_text(&a, x->unit_type);
+  a_text(&a, x->project);
+  a_int(&a, x->vintage_from);
+  a_int(&a, x->vintage_to);
+  a_int(&a, x->batch);
+  a_text(&a, x->registry);
+  a_int(&a, x->escrow);
+  a_text(&a, x->currency);
+  a_int(&a, x->minor_units);
+  a_int(&a, x->tick);
+  a_int(&a, x->lot);
+  a_int(&a, x->min_qty);
+  a_int(&a, x->max_qty);
+  a_int(&a, x->band_pct);
+  a_text(&a, x->sessions);
+  a_int(&a, x->tz_offset);
+  a_text(&a, x->status);
+  a_text(&a, x->mode);
+  a_int(&a, x->prev_close);
+  a_int(&a, x->maker_bps);
+  a_int(&a, x->taker_bps);
+  a_int(&a, x->no_same_day_resale ? 1 : 0);
+  a_text(&a, x->created);
+  a_int(&a, x->call_minutes);
+  return run_write(PG(s), Q_EX_INSTR_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_ex_cash_put(l6_store *s, const l6_ex_cash *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, x->org);
+  a_text(&a, x->currency);
+  a_int(&a, x->balance);
+  a_int(&a, x->reserved);
+  return run_write(PG(s), Q_EX_CASH_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_ex_journal_put(l6_store *s, l6_ex_journal *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, x->org);
+  a_text(&a, x->currency);
+  a_text(&a, x->kind);
+  a_int(&a, x->amount);
+  a_int(&a, x->ref);
+  a_text(&a, x->ts);
+  return run_write(PG(s), Q_EX_JOUR_PUT, &a, &x->id, NULL, err);
+}
+
+static l6_err pg_ex_order_put(l6_store *s, const l6_ex_order *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, x->id);
+  a_text(&a, x->instrument);
+  a_int(&a, x->seq);
+  a_int(&a, x->org);
+  a_int(&a, x->account);
+  a_text(&a, x->side);
+  a_text(&a, x->type);
+  a_text(&a, x->tif);
+  a_int(&a, x->post_only ? 1 : 0);
+  a_int(&a, x->price);
+  a_int(&a, x->qty);
+  a_int(&a, x->remaining);
+  a_int(&a, x->reserved);
+  a_text(&a, x->status);
+  a_text(&a, x->day);
+  a_text(&a, x->ts);
+  a_int(&a, x->counterparty);
+  return run_write(PG(s), Q_EX_ORDER_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_ex_trade_put(l6_store *s, l6_ex_trade *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, x->instrument);
+  a_int(&a, x->price);
+  a_int(&a, x->qty);
+  a_int(&a, x->buy_order);
+  a_int(&a, x->sell_order);
+  a_int(&a, x->buyer);
+  a_int(&a, x->seller);
+  a_text(&a, x->taker_side);
+  a_int(&a, x->buyer_fee);
+  a_int(&a, x->seller_fee);
+  a_text(&a, x->day);
+  a_text(&a, x->ts);
+  return run_write(PG(s), Q_EX_TRADE_PUT, &a, &x->id, NULL, err);
+}
+
+static l6_err pg_ex_instrument_get(l6_store *s, const char *code, l6_ex_instrument *out, l6_error *err) {
+  return get_by_text(PG(s), Q_EX_INSTR_GET, code, dec_ex_instrument, out, L6_E_UNKNOWN_INSTRUMENT, err);
+}
+
+static l6_err pg_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_instrument buf;
+  pg_args a = {.n = 0};
+  return run_each(PG(s), Q_EX_INSTR_LIST, &a, dec_ex_instrument, &buf, each, ctx, err);
+}
+
+static l6_err pg_ex_cash_get(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, org);
+  a_text(&a, currency);
+  l6_err e = run_one(PG(s), Q_EX_CASH_GET, &a, dec_ex_cash, out, L6_E_NOT_FOUND, err);
+  if (e == L6_E_NOT_FOUND) {
+    *out = (l6_ex_cash){.org = org};
+    snprintf(out->currency, sizeof out->currency, "%s", currency);
+    return L6_E_OK;
+  }
+  return e;
+}
+
+static l6_err pg_ex_cash_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_cash buf;
+  pg_args a = {.n = 0};
+  a_int(&a, org);
+  return run_each(PG(s), Q_EX_CASH_LIST, &a, dec_ex_cash, &buf, each, ctx, err);
+}
+
+static l6_err pg_ex_journal_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_journal buf;
+  pg_args a = {.n = 0};
+  a_int(&a, org);
+  return run_each(PG(s), Q_EX_JOUR_LIST, &a, dec_ex_journal, &buf, each, ctx, err);
+}
+
+static l6_err pg_ex_order_get(l6_store *s, l6_id id, l6_ex_order *out, l6_error *err) {
+  return get_by_id(PG(s), Q_EX_ORDER_GET, id, dec_ex_order, out, L6_E_UNKNOWN_ORDER, err);
+}
+
+static l6_err pg_ex_order_list(l6_store *s, const char *instrument, l6_id org, bool open_only, l6_each_fn each,
+                               void *ctx, l6_error *err) {
+  l6_ex_order buf;
+  pg_args a = {.n = 0};
+  a_text(&a, instrument);
+  a_int(&a, org);
+  a_int(&a, open_only ? 1 : 0);
+  return run_each(PG(s), Q_EX_ORDER_LIST, &a, dec_ex_order, &buf, each, ctx, err);
+}
+
+static void dec_ex_max(const PGresult *r, int i, void *o) {
+  int64_t *v = o;
+  v[0] = col_i64(r, i, 0);
+  v[1] = col_i64(r, i, 1);
+}
+
+static l6_err pg_ex_order_max(l6_store *s, int64_t *id, int64_t *seq, l6_error *err) {
+  int64_t v[2] = {0, 0};
+  pg_args a = {.n = 0};
+  l6_err e = run_one(PG(s), Q_EX_ORDER_MAX, &a, dec_ex_max, v, L6_E_STORE, err);
+  *id = v[0];
+  *seq = v[1];
+  return e;
+}
+
+static l6_err pg_ex_trade_list(l6_store *s, const char *instrument, const char *day, bool desc, int limit,
+                               l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_trade buf;
+  pg_args a = {.n = 0};
+  a_text(&a, instrument);
+  a_text(&a, day);
+  a_id_or_null(&a, limit); /* NULL: no limit */
+  return run_each(PG(s), desc ? Q_EX_TRADE_LIST_DESC : Q_EX_TRADE_LIST_ASC, &a, dec_ex_trade, &buf, each, ctx, err);
+}
+
 /* ---- Article 6.2 accounting ------------------------------------------ */
 
 static void dec_a6_ndc(const PGresult *r, int i, void *o) {
@@ -2000,6 +2274,20 @@ static const l6_store_ops pg_ops = {
     .nma_put = pg_nma_put,
     .nma_get = pg_nma_get,
     .nma_list = pg_nma_list,
+    .ex_instrument_put = pg_ex_instrument_put,
+    .ex_instrument_get = pg_ex_instrument_get,
+    .ex_instrument_list = pg_ex_instrument_list,
+    .ex_cash_get = pg_ex_cash_get,
+    .ex_cash_put = pg_ex_cash_put,
+    .ex_cash_list = pg_ex_cash_list,
+    .ex_journal_put = pg_ex_journal_put,
+    .ex_journal_list = pg_ex_journal_list,
+    .ex_order_put = pg_ex_order_put,
+    .ex_order_get = pg_ex_order_get,
+    .ex_order_list = pg_ex_order_list,
+    .ex_order_max = pg_ex_order_max,
+    .ex_trade_put = pg_ex_trade_put,
+    .ex_trade_list = pg_ex_trade_list,
     .log_size = pg_log_size,
     .log_append = pg_log_append,
     .log_leaf_get = pg_log_leaf_get,

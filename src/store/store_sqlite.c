@@ -239,16 +239,33 @@
   XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = ?1"                               \
                " AND substr(key, 1, length(?2)) = ?2 ORDER BY key")
 
+#define SQL_MAP_EX(XX) \
+  XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created, call_minutes)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created, call_minutes =" " excluded.call_minutes") \
+  XX(EX_INSTR_GET, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments WHERE code = ?1") \
+  XX(EX_INSTR_LIST, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments ORDER BY code") \
+  XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = ?1 AND currency = ?2") \
+  XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES(?1,?2,?3,?4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
+  XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE (?1 < 0 OR org = ?1) ORDER BY org," " currency") \
+  XX(EX_JOUR_PUT, "INSERT INTO ex_journal(org, currency, kind, amount, ref, ts) VALUES(?1,?2,?3,?4,?5,?6)") \
+  XX(EX_JOUR_LIST, "SELECT id, org, currency, kind, amount, ref, ts FROM ex_journal WHERE (?1 < 0 OR org = ?1)" " ORDER BY id") \
+  XX(EX_ORDER_PUT, "INSERT INTO ex_orders(id, instrument, seq, org, account, side, type, tif, post_only, price," " qty, remaining, reserved, status, day, ts, counterparty)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) ON CONFLICT(id) DO UPDATE" " SET instrument = excluded.instrument, seq = excluded.seq, org = excluded.org, account =" " excluded.account, side = excluded.side, type = excluded.type, tif = excluded.tif, post_only =" " excluded.post_only, price = excluded.price, qty = excluded.qty, remaining =" " excluded.remaining, reserved = excluded.reserved, status = excluded.status, day =" " excluded.day, ts = excluded.ts, counterparty = excluded.counterparty") \
+  XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE id = ?1") \
+  XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE (?1 = '' OR instrument = ?1) AND" " (?2 = 0 OR org = ?2) AND (?3 = 0 OR status = 'open') ORDER BY seq") \
+  XX(EX_ORDER_MAX, "SELECT COALESCE(MAX(id), 0), COALESCE(MAX(seq), 0) FROM ex_orders") \
+  XX(EX_TRADE_PUT, "INSERT INTO ex_trades(instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)") \
+  XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id ASC LIMIT ?3") \
+  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id DESC LIMIT ?3")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX)
 #undef XX
 };
 
@@ -1189,6 +1206,264 @@ static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int li
   return e;
 }
 
+/* ---- the exchange ------------------------------------------------------ */
+
+static void dec_ex_instrument(sqlite3_stmt *s, void *o) {
+  l6_ex_instrument *x = o;
+  col_text(s, 0, x->code, sizeof x->code);
+  col_text(s, 1, x->name, sizeof x->name);
+  col_text(s, 2, x->kind, sizeof x->kind);
+  col_text(s, 3, x->unit_type, sizeof x->unit_type);
+  col_text(s, 4, x->project, sizeof x->project);
+  x->vintage_from = (int)sqlite3_column_int64(s, 5);
+  x->vintage_to = (int)sqlite3_column_int64(s, 6);
+  x->batch = sqlite3_column_int64(s, 7);
+  col_text(s, 8, x->registry, sizeof x->registry);
+  x->escrow = sqlite3_column_int64(s, 9);
+  col_text(s, 10, x->currency, sizeof x->currency);
+  x->minor_units = (int)sqlite3_column_int64(s, 11);
+  x->tick = sqlite3_column_int64(s, 12);
+  x->lot = sqlite3_column_int64(s, 13);
+  x->min_qty = sqlite3_column_int64(s, 14);
+  x->max_qty = sqlite3_column_int64(s, 15);
+  x->band_pct = (int)sqlite3_column_int64(s, 16);
+  col_text(s, 17, x->sessions, sizeof x->sessions);
+  x->tz_offset = (int)sqlite3_column_int64(s, 18);
+  col_text(s, 19, x->status, sizeof x->status);
+  col_text(s, 20, x->mode, sizeof x->mode);
+  x->prev_close = sqlite3_column_int64(s, 21);
+  x->maker_bps = (int)sqlite3_column_int64(s, 22);
+  x->taker_bps = (int)sqlite3_column_int64(s, 23);
+  x->no_same_day_resale = sqlite3_column_int64(s, 24) != 0;
+  col_text(s, 25, x->created, sizeof x->created);
+  x->call_minutes = (int)sqlite3_column_int64(s, 26);
+}
+
+static void dec_ex_cash(sqlite3_stmt *s, void *o) {
+  l6_ex_cash *x = o;
+  x->org = sqlite3_column_int64(s, 0);
+  col_text(s, 1, x->currency, sizeof x->currency);
+  x->balance = sqlite3_column_int64(s, 2);
+  x->reserved = sqlite3_column_int64(s, 3);
+}
+
+static void dec_ex_journal(sqlite3_stmt *s, void *o) {
+  l6_ex_journal *x = o;
+  x->id = sqlite3_column_int64(s, 0);
+  x->org = sqlite3_column_int64(s, 1);
+  col_text(s, 2, x->currency, sizeof x->currency);
+  col_text(s, 3, x->kind, sizeof x->kind);
+  x->amount = sqlite3_column_int64(s, 4);
+  x->ref = sqlite3_column_int64(s, 5);
+  col_text(s, 6, x->ts, sizeof x->ts);
+}
+
+static void dec_ex_order(sqlite3_stmt *s, void *o) {
+  l6_ex_order *x = o;
+  x->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, x->instrument, sizeof x->instrument);
+  x->seq = sqlite3_column_int64(s, 2);
+  x->org = sqlite3_column_int64(s, 3);
+  x->account = sqlite3_column_int64(s, 4);
+  col_text(s, 5, x->side, sizeof x->side);
+  col_text(s, 6, x->type, sizeof x->type);
+  col_text(s, 7, x->tif, sizeof x->tif);
+  x->post_only = sqlite3_column_int64(s, 8) != 0;
+  x->price = sqlite3_column_int64(s, 9);
+  x->qty = sqlite3_column_int64(s, 10);
+  x->remaining = sqlite3_column_int64(s, 11);
+  x->reserved = sqlite3_column_int64(s, 12);
+  col_text(s, 13, x->status, sizeof x->status);
+  col_text(s, 14, x->day, sizeof x->day);
+  col_text(s, 15, x->ts, sizeof x->ts);
+  x->counterparty = sqlite3_column_int64(s, 16);
+}
+
+static void dec_ex_trade(sqlite3_stmt *s, void *o) {
+  l6_ex_trade *x = o;
+  x->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, x->instrument, sizeof x->instrument);
+  x->price = sqlite3_column_int64(s, 2);
+  x->qty = sqlite3_column_int64(s, 3);
+  x->buy_order = sqlite3_column_int64(s, 4);
+  x->sell_order = sqlite3_column_int64(s, 5);
+  x->buyer = sqlite3_column_int64(s, 6);
+  x->seller = sqlite3_column_int64(s, 7);
+  col_text(s, 8, x->taker_side, sizeof x->taker_side);
+  x->buyer_fee = sqlite3_column_int64(s, 9);
+  x->seller_fee = sqlite3_column_int64(s, 10);
+  col_text(s, 11, x->day, sizeof x->day);
+  col_text(s, 12, x->ts, sizeof x->ts);
+}
+
+static l6_err sq_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_EX_INSTR_PUT);
+  bind_text(t, 1, x->code);
+  bind_text(t, 2, x->name);
+  bind_text(t, 3, x->kind);
+  bind_text(t, 4, x->unit_type);
+  bind_text(t, 5, x->project);
+  sqlite3_bind_int64(t, 6, x->vintage_from);
+  sqlite3_bind_int64(t, 7, x->vintage_to);
+  sqlite3_bind_int64(t, 8, x->batch);
+  bind_text(t, 9, x->registry);
+  sqlite3_bind_int64(t, 10, x->escrow);
+  bind_text(t, 11, x->currency);
+  sqlite3_bind_int64(t, 12, x->minor_units);
+  sqlite3_bind_int64(t, 13, x->tick);
+  sqlite3_bind_int64(t, 14, x->lot);
+  sqlite3_bind_int64(t, 15, x->min_qty);
+  sqlite3_bind_int64(t, 16, x->max_qty);
+  sqlite3_bind_int64(t, 17, x->band_pct);
+  bind_text(t, 18, x->sessions);
+  sqlite3_bind_int64(t, 19, x->tz_offset);
+  bind_text(t, 20, x->status);
+  bind_text(t, 21, x->mode);
+  sqlite3_bind_int64(t, 22, x->prev_close);
+  sqlite3_bind_int64(t, 23, x->maker_bps);
+  sqlite3_bind_int64(t, 24, x->taker_bps);
+  sqlite3_bind_int(t, 25, x->no_same_day_resale ? 1 : 0);
+  bind_text(t, 26, x->created);
+  sqlite3_bind_int64(t, 27, x->call_minutes);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_ex_cash_put(l6_store *s, const l6_ex_cash *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_PUT);
+  sqlite3_bind_int64(t, 1, x->org);
+  bind_text(t, 2, x->currency);
+  sqlite3_bind_int64(t, 3, x->balance);
+  sqlite3_bind_int64(t, 4, x->reserved);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_ex_journal_put(l6_store *s, l6_ex_journal *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_EX_JOUR_PUT);
+  sqlite3_bind_int64(t, 1, x->org);
+  bind_text(t, 2, x->currency);
+  bind_text(t, 3, x->kind);
+  sqlite3_bind_int64(t, 4, x->amount);
+  sqlite3_bind_int64(t, 5, x->ref);
+  bind_text(t, 6, x->ts);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_ex_order_put(l6_store *s, const l6_ex_order *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_EX_ORDER_PUT);
+  sqlite3_bind_int64(t, 1, x->id);
+  bind_text(t, 2, x->instrument);
+  sqlite3_bind_int64(t, 3, x->seq);
+  sqlite3_bind_int64(t, 4, x->org);
+  sqlite3_bind_int64(t, 5, x->account);
+  bind_text(t, 6, x->side);
+  bind_text(t, 7, x->type);
+  bind_text(t, 8, x->tif);
+  sqlite3_bind_int(t, 9, x->post_only ? 1 : 0);
+  sqlite3_bind_int64(t, 10, x->price);
+  sqlite3_bind_int64(t, 11, x->qty);
+  sqlite3_bind_int64(t, 12, x->remaining);
+  sqlite3_bind_int64(t, 13, x->reserved);
+  bind_text(t, 14, x->status);
+  bind_text(t, 15, x->day);
+  bind_text(t, 16, x->ts);
+  sqlite3_bind_int64(t, 17, x->counterparty);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_ex_trade_put(l6_store *s, l6_ex_trade *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_EX_TRADE_PUT);
+  bind_text(t, 1, x->instrument);
+  sqlite3_bind_int64(t, 2, x->price);
+  sqlite3_bind_int64(t, 3, x->qty);
+  sqlite3_bind_int64(t, 4, x->buy_order);
+  sqlite3_bind_int64(t, 5, x->sell_order);
+  sqlite3_bind_int64(t, 6, x->buyer);
+  sqlite3_bind_int64(t, 7, x->seller);
+  bind_text(t, 8, x->taker_side);
+  sqlite3_bind_int64(t, 9, x->buyer_fee);
+  sqlite3_bind_int64(t, 10, x->seller_fee);
+  bind_text(t, 11, x->day);
+  bind_text(t, 12, x->ts);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_ex_instrument_get(l6_store *s, const char *code, l6_ex_instrument *out, l6_error *err) {
+  return get_row(SQ(s), Q_EX_INSTR_GET, code, 0, dec_ex_instrument, out, L6_E_UNKNOWN_INSTRUMENT, err);
+}
+
+static l6_err sq_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_instrument buf;
+  return run_each(SQ(s), st(SQ(s), Q_EX_INSTR_LIST), dec_ex_instrument, &buf, each, ctx, err);
+}
+
+static l6_err sq_ex_cash_get(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_GET);
+  sqlite3_bind_int64(t, 1, org);
+  bind_text(t, 2, currency);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e == L6_E_NOT_FOUND) {
+    *out = (l6_ex_cash){.org = org};
+    snprintf(out->currency, sizeof out->currency, "%s", currency);
+    return L6_E_OK;
+  }
+  if (e != L6_E_OK) return e;
+  dec_ex_cash(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_ex_cash_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_cash buf;
+  sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_LIST);
+  sqlite3_bind_int64(t, 1, org);
+  return run_each(SQ(s), t, dec_ex_cash, &buf, each, ctx, err);
+}
+
+static l6_err sq_ex_journal_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_journal buf;
+  sqlite3_stmt *t = st(SQ(s), Q_EX_JOUR_LIST);
+  sqlite3_bind_int64(t, 1, org);
+  return run_each(SQ(s), t, dec_ex_journal, &buf, each, ctx, err);
+}
+
+static l6_err sq_ex_order_get(l6_store *s, l6_id id, l6_ex_order *out, l6_error *err) {
+  return get_row(SQ(s), Q_EX_ORDER_GET, NULL, id, dec_ex_order, out, L6_E_UNKNOWN_ORDER, err);
+}
+
+static l6_err sq_ex_order_list(l6_store *s, const char *instrument, l6_id org, bool open_only, l6_each_fn each,
+                               void *ctx, l6_error *err) {
+  l6_ex_order buf;
+  sqlite3_stmt *t = st(SQ(s), Q_EX_ORDER_LIST);
+  bind_text(t, 1, instrument);
+  sqlite3_bind_int64(t, 2, org);
+  sqlite3_bind_int(t, 3, open_only ? 1 : 0);
+  return run_each(SQ(s), t, dec_ex_order, &buf, each, ctx, err);
+}
+
+static l6_err sq_ex_order_max(l6_store *s, int64_t *id, int64_t *seq, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_EX_ORDER_MAX);
+  l6_err e = run_one(SQ(s), t, L6_E_STORE, err);
+  if (e != L6_E_OK) return e;
+  *id = sqlite3_column_int64(t, 0);
+  *seq = sqlite3_column_int64(t, 1);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_ex_trade_list(l6_store *s, const char *instrument, const char *day, bool desc, int limit,
+                               l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_trade buf;
+  sqlite3_stmt *t = st(SQ(s), desc ? Q_EX_TRADE_LIST_DESC : Q_EX_TRADE_LIST_ASC);
+  bind_text(t, 1, instrument);
+  bind_text(t, 2, day);
+  sqlite3_bind_int(t, 3, limit > 0 ? limit : -1);
+  return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
+}
+
 /* ---- Article 6.2 accounting ------------------------------------------ */
 
 static void dec_a6_ndc(sqlite3_stmt *s, void *o) {
@@ -1772,6 +2047,20 @@ static const l6_store_ops sqlite_ops = {
     .nma_put = sq_nma_put,
     .nma_get = sq_nma_get,
     .nma_list = sq_nma_list,
+    .ex_instrument_put = sq_ex_instrument_put,
+    .ex_instrument_get = sq_ex_instrument_get,
+    .ex_instrument_list = sq_ex_instrument_list,
+    .ex_cash_get = sq_ex_cash_get,
+    .ex_cash_put = sq_ex_cash_put,
+    .ex_cash_list = sq_ex_cash_list,
+    .ex_journal_put = sq_ex_journal_put,
+    .ex_journal_list = sq_ex_journal_list,
+    .ex_order_put = sq_ex_order_put,
+    .ex_order_get = sq_ex_order_get,
+    .ex_order_list = sq_ex_order_list,
+    .ex_order_max = sq_ex_order_max,
+    .ex_trade_put = sq_ex_trade_put,
+    .ex_trade_list = sq_ex_trade_list,
     .log_size = sq_log_size,
     .log_append = sq_log_append,
     .log_leaf_get = sq_log_leaf_get,
