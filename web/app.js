@@ -714,10 +714,130 @@ async function pageNma() {
   $('#tables').replaceChildren(...list);
 }
 
+/* ---- market (the exchange) --------------------------------------------- */
+
+/* A price in minor units as the currency's amount: 8650 (CNY, 2) -> "CNY 86.50". */
+function price(minor, cur, minorUnits) {
+  if (minor === null || minor === undefined) return '—';
+  const d = minorUnits === undefined ? 2 : minorUnits;
+  return cur + ' ' + new Intl.NumberFormat('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).format(minor / 10 ** d);
+}
+
+/* Daily bars as an SVG: the high-low range and the close of each day above,
+ * the volume below; the numbers in a table under it. */
+function priceChart(id, title, bars, fmt) {
+  const W = 640, padL = 90, padR = 12, top = 26, priceH = 170, gapH = 18, volH = 70;
+  const H = top + priceH + gapH + volH + 24;
+  const root = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': id + '-t' });
+  root.append(svg('title', { id: id + '-t' }, title));
+  const lo = Math.min(...bars.map((b) => b.low)), hi = Math.max(...bars.map((b) => b.high));
+  const span = Math.max(1, hi - lo);
+  const vmax = Math.max(1, ...bars.map((b) => b.volume));
+  const step = (W - padL - padR) / Math.max(1, bars.length);
+  const py = (p) => top + priceH - ((p - lo) / span) * (priceH - 10) - 5;
+  const vy0 = top + priceH + gapH + volH;
+  root.append(svg('text', { x: padL - 6, y: py(hi) + 4, 'text-anchor': 'end' }, fmt(hi)),
+    svg('text', { x: padL - 6, y: py(lo) + 4, 'text-anchor': 'end' }, fmt(lo)),
+    svg('text', { x: padL - 6, y: vy0 - volH + 10, 'text-anchor': 'end' }, num(vmax) + ' t'),
+    svg('line', { x1: padL, y1: top, x2: padL, y2: vy0, stroke: '#222' }),
+    svg('line', { x1: padL, y1: vy0, x2: W - padR, y2: vy0, stroke: '#222' }));
+  let path = '';
+  bars.forEach((b, i) => {
+    const x = padL + step * i + step / 2;
+    root.append(svg('line', { x1: x, y1: py(b.high), x2: x, y2: py(b.low), stroke: '#222', 'stroke-width': 2 },
+      svg('title', {}, b.day + ': high ' + fmt(b.high) + ', low ' + fmt(b.low))));
+    root.append(svg('rect', { x: x - 4, y: py(b.close) - 4, width: 8, height: 8, fill: '#fff', stroke: '#222', 'stroke-width': 2 },
+      svg('title', {}, b.day + ': close ' + fmt(b.close))));
+    path += (i ? 'L' : 'M') + x.toFixed(1) + ' ' + py(b.close).toFixed(1);
+    const vh = (b.volume / vmax) * (volH - 14);
+    root.append(svg('rect', { x: x - Math.min(12, step / 3), y: vy0 - vh, width: Math.min(24, (2 * step) / 3), height: vh, fill: 'url(#hatch-v)', stroke: '#222' },
+      svg('title', {}, b.day + ': ' + num(b.volume) + ' t')));
+    if (bars.length <= 12 || i % Math.ceil(bars.length / 12) === 0)
+      root.append(svg('text', { x, y: vy0 + 14, 'text-anchor': 'middle' }, b.day.slice(5)));
+  });
+  root.prepend(svg('defs', {}, svg('pattern', { id: 'hatch-v', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+    svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 }))));
+  if (bars.length > 1) root.append(svg('path', { d: path, fill: 'none', stroke: '#222', 'stroke-dasharray': '4 3' }));
+  root.append(svg('text', { x: padL + 4, y: 14 }, 'price: close (square), high-low (bar)'), svg('text', { x: padL + 4, y: top + priceH + gapH + 2 }, 'volume (t)'));
+  const fig = el('figure', { id });
+  fig.append(el('figcaption', {}, title));
+  if (!bars.length) fig.append(el('p', { class: 'status empty' }, 'No trades yet.'));
+  else fig.append(root, el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
+    table(null, ['Day', 'Open', 'High', 'Low', 'Close', 'VWAP', 'Volume (t)'],
+      bars.map((b) => [b.day, fmt(b.open), fmt(b.high), fmt(b.low), fmt(b.close), fmt(b.vwap), num(b.volume)]), [1, 2, 3, 4, 5, 6])));
+  return fig;
+}
+
+async function marketList(out) {
+  const list = await apiAll('/v1/exchange/instruments');
+  if (!list.length) return status(out, 'empty', 'No instrument is listed yet.');
+  const closes = await Promise.all(list.map((x) => api('/v1/exchange/instruments/' + encodeURIComponent(x.code) + '/close').catch(() => null)));
+  out.replaceChildren(el('p', { role: 'status' }, num(list.length) + (list.length === 1 ? ' instrument' : ' instruments') + ' listed.'),
+    table(null, ['Instrument', 'Name', 'Units', 'Mode', 'Status', 'Close', 'Volume today (t)'], list.map((x, i) => {
+      const c = closes[i];
+      const what = x.kind === 'batch' ? 'batch ' + x.batch : x.unit_type + (x.project ? ' of ' + x.project : '') +
+        (x.vintage_from || x.vintage_to ? ', vintages ' + (x.vintage_from || '…') + '–' + (x.vintage_to || '…') : '');
+      return [link('/market.html?code=' + encodeURIComponent(x.code), x.code), x.name, what, x.mode, x.status,
+        c ? price(c.close, x.currency, x.minor_units) : '—', c ? num(c.volume) : '—'];
+    }), [5, 6]));
+}
+
+async function marketInstrument(out, code) {
+  const base = '/v1/exchange/instruments/' + encodeURIComponent(code);
+  let x;
+  try {
+    x = (await apiAll('/v1/exchange/instruments')).find((i) => i.code === code);
+  } catch (e) {
+    return status(out, 'error', 'cannot load the instruments: ' + e.message);
+  }
+  if (!x) return status(out, 'error', 'there is no instrument ' + code);
+  $('#title').textContent = x.code + ': ' + x.name;
+  const [depth, trades, bars, close] = await Promise.all([api(base + '/depth?levels=10'), api(base + '/trades?limit=20'), api(base + '/bars'), api(base + '/close')]);
+  const p = (v) => price(v, x.currency, x.minor_units);
+  const n = Math.max(depth.bids.length, depth.asks.length);
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const b = depth.bids[i], a = depth.asks[i];
+    rows.push([b ? String(b.orders) : '', b ? num(b.qty) : '', b ? p(b.price) : '', a ? p(a.price) : '', a ? num(a.qty) : '', a ? String(a.orders) : '']);
+  }
+  const fee = (bps) => (bps / 100).toFixed(2) + ' %';
+  out.replaceChildren(
+    facts([['Status', x.status], ['Mode', x.mode], ['Units', x.kind === 'batch' ? 'issuance batch ' + x.batch : 'any ' + x.unit_type +
+      (x.project ? ' of ' + x.project : '') + (x.vintage_from || x.vintage_to ? ', vintages ' + (x.vintage_from || '…') + '–' + (x.vintage_to || '…') : '') + ', oldest vintage first'],
+    ['Closing price', el('span', { id: 'close' }, p(close.close) + ' (' + (close.basis === 'vwap' ? 'volume-weighted average of ' + close.day + ', ' + num(close.volume) + ' t' : 'previous close') + ')')],
+    ['Tick, lot', p(x.tick) + ', ' + num(x.lot) + ' t'],
+    ['Price limit', x.band_pct ? '±' + x.band_pct + ' % of the previous close' : 'none'],
+    ['Order size', (x.min_qty ? 'at least ' + num(x.min_qty) + ' t' : '') + (x.min_qty && x.max_qty ? ', ' : '') + (x.max_qty ? 'at most ' + num(x.max_qty) + ' t' : '') || 'any'],
+    ['Sessions', (x.sessions || 'always open') + (x.sessions ? ' (UTC' + (x.tz_offset_minutes >= 0 ? '+' : '−') + Math.abs(x.tz_offset_minutes / 60) + ')' : '')],
+    ['Fees', 'maker ' + fee(x.maker_bps) + ', taker ' + fee(x.taker_bps)],
+    x.no_same_day_resale ? ['Resale', 'units bought cannot be sold the same trading day'] : null]),
+    el('h2', {}, 'Order book'),
+    n ? el('div', { id: 'depth' }, table('Best ' + n + ' price levels per side', ['Bid orders', 'Bid (t)', 'Bid price', 'Ask price', 'Ask (t)', 'Ask orders'], rows, [0, 1, 2, 3, 4, 5]))
+      : el('p', { class: 'status empty', id: 'depth' }, x.mode === 'primary' || x.mode === 'one-way' ? 'Sealed bids are not shown.' : 'The book is empty.'),
+    el('h2', {}, 'Recent trades'),
+    trades.items.length ? el('div', { id: 'trades' }, table(null, ['Time', 'Price', 'Quantity (t)', 'Taker'],
+      trades.items.map((t) => [when(t.ts), p(t.price), num(t.qty), t.taker_side]), [1, 2]))
+      : el('p', { class: 'status empty', id: 'trades' }, 'No trades yet.'),
+    el('h2', {}, 'Daily prices and volume'),
+    el('div', { class: 'charts' }, priceChart('chart-bars', 'Daily price and volume of ' + x.code, bars.items, p)));
+}
+
+async function pageMarket() {
+  const out = $('#out');
+  const code = params().get('code');
+  loading(out, code ? 'instrument ' + code : 'the market');
+  try {
+    if (code) await marketInstrument(out, code);
+    else await marketList(out);
+  } catch (e) {
+    status(out, 'error', 'cannot load the market: ' + e.message);
+  }
+}
+
 /* ---- start --------------------------------------------------------------- */
 
 const pages = { index: pageIndex, project: pageProject, serial: pageSerial, retirements: pageRetirements,
-  retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards, account: pageAccount, nma: pageNma };
+  retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards, account: pageAccount, nma: pageNma, market: pageMarket };
 document.addEventListener('DOMContentLoaded', () => {
   const f = pages[document.body.dataset.page];
   const done = () => document.body.setAttribute('data-ready', '1');
