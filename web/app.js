@@ -812,7 +812,7 @@ async function marketInstrument(out, code) {
     ['Fees', 'maker ' + fee(x.maker_bps) + ', taker ' + fee(x.taker_bps)],
     x.no_same_day_resale ? ['Resale', 'units bought cannot be sold the same trading day'] : null]),
     el('h2', {}, 'Order book'),
-    n ? el('div', { id: 'depth' }, table('Best ' + n + ' price levels per side', ['Bid orders', 'Bid (t)', 'Bid price', 'Ask price', 'Ask (t)', 'Ask orders'], rows, [0, 1, 2, 3, 4, 5]))
+    n ? el('div', { id: 'depth' }, table(n === 1 ? 'Best price level per side' : 'Best ' + n + ' price levels per side', ['Bid orders', 'Bid (t)', 'Bid price', 'Ask price', 'Ask (t)', 'Ask orders'], rows, [0, 1, 2, 3, 4, 5]))
       : el('p', { class: 'status empty', id: 'depth' }, x.mode === 'primary' || x.mode === 'one-way' ? 'Sealed bids are not shown.' : 'The book is empty.'),
     el('h2', {}, 'Recent trades'),
     trades.items.length ? el('div', { id: 'trades' }, table(null, ['Time', 'Price', 'Quantity (t)', 'Taker'],

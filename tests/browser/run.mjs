@@ -294,14 +294,15 @@ test('my_accounts', async () => {
   await page.click('#signin button[type=submit]');
   await page.waitForSelector('#who');
   const t = await text('#out');
-  assert(t.includes('Signed in as Jiangsu Offshore Wind Co.: 1 account, 220,000 t held') && t.includes('220,000 t held'), 'who and total: ' + t.slice(0, 300));
-  assert(t.includes('CCER-CHN-CHN.OFFWIND.01-2024-000004-000030001-000250000'), 'its serial block');
+  /* 250,000 issued, 30,000 sold to the airline, 13,000 offered on the exchange (in escrow) */
+  assert(t.includes('Signed in as Jiangsu Offshore Wind Co.: 1 account, 207,000 t held'), 'who and total: ' + t.slice(0, 300));
+  assert(t.includes('CCER-CHN-CHN.OFFWIND.01-2024-000004-000043001-000250000'), 'its serial block: ' + t);
   assert(t.includes('Latest transactions') && t.includes('transfer') && t.includes('30,000'), 'its transactions: ' + t);
   assert(!t.includes('MWI.COOK.01'), 'no other organisation\'s units');
   await shot('account');
   /* The token lasts for the tab: a reload stays signed in; signing out forgets it. */
   await open('account-reload', '/account.html');
-  assert((await text('#out')).includes('220,000 t held'), 'still signed in after a reload');
+  assert((await text('#out')).includes('207,000 t held'), 'still signed in after a reload');
   await page.click('#signout');
   assert((await text('#out')).includes('Signed out'), 'signed out');
   await open('account-after-signout', '/account.html');
@@ -317,6 +318,29 @@ test('nma', async () => {
   assert(body.includes('USD 1,600,000.00') && body.includes('42 %'), 'Japan\'s adaptation gap (2.8M requested, 1.2M pledged): ' + body.slice(0, 400));
   assert(body.includes('UGA.CAB.KASESE.01') && body.includes('USD 25.00'), 'the marketplace lists the Kasese CABs at 25.00 USD');
   await shot('nma');
+});
+
+test('market', async () => {
+  await open('market', '/market.html');
+  const list = await text('#out');
+  assert(list.includes('2 instruments listed') && list.includes('CCER.STD') && list.includes('VCU.GHA.ARR'), 'instruments: ' + list);
+  await shot('market');
+  await page.click('a[href="/market.html?code=CCER.STD"]');
+  await page.waitForSelector('body[data-ready="1"] #depth');
+  assert((await text('h1')).startsWith('CCER.STD: '), 'instrument title');
+  /* the demo: the wind farm offered 5,000 at 86.00 and 8,000 at 86.50; the airline bought 7,000 at 86.50 and bids 3,000 at 84.80 */
+  const depth = await text('#depth');
+  assert(depth.includes('CNY 84.80') && depth.includes('3,000') && depth.includes('CNY 86.50') && depth.includes('6,000'), 'depth: ' + depth);
+  assert(!depth.includes('CNY 86.00'), 'the filled ask is gone: ' + depth);
+  const trades = await text('#trades');
+  assert(trades.includes('CNY 86.00') && trades.includes('5,000') && trades.includes('CNY 86.50') && trades.includes('2,000'), 'trades: ' + trades);
+  assert((await page.locator('#chart-bars svg rect').count()) >= 2, 'the daily price and volume chart has its day');
+  const bars = await page.locator('#chart-bars table').textContent();
+  assert(bars.includes('7,000') && bars.includes('CNY 86.00') && bars.includes('CNY 86.50'), 'bar numbers (open 86.00, high 86.50, volume 7,000): ' + bars);
+  assert((await text('#out')).includes('±10 % of the previous close'), 'the price limit of the listed agreement transfer');
+  await shot('market-ccer');
+  await open('market-missing', '/market.html?code=NOPE');
+  assert((await text('#out')).includes('there is no instrument NOPE'), 'error state for an unknown instrument');
 });
 
 test('phone_and_keyboard', async () => {
