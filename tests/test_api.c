@@ -2001,6 +2001,7 @@ static const role_rule rules[] = {
     {"GET", "/v1/exchange/instruments/{code}/trades", PUBLIC, NULL, NULL},
     {"GET", "/v1/exchange/instruments/{code}/bars", PUBLIC, NULL, NULL},
     {"GET", "/v1/exchange/instruments/{code}/close", PUBLIC, NULL, NULL},
+    {"GET", "/v1/exchange/benefit-sharing", PUBLIC, NULL, NULL},
     {"POST", "/v1/exchange/deposits", ADMIN_ONLY, b_ex_cash, NULL},
     {"POST", "/v1/exchange/withdrawals", ADMIN_ONLY, b_ex_cash, NULL},
     {"GET", "/v1/exchange/cash", READER_LIST, NULL, "org"},

@@ -853,6 +853,76 @@ static void test_block_trade(void **state) {
 /* The opening call auction: orders of the call phase wait outside the
  * book; the session's first order runs the auction at one price
  * (maximum volume, then minimum imbalance) and the rest joins the book. */
+/* Benefit sharing (ex_benefit.c): the host side sells at 50.00 (maker fee
+ * 10 bps), a Swiss trader resells at 80.00; hand-computed figures. */
+static json_t *benefit(void) {
+  json_t *j = NULL;
+  l6_error err = {0};
+  if (svc_ex_benefit(W.s, &j, &err) != L6_E_OK) fail_msg("benefit: %s", err.message);
+  return j;
+}
+
+static void test_benefit_sharing(void **state) {
+  (void)state;
+  l6_party p = {.code = "CHE", .name = "Switzerland"};
+  OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Swiss registry"};
+  OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+  l6_org o = {.registry = "CHE01", .name = "Trader D (Zurich)"};
+  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  l6_account acc = {.org = o.id, .type = L6_ACCT_HOLDING, .registry = "CHE01", .name = "D holding"};
+  OK(svc_account_create(W.s, &W.admin, &acc, &out_, &err_), "account");
+  l6_actor d = actor(L6_ROLE_HOLDER, o.id, "D");
+  deposit(o.id, 100000000);
+  json_t *j = benefit();
+  assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+  assert_int_equal(jint(j, "unattributed_qty"), 0);
+  json_decref(j);
+  /* one project's contract: its host is CHN */
+  l6_ex_instrument w = instrument("CCER.W");
+  snprintf(w.project, sizeof w.project, "CHN.WIND.01");
+  list(&w);
+  l6_ex_instrument any = instrument("CCER.ANY");
+  list(&any);
+  l6_ex_order_req q = req("CCER.W", W.acc_a, "sell", 5000, 1000);
+  json_decref(order_ok(&W.a, &q));
+  q = req("CCER.W", acc.id, "buy", 5000, 1000);
+  json_decref(order_ok(&d, &q));
+  q = req("CCER.ANY", W.acc_a, "sell", 5000, 100);
+  json_decref(order_ok(&W.a, &q));
+  q = req("CCER.ANY", W.acc_b, "buy", 5000, 100);
+  json_decref(order_ok(&W.b, &q));
+  /* only host sales: buyers paid the host side's price; 49.95 of 50.00 reached it */
+  j = benefit();
+  assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+  json_t *it = json_array_get(json_object_get(j, "items"), 0);
+  assert_string_equal(json_string_value(json_object_get(it, "host")), "CHN");
+  assert_string_equal(json_string_value(json_object_get(it, "currency")), "CNY");
+  json_t *hs = json_object_get(it, "host_sales");
+  assert_int_equal(jint(hs, "qty"), 1000);
+  assert_int_equal(jint(hs, "vwap"), 5000);
+  assert_int_equal(jint(hs, "fees"), 5000);  /* 10 bps of 5,000,000 */
+  assert_int_equal(jint(hs, "received"), 4995);
+  assert_true(json_is_null(json_object_get(json_object_get(it, "resales"), "vwap")));
+  assert_int_equal(jint(it, "buyers_price"), 5000);
+  assert_int_equal(jint(it, "share_bps"), 9990);
+  assert_int_equal(jint(j, "unattributed_qty"), 100); /* CCER.ANY: units of any project */
+  json_decref(j);
+  /* the trader resells 600 t at 80.00: buyers now pay 80.00, the host got 49.95 */
+  q = req("CCER.W", acc.id, "sell", 8000, 600);
+  json_decref(order_ok(&d, &q));
+  q = req("CCER.W", W.acc_b, "buy", 8000, 600);
+  json_decref(order_ok(&W.b, &q));
+  j = benefit();
+  it = json_array_get(json_object_get(j, "items"), 0);
+  assert_int_equal(jint(json_object_get(it, "host_sales"), "qty"), 1000);
+  assert_int_equal(jint(json_object_get(it, "resales"), "qty"), 600);
+  assert_int_equal(jint(json_object_get(it, "resales"), "vwap"), 8000);
+  assert_int_equal(jint(it, "buyers_price"), 8000);
+  assert_int_equal(jint(it, "share_bps"), 6243); /* floor(4995 x 10000 / 8000) */
+  json_decref(j);
+}
+
 static void test_opening_auction(void **state) {
   (void)state;
   l6_ex_instrument x = instrument("CEA.OPEN");
@@ -918,6 +988,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_idempotent_order, setup, teardown),
       cmocka_unit_test_setup_teardown(test_block_trade, setup, teardown),
       cmocka_unit_test_setup_teardown(test_opening_auction, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_benefit_sharing, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -581,6 +581,19 @@ async function pageDashboards() {
     .sort((a, b) => a.party.localeCompare(b.party) || a.year - b.year);
   list.push(barChart('chart-itmo', 'ITMOs first transferred and used, by Party and year (from the public AEF)', ['first transferred', 'used'],
     subs.map((s) => ({ label: s.party + ' ' + s.year, values: [s.first_transferred || 0, s.used || 0] }))));
+  /* benefit sharing: of the price buyers paid on the exchange, what reached the host side */
+  const bs = await api('/v1/exchange/benefit-sharing').catch(() => ({ items: [], unattributed_qty: 0 }));
+  const major = (v, d) => (v === null ? 0 : v / 10 ** d);
+  const fig = barChart('chart-benefit', 'How much of the buyers\' price reached the host side (exchange trades, per tonne)',
+    ['received by the host side', 'paid by buyers'],
+    bs.items.filter((r) => r.share_bps !== null).map((r) => ({
+      label: r.host + ', ' + r.currency + ': ' + (r.share_bps / 100).toFixed(1) + ' %',
+      values: [major(r.host_sales.received, r.minor_units), major(r.buyers_price, r.minor_units)] })),
+    (v) => v.toFixed(2));
+  fig.append(el('p', { class: 'muted' }, 'Host side: sellers in a registry of the project\'s host Party, net of exchange fees. Buyers: the average ' +
+    'price of resales by others, or of the host side\'s own sales when nobody resold. Only instruments of one project count; ' +
+    num(bs.unattributed_qty) + ' t traded in contracts of several projects are left out.'));
+  list.push(fig);
   charts.replaceChildren(...list);
 }
 

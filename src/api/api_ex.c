@@ -283,6 +283,8 @@ l6_err h_ex_bars(req *r, json_t **out, l6_error *err) {
   return e ? e : svc_ex_bars(r->svc, code, out, err);
 }
 
+l6_err h_ex_benefit(req *r, json_t **out, l6_error *err) { return svc_ex_benefit(r->svc, out, err); }
+
 l6_err h_ex_close(req *r, json_t **out, l6_error *err) {
   char code[L6_CODE_MAX + 1];
   l6_err e = path_code(r, code, err);

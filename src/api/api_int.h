@@ -187,6 +187,7 @@ l6_err h_ex_depth(req *r, json_t **out, l6_error *err);
 l6_err h_ex_trades(req *r, json_t **out, l6_error *err);
 l6_err h_ex_bars(req *r, json_t **out, l6_error *err);
 l6_err h_ex_close(req *r, json_t **out, l6_error *err);
+l6_err h_ex_benefit(req *r, json_t **out, l6_error *err);
 l6_err h_ex_auction(req *r, json_t **out, l6_error *err);
 l6_err h_ex_stream(req *r, json_t **out, l6_error *err);
 l6_err h_ex_quote_post(req *r, json_t **out, l6_error *err);
@@ -207,6 +208,7 @@ int ex_streams_open(void);
   {"GET", "/v1/exchange/instruments/{code}/trades", h_ex_trades},            \
   {"GET", "/v1/exchange/instruments/{code}/bars", h_ex_bars},                \
   {"GET", "/v1/exchange/instruments/{code}/close", h_ex_close},              \
+  {"GET", "/v1/exchange/benefit-sharing", h_ex_benefit},                     \
   {"POST", "/v1/exchange/instruments/{code}/auction", h_ex_auction},         \
   {"POST", "/v1/exchange/deposits", h_ex_deposit},                           \
   {"POST", "/v1/exchange/withdrawals", h_ex_withdrawal},                     \

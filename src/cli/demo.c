@@ -714,6 +714,17 @@ static void demo_exchange(demo *d, l6_id wind, l6_id a_wind, l6_id forest, l6_id
   ex_order(d, &f, "VCU.GHA.ARR", a_forest, "sell", 1300, 5000);
   ex_order(d, &b, "VCU.GHA.ARR", a_buyer, "buy", 1250, 4000); /* trades 4,000 at 12.50 */
   ex_order(d, &b, "VCU.GHA.ARR", a_buyer, "buy", 1200, 2000);
+  /* An intermediary: a Geneva trader takes the forest's other 6,000 t at
+   * 12.50 and resells 1,500 t to the airline at 12.80 (benefit sharing:
+   * GET /v1/exchange/benefit-sharing). */
+  l6_id trader = org(d, "CHE01", "Lake Geneva Carbon Traders");
+  l6_id a_trader = account(d, "CHE01", trader, L6_ACCT_TRADING, "Trader's book");
+  if (d->e) return;
+  put(d, svc_ex_cash(d->s, &cli_admin, trader, "EUR", 10000000, true, &out, d->err), out);
+  l6_actor t = as(L6_ROLE_HOLDER, trader, "trader");
+  ex_order(d, &t, "VCU.GHA.ARR", a_trader, "buy", 1250, 6000); /* trades 6,000 at 12.50 */
+  ex_order(d, &t, "VCU.GHA.ARR", a_trader, "sell", 1280, 1500);
+  ex_order(d, &b, "VCU.GHA.ARR", a_buyer, "buy", 1280, 1500); /* trades 1,500 at 12.80 */
 }
 
 l6_err demo_populate(l6_svc *s, l6_error *err) {
@@ -795,6 +806,6 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
            "Uganda's Kasese project through the ABM (1,200 CABs, 400 bought and retired in funders' names); "
            "emissions trading: GD-ETS (Guangdong rules) and FJ-ETS (Fujian rules), 2023 surrenders of Guangzhou Pearl "
            "River Power (compliant: 90,000 GDEA + 10,000 CCER) and Fuzhou Minjiang Cement (500 t short); exchange: "
-           "CCER.STD (CNY) and VCU.GHA.ARR (EUR) with resting orders and 3 trades\n");
+           "CCER.STD (CNY) and VCU.GHA.ARR (EUR) with resting orders and 5 trades, a trader reselling VCUs\n");
   return e;
 }

@@ -100,6 +100,11 @@ l6_err svc_ex_bars(l6_svc *s, const char *code, json_t **out, l6_error *err);
 /* The day's closing price: VWAP of the day's trades, else the previous close. */
 l6_err svc_ex_close(l6_svc *s, const char *code, json_t **out, l6_error *err);
 
+/* Public: per host Party and currency, the price the host side received
+ * on the exchange (net of its fees) against the price buyers paid, and the
+ * share in basis points (ex_benefit.c; docs/API.md "Benefit sharing"). */
+l6_err svc_ex_benefit(l6_svc *s, json_t **out, l6_error *err);
+
 /* Checks the exchange's books against the store and its conservation
  * laws (tests, `ledger6 check`): per currency, cash held + reserved =
  * deposited - withdrawn (fees are the operator's cash); per open order,

@@ -258,7 +258,7 @@ test('dashboards', async () => {
   await open('dashboards', '/dashboards.html');
   const totals = await text('#totals');
   assert(/[\d,]+ t issued in \d+ batches/.test(totals), totals);
-  for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo'])
+  for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo', 'chart-benefit'])
     assert((await page.locator('#' + id + ' svg rect').count()) > 2, 'chart ' + id + ' has bars');
   const top6 = await text('#chart-top6 figcaption');
   assert(/top six host Parties: \d+\.\d %/.test(top6), top6);
@@ -266,6 +266,9 @@ test('dashboards', async () => {
   assert(itmo.includes('CHE') && itmo.includes('1,200'), 'ITMOs used by Switzerland (1,200) from the AEF: ' + itmo);
   const auth = await page.locator('#chart-authorized svg').textContent();
   assert(auth.includes('THA') && auth.includes('2,000'), 'THA ITMOs authorized: ' + auth);
+  /* the demo's VCUs: the forest sold 10,000 t at 12.50 (12.48 net of fees), a trader resold 1,500 t at 12.80 */
+  const ben = await text('#chart-benefit');
+  assert(ben.includes('GHA, EUR: 97.5 %') && ben.includes('12.48') && ben.includes('12.80') && ben.includes('7,000 t'), 'benefit sharing: ' + ben);
   await shot('dashboards');
 });
 
