@@ -282,8 +282,7 @@ static void test_kill9_during_orders(void **state) {
   }
   tl_resp_free(&rr);
   json_decref(all2);
-  json_decref(all);
-  json_decref(pending);
+  json_decref(all); /* pending went with the retry: tl_http_reqj takes its body */
   char out[4096];
   int rc = tl_run_cli(S, out, sizeof out, "check", (char *)NULL);
   if (rc != 0) fail_msg("ledger6 check after the restart: %s", out);

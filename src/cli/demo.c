@@ -683,7 +683,7 @@ static void ex_order(demo *d, const l6_actor *a, const char *code, l6_id acc, co
   snprintf(r.instrument, sizeof r.instrument, "%s", code);
   snprintf(r.side, sizeof r.side, "%s", side);
   snprintf(r.type, sizeof r.type, "limit");
-  put(d, svc_ex_order(d->s, a, &r, &out, d->err), out);
+  { l6_err e_ = svc_ex_order(d->s, a, &r, &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
 }
 
 static void demo_exchange(demo *d, l6_id wind, l6_id a_wind, l6_id forest, l6_id a_forest, l6_id buyer, l6_id a_buyer) {
@@ -693,17 +693,17 @@ static void demo_exchange(demo *d, l6_id wind, l6_id a_wind, l6_id forest, l6_id
                          .kind = "contract", .unit_type = "CCER", .registry = "CHN01", .currency = "CNY",
                          .minor_units = 2, .tick = 1, .lot = 1, .max_qty = 99999, .band_pct = 10, .mode = "continuous",
                          .prev_close = 8500, .maker_bps = 5, .taker_bps = 10, .no_same_day_resale = true};
-  put(d, svc_ex_instrument_create(d->s, &cli_admin, &cc, &out, d->err), out);
+  { l6_err e_ = svc_ex_instrument_create(d->s, &cli_admin, &cc, &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
   if (d->e) return;
   l6_ex_instrument vc = {.code = "VCU.GHA.ARR", .name = "Ghana forestry VCUs, vintage 2023", .kind = "contract",
                          .unit_type = "VCU", .project = "GHA.ARR.01", .vintage_from = 2023, .vintage_to = 2023,
                          .registry = "GHA01", .currency = "EUR", .minor_units = 2, .tick = 5, .lot = 100,
                          .mode = "continuous", .prev_close = 1250, .maker_bps = 10, .taker_bps = 20};
-  put(d, svc_ex_instrument_create(d->s, &cli_admin, &vc, &out, d->err), out);
+  { l6_err e_ = svc_ex_instrument_create(d->s, &cli_admin, &vc, &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
   if (d->e) return;
-  put(d, svc_ex_cash(d->s, &cli_admin, buyer, "CNY", 300000000, true, &out, d->err), out);
+  { l6_err e_ = svc_ex_cash(d->s, &cli_admin, buyer, "CNY", 300000000, true, &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
   if (d->e) return;
-  put(d, svc_ex_cash(d->s, &cli_admin, buyer, "EUR", 20000000, true, &out, d->err), out);
+  { l6_err e_ = svc_ex_cash(d->s, &cli_admin, buyer, "EUR", 20000000, true, &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
   l6_actor w = as(L6_ROLE_HOLDER, wind, "wind farm"), f = as(L6_ROLE_HOLDER, forest, "forest developer"),
            b = as(L6_ROLE_HOLDER, buyer, "airline");
   ex_order(d, &w, "CCER.STD", a_wind, "sell", 8600, 5000);
@@ -720,7 +720,7 @@ static void demo_exchange(demo *d, l6_id wind, l6_id a_wind, l6_id forest, l6_id
   l6_id trader = org(d, "CHE01", "Lake Geneva Carbon Traders");
   l6_id a_trader = account(d, "CHE01", trader, L6_ACCT_TRADING, "Trader's book");
   if (d->e) return;
-  put(d, svc_ex_cash(d->s, &cli_admin, trader, "EUR", 10000000, true, &out, d->err), out);
+  { l6_err e_ = svc_ex_cash(d->s, &cli_admin, trader, "EUR", 10000000, true, &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
   l6_actor t = as(L6_ROLE_HOLDER, trader, "trader");
   ex_order(d, &t, "VCU.GHA.ARR", a_trader, "buy", 1250, 6000); /* trades 6,000 at 12.50 */
   ex_order(d, &t, "VCU.GHA.ARR", a_trader, "sell", 1280, 1500);
