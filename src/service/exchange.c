@@ -414,10 +414,12 @@ static l6_err pick(l6_svc *s, const l6_ex_instrument *x, l6_id account, int64_t 
   snprintf(f.project, sizeof f.project, "%s", x->project);
   l6_crit cr;
   memset(&cr, 0, sizeof cr);
-  l6_err e = account != x->escrow && strcmp(x->kind, "contract") == 0 ? OPS->crit_get(ST, x->code, &cr, err) : L6_E_OK;
-  if (e != L6_E_OK || !crit__any(&cr)) return e == L6_E_OK ? OPS->block_pick(ST, &f, 1 << 30, pick_row, c, err) : e;
-  /* All candidate blocks first (any unit type when the contract has several), then their eligible parts. */
+  l6_err e = strcmp(x->kind, "contract") == 0 ? OPS->crit_get(ST, x->code, &cr, err) : L6_E_OK;
+  if (e != L6_E_OK) return e;
+  /* Any unit type when the contract has several. */
   if (strchr(cr.unit_types, ',')) f.unit_type[0] = '\0';
+  if (!crit__any(&cr) || account == x->escrow) return OPS->block_pick(ST, &f, 1 << 30, pick_row, c, err);
+  /* All candidate blocks first, then their eligible parts. */
   pick_ctx all = {.x = x};
   e = OPS->block_pick(ST, &f, 1 << 30, pick_row, &all, err);
   for (size_t i = 0; e == L6_E_OK && i < all.n && !(need_qty > 0 && c->have >= need_qty); i++) {
