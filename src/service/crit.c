@@ -198,7 +198,7 @@ l6_err svc_batch_label(l6_svc *s, const l6_actor *a, l6_id batch, const char *la
     return l6_fail(err, L6_E_UNKNOWN_LABEL, "no label '%.40s' in config/labels.json", label);
   if (strcmp(d.kind, "batch") != 0)
     return l6_fail(err, L6_E_UNKNOWN_LABEL, "label %s is a rule the registry evaluates, not set on batches", label);
-  if (!l6_valid_text(reference, L6_NAME_MAX))
+  if (reference[0] && !l6_valid_text(reference, L6_NAME_MAX))
     return l6_fail(err, L6_E_INVALID_VALUE, "reference must be printable text of at most %d bytes", L6_NAME_MAX);
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
