@@ -215,13 +215,13 @@
 
 /* Instrument eligibility criteria and labels (src/service/exchange.c,
  * config/labels.json): unit types, programmes and labels one standard
- * contract lists; label definitions loaded; labels one batch carries; a
- * label's name; a label's reference (document, decision). */
+ * contract lists; label definitions loaded (so labels one batch carries:
+ * one row per defined batch label at most); a label's name; a list of
+ * codes as stored. */
 #define L6_CRIT_MAX_UNIT_TYPES 8
 #define L6_CRIT_MAX_PROGRAMMES 16
 #define L6_CRIT_MAX_LABELS 4
 #define L6_CRIT_MAX_DEFS 16
-#define L6_CRIT_MAX_BATCH_LABELS 16
 #define L6_CRIT_LABEL_MAX 16
 #define L6_CRIT_LIST_MAX 600 /* a comma-separated list of codes */
 

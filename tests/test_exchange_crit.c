@@ -497,8 +497,10 @@ static void test_criteria_refusals(void **state) {
   REFUSED(try_list("BAD", &c, ""), L6_E_UNKNOWN_CORSIA_PHASE);
   c = crit("CCER", "", "ccp", "first");
   REFUSED(try_list("BAD", &c, ""), L6_E_INVALID_VALUE);
-  c = crit("VCU", "", "", "");
-  REFUSED(try_list("BAD", &c, "CCER"), L6_E_INVALID_VALUE); /* unit_type and unit_types disagree */
+  c = crit("VCU,CCER", "", "", "");
+  REFUSED(try_list("BAD", &c, "CCER"), L6_E_INVALID_VALUE); /* unit_type is not the first of unit_types */
+  c = crit("CCER,VCU", "", "", "");
+  assert_int_equal(try_list("BOTH", &c, "CCER"), L6_E_OK); /* it is: fine */
   c = crit("", "", "", "");
   REFUSED(try_list("BAD", &c, ""), L6_E_MISSING_FIELD);
   c = crit("A,B,C,D,E,F,G,H,I", "", "", "");

@@ -300,9 +300,11 @@ l6_err crit__check(l6_svc *s, l6_ex_instrument *x, l6_crit *c, l6_error *err) {
       return l6_fail(err, L6_E_INVALID_VALUE, "unit_types, programmes, labels and corsia_phase are for kind contract");
     return L6_E_OK;
   }
+  const char *comma = strchr(c->unit_types, ',');
+  size_t len = comma ? (size_t)(comma - c->unit_types) : strlen(c->unit_types);
   if (c->unit_types[0] == '\0') snprintf(c->unit_types, sizeof c->unit_types, "%s", x->unit_type);
-  else if (x->unit_type[0] && strcmp(x->unit_type, c->unit_types) != 0)
-    return l6_fail(err, L6_E_INVALID_VALUE, "give unit_type or unit_types, not both");
+  else if (x->unit_type[0] && (strlen(x->unit_type) != len || strncmp(x->unit_type, c->unit_types, len) != 0))
+    return l6_fail(err, L6_E_INVALID_VALUE, "unit_type %s is not the first of unit_types", x->unit_type);
   if (c->unit_types[0] == '\0') return l6_fail(err, L6_E_MISSING_FIELD, "unit_types (or unit_type) is required");
   l6_err e = check_list(s, c->unit_types, "unit_types", 1, L6_CRIT_MAX_UNIT_TYPES, lookup_unit_type, err);
   if (e == L6_E_OK) e = check_list(s, c->programmes, "programmes", 0, L6_CRIT_MAX_PROGRAMMES, lookup_programme, err);
@@ -314,8 +316,8 @@ l6_err crit__check(l6_svc *s, l6_ex_instrument *x, l6_crit *c, l6_error *err) {
                    c->corsia_phase);
   if (!corsia && c->corsia_phase[0]) return l6_fail(err, L6_E_INVALID_VALUE, "corsia_phase is for label corsia only");
   /* The first unit type is the instrument's own (the ledger's picking filter when it is the only one). */
-  const char *comma = strchr(c->unit_types, ',');
-  size_t len = comma ? (size_t)(comma - c->unit_types) : strlen(c->unit_types);
+  comma = strchr(c->unit_types, ',');
+  len = comma ? (size_t)(comma - c->unit_types) : strlen(c->unit_types);
   snprintf(x->unit_type, sizeof x->unit_type, "%.*s", (int)len, c->unit_types);
   return L6_E_OK;
 }
