@@ -7,7 +7,7 @@
  * block, and refuses a seller without them (nothing changed); a label
  * added after order entry changes nothing in escrow; non-offsetting units
  * never pass a label; the batch labels use case's refusals; criteria
- * validation. svc_ex_check and svc_check run after every test.
+ * validation; config/labels.json loaded strictly. svc_ex_check and svc_check run after every test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -515,6 +515,48 @@ static void test_criteria_refusals(void **state) {
   assert_null(out);
 }
 
+/* config/labels.json is loaded strictly: each bad file is refused naming
+ * the key; the labels loaded before stay. */
+static void test_labels_config(void **state) {
+  (void)state;
+  static const struct {
+    const char *text, *key;
+  } bad[] = {
+      {"{\"labels\": [], \"colour\": 1}", "colour"},
+      {"{\"labels\": {}}", "labels"},
+      {"{\"labels\": [{\"name\": \"x\", \"kind\": \"batch\", \"title\": \"X\", \"rule\": \"r\", \"extra\": \"\"}]}", "extra"},
+      {"{\"labels\": [{\"name\": \"Bad Name\", \"kind\": \"batch\", \"title\": \"X\", \"rule\": \"r\"}]}", "labels.name"},
+      {"{\"labels\": [{\"name\": \"x\", \"kind\": \"other\", \"title\": \"X\", \"rule\": \"r\"}]}", "labels.kind"},
+      {"{\"labels\": [{\"name\": \"x\", \"kind\": \"rule\", \"title\": \"X\", \"rule\": \"r\"}]}", "labels.kind"},
+      {"{\"labels\": [{\"name\": \"oimp\", \"kind\": \"batch\", \"title\": \"X\", \"rule\": \"r\"}]}", "labels.kind"},
+      {"{\"labels\": [{\"name\": \"x\", \"kind\": \"batch\", \"rule\": \"r\"}]}", "labels.title"},
+      {"{\"labels\": [{\"name\": \"x\", \"kind\": \"batch\", \"title\": \"X\"}]}", "labels.rule"},
+      {"{\"labels\": [{\"name\": \"x\", \"kind\": \"batch\", \"title\": \"X\", \"rule\": \"r\"},"
+       " {\"name\": \"x\", \"kind\": \"batch\", \"title\": \"X\", \"rule\": \"r\"}]}", "labels.name"},
+      {"{\"labels\": [", "line"},
+  };
+  char *dir = tl_tmpdir_make("labels");
+  assert_non_null(dir);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/labels.json", dir);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(bad[i].text, f);
+    fclose(f);
+    l6_error err = {0};
+    assert_int_equal(svc_crit_load(dir, &err), L6_E_INVALID_CONFIG);
+    if (strstr(err.message, "labels.json") == NULL || strstr(err.message, bad[i].key) == NULL)
+      fail_msg("file %zu: the message should name the file and %s: %s", i, bad[i].key, err.message);
+  }
+  tl_tmpdir_remove(dir);
+  json_t *j = NULL;
+  l6_error err;
+  assert_int_equal(svc_crit_labels(W.s, &j, &err), L6_E_OK);
+  assert_int_equal(json_array_size(json_object_get(j, "items")), 3); /* unchanged */
+  json_decref(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_two_unit_types, setup, teardown),
@@ -525,6 +567,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_label_corsia, setup, teardown),
       cmocka_unit_test_setup_teardown(test_label_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_criteria_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_labels_config, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
