@@ -552,6 +552,9 @@ l6_err svc_ex_instrument_create_crit(l6_svc *s, const l6_actor *a, const l6_ex_i
   if (crit) cr = *crit;
   l6_err e = need(a, true, false, false, err);
   if (e == L6_E_OK) e = check_instrument(s, req, err);
+  if (e == L6_E_OK && strcmp(req->kind, "batch") == 0 &&
+      (cr.unit_types[0] || cr.programmes[0] || cr.labels[0] || cr.corsia_phase[0]))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "unit_types, programmes, labels and corsia_phase are for kind contract");
   if (e != L6_E_OK) return e;
   l6_ex_instrument x = *req;
   snprintf(x.status, sizeof x.status, "open");
@@ -583,8 +586,6 @@ l6_err svc_ex_instrument_create_crit(l6_svc *s, const l6_actor *a, const l6_ex_i
   if (e == L6_E_OK) e = OPS->account_put(ST, &esc, err);
   x.escrow = esc.id;
   svc__timestamp(s, x.created);
-  if (e == L6_E_OK && strcmp(x.kind, "batch") == 0 && crit && (cr.unit_types[0] || cr.programmes[0] || cr.labels[0] || cr.corsia_phase[0]))
-    e = l6_fail(err, L6_E_INVALID_VALUE, "unit_types, programmes, labels and corsia_phase are for kind contract");
   snprintf(cr.code, sizeof cr.code, "%s", x.code);
   if (e == L6_E_OK) e = OPS->ex_instrument_put(ST, &x, err);
   if (e == L6_E_OK && strcmp(x.kind, "contract") == 0) e = OPS->crit_put(ST, &cr, err);
