@@ -454,6 +454,14 @@ static void test_label_corsia(void **state) {
   assert_int_equal(order(&W.a, "CORSIA1", W.acc_a, "sell", 50), L6_E_OK);
   assert_int_equal(held(esc, W.vcu22), 50);
   assert_int_equal(held(esc, W.ccer22) + held(esc, W.vcu21), 0);
+  /* Pilot phase: no authorization needed, vintages 2016-2020 (A's CCERs
+   * are 2021-2022: refused; C's 2019 CCERs, never ITMOs, qualify). */
+  c = crit("CCER", "", "corsia", "pilot");
+  l6_id esc_p = list("CORSIA.PILOT", &c);
+  REFUSED(order(&W.a, "CORSIA.PILOT", W.acc_a, "sell", 1), L6_E_INSUFFICIENT_HOLDINGS);
+  l6_id old = issue("CHN.WIND.01", "CCER", 2019, 30, W.acc_c);
+  assert_int_equal(order(&W.c, "CORSIA.PILOT", W.acc_c, "sell", 30), L6_E_OK);
+  assert_int_equal(held(esc_p, old), 30);
   /* Both rules at once: oimp and corsia. */
   c = crit("VCU", "", "corsia,oimp", "first");
   list("CORSIA1.OIMP", &c);
