@@ -477,6 +477,12 @@ static void test_label_refusals(void **state) {
   REFUSED(try_label(&W.admin, 9999, "ccp"), L6_E_UNKNOWN_BATCH);
   REFUSED(try_label(&W.admin, W.ccer21, "gold"), L6_E_UNKNOWN_LABEL);
   REFUSED(try_label(&W.admin, W.ccer21, "oimp"), L6_E_UNKNOWN_LABEL); /* a rule, not a batch label */
+  {
+    json_t *out = NULL;
+    l6_error err = {0};
+    REFUSED(svc_batch_label(W.s, &W.admin, W.ccer21, "ccp", "bad\x01reference", &out, &err), L6_E_INVALID_VALUE);
+    assert_null(out);
+  }
   assert_int_equal(try_label(&W.admin, W.ccer21, "ccp"), L6_E_OK);
   REFUSED(try_label(&W.admin, W.ccer21, "ccp"), L6_E_ALREADY_EXISTS);
   json_t *j = NULL;
