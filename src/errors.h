@@ -122,7 +122,9 @@
   XX(UNKNOWN_MATCH, "unknown_match", 404, "no such support match")               \
   XX(NOT_FOCAL_POINT, "not_focal_point", 403, "only the Party's Article 6.8 focal point may do this") \
   XX(CONSENT_MISSING, "consent_missing", 422, "local communities and Indigenous Peoples involved need a record of free, prior and informed consent") \
-  XX(SUPPORT_MISMATCH, "support_mismatch", 422, "the offer does not give the type of support the need asks for")
+  XX(SUPPORT_MISMATCH, "support_mismatch", 422, "the offer does not give the type of support the need asks for") \
+  /* Instrument eligibility criteria and integrity labels (crit, issue 6). */ \
+  XX(UNKNOWN_LABEL, "unknown_label", 404, "no such label in config/labels.json")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

@@ -213,6 +213,18 @@
 #define L6_EX_MAX_STREAMS 16 /* Server-Sent Events clients at once */
 #define L6_EX_STREAM_QUEUE 256 /* events queued per client; older ones are dropped */
 
+/* Instrument eligibility criteria and labels (src/service/exchange.c,
+ * config/labels.json): unit types, programmes and labels one standard
+ * contract lists; label definitions loaded (so labels one batch carries:
+ * one row per defined batch label at most); a label's name; a list of
+ * codes as stored. */
+#define L6_CRIT_MAX_UNIT_TYPES 8
+#define L6_CRIT_MAX_PROGRAMMES 16
+#define L6_CRIT_MAX_LABELS 4
+#define L6_CRIT_MAX_DEFS 16
+#define L6_CRIT_LABEL_MAX 16
+#define L6_CRIT_LIST_MAX 600 /* a comma-separated list of codes */
+
 /* Exchange, order book (src/core/book.h): a resting order's quantity and
  * limit price (in ticks), and the pool sizes l6_book_new accepts. A level's
  * total stays below 2^23 x 10^12 < 2^63, and price x quantity of one fill

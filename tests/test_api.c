@@ -1648,6 +1648,7 @@ static int roles_teardown(void **state) {
   return group_teardown(state);
 }
 
+static json_t *b_batch_label(void) { return json_pack("{s:s, s:s}", "label", "ccp", "reference", "role test"); }
 static json_t *b_party(void) { return json_pack("{s:s, s:s}", "code", "NOR", "name", "Norway"); }
 static json_t *b_registry(void) {
   return json_pack("{s:s, s:s, s:s}", "id", "SWE01", "party", "SWE", "name", "Sweden");
@@ -2014,6 +2015,11 @@ static const role_rule rules[] = {
      * path's quote is B's, to A, and A -- the owner column -- accepts). */
     {"POST", "/v1/exchange/quotes", PARTICIPANT, b_ex_quote, NULL},
     {"POST", "/v1/exchange/quotes/{id}/accept", PARTICIPANT, b_ex_accept, NULL},
+    /* Integrity labels (crit): the definitions and a batch's labels are
+     * public like issuances; only the operator (admin) labels a batch. */
+    {"GET", "/v1/labels", PUBLIC, NULL, NULL},
+    {"GET", "/v1/issuances/{id}/labels", PUBLIC, NULL, NULL},
+    {"POST", "/v1/issuances/{id}/labels", ADMIN_ONLY, b_batch_label, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {
@@ -2099,7 +2105,9 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(out, cap, "%s%s", pattern, query);
     return;
   }
-  if (strncmp(pattern, "/v1/retirements/", 16) == 0)
+  if (strcmp(pattern, "/v1/issuances/{id}/labels") == 0)
+    snprintf(val, sizeof val, "%lld", (long long)R.ets_batch);
+  else if (strncmp(pattern, "/v1/retirements/", 16) == 0)
     snprintf(val, sizeof val, "%lld", (long long)R.ret);
   else if (strncmp(pattern, "/v1/accounts/", 13) == 0)
     snprintf(val, sizeof val, "%lld", (long long)(strcmp(method, "PATCH") == 0 ? R.acc_patch : R.acc));

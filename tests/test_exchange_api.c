@@ -345,10 +345,75 @@ static void test_stream(void **state) {
   tl_resp_free(&r);
 }
 
+/* Instrument criteria and batch labels over HTTP (crit): the list fields,
+ * the labels routes' strict decoding and codes, labels in GET /v1/issuances. */
+static void test_criteria_http(void **state) {
+  (void)state;
+  const char *base = "\"name\": \"n\", \"kind\": \"contract\", \"registry\": \"CHN01\", \"currency\": \"CNY\","
+                     " \"minor_units\": 2, \"tick\": 1, \"lot\": 1";
+  char body[1024];
+  snprintf(body, sizeof body, "{\"code\": \"CCP.X\", \"unit_types\": \"CCER\", %s}", base);
+  expect(S->admin, "/v1/exchange/instruments", body, 400, "wrong_type");
+  snprintf(body, sizeof body, "{\"code\": \"CCP.X\", \"unit_types\": [], %s}", base);
+  expect(S->admin, "/v1/exchange/instruments", body, 422, "invalid_value");
+  snprintf(body, sizeof body, "{\"code\": \"CCP.X\", \"unit_types\": [\"CCER\"], \"labels\": [\"gold\"], %s}", base);
+  expect(S->admin, "/v1/exchange/instruments", body, 404, "unknown_label");
+  snprintf(body, sizeof body, "{\"code\": \"CCP.X\", \"unit_types\": [\"CCER\"], \"labels\": [\"corsia\"], %s}", base);
+  expect(S->admin, "/v1/exchange/instruments", body, 404, "unknown_corsia_phase");
+  snprintf(body, sizeof body, "{\"code\": \"CCP.X\", \"unit_types\": [\"CCER\"], \"labels\": [\"ccp\"], %s}", base);
+  tl_resp r = tl_http_req(S, "POST", "/v1/exchange/instruments", S->admin, body, NULL);
+  tl_assert_status(&r, 201);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(r.body, "labels"), 0)), "ccp");
+  assert_string_equal(tl_jstr(r.body, "unit_type"), "CCER");
+  tl_resp_free(&r);
+  /* No labelled units yet: the seller is refused. */
+  json_t *o = json_pack("{s:s, s:I, s:s, s:I, s:I}", "instrument", "CCP.X", "account", (json_int_t)W.acc_a, "side", "sell",
+                        "price", (json_int_t)5000, "qty", (json_int_t)10);
+  char *ot = json_dumps(o, 0);
+  expect(W.tok_a, "/v1/exchange/orders", ot, 409, "insufficient_holdings");
+  /* The labels routes. */
+  json_t *iss = get_ok(NULL, "/v1/issuances");
+  int64_t batch = json_integer_value(json_object_get(json_array_get(json_object_get(iss, "items"), 0), "batch"));
+  json_decref(iss);
+  char path[128];
+  snprintf(path, sizeof path, "/v1/issuances/%lld/labels", (long long)batch);
+  expect(W.tok_a, path, "{\"label\": \"ccp\"}", 403, "forbidden");
+  expect(NULL, path, "{\"label\": \"ccp\"}", 401, "unauthorized");
+  expect(S->admin, path, "{\"label\": \"ccp\", \"colour\": 1}", 400, "unknown_field");
+  expect(S->admin, path, "{}", 400, "missing_field");
+  expect(S->admin, path, "{\"label\": \"gold\"}", 404, "unknown_label");
+  expect(S->admin, "/v1/issuances/999999/labels", "{\"label\": \"ccp\"}", 404, "unknown_batch");
+  expect(S->admin, "/v1/issuances/abc/labels", "{\"label\": \"ccp\"}", 404, "unknown_batch");
+  r = tl_http_req(S, "POST", path, S->admin, "{\"label\": \"ccp\", \"reference\": \"ICVCM 2026/7\"}", NULL);
+  tl_assert_status(&r, 201);
+  tl_resp_free(&r);
+  expect(S->admin, path, "{\"label\": \"ccp\"}", 409, "already_exists");
+  json_t *l = get_ok(NULL, path);
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+  iss = get_ok(NULL, "/v1/issuances");
+  json_t *lab = json_array_get(json_object_get(json_array_get(json_object_get(iss, "items"), 0), "labels"), 0);
+  assert_string_equal(tl_jstr(lab, "label"), "ccp");
+  assert_string_equal(tl_jstr(lab, "reference"), "ICVCM 2026/7");
+  json_decref(iss);
+  l = get_ok(NULL, "/v1/labels");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 3);
+  json_decref(l);
+  /* Now the seller's units qualify; the order is cancelled again (the
+   * kill -9 test replays every open order against CCER.X's book). */
+  json_t *placed = post_ok("/v1/exchange/orders", W.tok_a, o);
+  assert_string_equal(tl_jstr(placed, "status"), "open");
+  snprintf(path, sizeof path, "/v1/exchange/orders/%lld/cancel", (long long)tl_jint(placed, "id"));
+  json_decref(placed);
+  json_decref(post_ok(path, W.tok_a, json_object()));
+  free(ot);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_http_routes),
       cmocka_unit_test(test_stream),
+      cmocka_unit_test(test_criteria_http),
       cmocka_unit_test(test_kill9_during_orders),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -1281,11 +1281,13 @@ static void test_upgrade_backfills(void **state) {
   int64_t ntx = sql_int(S->spec, "SELECT count(*) FROM transactions");
   /* Version 2: before the log (2 -> 3) and everything after it (3 -> 4,
    * Article 6.2; 4 -> 5, non-market approaches; 5 -> 6, emissions trading,
-   * whose table is created IF NOT EXISTS; 6 -> 7, the exchange). */
+   * whose table is created IF NOT EXISTS; 6 -> 7, the exchange; 7 -> 8,
+   * instrument criteria and batch labels). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
                   "DROP TABLE a6_ndc_years; DROP TABLE a6_ndcs;"
                   "DROP TABLE nma_records; ALTER TABLE unit_types DROP COLUMN non_offsetting;"
+                  "DROP TABLE crit_batch_labels; DROP TABLE crit_instruments;"
                   "DROP TABLE ex_trades; DROP TABLE ex_orders; DROP TABLE ex_journal; DROP TABLE ex_cash;"
                   "DROP TABLE ex_instruments;"
                   "UPDATE meta SET value = '2' WHERE key = 'schema_version'");

@@ -788,11 +788,20 @@ async function marketList(out) {
   out.replaceChildren(el('p', { role: 'status' }, num(list.length) + (list.length === 1 ? ' instrument' : ' instruments') + ' listed.'),
     table(null, ['Instrument', 'Name', 'Units', 'Mode', 'Status', 'Close', 'Volume today (t)'], list.map((x, i) => {
       const c = closes[i];
-      const what = x.kind === 'batch' ? 'batch ' + x.batch : x.unit_type + (x.project ? ' of ' + x.project : '') +
-        (x.vintage_from || x.vintage_to ? ', vintages ' + (x.vintage_from || '…') + '–' + (x.vintage_to || '…') : '');
+      const what = x.kind === 'batch' ? 'batch ' + x.batch : contractUnits(x);
       return [link('/market.html?code=' + encodeURIComponent(x.code), x.code), x.name, what, x.mode, x.status,
         c ? price(c.close, x.currency, x.minor_units) : '—', c ? num(c.volume) : '—'];
     }), [5, 6]));
+}
+
+/* A standard contract's eligibility criteria in words: unit types,
+ * programmes, project, vintages and required labels (docs/API.md). */
+function contractUnits(x) {
+  const types = (x.unit_types && x.unit_types.length ? x.unit_types : [x.unit_type]).join(' or ');
+  return types + (x.programmes && x.programmes.length ? ' of programme ' + x.programmes.join(' or ') : '') +
+    (x.project ? ' of ' + x.project : '') +
+    (x.vintage_from || x.vintage_to ? ', vintages ' + (x.vintage_from || '…') + '–' + (x.vintage_to || '…') : '') +
+    (x.labels && x.labels.length ? ', labelled ' + x.labels.map((l) => l === 'corsia' ? 'CORSIA (' + x.corsia_phase + ' phase)' : l === 'ccp' ? 'CCP' : l === 'oimp' ? 'authorized for OIMP' : l).join(', ') : '');
 }
 
 async function marketInstrument(out, code) {
@@ -815,8 +824,7 @@ async function marketInstrument(out, code) {
   }
   const fee = (bps) => (bps / 100).toFixed(2) + ' %';
   out.replaceChildren(
-    facts([['Status', x.status], ['Mode', x.mode], ['Units', x.kind === 'batch' ? 'issuance batch ' + x.batch : 'any ' + x.unit_type +
-      (x.project ? ' of ' + x.project : '') + (x.vintage_from || x.vintage_to ? ', vintages ' + (x.vintage_from || '…') + '–' + (x.vintage_to || '…') : '') + ', oldest vintage first'],
+    facts([['Status', x.status], ['Mode', x.mode], ['Units', x.kind === 'batch' ? 'issuance batch ' + x.batch : 'any ' + contractUnits(x) + ', oldest vintage first'],
     ['Closing price', el('span', { id: 'close' }, p(close.close) + ' (' + (close.basis === 'vwap' ? 'volume-weighted average of ' + close.day + ', ' + num(close.volume) + ' t' : 'previous close') + ')')],
     ['Tick, lot', p(x.tick) + ', ' + num(x.lot) + ' t'],
     ['Price limit', x.band_pct ? '±' + x.band_pct + ' % of the previous close' : 'none'],

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../service/crit.h"
 #include "../service/exchange.h"
 #include "api_int.h"
 #include "jsonin.h"
@@ -45,6 +46,33 @@ static l6_err query_int(req *r, const char *name, int max, int *out, l6_error *e
   return L6_E_OK;
 }
 
+/* Optional field key: an array of at most max codes (labels: label
+ * names), joined with commas into out. */
+static l6_err opt_list(const json_t *body, const char *key, size_t max, bool labels, char *out, size_t cap,
+                       l6_error *err) {
+  out[0] = '\0';
+  json_t *v = json_object_get(body, key);
+  if (v == NULL || json_is_null(v)) return L6_E_OK;
+  if (!json_is_array(v)) return l6_fail(err, L6_E_WRONG_TYPE, "field '%s' must be an array of codes", key);
+  if (json_array_size(v) > max) return l6_fail(err, L6_E_INVALID_VALUE, "field '%s' lists at most %zu", key, max);
+  size_t i, len = 0;
+  json_t *it;
+  json_array_foreach(v, i, it) {
+    const char *t = json_string_value(it);
+    if (t == NULL) return l6_fail(err, L6_E_WRONG_TYPE, "field '%s' must be an array of strings", key);
+    bool ok = labels ? strlen(t) > 0 && strlen(t) <= L6_CRIT_LABEL_MAX && strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(t)
+                     : l6_valid_code(t);
+    if (!ok) {
+      if (labels) return l6_fail(err, L6_E_UNKNOWN_LABEL, "no label '%.40s' in config/labels.json", t);
+      return l6_fail(err, L6_E_INVALID_VALUE, "field '%s': '%.40s' is not a code", key, t);
+    }
+    int n = snprintf(out + len, cap - len, "%s%s", i ? "," : "", t);
+    if (n < 0 || (size_t)n >= cap - len) return l6_fail(err, L6_E_INVALID_VALUE, "field '%s' is too long", key);
+    len += (size_t)n;
+  }
+  return L6_E_OK;
+}
+
 typedef struct {
   char code[L6_CODE_MAX + 1], name[L6_NAME_MAX + 1], kind[12], unit_type[L6_CODE_MAX + 1], project[L6_CODE_MAX + 1];
   int vintage_from, vintage_to;
@@ -76,7 +104,7 @@ l6_err h_ex_instrument_post(req *r, json_t **out, l6_error *err) {
       F(instr_in, mode, JF_STR, false),        F(instr_in, prev_close, JF_INT, false),
       F(instr_in, maker_bps, JF_INT32, false), F(instr_in, taker_bps, JF_INT32, false),
       F(instr_in, call_minutes, JF_INT32, false)};
-  static const char *const extra[] = {"no_same_day_resale", NULL};
+  static const char *const extra[] = {"no_same_day_resale", "unit_types", "programmes", "labels", "corsia_phase", NULL};
   instr_in in = {0};
   l6_err e = json_decode(r->body, f, NF(f), extra, &in, err);
   l6_ex_instrument x = {.vintage_from = in.vintage_from, .vintage_to = in.vintage_to, .batch = in.batch,
@@ -85,6 +113,20 @@ l6_err h_ex_instrument_post(req *r, json_t **out, l6_error *err) {
                         .prev_close = in.prev_close, .maker_bps = in.maker_bps, .taker_bps = in.taker_bps,
                         .call_minutes = in.call_minutes};
   if (e == L6_E_OK) e = opt_bool(r->body, "no_same_day_resale", &x.no_same_day_resale, err);
+  l6_crit c;
+  memset(&c, 0, sizeof c);
+  if (e == L6_E_OK) e = opt_list(r->body, "unit_types", L6_CRIT_MAX_UNIT_TYPES, false, c.unit_types, sizeof c.unit_types, err);
+  if (e == L6_E_OK) e = opt_list(r->body, "programmes", L6_CRIT_MAX_PROGRAMMES, false, c.programmes, sizeof c.programmes, err);
+  if (e == L6_E_OK) e = opt_list(r->body, "labels", L6_CRIT_MAX_LABELS, true, c.labels, sizeof c.labels, err);
+  json_t *ph = json_object_get(r->body, "corsia_phase");
+  if (e == L6_E_OK && ph && !json_is_null(ph)) {
+    if (!json_is_string(ph) || strlen(json_string_value(ph)) >= sizeof c.corsia_phase)
+      e = l6_fail(err, L6_E_WRONG_TYPE, "field 'corsia_phase' must be a phase name of config/corsia.json");
+    else
+      snprintf(c.corsia_phase, sizeof c.corsia_phase, "%s", json_string_value(ph));
+  }
+  if (e == L6_E_OK && json_is_array(json_object_get(r->body, "unit_types")) && c.unit_types[0] == '\0')
+    e = l6_fail(err, L6_E_INVALID_VALUE, "unit_types must list at least one unit type");
   if (e != L6_E_OK) return e;
   snprintf(x.code, sizeof x.code, "%s", in.code);
   snprintf(x.name, sizeof x.name, "%s", in.name);
@@ -96,7 +138,40 @@ l6_err h_ex_instrument_post(req *r, json_t **out, l6_error *err) {
   snprintf(x.sessions, sizeof x.sessions, "%s", in.sessions);
   snprintf(x.mode, sizeof x.mode, "%s", in.mode[0] ? in.mode : "continuous");
   r->status = 201;
-  return svc_ex_instrument_create(r->svc, &r->actor, &x, out, err);
+  return svc_ex_instrument_create_crit(r->svc, &r->actor, &x, &c, out, err);
+}
+
+/* GET /v1/labels */
+l6_err h_crit_labels(req *r, json_t **out, l6_error *err) { return svc_crit_labels(r->svc, out, err); }
+
+static l6_err path_batch(req *r, l6_id *id, l6_error *err) {
+  if (api_path_id(r, 0, id, err) != L6_E_OK)
+    return l6_fail(err, L6_E_UNKNOWN_BATCH, "'%.40s' is not a batch id", r->param[0]);
+  return L6_E_OK;
+}
+
+typedef struct {
+  char label[L6_CRIT_LABEL_MAX + 1];
+  char reference[L6_NAME_MAX + 1];
+} label_in;
+
+/* POST /v1/issuances/{id}/labels: {"label": "ccp", "reference": "..."} */
+l6_err h_batch_label_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(label_in, label, JF_STR, true), F(label_in, reference, JF_STR, false)};
+  label_in in = {0};
+  l6_id id;
+  l6_err e = path_batch(r, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  r->status = 201;
+  return svc_batch_label(r->svc, &r->actor, id, in.label, in.reference, out, err);
+}
+
+/* GET /v1/issuances/{id}/labels */
+l6_err h_batch_label_list(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_batch(r, &id, err);
+  return e ? e : svc_batch_labels(r->svc, id, out, err);
 }
 
 l6_err h_ex_instrument_list(req *r, json_t **out, l6_error *err) {

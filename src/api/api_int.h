@@ -219,6 +219,16 @@ int ex_streams_open(void);
   {"POST", "/v1/exchange/orders/{id}/cancel", h_ex_order_cancel},            \
   {"POST", "/v1/exchange/orders/{id}/replace", h_ex_order_replace},         \
   {"POST", "/v1/exchange/quotes", h_ex_quote_post},                          \
-  {"POST", "/v1/exchange/quotes/{id}/accept", h_ex_quote_accept},
+  {"POST", "/v1/exchange/quotes/{id}/accept", h_ex_quote_accept},           \
+  API_CRIT_ROUTES
+
+/* Instrument criteria and integrity labels (api_ex.c, crit.h). */
+l6_err h_crit_labels(req *r, json_t **out, l6_error *err);
+l6_err h_batch_label_post(req *r, json_t **out, l6_error *err);
+l6_err h_batch_label_list(req *r, json_t **out, l6_error *err);
+#define API_CRIT_ROUTES                                         \
+  {"GET", "/v1/labels", h_crit_labels},                         \
+  {"POST", "/v1/issuances/{id}/labels", h_batch_label_post},    \
+  {"GET", "/v1/issuances/{id}/labels", h_batch_label_list},
 
 #endif

@@ -13,6 +13,7 @@
 #include "../service/cycle.h"
 #include "../service/nma.h"
 #include "../service/ets.h"
+#include "../service/crit.h"
 #include "../service/exchange.h"
 #include "cli.h"
 
@@ -725,6 +726,19 @@ static void demo_exchange(demo *d, l6_id wind, l6_id a_wind, l6_id forest, l6_id
   ex_order(d, &t, "VCU.GHA.ARR", a_trader, "buy", 1250, 6000); /* trades 6,000 at 12.50 */
   ex_order(d, &t, "VCU.GHA.ARR", a_trader, "sell", 1280, 1500);
   ex_order(d, &b, "VCU.GHA.ARR", a_buyer, "buy", 1280, 1500); /* trades 1,500 at 12.80 */
+  /* A labelled contract: VCUs carrying the ICVCM CCP label (set by the
+   * operator on the Ghana batch), any vintage; the forest offers 2,000 t. */
+  l6_id gha = 0;
+  if (d->e == L6_E_OK) d->e = svc_store(d->s)->ops->batch_list(svc_store(d->s), "GHA.ARR.01", 0, 100, demo_last_batch, &gha, d->err);
+  if (d->e) return;
+  put(d, svc_batch_label(d->s, &cli_admin, gha, "ccp", "ICVCM CCP approval of VM0047 (demo)", &out, d->err), out);
+  if (d->e) return;
+  l6_ex_instrument cp = {.code = "VCU.CCP", .name = "CCP-labelled VCU contract", .kind = "contract",
+                         .registry = "GHA01", .currency = "EUR", .minor_units = 2, .tick = 5, .lot = 100,
+                         .mode = "continuous", .prev_close = 1400, .maker_bps = 10, .taker_bps = 20};
+  l6_crit cpc = {.unit_types = "VCU", .labels = "ccp"};
+  put(d, svc_ex_instrument_create_crit(d->s, &cli_admin, &cp, &cpc, &out, d->err), out);
+  ex_order(d, &f, "VCU.CCP", a_forest, "sell", 1400, 2000);
 }
 
 l6_err demo_populate(l6_svc *s, l6_error *err) {
@@ -806,6 +820,6 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
            "Uganda's Kasese project through the ABM (1,200 CABs, 400 bought and retired in funders' names); "
            "emissions trading: GD-ETS (Guangdong rules) and FJ-ETS (Fujian rules), 2023 surrenders of Guangzhou Pearl "
            "River Power (compliant: 90,000 GDEA + 10,000 CCER) and Fuzhou Minjiang Cement (500 t short); exchange: "
-           "CCER.STD (CNY) and VCU.GHA.ARR (EUR) with resting orders and 5 trades, a trader reselling VCUs\n");
+           "CCER.STD (CNY) and VCU.GHA.ARR (EUR) with resting orders and 5 trades, a trader reselling VCUs, VCU.CCP (CCP-labelled Ghana batch) with an offer\n");
   return e;
 }

@@ -5,6 +5,7 @@
  *   ledger6 exchange cash | orders [--open]
  *   ledger6 exchange deposit|withdraw --org ID --currency EUR --amount MINOR
  *   ledger6 exchange halt|open|close-instrument --instrument CODE
+ *   ledger6 exchange labels | label --batch ID --label NAME [--reference TEXT]
  * every one with [--store SPEC] [--config DIR]. Prints the API's JSON.
  * Exit status 0, 2 on usage errors, 3 when the call failed.
  */
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../service/crit.h"
 #include "../service/exchange.h"
 #include "cli.h"
 
@@ -22,9 +24,11 @@ static const char *usage =
     "       ledger6 exchange cash|orders [--open] [--store SPEC]\n"
     "       ledger6 exchange deposit|withdraw --org ID --currency ISO4217 --amount MINOR_UNITS [--store SPEC]\n"
     "       ledger6 exchange halt|open|close-instrument --instrument CODE [--store SPEC]\n"
+    "       ledger6 exchange labels | label --batch ID --label NAME [--reference TEXT] [--store SPEC]\n"
     "The exchange operator's commands: instruments, market data, members' cash and\n"
     "orders, deposits and withdrawals (org 0: the operator's fee account), and the\n"
-    "status of an instrument. Orders are entered over HTTP by members.\n";
+    "status of an instrument; the integrity labels (config/labels.json) and setting\n"
+    "one on an issuance batch. Orders are entered over HTTP by members.\n";
 
 bool cli_ex_has(const char *cmd) { return strcmp(cmd, "exchange") == 0; }
 
@@ -35,9 +39,11 @@ int cli_ex_main(int argc, char **argv) {
       {"instrument", required_argument, NULL, 'i'}, {"org", required_argument, NULL, 'o'},
       {"currency", required_argument, NULL, 'u'}, {"amount", required_argument, NULL, 'a'},
       {"open", no_argument, NULL, 'O'},           {"help", no_argument, NULL, 'h'},
+      {"batch", required_argument, NULL, 'b'},    {"label", required_argument, NULL, 'l'},
+      {"reference", required_argument, NULL, 'r'},
       {NULL, 0, NULL, 0}};
-  const char *db = "data/ledger6.db", *config = "config", *code = NULL, *cur = NULL;
-  long long org = -1, amount = 0;
+  const char *db = "data/ledger6.db", *config = "config", *code = NULL, *cur = NULL, *label = NULL, *ref = "";
+  long long org = -1, amount = 0, batch = 0;
   bool open_only = false;
   int ch;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -56,6 +62,9 @@ int cli_ex_main(int argc, char **argv) {
     case 'u': cur = optarg; break;
     case 'a': amount = atoll(optarg); break;
     case 'O': open_only = true; break;
+    case 'b': batch = atoll(optarg); break;
+    case 'l': label = optarg; break;
+    case 'r': ref = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
     default: fputs(usage, stderr); return 2;
     }
@@ -64,10 +73,12 @@ int cli_ex_main(int argc, char **argv) {
                 strcmp(what, "close") == 0;
   bool status = strcmp(what, "halt") == 0 || strcmp(what, "open") == 0 || strcmp(what, "close-instrument") == 0;
   bool cash = strcmp(what, "deposit") == 0 || strcmp(what, "withdraw") == 0;
-  bool list = strcmp(what, "instruments") == 0 || strcmp(what, "cash") == 0 || strcmp(what, "orders") == 0;
+  bool list = strcmp(what, "instruments") == 0 || strcmp(what, "cash") == 0 || strcmp(what, "orders") == 0 ||
+              strcmp(what, "labels") == 0;
+  bool labelling = strcmp(what, "label") == 0;
   if (strcmp(what, "close") == 0 && code == NULL) market = false;
-  if ((!market && !status && !cash && !list) || ((market || status) && code == NULL) ||
-      (cash && (org < 0 || cur == NULL || amount <= 0))) {
+  if ((!market && !status && !cash && !list && !labelling) || ((market || status) && code == NULL) ||
+      (cash && (org < 0 || cur == NULL || amount <= 0)) || (labelling && (batch <= 0 || label == NULL))) {
     fputs(usage, stderr);
     return 2;
   }
@@ -82,6 +93,8 @@ int cli_ex_main(int argc, char **argv) {
   if (strcmp(what, "instruments") == 0) e = svc_ex_instrument_list(s, &cli_admin, &out, &err);
   else if (strcmp(what, "cash") == 0) e = svc_ex_cash_list(s, &cli_admin, &out, &err);
   else if (strcmp(what, "orders") == 0) e = svc_ex_order_list(s, &cli_admin, open_only, &out, &err);
+  else if (strcmp(what, "labels") == 0) e = svc_crit_labels(s, &out, &err);
+  else if (labelling) e = svc_batch_label(s, &cli_admin, (l6_id)batch, label, ref, &out, &err);
   else if (strcmp(what, "depth") == 0) e = svc_ex_depth(s, code, 10, &out, &err);
   else if (strcmp(what, "trades") == 0) e = svc_ex_trades(s, code, 50, &out, &err);
   else if (strcmp(what, "bars") == 0) e = svc_ex_bars(s, code, &out, &err);

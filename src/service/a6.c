@@ -6,6 +6,7 @@
  */
 #include "a6.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -724,6 +725,50 @@ l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err)
 static l6_err auth_of(l6_svc *s, l6_id id, l6_a6_auth *x, l6_error *err) {
   if (x->id == id) return L6_E_OK;
   return OPS->a6_auth_get(ST, id, x, err);
+}
+
+bool a6_corsia_known(const char *name) {
+  a6_corsia_phase ph;
+  return corsia_phase(name, &ph);
+}
+
+l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t last, bool oimp,
+                          const char *corsia_phase_name, void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx,
+                          l6_error *err) {
+  assert(first <= last);
+  a6_corsia_phase ph;
+  if (corsia_phase_name && !corsia_phase(corsia_phase_name, &ph))
+    return l6_fail(err, L6_E_UNKNOWN_CORSIA_PHASE, "no CORSIA phase '%s' in config/corsia.json", corsia_phase_name);
+  l6_project p;
+  memset(&p, 0, sizeof p);
+  l6_err e = corsia_phase_name ? OPS->project_get(ST, b->project, &p, err) : L6_E_OK;
+  itmo_buf ib = {0};
+  if (e == L6_E_OK) e = OPS->a6_itmo_in_batch(ST, b->id, first, last, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "batch %lld is too fragmented", (long long)b->id);
+  l6_a6_auth x = {0};
+  int64_t cur = first;
+  /* Segments in serial order: units that are not ITMOs between ITMO ranges. */
+  for (size_t i = 0; e == L6_E_OK && i <= ib.n && cur <= last; i++) {
+    const l6_a6_itmo *it = i < ib.n ? &ib.r[i] : NULL;
+    int64_t lo = it ? (it->first > first ? it->first : first) : last + 1;
+    int64_t hi = it ? (it->last < last ? it->last : last) : last;
+    if (lo > cur) { /* not ITMOs: never OIMP-authorized */
+      a6_corsia_unit u = {.programme = p.programme, .crediting_start = p.crediting_start, .vintage = b->vintage};
+      if (!oimp && (!corsia_phase_name || a6_corsia_check(&ph, &u) == 0)) fn(ctx, cur, lo - 1);
+    }
+    if (it == NULL) break;
+    if ((e = auth_of(s, it->auth, &x, err)) != L6_E_OK) break;
+    unsigned purposes = 0;
+    a6_purposes_parse(x.purposes, &purposes);
+    bool held = it->fate[0] == '\0' && !(x.revoked && it->ft_year == 0);
+    bool for_oimp = held && (purposes & A6_P_OIMP) != 0;
+    a6_corsia_unit u = {.programme = p.programme, .crediting_start = p.crediting_start, .vintage = b->vintage,
+                        .oimp_authorized = for_oimp, .ca_applied = for_oimp};
+    if (held && (!oimp || for_oimp) && (!corsia_phase_name || a6_corsia_check(&ph, &u) == 0)) fn(ctx, lo, hi);
+    cur = hi + 1;
+  }
+  free(ib.r);
+  return e;
 }
 
 l6_err a6_on_move(l6_svc *s, const l6_tx *tx, const l6_account *from, const l6_account *to, const l6_take *takes,

@@ -90,6 +90,21 @@ l6_err svc_a6_load_corsia(const char *dir, l6_error *err);
 /* The loaded phases as JSON (GET /v1/a6/corsia). */
 l6_err svc_a6_corsia(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
 
+/* ---- exchange labels (crit, src/service/exchange.c) ---- */
+
+/* Whether CORSIA phase `name` is loaded from config/corsia.json. */
+bool a6_corsia_known(const char *name);
+/* Calls fn(ctx, lo, hi), in serial order, for each sub-range of serials
+ * [first, last] of batch b eligible for the exchange labels asked: oimp,
+ * ITMOs authorized for OIMP (held, authorization not revoked before their
+ * first transfer); corsia_phase (not NULL), units satisfying that phase
+ * as an OIMP CORSIA cancellation checks them (a6_corsia_check: an ITMO
+ * authorized for OIMP counts as authorized with its adjustment applied,
+ * any other unit as neither). Inside the caller's store transaction. */
+l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t last, bool oimp,
+                          const char *corsia_phase, void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx,
+                          l6_error *err);
+
 /* ---- hooks for service.c (inside its store transaction) ---- */
 
 /* After the takes of a ledger transaction moved from `from` to `to`:

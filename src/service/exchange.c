@@ -19,6 +19,7 @@
 #include "../core/auction.h"
 #include "../core/book.h"
 #include "a6.h"
+#include "crit.h"
 #include "service_int.h"
 #include "tlog.h"
 #include "views.h"
@@ -370,13 +371,64 @@ static int pick_row(void *ctx, const void *row) {
   return 0;
 }
 
+/* Eligible sub-ranges of a block (crit__eligible), appended to c. */
+typedef struct {
+  pick_ctx *c;
+  const l6_block *b;
+  bool nomem;
+} sub_ctx;
+
+static void sub_range(void *ctx, int64_t lo, int64_t hi) {
+  sub_ctx *u = ctx;
+  pick_ctx *c = u->c;
+  if (u->nomem || (c->need > 0 && c->have >= c->need)) return;
+  if (c->n == c->cap) {
+    size_t nc = c->cap ? c->cap * 2 : 16;
+    l6_block *nb = realloc(c->blocks, nc * sizeof *nb);
+    if (nb == NULL) {
+      u->nomem = true;
+      return;
+    }
+    c->blocks = nb;
+    c->cap = nc;
+  }
+  l6_block part = *u->b;
+  assert(lo >= part.first && hi <= part.last && lo <= hi);
+  part.first = lo;
+  part.last = hi;
+  c->blocks[c->n++] = part;
+  c->have += l6_range_qty(lo, hi);
+}
+
+/* The account's eligible units in picking order (vintage, batch, first),
+ * until need_qty (0: all). A standard contract's further criteria (unit
+ * types, programmes, labels: crit.h) are evaluated on every account but
+ * the instrument's escrow, which holds only units that met them when
+ * their order was entered: a label added or a rule changed later never
+ * changes what was reserved. */
 static l6_err pick(l6_svc *s, const l6_ex_instrument *x, l6_id account, int64_t need_qty, pick_ctx *c,
                    l6_error *err) {
   *c = (pick_ctx){.x = x, .need = need_qty};
   l6_pick_filter f = {.account = account};
   snprintf(f.unit_type, sizeof f.unit_type, "%s", x->unit_type);
   snprintf(f.project, sizeof f.project, "%s", x->project);
-  return OPS->block_pick(ST, &f, 1 << 30, pick_row, c, err);
+  l6_crit cr;
+  memset(&cr, 0, sizeof cr);
+  l6_err e = strcmp(x->kind, "contract") == 0 ? OPS->crit_get(ST, x->code, &cr, err) : L6_E_OK;
+  if (e != L6_E_OK) return e;
+  /* Any unit type when the contract has several. */
+  if (strchr(cr.unit_types, ',')) f.unit_type[0] = '\0';
+  if (!crit__any(&cr) || account == x->escrow) return OPS->block_pick(ST, &f, 1 << 30, pick_row, c, err);
+  /* All candidate blocks first, then their eligible parts. */
+  pick_ctx all = {.x = x};
+  e = OPS->block_pick(ST, &f, 1 << 30, pick_row, &all, err);
+  for (size_t i = 0; e == L6_E_OK && i < all.n && !(need_qty > 0 && c->have >= need_qty); i++) {
+    sub_ctx u = {.c = c, .b = &all.blocks[i]};
+    e = crit__eligible(s, &cr, &all.blocks[i], sub_range, &u, err);
+    if (e == L6_E_OK && u.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  free(all.blocks);
+  return e;
 }
 
 /* Eligible units held by account. */
@@ -489,9 +541,20 @@ static l6_err check_instrument(l6_svc *s, const l6_ex_instrument *x, l6_error *e
 
 l6_err svc_ex_instrument_create(l6_svc *s, const l6_actor *a, const l6_ex_instrument *req, json_t **out,
                                 l6_error *err) {
+  return svc_ex_instrument_create_crit(s, a, req, NULL, out, err);
+}
+
+l6_err svc_ex_instrument_create_crit(l6_svc *s, const l6_actor *a, const l6_ex_instrument *req, const l6_crit *crit,
+                                     json_t **out, l6_error *err) {
   *out = NULL;
+  l6_crit cr;
+  memset(&cr, 0, sizeof cr);
+  if (crit) cr = *crit;
   l6_err e = need(a, true, false, false, err);
   if (e == L6_E_OK) e = check_instrument(s, req, err);
+  if (e == L6_E_OK && strcmp(req->kind, "batch") == 0 &&
+      (cr.unit_types[0] || cr.programmes[0] || cr.labels[0] || cr.corsia_phase[0]))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "unit_types, programmes, labels and corsia_phase are for kind contract");
   if (e != L6_E_OK) return e;
   l6_ex_instrument x = *req;
   snprintf(x.status, sizeof x.status, "open");
@@ -512,6 +575,7 @@ l6_err svc_ex_instrument_create(l6_svc *s, const l6_actor *a, const l6_ex_instru
   } else if (e == L6_E_OK) {
     l6_unit_type ut;
     if (x.batch != 0) e = l6_fail(err, L6_E_INVALID_VALUE, "batch is for kind batch only");
+    if (e == L6_E_OK) e = crit__check(s, &x, &cr, err);
     if (e == L6_E_OK) e = OPS->unit_type_get(ST, x.unit_type, &ut, err);
     l6_project p;
     if (e == L6_E_OK && x.project[0]) e = OPS->project_get(ST, x.project, &p, err);
@@ -522,29 +586,47 @@ l6_err svc_ex_instrument_create(l6_svc *s, const l6_actor *a, const l6_ex_instru
   if (e == L6_E_OK) e = OPS->account_put(ST, &esc, err);
   x.escrow = esc.id;
   svc__timestamp(s, x.created);
+  snprintf(cr.code, sizeof cr.code, "%s", x.code);
   if (e == L6_E_OK) e = OPS->ex_instrument_put(ST, &x, err);
-  if (e == L6_E_OK) *out = v_instrument(&x);
+  if (e == L6_E_OK && strcmp(x.kind, "contract") == 0) e = OPS->crit_put(ST, &cr, err);
+  if (e == L6_E_OK && (*out = v_instrument(&x)) != NULL) crit__view(*out, &x, &cr);
   return svc__finish_out(s, e, out, err);
+}
+
+/* An instrument's view with its criteria. */
+static l6_err v_instrument_crit(l6_svc *s, const l6_ex_instrument *x, json_t **out, l6_error *err) {
+  l6_crit cr;
+  l6_err e = OPS->crit_get(ST, x->code, &cr, err);
+  *out = e == L6_E_OK ? v_instrument(x) : NULL;
+  crit__view(*out, x, &cr);
+  return e;
 }
 
 typedef struct {
   json_t *arr;
+  l6_svc *s;
+  l6_err e;
+  l6_error *err;
 } list_ctx;
 
 static int instr_row(void *ctx, const void *row) {
-  json_array_append_new(((list_ctx *)ctx)->arr, v_instrument(row));
+  list_ctx *c = ctx;
+  json_t *v = NULL;
+  if ((c->e = v_instrument_crit(c->s, row, &v, c->err)) != L6_E_OK) return 1;
+  json_array_append_new(c->arr, v);
   return 0;
 }
 
 l6_err svc_ex_instrument_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
   (void)a;
-  list_ctx c = {json_array()};
+  list_ctx c = {json_array(), s, L6_E_OK, err};
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) {
     json_decref(c.arr);
     return e;
   }
   e = OPS->ex_instrument_list(ST, instr_row, &c, err);
+  if (e == L6_E_OK) e = c.e;
   *out = json_pack("{s:o}", "items", c.arr);
   return svc__finish_out(s, e, out, err);
 }
@@ -561,7 +643,7 @@ l6_err svc_ex_instrument_status(l6_svc *s, const l6_actor *a, const char *code, 
   e = OPS->ex_instrument_get(ST, code, &x, err);
   snprintf(x.status, sizeof x.status, "%s", status);
   if (e == L6_E_OK) e = OPS->ex_instrument_put(ST, &x, err);
-  if (e == L6_E_OK) *out = v_instrument(&x);
+  if (e == L6_E_OK) e = v_instrument_crit(s, &x, out, err);
   return svc__finish_out(s, e, out, err);
 }
 
@@ -600,7 +682,7 @@ l6_err svc_ex_cash_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *er
   *out = NULL;
   l6_err e = need(a, true, true, true, err);
   if (e != L6_E_OK) return e;
-  list_ctx c = {json_array()};
+  list_ctx c = {.arr = json_array()};
   if ((e = svc__begin(s, err)) != L6_E_OK) {
     json_decref(c.arr);
     return e;
@@ -1218,7 +1300,7 @@ l6_err svc_ex_order_list(l6_svc *s, const l6_actor *a, bool open_only, json_t **
   *out = NULL;
   l6_err e = need(a, true, true, true, err);
   if (e != L6_E_OK) return e;
-  list_ctx c = {json_array()};
+  list_ctx c = {.arr = json_array()};
   if ((e = svc__begin(s, err)) != L6_E_OK) {
     json_decref(c.arr);
     return e;
@@ -1263,7 +1345,7 @@ static int trade_row(void *ctx, const void *row) {
 l6_err svc_ex_trades(l6_svc *s, const char *code, int limit, json_t **out, l6_error *err) {
   *out = NULL;
   if (limit <= 0 || limit > L6_EX_MAX_TRADES) limit = limit <= 0 ? 50 : L6_EX_MAX_TRADES;
-  list_ctx c = {json_array()};
+  list_ctx c = {.arr = json_array()};
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) {
     json_decref(c.arr);

@@ -22,6 +22,11 @@
  * escrow of sellers' reserved units). */
 l6_err svc_ex_instrument_create(l6_svc *s, const l6_actor *a, const l6_ex_instrument *x, json_t **out,
                                 l6_error *err);
+/* The same with a standard contract's further criteria (crit.h): all its
+ * unit types (x->unit_type may then be ""), programmes, labels and CORSIA
+ * phase. crit NULL: none. */
+l6_err svc_ex_instrument_create_crit(l6_svc *s, const l6_actor *a, const l6_ex_instrument *x, const l6_crit *crit,
+                                     json_t **out, l6_error *err);
 l6_err svc_ex_instrument_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
 /* status "open", "halted" or "closed". */
 l6_err svc_ex_instrument_status(l6_svc *s, const l6_actor *a, const char *code, const char *status, json_t **out,

@@ -23,6 +23,7 @@
 #include "ets_rules.h"
 #include "mechanism.h"
 #include "nma.h"
+#include "crit.h"
 #include "exchange.h"
 #include "service_int.h"
 #include "views.h"
@@ -294,6 +295,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
    * programmes, whose unit types they name. */
   if (e == L6_E_OK) e = mech_load_dir(s, dir, err);
   if (e == L6_E_OK) e = svc_a6_load_corsia(dir, err); /* Article 6: CORSIA phases (optional) */
+  if (e == L6_E_OK) e = svc_crit_load(dir, err);      /* exchange: integrity labels (optional) */
   if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
   if (e == L6_E_OK) e = svc_ets_load(s, dir, err);     /* emissions trading jurisdictions (optional) */
   return e;
@@ -702,6 +704,19 @@ typedef struct {
   json_t *arr;
 } batch_list_ctx;
 
+/* Each listed batch's labels (crit.h), as "labels". */
+static l6_err add_labels(l6_svc *s, json_t *arr, l6_error *err) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(arr, i, v) {
+    json_t *labels = NULL;
+    l6_err e = crit__batch_labels_json(s, json_integer_value(json_object_get(v, "batch")), &labels, err);
+    if (e != L6_E_OK) return e;
+    json_object_set_new(v, "labels", labels);
+  }
+  return L6_E_OK;
+}
+
 static int batch_row(void *ctx, const void *row) {
   batch_list_ctx *c = ctx;
   const l6_batch *b = row;
@@ -722,6 +737,7 @@ l6_err svc_project_get(l6_svc *s, const l6_actor *a, const char *id, json_t **ou
   batch_list_ctx c = {.bc = {.s = s, .err = err}, .arr = json_array()};
   if (e == L6_E_OK) e = OPS->batch_list(s->st, p.id, 0, L6_MAX_PAGE, batch_row, &c, err);
   if (e == L6_E_OK) e = c.bc.e;
+  if (e == L6_E_OK) e = add_labels(s, c.arr, err);
   if (e == L6_E_OK && (*out = view_project(&p)) != NULL) json_object_set(*out, "issuances", c.arr);
   json_decref(c.arr);
   return finish_out(s, e, out, err);
@@ -1335,6 +1351,7 @@ l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, cons
   batch_list_ctx c = {.bc = {.s = s, .err = err}, .arr = json_array()};
   e = OPS->batch_list(s->st, project ? project : "", parse_cursor_id(pg), limit, batch_row, &c, err);
   if (e == L6_E_OK) e = c.bc.e;
+  if (e == L6_E_OK) e = add_labels(s, c.arr, err);
   *out = list_of(c.arr);
   size_t n = json_array_size(c.arr);
   char cur[32] = "";

@@ -185,6 +185,14 @@ static const char *const l6_migrations[] = {
     "  sell_order BIGINT NOT NULL, buyer BIGINT NOT NULL, seller BIGINT NOT NULL, taker_side TEXT NOT NULL,"
     "  buyer_fee BIGINT NOT NULL, seller_fee BIGINT NOT NULL, day TEXT NOT NULL, ts TEXT NOT NULL);"
     "CREATE INDEX ex_trades_day ON ex_trades(instrument, day, id);",
+    /* Instrument eligibility criteria and batch labels (issue 6, crit):
+     * the lists of a standard contract beyond its first unit type, and
+     * integrity labels on issuance batches (history kept: never updated).
+     * Self-contained. */
+    "CREATE TABLE crit_instruments(code TEXT PRIMARY KEY REFERENCES ex_instruments(code),"
+    "  unit_types TEXT NOT NULL, programmes TEXT NOT NULL, labels TEXT NOT NULL, corsia_phase TEXT NOT NULL);"
+    "CREATE TABLE crit_batch_labels(id INTEGER PRIMARY KEY, batch BIGINT NOT NULL, label TEXT NOT NULL,"
+    "  actor TEXT NOT NULL, ts TEXT NOT NULL, reference TEXT NOT NULL, UNIQUE(batch, label));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

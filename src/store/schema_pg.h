@@ -201,6 +201,12 @@ static const char *const l6_pg_migrations[] = {
     "  sell_order BIGINT NOT NULL, buyer BIGINT NOT NULL, seller BIGINT NOT NULL, taker_side " L6_PG_TEXT " NOT NULL,"
     "  buyer_fee BIGINT NOT NULL, seller_fee BIGINT NOT NULL, day " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL);"
     "CREATE INDEX ex_trades_day ON ex_trades(instrument, day, id);",
+    /* Instrument eligibility criteria and batch labels (issue 6, crit). */
+    "CREATE TABLE crit_instruments(code " L6_PG_TEXT " PRIMARY KEY REFERENCES ex_instruments(code),"
+    "  unit_types " L6_PG_TEXT " NOT NULL, programmes " L6_PG_TEXT " NOT NULL, labels " L6_PG_TEXT " NOT NULL,"
+    "  corsia_phase " L6_PG_TEXT " NOT NULL);"
+    "CREATE TABLE crit_batch_labels(id BIGINT PRIMARY KEY, batch BIGINT NOT NULL, label " L6_PG_TEXT " NOT NULL,"
+    "  actor " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, reference " L6_PG_TEXT " NOT NULL, UNIQUE(batch, label));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

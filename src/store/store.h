@@ -376,6 +376,29 @@ typedef struct {
   int call_minutes;                      /* opening call auction: minutes before each session, 0 = none */
 } l6_ex_instrument;
 
+/* A standard contract's criteria beyond l6_ex_instrument (crit): all its
+ * unit types ("VCU,CER"; the first is l6_ex_instrument.unit_type),
+ * programmes ("" = any), required labels ("ccp,oimp") and the CORSIA
+ * phase of label "corsia". Lists are comma-separated codes. */
+typedef struct {
+  char code[L6_CODE_MAX + 1];
+  char unit_types[L6_CRIT_LIST_MAX + 1];
+  char programmes[L6_CRIT_LIST_MAX + 1];
+  char labels[L6_CRIT_LIST_MAX + 1];
+  char corsia_phase[16];
+} l6_crit;
+
+/* A label set on an issuance batch (crit): who set it, when, on what
+ * reference. Rows are never updated. */
+typedef struct {
+  l6_id id;
+  l6_id batch;
+  char label[L6_CRIT_LABEL_MAX + 1];
+  char actor[64];
+  char ts[32];
+  char reference[L6_NAME_MAX + 1];
+} l6_batch_label;
+
 /* A member's cash in one currency (org 0: the exchange operator's fees). */
 typedef struct {
   l6_id org;
@@ -640,6 +663,13 @@ typedef struct {
   l6_err (*ex_instrument_put)(l6_store *s, const l6_ex_instrument *x, l6_error *err);
   l6_err (*ex_instrument_get)(l6_store *s, const char *code, l6_ex_instrument *out, l6_error *err);
   l6_err (*ex_instrument_list)(l6_store *s, l6_each_fn each, void *ctx, l6_error *err); /* by code */
+  /* Instrument criteria (crit): an instrument without a row has none
+   * beyond l6_ex_instrument (crit_get fills *out empty, returns OK). */
+  l6_err (*crit_put)(l6_store *s, const l6_crit *x, l6_error *err);
+  l6_err (*crit_get)(l6_store *s, const char *code, l6_crit *out, l6_error *err);
+  /* Batch labels (crit): insert (x->id set), and a batch's labels by id. */
+  l6_err (*batch_label_put)(l6_store *s, l6_batch_label *x, l6_error *err);
+  l6_err (*batch_label_list)(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err);
   /* A cash account; absent is OK with zero balances. put inserts or replaces. */
   l6_err (*ex_cash_get)(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err);
   l6_err (*ex_cash_put)(l6_store *s, const l6_ex_cash *c, l6_error *err);

@@ -243,6 +243,10 @@
   XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created, call_minutes)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created, call_minutes =" " excluded.call_minutes") \
   XX(EX_INSTR_GET, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments WHERE code = ?1") \
   XX(EX_INSTR_LIST, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments ORDER BY code") \
+  XX(CRIT_PUT, "INSERT INTO crit_instruments(code, unit_types, programmes, labels, corsia_phase) VALUES(?1,?2,?3,?4,?5)" " ON CONFLICT(code) DO UPDATE SET unit_types = excluded.unit_types, programmes = excluded.programmes," " labels = excluded.labels, corsia_phase = excluded.corsia_phase") \
+  XX(CRIT_GET, "SELECT code, unit_types, programmes, labels, corsia_phase FROM crit_instruments WHERE code = ?1") \
+  XX(BLABEL_PUT, "INSERT INTO crit_batch_labels(batch, label, actor, ts, reference) VALUES(?1,?2,?3,?4,?5)") \
+  XX(BLABEL_LIST, "SELECT id, batch, label, actor, ts, reference FROM crit_batch_labels WHERE batch = ?1 ORDER BY id") \
   XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = ?1 AND currency = ?2") \
   XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES(?1,?2,?3,?4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
   XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE (?1 < 0 OR org = ?1) ORDER BY org," " currency") \
@@ -1400,6 +1404,66 @@ static l6_err sq_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_
   return run_each(SQ(s), st(SQ(s), Q_EX_INSTR_LIST), dec_ex_instrument, &buf, each, ctx, err);
 }
 
+/* ---- instrument criteria, batch labels (crit) ---- */
+
+static void dec_crit(sqlite3_stmt *s, void *o) {
+  l6_crit *x = o;
+  col_text(s, 0, x->code, sizeof x->code);
+  col_text(s, 1, x->unit_types, sizeof x->unit_types);
+  col_text(s, 2, x->programmes, sizeof x->programmes);
+  col_text(s, 3, x->labels, sizeof x->labels);
+  col_text(s, 4, x->corsia_phase, sizeof x->corsia_phase);
+}
+
+static void dec_batch_label(sqlite3_stmt *s, void *o) {
+  l6_batch_label *x = o;
+  x->id = sqlite3_column_int64(s, 0);
+  x->batch = sqlite3_column_int64(s, 1);
+  col_text(s, 2, x->label, sizeof x->label);
+  col_text(s, 3, x->actor, sizeof x->actor);
+  col_text(s, 4, x->ts, sizeof x->ts);
+  col_text(s, 5, x->reference, sizeof x->reference);
+}
+
+static l6_err sq_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_CRIT_PUT);
+  bind_text(t, 1, x->code);
+  bind_text(t, 2, x->unit_types);
+  bind_text(t, 3, x->programmes);
+  bind_text(t, 4, x->labels);
+  bind_text(t, 5, x->corsia_phase);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_crit_get(l6_store *s, const char *code, l6_crit *out, l6_error *err) {
+  l6_err e = get_row(SQ(s), Q_CRIT_GET, code, 0, dec_crit, out, L6_E_NOT_FOUND, err);
+  if (e == L6_E_NOT_FOUND) {
+    *out = (l6_crit){0};
+    snprintf(out->code, sizeof out->code, "%s", code);
+    return L6_E_OK;
+  }
+  return e;
+}
+
+static l6_err sq_batch_label_put(l6_store *s, l6_batch_label *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_PUT);
+  sqlite3_bind_int64(t, 1, x->batch);
+  bind_text(t, 2, x->label);
+  bind_text(t, 3, x->actor);
+  bind_text(t, 4, x->ts);
+  bind_text(t, 5, x->reference);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_batch_label_list(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_batch_label buf;
+  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_LIST);
+  sqlite3_bind_int64(t, 1, batch);
+  return run_each(SQ(s), t, dec_batch_label, &buf, each, ctx, err);
+}
+
 static l6_err sq_ex_cash_get(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_GET);
   sqlite3_bind_int64(t, 1, org);
@@ -2050,6 +2114,10 @@ static const l6_store_ops sqlite_ops = {
     .ex_instrument_put = sq_ex_instrument_put,
     .ex_instrument_get = sq_ex_instrument_get,
     .ex_instrument_list = sq_ex_instrument_list,
+    .crit_put = sq_crit_put,
+    .crit_get = sq_crit_get,
+    .batch_label_put = sq_batch_label_put,
+    .batch_label_list = sq_batch_label_list,
     .ex_cash_get = sq_ex_cash_get,
     .ex_cash_put = sq_ex_cash_put,
     .ex_cash_list = sq_ex_cash_list,

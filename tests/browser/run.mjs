@@ -326,7 +326,7 @@ test('nma', async () => {
 test('market', async () => {
   await open('market', '/market.html');
   const list = await text('#out');
-  assert(list.includes('2 instruments listed') && list.includes('CCER.STD') && list.includes('VCU.GHA.ARR'), 'instruments: ' + list);
+  assert(list.includes('3 instruments listed') && list.includes('CCER.STD') && list.includes('VCU.GHA.ARR') && list.includes('VCU.CCP') && list.includes('VCU, labelled CCP'), 'instruments: ' + list);
   await shot('market');
   await page.click('a[href="/market.html?code=CCER.STD"]');
   await page.waitForSelector('body[data-ready="1"] #depth');
