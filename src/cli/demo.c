@@ -731,13 +731,13 @@ static void demo_exchange(demo *d, l6_id wind, l6_id a_wind, l6_id forest, l6_id
   l6_id gha = 0;
   if (d->e == L6_E_OK) d->e = svc_store(d->s)->ops->batch_list(svc_store(d->s), "GHA.ARR.01", 0, 100, demo_last_batch, &gha, d->err);
   if (d->e) return;
-  put(d, svc_batch_label(d->s, &cli_admin, gha, "ccp", "ICVCM CCP approval of VM0047 (demo)", &out, d->err), out);
+  { l6_err e_ = svc_batch_label(d->s, &cli_admin, gha, "ccp", "ICVCM CCP approval of VM0047 (demo)", &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
   if (d->e) return;
   l6_ex_instrument cp = {.code = "VCU.CCP", .name = "CCP-labelled VCU contract", .kind = "contract",
                          .registry = "GHA01", .currency = "EUR", .minor_units = 2, .tick = 5, .lot = 100,
                          .mode = "continuous", .prev_close = 1400, .maker_bps = 10, .taker_bps = 20};
   l6_crit cpc = {.unit_types = "VCU", .labels = "ccp"};
-  put(d, svc_ex_instrument_create_crit(d->s, &cli_admin, &cp, &cpc, &out, d->err), out);
+  { l6_err e_ = svc_ex_instrument_create_crit(d->s, &cli_admin, &cp, &cpc, &out, d->err); put(d, e_, out); } /* the call fills out: read it after */
   ex_order(d, &f, "VCU.CCP", a_forest, "sell", 1400, 2000);
 }
 
