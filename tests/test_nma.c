@@ -633,7 +633,34 @@ static void test_cab_marketplace(void **state) {
   assert_int_equal(json_array_size(json_object_get(m, "items")), 0);
   json_decref(m);
   REFUSED("GET", "/v1/adaptation-marketplace/purchases", NULL, NULL, 401, "unauthorized");
-  /* The books still balance. */
+  /* Settled through the exchange's cash accounts: the fund's organisation
+   * pays the cooperative's in the purchase's own transaction. */
+  json_t *xb = json_pack("{s:I, s:i, s:I, s:s, s:{s:i, s:s, s:s, s:s, s:s}}", "listing", (json_int_t)listing, "quantity",
+                         20, "funder_account", (json_int_t)W.a_fund, "beneficiary", "Swiss adaptation fund", "payment",
+                         "amount", 50000, "currency", "USD", "payer", "Swiss adaptation fund", "reference", "EX-1",
+                         "settle", "exchange");
+  x = json_deep_copy(xb);
+  json_object_set_new(json_object_get(x, "payment"), "settle", json_string("barter"));
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, x, 422, "invalid_value");
+  REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, json_deep_copy(xb), 409, "insufficient_cash");
+  assert_int_equal(tl_holdings_total(S, a_dev), 960); /* nothing moved */
+  char dep[128];
+  snprintf(dep, sizeof dep, "{\"org\":%lld,\"currency\":\"USD\",\"amount\":500000}", (long long)W.org_fund);
+  json_decref(MUST("POST", "/v1/exchange/deposits", S->admin, json_loads(dep, 0, NULL), 201));
+  b = MUST("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, xb, 201);
+  assert_string_equal(tl_jstr(json_object_get(b, "payment"), "settle"), "exchange");
+  json_decref(b);
+  assert_int_equal(tl_holdings_total(S, a_dev), 940);
+  json_t *cash = MUST("GET", "/v1/exchange/cash", S->admin, NULL, 200);
+  int64_t fund_bal = -1, dev_bal = -1;
+  json_array_foreach(json_object_get(cash, "items"), i, it) if (strcmp(tl_jstr(it, "currency"), "USD") == 0) {
+    if (tl_jint(it, "org") == W.org_fund) fund_bal = tl_jint(it, "balance");
+    if (tl_jint(it, "org") == org_dev) dev_bal = tl_jint(it, "balance");
+  }
+  json_decref(cash);
+  assert_int_equal(fund_bal, 450000);
+  assert_int_equal(dev_bal, 50000);
+  /* The books still balance (ledger6 check includes the exchange's cash). */
   char out[4096];
   assert_int_equal(tl_run_cli(S, out, sizeof out, "check", (char *)NULL), 0);
   free(h_dev);

@@ -505,6 +505,13 @@ static l6_err cash_change(l6_svc *s, l6_id org, const char *cur, int64_t d_balan
   return e;
 }
 
+l6_err svc__ex_cash_pay(l6_svc *s, l6_id from, l6_id to, const char *cur, int64_t amount, int64_t ref, l6_error *err) {
+  assert(amount > 0 && from != to);
+  l6_err e = cash_change(s, from, cur, -amount, 0, "payment", -amount, ref, err);
+  if (e == L6_E_OK) e = cash_change(s, to, cur, amount, 0, "payment", amount, ref, err);
+  return e;
+}
+
 /* ---- instruments -------------------------------------------------------------- */
 
 static l6_err check_instrument(l6_svc *s, const l6_ex_instrument *x, l6_error *err) {

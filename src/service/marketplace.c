@@ -206,9 +206,9 @@ static l6_err move_takes(l6_svc *s, l6_tx *tx, const l6_take *takes, size_t n, l
 l6_err svc_purchase(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out, l6_error *err) {
   *out = NULL;
   static const char *const keys[] = {"listing", "quantity", "funder_account", "beneficiary", "payment", NULL};
-  static const char *const pkeys[] = {"amount", "currency", "payer", "reference", NULL};
+  static const char *const pkeys[] = {"amount", "currency", "payer", "reference", "settle", NULL};
   int64_t listing, qty, fund_id, amount;
-  const char *benef, *cur, *payer, *ref;
+  const char *benef, *cur, *payer, *ref, *settle = "recorded";
   json_t *pay = json_object_get(in, "payment");
   l6_err e = only(in, "the purchase", keys, err);
   if (e == L6_E_OK) e = need_int(in, "listing", 1, INT64_MAX, L6_E_NOT_FOUND, &listing, err);
@@ -222,6 +222,10 @@ l6_err svc_purchase(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out
   if (e == L6_E_OK && !is_currency(cur)) e = l6_fail(err, L6_E_INVALID_VALUE, "payment currency must be an ISO 4217 code");
   if (e == L6_E_OK) e = need_str(pay, "payer", L6_NAME_MAX, &payer, err);
   if (e == L6_E_OK) e = need_str(pay, "reference", L6_NAME_MAX, &ref, err);
+  if (e == L6_E_OK && json_object_get(pay, "settle")) e = need_str(pay, "settle", 16, &settle, err);
+  if (e == L6_E_OK && strcmp(settle, "recorded") != 0 && strcmp(settle, "exchange") != 0)
+    e = l6_fail(err, L6_E_INVALID_VALUE, "payment settle must be \"recorded\" (paid outside, recorded here) or \"exchange\" "
+                                        "(from the funder's exchange cash to the seller's)");
   if (e != L6_E_OK) return e;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
@@ -284,6 +288,14 @@ l6_err svc_purchase(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out
   snprintf(retire.claim, sizeof retire.claim,
            "certified adaptation benefits funded by %.100s on the adaptation marketplace; non-offsetting: no emissions claim",
            benef);
+  /* Settled on the exchange: the funder's organisation pays the seller's, in
+   * the same transaction as the units. */
+  if (e == L6_E_OK && strcmp(settle, "exchange") == 0) {
+    if (seller.org == 0 || seller.org == funder.org)
+      e = l6_fail(err, L6_E_INVALID_VALUE, "an exchange settlement needs the listing's and the funder's organisations to differ");
+    else
+      e = svc__ex_cash_pay(s, funder.org, seller.org, cur, amount, listing, err);
+  }
   if (e == L6_E_OK) e = move_takes(s, &buy, takes, ntakes, err);
   if (e == L6_E_OK) e = move_takes(s, &retire, takes, ntakes, err);
   for (size_t i = 0; e == L6_E_OK && svc__check_level(s) >= 2 && i < ntakes; i++)
@@ -291,11 +303,11 @@ l6_err svc_purchase(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out
   if (e == L6_E_OK) {
     char path[64];
     snprintf(path, sizeof path, "/v1/retirements/%lld/certificate", (long long)retire.id);
-    json_t *b = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:{s:I, s:s, s:s, s:s}, s:I, s:I, s:s, s:s}", "listing",
+    json_t *b = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:{s:I, s:s, s:s, s:s, s:s}, s:I, s:I, s:s, s:s}", "listing",
                           (json_int_t)listing, "project", json_string_value(json_object_get(lb, "project")), "unit_type",
                           f.unit_type, "quantity", (json_int_t)qty, "funder_account", (json_int_t)funder.id, "org",
                           (json_int_t)funder.org, "beneficiary", benef, "payment", "amount", (json_int_t)amount,
-                          "currency", cur, "payer", payer, "reference", ref, "transfer_tx", (json_int_t)buy.id,
+                          "currency", cur, "payer", payer, "reference", ref, "settle", settle, "transfer_tx", (json_int_t)buy.id,
                           "retirement_tx", (json_int_t)retire.id, "certificate", path, "ts", buy.ts);
     snprintf(p->kind, sizeof p->kind, "purchase");
     snprintf(p->party, sizeof p->party, "%s", r->party);

@@ -84,6 +84,13 @@ l6_err svc__not_in_cycle(l6_svc *s, const char *project, l6_error *err);
  * (`what` names the emissions purpose in the message). Inside a
  * transaction. */
 l6_err svc__batch_non_offsetting(l6_svc *s, l6_id batch, const char *what, l6_error *err);
+
+/* Inside the caller's transaction: moves amount (minor units of cur) from
+ * organisation from's available exchange cash to organisation to's,
+ * journaled as "payment" with ref (exchange.c). INSUFFICIENT_CASH when
+ * from lacks it. The exchange's conservation (held + reserved = deposited -
+ * withdrawn) is unchanged by it. */
+l6_err svc__ex_cash_pay(l6_svc *s, l6_id from, l6_id to, const char *cur, int64_t amount, int64_t ref, l6_error *err);
 l6_err svc__project_non_offsetting(l6_svc *s, const char *project, const char *what, l6_error *err);
 l6_err svc__unit_type_non_offsetting(l6_svc *s, const char *unit_type, bool *out, l6_error *err);
 /* May non-offsetting units be retired with this purpose (config/nma.json,
