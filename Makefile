@@ -74,7 +74,7 @@ $(BUILD)/ledger6: $(CLI_OBJ) $(BUILD)/libledger6.a
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON) $(BUILD)/libledger6.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka -lcurl
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libledger6.a
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/bench/benchlib.o $(BUILD)/libledger6.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 
 # The browser tests (tests/browser/): a script that tests/run.sh runs like the others.
