@@ -116,20 +116,14 @@ typedef struct {
 
 static int itmo_row(void *ctx, const void *row) {
   itmo_buf *b = ctx;
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 16;
-    if (nc > L6_A6_MAX_PIECES) {
-      b->overflow = true;
-      return 1;
-    }
-    l6_a6_itmo *nr = realloc(b->r, nc * sizeof *nr);
-    if (nr == NULL) {
-      b->overflow = true;
-      return 1;
-    }
-    b->r = nr;
-    b->cap = nc;
+  l6_a6_itmo *nr = b->n == b->cap && (b->cap ? b->cap * 2 : 16) > L6_A6_MAX_PIECES
+                       ? NULL
+                       : svc__grow(b->r, b->n, &b->cap, sizeof *nr, 16);
+  if (nr == NULL) {
+    b->overflow = true;
+    return 1;
   }
+  b->r = nr;
   b->r[b->n++] = *(const l6_a6_itmo *)row;
   return 0;
 }
@@ -477,13 +471,9 @@ typedef struct {
 
 static int blk_row(void *ctx, const void *row) {
   blk_buf *bb = ctx;
-  if (bb->n == bb->cap) {
-    size_t nc = bb->cap ? bb->cap * 2 : 16;
-    l6_block *nb = realloc(bb->b, nc * sizeof *nb);
-    if (nb == NULL) return 1;
-    bb->b = nb;
-    bb->cap = nc;
-  }
+  l6_block *nb = svc__grow(bb->b, bb->n, &bb->cap, sizeof *nb, 16);
+  if (nb == NULL) return 1;
+  bb->b = nb;
   bb->b[bb->n++] = *(const l6_block *)row;
   return 0;
 }
@@ -495,13 +485,9 @@ typedef struct {
 
 static int batch_row(void *ctx, const void *row) {
   batch_buf *bb = ctx;
-  if (bb->n == bb->cap) {
-    size_t nc = bb->cap ? bb->cap * 2 : 16;
-    l6_batch *nb = realloc(bb->b, nc * sizeof *nb);
-    if (nb == NULL) return 1;
-    bb->b = nb;
-    bb->cap = nc;
-  }
+  l6_batch *nb = svc__grow(bb->b, bb->n, &bb->cap, sizeof *nb, 16);
+  if (nb == NULL) return 1;
+  bb->b = nb;
   bb->b[bb->n++] = *(const l6_batch *)row;
   return 0;
 }
@@ -694,13 +680,9 @@ static int auth_collect(void *ctx, const void *row) {
   auth_buf *b = ctx;
   const l6_a6_auth *x = row;
   if (b->project && strcmp(x->project, b->project) != 0) return 0;
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 8;
-    l6_a6_auth *na = realloc(b->a, nc * sizeof *na);
-    if (na == NULL) return 1;
-    b->a = na;
-    b->cap = nc;
-  }
+  l6_a6_auth *na = svc__grow(b->a, b->n, &b->cap, sizeof *na, 8);
+  if (na == NULL) return 1;
+  b->a = na;
   b->a[b->n++] = *x;
   return 0;
 }
@@ -1049,13 +1031,9 @@ typedef struct {
 
 static int act_row(void *ctx, const void *row) {
   act_buf *b = ctx;
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 32;
-    l6_a6_action *na = realloc(b->a, nc * sizeof *na);
-    if (na == NULL) return 1;
-    b->a = na;
-    b->cap = nc;
-  }
+  l6_a6_action *na = svc__grow(b->a, b->n, &b->cap, sizeof *na, 32);
+  if (na == NULL) return 1;
+  b->a = na;
   b->a[b->n++] = *(const l6_a6_action *)row;
   return 0;
 }

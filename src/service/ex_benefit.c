@@ -43,16 +43,12 @@ static int trade_row(void *ctx, const void *row) {
   size_t i = 0;
   while (i < c->n && c->v[i].org != t->seller) i++;
   if (i == c->n) {
-    if (c->n == c->cap) {
-      size_t nc = c->cap ? 2 * c->cap : 8;
-      seller_sum *nv = realloc(c->v, nc * sizeof *nv);
-      if (nv == NULL) {
-        c->nomem = true;
-        return 1;
-      }
-      c->v = nv;
-      c->cap = nc;
+    seller_sum *nv = svc__grow(c->v, c->n, &c->cap, sizeof *nv, 8);
+    if (nv == NULL) {
+      c->nomem = true;
+      return 1;
     }
+    c->v = nv;
     c->v[c->n++] = (seller_sum){.org = t->seller};
   }
   c->v[i].qty += t->qty;

@@ -280,16 +280,12 @@ typedef struct {
 } day_trades;
 
 static void day_add(day_trades *d, const l6_ex_trade *t) {
-  if (d->n == d->cap) {
-    size_t nc = d->cap ? d->cap * 2 : 64;
-    l6_px_qty *nv = realloc(d->v, nc * sizeof *nv);
-    if (nv == NULL) {
-      d->nomem = true;
-      return;
-    }
-    d->v = nv;
-    d->cap = nc;
+  l6_px_qty *nv = svc__grow(d->v, d->n, &d->cap, sizeof *nv, 64);
+  if (nv == NULL) {
+    d->nomem = true;
+    return;
   }
+  d->v = nv;
   d->v[d->n++] = (l6_px_qty){t->price, t->qty};
 }
 
@@ -359,13 +355,9 @@ static int pick_row(void *ctx, const void *row) {
   const l6_block *b = row;
   if (!eligible(c->x, b)) return 0;
   if (c->need > 0 && c->have >= c->need) return 1;
-  if (c->n == c->cap) {
-    size_t nc = c->cap ? c->cap * 2 : 16;
-    l6_block *nb = realloc(c->blocks, nc * sizeof *nb);
-    if (nb == NULL) return 1;
-    c->blocks = nb;
-    c->cap = nc;
-  }
+  l6_block *nb = svc__grow(c->blocks, c->n, &c->cap, sizeof *nb, 16);
+  if (nb == NULL) return 1;
+  c->blocks = nb;
   c->blocks[c->n++] = *b;
   c->have += l6_range_qty(b->first, b->last);
   return 0;
@@ -382,16 +374,12 @@ static void sub_range(void *ctx, int64_t lo, int64_t hi) {
   sub_ctx *u = ctx;
   pick_ctx *c = u->c;
   if (u->nomem || (c->need > 0 && c->have >= c->need)) return;
-  if (c->n == c->cap) {
-    size_t nc = c->cap ? c->cap * 2 : 16;
-    l6_block *nb = realloc(c->blocks, nc * sizeof *nb);
-    if (nb == NULL) {
-      u->nomem = true;
-      return;
-    }
-    c->blocks = nb;
-    c->cap = nc;
+  l6_block *nb = svc__grow(c->blocks, c->n, &c->cap, sizeof *nb, 16);
+  if (nb == NULL) {
+    u->nomem = true;
+    return;
   }
+  c->blocks = nb;
   l6_block part = *u->b;
   assert(lo >= part.first && hi <= part.last && lo <= hi);
   part.first = lo;
@@ -929,16 +917,12 @@ typedef struct {
 
 static int rows_add(void *ctx, const void *row) {
   rows_t *r = ctx;
-  if (r->n == r->cap) {
-    size_t nc = r->cap ? r->cap * 2 : 64;
-    l6_ex_order *no = realloc(r->o, nc * sizeof *no);
-    if (no == NULL) {
-      r->nomem = true;
-      return 1;
-    }
-    r->o = no;
-    r->cap = nc;
+  l6_ex_order *no = svc__grow(r->o, r->n, &r->cap, sizeof *no, 64);
+  if (no == NULL) {
+    r->nomem = true;
+    return 1;
   }
+  r->o = no;
   r->o[r->n++] = *(const l6_ex_order *)row;
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -807,16 +808,12 @@ typedef struct {
 static int range_row(void *ctx, const void *row) {
   range_buf *b = ctx;
   const l6_block *blk = row;
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 64;
-    l6_range *nr = realloc(b->r, nc * sizeof *nr);
-    if (nr == NULL) {
-      b->overflow = true;
-      return 1;
-    }
-    b->r = nr;
-    b->cap = nc;
+  l6_range *nr = svc__grow(b->r, b->n, &b->cap, sizeof *nr, 64);
+  if (nr == NULL) {
+    b->overflow = true;
+    return 1;
   }
+  b->r = nr;
   b->r[b->n++] = (l6_range){blk->batch, blk->first, blk->last};
   return 0;
 }
@@ -1410,6 +1407,15 @@ l6_err svc__begin(l6_svc *s, l6_error *err) { return begin(s, err); }
 l6_err svc__finish(l6_svc *s, l6_err e, l6_error *err) { return finish(s, e, err); }
 l6_err svc__finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) { return finish_out(s, e, out, err); }
 void svc__timestamp(l6_svc *s, char out[32]) { timestamp(s, out); }
+
+void *svc__grow(void *v, size_t n, size_t *cap, size_t size, size_t first) {
+  if (n < *cap) return v;
+  size_t nc = *cap ? *cap * 2 : first;
+  if (nc > SIZE_MAX / size) return NULL;
+  void *nv = realloc(v, nc * size);
+  if (nv != NULL) *cap = nc;
+  return nv;
+}
 int64_t svc__now_ms(l6_svc *s) { return s->now_ms(); }
 int svc__check_level(const l6_svc *s) { return s->check_level; }
 l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err) {

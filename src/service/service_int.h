@@ -43,6 +43,12 @@ l6_err svc__finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err);
 /* The service clock: ISO 8601 UTC timestamp with milliseconds, and ms
  * since the epoch. */
 void svc__timestamp(l6_svc *s, char out[32]);
+
+/* Makes room for element n of a growable array v holding *cap elements of
+ * size bytes (doubling, from `first`): the array, moved if need be, or NULL
+ * when out of memory (v is then unchanged and still the caller's). For the
+ * row callbacks that collect a store list. */
+void *svc__grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
 int64_t svc__now_ms(l6_svc *s);
 /* The check level given to svc_open (2: re-check touched batches). */
 int svc__check_level(const l6_svc *s);
