@@ -32,6 +32,7 @@
 #include "service/a6.h"
 #include "store/store.h"
 #include "testlib.h"
+#include "testlib_svc.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -259,26 +260,11 @@ static struct {
   l6_id auth; /* the THA -> CHE/JPN authorization of a6_flows */
 } W;
 
-#define OK(call, what)                                                                                               \
-  do {                                                                                                               \
-    l6_error err_ = {0};                                                                                             \
-    json_t *out_ = NULL;                                                                                             \
-    l6_err e_ = (call);                                                                                              \
-    if (e_ != L6_E_OK) fail_msg("%s:%d %s: %s: %s", __FILE__, __LINE__, (what), l6_err_code(e_), err_.message);      \
-    json_decref(out_);                                                                                               \
-  } while (0)
-
-static l6_actor actor(l6_role role, l6_id org, const char *name) {
-  l6_actor a = {.role = role, .org = org};
-  snprintf(a.name, sizeof a.name, "%s", name);
-  return a;
-}
-
 static l6_id mk_org(const char *registry, const char *name) {
   l6_org o = {0};
   snprintf(o.registry, sizeof o.registry, "%s", registry);
   snprintf(o.name, sizeof o.name, "%s", name);
-  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
   return o.id;
 }
 
@@ -286,7 +272,7 @@ static l6_id mk_account(const char *registry, l6_id org) {
   l6_account a = {.org = org, .type = L6_ACCT_HOLDING};
   snprintf(a.registry, sizeof a.registry, "%s", registry);
   snprintf(a.name, sizeof a.name, "%s holding", registry);
-  OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
+  TL_OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
   return a.id;
 }
 
@@ -302,7 +288,7 @@ static void mk_project(const char *id, const char *host, const char *programme, 
   snprintf(p.crediting_start, sizeof p.crediting_start, "%s", start);
   snprintf(p.crediting_end, sizeof p.crediting_end, "2035-12-31");
   snprintf(p.status, sizeof p.status, "registered");
-  OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
+  TL_OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
 }
 
 /* Issues qty units of project (unit type ut) in registry, vintage, and forwards them to account. */
@@ -351,20 +337,20 @@ static int world_setup(void **state) {
   memset(&W, 0, sizeof W);
   set_year(2026);
   world_open();
-  W.admin = actor(L6_ROLE_ADMIN, 0, "admin");
-  W.auditor = actor(L6_ROLE_AUDITOR, 0, "auditor");
-  W.anon = actor(L6_ROLE__NONE, 0, "");
+  W.admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
+  W.auditor = tl_actor(L6_ROLE_AUDITOR, 0, "auditor");
+  W.anon = tl_actor(L6_ROLE__NONE, 0, "");
   const char *parties[] = {"THA", "CHE", "JPN", "USA"};
   for (size_t i = 0; i < COUNT(parties); i++) {
     l6_party p = {0};
     snprintf(p.code, sizeof p.code, "%s", parties[i]);
     snprintf(p.name, sizeof p.name, "Party %s", parties[i]);
-    OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+    TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
     l6_registry r = {0};
     snprintf(r.id, sizeof r.id, "%s01", parties[i]);
     snprintf(r.party, sizeof r.party, "%s", parties[i]);
     snprintf(r.name, sizeof r.name, "Registry of %s", parties[i]);
-    OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+    TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
   }
   W.org_tha = mk_org("THA01", "Bangkok cookstoves");
   W.org_che = mk_org("CHE01", "KliK Foundation");
@@ -372,12 +358,12 @@ static int world_setup(void **state) {
   W.org_air = mk_org("CHE01", "Alpine Air (aeroplane operator)");
   W.org_dna_tha = mk_org("THA01", "TGO (designated authority)");
   W.org_dna_che = mk_org("CHE01", "FOEN (designated authority)");
-  W.dna_tha = actor(L6_ROLE_AUTHORITY, W.org_dna_tha, "authority THA");
-  W.dna_che = actor(L6_ROLE_AUTHORITY, W.org_dna_che, "authority CHE");
-  W.h_tha = actor(L6_ROLE_HOLDER, W.org_tha, "holder THA");
-  W.h_che = actor(L6_ROLE_HOLDER, W.org_che, "holder CHE");
-  W.h_jpn = actor(L6_ROLE_HOLDER, W.org_jpn, "holder JPN");
-  W.airline = actor(L6_ROLE_HOLDER, W.org_air, "Alpine Air");
+  W.dna_tha = tl_actor(L6_ROLE_AUTHORITY, W.org_dna_tha, "authority THA");
+  W.dna_che = tl_actor(L6_ROLE_AUTHORITY, W.org_dna_che, "authority CHE");
+  W.h_tha = tl_actor(L6_ROLE_HOLDER, W.org_tha, "holder THA");
+  W.h_che = tl_actor(L6_ROLE_HOLDER, W.org_che, "holder CHE");
+  W.h_jpn = tl_actor(L6_ROLE_HOLDER, W.org_jpn, "holder JPN");
+  W.airline = tl_actor(L6_ROLE_HOLDER, W.org_air, "Alpine Air");
   W.acc_tha = mk_account("THA01", W.org_tha);
   W.acc_che = mk_account("CHE01", W.org_che);
   W.acc_jpn = mk_account("JPN01", W.org_jpn);
@@ -493,7 +479,7 @@ static void ndc(const char *party, const char *kind, const char *method, int tar
   for (int i = 0; i < 5; i++)
     y[i] = (l6_a6_year){.year = 2026 + i, .reported = true, .emissions = em[i], .has_trajectory = traj != NULL,
                         .trajectory = traj ? traj[i] : 0};
-  OK(svc_a6_ndc_put(W.s, &W.admin, &n, y, 5, &out_, &err_), "ndc");
+  TL_OK(svc_a6_ndc_put(W.s, &W.admin, &n, y, 5, &out_, &err_), "ndc");
 }
 
 static l6_a6_act_req act(a6_act_kind kind, l6_id account, const char *first, const char *last, const char *party,
@@ -923,7 +909,7 @@ static void test_refusals(void **state) {
   u = act(A6_ACT_USE, W.acc_jpn, "CA0001-THA01-THA-000000461-2026", "CA0001-THA01-THA-000000470-2026", "USA", 2028);
   REFUSED(svc_a6_act(W.s, &W.h_jpn, &u, &out_, &err_), L6_E_UNKNOWN_NDC, 404);
   /* Revocation: units not yet first transferred stop being usable. */
-  OK(svc_a6_revoke(W.s, &W.dna_tha, W.auth, &out_, &err_), "revoke");
+  TL_OK(svc_a6_revoke(W.s, &W.dna_tha, W.auth, &out_, &err_), "revoke");
   REFUSED(svc_a6_revoke(W.s, &W.dna_tha, W.auth, &out_, &err_), L6_E_AUTHORIZATION_REVOKED, 409);
   REFUSED(svc_a6_revoke(W.s, &W.dna_che, W.auth, &out_, &err_), L6_E_NOT_HOST_AUTHORITY, 403);
   REFUSED(svc_a6_revoke(W.s, &W.admin, 999, &out_, &err_), L6_E_UNKNOWN_AUTHORIZATION, 404);
@@ -931,7 +917,7 @@ static void test_refusals(void **state) {
   REFUSED(svc_a6_act(W.s, &W.dna_tha, &ft, &out_, &err_), L6_E_AUTHORIZATION_REVOKED, 409);
   /* ... while first-transferred ones stay usable (JPN uses 10 more). */
   u = act(A6_ACT_USE, W.acc_jpn, "CA0001-THA01-THA-000000461-2026", "CA0001-THA01-THA-000000470-2026", "JPN", 2028);
-  OK(svc_a6_act(W.s, &W.h_jpn, &u, &out_, &err_), "use after revocation");
+  TL_OK(svc_a6_act(W.s, &W.h_jpn, &u, &out_, &err_), "use after revocation");
   /* NDC definitions. */
   l6_a6_ndc n = {.party = "CHE", .first_year = 2026, .last_year = 2030, .kind = "multi-year", .method = "averaging",
                  .target_year = 2030, .target = 1, .metric = "t CO2e", .factor_micro = A6_FACTOR_ONE};
@@ -980,7 +966,7 @@ static void test_corsia_refusals(void **state) {
   REFUSED(svc_a6_act(W.s, &W.airline, &c, &out_, &err_), L6_E_PARTY_NOT_AUTHORIZED, 422);
   /* A voluntary claim by the named entity is not CORSIA: no phase check. */
   snprintf(c.entity, sizeof c.entity, "Alpine Air");
-  OK(svc_a6_act(W.s, &W.airline, &c, &out_, &err_), "voluntary OIMP cancellation");
+  TL_OK(svc_a6_act(W.s, &W.airline, &c, &out_, &err_), "voluntary OIMP cancellation");
   /* Authorized quantity: at most what is left (0 here): nothing is assigned. */
   issue("THA01", "THA.OLD.01", "ITMO", 2020, 5, W.acc_tha);
   json_t *items = NULL;
@@ -993,7 +979,7 @@ static void test_corsia_refusals(void **state) {
   json_decref(items);
   /* Mitigation contribution: unauthorized units cancel without a CA. */
   l6_a6_act_req v = {.kind = A6_ACT_VOLUNTARY, .account = W.acc_tha, .range = {.batch = 2, .first = 1, .last = 5}};
-  OK(svc_a6_act(W.s, &W.h_tha, &v, &out_, &err_), "voluntary cancellation");
+  TL_OK(svc_a6_act(W.s, &W.h_tha, &v, &out_, &err_), "voluntary cancellation");
 }
 
 /* The demo registry's Thailand-Switzerland flow: `ledger6 report aef`

@@ -48,6 +48,7 @@
 #include "service/service_int.h"
 #include "store/store.h"
 #include "testlib.h"
+#include "testlib_svc.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -221,26 +222,11 @@ static struct {
   int seq; /* unique ids */
 } W;
 
-#define OK(call, what)                                                                                               \
-  do {                                                                                                               \
-    l6_error err_ = {0};                                                                                             \
-    json_t *out_ = NULL;                                                                                             \
-    l6_err e_ = (call);                                                                                              \
-    if (e_ != L6_E_OK) fail_msg("%s:%d %s: %s: %s", __FILE__, __LINE__, (what), l6_err_code(e_), err_.message);      \
-    json_decref(out_);                                                                                               \
-  } while (0)
-
-static l6_actor actor(l6_role role, l6_id org, const char *name) {
-  l6_actor a = {.role = role, .org = org, .token = 0};
-  snprintf(a.name, sizeof a.name, "%s", name);
-  return a;
-}
-
 static l6_id mk_org(const char *registry, const char *name) {
   l6_org o = {0};
   snprintf(o.registry, sizeof o.registry, "%s", registry);
   snprintf(o.name, sizeof o.name, "%s", name);
-  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
   return o.id;
 }
 
@@ -248,7 +234,7 @@ static l6_id mk_account(const char *registry, l6_id org, l6_account_type t) {
   l6_account a = {.org = org, .type = t};
   snprintf(a.registry, sizeof a.registry, "%s", registry);
   snprintf(a.name, sizeof a.name, "%s %s", registry, l6_account_type_str(t));
-  OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
+  TL_OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
   return a.id;
 }
 
@@ -256,12 +242,12 @@ static void mk_party(const char *code) {
   l6_party p = {0};
   snprintf(p.code, sizeof p.code, "%s", code);
   snprintf(p.name, sizeof p.name, "Party %s", code);
-  OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
   l6_registry r = {0};
   snprintf(r.id, sizeof r.id, "%s01", code);
   snprintf(r.party, sizeof r.party, "%s", code);
   snprintf(r.name, sizeof r.name, "%s registry", code);
-  OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
 }
 
 static const char *doc_hash(const char *type) {
@@ -338,10 +324,10 @@ static int world_setup(void **state) {
 /* Parties, registries, organisations, accounts, accreditations. */
 static void world_populate(void) {
   l6_error err = {0};
-  W.admin = actor(L6_ROLE_ADMIN, 0, "admin");
-  W.auditor = actor(L6_ROLE_AUDITOR, 0, "auditor");
-  W.ma = actor(L6_ROLE_MECHANISM_ADMIN, 0, "mechanism admin");
-  W.anon = actor(L6_ROLE__NONE, 0, "");
+  W.admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
+  W.auditor = tl_actor(L6_ROLE_AUDITOR, 0, "auditor");
+  W.ma = tl_actor(L6_ROLE_MECHANISM_ADMIN, 0, "mechanism admin");
+  W.anon = tl_actor(L6_ROLE__NONE, 0, "");
   const char *parties[] = {"GHA", "JPN", "CHN", "CHE", "USA", "THA"};
   for (size_t i = 0; i < COUNT(parties); i++) mk_party(parties[i]);
   W.org_p = mk_org("GHA01", "Participant Ltd (Ghana)");
@@ -353,13 +339,13 @@ static void world_populate(void) {
   W.org_j = mk_org("JPN01", "Japanese buyer");
   W.org_c = mk_org("CHN01", "Chinese developer");
   W.org_t = mk_org("USA01", "Third-party developer (USA)");
-  W.p = actor(L6_ROLE_HOLDER, W.org_p, "participant");
-  W.q = actor(L6_ROLE_HOLDER, W.org_q, "other holder");
-  W.v = actor(L6_ROLE_VALIDATOR, W.org_v, "validator");
-  W.v2 = actor(L6_ROLE_VALIDATOR, W.org_v2, "unaccredited validator");
-  W.dna = actor(L6_ROLE_AUTHORITY, W.org_dna, "authority GHA");
-  W.dna2 = actor(L6_ROLE_AUTHORITY, W.org_dna2, "authority CHE");
-  W.t = actor(L6_ROLE_HOLDER, W.org_t, "third-party developer");
+  W.p = tl_actor(L6_ROLE_HOLDER, W.org_p, "participant");
+  W.q = tl_actor(L6_ROLE_HOLDER, W.org_q, "other holder");
+  W.v = tl_actor(L6_ROLE_VALIDATOR, W.org_v, "validator");
+  W.v2 = tl_actor(L6_ROLE_VALIDATOR, W.org_v2, "unaccredited validator");
+  W.dna = tl_actor(L6_ROLE_AUTHORITY, W.org_dna, "authority GHA");
+  W.dna2 = tl_actor(L6_ROLE_AUTHORITY, W.org_dna2, "authority CHE");
+  W.t = tl_actor(L6_ROLE_HOLDER, W.org_t, "third-party developer");
   W.acc_p = mk_account("GHA01", W.org_p, L6_ACCT_HOLDING);
   W.acc_p2 = mk_account("GHA01", W.org_p, L6_ACCT_HOLDING);
   W.acc_q = mk_account("GHA01", W.org_q, L6_ACCT_HOLDING);
@@ -376,7 +362,7 @@ static void world_populate(void) {
   const l6_mech_set *set = svc__mechs(W.s);
   assert_true(set->n >= 5);
   for (size_t i = 0; i < set->n; i++)
-    OK(svc_accredit(W.s, &W.ma, W.org_v, set->m[i].code, (const char(*)[L6_CODE_MAX + 1])set->m[i].scopes,
+    TL_OK(svc_accredit(W.s, &W.ma, W.org_v, set->m[i].code, (const char(*)[L6_CODE_MAX + 1])set->m[i].scopes,
                     set->m[i].nscopes, &out_, &err_),
        "accredit");
 }
@@ -834,7 +820,7 @@ static void generic_wrong_roles(const l6_mech *m) {
   /* The validator of the participant's own organisation may not verify it:
    * an activity whose participant is the accredited DOE itself. */
   snprintf(id, sizeof id, "%s", next_id("SELF"));
-  l6_actor doe_as_holder = actor(L6_ROLE_HOLDER, W.org_v, "DOE as developer");
+  l6_actor doe_as_holder = tl_actor(L6_ROLE_HOLDER, W.org_v, "DOE as developer");
   submit_opts o = {.participant = &doe_as_holder};
   json_t *out = NULL;
   l6_error err = {0};
@@ -1130,7 +1116,7 @@ static void test_forwarding(void **state) {
   r->forward[0] = (l6_forward){closing, 10000};
   r->nforward = 1;
   STEP_DONE(&W.p, r);
-  OK(svc_account_set_status(W.s, &W.admin, closing, L6_STATUS_CLOSED, &out_, &err_), "close");
+  TL_OK(svc_account_set_status(W.s, &W.admin, closing, L6_STATUS_CLOSED, &out_, &err_), "close");
   REFUSED(L6_E_ACCOUNT_CLOSED, svc_cycle_step(W.s, &W.ma, sreq(m, id, seq, L6_STEP_ISSUE, L6_DECIDE_ACCEPT), &out_, &err_));
   /* Without instructions the units wait in the pending account. */
   STEP_DONE(&W.ma, sreq(m, id, seq, L6_STEP_ISSUE, L6_DECIDE_REJECT));
@@ -1268,7 +1254,7 @@ static void test_jcm_split(void **state) {
 static void test_bri_third_party(void **state) {
   (void)state;
   const l6_mech *m = mech("BRI");
-  l6_actor china = actor(L6_ROLE_HOLDER, W.org_c, "Chinese developer");
+  l6_actor china = tl_actor(L6_ROLE_HOLDER, W.org_c, "Chinese developer");
   submit_opts o_cn = {.participant = &china}, o_us = {.participant = &W.t};
   struct {
     const submit_opts *o;
@@ -1321,7 +1307,7 @@ static void test_ccer_eligibility(void **state) {
   snprintf(r.registry, sizeof r.registry, "CHN01");
   snprintf(r.scope, sizeof r.scope, "1");
   r.ndocs = docs_for(m, L6_STEP_SUBMIT, r.docs);
-  l6_actor china = actor(L6_ROLE_HOLDER, W.org_c, "Chinese developer");
+  l6_actor china = tl_actor(L6_ROLE_HOLDER, W.org_c, "Chinese developer");
   REFUSED(L6_E_MISSING_FIELD, svc_activity_submit(W.s, &china, &r, &out_, &err_));
   r.ets_covered = 1;
   REFUSED(L6_E_NOT_ELIGIBLE, svc_activity_submit(W.s, &china, &r, &out_, &err_));
@@ -1332,7 +1318,7 @@ static void test_ccer_eligibility(void **state) {
   snprintf(r.scope, sizeof r.scope, "3");
   REFUSED(L6_E_NOT_ELIGIBLE, svc_activity_submit(W.s, &china, &r, &out_, &err_));
   snprintf(r.scope, sizeof r.scope, "1");
-  OK(svc_activity_submit(W.s, &china, &r, &out_, &err_), "ccer submit");
+  TL_OK(svc_activity_submit(W.s, &china, &r, &out_, &err_), "ccer submit");
   const char *id = p->id;
   /* No host approval in CCER's cycle: register straight after validation. */
   STEP_DONE(&W.v, sreq(m, id, 0, L6_STEP_VALIDATE, L6_DECIDE_ACCEPT));
@@ -1389,17 +1375,17 @@ static void test_cdm_transition(void **state) {
   snprintf(cdm.crediting_start, sizeof cdm.crediting_start, "2012-06-01");
   snprintf(cdm.crediting_end, sizeof cdm.crediting_end, "2029-05-31");
   snprintf(cdm.status, sizeof cdm.status, "registered");
-  OK(svc_project_create(W.s, &W.admin, &cdm, &out_, &err_), "cdm project");
+  TL_OK(svc_project_create(W.s, &W.admin, &cdm, &out_, &err_), "cdm project");
   l6_project late = cdm, ar = cdm, vcs = cdm;
   snprintf(late.id, sizeof late.id, "CDM.LATE");
   snprintf(late.crediting_start, sizeof late.crediting_start, "2021-01-02"); /* not active on 2021-01-01 */
-  OK(svc_project_create(W.s, &W.admin, &late, &out_, &err_), "late project");
+  TL_OK(svc_project_create(W.s, &W.admin, &late, &out_, &err_), "late project");
   snprintf(ar.id, sizeof ar.id, "CDM.AR");
   snprintf(ar.kind, sizeof ar.kind, "removal");
-  OK(svc_project_create(W.s, &W.admin, &ar, &out_, &err_), "A/R project");
+  TL_OK(svc_project_create(W.s, &W.admin, &ar, &out_, &err_), "A/R project");
   snprintf(vcs.id, sizeof vcs.id, "VCS.LEGACY");
   snprintf(vcs.programme, sizeof vcs.programme, "VCS");
-  OK(svc_project_create(W.s, &W.admin, &vcs, &out_, &err_), "vcs project");
+  TL_OK(svc_project_create(W.s, &W.admin, &vcs, &out_, &err_), "vcs project");
   const int vintages[] = {2012, 2016};
   for (size_t i = 0; i < COUNT(vintages); i++) {
     l6_issue_req ir = {.vintage = vintages[i], .quantity = 300, .forward_to = W.acc_p};
@@ -1563,7 +1549,7 @@ static void test_documents(void **state) {
   REFUSED(L6_E_UNAUTHORIZED, svc_document_put(W.s, &W.anon, "x", "text/plain", "abc", 3, NULL, 0, &out_, &err_));
   char *big = calloc(1, L6_MAX_DOC_BYTES + 1);
   REFUSED(L6_E_INVALID_VALUE, svc_document_put(W.s, &W.p, "x", "text/plain", big, L6_MAX_DOC_BYTES + 1, NULL, 0, &out_, &err_));
-  OK(svc_document_put(W.s, &W.p, "max", "application/octet-stream", big, L6_MAX_DOC_BYTES, NULL, 0, &out_, &err_), "max doc");
+  TL_OK(svc_document_put(W.s, &W.p, "max", "application/octet-stream", big, L6_MAX_DOC_BYTES, NULL, 0, &out_, &err_), "max doc");
   free(big);
   REFUSED(L6_E_UNKNOWN_DOCUMENT, svc_document_get(W.s, &W.anon, "ab", false, &out_, &err_));
   char none[65];
@@ -1581,8 +1567,8 @@ static void test_accreditation(void **state) {
   REFUSED(L6_E_INVALID_VALUE, svc_accredit(W.s, &W.ma, W.org_v2, "PACM", bad, 1, &out_, &err_));
   REFUSED(L6_E_UNKNOWN_MECHANISM, svc_accredit(W.s, &W.ma, W.org_v2, "NOPE", one, 1, &out_, &err_));
   REFUSED(L6_E_UNKNOWN_ORGANISATION, svc_accredit(W.s, &W.ma, 99999, "PACM", one, 1, &out_, &err_));
-  OK(svc_accredit(W.s, &W.ma, W.org_v2, "PACM", one, 1, &out_, &err_), "accredit scope 1");
-  OK(svc_accredit(W.s, &W.ma, W.org_v2, "PACM", one, 1, &out_, &err_), "again");
+  TL_OK(svc_accredit(W.s, &W.ma, W.org_v2, "PACM", one, 1, &out_, &err_), "accredit scope 1");
+  TL_OK(svc_accredit(W.s, &W.ma, W.org_v2, "PACM", one, 1, &out_, &err_), "again");
   /* Accredited for scope 1, not 3: validates the one, not the other. */
   char a1[L6_CODE_MAX + 1];
   snprintf(a1, sizeof a1, "%s", next_id("ACC"));
@@ -1601,7 +1587,7 @@ static void test_accreditation(void **state) {
   snprintf(r.registry, sizeof r.registry, "GHA01");
   snprintf(r.scope, sizeof r.scope, "3");
   r.ndocs = docs_for(m, L6_STEP_SUBMIT, r.docs);
-  OK(svc_activity_submit(W.s, &W.p, &r, &out_, &err_), "scope 3 submit");
+  TL_OK(svc_activity_submit(W.s, &W.p, &r, &out_, &err_), "scope 3 submit");
   REFUSED(L6_E_NOT_ACCREDITED, svc_cycle_step(W.s, &W.v2, sreq(m, r.project.id, 0, L6_STEP_VALIDATE, L6_DECIDE_ACCEPT), &out_, &err_));
 }
 

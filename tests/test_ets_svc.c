@@ -29,6 +29,7 @@
 #include "service/service.h"
 #include "store/store.h"
 #include "testlib.h"
+#include "testlib_svc.h"
 
 static struct {
   tl_store ts;
@@ -39,26 +40,11 @@ static struct {
   l6_id b_gdea, b_ccer_gd, b_ccer_sc, b_fjea, b_ffcer, b_ccer_fj_hydro, b_ccer_fj;
 } W;
 
-#define OK(call, what)                                                                                          \
-  do {                                                                                                          \
-    l6_error err_ = {0};                                                                                        \
-    json_t *out_ = NULL;                                                                                        \
-    l6_err e_ = (call);                                                                                         \
-    if (e_ != L6_E_OK) fail_msg("%s:%d %s: %s: %s", __FILE__, __LINE__, (what), l6_err_code(e_), err_.message); \
-    json_decref(out_);                                                                                          \
-  } while (0)
-
-static l6_actor actor(l6_role role, l6_id org, const char *name) {
-  l6_actor a = {.role = role, .org = org};
-  snprintf(a.name, sizeof a.name, "%s", name);
-  return a;
-}
-
 static l6_id mk_org(const char *name) {
   l6_org o = {0};
   snprintf(o.registry, sizeof o.registry, "CHN01");
   snprintf(o.name, sizeof o.name, "%s", name);
-  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
   return o.id;
 }
 
@@ -66,7 +52,7 @@ static l6_id mk_account(l6_id org) {
   l6_account a = {.org = org, .type = L6_ACCT_HOLDING};
   snprintf(a.registry, sizeof a.registry, "CHN01");
   snprintf(a.name, sizeof a.name, "holding");
-  OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
+  TL_OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
   return a.id;
 }
 
@@ -82,7 +68,7 @@ static void mk_project(const char *id, const char *programme) {
   snprintf(p.crediting_start, sizeof p.crediting_start, "2014-01-01");
   snprintf(p.crediting_end, sizeof p.crediting_end, "2030-12-31");
   snprintf(p.status, sizeof p.status, "registered");
-  OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
+  TL_OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
 }
 
 static void attrs(const char *project, const char *type, const char *province, const char *gases, bool covered,
@@ -93,7 +79,7 @@ static void attrs(const char *project, const char *type, const char *province, c
   snprintf(p.province, sizeof p.province, "%s", province);
   snprintf(p.gases, sizeof p.gases, "%s", gases);
   snprintf(p.produced, sizeof p.produced, "%s", produced);
-  OK(svc_ets_project_put(W.s, &W.regulator, &p, &out_, &err_), "project attributes");
+  TL_OK(svc_ets_project_put(W.s, &W.regulator, &p, &out_, &err_), "project attributes");
 }
 
 static int last_batch(void *ctx, const void *row) {
@@ -126,7 +112,7 @@ static void scheme(const char *code, const char *jur) {
   snprintf(x.registry, sizeof x.registry, "CHN01");
   snprintf(x.deadline, sizeof x.deadline, "06-30");
   snprintf(x.currency, sizeof x.currency, "CNY");
-  OK(svc_ets_scheme_put(W.s, &W.regulator, &x, &out_, &err_), "scheme");
+  TL_OK(svc_ets_scheme_put(W.s, &W.regulator, &x, &out_, &err_), "scheme");
 }
 
 static void entity(const char *sch, const char *id, l6_id org, l6_id acc, const char *province) {
@@ -137,7 +123,7 @@ static void entity(const char *sch, const char *id, l6_id org, l6_id acc, const 
   snprintf(x.province, sizeof x.province, "%s", province);
   snprintf(x.sector, sizeof x.sector, "power");
   snprintf(x.installations, sizeof x.installations, "Unit 1|Unit 2");
-  OK(svc_ets_entity_put(W.s, &W.regulator, &x, &out_, &err_), "entity");
+  TL_OK(svc_ets_entity_put(W.s, &W.regulator, &x, &out_, &err_), "entity");
 }
 
 static void open_service(const char *cfg) {
@@ -160,25 +146,25 @@ static int world_setup(void **state) {
   char cfg[1024];
   src_config(cfg, sizeof cfg);
   open_service(cfg);
-  W.admin = actor(L6_ROLE_ADMIN, 0, "admin");
-  W.anon = actor(L6_ROLE__NONE, 0, "");
+  W.admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
+  W.anon = tl_actor(L6_ROLE__NONE, 0, "");
   l6_party p = {.code = "CHN", .name = "China"};
-  OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
   l6_party q = {.code = "KOR", .name = "Korea"};
-  OK(svc_party_create(W.s, &W.admin, &q, &out_, &err_), "party");
+  TL_OK(svc_party_create(W.s, &W.admin, &q, &out_, &err_), "party");
   l6_registry r = {.id = "CHN01", .party = "CHN", .name = "China ETS registry"};
-  OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
   l6_registry r2 = {.id = "KOR01", .party = "KOR", .name = "Korea registry"};
-  OK(svc_registry_create(W.s, &W.admin, &r2, &out_, &err_), "registry");
+  TL_OK(svc_registry_create(W.s, &W.admin, &r2, &out_, &err_), "registry");
   l6_org ko = {.registry = "KOR01", .name = "Korean regulator"};
-  OK(svc_org_create(W.s, &W.admin, &ko, &out_, &err_), "org");
-  W.other_reg = actor(L6_ROLE_AUTHORITY, ko.id, "KOR regulator");
-  W.regulator = actor(L6_ROLE_AUTHORITY, mk_org("Ecology and environment department"), "regulator");
-  W.verifier = actor(L6_ROLE_VALIDATOR, mk_org("Verifier Co"), "verifier");
+  TL_OK(svc_org_create(W.s, &W.admin, &ko, &out_, &err_), "org");
+  W.other_reg = tl_actor(L6_ROLE_AUTHORITY, ko.id, "KOR regulator");
+  W.regulator = tl_actor(L6_ROLE_AUTHORITY, mk_org("Ecology and environment department"), "regulator");
+  W.verifier = tl_actor(L6_ROLE_VALIDATOR, mk_org("Verifier Co"), "verifier");
   W.org_gd = mk_org("Guangzhou Power");
   W.org_fj = mk_org("Fuzhou Cement");
-  W.gd = actor(L6_ROLE_HOLDER, W.org_gd, "Guangzhou Power");
-  W.fj = actor(L6_ROLE_HOLDER, W.org_fj, "Fuzhou Cement");
+  W.gd = tl_actor(L6_ROLE_HOLDER, W.org_gd, "Guangzhou Power");
+  W.fj = tl_actor(L6_ROLE_HOLDER, W.org_fj, "Fuzhou Cement");
   W.acc_gd = mk_account(W.org_gd);
   W.acc_fj = mk_account(W.org_fj);
   W.acc_alloc = mk_account(W.regulator.org);   /* the regulator's: allowances for free allocation */
@@ -279,9 +265,9 @@ static void item(l6_ets_surrender_req *r, l6_id batch, int64_t first, int64_t la
 }
 
 static void emissions(const char *sch, const char *ent, int year, l6_qty v, l6_qty allocated) {
-  OK(svc_ets_emissions(W.s, &W.verifier, sch, ent, year, v, &out_, &err_), "emissions");
-  OK(svc_ets_confirm(W.s, &W.regulator, sch, ent, year, &out_, &err_), "confirm");
-  OK(svc_ets_allocation(W.s, &W.regulator, sch, ent, year, allocated, &out_, &err_), "allocation");
+  TL_OK(svc_ets_emissions(W.s, &W.verifier, sch, ent, year, v, &out_, &err_), "emissions");
+  TL_OK(svc_ets_confirm(W.s, &W.regulator, sch, ent, year, &out_, &err_), "confirm");
+  TL_OK(svc_ets_allocation(W.s, &W.regulator, sch, ent, year, allocated, &out_, &err_), "allocation");
 }
 
 static const char *break_ids(json_t *ev, char *buf, size_t cap) {
@@ -452,7 +438,7 @@ static void test_flow_allocation(void **state) {
 static void test_refusals(void **state) {
   (void)state;
   /* verified emissions entered, not confirmed */
-  OK(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2024, 1000, &out_, &err_), "emissions");
+  TL_OK(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2024, 1000, &out_, &err_), "emissions");
   l6_ets_surrender_req r = sreq("GD-ETS", "GZPOWER", 2024, false);
   item(&r, W.b_gdea, 1801, 1801);
   REFUSED(svc_ets_surrender(W.s, &W.gd, &r, &out_, &err_), L6_E_EMISSIONS_NOT_CONFIRMED);
@@ -462,7 +448,7 @@ static void test_refusals(void **state) {
   REFUSED(svc_ets_confirm(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2024, &out_, &err_), L6_E_FORBIDDEN);
   REFUSED(svc_ets_confirm(W.s, &W.other_reg, "GD-ETS", "GZPOWER", 2024, &out_, &err_), L6_E_FORBIDDEN);
   REFUSED(svc_ets_allocation(W.s, &W.gd, "GD-ETS", "GZPOWER", 2024, 5, &out_, &err_), L6_E_FORBIDDEN);
-  OK(svc_ets_confirm(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2024, &out_, &err_), "confirm");
+  TL_OK(svc_ets_confirm(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2024, &out_, &err_), "confirm");
   REFUSED(svc_ets_confirm(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2024, &out_, &err_), L6_E_WRONG_STATE);
   REFUSED(svc_ets_surrender(W.s, &W.fj, &r, &out_, &err_), L6_E_FORBIDDEN);
   /* serials the entity does not hold; overlapping items; none */

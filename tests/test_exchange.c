@@ -21,6 +21,7 @@
 #include "service/service.h"
 #include "store/store.h"
 #include "testlib.h"
+#include "testlib_svc.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -39,21 +40,6 @@ static struct {
   l6_id acc_a, acc_b, acc_c;
 } W;
 
-#define OK(call, what)                                                                                          \
-  do {                                                                                                          \
-    l6_error err_ = {0};                                                                                        \
-    json_t *out_ = NULL;                                                                                        \
-    l6_err e_ = (call);                                                                                         \
-    if (e_ != L6_E_OK) fail_msg("%s:%d %s: %s: %s", __FILE__, __LINE__, (what), l6_err_code(e_), err_.message); \
-    json_decref(out_);                                                                                          \
-  } while (0)
-
-static l6_actor actor(l6_role role, l6_id org, const char *name) {
-  l6_actor a = {.role = role, .org = org};
-  snprintf(a.name, sizeof a.name, "%s", name);
-  return a;
-}
-
 static void svc_up(void) {
   l6_error err = {0};
   char cfg[1024];
@@ -70,7 +56,7 @@ static l6_id mk_org(const char *name) {
   l6_org o = {0};
   snprintf(o.registry, sizeof o.registry, "CHN01");
   snprintf(o.name, sizeof o.name, "%s", name);
-  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
   return o.id;
 }
 
@@ -78,7 +64,7 @@ static l6_id mk_account(l6_id org) {
   l6_account a = {.org = org, .type = L6_ACCT_HOLDING};
   snprintf(a.registry, sizeof a.registry, "CHN01");
   snprintf(a.name, sizeof a.name, "holding");
-  OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
+  TL_OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
   return a.id;
 }
 
@@ -108,10 +94,10 @@ static l6_ex_instrument instrument(const char *code) {
   return x;
 }
 
-static void list(const l6_ex_instrument *x) { OK(svc_ex_instrument_create(W.s, &W.admin, x, &out_, &err_), "list"); }
+static void list(const l6_ex_instrument *x) { TL_OK(svc_ex_instrument_create(W.s, &W.admin, x, &out_, &err_), "list"); }
 
 static void deposit(l6_id org, int64_t amount) {
-  OK(svc_ex_cash(W.s, &W.admin, org, "CNY", amount, true, &out_, &err_), "deposit");
+  TL_OK(svc_ex_cash(W.s, &W.admin, org, "CNY", amount, true, &out_, &err_), "deposit");
 }
 
 static int setup(void **state) {
@@ -120,22 +106,22 @@ static int setup(void **state) {
   set_time(0, 2, 0); /* 10:00 in Beijing */
   if (tl_store_make(&W.where, "exchange", 0) != 0) return -1;
   svc_up();
-  W.admin = actor(L6_ROLE_ADMIN, 0, "operator");
-  W.auditor = actor(L6_ROLE_AUDITOR, 0, "auditor");
+  W.admin = tl_actor(L6_ROLE_ADMIN, 0, "operator");
+  W.auditor = tl_actor(L6_ROLE_AUDITOR, 0, "auditor");
   l6_party p = {.code = "CHN", .name = "China"};
-  OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
   l6_registry r = {.id = "CHN01", .party = "CHN", .name = "China registry"};
-  OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
   l6_project pr = {.id = "CHN.WIND.01", .programme = "CCER", .host = "CHN", .title = "Wind farm",
                    .methodology = "ACM0002", .sector = "energy", .kind = "avoidance", .crediting_start = "2020-01-01",
                    .crediting_end = "2030-12-31", .status = "registered"};
-  OK(svc_project_create(W.s, &W.admin, &pr, &out_, &err_), "project");
+  TL_OK(svc_project_create(W.s, &W.admin, &pr, &out_, &err_), "project");
   W.org_a = mk_org("Seller A");
   W.org_b = mk_org("Buyer B");
   W.org_c = mk_org("Trader C");
-  W.a = actor(L6_ROLE_HOLDER, W.org_a, "A");
-  W.b = actor(L6_ROLE_HOLDER, W.org_b, "B");
-  W.c = actor(L6_ROLE_HOLDER, W.org_c, "C");
+  W.a = tl_actor(L6_ROLE_HOLDER, W.org_a, "A");
+  W.b = tl_actor(L6_ROLE_HOLDER, W.org_b, "B");
+  W.c = tl_actor(L6_ROLE_HOLDER, W.org_c, "C");
   W.acc_a = mk_account(W.org_a);
   W.acc_b = mk_account(W.org_b);
   W.acc_c = mk_account(W.org_c);
@@ -387,9 +373,9 @@ static void test_refusals_book(void **state) {
   json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CEA.B", .side = "sell",
                                                  .type = "limit", .price = 5100, .qty = 3000}));
   /* Halted: nothing trades. */
-  OK(svc_ex_instrument_status(W.s, &W.admin, "CEA.B", "halted", &out_, &err_), "halt");
+  TL_OK(svc_ex_instrument_status(W.s, &W.admin, "CEA.B", "halted", &out_, &err_), "halt");
   order_refused("CEA.B", L6_E_INSTRUMENT_HALTED, &W.b, req("CEA.B", W.acc_b, "buy", 5000, 10));
-  OK(svc_ex_instrument_status(W.s, &W.admin, "CEA.B", "open", &out_, &err_), "reopen");
+  TL_OK(svc_ex_instrument_status(W.s, &W.admin, "CEA.B", "open", &out_, &err_), "reopen");
   /* Withdrawing more than the available balance. */
   char *before = dump("CEA.B");
   json_t *out = NULL;
@@ -865,14 +851,14 @@ static json_t *benefit(void) {
 static void test_benefit_sharing(void **state) {
   (void)state;
   l6_party p = {.code = "CHE", .name = "Switzerland"};
-  OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
   l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Swiss registry"};
-  OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
   l6_org o = {.registry = "CHE01", .name = "Trader D (Zurich)"};
-  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
   l6_account acc = {.org = o.id, .type = L6_ACCT_HOLDING, .registry = "CHE01", .name = "D holding"};
-  OK(svc_account_create(W.s, &W.admin, &acc, &out_, &err_), "account");
-  l6_actor d = actor(L6_ROLE_HOLDER, o.id, "D");
+  TL_OK(svc_account_create(W.s, &W.admin, &acc, &out_, &err_), "account");
+  l6_actor d = tl_actor(L6_ROLE_HOLDER, o.id, "D");
   deposit(o.id, 100000000);
   json_t *j = benefit();
   assert_int_equal(json_array_size(json_object_get(j, "items")), 0);

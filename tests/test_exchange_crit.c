@@ -25,6 +25,7 @@
 #include "service/service.h"
 #include "store/store.h"
 #include "testlib.h"
+#include "testlib_svc.h"
 
 static int64_t now_ms;
 static int64_t test_clock(void) { return now_ms; }
@@ -38,26 +39,11 @@ static struct {
   l6_id ccer21, ccer22, vcu21, vcu22, ccer23c, cab;
 } W;
 
-#define OK(call, what)                                                                                          \
-  do {                                                                                                          \
-    l6_error err_ = {0};                                                                                        \
-    json_t *out_ = NULL;                                                                                        \
-    l6_err e_ = (call);                                                                                         \
-    if (e_ != L6_E_OK) fail_msg("%s:%d %s: %s: %s", __FILE__, __LINE__, (what), l6_err_code(e_), err_.message); \
-    json_decref(out_);                                                                                          \
-  } while (0)
-
-static l6_actor actor(l6_role role, l6_id org, const char *name) {
-  l6_actor a = {.role = role, .org = org};
-  snprintf(a.name, sizeof a.name, "%s", name);
-  return a;
-}
-
 static l6_id mk_org(const char *name) {
   l6_org o = {0};
   snprintf(o.registry, sizeof o.registry, "CHN01");
   snprintf(o.name, sizeof o.name, "%s", name);
-  OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
+  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
   return o.id;
 }
 
@@ -65,7 +51,7 @@ static l6_id mk_account(l6_id org) {
   l6_account a = {.org = org, .type = L6_ACCT_HOLDING};
   snprintf(a.registry, sizeof a.registry, "CHN01");
   snprintf(a.name, sizeof a.name, "holding");
-  OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
+  TL_OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
   return a.id;
 }
 
@@ -74,7 +60,7 @@ static void mk_project(const char *id, const char *programme) {
                    .crediting_start = "2020-01-01", .crediting_end = "2030-12-31", .status = "registered"};
   snprintf(pr.id, sizeof pr.id, "%s", id);
   snprintf(pr.programme, sizeof pr.programme, "%s", programme);
-  OK(svc_project_create(W.s, &W.admin, &pr, &out_, &err_), "project");
+  TL_OK(svc_project_create(W.s, &W.admin, &pr, &out_, &err_), "project");
 }
 
 /* Issues qty units and returns the new batch's id. */
@@ -112,23 +98,23 @@ static int setup(void **state) {
   assert_non_null(W.s);
   svc_set_clock(W.s, test_clock);
   if (svc_load_config(W.s, cfg, &err) != L6_E_OK) fail_msg("config: %s", err.message);
-  W.admin = actor(L6_ROLE_ADMIN, 0, "operator");
-  W.auditor = actor(L6_ROLE_AUDITOR, 0, "auditor");
-  W.anon = actor(L6_ROLE__NONE, 0, "");
+  W.admin = tl_actor(L6_ROLE_ADMIN, 0, "operator");
+  W.auditor = tl_actor(L6_ROLE_AUDITOR, 0, "auditor");
+  W.anon = tl_actor(L6_ROLE__NONE, 0, "");
   l6_party p = {.code = "CHN", .name = "China"};
-  OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
   l6_registry r = {.id = "CHN01", .party = "CHN", .name = "China registry"};
-  OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
+  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
   mk_project("CHN.WIND.01", "CCER");
   mk_project("CHN.SOLAR.01", "VCS");
   mk_project("CHN.ADAPT.01", "CAB");
   W.org_a = mk_org("Seller A");
   W.org_b = mk_org("Buyer B");
   W.org_c = mk_org("Trader C");
-  W.a = actor(L6_ROLE_HOLDER, W.org_a, "A");
-  W.b = actor(L6_ROLE_HOLDER, W.org_b, "B");
-  W.c = actor(L6_ROLE_HOLDER, W.org_c, "C");
-  W.dna = actor(L6_ROLE_AUTHORITY, mk_org("NDRC (designated authority)"), "authority CHN");
+  W.a = tl_actor(L6_ROLE_HOLDER, W.org_a, "A");
+  W.b = tl_actor(L6_ROLE_HOLDER, W.org_b, "B");
+  W.c = tl_actor(L6_ROLE_HOLDER, W.org_c, "C");
+  W.dna = tl_actor(L6_ROLE_AUTHORITY, mk_org("NDRC (designated authority)"), "authority CHN");
   W.acc_a = mk_account(W.org_a);
   W.acc_b = mk_account(W.org_b);
   W.acc_c = mk_account(W.org_c);
@@ -139,7 +125,7 @@ static int setup(void **state) {
   W.vcu21 = issue("CHN.SOLAR.01", "VCU", 2021, 100, W.acc_a);
   W.ccer23c = issue("CHN.WIND.01", "CCER", 2023, 400, W.acc_c);
   W.cab = issue("CHN.ADAPT.01", "CAB", 2023, 400, W.acc_c);
-  OK(svc_ex_cash(W.s, &W.admin, W.org_b, "CNY", 100000000, true, &out_, &err_), "deposit");
+  TL_OK(svc_ex_cash(W.s, &W.admin, W.org_b, "CNY", 100000000, true, &out_, &err_), "deposit");
   return 0;
 }
 
@@ -209,7 +195,7 @@ static l6_err order(const l6_actor *a, const char *code, l6_id acc, const char *
 }
 
 static void label(l6_id batch, const char *name) {
-  OK(svc_batch_label(W.s, &W.admin, batch, name, "ICVCM decision 2026/1", &out_, &err_), "label");
+  TL_OK(svc_batch_label(W.s, &W.admin, batch, name, "ICVCM decision 2026/1", &out_, &err_), "label");
 }
 
 /* An account's blocks as "batch:first-last" text, in picking order. */

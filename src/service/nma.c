@@ -733,15 +733,20 @@ l6_err svc_offer_create(l6_svc *s, const l6_actor *a, const json_t *in, json_t *
   return svc__finish_out(s, e, out, err);
 }
 
-l6_err svc_offer_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+/* One public record of kind (an offer or a match) as JSON. */
+static l6_err public_get(l6_svc *s, const char *kind, l6_id id, json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   l6_nma_rec *r = malloc(sizeof *r);
-  e = r ? rec_get(s, "offer", id, r, err) : l6_fail(err, L6_E_NOMEM, NULL);
+  e = r ? rec_get(s, kind, id, r, err) : l6_fail(err, L6_E_NOMEM, NULL);
   if (e == L6_E_OK) *out = rec_view(r);
   free(r);
   return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_offer_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  return public_get(s, "offer", id, out, err);
 }
 
 static int all_row(void *ctx, const void *row) {
@@ -983,14 +988,7 @@ l6_err svc_match_step(l6_svc *s, const l6_actor *a, l6_id id, const char *step, 
 }
 
 l6_err svc_match_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
-  *out = NULL;
-  l6_err e = svc__begin(s, err);
-  if (e != L6_E_OK) return e;
-  l6_nma_rec *r = malloc(sizeof *r);
-  e = r ? rec_get(s, "match", id, r, err) : l6_fail(err, L6_E_NOMEM, NULL);
-  if (e == L6_E_OK) *out = rec_view(r);
-  free(r);
-  return svc__finish_out(s, e, out, err);
+  return public_get(s, "match", id, out, err);
 }
 
 typedef struct {
