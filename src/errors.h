@@ -92,6 +92,8 @@
   XX(ALREADY_SURRENDERED, "already_surrendered", 409, "the entity already surrendered for the year") \
   XX(OFFSET_RULES_BROKEN, "offset_rules_broken", 422, "the surrender breaks the jurisdiction's rules; nothing was moved") \
   XX(YEAR_OUTSIDE_SCHEME, "year_outside_scheme", 422, "the year is outside the scheme's compliance years") \
+  XX(SCHEME_REGISTRY_FIXED, "scheme_registry_fixed", 403, "only an administrator moves a scheme to another registry") \
+  XX(EMISSIONS_CONFIRMED, "emissions_confirmed", 409, "the verified emissions are confirmed; only the scheme's regulator corrects them (POST /v1/ets/emissions/corrections)") \
   /* the exchange (src/service/exchange.c) */                                     \
   XX(UNKNOWN_INSTRUMENT, "unknown_instrument", 404, "no such exchange instrument") \
   XX(UNKNOWN_ORDER, "unknown_order", 404, "no such order")                        \

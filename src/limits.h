@@ -192,6 +192,9 @@
 /* A record of the ETS tables: its key and its JSON body. */
 #define L6_ETS_KEY_MAX 120
 #define L6_ETS_BODY_MAX 4000
+/* Unit types a project may carry, for the project attributes' authorization
+ * (its programme's and its batches'): far above any shipped programme. */
+#define L6_ETS_MAX_PROJECT_UNITS 32
 /* Jurisdiction files loaded at once. */
 #define L6_ETS_MAX_JURISDICTIONS 32
 /* The exchange (src/service/exchange.c). Resting orders and price levels

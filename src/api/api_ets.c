@@ -112,6 +112,13 @@ l6_err h_ets_entity_put(req *r, json_t **out, l6_error *err) {
   return svc_ets_entity_put(r->svc, &r->actor, &x, out, err);
 }
 
+/* GET /v1/ets/projects/{id}: the attributes with their history (public). */
+l6_err h_ets_project_get(req *r, json_t **out, l6_error *err) {
+  char id[L6_CODE_MAX + 1];
+  l6_err e = path_code(r, 0, id, sizeof id, L6_E_UNKNOWN_PROJECT, err);
+  return e ? e : svc_ets_project_get(r->svc, &r->actor, id, out, err);
+}
+
 typedef struct {
   char project_type[L6_ETS_VALUE_MAX + 1], province[L6_ETS_VALUE_MAX + 1], city[L6_ETS_VALUE_MAX + 1];
   char reg_province[L6_ETS_VALUE_MAX + 1], registered[11], produced[11];
@@ -164,6 +171,57 @@ l6_err h_ets_emissions(req *r, json_t **out, l6_error *err) {
   fig_in in = {0};
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
   return e ? e : svc_ets_emissions(r->svc, &r->actor, in.scheme, in.entity, in.year, in.verified, out, err);
+}
+
+/* GET /v1/ets/emissions?scheme=&entity=&year=: the record and its history
+ * (public, like the report). */
+l6_err h_ets_record_get(req *r, json_t **out, l6_error *err) {
+  fig_in in = {0};
+  const char *y = api_query(r, "year");
+  l6_err e = api_query_str(r, "scheme", in.scheme, sizeof in.scheme, err);
+  if (e == L6_E_OK) e = api_query_str(r, "entity", in.entity, sizeof in.entity, err);
+  if (e == L6_E_OK && (!in.scheme[0] || !in.entity[0]))
+    e = l6_fail(err, L6_E_BAD_PARAM, "query parameters 'scheme' and 'entity' are required");
+  if (e == L6_E_OK && (!y || strlen(y) != 4 || strspn(y, "0123456789") != 4))
+    e = l6_fail(err, L6_E_BAD_PARAM, "query parameter 'year' (a four-digit compliance year) is required");
+  return e ? e : svc_ets_record_get(r->svc, &r->actor, in.scheme, in.entity, atoi(y), out, err);
+}
+
+typedef struct {
+  char scheme[L6_CODE_MAX + 1], entity[L6_CODE_MAX + 1], reason[L6_TEXT_MAX + 1];
+  int year;
+  int64_t verified;
+} corr_in;
+
+/* POST /v1/ets/emissions/corrections {scheme, entity, year, verified,
+ * reason} (regulator): 201 with the corrected record. */
+l6_err h_ets_correct(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(corr_in, scheme, JF_STR, true), F(corr_in, entity, JF_STR, true),
+                             F(corr_in, year, JF_INT32, true), F(corr_in, verified, JF_INT, true),
+                             F(corr_in, reason, JF_STR, true)};
+  corr_in *in = calloc(1, sizeof *in);
+  if (!in) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = json_decode(r->body, f, NF(f), NULL, in, err);
+  if (e == L6_E_OK) e = svc_ets_correct(r->svc, &r->actor, in->scheme, in->entity, in->year, in->verified, in->reason, out, err);
+  if (e == L6_E_OK) r->status = 201;
+  free(in);
+  return e;
+}
+
+typedef struct {
+  int64_t organisation;
+} verifier_in;
+
+/* POST /v1/ets/schemes/{code}/verifiers {organisation} (regulator): 201. */
+l6_err h_ets_verifier(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(verifier_in, organisation, JF_INT, true)};
+  verifier_in in = {0};
+  char code[L6_CODE_MAX + 1];
+  l6_err e = path_code(r, 0, code, sizeof code, L6_E_UNKNOWN_SCHEME, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), NULL, &in, err);
+  if (e == L6_E_OK) e = svc_ets_verifier_put(r->svc, &r->actor, code, in.organisation, out, err);
+  if (e == L6_E_OK) r->status = 201;
+  return e;
 }
 
 /* POST /v1/ets/emissions/confirm {scheme, entity, year} (regulator). */

@@ -157,6 +157,10 @@ l6_err h_ets_allocate(req *r, json_t **out, l6_error *err);
 l6_err h_ets_surrender(req *r, json_t **out, l6_error *err);
 l6_err h_ets_dry_run(req *r, json_t **out, l6_error *err);
 l6_err h_ets_report(req *r, json_t **out, l6_error *err);
+l6_err h_ets_project_get(req *r, json_t **out, l6_error *err);
+l6_err h_ets_record_get(req *r, json_t **out, l6_error *err);
+l6_err h_ets_correct(req *r, json_t **out, l6_error *err);
+l6_err h_ets_verifier(req *r, json_t **out, l6_error *err);
 
 #define API_ETS_ROUTES                                                     \
   {"GET", "/v1/ets/jurisdictions", h_ets_jurisdictions},                   \
@@ -165,9 +169,13 @@ l6_err h_ets_report(req *r, json_t **out, l6_error *err);
   {"GET", "/v1/ets/schemes/{code}/entities", h_ets_entity_list},           \
   {"PUT", "/v1/ets/schemes/{code}/entities/{id}", h_ets_entity_put},       \
   {"GET", "/v1/ets/schemes/{code}/report", h_ets_report},                  \
+  {"POST", "/v1/ets/schemes/{code}/verifiers", h_ets_verifier},           \
+  {"GET", "/v1/ets/projects/{id}", h_ets_project_get},                     \
   {"PUT", "/v1/ets/projects/{id}", h_ets_project_put},                     \
+  {"GET", "/v1/ets/emissions", h_ets_record_get},                          \
   {"PUT", "/v1/ets/emissions", h_ets_emissions},                           \
   {"POST", "/v1/ets/emissions/confirm", h_ets_confirm},                    \
+  {"POST", "/v1/ets/emissions/corrections", h_ets_correct},                \
   {"PUT", "/v1/ets/allocations", h_ets_allocation},                        \
   {"POST", "/v1/ets/allocations", h_ets_allocate},                         \
   {"POST", "/v1/ets/surrenders", h_ets_surrender},                         \

@@ -586,6 +586,10 @@ static void ets_scheme_entity(demo *d, const l6_actor *reg, const char *code, co
 static void ets_year(demo *d, const l6_actor *reg, const l6_actor *verifier, const char *scheme, const char *ent,
                      l6_qty verified, l6_qty allocated) {
   json_t *out = NULL;
+  if (d->e == L6_E_OK) { /* the regulator accredits the verifier for its scheme */
+    l6_err e_ = svc_ets_verifier_put(d->s, reg, scheme, verifier->org, &out, d->err);
+    put(d, e_, out);
+  }
   if (d->e == L6_E_OK) {
     l6_err e_ = svc_ets_emissions(d->s, verifier, scheme, ent, 2023, verified, &out, d->err);
     put(d, e_, out);

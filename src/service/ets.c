@@ -11,6 +11,16 @@
  *   project  key PROJECT                   l6_ets_project fields
  *   record   key SCHEME|ENTITY|YEAR        verified, status, allocated,
  *            surrendered_allowances, surrendered_offsets, tx, compliance
+ *
+ * Changes that must be traceable are appended to ets_history (never
+ * updated): kind "project" (key PROJECT) for every change of a project's
+ * attributes, kind "emissions" (key SCHEME|ENTITY|YEAR) for every entry,
+ * confirmation and correction of verified emissions; each with the actor,
+ * its role and organisation, the time, the old and the new value.
+ *
+ * Verifiers are accredited per scheme in the project cycle's
+ * accreditations table: mechanism "ets", scope the scheme's code (see
+ * docs/ETS.md, "Roles").
  */
 #include "ets.h"
 
@@ -72,6 +82,50 @@ static const char *jstr(const json_t *o, const char *k) {
   return v ? v : "";
 }
 static int64_t jint(const json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
+
+/* ---- history -------------------------------------------------------------- */
+
+/* Appends (kind, key) to ets_history: body (borrowed) plus the actor's
+ * role and organisation; the actor's name and now as who and when. */
+static l6_err hist_add(l6_svc *s, const l6_actor *a, const char *kind, const char *key, json_t *body, l6_error *err) {
+  l6_ets_hist *h = calloc(1, sizeof *h);
+  json_object_set_new(body, "role", json_string(l6_role_str(a->role)));
+  json_object_set_new(body, "organisation", json_integer(a->org));
+  char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+  l6_err e = L6_E_OK;
+  if (!h || !text) e = l6_fail(err, L6_E_NOMEM, NULL);
+  else if (strlen(text) > L6_ETS_BODY_MAX || strlen(key) > L6_ETS_KEY_MAX)
+    e = l6_fail(err, L6_E_INVALID_VALUE, "the %s history entry is too long", kind);
+  if (e == L6_E_OK) {
+    snprintf(h->kind, sizeof h->kind, "%s", kind);
+    snprintf(h->key, sizeof h->key, "%s", key);
+    snprintf(h->actor, sizeof h->actor, "%s", a->name);
+    svc__timestamp(s, h->ts);
+    snprintf(h->body, sizeof h->body, "%s", text);
+    e = OPS->ets_hist_add(ST, h, err);
+  }
+  free(text);
+  free(h);
+  return e;
+}
+
+static int hist_row(void *ctx, const void *row) {
+  const l6_ets_hist *h = row;
+  json_t *j = json_loads(h->body, 0, NULL);
+  if (!j) return 0;
+  json_object_set_new(j, "id", json_integer(h->id));
+  json_object_set_new(j, "actor", json_string(h->actor));
+  json_object_set_new(j, "ts", json_string(h->ts));
+  json_array_append_new(ctx, j);
+  return 0;
+}
+
+/* The history of (kind, key), oldest first, as a new JSON array. */
+static l6_err hist_json(l6_svc *s, const char *kind, const char *key, json_t **out, l6_error *err) {
+  *out = json_array();
+  if (!*out) return l6_fail(err, L6_E_NOMEM, NULL);
+  return OPS->ets_hist_list(ST, kind, key, hist_row, *out, err);
+}
 
 /* ---- roles ------------------------------------------------------------------ */
 
@@ -220,9 +274,20 @@ l6_err svc_ets_scheme_put(l6_svc *s, const l6_actor *a, const l6_ets_scheme *in,
     return l6_fail(err, L6_E_INVALID_VALUE, "currency must be an ISO 4217 code");
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
+  /* Who may write is decided by the STORED scheme: its regulator (admin,
+   * or an authority of its registry) changes it, and only admin moves it
+   * to another registry. A new scheme is created by the regulator of the
+   * registry it names. */
+  json_t *old = NULL;
+  e = rec_get(s, "scheme", in->code, &old, err);
+  const char *cur = old ? jstr(old, "registry") : in->registry;
+  if (e == L6_E_OK) e = need_regulator(s, a, cur, err);
+  if (e == L6_E_OK && strcmp(cur, in->registry) != 0 && a->role != L6_ROLE_ADMIN)
+    e = l6_fail(err, L6_E_SCHEME_REGISTRY_FIXED, "scheme %s is in registry %s; only an administrator moves it to %s", in->code,
+                cur, in->registry);
+  json_decref(old);
   l6_registry reg;
-  e = OPS->registry_get(ST, in->registry, &reg, err);
-  if (e == L6_E_OK) e = need_regulator(s, a, in->registry, err);
+  if (e == L6_E_OK) e = OPS->registry_get(ST, in->registry, &reg, err);
   if (e == L6_E_OK) e = source_account(s, in->allocation_account, "allocation_account", in->registry, err);
   if (e == L6_E_OK) e = source_account(s, in->auction_account, "auction_account", in->registry, err);
   /* the registry's surrender account: units there never move again */
@@ -326,6 +391,102 @@ l6_err svc_ets_entity_list(l6_svc *s, const l6_actor *a, const char *scheme, jso
   return svc__finish_out(s, e, out, err);
 }
 
+/* The unit types a project carries: those of its programme and those of
+ * the batches issued for it so far (up to L6_ETS_MAX_PROJECT_UNITS). */
+typedef struct {
+  const char *programme;
+  char (*units)[L6_CODE_MAX + 1];
+  size_t n;
+} unit_set;
+
+static void unit_set_add(unit_set *u, const char *code) {
+  for (size_t i = 0; i < u->n; i++)
+    if (strcmp(u->units[i], code) == 0) return;
+  if (u->n < L6_ETS_MAX_PROJECT_UNITS) snprintf(u->units[u->n++], sizeof u->units[0], "%s", code);
+}
+
+static int unit_type_row(void *ctx, const void *row) {
+  unit_set *u = ctx;
+  const l6_unit_type *t = row;
+  if (strcmp(t->programme, u->programme) == 0) unit_set_add(u, t->code);
+  return 0;
+}
+
+typedef struct {
+  unit_set *u;
+  l6_id last;
+  int n;
+} batch_page;
+
+static int batch_unit_row(void *ctx, const void *row) {
+  batch_page *b = ctx;
+  const l6_batch *x = row;
+  unit_set_add(b->u, x->unit_type);
+  b->last = x->id;
+  b->n++;
+  return 0;
+}
+
+static l6_err project_units(l6_svc *s, const l6_project *p, unit_set *u, l6_error *err) {
+  u->programme = p->programme;
+  l6_err e = OPS->unit_type_list(ST, unit_type_row, u, err);
+  batch_page b = {u, 0, 0};
+  do {
+    b.n = 0;
+    if (e == L6_E_OK) e = OPS->batch_list(ST, p->id, b.last, 500, batch_unit_row, &b, err);
+  } while (e == L6_E_OK && b.n == 500);
+  return e;
+}
+
+typedef struct {
+  const char *registry;          /* the authority's registry */
+  const ets_set *set;
+  const unit_set *u;
+  char scheme[L6_CODE_MAX + 1];  /* the first scheme found that accepts the units */
+} accept_find;
+
+static int accept_row(void *ctx, const void *row) {
+  accept_find *f = ctx;
+  json_t *j = json_loads(((const l6_ets_rec *)row)->body, 0, NULL);
+  const ets_ruleset *rs = j && strcmp(jstr(j, "registry"), f->registry) == 0 ? ets_set_find(f->set, jstr(j, "jurisdiction")) : NULL;
+  for (size_t k = 0; rs && k < rs->nallow + rs->noffset && !f->scheme[0]; k++) {
+    const char *unit = k < rs->nallow ? rs->allow[k].unit : rs->offset[k - rs->nallow].unit;
+    for (size_t i = 0; i < f->u->n && !f->scheme[0]; i++)
+      if (strcmp(unit, f->u->units[i]) == 0) snprintf(f->scheme, sizeof f->scheme, "%s", jstr(j, "code"));
+  }
+  json_decref(j);
+  return f->scheme[0] != 0;
+}
+
+/*
+ * May actor a set the ETS attributes of project p? The admin; the
+ * authority of the project's host Party (its organisation's registry
+ * belongs to p->host); or the regulator of a scheme that may accept the
+ * project's units: an authority whose registry holds a scheme whose
+ * jurisdiction file lists, as an allowance or an offset, a unit type the
+ * project carries (of its programme, or of a batch issued for it). Else
+ * FORBIDDEN, naming both tests.
+ */
+static l6_err may_set_project(l6_svc *s, const l6_actor *a, const l6_project *p, l6_error *err) {
+  if (a->role == L6_ROLE_ADMIN) return L6_E_OK;
+  l6_org o;
+  l6_registry r;
+  l6_err e = OPS->org_get(ST, a->org, &o, err);
+  if (e == L6_E_OK) e = OPS->registry_get(ST, o.registry, &r, err);
+  if (e != L6_E_OK || strcmp(r.party, p->host) == 0) return e;
+  char units[L6_ETS_MAX_PROJECT_UNITS][L6_CODE_MAX + 1];
+  unit_set u = {.units = units};
+  accept_find f = {.registry = o.registry, .set = svc__ets(s), .u = &u};
+  e = project_units(s, p, &u, err);
+  if (e == L6_E_OK) e = OPS->ets_rec_list(ST, "scheme", "", accept_row, &f, err);
+  if (e == L6_E_OK && !f.scheme[0])
+    e = l6_fail(err, L6_E_FORBIDDEN,
+                "the authority of registry %s is neither the host Party's (%s) nor the regulator of a scheme that accepts units "
+                "of project %s",
+                o.registry, p->host, p->id);
+  return e;
+}
+
 l6_err svc_ets_project_put(l6_svc *s, const l6_actor *a, const l6_ets_project *in, json_t **out, l6_error *err) {
   *out = NULL;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
@@ -340,7 +501,9 @@ l6_err svc_ets_project_put(l6_svc *s, const l6_actor *a, const l6_ets_project *i
   if (e != L6_E_OK) return e;
   l6_project p;
   e = OPS->project_get(ST, in->project, &p, err);
-  json_t *j = NULL;
+  if (e == L6_E_OK) e = may_set_project(s, a, &p, err);
+  json_t *j = NULL, *old = NULL;
+  if (e == L6_E_OK) e = rec_get(s, "project", in->project, &old, err);
   if (e == L6_E_OK) {
     j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "project", in->project, "project_type", in->project_type,
                   "province", in->province, "city", in->city, "reg_province", in->reg_province[0] ? in->reg_province : in->province,
@@ -348,8 +511,29 @@ l6_err svc_ets_project_put(l6_svc *s, const l6_actor *a, const l6_ets_project *i
                   "produced", in->produced);
     e = rec_put(s, "project", in->project, j, err);
   }
+  if (e == L6_E_OK) { /* every change, with who and when */
+    json_t *h = json_pack("{s:s,s:O,s:O}", "action", old ? "changed" : "set", "old", old ? old : json_null(), "new", j);
+    e = h ? hist_add(s, a, "project", in->project, h, err) : l6_fail(err, L6_E_NOMEM, NULL);
+    json_decref(h);
+  }
   if (e == L6_E_OK) *out = json_incref(j);
   json_decref(j);
+  json_decref(old);
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_ets_project_get(l6_svc *s, const l6_actor *a, const char *project, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_project p;
+  json_t *hist = NULL;
+  e = OPS->project_get(ST, project, &p, err);
+  if (e == L6_E_OK) e = rec_get(s, "project", project, out, err);
+  if (e == L6_E_OK && !*out) e = l6_fail(err, L6_E_NOT_FOUND, "project %s has no ETS attributes", project);
+  if (e == L6_E_OK) e = hist_json(s, "project", project, &hist, err);
+  if (e == L6_E_OK) json_object_set_new(*out, "history", hist);
+  else json_decref(hist);
   return svc__finish_out(s, e, out, err);
 }
 
@@ -400,6 +584,38 @@ static l6_err finish3(l6_svc *s, l6_err e, ctx3 *c, json_t **out, l6_error *err)
   return svc__finish_out(s, e, out, err);
 }
 
+/* Appends an emissions history entry of the record: action, the figure
+ * before (null when none was entered) and after, the reason if any. */
+static l6_err hist_emissions(l6_svc *s, const l6_actor *a, const ctx3 *c, const char *action, l6_qty verified,
+                             const char *reason, l6_error *err) {
+  bool had = strcmp(jstr(c->rec, "status"), "none") != 0;
+  json_t *h = json_pack("{s:s,s:o,s:I,s:s}", "action", action, "old", had ? json_integer(jint(c->rec, "verified")) : json_null(),
+                        "new", (json_int_t)verified, "status_before", jstr(c->rec, "status"));
+  if (h && reason) json_object_set_new(h, "reason", json_string(reason));
+  l6_err e = h ? hist_add(s, a, "emissions", c->key, h, err) : l6_fail(err, L6_E_NOMEM, NULL);
+  json_decref(h);
+  return e;
+}
+
+/*
+ * May validator a enter the verified emissions of the record's entity? Its
+ * organisation must be accredited for the scheme (accreditations row
+ * (org, "ets", scheme), granted by the scheme's regulator:
+ * svc_ets_verifier_put) -- NOT_ACCREDITED otherwise -- and may not be the
+ * entity's own organisation (FORBIDDEN), as a validator never verifies its
+ * own activity in the project cycle.
+ */
+static l6_err need_verifier(l6_svc *s, const l6_actor *a, const char *scheme, const ctx3 *c, l6_error *err) {
+  bool ok = false;
+  l6_err e = OPS->accreditation_has(ST, a->org, L6_ETS_ACCREDITATION, scheme, &ok, err);
+  if (e == L6_E_OK && !ok)
+    e = l6_fail(err, L6_E_NOT_ACCREDITED, "organisation %lld is not an accredited verifier of scheme %s", (long long)a->org,
+                scheme);
+  if (e == L6_E_OK && a->org == jint(c->entity, "org"))
+    e = l6_fail(err, L6_E_FORBIDDEN, "a verifier may not verify its own organisation's emissions");
+  return e;
+}
+
 l6_err svc_ets_emissions(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year,
                          l6_qty verified, json_t **out, l6_error *err) {
   *out = NULL;
@@ -412,13 +628,87 @@ l6_err svc_ets_emissions(l6_svc *s, const l6_actor *a, const char *scheme, const
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   e = load3(s, scheme, entity, year, &c, err);
+  if (e == L6_E_OK && a->role == L6_ROLE_VALIDATOR) e = need_verifier(s, a, scheme, &c, err);
+  if (e == L6_E_OK && strcmp(jstr(c.rec, "status"), "confirmed") == 0)
+    e = l6_fail(err, L6_E_EMISSIONS_CONFIRMED,
+                "the emissions of %s for %d are confirmed (%lld t); the regulator corrects them through "
+                "POST /v1/ets/emissions/corrections",
+                entity, year, (long long)jint(c.rec, "verified"));
   if (e == L6_E_OK) e = not_surrendered(&c, err);
+  if (e == L6_E_OK) e = hist_emissions(s, a, &c, "entered", verified, NULL, err);
   if (e == L6_E_OK) {
     json_object_set_new(c.rec, "verified", json_integer(verified));
     json_object_set_new(c.rec, "status", json_string("entered"));
     json_object_set_new(c.rec, "verifier", json_string(a->name));
   }
   return finish3(s, e, &c, out, err);
+}
+
+l6_err svc_ets_correct(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty verified,
+                       const char *reason, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (verified < 0 || verified > L6_MAX_QUANTITY)
+    return l6_fail(err, L6_E_INVALID_QUANTITY, "verified must be from 0 to %lld tonnes", (long long)L6_MAX_QUANTITY);
+  if (!l6_valid_text(reason, L6_TEXT_MAX)) return l6_fail(err, L6_E_MISSING_FIELD, "reason (why the figure changes) is required");
+  ctx3 c;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  e = load3(s, scheme, entity, year, &c, err);
+  if (e == L6_E_OK) e = need_regulator(s, a, jstr(c.scheme, "registry"), err);
+  if (e == L6_E_OK && strcmp(jstr(c.rec, "status"), "confirmed") != 0)
+    e = l6_fail(err, L6_E_EMISSIONS_NOT_CONFIRMED,
+                "the emissions of %s for %d are not confirmed; a verifier enters them (PUT /v1/ets/emissions)", entity, year);
+  if (e == L6_E_OK && jint(c.rec, "verified") == verified)
+    e = l6_fail(err, L6_E_INVALID_VALUE, "the emissions of %s for %d are already %lld t", entity, year, (long long)verified);
+  if (e == L6_E_OK) e = hist_emissions(s, a, &c, "corrected", verified, reason, err);
+  if (e == L6_E_OK) {
+    json_object_set_new(c.rec, "verified", json_integer(verified));
+    json_object_set_new(c.rec, "corrected", json_integer(jint(c.rec, "corrected") + 1));
+    /* after a surrender, the compliance is recomputed against the new obligation */
+    if (jint(c.rec, "tx") > 0) {
+      l6_qty total = jint(c.rec, "surrendered_allowances") + jint(c.rec, "surrendered_offsets");
+      json_object_set_new(c.rec, "compliance", json_string(total >= verified ? "compliant" : "shortfall"));
+    }
+  }
+  return finish3(s, e, &c, out, err);
+}
+
+l6_err svc_ets_record_get(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
+                          l6_error *err) {
+  *out = NULL;
+  ctx3 c;
+  json_t *hist = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  e = load3(s, scheme, entity, year, &c, err);
+  if (e == L6_E_OK) e = hist_json(s, "emissions", c.key, &hist, err);
+  if (e == L6_E_OK) {
+    *out = json_incref(c.rec);
+    json_object_set_new(*out, "history", hist);
+  } else {
+    json_decref(hist);
+  }
+  ctx3_free(&c);
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_ets_verifier_put(l6_svc *s, const l6_actor *a, const char *scheme, l6_id org, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  json_t *sch = NULL;
+  l6_org o;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  e = scheme_get(s, scheme, &sch, err);
+  if (e == L6_E_OK) e = need_regulator(s, a, jstr(sch, "registry"), err);
+  if (e == L6_E_OK) e = OPS->org_get(ST, org, &o, err);
+  if (e == L6_E_OK) e = OPS->accreditation_put(ST, org, L6_ETS_ACCREDITATION, scheme, err);
+  if (e == L6_E_OK)
+    *out = json_pack("{s:s,s:I,s:s,s:s}", "scheme", scheme, "organisation", (json_int_t)org, "mechanism", L6_ETS_ACCREDITATION,
+                     "scope", scheme);
+  json_decref(sch);
+  return svc__finish_out(s, e, out, err);
 }
 
 l6_err svc_ets_confirm(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
@@ -434,6 +724,7 @@ l6_err svc_ets_confirm(l6_svc *s, const l6_actor *a, const char *scheme, const c
   if (e == L6_E_OK && strcmp(jstr(c.rec, "status"), "entered") != 0)
     e = l6_fail(err, L6_E_WRONG_STATE, "the emissions of %s for %d are %s; a verifier enters them first", entity, year,
                 strcmp(jstr(c.rec, "status"), "none") == 0 ? "not entered" : "already confirmed");
+  if (e == L6_E_OK) e = hist_emissions(s, a, &c, "confirmed", jint(c.rec, "verified"), NULL, err);
   if (e == L6_E_OK) json_object_set_new(c.rec, "status", json_string("confirmed"));
   return finish3(s, e, &c, out, err);
 }

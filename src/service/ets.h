@@ -6,9 +6,11 @@
  * compliance report. Every call is one store transaction, like service.h.
  *
  * Roles: the regulator of a scheme is the admin or an authority whose
- * organisation belongs to the scheme's registry; a validator (accredited
- * verifier) enters verified emissions; the entity's holder organisation
- * (or the regulator) surrenders; the report is public.
+ * organisation belongs to the STORED scheme's registry (only admin moves a
+ * scheme to another registry); a validator accredited for the scheme
+ * enters verified emissions; the regulator confirms and corrects them;
+ * the entity's holder organisation (or the regulator) surrenders; the
+ * report is public.
  *
  * The jurisdiction rules come from config/jurisdictions (ets_rules.h),
  * loaded by svc_ets_load at start: no rule is written in C.
@@ -18,6 +20,10 @@
 
 #include "../core/ets.h"
 #include "service.h"
+
+/* The accreditations table's mechanism of ETS verifiers (scope: the
+ * scheme's code); lower case, so no mechanism file can take it. */
+#define L6_ETS_ACCREDITATION "ets"
 
 typedef struct {
   char code[L6_CODE_MAX + 1];         /* "GD-ETS" */
@@ -73,13 +79,42 @@ l6_err svc_ets_scheme_put(l6_svc *s, const l6_actor *a, const l6_ets_scheme *in,
 l6_err svc_ets_scheme_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
 l6_err svc_ets_entity_put(l6_svc *s, const l6_actor *a, const l6_ets_entity *in, json_t **out, l6_error *err);
 l6_err svc_ets_entity_list(l6_svc *s, const l6_actor *a, const char *scheme, json_t **out, l6_error *err);
+
+/* Sets a project's attributes: admin, the authority of the project's host
+ * Party, or the regulator of a scheme whose jurisdiction lists a unit type
+ * the project carries (its programme's, or an issued batch's); FORBIDDEN
+ * otherwise. Every change is appended to the project's history. */
 l6_err svc_ets_project_put(l6_svc *s, const l6_actor *a, const l6_ets_project *in, json_t **out, l6_error *err);
 
-/* Verified emissions of a year: a validator enters them (status
- * "entered"), the regulator confirms them ("confirmed"). Entering again
- * before the surrender replaces the figure and needs a new confirmation. */
+/* GET /v1/ets/projects/{id}: the attributes and their history (public);
+ * NOT_FOUND when none were set. */
+l6_err svc_ets_project_get(l6_svc *s, const l6_actor *a, const char *project, json_t **out, l6_error *err);
+
+/* Verified emissions of a year: a verifier enters them (status
+ * "entered"), the regulator confirms them ("confirmed"). The verifier is
+ * admin or a validator whose organisation is accredited for the scheme
+ * (NOT_ACCREDITED) and is not the entity's (FORBIDDEN). Entering again
+ * replaces an entered figure; a confirmed one is refused
+ * (EMISSIONS_CONFIRMED): only svc_ets_correct changes it. Every entry,
+ * confirmation and correction is appended to the record's history. */
 l6_err svc_ets_emissions(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year,
                          l6_qty verified, json_t **out, l6_error *err);
+
+/* The regulator's correction of confirmed emissions (EMISSIONS_NOT_CONFIRMED
+ * otherwise): the new figure with a reason, kept in the history (old, new,
+ * who, when, reason); after a surrender the compliance is recomputed. */
+l6_err svc_ets_correct(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty verified,
+                       const char *reason, json_t **out, l6_error *err);
+
+/* GET /v1/ets/emissions: the year's record and its history (public, like
+ * the compliance report). */
+l6_err svc_ets_record_get(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
+                          l6_error *err);
+
+/* The scheme's regulator accredits organisation org as a verifier of the
+ * scheme (the accreditations row (org, L6_ETS_ACCREDITATION, scheme));
+ * accrediting twice is not an error. */
+l6_err svc_ets_verifier_put(l6_svc *s, const l6_actor *a, const char *scheme, l6_id org, json_t **out, l6_error *err);
 l6_err svc_ets_confirm(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
                        l6_error *err);
 /* The allowances allocated to the entity for the year (the base of

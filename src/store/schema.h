@@ -193,6 +193,12 @@ static const char *const l6_migrations[] = {
     "  unit_types TEXT NOT NULL, programmes TEXT NOT NULL, labels TEXT NOT NULL, corsia_phase TEXT NOT NULL);"
     "CREATE TABLE crit_batch_labels(id INTEGER PRIMARY KEY, batch BIGINT NOT NULL, label TEXT NOT NULL,"
     "  actor TEXT NOT NULL, ts TEXT NOT NULL, reference TEXT NOT NULL, UNIQUE(batch, label));",
+    /* The ETS history (issue 14): every change of a project's ETS
+     * attributes and of verified emissions (entry, confirmation,
+     * correction), with who and when; append-only. Self-contained. */
+    "CREATE TABLE ets_history(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, actor TEXT NOT NULL,"
+    "  ts TEXT NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX ets_history_key ON ets_history(kind, key, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -207,6 +207,10 @@ static const char *const l6_pg_migrations[] = {
     "  corsia_phase " L6_PG_TEXT " NOT NULL);"
     "CREATE TABLE crit_batch_labels(id BIGINT PRIMARY KEY, batch BIGINT NOT NULL, label " L6_PG_TEXT " NOT NULL,"
     "  actor " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, reference " L6_PG_TEXT " NOT NULL, UNIQUE(batch, label));",
+    /* The ETS history (issue 14); see schema.h. */
+    "CREATE TABLE ets_history(id BIGINT PRIMARY KEY, kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL,"
+    "  actor " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX ets_history_key ON ets_history(kind, key, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -344,6 +344,19 @@ typedef struct {
   char key[L6_ETS_KEY_MAX + 1];
   char body[L6_ETS_BODY_MAX + 1];
 } l6_ets_rec;
+
+/* One entry of the ETS history (append-only, never updated): who changed
+ * a record and when, with the old and new values as a JSON body. kind
+ * "project" (key PROJECT: project attributes) or "emissions" (key
+ * SCHEME|ENTITY|YEAR: entries, confirmations and corrections). */
+typedef struct {
+  l6_id id;
+  char kind[16];
+  char key[L6_ETS_KEY_MAX + 1];
+  char actor[L6_NAME_MAX + 1];
+  char ts[32];
+  char body[L6_ETS_BODY_MAX + 1];
+} l6_ets_hist;
 /* ---- the exchange (src/service/exchange.c) ---- */
 
 /* A listed instrument: a standard contract (kind "contract": any units of
@@ -705,6 +718,10 @@ typedef struct {
   /* Records of a kind whose key starts with prefix ("" = all), by key. */
   l6_err (*ets_rec_list)(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
                          l6_error *err);
+  /* Appends a history entry (sets h->id); lists the entries of (kind,
+   * key) by id. */
+  l6_err (*ets_hist_add)(l6_store *s, l6_ets_hist *h, l6_error *err);
+  l6_err (*ets_hist_list)(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

@@ -281,6 +281,10 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
               " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                                 \
   XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = $1"                                     \
                " AND substr(key, 1, length($2::text)) = $2::text ORDER BY key")                             \
+  XX(ETS_HIST_ADD, "INSERT INTO ets_history(id, kind, key, actor, ts, body)"                                \
+                   " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM ets_history), $1, $2, $3, $4, $5) RETURNING id") \
+  XX(ETS_HIST_LIST, "SELECT id, kind, key, actor, ts, body FROM ets_history WHERE kind = $1 AND key = $2"    \
+                    " ORDER BY id")                                                                          \
   /* transparency log */                                                                                      \
   XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                           \
   XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES($1, $2, $3)")                                   \
@@ -1969,6 +1973,38 @@ static l6_err pg_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
   return e;
 }
 
+static void dec_ets_hist(const PGresult *r, int i, void *o) {
+  l6_ets_hist *h = o;
+  h->id = col_i64(r, i, 0);
+  col_text(r, i, 1, h->kind, sizeof h->kind);
+  col_text(r, i, 2, h->key, sizeof h->key);
+  col_text(r, i, 3, h->actor, sizeof h->actor);
+  col_text(r, i, 4, h->ts, sizeof h->ts);
+  col_text(r, i, 5, h->body, sizeof h->body);
+}
+
+static l6_err pg_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, h->kind);
+  a_text(&a, h->key);
+  a_text(&a, h->actor);
+  a_text(&a, h->ts);
+  a_text(&a, h->body);
+  return run_write(PG(s), Q_ETS_HIST_ADD, &a, &h->id, NULL, err);
+}
+
+static l6_err pg_ets_hist_list(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx,
+                               l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, kind);
+  a_text(&a, key);
+  l6_ets_hist *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_ETS_HIST_LIST, &a, dec_ets_hist, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
   pg_args a = {.n = 0};
   a_text(&a, party);
@@ -2371,6 +2407,8 @@ static const l6_store_ops pg_ops = {
     .fail_after = pg_fail_after,
     .ets_rec_put = pg_ets_rec_put,
     .ets_rec_list = pg_ets_rec_list,
+    .ets_hist_add = pg_ets_hist_add,
+    .ets_hist_list = pg_ets_hist_list,
 };
 
 /*

@@ -237,7 +237,10 @@
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES(?1, ?2, ?3)"                            \
               " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                           \
   XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = ?1"                               \
-               " AND substr(key, 1, length(?2)) = ?2 ORDER BY key")
+               " AND substr(key, 1, length(?2)) = ?2 ORDER BY key")                                    \
+  XX(ETS_HIST_ADD, "INSERT INTO ets_history(kind, key, actor, ts, body) VALUES(?1, ?2, ?3, ?4, ?5)")      \
+  XX(ETS_HIST_LIST, "SELECT id, kind, key, actor, ts, body FROM ets_history WHERE kind = ?1 AND key = ?2" \
+                    " ORDER BY id")
 
 #define SQL_MAP_EX(XX) \
   XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created, call_minutes)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created, call_minutes =" " excluded.call_minutes") \
@@ -1817,6 +1820,40 @@ static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
   return e;
 }
 
+static void dec_ets_hist(sqlite3_stmt *s, void *o) {
+  l6_ets_hist *h = o;
+  h->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, h->kind, sizeof h->kind);
+  col_text(s, 2, h->key, sizeof h->key);
+  col_text(s, 3, h->actor, sizeof h->actor);
+  col_text(s, 4, h->ts, sizeof h->ts);
+  col_text(s, 5, h->body, sizeof h->body);
+}
+
+static l6_err sq_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ETS_HIST_ADD);
+  bind_text(t, 1, h->kind);
+  bind_text(t, 2, h->key);
+  bind_text(t, 3, h->actor);
+  bind_text(t, 4, h->ts);
+  bind_text(t, 5, h->body);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) h->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_ets_hist_list(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx,
+                               l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ETS_HIST_LIST);
+  bind_text(t, 1, kind);
+  bind_text(t, 2, key);
+  l6_ets_hist *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_ets_hist, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_LIST);
   bind_text(t, 1, party);
@@ -2080,6 +2117,8 @@ static const l6_store_ops sqlite_ops = {
     .fail_after = sq_fail_after,
     .ets_rec_put = sq_ets_rec_put,
     .ets_rec_list = sq_ets_rec_list,
+    .ets_hist_add = sq_ets_hist_add,
+    .ets_hist_list = sq_ets_hist_list,
     .project_set_status = sq_project_set_status,
     .doc_put = sq_doc_put,
     .doc_get = sq_doc_get,
