@@ -13,6 +13,13 @@
  *                 (blocks, transactions, ETS records) byte-identical.
  *   ets_rulefile  editing a jurisdiction file changes the outcome after a
  *                 restart, with no rebuild; a broken file is refused.
+ *   ets_authz     issue 14: a scheme is changed by the regulator of its
+ *                 STORED registry and moved only by admin; project
+ *                 attributes only by the host Party's authority or the
+ *                 regulator of a scheme taking the project's units; only an
+ *                 accredited verifier enters emissions, never over a
+ *                 confirmed record; the regulator's recorded correction.
+ *                 Each refusal changes nothing; the history is kept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -194,6 +201,8 @@ static int world_setup(void **state) {
   scheme("FJ-ETS", "CN-FJ");
   entity("GD-ETS", "GZPOWER", W.org_gd, W.acc_gd, "CN-GD");
   entity("FJ-ETS", "FZCEMENT", W.org_fj, W.acc_fj, "CN-FJ");
+  TL_OK(svc_ets_verifier_put(W.s, &W.regulator, "GD-ETS", W.verifier.org, &out_, &err_), "accredit verifier");
+  TL_OK(svc_ets_verifier_put(W.s, &W.regulator, "FJ-ETS", W.verifier.org, &out_, &err_), "accredit verifier");
   return 0;
 }
 
@@ -222,6 +231,11 @@ static int d_rec(void *c, const void *row) {
   tl_sb_add(c, " r%s:%s:%s", r->kind, r->key, r->body);
   return 0;
 }
+static int d_hist(void *c, const void *row) {
+  const l6_ets_hist *h = row;
+  tl_sb_add(c, " h%lld:%s:%s:%s:%s", (long long)h->id, h->kind, h->key, h->actor, h->body);
+  return 0;
+}
 static char *dump(void) {
   tl_sbuf b = {0};
   l6_error err;
@@ -231,6 +245,18 @@ static char *dump(void) {
   assert_int_equal(W.st->ops->tx_list(W.st, &f, d_tx, &b, &err), L6_E_OK);
   const char *kinds[] = {"scheme", "entity", "project", "record"};
   for (int i = 0; i < 4; i++) assert_int_equal(W.st->ops->ets_rec_list(W.st, kinds[i], "", d_rec, &b, &err), L6_E_OK);
+  /* the history of every project and of every record of the world */
+  static const char *const projects[] = {"GD.ALLOC", "FJ.ALLOC", "CCER.GD.WIND", "CCER.SC.WIND", "CCER.FJ.HYDRO",
+                                         "CCER.FJ.BIOGAS", "FFCER.FJ.FOREST"};
+  for (size_t i = 0; i < sizeof projects / sizeof projects[0]; i++)
+    assert_int_equal(W.st->ops->ets_hist_list(W.st, "project", projects[i], d_hist, &b, &err), L6_E_OK);
+  for (int y = 2021; y <= 2030; y++) {
+    char key[64];
+    snprintf(key, sizeof key, "GD-ETS|GZPOWER|%d", y);
+    assert_int_equal(W.st->ops->ets_hist_list(W.st, "emissions", key, d_hist, &b, &err), L6_E_OK);
+    snprintf(key, sizeof key, "FJ-ETS|FZCEMENT|%d", y);
+    assert_int_equal(W.st->ops->ets_hist_list(W.st, "emissions", key, d_hist, &b, &err), L6_E_OK);
+  }
   return b.buf;
 }
 
@@ -508,6 +534,217 @@ static void test_refusals(void **state) {
   REFUSED(svc_ets_project_put(W.s, &W.verifier, &pa, &out_, &err_), L6_E_FORBIDDEN);
 }
 
+/* ---- ets_authz ------------------------------------------------------------------ */
+
+static l6_ets_scheme scheme_of(const char *code, const char *jur, const char *registry) {
+  l6_ets_scheme x = {.first_year = 2021, .last_year = 2030, .penalty = 10000};
+  snprintf(x.code, sizeof x.code, "%s", code);
+  snprintf(x.name, sizeof x.name, "%s scheme", jur);
+  snprintf(x.jurisdiction, sizeof x.jurisdiction, "%s", jur);
+  snprintf(x.registry, sizeof x.registry, "%s", registry);
+  snprintf(x.deadline, sizeof x.deadline, "06-30");
+  snprintf(x.currency, sizeof x.currency, "CNY");
+  return x;
+}
+
+static json_t *get_scheme(const char *code) {
+  json_t *all = NULL;
+  l6_error err;
+  assert_int_equal(svc_ets_scheme_list(W.s, &W.anon, &all, &err), L6_E_OK);
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(all, "items"), i, it) if (strcmp(json_string_value(json_object_get(it, "code")), code) == 0) {
+    json_t *r = json_incref(it);
+    json_decref(all);
+    return r;
+  }
+  json_decref(all);
+  fail_msg("no scheme %s", code);
+  return NULL;
+}
+
+/* The scheme hole: another Party's authority naming its own registry took
+ * GD-ETS over (then set allocations, locking the regulator out). Now the
+ * stored scheme's registry decides; its own regulator cannot move it
+ * either; admin can. */
+static void test_authz_scheme(void **state) {
+  (void)state;
+  l6_ets_scheme x = scheme_of("GD-ETS", "CN-GD", "KOR01");
+  REFUSED(svc_ets_scheme_put(W.s, &W.other_reg, &x, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_scheme_put(W.s, &W.regulator, &x, &out_, &err_), L6_E_SCHEME_REGISTRY_FIXED);
+  json_t *g = get_scheme("GD-ETS");
+  assert_string_equal(json_string_value(json_object_get(g, "registry")), "CHN01");
+  json_decref(g);
+  /* the regulator still regulates: its allocations are accepted */
+  TL_OK(svc_ets_allocation(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2029, 5, &out_, &err_), "allocation");
+  REFUSED(svc_ets_allocation(W.s, &W.other_reg, "GD-ETS", "GZPOWER", 2029, 6, &out_, &err_), L6_E_FORBIDDEN);
+  /* admin moves a scheme; then the new registry's authority regulates it,
+   * the old one no longer does */
+  l6_ets_scheme m = scheme_of("MV-ETS", "KR", "CHN01"); /* Korean rules: no CCER, so no say on CCER projects */
+  TL_OK(svc_ets_scheme_put(W.s, &W.regulator, &m, &out_, &err_), "scheme");
+  snprintf(m.registry, sizeof m.registry, "KOR01");
+  TL_OK(svc_ets_scheme_put(W.s, &W.admin, &m, &out_, &err_), "admin moves the scheme");
+  g = get_scheme("MV-ETS");
+  assert_string_equal(json_string_value(json_object_get(g, "registry")), "KOR01");
+  json_decref(g);
+  TL_OK(svc_ets_scheme_put(W.s, &W.other_reg, &m, &out_, &err_), "the new registry's regulator");
+  REFUSED(svc_ets_scheme_put(W.s, &W.regulator, &m, &out_, &err_), L6_E_FORBIDDEN);
+}
+
+static json_t *project_get(const char *id) {
+  json_t *j = NULL;
+  l6_error err;
+  assert_int_equal(svc_ets_project_get(W.s, &W.anon, id, &j, &err), L6_E_OK);
+  return j;
+}
+
+/* The project hole: any authority rewrote any project's attributes (a
+ * hydro project turned wind). Now: the host Party's authority, or the
+ * regulator of a scheme whose jurisdiction takes the project's units. */
+static void test_authz_project(void **state) {
+  (void)state;
+  l6_ets_project pa = {.project = "CCER.FJ.HYDRO", .project_type = "wind", .province = "CN-FJ"};
+  /* KOR's authority: not the host (CHN), and regulates no scheme */
+  REFUSED(svc_ets_project_put(W.s, &W.other_reg, &pa, &out_, &err_), L6_E_FORBIDDEN);
+  json_t *j = project_get("CCER.FJ.HYDRO");
+  assert_string_equal(json_string_value(json_object_get(j, "project_type")), "hydro");
+  json_decref(j);
+  /* KOR's authority regulates a Korean scheme under Korean rules (no
+   * CCER): still no say on a CCER project */
+  l6_ets_scheme k = scheme_of("KR-ETS", "KR", "KOR01");
+  TL_OK(svc_ets_scheme_put(W.s, &W.other_reg, &k, &out_, &err_), "scheme");
+  REFUSED(svc_ets_project_put(W.s, &W.other_reg, &pa, &out_, &err_), L6_E_FORBIDDEN);
+  /* then a Korean-registry scheme under Shanghai's rules, which take CCER:
+   * CCER projects yes */
+  k = scheme_of("KX-ETS", "CN-SH", "KOR01");
+  TL_OK(svc_ets_scheme_put(W.s, &W.other_reg, &k, &out_, &err_), "scheme");
+  snprintf(pa.project_type, sizeof pa.project_type, "hydro");
+  snprintf(pa.province, sizeof pa.province, "CN-SC");
+  TL_OK(svc_ets_project_put(W.s, &W.other_reg, &pa, &out_, &err_), "a regulator of a scheme taking CCER");
+  /* the history: the host authority's first setting, then KOR's change */
+  j = project_get("CCER.FJ.HYDRO");
+  assert_string_equal(json_string_value(json_object_get(j, "province")), "CN-SC");
+  json_t *h = json_object_get(j, "history");
+  assert_int_equal(json_array_size(h), 2);
+  json_t *h0 = json_array_get(h, 0), *h1 = json_array_get(h, 1);
+  assert_string_equal(json_string_value(json_object_get(h0, "actor")), "regulator");
+  assert_string_equal(json_string_value(json_object_get(h0, "action")), "set");
+  assert_true(json_is_null(json_object_get(h0, "old")));
+  assert_string_equal(json_string_value(json_object_get(h1, "actor")), "KOR regulator");
+  assert_string_equal(json_string_value(json_object_get(h1, "action")), "changed");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(h1, "old"), "province")), "CN-FJ");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(h1, "new"), "province")), "CN-SC");
+  assert_string_equal(json_string_value(json_object_get(h1, "role")), "authority");
+  assert_int_equal(json_integer_value(json_object_get(h1, "organisation")), W.other_reg.org);
+  assert_true(strlen(json_string_value(json_object_get(h1, "ts"))) >= 19);
+  json_decref(j);
+  /* the verifier and holders never */
+  REFUSED(svc_ets_project_put(W.s, &W.gd, &pa, &out_, &err_), L6_E_FORBIDDEN);
+  l6_error err;
+  json_t *none = NULL;
+  assert_int_equal(svc_ets_project_get(W.s, &W.anon, "GD.ALLOC", &none, &err), L6_E_NOT_FOUND); /* never set */
+  assert_null(none);
+}
+
+static json_t *record_get(const char *sch, const char *ent, int year) {
+  json_t *j = NULL;
+  l6_error err;
+  assert_int_equal(svc_ets_record_get(W.s, &W.anon, sch, ent, year, &j, &err), L6_E_OK);
+  return j;
+}
+
+/* The emissions hole: any validator entered any entity's emissions, and
+ * entering again reset a confirmed record. */
+static void test_authz_emissions(void **state) {
+  (void)state;
+  l6_actor v2 = tl_actor(L6_ROLE_VALIDATOR, mk_org("Verifier Two"), "verifier two");
+  l6_actor own = tl_actor(L6_ROLE_VALIDATOR, W.org_gd, "GZ own verifier");
+  TL_OK(svc_ets_verifier_put(W.s, &W.regulator, "FJ-ETS", v2.org, &out_, &err_), "accredit for FJ only");
+  TL_OK(svc_ets_verifier_put(W.s, &W.regulator, "GD-ETS", own.org, &out_, &err_), "accredit the entity's own org");
+  REFUSED(svc_ets_emissions(W.s, &v2, "GD-ETS", "GZPOWER", 2026, 10, &out_, &err_), L6_E_NOT_ACCREDITED);
+  REFUSED(svc_ets_emissions(W.s, &own, "GD-ETS", "GZPOWER", 2026, 10, &out_, &err_), L6_E_FORBIDDEN);
+  TL_OK(svc_ets_emissions(W.s, &v2, "FJ-ETS", "FZCEMENT", 2026, 10, &out_, &err_), "accredited for FJ-ETS");
+  /* accreditation is the scheme regulator's */
+  REFUSED(svc_ets_verifier_put(W.s, &W.other_reg, "GD-ETS", v2.org, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_verifier_put(W.s, &W.verifier, "GD-ETS", v2.org, &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_verifier_put(W.s, &W.regulator, "GD-ETS", 9999, &out_, &err_), L6_E_UNKNOWN_ORGANISATION);
+  REFUSED(svc_ets_emissions(W.s, &v2, "GD-ETS", "GZPOWER", 2026, 10, &out_, &err_), L6_E_NOT_ACCREDITED);
+  /* entered, re-entered, confirmed; then entering again is refused */
+  TL_OK(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2026, 1000, &out_, &err_), "emissions");
+  TL_OK(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2026, 1100, &out_, &err_), "emissions again");
+  TL_OK(svc_ets_confirm(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, &out_, &err_), "confirm");
+  REFUSED(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2026, 900, &out_, &err_), L6_E_EMISSIONS_CONFIRMED);
+  REFUSED(svc_ets_emissions(W.s, &W.admin, "GD-ETS", "GZPOWER", 2026, 900, &out_, &err_), L6_E_EMISSIONS_CONFIRMED);
+  json_t *j = record_get("GD-ETS", "GZPOWER", 2026);
+  assert_string_equal(json_string_value(json_object_get(j, "status")), "confirmed");
+  assert_int_equal(json_integer_value(json_object_get(j, "verified")), 1100);
+  json_decref(j);
+  /* corrections: the regulator's, of a confirmed record, with a reason */
+  REFUSED(svc_ets_correct(W.s, &W.other_reg, "GD-ETS", "GZPOWER", 2026, 1200, "r", &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_correct(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2026, 1200, "r", &out_, &err_), L6_E_FORBIDDEN);
+  REFUSED(svc_ets_correct(W.s, &W.anon, "GD-ETS", "GZPOWER", 2026, 1200, "r", &out_, &err_), L6_E_UNAUTHORIZED);
+  REFUSED(svc_ets_correct(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 1200, "", &out_, &err_), L6_E_MISSING_FIELD);
+  REFUSED(svc_ets_correct(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 1100, "same", &out_, &err_), L6_E_INVALID_VALUE);
+  REFUSED(svc_ets_correct(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, -1, "r", &out_, &err_), L6_E_INVALID_QUANTITY);
+  REFUSED(svc_ets_correct(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2027, 5, "r", &out_, &err_), L6_E_EMISSIONS_NOT_CONFIRMED);
+  REFUSED(svc_ets_correct(W.s, &W.regulator, "FJ-ETS", "FZCEMENT", 2026, 5, "r", &out_, &err_), L6_E_EMISSIONS_NOT_CONFIRMED);
+  TL_OK(svc_ets_correct(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2026, 1150, "verifier's report amended (page 4)", &out_, &err_),
+        "correction");
+  j = record_get("GD-ETS", "GZPOWER", 2026);
+  assert_string_equal(json_string_value(json_object_get(j, "status")), "confirmed");
+  assert_int_equal(json_integer_value(json_object_get(j, "verified")), 1150);
+  json_t *h = json_object_get(j, "history");
+  assert_int_equal(json_array_size(h), 4);
+  static const char *const actions[] = {"entered", "entered", "confirmed", "corrected"};
+  static const char *const actors[] = {"verifier", "verifier", "regulator", "regulator"};
+  for (size_t i = 0; i < 4; i++) {
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, i), "action")), actions[i]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, i), "actor")), actors[i]);
+  }
+  assert_true(json_is_null(json_object_get(json_array_get(h, 0), "old")));
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 1), "old")), 1000);
+  json_t *c = json_array_get(h, 3);
+  assert_int_equal(json_integer_value(json_object_get(c, "old")), 1100);
+  assert_int_equal(json_integer_value(json_object_get(c, "new")), 1150);
+  assert_string_equal(json_string_value(json_object_get(c, "reason")), "verifier's report amended (page 4)");
+  json_decref(j);
+  /* the report's obligation follows the correction */
+  json_t *rp = NULL;
+  l6_error err;
+  assert_int_equal(svc_ets_report(W.s, &W.anon, "GD-ETS", 2026, &rp, &err), L6_E_OK);
+  assert_int_equal(json_integer_value(json_object_get(report_item(rp, "GZPOWER"), "obligation")), 1150);
+  json_decref(rp);
+}
+
+/* A correction after the surrender recomputes the compliance: 1,000 t
+ * surrendered against 1,000 t is compliant; corrected to 1,200 t it is a
+ * 200 t shortfall in the record and the report. */
+static void test_authz_correction_after_surrender(void **state) {
+  (void)state;
+  emissions("GD-ETS", "GZPOWER", 2028, 1000, 900);
+  l6_ets_surrender_req r = sreq("GD-ETS", "GZPOWER", 2028, false);
+  item(&r, W.b_gdea, 1, 900);
+  item(&r, W.b_ccer_gd, 1, 100);
+  json_t *ev = NULL;
+  l6_error err = {0};
+  if (svc_ets_surrender(W.s, &W.gd, &r, &ev, &err) != L6_E_OK) fail_msg("surrender: %s", err.message);
+  json_decref(ev);
+  json_t *j = record_get("GD-ETS", "GZPOWER", 2028);
+  assert_string_equal(json_string_value(json_object_get(j, "compliance")), "compliant");
+  json_decref(j);
+  REFUSED(svc_ets_emissions(W.s, &W.verifier, "GD-ETS", "GZPOWER", 2028, 1200, &out_, &err_), L6_E_ALREADY_SURRENDERED);
+  TL_OK(svc_ets_correct(W.s, &W.regulator, "GD-ETS", "GZPOWER", 2028, 1200, "under-reported fuel", &out_, &err_), "correction");
+  j = record_get("GD-ETS", "GZPOWER", 2028);
+  assert_string_equal(json_string_value(json_object_get(j, "compliance")), "shortfall");
+  json_decref(j);
+  json_t *rp = NULL;
+  assert_int_equal(svc_ets_report(W.s, &W.anon, "GD-ETS", 2028, &rp, &err), L6_E_OK);
+  assert_int_equal(json_integer_value(json_object_get(report_item(rp, "GZPOWER"), "shortfall")), 200);
+  assert_string_equal(json_string_value(json_object_get(report_item(rp, "GZPOWER"), "compliance")), "shortfall");
+  json_decref(rp);
+  assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
+}
+
 /* ---- ets_rulefile -------------------------------------------------------------- */
 
 static void copy_tree(const char *from, const char *to) {
@@ -584,5 +821,9 @@ int main(void) {
   int rc = cmocka_run_group_tests_name("ets_flow", flow, world_setup, world_teardown);
   rc += cmocka_run_group_tests_name("ets_refusals", refusals, world_setup, world_teardown);
   rc += cmocka_run_group_tests_name("ets_rulefile", rulefile, world_setup, world_teardown);
+  const struct CMUnitTest authz[] = {cmocka_unit_test(test_authz_scheme), cmocka_unit_test(test_authz_project),
+                                     cmocka_unit_test(test_authz_emissions),
+                                     cmocka_unit_test(test_authz_correction_after_surrender)};
+  rc += cmocka_run_group_tests_name("ets_authz", authz, world_setup, world_teardown);
   return rc;
 }

@@ -629,12 +629,12 @@ l6_err svc_ets_emissions(l6_svc *s, const l6_actor *a, const char *scheme, const
   if (e != L6_E_OK) return e;
   e = load3(s, scheme, entity, year, &c, err);
   if (e == L6_E_OK && a->role == L6_ROLE_VALIDATOR) e = need_verifier(s, a, scheme, &c, err);
+  if (e == L6_E_OK) e = not_surrendered(&c, err);
   if (e == L6_E_OK && strcmp(jstr(c.rec, "status"), "confirmed") == 0)
     e = l6_fail(err, L6_E_EMISSIONS_CONFIRMED,
                 "the emissions of %s for %d are confirmed (%lld t); the regulator corrects them through "
                 "POST /v1/ets/emissions/corrections",
                 entity, year, (long long)jint(c.rec, "verified"));
-  if (e == L6_E_OK) e = not_surrendered(&c, err);
   if (e == L6_E_OK) e = hist_emissions(s, a, &c, "entered", verified, NULL, err);
   if (e == L6_E_OK) {
     json_object_set_new(c.rec, "verified", json_integer(verified));
