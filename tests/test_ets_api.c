@@ -8,6 +8,12 @@
  *             offset_rules_broken with error.evaluation naming every rule,
  *             holdings unchanged); strict bodies; the accepted surrender
  *             (201) and the report in JSON and CSV; the CLI's dry run.
+ *   ets_authz (issue 14) the three holes, each refused with nothing
+ *             changed: Thailand's authority moving GD-ETS to THA01, another
+ *             Party's authority rewriting a project's attributes, a
+ *             validator not accredited for the scheme entering emissions
+ *             and a verifier re-entering over a confirmed record; the
+ *             regulator's recorded correction and both histories.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +30,7 @@
 static struct {
   tl_srv srv;
   int64_t org_reg, org_ver, org_sh, acc_sh, b_shea, b_hydro, b_wind;
-  char *tok_reg, *tok_ver, *tok_sh;
+  char *tok_reg, *tok_ver, *tok_sh, *tok_tha, *tok_v2;
 } W;
 #define S (&W.srv)
 
@@ -51,6 +57,10 @@ static int setup(void **state) {
   W.tok_ver = tl_mk_token(S, "validator", W.org_ver);
   W.tok_sh = tl_mk_token(S, "holder", W.org_sh);
   W.acc_sh = tl_mk_account(S, "CHN01", W.org_sh, "holding", "steel");
+  tl_mk_party(S, "THA", "Thailand");
+  tl_mk_registry(S, "THA01", "THA", NULL);
+  W.tok_tha = tl_mk_token(S, "authority", tl_mk_org(S, "THA01", "Thailand Greenhouse Gas Management Organization"));
+  W.tok_v2 = tl_mk_token(S, "validator", tl_mk_org(S, "CHN01", "Verifier accredited for nothing"));
   tl_mk_project(S, "SH.ALLOC", "CNPILOTS", "CHN");
   tl_mk_project(S, "CN.HYDRO", "CCER", "CHN");
   tl_mk_project(S, "CN.WIND", "CCER", "CHN");
@@ -73,6 +83,8 @@ static int teardown(void **state) {
   free(W.tok_reg);
   free(W.tok_ver);
   free(W.tok_sh);
+  free(W.tok_tha);
+  free(W.tok_v2);
   tl_http_thread_done();
   return rc == 0 ? 0 : -1;
 }
@@ -112,6 +124,9 @@ static void test_http_flow(void **state) {
                    200));
   json_decref(MUST("PUT", "/v1/ets/projects/CN.WIND", W.tok_reg,
                    json_pack("{s:s, s:s, s:s}", "project_type", "wind", "province", "CN-GS", "produced", "2016-01-01"), 200));
+  /* the regulator accredits the verifier for its scheme */
+  json_decref(MUST("POST", "/v1/ets/schemes/SH-ETS/verifiers", W.tok_reg, json_pack("{s:I}", "organisation", (json_int_t)W.org_ver),
+                   201));
   /* strict bodies */
   tl_resp x = tl_http_reqj(S, "PUT", "/v1/ets/emissions", W.tok_ver,
                            json_pack("{s:s, s:s, s:i, s:i, s:i}", "scheme", "SH-ETS", "entity", "STEEL", "year", 2023,
@@ -194,7 +209,134 @@ static void test_http_flow(void **state) {
   json_decref(j);
 }
 
+#define REFUSE(m, p, t, b, st, code)                                            \
+  do {                                                                           \
+    tl_resp x_ = tl_http_reqj(S, (m), (p), (t), (b), NULL);                      \
+    tl_assert_error_at(&x_, (st), (code), __FILE__, __LINE__);                   \
+    tl_resp_free(&x_);                                                           \
+  } while (0)
+
+static json_t *gd_scheme(const char *registry) {
+  return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", "Guangdong pilot", "jurisdiction", "CN-GD", "registry",
+                   registry, "first_year", 2021, "last_year", 2030, "deadline", "06-30", "penalty", 5000, "currency", "CNY");
+}
+
+static json_t *fig(const char *key, int64_t v) {
+  return json_pack("{s:s, s:s, s:i, s:I}", "scheme", "GD-ETS", "entity", "GZ", "year", 2024, key, (json_int_t)v);
+}
+
+/* The scheme of a code, as GET /v1/ets/schemes lists it. */
+static json_t *scheme_listed(const char *code) {
+  json_t *all = MUST("GET", "/v1/ets/schemes", NULL, NULL, 200);
+  size_t i;
+  json_t *it, *found = NULL;
+  json_array_foreach(json_object_get(all, "items"), i, it) if (strcmp(tl_jstr(it, "code"), code) == 0) found = json_incref(it);
+  json_decref(all);
+  assert_non_null(found);
+  return found;
+}
+
+static void test_http_authz(void **state) {
+  (void)state;
+  json_decref(MUST("PUT", "/v1/ets/schemes/GD-ETS", W.tok_reg, gd_scheme("CHN01"), 200));
+  json_decref(MUST("PUT", "/v1/ets/schemes/GD-ETS/entities/GZ", W.tok_reg,
+                   json_pack("{s:s, s:I, s:I, s:s}", "name", "Guangzhou power", "organisation", (json_int_t)W.org_sh, "account",
+                             (json_int_t)W.acc_sh, "province", "CN-GD"),
+                   200));
+  /* 1. Thailand's authority moves GD-ETS to its own registry: refused;
+   * the regulator itself cannot move it either; it still regulates */
+  REFUSE("PUT", "/v1/ets/schemes/GD-ETS", W.tok_tha, gd_scheme("THA01"), 403, "forbidden");
+  REFUSE("PUT", "/v1/ets/schemes/GD-ETS", W.tok_tha, gd_scheme("CHN01"), 403, "forbidden");
+  REFUSE("PUT", "/v1/ets/schemes/GD-ETS", W.tok_reg, gd_scheme("THA01"), 403, "scheme_registry_fixed");
+  json_t *sch = scheme_listed("GD-ETS");
+  assert_string_equal(tl_jstr(sch, "registry"), "CHN01");
+  json_decref(sch);
+  REFUSE("PUT", "/v1/ets/allocations", W.tok_tha, fig("allocated", 10), 403, "forbidden");
+  json_decref(MUST("PUT", "/v1/ets/allocations", W.tok_reg, fig("allocated", 900), 200));
+  /* 2. another Party's authority turns the hydro project into wind:
+   * refused; the host Party's authority (CHN's) may, and the history keeps
+   * both changes with who and when */
+  json_decref(MUST("PUT", "/v1/ets/projects/CN.HYDRO", W.tok_reg,
+                   json_pack("{s:s, s:s, s:[s]}", "project_type", "hydro", "province", "CN-SC", "gases", "CO2"), 200));
+  json_t *before = MUST("GET", "/v1/ets/projects/CN.HYDRO", NULL, NULL, 200);
+  REFUSE("PUT", "/v1/ets/projects/CN.HYDRO", W.tok_tha, json_pack("{s:s, s:s}", "project_type", "wind", "province", "CN-SC"), 403,
+         "forbidden");
+  REFUSE("PUT", "/v1/ets/projects/CN.HYDRO", W.tok_ver, json_pack("{s:s, s:s}", "project_type", "wind", "province", "CN-SC"), 403,
+         "forbidden");
+  json_t *after = MUST("GET", "/v1/ets/projects/CN.HYDRO", NULL, NULL, 200);
+  assert_true(json_equal(before, after));
+  assert_string_equal(tl_jstr(after, "project_type"), "hydro");
+  json_t *h = json_object_get(after, "history");
+  size_t n = json_array_size(h);
+  assert_true(n >= 1);
+  json_t *last = json_array_get(h, n - 1);
+  assert_string_equal(tl_jstr(json_object_get(last, "new"), "project_type"), "hydro");
+  assert_string_equal(tl_jstr(last, "role"), "authority");
+  assert_int_equal(tl_jint(last, "organisation"), W.org_reg);
+  assert_true(strncmp(tl_jstr(last, "actor"), "token:", 6) == 0);
+  assert_true(strlen(tl_jstr(last, "ts")) >= 19);
+  json_decref(before);
+  json_decref(after);
+  /* 3. a validator accredited for nothing, and one accredited for another
+   * scheme only (SH-ETS), enter nothing */
+  REFUSE("PUT", "/v1/ets/emissions", W.tok_v2, fig("verified", 1000), 403, "not_accredited");
+  REFUSE("PUT", "/v1/ets/emissions", W.tok_ver, fig("verified", 1000), 403, "not_accredited");
+  REFUSE("POST", "/v1/ets/schemes/GD-ETS/verifiers", W.tok_tha, json_pack("{s:I}", "organisation", (json_int_t)W.org_ver), 403,
+         "forbidden");
+  REFUSE("POST", "/v1/ets/schemes/GD-ETS/verifiers", W.tok_ver, json_pack("{s:I}", "organisation", (json_int_t)W.org_ver), 403,
+         "forbidden");
+  json_t *rec = MUST("GET", "/v1/ets/emissions?scheme=GD-ETS&entity=GZ&year=2024", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(rec, "status"), "none");
+  assert_int_equal(json_array_size(json_object_get(rec, "history")), 0);
+  json_decref(rec);
+  json_t *acc = MUST("POST", "/v1/ets/schemes/GD-ETS/verifiers", W.tok_reg,
+                     json_pack("{s:I}", "organisation", (json_int_t)W.org_ver), 201);
+  assert_string_equal(tl_jstr(acc, "scope"), "GD-ETS");
+  json_decref(acc);
+  json_decref(MUST("PUT", "/v1/ets/emissions", W.tok_ver, fig("verified", 1000), 200));
+  json_decref(MUST("POST", "/v1/ets/emissions/confirm", W.tok_reg,
+                   json_pack("{s:s, s:s, s:i}", "scheme", "GD-ETS", "entity", "GZ", "year", 2024), 201));
+  /* entering again over the confirmed record: 409, still confirmed */
+  REFUSE("PUT", "/v1/ets/emissions", W.tok_ver, fig("verified", 10), 409, "emissions_confirmed");
+  REFUSE("PUT", "/v1/ets/emissions", S->admin, fig("verified", 10), 409, "emissions_confirmed");
+  rec = MUST("GET", "/v1/ets/emissions?scheme=GD-ETS&entity=GZ&year=2024", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(rec, "status"), "confirmed");
+  assert_int_equal(tl_jint(rec, "verified"), 1000);
+  assert_int_equal(json_array_size(json_object_get(rec, "history")), 2);
+  json_decref(rec);
+  /* the correction: the regulator's, with a reason; kept as history */
+  json_t *cb = json_pack("{s:s, s:s, s:i, s:i, s:s}", "scheme", "GD-ETS", "entity", "GZ", "year", 2024, "verified", 1040,
+                         "reason", "verification report v2: boiler 3 fuel");
+  REFUSE("POST", "/v1/ets/emissions/corrections", W.tok_tha, json_incref(cb), 403, "forbidden");
+  REFUSE("POST", "/v1/ets/emissions/corrections", W.tok_ver, json_incref(cb), 403, "forbidden");
+  REFUSE("POST", "/v1/ets/emissions/corrections", W.tok_reg,
+         json_pack("{s:s, s:s, s:i, s:i}", "scheme", "GD-ETS", "entity", "GZ", "year", 2024, "verified", 1040), 400,
+         "missing_field");
+  REFUSE("POST", "/v1/ets/emissions/corrections", W.tok_reg,
+         json_pack("{s:s, s:s, s:i, s:i, s:s}", "scheme", "GD-ETS", "entity", "GZ", "year", 2025, "verified", 1, "reason", "r"), 409,
+         "emissions_not_confirmed");
+  rec = MUST("POST", "/v1/ets/emissions/corrections", W.tok_reg, cb, 201);
+  assert_int_equal(tl_jint(rec, "verified"), 1040);
+  assert_string_equal(tl_jstr(rec, "status"), "confirmed");
+  json_decref(rec);
+  rec = MUST("GET", "/v1/ets/emissions?scheme=GD-ETS&entity=GZ&year=2024", NULL, NULL, 200);
+  h = json_object_get(rec, "history");
+  assert_int_equal(json_array_size(h), 3);
+  last = json_array_get(h, 2);
+  assert_string_equal(tl_jstr(last, "action"), "corrected");
+  assert_int_equal(tl_jint(last, "old"), 1000);
+  assert_int_equal(tl_jint(last, "new"), 1040);
+  assert_string_equal(tl_jstr(last, "reason"), "verification report v2: boiler 3 fuel");
+  assert_int_equal(tl_jint(last, "organisation"), W.org_reg);
+  json_decref(rec);
+  json_t *rep = MUST("GET", "/v1/ets/schemes/GD-ETS/report?year=2024", NULL, NULL, 200);
+  assert_int_equal(tl_jint(json_array_get(json_object_get(rep, "items"), 0), "obligation"), 1040);
+  json_decref(rep);
+  REFUSE("GET", "/v1/ets/emissions?scheme=GD-ETS&entity=GZ", NULL, NULL, 400, "bad_param");
+  REFUSE("GET", "/v1/ets/projects/CN.NOPE", NULL, NULL, 404, "unknown_project");
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_http_flow)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_http_flow), cmocka_unit_test(test_http_authz)};
   return cmocka_run_group_tests_name("ets_http", tests, setup, teardown);
 }
