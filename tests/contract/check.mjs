@@ -96,8 +96,9 @@ export function makeChecker(spec) {
 
   // The document lint: every schema a response can carry is fully described.
   // An object schema states additionalProperties (false: these fields and no
-  // others; true or a schema: a map or a free-form object, on purpose), and
-  // lists its properties unless it is such a map. Bare {"type": "object"}
+  // others; true or a schema: a map or a free-form object, on purpose), lists
+  // its properties unless it is such a map, and says which are required (the
+  // fields every reply has; [] when none always comes). Bare {"type": "object"}
   // (any object at all) fails: it describes nothing a client can rely on.
   function lintDocument() {
     const problems = [];
@@ -117,6 +118,8 @@ export function makeChecker(spec) {
           problems.push(schema.properties ? `${where}: lists properties but does not say additionalProperties (false when these are all)`
             : `${where}: a bare object (no properties, no additionalProperties)`);
         }
+        if (schema.properties && !Array.isArray(schema.required))
+          problems.push(`${where}: lists properties but not which are required (an empty list when none always comes)`);
       }
       for (const [k, v] of Object.entries(schema.properties || {})) visit(v, `${where}/properties/${k}`);
       if (schema.items) visit(schema.items, `${where}/items`);
