@@ -82,7 +82,13 @@ $(BUILD)/tests/test_browser: tests/browser/test_browser.sh
 	@mkdir -p $(dir $@)
 	cp $< $@ && chmod +x $@
 
-tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser
+# The API contract test (tests/contract/): a script that runs the HTTP tests
+# with L6_CONTRACT_LOG set and validates every reply against openapi.json.
+$(BUILD)/tests/test_contract: tests/contract/test_contract.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
+tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(BUILD)/tests/test_contract
 
 # The README's test command. Runs every test binary on SQLite, then on a
 # throwaway PostgreSQL cluster when a server is installed (tests/check.sh),

@@ -30,3 +30,10 @@ if [ ! -f "$B/node_modules/playwright-core/package.json" ]; then
   echo "deps: npm ci in tests/browser"
   (cd "$B" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The contract test's validator (ajv and ajv-formats, pinned in
+# tests/contract/package-lock.json), when it is not installed yet.
+C=$(dirname "$0")/../tests/contract
+if [ ! -f "$C/node_modules/ajv/package.json" ] || [ ! -f "$C/node_modules/ajv-formats/package.json" ]; then
+  echo "deps: npm ci in tests/contract"
+  (cd "$C" && npm ci --no-audit --no-fund --loglevel=error)
+fi

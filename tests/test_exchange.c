@@ -290,7 +290,8 @@ static void test_trade_settles(void **state) {
   assert_int_equal(jint(ask, "qty"), 600);
   json_decref(j);
   assert_int_equal(svc_ex_close(W.s, "CCER.C", &j, &err), L6_E_OK);
-  assert_int_equal(jint(j, "close"), 5000);
+  assert_int_equal(jint(j, "settlement_price"), 5000);
+  assert_int_equal(jint(j, "close"), 5000); /* the deprecated alias */
   json_decref(j);
   assert_int_equal(svc_ex_bars(W.s, "CCER.C", &j, &err), L6_E_OK);
   assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
@@ -298,6 +299,7 @@ static void test_trade_settles(void **state) {
   /* The next day the close is the previous close. */
   set_time(1, 2, 0);
   assert_int_equal(svc_ex_close(W.s, "CCER.C", &j, &err), L6_E_OK);
+  assert_int_equal(jint(j, "previous_settlement_price"), 5000);
   assert_int_equal(jint(j, "previous_close"), 5000);
   assert_string_equal(json_string_value(json_object_get(j, "basis")), "previous_close");
   json_decref(j);

@@ -137,6 +137,47 @@ static void test_http_routes(void **state) {
   json_decref(b);
 }
 
+/* Issue 14: the day's settlement ("closing") price is the VWAP rounded to
+ * the tick; a bar's close is the last trade. 100 t at 50.00 then 20 t at
+ * 50.40: VWAP 5006.67 -> settlement 5007, unrounded vwap 5006, last trade
+ * 5040; the old names close/previous_close stay as deprecated aliases. */
+static void test_settlement_vs_last_trade(void **state) {
+  (void)state;
+  json_decref(post_ok("/v1/exchange/instruments", S->admin,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "code", "CCER.SP", "name",
+                                "CCER settlement", "kind", "contract", "unit_type", "CCER", "registry", "CHN01",
+                                "currency", "CNY", "minor_units", 2, "tick", 1, "lot", 1, "band_pct", 10, "prev_close",
+                                5000)));
+  const int64_t fills[][2] = {{5000, 100}, {5040, 20}};
+  for (size_t i = 0; i < 2; i++) {
+    json_t *o = order("sell", W.acc_a, fills[i][0], fills[i][1]);
+    json_object_set_new(o, "instrument", json_string("CCER.SP"));
+    json_decref(post_ok("/v1/exchange/orders", W.tok_a, o));
+    o = order("buy", W.acc_b, fills[i][0], fills[i][1]);
+    json_object_set_new(o, "instrument", json_string("CCER.SP"));
+    json_t *b = post_ok("/v1/exchange/orders", W.tok_b, o);
+    assert_int_equal(json_array_size(json_object_get(b, "trades")), 1);
+    json_decref(b);
+  }
+  json_t *c = get_ok(NULL, "/v1/exchange/instruments/CCER.SP/close");
+  assert_int_equal(tl_jint(c, "settlement_price"), 5007);
+  assert_int_equal(tl_jint(c, "previous_settlement_price"), 5000);
+  assert_int_equal(tl_jint(c, "last_trade_price"), 5040);
+  assert_int_equal(tl_jint(c, "volume"), 120);
+  assert_string_equal(tl_jstr(c, "basis"), "vwap");
+  assert_int_equal(tl_jint(c, "close"), 5007); /* deprecated alias of settlement_price */
+  assert_int_equal(tl_jint(c, "previous_close"), 5000);
+  json_decref(c);
+  json_t *bars = get_ok(NULL, "/v1/exchange/instruments/CCER.SP/bars");
+  json_t *bar = json_array_get(json_object_get(bars, "items"), 0);
+  assert_int_equal(json_array_size(json_object_get(bars, "items")), 1);
+  assert_int_equal(tl_jint(bar, "close"), 5040); /* the last trade */
+  assert_int_equal(tl_jint(bar, "settlement_price"), 5007);
+  assert_int_equal(tl_jint(bar, "vwap"), 5006);
+  assert_int_equal(tl_jint(bar, "open"), 5000);
+  json_decref(bars);
+}
+
 /* Aggregates open orders into "side price qty count" lines. */
 static char *levels_of_orders(json_t *orders) {
   tl_sbuf sb = {0};
@@ -412,6 +453,7 @@ static void test_criteria_http(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_http_routes),
+      cmocka_unit_test(test_settlement_vs_last_trade),
       cmocka_unit_test(test_stream),
       cmocka_unit_test(test_criteria_http),
       cmocka_unit_test(test_kill9_during_orders),

@@ -410,6 +410,46 @@ static size_t on_read(char *dst, size_t size, size_t n, void *ctx) {
   return k;
 }
 
+/* The contract log (tests/contract/): when L6_CONTRACT_LOG names a file,
+ * every request that got an HTTP reply is appended to it as one JSON line
+ *   {"method", "path", "status", "content_type", "body"}
+ * (path with its query string; body the reply's text), for
+ * tests/contract/check.mjs to validate against src/api/openapi.json. One
+ * write(2) per line on an O_APPEND descriptor, under a mutex, so that the
+ * lines of concurrent threads do not interleave. */
+static pthread_mutex_t contract_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void contract_log(const tl_req *r, const tl_resp *out) {
+  const char *file = getenv("L6_CONTRACT_LOG");
+  if (file == NULL || *file == '\0' || out->status == 0) return;
+  char ctype[256];
+  tl_resp_header(out, "Content-Type", ctype, sizeof ctype);
+  json_t *rec = json_pack("{s:s, s:s, s:I, s:s, s:s}", "method", r->method, "path", r->path, "status",
+                          (json_int_t)out->status, "content_type", ctype, "body", out->raw ? out->raw : "");
+  if (rec == NULL) { /* a body that is not UTF-8: log it without, the checker reports it */
+    rec = json_pack("{s:s, s:s, s:I, s:s, s:b}", "method", r->method, "path", r->path, "status", (json_int_t)out->status,
+                    "content_type", ctype, "body_not_utf8", 1);
+  }
+  char *line = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+  json_decref(rec);
+  if (line == NULL) return;
+  size_t len = strlen(line);
+  line[len] = '\n'; /* replaces the NUL: written by length */
+  pthread_mutex_lock(&contract_mu);
+  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    for (size_t off = 0; off <= len;) {
+      ssize_t w = write(fd, line + off, len + 1 - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;
+      off += (size_t)w;
+    }
+    close(fd);
+  }
+  pthread_mutex_unlock(&contract_mu);
+  free(line);
+}
+
 tl_resp tl_http_send(const tl_srv *s, const tl_req *r) {
   tl_resp out = {0};
   CURL *h = thread_handle();
@@ -480,6 +520,7 @@ tl_resp tl_http_send(const tl_srv *s, const tl_req *r) {
     json_error_t je;
     out.body = json_loads(out.raw, JSON_DECODE_ANY, &je);
   }
+  contract_log(r, &out);
   return out;
 }
 

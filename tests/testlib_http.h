@@ -21,7 +21,9 @@
  *
  * Environment: L6_BIN is the server binary (default build/ledger6),
  * L6_SRCDIR the repository root whose config/ folder the server loads
- * (default "."). Names start with tl_, like testlib.h.
+ * (default "."). L6_CONTRACT_LOG, when set, names a file to which
+ * tl_http_send appends every request and its reply as a JSON line, for the
+ * contract test (tests/contract/) to check against the OpenAPI document. Names start with tl_, like testlib.h.
  *
  * Sections 3 to 5 fail the running cmocka test on any surprise, so call
  * them only from the thread running the test (cmocka's failures jump back

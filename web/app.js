@@ -736,8 +736,10 @@ function price(minor, cur, minorUnits) {
   return cur + ' ' + new Intl.NumberFormat('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).format(minor / 10 ** d);
 }
 
-/* Daily bars as an SVG: the high-low range and the close of each day above,
- * the volume below; the numbers in a table under it. */
+/* Daily bars as an SVG: the high-low range and the last trade of each day
+ * above, the volume below; the numbers in a table under it. A bar's close is
+ * the day's last trade; its settlement_price (the VWAP rounded to the tick)
+ * is the exchange's closing price of the day, a different number. */
 function priceChart(id, title, bars, fmt) {
   const W = 640, padL = 90, padR = 12, top = 26, priceH = 170, gapH = 18, volH = 70;
   const H = top + priceH + gapH + volH + 24;
@@ -760,7 +762,7 @@ function priceChart(id, title, bars, fmt) {
     root.append(svg('line', { x1: x, y1: py(b.high), x2: x, y2: py(b.low), stroke: '#222', 'stroke-width': 2 },
       svg('title', {}, b.day + ': high ' + fmt(b.high) + ', low ' + fmt(b.low))));
     root.append(svg('rect', { x: x - 4, y: py(b.close) - 4, width: 8, height: 8, fill: '#fff', stroke: '#222', 'stroke-width': 2 },
-      svg('title', {}, b.day + ': close ' + fmt(b.close))));
+      svg('title', {}, b.day + ': last trade ' + fmt(b.close))));
     path += (i ? 'L' : 'M') + x.toFixed(1) + ' ' + py(b.close).toFixed(1);
     const vh = (b.volume / vmax) * (volH - 14);
     root.append(svg('rect', { x: x - Math.min(12, step / 3), y: vy0 - vh, width: Math.min(24, (2 * step) / 3), height: vh, fill: 'url(#hatch-v)', stroke: '#222' },
@@ -771,26 +773,27 @@ function priceChart(id, title, bars, fmt) {
   root.prepend(svg('defs', {}, svg('pattern', { id: 'hatch-v', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
     svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 }))));
   if (bars.length > 1) root.append(svg('path', { d: path, fill: 'none', stroke: '#222', 'stroke-dasharray': '4 3' }));
-  root.append(svg('text', { x: padL + 4, y: 14 }, 'price: close (square), high-low (bar)'), svg('text', { x: padL + 4, y: top + priceH + gapH + 2 }, 'volume (t)'));
+  root.append(svg('text', { x: padL + 4, y: 14 }, 'price: last trade (square), high-low (bar)'), svg('text', { x: padL + 4, y: top + priceH + gapH + 2 }, 'volume (t)'));
   const fig = el('figure', { id });
   fig.append(el('figcaption', {}, title));
   if (!bars.length) fig.append(el('p', { class: 'status empty' }, 'No trades yet.'));
   else fig.append(root, el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
-    table(null, ['Day', 'Open', 'High', 'Low', 'Close', 'VWAP', 'Volume (t)'],
-      bars.map((b) => [b.day, fmt(b.open), fmt(b.high), fmt(b.low), fmt(b.close), fmt(b.vwap), num(b.volume)]), [1, 2, 3, 4, 5, 6])));
+    table(null, ['Day', 'Open', 'High', 'Low', 'Last trade', 'Settlement price (VWAP)', 'Volume (t)'],
+      bars.map((b) => [b.day, fmt(b.open), fmt(b.high), fmt(b.low), fmt(b.close), fmt(b.settlement_price), num(b.volume)]), [1, 2, 3, 4, 5, 6])));
   return fig;
 }
 
 async function marketList(out) {
   const list = await apiAll('/v1/exchange/instruments');
   if (!list.length) return status(out, 'empty', 'No instrument is listed yet.');
+  /* GET .../close: the day's settlement price (VWAP), not the last trade. */
   const closes = await Promise.all(list.map((x) => api('/v1/exchange/instruments/' + encodeURIComponent(x.code) + '/close').catch(() => null)));
   out.replaceChildren(el('p', { role: 'status' }, num(list.length) + (list.length === 1 ? ' instrument' : ' instruments') + ' listed.'),
-    table(null, ['Instrument', 'Name', 'Units', 'Mode', 'Status', 'Close', 'Volume today (t)'], list.map((x, i) => {
+    table(null, ['Instrument', 'Name', 'Units', 'Mode', 'Status', 'Settlement price', 'Volume today (t)'], list.map((x, i) => {
       const c = closes[i];
       const what = x.kind === 'batch' ? 'batch ' + x.batch : contractUnits(x);
       return [link('/market.html?code=' + encodeURIComponent(x.code), x.code), x.name, what, x.mode, x.status,
-        c ? price(c.close, x.currency, x.minor_units) : '—', c ? num(c.volume) : '—'];
+        c ? price(c.settlement_price, x.currency, x.minor_units) : '—', c ? num(c.volume) : '—'];
     }), [5, 6]));
 }
 
@@ -825,9 +828,10 @@ async function marketInstrument(out, code) {
   const fee = (bps) => (bps / 100).toFixed(2) + ' %';
   out.replaceChildren(
     facts([['Status', x.status], ['Mode', x.mode], ['Units', x.kind === 'batch' ? 'issuance batch ' + x.batch : 'any ' + contractUnits(x) + ', oldest vintage first'],
-    ['Closing price', el('span', { id: 'close' }, p(close.close) + ' (' + (close.basis === 'vwap' ? 'volume-weighted average of ' + close.day + ', ' + num(close.volume) + ' t' : 'previous close') + ')')],
+    ['Settlement price', el('span', { id: 'settlement' }, p(close.settlement_price) + ' (' + (close.basis === 'vwap' ? 'volume-weighted average of ' + close.day + ', ' + num(close.volume) + ' t' : 'previous settlement price') + ')')],
+    ['Last trade', el('span', { id: 'last-trade' }, close.last_trade_price === null ? 'none today' : p(close.last_trade_price))],
     ['Tick, lot', p(x.tick) + ', ' + num(x.lot) + ' t'],
-    ['Price limit', x.band_pct ? '±' + x.band_pct + ' % of the previous close' : 'none'],
+    ['Price limit', x.band_pct ? '±' + x.band_pct + ' % of the previous settlement price' : 'none'],
     ['Order size', (x.min_qty ? 'at least ' + num(x.min_qty) + ' t' : '') + (x.min_qty && x.max_qty ? ', ' : '') + (x.max_qty ? 'at most ' + num(x.max_qty) + ' t' : '') || 'any'],
     ['Sessions', (x.sessions || 'always open') + (x.sessions ? ' (UTC' + (x.tz_offset_minutes >= 0 ? '+' : '−') + Math.abs(x.tz_offset_minutes / 60) + ')' : '')],
     ['Fees', 'maker ' + fee(x.maker_bps) + ', taker ' + fee(x.taker_bps)],

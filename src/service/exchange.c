@@ -1349,19 +1349,29 @@ l6_err svc_ex_trades(l6_svc *s, const char *code, int limit, json_t **out, l6_er
   return svc__finish_out(s, e, out, err);
 }
 
+/* Daily bars. Two prices of a day go by different names (issue 14): a
+ * bar's `close` is the day's last trade, as in any OHLC series; its
+ * `settlement_price` is the day's closing price in the exchange's sense
+ * (l6_auction_close: the VWAP rounded to the nearest tick, halves up),
+ * which is what GET .../close reports and what the next day's price limit
+ * is set around. `vwap` is the unrounded average (rounded down). */
 typedef struct {
   json_t *arr;
   char day[11];
-  int64_t open, high, low, close, volume;
+  int64_t open, high, low, close, volume; /* close: the day's last trade */
   i128 notional;
+  int64_t tick;  /* the instrument's tick, for settlement_price */
+  day_trades d;  /* the day's trades, for settlement_price */
 } bars_ctx;
 
 static void bar_flush(bars_ctx *c) {
   if (c->volume == 0) return;
-  json_array_append_new(c->arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "day", c->day, "open", (json_int_t)c->open,
-                                          "high", (json_int_t)c->high, "low", (json_int_t)c->low, "close",
-                                          (json_int_t)c->close, "volume", (json_int_t)c->volume, "vwap",
-                                          (json_int_t)(c->notional / c->volume)));
+  int64_t settle = day_close(&c->d, 0, c->tick);
+  json_array_append_new(c->arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "day", c->day, "open",
+                                          (json_int_t)c->open, "high", (json_int_t)c->high, "low", (json_int_t)c->low,
+                                          "close", (json_int_t)c->close, "volume", (json_int_t)c->volume, "vwap",
+                                          (json_int_t)(c->notional / c->volume), "settlement_price",
+                                          (json_int_t)settle));
 }
 
 static int bar_row(void *ctx, const void *row) {
@@ -1373,12 +1383,14 @@ static int bar_row(void *ctx, const void *row) {
     c->open = c->high = c->low = t->price;
     c->volume = 0;
     c->notional = 0;
+    c->d.n = 0;
   }
   if (t->price > c->high) c->high = t->price;
   if (t->price < c->low) c->low = t->price;
   c->close = t->price;
   c->volume += t->qty;
   c->notional += (i128)t->price * t->qty;
+  day_add(&c->d, t);
   return 0;
 }
 
@@ -1392,17 +1404,20 @@ l6_err svc_ex_bars(l6_svc *s, const char *code, json_t **out, l6_error *err) {
   }
   l6_ex_instrument x;
   e = OPS->ex_instrument_get(ST, code, &x, err);
+  c.tick = e == L6_E_OK ? x.tick : 1;
   if (e == L6_E_OK) e = OPS->ex_trade_list(ST, code, "", false, 0, bar_row, &c, err);
-  bar_flush(&c);
+  if (e == L6_E_OK && c.d.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK) bar_flush(&c);
+  free(c.d.v);
   *out = json_pack("{s:s, s:o}", "instrument", code, "items", c.arr);
   return svc__finish_out(s, e, out, err);
 }
 
-static int close_row(void *ctx, const void *row) {
-  day_add(ctx, row);
-  return 0;
-}
-
+/* The day's settlement ("closing") price. settlement_price and
+ * previous_settlement_price are the names since issue 14; close and
+ * previous_close carry the same values under the old names, deprecated
+ * (docs/API.md), because a bar's close is the last trade instead.
+ * last_trade_price is today's last trade (null before the first). */
 l6_err svc_ex_close(l6_svc *s, const char *code, json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = svc__begin(s, err);
@@ -1411,22 +1426,22 @@ l6_err svc_ex_close(l6_svc *s, const char *code, json_t **out, l6_error *err) {
   ex_book *eb = NULL;
   char day[11];
   int64_t prev = 0;
-  bars_ctx c = {.arr = json_array()};
-  day_trades d = {0};
   e = OPS->ex_instrument_get(ST, code, &x, err);
+  bars_ctx c = {.arr = json_array(), .tick = e == L6_E_OK ? x.tick : 1};
   if (e == L6_E_OK) e = book_of(s, &x, &eb, err);
   if (e == L6_E_OK) local_time(s, &x, day, NULL);
   if (e == L6_E_OK) e = ref_price(s, eb, &x, day, &prev, err);
   if (e == L6_E_OK) e = OPS->ex_trade_list(ST, code, day, false, 0, bar_row, &c, err);
-  if (e == L6_E_OK) e = OPS->ex_trade_list(ST, code, day, false, 0, close_row, &d, err);
-  if (e == L6_E_OK && d.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK && c.d.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
   json_decref(c.arr);
-  int64_t close = day_close(&d, prev, x.tick);
-  free(d.v);
+  int64_t settle = day_close(&c.d, prev, c.tick);
+  free(c.d.v);
   if (e == L6_E_OK)
-    *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "instrument", code, "day", day, "close", (json_int_t)close,
-                     "previous_close", (json_int_t)prev, "volume", (json_int_t)c.volume, "basis",
-                     c.volume > 0 ? "vwap" : "previous_close");
+    *out = json_pack("{s:s, s:s, s:I, s:I, s:o, s:I, s:s, s:I, s:I}", "instrument", code, "day", day,
+                     "settlement_price", (json_int_t)settle, "previous_settlement_price", (json_int_t)prev,
+                     "last_trade_price", c.volume > 0 ? json_integer(c.close) : json_null(), "volume",
+                     (json_int_t)c.volume, "basis", c.volume > 0 ? "vwap" : "previous_close", "close",
+                     (json_int_t)settle, "previous_close", (json_int_t)prev);
   return svc__finish_out(s, e, out, err);
 }
 

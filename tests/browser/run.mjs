@@ -340,7 +340,12 @@ test('market', async () => {
   assert((await page.locator('#chart-bars svg rect').count()) >= 2, 'the daily price and volume chart has its day');
   const bars = await page.locator('#chart-bars table').textContent();
   assert(bars.includes('7,000') && bars.includes('CNY 86.00') && bars.includes('CNY 86.50'), 'bar numbers (open 86.00, high 86.50, volume 7,000): ' + bars);
-  assert((await text('#out')).includes('±10 % of the previous close'), 'the price limit of the listed agreement transfer');
+  /* Issue 14: the settlement price (the day's VWAP, 86.14) and the bars' last trade (86.50) are named apart. */
+  assert(bars.includes('Last trade') && bars.includes('Settlement price (VWAP)') && bars.includes('CNY 86.14'), 'bar columns name the last trade and the settlement price: ' + bars);
+  const settle = await text('#settlement');
+  assert(settle.includes('CNY 86.14') && !settle.includes('86.50'), 'the settlement price is the VWAP, not the last trade: ' + settle);
+  assert(!(await text('#out')).includes('Closing price'), 'no ambiguous "Closing price" label');
+  assert((await text('#out')).includes('±10 % of the previous settlement price'), 'the price limit of the listed agreement transfer');
   await shot('market-ccer');
   await open('market-missing', '/market.html?code=NOPE');
   assert((await text('#out')).includes('there is no instrument NOPE'), 'error state for an unknown instrument');

@@ -1,0 +1,71 @@
+#!/bin/sh
+# test_contract.sh -- the API contract test, installed by make as
+# $BUILD/tests/test_contract so that tests/run.sh runs it like any test
+# binary and counts its cmocka-style summary.
+#
+# It runs the HTTP test binaries next to it (the list below: every test that
+# talks to a real server through tests/testlib_http.c) with L6_CONTRACT_LOG
+# set, so that each logs every request and reply (method, path, status,
+# content type, body) to a file of its own; then tests/contract/check.mjs
+# validates every logged reply against src/api/openapi.json (ajv): path
+# template, method, status, content type, JSON body against the schema with
+# undeclared fields refused. First check.mjs --self-test shows that the
+# checker refuses made-up replies that break each rule.
+#
+# A binary that fails counts as one failed test (its log is partial); its
+# output is shown with its cmocka summary lines indented, so that run.sh
+# counts only this script's totals. Missing node or ajv is a failure, never
+# a skip: `make deps` installs them (scripts/deps.sh, npm ci here).
+# Takes about 10 s (SQLite) on a 2-CPU machine.
+set -u
+ROOT=${L6_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+TESTS=$(cd "$(dirname "$0")" && pwd)
+HERE=$ROOT/tests/contract
+SPEC=$ROOT/src/api/openapi.json
+BINARIES="test_api test_a6_api test_cycle_api test_ets_api test_exchange_api test_nma test_web test_log"
+
+setup_failed() {
+  echo "contract test cannot run: $1"
+  echo "[  PASSED  ] 0 test(s)."
+  echo "[  FAILED  ] 1 test(s), listed below:"
+  echo "[  FAILED  ] contract_setup"
+  exit 1
+}
+command -v node >/dev/null 2>&1 || setup_failed "node is missing (apt-get install -y nodejs npm, or make deps)"
+[ -f "$HERE/node_modules/ajv/package.json" ] && [ -f "$HERE/node_modules/ajv-formats/package.json" ] ||
+  setup_failed "ajv is not installed in tests/contract (make deps, or: cd tests/contract && npm ci)"
+
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/ledger6-contract-XXXXXX") || setup_failed "mktemp"
+trap 'rm -rf "$LOGS"' EXIT
+trap 'exit 130' INT TERM
+
+status=0
+node "$HERE/check.mjs" --self-test "$SPEC" || status=1
+
+suite_failed=""
+for t in $BINARIES; do
+  if [ ! -x "$TESTS/$t" ]; then
+    suite_failed="$suite_failed $t"
+    echo "contract: $TESTS/$t is missing (make tests)"
+    continue
+  fi
+  started=$(date +%s)
+  L6_CONTRACT_LOG=$LOGS/$t.jsonl "$TESTS/$t" </dev/null >"$LOGS/$t.out" 2>&1
+  rc=$?
+  echo "contract: ran $t (exit $rc, $(($(date +%s) - started)) s, $(wc -l <"$LOGS/$t.jsonl" 2>/dev/null || echo 0) replies logged)"
+  if [ "$rc" -ne 0 ]; then
+    suite_failed="$suite_failed $t"
+    sed 's/^/  | /' "$LOGS/$t.out" | tail -40
+  fi
+done
+
+node "$HERE/check.mjs" "$SPEC" "$LOGS"/*.jsonl || status=1
+
+if [ -n "$suite_failed" ]; then
+  n=$(echo $suite_failed | wc -w)
+  echo "[  PASSED  ] 0 test(s)."
+  echo "[  FAILED  ] $n test(s), listed below:"
+  for t in $suite_failed; do echo "[  FAILED  ] contract_suite_$t (its replies are not all logged)"; done
+  status=1
+fi
+exit $status
