@@ -193,6 +193,11 @@ static const char *const l6_migrations[] = {
     "  unit_types TEXT NOT NULL, programmes TEXT NOT NULL, labels TEXT NOT NULL, corsia_phase TEXT NOT NULL);"
     "CREATE TABLE crit_batch_labels(id INTEGER PRIMARY KEY, batch BIGINT NOT NULL, label TEXT NOT NULL,"
     "  actor TEXT NOT NULL, ts TEXT NOT NULL, reference TEXT NOT NULL, UNIQUE(batch, label));",
+    /* Issuance batches gain the production (monitoring) period of the
+     * reductions they carry (issue 14: offset rules test when reductions
+     * were produced); '' when the issuance named none. */
+    "ALTER TABLE batches ADD COLUMN production_start TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE batches ADD COLUMN production_end TEXT NOT NULL DEFAULT '';",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -207,6 +207,9 @@ static const char *const l6_pg_migrations[] = {
     "  corsia_phase " L6_PG_TEXT " NOT NULL);"
     "CREATE TABLE crit_batch_labels(id BIGINT PRIMARY KEY, batch BIGINT NOT NULL, label " L6_PG_TEXT " NOT NULL,"
     "  actor " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, reference " L6_PG_TEXT " NOT NULL, UNIQUE(batch, label));",
+    /* Issuance batches gain the production (monitoring) period. */
+    "ALTER TABLE batches ADD COLUMN production_start " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "ALTER TABLE batches ADD COLUMN production_end " L6_PG_TEXT " NOT NULL DEFAULT '';",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
