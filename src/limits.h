@@ -180,8 +180,11 @@
 /* Rules of one jurisdiction file, values one rule's list holds, and the
  * longest value (a province/city code, a project type, a date). */
 #define L6_ETS_MAX_RULES 32
-#define L6_ETS_MAX_VALUES 16
+#define L6_ETS_MAX_VALUES 64
 #define L6_ETS_VALUE_MAX 32
+/* A rule's source: the exact words of the document it follows (bytes of
+ * UTF-8; a Chinese clause of up to ~200 characters). */
+#define L6_ETS_QUOTE_MAX 600
 /* Unit types a scheme accepts (allowances, and offsets separately), and
  * the largest conversion ratio term (KOC -> KCU, linked allowances). */
 #define L6_ETS_MAX_UNITS 8

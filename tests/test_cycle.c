@@ -697,6 +697,15 @@ static void generic_full_cycle(const l6_mech *m) {
   json_t *reg;
   json_array_foreach(json_object_get(detail, "registries"), i, reg) sum += jint(reg, "quantity");
   assert_int_equal(sum, 12000);
+  /* Each batch carries the monitoring period that produced its reductions
+   * (ETS offset rules test it: docs/ETS.md). */
+  json_array_foreach(json_object_get(detail, "registries"), i, reg) {
+    if (!json_object_get(reg, "batch")) continue;
+    l6_batch b;
+    assert_int_equal(W.st->ops->batch_get(W.st, jint(reg, "batch"), &b, &err), L6_E_OK);
+    assert_string_equal(b.production_start, "2024-01-01");
+    assert_string_equal(b.production_end, "2024-12-31");
+  }
   assert_string_equal(state_of(id), "registered");
   json_decref(out);
   /* A second period continues the cycle. */

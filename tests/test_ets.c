@@ -69,7 +69,9 @@ static ets_offer mk(const char *unit, l6_qty q, const char *over) {
   snprintf(o.a[ETS_ATTR_REGISTERED], sizeof o.a[0], "2018-01-01");
   snprintf(o.a[ETS_ATTR_CREDIT_START], sizeof o.a[0], "2014-01-01");
   snprintf(o.a[ETS_ATTR_CREDIT_END], sizeof o.a[0], "2023-12-31");
-  snprintf(o.a[ETS_ATTR_PRODUCED], sizeof o.a[0], "2014-06-01");
+  snprintf(o.a[ETS_ATTR_PROJECT_START], sizeof o.a[0], "2014-06-01");
+  snprintf(o.a[ETS_ATTR_PRODUCTION_START], sizeof o.a[0], "2014-06-01");
+  snprintf(o.a[ETS_ATTR_PRODUCTION_END], sizeof o.a[0], "2014-12-31");
   snprintf(o.a[ETS_ATTR_VINTAGE], sizeof o.a[0], "2014");
   char buf[256];
   snprintf(buf, sizeof buf, "%s", over ? over : "");
@@ -218,6 +220,14 @@ static void test_cn_shenzhen(void **state) {
   ets_offer q[2] = {mk("SZEA", 999, NULL), mk("CCER", 1, NULL)};
   r = run("CN-SZ", f, q, 2, "SZ.1");
   assert_int_equal(r->max_offsets, 0);
+  /* other certified reductions the Shenzhen authority approved (SZOCER) count
+   * within the same 20% */
+  f = fig(2023, 1000, 1000, 800);
+  ets_offer a[4] = {mk("SZEA", 960, NULL), mk("CCER", 20, NULL), mk("SZPHCER", 10, NULL), mk("SZOCER", 10, NULL)};
+  run("CN-SZ", f, a, 4, "");
+  a[3].qty = 11;
+  a[0].qty = 959;
+  run("CN-SZ", f, a, 4, "SZ.1");
   /* credits Shenzhen has not approved (Guangdong's PHCER) */
   f = fig(2023, 1000, 1000, 800);
   ets_offer g[2] = {mk("SZEA", 990, NULL), mk("PHCER", 10, NULL)};
@@ -242,7 +252,7 @@ static void test_cn_beijing(void **state) {
 static void test_cn_shanghai(void **state) {
   (void)state;
   ets_figures f = fig(2023, 3000, 3000, 2800); /* 5% = 150 */
-  ets_offer o[2] = {mk("SHEA", 2850, NULL), mk("CCER", 150, "produced=2013-01-01")};
+  ets_offer o[2] = {mk("SHEA", 2850, NULL), mk("CCER", 150, "production_start=2013-01-01,production_end=2013-12-31")};
   run("CN-SH", f, o, 2, "");
   o[0].qty = 2849;
   o[1].qty = 151;
@@ -254,12 +264,30 @@ static void test_cn_shanghai(void **state) {
   assert_int_equal(brk(r, "SH.2")->figure, 150);
   assert_int_equal(brk(r, "SH.2")->limit, 0);
   /* reductions of 2012 */
-  o[1] = mk("CCER", 150, "produced=2012-12-31");
+  o[1] = mk("CCER", 150, "production_start=2012-01-01,production_end=2012-12-31");
   run("CN-SH", f, o, 2, "SH.3");
+  /* a batch produced partly before 2013 is not "produced from 2013" */
+  o[1] = mk("CCER", 150, "production_start=2012-07-01,production_end=2013-06-30");
+  run("CN-SH", f, o, 2, "SH.3");
+  /* "CCERs 均应产生于2013年1月1日后" is about the reductions: 2014 reductions
+   * of a project running since 2012 are eligible (the old file tested the
+   * project's start and refused them) */
+  o[1] = mk("CCER", 150, "project_start=2012-03-01,production_start=2014-01-01,production_end=2014-12-31");
+  run("CN-SH", f, o, 2, "");
   /* both, and one tonne over: every broken rule listed */
-  o[1] = mk("CCER", 151, "project_type=hydro,produced=2012-12-31");
+  o[1] = mk("CCER", 151, "project_type=hydro,production_start=2012-01-01,production_end=2012-12-31");
   o[0].qty = 2849;
   run("CN-SH", f, o, 2, "SH.1,SH.2,SH.3");
+  /* Shanghai inclusive reductions (上海市碳普惠减排量) count within the same
+   * 5%; the hydro and 2013 conditions are the CCERs' only */
+  ets_offer p[3] = {mk("SHEA", 2850, NULL), mk("CCER", 100, NULL),
+                    mk("SHPHCER", 50, "project_type=hydro,production_start=2012-01-01,production_end=2012-12-31")};
+  r = run("CN-SH", f, p, 3, "");
+  assert_int_equal(r->max_offsets, 150);
+  p[0].qty = 2849;
+  p[2].qty = 51;
+  r = run("CN-SH", f, p, 3, "SH.1");
+  assert_int_equal(brk(r, "SH.1")->figure, 151);
 }
 
 static void test_cn_tianjin(void **state) {
@@ -287,9 +315,11 @@ static void test_cn_tianjin(void **state) {
 static void test_cn_hubei(void **state) {
   (void)state;
   ets_figures f = fig(2023, 1500, 1500, 1200); /* 10% of allocated = 120 */
-  const char *ok = "province=CN-HB,reg_province=CN-HB,project_type=biogas,produced=2015-12-31";
+  const char *ok = "province=CN-HB,reg_province=CN-HB,project_type=rural_biogas,production_start=2015-01-01,"
+                   "production_end=2015-12-31";
   ets_offer o[3] = {mk("HBEA", 1300, NULL), mk("CCER", 100, ok),
-                    mk("CCER", 20, "province=CN-HB,reg_province=CN-HB,project_type=forestry,produced=2013-01-01")};
+                    mk("CCER", 20, "province=CN-HB,reg_province=CN-HB,project_type=forestry,production_start=2013-01-01,"
+                                   "production_end=2013-12-31")};
   ets_result *r = run("CN-HB", f, o, 3, "");
   assert_int_equal(r->max_offsets, 120);
   o[2].qty = 21;
@@ -298,29 +328,42 @@ static void test_cn_hubei(void **state) {
   o[2].qty = 20;
   o[0].qty = 1300;
   /* CCER from another province */
-  o[1] = mk("CCER", 100, "province=CN-GD,reg_province=CN-HB,project_type=biogas,produced=2014-01-01");
+  o[1] = mk("CCER", 100, "province=CN-GD,reg_province=CN-HB,project_type=rural_biogas");
   r = run("CN-HB", f, o, 3, "HB.2");
   assert_int_equal(brk(r, "HB.2")->figure, 100);
   assert_int_equal(r->eligible_offered, 20);
   /* registered elsewhere */
-  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-BJ,project_type=biogas,produced=2014-01-01");
+  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-BJ,project_type=rural_biogas");
   run("CN-HB", f, o, 3, "HB.3");
-  /* a wind project */
-  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=wind,produced=2014-01-01");
+  /* a wind project; biogas that is not rural biogas ("农村沼气") */
+  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=wind");
   run("CN-HB", f, o, 3, "HB.4");
-  /* outside 2013-2015 on both sides */
-  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=biogas,produced=2016-01-01");
+  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=biogas");
+  run("CN-HB", f, o, 3, "HB.4");
+  /* reductions outside 2013-2015 on both sides, whatever the project's start:
+   * 2016 reductions of a project started in 2013 are refused */
+  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=rural_biogas,project_start=2013-01-01,"
+                         "production_start=2016-01-01,production_end=2016-12-31");
   run("CN-HB", f, o, 3, "HB.5");
-  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=biogas,produced=2012-12-31");
+  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=rural_biogas,production_start=2012-01-01,"
+                         "production_end=2012-12-31");
+  run("CN-HB", f, o, 3, "HB.5");
+  /* a batch straddling the end of 2015 */
+  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=rural_biogas,production_start=2015-07-01,"
+                         "production_end=2016-06-30");
+  run("CN-HB", f, o, 3, "HB.5");
+  /* unknown production period: cannot be shown inside */
+  o[1] = mk("CCER", 100, "province=CN-HB,reg_province=CN-HB,project_type=rural_biogas");
+  o[1].a[ETS_ATTR_PRODUCTION_START][0] = o[1].a[ETS_ATTR_PRODUCTION_END][0] = 0;
   run("CN-HB", f, o, 3, "HB.5");
 }
 
 static void test_cn_chongqing(void **state) {
   (void)state;
   ets_figures f = fig(2023, 1250, 1250, 1000); /* 8% of 1250 = 100 */
-  /* 80 from Chongqing (80%), 10 from Sichuan (region 90%), 10 elsewhere */
-  ets_offer o[4] = {mk("CQEA", 1150, NULL), mk("CCER", 80, "province=CN-CQ"), mk("CCER", 10, "province=CN-SC"),
-                    mk("CCER", 10, "province=CN-GD")};
+  /* 80 from Chongqing (80%), 10 from Chengdu (circle 90%), 10 elsewhere */
+  ets_offer o[4] = {mk("CQEA", 1150, NULL), mk("CCER", 80, "province=CN-CQ,city=CN-CQ-YUZHONG"),
+                    mk("CCER", 10, "province=CN-SC,city=CN-SC-CHENGDU"), mk("CCER", 10, "province=CN-GD,city=CN-GD-SZ")};
   ets_result *r = run("CN-CQ", f, o, 4, "");
   assert_int_equal(r->max_offsets, 100);
   /* one tonne over, from the city (81 of 101 >= ceil(80.8), 91 >= ceil(90.9)) */
@@ -331,30 +374,57 @@ static void test_cn_chongqing(void **state) {
   o[1].qty = 80;
   o[3].qty = 11;
   run("CN-CQ", f, o, 4, "CQ.1,CQ.2,CQ.3");
-  /* 85% from the region (80 + 5 of 100) */
+  /* 85% from the circle (80 + 5 of 100) */
   o[0].qty = 1150;
   o[2].qty = 5;
   o[3].qty = 15;
   r = run("CN-CQ", f, o, 4, "CQ.2");
   assert_int_equal(brk(r, "CQ.2")->figure, 85);
   assert_int_equal(brk(r, "CQ.2")->limit, 90);
-  /* 79% from the city, 90% from the region */
+  /* 79% from the city, 90% from the circle */
   o[1].qty = 79;
   o[2].qty = 11;
   o[3].qty = 10;
   o[0].qty = 1150;
   run("CN-CQ", f, o, 4, "CQ.3");
-  /* hydro */
-  ets_offer h[2] = {mk("CQEA", 1200, NULL), mk("CCER", 50, "province=CN-CQ,project_type=hydro")};
-  run("CN-CQ", f, h, 2, "CQ.4");
+  /* "成渝地区双城经济圈" is a list of places, not all of Sichuan: Panzhihua
+   * is outside (the old file took the whole province); Jiangyou (Mianyang)
+   * is inside, Beichuan (Mianyang) is not, and a project known only as
+   * "in Mianyang" cannot be shown inside; Wushan is in Chongqing (80%) but
+   * outside the circle */
+  static const struct {
+    const char *over, *broken;
+  } place[] = {{"province=CN-SC,city=CN-SC-PANZHIHUA", "CQ.2"},    {"province=CN-SC,city=CN-SC-MIANYANG-JIANGYOU", ""},
+               {"province=CN-SC,city=CN-SC-MIANYANG-BEICHUAN", "CQ.2"}, {"province=CN-SC,city=CN-SC-MIANYANG", "CQ.2"},
+               {"province=CN-SC,city=CN-SC-YAAN-YUCHENG", ""},       {"province=CN-SC,city=CN-SC-DAZHOU-WANYUAN", "CQ.2"},
+               {"province=CN-CQ,city=CN-CQ-WUSHAN", "CQ.2"},          {"province=CN-CQ,city=CN-CQ-WANZHOU", ""}};
+  for (size_t i = 0; i < COUNT(place); i++) {
+    ets_offer c[4] = {mk("CQEA", 1150, NULL), mk("CCER", 80, "province=CN-CQ,city=CN-CQ-JIANGBEI"),
+                      mk("CCER", 11, place[i].over), mk("CCER", 9, "province=CN-GD,city=CN-GD-SZ")};
+    run("CN-CQ", f, c, 4, place[i].broken);
+  }
+  /* CQCER and other qualifying reductions are accepted besides CCER, under the
+   * same limit, shares and hydro exclusion */
+  ets_offer q[4] = {mk("CQEA", 1150, NULL), mk("CQCER", 60, "province=CN-CQ,city=CN-CQ-YUBEI"),
+                    mk("CQOCER", 30, "province=CN-CQ,city=CN-CQ-FULING"), mk("CCER", 10, "province=CN-SC,city=CN-SC-CHENGDU")};
+  r = run("CN-CQ", f, q, 4, "");
+  assert_int_equal(r->offsets, 100);
+  q[1].qty = 61;
+  q[0].qty = 1149;
+  run("CN-CQ", f, q, 4, "CQ.1");
+  /* hydro, of any of them */
+  ets_offer h[3] = {mk("CQEA", 1150, NULL), mk("CCER", 50, "province=CN-CQ,city=CN-CQ-YUZHONG,project_type=hydro"),
+                    mk("CQCER", 50, "province=CN-CQ,city=CN-CQ-YUZHONG,project_type=hydro")};
+  r = run("CN-CQ", f, h, 3, "CQ.4");
+  assert_int_equal(brk(r, "CQ.4")->figure, 100);
 }
 
 static void test_cn_fujian(void **state) {
   (void)state;
   ets_figures f = fig(2023, 2000, 2000, 1800); /* 10% = 200; sub-limits 10% = 200 forestry, 5% = 100 other */
   const char *ccer = "province=CN-FJ,gases=CO2+CH4";
-  ets_offer o[3] = {mk("FJEA", 1800, NULL), mk("FFCER", 100, "project_type=forestry,produced=2005-02-17"),
-                    mk("CCER", 100, ccer)};
+  const char *ffcer = "province=CN-FJ,project_type=forestry";
+  ets_offer o[3] = {mk("FJEA", 1800, NULL), mk("FFCER", 100, ffcer), mk("CCER", 100, ccer)};
   ets_result *r = run("CN-FJ", f, o, 3, "");
   assert_int_equal(r->max_offsets, 200);
   /* other types one tonne over 5% */
@@ -362,7 +432,7 @@ static void test_cn_fujian(void **state) {
   o[0].qty = 1799;
   run("CN-FJ", f, o, 3, "FJ.1,FJ.3");
   /* forestry credit over 10% (with the other types under 5%) */
-  ets_offer g[3] = {mk("FJEA", 1790, NULL), mk("FFCER", 201, "project_type=forestry"), mk("CCER", 9, ccer)};
+  ets_offer g[3] = {mk("FJEA", 1790, NULL), mk("FFCER", 201, ffcer), mk("CCER", 9, ccer)};
   r = run("CN-FJ", f, g, 3, "FJ.1,FJ.2");
   assert_int_equal(brk(r, "FJ.2")->figure, 201);
   assert_int_equal(brk(r, "FJ.2")->limit, 200);
@@ -370,6 +440,10 @@ static void test_cn_fujian(void **state) {
   g[2].qty = 0;
   g[0].qty = 1800;
   run("CN-FJ", f, g, 3, "");
+  /* an FFCER is forestry carbon sink (林业碳汇) whatever its project_type says:
+   * never counted among the 5% of other types */
+  ets_offer t[2] = {mk("FJEA", 1850, NULL), mk("FFCER", 150, "province=CN-FJ")};
+  run("CN-FJ", f, t, 2, "");
   /* CCER from another province, a covered entity's, hydro, N2O */
   static const struct {
     const char *over, *rule;
@@ -381,9 +455,19 @@ static void test_cn_fujian(void **state) {
     ets_offer c[2] = {mk("FJEA", 1950, NULL), mk("CCER", 50, refuse[i].over)};
     run("CN-FJ", f, c, 2, refuse[i].rule);
   }
-  /* FFCER produced on or before 16 Feb 2005 */
-  ets_offer old[2] = {mk("FJEA", 1950, NULL), mk("FFCER", 50, "project_type=forestry,produced=2005-02-16")};
+  /* FFCER produced in Fujian only ("FFCER必须为福建省内产生") */
+  ets_offer out[2] = {mk("FJEA", 1950, NULL), mk("FFCER", 50, "province=CN-JX,project_type=forestry")};
+  r = run("CN-FJ", f, out, 2, "FJ.9");
+  assert_int_equal(brk(r, "FJ.9")->figure, 50);
+  /* FFCER produced from 16 Feb 2005 ("产生于2005年2月16日后"): the batch's
+   * production period, not the project's start */
+  ets_offer old[2] = {mk("FJEA", 1950, NULL),
+                      mk("FFCER", 50, "province=CN-FJ,project_type=forestry,production_start=2005-02-15,production_end=2005-12-31")};
   run("CN-FJ", f, old, 2, "FJ.8");
+  old[1] = mk("FFCER", 50, "province=CN-FJ,project_type=forestry,production_start=2005-02-16,production_end=2005-12-31");
+  run("CN-FJ", f, old, 2, "");
+  old[1] = mk("FFCER", 50, "province=CN-FJ,project_type=forestry,project_start=2004-01-01");
+  run("CN-FJ", f, old, 2, "");
 }
 
 /* ---- EU and Korea ------------------------------------------------------- */
@@ -497,7 +581,7 @@ static void test_load_refusals(void **state) {
        "\"id\":\"R\",\"kind\":\"window\",\"text\":\"t\",\"attr\":\"province\",\"from\":\"2013-01-01\"}]}",
        "a window needs a date attribute"},
       {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
-       "\"id\":\"R\",\"kind\":\"window\",\"text\":\"t\",\"attr\":\"produced\",\"from\":\"2013-02-30\"}]}",
+       "\"id\":\"R\",\"kind\":\"window\",\"text\":\"t\",\"attr\":\"production\",\"from\":\"2013-02-30\"}]}",
        "rules[0].from: must be a date"},
       {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
        "\"id\":\"R\",\"kind\":\"limit\",\"text\":\"t\",\"percent\":5,\"base\":\"emissions\",\"units\":[\"D\"]}]}",
@@ -513,6 +597,23 @@ static void test_load_refusals(void **state) {
       {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
        "\"id\":\"R\",\"kind\":\"limit\",\"text\":\"t\",\"percent\":5,\"base\":\"emissions\",\"years\":[2030,2020]}]}",
        "rules[0].years"},
+      /* the old name of the project's start: refused, so no file keeps testing it for the production date */
+      {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
+       "\"id\":\"R\",\"kind\":\"window\",\"text\":\"t\",\"attr\":\"produced\",\"from\":\"2013-01-01\"}]}",
+       "unknown attribute produced"},
+      {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
+       "\"id\":\"R\",\"kind\":\"exclude\",\"text\":\"t\",\"attr\":\"production\",\"in\":[\"2013\"]}]}",
+       "rules[0].attr: production is for windows only"},
+      {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
+       "\"id\":\"R\",\"kind\":\"limit\",\"text\":\"t\",\"percent\":5,\"base\":\"emissions\",\"source\":\"seed\"}]}",
+       "rules[0].source: must be an object"},
+      {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
+       "\"id\":\"R\",\"kind\":\"limit\",\"text\":\"t\",\"percent\":5,\"base\":\"emissions\",\"source\":{\"doc\":\"d\"}}]}",
+       "rules[0].source.quote: is required"},
+      {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
+       "\"id\":\"R\",\"kind\":\"limit\",\"text\":\"t\",\"percent\":5,\"base\":\"emissions\",\"source\":{\"doc\":\"d\","
+       "\"quote\":\"q\",\"page\":3}}]}",
+       "rules[0].source.page: unknown key"},
   };
   for (size_t i = 0; i < COUNT(cases); i++) {
     ets_ruleset r;
@@ -523,6 +624,37 @@ static void test_load_refusals(void **state) {
   }
 }
 
+/* A rule's source is kept as given; every rule of the files from seed 001
+ * table 4 names its source. */
+static void test_load_sources(void **state) {
+  (void)state;
+  static const char text[] =
+      "{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
+      "\"id\":\"R\",\"kind\":\"window\",\"text\":\"t\",\"attr\":\"production\",\"from\":\"2013-01-01\","
+      "\"source\":{\"doc\":\"表4\",\"quote\":\"且均应产生于2013年1月1日后\"}}]}";
+  static ets_ruleset r;
+  l6_error err;
+  assert_int_equal(ets_rules_parse("f.json", text, strlen(text), &r, &err), L6_E_OK);
+  assert_string_equal(r.rules[0].source_doc, "表4");
+  assert_string_equal(r.rules[0].source_quote, "且均应产生于2013年1月1日后");
+  assert_int_equal(r.rules[0].attr, ETS_ATTR_PRODUCTION);
+  ets_set *set = NULL;
+  const char *src = getenv("L6_SRCDIR");
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/config", src ? src : ".");
+  assert_int_equal(ets_rules_load_dir(dir, &set, &err), L6_E_OK);
+  size_t cn = 0;
+  for (size_t i = 0; i < set->n; i++) {
+    if (strncmp(set->r[i].code, "CN", 2) != 0) continue;
+    cn++;
+    for (size_t k = 0; k < set->r[i].nrules; k++)
+      if (!set->r[i].rules[k].source_doc[0] || !set->r[i].rules[k].source_quote[0])
+        fail_msg("%s rule %s names no source", set->r[i].code, set->r[i].rules[k].id);
+  }
+  assert_int_equal(cn, 9);
+  ets_set_free(set);
+}
+
 int main(void) {
   const struct CMUnitTest core[] = {
       cmocka_unit_test(test_percent_rounding), cmocka_unit_test(test_cn_national), cmocka_unit_test(test_cn_guangdong),
@@ -530,7 +662,7 @@ int main(void) {
       cmocka_unit_test(test_cn_tianjin),       cmocka_unit_test(test_cn_hubei),    cmocka_unit_test(test_cn_chongqing),
       cmocka_unit_test(test_cn_fujian),        cmocka_unit_test(test_eu_korea),        cmocka_unit_test(test_linked_allowances),
   };
-  const struct CMUnitTest load[] = {cmocka_unit_test(test_load_refusals)};
+  const struct CMUnitTest load[] = {cmocka_unit_test(test_load_refusals), cmocka_unit_test(test_load_sources)};
   int rc = cmocka_run_group_tests_name("ets_core", core, load_shipped, free_shipped);
   rc += cmocka_run_group_tests_name("ets_load", load, NULL, NULL);
   return rc;

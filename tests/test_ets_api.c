@@ -7,7 +7,9 @@
  *             confirmed; a dry run (200) and a refused surrender (422
  *             offset_rules_broken with error.evaluation naming every rule,
  *             holdings unchanged); strict bodies; the accepted surrender
- *             (201) and the report in JSON and CSV; the CLI's dry run.
+ *             (201) and the report in JSON and CSV; the CLI's dry run;
+ *             issuances with a production period (kept, listed, malformed
+ *             ones refused) and the rules' sources as loaded.
  *   ets_authz (issue 14) the three holes, each refused with nothing
  *             changed: Thailand's authority moving GD-ETS to THA01, another
  *             Party's authority rewriting a project's attributes, a
@@ -336,7 +338,61 @@ static void test_http_authz(void **state) {
   REFUSE("GET", "/v1/ets/projects/CN.NOPE", NULL, NULL, 404, "unknown_project");
 }
 
+/* An issuance names its production (monitoring) period: kept with the batch
+ * and listed; a malformed one is refused with nothing issued. The rules as
+ * loaded show their source (seed 001 table 4). */
+static void test_http_production(void **state) {
+  (void)state;
+  json_t *r = MUST("POST", "/v1/issuances", S->admin,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s}", "registry", "CHN01", "project", "CN.WIND", "unit_type",
+                             "CCER", "vintage", 2021, "quantity", 10, "production_start", "2021-01-01", "production_end",
+                             "2021-06-30"),
+                   201);
+  int64_t batch = tl_batch_of(r);
+  json_decref(r);
+  json_t *l = MUST("GET", "/v1/issuances?project=CN.WIND", NULL, NULL, 200);
+  size_t i;
+  json_t *it, *found = NULL;
+  json_array_foreach(json_object_get(l, "items"), i, it) if (tl_jint(it, "batch") == batch) found = it;
+  assert_non_null(found);
+  assert_string_equal(tl_jstr(found, "production_start"), "2021-01-01");
+  assert_string_equal(tl_jstr(found, "production_end"), "2021-06-30");
+  json_decref(l);
+  static const char *const bad[] = {
+      "\"production_start\":\"2021-01-01\"",
+      "\"production_start\":\"2021-07-01\",\"production_end\":\"2021-06-30\"",
+      "\"production_start\":\"2021-02-30\",\"production_end\":\"2021-06-30\"",
+      "\"production_start\":\"2019-01-01\",\"production_end\":\"2021-06-30\"", /* before the crediting period */
+      "\"production_start\":\"2022-01-01\",\"production_end\":\"2022-06-30\"", /* vintage 2021 */
+  };
+  int64_t before = held();
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"registry\":\"CHN01\",\"project\":\"CN.WIND\",\"unit_type\":\"CCER\",\"vintage\":2021,\"quantity\":5,"
+             "\"forward_to\":%lld,%s}",
+             (long long)W.acc_sh, bad[k]);
+    tl_resp x = tl_http_req(S, "POST", "/v1/issuances", S->admin, body, NULL);
+    tl_assert_error_at(&x, 422, "invalid_value", __FILE__, __LINE__);
+    tl_resp_free(&x);
+  }
+  assert_int_equal(held(), before);
+  json_t *j = MUST("GET", "/v1/ets/jurisdictions", NULL, NULL, 200);
+  json_t *sh3 = NULL;
+  json_array_foreach(json_object_get(j, "items"), i, it) {
+    if (strcmp(tl_jstr(it, "code"), "CN-SH") != 0) continue;
+    size_t k;
+    json_t *rule;
+    json_array_foreach(json_object_get(it, "rules"), k, rule) if (strcmp(tl_jstr(rule, "id"), "SH.3") == 0) sh3 = rule;
+  }
+  assert_non_null(sh3);
+  assert_string_equal(tl_jstr(sh3, "attr"), "production");
+  assert_string_equal(tl_jstr(json_object_get(sh3, "source"), "quote"), "且均应产生于2013年1月1日后");
+  json_decref(j);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_http_flow), cmocka_unit_test(test_http_authz)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_http_flow), cmocka_unit_test(test_http_authz),
+                                     cmocka_unit_test(test_http_production)};
   return cmocka_run_group_tests_name("ets_http", tests, setup, teardown);
 }

@@ -20,6 +20,9 @@
  *                 accredited verifier enters emissions, never over a
  *                 confirmed record; the regulator's recorded correction.
  *                 Each refusal changes nothing; the history is kept.
+ *   ets_production issuance batches keep their production period; the
+ *                 rules of seed 001 table 4 (Shanghai, Hubei, Chongqing,
+ *                 Fujian) test it and the places and unit types it names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -813,11 +816,193 @@ static void test_rule_file_edit(void **state) {
   json_decref(j);
 }
 
+/* ---- ets_production ------------------------------------------------------------ */
+
+/* A project whose crediting period starts on `start`, with ETS attributes
+ * (its own start of reductions `project_start`, city). */
+static void mk_project_at(const char *id, const char *programme, const char *start, const char *type, const char *province,
+                          const char *city, const char *project_start) {
+  l6_project p = {0};
+  snprintf(p.id, sizeof p.id, "%s", id);
+  snprintf(p.programme, sizeof p.programme, "%s", programme);
+  snprintf(p.host, sizeof p.host, "CHN");
+  snprintf(p.title, sizeof p.title, "Project %s", id);
+  snprintf(p.methodology, sizeof p.methodology, "CM-001");
+  snprintf(p.sector, sizeof p.sector, "energy");
+  snprintf(p.kind, sizeof p.kind, "avoidance");
+  snprintf(p.crediting_start, sizeof p.crediting_start, "%s", start);
+  snprintf(p.crediting_end, sizeof p.crediting_end, "2030-12-31");
+  snprintf(p.status, sizeof p.status, "registered");
+  TL_OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
+  l6_ets_project a = {0};
+  snprintf(a.project, sizeof a.project, "%s", id);
+  snprintf(a.project_type, sizeof a.project_type, "%s", type);
+  snprintf(a.province, sizeof a.province, "%s", province);
+  snprintf(a.city, sizeof a.city, "%s", city);
+  snprintf(a.produced, sizeof a.produced, "%s", project_start);
+  TL_OK(svc_ets_project_put(W.s, &W.regulator, &a, &out_, &err_), "project attributes");
+}
+
+/* Issues qty units of a vintage produced over [start, end] ("" "": none). */
+static l6_err issue_p(const char *project, const char *ut, l6_qty qty, l6_id to, int vintage, const char *start,
+                      const char *end, l6_id *batch, l6_error *err) {
+  l6_issue_req r = {.vintage = vintage, .quantity = qty, .forward_to = to};
+  snprintf(r.registry, sizeof r.registry, "CHN01");
+  snprintf(r.project, sizeof r.project, "%s", project);
+  snprintf(r.unit_type, sizeof r.unit_type, "%s", ut);
+  snprintf(r.production_start, sizeof r.production_start, "%s", start);
+  snprintf(r.production_end, sizeof r.production_end, "%s", end);
+  l6_reply rep = {0};
+  l6_err e = svc_issue(W.s, &W.admin, &r, &rep, err);
+  json_decref(rep.body);
+  if (e == L6_E_OK) assert_int_equal(W.st->ops->batch_list(W.st, project, 0, 100, last_batch, batch, err), L6_E_OK);
+  return e;
+}
+static l6_id issue_ok(const char *project, const char *ut, l6_qty qty, l6_id to, int vintage, const char *start,
+                      const char *end) {
+  l6_id b = 0;
+  l6_error err = {0};
+  if (issue_p(project, ut, qty, to, vintage, start, end, &b, &err) != L6_E_OK) fail_msg("issue %s: %s", project, err.message);
+  return b;
+}
+
+/* A dry run of qty serials of each batch (0-terminated); the broken rules. */
+static const char *dry(const l6_actor *who, const char *sch, const char *ent, const l6_id *batches, l6_qty qty, char *ids,
+                       size_t cap) {
+  l6_ets_surrender_req r = sreq(sch, ent, 2023, true);
+  for (size_t i = 0; batches[i]; i++) item(&r, batches[i], 1, qty);
+  json_t *ev = NULL;
+  l6_error err = {0};
+  if (svc_ets_surrender(W.s, who, &r, &ev, &err) != L6_E_OK) fail_msg("dry run %s: %s", sch, err.message);
+  break_ids(ev, ids, cap);
+  assert_int_equal(json_is_true(json_object_get(ev, "accepted")), ids[0] == 0);
+  json_decref(ev);
+  return ids;
+}
+
+/* Issuance batches keep their production (monitoring) period through the
+ * store, and the rules of seed 001 table 4 test it: Shanghai and Hubei by
+ * when the reductions were produced, Chongqing by the places of the
+ * Chengdu-Chongqing circle with CQCER beside CCER, Fujian's FFCER by
+ * where they were produced; Shanghai's inclusive reductions are a unit. */
+static void test_production_rules(void **state) {
+  (void)state;
+  l6_id org = mk_org("Multi-site Steel");
+  l6_id acc = mk_account(org);
+  l6_actor m = tl_actor(L6_ROLE_HOLDER, org, "Multi-site Steel");
+  scheme("SH-ETS", "CN-SH");
+  scheme("HB-ETS", "CN-HB");
+  scheme("CQ-ETS", "CN-CQ");
+  entity("SH-ETS", "SHSTEEL", org, acc, "CN-SH");
+  entity("HB-ETS", "HBSTEEL", org, acc, "CN-HB");
+  entity("CQ-ETS", "CQSTEEL", org, acc, "CN-CQ");
+  emissions("SH-ETS", "SHSTEEL", 2023, 3000, 2800); /* 5% = 150 */
+  emissions("HB-ETS", "HBSTEEL", 2023, 1500, 1200); /* 10% of allocated = 120 */
+  emissions("CQ-ETS", "CQSTEEL", 2023, 1250, 1000); /* 8% = 100 */
+  emissions("FJ-ETS", "FZCEMENT", 2023, 1000, 900); /* 10% = 100 */
+  mk_project_at("CCER.SH.2012", "CCER", "2012-01-01", "wind", "CN-SH", "", "2012-03-01");
+  mk_project_at("SHPHCER.SH", "CNPILOTOFF", "2020-01-01", "transport", "CN-SH", "", "");
+  mk_project_at("CCER.HB.RURAL", "CCER", "2013-01-01", "rural_biogas", "CN-HB", "", "2013-01-01");
+  mk_project_at("CCER.HB.BIOGAS", "CCER", "2013-01-01", "biogas", "CN-HB", "", "2013-01-01");
+  mk_project_at("CCER.SC.CHENGDU", "CCER", "2014-01-01", "wind", "CN-SC", "CN-SC-CHENGDU", "2014-01-01");
+  mk_project_at("CCER.SC.PANZHIHUA", "CCER", "2014-01-01", "wind", "CN-SC", "CN-SC-PANZHIHUA", "2014-01-01");
+  mk_project_at("CQCER.CQ", "CNPILOTOFF", "2020-01-01", "transport", "CN-CQ", "CN-CQ-YUZHONG", "2020-01-01");
+  mk_project_at("FFCER.JX.FOREST", "CNPILOTOFF", "2010-01-01", "forestry", "CN-JX", "", "2010-01-01");
+
+  /* the production period round-trips through the store and the listings */
+  l6_id sh14 = issue_ok("CCER.SH.2012", "CCER", 100, acc, 2014, "2014-01-01", "2014-12-31");
+  l6_batch b;
+  l6_error err = {0};
+  assert_int_equal(W.st->ops->batch_get(W.st, sh14, &b, &err), L6_E_OK);
+  assert_string_equal(b.production_start, "2014-01-01");
+  assert_string_equal(b.production_end, "2014-12-31");
+  json_t *pj = NULL;
+  TL_OK(svc_project_get(W.s, &W.anon, "CCER.SH.2012", &pj, &err_), "project get");
+  json_t *b0 = json_array_get(json_object_get(pj, "issuances"), 0);
+  assert_non_null(b0);
+  assert_string_equal(json_string_value(json_object_get(b0, "production_start")), "2014-01-01");
+  assert_string_equal(json_string_value(json_object_get(b0, "production_end")), "2014-12-31");
+  json_decref(pj);
+
+  char ids[256];
+  /* Shanghai: 2014 reductions of a project running since 2012 are eligible;
+   * its 2012 reductions are not */
+  l6_id sh12 = issue_ok("CCER.SH.2012", "CCER", 100, acc, 2012, "2012-03-01", "2012-12-31");
+  assert_string_equal(dry(&m, "SH-ETS", "SHSTEEL", (l6_id[]){sh14, 0}, 100, ids, sizeof ids), "");
+  assert_string_equal(dry(&m, "SH-ETS", "SHSTEEL", (l6_id[]){sh12, 0}, 100, ids, sizeof ids), "SH.3");
+  /* Shanghai inclusive reductions, within the 5% with the CCERs, over it not */
+  l6_id shph = issue_ok("SHPHCER.SH", "SHPHCER", 51, acc, 2023, "2023-01-01", "2023-06-30");
+  assert_string_equal(dry(&m, "SH-ETS", "SHSTEEL", (l6_id[]){sh14, shph, 0}, 50, ids, sizeof ids), "");
+  assert_string_equal(dry(&m, "SH-ETS", "SHSTEEL", (l6_id[]){sh14, shph, 0}, 51, ids, sizeof ids), "");
+  l6_ets_surrender_req r = sreq("SH-ETS", "SHSTEEL", 2023, true);
+  item(&r, sh14, 1, 100);
+  item(&r, shph, 1, 51);
+  json_t *ev = NULL;
+  assert_int_equal(svc_ets_surrender(W.s, &m, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "SH.1");
+  json_decref(ev);
+
+  /* Hubei: 2015 reductions of rural biogas eligible; 2016 reductions of the
+   * same project (started 2013) refused; other biogas refused */
+  l6_id hb15 = issue_ok("CCER.HB.RURAL", "CCER", 50, acc, 2015, "2015-01-01", "2015-12-31");
+  l6_id hb16 = issue_ok("CCER.HB.RURAL", "CCER", 50, acc, 2016, "2016-01-01", "2016-12-31");
+  l6_id hbbio = issue_ok("CCER.HB.BIOGAS", "CCER", 50, acc, 2015, "2015-01-01", "2015-12-31");
+  assert_string_equal(dry(&m, "HB-ETS", "HBSTEEL", (l6_id[]){hb15, 0}, 50, ids, sizeof ids), "");
+  assert_string_equal(dry(&m, "HB-ETS", "HBSTEEL", (l6_id[]){hb16, 0}, 50, ids, sizeof ids), "HB.5");
+  assert_string_equal(dry(&m, "HB-ETS", "HBSTEEL", (l6_id[]){hbbio, 0}, 50, ids, sizeof ids), "HB.4");
+  /* a batch issued without a production period stands for its vintage year */
+  l6_id hbv = issue_ok("CCER.HB.RURAL", "CCER", 10, acc, 2014, "", "");
+  assert_string_equal(dry(&m, "HB-ETS", "HBSTEEL", (l6_id[]){hbv, 0}, 10, ids, sizeof ids), "");
+
+  /* Chongqing: 90 t CQCER from Yuzhong + 10 t CCER from Chengdu: accepted;
+   * from Panzhihua (Sichuan, outside the circle): CQ.2 */
+  l6_id cq = issue_ok("CQCER.CQ", "CQCER", 90, acc, 2023, "2023-01-01", "2023-06-30");
+  l6_id cd = issue_ok("CCER.SC.CHENGDU", "CCER", 10, acc, 2023, "2023-01-01", "2023-12-31");
+  l6_id pz = issue_ok("CCER.SC.PANZHIHUA", "CCER", 10, acc, 2023, "2023-01-01", "2023-12-31");
+  r = sreq("CQ-ETS", "CQSTEEL", 2023, true);
+  item(&r, cq, 1, 85);
+  item(&r, cd, 1, 10);
+  assert_int_equal(svc_ets_surrender(W.s, &m, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "");
+  json_decref(ev);
+  r = sreq("CQ-ETS", "CQSTEEL", 2023, true);
+  item(&r, cq, 1, 85);
+  item(&r, pz, 1, 10);
+  assert_int_equal(svc_ets_surrender(W.s, &m, &r, &ev, &err), L6_E_OK);
+  assert_string_equal(break_ids(ev, ids, sizeof ids), "CQ.2");
+  json_decref(ev);
+
+  /* Fujian: FFCER produced outside Fujian refused */
+  l6_id jx = issue_ok("FFCER.JX.FOREST", "FFCER", 20, W.acc_fj, 2023, "2023-01-01", "2023-12-31");
+  assert_string_equal(dry(&W.fj, "FJ-ETS", "FZCEMENT", (l6_id[]){jx, 0}, 20, ids, sizeof ids), "FJ.9");
+  assert_string_equal(dry(&W.fj, "FJ-ETS", "FZCEMENT", (l6_id[]){W.b_ffcer, 0}, 20, ids, sizeof ids), "");
+
+  /* an issuance's production period is checked; a refused one changes nothing */
+  static const struct {
+    int vintage;
+    const char *start, *end;
+  } bad[] = {{2014, "2014-01-01", ""},          {2014, "", "2014-12-31"},          {2014, "2014-12-31", "2014-01-01"},
+             {2015, "2014-01-01", "2014-12-31"}, {2014, "2014-02-30", "2014-12-31"}, {2011, "2011-01-01", "2011-12-31"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    l6_id x = 0;
+    char *before = dump();
+    l6_error e2 = {0};
+    l6_err e = issue_p("CCER.SH.2012", "CCER", 10, acc, bad[i].vintage, bad[i].start, bad[i].end, &x, &e2);
+    if (e != L6_E_INVALID_VALUE) fail_msg("case %zu: %s %s", i, l6_err_code(e), e2.message);
+    char *after = dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+  }
+  assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
+}
+
 int main(void) {
   const struct CMUnitTest flow[] = {cmocka_unit_test(test_flow_guangdong), cmocka_unit_test(test_flow_fujian),
                                     cmocka_unit_test(test_flow_allocation)};
   const struct CMUnitTest refusals[] = {cmocka_unit_test(test_refusals)};
   const struct CMUnitTest rulefile[] = {cmocka_unit_test(test_rule_file_edit)};
+  const struct CMUnitTest production[] = {cmocka_unit_test(test_production_rules)};
   int rc = cmocka_run_group_tests_name("ets_flow", flow, world_setup, world_teardown);
   rc += cmocka_run_group_tests_name("ets_refusals", refusals, world_setup, world_teardown);
   rc += cmocka_run_group_tests_name("ets_rulefile", rulefile, world_setup, world_teardown);
@@ -825,5 +1010,6 @@ int main(void) {
                                      cmocka_unit_test(test_authz_emissions),
                                      cmocka_unit_test(test_authz_correction_after_surrender)};
   rc += cmocka_run_group_tests_name("ets_authz", authz, world_setup, world_teardown);
+  rc += cmocka_run_group_tests_name("ets_production", production, world_setup, world_teardown);
   return rc;
 }

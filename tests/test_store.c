@@ -5,6 +5,9 @@
  *
  *   store_schema_twins      schema.h and schema_pg.h have the same number
  *                           of migrations
+ *   store_migrate_batches   a SQLite store of the previous version opens
+ *                           migrated: old batches with no production
+ *                           period, new ones keep theirs
  *   store_spec              store_open's dispatch and password redaction
  *   store_nesting           begin nests: inner rollbacks undo only their
  *                           part, an outer rollback undoes everything
@@ -41,6 +44,7 @@
 
 #include <cmocka.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "service/service.h"
 #include "store/schema.h"
@@ -108,6 +112,63 @@ static void test_store_schema_twins(void **state) {
     assert_true(strlen(l6_migrations[i]) > 0);
     assert_true(strlen(l6_pg_migrations[i]) > 0);
   }
+}
+
+/* A SQLite store of the previous schema version (its batches without a
+ * production period) opens migrated: the old batch reads with an empty
+ * period and keeps its fields; new batches keep theirs. */
+static void test_store_migrate_batches(void **state) {
+  (void)state;
+  char *dir = tl_tmpdir_make("migrate");
+  assert_non_null(dir);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/old.db", dir);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  char *msg = NULL;
+  assert_int_equal(sqlite3_exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)", NULL, NULL, &msg), SQLITE_OK);
+  for (int v = 0; v < L6_SCHEMA_VERSION - 1; v++)
+    if (sqlite3_exec(db, l6_migrations[v], NULL, NULL, &msg) != SQLITE_OK) fail_msg("migration %d: %s", v, msg);
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO meta VALUES('schema_version', '%d');"
+           "INSERT INTO parties(code, name) VALUES('CHN', 'China');"
+           "INSERT INTO registries(id, party, name) VALUES('CHN01', 'CHN', 'r');"
+           "INSERT INTO accounts(id, registry, org, type, status, name) VALUES(1, 'CHN01', NULL, 'pending', 'open', 'p');"
+           "INSERT INTO programmes(code, name, kind) VALUES('CCER', 'CCER', 'voluntary');"
+           "INSERT INTO unit_types(code, programme, name) VALUES('CCER', 'CCER', 'CCER');"
+           "INSERT INTO projects VALUES('P1', 'CCER', 'CHN', 't', 'm', 's', 'avoidance', '2014-01-01', '2030-12-31', 'registered');"
+           "INSERT INTO transactions(id, kind, ts, actor, from_account, to_account, quantity, beneficiary, purpose, claim,"
+           " reporting_year) VALUES(1, 'issuance', '2024-01-01T00:00:00Z', 'a', NULL, 1, 10, '', '', '', 0);"
+           "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx)"
+           " VALUES(1, 'P1', 'CCER', 'CHN01', 2015, 1, 10, 1);",
+           L6_SCHEMA_VERSION - 1);
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("old rows: %s", msg);
+  sqlite3_close(db);
+  l6_error err = {0};
+  l6_store *st = store_sqlite_open(path, &err);
+  if (!st) fail_msg("open: %s", err.message);
+  l6_batch b;
+  ok(st->ops->batch_get(st, 1, &b, &err), &err, "old batch");
+  assert_string_equal(b.project, "P1");
+  assert_int_equal(b.vintage, 2015);
+  assert_int_equal(b.quantity, 10);
+  assert_string_equal(b.production_start, "");
+  assert_string_equal(b.production_end, "");
+  ok(st->ops->begin(st, &err), &err, "begin");
+  l6_batch n = {.vintage = 2016, .serial_start = 1, .quantity = 5, .tx = 1};
+  snprintf(n.project, sizeof n.project, "P1");
+  snprintf(n.unit_type, sizeof n.unit_type, "CCER");
+  snprintf(n.registry, sizeof n.registry, "CHN01");
+  snprintf(n.production_start, sizeof n.production_start, "2016-01-01");
+  snprintf(n.production_end, sizeof n.production_end, "2016-12-31");
+  ok(st->ops->batch_put(st, &n, &err), &err, "new batch");
+  ok(st->ops->commit(st, &err), &err, "commit");
+  ok(st->ops->batch_get(st, n.id, &b, &err), &err, "new batch");
+  assert_string_equal(b.production_start, "2016-01-01");
+  assert_string_equal(b.production_end, "2016-12-31");
+  st->ops->close(st);
+  assert_int_equal(tl_tmpdir_remove(dir), 0);
 }
 
 static void test_store_spec(void **state) {
@@ -460,7 +521,8 @@ static void test_store_pg_reconnect(void **state) {
 int main(void) {
   tl_seed();
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_store_schema_twins),     cmocka_unit_test(test_store_spec),
+      cmocka_unit_test(test_store_schema_twins),     cmocka_unit_test(test_store_migrate_batches),
+      cmocka_unit_test(test_store_spec),
       cmocka_unit_test(test_store_nesting),          cmocka_unit_test(test_store_errors),
       cmocka_unit_test(test_store_dense_ids),        cmocka_unit_test(test_store_fault_hook),
       cmocka_unit_test(test_store_writer_exclusion), cmocka_unit_test(test_store_leases),

@@ -315,7 +315,9 @@ static l6_err h_issue(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(l6_issue_req, registry, JF_STR, true), F(l6_issue_req, project, JF_STR, true),
                              F(l6_issue_req, unit_type, JF_STR, true), F(l6_issue_req, vintage, JF_INT32, true),
                              F(l6_issue_req, quantity, JF_INT, true), F(l6_issue_req, serial_start, JF_INT, false),
-                             F(l6_issue_req, forward_to, JF_INT, false)};
+                             F(l6_issue_req, forward_to, JF_INT, false),
+                             F(l6_issue_req, production_start, JF_STR, false),
+                             F(l6_issue_req, production_end, JF_STR, false)};
   l6_issue_req x = {0};
   l6_err e = json_decode(r->body, f, NF(f), NULL, &x, err);
   if (e != L6_E_OK) return e;

@@ -118,6 +118,13 @@ static bool passes(const ets_rule *r, const ets_offer *o) {
   case ETS_RULE_REQUIRE: return attr_in(r->attr, &r->values, v, true);
   case ETS_RULE_EXCLUDE: return !attr_in(r->attr, &r->values, v, false);
   case ETS_RULE_WINDOW:
+    if (r->attr == ETS_ATTR_PRODUCTION) { /* the whole period inside the window */
+      const char *s = o->a[ETS_ATTR_PRODUCTION_START], *e = o->a[ETS_ATTR_PRODUCTION_END];
+      if (!*s || !*e) return false;
+      if (*r->from && strcmp(s, r->from) < 0) return false;
+      if (*r->to && strcmp(e, r->to) > 0) return false;
+      return true;
+    }
     if (!*v) return false; /* unknown: cannot be shown inside */
     if (*r->from && strcmp(v, r->from) < 0) return false;
     if (*r->to && strcmp(v, r->to) > 0) return false;

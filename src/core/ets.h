@@ -32,7 +32,12 @@
   XX(REGISTERED, "registered", true)        /* registration date */        \
   XX(CREDIT_START, "credit_start", true)    /* crediting period */         \
   XX(CREDIT_END, "credit_end", true)                                       \
-  XX(PRODUCED, "produced", true)            /* first day of the reductions */ \
+  XX(PROJECT_START, "project_start", true)  /* the project's first day of reductions */ \
+  XX(PRODUCTION_START, "production_start", true) /* the batch's production     \
+                                               (monitoring) period */      \
+  XX(PRODUCTION_END, "production_end", true)                               \
+  XX(PRODUCTION, "production", true)        /* window only: the whole      \
+                                               production period */        \
   XX(VINTAGE, "vintage", false)             /* "2015" */
 
 typedef enum {
@@ -51,7 +56,9 @@ typedef enum {
   ETS_RULE_SHARE,   /* of the offsets it applies to, those whose attr is in values >= percent */
   ETS_RULE_REQUIRE, /* each offset it applies to has attr in values (a set attr: every element) */
   ETS_RULE_EXCLUDE, /* no offset it applies to has attr in values (a set attr: any element) */
-  ETS_RULE_WINDOW   /* each offset it applies to has from <= attr <= to ("" = open) */
+  ETS_RULE_WINDOW   /* each offset it applies to has from <= attr <= to ("" = open);
+                       attr "production": from <= production_start and
+                       production_end <= to */
 } ets_rule_kind;
 
 typedef struct {
@@ -78,6 +85,10 @@ typedef struct {
   ets_attr attr;
   ets_values values;
   char from[L6_ETS_VALUE_MAX + 1], to[L6_ETS_VALUE_MAX + 1];
+  /* Where the rule comes from (for people; the engine ignores it): the
+   * document and its exact words ("" when the file gives none). */
+  char source_doc[L6_ETS_QUOTE_MAX + 1];
+  char source_quote[L6_ETS_QUOTE_MAX + 1];
 } ets_rule;
 
 /* A unit type a scheme accepts and how many tonnes one unit counts for. */

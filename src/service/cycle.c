@@ -317,8 +317,8 @@ static l6_err new_tx(l6_svc *s, const l6_actor *a, const char *ts, l6_tx_kind ki
  * account of registry: the issuance transaction, the batch, its block and
  * line. */
 static l6_err new_batch(l6_svc *s, const l6_actor *a, const char *ts, const char *registry, const char *project,
-                        const char *unit_type, int vintage, l6_qty q, l6_id *pending, l6_tx *tx, l6_batch *b,
-                        l6_error *err) {
+                        const char *unit_type, int vintage, const l6_period *per, l6_qty q, l6_id *pending, l6_tx *tx,
+                        l6_batch *b, l6_error *err) {
   l6_registry reg;
   l6_account acc;
   l6_err e = OPS->registry_get(ST, registry, &reg, err);
@@ -335,6 +335,10 @@ static l6_err new_batch(l6_svc *s, const l6_actor *a, const char *ts, const char
   snprintf(b->unit_type, sizeof b->unit_type, "%s", unit_type);
   snprintf(b->registry, sizeof b->registry, "%s", registry);
   b->vintage = vintage;
+  if (per) { /* the monitoring period produced these reductions */
+    snprintf(b->production_start, sizeof b->production_start, "%s", per->start);
+    snprintf(b->production_end, sizeof b->production_end, "%s", per->end);
+  }
   b->serial_start = 1;
   b->quantity = q;
   b->tx = tx->id;
@@ -585,8 +589,8 @@ static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *pe
     total += qr;
     regs[r].next = 1;
     if (qr == 0) continue;
-    e = new_batch(s, a, ts, regs[r].registry, c->proj.id, m->unit_type, vintage, qr, &regs[r].pending, &regs[r].tx,
-                  &regs[r].b, err);
+    e = new_batch(s, a, ts, regs[r].registry, c->proj.id, m->unit_type, vintage, per, qr, &regs[r].pending,
+                  &regs[r].tx, &regs[r].b, err);
   }
   assert(e != L6_E_OK || total == n); /* conservation: every unit certified is issued once */
   char claim[L6_NAME_MAX + 1];
@@ -960,7 +964,8 @@ static l6_err do_conversion(l6_svc *s, const l6_actor *a, cyc *c, const l6_step_
   l6_batch b;
   l6_id pending = 0;
   if (e == L6_E_OK)
-    e = new_batch(s, a, ts, c->act.registry, c->proj.id, m->unit_type, r->vintage, r->quantity, &pending, &issue, &b, err);
+    e = new_batch(s, a, ts, c->act.registry, c->proj.id, m->unit_type, r->vintage, NULL, r->quantity, &pending, &issue, &b,
+                  err);
   if (e == L6_E_OK) e = new_tx(s, a, ts, L6_TX_TRANSFER, pending, to.id, r->quantity, NULL, NULL, &fwd, err);
   if (e == L6_E_OK) e = svc__move_range(s, fwd.id, pending, to.id, b.id, 1, r->quantity, err);
   snprintf(claim, sizeof claim, "converted to %s: transaction %lld, batch %lld", m->unit_type, (long long)issue.id, (long long)b.id);

@@ -210,6 +210,7 @@ static json_t *ruleset_json(const ets_ruleset *rs, const char *hash) {
       json_object_set_new(j, "in", values_json(&r->values));
     if (*r->from) json_object_set_new(j, "from", json_string(r->from));
     if (*r->to) json_object_set_new(j, "to", json_string(r->to));
+    if (*r->source_doc) json_object_set_new(j, "source", json_pack("{s:s,s:s}", "doc", r->source_doc, "quote", r->source_quote));
     json_array_append_new(rules, j);
   }
   return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "code", rs->code, "name", rs->name, "sha256", hash, "allowances",
@@ -850,6 +851,15 @@ static l6_err offer_of(l6_svc *s, l6_id account, const l6_range *g, ets_offer *o
   set_attr(o, ETS_ATTR_CREDIT_START, p.crediting_start);
   set_attr(o, ETS_ATTR_CREDIT_END, p.crediting_end);
   snprintf(o->a[ETS_ATTR_VINTAGE], sizeof o->a[0], "%04d", b.vintage);
+  /* When the reductions were produced: the batch's production (monitoring)
+   * period; a batch issued without one stands for its vintage year. */
+  if (b.production_start[0]) {
+    set_attr(o, ETS_ATTR_PRODUCTION_START, b.production_start);
+    set_attr(o, ETS_ATTR_PRODUCTION_END, b.production_end);
+  } else {
+    snprintf(o->a[ETS_ATTR_PRODUCTION_START], sizeof o->a[0], "%04d-01-01", b.vintage);
+    snprintf(o->a[ETS_ATTR_PRODUCTION_END], sizeof o->a[0], "%04d-12-31", b.vintage);
+  }
   json_t *pa = NULL;
   if ((e = rec_get(s, "project", b.project, &pa, err)) != L6_E_OK) return e;
   if (pa) {
@@ -860,7 +870,7 @@ static l6_err offer_of(l6_svc *s, l6_id account, const l6_range *g, ets_offer *o
     set_attr(o, ETS_ATTR_GASES, jstr(pa, "gases"));
     set_attr(o, ETS_ATTR_COVERED_ENTITY, json_is_true(json_object_get(pa, "covered_entity")) ? "true" : "false");
     set_attr(o, ETS_ATTR_REGISTERED, jstr(pa, "registered"));
-    set_attr(o, ETS_ATTR_PRODUCED, jstr(pa, "produced"));
+    set_attr(o, ETS_ATTR_PROJECT_START, jstr(pa, "produced")); /* the project's first day of reductions */
     json_decref(pa);
   }
   return L6_E_OK;

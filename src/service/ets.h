@@ -57,7 +57,8 @@ typedef struct {
   char province[L6_ETS_VALUE_MAX + 1], city[L6_ETS_VALUE_MAX + 1], reg_province[L6_ETS_VALUE_MAX + 1];
   char gases[L6_ETS_VALUE_MAX + 1];   /* "CO2,CH4" */
   bool covered_entity;
-  char registered[11], produced[11];  /* "" when unknown */
+  char registered[11], produced[11];  /* "" when unknown; produced: the project's first day of
+                                         reductions (the rules' project_start) */
 } l6_ets_project;
 
 typedef struct {

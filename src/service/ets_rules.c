@@ -148,12 +148,13 @@ static l6_err get_attr(pctx *c, json_t *obj, const char *where, const char *key,
   if (!*name) return L6_E_OK;
   if ((*out = ets_attr_from_str(name)) == ETS_ATTR__NONE)
     return bad(c, k, "unknown attribute %s (unit_type, project, project_type, province, city, reg_province, gases, "
-                     "covered_entity, registered, credit_start, credit_end, produced, vintage)", name);
+                     "covered_entity, registered, credit_start, credit_end, project_start, production_start, "
+                     "production_end, production, vintage)", name);
   return L6_E_OK;
 }
 
 static l6_err parse_rule(pctx *c, json_t *v, size_t i, ets_ruleset *rs, ets_rule *r) {
-  static const char *const keys[] = {"id", "kind", "text", "units", "where", "years", "base", "percent",
+  static const char *const keys[] = {"id", "kind", "text", "source", "units", "where", "years", "base", "percent",
                                      "rounding", "attr", "in", "from", "to", NULL};
   char w[32], k[64], s[32];
   snprintf(w, sizeof w, "rules[%zu]", i);
@@ -175,6 +176,16 @@ static l6_err parse_rule(pctx *c, json_t *v, size_t i, ets_ruleset *rs, ets_rule
       snprintf(k, sizeof k, "%s.units", w);
       return bad(c, k, "%s is not among the scheme's offsets", r->units.v[j]);
     }
+  json_t *src = json_object_get(v, "source");
+  if (src) { /* where the rule comes from: {"doc": ..., "quote": ...}, both required */
+    static const char *const skeys[] = {"doc", "quote", NULL};
+    snprintf(k, sizeof k, "%s.source", w);
+    if (!json_is_object(src)) return bad(c, k, "must be an object {doc, quote}");
+    if ((e = keys_only(c, k, src, skeys)) != L6_E_OK ||
+        (e = get_str(c, src, k, "doc", true, r->source_doc, sizeof r->source_doc, NULL, "text of 1-600 bytes")) != L6_E_OK ||
+        (e = get_str(c, src, k, "quote", true, r->source_quote, sizeof r->source_quote, NULL, "text of 1-600 bytes")) != L6_E_OK)
+      return e;
+  }
   json_t *wh = json_object_get(v, "where");
   if (wh) {
     static const char *const wkeys[] = {"attr", "in", "not_in", NULL};
@@ -182,6 +193,7 @@ static l6_err parse_rule(pctx *c, json_t *v, size_t i, ets_ruleset *rs, ets_rule
     if (!json_is_object(wh)) return bad(c, k, "must be an object");
     if ((e = keys_only(c, k, wh, wkeys)) != L6_E_OK || (e = get_attr(c, wh, k, "attr", true, &r->where_attr)) != L6_E_OK)
       return e;
+    if (r->where_attr == ETS_ATTR_PRODUCTION) return bad(c, k, "production is for windows only (production_start, production_end)");
     bool in = json_object_get(wh, "in") != NULL, not_in = json_object_get(wh, "not_in") != NULL;
     if (in == not_in) return bad(c, k, "needs exactly one of in and not_in");
     r->where_not = not_in;
@@ -231,6 +243,10 @@ static l6_err parse_rule(pctx *c, json_t *v, size_t i, ets_ruleset *rs, ets_rule
     if ((e = get_int(c, v, w, "percent", true, 0, 100, &r->percent)) != L6_E_OK) return e;
   if (!is_limit) {
     if ((e = get_attr(c, v, w, "attr", true, &r->attr)) != L6_E_OK) return e;
+    if (r->attr == ETS_ATTR_PRODUCTION && !is_window) {
+      snprintf(k, sizeof k, "%s.attr", w);
+      return bad(c, k, "production is for windows only (production_start, production_end)");
+    }
     if (is_window) {
       if (!ets_attr_is_date(r->attr) && r->attr != ETS_ATTR_VINTAGE) {
         snprintf(k, sizeof k, "%s.attr", w);

@@ -725,6 +725,10 @@ static int batch_row(void *ctx, const void *row) {
   json_t *v = view_block(b, c->bc.host, b->serial_start, b->serial_start + b->quantity - 1);
   json_object_set_new(v, "registry", json_string(b->registry));
   json_object_set_new(v, "transaction", json_integer(b->tx));
+  if (b->production_start[0]) {
+    json_object_set_new(v, "production_start", json_string(b->production_start));
+    json_object_set_new(v, "production_end", json_string(b->production_end));
+  }
   json_array_append_new(c->arr, v);
   return 0;
 }
@@ -875,6 +879,19 @@ static json_t *tx_reply(l6_svc *s, const l6_tx *t, const l6_take *takes, size_t 
   return o;
 }
 
+/* An issuance's production period: both dates or neither, start <= end,
+ * the vintage one of its years. */
+static l6_err production_period_check(const char *start, const char *end, int vintage, l6_error *err) {
+  if (!start[0] && !end[0]) return L6_E_OK;
+  if (!l6_valid_date(start) || !l6_valid_date(end))
+    return l6_fail(err, L6_E_INVALID_VALUE, "production_start and production_end must both be dates YYYY-MM-DD");
+  if (strcmp(start, end) > 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "production_start %s is after production_end %s", start, end);
+  if (vintage < atoi(start) || vintage > atoi(end))
+    return l6_fail(err, L6_E_INVALID_VALUE, "vintage %d is not a year of the production period %s..%s", vintage, start, end);
+  return L6_E_OK;
+}
+
 l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *out, l6_error *err) {
   memset(out, 0, sizeof *out);
   l6_err e = NEED_ADMIN(a, err);
@@ -888,6 +905,7 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
     return l6_fail(err, L6_E_INVALID_RANGE, "serial_start %lld is out of range", (long long)start);
   if (r->vintage < L6_VINTAGE_MIN || r->vintage > L6_VINTAGE_MAX)
     return l6_fail(err, L6_E_INVALID_VALUE, "vintage must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  if ((e = production_period_check(r->production_start, r->production_end, r->vintage, err)) != L6_E_OK) return e;
   if ((e = begin(s, err)) != L6_E_OK) return e;
   bool hit;
   if ((e = idem_check(s, &r->idem, out, &hit, err)) != L6_E_OK || hit) return finish(s, e, err);
@@ -898,6 +916,10 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   e = OPS->project_get(s->st, r->project, &p, err);
   if (e == L6_E_OK && strcmp(p.status, "registered") != 0)
     e = l6_fail(err, L6_E_PROJECT_NOT_ACTIVE, "project %s is %s, not registered", p.id, p.status);
+  if (e == L6_E_OK && r->production_start[0] &&
+      (strcmp(r->production_start, p.crediting_start) < 0 || strcmp(r->production_end, p.crediting_end) > 0))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "the production period %s..%s is outside project %s's crediting period %s..%s",
+                r->production_start, r->production_end, p.id, p.crediting_start, p.crediting_end);
   if (e == L6_E_OK) e = svc__not_in_cycle(s, p.id, err); /* its levies and splits are the cycle's to apply */
   if (e == L6_E_OK) e = OPS->unit_type_get(s->st, r->unit_type, &ut, err);
   if (e == L6_E_OK && strcmp(ut.programme, p.programme) != 0)
@@ -918,6 +940,8 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   timestamp(s, tx.ts);
   snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
   l6_batch b = {.vintage = r->vintage, .serial_start = start, .quantity = r->quantity};
+  snprintf(b.production_start, sizeof b.production_start, "%s", r->production_start);
+  snprintf(b.production_end, sizeof b.production_end, "%s", r->production_end);
   snprintf(b.project, sizeof b.project, "%s", p.id);
   snprintf(b.unit_type, sizeof b.unit_type, "%s", ut.code);
   snprintf(b.registry, sizeof b.registry, "%s", reg.id);

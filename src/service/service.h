@@ -50,6 +50,10 @@ typedef struct {
   l6_qty quantity;
   int64_t serial_start;             /* 0: start at 1 */
   l6_id forward_to;                 /* 0: stay in pending; else forwarded in the same commit */
+  /* Optional production (monitoring) period of the reductions, YYYY-MM-DD
+   * inclusive: both or neither; inside the project's crediting period, the
+   * vintage one of its years. Offset rules test it (docs/ETS.md). */
+  char production_start[11], production_end[11];
   l6_idem idem;
 } l6_issue_req;
 

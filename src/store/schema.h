@@ -199,6 +199,11 @@ static const char *const l6_migrations[] = {
     "CREATE TABLE ets_history(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, actor TEXT NOT NULL,"
     "  ts TEXT NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX ets_history_key ON ets_history(kind, key, id);",
+    /* Issuance batches gain the production (monitoring) period of the
+     * reductions they carry (issue 14: offset rules test when reductions
+     * were produced); '' when the issuance named none. */
+    "ALTER TABLE batches ADD COLUMN production_start TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE batches ADD COLUMN production_end TEXT NOT NULL DEFAULT '';",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

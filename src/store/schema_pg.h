@@ -211,6 +211,9 @@ static const char *const l6_pg_migrations[] = {
     "CREATE TABLE ets_history(id BIGINT PRIMARY KEY, kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL,"
     "  actor " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL);"
     "CREATE INDEX ets_history_key ON ets_history(kind, key, id);",
+    /* Issuance batches gain the production (monitoring) period. */
+    "ALTER TABLE batches ADD COLUMN production_start " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "ALTER TABLE batches ADD COLUMN production_end " L6_PG_TEXT " NOT NULL DEFAULT '';",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

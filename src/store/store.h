@@ -99,6 +99,9 @@ typedef struct {
   int64_t serial_start;           /* first serial, >= 1 */
   l6_qty quantity;
   l6_id tx;                       /* issuing transaction */
+  /* The production (monitoring) period of the reductions it carries,
+   * YYYY-MM-DD inclusive; both "" when the issuance named none. */
+  char production_start[11], production_end[11];
 } l6_batch;
 
 typedef struct {

@@ -113,12 +113,14 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                 " AND ($2::text = '' OR host = $2) AND ($3::text = '' OR status = $3) AND id > $4"            \
                 " ORDER BY id LIMIT $5")                                                                      \
   /* issuance batches */                                                                                      \
-  XX(BATCH_PUT, "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx)"  \
-                " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM batches), $1, $2, $3, $4, $5, $6, $7)"         \
+  XX(BATCH_PUT, "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx,"  \
+                " production_start, production_end)"                                                          \
+                " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM batches), $1, $2, $3, $4, $5, $6, $7, $8, $9)" \
                 " RETURNING id")                                                                              \
-  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"                \
-                " FROM batches WHERE id = $1")                                                                \
-  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"               \
+  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"               \
+                " production_start, production_end FROM batches WHERE id = $1")                               \
+  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"              \
+                 " production_start, production_end"                                                          \
                  " FROM batches WHERE ($1::text = '' OR project = $1) AND id > $2 ORDER BY id LIMIT $3")      \
   /* blocks */                                                                                                \
   XX(BLK_LEFT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = $1 AND first < $2"           \
@@ -718,6 +720,8 @@ static void dec_batch(const PGresult *r, int i, void *o) {
   b->serial_start = col_i64(r, i, 5);
   b->quantity = col_i64(r, i, 6);
   b->tx = col_i64(r, i, 7);
+  col_text(r, i, 8, b->production_start, sizeof b->production_start);
+  col_text(r, i, 9, b->production_end, sizeof b->production_end);
 }
 static void dec_block(const PGresult *r, int i, void *o) {
   l6_block *b = o;
@@ -924,6 +928,8 @@ static l6_err pg_batch_put(l6_store *s, l6_batch *b, l6_error *err) {
   a_int(&a, b->serial_start);
   a_int(&a, b->quantity);
   a_int(&a, b->tx);
+  a_text(&a, b->production_start);
+  a_text(&a, b->production_end);
   return run_write(PG(s), Q_BATCH_PUT, &a, &b->id, NULL, err);
 }
 static l6_err pg_batch_get(l6_store *s, l6_id id, l6_batch *out, l6_error *err) {

@@ -53,10 +53,12 @@
                 " AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4"              \
                 " ORDER BY id LIMIT ?5")                                                            \
   XX(BATCH_PUT, "INSERT INTO batches(project, unit_type, registry, vintage, serial_start,"          \
-                " quantity, tx) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                \
-  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"      \
-                " FROM batches WHERE id = ?1")                                                      \
-  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx"     \
+                " quantity, tx, production_start, production_end)"                                  \
+                " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                      \
+  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"     \
+                " production_start, production_end FROM batches WHERE id = ?1")                    \
+  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"    \
+                 " production_start, production_end"                                               \
                  " FROM batches WHERE (?1 = '' OR project = ?1) AND id > ?2 ORDER BY id LIMIT ?3")  \
   XX(BLK_LEFT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first < ?2" \
                " ORDER BY first DESC LIMIT 1")                                                      \
@@ -491,6 +493,8 @@ static void dec_batch(sqlite3_stmt *s, void *o) {
   b->serial_start = sqlite3_column_int64(s, 5);
   b->quantity = sqlite3_column_int64(s, 6);
   b->tx = sqlite3_column_int64(s, 7);
+  col_text(s, 8, b->production_start, sizeof b->production_start);
+  col_text(s, 9, b->production_end, sizeof b->production_end);
 }
 static void dec_block(sqlite3_stmt *s, void *o) {
   l6_block *b = o;
@@ -700,6 +704,8 @@ static l6_err sq_batch_put(l6_store *s, l6_batch *b, l6_error *err) {
   sqlite3_bind_int64(t, 5, b->serial_start);
   sqlite3_bind_int64(t, 6, b->quantity);
   sqlite3_bind_int64(t, 7, b->tx);
+  bind_text(t, 8, b->production_start);
+  bind_text(t, 9, b->production_end);
   l6_err e = run_write(SQ(s), t, err);
   if (e == L6_E_OK) b->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
