@@ -893,6 +893,9 @@ static void test_production_rules(void **state) {
   scheme("SH-ETS", "CN-SH");
   scheme("HB-ETS", "CN-HB");
   scheme("CQ-ETS", "CN-CQ");
+  static const char *const schemes[] = {"SH-ETS", "HB-ETS", "CQ-ETS"};
+  for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+    TL_OK(svc_ets_verifier_put(W.s, &W.regulator, schemes[i], W.verifier.org, &out_, &err_), "accredit verifier");
   entity("SH-ETS", "SHSTEEL", org, acc, "CN-SH");
   entity("HB-ETS", "HBSTEEL", org, acc, "CN-HB");
   entity("CQ-ETS", "CQSTEEL", org, acc, "CN-CQ");
