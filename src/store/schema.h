@@ -193,6 +193,11 @@ static const char *const l6_migrations[] = {
     "  unit_types TEXT NOT NULL, programmes TEXT NOT NULL, labels TEXT NOT NULL, corsia_phase TEXT NOT NULL);"
     "CREATE TABLE crit_batch_labels(id INTEGER PRIMARY KEY, batch BIGINT NOT NULL, label TEXT NOT NULL,"
     "  actor TEXT NOT NULL, ts TEXT NOT NULL, reference TEXT NOT NULL, UNIQUE(batch, label));",
+    /* 8 -> 9: a trade records the transaction that delivered its units
+     * (issue 14: same-day resale is a rule on serials, so the serials a
+     * trade delivered must be found from the trade); 0 for older trades. */
+    "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -207,6 +207,9 @@ static const char *const l6_pg_migrations[] = {
     "  corsia_phase " L6_PG_TEXT " NOT NULL);"
     "CREATE TABLE crit_batch_labels(id BIGINT PRIMARY KEY, batch BIGINT NOT NULL, label " L6_PG_TEXT " NOT NULL,"
     "  actor " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, reference " L6_PG_TEXT " NOT NULL, UNIQUE(batch, label));",
+    /* 8 -> 9: the trade's delivery transaction (schema.h). */
+    "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
