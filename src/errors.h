@@ -126,7 +126,8 @@
   XX(OFFER_OVERPLEDGED, "offer_overpledged", 409, "the match is more than the offer has left after the matches already pledged") \
   XX(NEED_OVERPLEDGED, "need_overpledged", 409, "the match is more than the need has left after the matches already pledged") \
   /* Instrument eligibility criteria and integrity labels (crit, issue 6). */ \
-  XX(UNKNOWN_LABEL, "unknown_label", 404, "no such label in config/labels.json")
+  XX(UNKNOWN_LABEL, "unknown_label", 404, "no such label in config/labels.json") \
+  XX(MIXED_OFFSETTING, "mixed_offsetting", 422, "a contract's unit types are all offsetting or all non-offsetting (CABs, conservation certificates)")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

@@ -910,6 +910,69 @@ static l6_err book_err(l6_book_rc rc, l6_error *err) {
   }
 }
 
+/* Non-offsetting units (CABs, FCCs) that account holds of x's project,
+ * vintages and programmes, when x is an offset contract (its unit types
+ * are all offsetting: crit.c refuses a mix at listing); else none. They
+ * fail only for being non-offsetting (labels are emissions labels too),
+ * which explains a shortfall better than insufficient_holdings (issue 14). */
+typedef struct {
+  const l6_ex_instrument *x;
+  l6_block *blocks;
+  size_t n, cap;
+  int64_t qty;
+  char type[L6_CODE_MAX + 1]; /* the first such unit type */
+  bool nomem;
+} non_off_ctx;
+
+static int non_off_row(void *ctx, const void *row) {
+  non_off_ctx *c = ctx;
+  l6_block *nb = svc__grow(c->blocks, c->n, &c->cap, sizeof *nb, 16);
+  if (nb == NULL) {
+    c->nomem = true;
+    return 1;
+  }
+  c->blocks = nb;
+  c->blocks[c->n++] = *(const l6_block *)row;
+  return 0;
+}
+
+static l6_err non_offsetting_held(l6_svc *s, const l6_ex_instrument *x, l6_id account, non_off_ctx *c, l6_error *err) {
+  l6_unit_type ut;
+  if (strcmp(x->kind, "contract") != 0) return L6_E_OK;
+  l6_err e = OPS->unit_type_get(ST, x->unit_type, &ut, err);
+  if (e != L6_E_OK || ut.non_offsetting) return e;
+  l6_crit cr;
+  memset(&cr, 0, sizeof cr);
+  e = OPS->crit_get(ST, x->code, &cr, err);
+  char progs[L6_CRIT_LIST_MAX + 3];
+  snprintf(progs, sizeof progs, ",%s,", cr.programmes);
+  l6_pick_filter f = {.account = account};
+  snprintf(f.project, sizeof f.project, "%s", x->project);
+  if (e == L6_E_OK) e = OPS->block_pick(ST, &f, 1 << 30, non_off_row, c, err);
+  if (e == L6_E_OK && c->nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  for (size_t i = 0; e == L6_E_OK && i < c->n; i++) {
+    const l6_block *b = &c->blocks[i];
+    l6_batch bt;
+    if (!eligible(x, b)) continue; /* vintages */
+    e = OPS->batch_get(ST, b->batch, &bt, err);
+    if (e == L6_E_OK) e = OPS->unit_type_get(ST, bt.unit_type, &ut, err);
+    if (e == L6_E_OK && ut.non_offsetting && cr.programmes[0]) { /* of a programme the contract takes? */
+      l6_project p;
+      char item[L6_CODE_MAX + 3];
+      e = OPS->project_get(ST, bt.project, &p, err);
+      snprintf(item, sizeof item, ",%s,", p.programme);
+      if (e == L6_E_OK && strstr(progs, item) == NULL) continue;
+    }
+    if (e == L6_E_OK && ut.non_offsetting) {
+      c->qty += l6_range_qty(b->first, b->last);
+      if (c->type[0] == '\0') snprintf(c->type, sizeof c->type, "%s", bt.unit_type);
+    }
+  }
+  free(c->blocks);
+  c->blocks = NULL;
+  return e;
+}
+
 /* Whether account may offer qty units on x (a sell order, a sell quote,
  * its acceptance, a replace that grows a sell): INSUFFICIENT_HOLDINGS
  * when it holds fewer eligible units; SAME_DAY_RESALE when it does, but
@@ -924,9 +987,18 @@ static l6_err check_offer(l6_svc *s, const l6_ex_instrument *x, l6_id account, i
   free(c.blocks);
   if (e != L6_E_OK) return e;
   int64_t held = c.have + fresh;
-  if (held < qty)
+  if (held < qty) {
+    non_off_ctx n = {.x = x};
+    e = non_offsetting_held(s, x, account, &n, err);
+    if (e == L6_E_OK && n.qty > 0)
+      e = l6_fail(err, L6_E_NON_OFFSETTING_UNIT,
+                  "%s is an offset contract: the %lld %s units of account %lld are non-offsetting and never deliver into "
+                  "it (%lld eligible units held, %lld offered)",
+                  x->code, (long long)n.qty, n.type, (long long)account, (long long)held, (long long)qty);
+    if (e != L6_E_OK) return e;
     return l6_fail(err, L6_E_INSUFFICIENT_HOLDINGS, "account %lld holds %lld units eligible for %s, %lld offered",
                    (long long)account, (long long)held, x->code, (long long)qty);
+  }
   if (c.have < qty)
     return l6_fail(err, L6_E_SAME_DAY_RESALE,
                    "%lld of the %lld units account %lld holds for %s were bought today and cannot be sold before tomorrow; "
