@@ -1050,6 +1050,36 @@ static void test_same_day_resale_across_instruments(void **state) {
   assert_int_equal(units_v(esc_y, 2021), 140);
 }
 
+/* "Today" is the selling instrument's trading day, in its own time zone
+ * (Beijing here), whatever the zone of the instrument the units were
+ * bought on: a purchase at 23:30 Beijing is yesterday's at 00:30. */
+static void test_same_day_resale_day_boundary(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CCER.X"); /* UTC, no rule */
+  list(&x);
+  l6_ex_instrument y = instrument("CCER.Y");
+  y.no_same_day_resale = true;
+  y.tz_offset = 480;
+  list(&y);
+  l6_id acc_c2 = mk_account(W.org_c);
+  json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CCER.X", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 60}));
+  set_time(0, 15, 30); /* 23:30 in Beijing */
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.X", .side = "buy",
+                                                 .type = "limit", .price = 5000, .qty = 50}));
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", acc_c2, "sell", 5000, 50));
+  set_time(0, 16, 30); /* 00:30 the next day in Beijing, the same UTC day */
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 50}));
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.X", .side = "buy",
+                                                 .type = "limit", .price = 5000, .qty = 10}));
+  set_time(1, 15, 59); /* 23:59 in Beijing */
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", acc_c2, "sell", 5000, 10));
+  set_time(1, 16, 0); /* midnight */
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 10}));
+}
+
 /* A member that bought 500 today into one account sells 500 older units
  * from another account: none of those was bought today. And a sell from
  * the buying account takes its older units into escrow, never the 500. */
@@ -1108,6 +1138,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_benefit_sharing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_same_day_resale_across_instruments, setup, teardown),
       cmocka_unit_test_setup_teardown(test_same_day_resale_other_account, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_same_day_resale_day_boundary, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
