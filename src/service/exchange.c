@@ -916,7 +916,6 @@ static l6_err book_err(l6_book_rc rc, l6_error *err) {
  * fail only for being non-offsetting (labels are emissions labels too),
  * which explains a shortfall better than insufficient_holdings (issue 14). */
 typedef struct {
-  const l6_ex_instrument *x;
   l6_block *blocks;
   size_t n, cap;
   int64_t qty;
@@ -988,7 +987,7 @@ static l6_err check_offer(l6_svc *s, const l6_ex_instrument *x, l6_id account, i
   if (e != L6_E_OK) return e;
   int64_t held = c.have + fresh;
   if (held < qty) {
-    non_off_ctx n = {.x = x};
+    non_off_ctx n = {.qty = 0};
     e = non_offsetting_held(s, x, account, &n, err);
     if (e == L6_E_OK && n.qty > 0)
       e = l6_fail(err, L6_E_NON_OFFSETTING_UNIT,
@@ -1394,9 +1393,12 @@ l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int
     e = l6_fail(err, L6_E_INVALID_QUANTITY, "qty must exceed the %lld t already filled", (long long)filled);
   /* Adjust the reservation to the new remaining quantity first. */
   if (e == L6_E_OK && strcmp(o.side, "sell") == 0) {
-    if (new_rem > o.remaining) e = check_offer(s, &x, o.account, new_rem - o.remaining, err);
-    if (e == L6_E_OK && new_rem > o.remaining) e = move_units(s, &x, o.account, x.escrow, new_rem - o.remaining, a->name, err);
-    else if (new_rem < o.remaining) e = move_units(s, &x, x.escrow, o.account, o.remaining - new_rem, a->name, err);
+    if (new_rem > o.remaining) {
+      e = check_offer(s, &x, o.account, new_rem - o.remaining, err);
+      if (e == L6_E_OK) e = move_units(s, &x, o.account, x.escrow, new_rem - o.remaining, a->name, err);
+    } else if (new_rem < o.remaining) {
+      e = move_units(s, &x, x.escrow, o.account, o.remaining - new_rem, a->name, err);
+    }
   } else if (e == L6_E_OK) {
     int64_t want = buy_need(&x, price, new_rem), d = want - o.reserved;
     if (d != 0) e = cash_change(s, o.org, x.currency, -d, d, d > 0 ? "reserve" : "release", d, o.id, err);
