@@ -125,8 +125,11 @@
   XX(NOT_FOCAL_POINT, "not_focal_point", 403, "only the Party's Article 6.8 focal point may do this") \
   XX(CONSENT_MISSING, "consent_missing", 422, "local communities and Indigenous Peoples involved need a record of free, prior and informed consent") \
   XX(SUPPORT_MISMATCH, "support_mismatch", 422, "the offer does not give the type of support the need asks for") \
+  XX(OFFER_OVERPLEDGED, "offer_overpledged", 409, "the match is more than the offer has left after the matches already pledged") \
+  XX(NEED_OVERPLEDGED, "need_overpledged", 409, "the match is more than the need has left after the matches already pledged") \
   /* Instrument eligibility criteria and integrity labels (crit, issue 6). */ \
-  XX(UNKNOWN_LABEL, "unknown_label", 404, "no such label in config/labels.json")
+  XX(UNKNOWN_LABEL, "unknown_label", 404, "no such label in config/labels.json") \
+  XX(MIXED_OFFSETTING, "mixed_offsetting", 422, "a contract's unit types are all offsetting or all non-offsetting (CABs, conservation certificates)")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

@@ -962,6 +962,167 @@ static void test_opening_auction(void **state) {
   json_decref(j);
 }
 
+/* ---- same-day resale is a rule on serials (issue 14) ------------------- */
+
+/* Lists x; returns its escrow account. */
+static l6_id list_escrow(const l6_ex_instrument *x) {
+  json_t *out = NULL;
+  l6_error err = {0};
+  l6_err e = svc_ex_instrument_create(W.s, &W.admin, x, &out, &err);
+  if (e != L6_E_OK) fail_msg("list %s: %s: %s", x->code, l6_err_code(e), err.message);
+  l6_id esc = json_integer_value(json_object_get(out, "escrow_account"));
+  json_decref(out);
+  return esc;
+}
+
+/* Units of acc of one vintage (2021, 2022: A's issuances; 2023: C's). */
+static int64_t units_v(l6_id acc, int vintage) {
+  l6_pick_filter f = {.account = acc, .vintage = vintage};
+  l6_qty q = 0;
+  l6_error err;
+  l6_store *st = svc_store(W.s);
+  assert_int_equal(st->ops->account_total(st, &f, &q, &err), L6_E_OK);
+  return q;
+}
+
+/* A holder's transfer of qty units of a vintage between its accounts. */
+static void transfer(const l6_actor *a, l6_id from, l6_id to, int vintage, l6_qty qty) {
+  l6_move_req r = {.kind = L6_TX_TRANSFER, .from_account = from, .to_account = to, .vintage = vintage, .quantity = qty};
+  snprintf(r.unit_type, sizeof r.unit_type, "CCER");
+  l6_reply rep;
+  l6_error err = {0};
+  l6_err e = svc_move(W.s, a, &r, &rep, &err);
+  if (e != L6_E_OK) fail_msg("transfer: %s: %s", l6_err_code(e), err.message);
+  json_decref(rep.body);
+}
+
+/* Units bought today on one instrument (the book, or a block trade) are
+ * not offered today on another instrument of the same units that has the
+ * rule, in whichever account they now are; the member's older units are,
+ * and the sell's escrow takes those, never the ones bought today. On an
+ * instrument without the rule, and the next day, they sell. */
+static void test_same_day_resale_across_instruments(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CCER.X"); /* no rule */
+  list(&x);
+  l6_ex_instrument y = instrument("CCER.Y");
+  y.no_same_day_resale = true;
+  l6_id esc_y = list_escrow(&y);
+  l6_ex_instrument k = instrument("CCER.K"); /* block agreement transfer */
+  snprintf(k.mode, sizeof k.mode, "block");
+  list(&k);
+  l6_id acc_c2 = mk_account(W.org_c);
+  /* C buys 50 on X: vintage 2021, A's oldest. */
+  json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CCER.X", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 50}));
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CCER.X", .side = "buy",
+                                                 .type = "limit", .price = 5000, .qty = 50}));
+  assert_int_equal(units_v(W.acc_c, 2021), 50);
+  /* On Y they cannot be offered; C's 3000 of 2023 can, and only those go to escrow. */
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", W.acc_c, "sell", 5100, 3001));
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5100, .qty = 3000}));
+  assert_int_equal(units_v(esc_y, 2023), 3000);
+  assert_int_equal(units_v(esc_y, 2021), 0);
+  assert_int_equal(units_v(W.acc_c, 2021), 50);
+  /* Moved to C's other account they are still units bought today. */
+  transfer(&W.c, W.acc_c, acc_c2, 2021, 50);
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", acc_c2, "sell", 5100, 1));
+  /* A block trade: A sells 100 more to C by quote, C accepts into its other account. */
+  json_t *qo = NULL;
+  l6_error err;
+  l6_ex_quote_req q = {.account = W.acc_a, .price = 5000, .qty = 100, .counterparty = W.org_c};
+  snprintf(q.instrument, sizeof q.instrument, "CCER.K");
+  snprintf(q.side, sizeof q.side, "sell");
+  assert_int_equal(svc_ex_quote(W.s, &W.a, &q, &qo, &err), L6_E_OK);
+  json_t *acc = NULL;
+  assert_int_equal(svc_ex_accept(W.s, &W.c, jint(qo, "id"), acc_c2, &acc, &err), L6_E_OK);
+  json_decref(qo);
+  json_decref(acc);
+  assert_int_equal(units_v(acc_c2, 2021), 150);
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", acc_c2, "sell", 5100, 100));
+  /* Without the rule (X) they are offered today. */
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.X", .side = "sell",
+                                                 .type = "limit", .price = 5200, .qty = 10}));
+  assert_int_equal(units(acc_c2), 140);
+  /* The next day, on Y too. */
+  set_time(1, 2, 0);
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5100, .qty = 140}));
+  assert_int_equal(units_v(esc_y, 2021), 140);
+}
+
+/* "Today" is the selling instrument's trading day, in its own time zone
+ * (Beijing here), whatever the zone of the instrument the units were
+ * bought on: a purchase at 23:30 Beijing is yesterday's at 00:30. */
+static void test_same_day_resale_day_boundary(void **state) {
+  (void)state;
+  l6_ex_instrument x = instrument("CCER.X"); /* UTC, no rule */
+  list(&x);
+  l6_ex_instrument y = instrument("CCER.Y");
+  y.no_same_day_resale = true;
+  y.tz_offset = 480;
+  list(&y);
+  l6_id acc_c2 = mk_account(W.org_c);
+  json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CCER.X", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 60}));
+  set_time(0, 15, 30); /* 23:30 in Beijing */
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.X", .side = "buy",
+                                                 .type = "limit", .price = 5000, .qty = 50}));
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", acc_c2, "sell", 5000, 50));
+  set_time(0, 16, 30); /* 00:30 the next day in Beijing, the same UTC day */
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 50}));
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.X", .side = "buy",
+                                                 .type = "limit", .price = 5000, .qty = 10}));
+  set_time(1, 15, 59); /* 23:59 in Beijing */
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", acc_c2, "sell", 5000, 10));
+  set_time(1, 16, 0); /* midnight */
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 10}));
+}
+
+/* A member that bought 500 today into one account sells 500 older units
+ * from another account: none of those was bought today. And a sell from
+ * the buying account takes its older units into escrow, never the 500. */
+static void test_same_day_resale_other_account(void **state) {
+  (void)state;
+  l6_ex_instrument y = instrument("CCER.Y");
+  y.no_same_day_resale = true;
+  l6_id esc_y = list_escrow(&y);
+  l6_id acc_c2 = mk_account(W.org_c);
+  transfer(&W.c, W.acc_c, acc_c2, 2023, 500); /* moved today, but not bought */
+  json_decref(order_ok(&W.a, &(l6_ex_order_req){.account = W.acc_a, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5000, .qty = 500}));
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CCER.Y", .side = "buy",
+                                                 .type = "limit", .price = 5000, .qty = 500}));
+  assert_int_equal(units_v(W.acc_c, 2021), 500);
+  json_decref(order_ok(&W.c, &(l6_ex_order_req){.account = acc_c2, .instrument = "CCER.Y", .side = "sell",
+                                                 .type = "limit", .price = 5100, .qty = 500}));
+  assert_int_equal(units(acc_c2), 0);
+  /* From the buying account: its 2500 older units, not the 500 bought. */
+  order_refused("CCER.Y", L6_E_SAME_DAY_RESALE, &W.c, req("CCER.Y", W.acc_c, "sell", 5100, 2501));
+  json_t *o = order_ok(&W.c, &(l6_ex_order_req){.account = W.acc_c, .instrument = "CCER.Y", .side = "sell",
+                                                .type = "limit", .price = 5100, .qty = 2000});
+  l6_id id = jint(o, "id");
+  json_decref(o);
+  assert_int_equal(units_v(esc_y, 2021), 0);
+  assert_int_equal(units_v(esc_y, 2023), 2500);
+  /* Growing that order by replace: the same rule. */
+  json_t *out = NULL;
+  l6_error err;
+  char *before = dump("CCER.Y");
+  assert_int_equal(svc_ex_replace(W.s, &W.c, id, 5100, 2501, &out, &err), L6_E_SAME_DAY_RESALE);
+  char *after = dump("CCER.Y");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  assert_int_equal(svc_ex_replace(W.s, &W.c, id, 5100, 2500, &out, &err), L6_E_OK);
+  json_decref(out);
+  assert_int_equal(units_v(esc_y, 2023), 3000);
+  assert_int_equal(units_v(W.acc_c, 2021), 500);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_trade_settles, setup, teardown),
@@ -977,6 +1138,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_block_trade, setup, teardown),
       cmocka_unit_test_setup_teardown(test_opening_auction, setup, teardown),
       cmocka_unit_test_setup_teardown(test_benefit_sharing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_same_day_resale_across_instruments, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_same_day_resale_other_account, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_same_day_resale_day_boundary, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

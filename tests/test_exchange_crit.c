@@ -382,17 +382,41 @@ static void test_label_ccp(void **state) {
   json_decref(j);
 }
 
-/* Non-offsetting units never pass a label, even a batch carrying it. */
+/* Non-offsetting units (CABs, FCCs; issue 14): never listed in one contract
+ * with offsetting units, nor in a labelled contract (every label is an
+ * emissions label, even on a batch carrying it); a seller whose CABs
+ * would make up an offset contract's order is told so
+ * (non_offsetting_unit, not insufficient_holdings), nothing changed; the
+ * escrow of an offset contract never takes a CAB; a contract of
+ * non-offsetting units alone trades them. */
 static void test_non_offsetting(void **state) {
   (void)state;
   label(W.cab, "ccp");
-  l6_crit c = crit("CAB", "", "ccp", "");
-  list("CAB.CCP", &c);
-  REFUSED(order(&W.c, "CAB.CCP", W.acc_c, "sell", 1), L6_E_INSUFFICIENT_HOLDINGS);
-  /* Without a label the CABs trade. */
-  c = crit("CAB", "", "", "");
-  list("CAB", &c);
+  l6_crit c = crit("VCU,CAB", "", "", "");
+  REFUSED(try_list("VCU.CAB", &c, ""), L6_E_MIXED_OFFSETTING);
+  c = crit("CAB,CCER", "", "", "");
+  REFUSED(try_list("CAB.CCER", &c, ""), L6_E_MIXED_OFFSETTING);
+  c = crit("CCER,FCC", "", "", "");
+  REFUSED(try_list("CCER.FCC", &c, ""), L6_E_MIXED_OFFSETTING);
+  c = crit("CAB", "", "ccp", "");
+  REFUSED(try_list("CAB.CCP", &c, ""), L6_E_NON_OFFSETTING_UNIT);
+  /* Offset contracts: C holds 400 CCERs of 2023 and 400 CABs. */
+  c = crit("VCU", "", "", "");
+  list("VCU", &c);
+  REFUSED(order(&W.c, "VCU", W.acc_c, "sell", 1), L6_E_NON_OFFSETTING_UNIT);
+  c = crit("CCER", "", "", "");
+  l6_id esc = list("CCER.ANY", &c);
+  REFUSED(order(&W.c, "CCER.ANY", W.acc_c, "sell", 401), L6_E_NON_OFFSETTING_UNIT);
+  assert_int_equal(order(&W.c, "CCER.ANY", W.acc_c, "sell", 400), L6_E_OK);
+  assert_int_equal(held(esc, W.ccer23c), 400);
+  assert_int_equal(held(esc, W.cab), 0);
+  /* A seller without non-offsetting units: insufficient_holdings as before. */
+  REFUSED(order(&W.a, "VCU", W.acc_a, "sell", 301), L6_E_INSUFFICIENT_HOLDINGS);
+  /* Non-offsetting units alone (CABs with FCCs too) trade, without a label. */
+  c = crit("CAB,FCC", "", "", "");
+  esc = list("CAB", &c);
   assert_int_equal(order(&W.c, "CAB", W.acc_c, "sell", 1), L6_E_OK);
+  assert_int_equal(held(esc, W.cab), 1);
 }
 
 static l6_id authorize(const char *project, int v_from, int v_to, l6_qty q, const char *purposes) {
@@ -418,7 +442,8 @@ static void test_label_oimp(void **state) {
   authorize("CHN.WIND.01", 2023, 2023, 400, "NDC");
   l6_crit c = crit("CCER", "", "oimp", "");
   l6_id esc = list("CCER.OIMP", &c);
-  REFUSED(order(&W.c, "CCER.OIMP", W.acc_c, "sell", 1), L6_E_INSUFFICIENT_HOLDINGS);
+  /* C: CCERs of NDC-only ITMOs, and CABs, which never pass a label (issue 14: said so). */
+  REFUSED(order(&W.c, "CCER.OIMP", W.acc_c, "sell", 1), L6_E_NON_OFFSETTING_UNIT);
   REFUSED(order(&W.a, "CCER.OIMP", W.acc_a, "sell", 121), L6_E_INSUFFICIENT_HOLDINGS);
   assert_int_equal(order(&W.a, "CCER.OIMP", W.acc_a, "sell", 120), L6_E_OK);
   assert_int_equal(held(esc, W.ccer21), 120);

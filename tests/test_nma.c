@@ -415,6 +415,92 @@ static void test_refusals(void **state) {
   REFUSED("GET", "/v1/nma-totals?format=xml", NULL, NULL, 400, "bad_param");
 }
 
+/* ---- pledges within the offer and the need (issue 14) ------------------- */
+
+static int64_t propose(const char *tok, int64_t nma, int64_t offer, int need, int64_t amount) {
+  json_t *r = MUST("POST", "/v1/support-matches", tok,
+                   json_pack("{s:I, s:I, s:i, s:I}", "nma", (json_int_t)nma, "offer", (json_int_t)offer, "need", need,
+                             "amount", (json_int_t)amount),
+                   201);
+  int64_t id = tl_jint(r, "id");
+  json_decref(r);
+  return id;
+}
+
+/* The request is refused with status and code, and its message says msg. */
+static void refused_saying(const char *method, const char *path, const char *tok, json_t *body, long status,
+                           const char *code, const char *msg) {
+  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
+  tl_assert_error_at(&r, status, code, __FILE__, __LINE__);
+  if (strstr(r.raw, msg) == NULL) fail_msg("want '%s' in %s", msg, r.raw);
+  tl_resp_free(&r);
+}
+
+static int64_t pledged_of(const char *party, const char *area) {
+  json_t *r = MUST("GET", "/v1/nma-totals", NULL, NULL, 200);
+  json_t *row = row_of(r, party, area);
+  int64_t v = row ? tl_jint(row, "pledged") : 0;
+  json_decref(r);
+  return v;
+}
+
+/* Offer A is 80,000,000 and 75,000,000 of it is pledged: a second match of
+ * 60,000,000 on it is refused at proposal (offer_overpledged, naming the
+ * 5,000,000 left), and the published pledges never exceed the offer. Two
+ * proposals that each fit the need (1,000,000.00 USD) but not together:
+ * the acceptance that would make the second one pledged is refused
+ * (need_overpledged) and leaves it as it was. */
+static void test_overpledge(void **state) {
+  (void)state;
+  int64_t id = published_nma();
+  int64_t p0 = pledged_of("JPN", "adaptation");
+  json_t *grant = json_pack("{s:s, s:s, s:s, s:I, s:s, s:[s], s:[s]}", "title", "Offer A", "type", "finance", "instrument",
+                            "grant", "amount", (json_int_t)80000000, "currency", "USD", "sectors", "water", "regions",
+                            "africa");
+  int64_t oa = mk_offer(W.tok_fund, json_deep_copy(grant));
+  int64_t m1 = propose(W.tok_jp, id, oa, 1, 75000000);
+  step("support-matches", m1, W.tok_fund, "accept", "proposed");
+  step("support-matches", m1, W.tok_jp, "accept", "accepted");
+  json_t *l = MUST("GET", "/v1/support-matches", NULL, NULL, 200);
+  size_t m0 = json_array_size(json_object_get(l, "items"));
+  json_decref(l);
+  refused_saying("POST", "/v1/support-matches", W.tok_jp,
+                 json_pack("{s:I, s:I, s:i, s:I}", "nma", (json_int_t)id, "offer", (json_int_t)oa, "need", 1, "amount",
+                           (json_int_t)60000000),
+                 409, "offer_overpledged", "5000000 remains");
+  l = MUST("GET", "/v1/support-matches", NULL, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(l, "items")), m0); /* nothing created */
+  json_decref(l);
+  assert_int_equal(pledged_of("JPN", "adaptation"), p0 + 75000000);
+  /* What is left of the offer can still be pledged: 5,000,000 (need 1 then has 20,000,000 left). */
+  int64_t m2 = propose(W.tok_fund, id, oa, 1, 5000000);
+  step("support-matches", m2, W.tok_fund, "accept", "proposed");
+  step("support-matches", m2, W.tok_jp, "accept", "accepted");
+  /* Offer B: two proposals of 15,000,000 each fit the need's 20,000,000 alone. */
+  json_object_set_new(grant, "title", json_string("Offer B"));
+  int64_t ob = mk_offer(W.tok_fund, grant);
+  int64_t m3 = propose(W.tok_jp, id, ob, 1, 15000000), m4 = propose(W.tok_jp, id, ob, 1, 15000000);
+  refused_saying("POST", "/v1/support-matches", W.tok_jp,
+                 json_pack("{s:I, s:I, s:i, s:I}", "nma", (json_int_t)id, "offer", (json_int_t)ob, "need", 1, "amount",
+                           (json_int_t)20000001),
+                 409, "need_overpledged", "20000000 remains");
+  step("support-matches", m3, W.tok_jp, "accept", "proposed");
+  step("support-matches", m3, W.tok_fund, "accept", "accepted");
+  step("support-matches", m4, W.tok_jp, "accept", "proposed");
+  char path[96], rec[96];
+  snprintf(path, sizeof path, "/v1/support-matches/%lld/steps", (long long)m4);
+  snprintf(rec, sizeof rec, "/v1/support-matches/%lld", (long long)m4);
+  char *before = snapshot(rec);
+  refused_saying("POST", path, W.tok_fund, json_pack("{s:s}", "step", "accept"), 409, "need_overpledged",
+                 "5000000 remains");
+  char *after = snapshot(rec);
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  /* Published: 95,000,000 pledged of the 100,000,000 requested, never more than an offer. */
+  assert_int_equal(pledged_of("JPN", "adaptation"), p0 + 95000000);
+}
+
 /* ---- non-offsetting units ---------------------------------------------- */
 
 static void test_non_offsetting(void **state) {
@@ -673,6 +759,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_flow),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_overpledge),
       cmocka_unit_test(test_non_offsetting),
       cmocka_unit_test(test_cab_marketplace),
   };

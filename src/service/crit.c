@@ -293,6 +293,32 @@ static l6_err lookup_label(l6_svc *s, const char *name, l6_error *err) {
   return L6_E_OK;
 }
 
+/* A contract's unit types are all offsetting or all non-offsetting (CABs,
+ * forest conservation certificates: unit types with non_offsetting), so
+ * that a buyer of an offset contract never receives units that can never
+ * serve an emissions claim (issue 14); and since every label is an
+ * emissions label, a contract of non-offsetting units carries none. */
+static l6_err check_offsetting(l6_svc *s, const l6_crit *c, l6_error *err) {
+  char buf[L6_CRIT_LIST_MAX + 1], off[L6_CODE_MAX + 1] = "", non[L6_CODE_MAX + 1] = "";
+  snprintf(buf, sizeof buf, "%s", c->unit_types);
+  char *save = NULL;
+  for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    l6_unit_type ut;
+    l6_err e = OPS->unit_type_get(ST, t, &ut, err);
+    if (e != L6_E_OK) return e;
+    if (ut.non_offsetting && non[0] == '\0') snprintf(non, sizeof non, "%s", t);
+    if (!ut.non_offsetting && off[0] == '\0') snprintf(off, sizeof off, "%s", t);
+  }
+  if (off[0] && non[0])
+    return l6_fail(err, L6_E_MIXED_OFFSETTING,
+                   "unit_types mixes offsetting %s with non-offsetting %s: list them as separate contracts", off, non);
+  if (non[0] && c->labels[0])
+    return l6_fail(err, L6_E_NON_OFFSETTING_UNIT,
+                   "%s units are non-offsetting: a contract of them carries no labels (every label is an emissions label)",
+                   non);
+  return L6_E_OK;
+}
+
 l6_err crit__check(l6_svc *s, l6_ex_instrument *x, l6_crit *c, l6_error *err) {
   snprintf(c->code, sizeof c->code, "%s", x->code);
   if (strcmp(x->kind, "contract") != 0) {
@@ -309,6 +335,7 @@ l6_err crit__check(l6_svc *s, l6_ex_instrument *x, l6_crit *c, l6_error *err) {
   l6_err e = check_list(s, c->unit_types, "unit_types", 1, L6_CRIT_MAX_UNIT_TYPES, lookup_unit_type, err);
   if (e == L6_E_OK) e = check_list(s, c->programmes, "programmes", 0, L6_CRIT_MAX_PROGRAMMES, lookup_programme, err);
   if (e == L6_E_OK) e = check_list(s, c->labels, "labels", 0, L6_CRIT_MAX_LABELS, lookup_label, err);
+  if (e == L6_E_OK) e = check_offsetting(s, c, err);
   if (e != L6_E_OK) return e;
   bool corsia = list_has(c->labels, "corsia");
   if (corsia && !a6_corsia_known(c->corsia_phase))

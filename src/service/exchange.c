@@ -363,15 +363,21 @@ static int pick_row(void *ctx, const void *row) {
   return 0;
 }
 
-/* Eligible sub-ranges of a block (crit__eligible), appended to c. */
+/* Eligible sub-ranges of a block (crit__eligible), appended to c; under
+ * the same-day resale rule (since != NULL) less the serials that trades
+ * delivered since the start of the trading day. */
 typedef struct {
+  l6_svc *s;
   pick_ctx *c;
   const l6_block *b;
+  const char *since;   /* start of the trading day (UTC), or NULL: no rule */
+  int64_t fresh;       /* units left out as bought today */
   bool nomem;
+  l6_err e;            /* a failed store read, else OK */
+  l6_error *err;
 } sub_ctx;
 
-static void sub_range(void *ctx, int64_t lo, int64_t hi) {
-  sub_ctx *u = ctx;
+static void add_range(sub_ctx *u, int64_t lo, int64_t hi) {
   pick_ctx *c = u->c;
   if (u->nomem || (c->need > 0 && c->have >= c->need)) return;
   l6_block *nb = svc__grow(c->blocks, c->n, &c->cap, sizeof *nb, 16);
@@ -388,15 +394,74 @@ static void sub_range(void *ctx, int64_t lo, int64_t hi) {
   c->have += l6_range_qty(lo, hi);
 }
 
+typedef struct {
+  int64_t (*r)[2];
+  size_t n, cap;
+  bool nomem;
+} ranges_t;
+
+static int delivered_row(void *ctx, const void *row) {
+  ranges_t *d = ctx;
+  const l6_tx_line *l = row;
+  int64_t (*nr)[2] = svc__grow(d->r, d->n, &d->cap, sizeof *nr, 8);
+  if (nr == NULL) {
+    d->nomem = true;
+    return 1;
+  }
+  d->r = nr;
+  d->r[d->n][0] = l->first;
+  d->r[d->n][1] = l->last;
+  d->n++;
+  return 0;
+}
+
+static void sub_range(void *ctx, int64_t lo, int64_t hi) {
+  sub_ctx *u = ctx;
+  pick_ctx *c = u->c;
+  if (u->nomem || u->e != L6_E_OK || (c->need > 0 && c->have >= c->need)) return;
+  if (u->since == NULL) {
+    add_range(u, lo, hi);
+    return;
+  }
+  /* The gaps between the delivered ranges (by first; they may overlap). */
+  ranges_t d = {0};
+  u->e = svc_store(u->s)->ops->ex_delivered(svc_store(u->s), u->since, u->b->batch, lo, hi, delivered_row, &d, u->err);
+  if (u->e == L6_E_OK && d.nomem) u->nomem = true;
+  int64_t cur = lo;
+  for (size_t i = 0; u->e == L6_E_OK && !u->nomem && i < d.n && cur <= hi; i++) {
+    if (d.r[i][1] < cur) continue;
+    int64_t a = d.r[i][0] > cur ? d.r[i][0] : cur, b = d.r[i][1] < hi ? d.r[i][1] : hi;
+    if (a > hi) break;
+    if (a > cur) add_range(u, cur, a - 1);
+    u->fresh += b - a + 1;
+    cur = b + 1;
+  }
+  if (u->e == L6_E_OK && !u->nomem && cur <= hi) add_range(u, cur, hi);
+  free(d.r);
+}
+
+/* The UTC timestamp at which x's current trading day began. */
+static void day_start(l6_svc *s, const l6_ex_instrument *x, char out[32]) {
+  int64_t off = (int64_t)x->tz_offset * 60000, ms = svc__now_ms(s) + off, day = 86400000;
+  int64_t d = ms / day - (ms % day < 0);
+  view_iso_time(d * day - off, out);
+}
+
 /* The account's eligible units in picking order (vintage, batch, first),
  * until need_qty (0: all). A standard contract's further criteria (unit
  * types, programmes, labels: crit.h) are evaluated on every account but
  * the instrument's escrow, which holds only units that met them when
  * their order was entered: a label added or a rule changed later never
- * changes what was reserved. */
-static l6_err pick(l6_svc *s, const l6_ex_instrument *x, l6_id account, int64_t need_qty, pick_ctx *c,
-                   l6_error *err) {
+ * changes what was reserved. So is the same-day resale rule when `rule`
+ * (issue 14): on an instrument with no_same_day_resale, serials that an
+ * exchange trade (of any instrument, the order book, an auction or a
+ * block trade) delivered since the start of the instrument's trading
+ * day are not eligible, whoever holds them now; *fresh (when not NULL)
+ * counts the units so left out (all of them when need_qty is 0). */
+static l6_err pick_rule(l6_svc *s, const l6_ex_instrument *x, l6_id account, int64_t need_qty, bool rule, pick_ctx *c,
+                        int64_t *fresh, l6_error *err) {
   *c = (pick_ctx){.x = x, .need = need_qty};
+  if (fresh) *fresh = 0;
   l6_pick_filter f = {.account = account};
   snprintf(f.unit_type, sizeof f.unit_type, "%s", x->unit_type);
   snprintf(f.project, sizeof f.project, "%s", x->project);
@@ -406,17 +471,28 @@ static l6_err pick(l6_svc *s, const l6_ex_instrument *x, l6_id account, int64_t 
   if (e != L6_E_OK) return e;
   /* Any unit type when the contract has several. */
   if (strchr(cr.unit_types, ',')) f.unit_type[0] = '\0';
-  if (!crit__any(&cr) || account == x->escrow) return OPS->block_pick(ST, &f, 1 << 30, pick_row, c, err);
+  bool crit = crit__any(&cr) && account != x->escrow;
+  char since[32] = "";
+  if (rule && x->no_same_day_resale && account != x->escrow) day_start(s, x, since);
+  if (!crit && since[0] == '\0') return OPS->block_pick(ST, &f, 1 << 30, pick_row, c, err);
   /* All candidate blocks first, then their eligible parts. */
   pick_ctx all = {.x = x};
   e = OPS->block_pick(ST, &f, 1 << 30, pick_row, &all, err);
   for (size_t i = 0; e == L6_E_OK && i < all.n && !(need_qty > 0 && c->have >= need_qty); i++) {
-    sub_ctx u = {.c = c, .b = &all.blocks[i]};
-    e = crit__eligible(s, &cr, &all.blocks[i], sub_range, &u, err);
+    sub_ctx u = {.s = s, .c = c, .b = &all.blocks[i], .since = since[0] ? since : NULL, .e = L6_E_OK, .err = err};
+    if (crit) e = crit__eligible(s, &cr, &all.blocks[i], sub_range, &u, err);
+    else sub_range(&u, all.blocks[i].first, all.blocks[i].last);
+    if (e == L6_E_OK) e = u.e;
     if (e == L6_E_OK && u.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+    if (fresh) *fresh += u.fresh;
   }
   free(all.blocks);
   return e;
+}
+
+static l6_err pick(l6_svc *s, const l6_ex_instrument *x, l6_id account, int64_t need_qty, pick_ctx *c,
+                   l6_error *err) {
+  return pick_rule(s, x, account, need_qty, true, c, NULL, err);
 }
 
 /* Eligible units held by account. */
@@ -430,8 +506,8 @@ static l6_err units_held(l6_svc *s, const l6_ex_instrument *x, l6_id account, in
 
 /* Moves qty eligible units (oldest vintage first) from -> to in one
  * transfer, logged to the transparency log. */
-static l6_err move_units(l6_svc *s, const l6_ex_instrument *x, l6_id from, l6_id to, int64_t qty, const char *actor,
-                         l6_error *err) {
+static l6_err move_units_tx(l6_svc *s, const l6_ex_instrument *x, l6_id from, l6_id to, int64_t qty, const char *actor,
+                            l6_id *tx_id, l6_error *err) {
   assert(qty > 0);
   pick_ctx c;
   l6_err e = pick(s, x, from, qty, &c, err);
@@ -443,6 +519,7 @@ static l6_err move_units(l6_svc *s, const l6_ex_instrument *x, l6_id from, l6_id
   snprintf(tx.actor, sizeof tx.actor, "%s", actor);
   snprintf(tx.purpose, sizeof tx.purpose, "exchange %s", x->code);
   if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
+  if (e == L6_E_OK && tx_id) *tx_id = tx.id; /* a trade's delivery: the same-day resale rule finds its serials */
   int64_t left = qty;
   l6_take *takes = calloc(c.n ? c.n : 1, sizeof *takes);
   size_t nt = 0;
@@ -467,6 +544,11 @@ static l6_err move_units(l6_svc *s, const l6_ex_instrument *x, l6_id from, l6_id
   for (size_t i = 0; e == L6_E_OK && svc__check_level(s) >= 2 && i < c.n; i++) e = svc__check_batch(s, c.blocks[i].batch, err);
   free(c.blocks);
   return e;
+}
+
+static l6_err move_units(l6_svc *s, const l6_ex_instrument *x, l6_id from, l6_id to, int64_t qty, const char *actor,
+                         l6_error *err) {
+  return move_units_tx(s, x, from, to, qty, actor, NULL, err);
 }
 
 /* ---- cash ------------------------------------------------------------------ */
@@ -723,7 +805,7 @@ static l6_err settle(l6_svc *s, const l6_ex_instrument *x, const l6_fill *f, l6_
   snprintf(t.day, sizeof t.day, "%s", day);
   svc__timestamp(s, t.ts);
   /* Delivery: units from escrow to the buyer's account. */
-  e = move_units(s, x, x->escrow, buy->account, qty, a->name, err);
+  e = move_units_tx(s, x, x->escrow, buy->account, qty, a->name, &t.tx, err);
   /* Payment: the buyer's reservation pays price x qty + its fee. */
   int64_t paid = notional + t.buyer_fee;
   assert(buy->reserved >= paid);
@@ -828,17 +910,100 @@ static l6_err book_err(l6_book_rc rc, l6_error *err) {
   }
 }
 
-/* Units bought today by org on x that it still may not sell. */
+/* Non-offsetting units (CABs, FCCs) that account holds of x's project,
+ * vintages and programmes, when x is an offset contract (its unit types
+ * are all offsetting: crit.c refuses a mix at listing); else none. They
+ * fail only for being non-offsetting (labels are emissions labels too),
+ * which explains a shortfall better than insufficient_holdings (issue 14). */
 typedef struct {
-  l6_id org;
+  l6_block *blocks;
+  size_t n, cap;
   int64_t qty;
-} bought_ctx;
+  char type[L6_CODE_MAX + 1]; /* the first such unit type */
+  bool nomem;
+} non_off_ctx;
 
-static int bought_row(void *ctx, const void *row) {
-  bought_ctx *c = ctx;
-  const l6_ex_trade *t = row;
-  if (t->buyer == c->org) c->qty += t->qty;
+static int non_off_row(void *ctx, const void *row) {
+  non_off_ctx *c = ctx;
+  l6_block *nb = svc__grow(c->blocks, c->n, &c->cap, sizeof *nb, 16);
+  if (nb == NULL) {
+    c->nomem = true;
+    return 1;
+  }
+  c->blocks = nb;
+  c->blocks[c->n++] = *(const l6_block *)row;
   return 0;
+}
+
+static l6_err non_offsetting_held(l6_svc *s, const l6_ex_instrument *x, l6_id account, non_off_ctx *c, l6_error *err) {
+  l6_unit_type ut;
+  if (strcmp(x->kind, "contract") != 0) return L6_E_OK;
+  l6_err e = OPS->unit_type_get(ST, x->unit_type, &ut, err);
+  if (e != L6_E_OK || ut.non_offsetting) return e;
+  l6_crit cr;
+  memset(&cr, 0, sizeof cr);
+  e = OPS->crit_get(ST, x->code, &cr, err);
+  char progs[L6_CRIT_LIST_MAX + 3];
+  snprintf(progs, sizeof progs, ",%s,", cr.programmes);
+  l6_pick_filter f = {.account = account};
+  snprintf(f.project, sizeof f.project, "%s", x->project);
+  if (e == L6_E_OK) e = OPS->block_pick(ST, &f, 1 << 30, non_off_row, c, err);
+  if (e == L6_E_OK && c->nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  for (size_t i = 0; e == L6_E_OK && i < c->n; i++) {
+    const l6_block *b = &c->blocks[i];
+    l6_batch bt;
+    if (!eligible(x, b)) continue; /* vintages */
+    e = OPS->batch_get(ST, b->batch, &bt, err);
+    if (e == L6_E_OK) e = OPS->unit_type_get(ST, bt.unit_type, &ut, err);
+    if (e == L6_E_OK && ut.non_offsetting && cr.programmes[0]) { /* of a programme the contract takes? */
+      l6_project p;
+      char item[L6_CODE_MAX + 3];
+      e = OPS->project_get(ST, bt.project, &p, err);
+      snprintf(item, sizeof item, ",%s,", p.programme);
+      if (e == L6_E_OK && strstr(progs, item) == NULL) continue;
+    }
+    if (e == L6_E_OK && ut.non_offsetting) {
+      c->qty += l6_range_qty(b->first, b->last);
+      if (c->type[0] == '\0') snprintf(c->type, sizeof c->type, "%s", bt.unit_type);
+    }
+  }
+  free(c->blocks);
+  c->blocks = NULL;
+  return e;
+}
+
+/* Whether account may offer qty units on x (a sell order, a sell quote,
+ * its acceptance, a replace that grows a sell): INSUFFICIENT_HOLDINGS
+ * when it holds fewer eligible units; SAME_DAY_RESALE when it does, but
+ * not enough of them were bought before today (pick_rule: the rule is on
+ * serials, so units of another account, or bought on another day, are
+ * not concerned). The reservation that follows (move_units) then takes
+ * only serials not bought today. */
+static l6_err check_offer(l6_svc *s, const l6_ex_instrument *x, l6_id account, int64_t qty, l6_error *err) {
+  pick_ctx c;
+  int64_t fresh = 0;
+  l6_err e = pick_rule(s, x, account, 0, x->no_same_day_resale, &c, &fresh, err);
+  free(c.blocks);
+  if (e != L6_E_OK) return e;
+  int64_t held = c.have + fresh;
+  if (held < qty) {
+    non_off_ctx n = {.qty = 0};
+    e = non_offsetting_held(s, x, account, &n, err);
+    if (e == L6_E_OK && n.qty > 0)
+      e = l6_fail(err, L6_E_NON_OFFSETTING_UNIT,
+                  "%s is an offset contract: the %lld %s units of account %lld are non-offsetting and never deliver into "
+                  "it (%lld eligible units held, %lld offered)",
+                  x->code, (long long)n.qty, n.type, (long long)account, (long long)held, (long long)qty);
+    if (e != L6_E_OK) return e;
+    return l6_fail(err, L6_E_INSUFFICIENT_HOLDINGS, "account %lld holds %lld units eligible for %s, %lld offered",
+                   (long long)account, (long long)held, x->code, (long long)qty);
+  }
+  if (c.have < qty)
+    return l6_fail(err, L6_E_SAME_DAY_RESALE,
+                   "%lld of the %lld units account %lld holds for %s were bought today and cannot be sold before tomorrow; "
+                   "%lld offered",
+                   (long long)fresh, (long long)held, (long long)account, x->code, (long long)qty);
+  return L6_E_OK;
 }
 
 /* The checks every price and quantity of an order passes. */
@@ -1075,16 +1240,7 @@ l6_err svc_ex_order_idem(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r,
   }
   /* Reservation. */
   if (e == L6_E_OK && !buy) {
-    int64_t held = 0;
-    e = units_held(s, &x, acc.id, &held, err);
-    bought_ctx bc = {a->org, 0};
-    if (e == L6_E_OK && x.no_same_day_resale) e = OPS->ex_trade_list(ST, x.code, day, false, 0, bought_row, &bc, err);
-    if (e == L6_E_OK && held < r->qty)
-      e = l6_fail(err, L6_E_INSUFFICIENT_HOLDINGS, "account %lld holds %lld units eligible for %s, %lld offered",
-                  (long long)acc.id, (long long)held, x.code, (long long)r->qty);
-    if (e == L6_E_OK && held - bc.qty < r->qty)
-      e = l6_fail(err, L6_E_SAME_DAY_RESALE, "%lld of the %lld units held were bought today and cannot be sold before tomorrow",
-                  (long long)(bc.qty < held ? bc.qty : held), (long long)held);
+    e = check_offer(s, &x, acc.id, r->qty, err);
     if (e == L6_E_OK) e = move_units(s, &x, acc.id, x.escrow, r->qty, a->name, err);
   } else if (e == L6_E_OK) {
     if (market) {
@@ -1237,8 +1393,12 @@ l6_err svc_ex_replace(l6_svc *s, const l6_actor *a, l6_id id, int64_t price, int
     e = l6_fail(err, L6_E_INVALID_QUANTITY, "qty must exceed the %lld t already filled", (long long)filled);
   /* Adjust the reservation to the new remaining quantity first. */
   if (e == L6_E_OK && strcmp(o.side, "sell") == 0) {
-    if (new_rem > o.remaining) e = move_units(s, &x, o.account, x.escrow, new_rem - o.remaining, a->name, err);
-    else if (new_rem < o.remaining) e = move_units(s, &x, x.escrow, o.account, o.remaining - new_rem, a->name, err);
+    if (new_rem > o.remaining) {
+      e = check_offer(s, &x, o.account, new_rem - o.remaining, err);
+      if (e == L6_E_OK) e = move_units(s, &x, o.account, x.escrow, new_rem - o.remaining, a->name, err);
+    } else if (new_rem < o.remaining) {
+      e = move_units(s, &x, x.escrow, o.account, o.remaining - new_rem, a->name, err);
+    }
   } else if (e == L6_E_OK) {
     int64_t want = buy_need(&x, price, new_rem), d = want - o.reserved;
     if (d != 0) e = cash_change(s, o.org, x.currency, -d, d, d > 0 ? "reserve" : "release", d, o.id, err);
@@ -1466,15 +1626,7 @@ static l6_err reserve(l6_svc *s, const l6_ex_instrument *x, l6_ex_order *o, cons
     o->reserved = buy_need(x, o->price, o->qty);
     return cash_change(s, o->org, x->currency, -o->reserved, o->reserved, "reserve", o->reserved, o->id, err);
   }
-  int64_t held = 0;
-  bought_ctx bc = {o->org, 0};
-  l6_err e = units_held(s, x, o->account, &held, err);
-  if (e == L6_E_OK && x->no_same_day_resale) e = OPS->ex_trade_list(ST, x->code, day, false, 0, bought_row, &bc, err);
-  if (e == L6_E_OK && held < o->qty)
-    e = l6_fail(err, L6_E_INSUFFICIENT_HOLDINGS, "account %lld holds %lld units eligible for %s, %lld offered",
-                (long long)o->account, (long long)held, x->code, (long long)o->qty);
-  if (e == L6_E_OK && held - bc.qty < o->qty)
-    e = l6_fail(err, L6_E_SAME_DAY_RESALE, "units bought today cannot be sold before tomorrow");
+  l6_err e = check_offer(s, x, o->account, o->qty, err);
   if (e == L6_E_OK) e = move_units(s, x, o->account, x->escrow, o->qty, a->name, err);
   return e;
 }
@@ -1656,9 +1808,9 @@ l6_err svc_ex_auction(l6_svc *s, const l6_actor *a, const char *code, int64_t su
     if (q > 0) {
       int64_t pay = price * q;
       assert(pay <= o->reserved);
-      e = move_units(s, &x, from.id, o->account, q, a->name, err);
       l6_ex_trade t = {.price = price, .qty = q, .buy_order = o->id, .sell_order = 0, .buyer = o->org,
                        .seller = proceeds_org};
+      e = move_units_tx(s, &x, from.id, o->account, q, a->name, &t.tx, err);
       snprintf(t.instrument, sizeof t.instrument, "%s", code);
       snprintf(t.taker_side, sizeof t.taker_side, "buy");
       snprintf(t.day, sizeof t.day, "%s", day);

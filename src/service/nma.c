@@ -853,6 +853,66 @@ l6_err svc_nma_ranking(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_
 
 /* ---- matches ------------------------------------------------------------ */
 
+/* What an offer and a need already have pledged (issue 14): the amounts of
+ * their matches that are accepted, delivered or closed -- the matches the
+ * published totals count as pledged. A proposed match holds nothing (it
+ * may never be accepted, and has no withdrawal), so the check runs both
+ * when a match is proposed and when its acceptance makes it accepted;
+ * both run inside the request's store transaction, which excludes every
+ * other writer, so two acceptances cannot both take the last amount. */
+typedef struct {
+  l6_id self;            /* the match being checked (not counted), or 0 */
+  json_t *offer, *nma;   /* ids */
+  json_int_t need;
+  int64_t on_offer, on_need;
+  bool bad;
+} pledged_ctx;
+
+static int pledged_row(void *ctx, const void *row) {
+  pledged_ctx *c = ctx;
+  const l6_nma_rec *r = row;
+  match_state st = match_state_from_str(r->status);
+  if (r->id == c->self || (st != MATCH_ACCEPTED && st != MATCH_DELIVERED && st != MATCH_CLOSED)) return 0;
+  json_t *b = json_loads(r->body, 0, NULL);
+  if (b == NULL) {
+    c->bad = true;
+    return 1;
+  }
+  int64_t v = json_integer_value(json_object_get(b, "amount"));
+  if (json_equal(json_object_get(b, "offer"), c->offer)) c->on_offer += v;
+  if (json_equal(json_object_get(b, "nma"), c->nma) && json_integer_value(json_object_get(b, "need")) == c->need)
+    c->on_need += v;
+  json_decref(b);
+  return 0;
+}
+
+/* OFFER_OVERPLEDGED or NEED_OVERPLEDGED when amount more than what offer
+ * (body ob; no cap when it has no amount) or need (of NMA nma_id) has
+ * left after the matches that count as pledged. */
+static l6_err check_pledge(l6_svc *s, l6_id self, l6_id offer_id, const json_t *ob, l6_id nma_id, json_int_t need_idx,
+                           const json_t *need, int64_t amount, l6_error *err) {
+  pledged_ctx c = {.self = self, .offer = json_integer(offer_id), .nma = json_integer(nma_id), .need = need_idx};
+  l6_err e = OPS->nma_list(ST, "match", "", pledged_row, &c, err);
+  json_decref(c.offer);
+  json_decref(c.nma);
+  if (e == L6_E_OK && c.bad) e = l6_fail(err, L6_E_INTERNAL, "bad match record");
+  if (e != L6_E_OK) return e;
+  const char *cur = json_string_value(json_object_get(need, "currency"));
+  if (json_object_get(ob, "amount")) {
+    int64_t cap = json_integer_value(json_object_get(ob, "amount")), left = cap - c.on_offer;
+    if (amount > left)
+      return l6_fail(err, L6_E_OFFER_OVERPLEDGED, "offer %lld is %lld %s, %lld of it pledged: %lld remains, %lld asked",
+                     (long long)offer_id, (long long)cap, cur ? cur : "", (long long)c.on_offer,
+                     (long long)(left > 0 ? left : 0), (long long)amount);
+  }
+  int64_t cap = json_integer_value(json_object_get(need, "amount")), left = cap - c.on_need;
+  if (amount > left)
+    return l6_fail(err, L6_E_NEED_OVERPLEDGED, "need %lld of NMA %lld is %lld %s, %lld of it pledged: %lld remains, %lld asked",
+                   (long long)need_idx, (long long)nma_id, (long long)cap, cur ? cur : "", (long long)c.on_need,
+                   (long long)(left > 0 ? left : 0), (long long)amount);
+  return L6_E_OK;
+}
+
 l6_err svc_match_propose(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = ONLY_KEYS(in, "the match", "nma", "offer", "need", "amount");
@@ -892,6 +952,8 @@ l6_err svc_match_propose(l6_svc *s, const l6_actor *a, const json_t *in, json_t 
   if (e == L6_E_OK && json_object_get(ob, "amount") && amount > json_integer_value(json_object_get(ob, "amount")))
     e = l6_fail(err, L6_E_INVALID_QUANTITY, "amount is more than the offer's %lld",
                 (long long)json_integer_value(json_object_get(ob, "amount")));
+  if (e == L6_E_OK)
+    e = check_pledge(s, 0, o->id, ob, n->id, json_integer_value(jk), need, amount, err);
   if (e == L6_E_OK) {
     mb = json_pack("{s:I, s:I, s:I, s:I, s:O, s:O, s:I, s:b, s:b, s:I}", "nma", (json_int_t)n->id, "offer",
                    (json_int_t)o->id, "org", (json_int_t)org, "need", (json_int_t)json_integer_value(jk), "focus_area",
@@ -912,6 +974,27 @@ l6_err svc_match_propose(l6_svc *s, const l6_actor *a, const json_t *in, json_t 
   free(o);
   free(m);
   return svc__finish_out(s, e, out, err);
+}
+
+/* The pledge check of a match that its acceptance makes accepted. */
+static l6_err pledge_on_accept(l6_svc *s, const l6_nma_rec *m, const json_t *mb, l6_error *err) {
+  l6_nma_rec *n = malloc(sizeof *n), *o = malloc(sizeof *o);
+  json_t *nb = NULL, *ob = NULL;
+  l6_id nid = json_integer_value(json_object_get(mb, "nma")), oid = json_integer_value(json_object_get(mb, "offer"));
+  json_int_t k = json_integer_value(json_object_get(mb, "need"));
+  l6_err e = n && o ? rec_get(s, "nma", nid, n, err) : l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK) e = rec_get(s, "offer", oid, o, err);
+  if (e == L6_E_OK && (!(nb = json_loads(n->body, 0, NULL)) || !(ob = json_loads(o->body, 0, NULL))))
+    e = l6_fail(err, L6_E_INTERNAL, "bad record");
+  json_t *need = e == L6_E_OK ? json_array_get(json_object_get(nb, "needs"), (size_t)k) : NULL;
+  if (e == L6_E_OK && need == NULL) e = l6_fail(err, L6_E_INTERNAL, "match %lld names no need of NMA %lld", (long long)m->id, (long long)nid);
+  if (e == L6_E_OK)
+    e = check_pledge(s, m->id, oid, ob, nid, k, need, json_integer_value(json_object_get(mb, "amount")), err);
+  json_decref(nb);
+  json_decref(ob);
+  free(n);
+  free(o);
+  return e;
 }
 
 l6_err svc_match_step(l6_svc *s, const l6_actor *a, l6_id id, const char *step, const json_t *in, json_t **out,
@@ -967,6 +1050,7 @@ l6_err svc_match_step(l6_svc *s, const l6_actor *a, l6_id id, const char *step, 
                st == MATCH_STEP_ACCEPT ? "proposed" : st == MATCH_STEP_DELIVER ? "accepted" : "delivered");
     }
   }
+  if (e == L6_E_OK && next == MATCH_ACCEPTED) e = pledge_on_accept(s, m, mb, err);
   if (e == L6_E_OK && st == MATCH_STEP_DELIVER && amount > json_integer_value(json_object_get(mb, "amount")))
     e = l6_fail(err, L6_E_INVALID_QUANTITY, "delivered amount is more than the %lld pledged",
                 (long long)json_integer_value(json_object_get(mb, "amount")));

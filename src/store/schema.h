@@ -204,6 +204,11 @@ static const char *const l6_migrations[] = {
      * were produced); '' when the issuance named none. */
     "ALTER TABLE batches ADD COLUMN production_start TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE batches ADD COLUMN production_end TEXT NOT NULL DEFAULT '';",
+    /* 10 -> 11: a trade records the transaction that delivered its units
+     * (issue 14: same-day resale is a rule on serials, so the serials a
+     * trade delivered must be found from the trade); 0 for older trades. */
+    "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -214,6 +214,9 @@ static const char *const l6_pg_migrations[] = {
     /* Issuance batches gain the production (monitoring) period. */
     "ALTER TABLE batches ADD COLUMN production_start " L6_PG_TEXT " NOT NULL DEFAULT '';"
     "ALTER TABLE batches ADD COLUMN production_end " L6_PG_TEXT " NOT NULL DEFAULT '';",
+    /* 10 -> 11: the trade's delivery transaction (schema.h). */
+    "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

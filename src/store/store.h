@@ -462,6 +462,7 @@ typedef struct {
   int64_t buyer_fee, seller_fee;
   char day[11];                          /* trading day */
   char ts[32];
+  l6_id tx;                              /* the transaction that delivered the units (0: recorded before schema 9) */
 } l6_ex_trade;
 
 typedef struct l6_store l6_store;
@@ -708,6 +709,12 @@ typedef struct {
   l6_err (*ex_trade_put)(l6_store *s, l6_ex_trade *t, l6_error *err);
   l6_err (*ex_trade_list)(l6_store *s, const char *instrument, const char *day, bool desc, int limit, l6_each_fn each,
                           void *ctx, l6_error *err);
+  /* Lines (l6_tx_line) of the transactions that delivered the units of
+   * trades recorded at or after `since` (an ISO 8601 UTC timestamp)
+   * whose serials of batch overlap [first, last] (whole lines, not
+   * clipped), by first. The same-day resale rule's input. */
+  l6_err (*ex_delivered)(l6_store *s, const char *since, l6_id batch, int64_t first, int64_t last, l6_each_fn each,
+                         void *ctx, l6_error *err);
 
   /* Fault injection for tests: when n > 0, the n-th following write
    * statement fails with STORE without running (counting down); 0

@@ -324,9 +324,12 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE id = $1") \
   XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE ($1::text = '' OR instrument =" " $1) AND ($2::bigint = 0 OR org = $2) AND ($3::bigint = 0 OR status = 'open') ORDER BY seq") \
   XX(EX_ORDER_MAX, "SELECT COALESCE(MAX(id), 0), COALESCE(MAX(seq), 0) FROM ex_orders") \
-  XX(EX_TRADE_PUT, "INSERT INTO ex_trades(id, instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM" " ex_trades), $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id") \
-  XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id ASC LIMIT $3::bigint") \
-  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id DESC LIMIT $3::bigint")
+  XX(EX_TRADE_PUT, "INSERT INTO ex_trades(id, instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts, tx) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM" " ex_trades), $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id") \
+  XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id ASC LIMIT $3::bigint") \
+  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id DESC LIMIT $3::bigint") \
+  XX(EX_DELIVERED, "SELECT l.tx, l.batch, l.first, l.last, l.from_account, l.to_account FROM ex_trades t JOIN" \
+     " tx_lines l ON l.tx = t.tx WHERE t.ts >= $1 AND t.tx > 0 AND l.batch = $2 AND l.last >= $3 AND l.first <= $4" \
+     " ORDER BY l.first")
 
 enum {
 #define XX(id, sql) Q_##id,
@@ -1468,6 +1471,7 @@ static void dec_ex_trade(const PGresult *r, int i, void *o) {
   x->seller_fee = col_i64(r, i, 10);
   col_text(r, i, 11, x->day, sizeof x->day);
   col_text(r, i, 12, x->ts, sizeof x->ts);
+  x->tx = col_i64(r, i, 13);
 }
 
 static l6_err pg_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
@@ -1558,6 +1562,7 @@ static l6_err pg_ex_trade_put(l6_store *s, l6_ex_trade *x, l6_error *err) {
   a_int(&a, x->seller_fee);
   a_text(&a, x->day);
   a_text(&a, x->ts);
+  a_int(&a, x->tx);
   return run_write(PG(s), Q_EX_TRADE_PUT, &a, &x->id, NULL, err);
 }
 
@@ -1695,6 +1700,17 @@ static l6_err pg_ex_trade_list(l6_store *s, const char *instrument, const char *
   a_text(&a, day);
   a_id_or_null(&a, limit); /* NULL: no limit */
   return run_each(PG(s), desc ? Q_EX_TRADE_LIST_DESC : Q_EX_TRADE_LIST_ASC, &a, dec_ex_trade, &buf, each, ctx, err);
+}
+
+static l6_err pg_ex_delivered(l6_store *s, const char *since, l6_id batch, int64_t first, int64_t last, l6_each_fn each,
+                              void *ctx, l6_error *err) {
+  l6_tx_line buf;
+  pg_args a = {.n = 0};
+  a_text(&a, since);
+  a_int(&a, batch);
+  a_int(&a, first);
+  a_int(&a, last);
+  return run_each(PG(s), Q_EX_DELIVERED, &a, dec_line, &buf, each, ctx, err);
 }
 
 /* ---- Article 6.2 accounting ------------------------------------------ */
@@ -2398,6 +2414,7 @@ static const l6_store_ops pg_ops = {
     .ex_order_max = pg_ex_order_max,
     .ex_trade_put = pg_ex_trade_put,
     .ex_trade_list = pg_ex_trade_list,
+    .ex_delivered = pg_ex_delivered,
     .log_size = pg_log_size,
     .log_append = pg_log_append,
     .log_leaf_get = pg_log_leaf_get,

@@ -261,9 +261,12 @@
   XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE id = ?1") \
   XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE (?1 = '' OR instrument = ?1) AND" " (?2 = 0 OR org = ?2) AND (?3 = 0 OR status = 'open') ORDER BY seq") \
   XX(EX_ORDER_MAX, "SELECT COALESCE(MAX(id), 0), COALESCE(MAX(seq), 0) FROM ex_orders") \
-  XX(EX_TRADE_PUT, "INSERT INTO ex_trades(instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)") \
-  XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id ASC LIMIT ?3") \
-  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id DESC LIMIT ?3")
+  XX(EX_TRADE_PUT, "INSERT INTO ex_trades(instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts, tx) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)") \
+  XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id ASC LIMIT ?3") \
+  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id DESC LIMIT ?3") \
+  XX(EX_DELIVERED, "SELECT l.tx, l.batch, l.first, l.last, l.from_account, l.to_account FROM ex_trades t JOIN" \
+     " tx_lines l ON l.tx = t.tx WHERE t.ts >= ?1 AND t.tx > 0 AND l.batch = ?2 AND l.last >= ?3 AND l.first <= ?4" \
+     " ORDER BY l.first")
 
 enum {
 #define XX(id, sql) Q_##id,
@@ -1307,6 +1310,7 @@ static void dec_ex_trade(sqlite3_stmt *s, void *o) {
   x->seller_fee = sqlite3_column_int64(s, 10);
   col_text(s, 11, x->day, sizeof x->day);
   col_text(s, 12, x->ts, sizeof x->ts);
+  x->tx = sqlite3_column_int64(s, 13);
 }
 
 static l6_err sq_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
@@ -1399,6 +1403,7 @@ static l6_err sq_ex_trade_put(l6_store *s, l6_ex_trade *x, l6_error *err) {
   sqlite3_bind_int64(t, 10, x->seller_fee);
   bind_text(t, 11, x->day);
   bind_text(t, 12, x->ts);
+  sqlite3_bind_int64(t, 13, x->tx);
   l6_err e = run_write(SQ(s), t, err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
@@ -1535,6 +1540,17 @@ static l6_err sq_ex_trade_list(l6_store *s, const char *instrument, const char *
   bind_text(t, 2, day);
   sqlite3_bind_int(t, 3, limit > 0 ? limit : -1);
   return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
+}
+
+static l6_err sq_ex_delivered(l6_store *s, const char *since, l6_id batch, int64_t first, int64_t last, l6_each_fn each,
+                              void *ctx, l6_error *err) {
+  l6_tx_line buf;
+  sqlite3_stmt *t = st(SQ(s), Q_EX_DELIVERED);
+  bind_text(t, 1, since);
+  sqlite3_bind_int64(t, 2, batch);
+  sqlite3_bind_int64(t, 3, first);
+  sqlite3_bind_int64(t, 4, last);
+  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
 }
 
 /* ---- Article 6.2 accounting ------------------------------------------ */
@@ -2174,6 +2190,7 @@ static const l6_store_ops sqlite_ops = {
     .ex_order_max = sq_ex_order_max,
     .ex_trade_put = sq_ex_trade_put,
     .ex_trade_list = sq_ex_trade_list,
+    .ex_delivered = sq_ex_delivered,
     .log_size = sq_log_size,
     .log_append = sq_log_append,
     .log_leaf_get = sq_log_leaf_get,
