@@ -438,10 +438,14 @@ tl_resp tl_http_send(const tl_srv *s, const tl_req *r) {
   } else {
     hdr = curl_slist_append(hdr, "Expect:");
   }
-  for (size_t i = 0; i < 4 && r->headers[i]; i++) hdr = curl_slist_append(hdr, r->headers[i]);
+  int typed = 0; /* the caller's own Content-Type ("Content-Type:" sends none) replaces the default */
+  for (size_t i = 0; i < 4 && r->headers[i]; i++) {
+    hdr = curl_slist_append(hdr, r->headers[i]);
+    typed = typed || strncasecmp(r->headers[i], "Content-Type:", 13) == 0;
+  }
   size_t blen = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
   readsrc src = {r->body, blen};
-  if (r->body) hdr = curl_slist_append(hdr, "Content-Type: application/json");
+  if (r->body && !typed) hdr = curl_slist_append(hdr, "Content-Type: application/json");
   if (r->body && r->chunked) {
     hdr = curl_slist_append(hdr, "Transfer-Encoding: chunked");
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);

@@ -115,7 +115,8 @@ typedef struct {
   const char *token;      /* bearer token, NULL: no Authorization header */
   const char *body;       /* request body, NULL: none */
   size_t body_len;        /* bytes of body; 0: strlen(body) */
-  const char *headers[4]; /* extra "Name: value" headers, NULL-terminated */
+  const char *headers[4]; /* extra "Name: value" headers, NULL-terminated; a "Content-Type: ..." of
+                           * them replaces the default application/json of a body ("Content-Type:" sends none) */
   int chunked;            /* send the body chunked, without Content-Length */
   int expect_continue;    /* send "Expect: 100-continue"; the body goes only on the go-ahead */
 } tl_req;

@@ -143,3 +143,10 @@ bool l6_qty_add(l6_qty a, l6_qty b, l6_qty *out) {
   *out = a + b;
   return true;
 }
+
+const char *l6_article(const char *word) {
+  switch (word ? word[0] : '\0') {
+  case 'a': case 'e': case 'i': case 'o': return "an";
+  default: return "a";
+  }
+}

@@ -64,6 +64,11 @@ l6_tx_kind l6_tx_kind_from_str(const char *s);
 const char *l6_role_str(l6_role r);
 l6_role l6_role_from_str(const char *s);
 
+/* The indefinite article for a lower-case name in a message (a role, an
+ * account type, a transaction kind): "an" before a, e, i or o, else "a"
+ * ("an authority token", "an adaptation-fund account", "a holder token"). */
+const char *l6_article(const char *word);
+
 /* The role names, for messages. */
 #define L6_ROLE_NAMES "admin, holder, auditor, validator, authority or mechanism-admin"
 

@@ -337,7 +337,8 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
   if (e != L6_E_OK) return e;
   if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be " L6_ROLE_NAMES);
   if (l6_role_has_org(role) && org <= 0)
-    return l6_fail(err, L6_E_MISSING_FIELD, "a %s token needs an organisation", l6_role_str(role));
+    return l6_fail(err, L6_E_MISSING_FIELD, "%s %s token needs an organisation", l6_article(l6_role_str(role)),
+                     l6_role_str(role));
   if (!l6_role_has_org(role) && org != 0)
     return l6_fail(err, L6_E_INVALID_VALUE, "only holder, validator and authority tokens belong to an organisation");
   if ((e = need_text("label", label, L6_NAME_MAX, err)) != L6_E_OK) return e;
@@ -471,7 +472,8 @@ l6_err svc_account_create(l6_svc *s, const l6_actor *a, l6_account *acc, json_t 
                    "type must be one of pending, holding, trading, retirement, cancellation, buffer, "
                    "adaptation-fund, omge-cancellation, surrender");
   if ((acc->type == L6_ACCT_HOLDING || acc->type == L6_ACCT_TRADING) && acc->org == 0)
-    return l6_fail(err, L6_E_MISSING_FIELD, "a %s account needs an organisation", l6_account_type_str(acc->type));
+    return l6_fail(err, L6_E_MISSING_FIELD, "%s %s account needs an organisation",
+                   l6_article(l6_account_type_str(acc->type)), l6_account_type_str(acc->type));
   if ((e = need_text("name", acc->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
   acc->status = L6_STATUS_OPEN;
   if ((e = begin(s, err)) != L6_E_OK) return e;
@@ -912,7 +914,8 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   if (e == L6_E_OK && r->forward_to) {
     e = open_account(s, r->forward_to, "forward_to", &dest, err);
     if (e == L6_E_OK && !l6_account_type_accepts_transfer(dest.type))
-      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive forwarded units", l6_account_type_str(dest.type));
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "%s %s account cannot receive forwarded units",
+                    l6_article(l6_account_type_str(dest.type)), l6_account_type_str(dest.type));
   }
   l6_tx tx = {.kind = L6_TX_ISSUANCE, .to_account = pending.id, .quantity = r->quantity};
   timestamp(s, tx.ts);
@@ -1079,13 +1082,14 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
               : r->kind == L6_TX_RETIREMENT ? to.type == L6_ACCT_RETIREMENT
                                             : (to.type == L6_ACCT_CANCELLATION || to.type == L6_ACCT_OMGE_CANCELLATION);
     if (!ok)
-      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive a %s", l6_account_type_str(to.type),
-                  l6_tx_kind_str(r->kind));
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "%s %s account cannot receive %s %s",
+                  l6_article(l6_account_type_str(to.type)), l6_account_type_str(to.type),
+                  l6_article(l6_tx_kind_str(r->kind)), l6_tx_kind_str(r->kind));
     /* Units are retired or cancelled in the registry that holds them;
      * only transfers cross registries. */
     else if (r->kind != L6_TX_TRANSFER && strcmp(to.registry, from.registry) != 0)
-      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s from registry %s must go to an account of that registry, not %s",
-                  l6_tx_kind_str(r->kind), from.registry, to.registry);
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "%s %s from registry %s must go to an account of that registry, not %s",
+                  l6_article(l6_tx_kind_str(r->kind)), l6_tx_kind_str(r->kind), from.registry, to.registry);
   }
   size_t ntakes = 0;
   if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);
