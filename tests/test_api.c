@@ -1438,6 +1438,44 @@ static void test_err_url_control(void **state) {
   tl_resp_free(&r);
 }
 
+/* Issue 14: a beneficiary with U+202E RIGHT-TO-LEFT OVERRIDE reordered the
+ * printed certificate. Invisible format characters are refused in every
+ * text field, sent raw or as JSON escapes: 422 invalid_value, nothing
+ * retired, no retirement listed. */
+static void test_err_invisible_text(void **state) {
+  (void)state;
+  json_t *before = get_ok(S->admin, "/v1/retirements");
+  static const char *const evil[] = {"Acme \xe2\x80\xaetxt.exe", /* U+202E */
+                                     "Acme\xe2\x80\x8b Corp",      /* U+200B zero width space */
+                                     "Acme\xef\xbb\xbf",           /* U+FEFF */
+                                     "Acme\xf3\xa0\x81\x81",      /* U+E0041 tag latin capital A */
+                                     "Acme\xe2\x81\xa6x"};         /* U+2066 left-to-right isolate */
+  for (size_t i = 0; i < COUNT(evil); i++) {
+    ERR(422, "invalid_value",
+        post("/v1/retirements", S->admin,
+             json_pack("{s:I, s:s, s:I, s:s, s:s}", "from_account", (json_int_t)E.src, "unit_type", "VCU", "quantity",
+                       (json_int_t)1, "beneficiary", evil[i], "purpose", "voluntary offsetting")));
+    ERR(422, "invalid_value",
+        post("/v1/retirements", S->admin,
+             json_pack("{s:I, s:s, s:I, s:s, s:s}", "from_account", (json_int_t)E.src, "unit_type", "VCU", "quantity",
+                       (json_int_t)1, "beneficiary", "Acme", "purpose", evil[i])));
+    ERR(422, "invalid_value", post("/v1/organisations", S->admin, json_pack("{s:s, s:s}", "registry", "CHE01", "name", evil[i])));
+  }
+  char body[300];
+  snprintf(body, sizeof body,
+           "{\"from_account\":%lld,\"unit_type\":\"VCU\",\"quantity\":1,\"beneficiary\":\"Acme \\u202etxt.exe\","
+           "\"purpose\":\"offsetting\"}",
+           (long long)E.src);
+  ERR(422, "invalid_value", tl_http_req(S, "POST", "/v1/retirements", S->admin, body, NULL));
+  json_t *after = get_ok(S->admin, "/v1/retirements");
+  assert_true(json_equal(json_object_get(before, "items"), json_object_get(after, "items")));
+  json_decref(before);
+  json_decref(after);
+  json_t *orgs = get_ok(S->admin, "/v1/organisations");
+  assert_false(list_has_str(orgs, "name", "Acme\xe2\x80\x8b Corp"));
+  json_decref(orgs);
+}
+
 /* Issue 14: a JSON route took any Content-Type (a text/plain transfer
  * answered 201). A body must be sent as application/json, with optional
  * parameters, a charset only utf-8; anything else, or none, is 415. */
@@ -3005,6 +3043,7 @@ int main(void) {
       cmocka_unit_test(test_err_idempotency_key),
       cmocka_unit_test(test_err_bad_cursor),
       cmocka_unit_test(test_err_url_control),
+      cmocka_unit_test(test_err_invisible_text),
       cmocka_unit_test(test_err_allow_and_challenge),
       cmocka_unit_test(test_err_token_roles),
       cmocka_unit_test(test_err_media_type), /* last: it moves units between accounts of its own */
