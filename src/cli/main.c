@@ -287,6 +287,12 @@ static int cmd_init(const opts *o) {
     svc_close(s);
     return 1;
   }
+  size_t opened = 0; /* the levy accounts of mechanisms added since the registries were made */
+  if (svc_levy_accounts_open(s, &cli_admin, &opened, &err) != L6_E_OK) {
+    svc_close(s);
+    return fail(&err);
+  }
+  if (opened) printf("opened %zu levy accounts that the mechanisms need in existing registries\n", opened);
   char shown[L6_STORE_SPEC_MAX + 1];
   printf("initialised store %s with the configuration in %s\n", store_spec_redact(o->store, shown, sizeof shown),
          o->config);

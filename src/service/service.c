@@ -405,6 +405,65 @@ l6_err svc_party_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err)
 
 static const l6_account_type registry_accounts[] = {L6_ACCT_PENDING, L6_ACCT_RETIREMENT, L6_ACCT_CANCELLATION};
 
+/* Opens in registry r, owned by no organisation, each account of types
+ * [0..n) it lacks (an open one of the type counts; a blocked or closed one
+ * does not: the registry's administrator closed it on purpose, and the
+ * levy then answers levy_account_missing). Appends the accounts made to
+ * accs when not NULL. */
+static l6_err open_registry_accounts(l6_svc *s, const char *r, const l6_account_type *types, size_t n, json_t *accs,
+                                     l6_error *err) {
+  l6_err e = L6_E_OK;
+  for (size_t i = 0; e == L6_E_OK && i < n; i++) {
+    l6_account acc;
+    e = OPS->account_of_registry(s->st, r, types[i], &acc, err);
+    if (e == L6_E_OK) continue; /* has one, whatever its status */
+    if (e != L6_E_UNKNOWN_ACCOUNT) return e;
+    acc = (l6_account){.type = types[i], .status = L6_STATUS_OPEN};
+    snprintf(acc.registry, sizeof acc.registry, "%s", r);
+    snprintf(acc.name, sizeof acc.name, "%s %s account", r, l6_account_type_str(acc.type));
+    e = OPS->account_put(s->st, &acc, err);
+    if (e == L6_E_OK && accs) json_array_append_new(accs, view_account(&acc));
+  }
+  return e;
+}
+
+typedef struct {
+  char (*ids)[6];
+  size_t n, cap;
+  bool nomem;
+} reg_ids;
+
+static int collect_reg_id(void *ctx, const void *row) {
+  reg_ids *b = ctx;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 16;
+    char(*ni)[6] = realloc(b->ids, nc * sizeof *ni);
+    if (ni == NULL) return b->nomem = true, 1;
+    b->ids = ni;
+    b->cap = nc;
+  }
+  snprintf(b->ids[b->n++], 6, "%s", ((const l6_registry *)row)->id);
+  return 0;
+}
+
+l6_err svc_levy_accounts_open(l6_svc *s, const l6_actor *a, size_t *opened, l6_error *err) {
+  *opened = 0;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  l6_account_type types[L6_ACCT__COUNT];
+  size_t nt = mech_levy_account_types(svc__mechs(s), types);
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  reg_ids regs = {0};
+  e = OPS->registry_list(s->st, collect_reg_id, &regs, err);
+  if (e == L6_E_OK && regs.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  json_t *made = json_array();
+  for (size_t i = 0; e == L6_E_OK && i < regs.n; i++) e = open_registry_accounts(s, regs.ids[i], types, nt, made, err);
+  *opened = e == L6_E_OK ? json_array_size(made) : 0;
+  json_decref(made);
+  free(regs.ids);
+  return finish(s, e, err);
+}
+
 l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = NEED_ADMIN(a, err);
@@ -421,14 +480,16 @@ l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, j
     e = OPS->registry_put(s->st, r, err);
     if (e == L6_E_ALREADY_EXISTS) l6_fail(err, e, "registry %s already exists", r->id);
   }
+  /* Its own accounts, and one for each levy the loaded mechanisms take
+   * (the Adaptation Fund's share of proceeds, OMGE, buffer): the levies
+   * of an issuance land in the activity's registry (cycle.c). */
   json_t *accs = json_array();
-  for (size_t i = 0; e == L6_E_OK && i < sizeof registry_accounts / sizeof registry_accounts[0]; i++) {
-    l6_account acc = {.type = registry_accounts[i], .status = L6_STATUS_OPEN};
-    snprintf(acc.registry, sizeof acc.registry, "%s", r->id);
-    snprintf(acc.name, sizeof acc.name, "%s %s account", r->id, l6_account_type_str(acc.type));
-    e = OPS->account_put(s->st, &acc, err);
-    if (e == L6_E_OK) json_array_append_new(accs, view_account(&acc));
-  }
+  l6_account_type levies[L6_ACCT__COUNT];
+  size_t nlevies = mech_levy_account_types(svc__mechs(s), levies);
+  if (e == L6_E_OK)
+    e = open_registry_accounts(s, r->id, registry_accounts, sizeof registry_accounts / sizeof registry_accounts[0], accs,
+                               err);
+  if (e == L6_E_OK) e = open_registry_accounts(s, r->id, levies, nlevies, accs, err);
   if (e == L6_E_OK) {
     *out = view_registry(r);
     if (*out) json_object_set(*out, "accounts", accs);
