@@ -405,9 +405,9 @@ l6_err svc_party_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err)
 
 static const l6_account_type registry_accounts[] = {L6_ACCT_PENDING, L6_ACCT_RETIREMENT, L6_ACCT_CANCELLATION};
 
-/* Opens in registry r, owned by no organisation, each account of types
- * [0..n) it lacks (an open one of the type counts; a blocked or closed one
- * does not: the registry's administrator closed it on purpose, and the
+/* Opens in registry r, owned by no organisation, an account of each type
+ * of types[0..n) it has none of. One it has counts whatever its status: a
+ * blocked or closed one was blocked or closed on purpose, and stays so (a
  * levy then answers levy_account_missing). Appends the accounts made to
  * accs when not NULL. */
 static l6_err open_registry_accounts(l6_svc *s, const char *r, const l6_account_type *types, size_t n, json_t *accs,
