@@ -37,16 +37,23 @@ typedef struct {
 
 /* ---- responses ------------------------------------------------------- */
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v, bool replayed) {
+/* A JSON reply with the common headers and the extra ones in headers (name,
+ * value, ..., NULL; may be NULL). */
+static enum MHD_Result send_json_with(struct MHD_Connection *c, int status, json_t *v, const char *const *headers) {
   char *text = json_dumps(v, JSON_COMPACT);
   size_t len = text ? strlen(text) : 0;
   struct MHD_Response *resp = MHD_create_response_from_buffer(len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   MHD_add_response_header(resp, "Content-Type", "application/json");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
-  if (replayed) MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+  for (size_t i = 0; headers && headers[i]; i += 2) MHD_add_response_header(resp, headers[i], headers[i + 1]);
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v, bool replayed) {
+  static const char *const replay[] = {"Idempotent-Replayed", "true", NULL};
+  return send_json_with(c, status, v, replayed ? replay : NULL);
 }
 
 /* An HTML page, or a text of another type (takes text). No script may run
@@ -70,20 +77,20 @@ static enum MHD_Result send_error_allow(struct MHD_Connection *c, const l6_error
   json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
   if (v && err->code == L6_E_WRONG_STATE && err->expected[0]) /* the state the step needs */
     json_object_set_new(json_object_get(v, "error"), "expected_state", json_string(err->expected));
-  char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+  const char *headers[5] = {NULL};
+  size_t n = 0;
+  if (allow) {
+    headers[n++] = "Allow";
+    headers[n++] = allow;
+  }
+  if (err->code == L6_E_UNAUTHORIZED) {
+    headers[n++] = "WWW-Authenticate";
+    headers[n++] = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")
+                       ? "Bearer realm=\"ledger6\", error=\"invalid_token\""
+                       : "Bearer realm=\"ledger6\"";
+  }
+  enum MHD_Result ret = send_json_with(c, l6_err_status(err->code), v, headers);
   json_decref(v);
-  size_t len = text ? strlen(text) : 0;
-  struct MHD_Response *resp = MHD_create_response_from_buffer(len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-  MHD_add_response_header(resp, "Content-Type", "application/json");
-  MHD_add_response_header(resp, "Cache-Control", "no-store");
-  if (allow) MHD_add_response_header(resp, "Allow", allow);
-  if (err->code == L6_E_UNAUTHORIZED)
-    MHD_add_response_header(resp, "WWW-Authenticate",
-                            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")
-                                ? "Bearer realm=\"ledger6\", error=\"invalid_token\""
-                                : "Bearer realm=\"ledger6\"");
-  enum MHD_Result ret = MHD_queue_response(c, (unsigned)l6_err_status(err->code), resp);
-  MHD_destroy_response(resp);
   return ret;
 }
 
