@@ -60,11 +60,37 @@ static const char *fuzz_check_serial(const uint8_t *data, size_t size) {
   return fail;
 }
 
+/* A second, independent reading of the text rule (src/core/model.c,
+ * l6_valid_chars): 1 when the UTF-8 string s holds a control character or
+ * an invisible one (Unicode category Cf, U+2028, U+2029). Decodes
+ * naively: s is already well-formed (jansson checked it). */
+static int fuzz_text_has_invisible(const char *s) {
+  static const unsigned bad[][2] = {{0x0, 0x1f},         {0x7f, 0x9f},         {0xad, 0xad},       {0x600, 0x605},
+                                    {0x61c, 0x61c},      {0x6dd, 0x6dd},       {0x70f, 0x70f},     {0x890, 0x891},
+                                    {0x8e2, 0x8e2},      {0x180e, 0x180e},     {0x200b, 0x200f},   {0x2028, 0x202e},
+                                    {0x2060, 0x2064},    {0x2066, 0x206f},     {0xfeff, 0xfeff},   {0xfff9, 0xfffb},
+                                    {0x110bd, 0x110bd},  {0x110cd, 0x110cd},   {0x13430, 0x1343f}, {0x1bca0, 0x1bca3},
+                                    {0x1d173, 0x1d17a},  {0xe0001, 0xe0001},   {0xe0020, 0xe007f}};
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    int n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+    unsigned cp = n == 1 ? *p : *p & (0x7f >> n);
+    for (int i = 1; i < n; i++) {
+      if ((p[i] & 0xc0) != 0x80) return 1;
+      cp = cp << 6 | (p[i] & 0x3f);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+      if (cp >= bad[i][0] && cp <= bad[i][1]) return 1;
+    p += n;
+  }
+  return 0;
+}
+
 /*
  * json: a request body through json_parse_body and json_decode with a
  * transfer-like field table. Whatever the bytes: no crash, no leak; an
  * accepted body is an object within the depth limit that survives a
- * dump/parse round trip; a decoded string field fits its buffer.
+ * dump/parse round trip; a decoded string field fits its buffer and holds
+ * no control or invisible format character (issue 14: U+202E).
  */
 typedef struct {
   int64_t from_account, quantity;
@@ -101,6 +127,7 @@ static const char *fuzz_check_json(const uint8_t *data, size_t size) {
   memset(&req, 0, sizeof req);
   if (fail == NULL && json_decode(body, fields, sizeof fields / sizeof fields[0], extra, &req, &err) == L6_E_OK) {
     if (req.unit_type[L6_CODE_MAX] != '\0') fail = "decoded string overflows its buffer";
+    else if (fuzz_text_has_invisible(req.unit_type)) fail = "decoded string holds a control or format character";
     if (json_object_get(body, "from_account") == NULL) fail = "decoded without a required field";
   }
   json_decref(body);

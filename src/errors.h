@@ -23,6 +23,8 @@
   XX(TOO_MANY_RANGES, "too_many_ranges", 422, "too many serial ranges or blocks in one transaction") \
   XX(INVALID_SERIAL, "invalid_serial", 422, "serial number is malformed")         \
   XX(INVALID_RANGE, "invalid_range", 422, "serial range is invalid")              \
+  XX(BAD_URL, "bad_url", 400, "the decoded path or query has a control character") \
+  XX(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415, "the request body must be sent as Content-Type: application/json") \
   /* authentication */                                                            \
   XX(UNAUTHORIZED, "unauthorized", 401, "a valid bearer token is required")      \
   XX(FORBIDDEN, "forbidden", 403, "this role may not do that")                    \

@@ -1413,6 +1413,182 @@ static void test_err_bad_cursor(void **state) {
   ERR(400, "bad_param", get(NULL, "/v1/issuances?after=abc"));
 }
 
+/* Issue 14: a %00 in a path ended the C string early, so
+ * "/v1/accounts/23%00/holdings" answered for account 23 and
+ * "/index.html%00.txt" served the index. Any decoded control character in
+ * the path or the query is refused (400 bad_url), before routing. */
+static void test_err_url_control(void **state) {
+  (void)state;
+  ERR(400, "bad_url", get(S->admin, "/v1/accounts/%lld%%00/holdings", (long long)E.src));
+  ERR(400, "bad_url", get(S->admin, "/v1/accounts/%lld%%00", (long long)E.src));
+  ERR(400, "bad_url", get(NULL, "/index.html%%00.txt"));
+  ERR(400, "bad_url", get(NULL, "/v1/health%%0a"));
+  ERR(400, "bad_url", get(NULL, "/v1/health%%7F"));
+  ERR(400, "bad_url", get(S->admin, "/v1/accounts?limit=2%%00"));
+  ERR(400, "bad_url", get(S->admin, "/v1/transactions?kind=retirement%%1f"));
+  ERR(400, "bad_url", get(S->admin, "/v1/transactions?kind%%00x=retirement"));
+  char body[200];
+  snprintf(body, sizeof body, "{\"from_account\":%lld,\"to_account\":%lld,\"unit_type\":\"VCU\",\"quantity\":1}",
+           (long long)E.src, (long long)E.dst);
+  ERR(400, "bad_url", tl_http_req(S, "POST", "/v1/transfers%00", S->admin, body, NULL));
+  /* Other escapes still decode: "%2E" is a dot, "%20" a space. */
+  ERR(404, "unknown_project", get(NULL, "/v1/projects/NO%%2ESUCH"));
+  tl_resp r = get(S->admin, "/v1/accounts/%lld", (long long)E.src);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+}
+
+/* Issue 14: a beneficiary with U+202E RIGHT-TO-LEFT OVERRIDE reordered the
+ * printed certificate. Invisible format characters are refused in every
+ * text field, sent raw or as JSON escapes: 422 invalid_value, nothing
+ * retired, no retirement listed. */
+static void test_err_invisible_text(void **state) {
+  (void)state;
+  json_t *before = get_ok(S->admin, "/v1/retirements");
+  static const char *const evil[] = {"Acme \xe2\x80\xaetxt.exe", /* U+202E */
+                                     "Acme\xe2\x80\x8b Corp",      /* U+200B zero width space */
+                                     "Acme\xef\xbb\xbf",           /* U+FEFF */
+                                     "Acme\xf3\xa0\x81\x81",      /* U+E0041 tag latin capital A */
+                                     "Acme\xe2\x81\xa6x"};         /* U+2066 left-to-right isolate */
+  for (size_t i = 0; i < COUNT(evil); i++) {
+    ERR(422, "invalid_value",
+        post("/v1/retirements", S->admin,
+             json_pack("{s:I, s:s, s:I, s:s, s:s}", "from_account", (json_int_t)E.src, "unit_type", "VCU", "quantity",
+                       (json_int_t)1, "beneficiary", evil[i], "purpose", "voluntary offsetting")));
+    ERR(422, "invalid_value",
+        post("/v1/retirements", S->admin,
+             json_pack("{s:I, s:s, s:I, s:s, s:s}", "from_account", (json_int_t)E.src, "unit_type", "VCU", "quantity",
+                       (json_int_t)1, "beneficiary", "Acme", "purpose", evil[i])));
+    ERR(422, "invalid_value", post("/v1/organisations", S->admin, json_pack("{s:s, s:s}", "registry", "CHE01", "name", evil[i])));
+  }
+  char body[300];
+  snprintf(body, sizeof body,
+           "{\"from_account\":%lld,\"unit_type\":\"VCU\",\"quantity\":1,\"beneficiary\":\"Acme \\u202etxt.exe\","
+           "\"purpose\":\"offsetting\"}",
+           (long long)E.src);
+  ERR(422, "invalid_value", tl_http_req(S, "POST", "/v1/retirements", S->admin, body, NULL));
+  json_t *after = get_ok(S->admin, "/v1/retirements");
+  assert_true(json_equal(json_object_get(before, "items"), json_object_get(after, "items")));
+  json_decref(before);
+  json_decref(after);
+  json_t *orgs = get_ok(S->admin, "/v1/organisations");
+  assert_false(list_has_str(orgs, "name", "Acme\xe2\x80\x8b Corp"));
+  json_decref(orgs);
+}
+
+/* Issue 14: a JSON route took any Content-Type (a text/plain transfer
+ * answered 201). A body must be sent as application/json, with optional
+ * parameters, a charset only utf-8; anything else, or none, is 415. */
+static void test_err_media_type(void **state) {
+  (void)state;
+  char body[200];
+  snprintf(body, sizeof body, "{\"from_account\":%lld,\"to_account\":%lld,\"unit_type\":\"VCU\",\"quantity\":1}",
+           (long long)E.src, (long long)E.dst);
+  static const char *const refused[] = {"Content-Type: text/plain",
+                                        "Content-Type: application/x-www-form-urlencoded",
+                                        "Content-Type:",
+                                        "Content-Type: application/jsonx",
+                                        "Content-Type: application/json-patch+json",
+                                        "Content-Type: application/json; charset=iso-8859-1",
+                                        "Content-Type: text/json"};
+  for (size_t i = 0; i < COUNT(refused); i++)
+    ERR(415, "unsupported_media_type", tl_http_req(S, "POST", "/v1/transfers", S->admin, body, refused[i]));
+  ERR(415, "unsupported_media_type",
+      tl_http_req(S, "PATCH", "/v1/accounts/1", S->admin, "{\"status\":\"blocked\"}", "Content-Type: text/plain"));
+  /* The media type is checked after the token, before the body. */
+  ERR(401, "unauthorized", tl_http_req(S, "POST", "/v1/transfers", "nonsense", body, "Content-Type: text/plain"));
+  ERR(415, "unsupported_media_type", tl_http_req(S, "POST", "/v1/transfers", S->admin, "{", "Content-Type: text/plain"));
+  /* No body: nothing to type; it is not JSON. */
+  ERR(400, "bad_json", tl_http_req(S, "POST", "/v1/transfers", S->admin, NULL, NULL));
+  /* Case and parameters as RFC 9110 allows (on accounts of their own:
+   * the watched ones stay put). */
+  static const char *const taken[] = {"Content-Type: application/json; charset=utf-8",
+                                      "Content-Type: Application/JSON;charset=\"UTF-8\"",
+                                      "Content-Type: application/json ; v=1"};
+  int64_t from = tl_mk_account(S, "CHE01", W.org_a, "holding", "A media type");
+  int64_t to = tl_mk_account(S, "CHE01", W.org_b, "holding", "B media type");
+  json_decref(tl_mk_issue(S, "CHE01", PROJECT, "VCU", 2023, 10, from));
+  snprintf(body, sizeof body, "{\"from_account\":%lld,\"to_account\":%lld,\"unit_type\":\"VCU\",\"quantity\":1}",
+           (long long)from, (long long)to);
+  for (size_t i = 0; i < COUNT(taken); i++) {
+    tl_resp r = tl_http_req(S, "POST", "/v1/transfers", S->admin, body, taken[i]);
+    tl_assert_status(&r, 201);
+    tl_resp_free(&r);
+  }
+  assert_int_equal(tl_holdings_total(S, to), (int64_t)COUNT(taken));
+}
+
+/* Issue 14: a 405 names the path's methods (Allow, RFC 9110 15.5.6); a 401
+ * carries the bearer challenge (WWW-Authenticate, RFC 6750 section 3). */
+static void test_err_allow_and_challenge(void **state) {
+  (void)state;
+  char path[64], h[128];
+  snprintf(path, sizeof path, "/v1/accounts/%lld", (long long)E.src);
+  static const struct {
+    const char *method, *path, *allow;
+  } cases[] = {{"DELETE", NULL, "GET, PATCH"},
+               {"DELETE", "/v1/parties", "GET, POST"},
+               {"GET", "/v1/transfers", "POST"},
+               {"POST", "/v1/health", "GET"},
+               {"PUT", "/v1/retirements", "GET, POST"}};
+  for (size_t i = 0; i < COUNT(cases); i++) {
+    tl_resp r = tl_http_req(S, cases[i].method, cases[i].path ? cases[i].path : path, S->admin,
+                            strcmp(cases[i].method, "DELETE") ? "{}" : NULL, NULL);
+    assert_error(&r, 405, "method_not_allowed");
+    assert_true(tl_resp_header(&r, "Allow", h, sizeof h));
+    assert_string_equal(h, cases[i].allow);
+    tl_resp_free(&r);
+  }
+  tl_resp r = get(NULL, "/v1/accounts");
+  assert_error(&r, 401, "unauthorized");
+  assert_true(tl_resp_header(&r, "WWW-Authenticate", h, sizeof h));
+  assert_string_equal(h, "Bearer realm=\"ledger6\"");
+  tl_resp_free(&r);
+  r = get("l6_000000000000000000000000000000000000000000000000", "/v1/health");
+  assert_error(&r, 401, "unauthorized");
+  assert_true(tl_resp_header(&r, "WWW-Authenticate", h, sizeof h));
+  assert_string_equal(h, "Bearer realm=\"ledger6\", error=\"invalid_token\"");
+  tl_resp_free(&r);
+  /* Other errors carry neither. */
+  r = get(S->admin, "/v1/nothing");
+  assert_error(&r, 404, "not_found");
+  assert_false(tl_resp_header(&r, "Allow", h, sizeof h));
+  assert_false(tl_resp_header(&r, "WWW-Authenticate", h, sizeof h));
+  tl_resp_free(&r);
+}
+
+/* Issue 14: the docs listed three token roles where the route takes six,
+ * and the messages said "a authority". Every role is created, and the
+ * OpenAPI document lists exactly the six. */
+static void test_err_token_roles(void **state) {
+  (void)state;
+  tl_resp r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s, s:s}", "role", "authority", "label", "x"), NULL);
+  assert_error(&r, 400, "missing_field");
+  assert_string_equal(tl_jstr(json_object_get(r.body, "error"), "message"), "an authority token needs an organisation");
+  tl_resp_free(&r);
+  r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s, s:s}", "role", "regulator", "label", "x"), NULL);
+  assert_error(&r, 422, "invalid_value");
+  tl_resp_free(&r);
+  static const char *const roles[] = {"admin", "holder", "auditor", "validator", "authority", "mechanism-admin"};
+  json_t *doc = get_ok(NULL, "/v1/openapi.json");
+  json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
+  const char *names[] = {"TokenCreate", "Token"};
+  for (size_t k = 0; k < COUNT(names); k++) {
+    json_t *en = json_object_get(json_object_get(json_object_get(json_object_get(schemas, names[k]), "properties"), "role"), "enum");
+    assert_int_equal(json_array_size(en), COUNT(roles));
+    for (size_t i = 0; i < COUNT(roles); i++) assert_string_equal(json_string_value(json_array_get(en, i)), roles[i]);
+  }
+  json_decref(doc);
+  for (size_t i = 0; i < COUNT(roles); i++) {
+    bool org = strcmp(roles[i], "holder") == 0 || strcmp(roles[i], "validator") == 0 || strcmp(roles[i], "authority") == 0;
+    json_t *b = json_pack("{s:s, s:s}", "role", roles[i], "label", "every role");
+    if (org) json_object_set_new(b, "organisation", json_integer(W.org_a));
+    json_t *t = post_ok("/v1/tokens", S->admin, b);
+    assert_string_equal(tl_jstr(t, "role"), roles[i]);
+    json_decref(t);
+  }
+}
+
 static void test_err_idempotency_key(void **state) {
   (void)state;
   char hdr[300] = "Idempotency-Key: ";
@@ -2936,6 +3112,11 @@ int main(void) {
       cmocka_unit_test(test_err_move_details),
       cmocka_unit_test(test_err_idempotency_key),
       cmocka_unit_test(test_err_bad_cursor),
+      cmocka_unit_test(test_err_url_control),
+      cmocka_unit_test(test_err_invisible_text),
+      cmocka_unit_test(test_err_allow_and_challenge),
+      cmocka_unit_test(test_err_token_roles),
+      cmocka_unit_test(test_err_media_type), /* last: it moves units between accounts of its own */
   };
   const struct CMUnitTest roles[] = {
       cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered),

@@ -175,6 +175,52 @@ static void test_db_alias(void **state) {
   tl_tmpdir_remove(d);
 }
 
+/* Issue 14: `ledger6 check` failed outside the source folder ("cannot read
+ * config/iso3166-1.tsv"). Without --config the binary finds its
+ * configuration: $LEDGER6_CONFIG, else ./config, else the folder next to the
+ * binary (here the source tree's, from build/ledger6). */
+static void test_config_from_any_folder(void **state) {
+  char *d = tl_tmpdir_make("anywhere");
+  assert_non_null(d);
+  const char *bin0 = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
+  const char *src0 = getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".";
+  char *bin = realpath(bin0, NULL), *src = realpath(src0, NULL);
+  assert_non_null(bin);
+  assert_non_null(src);
+  char cmd[8192], want[4200];
+  /* From a folder with no config/: the binary's own. */
+  snprintf(cmd, sizeof cmd, "cd %s && env -u LEDGER6_CONFIG %s init --store %s/l.db", d, bin, d);
+  assert_int_equal(run_line(cmd), 0);
+  snprintf(want, sizeof want, "with the configuration in %s/config\n", src);
+  assert_non_null(strstr(out, want));
+  snprintf(cmd, sizeof cmd, "cd %s && env -u LEDGER6_CONFIG %s check --store %s/l.db", d, bin, d);
+  assert_int_equal(run_line(cmd), 0);
+  assert_non_null(strstr(out, "ok: every issuance batch"));
+  snprintf(cmd, sizeof cmd, "cd / && env -u LEDGER6_CONFIG %s mechanisms", bin);
+  assert_int_equal(run_line(cmd), 0);
+  assert_non_null(strstr(out, "mechanism definitions loaded from"));
+  /* $LEDGER6_CONFIG comes first, taken as it is; --config before it. */
+  snprintf(cmd, sizeof cmd, "cd %s && LEDGER6_CONFIG=%s/nothing %s check --store %s/l.db", d, d, bin, d);
+  assert_int_equal(run_line(cmd), 1);
+  snprintf(want, sizeof want, "cannot read %s/nothing/iso3166-1.tsv", d);
+  assert_non_null(strstr(out, want));
+  snprintf(cmd, sizeof cmd, "cd %s && LEDGER6_CONFIG=%s/nothing %s check --store %s/l.db --config %s/config", d, d, bin,
+           d, src);
+  assert_int_equal(run_line(cmd), 0);
+  /* ./config, when it is one, before the binary's. */
+  snprintf(cmd, sizeof cmd, "cp -r %s/config %s/config && cd %s && env -u LEDGER6_CONFIG %s init --store %s/l.db", src, d,
+           d, bin, d);
+  assert_int_equal(run_line(cmd), 0);
+  assert_non_null(strstr(out, "with the configuration in config\n"));
+  /* The help says where it looks. */
+  snprintf(cmd, sizeof cmd, "%s --help", bin);
+  assert_int_equal(run_line(cmd), 0);
+  assert_non_null(strstr(out, "$LEDGER6_CONFIG"));
+  free(bin);
+  free(src);
+  tl_tmpdir_remove(d);
+}
+
 /* A PostgreSQL store nobody listens for: a clear store_error naming the
  * store, with the password hidden. */
 static void test_store_unreachable(void **state) {
@@ -196,6 +242,7 @@ int main(void) {
       cmocka_unit_test(test_init_demo_check_token),
       cmocka_unit_test(test_bad_config),
       cmocka_unit_test(test_db_alias),
+      cmocka_unit_test(test_config_from_any_folder),
       cmocka_unit_test(test_store_unreachable),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -308,6 +308,54 @@ static void test_valid_text(void **state) {
   assert_false(l6_valid_text("\xc3\xbc\xc3\xbc", 3));
 }
 
+/* Encodes code point cp as UTF-8 between "a" and "b" in buf. */
+static const char *with_cp(char buf[8], unsigned cp) {
+  char *p = buf;
+  *p++ = 'a';
+  if (cp < 0x80) *p++ = (char)cp;
+  else if (cp < 0x800) *p++ = (char)(0xc0 | cp >> 6), *p++ = (char)(0x80 | (cp & 0x3f));
+  else if (cp < 0x10000)
+    *p++ = (char)(0xe0 | cp >> 12), *p++ = (char)(0x80 | ((cp >> 6) & 0x3f)), *p++ = (char)(0x80 | (cp & 0x3f));
+  else
+    *p++ = (char)(0xf0 | cp >> 18), *p++ = (char)(0x80 | ((cp >> 12) & 0x3f)), *p++ = (char)(0x80 | ((cp >> 6) & 0x3f)),
+    *p++ = (char)(0x80 | (cp & 0x3f));
+  *p++ = 'b';
+  *p = '\0';
+  return buf;
+}
+
+/* Issue 14: a beneficiary with U+202E RIGHT-TO-LEFT OVERRIDE reordered the
+ * printed certificate. Every format character (Unicode category Cf) and the
+ * line and paragraph separators are refused, each range at both ends; the
+ * characters just outside stay accepted. */
+static void test_valid_text_invisible(void **state) {
+  (void)state;
+  static const unsigned refused[][2] = {
+      {0x00AD, 0x00AD}, {0x0600, 0x0605}, {0x061C, 0x061C}, {0x06DD, 0x06DD}, {0x070F, 0x070F},
+      {0x0890, 0x0891}, {0x08E2, 0x08E2}, {0x180E, 0x180E}, {0x200B, 0x200F}, {0x2028, 0x202E},
+      {0x2060, 0x2064}, {0x2066, 0x206F}, {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD},
+      {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+      {0xE0020, 0xE007F}};
+  char buf[8];
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    for (unsigned cp = refused[i][0]; cp <= refused[i][1]; cp++)
+      if (l6_valid_text(with_cp(buf, cp), 10)) fail_msg("U+%04X accepted", cp);
+    unsigned below = refused[i][0] - 1, above = refused[i][1] + 1;
+    bool below_refused = i > 0 && refused[i - 1][1] == below;
+    if (!below_refused && below >= 0xa0 && !l6_valid_text(with_cp(buf, below), 10)) fail_msg("U+%04X refused", below);
+    if (!l6_valid_text(with_cp(buf, above), 10) && !(i + 1 < sizeof refused / sizeof refused[0] && refused[i + 1][0] == above))
+      fail_msg("U+%04X refused", above);
+  }
+  /* The issue's case, as bytes. */
+  assert_false(l6_valid_text("Acme \xe2\x80\xaetxt.exe", 40));
+  assert_false(l6_valid_chars("ab\xef\xbb\xbf", 5));           /* a byte order mark at the end */
+  assert_false(l6_valid_chars("a\0b", 3));                       /* NUL inside */
+  assert_false(l6_valid_chars("\xe2\x80", 2));                   /* cut short */
+  assert_true(l6_valid_chars("", 0));
+  assert_true(l6_valid_text("\xe4\xb8\xad\xe5\x9b\xbd \xd8\xa7\xd9\x84", 20)); /* Chinese, Arabic letters */
+  assert_true(l6_valid_text("caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x8c\xb3", 20)); /* accents, dash, emoji */
+}
+
 static void test_qty_add(void **state) {
   (void)state;
   const l6_qty cap = L6_MAX_QUANTITY * 1000;
@@ -1215,6 +1263,7 @@ int main(void) {
       cmocka_unit_test(test_valid_code_and_project),
       cmocka_unit_test(test_valid_date),
       cmocka_unit_test(test_valid_text),
+      cmocka_unit_test(test_valid_text_invisible),
       cmocka_unit_test(test_qty_add),
       /* ledger.c */
       cmocka_unit_test(test_sort_for_pick),

@@ -352,10 +352,13 @@ static void world_populate(void) {
   W.acc_j = mk_account("JPN01", W.org_j, L6_ACCT_HOLDING);
   W.acc_c = mk_account("CHN01", W.org_c, L6_ACCT_HOLDING);
   W.acc_t = mk_account("USA01", W.org_t, L6_ACCT_HOLDING);
-  W.af = mk_account("GHA01", 0, L6_ACCT_ADAPTATION_FUND);
-  W.omge = mk_account("GHA01", 0, L6_ACCT_OMGE_CANCELLATION);
-  W.buf = mk_account("GHA01", 0, L6_ACCT_BUFFER);
-  l6_account c;
+  l6_account c; /* the levies' accounts came with the registry */
+  assert_int_equal(W.st->ops->account_of_registry(W.st, "GHA01", L6_ACCT_ADAPTATION_FUND, &c, &err), L6_E_OK);
+  W.af = c.id;
+  assert_int_equal(W.st->ops->account_of_registry(W.st, "GHA01", L6_ACCT_OMGE_CANCELLATION, &c, &err), L6_E_OK);
+  W.omge = c.id;
+  assert_int_equal(W.st->ops->account_of_registry(W.st, "GHA01", L6_ACCT_BUFFER, &c, &err), L6_E_OK);
+  W.buf = c.id;
   assert_int_equal(W.st->ops->account_of_registry(W.st, "GHA01", L6_ACCT_CANCELLATION, &c, &err), L6_E_OK);
   W.cancel = c.id;
   /* The accredited validator, for every mechanism and scope. */
@@ -1933,6 +1936,68 @@ static void test_config_edit_restart(void **state) {
   tl_tmpdir_remove(dir);
 }
 
+/* The registry's own org-less accounts, by type: "pending retirement ...". */
+static void registry_account_types(const char *registry, char *buf, size_t cap) {
+  buf[0] = '\0';
+  for (int t = 1; t < L6_ACCT__COUNT; t++) {
+    l6_account a;
+    l6_error err = {0};
+    if (W.st->ops->account_of_registry(W.st, registry, (l6_account_type)t, &a, &err) == L6_E_OK)
+      snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", buf[0] ? " " : "", l6_account_type_str((l6_account_type)t));
+  }
+}
+
+/* Issue 14: a new registry had no adaptation-fund, OMGE or buffer account,
+ * so its first PACM issuance failed with levy_account_missing. A registry
+ * now opens one of each levy account type of the loaded mechanisms; one
+ * made before its mechanisms were configured gets them from `ledger6 init`
+ * (svc_levy_accounts_open), once. */
+static void test_levy_accounts_with_registry(void **state) {
+  (void)state;
+  char *dir = config_copy();
+  char db[4200], cmd[8600];
+  snprintf(db, sizeof db, "%s/l.db", dir);
+  snprintf(cmd, sizeof cmd, "mv '%s/mechanisms' '%s/mechanisms.off'", dir, dir);
+  assert_int_equal(system(cmd), 0);
+  memset(&W, 0, sizeof W);
+  set_today("2026-11-21");
+  world_open(db, dir); /* no mechanisms: no levies, no levy accounts */
+  W.admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
+  W.auditor = tl_actor(L6_ROLE_AUDITOR, 0, "auditor");
+  mk_party("KEN");
+  char types[256];
+  registry_account_types("KEN01", types, sizeof types);
+  assert_string_equal(types, "pending retirement cancellation");
+  svc_close(W.s);
+  snprintf(cmd, sizeof cmd, "mv '%s/mechanisms.off' '%s/mechanisms'", dir, dir);
+  assert_int_equal(system(cmd), 0);
+  world_open(db, dir);
+  size_t opened = 0;
+  REFUSED(L6_E_FORBIDDEN, svc_levy_accounts_open(W.s, &W.auditor, &opened, &err_));
+  TL_OK(svc_levy_accounts_open(W.s, &W.admin, &opened, &err_), "levy accounts");
+  assert_int_equal(opened, 3);
+  TL_OK(svc_levy_accounts_open(W.s, &W.admin, &opened, &err_), "levy accounts again");
+  assert_int_equal(opened, 0);
+  registry_account_types("KEN01", types, sizeof types);
+  assert_string_equal(types, "pending retirement cancellation buffer adaptation-fund omge-cancellation");
+  /* A registry made now has them at once, and says so. */
+  l6_party p = {.code = "GHA"};
+  snprintf(p.name, sizeof p.name, "Ghana");
+  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
+  l6_registry r = {.id = "GHA01", .party = "GHA", .name = "Ghana carbon registry"};
+  json_t *out = NULL;
+  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out, &err_), "registry");
+  json_t *accs = json_object_get(out, "accounts");
+  assert_int_equal(json_array_size(accs), 6);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(accs, 4), "type")), "adaptation-fund");
+  json_decref(out);
+  registry_account_types("GHA01", types, sizeof types);
+  assert_string_equal(types, "pending retirement cancellation buffer adaptation-fund omge-cancellation");
+  svc_close(W.s);
+  memset(&W, 0, sizeof W);
+  tl_tmpdir_remove(dir);
+}
+
 int main(void) {
   const struct CMUnitTest core[] = {
       cmocka_unit_test(test_core_table),
@@ -1953,7 +2018,8 @@ int main(void) {
       cmocka_unit_test(test_issue_faults),
   };
   const struct CMUnitTest defs[] = {cmocka_unit_test(test_defs_malformed), cmocka_unit_test(test_defs_loading)};
-  const struct CMUnitTest config[] = {cmocka_unit_test(test_config_edit_restart)};
+  const struct CMUnitTest config[] = {cmocka_unit_test(test_config_edit_restart),
+                                      cmocka_unit_test(test_levy_accounts_with_registry)};
   int failed = 0;
   failed += cmocka_run_group_tests_name("cycle_core", core, NULL, NULL);
   failed += cmocka_run_group_tests_name("cycle_defs", defs, NULL, NULL);

@@ -45,11 +45,12 @@ static int setup_world(const char *tag) {
   memset(&W, 0, sizeof W);
   if (tl_srv_start(&W.srv, tag) != 0) return -1;
   const char *parties[][2] = {{"GHA", "Ghana"}, {"JPN", "Japan"}, {"CHE", "Switzerland"}};
+  tl_registry_accounts gha;
   for (size_t i = 0; i < 3; i++) {
     char reg[6];
     snprintf(reg, sizeof reg, "%s01", parties[i][0]);
     tl_mk_party(S, parties[i][0], parties[i][1]);
-    tl_mk_registry(S, reg, parties[i][0], NULL);
+    tl_mk_registry(S, reg, parties[i][0], i == 0 ? &gha : NULL);
   }
   W.org_dev = tl_mk_org(S, "GHA01", "Volta Solar Ltd");
   int64_t org_other = tl_mk_org(S, "GHA01", "Another developer");
@@ -60,9 +61,9 @@ static int setup_world(const char *tag) {
   W.org_jp = tl_mk_org(S, "JPN01", "Japanese buyer");
   W.acc_dev = tl_mk_account(S, "GHA01", W.org_dev, "holding", "developer");
   W.acc_jp = tl_mk_account(S, "JPN01", W.org_jp, "holding", "buyer");
-  W.af = tl_mk_account(S, "GHA01", 0, "adaptation-fund", "Adaptation Fund");
-  W.omge = tl_mk_account(S, "GHA01", 0, "omge-cancellation", "OMGE");
-  W.buf = tl_mk_account(S, "GHA01", 0, "buffer", "buffer");
+  W.af = gha.adaptation_fund; /* the levy accounts come with the registry */
+  W.omge = gha.omge;
+  W.buf = gha.buffer;
   W.tok_dev = tl_mk_token(S, "holder", W.org_dev);
   W.tok_other = tl_mk_token(S, "holder", org_other);
   W.tok_doe = tl_mk_token(S, "validator", W.org_doe);
@@ -182,6 +183,39 @@ static void test_http_pacm_cycle(void **state) {
           json_pack("{s:s, s:s, s:s, s:i, s:i}", "registry", "GHA01", "project", id, "unit_type", "A6.4ER", "vintage",
                     2024, "quantity", 10),
           NULL);
+}
+
+/* Issue 14: the first PACM issuance in a registry made through the API
+ * failed with levy_account_missing, as nobody had opened its
+ * adaptation-fund and OMGE accounts. A fresh registry, and nothing but the
+ * cycle's own steps: the issuance succeeds and the levies land in the
+ * accounts the registry came with. */
+static void test_http_pacm_fresh_registry(void **state) {
+  (void)state;
+  tl_registry_accounts ken;
+  tl_mk_party(S, "KEN", "Kenya");
+  tl_mk_registry(S, "KEN01", "KEN", &ken);
+  int64_t org_dev = tl_mk_org(S, "KEN01", "Nairobi Solar Ltd"), org_dna = tl_mk_org(S, "KEN01", "Kenya DNA");
+  int64_t acc_dev = tl_mk_account(S, "KEN01", org_dev, "holding", "developer");
+  char *tok_dev = tl_mk_token(S, "holder", org_dev), *tok_dna = tl_mk_token(S, "authority", org_dna);
+  const char *id = "KEN.SOLAR.01";
+  tl_submit(S, tok_dev, "PACM", id, "KEN01", "KEN", "avoidance");
+  json_decref(tl_step(S, W.tok_doe, "PACM", id, "validate", "accept", NULL));
+  json_decref(tl_step(S, tok_dna, "PACM", id, "approve", "accept", NULL));
+  json_decref(tl_step(S, W.tok_ma, "PACM", id, "register", "accept", NULL));
+  int p = tl_report(S, tok_dev, "PACM", id, "2023-01-01", "2023-12-31", 1000);
+  json_decref(tl_period_step(S, W.tok_doe, "PACM", id, p, "verify", "accept", json_pack("{s:i}", "certified", 1000)));
+  json_decref(tl_period_step(S, tok_dev, "PACM", id, p, "request", NULL,
+                             json_pack("{s:[{s:I, s:i}]}", "forward", "account", (json_int_t)acc_dev, "bp", 10000)));
+  json_t *b = tl_period_step(S, W.tok_ma, "PACM", id, p, "issue", "accept", NULL);
+  assert_string_equal(tl_jstr(json_object_get(b, "period"), "state"), "issued");
+  json_decref(b);
+  /* 5 % to the Adaptation Fund, 2 % cancelled for OMGE, the rest forwarded. */
+  assert_int_equal(tl_holdings_total(S, ken.adaptation_fund), 50);
+  assert_int_equal(tl_holdings_total(S, ken.omge), 20);
+  assert_int_equal(tl_holdings_total(S, acc_dev), 930);
+  free(tok_dev);
+  free(tok_dna);
 }
 
 static void test_http_errors(void **state) {
@@ -410,6 +444,7 @@ static void test_openapi_complete(void **state) {
 int main(void) {
   const struct CMUnitTest http[] = {
       cmocka_unit_test(test_http_pacm_cycle),
+      cmocka_unit_test(test_http_pacm_fresh_registry),
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_http_jcm_split),
       cmocka_unit_test(test_http_documents),

@@ -576,7 +576,7 @@ static void test_load_refusals(void **state) {
        "unknown attribute colour"},
       {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
        "\"id\":\"R\",\"kind\":\"exclude\",\"text\":\"t\",\"attr\":\"province\",\"in\":[\"CN-GD\"],\"percent\":5}]}",
-       "rules[0].percent: does not apply to a exclude rule"},
+       "rules[0].percent: does not apply to an exclude rule"},
       {"{\"code\":\"X\",\"name\":\"x\",\"allowances\":[{\"unit\":\"XA\"}],\"offsets\":[{\"unit\":\"C\"}],\"rules\":[{"
        "\"id\":\"R\",\"kind\":\"window\",\"text\":\"t\",\"attr\":\"province\",\"from\":\"2013-01-01\"}]}",
        "a window needs a date attribute"},

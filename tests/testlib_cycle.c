@@ -137,9 +137,9 @@ void tl_cycle_fixture(const tl_srv *s, const char *registry, const char *host, i
                    json_pack("{s:I, s:s, s:O}", "organisation", (json_int_t)fx->org_v, "mechanism", "PACM", "scopes", scopes),
                    201));
   json_decref(m);
-  fx->af = tl_mk_account(s, registry, 0, "adaptation-fund", "Adaptation Fund (share of proceeds)");
-  fx->omge = tl_mk_account(s, registry, 0, "omge-cancellation", "OMGE cancellation");
-  fx->buf = tl_mk_account(s, registry, 0, "buffer", "PACM buffer pool");
+  fx->af = tl_registry_account(s, registry, "adaptation-fund"); /* made with the registry */
+  fx->omge = tl_registry_account(s, registry, "omge-cancellation");
+  fx->buf = tl_registry_account(s, registry, "buffer");
   snprintf(fx->doc, sizeof fx->doc, "%s", tl_doc(s, tok, "design-document"));
 
   /* A submitted activity. */

@@ -478,10 +478,14 @@ tl_resp tl_http_send(const tl_srv *s, const tl_req *r) {
   } else {
     hdr = curl_slist_append(hdr, "Expect:");
   }
-  for (size_t i = 0; i < 4 && r->headers[i]; i++) hdr = curl_slist_append(hdr, r->headers[i]);
+  int typed = 0; /* the caller's own Content-Type ("Content-Type:" sends none) replaces the default */
+  for (size_t i = 0; i < 4 && r->headers[i]; i++) {
+    hdr = curl_slist_append(hdr, r->headers[i]);
+    typed = typed || strncasecmp(r->headers[i], "Content-Type:", 13) == 0;
+  }
   size_t blen = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
   readsrc src = {r->body, blen};
-  if (r->body) hdr = curl_slist_append(hdr, "Content-Type: application/json");
+  if (r->body && !typed) hdr = curl_slist_append(hdr, "Content-Type: application/json");
   if (r->body && r->chunked) {
     hdr = curl_slist_append(hdr, "Transfer-Encoding: chunked");
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -630,7 +634,7 @@ void tl_mk_registry(const tl_srv *s, const char *id, const char *party, tl_regis
   json_t *b = expect(s, "POST", "/v1/registries", json_pack("{s:s, s:s, s:s}", "id", id, "party", party, "name", name),
                      201, "registry");
   json_t *accs = json_object_get(b, "accounts");
-  assert_int_equal(json_array_size(accs), 3);
+  assert_int_equal(json_array_size(accs), 6);
   tl_registry_accounts got = {0};
   size_t i;
   json_t *a;
@@ -648,8 +652,15 @@ void tl_mk_registry(const tl_srv *s, const char *id, const char *party, tl_regis
       got.retirement = aid;
     else if (strcmp(type, "cancellation") == 0)
       got.cancellation = aid;
+    else if (strcmp(type, "adaptation-fund") == 0)
+      got.adaptation_fund = aid;
+    else if (strcmp(type, "omge-cancellation") == 0)
+      got.omge = aid;
+    else if (strcmp(type, "buffer") == 0)
+      got.buffer = aid;
   }
   assert_true(got.pending && got.retirement && got.cancellation);
+  assert_true(got.adaptation_fund && got.omge && got.buffer);
   if (acc) *acc = got;
   json_decref(b);
 }
@@ -673,6 +684,30 @@ int64_t tl_mk_account(const tl_srv *s, const char *registry, int64_t org, const 
   assert_string_equal(tl_jstr(b, "type"), type);
   json_decref(b);
   return id;
+}
+
+int64_t tl_registry_account(const tl_srv *s, const char *registry, const char *type) {
+  int64_t found = 0;
+  char path[160] = "/v1/accounts?limit=500";
+  for (;;) {
+    json_t *b = expect(s, "GET", path, NULL, 200, "accounts");
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(b, "items"), i, a) {
+      if (found == 0 && json_is_null(json_object_get(a, "organisation")) && strcmp(tl_jstr(a, "registry"), registry) == 0 &&
+          strcmp(tl_jstr(a, "type"), type) == 0)
+        found = tl_jint(a, "id");
+    }
+    const char *next = tl_jstr(b, "next");
+    if (found || next == NULL) {
+      json_decref(b);
+      break;
+    }
+    snprintf(path, sizeof path, "/v1/accounts?limit=500&after=%s", next);
+    json_decref(b);
+  }
+  assert_true(found > 0);
+  return found;
 }
 
 void tl_mk_project(const tl_srv *s, const char *id, const char *programme, const char *host) {

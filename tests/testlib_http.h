@@ -117,7 +117,8 @@ typedef struct {
   const char *token;      /* bearer token, NULL: no Authorization header */
   const char *body;       /* request body, NULL: none */
   size_t body_len;        /* bytes of body; 0: strlen(body) */
-  const char *headers[4]; /* extra "Name: value" headers, NULL-terminated */
+  const char *headers[4]; /* extra "Name: value" headers, NULL-terminated; a "Content-Type: ..." of
+                           * them replaces the default application/json of a body ("Content-Type:" sends none) */
   int chunked;            /* send the body chunked, without Content-Length */
   int expect_continue;    /* send "Expect: 100-continue"; the body goes only on the go-ahead */
 } tl_req;
@@ -170,20 +171,27 @@ int tl_error_is(const tl_resp *r, long status, const char *code, const char *fil
 
 /* ---- 4. Fixtures through the API (as the admin of s) --------------------- */
 
-/* The three accounts every registry gets on creation. */
+/* The accounts every registry gets on creation: its own three, and one for
+ * each levy of the shipped mechanisms (config/mechanisms: PACM's share of
+ * proceeds, PACM's and JCM's OMGE, PACM's and VCS's buffer). */
 typedef struct {
   int64_t pending, retirement, cancellation;
+  int64_t adaptation_fund, omge, buffer;
 } tl_registry_accounts;
 
 /* POST /v1/parties; fails the test unless 201. */
 void tl_mk_party(const tl_srv *s, const char *code, const char *name);
 /* POST /v1/registries (id "CHE01", party "CHE"); fails unless 201 with the
- * three registry accounts, whose ids go to *acc (may be NULL). */
+ * six registry accounts, whose ids go to *acc (may be NULL). */
 void tl_mk_registry(const tl_srv *s, const char *id, const char *party, tl_registry_accounts *acc);
 /* POST /v1/organisations; returns the new id. */
 int64_t tl_mk_org(const tl_srv *s, const char *registry, const char *name);
 /* POST /v1/accounts; org 0 makes a registry-owned account. Returns its id. */
 int64_t tl_mk_account(const tl_srv *s, const char *registry, int64_t org, const char *type, const char *name);
+/* The id of registry's own (organisation-less) account of type, the first
+ * one (the one the server's levies and issuances use); fails the test when
+ * there is none. */
+int64_t tl_registry_account(const tl_srv *s, const char *registry, const char *type);
 /* POST /v1/projects, status registered, crediting 2020-01-01..2030-12-31. */
 void tl_mk_project(const tl_srv *s, const char *id, const char *programme, const char *host);
 /* POST /v1/issuances into the registry's pending account, forwarded to

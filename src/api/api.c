@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -36,16 +37,23 @@ typedef struct {
 
 /* ---- responses ------------------------------------------------------- */
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v, bool replayed) {
+/* A JSON reply with the common headers and the extra ones in headers (name,
+ * value, ..., NULL; may be NULL). */
+static enum MHD_Result send_json_with(struct MHD_Connection *c, int status, json_t *v, const char *const *headers) {
   char *text = json_dumps(v, JSON_COMPACT);
   size_t len = text ? strlen(text) : 0;
   struct MHD_Response *resp = MHD_create_response_from_buffer(len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   MHD_add_response_header(resp, "Content-Type", "application/json");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
-  if (replayed) MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+  for (size_t i = 0; headers && headers[i]; i += 2) MHD_add_response_header(resp, headers[i], headers[i + 1]);
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v, bool replayed) {
+  static const char *const replay[] = {"Idempotent-Replayed", "true", NULL};
+  return send_json_with(c, status, v, replayed ? replay : NULL);
 }
 
 /* An HTML page, or a text of another type (takes text). No script may run
@@ -61,14 +69,32 @@ static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const cha
   return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, const l6_error *err) {
+/* An error reply. allow, for a 405, lists the path's methods ("GET, POST")
+ * for the Allow header RFC 9110 section 15.5.6 requires; a 401 carries the
+ * challenge of RFC 6750 section 3 (with error="invalid_token" when a token
+ * was sent and refused). */
+static enum MHD_Result send_error_allow(struct MHD_Connection *c, const l6_error *err, const char *allow) {
   json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
   if (v && err->code == L6_E_WRONG_STATE && err->expected[0]) /* the state the step needs */
     json_object_set_new(json_object_get(v, "error"), "expected_state", json_string(err->expected));
-  enum MHD_Result ret = send_json(c, l6_err_status(err->code), v, false);
+  const char *headers[5] = {NULL};
+  size_t n = 0;
+  if (allow) {
+    headers[n++] = "Allow";
+    headers[n++] = allow;
+  }
+  if (err->code == L6_E_UNAUTHORIZED) {
+    headers[n++] = "WWW-Authenticate";
+    headers[n++] = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")
+                       ? "Bearer realm=\"ledger6\", error=\"invalid_token\""
+                       : "Bearer realm=\"ledger6\"";
+  }
+  enum MHD_Result ret = send_json_with(c, l6_err_status(err->code), v, headers);
   json_decref(v);
   return ret;
 }
+
+static enum MHD_Result send_error(struct MHD_Connection *c, const l6_error *err) { return send_error_allow(c, err, NULL); }
 
 /* ---- query parameters ------------------------------------------------ */
 
@@ -620,6 +646,76 @@ static void request_hash(const req *r, const char *url, const char *body, size_t
   sodium_bin2hex(hex, 65, h, sizeof h);
 }
 
+/* ---- request checks before routing ------------------------------------ */
+
+static bool is_control(unsigned char ch) { return ch < 0x20 || ch == 0x7f; }
+
+/* MHD decodes the %XX escapes of the path and of every query name and
+ * value with this (MHD_OPTION_UNESCAPE_CALLBACK). A decoded control
+ * character becomes DEL, which dispatch refuses: a %00 would otherwise end
+ * the C string early, so "/v1/accounts/23%00/holdings" would be read as
+ * account 23 and "/index.html%00.txt" as "/index.html". */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
+  (void)cls, (void)c;
+  size_t n = MHD_http_unescape(s);
+  for (size_t i = 0; i < n; i++)
+    if (is_control((unsigned char)s[i])) s[i] = 0x7f;
+  return n;
+}
+
+static bool has_control(const char *s) {
+  for (; s && *s; s++)
+    if (is_control((unsigned char)*s)) return true;
+  return false;
+}
+
+static enum MHD_Result query_control(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  if (!has_control(key) && !has_control(value)) return MHD_YES;
+  *(bool *)cls = true;
+  return MHD_NO;
+}
+
+/* BAD_URL when the decoded path or a query parameter holds a control
+ * character (docs/API.md, "Conventions"). */
+static l6_err check_url(struct MHD_Connection *c, const char *url, l6_error *err) {
+  bool bad = has_control(url);
+  if (bad) return l6_fail(err, L6_E_BAD_URL, "the decoded path has a control character (such as %%00)");
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_control, &bad);
+  if (bad) return l6_fail(err, L6_E_BAD_URL, "a decoded query parameter has a control character (such as %%00)");
+  return L6_E_OK;
+}
+
+/* UNSUPPORTED_MEDIA_TYPE unless a request with a body says it is JSON:
+ * "application/json", in any case, with optional parameters, of which a
+ * charset must be utf-8 (RFC 8259 section 8.1). A request without a body
+ * needs no Content-Type (it is answered bad_json). */
+static l6_err check_json_type(struct MHD_Connection *c, size_t body_len, l6_error *err) {
+  if (body_len == 0) return L6_E_OK;
+  const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+  static const char json[] = "application/json";
+  const char *p = ct ? ct : "";
+  while (*p == ' ' || *p == '\t') p++;
+  bool ok = strncasecmp(p, json, sizeof json - 1) == 0;
+  if (ok) {
+    p += sizeof json - 1;
+    while (*p == ' ' || *p == '\t') p++;
+    ok = *p == '\0' || *p == ';';
+  }
+  for (const char *cs = p; ok && (cs = strchr(cs, ';')) != NULL;) { /* parameters: a charset must be utf-8 */
+    cs++;
+    while (*cs == ' ' || *cs == '\t') cs++;
+    if (strncasecmp(cs, "charset=", 8) != 0) continue;
+    cs += 8;
+    if (*cs == '"') cs++;
+    ok = strncasecmp(cs, "utf-8", 5) == 0 && strchr("\"; \t", cs[5]) != NULL;
+  }
+  if (!ok)
+    return l6_fail(err, L6_E_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json (UTF-8), not '%.100s'",
+                   ct ? ct : "(none)");
+  return L6_E_OK;
+}
+
 static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char *url, const char *method,
                                 conn_state *cs) {
   l6_error err = {0};
@@ -628,12 +724,14 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     l6_fail(&err, L6_E_BODY_TOO_LARGE, "request body exceeds %d bytes", L6_MAX_BODY_BYTES);
     return send_error(c, &err);
   }
+  if (check_url(c, url, &err) != L6_E_OK) return send_error(c, &err);
   size_t ulen = strlen(url);
   if (ulen > 512) {
     l6_fail(&err, L6_E_NOT_FOUND, "URL too long");
     return send_error(c, &err);
   }
   char buf[520];
+  char allow[64] = ""; /* the methods of the path's routes, for a 405's Allow */
   const route *hit = NULL;
   bool path_known = false;
   for (size_t i = 0; i < NROUTES && !hit; i++) {
@@ -645,6 +743,9 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
       hit = &routes[i];
       r.param[0] = params[0];
       r.param[1] = params[1];
+    } else if (!strstr(allow, routes[i].method)) { /* methods are GET, POST, PUT, PATCH, DELETE */
+      size_t n = strlen(allow);
+      snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", routes[i].method);
     }
   }
   enum MHD_Result web_ret;
@@ -652,7 +753,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
   if (!hit) {
     l6_fail(&err, path_known ? L6_E_METHOD_NOT_ALLOWED : L6_E_NOT_FOUND, "%s %.200s: %s", method, url,
             path_known ? "method not allowed" : "no such route");
-    return send_error(c, &err);
+    return send_error_allow(c, &err, path_known ? allow : NULL);
   }
   /* Authentication: no header is the public; a bad token is refused. */
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -665,8 +766,10 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     bearer = auth + 7;
   }
   l6_err e = svc_authenticate(h->svc, bearer, &r.actor, &err);
-  if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "PUT") == 0))
-    e = json_parse_body(cs->body ? cs->body : "", cs->len, &r.body, &err);
+  if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "PUT") == 0)) {
+    e = check_json_type(c, cs->len, &err);
+    if (e == L6_E_OK) e = json_parse_body(cs->body ? cs->body : "", cs->len, &r.body, &err);
+  }
   if (e == L6_E_OK) {
     const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
     if (key) {
@@ -759,7 +862,7 @@ l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6
                           MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
                           (unsigned)L6_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)L6_MAX_CONNECTIONS,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)L6_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-                          on_completed, h, MHD_OPTION_END);
+                          on_completed, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
   if (h->d == NULL) {
     l6_fail(err, L6_E_INTERNAL, "cannot listen on %s:%d", addr, port);
     free(h->web);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/model.h"
 #include "../limits.h"
 
 int json_depth(const char *buf, size_t len) {
@@ -77,8 +78,11 @@ l6_err json_decode(const json_t *obj, const jfield *fields, size_t n, const char
       size_t len = json_string_length(v);
       if (len >= f->cap)
         return l6_fail(err, L6_E_INVALID_VALUE, "field '%s' is longer than %zu bytes", f->name, f->cap - 1);
-      if (memchr(json_string_value(v), '\0', len))
-        return l6_fail(err, L6_E_INVALID_VALUE, "field '%s' contains a NUL character", f->name);
+      if (!l6_valid_chars(json_string_value(v), len)) /* every string of every request, whatever the service checks after */
+        return l6_fail(err, L6_E_INVALID_VALUE,
+                       "field '%s' must be text without control or invisible format characters (such as U+0000, "
+                       "U+202E)",
+                       f->name);
       memcpy(dst, json_string_value(v), len + 1);
       break;
     }

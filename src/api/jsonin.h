@@ -1,8 +1,9 @@
 /*
  * jsonin.h -- strict decoding of request bodies: a size and depth check
  * before jansson parses, then a field table that refuses unknown fields,
- * wrong types, missing fields and overlong strings, each with its own
- * error code. Pure apart from jansson; fuzzed by fuzz/fuzz_json.c.
+ * wrong types, missing fields, overlong strings and strings with a
+ * control or invisible format character (l6_valid_chars), each with its
+ * own error code. Pure apart from jansson; fuzzed by fuzz/fuzz_json.c.
  */
 #ifndef L6_JSONIN_H
 #define L6_JSONIN_H

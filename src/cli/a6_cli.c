@@ -32,7 +32,7 @@ int cli_a6_main(int argc, char **argv) {
                                         {"party", required_argument, NULL, 'p'},  {"year", required_argument, NULL, 'y'},
                                         {"format", required_argument, NULL, 'f'}, {"as-of", required_argument, NULL, 'a'},
                                         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-  const char *db = "data/ledger6.db", *config = "config", *party = NULL, *format = "json", *as_of = NULL;
+  const char *db = "data/ledger6.db", *config = cli_config_default(), *party = NULL, *format = "json", *as_of = NULL;
   int year = 0, ch;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(usage, argc < 2 ? stderr : stdout);

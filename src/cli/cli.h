@@ -7,6 +7,18 @@
 /* The actor the CLI acts as: an administrator on the machine itself. */
 extern const l6_actor cli_admin;
 
+/* The configuration folder when no --config names one, found once, first
+ * match wins (README.md, "CLI"):
+ *   1. $LEDGER6_CONFIG, when set and not empty (taken as it is);
+ *   2. ./config, when it holds iso3166-1.tsv (running in the source tree);
+ *   3. BINDIR/../share/ledger6/config (an installed binary: /usr/local/bin
+ *      -> /usr/local/share/ledger6/config);
+ *   4. BINDIR/../config (the binary built in the source tree: build/ledger6);
+ * where BINDIR is the folder of the running binary (/proc/self/exe).
+ * When none holds iso3166-1.tsv: "config", whose error names it. The
+ * string is static; never NULL. */
+const char *cli_config_default(void);
+
 /* Opens the store at db, the service over it, and loads the config
  * folder (main.c). NULL and err on failure. */
 l6_svc *cli_open(const char *db, const char *config, l6_error *err);

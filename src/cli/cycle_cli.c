@@ -54,7 +54,7 @@ static const char *usage =
     "  ledger6 activity [ID]\n"
     "      An activity with its periods and step trail, or the list of activities.\n"
     "Every command but calc takes --db PATH (default data/ledger6.db) and --config DIR\n"
-    "(default config).\n";
+    "(default: $LEDGER6_CONFIG, ./config, or the config folder next to the binary; see ledger6 --help).\n";
 
 static const char *const commands[] = {"mechanisms", "calc", "document", "accredit", "cycle", "activity", NULL};
 
@@ -82,7 +82,7 @@ static int parse(int argc, char **argv, copts *o) {
                                         {"org", required_argument, NULL, 'o'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  *o = (copts){.db = "data/ledger6.db", .config = "config"};
+  *o = (copts){.db = "data/ledger6.db", .config = cli_config_default()};
   optind = 1;
   int ch;
   while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {

@@ -232,9 +232,8 @@ static void demo_cycle(demo *d, l6_id a_buyer) {
   l6_id siam = org(d, "THA01", "Siam Rooftop Solar Co.");
   l6_id a_volta = account(d, "GHA01", volta, L6_ACCT_HOLDING, "Volta Solar holding");
   l6_id a_siam = account(d, "THA01", siam, L6_ACCT_HOLDING, "Siam Rooftop holding");
-  account(d, "GHA01", 0, L6_ACCT_ADAPTATION_FUND, "Adaptation Fund (share of proceeds)");
-  account(d, "GHA01", 0, L6_ACCT_OMGE_CANCELLATION, "OMGE cancellation");
-  account(d, "THA01", 0, L6_ACCT_OMGE_CANCELLATION, "OMGE cancellation");
+  /* The levies' accounts (Adaptation Fund, OMGE, buffer) came with each
+   * registry (svc_registry_create). */
   accredit(d, doe, "PACM");
   accredit(d, doe, "JCM");
   l6_actor dev = as(L6_ROLE_HOLDER, volta, "Volta Solar"), thai = as(L6_ROLE_HOLDER, siam, "Siam Rooftop");
@@ -787,7 +786,6 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   l6_id a_wind = account(&d, "CHN01", wind, L6_ACCT_HOLDING, "Wind farm holding");
   l6_id a_forest = account(&d, "GHA01", forest, L6_ACCT_HOLDING, "Developer holding");
   l6_id a_buyer = account(&d, "JPN01", buyer, L6_ACCT_TRADING, "Airline trading");
-  account(&d, "GHA01", 0, L6_ACCT_BUFFER, "Ghana registry buffer pool");
 
   /* The first ITMOs transferred under Article 6.2: 1,916 t from Bangkok's e-buses. */
   issue(&d, "THA01", "THA.BKK.EBUS.01", "ITMO", 2023, 1916, a_ebus);

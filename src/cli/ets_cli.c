@@ -52,7 +52,7 @@ int cli_ets_main(int argc, char **argv) {
       {"year", required_argument, NULL, 'y'},   {"format", required_argument, NULL, 'f'},
       {"item", required_argument, NULL, 'i'},   {"jurisdiction", required_argument, NULL, 'j'},
       {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-  const char *db = "data/ledger6.db", *config = "config", *scheme = NULL, *entity = NULL, *format = "json", *jur = NULL;
+  const char *db = "data/ledger6.db", *config = cli_config_default(), *scheme = NULL, *entity = NULL, *format = "json", *jur = NULL;
   int year = 0, ch;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(usage, argc < 2 ? stderr : stdout);

@@ -42,7 +42,7 @@ int cli_ex_main(int argc, char **argv) {
       {"batch", required_argument, NULL, 'b'},    {"label", required_argument, NULL, 'l'},
       {"reference", required_argument, NULL, 'r'},
       {NULL, 0, NULL, 0}};
-  const char *db = "data/ledger6.db", *config = "config", *code = NULL, *cur = NULL, *label = NULL, *ref = "";
+  const char *db = "data/ledger6.db", *config = cli_config_default(), *code = NULL, *cur = NULL, *label = NULL, *ref = "";
   long long org = -1, amount = 0, batch = 0;
   bool open_only = false;
   int ch;

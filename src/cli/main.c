@@ -3,7 +3,8 @@
  *   ledger6 init | serve | demo | token create | check | verify | key | --help
  * Every command takes --store SPEC (default data/ledger6.db: an SQLite file;
  * postgres://... for PostgreSQL; --db PATH is the old name of the option)
- * and --config DIR (default config); the signing key file is --keys PATH
+ * and --config DIR (default: $LEDGER6_CONFIG, ./config, or the config folder
+ * next to the binary: cli_config_default); the signing key file is --keys PATH
  * (default the SQLite file's path + ".keys", data/ledger6.keys for a
  * PostgreSQL store).
  */
@@ -30,7 +31,8 @@ static const char *usage_main =
     "usage: ledger6 <command> [options]\n"
     "\n"
     "commands:\n"
-    "  init          create (or migrate) a store and load the config folder\n"
+    "  init          create (or migrate) a store, load the config folder, and open in every\n"
+    "                registry the levy accounts its mechanisms need\n"
     "  serve         serve the HTTP/JSON API\n"
     "  demo          fill an empty store with a realistic demo registry\n"
     "  token create  create an API token (printed once)\n"
@@ -52,7 +54,9 @@ static const char *usage_main =
     "  --store SPEC   the store: an SQLite file path (default data/ledger6.db), or a\n"
     "                 PostgreSQL URI postgres://[user@]host[:port][,host2[:port2]]/db[?...]\n"
     "                 (password from PGPASSWORD or ~/.pgpass; --db PATH is an alias)\n"
-    "  --config DIR   configuration folder (default config)\n"
+    "  --config DIR   configuration folder (default: $LEDGER6_CONFIG, else ./config, else\n"
+    "                 BINDIR/../share/ledger6/config, else BINDIR/../config, the first that\n"
+    "                 holds iso3166-1.tsv; BINDIR is the ledger6 binary's folder)\n"
     "  --keys PATH    signing key file (default: the store's path + .keys)\n"
     "  -h, --help     help for a command: ledger6 <command> --help\n";
 
@@ -120,7 +124,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"web", required_argument, NULL, 'W'},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
-              .config = "config",
+              .config = cli_config_default(),
               .addr = "127.0.0.1",
               .port = 8080,
               .label = "cli",
@@ -181,6 +185,45 @@ static int parse_opts(int argc, char **argv, opts *o) {
     o->keys = o->keys_buf;
   }
   return 0;
+}
+
+/* A folder that holds a configuration: it has the ISO 3166-1 table every
+ * store loads. */
+static bool is_config_dir(const char *dir) {
+  char path[4300];
+  if ((size_t)snprintf(path, sizeof path, "%s/iso3166-1.tsv", dir) >= sizeof path) return false;
+  return access(path, R_OK) == 0;
+}
+
+const char *cli_config_default(void) {
+  static char found[4200];
+  if (found[0]) return found;
+  const char *env = getenv("LEDGER6_CONFIG");
+  if (env && env[0]) {
+    snprintf(found, sizeof found, "%s", env);
+    return found;
+  }
+  snprintf(found, sizeof found, "config");
+  if (is_config_dir(found)) return found;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0'; /* BINDIR */
+    static const char *const rel[] = {"../share/ledger6/config", "../config"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+      char dir[4200];
+      snprintf(dir, sizeof dir, "%s/%s", exe, rel[i]);
+      if (is_config_dir(dir)) {
+        char *real = realpath(dir, NULL); /* "/src/ledger6/config", not ".../build/../config" */
+        snprintf(found, sizeof found, "%s", real ? real : dir);
+        free(real);
+        return found;
+      }
+    }
+  }
+  return found; /* "config": its error names it */
 }
 
 static int fail(const l6_error *err) {
@@ -245,6 +288,12 @@ static int cmd_init(const opts *o) {
     svc_close(s);
     return 1;
   }
+  size_t opened = 0; /* the levy accounts of mechanisms added since the registries were made */
+  if (svc_levy_accounts_open(s, &cli_admin, &opened, &err) != L6_E_OK) {
+    svc_close(s);
+    return fail(&err);
+  }
+  if (opened) printf("opened %zu levy accounts that the mechanisms need in existing registries\n", opened);
   char shown[L6_STORE_SPEC_MAX + 1];
   printf("initialised store %s with the configuration in %s\n", store_spec_redact(o->store, shown, sizeof shown),
          o->config);

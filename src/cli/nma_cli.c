@@ -33,7 +33,7 @@ int cli_nma_main(int argc, char **argv) {
                                         {"party", required_argument, NULL, 'p'},  {"nma", required_argument, NULL, 'n'},
                                         {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  const char *db = "data/ledger6.db", *config = "config", *party = "", *format = "json";
+  const char *db = "data/ledger6.db", *config = cli_config_default(), *party = "", *format = "json";
   long long nma = 0;
   int ch;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -102,9 +102,53 @@ bool l6_valid_date(const char *s) {
   return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
+/* Characters a text field refuses although they are well-formed: the
+ * Unicode format characters (General_Category Cf, Unicode 15.0) and the
+ * line and paragraph separators (Zl, Zp). They are invisible, yet they
+ * reorder what follows (U+202E RIGHT-TO-LEFT OVERRIDE turns "Acme
+ * <U+202E>txt.exe" into "Acme exe.txt" on a printed certificate), hide
+ * text (U+200B, the tags U+E0020-U+E007F) or break a line as \n would.
+ * Sorted, for the binary search in is_invisible. */
+static const struct {
+  unsigned lo, hi;
+} invisible[] = {
+    {0x00AD, 0x00AD},   /* soft hyphen */
+    {0x0600, 0x0605},   /* Arabic number signs */
+    {0x061C, 0x061C},   /* Arabic letter mark */
+    {0x06DD, 0x06DD},   /* Arabic end of ayah */
+    {0x070F, 0x070F},   /* Syriac abbreviation mark */
+    {0x0890, 0x0891},   /* Arabic pound and piastre marks above */
+    {0x08E2, 0x08E2},   /* Arabic disputed end of ayah */
+    {0x180E, 0x180E},   /* Mongolian vowel separator */
+    {0x200B, 0x200F},   /* zero width space, non-joiner, joiner; LRM, RLM */
+    {0x2028, 0x202E},   /* line, paragraph separators (Zl, Zp); LRE, RLE, PDF, LRO, RLO */
+    {0x2060, 0x2064},   /* word joiner, invisible operators */
+    {0x2066, 0x206F},   /* LRI, RLI, FSI, PDI; deprecated format characters */
+    {0xFEFF, 0xFEFF},   /* zero width no-break space (byte order mark) */
+    {0xFFF9, 0xFFFB},   /* interlinear annotation */
+    {0x110BD, 0x110BD}, /* Kaithi number sign */
+    {0x110CD, 0x110CD}, /* Kaithi number sign above */
+    {0x13430, 0x1343F}, /* Egyptian hieroglyph format controls */
+    {0x1BCA0, 0x1BCA3}, /* shorthand format controls */
+    {0x1D173, 0x1D17A}, /* musical symbol format controls */
+    {0xE0001, 0xE0001}, /* language tag */
+    {0xE0020, 0xE007F}, /* tag characters */
+};
+
+static bool is_invisible(unsigned cp) {
+  size_t lo = 0, hi = sizeof invisible / sizeof invisible[0];
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (cp < invisible[mid].lo) hi = mid;
+    else if (cp > invisible[mid].hi) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
 /* Length of the well-formed UTF-8 sequence at p (1-4), or 0 when it is
- * malformed, overlong, a surrogate, above U+10FFFF, or a control (C0, DEL,
- * C1). */
+ * malformed, overlong, a surrogate, above U+10FFFF, a control (C0, DEL,
+ * C1) or invisible (above). */
 static size_t utf8_char(const unsigned char *p) {
   unsigned c = p[0];
   if (c < 0x20 || c == 0x7f) return 0;
@@ -122,19 +166,25 @@ static size_t utf8_char(const unsigned char *p) {
   if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) return 0;
   if (cp >= 0xd800 && cp <= 0xdfff) return 0;
   if (cp >= 0x80 && cp <= 0x9f) return 0;
+  if (is_invisible(cp)) return 0;
   return n;
+}
+
+bool l6_valid_chars(const char *s, size_t len) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t n = 0;
+  while (n < len) {
+    size_t k = utf8_char(p + n); /* a NUL inside is a control: 0 */
+    if (k == 0 || k > len - n) return false;
+    n += k;
+  }
+  return true;
 }
 
 bool l6_valid_text(const char *s, size_t max) {
   if (s == NULL || s[0] == '\0') return false;
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = 0;
-  while (p[n]) {
-    size_t k = utf8_char(p + n);
-    if (k == 0) return false;
-    n += k;
-  }
-  return n <= max;
+  size_t n = strlen(s);
+  return n <= max && l6_valid_chars(s, n);
 }
 
 bool l6_qty_add(l6_qty a, l6_qty b, l6_qty *out) {
@@ -142,4 +192,11 @@ bool l6_qty_add(l6_qty a, l6_qty b, l6_qty *out) {
   if (a < 0 || b < 0 || a > cap - b) return false;
   *out = a + b;
   return true;
+}
+
+const char *l6_article(const char *word) {
+  switch (word ? word[0] : '\0') {
+  case 'a': case 'e': case 'i': case 'o': return "an";
+  default: return "a";
+  }
 }

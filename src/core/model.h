@@ -64,6 +64,11 @@ l6_tx_kind l6_tx_kind_from_str(const char *s);
 const char *l6_role_str(l6_role r);
 l6_role l6_role_from_str(const char *s);
 
+/* The indefinite article for a lower-case name in a message (a role, an
+ * account type, a transaction kind): "an" before a, e, i or o, else "a"
+ * ("an authority token", "an adaptation-fund account", "a holder token"). */
+const char *l6_article(const char *word);
+
 /* The role names, for messages. */
 #define L6_ROLE_NAMES "admin, holder, auditor, validator, authority or mechanism-admin"
 
@@ -89,8 +94,14 @@ bool l6_valid_registry_id(const char *s); /* "CHE01": alpha-3 + two digits */
 bool l6_valid_code(const char *s);        /* unit type / programme: [A-Z0-9.]{1,32}, starts alnum */
 bool l6_valid_project_id(const char *s);  /* [A-Za-z0-9._]{1,32}, starts alnum */
 bool l6_valid_date(const char *s);        /* "YYYY-MM-DD", a real calendar date */
-/* Well-formed UTF-8 text of 1..max bytes with no control characters (C0, DEL, C1). */
+/* The one check of free text (names, titles, beneficiaries, purposes,
+ * comments): well-formed UTF-8 of 1..max bytes with no control character
+ * (C0, DEL, C1) and no invisible one (the format characters, Unicode
+ * category Cf, such as U+202E RIGHT-TO-LEFT OVERRIDE, U+200B ZERO WIDTH
+ * SPACE, U+FEFF, the tags U+E0001 and U+E0020-U+E007F; and U+2028, U+2029). */
 bool l6_valid_text(const char *s, size_t max);
+/* The same for s[0..len) of any length, empty included; a NUL inside fails. */
+bool l6_valid_chars(const char *s, size_t len);
 
 /* Overflow-checked addition of non-negative quantities; false on overflow
  * past L6_MAX_QUANTITY * 1000 (the largest total any report may show). */

@@ -136,8 +136,8 @@ static l6_err may_act(l6_svc *s, const l6_mech *m, l6_step st, const l6_actor *a
   const l6_mech_step *ms = &m->steps[st];
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role != token_role(ms->role))
-    return l6_fail(err, L6_E_FORBIDDEN, "step '%s' of %s is done by the %s; a %s token may not do it", l6_step_str(st),
-                   m->code, l6_mrole_str(ms->role), l6_role_str(a->role));
+    return l6_fail(err, L6_E_FORBIDDEN, "step '%s' of %s is done by the %s; %s %s token may not do it", l6_step_str(st),
+                   m->code, l6_mrole_str(ms->role), l6_article(l6_role_str(a->role)), l6_role_str(a->role));
   switch (ms->role) {
   case L6_MROLE_PARTICIPANT:
     if (act->org && a->org != act->org)
@@ -648,8 +648,8 @@ static l6_err check_forward(l6_svc *s, const cyc *c, const l6_step_req *r, char 
       if (r->forward[j].account == f->account) e = l6_fail(err, L6_E_INVALID_VALUE, "forward[%zu]: account %lld is named twice", i, (long long)f->account);
     if (e == L6_E_OK) e = svc__open_account(s, f->account, "forward account", &acc[i], err);
     if (e == L6_E_OK && !l6_account_type_accepts_transfer(acc[i].type))
-      e = l6_fail(err, L6_E_INVALID_DESTINATION, "forward[%zu]: a %s account cannot receive forwarded units", i,
-                  l6_account_type_str(acc[i].type));
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "forward[%zu]: %s %s account cannot receive forwarded units", i,
+                  l6_article(l6_account_type_str(acc[i].type)), l6_account_type_str(acc[i].type));
     bool receives = false;
     for (size_t j = 0; j < k; j++) receives |= strcmp(sh[j].registry, acc[i].registry) == 0;
     if (e == L6_E_OK && !receives)
@@ -942,7 +942,8 @@ static l6_err do_conversion(l6_svc *s, const l6_actor *a, cyc *c, const l6_step_
     e = l6_fail(err, L6_E_TERMINAL_ACCOUNT, "units in %s account %lld can never move", l6_account_type_str(from.type), (long long)from.id);
   if (e == L6_E_OK) e = svc__open_account(s, r->to_account ? r->to_account : from.id, "to_account", &to, err);
   if (e == L6_E_OK && !l6_account_type_accepts_transfer(to.type))
-    e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive converted units", l6_account_type_str(to.type));
+    e = l6_fail(err, L6_E_INVALID_DESTINATION, "%s %s account cannot receive converted units",
+                  l6_article(l6_account_type_str(to.type)), l6_account_type_str(to.type));
   if (e == L6_E_OK) {
     e = OPS->account_of_registry(ST, from.registry, L6_ACCT_CANCELLATION, &cancel, err);
     if (e == L6_E_UNKNOWN_ACCOUNT) e = l6_fail(err, L6_E_INVALID_DESTINATION, "registry %s has no cancellation account", from.registry);
@@ -1379,8 +1380,8 @@ l6_err svc_accredit(l6_svc *s, const l6_actor *a, l6_id org, const char *mechani
   *out = NULL;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role != L6_ROLE_MECHANISM_ADMIN)
-    return l6_fail(err, L6_E_FORBIDDEN, "accreditation is the mechanism administrator's; a %s token may not do it",
-                   l6_role_str(a->role));
+    return l6_fail(err, L6_E_FORBIDDEN, "accreditation is the mechanism administrator's; %s %s token may not do it",
+                   l6_article(l6_role_str(a->role)), l6_role_str(a->role));
   const l6_mech *m;
   l6_err e = mech_of(s, mechanism, &m, err);
   if (e != L6_E_OK) return e;

@@ -227,7 +227,8 @@ static l6_err parse_rule(pctx *c, json_t *v, size_t i, ets_ruleset *rs, ets_rule
   for (size_t j = 0; j < sizeof owned / sizeof owned[0]; j++)
     if (json_object_get(v, owned[j].key) && !(owned[j].kinds & (1u << r->kind))) {
       snprintf(k, sizeof k, "%s.%s", w, owned[j].key);
-      return bad(c, k, "does not apply to a %s rule", ets_rule_kind_str(r->kind));
+      return bad(c, k, "does not apply to %s %s rule", l6_article(ets_rule_kind_str(r->kind)),
+                 ets_rule_kind_str(r->kind));
     }
   if (is_limit) {
     if ((e = get_str(c, v, w, "base", true, s, sizeof s, NULL, "emissions, obligation, allocated or shortfall")) != L6_E_OK)

@@ -1207,7 +1207,8 @@ l6_err svc_ex_order_idem(l6_svc *s, const l6_actor *a, const l6_ex_order_req *r,
   if (e == L6_E_OK && block(&x))
     e = l6_fail(err, L6_E_INVALID_VALUE, "%s is a block agreement instrument: it trades by quote and acceptance", x.code);
   if (e == L6_E_OK && sealed(&x) && (!buy || market || btif != L6_TIF_GTC || r->post_only))
-    e = l6_fail(err, L6_E_INVALID_VALUE, "%s is a %s auction: orders are gtc limit buy bids", x.code, x.mode);
+    e = l6_fail(err, L6_E_INVALID_VALUE, "%s is %s %s auction: orders are gtc limit buy bids", x.code, l6_article(x.mode),
+                  x.mode);
   bool call = false;
   if (e == L6_E_OK) e = check_phase(s, &x, day, &call, err);
   if (e == L6_E_OK && call && (market || btif != L6_TIF_GTC || r->post_only))

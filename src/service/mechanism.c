@@ -542,3 +542,17 @@ l6_err mech_load_dir(l6_svc *s, const char *dir, l6_error *err) {
   svc__set_mechs(s, set);
   return L6_E_OK;
 }
+
+size_t mech_levy_account_types(const l6_mech_set *set, l6_account_type out[L6_ACCT__COUNT]) {
+  bool used[L6_ACCT__COUNT] = {false};
+  for (size_t i = 0; set && i < set->n; i++) {
+    const l6_mech *m = &set->m[i];
+    if (m->levy.sop_bp > 0) used[m->sop_account] = true;
+    if (m->levy.omge_bp > 0) used[m->omge_account] = true;
+    if (m->levy.buffer_bp > 0) used[m->buffer_account] = true;
+  }
+  size_t n = 0;
+  for (int t = 1; t < L6_ACCT__COUNT; t++)
+    if (used[t]) out[n++] = (l6_account_type)t;
+  return n;
+}

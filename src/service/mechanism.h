@@ -113,6 +113,12 @@ void mech_free(l6_mech *m);
  * service keeps what it had. */
 l6_err mech_load_dir(l6_svc *s, const char *dir, l6_error *err);
 
+/* The account types that receive a levy (share of proceeds, OMGE, buffer)
+ * under any mechanism of set, each once, in the order of l6_account_type:
+ * out[0..return). Every registry has one of each (svc_registry_create), so
+ * any registry may host any mechanism's activities. */
+size_t mech_levy_account_types(const l6_mech_set *set, l6_account_type out[L6_ACCT__COUNT]);
+
 /* The loaded definition of code, or NULL. */
 const l6_mech *mech_find(const l6_mech_set *set, const char *code);
 

@@ -337,7 +337,8 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
   if (e != L6_E_OK) return e;
   if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be " L6_ROLE_NAMES);
   if (l6_role_has_org(role) && org <= 0)
-    return l6_fail(err, L6_E_MISSING_FIELD, "a %s token needs an organisation", l6_role_str(role));
+    return l6_fail(err, L6_E_MISSING_FIELD, "%s %s token needs an organisation", l6_article(l6_role_str(role)),
+                     l6_role_str(role));
   if (!l6_role_has_org(role) && org != 0)
     return l6_fail(err, L6_E_INVALID_VALUE, "only holder, validator and authority tokens belong to an organisation");
   if ((e = need_text("label", label, L6_NAME_MAX, err)) != L6_E_OK) return e;
@@ -404,6 +405,65 @@ l6_err svc_party_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err)
 
 static const l6_account_type registry_accounts[] = {L6_ACCT_PENDING, L6_ACCT_RETIREMENT, L6_ACCT_CANCELLATION};
 
+/* Opens in registry r, owned by no organisation, an account of each type
+ * of types[0..n) it has none of. One it has counts whatever its status: a
+ * blocked or closed one was blocked or closed on purpose, and stays so (a
+ * levy then answers levy_account_missing). Appends the accounts made to
+ * accs when not NULL. */
+static l6_err open_registry_accounts(l6_svc *s, const char *r, const l6_account_type *types, size_t n, json_t *accs,
+                                     l6_error *err) {
+  l6_err e = L6_E_OK;
+  for (size_t i = 0; e == L6_E_OK && i < n; i++) {
+    l6_account acc;
+    e = OPS->account_of_registry(s->st, r, types[i], &acc, err);
+    if (e == L6_E_OK) continue; /* has one, whatever its status */
+    if (e != L6_E_UNKNOWN_ACCOUNT) return e;
+    acc = (l6_account){.type = types[i], .status = L6_STATUS_OPEN};
+    snprintf(acc.registry, sizeof acc.registry, "%s", r);
+    snprintf(acc.name, sizeof acc.name, "%s %s account", r, l6_account_type_str(acc.type));
+    e = OPS->account_put(s->st, &acc, err);
+    if (e == L6_E_OK && accs) json_array_append_new(accs, view_account(&acc));
+  }
+  return e;
+}
+
+typedef struct {
+  char (*ids)[6];
+  size_t n, cap;
+  bool nomem;
+} reg_ids;
+
+static int collect_reg_id(void *ctx, const void *row) {
+  reg_ids *b = ctx;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 16;
+    char(*ni)[6] = realloc(b->ids, nc * sizeof *ni);
+    if (ni == NULL) return b->nomem = true, 1;
+    b->ids = ni;
+    b->cap = nc;
+  }
+  snprintf(b->ids[b->n++], 6, "%s", ((const l6_registry *)row)->id);
+  return 0;
+}
+
+l6_err svc_levy_accounts_open(l6_svc *s, const l6_actor *a, size_t *opened, l6_error *err) {
+  *opened = 0;
+  l6_err e = NEED_ADMIN(a, err);
+  if (e != L6_E_OK) return e;
+  l6_account_type types[L6_ACCT__COUNT];
+  size_t nt = mech_levy_account_types(svc__mechs(s), types);
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  reg_ids regs = {0};
+  e = OPS->registry_list(s->st, collect_reg_id, &regs, err);
+  if (e == L6_E_OK && regs.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  json_t *made = json_array();
+  for (size_t i = 0; e == L6_E_OK && i < regs.n; i++) e = open_registry_accounts(s, regs.ids[i], types, nt, made, err);
+  *opened = e == L6_E_OK ? json_array_size(made) : 0;
+  json_decref(made);
+  free(regs.ids);
+  return finish(s, e, err);
+}
+
 l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = NEED_ADMIN(a, err);
@@ -420,14 +480,16 @@ l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, j
     e = OPS->registry_put(s->st, r, err);
     if (e == L6_E_ALREADY_EXISTS) l6_fail(err, e, "registry %s already exists", r->id);
   }
+  /* Its own accounts, and one for each levy the loaded mechanisms take
+   * (the Adaptation Fund's share of proceeds, OMGE, buffer): the levies
+   * of an issuance land in the activity's registry (cycle.c). */
   json_t *accs = json_array();
-  for (size_t i = 0; e == L6_E_OK && i < sizeof registry_accounts / sizeof registry_accounts[0]; i++) {
-    l6_account acc = {.type = registry_accounts[i], .status = L6_STATUS_OPEN};
-    snprintf(acc.registry, sizeof acc.registry, "%s", r->id);
-    snprintf(acc.name, sizeof acc.name, "%s %s account", r->id, l6_account_type_str(acc.type));
-    e = OPS->account_put(s->st, &acc, err);
-    if (e == L6_E_OK) json_array_append_new(accs, view_account(&acc));
-  }
+  l6_account_type levies[L6_ACCT__COUNT];
+  size_t nlevies = mech_levy_account_types(svc__mechs(s), levies);
+  if (e == L6_E_OK)
+    e = open_registry_accounts(s, r->id, registry_accounts, sizeof registry_accounts / sizeof registry_accounts[0], accs,
+                               err);
+  if (e == L6_E_OK) e = open_registry_accounts(s, r->id, levies, nlevies, accs, err);
   if (e == L6_E_OK) {
     *out = view_registry(r);
     if (*out) json_object_set(*out, "accounts", accs);
@@ -471,7 +533,8 @@ l6_err svc_account_create(l6_svc *s, const l6_actor *a, l6_account *acc, json_t 
                    "type must be one of pending, holding, trading, retirement, cancellation, buffer, "
                    "adaptation-fund, omge-cancellation, surrender");
   if ((acc->type == L6_ACCT_HOLDING || acc->type == L6_ACCT_TRADING) && acc->org == 0)
-    return l6_fail(err, L6_E_MISSING_FIELD, "a %s account needs an organisation", l6_account_type_str(acc->type));
+    return l6_fail(err, L6_E_MISSING_FIELD, "%s %s account needs an organisation",
+                   l6_article(l6_account_type_str(acc->type)), l6_account_type_str(acc->type));
   if ((e = need_text("name", acc->name, L6_NAME_MAX, err)) != L6_E_OK) return e;
   acc->status = L6_STATUS_OPEN;
   if ((e = begin(s, err)) != L6_E_OK) return e;
@@ -934,7 +997,8 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
   if (e == L6_E_OK && r->forward_to) {
     e = open_account(s, r->forward_to, "forward_to", &dest, err);
     if (e == L6_E_OK && !l6_account_type_accepts_transfer(dest.type))
-      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive forwarded units", l6_account_type_str(dest.type));
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "%s %s account cannot receive forwarded units",
+                    l6_article(l6_account_type_str(dest.type)), l6_account_type_str(dest.type));
   }
   l6_tx tx = {.kind = L6_TX_ISSUANCE, .to_account = pending.id, .quantity = r->quantity};
   timestamp(s, tx.ts);
@@ -1103,13 +1167,14 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
               : r->kind == L6_TX_RETIREMENT ? to.type == L6_ACCT_RETIREMENT
                                             : (to.type == L6_ACCT_CANCELLATION || to.type == L6_ACCT_OMGE_CANCELLATION);
     if (!ok)
-      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s account cannot receive a %s", l6_account_type_str(to.type),
-                  l6_tx_kind_str(r->kind));
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "%s %s account cannot receive %s %s",
+                  l6_article(l6_account_type_str(to.type)), l6_account_type_str(to.type),
+                  l6_article(l6_tx_kind_str(r->kind)), l6_tx_kind_str(r->kind));
     /* Units are retired or cancelled in the registry that holds them;
      * only transfers cross registries. */
     else if (r->kind != L6_TX_TRANSFER && strcmp(to.registry, from.registry) != 0)
-      e = l6_fail(err, L6_E_INVALID_DESTINATION, "a %s from registry %s must go to an account of that registry, not %s",
-                  l6_tx_kind_str(r->kind), from.registry, to.registry);
+      e = l6_fail(err, L6_E_INVALID_DESTINATION, "%s %s from registry %s must go to an account of that registry, not %s",
+                  l6_article(l6_tx_kind_str(r->kind)), l6_tx_kind_str(r->kind), from.registry, to.registry);
   }
   size_t ntakes = 0;
   if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);

@@ -106,7 +106,17 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
 /* Reference data. */
 l6_err svc_party_create(l6_svc *s, const l6_actor *a, const l6_party *p, json_t **out, l6_error *err);
 l6_err svc_party_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+/* Creates a registry with its own accounts (pending, retirement,
+ * cancellation) and one account, owned by no organisation, of every type a
+ * loaded mechanism's levies go to (mech_levy_account_types: with the
+ * shipped config/mechanisms adaptation-fund, omge-cancellation, buffer),
+ * all listed in the reply's "accounts". */
 l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, json_t **out, l6_error *err);
+/* Gives every registry that lacks one an open levy account of each type
+ * the loaded mechanisms need (registries made before a mechanism was
+ * added, or before registries got them); `ledger6 init` runs it. Admin.
+ * *opened is the number of accounts made. */
+l6_err svc_levy_accounts_open(l6_svc *s, const l6_actor *a, size_t *opened, l6_error *err);
 l6_err svc_registry_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
 l6_err svc_org_create(l6_svc *s, const l6_actor *a, l6_org *o, json_t **out, l6_error *err);
 l6_err svc_org_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
