@@ -1564,6 +1564,35 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
         inconsistency(incons, "first_transfer_unauthorized", "first transfer of %s to %s has no authorization of %s",
                       x->first_id, x->last_id, x->party);
     }
+    /* An OIMP cancellation is the first transfer of ITMOs not yet first
+     * transferred (6.2 guidance: the host adjusts for OIMP at the first
+     * transfer, which its authorization defines as authorization, issuance
+     * or use/cancellation): a cancelled ITMO of an OIMP authorization (not
+     * revoked) that was never first transferred is a cancellation without
+     * its corresponding adjustment -- a double claim. */
+    if (strcmp(x->type, "Cancellation") == 0) {
+      l6_a6_auth au;
+      l6_error ignore;
+      unsigned purposes = 0;
+      if (OPS->a6_auth_get(ST, x->auth, &au, &ignore) == L6_E_OK && !au.revoked && a6_purposes_parse(au.purposes, &purposes) &&
+          (purposes & A6_P_OIMP)) {
+        l6_qty missing = 0;
+        for (size_t k = 0; k < ib.n; k++) {
+          const l6_a6_itmo *r = &ib.r[k];
+          if (r->auth != x->auth || r->approach != x->approach || strcmp(r->registry, x->registry) != 0 || r->ft_year ||
+              r->itmo_first > x->itmo_last || itmo_last(r) < x->itmo_first)
+            continue;
+          int64_t lo = r->itmo_first > x->itmo_first ? r->itmo_first : x->itmo_first;
+          int64_t hi = itmo_last(r) < x->itmo_last ? itmo_last(r) : x->itmo_last;
+          missing += hi - lo + 1;
+        }
+        if (missing)
+          inconsistency(incons, "oimp_cancellation_without_ca",
+                        "cancellation %lld of %s to %s (%s, authorization %lld for OIMP) has %lld ITMOs never first "
+                        "transferred: no corresponding adjustment",
+                        (long long)x->id, x->first_id, x->last_id, x->purpose, (long long)x->auth, (long long)missing);
+      }
+    }
   }
   if (expect == NULL) {
     free(at);
