@@ -219,11 +219,13 @@ static char *dump(void) {
   do {                                                                                                                \
     char *before_ = dump();                                                                                           \
     l6_error err_ = {0};                                                                                              \
+    json_t *out_ = NULL;                                                                                              \
     l6_err e_ = (call);                                                                                               \
     if (e_ != (code)) fail_msg("%s:%d: want %s, got %s: %s", __FILE__, __LINE__, l6_err_code(code), l6_err_code(e_), \
                                err_.message);                                                                         \
     assert_int_equal(l6_err_status(e_), 422);                                                                         \
     if (strstr(err_.message, (says)) == NULL) fail_msg("%s:%d: message: %s", __FILE__, __LINE__, err_.message);      \
+    assert_null(out_);                                                                                                \
     char *after_ = dump();                                                                                            \
     assert_string_equal(before_, after_);                                                                             \
     free(before_);                                                                                                    \
@@ -428,6 +430,81 @@ static void test_a6_bypasses(void **state) {
   OK(svc_check(W.s, 0, &err));
 }
 
+typedef struct {
+  const char *name;
+  l6_id id;
+} org_find;
+
+/* The demo's organisation called name. */
+static l6_id org_named(const char *name) {
+  json_t *out = NULL;
+  l6_error err = {0};
+  OK(svc_org_list(W.s, &W.admin, &out, &err));
+  size_t i;
+  json_t *o;
+  l6_id id = 0;
+  json_array_foreach(json_object_get(out, "items"), i, o) if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0) id =
+      json_integer_value(json_object_get(o, "id"));
+  json_decref(out);
+  assert_true(id > 0);
+  return id;
+}
+
+static int first_batch(void *ctx, const void *row) {
+  *(l6_batch *)ctx = *(const l6_batch *)row;
+  return 1;
+}
+
+/* The first account of organisation org. */
+static l6_id org_account(l6_id org) {
+  static acc_buf b;
+  b.n = 0;
+  l6_error err = {0};
+  l6_store *st = svc_store(W.s);
+  OK(OPS->begin(st, &err));
+  OK(OPS->account_list(st, org, 0, 512, acc_row, &b, &err));
+  OK(OPS->commit(st, &err));
+  assert_true(b.n > 0);
+  return b.a[0].id;
+}
+
+static int first_block(void *ctx, const void *row) {
+  *(l6_block *)ctx = *(const l6_block *)row;
+  return 1;
+}
+
+/* ITMOs surrendered into an emissions trading scheme would be used toward
+ * an NDC without the use the AEF reports: the surrender (and its dry run)
+ * refuses them and names /v1/a6/uses; CCERs that are no ITMOs surrender as
+ * before (test_ets_svc.c). */
+static void test_ets_itmo_surrender(void **state) {
+  (void)state;
+  l6_error err = {0};
+  /* The Yangjiang wind CCERs left in Pearl River Power's account become
+   * ITMOs of a Chinese authorization (NDC use). */
+  l6_block blk = {0};
+  l6_batch b = {0};
+  l6_store *st = svc_store(W.s);
+  OK(OPS->begin(st, &err));
+  OK(OPS->batch_list(st, "CN.GD.WIND.02", 0, 1, first_batch, &b, &err));
+  l6_pick_filter f = {.account = org_account(org_named("Guangzhou Pearl River Power Co.")), .unit_type = "CCER"};
+  OK(OPS->block_pick(st, &f, 1, first_block, &blk, &err));
+  OK(OPS->commit(st, &err));
+  assert_true(blk.id > 0 && blk.batch == b.id);
+  l6_a6_auth x = {.party = "CHN", .approach = 3, .project = "CN.GD.WIND.02", .vintage_from = 2000, .vintage_to = 2050,
+                  .quantity = 1000000, .purposes = "NDC", .ft_event = "use", .year_from = 2021, .year_to = 2035};
+  TL_OK(svc_a6_authorize(W.s, &W.admin, &x, &out_, &err_), "authorize");
+  l6_actor reg = tl_actor(L6_ROLE_AUTHORITY, org_named("Provincial ecology and environment department"), "regulator");
+  l6_actor ver = tl_actor(L6_ROLE_VALIDATOR, org_named("China Quality Certification Centre (verifier)"), "verifier");
+  TL_OK(svc_ets_emissions(W.s, &ver, "GD-ETS", "GZ.PEARL", 2024, 1000, &out_, &err_), "emissions");
+  TL_OK(svc_ets_confirm(W.s, &reg, "GD-ETS", "GZ.PEARL", 2024, &out_, &err_), "confirm");
+  l6_ets_surrender_req r = {.scheme = "GD-ETS", .entity = "GZ.PEARL", .year = 2024, .n = 1, .dry_run = true};
+  r.items[0] = (l6_range){.batch = blk.batch, .first = blk.first, .last = blk.first + 9};
+  REFUSED(svc_ets_surrender(W.s, &reg, &r, &out_, &err_), L6_E_A6_ROUTE_REQUIRED, "/v1/a6/uses");
+  r.dry_run = false;
+  REFUSED(svc_ets_surrender(W.s, &reg, &r, &out_, &err_), L6_E_A6_ROUTE_REQUIRED, "/v1/a6/uses");
+}
+
 static int itmo_pick(void *ctx, const void *row) {
   const l6_a6_itmo *r = row;
   l6_a6_itmo *want = ctx;
@@ -468,6 +545,7 @@ static void test_aef_missing_ca(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test_setup_teardown(test_every_route, setup, teardown),
                                      cmocka_unit_test_setup_teardown(test_a6_bypasses, setup, teardown),
-                                     cmocka_unit_test_setup_teardown(test_aef_missing_ca, setup, teardown)};
+                                     cmocka_unit_test_setup_teardown(test_aef_missing_ca, setup, teardown),
+                                     cmocka_unit_test_setup_teardown(test_ets_itmo_surrender, setup, teardown)};
   return cmocka_run_group_tests_name("move", tests, NULL, NULL);
 }
