@@ -343,10 +343,10 @@ static void test_refusals(void **state) {
    * stated on a retirement is not a use. */
   static const char *const purposes[] = {"CORSIA", "voluntary offsetting", "NDC"};
   for (int i = 0; i < 3; i++) {
-    REFUSED(422, "a6_route_required", "POST", "/v1/retirements", W.tok_klik,
+    REFUSED(422, "article_six_route_required", "POST", "/v1/retirements", W.tok_klik,
             json_pack("{s:I, s:s, s:i, s:s, s:s}", "from_account", (json_int_t)W.a_klik, "unit_type", "ITMO", "quantity",
                       10, "beneficiary", "Swiss International Air Lines", "purpose", purposes[i]));
-    REFUSED(422, "a6_route_required", "POST", "/v1/cancellations", W.tok_klik,
+    REFUSED(422, "article_six_route_required", "POST", "/v1/cancellations", W.tok_klik,
             json_pack("{s:I, s:s, s:i, s:s}", "from_account", (json_int_t)W.a_klik, "unit_type", "ITMO", "quantity", 10,
                       "purpose", purposes[i]));
   }

@@ -16,7 +16,7 @@
  *                  ITMOs retired or cancelled for a voluntary purpose; a VCU
  *                  with no authorization retired for CORSIA; NDC use and
  *                  mitigation contribution stated on the plain routes: all
- *                  refused with a6_route_required, nothing changed. The
+ *                  refused with article_six_route_required, nothing changed. The
  *                  Article 6 route then cancels the ITMOs for CORSIA with
  *                  their adjustment, and voluntary retirements of other
  *                  units still pass.
@@ -381,23 +381,23 @@ static void test_a6_bypasses(void **state) {
   assert_false(aef_has("THA", "oimp_cancellation_without_ca"));
   /* The issue's case: OIMP ITMOs (first transfer at use or cancellation)
    * retired for CORSIA on the plain route -- was 201, no adjustment. */
-  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "CORSIA", &err_), L6_E_A6_ROUTE_REQUIRED, "/v1/a6/cancellations");
-  REFUSED(end_units(L6_TX_CANCELLATION, acc, "ITMO", 100, "CORSIA", &err_), L6_E_A6_ROUTE_REQUIRED, "POST /v1/a6/");
-  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "offsetting for corsia, first phase", &err_), L6_E_A6_ROUTE_REQUIRED, "POST /v1/a6/");
-  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "OIMP", &err_), L6_E_A6_ROUTE_REQUIRED, "POST /v1/a6/");
+  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "CORSIA", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "/v1/a6/cancellations");
+  REFUSED(end_units(L6_TX_CANCELLATION, acc, "ITMO", 100, "CORSIA", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "POST /v1/a6/");
+  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "offsetting for corsia, first phase", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "POST /v1/a6/");
+  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "OIMP", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "POST /v1/a6/");
   /* ... and for a voluntary purpose: ending an OIMP ITMO is an OIMP
    * cancellation, with the host's adjustment. */
-  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "voluntary offsetting", &err_), L6_E_A6_ROUTE_REQUIRED, "POST /v1/a6/");
-  REFUSED(end_units(L6_TX_CANCELLATION, acc, "ITMO", 100, "voluntary cancellation", &err_), L6_E_A6_ROUTE_REQUIRED, "POST /v1/a6/");
+  REFUSED(end_units(L6_TX_RETIREMENT, acc, "ITMO", 100, "voluntary offsetting", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "POST /v1/a6/");
+  REFUSED(end_units(L6_TX_CANCELLATION, acc, "ITMO", 100, "voluntary cancellation", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "POST /v1/a6/");
   /* A VCU with no authorization (and Ghanaian forestry, not a CORSIA
    * programme's first-phase unit) retired for CORSIA -- was 201. */
   l6_id vcu = holder_of("VCU");
-  REFUSED(end_units(L6_TX_RETIREMENT, vcu, "VCU", 10, "CORSIA", &err_), L6_E_A6_ROUTE_REQUIRED, "POST /v1/a6/");
+  REFUSED(end_units(L6_TX_RETIREMENT, vcu, "VCU", 10, "CORSIA", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "POST /v1/a6/");
   /* NDC use and mitigation contribution stated on the plain routes. */
-  REFUSED(end_units(L6_TX_RETIREMENT, vcu, "VCU", 10, "NDC", &err_), L6_E_A6_ROUTE_REQUIRED, "/v1/a6/uses");
+  REFUSED(end_units(L6_TX_RETIREMENT, vcu, "VCU", 10, "NDC", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "/v1/a6/uses");
   REFUSED(end_units(L6_TX_RETIREMENT, vcu, "VCU", 10, "use toward the nationally determined contribution", &err_),
-          L6_E_A6_ROUTE_REQUIRED, "/v1/a6/uses");
-  REFUSED(end_units(L6_TX_CANCELLATION, vcu, "VCU", 10, "Mitigation contribution", &err_), L6_E_A6_ROUTE_REQUIRED, "POST /v1/a6/");
+          L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "/v1/a6/uses");
+  REFUSED(end_units(L6_TX_CANCELLATION, vcu, "VCU", 10, "Mitigation contribution", &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "POST /v1/a6/");
   /* Words, not substrings: "syndicate" holds no NDC. Voluntary
    * retirements of units that are no ITMOs still pass. */
   TL_OK(end_units(L6_TX_RETIREMENT, vcu, "VCU", 10, "voluntary offsetting", &err_), "voluntary VCU");
@@ -500,9 +500,9 @@ static void test_ets_itmo_surrender(void **state) {
   TL_OK(svc_ets_confirm(W.s, &reg, "GD-ETS", "GZ.PEARL", 2024, &out_, &err_), "confirm");
   l6_ets_surrender_req r = {.scheme = "GD-ETS", .entity = "GZ.PEARL", .year = 2024, .n = 1, .dry_run = true};
   r.items[0] = (l6_range){.batch = blk.batch, .first = blk.first, .last = blk.first + 9};
-  REFUSED(svc_ets_surrender(W.s, &reg, &r, &out_, &err_), L6_E_A6_ROUTE_REQUIRED, "/v1/a6/uses");
+  REFUSED(svc_ets_surrender(W.s, &reg, &r, &out_, &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "/v1/a6/uses");
   r.dry_run = false;
-  REFUSED(svc_ets_surrender(W.s, &reg, &r, &out_, &err_), L6_E_A6_ROUTE_REQUIRED, "/v1/a6/uses");
+  REFUSED(svc_ets_surrender(W.s, &reg, &r, &out_, &err_), L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "/v1/a6/uses");
 }
 
 static int itmo_pick(void *ctx, const void *row) {

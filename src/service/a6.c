@@ -840,7 +840,7 @@ static l6_err a6_move_check(l6_svc *s, const svc_move_ctx *m, void *arg, l6_erro
   if (m->a6_accounted || m->tx->kind == L6_TX_TRANSFER) return L6_E_OK;
   const char *route = a6_purpose_route(m->tx->purpose);
   if (route)
-    return l6_fail(err, L6_E_A6_ROUTE_REQUIRED, "purpose '%s' is an Article 6 claim that a %s cannot make: %s", m->tx->purpose,
+    return l6_fail(err, L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "purpose '%s' is an Article 6 claim that a %s cannot make: %s", m->tx->purpose,
                    svc_move_route_str(m->route), route);
   if (!claim_route(m->route)) return L6_E_OK;
   l6_a6_auth x = {0};
@@ -855,7 +855,7 @@ static l6_err a6_move_check(l6_svc *s, const svc_move_ctx *m, void *arg, l6_erro
       if (!itmo_active(r, &x) || !needs_a6_route(m->route, &x)) continue;
       int64_t lo = r->first > m->takes[i].first ? r->first : m->takes[i].first;
       int64_t hi = r->last < m->takes[i].last ? r->last : m->takes[i].last;
-      e = l6_fail(err, L6_E_A6_ROUTE_REQUIRED,
+      e = l6_fail(err, L6_E_ARTICLE_SIX_ROUTE_REQUIRED,
                   "serials %lld-%lld of batch %lld are ITMOs of authorization %lld (%s): %s", (long long)lo, (long long)hi,
                   (long long)r->batch, (long long)x.id, x.purposes,
                   m->route == SVC_MOVE_ETS_SURRENDER

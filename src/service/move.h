@@ -48,7 +48,7 @@ typedef struct {
   const l6_tx *tx;          /* kind, from/to accounts, purpose, beneficiary, claim, reporting year; id 0 in a check-only pass */
   const l6_take *takes;     /* the serial ranges, each held in one block by the source */
   size_t n;                 /* number of takes (> 0) */
-  const l6_actor *actor;    /* who asked; NULL for a check-only pass without one */
+  const l6_actor *actor;    /* who asked; NULL where the route knows only a name (the exchange: tx->actor) */
   bool a6_accounted;        /* the route writes the Article 6 accounting of these units itself (svc_a6_act) */
   const char *corsia_phase; /* an OIMP cancellation for CORSIA: its phase; NULL otherwise */
   /* Filled by the policy step from tx (zeroed when tx names no account). */
