@@ -828,7 +828,7 @@ static bool needs_a6_route(svc_move_route route, const l6_a6_auth *x) {
 
 /* The check: on any route but the Article 6 actions,
  *  - a retirement, cancellation or surrender that states an emissions
- *    purpose is refused (A6_ROUTE_REQUIRED names the route that does the
+ *    purpose is refused (ARTICLE_SIX_ROUTE_REQUIRED names the route that does the
  *    accounting), whatever the units;
  *  - a claim route ends ITMOs (units of an authorization, held, not
  *    revoked before their first transfer) only where needs_a6_route says
