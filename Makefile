@@ -74,6 +74,10 @@ $(BUILD)/ledger6: $(CLI_OBJ) $(BUILD)/libledger6.a
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON) $(BUILD)/libledger6.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka -lcurl
 
+# The policy-step tests run the demo registry's builder (src/cli/demo.c).
+$(BUILD)/tests/test_move: $(BUILD)/tests/test_move.o $(BUILD)/src/cli/demo.o $(TEST_COMMON) $(BUILD)/libledger6.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka -lcurl
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/bench/benchlib.o $(BUILD)/libledger6.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 

@@ -86,6 +86,7 @@
   XX(CORSIA_NOT_ELIGIBLE, "corsia_not_eligible", 422, "the units are not eligible for this CORSIA phase") \
   XX(UNIT_AUTHORIZED, "unit_authorized", 422, "authorized units carry a corresponding adjustment; a voluntary cancellation takes unauthorized units") \
   XX(YEAR_OUTSIDE_NDC, "year_outside_ndc", 422, "the year is outside the Party's NDC period") \
+  XX(ARTICLE_SIX_ROUTE_REQUIRED, "article_six_route_required", 422, "an Article 6 claim or ITMOs go through the Article 6 routes (/v1/a6/uses, /v1/a6/cancellations)") \
   /* emissions trading (src/service/ets.c) */                                     \
   XX(UNKNOWN_SCHEME, "unknown_scheme", 404, "no such emissions trading scheme") \
   XX(UNKNOWN_ENTITY, "unknown_entity", 404, "no such covered entity in the scheme") \

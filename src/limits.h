@@ -163,6 +163,11 @@
  * L6_MAX_BLOCKS_PER_TX. */
 #define L6_A6_MAX_PIECES 1024
 
+/* Rules one service's policy step may hold (src/service/move.c): the
+ * modules' rules (non-offsetting units, Article 6, CORSIA) and a few a
+ * test adds. Each runs on every move, so the list stays short. */
+#define L6_MAX_MOVE_HOOKS 16
+
 /* Static files of the web pages (serve --web DIR): the largest file served
  * and the longest path. The pages are a few small HTML, CSS and JavaScript
  * files; anything bigger does not belong there. */

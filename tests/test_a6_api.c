@@ -337,6 +337,19 @@ static json_t *use_body(int64_t acc, const char *first, const char *last, const 
 
 static void test_refusals(void **state) {
   (void)state;
+  /* Issue 14: the plain routes do no Article 6 accounting. KliK's 500 ITMOs
+   * (NDC and OIMP) retired or cancelled for CORSIA, or for a voluntary
+   * purpose, would be an OIMP cancellation without its entity; an NDC use
+   * stated on a retirement is not a use. */
+  static const char *const purposes[] = {"CORSIA", "voluntary offsetting", "NDC"};
+  for (int i = 0; i < 3; i++) {
+    REFUSED(422, "article_six_route_required", "POST", "/v1/retirements", W.tok_klik,
+            json_pack("{s:I, s:s, s:i, s:s, s:s}", "from_account", (json_int_t)W.a_klik, "unit_type", "ITMO", "quantity",
+                      10, "beneficiary", "Swiss International Air Lines", "purpose", purposes[i]));
+    REFUSED(422, "article_six_route_required", "POST", "/v1/cancellations", W.tok_klik,
+            json_pack("{s:I, s:s, s:i, s:s}", "from_account", (json_int_t)W.a_klik, "unit_type", "ITMO", "quantity", 10,
+                      "purpose", purposes[i]));
+  }
   /* Use after cancellation (the airline's CORSIA units). */
   REFUSED(409, "unit_cancelled", "POST", "/v1/a6/uses", S->admin,
           use_body(W.a_air, ID("000001201"), ID("000001210"), "CHE", 2025));

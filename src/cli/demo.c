@@ -790,7 +790,10 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   /* The first ITMOs transferred under Article 6.2: 1,916 t from Bangkok's e-buses. */
   issue(&d, "THA01", "THA.BKK.EBUS.01", "ITMO", 2023, 1916, a_ebus);
   move(&d, L6_TX_TRANSFER, a_ebus, a_klik, "ITMO", 1916, NULL, NULL, NULL, 0);
-  move(&d, L6_TX_RETIREMENT, a_klik, 0, "ITMO", 500, "Swiss Confederation", "NDC", "Used towards Switzerland's 2030 NDC", 2024);
+  /* Not authorized (the authorization below covers vintages 2024-2030), so no
+   * Article 6 claim: a use toward an NDC goes through /v1/a6/uses. */
+  move(&d, L6_TX_RETIREMENT, a_klik, 0, "ITMO", 500, "Swiss Confederation", "results-based climate finance",
+       "Swiss results-based finance for Bangkok's e-buses; no corresponding adjustment", 2024);
   issue(&d, "MWI01", "MWI.COOK.01", "VER", 2022, 50000, a_cook);
   issue(&d, "MWI01", "MWI.COOK.01", "VER", 2023, 42000, a_cook);
   move(&d, L6_TX_TRANSFER, a_cook, a_buyer, "VER", 60000, NULL, NULL, NULL, 0);
@@ -800,7 +803,9 @@ l6_err demo_populate(l6_svc *s, l6_error *err) {
   move(&d, L6_TX_TRANSFER, a_wind, a_buyer, "CCER", 30000, NULL, NULL, NULL, 0);
   issue(&d, "GHA01", "GHA.ARR.01", "VCU", 2023, 120000, a_forest);
   move(&d, L6_TX_TRANSFER, a_forest, a_buyer, "VCU", 25000, NULL, NULL, NULL, 0);
-  move(&d, L6_TX_RETIREMENT, a_buyer, 0, "VCU", 8000, "Nippon Airways", "CORSIA", "Cancelled for CORSIA first phase", 2025);
+  /* Voluntary: a CORSIA cancellation goes through /v1/a6/cancellations. */
+  move(&d, L6_TX_RETIREMENT, a_buyer, 0, "VCU", 8000, "Nippon Airways", "voluntary offsetting",
+       "Offsets 8,000 t of 2025 ground operations emissions", 2025);
   demo_cycle(&d, a_buyer);
   demo_a6(&d, a_ebus, a_klik);
   demo_nma(&d);

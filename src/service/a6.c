@@ -7,11 +7,13 @@
 #include "a6.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../core/a6.h"
 #include "service_int.h"
@@ -753,20 +755,146 @@ l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t l
   return e;
 }
 
-l6_err a6_on_move(l6_svc *s, const l6_tx *tx, const l6_account *from, const l6_account *to, const l6_take *takes,
-                  size_t n, l6_error *err) {
+/* ---- the Article 6 rules of the policy step (move.h) ------------------------ */
+
+/* Whether an ITMO row is still an Article 6 unit: held (not used or
+ * cancelled) and its authorization not revoked before its first transfer
+ * (a6.h, svc_a6_revoke). */
+static bool itmo_active(const l6_a6_itmo *r, const l6_a6_auth *x) { return r->fate[0] == '\0' && !(x->revoked && r->ft_year == 0); }
+
+/* Whether `text` contains `phrase` as whole words, ignoring case. */
+static bool has_words(const char *text, const char *phrase) {
+  size_t n = strlen(phrase);
+  for (const char *p = text; *p; p++) {
+    if (p != text && isalnum((unsigned char)p[-1])) continue;
+    if (strncasecmp(p, phrase, n) == 0 && !isalnum((unsigned char)p[n])) return true;
+  }
+  return false;
+}
+
+/* The emissions purposes: a retirement or cancellation stating one claims
+ * what only Article 6 accounting can make true (a use toward an NDC, an
+ * OIMP or CORSIA cancellation with its corresponding adjustment, a
+ * mitigation contribution without one), so it is refused on a route that
+ * does not do that accounting, with the route that does (docs/API.md,
+ * "Article 6 claims"). Matched as words, ignoring case, anywhere in the
+ * purpose: "CORSIA", "corsia phase 1" and "for CORSIA" all match. */
+static const struct {
+  const char *words;
+  const char *route;
+} a6_purposes[] = {
+    {"CORSIA", "cancel units for CORSIA through POST /v1/a6/cancellations (kind oimp, purpose CORSIA, with the phase)"},
+    {"OIMP", "cancel units for other international mitigation purposes through POST /v1/a6/cancellations (kind oimp)"},
+    {"international mitigation purposes", "cancel units for other international mitigation purposes through POST "
+                                          "/v1/a6/cancellations (kind oimp)"},
+    {"NDC", "use ITMOs toward an NDC through POST /v1/a6/uses"},
+    {"NDCs", "use ITMOs toward an NDC through POST /v1/a6/uses"},
+    {"nationally determined contribution", "use ITMOs toward an NDC through POST /v1/a6/uses"},
+    {"mitigation contribution", "cancel unauthorized units as a mitigation contribution through POST "
+                                "/v1/a6/cancellations (kind mitigation-contribution)"},
+    {"corresponding adjustment", "claims with a corresponding adjustment go through POST /v1/a6/uses or "
+                                 "/v1/a6/cancellations"},
+};
+
+static const char *a6_purpose_route(const char *purpose) {
+  for (size_t i = 0; i < sizeof a6_purposes / sizeof a6_purposes[0]; i++)
+    if (has_words(purpose, a6_purposes[i].words)) return a6_purposes[i].route;
+  return NULL;
+}
+
+/* Routes that end units for someone's claim (the ledger's retirements and
+ * cancellations, ETS surrender, the marketplace's retirement), as opposed
+ * to transfers, the exchange and the mechanisms' own levies. */
+static bool claim_route(svc_move_route r) {
+  return r == SVC_MOVE_RETIREMENT || r == SVC_MOVE_CANCELLATION || r == SVC_MOVE_ETS_SURRENDER || r == SVC_MOVE_MARKETPLACE;
+}
+
+/* Whether ending ITMO r (active, of authorization x) on claim route `route`
+ * needs an Article 6 route: an ETS surrender of an ITMO is a use toward a
+ * Party's NDC (POST /v1/a6/uses), and any retirement or cancellation of an
+ * ITMO authorized for OIMP is an OIMP cancellation, which must name its
+ * using entity and purpose and carries the host's corresponding adjustment
+ * (its first transfer, when the event is use or cancellation): POST
+ * /v1/a6/cancellations. An ITMO authorized only for NDC use may still be
+ * retired or cancelled voluntarily (no emissions purpose): the effect
+ * records it in the AEF as a Cancellation without adjustment -- the host's
+ * adjustment, if it was first transferred, stays, and nobody uses it. */
+static bool needs_a6_route(svc_move_route route, const l6_a6_auth *x) {
+  if (route == SVC_MOVE_ETS_SURRENDER) return true;
+  unsigned purposes = 0;
+  a6_purposes_parse(x->purposes, &purposes);
+  return (purposes & A6_P_OIMP) != 0;
+}
+
+/* The check: on any route but the Article 6 actions,
+ *  - a retirement, cancellation or surrender that states an emissions
+ *    purpose is refused (ARTICLE_SIX_ROUTE_REQUIRED names the route that does the
+ *    accounting), whatever the units;
+ *  - a claim route ends ITMOs (units of an authorization, held, not
+ *    revoked before their first transfer) only where needs_a6_route says
+ *    no Article 6 accounting is skipped.
+ * The project cycle's own cancellations (OMGE, reversal, conversion) claim
+ * nothing and are recorded by the effect below. */
+static l6_err a6_move_check(l6_svc *s, const svc_move_ctx *m, void *arg, l6_error *err) {
+  (void)arg;
+  if (m->a6_accounted || m->tx->kind == L6_TX_TRANSFER) return L6_E_OK;
+  const char *route = a6_purpose_route(m->tx->purpose);
+  if (route)
+    return l6_fail(err, L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "purpose '%s' is an Article 6 claim that a %s cannot make: %s", m->tx->purpose,
+                   svc_move_route_str(m->route), route);
+  if (!claim_route(m->route)) return L6_E_OK;
+  l6_a6_auth x = {0};
+  l6_err e = L6_E_OK;
+  for (size_t i = 0; i < m->n && e == L6_E_OK; i++) {
+    itmo_buf ib = {0};
+    e = OPS->a6_itmo_in_batch(ST, m->takes[i].batch, m->takes[i].first, m->takes[i].last, itmo_row, &ib, err);
+    if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "the transaction touches too many ITMO ranges");
+    for (size_t k = 0; k < ib.n && e == L6_E_OK; k++) {
+      const l6_a6_itmo *r = &ib.r[k];
+      if ((e = auth_of(s, r->auth, &x, err)) != L6_E_OK) break;
+      if (!itmo_active(r, &x) || !needs_a6_route(m->route, &x)) continue;
+      int64_t lo = r->first > m->takes[i].first ? r->first : m->takes[i].first;
+      int64_t hi = r->last < m->takes[i].last ? r->last : m->takes[i].last;
+      e = l6_fail(err, L6_E_ARTICLE_SIX_ROUTE_REQUIRED,
+                  "serials %lld-%lld of batch %lld are ITMOs of authorization %lld (%s): %s", (long long)lo, (long long)hi,
+                  (long long)r->batch, (long long)x.id, x.purposes,
+                  m->route == SVC_MOVE_ETS_SURRENDER
+                      ? "surrendering them is a use toward an NDC; use them through POST /v1/a6/uses, surrender other units"
+                      : "ending them is an OIMP cancellation with its corresponding adjustment; cancel them through POST "
+                        "/v1/a6/cancellations (kind oimp)");
+    }
+    free(ib.r);
+  }
+  return e;
+}
+
+/* The effect, for every move whose route does not do the accounting
+ * itself: transfers of ITMOs between Parties are recorded (Transfer and
+ * Acquisition), and a first transfer (NDC purpose: the first
+ * international transfer) is detected and adjusted; may refuse it
+ * (OUTSIDE_TIMEFRAME, PARTY_NOT_AUTHORIZED): the caller rolls back. A
+ * retirement or cancellation reaching here ends ITMOs authorized only for
+ * NDC use (a voluntary cancellation), former ITMOs (authorization revoked
+ * before their first transfer) or the project cycle's units: they are
+ * recorded cancelled in the AEF with no adjustment, so the Party's
+ * holdings stay reconciled. */
+static l6_err a6_move_effect(l6_svc *s, const svc_move_ctx *m, void *arg, l6_error *err) {
+  (void)arg;
+  if (m->a6_accounted) return L6_E_OK;
+  const l6_tx *tx = m->tx;
   char fp[4], tp[4];
-  l6_err e = registry_party(s, from->registry, fp, err);
-  if (e == L6_E_OK) e = registry_party(s, to->registry, tp, err);
+  l6_err e = registry_party(s, m->from.registry, fp, err);
+  if (e == L6_E_OK) e = registry_party(s, m->to.registry, tp, err);
   l6_a6_auth x = {0};
   int year = year_now(s);
-  for (size_t i = 0; i < n && e == L6_E_OK; i++) {
+  for (size_t i = 0; i < m->n && e == L6_E_OK; i++) {
+    const l6_take *t = &m->takes[i];
     itmo_buf ib = {0};
-    e = OPS->a6_itmo_in_batch(ST, takes[i].batch, takes[i].first, takes[i].last, itmo_row, &ib, err);
+    e = OPS->a6_itmo_in_batch(ST, t->batch, t->first, t->last, itmo_row, &ib, err);
     if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "the transaction touches too many ITMO ranges");
     for (size_t k = 0; k < ib.n && e == L6_E_OK; k++) {
       l6_a6_itmo *r = &ib.r[k];
-      e = isolate(s, r, takes[i].first, takes[i].last, err);
+      e = isolate(s, r, t->first, t->last, err);
       if (e == L6_E_OK) e = auth_of(s, r->auth, &x, err);
       if (e != L6_E_OK) break;
       if (tx->kind == L6_TX_TRANSFER) {
@@ -784,7 +912,9 @@ l6_err a6_on_move(l6_svc *s, const l6_tx *tx, const l6_account *from, const l6_a
         }
         if (e == L6_E_OK) e = put_action(s, tx->id, "Transfer", fp, r, fp, tp, NULL, NULL, year, 0, err);
         if (e == L6_E_OK) e = put_action(s, tx->id, "Acquisition", tp, r, fp, tp, NULL, NULL, year, 0, err);
-      } else { /* retirement or cancellation outside the Article 6 actions */
+      } else {
+        /* the check let no ITMO through that needs an Article 6 route */
+        assert(!claim_route(m->route) || !itmo_active(r, &x) || !needs_a6_route(m->route, &x));
         snprintf(r->fate, sizeof r->fate, "cancelled");
         r->use_year = year;
         e = OPS->a6_itmo_put(ST, r, err);
@@ -797,6 +927,64 @@ l6_err a6_on_move(l6_svc *s, const l6_tx *tx, const l6_account *from, const l6_a
   }
   return e;
 }
+
+const svc_move_hook a6_move_hook = {.name = "Article 6", .check = a6_move_check, .effect = a6_move_effect};
+
+/* CORSIA eligibility of an OIMP cancellation for CORSIA (m->corsia_phase):
+ * every unit must satisfy the phase as config/corsia.json defines it
+ * (a6_corsia_check). An ITMO authorized for OIMP counts as authorized with
+ * its adjustment applied (the cancellation first-transfers it if need be);
+ * any other unit as neither. Plain routes never get here with CORSIA:
+ * a6_move_check sends them to /v1/a6/cancellations. */
+static l6_err corsia_move_check(l6_svc *s, const svc_move_ctx *m, void *arg, l6_error *err) {
+  (void)arg;
+  if (m->corsia_phase == NULL) return L6_E_OK;
+  a6_corsia_phase phase;
+  if (!corsia_phase(m->corsia_phase, &phase))
+    return l6_fail(err, L6_E_UNKNOWN_CORSIA_PHASE, "no CORSIA phase '%s' in config/corsia.json", m->corsia_phase);
+  l6_a6_auth x = {0};
+  l6_err e = L6_E_OK;
+  for (size_t i = 0; i < m->n && e == L6_E_OK; i++) {
+    const l6_take *t = &m->takes[i];
+    l6_batch b;
+    l6_project p;
+    itmo_buf ib = {0};
+    e = OPS->batch_get(ST, t->batch, &b, err);
+    if (e == L6_E_OK) e = OPS->project_get(ST, b.project, &p, err);
+    if (e == L6_E_OK) e = OPS->a6_itmo_in_batch(ST, t->batch, t->first, t->last, itmo_row, &ib, err);
+    if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "the transaction touches too many ITMO ranges");
+    int64_t cur = t->first;
+    for (size_t k = 0; e == L6_E_OK && k <= ib.n && cur <= t->last; k++) {
+      const l6_a6_itmo *r = k < ib.n ? &ib.r[k] : NULL;
+      int64_t lo = r ? (r->first > t->first ? r->first : t->first) : t->last + 1;
+      a6_corsia_unit u = {.programme = p.programme, .crediting_start = p.crediting_start, .vintage = b.vintage};
+      unsigned failed = lo > cur ? a6_corsia_check(&phase, &u) : 0; /* serials that are no ITMOs */
+      char why[200], fid[64], lid[64];
+      if (failed) {
+        e = l6_fail(err, L6_E_CORSIA_NOT_ELIGIBLE, "serials %lld-%lld of batch %lld, phase %s: %s", (long long)cur,
+                    (long long)(lo - 1), (long long)t->batch, phase.name, a6_corsia_explain(&phase, &u, failed, why, sizeof why));
+        break;
+      }
+      if (r == NULL) break;
+      if ((e = auth_of(s, r->auth, &x, err)) != L6_E_OK) break;
+      unsigned purposes = 0;
+      a6_purposes_parse(x.purposes, &purposes);
+      u.oimp_authorized = u.ca_applied = (purposes & A6_P_OIMP) != 0;
+      u.vintage = r->vintage;
+      if ((failed = a6_corsia_check(&phase, &u)) != 0) {
+        itmo_id_of(r, r->itmo_first, fid);
+        itmo_id_of(r, itmo_last(r), lid);
+        e = l6_fail(err, L6_E_CORSIA_NOT_ELIGIBLE, "ITMOs %s to %s, phase %s: %s", fid, lid, phase.name,
+                    a6_corsia_explain(&phase, &u, failed, why, sizeof why));
+      }
+      cur = (r->last < t->last ? r->last : t->last) + 1;
+    }
+    free(ib.r);
+  }
+  return e;
+}
+
+const svc_move_hook a6_corsia_move_hook = {.name = "CORSIA eligibility", .check = corsia_move_check};
 
 /* ---- actions: first transfer, use, cancellation --------------------------- */
 
@@ -847,7 +1035,7 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   int now = year_now(s);
-  l6_account from, cancel;
+  l6_account from = {0}, cancel = {0};
   char hp[4] = "";
   e = svc__open_account(s, r->account, "account", &from, err);
   if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && from.org != a->org)
@@ -876,16 +1064,19 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     /* Mitigation contribution: unauthorized units, no corresponding adjustment. */
     const l6_range *g = &r->range;
     if (g->first < 1 || g->last < g->first) e = l6_fail(err, L6_E_INVALID_RANGE, "serials must satisfy 1 <= first <= last");
-    if (e == L6_E_OK) e = svc__batch_non_offsetting(s, g->batch, "a mitigation contribution", err);
+    /* The policy step: non-offsetting units are no mitigation contribution. */
+    snprintf(tx.purpose, sizeof tx.purpose, "mitigation contribution");
+    l6_take take = {.batch = g->batch, .first = g->first, .last = g->last};
+    svc_move_ctx m = {.route = SVC_MOVE_A6_ACTION, .tx = &tx, .takes = &take, .n = 1, .actor = a, .a6_accounted = true};
+    if (e == L6_E_OK) e = svc__move_check(s, &m, err);
     if (e == L6_E_OK) e = OPS->a6_itmo_in_batch(ST, g->batch, g->first, g->last, itmo_row, &ib, err);
     if (e == L6_E_OK && ib.n > 0)
       e = l6_fail(err, L6_E_UNIT_AUTHORIZED, "serials %lld-%lld of batch %lld include authorized units (ITMOs)",
                   (long long)g->first, (long long)g->last, (long long)g->batch);
-    snprintf(tx.purpose, sizeof tx.purpose, "mitigation contribution");
     snprintf(tx.claim, sizeof tx.claim, "voluntary cancellation, no corresponding adjustment");
     tx.quantity = g->last - g->first + 1;
     if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
-    if (e == L6_E_OK) e = svc__move_range(s, tx.id, from.id, cancel.id, g->batch, g->first, g->last, err);
+    if (e == L6_E_OK) e = svc__move_units(s, &m, err);
     goto done;
   }
   if (e == L6_E_OK) e = resolve(s, r->first_id, r->last_id, &ib, err);
@@ -896,14 +1087,23 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     e = OPS->a6_ndc_get(ST, r->party, &ndc, err);
     if (e == L6_E_UNKNOWN_NDC) l6_fail(err, e, "%s has no NDC recorded to use ITMOs toward", r->party);
   }
-  if (e == L6_E_OK && r->kind == A6_ACT_OIMP && strcmp(r->purpose, "CORSIA") == 0 && !corsia_phase(r->phase, &phase))
+  bool for_corsia = r->kind == A6_ACT_OIMP && strcmp(r->purpose, "CORSIA") == 0;
+  if (e == L6_E_OK && for_corsia && !corsia_phase(r->phase, &phase))
     e = l6_fail(err, L6_E_UNKNOWN_CORSIA_PHASE, "no CORSIA phase '%s' in config/corsia.json", r->phase);
-  /* Non-offsetting units never become ITMOs (svc_a6_authorize refuses
-   * them); checked again here so that no first transfer, use or OIMP
-   * cancellation can ever take one. */
-  for (size_t i = 0; i < ib.n && e == L6_E_OK; i++)
-    if (i == 0 || ib.r[i].batch != ib.r[i - 1].batch)
-      e = svc__batch_non_offsetting(s, ib.r[i].batch, "an Article 6 first transfer, use or cancellation", err);
+  /* The ITMOs as the takes of the move (the first transfer moves nothing,
+   * but its units pass the same checks). Non-offsetting units never become
+   * ITMOs (svc_a6_authorize refuses them); the policy step checks again,
+   * so that no first transfer, use or OIMP cancellation can ever take one,
+   * and checks the CORSIA phase of a CORSIA cancellation. */
+  l6_take *takes = calloc(ib.n ? ib.n : 1, sizeof *takes);
+  if (takes == NULL && e == L6_E_OK) e = l6_fail(err, L6_E_NOMEM, NULL);
+  for (size_t i = 0; i < ib.n && takes; i++) takes[i] = (l6_take){.batch = ib.r[i].batch, .first = ib.r[i].first, .last = ib.r[i].last};
+  svc_move_ctx m = {.route = SVC_MOVE_A6_ACTION, .tx = &tx, .takes = takes, .n = ib.n, .actor = a, .a6_accounted = true,
+                    .corsia_phase = for_corsia ? r->phase : NULL};
+  /* Checked first, as always (the CORSIA phase after the checks below). */
+  svc_move_ctx pre = m;
+  pre.corsia_phase = NULL;
+  if (e == L6_E_OK && ib.n > 0) e = svc__move_check(s, &pre, err);
   /* Checks, in a fixed order per range (docs/API.md). */
   for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
     l6_a6_itmo *it = &ib.r[i];
@@ -942,26 +1142,11 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     else if (r->kind == A6_ACT_USE && (year < ndc.first_year || year > ndc.last_year))
       e = l6_fail(err, L6_E_YEAR_OUTSIDE_NDC, "year %d is outside %s's NDC period %d-%d", year, r->party, ndc.first_year,
                   ndc.last_year);
-    if (e == L6_E_OK && r->kind == A6_ACT_OIMP && strcmp(r->purpose, "CORSIA") == 0) {
-      l6_batch b;
-      l6_project p;
-      e = OPS->batch_get(ST, it->batch, &b, err);
-      if (e == L6_E_OK) e = OPS->project_get(ST, b.project, &p, err);
-      if (e == L6_E_OK) {
-        /* The cancellation itself first-transfers an OIMP unit not yet first transferred, so its CA is in place. */
-        a6_corsia_unit u = {.programme = p.programme, .crediting_start = p.crediting_start, .vintage = it->vintage,
-                            .oimp_authorized = (purposes & A6_P_OIMP) != 0, .ca_applied = (purposes & A6_P_OIMP) != 0};
-        unsigned failed = a6_corsia_check(&phase, &u);
-        char why[200];
-        if (failed)
-          e = l6_fail(err, L6_E_CORSIA_NOT_ELIGIBLE, "ITMOs %s to %s, phase %s: %s", fid, lid, phase.name,
-                      a6_corsia_explain(&phase, &u, failed, why, sizeof why));
-      }
-    }
     if (e == L6_E_OK) tx.quantity += it->last - it->first + 1;
   }
   if (r->kind == A6_ACT_FIRST_TRANSFER) {
     for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) e = first_transfer(s, 0, &ib.r[i], now, NULL, err);
+    free(takes);
     goto done;
   }
   if (r->kind == A6_ACT_USE) {
@@ -973,14 +1158,25 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     if (strcmp(r->purpose, "CORSIA") == 0) snprintf(tx.claim, sizeof tx.claim, "CORSIA %s phase", r->phase);
   }
   if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
+  /* The policy step moves them (the rules of every module, then this
+   * route's own accounting below). */
+  if (e == L6_E_OK) e = svc__move_units(s, &m, err);
+  for (size_t i = 0; e == L6_E_SERIALS_NOT_HELD && i < ib.n; i++) {
+    l6_block blk;
+    l6_error ignore;
+    bool held = false; /* by the account, or moved from it to the cancellation account by this transaction */
+    for (int k = 0; k < 2 && !held; k++)
+      held = OPS->block_find(ST, k ? cancel.id : from.id, ib.r[i].batch, ib.r[i].first, &blk, &ignore) == L6_E_OK &&
+             blk.last >= ib.r[i].last;
+    if (held) continue;
+    char fid[64];
+    itmo_id_of(&ib.r[i], ib.r[i].itmo_first, fid);
+    l6_fail(err, e, "account %lld does not hold ITMOs from %s", (long long)from.id, fid);
+    break;
+  }
+  free(takes);
   for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
     l6_a6_itmo *it = &ib.r[i];
-    e = svc__move_range(s, tx.id, from.id, cancel.id, it->batch, it->first, it->last, err);
-    if (e == L6_E_SERIALS_NOT_HELD) {
-      char fid[64];
-      itmo_id_of(it, it->itmo_first, fid);
-      l6_fail(err, e, "account %lld does not hold ITMOs from %s", (long long)from.id, fid);
-    }
     if (e == L6_E_OK) e = auth_of(s, it->auth, &x, err);
     if (e != L6_E_OK) break;
     l6_qty q = it->last - it->first + 1;
@@ -1367,6 +1563,35 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
       if (OPS->a6_auth_get(ST, x->auth, &au, &ignore) != L6_E_OK || strcmp(au.party, x->party) != 0)
         inconsistency(incons, "first_transfer_unauthorized", "first transfer of %s to %s has no authorization of %s",
                       x->first_id, x->last_id, x->party);
+    }
+    /* An OIMP cancellation is the first transfer of ITMOs not yet first
+     * transferred (6.2 guidance: the host adjusts for OIMP at the first
+     * transfer, which its authorization defines as authorization, issuance
+     * or use/cancellation): a cancelled ITMO of an OIMP authorization (not
+     * revoked) that was never first transferred is a cancellation without
+     * its corresponding adjustment -- a double claim. */
+    if (strcmp(x->type, "Cancellation") == 0) {
+      l6_a6_auth au;
+      l6_error ignore;
+      unsigned purposes = 0;
+      if (OPS->a6_auth_get(ST, x->auth, &au, &ignore) == L6_E_OK && !au.revoked && a6_purposes_parse(au.purposes, &purposes) &&
+          (purposes & A6_P_OIMP)) {
+        l6_qty missing = 0;
+        for (size_t k = 0; k < ib.n; k++) {
+          const l6_a6_itmo *r = &ib.r[k];
+          if (r->auth != x->auth || r->approach != x->approach || strcmp(r->registry, x->registry) != 0 || r->ft_year ||
+              r->itmo_first > x->itmo_last || itmo_last(r) < x->itmo_first)
+            continue;
+          int64_t lo = r->itmo_first > x->itmo_first ? r->itmo_first : x->itmo_first;
+          int64_t hi = itmo_last(r) < x->itmo_last ? itmo_last(r) : x->itmo_last;
+          missing += hi - lo + 1;
+        }
+        if (missing)
+          inconsistency(incons, "oimp_cancellation_without_ca",
+                        "cancellation %lld of %s to %s (%s, authorization %lld for OIMP) has %lld ITMOs never first "
+                        "transferred: no corresponding adjustment",
+                        (long long)x->id, x->first_id, x->last_id, x->purpose, (long long)x->auth, (long long)missing);
+      }
     }
   }
   if (expect == NULL) {

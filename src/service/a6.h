@@ -105,16 +105,13 @@ l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t l
                           const char *corsia_phase, void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx,
                           l6_error *err);
 
-/* ---- hooks for service.c (inside its store transaction) ---- */
+/* ---- hooks of the ledger (inside its store transaction) ---- */
 
-/* After the takes of a ledger transaction moved from `from` to `to`:
- * records transfers and acquisitions of ITMOs between Parties, detects
- * first transfers (NDC purpose: the first international transfer) and
- * writes their corresponding adjustments; retirements and cancellations
- * mark ITMOs cancelled. May refuse (OUTSIDE_TIMEFRAME,
- * PARTY_NOT_AUTHORIZED): the caller rolls back. */
-l6_err a6_on_move(l6_svc *s, const l6_tx *tx, const l6_account *from, const l6_account *to, const l6_take *takes,
-                  size_t n, l6_error *err);
+/* The Article 6 rules of every move (move.h) are a6_move_hook (claims
+ * and ITMOs: refused on routes that do not do the accounting; transfers
+ * between Parties recorded, first transfers adjusted) and
+ * a6_corsia_move_hook (CORSIA eligibility), registered through
+ * move_modules.c: no route calls them. */
 /* After an issuance: units of authorized projects become ITMOs (first
  * transferred at once for OIMP authorizations whose event is issuance or
  * authorization). */

@@ -392,9 +392,11 @@ static l6_err plan_take(l6_svc *s, const l6_pick_filter *f, l6_qty qty, l6_take 
   return e;
 }
 
-static l6_err apply_takes(l6_svc *s, l6_id tx, l6_id from, l6_id to, const l6_take *takes, size_t n, l6_error *err) {
-  l6_err e = L6_E_OK;
-  for (size_t i = 0; i < n && e == L6_E_OK; i++) e = svc__move_range(s, tx, from, to, takes[i].batch, takes[i].first, takes[i].last, err);
+/* Moves the takes as the lines of tx (written), through the policy step
+ * (move.h) like every move of units. */
+static l6_err apply_takes(l6_svc *s, const l6_actor *a, const l6_tx *tx, const l6_take *takes, size_t n, l6_error *err) {
+  svc_move_ctx m = {.route = SVC_MOVE_CYCLE, .tx = tx, .takes = takes, .n = n, .actor = a};
+  l6_err e = svc__move_units(s, &m, err);
   for (size_t i = 0; i < n && e == L6_E_OK && svc__check_level(s) >= 2; i++) e = svc__check_batch(s, takes[i].batch, err);
   return e;
 }
@@ -408,7 +410,7 @@ static l6_err take_units(l6_svc *s, const l6_actor *a, const char *ts, l6_tx_kin
   size_t n = 0;
   l6_err e = plan_take(s, f, q, takes, &n, err);
   if (e == L6_E_OK) e = new_tx(s, a, ts, kind, f->account, to, q, purpose, claim, tx, err);
-  if (e == L6_E_OK) e = apply_takes(s, tx->id, f->account, to, takes, n, err);
+  if (e == L6_E_OK) e = apply_takes(s, a, tx, takes, n, err);
   free(takes);
   return e;
 }
@@ -510,7 +512,8 @@ static l6_err forward_reg(l6_svc *s, const l6_actor *a, const char *ts, const cy
     l6_tx tx;
     const l6_account *to = &acc[idx[j]];
     e = new_tx(s, a, ts, L6_TX_TRANSFER, reg->pending, to->id, q[j], NULL, NULL, &tx, err);
-    if (e == L6_E_OK) e = svc__move_range(s, tx.id, reg->pending, to->id, reg->b.id, reg->next, reg->next + q[j] - 1, err);
+    l6_take take = {.batch = reg->b.id, .first = reg->next, .last = reg->next + q[j] - 1};
+    if (e == L6_E_OK) e = apply_takes(s, a, &tx, &take, 1, err);
     reg->next += q[j];
     if (e == L6_E_OK)
       json_array_append_new(out, json_pack("{s:I, s:I, s:I}", "account", (json_int_t)to->id, "quantity", (json_int_t)q[j],
@@ -528,7 +531,8 @@ static l6_err levy_move(l6_svc *s, const l6_actor *a, const char *ts, issue_reg 
   }
   l6_tx tx;
   l6_err e = new_tx(s, a, ts, kind, reg->pending, to->id, q, purpose, claim, &tx, err);
-  if (e == L6_E_OK) e = svc__move_range(s, tx.id, reg->pending, to->id, reg->b.id, reg->next, reg->next + q - 1, err);
+  l6_take take = {.batch = reg->b.id, .first = reg->next, .last = reg->next + q - 1};
+  if (e == L6_E_OK) e = apply_takes(s, a, &tx, &take, 1, err);
   reg->next += q;
   if (e == L6_E_OK)
     json_object_set_new(detail, key, json_pack("{s:I, s:I, s:I}", "quantity", (json_int_t)q, "account", (json_int_t)to->id,
@@ -968,10 +972,11 @@ static l6_err do_conversion(l6_svc *s, const l6_actor *a, cyc *c, const l6_step_
     e = new_batch(s, a, ts, c->act.registry, c->proj.id, m->unit_type, r->vintage, NULL, r->quantity, &pending, &issue, &b,
                   err);
   if (e == L6_E_OK) e = new_tx(s, a, ts, L6_TX_TRANSFER, pending, to.id, r->quantity, NULL, NULL, &fwd, err);
-  if (e == L6_E_OK) e = svc__move_range(s, fwd.id, pending, to.id, b.id, 1, r->quantity, err);
+  l6_take take = {.batch = b.id, .first = 1, .last = r->quantity};
+  if (e == L6_E_OK) e = apply_takes(s, a, &fwd, &take, 1, err);
   snprintf(claim, sizeof claim, "converted to %s: transaction %lld, batch %lld", m->unit_type, (long long)issue.id, (long long)b.id);
   if (e == L6_E_OK) e = new_tx(s, a, ts, L6_TX_CANCELLATION, from.id, cancel.id, r->quantity, "conversion", claim, &cx, err);
-  if (e == L6_E_OK) e = apply_takes(s, cx.id, from.id, cancel.id, takes, nt, err);
+  if (e == L6_E_OK) e = apply_takes(s, a, &cx, takes, nt, err);
   if (e == L6_E_OK && svc__check_level(s) >= 2) e = svc__check_batch(s, b.id, err);
   free(takes);
   if (e != L6_E_OK) return e;

@@ -810,8 +810,8 @@ l6_err svc_ets_allocate(l6_svc *s, const l6_actor *a, const char *scheme, const 
   snprintf(tx.purpose, sizeof tx.purpose, "ETS %s allocation", auction ? "auction" : "free");
   snprintf(tx.claim, sizeof tx.claim, "%s %s %d", scheme, entity, year);
   if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
-  for (size_t i = 0; i < ntakes && e == L6_E_OK; i++)
-    e = svc__move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
+  svc_move_ctx m = {.route = SVC_MOVE_ETS_ALLOCATION, .tx = &tx, .takes = takes, .n = ntakes, .actor = a};
+  if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   for (size_t i = 0; i < ntakes && e == L6_E_OK && svc__check_level(s) >= 2; i++) e = svc__check_batch(s, takes[i].batch, err);
   if (e == L6_E_OK) e = tlog_append_tx(ST, tx.id, NULL, err);
   if (e == L6_E_OK) {
@@ -828,15 +828,32 @@ l6_err svc_ets_allocate(l6_svc *s, const l6_actor *a, const char *scheme, const 
 
 static void set_attr(ets_offer *o, ets_attr a, const char *v) { snprintf(o->a[a], sizeof o->a[0], "%s", v ? v : ""); }
 
+/* The ledger transaction of a surrender (not yet written). */
+static l6_tx surrender_tx(l6_svc *s, const l6_actor *a, const l6_ets_surrender_req *r, l6_id from, l6_id to) {
+  l6_tx tx = {.kind = L6_TX_CANCELLATION, .from_account = from, .to_account = to, .reporting_year = r->year};
+  svc__timestamp(s, tx.ts);
+  snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
+  snprintf(tx.purpose, sizeof tx.purpose, "ETS surrender");
+  snprintf(tx.claim, sizeof tx.claim, "%s %s %d", r->scheme, r->entity, r->year);
+  return tx;
+}
+
 /* The offer of one item: its batch's unit type, project and vintage, the
- * project's crediting period and ETS attributes (unknown: ""). */
-static l6_err offer_of(l6_svc *s, l6_id account, const l6_range *g, ets_offer *o, l6_error *err) {
+ * project's crediting period and ETS attributes (unknown: ""). The item
+ * first passes the policy step's checks (move.h; a dry run too): no
+ * non-offsetting units (CABs, FCCs), no ITMOs (an Article 6 use). */
+static l6_err offer_of(l6_svc *s, const l6_actor *a, const l6_ets_surrender_req *r, l6_id account, const l6_range *g,
+                       ets_offer *o, l6_error *err) {
   memset(o, 0, sizeof *o);
   if (g->first < 1 || g->last < g->first) return l6_fail(err, L6_E_INVALID_RANGE, "serials must satisfy 1 <= first <= last");
   l6_batch b;
   l6_block blk;
   l6_err e = OPS->batch_get(ST, g->batch, &b, err);
-  if (e == L6_E_OK) e = svc__batch_non_offsetting(s, g->batch, "an ETS surrender", err); /* CABs, FCCs */
+  l6_tx probe = surrender_tx(s, a, r, account, 0);
+  l6_take take = {.batch = g->batch, .first = g->first, .last = g->last};
+  probe.quantity = l6_range_qty(g->first, g->last);
+  svc_move_ctx m = {.route = SVC_MOVE_ETS_SURRENDER, .tx = &probe, .takes = &take, .n = 1, .actor = a};
+  if (e == L6_E_OK) e = svc__move_check(s, &m, err);
   if (e != L6_E_OK) return e;
   e = OPS->block_find(ST, account, g->batch, g->first, &blk, err);
   if (e == L6_E_UNKNOWN_SERIAL || (e == L6_E_OK && blk.last < g->last))
@@ -942,7 +959,7 @@ l6_err svc_ets_surrender(l6_svc *s, const l6_actor *a, const l6_ets_surrender_re
   l6_account from, sur;
   l6_id acc = e == L6_E_OK ? jint(c.entity, "account") : 0;
   if (e == L6_E_OK) e = svc__open_account(s, acc, "account", &from, err);
-  for (size_t i = 0; i < r->n && e == L6_E_OK; i++) e = offer_of(s, acc, &r->items[i], &offers[i], err);
+  for (size_t i = 0; i < r->n && e == L6_E_OK; i++) e = offer_of(s, a, r, acc, &r->items[i], &offers[i], err);
   /* the same serial twice would count twice */
   for (size_t i = 0; i < r->n && e == L6_E_OK; i++)
     for (size_t j = 0; j < i && e == L6_E_OK; j++)
@@ -966,15 +983,16 @@ l6_err svc_ets_surrender(l6_svc *s, const l6_actor *a, const l6_ets_surrender_re
   }
   if (e == L6_E_OK && !r->dry_run) {
     e = OPS->account_of_registry(ST, registry, L6_ACCT_SURRENDER, &sur, err);
-    l6_tx tx = {.kind = L6_TX_CANCELLATION, .from_account = from.id, .to_account = sur.id, .reporting_year = r->year};
-    svc__timestamp(s, tx.ts);
-    snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
-    snprintf(tx.purpose, sizeof tx.purpose, "ETS surrender");
-    snprintf(tx.claim, sizeof tx.claim, "%s %s %d", r->scheme, r->entity, r->year);
+    l6_tx tx = surrender_tx(s, a, r, from.id, e == L6_E_OK ? sur.id : 0);
     for (size_t i = 0; i < r->n; i++) tx.quantity += offers[i].qty;
     if (e == L6_E_OK) e = OPS->tx_put(ST, &tx, err);
-    for (size_t i = 0; i < r->n && e == L6_E_OK; i++)
-      e = svc__move_range(s, tx.id, from.id, sur.id, r->items[i].batch, r->items[i].first, r->items[i].last, err);
+    l6_take *takes = calloc(r->n ? r->n : 1, sizeof *takes);
+    if (e == L6_E_OK && takes == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+    for (size_t i = 0; i < r->n && takes; i++)
+      takes[i] = (l6_take){.batch = r->items[i].batch, .first = r->items[i].first, .last = r->items[i].last};
+    svc_move_ctx m = {.route = SVC_MOVE_ETS_SURRENDER, .tx = &tx, .takes = takes, .n = r->n, .actor = a};
+    if (e == L6_E_OK) e = svc__move_units(s, &m, err);
+    free(takes);
     for (size_t i = 0; i < r->n && e == L6_E_OK && svc__check_level(s) >= 2; i++) e = svc__check_batch(s, r->items[i].batch, err);
     if (e == L6_E_OK) e = tlog_append_tx(ST, tx.id, NULL, err);
     if (e == L6_E_OK) {

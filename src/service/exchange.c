@@ -529,16 +529,13 @@ static l6_err move_units_tx(l6_svc *s, const l6_ex_instrument *x, l6_id from, l6
     if (n > left) n = left;
     takes[nt++] = (l6_take){.block = i, .batch = c.blocks[i].batch, .first = c.blocks[i].first,
                             .last = c.blocks[i].first + n - 1};
-    e = svc__move_range(s, tx.id, from, to, c.blocks[i].batch, c.blocks[i].first, c.blocks[i].first + n - 1, err);
     left -= n;
   }
   if (e == L6_E_OK) assert(left == 0);
-  /* Article 6: first transfers and corresponding adjustments of ITMOs,
-   * as for any transfer (svc_move). */
-  l6_account fa, ta;
-  if (e == L6_E_OK) e = OPS->account_get(ST, from, &fa, err);
-  if (e == L6_E_OK) e = OPS->account_get(ST, to, &ta, err);
-  if (e == L6_E_OK) e = a6_on_move(s, &tx, &fa, &ta, takes, nt, err);
+  /* The policy step, as for any move (move.h): Article 6 first transfers
+   * and corresponding adjustments of ITMOs among its rules. */
+  svc_move_ctx m = {.route = SVC_MOVE_EXCHANGE, .tx = &tx, .takes = takes, .n = nt};
+  if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   free(takes);
   if (e == L6_E_OK) e = tlog_append_tx(ST, tx.id, NULL, err);
   for (size_t i = 0; e == L6_E_OK && svc__check_level(s) >= 2 && i < c.n; i++) e = svc__check_batch(s, c.blocks[i].batch, err);

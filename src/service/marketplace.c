@@ -194,11 +194,12 @@ static int blk_row(void *ctx, const void *row) {
   return 0;
 }
 
-/* Writes a ledger transaction of the takes from -> to, logged. */
-static l6_err move_takes(l6_svc *s, l6_tx *tx, const l6_take *takes, size_t n, l6_error *err) {
+/* Writes a ledger transaction of the takes from -> to, through the policy
+ * step (move.h), logged. */
+static l6_err move_takes(l6_svc *s, const l6_actor *a, l6_tx *tx, const l6_take *takes, size_t n, l6_error *err) {
   l6_err e = OPS->tx_put(ST, tx, err);
-  for (size_t i = 0; e == L6_E_OK && i < n; i++)
-    e = svc__move_range(s, tx->id, tx->from_account, tx->to_account, takes[i].batch, takes[i].first, takes[i].last, err);
+  svc_move_ctx m = {.route = SVC_MOVE_MARKETPLACE, .tx = tx, .takes = takes, .n = n, .actor = a};
+  if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   if (e == L6_E_OK) e = tlog_append_tx(ST, tx->id, NULL, err);
   return e;
 }
@@ -296,8 +297,8 @@ l6_err svc_purchase(l6_svc *s, const l6_actor *a, const json_t *in, json_t **out
     else
       e = svc__ex_cash_pay(s, funder.org, seller.org, cur, amount, listing, err);
   }
-  if (e == L6_E_OK) e = move_takes(s, &buy, takes, ntakes, err);
-  if (e == L6_E_OK) e = move_takes(s, &retire, takes, ntakes, err);
+  if (e == L6_E_OK) e = move_takes(s, a, &buy, takes, ntakes, err);
+  if (e == L6_E_OK) e = move_takes(s, a, &retire, takes, ntakes, err);
   for (size_t i = 0; e == L6_E_OK && svc__check_level(s) >= 2 && i < ntakes; i++)
     if (i == 0 || takes[i].batch != takes[i - 1].batch) e = svc__check_batch(s, takes[i].batch, err);
   if (e == L6_E_OK) {

@@ -102,53 +102,7 @@ static l6_err need_cfg(l6_error *err) {
   return cfg_loaded ? L6_E_OK : l6_fail(err, L6_E_INVALID_CONFIG, "config/nma.json is not loaded");
 }
 
-/* ---- non-offsetting units (used by service.c and a6.c) ------------------ */
-
-l6_err svc__unit_type_non_offsetting(l6_svc *s, const char *unit_type, bool *out, l6_error *err) {
-  l6_unit_type u;
-  *out = false;
-  l6_err e = OPS->unit_type_get(ST, unit_type, &u, err);
-  if (e == L6_E_OK) *out = u.non_offsetting;
-  return e;
-}
-
-l6_err svc__batch_non_offsetting(l6_svc *s, l6_id batch, const char *what, l6_error *err) {
-  l6_batch b;
-  bool no;
-  l6_err e = OPS->batch_get(ST, batch, &b, err);
-  if (e == L6_E_OK) e = svc__unit_type_non_offsetting(s, b.unit_type, &no, err);
-  if (e == L6_E_OK && no)
-    e = l6_fail(err, L6_E_NON_OFFSETTING_UNIT, "%s units of batch %lld are non-offsetting and can never serve %s",
-                b.unit_type, (long long)batch, what);
-  return e;
-}
-
-typedef struct {
-  const char *programme;
-  char found[L6_CODE_MAX + 1];
-} ut_scan;
-
-static int ut_row(void *ctx, const void *row) {
-  ut_scan *c = ctx;
-  const l6_unit_type *u = row;
-  if (u->non_offsetting && strcmp(u->programme, c->programme) == 0) {
-    snprintf(c->found, sizeof c->found, "%s", u->code);
-    return 1;
-  }
-  return 0;
-}
-
-l6_err svc__project_non_offsetting(l6_svc *s, const char *project, const char *what, l6_error *err) {
-  l6_project p;
-  l6_err e = OPS->project_get(ST, project, &p, err);
-  if (e != L6_E_OK) return e;
-  ut_scan c = {.programme = p.programme};
-  e = OPS->unit_type_list(ST, ut_row, &c, err);
-  if (e == L6_E_OK && c.found[0])
-    e = l6_fail(err, L6_E_NON_OFFSETTING_UNIT, "project %s issues %s, non-offsetting units that can never serve %s",
-                project, c.found, what);
-  return e;
-}
+/* ---- non-offsetting purposes (the unit types' rule is nonoff.c's) ---------- */
 
 bool svc__non_offsetting_purpose(const char *purpose) {
   pthread_mutex_lock(&cfg_mu);

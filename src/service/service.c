@@ -54,6 +54,11 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   s->check_level = check_level;
   s->now_ms = real_now_ms;
   pthread_mutex_init(&s->mu, NULL);
+  if (svc__move_init(s, err) != L6_E_OK) { /* the policy step's rules (move.h) */
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+    return NULL;
+  }
   return s;
 }
 
@@ -899,26 +904,6 @@ static l6_err check_batch(l6_svc *s, l6_id batch, l6_error *err) {
   return e;
 }
 
-/* Moves [first,last] of batch from `from` (which must hold it in one
- * block) to `to`, and records the line. */
-static l6_err move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
-                         l6_error *err) {
-  l6_block blk;
-  l6_err e = OPS->block_find(s->st, from, batch, first, &blk, err);
-  if (e == L6_E_UNKNOWN_SERIAL || (e == L6_E_OK && blk.last < last))
-    return l6_fail(err, L6_E_SERIALS_NOT_HELD, "serials %lld-%lld of batch %lld are not held by account %lld",
-                   (long long)first, (long long)last, (long long)batch, (long long)from);
-  if (e != L6_E_OK) return e;
-  l6_range rem[2];
-  int nrem = ledger_split(&blk, first, last, rem);
-  if ((e = OPS->block_remove(s->st, blk.id, err)) != L6_E_OK) return e;
-  for (int i = 0; i < nrem && e == L6_E_OK; i++) e = OPS->block_add(s->st, from, batch, rem[i].first, rem[i].last, err);
-  if (e == L6_E_OK) e = OPS->block_add(s->st, to, batch, first, last, err);
-  l6_tx_line line = {.tx = tx, .batch = batch, .first = first, .last = last, .from_account = from, .to_account = to};
-  if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
-  return e;
-}
-
 static l6_err open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err) {
   if (id <= 0) return l6_fail(err, L6_E_MISSING_FIELD, "%s is required", role);
   l6_err e = OPS->account_get(s->st, id, acc, err);
@@ -1025,7 +1010,8 @@ l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *
     snprintf(fwd.ts, sizeof fwd.ts, "%s", tx.ts);
     snprintf(fwd.actor, sizeof fwd.actor, "%s", a->name);
     e = OPS->tx_put(s->st, &fwd, err);
-    if (e == L6_E_OK) e = move_range(s, fwd.id, pending.id, dest.id, b.id, start, last, err);
+    svc_move_ctx m = {.route = SVC_MOVE_ISSUE_FORWARD, .tx = &fwd, .takes = &take, .n = 1, .actor = a};
+    if (e == L6_E_OK) e = svc__move_units(s, &m, err);
     if (e == L6_E_OK) e = tlog_append_tx(s->st, fwd.id, NULL, err); /* the forward is a second leaf */
     if (e == L6_E_OK) json_object_set_new(out->body, "forward", tx_reply(s, &fwd, &take, 1, err, &e));
   }
@@ -1178,15 +1164,6 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   }
   size_t ntakes = 0;
   if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);
-  /* Non-offsetting units (CABs, conservation certificates) retire or
-   * cancel only for a purpose of config/nma.json's non_offsetting_purposes
-   * (adaptation, conservation, ...), never for an emissions claim. */
-  if (e == L6_E_OK && r->kind != L6_TX_TRANSFER && !svc__non_offsetting_purpose(r->purpose)) {
-    for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
-      if (i == 0 || takes[i].batch != takes[i - 1].batch)
-        e = svc__batch_non_offsetting(s, takes[i].batch, "an emissions claim (retire them for adaptation or conservation)",
-                                      err);
-  }
   l6_tx tx = {.kind = r->kind, .from_account = from.id, .to_account = to.id, .reporting_year = r->reporting_year};
   timestamp(s, tx.ts);
   snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
@@ -1199,9 +1176,13 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
   /* Conservation: what the plan takes is exactly what was asked for. */
   if (e == L6_E_OK) assert(r->nranges > 0 || tx.quantity == r->quantity);
   if (e == L6_E_OK) e = OPS->tx_put(s->st, &tx, err);
-  for (size_t i = 0; e == L6_E_OK && i < ntakes; i++)
-    e = move_range(s, tx.id, from.id, to.id, takes[i].batch, takes[i].first, takes[i].last, err);
-  if (e == L6_E_OK) e = a6_on_move(s, &tx, &from, &to, takes, ntakes, err); /* Article 6: first transfers, CAs */
+  /* The policy step: non-offsetting units, Article 6 and CORSIA rules, the
+   * ITMOs' first transfers and adjustments (move.h). */
+  svc_move_ctx m = {.route = r->kind == L6_TX_TRANSFER     ? SVC_MOVE_TRANSFER
+                             : r->kind == L6_TX_RETIREMENT ? SVC_MOVE_RETIREMENT
+                                                           : SVC_MOVE_CANCELLATION,
+                    .tx = &tx, .takes = takes, .n = ntakes, .actor = a};
+  if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* its leaf, in this commit */
   for (size_t i = 0; e == L6_E_OK && s->check_level >= 2 && i < ntakes; i++) {
     bool seen = false;
@@ -1509,10 +1490,6 @@ int64_t svc__now_ms(l6_svc *s) { return s->now_ms(); }
 int svc__check_level(const l6_svc *s) { return s->check_level; }
 l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err) {
   return open_account(s, id, role, acc, err);
-}
-l6_err svc__move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
-                       l6_error *err) {
-  return move_range(s, tx, from, to, batch, first, last, err);
 }
 l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err) { return check_batch(s, batch, err); }
 l6_err svc__idem_check(l6_svc *s, const l6_idem *id, l6_reply *out, bool *hit, l6_error *err) {

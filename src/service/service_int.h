@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 
+#include "move.h"
 #include "service.h"
 #include "tlog.h"
 
@@ -29,6 +30,8 @@ struct l6_svc {
   bool has_signer;
   struct ets_set *ets;       /* emissions trading jurisdictions (ets.c), or NULL */
   struct ex_state *ex;       /* the exchange's books in memory (exchange.c), or NULL */
+  svc_move_hook hooks[L6_MAX_MOVE_HOOKS]; /* the policy step's rules, in order (move.c) */
+  size_t nhooks;
 };
 
 /* Locks the service and begins a store transaction; on failure nothing
@@ -56,10 +59,8 @@ int svc__check_level(const l6_svc *s);
 /* Reads account id into *acc: MISSING_FIELD (id <= 0, named by role),
  * UNKNOWN_ACCOUNT, ACCOUNT_CLOSED, ACCOUNT_BLOCKED. */
 l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc, l6_error *err);
-/* Moves serials [first,last] of batch, held in one block by `from`, to
- * `to`, and records the line of transaction tx. */
-l6_err svc__move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch, int64_t first, int64_t last,
-                       l6_error *err);
+/* Units move only through svc__move_units (move.h), which runs the
+ * policy step's rules: there is no other way to move a range. */
 /* Idempotency keys (service.c): inside the transaction, *hit with the
  * stored reply in *out (IDEMPOTENCY_CONFLICT for another request under
  * the key); after the work, the reply stored under the key. No-ops for
@@ -85,11 +86,6 @@ void svc__set_ets(l6_svc *s, struct ets_set *set);
  * Defined in cycle.c. */
 l6_err svc__not_in_cycle(l6_svc *s, const char *project, l6_error *err);
 
-/* Non-offsetting units (nma.c): NON_OFFSETTING_UNIT when the batch's unit
- * type, or a unit type of the project's programme, is non-offsetting
- * (`what` names the emissions purpose in the message). Inside a
- * transaction. */
-l6_err svc__batch_non_offsetting(l6_svc *s, l6_id batch, const char *what, l6_error *err);
 
 /* Inside the caller's transaction: moves amount (minor units of cur) from
  * organisation from's available exchange cash to organisation to's,
@@ -97,10 +93,17 @@ l6_err svc__batch_non_offsetting(l6_svc *s, l6_id batch, const char *what, l6_er
  * from lacks it. The exchange's conservation (held + reserved = deposited -
  * withdrawn) is unchanged by it. */
 l6_err svc__ex_cash_pay(l6_svc *s, l6_id from, l6_id to, const char *cur, int64_t amount, int64_t ref, l6_error *err);
-l6_err svc__project_non_offsetting(l6_svc *s, const char *project, const char *what, l6_error *err);
+/* Non-offsetting units (nonoff.c, the unit types' property): whether a
+ * unit type is non-offsetting; NON_OFFSETTING_UNIT when the batch's unit
+ * type, or a unit type of the project's programme, is (`what` names the
+ * emissions purpose in the message). Inside a transaction. The rule that
+ * keeps them out of emissions claims is a rule of the policy step
+ * (svc_nonoff_move_hook), not something a route calls. */
 l6_err svc__unit_type_non_offsetting(l6_svc *s, const char *unit_type, bool *out, l6_error *err);
+l6_err svc__batch_non_offsetting(l6_svc *s, l6_id batch, const char *what, l6_error *err);
+l6_err svc__project_non_offsetting(l6_svc *s, const char *project, const char *what, l6_error *err);
 /* May non-offsetting units be retired with this purpose (config/nma.json,
- * non_offsetting_purposes: adaptation, conservation, ...)? */
+ * non_offsetting_purposes: adaptation, conservation, ...; loaded by nma.c)? */
 bool svc__non_offsetting_purpose(const char *purpose);
 
 #endif
