@@ -92,6 +92,7 @@ typedef struct {
 static void bench_open(bench *b) {
   l6_error err = {0};
   static int runs;
+  memset(b, 0, sizeof *b); /* bench_close reads pgdb: empty on SQLite, not stack garbage */
   if (pg_base) {
     b->dir[0] = '\0';
     snprintf(b->pgdb, sizeof b->pgdb, "l6b_transfer_%ld_%d", (long)getpid(), runs++);
