@@ -122,9 +122,9 @@ static int read_banner(tl_srv *s) {
       const char *end = strchr(tok, '\n');
       if (end) snprintf(s->admin, sizeof s->admin, "%.*s", (int)(end - tok - 13), tok + 13);
     }
-    const char *lis = strstr(buf, "listening on http://");
-    if (lis && strchr(lis, '\n')) {
-      const char *colon = strchr(lis + strlen("listening on http://"), ':');
+    const char *lis = strstr(buf, "listening on http");
+    if (lis && strchr(lis, '\n')) { /* http:// or https:// */
+      const char *colon = strchr(strstr(lis, "://") ? strstr(lis, "://") + 3 : lis, ':');
       s->port = colon ? atoi(colon + 1) : 0;
       break;
     }
