@@ -77,7 +77,7 @@
  * --ip-write-rate off` for load tests. Buckets kept per limit. */
 #define L6_RATE_TOKEN_WRITES "50/s,500"
 #define L6_RATE_IP_WRITES "100/s,1000"
-#define L6_RATE_AUTH_FAILURES "30/min,60"
+#define L6_RATE_AUTH_FAILURES "1/s,1000"
 #define L6_RATE_SLOTS 4096
 
 /* Leases (store.h): longest name, and most leases one store holds at

@@ -78,7 +78,7 @@ static const char *usage_serve =
     "  --streams-per-client N   market data streams per address and per token (default 4)\n"
     "  --token-write-rate RATE  writes per token (default 50/s,500)\n"
     "  --ip-write-rate RATE     writes per client address (default 100/s,1000)\n"
-    "  --auth-fail-rate RATE    failed authentications per address and per credential (default 30/min,60)\n"
+    "  --auth-fail-rate RATE    failed authentications per address and per credential (default 1/s,1000)\n"
     "Prints 'listening on http://ADDR:PORT/' (https:// with TLS) and serves until SIGINT or SIGTERM.\n"
     "Makes a signing key (in --keys) when the store has none.\n"
     "Several servers may share one PostgreSQL store (or one SQLite file on one machine).\n";
