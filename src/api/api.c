@@ -5,7 +5,6 @@
  * status from the error table.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -100,7 +99,7 @@ static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const cha
 /* An error reply. allow, for a 405, lists the path's methods ("GET, POST")
  * for the Allow header RFC 9110 section 15.5.6 requires; a 401 carries the
  * challenge of RFC 6750 section 3 (with error="invalid_token" when a token
- * was sent and refused). */
+ * was sent and refused); a 429 its Retry-After (retry_after seconds, 0: 1). */
 static enum MHD_Result send_error_full(struct MHD_Connection *c, const l6_error *err, const char *allow, int retry_after) {
   json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
   if (v && err->code == L6_E_WRONG_STATE && err->expected[0]) /* the state the step needs */
