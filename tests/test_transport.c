@@ -165,6 +165,41 @@ static void *probe_main(void *arg) {
   return NULL;
 }
 
+/* The body has its own deadline, as long again after the head; a kept-alive
+ * connection has one for its next request's head, from the end of its reply. */
+static void body_and_keepalive_deadlines(const tl_srv *s) {
+  int slow = connect_from("127.0.0.3", s->port, true), idle = connect_from("127.0.0.4", s->port, true);
+  assert_true(slow >= 0 && idle >= 0);
+  usleep(100 * 1000); /* the connections are established */
+  static const char post[] = "POST /v1/parties HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 1000\r\n\r\n";
+  static const char get[] = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  assert_int_equal(send(slow, post, sizeof post - 1, MSG_NOSIGNAL), (ssize_t)(sizeof post - 1));
+  assert_int_equal(send(idle, get, sizeof get - 1, MSG_NOSIGNAL), (ssize_t)(sizeof get - 1));
+  int64_t t0 = ms_now(), slow_at = 0, idle_at = 0;
+  bool answered = false;
+  while ((!slow_at || !idle_at) && ms_now() - t0 < (DEADLINE_S + 3) * 1000) {
+    char buf[1024];
+    if (!slow_at) {
+      ssize_t n = recv(slow, buf, sizeof buf, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN) || send(slow, " ", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) slow_at = ms_now();
+    }
+    if (!idle_at) {
+      ssize_t n = recv(idle, buf, sizeof buf - 1, MSG_DONTWAIT);
+      if (n > 0) answered = answered || (buf[n] = '\0', strstr(buf, "200 OK") != NULL);
+      else if (n == 0 || errno != EAGAIN) idle_at = ms_now();
+    }
+    usleep(100 * 1000);
+  }
+  close(slow);
+  close(idle);
+  print_message("slow body cut after %lld ms; idle kept-alive connection closed after %lld ms\n",
+                (long long)(slow_at - t0), (long long)(idle_at - t0));
+  assert_true(answered);
+  assert_true(slow_at && slow_at - t0 >= DEADLINE_S * 1000 - 300 && slow_at - t0 <= DEADLINE_S * 1000 + 1500);
+  assert_true(idle_at && idle_at - t0 >= DEADLINE_S * 1000 - 300 && idle_at - t0 <= DEADLINE_S * 1000 + 1500);
+}
+
 static void test_trickle(void **state) {
   (void)state;
   tl_srv srv;
@@ -228,6 +263,7 @@ static void test_trickle(void **state) {
   /* A request that completes its head in time is answered as always. */
   reply r = req_from("127.0.0.1", &srv, "GET", "/v1/health", NULL, NULL, NULL, 2000);
   assert_int_equal(r.status, 200);
+  body_and_keepalive_deadlines(&srv);
   assert_int_equal(tl_srv_stop(&srv), 0);
   tl_srv_free(&srv);
 }
