@@ -79,7 +79,8 @@ static void server_start(void) {
     dup2(fds[1], 1);
     if (freopen(log, "a", stderr) == NULL) _exit(127);
     execl(bin, bin, "serve", "--store", db, "--config", "config", "--keys", keys, "--port", "0", "--admin-token",
-          (char *)NULL);
+          /* a load test: no write rate limits (docs/OPERATIONS.md, "Limits") */
+          "--token-write-rate", "off", "--ip-write-rate", "off", (char *)NULL);
     _exit(127);
   }
   close(fds[1]);

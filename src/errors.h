@@ -120,6 +120,7 @@
   XX(NOMEM, "out_of_memory", 500, "out of memory; nothing was changed")           \
   XX(INVALID_CONFIG, "invalid_config", 500, "a configuration file is malformed")  \
   XX(INTERNAL, "internal", 500, "internal error")                                \
+  XX(RATE_LIMITED, "rate_limited", 429, "too many requests; retry after the seconds in Retry-After") \
   /* non-market approaches (src/service/nma.c) */                                 \
   XX(NON_OFFSETTING_UNIT, "non_offsetting_unit", 422, "non-offsetting units (CABs, conservation certificates) can never serve an emissions claim") \
   XX(UNKNOWN_NMA, "unknown_nma", 404, "no such non-market approach")             \

@@ -54,6 +54,32 @@
  * waiting means something is wrong, and the client should hear it. */
 #define L6_STORE_BUSY_TIMEOUT_MS 5000
 
+/* Transport limits of `serve` (docs/OPERATIONS.md, "Limits"); each is an
+ * option of serve, these are the defaults. Connections one client address
+ * may hold (beyond: closed on accept), so one address can never take more
+ * than a quarter of L6_MAX_CONNECTIONS; the test suite and the benchmarks
+ * use 33 from one address. Seconds a client has to send a request's head
+ * (from the connection's start or the end of its previous reply), and then
+ * again its body: an absolute deadline, which sending slowly cannot extend
+ * (unlike L6_CONN_TIMEOUT_S, which counts from the last byte). Market data
+ * streams per client address and per token, and the streams anonymous
+ * clients may hold together (the rest are kept for token holders). */
+#define L6_HTTP_CONNS_PER_IP 64
+#define L6_HTTP_REQUEST_TIMEOUT_S 10
+#define L6_HTTP_REQUEST_TIMEOUT_MAX_S 3600
+#define L6_EX_STREAMS_PER_CLIENT 4
+#define L6_EX_MAX_ANON_STREAMS 48
+/* Rate limits (src/core/ratelimit.h syntax: N/s, N/min or N/h, then the
+ * burst): writes (POST, PUT, PATCH, DELETE) per token and per client
+ * address; failed authentications per address and per presented
+ * credential. A client over a limit is answered 429 rate_limited with
+ * Retry-After. Sized for people and scripts; `serve --token-write-rate off
+ * --ip-write-rate off` for load tests. Buckets kept per limit. */
+#define L6_RATE_TOKEN_WRITES "50/s,500"
+#define L6_RATE_IP_WRITES "100/s,1000"
+#define L6_RATE_AUTH_FAILURES "1/s,1000"
+#define L6_RATE_SLOTS 4096
+
 /* Leases (store.h): longest name, and most leases one store holds at
  * once. Single-owner jobs are few (a log appender, a tree-head signer). */
 #define L6_LEASE_NAME_MAX 64
@@ -221,7 +247,7 @@
 #define L6_EX_MAX_TRADES 500
 #define L6_EX_MAX_QTY 100000000000LL /* tonnes per order (= L6_AUC_MAX_QTY) */
 #define L6_EX_MAX_BIDS 20000 /* sealed bids one auction clears */
-#define L6_EX_MAX_STREAMS 16 /* Server-Sent Events clients at once */
+#define L6_EX_MAX_STREAMS 64 /* Server-Sent Events clients at once (a waiting one holds no thread) */
 #define L6_EX_STREAM_QUEUE 256 /* events queued per client; older ones are dropped */
 
 /* Instrument eligibility criteria and labels (src/service/exchange.c,

@@ -94,6 +94,14 @@ static void test_usage_errors(void **state) {
   assert_non_null(strstr(out, "usage: ledger6 key"));
   assert_int_equal(run("serve --sth-interval 0"), 2);
   assert_non_null(strstr(out, "--sth-interval must be"));
+  assert_int_equal(run("serve --request-timeout 0"), 2); /* transport limits (docs/OPERATIONS.md) */
+  assert_non_null(strstr(out, "--request-timeout must be 1-3600"));
+  assert_int_equal(run("serve --token-write-rate fast"), 2);
+  assert_non_null(strstr(out, "--token-write-rate must be N/s, N/min or N/h"));
+  assert_int_equal(run("serve --auth-fail-rate 5/min,0"), 2);
+  assert_int_equal(run("serve --conns-per-ip 1000"), 2);
+  assert_int_equal(run("serve --tls-cert cert.pem"), 2);
+  assert_non_null(strstr(out, "--tls-cert and --tls-key go together"));
   assert_int_equal(run("ets report --year 2023"), 2); /* no --scheme */
   assert_non_null(strstr(out, "usage: ledger6 ets"));
   assert_int_equal(run("ets dry-run --scheme S --entity E --year 2023 --item 1:5-4"), 2);

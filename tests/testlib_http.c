@@ -122,9 +122,9 @@ static int read_banner(tl_srv *s) {
       const char *end = strchr(tok, '\n');
       if (end) snprintf(s->admin, sizeof s->admin, "%.*s", (int)(end - tok - 13), tok + 13);
     }
-    const char *lis = strstr(buf, "listening on http://");
-    if (lis && strchr(lis, '\n')) {
-      const char *colon = strchr(lis + strlen("listening on http://"), ':');
+    const char *lis = strstr(buf, "listening on http");
+    if (lis && strchr(lis, '\n')) { /* http:// or https:// */
+      const char *colon = strchr(strstr(lis, "://") ? strstr(lis, "://") + 3 : lis, ':');
       s->port = colon ? atoi(colon + 1) : 0;
       break;
     }
@@ -164,7 +164,7 @@ static bool pg_keys(const tl_srv *s, char *buf, size_t cap) {
 static int launch(tl_srv *s) {
   char config[512];
   config_path(config, sizeof config);
-  char *argv[16] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
+  char *argv[20] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
                     "--port",           "0",     "--admin-token", "--paranoid", NULL};
   size_t n = 10;
   bool own_keys = false;

@@ -6,6 +6,9 @@
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +24,35 @@
 #include "jsonin.h"
 #include "web.h"
 
+/* One connection's request deadline (see "transport limits" below). */
+typedef struct conn_track {
+  int fd;
+  int phase;           /* TRACK_HEAD, TRACK_BODY: deadline_us applies; TRACK_BUSY: none */
+  int64_t deadline_us; /* monotonic */
+  bool cut;            /* shut down once */
+  struct conn_track *prev, *next;
+} conn_track;
+
+enum { TRACK_HEAD, TRACK_BODY, TRACK_BUSY };
+
 struct l6_http {
   struct MHD_Daemon *d;
   l6_svc *svc;
   int port;
   char *web; /* real path of the web pages' folder, NULL: none */
+  l6_http_opts o;
+  /* rate limits: writes per token and per address, failed authentications
+   * per address and per credential (keyed by a keyed hash of it) */
+  pthread_mutex_t lim_mu;
+  l6_ratetab token_w, ip_w, ip_af, cred_af;
+  l6_bucket slots[4][L6_RATE_SLOTS];
+  unsigned char cred_key[crypto_shorthash_KEYBYTES];
+  /* request deadlines: the connections, and the thread that cuts late ones */
+  pthread_mutex_t dl_mu;
+  pthread_cond_t dl_cv;
+  pthread_t dl_thread;
+  bool dl_on, dl_stop;
+  conn_track *tracks;
 };
 
 /* Per-request state, allocated on the first callback. */
@@ -72,13 +99,19 @@ static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const cha
 /* An error reply. allow, for a 405, lists the path's methods ("GET, POST")
  * for the Allow header RFC 9110 section 15.5.6 requires; a 401 carries the
  * challenge of RFC 6750 section 3 (with error="invalid_token" when a token
- * was sent and refused). */
-static enum MHD_Result send_error_allow(struct MHD_Connection *c, const l6_error *err, const char *allow) {
+ * was sent and refused); a 429 its Retry-After (retry_after seconds, 0: 1). */
+static enum MHD_Result send_error_full(struct MHD_Connection *c, const l6_error *err, const char *allow, int retry_after) {
   json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", l6_err_code(err->code), "message", err->message);
   if (v && err->code == L6_E_WRONG_STATE && err->expected[0]) /* the state the step needs */
     json_object_set_new(json_object_get(v, "error"), "expected_state", json_string(err->expected));
-  const char *headers[5] = {NULL};
+  const char *headers[7] = {NULL};
   size_t n = 0;
+  char retry[16];
+  if (err->code == L6_E_RATE_LIMITED) { /* RFC 9110 section 10.2.3: delay-seconds */
+    snprintf(retry, sizeof retry, "%d", retry_after > 0 ? retry_after : 1);
+    headers[n++] = "Retry-After";
+    headers[n++] = retry;
+  }
   if (allow) {
     headers[n++] = "Allow";
     headers[n++] = allow;
@@ -92,6 +125,10 @@ static enum MHD_Result send_error_allow(struct MHD_Connection *c, const l6_error
   enum MHD_Result ret = send_json_with(c, l6_err_status(err->code), v, headers);
   json_decref(v);
   return ret;
+}
+
+static enum MHD_Result send_error_allow(struct MHD_Connection *c, const l6_error *err, const char *allow) {
+  return send_error_full(c, err, allow, 0);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *c, const l6_error *err) { return send_error_allow(c, err, NULL); }
@@ -716,6 +753,163 @@ static l6_err check_json_type(struct MHD_Connection *c, size_t body_len, l6_erro
   return L6_E_OK;
 }
 
+/* ---- transport limits: rate limits ------------------------------------
+ * Token buckets (src/core/ratelimit.c) under one mutex: writes per token
+ * and per client address; failed authentications (401) per address and per
+ * presented credential. Once a failed-authentication budget is spent, a
+ * request with credentials (an Authorization header) or a write from that
+ * address, or with that credential, is answered 429 before its token is
+ * even looked at, so guessing stops there; public reads go on. */
+
+static int64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The client's IPv4 address (host order), 0 when unknown. */
+static uint32_t conn_ip(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (ci == NULL || ci->client_addr == NULL || ci->client_addr->sa_family != AF_INET) return 0;
+  const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)ci->client_addr;
+  return ntohl(in->sin_addr.s_addr);
+}
+
+static bool is_write(const char *m) {
+  return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 || strcmp(m, "DELETE") == 0;
+}
+
+static uint64_t ip_key(uint32_t ip) { return (UINT64_C(1) << 32) | ip; }
+
+static uint64_t cred_key(const l6_http *h, const char *auth) {
+  unsigned char k[crypto_shorthash_BYTES];
+  crypto_shorthash(k, (const unsigned char *)auth, strlen(auth), h->cred_key);
+  uint64_t v = 0;
+  memcpy(&v, k, sizeof v);
+  return v;
+}
+
+/* Seconds until the address (and the credential auth, may be NULL) may try
+ * to authenticate again; 0: now. */
+static int limit_auth_locked(l6_http *h, uint32_t ip, const char *auth) {
+  int retry = 0, r2 = 0;
+  int64_t now = mono_us();
+  pthread_mutex_lock(&h->lim_mu);
+  bool ok = l6_ratetab_allow(&h->ip_af, ip_key(ip), now, false, &retry);
+  if (auth && !l6_ratetab_allow(&h->cred_af, cred_key(h, auth), now, false, &r2) && r2 > retry) ok = false, retry = r2;
+  pthread_mutex_unlock(&h->lim_mu);
+  return ok ? 0 : retry;
+}
+
+static void limit_auth_failed(l6_http *h, uint32_t ip, const char *auth) {
+  int64_t now = mono_us();
+  pthread_mutex_lock(&h->lim_mu);
+  l6_ratetab_allow(&h->ip_af, ip_key(ip), now, true, NULL);
+  if (auth) l6_ratetab_allow(&h->cred_af, cred_key(h, auth), now, true, NULL);
+  pthread_mutex_unlock(&h->lim_mu);
+}
+
+/* Takes one write from the address's and the token's (0: none) budgets,
+ * both or neither; returns 0, or the seconds to wait. */
+static int limit_write(l6_http *h, uint32_t ip, l6_id token) {
+  int r1 = 0, r2 = 0;
+  int64_t now = mono_us();
+  pthread_mutex_lock(&h->lim_mu);
+  bool ok = l6_ratetab_allow(&h->ip_w, ip_key(ip), now, false, &r1);
+  if (token > 0 && !l6_ratetab_allow(&h->token_w, (uint64_t)token, now, false, &r2)) ok = false;
+  if (ok) {
+    l6_ratetab_allow(&h->ip_w, ip_key(ip), now, true, NULL);
+    if (token > 0) l6_ratetab_allow(&h->token_w, (uint64_t)token, now, true, NULL);
+  }
+  pthread_mutex_unlock(&h->lim_mu);
+  return ok ? 0 : (r1 > r2 ? r1 : r2);
+}
+
+static enum MHD_Result send_rate_limited(struct MHD_Connection *c, int retry, const char *what) {
+  l6_error err = {0};
+  l6_fail(&err, L6_E_RATE_LIMITED, "too many %s; retry in %d s", what, retry);
+  return send_error_full(c, &err, NULL, retry);
+}
+
+/* An error reply after routing: a 401 spends a failed authentication. */
+static enum MHD_Result refuse(l6_http *h, struct MHD_Connection *c, const l6_error *err, const char *auth, int retry) {
+  if (err->code == L6_E_UNAUTHORIZED) limit_auth_failed(h, conn_ip(c), auth);
+  return send_error_full(c, err, NULL, retry);
+}
+
+/* ---- transport limits: request deadlines --------------------------------
+ * libmicrohttpd's connection timeout counts from the last byte received, so
+ * a client that sends one byte at a time keeps a connection forever. Each
+ * connection here has an absolute deadline instead: request_timeout_s from
+ * its start (or from the end of its previous reply, on a kept-alive
+ * connection) for the head, TLS handshake included, then as long again for
+ * the body. A thread shuts the socket of a connection past its deadline
+ * (shutdown(2), not close: the descriptor stays libmicrohttpd's, which then
+ * reads end-of-file and closes the connection itself). Under dl_mu, which
+ * the close notification also takes, the descriptor is still open. While a
+ * request is handled and answered (streams included) no deadline applies. */
+
+static void track_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                         enum MHD_ConnectionNotificationCode toe) {
+  l6_http *h = cls;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    conn_track *t = ci ? calloc(1, sizeof *t) : NULL;
+    *socket_context = t;
+    if (t == NULL) return;
+    t->fd = ci->connect_fd;
+    t->phase = TRACK_HEAD;
+    t->deadline_us = mono_us() + (int64_t)h->o.request_timeout_s * 1000000;
+    pthread_mutex_lock(&h->dl_mu);
+    t->next = h->tracks;
+    if (h->tracks) h->tracks->prev = t;
+    h->tracks = t;
+    pthread_mutex_unlock(&h->dl_mu);
+  } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+    conn_track *t = *socket_context;
+    if (t == NULL) return;
+    pthread_mutex_lock(&h->dl_mu);
+    if (t->prev) t->prev->next = t->next;
+    else h->tracks = t->next;
+    if (t->next) t->next->prev = t->prev;
+    pthread_mutex_unlock(&h->dl_mu);
+    free(t);
+    *socket_context = NULL;
+  }
+}
+
+/* The connection enters a phase: a new deadline for the head or the body. */
+static void track_phase(l6_http *h, struct MHD_Connection *c, int phase) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  conn_track *t = ci ? ci->socket_context : NULL;
+  if (t == NULL) return;
+  pthread_mutex_lock(&h->dl_mu);
+  t->phase = phase;
+  t->deadline_us = mono_us() + (int64_t)h->o.request_timeout_s * 1000000;
+  pthread_mutex_unlock(&h->dl_mu);
+}
+
+static void *track_main(void *arg) {
+  l6_http *h = arg;
+  pthread_mutex_lock(&h->dl_mu);
+  while (!h->dl_stop) {
+    int64_t now = mono_us(), next = now + 1000000;
+    for (conn_track *t = h->tracks; t; t = t->next) {
+      if (t->phase == TRACK_BUSY || t->cut) continue;
+      if (t->deadline_us <= now) {
+        shutdown(t->fd, SHUT_RDWR);
+        t->cut = true;
+      } else if (t->deadline_us < next) {
+        next = t->deadline_us;
+      }
+    }
+    struct timespec at = {.tv_sec = next / 1000000, .tv_nsec = (long)(next % 1000000) * 1000};
+    pthread_cond_timedwait(&h->dl_cv, &h->dl_mu, &at);
+  }
+  pthread_mutex_unlock(&h->dl_mu);
+  return NULL;
+}
+
 static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char *url, const char *method,
                                 conn_state *cs) {
   l6_error err = {0};
@@ -758,14 +952,18 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
   /* Authentication: no header is the public; a bad token is refused. */
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   const char *bearer = NULL;
+  int retry = auth || is_write(method) ? limit_auth_locked(h, conn_ip(c), auth) : 0;
+  if (retry > 0) return send_rate_limited(c, retry, "failed authentications from this address or with this credential");
   if (auth) {
     if (strncmp(auth, "Bearer ", 7) != 0) {
       l6_fail(&err, L6_E_UNAUTHORIZED, "Authorization must be 'Bearer <token>'");
-      return send_error(c, &err);
+      return refuse(h, c, &err, auth, 0);
     }
     bearer = auth + 7;
   }
   l6_err e = svc_authenticate(h->svc, bearer, &r.actor, &err);
+  if (e == L6_E_OK && is_write(method) && (retry = limit_write(h, conn_ip(c), r.actor.token)) > 0)
+    return send_rate_limited(c, retry, r.actor.token ? "writes with this token or from this address" : "writes from this address");
   if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "PUT") == 0)) {
     e = check_json_type(c, cs->len, &err);
     if (e == L6_E_OK) e = json_parse_body(cs->body ? cs->body : "", cs->len, &r.body, &err);
@@ -787,7 +985,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     json_decref(out);
     free(r.page);
     if (err.code != e) l6_fail(&err, e, NULL);
-    return send_error(c, &err);
+    return refuse(h, c, &err, auth, r.retry_after);
   }
   if (r.stream) return ex_stream_respond(c, r.stream); /* api_ex.c: Server-Sent Events */
   if (r.page) return send_page(c, r.page, r.page_type);
@@ -807,8 +1005,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > L6_MAX_BODY_BYTES) {
       cs->too_large = true;
+      track_phase(h, c, TRACK_BUSY);
       return dispatch(h, c, url, method, cs); /* answer 413 without reading the body */
     }
+    track_phase(h, c, TRACK_BODY); /* the head is in; the body's deadline starts */
     return MHD_YES;
   }
   if (*upload_size > 0) {
@@ -831,10 +1031,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_size = 0;
     return MHD_YES;
   }
+  track_phase(h, c, TRACK_BUSY);
   return dispatch(h, c, url, method, cs);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+  track_phase(cls, c, TRACK_HEAD); /* a kept-alive connection's next request */
   conn_state *cs = *con_cls;
   if (cs) {
     free(cs->body);
@@ -843,32 +1045,94 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   }
 }
 
+void http_opts_default(l6_http_opts *o) {
+  *o = (l6_http_opts){.conns_per_ip = L6_HTTP_CONNS_PER_IP,
+                      .request_timeout_s = L6_HTTP_REQUEST_TIMEOUT_S,
+                      .streams_per_client = L6_EX_STREAMS_PER_CLIENT};
+  l6_rate_parse(L6_RATE_TOKEN_WRITES, &o->token_writes);
+  l6_rate_parse(L6_RATE_IP_WRITES, &o->ip_writes);
+  l6_rate_parse(L6_RATE_AUTH_FAILURES, &o->auth_failures);
+}
+
 l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6_error *err) {
+  l6_http_opts o;
+  http_opts_default(&o);
+  return http_start_opts(svc, addr, port, web, &o, err);
+}
+
+static void http_free(l6_http *h) {
+  pthread_mutex_destroy(&h->lim_mu);
+  pthread_mutex_destroy(&h->dl_mu);
+  pthread_cond_destroy(&h->dl_cv);
+  free(h->web);
+  free(h);
+}
+
+/* The TLS versions and ciphers offered (GnuTLS priority string): TLS 1.2
+ * and 1.3 with GnuTLS' default secure suites. */
+#define L6_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+l6_http *http_start_opts(l6_svc *svc, const char *addr, int port, const char *web, const l6_http_opts *o,
+                         l6_error *err) {
+  bool tls = o->tls_cert || o->tls_key;
+  if (tls && (o->tls_cert == NULL || o->tls_key == NULL)) {
+    l6_fail(err, L6_E_INVALID_VALUE, "TLS needs both a certificate and its key");
+    return NULL;
+  }
+  if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    l6_fail(err, L6_E_INVALID_VALUE, "this libmicrohttpd was built without TLS (GnuTLS) support; serve plain HTTP behind a TLS proxy");
+    return NULL;
+  }
   l6_http *h = calloc(1, sizeof *h);
   if (h == NULL) {
     l6_fail(err, L6_E_NOMEM, NULL);
     return NULL;
   }
   h->svc = svc;
+  h->o = *o;
+  h->o.tls_cert = h->o.tls_key = NULL; /* the texts are the caller's */
+  if (h->o.request_timeout_s < 1) h->o.request_timeout_s = L6_HTTP_REQUEST_TIMEOUT_S;
   h->web = web_root(web);
+  pthread_mutex_init(&h->lim_mu, NULL);
+  pthread_mutex_init(&h->dl_mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&h->dl_cv, &ca);
+  pthread_condattr_destroy(&ca);
+  l6_ratetab_init(&h->token_w, o->token_writes, h->slots[0], L6_RATE_SLOTS);
+  l6_ratetab_init(&h->ip_w, o->ip_writes, h->slots[1], L6_RATE_SLOTS);
+  l6_ratetab_init(&h->ip_af, o->auth_failures, h->slots[2], L6_RATE_SLOTS);
+  l6_ratetab_init(&h->cred_af, o->auth_failures, h->slots[3], L6_RATE_SLOTS);
+  crypto_shorthash_keygen(h->cred_key);
+  ex_streams_configure(o->streams_per_client, L6_EX_MAX_ANON_STREAMS);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
     l6_fail(err, L6_E_INVALID_VALUE, "'%s' is not an IPv4 address", addr);
-    free(h->web);
-    free(h);
+    http_free(h);
     return NULL;
   }
-  h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)port, NULL, NULL, on_request, h,
+  struct MHD_OptionItem tls_ops[] = {
+      {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)o->tls_key},
+      {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert},
+      {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)L6_TLS_PRIORITIES},
+      {MHD_OPTION_END, 0, NULL}};
+  unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0);
+  h->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, h,
                           MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
                           (unsigned)L6_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)L6_MAX_CONNECTIONS,
+                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(o->conns_per_ip > 0 ? o->conns_per_ip : 0),
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)L6_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-                          on_completed, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+                          on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, track_notify, h,
+                          MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY, tls_ops, MHD_OPTION_END);
   if (h->d == NULL) {
-    l6_fail(err, L6_E_INTERNAL, "cannot listen on %s:%d", addr, port);
-    free(h->web);
-    free(h);
+    l6_fail(err, L6_E_INTERNAL, "cannot listen on %s:%d%s", addr, port,
+            tls ? " with TLS (is the address taken? are the certificate and key PEM files that match? see above)" : "");
+    http_free(h);
     return NULL;
   }
+  h->dl_on = pthread_create(&h->dl_thread, NULL, track_main, h) == 0;
+  if (!h->dl_on) fprintf(stderr, "ledger6: cannot start the request deadline thread; only idle timeouts apply\n");
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
   h->port = di ? di->port : port;
   svc_ex_set_listener(svc, ex_stream_publish, NULL); /* market data to the streams (api_ex.c) */
@@ -882,13 +1146,20 @@ void http_stop(l6_http *h) {
   svc_ex_set_listener(h->svc, NULL, NULL);
   ex_streams_close(); /* resumes suspended streams: MHD refuses to stop with any */
   for (int i = 0; i < 200 && ex_streams_open() > 0; i++) usleep(5000);
+  if (h->dl_on) {
+    pthread_mutex_lock(&h->dl_mu);
+    h->dl_stop = true;
+    pthread_cond_signal(&h->dl_cv);
+    pthread_mutex_unlock(&h->dl_mu);
+    pthread_join(h->dl_thread, NULL);
+  }
   MHD_stop_daemon(h->d);
-  free(h->web);
-  free(h);
+  http_free(h);
 }
 
 /* ---- helpers for the other handler files (api_int.h) ----------------- */
 
+uint32_t api_client_ip(req *r) { return r->conn ? conn_ip(r->conn) : 0; }
 const char *api_query(req *r, const char *name) { return r->conn ? q(r, name) : NULL; } /* the CLI has no connection */
 l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err) { return path_id(r, i, id, err); }
 l6_err api_page(req *r, l6_page *pg, l6_error *err) { return q_page(r, pg, err); }

@@ -371,7 +371,11 @@ l6_err h_ex_close(req *r, json_t **out, l6_error *err) {
  * events (data: the JSON of svc_ex_set_listener) as they are committed;
  * with an instrument, that instrument's only, starting with a "book"
  * snapshot. limit ends the stream after N events (0 or absent: never).
- * At most L6_EX_MAX_STREAMS clients at once (503 busy beyond); each has a
+ * At most L6_EX_MAX_STREAMS clients at once (503 busy beyond), of which
+ * anonymous clients together hold at most sse_anon_max (503 busy beyond: the
+ * rest are kept for token holders), and one client address or one token at
+ * most sse_per_client (429 rate_limited beyond: serve --streams-per-client,
+ * the client's own streams are what it must close). Each has a
  * queue of L6_EX_STREAM_QUEUE events, the oldest dropped when a client
  * reads too slowly. A client with nothing to read is suspended
  * (MHD_suspend_connection, no thread held) and resumed by the next event. */
@@ -382,6 +386,8 @@ typedef struct sse_client {
   char *q[L6_EX_STREAM_QUEUE];      /* formatted events, oldest at head */
   size_t head, n, off;              /* off: bytes of q[head] already sent */
   long limit, sent, dropped;
+  uint32_t ip;  /* client address (api_client_ip) */
+  l6_id token;  /* the token's id, 0: anonymous */
   bool suspended, closed;
   struct sse_client *next;
 } sse_client;
@@ -389,6 +395,34 @@ typedef struct sse_client {
 static pthread_mutex_t sse_mu = PTHREAD_MUTEX_INITIALIZER;
 static sse_client *sse_clients;
 static int sse_count;
+static int sse_per_client = L6_EX_STREAMS_PER_CLIENT, sse_anon_max = L6_EX_MAX_ANON_STREAMS;
+
+void ex_streams_configure(int per_client, int anonymous_max) {
+  pthread_mutex_lock(&sse_mu);
+  sse_per_client = per_client > 0 ? per_client : L6_EX_MAX_STREAMS;
+  sse_anon_max = anonymous_max;
+  pthread_mutex_unlock(&sse_mu);
+}
+
+/* Whether cl may open one more stream (sse_mu held); fills err otherwise. */
+static l6_err sse_admit(const sse_client *cl, req *r, l6_error *err) {
+  int same_ip = 0, same_token = 0, anon = 0;
+  for (const sse_client *o = sse_clients; o; o = o->next) {
+    same_ip += o->ip == cl->ip;
+    same_token += cl->token && o->token == cl->token;
+    anon += o->token == 0;
+  }
+  if (sse_count >= L6_EX_MAX_STREAMS)
+    return l6_fail(err, L6_E_BUSY, "at most %d market data streams at once; retry later", L6_EX_MAX_STREAMS);
+  r->retry_after = 10;
+  if (same_ip >= sse_per_client)
+    return l6_fail(err, L6_E_RATE_LIMITED, "at most %d market data streams per client address; close one first", sse_per_client);
+  if (same_token >= sse_per_client)
+    return l6_fail(err, L6_E_RATE_LIMITED, "at most %d market data streams per token; close one first", sse_per_client);
+  if (cl->token == 0 && anon >= sse_anon_max)
+    return l6_fail(err, L6_E_BUSY, "the market data streams for anonymous clients (%d) are taken; retry later, or use a token", sse_anon_max);
+  return L6_E_OK;
+}
 
 /* Queues one event (mu held); drops the oldest unstarted one when full. */
 static void sse_push(sse_client *cl, const char *event, const char *data) {
@@ -511,13 +545,15 @@ l6_err h_ex_stream(req *r, json_t **out, l6_error *err) {
   }
   cl->conn = r->conn;
   cl->limit = limit;
+  cl->ip = api_client_ip(r);
+  cl->token = r->actor.token;
   snprintf(cl->instrument, sizeof cl->instrument, "%s", code);
   pthread_mutex_lock(&sse_mu);
-  if (sse_count >= L6_EX_MAX_STREAMS) {
+  if ((e = sse_admit(cl, r, err)) != L6_E_OK) {
     pthread_mutex_unlock(&sse_mu);
     free(cl);
     json_decref(snap);
-    return l6_fail(err, L6_E_BUSY, "at most %d market data streams at once; retry later", L6_EX_MAX_STREAMS);
+    return e;
   }
   char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
   if (text) sse_push(cl, "book", text);

@@ -25,6 +25,7 @@ typedef struct {
   char *page;           /* an HTML reply instead of JSON (malloc'd), or NULL */
   const char *page_type; /* page's Content-Type; NULL: HTML */
   void *stream;         /* a Server-Sent Events stream to answer with (api_ex.c), or NULL */
+  int retry_after;      /* seconds for the Retry-After of a 429 (0: 1) */
 } req;
 
 /* A handler: decode, call one service function, set r->status; *out is
@@ -38,6 +39,8 @@ const char *api_query(req *r, const char *name);
 l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err);
 l6_err api_page(req *r, l6_page *pg, l6_error *err);
 l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err);
+/* The client's IPv4 address in host order (0: unknown, or the CLI). */
+uint32_t api_client_ip(req *r);
 
 /* api_cycle.c: crediting mechanisms, documents, accreditations and the
  * project cycle. */
@@ -207,6 +210,9 @@ void ex_stream_publish(void *ctx, const char *event, const char *instrument, jso
 enum MHD_Result ex_stream_respond(struct MHD_Connection *c, void *stream);
 void ex_streams_close(void);
 int ex_streams_open(void);
+/* Streams one client address or one token may hold, and the streams of
+ * anonymous clients together (http_start_opts). */
+void ex_streams_configure(int per_client, int anonymous_max);
 
 #define API_EX_ROUTES                                                        \
   {"GET", "/v1/exchange/instruments", h_ex_instrument_list},                 \

@@ -5,6 +5,7 @@
 #ifndef L6_HTTP_H
 #define L6_HTTP_H
 
+#include "../core/ratelimit.h"
 #include "../service/service.h"
 
 typedef struct l6_http l6_http;
@@ -13,6 +14,22 @@ typedef struct l6_http l6_http;
  * the static web pages from the folder web (NULL or missing: none; web.c).
  * Returns NULL and fills err on failure. */
 l6_http *http_start(l6_svc *svc, const char *addr, int port, const char *web, l6_error *err);
+/* Transport options of http_start_opts (docs/OPERATIONS.md, "Limits" and
+ * "TLS"); http_opts_default fills the defaults of limits.h. */
+typedef struct {
+  int conns_per_ip;       /* connections per client address; 0: no limit */
+  int request_timeout_s;  /* deadline for a request's head, then its body */
+  int streams_per_client; /* market data streams per address and per token */
+  l6_rate token_writes, ip_writes, auth_failures;
+  const char *tls_cert, *tls_key; /* PEM texts (not files); NULL: plain HTTP */
+} l6_http_opts;
+void http_opts_default(l6_http_opts *o);
+
+/* http_start with transport options. With tls_cert and tls_key it serves
+ * HTTPS only (libmicrohttpd's GnuTLS support; refused when the library
+ * was built without it). */
+l6_http *http_start_opts(l6_svc *svc, const char *addr, int port, const char *web, const l6_http_opts *o,
+                         l6_error *err);
 /* The port actually bound. */
 int http_port(const l6_http *h);
 /* Stops the server and waits for in-flight requests. */

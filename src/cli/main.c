@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "../api/http.h"
 #include "../service/certificate.h"
 #include "../service/keys.h"
@@ -63,12 +65,21 @@ static const char *usage_main =
 static const char *usage_serve =
     "usage: ledger6 serve [--store SPEC] [--config DIR] [--addr 127.0.0.1] [--port 8080]\n"
     "                     [--admin-token] [--paranoid] [--sth-interval SECONDS] [--keys PATH]\n"
-    "                     [--web DIR]\n"
+    "                     [--web DIR] [--tls-cert FILE --tls-key FILE] [limits below]\n"
     "  --admin-token   create a fresh administrator token and print it\n"
     "  --web DIR       serve the web pages from DIR at / (default web; none when missing)\n"
     "  --paranoid      re-check the partition of every batch a transaction touches\n"
     "  --sth-interval  sign a tree head of the log every SECONDS when it grew (default 60)\n"
-    "Prints 'listening on http://ADDR:PORT/' and serves until SIGINT or SIGTERM.\n"
+    "  --tls-cert FILE, --tls-key FILE\n"
+    "                  serve HTTPS only (PEM certificate chain and its private key)\n"
+    "limits (docs/OPERATIONS.md, \"Limits\"; RATE is N/s, N/min or N/h with an optional ,BURST, or off):\n"
+    "  --conns-per-ip N         connections one client address may hold (default 64; 0: no limit)\n"
+    "  --request-timeout S      seconds to send a request's head, and again its body (default 10)\n"
+    "  --streams-per-client N   market data streams per address and per token (default 4)\n"
+    "  --token-write-rate RATE  writes per token (default 50/s,500)\n"
+    "  --ip-write-rate RATE     writes per client address (default 100/s,1000)\n"
+    "  --auth-fail-rate RATE    failed authentications per address and per credential (default 1/s,1000)\n"
+    "Prints 'listening on http://ADDR:PORT/' (https:// with TLS) and serves until SIGINT or SIGTERM.\n"
     "Makes a signing key (in --keys) when the store has none.\n"
     "Several servers may share one PostgreSQL store (or one SQLite file on one machine).\n";
 
@@ -103,6 +114,8 @@ static const char *usage_token =
 
 typedef struct {
   const char *store, *config, *addr, *role, *label, *keys, *key, *web;
+  const char *tls_cert, *tls_key;
+  l6_http_opts http; /* serve's transport limits */
   int port, sth_interval;
   long long org;
   bool admin_token, paranoid, help, verify_store;
@@ -122,6 +135,10 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"keys", required_argument, NULL, 'K'},    {"key", required_argument, NULL, 'k'},
       {"verify-store", no_argument, NULL, 'S'},  {"sth-interval", required_argument, NULL, 'I'},
       {"web", required_argument, NULL, 'W'},
+      {"tls-cert", required_argument, NULL, 1},  {"tls-key", required_argument, NULL, 2},
+      {"conns-per-ip", required_argument, NULL, 3}, {"request-timeout", required_argument, NULL, 4},
+      {"streams-per-client", required_argument, NULL, 5}, {"token-write-rate", required_argument, NULL, 6},
+      {"ip-write-rate", required_argument, NULL, 7}, {"auth-fail-rate", required_argument, NULL, 8},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
@@ -130,6 +147,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
               .label = "cli",
               .web = "web",
               .sth_interval = L6_STH_INTERVAL_S};
+  http_opts_default(&o->http);
   /* `verify --store` (check the store against its log) is a flag, while
    * --store SPEC names the store: a --store with no value after it (the
    * end, or another option) is the flag. */
@@ -172,6 +190,35 @@ static int parse_opts(int argc, char **argv, opts *o) {
         return -1;
       }
       o->sth_interval = (int)v;
+      break;
+    }
+    case 1: o->tls_cert = optarg; break;
+    case 2: o->tls_key = optarg; break;
+    case 3:
+    case 4:
+    case 5: {
+      static const char *const names[] = {"--conns-per-ip", "--request-timeout", "--streams-per-client"};
+      static const int lo[] = {0, 1, 1}, hi[] = {L6_MAX_CONNECTIONS, L6_HTTP_REQUEST_TIMEOUT_MAX_S, L6_EX_MAX_STREAMS};
+      int k = ch - 3;
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || optarg[0] == '\0' || v < lo[k] || v > hi[k]) {
+        fprintf(stderr, "ledger6: %s must be %d-%d\n", names[k], lo[k], hi[k]);
+        return -1;
+      }
+      *(k == 0 ? &o->http.conns_per_ip : k == 1 ? &o->http.request_timeout_s : &o->http.streams_per_client) = (int)v;
+      break;
+    }
+    case 6:
+    case 7:
+    case 8: {
+      static const char *const names[] = {"--token-write-rate", "--ip-write-rate", "--auth-fail-rate"};
+      l6_rate *dst = ch == 6 ? &o->http.token_writes : ch == 7 ? &o->http.ip_writes : &o->http.auth_failures;
+      if (!l6_rate_parse(optarg, dst)) {
+        fprintf(stderr, "ledger6: %s must be N/s, N/min or N/h with an optional ,BURST (N, BURST 1-%d), or off\n",
+                names[ch - 6], L6_RATE_MAX);
+        return -1;
+      }
       break;
     }
     default: return -1;
@@ -598,8 +645,33 @@ static void *sth_main(void *arg) {
   return NULL;
 }
 
+/* Reads a PEM file of serve's TLS (at most 1 MiB) into a NUL-terminated
+ * text (free it); NULL after saying why. */
+static char *read_pem(const char *path, const char *what) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fprintf(stderr, "ledger6: cannot read the TLS %s %s: %s\n", what, path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1024 * 1024, n;
+  char *buf = malloc(cap + 1);
+  n = buf ? fread(buf, 1, cap + 1, f) : 0;
+  fclose(f);
+  if (buf == NULL || n == 0 || n > cap || strstr((buf[n] = '\0', buf), "-----BEGIN ") == NULL) {
+    fprintf(stderr, "ledger6: the TLS %s %s is not a PEM file of at most 1 MiB\n", what, path);
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
 static int cmd_serve(const opts *o) {
   l6_error err = {0};
+  if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+    fprintf(stderr, "ledger6: --tls-cert and --tls-key go together\n");
+    return 2;
+  }
+
   l6_svc *s = open_svc(o, o->paranoid ? 2 : 1, &err);
   if (s == NULL) return fail(&err);
   if (open_keys(s, o) != 0 ||
@@ -617,7 +689,24 @@ static int cmd_serve(const opts *o) {
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &old);
-  l6_http *h = http_start(s, o->addr, o->port, o->web, &err);
+  l6_http_opts hopts = o->http;
+  char *cert = NULL, *key = NULL;
+  if (o->tls_cert) {
+    cert = read_pem(o->tls_cert, "certificate");
+    key = cert ? read_pem(o->tls_key, "key") : NULL;
+    if (key == NULL) {
+      free(cert);
+      pthread_sigmask(SIG_SETMASK, &old, NULL);
+      svc_close(s);
+      return 1;
+    }
+    hopts.tls_cert = cert;
+    hopts.tls_key = key;
+  }
+  l6_http *h = http_start_opts(s, o->addr, o->port, o->web, &hopts, &err);
+  if (key) sodium_memzero(key, strlen(key));
+  free(key);
+  free(cert);
   if (h == NULL) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     svc_close(s);
@@ -633,7 +722,7 @@ static int cmd_serve(const opts *o) {
   pthread_t tid;
   bool timer_on = pthread_create(&tid, NULL, sth_main, &timer) == 0;
   if (!timer_on) fprintf(stderr, "ledger6: cannot start the tree head signer; heads are signed on demand only\n");
-  printf("listening on http://%s:%d/\n", o->addr, http_port(h));
+  printf("listening on %s://%s:%d/\n", o->tls_cert ? "https" : "http", o->addr, http_port(h));
   fflush(stdout);
   sigset_t wait_mask = old;
   sigdelset(&wait_mask, SIGINT);
