@@ -634,7 +634,10 @@ static void request_hash(const req *r, const char *url, const char *body, size_t
   crypto_hash_sha256_state st;
   unsigned char h[crypto_hash_sha256_BYTES];
   char actor[32];
-  snprintf(actor, sizeof actor, "%lld|%lld|", (long long)r->actor.token, (long long)r->actor.user);
+  if (r->actor.user) /* a web session's user; a token's hash is as it always was, so stored keys still replay */
+    snprintf(actor, sizeof actor, "u%lld|", (long long)r->actor.user);
+  else
+    snprintf(actor, sizeof actor, "%lld|", (long long)r->actor.token);
   crypto_hash_sha256_init(&st);
   crypto_hash_sha256_update(&st, (const unsigned char *)r->method, strlen(r->method));
   crypto_hash_sha256_update(&st, (const unsigned char *)url, strlen(url) + 1);
