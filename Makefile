@@ -11,7 +11,7 @@ WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes -Wno
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath
 ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -6,7 +6,7 @@
 #                             PostgreSQL server is installed)
 #   sh scripts/deps.sh --pg   also the PostgreSQL 15 server (CI, benchmarks)
 set -e
-PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev libpq-dev sqlite3 curl chromium openssl"
+PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libcmocka-dev libcurl4-openssl-dev libpq-dev sqlite3 curl chromium openssl"
 [ "${1:-}" = "--pg" ] && PKGS="$PKGS postgresql postgresql-client"
 missing=""
 for p in $PKGS; do

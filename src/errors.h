@@ -30,6 +30,12 @@
   XX(FORBIDDEN, "forbidden", 403, "this role may not do that")                    \
   XX(NOT_ACCREDITED, "not_accredited", 403, "the validator is not accredited for this mechanism and scope") \
   XX(NOT_HOST_AUTHORITY, "not_host_authority", 403, "only the host Party's designated authority may authorize its units") \
+  XX(BAD_CREDENTIALS, "bad_credentials", 401, "unknown email or wrong password") \
+  XX(BAD_TOTP, "bad_totp", 401, "the one-time code is wrong or out of date") \
+  XX(TOTP_REUSED, "totp_reused", 401, "this one-time code was already used; wait for the next one") \
+  XX(USER_DISABLED, "user_disabled", 401, "this user is disabled") \
+  XX(SESSION_EXPIRED, "session_expired", 401, "the session has ended (idle or absolute timeout, or logout); log in again") \
+  XX(CSRF_FAILED, "csrf_failed", 403, "a cookie-authenticated write needs the session's X-CSRF-Token header") \
   /* lookups */                                                                   \
   XX(NOT_FOUND, "not_found", 404, "no such resource")                             \
   XX(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "method not allowed here")    \
@@ -51,6 +57,7 @@
   XX(UNKNOWN_AUTHORIZATION, "unknown_authorization", 404, "no such authorization") \
   XX(UNKNOWN_ITMO, "unknown_itmo", 404, "no ITMO has this identifier") \
   XX(UNKNOWN_CORSIA_PHASE, "unknown_corsia_phase", 404, "no such CORSIA compliance phase") \
+  XX(UNKNOWN_USER, "unknown_user", 404, "no such user") \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \

@@ -35,6 +35,18 @@
 #define L6_CODE_MAX 32   /* unit type, programme, project and registry codes */
 #define L6_NAME_MAX 200  /* names, titles, beneficiaries */
 #define L6_TEXT_MAX 2000 /* claim texts, descriptions */
+#define L6_EMAIL_MAX 254 /* a user's email (RFC 5321's path limit less the brackets) */
+#define L6_PWHASH_STR_MAX 128 /* crypto_pwhash_STRBYTES: the encoded Argon2id hash */
+#define L6_PASSWORD_MIN 12    /* a user's password: long enough to resist guessing offline (NIST SP 800-63B asks 8+) */
+#define L6_PASSWORD_MAX 512   /* and short enough that hashing it is not a denial of service */
+#define L6_TOTP_SECRET_BYTES 20 /* RFC 4226 section 4: 160 bits recommended for HMAC-SHA1 */
+#define L6_TOTP_STEP_S 30   /* RFC 6238 section 5.2: the recommended time step */
+#define L6_TOTP_WINDOW 1    /* steps accepted either side of now (clock drift, typing time) */
+/* Web sessions (people.c): OWASP's Session Management Cheat Sheet asks
+ * 15-30 minutes idle and 4-8 hours absolute for a high-value application. */
+#define L6_SESSION_IDLE_S (15 * 60)
+#define L6_SESSION_MAX_S (8 * 60 * 60)
+#define L6_SESSION_TOUCH_MS 1000 /* a session's last use is written at most once a second */
 #define L6_IDEM_MAX 128  /* idempotency keys */
 #define L6_SERIAL_MAX 160 /* a formatted serial string */
 

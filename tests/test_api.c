@@ -44,6 +44,8 @@
 
 #include <cmocka.h>
 
+#include <liboath/oath.h>
+
 #include "api/http.h"
 #include "testlib.h"
 #include "testlib_cycle.h"
@@ -1706,6 +1708,12 @@ static int roles_setup(void **state) {
   (void)state;
   memset(&R, 0, sizeof R);
   if (world_setup("api-roles") != 0) return -1;
+  /* Cheap password hashes for the users the role table makes (people.c). */
+  static const char *const cheap[] = {"--pwhash-cost", "interactive", NULL};
+  if (tl_srv_stop(S) != 0) return -1;
+  memcpy(W.srv.extra, cheap, sizeof cheap);
+  if (tl_srv_restart(S) != 0) return -1;
+  oath_init();
   R.acc = tl_mk_account(S, "CHE01", W.org_a, "holding", "A roles");
   R.acc2 = tl_mk_account(S, "CHE01", W.org_a, "holding", "A roles 2");
   R.acc_patch = tl_mk_account(S, "CHE01", W.org_a, "holding", "A to block");
@@ -1884,6 +1892,31 @@ static json_t *b_cancel(void) {
   return json_pack("{s:I, s:s, s:i}", "from_account", (json_int_t)R.acc, "unit_type", "VCU", "quantity", 1);
 }
 static json_t *b_token(void) { return json_pack("{s:s, s:s}", "role", "auditor", "label", "role test"); }
+/* People (people.c): a fresh user per request (emails are unique); a
+ * login as a fresh auditor with its current TOTP code (a code is taken
+ * once, so every request needs its own user). */
+#define ROLE_PASSWORD "role table password"
+static json_t *b_user(void) {
+  static int n;
+  char email[64];
+  snprintf(email, sizeof email, "role%d@registry.example", ++n);
+  return json_pack("{s:s, s:s, s:s, s:s}", "email", email, "name", "Role test", "role", "auditor", "password",
+                   ROLE_PASSWORD);
+}
+static json_t *b_user_status(void) { return json_pack("{s:s}", "status", "active"); }
+static json_t *b_login(void) {
+  json_t *u = post_ok("/v1/users", S->admin, b_user());
+  const char *b32 = tl_jstr(json_object_get(u, "totp"), "secret");
+  char *raw = NULL, code[8] = "";
+  size_t len = 0;
+  assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &len), OATH_OK);
+  assert_int_equal(oath_totp_generate(raw, len, time(NULL), 30, 0, 6, code), OATH_OK);
+  free(raw);
+  json_t *b = json_pack("{s:s, s:s, s:s}", "email", tl_jstr(u, "email"), "password", ROLE_PASSWORD, "code", code);
+  json_decref(u);
+  return b;
+}
+static json_t *b_logout(void) { return json_object(); }
 /* The project cycle (tests/testlib_cycle.h). */
 static json_t *b_document(void) {
   return json_pack("{s:s, s:s, s:s}", "name", "role test", "media_type", "text/plain", "content_base64", "cm9sZSB0ZXN0");
@@ -2100,6 +2133,10 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
   { E401, OK, E403, E403, E403, E401, E403, E403, E403, OK, E403 }
 #define ETS_VERIFIER \
   { E401, OK, E403, E403, E403, E401, OK, E403, E403, E403, E403 }
+/* Logging out ends a web session (cookie); a token has none to end, so
+ * every token, good or bad, gets 401 (test_people logs out for real). */
+#define NO_SESSION \
+  { E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401 }
 #define ETS_MOVER \
   { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403 }
 
@@ -2143,6 +2180,12 @@ static const role_rule rules[] = {
     {"GET", "/v1/serials/{serial}", READER_ONE, NULL, NULL},
     {"GET", "/v1/serials/{serial}/public", PUBLIC, NULL, NULL}, /* redacted: account types and registries */
     {"POST", "/v1/tokens", ADMIN_ONLY, b_token, NULL},
+    {"GET", "/v1/users", ADMIN_ONLY, NULL, NULL},
+    {"POST", "/v1/users", ADMIN_ONLY, b_user, NULL},
+    {"PATCH", "/v1/users/{id}", ADMIN_ONLY, b_user_status, NULL},
+    {"GET", "/v1/session", ANY_TOKEN, NULL, NULL},    /* who am I: a token says so too */
+    {"POST", "/v1/session", PUBLIC, b_login, NULL},   /* logs in whoever knows password and code */
+    {"DELETE", "/v1/session", NO_SESSION, b_logout, NULL},
     {"GET", "/v1/mechanisms", PUBLIC, NULL, NULL},
     {"GET", "/v1/mechanisms/{code}", PUBLIC, NULL, NULL},
     {"POST", "/v1/documents", ANY_TOKEN, b_document, NULL},
@@ -2338,7 +2381,15 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(val, sizeof val, "%lld", (long long)R.ets_batch);
   else if (strncmp(pattern, "/v1/retirements/", 16) == 0)
     snprintf(val, sizeof val, "%lld", (long long)R.ret);
-  else if (strncmp(pattern, "/v1/accounts/", 13) == 0)
+  else if (strncmp(pattern, "/v1/users/", 10) == 0) {
+    static int64_t user; /* one user, set active again and again */
+    if (user == 0) {
+      json_t *u = post_ok("/v1/users", S->admin, b_user());
+      user = tl_jint(u, "id");
+      json_decref(u);
+    }
+    snprintf(val, sizeof val, "%lld", (long long)user);
+  } else if (strncmp(pattern, "/v1/accounts/", 13) == 0)
     snprintf(val, sizeof val, "%lld", (long long)(strcmp(method, "PATCH") == 0 ? R.acc_patch : R.acc));
   else if (strncmp(pattern, "/v1/transactions/", 17) == 0)
     snprintf(val, sizeof val, "%lld", (long long)R.tx);

@@ -164,11 +164,11 @@ static bool pg_keys(const tl_srv *s, char *buf, size_t cap) {
 static int launch(tl_srv *s) {
   char config[512];
   config_path(config, sizeof config);
-  char *argv[20] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
+  char *argv[24] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
                     "--port",           "0",     "--admin-token", "--paranoid", NULL};
   size_t n = 10;
   bool own_keys = false;
-  for (size_t i = 0; i < 4 && s->extra[i]; i++) {
+  for (size_t i = 0; i < 7 && s->extra[i]; i++) {
     if (strcmp(s->extra[i], "--keys") == 0) own_keys = true;
     argv[n++] = (char *)s->extra[i];
   }

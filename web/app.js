@@ -597,35 +597,66 @@ async function pageDashboards() {
   charts.replaceChildren(...list);
 }
 
-/* ---- my accounts (token holders) ------------------------------------------ */
+/* ---- my accounts (people logged in) --------------------------------------- */
 
 /* Holdings of at most this many accounts are loaded on one page (an admin
- * token sees every account of the registry). */
+ * sees every account of the registry). */
 const ACCOUNT_PAGE_MAX = 50;
-const TOKEN_KEY = 'ledger6.token';
 /* Pages of an account's transactions read to find its latest ten. */
 const TX_PAGES_MAX = 4;
 
-async function showAccounts(out, token) {
+/* The session's CSRF token: the l6_csrf cookie (readable by this page,
+ * unlike the HttpOnly session cookie), sent as X-CSRF-Token on writes. */
+function csrfToken() {
+  const m = document.cookie.match(/(?:^|;\s*)l6_csrf=([0-9a-f]{64})/);
+  return m ? m[1] : '';
+}
+
+/* A write in the session (POST, DELETE): JSON in and out, like api(). */
+async function apiWrite(method, path, body) {
+  let r;
+  const headers = { Accept: 'application/json', 'X-CSRF-Token': csrfToken() };
+  if (body) headers['Content-Type'] = 'application/json';
+  try {
+    r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, 'network', 'the registry cannot be reached (' + e.message + ')');
+  }
+  let reply = null;
+  try {
+    reply = await r.json();
+  } catch (e) {
+    /* not JSON */
+  }
+  if (!r.ok) {
+    const err = reply && reply.error;
+    throw new ApiError(r.status, err ? err.code : 'http_' + r.status, err ? err.message : 'HTTP ' + r.status);
+  }
+  return reply;
+}
+
+/* Shows the accounts the session's user sees (the cookie goes with every
+ * request of this origin). */
+async function showAccounts(out, session) {
   loading(out, 'your accounts');
   let orgs, accounts;
   try {
-    [orgs, accounts] = await Promise.all([apiAll('/v1/organisations', token), apiAll('/v1/accounts', token)]);
+    [orgs, accounts] = await Promise.all([apiAll('/v1/organisations'), apiAll('/v1/accounts')]);
   } catch (e) {
-    status(out, 'error', e.status === 401 ? 'the registry refused this token (' + e.message + ')' : 'cannot load your accounts: ' + e.message);
+    status(out, 'error', 'cannot load your accounts: ' + e.message);
     return false;
   }
   const orgName = new Map(orgs.map((o) => [o.id, o.name]));
-  const who = orgs.length === 1 ? orgs[0].name : orgs.length + ' organisations';
+  const who = session.user.name + ' (' + (orgs.length === 1 ? orgs[0].name : orgs.length + ' organisations') + ')';
   if (!accounts.length) {
-    out.replaceChildren(el('p', { id: 'who' }, 'Signed in as ' + who + '.'), el('p', { class: 'status empty' }, 'This token sees no account.'));
+    out.replaceChildren(el('p', { id: 'who' }, 'Signed in as ' + who + '.'), el('p', { class: 'status empty' }, 'You see no account.'));
     return true;
   }
   const shown = accounts.slice(0, ACCOUNT_PAGE_MAX);
   const details = await Promise.all(shown.map(async (a) => {
     try {
-      const [h, txs] = await Promise.all([api('/v1/accounts/' + a.id + '/holdings', token),
-        apiAll('/v1/transactions?account=' + a.id, token, TX_PAGES_MAX)]);
+      const [h, txs] = await Promise.all([api('/v1/accounts/' + a.id + '/holdings'),
+        apiAll('/v1/transactions?account=' + a.id, null, TX_PAGES_MAX)]);
       return { a, h, txs: txs.slice(-10).reverse(), txsComplete: txs.complete };
     } catch (e) {
       return { a, error: e.message };
@@ -661,35 +692,60 @@ async function showAccounts(out, token) {
   return true;
 }
 
+/* What a refused login says (the server's stable codes). */
+const LOGIN_REFUSED = {
+  bad_credentials: 'unknown email or wrong password',
+  bad_totp: 'the code is wrong or out of date: type the one your app shows now',
+  totp_reused: 'this code was used already: wait for the next one',
+  user_disabled: 'this user is disabled: ask your registry administrator',
+};
+
 async function pageAccount() {
   const out = $('#out');
   const form = $('#signin');
   const signout = $('#signout');
   const signedIn = (on) => {
     signout.hidden = !on;
-    form.elements.token.required = !on;
+    form.hidden = on;
   };
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const token = form.elements.token.value.trim();
-    if (!token) return;
     document.body.removeAttribute('data-ready');
-    const ok = await showAccounts(out, token);
-    if (ok) {
-      sessionStorage.setItem(TOKEN_KEY, token);
-      form.elements.token.value = '';
-    } else sessionStorage.removeItem(TOKEN_KEY);
-    signedIn(ok);
+    const f = form.elements;
+    let session = null;
+    try {
+      session = await apiWrite('POST', '/v1/session', { email: f.email.value.trim(), password: f.password.value, code: f.code.value.trim() });
+    } catch (e) {
+      status(out, 'error', 'the registry refused the login: ' + (LOGIN_REFUSED[e.code] || e.message));
+    }
+    f.password.value = '';
+    f.code.value = '';
+    if (session) signedIn(await showAccounts(out, session));
     document.body.setAttribute('data-ready', '1');
   });
-  signout.addEventListener('click', () => {
-    sessionStorage.removeItem(TOKEN_KEY);
+  signout.addEventListener('click', async () => {
+    document.body.removeAttribute('data-ready');
+    try {
+      await apiWrite('DELETE', '/v1/session');
+      status(out, 'empty', 'Logged out. Log in to see your accounts.');
+    } catch (e) {
+      status(out, e.code === 'session_expired' ? 'empty' : 'error',
+        e.code === 'session_expired' ? 'Your session had already ended. Log in to see your accounts.' : 'cannot log out: ' + e.message);
+    }
     signedIn(false);
-    status(out, 'empty', 'Signed out. Enter an API token to see your accounts.');
+    document.body.setAttribute('data-ready', '1');
   });
-  const saved = sessionStorage.getItem(TOKEN_KEY);
-  if (saved) signedIn(await showAccounts(out, saved));
-  else status(out, 'empty', 'Enter an API token to see your accounts.');
+  let session = null;
+  try {
+    session = await api('/v1/session');
+  } catch (e) {
+    /* no session, or it ended */
+  }
+  if (session && session.via === 'session') signedIn(await showAccounts(out, session));
+  else {
+    signedIn(false);
+    status(out, 'empty', 'Log in with your email, password and code to see your accounts.');
+  }
 }
 
 /* ---- Article 6.8: non-market approaches ---------------------------------- */

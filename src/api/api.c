@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "../service/exchange.h"
+#include "../service/people.h"
 #include "api_int.h"
 #include "html.h"
 #include "http.h"
@@ -53,6 +54,7 @@ struct l6_http {
   pthread_t dl_thread;
   bool dl_on, dl_stop;
   conn_track *tracks;
+  bool secure_cookies; /* session cookies get Secure (http_set_secure_cookies) */
 };
 
 /* Per-request state, allocated on the first callback. */
@@ -76,11 +78,6 @@ static enum MHD_Result send_json_with(struct MHD_Connection *c, int status, json
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
-}
-
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *v, bool replayed) {
-  static const char *const replay[] = {"Idempotent-Replayed", "true", NULL};
-  return send_json_with(c, status, v, replayed ? replay : NULL);
 }
 
 /* An HTML page, or a text of another type (takes text). No script may run
@@ -116,7 +113,7 @@ static enum MHD_Result send_error_full(struct MHD_Connection *c, const l6_error 
     headers[n++] = "Allow";
     headers[n++] = allow;
   }
-  if (err->code == L6_E_UNAUTHORIZED) {
+  if (l6_err_status(err->code) == 401) { /* unauthorized, and the login and session refusals */
     headers[n++] = "WWW-Authenticate";
     headers[n++] = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")
                        ? "Bearer realm=\"ledger6\", error=\"invalid_token\""
@@ -618,6 +615,7 @@ static const route routes[] = {
     {"GET", "/v1/serials/{serial}", h_serial},
     {"GET", "/v1/serials/{serial}/public", h_serial_public},
     {"POST", "/v1/tokens", h_token_post},
+    API_PEOPLE_ROUTES /* api_people.c: users and web sessions */
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */
@@ -673,7 +671,10 @@ static void request_hash(const req *r, const char *url, const char *body, size_t
   crypto_hash_sha256_state st;
   unsigned char h[crypto_hash_sha256_BYTES];
   char actor[32];
-  snprintf(actor, sizeof actor, "%lld|", (long long)r->actor.token);
+  if (r->actor.user) /* a web session's user; a token's hash is as it always was, so stored keys still replay */
+    snprintf(actor, sizeof actor, "u%lld|", (long long)r->actor.user);
+  else
+    snprintf(actor, sizeof actor, "%lld|", (long long)r->actor.token);
   crypto_hash_sha256_init(&st);
   crypto_hash_sha256_update(&st, (const unsigned char *)r->method, strlen(r->method));
   crypto_hash_sha256_update(&st, (const unsigned char *)url, strlen(url) + 1);
@@ -910,6 +911,37 @@ static void *track_main(void *arg) {
   return NULL;
 }
 
+/* A request without an Authorization header is authenticated by its
+ * session cookie, when it has one (api_people.c). A cookie that does not
+ * authenticate (timed out, logged out, its user disabled) leaves the
+ * request anonymous, so the public pages still work, and r->session_err
+ * says why (GET and DELETE /v1/session answer with it). A write (any
+ * method but GET and HEAD) authenticated by a cookie must carry the
+ * session's CSRF token in X-CSRF-Token: a cross-site form or script
+ * cannot read it (SameSite=Strict already keeps the cookie off cross-site
+ * requests in current browsers; this is the defence in depth). */
+static l6_err session_auth(l6_http *h, struct MHD_Connection *c, const char *method, req *r, l6_error *err) {
+  memset(&r->actor, 0, sizeof r->actor);
+  const char *sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, API_SESSION_COOKIE);
+  if (sid == NULL || sid[0] == '\0') return L6_E_OK; /* the public */
+  char csrf_hash[65];
+  l6_error why = {0};
+  l6_err e = svc_session_auth(h->svc, sid, &r->actor, csrf_hash, &why);
+  if (e == L6_E_SESSION_EXPIRED || e == L6_E_USER_DISABLED) {
+    r->session_err = e;
+    return L6_E_OK;
+  }
+  if (e != L6_E_OK) {
+    *err = why;
+    return e;
+  }
+  r->session = sid;
+  if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) return L6_E_OK;
+  if (!svc_csrf_matches(csrf_hash, MHD_lookup_connection_value(c, MHD_HEADER_KIND, API_CSRF_HEADER)))
+    return l6_fail(err, L6_E_CSRF_FAILED, "a write in a web session needs the X-CSRF-Token header holding the l6_csrf cookie's value");
+  return L6_E_OK;
+}
+
 static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char *url, const char *method,
                                 conn_state *cs) {
   l6_error err = {0};
@@ -961,7 +993,8 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     }
     bearer = auth + 7;
   }
-  l6_err e = svc_authenticate(h->svc, bearer, &r.actor, &err);
+  r.secure_cookies = h->secure_cookies;
+  l6_err e = auth ? svc_authenticate(h->svc, bearer, &r.actor, &err) : session_auth(h, c, method, &r, &err);
   if (e == L6_E_OK && is_write(method) && (retry = limit_write(h, conn_ip(c), r.actor.token)) > 0)
     return send_rate_limited(c, retry, r.actor.token ? "writes with this token or from this address" : "writes from this address");
   if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "PUT") == 0)) {
@@ -973,8 +1006,9 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     if (key) {
       if (!l6_valid_text(key, L6_IDEM_MAX))
         e = l6_fail(&err, L6_E_INVALID_VALUE, "Idempotency-Key must be 1-%d printable characters", L6_IDEM_MAX);
-      /* Keys are per token: another client's key never collides. */
-      snprintf(r.idem.key, sizeof r.idem.key, "%lld:%s", (long long)r.actor.token, key);
+      /* Keys are per token (or user, in a web session): another client's key never collides. */
+      if (r.actor.user) snprintf(r.idem.key, sizeof r.idem.key, "u%lld:%s", (long long)r.actor.user, key);
+      else snprintf(r.idem.key, sizeof r.idem.key, "%lld:%s", (long long)r.actor.token, key);
       request_hash(&r, url, cs->body ? cs->body : "", cs->len, r.idem.hash);
     }
   }
@@ -989,7 +1023,12 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
   }
   if (r.stream) return ex_stream_respond(c, r.stream); /* api_ex.c: Server-Sent Events */
   if (r.page) return send_page(c, r.page, r.page_type);
-  enum MHD_Result ret = send_json(c, r.status, out, r.replayed);
+  const char *headers[7] = {NULL};
+  size_t nh = 0;
+  if (r.replayed) headers[nh++] = "Idempotent-Replayed", headers[nh++] = "true";
+  for (size_t i = 0; i < 2; i++)
+    if (r.cookies[i][0]) headers[nh++] = "Set-Cookie", headers[nh++] = r.cookies[i];
+  enum MHD_Result ret = send_json_with(c, r.status, out, headers);
   json_decref(out);
   return ret;
 }
@@ -1140,6 +1179,7 @@ l6_http *http_start_opts(l6_svc *svc, const char *addr, int port, const char *we
 }
 
 int http_port(const l6_http *h) { return h->port; }
+void http_set_secure_cookies(l6_http *h, bool on) { h->secure_cookies = on; }
 
 void http_stop(l6_http *h) {
   if (h == NULL) return;

@@ -26,6 +26,10 @@ typedef struct {
   const char *page_type; /* page's Content-Type; NULL: HTML */
   void *stream;         /* a Server-Sent Events stream to answer with (api_ex.c), or NULL */
   int retry_after;      /* seconds for the Retry-After of a 429 (0: 1) */
+  const char *session;  /* the l6_session cookie that authenticated the request (api_people.c), or NULL */
+  l6_err session_err;   /* why a session cookie that was sent did not authenticate; OK otherwise */
+  bool secure_cookies;  /* cookies get Secure (the server is reached over TLS) */
+  char cookies[2][320]; /* Set-Cookie values of the reply (api_people.c), "" when none */
 } req;
 
 /* A handler: decode, call one service function, set r->status; *out is
@@ -41,6 +45,28 @@ l6_err api_page(req *r, l6_page *pg, l6_error *err);
 l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err);
 /* The client's IPv4 address in host order (0: unknown, or the CLI). */
 uint32_t api_client_ip(req *r);
+
+/* api_people.c: users and web sessions (people.h). */
+l6_err h_user_post(req *r, json_t **out, l6_error *err);
+l6_err h_user_list(req *r, json_t **out, l6_error *err);
+l6_err h_user_patch(req *r, json_t **out, l6_error *err);
+l6_err h_session_post(req *r, json_t **out, l6_error *err);
+l6_err h_session_get(req *r, json_t **out, l6_error *err);
+l6_err h_session_delete(req *r, json_t **out, l6_error *err);
+
+#define API_PEOPLE_ROUTES                                                  \
+  {"GET", "/v1/users", h_user_list},                                       \
+  {"POST", "/v1/users", h_user_post},                                      \
+  {"PATCH", "/v1/users/{id}", h_user_patch},                               \
+  {"GET", "/v1/session", h_session_get},                                   \
+  {"POST", "/v1/session", h_session_post},                                 \
+  {"DELETE", "/v1/session", h_session_delete},
+
+/* The session cookie and the CSRF cookie (double submit: the page copies
+ * its value into the X-CSRF-Token header of every write). */
+#define API_SESSION_COOKIE "l6_session"
+#define API_CSRF_COOKIE "l6_csrf"
+#define API_CSRF_HEADER "X-CSRF-Token"
 
 /* api_cycle.c: crediting mechanisms, documents, accreditations and the
  * project cycle. */

@@ -32,6 +32,9 @@ l6_http *http_start_opts(l6_svc *svc, const char *addr, int port, const char *we
                          l6_error *err);
 /* The port actually bound. */
 int http_port(const l6_http *h);
+/* Marks the session cookies Secure (sent over HTTPS only): for a server
+ * reached over TLS, natively or behind a TLS-terminating proxy. */
+void http_set_secure_cookies(l6_http *h, bool on);
 /* Stops the server and waits for in-flight requests. */
 void http_stop(l6_http *h);
 

@@ -24,6 +24,7 @@
 #include "../api/http.h"
 #include "../service/certificate.h"
 #include "../service/keys.h"
+#include "../service/people.h"
 #include "../service/exchange.h"
 #include "cli.h"
 
@@ -67,6 +68,11 @@ static const char *usage_serve =
     "                     [--admin-token] [--paranoid] [--sth-interval SECONDS] [--keys PATH]\n"
     "                     [--web DIR] [--tls-cert FILE --tls-key FILE] [limits below]\n"
     "  --admin-token   create a fresh administrator token and print it\n"
+    "  --session-idle S, --session-max S  web session timeouts in seconds: idle and absolute\n"
+    "                  (default 900 and 28800: 15 minutes, 8 hours)\n"
+    "  --pwhash-cost moderate|interactive  Argon2id cost of new password hashes (default\n"
+    "                  moderate: 256 MiB, ~0.7 s; interactive: 64 MiB, for tests and small machines)\n"
+    "  --cookie-secure mark the session cookies Secure (the server is reached over HTTPS)\n"
     "  --web DIR       serve the web pages from DIR at / (default web; none when missing)\n"
     "  --paranoid      re-check the partition of every batch a transaction touches\n"
     "  --sth-interval  sign a tree head of the log every SECONDS when it grew (default 60)\n"
@@ -117,6 +123,8 @@ typedef struct {
   const char *tls_cert, *tls_key;
   l6_http_opts http; /* serve's transport limits */
   int port, sth_interval;
+  int session_idle, session_max; /* seconds; 0: the defaults */
+  bool pwhash_interactive, cookie_secure;
   long long org;
   bool admin_token, paranoid, help, verify_store;
   char **args; /* positional arguments */
@@ -139,6 +147,8 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"conns-per-ip", required_argument, NULL, 3}, {"request-timeout", required_argument, NULL, 4},
       {"streams-per-client", required_argument, NULL, 5}, {"token-write-rate", required_argument, NULL, 6},
       {"ip-write-rate", required_argument, NULL, 7}, {"auth-fail-rate", required_argument, NULL, 8},
+      {"session-idle", required_argument, NULL, 'J'}, {"session-max", required_argument, NULL, 'M'},
+      {"pwhash-cost", required_argument, NULL, 'C'},  {"cookie-secure", no_argument, NULL, 'Z'},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
@@ -221,6 +231,26 @@ static int parse_opts(int argc, char **argv, opts *o) {
       }
       break;
     }
+    case 'J':
+    case 'M': {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 7 * 24 * 3600) {
+        fprintf(stderr, "ledger6: --session-idle and --session-max must be 1-604800 seconds\n");
+        return -1;
+      }
+      if (ch == 'J') o->session_idle = (int)v;
+      else o->session_max = (int)v;
+      break;
+    }
+    case 'C':
+      if (strcmp(optarg, "moderate") != 0 && strcmp(optarg, "interactive") != 0) {
+        fprintf(stderr, "ledger6: --pwhash-cost must be moderate or interactive\n");
+        return -1;
+      }
+      o->pwhash_interactive = strcmp(optarg, "interactive") == 0;
+      break;
+    case 'Z': o->cookie_secure = true; break;
     default: return -1;
     }
   }
@@ -689,6 +719,7 @@ static int cmd_serve(const opts *o) {
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &old);
+  svc_people_config(s, o->session_idle, o->session_max, o->pwhash_interactive ? L6_PWHASH_INTERACTIVE : L6_PWHASH_MODERATE);
   l6_http_opts hopts = o->http;
   char *cert = NULL, *key = NULL;
   if (o->tls_cert) {
@@ -712,6 +743,7 @@ static int cmd_serve(const opts *o) {
     svc_close(s);
     return fail(&err);
   }
+  http_set_secure_cookies(h, o->cookie_secure || o->tls_cert != NULL); /* TLS: Secure cookies; before the port is announced */
   struct sigaction sa = {.sa_handler = on_signal};
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);

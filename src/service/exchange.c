@@ -1675,7 +1675,7 @@ l6_err svc_ex_accept(l6_svc *s, const l6_actor *a, l6_id quote, l6_id account, j
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_ex_order q;
-  l6_ex_instrument x;
+  l6_ex_instrument x = {0}; /* read only when the quote is the caller's: zero, not garbage, otherwise */
   ex_book *eb = NULL;
   char day[11] = "";
   l6_account acc;
@@ -1707,7 +1707,8 @@ l6_err svc_ex_accept(l6_svc *s, const l6_actor *a, l6_id quote, l6_id account, j
   }
   if (e == L6_E_OK) e = OPS->ex_order_put(ST, &o, err);
   l6_fill f = {.maker_id = (uint64_t)q.id, .maker_owner = (uint64_t)q.org, .taker_id = (uint64_t)o.id,
-               .taker_owner = (uint64_t)o.org, .taker_side = buy ? L6_BUY : L6_SELL, .price = q.price / x.tick,
+               .taker_owner = (uint64_t)o.org, .taker_side = buy ? L6_BUY : L6_SELL,
+               .price = x.tick > 0 ? q.price / x.tick : 0, /* a refused accept never read x: no division by 0 */
                .qty = q.remaining, .maker_left = 0};
   json_t *trades = json_array();
   if (e == L6_E_OK) e = settle(s, &x, &f, &o, day, a, trades, err);

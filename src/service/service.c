@@ -363,6 +363,7 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
   if (e == L6_E_OK)
     *out = json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)t.id, "role", l6_role_str(role), "organisation",
                      org ? json_integer(org) : json_null(), "label", t.label, "token", token_out);
+  if (e == L6_E_OK && *out) e = svc__token_owner(s, a, t.id, *out, err); /* people.c */
   return finish_out(s, e, out, err);
 }
 

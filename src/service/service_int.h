@@ -32,6 +32,8 @@ struct l6_svc {
   struct ex_state *ex;       /* the exchange's books in memory (exchange.c), or NULL */
   svc_move_hook hooks[L6_MAX_MOVE_HOOKS]; /* the policy step's rules, in order (move.c) */
   size_t nhooks;
+  int64_t session_idle_ms, session_max_ms; /* people.c; 0: the defaults of limits.h */
+  int pwhash_cost;                         /* people.c: l6_pwhash_cost */
 };
 
 /* Locks the service and begins a store transaction; on failure nothing
@@ -67,6 +69,10 @@ l6_err svc__open_account(l6_svc *s, l6_id id, const char *role, l6_account *acc,
  * an empty key. Used by the exchange's order entry. */
 l6_err svc__idem_check(l6_svc *s, const l6_idem *id, l6_reply *out, bool *hit, l6_error *err);
 l6_err svc__idem_store(l6_svc *s, const l6_idem *id, const l6_reply *r, l6_error *err);
+/* Inside svc_token_create's transaction (people.c): records the user who
+ * made the token in a web session as its owner (else it is a system
+ * integration's) and adds "owner" (user id or null) to reply. */
+l6_err svc__token_owner(l6_svc *s, const l6_actor *a, l6_id token, json_t *reply, l6_error *err);
 /* Checks that the blocks of batch partition its serials; INTERNAL if not. */
 l6_err svc__check_batch(l6_svc *s, l6_id batch, l6_error *err);
 

@@ -209,6 +209,19 @@ static const char *const l6_migrations[] = {
      * trade delivered must be found from the trade); 0 for older trades. */
     "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
     "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
+    /* People (issue 15): user accounts with an Argon2id password hash
+     * (libsodium's crypto_pwhash_str string) and a TOTP secret (hex; the
+     * last time step used, so a code is taken once); web sessions, keyed by
+     * the SHA-256 of their opaque id (the id itself is never stored), with
+     * the hash of their CSRF token and times in ms since the epoch; and the
+     * user a token belongs to (0: a system integration, named by its label). */
+    "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL,"
+    "  org BIGINT NOT NULL, pwhash TEXT NOT NULL, totp_secret TEXT NOT NULL, totp_step BIGINT NOT NULL,"
+    "  disabled INTEGER NOT NULL, created TEXT NOT NULL);"
+    "CREATE TABLE sessions(hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id), csrf_hash TEXT NOT NULL,"
+    "  created_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "ALTER TABLE tokens ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -217,6 +217,15 @@ static const char *const l6_pg_migrations[] = {
     /* 10 -> 11: the trade's delivery transaction (schema.h). */
     "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
     "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
+    /* People (issue 15): users, web sessions, a token's owner (schema.h). */
+    "CREATE TABLE users(id BIGINT PRIMARY KEY, email " L6_PG_TEXT " NOT NULL UNIQUE, name " L6_PG_TEXT " NOT NULL,"
+    "  role " L6_PG_TEXT " NOT NULL, org BIGINT NOT NULL, pwhash " L6_PG_TEXT " NOT NULL,"
+    "  totp_secret " L6_PG_TEXT " NOT NULL, totp_step BIGINT NOT NULL, disabled BIGINT NOT NULL,"
+    "  created " L6_PG_TEXT " NOT NULL);"
+    "CREATE TABLE sessions(hash " L6_PG_TEXT " PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),"
+    "  csrf_hash " L6_PG_TEXT " NOT NULL, created_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "ALTER TABLE tokens ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -134,6 +134,30 @@ typedef struct {
   char label[L6_NAME_MAX + 1];
 } l6_token;
 
+/* A person who logs in (issue 15, people.c). The password hash is
+ * libsodium's crypto_pwhash_str string (Argon2id, its parameters inside);
+ * the TOTP secret is hex; totp_step is the last RFC 6238 time step whose
+ * code was accepted (a code is taken at most once). */
+typedef struct {
+  l6_id id;
+  char email[L6_EMAIL_MAX + 1];
+  char name[L6_NAME_MAX + 1];
+  l6_role role;
+  l6_id org;                      /* 0 for roles without an organisation */
+  char pwhash[L6_PWHASH_STR_MAX]; /* crypto_pwhash_STRBYTES */
+  char totp_secret[2 * L6_TOTP_SECRET_BYTES + 1];
+  int64_t totp_step;
+  bool disabled;
+  char created[32];
+} l6_user;
+
+/* A web session (people.c), stored under the SHA-256 of its id. */
+typedef struct {
+  l6_id user;
+  char csrf_hash[65];             /* hex SHA-256 of the session's CSRF token */
+  int64_t created_ms, last_ms;    /* ms since the epoch: login, last request */
+} l6_session;
+
 /* Filter for listing transactions; zero fields do not filter. */
 typedef struct {
   l6_id account;                  /* from or to */
@@ -732,6 +756,30 @@ typedef struct {
    * key) by id. */
   l6_err (*ets_hist_add)(l6_store *s, l6_ets_hist *h, l6_error *err);
   l6_err (*ets_hist_list)(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* ---- people (issue 15): users, web sessions, token owners ---- */
+
+  /* Adds a user (sets u->id); ALREADY_EXISTS when the email is taken. */
+  l6_err (*user_put)(l6_store *s, l6_user *u, l6_error *err);
+  /* One user by id or by email; UNKNOWN_USER when absent. */
+  l6_err (*user_get)(l6_store *s, l6_id id, l6_user *out, l6_error *err);
+  l6_err (*user_by_email)(l6_store *s, const char *email, l6_user *out, l6_error *err);
+  /* Every user (l6_user), by id. */
+  l6_err (*user_list)(l6_store *s, l6_each_fn each, void *ctx, l6_error *err);
+  l6_err (*user_set_disabled)(l6_store *s, l6_id id, bool disabled, l6_error *err);
+  /* Records step as the user's last TOTP step when it is later than the
+   * stored one (*taken true); else changes nothing (*taken false). */
+  l6_err (*user_take_step)(l6_store *s, l6_id id, int64_t step, bool *taken, l6_error *err);
+  l6_err (*session_put)(l6_store *s, const char *hash_hex, const l6_session *x, l6_error *err);
+  /* SESSION_EXPIRED when no session has this hash. */
+  l6_err (*session_get)(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err);
+  l6_err (*session_touch)(l6_store *s, const char *hash_hex, int64_t last_ms, l6_error *err);
+  l6_err (*session_delete)(l6_store *s, const char *hash_hex, l6_error *err);
+  /* Ends every session of a user (disabled). */
+  l6_err (*session_delete_user)(l6_store *s, l6_id user, l6_error *err);
+  /* The user a token belongs to (0: a system integration); set once,
+   * after token_put, by a token made in a user's session. */
+  l6_err (*token_set_owner)(l6_store *s, l6_id token, l6_id owner, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

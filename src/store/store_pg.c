@@ -331,16 +331,33 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
      " tx_lines l ON l.tx = t.tx WHERE t.ts >= $1 AND t.tx > 0 AND l.batch = $2 AND l.last >= $3 AND l.first <= $4" \
      " ORDER BY l.first")
 
+/* People (issue 15): users, web sessions, token owners. */
+#define USER_COLS "id, email, name, role, org, pwhash, totp_secret, totp_step, disabled, created"
+#define SQL_MAP_PEOPLE(XX)                                                                               \
+  XX(USER_PUT, "INSERT INTO users(id, email, name, role, org, pwhash, totp_secret, totp_step, disabled, created)" \
+               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM users), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id") \
+  XX(USER_GET, "SELECT " USER_COLS " FROM users WHERE id = $1")                                          \
+  XX(USER_BY_EMAIL, "SELECT " USER_COLS " FROM users WHERE email = $1")                                  \
+  XX(USER_LIST, "SELECT " USER_COLS " FROM users ORDER BY id")                                           \
+  XX(USER_DISABLE, "UPDATE users SET disabled = $2 WHERE id = $1")                                       \
+  XX(USER_STEP, "UPDATE users SET totp_step = $2 WHERE id = $1 AND totp_step < $2")                      \
+  XX(SESS_PUT, "INSERT INTO sessions(hash, user_id, csrf_hash, created_ms, last_ms) VALUES($1, $2, $3, $4, $5)") \
+  XX(SESS_GET, "SELECT user_id, csrf_hash, created_ms, last_ms FROM sessions WHERE hash = $1")          \
+  XX(SESS_TOUCH, "UPDATE sessions SET last_ms = $2 WHERE hash = $1")                                     \
+  XX(SESS_DEL, "DELETE FROM sessions WHERE hash = $1")                                                   \
+  XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = $1")                                           \
+  XX(TOK_OWNER, "UPDATE tokens SET owner = $2 WHERE id = $1")
+
 enum {
 #define XX(id, sql) Q_##id,
-  PG_SQL_MAP(XX) SQL_MAP_EX(XX)
+  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    PG_SQL_MAP(XX) SQL_MAP_EX(XX)
+    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
 #undef XX
 };
 
@@ -1165,6 +1182,107 @@ static void dec_token(const PGresult *r, int i, void *o) {
 
 static l6_err pg_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
   return get_by_text(PG(s), Q_TOK_FIND, hash_hex, dec_token, out, L6_E_UNAUTHORIZED, err);
+}
+
+/* ---- people: users, sessions, token owners ----------------------------- */
+
+static void dec_user(const PGresult *r, int i, void *o) {
+  l6_user *u = o;
+  char buf[32];
+  u->id = col_i64(r, i, 0);
+  col_text(r, i, 1, u->email, sizeof u->email);
+  col_text(r, i, 2, u->name, sizeof u->name);
+  col_text(r, i, 3, buf, sizeof buf);
+  u->role = l6_role_from_str(buf);
+  u->org = col_i64(r, i, 4);
+  col_text(r, i, 5, u->pwhash, sizeof u->pwhash);
+  col_text(r, i, 6, u->totp_secret, sizeof u->totp_secret);
+  u->totp_step = col_i64(r, i, 7);
+  u->disabled = col_i64(r, i, 8) != 0;
+  col_text(r, i, 9, u->created, sizeof u->created);
+}
+
+static l6_err pg_user_put(l6_store *s, l6_user *u, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, u->email);
+  a_text(&a, u->name);
+  a_text(&a, l6_role_str(u->role));
+  a_int(&a, u->org);
+  a_text(&a, u->pwhash);
+  a_text(&a, u->totp_secret);
+  a_int(&a, u->totp_step);
+  a_int(&a, u->disabled);
+  a_text(&a, u->created);
+  return run_write(PG(s), Q_USER_PUT, &a, &u->id, NULL, err);
+}
+static l6_err pg_user_get(l6_store *s, l6_id id, l6_user *out, l6_error *err) {
+  return get_by_id(PG(s), Q_USER_GET, id, dec_user, out, L6_E_UNKNOWN_USER, err);
+}
+static l6_err pg_user_by_email(l6_store *s, const char *email, l6_user *out, l6_error *err) {
+  return get_by_text(PG(s), Q_USER_BY_EMAIL, email, dec_user, out, L6_E_UNKNOWN_USER, err);
+}
+static l6_err pg_user_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_user *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_USER_LIST, &no_args, dec_user, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+static l6_err pg_user_set_disabled(l6_store *s, l6_id id, bool disabled, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_int(&a, disabled);
+  return run_write(PG(s), Q_USER_DISABLE, &a, NULL, NULL, err);
+}
+static l6_err pg_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_int(&a, step);
+  int64_t changed = 0;
+  l6_err e = run_write(PG(s), Q_USER_STEP, &a, NULL, &changed, err);
+  *taken = e == L6_E_OK && changed == 1;
+  return e;
+}
+static l6_err pg_session_put(l6_store *s, const char *hash_hex, const l6_session *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, hash_hex);
+  a_int(&a, x->user);
+  a_text(&a, x->csrf_hash);
+  a_int(&a, x->created_ms);
+  a_int(&a, x->last_ms);
+  return run_write(PG(s), Q_SESS_PUT, &a, NULL, NULL, err);
+}
+static void dec_session(const PGresult *r, int i, void *o) {
+  l6_session *x = o;
+  x->user = col_i64(r, i, 0);
+  col_text(r, i, 1, x->csrf_hash, sizeof x->csrf_hash);
+  x->created_ms = col_i64(r, i, 2);
+  x->last_ms = col_i64(r, i, 3);
+}
+static l6_err pg_session_get(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err) {
+  return get_by_text(PG(s), Q_SESS_GET, hash_hex, dec_session, out, L6_E_SESSION_EXPIRED, err);
+}
+static l6_err pg_session_touch(l6_store *s, const char *hash_hex, int64_t last_ms, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, hash_hex);
+  a_int(&a, last_ms);
+  return run_write(PG(s), Q_SESS_TOUCH, &a, NULL, NULL, err);
+}
+static l6_err pg_session_delete(l6_store *s, const char *hash_hex, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, hash_hex);
+  return run_write(PG(s), Q_SESS_DEL, &a, NULL, NULL, err);
+}
+static l6_err pg_session_delete_user(l6_store *s, l6_id user, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, user);
+  return run_write(PG(s), Q_SESS_DEL_USER, &a, NULL, NULL, err);
+}
+static l6_err pg_token_set_owner(l6_store *s, l6_id token, l6_id owner, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, token);
+  a_int(&a, owner);
+  return run_write(PG(s), Q_TOK_OWNER, &a, NULL, NULL, err);
 }
 
 /* ---- the project cycle ----------------------------------------------- */
@@ -2432,6 +2550,18 @@ static const l6_store_ops pg_ops = {
     .ets_rec_list = pg_ets_rec_list,
     .ets_hist_add = pg_ets_hist_add,
     .ets_hist_list = pg_ets_hist_list,
+    .user_put = pg_user_put,
+    .user_get = pg_user_get,
+    .user_by_email = pg_user_by_email,
+    .user_list = pg_user_list,
+    .user_set_disabled = pg_user_set_disabled,
+    .user_take_step = pg_user_take_step,
+    .session_put = pg_session_put,
+    .session_get = pg_session_get,
+    .session_touch = pg_session_touch,
+    .session_delete = pg_session_delete,
+    .session_delete_user = pg_session_delete_user,
+    .token_set_owner = pg_token_set_owner,
 };
 
 /*

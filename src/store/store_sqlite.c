@@ -268,16 +268,33 @@
      " tx_lines l ON l.tx = t.tx WHERE t.ts >= ?1 AND t.tx > 0 AND l.batch = ?2 AND l.last >= ?3 AND l.first <= ?4" \
      " ORDER BY l.first")
 
+/* People (issue 15): users, web sessions, token owners. */
+#define USER_COLS "id, email, name, role, org, pwhash, totp_secret, totp_step, disabled, created"
+#define SQL_MAP_PEOPLE(XX)                                                                               \
+  XX(USER_PUT, "INSERT INTO users(email, name, role, org, pwhash, totp_secret, totp_step, disabled, created)" \
+               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                             \
+  XX(USER_GET, "SELECT " USER_COLS " FROM users WHERE id = ?1")                                          \
+  XX(USER_BY_EMAIL, "SELECT " USER_COLS " FROM users WHERE email = ?1")                                  \
+  XX(USER_LIST, "SELECT " USER_COLS " FROM users ORDER BY id")                                           \
+  XX(USER_DISABLE, "UPDATE users SET disabled = ?2 WHERE id = ?1")                                       \
+  XX(USER_STEP, "UPDATE users SET totp_step = ?2 WHERE id = ?1 AND totp_step < ?2")                      \
+  XX(SESS_PUT, "INSERT INTO sessions(hash, user_id, csrf_hash, created_ms, last_ms) VALUES(?1, ?2, ?3, ?4, ?5)") \
+  XX(SESS_GET, "SELECT user_id, csrf_hash, created_ms, last_ms FROM sessions WHERE hash = ?1")          \
+  XX(SESS_TOUCH, "UPDATE sessions SET last_ms = ?2 WHERE hash = ?1")                                     \
+  XX(SESS_DEL, "DELETE FROM sessions WHERE hash = ?1")                                                   \
+  XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = ?1")                                           \
+  XX(TOK_OWNER, "UPDATE tokens SET owner = ?2 WHERE id = ?1")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
 #undef XX
 };
 
@@ -956,6 +973,122 @@ static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6
   col_text(t, 3, out->label, sizeof out->label);
   sqlite3_reset(t);
   return L6_E_OK;
+}
+
+/* ---- people: users, sessions, token owners ----------------------------- */
+
+static void dec_user(sqlite3_stmt *s, void *o) {
+  l6_user *u = o;
+  char buf[32];
+  u->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, u->email, sizeof u->email);
+  col_text(s, 2, u->name, sizeof u->name);
+  col_text(s, 3, buf, sizeof buf);
+  u->role = l6_role_from_str(buf);
+  u->org = sqlite3_column_int64(s, 4);
+  col_text(s, 5, u->pwhash, sizeof u->pwhash);
+  col_text(s, 6, u->totp_secret, sizeof u->totp_secret);
+  u->totp_step = sqlite3_column_int64(s, 7);
+  u->disabled = sqlite3_column_int64(s, 8) != 0;
+  col_text(s, 9, u->created, sizeof u->created);
+}
+
+static l6_err sq_user_put(l6_store *s, l6_user *u, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_USER_PUT);
+  bind_text(t, 1, u->email);
+  bind_text(t, 2, u->name);
+  bind_text(t, 3, l6_role_str(u->role));
+  sqlite3_bind_int64(t, 4, u->org);
+  bind_text(t, 5, u->pwhash);
+  bind_text(t, 6, u->totp_secret);
+  sqlite3_bind_int64(t, 7, u->totp_step);
+  sqlite3_bind_int(t, 8, u->disabled);
+  bind_text(t, 9, u->created);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) u->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err user_one(l6_store *s, sqlite3_stmt *t, l6_user *out, l6_error *err) {
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_USER, err);
+  if (e != L6_E_OK) return e;
+  dec_user(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+static l6_err sq_user_get(l6_store *s, l6_id id, l6_user *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_USER_GET);
+  sqlite3_bind_int64(t, 1, id);
+  return user_one(s, t, out, err);
+}
+static l6_err sq_user_by_email(l6_store *s, const char *email, l6_user *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_USER_BY_EMAIL);
+  bind_text(t, 1, email);
+  return user_one(s, t, out, err);
+}
+static l6_err sq_user_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_user *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), st(SQ(s), Q_USER_LIST), dec_user, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+static l6_err sq_user_set_disabled(l6_store *s, l6_id id, bool disabled, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_USER_DISABLE);
+  sqlite3_bind_int64(t, 1, id);
+  sqlite3_bind_int(t, 2, disabled);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_USER_STEP);
+  sqlite3_bind_int64(t, 1, id);
+  sqlite3_bind_int64(t, 2, step);
+  l6_err e = run_write(SQ(s), t, err);
+  *taken = e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 1;
+  return e;
+}
+static l6_err sq_session_put(l6_store *s, const char *hash_hex, const l6_session *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_SESS_PUT);
+  bind_text(t, 1, hash_hex);
+  sqlite3_bind_int64(t, 2, x->user);
+  bind_text(t, 3, x->csrf_hash);
+  sqlite3_bind_int64(t, 4, x->created_ms);
+  sqlite3_bind_int64(t, 5, x->last_ms);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_session_get(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_SESS_GET);
+  bind_text(t, 1, hash_hex);
+  l6_err e = run_one(SQ(s), t, L6_E_SESSION_EXPIRED, err);
+  if (e != L6_E_OK) return e;
+  out->user = sqlite3_column_int64(t, 0);
+  col_text(t, 1, out->csrf_hash, sizeof out->csrf_hash);
+  out->created_ms = sqlite3_column_int64(t, 2);
+  out->last_ms = sqlite3_column_int64(t, 3);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+static l6_err sq_session_touch(l6_store *s, const char *hash_hex, int64_t last_ms, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_SESS_TOUCH);
+  bind_text(t, 1, hash_hex);
+  sqlite3_bind_int64(t, 2, last_ms);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_session_delete(l6_store *s, const char *hash_hex, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_SESS_DEL);
+  bind_text(t, 1, hash_hex);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_session_delete_user(l6_store *s, l6_id user, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_SESS_DEL_USER);
+  sqlite3_bind_int64(t, 1, user);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_token_set_owner(l6_store *s, l6_id token, l6_id owner, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TOK_OWNER);
+  sqlite3_bind_int64(t, 1, token);
+  sqlite3_bind_int64(t, 2, owner);
+  return run_write(SQ(s), t, err);
 }
 
 /* ---- leases ---------------------------------------------------------- */
@@ -2141,6 +2274,18 @@ static const l6_store_ops sqlite_ops = {
     .ets_rec_list = sq_ets_rec_list,
     .ets_hist_add = sq_ets_hist_add,
     .ets_hist_list = sq_ets_hist_list,
+    .user_put = sq_user_put,
+    .user_get = sq_user_get,
+    .user_by_email = sq_user_by_email,
+    .user_list = sq_user_list,
+    .user_set_disabled = sq_user_set_disabled,
+    .user_take_step = sq_user_take_step,
+    .session_put = sq_session_put,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_delete = sq_session_delete,
+    .session_delete_user = sq_session_delete_user,
+    .token_set_owner = sq_token_set_owner,
     .project_set_status = sq_project_set_status,
     .doc_put = sq_doc_put,
     .doc_get = sq_doc_get,

@@ -15,6 +15,7 @@
 // Environment: L6_SRCDIR (repository root), L6_BIN (the ledger6 binary),
 // BUILD (build folder, default build), L6_CHROMIUM (default /usr/bin/chromium).
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -272,44 +273,80 @@ test('dashboards', async () => {
   await shot('dashboards');
 });
 
-/* A holder's token for the demo's offshore wind developer, made through the API. */
-async function holderToken(orgName) {
+/* RFC 6238 TOTP (SHA-1, 6 digits, 30 s steps) of a base32 secret, as an
+ * authenticator app computes it: the test's own implementation, not the
+ * server's (liboath). */
+function totp(base32, when = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of base32.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(when / 1000 / 30)));
+  const h = crypto.createHmac('sha1', key).update(counter).digest();
+  const off = h[h.length - 1] & 0xf;
+  const n = ((h[off] & 0x7f) << 24) | (h[off + 1] << 16) | (h[off + 2] << 8) | h[off + 3];
+  return String(n % 1000000).padStart(6, '0');
+}
+
+/* A person of the demo's offshore wind developer (a holder), made through
+ * the API by the admin: its email, password and TOTP secret. */
+async function holderUser(orgName) {
   const auth = { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' };
   const orgs = await (await fetch(base + '/v1/organisations?limit=500', { headers: auth })).json();
   const org = orgs.items.find((o) => o.name === orgName);
   assert(org, 'demo organisation ' + orgName);
-  const r = await fetch(base + '/v1/tokens', { method: 'POST', headers: auth,
-    body: JSON.stringify({ role: 'holder', organisation: org.id, label: 'browser test' }) });
+  const u = { email: 'li.wei@offwind.example', password: 'browser test password' };
+  const r = await fetch(base + '/v1/users', { method: 'POST', headers: auth,
+    body: JSON.stringify({ email: u.email, name: 'Li Wei', role: 'holder', organisation: org.id, password: u.password }) });
   const t = await r.json();
-  assert(r.status === 201 && t.token, 'token made: ' + JSON.stringify(t));
-  return t.token;
+  assert(r.status === 201 && t.totp && t.totp.secret && t.totp.uri.startsWith('otpauth://totp/'), 'user made: ' + JSON.stringify(t));
+  u.secret = t.totp.secret;
+  return u;
+}
+
+async function logIn(u, code) {
+  await page.fill('input[name=email]', u.email);
+  await page.fill('input[name=password]', u.password);
+  await page.fill('input[name=code]', code);
+  await page.click('#signin button[type=submit]');
+  await page.waitForSelector('body[data-ready="1"]');
 }
 
 test('my_accounts', async () => {
-  const token = await holderToken('Jiangsu Offshore Wind Co.');
+  const u = await holderUser('Jiangsu Offshore Wind Co.');
   await open('account-signed-out', '/account.html');
-  assert((await text('#out')).includes('Enter an API token'), 'signed-out state');
-  await page.fill('input[name=token]', 'l6_' + '0'.repeat(48));
-  await page.click('#signin button[type=submit]');
-  await page.waitForSelector('.status.error');
-  assert((await text('#out')).includes('refused this token'), 'unknown token refused: ' + (await text('#out')));
-  await page.fill('input[name=token]', token);
-  await page.click('#signin button[type=submit]');
+  assert((await text('#out')).includes('Log in with your email, password and code'), 'signed-out state');
+  /* A wrong code is refused (and does not use up the right one). */
+  const code = totp(u.secret);
+  await logIn(u, String((Number(code) + 500000) % 1000000).padStart(6, '0'));
+  assert((await text('#out')).includes('refused the login: the code is wrong'), 'wrong code refused: ' + (await text('#out')));
+  await logIn({ ...u, password: 'not the password at all' }, code);
+  assert((await text('#out')).includes('unknown email or wrong password'), 'wrong password refused: ' + (await text('#out')));
+  await logIn(u, code);
   await page.waitForSelector('#who');
   const t = await text('#out');
   /* 250,000 issued, 30,000 sold to the airline, 13,000 offered on the exchange (in escrow) */
-  assert(t.includes('Signed in as Jiangsu Offshore Wind Co.: 1 account, 207,000 t held'), 'who and total: ' + t.slice(0, 300));
+  assert(t.includes('Signed in as Li Wei (Jiangsu Offshore Wind Co.): 1 account, 207,000 t held'), 'who and total: ' + t.slice(0, 300));
   assert(t.includes('CCER-CHN-CHN.OFFWIND.01-2024-000004-000043001-000250000'), 'its serial block: ' + t);
   assert(t.includes('Latest transactions') && t.includes('transfer') && t.includes('30,000'), 'its transactions: ' + t);
   assert(!t.includes('MWI.COOK.01'), 'no other organisation\'s units');
+  /* The session cookie: HttpOnly (no script reads it), SameSite=Strict. */
+  const cookies = await ctx.cookies(base);
+  const sess = cookies.find((c) => c.name === 'l6_session');
+  assert(sess && sess.httpOnly && sess.sameSite === 'Strict' && sess.value.length === 64, 'session cookie: ' + JSON.stringify(sess));
+  assert(!(await page.evaluate(() => document.cookie)).includes('l6_session'), 'the page cannot read the session id');
   await shot('account');
-  /* The token lasts for the tab: a reload stays signed in; signing out forgets it. */
+  /* The session outlives a reload; logging out ends it on the server. */
   await open('account-reload', '/account.html');
   assert((await text('#out')).includes('207,000 t held'), 'still signed in after a reload');
   await page.click('#signout');
-  assert((await text('#out')).includes('Signed out'), 'signed out');
+  await page.waitForSelector('body[data-ready="1"]');
+  assert((await text('#out')).includes('Logged out'), 'logged out: ' + (await text('#out')));
+  const r = await fetch(base + '/v1/session', { headers: { Cookie: 'l6_session=' + sess.value } });
+  assert(r.status === 401 && (await r.json()).error.code === 'session_expired', 'the old session id no longer works');
   await open('account-after-signout', '/account.html');
-  assert((await text('#out')).includes('Enter an API token'), 'the token is forgotten');
+  assert((await text('#out')).includes('Log in with your email'), 'signed out after a reload');
 });
 
 test('nma', async () => {

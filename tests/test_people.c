@@ -1,0 +1,433 @@
+/*
+ * test_people.c -- users, password + TOTP login and web sessions (issue
+ * 15, src/service/people.c, src/api/api_people.c), black-box over HTTP: a
+ * server started with cheap password hashes and short session timeouts
+ * (--session-idle 2 --session-max 4) so expiry is seen in seconds. The
+ * TOTP codes are computed here from the secret the server gave once, as
+ * an authenticator app would (RFC 6238 through liboath).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <liboath/oath.h>
+
+#include "testlib.h"
+#include "testlib_http.h"
+
+static tl_srv srv;
+static tl_srv *const S = &srv;
+static int64_t org_a;
+static int seq;
+
+#define PASSWORD "correct horse battery staple"
+
+static int setup(void **state) {
+  (void)state;
+  oath_init();
+  if (tl_srv_start(S, "people") != 0 || tl_srv_stop(S) != 0) return -1;
+  static const char *const extra[] = {"--pwhash-cost", "interactive", "--session-idle", "2", "--session-max", "4", NULL};
+  memcpy(S->extra, extra, sizeof extra);
+  if (tl_srv_restart(S) != 0) return -1;
+  tl_mk_party(S, "CHE", "Switzerland");
+  tl_mk_registry(S, "CHE01", "CHE", NULL);
+  org_a = tl_mk_org(S, "CHE01", "Org A");
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tl_srv_free(S);
+  oath_done();
+  return 0;
+}
+
+/* A user made by the admin; secret gets its base32 TOTP secret. */
+typedef struct {
+  int64_t id;
+  char email[64];
+  char secret[64];
+} user;
+
+static user mk_user(const char *role, int64_t org) {
+  user u = {0};
+  snprintf(u.email, sizeof u.email, "person%d@registry.example", ++seq);
+  json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "email", u.email, "name", "A Person", "role", role, "password", PASSWORD);
+  if (org) json_object_set_new(b, "organisation", json_integer(org));
+  tl_resp r = tl_http_reqj(S, "POST", "/v1/users", S->admin, b, NULL);
+  tl_assert_status(&r, 201);
+  u.id = tl_jint(r.body, "id");
+  json_t *totp = json_object_get(r.body, "totp");
+  snprintf(u.secret, sizeof u.secret, "%s", tl_jstr(totp, "secret"));
+  tl_resp_free(&r);
+  return u;
+}
+
+/* The 6-digit code of the time step `steps` away from now. */
+static void code_at(const user *u, int steps, char out[8]) {
+  char *raw = NULL;
+  size_t len = 0;
+  assert_int_equal(oath_base32_decode(u->secret, strlen(u->secret), &raw, &len), OATH_OK);
+  assert_int_equal(oath_totp_generate(raw, len, time(NULL) + steps * 30, 30, 0, 6, out), OATH_OK);
+  free(raw);
+}
+
+static tl_resp login(const user *u, const char *password, const char *code) {
+  json_t *b = json_pack("{s:s, s:s, s:s}", "email", u->email, "password", password, "code", code);
+  return tl_http_reqj(S, "POST", "/v1/session", NULL, b, NULL);
+}
+
+/* A session: the two cookies' values. */
+typedef struct {
+  char sid[80], csrf[80];
+  char cookie[200]; /* "Cookie: l6_session=...; l6_csrf=..." */
+  char csrf_header[120];
+} session;
+
+/* The value of cookie name in r's Set-Cookie lines, and the whole line. */
+static int set_cookie(const tl_resp *r, const char *name, char *value, size_t vcap, char *line, size_t lcap) {
+  size_t n = strlen(name);
+  for (const char *p = r->headers; p && *p;) {
+    const char *end = strchr(p, '\n');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len > 12 && strncasecmp(p, "Set-Cookie: ", 12) == 0 && strncmp(p + 12, name, n) == 0 && p[12 + n] == '=') {
+      const char *v = p + 13 + n, *semi = strchr(v, ';');
+      snprintf(value, vcap, "%.*s", (int)(semi ? semi - v : 0), v);
+      snprintf(line, lcap, "%.*s", (int)len, p);
+      char *cr = strchr(line, '\r');
+      if (cr) *cr = '\0';
+      return 1;
+    }
+    p = end ? end + 1 : p + len;
+  }
+  return 0;
+}
+
+static session login_ok(const user *u, int steps) {
+  char code[8];
+  code_at(u, steps, code);
+  tl_resp r = login(u, PASSWORD, code);
+  tl_assert_status(&r, 201);
+  session x = {0};
+  char line[400];
+  assert_true(set_cookie(&r, "l6_session", x.sid, sizeof x.sid, line, sizeof line));
+  assert_true(set_cookie(&r, "l6_csrf", x.csrf, sizeof x.csrf, line, sizeof line));
+  assert_string_equal(tl_jstr(r.body, "csrf_token"), x.csrf);
+  snprintf(x.cookie, sizeof x.cookie, "Cookie: l6_session=%s; l6_csrf=%s", x.sid, x.csrf);
+  snprintf(x.csrf_header, sizeof x.csrf_header, "X-CSRF-Token: %s", x.csrf);
+  tl_resp_free(&r);
+  return x;
+}
+
+/* A request in session x (no bearer token), with the CSRF header when csrf. */
+static tl_resp in_session(const session *x, const char *method, const char *path, json_t *body, bool csrf) {
+  char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  tl_req q = {.method = method, .path = path, .body = text, .headers = {x->cookie, csrf ? x->csrf_header : NULL, NULL}};
+  tl_resp r = tl_http_send(S, &q);
+  free(text);
+  return r;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&t, &t) != 0) {
+  }
+}
+
+/* ---- users ------------------------------------------------------------ */
+
+static void test_user_create_and_list(void **state) {
+  (void)state;
+  user u = mk_user("holder", org_a);
+  assert_true(u.id > 0);
+  assert_int_equal(strlen(u.secret), 32); /* 20 bytes in base32 */
+  /* The otpauth:// URI was in the reply; the list never shows a secret. */
+  tl_resp r = tl_http_req(S, "GET", "/v1/users", S->admin, NULL, NULL);
+  tl_assert_status(&r, 200);
+  assert_null(strstr(r.raw, u.secret));
+  assert_null(strstr(r.raw, "argon2"));
+  assert_non_null(strstr(r.raw, u.email));
+  tl_resp_free(&r);
+  /* Bad input is refused and changes nothing. */
+  json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:I}", "email", u.email, "name", "Again", "role", "holder", "password",
+                        PASSWORD, "organisation", (json_int_t)org_a);
+  r = tl_http_reqj(S, "POST", "/v1/users", S->admin, b, NULL);
+  assert_error(&r, 409, "already_exists");
+  tl_resp_free(&r);
+  b = json_pack("{s:s, s:s, s:s, s:s, s:I}", "email", "short@registry.example", "name", "Short", "role", "holder",
+                "password", "too short", "organisation", (json_int_t)org_a);
+  r = tl_http_reqj(S, "POST", "/v1/users", S->admin, b, NULL);
+  assert_error(&r, 422, "invalid_value");
+  tl_resp_free(&r);
+  b = json_pack("{s:s, s:s, s:s, s:s}", "email", "noorg@registry.example", "name", "No org", "role", "holder", "password",
+                PASSWORD);
+  r = tl_http_reqj(S, "POST", "/v1/users", S->admin, b, NULL);
+  assert_error(&r, 400, "missing_field");
+  tl_resp_free(&r);
+  b = json_pack("{s:s, s:s, s:s, s:s}", "email", "not an email", "name", "X", "role", "admin", "password", PASSWORD);
+  r = tl_http_reqj(S, "POST", "/v1/users", S->admin, b, NULL);
+  assert_error(&r, 422, "invalid_value");
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/users", S->admin, NULL, NULL);
+  assert_null(strstr(r.raw, "short@registry.example"));
+  assert_null(strstr(r.raw, "noorg@registry.example"));
+  tl_resp_free(&r);
+}
+
+/* ---- login ------------------------------------------------------------ */
+
+static void test_login_ok_and_cookie_flags(void **state) {
+  (void)state;
+  user u = mk_user("holder", org_a);
+  char code[8];
+  code_at(&u, 0, code);
+  tl_resp r = login(&u, PASSWORD, code);
+  tl_assert_status(&r, 201);
+  char sid[80], csrf[80], line[400];
+  assert_true(set_cookie(&r, "l6_session", sid, sizeof sid, line, sizeof line));
+  assert_int_equal(strlen(sid), 64);
+  assert_non_null(strstr(line, "; HttpOnly"));
+  assert_non_null(strstr(line, "; SameSite=Strict"));
+  assert_non_null(strstr(line, "; Path=/"));
+  assert_non_null(strstr(line, "; Max-Age=4")); /* the absolute timeout */
+  assert_null(strstr(line, "Secure"));          /* plain HTTP: no --cookie-secure */
+  assert_true(set_cookie(&r, "l6_csrf", csrf, sizeof csrf, line, sizeof line));
+  assert_null(strstr(line, "HttpOnly")); /* the page reads it for the double submit */
+  assert_non_null(strstr(line, "; SameSite=Strict"));
+  assert_string_equal(tl_jstr(json_object_get(r.body, "user"), "email"), u.email);
+  assert_string_equal(tl_jstr(r.body, "role"), "holder");
+  tl_resp_free(&r);
+  /* The session acts as a holder of org A. */
+  session x = {0};
+  snprintf(x.cookie, sizeof x.cookie, "Cookie: l6_session=%s; l6_csrf=%s", sid, csrf);
+  snprintf(x.csrf_header, sizeof x.csrf_header, "X-CSRF-Token: %s", csrf);
+  r = in_session(&x, "GET", "/v1/session", NULL, false);
+  tl_assert_status(&r, 200);
+  assert_string_equal(tl_jstr(r.body, "via"), "session");
+  assert_int_equal(tl_jint(r.body, "organisation"), org_a);
+  tl_resp_free(&r);
+  r = in_session(&x, "GET", "/v1/organisations", NULL, false);
+  tl_assert_status(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.body, "items")), 1); /* its own only */
+  tl_resp_free(&r);
+  r = in_session(&x, "POST", "/v1/parties", json_pack("{s:s, s:s}", "code", "FRA", "name", "France"), true);
+  assert_error(&r, 403, "forbidden"); /* a holder's session may not do an admin's work */
+  tl_resp_free(&r);
+  /* A Secure server marks both cookies Secure. */
+  tl_srv sec;
+  assert_int_equal(tl_srv_start(&sec, "people-secure"), 0);
+  assert_int_equal(tl_srv_stop(&sec), 0);
+  static const char *const extra[] = {"--pwhash-cost", "interactive", "--cookie-secure", NULL};
+  memcpy(sec.extra, extra, sizeof extra);
+  assert_int_equal(tl_srv_restart(&sec), 0);
+  json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "email", "secure@registry.example", "name", "S", "role", "auditor",
+                        "password", PASSWORD);
+  r = tl_http_reqj(&sec, "POST", "/v1/users", sec.admin, b, NULL);
+  tl_assert_status(&r, 201);
+  user su = {.id = tl_jint(r.body, "id"), .email = "secure@registry.example"};
+  snprintf(su.secret, sizeof su.secret, "%s", tl_jstr(json_object_get(r.body, "totp"), "secret"));
+  tl_resp_free(&r);
+  code_at(&su, 0, code);
+  r = tl_http_reqj(&sec, "POST", "/v1/session", NULL,
+                   json_pack("{s:s, s:s, s:s}", "email", su.email, "password", PASSWORD, "code", code), NULL);
+  tl_assert_status(&r, 201);
+  assert_true(set_cookie(&r, "l6_session", sid, sizeof sid, line, sizeof line));
+  assert_non_null(strstr(line, "; Secure"));
+  assert_true(set_cookie(&r, "l6_csrf", csrf, sizeof csrf, line, sizeof line));
+  assert_non_null(strstr(line, "; Secure"));
+  tl_resp_free(&r);
+  tl_srv_free(&sec);
+}
+
+static void test_login_refusals(void **state) {
+  (void)state;
+  user u = mk_user("auditor", 0);
+  char code[8], next[8];
+  code_at(&u, 0, code);
+  code_at(&u, 1, next);
+  tl_resp r = login(&u, "wrong password, long enough", code);
+  assert_error(&r, 401, "bad_credentials");
+  char hdr[200];
+  assert_true(tl_resp_header(&r, "WWW-Authenticate", hdr, sizeof hdr));
+  tl_resp_free(&r);
+  user nobody = u;
+  snprintf(nobody.email, sizeof nobody.email, "nobody@registry.example");
+  r = login(&nobody, PASSWORD, code);
+  assert_error(&r, 401, "bad_credentials"); /* the same answer as a wrong password */
+  tl_resp_free(&r);
+  /* A wrong code: a code of 10 minutes ago, and a malformed one. */
+  char old[8];
+  code_at(&u, -20, old);
+  r = login(&u, PASSWORD, strcmp(old, code) && strcmp(old, next) ? old : "000000");
+  assert_error(&r, 401, "bad_totp");
+  tl_resp_free(&r);
+  r = login(&u, PASSWORD, "12ab56");
+  assert_error(&r, 401, "bad_totp");
+  tl_resp_free(&r);
+  /* The code works once; the same code again is refused, and so is an
+   * earlier step's once a later one was taken. */
+  r = login(&u, PASSWORD, next);
+  tl_assert_status(&r, 201);
+  tl_resp_free(&r);
+  r = login(&u, PASSWORD, next);
+  assert_error(&r, 401, "totp_reused");
+  tl_resp_free(&r);
+  r = login(&u, PASSWORD, code);
+  assert_error(&r, 401, "totp_reused");
+  tl_resp_free(&r);
+}
+
+static void test_disabled_user(void **state) {
+  (void)state;
+  user u = mk_user("auditor", 0);
+  session x = login_ok(&u, 0);
+  char path[64];
+  snprintf(path, sizeof path, "/v1/users/%lld", (long long)u.id);
+  tl_resp r = tl_http_reqj(S, "PATCH", path, S->admin, json_pack("{s:s}", "status", "disabled"), NULL);
+  tl_assert_status(&r, 200);
+  assert_string_equal(tl_jstr(r.body, "status"), "disabled");
+  tl_resp_free(&r);
+  /* Its session ended at once; it cannot log in (even with a right code). */
+  r = in_session(&x, "GET", "/v1/session", NULL, false);
+  assert_error(&r, 401, "session_expired");
+  tl_resp_free(&r);
+  r = in_session(&x, "GET", "/v1/accounts", NULL, false);
+  assert_error(&r, 401, "unauthorized"); /* the cookie no longer authenticates */
+  tl_resp_free(&r);
+  char code[8];
+  code_at(&u, 1, code);
+  r = login(&u, PASSWORD, code);
+  assert_error(&r, 401, "user_disabled");
+  tl_resp_free(&r);
+  r = tl_http_reqj(S, "PATCH", path, S->admin, json_pack("{s:s}", "status", "paused"), NULL);
+  assert_error(&r, 422, "invalid_value");
+  tl_resp_free(&r);
+  r = tl_http_reqj(S, "PATCH", "/v1/users/999999", S->admin, json_pack("{s:s}", "status", "active"), NULL);
+  assert_error(&r, 404, "unknown_user");
+  tl_resp_free(&r);
+  r = tl_http_reqj(S, "PATCH", path, S->admin, json_pack("{s:s}", "status", "active"), NULL);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  r = login(&u, PASSWORD, code); /* the refused code was not taken */
+  tl_assert_status(&r, 201);
+  tl_resp_free(&r);
+}
+
+/* ---- CSRF and token owners ------------------------------------------- */
+
+static void test_csrf_and_token_owner(void **state) {
+  (void)state;
+  user u = mk_user("admin", 0);
+  session x = login_ok(&u, 0);
+  json_t *b = json_pack("{s:s, s:s}", "role", "auditor", "label", "made in a session");
+  tl_resp r = in_session(&x, "POST", "/v1/tokens", json_incref(b), false);
+  assert_error(&r, 403, "csrf_failed");
+  tl_resp_free(&r);
+  session wrong = x;
+  snprintf(wrong.csrf_header, sizeof wrong.csrf_header, "X-CSRF-Token: %064d", 0);
+  r = in_session(&wrong, "POST", "/v1/tokens", json_incref(b), true);
+  assert_error(&r, 403, "csrf_failed");
+  tl_resp_free(&r);
+  r = in_session(&x, "POST", "/v1/tokens", json_incref(b), true);
+  tl_assert_status(&r, 201);
+  assert_int_equal(tl_jint(r.body, "owner"), u.id); /* the token belongs to the user */
+  tl_resp_free(&r);
+  /* A bearer token's write needs no CSRF header, and its token is a system one. */
+  r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, b, NULL);
+  tl_assert_status(&r, 201);
+  assert_true(json_is_null(json_object_get(r.body, "owner")));
+  tl_resp_free(&r);
+  /* GET /v1/session with a token says so. */
+  r = tl_http_req(S, "GET", "/v1/session", S->admin, NULL, NULL);
+  tl_assert_status(&r, 200);
+  assert_string_equal(tl_jstr(r.body, "via"), "token");
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/session", NULL, NULL, NULL);
+  assert_error(&r, 401, "unauthorized");
+  tl_resp_free(&r);
+}
+
+/* ---- timeouts and logout ---------------------------------------------- */
+
+static void test_idle_expiry(void **state) {
+  (void)state;
+  user u = mk_user("auditor", 0);
+  session x = login_ok(&u, 0);
+  sleep_ms(1200);
+  tl_resp r = in_session(&x, "GET", "/v1/session", NULL, false); /* use at 1.2 s keeps it alive */
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  sleep_ms(1300);
+  r = in_session(&x, "GET", "/v1/session", NULL, false); /* 2.5 s after login, 1.3 s idle */
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  sleep_ms(2600);
+  r = in_session(&x, "GET", "/v1/session", NULL, false); /* idle 2.6 s > 2 s */
+  assert_error(&r, 401, "session_expired");
+  tl_resp_free(&r);
+}
+
+static void test_absolute_expiry(void **state) {
+  (void)state;
+  user u = mk_user("auditor", 0);
+  session x = login_ok(&u, 0);
+  for (int i = 0; i < 3; i++) { /* used every 1.2 s: never idle */
+    sleep_ms(1200);
+    tl_resp r = in_session(&x, "GET", "/v1/session", NULL, false);
+    tl_assert_status(&r, 200);
+    tl_resp_free(&r);
+  }
+  sleep_ms(800); /* 4.4 s after login > 4 s */
+  tl_resp r = in_session(&x, "GET", "/v1/session", NULL, false);
+  assert_error(&r, 401, "session_expired");
+  tl_resp_free(&r);
+}
+
+static void test_logout(void **state) {
+  (void)state;
+  user u = mk_user("auditor", 0);
+  session x = login_ok(&u, 0);
+  tl_resp r = in_session(&x, "DELETE", "/v1/session", NULL, false);
+  assert_error(&r, 403, "csrf_failed"); /* a cross-site page cannot log you out either */
+  tl_resp_free(&r);
+  r = in_session(&x, "DELETE", "/v1/session", NULL, true);
+  tl_assert_status(&r, 200);
+  char v[80], line[400];
+  assert_true(set_cookie(&r, "l6_session", v, sizeof v, line, sizeof line));
+  assert_string_equal(v, "");
+  assert_non_null(strstr(line, "Max-Age=0"));
+  tl_resp_free(&r);
+  r = in_session(&x, "GET", "/v1/session", NULL, false);
+  assert_error(&r, 401, "session_expired");
+  tl_resp_free(&r);
+  r = in_session(&x, "DELETE", "/v1/session", NULL, true);
+  assert_error(&r, 401, "session_expired");
+  tl_resp_free(&r);
+  /* A stale cookie leaves public reads public. */
+  r = in_session(&x, "GET", "/v1/parties", NULL, false);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  /* Logging out needs a session; a token has none. */
+  r = tl_http_req(S, "DELETE", "/v1/session", S->admin, NULL, NULL);
+  assert_error(&r, 401, "unauthorized");
+  tl_resp_free(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_user_create_and_list), cmocka_unit_test(test_login_ok_and_cookie_flags),
+      cmocka_unit_test(test_login_refusals),       cmocka_unit_test(test_disabled_user),
+      cmocka_unit_test(test_csrf_and_token_owner), cmocka_unit_test(test_idle_expiry),
+      cmocka_unit_test(test_absolute_expiry),      cmocka_unit_test(test_logout),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
