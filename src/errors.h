@@ -30,6 +30,8 @@
   XX(FORBIDDEN, "forbidden", 403, "this role may not do that")                    \
   XX(NOT_ACCREDITED, "not_accredited", 403, "the validator is not accredited for this mechanism and scope") \
   XX(NOT_HOST_AUTHORITY, "not_host_authority", 403, "only the host Party's designated authority may authorize its units") \
+  XX(TOKEN_REVOKED, "token_revoked", 401, "the bearer token was revoked") \
+  XX(TOKEN_EXPIRED, "token_expired", 401, "the bearer token has expired") \
   /* lookups */                                                                   \
   XX(NOT_FOUND, "not_found", 404, "no such resource")                             \
   XX(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "method not allowed here")    \
@@ -51,6 +53,7 @@
   XX(UNKNOWN_AUTHORIZATION, "unknown_authorization", 404, "no such authorization") \
   XX(UNKNOWN_ITMO, "unknown_itmo", 404, "no ITMO has this identifier") \
   XX(UNKNOWN_CORSIA_PHASE, "unknown_corsia_phase", 404, "no such CORSIA compliance phase") \
+  XX(UNKNOWN_TOKEN, "unknown_token", 404, "no such API token") \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \

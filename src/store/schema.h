@@ -209,6 +209,16 @@ static const char *const l6_migrations[] = {
      * trade delivered must be found from the trade); 0 for older trades. */
     "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
     "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
+    /* 11 -> 12: the token lifecycle (issue 15): when a token was made,
+     * when it expires, when it was revoked and when it was last used, in
+     * ms since the epoch; 0 = none. Tokens made before have no creation
+     * time and never expire (docs/OPERATIONS.md: list and revoke them).
+     * A later migration may add an owner column (a user or a named
+     * integration): every column here has a default. */
+    "ALTER TABLE tokens ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

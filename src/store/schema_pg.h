@@ -217,6 +217,11 @@ static const char *const l6_pg_migrations[] = {
     /* 10 -> 11: the trade's delivery transaction (schema.h). */
     "ALTER TABLE ex_trades ADD COLUMN tx BIGINT NOT NULL DEFAULT 0;"
     "CREATE INDEX ex_trades_ts ON ex_trades(ts);",
+    /* 11 -> 12: the token lifecycle (schema.h). */
+    "ALTER TABLE tokens ADD COLUMN created BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN expires BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN revoked BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN last_used BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
