@@ -188,7 +188,7 @@ static json_t *list_of(json_t *items) { return json_pack("{s:o}", "items", items
 /* config/tokens.json (optional): {"lifetime_days": {"admin": 30, ...}}, a
  * role's new tokens' lifetime in days (0: they never expire); roles it
  * does not name keep token_default_days. */
-static l6_err tokens_load(l6_svc *s, const char *dir, l6_error *err) {
+l6_err svc_tokens_load(l6_svc *s, const char *dir, l6_error *err) {
   char path[1100];
   snprintf(path, sizeof path, "%s/tokens.json", dir);
   memcpy(s->token_days, token_default_days, sizeof s->token_days);
@@ -353,7 +353,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
   if (e == L6_E_OK) e = svc_crit_load(dir, err);      /* exchange: integrity labels (optional) */
   if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
   if (e == L6_E_OK) e = svc_ets_load(s, dir, err);     /* emissions trading jurisdictions (optional) */
-  if (e == L6_E_OK) e = tokens_load(s, dir, err);      /* token lifetimes (optional) */
+  if (e == L6_E_OK) e = svc_tokens_load(s, dir, err);  /* token lifetimes (optional) */
   return e;
 }
 

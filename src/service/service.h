@@ -103,6 +103,9 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
  * lifetime, 1 to the role's (config/tokens.json), 0 for the role's. */
 l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, const char *label, int days,
                         char token_out[80], json_t **out, l6_error *err);
+/* Reads DIR/tokens.json, the lifetime of new tokens by role (optional;
+ * svc_load_config calls it): INVALID_CONFIG when malformed. */
+l6_err svc_tokens_load(l6_svc *s, const char *dir, l6_error *err);
 /* GET /v1/tokens: every token for an administrator, one's own token for
  * anyone else; never a secret. */
 l6_err svc_token_list(l6_svc *s, const l6_actor *a, const l6_page *pg, json_t **out, l6_error *err);
