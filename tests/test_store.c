@@ -7,7 +7,11 @@
  *                           of migrations
  *   store_migrate_batches   a SQLite store of the previous version opens
  *                           migrated: old batches with no production
- *                           period, new ones keep theirs
+ *                           period, new ones keep theirs; an old token
+ *                           never expires
+ *   store_token_lifecycle   expiry, revocation, last-used throttle,
+ *                           config/tokens.json (service clock)
+ *   store_file_modes        a new SQLite store, -wal, -shm, key file: 0600
  *   store_spec              store_open's dispatch and password redaction
  *   store_nesting           begin nests: inner rollbacks undo only their
  *                           part, an outer rollback undoes everything
@@ -142,7 +146,8 @@ static void test_store_migrate_batches(void **state) {
            "INSERT INTO transactions(id, kind, ts, actor, from_account, to_account, quantity, beneficiary, purpose, claim,"
            " reporting_year) VALUES(1, 'issuance', '2024-01-01T00:00:00Z', 'a', NULL, 1, 10, '', '', '', 0);"
            "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx)"
-           " VALUES(1, 'P1', 'CCER', 'CHN01', 2015, 1, 10, 1);",
+           " VALUES(1, 'P1', 'CCER', 'CHN01', 2015, 1, 10, 1);"
+           "INSERT INTO tokens(id, hash, role, org, label) VALUES(1, 'h', 'admin', NULL, 'old');",
            L6_SCHEMA_VERSION - 1);
   if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("old rows: %s", msg);
   sqlite3_close(db);
@@ -156,6 +161,11 @@ static void test_store_migrate_batches(void **state) {
   assert_int_equal(b.quantity, 10);
   assert_string_equal(b.production_start, "");
   assert_string_equal(b.production_end, "");
+  /* A token from before lifetimes: no creation time, never expires. */
+  l6_token t;
+  ok(st->ops->token_get(st, 1, &t, &err), &err, "old token");
+  assert_string_equal(t.label, "old");
+  assert_true(t.created == 0 && t.expires == 0 && t.revoked == 0 && t.last_used == 0);
   ok(st->ops->begin(st, &err), &err, "begin");
   l6_batch n = {.vintage = 2016, .serial_start = 1, .quantity = 5, .tx = 1};
   snprintf(n.project, sizeof n.project, "P1");
