@@ -330,15 +330,19 @@ static int cmd_demo(const opts *o) {
   return e == L6_E_OK ? 0 : fail(&err);
 }
 
+/* Prints prefix and the new token (and nothing else: scripts read it);
+ * with `serve`, a second line says when it expires. */
 static int print_token(l6_svc *s, l6_role role, l6_id org, const char *label, int days, const char *prefix) {
   l6_error err = {0};
   char token[80];
   json_t *out = NULL;
   if (svc_token_create(s, &cli_admin, role, org, label, days, token, &out, &err) != L6_E_OK) return fail(&err);
-  json_t *exp = json_object_get(out, "expires");
   printf("%s%s\n", prefix, token);
-  fprintf(stderr, "ledger6: token %lld (%s) %s%s\n", (long long)json_integer_value(json_object_get(out, "id")),
-          l6_role_str(role), json_is_string(exp) ? "expires " : "never expires", json_is_string(exp) ? json_string_value(exp) : "");
+  if (prefix[0]) {
+    json_t *exp = json_object_get(out, "expires");
+    printf("(token %lld, shown only now: keep it; it %s%s)\n", (long long)json_integer_value(json_object_get(out, "id")),
+           json_is_string(exp) ? "expires " : "never expires", json_is_string(exp) ? json_string_value(exp) : "");
+  }
   json_decref(out);
   return 0;
 }
