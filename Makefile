@@ -1,8 +1,9 @@
 # ledger6 -- build, test, benchmark.
-#   make deps     install missing Debian packages (apt-get, as root)
+#   make deps     install the missing Debian packages to build and run (apt-get, as root)
+#   make deps-test  the same plus what the tests need (cmocka, curl, chromium, node, npm packages)
 #   make          build build/ledger6
 #   make run      deps + build + demo registry + serve on 127.0.0.1:8080
-#   make check    deps + build + the whole test suite on SQLite and, when a
+#   make check    deps-test + build + the whole test suite on SQLite and, when a
 #                 PostgreSQL server is installed, on PostgreSQL (SAN=1: under ASan+UBSan)
 #   make bench    benchmarks on SQLite and PostgreSQL, side by side (not part of the tests)
 CC      ?= cc
@@ -39,11 +40,16 @@ TEST_TOOLS := $(BUILD)/tests/failover_client
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run check tests bench clean fuzz
+.PHONY: all deps deps-test run check tests bench clean fuzz
 all: $(BUILD)/ledger6
 
+# Running needs only the compiler and the libraries; the tests' packages
+# (cmocka, libcurl, Chromium, node and the npm packages) come with check.
 deps:
 	@sh scripts/deps.sh
+
+deps-test:
+	@sh scripts/deps.sh --test
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -106,7 +112,7 @@ tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(
 # The README's test command. Runs every test binary on SQLite, then on a
 # throwaway PostgreSQL cluster when a server is installed (tests/check.sh),
 # and prints "N passed, N failed" per store and in all.
-check: deps
+check: deps-test
 	$(MAKE) tests
 	BUILD=$(BUILD) sh tests/check.sh
 
@@ -114,7 +120,7 @@ run: deps
 	$(MAKE) all
 	sh scripts/run.sh
 
-bench: deps
+bench: deps-test
 	$(MAKE) $(BUILD)/ledger6 $(BENCH_BIN)
 	BUILD=$(BUILD) sh bench/run.sh
 

@@ -1,21 +1,51 @@
 #!/bin/sh
-# Installs the Debian packages ledger6 needs to build, test and run, when
-# any is missing. Needs root (or sudo) only when something is missing.
-#   sh scripts/deps.sh        build and test with SQLite (libpq to build the
-#                             PostgreSQL store, whose tests run when a
-#                             PostgreSQL server is installed)
-#   sh scripts/deps.sh --pg   also the PostgreSQL 15 server (CI, benchmarks)
+# Installs the Debian packages ledger6 needs, when any is missing. Needs
+# root (or sudo) only when something is missing.
+#   sh scripts/deps.sh               to build and run (`make run`, `make`):
+#                                    compiler, pkg-config and the five
+#                                    libraries' headers -- no browser, no
+#                                    node, no test library
+#   sh scripts/deps.sh --test        also what the tests need (`make check`):
+#                                    cmocka, libcurl's headers, the curl and
+#                                    sqlite3 tools, Chromium, node and npm,
+#                                    and the npm packages of tests/browser
+#                                    and tests/contract (pinned lock files)
+#   sh scripts/deps.sh --pg          also the PostgreSQL 15 server (CI,
+#                                    benchmarks); combines with --test
+#   sh scripts/deps.sh --list [...]  print the Debian packages of the chosen
+#                                    set, one a line, and install nothing
 set -e
-PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libcmocka-dev libcurl4-openssl-dev libpq-dev sqlite3 curl chromium openssl"
-[ "${1:-}" = "--pg" ] && PKGS="$PKGS postgresql postgresql-client"
+RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libpq-dev"
+TEST_PKGS="libcmocka-dev libcurl4-openssl-dev curl sqlite3 chromium openssl"
+PG_PKGS="postgresql postgresql-client"
+test=0 pg=0 list=0
+for a in "$@"; do
+  case "$a" in
+  --test) test=1 ;;
+  --pg) pg=1 ;;
+  --list) list=1 ;;
+  *) echo "usage: sh scripts/deps.sh [--test] [--pg] [--list]" >&2; exit 2 ;;
+  esac
+done
+PKGS="$RUN_PKGS"
+[ "$test" = 1 ] && PKGS="$PKGS $TEST_PKGS"
+[ "$pg" = 1 ] && PKGS="$PKGS $PG_PKGS"
+if [ "$list" = 1 ]; then
+  for p in $PKGS; do echo "$p"; done
+  [ "$test" = 1 ] && echo "nodejs" && echo "npm"
+  exit 0
+fi
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# node and npm: Debian's packages only when no node is installed (a NodeSource
-# nodejs already has npm and conflicts with Debian's npm package).
-command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
+# node and npm (tests only): Debian's packages only when no node is
+# installed (a NodeSource nodejs already has npm and conflicts with
+# Debian's npm package).
+if [ "$test" = 1 ]; then
+  command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+  command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 if [ -n "$missing" ]; then
   echo "deps: installing$missing"
   SUDO=""
@@ -23,6 +53,7 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
+[ "$test" = 1 ] || exit 0
 # The browser tests' npm package (playwright-core, pinned in package-lock.json),
 # when it is not installed yet; the browser is Debian's chromium above.
 B=$(dirname "$0")/../tests/browser

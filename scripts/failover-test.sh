@@ -123,8 +123,10 @@ fi
 SPEC="postgres://l6test@127.0.0.1:$P1,127.0.0.1:$P2/ledger?target_session_attrs=read-write&connect_timeout=3"
 "$BIN" init --store "$SPEC" --config config >"$DIR/init.log" 2>&1 || die "ledger6 init"
 
-# Starts `ledger6 serve` on $1 as server $2 (with a new admin token unless
-# $3 is "read-only"); sets LAST (its pid), PORT and TOKEN.
+# Starts `ledger6 serve` on $1 as server $2 (with --admin-token unless $3
+# is "read-only": it mints an admin token only for a store that has none,
+# so later servers of the store use the first one's); sets LAST (its pid),
+# PORT and TOKEN.
 serve() {
   tok=--admin-token
   [ "${3:-}" = read-only ] && tok=""
@@ -133,6 +135,7 @@ serve() {
   wait_for "grep -q '^listening on' '$DIR/serve$2.out' 2>/dev/null" 20 || die "ledger6 serve $2 did not start"
   PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$DIR/serve$2.out")
   TOKEN=$(sed -n 's/^admin token: //p' "$DIR/serve$2.out")
+  [ -n "$TOKEN" ] || TOKEN=${TOKEN1:-}
 }
 serve "$SPEC" 1
 SERVERS="$LAST"

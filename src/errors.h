@@ -36,6 +36,8 @@
   XX(USER_DISABLED, "user_disabled", 401, "this user is disabled") \
   XX(SESSION_EXPIRED, "session_expired", 401, "the session has ended (idle or absolute timeout, or logout); log in again") \
   XX(CSRF_FAILED, "csrf_failed", 403, "a cookie-authenticated write needs the session's X-CSRF-Token header") \
+  XX(TOKEN_REVOKED, "token_revoked", 401, "the bearer token was revoked") \
+  XX(TOKEN_EXPIRED, "token_expired", 401, "the bearer token has expired") \
   /* lookups */                                                                   \
   XX(NOT_FOUND, "not_found", 404, "no such resource")                             \
   XX(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "method not allowed here")    \
@@ -58,6 +60,7 @@
   XX(UNKNOWN_ITMO, "unknown_itmo", 404, "no ITMO has this identifier") \
   XX(UNKNOWN_CORSIA_PHASE, "unknown_corsia_phase", 404, "no such CORSIA compliance phase") \
   XX(UNKNOWN_USER, "unknown_user", 404, "no such user") \
+  XX(UNKNOWN_TOKEN, "unknown_token", 404, "no such API token") \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \

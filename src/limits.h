@@ -290,4 +290,10 @@
 #define L6_AUC_MAX_PRICE INT64_C(10000000)
 #define L6_AUC_MAX_ORDERS 1000000
 
+/* Tokens (issue 15): the longest lifetime a role or a token may be given,
+ * and how stale a token's last-used time may get before a request writes
+ * it again (docs/API.md "Tokens"). */
+#define L6_TOKEN_MAX_DAYS 3650
+#define L6_TOKEN_TOUCH_MS 60000
+
 #endif

@@ -2081,6 +2081,8 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
   { E401, OK, E403, OK, E403, E401, E403, E403, E403, E403, E403 }
 #define READER_LIST \
   { E401, OK, OK, OK, HIDDEN, E401, E403, E403, E403, E403, E403 }
+#define TOKEN_LIST \
+  { E401, OK, HIDDEN, OK, HIDDEN, E401, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN }
 #define READER_ONE \
   { E401, OK, OK, OK, E403, E401, E403, E403, E403, E403, E403 }
 /* The project cycle: any token registers documents; the mechanism
@@ -2186,6 +2188,12 @@ static const role_rule rules[] = {
     {"GET", "/v1/session", ANY_TOKEN, NULL, NULL},    /* who am I: a token says so too */
     {"POST", "/v1/session", PUBLIC, b_login, NULL},   /* logs in whoever knows password and code */
     {"DELETE", "/v1/session", NO_SESSION, b_logout, NULL},
+    /* Tokens (issue 15): admin lists every token, any other token sees
+     * only itself (A's token is in the list for admin and A only); the
+     * revocation of a fresh admin-made token is the admin's alone (a token
+     * revoking itself: test_token_revoke_self). */
+    {"GET", "/v1/tokens", TOKEN_LIST, NULL, "id"},
+    {"POST", "/v1/tokens/{id}/revoke", ADMIN_ONLY, b_ex_empty, NULL},
     {"GET", "/v1/mechanisms", PUBLIC, NULL, NULL},
     {"GET", "/v1/mechanisms/{code}", PUBLIC, NULL, NULL},
     {"POST", "/v1/documents", ANY_TOKEN, b_document, NULL},
@@ -2377,7 +2385,12 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(out, cap, "%s%s", pattern, query);
     return;
   }
-  if (strcmp(pattern, "/v1/issuances/{id}/labels") == 0)
+  if (strcmp(pattern, "/v1/tokens/{id}/revoke") == 0) { /* a fresh holder token of A per request */
+    json_t *r = post_ok("/v1/tokens", S->admin, json_pack("{s:s, s:I, s:s}", "role", "holder", "organisation",
+                                                          (json_int_t)W.org_a, "label", "to revoke"));
+    snprintf(val, sizeof val, "%lld", (long long)tl_jint(r, "id"));
+    json_decref(r);
+  } else if (strcmp(pattern, "/v1/issuances/{id}/labels") == 0)
     snprintf(val, sizeof val, "%lld", (long long)R.ets_batch);
   else if (strncmp(pattern, "/v1/retirements/", 16) == 0)
     snprintf(val, sizeof val, "%lld", (long long)R.ret);
@@ -2440,6 +2453,12 @@ static int64_t owned_item(const char *pattern) {
   if (strcmp(pattern, "/v1/adaptation-marketplace/purchases") == 0) return R.purchase;
   if (strcmp(pattern, "/v1/exchange/cash") == 0) return W.org_a;
   if (strcmp(pattern, "/v1/exchange/orders") == 0) return R.ex_order;
+  if (strcmp(pattern, "/v1/tokens") == 0) { /* A's token: the one it lists as its own */
+    json_t *l = get_ok(W.tok_a, "/v1/tokens");
+    int64_t id = json_array_size(json_object_get(l, "items")) == 1 ? tl_jint(json_array_get(json_object_get(l, "items"), 0), "id") : 0;
+    json_decref(l);
+    return id;
+  }
   fail_msg("no owned item for %s", pattern);
   return 0;
 }
@@ -2823,6 +2842,233 @@ static void test_concurrent_drain_two_servers(void **state) {
 }
 
 /* ====================================================================== */
+/* api_tokens (issue 15): list, label, last used, revoke, admin once      */
+/* ====================================================================== */
+
+static int tokens_setup(void **state) {
+  (void)state;
+  return world_setup("api-tokens");
+}
+
+/* A printf-formatted path (static storage, valid until the next call). */
+static const char *tmp_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *tmp_path(const char *fmt, ...) {
+  static char buf[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return buf;
+}
+
+/* An ISO 8601 UTC time with milliseconds, in ms since the epoch. */
+static int64_t iso_ms(const char *t) {
+  struct tm tm = {0};
+  int ms = 0;
+  assert_non_null(t);
+  assert_int_equal(sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                          &tm.tm_min, &tm.tm_sec, &ms),
+                   7);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* The id of the administrator token `serve --admin-token` made and
+ * printed (tok): the active admin token labelled so. */
+static int64_t token_id_of_admin(const char *tok) {
+  json_t *l = get_ok(tok, "/v1/tokens?limit=500");
+  size_t i;
+  json_t *t;
+  int64_t id = 0;
+  json_array_foreach(json_object_get(l, "items"), i, t) {
+    if (id == 0 && strcmp(tl_jstr(t, "role"), "admin") == 0 && strcmp(tl_jstr(t, "label"), "serve --admin-token") == 0 &&
+        strcmp(tl_jstr(t, "state"), "active") == 0)
+      id = tl_jint(t, "id");
+  }
+  json_decref(l);
+  assert_true(id > 0);
+  return id;
+}
+
+/* The token id of a bearer token: the one item its own list holds. */
+static int64_t token_id_of(const char *tok) {
+  json_t *l = get_ok(tok, "/v1/tokens");
+  json_t *items = json_object_get(l, "items");
+  assert_int_equal(json_array_size(items), 1);
+  int64_t id = tl_jint(json_array_get(items, 0), "id");
+  json_decref(l);
+  return id;
+}
+
+/* The list item of token id as the administrator sees it (new reference). */
+static json_t *token_item(int64_t id) {
+  json_t *l = get_ok(S->admin, "/v1/tokens?limit=500");
+  size_t i;
+  json_t *t, *found = NULL;
+  json_array_foreach(json_object_get(l, "items"), i, t) if (tl_jint(t, "id") == id) found = json_incref(t);
+  json_decref(l);
+  if (found == NULL) fail_msg("token %lld is not in the administrator's list", (long long)id);
+  return found;
+}
+
+/* A 401 with the token code and RFC 6750's invalid_token challenge. */
+static void assert_refused(const char *tok, const char *code) {
+  tl_resp r = get(tok, "/v1/accounts");
+  assert_error(&r, 401, code);
+  char h[200];
+  assert_true(tl_resp_header(&r, "WWW-Authenticate", h, sizeof h));
+  assert_non_null(strstr(h, "error=\"invalid_token\""));
+  tl_resp_free(&r);
+}
+
+static void test_token_list_label_last_used(void **state) {
+  (void)state;
+  json_t *t = post_ok("/v1/tokens", S->admin,
+                      json_pack("{s:s, s:I, s:s}", "role", "holder", "organisation", (json_int_t)W.org_a, "label",
+                                "trading desk integration"));
+  char *tok = strdup(tl_jstr(t, "token"));
+  int64_t id = tl_jint(t, "id");
+  assert_string_equal(tl_jstr(t, "state"), "active");
+  /* holder tokens live 365 days by default (docs/OPERATIONS.md) */
+  assert_int_equal(iso_ms(tl_jstr(t, "expires")) - iso_ms(tl_jstr(t, "created")), 365LL * 86400000);
+  assert_true(json_is_null(json_object_get(t, "last_used")));
+  assert_true(json_is_null(json_object_get(t, "revoked")));
+  json_decref(t);
+
+  /* The administrator lists it with its label, never its secret. */
+  json_t *it = token_item(id);
+  assert_string_equal(tl_jstr(it, "label"), "trading desk integration");
+  assert_string_equal(tl_jstr(it, "role"), "holder");
+  assert_int_equal(tl_jint(it, "organisation"), W.org_a);
+  assert_null(json_object_get(it, "token"));
+  assert_null(json_object_get(it, "hash"));
+  assert_true(json_is_null(json_object_get(it, "last_used")));
+  json_decref(it);
+  json_t *l = get_ok(S->admin, "/v1/tokens?limit=500");
+  char *raw = json_dumps(l, 0);
+  assert_null(strstr(raw, tok)); /* nowhere in the list */
+  free(raw);
+  json_decref(l);
+
+  /* Used once: its last-used time is set; used again at once, it is not
+   * written again (at most once a minute per token). */
+  assert_int_equal(token_id_of(tok), id); /* a holder sees only itself */
+  it = token_item(id);
+  assert_true(json_is_string(json_object_get(it, "last_used")));
+  char first[40];
+  snprintf(first, sizeof first, "%s", tl_jstr(it, "last_used"));
+  json_decref(it);
+  usleep(20 * 1000);
+  json_decref(get_ok(tok, "/v1/accounts"));
+  it = token_item(id);
+  assert_string_equal(tl_jstr(it, "last_used"), first);
+  json_decref(it);
+
+  /* Another holder's list holds only its own token. */
+  l = get_ok(W.tok_b, "/v1/tokens");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  assert_int_not_equal(tl_jint(json_array_get(json_object_get(l, "items"), 0), "id"), id);
+  json_decref(l);
+
+  /* A lifetime longer than the role's is refused; a shorter one is kept. */
+  tl_resp r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin,
+                           json_pack("{s:s, s:s, s:i}", "role", "admin", "label", "x", "lifetime_days", 31), NULL);
+  assert_error(&r, 422, "invalid_value");
+  tl_resp_free(&r);
+  t = post_ok("/v1/tokens", S->admin, json_pack("{s:s, s:s, s:i}", "role", "auditor", "label", "one day", "lifetime_days", 1));
+  assert_int_equal(iso_ms(tl_jstr(t, "expires")) - iso_ms(tl_jstr(t, "created")), 86400000LL);
+  json_decref(t);
+  free(tok);
+}
+
+/* Revoked by the administrator: the very next request is 401
+ * token_revoked; revoking again keeps the first time; an unknown id is
+ * 404 unknown_token. */
+static void test_token_revoke_next_request(void **state) {
+  (void)state;
+  char *tok = tl_mk_token(S, "holder", W.org_a);
+  int64_t id = token_id_of(tok);
+  json_decref(get_ok(tok, "/v1/accounts"));
+  json_t *r1 = post_ok(tmp_path("/v1/tokens/%lld/revoke", (long long)id), S->admin, json_object());
+  assert_string_equal(tl_jstr(r1, "state"), "revoked");
+  assert_true(json_is_string(json_object_get(r1, "revoked")));
+  assert_refused(tok, "token_revoked");
+  json_t *r2 = post_ok(tmp_path("/v1/tokens/%lld/revoke", (long long)id), S->admin, json_object());
+  assert_string_equal(tl_jstr(r2, "revoked"), tl_jstr(r1, "revoked"));
+  json_decref(r1);
+  json_decref(r2);
+  json_t *it = token_item(id);
+  assert_string_equal(tl_jstr(it, "state"), "revoked");
+  json_decref(it);
+  tl_resp r = tl_http_reqj(S, "POST", "/v1/tokens/999999/revoke", S->admin, json_object(), NULL);
+  assert_error(&r, 404, "unknown_token");
+  tl_resp_free(&r);
+  free(tok);
+}
+
+/* A token revokes itself (a holder who leaked it); it may not revoke
+ * another token. */
+static void test_token_revoke_self(void **state) {
+  (void)state;
+  char *tok = tl_mk_token(S, "holder", W.org_a);
+  int64_t id = token_id_of(tok), other = token_id_of(W.tok_b);
+  tl_resp r = tl_http_reqj(S, "POST", tmp_path("/v1/tokens/%lld/revoke", (long long)other), tok, json_object(), NULL);
+  assert_error(&r, 403, "forbidden");
+  tl_resp_free(&r);
+  json_decref(get_ok(W.tok_b, "/v1/accounts")); /* B's token still works */
+  json_decref(post_ok(tmp_path("/v1/tokens/%lld/revoke", (long long)id), tok, json_object()));
+  assert_refused(tok, "token_revoked");
+  free(tok);
+}
+
+/* `ledger6 token revoke ID` on the store of a running server: its next
+ * request is refused (nothing caches tokens). `token list` shows it. */
+static void test_token_cli_revoke(void **state) {
+  (void)state;
+  char *tok = tl_mk_token(S, "auditor", 0);
+  int64_t id = token_id_of(tok);
+  char ids[24], out[8192];
+  snprintf(ids, sizeof ids, "%lld", (long long)id);
+  assert_int_equal(tl_run_cli(S, out, sizeof out, "token", "revoke", ids, (char *)NULL), 0);
+  assert_non_null(strstr(out, "revoked at"));
+  assert_refused(tok, "token_revoked");
+  assert_int_equal(tl_run_cli(S, out, sizeof out, "token", "list", (char *)NULL), 0);
+  char line[64];
+  snprintf(line, sizeof line, "\n%-6s auditor         -      revoked ", ids);
+  assert_non_null(strstr(out, line));
+  assert_int_not_equal(tl_run_cli(S, out, sizeof out, "token", "revoke", "999999", (char *)NULL), 0);
+  free(tok);
+}
+
+/* serve --admin-token makes the administrator token once per store: a
+ * restart mints none (the old one still works); once it is revoked, the
+ * next start mints a new one. */
+static void test_token_admin_once(void **state) {
+  (void)state;
+  char first[80];
+  snprintf(first, sizeof first, "%s", S->admin);
+  json_t *l = get_ok(S->admin, "/v1/tokens?limit=500");
+  size_t before = json_array_size(json_object_get(l, "items"));
+  json_decref(l);
+  assert_int_equal(tl_srv_stop(S), 0);
+  assert_int_equal(tl_srv_restart(S), 0);
+  assert_string_equal(S->admin, first);
+  l = get_ok(S->admin, "/v1/tokens?limit=500");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), before); /* nothing minted */
+  json_decref(l);
+  int64_t id = token_id_of_admin(first);
+  char ids[24];
+  snprintf(ids, sizeof ids, "%lld", (long long)id);
+  assert_int_equal(tl_srv_stop(S), 0);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "token", "revoke", ids, (char *)NULL), 0);
+  assert_int_equal(tl_srv_restart(S), 0);
+  assert_string_not_equal(S->admin, first);
+  assert_refused(first, "token_revoked");
+  json_decref(get_ok(S->admin, "/v1/accounts"));
+}
+
+/* ====================================================================== */
 /* api_restart                                                             */
 /* ====================================================================== */
 
@@ -3176,6 +3422,11 @@ int main(void) {
   const struct CMUnitTest conc[] = {cmocka_unit_test(test_concurrent_drain)};
   const struct CMUnitTest two[] = {cmocka_unit_test(test_concurrent_drain_two_servers)};
   const struct CMUnitTest restart[] = {cmocka_unit_test(test_restart_durability)};
+  const struct CMUnitTest tokens[] = {
+      cmocka_unit_test(test_token_list_label_last_used), cmocka_unit_test(test_token_revoke_next_request),
+      cmocka_unit_test(test_token_revoke_self),          cmocka_unit_test(test_token_cli_revoke),
+      cmocka_unit_test(test_token_admin_once), /* last: it restarts the server */
+  };
   int failed = 0;
   failed += cmocka_run_group_tests_name("api_happy", happy, happy_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_errors", errors, errors_setup, group_teardown);
@@ -3183,5 +3434,6 @@ int main(void) {
   failed += cmocka_run_group_tests_name("api_concurrency", conc, conc_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_two_servers", two, two_setup, two_teardown);
   failed += cmocka_run_group_tests_name("api_restart", restart, restart_setup, restart_teardown);
+  failed += cmocka_run_group_tests_name("api_tokens", tokens, tokens_setup, group_teardown);
   return failed;
 }

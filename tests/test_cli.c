@@ -2,8 +2,9 @@
  * test_cli.c -- the ledger6 command line, black box: every command's
  * --help, exit codes (0 ok, 1 refused, 2 usage), init/demo/check on a
  * fresh store (SQLite, or PostgreSQL when L6_STORE names a server), token
- * creation, error messages that carry the stable error code, the --db
- * alias, and a store that cannot be reached (its password never shown).
+ * creation, listing and revocation, error messages that carry the stable error code, the --db
+ * alias, a store that cannot be reached (its password never shown), and
+ * the split of the Debian packages between `make run` and `make check`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -139,6 +140,57 @@ static void test_init_demo_check_token(void **state) {
   assert_int_equal(run("token create --role holder --org 999 --label x"), 1);
   assert_non_null(strstr(out, "error unknown_organisation"));
   assert_int_equal(run("token create --role holder --org 1 --label x"), 0);
+  /* issue 15: lifetimes, list, revoke */
+  assert_int_equal(run("token create --role admin --days 31"), 1); /* admin tokens live 30 days at most */
+  assert_non_null(strstr(out, "error invalid_value"));
+  assert_int_equal(run("token create --role admin --days 0"), 2);
+  assert_int_equal(run("token create --role admin --days 2 --label short"), 0);
+  assert_int_equal(run("token list"), 0);
+  assert_non_null(strstr(out, "auditor         -      active   "));
+  assert_non_null(strstr(out, " short"));
+  assert_null(strstr(out, "l6_")); /* never a secret */
+  assert_int_equal(run("token revoke 1"), 0);
+  assert_non_null(strstr(out, "token 1 revoked at "));
+  assert_int_equal(run("token list"), 0);
+  assert_non_null(strstr(out, "\n1      auditor         -      revoked  "));
+  assert_int_equal(run("token revoke 999"), 1);
+  assert_non_null(strstr(out, "error unknown_token"));
+  assert_int_equal(run("token revoke x"), 2);
+  assert_int_equal(run("token revoke"), 2);
+}
+
+/* issue 15, set-up: `make run` installs only what building and running
+ * need; the test packages come with `make check` (and CI). */
+static void test_deps_split(void **state) {
+  const char *src = getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".";
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "sh %s/scripts/deps.sh --list", src);
+  assert_int_equal(run_line(cmd), 0);
+  static const char *const runs[] = {"build-essential", "pkg-config", "libmicrohttpd-dev", "libjansson-dev",
+                                     "libsqlite3-dev", "libsodium-dev", "libpq-dev"};
+  static const char *const tests[] = {"libcmocka-dev", "libcurl4-openssl-dev", "chromium", "nodejs", "npm"};
+  char want[64];
+  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+    snprintf(want, sizeof want, "%s\n", runs[i]);
+    assert_non_null(strstr(out, want));
+  }
+  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+    snprintf(want, sizeof want, "\n%s\n", tests[i]);
+    if (strstr(out, want)) fail_msg("make run would install %s", tests[i]);
+  }
+  snprintf(cmd, sizeof cmd, "sh %s/scripts/deps.sh --list --test", src);
+  assert_int_equal(run_line(cmd), 0);
+  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+    snprintf(want, sizeof want, "\n%s\n", tests[i]);
+    assert_non_null(strstr(out, want));
+  }
+  /* The Makefile: run takes `deps` (no --test), check takes `deps-test`. */
+  snprintf(cmd, sizeof cmd,
+           "grep -qx 'run: deps' %s/Makefile && grep -qx 'check: deps-test' %s/Makefile && "
+           "grep -A1 -x 'deps:' %s/Makefile | grep -qx '.@sh scripts/deps.sh' && "
+           "grep -A1 -x 'deps-test:' %s/Makefile | grep -qx '.@sh scripts/deps.sh --test'",
+           src, src, src, src);
+  assert_int_equal(run_line(cmd), 0);
 }
 
 static void test_bad_config(void **state) {
@@ -248,6 +300,7 @@ int main(void) {
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_usage_errors),
       cmocka_unit_test(test_init_demo_check_token),
+      cmocka_unit_test(test_deps_split),
       cmocka_unit_test(test_bad_config),
       cmocka_unit_test(test_db_alias),
       cmocka_unit_test(test_config_from_any_folder),

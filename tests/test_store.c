@@ -7,7 +7,11 @@
  *                           of migrations
  *   store_migrate_batches   a SQLite store of the previous version opens
  *                           migrated: old batches with no production
- *                           period, new ones keep theirs
+ *                           period, new ones keep theirs; an old token
+ *                           never expires
+ *   store_token_lifecycle   expiry, revocation, last-used throttle,
+ *                           config/tokens.json (service clock)
+ *   store_file_modes        a new SQLite store, -wal, -shm, key file: 0600
  *   store_spec              store_open's dispatch and password redaction
  *   store_nesting           begin nests: inner rollbacks undo only their
  *                           part, an outer rollback undoes everything
@@ -38,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,7 +146,8 @@ static void test_store_migrate_batches(void **state) {
            "INSERT INTO transactions(id, kind, ts, actor, from_account, to_account, quantity, beneficiary, purpose, claim,"
            " reporting_year) VALUES(1, 'issuance', '2024-01-01T00:00:00Z', 'a', NULL, 1, 10, '', '', '', 0);"
            "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx)"
-           " VALUES(1, 'P1', 'CCER', 'CHN01', 2015, 1, 10, 1);",
+           " VALUES(1, 'P1', 'CCER', 'CHN01', 2015, 1, 10, 1);"
+           "INSERT INTO tokens(id, hash, role, org, label) VALUES(1, 'h', 'admin', NULL, 'old');",
            L6_SCHEMA_VERSION - 1);
   if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("old rows: %s", msg);
   sqlite3_close(db);
@@ -155,6 +161,11 @@ static void test_store_migrate_batches(void **state) {
   assert_int_equal(b.quantity, 10);
   assert_string_equal(b.production_start, "");
   assert_string_equal(b.production_end, "");
+  /* A token from before lifetimes: no creation time, never expires. */
+  l6_token t;
+  ok(st->ops->token_get(st, 1, &t, &err), &err, "old token");
+  assert_string_equal(t.label, "old");
+  assert_true(t.created == 0 && t.expires == 0 && t.revoked == 0 && t.last_used == 0);
   ok(st->ops->begin(st, &err), &err, "begin");
   l6_batch n = {.vintage = 2016, .serial_start = 1, .quantity = 5, .tx = 1};
   snprintf(n.project, sizeof n.project, "P1");
@@ -467,6 +478,156 @@ static void test_store_lease_service(void **state) {
   close_fixture(&f);
 }
 
+/* ---- tokens (issue 15) ------------------------------------------------------ */
+
+static int64_t tok_clock_ms;
+static int64_t tok_clock(void) { return tok_clock_ms; }
+
+static l6_token token_row(l6_store *st, l6_id id) {
+  l6_token t;
+  l6_error err = {0};
+  ok(st->ops->token_get(st, id, &t, &err), &err, "token_get");
+  return t;
+}
+
+/* Expiry and revocation refuse the next authentication at once; the
+ * last-used time is written at most once a minute. On both engines,
+ * with the service's clock. */
+static int count_row(void *ctx, const void *row) {
+  (void)row;
+  (*(int *)ctx)++;
+  return 0;
+}
+static int st_token_count(l6_store *st) {
+  int n = 0;
+  l6_error err = {0};
+  ok(st->ops->token_list(st, 0, 0, 1000, count_row, &n, &err), &err, "token_list");
+  return n;
+}
+
+static void test_store_token_lifecycle(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "tokens");
+  l6_error err = {0};
+  l6_svc *s = svc_open(f.st, 1, &err);
+  assert_non_null(s);
+  svc_set_clock(s, tok_clock);
+  const int64_t t0 = 1798761600000; /* 2027-01-01 */
+  const int64_t day = 86400000;
+  tok_clock_ms = t0;
+  const l6_actor admin = {.role = L6_ROLE_ADMIN, .name = "test"};
+  char tok[80];
+  json_t *out = NULL;
+  ok(svc_token_create(s, &admin, L6_ROLE_ADMIN, 0, "ops", 0, tok, &out, &err), &err, "create admin");
+  l6_id id = json_integer_value(json_object_get(out, "id"));
+  json_decref(out);
+  l6_token t = token_row(f.st, id);
+  assert_true(t.created == t0 && t.expires == t0 + 30 * day && t.last_used == 0 && t.revoked == 0);
+  l6_actor a;
+  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  assert_int_equal(a.role, L6_ROLE_ADMIN);
+  assert_int_equal(token_row(f.st, id).last_used, t0);
+  tok_clock_ms = t0 + 59999; /* within the minute: not written */
+  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  assert_int_equal(token_row(f.st, id).last_used, t0);
+  tok_clock_ms = t0 + 60000;
+  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  assert_int_equal(token_row(f.st, id).last_used, t0 + 60000);
+  tok_clock_ms = t0 + 30 * day - 1; /* the last millisecond */
+  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  tok_clock_ms = t0 + 30 * day;
+  assert_int_equal(svc_authenticate(s, tok, &a, &err), L6_E_TOKEN_EXPIRED);
+  assert_int_equal(a.role, L6_ROLE__NONE);
+  assert_int_equal(token_row(f.st, id).last_used, t0 + 30 * day - 1); /* an expired token is not touched */
+
+  /* Revocation: refused from the next call; revoking again keeps the time. */
+  tok_clock_ms = t0;
+  ok(svc_token_create(s, &admin, L6_ROLE_AUDITOR, 0, "audit", 2, tok, &out, &err), &err, "create auditor");
+  id = json_integer_value(json_object_get(out, "id"));
+  json_decref(out);
+  assert_int_equal(token_row(f.st, id).expires, t0 + 2 * day);
+  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  tok_clock_ms = t0 + 5;
+  ok(svc_token_revoke(s, &admin, id, &out, &err), &err, "revoke");
+  json_decref(out);
+  assert_int_equal(svc_authenticate(s, tok, &a, &err), L6_E_TOKEN_REVOKED);
+  tok_clock_ms = t0 + 10;
+  ok(svc_token_revoke(s, &admin, id, &out, &err), &err, "revoke again");
+  json_decref(out);
+  assert_int_equal(token_row(f.st, id).revoked, t0 + 5);
+  assert_int_equal(svc_token_revoke(s, &admin, 424242, &out, &err), L6_E_UNKNOWN_TOKEN);
+  /* A lifetime over the role's is refused and makes nothing. */
+  assert_int_equal(svc_token_create(s, &admin, L6_ROLE_ADMIN, 0, "long", 31, tok, &out, &err), L6_E_INVALID_VALUE);
+  assert_int_equal(st_token_count(f.st), 2);
+
+  /* config/tokens.json: lifetimes by role; 0 never expires; bad files refused. */
+  char *dir = tl_tmpdir_make("tokcfg");
+  char path[600];
+  snprintf(path, sizeof path, "%s/tokens.json", dir);
+  FILE *fp = fopen(path, "w");
+  fputs("{\"note\": \"test\", \"lifetime_days\": {\"admin\": 7, \"auditor\": 0}}", fp);
+  fclose(fp);
+  ok(svc_tokens_load(s, dir, &err), &err, "tokens.json");
+  ok(svc_token_create(s, &admin, L6_ROLE_ADMIN, 0, "week", 0, tok, &out, &err), &err, "create");
+  assert_int_equal(token_row(f.st, json_integer_value(json_object_get(out, "id"))).expires, t0 + 10 + 7 * day);
+  json_decref(out);
+  ok(svc_token_create(s, &admin, L6_ROLE_AUDITOR, 0, "forever", 0, tok, &out, &err), &err, "create");
+  assert_int_equal(token_row(f.st, json_integer_value(json_object_get(out, "id"))).expires, 0);
+  json_decref(out);
+  tok_clock_ms = t0 + 3650 * day;
+  ok(svc_authenticate(s, tok, &a, &err), &err, "a token that never expires");
+  fp = fopen(path, "w");
+  fputs("{\"lifetime_days\": {\"regulator\": 7}}", fp);
+  fclose(fp);
+  assert_int_equal(svc_tokens_load(s, dir, &err), L6_E_INVALID_CONFIG);
+  fp = fopen(path, "w");
+  fputs("{\"lifetime_days\": {\"admin\": -1}}", fp);
+  fclose(fp);
+  assert_int_equal(svc_tokens_load(s, dir, &err), L6_E_INVALID_CONFIG);
+  assert_int_equal(tl_tmpdir_remove(dir), 0);
+  svc_close(s); /* closes f.st */
+  f.st = NULL;
+  close_fixture(&f);
+}
+
+/* A new SQLite store, its -wal and -shm and the signing key file are
+ * made mode 0600 whatever the umask (the store holds token hashes and
+ * every holding). */
+static void test_store_file_modes(void **state) {
+  (void)state;
+  if (tl_store_is_pg()) {
+    print_message("PostgreSQL: no store file; skipped\n");
+    return;
+  }
+  mode_t old = umask(022);
+  char *dir = tl_tmpdir_make("modes");
+  char db[600], keys[600], side[620];
+  snprintf(db, sizeof db, "%s/m.db", dir);
+  snprintf(keys, sizeof keys, "%s/m.db.keys", dir);
+  l6_error err = {0};
+  l6_store *st = store_open(db, &err);
+  assert_non_null(st);
+  l6_svc *s = svc_open(st, 1, &err);
+  assert_non_null(s);
+  bool created = false;
+  ok(svc_keys_open(s, keys, true, &created, &err), &err, "keys");
+  assert_true(created);
+  const char *suffix[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(side, sizeof side, "%s%s", db, suffix[i]);
+    struct stat sb;
+    assert_int_equal(stat(side, &sb), 0);
+    if ((sb.st_mode & 0777) != 0600) fail_msg("%s has mode %o, not 600", side, (unsigned)(sb.st_mode & 0777));
+  }
+  struct stat sb;
+  assert_int_equal(stat(keys, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  svc_close(s);
+  umask(old);
+  assert_int_equal(tl_tmpdir_remove(dir), 0);
+}
+
 /* ---- PostgreSQL: lost sessions ------------------------------------------- */
 
 /* Terminates every session of the store's database but the caller's own,
@@ -528,6 +689,7 @@ int main(void) {
       cmocka_unit_test(test_store_writer_exclusion), cmocka_unit_test(test_store_leases),
       cmocka_unit_test(test_store_lease_takeover),   cmocka_unit_test(test_store_lease_service),
       cmocka_unit_test(test_store_pg_reconnect),
+      cmocka_unit_test(test_store_token_lifecycle),  cmocka_unit_test(test_store_file_modes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

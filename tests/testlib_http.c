@@ -108,17 +108,20 @@ static int status_code(int st) {
 }
 
 /* Reads the child's stdout until "listening on" (or EOF, or the deadline),
- * picking up the admin token and the port. */
+ * picking up the port and the admin token: `serve --admin-token` prints
+ * one only when it made one (the store had no usable admin token), so a
+ * restart, or a peer on first's store, keeps the token it had. */
 static int read_banner(tl_srv *s) {
   char buf[4096];
   size_t len = 0;
   int64_t deadline = now_ms() + TL_SRV_TIMEOUT_MS;
-  s->admin[0] = '\0';
+  bool fresh = false;
   s->port = 0;
   for (;;) {
     buf[len] = '\0';
     const char *tok = strstr(buf, "admin token: ");
-    if (tok && s->admin[0] == '\0') {
+    if (tok && !fresh && strchr(tok, '\n')) {
+      fresh = true;
       const char *end = strchr(tok, '\n');
       if (end) snprintf(s->admin, sizeof s->admin, "%.*s", (int)(end - tok - 13), tok + 13);
     }
@@ -227,6 +230,7 @@ int tl_srv_start(tl_srv *s, const char *tag) {
 int tl_srv_start_peer(tl_srv *peer, const tl_srv *first, const char *tag) {
   if (srv_init(peer, tag) != 0) return -1;
   snprintf(peer->spec, sizeof peer->spec, "%s", first->spec);
+  snprintf(peer->admin, sizeof peer->admin, "%s", first->admin); /* the store's: not minted again */
   char from[600], to[600];
   if (pg_keys(first, from, sizeof from) && pg_keys(peer, to, sizeof to)) {
     /* Every server of a PostgreSQL store needs the store's key file:

@@ -73,8 +73,9 @@ int tl_srv_start_peer(tl_srv *peer, const tl_srv *first, const char *tag);
 
 /* Starts the server again on the same database, after tl_srv_stop or
  * tl_srv_kill, adding the arguments in s->extra (which tl_srv_start
- * clears). A new admin token is printed and stored in s->admin; older
- * tokens stay valid (they live in the database). Returns 0 or -1. */
+ * clears). s->admin stays: `serve --admin-token` mints an admin token
+ * only when the store has no usable one (then s->admin is the new one).
+ * Returns 0 or -1. */
 int tl_srv_restart(tl_srv *s);
 
 /* Stops the server: SIGTERM, wait up to TL_SRV_TIMEOUT_MS, then SIGKILL.

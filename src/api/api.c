@@ -113,7 +113,7 @@ static enum MHD_Result send_error_full(struct MHD_Connection *c, const l6_error 
     headers[n++] = "Allow";
     headers[n++] = allow;
   }
-  if (l6_err_status(err->code) == 401) { /* unauthorized, and the login and session refusals */
+  if (l6_err_status(err->code) == 401) { /* unauthorized, token_revoked, token_expired, the login and session refusals */
     headers[n++] = "WWW-Authenticate";
     headers[n++] = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")
                        ? "Bearer realm=\"ledger6\", error=\"invalid_token\""
@@ -560,19 +560,39 @@ typedef struct {
   char role[16];
   int64_t organisation;
   char label[L6_NAME_MAX + 1];
+  int64_t lifetime_days;
 } token_in;
 
 static l6_err h_token_post(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(token_in, role, JF_STR, true), F(token_in, organisation, JF_INT, false),
-                             F(token_in, label, JF_STR, true)};
+                             F(token_in, label, JF_STR, true), F(token_in, lifetime_days, JF_INT, false)};
   token_in in = {0};
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
   if (e != L6_E_OK) return e;
   l6_role role = l6_role_from_str(in.role);
   if (role == L6_ROLE__NONE) return l6_fail(err, L6_E_INVALID_VALUE, "role must be " L6_ROLE_NAMES);
+  if (json_object_get(r->body, "lifetime_days") && (in.lifetime_days < 1 || in.lifetime_days > L6_TOKEN_MAX_DAYS))
+    return l6_fail(err, L6_E_INVALID_VALUE, "lifetime_days must be 1-%d", L6_TOKEN_MAX_DAYS);
   char token[80];
   r->status = 201;
-  return svc_token_create(r->svc, &r->actor, role, in.organisation, in.label, token, out, err);
+  return svc_token_create(r->svc, &r->actor, role, in.organisation, in.label, (int)in.lifetime_days, token, out,
+                          err);
+}
+
+static l6_err h_token_list(req *r, json_t **out, l6_error *err) {
+  l6_page pg;
+  l6_err e = q_page_id(r, &pg, err);
+  return e ? e : svc_token_list(r->svc, &r->actor, &pg, out, err);
+}
+
+/* POST /v1/tokens/{id}/revoke: {} (201, as the other state-changing
+ * actions such as an order's cancel). */
+static l6_err h_token_revoke(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_id(r, 0, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, NULL, 0, NULL, NULL, err);
+  r->status = 201;
+  return e ? e : svc_token_revoke(r->svc, &r->actor, id, out, err);
 }
 
 /* ---- routing --------------------------------------------------------- */
@@ -614,8 +634,10 @@ static const route routes[] = {
     {"GET", "/v1/transactions/{id}", h_tx_get},
     {"GET", "/v1/serials/{serial}", h_serial},
     {"GET", "/v1/serials/{serial}/public", h_serial_public},
+    {"GET", "/v1/tokens", h_token_list},
     {"POST", "/v1/tokens", h_token_post},
     API_PEOPLE_ROUTES /* api_people.c: users and web sessions */
+    {"POST", "/v1/tokens/{id}/revoke", h_token_revoke},
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */

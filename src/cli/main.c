@@ -25,6 +25,7 @@
 #include "../service/certificate.h"
 #include "../service/keys.h"
 #include "../service/people.h"
+#include "../service/views.h"
 #include "../service/exchange.h"
 #include "cli.h"
 
@@ -38,7 +39,7 @@ static const char *usage_main =
     "                registry the levy accounts its mechanisms need\n"
     "  serve         serve the HTTP/JSON API\n"
     "  demo          fill an empty store with a realistic demo registry\n"
-    "  token create  create an API token (printed once)\n"
+    "  token         create an API token (printed once), list tokens, revoke one\n"
     "  check         verify the ledger invariants of every batch and the exchange's books\n"
     "  mechanisms    list (and check) the crediting mechanism definitions\n"
     "  calc          run a methodology calculator\n"
@@ -67,12 +68,13 @@ static const char *usage_serve =
     "usage: ledger6 serve [--store SPEC] [--config DIR] [--addr 127.0.0.1] [--port 8080]\n"
     "                     [--admin-token] [--paranoid] [--sth-interval SECONDS] [--keys PATH]\n"
     "                     [--web DIR] [--tls-cert FILE --tls-key FILE] [limits below]\n"
-    "  --admin-token   create a fresh administrator token and print it\n"
+    "  --admin-token   when the store has no usable administrator token (none, or all revoked\n"
+    "                  or expired), create one and print it; else say so (it was printed when made)\n"
     "  --session-idle S, --session-max S  web session timeouts in seconds: idle and absolute\n"
     "                  (default 900 and 28800: 15 minutes, 8 hours)\n"
     "  --pwhash-cost moderate|interactive  Argon2id cost of new password hashes (default\n"
     "                  moderate: 256 MiB, ~0.7 s; interactive: 64 MiB, for tests and small machines)\n"
-    "  --cookie-secure mark the session cookies Secure (the server is reached over HTTPS)\n"
+    "  --cookie-secure mark the session cookies Secure (behind an HTTPS proxy; on by itself with --tls-cert)\n"
     "  --web DIR       serve the web pages from DIR at / (default web; none when missing)\n"
     "  --paranoid      re-check the partition of every batch a transaction touches\n"
     "  --sth-interval  sign a tree head of the log every SECONDS when it grew (default 60)\n"
@@ -110,11 +112,15 @@ static const char *usage_key =
     "The secret key lives in the key file (mode 0600), the public keys in the store.\n";
 
 static const char *usage_token =
-    "usage: ledger6 token create --role ROLE [--org ID] [--label TEXT] [--store SPEC]\n"
-    "ROLE is admin, holder, auditor, validator, authority or mechanism-admin; holder,\n"
+    "usage: ledger6 token create --role ROLE [--org ID] [--label TEXT] [--days N] [--store SPEC]\n"
+    "       ledger6 token list [--store SPEC]\n"
+    "       ledger6 token revoke ID [--store SPEC]\n"
+    "create: ROLE is admin, holder, auditor, validator, authority or mechanism-admin; holder,\n"
     "validator and authority tokens need --org (the authority's organisation belongs to\n"
-    "its Party's registry).\n"
-    "Prints the new token; only its hash is stored, so keep it.\n";
+    "its Party's registry). The token expires after N days (default and most: the role's\n"
+    "lifetime, config/tokens.json). Prints the new token; only its hash is stored, so keep it.\n"
+    "list: id, role, organisation, state, created, expires, last used, label of every token.\n"
+    "revoke: the token is refused from its next request on, by every server of the store.\n";
 
 #define USAGE_SIMPLE "usage: ledger6 %s [--store SPEC] [--config DIR]\n%s"
 
@@ -122,7 +128,7 @@ typedef struct {
   const char *store, *config, *addr, *role, *label, *keys, *key, *web;
   const char *tls_cert, *tls_key;
   l6_http_opts http; /* serve's transport limits */
-  int port, sth_interval;
+  int port, sth_interval, days;
   int session_idle, session_max; /* seconds; 0: the defaults */
   bool pwhash_interactive, cookie_secure;
   long long org;
@@ -149,6 +155,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"ip-write-rate", required_argument, NULL, 7}, {"auth-fail-rate", required_argument, NULL, 8},
       {"session-idle", required_argument, NULL, 'J'}, {"session-max", required_argument, NULL, 'M'},
       {"pwhash-cost", required_argument, NULL, 'C'},  {"cookie-secure", no_argument, NULL, 'Z'},
+      {"days", required_argument, NULL, 'D'},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
@@ -184,6 +191,16 @@ static int parse_opts(int argc, char **argv, opts *o) {
       break;
     }
     case 'r': o->role = optarg; break;
+    case 'D': {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > L6_TOKEN_MAX_DAYS) {
+        fprintf(stderr, "ledger6: --days must be 1-%d\n", L6_TOKEN_MAX_DAYS);
+        return -1;
+      }
+      o->days = (int)v;
+      break;
+    }
     case 'o': o->org = atoll(optarg); break;
     case 'l': o->label = optarg; break;
     case 'T': o->admin_token = true; break;
@@ -391,24 +408,85 @@ static int cmd_demo(const opts *o) {
   return e == L6_E_OK ? 0 : fail(&err);
 }
 
-static int print_token(l6_svc *s, l6_role role, l6_id org, const char *label, const char *prefix) {
+/* Prints prefix and the new token (and nothing else: scripts read it);
+ * with `serve`, a second line says when it expires. */
+static int print_token(l6_svc *s, l6_role role, l6_id org, const char *label, int days, const char *prefix) {
   l6_error err = {0};
   char token[80];
   json_t *out = NULL;
-  if (svc_token_create(s, &cli_admin, role, org, label, token, &out, &err) != L6_E_OK) return fail(&err);
-  json_decref(out);
+  if (svc_token_create(s, &cli_admin, role, org, label, days, token, &out, &err) != L6_E_OK) return fail(&err);
   printf("%s%s\n", prefix, token);
+  if (prefix[0]) {
+    json_t *exp = json_object_get(out, "expires");
+    printf("(token %lld, shown only now: keep it; it %s%s)\n", (long long)json_integer_value(json_object_get(out, "id")),
+           json_is_string(exp) ? "expires " : "never expires", json_is_string(exp) ? json_string_value(exp) : "");
+  }
+  json_decref(out);
   return 0;
+}
+
+static const char *str_or(const json_t *v, const char *dflt) { return json_is_string(v) ? json_string_value(v) : dflt; }
+
+static int token_list(l6_svc *s) {
+  l6_error err = {0};
+  l6_page pg = {.limit = L6_MAX_PAGE};
+  printf("%-6s %-15s %-6s %-8s %-24s %-24s %-24s %s\n", "id", "role", "org", "state", "created", "expires",
+         "last used", "label");
+  for (;;) {
+    json_t *out = NULL;
+    if (svc_token_list(s, &cli_admin, &pg, &out, &err) != L6_E_OK) return fail(&err);
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(out, "items"), i, t) {
+      json_t *org = json_object_get(t, "organisation");
+      char orgs[24] = "-";
+      if (json_is_integer(org)) snprintf(orgs, sizeof orgs, "%lld", (long long)json_integer_value(org));
+      printf("%-6lld %-15s %-6s %-8s %-24s %-24s %-24s %s\n", (long long)json_integer_value(json_object_get(t, "id")),
+             str_or(json_object_get(t, "role"), ""), orgs, str_or(json_object_get(t, "state"), ""),
+             str_or(json_object_get(t, "created"), "-"), str_or(json_object_get(t, "expires"), "never"),
+             str_or(json_object_get(t, "last_used"), "-"), str_or(json_object_get(t, "label"), ""));
+    }
+    const char *next = str_or(json_object_get(out, "next"), NULL);
+    bool more = next != NULL;
+    if (more) snprintf(pg.after, sizeof pg.after, "%s", next);
+    json_decref(out);
+    if (!more) return 0;
+  }
 }
 
 static int cmd_token(int argc, char **argv) {
   opts o;
-  if (argc < 2 || strcmp(argv[1], "create") != 0) {
-    fputs(usage_token, argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr);
-    return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : 2;
+  bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+  if (argc < 2 || help ||
+      (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "list") != 0 && strcmp(argv[1], "revoke") != 0)) {
+    fputs(usage_token, help ? stdout : stderr);
+    return help ? 0 : 2;
   }
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;
   if (o.help) return fputs(usage_token, stdout), 0;
+  if (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "revoke") == 0) {
+    bool revoke = strcmp(argv[1], "revoke") == 0;
+    char *end = NULL;
+    long long id = revoke && o.nargs == 1 ? strtoll(o.args[0], &end, 10) : 0;
+    if (revoke ? (o.nargs != 1 || *end || id <= 0) : o.nargs != 0) {
+      fputs(usage_token, stderr);
+      return 2;
+    }
+    l6_error err = {0};
+    l6_svc *s = open_svc(&o, 1, &err);
+    if (s == NULL) return fail(&err);
+    int rc = 0;
+    if (revoke) {
+      json_t *out = NULL;
+      if (svc_token_revoke(s, &cli_admin, (l6_id)id, &out, &err) != L6_E_OK) rc = fail(&err);
+      else printf("token %lld revoked at %s\n", id, str_or(json_object_get(out, "revoked"), "?"));
+      json_decref(out);
+    } else {
+      rc = token_list(s);
+    }
+    svc_close(s);
+    return rc;
+  }
   l6_role role = l6_role_from_str(o.role);
   if (role == L6_ROLE__NONE) {
     fprintf(stderr, "ledger6: --role must be %s\n", L6_ROLE_NAMES);
@@ -417,7 +495,7 @@ static int cmd_token(int argc, char **argv) {
   l6_error err = {0};
   l6_svc *s = open_svc(&o, 1, &err);
   if (s == NULL) return fail(&err);
-  int rc = print_token(s, role, (l6_id)o.org, o.label, "");
+  int rc = print_token(s, role, (l6_id)o.org, o.label, o.days, "");
   svc_close(s);
   return rc;
 }
@@ -695,6 +773,24 @@ static char *read_pem(const char *path, const char *what) {
   return buf;
 }
 
+/* serve --admin-token: an administrator token is made once per store and
+ * printed once, when made (only its hash is kept); a restart prints which
+ * one is usable instead of minting another. A new one is made only when
+ * every administrator token was revoked or has expired. */
+static int admin_token_once(l6_svc *s) {
+  l6_error err = {0};
+  l6_token t;
+  bool has;
+  if (svc_token_admin_usable(s, &t, &has, &err) != L6_E_OK) return fail(&err);
+  if (!has) return print_token(s, L6_ROLE_ADMIN, 0, "serve --admin-token", 0, "admin token: ");
+  char when[32] = "never";
+  if (t.expires) view_iso_time(t.expires, when);
+  printf("admin token not minted: the store has one (token %lld, '%s', expires %s), printed when it was made; "
+         "`ledger6 token create --role admin` makes another\n",
+         (long long)t.id, t.label, when);
+  return 0;
+}
+
 static int cmd_serve(const opts *o) {
   l6_error err = {0};
   if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
@@ -704,8 +800,7 @@ static int cmd_serve(const opts *o) {
 
   l6_svc *s = open_svc(o, o->paranoid ? 2 : 1, &err);
   if (s == NULL) return fail(&err);
-  if (open_keys(s, o) != 0 ||
-      (o->admin_token && print_token(s, L6_ROLE_ADMIN, 0, "serve --admin-token", "admin token: ") != 0)) {
+  if (open_keys(s, o) != 0 || (o->admin_token && admin_token_once(s) != 0)) {
     svc_close(s);
     return 1;
   }

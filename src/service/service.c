@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -40,6 +41,16 @@ static int64_t real_now_ms(void) {
 
 static void timestamp(l6_svc *s, char out[32]) { view_iso_time(s->now_ms(), out); }
 
+/* A new token's lifetime by role, in days, unless config/tokens.json says
+ * otherwise (docs/OPERATIONS.md "Tokens" gives the reasons): the roles
+ * that can mint tokens, move any account or act for a Party live shortest;
+ * read-only and organisation-bound integrations a year, one rotation a
+ * year. */
+static const int token_default_days[L6_ROLE_MECHANISM_ADMIN + 1] = {
+    [L6_ROLE_ADMIN] = 30,      [L6_ROLE_AUTHORITY] = 90, [L6_ROLE_MECHANISM_ADMIN] = 90,
+    [L6_ROLE_HOLDER] = 365,    [L6_ROLE_VALIDATOR] = 365, [L6_ROLE_AUDITOR] = 365,
+};
+
 l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   if (sodium_init() < 0) {
     l6_fail(err, L6_E_INTERNAL, "libsodium failed to initialise");
@@ -53,6 +64,7 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   s->st = st;
   s->check_level = check_level;
   s->now_ms = real_now_ms;
+  memcpy(s->token_days, token_default_days, sizeof s->token_days);
   pthread_mutex_init(&s->mu, NULL);
   if (svc__move_init(s, err) != L6_E_OK) { /* the policy step's rules (move.h) */
     pthread_mutex_destroy(&s->mu);
@@ -172,6 +184,43 @@ static int collect(void *ctx, const void *row) {
 static json_t *list_of(json_t *items) { return json_pack("{s:o}", "items", items); }
 
 /* ---- configuration --------------------------------------------------- */
+
+/* config/tokens.json (optional): {"lifetime_days": {"admin": 30, ...}}, a
+ * role's new tokens' lifetime in days (0: they never expire); roles it
+ * does not name keep token_default_days. */
+l6_err svc_tokens_load(l6_svc *s, const char *dir, l6_error *err) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/tokens.json", dir);
+  memcpy(s->token_days, token_default_days, sizeof s->token_days);
+  if (access(path, F_OK) != 0) return L6_E_OK;
+  json_error_t je;
+  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+  if (root == NULL) return l6_fail(err, L6_E_INVALID_CONFIG, "%s: line %d: %s", path, je.line, je.text);
+  l6_err e = L6_E_OK;
+  const char *k;
+  json_t *v;
+  json_object_foreach(root, k, v) {
+    if (e == L6_E_OK && strcmp(k, "lifetime_days") != 0 && strcmp(k, "note") != 0)
+      e = l6_fail(err, L6_E_INVALID_CONFIG, "%s: unknown key '%s'", path, k);
+  }
+  json_t *days = json_object_get(root, "lifetime_days");
+  if (e == L6_E_OK && !json_is_object(days))
+    e = l6_fail(err, L6_E_INVALID_CONFIG, "%s: lifetime_days must be an object of role: days", path);
+  int got[L6_ROLE_MECHANISM_ADMIN + 1];
+  memcpy(got, token_default_days, sizeof got);
+  json_object_foreach(days, k, v) {
+    if (e != L6_E_OK) break;
+    l6_role r = l6_role_from_str(k);
+    if (r == L6_ROLE__NONE) e = l6_fail(err, L6_E_INVALID_CONFIG, "%s: '%s' is no role (" L6_ROLE_NAMES ")", path, k);
+    else if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > L6_TOKEN_MAX_DAYS)
+      e = l6_fail(err, L6_E_INVALID_CONFIG, "%s: lifetime_days.%s must be 0 (never expires) to %d days", path, k,
+                  L6_TOKEN_MAX_DAYS);
+    else got[r] = (int)json_integer_value(v);
+  }
+  json_decref(root);
+  if (e == L6_E_OK) memcpy(s->token_days, got, sizeof got);
+  return e;
+}
 
 static l6_err load_iso(l6_svc *s, const char *path, l6_error *err) {
   FILE *f = fopen(path, "r");
@@ -304,6 +353,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
   if (e == L6_E_OK) e = svc_crit_load(dir, err);      /* exchange: integrity labels (optional) */
   if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
   if (e == L6_E_OK) e = svc_ets_load(s, dir, err);     /* emissions trading jurisdictions (optional) */
+  if (e == L6_E_OK) e = svc_tokens_load(s, dir, err);  /* token lifetimes (optional) */
   return e;
 }
 
@@ -315,6 +365,35 @@ static void token_hash(const char *token, char hex[65]) {
   sodium_bin2hex(hex, 65, h, sizeof h);
 }
 
+/* A token's state at `now`. */
+static const char *token_state(const l6_token *t, int64_t now) {
+  if (t->revoked) return "revoked";
+  if (t->expires && now >= t->expires) return "expired";
+  return "active";
+}
+
+static json_t *time_or_null(int64_t ms) {
+  if (ms <= 0) return json_null();
+  char buf[32];
+  view_iso_time(ms, buf);
+  return json_string(buf);
+}
+
+/* GET /v1/tokens and the revoke reply: never the secret, nor its hash. */
+static json_t *view_token(const l6_token *t, int64_t now) {
+  return json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)t->id, "role",
+                   l6_role_str(t->role), "organisation", t->org ? json_integer(t->org) : json_null(), "label",
+                   t->label, "state", token_state(t, now), "created", time_or_null(t->created), "expires",
+                   time_or_null(t->expires), "revoked", time_or_null(t->revoked), "last_used",
+                   time_or_null(t->last_used));
+}
+
+/* Every request reads the token row from the store (nothing caches it),
+ * so a revocation or an expiry refuses the very next request, on every
+ * server of the store. The last-used time is written only when the
+ * stored one is more than L6_TOKEN_TOUCH_MS old: one small UPDATE per
+ * token per minute, not one per request, so reads stay reads. A failed
+ * touch (a busy or read-only store) does not refuse the request. */
 l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *err) {
   memset(out, 0, sizeof *out);
   if (bearer == NULL) return L6_E_OK; /* anonymous */
@@ -325,9 +404,23 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
   l6_token t;
   pthread_mutex_lock(&s->mu);
   l6_err e = OPS->token_find(s->st, hex, &t, err);
+  int64_t now = s->now_ms();
+  if (e == L6_E_OK && t.revoked == 0 && (t.expires == 0 || now < t.expires) && now - t.last_used >= L6_TOKEN_TOUCH_MS) {
+    l6_error ignored = {0};
+    OPS->token_touch(s->st, t.id, now, now - L6_TOKEN_TOUCH_MS + 1, &ignored);
+  }
   pthread_mutex_unlock(&s->mu);
   if (e == L6_E_UNAUTHORIZED) return l6_fail(err, L6_E_UNAUTHORIZED, "unknown token");
   if (e != L6_E_OK) return e;
+  char when[32];
+  if (t.revoked) {
+    view_iso_time(t.revoked, when);
+    return l6_fail(err, L6_E_TOKEN_REVOKED, "token %lld was revoked at %s", (long long)t.id, when);
+  }
+  if (t.expires && now >= t.expires) {
+    view_iso_time(t.expires, when);
+    return l6_fail(err, L6_E_TOKEN_EXPIRED, "token %lld expired at %s", (long long)t.id, when);
+  }
   out->role = t.role;
   out->org = t.org;
   out->token = t.id;
@@ -335,7 +428,7 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
   return L6_E_OK;
 }
 
-l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, const char *label,
+l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, const char *label, int days,
                         char token_out[80], json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = NEED_ADMIN(a, err);
@@ -347,6 +440,13 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
   if (!l6_role_has_org(role) && org != 0)
     return l6_fail(err, L6_E_INVALID_VALUE, "only holder, validator and authority tokens belong to an organisation");
   if ((e = need_text("label", label, L6_NAME_MAX, err)) != L6_E_OK) return e;
+  /* A token may live shorter than its role's lifetime, never longer. */
+  int max = s->token_days[role] ? s->token_days[role] : L6_TOKEN_MAX_DAYS;
+  if (days < 0 || days > max)
+    return l6_fail(err, L6_E_INVALID_VALUE, "lifetime_days must be 1-%d for %s %s token%s", max,
+                   l6_article(l6_role_str(role)), l6_role_str(role),
+                   s->token_days[role] ? " (config/tokens.json)" : "");
+  if (days == 0) days = s->token_days[role];
   unsigned char raw[24];
   randombytes_buf(raw, sizeof raw);
   char hex[49];
@@ -354,17 +454,104 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
   snprintf(token_out, 80, "l6_%s", hex);
   char h[65];
   token_hash(token_out, h);
-  l6_token t = {.role = role, .org = org};
+  int64_t now = s->now_ms();
+  l6_token t = {.role = role, .org = org, .created = now, .expires = days ? now + (int64_t)days * 86400000 : 0};
   snprintf(t.label, sizeof t.label, "%s", label);
   if ((e = begin(s, err)) != L6_E_OK) return e;
   l6_org o;
   if (org) e = OPS->org_get(s->st, org, &o, err);
   if (e == L6_E_OK) e = OPS->token_put(s->st, &t, h, err);
-  if (e == L6_E_OK)
-    *out = json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)t.id, "role", l6_role_str(role), "organisation",
-                     org ? json_integer(org) : json_null(), "label", t.label, "token", token_out);
+  if (e == L6_E_OK) {
+    *out = view_token(&t, now);
+    if (*out) json_object_set_new(*out, "token", json_string(token_out));
+  }
   if (e == L6_E_OK && *out) e = svc__token_owner(s, a, t.id, *out, err); /* people.c */
   return finish_out(s, e, out, err);
+}
+
+/* Whose tokens an actor sees and revokes: an administrator every token,
+ * anyone else the token it authenticated with (tokens belong to nobody
+ * else yet; with user accounts, the tokens of the same user). */
+static l6_id token_scope(const l6_actor *a) { return a->role == L6_ROLE_ADMIN ? 0 : a->token; }
+
+typedef struct {
+  json_t *arr;
+  int64_t now;
+  int count;
+  l6_id last;
+} token_collect;
+
+static int collect_token(void *ctx, const void *row) {
+  token_collect *c = ctx;
+  const l6_token *t = row;
+  json_array_append_new(c->arr, view_token(t, c->now));
+  c->count++;
+  c->last = t->id;
+  return 0;
+}
+
+l6_err svc_token_list(l6_svc *s, const l6_actor *a, const l6_page *pg, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  int limit = page_limit(pg);
+  l6_id only = token_scope(a);
+  if (a->role != L6_ROLE_ADMIN && only == 0) return l6_fail(err, L6_E_FORBIDDEN, "role %s may not do this", l6_role_str(a->role));
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  token_collect c = {.arr = json_array(), .now = s->now_ms()};
+  l6_id after = pg && pg->after[0] ? strtoll(pg->after, NULL, 10) : 0;
+  e = OPS->token_list(s->st, only, after, limit, collect_token, &c, err);
+  *out = list_of(c.arr);
+  char cur[24];
+  snprintf(cur, sizeof cur, "%lld", (long long)c.last);
+  if (*out) view_set_next(*out, c.count == limit ? cur : NULL);
+  return finish_out(s, e, out, err);
+}
+
+l6_err svc_token_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  l6_id only = token_scope(a);
+  if (a->role != L6_ROLE_ADMIN && (only == 0 || only != id))
+    return l6_fail(err, L6_E_FORBIDDEN, "only an administrator revokes another token; a token may revoke itself");
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_token t;
+  int64_t now = s->now_ms();
+  e = OPS->token_get(s->st, id, &t, err);
+  if (e == L6_E_UNKNOWN_TOKEN) l6_fail(err, e, "no token %lld", (long long)id);
+  /* Revoking a revoked token changes nothing: the first time stays. */
+  if (e == L6_E_OK && t.revoked == 0) {
+    e = OPS->token_revoke(s->st, id, now, err);
+    t.revoked = now;
+  }
+  if (e == L6_E_OK) *out = view_token(&t, now);
+  return finish_out(s, e, out, err);
+}
+
+typedef struct {
+  int64_t now;
+  l6_token *found;
+  bool has;
+} admin_find;
+
+static int find_admin(void *ctx, const void *row) {
+  admin_find *f = ctx;
+  const l6_token *t = row;
+  if (t->role != L6_ROLE_ADMIN || strcmp(token_state(t, f->now), "active") != 0) return 0;
+  f->has = true;
+  if (f->found) *f->found = *t;
+  return 1; /* stop */
+}
+
+l6_err svc_token_admin_usable(l6_svc *s, l6_token *found, bool *has, l6_error *err) {
+  *has = false;
+  l6_err e = begin(s, err);
+  if (e != L6_E_OK) return e;
+  admin_find f = {.now = s->now_ms(), .found = found};
+  e = OPS->token_list(s->st, 0, 0, INT32_MAX, find_admin, &f, err);
+  *has = f.has;
+  return finish(s, e, err);
 }
 
 /* ---- reference data -------------------------------------------------- */

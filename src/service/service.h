@@ -100,9 +100,24 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err);
 
 /* Tokens. */
 l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *err);
-/* Creates a token; token_out receives the secret (shown once). */
-l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, const char *label,
+/* Creates a token; token_out receives the secret (shown once). days: its
+ * lifetime, 1 to the role's (config/tokens.json), 0 for the role's. */
+l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, const char *label, int days,
                         char token_out[80], json_t **out, l6_error *err);
+/* Reads DIR/tokens.json, the lifetime of new tokens by role (optional;
+ * svc_load_config calls it): INVALID_CONFIG when malformed. */
+l6_err svc_tokens_load(l6_svc *s, const char *dir, l6_error *err);
+/* GET /v1/tokens: every token for an administrator, one's own token for
+ * anyone else; never a secret. */
+l6_err svc_token_list(l6_svc *s, const l6_actor *a, const l6_page *pg, json_t **out, l6_error *err);
+/* POST /v1/tokens/{id}/revoke (and `ledger6 token revoke`): the token is
+ * refused from the next request on. An administrator revokes any token,
+ * anyone else only its own. Revoking twice keeps the first time. */
+l6_err svc_token_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* Whether the store has an administrator token neither revoked nor
+ * expired (the first such in *found when not NULL): `serve --admin-token`
+ * mints one only when it has none. */
+l6_err svc_token_admin_usable(l6_svc *s, l6_token *found, bool *has, l6_error *err);
 
 /* Reference data. */
 l6_err svc_party_create(l6_svc *s, const l6_actor *a, const l6_party *p, json_t **out, l6_error *err);

@@ -222,6 +222,16 @@ static const char *const l6_migrations[] = {
     "  created_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL);"
     "CREATE INDEX sessions_user ON sessions(user_id);"
     "ALTER TABLE tokens ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;",
+    /* 12 -> 13: the token lifecycle (issue 15): when a token was made,
+     * when it expires, when it was revoked and when it was last used, in
+     * ms since the epoch; 0 = none. Tokens made before have no creation
+     * time and never expire (docs/OPERATIONS.md: list and revoke them).
+     * A later migration may add an owner column (a user or a named
+     * integration): every column here has a default. */
+    "ALTER TABLE tokens ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

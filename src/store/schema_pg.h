@@ -226,6 +226,11 @@ static const char *const l6_pg_migrations[] = {
     "  csrf_hash " L6_PG_TEXT " NOT NULL, created_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL);"
     "CREATE INDEX sessions_user ON sessions(user_id);"
     "ALTER TABLE tokens ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;",
+    /* 12 -> 13: the token lifecycle (schema.h). */
+    "ALTER TABLE tokens ADD COLUMN created BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN expires BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN revoked BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN last_used BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

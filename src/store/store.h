@@ -132,6 +132,12 @@ typedef struct {
   l6_role role;
   l6_id org;                      /* holder tokens only */
   char label[L6_NAME_MAX + 1];
+  /* Times in ms since the epoch; 0 = none (expires 0: never, for tokens
+   * made before tokens had lifetimes, or a role configured with none). */
+  int64_t created;
+  int64_t expires;
+  int64_t revoked;
+  int64_t last_used;              /* kept to within L6_TOKEN_TOUCH_MS */
 } l6_token;
 
 /* A person who logs in (issue 15, people.c). The password hash is
@@ -572,6 +578,15 @@ typedef struct {
 
   l6_err (*token_put)(l6_store *s, l6_token *t, const char *hash_hex, l6_error *err); /* sets t->id */
   l6_err (*token_find)(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err);
+  /* UNKNOWN_TOKEN when there is no token id. */
+  l6_err (*token_get)(l6_store *s, l6_id id, l6_token *out, l6_error *err);
+  /* Tokens in id order after `after`; only > 0: that token alone. */
+  l6_err (*token_list)(l6_store *s, l6_id only, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* Sets revoked = at unless already revoked (the first revocation stays). */
+  l6_err (*token_revoke)(l6_store *s, l6_id id, int64_t at, l6_error *err);
+  /* Sets last_used = at when it is older than `before` (one conditional
+   * UPDATE; no row changes when another server touched it already). */
+  l6_err (*token_touch)(l6_store *s, l6_id id, int64_t at, int64_t before, l6_error *err);
 
   /* ---- the project cycle ---- */
 

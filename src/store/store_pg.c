@@ -78,6 +78,9 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
 #define PG_A6_ACT_COLS                                                                                  \
   "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id,"           \
   " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts"
+/* The columns of a token row, in dec_token's order. */
+#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used"
+
 #define PG_SQL_MAP(XX)                                                                                         \
   /* reference data */                                                                                        \
   XX(PARTY_PUT, "INSERT INTO parties(code, name) VALUES($1, $2)")                                             \
@@ -174,9 +177,14 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   /* idempotency and tokens */                                                                                \
   XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = $1")                                   \
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES($1, $2, $3, $4)")                     \
-  XX(TOK_PUT, "INSERT INTO tokens(id, hash, role, org, label)"                                                \
-              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM tokens), $1, $2, $3, $4) RETURNING id")          \
-  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = $1")                                     \
+  XX(TOK_PUT, "INSERT INTO tokens(id, hash, role, org, label, created, expires)"                              \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM tokens), $1, $2, $3, $4, $5, $6) RETURNING id")  \
+  XX(TOK_FIND, "SELECT " TOK_COLS " FROM tokens WHERE hash = $1")                                             \
+  XX(TOK_GET, "SELECT " TOK_COLS " FROM tokens WHERE id = $1")                                                \
+  XX(TOK_LIST, "SELECT " TOK_COLS " FROM tokens WHERE ($1::bigint = 0 OR id = $1) AND id > $2"                \
+               " ORDER BY id LIMIT $3")                                                                       \
+  XX(TOK_REVOKE, "UPDATE tokens SET revoked = $2 WHERE id = $1 AND revoked = 0")                              \
+  XX(TOK_TOUCH, "UPDATE tokens SET last_used = $2 WHERE id = $1 AND last_used < $3")                          \
   /* the project cycle */                                                                                     \
   XX(PROJ_STATUS, "UPDATE projects SET status = $2 WHERE id = $1")                                           \
   XX(DOC_PUT, "INSERT INTO documents(hash, media_type, name, size, content, ts)"                             \
@@ -1167,6 +1175,8 @@ static l6_err pg_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_er
   a_text(&a, l6_role_str(k->role));
   a_id_or_null(&a, k->org);
   a_text(&a, k->label);
+  a_int(&a, k->created);
+  a_int(&a, k->expires);
   return run_write(PG(s), Q_TOK_PUT, &a, &k->id, NULL, err);
 }
 
@@ -1178,10 +1188,39 @@ static void dec_token(const PGresult *r, int i, void *o) {
   t->role = l6_role_from_str(buf);
   t->org = col_i64(r, i, 2);
   col_text(r, i, 3, t->label, sizeof t->label);
+  t->created = col_i64(r, i, 4);
+  t->expires = col_i64(r, i, 5);
+  t->revoked = col_i64(r, i, 6);
+  t->last_used = col_i64(r, i, 7);
 }
 
 static l6_err pg_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
   return get_by_text(PG(s), Q_TOK_FIND, hash_hex, dec_token, out, L6_E_UNAUTHORIZED, err);
+}
+static l6_err pg_token_get(l6_store *s, l6_id id, l6_token *out, l6_error *err) {
+  return get_by_id(PG(s), Q_TOK_GET, id, dec_token, out, L6_E_UNKNOWN_TOKEN, err);
+}
+static l6_err pg_token_list(l6_store *s, l6_id only, l6_id after, int limit, l6_each_fn each, void *ctx,
+                            l6_error *err) {
+  l6_token buf;
+  pg_args a = {.n = 0};
+  a_int(&a, only);
+  a_int(&a, after);
+  a_int(&a, limit);
+  return run_each(PG(s), Q_TOK_LIST, &a, dec_token, &buf, each, ctx, err);
+}
+static l6_err pg_token_revoke(l6_store *s, l6_id id, int64_t at, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_int(&a, at);
+  return run_write(PG(s), Q_TOK_REVOKE, &a, NULL, NULL, err);
+}
+static l6_err pg_token_touch(l6_store *s, l6_id id, int64_t at, int64_t before, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_int(&a, at);
+  a_int(&a, before);
+  return run_write(PG(s), Q_TOK_TOUCH, &a, NULL, NULL, err);
 }
 
 /* ---- people: users, sessions, token owners ----------------------------- */
@@ -2483,6 +2522,10 @@ static const l6_store_ops pg_ops = {
     .idem_put = pg_idem_put,
     .token_put = pg_token_put,
     .token_find = pg_token_find,
+    .token_get = pg_token_get,
+    .token_list = pg_token_list,
+    .token_revoke = pg_token_revoke,
+    .token_touch = pg_token_touch,
     .project_set_status = pg_project_set_status,
     .doc_put = pg_doc_put,
     .doc_get = pg_doc_get,

@@ -20,6 +20,9 @@
 #include "store.h"
 #include "store_common.h"
 
+/* The columns of a token row, in dec_token's order. */
+#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used"
+
 /* Every statement, by id. The id indexes the cache. */
 #define SQL_MAP(XX)                                                                                  \
   XX(PARTY_PUT, "INSERT INTO parties(code, name) VALUES(?1, ?2)")                                   \
@@ -106,8 +109,12 @@
                 " WHERE batch = ?1 AND first <= ?2 AND last >= ?2 ORDER BY tx")                    \
   XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = ?1")                         \
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES(?1, ?2, ?3, ?4)")           \
-  XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label) VALUES(?1, ?2, ?3, ?4)")                  \
-  XX(TOK_FIND, "SELECT id, role, org, label FROM tokens WHERE hash = ?1")                          \
+  XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label, created, expires) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+  XX(TOK_FIND, "SELECT " TOK_COLS " FROM tokens WHERE hash = ?1")                                  \
+  XX(TOK_GET, "SELECT " TOK_COLS " FROM tokens WHERE id = ?1")                                     \
+  XX(TOK_LIST, "SELECT " TOK_COLS " FROM tokens WHERE (?1 = 0 OR id = ?1) AND id > ?2 ORDER BY id LIMIT ?3") \
+  XX(TOK_REVOKE, "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked = 0")                   \
+  XX(TOK_TOUCH, "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND last_used < ?3")               \
   XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                  \
   XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES(?1, ?2, ?3)")                          \
   XX(LEAF_GET, "SELECT idx, tx, salt FROM log_leaves WHERE idx = ?1")                               \
@@ -956,23 +963,64 @@ static l6_err sq_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_er
   bind_text(t, 2, l6_role_str(k->role));
   bind_id_or_null(t, 3, k->org);
   bind_text(t, 4, k->label);
+  sqlite3_bind_int64(t, 5, k->created);
+  sqlite3_bind_int64(t, 6, k->expires);
   l6_err e = run_write(SQ(s), t, err);
   if (e == L6_E_OK) k->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
+}
+static void dec_token(sqlite3_stmt *t, void *o) {
+  l6_token *k = o;
+  char buf[32];
+  k->id = sqlite3_column_int64(t, 0);
+  col_text(t, 1, buf, sizeof buf);
+  k->role = l6_role_from_str(buf);
+  k->org = sqlite3_column_int64(t, 2);
+  col_text(t, 3, k->label, sizeof k->label);
+  k->created = sqlite3_column_int64(t, 4);
+  k->expires = sqlite3_column_int64(t, 5);
+  k->revoked = sqlite3_column_int64(t, 6);
+  k->last_used = sqlite3_column_int64(t, 7);
 }
 static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_TOK_FIND);
   bind_text(t, 1, hash_hex);
   l6_err e = run_one(SQ(s), t, L6_E_UNAUTHORIZED, err);
   if (e != L6_E_OK) return e;
-  char buf[32];
-  out->id = sqlite3_column_int64(t, 0);
-  col_text(t, 1, buf, sizeof buf);
-  out->role = l6_role_from_str(buf);
-  out->org = sqlite3_column_int64(t, 2);
-  col_text(t, 3, out->label, sizeof out->label);
+  dec_token(t, out);
   sqlite3_reset(t);
   return L6_E_OK;
+}
+static l6_err sq_token_get(l6_store *s, l6_id id, l6_token *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TOK_GET);
+  sqlite3_bind_int64(t, 1, id);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_TOKEN, err);
+  if (e != L6_E_OK) return e;
+  dec_token(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+static l6_err sq_token_list(l6_store *s, l6_id only, l6_id after, int limit, l6_each_fn each, void *ctx,
+                            l6_error *err) {
+  l6_token buf;
+  sqlite3_stmt *t = st(SQ(s), Q_TOK_LIST);
+  sqlite3_bind_int64(t, 1, only);
+  sqlite3_bind_int64(t, 2, after);
+  sqlite3_bind_int(t, 3, limit);
+  return run_each(SQ(s), t, dec_token, &buf, each, ctx, err);
+}
+static l6_err sq_token_revoke(l6_store *s, l6_id id, int64_t at, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TOK_REVOKE);
+  sqlite3_bind_int64(t, 1, id);
+  sqlite3_bind_int64(t, 2, at);
+  return run_write(SQ(s), t, err);
+}
+static l6_err sq_token_touch(l6_store *s, l6_id id, int64_t at, int64_t before, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TOK_TOUCH);
+  sqlite3_bind_int64(t, 1, id);
+  sqlite3_bind_int64(t, 2, at);
+  sqlite3_bind_int64(t, 3, before);
+  return run_write(SQ(s), t, err);
 }
 
 /* ---- people: users, sessions, token owners ----------------------------- */
@@ -2267,6 +2315,10 @@ static const l6_store_ops sqlite_ops = {
     .idem_put = sq_idem_put,
     .token_put = sq_token_put,
     .token_find = sq_token_find,
+    .token_get = sq_token_get,
+    .token_list = sq_token_list,
+    .token_revoke = sq_token_revoke,
+    .token_touch = sq_token_touch,
     .lease_try = sq_lease_try,
     .lease_release = sq_lease_release,
     .fail_after = sq_fail_after,
@@ -2381,6 +2433,13 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
     return NULL;
   }
   q->base.ops = &sqlite_ops;
+  /* A new store file is made here, mode 0600, before SQLite opens it:
+   * it holds token hashes and every holding, so only its owner reads it.
+   * SQLite gives its -wal and -shm files the database file's mode. */
+  if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0) {
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+  }
   int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {
     l6_fail(err, L6_E_STORE, "cannot open store %s: %s", path, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));

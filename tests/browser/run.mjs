@@ -46,9 +46,9 @@ let chromium;
 try {
   ({ chromium } = await import('playwright-core'));
 } catch (e) {
-  fatal('playwright-core is not installed (run `npm ci` in tests/browser, or `make deps`): ' + e.message);
+  fatal('playwright-core is not installed (run `npm ci` in tests/browser, or `make deps-test`): ' + e.message);
 }
-if (!fs.existsSync(CHROMIUM)) fatal(CHROMIUM + ' is missing (apt-get install -y chromium, or `make deps`)');
+if (!fs.existsSync(CHROMIUM)) fatal(CHROMIUM + ' is missing (apt-get install -y chromium, or `make deps-test`)');
 if (!fs.existsSync(BIN)) fatal(BIN + ' is missing (make)');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger6-browser-'));

@@ -15,7 +15,7 @@
 # A binary that fails counts as one failed test (its log is partial); its
 # output is shown with its cmocka summary lines indented, so that run.sh
 # counts only this script's totals. Missing node or ajv is a failure, never
-# a skip: `make deps` installs them (scripts/deps.sh, npm ci here).
+# a skip: `make check` installs them (make deps-test: scripts/deps.sh --test, npm ci here).
 # Takes about 10 s (SQLite) on a 2-CPU machine.
 set -u
 ROOT=${L6_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -31,9 +31,9 @@ setup_failed() {
   echo "[  FAILED  ] contract_setup"
   exit 1
 }
-command -v node >/dev/null 2>&1 || setup_failed "node is missing (apt-get install -y nodejs npm, or make deps)"
+command -v node >/dev/null 2>&1 || setup_failed "node is missing (apt-get install -y nodejs npm, or make deps-test)"
 [ -f "$HERE/node_modules/ajv/package.json" ] && [ -f "$HERE/node_modules/ajv-formats/package.json" ] ||
-  setup_failed "ajv is not installed in tests/contract (make deps, or: cd tests/contract && npm ci)"
+  setup_failed "ajv is not installed in tests/contract (make deps-test, or: cd tests/contract && npm ci)"
 
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/ledger6-contract-XXXXXX") || setup_failed "mktemp"
 trap 'rm -rf "$LOGS"' EXIT
