@@ -38,6 +38,10 @@ const char *api_query(req *r, const char *name);
 l6_err api_path_id(req *r, int i, l6_id *id, l6_error *err);
 l6_err api_page(req *r, l6_page *pg, l6_error *err);
 l6_err api_query_str(req *r, const char *name, char *dst, size_t cap, l6_error *err);
+/* Queues resp (MHD_queue_response) as the answer of the request being
+ * handled, stamped with its X-Request-Id; every answer goes through it,
+ * so the access log and the metrics see its status. */
+enum MHD_Result api_respond(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp);
 
 /* api_cycle.c: crediting mechanisms, documents, accreditations and the
  * project cycle. */

@@ -32,6 +32,7 @@ struct l6_svc {
   struct ex_state *ex;       /* the exchange's books in memory (exchange.c), or NULL */
   svc_move_hook hooks[L6_MAX_MOVE_HOOKS]; /* the policy step's rules, in order (move.c) */
   size_t nhooks;
+  int64_t tx_start_ns;       /* CLOCK_MONOTONIC at the open transaction's begin, for metrics.h */
 };
 
 /* Locks the service and begins a store transaction; on failure nothing

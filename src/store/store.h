@@ -732,6 +732,15 @@ typedef struct {
    * key) by id. */
   l6_err (*ets_hist_add)(l6_store *s, l6_ets_hist *h, l6_error *err);
   l6_err (*ets_hist_list)(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* ---- operations ---- */
+
+  /* The readiness probe (GET /v1/ready), inside a transaction: checks that
+   * the store is still the one opened (an SQLite file still at its path,
+   * not removed or replaced: a server writing to a deleted file would lose
+   * everything it commits) and reads the schema version recorded in meta
+   * into *out. STORE when it cannot. */
+  l6_err (*schema_version)(l6_store *s, int *out, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {
