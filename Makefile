@@ -101,7 +101,14 @@ $(BUILD)/tests/test_contract: tests/contract/test_contract.sh
 	@mkdir -p $(dir $@)
 	cp $< $@ && chmod +x $@
 
-tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(BUILD)/tests/test_contract
+# The installation test (tests/test_install.sh): make install, the unit,
+# the man page; a script that tests/run.sh runs like the others.
+$(BUILD)/tests/test_install: tests/test_install.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
+tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(BUILD)/tests/test_contract \
+       $(BUILD)/tests/test_install
 
 # The README's test command. Runs every test binary on SQLite, then on a
 # throwaway PostgreSQL cluster when a server is installed (tests/check.sh),

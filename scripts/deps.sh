@@ -6,7 +6,9 @@
 #                             PostgreSQL server is installed)
 #   sh scripts/deps.sh --pg   also the PostgreSQL 15 server (CI, benchmarks)
 set -e
-PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev libpq-dev sqlite3 curl chromium"
+PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev libpq-dev sqlite3 curl chromium groff-base systemd"
+# (groff-base and systemd: the installation test lints the man page with groff
+# and checks the systemd unit with systemd-analyze; tests/test_install.sh.)
 [ "${1:-}" = "--pg" ] && PKGS="$PKGS postgresql postgresql-client"
 missing=""
 for p in $PKGS; do
