@@ -164,7 +164,7 @@ static bool pg_keys(const tl_srv *s, char *buf, size_t cap) {
 static int launch(tl_srv *s) {
   char config[512];
   config_path(config, sizeof config);
-  char *argv[16] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config,
+  char *argv[20] = {(char *)bin_path(), "serve", "--store",       s->spec,      "--config", config, /* 10 + 4 extra + --keys K + NULL */
                     "--port",           "0",     "--admin-token", "--paranoid", NULL};
   size_t n = 10;
   bool own_keys = false;
