@@ -638,6 +638,7 @@ static void test_metrics(void **state) {
   double n0 = expo_get(&a, "ledger6_http_requests_total", health, NULL);
   double c0 = expo_get(&a, "ledger6_http_request_duration_seconds_count", health_h, NULL);
   double commits0 = expo_get(&a, "ledger6_store_transactions_total", "outcome=\"commit\"", NULL);
+  free(a.s);
   assert_true(n0 >= 1); /* test_access_log's */
   assert_true(commits0 >= 1);
   for (int i = 0; i < 5; i++) {
