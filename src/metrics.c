@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The route table has about 170 routes; pseudo routes (static pages,
- * unmatched paths) add a few. */
-#define METRICS_MAX_ROUTES 384
-#define METRICS_STATUS_SLOTS 16
+#include "limits.h"
+
+#define METRICS_MAX_ROUTES L6_METRICS_MAX_ROUTES
+#define METRICS_STATUS_SLOTS L6_METRICS_STATUS_SLOTS
 
 /* Histogram bucket upper bounds: in nanoseconds for the comparisons, and
  * as the text of the "le" label. The usual Prometheus HTTP buckets from

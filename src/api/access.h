@@ -10,9 +10,7 @@
 
 #include "../errors.h"
 
-/* Longest request id accepted from a client (X-Request-Id); a generated
- * one is 32 hex digits. */
-#define L6_REQUEST_ID_MAX 64
+#include "../limits.h" /* L6_REQUEST_ID_MAX; a generated id is 32 hex digits */
 
 /* Where the lines go: dest "-" or "stderr" is standard error, "off" (or
  * NULL) none, anything else a file opened for appending (created 0600).
