@@ -6,6 +6,8 @@
 #   make check    deps-test + build + the whole test suite on SQLite and, when a
 #                 PostgreSQL server is installed, on PostgreSQL (SAN=1: under ASan+UBSan)
 #   make bench    benchmarks on SQLite and PostgreSQL, side by side (not part of the tests)
+#   make install  the binary, config, web pages, man page and systemd unit under
+#                 PREFIX (default /usr/local), staged under DESTDIR when given
 CC      ?= cc
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
@@ -28,7 +30,7 @@ LDLIBS   += $(PKG_LIBS) -lpthread
 LDFLAGS  += $(SANFLAGS)
 
 LIB_SRC := $(wildcard src/*.c src/core/*.c src/store/*.c src/service/*.c src/api/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o $(BUILD)/gen/version.o
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -40,7 +42,7 @@ TEST_TOOLS := $(BUILD)/tests/failover_client
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps deps-test run check tests bench clean fuzz
+.PHONY: all deps deps-test run check tests bench clean fuzz install FORCE
 all: $(BUILD)/ledger6
 
 # Running needs only the compiler and the libraries; the tests' packages
@@ -66,6 +68,13 @@ $(BUILD)/bench/%.o: bench/%.c
 $(BUILD)/gen/openapi.c: src/api/openapi.json scripts/embed.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed.sh l6_openapi_json $< $@
+
+# The version string: VERSION plus `git describe` when built from a git
+# checkout; rewritten only when it changes (scripts/version.sh), so FORCE
+# costs one script run, not a rebuild.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@sh scripts/version.sh $@
 
 # The document is one long string literal: longer than C90's limit, fine for every compiler we use.
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
@@ -98,6 +107,12 @@ $(BUILD)/tests/test_contract: tests/contract/test_contract.sh
 	@mkdir -p $(dir $@)
 	cp $< $@ && chmod +x $@
 
+# The installation test (tests/test_install.sh): make install, the unit,
+# the man page; a script that tests/run.sh runs like the others.
+$(BUILD)/tests/test_install: tests/test_install.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
 # The sanitizer build leaves the contract test out: it re-runs the HTTP test
 # binaries, which that build already runs once, only to check the replies'
 # shape, and the release build checks that on both stores (CI runs both).
@@ -107,7 +122,8 @@ else
 CONTRACT_TEST := $(BUILD)/tests/test_contract
 endif
 
-tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(CONTRACT_TEST)
+tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(CONTRACT_TEST) \
+       $(BUILD)/tests/test_install
 
 # The README's test command. Runs every test binary on SQLite, then on a
 # throwaway PostgreSQL cluster when a server is installed (tests/check.sh),
@@ -133,6 +149,27 @@ fuzz:
 	    src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c tests/testlib_refbook.c \
 	    -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) || exit 1; \
 	done
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: BINDIR/ledger6, its
+# configuration in DATADIR/config (where the binary looks for it:
+# BINDIR/../share/ledger6/config), the web pages in DATADIR/web, the man
+# page, and the systemd unit with its paths set to BINDIR and DATADIR.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/ledger6
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+install: $(BUILD)/ledger6
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/ledger6 $(DESTDIR)$(BINDIR)/ledger6
+	for d in config web; do \
+	  find $$d -type d -exec install -d -m 0755 $(DESTDIR)$(DATADIR)/{} \; && \
+	  find $$d -type f -exec install -m 0644 {} $(DESTDIR)$(DATADIR)/{} \; || exit 1; \
+	done
+	install -m 0644 docs/ledger6.1 $(DESTDIR)$(MANDIR)/man1/ledger6.1
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/ledger6|$(DATADIR)|g' \
+	  contrib/ledger6.service >$(DESTDIR)$(UNITDIR)/ledger6.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ledger6.service
 
 clean:
 	rm -rf build build-san

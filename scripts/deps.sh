@@ -16,7 +16,9 @@
 #                                    set, one a line, and install nothing
 set -e
 RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libpq-dev"
-TEST_PKGS="libcmocka-dev libcurl4-openssl-dev curl sqlite3 chromium openssl"
+TEST_PKGS="libcmocka-dev libcurl4-openssl-dev curl sqlite3 chromium openssl groff-base systemd"
+# (groff-base and systemd: the installation test lints the man page with groff
+# and checks the systemd unit with systemd-analyze; tests/test_install.sh.)
 PG_PKGS="postgresql postgresql-client"
 test=0 pg=0 list=0
 for a in "$@"; do

@@ -295,5 +295,19 @@
  * it again (docs/API.md "Tokens"). */
 #define L6_TOKEN_MAX_DAYS 3650
 #define L6_TOKEN_TOUCH_MS 60000
+/* Operations (src/metrics.c, src/api/access.c). Route entries the
+ * metrics keep, one per (method, route template): the route table has
+ * about 170 and pseudo routes ("(static)", "(unmatched)") add a few, with
+ * room for growth; further ones count under route "(other)". Distinct
+ * statuses counted per route (a route answers a handful); further ones
+ * count as status "other". Both bound the memory (fixed arrays, no
+ * allocation on the request path) and the series a scrape shows, whatever
+ * clients send. */
+#define L6_METRICS_MAX_ROUTES 384
+#define L6_METRICS_STATUS_SLOTS 16
+/* Longest X-Request-Id kept from a client: a UUID (36), a W3C trace id
+ * (55) or a proxy's id fits; longer ones are replaced by a generated id,
+ * so a client cannot bloat the access log through it. */
+#define L6_REQUEST_ID_MAX 64
 
 #endif

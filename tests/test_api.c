@@ -2141,6 +2141,10 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
   { E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401 }
 #define ETS_MOVER \
   { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403 }
+/* Operations: GET /metrics is for admin and auditor tokens (serve's default
+ * --metrics token; docs/OPERATIONS.md, "Metrics"). */
+#define METRICS_READER \
+  { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -2214,6 +2218,8 @@ static const role_rule rules[] = {
     {"GET", "/v1/log/proof/consistency", PUBLIC, NULL, NULL},
     {"GET", "/v1/log/entries", PUBLIC, NULL, NULL},
     {"GET", "/v1/keys", PUBLIC, NULL, NULL},
+    {"GET", "/v1/ready", PUBLIC, NULL, NULL},
+    {"GET", "/metrics", METRICS_READER, NULL, NULL},
     {"GET", "/v1/a6/ndcs/{party}", PUBLIC, NULL, NULL},
     {"PUT", "/v1/a6/ndcs/{party}", PARTY_AUTHORITY, b_a6_ndc, NULL},
     {"PUT", "/v1/a6/ndcs/{party}/years/{year}", PARTY_AUTHORITY, b_a6_year, NULL},

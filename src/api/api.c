@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
+#include "../metrics.h"
 #include "../service/exchange.h"
 #include "../service/people.h"
+#include "access.h"
 #include "api_int.h"
 #include "html.h"
 #include "http.h"
@@ -62,7 +65,18 @@ typedef struct {
   char *body;
   size_t len, cap;
   bool too_large;
+  /* Operations (access log, metrics): see "operations" below. */
+  int64_t start_ns;                     /* CLOCK_MONOTONIC at arrival */
+  int64_t start_ms;                     /* wall clock at arrival, ms since the epoch */
+  char request_id[L6_REQUEST_ID_MAX + 1]; /* the client's X-Request-Id when sane, else generated */
+  const char *route;                    /* route template (or pseudo route), static */
+  int status;                           /* status queued, 0: none yet */
+  char method[16];                      /* the request's method (truncated; MHD's copy may be gone at the end) */
+  l6_actor actor;                       /* who asked, once authenticated */
 } conn_state;
+
+/* Who may read GET /metrics (http_ops_set). */
+static l6_metrics_access metrics_access = L6_METRICS_TOKEN;
 
 /* ---- responses ------------------------------------------------------- */
 
@@ -75,7 +89,7 @@ static enum MHD_Result send_json_with(struct MHD_Connection *c, int status, json
   MHD_add_response_header(resp, "Content-Type", "application/json");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   for (size_t i = 0; headers && headers[i]; i += 2) MHD_add_response_header(resp, headers[i], headers[i + 1]);
-  enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+  enum MHD_Result ret = api_respond(c, (unsigned)status, resp);
   MHD_destroy_response(resp);
   return ret;
 }
@@ -88,7 +102,7 @@ static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const cha
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+  enum MHD_Result ret = api_respond(c, 200, resp);
   MHD_destroy_response(resp);
   return ret;
 }
@@ -204,9 +218,37 @@ static l6_err q_str(req *r, const char *name, char *dst, size_t cap, l6_error *e
 #define F(type, field, jt, req_) {#field, jt, req_, offsetof(type, field), sizeof(((type *)0)->field)}
 #define NF(n) (sizeof(n) / sizeof((n)[0]))
 
+/* Liveness: the process answers. It reads nothing from the store, so a
+ * load balancer or systemd watchdog never restarts a server for a store
+ * outage; readiness (GET /v1/ready) looks at the store. */
 static l6_err h_health(req *r, json_t **out, l6_error *err) {
-  *out = json_pack("{s:s, s:s}", "status", "ok", "service", "ledger6");
+  *out = json_pack("{s:s, s:s, s:s}", "status", "ok", "service", "ledger6", "version", l6_version);
   return L6_E_OK;
+}
+
+/* Readiness: 200 when every check passes, 503 naming the failing ones. */
+static l6_err h_ready(req *r, json_t **out, l6_error *err) {
+  bool ready = false;
+  l6_err e = svc_ready(r->svc, out, &ready, err);
+  r->status = ready ? 200 : 503;
+  return e;
+}
+
+/* Prometheus metrics (text format 0.0.4), for an admin or auditor token
+ * unless the server was started with --metrics public (or off: 404). */
+static l6_err h_metrics(req *r, json_t **out, l6_error *err) {
+  if (metrics_access == L6_METRICS_OFF) return l6_fail(err, L6_E_NOT_FOUND, "metrics are off (serve --metrics off)");
+  if (metrics_access == L6_METRICS_TOKEN) {
+    if (r->actor.role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, "metrics need an admin or auditor token");
+    if (r->actor.role != L6_ROLE_ADMIN && r->actor.role != L6_ROLE_AUDITOR)
+      return l6_fail(err, L6_E_FORBIDDEN, "metrics are for admin and auditor tokens");
+  }
+  metrics_gauges g = {.open_streams = ex_streams_open(), .log_size = -1};
+  l6_error ignore = {0}; /* a store failure leaves the log size out; the store error counter says why */
+  if (svc_log_size(r->svc, &g.log_size, &ignore) != L6_E_OK) g.log_size = -1;
+  r->page = metrics_render(&g);
+  r->page_type = "text/plain; version=0.0.4; charset=utf-8";
+  return r->page ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
 }
 
 static l6_err h_openapi(req *r, json_t **out, l6_error *err) {
@@ -650,6 +692,8 @@ static const route routes[] = {
     {"GET", "/v1/log/proof/consistency", h_log_consistency},
     {"GET", "/v1/log/entries", h_log_entries},
     {"GET", "/v1/keys", h_keys},
+    {"GET", "/v1/ready", h_ready},
+    {"GET", "/metrics", h_metrics},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -968,6 +1012,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
                                 conn_state *cs) {
   l6_error err = {0};
   req r = {.svc = h->svc, .conn = c, .method = method, .status = 200};
+  cs->route = "(unmatched)"; /* until a route matches */
   if (cs->too_large) {
     l6_fail(&err, L6_E_BODY_TOO_LARGE, "request body exceeds %d bytes", L6_MAX_BODY_BYTES);
     return send_error(c, &err);
@@ -986,9 +1031,11 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     memcpy(buf, url, ulen + 1);
     const char *params[2] = {0};
     if (!match(routes[i].pattern, buf, params)) continue;
+    if (!path_known) cs->route = routes[i].pattern;
     path_known = true;
     if (strcmp(routes[i].method, method) == 0) {
       hit = &routes[i];
+      cs->route = hit->pattern;
       r.param[0] = params[0];
       r.param[1] = params[1];
     } else if (!strstr(allow, routes[i].method)) { /* methods are GET, POST, PUT, PATCH, DELETE */
@@ -997,7 +1044,11 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     }
   }
   enum MHD_Result web_ret;
-  if (!hit && !path_known && web_serve(h->web, c, url, method, &web_ret)) return web_ret; /* web.c: the pages */
+  if (!hit && !path_known) {
+    cs->route = "(static)";
+    if (web_serve(h->web, c, url, method, &web_ret)) return web_ret; /* web.c: the pages */
+    cs->route = "(unmatched)";
+  }
   if (!hit) {
     l6_fail(&err, path_known ? L6_E_METHOD_NOT_ALLOWED : L6_E_NOT_FOUND, "%s %.200s: %s", method, url,
             path_known ? "method not allowed" : "no such route");
@@ -1017,6 +1068,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
   }
   r.secure_cookies = h->secure_cookies;
   l6_err e = auth ? svc_authenticate(h->svc, bearer, &r.actor, &err) : session_auth(h, c, method, &r, &err);
+  if (e == L6_E_OK) cs->actor = r.actor; /* for the access log */
   if (e == L6_E_OK && is_write(method) && (retry = limit_write(h, conn_ip(c), r.actor.token)) > 0)
     return send_rate_limited(c, retry, r.actor.token ? "writes with this token or from this address" : "writes from this address");
   if (e == L6_E_OK && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "PUT") == 0)) {
@@ -1055,14 +1107,81 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
   return ret;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+/* ---- operations: request ids, the access log, metrics --------------------- */
+
+/* The request being handled by this thread, between the start and the end
+ * of one MHD request callback: api_respond stamps its answer with the
+ * request's id and notes the status. MHD calls a request's callbacks on
+ * one thread at a time, and every response is queued from inside them. */
+static _Thread_local conn_state *current;
+
+static int64_t clock_ns(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A request arrives: its clocks, method and id. */
+static void request_begin(conn_state *cs, struct MHD_Connection *c, const char *method) {
+  cs->start_ns = clock_ns(CLOCK_MONOTONIC);
+  cs->start_ms = clock_ns(CLOCK_REALTIME) / 1000000;
+  snprintf(cs->method, sizeof cs->method, "%s", method ? method : "");
+  const char *rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+  if (access_request_id_ok(rid)) snprintf(cs->request_id, sizeof cs->request_id, "%s", rid);
+  else access_request_id_new(cs->request_id);
+  cs->route = "(unmatched)";
+}
+
+/* A request's answer was sent (or its stream ended): one access log line
+ * and the request metrics. */
+static void request_end(conn_state *cs, struct MHD_Connection *c) {
+  int64_t ns = clock_ns(CLOCK_MONOTONIC) - cs->start_ns;
+  metrics_http_request(cs->method, cs->route, cs->status, ns);
+  char client[INET6_ADDRSTRLEN] = "";
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (ci && ci->client_addr) {
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, client, sizeof client);
+    else if (sa->sa_family == AF_INET6)
+      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, client, sizeof client);
+  }
+  access_entry e = {.start_ms = cs->start_ms,
+                    .request_id = cs->request_id,
+                    .client = client[0] ? client : NULL,
+                    .method = cs->method,
+                    .route = cs->route,
+                    .status = cs->status,
+                    .duration_ns = ns,
+                    .token = cs->actor.token,
+                    .role = cs->actor.role == L6_ROLE__NONE ? NULL : l6_role_str(cs->actor.role),
+                    .org = cs->actor.org};
+  access_log_write(&e);
+}
+
+enum MHD_Result api_respond(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp) {
+  conn_state *cs = current;
+  if (cs) {
+    MHD_add_response_header(resp, "X-Request-Id", cs->request_id);
+    cs->status = (int)status;
+  }
+  return MHD_queue_response(c, status, resp);
+}
+
+l6_err http_ops_set(const l6_http_ops *o, l6_error *err) {
+  metrics_access = o->metrics;
+  return access_log_open(o->access_log, err);
+}
+
+static enum MHD_Result on_request_in(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                     const char *upload, size_t *upload_size, void **con_cls) {
   l6_http *h = cls;
   conn_state *cs = *con_cls;
   if (cs == NULL) {
     cs = calloc(1, sizeof *cs);
     if (cs == NULL) return MHD_NO;
     *con_cls = cs;
+    request_begin(cs, c, method);
+    current = cs;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > L6_MAX_BODY_BYTES) {
       cs->too_large = true;
@@ -1072,6 +1191,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     track_phase(h, c, TRACK_BODY); /* the head is in; the body's deadline starts */
     return MHD_YES;
   }
+  current = cs;
   if (*upload_size > 0) {
     if (!cs->too_large && cs->len + *upload_size <= L6_MAX_BODY_BYTES) {
       if (cs->len + *upload_size + 1 > cs->cap) {
@@ -1096,10 +1216,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   return dispatch(h, c, url, method, cs);
 }
 
+/* MHD's request callback: the request being answered is `current` for the
+ * duration of the call (api_respond reads it). */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+  (void)version;
+  enum MHD_Result ret = on_request_in(cls, c, url, method, upload, upload_size, con_cls);
+  current = NULL;
+  return ret;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
   track_phase(cls, c, TRACK_HEAD); /* a kept-alive connection's next request */
   conn_state *cs = *con_cls;
   if (cs) {
+    if (cs->status) request_end(cs, c);
     free(cs->body);
     free(cs);
     *con_cls = NULL;

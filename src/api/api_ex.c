@@ -575,7 +575,7 @@ enum MHD_Result ex_stream_respond(struct MHD_Connection *c, void *stream) {
   }
   MHD_add_response_header(resp, "Content-Type", "text/event-stream");
   MHD_add_response_header(resp, "Cache-Control", "no-cache");
-  enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+  enum MHD_Result ret = api_respond(c, 200, resp);
   MHD_destroy_response(resp);
   return ret;
 }

@@ -67,6 +67,10 @@ l6_err h_session_delete(req *r, json_t **out, l6_error *err);
 #define API_SESSION_COOKIE "l6_session"
 #define API_CSRF_COOKIE "l6_csrf"
 #define API_CSRF_HEADER "X-CSRF-Token"
+/* Queues resp (MHD_queue_response) as the answer of the request being
+ * handled, stamped with its X-Request-Id; every answer goes through it,
+ * so the access log and the metrics see its status. */
+enum MHD_Result api_respond(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp);
 
 /* api_cycle.c: crediting mechanisms, documents, accreditations and the
  * project cycle. */

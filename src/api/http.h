@@ -38,6 +38,21 @@ void http_set_secure_cookies(l6_http *h, bool on);
 /* Stops the server and waits for in-flight requests. */
 void http_stop(l6_http *h);
 
+/* Operations (docs/OPERATIONS.md): who reads GET /metrics, and where the
+ * access log goes. */
+typedef enum {
+  L6_METRICS_TOKEN = 0, /* an admin or auditor token (the default) */
+  L6_METRICS_PUBLIC,    /* anyone who can reach the port */
+  L6_METRICS_OFF,       /* 404 */
+} l6_metrics_access;
+typedef struct {
+  l6_metrics_access metrics;
+  const char *access_log; /* "-": standard error; "off" or NULL: none; else a file (appended, 0600) */
+} l6_http_ops;
+/* Sets them for every server of the process; call before http_start.
+ * INVALID_VALUE when the access log file cannot be opened. */
+l6_err http_ops_set(const l6_http_ops *o, l6_error *err);
+
 /* The OpenAPI document (openapi.c, generated from src/api/openapi.json). */
 extern const char l6_openapi_json[];
 

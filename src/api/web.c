@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../limits.h"
+#include "api_int.h"
 #include "web.h"
 
 static const struct {
@@ -89,7 +90,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, void *bu
   MHD_add_response_header(resp, "Content-Security-Policy", WEB_CSP);
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-  enum MHD_Result ret = MHD_queue_response(c, status, resp);
+  enum MHD_Result ret = api_respond(c, status, resp);
   MHD_destroy_response(resp);
   return ret;
 }

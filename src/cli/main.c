@@ -1,6 +1,6 @@
 /*
  * main.c -- the ledger6 command line:
- *   ledger6 init | serve | demo | token create | check | verify | key | --help
+ *   ledger6 init | serve | demo | token create | check | verify | key | --help | --version
  * Every command takes --store SPEC (default data/ledger6.db: an SQLite file;
  * postgres://... for PostgreSQL; --db PATH is the old name of the option)
  * and --config DIR (default: $LEDGER6_CONFIG, ./config, or the config folder
@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "../api/http.h"
+#include "../metrics.h"
 #include "../service/certificate.h"
 #include "../service/keys.h"
 #include "../service/people.h"
@@ -62,12 +63,15 @@ static const char *usage_main =
     "                 BINDIR/../share/ledger6/config, else BINDIR/../config, the first that\n"
     "                 holds iso3166-1.tsv; BINDIR is the ledger6 binary's folder)\n"
     "  --keys PATH    signing key file (default: the store's path + .keys)\n"
-    "  -h, --help     help for a command: ledger6 <command> --help\n";
+    "  -h, --help     help for a command: ledger6 <command> --help\n"
+    "  --version      print the version (also: ledger6 version)\n"
+    "The manual: man ledger6.\n";
 
 static const char *usage_serve =
     "usage: ledger6 serve [--store SPEC] [--config DIR] [--addr 127.0.0.1] [--port 8080]\n"
     "                     [--admin-token] [--paranoid] [--sth-interval SECONDS] [--keys PATH]\n"
-    "                     [--web DIR] [--tls-cert FILE --tls-key FILE] [limits below]\n"
+    "                     [--web DIR] [--tls-cert FILE --tls-key FILE] [--access-log -|FILE|off]\n"
+    "                     [--metrics token|public|off] [limits below]\n"
     "  --admin-token   when the store has no usable administrator token (none, or all revoked\n"
     "                  or expired), create one and print it; else say so (it was printed when made)\n"
     "  --session-idle S, --session-max S  web session timeouts in seconds: idle and absolute\n"
@@ -80,6 +84,10 @@ static const char *usage_serve =
     "  --sth-interval  sign a tree head of the log every SECONDS when it grew (default 60)\n"
     "  --tls-cert FILE, --tls-key FILE\n"
     "                  serve HTTPS only (PEM certificate chain and its private key)\n"
+    "  --access-log    one JSON line per request to standard error (-, the default), a FILE\n"
+    "                  (appended, created 0600), or off\n"
+    "  --metrics       who may GET /metrics: token (admin or auditor tokens, the default),\n"
+    "                  public (anyone who reaches the port), or off\n"
     "limits (docs/OPERATIONS.md, \"Limits\"; RATE is N/s, N/min or N/h with an optional ,BURST, or off):\n"
     "  --conns-per-ip N         connections one client address may hold (default 64; 0: no limit)\n"
     "  --request-timeout S      seconds to send a request's head, and again its body (default 10)\n"
@@ -126,7 +134,8 @@ static const char *usage_token =
 
 typedef struct {
   const char *store, *config, *addr, *role, *label, *keys, *key, *web;
-  const char *tls_cert, *tls_key;
+  const char *tls_cert, *tls_key, *access_log;
+  l6_metrics_access metrics;
   l6_http_opts http; /* serve's transport limits */
   int port, sth_interval, days;
   int session_idle, session_max; /* seconds; 0: the defaults */
@@ -137,6 +146,8 @@ typedef struct {
   int nargs;
   char keys_buf[4200]; /* default key file path */
 } opts;
+
+static const char *cli_web_default(void);
 
 static int parse_opts(int argc, char **argv, opts *o) {
   static const struct option longs[] = {
@@ -156,13 +167,15 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"session-idle", required_argument, NULL, 'J'}, {"session-max", required_argument, NULL, 'M'},
       {"pwhash-cost", required_argument, NULL, 'C'},  {"cookie-secure", no_argument, NULL, 'Z'},
       {"days", required_argument, NULL, 'D'},
+      {"access-log", required_argument, NULL, 'A'}, {"metrics", required_argument, NULL, 'X'},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
               .addr = "127.0.0.1",
               .port = 8080,
               .label = "cli",
-              .web = "web",
+              .web = cli_web_default(),
+              .access_log = "-",
               .sth_interval = L6_STH_INTERVAL_S};
   http_opts_default(&o->http);
   /* `verify --store` (check the store against its log) is a flag, while
@@ -180,6 +193,16 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case 'c': o->config = optarg; break;
     case 'a': o->addr = optarg; break;
     case 'W': o->web = optarg; break;
+    case 'A': o->access_log = optarg; break;
+    case 'X':
+      if (strcmp(optarg, "token") == 0) o->metrics = L6_METRICS_TOKEN;
+      else if (strcmp(optarg, "public") == 0) o->metrics = L6_METRICS_PUBLIC;
+      else if (strcmp(optarg, "off") == 0) o->metrics = L6_METRICS_OFF;
+      else {
+        fprintf(stderr, "ledger6: --metrics must be token, public or off\n");
+        return -1;
+      }
+      break;
     case 'p': {
       char *end;
       long v = strtol(optarg, &end, 10);
@@ -318,6 +341,32 @@ const char *cli_config_default(void) {
     }
   }
   return found; /* "config": its error names it */
+}
+
+/* The web pages' folder: ./web when there is one (a source tree), else
+ * the installed BINDIR/../share/ledger6/web (make install), else "web"
+ * (serve then serves no pages). */
+static const char *cli_web_default(void) {
+  static char found[4200];
+  if (found[0]) return found;
+  struct stat sb;
+  snprintf(found, sizeof found, "web");
+  if (stat(found, &sb) == 0 && S_ISDIR(sb.st_mode)) return found;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/../share/ledger6/web", exe);
+    if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+      char *real = realpath(dir, NULL);
+      snprintf(found, sizeof found, "%s", real ? real : dir);
+      free(real);
+    }
+  }
+  return found;
 }
 
 static int fail(const l6_error *err) {
@@ -804,6 +853,11 @@ static int cmd_serve(const opts *o) {
     svc_close(s);
     return 1;
   }
+  l6_http_ops hops = {.metrics = o->metrics, .access_log = o->access_log};
+  if (http_ops_set(&hops, &err) != L6_E_OK) {
+    svc_close(s);
+    return fail(&err);
+  }
   sign_head(s); /* the log as it is at start */
   /* SIGINT and SIGTERM stay blocked in every thread (the HTTP workers and
    * the signer inherit the mask) and are taken only by sigsuspend below,
@@ -877,6 +931,10 @@ int main(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   const char *cmd = argv[1];
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("ledger6 %s\n", l6_version);
+    return 0;
+  }
   if (strcmp(cmd, "token") == 0) return cmd_token(argc - 1, argv + 1);
   if (cli_cycle_has(cmd)) return cli_cycle_main(argc - 1, argv + 1); /* cycle_cli.c */
   if (cli_a6_has(cmd)) return cli_a6_main(argc - 1, argv + 1);       /* a6_cli.c */

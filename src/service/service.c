@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "../core/serial.h"
+#include "../metrics.h"
 #include "a6.h"
 #include "ets.h"
 #include "ets_rules.h"
@@ -91,10 +92,25 @@ void svc_set_clock(l6_svc *s, int64_t (*now_ms)(void)) { s->now_ms = now_ms ? no
 
 /* ---- transaction and lock helpers ------------------------------------ */
 
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Counts a failure of the store itself (metrics.h). */
+static void count_store_error(l6_err e) {
+  if (e == L6_E_STORE || e == L6_E_BUSY) metrics_store_error(l6_err_code(e));
+}
+
 static l6_err begin(l6_svc *s, l6_error *err) {
   pthread_mutex_lock(&s->mu);
+  s->tx_start_ns = mono_ns();
   l6_err e = OPS->begin(s->st, err);
-  if (e != L6_E_OK) pthread_mutex_unlock(&s->mu);
+  if (e != L6_E_OK) {
+    count_store_error(e);
+    pthread_mutex_unlock(&s->mu);
+  }
   return e;
 }
 
@@ -106,6 +122,8 @@ static l6_err finish(l6_svc *s, l6_err e, l6_error *err) {
   } else {
     OPS->rollback(s->st);
   }
+  count_store_error(e);
+  metrics_store_transaction(e == L6_E_OK, mono_ns() - s->tx_start_ns);
   pthread_mutex_unlock(&s->mu);
   return e;
 }

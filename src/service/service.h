@@ -232,4 +232,19 @@ l6_err svc_log_backfill(l6_svc *s, int64_t *added, l6_error *err);
 l6_err svc_verify_store(l6_svc *s, const uint8_t (*pins)[STH_PUBLIC_KEY_BYTES], size_t npins, tlog_report *rep,
                         l6_error *err);
 
+/* ---- operations (health.c) ---------------------------------------------- */
+
+/* GET /v1/ready: whether this server can serve. Checks, in order: the
+ * store is reachable (a transaction opens, and an SQLite file is still the
+ * one opened), its migrations are current (the schema version recorded
+ * equals this binary's), and a signing key is loaded (svc_keys_open).
+ * *out (new reference) is {"status": "ready"|"not_ready", "checks": [{"name",
+ * "ok", "message"?}...]}; *ready says which. Never fails otherwise: a
+ * failing check is the answer. */
+l6_err svc_ready(l6_svc *s, json_t **out, bool *ready, l6_error *err);
+
+/* The transparency log's size (its leaves), for the metrics; STORE/BUSY
+ * when the store cannot say. No role: only the server calls it. */
+l6_err svc_log_size(l6_svc *s, int64_t *out, l6_error *err);
+
 #endif

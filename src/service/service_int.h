@@ -35,6 +35,7 @@ struct l6_svc {
   int64_t session_idle_ms, session_max_ms; /* people.c; 0: the defaults of limits.h */
   int pwhash_cost;                         /* people.c: l6_pwhash_cost */
   int token_days[L6_ROLE_MECHANISM_ADMIN + 1]; /* a new token's lifetime by role, days; 0: never expires */
+  int64_t tx_start_ns;       /* CLOCK_MONOTONIC at the open transaction's begin, for metrics.h */
 };
 
 /* Locks the service and begins a store transaction; on failure nothing

@@ -795,6 +795,14 @@ typedef struct {
   /* The user a token belongs to (0: a system integration); set once,
    * after token_put, by a token made in a user's session. */
   l6_err (*token_set_owner)(l6_store *s, l6_id token, l6_id owner, l6_error *err);
+  /* ---- operations ---- */
+
+  /* The readiness probe (GET /v1/ready), inside a transaction: checks that
+   * the store is still the one opened (an SQLite file still at its path,
+   * not removed or replaced: a server writing to a deleted file would lose
+   * everything it commits) and reads the schema version recorded in meta
+   * into *out. STORE when it cannot. */
+  l6_err (*schema_version)(l6_store *s, int *out, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

@@ -2474,6 +2474,21 @@ static void pg_close(l6_store *s) {
   free(q);
 }
 
+/* The readiness probe: a query on the connection of the open transaction
+ * (pg_begin reconnected it or failed). */
+static l6_err pg_schema_version(l6_store *s, int *out, l6_error *err) {
+  pg_store *q = PG(s);
+  PGresult *r = PQexec(q->conn, "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    l6_err e = pg_fail(q, r, false, err);
+    PQclear(r);
+    return e;
+  }
+  *out = PQntuples(r) > 0 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+  PQclear(r);
+  return L6_E_OK;
+}
+
 static const l6_store_ops pg_ops = {
     .close = pg_close,
     .begin = pg_begin,
@@ -2586,6 +2601,7 @@ static const l6_store_ops pg_ops = {
     .log_head_list = pg_log_head_list,
     .log_key_put = pg_log_key_put,
     .log_key_list = pg_log_key_list,
+    .schema_version = pg_schema_version,
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -317,6 +318,9 @@ typedef struct {
   int depth;      /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
   int fail_after; /* fault injection countdown; 0 off */
   sq_lease lease[L6_MAX_LEASES]; /* leases this store holds */
+  char *path;     /* the database file (malloc'd), NULL for an in-memory store */
+  dev_t dev;      /* the file opened: schema_version checks it is still at path */
+  ino_t ino;
 } sq_store;
 
 static sq_store *SQ(l6_store *s) { return (sq_store *)s; }
@@ -2264,7 +2268,24 @@ static void sq_close(l6_store *s) {
     if (q->lease[i].name[0]) sq_lease_release(s, q->lease[i].name);
   for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(q->stmt[i]);
   sqlite3_close(q->db);
+  free(q->path);
   free(q);
+}
+
+static l6_err sq_schema_version(l6_store *s, int *out, l6_error *err) {
+  sq_store *q = SQ(s);
+  struct stat sb;
+  if (q->path && (stat(q->path, &sb) != 0 || sb.st_dev != q->dev || sb.st_ino != q->ino))
+    return l6_fail(err, L6_E_STORE, "the store file %.200s is gone or was replaced since the server opened it",
+                   q->path);
+  sqlite3_stmt *t = NULL;
+  if (sqlite3_prepare_v2(q->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &t, NULL) != SQLITE_OK)
+    return sq_fail(q, sqlite3_errcode(q->db), err);
+  int rc = sqlite3_step(t);
+  *out = rc == SQLITE_ROW ? atoi((const char *)sqlite3_column_text(t, 0)) : 0;
+  sqlite3_finalize(t);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sq_fail(q, rc, err);
+  return L6_E_OK;
 }
 
 static const l6_store_ops sqlite_ops = {
@@ -2398,6 +2419,7 @@ static const l6_store_ops sqlite_ops = {
     .log_head_list = sq_log_head_list,
     .log_key_put = sq_log_key_put,
     .log_key_list = sq_log_key_list,
+    .schema_version = sq_schema_version,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
@@ -2445,6 +2467,12 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
     l6_fail(err, L6_E_STORE, "cannot open store %s: %s", path, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
     sq_close(&q->base);
     return NULL;
+  }
+  struct stat sb; /* the file opened, unless in memory (":memory:", "", "file:" URIs are not used here) */
+  if (strcmp(path, ":memory:") != 0 && path[0] && stat(path, &sb) == 0) {
+    q->path = strdup(path);
+    q->dev = sb.st_dev;
+    q->ino = sb.st_ino;
   }
   sqlite3_busy_timeout(q->db, L6_STORE_BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes(q->db, 1);

@@ -6,8 +6,9 @@
 //   node check.mjs OPENAPI_JSON LOG...
 //
 // Each log line is {"method", "path", "status", "content_type", "body"}.
-// For each pair under /v1/ (the web pages and their files are not part of
-// the API and are skipped):
+// For each pair under /v1/, or on another path the document declares
+// (/metrics; the web pages and their files are not part of the API and are
+// skipped):
 //   1. the path matches one path template of the document (literal segments
 //      before {parameters}); a path that matches none must be answered with an
 //      error (status >= 400, the Error schema), as the router does;
@@ -167,7 +168,9 @@ export function makeChecker(spec) {
 
   function checkOne(rec, source) {
     const [path, query] = rec.path.split('?', 2);
-    if (!path.startsWith('/v1/')) {
+    // Outside /v1/ only the paths the document declares (GET /metrics) are
+    // checked; the rest are web pages.
+    if (!path.startsWith('/v1/') && !spec.paths[path]) {
       skipped++;
       return;
     }
