@@ -66,7 +66,8 @@ static l6_id mk_account(l6_id org) {
   return a.id;
 }
 
-static void mk_project(const char *id, const char *programme) {
+/* A registered CHN project whose crediting period runs from `start` to 2030. */
+static void mk_project_from(const char *id, const char *programme, const char *start) {
   l6_project p = {0};
   snprintf(p.id, sizeof p.id, "%s", id);
   snprintf(p.programme, sizeof p.programme, "%s", programme);
@@ -75,11 +76,13 @@ static void mk_project(const char *id, const char *programme) {
   snprintf(p.methodology, sizeof p.methodology, "CM-001");
   snprintf(p.sector, sizeof p.sector, "energy");
   snprintf(p.kind, sizeof p.kind, "avoidance");
-  snprintf(p.crediting_start, sizeof p.crediting_start, "2014-01-01");
+  snprintf(p.crediting_start, sizeof p.crediting_start, "%s", start);
   snprintf(p.crediting_end, sizeof p.crediting_end, "2030-12-31");
   snprintf(p.status, sizeof p.status, "registered");
   TL_OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
 }
+
+static void mk_project(const char *id, const char *programme) { mk_project_from(id, programme, "2014-01-01"); }
 
 static void attrs(const char *project, const char *type, const char *province, const char *gases, bool covered,
                   const char *produced) {
@@ -822,18 +825,7 @@ static void test_rule_file_edit(void **state) {
  * (its own start of reductions `project_start`, city). */
 static void mk_project_at(const char *id, const char *programme, const char *start, const char *type, const char *province,
                           const char *city, const char *project_start) {
-  l6_project p = {0};
-  snprintf(p.id, sizeof p.id, "%s", id);
-  snprintf(p.programme, sizeof p.programme, "%s", programme);
-  snprintf(p.host, sizeof p.host, "CHN");
-  snprintf(p.title, sizeof p.title, "Project %s", id);
-  snprintf(p.methodology, sizeof p.methodology, "CM-001");
-  snprintf(p.sector, sizeof p.sector, "energy");
-  snprintf(p.kind, sizeof p.kind, "avoidance");
-  snprintf(p.crediting_start, sizeof p.crediting_start, "%s", start);
-  snprintf(p.crediting_end, sizeof p.crediting_end, "2030-12-31");
-  snprintf(p.status, sizeof p.status, "registered");
-  TL_OK(svc_project_create(W.s, &W.admin, &p, &out_, &err_), "project");
+  mk_project_from(id, programme, start);
   l6_ets_project a = {0};
   snprintf(a.project, sizeof a.project, "%s", id);
   snprintf(a.project_type, sizeof a.project_type, "%s", type);
