@@ -1,0 +1,559 @@
+// app.mjs -- browser tests of the working app (web/work.html): people of
+// every role, each in their own browser context (their own cookies), log in
+// with password and TOTP code through the app and do their work in it,
+// against a ledger6 server started here on a fresh store filled with the
+// demo registry:
+//   - the administrator creates the people of the project cycle in the Users
+//     screen (their TOTP secret is read from the screen), blocks and
+//     unblocks an account, revokes a token;
+//   - a PACM activity goes from submission to issuance by four people: the
+//     developer (submit, monitor, request), the validator (validate,
+//     verify), the host's designated authority (approve) and the mechanism
+//     administrator (register, issue);
+//   - the developer transfers, retires (and opens the certificate), and
+//     downloads a statement as CSV;
+//   - the authority authorizes the new units under Article 6 and opens the
+//     printable letter;
+//   - a covered entity's surrender: the dry run explains the broken rule, the
+//     corrected one is accepted and surrendered.
+// Every screen is scanned with axe-core (WCAG 2.1 A and AA) and saved as a
+// screenshot at laptop (1280 px) and phone (375 px) width under
+// $BUILD/screenshots/app-*.png; at phone width the page must not scroll
+// sideways.
+//
+// Output: one line per test, then cmocka-style summary lines (tests/run.sh
+// counts them). Environment as tests/browser/run.mjs.
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = process.env.L6_SRCDIR || path.resolve(here, '../..');
+const BUILD = path.resolve(ROOT, process.env.BUILD || 'build');
+const BIN = path.resolve(ROOT, process.env.L6_BIN || path.join(BUILD, 'ledger6'));
+const CHROMIUM = process.env.L6_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = path.join(BUILD, 'screenshots');
+const LAPTOP = { width: 1280, height: 900 };
+const PHONE = { width: 375, height: 740 };
+
+function summary(passed, failed, names) {
+  console.log(`[  PASSED  ] ${passed} test(s).`);
+  if (failed) {
+    console.log(`[  FAILED  ] ${failed} test(s), listed below:`);
+    for (const n of names) console.log(`[  FAILED  ] ${n}`);
+  }
+}
+function fatal(msg) {
+  console.log('browser tests of the app cannot run: ' + msg);
+  summary(0, 1, ['app_setup']);
+  process.exit(1);
+}
+
+let chromium, axeSource;
+try {
+  ({ chromium } = await import('playwright-core'));
+  const require = createRequire(import.meta.url);
+  axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+} catch (e) {
+  fatal('playwright-core or axe-core is not installed (run `npm ci` in tests/browser, or `make deps-test`): ' + e.message);
+}
+if (!fs.existsSync(CHROMIUM)) fatal(CHROMIUM + ' is missing (apt-get install -y chromium, or `make deps-test`)');
+if (!fs.existsSync(BIN)) fatal(BIN + ' is missing (make)');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger6-app-'));
+const db = path.join(tmp, 'l.db');
+const config = path.join(ROOT, 'config');
+execFileSync(BIN, ['init', '--db', db, '--config', config], { stdio: 'ignore' });
+execFileSync(BIN, ['demo', '--db', db, '--config', config], { stdio: 'ignore' });
+const adminToken = execFileSync(BIN, ['token', 'create', '--role', 'admin', '--label', 'app tests', '--db', db, '--config', config],
+  { encoding: 'utf8' }).trim().split('\n').pop();
+const spareToken = execFileSync(BIN, ['token', 'create', '--role', 'auditor', '--label', 'old reporting script', '--db', db, '--config', config],
+  { encoding: 'utf8' }).trim().split('\n').pop();
+
+const server = spawn(BIN, ['serve', '--db', db, '--config', config, '--addr', '127.0.0.1', '--port', '0', '--web', path.join(ROOT, 'web'),
+  '--pwhash-cost', 'interactive'],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+let serverLog = '';
+server.stderr.on('data', (d) => (serverLog += d));
+const base = await new Promise((resolve, reject) => {
+  let buf = '';
+  const t = setTimeout(() => reject(new Error('the server did not start in 10 s: ' + buf + serverLog)), 10000);
+  server.stdout.on('data', (d) => {
+    buf += d;
+    const m = buf.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
+    if (m) {
+      clearTimeout(t);
+      resolve(m[1]);
+    }
+  });
+  server.on('exit', (code) => reject(new Error('the server exited (' + code + '): ' + serverLog)));
+}).catch((e) => fatal(e.message));
+
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+} catch (e) {
+  server.kill('SIGTERM');
+  fatal('cannot start ' + CHROMIUM + ': ' + e.message);
+}
+fs.mkdirSync(SHOTS, { recursive: true });
+
+const consoleErrors = [];
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/* RFC 6238 TOTP (SHA-1, 6 digits, 30 s), the test's own implementation. */
+function totp(base32, when = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of base32.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(when / 1000 / 30)));
+  const h = crypto.createHmac('sha1', key).update(counter).digest();
+  const off = h[h.length - 1] & 0xf;
+  const n = ((h[off] & 0x7f) << 24) | (h[off + 1] << 16) | (h[off + 2] << 8) | h[off + 3];
+  return String(n % 1000000).padStart(6, '0');
+}
+
+async function api(method, route, body) {
+  const r = await fetch(base + route, { method, headers: { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const j = await r.json();
+  assert(r.ok, method + ' ' + route + ': ' + JSON.stringify(j));
+  return j;
+}
+
+/* A person: their own browser context and page. */
+async function person(label) {
+  const ctx = await browser.newContext({ viewport: LAPTOP, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (e) => consoleErrors.push(label + ': ' + String(e)));
+  /* 4xx replies the tests ask for are expected ("Failed to load resource"). */
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(label + ': ' + m.text()); });
+  page.on('dialog', (d) => d.accept());
+  return { ctx, page, label };
+}
+
+const text = async (page, sel) => (await page.locator(sel).innerText()).replace(/\s+/g, ' ');
+async function ready(page) {
+  await page.waitForSelector('body[data-ready="1"]');
+}
+/* Opens a screen: a first load of the app, or the app's own navigation
+ * (the hash; the same hash again renders the screen afresh). */
+async function go(p, hash) {
+  if (!p.page.url().startsWith(base + '/work.html')) await p.page.goto(base + '/work.html' + hash);
+  else
+    await p.page.evaluate((h) => {
+      document.body.dataset.ready = '0';
+      if (location.hash === h) window.dispatchEvent(new HashChangeEvent('hashchange'));
+      else location.hash = h;
+    }, hash);
+  await ready(p.page);
+}
+/* Waits for a form's answer (its result area leaves "Sending…"). */
+async function answered(page, form) {
+  await page.waitForFunction((f) => {
+    const r = document.querySelector(f + ' .result');
+    return r && r.textContent && !r.textContent.startsWith('Sending');
+  }, form);
+  return text(page, form + ' .result');
+}
+
+const scanned = [];
+/* axe-core on the page as it stands: WCAG 2.1 A and AA; any violation fails. */
+async function scan(page, name) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  const bad = res.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
+  assert(!bad.length, 'accessibility of ' + name + ': ' + bad.join('; '));
+  scanned.push(name);
+}
+/* Scans the screen, then saves it at laptop and phone width; at phone width
+ * nothing may make the page scroll sideways. */
+let screenMs = 0;
+async function screen(p, name) {
+  const t0 = Date.now();
+  try {
+    await screenNow(p, name);
+  } finally {
+    screenMs += Date.now() - t0;
+  }
+}
+async function screenNow(p, name) {
+  await scan(p.page, name);
+  await p.page.screenshot({ path: path.join(SHOTS, 'app-' + name + '.png'), fullPage: true });
+  await p.page.setViewportSize(PHONE);
+  const wide = await p.page.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > PHONE.width + 2) {
+    /* Name the widest elements that stick out, to fix them. */
+    const out = await p.page.evaluate((w) => Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > w + 2)
+      .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).replace(/ /g, '.') : '') + ' ' + Math.round(e.getBoundingClientRect().right))
+      .slice(-6), PHONE.width);
+    assert(false, name + ' scrolls sideways on a phone: ' + wide + ' px; ' + out.join(', '));
+  }
+  await p.page.screenshot({ path: path.join(SHOTS, 'app-' + name + '-phone.png'), fullPage: true });
+  await p.page.setViewportSize(LAPTOP);
+}
+
+async function logIn(p, u) {
+  await go(p, '#/');
+  await p.page.fill('#signin input[name=email]', u.email);
+  await p.page.fill('#signin input[name=password]', u.password);
+  await p.page.fill('#signin input[name=code]', totp(u.secret));
+  await p.page.click('#signin button[type=submit]');
+  await p.page.waitForSelector('body[data-screen="home"][data-ready="1"]');
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+const people = {};
+const users = {};
+const PASSWORD = 'app test password 2026';
+
+test('login_and_admin_users', async () => {
+  /* The administrator, made with the API token (the first person of a registry). */
+  const r = await api('POST', '/v1/users', { email: 'ada@registry.example', name: 'Ada Admin', role: 'admin', password: PASSWORD });
+  users.admin = { email: 'ada@registry.example', password: PASSWORD, secret: r.totp.secret };
+  const a = (people.admin = await person('admin'));
+  await go(a, '#/');
+  assert((await text(a.page, 'h1')) === 'Log in', 'signed out: the login screen');
+  await screen(a, 'login');
+  /* A wrong code is refused with the server's reason. */
+  await a.page.fill('#signin input[name=email]', users.admin.email);
+  await a.page.fill('#signin input[name=password]', PASSWORD);
+  await a.page.fill('#signin input[name=code]', String((Number(totp(users.admin.secret)) + 500000) % 1000000).padStart(6, '0'));
+  await a.page.click('#signin button[type=submit]');
+  assert((await answered(a.page, '#signin')).includes('bad_totp'), 'wrong code refused');
+  await logIn(a, users.admin);
+  assert((await text(a.page, '#who')).includes('Signed in as Ada Admin — Registry administrator'), 'who: ' + (await text(a.page, '#who')));
+  const navText = await text(a.page, '#worknav');
+  assert(navText.includes('Users') && navText.includes('Accounts') && navText.includes('Tokens') && !navText.includes('Transfer'), 'admin navigation: ' + navText);
+  await screen(a, 'admin-dashboard');
+  /* The people of the project cycle, created in the Users screen. */
+  await go(a, '#/users');
+  const mk = [
+    ['dev', 'Dede Developer', 'dede@voltasolar.example', 'holder', '10'],
+    ['doe', 'Val Validator', 'val@carboncheck.example', 'validator', '7'],
+    ['dna', 'Ama Authority', 'ama@epa.gh.example', 'authority', '8'],
+    ['sb', 'Sam Supervisor', 'sam@sb.example', 'mechanism-admin', ''],
+  ];
+  for (const [key, name, email, role, org] of mk) {
+    await a.page.fill('#new-user input[name=name]', name);
+    await a.page.fill('#new-user input[name=email]', email);
+    await a.page.selectOption('#new-user select[name=role]', role);
+    await a.page.selectOption('#new-user select[name=organisation]', org);
+    await a.page.fill('#new-user input[name=password]', PASSWORD);
+    await a.page.click('#new-user button[type=submit]');
+    const res = await answered(a.page, '#new-user');
+    assert(res.includes('created') && res.includes(email), 'user ' + email + ': ' + res);
+    users[key] = { email, password: PASSWORD, secret: await a.page.locator('#totp-secret').innerText() };
+    assert(/^[A-Z2-7]{16,}$/.test(users[key].secret), 'secret shown: ' + users[key].secret);
+  }
+  await screen(a, 'admin-new-user');
+  await go(a, '#/users');
+  const list = await text(a.page, 'table');
+  for (const k of ['dev', 'doe', 'dna', 'sb']) assert(list.includes(users[k].email), 'listed: ' + users[k].email);
+  assert(list.includes('TOTP, required at every login') && list.includes('Mechanism administrator'), 'roles and second factor listed');
+  await screen(a, 'admin-users');
+});
+
+test('admin_accounts_and_tokens', async () => {
+  const a = people.admin;
+  await go(a, '#/accounts/CHE01');
+  assert((await text(a.page, 'table')).includes("Trader's book"), 'CHE01 accounts listed');
+  await a.page.click('button[aria-label="Block account 67"]');
+  await a.page.waitForSelector('button[aria-label="Unblock account 67"]');
+  assert((await api('GET', '/v1/accounts/67')).status === 'blocked', 'blocked on the server');
+  assert((await text(a.page, '#msg')).includes('Account 67 is now blocked'), 'message');
+  await screen(a, 'admin-accounts');
+  await a.page.click('button[aria-label="Unblock account 67"]');
+  await a.page.waitForSelector('button[aria-label="Block account 67"]');
+  assert((await api('GET', '/v1/accounts/67')).status === 'open', 'open again');
+  /* Open an account for the Swiss foundation. */
+  await a.page.selectOption('#new-account select[name=organisation]', '2');
+  await a.page.selectOption('#new-account select[name=type]', 'trading');
+  await a.page.fill('#new-account input[name=name]', 'Foundation trading');
+  await a.page.click('#new-account button[type=submit]');
+  await a.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('Foundation trading'));
+  assert((await text(a.page, 'table')).includes('Foundation trading'), 'the new account is listed');
+  /* Tokens: revoke the old reporting script's token. */
+  await go(a, '#/tokens');
+  const tokens = await api('GET', '/v1/tokens');
+  const spare = tokens.items.find((t) => t.label === 'old reporting script');
+  await a.page.click(`button[aria-label="Revoke token ${spare.id}"]`);
+  await a.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('revoked'));
+  const r = await fetch(base + '/v1/tokens', { headers: { Authorization: 'Bearer ' + spareToken } });
+  assert(r.status === 401, 'the revoked token is refused: ' + r.status);
+  assert((await text(a.page, 'table')).includes('revoked'), 'listed as revoked');
+  await screen(a, 'admin-tokens');
+});
+
+const ACT = 'GHA.WEB.01';
+const doc = (name) => ({ name: name + '.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7 ' + name + ' of ' + ACT) });
+
+async function awaiting(p, what) {
+  await go(p, '#/');
+  const t = await text(p.page, '#awaiting');
+  assert(t.includes(ACT) && t.includes(what), p.label + ' sees the task "' + what + '": ' + t);
+}
+async function step(p, formId, files, fill) {
+  await go(p, '#/activity/' + ACT);
+  const f = '#' + formId;
+  for (const [type, d] of files) await p.page.setInputFiles(`${f} input[name="doc:${type}"]`, doc(d));
+  if (fill) await fill(p.page, f);
+  await p.page.click(f + ' button[type=submit]');
+  await p.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('recorded') || document.querySelector('.status.error'));
+  await ready(p.page);
+  const m = await text(p.page, '#main');
+  assert(m.includes('recorded'), formId + ' by ' + p.label + ': ' + m.slice(0, 300));
+  return text(p.page, '#state');
+}
+
+test('pacm_cycle_four_people', async () => {
+  for (const k of ['dev', 'doe', 'dna', 'sb']) {
+    people[k] = await person(k);
+    await logIn(people[k], users[k]);
+  }
+  const d = people.dev;
+  await screen(d, 'holder-dashboard');
+  /* Submission by the developer. */
+  await go(d, '#/cycle');
+  await screen(d, 'cycle');
+  await d.page.click('#new-activity');
+  await d.page.waitForSelector('body[data-screen="register"][data-ready="1"]');
+  const f = '#register';
+  await d.page.selectOption(f + ' select[name=mechanism]', 'PACM');
+  await d.page.fill(f + ' input[name=id]', ACT);
+  await d.page.fill(f + ' input[name=title]', 'Tamale rooftop solar');
+  await d.page.selectOption(f + ' select[name=host]', 'GHA');
+  await d.page.selectOption(f + ' select[name=registry]', 'GHA01');
+  await d.page.fill(f + ' input[name=methodology]', 'ACM0002 grid-connected renewable electricity');
+  await d.page.fill(f + ' input[name=sector]', 'energy');
+  await d.page.fill(f + ' input[name=crediting_start]', '2024-01-01');
+  await d.page.fill(f + ' input[name=crediting_end]', '2033-12-31');
+  await d.page.selectOption(f + ' select[name=scope]', '1');
+  await d.page.selectOption(f + ' select[name=kind]', 'avoidance');
+  await d.page.setInputFiles(f + ' input[name="doc:design-document"]', doc('PDD'));
+  await screen(d, 'register-activity');
+  await d.page.click(f + ' button[type=submit]');
+  await d.page.waitForSelector('body[data-screen="activity"][data-ready="1"]');
+  assert((await text(d.page, '#state')) === 'submitted', 'submitted');
+  assert((await text(d.page, '#msg')).includes('submitted'), 'message after submission');
+  /* Each later step by the person whose role the mechanism names. */
+  await awaiting(people.doe, 'validate by a validator');
+  await screen(people.doe, 'validator-dashboard');
+  assert((await step(people.doe, 'step-validate', [['validation-report', 'validation report']], () => screen(people.doe, 'activity-validate'))) === 'validated', 'validated');
+  await awaiting(people.dna, 'approve by the host');
+  await screen(people.dna, 'authority-dashboard');
+  assert((await step(people.dna, 'step-approve', [['letter-of-approval', 'letter of approval']])) === 'approved', 'approved');
+  await awaiting(people.sb, 'register by the mechanism administrator');
+  await screen(people.sb, 'mechanism-admin-dashboard');
+  assert((await step(people.sb, 'step-register', [])) === 'registered', 'registered');
+  /* Monitoring: 10,000 MWh at 0.5 t/MWh = 5,000 t. */
+  await go(d, '#/activity/' + ACT);
+  await d.page.fill('#new-period input[name=start]', '2024-01-01');
+  await d.page.fill('#new-period input[name=end]', '2024-12-31');
+  await d.page.selectOption('#new-period select[name=calculator]', 'grid-renewable');
+  await d.page.fill('#new-period input[name="in:net_kwh"]', '10000000');
+  await d.page.fill('#new-period input[name="in:ef_cm_t_mwh_e6"]', '500000');
+  await d.page.setInputFiles('#new-period input[name="doc:monitoring-report"]', doc('monitoring report'));
+  await screen(d, 'activity-monitor');
+  await d.page.click('#new-period button[type=submit]');
+  await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('reported'));
+  await ready(d.page);
+  assert((await text(d.page, '#msg')).includes('5,000 t by the grid-renewable calculator'), 'reported: ' + (await text(d.page, '#msg')));
+  await awaiting(people.doe, 'verify (period 1)');
+  assert((await step(people.doe, 'step-verify-1', [['verification-report', 'verification report']], async (pg, f2) => {
+    assert((await pg.inputValue(f2 + ' input[name=certified]')) === '5000', 'certified defaults to the reported figure');
+    await pg.fill(f2 + ' input[name=certified]', '4800');
+  })) === 'registered', 'verified');
+  assert((await step(d, 'step-request-1', [], async (pg, f2) => pg.selectOption(f2 + ' select[name=forward]', '43'))) === 'registered', 'requested');
+  await awaiting(people.sb, 'issue (period 1)');
+  await step(people.sb, 'step-issue-1', []);
+  const page = await text(people.sb.page, '#main');
+  assert(page.includes('4,800') && /requested → issued/.test(page), 'issued 4,800 t: ' + page.slice(0, 500));
+  const act = await (await fetch(base + '/v1/activities/' + ACT)).json();
+  assert(act.issued === 4800 && act.periods[0].state === 'issued', 'the server has it issued');
+  const roles = act.steps.map((s) => s.step + ':' + s.role).join(' ');
+  assert(roles === 'submit:participant validate:validator approve:authority register:mechanism-admin monitor:participant verify:validator request:participant issue:mechanism-admin', roles);
+  assert(new Set(act.steps.map((s) => s.actor)).size === 4, 'four different people: ' + act.steps.map((s) => s.actor).join(', '));
+  await go(d, '#/activity/' + ACT);
+  await screen(d, 'activity-issued');
+});
+
+test('holder_holdings_transfer_retire_statement', async () => {
+  const d = people.dev;
+  /* 4,800 issued: 5 % share of proceeds (240), 2 % OMGE (96): 4,464 forwarded to account 43. */
+  await go(d, '#/holdings');
+  const h = await text(d.page, '#view');
+  assert(h.includes('A6.4ER 2024 4,464') && h.includes('A6.4ER 2023 22,785'), 'holdings by unit type and vintage: ' + h.slice(0, 400));
+  await screen(d, 'holdings');
+  await go(d, '#/transfer');
+  await d.page.selectOption('#transfer select[name=from_account]', '43');
+  await d.page.waitForSelector('#transfer select[name=units] option[value="A6.4ER|2024"]', { state: 'attached' });
+  await d.page.selectOption('#transfer select[name=units]', 'A6.4ER|2024');
+  await d.page.fill('#transfer input[name=quantity]', '1000');
+  await d.page.fill('#transfer input[name=to_account]', '41');
+  await d.page.click('#transfer button[type=submit]');
+  const t = await answered(d.page, '#transfer');
+  assert(t.includes('Transferred: transaction') && t.includes('1,000 t from account 43 to account 41'), 'transfer: ' + t);
+  await screen(d, 'transfer');
+  /* A refused transfer shows the server's reason. */
+  await d.page.fill('#transfer input[name=quantity]', '999999');
+  await d.page.click('#transfer button[type=submit]');
+  assert((await answered(d.page, '#transfer')).includes('insufficient_holdings'), 'refusal shown');
+  await go(d, '#/retire');
+  await d.page.selectOption('#retire select[name=from_account]', '43');
+  await d.page.waitForSelector('#retire select[name=units] option[value="A6.4ER|2024"]', { state: 'attached' });
+  await d.page.selectOption('#retire select[name=units]', 'A6.4ER|2024');
+  await d.page.fill('#retire input[name=quantity]', '500');
+  await d.page.fill('#retire input[name=beneficiary]', 'Accra Metropolitan Assembly');
+  await d.page.fill('#retire input[name=purpose]', 'voluntary offsetting');
+  await d.page.fill('#retire textarea[name=claim]', 'Offsets the 2024 street lighting of Accra');
+  await d.page.click('#retire button[type=submit]');
+  const rt = await answered(d.page, '#retire');
+  assert(rt.includes('Retired: transaction') && rt.includes('500 t'), 'retirement: ' + rt);
+  await screen(d, 'retire');
+  const href = await d.page.getAttribute('#cert-link', 'href');
+  await d.page.goto(base + href);
+  const cert = (await d.page.locator('body').innerText()).replace(/\s+/g, ' ');
+  assert(cert.includes('Accra Metropolitan Assembly') && cert.includes('500'), 'the certificate: ' + cert.slice(0, 400));
+  await d.page.screenshot({ path: path.join(SHOTS, 'app-certificate.png'), fullPage: true });
+  /* Statement: the CSV has the retirement's line. */
+  await go(d, '#/statement');
+  await d.page.selectOption('#statement select[name=account]', '43');
+  await d.page.click('#statement button[type=submit]');
+  await d.page.waitForSelector('#csv');
+  const [dl] = await Promise.all([d.page.waitForEvent('download'), d.page.click('#csv')]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  const lines = csv.trim().split('\r\n');
+  assert(lines[0] === 'transaction,timestamp,kind,direction,quantity,from_account,to_account,unit_type,project,vintage,serial,beneficiary,purpose', 'CSV head: ' + lines[0]);
+  assert(lines.some((l) => l.includes(',retirement,out,500,43,') && l.includes('Accra Metropolitan Assembly')), 'the retirement in the CSV: ' + csv.slice(0, 600));
+  assert(lines.some((l) => l.includes(',transfer,out,1000,43,41,A6.4ER,' + ACT + ',2024,')), 'the transfer in the CSV');
+  await screen(d, 'statement');
+});
+
+test('authorization_and_letter', async () => {
+  const p = people.dna;
+  await go(p, '#/a6');
+  await p.page.selectOption('#authorize select[name=party]', 'GHA');
+  await p.page.waitForSelector(`#authorize select[name=project] option[value="${ACT}"]`, { state: 'attached' });
+  await p.page.selectOption('#authorize select[name=project]', ACT);
+  await p.page.fill('#authorize input[name=approach]', 'CA0042');
+  await p.page.fill('#authorize input[name=quantity]', '2000');
+  await p.page.fill('#authorize input[name=vintage_from]', '2024');
+  await p.page.fill('#authorize input[name=vintage_to]', '2024');
+  await p.page.fill('#authorize input[name=year_from]', '2026');
+  await p.page.fill('#authorize input[name=year_to]', '2030');
+  await p.page.fill('#authorize input[name=authorized_parties]', 'CHE');
+  await p.page.click('#authorize button[type=submit]');
+  const r = await answered(p.page, '#authorize');
+  assert(/Authorization \d+ recorded/.test(r), 'authorized: ' + r);
+  await screen(p, 'a6-authorize');
+  await p.page.click('#letter-link');
+  await ready(p.page);
+  const l = await text(p.page, 'article');
+  assert(l.includes('Letter of authorization No.') && l.includes('Ghana') && l.includes(ACT) && l.includes('2,000 t CO2e') &&
+    l.includes('Switzerland (CHE)') && l.includes('CA0042'), 'the letter: ' + l.slice(0, 600));
+  await screen(p, 'a6-letter');
+  await p.page.emulateMedia({ media: 'print' });
+  await p.page.screenshot({ path: path.join(SHOTS, 'app-a6-letter-print.png'), fullPage: true });
+  assert(!(await p.page.locator('header').isVisible()), 'the printed letter has no navigation');
+  await p.page.emulateMedia({ media: 'screen' });
+});
+
+test('ets_surrender_dry_run', async () => {
+  /* The regulator's part through the API: 2024 verified emissions 5,000 t, allocation 4,000. */
+  await api('PUT', '/v1/ets/emissions', { scheme: 'GD-ETS', entity: 'GZ.PEARL', year: 2024, verified: 5000 });
+  await api('POST', '/v1/ets/emissions/confirm', { scheme: 'GD-ETS', entity: 'GZ.PEARL', year: 2024 });
+  await api('PUT', '/v1/ets/allocations', { scheme: 'GD-ETS', entity: 'GZ.PEARL', year: 2024, allocated: 4000 });
+  const r = await api('POST', '/v1/users', { email: 'li@pearlriver.example', name: 'Li Na', role: 'holder', organisation: 25, password: PASSWORD });
+  const p = (people.ets = await person('ets'));
+  await logIn(p, { email: 'li@pearlriver.example', password: PASSWORD, secret: r.totp.secret });
+  await go(p, '#/ets');
+  await p.page.fill('#surrender input[name=year]', '2024');
+  await p.page.fill('#surrender input[name="q:0"]', '1000');
+  await p.page.click('#surrender button[value=dry]');
+  const ev = await answered(p.page, '#surrender');
+  assert(ev.includes('breaks 1 rule(s) of CN-GD') && ev.includes('GD.1') && ev.includes('CCER and PHCER together at most 10% of verified emissions'), 'dry run explains: ' + ev);
+  await screen(p, 'ets-dry-run');
+  await p.page.fill('#surrender input[name="q:0"]', '500');
+  await p.page.click('#surrender button[value=dry]');
+  assert((await answered(p.page, '#surrender')).includes('meets every rule of CN-GD'), 'corrected');
+  await p.page.click('#surrender button[value=surrender]');
+  const s = await answered(p.page, '#surrender');
+  assert(s.includes('Surrendered: transaction'), 'surrendered: ' + s);
+  const rep = await api('GET', '/v1/ets/schemes/GD-ETS/report?year=2024');
+  assert(rep.items[0].surrendered_offsets === 500, 'the report counts 500 t of offsets');
+  await screen(p, 'ets-surrendered');
+});
+
+test('keyboard_and_logout', async () => {
+  const p = people.dev;
+  await p.page.goto(base + '/work.html#/');
+  await p.page.reload();
+  await ready(p.page);
+  await p.page.keyboard.press('Tab');
+  assert((await p.page.evaluate(() => document.activeElement.textContent)) === 'Skip to content', 'first Tab: the skip link');
+  /* Tab through to the navigation's "Holdings" and follow it with Enter. */
+  let found = false;
+  for (let i = 0; i < 6 && !found; i++) {
+    await p.page.keyboard.press('Tab');
+    found = (await p.page.evaluate(() => document.activeElement.getAttribute('href'))) === '#/holdings';
+  }
+  assert(found, 'Tab reaches the navigation');
+  await p.page.keyboard.press('Enter');
+  await p.page.waitForSelector('body[data-screen="holdings"][data-ready="1"]');
+  assert((await p.page.evaluate(() => document.activeElement.id)) === 'title', 'focus moves to the new screen\'s title');
+  assert((await p.page.getAttribute('#worknav a[href="#/holdings"]', 'aria-current')) === 'page', 'current screen marked');
+  /* A screen of another role is not offered. */
+  await go(p, '#/users');
+  assert((await text(p.page, '#view')).includes('not for your role'), 'the users screen is not for a holder');
+  await p.page.click('#logout');
+  await p.page.waitForSelector('body[data-screen="login"][data-ready="1"]');
+  assert((await text(p.page, '#msg')).includes('Logged out'), 'logged out');
+  const r = await p.page.evaluate(async () => (await fetch('/v1/session')).status);
+  assert(r === 401, 'the session ended on the server');
+});
+
+let passed = 0;
+const failed = [];
+const t0all = Date.now();
+for (const t of tests) {
+  const t0 = Date.now();
+  try {
+    await t.fn();
+    passed++;
+    console.log(`[       OK ] ${t.name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed.push(t.name);
+    console.log(`[  ERROR   ] ${t.name}: ${e.message}`);
+    for (const p of Object.values(people)) {
+      try {
+        await p.page.screenshot({ path: path.join(SHOTS, 'app-failed-' + t.name + '-' + p.label + '.png'), fullPage: true });
+      } catch (e2) {
+        /* no screenshot */
+      }
+    }
+  }
+}
+if (consoleErrors.length) {
+  console.log('browser console errors:\n  ' + consoleErrors.join('\n  '));
+  failed.push('console_errors');
+}
+console.log('screens scanned with axe-core: ' + scanned.length + ' (' + scanned.join(', ') + '); ' + ((Date.now() - t0all) / 1000).toFixed(1) + ' s in all, ' +
+  (screenMs / 1000).toFixed(1) + ' s of them scanning and taking screenshots');
+await browser.close();
+server.kill('SIGTERM');
+await new Promise((r) => server.on('exit', r));
+fs.rmSync(tmp, { recursive: true, force: true });
+summary(passed, failed.length, failed);
+process.exit(failed.length ? 1 : 0);
