@@ -101,6 +101,11 @@ $(BUILD)/tests/test_browser: tests/browser/test_browser.sh
 	@mkdir -p $(dir $@)
 	cp $< $@ && chmod +x $@
 
+# The working app's browser tests (tests/browser/app.mjs), the same way.
+$(BUILD)/tests/test_browser_app: tests/browser/test_browser_app.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
 # The API contract test (tests/contract/): a script that runs the HTTP tests
 # with L6_CONTRACT_LOG set and validates every reply against openapi.json.
 $(BUILD)/tests/test_contract: tests/contract/test_contract.sh
@@ -122,7 +127,7 @@ else
 CONTRACT_TEST := $(BUILD)/tests/test_contract
 endif
 
-tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(CONTRACT_TEST) \
+tests: $(BUILD)/ledger6 $(TEST_BIN) $(TEST_TOOLS) $(BUILD)/tests/test_browser $(BUILD)/tests/test_browser_app $(CONTRACT_TEST) \
        $(BUILD)/tests/test_install
 
 # The README's test command. Runs every test binary on SQLite, then on a

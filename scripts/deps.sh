@@ -56,10 +56,11 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 [ "$test" = 1 ] || exit 0
-# The browser tests' npm package (playwright-core, pinned in package-lock.json),
-# when it is not installed yet; the browser is Debian's chromium above.
+# The browser tests' npm packages (playwright-core, and axe-core for the
+# accessibility scan of the working app; pinned in package-lock.json), when
+# they are not installed yet; the browser is Debian's chromium above.
 B=$(dirname "$0")/../tests/browser
-if [ ! -f "$B/node_modules/playwright-core/package.json" ]; then
+if [ ! -f "$B/node_modules/playwright-core/package.json" ] || [ ! -f "$B/node_modules/axe-core/package.json" ]; then
   echo "deps: npm ci in tests/browser"
   (cd "$B" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -112,11 +112,11 @@ async function all(path, maxPages) {
 /* A table: headers, rows of cells (strings or nodes), the indexes of number columns. */
 function table(caption, heads, rows, numeric) {
   const nums = new Set(numeric || []);
-  return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+  return el('div', { class: 'table-wrap cards', tabindex: '0', role: 'region', 'aria-label': caption },
     el('table', {},
       el('caption', {}, caption),
       el('thead', {}, el('tr', {}, heads.map((h, i) => el('th', { scope: 'col', class: nums.has(i) ? 'num' : null }, h)))),
-      el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => el('td', { class: nums.has(i) ? 'num' : null }, c)))))));
+      el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => el('td', { class: nums.has(i) ? 'num' : null, 'data-label': heads[i] || null }, c)))))));
 }
 
 const note = (kind, text) => el('p', { class: 'status ' + kind, role: kind === 'error' ? 'alert' : 'status' }, text);
@@ -521,7 +521,8 @@ async function stepForm(a, m, w, detail) {
   const { step, period } = w;
   const docs = m.steps[step === 'resubmit' ? 'submit' : step];
   const form = el('form', { class: 'grid step', id: 'step-' + step + (period ? '-' + period : ''), 'aria-label': 'Step ' + step },
-    el('h3', {}, stepLabel(w)));
+    el('h3', {}, step.charAt(0).toUpperCase() + step.slice(1) + (period ? ', monitoring period ' + period : '')),
+    el('p', { class: 'muted' }, a.mechanism + ' gives this step to ' + (ROLE_NAME[w.role] || w.role) + '.'));
   if (DECISION.has(step))
     form.append(el('fieldset', { class: 'decision' }, el('legend', {}, 'Decision'),
       el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'accept', checked: true }), ' accept'),
@@ -642,7 +643,7 @@ screen('a6', 'Article 6 authorizations', ['authority', 'admin', 'auditor'], asyn
     });
     parts.push(el('h2', {}, 'Authorize a project\'s units'), form);
   }
-  parts.push(el('h2', {}, 'Letters of authorization'), auths.length ? table('Letters of authorization', ['Letter', 'Party', 'Approach', 'Project', 'Quantity (t)', 'Purposes', 'Version', 'State', ''],
+  parts.push(el('h2', {}, 'Letters of authorization'), auths.length ? table('Letters of authorization', ['Letter', 'Party', 'Approach', 'Project', 'Quantity (t)', 'Purposes', 'Version', 'State', 'Action'],
     auths.map((x) => [link('/work-letter.html?id=' + x.id, 'letter ' + x.id), x.party, x.approach, x.project, num(x.quantity), x.purposes.join(', '), String(x.version),
       x.revoked ? 'revoked' : 'in force',
       canWrite && !x.revoked ? el('button', { type: 'button', 'aria-label': 'Revoke authorization ' + x.id, onclick: async (ev) => {
@@ -693,7 +694,7 @@ screen('users', 'Users', ['admin'], async (v) => {
         flash('error', e);
       }
     } }, u.status === 'active' ? 'Disable' : 'Enable')]);
-  v.replaceChildren(users.items.length ? table('Users', ['Id', 'Name', 'Email', 'Role', 'Organisation', 'Second factor', 'Status', 'Created', ''], rows) : empty('No user yet.'),
+  v.replaceChildren(users.items.length ? table('Users', ['Id', 'Name', 'Email', 'Role', 'Organisation', 'Second factor', 'Status', 'Created', 'Action'], rows) : empty('No user yet.'),
     el('p', { class: 'muted' }, 'A user\'s role and second factor are fixed: to change either, disable the user and create a new one (the API has no role change).'),
     el('h2', {}, 'New user'), form);
 });
@@ -741,7 +742,7 @@ screens.accounts.nav = 'Accounts';
 screen('tokens', 'API tokens', ['admin'], async (v) => {
   const tokens = await all('/v1/tokens');
   v.replaceChildren(el('p', {}, 'Tokens of programs and integrations; people log in here instead. A revoked token is refused from its next request on.'),
-    table('API tokens', ['Id', 'Label', 'Role', 'Organisation', 'State', 'Created', 'Expires', 'Last used', ''],
+    table('API tokens', ['Id', 'Label', 'Role', 'Organisation', 'State', 'Created', 'Expires', 'Last used', 'Action'],
       tokens.map((t) => [String(t.id), t.label, t.role, t.organisation ? String(t.organisation) : '—', t.state, when(t.created), when(t.expires), when(t.last_used),
         t.state === 'active' ? el('button', { type: 'button', 'aria-label': 'Revoke token ' + t.id, onclick: async (ev) => {
           if (!confirm('Revoke token ' + t.id + ' (' + t.label + ')?')) return;

@@ -170,7 +170,7 @@ async function answered(page, form) {
 const scanned = [];
 /* axe-core on the page as it stands: WCAG 2.1 A and AA; any violation fails. */
 async function scan(page, name) {
-  await page.evaluate(axeSource);
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource); /* once per document */
   const res = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
   const bad = res.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
   assert(!bad.length, 'accessibility of ' + name + ': ' + bad.join('; '));

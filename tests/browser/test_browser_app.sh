@@ -1,0 +1,15 @@
+#!/bin/sh
+# test_browser_app.sh -- installed by make as $BUILD/tests/test_browser_app, so
+# that tests/run.sh runs the working app's browser tests (tests/browser/app.mjs)
+# like any test binary and counts their cmocka-style summary. Missing node,
+# chromium, playwright-core or axe-core is a failure, never a skip: `make
+# deps-test` (part of `make check`) installs them.
+ROOT=${L6_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+if ! command -v node >/dev/null 2>&1; then
+  echo "browser tests of the app cannot run: node is missing (apt-get install -y nodejs npm, or make deps-test)"
+  echo "[  PASSED  ] 0 test(s)."
+  echo "[  FAILED  ] 1 test(s), listed below:"
+  echo "[  FAILED  ] app_setup"
+  exit 1
+fi
+exec node "$ROOT/tests/browser/app.mjs"
