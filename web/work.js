@@ -638,8 +638,9 @@ screen('a6', 'Article 6 authorizations', ['authority', 'admin', 'auditor'], asyn
         vintage_from: Number(x.vintage_from), vintage_to: Number(x.vintage_to), year_from: Number(x.year_from), year_to: Number(x.year_to),
         purposes: Object.keys(x).filter((k) => k.startsWith('purpose:')).map((k) => x[k]), first_transfer_event: x.first_transfer_event,
         authorized_parties: list(x.authorized_parties), authorized_entities: list(x.authorized_entities) }));
-      return el('div', { class: 'status ok', role: 'status', id: 'done' }, 'Authorization ' + r.id + ' recorded (' + num(r.assigned) + ' t assigned as ITMOs). ',
-        link('/work-letter.html?id=' + r.id, 'Letter of authorization ' + r.id, { id: 'letter-link' }));
+      flash('ok', el('span', { id: 'done' }, 'Authorization ' + r.id + ' recorded (' + num(r.assigned) + ' t assigned as ITMOs). ',
+        link('/work-letter.html?id=' + r.id, 'Letter of authorization ' + r.id, { id: 'letter-link' })));
+      await render();
     });
     parts.push(el('h2', {}, 'Authorize a project\'s units'), form);
   }
@@ -814,7 +815,8 @@ screens.ets.nav = 'ETS surrender';
 
 let pendingFlash = null;
 function flash(kind, what) {
-  const n = what instanceof Error ? errorNode(what, 'The registry refused') : note(kind, what);
+  const n = what instanceof Error ? errorNode(what, 'The registry refused') : what instanceof Node ?
+    el('div', { class: 'status ' + kind, role: 'status' }, what) : note(kind, what);
   pendingFlash = n;
   $('#msg').replaceChildren(n);
 }

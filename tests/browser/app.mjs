@@ -455,8 +455,11 @@ test('authorization_and_letter', async () => {
   await p.page.fill('#authorize input[name=year_to]', '2030');
   await p.page.fill('#authorize input[name=authorized_parties]', 'CHE');
   await p.page.click('#authorize button[type=submit]');
-  const r = await answered(p.page, '#authorize');
+  await p.page.waitForSelector('#msg #letter-link');
+  await ready(p.page);
+  const r = await text(p.page, '#msg');
   assert(/Authorization \d+ recorded/.test(r), 'authorized: ' + r);
+  assert((await text(p.page, 'table')).includes(ACT), 'the new letter is listed');
   await screen(p, 'a6-authorize');
   await p.page.click('#letter-link');
   await ready(p.page);
