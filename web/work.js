@@ -319,17 +319,19 @@ screens.holdings.nav = 'Holdings';
 /* The source account and unit choice shared by transfer and retire. */
 async function sourceFields(form) {
   const accounts = (await myAccounts()).filter((a) => a.status === 'open');
-  const hold = {};
   const units = select('units', [['', 'choose an account first']], { required: true });
   const acc = select('from_account', [['', 'choose…'], ...accounts.map((a) => [a.id, a.id + ' · ' + a.name + ' (' + a.registry + ')'])], { required: true });
-  acc.addEventListener('change', async () => {
+  /* The account's holdings, read again after every move (the choice is kept). */
+  form.refresh = async () => {
+    const keep = units.value;
     units.replaceChildren(el('option', { value: '' }, 'loading…'));
     if (!acc.value) return;
-    hold[acc.value] = hold[acc.value] || (await get('/v1/accounts/' + acc.value + '/holdings'));
-    const rows = hold[acc.value].by_unit_type_vintage;
+    const rows = (await get('/v1/accounts/' + acc.value + '/holdings')).by_unit_type_vintage;
     units.replaceChildren(...(rows.length ? rows.map((r) => el('option', { value: r.unit_type + '|' + r.vintage },
       r.unit_type + ' of vintage ' + r.vintage + ' — ' + num(r.quantity) + ' t held')) : [el('option', { value: '' }, 'no units in this account')]));
-  });
+    if (keep && rows.some((r) => r.unit_type + '|' + r.vintage === keep)) units.value = keep;
+  };
+  acc.addEventListener('change', form.refresh);
   form.append(field('From account', acc), field('Units', units), field('Quantity (t)', input('quantity', { type: 'number', min: 1, step: 1, required: true })));
   return accounts;
 }
@@ -354,6 +356,7 @@ screen('transfer', 'Transfer units', ['holder'], async (v) => {
   onSubmit(form, async (x) => {
     const t = await post('/v1/transfers', { from_account: Number(x.from_account), to_account: Number(x.to_account), ...unitsOf(x) },
       { 'Idempotency-Key': idemKey() });
+    await form.refresh();
     return txNode(t, 'Transferred');
   });
   v.replaceChildren(el('p', {}, 'Moves units of one type and vintage, oldest serials first. The registry checks every rule of the move (account status, policy) and refuses with its reason.'), form);
@@ -373,6 +376,7 @@ screen('retire', 'Retire units', ['holder'], async (v) => {
   onSubmit(form, async (x) => {
     const t = await post('/v1/retirements', compact({ from_account: Number(x.from_account), ...unitsOf(x), beneficiary: x.beneficiary,
       purpose: x.purpose, claim: x.claim, reporting_year: intOrNull(x.reporting_year) }), { 'Idempotency-Key': idemKey() });
+    await form.refresh();
     const n = txNode(t, 'Retired');
     if (t && t.id) n.append(el('p', {}, 'Certificate: ', link('/v1/retirements/' + t.id + '/certificate.html', 'printable certificate ' + t.id, { id: 'cert-link' }),
       ' · ', link('/retirement.html?id=' + t.id, 'public retirement page'), ' · ', link('/v1/retirements/' + t.id + '/certificate', 'signed certificate (JSON)')));

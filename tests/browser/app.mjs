@@ -405,6 +405,8 @@ test('holder_holdings_transfer_retire_statement', async () => {
   await d.page.click('#transfer button[type=submit]');
   const t = await answered(d.page, '#transfer');
   assert(t.includes('Transferred: transaction') && t.includes('1,000 t from account 43 to account 41'), 'transfer: ' + t);
+  const left = await d.page.locator('#transfer select[name=units] option:checked').innerText();
+  assert(left.includes('A6.4ER of vintage 2024 — 3,464 t held'), 'the holdings are read again after the transfer: ' + left);
   await screen(d, 'transfer');
   /* A refused transfer shows the server's reason. */
   await d.page.fill('#transfer input[name=quantity]', '999999');
