@@ -134,7 +134,7 @@ async function api(method, route, body) {
 async function person(label) {
   const ctx = await browser.newContext({ viewport: LAPTOP, acceptDownloads: true });
   const page = await ctx.newPage();
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(20000); /* a shared, loaded machine */
   page.on('pageerror', (e) => consoleErrors.push(label + ': ' + String(e)));
   /* 4xx replies the tests ask for are expected ("Failed to load resource"). */
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(label + ': ' + m.text()); });
