@@ -396,7 +396,7 @@ typedef struct {
   int64_t created_ms, expires_ms, executes_ms, decided_ms;
   char decided_by[64];
   char approved_by[64];
-  char result[L6_NAME_MAX + 1]; /* why execution failed: "code: message" */
+  char result[320]; /* why execution failed: "code: message" */
   l6_id hold_tx, release_tx, result_tx;
   char request[L6_PROPOSAL_BODY_MAX + 1];
 } l6_proposal;
