@@ -147,7 +147,7 @@ static json_t *view_proposal(const l6_proposal *p) {
     json_array_append_new(reasons, json_string(t));
   json_error_t je;
   json_t *req = json_loads(p->request, 0, &je);
-  return json_pack("{sI ss ss ss sI sI sI sI so ss so so so so so so so so so so so so}", "id", (json_int_t)p->id, "kind",
+  return json_pack("{sI ss ss ss sI sI sI sI so ss so so so so so so so so so so so}", "id", (json_int_t)p->id, "kind",
                    p->kind, "state", p->state, "registry", p->registry, "organisation", (json_int_t)p->org,
                    "from_account", (json_int_t)p->from_account, "to_account", (json_int_t)p->to_account, "quantity",
                    (json_int_t)p->quantity, "reasons", reasons, "proposer", p->proposer, "created",
