@@ -365,7 +365,7 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(POL_GET, "SELECT registry, body, hold_account FROM approval_policies WHERE registry = $1")          \
   XX(POL_PUT, "INSERT INTO approval_policies(registry, body, hold_account) VALUES($1, $2, $3)"           \
               " ON CONFLICT(registry) DO UPDATE SET body = excluded.body, hold_account = excluded.hold_account") \
-  XX(PROP_PUT, "INSERT INTO proposals(" PROP_COLS ") VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM proposals)," \
+  XX(PROP_PUT, "INSERT INTO proposals(" PROP_COLS ") VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM proposals) + 0 * $1::bigint," \
                " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22," \
                " $23, $24, $25) RETURNING id")                                                           \
   XX(PROP_UPD, "UPDATE proposals SET kind = $2, state = $3, registry = $4, org = $5, from_account = $6,"  \
@@ -2242,8 +2242,7 @@ static void args_proposal(pg_args *a, const l6_proposal *p) {
 
 static l6_err pg_proposal_put(l6_store *s, l6_proposal *p, l6_error *err) {
   pg_args a = {.n = 0};
-  args_proposal(&a, p);
-  a.v[0] = NULL; /* $1 is the id the statement picks; unused */
+  args_proposal(&a, p); /* $1, the id, is ignored: the statement picks the next one */
   return run_write(PG(s), Q_PROP_PUT, &a, &p->id, NULL, err);
 }
 
