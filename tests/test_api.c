@@ -1650,7 +1650,29 @@ static struct {
   int ets_year, ets_confirm_year, ets_serial; /* fresh years and allowance serials per surrender */
   int ets_correct_year;         /* fresh confirmed years for corrections */
   int64_t ex_order;             /* an open exchange order of A (instrument EX.ROLE) */
+  char *tok_a2;                 /* a second person of A: proposes what A's owner token approves */
+  int64_t proposal;             /* a pending proposal of A */
 } R;
+
+/* Four eyes (proposal.h): a fresh pending proposal of A, proposed by A's
+ * second token (so the owner column is another person): the policy of
+ * CHE01 asks approval above 1 unit for the one transfer, then covers
+ * nothing again, so the table's other rows move units at once. */
+static int64_t mk_proposal(void) {
+  tl_resp x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{\"transfer_above\":1}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_reqj(S, "POST", "/v1/transfers", R.tok_a2, xfer_body(R.acc, R.acc2, 2), NULL);
+  tl_assert_status(&x, 202);
+  int64_t id = tl_jint(x.body, "id");
+  tl_resp_free(&x);
+  x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  return id;
+}
+static json_t *b_policy(void) { return json_object(); }
+static json_t *b_trusted(void) { return json_pack("{s:I}", "account", (json_int_t)R.acc_b); }
 
 /* Article 6.8 (src/service/nma.h): HOST's focal point is R.cyc.tok_dna;
  * organisation A (the owning holder) is the support provider. */
@@ -1742,6 +1764,8 @@ static int roles_setup(void **state) {
   R.tok[MECHADMIN] = R.cyc.tok_ma;
   R.tok[REGULATOR] = tl_mk_token(S, "authority", tl_mk_org(S, "CHE01", "Swiss Federal Office for the Environment"));
   R.tok[VAL_NA] = tl_mk_token(S, "validator", tl_mk_org(S, "CHE01", "Unaccredited verifier"));
+  R.tok_a2 = tl_mk_token(S, "holder", W.org_a);
+  R.proposal = mk_proposal();
   /* Article 6.2: NDCs of HOST and CHE; 200 ITMOs of a Swiss project in
    * A's account (CA0042, not first transferred: first transfers and OIMP
    * cancellations); 100 Malawian ITMOs transferred to A's account (CA0043:
@@ -1854,6 +1878,7 @@ static int roles_teardown(void **state) {
   tl_cycle_fixture_free(&R.cyc);
   free(R.tok[REGULATOR]);
   free(R.tok[VAL_NA]);
+  free(R.tok_a2);
   return group_teardown(state);
 }
 
@@ -2146,6 +2171,15 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
 #define METRICS_READER \
   { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403 }
 
+/* Four eyes (issue 15): any holder reads a registry's approval policy,
+ * like admin and auditor; only admin sets it. A proposal is read like an
+ * account (READER_ONE, lists hidden from other holders) and decided or
+ * cancelled by a person of its organisation (the owner column: another
+ * token than the proposer's) or admin (MOVER); a trusted list is read and
+ * changed like the account it belongs to. */
+#define POLICY_READER \
+  { E401, OK, OK, OK, OK, E401, E403, E403, E403, E403, E403 }
+
 typedef struct {
   const char *method, *pattern;
   int want[NROLES];
@@ -2198,6 +2232,16 @@ static const role_rule rules[] = {
      * revoking itself: test_token_revoke_self). */
     {"GET", "/v1/tokens", TOKEN_LIST, NULL, "id"},
     {"POST", "/v1/tokens/{id}/revoke", ADMIN_ONLY, b_ex_empty, NULL},
+    {"GET", "/v1/registries/{code}/approval-policy", POLICY_READER, NULL, NULL},
+    {"PUT", "/v1/registries/{code}/approval-policy", ADMIN_ONLY, b_policy, NULL},
+    {"GET", "/v1/proposals", READER_LIST, NULL, "id"},
+    {"GET", "/v1/proposals/{id}", READER_ONE, NULL, NULL},
+    {"POST", "/v1/proposals/{id}/approve", MOVER, b_ex_empty, NULL},
+    {"POST", "/v1/proposals/{id}/reject", MOVER, b_ex_empty, NULL},
+    {"POST", "/v1/proposals/{id}/cancel", MOVER, b_ex_empty, NULL},
+    {"GET", "/v1/accounts/{id}/trusted", READER_ONE, NULL, NULL},
+    {"POST", "/v1/accounts/{id}/trusted", MOVER, b_trusted, NULL},
+    {"DELETE", "/v1/accounts/{id}/trusted/{trusted}", MOVER, b_ex_empty, NULL},
     {"GET", "/v1/mechanisms", PUBLIC, NULL, NULL},
     {"GET", "/v1/mechanisms/{code}", PUBLIC, NULL, NULL},
     {"POST", "/v1/documents", ANY_TOKEN, b_document, NULL},
@@ -2380,6 +2424,33 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     json_decref(r);
     return;
   }
+  if (strcmp(pattern, "/v1/registries/{code}/approval-policy") == 0) {
+    snprintf(out, cap, "/v1/registries/CHE01/approval-policy");
+    return;
+  }
+  if (strncmp(pattern, "/v1/proposals/{id}/", 19) == 0) { /* a fresh pending proposal per decision */
+    snprintf(out, cap, "/v1/proposals/%lld/%s", (long long)mk_proposal(), pattern + 19);
+    return;
+  }
+  if (strcmp(pattern, "/v1/proposals/{id}") == 0) {
+    snprintf(out, cap, "/v1/proposals/%lld", (long long)R.proposal);
+    return;
+  }
+  if (strncmp(pattern, "/v1/accounts/{id}/trusted", 25) == 0) {
+    /* Adding finds B's account off A's list, removing finds it on. */
+    char list[128], one[160];
+    snprintf(list, sizeof list, "/v1/accounts/%lld/trusted", (long long)R.acc);
+    snprintf(one, sizeof one, "%s/%lld", list, (long long)R.acc_b);
+    if (strcmp(method, "POST") == 0) {
+      tl_resp x = tl_http_req(S, "DELETE", one, S->admin, "{}", NULL);
+      tl_resp_free(&x);
+    } else if (strcmp(method, "DELETE") == 0) {
+      tl_resp x = tl_http_reqj(S, "POST", list, S->admin, b_trusted(), NULL);
+      tl_resp_free(&x);
+    }
+    snprintf(out, cap, "%s", strcmp(method, "DELETE") == 0 ? one : list);
+    return;
+  }
   const char *open = strchr(pattern, '{');
   if (open == NULL) {
     /* Routes whose required query parameters name a leaf or tree size. */
@@ -2459,6 +2530,7 @@ static int64_t owned_item(const char *pattern) {
   if (strcmp(pattern, "/v1/adaptation-marketplace/purchases") == 0) return R.purchase;
   if (strcmp(pattern, "/v1/exchange/cash") == 0) return W.org_a;
   if (strcmp(pattern, "/v1/exchange/orders") == 0) return R.ex_order;
+  if (strcmp(pattern, "/v1/proposals") == 0) return R.proposal;
   if (strcmp(pattern, "/v1/tokens") == 0) { /* A's token: the one it lists as its own */
     json_t *l = get_ok(W.tok_a, "/v1/tokens");
     int64_t id = json_array_size(json_object_get(l, "items")) == 1 ? tl_jint(json_array_get(json_object_get(l, "items"), 0), "id") : 0;
