@@ -3439,6 +3439,140 @@ static void test_restart_durability(void **state) {
 
 /* ====================================================================== */
 
+/* ---- four eyes, trusted accounts and transfer delays (issue 15) ---------- */
+
+static int proposals_setup(void **state) {
+  (void)state;
+  memset(&H, 0, sizeof H);
+  if (world_setup("api-proposals") != 0) return -1;
+  H.a1 = tl_mk_account(S, "CHE01", W.org_a, "holding", "A main");
+  H.a2 = tl_mk_account(S, "CHE01", W.org_a, "trading", "A trading");
+  H.b1 = tl_mk_account(S, "CHE01", W.org_b, "holding", "B main");
+  json_decref(tl_mk_issue(S, "CHE01", PROJECT, "VCU", 2022, 100, H.a1));
+  return 0;
+}
+
+static int64_t units_in(int64_t account) {
+  json_t *h = get_ok(S->admin, "/v1/accounts/%lld/holdings", (long long)account);
+  int64_t n = tl_jint(h, "total");
+  json_decref(h);
+  return n;
+}
+
+/* A decision on proposal id by token: its status, the reply's state or
+ * error code in out. */
+static long decide_http(int64_t id, const char *what, const char *token, char out[32]) {
+  char path[96];
+  snprintf(path, sizeof path, "/v1/proposals/%lld/%s", (long long)id, what);
+  tl_resp r = post(path, token, json_object());
+  const char *v = r.status == 201 ? tl_jstr(r.body, "state") : tl_jstr(json_object_get(r.body, "error"), "code");
+  snprintf(out, 32, "%s", v ? v : "?");
+  long st = r.status;
+  tl_resp_free(&r);
+  return st;
+}
+
+/* Issue 15 items 3 and 4 over HTTP: a transfer above the threshold is a
+ * proposal (202) with its units held; the proposer cannot approve
+ * (self_approval), another organisation may not; a second person of A
+ * approves and the transfer is applied. A transfer to another holder's
+ * account waits (delayed) and is cancelled by the holder inside its
+ * window; once B's account is on A's trusted list (no activation delay
+ * here) the transfer is immediate. */
+static void test_proposals_http(void **state) {
+  (void)state;
+  char *tok_a2 = tl_mk_token(S, "holder", W.org_a);
+  tl_resp x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", W.tok_a,
+                          "{\"transfer_above\": 10, \"untrusted_transfer_delay_hours\": 26}", NULL);
+  tl_assert_status(&x, 403);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{\"transfer_above\": \"ten\"}", NULL);
+  tl_assert_status(&x, 400);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin,
+                  "{\"transfer_above\": 10, \"untrusted_transfer_delay_hours\": 26}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  json_t *pol = get_ok(W.tok_b, "/v1/registries/CHE01/approval-policy");
+  assert_int_equal(tl_jint(pol, "untrusted_transfer_delay_hours"), 26);
+  int64_t hold = tl_jint(pol, "hold_account");
+  json_decref(pol);
+
+  tl_resp r = post("/v1/transfers", W.tok_a, xfer_body(H.a1, H.a2, 20));
+  tl_assert_status(&r, 202);
+  int64_t id = tl_jint(r.body, "id");
+  assert_string_equal(tl_jstr(r.body, "state"), "pending");
+  assert_string_equal(json_string_value(json_array_get(json_object_get(r.body, "reasons"), 0)), "above-threshold");
+  tl_resp_free(&r);
+  assert_int_equal(units_in(H.a1), 80);
+  assert_int_equal(units_in(hold), 20);
+  char got[32];
+  assert_int_equal(decide_http(id, "approve", W.tok_a, got), 403);
+  assert_string_equal(got, "self_approval");
+  assert_int_equal(decide_http(id, "approve", W.tok_b, got), 403);
+  assert_string_equal(got, "forbidden");
+  json_t *one = get_ok(tok_a2, "/v1/proposals/%lld", (long long)id);
+  assert_string_equal(tl_jstr(one, "state"), "pending");
+  json_decref(one);
+  assert_int_equal(decide_http(id, "approve", tok_a2, got), 201);
+  assert_string_equal(got, "executed");
+  assert_int_equal(decide_http(id, "reject", tok_a2, got), 409);
+  assert_string_equal(got, "proposal_closed");
+  assert_int_equal(units_in(H.a2), 20);
+  assert_int_equal(units_in(hold), 0);
+  json_t *l = get_ok(W.tok_a, "/v1/proposals?state=executed");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+  l = get_ok(W.tok_b, "/v1/proposals");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 0);
+  json_decref(l);
+  r = get(W.tok_a, "/v1/proposals?state=bogus");
+  tl_assert_status(&r, 400);
+  tl_resp_free(&r);
+
+  /* A transfer to B's account (not trusted): delayed 26 hours, cancelled. */
+  r = post("/v1/transfers", W.tok_a, xfer_body(H.a1, H.b1, 5));
+  tl_assert_status(&r, 202);
+  id = tl_jint(r.body, "id");
+  assert_string_equal(tl_jstr(r.body, "state"), "delayed");
+  assert_non_null(tl_jstr(r.body, "executes_at"));
+  tl_resp_free(&r);
+  l = get_ok(W.tok_a, "/v1/proposals?state=delayed&account=%lld", (long long)H.b1);
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+  assert_int_equal(decide_http(id, "cancel", W.tok_b, got), 403);
+  assert_int_equal(decide_http(id, "cancel", tok_a2, got), 201);
+  assert_string_equal(got, "cancelled");
+  assert_int_equal(units_in(H.a1), 80);
+  assert_int_equal(units_in(H.b1), 0);
+
+  /* B's account on A's trusted list: immediate. */
+  char path[96];
+  snprintf(path, sizeof path, "/v1/accounts/%lld/trusted", (long long)H.a1);
+  json_t *t = post_ok(path, W.tok_a, json_pack("{s:I}", "account", (json_int_t)H.b1));
+  assert_string_equal(tl_jstr(t, "state"), "active");
+  json_decref(t);
+  r = post(path, W.tok_a, json_pack("{s:I}", "account", (json_int_t)H.b1));
+  tl_assert_status(&r, 409);
+  tl_resp_free(&r);
+  r = post("/v1/transfers", W.tok_a, xfer_body(H.a1, H.b1, 5));
+  tl_assert_status(&r, 201);
+  tl_resp_free(&r);
+  assert_int_equal(units_in(H.b1), 5);
+  l = get_ok(W.tok_a, "%s", path);
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+  snprintf(path, sizeof path, "/v1/accounts/%lld/trusted/%lld", (long long)H.a1, (long long)H.b1);
+  x = tl_http_req(S, "DELETE", path, W.tok_a, "{}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "DELETE", path, W.tok_a, "{}", NULL);
+  tl_assert_status(&x, 404);
+  assert_string_equal(tl_jstr(json_object_get(x.body, "error"), "code"), "not_trusted");
+  tl_resp_free(&x);
+  free(tok_a2);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* cmocka's stdout and our stderr stay in order in run.sh's log */
   tl_seed();                        /* print the seed before anything can fail */
@@ -3497,6 +3631,7 @@ int main(void) {
       cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered),
       cmocka_unit_test(test_role_retirements_public), /* shows a src bug, see its comment */
   };
+  const struct CMUnitTest proposals[] = {cmocka_unit_test(test_proposals_http)};
   const struct CMUnitTest conc[] = {cmocka_unit_test(test_concurrent_drain)};
   const struct CMUnitTest two[] = {cmocka_unit_test(test_concurrent_drain_two_servers)};
   const struct CMUnitTest restart[] = {cmocka_unit_test(test_restart_durability)};
@@ -3509,6 +3644,7 @@ int main(void) {
   failed += cmocka_run_group_tests_name("api_happy", happy, happy_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_errors", errors, errors_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_roles", roles, roles_setup, roles_teardown);
+  failed += cmocka_run_group_tests_name("api_proposals", proposals, proposals_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_concurrency", conc, conc_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_two_servers", two, two_setup, two_teardown);
   failed += cmocka_run_group_tests_name("api_restart", restart, restart_setup, restart_teardown);
