@@ -28,6 +28,7 @@
  *   hold_account     nobody moves units in or out of the hold account.
  *   policy           the policy is validated (closed, bounded) and only an
  *                    administrator sets it.
+ *   idempotent       an idempotency key replays the 202 (one hold).
  *   random_model     a seeded random sequence of transfers, approvals,
  *                    rejections, cancellations and clock moves checked
  *                    against a reference model of balances after every
@@ -706,6 +707,34 @@ static void test_random_model(void **state) {
   assert_non_null(strstr(said, "ok: every issuance batch is partitioned exactly by its blocks"));
 }
 
+/* An idempotency key replays the 202 and its proposal: one hold only. */
+static void test_idempotent(void **state) {
+  (void)state;
+  set_policy("{\"transfer_above\": 10}");
+  l6_move_req *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  r->kind = L6_TX_TRANSFER;
+  r->from_account = W.a1;
+  r->to_account = W.b1;
+  r->quantity = 50;
+  snprintf(r->unit_type, sizeof r->unit_type, "UA");
+  snprintf(r->idem.key, sizeof r->idem.key, "11:propose-once");
+  snprintf(r->idem.hash, sizeof r->idem.hash, "%064d", 1);
+  l6_reply a, b;
+  l6_error err = {0};
+  ok(svc_move(W.s, &W.alice, r, &a, &err), &err, "first");
+  ok(svc_move(W.s, &W.alice, r, &b, &err), &err, "replay");
+  assert_int_equal(a.status, 202);
+  assert_int_equal(b.status, 202);
+  assert_true(b.replayed);
+  assert_int_equal(json_integer_value(json_object_get(a.body, "id")), json_integer_value(json_object_get(b.body, "id")));
+  assert_int_equal(held(W.hold), 50);
+  assert_int_equal(held(W.a1), 950);
+  json_decref(a.body);
+  json_decref(b.body);
+  free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
@@ -716,6 +745,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_failed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hold_account, setup, teardown),
       cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
       cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
