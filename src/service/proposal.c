@@ -300,7 +300,7 @@ l6_err svc__proposal_gate(l6_svc *s, const l6_actor *a, const l6_move_req *r, co
                           const l6_account *to, const l6_take *takes, size_t n, l6_qty qty, l6_reply *out,
                           bool *proposed, l6_error *err) {
   *proposed = false;
-  pol_t pol;
+  pol_t pol = {0};
   bool found;
   l6_err e = pol_load(s, from->registry, &pol, &found, err);
   if (e != L6_E_OK || !found) return e;
@@ -630,7 +630,7 @@ l6_err svc_policy_get(l6_svc *s, const l6_actor *a, const char *registry, json_t
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_registry reg;
-  pol_t pol;
+  pol_t pol = {0};
   e = OPS->registry_get(ST, registry, &reg, err);
   if (e == L6_E_OK) e = pol_load(s, registry, &pol, NULL, err);
   if (e == L6_E_OK) *out = pol_view(registry, &pol);
@@ -642,12 +642,12 @@ l6_err svc_policy_put(l6_svc *s, const l6_actor *a, const char *registry, const 
   *out = NULL;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role != L6_ROLE_ADMIN) return l6_fail(err, L6_E_FORBIDDEN, "only an administrator sets an approval policy");
-  pol_t pol;
+  pol_t pol = {0};
   l6_err e = pol_parse(body, &pol, err);
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_registry reg;
-  pol_t old;
+  pol_t old = {0};
   bool found = false;
   e = OPS->registry_get(ST, registry, &reg, err);
   if (e == L6_E_OK) e = pol_load(s, registry, &old, &found, err);
@@ -734,7 +734,7 @@ l6_err svc_trusted_add(l6_svc *s, const l6_actor *a, l6_id account, l6_id truste
   if (e == L6_E_OK && c.listed)
     e = l6_fail(err, L6_E_ALREADY_EXISTS, "account %lld is already on the trusted list of account %lld", (long long)trusted,
                 (long long)account);
-  pol_t pol;
+  pol_t pol = {0};
   if (e == L6_E_OK) e = pol_load(s, acc.registry, &pol, NULL, err);
   int64_t now = svc__now_ms(s);
   l6_trusted x = {.account = account, .trusted = trusted, .added_ms = now, .active_ms = now + pol.activation_h * HOUR_MS};
