@@ -143,7 +143,12 @@
   XX(NEED_OVERPLEDGED, "need_overpledged", 409, "the match is more than the need has left after the matches already pledged") \
   /* Instrument eligibility criteria and integrity labels (crit, issue 6). */ \
   XX(UNKNOWN_LABEL, "unknown_label", 404, "no such label in config/labels.json") \
-  XX(MIXED_OFFSETTING, "mixed_offsetting", 422, "a contract's unit types are all offsetting or all non-offsetting (CABs, conservation certificates)")
+  XX(MIXED_OFFSETTING, "mixed_offsetting", 422, "a contract's unit types are all offsetting or all non-offsetting (CABs, conservation certificates)") \
+  /* Four eyes, trusted accounts and transfer delays (proposal.c, issue 15). */ \
+  XX(UNKNOWN_PROPOSAL, "unknown_proposal", 404, "no such proposal") \
+  XX(SELF_APPROVAL, "self_approval", 403, "nobody approves or rejects their own proposal; another person must") \
+  XX(PROPOSAL_CLOSED, "proposal_closed", 409, "the proposal is no longer pending (or delayed) and cannot be decided or cancelled") \
+  XX(NOT_TRUSTED, "not_trusted", 404, "the account is not on the trusted list")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

@@ -35,6 +35,11 @@
 #define L6_CODE_MAX 32   /* unit type, programme, project and registry codes */
 #define L6_NAME_MAX 200  /* names, titles, beneficiaries */
 #define L6_TEXT_MAX 2000 /* claim texts, descriptions */
+/* Four eyes (proposal.c): a registry's approval policy as JSON, and a
+ * proposal's stored request (a move request with at most L6_MAX_RANGES
+ * ranges of about 60 bytes each, plus its texts). */
+#define L6_POLICY_BODY_MAX 1024
+#define L6_PROPOSAL_BODY_MAX 24576
 #define L6_EMAIL_MAX 254 /* a user's email (RFC 5321's path limit less the brackets) */
 #define L6_PWHASH_STR_MAX 128 /* crypto_pwhash_STRBYTES: the encoded Argon2id hash */
 #define L6_PASSWORD_MIN 12    /* a user's password: long enough to resist guessing offline (NIST SP 800-63B asks 8+) */

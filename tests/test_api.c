@@ -1650,7 +1650,29 @@ static struct {
   int ets_year, ets_confirm_year, ets_serial; /* fresh years and allowance serials per surrender */
   int ets_correct_year;         /* fresh confirmed years for corrections */
   int64_t ex_order;             /* an open exchange order of A (instrument EX.ROLE) */
+  char *tok_a2;                 /* a second person of A: proposes what A's owner token approves */
+  int64_t proposal;             /* a pending proposal of A */
 } R;
+
+/* Four eyes (proposal.h): a fresh pending proposal of A, proposed by A's
+ * second token (so the owner column is another person): the policy of
+ * CHE01 asks approval above 1 unit for the one transfer, then covers
+ * nothing again, so the table's other rows move units at once. */
+static int64_t mk_proposal(void) {
+  tl_resp x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{\"transfer_above\":1}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_reqj(S, "POST", "/v1/transfers", R.tok_a2, xfer_body(R.acc, R.acc2, 2), NULL);
+  tl_assert_status(&x, 202);
+  int64_t id = tl_jint(x.body, "id");
+  tl_resp_free(&x);
+  x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  return id;
+}
+static json_t *b_policy(void) { return json_object(); }
+static json_t *b_trusted(void) { return json_pack("{s:I}", "account", (json_int_t)R.acc_b); }
 
 /* Article 6.8 (src/service/nma.h): HOST's focal point is R.cyc.tok_dna;
  * organisation A (the owning holder) is the support provider. */
@@ -1742,6 +1764,8 @@ static int roles_setup(void **state) {
   R.tok[MECHADMIN] = R.cyc.tok_ma;
   R.tok[REGULATOR] = tl_mk_token(S, "authority", tl_mk_org(S, "CHE01", "Swiss Federal Office for the Environment"));
   R.tok[VAL_NA] = tl_mk_token(S, "validator", tl_mk_org(S, "CHE01", "Unaccredited verifier"));
+  R.tok_a2 = tl_mk_token(S, "holder", W.org_a);
+  R.proposal = mk_proposal();
   /* Article 6.2: NDCs of HOST and CHE; 200 ITMOs of a Swiss project in
    * A's account (CA0042, not first transferred: first transfers and OIMP
    * cancellations); 100 Malawian ITMOs transferred to A's account (CA0043:
@@ -1854,6 +1878,7 @@ static int roles_teardown(void **state) {
   tl_cycle_fixture_free(&R.cyc);
   free(R.tok[REGULATOR]);
   free(R.tok[VAL_NA]);
+  free(R.tok_a2);
   return group_teardown(state);
 }
 
@@ -2146,6 +2171,15 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
 #define METRICS_READER \
   { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403 }
 
+/* Four eyes (issue 15): any holder reads a registry's approval policy,
+ * like admin and auditor; only admin sets it. A proposal is read like an
+ * account (READER_ONE, lists hidden from other holders) and decided or
+ * cancelled by a person of its organisation (the owner column: another
+ * token than the proposer's) or admin (MOVER); a trusted list is read and
+ * changed like the account it belongs to. */
+#define POLICY_READER \
+  { E401, OK, OK, OK, OK, E401, E403, E403, E403, E403, E403 }
+
 typedef struct {
   const char *method, *pattern;
   int want[NROLES];
@@ -2198,6 +2232,16 @@ static const role_rule rules[] = {
      * revoking itself: test_token_revoke_self). */
     {"GET", "/v1/tokens", TOKEN_LIST, NULL, "id"},
     {"POST", "/v1/tokens/{id}/revoke", ADMIN_ONLY, b_ex_empty, NULL},
+    {"GET", "/v1/registries/{code}/approval-policy", POLICY_READER, NULL, NULL},
+    {"PUT", "/v1/registries/{code}/approval-policy", ADMIN_ONLY, b_policy, NULL},
+    {"GET", "/v1/proposals", READER_LIST, NULL, "id"},
+    {"GET", "/v1/proposals/{id}", READER_ONE, NULL, NULL},
+    {"POST", "/v1/proposals/{id}/approve", MOVER, b_ex_empty, NULL},
+    {"POST", "/v1/proposals/{id}/reject", MOVER, b_ex_empty, NULL},
+    {"POST", "/v1/proposals/{id}/cancel", MOVER, b_ex_empty, NULL},
+    {"GET", "/v1/accounts/{id}/trusted", READER_ONE, NULL, NULL},
+    {"POST", "/v1/accounts/{id}/trusted", MOVER, b_trusted, NULL},
+    {"DELETE", "/v1/accounts/{id}/trusted/{trusted}", MOVER, b_ex_empty, NULL},
     {"GET", "/v1/mechanisms", PUBLIC, NULL, NULL},
     {"GET", "/v1/mechanisms/{code}", PUBLIC, NULL, NULL},
     {"POST", "/v1/documents", ANY_TOKEN, b_document, NULL},
@@ -2380,6 +2424,33 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     json_decref(r);
     return;
   }
+  if (strcmp(pattern, "/v1/registries/{code}/approval-policy") == 0) {
+    snprintf(out, cap, "/v1/registries/CHE01/approval-policy");
+    return;
+  }
+  if (strncmp(pattern, "/v1/proposals/{id}/", 19) == 0) { /* a fresh pending proposal per decision */
+    snprintf(out, cap, "/v1/proposals/%lld/%s", (long long)mk_proposal(), pattern + 19);
+    return;
+  }
+  if (strcmp(pattern, "/v1/proposals/{id}") == 0) {
+    snprintf(out, cap, "/v1/proposals/%lld", (long long)R.proposal);
+    return;
+  }
+  if (strncmp(pattern, "/v1/accounts/{id}/trusted", 25) == 0) {
+    /* Adding finds B's account off A's list, removing finds it on. */
+    char list[128], one[160];
+    snprintf(list, sizeof list, "/v1/accounts/%lld/trusted", (long long)R.acc);
+    snprintf(one, sizeof one, "%s/%lld", list, (long long)R.acc_b);
+    if (strcmp(method, "POST") == 0) {
+      tl_resp x = tl_http_req(S, "DELETE", one, S->admin, "{}", NULL);
+      tl_resp_free(&x);
+    } else if (strcmp(method, "DELETE") == 0) {
+      tl_resp x = tl_http_reqj(S, "POST", list, S->admin, b_trusted(), NULL);
+      tl_resp_free(&x);
+    }
+    snprintf(out, cap, "%s", strcmp(method, "DELETE") == 0 ? one : list);
+    return;
+  }
   const char *open = strchr(pattern, '{');
   if (open == NULL) {
     /* Routes whose required query parameters name a leaf or tree size. */
@@ -2459,6 +2530,7 @@ static int64_t owned_item(const char *pattern) {
   if (strcmp(pattern, "/v1/adaptation-marketplace/purchases") == 0) return R.purchase;
   if (strcmp(pattern, "/v1/exchange/cash") == 0) return W.org_a;
   if (strcmp(pattern, "/v1/exchange/orders") == 0) return R.ex_order;
+  if (strcmp(pattern, "/v1/proposals") == 0) return R.proposal;
   if (strcmp(pattern, "/v1/tokens") == 0) { /* A's token: the one it lists as its own */
     json_t *l = get_ok(W.tok_a, "/v1/tokens");
     int64_t id = json_array_size(json_object_get(l, "items")) == 1 ? tl_jint(json_array_get(json_object_get(l, "items"), 0), "id") : 0;
@@ -3367,6 +3439,140 @@ static void test_restart_durability(void **state) {
 
 /* ====================================================================== */
 
+/* ---- four eyes, trusted accounts and transfer delays (issue 15) ---------- */
+
+static int proposals_setup(void **state) {
+  (void)state;
+  memset(&H, 0, sizeof H);
+  if (world_setup("api-proposals") != 0) return -1;
+  H.a1 = tl_mk_account(S, "CHE01", W.org_a, "holding", "A main");
+  H.a2 = tl_mk_account(S, "CHE01", W.org_a, "trading", "A trading");
+  H.b1 = tl_mk_account(S, "CHE01", W.org_b, "holding", "B main");
+  json_decref(tl_mk_issue(S, "CHE01", PROJECT, "VCU", 2022, 100, H.a1));
+  return 0;
+}
+
+static int64_t units_in(int64_t account) {
+  json_t *h = get_ok(S->admin, "/v1/accounts/%lld/holdings", (long long)account);
+  int64_t n = tl_jint(h, "total");
+  json_decref(h);
+  return n;
+}
+
+/* A decision on proposal id by token: its status, the reply's state or
+ * error code in out. */
+static long decide_http(int64_t id, const char *what, const char *token, char out[32]) {
+  char path[96];
+  snprintf(path, sizeof path, "/v1/proposals/%lld/%s", (long long)id, what);
+  tl_resp r = post(path, token, json_object());
+  const char *v = r.status == 201 ? tl_jstr(r.body, "state") : tl_jstr(json_object_get(r.body, "error"), "code");
+  snprintf(out, 32, "%s", v ? v : "?");
+  long st = r.status;
+  tl_resp_free(&r);
+  return st;
+}
+
+/* Issue 15 items 3 and 4 over HTTP: a transfer above the threshold is a
+ * proposal (202) with its units held; the proposer cannot approve
+ * (self_approval), another organisation may not; a second person of A
+ * approves and the transfer is applied. A transfer to another holder's
+ * account waits (delayed) and is cancelled by the holder inside its
+ * window; once B's account is on A's trusted list (no activation delay
+ * here) the transfer is immediate. */
+static void test_proposals_http(void **state) {
+  (void)state;
+  char *tok_a2 = tl_mk_token(S, "holder", W.org_a);
+  tl_resp x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", W.tok_a,
+                          "{\"transfer_above\": 10, \"untrusted_transfer_delay_hours\": 26}", NULL);
+  tl_assert_status(&x, 403);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{\"transfer_above\": \"ten\"}", NULL);
+  tl_assert_status(&x, 400);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin,
+                  "{\"transfer_above\": 10, \"untrusted_transfer_delay_hours\": 26}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  json_t *pol = get_ok(W.tok_b, "/v1/registries/CHE01/approval-policy");
+  assert_int_equal(tl_jint(pol, "untrusted_transfer_delay_hours"), 26);
+  int64_t hold = tl_jint(pol, "hold_account");
+  json_decref(pol);
+
+  tl_resp r = post("/v1/transfers", W.tok_a, xfer_body(H.a1, H.a2, 20));
+  tl_assert_status(&r, 202);
+  int64_t id = tl_jint(r.body, "id");
+  assert_string_equal(tl_jstr(r.body, "state"), "pending");
+  assert_string_equal(json_string_value(json_array_get(json_object_get(r.body, "reasons"), 0)), "above-threshold");
+  tl_resp_free(&r);
+  assert_int_equal(units_in(H.a1), 80);
+  assert_int_equal(units_in(hold), 20);
+  char got[32];
+  assert_int_equal(decide_http(id, "approve", W.tok_a, got), 403);
+  assert_string_equal(got, "self_approval");
+  assert_int_equal(decide_http(id, "approve", W.tok_b, got), 403);
+  assert_string_equal(got, "forbidden");
+  json_t *one = get_ok(tok_a2, "/v1/proposals/%lld", (long long)id);
+  assert_string_equal(tl_jstr(one, "state"), "pending");
+  json_decref(one);
+  assert_int_equal(decide_http(id, "approve", tok_a2, got), 201);
+  assert_string_equal(got, "executed");
+  assert_int_equal(decide_http(id, "reject", tok_a2, got), 409);
+  assert_string_equal(got, "proposal_closed");
+  assert_int_equal(units_in(H.a2), 20);
+  assert_int_equal(units_in(hold), 0);
+  json_t *l = get_ok(W.tok_a, "/v1/proposals?state=executed");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+  l = get_ok(W.tok_b, "/v1/proposals");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 0);
+  json_decref(l);
+  r = get(W.tok_a, "/v1/proposals?state=bogus");
+  tl_assert_status(&r, 400);
+  tl_resp_free(&r);
+
+  /* A transfer to B's account (not trusted): delayed 26 hours, cancelled. */
+  r = post("/v1/transfers", W.tok_a, xfer_body(H.a1, H.b1, 5));
+  tl_assert_status(&r, 202);
+  id = tl_jint(r.body, "id");
+  assert_string_equal(tl_jstr(r.body, "state"), "delayed");
+  assert_non_null(tl_jstr(r.body, "executes_at"));
+  tl_resp_free(&r);
+  l = get_ok(W.tok_a, "/v1/proposals?state=delayed&account=%lld", (long long)H.b1);
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+  assert_int_equal(decide_http(id, "cancel", W.tok_b, got), 403);
+  assert_int_equal(decide_http(id, "cancel", tok_a2, got), 201);
+  assert_string_equal(got, "cancelled");
+  assert_int_equal(units_in(H.a1), 80);
+  assert_int_equal(units_in(H.b1), 0);
+
+  /* B's account on A's trusted list: immediate. */
+  char path[96];
+  snprintf(path, sizeof path, "/v1/accounts/%lld/trusted", (long long)H.a1);
+  json_t *t = post_ok(path, W.tok_a, json_pack("{s:I}", "account", (json_int_t)H.b1));
+  assert_string_equal(tl_jstr(t, "state"), "active");
+  json_decref(t);
+  r = post(path, W.tok_a, json_pack("{s:I}", "account", (json_int_t)H.b1));
+  tl_assert_status(&r, 409);
+  tl_resp_free(&r);
+  r = post("/v1/transfers", W.tok_a, xfer_body(H.a1, H.b1, 5));
+  tl_assert_status(&r, 201);
+  tl_resp_free(&r);
+  assert_int_equal(units_in(H.b1), 5);
+  l = get_ok(W.tok_a, "%s", path);
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+  snprintf(path, sizeof path, "/v1/accounts/%lld/trusted/%lld", (long long)H.a1, (long long)H.b1);
+  x = tl_http_req(S, "DELETE", path, W.tok_a, "{}", NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_req(S, "DELETE", path, W.tok_a, "{}", NULL);
+  tl_assert_status(&x, 404);
+  assert_string_equal(tl_jstr(json_object_get(x.body, "error"), "code"), "not_trusted");
+  tl_resp_free(&x);
+  free(tok_a2);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* cmocka's stdout and our stderr stay in order in run.sh's log */
   tl_seed();                        /* print the seed before anything can fail */
@@ -3425,6 +3631,7 @@ int main(void) {
       cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered),
       cmocka_unit_test(test_role_retirements_public), /* shows a src bug, see its comment */
   };
+  const struct CMUnitTest proposals[] = {cmocka_unit_test(test_proposals_http)};
   const struct CMUnitTest conc[] = {cmocka_unit_test(test_concurrent_drain)};
   const struct CMUnitTest two[] = {cmocka_unit_test(test_concurrent_drain_two_servers)};
   const struct CMUnitTest restart[] = {cmocka_unit_test(test_restart_durability)};
@@ -3437,6 +3644,7 @@ int main(void) {
   failed += cmocka_run_group_tests_name("api_happy", happy, happy_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_errors", errors, errors_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_roles", roles, roles_setup, roles_teardown);
+  failed += cmocka_run_group_tests_name("api_proposals", proposals, proposals_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_concurrency", conc, conc_setup, group_teardown);
   failed += cmocka_run_group_tests_name("api_two_servers", two, two_setup, two_teardown);
   failed += cmocka_run_group_tests_name("api_restart", restart, restart_setup, restart_teardown);

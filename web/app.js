@@ -662,12 +662,50 @@ async function showAccounts(out, session) {
       return { a, error: e.message };
     }
   }));
+  /* Four eyes and delays (docs/API.md): the open proposals of the user's
+   * organisation(s) and every shown account's trusted list. */
+  let open = [];
+  try {
+    const [pending, delayed] = await Promise.all([apiAll('/v1/proposals?state=pending'), apiAll('/v1/proposals?state=delayed')]);
+    open = pending.concat(delayed).sort((x, y) => x.id - y.id);
+  } catch (e) {
+    /* a role that sees no proposals */
+  }
+  await Promise.all(details.map(async (d) => {
+    try {
+      d.trusted = d.error ? [] : (await api('/v1/accounts/' + d.a.id + '/trusted')).items;
+    } catch (e) {
+      d.trusted = [];
+    }
+  }));
+  const decide = (p, what) => {
+    const b = el('button', { type: 'button', 'data-proposal': String(p.id), 'data-action': what }, what[0].toUpperCase() + what.slice(1));
+    b.addEventListener('click', async () => {
+      document.body.removeAttribute('data-ready');
+      let note = null;
+      try {
+        await apiWrite('POST', '/v1/proposals/' + p.id + '/' + what, {});
+      } catch (e) {
+        note = 'cannot ' + what + ' proposal ' + p.id + ': ' + e.message;
+      }
+      await showAccounts(out, session);
+      if (note) out.prepend(el('p', { class: 'status error', role: 'alert' }, note));
+      document.body.setAttribute('data-ready', '1');
+    });
+    return b;
+  };
   const total = details.reduce((s, d) => s + (d.h ? d.h.total : 0), 0);
   const parts = [el('p', { id: 'who' }, 'Signed in as ' + who + ': ' + num(accounts.length) + (accounts.length === 1 ? ' account' : ' accounts') +
     ', ' + num(total) + ' t held' + (accounts.length > shown.length ? ' in the first ' + shown.length : '') + '.'),
   table('Accounts', ['Account', 'Name', 'Organisation', 'Registry', 'Type', 'Status', 'Held (t)'],
     details.map((d) => [el('a', { href: '#acct-' + d.a.id }, String(d.a.id)), d.a.name, orgName.get(d.a.organisation) || String(d.a.organisation),
       d.a.registry, d.a.type, d.a.status, d.h ? num(d.h.total) : '—']), [6])];
+  if (open.length) {
+    parts.push(table('Proposals and delayed transfers (units on hold)', ['Proposal', 'Kind', 'State', 'Quantity (t)', 'From', 'To', 'Proposed by', 'Expires / executes', 'Act'],
+      open.map((p) => [String(p.id), p.kind, p.state, num(p.quantity), String(p.from_account), String(p.to_account), p.proposer,
+        when(p.state === 'pending' ? p.expires_at : p.executes_at),
+        el('span', {}, ...(p.state === 'pending' ? [decide(p, 'approve'), ' ', decide(p, 'reject'), ' '] : []), decide(p, 'cancel'))]), [3]));
+  }
   for (const d of details) {
     parts.push(el('h2', { id: 'acct-' + d.a.id }, 'Account ' + d.a.id + ': ' + d.a.name));
     if (d.error) {
@@ -681,6 +719,10 @@ async function showAccounts(out, session) {
       parts.push(table('Serial blocks' + (d.h.blocks_truncated ? ' (the first ' + num(d.h.blocks.length) + ')' : ''),
         ['Serials', 'Project', 'Quantity (t)'], d.h.blocks.map((b) => [link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial),
           link('/project.html?id=' + encodeURIComponent(b.project), b.project), num(b.quantity)]), [2]));
+    }
+    if (d.trusted && d.trusted.length) {
+      parts.push(table('Trusted accounts', ['Account', 'State', 'Active from', 'Added by'],
+        d.trusted.map((t) => [String(t.trusted_account), t.state, when(t.active_from), t.added_by])));
     }
     if (d.txs.length) {
       parts.push(table(d.txsComplete ? 'Latest transactions' : 'Latest of its first ' + num(TX_PAGES_MAX * 500) + ' transactions', ['Date', 'Kind', 'Quantity (t)', 'From', 'To', 'Transaction'],

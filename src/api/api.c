@@ -680,6 +680,7 @@ static const route routes[] = {
     {"POST", "/v1/tokens", h_token_post},
     API_PEOPLE_ROUTES /* api_people.c: users and web sessions */
     {"POST", "/v1/tokens/{id}/revoke", h_token_revoke},
+    API_PROPOSAL_ROUTES /* api_proposal.c: four eyes, trusted accounts, transfer delays */
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */

@@ -62,6 +62,29 @@ l6_err h_session_delete(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/session", h_session_post},                                 \
   {"DELETE", "/v1/session", h_session_delete},
 
+/* api_proposal.c: four eyes, trusted accounts, transfer delays (proposal.h). */
+l6_err h_policy_get(req *r, json_t **out, l6_error *err);
+l6_err h_policy_put(req *r, json_t **out, l6_error *err);
+l6_err h_proposal_list(req *r, json_t **out, l6_error *err);
+l6_err h_proposal_get(req *r, json_t **out, l6_error *err);
+l6_err h_proposal_approve(req *r, json_t **out, l6_error *err);
+l6_err h_proposal_reject(req *r, json_t **out, l6_error *err);
+l6_err h_proposal_cancel(req *r, json_t **out, l6_error *err);
+l6_err h_trusted_list(req *r, json_t **out, l6_error *err);
+l6_err h_trusted_post(req *r, json_t **out, l6_error *err);
+l6_err h_trusted_delete(req *r, json_t **out, l6_error *err);
+#define API_PROPOSAL_ROUTES                                                \
+  {"GET", "/v1/registries/{code}/approval-policy", h_policy_get},          \
+  {"PUT", "/v1/registries/{code}/approval-policy", h_policy_put},          \
+  {"GET", "/v1/proposals", h_proposal_list},                               \
+  {"GET", "/v1/proposals/{id}", h_proposal_get},                           \
+  {"POST", "/v1/proposals/{id}/approve", h_proposal_approve},              \
+  {"POST", "/v1/proposals/{id}/reject", h_proposal_reject},                \
+  {"POST", "/v1/proposals/{id}/cancel", h_proposal_cancel},                \
+  {"GET", "/v1/accounts/{id}/trusted", h_trusted_list},                    \
+  {"POST", "/v1/accounts/{id}/trusted", h_trusted_post},                   \
+  {"DELETE", "/v1/accounts/{id}/trusted/{trusted}", h_trusted_delete},
+
 /* The session cookie and the CSRF cookie (double submit: the page copies
  * its value into the X-CSRF-Token header of every write). */
 #define API_SESSION_COOKIE "l6_session"

@@ -26,6 +26,7 @@
 #include "../service/certificate.h"
 #include "../service/keys.h"
 #include "../service/people.h"
+#include "../service/proposal.h"
 #include "../service/views.h"
 #include "../service/exchange.h"
 #include "cli.h"
@@ -769,6 +770,7 @@ static void on_signal(int sig) { stop_flag = sig; }
 typedef struct {
   l6_svc *svc;
   int interval_s;
+  void (*run)(l6_svc *s); /* what it does every interval_s */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   bool stop;
@@ -784,6 +786,17 @@ static void sign_head(l6_svc *s) {
     fprintf(stderr, "ledger6: signed the tree head of size %lld\n", (long long)size);
 }
 
+/* The proposals' clock (proposal.h): expiries and delayed transfers that
+ * are due. Reads run it too, so a late round is never visible. */
+static void proposals_tick(l6_svc *s) {
+  l6_error err = {0};
+  int done = 0;
+  if (svc_proposals_tick(s, &done, &err) != L6_E_OK)
+    fprintf(stderr, "ledger6: proposals clock: %s: %s\n", l6_err_code(err.code), err.message);
+  else if (done)
+    fprintf(stderr, "ledger6: proposals clock: %d proposal%s expired or executed\n", done, done == 1 ? "" : "s");
+}
+
 static void *sth_main(void *arg) {
   sth_timer *t = arg;
   pthread_mutex_lock(&t->mu);
@@ -795,7 +808,7 @@ static void *sth_main(void *arg) {
     }
     if (t->stop) break;
     pthread_mutex_unlock(&t->mu);
-    sign_head(t->svc);
+    t->run(t->svc);
     pthread_mutex_lock(&t->mu);
   }
   pthread_mutex_unlock(&t->mu);
@@ -897,12 +910,19 @@ static int cmd_serve(const opts *o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  sth_timer timer = {.svc = s, .interval_s = o->sth_interval};
+  sth_timer timer = {.svc = s, .interval_s = o->sth_interval, .run = sign_head};
   pthread_mutex_init(&timer.mu, NULL);
   pthread_cond_init(&timer.cv, NULL);
   pthread_t tid;
   bool timer_on = pthread_create(&tid, NULL, sth_main, &timer) == 0;
   if (!timer_on) fprintf(stderr, "ledger6: cannot start the tree head signer; heads are signed on demand only\n");
+  /* The proposals' clock, every second (each round bounded: svc_proposals_tick). */
+  sth_timer clock_timer = {.svc = s, .interval_s = 1, .run = proposals_tick};
+  pthread_mutex_init(&clock_timer.mu, NULL);
+  pthread_cond_init(&clock_timer.cv, NULL);
+  pthread_t clock_tid;
+  bool clock_on = pthread_create(&clock_tid, NULL, sth_main, &clock_timer) == 0;
+  if (!clock_on) fprintf(stderr, "ledger6: cannot start the proposals clock; reads of proposals run it\n");
   printf("listening on %s://%s:%d/\n", o->tls_cert ? "https" : "http", o->addr, http_port(h));
   fflush(stdout);
   sigset_t wait_mask = old;
@@ -918,6 +938,15 @@ static int cmd_serve(const opts *o) {
   }
   pthread_cond_destroy(&timer.cv);
   pthread_mutex_destroy(&timer.mu);
+  if (clock_on) {
+    pthread_mutex_lock(&clock_timer.mu);
+    clock_timer.stop = true;
+    pthread_cond_signal(&clock_timer.cv);
+    pthread_mutex_unlock(&clock_timer.mu);
+    pthread_join(clock_tid, NULL);
+  }
+  pthread_cond_destroy(&clock_timer.cv);
+  pthread_mutex_destroy(&clock_timer.mu);
   http_stop(h);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   svc_close(s);

@@ -880,7 +880,10 @@ static l6_err a6_move_check(l6_svc *s, const svc_move_ctx *m, void *arg, l6_erro
  * holdings stay reconciled. */
 static l6_err a6_move_effect(l6_svc *s, const svc_move_ctx *m, void *arg, l6_error *err) {
   (void)arg;
-  if (m->a6_accounted) return L6_E_OK;
+  /* A proposal's hold (proposal.c) keeps the units in their registry and
+   * changes nobody's holdings for Article 6: the request itself, run when
+   * approved, is the transfer or claim the AEF records. */
+  if (m->a6_accounted || m->route == SVC_MOVE_HOLD) return L6_E_OK;
   const l6_tx *tx = m->tx;
   char fp[4], tp[4];
   l6_err e = registry_party(s, m->from.registry, fp, err);

@@ -36,6 +36,7 @@ typedef enum {
   SVC_MOVE_MARKETPLACE,    /* the adaptation marketplace: purchase (transfer) and retirement */
   SVC_MOVE_ETS_ALLOCATION, /* ETS free allocation and auction */
   SVC_MOVE_ETS_SURRENDER,  /* ETS surrender into the scheme's surrender account */
+  SVC_MOVE_HOLD,           /* a proposal's units into the registry's hold account and back (proposal.c) */
   SVC_MOVE__COUNT
 } svc_move_route;
 

@@ -29,6 +29,7 @@
 #include "crit.h"
 #include "exchange.h"
 #include "service_int.h"
+#include "proposal.h"
 #include "views.h"
 
 
@@ -870,6 +871,8 @@ l6_err svc_holdings(l6_svc *s, const l6_actor *a, l6_id account, json_t **out, l
   *out = NULL;
   l6_err e = NEED_READER(a, err);
   if (e != L6_E_OK) return e;
+  /* Delayed transfers and expiries due now happen first (proposal.h). */
+  if ((e = svc_proposals_tick(s, NULL, err)) != L6_E_OK) return e;
   if ((e = begin(s, err)) != L6_E_OK) return e;
   l6_account acc;
   e = OPS->account_get(s->st, account, &acc, err);
@@ -1303,8 +1306,8 @@ static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t 
   return e;
 }
 
-l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *out, l6_error *err) {
-  memset(out, 0, sizeof *out);
+/* The checks of a move request that need no store. */
+static l6_err move_validate(const l6_actor *a, const l6_move_req *r, l6_error *err) {
   l6_err e = need_role(a, true, false, true, err);
   if (e != L6_E_OK) return e;
   if (r->kind != L6_TX_TRANSFER && r->kind != L6_TX_RETIREMENT && r->kind != L6_TX_CANCELLATION)
@@ -1323,18 +1326,15 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
     return l6_fail(err, L6_E_INVALID_VALUE, "claim must be printable text of at most %d bytes", L6_TEXT_MAX);
   if (r->reporting_year && (r->reporting_year < L6_VINTAGE_MIN || r->reporting_year > L6_VINTAGE_MAX))
     return l6_fail(err, L6_E_INVALID_VALUE, "reporting_year must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  return L6_E_OK;
+}
 
+l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool gate, l6_reply *out, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  l6_err e = move_validate(a, r, err);
+  if (e != L6_E_OK) return e;
   l6_take *takes = malloc((L6_MAX_BLOCKS_PER_TX + 1) * sizeof *takes);
   if (takes == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  if ((e = begin(s, err)) != L6_E_OK) {
-    free(takes);
-    return e;
-  }
-  bool hit;
-  if ((e = idem_check(s, &r->idem, out, &hit, err)) != L6_E_OK || hit) {
-    free(takes);
-    return finish(s, e, err);
-  }
   l6_account from, to;
   e = open_account(s, r->from_account, "from_account", &from, err);
   if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && from.org != a->org)
@@ -1381,6 +1381,17 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
       e = l6_fail(err, L6_E_QUANTITY_OVERFLOW, "total quantity is too large");
   /* Conservation: what the plan takes is exactly what was asked for. */
   if (e == L6_E_OK) assert(r->nranges > 0 || tx.quantity == r->quantity);
+  /* Four eyes and transfer delays (proposal.c): the registry's approval
+   * policy may turn the request into a proposal with its units on hold. */
+  if (e == L6_E_OK) e = svc__hold_account_check(s, &from, &to, err);
+  if (e == L6_E_OK && gate) {
+    bool proposed = false;
+    e = svc__proposal_gate(s, a, r, &from, &to, takes, ntakes, tx.quantity, out, &proposed, err);
+    if (e == L6_E_OK && proposed) {
+      free(takes);
+      return e;
+    }
+  }
   if (e == L6_E_OK) e = OPS->tx_put(s->st, &tx, err);
   /* The policy step: non-offsetting units, Article 6 and CORSIA rules, the
    * ITMOs' first transfers and adjustments (move.h). */
@@ -1399,8 +1410,23 @@ l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *ou
     out->status = 201;
     out->body = tx_reply(s, &tx, takes, ntakes, err, &e);
   }
-  if (e == L6_E_OK) e = idem_store(s, &r->idem, out, err);
   free(takes);
+  if (e != L6_E_OK) {
+    json_decref(out->body);
+    memset(out, 0, sizeof *out);
+  }
+  return e;
+}
+
+l6_err svc_move(l6_svc *s, const l6_actor *a, const l6_move_req *r, l6_reply *out, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  l6_err e = move_validate(a, r, err);
+  if (e != L6_E_OK) return e;
+  if ((e = begin(s, err)) != L6_E_OK) return e;
+  bool hit;
+  if ((e = idem_check(s, &r->idem, out, &hit, err)) != L6_E_OK || hit) return finish(s, e, err);
+  e = svc__move_in_tx(s, a, r, true, out, err);
+  if (e == L6_E_OK) e = idem_store(s, &r->idem, out, err);
   e = finish(s, e, err);
   if (e != L6_E_OK) {
     json_decref(out->body);

@@ -114,4 +114,25 @@ l6_err svc__project_non_offsetting(l6_svc *s, const char *project, const char *w
  * non_offsetting_purposes: adaptation, conservation, ...; loaded by nma.c)? */
 bool svc__non_offsetting_purpose(const char *purpose);
 
+/* ---- four eyes, trusted accounts, delays (proposal.c) ----------------- */
+
+/* svc_move's work inside the caller's transaction (service.c): checks,
+ * plans and moves the units of r as a's request. gate: whether the
+ * registry's approval policy may turn it into a proposal (svc_move); an
+ * approved proposal or one whose delay ended runs its request with gate
+ * false, through every other check again. On success out->status is 201
+ * (moved) or 202 (out->body is the proposal). */
+l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool gate, l6_reply *out, l6_error *err);
+/* Inside svc__move_in_tx, once from, to and the takes are known: when the
+ * policy of from's registry covers the request (approval, or a delay for
+ * an untrusted destination), records a proposal, moves the takes into
+ * the registry's hold account and sets *proposed with out = 202 and the
+ * proposal. Otherwise changes nothing. */
+l6_err svc__proposal_gate(l6_svc *s, const l6_actor *a, const l6_move_req *r, const l6_account *from,
+                          const l6_account *to, const l6_take *takes, size_t n, l6_qty qty, l6_reply *out,
+                          bool *proposed, l6_error *err);
+/* INVALID_DESTINATION when from or to is a registry's hold account: only
+ * proposals move units in and out of it. */
+l6_err svc__hold_account_check(l6_svc *s, const l6_account *from, const l6_account *to, l6_error *err);
+
 #endif

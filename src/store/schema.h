@@ -232,6 +232,23 @@ static const char *const l6_migrations[] = {
     "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE tokens ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE tokens ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;",
+    /* 13 -> 14: four eyes, trusted accounts and transfer delays (issue 15,
+     * proposal.c): a registry's approval policy (JSON) with the account
+     * that holds the units of open proposals; proposals, each with the
+     * canonical request it runs once approved or once its delay ends; and
+     * every account's trusted list. Times in ms since the epoch. */
+    "CREATE TABLE approval_policies(registry TEXT PRIMARY KEY, body TEXT NOT NULL, hold_account BIGINT NOT NULL);"
+    "CREATE TABLE proposals(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, registry TEXT NOT NULL,"
+    "  org BIGINT NOT NULL, from_account BIGINT NOT NULL, to_account BIGINT NOT NULL, quantity BIGINT NOT NULL,"
+    "  reasons TEXT NOT NULL, proposer TEXT NOT NULL, proposer_role TEXT NOT NULL, proposer_org BIGINT NOT NULL,"
+    "  proposer_user BIGINT NOT NULL, proposer_token BIGINT NOT NULL, created_ms BIGINT NOT NULL,"
+    "  expires_ms BIGINT NOT NULL, executes_ms BIGINT NOT NULL, decided_ms BIGINT NOT NULL, decided_by TEXT NOT NULL,"
+    "  approved_by TEXT NOT NULL, result TEXT NOT NULL, hold_tx BIGINT NOT NULL, release_tx BIGINT NOT NULL,"
+    "  result_tx BIGINT NOT NULL, request TEXT NOT NULL);"
+    "CREATE INDEX proposals_state ON proposals(state, id);"
+    "CREATE INDEX proposals_org ON proposals(org, id);"
+    "CREATE TABLE trusted_accounts(account BIGINT NOT NULL, trusted BIGINT NOT NULL, added_ms BIGINT NOT NULL,"
+    "  active_ms BIGINT NOT NULL, added_by TEXT NOT NULL, PRIMARY KEY(account, trusted));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

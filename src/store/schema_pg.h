@@ -231,6 +231,19 @@ static const char *const l6_pg_migrations[] = {
     "ALTER TABLE tokens ADD COLUMN expires BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE tokens ADD COLUMN revoked BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE tokens ADD COLUMN last_used BIGINT NOT NULL DEFAULT 0;",
+    /* 13 -> 14: four eyes, trusted accounts and delays (schema.h). */
+    "CREATE TABLE approval_policies(registry " L6_PG_TEXT " PRIMARY KEY, body " L6_PG_TEXT " NOT NULL, hold_account BIGINT NOT NULL);"
+    "CREATE TABLE proposals(id BIGINT PRIMARY KEY, kind " L6_PG_TEXT " NOT NULL, state " L6_PG_TEXT " NOT NULL, registry " L6_PG_TEXT " NOT NULL,"
+    "  org BIGINT NOT NULL, from_account BIGINT NOT NULL, to_account BIGINT NOT NULL, quantity BIGINT NOT NULL,"
+    "  reasons " L6_PG_TEXT " NOT NULL, proposer " L6_PG_TEXT " NOT NULL, proposer_role " L6_PG_TEXT " NOT NULL, proposer_org BIGINT NOT NULL,"
+    "  proposer_user BIGINT NOT NULL, proposer_token BIGINT NOT NULL, created_ms BIGINT NOT NULL,"
+    "  expires_ms BIGINT NOT NULL, executes_ms BIGINT NOT NULL, decided_ms BIGINT NOT NULL, decided_by " L6_PG_TEXT " NOT NULL,"
+    "  approved_by " L6_PG_TEXT " NOT NULL, result " L6_PG_TEXT " NOT NULL, hold_tx BIGINT NOT NULL, release_tx BIGINT NOT NULL,"
+    "  result_tx BIGINT NOT NULL, request " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX proposals_state ON proposals(state, id);"
+    "CREATE INDEX proposals_org ON proposals(org, id);"
+    "CREATE TABLE trusted_accounts(account BIGINT NOT NULL, trusted BIGINT NOT NULL, added_ms BIGINT NOT NULL,"
+    "  active_ms BIGINT NOT NULL, added_by " L6_PG_TEXT " NOT NULL, PRIMARY KEY(account, trusted));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

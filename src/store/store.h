@@ -368,6 +368,59 @@ typedef struct {
 } l6_nma_rec;
 /* ---- emissions trading (src/service/ets.c) ---- */
 
+/* Four eyes and transfer delays (issue 15, proposal.c): a registry's
+ * approval policy (a JSON object the service reads, docs/API.md) and the
+ * registry-owned account that holds the units of open proposals. */
+typedef struct {
+  char registry[6];
+  char body[L6_POLICY_BODY_MAX + 1];
+  l6_id hold_account;
+} l6_policy_rec;
+
+/* A request that waits for a second person or for a delay, with its units
+ * on hold. request is the canonical JSON of the original request, with
+ * the serial ranges that were put on hold. Times in ms since the epoch,
+ * 0 = none. */
+typedef struct {
+  l6_id id;
+  char kind[16];   /* transfer | retirement | cancellation */
+  char state[12];  /* pending | delayed | executed | rejected | cancelled | expired | failed */
+  char registry[6];
+  l6_id org;       /* the source account's organisation */
+  l6_id from_account, to_account;
+  l6_qty quantity;
+  char reasons[96];  /* why: comma-separated (above-threshold, out-of-registry, untrusted-destination) */
+  char proposer[64];
+  char proposer_role[24];
+  l6_id proposer_org, proposer_user, proposer_token;
+  int64_t created_ms, expires_ms, executes_ms, decided_ms;
+  char decided_by[64];
+  char approved_by[64];
+  char result[320]; /* why execution failed: "code: message" */
+  l6_id hold_tx, release_tx, result_tx;
+  char request[L6_PROPOSAL_BODY_MAX + 1];
+} l6_proposal;
+
+/* Which proposals to list: "" / 0 = any. due_ms > 0: only those the clock
+ * must act on at due_ms (pending with expires_ms <= due_ms, delayed with
+ * executes_ms <= due_ms). account: from or to. */
+typedef struct {
+  char state[12];
+  l6_id org;
+  l6_id account;
+  int64_t due_ms;
+  l6_id after;
+  int limit;
+} l6_proposal_filter;
+
+/* One entry of an account's trusted list: transfers from account to
+ * trusted are not delayed once active_ms has passed. */
+typedef struct {
+  l6_id account, trusted;
+  int64_t added_ms, active_ms;
+  char added_by[64];
+} l6_trusted;
+
 /* One record of the ETS module: schemes, entities, project attributes and
  * compliance records, each a JSON object the service writes and reads
  * (kind "scheme", "entity", "project", "record"), addressed by a text key
@@ -795,6 +848,25 @@ typedef struct {
   /* The user a token belongs to (0: a system integration); set once,
    * after token_put, by a token made in a user's session. */
   l6_err (*token_set_owner)(l6_store *s, l6_id token, l6_id owner, l6_error *err);
+  /* ---- four eyes, trusted accounts, delays (issue 15, proposal.c) ---- */
+
+  /* A registry's approval policy; *found false (and out zeroed) when none. */
+  l6_err (*policy_get)(l6_store *s, const char *registry, l6_policy_rec *out, bool *found, l6_error *err);
+  /* Inserts or replaces it. */
+  l6_err (*policy_put)(l6_store *s, const l6_policy_rec *p, l6_error *err);
+  l6_err (*proposal_put)(l6_store *s, l6_proposal *p, l6_error *err); /* sets p->id */
+  l6_err (*proposal_update)(l6_store *s, const l6_proposal *p, l6_error *err);
+  /* UNKNOWN_PROPOSAL when absent. */
+  l6_err (*proposal_get)(l6_store *s, l6_id id, l6_proposal *out, l6_error *err);
+  /* Proposals matching f, by id. */
+  l6_err (*proposal_list)(l6_store *s, const l6_proposal_filter *f, l6_each_fn each, void *ctx, l6_error *err);
+  /* Inserts or replaces (account, trusted). */
+  l6_err (*trusted_put)(l6_store *s, const l6_trusted *t, l6_error *err);
+  /* NOT_TRUSTED when the pair is not on the list. */
+  l6_err (*trusted_delete)(l6_store *s, l6_id account, l6_id trusted, l6_error *err);
+  /* The list of account (l6_trusted), by trusted id. */
+  l6_err (*trusted_list)(l6_store *s, l6_id account, l6_each_fn each, void *ctx, l6_error *err);
+
   /* ---- operations ---- */
 
   /* The readiness probe (GET /v1/ready), inside a transaction: checks that

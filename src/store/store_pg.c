@@ -356,16 +356,46 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = $1")                                           \
   XX(TOK_OWNER, "UPDATE tokens SET owner = $2 WHERE id = $1")
 
+/* Four eyes, trusted accounts, delays (issue 15, proposal.c). */
+#define PROP_COLS                                                                                         \
+  "id, kind, state, registry, org, from_account, to_account, quantity, reasons, proposer, proposer_role," \
+  " proposer_org, proposer_user, proposer_token, created_ms, expires_ms, executes_ms, decided_ms, decided_by," \
+  " approved_by, result, hold_tx, release_tx, result_tx, request"
+#define SQL_MAP_PROP(XX)                                                                                 \
+  XX(POL_GET, "SELECT registry, body, hold_account FROM approval_policies WHERE registry = $1")          \
+  XX(POL_PUT, "INSERT INTO approval_policies(registry, body, hold_account) VALUES($1, $2, $3)"           \
+              " ON CONFLICT(registry) DO UPDATE SET body = excluded.body, hold_account = excluded.hold_account") \
+  XX(PROP_PUT, "INSERT INTO proposals(" PROP_COLS ") VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM proposals) + 0 * $1::bigint," \
+               " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22," \
+               " $23, $24, $25) RETURNING id")                                                           \
+  XX(PROP_UPD, "UPDATE proposals SET kind = $2, state = $3, registry = $4, org = $5, from_account = $6,"  \
+               " to_account = $7, quantity = $8, reasons = $9, proposer = $10, proposer_role = $11,"     \
+               " proposer_org = $12, proposer_user = $13, proposer_token = $14, created_ms = $15,"        \
+               " expires_ms = $16, executes_ms = $17, decided_ms = $18, decided_by = $19, approved_by = $20," \
+               " result = $21, hold_tx = $22, release_tx = $23, result_tx = $24, request = $25 WHERE id = $1") \
+  XX(PROP_GET, "SELECT " PROP_COLS " FROM proposals WHERE id = $1")                                      \
+  XX(PROP_LIST, "SELECT " PROP_COLS " FROM proposals WHERE ($1::text = '' OR state = $1)"                \
+                " AND ($2::bigint = 0 OR org = $2) AND ($3::bigint = 0 OR from_account = $3 OR to_account = $3)" \
+                " AND ($4::bigint = 0 OR (state = 'pending' AND expires_ms <= $4)"                        \
+                "  OR (state = 'delayed' AND executes_ms <= $4)) AND id > $5 ORDER BY id"                 \
+                " LIMIT CASE WHEN $6::bigint > 0 THEN $6::bigint END")                                   \
+  XX(TRUST_PUT, "INSERT INTO trusted_accounts(account, trusted, added_ms, active_ms, added_by)"          \
+                " VALUES($1, $2, $3, $4, $5) ON CONFLICT(account, trusted) DO UPDATE SET"                \
+                " added_ms = excluded.added_ms, active_ms = excluded.active_ms, added_by = excluded.added_by") \
+  XX(TRUST_DEL, "DELETE FROM trusted_accounts WHERE account = $1 AND trusted = $2")                      \
+  XX(TRUST_LIST, "SELECT account, trusted, added_ms, active_ms, added_by FROM trusted_accounts"          \
+                 " WHERE account = $1 ORDER BY trusted")
+
 enum {
 #define XX(id, sql) Q_##id,
-  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
+  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
+    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
 #undef XX
 };
 
@@ -2125,6 +2155,160 @@ static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
 
 /* ---- emissions trading ------------------------------------------------ */
 
+/* ---- four eyes, trusted accounts, delays (issue 15) -------------------- */
+
+static void dec_policy(const PGresult *r, int i, void *o) {
+  l6_policy_rec *p = o;
+  col_text(r, i, 0, p->registry, sizeof p->registry);
+  col_text(r, i, 1, p->body, sizeof p->body);
+  p->hold_account = col_i64(r, i, 2);
+}
+
+static l6_err pg_policy_get(l6_store *s, const char *registry, l6_policy_rec *out, bool *found, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  *found = false;
+  pg_args a = {.n = 0};
+  a_text(&a, registry);
+  l6_err e = run_one(PG(s), Q_POL_GET, &a, dec_policy, out, L6_E_NOT_FOUND, err);
+  if (e == L6_E_NOT_FOUND) return L6_E_OK;
+  *found = e == L6_E_OK;
+  return e;
+}
+
+static l6_err pg_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->registry);
+  a_text(&a, p->body);
+  a_int(&a, p->hold_account);
+  return run_write(PG(s), Q_POL_PUT, &a, NULL, NULL, err);
+}
+
+static void dec_proposal(const PGresult *r, int i, void *o) {
+  l6_proposal *p = o;
+  p->id = col_i64(r, i, 0);
+  col_text(r, i, 1, p->kind, sizeof p->kind);
+  col_text(r, i, 2, p->state, sizeof p->state);
+  col_text(r, i, 3, p->registry, sizeof p->registry);
+  p->org = col_i64(r, i, 4);
+  p->from_account = col_i64(r, i, 5);
+  p->to_account = col_i64(r, i, 6);
+  p->quantity = col_i64(r, i, 7);
+  col_text(r, i, 8, p->reasons, sizeof p->reasons);
+  col_text(r, i, 9, p->proposer, sizeof p->proposer);
+  col_text(r, i, 10, p->proposer_role, sizeof p->proposer_role);
+  p->proposer_org = col_i64(r, i, 11);
+  p->proposer_user = col_i64(r, i, 12);
+  p->proposer_token = col_i64(r, i, 13);
+  p->created_ms = col_i64(r, i, 14);
+  p->expires_ms = col_i64(r, i, 15);
+  p->executes_ms = col_i64(r, i, 16);
+  p->decided_ms = col_i64(r, i, 17);
+  col_text(r, i, 18, p->decided_by, sizeof p->decided_by);
+  col_text(r, i, 19, p->approved_by, sizeof p->approved_by);
+  col_text(r, i, 20, p->result, sizeof p->result);
+  p->hold_tx = col_i64(r, i, 21);
+  p->release_tx = col_i64(r, i, 22);
+  p->result_tx = col_i64(r, i, 23);
+  col_text(r, i, 24, p->request, sizeof p->request);
+}
+
+static void args_proposal(pg_args *a, const l6_proposal *p) {
+  a_int(a, p->id);
+  a_text(a, p->kind);
+  a_text(a, p->state);
+  a_text(a, p->registry);
+  a_int(a, p->org);
+  a_int(a, p->from_account);
+  a_int(a, p->to_account);
+  a_int(a, p->quantity);
+  a_text(a, p->reasons);
+  a_text(a, p->proposer);
+  a_text(a, p->proposer_role);
+  a_int(a, p->proposer_org);
+  a_int(a, p->proposer_user);
+  a_int(a, p->proposer_token);
+  a_int(a, p->created_ms);
+  a_int(a, p->expires_ms);
+  a_int(a, p->executes_ms);
+  a_int(a, p->decided_ms);
+  a_text(a, p->decided_by);
+  a_text(a, p->approved_by);
+  a_text(a, p->result);
+  a_int(a, p->hold_tx);
+  a_int(a, p->release_tx);
+  a_int(a, p->result_tx);
+  a_text(a, p->request);
+}
+
+static l6_err pg_proposal_put(l6_store *s, l6_proposal *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  args_proposal(&a, p); /* $1, the id, is ignored: the statement picks the next one */
+  return run_write(PG(s), Q_PROP_PUT, &a, &p->id, NULL, err);
+}
+
+static l6_err pg_proposal_update(l6_store *s, const l6_proposal *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  args_proposal(&a, p);
+  return run_write(PG(s), Q_PROP_UPD, &a, NULL, NULL, err);
+}
+
+static l6_err pg_proposal_get(l6_store *s, l6_id id, l6_proposal *out, l6_error *err) {
+  return get_by_id(PG(s), Q_PROP_GET, id, dec_proposal, out, L6_E_UNKNOWN_PROPOSAL, err);
+}
+
+static l6_err pg_proposal_list(l6_store *s, const l6_proposal_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, f->state);
+  a_int(&a, f->org);
+  a_int(&a, f->account);
+  a_int(&a, f->due_ms);
+  a_int(&a, f->after);
+  a_int(&a, f->limit);
+  l6_proposal *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_PROP_LIST, &a, dec_proposal, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static l6_err pg_trusted_put(l6_store *s, const l6_trusted *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, x->account);
+  a_int(&a, x->trusted);
+  a_int(&a, x->added_ms);
+  a_int(&a, x->active_ms);
+  a_text(&a, x->added_by);
+  return run_write(PG(s), Q_TRUST_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_trusted_delete(l6_store *s, l6_id account, l6_id trusted, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, account);
+  a_int(&a, trusted);
+  int64_t changed = 0;
+  l6_err e = run_write(PG(s), Q_TRUST_DEL, &a, NULL, &changed, err);
+  if (e == L6_E_OK && changed == 0)
+    e = l6_fail(err, L6_E_NOT_TRUSTED, "account %lld is not on the trusted list of account %lld", (long long)trusted,
+                (long long)account);
+  return e;
+}
+
+static void dec_trusted(const PGresult *r, int i, void *o) {
+  l6_trusted *x = o;
+  x->account = col_i64(r, i, 0);
+  x->trusted = col_i64(r, i, 1);
+  x->added_ms = col_i64(r, i, 2);
+  x->active_ms = col_i64(r, i, 3);
+  col_text(r, i, 4, x->added_by, sizeof x->added_by);
+}
+
+static l6_err pg_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, account);
+  l6_trusted buf;
+  return run_each(PG(s), Q_TRUST_LIST, &a, dec_trusted, &buf, each, ctx, err);
+}
+
 static void dec_ets_rec(const PGresult *r, int i, void *o) {
   l6_ets_rec *x = o;
   col_text(r, i, 0, x->kind, sizeof x->kind);
@@ -2602,6 +2786,15 @@ static const l6_store_ops pg_ops = {
     .log_key_put = pg_log_key_put,
     .log_key_list = pg_log_key_list,
     .schema_version = pg_schema_version,
+    .policy_get = pg_policy_get,
+    .policy_put = pg_policy_put,
+    .proposal_put = pg_proposal_put,
+    .proposal_update = pg_proposal_update,
+    .proposal_get = pg_proposal_get,
+    .proposal_list = pg_proposal_list,
+    .trusted_put = pg_trusted_put,
+    .trusted_delete = pg_trusted_delete,
+    .trusted_list = pg_trusted_list,
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,

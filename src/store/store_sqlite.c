@@ -293,16 +293,44 @@
   XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = ?1")                                           \
   XX(TOK_OWNER, "UPDATE tokens SET owner = ?2 WHERE id = ?1")
 
+/* Four eyes, trusted accounts, delays (issue 15, proposal.c). */
+#define PROP_COLS                                                                                         \
+  "id, kind, state, registry, org, from_account, to_account, quantity, reasons, proposer, proposer_role," \
+  " proposer_org, proposer_user, proposer_token, created_ms, expires_ms, executes_ms, decided_ms, decided_by," \
+  " approved_by, result, hold_tx, release_tx, result_tx, request"
+#define SQL_MAP_PROP(XX)                                                                                 \
+  XX(POL_GET, "SELECT registry, body, hold_account FROM approval_policies WHERE registry = ?1")          \
+  XX(POL_PUT, "INSERT INTO approval_policies(registry, body, hold_account) VALUES(?1, ?2, ?3)"           \
+              " ON CONFLICT(registry) DO UPDATE SET body = excluded.body, hold_account = excluded.hold_account") \
+  XX(PROP_PUT, "INSERT INTO proposals(" PROP_COLS ") VALUES(NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12," \
+               " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)")                      \
+  XX(PROP_UPD, "UPDATE proposals SET kind = ?2, state = ?3, registry = ?4, org = ?5, from_account = ?6,"  \
+               " to_account = ?7, quantity = ?8, reasons = ?9, proposer = ?10, proposer_role = ?11,"     \
+               " proposer_org = ?12, proposer_user = ?13, proposer_token = ?14, created_ms = ?15,"        \
+               " expires_ms = ?16, executes_ms = ?17, decided_ms = ?18, decided_by = ?19, approved_by = ?20," \
+               " result = ?21, hold_tx = ?22, release_tx = ?23, result_tx = ?24, request = ?25 WHERE id = ?1") \
+  XX(PROP_GET, "SELECT " PROP_COLS " FROM proposals WHERE id = ?1")                                      \
+  XX(PROP_LIST, "SELECT " PROP_COLS " FROM proposals WHERE (?1 = '' OR state = ?1) AND (?2 = 0 OR org = ?2)" \
+                " AND (?3 = 0 OR from_account = ?3 OR to_account = ?3)"                                  \
+                " AND (?4 = 0 OR (state = 'pending' AND expires_ms <= ?4)"                                \
+                "  OR (state = 'delayed' AND executes_ms <= ?4)) AND id > ?5 ORDER BY id LIMIT ?6")       \
+  XX(TRUST_PUT, "INSERT INTO trusted_accounts(account, trusted, added_ms, active_ms, added_by)"          \
+                " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(account, trusted) DO UPDATE SET"                \
+                " added_ms = excluded.added_ms, active_ms = excluded.active_ms, added_by = excluded.added_by") \
+  XX(TRUST_DEL, "DELETE FROM trusted_accounts WHERE account = ?1 AND trusted = ?2")                      \
+  XX(TRUST_LIST, "SELECT account, trusted, added_ms, active_ms, added_by FROM trusted_accounts"          \
+                 " WHERE account = ?1 ORDER BY trusted")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
 #undef XX
 };
 
@@ -1998,6 +2026,165 @@ static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
   return e;
 }
 
+/* ---- four eyes, trusted accounts, delays (issue 15) -------------------- */
+
+static l6_err sq_policy_get(l6_store *s, const char *registry, l6_policy_rec *out, bool *found, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  *found = false;
+  sqlite3_stmt *t = st(SQ(s), Q_POL_GET);
+  bind_text(t, 1, registry);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e == L6_E_NOT_FOUND) return L6_E_OK;
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, out->registry, sizeof out->registry);
+  col_text(t, 1, out->body, sizeof out->body);
+  out->hold_account = sqlite3_column_int64(t, 2);
+  sqlite3_reset(t);
+  *found = true;
+  return L6_E_OK;
+}
+
+static l6_err sq_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_POL_PUT);
+  bind_text(t, 1, p->registry);
+  bind_text(t, 2, p->body);
+  sqlite3_bind_int64(t, 3, p->hold_account);
+  return run_write(SQ(s), t, err);
+}
+
+static void dec_proposal(sqlite3_stmt *s, void *o) {
+  l6_proposal *p = o;
+  p->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, p->kind, sizeof p->kind);
+  col_text(s, 2, p->state, sizeof p->state);
+  col_text(s, 3, p->registry, sizeof p->registry);
+  p->org = sqlite3_column_int64(s, 4);
+  p->from_account = sqlite3_column_int64(s, 5);
+  p->to_account = sqlite3_column_int64(s, 6);
+  p->quantity = sqlite3_column_int64(s, 7);
+  col_text(s, 8, p->reasons, sizeof p->reasons);
+  col_text(s, 9, p->proposer, sizeof p->proposer);
+  col_text(s, 10, p->proposer_role, sizeof p->proposer_role);
+  p->proposer_org = sqlite3_column_int64(s, 11);
+  p->proposer_user = sqlite3_column_int64(s, 12);
+  p->proposer_token = sqlite3_column_int64(s, 13);
+  p->created_ms = sqlite3_column_int64(s, 14);
+  p->expires_ms = sqlite3_column_int64(s, 15);
+  p->executes_ms = sqlite3_column_int64(s, 16);
+  p->decided_ms = sqlite3_column_int64(s, 17);
+  col_text(s, 18, p->decided_by, sizeof p->decided_by);
+  col_text(s, 19, p->approved_by, sizeof p->approved_by);
+  col_text(s, 20, p->result, sizeof p->result);
+  p->hold_tx = sqlite3_column_int64(s, 21);
+  p->release_tx = sqlite3_column_int64(s, 22);
+  p->result_tx = sqlite3_column_int64(s, 23);
+  col_text(s, 24, p->request, sizeof p->request);
+}
+
+static void bind_proposal(sqlite3_stmt *t, const l6_proposal *p) {
+  sqlite3_bind_int64(t, 1, p->id);
+  bind_text(t, 2, p->kind);
+  bind_text(t, 3, p->state);
+  bind_text(t, 4, p->registry);
+  sqlite3_bind_int64(t, 5, p->org);
+  sqlite3_bind_int64(t, 6, p->from_account);
+  sqlite3_bind_int64(t, 7, p->to_account);
+  sqlite3_bind_int64(t, 8, p->quantity);
+  bind_text(t, 9, p->reasons);
+  bind_text(t, 10, p->proposer);
+  bind_text(t, 11, p->proposer_role);
+  sqlite3_bind_int64(t, 12, p->proposer_org);
+  sqlite3_bind_int64(t, 13, p->proposer_user);
+  sqlite3_bind_int64(t, 14, p->proposer_token);
+  sqlite3_bind_int64(t, 15, p->created_ms);
+  sqlite3_bind_int64(t, 16, p->expires_ms);
+  sqlite3_bind_int64(t, 17, p->executes_ms);
+  sqlite3_bind_int64(t, 18, p->decided_ms);
+  bind_text(t, 19, p->decided_by);
+  bind_text(t, 20, p->approved_by);
+  bind_text(t, 21, p->result);
+  sqlite3_bind_int64(t, 22, p->hold_tx);
+  sqlite3_bind_int64(t, 23, p->release_tx);
+  sqlite3_bind_int64(t, 24, p->result_tx);
+  bind_text(t, 25, p->request);
+}
+
+static l6_err sq_proposal_put(l6_store *s, l6_proposal *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROP_PUT);
+  bind_proposal(t, p);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) p->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_proposal_update(l6_store *s, const l6_proposal *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROP_UPD);
+  bind_proposal(t, p);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_proposal_get(l6_store *s, l6_id id, l6_proposal *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROP_GET);
+  sqlite3_bind_int64(t, 1, id);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_PROPOSAL, err);
+  if (e != L6_E_OK) return e;
+  dec_proposal(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_proposal_list(l6_store *s, const l6_proposal_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROP_LIST);
+  bind_text(t, 1, f->state);
+  sqlite3_bind_int64(t, 2, f->org);
+  sqlite3_bind_int64(t, 3, f->account);
+  sqlite3_bind_int64(t, 4, f->due_ms);
+  sqlite3_bind_int64(t, 5, f->after);
+  sqlite3_bind_int64(t, 6, f->limit > 0 ? f->limit : -1);
+  l6_proposal *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_proposal, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static l6_err sq_trusted_put(l6_store *s, const l6_trusted *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TRUST_PUT);
+  sqlite3_bind_int64(t, 1, x->account);
+  sqlite3_bind_int64(t, 2, x->trusted);
+  sqlite3_bind_int64(t, 3, x->added_ms);
+  sqlite3_bind_int64(t, 4, x->active_ms);
+  bind_text(t, 5, x->added_by);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_trusted_delete(l6_store *s, l6_id account, l6_id trusted, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TRUST_DEL);
+  sqlite3_bind_int64(t, 1, account);
+  sqlite3_bind_int64(t, 2, trusted);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0)
+    e = l6_fail(err, L6_E_NOT_TRUSTED, "account %lld is not on the trusted list of account %lld", (long long)trusted,
+                (long long)account);
+  return e;
+}
+
+static void dec_trusted(sqlite3_stmt *s, void *o) {
+  l6_trusted *x = o;
+  x->account = sqlite3_column_int64(s, 0);
+  x->trusted = sqlite3_column_int64(s, 1);
+  x->added_ms = sqlite3_column_int64(s, 2);
+  x->active_ms = sqlite3_column_int64(s, 3);
+  col_text(s, 4, x->added_by, sizeof x->added_by);
+}
+
+static l6_err sq_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TRUST_LIST);
+  sqlite3_bind_int64(t, 1, account);
+  l6_trusted buf;
+  return run_each(SQ(s), t, dec_trusted, &buf, each, ctx, err);
+}
+
 /* ---- emissions trading ------------------------------------------------ */
 
 static void dec_ets_rec(sqlite3_stmt *s, void *o) {
@@ -2420,6 +2607,15 @@ static const l6_store_ops sqlite_ops = {
     .log_key_put = sq_log_key_put,
     .log_key_list = sq_log_key_list,
     .schema_version = sq_schema_version,
+    .policy_get = sq_policy_get,
+    .policy_put = sq_policy_put,
+    .proposal_put = sq_proposal_put,
+    .proposal_update = sq_proposal_update,
+    .proposal_get = sq_proposal_get,
+    .proposal_list = sq_proposal_list,
+    .trusted_put = sq_trusted_put,
+    .trusted_delete = sq_trusted_delete,
+    .trusted_list = sq_trusted_list,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */

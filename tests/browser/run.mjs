@@ -337,9 +337,37 @@ test('my_accounts', async () => {
   assert(sess && sess.httpOnly && sess.sameSite === 'Strict' && sess.value.length === 64, 'session cookie: ' + JSON.stringify(sess));
   assert(!(await page.evaluate(() => document.cookie)).includes('l6_session'), 'the page cannot read the session id');
   await shot('account');
+  /* Four eyes (issue 15): with the registry's policy asking approval above
+   * 100 t, a retirement of 1,000 t by another person of the organisation
+   * (a holder token) is a proposal with its units on hold; the page lists
+   * it and Li Wei approves it there; the retirement runs. */
+  const auth = { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' };
+  const accts = await (await fetch(base + '/v1/accounts?limit=500', { headers: auth })).json();
+  const acct = accts.items.find((a) => t.includes(a.name) && a.type === 'holding');
+  assert(acct, 'the user\'s account among ' + accts.items.length);
+  const policy = (body) => fetch(base + '/v1/registries/' + acct.registry + '/approval-policy', { method: 'PUT', headers: auth, body });
+  assert((await policy('{"retirement_above": 100}')).status === 200, 'policy set');
+  const tok = await (await fetch(base + '/v1/tokens', { method: 'POST', headers: auth,
+    body: JSON.stringify({ role: 'holder', organisation: acct.organisation, label: 'second person' }) })).json();
+  const pr = await fetch(base + '/v1/retirements', { method: 'POST', headers: { ...auth, Authorization: 'Bearer ' + tok.token },
+    body: JSON.stringify({ from_account: acct.id, unit_type: 'CCER', quantity: 1000, beneficiary: 'Jiangsu', purpose: 'voluntary' }) });
+  const prop = await pr.json();
+  assert(pr.status === 202 && prop.state === 'pending', 'a proposal: ' + JSON.stringify(prop));
+  await open('account-proposal', '/account.html');
+  let p = await text('#out');
+  assert(p.includes('Proposals and delayed transfers') && p.includes('206,000 t held'), 'the proposal, its units on hold: ' + p.slice(0, 600));
+  await shot('account-proposal');
+  await page.click('button[data-action=approve][data-proposal="' + prop.id + '"]');
+  await page.waitForSelector('body[data-ready="1"]');
+  await page.waitForSelector('#who');
+  p = await text('#out');
+  assert(!p.includes('Proposals and delayed transfers') && p.includes('206,000 t held') && p.includes('retirement'), 'approved and retired: ' + p.slice(0, 600));
+  const done = await (await fetch(base + '/v1/proposals/' + prop.id, { headers: auth })).json();
+  assert(done.state === 'executed' && done.approved_by && done.tx, 'executed: ' + JSON.stringify(done));
+  assert((await policy('{}')).status === 200, 'policy cleared');
   /* The session outlives a reload; logging out ends it on the server. */
   await open('account-reload', '/account.html');
-  assert((await text('#out')).includes('207,000 t held'), 'still signed in after a reload');
+  assert((await text('#out')).includes('206,000 t held'), 'still signed in after a reload');
   await page.click('#signout');
   await page.waitForSelector('body[data-ready="1"]');
   assert((await text('#out')).includes('Logged out'), 'logged out: ' + (await text('#out')));
