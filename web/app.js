@@ -311,6 +311,7 @@ async function pageRetirement() {
       link('/project.html?id=' + encodeURIComponent(b.project), b.project), b.host || '—', String(b.vintage)]), [1]),
     el('h2', {}, 'Certificate'),
     el('p', {}, link('/v1/retirements/' + id + '/certificate.html', 'Printable certificate'), ' · ',
+      el('a', { href: '/v1/retirements/' + id + '/certificate.pdf', download: 'certificate-' + id + '.pdf', type: 'application/pdf' }, 'Certificate PDF'), ' · ',
       el('a', { href: '/v1/retirements/' + id + '/certificate', download: 'certificate-' + id + '.json' }, 'Certificate JSON'), ' · ',
       link('/verify.html', 'Verify another certificate')),
     btn, result);

@@ -202,6 +202,13 @@ test('retirements_and_certificate', async () => {
   await page.waitForSelector('#verdict');
   const v = await text('#verdict');
   assert(v.startsWith('✔') || (await page.locator('#verdict.ok').count()) === 1, 'the registry\'s own certificate verifies: ' + v);
+  // The PDF to file: linked from the page, served as a PDF.
+  const pdfHref = await page.getAttribute('a[href$="/certificate.pdf"]', 'href');
+  assert(pdfHref === '/v1/retirements/10/certificate.pdf', 'the page links the certificate PDF: ' + pdfHref);
+  const pdf = await fetch(base + pdfHref);
+  const bytes = Buffer.from(await pdf.arrayBuffer());
+  assert(pdf.status === 200 && pdf.headers.get('content-type') === 'application/pdf' && bytes.subarray(0, 5).toString() === '%PDF-',
+    'the certificate PDF is served: ' + pdf.status + ' ' + pdf.headers.get('content-type'));
   await shot('retirement');
 });
 
