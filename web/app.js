@@ -509,6 +509,25 @@ function textWidth(s) {
   }
   return measureCtx.measureText(String(s)).width;
 }
+/* s broken at spaces into lines of at most maxW pixels (a word longer
+ * than a line is cut at characters). */
+function wrapText(s, maxW) {
+  const lines = [];
+  let cur = '';
+  for (const word of String(s).split(' ')) {
+    const next = cur ? cur + ' ' + word : word;
+    if (textWidth(next) <= maxW || !cur) cur = next;
+    else lines.push(cur), cur = word;
+    while (textWidth(cur) > maxW && cur.length > 1) {
+      let k = cur.length - 1;
+      while (k > 1 && textWidth(cur.slice(0, k)) > maxW) k--;
+      lines.push(cur.slice(0, k));
+      cur = cur.slice(k);
+    }
+  }
+  lines.push(cur);
+  return lines;
+}
 /* A figure whose SVG draw(width) makes; drawn when it is in the page
  * (drawCharts) and again on every change of its width. */
 function responsiveFigure(id, title, draw, empty, numbers) {
@@ -562,7 +581,8 @@ function barChart(id, title, series, rows, fmt) {
       lx += w;
     });
     const top = ly + line + 8;
-    const H = top + rows.length * (line + series.length * barH + gap) + 2;
+    const wrapped = rows.map((r) => wrapText(labelText(r.label), W - 4));
+    const H = top + rows.reduce((h, r, k) => h + wrapped[k].length * line + series.length * barH + gap, 0) + 2;
     const root = svg('svg', { class: 'chart', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': id + '-t' });
     root.append(svg('title', { id: id + '-t' }, title),
       svg('defs', {},
@@ -574,11 +594,13 @@ function barChart(id, title, series, rows, fmt) {
       root.append(svg('rect', { x: g.x + 1, y: g.y + 3, width: 14, height: 14, fill: fills[g.i], stroke: '#222' }),
         svg('text', { x: g.x + 22, y: g.y + CHART_FONT_PX + 2 }, g.s));
     let y = top;
-    for (const r of rows) {
-      const label = svg('text', { x: 1, y: y + CHART_FONT_PX }, labelText(r.label));
-      if (labelCode(r.label)) label.append(svg('title', {}, labelCode(r.label)));
-      root.append(label);
-      y += line;
+    rows.forEach((r, k) => {
+      for (const text of wrapped[k]) {
+        const label = svg('text', { x: 1, y: y + CHART_FONT_PX }, text);
+        if (labelCode(r.label)) label.append(svg('title', {}, labelCode(r.label)));
+        root.append(label);
+        y += line;
+      }
       r.values.forEach((v, i) => {
         const w = Math.max(v > 0 ? 1 : 0, (v / max) * plotW);
         root.append(svg('rect', { x: 1, y: y + i * barH + 1, width: w, height: barH - 3, fill: fills[i], stroke: '#222', 'stroke-width': 0.5 },
@@ -586,7 +608,7 @@ function barChart(id, title, series, rows, fmt) {
         root.append(svg('text', { x: w + 6, y: y + i * barH + barH - 4 }, fmt(v)));
       });
       y += series.length * barH + gap;
-    }
+    });
     root.append(svg('line', { x1: 1, y1: top - 2, x2: 1, y2: H - 2, stroke: '#222' }));
     return root;
   };
