@@ -436,6 +436,10 @@ test('nma', async () => {
   const heads = await page.locator('#tables table').first().locator('th').allInnerTexts();
   assert(new Set(heads).size === heads.length && heads.includes('share pledged'), 'no two columns share a heading: ' + heads.join(' | '));
   assert(body.includes('Japan (lead), with Uganda'), 'the NMA names its lead and its other Party: ' + body.slice(0, 600));
+  /* Uganda's needs under Uganda, not under Japan, which leads the NMA. */
+  const gapRows = await page.locator('#tables table').first().locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.cells[0].textContent + ' ' + tr.cells[1].textContent));
+  assert(gapRows.includes('Uganda adaptation') && gapRows.includes('Uganda technology-transfer') && !gapRows.some((r) => r.startsWith('Japan')),
+    'needs under the Party whose needs they are: ' + gapRows.join(' | '));
   await shot('nma');
 });
 
