@@ -1384,6 +1384,7 @@ void http_stop(l6_http *h) {
   }
   MHD_stop_daemon(h->d);
   http_free(h);
+  pdf_shutdown(); /* the PDF renderer's fonts, now that no request runs */
 }
 
 /* ---- helpers for the other handler files (api_int.h) ----------------- */

@@ -14,6 +14,10 @@
 
 #include "../core/pdfattach.h"
 
+/* fontconfig's FcFini (fontconfig/fontconfig.h, which cannot be included
+ * here: it includes <limits.h>, which -Isrc resolves to src/limits.h). */
+extern void FcFini(void);
+
 /* A4 in points, margins of 2 cm. */
 #define PAGE_W 595.276
 #define PAGE_H 841.890
@@ -47,6 +51,7 @@ static cairo_status_t on_write(void *closure, const unsigned char *data, unsigne
 
 typedef struct {
   cairo_t *cr;
+  PangoContext *pc; /* of this document's own font map */
   double y;   /* where the next block starts */
   int page;   /* the current page, from 1 */
   long long id;
@@ -63,7 +68,8 @@ static long long num(const json_t *o, const char *key) { return (long long)json_
  * wrapped at width. */
 static PangoLayout *layout(doc *d, const char *family, double size, int bold, double width, const char *text,
                            int markup) {
-  PangoLayout *l = pango_cairo_create_layout(d->cr);
+  pango_cairo_update_context(d->cr, d->pc);
+  PangoLayout *l = pango_layout_new(d->pc);
   PangoFontDescription *fd = pango_font_description_new();
   pango_font_description_set_family(fd, family);
   pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
@@ -298,8 +304,14 @@ char *pdf_certificate(const json_t *cert, const char *verify_url, size_t *len, c
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, date);
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_MOD_DATE, date);
   d.cr = cairo_create(s);
+  /* A font map of its own, freed with the document: Pango's default one is
+   * per thread and lives as long as the server's threads. */
+  PangoFontMap *fm = pango_cairo_font_map_new();
+  d.pc = pango_font_map_create_context(fm);
   int qr_failed = 0;
   render(&d, cert, verify_url, &qr_failed);
+  g_object_unref(d.pc);
+  g_object_unref(fm);
   cairo_destroy(d.cr);
   cairo_surface_finish(s);
   cairo_status_t st = cairo_surface_status(s);
@@ -314,4 +326,9 @@ char *pdf_certificate(const json_t *cert, const char *verify_url, size_t *len, c
   free(json);
   free(out.buf);
   return pdf;
+}
+
+void pdf_shutdown(void) {
+  cairo_debug_reset_static_data();
+  FcFini();
 }

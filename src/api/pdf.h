@@ -22,4 +22,8 @@
  * a reason in *why. */
 char *pdf_certificate(const json_t *cert, const char *verify_url, size_t *len, const char **why);
 
+/* Frees what cairo and fontconfig keep for the whole process (font caches,
+ * the configuration), once no PDF is being made: http_stop calls it. */
+void pdf_shutdown(void);
+
 #endif
