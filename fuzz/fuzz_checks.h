@@ -23,6 +23,7 @@
 #include "../tests/testlib_refbook.h"
 #include "api/jsonin.h"
 #include "core/book.h"
+#include "core/pdfattach.h"
 #include "core/serial.h"
 #include "limits.h"
 #include "service/certificate.h"
@@ -166,6 +167,36 @@ static const char *fuzz_check_cert(const uint8_t *data, size_t size) {
   }
   free(res);
   json_decref(cert);
+  return fail;
+}
+
+/*
+ * pdf: `ledger6 verify certificate.pdf` finding the attached JSON
+ * (core/pdfattach.c) in any bytes: no crash; an attachment found lies
+ * within the bytes. And the bytes as an attachment: pdfattach_add puts
+ * them into a minimal PDF laid out as cairo writes one, and pdfattach_find
+ * gets exactly them back, whatever they hold (markers, "endstream", NULs).
+ */
+static const char *fuzz_check_pdf(const uint8_t *data, size_t size) {
+  const char *at = NULL, *why = NULL;
+  size_t n = 0;
+  if (pdfattach_find((const char *)data, size, &at, &n, &why) == 0) {
+    if (at < (const char *)data || n > size || (size_t)(at - (const char *)data) > size - n) return "found outside the bytes";
+  } else if (why == NULL) {
+    return "refused without a reason";
+  }
+  if (size > 65536) return NULL;
+  static const char base[] = "%PDF-1.5\n1 0 obj\n<< /Type /Catalog\n   /Pages 2 0 R\n>>\nendobj\n"
+                             "2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\nxref\n0 3\n"
+                             "0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n"
+                             "trailer\n<< /Size 3\n   /Root 1 0 R\n>>\nstartxref\n110\n%%EOF\n";
+  size_t len = 0;
+  char *pdf = pdfattach_add(base, sizeof base - 1, (const char *)data, size, &len, &why);
+  if (pdf == NULL) return "pdfattach_add refused a PDF laid out as cairo writes one";
+  const char *fail = NULL;
+  if (pdfattach_find(pdf, len, &at, &n, &why) != 0) fail = "an attachment written is not found again";
+  else if (n != size || (size && memcmp(at, data, size) != 0)) fail = "an attachment written is found with other bytes";
+  free(pdf);
   return fail;
 }
 

@@ -172,6 +172,10 @@
  * one entry (at most L6_LOG_ENTRY_MAX) and the same blocks again as JSON:
  * well under 1 MiB; refuse more rather than parse anything. */
 #define L6_CERT_MAX_BYTES (1024 * 1024)
+/* The largest certificate PDF `ledger6 verify` reads (a certificate of
+ * the most blocks runs to many pages; its JSON is still at most
+ * L6_CERT_MAX_BYTES). */
+#define L6_CERT_PDF_MAX_BYTES (16 * 1024 * 1024)
 
 /* Seconds between the periodic signed tree heads of `serve` (only when
  * the log grew): default, and the accepted range of --sth-interval. */

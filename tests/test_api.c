@@ -2257,6 +2257,7 @@ static const role_rule rules[] = {
     /* The transparency log and retirement certificates are public. */
     {"GET", "/v1/retirements/{id}/certificate", PUBLIC, NULL, NULL},
     {"GET", "/v1/retirements/{id}/certificate.html", PUBLIC, NULL, NULL},
+    {"GET", "/v1/retirements/{id}/certificate.pdf", PUBLIC, NULL, NULL},
     {"GET", "/v1/log/sth", PUBLIC, NULL, NULL},
     {"GET", "/v1/log/proof/inclusion", PUBLIC, NULL, NULL},
     {"GET", "/v1/log/proof/consistency", PUBLIC, NULL, NULL},

@@ -286,6 +286,55 @@ static void test_flow(void **state) {
   json_decref(r);
 }
 
+/* Issue 21: a need of a multi-party NMA counts, with what is pledged to
+ * it, under the Party whose need it is (its "party"), not under the Party
+ * that leads the NMA; a need of a Party outside the NMA is refused. */
+static void test_needs_under_their_party(void **state) {
+  (void)state;
+  json_t *b = jp_nma();
+  json_t *needs = json_object_get(b, "needs");
+  json_object_set_new(json_array_get(needs, 1), "party", json_string("CHE"));
+  REFUSED("POST", "/v1/nmas", W.tok_jp, b, 422, "invalid_value");
+  b = jp_nma();
+  json_object_set_new(json_array_get(json_object_get(b, "needs"), 1), "party", json_string("UGA"));
+  json_object_set_new(json_array_get(json_object_get(b, "needs"), 0), "party", json_string("JPN"));
+  int64_t id = create(W.tok_jp, b);
+  char path[64];
+  snprintf(path, sizeof path, "/v1/nmas/%lld/consents", (long long)id);
+  json_decref(MUST("POST", path, W.tok_jp,
+                   json_pack("{s:s, s:s, s:s}", "stakeholder", "Kasese farmers", "date", "2026-03-01", "sha256", HASH_B),
+                   201));
+  step("nmas", id, W.tok_jp, "submit", "submitted");
+  step("nmas", id, W.tok_ma, "publish", "published");
+  snprintf(path, sizeof path, "/v1/nmas/%lld", (long long)id);
+  json_t *r = MUST("GET", path, NULL, NULL, 200);
+  assert_string_equal(tl_jstr(json_array_get(json_object_get(r, "needs"), 1), "party"), "UGA");
+  json_decref(r);
+  json_t *before = MUST("GET", "/v1/nma-totals", NULL, NULL, 200);
+  json_t *ug = row_of(before, "UGA", "adaptation");
+  assert_non_null(ug); /* the water grant need is Uganda's */
+  int64_t req0 = tl_jint(ug, "requested"), pl0 = tl_jint(ug, "pledged");
+  assert_true(req0 >= 100000000);
+  int64_t o = mk_offer(W.tok_fund, json_pack("{s:s, s:s, s:s, s:I, s:s, s:[s], s:[s]}", "title", "Kampala water grant",
+                                             "type", "finance", "instrument", "grant", "amount", (json_int_t)25000000,
+                                             "currency", "USD", "sectors", "water", "regions", "africa"));
+  r = MUST("POST", "/v1/support-matches", W.tok_jp,
+           json_pack("{s:I, s:I, s:i, s:I}", "nma", (json_int_t)id, "offer", (json_int_t)o, "need", 1, "amount",
+                     (json_int_t)25000000),
+           201);
+  int64_t m = tl_jint(r, "id");
+  json_decref(r);
+  step("support-matches", m, W.tok_fund, "accept", "proposed");
+  step("support-matches", m, W.tok_jp, "accept", "accepted");
+  json_t *after = MUST("GET", "/v1/nma-totals", NULL, NULL, 200);
+  ug = row_of(after, "UGA", "adaptation");
+  assert_int_equal(tl_jint(ug, "requested"), req0);
+  assert_int_equal(tl_jint(ug, "pledged"), pl0 + 25000000); /* the pledge follows its need to Uganda */
+  json_decref(before);
+  json_decref(after);
+  step("nmas", id, W.tok_jp, "withdraw", "withdrawn");
+}
+
 static void test_refusals(void **state) {
   (void)state;
   /* Creating: only the Party's focal point, with valid fields. */
@@ -758,6 +807,7 @@ static void test_cab_marketplace(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_flow),
+      cmocka_unit_test(test_needs_under_their_party),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_overpledge),
       cmocka_unit_test(test_non_offsetting),

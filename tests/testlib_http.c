@@ -523,6 +523,7 @@ tl_resp tl_http_send(const tl_srv *s, const tl_req *r) {
   }
   curl_slist_free_all(hdr);
   out.raw = g.buf ? g.buf : strdup("");
+  out.len = g.buf ? g.len : 0;
   out.headers = hg.buf;
   if (out.raw && out.raw[0]) {
     json_error_t je;

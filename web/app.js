@@ -100,6 +100,18 @@ function table(caption, headers, rows, numeric) {
   return el('div', { class: 'table-wrap' }, el('table', {}, caption ? el('caption', {}, caption) : null, el('thead', {}, head), el('tbody', {}, body)));
 }
 
+/* Party and programme names by code (GET /v1/parties, /v1/programmes),
+ * loaded once per page; a failure leaves the codes. */
+let namesLoaded = null;
+function codeNames() {
+  if (!namesLoaded) namesLoaded = Promise.all([apiAll('/v1/parties'), apiAll('/v1/programmes')])
+    .then(([ps, gs]) => ({ party: new Map(ps.map((p) => [p.code, p.name])), programme: new Map(gs.map((p) => [p.code, p.name])) }))
+    .catch(() => ({ party: new Map(), programme: new Map() }));
+  return namesLoaded;
+}
+/* A name with its code on hover, or the code when the name is unknown. */
+const nameWithCode = (map, code) => (code && map.has(code) ? el('span', { class: 'named', title: code }, map.get(code)) : code || '—');
+
 function facts(pairs) {
   return el('dl', { class: 'facts' }, pairs.filter((p) => p).map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
@@ -113,6 +125,7 @@ async function pageIndex() {
   for (const name of ['q', 'programme', 'host', 'kind', 'status']) if (q.get(name)) form.elements[name].value = q.get(name);
   try {
     const [progs, parties] = await Promise.all([apiAll('/v1/programmes'), apiAll('/v1/parties')]);
+    namesLoaded = Promise.resolve({ party: new Map(parties.map((p) => [p.code, p.name])), programme: new Map(progs.map((p) => [p.code, p.name])) });
     for (const p of progs) form.elements.programme.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
     for (const p of parties) form.elements.host.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
     for (const name of ['programme', 'host']) if (q.get(name)) form.elements[name].value = q.get(name);
@@ -120,6 +133,7 @@ async function pageIndex() {
     status(out, 'error', 'cannot load the filters: ' + e.message);
     return;
   }
+  const names = await codeNames();
   async function search() {
     const f = form.elements;
     const sp = new URLSearchParams();
@@ -145,7 +159,8 @@ async function pageIndex() {
     out.replaceChildren(
       el('p', { role: 'status' }, num(items.length) + (items.length === 1 ? ' project' : ' projects')),
       table(null, ['Project', 'Title', 'Programme', 'Host', 'Type', 'Status', 'Crediting period'],
-        items.map((p) => [link('/project.html?id=' + encodeURIComponent(p.id), p.id), p.title, p.programme, p.host, p.kind,
+        items.map((p) => [link('/project.html?id=' + encodeURIComponent(p.id), p.id), p.title, nameWithCode(names.programme, p.programme),
+          nameWithCode(names.party, p.host), p.kind,
           p.status, p.crediting_start + ' to ' + p.crediting_end])));
   }
   form.addEventListener('submit', (ev) => {
@@ -180,8 +195,9 @@ async function pageProject() {
   document.title = p.id + ' · ledger6 registry';
   const issued = (p.issuances || []).reduce((s, b) => s + b.quantity, 0);
   const retired = rets.reduce((s, r) => s + r.quantity, 0);
+  const names = await codeNames();
   const parts = [facts([
-    ['Programme', p.programme], ['Host Party', p.host], ['Type', p.kind], ['Sector', p.sector],
+    ['Programme', nameWithCode(names.programme, p.programme)], ['Host Party', nameWithCode(names.party, p.host)], ['Type', p.kind], ['Sector', p.sector],
     ['Methodology', p.methodology], ['Status', p.status], ['Crediting period', p.crediting_start + ' to ' + p.crediting_end],
     ['Issued', num(issued) + ' t'], ['Retired', num(retired) + ' t']])];
   parts.push(el('h2', {}, 'Project cycle'));
@@ -263,12 +279,17 @@ async function pageSerial() {
 
 /* ---- retirements ------------------------------------------------------------ */
 
+/* Retirements are named by their registry transaction number: issuances,
+ * transfers and retirements share one sequence, so the retirements'
+ * numbers have gaps (4, 10, 17); the pages say so. */
+const RETIREMENT_NUMBERS = 'A retirement is numbered by its registry transaction: issuances, transfers and retirements share one ' +
+  'sequence, so the numbers of retirements have gaps.';
 function retirementTable(rets) {
   return table(null, ['Date', 'Quantity (t)', 'Beneficiary', 'Purpose', 'Reporting year', 'Units', 'Certificate'],
     rets.map((r) => [when(r.timestamp), num(r.quantity), r.beneficiary || '—', r.purpose || '—',
-      r.reporting_year ? String(r.reporting_year) : '—',
+      r.reporting_year ? String(r.reporting_year) : 'not given',
       el('span', {}, r.blocks.map((b) => [link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial), el('br')])),
-      link('/retirement.html?id=' + r.id, 'certificate ' + r.id)]), [1]);
+      link('/retirement.html?id=' + r.id, 'certificate of transaction ' + r.id)]), [1]);
 }
 
 async function pageRetirements() {
@@ -278,7 +299,8 @@ async function pageRetirements() {
     const rets = await apiAll('/v1/retirements');
     if (!rets.length) return status(out, 'empty', 'No units have been retired yet.');
     const total = rets.reduce((s, r) => s + r.quantity, 0);
-    out.replaceChildren(el('p', { role: 'status' }, num(rets.length) + ' retirements, ' + num(total) + ' t in all.'), retirementTable(rets));
+    out.replaceChildren(el('p', { role: 'status' }, num(rets.length) + ' retirements, ' + num(total) + ' t in all.'),
+      el('p', { class: 'muted', id: 'numbering' }, RETIREMENT_NUMBERS), retirementTable(rets));
   } catch (e) {
     status(out, 'error', 'cannot load the retirements: ' + e.message);
   }
@@ -296,21 +318,25 @@ async function pageRetirement() {
     return status(out, 'error', e.status === 404 ? 'there is no retirement ' + id : 'cannot load retirement ' + id + ': ' + e.message);
   }
   const r = cert.retirement;
-  $('#title').textContent = 'Retirement ' + r.transaction + ': ' + num(r.quantity) + ' t';
+  const names = await codeNames();
+  $('#title').textContent = 'Retirement of ' + num(r.quantity) + ' t on ' + when(r.timestamp).slice(0, 10) + ' (transaction ' + r.transaction + ')';
+  document.title = 'Retirement, transaction ' + r.transaction + ' · ledger6 registry';
   const result = el('div', { id: 'result', 'aria-live': 'polite' });
   const btn = el('button', { type: 'button', class: 'primary' }, 'Verify this certificate here');
   btn.addEventListener('click', () => showVerification(result, cert));
   out.replaceChildren(
-    facts([['Date', when(r.timestamp)], ['Quantity', num(r.quantity) + ' t'], ['Beneficiary', r.beneficiary || '—'],
-      ['Purpose', r.purpose || '—'], ['Claim', r.claim || '—'], ['Reporting year', r.reporting_year ? String(r.reporting_year) : '—'],
+    facts([['Registry transaction', el('span', { id: 'tx' }, String(r.transaction))], ['Date', when(r.timestamp)], ['Quantity', num(r.quantity) + ' t'], ['Beneficiary', r.beneficiary || '—'],
+      ['Purpose', r.purpose || '—'], ['Claim', r.claim || '—'], ['Reporting year', r.reporting_year ? String(r.reporting_year) : 'not given'],
       ['Log leaf', '#' + num(cert.leaf.index) + ' of a tree of ' + num(cert.tree_head.tree_size)],
       ['Signed', when(cert.tree_head.timestamp) + ' with key ' + cert.tree_head.key_id]]),
     el('h2', {}, 'Units'),
     table(null, ['Serials', 'Quantity (t)', 'Project', 'Host', 'Vintage'], r.blocks.map((b) => [
       link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial), num(b.quantity),
-      link('/project.html?id=' + encodeURIComponent(b.project), b.project), b.host || '—', String(b.vintage)]), [1]),
+      link('/project.html?id=' + encodeURIComponent(b.project), b.project), nameWithCode(names.party, b.host), String(b.vintage)]), [1]),
+    el('p', { class: 'muted' }, RETIREMENT_NUMBERS),
     el('h2', {}, 'Certificate'),
     el('p', {}, link('/v1/retirements/' + id + '/certificate.html', 'Printable certificate'), ' · ',
+      el('a', { href: '/v1/retirements/' + id + '/certificate.pdf', download: 'certificate-' + id + '.pdf', type: 'application/pdf' }, 'Certificate PDF'), ' · ',
       el('a', { href: '/v1/retirements/' + id + '/certificate', download: 'certificate-' + id + '.json' }, 'Certificate JSON'), ' · ',
       link('/verify.html', 'Verify another certificate')),
     btn, result);
@@ -470,49 +496,125 @@ function svg(tag, attrs, ...kids) {
 }
 
 let chartSeq = 0;
+/* Chart text is drawn at CHART_FONT_PX CSS pixels: each chart is laid out
+ * at its container's width in pixels (viewBox = size), never scaled, and
+ * drawn again when that width changes. */
+const CHART_FONT_PX = 13;
+const CHART_FONT = CHART_FONT_PX + 'px system-ui, sans-serif';
+let measureCtx = null;
+function textWidth(s) {
+  if (!measureCtx) {
+    measureCtx = document.createElement('canvas').getContext('2d');
+    measureCtx.font = CHART_FONT;
+  }
+  return measureCtx.measureText(String(s)).width;
+}
+/* s broken at spaces into lines of at most maxW pixels (a word longer
+ * than a line is cut at characters). */
+function wrapText(s, maxW) {
+  const lines = [];
+  let cur = '';
+  for (const word of String(s).split(' ')) {
+    const next = cur ? cur + ' ' + word : word;
+    if (textWidth(next) <= maxW || !cur) cur = next;
+    else lines.push(cur), cur = word;
+    while (textWidth(cur) > maxW && cur.length > 1) {
+      let k = cur.length - 1;
+      while (k > 1 && textWidth(cur.slice(0, k)) > maxW) k--;
+      lines.push(cur.slice(0, k));
+      cur = cur.slice(k);
+    }
+  }
+  lines.push(cur);
+  return lines;
+}
+/* A figure whose SVG draw(width) makes; drawn when it is in the page
+ * (drawCharts) and again on every change of its width. */
+function responsiveFigure(id, title, draw, empty, numbers) {
+  const fig = el('figure', { id });
+  fig.append(el('figcaption', {}, title));
+  if (empty) {
+    fig.append(el('p', { class: 'status empty' }, empty));
+    return fig;
+  }
+  const box = el('div', { class: 'chart-box' });
+  fig.append(box, numbers);
+  let drawnW = -1;
+  fig.drawChart = () => {
+    const w = Math.max(240, Math.floor(box.clientWidth));
+    if (w === drawnW) return;
+    drawnW = w;
+    box.replaceChildren(draw(w));
+  };
+  if (window.ResizeObserver) new ResizeObserver(() => fig.drawChart()).observe(box);
+  return fig;
+}
+/* Draws the charts under root now that they are in the page. */
+const drawCharts = (root) => root.querySelectorAll('figure').forEach((f) => f.drawChart && f.drawChart());
+
+/* A label: text, or {text, code} (a name, its code on hover). */
+const labelText = (l) => (typeof l === 'object' && l ? l.text : String(l));
+const labelCode = (l) => (typeof l === 'object' && l ? l.code : null);
+/* The label as a table cell: the name with its code as a tooltip. */
+const labelCell = (l) => (labelCode(l) ? el('span', { class: 'named', title: labelCode(l) }, labelText(l)) : labelText(l));
+
 /* A horizontal bar chart: rows [{label, values: [..]}], one bar per series
  * (grouped), each series with its own fill pattern so it reads without
- * colour; the value is written at each bar's end. fmt formats values. */
+ * colour; the label above its bars (so long names fit a phone), the value
+ * at each bar's end, the code of a named label on hover. fmt formats values. */
 function barChart(id, title, series, rows, fmt) {
   fmt = fmt || num;
   const n = ++chartSeq;
-  const labelW = 110, barH = 16, gap = 10, W = 480, valueW = 80;
-  const max = Math.max(1, ...rows.flatMap((r) => r.values));
-  const plotW = W - labelW - valueW;
-  const H = 24 + rows.length * (series.length * barH + gap) + 4;
   const fills = ['#222', 'url(#hatch' + n + ')', 'url(#dots' + n + ')'];
-  const root = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': id + '-t' });
-  root.append(svg('title', { id: id + '-t' }, title),
-    svg('defs', {},
-      svg('pattern', { id: 'hatch' + n, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
-        svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 })),
-      svg('pattern', { id: 'dots' + n, width: 5, height: 5, patternUnits: 'userSpaceOnUse' },
-        svg('rect', { width: 5, height: 5, fill: '#fff' }), svg('circle', { cx: 2.5, cy: 2.5, r: 1.3, fill: '#222' }))));
-  /* legend */
-  let lx = labelW;
-  series.forEach((s, i) => {
-    root.append(svg('rect', { x: lx, y: 4, width: 12, height: 12, fill: fills[i], stroke: '#222' }), svg('text', { x: lx + 16, y: 14 }, s));
-    lx += 24 + s.length * 6.5;
-  });
-  let y = 24;
-  for (const r of rows) {
-    const groupH = series.length * barH;
-    root.append(svg('text', { x: labelW - 6, y: y + groupH / 2 + 4, 'text-anchor': 'end' }, r.label));
-    r.values.forEach((v, i) => {
-      const w = Math.max(v > 0 ? 1 : 0, (v / max) * plotW);
-      root.append(svg('rect', { x: labelW, y: y + i * barH + 1, width: w, height: barH - 2, fill: fills[i], stroke: '#222', 'stroke-width': 0.5 },
-        svg('title', {}, r.label + ', ' + series[i] + ': ' + fmt(v))));
-      root.append(svg('text', { x: labelW + w + 4, y: y + i * barH + barH - 4 }, fmt(v)));
+  const max = Math.max(1, ...rows.flatMap((r) => r.values));
+  const draw = (W) => {
+    const line = CHART_FONT_PX + 6, barH = 18, gap = 12;
+    const valueW = Math.max(...rows.flatMap((r) => r.values.map((v) => textWidth(fmt(v))))) + 10;
+    const plotW = Math.max(40, W - valueW - 2);
+    /* legend items, wrapped into lines */
+    const legend = [];
+    let lx = 0, ly = 0;
+    series.forEach((s, i) => {
+      const w = 22 + textWidth(s) + 16;
+      if (lx > 0 && lx + w > W) lx = 0, ly += line;
+      legend.push({ s, i, x: lx, y: ly });
+      lx += w;
     });
-    y += groupH + gap;
-  }
-  root.append(svg('line', { x1: labelW, y1: 22, x2: labelW, y2: H - 2, stroke: '#222' }));
-  const fig = el('figure', { id });
-  fig.append(el('figcaption', {}, title));
-  if (!rows.length) fig.append(el('p', { class: 'status empty' }, 'No data yet.'));
-  else fig.append(root, el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
-    table(null, ['', ...series], rows.map((r) => [r.label, ...r.values.map(fmt)]), series.map((_, i) => i + 1))));
-  return fig;
+    const top = ly + line + 8;
+    const wrapped = rows.map((r) => wrapText(labelText(r.label), W - 4));
+    const H = top + rows.reduce((h, r, k) => h + wrapped[k].length * line + series.length * barH + gap, 0) + 2;
+    const root = svg('svg', { class: 'chart', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': id + '-t' });
+    root.append(svg('title', { id: id + '-t' }, title),
+      svg('defs', {},
+        svg('pattern', { id: 'hatch' + n, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+          svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 })),
+        svg('pattern', { id: 'dots' + n, width: 5, height: 5, patternUnits: 'userSpaceOnUse' },
+          svg('rect', { width: 5, height: 5, fill: '#fff' }), svg('circle', { cx: 2.5, cy: 2.5, r: 1.3, fill: '#222' }))));
+    for (const g of legend)
+      root.append(svg('rect', { x: g.x + 1, y: g.y + 3, width: 14, height: 14, fill: fills[g.i], stroke: '#222' }),
+        svg('text', { x: g.x + 22, y: g.y + CHART_FONT_PX + 2 }, g.s));
+    let y = top;
+    rows.forEach((r, k) => {
+      for (const text of wrapped[k]) {
+        const label = svg('text', { x: 1, y: y + CHART_FONT_PX }, text);
+        if (labelCode(r.label)) label.append(svg('title', {}, labelCode(r.label)));
+        root.append(label);
+        y += line;
+      }
+      r.values.forEach((v, i) => {
+        const w = Math.max(v > 0 ? 1 : 0, (v / max) * plotW);
+        root.append(svg('rect', { x: 1, y: y + i * barH + 1, width: w, height: barH - 3, fill: fills[i], stroke: '#222', 'stroke-width': 0.5 },
+          svg('title', {}, labelText(r.label) + (labelCode(r.label) ? ' (' + labelCode(r.label) + ')' : '') + ', ' + series[i] + ': ' + fmt(v))));
+        root.append(svg('text', { x: w + 6, y: y + i * barH + barH - 4 }, fmt(v)));
+      });
+      y += series.length * barH + gap;
+    });
+    root.append(svg('line', { x1: 1, y1: top - 2, x2: 1, y2: H - 2, stroke: '#222' }));
+    return root;
+  };
+  return responsiveFigure(id, title, draw, rows.length ? null : 'No data yet.',
+    el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
+      table(null, ['', ...series], rows.map((r) => [labelCell(r.label), ...r.values.map(fmt)]), series.map((_, i) => i + 1))));
 }
 
 function sumBy(items, key, val) {
@@ -523,20 +625,23 @@ function sumBy(items, key, val) {
   }
   return m;
 }
-const sortedRows = (m, byKey) => [...m.entries()].sort(byKey ? (a, b) => String(a[0]).localeCompare(String(b[0])) : (a, b) => b[1] - a[1])
-  .map(([k, v]) => ({ label: String(k), values: [v] }));
 
 async function pageDashboards() {
   const out = $('#out');
   const charts = $('#charts');
   loading(out, 'the registry\'s figures');
-  let issuances, rets, projects, auths, parties;
+  let issuances, rets, projects, auths, parties, programmes;
   try {
-    [issuances, rets, projects, auths, parties] = await Promise.all([apiAll('/v1/issuances'), apiAll('/v1/retirements'),
-      apiAll('/v1/projects'), apiAll('/v1/a6/authorizations'), apiAll('/v1/parties')]);
+    [issuances, rets, projects, auths, parties, programmes] = await Promise.all([apiAll('/v1/issuances'), apiAll('/v1/retirements'),
+      apiAll('/v1/projects'), apiAll('/v1/a6/authorizations'), apiAll('/v1/parties'), apiAll('/v1/programmes')]);
   } catch (e) {
     return status(out, 'error', 'cannot load the figures: ' + e.message);
   }
+  /* Names for codes: a Party's name (ISO 3166-1, as registered) and a
+   * programme's, the code on hover. */
+  const named = (m) => (code) => (m.has(code) ? { text: m.get(code), code } : String(code));
+  const partyName = named(new Map(parties.map((p) => [p.code, p.name])));
+  const programmeName = named(new Map(programmes.map((p) => [p.code, p.name])));
   const proj = new Map(projects.map((p) => [p.id, p]));
   const host = (b) => (proj.get(b.project) || {}).host || b.project.split('.')[0];
   const programme = (b) => (proj.get(b.project) || {}).programme || '?';
@@ -544,57 +649,78 @@ async function pageDashboards() {
   const retired = rets.reduce((s, r) => s + r.quantity, 0);
   out.replaceChildren(el('p', { role: 'status', id: 'totals' }, num(total) + ' t issued in ' + num(issuances.length) + ' batches; ' +
     num(retired) + ' t retired in ' + num(rets.length) + ' retirements.'));
+  const rowsOf = (m, order, name) => [...m.entries()].sort(order).map(([k, v]) => ({ label: name ? name(k) : String(k), values: [v] }));
+  const byKey = (a, b) => String(a[0]).localeCompare(String(b[0]));
+  const byValue = (a, b) => b[1] - a[1];
   const list = [];
-  list.push(barChart('chart-issuance-year', 'Issuance by vintage year (t)', ['issued'], sortedRows(sumBy(issuances, (b) => b.vintage, (b) => b.quantity), true)));
+  list.push(barChart('chart-issuance-year', 'Issuance by vintage year (t)', ['issued'], rowsOf(sumBy(issuances, (b) => b.vintage, (b) => b.quantity), byKey)));
+  /* The year a retirement is reported for (its reporting_year), not the
+   * year it was recorded; retirements that name none are counted apart. */
+  const NO_YEAR = 'no reporting year given';
   list.push(barChart('chart-retirement-year', 'Retirements by reporting year (t)', ['retired'],
-    sortedRows(sumBy(rets, (r) => r.reporting_year || (r.timestamp || '').slice(0, 4), (r) => r.quantity), true)));
+    rowsOf(sumBy(rets, (r) => (r.reporting_year ? String(r.reporting_year) : NO_YEAR), (r) => r.quantity),
+      (a, b) => (a[0] === NO_YEAR) - (b[0] === NO_YEAR) || byKey(a, b))));
   /* issuance and retirements by host Party and by programme */
   const retBlocks = rets.flatMap((r) => r.blocks);
-  const byTwo = (key) => {
+  const byTwo = (key, name) => {
     const a = sumBy(issuances, key, (b) => b.quantity), b = sumBy(retBlocks, key, (x) => x.quantity);
-    return [...a.keys()].sort((x, y) => a.get(y) - a.get(x)).map((k) => ({ label: k, values: [a.get(k), b.get(k) || 0] }));
+    return [...a.keys()].sort((x, y) => a.get(y) - a.get(x)).map((k) => ({ label: name(k), values: [a.get(k), b.get(k) || 0] }));
   };
-  list.push(barChart('chart-host', 'Issued and retired by host Party (t)', ['issued', 'retired'], byTwo(host)));
-  list.push(barChart('chart-programme', 'Issued and retired by programme (t)', ['issued', 'retired'], byTwo(programme)));
-  /* concentration: share of the top six hosts */
-  const hosts = sortedRows(sumBy(issuances, host, (b) => b.quantity));
-  const top = hosts.slice(0, 6);
-  const rest = hosts.slice(6).reduce((s, r) => s + r.values[0], 0);
-  if (rest > 0) top.push({ label: 'all others', values: [rest] });
+  list.push(barChart('chart-host', 'Issued and retired by host Party (t)', ['issued', 'retired'], byTwo(host, partyName)));
+  list.push(barChart('chart-programme', 'Issued and retired by programme (t)', ['issued', 'retired'], byTwo(programme, programmeName)));
+  /* concentration: the share of the top six hosts -- only when there are
+   * more than six; with six or fewer, every host's share. */
+  const hosts = rowsOf(sumBy(issuances, host, (b) => b.quantity), byValue, partyName);
   const pct = (v) => (total ? (100 * v / total).toFixed(1) : '0.0') + ' %';
-  const share6 = hosts.slice(0, 6).reduce((s, r) => s + r.values[0], 0);
-  list.push(barChart('chart-top6', 'Share of issuance of the top six host Parties: ' + pct(share6), ['share of issuance'], top, pct));
+  if (hosts.length > 6) {
+    const top = hosts.slice(0, 6);
+    const share6 = top.reduce((s, r) => s + r.values[0], 0);
+    top.push({ label: 'the other ' + (hosts.length - 6) + ' host Parties', values: [total - share6] });
+    list.push(barChart('chart-top6', 'Share of issuance of the top six of ' + hosts.length + ' host Parties: ' + pct(share6), ['share of issuance'], top, pct));
+  } else {
+    list.push(barChart('chart-top6', 'Share of issuance by host Party (' + (hosts.length === 1 ? 'one host Party' : 'all ' + hosts.length + ' host Parties') + ')',
+      ['share of issuance'], hosts, pct));
+  }
   /* authorized vs unauthorized (Article 6.2) */
   const authBy = sumBy(auths.filter((a) => !a.revoked), (a) => a.party, (a) => a.assigned || 0);
   const issBy = sumBy(issuances, host, (b) => b.quantity);
   list.push(barChart('chart-authorized', 'Units authorized for international transfer (ITMOs assigned) vs not authorized, by host Party (t)',
     ['authorized', 'not authorized'],
-    [...issBy.keys()].sort().map((k) => ({ label: k, values: [authBy.get(k) || 0, Math.max(0, issBy.get(k) - (authBy.get(k) || 0))] }))));
-  /* ITMOs first transferred and used, from each Party's AEF */
+    [...issBy.keys()].sort().map((k) => ({ label: partyName(k), values: [authBy.get(k) || 0, Math.max(0, issBy.get(k) - (authBy.get(k) || 0))] }))));
+  /* ITMOs first transferred and used, from each Party's AEF. Only Parties
+   * in an authorization (authorizing or authorized) can have transferred
+   * or used ITMOs, and only they are asked: a Party without an NDC has no
+   * AEF, and asking would be a failed request. */
   const thisYear = new Date().getUTCFullYear();
   const aef = (party, y) => api('/v1/a6/aef/' + party + '?year=' + y).then((a) => a.submission, () => null);
-  /* Parties without an NDC have no AEF: ask each once, then the years of its NDC. */
-  const latest = (await Promise.all(parties.map((p) => aef(p.code, thisYear)))).filter((s) => s);
+  const a6parties = [...new Set(auths.flatMap((a) => [a.party, ...(a.authorized_parties || [])]))].filter((c) => parties.some((p) => p.code === c));
+  const latest = (await Promise.all(a6parties.map((c) => aef(c, thisYear)))).filter((s) => s);
   const jobs = [];
   for (const s of latest) for (let y = Math.max(s.ndc_first_year || thisYear, thisYear - 9); y < thisYear; y++) jobs.push(aef(s.party, y));
   const subs = (await Promise.all(jobs)).concat(latest).filter((s) => s && (s.first_transferred || s.used))
     .sort((a, b) => a.party.localeCompare(b.party) || a.year - b.year);
   list.push(barChart('chart-itmo', 'ITMOs first transferred and used, by Party and year (from the public AEF)', ['first transferred', 'used'],
-    subs.map((s) => ({ label: s.party + ' ' + s.year, values: [s.first_transferred || 0, s.used || 0] }))));
+    subs.map((s) => {
+      const p = partyName(s.party);
+      return { label: typeof p === 'object' ? { text: p.text + ' ' + s.year, code: p.code } : p + ' ' + s.year, values: [s.first_transferred || 0, s.used || 0] };
+    })));
   /* benefit sharing: of the price buyers paid on the exchange, what reached the host side */
   const bs = await api('/v1/exchange/benefit-sharing').catch(() => ({ items: [], unattributed_qty: 0 }));
   const major = (v, d) => (v === null ? 0 : v / 10 ** d);
   const fig = barChart('chart-benefit', 'How much of the buyers\' price reached the host side (exchange trades, per tonne)',
     ['received by the host side', 'paid by buyers'],
-    bs.items.filter((r) => r.share_bps !== null).map((r) => ({
-      label: r.host + ', ' + r.currency + ': ' + (r.share_bps / 100).toFixed(1) + ' %',
-      values: [major(r.host_sales.received, r.minor_units), major(r.buyers_price, r.minor_units)] })),
+    bs.items.filter((r) => r.share_bps !== null).map((r) => {
+      const p = partyName(r.host);
+      const text = (typeof p === 'object' ? p.text : p) + ', ' + r.currency + ': ' + (r.share_bps / 100).toFixed(1) + ' %';
+      return { label: { text, code: r.host }, values: [major(r.host_sales.received, r.minor_units), major(r.buyers_price, r.minor_units)] };
+    }),
     (v) => v.toFixed(2));
   fig.append(el('p', { class: 'muted' }, 'Host side: sellers in a registry of the project\'s host Party, net of exchange fees. Buyers: the average ' +
     'price of resales by others, or of the host side\'s own sales when nobody resold. Only instruments of one project count; ' +
     num(bs.unattributed_qty) + ' t traded in contracts of several projects are left out.'));
   list.push(fig);
   charts.replaceChildren(...list);
+  drawCharts(charts);
 }
 
 /* ---- my accounts (people logged in) --------------------------------------- */
@@ -813,11 +939,13 @@ async function pageNma() {
     short + ' of ' + rows.length + ' Party and focus area rows.'));
   /* Tables, not bars: the rows are in different currencies. */
   const list = [];
-  list.push(table('The gap between needs and pledges', ['Party', 'focus area', 'requested', 'pledged', 'delivered', 'gap', 'pledged'],
-    rows.map((r) => [r.party, r.focus_area, money(r.requested, r.currency), money(r.pledged, r.currency), money(r.delivered, r.currency),
+  const names = await codeNames();
+  list.push(table('The gap between needs and pledges', ['Party', 'focus area', 'requested', 'pledged', 'delivered', 'gap', 'share pledged'],
+    rows.map((r) => [nameWithCode(names.party, r.party), r.focus_area, money(r.requested, r.currency), money(r.pledged, r.currency), money(r.delivered, r.currency),
       money(r.gap, r.currency), r.pledged_pct + ' %']), [2, 3, 4, 5, 6]));
   list.push(table('Published non-market approaches', ['NMA', 'Party', 'status', 'focus areas', 'needs'],
-    (nmas.items || []).map((n) => [n.title, [n.party].concat(n.parties || []).join(', '), n.status, (n.focus_areas || []).join(', '),
+    (nmas.items || []).map((n) => [n.title, el('span', {}, nameWithCode(names.party, n.party), (n.parties || []).length ? ' (lead), with ' : '',
+      (n.parties || []).map((c, i) => [i ? ', ' : '', nameWithCode(names.party, c)])), n.status, (n.focus_areas || []).join(', '),
       (n.needs || []).map((x) => x.type + ' (' + x.sector + '): ' + money(x.amount, x.currency)).join('; ')])));
   list.push(table('Adaptation marketplace', ['project', 'certificate', 'price', 'available'],
     (market.items || []).map((l) => [link('/project.html?id=' + encodeURIComponent(l.project), l.project + ' — ' + l.title), l.unit_type,
@@ -839,46 +967,49 @@ function price(minor, cur, minorUnits) {
  * the day's last trade; its settlement_price (the VWAP rounded to the tick)
  * is the exchange's closing price of the day, a different number. */
 function priceChart(id, title, bars, fmt) {
-  const W = 640, padL = 90, padR = 12, top = 26, priceH = 170, gapH = 18, volH = 70;
-  const H = top + priceH + gapH + volH + 24;
-  const root = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': id + '-t' });
-  root.append(svg('title', { id: id + '-t' }, title));
-  const lo = Math.min(...bars.map((b) => b.low)), hi = Math.max(...bars.map((b) => b.high));
-  const span = Math.max(1, hi - lo);
-  const vmax = Math.max(1, ...bars.map((b) => b.volume));
-  const step = (W - padL - padR) / Math.max(1, bars.length);
-  const py = (p) => top + priceH - ((p - lo) / span) * (priceH - 10) - 5;
-  const vy0 = top + priceH + gapH + volH;
-  root.append(svg('text', { x: padL - 6, y: py(hi) + 4, 'text-anchor': 'end' }, fmt(hi)),
-    svg('text', { x: padL - 6, y: py(lo) + 4, 'text-anchor': 'end' }, fmt(lo)),
-    svg('text', { x: padL - 6, y: vy0 - volH + 10, 'text-anchor': 'end' }, num(vmax) + ' t'),
-    svg('line', { x1: padL, y1: top, x2: padL, y2: vy0, stroke: '#222' }),
-    svg('line', { x1: padL, y1: vy0, x2: W - padR, y2: vy0, stroke: '#222' }));
-  let path = '';
-  bars.forEach((b, i) => {
-    const x = padL + step * i + step / 2;
-    root.append(svg('line', { x1: x, y1: py(b.high), x2: x, y2: py(b.low), stroke: '#222', 'stroke-width': 2 },
-      svg('title', {}, b.day + ': high ' + fmt(b.high) + ', low ' + fmt(b.low))));
-    root.append(svg('rect', { x: x - 4, y: py(b.close) - 4, width: 8, height: 8, fill: '#fff', stroke: '#222', 'stroke-width': 2 },
-      svg('title', {}, b.day + ': last trade ' + fmt(b.close))));
-    path += (i ? 'L' : 'M') + x.toFixed(1) + ' ' + py(b.close).toFixed(1);
-    const vh = (b.volume / vmax) * (volH - 14);
-    root.append(svg('rect', { x: x - Math.min(12, step / 3), y: vy0 - vh, width: Math.min(24, (2 * step) / 3), height: vh, fill: 'url(#hatch-v)', stroke: '#222' },
-      svg('title', {}, b.day + ': ' + num(b.volume) + ' t')));
-    if (bars.length <= 12 || i % Math.ceil(bars.length / 12) === 0)
-      root.append(svg('text', { x, y: vy0 + 14, 'text-anchor': 'middle' }, b.day.slice(5)));
-  });
-  root.prepend(svg('defs', {}, svg('pattern', { id: 'hatch-v', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
-    svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 }))));
-  if (bars.length > 1) root.append(svg('path', { d: path, fill: 'none', stroke: '#222', 'stroke-dasharray': '4 3' }));
-  root.append(svg('text', { x: padL + 4, y: 14 }, 'price: last trade (square), high-low (bar)'), svg('text', { x: padL + 4, y: top + priceH + gapH + 2 }, 'volume (t)'));
-  const fig = el('figure', { id });
-  fig.append(el('figcaption', {}, title));
-  if (!bars.length) fig.append(el('p', { class: 'status empty' }, 'No trades yet.'));
-  else fig.append(root, el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
-    table(null, ['Day', 'Open', 'High', 'Low', 'Last trade', 'Settlement price (VWAP)', 'Volume (t)'],
-      bars.map((b) => [b.day, fmt(b.open), fmt(b.high), fmt(b.low), fmt(b.close), fmt(b.settlement_price), num(b.volume)]), [1, 2, 3, 4, 5, 6])));
-  return fig;
+  const draw = (W) => {
+    const padL = Math.max(60, Math.min(W * 0.3, 10 + Math.max(textWidth(fmt(Math.max(...bars.map((b) => b.high)))), textWidth(num(Math.max(...bars.map((b) => b.volume))) + ' t'))));
+    const padR = 12, top = 26, priceH = 170, gapH = 22, volH = 70;
+    const H = top + priceH + gapH + volH + 24;
+    const root = svg('svg', { class: 'chart', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': id + '-t' });
+    root.append(svg('title', { id: id + '-t' }, title));
+    const lo = Math.min(...bars.map((b) => b.low)), hi = Math.max(...bars.map((b) => b.high));
+    const span = Math.max(1, hi - lo);
+    const vmax = Math.max(1, ...bars.map((b) => b.volume));
+    const step = (W - padL - padR) / Math.max(1, bars.length);
+    const py = (p) => top + priceH - ((p - lo) / span) * (priceH - 10) - 5;
+    const vy0 = top + priceH + gapH + volH;
+    root.append(svg('text', { x: padL - 6, y: py(hi) + 4, 'text-anchor': 'end' }, fmt(hi)),
+      svg('text', { x: padL - 6, y: py(lo) + 4, 'text-anchor': 'end' }, fmt(lo)),
+      svg('text', { x: padL - 6, y: vy0 - volH + 10, 'text-anchor': 'end' }, num(vmax) + ' t'),
+      svg('line', { x1: padL, y1: top, x2: padL, y2: vy0, stroke: '#222' }),
+      svg('line', { x1: padL, y1: vy0, x2: W - padR, y2: vy0, stroke: '#222' }));
+    let path = '';
+    /* day labels: as many as fit at 13 px */
+    const every = Math.max(1, Math.ceil(bars.length / Math.max(1, Math.floor((W - padL - padR) / (textWidth('12-31') + 10)))));
+    bars.forEach((b, i) => {
+      const x = padL + step * i + step / 2;
+      root.append(svg('line', { x1: x, y1: py(b.high), x2: x, y2: py(b.low), stroke: '#222', 'stroke-width': 2 },
+        svg('title', {}, b.day + ': high ' + fmt(b.high) + ', low ' + fmt(b.low))));
+      root.append(svg('rect', { x: x - 4, y: py(b.close) - 4, width: 8, height: 8, fill: '#fff', stroke: '#222', 'stroke-width': 2 },
+        svg('title', {}, b.day + ': last trade ' + fmt(b.close))));
+      path += (i ? 'L' : 'M') + x.toFixed(1) + ' ' + py(b.close).toFixed(1);
+      const vh = (b.volume / vmax) * (volH - 14);
+      root.append(svg('rect', { x: x - Math.min(12, step / 3), y: vy0 - vh, width: Math.min(24, (2 * step) / 3), height: vh, fill: 'url(#hatch-v)', stroke: '#222' },
+        svg('title', {}, b.day + ': ' + num(b.volume) + ' t')));
+      if (i % every === 0) root.append(svg('text', { x, y: vy0 + 16, 'text-anchor': 'middle' }, b.day.slice(5)));
+    });
+    root.prepend(svg('defs', {}, svg('pattern', { id: 'hatch-v', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+      svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 }))));
+    if (bars.length > 1) root.append(svg('path', { d: path, fill: 'none', stroke: '#222', 'stroke-dasharray': '4 3' }));
+    root.append(svg('text', { x: padL + 4, y: 14 }, W < 420 ? 'last trade (square), high-low (bar)' : 'price: last trade (square), high-low (bar)'),
+      svg('text', { x: padL + 4, y: top + priceH + gapH + 2 }, 'volume (t)'));
+    return root;
+  };
+  return responsiveFigure(id, title, draw, bars.length ? null : 'No trades yet.',
+    el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
+      table(null, ['Day', 'Open', 'High', 'Low', 'Last trade', 'Settlement price (VWAP)', 'Volume (t)'],
+        bars.map((b) => [b.day, fmt(b.open), fmt(b.high), fmt(b.low), fmt(b.close), fmt(b.settlement_price), num(b.volume)]), [1, 2, 3, 4, 5, 6])));
 }
 
 async function marketList(out) {
@@ -943,6 +1074,7 @@ async function marketInstrument(out, code) {
       : el('p', { class: 'status empty', id: 'trades' }, 'No trades yet.'),
     el('h2', {}, 'Daily prices and volume'),
     el('div', { class: 'charts' }, priceChart('chart-bars', 'Daily price and volume of ' + x.code, bars.items, p)));
+  drawCharts(out);
 }
 
 async function pageMarket() {

@@ -24,6 +24,7 @@
 #include "access.h"
 #include "api_int.h"
 #include "html.h"
+#include "pdf.h"
 #include "http.h"
 #include "jsonin.h"
 #include "web.h"
@@ -96,8 +97,8 @@ static enum MHD_Result send_json_with(struct MHD_Connection *c, int status, json
 
 /* An HTML page, or a text of another type (takes text). No script may run
  * in it, whatever it says. */
-static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const char *type) {
-  struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+static enum MHD_Result send_page(struct MHD_Connection *c, char *text, size_t len, const char *type) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(len ? len : strlen(text), text, MHD_RESPMEM_MUST_FREE);
   MHD_add_response_header(resp, "Content-Type", type ? type : "text/html; charset=utf-8");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
@@ -598,6 +599,40 @@ static l6_err h_certificate_html(req *r, json_t **out, l6_error *err) {
   return r->page ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
 }
 
+/* A Host header fit to put in a URL: a name or address and a port, at
+ * most 253 characters of letters, digits, '.', '-', ':', '[' and ']'. */
+static bool host_ok(const char *h) {
+  size_t n = h ? strlen(h) : 0;
+  if (n == 0 || n > 253) return false;
+  for (const char *p = h; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr(".-:[]", *p)))
+      return false;
+  return true;
+}
+
+/* GET /v1/retirements/{id}/certificate.pdf (pdf.h). The QR code points to
+ * the retirement's public page on the host the request was sent to (its
+ * Host header; https when the server speaks TLS). */
+static l6_err h_certificate_pdf(req *r, json_t **out, l6_error *err) {
+  const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+  json_t *cert = NULL;
+  l6_err e = h_certificate(r, &cert, err);
+  if (e != L6_E_OK) return e;
+  if (!host_ok(host)) {
+    json_decref(cert);
+    return l6_fail(err, L6_E_BAD_PARAM, "the PDF's QR code needs the Host header of the request (a host name and port)");
+  }
+  char url[400];
+  snprintf(url, sizeof url, "%s://%s/retirement.html?id=%lld", r->secure_cookies ? "https" : "http", host,
+           (long long)json_integer_value(json_object_get(json_object_get(cert, "retirement"), "transaction")));
+  const char *why = NULL;
+  r->page = pdf_certificate(cert, url, &r->page_len, &why);
+  json_decref(cert);
+  if (r->page == NULL) return l6_fail(err, L6_E_INTERNAL, "the PDF could not be made: %s", why ? why : "unknown");
+  r->page_type = "application/pdf";
+  return L6_E_OK;
+}
+
 typedef struct {
   char role[16];
   int64_t organisation;
@@ -688,6 +723,7 @@ static const route routes[] = {
     API_EX_ROUTES    /* api_ex.c: the exchange */
     {"GET", "/v1/retirements/{id}/certificate", h_certificate},
     {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
+    {"GET", "/v1/retirements/{id}/certificate.pdf", h_certificate_pdf},
     {"GET", "/v1/log/sth", h_log_sth},
     {"GET", "/v1/log/proof/inclusion", h_log_inclusion},
     {"GET", "/v1/log/proof/consistency", h_log_consistency},
@@ -1097,7 +1133,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     return refuse(h, c, &err, auth, r.retry_after);
   }
   if (r.stream) return ex_stream_respond(c, r.stream); /* api_ex.c: Server-Sent Events */
-  if (r.page) return send_page(c, r.page, r.page_type);
+  if (r.page) return send_page(c, r.page, r.page_len, r.page_type);
   const char *headers[7] = {NULL};
   size_t nh = 0;
   if (r.replayed) headers[nh++] = "Idempotent-Replayed", headers[nh++] = "true";
@@ -1349,6 +1385,7 @@ void http_stop(l6_http *h) {
   }
   MHD_stop_daemon(h->d);
   http_free(h);
+  pdf_shutdown(); /* the PDF renderer's fonts, now that no request runs */
 }
 
 /* ---- helpers for the other handler files (api_int.h) ----------------- */

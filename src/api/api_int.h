@@ -24,6 +24,7 @@ typedef struct {
   bool replayed;        /* an idempotent reply given again */
   char *page;           /* an HTML reply instead of JSON (malloc'd), or NULL */
   const char *page_type; /* page's Content-Type; NULL: HTML */
+  size_t page_len;      /* bytes of page when it is binary (a PDF); 0: strlen(page) */
   void *stream;         /* a Server-Sent Events stream to answer with (api_ex.c), or NULL */
   int retry_after;      /* seconds for the Retry-After of a 429 (0: 1) */
   const char *session;  /* the l6_session cookie that authenticated the request (api_people.c), or NULL */

@@ -442,14 +442,15 @@ static void demo_nma(demo *d) {
   /* Japan-led adaptation technology matching, with Uganda. */
   l6_id jp_nma = nma_call(
       d, svc_nma_create, &jp,
-      json_pack("{s:s, s:s, s:s, s:[s], s:s, s:[s, s], s:[{s:s, s:s, s:s, s:I, s:s}, {s:s, s:s, s:s, s:I, s:s},"
-                " {s:s, s:s, s:s, s:I, s:s}], s:[s], s:[{s:s, s:s, s:{s:s, s:s}}], s:[s]}",
+      json_pack("{s:s, s:s, s:s, s:[s], s:s, s:[s, s], s:[{s:s, s:s, s:s, s:I, s:s, s:s}, {s:s, s:s, s:s, s:I, s:s, s:s},"
+                " {s:s, s:s, s:s, s:I, s:s, s:s}], s:[s], s:[{s:s, s:s, s:{s:s, s:s}}], s:[s]}",
                 "party", "JPN", "title", "Adaptation technology matching for East Africa", "kind", "multi-party",
                 "parties", "UGA", "region", "africa", "focus_areas", "adaptation", "technology-transfer", "needs",
                 "type", "technology", "focus_area", "technology-transfer", "sector", "agriculture", "amount",
-                (json_int_t)45000000, "currency", "USD", "type", "finance", "focus_area", "adaptation", "sector", "water",
-                "amount", (json_int_t)250000000, "currency", "USD", "type", "capacity-building", "focus_area",
-                "adaptation", "sector", "disaster-risk", "amount", (json_int_t)30000000, "currency", "USD",
+                (json_int_t)45000000, "currency", "USD", "party", "UGA", "type", "finance", "focus_area", "adaptation",
+                "sector", "water", "amount", (json_int_t)250000000, "currency", "USD", "party", "UGA", "type",
+                "capacity-building", "focus_area", "adaptation", "sector", "disaster-risk", "amount", (json_int_t)30000000,
+                "currency", "USD", "party", "UGA",
                 "safeguards", "no involuntary resettlement", "stakeholders", "name", "Kasese farming communities",
                 "kind", "local-community", "consent", "date", "2026-02-15", "sha256", HASH("e5f6"), "ndc_priorities",
                 "climate-resilient agriculture and water"));

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "../api/http.h"
+#include "../core/pdfattach.h"
 #include "../metrics.h"
 #include "../service/certificate.h"
 #include "../service/keys.h"
@@ -101,12 +102,13 @@ static const char *usage_serve =
     "Several servers may share one PostgreSQL store (or one SQLite file on one machine).\n";
 
 static const char *usage_verify =
-    "usage: ledger6 verify CERTIFICATE.json --key KEY\n"
+    "usage: ledger6 verify CERTIFICATE.json|CERTIFICATE.pdf --key KEY\n"
     "       ledger6 verify --store [--store SPEC] [--keys PATH] [--key KEY]\n"
     "The first form checks a retirement certificate offline: it rebuilds the log entry from the\n"
     "retirement's fields, follows the inclusion proof to the tree root and checks the registry's\n"
     "signature of the root with KEY (the public key: 64 hex digits, 44 base64 characters, or a file\n"
     "holding either). Prints 'valid: ...' (exit 0) or 'invalid: ...' for each failure (exit 1).\n"
+    "A certificate PDF is checked by the JSON it carries (its attachment certificate.json).\n"
     "The second form checks a store against its log: every transaction row against its leaf, every\n"
     "stored node, and the root and signature of every signed tree head; it names the first entry\n"
     "that no longer matches (exit 1). Tree heads must be signed by a key of the key file, if there\n"
@@ -565,8 +567,9 @@ static int cmd_check(const opts *o) {
 
 /* ---- verify ------------------------------------------------------------ */
 
-/* Reads a whole (small) file into a malloc'd, NUL-terminated buffer. */
-static char *read_file(const char *path, size_t max, const char **why) {
+/* Reads a whole (small) file into a malloc'd, NUL-terminated buffer; its
+ * length (the file may hold NUL bytes) in *len. */
+static char *read_file_len(const char *path, size_t max, size_t *len, const char **why) {
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
     *why = strerror(errno);
@@ -585,7 +588,13 @@ static char *read_file(const char *path, size_t max, const char **why) {
     return NULL;
   }
   buf[n] = '\0';
+  *len = n;
   return buf;
+}
+
+static char *read_file(const char *path, size_t max, const char **why) {
+  size_t len;
+  return read_file_len(path, max, &len, why);
 }
 
 /* --key: the key itself, or a file holding it. */
@@ -609,16 +618,33 @@ static int verify_certificate(const opts *o) {
   uint8_t pk[STH_PUBLIC_KEY_BYTES];
   if (parse_key_arg(o->key, pk) != 0) return 2;
   const char *why = NULL;
-  char *text = read_file(o->args[0], L6_CERT_MAX_BYTES, &why);
+  size_t len = 0;
+  char *text = read_file_len(o->args[0], L6_CERT_PDF_MAX_BYTES, &len, &why);
   if (text == NULL) {
     printf("invalid: cannot read %s: %s\n", o->args[0], why);
     return 1;
   }
+  /* A certificate PDF (GET .../certificate.pdf) carries the JSON as its
+   * attachment certificate.json (core/pdfattach.h): that is what counts. */
+  const char *json = text;
+  size_t jlen = len;
+  bool pdf = pdfattach_is_pdf(text, len);
+  if (pdf && pdfattach_find(text, len, &json, &jlen, &why) != 0) {
+    printf("invalid: %s: %s\n", o->args[0], why);
+    free(text);
+    return 1;
+  }
+  if (jlen > L6_CERT_MAX_BYTES) {
+    printf("invalid: cannot read %s: the certificate is too large\n", o->args[0]);
+    free(text);
+    return 1;
+  }
   json_error_t je;
-  json_t *cert = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+  json_t *cert = json_loadb(json, jlen, JSON_REJECT_DUPLICATES, &je);
   free(text);
   if (cert == NULL) {
-    printf("invalid: %s is not JSON (line %d: %s)\n", o->args[0], je.line, je.text);
+    printf("invalid: %s%s is not JSON (line %d: %s)\n", o->args[0], pdf ? "'s attached certificate" : "", je.line,
+           je.text);
     return 1;
   }
   cert_result res;

@@ -358,7 +358,7 @@ static l6_err nma_body(l6_svc *s, const json_t *in, json_t **body, l6_error *err
       int64_t amount;
       char where[32];
       snprintf(where, sizeof where, "needs[%zu]", i);
-      e = ONLY_KEYS(it, where, "type", "focus_area", "sector", "amount", "currency", "description");
+      e = ONLY_KEYS(it, where, "type", "focus_area", "sector", "amount", "currency", "description", "party");
       if (e == L6_E_OK) e = get_tag(it, "type", true, &support_types, "support types", &type, err);
       if (e == L6_E_OK) e = get_tag(it, "focus_area", true, &focus_areas, "focus areas", &area, err);
       if (e == L6_E_OK && !json_array_contains_str(fa, area))
@@ -369,10 +369,19 @@ static l6_err nma_body(l6_svc *s, const json_t *in, json_t **body, l6_error *err
       if (e == L6_E_OK && !valid_currency(cur))
         e = l6_fail(err, L6_E_INVALID_VALUE, "%s: currency must be an ISO 4217 code", where);
       if (e == L6_E_OK) e = get_text(it, "description", false, L6_NAME_MAX, &d, err);
+      /* Whose need it is, in a multi-party NMA: the NMA's Party (the one
+       * that leads it, the default) or one of its other Parties. The
+       * support totals count the need, and the pledges to it, under that
+       * Party (issue 21: a Japan-led NMA's needs of Uganda were Japan's). */
+      const char *np = NULL;
+      if (e == L6_E_OK) e = get_text(it, "party", false, 3, &np, err);
+      if (e == L6_E_OK && np && strcmp(np, party) != 0 && !json_array_contains_str(ps, np))
+        e = l6_fail(err, L6_E_INVALID_VALUE, "%s: party '%s' is neither the NMA's Party nor one of its parties", where, np);
       if (e != L6_E_OK) break;
       json_t *n = json_pack("{s:s, s:s, s:s, s:I, s:s}", "type", type, "focus_area", area, "sector", sector, "amount",
                             (json_int_t)amount, "currency", cur);
       if (d) json_object_set_new(n, "description", json_string(d));
+      if (np) json_object_set_new(n, "party", json_string(np));
       json_array_append_new(ns, n);
     }
   }
@@ -1081,7 +1090,8 @@ static void add_to(json_t *row, const char *key, int64_t v) {
 
 typedef struct {
   json_t *rows;
-  json_t *published; /* ids of published NMAs */
+  json_t *published;   /* ids of published NMAs */
+  json_t *need_party;  /* "NMA id:need index" -> the Party whose need it is */
 } totals_ctx;
 
 static int totals_nma(void *ctx, const void *row) {
@@ -1092,7 +1102,12 @@ static int totals_nma(void *ctx, const void *row) {
   size_t i;
   json_t *n;
   json_array_foreach(json_object_get(b, "needs"), i, n) {
-    add_to(total_row(c->rows, r->party, json_string_value(json_object_get(n, "focus_area")),
+    const char *whose = json_string_value(json_object_get(n, "party"));
+    if (whose == NULL) whose = r->party;
+    char key[48];
+    snprintf(key, sizeof key, "%lld:%zu", (long long)r->id, i);
+    json_object_set_new(c->need_party, key, json_string(whose));
+    add_to(total_row(c->rows, whose, json_string_value(json_object_get(n, "focus_area")),
                      json_string_value(json_object_get(n, "currency"))),
            "requested", json_integer_value(json_object_get(n, "amount")));
   }
@@ -1112,7 +1127,11 @@ static int totals_match(void *ctx, const void *row) {
   json_t *it;
   json_array_foreach(c->published, i, it) pub |= json_equal(it, json_object_get(b, "nma"));
   if (pub) {
-    json_t *t = total_row(c->rows, r->party, json_string_value(json_object_get(b, "focus_area")),
+    char key[48];
+    snprintf(key, sizeof key, "%lld:%lld", (long long)json_integer_value(json_object_get(b, "nma")),
+             (long long)json_integer_value(json_object_get(b, "need")));
+    const char *whose = json_string_value(json_object_get(c->need_party, key));
+    json_t *t = total_row(c->rows, whose ? whose : r->party, json_string_value(json_object_get(b, "focus_area")),
                           json_string_value(json_object_get(b, "currency")));
     add_to(t, "pledged", json_integer_value(json_object_get(b, "amount")));
     add_to(t, "delivered", json_integer_value(json_object_get(b, "delivered")));
@@ -1125,7 +1144,7 @@ l6_err svc_nma_totals(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err)
   *out = NULL;
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
-  totals_ctx c = {json_array(), json_array()};
+  totals_ctx c = {json_array(), json_array(), json_object()};
   e = OPS->nma_list(ST, "nma", "", totals_nma, &c, err);
   if (e == L6_E_OK) e = OPS->nma_list(ST, "match", "", totals_match, &c, err);
   if (e == L6_E_OK) {
@@ -1144,6 +1163,7 @@ l6_err svc_nma_totals(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err)
   }
   json_decref(c.rows);
   json_decref(c.published);
+  json_decref(c.need_party);
   return svc__finish_out(s, e, out, err);
 }
 

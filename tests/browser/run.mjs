@@ -99,6 +99,10 @@ page.on('pageerror', (e) => consoleErrors.push(String(e)));
 /* 4xx replies the tests ask for (unknown project, bad serial, Parties without an NDC) are expected. */
 page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text()); });
 page.setDefaultTimeout(10000);
+/* Replies of 400 or more (each one Chrome logs as a console error); the
+ * dashboards must make none (issue 21: the AEF probes). */
+const failedReplies = [];
+page.on('response', (r) => { if (r.status() >= 400) failedReplies.push(r.status() + ' ' + r.url().replace(/^https?:\/\/[^/]+/, '')); });
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -125,6 +129,23 @@ async function shot(name) {
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
+
+/* The smallest chart text on the page, in CSS pixels as drawn: the text's
+ * font size times its SVG's scale (drawn width over viewBox width). */
+async function smallestChartText() {
+  return page.evaluate(() => {
+    let min = Infinity, n = 0;
+    for (const svgEl of document.querySelectorAll('svg.chart')) {
+      const vb = svgEl.viewBox.baseVal;
+      const scale = vb && vb.width ? svgEl.getBoundingClientRect().width / vb.width : 1;
+      for (const t of svgEl.querySelectorAll('text')) {
+        min = Math.min(min, parseFloat(getComputedStyle(t).fontSize) * scale);
+        n++;
+      }
+    }
+    return { min, n };
+  });
+}
 
 test('project_search', async () => {
   await open('projects', '/');
@@ -194,14 +215,26 @@ test('retirements_and_certificate', async () => {
   await open('retirements', '/retirements.html');
   const t = await text('#out');
   assert(/\d+ retirements, [\d,]+ t in all/.test(t) && t.includes('Nippon Airways'), 'retirement list: ' + t.slice(0, 300));
+  assert(t.includes('certificate of transaction 10') && t.includes('registry transaction: issuances, transfers and retirements share one sequence'),
+    'the list says what the retirement numbers are: ' + t.slice(0, 300));
   await shot('retirements');
   await page.click('a[href="/retirement.html?id=10"]');
   await page.waitForSelector('body[data-ready="1"]');
-  assert((await text('h1')).includes('Retirement 10: 12,500 t'), 'retirement title');
+  const title = await text('h1');
+  assert(/^Retirement of 12,500 t on \d{4}-\d\d-\d\d \(transaction 10\)$/.test(title), 'retirement title names the quantity, date and transaction: ' + title);
+  assert((await text('#out')).includes('numbered by its registry transaction'), 'the page says what the number is');
+  assert((await page.locator('#out span.named[title="MWI"]').textContent()) === 'Malawi', 'the host by name, MWI on hover');
   await page.click('text=Verify this certificate here');
   await page.waitForSelector('#verdict');
   const v = await text('#verdict');
   assert(v.startsWith('✔') || (await page.locator('#verdict.ok').count()) === 1, 'the registry\'s own certificate verifies: ' + v);
+  // The PDF to file: linked from the page, served as a PDF.
+  const pdfHref = await page.getAttribute('a[href$="/certificate.pdf"]', 'href');
+  assert(pdfHref === '/v1/retirements/10/certificate.pdf', 'the page links the certificate PDF: ' + pdfHref);
+  const pdf = await fetch(base + pdfHref);
+  const bytes = Buffer.from(await pdf.arrayBuffer());
+  assert(pdf.status === 200 && pdf.headers.get('content-type') === 'application/pdf' && bytes.subarray(0, 5).toString() === '%PDF-',
+    'the certificate PDF is served: ' + pdf.status + ' ' + pdf.headers.get('content-type'));
   await shot('retirement');
 });
 
@@ -256,21 +289,64 @@ test('verify_tampered_certificates', async () => {
 });
 
 test('dashboards', async () => {
+  failedReplies.length = 0;
   await open('dashboards', '/dashboards.html');
+  assert(failedReplies.length === 0, 'the dashboards make no failing request (the AEF asked only of Parties with ITMOs): ' + failedReplies.join(', '));
   const totals = await text('#totals');
   assert(/[\d,]+ t issued in \d+ batches/.test(totals), totals);
-  for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo', 'chart-benefit'])
+  for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo', 'chart-benefit']) {
     assert((await page.locator('#' + id + ' svg rect').count()) > 2, 'chart ' + id + ' has bars');
+    assert((await page.locator('#' + id + ' details.data table').count()) === 1, 'chart ' + id + ' keeps its numbers table');
+  }
+  /* Chart text: at least 12 px as drawn, on a laptop. */
+  const size = await smallestChartText();
+  assert(size.n > 50 && size.min >= 12, 'chart text at least 12 px on a laptop: ' + JSON.stringify(size));
+  /* Names, with the code on hover, in the charts and their tables. */
+  const hostSvg = await page.locator('#chart-host svg').textContent();
+  assert(hostSvg.includes('Ghana') && hostSvg.includes('Thailand'), 'host Parties by name: ' + hostSvg.slice(0, 200));
+  assert((await page.locator('#chart-host svg text', { hasText: 'Ghana' }).locator('title').textContent()) === 'GHA', 'the code GHA on hover');
+  assert((await page.locator('#chart-host table span.named[title="GHA"]').textContent()) === 'Ghana', 'the numbers table names Ghana, code on hover');
+  /* the drawn labels (a text's own words, not its hover title) */
+  const progLabels = await page.locator('#chart-programme svg text').evaluateAll((ts) => ts.map((t) => t.firstChild.nodeValue));
+  assert(progLabels.includes('China Certified Emission Reduction programme') && progLabels.includes('Verified Carbon Standard') &&
+    !progLabels.some((l) => /^[A-Z][A-Z0-9.]{1,11}$/.test(l)), 'programmes by name, no code drawn: ' + progLabels.join(' | '));
+  assert((await page.locator('#chart-programme svg text > title', { hasText: /^CCER$/ }).count()) === 1, 'the code CCER on hover');
+  /* The top-six share says what it measures: with six hosts or fewer, no "top six". */
+  const issued = await (await fetch(base + '/v1/issuances?limit=500')).json();
+  const projects = await (await fetch(base + '/v1/projects?limit=500')).json();
+  const hostOf = new Map(projects.items.map((p) => [p.id, p.host]));
+  const nhosts = new Set(issued.items.map((b) => hostOf.get(b.project))).size;
   const top6 = await text('#chart-top6 figcaption');
-  assert(/top six host Parties: \d+\.\d %/.test(top6), top6);
+  if (nhosts > 6) assert(top6.includes('top six of ' + nhosts) && (await text('#chart-top6 table')).includes('the other ' + (nhosts - 6)), top6);
+  else assert(!top6.includes('top six') && top6.includes(nhosts + ' host Parties') && !top6.includes('100.0'), 'no "top six" of ' + nhosts + ' hosts: ' + top6);
+  /* Retirements by their reporting year, not the year they were recorded. */
+  const rets = await (await fetch(base + '/v1/retirements?limit=500')).json();
+  const byYear = new Map();
+  for (const r of rets.items) {
+    const k = r.reporting_year ? String(r.reporting_year) : 'no reporting year given';
+    byYear.set(k, (byYear.get(k) || 0) + r.quantity);
+  }
+  assert(byYear.size > 1 && [...byYear.keys()].some((y) => y !== String(new Date().getUTCFullYear())), 'the demo has several reporting years');
+  const yearRows = await page.locator('#chart-retirement-year table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
+  assert(yearRows.length === byYear.size && yearRows.every(([y, q]) => Number(q.replace(/,/g, '')) === byYear.get(y)),
+    'retirements by reporting year: ' + JSON.stringify(yearRows) + ' vs ' + JSON.stringify([...byYear]));
   const itmo = await page.locator('#chart-itmo svg').textContent();
-  assert(itmo.includes('CHE') && itmo.includes('1,200'), 'ITMOs used by Switzerland (1,200) from the AEF: ' + itmo);
+  assert(itmo.includes('Switzerland') && itmo.includes('1,200'), 'ITMOs used by Switzerland (1,200) from the AEF: ' + itmo);
   const auth = await page.locator('#chart-authorized svg').textContent();
-  assert(auth.includes('THA') && auth.includes('2,000'), 'THA ITMOs authorized: ' + auth);
+  assert(auth.includes('Thailand') && auth.includes('2,000'), 'Thailand\'s ITMOs authorized: ' + auth);
   /* the demo's VCUs: the forest sold 10,000 t at 12.50 (12.48 net of fees), a trader resold 1,500 t at 12.80 */
   const ben = await text('#chart-benefit');
-  assert(ben.includes('GHA, EUR: 97.5 %') && ben.includes('12.48') && ben.includes('12.80') && ben.includes('7,000 t'), 'benefit sharing: ' + ben);
+  assert(ben.includes('Ghana, EUR: 97.5 %') && ben.includes('12.48') && ben.includes('12.80') && ben.includes('7,000 t'), 'benefit sharing: ' + ben);
   await shot('dashboards');
+  /* A phone: the charts are drawn again at its width, text still 12 px or more. */
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.waitForFunction(() => [...document.querySelectorAll('svg.chart')].every((s) => s.getBoundingClientRect().width <= 375));
+  const phone = await smallestChartText();
+  assert(phone.n > 50 && phone.min >= 12, 'chart text at least 12 px on a phone: ' + JSON.stringify(phone));
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(wide <= 380, 'no horizontal scrolling of the dashboards on a phone: ' + wide);
+  await shot('dashboards-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
 });
 
 /* RFC 6238 TOTP (SHA-1, 6 digits, 30 s steps) of a base32 secret, as an
@@ -385,6 +461,13 @@ test('nma', async () => {
   const body = await text('#tables');
   assert(body.includes('USD 1,600,000.00') && body.includes('42 %'), 'Japan\'s adaptation gap (2.8M requested, 1.2M pledged): ' + body.slice(0, 400));
   assert(body.includes('UGA.CAB.KASESE.01') && body.includes('USD 25.00'), 'the marketplace lists the Kasese CABs at 25.00 USD');
+  const heads = await page.locator('#tables table').first().locator('th').allInnerTexts();
+  assert(new Set(heads).size === heads.length && heads.includes('share pledged'), 'no two columns share a heading: ' + heads.join(' | '));
+  assert(body.includes('Japan (lead), with Uganda'), 'the NMA names its lead and its other Party: ' + body.slice(0, 600));
+  /* Uganda's needs under Uganda, not under Japan, which leads the NMA. */
+  const gapRows = await page.locator('#tables table').first().locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.cells[0].textContent + ' ' + tr.cells[1].textContent));
+  assert(gapRows.includes('Uganda adaptation') && gapRows.includes('Uganda technology-transfer') && !gapRows.some((r) => r.startsWith('Japan')),
+    'needs under the Party whose needs they are: ' + gapRows.join(' | '));
   await shot('nma');
 });
 
@@ -414,6 +497,31 @@ test('market', async () => {
   await shot('market-ccer');
   await open('market-missing', '/market.html?code=NOPE');
   assert((await text('#out')).includes('there is no instrument NOPE'), 'error state for an unknown instrument');
+});
+
+/* Every page, on a laptop and on a phone: the non-market page is in its
+ * navigation, nothing scrolls sideways on the phone, chart text stays 12 px
+ * or more; a screenshot of each (build/screenshots/PAGE-laptop.png,
+ * PAGE-phone.png). */
+test('every_page_laptop_and_phone', async () => {
+  const pages = [['projects', '/'], ['project', '/project.html?id=GHA.SOLAR.01'], ['serial', '/serial.html'], ['retirements', '/retirements.html'],
+    ['retirement', '/retirement.html?id=10'], ['verify', '/verify.html'], ['dashboards', '/dashboards.html'], ['nma', '/nma.html'],
+    ['market', '/market.html'], ['market-instrument', '/market.html?code=CCER.STD'], ['account', '/account.html']];
+  for (const [w, h, tag] of [[1280, 900, 'laptop'], [375, 740, 'phone']]) {
+    await page.setViewportSize({ width: w, height: h });
+    for (const [name, url] of pages) {
+      await open(name + '-' + tag, url);
+      assert((await page.locator('nav a[href="/nma.html"]').count()) === 1, name + ': the navigation links the non-market page');
+      const size = await smallestChartText();
+      assert(size.n === 0 || size.min >= 12, name + ' (' + tag + '): chart text at least 12 px: ' + JSON.stringify(size));
+      if (tag === 'phone') {
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert(wide <= w + 5, name + ': no horizontal scrolling on a phone: ' + wide);
+      }
+      await shot(name + '-' + tag);
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 });
 
 test('phone_and_keyboard', async () => {

@@ -213,7 +213,8 @@ export function makeChecker(spec) {
     if (!ctype) return hasBody ? fail('a body came without a Content-Type') : undefined;
     const media = content[ctype];
     if (!media) return fail(`content type ${ctype} is not declared (declared: ${Object.keys(content).join(', ')})`);
-    if (rec.body_not_utf8) return fail('the body is not UTF-8');
+    // A binary body (a PDF: schema {type: string, format: binary}) need not be UTF-8.
+    if (rec.body_not_utf8 && media.schema?.format !== 'binary') return fail('the body is not UTF-8');
     if (!hasBody || !media.schema) return;
     if (ctype === 'application/json' || ctype.endsWith('+json')) {
       const [ok, body] = bodyOf(rec);
@@ -262,8 +263,8 @@ function report(spec, specFile, checker, title) {
   return failed.length === 0 && checked > 0;
 }
 
-// --self-test: each made-up reply breaks one rule and must fail; the last
-// two are correct and must pass. A checker that lets any through is broken.
+// --self-test: each made-up reply breaks one rule and must fail; the
+// correct ones (marked true) must pass. A checker that lets any through is broken.
 function selfTest(spec, specFile) {
   const cases = [
     ['an undeclared field', false, { method: 'GET', path: '/v1/parties', status: 200, content_type: 'application/json', body: '{"items":[{"code":"CHE","name":"Switzerland","bogus":1}]}' }],
@@ -275,6 +276,8 @@ function selfTest(spec, specFile) {
     ['an undeclared method, answered 200', false, { method: 'DELETE', path: '/v1/parties', status: 200, content_type: 'application/json', body: '{}' }],
     ['an undeclared query parameter that succeeded', false, { method: 'GET', path: '/v1/parties?colour=red', status: 200, content_type: 'application/json', body: '{"items":[]}' }],
     ['a correct list', true, { method: 'GET', path: '/v1/parties', status: 200, content_type: 'application/json; charset=utf-8', body: '{"items":[{"code":"CHE","name":"Switzerland"}]}' }],
+    ['a body that is not UTF-8 where text is declared', false, { method: 'GET', path: '/v1/retirements/1/certificate.html', status: 200, content_type: 'text/html', body_not_utf8: 1 }],
+    ['a binary body where binary is declared', true, { method: 'GET', path: '/v1/retirements/1/certificate.pdf', status: 200, content_type: 'application/pdf', body_not_utf8: 1 }],
     ['a correct error', true, { method: 'GET', path: '/v1/accounts/999', status: 404, content_type: 'application/json', body: '{"error":{"code":"unknown_account","message":"no account 999"}}' }],
   ];
   let bad = 0;
