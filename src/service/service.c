@@ -66,9 +66,9 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   s->check_level = check_level;
   s->now_ms = real_now_ms;
   memcpy(s->token_days, token_default_days, sizeof s->token_days);
-  pthread_mutex_init(&s->mu, NULL);
+  svc__group_init(&s->group);
   if (svc__move_init(s, err) != L6_E_OK) { /* the policy step's rules (move.h) */
-    pthread_mutex_destroy(&s->mu);
+    svc__group_destroy(&s->group);
     free(s);
     return NULL;
   }
@@ -78,7 +78,7 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
 void svc_close(l6_svc *s) {
   if (s == NULL) return;
   s->st->ops->close(s->st);
-  pthread_mutex_destroy(&s->mu);
+  svc__group_destroy(&s->group);
   free(s->iso);
   mech_set_free(s->mechs);
   ets_set_free(s->ets);
@@ -92,41 +92,12 @@ void svc_set_clock(l6_svc *s, int64_t (*now_ms)(void)) { s->now_ms = now_ms ? no
 
 /* ---- transaction and lock helpers ------------------------------------ */
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+/* A request's transaction: a member of a commit group (txgroup.c). */
+static l6_err begin(l6_svc *s, l6_error *err) { return svc__tx_begin(s, err); }
 
-/* Counts a failure of the store itself (metrics.h). */
-static void count_store_error(l6_err e) {
-  if (e == L6_E_STORE || e == L6_E_BUSY) metrics_store_error(l6_err_code(e));
-}
-
-static l6_err begin(l6_svc *s, l6_error *err) {
-  pthread_mutex_lock(&s->mu);
-  s->tx_start_ns = mono_ns();
-  l6_err e = OPS->begin(s->st, err);
-  if (e != L6_E_OK) {
-    count_store_error(e);
-    pthread_mutex_unlock(&s->mu);
-  }
-  return e;
-}
-
-/* Commits when e is OK, else rolls back; unlocks; returns the outcome. */
-static l6_err finish(l6_svc *s, l6_err e, l6_error *err) {
-  if (e == L6_E_OK) {
-    e = OPS->commit(s->st, err);
-    if (e != L6_E_OK) OPS->rollback(s->st);
-  } else {
-    OPS->rollback(s->st);
-  }
-  count_store_error(e);
-  metrics_store_transaction(e == L6_E_OK, mono_ns() - s->tx_start_ns);
-  pthread_mutex_unlock(&s->mu);
-  return e;
-}
+/* Commits when e is OK, else rolls back; returns the outcome once it is
+ * durable (the group's commit). */
+static l6_err finish(l6_svc *s, l6_err e, l6_error *err) { return svc__tx_end(s, e, err); }
 
 /* Same, for calls that produced *out: drops it on failure. */
 static l6_err finish_out(l6_svc *s, l6_err e, json_t **out, l6_error *err) {
@@ -420,14 +391,14 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
   char hex[65];
   token_hash(bearer, hex);
   l6_token t;
-  pthread_mutex_lock(&s->mu);
+  svc__lock(s);
   l6_err e = OPS->token_find(s->st, hex, &t, err);
   int64_t now = s->now_ms();
   if (e == L6_E_OK && t.revoked == 0 && (t.expires == 0 || now < t.expires) && now - t.last_used >= L6_TOKEN_TOUCH_MS) {
     l6_error ignored = {0};
     OPS->token_touch(s->st, t.id, now, now - L6_TOKEN_TOUCH_MS + 1, &ignored);
   }
-  pthread_mutex_unlock(&s->mu);
+  svc__unlock(s);
   if (e == L6_E_UNAUTHORIZED) return l6_fail(err, L6_E_UNAUTHORIZED, "unknown token");
   if (e != L6_E_OK) return e;
   char when[32];
@@ -1665,16 +1636,16 @@ l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err) {
 /* ---- leases ---------------------------------------------------------- */
 
 l6_err svc_lease_try(l6_svc *s, const char *name, l6_error *err) {
-  pthread_mutex_lock(&s->mu);
+  svc__lock(s);
   l6_err e = OPS->lease_try(s->st, name, err);
-  pthread_mutex_unlock(&s->mu);
+  svc__unlock(s);
   return e;
 }
 
 void svc_lease_release(l6_svc *s, const char *name) {
-  pthread_mutex_lock(&s->mu);
+  svc__lock(s);
   OPS->lease_release(s->st, name);
-  pthread_mutex_unlock(&s->mu);
+  svc__unlock(s);
 }
 
 /* ---- internal API for the service's sibling files (service_int.h) ---- */

@@ -829,6 +829,9 @@ l6_store *store_sqlite_open(const char *path, l6_error *err);
 
 /* Fault injection for tests, kept for old callers: ops->fail_after. */
 void store_sqlite_fail_after(l6_store *s, int n);
+/* Fault injection for tests (SQLite only): the nth top-level COMMIT from
+ * now fails (STORE, nothing committed; the caller rolls back). */
+void store_sqlite_fail_commit(l6_store *s, int n);
 
 /* Opens (creating and migrating) a PostgreSQL store; spec is a libpq
  * connection URI. Returns NULL and fills err on failure. */

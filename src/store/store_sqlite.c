@@ -317,6 +317,8 @@ typedef struct {
   sqlite3_stmt *stmt[Q__COUNT];
   int depth;      /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
   int fail_after; /* fault injection countdown; 0 off */
+  int fail_commit; /* fault injection: the nth top-level COMMIT fails; 0 off */
+  bool broken;    /* a savepoint could not be rolled back: the transaction only rolls back */
   sq_lease lease[L6_MAX_LEASES]; /* leases this store holds */
   char *path;     /* the database file (malloc'd), NULL for an in-memory store */
   dev_t dev;      /* the file opened: schema_version checks it is still at path */
@@ -426,20 +428,42 @@ static l6_err exec_sql(sq_store *q, const char *sql, l6_error *err) {
 
 /* ---- transactions ---------------------------------------------------- */
 
+/* Savepoints serve the group commit (src/service/txgroup.c): requests
+ * share one transaction, each in its own savepoint. If SQLite ends the
+ * transaction by itself (it rolls back the whole transaction on some I/O
+ * and memory errors) or a savepoint cannot be rolled back, the
+ * transaction is "broken": a new savepoint is refused (in autocommit mode
+ * it would start a transaction of its own, whose RELEASE commits it) and
+ * so is the commit, which rolls everything back instead. */
+static bool sq_lost(sq_store *q) { return q->depth > 0 && sqlite3_get_autocommit(q->db); }
+
 static l6_err sq_begin(l6_store *s, l6_error *err) {
   sq_store *q = SQ(s);
   char sql[48];
+  if (q->depth > 0 && (q->broken || sq_lost(q))) {
+    q->broken = true;
+    return l6_fail(err, L6_E_STORE, "store: the transaction was rolled back by an earlier failure");
+  }
   if (q->depth == 0) snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
   else snprintf(sql, sizeof sql, "SAVEPOINT sp%d", q->depth);
   l6_err e = exec_sql(q, sql, err);
-  if (e == L6_E_OK) q->depth++;
+  if (e == L6_E_OK) {
+    if (q->depth == 0) q->broken = false;
+    q->depth++;
+  }
   return e;
 }
 
 static l6_err sq_commit(l6_store *s, l6_error *err) {
   sq_store *q = SQ(s);
   assert(q->depth > 0);
+  if (q->broken || sq_lost(q)) {
+    q->broken = true;
+    return l6_fail(err, L6_E_STORE, "store: the transaction was rolled back by an earlier failure");
+  }
   char sql[48];
+  if (q->depth == 1 && q->fail_commit > 0 && --q->fail_commit == 0)
+    return l6_fail(err, L6_E_STORE, "store: injected fault at commit");
   if (q->depth == 1) snprintf(sql, sizeof sql, "COMMIT");
   else snprintf(sql, sizeof sql, "RELEASE sp%d", q->depth - 1);
   l6_err e = exec_sql(q, sql, err);
@@ -451,9 +475,13 @@ static void sq_rollback(l6_store *s) {
   sq_store *q = SQ(s);
   assert(q->depth > 0);
   char sql[64];
-  if (q->depth == 1) snprintf(sql, sizeof sql, "ROLLBACK");
-  else snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
-  sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+  if (q->depth == 1) {
+    if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    q->broken = false;
+  } else {
+    snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
+    if (q->broken || sq_lost(q) || sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK) q->broken = true;
+  }
   q->depth--;
 }
 
@@ -2492,3 +2520,4 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
 }
 
 void store_sqlite_fail_after(l6_store *s, int n) { sq_fail_after(s, n); }
+void store_sqlite_fail_commit(l6_store *s, int n) { SQ(s)->fail_commit = n; }
