@@ -48,8 +48,26 @@ typedef struct {
   size_t n;
 } svc_group;
 
+/* Readers (readers.c): up to L6_SVC_READERS read connections, each with
+ * a view of the service (an l6_svc with reader set and st the reader). */
+#define L6_SVC_READERS 8
+#define L6_SVC_TOUCHES 32
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  l6_svc *slot[L6_SVC_READERS]; /* views; NULL until opened */
+  bool busy[L6_SVC_READERS];
+  size_t n;                     /* views opened */
+  bool off;                     /* the store has no readers: reads take the writer path */
+  /* Token last-used times waiting for the next commit group (svc_authenticate). */
+  struct { l6_id token; int64_t now; } touch[L6_SVC_TOUCHES];
+  size_t ntouch;
+} svc_readers;
+
 struct l6_svc {
   l6_store *st;
+  bool reader;       /* a reader's view (readers.c): begin/finish read a snapshot, no writer lock */
+  svc_readers *rd;   /* the readers of a writer service (NULL in a view) */
   svc_group group; /* the writer lock and group commit (txgroup.c) */
   int check_level;
   int64_t (*now_ms)(void);
@@ -80,6 +98,36 @@ l6_err svc__tx_begin(l6_svc *s, l6_error *err);
 l6_err svc__tx_end(l6_svc *s, l6_err e, l6_error *err);
 void svc__on_outcome(l6_svc *s, void (*on_commit)(l6_svc *, void *), void (*on_abort)(l6_svc *, void *), void *ctx);
 void svc__lock(l6_svc *s);
+/* Readers (readers.c). svc__reader_get: a view of s on a free read
+ * connection (waits for one), or NULL when the store has none (the caller
+ * then reads on the writer path); give it back with svc__reader_put. A
+ * view's begin() and finish() open and end a snapshot transaction without
+ * the writer lock. Only read-only calls may run on a view: any write
+ * fails (query_only / READ ONLY). */
+void svc__readers_init(l6_svc *s);
+void svc__readers_free(l6_svc *s);
+l6_svc *svc__reader_get(l6_svc *s);
+void svc__reader_put(l6_svc *s, l6_svc *view);
+/* Queues a token's last-used time for the next commit group (dropped
+ * when the queue is full: the token's next request tries again). */
+void svc__touch_later(l6_svc *s, l6_id token, int64_t now);
+/* Inside the group's transaction, before its commit: writes the queued
+ * last-used times, each in a savepoint whose failure is ignored. */
+void svc__touch_flush(l6_svc *s);
+/* The read-only service calls start with READ_ON_VIEW(s, fn, args...):
+ * they run again on a reader view when one is free and return its result
+ * (on a view, or with no readers, they go on in place). */
+#define READ_ON_VIEW(s, fn, ...)                       \
+  do {                                                 \
+    if (!(s)->reader) {                                \
+      l6_svc *view_ = svc__reader_get(s);              \
+      if (view_ != NULL) {                             \
+        l6_err e_view_ = fn(view_, __VA_ARGS__);       \
+        svc__reader_put(s, view_);                     \
+        return e_view_;                                \
+      }                                                \
+    }                                                  \
+  } while (0)
 bool svc__trylock(l6_svc *s);
 void svc__unlock(l6_svc *s);
 

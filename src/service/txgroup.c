@@ -90,6 +90,7 @@ static void close_group(l6_svc *s) {
   assert(g->open);
   l6_error cerr = {0};
   l6_err e = L6_E_OK;
+  if (!g->poisoned) svc__touch_flush(s); /* tokens' last-used times, ride along (readers.c) */
   if (g->poisoned) {
     e = l6_fail(&cerr, L6_E_STORE, "store: the transaction group failed; nothing of it was committed");
     OPS->rollback(s->st);
@@ -146,6 +147,7 @@ static void release(l6_svc *s) {
 }
 
 void svc__lock(l6_svc *s) {
+  assert(!s->reader);
   svc_member *m = me();
   m->tx = false;
   acquire(&s->group, m);
@@ -155,6 +157,7 @@ void svc__lock(l6_svc *s) {
 void svc__unlock(l6_svc *s) { release(s); }
 
 bool svc__trylock(l6_svc *s) {
+  assert(!s->reader);
   svc_group *g = &s->group;
   pthread_mutex_lock(&g->mu);
   bool got = !g->busy;
@@ -164,6 +167,7 @@ bool svc__trylock(l6_svc *s) {
 }
 
 l6_err svc__tx_begin(l6_svc *s, l6_error *err) {
+  assert(!s->reader);
   svc_member *m = me();
   m->tx = true;
   acquire(&s->group, m);

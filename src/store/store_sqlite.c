@@ -319,6 +319,7 @@ typedef struct {
   int fail_after; /* fault injection countdown; 0 off */
   int fail_commit; /* fault injection: the nth top-level COMMIT fails; 0 off */
   bool broken;    /* a savepoint could not be rolled back: the transaction only rolls back */
+  bool readonly;  /* a reader (sq_reader): BEGIN takes a snapshot, never the write lock */
   sq_lease lease[L6_MAX_LEASES]; /* leases this store holds */
   char *path;     /* the database file (malloc'd), NULL for an in-memory store */
   dev_t dev;      /* the file opened: schema_version checks it is still at path */
@@ -444,7 +445,7 @@ static l6_err sq_begin(l6_store *s, l6_error *err) {
     q->broken = true;
     return l6_fail(err, L6_E_STORE, "store: the transaction was rolled back by an earlier failure");
   }
-  if (q->depth == 0) snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+  if (q->depth == 0) snprintf(sql, sizeof sql, q->readonly ? "BEGIN" : "BEGIN IMMEDIATE");
   else snprintf(sql, sizeof sql, "SAVEPOINT sp%d", q->depth);
   l6_err e = exec_sql(q, sql, err);
   if (e == L6_E_OK) {
@@ -2316,6 +2317,8 @@ static l6_err sq_schema_version(l6_store *s, int *out, l6_error *err) {
   return L6_E_OK;
 }
 
+static l6_store *sq_reader(l6_store *s, l6_error *err);
+
 static const l6_store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -2448,6 +2451,7 @@ static const l6_store_ops sqlite_ops = {
     .log_key_put = sq_log_key_put,
     .log_key_list = sq_log_key_list,
     .schema_version = sq_schema_version,
+    .reader = sq_reader,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
@@ -2506,6 +2510,47 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
   sqlite3_extended_result_codes(q->db, 1);
   if (exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != L6_E_OK ||
       migrate(q, err) != L6_E_OK) {
+    sq_close(&q->base);
+    return NULL;
+  }
+  for (int i = 0; i < Q__COUNT; i++) {
+    if (sqlite3_prepare_v3(q->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &q->stmt[i], NULL) != SQLITE_OK) {
+      l6_fail(err, L6_E_STORE, "cannot prepare statement %d: %s", i, sqlite3_errmsg(q->db));
+      sq_close(&q->base);
+      return NULL;
+    }
+  }
+  return &q->base;
+}
+
+/* A reader: the same file on a connection of its own, query_only, with
+ * the same prepared statements; no migration (the writer did it). In WAL
+ * mode its transactions read a snapshot while the writer commits. */
+static l6_store *sq_reader(l6_store *s, l6_error *err) {
+  sq_store *w = SQ(s);
+  if (w->path == NULL || w->readonly) {
+    l6_fail(err, L6_E_STORE, "an in-memory store has no readers");
+    return NULL;
+  }
+  sq_store *q = calloc(1, sizeof *q);
+  if (q == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    return NULL;
+  }
+  q->base.ops = &sqlite_ops;
+  q->readonly = true;
+  q->dev = w->dev;
+  q->ino = w->ino;
+  q->path = strdup(w->path);
+  int rc = sqlite3_open_v2(w->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (q->path == NULL || rc != SQLITE_OK) {
+    l6_fail(err, L6_E_STORE, "cannot open a reader of %s: %s", w->path, q->db ? sqlite3_errmsg(q->db) : "out of memory");
+    sq_close(&q->base);
+    return NULL;
+  }
+  sqlite3_busy_timeout(q->db, L6_STORE_BUSY_TIMEOUT_MS);
+  sqlite3_extended_result_codes(q->db, 1);
+  if (exec_sql(q, "PRAGMA query_only=1; PRAGMA foreign_keys=ON;", err) != L6_E_OK) {
     sq_close(&q->base);
     return NULL;
   }
