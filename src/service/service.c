@@ -97,9 +97,18 @@ void svc_set_clock(l6_svc *s, int64_t (*now_ms)(void)) { s->now_ms = now_ms ? no
 
 /* A request's transaction: a member of a commit group (txgroup.c), or
  * on a reader's view (readers.c) a snapshot that takes no writer lock. */
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static l6_err begin(l6_svc *s, l6_error *err) {
-  if (s->reader) return OPS->begin(s->st, err);
-  return svc__tx_begin(s, err);
+  if (!s->reader) return svc__tx_begin(s, err);
+  s->view_start_ns = mono_ns();
+  l6_err e = OPS->begin(s->st, err);
+  if (e == L6_E_STORE || e == L6_E_BUSY) metrics_store_error(l6_err_code(e));
+  return e;
 }
 
 /* Commits when e is OK, else rolls back; returns the outcome once it is
@@ -108,6 +117,8 @@ static l6_err finish(l6_svc *s, l6_err e, l6_error *err) {
   if (!s->reader) return svc__tx_end(s, e, err);
   if (e == L6_E_OK) e = OPS->commit(s->st, err); /* a snapshot's end: nothing to write */
   if (e != L6_E_OK) OPS->rollback(s->st);
+  if (e == L6_E_STORE || e == L6_E_BUSY) metrics_store_error(l6_err_code(e));
+  metrics_store_transaction(e == L6_E_OK, mono_ns() - s->view_start_ns);
   return e;
 }
 

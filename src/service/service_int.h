@@ -46,6 +46,7 @@ typedef struct {
   bool poisoned;              /* a member left it in doubt: it rolls back */
   svc_member *first, *last;   /* its members so far */
   size_t n;
+  uint64_t groups, members;   /* groups closed and their members, since open (tests, metrics) */
 } svc_group;
 
 /* Readers (readers.c): up to L6_SVC_READERS read connections, each with
@@ -68,6 +69,7 @@ struct l6_svc {
   l6_store *st;
   bool reader;       /* a reader's view (readers.c): begin/finish read a snapshot, no writer lock */
   svc_readers *rd;   /* the readers of a writer service (NULL in a view) */
+  int64_t view_start_ns; /* a view: CLOCK_MONOTONIC at its snapshot's begin, for metrics.h */
   svc_group group; /* the writer lock and group commit (txgroup.c) */
   int check_level;
   int64_t (*now_ms)(void);

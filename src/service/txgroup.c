@@ -102,6 +102,9 @@ static void close_group(l6_svc *s) {
   g->open = false;
   g->poisoned = false;
   svc_member *list = g->first;
+  g->groups++;
+  g->members += g->n;
+  metrics_store_group(g->n);
   g->first = g->last = NULL;
   g->n = 0;
   for (svc_member *m = list; m; m = m->gnext) {
