@@ -51,7 +51,7 @@ typedef struct {
 
 /* Readers (readers.c): up to L6_SVC_READERS read connections, each with
  * a view of the service (an l6_svc with reader set and st the reader). */
-#define L6_SVC_READERS 8
+#define L6_SVC_READERS 16
 #define L6_SVC_TOUCHES 32
 typedef struct {
   pthread_mutex_t mu;
