@@ -194,8 +194,7 @@ l6_err svc__tx_begin(l6_svc *s, l6_error *err) {
     else g->poisoned = true; /* the group's transaction is in doubt: none of it commits */
   }
   if (e != L6_E_OK) {
-    count_store_error(e);
-    if (g->open) { /* wait for the (failing) group like its other members */
+    if (g->open) { /* wait for the (failing) group like its other members; it counts the error */
       m->result = e;
       m->err = err;
       m->savepoint = true;
@@ -209,6 +208,7 @@ l6_err svc__tx_begin(l6_svc *s, l6_error *err) {
       pthread_mutex_unlock(&g->mu);
       return m->result;
     }
+    count_store_error(e);
     release(s);
   }
   return e;
