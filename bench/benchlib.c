@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -335,14 +336,14 @@ typedef struct {
 
 static reader *readers;
 static int nreaders;
-static volatile int readers_stop;
+static atomic_int readers_stop;
 
 static void *read_work(void *arg) {
   reader *r = arg;
   bench_client c;
   bench_client_init(&c, bench_admin_header);
   double t0 = bench_now_s();
-  for (long i = 0; !readers_stop; i++) {
+  for (long i = 0; !atomic_load(&readers_stop); i++) {
     double wait = t0 + (double)i / r->per_s - bench_now_s();
     if (wait > 0) nanosleep(&(struct timespec){(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)}, NULL);
     char url[256];
@@ -363,7 +364,7 @@ void bench_readers_start(int n, double per_s, bench_path_fn path) {
   readers = calloc((size_t)n, sizeof *readers);
   if (readers == NULL) bench_die("out of memory");
   nreaders = n;
-  readers_stop = 0;
+  atomic_store(&readers_stop, 0);
   for (int i = 0; i < n; i++) {
     readers[i].path = path;
     readers[i].per_s = per_s;
@@ -372,7 +373,7 @@ void bench_readers_start(int n, double per_s, bench_path_fn path) {
 }
 
 long bench_readers_stop(long *not_200) {
-  readers_stop = 1;
+  atomic_store(&readers_stop, 1);
   long reads = 0;
   *not_200 = 0;
   for (int i = 0; i < nreaders; i++) {

@@ -29,6 +29,7 @@
  * L6_STORE names a server; commit_fails is SQLite only).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -335,7 +336,7 @@ typedef struct {
   l6_id acked[PER_WRITER];
   int nacked;
   char token[80];
-  volatile int *stop;
+  atomic_int *stop;
   long reads;
   char failed[300];
 } worker;
@@ -371,7 +372,7 @@ static void *writer_main(void *p) {
 
 static void *reader_main(void *p) {
   worker *w = p;
-  while (!*w->stop) {
+  while (!atomic_load(w->stop)) {
     l6_actor a;
     l6_error err = {0};
     l6_err e = svc_authenticate(w->f->s, w->token, &a, &err);
@@ -403,7 +404,7 @@ static void test_concurrency(void **state) {
   long tx0 = tx_count(&f);
   l6_qty t0 = total(&f);
   uint64_t g0 = f.s->group.groups, m0 = f.s->group.members;
-  volatile int stop = 0;
+  atomic_int stop = 0;
   worker ws[WRITERS + READERS];
   pthread_t th[WRITERS + READERS];
   memset(ws, 0, sizeof ws);
@@ -415,7 +416,7 @@ static void test_concurrency(void **state) {
     assert_int_equal(pthread_create(&th[i], NULL, i < WRITERS ? writer_main : reader_main, &ws[i]), 0);
   }
   for (int i = 0; i < WRITERS; i++) pthread_join(th[i], NULL);
-  stop = 1;
+  atomic_store(&stop, 1);
   for (int i = WRITERS; i < WRITERS + READERS; i++) pthread_join(th[i], NULL);
   long reads = 0;
   for (int i = 0; i < WRITERS + READERS; i++) {
