@@ -13,7 +13,11 @@
  * Every request is POST /v1/transfers with one transfer: an odd quantity
  * (1-99 units, picked by quantity, so blocks split) from a random bench
  * account to another. Reports requests per second, p50/p99/max latency and
- * the number of answers that were not 201, then stops the server (SIGTERM)
+ * the number of answers that were not 201. Then the write rate with and
+ * without readers: BENCH_RW_WRITERS clients send BENCH_RW_TOTAL transfers
+ * alone, then again while BENCH_READERS clients GET /v1/accounts/{id},
+ * each BENCH_READ_RATE times a second (reads run on reader connections, off the writer lock: the write
+ * rate should hold). Then it stops the server (SIGTERM)
  * and runs `ledger6 check` on the store.
  *
  * Output: human lines and "RESULT <key> <value>" lines for bench/run.sh.
@@ -30,6 +34,10 @@
 #define BENCH_CLIENTS 32
 #define BENCH_TOTAL 20000
 #define BENCH_SEQ 2000
+#define BENCH_RW_WRITERS 8
+#define BENCH_RW_TOTAL 4000
+#define BENCH_READERS 8
+#define BENCH_READ_RATE 250.0 /* reads per second per reader: 2,000/s in all */
 
 static long long accounts[BENCH_ACCOUNTS];
 
@@ -63,12 +71,25 @@ static const char *transfer(int index, long i, uint64_t *rng, char *body, size_t
   return bench_admin_header;
 }
 
+/* A reader's GET: one bench account (authentication and a small read, so
+ * that the readers compete for the writer's lock more than for the CPU). */
+static const char *account_path(long i) {
+  static _Thread_local char path[64];
+  snprintf(path, sizeof path, "/v1/accounts/%lld", accounts[i % BENCH_ACCOUNTS]);
+  return path;
+}
+
 int main(int argc, char **argv) {
   bool quick = bench_start("bench_http", argc, argv);
   long total = quick ? 2000 : BENCH_TOTAL, seq = quick ? 200 : BENCH_SEQ;
   fixtures();
   bench_result one = bench_load(1, seq, "/v1/transfers", transfer);
   bench_result many = bench_load(BENCH_CLIENTS, total, "/v1/transfers", transfer);
+  long rw_total = quick ? 800 : BENCH_RW_TOTAL, not_200 = 0;
+  bench_result alone = bench_load(BENCH_RW_WRITERS, rw_total, "/v1/transfers", transfer);
+  bench_readers_start(BENCH_READERS, BENCH_READ_RATE, account_path);
+  bench_result with = bench_load(BENCH_RW_WRITERS, rw_total, "/v1/transfers", transfer);
+  long reads = bench_readers_stop(&not_200);
   int serve_status, check_status;
   bench_stop(&serve_status, &check_status);
 
@@ -77,9 +98,19 @@ int main(int argc, char **argv) {
   char what[64];
   snprintf(what, sizeof what, "%d clients:", BENCH_CLIENTS);
   bench_show(what, many);
+  snprintf(what, sizeof what, "%d clients alone:", BENCH_RW_WRITERS);
+  bench_show(what, alone);
+  snprintf(what, sizeof what, "%d clients, %d readers:", BENCH_RW_WRITERS, BENCH_READERS);
+  bench_show(what, with);
+  printf("  readers: %ld GET /v1/accounts/{id} in %.2f s (%.0f/s), non-200 %ld; write rate with/without readers %.2f\n", reads,
+         with.seconds, (double)reads / with.seconds, not_200, with.per_s / alone.per_s);
   printf("  server stopped with status %d; ledger6 check: %s\n", serve_status, check_status == 0 ? "ok" : "FAILED");
   bench_results("http", BENCH_CLIENTS, one, many, check_status);
+  printf("RESULT http_rw_alone_per_s %.0f\n", alone.per_s);
+  printf("RESULT http_rw_readers_per_s %.0f\n", with.per_s);
+  printf("RESULT http_rw_reads_per_s %.0f\n", (double)reads / with.seconds);
+  printf("RESULT http_rw_not200 %ld\n", not_200);
   if (check_status != 0) return 1;
   bench_cleanup();
-  return many.not_201 == 0 && one.not_201 == 0 ? 0 : 1;
+  return many.not_201 == 0 && one.not_201 == 0 && alone.not_201 == 0 && with.not_201 == 0 && not_200 == 0 ? 0 : 1;
 }

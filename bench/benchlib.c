@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,6 +323,68 @@ bench_result bench_load(int clients, long total, const char *path, bench_request
   free(w);
   free(th);
   return r;
+}
+
+/* ---- background readers ----------------------------------------------- */
+
+typedef struct {
+  pthread_t th;
+  double per_s;
+  bench_path_fn path;
+  long reads, not_200;
+} reader;
+
+static reader *readers;
+static int nreaders;
+static atomic_int readers_stop;
+
+static void *read_work(void *arg) {
+  reader *r = arg;
+  bench_client c;
+  bench_client_init(&c, bench_admin_header);
+  double t0 = bench_now_s();
+  for (long i = 0; !atomic_load(&readers_stop); i++) {
+    double wait = t0 + (double)i / r->per_s - bench_now_s();
+    if (wait > 0) nanosleep(&(struct timespec){(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)}, NULL);
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", base_url, r->path(i));
+    c.reply_len = 0;
+    curl_easy_setopt(c.curl, CURLOPT_URL, url);
+    curl_easy_setopt(c.curl, CURLOPT_HTTPGET, 1L);
+    long status = 0;
+    if (curl_easy_perform(c.curl) == CURLE_OK) curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &status);
+    r->reads++;
+    if (status != 200) r->not_200++;
+  }
+  bench_client_free(&c);
+  return NULL;
+}
+
+void bench_readers_start(int n, double per_s, bench_path_fn path) {
+  readers = calloc((size_t)n, sizeof *readers);
+  if (readers == NULL) bench_die("out of memory");
+  nreaders = n;
+  atomic_store(&readers_stop, 0);
+  for (int i = 0; i < n; i++) {
+    readers[i].path = path;
+    readers[i].per_s = per_s;
+    if (pthread_create(&readers[i].th, NULL, read_work, &readers[i]) != 0) bench_die("pthread_create failed");
+  }
+}
+
+long bench_readers_stop(long *not_200) {
+  atomic_store(&readers_stop, 1);
+  long reads = 0;
+  *not_200 = 0;
+  for (int i = 0; i < nreaders; i++) {
+    pthread_join(readers[i].th, NULL);
+    reads += readers[i].reads;
+    *not_200 += readers[i].not_200;
+  }
+  free(readers);
+  readers = NULL;
+  nreaders = 0;
+  return reads;
 }
 
 void bench_show(const char *what, bench_result r) {

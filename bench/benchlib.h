@@ -82,6 +82,15 @@ typedef struct {
 /* Runs `clients` threads sending `total` POSTs to path between them. */
 bench_result bench_load(int clients, long total, const char *path, bench_request_fn request);
 
+/* Readers in the background (issue 16): n threads, each with its own
+ * client, GET path(i) as the admin, each at most per_s times a second (a
+ * fixed read load, not one that takes whatever CPU the writers leave),
+ * until bench_readers_stop, which returns the reads done (and counts
+ * answers other than 200 in *not_200). */
+typedef const char *(*bench_path_fn)(long i);
+void bench_readers_start(int n, double per_s, bench_path_fn path);
+long bench_readers_stop(long *not_200);
+
 /* The human line of a load, and the RESULT lines of the one-client and the
  * many-client loads and the check, keys prefixed with prefix ("http" ->
  * http1_per_s, http_per_s, ...). */

@@ -63,7 +63,7 @@
  * connection is closed, worker threads. */
 #define L6_MAX_CONNECTIONS 256
 #define L6_CONN_TIMEOUT_S 30
-#define L6_HTTP_THREADS 4
+#define L6_HTTP_THREADS 48
 
 /* How long a transaction waits for another writer of the store (another
  * thread's or process's transaction) before it gives up with BUSY (503,

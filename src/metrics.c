@@ -59,6 +59,7 @@ static pthread_mutex_t add_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static histo commit_latency;
 static atomic_uint_fast64_t commits, rollbacks;
+static atomic_uint_fast64_t groups, group_members; /* group commits (src/service/txgroup.c) */
 static atomic_uint_fast64_t store_errors, store_busy;
 
 static void histo_add(histo *h, int64_t ns) {
@@ -125,6 +126,11 @@ void metrics_store_transaction(int committed, int64_t duration_ns) {
   } else {
     atomic_fetch_add_explicit(&rollbacks, 1, memory_order_relaxed);
   }
+}
+
+void metrics_store_group(size_t members) {
+  atomic_fetch_add_explicit(&groups, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&group_members, members, memory_order_relaxed);
 }
 
 void metrics_store_error(const char *code) {
@@ -228,6 +234,14 @@ char *metrics_render(const metrics_gauges *g) {
           "ledger6_store_transactions_total{outcome=\"commit\"} %llu\n"
           "ledger6_store_transactions_total{outcome=\"rollback\"} %llu\n",
           (unsigned long long)load(&commits), (unsigned long long)load(&rollbacks));
+  fprintf(f,
+          "# HELP ledger6_store_commit_groups_total Durable commits of the writer, each for a group of requests.\n"
+          "# TYPE ledger6_store_commit_groups_total counter\n"
+          "ledger6_store_commit_groups_total %llu\n"
+          "# HELP ledger6_store_group_members_total Requests committed (or rolled back) in those groups.\n"
+          "# TYPE ledger6_store_group_members_total counter\n"
+          "ledger6_store_group_members_total %llu\n",
+          (unsigned long long)load(&groups), (unsigned long long)load(&group_members));
   fputs("# HELP ledger6_store_commit_duration_seconds Committed store transactions, from begin to the end of COMMIT.\n"
         "# TYPE ledger6_store_commit_duration_seconds histogram\n",
         f);

@@ -25,6 +25,10 @@ void metrics_http_request(const char *method, const char *route, int status, int
  * duration_ns from its begin to the end of its COMMIT or ROLLBACK. */
 void metrics_store_transaction(int committed, int64_t duration_ns);
 
+/* One commit group closed (src/service/txgroup.c) with members requests:
+ * members / groups is the mean group size. */
+void metrics_store_group(size_t members);
+
 /* One failure of the store (code: "store_error" or "busy"). */
 void metrics_store_error(const char *code);
 

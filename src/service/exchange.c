@@ -49,13 +49,13 @@ struct ex_state {
 };
 
 void svc_ex_set_listener(l6_svc *s, l6_ex_listener fn, void *ctx) {
-  pthread_mutex_lock(&s->mu);
+  svc__lock(s);
   if (s->ex == NULL) s->ex = calloc(1, sizeof *s->ex);
   if (s->ex) {
     s->ex->listener = fn;
     s->ex->listener_ctx = ctx;
   }
-  pthread_mutex_unlock(&s->mu);
+  svc__unlock(s);
 }
 
 void svc__ex_free(l6_svc *s) {
@@ -872,28 +872,45 @@ static void publish(l6_svc *s, const ex_book *eb, json_t *reply) {
   json_decref(book);
 }
 
-/* Commits (or rolls back) and unlocks; after a failure the book is
- * rebuilt from the store at next use; after a success pub's changes are
- * published. */
+/* What ex_finish hands to the group commit (txgroup.c): the book to
+ * publish once the order is durable, or to rebuild if it is not. */
+typedef struct {
+  ex_book *eb, *pub;
+  json_t **out;
+} ex_outcome;
+
+static void ex_committed(l6_svc *s, void *ctx) {
+  ex_outcome *o = ctx;
+  publish(s, o->pub, o->out ? *o->out : NULL);
+}
+
+static void ex_aborted(l6_svc *s, void *ctx) {
+  ex_outcome *o = ctx;
+  book_reset(s, o->eb);
+}
+
+/* Commits (or rolls back) and unlocks; after a failure (of this request or
+ * of its commit group) the book is rebuilt from the store at next use;
+ * after a success pub's changes are published, in commit order, before
+ * the reply. */
 static l6_err ex_finish(l6_svc *s, l6_err e, ex_book *eb, ex_book *pub, json_t **out, l6_error *err) {
   if (e == L6_E_OK && out && *out == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
-  if (e == L6_E_OK) {
-    e = OPS->commit(ST, err);
-    if (e != L6_E_OK) OPS->rollback(ST);
-  } else {
-    OPS->rollback(ST);
+  ex_outcome o = {.eb = eb, .pub = pub, .out = out};
+  svc__on_outcome(s, ex_committed, ex_aborted, &o);
+  e = svc__finish(s, e, err);
+  if (e != L6_E_OK && out && *out) {
+    json_decref(*out);
+    *out = NULL;
   }
-  if (e != L6_E_OK) {
-    book_reset(s, eb);
-    if (out && *out) {
-      json_decref(*out);
-      *out = NULL;
-    }
-  } else {
-    publish(s, pub, out ? *out : NULL);
-  }
-  pthread_mutex_unlock(&s->mu);
   return e;
+}
+
+/* After a commit group failed: every book and the counters are rebuilt
+ * from the store at next use (txgroup.c). Under the writer lock. */
+void svc__ex_reset(l6_svc *s) {
+  if (s->ex == NULL) return;
+  for (size_t i = 0; i < s->ex->n; i++) book_reset(s, &s->ex->books[i]);
+  s->ex->counters = false;
 }
 
 static l6_err book_err(l6_book_rc rc, l6_error *err) {

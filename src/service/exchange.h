@@ -133,5 +133,8 @@ l6_err svc_ex_snapshot(l6_svc *s, const char *code, json_t **out, l6_error *err)
 
 /* Drops the in-memory books (svc_close, and tests simulating a restart). */
 void svc__ex_free(l6_svc *s);
+/* Drops every book and counter (rebuilt from the store at next use): a
+ * commit group that held exchange orders failed (txgroup.c). */
+void svc__ex_reset(l6_svc *s);
 
 #endif

@@ -539,6 +539,25 @@ l6_err svc_proposals_tick(l6_svc *s, int *done, l6_error *err) {
   return e;
 }
 
+/* Reads that show holdings or proposals call this first: it looks on a
+ * reader's snapshot (off the writer lock) whether anything is due, and
+ * takes the writer for the tick only then, so reads stay off the lock
+ * (readers.c). On a view itself it does nothing: a view cannot write. */
+l6_err svc__proposals_tick_if_due(l6_svc *s, l6_error *err) {
+  if (s->reader) return L6_E_OK;
+  l6_svc *v = svc__reader_get(s);
+  if (v != NULL) {
+    due_ctx c = {.n = 0};
+    l6_proposal_filter f = {.due_ms = svc__now_ms(s), .limit = 1};
+    l6_err e = svc__begin(v, err);
+    if (e == L6_E_OK) e = svc__finish(v, v->st->ops->proposal_list(v->st, &f, due_row, &c, err), err);
+    svc__reader_put(s, v);
+    if (e != L6_E_OK) return e;
+    if (c.n == 0) return L6_E_OK;
+  }
+  return svc_proposals_tick(s, NULL, err);
+}
+
 l6_err svc_proposal_approve(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
   l6_err e = svc_proposals_tick(s, NULL, err);
   return e == L6_E_OK ? decide(s, a, id, ACT_APPROVE, out, err) : e;

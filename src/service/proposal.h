@@ -57,6 +57,8 @@ l6_err svc_proposal_cancel(l6_svc *s, const l6_actor *a, l6_id id, json_t **out,
  * `serve` calls it every second; the reads above and svc_holdings call it
  * first, so a late tick is never visible. */
 l6_err svc_proposals_tick(l6_svc *s, int *done, l6_error *err);
+/* The tick, only when a reader's snapshot shows something due (reads call it). */
+l6_err svc__proposals_tick_if_due(l6_svc *s, l6_error *err);
 
 /* GET/POST/DELETE /v1/accounts/{id}/trusted: the account's trusted list.
  * Adding: a holder of the account's organisation or an administrator; the

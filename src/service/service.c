@@ -67,9 +67,11 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
   s->check_level = check_level;
   s->now_ms = real_now_ms;
   memcpy(s->token_days, token_default_days, sizeof s->token_days);
-  pthread_mutex_init(&s->mu, NULL);
+  svc__group_init(&s->group);
+  svc__readers_init(s);
   if (svc__move_init(s, err) != L6_E_OK) { /* the policy step's rules (move.h) */
-    pthread_mutex_destroy(&s->mu);
+    svc__readers_free(s);
+    svc__group_destroy(&s->group);
     free(s);
     return NULL;
   }
@@ -78,8 +80,9 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
 
 void svc_close(l6_svc *s) {
   if (s == NULL) return;
+  svc__readers_free(s);
   s->st->ops->close(s->st);
-  pthread_mutex_destroy(&s->mu);
+  svc__group_destroy(&s->group);
   free(s->iso);
   mech_set_free(s->mechs);
   ets_set_free(s->ets);
@@ -93,39 +96,30 @@ void svc_set_clock(l6_svc *s, int64_t (*now_ms)(void)) { s->now_ms = now_ms ? no
 
 /* ---- transaction and lock helpers ------------------------------------ */
 
+/* A request's transaction: a member of a commit group (txgroup.c), or
+ * on a reader's view (readers.c) a snapshot that takes no writer lock. */
 static int64_t mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Counts a failure of the store itself (metrics.h). */
-static void count_store_error(l6_err e) {
-  if (e == L6_E_STORE || e == L6_E_BUSY) metrics_store_error(l6_err_code(e));
-}
-
 static l6_err begin(l6_svc *s, l6_error *err) {
-  pthread_mutex_lock(&s->mu);
-  s->tx_start_ns = mono_ns();
+  if (!s->reader) return svc__tx_begin(s, err);
+  s->view_start_ns = mono_ns();
   l6_err e = OPS->begin(s->st, err);
-  if (e != L6_E_OK) {
-    count_store_error(e);
-    pthread_mutex_unlock(&s->mu);
-  }
+  if (e == L6_E_STORE || e == L6_E_BUSY) metrics_store_error(l6_err_code(e));
   return e;
 }
 
-/* Commits when e is OK, else rolls back; unlocks; returns the outcome. */
+/* Commits when e is OK, else rolls back; returns the outcome once it is
+ * durable (the group's commit). */
 static l6_err finish(l6_svc *s, l6_err e, l6_error *err) {
-  if (e == L6_E_OK) {
-    e = OPS->commit(s->st, err);
-    if (e != L6_E_OK) OPS->rollback(s->st);
-  } else {
-    OPS->rollback(s->st);
-  }
-  count_store_error(e);
-  metrics_store_transaction(e == L6_E_OK, mono_ns() - s->tx_start_ns);
-  pthread_mutex_unlock(&s->mu);
+  if (!s->reader) return svc__tx_end(s, e, err);
+  if (e == L6_E_OK) e = OPS->commit(s->st, err); /* a snapshot's end: nothing to write */
+  if (e != L6_E_OK) OPS->rollback(s->st);
+  if (e == L6_E_STORE || e == L6_E_BUSY) metrics_store_error(l6_err_code(e));
+  metrics_store_transaction(e == L6_E_OK, mono_ns() - s->view_start_ns);
   return e;
 }
 
@@ -421,14 +415,28 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
   char hex[65];
   token_hash(bearer, hex);
   l6_token t;
-  pthread_mutex_lock(&s->mu);
-  l6_err e = OPS->token_find(s->st, hex, &t, err);
   int64_t now = s->now_ms();
-  if (e == L6_E_OK && t.revoked == 0 && (t.expires == 0 || now < t.expires) && now - t.last_used >= L6_TOKEN_TOUCH_MS) {
-    l6_error ignored = {0};
-    OPS->token_touch(s->st, t.id, now, now - L6_TOKEN_TOUCH_MS + 1, &ignored);
+  l6_svc *v = svc__reader_get(s); /* a snapshot: never waits for the writer (readers.c) */
+  l6_err e;
+  if (v != NULL) {
+    e = v->st->ops->token_find(v->st, hex, &t, err);
+    svc__reader_put(s, v);
+  } else {
+    svc__lock(s);
+    e = OPS->token_find(s->st, hex, &t, err);
+    svc__unlock(s);
   }
-  pthread_mutex_unlock(&s->mu);
+  if (e == L6_E_OK && t.revoked == 0 && (t.expires == 0 || now < t.expires) && now - t.last_used >= L6_TOKEN_TOUCH_MS) {
+    /* The last-used time, best effort: now when the writer is idle, else
+     * with the next commit group (svc__touch_flush), never waiting. */
+    if (svc__trylock(s)) {
+      l6_error ignored = {0};
+      OPS->token_touch(s->st, t.id, now, now - L6_TOKEN_TOUCH_MS + 1, &ignored);
+      svc__unlock(s);
+    } else {
+      svc__touch_later(s, t.id, now);
+    }
+  }
   if (e == L6_E_UNAUTHORIZED) return l6_fail(err, L6_E_UNAUTHORIZED, "unknown token");
   if (e != L6_E_OK) return e;
   char when[32];
@@ -510,6 +518,7 @@ static int collect_token(void *ctx, const void *row) {
 }
 
 l6_err svc_token_list(l6_svc *s, const l6_actor *a, const l6_page *pg, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_token_list, a, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   int limit = page_limit(pg);
@@ -611,6 +620,7 @@ static json_t *v_unit_type(const void *r) { return view_unit_type(r); }
 static json_t *v_project(const void *r) { return view_project(r); }
 
 l6_err svc_party_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_party_list, a, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   READ_LIST(s, out, err, (c_.view = v_party, e_ = OPS->party_list(s->st, collect, &c_, err)));
 }
@@ -711,6 +721,7 @@ l6_err svc_registry_create(l6_svc *s, const l6_actor *a, const l6_registry *r, j
 }
 
 l6_err svc_registry_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_registry_list, a, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   READ_LIST(s, out, err, (c_.view = v_registry, e_ = OPS->registry_list(s->st, collect, &c_, err)));
 }
@@ -729,6 +740,7 @@ l6_err svc_org_create(l6_svc *s, const l6_actor *a, l6_org *o, json_t **out, l6_
 }
 
 l6_err svc_org_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_org_list, a, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   l6_err e = NEED_READER(a, err);
   if (e != L6_E_OK) return e;
@@ -765,6 +777,7 @@ l6_err svc_account_create(l6_svc *s, const l6_actor *a, l6_account *acc, json_t 
 }
 
 l6_err svc_account_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_account_get, a, id, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   l6_err e = NEED_READER(a, err);
   if (e != L6_E_OK) return e;
@@ -807,6 +820,7 @@ static int acc_cursor(const void *row, char *buf, size_t cap) {
 static l6_id parse_cursor_id(const l6_page *pg) { return pg && pg->after[0] ? strtoll(pg->after, NULL, 10) : 0; }
 
 l6_err svc_account_list(l6_svc *s, const l6_actor *a, const l6_page *pg, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_account_list, a, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   l6_err e = NEED_READER(a, err);
   if (e != L6_E_OK) return e;
@@ -868,11 +882,15 @@ static int holdings_row(void *ctx, const void *row) {
 }
 
 l6_err svc_holdings(l6_svc *s, const l6_actor *a, l6_id account, json_t **out, l6_error *err) {
+  /* Delayed transfers and expiries due now happen first (proposal.h), on
+   * the writer and only when something is due; then the read itself runs
+   * on a snapshot, off the writer lock (readers.c). */
   *out = NULL;
-  l6_err e = NEED_READER(a, err);
+  l6_err e = svc__proposals_tick_if_due(s, err);
   if (e != L6_E_OK) return e;
-  /* Delayed transfers and expiries due now happen first (proposal.h). */
-  if ((e = svc_proposals_tick(s, NULL, err)) != L6_E_OK) return e;
+  READ_ON_VIEW(s, svc_holdings, a, account, out, err);
+  e = NEED_READER(a, err);
+  if (e != L6_E_OK) return e;
   if ((e = begin(s, err)) != L6_E_OK) return e;
   l6_account acc;
   e = OPS->account_get(s->st, account, &acc, err);
@@ -924,6 +942,7 @@ l6_err svc_programme_create(l6_svc *s, const l6_actor *a, const l6_programme *p,
 }
 
 l6_err svc_programme_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_programme_list, a, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   READ_LIST(s, out, err, (c_.view = v_programme, e_ = OPS->programme_list(s->st, collect, &c_, err)));
 }
@@ -944,6 +963,7 @@ l6_err svc_unit_type_create(l6_svc *s, const l6_actor *a, const l6_unit_type *u,
 }
 
 l6_err svc_unit_type_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_unit_type_list, a, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   READ_LIST(s, out, err, (c_.view = v_unit_type, e_ = OPS->unit_type_list(s->st, collect, &c_, err)));
 }
@@ -1011,6 +1031,7 @@ static int batch_row(void *ctx, const void *row) {
 }
 
 l6_err svc_project_get(l6_svc *s, const l6_actor *a, const char *id, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_project_get, a, id, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   l6_err e = begin(s, err);
   if (e != L6_E_OK) return e;
@@ -1031,6 +1052,7 @@ static int proj_cursor(const void *row, char *buf, size_t cap) {
 
 l6_err svc_project_list(l6_svc *s, const l6_actor *a, const char *programme, const char *host, const char *status,
                         const l6_page *pg, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_project_list, a, programme, host, status, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   int limit = page_limit(pg);
   l6_err e = begin(s, err);
@@ -1485,6 +1507,7 @@ static l6_err add_blocks(l6_svc *s, json_t *items, l6_error *err) {
 }
 
 l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_tx_list, a, f0, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   l6_tx_filter f = *f0;
   /* Retirements are public (who retired what for whom); the rest needs a
@@ -1514,6 +1537,7 @@ l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t 
 }
 
 l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_tx_get, a, id, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   l6_err e = begin(s, err);
   if (e != L6_E_OK) return e;
@@ -1634,15 +1658,18 @@ static l6_err serial_view(l6_svc *s, const l6_actor *a, const char *serial, bool
 }
 
 l6_err svc_serial(l6_svc *s, const l6_actor *a, const char *serial, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_serial, a, serial, out, err); /* a snapshot, off the writer lock (readers.c) */
   return serial_view(s, a, serial, false, out, err);
 }
 
 l6_err svc_serial_public(l6_svc *s, const char *serial, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_serial_public, serial, out, err); /* a snapshot, off the writer lock (readers.c) */
   return serial_view(s, NULL, serial, true, out, err);
 }
 
 l6_err svc_issuance_list(l6_svc *s, const l6_actor *a, const char *project, const l6_page *pg, json_t **out,
                          l6_error *err) {
+  READ_ON_VIEW(s, svc_issuance_list, a, project, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   int limit = page_limit(pg);
   l6_err e = begin(s, err);
@@ -1691,16 +1718,16 @@ l6_err svc_check(l6_svc *s, l6_id batch, l6_error *err) {
 /* ---- leases ---------------------------------------------------------- */
 
 l6_err svc_lease_try(l6_svc *s, const char *name, l6_error *err) {
-  pthread_mutex_lock(&s->mu);
+  svc__lock(s);
   l6_err e = OPS->lease_try(s->st, name, err);
-  pthread_mutex_unlock(&s->mu);
+  svc__unlock(s);
   return e;
 }
 
 void svc_lease_release(l6_svc *s, const char *name) {
-  pthread_mutex_lock(&s->mu);
+  svc__lock(s);
   OPS->lease_release(s->st, name);
-  pthread_mutex_unlock(&s->mu);
+  svc__unlock(s);
 }
 
 /* ---- internal API for the service's sibling files (service_int.h) ---- */

@@ -19,9 +19,58 @@
 struct l6_mech_set;
 struct ets_set;
 
+/* Group commit (txgroup.c): one per thread, on its way through the
+ * writer lock. */
+typedef struct svc_member svc_member;
+struct svc_member {
+  svc_member *next;   /* the queue for the baton */
+  svc_member *gnext;  /* the members of the open group, in order */
+  pthread_cond_t cv;
+  bool baton, done;   /* holds the baton; the group's outcome is in */
+  bool tx;            /* a transaction (joins the group), not a plain lock */
+  bool savepoint;     /* runs in a savepoint (not the group's first) */
+  l6_err result;
+  l6_error *err;
+  void (*on_commit)(l6_svc *s, void *ctx);
+  void (*on_abort)(l6_svc *s, void *ctx);
+  void *hook_ctx;
+  int64_t start_ns;
+};
+
+typedef struct {
+  pthread_mutex_t mu;         /* guards the queue and the flags below */
+  bool busy;                  /* some thread holds the baton */
+  svc_member *head, *tail;    /* threads waiting for it */
+  /* The rest is the baton holder's. */
+  bool open;                  /* a group's store transaction is open */
+  bool poisoned;              /* a member left it in doubt: it rolls back */
+  svc_member *first, *last;   /* its members so far */
+  size_t n;
+  uint64_t groups, members;   /* groups closed and their members, since open (tests, metrics) */
+} svc_group;
+
+/* Readers (readers.c): up to L6_SVC_READERS read connections, each with
+ * a view of the service (an l6_svc with reader set and st the reader). */
+#define L6_SVC_READERS 16
+#define L6_SVC_TOUCHES 32
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  l6_svc *slot[L6_SVC_READERS]; /* views; NULL until opened */
+  bool busy[L6_SVC_READERS];
+  size_t n;                     /* views opened */
+  bool off;                     /* the store has no readers: reads take the writer path */
+  /* Token last-used times waiting for the next commit group (svc_authenticate). */
+  struct { l6_id token; int64_t now; } touch[L6_SVC_TOUCHES];
+  size_t ntouch;
+} svc_readers;
+
 struct l6_svc {
   l6_store *st;
-  pthread_mutex_t mu;
+  bool reader;       /* a reader's view (readers.c): begin/finish read a snapshot, no writer lock */
+  svc_readers *rd;   /* the readers of a writer service (NULL in a view) */
+  int64_t view_start_ns; /* a view: CLOCK_MONOTONIC at its snapshot's begin, for metrics.h */
+  svc_group group; /* the writer lock and group commit (txgroup.c) */
   int check_level;
   int64_t (*now_ms)(void);
   char *iso;                 /* "ABC\nDEF\n..." list of valid alpha-3 codes, or NULL */
@@ -35,8 +84,54 @@ struct l6_svc {
   int64_t session_idle_ms, session_max_ms; /* people.c; 0: the defaults of limits.h */
   int pwhash_cost;                         /* people.c: l6_pwhash_cost */
   int token_days[L6_ROLE_MECHANISM_ADMIN + 1]; /* a new token's lifetime by role, days; 0: never expires */
-  int64_t tx_start_ns;       /* CLOCK_MONOTONIC at the open transaction's begin, for metrics.h */
 };
+
+/* Group commit (txgroup.c, docs/DESIGN.md "Group commit"). svc__tx_begin
+ * waits for the writer lock and begins the request's transaction (the
+ * group's, or a savepoint in it); svc__tx_end ends it (released when e is
+ * OK, else rolled back alone), lets the next request in, and returns once
+ * the group's commit is durable: e, or the commit's error. on_commit and
+ * on_abort (svc__on_outcome, between the two) run under the lock when the
+ * request's outcome is final. svc__lock/svc__unlock hold the lock with no
+ * transaction open (leases); svc__trylock takes it only when free. */
+void svc__group_init(svc_group *g);
+void svc__group_destroy(svc_group *g);
+l6_err svc__tx_begin(l6_svc *s, l6_error *err);
+l6_err svc__tx_end(l6_svc *s, l6_err e, l6_error *err);
+void svc__on_outcome(l6_svc *s, void (*on_commit)(l6_svc *, void *), void (*on_abort)(l6_svc *, void *), void *ctx);
+void svc__lock(l6_svc *s);
+/* Readers (readers.c). svc__reader_get: a view of s on a free read
+ * connection (waits for one), or NULL when the store has none (the caller
+ * then reads on the writer path); give it back with svc__reader_put. A
+ * view's begin() and finish() open and end a snapshot transaction without
+ * the writer lock. Only read-only calls may run on a view: any write
+ * fails (query_only / READ ONLY). */
+void svc__readers_init(l6_svc *s);
+void svc__readers_free(l6_svc *s);
+l6_svc *svc__reader_get(l6_svc *s);
+void svc__reader_put(l6_svc *s, l6_svc *view);
+/* Queues a token's last-used time for the next commit group (dropped
+ * when the queue is full: the token's next request tries again). */
+void svc__touch_later(l6_svc *s, l6_id token, int64_t now);
+/* Inside the group's transaction, before its commit: writes the queued
+ * last-used times, each in a savepoint whose failure is ignored. */
+void svc__touch_flush(l6_svc *s);
+/* The read-only service calls start with READ_ON_VIEW(s, fn, args...):
+ * they run again on a reader view when one is free and return its result
+ * (on a view, or with no readers, they go on in place). */
+#define READ_ON_VIEW(s, fn, ...)                       \
+  do {                                                 \
+    if (!(s)->reader) {                                \
+      l6_svc *view_ = svc__reader_get(s);              \
+      if (view_ != NULL) {                             \
+        l6_err e_view_ = fn(view_, __VA_ARGS__);       \
+        svc__reader_put(s, view_);                     \
+        return e_view_;                                \
+      }                                                \
+    }                                                  \
+  } while (0)
+bool svc__trylock(l6_svc *s);
+void svc__unlock(l6_svc *s);
 
 /* Locks the service and begins a store transaction; on failure nothing
  * is locked. */

@@ -191,6 +191,7 @@ l6_err svc_keys_open(l6_svc *s, const char *path, bool create, bool *created, l6
 }
 
 l6_err svc_keys_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_keys_list, a, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   store_keys *sk = calloc(1, sizeof *sk);
   if (sk == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
@@ -302,6 +303,7 @@ static int take_leaf(void *ctx, const void *row) {
 }
 
 l6_err svc_log_entries(l6_svc *s, const l6_actor *a, int64_t start, int64_t end, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_log_entries, a, start, end, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
   if (start < 0) return l6_fail(err, L6_E_BAD_PARAM, "start must be a leaf index (0 or more)");
   if (end >= 0 && end < start) return l6_fail(err, L6_E_BAD_PARAM, "end must not be below start");

@@ -875,6 +875,17 @@ typedef struct {
    * everything it commits) and reads the schema version recorded in meta
    * into *out. STORE when it cannot. */
   l6_err (*schema_version)(l6_store *s, int *out, l6_error *err);
+
+  /* ---- readers (issue 16: reads off the writer lock) ---- */
+
+  /* Opens another connection to the same store, for reading only (a new
+   * l6_store the caller closes): its begin() takes no writer lock and
+   * reads one snapshot of what was committed (SQLite: a deferred
+   * transaction on a WAL reader; PostgreSQL: REPEATABLE READ, READ ONLY),
+   * and any write fails with STORE. NULL with err when the store has no
+   * readers (an in-memory SQLite store). One thread at a time per reader,
+   * like every store. */
+  l6_store *(*reader)(l6_store *s, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {
@@ -901,6 +912,9 @@ l6_store *store_sqlite_open(const char *path, l6_error *err);
 
 /* Fault injection for tests, kept for old callers: ops->fail_after. */
 void store_sqlite_fail_after(l6_store *s, int n);
+/* Fault injection for tests (SQLite only): the nth top-level COMMIT from
+ * now fails (STORE, nothing committed; the caller rolls back). */
+void store_sqlite_fail_commit(l6_store *s, int n);
 
 /* Opens (creating and migrating) a PostgreSQL store; spec is a libpq
  * connection URI. Returns NULL and fills err on failure. */

@@ -58,6 +58,8 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
 #define PG_LOCK_LEDGER 1
 #define PG_STR_(x) #x
 #define PG_STR(x) PG_STR_(x)
+/* A reader's transaction (pg_reader): one snapshot, no writer lock. */
+#define PG_BEGIN_READ_SQL "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 #define PG_BEGIN_SQL                                                                                                   \
   "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_STR(PG_LOCK_CLASS) ", " PG_STR(             \
       PG_LOCK_LEDGER) ")"
@@ -411,6 +413,8 @@ typedef struct {
   char shown[L6_STORE_SPEC_MAX + 1]; /* the spec with its password hidden, for messages */
   int depth;                         /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
   bool failed;                       /* the open transaction hit an error: only rollback helps */
+  bool readonly;                     /* a reader (pg_reader): snapshot transactions, no advisory lock */
+  char *spec;                        /* the spec opened (malloc'd), for pg_reader */
   bool ready;                        /* migrated: sessions prepare the statements */
   bool session_ok;                   /* this connection has its settings (and statements when ready) */
   unsigned gen;                      /* bumped at every reconnect */
@@ -643,8 +647,8 @@ static l6_err pg_begin(l6_store *s, l6_error *err) {
   for (int attempt = 0;; attempt++) {
     l6_err e = pg_ensure(q, err);
     if (e != L6_E_OK) return e;
-    PGresult *r = PQexec(q->conn, PG_BEGIN_SQL);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+    PGresult *r = PQexec(q->conn, q->readonly ? PG_BEGIN_READ_SQL : PG_BEGIN_SQL);
+    if (PQresultStatus(r) == (q->readonly ? PGRES_COMMAND_OK : PGRES_TUPLES_OK)) {
       PQclear(r);
       q->depth = 1;
       q->failed = false;
@@ -2655,6 +2659,7 @@ static void pg_close(l6_store *s) {
   for (int i = 0; i < L6_MAX_LEASES; i++)
     if (q->lease[i].name[0]) pg_lease_release(s, q->lease[i].name);
   PQfinish(q->conn); /* ends the session: any open transaction goes with it */
+  free(q->spec);
   free(q);
 }
 
@@ -2672,6 +2677,8 @@ static l6_err pg_schema_version(l6_store *s, int *out, l6_error *err) {
   PQclear(r);
   return L6_E_OK;
 }
+
+static l6_store *pg_reader(l6_store *s, l6_error *err);
 
 static const l6_store_ops pg_ops = {
     .close = pg_close,
@@ -2814,6 +2821,7 @@ static const l6_store_ops pg_ops = {
     .session_delete = pg_session_delete,
     .session_delete_user = pg_session_delete_user,
     .token_set_owner = pg_token_set_owner,
+    .reader = pg_reader,
 };
 
 /*
@@ -2922,6 +2930,48 @@ l6_store *store_pg_open(const char *spec, l6_error *err) {
     pg_close(&q->base);
     return NULL;
   }
+  q->spec = strdup(spec);
+  if (q->spec == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    pg_close(&q->base);
+    return NULL;
+  }
+  return &q->base;
+}
+
+/* A reader: a second session on the same database with the same prepared
+ * statements; its transactions are REPEATABLE READ, READ ONLY (one
+ * snapshot, any write refused by the server) and take no advisory lock. */
+static l6_store *pg_reader(l6_store *s, l6_error *err) {
+  pg_store *w = PG(s);
+  if (w->spec == NULL || w->readonly) {
+    l6_fail(err, L6_E_STORE, "this connection opens no readers");
+    return NULL;
+  }
+  pg_store *q = calloc(1, sizeof *q);
+  if (q == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    return NULL;
+  }
+  q->base.ops = &pg_ops;
+  q->readonly = true;
+  memcpy(q->shown, w->shown, sizeof q->shown);
+  const char *keys[] = {"dbname", "fallback_application_name", NULL};
+  const char *vals[] = {w->spec, "ledger6-reader", NULL};
+  q->conn = PQconnectdbParams(keys, vals, 1);
+  if (PQstatus(q->conn) != CONNECTION_OK) {
+    char msg[200];
+    conn_message(q->conn, msg, sizeof msg);
+    l6_fail(err, L6_E_STORE, "cannot open a reader of %s: %s", q->shown, msg);
+    pg_close(&q->base);
+    return NULL;
+  }
+  q->ready = true;
+  if (pg_session(q, err) != L6_E_OK) {
+    pg_close(&q->base);
+    return NULL;
+  }
+  q->session_ok = true;
   return &q->base;
 }
 

@@ -345,6 +345,9 @@ typedef struct {
   sqlite3_stmt *stmt[Q__COUNT];
   int depth;      /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
   int fail_after; /* fault injection countdown; 0 off */
+  int fail_commit; /* fault injection: the nth top-level COMMIT fails; 0 off */
+  bool broken;    /* a savepoint could not be rolled back: the transaction only rolls back */
+  bool readonly;  /* a reader (sq_reader): BEGIN takes a snapshot, never the write lock */
   sq_lease lease[L6_MAX_LEASES]; /* leases this store holds */
   char *path;     /* the database file (malloc'd), NULL for an in-memory store */
   dev_t dev;      /* the file opened: schema_version checks it is still at path */
@@ -454,20 +457,42 @@ static l6_err exec_sql(sq_store *q, const char *sql, l6_error *err) {
 
 /* ---- transactions ---------------------------------------------------- */
 
+/* Savepoints serve the group commit (src/service/txgroup.c): requests
+ * share one transaction, each in its own savepoint. If SQLite ends the
+ * transaction by itself (it rolls back the whole transaction on some I/O
+ * and memory errors) or a savepoint cannot be rolled back, the
+ * transaction is "broken": a new savepoint is refused (in autocommit mode
+ * it would start a transaction of its own, whose RELEASE commits it) and
+ * so is the commit, which rolls everything back instead. */
+static bool sq_lost(sq_store *q) { return q->depth > 0 && sqlite3_get_autocommit(q->db); }
+
 static l6_err sq_begin(l6_store *s, l6_error *err) {
   sq_store *q = SQ(s);
   char sql[48];
-  if (q->depth == 0) snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+  if (q->depth > 0 && (q->broken || sq_lost(q))) {
+    q->broken = true;
+    return l6_fail(err, L6_E_STORE, "store: the transaction was rolled back by an earlier failure");
+  }
+  if (q->depth == 0) snprintf(sql, sizeof sql, q->readonly ? "BEGIN" : "BEGIN IMMEDIATE");
   else snprintf(sql, sizeof sql, "SAVEPOINT sp%d", q->depth);
   l6_err e = exec_sql(q, sql, err);
-  if (e == L6_E_OK) q->depth++;
+  if (e == L6_E_OK) {
+    if (q->depth == 0) q->broken = false;
+    q->depth++;
+  }
   return e;
 }
 
 static l6_err sq_commit(l6_store *s, l6_error *err) {
   sq_store *q = SQ(s);
   assert(q->depth > 0);
+  if (q->broken || sq_lost(q)) {
+    q->broken = true;
+    return l6_fail(err, L6_E_STORE, "store: the transaction was rolled back by an earlier failure");
+  }
   char sql[48];
+  if (q->depth == 1 && q->fail_commit > 0 && --q->fail_commit == 0)
+    return l6_fail(err, L6_E_STORE, "store: injected fault at commit");
   if (q->depth == 1) snprintf(sql, sizeof sql, "COMMIT");
   else snprintf(sql, sizeof sql, "RELEASE sp%d", q->depth - 1);
   l6_err e = exec_sql(q, sql, err);
@@ -479,9 +504,13 @@ static void sq_rollback(l6_store *s) {
   sq_store *q = SQ(s);
   assert(q->depth > 0);
   char sql[64];
-  if (q->depth == 1) snprintf(sql, sizeof sql, "ROLLBACK");
-  else snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
-  sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+  if (q->depth == 1) {
+    if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    q->broken = false;
+  } else {
+    snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
+    if (q->broken || sq_lost(q) || sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK) q->broken = true;
+  }
   q->depth--;
 }
 
@@ -2475,6 +2504,8 @@ static l6_err sq_schema_version(l6_store *s, int *out, l6_error *err) {
   return L6_E_OK;
 }
 
+static l6_store *sq_reader(l6_store *s, l6_error *err);
+
 static const l6_store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -2616,6 +2647,7 @@ static const l6_store_ops sqlite_ops = {
     .trusted_put = sq_trusted_put,
     .trusted_delete = sq_trusted_delete,
     .trusted_list = sq_trusted_list,
+    .reader = sq_reader,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
@@ -2687,4 +2719,46 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
   return &q->base;
 }
 
+/* A reader: the same file on a connection of its own, query_only, with
+ * the same prepared statements; no migration (the writer did it). In WAL
+ * mode its transactions read a snapshot while the writer commits. */
+static l6_store *sq_reader(l6_store *s, l6_error *err) {
+  sq_store *w = SQ(s);
+  if (w->path == NULL || w->readonly) {
+    l6_fail(err, L6_E_STORE, "an in-memory store has no readers");
+    return NULL;
+  }
+  sq_store *q = calloc(1, sizeof *q);
+  if (q == NULL) {
+    l6_fail(err, L6_E_NOMEM, NULL);
+    return NULL;
+  }
+  q->base.ops = &sqlite_ops;
+  q->readonly = true;
+  q->dev = w->dev;
+  q->ino = w->ino;
+  q->path = strdup(w->path);
+  int rc = sqlite3_open_v2(w->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (q->path == NULL || rc != SQLITE_OK) {
+    l6_fail(err, L6_E_STORE, "cannot open a reader of %s: %s", w->path, q->db ? sqlite3_errmsg(q->db) : "out of memory");
+    sq_close(&q->base);
+    return NULL;
+  }
+  sqlite3_busy_timeout(q->db, L6_STORE_BUSY_TIMEOUT_MS);
+  sqlite3_extended_result_codes(q->db, 1);
+  if (exec_sql(q, "PRAGMA query_only=1; PRAGMA foreign_keys=ON;", err) != L6_E_OK) {
+    sq_close(&q->base);
+    return NULL;
+  }
+  for (int i = 0; i < Q__COUNT; i++) {
+    if (sqlite3_prepare_v3(q->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &q->stmt[i], NULL) != SQLITE_OK) {
+      l6_fail(err, L6_E_STORE, "cannot prepare statement %d: %s", i, sqlite3_errmsg(q->db));
+      sq_close(&q->base);
+      return NULL;
+    }
+  }
+  return &q->base;
+}
+
 void store_sqlite_fail_after(l6_store *s, int n) { sq_fail_after(s, n); }
+void store_sqlite_fail_commit(l6_store *s, int n) { SQ(s)->fail_commit = n; }
