@@ -28,6 +28,7 @@
 #include "nma.h"
 #include "crit.h"
 #include "exchange.h"
+#include "origin.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -82,6 +83,7 @@ void svc_close(l6_svc *s) {
   free(s->iso);
   mech_set_free(s->mechs);
   ets_set_free(s->ets);
+  svc__origins_free(s);
   svc__ex_free(s);
   sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
@@ -372,6 +374,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
   if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
   if (e == L6_E_OK) e = svc_ets_load(s, dir, err);     /* emissions trading jurisdictions (optional) */
   if (e == L6_E_OK) e = svc_tokens_load(s, dir, err);  /* token lifetimes (optional) */
+  if (e == L6_E_OK) e = svc_origins_load(s, dir, err); /* registries outside the Parties (optional) */
   return e;
 }
 

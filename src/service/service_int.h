@@ -18,6 +18,7 @@
 
 struct l6_mech_set;
 struct ets_set;
+struct origin_set;
 
 struct l6_svc {
   l6_store *st;
@@ -36,6 +37,7 @@ struct l6_svc {
   int pwhash_cost;                         /* people.c: l6_pwhash_cost */
   int token_days[L6_ROLE_MECHANISM_ADMIN + 1]; /* a new token's lifetime by role, days; 0: never expires */
   int64_t tx_start_ns;       /* CLOCK_MONOTONIC at the open transaction's begin, for metrics.h */
+  struct origin_set *origins; /* registries outside the Parties (origin.c, config/origins.json), or NULL */
 };
 
 /* Locks the service and begins a store transaction; on failure nothing
