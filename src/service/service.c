@@ -1550,6 +1550,15 @@ static int hist_row(void *ctx, const void *row) {
     if (!show_to) json_object_set_new(v, "to_account_type", json_string(l6_account_type_str(ta.type)));
     if (l->from_account && !show_from) json_object_set_new(v, "from_account_type", json_string(l6_account_type_str(fa.type)));
   }
+  /* When it happened at its origin registry (imported), beside when
+   * ledger6 committed it; and a retirement whose origin named no one. */
+  char eff[11];
+  bool unstated = false;
+  l6_error ignore;
+  if (c->s->st->ops->tx_origin_get(c->s->st, t.id, eff, &unstated, &ignore) == L6_E_OK) {
+    json_object_set_new(v, "effective_date", json_string(eff));
+    if (unstated) json_object_set_new(v, "beneficiary_not_stated", json_true());
+  }
   if (c->org == -1) { /* the public view: the registries too */
     json_object_set_new(v, "to_registry", json_string(ta.registry));
     if (l->from_account) json_object_set_new(v, "from_registry", json_string(fa.registry));
@@ -1564,16 +1573,25 @@ static l6_err serial_view(l6_svc *s, const l6_actor *a, const char *serial, bool
   *out = NULL;
   l6_err e = pub ? L6_E_OK : NEED_READER(a, err);
   if (e != L6_E_OK) return e;
-  l6_serial sn;
-  if (!serial_parse(serial, &sn))
+  l6_serial sn = {0};
+  /* Not a ledger6 serial: perhaps one of an origin registry (origin.h). */
+  bool foreign = !serial_parse(serial, &sn);
+  if (foreign && (s->origins == NULL || strlen(serial) > L6_ORIGIN_SERIAL_MAX))
     return l6_fail(err, L6_E_INVALID_SERIAL, "'%.100s' is not a serial number (UT-HOST-PROJECT-VINTAGE-BATCH-N)", serial);
   if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_origin_block ob = {0};
+  if (foreign) {
+    e = svc__origin_find(s, serial, &ob, err);
+    sn.batch = ob.batch;
+    sn.first = ob.serial_first;
+    sn.last = ob.serial_first + (ob.last - ob.first);
+  }
   batch_cache bc = {.s = s, .err = err};
-  e = batch_info(&bc, sn.batch);
-  if (e == L6_E_UNKNOWN_BATCH || e == L6_E_UNKNOWN_PROJECT ||
+  if (e == L6_E_OK) e = batch_info(&bc, sn.batch);
+  if (!foreign && (e == L6_E_UNKNOWN_BATCH || e == L6_E_UNKNOWN_PROJECT ||
       (e == L6_E_OK && (strcmp(bc.b.unit_type, sn.unit_type) != 0 || strcmp(bc.b.project, sn.project) != 0 ||
                         strcmp(bc.host, sn.host) != 0 || bc.b.vintage != sn.vintage || sn.first < bc.b.serial_start ||
-                        sn.last > bc.b.serial_start + bc.b.quantity - 1)))
+                        sn.last > bc.b.serial_start + bc.b.quantity - 1))))
     e = l6_fail(err, L6_E_UNKNOWN_SERIAL, "no unit has serial %s", serial);
   /* The blocks now holding the serial (or every serial of a block form). */
   json_t *holders = json_array();
@@ -1605,6 +1623,11 @@ static l6_err serial_view(l6_svc *s, const l6_actor *a, const char *serial, bool
     *out = json_pack("{s:s, s:o, s:O, s:O}", "serial", serial, "batch",
                      view_block(&bc.b, bc.host, bc.b.serial_start, bc.b.serial_start + bc.b.quantity - 1), "held_by",
                      holders, "history", h.arr);
+  if (e == L6_E_OK && foreign && *out)
+    json_object_set_new(*out, "origin",
+                        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "registry", ob.origin, "block", ob.text, "first",
+                                  (json_int_t)ob.first, "last", (json_int_t)ob.last, "vintage_start", ob.vintage_start,
+                                  "vintage_end", ob.vintage_end));
   json_decref(holders);
   json_decref(h.arr);
   return finish_out(s, e, out, err);
