@@ -171,6 +171,7 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   out->status = EXPORT_ACTIVE;
   if (m->layout == EXPORT_GS_ISSUANCES) {
     if (strcmp(F(C_STATUS), "Issued") != 0) return BAD("credit status '%.40s'%s is not Issued", F(C_STATUS), "");
+    out->status = EXPORT_ISSUED;
   } else if (m->layout == EXPORT_GS_RETIREMENTS) {
     if (strcmp(F(C_STATUS), "Retired") != 0) return BAD("credit status '%.40s'%s is not Retired", F(C_STATUS), "");
     out->needs_issuance = true;

@@ -22,7 +22,11 @@ typedef enum {
 } export_layout;
 
 /* What the export says of a range of units. */
-typedef enum { EXPORT_ACTIVE = 1, EXPORT_RETIRED, EXPORT_CANCELLED } export_status;
+/* What the export says of a range of units: still active at the origin
+ * (Verra's unretired blocks), issued (an issuance record, which says
+ * nothing of what became of the units since: Gold Standard's issuances
+ * export), retired or cancelled. */
+typedef enum { EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED } export_status;
 
 /* One record of an export, normalised. Empty strings where the export
  * leaves a field empty. */

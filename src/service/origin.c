@@ -451,7 +451,7 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
     im->batches++;
     im->issued_by[vslot(r)] += r->quantity;
   }
-  if (e == L6_E_OK && r->status != EXPORT_ACTIVE) e = retire(im, r, b.id, start, last, err);
+  if (e == L6_E_OK && (r->status == EXPORT_RETIRED || r->status == EXPORT_CANCELLED)) e = retire(im, r, b.id, start, last, err);
   if (e == L6_E_OK && svc__check_level(s) >= 2) e = svc__check_batch(s, b.id, err);
   return e;
 }
@@ -461,6 +461,14 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
 static l6_err mirror(svc_import *im, const export_row *r, const l6_origin_block *ob, const origin_serial *os,
                      svc_import_outcome *outcome, l6_error *err) {
   l6_svc *s = im->s;
+  /* An issuance record says the block was issued, nothing of its units since. */
+  if (r->status == EXPORT_ISSUED) {
+    if (ob->first != os->first || ob->last != os->last)
+      return l6_fail(err, L6_E_DOUBLE_ISSUANCE, "the issuance '%.80s' overlaps '%.80s' (batch %lld)", r->serial, ob->text,
+                     (long long)ob->batch);
+    *outcome = IMPORT_UNCHANGED;
+    return L6_E_OK;
+  }
   int64_t a = ob->serial_first + (os->first - ob->first), b = a + (os->last - os->first);
   l6_block held;
   l6_account acc;
