@@ -149,7 +149,7 @@ fuzz:
 	for f in $(FUZZ_SRC); do \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $$f \
 	    src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c tests/testlib_refbook.c \
-	    -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) || exit 1; \
+	    -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) $(CSV_LIBS) || exit 1; \
 	done
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging]: BINDIR/ledger6, its

@@ -36,6 +36,7 @@ static const replay_target targets[] = {
     {"json", fuzz_check_json},
     {"cert", fuzz_check_cert},
     {"book", fuzz_check_book},
+    {"csv", fuzz_check_csv},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])
