@@ -2670,7 +2670,7 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
   }
   sqlite3_busy_timeout(q->db, L6_STORE_BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes(q->db, 1);
-  if (exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != L6_E_OK ||
+  if (exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;", err) != L6_E_OK ||
       migrate(q, err) != L6_E_OK) {
     sq_close(&q->base);
     return NULL;
