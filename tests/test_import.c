@@ -530,6 +530,23 @@ static void test_serial_route(void **state) {
   r = tl_http_req(&srv, "GET", "/v1/serials/not-a-serial/public", NULL, NULL, NULL);
   tl_assert_error_at(&r, 422, "invalid_serial", __FILE__, __LINE__);
   tl_resp_free(&r);
+  /* Verra's registry is a standard's, beside the Parties' (kind). */
+  r = tl_http_req(&srv, "GET", "/v1/registries", srv.admin, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  size_t i;
+  json_t *g;
+  int standard = 0;
+  json_array_foreach(json_object_get(r.body, "items"), i, g) {
+    if (strcmp(tl_jstr(g, "id"), "USA91") == 0) {
+      assert_string_equal(tl_jstr(g, "kind"), "standard");
+      assert_string_equal(tl_jstr(g, "party"), "USA");
+      standard++;
+    } else {
+      assert_string_equal(tl_jstr(g, "kind"), "party");
+    }
+  }
+  assert_int_equal(standard, 1);
+  tl_resp_free(&r);
   assert_int_equal(tl_srv_stop(&srv), 0);
   tl_srv_free(&srv);
 }

@@ -47,6 +47,7 @@ typedef struct {
   char id[6];                     /* alpha-3 + 2 digits */
   char party[4];
   char name[L6_NAME_MAX + 1];
+  char kind[16];                  /* read only: "party" (a Party's registry) or "standard" (service/origin.h); registry_put leaves "party" */
 } l6_registry;
 
 typedef struct {

@@ -87,8 +87,8 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = $1")                                             \
   XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                              \
   XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES($1, $2, $3)")                                   \
-  XX(REG_GET, "SELECT id, party, name FROM registries WHERE id = $1")                                         \
-  XX(REG_LIST, "SELECT id, party, name FROM registries ORDER BY id")                                          \
+  XX(REG_GET, "SELECT id, party, name, kind FROM registries WHERE id = $1")                                         \
+  XX(REG_LIST, "SELECT id, party, name, kind FROM registries ORDER BY id")                                          \
   XX(ORG_PUT, "INSERT INTO organisations(id, registry, name)"                                                 \
               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM organisations), $1, $2) RETURNING id")           \
   XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = $1")                                   \
@@ -717,6 +717,7 @@ static void dec_registry(const PGresult *r, int i, void *o) {
   col_text(r, i, 0, g->id, sizeof g->id);
   col_text(r, i, 1, g->party, sizeof g->party);
   col_text(r, i, 2, g->name, sizeof g->name);
+  col_text(r, i, 3, g->kind, sizeof g->kind);
 }
 static void dec_org(const PGresult *r, int i, void *o) {
   l6_org *g = o;

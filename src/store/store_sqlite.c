@@ -30,8 +30,8 @@
   XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = ?1")                                   \
   XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                    \
   XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES(?1, ?2, ?3)")                         \
-  XX(REG_GET, "SELECT id, party, name FROM registries WHERE id = ?1")                               \
-  XX(REG_LIST, "SELECT id, party, name FROM registries ORDER BY id")                                \
+  XX(REG_GET, "SELECT id, party, name, kind FROM registries WHERE id = ?1")                               \
+  XX(REG_LIST, "SELECT id, party, name, kind FROM registries ORDER BY id")                                \
   XX(ORG_PUT, "INSERT INTO organisations(registry, name) VALUES(?1, ?2)")                           \
   XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = ?1")                         \
   XX(ORG_LIST, "SELECT id, registry, name FROM organisations WHERE (?1 = 0 OR id = ?1) ORDER BY id") \
@@ -492,6 +492,7 @@ static void dec_registry(sqlite3_stmt *s, void *o) {
   col_text(s, 0, r->id, sizeof r->id);
   col_text(s, 1, r->party, sizeof r->party);
   col_text(s, 2, r->name, sizeof r->name);
+  col_text(s, 3, r->kind, sizeof r->kind);
 }
 static void dec_org(sqlite3_stmt *s, void *o) {
   l6_org *r = o;
