@@ -114,7 +114,7 @@ static int on_record(void *ctx, long line, char **fields, size_t n, const char *
 
 /* Streams one file through the reader. Returns 0, or 1 when it stopped. */
 static int read_file(run_ctx *c, const char *path) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  FILE *f = fopen(path, "rb"); /* a file, not stdin: the pre-pass reads every header first */
   if (f == NULL) {
     fprintf(stderr, "ledger6: cannot open %s: %s\n", path, strerror(errno));
     c->fatal = L6_E_INVALID_VALUE;
@@ -129,7 +129,7 @@ static int read_file(run_ctx *c, const char *path) {
   c->file_rows = 0;
   csvread *r = csvread_new(on_record, c);
   if (r == NULL) {
-    if (f != stdin) fclose(f);
+    fclose(f);
     c->fatal = l6_fail(&c->fatal_err, L6_E_NOMEM, NULL);
     return 1;
   }
@@ -147,7 +147,7 @@ static int read_file(run_ctx *c, const char *path) {
   }
   if (rc == 0 && !c->have_header) fprintf(stderr, "%s: empty file\n", path);
   csvread_free(r);
-  if (f != stdin) fclose(f);
+  fclose(f);
   show_progress(c, true);
   return rc != 0 && !(rc < 0 && !c->strict) ? 1 : 0;
 }
