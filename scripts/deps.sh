@@ -2,7 +2,7 @@
 # Installs the Debian packages ledger6 needs, when any is missing. Needs
 # root (or sudo) only when something is missing.
 #   sh scripts/deps.sh               to build and run (`make run`, `make`):
-#                                    compiler, pkg-config and the five
+#                                    compiler, pkg-config and the seven
 #                                    libraries' headers -- no browser, no
 #                                    node, no test library
 #   sh scripts/deps.sh --test        also what the tests need (`make check`):
