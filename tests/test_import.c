@@ -547,6 +547,19 @@ static void test_serial_route(void **state) {
   }
   assert_int_equal(standard, 1);
   tl_resp_free(&r);
+  /* The transaction lists date imported transactions as the export does. */
+  r = tl_http_req(&srv, "GET", "/v1/transactions?kind=retirement", srv.admin, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  json_t *items = json_object_get(r.body, "items");
+  assert_int_equal(json_array_size(items), 2); /* the two retirements of the file (its cancellation is not one) */
+  int unstated = 0;
+  json_array_foreach(items, i, g) {
+    const char *eff = tl_jstr(g, "effective_date");
+    assert_true(strcmp(eff, "2021-03-04") == 0 || strcmp(eff, "2021-06-30") == 0);
+    unstated += json_is_true(json_object_get(g, "beneficiary_not_stated"));
+  }
+  assert_int_equal(unstated, 1);
+  tl_resp_free(&r);
   assert_int_equal(tl_srv_stop(&srv), 0);
   tl_srv_free(&srv);
 }

@@ -1461,6 +1461,23 @@ static l6_err add_blocks(l6_svc *s, json_t *items, l6_error *err) {
   return L6_E_OK;
 }
 
+/* Adds "effective_date" (and "beneficiary_not_stated") to every imported
+ * transaction of a list (origin.h): when it happened at its origin. */
+static l6_err add_origin_dates(l6_svc *s, json_t *items, l6_error *err) {
+  size_t i;
+  json_t *t;
+  json_array_foreach(items, i, t) {
+    char eff[11];
+    bool unstated = false;
+    l6_err e = OPS->tx_origin_get(s->st, json_integer_value(json_object_get(t, "id")), eff, &unstated, err);
+    if (e == L6_E_NOT_FOUND) continue;
+    if (e != L6_E_OK) return e;
+    json_object_set_new(t, "effective_date", json_string(eff));
+    if (unstated) json_object_set_new(t, "beneficiary_not_stated", json_true());
+  }
+  return L6_E_OK;
+}
+
 l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t **out, l6_error *err) {
   *out = NULL;
   l6_tx_filter f = *f0;
@@ -1483,6 +1500,7 @@ l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t 
   tx_list_ctx c = {.s = s, .arr = json_array(), .public_view = public_view, .err = err};
   if (e == L6_E_OK) e = OPS->tx_list(s->st, &f, tx_row, &c, err);
   if (e == L6_E_OK) e = add_blocks(s, c.arr, err);
+  if (e == L6_E_OK) e = add_origin_dates(s, c.arr, err);
   *out = list_of(c.arr);
   char cur[32];
   snprintf(cur, sizeof cur, "%lld", (long long)c.last);
@@ -1510,6 +1528,7 @@ l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error
   if (e == L6_E_OK) {
     json_array_append_new(arr, view_tx(&t, public_view));
     e = add_blocks(s, arr, err);
+    if (e == L6_E_OK) e = add_origin_dates(s, arr, err);
   }
   if (e == L6_E_OK) *out = json_incref(json_array_get(arr, 0));
   json_decref(arr);
