@@ -83,6 +83,12 @@ if [ -x "$BUILD/bench/bench_book" ]; then
   "$BUILD/bench/bench_book" "$@" | grep -v '^RESULT ' || status=1
   echo
 fi
+# Importing registry exports (bench_import): always a fresh SQLite file, so it runs once.
+if [ -x "$BUILD/bench/bench_import" ]; then
+  echo "######## import of registry exports (SQLite, bench_import)"
+  L6_SRCDIR="$ROOT" "$BUILD/bench/bench_import" "$@" | grep -v '^RESULT ' || status=1
+  echo
+fi
 stores=${L6_BENCH_STORES:-sqlite pg}
 for s in $stores; do
   case $s in

@@ -24,6 +24,10 @@
 #include "api/jsonin.h"
 #include "core/book.h"
 #include "core/pdfattach.h"
+#include "core/csvread.h"
+#include "core/exports.h"
+#include "core/model.h"
+#include "core/origin.h"
 #include "core/serial.h"
 #include "limits.h"
 #include "service/certificate.h"
@@ -316,6 +320,111 @@ static const char *fuzz_check_book(const uint8_t *data, size_t size) {
     fail = fuzz_book_step(b, &r, data + i, &next_id, &seq);
   l6_book_free(b);
   rb_free(&r);
+  return fail;
+}
+
+/*
+ * csv: the importer's reader (core/csvread.h) and the export mapping
+ * (core/exports.h) on any bytes. The input is read twice, whole and in
+ * pieces of 1 to 8 bytes (data[0] chooses): the same records must come
+ * out (fields, lines, problems), lines never go backwards nor past the
+ * input's line count, no record has more fields or longer fields than the
+ * limits. Every good record is mapped with one of the three layouts
+ * (data[0] chooses); a row the mapping accepts has a positive quantity
+ * within the limit, real dates, a vintage period in order whose year is in
+ * range, and a serial within its limit.
+ */
+typedef struct {
+  uint64_t hash;
+  long last_line, max_line;
+  size_t nrec;
+  const char *fail;
+  export_map map;
+} fuzz_csv_acc;
+
+static uint64_t fuzz_fnv(uint64_t h, const void *p, size_t n) {
+  const unsigned char *c = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ULL;
+  return h;
+}
+
+static const char *fuzz_csv_row_ok(const export_row *r) {
+  if (r->quantity <= 0 || r->quantity > L6_MAX_QUANTITY) return "a mapped row has a quantity out of range";
+  if (!l6_valid_date(r->issued_on)) return "a mapped row has an invalid issuance date";
+  if (r->retired_on[0] && !l6_valid_date(r->retired_on)) return "a mapped row has an invalid retirement date";
+  if (strcmp(r->vintage_start, r->vintage_end) > 0) return "a mapped row has a reversed vintage period";
+  int y = origin_vintage_year(r->vintage_start, r->vintage_end);
+  if (y < L6_VINTAGE_MIN || y > L6_VINTAGE_MAX) return "a mapped row has a vintage year out of range";
+  if (strlen(r->serial) == 0 || strlen(r->serial) > L6_ORIGIN_SERIAL_MAX) return "a mapped row has a bad serial";
+  if (r->status < EXPORT_ACTIVE || r->status > EXPORT_CANCELLED) return "a mapped row has no status";
+  return NULL;
+}
+
+static int fuzz_csv_rec(void *ctx, long line, char **f, size_t n, const char *problem) {
+  fuzz_csv_acc *a = ctx;
+  if (a->fail) return 1;
+  if (line < 1 || line < a->last_line || line > a->max_line) a->fail = "a record's line number is wrong";
+  if (n > L6_CSV_MAX_FIELDS) a->fail = "a record has more fields than the limit";
+  a->last_line = line;
+  a->nrec++;
+  a->hash = fuzz_fnv(a->hash, &line, sizeof line);
+  a->hash = fuzz_fnv(a->hash, &n, sizeof n);
+  a->hash = fuzz_fnv(a->hash, problem ? "p" : "g", 1);
+  for (size_t i = 0; i < n && !a->fail; i++) {
+    size_t len = strlen(f[i]);
+    if (len > L6_CSV_FIELD_MAX) a->fail = "a field is longer than the limit";
+    a->hash = fuzz_fnv(a->hash, f[i], len + 1);
+  }
+  if (!problem && !a->fail) {
+    export_row r;
+    char msg[256] = "";
+    if (export_map_row(&a->map, f, n, &r, msg, sizeof msg)) a->fail = fuzz_csv_row_ok(&r);
+    else if (msg[0] == '\0') a->fail = "a refused row has no reason";
+  }
+  return a->fail != NULL;
+}
+
+static const char *fuzz_csv_read(const uint8_t *data, size_t size, size_t piece, fuzz_csv_acc *a) {
+  csvread *r = csvread_new(fuzz_csv_rec, a);
+  if (r == NULL) return "out of memory";
+  int rc = 0;
+  for (size_t at = 0; at < size && rc == 0; at += piece)
+    rc = csvread_feed(r, (const char *)data + at, size - at < piece ? size - at : piece);
+  if (rc == 0) rc = csvread_finish(r);
+  a->hash = fuzz_fnv(a->hash, &rc, sizeof rc);
+  if (rc < 0 && csvread_error(r)[0] == '\0') a->fail = "a syntax error without a message";
+  csvread_free(r);
+  return a->fail;
+}
+
+static const char *fuzz_check_csv(const uint8_t *data, size_t size) {
+  if (size == 0) return NULL;
+  static const char *const verra[] = {"Issuance Date", "Sustainable Development Goals", "Vintage Start", "Vintage End", "ID",
+                                      "Name", "Country/Area", "Project Type", "Methodology", "Total Vintage Quantity",
+                                      "Quantity Issued", "Serial Number", "Additional Certifications",
+                                      "Retirement/Cancellation Date", "Retirement Beneficiary", "Retirement Reason",
+                                      "Retirement Details"};
+  static const char *const gsi[] = {"Vintage", "Credit Status", "Quantity", "GSID", "Project Name", "Project Developer",
+                                    "Country", "Project Type", "Methodology", "Programme of Activities", "POA GSID",
+                                    "Product Type", "Issuance Date", "Monitoring Period Start", "Monitoring Period End",
+                                    "Serial Number", "Label", "Article Six Authorization"};
+  static const char *const gsr[] = {"Vintage", "Credit Status", "Quantity", "GSID", "Project Name", "Project Developer",
+                                    "Country", "Product Type", "Project Type", "Methodology", "Programme of Activities",
+                                    "POA GSID", "Issuance Date", "Retirement Date", "Monitoring Period Start",
+                                    "Monitoring Period End", "Serial Number", "Note", "Aeroplane Operator Name", "Label",
+                                    "Use Case", "Using Entity", "Article Six Authorization"};
+  const char *const *hdr = data[0] % 3 == 0 ? verra : data[0] % 3 == 1 ? gsi : gsr;
+  size_t nh = data[0] % 3 == 0 ? sizeof verra / sizeof *verra : data[0] % 3 == 1 ? sizeof gsi / sizeof *gsi
+                                                                              : sizeof gsr / sizeof *gsr;
+  fuzz_csv_acc a = {.hash = 14695981039346656037ULL, .max_line = 1}, b;
+  for (size_t i = 0; i < size; i++) a.max_line += data[i] == '\n';
+  char msg[256];
+  if (!export_map_header(data[0] % 3 == 0 ? "verra" : "gold-standard", (char **)hdr, nh, &a.map, msg, sizeof msg))
+    return "the fixed header is not recognised";
+  b = a;
+  const char *fail = fuzz_csv_read(data + 1, size - 1, size, &a);
+  if (fail == NULL) fail = fuzz_csv_read(data + 1, size - 1, (size_t)(data[0] % 8) + 1, &b);
+  if (fail == NULL && (a.hash != b.hash || a.nrec != b.nrec)) fail = "reading in pieces gives other records";
   return fail;
 }
 

@@ -77,6 +77,8 @@
   XX(UNIT_CANCELLED, "unit_cancelled", 409, "the units were cancelled or retired and can never be used") \
   XX(AUTHORIZATION_REVOKED, "authorization_revoked", 409, "the authorization was revoked") \
   XX(AEF_INCONSISTENT, "aef_inconsistent", 409, "the Article 6 books fail the AEF consistency check; the report is withheld") \
+  XX(DOUBLE_ISSUANCE, "double_issuance", 409, "the origin serial range overlaps one already recorded: a double issuance") \
+  XX(EXPORT_CONFLICT, "export_conflict", 409, "the export contradicts what the store holds for these serials") \
   /* rule violations */                                                           \
   XX(WRONG_UNIT_TYPE, "wrong_unit_type", 422, "units are not of the stated unit type") \
   XX(TERMINAL_ACCOUNT, "terminal_account", 422, "units in this account type can never move") \

@@ -319,4 +319,18 @@
  * so a client cannot bloat the access log through it. */
 #define L6_REQUEST_ID_MAX 64
 
+/* Registries outside the Parties (issue 17, core/origin.h, service/origin.h). */
+#define L6_ORIGIN_CODE_MAX 24    /* an origin's code in config/origins.json ("gold-standard") */
+#define L6_ORIGIN_SERIAL_MAX 160 /* an origin's serial text: Verra's run to about 80 bytes */
+#define L6_MAX_ORIGINS 16        /* origins in config/origins.json: the seven standards and room to grow */
+#define L6_MAX_COUNTRY_ALIASES 128 /* country names of the exports that are not ISO 3166 short names */
+/* The importer (ledger6 import): rows per commit, a trade between the cost
+ * of a commit (an fsync) and the work lost when one row's store failure
+ * rolls its batch back; fields a row may have, and bytes one field may
+ * hold (a retirement's details run to a few hundred bytes; a field past
+ * this is refused, not cut). */
+#define L6_IMPORT_COMMIT_ROWS 5000
+#define L6_CSV_MAX_FIELDS 64
+#define L6_CSV_FIELD_MAX 4000
+
 #endif

@@ -37,6 +37,7 @@ static const replay_target targets[] = {
     {"cert", fuzz_check_cert},
     {"book", fuzz_check_book},
     {"pdf", fuzz_check_pdf},
+    {"csv", fuzz_check_csv},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])

@@ -1284,7 +1284,8 @@ static void test_upgrade_backfills(void **state) {
    * whose table is created IF NOT EXISTS; 6 -> 7, the exchange; 7 -> 8,
    * instrument criteria and batch labels; 8 -> 9, the ETS history; 9 -> 10,
    * batches' production period; 11 -> 12, users, sessions and token owners;
-   * 12 -> 13, the token lifecycle; 13 -> 14, four eyes). */
+   * 12 -> 13, the token lifecycle; 13 -> 14, four eyes; 14 -> 15, standard
+   * registries and origin serials). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
                   "DROP TABLE a6_ndc_years; DROP TABLE a6_ndcs;"
@@ -1297,6 +1298,9 @@ static void test_upgrade_backfills(void **state) {
                   "DROP TABLE sessions; DROP TABLE users; ALTER TABLE tokens DROP COLUMN owner;"
                   "ALTER TABLE tokens DROP COLUMN created; ALTER TABLE tokens DROP COLUMN expires;"
                   "ALTER TABLE tokens DROP COLUMN revoked; ALTER TABLE tokens DROP COLUMN last_used;"
+                  "DROP TABLE origin_unplaced; DROP TABLE tx_origin; DROP TABLE origin_blocks;"
+                  "ALTER TABLE batches DROP COLUMN vintage_start; ALTER TABLE batches DROP COLUMN vintage_end;"
+                  "ALTER TABLE registries DROP COLUMN kind;"
                   "DROP TABLE trusted_accounts; DROP TABLE proposals; DROP TABLE approval_policies;"
                   "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
   char keyfile[L6_STORE_SPEC_MAX + 16];

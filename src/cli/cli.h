@@ -42,6 +42,10 @@ int cli_ets_main(int argc, char **argv);
 bool cli_ex_has(const char *cmd);
 int cli_ex_main(int argc, char **argv);
 
+/* Registries' public exports (import_cli.c): `ledger6 import`. */
+bool cli_import_has(const char *cmd);
+int cli_import_main(int argc, char **argv);
+
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);
 

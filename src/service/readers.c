@@ -60,6 +60,7 @@ static void refresh(l6_svc *v, const l6_svc *s) {
   v->session_max_ms = s->session_max_ms;
   v->pwhash_cost = s->pwhash_cost;
   memcpy(v->token_days, s->token_days, sizeof v->token_days);
+  v->origins = s->origins;
 }
 
 l6_svc *svc__reader_get(l6_svc *s) {

@@ -28,6 +28,7 @@
 #include "nma.h"
 #include "crit.h"
 #include "exchange.h"
+#include "origin.h"
 #include "service_int.h"
 #include "proposal.h"
 #include "views.h"
@@ -86,6 +87,7 @@ void svc_close(l6_svc *s) {
   free(s->iso);
   mech_set_free(s->mechs);
   ets_set_free(s->ets);
+  svc__origins_free(s);
   svc__ex_free(s);
   sodium_memzero(&s->signer, sizeof s->signer);
   free(s);
@@ -367,6 +369,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
   if (e == L6_E_OK) e = svc_nma_load(dir, err);       /* Article 6.8: the NMA platform's lists (optional) */
   if (e == L6_E_OK) e = svc_ets_load(s, dir, err);     /* emissions trading jurisdictions (optional) */
   if (e == L6_E_OK) e = svc_tokens_load(s, dir, err);  /* token lifetimes (optional) */
+  if (e == L6_E_OK) e = svc_origins_load(s, dir, err); /* registries outside the Parties (optional) */
   return e;
 }
 
@@ -1506,6 +1509,23 @@ static l6_err add_blocks(l6_svc *s, json_t *items, l6_error *err) {
   return L6_E_OK;
 }
 
+/* Adds "effective_date" (and "beneficiary_not_stated") to every imported
+ * transaction of a list (origin.h): when it happened at its origin. */
+static l6_err add_origin_dates(l6_svc *s, json_t *items, l6_error *err) {
+  size_t i;
+  json_t *t;
+  json_array_foreach(items, i, t) {
+    char eff[11];
+    bool unstated = false;
+    l6_err e = OPS->tx_origin_get(s->st, json_integer_value(json_object_get(t, "id")), eff, &unstated, err);
+    if (e == L6_E_NOT_FOUND) continue;
+    if (e != L6_E_OK) return e;
+    json_object_set_new(t, "effective_date", json_string(eff));
+    if (unstated) json_object_set_new(t, "beneficiary_not_stated", json_true());
+  }
+  return L6_E_OK;
+}
+
 l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t **out, l6_error *err) {
   READ_ON_VIEW(s, svc_tx_list, a, f0, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
@@ -1529,6 +1549,7 @@ l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t 
   tx_list_ctx c = {.s = s, .arr = json_array(), .public_view = public_view, .err = err};
   if (e == L6_E_OK) e = OPS->tx_list(s->st, &f, tx_row, &c, err);
   if (e == L6_E_OK) e = add_blocks(s, c.arr, err);
+  if (e == L6_E_OK) e = add_origin_dates(s, c.arr, err);
   *out = list_of(c.arr);
   char cur[32];
   snprintf(cur, sizeof cur, "%lld", (long long)c.last);
@@ -1557,6 +1578,7 @@ l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error
   if (e == L6_E_OK) {
     json_array_append_new(arr, view_tx(&t, public_view));
     e = add_blocks(s, arr, err);
+    if (e == L6_E_OK) e = add_origin_dates(s, arr, err);
   }
   if (e == L6_E_OK) *out = json_incref(json_array_get(arr, 0));
   json_decref(arr);
@@ -1597,6 +1619,15 @@ static int hist_row(void *ctx, const void *row) {
     if (!show_to) json_object_set_new(v, "to_account_type", json_string(l6_account_type_str(ta.type)));
     if (l->from_account && !show_from) json_object_set_new(v, "from_account_type", json_string(l6_account_type_str(fa.type)));
   }
+  /* When it happened at its origin registry (imported), beside when
+   * ledger6 committed it; and a retirement whose origin named no one. */
+  char eff[11];
+  bool unstated = false;
+  l6_error ignore;
+  if (c->s->st->ops->tx_origin_get(c->s->st, t.id, eff, &unstated, &ignore) == L6_E_OK) {
+    json_object_set_new(v, "effective_date", json_string(eff));
+    if (unstated) json_object_set_new(v, "beneficiary_not_stated", json_true());
+  }
   if (c->org == -1) { /* the public view: the registries too */
     json_object_set_new(v, "to_registry", json_string(ta.registry));
     if (l->from_account) json_object_set_new(v, "from_registry", json_string(fa.registry));
@@ -1611,16 +1642,25 @@ static l6_err serial_view(l6_svc *s, const l6_actor *a, const char *serial, bool
   *out = NULL;
   l6_err e = pub ? L6_E_OK : NEED_READER(a, err);
   if (e != L6_E_OK) return e;
-  l6_serial sn;
-  if (!serial_parse(serial, &sn))
+  l6_serial sn = {0};
+  /* Not a ledger6 serial: perhaps one of an origin registry (origin.h). */
+  bool foreign = !serial_parse(serial, &sn);
+  if (foreign && (s->origins == NULL || strlen(serial) > L6_ORIGIN_SERIAL_MAX))
     return l6_fail(err, L6_E_INVALID_SERIAL, "'%.100s' is not a serial number (UT-HOST-PROJECT-VINTAGE-BATCH-N)", serial);
   if ((e = begin(s, err)) != L6_E_OK) return e;
+  l6_origin_block ob = {0};
+  if (foreign) {
+    e = svc__origin_find(s, serial, &ob, err);
+    sn.batch = ob.batch;
+    sn.first = ob.serial_first;
+    sn.last = ob.serial_first + (ob.last - ob.first);
+  }
   batch_cache bc = {.s = s, .err = err};
-  e = batch_info(&bc, sn.batch);
-  if (e == L6_E_UNKNOWN_BATCH || e == L6_E_UNKNOWN_PROJECT ||
+  if (e == L6_E_OK) e = batch_info(&bc, sn.batch);
+  if (!foreign && (e == L6_E_UNKNOWN_BATCH || e == L6_E_UNKNOWN_PROJECT ||
       (e == L6_E_OK && (strcmp(bc.b.unit_type, sn.unit_type) != 0 || strcmp(bc.b.project, sn.project) != 0 ||
                         strcmp(bc.host, sn.host) != 0 || bc.b.vintage != sn.vintage || sn.first < bc.b.serial_start ||
-                        sn.last > bc.b.serial_start + bc.b.quantity - 1)))
+                        sn.last > bc.b.serial_start + bc.b.quantity - 1))))
     e = l6_fail(err, L6_E_UNKNOWN_SERIAL, "no unit has serial %s", serial);
   /* The blocks now holding the serial (or every serial of a block form). */
   json_t *holders = json_array();
@@ -1652,6 +1692,11 @@ static l6_err serial_view(l6_svc *s, const l6_actor *a, const char *serial, bool
     *out = json_pack("{s:s, s:o, s:O, s:O}", "serial", serial, "batch",
                      view_block(&bc.b, bc.host, bc.b.serial_start, bc.b.serial_start + bc.b.quantity - 1), "held_by",
                      holders, "history", h.arr);
+  if (e == L6_E_OK && foreign && *out)
+    json_object_set_new(*out, "origin",
+                        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "registry", ob.origin, "block", ob.text, "first",
+                                  (json_int_t)ob.first, "last", (json_int_t)ob.last, "vintage_start", ob.vintage_start,
+                                  "vintage_end", ob.vintage_end));
   json_decref(holders);
   json_decref(h.arr);
   return finish_out(s, e, out, err);

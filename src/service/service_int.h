@@ -18,6 +18,7 @@
 
 struct l6_mech_set;
 struct ets_set;
+struct origin_set;
 
 /* Group commit (txgroup.c): one per thread, on its way through the
  * writer lock. */
@@ -65,6 +66,8 @@ typedef struct {
   size_t ntouch;
 } svc_readers;
 
+/* A configuration field added here must also be copied to the readers'
+ * views (readers.c, refresh), or reads on a view will not see it. */
 struct l6_svc {
   l6_store *st;
   bool reader;       /* a reader's view (readers.c): begin/finish read a snapshot, no writer lock */
@@ -84,6 +87,7 @@ struct l6_svc {
   int64_t session_idle_ms, session_max_ms; /* people.c; 0: the defaults of limits.h */
   int pwhash_cost;                         /* people.c: l6_pwhash_cost */
   int token_days[L6_ROLE_MECHANISM_ADMIN + 1]; /* a new token's lifetime by role, days; 0: never expires */
+  struct origin_set *origins; /* registries outside the Parties (origin.c, config/origins.json), or NULL */
 };
 
 /* Group commit (txgroup.c, docs/DESIGN.md "Group commit"). svc__tx_begin

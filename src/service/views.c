@@ -12,7 +12,8 @@ static json_t *id_or_null(l6_id id) { return id > 0 ? json_integer(id) : json_nu
 json_t *view_party(const l6_party *p) { return json_pack("{s:s, s:s}", "code", p->code, "name", p->name); }
 
 json_t *view_registry(const l6_registry *r) {
-  return json_pack("{s:s, s:s, s:s}", "id", r->id, "party", r->party, "name", r->name);
+  return json_pack("{s:s, s:s, s:s, s:s}", "id", r->id, "party", r->party, "name", r->name, "kind",
+                   r->kind[0] ? r->kind : "party");
 }
 
 json_t *view_org(const l6_org *o) {

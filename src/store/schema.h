@@ -249,6 +249,34 @@ static const char *const l6_migrations[] = {
     "CREATE INDEX proposals_org ON proposals(org, id);"
     "CREATE TABLE trusted_accounts(account BIGINT NOT NULL, trusted BIGINT NOT NULL, added_ms BIGINT NOT NULL,"
     "  active_ms BIGINT NOT NULL, added_by TEXT NOT NULL, PRIMARY KEY(account, trusted));",
+    /* 14 -> 15: registries outside the Parties and their serials (issue 17).
+     * A registry has a kind: "party" (a Party's national registry) or
+     * "standard" (an independent standard's: Verra, Gold Standard, ...).
+     * A batch may carry its vintage as a period (the year stays in
+     * `vintage`, derived by core/origin.h's rule); '' when it has none.
+     * origin_blocks: the serial ranges a batch carries at its origin
+     * registry (origin code, serial prefix, first, last, the text as the
+     * origin wrote it), disjoint per (origin, prefix): an overlap is a
+     * double issuance. tx_origin: when a transaction happened at its origin
+     * (its effective date; ts stays the commit time the log signs) and
+     * whether the origin stated no beneficiary. origin_unplaced: units an
+     * origin reports issued for a project and vintage whose serials its
+     * export does not place. Self-contained but for batches/transactions. */
+    "ALTER TABLE registries ADD COLUMN kind TEXT NOT NULL DEFAULT 'party';"
+    "ALTER TABLE batches ADD COLUMN vintage_start TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE batches ADD COLUMN vintage_end TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE origin_blocks(id INTEGER PRIMARY KEY, origin TEXT NOT NULL, prefix TEXT NOT NULL,"
+    "  first BIGINT NOT NULL, last BIGINT NOT NULL, text TEXT NOT NULL, batch BIGINT NOT NULL REFERENCES batches(id),"
+    "  serial_first BIGINT NOT NULL, project TEXT NOT NULL, vintage_start TEXT NOT NULL, vintage_end TEXT NOT NULL,"
+    "  CHECK(first >= 0 AND last >= first));"
+    "CREATE INDEX origin_blocks_range ON origin_blocks(origin, prefix, first);"
+    "CREATE INDEX origin_blocks_vintage ON origin_blocks(origin, project, vintage_start, vintage_end);"
+    "CREATE INDEX origin_blocks_batch ON origin_blocks(batch);"
+    "CREATE TABLE tx_origin(tx BIGINT PRIMARY KEY REFERENCES transactions(id), effective TEXT NOT NULL,"
+    "  beneficiary_unstated INTEGER NOT NULL);"
+    "CREATE TABLE origin_unplaced(origin TEXT NOT NULL, project TEXT NOT NULL, vintage_start TEXT NOT NULL,"
+    "  vintage_end TEXT NOT NULL, vintage INTEGER NOT NULL, total BIGINT NOT NULL, unplaced BIGINT NOT NULL,"
+    "  PRIMARY KEY(origin, project, vintage_start, vintage_end));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -244,6 +244,22 @@ static const char *const l6_pg_migrations[] = {
     "CREATE INDEX proposals_org ON proposals(org, id);"
     "CREATE TABLE trusted_accounts(account BIGINT NOT NULL, trusted BIGINT NOT NULL, added_ms BIGINT NOT NULL,"
     "  active_ms BIGINT NOT NULL, added_by " L6_PG_TEXT " NOT NULL, PRIMARY KEY(account, trusted));",
+    /* 14 -> 15: standard registries, origin serials, effective dates (schema.h). */
+    "ALTER TABLE registries ADD COLUMN kind " L6_PG_TEXT " NOT NULL DEFAULT 'party';"
+    "ALTER TABLE batches ADD COLUMN vintage_start " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "ALTER TABLE batches ADD COLUMN vintage_end " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "CREATE TABLE origin_blocks(id BIGINT PRIMARY KEY, origin " L6_PG_TEXT " NOT NULL, prefix " L6_PG_TEXT " NOT NULL,"
+    "  first BIGINT NOT NULL, last BIGINT NOT NULL, text " L6_PG_TEXT " NOT NULL, batch BIGINT NOT NULL REFERENCES batches(id),"
+    "  serial_first BIGINT NOT NULL, project " L6_PG_TEXT " NOT NULL, vintage_start " L6_PG_TEXT " NOT NULL,"
+    "  vintage_end " L6_PG_TEXT " NOT NULL, CHECK(first >= 0 AND last >= first));"
+    "CREATE INDEX origin_blocks_range ON origin_blocks(origin, prefix, first);"
+    "CREATE INDEX origin_blocks_vintage ON origin_blocks(origin, project, vintage_start, vintage_end);"
+    "CREATE INDEX origin_blocks_batch ON origin_blocks(batch);"
+    "CREATE TABLE tx_origin(tx BIGINT PRIMARY KEY REFERENCES transactions(id), effective " L6_PG_TEXT " NOT NULL,"
+    "  beneficiary_unstated BIGINT NOT NULL);"
+    "CREATE TABLE origin_unplaced(origin " L6_PG_TEXT " NOT NULL, project " L6_PG_TEXT " NOT NULL,"
+    "  vintage_start " L6_PG_TEXT " NOT NULL, vintage_end " L6_PG_TEXT " NOT NULL, vintage BIGINT NOT NULL,"
+    "  total BIGINT NOT NULL, unplaced BIGINT NOT NULL, PRIMARY KEY(origin, project, vintage_start, vintage_end));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -47,6 +47,7 @@ typedef struct {
   char id[6];                     /* alpha-3 + 2 digits */
   char party[4];
   char name[L6_NAME_MAX + 1];
+  char kind[16];                  /* read only: "party" (a Party's registry) or "standard" (service/origin.h); registry_put leaves "party" */
 } l6_registry;
 
 typedef struct {
@@ -548,6 +549,35 @@ typedef struct {
   l6_id tx;                              /* the transaction that delivered the units (0: recorded before schema 9) */
 } l6_ex_trade;
 
+/* ---- registries outside the Parties (issue 17, service/origin.h) ---- */
+
+/* A serial range as its origin registry numbered it, carried by a batch:
+ * serials first..last of the origin map onto the batch's serials
+ * serial_first..serial_first + (last - first). Ranges of one (origin,
+ * prefix) never overlap. */
+typedef struct {
+  l6_id id;
+  char origin[L6_ORIGIN_CODE_MAX + 1];   /* "verra" (config/origins.json) */
+  char prefix[L6_ORIGIN_SERIAL_MAX + 1]; /* the numbering the range belongs to; "" when the origin numbers all its units in one sequence */
+  int64_t first, last;                   /* as the origin numbers them */
+  char text[L6_ORIGIN_SERIAL_MAX + 1];   /* the serial as the origin wrote it */
+  l6_id batch;
+  int64_t serial_first;                  /* the batch serial of `first` */
+  char project[L6_CODE_MAX + 1];
+  char vintage_start[11], vintage_end[11]; /* the vintage period, YYYY-MM-DD */
+} l6_origin_block;
+
+/* Units an origin reports issued for a project and vintage period whose
+ * serials its export does not place: counted, never given serials. */
+typedef struct {
+  char origin[L6_ORIGIN_CODE_MAX + 1];
+  char project[L6_CODE_MAX + 1];
+  char vintage_start[11], vintage_end[11];
+  int vintage;                           /* the derived year */
+  l6_qty total;                          /* what the origin reports issued for the period */
+  l6_qty unplaced;                       /* total less the units of the origin's blocks, >= 0 */
+} l6_origin_unplaced;
+
 typedef struct l6_store l6_store;
 
 typedef int (*l6_each_fn)(void *ctx, const void *row);
@@ -886,6 +916,37 @@ typedef struct {
    * readers (an in-memory SQLite store). One thread at a time per reader,
    * like every store. */
   l6_store *(*reader)(l6_store *s, l6_error *err);
+  /* ---- registries outside the Parties (issue 17) ---- */
+
+  /* A registry's kind, "party" or "standard"; set_kind: UNKNOWN_REGISTRY
+   * when absent. */
+  l6_err (*registry_kind_get)(l6_store *s, const char *id, char kind[16], l6_error *err);
+  l6_err (*registry_kind_set)(l6_store *s, const char *id, const char *kind, l6_error *err);
+  /* Sets a batch's vintage period (both YYYY-MM-DD). */
+  l6_err (*batch_vintage_set)(l6_store *s, l6_id batch, const char *start, const char *end, l6_error *err);
+  /* Appends an origin block (sets b->id); the caller checked overlaps. */
+  l6_err (*origin_block_put)(l6_store *s, l6_origin_block *b, l6_error *err);
+  /* The origin block of (origin, prefix) overlapping [first, last] with
+   * the largest first (ranges are disjoint, so there is at most one that
+   * starts at or before `last` and reaches `first`); NOT_FOUND when none. */
+  l6_err (*origin_block_at)(l6_store *s, const char *origin, const char *prefix, int64_t first, int64_t last,
+                            l6_origin_block *out, l6_error *err);
+  /* The origin blocks a batch carries, by first. */
+  l6_err (*origin_blocks_of_batch)(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err);
+  /* Units of the origin's blocks of a project and vintage period. */
+  l6_err (*origin_placed)(l6_store *s, const char *origin, const char *project, const char *vintage_start,
+                          const char *vintage_end, l6_qty *out, l6_error *err);
+  /* Inserts or replaces the unplaced units of (origin, project, period);
+   * get: NOT_FOUND when none; list: an origin's ("" = all) by key. */
+  l6_err (*origin_unplaced_put)(l6_store *s, const l6_origin_unplaced *u, l6_error *err);
+  l6_err (*origin_unplaced_get)(l6_store *s, const char *origin, const char *project, const char *vintage_start,
+                                const char *vintage_end, l6_origin_unplaced *out, l6_error *err);
+  l6_err (*origin_unplaced_list)(l6_store *s, const char *origin, l6_each_fn each, void *ctx, l6_error *err);
+  /* A transaction's effective date (YYYY-MM-DD, when it happened at its
+   * origin) and whether the origin stated no beneficiary; get: NOT_FOUND
+   * for a transaction made in ledger6 (its effective date is its ts). */
+  l6_err (*tx_origin_put)(l6_store *s, l6_id tx, const char *effective, bool beneficiary_unstated, l6_error *err);
+  l6_err (*tx_origin_get)(l6_store *s, l6_id tx, char effective[11], bool *beneficiary_unstated, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

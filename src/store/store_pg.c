@@ -89,8 +89,8 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = $1")                                             \
   XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                              \
   XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES($1, $2, $3)")                                   \
-  XX(REG_GET, "SELECT id, party, name FROM registries WHERE id = $1")                                         \
-  XX(REG_LIST, "SELECT id, party, name FROM registries ORDER BY id")                                          \
+  XX(REG_GET, "SELECT id, party, name, kind FROM registries WHERE id = $1")                                         \
+  XX(REG_LIST, "SELECT id, party, name, kind FROM registries ORDER BY id")                                          \
   XX(ORG_PUT, "INSERT INTO organisations(id, registry, name)"                                                 \
               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM organisations), $1, $2) RETURNING id")           \
   XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = $1")                                   \
@@ -388,16 +388,40 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(TRUST_LIST, "SELECT account, trusted, added_ms, active_ms, added_by FROM trusted_accounts"          \
                  " WHERE account = $1 ORDER BY trusted")
 
+#define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
+#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced"
+#define SQL_MAP_ORIGIN(XX)                                                                               \
+  XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = $1")                                          \
+  XX(REG_KIND_SET, "UPDATE registries SET kind = $2 WHERE id = $1")                                      \
+  XX(BATCH_VINTAGE, "UPDATE batches SET vintage_start = $2, vintage_end = $3 WHERE id = $1")             \
+  XX(ORIGIN_PUT, "INSERT INTO origin_blocks(id, origin, prefix, first, last, text, batch, serial_first, project," \
+                 " vintage_start, vintage_end) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM origin_blocks)," \
+                 " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")                               \
+  XX(ORIGIN_AT, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE origin = $1 AND prefix = $2 AND first <= $3" \
+                " ORDER BY first DESC LIMIT 1")                                                          \
+  XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = $1 ORDER BY first")       \
+  XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = $1"     \
+                    " AND project = $2 AND vintage_start = $3 AND vintage_end = $4")                     \
+  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7)"   \
+                   " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
+                   " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced")  \
+  XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = $1 AND project = $2"    \
+                   " AND vintage_start = $3 AND vintage_end = $4")                                       \
+  XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE $1 = '' OR origin = $1"         \
+                    " ORDER BY origin, project, vintage_start, vintage_end")                             \
+  XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES($1, $2, $3)")           \
+  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = $1")
+
 enum {
 #define XX(id, sql) Q_##id,
-  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
+  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
+    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
 #undef XX
 };
 
@@ -727,6 +751,7 @@ static void dec_registry(const PGresult *r, int i, void *o) {
   col_text(r, i, 0, g->id, sizeof g->id);
   col_text(r, i, 1, g->party, sizeof g->party);
   col_text(r, i, 2, g->name, sizeof g->name);
+  col_text(r, i, 3, g->kind, sizeof g->kind);
 }
 static void dec_org(const PGresult *r, int i, void *o) {
   l6_org *g = o;
@@ -2679,6 +2704,157 @@ static l6_err pg_schema_version(l6_store *s, int *out, l6_error *err) {
 }
 
 static l6_store *pg_reader(l6_store *s, l6_error *err);
+/* ---- registries outside the Parties (issue 17) ------------------------ */
+
+static void dec_kind(const PGresult *r, int i, void *o) { col_text(r, i, 0, o, 16); }
+
+static l6_err pg_registry_kind_get(l6_store *s, const char *id, char kind[16], l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, id);
+  return run_one(PG(s), Q_REG_KIND_GET, &a, dec_kind, kind, L6_E_UNKNOWN_REGISTRY, err);
+}
+
+static l6_err pg_registry_kind_set(l6_store *s, const char *id, const char *kind, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, id);
+  a_text(&a, kind);
+  int64_t changed = 0;
+  l6_err e = run_write(PG(s), Q_REG_KIND_SET, &a, NULL, &changed, err);
+  if (e == L6_E_OK && changed == 0) e = l6_fail(err, L6_E_UNKNOWN_REGISTRY, NULL);
+  return e;
+}
+
+static l6_err pg_batch_vintage_set(l6_store *s, l6_id batch, const char *start, const char *end, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  a_text(&a, start);
+  a_text(&a, end);
+  return run_write(PG(s), Q_BATCH_VINTAGE, &a, NULL, NULL, err);
+}
+
+static void dec_origin(const PGresult *r, int i, void *o) {
+  l6_origin_block *b = o;
+  b->id = col_i64(r, i, 0);
+  col_text(r, i, 1, b->origin, sizeof b->origin);
+  col_text(r, i, 2, b->prefix, sizeof b->prefix);
+  b->first = col_i64(r, i, 3);
+  b->last = col_i64(r, i, 4);
+  col_text(r, i, 5, b->text, sizeof b->text);
+  b->batch = col_i64(r, i, 6);
+  b->serial_first = col_i64(r, i, 7);
+  col_text(r, i, 8, b->project, sizeof b->project);
+  col_text(r, i, 9, b->vintage_start, sizeof b->vintage_start);
+  col_text(r, i, 10, b->vintage_end, sizeof b->vintage_end);
+}
+
+static l6_err pg_origin_block_put(l6_store *s, l6_origin_block *b, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, b->origin);
+  a_text(&a, b->prefix);
+  a_int(&a, b->first);
+  a_int(&a, b->last);
+  a_text(&a, b->text);
+  a_int(&a, b->batch);
+  a_int(&a, b->serial_first);
+  a_text(&a, b->project);
+  a_text(&a, b->vintage_start);
+  a_text(&a, b->vintage_end);
+  return run_write(PG(s), Q_ORIGIN_PUT, &a, &b->id, NULL, err);
+}
+
+static l6_err pg_origin_block_at(l6_store *s, const char *origin, const char *prefix, int64_t first, int64_t last,
+                                 l6_origin_block *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, origin);
+  a_text(&a, prefix);
+  a_int(&a, last);
+  l6_err e = run_one(PG(s), Q_ORIGIN_AT, &a, dec_origin, out, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  return out->last >= first ? L6_E_OK : l6_fail(err, L6_E_NOT_FOUND, NULL);
+}
+
+static l6_err pg_origin_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_origin_block buf;
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  return run_each(PG(s), Q_ORIGIN_OF_BATCH, &a, dec_origin, &buf, each, ctx, err);
+}
+
+static l6_err pg_origin_placed(l6_store *s, const char *origin, const char *project, const char *vs, const char *ve,
+                               l6_qty *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, origin);
+  a_text(&a, project);
+  a_text(&a, vs);
+  a_text(&a, ve);
+  return run_one(PG(s), Q_ORIGIN_PLACED, &a, dec_total, out, L6_E_INTERNAL, err);
+}
+
+static void dec_unplaced(const PGresult *r, int i, void *o) {
+  l6_origin_unplaced *u = o;
+  col_text(r, i, 0, u->origin, sizeof u->origin);
+  col_text(r, i, 1, u->project, sizeof u->project);
+  col_text(r, i, 2, u->vintage_start, sizeof u->vintage_start);
+  col_text(r, i, 3, u->vintage_end, sizeof u->vintage_end);
+  u->vintage = (int)col_i64(r, i, 4);
+  u->total = col_i64(r, i, 5);
+  u->unplaced = col_i64(r, i, 6);
+}
+
+static l6_err pg_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, u->origin);
+  a_text(&a, u->project);
+  a_text(&a, u->vintage_start);
+  a_text(&a, u->vintage_end);
+  a_int(&a, u->vintage);
+  a_int(&a, u->total);
+  a_int(&a, u->unplaced);
+  return run_write(PG(s), Q_UNPLACED_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_origin_unplaced_get(l6_store *s, const char *origin, const char *project, const char *vs,
+                                     const char *ve, l6_origin_unplaced *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, origin);
+  a_text(&a, project);
+  a_text(&a, vs);
+  a_text(&a, ve);
+  return run_one(PG(s), Q_UNPLACED_GET, &a, dec_unplaced, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_origin_unplaced_list(l6_store *s, const char *origin, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_origin_unplaced buf;
+  pg_args a = {.n = 0};
+  a_text(&a, origin);
+  return run_each(PG(s), Q_UNPLACED_LIST, &a, dec_unplaced, &buf, each, ctx, err);
+}
+
+static l6_err pg_tx_origin_put(l6_store *s, l6_id tx, const char *effective, bool unstated, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, tx);
+  a_text(&a, effective);
+  a_int(&a, unstated ? 1 : 0);
+  return run_write(PG(s), Q_TXO_PUT, &a, NULL, NULL, err);
+}
+
+typedef struct {
+  char *effective;
+  bool *unstated;
+} txo_out;
+
+static void dec_txo(const PGresult *r, int i, void *o) {
+  txo_out *x = o;
+  col_text(r, i, 0, x->effective, 11);
+  *x->unstated = col_i64(r, i, 1) != 0;
+}
+
+static l6_err pg_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *unstated, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, tx);
+  txo_out x = {effective, unstated};
+  return run_one(PG(s), Q_TXO_GET, &a, dec_txo, &x, L6_E_NOT_FOUND, err);
+}
 
 static const l6_store_ops pg_ops = {
     .close = pg_close,
@@ -2802,6 +2978,18 @@ static const l6_store_ops pg_ops = {
     .trusted_put = pg_trusted_put,
     .trusted_delete = pg_trusted_delete,
     .trusted_list = pg_trusted_list,
+    .registry_kind_get = pg_registry_kind_get,
+    .registry_kind_set = pg_registry_kind_set,
+    .batch_vintage_set = pg_batch_vintage_set,
+    .origin_block_put = pg_origin_block_put,
+    .origin_block_at = pg_origin_block_at,
+    .origin_blocks_of_batch = pg_origin_blocks_of_batch,
+    .origin_placed = pg_origin_placed,
+    .origin_unplaced_put = pg_origin_unplaced_put,
+    .origin_unplaced_get = pg_origin_unplaced_get,
+    .origin_unplaced_list = pg_origin_unplaced_list,
+    .tx_origin_put = pg_tx_origin_put,
+    .tx_origin_get = pg_tx_origin_get,
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,

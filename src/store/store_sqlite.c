@@ -30,8 +30,8 @@
   XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = ?1")                                   \
   XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                    \
   XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES(?1, ?2, ?3)")                         \
-  XX(REG_GET, "SELECT id, party, name FROM registries WHERE id = ?1")                               \
-  XX(REG_LIST, "SELECT id, party, name FROM registries ORDER BY id")                                \
+  XX(REG_GET, "SELECT id, party, name, kind FROM registries WHERE id = ?1")                               \
+  XX(REG_LIST, "SELECT id, party, name, kind FROM registries ORDER BY id")                                \
   XX(ORG_PUT, "INSERT INTO organisations(registry, name) VALUES(?1, ?2)")                           \
   XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = ?1")                         \
   XX(ORG_LIST, "SELECT id, registry, name FROM organisations WHERE (?1 = 0 OR id = ?1) ORDER BY id") \
@@ -321,16 +321,39 @@
   XX(TRUST_LIST, "SELECT account, trusted, added_ms, active_ms, added_by FROM trusted_accounts"          \
                  " WHERE account = ?1 ORDER BY trusted")
 
+#define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
+#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced"
+#define SQL_MAP_ORIGIN(XX)                                                                               \
+  XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = ?1")                                          \
+  XX(REG_KIND_SET, "UPDATE registries SET kind = ?2 WHERE id = ?1")                                      \
+  XX(BATCH_VINTAGE, "UPDATE batches SET vintage_start = ?2, vintage_end = ?3 WHERE id = ?1")             \
+  XX(ORIGIN_PUT, "INSERT INTO origin_blocks(origin, prefix, first, last, text, batch, serial_first, project," \
+                 " vintage_start, vintage_end) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")         \
+  XX(ORIGIN_AT, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE origin = ?1 AND prefix = ?2 AND first <= ?4" \
+                " ORDER BY first DESC LIMIT 1")                                                          \
+  XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = ?1 ORDER BY first")       \
+  XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = ?1"     \
+                    " AND project = ?2 AND vintage_start = ?3 AND vintage_end = ?4")                     \
+  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"   \
+                   " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
+                   " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced")  \
+  XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = ?1 AND project = ?2"    \
+                   " AND vintage_start = ?3 AND vintage_end = ?4")                                       \
+  XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE ?1 = '' OR origin = ?1"         \
+                    " ORDER BY origin, project, vintage_start, vintage_end")                             \
+  XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES(?1, ?2, ?3)")           \
+  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = ?1")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
 #undef XX
 };
 
@@ -526,6 +549,7 @@ static void dec_registry(sqlite3_stmt *s, void *o) {
   col_text(s, 0, r->id, sizeof r->id);
   col_text(s, 1, r->party, sizeof r->party);
   col_text(s, 2, r->name, sizeof r->name);
+  col_text(s, 3, r->kind, sizeof r->kind);
 }
 static void dec_org(sqlite3_stmt *s, void *o) {
   l6_org *r = o;
@@ -2505,6 +2529,164 @@ static l6_err sq_schema_version(l6_store *s, int *out, l6_error *err) {
 }
 
 static l6_store *sq_reader(l6_store *s, l6_error *err);
+/* ---- registries outside the Parties (issue 17) ------------------------ */
+
+static l6_err sq_registry_kind_get(l6_store *s, const char *id, char kind[16], l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_REG_KIND_GET);
+  bind_text(t, 1, id);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_REGISTRY, err);
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, kind, 16);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_registry_kind_set(l6_store *s, const char *id, const char *kind, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_REG_KIND_SET);
+  bind_text(t, 1, id);
+  bind_text(t, 2, kind);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) e = l6_fail(err, L6_E_UNKNOWN_REGISTRY, NULL);
+  return e;
+}
+
+static l6_err sq_batch_vintage_set(l6_store *s, l6_id batch, const char *start, const char *end, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_BATCH_VINTAGE);
+  sqlite3_bind_int64(t, 1, batch);
+  bind_text(t, 2, start);
+  bind_text(t, 3, end);
+  return run_write(SQ(s), t, err);
+}
+
+static void dec_origin(sqlite3_stmt *t, void *o) {
+  l6_origin_block *b = o;
+  b->id = sqlite3_column_int64(t, 0);
+  col_text(t, 1, b->origin, sizeof b->origin);
+  col_text(t, 2, b->prefix, sizeof b->prefix);
+  b->first = sqlite3_column_int64(t, 3);
+  b->last = sqlite3_column_int64(t, 4);
+  col_text(t, 5, b->text, sizeof b->text);
+  b->batch = sqlite3_column_int64(t, 6);
+  b->serial_first = sqlite3_column_int64(t, 7);
+  col_text(t, 8, b->project, sizeof b->project);
+  col_text(t, 9, b->vintage_start, sizeof b->vintage_start);
+  col_text(t, 10, b->vintage_end, sizeof b->vintage_end);
+}
+
+static l6_err sq_origin_block_put(l6_store *s, l6_origin_block *b, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_PUT);
+  bind_text(t, 1, b->origin);
+  bind_text(t, 2, b->prefix);
+  sqlite3_bind_int64(t, 3, b->first);
+  sqlite3_bind_int64(t, 4, b->last);
+  bind_text(t, 5, b->text);
+  sqlite3_bind_int64(t, 6, b->batch);
+  sqlite3_bind_int64(t, 7, b->serial_first);
+  bind_text(t, 8, b->project);
+  bind_text(t, 9, b->vintage_start);
+  bind_text(t, 10, b->vintage_end);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK) b->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_origin_block_at(l6_store *s, const char *origin, const char *prefix, int64_t first, int64_t last,
+                                 l6_origin_block *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_AT);
+  bind_text(t, 1, origin);
+  bind_text(t, 2, prefix);
+  sqlite3_bind_int64(t, 3, first);
+  sqlite3_bind_int64(t, 4, last);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_origin(t, out);
+  sqlite3_reset(t);
+  return out->last >= first ? L6_E_OK : l6_fail(err, L6_E_NOT_FOUND, NULL);
+}
+
+static l6_err sq_origin_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_origin_block buf;
+  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_OF_BATCH);
+  sqlite3_bind_int64(t, 1, batch);
+  return run_each(SQ(s), t, dec_origin, &buf, each, ctx, err);
+}
+
+static l6_err sq_origin_placed(l6_store *s, const char *origin, const char *project, const char *vs, const char *ve,
+                               l6_qty *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_PLACED);
+  bind_text(t, 1, origin);
+  bind_text(t, 2, project);
+  bind_text(t, 3, vs);
+  bind_text(t, 4, ve);
+  l6_err e = run_one(SQ(s), t, L6_E_INTERNAL, err);
+  if (e != L6_E_OK) return e;
+  *out = sqlite3_column_int64(t, 0);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static void dec_unplaced(sqlite3_stmt *t, void *o) {
+  l6_origin_unplaced *u = o;
+  col_text(t, 0, u->origin, sizeof u->origin);
+  col_text(t, 1, u->project, sizeof u->project);
+  col_text(t, 2, u->vintage_start, sizeof u->vintage_start);
+  col_text(t, 3, u->vintage_end, sizeof u->vintage_end);
+  u->vintage = sqlite3_column_int(t, 4);
+  u->total = sqlite3_column_int64(t, 5);
+  u->unplaced = sqlite3_column_int64(t, 6);
+}
+
+static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_PUT);
+  bind_text(t, 1, u->origin);
+  bind_text(t, 2, u->project);
+  bind_text(t, 3, u->vintage_start);
+  bind_text(t, 4, u->vintage_end);
+  sqlite3_bind_int(t, 5, u->vintage);
+  sqlite3_bind_int64(t, 6, u->total);
+  sqlite3_bind_int64(t, 7, u->unplaced);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_origin_unplaced_get(l6_store *s, const char *origin, const char *project, const char *vs,
+                                     const char *ve, l6_origin_unplaced *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_GET);
+  bind_text(t, 1, origin);
+  bind_text(t, 2, project);
+  bind_text(t, 3, vs);
+  bind_text(t, 4, ve);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_unplaced(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_origin_unplaced_list(l6_store *s, const char *origin, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_origin_unplaced buf;
+  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_LIST);
+  bind_text(t, 1, origin);
+  return run_each(SQ(s), t, dec_unplaced, &buf, each, ctx, err);
+}
+
+static l6_err sq_tx_origin_put(l6_store *s, l6_id tx, const char *effective, bool unstated, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TXO_PUT);
+  sqlite3_bind_int64(t, 1, tx);
+  bind_text(t, 2, effective);
+  sqlite3_bind_int(t, 3, unstated ? 1 : 0);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *unstated, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TXO_GET);
+  sqlite3_bind_int64(t, 1, tx);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, effective, 11);
+  *unstated = sqlite3_column_int(t, 1) != 0;
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
 
 static const l6_store_ops sqlite_ops = {
     .close = sq_close,
@@ -2648,6 +2830,18 @@ static const l6_store_ops sqlite_ops = {
     .trusted_delete = sq_trusted_delete,
     .trusted_list = sq_trusted_list,
     .reader = sq_reader,
+    .registry_kind_get = sq_registry_kind_get,
+    .registry_kind_set = sq_registry_kind_set,
+    .batch_vintage_set = sq_batch_vintage_set,
+    .origin_block_put = sq_origin_block_put,
+    .origin_block_at = sq_origin_block_at,
+    .origin_blocks_of_batch = sq_origin_blocks_of_batch,
+    .origin_placed = sq_origin_placed,
+    .origin_unplaced_put = sq_origin_unplaced_put,
+    .origin_unplaced_get = sq_origin_unplaced_get,
+    .origin_unplaced_list = sq_origin_unplaced_list,
+    .tx_origin_put = sq_tx_origin_put,
+    .tx_origin_get = sq_tx_origin_get,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
@@ -2704,7 +2898,7 @@ l6_store *store_sqlite_open(const char *path, l6_error *err) {
   }
   sqlite3_busy_timeout(q->db, L6_STORE_BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes(q->db, 1);
-  if (exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != L6_E_OK ||
+  if (exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;", err) != L6_E_OK ||
       migrate(q, err) != L6_E_OK) {
     sq_close(&q->base);
     return NULL;

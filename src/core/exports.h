@@ -1,0 +1,74 @@
+/*
+ * exports.h -- the column layouts of registries' public CSV exports
+ * (docs/IMPORT.md), and the mapping of one record to a row the importer
+ * applies (service/origin.h). A file's layout is told by its header row.
+ * Pure: no I/O.
+ */
+#ifndef L6_EXPORTS_H
+#define L6_EXPORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../limits.h"
+
+typedef enum {
+  EXPORT__NONE = 0,
+  EXPORT_VERRA_TRANSACTIONS, /* Verra VCU blocks: issued ones and retired/cancelled ones */
+  EXPORT_GS_ISSUANCES,       /* Gold Standard issuance batches */
+  EXPORT_GS_RETIREMENTS,     /* Gold Standard retired ranges of issued batches */
+  EXPORT__COUNT
+} export_layout;
+
+/* What the export says of a range of units. */
+/* What the export says of a range of units: still active at the origin
+ * (Verra's unretired blocks), issued (an issuance record, which says
+ * nothing of what became of the units since: Gold Standard's issuances
+ * export), retired or cancelled. */
+typedef enum { EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED } export_status;
+
+/* One record of an export, normalised. Empty strings where the export
+ * leaves a field empty. */
+typedef struct {
+  export_status status;
+  char project_ref[L6_CODE_MAX + 1];     /* the origin's project id ("1340") */
+  char project_name[L6_NAME_MAX + 1];
+  char country[L6_NAME_MAX + 1];         /* as the export names it ("Viet Nam") */
+  char sector[L6_NAME_MAX + 1];          /* the project type */
+  char methodology[L6_NAME_MAX + 1];
+  char vintage_start[11], vintage_end[11]; /* the vintage period, YYYY-MM-DD */
+  int64_t quantity;                      /* units of the range */
+  int64_t vintage_total;                 /* units the origin issued for the project and period; 0 when not given */
+  char serial[L6_ORIGIN_SERIAL_MAX + 1]; /* as the origin writes it */
+  char issued_on[11];                    /* YYYY-MM-DD */
+  char retired_on[11];                   /* YYYY-MM-DD, "" when active */
+  char beneficiary[L6_NAME_MAX + 1];     /* "" when the export states none */
+  bool beneficiary_unstated;
+  char purpose[L6_NAME_MAX + 1];
+  char details[L6_TEXT_MAX + 1];         /* cut at a character boundary when longer */
+  bool needs_issuance;                   /* the range must lie in a block already issued (a retirements export) */
+} export_row;
+
+/* Column positions of a layout in one file. */
+typedef struct {
+  export_layout layout;
+  int col[24];                           /* index of each column the layout reads; -1 when absent */
+  size_t nfields;                        /* fields in the header row */
+} export_map;
+
+/* The layout's name ("verra transactions"), and the source it belongs to
+ * ("verra", "gold-standard"). */
+const char *export_layout_name(export_layout l);
+const char *export_layout_source(export_layout l);
+
+/* Recognises a header row: the layout whose every column it holds, with
+ * the column positions. False (msg says which columns are missing from
+ * the closest layout of source) when none matches. */
+bool export_map_header(const char *source, char **fields, size_t n, export_map *out, char *msg, size_t cap);
+
+/* Maps one record. False with the reason in msg (cap bytes) when a field
+ * is missing or malformed (a quantity, a date, the vintage period). */
+bool export_map_row(const export_map *m, char **fields, size_t n, export_row *out, char *msg, size_t cap);
+
+#endif

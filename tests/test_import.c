@@ -1,0 +1,584 @@
+/*
+ * test_import.c -- registries outside the Parties (issue 17): the pure
+ * parts (vintage rule, export figures, origin serial patterns, the CSV
+ * reader), then `ledger6 import` end to end on made-up fixtures in the
+ * exports' exact layouts (tests/data/import/), checked against the store
+ * through the service, and the origin serial lookup over HTTP.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/csvread.h"
+#include "core/exports.h"
+#include "core/origin.h"
+#include "service/origin.h"
+#include "service/service.h"
+#include "testlib.h"
+#include "testlib_http.h"
+#include "testlib_svc.h"
+
+/* ---- pure parts ---------------------------------------------------------- */
+
+static void test_vintage_rule(void **state) {
+  assert_int_equal(origin_vintage_year("2020-01-01", "2020-12-31"), 2020);
+  assert_int_equal(origin_vintage_year("2022-01-01", "2022-10-31"), 2022);
+  /* The issue's example: two years and a day short; 2010 holds all 365 days. */
+  assert_int_equal(origin_vintage_year("2009-03-13", "2011-03-12"), 2010);
+  /* Most days: 2023-09-20..2025-01-31 has 103 days in 2023, 366 in 2024. */
+  assert_int_equal(origin_vintage_year("2023-09-20", "2025-01-31"), 2024);
+  /* A tie (183 days each side, 2020 a leap year) goes to the later year. */
+  assert_int_equal(origin_vintage_year("2019-07-02", "2020-07-01"), 2020);
+  assert_int_equal(origin_vintage_year("2019-07-01", "2020-06-30"), 2019); /* 184 against 182 */
+  assert_int_equal(origin_vintage_year("2021-01-02", "2021-01-01"), 0);     /* reversed */
+  assert_int_equal(origin_vintage_year("2021-02-30", "2021-03-01"), 0);     /* no such day */
+}
+
+static void test_export_figures(void **state) {
+  int64_t q;
+  assert_true(origin_parse_qty("1,454,054", &q));
+  assert_int_equal(q, 1454054);
+  assert_true(origin_parse_qty("425", &q));
+  assert_int_equal(q, 425);
+  static const char *const bad[] = {"", "0", "-1", "1,45", ",100", "1000,000", "1,000,", "12a", "0100", "1.5",
+                                    "10000000000000"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_false(origin_parse_qty(bad[i], &q));
+  char d[11];
+  assert_true(origin_parse_date("2026-04-13T12:35:58.842275", d));
+  assert_string_equal(d, "2026-04-13");
+  assert_true(origin_parse_date("13032009", d));
+  assert_string_equal(d, "2009-03-13");
+  assert_true(origin_parse_date("31/12/2018", d));
+  assert_string_equal(d, "2018-12-31");
+  assert_false(origin_parse_date("2020-02-30", d));
+  assert_false(origin_parse_date("2020-1-01", d));
+  assert_false(origin_parse_date("", d));
+}
+
+static void test_origin_patterns(void **state) {
+  origin_pattern v, g;
+  char msg[160];
+  assert_true(origin_pattern_compile(&v, "^([0-9]+)-([0-9]+)-([0-9]+)-VCS-VCU-[0-9A-Za-z.-]+-[0-9]{8}-[0-9]{8}-[0-9]$",
+                                     0, 2, 3, msg, sizeof msg));
+  assert_true(origin_pattern_compile(&g, "^(GS[0-9]+-[0-9]+-[A-Z]{2}-GS[0-9]+-[0-9]+-[0-9]{4}-[0-9]+)-([0-9]+)-([0-9]+)$",
+                                     1, 2, 3, msg, sizeof msg));
+  origin_serial s;
+  assert_true(origin_serial_parse(&v, "9344-82392847-82394847-VCS-VCU-263-VER-BR-14-1115-01012018-31122018-0", &s));
+  assert_string_equal(s.prefix, "");
+  assert_int_equal(s.first, 82392847);
+  assert_int_equal(s.last, 82394847);
+  assert_true(origin_serial_parse(&g, "GS1-1-KE-GS11603-16-2025-30256-110-5463", &s));
+  assert_string_equal(s.prefix, "GS1-1-KE-GS11603-16-2025-30256");
+  assert_int_equal(s.first, 110);
+  assert_int_equal(s.last, 5463);
+  assert_false(origin_serial_parse(&g, "GS1-1-KE-GS11603-16-2025-30256-5463-110", &s)); /* reversed */
+  assert_false(origin_serial_parse(&g, "xGS1-1-KE-GS11603-16-2025-30256-1-2", &s));     /* not the whole text */
+  assert_false(origin_serial_parse(&v, "1-99999999999999999999-1-VCS-VCU-1-VER-KE-1-1-01012020-31122020-0", &s));
+  /* Configuration mistakes are refused at load. */
+  origin_pattern x;
+  assert_false(origin_pattern_compile(&x, "^([0-9]+)-([0-9]+)$", 0, 2, 3, msg, sizeof msg)); /* no group 3 */
+  assert_false(origin_pattern_compile(&x, "^(([0-9]+)$", 0, 1, 2, msg, sizeof msg));          /* does not compile */
+  assert_false(origin_pattern_compile(&x, "^([0-9]+)-([0-9]+)$", 0, 1, 1, msg, sizeof msg));  /* same group */
+  origin_pattern_free(&v);
+  origin_pattern_free(&g);
+}
+
+typedef struct {
+  long lines[8];
+  char first[8][64];
+  size_t nfields[8];
+  const char *problem[8];
+  int n;
+} rec_log;
+
+static int log_rec(void *ctx, long line, char **fields, size_t n, const char *problem) {
+  rec_log *l = ctx;
+  if (l->n == 8) return 1;
+  l->lines[l->n] = line;
+  snprintf(l->first[l->n], sizeof l->first[0], "%s", n ? fields[n - 1] : "");
+  l->nfields[l->n] = n;
+  l->problem[l->n] = problem;
+  l->n++;
+  return 0;
+}
+
+static void test_csv_reader(void **state) {
+  /* A BOM, CRLF, a quoted comma, a quoted line break, a last record
+   * without a line break; fed one byte at a time. */
+  const char *text = "\xEF\xBB\xBF" "a,b\r\n1,\"x, y\"\r\n2,\"two\nlines\"\n3,z";
+  rec_log l = {0};
+  csvread *r = csvread_new(log_rec, &l);
+  assert_non_null(r);
+  for (size_t i = 0; text[i]; i++) assert_int_equal(csvread_feed(r, text + i, 1), 0);
+  assert_int_equal(csvread_finish(r), 0);
+  csvread_free(r);
+  assert_int_equal(l.n, 4);
+  assert_int_equal(l.lines[0], 1);
+  assert_int_equal(l.lines[1], 2);
+  assert_string_equal(l.first[1], "x, y");
+  assert_int_equal(l.lines[2], 3); /* starts on line 3, ends on line 4 */
+  assert_string_equal(l.first[2], "two\nlines");
+  assert_int_equal(l.lines[3], 5);
+  assert_string_equal(l.first[3], "z");
+  /* A quote never closed is a syntax error with its line. */
+  rec_log m = {0};
+  r = csvread_new(log_rec, &m);
+  const char *bad = "a,b\n1,\"open\n";
+  assert_int_equal(csvread_feed(r, bad, strlen(bad)), 0);
+  assert_int_equal(csvread_finish(r), -1);
+  assert_non_null(strstr(csvread_error(r), "never closed"));
+  csvread_free(r);
+  /* Too many fields: the record comes with its problem. */
+  char wide[400] = "";
+  for (int i = 0; i < L6_CSV_MAX_FIELDS + 2; i++) strcat(wide, "x,");
+  strcat(wide, "\n");
+  rec_log w = {0};
+  r = csvread_new(log_rec, &w);
+  assert_int_equal(csvread_feed(r, wide, strlen(wide)), 0);
+  csvread_free(r);
+  assert_int_equal(w.n, 1);
+  assert_non_null(w.problem[0]);
+}
+
+/* ---- ledger6 import, end to end ------------------------------------------ */
+
+static tl_store store;
+static char out[32768];
+
+static const char *srcdir(void) { return getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : "."; }
+
+/* Runs `ledger6 import ARGS` on the test's store, stderr folded in. */
+static int run_import(const char *fmt, ...) {
+  const char *bin = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
+  char args[2048], cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  char keys[200] = "";
+  if (store.db[0]) snprintf(keys, sizeof keys, "--keys %s/%s.keys", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", store.db);
+  snprintf(cmd, sizeof cmd, "cd %s/tests/data/import && %s import %s --store '%s' %s --config %s/config 2>&1", srcdir(),
+           bin, args, store.spec, keys, srcdir());
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The --json summary at the end of out (after any refusal lines). */
+static json_t *summary(void) {
+  const char *brace = strstr(out, "{\n");
+  assert_non_null(brace);
+  json_error_t je;
+  json_t *j = json_loads(brace, 0, &je);
+  if (j == NULL) fail_msg("summary is not JSON: %s\n%s", je.text, out);
+  return j;
+}
+
+static void expect_counts(long added, long retired, long unchanged, long refused) {
+  json_t *j = summary();
+  if (tl_jint(j, "added") != added || tl_jint(j, "retired") != retired || tl_jint(j, "unchanged") != unchanged ||
+      tl_jint(j, "refused") != refused)
+    fail_msg("expected added %ld retired %ld unchanged %ld refused %ld, got:\n%s", added, retired, unchanged, refused, out);
+  json_decref(j);
+}
+
+static int setup(void **state) { return tl_store_make(&store, "import", 0); }
+
+static int teardown(void **state) {
+  if (store.db[0]) {
+    char keys[200];
+    snprintf(keys, sizeof keys, "%s/%s.keys", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", store.db);
+    unlink(keys);
+  }
+  return tl_store_free(&store);
+}
+
+static l6_svc *open_svc(void) {
+  l6_error err = {0};
+  l6_store *st = tl_store_open(&store);
+  assert_non_null(st);
+  l6_svc *s = svc_open(st, 2, &err);
+  assert_non_null(s);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/config", srcdir());
+  TL_OK(svc_load_config(s, dir, &err_), "load config");
+  return s;
+}
+
+static int64_t log_size(l6_svc *s) {
+  l6_error err;
+  int64_t n = -1;
+  assert_int_equal(svc_log_size(s, &n, &err), L6_E_OK);
+  return n;
+}
+
+/* Every row of a fixture, mapped as the importer maps it. */
+typedef struct {
+  export_map map;
+  bool header;
+  export_row rows[16];
+  int n;
+} fixture;
+
+static int fixture_rec(void *ctx, long line, char **fields, size_t n, const char *problem) {
+  fixture *f = ctx;
+  char msg[256];
+  assert_null(problem);
+  if (!f->header) {
+    assert_true(export_map_header(export_layout_source(EXPORT_VERRA_TRANSACTIONS), fields, n, &f->map, msg, sizeof msg) ||
+                export_map_header("gold-standard", fields, n, &f->map, msg, sizeof msg));
+    f->header = true;
+    return 0;
+  }
+  assert_true(f->n < 16);
+  if (!export_map_row(&f->map, fields, n, &f->rows[f->n], msg, sizeof msg)) fail_msg("fixture line %ld: %s", line, msg);
+  f->n++;
+  return 0;
+}
+
+static void read_fixture(const char *rel, fixture *f) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/data/import/%s", srcdir(), rel);
+  FILE *fp = fopen(path, "rb");
+  assert_non_null(fp);
+  memset(f, 0, sizeof *f);
+  csvread *r = csvread_new(fixture_rec, f);
+  char buf[4096];
+  size_t got;
+  while ((got = fread(buf, 1, sizeof buf, fp)) > 0) assert_int_equal(csvread_feed(r, buf, got), 0);
+  assert_int_equal(csvread_finish(r), 0);
+  csvread_free(r);
+  fclose(fp);
+}
+
+typedef struct {
+  l6_qty sum;
+  int vintage;
+  const char *vs;
+} batch_sum;
+
+static int sum_batch(void *ctx, const void *row) {
+  batch_sum *b = ctx;
+  const l6_batch *x = row;
+  b->sum += x->quantity;
+  b->vintage = x->vintage;
+  return 0;
+}
+
+/* The public lookup of an origin serial: its block, and whether every
+ * unit of it is retired (or cancelled), or none is. */
+static json_t *lookup(l6_svc *s, const char *text) {
+  l6_error err = {0};
+  json_t *o = NULL;
+  l6_err e = svc_serial_public(s, text, &o, &err);
+  if (e != L6_E_OK) fail_msg("lookup %s: %s: %s", text, l6_err_code(e), err.message);
+  return o;
+}
+
+static l6_qty held_qty(const json_t *o, int *terminal) {
+  l6_qty q = 0;
+  size_t i;
+  json_t *b;
+  *terminal = 0;
+  json_array_foreach(json_object_get(o, "held_by"), i, b) {
+    q += tl_jint(b, "quantity");
+    *terminal += json_is_true(json_object_get(b, "retired"));
+  }
+  return q;
+}
+
+static void test_verra_import(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  expect_counts(5, 0, 0, 0);
+  fixture f;
+  read_fixture("verra/transactions.csv", &f);
+  assert_int_equal(f.n, 5);
+  l6_svc *s = open_svc();
+  l6_store *st = svc_store(s);
+  l6_error err;
+  /* Totals per project and vintage equal the file's: the blocks it
+   * places, as batches, plus the units it reports issued unplaced. */
+  for (int i = 0; i < f.n; i++) {
+    const export_row *r = &f.rows[i];
+    char project[64];
+    snprintf(project, sizeof project, "VCS.%s", r->project_ref);
+    l6_qty placed_file = 0;
+    for (int k = 0; k < f.n; k++)
+      if (strcmp(f.rows[k].project_ref, r->project_ref) == 0 && strcmp(f.rows[k].vintage_start, r->vintage_start) == 0)
+        placed_file += f.rows[k].quantity;
+    assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+    batch_sum b = {0};
+    assert_int_equal(st->ops->batch_list(st, project, 0, 100, sum_batch, &b, &err), L6_E_OK);
+    l6_origin_unplaced u;
+    assert_int_equal(st->ops->origin_unplaced_get(st, "verra", project, r->vintage_start, r->vintage_end, &u, &err), L6_E_OK);
+    st->ops->rollback(st);
+    assert_int_equal(b.sum, placed_file);
+    assert_int_equal(b.sum + u.unplaced, r->vintage_total);
+    assert_int_equal(u.total, r->vintage_total);
+    /* The multi-year period's year by the documented rule. */
+    assert_int_equal(b.vintage, strcmp(r->project_ref, "9002") == 0 ? 2010 : 2020);
+  }
+  /* Every origin serial of the file resolves to its block, in the state
+   * the file gives it. */
+  for (int i = 0; i < f.n; i++) {
+    json_t *o = lookup(s, f.rows[i].serial);
+    int terminal;
+    assert_int_equal(held_qty(o, &terminal), f.rows[i].quantity);
+    assert_int_equal(terminal != 0, f.rows[i].status != EXPORT_ACTIVE);
+    json_t *org = json_object_get(o, "origin");
+    assert_string_equal(tl_jstr(org, "registry"), "verra");
+    assert_string_equal(tl_jstr(org, "block"), f.rows[i].serial);
+    /* Issuance and retirement dated as the export dates them. */
+    json_t *hist = json_object_get(o, "history");
+    assert_string_equal(tl_jstr(json_array_get(hist, 0), "effective_date"), f.rows[i].issued_on);
+    if (f.rows[i].status != EXPORT_ACTIVE) {
+      json_t *last = json_array_get(hist, json_array_size(hist) - 1);
+      assert_string_equal(tl_jstr(last, "effective_date"), f.rows[i].retired_on);
+      assert_int_equal(json_is_true(json_object_get(last, "beneficiary_not_stated")), f.rows[i].beneficiary_unstated);
+    }
+    json_decref(o);
+  }
+  /* A serial inside a block resolves to the units it names, held in
+   * the block that holds them (500 units, still active). */
+  json_t *o = lookup(s, "100-200000101-200000200-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0");
+  int terminal;
+  assert_int_equal(held_qty(o, &terminal), 500);
+  assert_int_equal(terminal, 0);
+  assert_int_equal(tl_jint(json_object_get(o, "origin"), "first"), 200000101);
+  assert_int_equal(tl_jint(json_object_get(o, "origin"), "last"), 200000200);
+  assert_string_equal(tl_jstr(json_object_get(o, "origin"), "block"),
+                      "100-200000001-200000500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0");
+  json_decref(o);
+  /* One the store never saw: unknown_serial; not an origin's: invalid_serial. */
+  json_t *none = NULL;
+  assert_int_equal(svc_serial_public(s, "100-900000001-900000002-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0", &none, &err),
+                   L6_E_UNKNOWN_SERIAL);
+  assert_int_equal(svc_serial_public(s, "no-such-serial", &none, &err), L6_E_INVALID_SERIAL);
+  TL_OK(svc_check(s, 0, &err_), "partition of every batch");
+  svc_close(s);
+}
+
+static void test_second_import_is_noop(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  l6_svc *s = open_svc();
+  int64_t before = log_size(s);
+  svc_close(s);
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  expect_counts(0, 0, 5, 0);
+  s = open_svc();
+  assert_int_equal(log_size(s), before); /* not one transaction more */
+  svc_close(s);
+}
+
+static void test_mirror_newer_export(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  l6_svc *s = open_svc();
+  int64_t before = log_size(s);
+  svc_close(s);
+  /* The newer export: 200 units of the first block retired since, and a
+   * new block of vintage 2021. */
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json"), 0);
+  expect_counts(1, 1, 5, 0);
+  s = open_svc();
+  assert_int_equal(log_size(s), before + 2); /* the retirement and the new issuance */
+  int terminal;
+  json_t *o = lookup(s, "100-200000301-200000500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0");
+  assert_int_equal(held_qty(o, &terminal), 200);
+  assert_int_equal(terminal, 1);
+  json_decref(o);
+  o = lookup(s, "100-200000001-200000300-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0");
+  assert_int_equal(held_qty(o, &terminal), 300);
+  assert_int_equal(terminal, 0);
+  json_decref(o);
+  svc_close(s);
+  /* And once more: nothing changes. */
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json"), 0);
+  expect_counts(0, 0, 7, 0);
+  /* The older export now contradicts the store for the retired 200. */
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 1);
+  assert_non_null(strstr(out, "verra/transactions.csv:2: export_conflict: "));
+}
+
+static void test_overlap_refused(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  l6_svc *s = open_svc();
+  int64_t before = log_size(s);
+  svc_close(s);
+  assert_int_equal(run_import("--source verra verra/overlap.csv --json"), 1);
+  assert_non_null(strstr(out, "verra/overlap.csv:2: double_issuance: serials 200000400-200000600"));
+  expect_counts(0, 0, 0, 1);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
+static void test_malformed_rows(void **state) {
+  /* Refused rows name file, line and reason; the valid rows are kept. */
+  assert_int_equal(run_import("--source verra verra/malformed.csv --json"), 1);
+  assert_non_null(strstr(out, "verra/malformed.csv:3: invalid_value: quantity 'abc' is not a positive whole number"));
+  assert_non_null(strstr(out, "verra/malformed.csv:4: unknown_party: country 'Atlantis'"));
+  assert_non_null(strstr(out, "verra/malformed.csv:5: invalid_value: serial '130-400000701-400000850"));
+  expect_counts(1, 0, 0, 3);
+  /* A file of another registry's layout is refused as a whole. */
+  assert_int_equal(run_import("--source verra gold-standard/issuances.csv"), 3);
+  assert_non_null(strstr(out, "gold-standard/issuances.csv:1: invalid_value: the header is no verra export layout known"));
+}
+
+static void test_strict_and_dry_run(void **state) {
+  assert_int_equal(run_import("--source verra verra/malformed.csv --strict --json"), 1);
+  assert_non_null(strstr(out, "verra/malformed.csv:3: invalid_value"));
+  assert_null(strstr(out, "malformed.csv:4:")); /* strict stops at the first */
+  l6_svc *s = open_svc();
+  assert_int_equal(log_size(s), 0);
+  svc_close(s);
+  assert_int_equal(run_import("--source verra verra/transactions.csv --dry-run"), 0);
+  assert_non_null(strstr(out, "5 added"));
+  assert_non_null(strstr(out, "(nothing kept)"));
+  s = open_svc();
+  assert_int_equal(log_size(s), 0);
+  svc_close(s);
+}
+
+static void test_gold_standard(void **state) {
+  /* Retirements given first: the issuances are applied before them. */
+  assert_int_equal(run_import("--source gold-standard gold-standard/retirements.csv gold-standard/issuances.csv --json"), 1);
+  assert_non_null(strstr(out, "gold-standard/retirements.csv:5: unknown_serial: no issued block of gold-standard holds"));
+  expect_counts(3, 2, 0, 1);
+  l6_svc *s = open_svc();
+  int terminal;
+  json_t *o = lookup(s, "GS1-1-IN-GS9102-2-2024-40002-1001-5000");
+  assert_int_equal(held_qty(o, &terminal), 4000);
+  assert_int_equal(terminal, 1);
+  json_t *hist = json_object_get(o, "history");
+  json_t *ret = json_array_get(hist, json_array_size(hist) - 1);
+  assert_string_equal(tl_jstr(ret, "kind"), "retirement");
+  assert_string_equal(tl_jstr(ret, "effective_date"), "2025-03-01");
+  assert_true(json_is_true(json_object_get(ret, "beneficiary_not_stated"))); /* "Not Disclosed" */
+  json_decref(o);
+  o = lookup(s, "GS1-1-KE-GS9101-16-2023-40001-251-1000");
+  assert_int_equal(held_qty(o, &terminal), 750);
+  assert_int_equal(terminal, 0);
+  json_decref(o);
+  svc_close(s);
+  assert_int_equal(run_import("--source gold-standard gold-standard/issuances.csv gold-standard/retirements.csv --json"), 1);
+  expect_counts(0, 0, 5, 1);
+}
+
+/* config/origins.json is read strictly. */
+static void test_origins_config(void **state) {
+  char *d = tl_tmpdir_make("import-config");
+  assert_non_null(d);
+  char cmd[4096];
+  const char *bin = getenv("L6_BIN") ? getenv("L6_BIN") : "build/ledger6";
+  snprintf(cmd, sizeof cmd,
+           "cp -r %s/config %s/config && sed -i 's/\"seat\": \"USA\",/\"seat\": \"USA\", \"colour\": \"red\",/' %s/config/origins.json"
+           " && %s import --source verra %s/tests/data/import/verra/transactions.csv --store %s/l.db --config %s/config 2>&1",
+           srcdir(), d, d, bin, srcdir(), d, d);
+  FILE *p = popen(cmd, "r");
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  int st = pclose(p);
+  assert_int_equal(WEXITSTATUS(st), 3);
+  assert_non_null(strstr(out, "invalid_config"));
+  assert_non_null(strstr(out, "origins.verra: unknown key 'colour'"));
+  /* An example the pattern does not match is refused at load. */
+  snprintf(cmd, sizeof cmd,
+           "cp %s/config/origins.json %s/config/origins.json && sed -i 's/\"example\": \"100-/\"example\": \"X100-/' %s/config/origins.json"
+           " && %s import --source verra %s/tests/data/import/verra/transactions.csv --store %s/l.db --config %s/config 2>&1",
+           srcdir(), d, d, bin, srcdir(), d, d);
+  p = popen(cmd, "r");
+  n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  st = pclose(p);
+  assert_int_equal(WEXITSTATUS(st), 3);
+  assert_non_null(strstr(out, "the example does not match the serial pattern"));
+  tl_tmpdir_remove(d);
+}
+
+/* GET /v1/serials/{origin serial} and its public form, over HTTP. */
+static void test_serial_route(void **state) {
+  tl_srv srv = {0};
+  assert_int_equal(tl_srv_start(&srv, "import-http"), 0);
+  char path[1024], buf[8192];
+  snprintf(path, sizeof path, "%s/tests/data/import/verra/transactions.csv", srcdir());
+  assert_int_equal(tl_run_cli(&srv, buf, sizeof buf, "import", "--source", "verra", path, NULL), 0);
+  const char *text = "100-200000501-200001500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0";
+  snprintf(path, sizeof path, "/v1/serials/%s/public", text);
+  tl_resp r = tl_http_req(&srv, "GET", path, NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  assert_string_equal(tl_jstr(json_object_get(r.body, "origin"), "block"), text);
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/serials/%s", text);
+  r = tl_http_req(&srv, "GET", path, srv.admin, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  assert_int_equal(tl_jint(json_object_get(r.body, "origin"), "first"), 200000501);
+  tl_resp_free(&r);
+  r = tl_http_req(&srv, "GET", "/v1/serials/100-900000001-900000001-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0/public", NULL, NULL, NULL);
+  tl_assert_error_at(&r, 404, "unknown_serial", __FILE__, __LINE__);
+  tl_resp_free(&r);
+  r = tl_http_req(&srv, "GET", "/v1/serials/not-a-serial/public", NULL, NULL, NULL);
+  tl_assert_error_at(&r, 422, "invalid_serial", __FILE__, __LINE__);
+  tl_resp_free(&r);
+  /* Verra's registry is a standard's, beside the Parties' (kind). */
+  r = tl_http_req(&srv, "GET", "/v1/registries", srv.admin, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  size_t i;
+  json_t *g;
+  int standard = 0;
+  json_array_foreach(json_object_get(r.body, "items"), i, g) {
+    if (strcmp(tl_jstr(g, "id"), "USA91") == 0) {
+      assert_string_equal(tl_jstr(g, "kind"), "standard");
+      assert_string_equal(tl_jstr(g, "party"), "USA");
+      standard++;
+    } else {
+      assert_string_equal(tl_jstr(g, "kind"), "party");
+    }
+  }
+  assert_int_equal(standard, 1);
+  tl_resp_free(&r);
+  /* The transaction lists date imported transactions as the export does. */
+  r = tl_http_req(&srv, "GET", "/v1/transactions?kind=retirement", srv.admin, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  json_t *items = json_object_get(r.body, "items");
+  assert_int_equal(json_array_size(items), 2); /* the two retirements of the file (its cancellation is not one) */
+  int unstated = 0;
+  json_array_foreach(items, i, g) {
+    const char *eff = tl_jstr(g, "effective_date");
+    assert_true(strcmp(eff, "2021-03-04") == 0 || strcmp(eff, "2021-06-30") == 0);
+    unstated += json_is_true(json_object_get(g, "beneficiary_not_stated"));
+  }
+  assert_int_equal(unstated, 1);
+  tl_resp_free(&r);
+  assert_int_equal(tl_srv_stop(&srv), 0);
+  tl_srv_free(&srv);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_vintage_rule),
+      cmocka_unit_test(test_export_figures),
+      cmocka_unit_test(test_origin_patterns),
+      cmocka_unit_test(test_csv_reader),
+      cmocka_unit_test_setup_teardown(test_verra_import, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_second_import_is_noop, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_mirror_newer_export, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_overlap_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_malformed_rows, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_strict_and_dry_run, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_gold_standard, setup, teardown),
+      cmocka_unit_test(test_origins_config),
+      cmocka_unit_test(test_serial_route),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
