@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes -Wno
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath xlsxwriter
 ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -15,9 +15,10 @@
 #   sh scripts/deps.sh --list [...]  print the Debian packages of the chosen
 #                                    set, one a line, and install nothing
 set -e
-RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libpq-dev"
-TEST_PKGS="libcmocka-dev libcurl4-openssl-dev curl sqlite3 chromium openssl groff-base systemd"
-# (groff-base and systemd: the installation test lints the man page with groff
+RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libpq-dev libxlsxwriter-dev"
+TEST_PKGS="libcmocka-dev libcurl4-openssl-dev curl sqlite3 chromium openssl groff-base systemd python3-openpyxl"
+# (python3-openpyxl: tests/aef_xlsx.py reads the AEF workbook, an independent reader;
+# groff-base and systemd: the installation test lints the man page with groff
 # and checks the systemd unit with systemd-analyze; tests/test_install.sh.)
 PG_PKGS="postgresql postgresql-client"
 test=0 pg=0 list=0

@@ -793,8 +793,8 @@ static void test_flow_holdings_at_date(void **state) {
   HOLDINGS_AT("THA", 2025, NULL, "2025-12-31", "");
   /* The table is the same as JSON and CSV. */
   json_t *aef = aef_at("THA", 2027, "2026-12-31", true);
-  char *csv = svc_a6_aef_csv(aef);
-  assert_non_null(strstr(csv, "# holdings\nvintage,quantity\n2026,700\n\n"));
+  char *csv = svc_a6_aef_csv_table(aef, "holdings");
+  assert_non_null(strstr(csv, "\r\n,,,,,,,,,GHG,,,700,,,2026\r\n"));
   free(csv);
   json_decref(aef);
 

@@ -11,6 +11,9 @@
  *                    with the figures worked out by hand in the comments.
  *   a6_http_refusals every refusal at route level: status, code, and the
  *                    holdings and ITMO states unchanged.
+ *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
+ *                    and compared cell by cell with the JSON report; CSV one
+ *                    table per file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -237,17 +242,26 @@ static void test_flow(void **state) {
   assert_int_equal(tl_jint(sub, "adjusted_emissions"), 368000200);
   assert_int_equal(json_array_size(json_object_get(b, "authorizations")), 1);
   json_decref(b);
-  /* The same report as CSV. */
-  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&as_of=%s", today);
+  /* The same report as CSV: one table per file, the template's headings,
+   * CRLF line ends (RFC 4180). */
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&table=actions&as_of=%s", today);
   tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
   tl_assert_status(&r, 200);
   char ct[64];
   assert_true(tl_resp_header(&r, "Content-Type", ct, sizeof ct));
   assert_string_equal(ct, "text/csv; charset=utf-8");
-  assert_non_null(strstr(r.raw, "# submission\n"));
-  assert_non_null(strstr(r.raw, ",NDC,")); /* the use action */
-  assert_non_null(strstr(r.raw, "Use," ID("000000001") "," ID("000001200") ",1200,2024"));
-  assert_non_null(strstr(r.raw, "# holdings\nvintage,quantity\n2024,500\n"));
+  assert_true(strncmp(r.raw, "Action date,Action type,Action subtype,Cooperative approach ID,Authorization ID,", 80) == 0);
+  assert_non_null(strstr(r.raw, ",Last unit ID,Metric,")); /* the blank separator columns left out */
+  assert_non_null(strstr(r.raw, ",Calendar year for which the ITMOs are used towards the Party's NDC,"));
+  assert_non_null(strstr(r.raw, ",Use,,CA0001,")); /* the use action */
+  assert_non_null(strstr(r.raw, "," ID("000000001") "," ID("000001200") ",,,,GHG,,,1200,,,2024,"));
+  assert_null(strstr(r.raw, "\n\n"));
+  for (const char *p = strchr(r.raw, '\n'); p; p = strchr(p + 1, '\n')) assert_true(p > r.raw && p[-1] == '\r');
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&table=holdings&as_of=%s", today);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  assert_non_null(strstr(r.raw, "\r\n,,,,,,,,,GHG,,,500,,,2024\r\n"));
   tl_resp_free(&r);
 
   /* Balances (books readers): CHE 2025 used 1,200, adjusted 39,998,800. */
@@ -453,7 +467,7 @@ static void test_refusals(void **state) {
   REFUSED(422, "year_outside_ndc", "PUT", "/v1/a6/ndcs/CHE/years/2035", W.tok_foen, json_pack("{s:i}", "emissions", 1));
   REFUSED(404, "unknown_ndc", "GET", "/v1/a6/ndcs/KOR", NULL, NULL);
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE", NULL, NULL);
-  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&format=xlsx", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&format=ods", NULL, NULL);
   /* as_of: a calendar date YYYY-MM-DD, not after today. */
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-02-29", NULL, NULL);
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-13-01", NULL, NULL);
@@ -488,6 +502,128 @@ static void test_refusals(void **state) {
 
 /* A forged action makes the books inconsistent: the AEF is withheld with
  * 409 aef_inconsistent and the list (the CLI exits 1 on the same books). */
+/* Writes n bytes to dir/name; returns the path (static buffer per slot). */
+static const char *save(int slot, const char *name, const char *data, size_t n) {
+  static char paths[4][600];
+  snprintf(paths[slot], sizeof paths[slot], "%s/%s", W.srv.dir, name);
+  FILE *f = fopen(paths[slot], "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(data, 1, n, f), n);
+  assert_int_equal(fclose(f), 0);
+  return paths[slot];
+}
+
+/* tests/aef_xlsx.py's exit status: 0 when every cell of the workbook is
+ * what the JSON report says, 1 when any differs. */
+static int aef_checker(const char *json_path, const char *xlsx_path) {
+  const char *src = getenv("L6_SRCDIR"), *py = getenv("L6_PYTHON");
+  /* Debian's python3, which has python3-openpyxl (scripts/deps.sh --test),
+   * rather than whatever python3 comes first on PATH; L6_PYTHON overrides. */
+  if (py == NULL || *py == '\0') py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "%s '%s/tests/aef_xlsx.py' '%s' '%s' >&2", py, src ? src : ".", json_path, xlsx_path);
+  int rc = system(cmd);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The AEF workbook (?format=xlsx and `ledger6 report aef --format xlsx`),
+ * read back by openpyxl and compared cell by cell with the JSON report;
+ * CSV one table per file; the refusals of the format parameters. */
+static void test_aef_workbook(void **state) {
+  (void)state;
+  char path[160], year[8];
+  const char *parties[2] = {"CHE", "THA"};
+  int years[2] = {2025, W.now};
+  const char *json_of[2] = {NULL, NULL};
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "/v1/a6/aef/%s?year=%d", parties[i], years[i]);
+    tl_resp j = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+    tl_assert_status(&j, 200);
+    char name[32];
+    snprintf(name, sizeof name, "aef-%s.json", parties[i]);
+    json_of[i] = save(i, name, j.raw, strlen(j.raw));
+    assert_true(json_array_size(json_object_get(j.body, "actions")) > 0);
+    tl_resp_free(&j);
+    snprintf(path, sizeof path, "/v1/a6/aef/%s?year=%d&format=xlsx", parties[i], years[i]);
+    tl_resp x = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+    tl_assert_status(&x, 200);
+    char ct[96];
+    assert_true(tl_resp_header(&x, "Content-Type", ct, sizeof ct));
+    assert_string_equal(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert_true(x.len > 1000 && memcmp(x.raw, "PK\3\4", 4) == 0); /* a zip container */
+    snprintf(name, sizeof name, "aef-%s.xlsx", parties[i]);
+    const char *xlsx = save(2, name, x.raw, x.len);
+    tl_resp_free(&x);
+    assert_int_equal(aef_checker(json_of[i], xlsx), 0);
+  }
+  /* The checker can fail: THA's report against CHE's workbook. */
+  char che_xlsx[600];
+  snprintf(che_xlsx, sizeof che_xlsx, "%s/aef-CHE.xlsx", W.srv.dir);
+  assert_int_equal(aef_checker(json_of[1], che_xlsx), 1);
+  /* The command line writes the same workbook. */
+  char out[600];
+  snprintf(out, sizeof out, "%s/cli.xlsx", W.srv.dir);
+  snprintf(year, sizeof year, "%d", years[0]);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "CHE", "--year", year, "--format", "xlsx", "--out",
+                              out, (char *)NULL),
+                   0);
+  assert_int_equal(aef_checker(json_of[0], out), 0);
+  /* CSV: one table per file, each with its header; the first line of every table. */
+  static const char *const first[][2] = {
+      {"submission", "Party,Version,Reported year,Date of submission,"},
+      {"authorizations", "Authorization ID,Date of authorization,Cooperative approach ID,Version of the authorization,"
+                         "Authorized quantity,"},
+      {"actions", "Action date,Action type,"},
+      {"holdings", "Cooperative approach ID,Authorization ID,First transferring participating Party ID,"},
+      {"authorized_entities", "Date of the authorization,Name,Country of incorporation,Identification number,"
+                              "Cooperative approach ID,Conditions,Change and revocation conditions,"
+                              "Additional explanatory information\r\n"},
+  };
+  for (size_t i = 0; i < sizeof first / sizeof first[0]; i++) {
+    snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=%s", W.now, first[i][0]);
+    tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+    tl_assert_status(&r, 200);
+    assert_true(strncmp(r.raw, first[i][1], strlen(first[i][1])) == 0);
+    assert_null(strstr(r.raw, "# ")); /* no comment lines any more */
+    tl_resp_free(&r);
+  }
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=submission", W.now);
+  tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  char want[200];
+  snprintf(want, sizeof want,
+           "\r\nTHA,1.0,%d,,{Information in this field is populated by the CARP},{Information in this field is "
+           "populated by the CARP},2021,2030,{Link to be produced by the CARP}\r\n",
+           W.now);
+  assert_non_null(strstr(r.raw, want));
+  tl_resp_free(&r);
+  /* Refusals: csv without or with an unknown table, a table without csv, another format. */
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=ledger", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=xlsx&table=actions", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=ods", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  /* The command line: --format csv needs --table; --out goes with an export. */
+  snprintf(year, sizeof year, "%d", W.now);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "THA", "--year", year, "--format", "csv", (char *)NULL), 2);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "THA", "--year", year, "--out", out, (char *)NULL), 2);
+  char text[4096];
+  assert_int_equal(tl_run_cli(S, text, sizeof text, "report", "aef", "--party", "THA", "--year", year, "--format", "csv",
+                              "--table", "holdings", (char *)NULL),
+                   0);
+  assert_true(strncmp(text, "Cooperative approach ID,", 24) == 0);
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -516,7 +652,10 @@ static void test_aef_inconsistent(void **state) {
   if (W.now > 2025) assert_non_null(strstr(text, "holdings_negative")); /* at the end of 2025: -100 after the forged use */
   free(text);
   tl_resp_free(&r);
-  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=csv", NULL, NULL, NULL);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=csv&table=actions", NULL, NULL, NULL);
+  assert_error(&r, 409, "aef_inconsistent");
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=xlsx", NULL, NULL, NULL);
   assert_error(&r, 409, "aef_inconsistent");
   tl_resp_free(&r);
   /* The other Parties' reports are unaffected. */
@@ -537,6 +676,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_flow),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_aef_workbook),
       cmocka_unit_test(test_aef_inconsistent),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);

@@ -107,6 +107,7 @@ typedef struct {
   long status;   /* HTTP status, 0 when the request failed */
   json_t *body;  /* parsed body (new reference), NULL when not JSON */
   char *raw;     /* body text, NUL-terminated (owned), never NULL after a request */
+  size_t len;    /* bytes of the body (a binary body, e.g. a workbook, may hold NULs) */
   char *headers; /* the response's header lines, "Name: value\r\n"... (owned), or NULL */
   char err[256]; /* curl's message when status is 0 */
 } tl_resp;

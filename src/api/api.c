@@ -96,8 +96,8 @@ static enum MHD_Result send_json_with(struct MHD_Connection *c, int status, json
 
 /* An HTML page, or a text of another type (takes text). No script may run
  * in it, whatever it says. */
-static enum MHD_Result send_page(struct MHD_Connection *c, char *text, const char *type) {
-  struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+static enum MHD_Result send_page(struct MHD_Connection *c, char *text, size_t len, const char *type) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(len ? len : strlen(text), text, MHD_RESPMEM_MUST_FREE);
   MHD_add_response_header(resp, "Content-Type", type ? type : "text/html; charset=utf-8");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
@@ -1096,7 +1096,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     return refuse(h, c, &err, auth, r.retry_after);
   }
   if (r.stream) return ex_stream_respond(c, r.stream); /* api_ex.c: Server-Sent Events */
-  if (r.page) return send_page(c, r.page, r.page_type);
+  if (r.page) return send_page(c, r.page, r.page_len, r.page_type);
   const char *headers[7] = {NULL};
   size_t nh = 0;
   if (r.replayed) headers[nh++] = "Idempotent-Replayed", headers[nh++] = "true";

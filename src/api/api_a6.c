@@ -378,17 +378,26 @@ l6_err h_a6_whatif(req *r, json_t **out, l6_error *err) {
   return e ? e : svc_a6_whatif(r->svc, &r->actor, party, out, err);
 }
 
-/* GET /v1/a6/aef/{party}?year=YYYY[&format=json|csv]: the report after its
- * consistency check. When the check fails the report is withheld: 409
- * aef_inconsistent with the list of inconsistencies (the CLI exits 1). */
+/* GET /v1/a6/aef/{party}?year=YYYY[&format=json|csv|xlsx][&table=NAME]: the
+ * report after its consistency check. When the check fails the report is
+ * withheld: 409 aef_inconsistent with the list of inconsistencies (the CLI
+ * exits 1). format=xlsx: the UN's workbook (aef_export.c); format=csv: one
+ * table, named by table= (required). */
 l6_err h_a6_aef(req *r, json_t **out, l6_error *err) {
-  char party[4], format[8], as_of[11];
+  char party[4], format[8], as_of[11], table[24];
   int year;
   l6_err e = path_party(r, party, L6_E_UNKNOWN_NDC, err);
   if (e == L6_E_OK) e = query_year(r, &year, err);
   if (e == L6_E_OK) e = api_query_str(r, "format", format, sizeof format, err);
-  if (e == L6_E_OK && format[0] && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
-    e = l6_fail(err, L6_E_BAD_PARAM, "format must be json or csv");
+  if (e == L6_E_OK && format[0] && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "xlsx") != 0)
+    e = l6_fail(err, L6_E_BAD_PARAM, "format must be json, csv or xlsx");
+  if (e == L6_E_OK) e = api_query_str(r, "table", table, sizeof table, err);
+  if (e == L6_E_OK && strcmp(format, "csv") == 0 && !svc_a6_aef_table_known(table))
+    e = l6_fail(err, L6_E_BAD_PARAM,
+                "format=csv writes one table: table must be submission, authorizations, actions, holdings or "
+                "authorized_entities");
+  if (e == L6_E_OK && strcmp(format, "csv") != 0 && api_query(r, "table") != NULL)
+    e = l6_fail(err, L6_E_BAD_PARAM, "table goes with format=csv only");
   if (e == L6_E_OK) e = api_query_str(r, "as_of", as_of, sizeof as_of, err); /* the service checks the date */
   if (e == L6_E_OK && as_of[0] == '\0' && api_query(r, "as_of") != NULL)
     e = l6_fail(err, L6_E_BAD_PARAM, "as_of must be a date YYYY-MM-DD");
@@ -407,11 +416,17 @@ l6_err h_a6_aef(req *r, json_t **out, l6_error *err) {
     return *out ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
   }
   if (strcmp(format, "csv") == 0) {
-    r->page = svc_a6_aef_csv(*out);
+    r->page = svc_a6_aef_csv_table(*out, table);
     r->page_type = "text/csv; charset=utf-8";
     json_decref(*out);
     *out = NULL;
     if (r->page == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  } else if (strcmp(format, "xlsx") == 0) {
+    e = svc_a6_aef_xlsx(*out, &r->page, &r->page_len, err);
+    r->page_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    json_decref(*out);
+    *out = NULL;
+    return e;
   }
   return L6_E_OK;
 }

@@ -24,6 +24,7 @@ typedef struct {
   bool replayed;        /* an idempotent reply given again */
   char *page;           /* an HTML reply instead of JSON (malloc'd), or NULL */
   const char *page_type; /* page's Content-Type; NULL: HTML */
+  size_t page_len;       /* page's length in bytes when it is binary; 0: a string (strlen) */
   void *stream;         /* a Server-Sent Events stream to answer with (api_ex.c), or NULL */
   int retry_after;      /* seconds for the Retry-After of a 429 (0: 1) */
   const char *session;  /* the l6_session cookie that authenticated the request (api_people.c), or NULL */

@@ -1450,6 +1450,18 @@ static json_t *view_action(const l6_a6_action *x) {
                         "year", x->year, "corresponding_adjustment", (json_int_t)x->ca);
   json_object_set_new(o, "using_party_or_entity", json_string(x->user));
   json_object_set_new(o, "transaction", x->tx ? json_integer(x->tx) : json_null());
+  /* The AEF workbook's columns (aef_export.c): the date of the action, the
+   * cooperative approach, the ITMO registry and the first transferring
+   * (host) Party, the third part of the identifier. */
+  char cap[8], host[4] = "";
+  snprintf(cap, sizeof cap, "CA%04d", x->approach);
+  const char *p = strchr(x->first_id, '-');
+  p = p ? strchr(p + 1, '-') : NULL;
+  if (p && strlen(p + 1) > 3 && p[4] == '-') snprintf(host, sizeof host, "%.3s", p + 1);
+  json_object_set_new(o, "date", json_stringn(x->ts, strlen(x->ts) < 10 ? strlen(x->ts) : 10));
+  json_object_set_new(o, "cooperative_approach", json_string(cap));
+  json_object_set_new(o, "registry", json_string(x->registry));
+  json_object_set_new(o, "first_transferring_party", json_string(host));
   return o;
 }
 
@@ -1662,87 +1674,4 @@ done:
   free(ab.a);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
-}
-
-/* ---- the AEF as CSV ------------------------------------------------------- */
-
-/* One CSV field, quoted when it needs to be. */
-static void csv_field(FILE *f, const json_t *v) {
-  if (json_is_string(v)) {
-    const char *t = json_string_value(v);
-    if (strpbrk(t, ",\"\r\n") == NULL) {
-      fputs(t, f);
-      return;
-    }
-    fputc('"', f);
-    for (; *t; t++) {
-      if (*t == '"') fputc('"', f);
-      fputc(*t, f);
-    }
-    fputc('"', f);
-  } else if (json_is_integer(v)) {
-    fprintf(f, "%lld", (long long)json_integer_value(v));
-  } else if (json_is_boolean(v)) {
-    fputs(json_is_true(v) ? "true" : "false", f);
-  } else if (json_is_array(v)) {
-    size_t i;
-    json_t *x;
-    fputc('"', f);
-    json_array_foreach(v, i, x) {
-      fputs(i ? ";" : "", f);
-      if (json_is_string(x)) {
-        for (const char *t = json_string_value(x); *t; t++) {
-          if (*t == '"') fputc('"', f);
-          fputc(*t, f);
-        }
-      }
-    }
-    fputc('"', f);
-  }
-}
-
-/* A table (array of objects with the same keys) under a "# name" line. */
-static void csv_table(FILE *f, const char *name, const json_t *rows) {
-  fprintf(f, "# %s\n", name);
-  const json_t *first = json_array_get(rows, 0);
-  if (first == NULL) {
-    fputc('\n', f);
-    return;
-  }
-  const char *k;
-  json_t *v;
-  int col = 0;
-  json_object_foreach((json_t *)first, k, v) fprintf(f, "%s%s", col++ ? "," : "", k);
-  fputc('\n', f);
-  size_t i;
-  json_t *row;
-  json_array_foreach(rows, i, row) {
-    col = 0;
-    json_object_foreach((json_t *)first, k, v) {
-      if (col++) fputc(',', f);
-      csv_field(f, json_object_get(row, k));
-    }
-    fputc('\n', f);
-  }
-  fputc('\n', f);
-}
-
-char *svc_a6_aef_csv(const json_t *aef) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (f == NULL) return NULL;
-  json_t *sub = json_array();
-  json_array_append(sub, json_object_get(aef, "submission"));
-  csv_table(f, "submission", sub);
-  json_decref(sub);
-  csv_table(f, "authorizations", json_object_get(aef, "authorizations"));
-  csv_table(f, "actions", json_object_get(aef, "actions"));
-  csv_table(f, "holdings", json_object_get(aef, "holdings"));
-  csv_table(f, "authorized_entities", json_object_get(aef, "authorized_entities"));
-  if (fclose(f) != 0) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
 }

@@ -74,11 +74,19 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
  * Agreement (docs/API.md). */
 l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
                   l6_error *err);
-/* The AEF reply of svc_a6_aef as CSV: each table under a "# name" line
- * (submission, authorizations, actions, holdings, authorized_entities),
- * fields quoted when needed, lists joined with ";". malloc'd, NULL when
- * out of memory. */
-char *svc_a6_aef_csv(const json_t *aef);
+/* aef_export.c: the AEF in the layout of the UN's workbook (decisions
+ * 6/CMA.4 and 4/CMA.6; docs/API.md "The AEF workbook"). Whether name is
+ * one of the five tables (submission, authorizations, actions, holdings,
+ * authorized_entities). */
+bool svc_a6_aef_table_known(const char *name);
+/* One table of the report of svc_a6_aef as CSV (RFC 4180: CRLF line ends,
+ * fields with a comma, quote or line end quoted): the template's headings,
+ * then one line per record. malloc'd; NULL for an unknown table or when out
+ * of memory. */
+char *svc_a6_aef_csv_table(const json_t *aef, const char *table);
+/* The report as an .xlsx workbook with the template's five worksheets;
+ * *out malloc'd, *len bytes. INTERNAL when the workbook cannot be written. */
+l6_err svc_a6_aef_xlsx(const json_t *aef, char **out, size_t *len, l6_error *err);
 /* Adjusted emissions under every accounting option (core a6_whatif), read only. */
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 
