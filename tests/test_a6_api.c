@@ -556,6 +556,18 @@ static void test_aef_workbook(void **state) {
     tl_resp_free(&x);
     assert_int_equal(aef_checker(json_of[i], xlsx), 0);
   }
+  /* The checks run before the export, all passed, each by its stable code. */
+  json_t *ck = MUST("GET", "/v1/a6/aef/CHE/checks?year=2025", NULL, NULL, 200);
+  assert_true(json_is_true(json_object_get(ck, "consistent")));
+  json_t *list = json_object_get(ck, "checks");
+  assert_int_equal(json_array_size(list), 13);
+  assert_string_equal(tl_jstr(json_array_get(list, 0), "code"), "identifier_format");
+  assert_string_equal(tl_jstr(json_array_get(list, 12), "code"), "oimp_cancellation_without_ca");
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    assert_true(json_is_true(json_object_get(json_array_get(list, i), "passed")));
+    assert_int_equal(json_array_size(json_object_get(json_array_get(list, i), "findings")), 0);
+  }
+  json_decref(ck);
   /* The checker can fail: THA's report against CHE's workbook. */
   char che_xlsx[600];
   snprintf(che_xlsx, sizeof che_xlsx, "%s/aef-CHE.xlsx", W.srv.dir);
@@ -657,6 +669,31 @@ static void test_aef_inconsistent(void **state) {
   tl_resp_free(&r);
   r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=xlsx", NULL, NULL, NULL);
   assert_error(&r, 409, "aef_inconsistent");
+  tl_resp_free(&r);
+  /* The checks route says which checks failed, and why (200: it is a report). */
+  json_t *ck = MUST("GET", "/v1/a6/aef/JPN/checks?year=2025", NULL, NULL, 200);
+  assert_false(json_is_true(json_object_get(ck, "consistent")));
+  size_t failed = 0;
+  json_t *c;
+  size_t ci;
+  json_array_foreach(json_object_get(ck, "checks"), ci, c) {
+    if (json_is_true(json_object_get(c, "passed"))) continue;
+    failed++;
+    const char *code = tl_jstr(c, "code");
+    /* the forged action's identifiers 'x' and 'y' trip identifier_format */
+    assert_true(strcmp(code, "used_not_acquired") == 0 || strcmp(code, "holdings_mismatch") == 0 ||
+                strcmp(code, "holdings_negative") == 0 || strcmp(code, "identifier_format") == 0);
+    if (strcmp(code, "identifier_format") == 0)
+      assert_non_null(strstr(json_string_value(json_array_get(json_object_get(c, "findings"), 0)), "x to y is not a pair"));
+    assert_true(json_array_size(json_object_get(c, "findings")) >= 1);
+  }
+  assert_true(failed >= 3);
+  json_decref(ck);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/KOR/checks?year=2025", NULL, NULL, NULL);
+  assert_error(&r, 404, "unknown_ndc");
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN/checks", NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
   tl_resp_free(&r);
   /* The other Parties' reports are unaffected. */
   r = tl_http_req(S, "GET", "/v1/a6/aef/CHE?year=2025", NULL, NULL, NULL);

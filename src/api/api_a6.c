@@ -431,4 +431,18 @@ l6_err h_a6_aef(req *r, json_t **out, l6_error *err) {
   return L6_E_OK;
 }
 
+/* GET /v1/a6/aef/{party}/checks?year=YYYY[&as_of=YYYY-MM-DD]: every
+ * consistency check run before an AEF export, passed or failed, with its
+ * findings (200 either way: this is where to see why an export is refused). */
+l6_err h_a6_aef_checks(req *r, json_t **out, l6_error *err) {
+  char party[4], as_of[11];
+  int year;
+  l6_err e = path_party(r, party, L6_E_UNKNOWN_NDC, err);
+  if (e == L6_E_OK) e = query_year(r, &year, err);
+  if (e == L6_E_OK) e = api_query_str(r, "as_of", as_of, sizeof as_of, err);
+  if (e == L6_E_OK && as_of[0] == '\0' && api_query(r, "as_of") != NULL)
+    e = l6_fail(err, L6_E_BAD_PARAM, "as_of must be a date YYYY-MM-DD");
+  return e ? e : svc_a6_aef_checks(r->svc, &r->actor, party, year, as_of, out, err);
+}
+
 l6_err h_a6_corsia(req *r, json_t **out, l6_error *err) { return svc_a6_corsia(r->svc, &r->actor, out, err); }

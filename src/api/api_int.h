@@ -118,6 +118,7 @@ l6_err h_a6_use(req *r, json_t **out, l6_error *err);
 l6_err h_a6_cancel(req *r, json_t **out, l6_error *err);
 l6_err h_a6_balances(req *r, json_t **out, l6_error *err);
 l6_err h_a6_aef(req *r, json_t **out, l6_error *err);
+l6_err h_a6_aef_checks(req *r, json_t **out, l6_error *err);
 l6_err h_a6_whatif(req *r, json_t **out, l6_error *err);
 l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
 
@@ -135,6 +136,7 @@ l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/a6/cancellations", h_a6_cancel},                           \
   {"GET", "/v1/a6/balances/{party}", h_a6_balances},                       \
   {"GET", "/v1/a6/aef/{party}", h_a6_aef},                                 \
+  {"GET", "/v1/a6/aef/{party}/checks", h_a6_aef_checks},                   \
   {"GET", "/v1/a6/whatif/{party}", h_a6_whatif},                           \
   {"GET", "/v1/a6/corsia", h_a6_corsia},
 

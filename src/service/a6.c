@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "../core/a6.h"
+#include "../core/aef_check.h"
 #include "service_int.h"
 #include "tlog.h"
 #include "views.h"
@@ -1508,6 +1509,47 @@ static int holding_by_vintage(const void *x, const void *y) {
   return (a->vintage > b->vintage) - (a->vintage < b->vintage);
 }
 
+/* The secretariat's consistency checks (src/core/aef_check.c) over all the
+ * Party's actions, with the authorizations they name (its own and those
+ * of the ITMOs it acquired); each finding appended to incons. */
+static l6_err core_checks(l6_svc *s, const l6_a6_ndc *ndc, const act_buf *acts, json_t *incons, l6_error *err) {
+  aef_check_action *ca = calloc(acts->n ? acts->n : 1, sizeof *ca);
+  aef_check_auth *cx = calloc(acts->n ? acts->n : 1, sizeof *cx);
+  l6_a6_auth *ax = calloc(acts->n ? acts->n : 1, sizeof *ax);
+  enum { CAP = 64 };
+  aef_finding *f = calloc(CAP, sizeof *f);
+  l6_err e = ca && cx && ax && f ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
+  size_t nx = 0;
+  for (size_t i = 0; i < acts->n && e == L6_E_OK; i++) {
+    const l6_a6_action *x = &acts->a[i];
+    ca[i] = (aef_check_action){.id = x->id, .type = x->type, .party = x->party, .auth = x->auth, .approach = x->approach,
+                               .registry = x->registry, .first_id = x->first_id, .last_id = x->last_id,
+                               .quantity = x->quantity, .vintage = x->vintage, .year = x->year};
+    bool seen = x->auth == 0;
+    for (size_t k = 0; k < nx && !seen; k++) seen = ax[k].id == x->auth;
+    if (seen) continue;
+    l6_error ignore;
+    if (OPS->a6_auth_get(ST, x->auth, &ax[nx], &ignore) != L6_E_OK) continue; /* unknown: the checks say so */
+    unsigned purposes = 0;
+    (void)a6_purposes_parse(ax[nx].purposes, &purposes);
+    cx[nx] = (aef_check_auth){.id = ax[nx].id, .party = ax[nx].party, .vintage_from = ax[nx].vintage_from,
+                              .vintage_to = ax[nx].vintage_to, .quantity = ax[nx].quantity, .purposes = purposes,
+                              .year_from = ax[nx].year_from, .year_to = ax[nx].year_to};
+    nx++;
+  }
+  if (e == L6_E_OK) {
+    aef_check_ndc period = {ndc->first_year, ndc->last_year};
+    size_t n = aef_check_all(ca, acts->n, cx, nx, &period, f, CAP);
+    for (size_t i = 0; i < n && i < CAP; i++) inconsistency(incons, AEF_CHECKS[f[i].check].code, "%s", f[i].message);
+    if (n > CAP) inconsistency(incons, "too_many_findings", "%zu more findings not listed", n - CAP);
+  }
+  free(ca);
+  free(cx);
+  free(ax);
+  free(f);
+  return e;
+}
+
 l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
                   l6_error *err) {
   *out = NULL;
@@ -1550,7 +1592,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
     free(expect);
     expect = NULL;
   }
-  l6_qty acquired = 0, used = 0, ft_actions = 0, ft_rows = 0;
+  l6_qty ft_actions = 0, ft_rows = 0;
   for (size_t i = 0; expect && i < acts.n; i++) {
     const l6_a6_action *x = &acts.a[i];
     if (x->year <= year) json_array_append_new(actions, view_action(x));
@@ -1566,16 +1608,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
                       party, at_date, (long long)run, x->vintage, (long long)x->id, x->type, x->first_id);
       }
     }
-    if (strcmp(x->type, "Acquisition") == 0) acquired += x->quantity;
-    if (strcmp(x->type, "Use") == 0) used += x->quantity;
-    if (strcmp(x->type, "First transfer") == 0) {
-      ft_actions += x->quantity;
-      l6_a6_auth au;
-      l6_error ignore;
-      if (OPS->a6_auth_get(ST, x->auth, &au, &ignore) != L6_E_OK || strcmp(au.party, x->party) != 0)
-        inconsistency(incons, "first_transfer_unauthorized", "first transfer of %s to %s has no authorization of %s",
-                      x->first_id, x->last_id, x->party);
-    }
+    if (strcmp(x->type, "First transfer") == 0) ft_actions += x->quantity; /* the authorization: aef_check.c */
     /* An OIMP cancellation is the first transfer of ITMOs not yet first
      * transferred (6.2 guidance: the host adjusts for OIMP at the first
      * transfer, which its authorization defines as authorization, issuance
@@ -1631,8 +1664,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
       inconsistency(incons, "holdings_mismatch", "%s holds %lld ITMOs of vintage %d; its actions add up to %lld", party,
                     (long long)have, expect->h[i].vintage, (long long)expect->h[i].q);
   }
-  if (used > acquired)
-    inconsistency(incons, "used_not_acquired", "%s used %lld ITMOs but acquired %lld", party, (long long)used, (long long)acquired);
+  if (e == L6_E_OK) e = core_checks(s, &ndc, &acts, incons, err);
   for (size_t i = 0; i < ib.n; i++)
     if (strcmp(ib.r[i].host, party) == 0 && ib.r[i].ft_year) ft_rows += ib.r[i].last - ib.r[i].first + 1;
   if (ft_rows != ft_actions)
@@ -1674,4 +1706,41 @@ done:
   free(ab.a);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
+}
+
+/* The registry's own checks, which need the ledger as well as the report:
+ * the actions against the ITMO ranges and the accounts' blocks. */
+static const aef_check_info LEDGER_CHECKS[] = {
+    {"holdings_negative", "the actions up to the holdings date, in the order recorded, take no vintage below zero"},
+    {"holdings_mismatch", "the Party's ITMOs in its accounts today are what all its actions add up to, vintage by vintage"},
+    {"first_transfers_mismatch", "the ITMOs marked first transferred are what the first-transfer actions add up to"},
+    {"oimp_cancellation_without_ca",
+     "no ITMO of an OIMP authorization is cancelled without having been first transferred (no corresponding adjustment)"},
+};
+
+l6_err svc_a6_aef_checks(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                         l6_error *err) {
+  json_t *aef = NULL;
+  l6_err e = svc_a6_aef(s, a, party, year, as_of, &aef, err);
+  if (e != L6_E_OK) return e;
+  const json_t *c = json_object_get(aef, "consistency");
+  const json_t *found = json_object_get(c, "inconsistencies");
+  json_t *checks = json_array();
+  size_t nl = sizeof LEDGER_CHECKS / sizeof LEDGER_CHECKS[0];
+  for (size_t k = 0; k < AEF_C__COUNT + nl; k++) {
+    const aef_check_info *info = k < AEF_C__COUNT ? &AEF_CHECKS[k] : &LEDGER_CHECKS[k - AEF_C__COUNT];
+    json_t *msgs = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(found, i, x) if (strcmp(json_string_value(json_object_get(x, "code")), info->code) == 0)
+        json_array_append(msgs, json_object_get(x, "message"));
+    json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:b, s:o}", "code", info->code, "kind",
+                                            k < AEF_C__COUNT ? "secretariat" : "registry", "description", info->description,
+                                            "passed", json_array_size(msgs) == 0, "findings", msgs));
+  }
+  *out = json_pack("{s:s, s:i, s:O, s:O, s:o}", "party", party, "year", year, "holdings_as_of",
+                   json_object_get(json_object_get(aef, "submission"), "holdings_as_of"), "consistent",
+                   json_object_get(c, "consistent"), "checks", checks);
+  json_decref(aef);
+  return *out ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
 }

@@ -74,6 +74,12 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
  * Agreement (docs/API.md). */
 l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
                   l6_error *err);
+/* The consistency checks svc_a6_aef runs, each by its stable code with its
+ * description, "passed" and its findings (messages): the secretariat's
+ * checks (src/core/aef_check.h) and the registry's reconciliation of the
+ * actions with the ledger. Public, like the AEF. */
+l6_err svc_a6_aef_checks(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                         l6_error *err);
 /* aef_export.c: the AEF in the layout of the UN's workbook (decisions
  * 6/CMA.4 and 4/CMA.6; docs/API.md "The AEF workbook"). Whether name is
  * one of the five tables (submission, authorizations, actions, holdings,
