@@ -11,6 +11,7 @@
  *                    with the figures worked out by hand in the comments.
  *   a6_http_refusals every refusal at route level: status, code, and the
  *                    holdings and ITMO states unchanged.
+ *   reviewer         the reviewer role: its Party's books, read only
  *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
  *                    and compared cell by cell with the JSON report; CSV one
  *                    table per file.
@@ -636,6 +637,54 @@ static void test_aef_workbook(void **state) {
   assert_true(strncmp(text, "Cooperative approach ID,", 24) == 0);
 }
 
+/* The reviewer (issue 18 item 6): a technical expert reviewer of one
+ * Party reads that Party's books and the public reports, nothing of
+ * another Party's books, and writes nothing. */
+static void test_reviewer(void **state) {
+  (void)state;
+  char *rev_tha = tl_mk_token(S, "reviewer", tl_mk_org(S, "THA01", "TER team (THA)"));
+  char *rev_che = tl_mk_token(S, "reviewer", tl_mk_org(S, "CHE01", "TER team (CHE)"));
+  /* Its Party's books. */
+  json_t *b = MUST("GET", "/v1/a6/balances/THA", rev_tha, NULL, 200);
+  assert_string_equal(tl_jstr(json_object_get(b, "ndc"), "party"), "THA");
+  json_decref(b);
+  json_decref(MUST("GET", "/v1/a6/whatif/THA", rev_tha, NULL, 200));
+  /* The ITMO ranges its Party hosts: all of THA's; CHE hosts none. */
+  json_t *all = MUST("GET", "/v1/a6/itmos", W.tok_aud, NULL, 200);
+  json_t *mine = MUST("GET", "/v1/a6/itmos", rev_tha, NULL, 200);
+  json_t *none = MUST("GET", "/v1/a6/itmos", rev_che, NULL, 200);
+  assert_true(json_array_size(json_object_get(all, "items")) > 0);
+  assert_int_equal(json_array_size(json_object_get(mine, "items")), json_array_size(json_object_get(all, "items")));
+  assert_int_equal(json_array_size(json_object_get(none, "items")), 0);
+  json_decref(none);
+  json_decref(mine);
+  /* Another Party's books: no. */
+  REFUSED(403, "forbidden", "GET", "/v1/a6/balances/CHE", rev_tha, NULL);
+  REFUSED(403, "forbidden", "GET", "/v1/a6/whatif/CHE", rev_tha, NULL);
+  /* The public reports, with their checks. */
+  json_decref(MUST("GET", "/v1/a6/aef/THA/checks?year=2025", rev_tha, NULL, 200));
+  /* The ledger is not its to read; and it writes nothing, on its own Party's
+   * books either (the role table of test_api.c covers every write route). */
+  REFUSED(403, "forbidden", "GET", "/v1/accounts", rev_tha, NULL);
+  REFUSED(403, "forbidden", "PUT", "/v1/a6/ndcs/THA", rev_tha,
+          ndc_body("single-year", "averaging", 333000000, 2021, 1, 2022, 2));
+  REFUSED(403, "forbidden", "POST", "/v1/a6/authorizations", rev_tha,
+          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:i, s:i}", "party", "THA", "approach", "CA0001",
+                    "project", "THA.EBUS.03", "vintage_from", 2024, "vintage_to", 2024, "quantity", 10, "purposes", "NDC",
+                    "first_transfer_event", "use", "year_from", 2024, "year_to", 2030));
+  REFUSED(403, "forbidden", "POST", "/v1/a6/uses", rev_che, use_body(W.a_klik, ID("000000001"), ID("000000010"), "CHE", 2026));
+  json_t *after = MUST("GET", "/v1/a6/itmos", W.tok_aud, NULL, 200);
+  assert_true(json_equal(json_object_get(after, "items"), json_object_get(all, "items"))); /* nothing changed */
+  json_decref(after);
+  json_decref(all);
+  /* A reviewer token belongs to an organisation of the reviewed Party's registry. */
+  tl_resp r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s}", "role", "reviewer"), NULL);
+  assert_error(&r, 400, "missing_field");
+  tl_resp_free(&r);
+  free(rev_tha);
+  free(rev_che);
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -714,6 +763,7 @@ int main(void) {
       cmocka_unit_test(test_flow),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_aef_workbook),
+      cmocka_unit_test(test_reviewer),
       cmocka_unit_test(test_aef_inconsistent),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);

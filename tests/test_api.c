@@ -1624,10 +1624,11 @@ static void test_err_idempotency_key(void **state) {
  *                         the authority of CHE (CHE01's Party: the accounts'
  *                         Party and the scheme's regulator, another Party
  *                         than the projects' host) */
-enum { ANON, ADMIN, AUDITOR, OWNER, OTHER, BADTOK, VALIDATOR, AUTHORITY, MECHADMIN, REGULATOR, VAL_NA, NROLES };
+enum { ANON, ADMIN, AUDITOR, OWNER, OTHER, BADTOK, VALIDATOR, AUTHORITY, MECHADMIN, REGULATOR, VAL_NA, REVIEWER, NROLES };
 static const char *const role_names[NROLES] = {"anonymous",      "admin",          "auditor",        "owning holder",
                                                "other holder",   "bad token",      "validator",      "host authority",
-                                               "mechanism admin", "CHE authority", "unaccredited validator"};
+                                               "mechanism admin", "CHE authority", "unaccredited validator",
+                                               "HOST reviewer"};
 
 /* Expected outcome: OK (200 for GET/PATCH, 201 for POST), 401, 403, or
  * HIDDEN: 200, but the owning organisation's item is not in the list. */
@@ -1742,6 +1743,7 @@ static int roles_setup(void **state) {
   R.tok[MECHADMIN] = R.cyc.tok_ma;
   R.tok[REGULATOR] = tl_mk_token(S, "authority", tl_mk_org(S, "CHE01", "Swiss Federal Office for the Environment"));
   R.tok[VAL_NA] = tl_mk_token(S, "validator", tl_mk_org(S, "CHE01", "Unaccredited verifier"));
+  R.tok[REVIEWER] = tl_mk_token(S, "reviewer", tl_mk_org(S, HOST "01", "Article 6 technical expert review team"));
   /* Article 6.2: NDCs of HOST and CHE; 200 ITMOs of a Swiss project in
    * A's account (CA0042, not first transferred: first transfers and OIMP
    * cancellations); 100 Malawian ITMOs transferred to A's account (CA0043:
@@ -1854,6 +1856,7 @@ static int roles_teardown(void **state) {
   tl_cycle_fixture_free(&R.cyc);
   free(R.tok[REGULATOR]);
   free(R.tok[VAL_NA]);
+  free(R.tok[REVIEWER]);
   return group_teardown(state);
 }
 
@@ -2069,22 +2072,25 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
 
 /* Columns: anonymous, admin, auditor, owner, other holder, bad token,
  * validator, host authority, mechanism admin, CHE authority, unaccredited
- * validator (the enum above). Every want-set names all NROLES columns:
+ * validator, HOST's reviewer (the enum above). The reviewer (issue 18: the
+ * Article 6 technical expert review of HOST's books) reads what is public
+ * and HOST's Article 6 books (BOOKS), nothing of the ledger, and writes
+ * nothing: 403 on every write route. Every want-set names all NROLES columns:
  * test_role_matrix fails on a row with a column left out. */
 #define PUBLIC \
-  { OK, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK }
+  { OK, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK, OK }
 #define ADMIN_ONLY \
-  { E401, OK, E403, E403, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, E403, E403, E403, E401, E403, E403, E403, E403, E403, E403 }
 /* Holders move units of their own accounts only (A's here); an authority
  * moves none, whether of its own Party's registry (CHE) or not. */
 #define MOVER \
-  { E401, OK, E403, OK, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, E403, OK, E403, E401, E403, E403, E403, E403, E403, E403 }
 #define READER_LIST \
-  { E401, OK, OK, OK, HIDDEN, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, OK, HIDDEN, E401, E403, E403, E403, E403, E403, E403 }
 #define TOKEN_LIST \
-  { E401, OK, HIDDEN, OK, HIDDEN, E401, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN }
+  { E401, OK, HIDDEN, OK, HIDDEN, E401, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN }
 #define READER_ONE \
-  { E401, OK, OK, OK, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, OK, E403, E401, E403, E403, E403, E403, E403, E403 }
 /* The project cycle: any token registers documents; the mechanism
  * administrator accredits; any holder submits (its organisation becomes the
  * participant) or asks a CDM project's transition; the matrix's step bodies
@@ -2092,15 +2098,15 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * 403 not_accredited) and a monitoring report (the participant's: the
  * owner's activity). */
 #define ANY_TOKEN \
-  { E401, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK }
+  { E401, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK, OK }
 #define MECHADMIN_ONLY \
-  { E401, E403, E403, E403, E403, E401, E403, E403, OK, E403, E403 }
+  { E401, E403, E403, E403, E403, E401, E403, E403, OK, E403, E403, E403 }
 #define HOLDERS \
-  { E401, E403, E403, OK, OK, E401, E403, E403, E403, E403, E403 }
+  { E401, E403, E403, OK, OK, E401, E403, E403, E403, E403, E403, E403 }
 #define VALIDATOR_ONLY \
-  { E401, E403, E403, E403, E403, E401, OK, E403, E403, E403, E403 }
+  { E401, E403, E403, E403, E403, E401, OK, E403, E403, E403, E403, E403 }
 #define PARTICIPANT \
-  { E401, E403, E403, OK, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, E403, E403, OK, E403, E401, E403, E403, E403, E403, E403, E403 }
 /* Article 6.2: the Party's authority (HOST's here; CHE's is another
  * Party's) or admin manage its NDC and authorizations; the books (ITMO
  * ranges, balances, what-if) are read by admin, auditor and authorities;
@@ -2109,11 +2115,11 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * authority yes, HOST's no). NDCs, authorizations, the AEF and the CORSIA
  * phases are public. */
 #define PARTY_AUTHORITY \
-  { E401, OK, E403, E403, E403, E401, E403, OK, E403, E403, E403 }
+  { E401, OK, E403, E403, E403, E401, E403, OK, E403, E403, E403, E403 }
 #define BOOKS \
-  { E401, OK, OK, E403, E403, E401, E403, OK, E403, OK, E403 }
+  { E401, OK, OK, E403, E403, E401, E403, OK, E403, OK, E403, OK }
 #define A6_MOVER \
-  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403 }
+  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403, E403 }
 /* Article 6.8: a Party's focal point (its authority: HOST's here; CHE's is
  * another Party's) registers, submits, withdraws its NMAs and records
  * consents; support providers (holders, for their own organisation: A's
@@ -2121,9 +2127,9 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * NMA's focal point and the offer's provider (A). Everything else is
  * public. */
 #define FOCAL_POINT \
-  { E401, E403, E403, E403, E403, E401, E403, OK, E403, E403, E403 }
+  { E401, E403, E403, E403, E403, E401, E403, OK, E403, E403, E403, E403 }
 #define MATCH_SIDES \
-  { E401, E403, E403, OK, E403, E401, E403, OK, E403, E403, E403 }
+  { E401, E403, E403, OK, E403, E401, E403, OK, E403, E403, E403, E403 }
 /* Emissions trading: the matrix's scheme RT-ETS is in CHE01, so its
  * regulator is admin or CHE's authority (SCHEME_REGULATOR), never HOST's;
  * project attributes (of PROJECT, VCUs hosted by HOST) are set by admin or
@@ -2132,19 +2138,19 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * emissions, not a validator accredited for nothing (ETS_VERIFIER); the
  * entity's holder (A), the regulator or admin surrenders (ETS_MOVER). */
 #define SCHEME_REGULATOR \
-  { E401, OK, E403, E403, E403, E401, E403, E403, E403, OK, E403 }
+  { E401, OK, E403, E403, E403, E401, E403, E403, E403, OK, E403, E403 }
 #define ETS_VERIFIER \
-  { E401, OK, E403, E403, E403, E401, OK, E403, E403, E403, E403 }
+  { E401, OK, E403, E403, E403, E401, OK, E403, E403, E403, E403, E403 }
 /* Logging out ends a web session (cookie); a token has none to end, so
  * every token, good or bad, gets 401 (test_people logs out for real). */
 #define NO_SESSION \
-  { E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401 }
+  { E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401 }
 #define ETS_MOVER \
-  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403 }
+  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403, E403 }
 /* Operations: GET /metrics is for admin and auditor tokens (serve's default
  * --metrics token; docs/OPERATIONS.md, "Metrics"). */
 #define METRICS_READER \
-  { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -2233,6 +2239,7 @@ static const role_rule rules[] = {
     {"POST", "/v1/a6/cancellations", A6_MOVER, b_a6_cancel, NULL},
     {"GET", "/v1/a6/balances/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/aef/{party}", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/aef/{party}/checks", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/whatif/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/corsia", PUBLIC, NULL, NULL},
     {"GET", "/v1/nmas", PUBLIC, NULL, NULL},
@@ -2506,8 +2513,8 @@ static void test_role_matrix(void **state) {
       }
   assert_int_equal(missing, 0);
 
-  static const int base_order[NROLES] = {BADTOK,   ANON,      AUDITOR, OTHER, VAL_NA, VALIDATOR,
-                                         AUTHORITY, REGULATOR, MECHADMIN, OWNER, ADMIN};
+  static const int base_order[NROLES] = {BADTOK,    ANON,      REVIEWER,  AUDITOR, OTHER, VAL_NA,
+                                         VALIDATOR, AUTHORITY, REGULATOR, MECHADMIN, OWNER, ADMIN};
   int bad = 0;
   for (size_t i = 0; i < n; i++) {
     const role_rule *rule = rule_for(routes[i].method, routes[i].pattern);

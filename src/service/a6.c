@@ -39,10 +39,10 @@ static l6_err registry_party(l6_svc *s, const char *registry, char party[4], l6_
   return e;
 }
 
-/* The Party of an authority's organisation ("" for other roles). */
+/* The Party of an authority's or a reviewer's organisation ("" for other roles). */
 static l6_err actor_party(l6_svc *s, const l6_actor *a, char party[4], l6_error *err) {
   party[0] = '\0';
-  if (a->role != L6_ROLE_AUTHORITY) return L6_E_OK;
+  if (a->role != L6_ROLE_AUTHORITY && a->role != L6_ROLE_REVIEWER) return L6_E_OK;
   l6_org o;
   l6_err e = OPS->org_get(ST, a->org, &o, err);
   if (e == L6_E_OK) e = registry_party(s, o.registry, party, err);
@@ -62,11 +62,26 @@ static l6_err need_admin_or_authority(l6_svc *s, const l6_actor *a, const char *
   return L6_E_OK;
 }
 
-/* Readers of the books: admin, auditor, authority (any Party: the AEF is public once submitted). */
+/* Readers of the books: admin, auditor, authority (any Party: the AEF is
+ * public once submitted), and a reviewer, of its own Party's books only
+ * (need_party_books_reader, and the ITMO list filtered to its Party). */
 static l6_err need_books_reader(const l6_actor *a, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
-  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR || a->role == L6_ROLE_AUTHORITY) return L6_E_OK;
+  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR || a->role == L6_ROLE_AUTHORITY ||
+      a->role == L6_ROLE_REVIEWER)
+    return L6_E_OK;
   return l6_fail(err, L6_E_FORBIDDEN, "role %s may not read the Article 6 books", l6_role_str(a->role));
+}
+
+/* need_books_reader for party's books: a reviewer reads those of the Party
+ * it reviews (its organisation's registry's), no other. */
+static l6_err need_party_books_reader(l6_svc *s, const l6_actor *a, const char *party, l6_error *err) {
+  l6_err e = need_books_reader(a, err);
+  if (e != L6_E_OK || a->role != L6_ROLE_REVIEWER) return e;
+  char p[4];
+  if ((e = actor_party(s, a, p, err)) != L6_E_OK) return e;
+  if (strcmp(p, party) != 0) return l6_fail(err, L6_E_FORBIDDEN, "a reviewer of %s may not read the books of %s", p, party);
+  return L6_E_OK;
 }
 
 static bool list_has(const char *list, const char *item, char sep) {
@@ -661,10 +676,14 @@ l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, 
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   itmo_buf ib = {0};
-  e = OPS->a6_itmo_list(ST, auth, itmo_row, &ib, err);
+  char reviewed[4] = ""; /* a reviewer sees the ITMOs its Party hosts */
+  e = actor_party(s, a, reviewed, err);
+  if (e == L6_E_OK) e = OPS->a6_itmo_list(ST, auth, itmo_row, &ib, err);
   if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
   json_t *items = json_array();
-  for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
+  for (size_t i = 0; i < ib.n; i++)
+    if (a->role != L6_ROLE_REVIEWER || strcmp(ib.r[i].host, reviewed) == 0)
+      json_array_append_new(items, view_itmo(&ib.r[i]));
   free(ib.r);
   *out = json_pack("{s:o}", "items", items);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
@@ -1300,7 +1319,7 @@ static json_t *balance_json(const l6_a6_ndc *ndc, const a6_year *years, size_t n
 
 l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = need_books_reader(a, err);
+  l6_err e = need_party_books_reader(s, a, party, err);
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_a6_ndc ndc;
@@ -1325,7 +1344,7 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
 
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = need_books_reader(a, err);
+  l6_err e = need_party_books_reader(s, a, party, err);
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_a6_ndc ndc;
