@@ -1561,7 +1561,7 @@ static void test_err_allow_and_challenge(void **state) {
 
 /* Issue 14: the docs listed three token roles where the route takes six,
  * and the messages said "a authority". Every role is created, and the
- * OpenAPI document lists exactly the six. */
+ * OpenAPI document lists exactly the seven (issue 18 added reviewer). */
 static void test_err_token_roles(void **state) {
   (void)state;
   tl_resp r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s, s:s}", "role", "authority", "label", "x"), NULL);
@@ -1571,7 +1571,8 @@ static void test_err_token_roles(void **state) {
   r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s, s:s}", "role", "regulator", "label", "x"), NULL);
   assert_error(&r, 422, "invalid_value");
   tl_resp_free(&r);
-  static const char *const roles[] = {"admin", "holder", "auditor", "validator", "authority", "mechanism-admin"};
+  static const char *const roles[] = {"admin",     "holder",          "auditor", "validator",
+                                      "authority", "mechanism-admin", "reviewer"}; /* reviewer: issue 18 */
   json_t *doc = get_ok(NULL, "/v1/openapi.json");
   json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
   const char *names[] = {"TokenCreate", "Token"};
@@ -1582,7 +1583,8 @@ static void test_err_token_roles(void **state) {
   }
   json_decref(doc);
   for (size_t i = 0; i < COUNT(roles); i++) {
-    bool org = strcmp(roles[i], "holder") == 0 || strcmp(roles[i], "validator") == 0 || strcmp(roles[i], "authority") == 0;
+    bool org = strcmp(roles[i], "holder") == 0 || strcmp(roles[i], "validator") == 0 || strcmp(roles[i], "authority") == 0 ||
+               strcmp(roles[i], "reviewer") == 0;
     json_t *b = json_pack("{s:s, s:s}", "role", roles[i], "label", "every role");
     if (org) json_object_set_new(b, "organisation", json_integer(W.org_a));
     json_t *t = post_ok("/v1/tokens", S->admin, b);
