@@ -11,6 +11,8 @@
  *                    with the figures worked out by hand in the comments.
  *   a6_http_refusals every refusal at route level: status, code, and the
  *                    holdings and ITMO states unchanged.
+ *   amendment        an authorization amended after a first transfer: the
+ *                    ITMOs first transferred keep the terms, the others not
  *   reviewer         the reviewer role: its Party's books, read only
  *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
  *                    and compared cell by cell with the JSON report; CSV one
@@ -685,6 +687,95 @@ static void test_reviewer(void **state) {
   free(rev_che);
 }
 
+/* Authorization amendments (issue 18 item 4): a change does not affect
+ * ITMOs already first transferred. THA authorizes 100 ITMOs of
+ * THA.EBUS.04 for use towards CHE's NDC; 50 are first transferred to CHE;
+ * then THA amends the authorization to OIMP only. The 50 keep the NDC
+ * purpose (CHE uses them), the other 50 take the amendment (their use
+ * towards an NDC is refused once they reach CHE). */
+static void test_amendment(void **state) {
+  (void)state;
+  char today[11], path[96];
+  today_utc(today);
+  tl_mk_project(S, "THA.EBUS.04", "A6.2", "THA");
+  int64_t a_src = tl_mk_account(S, "THA01", W.org_ebus, "holding", "e-bus 4");
+  int64_t a_dst = tl_mk_account(S, "CHE01", W.org_klik, "holding", "KliK 4");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.04", "ITMO", 2024, 100, a_src));
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0007", "project", "THA.EBUS.04", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100,
+                             "purposes", "NDC", "first_transfer_event", "use", "authorized_parties", "CHE", "year_from",
+                             2021, "year_to", 2030),
+                   201);
+  int64_t id = tl_jint(b, "id");
+  assert_int_equal(tl_jint(b, "version"), 1);
+  json_decref(b);
+#define ID7(n) "CA0007-THA01-THA-" n "-2024"
+  /* 50 first transferred to CHE (the lowest serials: 1-50). */
+  json_decref(MUST("POST", "/v1/transfers", S->admin,
+                   json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)a_src, "to_account", (json_int_t)a_dst,
+                             "unit_type", "ITMO", "vintage", 2024, "quantity", 50),
+                   201));
+  /* The amendment: OIMP only, from today. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)id);
+  b = MUST("POST", path, W.tok_tgo,
+           json_pack("{s:{s:[s]}, s:s, s:s}", "changes", "purposes", "OIMP", "effective_from", today, "reason",
+                     "the NDC use is withdrawn"),
+           201);
+  assert_int_equal(tl_jint(b, "version"), 2);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(b, "purposes"), 0)), "OIMP");
+  json_t *am = json_object_get(b, "amendment");
+  assert_int_equal(tl_jint(am, "replaced_version"), 1);
+  assert_int_equal(tl_jint(am, "itmos_kept"), 50);    /* first transferred: the old terms */
+  assert_int_equal(tl_jint(am, "itmos_touched"), 50); /* not yet: the new ones */
+  assert_string_equal(tl_jstr(am, "effective_from"), today);
+  json_decref(b);
+  /* The history. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)id);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_int_equal(tl_jint(b, "version"), 2);
+  json_t *v1 = json_array_get(json_object_get(b, "amendments"), 0);
+  assert_int_equal(json_array_size(json_object_get(b, "amendments")), 1);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(v1, "terms"), "purposes"), 0)), "NDC");
+  assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(v1, "kept"), 0), 1)), 1);
+  assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(v1, "kept"), 0), 2)), 50);
+  json_decref(b);
+  /* The 50 first transferred before: used towards CHE's NDC, as authorized then. */
+  b = MUST("POST", "/v1/a6/uses", W.tok_klik, use_body(a_dst, ID7("000000001"), ID7("000000050"), "CHE", 2026), 201);
+  assert_int_equal(tl_jint(b, "quantity"), 50);
+  json_decref(b);
+  /* The other 50 reach CHE after the amendment: no NDC use for them. */
+  json_decref(MUST("POST", "/v1/transfers", S->admin,
+                   json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)a_src, "to_account", (json_int_t)a_dst,
+                             "unit_type", "ITMO", "vintage", 2024, "quantity", 50),
+                   201));
+  REFUSED(422, "purpose_not_authorized", "POST", "/v1/a6/uses", W.tok_klik,
+          use_body(a_dst, ID7("000000051"), ID7("000000060"), "CHE", 2026));
+  /* Refused amendments change nothing. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)id);
+  REFUSED(403, "not_host_authority", "POST", path, W.tok_foen,
+          json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2029, "effective_from", today));
+  REFUSED(403, "forbidden", "POST", path, W.tok_klik, json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2029, "effective_from", today));
+  REFUSED(422, "invalid_quantity", "POST", path, W.tok_tgo,
+          json_pack("{s:{s:i}, s:s}", "changes", "quantity", 99, "effective_from", today)); /* 100 ITMOs made */
+  REFUSED(422, "invalid_value", "POST", path, W.tok_tgo,
+          json_pack("{s:{s:s}, s:s}", "changes", "project", "THA.EBUS.01", "effective_from", today));
+  REFUSED(422, "invalid_value", "POST", path, W.tok_tgo,
+          json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2029, "effective_from", "2026-02-30"));
+  REFUSED(400, "missing_field", "POST", path, W.tok_tgo, json_pack("{s:s}", "effective_from", today));
+  b = MUST("GET", "/v1/a6/authorizations/1", NULL, NULL, 200);
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)id);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_int_equal(tl_jint(b, "version"), 2); /* unchanged */
+  json_decref(b);
+  /* CHE's books stay consistent: its use is checked against the terms kept. */
+  b = MUST("GET", "/v1/a6/aef/CHE/checks?year=2026", NULL, NULL, 200);
+  assert_true(json_is_true(json_object_get(b, "consistent")));
+  json_decref(b);
+#undef ID7
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -764,6 +855,7 @@ int main(void) {
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_aef_workbook),
       cmocka_unit_test(test_reviewer),
+      cmocka_unit_test(test_amendment),
       cmocka_unit_test(test_aef_inconsistent),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);

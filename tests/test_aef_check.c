@@ -159,6 +159,21 @@ static void test_use_not_authorized_for_ndc(void **state) {
   assert_non_null(strstr(run(AEF_C_USE_NOT_AUTHORIZED_FOR_NDC), "is not for use towards NDCs"));
 }
 
+/* An amendment after the first transfer: the ITMOs keep the terms then in
+ * force (the action's `terms`), whatever the authorization says now. */
+static void test_kept_terms(void **state) {
+  (void)state;
+  clean();
+  auths[0].purposes = A6_P_OIMP; /* amended: no NDC use any more */
+  run(AEF_C_USE_NOT_AUTHORIZED_FOR_NDC);
+  aef_check_auth then = auths[0];
+  then.purposes = A6_P_NDC;
+  acts[3].terms = &then; /* the use's ITMOs were first transferred before the amendment */
+  run(AEF_C__COUNT);
+  then.year_to = 2026; /* and those terms are checked: the use in 2027 is outside them */
+  assert_non_null(strstr(run(AEF_C_OUTSIDE_TIMEFRAME), "action 4 (Use) in 2027"));
+}
+
 static void test_use_outside_ndc_period(void **state) {
   (void)state;
   clean();
@@ -194,6 +209,7 @@ int main(void) {
       cmocka_unit_test(test_vintage_not_authorized),
       cmocka_unit_test(test_outside_timeframe),
       cmocka_unit_test(test_use_not_authorized_for_ndc),
+      cmocka_unit_test(test_kept_terms),
       cmocka_unit_test(test_use_outside_ndc_period),
       cmocka_unit_test(test_used_not_acquired),
       cmocka_unit_test(test_cap),

@@ -1970,6 +1970,10 @@ static json_t *b_a6_auth(void) { /* vintage 2030 of HOST's project: none issued,
                    "year_to", 2030);
 }
 static json_t *b_a6_revoke(void) { return json_object(); }
+/* An amendment that keeps R.a6_auth's timeframe (2021-2035) as it is. */
+static json_t *b_a6_amend(void) {
+  return json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2035, "effective_from", "2026-01-01");
+}
 static json_t *b_a6_ft(void) {
   char id[64];
   snprintf(id, sizeof id, "CA0042-CHE01-CHE-%09d-2024", R.a6_ft++);
@@ -2235,6 +2239,8 @@ static const role_rule rules[] = {
     {"POST", "/v1/a6/authorizations", PARTY_AUTHORITY, b_a6_auth, NULL},
     {"GET", "/v1/a6/authorizations/{id}", PUBLIC, NULL, NULL},
     {"POST", "/v1/a6/authorizations/{id}/revoke", PARTY_AUTHORITY, b_a6_revoke, NULL},
+    {"POST", "/v1/a6/authorizations/{id}/amendments", PARTY_AUTHORITY, b_a6_amend, NULL},
+    {"GET", "/v1/a6/authorizations/{id}/versions", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/itmos", BOOKS, NULL, NULL},
     {"POST", "/v1/a6/first-transfers", A6_MOVER, b_a6_ft, NULL},
     {"POST", "/v1/a6/uses", A6_MOVER, b_a6_use, NULL},

@@ -258,6 +258,34 @@ l6_err h_a6_auth_revoke(req *r, json_t **out, l6_error *err) {
   return e ? e : svc_a6_revoke(r->svc, &r->actor, id, out, err);
 }
 
+/* POST /v1/a6/authorizations/{id}/amendments: body {"changes": {...},
+ * "effective_from": "YYYY-MM-DD", "reason": "..."} (svc_a6_amend). */
+typedef struct {
+  char effective_from[16];
+  char reason[L6_NAME_MAX + 1];
+} amend_in;
+
+l6_err h_a6_auth_amend(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(amend_in, effective_from, JF_STR, true), F(amend_in, reason, JF_STR, false)};
+  static const char *const extra[] = {"changes", NULL};
+  l6_id id;
+  amend_in in = {0};
+  l6_err e = path_auth(r, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), extra, &in, err);
+  const json_t *changes = json_object_get(r->body, "changes");
+  if (e == L6_E_OK && changes == NULL) e = l6_fail(err, L6_E_MISSING_FIELD, "field 'changes' is required");
+  if (e == L6_E_OK && !json_is_object(changes)) e = l6_fail(err, L6_E_WRONG_TYPE, "field 'changes' must be an object");
+  r->status = 201;
+  return e ? e : svc_a6_amend(r->svc, &r->actor, id, changes, in.effective_from, in.reason, out, err);
+}
+
+/* GET /v1/a6/authorizations/{id}/versions: the amendments, oldest first. */
+l6_err h_a6_auth_versions(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_auth(r, &id, err);
+  return e ? e : svc_a6_auth_versions(r->svc, &r->actor, id, out, err);
+}
+
 l6_err h_a6_itmo_list(req *r, json_t **out, l6_error *err) {
   const char *v = api_query(r, "authorization");
   l6_id auth = 0;

@@ -112,6 +112,8 @@ l6_err h_a6_auth_list(req *r, json_t **out, l6_error *err);
 l6_err h_a6_auth_post(req *r, json_t **out, l6_error *err);
 l6_err h_a6_auth_get(req *r, json_t **out, l6_error *err);
 l6_err h_a6_auth_revoke(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_amend(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_versions(req *r, json_t **out, l6_error *err);
 l6_err h_a6_itmo_list(req *r, json_t **out, l6_error *err);
 l6_err h_a6_first_transfer(req *r, json_t **out, l6_error *err);
 l6_err h_a6_use(req *r, json_t **out, l6_error *err);
@@ -130,6 +132,8 @@ l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/a6/authorizations", h_a6_auth_post},                       \
   {"GET", "/v1/a6/authorizations/{id}", h_a6_auth_get},                    \
   {"POST", "/v1/a6/authorizations/{id}/revoke", h_a6_auth_revoke},         \
+  {"POST", "/v1/a6/authorizations/{id}/amendments", h_a6_auth_amend},      \
+  {"GET", "/v1/a6/authorizations/{id}/versions", h_a6_auth_versions},      \
   {"GET", "/v1/a6/itmos", h_a6_itmo_list},                                 \
   {"POST", "/v1/a6/first-transfers", h_a6_first_transfer},                 \
   {"POST", "/v1/a6/uses", h_a6_use},                                       \

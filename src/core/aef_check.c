@@ -59,6 +59,12 @@ static const aef_check_auth *auth_of(const aef_check_auth *auths, size_t n, int6
   return NULL;
 }
 
+/* The terms an action's ITMOs are under: its own (an amendment after
+ * their first transfer) or its authorization's. */
+static const aef_check_auth *terms_of(const aef_check_action *a, const aef_check_auth *auths, size_t n) {
+  return a->terms ? a->terms : auth_of(auths, n, a->auth);
+}
+
 /* The serial range of an action whose identifiers parse (else false). */
 static bool range_of(const aef_check_action *a, a6_itmo_id *f, a6_itmo_id *l) {
   return a->first_id && a->last_id && a6_itmo_parse(a->first_id, f) && a6_itmo_parse(a->last_id, l);
@@ -143,14 +149,14 @@ static void check_authorizations(const aef_check_action *acts, size_t n, const a
   }
   /* vintage_not_authorized */
   for (size_t i = 0; i < n; i++) {
-    const aef_check_auth *x = auth_of(auths, na, acts[i].auth);
+    const aef_check_auth *x = terms_of(&acts[i], auths, na);
     if (x && (acts[i].vintage < x->vintage_from || acts[i].vintage > x->vintage_to))
       find(s, AEF_C_VINTAGE_NOT_AUTHORIZED, acts[i].id, "action %lld (%s): vintage %d is outside authorization %lld's %d-%d",
            (long long)acts[i].id, acts[i].type, acts[i].vintage, (long long)x->id, x->vintage_from, x->vintage_to);
   }
   /* outside_authorized_timeframe */
   for (size_t i = 0; i < n; i++) {
-    const aef_check_auth *x = auth_of(auths, na, acts[i].auth);
+    const aef_check_auth *x = terms_of(&acts[i], auths, na);
     if (x && (is(&acts[i], "First transfer") || is(&acts[i], "Use")) &&
         (acts[i].year < x->year_from || acts[i].year > x->year_to))
       find(s, AEF_C_OUTSIDE_TIMEFRAME, acts[i].id, "action %lld (%s) in %d is outside authorization %lld's timeframe %d-%d",
@@ -158,7 +164,7 @@ static void check_authorizations(const aef_check_action *acts, size_t n, const a
   }
   /* use_not_authorized_for_ndc */
   for (size_t i = 0; i < n; i++) {
-    const aef_check_auth *x = auth_of(auths, na, acts[i].auth);
+    const aef_check_auth *x = terms_of(&acts[i], auths, na);
     if (is(&acts[i], "Use") && (x == NULL || !(x->purposes & A6_P_NDC)))
       find(s, AEF_C_USE_NOT_AUTHORIZED_FOR_NDC, acts[i].id, "use %lld of %s to %s: authorization %lld %s", (long long)acts[i].id,
            acts[i].first_id, acts[i].last_id, (long long)acts[i].auth,

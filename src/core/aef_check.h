@@ -27,11 +27,15 @@ typedef struct {
   int64_t quantity;
   int vintage;
   int year;             /* the year of the action (a use: the year of use) */
+  /* The terms the action's ITMOs are under when they are not their
+   * authorization's current ones (amended after the ITMOs' first transfer,
+   * which keep the terms then in force), else NULL. */
+  const struct aef_check_auth *terms;
 } aef_check_action;
 
 /* One authorization the actions refer to (the Party's own, and those of
  * the ITMOs it acquired and used). */
-typedef struct {
+typedef struct aef_check_auth {
   int64_t id;
   const char *party;    /* the authorizing (host) Party */
   int vintage_from, vintage_to;

@@ -31,6 +31,19 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
 /* Revokes an authorization: units not yet first transferred stop being
  * ITMOs for new first transfers, uses and cancellations. */
 l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* Amends authorization id (its Party's authority or admin; not revoked):
+ * changes is an object of the terms to change (quantity, not below the
+ * ITMOs already made; vintage_from, vintage_to; purposes, authorized_parties,
+ * authorized_entities as arrays; year_from, year_to), in force from
+ * effective_from (YYYY-MM-DD). The version goes up by one; the amendment is
+ * recorded with the terms it replaced, and the ITMOs already first
+ * transferred keep those terms (their uses and cancellations are checked
+ * against them); the others take the new ones. The reply: the amended
+ * authorization and "amendment" (itmos_kept, itmos_touched). */
+l6_err svc_a6_amend(l6_svc *s, const l6_actor *a, l6_id id, const json_t *changes, const char *effective_from,
+                    const char *reason, json_t **out, l6_error *err);
+/* An authorization's amendments, oldest first (public, like the letter). */
+l6_err svc_a6_auth_versions(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 /* One authorization (public, like the list), with its ITMO ranges. */
 l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);

@@ -231,6 +231,9 @@ static const char *const l6_pg_migrations[] = {
     "ALTER TABLE tokens ADD COLUMN expires BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE tokens ADD COLUMN revoked BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE tokens ADD COLUMN last_used BIGINT NOT NULL DEFAULT 0;",
+    /* 13 -> 14: authorization amendments (schema.h). */
+    "CREATE TABLE a6_auth_versions(auth BIGINT NOT NULL REFERENCES a6_authorizations(id), version INTEGER NOT NULL,"
+    "  effective_from TEXT NOT NULL, body TEXT NOT NULL, ts TEXT NOT NULL, PRIMARY KEY(auth, version));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
