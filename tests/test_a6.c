@@ -615,7 +615,9 @@ static void test_flow_aef_reconciles(void **state) {
   json_decref(out);
   /* An inconsistency is found and named: forge a use action nobody acquired for. */
   l6_a6_action forged = {.type = "Use", .party = "JPN", .auth = W.auth, .approach = 1, .registry = "THA01",
-                         .itmo_first = 900, .itmo_last = 999, .quantity = 100, .vintage = 2026, .year = 2028, .ca = -100};
+                         .itmo_first = 900, .itmo_last = 999, .first_id = "CA0001-THA01-THA-000000900-2026",
+                         .last_id = "CA0001-THA01-THA-000000999-2026", .quantity = 100, .vintage = 2026, .year = 2028,
+                         .ca = -100};
   assert_int_equal(W.st->ops->a6_action_put(W.st, &forged, &err), L6_E_OK);
   assert_int_equal(svc_a6_aef(W.s, &W.admin, "JPN", 2028, NULL, &out, &err), L6_E_OK);
   json_t *c = json_object_get(out, "consistency");
@@ -793,8 +795,8 @@ static void test_flow_holdings_at_date(void **state) {
   HOLDINGS_AT("THA", 2025, NULL, "2025-12-31", "");
   /* The table is the same as JSON and CSV. */
   json_t *aef = aef_at("THA", 2027, "2026-12-31", true);
-  char *csv = svc_a6_aef_csv(aef);
-  assert_non_null(strstr(csv, "# holdings\nvintage,quantity\n2026,700\n\n"));
+  char *csv = svc_a6_aef_csv_table(aef, "holdings");
+  assert_non_null(strstr(csv, "\r\n,,,,,,,,,GHG,,,700,,,2026\r\n"));
   free(csv);
   json_decref(aef);
 
@@ -810,7 +812,8 @@ static void test_flow_holdings_at_date(void **state) {
    * 300 - 50 + 50 = 300; but at the end of 2026-08-31 its actions leave it
    * at -50 after the use: holdings_negative, and no holdings row. */
   l6_a6_action fu = {.type = "Use", .party = "CHE", .auth = W.auth, .approach = 1, .registry = "THA01",
-                     .itmo_first = 901, .itmo_last = 950, .quantity = 50, .vintage = 2026, .year = 2026,
+                     .itmo_first = 901, .itmo_last = 950, .first_id = "CA0001-THA01-THA-000000901-2026",
+                     .last_id = "CA0001-THA01-THA-000000950-2026", .quantity = 50, .vintage = 2026, .year = 2026,
                      .ts = "2026-08-01T12:00:00.000Z"};
   l6_a6_action fa = fu;
   snprintf(fa.type, sizeof fa.type, "Acquisition");

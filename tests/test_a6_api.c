@@ -11,6 +11,12 @@
  *                    with the figures worked out by hand in the comments.
  *   a6_http_refusals every refusal at route level: status, code, and the
  *                    holdings and ITMO states unchanged.
+ *   amendment        an authorization amended after a first transfer: the
+ *                    ITMOs first transferred keep the terms, the others not
+ *   reviewer         the reviewer role: its Party's books, read only
+ *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
+ *                    and compared cell by cell with the JSON report; CSV one
+ *                    table per file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -237,17 +245,26 @@ static void test_flow(void **state) {
   assert_int_equal(tl_jint(sub, "adjusted_emissions"), 368000200);
   assert_int_equal(json_array_size(json_object_get(b, "authorizations")), 1);
   json_decref(b);
-  /* The same report as CSV. */
-  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&as_of=%s", today);
+  /* The same report as CSV: one table per file, the template's headings,
+   * CRLF line ends (RFC 4180). */
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&table=actions&as_of=%s", today);
   tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
   tl_assert_status(&r, 200);
   char ct[64];
   assert_true(tl_resp_header(&r, "Content-Type", ct, sizeof ct));
   assert_string_equal(ct, "text/csv; charset=utf-8");
-  assert_non_null(strstr(r.raw, "# submission\n"));
-  assert_non_null(strstr(r.raw, ",NDC,")); /* the use action */
-  assert_non_null(strstr(r.raw, "Use," ID("000000001") "," ID("000001200") ",1200,2024"));
-  assert_non_null(strstr(r.raw, "# holdings\nvintage,quantity\n2024,500\n"));
+  assert_true(strncmp(r.raw, "Action date,Action type,Action subtype,Cooperative approach ID,Authorization ID,", 80) == 0);
+  assert_non_null(strstr(r.raw, ",Last unit ID,Metric,")); /* the blank separator columns left out */
+  assert_non_null(strstr(r.raw, ",Calendar year for which the ITMOs are used towards the Party's NDC,"));
+  assert_non_null(strstr(r.raw, ",Use,,CA0001,")); /* the use action */
+  assert_non_null(strstr(r.raw, "," ID("000000001") "," ID("000001200") ",,,,GHG,,,1200,,,2024,"));
+  assert_null(strstr(r.raw, "\n\n"));
+  for (const char *p = strchr(r.raw, '\n'); p; p = strchr(p + 1, '\n')) assert_true(p > r.raw && p[-1] == '\r');
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/CHE?year=2025&format=csv&table=holdings&as_of=%s", today);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  assert_non_null(strstr(r.raw, "\r\n,,,,,,,,,GHG,,,500,,,2024\r\n"));
   tl_resp_free(&r);
 
   /* Balances (books readers): CHE 2025 used 1,200, adjusted 39,998,800. */
@@ -453,7 +470,7 @@ static void test_refusals(void **state) {
   REFUSED(422, "year_outside_ndc", "PUT", "/v1/a6/ndcs/CHE/years/2035", W.tok_foen, json_pack("{s:i}", "emissions", 1));
   REFUSED(404, "unknown_ndc", "GET", "/v1/a6/ndcs/KOR", NULL, NULL);
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE", NULL, NULL);
-  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&format=xlsx", NULL, NULL);
+  REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&format=ods", NULL, NULL);
   /* as_of: a calendar date YYYY-MM-DD, not after today. */
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-02-29", NULL, NULL);
   REFUSED(400, "bad_param", "GET", "/v1/a6/aef/CHE?year=2025&as_of=2025-13-01", NULL, NULL);
@@ -488,6 +505,277 @@ static void test_refusals(void **state) {
 
 /* A forged action makes the books inconsistent: the AEF is withheld with
  * 409 aef_inconsistent and the list (the CLI exits 1 on the same books). */
+/* Writes n bytes to dir/name; returns the path (static buffer per slot). */
+static const char *save(int slot, const char *name, const char *data, size_t n) {
+  static char paths[4][600];
+  snprintf(paths[slot], sizeof paths[slot], "%s/%s", W.srv.dir, name);
+  FILE *f = fopen(paths[slot], "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(data, 1, n, f), n);
+  assert_int_equal(fclose(f), 0);
+  return paths[slot];
+}
+
+/* tests/aef_xlsx.py's exit status: 0 when every cell of the workbook is
+ * what the JSON report says, 1 when any differs. */
+static int aef_checker(const char *json_path, const char *xlsx_path) {
+  const char *src = getenv("L6_SRCDIR"), *py = getenv("L6_PYTHON");
+  /* Debian's python3, which has python3-openpyxl (scripts/deps.sh --test),
+   * rather than whatever python3 comes first on PATH; L6_PYTHON overrides. */
+  if (py == NULL || *py == '\0') py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "%s '%s/tests/aef_xlsx.py' '%s' '%s' >&2", py, src ? src : ".", json_path, xlsx_path);
+  int rc = system(cmd);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The AEF workbook (?format=xlsx and `ledger6 report aef --format xlsx`),
+ * read back by openpyxl and compared cell by cell with the JSON report;
+ * CSV one table per file; the refusals of the format parameters. */
+static void test_aef_workbook(void **state) {
+  (void)state;
+  char path[160], year[8];
+  const char *parties[2] = {"CHE", "THA"};
+  int years[2] = {2025, W.now};
+  const char *json_of[2] = {NULL, NULL};
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "/v1/a6/aef/%s?year=%d", parties[i], years[i]);
+    tl_resp j = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+    tl_assert_status(&j, 200);
+    char name[32];
+    snprintf(name, sizeof name, "aef-%s.json", parties[i]);
+    json_of[i] = save(i, name, j.raw, strlen(j.raw));
+    assert_true(json_array_size(json_object_get(j.body, "actions")) > 0);
+    tl_resp_free(&j);
+    snprintf(path, sizeof path, "/v1/a6/aef/%s?year=%d&format=xlsx", parties[i], years[i]);
+    tl_resp x = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+    tl_assert_status(&x, 200);
+    char ct[96];
+    assert_true(tl_resp_header(&x, "Content-Type", ct, sizeof ct));
+    assert_string_equal(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert_true(x.len > 1000 && memcmp(x.raw, "PK\3\4", 4) == 0); /* a zip container */
+    snprintf(name, sizeof name, "aef-%s.xlsx", parties[i]);
+    const char *xlsx = save(2, name, x.raw, x.len);
+    tl_resp_free(&x);
+    assert_int_equal(aef_checker(json_of[i], xlsx), 0);
+  }
+  /* The checks run before the export, all passed, each by its stable code. */
+  json_t *ck = MUST("GET", "/v1/a6/aef/CHE/checks?year=2025", NULL, NULL, 200);
+  assert_true(json_is_true(json_object_get(ck, "consistent")));
+  json_t *list = json_object_get(ck, "checks");
+  assert_int_equal(json_array_size(list), 13);
+  assert_string_equal(tl_jstr(json_array_get(list, 0), "code"), "identifier_format");
+  assert_string_equal(tl_jstr(json_array_get(list, 12), "code"), "oimp_cancellation_without_ca");
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    assert_true(json_is_true(json_object_get(json_array_get(list, i), "passed")));
+    assert_int_equal(json_array_size(json_object_get(json_array_get(list, i), "findings")), 0);
+  }
+  json_decref(ck);
+  /* The checker can fail: THA's report against CHE's workbook. */
+  char che_xlsx[600];
+  snprintf(che_xlsx, sizeof che_xlsx, "%s/aef-CHE.xlsx", W.srv.dir);
+  assert_int_equal(aef_checker(json_of[1], che_xlsx), 1);
+  /* The command line writes the same workbook. */
+  char out[600];
+  snprintf(out, sizeof out, "%s/cli.xlsx", W.srv.dir);
+  snprintf(year, sizeof year, "%d", years[0]);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "CHE", "--year", year, "--format", "xlsx", "--out",
+                              out, (char *)NULL),
+                   0);
+  assert_int_equal(aef_checker(json_of[0], out), 0);
+  /* CSV: one table per file, each with its header; the first line of every table. */
+  static const char *const first[][2] = {
+      {"submission", "Party,Version,Reported year,Date of submission,"},
+      {"authorizations", "Authorization ID,Date of authorization,Cooperative approach ID,Version of the authorization,"
+                         "Authorized quantity,"},
+      {"actions", "Action date,Action type,"},
+      {"holdings", "Cooperative approach ID,Authorization ID,First transferring participating Party ID,"},
+      {"authorized_entities", "Date of the authorization,Name,Country of incorporation,Identification number,"
+                              "Cooperative approach ID,Conditions,Change and revocation conditions,"
+                              "Additional explanatory information\r\n"},
+  };
+  for (size_t i = 0; i < sizeof first / sizeof first[0]; i++) {
+    snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=%s", W.now, first[i][0]);
+    tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+    tl_assert_status(&r, 200);
+    assert_true(strncmp(r.raw, first[i][1], strlen(first[i][1])) == 0);
+    assert_null(strstr(r.raw, "# ")); /* no comment lines any more */
+    tl_resp_free(&r);
+  }
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=submission", W.now);
+  tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  char want[200];
+  snprintf(want, sizeof want,
+           "\r\nTHA,1.0,%d,,{Information in this field is populated by the CARP},{Information in this field is "
+           "populated by the CARP},2021,2030,{Link to be produced by the CARP}\r\n",
+           W.now);
+  assert_non_null(strstr(r.raw, want));
+  tl_resp_free(&r);
+  /* Refusals: csv without or with an unknown table, a table without csv, another format. */
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=ledger", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=xlsx&table=actions", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=ods", W.now);
+  r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  /* The command line: --format csv needs --table; --out goes with an export. */
+  snprintf(year, sizeof year, "%d", W.now);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "THA", "--year", year, "--format", "csv", (char *)NULL), 2);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "aef", "--party", "THA", "--year", year, "--out", out, (char *)NULL), 2);
+  char text[4096];
+  assert_int_equal(tl_run_cli(S, text, sizeof text, "report", "aef", "--party", "THA", "--year", year, "--format", "csv",
+                              "--table", "holdings", (char *)NULL),
+                   0);
+  assert_true(strncmp(text, "Cooperative approach ID,", 24) == 0);
+}
+
+/* The reviewer (issue 18 item 6): a technical expert reviewer of one
+ * Party reads that Party's books and the public reports, nothing of
+ * another Party's books, and writes nothing. */
+static void test_reviewer(void **state) {
+  (void)state;
+  char *rev_tha = tl_mk_token(S, "reviewer", tl_mk_org(S, "THA01", "TER team (THA)"));
+  char *rev_che = tl_mk_token(S, "reviewer", tl_mk_org(S, "CHE01", "TER team (CHE)"));
+  /* Its Party's books. */
+  json_t *b = MUST("GET", "/v1/a6/balances/THA", rev_tha, NULL, 200);
+  assert_string_equal(tl_jstr(json_object_get(b, "ndc"), "party"), "THA");
+  json_decref(b);
+  json_decref(MUST("GET", "/v1/a6/whatif/THA", rev_tha, NULL, 200));
+  /* The ITMO ranges its Party hosts: all of THA's; CHE hosts none. */
+  json_t *all = MUST("GET", "/v1/a6/itmos", W.tok_aud, NULL, 200);
+  json_t *mine = MUST("GET", "/v1/a6/itmos", rev_tha, NULL, 200);
+  json_t *none = MUST("GET", "/v1/a6/itmos", rev_che, NULL, 200);
+  assert_true(json_array_size(json_object_get(all, "items")) > 0);
+  assert_int_equal(json_array_size(json_object_get(mine, "items")), json_array_size(json_object_get(all, "items")));
+  assert_int_equal(json_array_size(json_object_get(none, "items")), 0);
+  json_decref(none);
+  json_decref(mine);
+  /* Another Party's books: no. */
+  REFUSED(403, "forbidden", "GET", "/v1/a6/balances/CHE", rev_tha, NULL);
+  REFUSED(403, "forbidden", "GET", "/v1/a6/whatif/CHE", rev_tha, NULL);
+  /* The public reports, with their checks. */
+  json_decref(MUST("GET", "/v1/a6/aef/THA/checks?year=2025", rev_tha, NULL, 200));
+  /* The ledger is not its to read; and it writes nothing, on its own Party's
+   * books either (the role table of test_api.c covers every write route). */
+  REFUSED(403, "forbidden", "GET", "/v1/accounts", rev_tha, NULL);
+  REFUSED(403, "forbidden", "PUT", "/v1/a6/ndcs/THA", rev_tha,
+          ndc_body("single-year", "averaging", 333000000, 2021, 1, 2022, 2));
+  REFUSED(403, "forbidden", "POST", "/v1/a6/authorizations", rev_tha,
+          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:i, s:i}", "party", "THA", "approach", "CA0001",
+                    "project", "THA.EBUS.03", "vintage_from", 2024, "vintage_to", 2024, "quantity", 10, "purposes", "NDC",
+                    "first_transfer_event", "use", "year_from", 2024, "year_to", 2030));
+  REFUSED(403, "forbidden", "POST", "/v1/a6/uses", rev_che, use_body(W.a_klik, ID("000000001"), ID("000000010"), "CHE", 2026));
+  json_t *after = MUST("GET", "/v1/a6/itmos", W.tok_aud, NULL, 200);
+  assert_true(json_equal(json_object_get(after, "items"), json_object_get(all, "items"))); /* nothing changed */
+  json_decref(after);
+  json_decref(all);
+  /* A reviewer token belongs to an organisation of the reviewed Party's registry. */
+  tl_resp r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s}", "role", "reviewer"), NULL);
+  assert_error(&r, 400, "missing_field");
+  tl_resp_free(&r);
+  free(rev_tha);
+  free(rev_che);
+}
+
+/* Authorization amendments (issue 18 item 4): a change does not affect
+ * ITMOs already first transferred. THA authorizes 100 ITMOs of
+ * THA.EBUS.04 for use towards CHE's NDC; 50 are first transferred to CHE;
+ * then THA amends the authorization to OIMP only. The 50 keep the NDC
+ * purpose (CHE uses them), the other 50 take the amendment (their use
+ * towards an NDC is refused once they reach CHE). */
+static void test_amendment(void **state) {
+  (void)state;
+  char today[11], path[96];
+  today_utc(today);
+  tl_mk_project(S, "THA.EBUS.04", "A6.2", "THA");
+  int64_t a_src = tl_mk_account(S, "THA01", W.org_ebus, "holding", "e-bus 4");
+  int64_t a_dst = tl_mk_account(S, "CHE01", W.org_klik, "holding", "KliK 4");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.04", "ITMO", 2024, 100, a_src));
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0007", "project", "THA.EBUS.04", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100,
+                             "purposes", "NDC", "first_transfer_event", "use", "authorized_parties", "CHE", "year_from",
+                             2021, "year_to", 2030),
+                   201);
+  int64_t id = tl_jint(b, "id");
+  assert_int_equal(tl_jint(b, "version"), 1);
+  json_decref(b);
+#define ID7(n) "CA0007-THA01-THA-" n "-2024"
+  /* 50 first transferred to CHE (the lowest serials: 1-50). */
+  json_decref(MUST("POST", "/v1/transfers", S->admin,
+                   json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)a_src, "to_account", (json_int_t)a_dst,
+                             "unit_type", "ITMO", "vintage", 2024, "quantity", 50),
+                   201));
+  /* The amendment: OIMP only, from today. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)id);
+  b = MUST("POST", path, W.tok_tgo,
+           json_pack("{s:{s:[s]}, s:s, s:s}", "changes", "purposes", "OIMP", "effective_from", today, "reason",
+                     "the NDC use is withdrawn"),
+           201);
+  assert_int_equal(tl_jint(b, "version"), 2);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(b, "purposes"), 0)), "OIMP");
+  json_t *am = json_object_get(b, "amendment");
+  assert_int_equal(tl_jint(am, "replaced_version"), 1);
+  assert_int_equal(tl_jint(am, "itmos_kept"), 50);    /* first transferred: the old terms */
+  assert_int_equal(tl_jint(am, "itmos_touched"), 50); /* not yet: the new ones */
+  assert_string_equal(tl_jstr(am, "effective_from"), today);
+  json_decref(b);
+  /* The history. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)id);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_int_equal(tl_jint(b, "version"), 2);
+  json_t *v1 = json_array_get(json_object_get(b, "amendments"), 0);
+  assert_int_equal(json_array_size(json_object_get(b, "amendments")), 1);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(v1, "terms"), "purposes"), 0)), "NDC");
+  assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(v1, "kept"), 0), 1)), 1);
+  assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(v1, "kept"), 0), 2)), 50);
+  json_decref(b);
+  /* The 50 first transferred before: used towards CHE's NDC, as authorized then. */
+  b = MUST("POST", "/v1/a6/uses", W.tok_klik, use_body(a_dst, ID7("000000001"), ID7("000000050"), "CHE", 2026), 201);
+  assert_int_equal(tl_jint(b, "quantity"), 50);
+  json_decref(b);
+  /* The other 50 reach CHE after the amendment: no NDC use for them. */
+  json_decref(MUST("POST", "/v1/transfers", S->admin,
+                   json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)a_src, "to_account", (json_int_t)a_dst,
+                             "unit_type", "ITMO", "vintage", 2024, "quantity", 50),
+                   201));
+  REFUSED(422, "purpose_not_authorized", "POST", "/v1/a6/uses", W.tok_klik,
+          use_body(a_dst, ID7("000000051"), ID7("000000060"), "CHE", 2026));
+  /* Refused amendments change nothing. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)id);
+  REFUSED(403, "not_host_authority", "POST", path, W.tok_foen,
+          json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2029, "effective_from", today));
+  REFUSED(403, "forbidden", "POST", path, W.tok_klik, json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2029, "effective_from", today));
+  REFUSED(422, "invalid_quantity", "POST", path, W.tok_tgo,
+          json_pack("{s:{s:i}, s:s}", "changes", "quantity", 99, "effective_from", today)); /* 100 ITMOs made */
+  REFUSED(422, "invalid_value", "POST", path, W.tok_tgo,
+          json_pack("{s:{s:s}, s:s}", "changes", "project", "THA.EBUS.01", "effective_from", today));
+  REFUSED(422, "invalid_value", "POST", path, W.tok_tgo,
+          json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2029, "effective_from", "2026-02-30"));
+  REFUSED(400, "missing_field", "POST", path, W.tok_tgo, json_pack("{s:s}", "effective_from", today));
+  b = MUST("GET", "/v1/a6/authorizations/1", NULL, NULL, 200);
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)id);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_int_equal(tl_jint(b, "version"), 2); /* unchanged */
+  json_decref(b);
+  /* CHE's books stay consistent: its use is checked against the terms kept. */
+  b = MUST("GET", "/v1/a6/aef/CHE/checks?year=2026", NULL, NULL, 200);
+  assert_true(json_is_true(json_object_get(b, "consistent")));
+  json_decref(b);
+#undef ID7
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -516,8 +804,36 @@ static void test_aef_inconsistent(void **state) {
   if (W.now > 2025) assert_non_null(strstr(text, "holdings_negative")); /* at the end of 2025: -100 after the forged use */
   free(text);
   tl_resp_free(&r);
-  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=csv", NULL, NULL, NULL);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=csv&table=actions", NULL, NULL, NULL);
   assert_error(&r, 409, "aef_inconsistent");
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN?year=2025&format=xlsx", NULL, NULL, NULL);
+  assert_error(&r, 409, "aef_inconsistent");
+  tl_resp_free(&r);
+  /* The checks route says which checks failed, and why (200: it is a report). */
+  json_t *ck = MUST("GET", "/v1/a6/aef/JPN/checks?year=2025", NULL, NULL, 200);
+  assert_false(json_is_true(json_object_get(ck, "consistent")));
+  size_t failed = 0;
+  json_t *c;
+  size_t ci;
+  json_array_foreach(json_object_get(ck, "checks"), ci, c) {
+    if (json_is_true(json_object_get(c, "passed"))) continue;
+    failed++;
+    const char *code = tl_jstr(c, "code");
+    /* the forged action's identifiers 'x' and 'y' trip identifier_format */
+    assert_true(strcmp(code, "used_not_acquired") == 0 || strcmp(code, "holdings_mismatch") == 0 ||
+                strcmp(code, "holdings_negative") == 0 || strcmp(code, "identifier_format") == 0);
+    if (strcmp(code, "identifier_format") == 0)
+      assert_non_null(strstr(json_string_value(json_array_get(json_object_get(c, "findings"), 0)), "x to y is not a pair"));
+    assert_true(json_array_size(json_object_get(c, "findings")) >= 1);
+  }
+  assert_true(failed >= 3);
+  json_decref(ck);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/KOR/checks?year=2025", NULL, NULL, NULL);
+  assert_error(&r, 404, "unknown_ndc");
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/a6/aef/JPN/checks", NULL, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
   tl_resp_free(&r);
   /* The other Parties' reports are unaffected. */
   r = tl_http_req(S, "GET", "/v1/a6/aef/CHE?year=2025", NULL, NULL, NULL);
@@ -537,6 +853,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_flow),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_aef_workbook),
+      cmocka_unit_test(test_reviewer),
+      cmocka_unit_test(test_amendment),
       cmocka_unit_test(test_aef_inconsistent),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);

@@ -1561,7 +1561,7 @@ static void test_err_allow_and_challenge(void **state) {
 
 /* Issue 14: the docs listed three token roles where the route takes six,
  * and the messages said "a authority". Every role is created, and the
- * OpenAPI document lists exactly the six. */
+ * OpenAPI document lists exactly the seven (issue 18 added reviewer). */
 static void test_err_token_roles(void **state) {
   (void)state;
   tl_resp r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s, s:s}", "role", "authority", "label", "x"), NULL);
@@ -1571,7 +1571,8 @@ static void test_err_token_roles(void **state) {
   r = tl_http_reqj(S, "POST", "/v1/tokens", S->admin, json_pack("{s:s, s:s}", "role", "regulator", "label", "x"), NULL);
   assert_error(&r, 422, "invalid_value");
   tl_resp_free(&r);
-  static const char *const roles[] = {"admin", "holder", "auditor", "validator", "authority", "mechanism-admin"};
+  static const char *const roles[] = {"admin",     "holder",          "auditor", "validator",
+                                      "authority", "mechanism-admin", "reviewer"}; /* reviewer: issue 18 */
   json_t *doc = get_ok(NULL, "/v1/openapi.json");
   json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
   const char *names[] = {"TokenCreate", "Token"};
@@ -1582,7 +1583,8 @@ static void test_err_token_roles(void **state) {
   }
   json_decref(doc);
   for (size_t i = 0; i < COUNT(roles); i++) {
-    bool org = strcmp(roles[i], "holder") == 0 || strcmp(roles[i], "validator") == 0 || strcmp(roles[i], "authority") == 0;
+    bool org = strcmp(roles[i], "holder") == 0 || strcmp(roles[i], "validator") == 0 || strcmp(roles[i], "authority") == 0 ||
+               strcmp(roles[i], "reviewer") == 0;
     json_t *b = json_pack("{s:s, s:s}", "role", roles[i], "label", "every role");
     if (org) json_object_set_new(b, "organisation", json_integer(W.org_a));
     json_t *t = post_ok("/v1/tokens", S->admin, b);
@@ -1624,10 +1626,11 @@ static void test_err_idempotency_key(void **state) {
  *                         the authority of CHE (CHE01's Party: the accounts'
  *                         Party and the scheme's regulator, another Party
  *                         than the projects' host) */
-enum { ANON, ADMIN, AUDITOR, OWNER, OTHER, BADTOK, VALIDATOR, AUTHORITY, MECHADMIN, REGULATOR, VAL_NA, NROLES };
+enum { ANON, ADMIN, AUDITOR, OWNER, OTHER, BADTOK, VALIDATOR, AUTHORITY, MECHADMIN, REGULATOR, VAL_NA, REVIEWER, NROLES };
 static const char *const role_names[NROLES] = {"anonymous",      "admin",          "auditor",        "owning holder",
                                                "other holder",   "bad token",      "validator",      "host authority",
-                                               "mechanism admin", "CHE authority", "unaccredited validator"};
+                                               "mechanism admin", "CHE authority", "unaccredited validator",
+                                               "HOST reviewer"};
 
 /* Expected outcome: OK (200 for GET/PATCH, 201 for POST), 401, 403, or
  * HIDDEN: 200, but the owning organisation's item is not in the list. */
@@ -1766,6 +1769,7 @@ static int roles_setup(void **state) {
   R.tok[VAL_NA] = tl_mk_token(S, "validator", tl_mk_org(S, "CHE01", "Unaccredited verifier"));
   R.tok_a2 = tl_mk_token(S, "holder", W.org_a);
   R.proposal = mk_proposal();
+  R.tok[REVIEWER] = tl_mk_token(S, "reviewer", tl_mk_org(S, HOST "01", "Article 6 technical expert review team"));
   /* Article 6.2: NDCs of HOST and CHE; 200 ITMOs of a Swiss project in
    * A's account (CA0042, not first transferred: first transfers and OIMP
    * cancellations); 100 Malawian ITMOs transferred to A's account (CA0043:
@@ -1879,6 +1883,7 @@ static int roles_teardown(void **state) {
   free(R.tok[REGULATOR]);
   free(R.tok[VAL_NA]);
   free(R.tok_a2);
+  free(R.tok[REVIEWER]);
   return group_teardown(state);
 }
 
@@ -1990,6 +1995,10 @@ static json_t *b_a6_auth(void) { /* vintage 2030 of HOST's project: none issued,
                    "year_to", 2030);
 }
 static json_t *b_a6_revoke(void) { return json_object(); }
+/* An amendment that keeps R.a6_auth's timeframe (2021-2035) as it is. */
+static json_t *b_a6_amend(void) {
+  return json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2035, "effective_from", "2026-01-01");
+}
 static json_t *b_a6_ft(void) {
   char id[64];
   snprintf(id, sizeof id, "CA0042-CHE01-CHE-%09d-2024", R.a6_ft++);
@@ -2094,22 +2103,25 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
 
 /* Columns: anonymous, admin, auditor, owner, other holder, bad token,
  * validator, host authority, mechanism admin, CHE authority, unaccredited
- * validator (the enum above). Every want-set names all NROLES columns:
+ * validator, HOST's reviewer (the enum above). The reviewer (issue 18: the
+ * Article 6 technical expert review of HOST's books) reads what is public
+ * and HOST's Article 6 books (BOOKS), nothing of the ledger, and writes
+ * nothing: 403 on every write route. Every want-set names all NROLES columns:
  * test_role_matrix fails on a row with a column left out. */
 #define PUBLIC \
-  { OK, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK }
+  { OK, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK, OK }
 #define ADMIN_ONLY \
-  { E401, OK, E403, E403, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, E403, E403, E403, E401, E403, E403, E403, E403, E403, E403 }
 /* Holders move units of their own accounts only (A's here); an authority
  * moves none, whether of its own Party's registry (CHE) or not. */
 #define MOVER \
-  { E401, OK, E403, OK, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, E403, OK, E403, E401, E403, E403, E403, E403, E403, E403 }
 #define READER_LIST \
-  { E401, OK, OK, OK, HIDDEN, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, OK, HIDDEN, E401, E403, E403, E403, E403, E403, E403 }
 #define TOKEN_LIST \
-  { E401, OK, HIDDEN, OK, HIDDEN, E401, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN }
+  { E401, OK, HIDDEN, OK, HIDDEN, E401, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN }
 #define READER_ONE \
-  { E401, OK, OK, OK, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, OK, E403, E401, E403, E403, E403, E403, E403, E403 }
 /* The project cycle: any token registers documents; the mechanism
  * administrator accredits; any holder submits (its organisation becomes the
  * participant) or asks a CDM project's transition; the matrix's step bodies
@@ -2117,15 +2129,15 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * 403 not_accredited) and a monitoring report (the participant's: the
  * owner's activity). */
 #define ANY_TOKEN \
-  { E401, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK }
+  { E401, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK, OK }
 #define MECHADMIN_ONLY \
-  { E401, E403, E403, E403, E403, E401, E403, E403, OK, E403, E403 }
+  { E401, E403, E403, E403, E403, E401, E403, E403, OK, E403, E403, E403 }
 #define HOLDERS \
-  { E401, E403, E403, OK, OK, E401, E403, E403, E403, E403, E403 }
+  { E401, E403, E403, OK, OK, E401, E403, E403, E403, E403, E403, E403 }
 #define VALIDATOR_ONLY \
-  { E401, E403, E403, E403, E403, E401, OK, E403, E403, E403, E403 }
+  { E401, E403, E403, E403, E403, E401, OK, E403, E403, E403, E403, E403 }
 #define PARTICIPANT \
-  { E401, E403, E403, OK, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, E403, E403, OK, E403, E401, E403, E403, E403, E403, E403, E403 }
 /* Article 6.2: the Party's authority (HOST's here; CHE's is another
  * Party's) or admin manage its NDC and authorizations; the books (ITMO
  * ranges, balances, what-if) are read by admin, auditor and authorities;
@@ -2134,11 +2146,11 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * authority yes, HOST's no). NDCs, authorizations, the AEF and the CORSIA
  * phases are public. */
 #define PARTY_AUTHORITY \
-  { E401, OK, E403, E403, E403, E401, E403, OK, E403, E403, E403 }
+  { E401, OK, E403, E403, E403, E401, E403, OK, E403, E403, E403, E403 }
 #define BOOKS \
-  { E401, OK, OK, E403, E403, E401, E403, OK, E403, OK, E403 }
+  { E401, OK, OK, E403, E403, E401, E403, OK, E403, OK, E403, OK }
 #define A6_MOVER \
-  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403 }
+  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403, E403 }
 /* Article 6.8: a Party's focal point (its authority: HOST's here; CHE's is
  * another Party's) registers, submits, withdraws its NMAs and records
  * consents; support providers (holders, for their own organisation: A's
@@ -2146,9 +2158,9 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * NMA's focal point and the offer's provider (A). Everything else is
  * public. */
 #define FOCAL_POINT \
-  { E401, E403, E403, E403, E403, E401, E403, OK, E403, E403, E403 }
+  { E401, E403, E403, E403, E403, E401, E403, OK, E403, E403, E403, E403 }
 #define MATCH_SIDES \
-  { E401, E403, E403, OK, E403, E401, E403, OK, E403, E403, E403 }
+  { E401, E403, E403, OK, E403, E401, E403, OK, E403, E403, E403, E403 }
 /* Emissions trading: the matrix's scheme RT-ETS is in CHE01, so its
  * regulator is admin or CHE's authority (SCHEME_REGULATOR), never HOST's;
  * project attributes (of PROJECT, VCUs hosted by HOST) are set by admin or
@@ -2157,19 +2169,19 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * emissions, not a validator accredited for nothing (ETS_VERIFIER); the
  * entity's holder (A), the regulator or admin surrenders (ETS_MOVER). */
 #define SCHEME_REGULATOR \
-  { E401, OK, E403, E403, E403, E401, E403, E403, E403, OK, E403 }
+  { E401, OK, E403, E403, E403, E401, E403, E403, E403, OK, E403, E403 }
 #define ETS_VERIFIER \
-  { E401, OK, E403, E403, E403, E401, OK, E403, E403, E403, E403 }
+  { E401, OK, E403, E403, E403, E401, OK, E403, E403, E403, E403, E403 }
 /* Logging out ends a web session (cookie); a token has none to end, so
  * every token, good or bad, gets 401 (test_people logs out for real). */
 #define NO_SESSION \
-  { E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401 }
+  { E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401 }
 #define ETS_MOVER \
-  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403 }
+  { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403, E403 }
 /* Operations: GET /metrics is for admin and auditor tokens (serve's default
  * --metrics token; docs/OPERATIONS.md, "Metrics"). */
 #define METRICS_READER \
-  { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403, E403 }
 
 /* Four eyes (issue 15): any holder reads a registry's approval policy,
  * like admin and auditor; only admin sets it. A proposal is read like an
@@ -2178,7 +2190,7 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * token than the proposer's) or admin (MOVER); a trusted list is read and
  * changed like the account it belongs to. */
 #define POLICY_READER \
-  { E401, OK, OK, OK, OK, E401, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, OK, OK, E401, E403, E403, E403, E403, E403, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -2272,12 +2284,15 @@ static const role_rule rules[] = {
     {"POST", "/v1/a6/authorizations", PARTY_AUTHORITY, b_a6_auth, NULL},
     {"GET", "/v1/a6/authorizations/{id}", PUBLIC, NULL, NULL},
     {"POST", "/v1/a6/authorizations/{id}/revoke", PARTY_AUTHORITY, b_a6_revoke, NULL},
+    {"POST", "/v1/a6/authorizations/{id}/amendments", PARTY_AUTHORITY, b_a6_amend, NULL},
+    {"GET", "/v1/a6/authorizations/{id}/versions", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/itmos", BOOKS, NULL, NULL},
     {"POST", "/v1/a6/first-transfers", A6_MOVER, b_a6_ft, NULL},
     {"POST", "/v1/a6/uses", A6_MOVER, b_a6_use, NULL},
     {"POST", "/v1/a6/cancellations", A6_MOVER, b_a6_cancel, NULL},
     {"GET", "/v1/a6/balances/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/aef/{party}", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/aef/{party}/checks", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/whatif/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/corsia", PUBLIC, NULL, NULL},
     {"GET", "/v1/nmas", PUBLIC, NULL, NULL},
@@ -2579,8 +2594,8 @@ static void test_role_matrix(void **state) {
       }
   assert_int_equal(missing, 0);
 
-  static const int base_order[NROLES] = {BADTOK,   ANON,      AUDITOR, OTHER, VAL_NA, VALIDATOR,
-                                         AUTHORITY, REGULATOR, MECHADMIN, OWNER, ADMIN};
+  static const int base_order[NROLES] = {BADTOK,    ANON,      REVIEWER,  AUDITOR, OTHER, VAL_NA,
+                                         VALIDATOR, AUTHORITY, REGULATOR, MECHADMIN, OWNER, ADMIN};
   int bad = 0;
   for (size_t i = 0; i < n; i++) {
     const role_rule *rule = rule_for(routes[i].method, routes[i].pattern);

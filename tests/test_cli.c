@@ -84,7 +84,7 @@ static void test_usage_errors(void **state) {
   assert_int_equal(run("serve --port 70000"), 2);
   assert_non_null(strstr(out, "--port must be 0-65535"));
   assert_int_equal(run("token create --role emperor"), 2);
-  assert_non_null(strstr(out, "--role must be admin, holder, auditor, validator, authority or mechanism-admin"));
+  assert_non_null(strstr(out, "--role must be admin, holder, auditor, validator, authority, mechanism-admin or reviewer"));
   assert_int_equal(run("verify"), 2); /* neither a certificate nor --store */
   assert_non_null(strstr(out, "usage: ledger6 verify"));
   assert_int_equal(run("verify a.json b.json --key 00"), 2);

@@ -1285,8 +1285,9 @@ static void test_upgrade_backfills(void **state) {
    * instrument criteria and batch labels; 8 -> 9, the ETS history; 9 -> 10,
    * batches' production period; 11 -> 12, users, sessions and token owners;
    * 12 -> 13, the token lifecycle; 13 -> 14, four eyes; 14 -> 15, standard
-   * registries and origin serials). */
+   * registries and origin serials; 15 -> 16, authorization amendments). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
+                  "DROP TABLE a6_auth_versions;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
                   "DROP TABLE a6_ndc_years; DROP TABLE a6_ndcs;"
                   "DROP TABLE nma_records; ALTER TABLE unit_types DROP COLUMN non_offsetting;"

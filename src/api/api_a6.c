@@ -258,6 +258,34 @@ l6_err h_a6_auth_revoke(req *r, json_t **out, l6_error *err) {
   return e ? e : svc_a6_revoke(r->svc, &r->actor, id, out, err);
 }
 
+/* POST /v1/a6/authorizations/{id}/amendments: body {"changes": {...},
+ * "effective_from": "YYYY-MM-DD", "reason": "..."} (svc_a6_amend). */
+typedef struct {
+  char effective_from[16];
+  char reason[L6_NAME_MAX + 1];
+} amend_in;
+
+l6_err h_a6_auth_amend(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(amend_in, effective_from, JF_STR, true), F(amend_in, reason, JF_STR, false)};
+  static const char *const extra[] = {"changes", NULL};
+  l6_id id;
+  amend_in in = {0};
+  l6_err e = path_auth(r, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), extra, &in, err);
+  const json_t *changes = json_object_get(r->body, "changes");
+  if (e == L6_E_OK && changes == NULL) e = l6_fail(err, L6_E_MISSING_FIELD, "field 'changes' is required");
+  if (e == L6_E_OK && !json_is_object(changes)) e = l6_fail(err, L6_E_WRONG_TYPE, "field 'changes' must be an object");
+  r->status = 201;
+  return e ? e : svc_a6_amend(r->svc, &r->actor, id, changes, in.effective_from, in.reason, out, err);
+}
+
+/* GET /v1/a6/authorizations/{id}/versions: the amendments, oldest first. */
+l6_err h_a6_auth_versions(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_auth(r, &id, err);
+  return e ? e : svc_a6_auth_versions(r->svc, &r->actor, id, out, err);
+}
+
 l6_err h_a6_itmo_list(req *r, json_t **out, l6_error *err) {
   const char *v = api_query(r, "authorization");
   l6_id auth = 0;
@@ -378,17 +406,26 @@ l6_err h_a6_whatif(req *r, json_t **out, l6_error *err) {
   return e ? e : svc_a6_whatif(r->svc, &r->actor, party, out, err);
 }
 
-/* GET /v1/a6/aef/{party}?year=YYYY[&format=json|csv]: the report after its
- * consistency check. When the check fails the report is withheld: 409
- * aef_inconsistent with the list of inconsistencies (the CLI exits 1). */
+/* GET /v1/a6/aef/{party}?year=YYYY[&format=json|csv|xlsx][&table=NAME]: the
+ * report after its consistency check. When the check fails the report is
+ * withheld: 409 aef_inconsistent with the list of inconsistencies (the CLI
+ * exits 1). format=xlsx: the UN's workbook (aef_export.c); format=csv: one
+ * table, named by table= (required). */
 l6_err h_a6_aef(req *r, json_t **out, l6_error *err) {
-  char party[4], format[8], as_of[11];
+  char party[4], format[8], as_of[11], table[24];
   int year;
   l6_err e = path_party(r, party, L6_E_UNKNOWN_NDC, err);
   if (e == L6_E_OK) e = query_year(r, &year, err);
   if (e == L6_E_OK) e = api_query_str(r, "format", format, sizeof format, err);
-  if (e == L6_E_OK && format[0] && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
-    e = l6_fail(err, L6_E_BAD_PARAM, "format must be json or csv");
+  if (e == L6_E_OK && format[0] && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "xlsx") != 0)
+    e = l6_fail(err, L6_E_BAD_PARAM, "format must be json, csv or xlsx");
+  if (e == L6_E_OK) e = api_query_str(r, "table", table, sizeof table, err);
+  if (e == L6_E_OK && strcmp(format, "csv") == 0 && !svc_a6_aef_table_known(table))
+    e = l6_fail(err, L6_E_BAD_PARAM,
+                "format=csv writes one table: table must be submission, authorizations, actions, holdings or "
+                "authorized_entities");
+  if (e == L6_E_OK && strcmp(format, "csv") != 0 && api_query(r, "table") != NULL)
+    e = l6_fail(err, L6_E_BAD_PARAM, "table goes with format=csv only");
   if (e == L6_E_OK) e = api_query_str(r, "as_of", as_of, sizeof as_of, err); /* the service checks the date */
   if (e == L6_E_OK && as_of[0] == '\0' && api_query(r, "as_of") != NULL)
     e = l6_fail(err, L6_E_BAD_PARAM, "as_of must be a date YYYY-MM-DD");
@@ -407,13 +444,33 @@ l6_err h_a6_aef(req *r, json_t **out, l6_error *err) {
     return *out ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
   }
   if (strcmp(format, "csv") == 0) {
-    r->page = svc_a6_aef_csv(*out);
+    r->page = svc_a6_aef_csv_table(*out, table);
     r->page_type = "text/csv; charset=utf-8";
     json_decref(*out);
     *out = NULL;
     if (r->page == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  } else if (strcmp(format, "xlsx") == 0) {
+    e = svc_a6_aef_xlsx(*out, &r->page, &r->page_len, err);
+    r->page_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    json_decref(*out);
+    *out = NULL;
+    return e;
   }
   return L6_E_OK;
+}
+
+/* GET /v1/a6/aef/{party}/checks?year=YYYY[&as_of=YYYY-MM-DD]: every
+ * consistency check run before an AEF export, passed or failed, with its
+ * findings (200 either way: this is where to see why an export is refused). */
+l6_err h_a6_aef_checks(req *r, json_t **out, l6_error *err) {
+  char party[4], as_of[11];
+  int year;
+  l6_err e = path_party(r, party, L6_E_UNKNOWN_NDC, err);
+  if (e == L6_E_OK) e = query_year(r, &year, err);
+  if (e == L6_E_OK) e = api_query_str(r, "as_of", as_of, sizeof as_of, err);
+  if (e == L6_E_OK && as_of[0] == '\0' && api_query(r, "as_of") != NULL)
+    e = l6_fail(err, L6_E_BAD_PARAM, "as_of must be a date YYYY-MM-DD");
+  return e ? e : svc_a6_aef_checks(r->svc, &r->actor, party, year, as_of, out, err);
 }
 
 l6_err h_a6_corsia(req *r, json_t **out, l6_error *err) { return svc_a6_corsia(r->svc, &r->actor, out, err); }

@@ -135,12 +135,15 @@ l6_err h_a6_auth_list(req *r, json_t **out, l6_error *err);
 l6_err h_a6_auth_post(req *r, json_t **out, l6_error *err);
 l6_err h_a6_auth_get(req *r, json_t **out, l6_error *err);
 l6_err h_a6_auth_revoke(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_amend(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_versions(req *r, json_t **out, l6_error *err);
 l6_err h_a6_itmo_list(req *r, json_t **out, l6_error *err);
 l6_err h_a6_first_transfer(req *r, json_t **out, l6_error *err);
 l6_err h_a6_use(req *r, json_t **out, l6_error *err);
 l6_err h_a6_cancel(req *r, json_t **out, l6_error *err);
 l6_err h_a6_balances(req *r, json_t **out, l6_error *err);
 l6_err h_a6_aef(req *r, json_t **out, l6_error *err);
+l6_err h_a6_aef_checks(req *r, json_t **out, l6_error *err);
 l6_err h_a6_whatif(req *r, json_t **out, l6_error *err);
 l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
 
@@ -152,12 +155,15 @@ l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/a6/authorizations", h_a6_auth_post},                       \
   {"GET", "/v1/a6/authorizations/{id}", h_a6_auth_get},                    \
   {"POST", "/v1/a6/authorizations/{id}/revoke", h_a6_auth_revoke},         \
+  {"POST", "/v1/a6/authorizations/{id}/amendments", h_a6_auth_amend},      \
+  {"GET", "/v1/a6/authorizations/{id}/versions", h_a6_auth_versions},      \
   {"GET", "/v1/a6/itmos", h_a6_itmo_list},                                 \
   {"POST", "/v1/a6/first-transfers", h_a6_first_transfer},                 \
   {"POST", "/v1/a6/uses", h_a6_use},                                       \
   {"POST", "/v1/a6/cancellations", h_a6_cancel},                           \
   {"GET", "/v1/a6/balances/{party}", h_a6_balances},                       \
   {"GET", "/v1/a6/aef/{party}", h_a6_aef},                                 \
+  {"GET", "/v1/a6/aef/{party}/checks", h_a6_aef_checks},                   \
   {"GET", "/v1/a6/whatif/{party}", h_a6_whatif},                           \
   {"GET", "/v1/a6/corsia", h_a6_corsia},
 

@@ -1,11 +1,14 @@
 /*
  * a6_cli.c -- Article 6.2 reports on the command line:
- *   ledger6 report aef --party THA --year 2030 [--as-of YYYY-MM-DD] [--format json|csv] [--store SPEC] [--config DIR]
+ *   ledger6 report aef --party THA --year 2030 [--as-of YYYY-MM-DD] [--format json|csv|xlsx] [--table NAME]
+ *                      [--out FILE] [--store SPEC] [--config DIR]
  *   ledger6 report balances --party CHE
  *   ledger6 report whatif --party THA
  * The AEF is printed after its consistency check; the exit status is 0
  * when consistent, 1 when the check found inconsistencies (listed on
  * stderr), 2 on usage errors, 3 when the report could not be made.
+ * csv (one table, --table) and xlsx (the UN's workbook) are exports: they
+ * are written only when the check passes (like the HTTP route).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,14 +19,17 @@
 #include "cli.h"
 
 static const char *usage =
-    "usage: ledger6 report aef --party ALPHA3 --year YYYY [--as-of YYYY-MM-DD] [--format json|csv] [--store SPEC]\n"
-    "                          [--config DIR]\n"
+    "usage: ledger6 report aef --party ALPHA3 --year YYYY [--as-of YYYY-MM-DD] [--format json|csv|xlsx]\n"
+    "                          [--table NAME] [--out FILE] [--store SPEC] [--config DIR]\n"
     "       ledger6 report balances --party ALPHA3 [--store SPEC]\n"
     "       ledger6 report whatif --party ALPHA3 [--store SPEC]\n"
     "aef: the Party's agreed electronic format (submission, authorizations, actions,\n"
     "holdings, authorized entities) after its consistency check; exit status 1 when\n"
     "the check finds inconsistencies (listed on stderr). Holdings are those at the end\n"
-    "(UTC) of --as-of; by default 31 December of --year, or today while that is ahead.\n";
+    "(UTC) of --as-of; by default 31 December of --year, or today while that is ahead.\n"
+    "--format xlsx: the UN's AEF workbook; --format csv: the table named by --table\n"
+    "(submission, authorizations, actions, holdings, authorized_entities). Exports are\n"
+    "written (to --out, default standard output) only when the check passes.\n";
 
 bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
 
@@ -31,8 +37,10 @@ int cli_a6_main(int argc, char **argv) {
   static const struct option longs[] = {{"db", required_argument, NULL, 'd'}, {"store", required_argument, NULL, 'd'}, {"keys", required_argument, NULL, 'K'},     {"config", required_argument, NULL, 'c'},
                                         {"party", required_argument, NULL, 'p'},  {"year", required_argument, NULL, 'y'},
                                         {"format", required_argument, NULL, 'f'}, {"as-of", required_argument, NULL, 'a'},
+                                        {"table", required_argument, NULL, 't'},  {"out", required_argument, NULL, 'o'},
                                         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-  const char *db = "data/ledger6.db", *config = cli_config_default(), *party = NULL, *format = "json", *as_of = NULL;
+  const char *db = "data/ledger6.db", *config = cli_config_default(), *party = NULL, *format = "json", *as_of = NULL,
+             *table = NULL, *outfile = NULL;
   int year = 0, ch;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(usage, argc < 2 ? stderr : stdout);
@@ -49,13 +57,18 @@ int cli_a6_main(int argc, char **argv) {
     case 'y': year = atoi(optarg); break;
     case 'f': format = optarg; break;
     case 'a': as_of = optarg; break;
+    case 't': table = optarg; break;
+    case 'o': outfile = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
     default: fputs(usage, stderr); return 2;
     }
   }
   bool aef = strcmp(what, "aef") == 0;
   if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0) || party == NULL || (aef && year == 0) ||
-      (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) || (as_of != NULL && (!aef || !l6_valid_date(as_of)))) {
+      (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "xlsx") != 0) ||
+      (as_of != NULL && (!aef || !l6_valid_date(as_of))) || (strcmp(format, "json") != 0 && !aef) ||
+      ((strcmp(format, "csv") == 0) != (table != NULL)) || (table != NULL && !svc_a6_aef_table_known(table)) ||
+      (outfile != NULL && strcmp(format, "json") == 0)) {
     fputs(usage, stderr);
     return 2;
   }
@@ -75,14 +88,29 @@ int cli_a6_main(int argc, char **argv) {
     return 3;
   }
   int rc = 0;
-  if (aef && strcmp(format, "csv") == 0) {
-    char *csv = svc_a6_aef_csv(out);
-    if (csv) fputs(csv, stdout);
-    free(csv);
-  } else {
+  bool consistent = !aef || json_is_true(json_object_get(json_object_get(out, "consistency"), "consistent"));
+  if (strcmp(format, "json") == 0) {
     char *text = json_dumps(out, JSON_INDENT(2));
     if (text) puts(text);
     free(text);
+  } else if (consistent) { /* an export: only of books that pass the check */
+    char *buf = NULL;
+    size_t len = 0;
+    if (strcmp(format, "csv") == 0) {
+      buf = svc_a6_aef_csv_table(out, table);
+      len = buf ? strlen(buf) : 0;
+      if (buf == NULL) l6_fail(&err, L6_E_NOMEM, NULL);
+    } else {
+      svc_a6_aef_xlsx(out, &buf, &len, &err);
+    }
+    FILE *f = buf == NULL ? NULL : outfile ? fopen(outfile, "wb") : stdout;
+    bool ok = f != NULL && fwrite(buf, 1, len, f) == len;
+    if (f != NULL && f != stdout && fclose(f) != 0) ok = false;
+    if (!ok) {
+      fprintf(stderr, "ledger6: error: the %s could not be written%s%s\n", format, buf ? "" : ": ", buf ? "" : err.message);
+      rc = 3;
+    }
+    free(buf);
   }
   if (aef) {
     json_t *c = json_object_get(out, "consistency");
@@ -91,7 +119,7 @@ int cli_a6_main(int argc, char **argv) {
     json_array_foreach(json_object_get(c, "inconsistencies"), i, x)
       fprintf(stderr, "ledger6: inconsistency %s: %s\n", json_string_value(json_object_get(x, "code")),
               json_string_value(json_object_get(x, "message")));
-    if (!json_is_true(json_object_get(c, "consistent"))) rc = 1;
+    if (!json_is_true(json_object_get(c, "consistent")) && rc == 0) rc = 1;
   }
   json_decref(out);
   return rc;

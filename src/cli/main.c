@@ -127,9 +127,9 @@ static const char *usage_token =
     "usage: ledger6 token create --role ROLE [--org ID] [--label TEXT] [--days N] [--store SPEC]\n"
     "       ledger6 token list [--store SPEC]\n"
     "       ledger6 token revoke ID [--store SPEC]\n"
-    "create: ROLE is admin, holder, auditor, validator, authority or mechanism-admin; holder,\n"
-    "validator and authority tokens need --org (the authority's organisation belongs to\n"
-    "its Party's registry). The token expires after N days (default and most: the role's\n"
+    "create: ROLE is admin, holder, auditor, validator, authority, mechanism-admin or\n"
+    "reviewer; holder, validator, authority and reviewer tokens need --org (the\n"
+    "authority's and the reviewer's organisation belongs to the Party's registry). The token expires after N days (default and most: the role's\n"
     "lifetime, config/tokens.json). Prints the new token; only its hash is stored, so keep it.\n"
     "list: id, role, organisation, state, created, expires, last used, label of every token.\n"
     "revoke: the token is refused from its next request on, by every server of the store.\n";

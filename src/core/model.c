@@ -15,7 +15,7 @@ static const struct {
 
 static const char *const statuses[] = {"", "open", "blocked", "closed"};
 static const char *const kinds[] = {"", "issuance", "transfer", "retirement", "cancellation"};
-static const char *const roles[] = {"public", "admin", "holder", "auditor", "validator", "authority", "mechanism-admin"};
+static const char *const roles[] = {"public", "admin", "holder", "auditor", "validator", "authority", "mechanism-admin", "reviewer"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -49,7 +49,9 @@ const char *l6_role_str(l6_role r) { return ((size_t)r < COUNT(roles)) ? roles[r
 l6_role l6_role_from_str(const char *s) { return (l6_role)lookup(roles, COUNT(roles), s); }
 
 bool l6_role_reads_ledger(l6_role r) { return r == L6_ROLE_ADMIN || r == L6_ROLE_AUDITOR || r == L6_ROLE_HOLDER; }
-bool l6_role_has_org(l6_role r) { return r == L6_ROLE_HOLDER || r == L6_ROLE_VALIDATOR || r == L6_ROLE_AUTHORITY; }
+bool l6_role_has_org(l6_role r) {
+  return r == L6_ROLE_HOLDER || r == L6_ROLE_VALIDATOR || r == L6_ROLE_AUTHORITY || r == L6_ROLE_REVIEWER;
+}
 
 bool l6_account_type_terminal(l6_account_type t) {
   return t > 0 && t < L6_ACCT__COUNT && account_types[t].terminal;

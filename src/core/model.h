@@ -51,7 +51,9 @@ typedef enum {
   L6_ROLE_AUDITOR,
   L6_ROLE_VALIDATOR,      /* accredited validator/verifier (DOE, VVB); belongs to an organisation */
   L6_ROLE_AUTHORITY,      /* a Party's designated authority; belongs to an organisation of that Party's registry */
-  L6_ROLE_MECHANISM_ADMIN /* a crediting mechanism's administrator (secretariat, joint committee) */
+  L6_ROLE_MECHANISM_ADMIN, /* a crediting mechanism's administrator (secretariat, joint committee) */
+  L6_ROLE_REVIEWER        /* a technical expert reviewer of a Party's books (Article 6 TER): reads, never writes;
+                             belongs to an organisation of the reviewed Party's registry */
 } l6_role;
 
 /* Name <-> enum. *_from_str returns the __NONE value for unknown names. */
@@ -70,7 +72,7 @@ l6_role l6_role_from_str(const char *s);
 const char *l6_article(const char *word);
 
 /* The role names, for messages. */
-#define L6_ROLE_NAMES "admin, holder, auditor, validator, authority or mechanism-admin"
+#define L6_ROLE_NAMES "admin, holder, auditor, validator, authority, mechanism-admin or reviewer"
 
 /* May this role read ledger records (accounts, transactions) beyond the
  * public's view? Admin, auditor and holder (its own) do; the project

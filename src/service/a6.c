@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "../core/a6.h"
+#include "../core/aef_check.h"
 #include "service_int.h"
 #include "tlog.h"
 #include "views.h"
@@ -38,10 +39,10 @@ static l6_err registry_party(l6_svc *s, const char *registry, char party[4], l6_
   return e;
 }
 
-/* The Party of an authority's organisation ("" for other roles). */
+/* The Party of an authority's or a reviewer's organisation ("" for other roles). */
 static l6_err actor_party(l6_svc *s, const l6_actor *a, char party[4], l6_error *err) {
   party[0] = '\0';
-  if (a->role != L6_ROLE_AUTHORITY) return L6_E_OK;
+  if (a->role != L6_ROLE_AUTHORITY && a->role != L6_ROLE_REVIEWER) return L6_E_OK;
   l6_org o;
   l6_err e = OPS->org_get(ST, a->org, &o, err);
   if (e == L6_E_OK) e = registry_party(s, o.registry, party, err);
@@ -61,11 +62,26 @@ static l6_err need_admin_or_authority(l6_svc *s, const l6_actor *a, const char *
   return L6_E_OK;
 }
 
-/* Readers of the books: admin, auditor, authority (any Party: the AEF is public once submitted). */
+/* Readers of the books: admin, auditor, authority (any Party: the AEF is
+ * public once submitted), and a reviewer, of its own Party's books only
+ * (need_party_books_reader, and the ITMO list filtered to its Party). */
 static l6_err need_books_reader(const l6_actor *a, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
-  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR || a->role == L6_ROLE_AUTHORITY) return L6_E_OK;
+  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR || a->role == L6_ROLE_AUTHORITY ||
+      a->role == L6_ROLE_REVIEWER)
+    return L6_E_OK;
   return l6_fail(err, L6_E_FORBIDDEN, "role %s may not read the Article 6 books", l6_role_str(a->role));
+}
+
+/* need_books_reader for party's books: a reviewer reads those of the Party
+ * it reviews (its organisation's registry's), no other. */
+static l6_err need_party_books_reader(l6_svc *s, const l6_actor *a, const char *party, l6_error *err) {
+  l6_err e = need_books_reader(a, err);
+  if (e != L6_E_OK || a->role != L6_ROLE_REVIEWER) return e;
+  char p[4];
+  if ((e = actor_party(s, a, p, err)) != L6_E_OK) return e;
+  if (strcmp(p, party) != 0) return l6_fail(err, L6_E_FORBIDDEN, "a reviewer of %s may not read the books of %s", p, party);
+  return L6_E_OK;
 }
 
 static bool list_has(const char *list, const char *item, char sep) {
@@ -660,10 +676,14 @@ l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, 
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   itmo_buf ib = {0};
-  e = OPS->a6_itmo_list(ST, auth, itmo_row, &ib, err);
+  char reviewed[4] = ""; /* a reviewer sees the ITMOs its Party hosts */
+  e = actor_party(s, a, reviewed, err);
+  if (e == L6_E_OK) e = OPS->a6_itmo_list(ST, auth, itmo_row, &ib, err);
   if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
   json_t *items = json_array();
-  for (size_t i = 0; i < ib.n; i++) json_array_append_new(items, view_itmo(&ib.r[i]));
+  for (size_t i = 0; i < ib.n; i++)
+    if (a->role != L6_ROLE_REVIEWER || strcmp(ib.r[i].host, reviewed) == 0)
+      json_array_append_new(items, view_itmo(&ib.r[i]));
   free(ib.r);
   *out = json_pack("{s:o}", "items", items);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
@@ -711,6 +731,249 @@ static l6_err auth_of(l6_svc *s, l6_id id, l6_a6_auth *x, l6_error *err) {
   return OPS->a6_auth_get(ST, id, x, err);
 }
 
+/* ---- amendments ------------------------------------------------------------ */
+
+/* The replaced terms of an amendment record's body (view_auth's shape)
+ * written over x: purposes, Parties, entities, vintages, quantity and
+ * timeframe; the rest (id, revocation, scope, first transfer event) stays. */
+static void apply_terms(l6_a6_auth *x, const json_t *t) {
+  char buf[L6_A6_LIST_MAX + 1];
+  size_t i, n = 0;
+  json_t *v;
+  buf[0] = '\0';
+  json_array_foreach(json_object_get(t, "purposes"), i, v)
+    n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", i ? "," : "", json_string_value(v));
+  snprintf(x->purposes, sizeof x->purposes, "%s", buf);
+  n = 0;
+  buf[0] = '\0';
+  json_array_foreach(json_object_get(t, "authorized_parties"), i, v)
+    n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", i ? "," : "", json_string_value(v));
+  snprintf(x->parties, sizeof x->parties, "%s", buf);
+  n = 0;
+  buf[0] = '\0';
+  json_array_foreach(json_object_get(t, "authorized_entities"), i, v)
+    n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", i ? "|" : "", json_string_value(v));
+  snprintf(x->entities, sizeof x->entities, "%s", buf);
+  x->vintage_from = (int)json_integer_value(json_object_get(t, "vintage_from"));
+  x->vintage_to = (int)json_integer_value(json_object_get(t, "vintage_to"));
+  x->quantity = json_integer_value(json_object_get(t, "quantity"));
+  x->year_from = (int)json_integer_value(json_object_get(t, "year_from"));
+  x->year_to = (int)json_integer_value(json_object_get(t, "year_to"));
+}
+
+typedef struct {
+  const l6_a6_itmo *it;
+  l6_a6_auth *x;
+  bool found;
+} terms_ctx;
+
+/* An amendment's record: when it pinned the range (it was first transferred
+ * before the amendment), the range keeps the terms the amendment replaced.
+ * The earliest such amendment wins: later ones left the range alone. */
+static int terms_row(void *ctx, const void *row) {
+  terms_ctx *c = ctx;
+  const l6_a6_auth_version *v = row;
+  if (c->found) return 0;
+  json_t *body = json_loads(v->body, 0, NULL);
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(body, "kept"), i, p) {
+    const char *reg = json_string_value(json_array_get(p, 0));
+    int64_t lo = json_integer_value(json_array_get(p, 1)), hi = json_integer_value(json_array_get(p, 2));
+    if (reg && strcmp(reg, c->it->registry) == 0 && c->it->itmo_first >= lo && itmo_last(c->it) <= hi) {
+      apply_terms(c->x, json_object_get(body, "terms"));
+      c->found = true;
+      break;
+    }
+  }
+  json_decref(body);
+  return 0;
+}
+
+/* The authorization of ITMO range it with the terms that govern it: those
+ * in force at its first transfer (an amendment does not touch ITMOs already
+ * first transferred), else the current ones. */
+static l6_err terms_of(l6_svc *s, const l6_a6_itmo *it, l6_a6_auth *x, l6_error *err) {
+  l6_err e = OPS->a6_auth_get(ST, it->auth, x, err);
+  if (e != L6_E_OK || x->version <= 1 || it->ft_year == 0) return e;
+  terms_ctx c = {it, x, false};
+  return OPS->a6_auth_version_list(ST, it->auth, terms_row, &c, err);
+}
+
+/* A list of strings from a JSON array into a sep-separated field. */
+static l6_err list_field(const json_t *v, const char *name, char sep, char *dst, size_t cap, l6_error *err) {
+  if (!json_is_array(v)) return l6_fail(err, L6_E_WRONG_TYPE, "changes.%s must be an array of strings", name);
+  size_t i, n = 0;
+  json_t *x;
+  dst[0] = '\0';
+  json_array_foreach(v, i, x) {
+    if (!json_is_string(x) || json_string_length(x) == 0 || strchr(json_string_value(x), sep))
+      return l6_fail(err, L6_E_WRONG_TYPE, "changes.%s must be an array of strings", name);
+    int k = snprintf(dst + n, cap - n, "%s%s", i ? (sep == ',' ? "," : "|") : "", json_string_value(x));
+    if (k < 0 || (size_t)k >= cap - n) return l6_fail(err, L6_E_INVALID_VALUE, "changes.%s is too long", name);
+    n += (size_t)k;
+  }
+  return L6_E_OK;
+}
+
+static l6_err int_field(const json_t *v, const char *name, int64_t lo, int64_t hi, int64_t *out, l6_error *err) {
+  if (!json_is_integer(v)) return l6_fail(err, L6_E_WRONG_TYPE, "changes.%s must be an integer", name);
+  if (json_integer_value(v) < lo || json_integer_value(v) > hi)
+    return l6_fail(err, L6_E_INVALID_VALUE, "changes.%s must be from %lld to %lld", name, (long long)lo, (long long)hi);
+  *out = json_integer_value(v);
+  return L6_E_OK;
+}
+
+l6_err svc_a6_amend(l6_svc *s, const l6_actor *a, l6_id id, const json_t *changes, const char *effective_from,
+                    const char *reason, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
+    return l6_fail(err, L6_E_FORBIDDEN, "role %s may not amend authorizations", l6_role_str(a->role));
+  if (!json_is_object(changes) || json_object_size(changes) == 0)
+    return l6_fail(err, L6_E_INVALID_VALUE, "changes must name at least one term to change");
+  if (effective_from == NULL || !l6_valid_date(effective_from))
+    return l6_fail(err, L6_E_INVALID_VALUE, "effective_from must be a date YYYY-MM-DD");
+  if (reason == NULL) reason = "";
+  if (strlen(reason) > L6_NAME_MAX) return l6_fail(err, L6_E_INVALID_VALUE, "reason is at most %d bytes", L6_NAME_MAX);
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_auth x, y;
+  e = OPS->a6_auth_get(ST, id, &x, err);
+  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
+  if (e == L6_E_OK) e = need_admin_or_authority(s, a, x.party, L6_E_NOT_HOST_AUTHORITY, err);
+  if (e == L6_E_OK && x.revoked) e = l6_fail(err, L6_E_AUTHORIZATION_REVOKED, "authorization %lld is revoked", (long long)id);
+  y = x;
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)changes, k, v) {
+    if (e != L6_E_OK) break;
+    int64_t n = 0;
+    if (strcmp(k, "quantity") == 0) {
+      if ((e = int_field(v, k, 1, L6_MAX_QUANTITY, &n, err)) == L6_E_OK) y.quantity = n;
+    } else if (strcmp(k, "vintage_from") == 0 || strcmp(k, "vintage_to") == 0 || strcmp(k, "year_from") == 0 ||
+               strcmp(k, "year_to") == 0) {
+      if ((e = int_field(v, k, L6_VINTAGE_MIN, L6_VINTAGE_MAX, &n, err)) == L6_E_OK)
+        *(k[0] == 'v' ? (k[8] == 'f' ? &y.vintage_from : &y.vintage_to) : (k[5] == 'f' ? &y.year_from : &y.year_to)) = (int)n;
+    } else if (strcmp(k, "purposes") == 0) {
+      char buf[L6_A6_LIST_MAX + 1];
+      unsigned set = 0;
+      e = list_field(v, k, ',', buf, sizeof buf, err);
+      if (e == L6_E_OK && (strlen(buf) >= sizeof y.purposes || !a6_purposes_parse(buf, &set)))
+        e = l6_fail(err, L6_E_INVALID_VALUE, "purposes must be one or more of NDC, OIMP, IMP, OP");
+      char canon[24];
+      if (e == L6_E_OK) snprintf(y.purposes, sizeof y.purposes, "%s", a6_purposes_str(set, canon, sizeof canon));
+    } else if (strcmp(k, "authorized_parties") == 0) {
+      e = list_field(v, k, ',', y.parties, sizeof y.parties, err);
+      char buf[L6_A6_LIST_MAX + 1];
+      snprintf(buf, sizeof buf, "%s", y.parties);
+      for (char *t = strtok(buf, ","); t && e == L6_E_OK; t = strtok(NULL, ",")) {
+        l6_party q;
+        e = OPS->party_get(ST, t, &q, err);
+        if (e == L6_E_UNKNOWN_PARTY) l6_fail(err, e, "authorized Party %s is not known", t);
+      }
+    } else if (strcmp(k, "authorized_entities") == 0) {
+      e = list_field(v, k, '|', y.entities, sizeof y.entities, err);
+    } else {
+      e = l6_fail(err, L6_E_INVALID_VALUE,
+                  "changes.%s cannot be amended (quantity, vintage_from, vintage_to, purposes, authorized_parties, "
+                  "authorized_entities, year_from, year_to can)",
+                  k);
+    }
+  }
+  if (e == L6_E_OK && (y.vintage_from > y.vintage_to || y.year_from > y.year_to))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "the amended vintages and timeframe must run from <= to");
+  if (e == L6_E_OK && y.quantity < x.assigned)
+    e = l6_fail(err, L6_E_INVALID_QUANTITY, "quantity %lld is below the %lld ITMOs already made under authorization %lld",
+                (long long)y.quantity, (long long)x.assigned, (long long)id);
+  /* The ITMO ranges: those first transferred keep the terms replaced here. */
+  itmo_buf ib = {0};
+  if (e == L6_E_OK) e = OPS->a6_itmo_list(ST, id, itmo_row, &ib, err);
+  if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "more than %d ITMO ranges", L6_A6_MAX_PIECES);
+  json_t *kept = json_array();
+  l6_qty n_kept = 0, n_touched = 0;
+  for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
+    const l6_a6_itmo *r = &ib.r[i];
+    if (r->ft_year) {
+      json_array_append_new(kept, json_pack("[s, I, I]", r->registry, (json_int_t)r->itmo_first, (json_int_t)itmo_last(r)));
+      n_kept += r->last - r->first + 1;
+    } else {
+      n_touched += r->last - r->first + 1;
+    }
+  }
+  free(ib.r);
+  l6_a6_auth_version *rec = e == L6_E_OK ? calloc(1, sizeof *rec) : NULL;
+  if (e == L6_E_OK && rec == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK) {
+    json_t *body = json_pack("{s:o, s:O, s:s, s:O, s:I, s:I}", "terms", view_auth(&x), "changes", changes, "reason", reason,
+                             "kept", kept, "itmos_kept", (json_int_t)n_kept, "itmos_touched", (json_int_t)n_touched);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+    else if (strlen(text) > L6_A6_VERSION_BODY_MAX)
+      e = l6_fail(err, L6_E_TOO_MANY_RANGES, "authorization %lld has too many ITMO ranges to record an amendment",
+                  (long long)id);
+    if (e == L6_E_OK) {
+      rec->auth = id;
+      rec->version = x.version;
+      snprintf(rec->effective_from, sizeof rec->effective_from, "%s", effective_from);
+      snprintf(rec->body, sizeof rec->body, "%s", text);
+      svc__timestamp(s, rec->ts);
+      e = OPS->a6_auth_version_put(ST, rec, err);
+    }
+    free(text);
+  }
+  if (e == L6_E_OK) {
+    y.version = x.version + 1;
+    svc__timestamp(s, y.ts);
+    e = OPS->a6_auth_put(ST, &y, err);
+  }
+  if (e == L6_E_OK) {
+    *out = view_auth(&y);
+    json_object_set_new(*out, "amendment",
+                        json_pack("{s:i, s:i, s:s, s:O, s:s, s:I, s:I}", "version", y.version, "replaced_version",
+                                  x.version, "effective_from", effective_from, "changes", changes, "reason", reason,
+                                  "itmos_kept", (json_int_t)n_kept, "itmos_touched", (json_int_t)n_touched));
+  }
+  json_decref(kept);
+  free(rec);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+typedef struct {
+  json_t *items;
+} ver_ctx;
+
+static int ver_row(void *ctx, const void *row) {
+  const l6_a6_auth_version *v = row;
+  json_t *body = json_loads(v->body, 0, NULL);
+  if (body == NULL) return 0;
+  json_t *o = json_pack("{s:i, s:i, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "replaced_version", v->version, "version",
+                        v->version + 1, "effective_from", v->effective_from, "ts", v->ts, "terms",
+                        json_object_get(body, "terms"), "changes", json_object_get(body, "changes"), "reason",
+                        json_object_get(body, "reason"), "kept", json_object_get(body, "kept"), "itmos_kept",
+                        json_object_get(body, "itmos_kept"), "itmos_touched", json_object_get(body, "itmos_touched"));
+  json_decref(body);
+  if (o) json_array_append_new(((ver_ctx *)ctx)->items, o);
+  return 0;
+}
+
+l6_err svc_a6_auth_versions(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_auth x;
+  e = OPS->a6_auth_get(ST, id, &x, err);
+  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
+  ver_ctx c = {json_array()};
+  if (e == L6_E_OK) e = OPS->a6_auth_version_list(ST, id, ver_row, &c, err);
+  *out = json_pack("{s:I, s:i, s:o}", "authorization", (json_int_t)id, "version", e == L6_E_OK ? x.version : 0, "amendments",
+                   c.items);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
 bool a6_corsia_known(const char *name) {
   a6_corsia_phase ph;
   return corsia_phase(name, &ph);
@@ -741,7 +1004,7 @@ l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t l
       if (!oimp && (!corsia_phase_name || a6_corsia_check(&ph, &u) == 0)) fn(ctx, cur, lo - 1);
     }
     if (it == NULL) break;
-    if ((e = auth_of(s, it->auth, &x, err)) != L6_E_OK) break;
+    if ((e = terms_of(s, it, &x, err)) != L6_E_OK) break;
     unsigned purposes = 0;
     a6_purposes_parse(x.purposes, &purposes);
     bool held = it->fate[0] == '\0' && !(x.revoked && it->ft_year == 0);
@@ -1113,7 +1376,7 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     char fid[64], lid[64];
     itmo_id_of(it, it->itmo_first, fid);
     itmo_id_of(it, itmo_last(it), lid);
-    if ((e = auth_of(s, it->auth, &x, err)) != L6_E_OK) break;
+    if ((e = terms_of(s, it, &x, err)) != L6_E_OK) break; /* the terms its first transfer was under */
     unsigned purposes = 0;
     a6_purposes_parse(x.purposes, &purposes);
     int year = r->kind == A6_ACT_USE ? r->year : now;
@@ -1302,7 +1565,7 @@ static json_t *balance_json(const l6_a6_ndc *ndc, const a6_year *years, size_t n
 
 l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = need_books_reader(a, err);
+  l6_err e = need_party_books_reader(s, a, party, err);
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_a6_ndc ndc;
@@ -1327,7 +1590,7 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
 
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = need_books_reader(a, err);
+  l6_err e = need_party_books_reader(s, a, party, err);
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_a6_ndc ndc;
@@ -1453,6 +1716,18 @@ static json_t *view_action(const l6_a6_action *x) {
                         "year", x->year, "corresponding_adjustment", (json_int_t)x->ca);
   json_object_set_new(o, "using_party_or_entity", json_string(x->user));
   json_object_set_new(o, "transaction", x->tx ? json_integer(x->tx) : json_null());
+  /* The AEF workbook's columns (aef_export.c): the date of the action, the
+   * cooperative approach, the ITMO registry and the first transferring
+   * (host) Party, the third part of the identifier. */
+  char cap[8], host[4] = "";
+  snprintf(cap, sizeof cap, "CA%04d", x->approach);
+  const char *p = strchr(x->first_id, '-');
+  p = p ? strchr(p + 1, '-') : NULL;
+  if (p && strlen(p + 1) > 3 && p[4] == '-') snprintf(host, sizeof host, "%.3s", p + 1);
+  json_object_set_new(o, "date", json_stringn(x->ts, strlen(x->ts) < 10 ? strlen(x->ts) : 10));
+  json_object_set_new(o, "cooperative_approach", json_string(cap));
+  json_object_set_new(o, "registry", json_string(x->registry));
+  json_object_set_new(o, "first_transferring_party", json_string(host));
   return o;
 }
 
@@ -1499,6 +1774,70 @@ static int holding_by_vintage(const void *x, const void *y) {
   return (a->vintage > b->vintage) - (a->vintage < b->vintage);
 }
 
+/* The secretariat's consistency checks (src/core/aef_check.c) over all the
+ * Party's actions, with the authorizations they name (its own and those
+ * of the ITMOs it acquired); each finding appended to incons. */
+static l6_err core_checks(l6_svc *s, const l6_a6_ndc *ndc, const act_buf *acts, json_t *incons, l6_error *err) {
+  aef_check_action *ca = calloc(acts->n ? acts->n : 1, sizeof *ca);
+  aef_check_auth *cx = calloc(acts->n ? acts->n : 1, sizeof *cx);
+  aef_check_auth *kept = calloc(acts->n ? acts->n : 1, sizeof *kept); /* per action: terms kept by an amendment */
+  l6_a6_auth *ax = calloc(acts->n ? acts->n : 1, sizeof *ax);
+  enum { CAP = 64 };
+  aef_finding *f = calloc(CAP, sizeof *f);
+  l6_a6_auth *tmp = malloc(sizeof *tmp);
+  l6_err e = ca && cx && ax && f && kept && tmp ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
+  size_t nx = 0;
+  for (size_t i = 0; i < acts->n && e == L6_E_OK; i++) {
+    const l6_a6_action *x = &acts->a[i];
+    ca[i] = (aef_check_action){.id = x->id, .type = x->type, .party = x->party, .auth = x->auth, .approach = x->approach,
+                               .registry = x->registry, .first_id = x->first_id, .last_id = x->last_id,
+                               .quantity = x->quantity, .vintage = x->vintage, .year = x->year};
+    bool seen = x->auth == 0;
+    for (size_t k = 0; k < nx && !seen; k++) seen = ax[k].id == x->auth;
+    if (seen) continue;
+    l6_error ignore;
+    if (OPS->a6_auth_get(ST, x->auth, &ax[nx], &ignore) != L6_E_OK) continue; /* unknown: the checks say so */
+    unsigned purposes = 0;
+    (void)a6_purposes_parse(ax[nx].purposes, &purposes);
+    cx[nx] = (aef_check_auth){.id = ax[nx].id, .party = ax[nx].party, .vintage_from = ax[nx].vintage_from,
+                              .vintage_to = ax[nx].vintage_to, .quantity = ax[nx].quantity, .purposes = purposes,
+                              .year_from = ax[nx].year_from, .year_to = ax[nx].year_to};
+    nx++;
+  }
+  /* Actions on ITMOs an amendment left under the terms in force at their
+   * first transfer are checked against those terms (svc_a6_amend). */
+  for (size_t i = 0; i < acts->n && e == L6_E_OK; i++) {
+    const l6_a6_action *x = &acts->a[i];
+    const l6_a6_auth *base = NULL;
+    for (size_t k = 0; k < nx && !base; k++)
+      if (ax[k].id == x->auth) base = &ax[k];
+    if (base == NULL || base->version <= 1) continue;
+    l6_a6_itmo it = {.auth = x->auth, .first = 1, .last = 1 + (x->itmo_last - x->itmo_first), .itmo_first = x->itmo_first,
+                     .ft_year = 1};
+    snprintf(it.registry, sizeof it.registry, "%s", x->registry);
+    if ((e = terms_of(s, &it, tmp, err)) != L6_E_OK) break;
+    unsigned purposes = 0;
+    (void)a6_purposes_parse(tmp->purposes, &purposes);
+    kept[i] = (aef_check_auth){.id = x->auth, .party = base->party, .vintage_from = tmp->vintage_from,
+                               .vintage_to = tmp->vintage_to, .quantity = tmp->quantity, .purposes = purposes,
+                               .year_from = tmp->year_from, .year_to = tmp->year_to};
+    ca[i].terms = &kept[i];
+  }
+  if (e == L6_E_OK) {
+    aef_check_ndc period = {ndc->first_year, ndc->last_year};
+    size_t n = aef_check_all(ca, acts->n, cx, nx, &period, f, CAP);
+    for (size_t i = 0; i < n && i < CAP; i++) inconsistency(incons, AEF_CHECKS[f[i].check].code, "%s", f[i].message);
+    if (n > CAP) inconsistency(incons, "too_many_findings", "%zu more findings not listed", n - CAP);
+  }
+  free(ca);
+  free(cx);
+  free(ax);
+  free(f);
+  free(kept);
+  free(tmp);
+  return e;
+}
+
 l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
                   l6_error *err) {
   *out = NULL;
@@ -1541,7 +1880,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
     free(expect);
     expect = NULL;
   }
-  l6_qty acquired = 0, used = 0, ft_actions = 0, ft_rows = 0;
+  l6_qty ft_actions = 0, ft_rows = 0;
   for (size_t i = 0; expect && i < acts.n; i++) {
     const l6_a6_action *x = &acts.a[i];
     if (x->year <= year) json_array_append_new(actions, view_action(x));
@@ -1557,16 +1896,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
                       party, at_date, (long long)run, x->vintage, (long long)x->id, x->type, x->first_id);
       }
     }
-    if (strcmp(x->type, "Acquisition") == 0) acquired += x->quantity;
-    if (strcmp(x->type, "Use") == 0) used += x->quantity;
-    if (strcmp(x->type, "First transfer") == 0) {
-      ft_actions += x->quantity;
-      l6_a6_auth au;
-      l6_error ignore;
-      if (OPS->a6_auth_get(ST, x->auth, &au, &ignore) != L6_E_OK || strcmp(au.party, x->party) != 0)
-        inconsistency(incons, "first_transfer_unauthorized", "first transfer of %s to %s has no authorization of %s",
-                      x->first_id, x->last_id, x->party);
-    }
+    if (strcmp(x->type, "First transfer") == 0) ft_actions += x->quantity; /* the authorization: aef_check.c */
     /* An OIMP cancellation is the first transfer of ITMOs not yet first
      * transferred (6.2 guidance: the host adjusts for OIMP at the first
      * transfer, which its authorization defines as authorization, issuance
@@ -1622,8 +1952,7 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
       inconsistency(incons, "holdings_mismatch", "%s holds %lld ITMOs of vintage %d; its actions add up to %lld", party,
                     (long long)have, expect->h[i].vintage, (long long)expect->h[i].q);
   }
-  if (used > acquired)
-    inconsistency(incons, "used_not_acquired", "%s used %lld ITMOs but acquired %lld", party, (long long)used, (long long)acquired);
+  if (e == L6_E_OK) e = core_checks(s, &ndc, &acts, incons, err);
   for (size_t i = 0; i < ib.n; i++)
     if (strcmp(ib.r[i].host, party) == 0 && ib.r[i].ft_year) ft_rows += ib.r[i].last - ib.r[i].first + 1;
   if (ft_rows != ft_actions)
@@ -1667,85 +1996,39 @@ done:
   return svc__finish_out(s, e, out, err);
 }
 
-/* ---- the AEF as CSV ------------------------------------------------------- */
+/* The registry's own checks, which need the ledger as well as the report:
+ * the actions against the ITMO ranges and the accounts' blocks. */
+static const aef_check_info LEDGER_CHECKS[] = {
+    {"holdings_negative", "the actions up to the holdings date, in the order recorded, take no vintage below zero"},
+    {"holdings_mismatch", "the Party's ITMOs in its accounts today are what all its actions add up to, vintage by vintage"},
+    {"first_transfers_mismatch", "the ITMOs marked first transferred are what the first-transfer actions add up to"},
+    {"oimp_cancellation_without_ca",
+     "no ITMO of an OIMP authorization is cancelled without having been first transferred (no corresponding adjustment)"},
+};
 
-/* One CSV field, quoted when it needs to be. */
-static void csv_field(FILE *f, const json_t *v) {
-  if (json_is_string(v)) {
-    const char *t = json_string_value(v);
-    if (strpbrk(t, ",\"\r\n") == NULL) {
-      fputs(t, f);
-      return;
-    }
-    fputc('"', f);
-    for (; *t; t++) {
-      if (*t == '"') fputc('"', f);
-      fputc(*t, f);
-    }
-    fputc('"', f);
-  } else if (json_is_integer(v)) {
-    fprintf(f, "%lld", (long long)json_integer_value(v));
-  } else if (json_is_boolean(v)) {
-    fputs(json_is_true(v) ? "true" : "false", f);
-  } else if (json_is_array(v)) {
+l6_err svc_a6_aef_checks(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                         l6_error *err) {
+  json_t *aef = NULL;
+  l6_err e = svc_a6_aef(s, a, party, year, as_of, &aef, err);
+  if (e != L6_E_OK) return e;
+  const json_t *c = json_object_get(aef, "consistency");
+  const json_t *found = json_object_get(c, "inconsistencies");
+  json_t *checks = json_array();
+  size_t nl = sizeof LEDGER_CHECKS / sizeof LEDGER_CHECKS[0];
+  for (size_t k = 0; k < AEF_C__COUNT + nl; k++) {
+    const aef_check_info *info = k < AEF_C__COUNT ? &AEF_CHECKS[k] : &LEDGER_CHECKS[k - AEF_C__COUNT];
+    json_t *msgs = json_array();
     size_t i;
     json_t *x;
-    fputc('"', f);
-    json_array_foreach(v, i, x) {
-      fputs(i ? ";" : "", f);
-      if (json_is_string(x)) {
-        for (const char *t = json_string_value(x); *t; t++) {
-          if (*t == '"') fputc('"', f);
-          fputc(*t, f);
-        }
-      }
-    }
-    fputc('"', f);
+    json_array_foreach(found, i, x) if (strcmp(json_string_value(json_object_get(x, "code")), info->code) == 0)
+        json_array_append(msgs, json_object_get(x, "message"));
+    json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:b, s:o}", "code", info->code, "kind",
+                                            k < AEF_C__COUNT ? "secretariat" : "registry", "description", info->description,
+                                            "passed", json_array_size(msgs) == 0, "findings", msgs));
   }
-}
-
-/* A table (array of objects with the same keys) under a "# name" line. */
-static void csv_table(FILE *f, const char *name, const json_t *rows) {
-  fprintf(f, "# %s\n", name);
-  const json_t *first = json_array_get(rows, 0);
-  if (first == NULL) {
-    fputc('\n', f);
-    return;
-  }
-  const char *k;
-  json_t *v;
-  int col = 0;
-  json_object_foreach((json_t *)first, k, v) fprintf(f, "%s%s", col++ ? "," : "", k);
-  fputc('\n', f);
-  size_t i;
-  json_t *row;
-  json_array_foreach(rows, i, row) {
-    col = 0;
-    json_object_foreach((json_t *)first, k, v) {
-      if (col++) fputc(',', f);
-      csv_field(f, json_object_get(row, k));
-    }
-    fputc('\n', f);
-  }
-  fputc('\n', f);
-}
-
-char *svc_a6_aef_csv(const json_t *aef) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (f == NULL) return NULL;
-  json_t *sub = json_array();
-  json_array_append(sub, json_object_get(aef, "submission"));
-  csv_table(f, "submission", sub);
-  json_decref(sub);
-  csv_table(f, "authorizations", json_object_get(aef, "authorizations"));
-  csv_table(f, "actions", json_object_get(aef, "actions"));
-  csv_table(f, "holdings", json_object_get(aef, "holdings"));
-  csv_table(f, "authorized_entities", json_object_get(aef, "authorized_entities"));
-  if (fclose(f) != 0) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
+  *out = json_pack("{s:s, s:i, s:O, s:O, s:o}", "party", party, "year", year, "holdings_as_of",
+                   json_object_get(json_object_get(aef, "submission"), "holdings_as_of"), "consistent",
+                   json_object_get(c, "consistent"), "checks", checks);
+  json_decref(aef);
+  return *out ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
 }

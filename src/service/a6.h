@@ -31,6 +31,19 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
 /* Revokes an authorization: units not yet first transferred stop being
  * ITMOs for new first transfers, uses and cancellations. */
 l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* Amends authorization id (its Party's authority or admin; not revoked):
+ * changes is an object of the terms to change (quantity, not below the
+ * ITMOs already made; vintage_from, vintage_to; purposes, authorized_parties,
+ * authorized_entities as arrays; year_from, year_to), in force from
+ * effective_from (YYYY-MM-DD). The version goes up by one; the amendment is
+ * recorded with the terms it replaced, and the ITMOs already first
+ * transferred keep those terms (their uses and cancellations are checked
+ * against them); the others take the new ones. The reply: the amended
+ * authorization and "amendment" (itmos_kept, itmos_touched). */
+l6_err svc_a6_amend(l6_svc *s, const l6_actor *a, l6_id id, const json_t *changes, const char *effective_from,
+                    const char *reason, json_t **out, l6_error *err);
+/* An authorization's amendments, oldest first (public, like the letter). */
+l6_err svc_a6_auth_versions(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 /* One authorization (public, like the list), with its ITMO ranges. */
 l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
@@ -74,11 +87,25 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
  * Agreement (docs/API.md). */
 l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
                   l6_error *err);
-/* The AEF reply of svc_a6_aef as CSV: each table under a "# name" line
- * (submission, authorizations, actions, holdings, authorized_entities),
- * fields quoted when needed, lists joined with ";". malloc'd, NULL when
- * out of memory. */
-char *svc_a6_aef_csv(const json_t *aef);
+/* The consistency checks svc_a6_aef runs, each by its stable code with its
+ * description, "passed" and its findings (messages): the secretariat's
+ * checks (src/core/aef_check.h) and the registry's reconciliation of the
+ * actions with the ledger. Public, like the AEF. */
+l6_err svc_a6_aef_checks(l6_svc *s, const l6_actor *a, const char *party, int year, const char *as_of, json_t **out,
+                         l6_error *err);
+/* aef_export.c: the AEF in the layout of the UN's workbook (decisions
+ * 6/CMA.4 and 4/CMA.6; docs/API.md "The AEF workbook"). Whether name is
+ * one of the five tables (submission, authorizations, actions, holdings,
+ * authorized_entities). */
+bool svc_a6_aef_table_known(const char *name);
+/* One table of the report of svc_a6_aef as CSV (RFC 4180: CRLF line ends,
+ * fields with a comma, quote or line end quoted): the template's headings,
+ * then one line per record. malloc'd; NULL for an unknown table or when out
+ * of memory. */
+char *svc_a6_aef_csv_table(const json_t *aef, const char *table);
+/* The report as an .xlsx workbook with the template's five worksheets;
+ * *out malloc'd, *len bytes. INTERNAL when the workbook cannot be written. */
+l6_err svc_a6_aef_xlsx(const json_t *aef, char **out, size_t *len, l6_error *err);
 /* Adjusted emissions under every accounting option (core a6_whatif), read only. */
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 

@@ -49,9 +49,10 @@ static void timestamp(l6_svc *s, char out[32]) { view_iso_time(s->now_ms(), out)
  * that can mint tokens, move any account or act for a Party live shortest;
  * read-only and organisation-bound integrations a year, one rotation a
  * year. */
-static const int token_default_days[L6_ROLE_MECHANISM_ADMIN + 1] = {
+static const int token_default_days[L6_ROLE_REVIEWER + 1] = {
     [L6_ROLE_ADMIN] = 30,      [L6_ROLE_AUTHORITY] = 90, [L6_ROLE_MECHANISM_ADMIN] = 90,
     [L6_ROLE_HOLDER] = 365,    [L6_ROLE_VALIDATOR] = 365, [L6_ROLE_AUDITOR] = 365,
+    [L6_ROLE_REVIEWER] = 90, /* a review's weeks, with room: read-only, one Party */
 };
 
 l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
@@ -221,7 +222,7 @@ l6_err svc_tokens_load(l6_svc *s, const char *dir, l6_error *err) {
   json_t *days = json_object_get(root, "lifetime_days");
   if (e == L6_E_OK && !json_is_object(days))
     e = l6_fail(err, L6_E_INVALID_CONFIG, "%s: lifetime_days must be an object of role: days", path);
-  int got[L6_ROLE_MECHANISM_ADMIN + 1];
+  int got[L6_ROLE_REVIEWER + 1];
   memcpy(got, token_default_days, sizeof got);
   json_object_foreach(days, k, v) {
     if (e != L6_E_OK) break;
@@ -468,7 +469,7 @@ l6_err svc_token_create(l6_svc *s, const l6_actor *a, l6_role role, l6_id org, c
     return l6_fail(err, L6_E_MISSING_FIELD, "%s %s token needs an organisation", l6_article(l6_role_str(role)),
                      l6_role_str(role));
   if (!l6_role_has_org(role) && org != 0)
-    return l6_fail(err, L6_E_INVALID_VALUE, "only holder, validator and authority tokens belong to an organisation");
+    return l6_fail(err, L6_E_INVALID_VALUE, "only holder, validator, authority and reviewer tokens belong to an organisation");
   if ((e = need_text("label", label, L6_NAME_MAX, err)) != L6_E_OK) return e;
   /* A token may live shorter than its role's lifetime, never longer. */
   int max = s->token_days[role] ? s->token_days[role] : L6_TOKEN_MAX_DAYS;

@@ -86,7 +86,7 @@ struct l6_svc {
   size_t nhooks;
   int64_t session_idle_ms, session_max_ms; /* people.c; 0: the defaults of limits.h */
   int pwhash_cost;                         /* people.c: l6_pwhash_cost */
-  int token_days[L6_ROLE_MECHANISM_ADMIN + 1]; /* a new token's lifetime by role, days; 0: never expires */
+  int token_days[L6_ROLE_REVIEWER + 1]; /* a new token's lifetime by role, days; 0: never expires */
   struct origin_set *origins; /* registries outside the Parties (origin.c, config/origins.json), or NULL */
 };
 

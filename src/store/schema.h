@@ -277,6 +277,13 @@ static const char *const l6_migrations[] = {
     "CREATE TABLE origin_unplaced(origin TEXT NOT NULL, project TEXT NOT NULL, vintage_start TEXT NOT NULL,"
     "  vintage_end TEXT NOT NULL, vintage INTEGER NOT NULL, total BIGINT NOT NULL, unplaced BIGINT NOT NULL,"
     "  PRIMARY KEY(origin, project, vintage_start, vintage_end));",
+    /* 15 -> 16: authorization amendments (issue 18): one row per amendment
+     * of an authorization, version -> version + 1: the terms it replaced,
+     * what changed, from when, and the ITMO ranges already first
+     * transferred, which keep the replaced terms (body: a JSON object,
+     * src/service/a6.c svc_a6_amend). */
+    "CREATE TABLE a6_auth_versions(auth BIGINT NOT NULL REFERENCES a6_authorizations(id), version INTEGER NOT NULL,"
+    "  effective_from TEXT NOT NULL, body TEXT NOT NULL, ts TEXT NOT NULL, PRIMARY KEY(auth, version));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

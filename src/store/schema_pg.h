@@ -260,6 +260,9 @@ static const char *const l6_pg_migrations[] = {
     "CREATE TABLE origin_unplaced(origin " L6_PG_TEXT " NOT NULL, project " L6_PG_TEXT " NOT NULL,"
     "  vintage_start " L6_PG_TEXT " NOT NULL, vintage_end " L6_PG_TEXT " NOT NULL, vintage BIGINT NOT NULL,"
     "  total BIGINT NOT NULL, unplaced BIGINT NOT NULL, PRIMARY KEY(origin, project, vintage_start, vintage_end));",
+    /* 15 -> 16: authorization amendments (schema.h). */
+    "CREATE TABLE a6_auth_versions(auth BIGINT NOT NULL REFERENCES a6_authorizations(id), version INTEGER NOT NULL,"
+    "  effective_from TEXT NOT NULL, body TEXT NOT NULL, ts TEXT NOT NULL, PRIMARY KEY(auth, version));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

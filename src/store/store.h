@@ -358,6 +358,17 @@ typedef struct {
 
 /* ---- non-market approaches (src/service/nma.c) ---- */
 
+/* An amendment of an authorization: version -> version + 1 (the replaced
+ * terms, the changes, the ITMO ranges that keep the replaced terms), as
+ * one JSON object the service shapes. */
+typedef struct {
+  l6_id auth;
+  int version;                           /* the version the amendment replaced */
+  char effective_from[11];               /* YYYY-MM-DD */
+  char body[L6_A6_VERSION_BODY_MAX + 1]; /* JSON object */
+  char ts[32];
+} l6_a6_auth_version;
+
 /* A record of the NMA platform: an NMA, a support offer or a match, its
  * fields as one JSON object (the service validates and shapes it). */
 typedef struct {
@@ -744,6 +755,11 @@ typedef struct {
   l6_err (*a6_action_put)(l6_store *s, l6_a6_action *a, l6_error *err);
   l6_err (*a6_action_list)(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err);
   /* ---- non-market approaches ---- */
+
+  /* Authorization amendments: inserts one (ALREADY_EXISTS for the same
+   * auth and version), and lists an authorization's, by version. */
+  l6_err (*a6_auth_version_put)(l6_store *s, const l6_a6_auth_version *v, l6_error *err);
+  l6_err (*a6_auth_version_list)(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err);
 
   /* Inserts r (r->id == 0; sets r->id) or replaces it by id. */
   l6_err (*nma_put)(l6_store *s, l6_nma_rec *r, l6_error *err);

@@ -282,6 +282,9 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id")        \
   XX(A6_ACT_LIST, "SELECT " PG_A6_ACT_COLS " FROM a6_actions WHERE ($1::text = '' OR party = $1) ORDER BY id") \
   /* non-market approaches */                                                                                 \
+  XX(A6_VER_INS, "INSERT INTO a6_auth_versions(auth, version, effective_from, body, ts) VALUES($1, $2, $3, $4, $5)") \
+  XX(A6_VER_LIST, "SELECT auth, version, effective_from, body, ts FROM a6_auth_versions WHERE auth = $1"        \
+                  " ORDER BY version")                                                                         \
   XX(NMA_INS, "INSERT INTO nma_records(id, kind, party, status, body)"                                        \
               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM nma_records), $1, $2, $3, $4) RETURNING id")     \
   XX(NMA_UPD, "UPDATE nma_records SET kind = $2, party = $3, status = $4, body = $5 WHERE id = $1")           \
@@ -2409,6 +2412,37 @@ static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
 
 /* ---- non-market approaches ------------------------------------------ */
 
+/* ---- authorization amendments ---------------------------------------- */
+
+static void dec_a6_ver(const PGresult *r, int i, void *o) {
+  l6_a6_auth_version *v = o;
+  v->auth = col_i64(r, i, 0);
+  v->version = (int)col_i64(r, i, 1);
+  col_text(r, i, 2, v->effective_from, sizeof v->effective_from);
+  col_text(r, i, 3, v->body, sizeof v->body);
+  col_text(r, i, 4, v->ts, sizeof v->ts);
+}
+
+static l6_err pg_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, v->auth);
+  a_int(&a, v->version);
+  a_text(&a, v->effective_from);
+  a_text(&a, v->body);
+  a_text(&a, v->ts);
+  return run_write(PG(s), Q_A6_VER_INS, &a, NULL, NULL, err);
+}
+
+static l6_err pg_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, auth);
+  l6_a6_auth_version *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_A6_VER_LIST, &a, dec_a6_ver, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static void dec_nma(const PGresult *r, int i, void *o) {
   l6_nma_rec *x = o;
   x->id = col_i64(r, i, 0);
@@ -2936,6 +2970,8 @@ static const l6_store_ops pg_ops = {
     .a6_itmo_next_serial = pg_a6_itmo_next_serial,
     .a6_action_put = pg_a6_action_put,
     .a6_action_list = pg_a6_action_list,
+    .a6_auth_version_put = pg_a6_auth_version_put,
+    .a6_auth_version_list = pg_a6_auth_version_list,
     .nma_put = pg_nma_put,
     .nma_get = pg_nma_get,
     .nma_list = pg_nma_list,

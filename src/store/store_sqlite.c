@@ -237,6 +237,9 @@
                  " user_entity, year, ca, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"   \
                  "?15,?16,?17,?18,?19)")                                                               \
   XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE (?1 = '' OR party = ?1) ORDER BY id") \
+  XX(A6_VER_INS, "INSERT INTO a6_auth_versions(auth, version, effective_from, body, ts) VALUES(?1, ?2, ?3, ?4, ?5)") \
+  XX(A6_VER_LIST, "SELECT auth, version, effective_from, body, ts FROM a6_auth_versions WHERE auth = ?1"   \
+                  " ORDER BY version")                                                                    \
   XX(NMA_INS, "INSERT INTO nma_records(kind, party, status, body) VALUES(?2, ?3, ?4, ?5)")            \
   XX(NMA_UPD, "UPDATE nma_records SET kind = ?2, party = ?3, status = ?4, body = ?5 WHERE id = ?1")   \
   XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = ?1 AND kind = ?2")   \
@@ -2311,6 +2314,37 @@ static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
   return e;
 }
 
+/* ---- authorization amendments ---------------------------------------- */
+
+static void dec_a6_ver(sqlite3_stmt *s, void *o) {
+  l6_a6_auth_version *v = o;
+  v->auth = sqlite3_column_int64(s, 0);
+  v->version = sqlite3_column_int(s, 1);
+  col_text(s, 2, v->effective_from, sizeof v->effective_from);
+  col_text(s, 3, v->body, sizeof v->body);
+  col_text(s, 4, v->ts, sizeof v->ts);
+}
+
+static l6_err sq_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_VER_INS);
+  sqlite3_bind_int64(t, 1, v->auth);
+  sqlite3_bind_int(t, 2, v->version);
+  bind_text(t, 3, v->effective_from);
+  bind_text(t, 4, v->body);
+  bind_text(t, 5, v->ts);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_A6_VER_LIST);
+  sqlite3_bind_int64(t, 1, auth);
+  l6_a6_auth_version *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_a6_ver, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- non-market approaches ------------------------------------------ */
 
 static void dec_nma(sqlite3_stmt *s, void *o) {
@@ -2787,6 +2821,8 @@ static const l6_store_ops sqlite_ops = {
     .a6_itmo_next_serial = sq_a6_itmo_next_serial,
     .a6_action_put = sq_a6_action_put,
     .a6_action_list = sq_a6_action_list,
+    .a6_auth_version_put = sq_a6_auth_version_put,
+    .a6_auth_version_list = sq_a6_auth_version_list,
     .nma_put = sq_nma_put,
     .nma_get = sq_nma_get,
     .nma_list = sq_nma_list,
