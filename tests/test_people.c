@@ -356,6 +356,69 @@ static void test_csrf_and_token_owner(void **state) {
   tl_resp_free(&r);
 }
 
+/* ---- one person, two credentials (issue 15 item 3, proposal.c) -------- */
+
+/* A proposal's state or error code after POST /v1/proposals/{id}/approve
+ * in session x (token NULL) or with token. */
+static long approve(int64_t id, const session *x, const char *token, char out[32]) {
+  char path[96];
+  snprintf(path, sizeof path, "/v1/proposals/%lld/approve", (long long)id);
+  tl_resp r = x ? in_session(x, "POST", path, json_object(), true) : tl_http_reqj(S, "POST", path, token, json_object(), NULL);
+  const char *v = r.status == 201 ? tl_jstr(r.body, "state") : tl_jstr(json_object_get(r.body, "error"), "code");
+  snprintf(out, 32, "%s", v ? v : "?");
+  long st = r.status;
+  tl_resp_free(&r);
+  return st;
+}
+
+/* A transfer of n VCU from `from` to `to` that the policy turns into a
+ * proposal, in session x or with token; its id. */
+static int64_t propose(const session *x, const char *token, int64_t from, int64_t to, int n) {
+  json_t *b = json_pack("{s:I, s:I, s:s, s:i}", "from_account", (json_int_t)from, "to_account", (json_int_t)to, "unit_type",
+                        "VCU", "quantity", n);
+  tl_resp r = x ? in_session(x, "POST", "/v1/transfers", b, true) : tl_http_reqj(S, "POST", "/v1/transfers", token, b, NULL);
+  tl_assert_status(&r, 202);
+  int64_t id = tl_jint(r.body, "id");
+  tl_resp_free(&r);
+  return id;
+}
+
+/* A token made in a user's session belongs to that user and counts as
+ * that person for four eyes: proposed in the session, the user's token
+ * cannot approve; proposed with the token, the session cannot either
+ * (self_approval both ways). Another person (the store's admin token,
+ * a system one) approves. */
+static void test_token_owner_is_the_person(void **state) {
+  (void)state;
+  tl_mk_project(S, "PRJ.OWNER", "VCS", "CHE");
+  int64_t from = tl_mk_account(S, "CHE01", org_a, "holding", "A main");
+  int64_t to = tl_mk_account(S, "CHE01", org_a, "trading", "A trading");
+  json_decref(tl_mk_issue(S, "CHE01", "PRJ.OWNER", "VCU", 2022, 100, from));
+  tl_resp r = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{\"transfer_above\": 1}", NULL);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  user u = mk_user("admin", 0);
+  session x = login_ok(&u, 0);
+  r = in_session(&x, "POST", "/v1/tokens", json_pack("{s:s, s:s}", "role", "admin", "label", "my own"), true);
+  tl_assert_status(&r, 201);
+  assert_int_equal(tl_jint(r.body, "owner"), u.id);
+  char *mine = strdup(tl_jstr(r.body, "token"));
+  tl_resp_free(&r);
+  char got[32];
+
+  int64_t p1 = propose(&x, NULL, from, to, 5); /* in the session ... */
+  assert_int_equal(approve(p1, NULL, mine, got), 403); /* ... not with the user's token */
+  assert_string_equal(got, "self_approval");
+  int64_t p2 = propose(NULL, mine, from, to, 6); /* with the token ... */
+  assert_int_equal(approve(p2, &x, NULL, got), 403); /* ... not in the session */
+  assert_string_equal(got, "self_approval");
+  assert_int_equal(approve(p1, NULL, S->admin, got), 201);
+  assert_string_equal(got, "executed");
+  assert_int_equal(approve(p2, NULL, S->admin, got), 201);
+  assert_string_equal(got, "executed");
+  free(mine);
+}
+
 /* ---- timeouts and logout ---------------------------------------------- */
 
 static void test_idle_expiry(void **state) {
@@ -428,6 +491,7 @@ int main(void) {
       cmocka_unit_test(test_login_refusals),       cmocka_unit_test(test_disabled_user),
       cmocka_unit_test(test_csrf_and_token_owner), cmocka_unit_test(test_idle_expiry),
       cmocka_unit_test(test_absolute_expiry),      cmocka_unit_test(test_logout),
+      cmocka_unit_test(test_token_owner_is_the_person),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,6 +29,9 @@
  *   policy           the policy is validated (closed, bounded) and only an
  *                    administrator sets it.
  *   idempotent       an idempotency key replays the 202 (one hold).
+ *   token_owner      a token made in a user's session is that user: what
+ *                    the user proposed in the session the token cannot
+ *                    approve, and the other way round (self_approval).
  *   random_model     a seeded random sequence of transfers, approvals,
  *                    rejections, cancellations and clock moves checked
  *                    against a reference model of balances after every
@@ -711,6 +714,36 @@ static void test_random_model(void **state) {
 }
 
 /* An idempotency key replays the 202 and its proposal: one hold only. */
+/* A user (77, an administrator) signed in through a web session makes a
+ * token in it; svc_authenticate gives that token's actor the owner 77. */
+static void test_token_owner(void **state) {
+  (void)state;
+  set_policy("{\"transfer_above\": 10}");
+  l6_actor sess = {.role = L6_ROLE_ADMIN, .user = 77, .name = "user:77"};
+  char bearer[80];
+  json_t *out = NULL;
+  l6_error err = {0};
+  ok(svc_token_create(W.s, &sess, L6_ROLE_ADMIN, 0, "mine", 0, bearer, &out, &err), &err, "token");
+  assert_int_equal(json_integer_value(json_object_get(out, "owner")), 77);
+  json_decref(out);
+  l6_actor tok;
+  ok(svc_authenticate(W.s, bearer, &tok, &err), &err, "authenticate");
+  assert_int_equal(tok.owner, 77);
+  assert_int_equal(tok.user, 0);
+  l6_id p1 = propose(&sess, W.a1, W.a2, 20, "pending");
+  assert_int_equal(decide(svc_proposal_approve, &tok, p1, NULL, NULL), L6_E_SELF_APPROVAL);
+  assert_int_equal(decide(svc_proposal_reject, &tok, p1, NULL, NULL), L6_E_SELF_APPROVAL);
+  l6_id p2 = propose(&tok, W.a1, W.a2, 30, "pending");
+  assert_int_equal(decide(svc_proposal_approve, &sess, p2, NULL, NULL), L6_E_SELF_APPROVAL);
+  /* Another person: Bob (a holder of O1), and the store's admin token. */
+  char st[16];
+  assert_int_equal(decide(svc_proposal_approve, &W.bob, p1, st, NULL), L6_E_OK);
+  assert_string_equal(st, "executed");
+  assert_int_equal(decide(svc_proposal_approve, &W.admin, p2, st, NULL), L6_E_OK);
+  assert_string_equal(st, "executed");
+  assert_int_equal(held(W.a2), 50);
+}
+
 static void test_idempotent(void **state) {
   (void)state;
   set_policy("{\"transfer_above\": 10}");
@@ -749,6 +782,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_hold_account, setup, teardown),
       cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
       cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_token_owner, setup, teardown),
       cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

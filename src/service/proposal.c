@@ -119,11 +119,17 @@ static l6_err may_org(const l6_actor *a, l6_id org, bool write, l6_error *err) {
   return l6_fail(err, L6_E_FORBIDDEN, "role %s may not do this", l6_role_str(a->role));
 }
 
-/* Is a the person who proposed p? A person is the user of a web session,
- * else the bearer token (tokens are personal credentials), else (the CLI)
+/* The user a acts as: a web session's, or the owner of a bearer token
+ * (tokens made in a user's session belong to that user, schema 12); 0
+ * for a system integration's token and the CLI. */
+static l6_id person_of(const l6_actor *a) { return a->user ? a->user : a->owner; }
+
+/* Is a the person who proposed p? A person is a user (through a session
+ * or any token of theirs, so a user's session and token are one person),
+ * else the bearer token (an integration's credential), else (the CLI)
  * the actor's name. */
 static bool same_person(const l6_actor *a, const l6_proposal *p) {
-  if (p->proposer_user || a->user) return p->proposer_user == a->user;
+  if (p->proposer_user || person_of(a)) return p->proposer_user == person_of(a);
   if (p->proposer_token || a->token) return p->proposer_token == a->token;
   return strcmp(p->proposer, a->name) == 0;
 }
@@ -357,7 +363,7 @@ l6_err svc__proposal_gate(l6_svc *s, const l6_actor *a, const l6_move_req *r, co
   snprintf(p->proposer, sizeof p->proposer, "%s", a->name);
   snprintf(p->proposer_role, sizeof p->proposer_role, "%s", l6_role_str(a->role));
   p->proposer_org = a->org;
-  p->proposer_user = a->user;
+  p->proposer_user = person_of(a); /* the person, however they signed in */
   p->proposer_token = a->token;
   p->created_ms = now;
   if (approval) p->expires_ms = now + pol.lifetime_h * HOUR_MS;

@@ -455,6 +455,7 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
   out->role = t.role;
   out->org = t.org;
   out->token = t.id;
+  out->owner = t.owner;
   snprintf(out->name, sizeof out->name, "token:%lld", (long long)t.id);
   return L6_E_OK;
 }

@@ -26,6 +26,7 @@ typedef struct {
   l6_id org;      /* holder's organisation */
   l6_id token;    /* token id, 0 for the CLI and web sessions */
   l6_id user;     /* the user of a web session (people.h), 0 otherwise */
+  l6_id owner;    /* the user a bearer token belongs to (tokens.owner), 0 otherwise */
   char name[64];  /* recorded as the transaction's actor */
 } l6_actor;
 

@@ -139,6 +139,7 @@ typedef struct {
   int64_t expires;
   int64_t revoked;
   int64_t last_used;              /* kept to within L6_TOKEN_TOUCH_MS */
+  l6_id owner;                    /* the user it belongs to (schema 12); 0: a system integration's */
 } l6_token;
 
 /* A person who logs in (issue 15, people.c). The password hash is

@@ -81,7 +81,7 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id,"           \
   " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts"
 /* The columns of a token row, in dec_token's order. */
-#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used"
+#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used, owner"
 
 #define PG_SQL_MAP(XX)                                                                                         \
   /* reference data */                                                                                        \
@@ -1254,6 +1254,7 @@ static void dec_token(const PGresult *r, int i, void *o) {
   t->expires = col_i64(r, i, 5);
   t->revoked = col_i64(r, i, 6);
   t->last_used = col_i64(r, i, 7);
+  t->owner = col_i64(r, i, 8);
 }
 
 static l6_err pg_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {

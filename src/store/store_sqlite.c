@@ -22,7 +22,7 @@
 #include "store_common.h"
 
 /* The columns of a token row, in dec_token's order. */
-#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used"
+#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used, owner"
 
 /* Every statement, by id. The id indexes the cache. */
 #define SQL_MAP(XX)                                                                                  \
@@ -1069,6 +1069,7 @@ static void dec_token(sqlite3_stmt *t, void *o) {
   k->expires = sqlite3_column_int64(t, 5);
   k->revoked = sqlite3_column_int64(t, 6);
   k->last_used = sqlite3_column_int64(t, 7);
+  k->owner = sqlite3_column_int64(t, 8);
 }
 static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_TOK_FIND);
