@@ -69,9 +69,12 @@ static inline int l6_line_lvl(int64_t first, int64_t last) {
 
 /* The serial-history query, the same text for both engines but the
  * parameter markers: one index range per length class, joined from a
- * counter 0..L6_LVL_MAX. */
+ * counter k = 0, 1, ... that stops at L6_LVL_MAX or at the longest class
+ * the batch can hold (no line is longer than its batch: 2^(k+1) > quantity
+ * means no line has class k + 1), whichever comes first. */
 #define L6_LINE_HIST_SQL(B, S)                                                                   \
-  "WITH RECURSIVE lv(k) AS (VALUES(0) UNION ALL SELECT k + 1 FROM lv WHERE k < 61)"              \
+  "WITH RECURSIVE lv(k) AS (VALUES(0) UNION ALL SELECT k + 1 FROM lv WHERE k < 61"              \
+  " AND (CAST(2 AS BIGINT) << k) <= (SELECT quantity FROM batches WHERE id = " B "))"           \
   " SELECT l.tx, l.batch, l.first, l.last, l.from_account, l.to_account FROM lv CROSS JOIN tx_lines l" \
   " WHERE l.batch = " B " AND l.lvl = lv.k AND l.first <= " S " AND l.first > " S " - (CAST(2 AS BIGINT) << lv.k)" \
   " AND l.last >= " S " ORDER BY l.tx"
