@@ -79,4 +79,17 @@ static inline int l6_line_lvl(int64_t first, int64_t last) {
   " WHERE l.batch = " B " AND l.lvl = lv.k AND l.first <= " S " AND l.first > " S " - (CAST(2 AS BIGINT) << lv.k)" \
   " AND l.last >= " S " ORDER BY l.tx"
 
+/* PostgreSQL's planner may join the counter to the whole batch's lines
+ * (a hash join over an index range on batch alone: the old O(n)); LATERAL
+ * makes it one parameterised index scan per class. SQLite has no LATERAL,
+ * and its CROSS JOIN already fixes the loop order. OFFSET 0 keeps the
+ * planner from pulling the subquery up into a plain join again. */
+#define L6_LINE_HIST_SQL_PG(B, S)                                                                \
+  "WITH RECURSIVE lv(k) AS (VALUES(0) UNION ALL SELECT k + 1 FROM lv WHERE k < 61"              \
+  " AND (CAST(2 AS BIGINT) << k) <= (SELECT quantity FROM batches WHERE id = " B "))"           \
+  " SELECT l.tx, l.batch, l.first, l.last, l.from_account, l.to_account FROM lv CROSS JOIN LATERAL" \
+  " (SELECT tx, batch, first, last, from_account, to_account FROM tx_lines WHERE batch = " B       \
+  " AND lvl = lv.k AND first <= " S " AND first > " S " - (CAST(2 AS BIGINT) << lv.k)"           \
+  " AND last >= " S " OFFSET 0) l ORDER BY l.tx"
+
 #endif

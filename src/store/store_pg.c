@@ -172,7 +172,7 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                " VALUES($1, $2, $3, $4, $5, $6, $7)")                                                         \
   XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"                      \
                  " WHERE tx = $1 ORDER BY seq")                                                               \
-  XX(LINE_HIST, L6_LINE_HIST_SQL("$1", "$2"))                                                                  \
+  XX(LINE_HIST, L6_LINE_HIST_SQL_PG("$1", "$2"))                                                                \
   /* idempotency and tokens */                                                                                \
   XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = $1")                                   \
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES($1, $2, $3, $4)")                     \
