@@ -1297,6 +1297,8 @@ static void test_upgrade_backfills(void **state) {
                   "DROP TABLE sessions; DROP TABLE users; ALTER TABLE tokens DROP COLUMN owner;"
                   "ALTER TABLE tokens DROP COLUMN created; ALTER TABLE tokens DROP COLUMN expires;"
                   "ALTER TABLE tokens DROP COLUMN revoked; ALTER TABLE tokens DROP COLUMN last_used;"
+                  "DROP INDEX tx_lines_hist; ALTER TABLE tx_lines DROP COLUMN lvl;"
+                  "CREATE INDEX tx_lines_batch ON tx_lines(batch, first);"
                   "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
   char keyfile[L6_STORE_SPEC_MAX + 16];
   snprintf(keyfile, sizeof keyfile, "%s/l.db.keys", S->dir); /* the server's key file on either store */
