@@ -17,7 +17,7 @@
  *    best and trades). New GTC orders are passive while the book holds at
  *    most 1,000 orders and go to the opposite best above that, which keeps
  *    the book near its starting shape. Prints operations
- *    per second (closed loop, back to back), then latency p50/p99/p99.9 of
+ *    per second (closed loop, back to back, CPU time), then latency p50/p99/p99.9 of
  *    an open-loop run at 1,000,000 operations/s: command i is due at
  *    start + i us; latency = completion - due time, so a stall delays (and
  *    is charged to) every command queued behind it. It also prints the
@@ -26,7 +26,15 @@
  *    The command generator
  *    (xorshift, live-order bookkeeping) is inside the timed loop.
  *
- * usage: bench_book [--quick]   (--quick: 0.3 s and 300,000 commands)
+ *    Time is the process's CPU time (CLOCK_PROCESS_CPUTIME_ID, what
+ *    liquibook's clock() reads), so a descheduled process is not charged.
+ *    Then the same stream into one book that is never replaced (liquibook's
+ *    own policy) for a fixed 2^22 orders. bench/compare/liquibook.sh runs
+ *    liquibook in the same harness (docs/PERFORMANCE.md).
+ *
+ * usage: bench_book [--quick] [--insert-only]
+ *   --quick        0.3 s, 2^20 kept orders and 300,000 commands
+ *   --insert-only  the insert-only tests alone
  * Output: a report and "RESULT book_<key> <value>" lines.
  */
 #include <stdio.h>
@@ -35,12 +43,6 @@
 #include <time.h>
 
 #include "core/book.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -54,6 +56,8 @@ typedef struct {
   int64_t price, qty;
 } pq;
 
+enum { INS_N = 1 << 20 }; /* the insert-only stream, and the replacement period */
+
 static unsigned long g_matched;
 
 static void count_fill(void *ctx, const l6_fill *f) {
@@ -62,51 +66,82 @@ static void count_fill(void *ctx, const l6_fill *f) {
   (void)taker;
 }
 
-static void insert_only(double seconds) {
-  enum { N = 1 << 20 };
-  pq *st = malloc(N * sizeof *st);
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static pq *insert_stream(void) {
+  pq *st = malloc(INS_N * sizeof *st);
   if (st == NULL) exit(1);
   srand(1);
-  for (size_t i = 0; i < N; i++) {
+  for (size_t i = 0; i < INS_N; i++) {
     bool buy = (i % 2) == 0;
     st[i].price = rand() % 10 + (buy ? 1880 : 1884);
     st[i].qty = (rand() % 10 + 1) * 100;
   }
-  l6_book *b = l6_book_new(N, 64);
+  return st;
+}
+
+static void insert_one(l6_book *b, const pq *p, uint64_t seq, size_t i, unsigned long *fully) {
+  /* every order its own owner: no self-trade prevention */
+  l6_order o = {seq, seq, seq, (i % 2) ? L6_SELL : L6_BUY, L6_TIF_GTC, 0, p->price, p->qty};
+  l6_submit_result r;
+  if (l6_book_submit(b, &o, count_fill, &o, &r) != L6_BOOK_OK) {
+    fprintf(stderr, "bench_book: submit refused\n");
+    exit(1);
+  }
+  *fully += r.filled == o.qty;
+}
+
+/* Policy "replaced": a fresh book every 2^20 orders, for `seconds` of CPU. */
+static void insert_only(double seconds) {
+  pq *st = insert_stream();
+  l6_book *b = l6_book_new(INS_N, 64);
   if (b == NULL) exit(1);
   unsigned long inserted = 0, fully = 0;
   double spent = 0;
   uint64_t seq = 0;
   g_matched = 0;
   while (spent < seconds) {
-    double t0 = now_s();
-    for (size_t i = 0; i < N; i++) {
-      seq++;
-      /* every order its own owner: no self-trade prevention */
-      l6_order o = {seq, seq, seq, (i % 2) ? L6_SELL : L6_BUY, L6_TIF_GTC, 0, st[i].price,
-                    st[i].qty};
-      l6_submit_result r;
-      if (l6_book_submit(b, &o, count_fill, &o, &r) != L6_BOOK_OK) {
-        fprintf(stderr, "bench_book: submit refused\n");
-        exit(1);
-      }
-      fully += r.filled == o.qty;
+    double t0 = cpu_s();
+    for (size_t i = 0; i < INS_N; i++) {
+      insert_one(b, &st[i], ++seq, i, &fully);
       inserted++;
-      if ((i & 4095) == 0 && spent + (now_s() - t0) >= seconds) break;
+      if ((i & 4095) == 0 && spent + (cpu_s() - t0) >= seconds) break;
     }
-    spent += now_s() - t0;
+    spent += cpu_s() - t0;
     l6_book_free(b); /* a fresh book: the never-crossing orders pile up */
-    b = l6_book_new(N, 64);
+    b = l6_book_new(INS_N, 64);
     if (b == NULL) exit(1);
   }
   l6_book_free(b);
   free(st);
   double rate = (double)inserted / spent;
-  printf("insert-only (liquibook's workload): %lu orders in %.2f s: %.0f orders inserted/s; "
-         "%lu orders matched completely (%lu makers, %lu takers)\n",
+  printf("insert-only (liquibook's workload), book replaced every 2^20 orders: %lu orders in %.2f s CPU: "
+         "%.0f orders inserted/s; %lu orders matched completely (%lu makers, %lu takers)\n",
          inserted, spent, rate, g_matched + fully, g_matched, fully);
   printf("RESULT book_insert_per_s %.0f\n", rate);
   printf("RESULT book_insert_matched %lu\n", g_matched + fully);
+}
+
+/* Policy "kept" (liquibook's own): one book for `count` orders (the stream
+ * repeated), never replaced. */
+static void insert_kept(size_t count) {
+  pq *st = insert_stream();
+  l6_book *b = l6_book_new(count, 64);
+  if (b == NULL) exit(1);
+  unsigned long fully = 0;
+  g_matched = 0;
+  double t0 = cpu_s();
+  for (size_t i = 0; i < count; i++) insert_one(b, &st[i % INS_N], i + 1, i, &fully);
+  double spent = cpu_s() - t0;
+  printf("insert-only, one book kept for %zu orders: %.2f s CPU: %.0f orders inserted/s; %lu matched\n", count,
+         spent, (double)count / spent, g_matched + fully);
+  printf("RESULT book_insert_kept_per_s %.0f\n", (double)count / spent);
+  l6_book_free(b);
+  free(st);
 }
 
 /* ---- 2. exchange-core's mix ----------------------------------------------- */
@@ -245,12 +280,12 @@ static void exchange_mix(size_t commands) {
   if (lv == NULL) exit(1);
   size_t levels0 = l6_book_depth(m.b, L6_BUY, lv, 4096) + l6_book_depth(m.b, L6_SELL, lv, 4096);
   size_t orders0 = l6_book_count(m.b);
-  double t0 = now_s();
+  double t0 = cpu_s(); /* CPU time, as the insert-only tests */
   for (size_t i = 0; i < commands; i++) mix_step(&m);
-  double dt = now_s() - t0;
+  double dt = cpu_s() - t0;
   size_t levels1 = l6_book_depth(m.b, L6_BUY, lv, 4096) + l6_book_depth(m.b, L6_SELL, lv, 4096);
   printf("exchange-core mix, one book: %zu orders over %zu levels at the start, %zu over %zu at "
-         "the end; %zu commands in %.2f s: %.0f ops/s (closed loop)\n",
+         "the end; %zu commands in %.2f s CPU: %.0f ops/s (closed loop)\n",
          orders0, levels0, l6_book_count(m.b), levels1, commands, dt, (double)commands / dt);
   printf("RESULT book_mix_ops_per_s %.0f\n", (double)commands / dt);
   const char *why;
@@ -302,8 +337,17 @@ static void exchange_mix(size_t commands) {
 }
 
 int main(int argc, char **argv) {
-  bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  bool quick = false, insert = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--quick") == 0) quick = true;
+    else if (strcmp(argv[i], "--insert-only") == 0) insert = true;
+    else {
+      fprintf(stderr, "usage: bench_book [--quick] [--insert-only]\n");
+      return 2;
+    }
+  }
   insert_only(quick ? 0.3 : 3.0);
-  exchange_mix(quick ? 300000 : 3000000);
+  insert_kept(quick ? (size_t)1 << 20 : (size_t)1 << 22);
+  if (!insert) exchange_mix(quick ? 300000 : 3000000);
   return 0;
 }

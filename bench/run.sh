@@ -87,6 +87,12 @@ fi
 if [ -x "$BUILD/bench/bench_import" ]; then
   echo "######## import of registry exports (SQLite, bench_import)"
   L6_SRCDIR="$ROOT" "$BUILD/bench/bench_import" "$@" | grep -v '^RESULT ' || status=1
+fi
+# Serial history lookups at 10^6 history lines in one batch (bench_history,
+# issue 16): a file SQLite store of its own; about 1 to 2 minutes to fill.
+if [ -x "$BUILD/bench/bench_history" ]; then
+  echo "######## serial history (SQLite, bench_history)"
+  "$BUILD/bench/bench_history" "$@" | grep -v '^RESULT ' || status=1
   echo
 fi
 stores=${L6_BENCH_STORES:-sqlite pg}

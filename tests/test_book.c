@@ -537,6 +537,12 @@ typedef struct {
   int64_t spread;    /* prices in mid +- spread */
   int64_t maxqty;
   unsigned commands;
+  /* How new orders get ids: 0 increasing (as the exchange hands them out);
+   * 1 from 512 ids in 64 groups of 8 spaced 2^16 apart, so that many share
+   * a home slot of the id hash (long probe runs, backward-shift deletions,
+   * reused ids, duplicates); 2 decreasing (never above the largest id seen,
+   * so every duplicate check probes). */
+  int ids;
 } shape;
 
 static fills g_fa, g_fb;
@@ -613,6 +619,8 @@ static void run_stream(const shape *sh, uint64_t stream) {
     } else { /* a new order */
       l6_order o;
       o.id = tl_rng_below(&g, 300) == 0 && r.n > 0 ? r.o[0].id : next_id++;
+      if (sh->ids == 1) o.id = 1 + (tl_rng_below(&g, 64) << 16) + tl_rng_below(&g, 8);
+      else if (sh->ids == 2 && o.id == next_id - 1) o.id = 1000000000 - o.id;
       o.seq = tl_rng_below(&g, 300) == 0 ? seq : seq + 1;
       o.owner = 1 + tl_rng_below(&g, sh->owners);
       o.side = (l6_side)tl_rng_below(&g, 2);
@@ -683,18 +691,21 @@ static void run_stream(const shape *sh, uint64_t stream) {
 
 static void test_random_streams(void **state) {
   static const shape shapes[] = {
-      {200, 64, 20, 10, 20, 100000},  /* many owners, narrow */
-      {200, 64, 3, 10, 20, 100000},   /* few owners: much STP */
-      {64, 8, 10, 20, 30, 100000},    /* small pools: FULL of both kinds */
-      {32, 32, 5, 3, 5, 100000},      /* tiny spread, deep levels */
-      {300, 128, 50, 40, 10, 100000}, /* wide */
-      {100, 16, 2, 6, 100, 100000},   /* two owners, big quantities */
-      {16, 4, 4, 5, 10, 100000},      /* almost always full */
-      {250, 250, 30, 60, 50, 100000},
-      {120, 40, 8, 15, 25, 100000},
-      {80, 10, 15, 25, 8, 100000},
-      {200, 100, 1000, 12, 12, 100000}, /* owners rarely collide */
-      {150, 30, 6, 9, 40, 100000},
+      {200, 64, 20, 10, 20, 100000, 0},  /* many owners, narrow */
+      {200, 64, 3, 10, 20, 100000, 0},   /* few owners: much STP */
+      {64, 8, 10, 20, 30, 100000, 0},    /* small pools: FULL of both kinds */
+      {32, 32, 5, 3, 5, 100000, 0},      /* tiny spread, deep levels */
+      {300, 128, 50, 40, 10, 100000, 0}, /* wide */
+      {100, 16, 2, 6, 100, 100000, 0},   /* two owners, big quantities */
+      {16, 4, 4, 5, 10, 100000, 0},      /* almost always full */
+      {250, 250, 30, 60, 50, 100000, 0},
+      {120, 40, 8, 15, 25, 100000, 0},
+      {80, 10, 15, 25, 8, 100000, 0},
+      {200, 100, 1000, 12, 12, 100000, 0}, /* owners rarely collide */
+      {150, 30, 6, 9, 40, 100000, 0},
+      {300, 64, 20, 10, 20, 100000, 1}, /* ids that collide in the id hash */
+      {16, 8, 5, 10, 20, 100000, 1},
+      {200, 64, 20, 10, 20, 100000, 2}, /* decreasing ids */
   };
   unsigned long total = 0;
   for (size_t i = 0; i < COUNT(shapes); i++) {

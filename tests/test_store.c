@@ -119,6 +119,18 @@ static void test_store_schema_twins(void **state) {
   }
 }
 
+typedef struct {
+  l6_tx_line got[4096];
+  int n;
+} hist_got;
+
+static int hist_take(void *ctx, const void *row) {
+  hist_got *g = ctx;
+  if (g->n < (int)(sizeof g->got / sizeof g->got[0])) g->got[g->n] = *(const l6_tx_line *)row;
+  g->n++;
+  return 0;
+}
+
 /* A SQLite store of the previous schema version (its batches without a
  * production period) opens migrated: the old batch reads with an empty
  * period and keeps its fields; new batches keep theirs. */
@@ -134,7 +146,7 @@ static void test_store_migrate_batches(void **state) {
   assert_int_equal(sqlite3_exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)", NULL, NULL, &msg), SQLITE_OK);
   for (int v = 0; v < L6_SCHEMA_VERSION - 1; v++)
     if (sqlite3_exec(db, l6_migrations[v], NULL, NULL, &msg) != SQLITE_OK) fail_msg("migration %d: %s", v, msg);
-  char sql[1024];
+  char sql[2048];
   snprintf(sql, sizeof sql,
            "INSERT INTO meta VALUES('schema_version', '%d');"
            "INSERT INTO parties(code, name) VALUES('CHN', 'China');"
@@ -147,7 +159,9 @@ static void test_store_migrate_batches(void **state) {
            " reporting_year) VALUES(1, 'issuance', '2024-01-01T00:00:00Z', 'a', NULL, 1, 10, '', '', '', 0);"
            "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx)"
            " VALUES(1, 'P1', 'CCER', 'CHN01', 2015, 1, 10, 1);"
-           "INSERT INTO tokens(id, hash, role, org, label) VALUES(1, 'h', 'admin', NULL, 'old');",
+           "INSERT INTO tokens(id, hash, role, org, label) VALUES(1, 'h', 'admin', NULL, 'old');"
+           "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account)"
+           " VALUES(1, 1, 1, 10, NULL, 1), (1, 1, 3, 4, NULL, 1);",
            L6_SCHEMA_VERSION - 1);
   if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("old rows: %s", msg);
   sqlite3_close(db);
@@ -166,6 +180,14 @@ static void test_store_migrate_batches(void **state) {
   ok(st->ops->token_get(st, 1, &t, &err), &err, "old token");
   assert_string_equal(t.label, "old");
   assert_true(t.created == 0 && t.expires == 0 && t.revoked == 0 && t.last_used == 0);
+  /* History lines from before their length class (13 -> 14) are found. */
+  static hist_got g;
+  ok(st->ops->serial_history(st, 1, 7, hist_take, &g, &err), &err, "old history");
+  assert_int_equal(g.n, 1);
+  assert_true(g.got[0].first == 1 && g.got[0].last == 10);
+  g.n = 0;
+  ok(st->ops->serial_history(st, 1, 4, hist_take, &g, &err), &err, "old history");
+  assert_int_equal(g.n, 2);
   ok(st->ops->begin(st, &err), &err, "begin");
   l6_batch n = {.vintage = 2016, .serial_start = 1, .quantity = 5, .tx = 1};
   snprintf(n.project, sizeof n.project, "P1");
@@ -180,6 +202,107 @@ static void test_store_migrate_batches(void **state) {
   assert_string_equal(b.production_end, "2016-12-31");
   st->ops->close(st);
   assert_int_equal(tl_tmpdir_remove(dir), 0);
+}
+
+/* ---- serial history (issue 16: an interval index) ------------------------ */
+
+/* One registry with one account, one project and one batch of `quantity`
+ * serials from 1, issued by transaction 1; the batch's id. */
+static l6_id hist_registry(l6_store *st, l6_qty quantity) {
+  l6_error err = {0};
+  ok(put_party(st, "CHN", &err), &err, "party");
+  l6_registry r = {.id = "CHN01", .party = "CHN", .name = "r"};
+  ok(st->ops->registry_put(st, &r, &err), &err, "registry");
+  l6_account a = {.registry = "CHN01", .type = L6_ACCT_HOLDING, .status = L6_STATUS_OPEN, .name = "a"};
+  ok(st->ops->account_put(st, &a, &err), &err, "account");
+  l6_programme pr = {.code = "CCER", .name = "CCER", .kind = "voluntary"};
+  ok(st->ops->programme_put(st, &pr, &err), &err, "programme");
+  l6_unit_type u = {.code = "CCER", .programme = "CCER", .name = "CCER"};
+  ok(st->ops->unit_type_put(st, &u, &err), &err, "unit type");
+  l6_project p = {.id = "P1", .programme = "CCER", .host = "CHN", .title = "t", .methodology = "m", .sector = "s",
+                  .kind = "avoidance", .crediting_start = "2014-01-01", .crediting_end = "2030-12-31",
+                  .status = "registered"};
+  ok(st->ops->project_put(st, &p, &err), &err, "project");
+  l6_tx t = {.kind = L6_TX_ISSUANCE, .ts = "2024-01-01T00:00:00.000Z", .actor = "a", .to_account = a.id,
+             .quantity = quantity};
+  ok(st->ops->tx_put(st, &t, &err), &err, "issuance");
+  l6_batch b = {.project = "P1", .unit_type = "CCER", .registry = "CHN01", .vintage = 2015, .serial_start = 1,
+                .quantity = quantity, .tx = t.id};
+  ok(st->ops->batch_put(st, &b, &err), &err, "batch");
+  l6_tx_line l = {.tx = t.id, .batch = b.id, .first = 1, .last = quantity, .to_account = a.id};
+  ok(st->ops->tx_line_put(st, &l, &err), &err, "issuance line");
+  return b.id;
+}
+
+static uint64_t hist_rng(uint64_t *x) {
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  return *x;
+}
+
+/* serial_history agrees with a brute-force scan of every line, at both
+ * edges of every line and one serial outside them, over a seeded random
+ * history of overlapping lines of every length class (1 serial up to the
+ * whole batch), on whichever engine the tests run. */
+static void test_store_serial_history_ref(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "history");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  enum { Q = 70000, LINES = 1500 };
+  static l6_tx_line ref[LINES + 1];
+  ok(st->ops->begin(st, &err), &err, "begin");
+  l6_id batch = hist_registry(st, Q);
+  int n = 0;
+  ref[n++] = (l6_tx_line){.tx = 1, .batch = batch, .first = 1, .last = Q, .to_account = 1};
+  uint64_t rng = 0x9e3779b97f4a7c15u;
+  for (int i = 0; i < LINES; i++) {
+    int cls = (int)(hist_rng(&rng) % 17); /* lengths 2^0 .. 2^17 - 1, capped at Q */
+    int64_t len = ((int64_t)1 << cls) + (int64_t)(hist_rng(&rng) % ((uint64_t)1 << cls));
+    if (len > Q) len = Q;
+    int64_t first = 1 + (int64_t)(hist_rng(&rng) % (uint64_t)(Q - len + 1));
+    l6_tx t = {.kind = L6_TX_TRANSFER, .ts = "2024-01-02T00:00:00.000Z", .actor = "a", .from_account = 1,
+               .to_account = 1, .quantity = len};
+    ok(st->ops->tx_put(st, &t, &err), &err, "transfer");
+    ref[n] = (l6_tx_line){.tx = t.id, .batch = batch, .first = first, .last = first + len - 1, .from_account = 1,
+                          .to_account = 1};
+    ok(st->ops->tx_line_put(st, &ref[n], &err), &err, "line");
+    n++;
+  }
+  ok(st->ops->commit(st, &err), &err, "commit");
+  static hist_got g;
+  long checked = 0, found = 0;
+  for (int i = 0; i < n; i++) {
+    const int64_t probes[] = {ref[i].first - 1, ref[i].first, ref[i].last, ref[i].last + 1,
+                              ref[i].first + (ref[i].last - ref[i].first) / 2};
+    for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+      int64_t s = probes[p];
+      if (s < 1 || s > Q) continue;
+      g.n = 0;
+      ok(st->ops->serial_history(st, batch, s, hist_take, &g, &err), &err, "history");
+      int want = 0;
+      for (int j = 0; j < n; j++) { /* ref is in tx order, one line per transaction */
+        if (ref[j].first > s || ref[j].last < s) continue;
+        if (want >= g.n || g.got[want].tx != ref[j].tx || g.got[want].first != ref[j].first ||
+            g.got[want].last != ref[j].last || g.got[want].batch != batch)
+          fail_msg("serial %lld: line %d of its history is not transaction %lld [%lld, %lld]", (long long)s,
+                   want, (long long)ref[j].tx, (long long)ref[j].first, (long long)ref[j].last);
+        want++;
+      }
+      if (g.n != want) fail_msg("serial %lld: %d lines, want %d", (long long)s, g.n, want);
+      checked++;
+      found += want;
+    }
+  }
+  assert_true(checked > 4 * LINES);
+  assert_true(found > checked); /* the issuance line, plus overlaps */
+  /* Another batch's serials are not this one's. */
+  g.n = 0;
+  ok(st->ops->serial_history(st, batch + 1, 1, hist_take, &g, &err), &err, "other batch");
+  assert_int_equal(g.n, 0);
+  close_fixture(&f);
 }
 
 static void test_store_spec(void **state) {
@@ -683,7 +806,7 @@ int main(void) {
   tl_seed();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_store_schema_twins),     cmocka_unit_test(test_store_migrate_batches),
-      cmocka_unit_test(test_store_spec),
+      cmocka_unit_test(test_store_spec),             cmocka_unit_test(test_store_serial_history_ref),
       cmocka_unit_test(test_store_nesting),          cmocka_unit_test(test_store_errors),
       cmocka_unit_test(test_store_dense_ids),        cmocka_unit_test(test_store_fault_hook),
       cmocka_unit_test(test_store_writer_exclusion), cmocka_unit_test(test_store_leases),

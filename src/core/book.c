@@ -43,6 +43,7 @@ typedef struct {
   uint32_t count, head, tail;
 } level;
 
+
 struct l6_book {
   size_t max_orders, max_levels;
   node *nodes;
@@ -54,16 +55,22 @@ struct l6_book {
   uint32_t *lv[2]; /* per side: level indices sorted by key ascending, best last */
   int64_t *lk[2];  /* per side: the keys of lv, in step (binary search without indirection) */
   size_t nlv[2];
-  uint64_t *hkey; /* 0 = empty slot (ids are > 0) */
+  uint64_t *hkey; /* id -> node: 0 = empty slot (ids are > 0) */
   uint32_t *hval;
   size_t hmask;
   uint64_t last_seq;
+  uint64_t max_id; /* the largest id ever placed in the book: above it, no duplicate */
 };
 
 /* ---- hash ---------------------------------------------------------------- */
 
+/* Home slot of an id. Groups of 8 consecutive ids share one 8-slot run
+ * (one cache line of keys), and the groups are spread by Fibonacci hashing:
+ * callers hand out increasing ids, so an order's slot is usually in a line
+ * its predecessors already brought into the cache, while ids far apart still
+ * land far apart. */
 static size_t hslot(const l6_book *b, uint64_t id) {
-  return (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & b->hmask;
+  return (size_t)((((id >> 3) * UINT64_C(0x9E3779B97F4A7C15)) >> 32 << 3) | (id & 7)) & b->hmask;
 }
 
 static uint32_t hfind(const l6_book *b, uint64_t id) {
@@ -73,11 +80,16 @@ static uint32_t hfind(const l6_book *b, uint64_t id) {
   }
 }
 
+/* Is id in the book? Ids above every id placed so far cannot be (callers
+ * hand out increasing ids, so a new order skips the probe and its miss). */
+static bool hhas(const l6_book *b, uint64_t id) { return id <= b->max_id && hfind(b, id) != NIL; }
+
 static void hput(l6_book *b, uint64_t id, uint32_t v) {
   size_t i = hslot(b, id);
   while (b->hkey[i] != 0) i = (i + 1) & b->hmask;
   b->hkey[i] = id;
   b->hval[i] = v;
+  if (id > b->max_id) b->max_id = id;
 }
 
 static void hdel(l6_book *b, uint64_t id) {
@@ -335,8 +347,7 @@ l6_book *l6_book_new(size_t max_orders, size_t max_levels) {
   b->lk[1] = malloc(max_levels * sizeof *b->lk[1]);
   b->hkey = malloc(hcap * sizeof *b->hkey);
   b->hval = malloc(hcap * sizeof *b->hval);
-  if (!b->nodes || !b->levels || !b->level_free || !b->lv[0] || !b->lv[1] || !b->lk[0] || !b->lk[1] || !b->hkey ||
-      !b->hval) {
+  if (!b->nodes || !b->levels || !b->level_free || !b->lv[0] || !b->lv[1] || !b->lk[0] || !b->lk[1] || !b->hkey || !b->hval) {
     l6_book_free(b);
     return NULL;
   }
@@ -372,9 +383,14 @@ void l6_book_free(l6_book *b) {
 l6_book_rc l6_book_submit(l6_book *b, const l6_order *o, l6_fill_fn fill, void *ctx,
                           l6_submit_result *res) {
   l6_submit_result r = {0, 0, 0, false};
-  if (res != NULL) *res = r;
+  if (res != NULL) {
+    res->filled = res->resting = res->cancelled = 0;
+    res->stp = false;
+  }
   if (!valid(b, o)) return L6_BOOK_BAD_ORDER;
-  if (hfind(b, o->id) != NIL) return L6_BOOK_DUP_ID;
+  if (hhas(b, o->id)) return L6_BOOK_DUP_ID;
+  /* A GTC order may rest: start fetching its hash slot while it matches. */
+  if (o->tif == L6_TIF_GTC) __builtin_prefetch(&b->hkey[hslot(b, o->id)], 1);
   int side = (int)o->side, opp = !side;
   bool market = (o->flags & L6_ORD_MARKET) != 0;
   if (o->flags & L6_ORD_POST_ONLY) {
@@ -461,7 +477,7 @@ l6_book_rc l6_book_replace(l6_book *b, uint64_t id, int64_t new_price, int64_t n
 
 l6_book_rc l6_book_restore(l6_book *b, const l6_order *o) {
   if (!valid(b, o) || o->tif != L6_TIF_GTC || (o->flags & L6_ORD_MARKET)) return L6_BOOK_BAD_ORDER;
-  if (hfind(b, o->id) != NIL) return L6_BOOK_DUP_ID;
+  if (hhas(b, o->id)) return L6_BOOK_DUP_ID;
   int side = (int)o->side, opp = !side;
   if (b->nlv[opp] > 0 &&
       crosses(side, false, o->price, b->levels[b->lv[opp][b->nlv[opp] - 1]].price))
@@ -574,7 +590,10 @@ bool l6_book_check(const l6_book *b, const char **why) {
   }
   CHECK(total == b->count, "order count wrong");
   size_t hn = 0;
-  for (size_t i = 0; i <= b->hmask; i++) hn += b->hkey[i] != 0;
+  for (size_t i = 0; i <= b->hmask; i++) {
+    hn += b->hkey[i] != 0;
+    CHECK(b->hkey[i] <= b->max_id, "id above the largest id placed");
+  }
   CHECK(hn == b->count, "id index size wrong");
   int64_t bid, ask;
   if (l6_book_best(b, L6_BUY, &bid) && l6_book_best(b, L6_SELL, &ask))

@@ -8,6 +8,8 @@
 #ifndef L6_SCHEMA_H
 #define L6_SCHEMA_H
 
+#include "store/schema_lvl.h"
+
 static const char *const l6_migrations[] = {
     /* 0 -> 1: the registry. */
     "CREATE TABLE parties(code TEXT PRIMARY KEY, name TEXT NOT NULL);"
@@ -284,6 +286,15 @@ static const char *const l6_migrations[] = {
      * src/service/a6.c svc_a6_amend). */
     "CREATE TABLE a6_auth_versions(auth BIGINT NOT NULL REFERENCES a6_authorizations(id), version INTEGER NOT NULL,"
     "  effective_from TEXT NOT NULL, body TEXT NOT NULL, ts TEXT NOT NULL, PRIMARY KEY(auth, version));",
+    /* 16 -> 17: history in O(log n) (issue 16): every history line gets its
+     * length class, lvl = floor(log2(last - first + 1)), and the index
+     * (batch, lvl, first, last) replaces (batch, first): a serial lookup
+     * seeks it once per class instead of scanning the batch's lines below
+     * the serial (schema_lvl.h says why that is exact and bounded). */
+    "ALTER TABLE tx_lines ADD COLUMN lvl INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE tx_lines SET lvl = " L6_LVL_SQL ";"
+    "DROP INDEX tx_lines_batch;"
+    "CREATE INDEX tx_lines_hist ON tx_lines(batch, lvl, first, last);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

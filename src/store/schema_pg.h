@@ -27,6 +27,8 @@
 #ifndef L6_SCHEMA_PG_H
 #define L6_SCHEMA_PG_H
 
+#include "store/schema_lvl.h"
+
 #define L6_PG_TEXT "TEXT COLLATE \"C\""
 
 static const char *const l6_pg_migrations[] = {
@@ -263,6 +265,11 @@ static const char *const l6_pg_migrations[] = {
     /* 15 -> 16: authorization amendments (schema.h). */
     "CREATE TABLE a6_auth_versions(auth BIGINT NOT NULL REFERENCES a6_authorizations(id), version INTEGER NOT NULL,"
     "  effective_from TEXT NOT NULL, body TEXT NOT NULL, ts TEXT NOT NULL, PRIMARY KEY(auth, version));",
+    /* 16 -> 17: the history lines' length class and its index (schema.h). */
+    "ALTER TABLE tx_lines ADD COLUMN lvl INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE tx_lines SET lvl = " L6_LVL_SQL ";"
+    "DROP INDEX tx_lines_batch;"
+    "CREATE INDEX tx_lines_hist ON tx_lines(batch, lvl, first, last);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -170,12 +170,11 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
               " AND ($6::bigint = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = $6"                      \
               "      AND (a.id = t.from_account OR a.id = t.to_account)))"                                    \
               " ORDER BY t.id LIMIT $7")                                                                      \
-  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account)"                      \
-               " VALUES($1, $2, $3, $4, $5, $6)")                                                             \
+  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account, lvl)"                 \
+               " VALUES($1, $2, $3, $4, $5, $6, $7)")                                                         \
   XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"                      \
                  " WHERE tx = $1 ORDER BY seq")                                                               \
-  XX(LINE_HIST, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"                       \
-                " WHERE batch = $1 AND first <= $2 AND last >= $2 ORDER BY tx")                              \
+  XX(LINE_HIST, L6_LINE_HIST_SQL_PG("$1", "$2"))                                                                \
   /* idempotency and tokens */                                                                                \
   XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = $1")                                   \
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES($1, $2, $3, $4)")                     \
@@ -1169,6 +1168,7 @@ static l6_err pg_tx_line_put(l6_store *s, const l6_tx_line *l, l6_error *err) {
   a_int(&a, l->last);
   a_id_or_null(&a, l->from_account);
   a_int(&a, l->to_account);
+  a_int(&a, l6_line_lvl(l->first, l->last));
   return run_write(PG(s), Q_LINE_PUT, &a, NULL, NULL, err);
 }
 static l6_err pg_tx_list(l6_store *s, const l6_tx_filter *f, l6_each_fn each, void *ctx, l6_error *err) {

@@ -102,12 +102,11 @@
               " AND (?6 = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = ?6"                    \
               "      AND (a.id = t.from_account OR a.id = t.to_account)))"                          \
               " ORDER BY t.id LIMIT ?7")                                                            \
-  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account)"            \
-               " VALUES(?1, ?2, ?3, ?4, ?5, ?6)")                                                   \
+  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account, lvl)"       \
+               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                               \
   XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"            \
                  " WHERE tx = ?1 ORDER BY rowid")                                                   \
-  XX(LINE_HIST, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"             \
-                " WHERE batch = ?1 AND first <= ?2 AND last >= ?2 ORDER BY tx")                    \
+  XX(LINE_HIST, L6_LINE_HIST_SQL("?1", "?2"))                                                      \
   XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = ?1")                         \
   XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES(?1, ?2, ?3, ?4)")           \
   XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label, created, expires) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
@@ -992,6 +991,7 @@ static l6_err sq_tx_line_put(l6_store *s, const l6_tx_line *l, l6_error *err) {
   sqlite3_bind_int64(t, 4, l->last);
   bind_id_or_null(t, 5, l->from_account);
   sqlite3_bind_int64(t, 6, l->to_account);
+  sqlite3_bind_int(t, 7, l6_line_lvl(l->first, l->last));
   return run_write(SQ(s), t, err);
 }
 static l6_err sq_tx_list(l6_store *s, const l6_tx_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
