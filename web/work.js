@@ -261,11 +261,17 @@ screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 
     const { acts, mech, detail } = await cycleData();
     for (const a of acts)
       for (const w of waitsFor(a, mech[a.mechanism], detail[a.id])) if (mine(w.role, a)) tasks.push([a, w]);
+    /* Open proposals of the organisation this person may approve or reject
+     * (not their own), and delayed transfers they may cancel. */
+    const props = me.role === 'holder' ? (await openProposals()).filter((p) => mayDecide(p) || p.state === 'delayed') : [];
     parts.push(el('h2', {}, 'Awaiting you'));
-    if (!tasks.length) parts.push(empty('Nothing in the project cycle waits for you.'));
+    if (!tasks.length && !props.length) parts.push(empty('Nothing in the project cycle waits for you.'));
     else
       parts.push(el('ul', { id: 'awaiting', class: 'tasks' }, tasks.map(([a, w]) => el('li', {},
-        link('#/activity/' + encodeURIComponent(a.id), a.id + ': ' + a.title), ' — ' + stepLabel(w) + ' (' + a.mechanism + ', ' + a.host + ')'))));
+        link('#/activity/' + encodeURIComponent(a.id), a.id + ': ' + a.title), ' — ' + stepLabel(w) + ' (' + a.mechanism + ', ' + a.host + ')')),
+      props.map((p) => el('li', {}, link('#/approvals', 'Proposal ' + p.id + ': ' + p.kind + ' of ' + num(p.quantity) + ' t from account ' + p.from_account +
+        (p.to_account ? ' to account ' + p.to_account : '')), p.state === 'pending' ? ' — approve or reject by ' + when(p.expires_at) + ' (proposed by ' + p.proposer + ')' :
+        ' — delayed, executes at ' + when(p.executes_at) + ' unless cancelled'))));
   }
   if (me.role === 'holder') {
     const accounts = await all('/v1/accounts');
@@ -357,6 +363,7 @@ screen('transfer', 'Transfer units', ['holder'], async (v) => {
     const t = await post('/v1/transfers', { from_account: Number(x.from_account), to_account: Number(x.to_account), ...unitsOf(x) },
       { 'Idempotency-Key': idemKey() });
     await form.refresh();
+    if (isProposal(t)) return proposalNode(t, 'Transfer');
     return txNode(t, 'Transferred');
   });
   v.replaceChildren(el('p', {}, 'Moves units of one type and vintage, oldest serials first. The registry checks every rule of the move (account status, policy) and refuses with its reason.'), form);
@@ -377,6 +384,7 @@ screen('retire', 'Retire units', ['holder'], async (v) => {
     const t = await post('/v1/retirements', compact({ from_account: Number(x.from_account), ...unitsOf(x), beneficiary: x.beneficiary,
       purpose: x.purpose, claim: x.claim, reporting_year: intOrNull(x.reporting_year) }), { 'Idempotency-Key': idemKey() });
     await form.refresh();
+    if (isProposal(t)) return proposalNode(t, 'Retirement');
     const n = txNode(t, 'Retired');
     if (t && t.id) n.append(el('p', {}, 'Certificate: ', link('/v1/retirements/' + t.id + '/certificate.html', 'printable certificate ' + t.id, { id: 'cert-link' }),
       ' · ', link('/retirement.html?id=' + t.id, 'public retirement page'), ' · ', link('/v1/retirements/' + t.id + '/certificate', 'signed certificate (JSON)')));
@@ -814,6 +822,170 @@ screen('ets', 'ETS surrender', ['holder'], async (v) => {
   v.replaceChildren(el('p', {}, 'The dry run explains, rule by rule, what the scheme\'s rule file says about the units offered; nothing moves until you surrender.'), form);
 });
 screens.ets.nav = 'ETS surrender';
+
+/* ---- four eyes, trusted accounts, exchange orders ------------------------------ */
+
+/* A covered move answers 202 with a proposal instead of a transaction
+ * (docs/API.md, "Four eyes, trusted accounts and transfer delays"). */
+const isProposal = (t) => !!(t && Array.isArray(t.reasons) && t.state);
+const REASON = { 'out-of-registry': 'out of the registry', 'above-threshold': 'above the policy\'s threshold', 'untrusted-destination': 'to an account not on the trusted list' };
+function proposalNode(p, what) {
+  const reasons = (p.reasons || []).map((r) => REASON[r] || r).join(', ');
+  return el('div', { class: 'status held', role: 'status', id: 'proposal' },
+    el('p', {}, what + ' held for approval: proposal ' + p.id + ', ' + num(p.quantity) + ' t, state ' + p.state + ' (' + reasons + ').'),
+    el('p', {}, p.state === 'delayed' ? 'It executes at ' + when(p.executes_at) + ' unless cancelled.' :
+      'Another person of your organisation approves or rejects it before ' + when(p.expires_at) + '; the units are on hold until then. ',
+    link('#/approvals', 'Approvals')));
+}
+/* May the signed-in person approve or reject it? Not their own proposal
+ * (the server refuses with self_approval anyway). */
+const mayDecide = (p) => p.state === 'pending' && p.proposer !== 'user:' + me.user.id;
+
+async function openProposals() {
+  const [pending, delayed] = await Promise.all([all('/v1/proposals?state=pending'), all('/v1/proposals?state=delayed')]);
+  return pending.concat(delayed).sort((x, y) => x.id - y.id);
+}
+
+screen('approvals', 'Approvals', ['holder', 'admin', 'auditor'], async (v) => {
+  const open = await openProposals();
+  const recent = (await get('/v1/proposals?limit=20')).items.filter((p) => p.state !== 'pending' && p.state !== 'delayed');
+  const act = (p, what, label) => el('button', { type: 'button', class: what === 'approve' ? 'primary' : null, 'data-proposal': String(p.id), 'data-action': what,
+    'aria-label': label + ' proposal ' + p.id, onclick: async (ev) => {
+      ev.target.disabled = true;
+      try {
+        const r = await post('/v1/proposals/' + p.id + '/' + what, {});
+        flash('ok', el('span', { id: 'decided' }, 'Proposal ' + r.id + ' is now ' + r.state + (r.tx ? ': transaction ' + r.tx : '') +
+          (r.failure ? ' (' + r.failure + ')' : '') + (r.state === 'delayed' ? ', executes at ' + when(r.executes_at) : '') + '.'));
+        await render();
+      } catch (e) {
+        flash('error', e);
+        ev.target.disabled = false;
+      }
+    } }, label);
+  const canAct = me.role !== 'auditor';
+  const rows = open.map((p) => [String(p.id), p.kind, p.state, (p.reasons || []).map((r) => REASON[r] || r).join(', '), num(p.quantity),
+    String(p.from_account), p.to_account ? String(p.to_account) : '—', p.proposer + (p.proposer === 'user:' + me.user.id ? ' (you)' : ''), when(p.created),
+    p.state === 'delayed' ? 'executes ' + when(p.executes_at) : 'expires ' + when(p.expires_at),
+    canAct ? el('span', { class: 'btns' }, p.state === 'pending' ? [act(p, 'approve', 'Approve'), act(p, 'reject', 'Reject')] : null,
+      act(p, 'cancel', 'Cancel')) : '']);
+  v.replaceChildren(el('p', {}, 'Transfers and retirements your registry\'s approval policy holds for a second person, and transfers delayed because their destination is not a trusted account. ' +
+    'Another person than the proposer approves or rejects; anyone of the organisation cancels. The units stay on hold until then.'),
+  open.length ? table('Open proposals', ['Proposal', 'Kind', 'State', 'Why', 'Quantity (t)', 'From', 'To', 'Proposed by', 'Proposed', 'Deadline', 'Decide'], rows, [4]) :
+    empty('No open proposal.'),
+  el('h2', {}, 'Recently decided'),
+  recent.length ? table('Recently decided proposals', ['Proposal', 'Kind', 'State', 'Quantity (t)', 'From', 'To', 'Decided by', 'Decided', 'Transaction or failure'],
+    recent.map((p) => [String(p.id), p.kind, p.state, num(p.quantity), String(p.from_account), p.to_account ? String(p.to_account) : '—',
+      p.decided_by || '—', when(p.decided_at), p.tx ? String(p.tx) : p.failure || '—']), [3]) : empty('None yet.'));
+});
+screens.approvals.nav = 'Approvals';
+
+screen('trusted', 'Trusted accounts', ['holder'], async (v) => {
+  const accounts = await myAccounts();
+  if (!accounts.length) return v.replaceChildren(empty('Your organisation has no account.'));
+  const lists = await Promise.all(accounts.slice(0, 20).map((a) => get('/v1/accounts/' + a.id + '/trusted')));
+  const rm = (a, t) => el('button', { type: 'button', 'aria-label': 'Remove account ' + t.trusted_account + ' from the trusted list of account ' + a, onclick: async (ev) => {
+    if (!confirm('Remove account ' + t.trusted_account + ' from the trusted list of account ' + a + '?')) return;
+    ev.target.disabled = true;
+    try {
+      await call('DELETE', '/v1/accounts/' + a + '/trusted/' + t.trusted_account);
+      flash('ok', 'Account ' + t.trusted_account + ' removed from the trusted list of account ' + a + '.');
+      await render();
+    } catch (e) {
+      flash('error', e);
+      ev.target.disabled = false;
+    }
+  } }, 'Remove');
+  const items = lists.flatMap((l) => l.items.map((t) => [String(l.account), String(t.trusted_account), t.state, when(t.active_from), when(t.added), t.added_by, rm(l.account, t)]));
+  const form = el('form', { class: 'grid', id: 'add-trusted', 'aria-label': 'Add a trusted account' },
+    field('Your account', select('account', accounts.map((a) => [a.id, a.id + ' · ' + a.name + ' (' + a.registry + ')']))),
+    field('Account to trust (its id)', input('trusted', { type: 'number', min: 1, step: 1, required: true }), 'Transfers to it are not delayed once it is active.'),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Add')));
+  onSubmit(form, async (x) => {
+    const r = await post('/v1/accounts/' + Number(x.account) + '/trusted', { account: Number(x.trusted) });
+    flash('ok', 'Account ' + r.trusted_account + ' added to the trusted list of account ' + r.account + ': ' + r.state + ', active from ' + when(r.active_from) + '.');
+    await render();
+  });
+  v.replaceChildren(el('p', {}, 'A transfer to an account of another organisation that is not on the source account\'s trusted list waits the registry\'s delay; a new entry is active after the registry\'s activation delay.'),
+    items.length ? table('Trusted accounts', ['Account', 'Trusted account', 'State', 'Active from', 'Added', 'Added by', 'Remove'], items) : empty('No trusted account yet.'),
+    el('h2', {}, 'Add a trusted account'), form);
+});
+screens.trusted.nav = 'Trusted accounts';
+
+const POLICY = [
+  ['transfers_out_of_registry', 'A transfer to another registry needs approval', 'bool'],
+  ['transfer_above', 'A transfer of more units needs approval (t; 0: no threshold)', 0, 0],
+  ['retirement_above', 'A retirement or cancellation of more units needs approval (t; 0: no threshold)', 0, 0],
+  ['proposal_lifetime_hours', 'A proposal expires after (hours)', 1, 8760],
+  ['untrusted_transfer_delay_hours', 'A transfer to an untrusted account waits (hours)', 0, 8760],
+  ['trusted_activation_hours', 'A new trusted account is active after (hours)', 0, 8760],
+];
+screen('policy', 'Approval policy', ['admin'], async (v, registry) => {
+  const regs = await get('/v1/registries');
+  const reg = registry || (regs.items[0] && regs.items[0].id);
+  const p = await get('/v1/registries/' + encodeURIComponent(reg) + '/approval-policy');
+  const pick = select('registry', regs.items.map((r) => [r.id, r.id + ' — ' + r.name]), { onchange: (ev) => (location.hash = '#/policy/' + ev.target.value) });
+  pick.value = reg;
+  const form = el('form', { class: 'grid', id: 'policy', 'aria-label': 'Approval policy of ' + reg },
+    POLICY.map(([k, label, min, max]) => (min === 'bool' ? el('div', { class: 'field check' }, el('label', {}, el('input', { type: 'checkbox', name: k, id: 'f-' + k, checked: !!p[k] }), ' ' + label)) :
+      field(label, input(k, { type: 'number', min, max: max || null, step: 1, required: true, value: p[k] })))),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Save the policy')));
+  onSubmit(form, async (x) => {
+    const body = {};
+    for (const [k, , min] of POLICY) body[k] = min === 'bool' ? k in x : Number(x[k]);
+    const r = await call('PUT', '/v1/registries/' + encodeURIComponent(reg) + '/approval-policy', body);
+    return el('div', { class: 'status ok', role: 'status', id: 'done' }, 'The approval policy of ' + r.registry + ' is saved; units on hold are kept in account ' + r.hold_account + '.');
+  });
+  v.replaceChildren(el('form', { class: 'filters', 'aria-label': 'Registry', onsubmit: (ev) => ev.preventDefault() }, field('Registry', pick)),
+    el('p', {}, p.hold_account ? 'Units held for approval are kept in account ' + p.hold_account + '.' : 'No policy is set yet: these are the defaults (nothing is held). Saving opens the registry\'s hold account.'),
+    form, el('p', { class: 'muted' }, 'Covered: transfers, retirements and cancellations whose source account is in ' + reg + '. Delays count plain hours.'));
+});
+screens.policy.nav = 'Approval policy';
+
+/* Prices are in minor units of the instrument's currency per tonne. */
+const money = (n, ins) => (n === null || n === undefined ? '—' : (n / 10 ** (ins ? ins.minor_units : 2)).toFixed(ins ? ins.minor_units : 2) + (ins ? ' ' + ins.currency : ''));
+
+screen('orders', 'Exchange orders', ['holder'], async (v) => {
+  const [inst, orders, cash, accounts] = await Promise.all([get('/v1/exchange/instruments'), all('/v1/exchange/orders'), get('/v1/exchange/cash'), myAccounts()]);
+  const byCode = Object.fromEntries(inst.items.map((i) => [i.code, i]));
+  const open = inst.items.filter((i) => i.status === 'open');
+  const cancel = (o) => el('button', { type: 'button', 'aria-label': 'Cancel order ' + o.id, onclick: async (ev) => {
+    ev.target.disabled = true;
+    try {
+      const r = await post('/v1/exchange/orders/' + o.id + '/cancel', {});
+      flash('ok', 'Order ' + r.id + ' cancelled (' + num(r.cancelled_qty) + ' t).');
+      await render();
+    } catch (e) {
+      flash('error', e);
+      ev.target.disabled = false;
+    }
+  } }, 'Cancel');
+  const form = el('form', { class: 'grid', id: 'order', 'aria-label': 'Place a limit order' },
+    field('Instrument', select('instrument', open.map((i) => [i.code, i.code + ' — ' + i.name + ' (' + i.currency + ')']), { required: true })),
+    field('Account', select('account', accounts.filter((a) => a.status === 'open').map((a) => [a.id, a.id + ' · ' + a.name + ' (' + a.registry + ')']))),
+    field('Side', select('side', [['buy', 'buy'], ['sell', 'sell']])),
+    field('Limit price (minor units per t)', input('price', { type: 'number', min: 1, step: 1, required: true }), 'For example 1250 is 12.50 in a currency of two decimals.'),
+    field('Quantity (t)', input('qty', { type: 'number', min: 1, step: 1, required: true }), 'A multiple of the instrument\'s lot.'),
+    field('Time in force', select('tif', [['gtc', 'good till cancelled'], ['ioc', 'immediate or cancel'], ['fok', 'fill or kill']])),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Place the order')));
+  onSubmit(form, async (x) => {
+    const o = await post('/v1/exchange/orders', { instrument: x.instrument, account: Number(x.account), side: x.side, type: 'limit', price: Number(x.price),
+      qty: Number(x.qty), tif: x.tif }, { 'Idempotency-Key': idemKey() });
+    flash('ok', el('span', { id: 'placed' }, 'Order ' + o.id + ' placed: ' + o.status + ', ' + num(o.filled) + ' t filled in ' + o.trades.length + ' trade(s), ' +
+      num(o.remaining) + ' t resting.'));
+    await render();
+  });
+  v.replaceChildren(el('p', {}, 'Limit orders of your organisation on the registry\'s exchange. A sell moves its units to the exchange\'s escrow; a buy reserves its cash; every trade settles delivery versus payment.'),
+    cash.items.length ? table('Cash', ['Currency', 'Available', 'Reserved for open buys'], cash.items.map((c) => {
+      const cur = inst.items.find((i) => i.currency === c.currency) || { minor_units: 2 };
+      return [c.currency, money(c.balance, { minor_units: cur.minor_units, currency: c.currency }), money(c.reserved, { minor_units: cur.minor_units, currency: c.currency })];
+    }), [1, 2]) : empty('Your organisation has no cash on the exchange: the operator records deposits.'),
+    el('h2', {}, 'Place a limit order'), open.length ? form : empty('No instrument is open for trading.'),
+    el('h2', {}, 'Your orders'),
+    orders.length ? table('Your orders', ['Order', 'Instrument', 'Side', 'Price', 'Quantity (t)', 'Remaining (t)', 'Status', 'Placed', 'Action'],
+      orders.slice().reverse().map((o) => [String(o.id), o.instrument, o.side, money(o.price, byCode[o.instrument]), num(o.qty), num(o.remaining), o.status, when(o.ts),
+        o.status === 'open' || o.status === 'partial' ? cancel(o) : '']), [3, 4, 5]) : empty('No order yet.'));
+});
+screens.orders.nav = 'Exchange';
 
 /* ---- shell: login, navigation, routing ------------------------------------------ */
 

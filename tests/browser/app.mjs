@@ -501,6 +501,120 @@ test('ets_surrender_dry_run', async () => {
   await screen(p, 'ets-surrendered');
 });
 
+test('four_eyes_transfer_held_and_approved', async () => {
+  /* The administrator sets GHA01's approval policy in the app: a transfer of more than 100 t needs a second person. */
+  const a = people.admin;
+  await go(a, '#/policy/GHA01');
+  assert((await text(a.page, '#view')).includes('No policy is set yet'), 'defaults shown before the first policy');
+  await a.page.fill('#policy input[name=transfer_above]', '100');
+  await a.page.fill('#policy input[name=proposal_lifetime_hours]', '48');
+  const saved = await Promise.all([answered(a.page, '#policy'), a.page.click('#policy button[type=submit]')]).then((x) => x[0]);
+  assert(saved.includes('approval policy of GHA01 is saved'), 'policy saved: ' + saved);
+  const pol = await api('GET', '/v1/registries/GHA01/approval-policy');
+  assert(pol.transfer_above === 100 && pol.proposal_lifetime_hours === 48 && pol.hold_account, 'the server has the policy: ' + JSON.stringify(pol));
+  await go(a, '#/policy/GHA01');
+  assert((await a.page.inputValue('#policy input[name=transfer_above]')) === '100', 'the policy is read back');
+  await screen(a, 'admin-policy');
+  /* The developer's transfer of 200 t is held: 202 with a proposal. */
+  const d = people.dev;
+  await go(d, '#/transfer');
+  await d.page.selectOption('#transfer select[name=from_account]', '43');
+  await d.page.waitForSelector('#transfer select[name=units] option[value="A6.4ER|2024"]', { state: 'attached' });
+  await d.page.selectOption('#transfer select[name=units]', 'A6.4ER|2024');
+  await d.page.fill('#transfer input[name=quantity]', '200');
+  await d.page.fill('#transfer input[name=to_account]', '41');
+  await d.page.click('#transfer button[type=submit]');
+  const held = await answered(d.page, '#transfer');
+  const m = held.match(/Transfer held for approval: proposal (\d+), 200 t, state pending \(above the policy's threshold\)/);
+  assert(m, 'held: ' + held);
+  const id = m[1];
+  assert((await api('GET', '/v1/proposals/' + id)).state === 'pending', 'pending on the server');
+  await screen(d, 'transfer-held');
+  /* The proposer may not approve their own: the app shows the server's refusal. */
+  await go(d, '#/approvals');
+  assert((await text(d.page, 'table')).includes('(you)'), 'the proposer sees their own proposal marked');
+  await d.page.click(`button[aria-label="Approve proposal ${id}"]`);
+  await d.page.waitForSelector('#msg .status.error');
+  const refused = await text(d.page, '#msg');
+  assert(refused.includes('403 self_approval'), 'refused for the proposer: ' + refused);
+  assert((await api('GET', '/v1/proposals/' + id)).state === 'pending', 'still pending');
+  await screen(d, 'approvals-refused');
+  /* A second person of Volta Solar signs in through the app and approves it. */
+  const r = await api('POST', '/v1/users', { email: 'kofi@voltasolar.example', name: 'Kofi Second', role: 'holder', organisation: 10, password: PASSWORD });
+  const k = (people.kofi = await person('kofi'));
+  await logIn(k, { email: 'kofi@voltasolar.example', password: PASSWORD, secret: r.totp.secret });
+  const aw = await text(k.page, '#awaiting');
+  assert(aw.includes('Proposal ' + id + ': transfer of 200 t from account 43 to account 41') && aw.includes('approve or reject'), 'awaiting the second person: ' + aw);
+  await screen(k, 'holder-awaiting-proposal');
+  await go(d, '#/');
+  assert(!(await text(d.page, '#view')).includes('Proposal ' + id), 'not awaiting the proposer');
+  await go(k, '#/approvals');
+  await screen(k, 'approvals');
+  await k.page.click(`button[aria-label="Approve proposal ${id}"]`);
+  await k.page.waitForSelector('#msg #decided');
+  await ready(k.page);
+  const ok = await text(k.page, '#msg');
+  assert(new RegExp('Proposal ' + id + ' is now executed: transaction \\d+').test(ok), 'approved: ' + ok);
+  const p = await api('GET', '/v1/proposals/' + id);
+  assert(p.state === 'executed' && p.tx, 'executed on the server: ' + JSON.stringify(p));
+  assert((await text(k.page, '#view')).includes('No open proposal'), 'nothing open any more');
+  await screen(k, 'approvals-decided');
+});
+
+test('trusted_account_added_and_removed', async () => {
+  const d = people.dev;
+  await go(d, '#/trusted');
+  await d.page.selectOption('#add-trusted select[name=account]', '43');
+  await d.page.fill('#add-trusted input[name=trusted]', '41');
+  await d.page.click('#add-trusted button[type=submit]');
+  await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('added'));
+  await ready(d.page);
+  assert((await text(d.page, '#msg')).includes('Account 41 added to the trusted list of account 43: active'), 'added: ' + (await text(d.page, '#msg')));
+  const row = await text(d.page, 'table');
+  assert(/43 41 active/.test(row), 'listed: ' + row);
+  const tl = await api('GET', '/v1/accounts/43/trusted');
+  assert(tl.items.some((t) => t.trusted_account === 41), 'the server has it');
+  await screen(d, 'trusted');
+  /* Adding it again: the server's refusal. */
+  await d.page.selectOption('#add-trusted select[name=account]', '43');
+  await d.page.fill('#add-trusted input[name=trusted]', '41');
+  await d.page.click('#add-trusted button[type=submit]');
+  assert((await answered(d.page, '#add-trusted')).includes('409 already_exists'), 'a second time refused');
+  await d.page.click('button[aria-label="Remove account 41 from the trusted list of account 43"]');
+  await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('removed'));
+  await ready(d.page);
+  assert((await api('GET', '/v1/accounts/43/trusted')).items.length === 0, 'removed on the server');
+});
+
+test('exchange_order_placed_and_cancelled', async () => {
+  /* The operator's part through the API: Volta Solar deposits 10,000.00 EUR. */
+  await api('POST', '/v1/exchange/deposits', { org: 10, currency: 'EUR', amount: 1000000 });
+  const d = people.dev;
+  await go(d, '#/orders');
+  assert((await text(d.page, '#view')).includes('10000.00 EUR'), 'cash shown');
+  await d.page.selectOption('#order select[name=instrument]', 'VCU.GHA.ARR');
+  await d.page.selectOption('#order select[name=account]', '43');
+  await d.page.selectOption('#order select[name=side]', 'buy');
+  await d.page.fill('#order input[name=price]', '1100');
+  await d.page.fill('#order input[name=qty]', '100');
+  await d.page.click('#order button[type=submit]');
+  await d.page.waitForSelector('#msg #placed');
+  await ready(d.page);
+  const placed = await text(d.page, '#msg');
+  const m = placed.match(/Order (\d+) placed: open, 0 t filled in 0 trade\(s\), 100 t resting/);
+  assert(m, 'placed: ' + placed);
+  const list = await text(d.page, '#view');
+  assert(list.includes('11.00 EUR') && /Reserved for open buys/.test(list), 'listed with its price: ' + list.slice(0, 600));
+  await screen(d, 'orders');
+  await d.page.click(`button[aria-label="Cancel order ${m[1]}"]`);
+  await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('cancelled'));
+  await ready(d.page);
+  assert((await text(d.page, '#msg')).includes('Order ' + m[1] + ' cancelled (100 t)'), 'cancelled: ' + (await text(d.page, '#msg')));
+  const o = (await api('GET', '/v1/exchange/orders')).items.find((x) => x.id === Number(m[1]));
+  assert(o && o.status === 'cancelled', 'cancelled on the server: ' + JSON.stringify(o));
+  await screen(d, 'orders-cancelled');
+});
+
 test('keyboard_and_logout', async () => {
   const p = people.dev;
   await p.page.goto(base + '/work.html#/');
