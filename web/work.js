@@ -902,7 +902,7 @@ screen('trusted', 'Trusted accounts', ['holder'], async (v) => {
     el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Add')));
   onSubmit(form, async (x) => {
     const r = await post('/v1/accounts/' + Number(x.account) + '/trusted', { account: Number(x.trusted) });
-    flash('ok', 'Account ' + r.trusted_account + ' added to the trusted list of account ' + r.account + ': ' + r.state + ', active from ' + when(r.active_from) + '.');
+    flash('ok', 'Account ' + r.trusted_account + ' added to the trusted list of account ' + r.account + ': ' + (r.state === 'active' ? 'active now.' : r.state + ', active from ' + when(r.active_from) + '.'));
     await render();
   });
   v.replaceChildren(el('p', {}, 'A transfer to an account of another organisation that is not on the source account\'s trusted list waits the registry\'s delay; a new entry is active after the registry\'s activation delay.'),
@@ -947,12 +947,13 @@ const money = (n, ins) => (n === null || n === undefined ? '—' : (n / 10 ** (i
 screen('orders', 'Exchange orders', ['holder'], async (v) => {
   const [inst, orders, cash, accounts] = await Promise.all([get('/v1/exchange/instruments'), all('/v1/exchange/orders'), get('/v1/exchange/cash'), myAccounts()]);
   const byCode = Object.fromEntries(inst.items.map((i) => [i.code, i]));
-  const open = inst.items.filter((i) => i.status === 'open');
+  /* Block instruments take quotes, not orders (docs/API.md). */
+  const open = inst.items.filter((i) => i.status === 'open' && i.mode !== 'block');
   const cancel = (o) => el('button', { type: 'button', 'aria-label': 'Cancel order ' + o.id, onclick: async (ev) => {
     ev.target.disabled = true;
     try {
       const r = await post('/v1/exchange/orders/' + o.id + '/cancel', {});
-      flash('ok', 'Order ' + r.id + ' cancelled (' + num(r.cancelled_qty) + ' t).');
+      flash('ok', 'Order ' + r.id + ' ' + r.status + ' (' + num(o.remaining) + ' t not filled; ' + (o.side === 'buy' ? 'its cash reservation released' : 'its units back from escrow') + ').');
       await render();
     } catch (e) {
       flash('error', e);
@@ -979,11 +980,13 @@ screen('orders', 'Exchange orders', ['holder'], async (v) => {
       const cur = inst.items.find((i) => i.currency === c.currency) || { minor_units: 2 };
       return [c.currency, money(c.balance, { minor_units: cur.minor_units, currency: c.currency }), money(c.reserved, { minor_units: cur.minor_units, currency: c.currency })];
     }), [1, 2]) : empty('Your organisation has no cash on the exchange: the operator records deposits.'),
-    el('h2', {}, 'Place a limit order'), open.length ? form : empty('No instrument is open for trading.'),
-    el('h2', {}, 'Your orders'),
-    orders.length ? table('Your orders', ['Order', 'Instrument', 'Side', 'Price', 'Quantity (t)', 'Remaining (t)', 'Status', 'Placed', 'Action'],
+    el('h2', {}, 'Place a limit order'),
+    table('Instruments', ['Instrument', 'Name', 'Registry', 'Tick', 'Lot (t)', 'Previous settlement', 'Status'],
+      inst.items.map((i) => [i.code, i.name, i.registry, money(i.tick, i), num(i.lot), money(i.prev_close, i), i.status + (i.mode === 'block' ? ' (block quotes only)' : '')]), [3, 4, 5]),
+    open.length ? form : empty('No instrument is open for trading.'),
+    orders.length ? table('Orders of your organisation, newest first', ['Order', 'Instrument', 'Side', 'Price', 'Quantity (t)', 'Remaining (t)', 'Status', 'Placed', 'Action'],
       orders.slice().reverse().map((o) => [String(o.id), o.instrument, o.side, money(o.price, byCode[o.instrument]), num(o.qty), num(o.remaining), o.status, when(o.ts),
-        o.status === 'open' || o.status === 'partial' ? cancel(o) : '']), [3, 4, 5]) : empty('No order yet.'));
+        o.status === 'open' ? cancel(o) : '']), [3, 4, 5]) : empty('No order yet.'));
 });
 screens.orders.nav = 'Exchange';
 

@@ -16,6 +16,13 @@
 //     printable letter;
 //   - a covered entity's surrender: the dry run explains the broken rule, the
 //     corrected one is accepted and surrendered.
+//   - four eyes: the administrator sets GHA01's approval policy in the app;
+//     the developer's transfer above its threshold is held (202, a
+//     proposal), the developer's own approval is refused (403
+//     self_approval, shown), a second person of the organisation sees it in
+//     "Awaiting you" and approves it;
+//   - a trusted account added (pending, with its active-from) and removed;
+//   - an exchange limit order placed and cancelled.
 // Every screen is scanned with axe-core (WCAG 2.1 A and AA) and saved as a
 // screenshot at laptop (1280 px) and phone (375 px) width under
 // $BUILD/screenshots/app-*.png; at phone width the page must not scroll
@@ -508,10 +515,11 @@ test('four_eyes_transfer_held_and_approved', async () => {
   assert((await text(a.page, '#view')).includes('No policy is set yet'), 'defaults shown before the first policy');
   await a.page.fill('#policy input[name=transfer_above]', '100');
   await a.page.fill('#policy input[name=proposal_lifetime_hours]', '48');
+  await a.page.fill('#policy input[name=trusted_activation_hours]', '96');
   const saved = await Promise.all([answered(a.page, '#policy'), a.page.click('#policy button[type=submit]')]).then((x) => x[0]);
   assert(saved.includes('approval policy of GHA01 is saved'), 'policy saved: ' + saved);
   const pol = await api('GET', '/v1/registries/GHA01/approval-policy');
-  assert(pol.transfer_above === 100 && pol.proposal_lifetime_hours === 48 && pol.hold_account, 'the server has the policy: ' + JSON.stringify(pol));
+  assert(pol.transfer_above === 100 && pol.proposal_lifetime_hours === 48 && pol.trusted_activation_hours === 96 && pol.hold_account, 'the server has the policy: ' + JSON.stringify(pol));
   await go(a, '#/policy/GHA01');
   assert((await a.page.inputValue('#policy input[name=transfer_above]')) === '100', 'the policy is read back');
   await screen(a, 'admin-policy');
@@ -569,11 +577,15 @@ test('trusted_account_added_and_removed', async () => {
   await d.page.click('#add-trusted button[type=submit]');
   await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('added'));
   await ready(d.page);
-  assert((await text(d.page, '#msg')).includes('Account 41 added to the trusted list of account 43: active'), 'added: ' + (await text(d.page, '#msg')));
-  const row = await text(d.page, 'table');
-  assert(/43 41 active/.test(row), 'listed: ' + row);
+  /* GHA01's policy (set above) makes a new entry active after 96 hours. */
   const tl = await api('GET', '/v1/accounts/43/trusted');
-  assert(tl.items.some((t) => t.trusted_account === 41), 'the server has it');
+  const t = tl.items.find((x) => x.trusted_account === 41);
+  assert(t && t.state === 'pending', 'the server has it, pending: ' + JSON.stringify(tl));
+  const from = t.active_from.slice(0, 10) + ' ' + t.active_from.slice(11, 16) + ' UTC';
+  const added = await text(d.page, '#msg');
+  assert(added.includes('Account 41 added to the trusted list of account 43: pending, active from ' + from), 'added: ' + added);
+  const row = await text(d.page, 'table');
+  assert(row.includes('43 41 pending ' + from), 'listed with its active-from: ' + row);
   await screen(d, 'trusted');
   /* Adding it again: the server's refusal. */
   await d.page.selectOption('#add-trusted select[name=account]', '43');
@@ -609,7 +621,7 @@ test('exchange_order_placed_and_cancelled', async () => {
   await d.page.click(`button[aria-label="Cancel order ${m[1]}"]`);
   await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('cancelled'));
   await ready(d.page);
-  assert((await text(d.page, '#msg')).includes('Order ' + m[1] + ' cancelled (100 t)'), 'cancelled: ' + (await text(d.page, '#msg')));
+  assert((await text(d.page, '#msg')).includes('Order ' + m[1] + ' cancelled (100 t not filled; its cash reservation released)'), 'cancelled: ' + (await text(d.page, '#msg')));
   const o = (await api('GET', '/v1/exchange/orders')).items.find((x) => x.id === Number(m[1]));
   assert(o && o.status === 'cancelled', 'cancelled on the server: ' + JSON.stringify(o));
   await screen(d, 'orders-cancelled');
