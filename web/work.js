@@ -279,14 +279,16 @@ screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 
     const total = hs.reduce((s, h) => s + h.total, 0);
     parts.push(el('h2', {}, 'Your accounts'),
       el('p', {}, num(accounts.length) + (accounts.length === 1 ? ' account, ' : ' accounts, ') + num(total) + ' t held. ',
-        link('#/holdings', 'Holdings'), ' · ', link('#/transfer', 'Transfer'), ' · ', link('#/retire', 'Retire'), ' · ', link('#/statement', 'Statements')));
+        link('#/holdings', 'Holdings'), ' · ', link('#/transfer', 'Transfer'), ' · ', link('#/retire', 'Retire'), ' · ', link('#/statement', 'Statements'),
+        ' · ', link('#/approvals', 'Approvals'), ' · ', link('#/trusted', 'Trusted accounts'), ' · ', link('#/orders', 'Exchange orders')));
   }
   if (me.role === 'admin') {
     const [users, tokens] = await Promise.all([get('/v1/users'), all('/v1/tokens')]);
     parts.push(el('h2', {}, 'Registry'),
       el('p', {}, num(users.items.length) + ' users (' + num(users.items.filter((u) => u.status !== 'active').length) + ' disabled), ' +
         num(tokens.filter((t) => t.state === 'active').length) + ' active API tokens. ',
-        link('#/users', 'Users'), ' · ', link('#/accounts', 'Accounts'), ' · ', link('#/tokens', 'Tokens')));
+        link('#/users', 'Users'), ' · ', link('#/accounts', 'Accounts'), ' · ', link('#/tokens', 'Tokens'), ' · ', link('#/policy', 'Approval policies'),
+        ' · ', link('#/approvals', 'Proposals')));
   }
   if (me.role === 'authority' || me.role === 'admin' || me.role === 'auditor')
     parts.push(el('p', {}, link('#/a6', 'Article 6 authorizations'), ' and their printable letters.'));
@@ -942,7 +944,11 @@ screen('policy', 'Approval policy', ['admin'], async (v, registry) => {
 screens.policy.nav = 'Approval policy';
 
 /* Prices are in minor units of the instrument's currency per tonne. */
-const money = (n, ins) => (n === null || n === undefined ? '—' : (n / 10 ** (ins ? ins.minor_units : 2)).toFixed(ins ? ins.minor_units : 2) + (ins ? ' ' + ins.currency : ''));
+function money(n, ins) {
+  if (n === null || n === undefined) return '—';
+  const mu = ins ? ins.minor_units : 2;
+  return new Intl.NumberFormat('en-US', { minimumFractionDigits: mu, maximumFractionDigits: mu }).format(n / 10 ** mu) + (ins ? ' ' + ins.currency : '');
+}
 
 screen('orders', 'Exchange orders', ['holder'], async (v) => {
   const [inst, orders, cash, accounts] = await Promise.all([get('/v1/exchange/instruments'), all('/v1/exchange/orders'), get('/v1/exchange/cash'), myAccounts()]);

@@ -603,7 +603,7 @@ test('exchange_order_placed_and_cancelled', async () => {
   await api('POST', '/v1/exchange/deposits', { org: 10, currency: 'EUR', amount: 1000000 });
   const d = people.dev;
   await go(d, '#/orders');
-  assert((await text(d.page, '#view')).includes('10000.00 EUR'), 'cash shown');
+  assert((await text(d.page, '#view')).includes('10,000.00 EUR'), 'cash shown');
   await d.page.selectOption('#order select[name=instrument]', 'VCU.GHA.ARR');
   await d.page.selectOption('#order select[name=account]', '43');
   await d.page.selectOption('#order select[name=side]', 'buy');
