@@ -22,6 +22,8 @@
 //     self_approval, shown), a second person of the organisation sees it in
 //     "Awaiting you" and approves it;
 //   - a trusted account added (pending, with its active-from) and removed;
+//     a transfer to an untrusted account is delayed (executes_at shown) and
+//     cancelled;
 //   - an exchange limit order placed and cancelled.
 // Every screen is scanned with axe-core (WCAG 2.1 A and AA) and saved as a
 // screenshot at laptop (1280 px) and phone (375 px) width under
@@ -596,6 +598,34 @@ test('trusted_account_added_and_removed', async () => {
   await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('removed'));
   await ready(d.page);
   assert((await api('GET', '/v1/accounts/43/trusted')).items.length === 0, 'removed on the server');
+});
+
+test('delayed_transfer_cancelled', async () => {
+  /* A transfer to an untrusted account waits 26 hours (the whole policy: a PUT replaces it). */
+  await api('PUT', '/v1/registries/GHA01/approval-policy', { transfer_above: 100, proposal_lifetime_hours: 48, trusted_activation_hours: 96, untrusted_transfer_delay_hours: 26 });
+  const d = people.dev;
+  await go(d, '#/transfer');
+  await d.page.selectOption('#transfer select[name=from_account]', '43');
+  await d.page.waitForSelector('#transfer select[name=units] option[value="A6.4ER|2024"]', { state: 'attached' });
+  await d.page.selectOption('#transfer select[name=units]', 'A6.4ER|2024');
+  await d.page.fill('#transfer input[name=quantity]', '50');
+  await d.page.fill('#transfer input[name=to_account]', '41');
+  await d.page.click('#transfer button[type=submit]');
+  const held = await answered(d.page, '#transfer');
+  const m = held.match(/Transfer held for approval: proposal (\d+), 50 t, state delayed \(to an account not on the trusted list\)\. It executes at (\S+ \S+) UTC unless cancelled/);
+  assert(m, 'delayed: ' + held);
+  const p = await api('GET', '/v1/proposals/' + m[1]);
+  assert(p.state === 'delayed' && p.executes_at.slice(0, 16).replace('T', ' ') === m[2], 'executes_at shown as the server has it: ' + p.executes_at);
+  await go(d, '#/approvals');
+  const row = await text(d.page, 'table >> nth=0');
+  assert(row.includes('delayed') && row.includes('executes ' + m[2] + ' UTC'), 'listed with executes_at: ' + row);
+  assert(!(await d.page.locator(`button[aria-label="Approve proposal ${m[1]}"]`).count()), 'a delayed transfer is not approved, only cancelled');
+  await screen(d, 'approvals-delayed');
+  await d.page.click(`button[aria-label="Cancel proposal ${m[1]}"]`);
+  await d.page.waitForSelector('#msg #decided');
+  await ready(d.page);
+  assert((await text(d.page, '#msg')).includes('Proposal ' + m[1] + ' is now cancelled'), 'cancelled: ' + (await text(d.page, '#msg')));
+  assert((await api('GET', '/v1/proposals/' + m[1])).state === 'cancelled', 'cancelled on the server');
 });
 
 test('exchange_order_placed_and_cancelled', async () => {
