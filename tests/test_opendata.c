@@ -13,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/csvread.h"
+#include "core/csvwrite.h"
+#include "service/service.h"
 #include "testlib.h"
 #include "testlib_http.h"
 
@@ -79,7 +83,7 @@ static const char *csv_parse(const char *t, size_t len, csv_doc *d) {
       i++;
       continue;
     }
-    if (i + 1 < len + 1 && i + 1 <= len - 1 + 1 && i < len && t[i] == '\r' && i + 1 < len && t[i + 1] == '\n') {
+    if (i + 1 < len && t[i] == '\r' && t[i + 1] == '\n') {
       i += 2;
       d->rows = realloc(d->rows, (d->n + 1) * sizeof *d->rows);
       d->nf = realloc(d->nf, (d->n + 1) * sizeof *d->nf);
@@ -157,6 +161,112 @@ static void same(const csv_doc *d, size_t row, const char *name, const json_t *v
   char want[2048];
   as_csv(v, want, sizeof want);
   assert_string_equal(d->rows[row][col(d, name)], want);
+}
+
+/* ---- pure: one field, and the country groups' configuration ------------------ */
+
+static char *field_of(const char *s, bool text) {
+  size_t n = csv_field(NULL, s, text);
+  char *b = malloc(n + 1);
+  assert_int_equal(csv_field(b, s, text), n);
+  b[n] = '\0';
+  return b;
+}
+
+typedef struct {
+  char got[8][128];
+  size_t n;
+} rt_rec;
+
+static int rt_row(void *ctx, long line, char **fields, size_t n, const char *problem) {
+  rt_rec *r = ctx;
+  assert_null(problem);
+  for (size_t i = 0; i < n && r->n < 8; i++) snprintf(r->got[r->n++], sizeof r->got[0], "%s", fields[i]);
+  return 0;
+}
+
+static void test_csv_field(void **state) {
+  static const struct {
+    const char *in, *want;
+    bool text;
+  } cases[] = {
+      {"plain", "plain", true},
+      {"", "", true},
+      {"a,b", "\"a,b\"", true},
+      {"say \"hi\"", "\"say \"\"hi\"\"\"", true},
+      {"two\nlines", "\"two\nlines\"", true},
+      {"cr\rhere", "\"cr\rhere\"", true},
+      {"Comma, \"quote\"\r\nand newline", "\"Comma, \"\"quote\"\"\r\nand newline\"", true},
+      {"=1+2", "'=1+2", true},
+      {"+41 44", "'+41 44", true},
+      {"-5", "'-5", true},
+      {"@SUM(A1)", "'@SUM(A1)", true},
+      {"=HYPERLINK(\"x\",\"y\")", "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"", true},
+      {"-5", "-5", false}, /* a number the server writes: never guarded */
+      {"a=b", "a=b", true},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *f = field_of(cases[i].in, cases[i].text);
+    assert_string_equal(f, cases[i].want);
+    free(f);
+  }
+  /* A record of them read back by the strict parser below and by the
+   * importer's libcsv reader: the same texts (guarded ones with their
+   * apostrophe). */
+  char line[1024] = "";
+  static const char *const in[] = {"Comma, \"quote\"\r\nand newline", "=cmd", "x", ""};
+  for (size_t i = 0; i < 4; i++) {
+    char *f = field_of(in[i], true);
+    strcat(line, i ? "," : "");
+    strcat(line, f);
+    free(f);
+  }
+  strcat(line, "\r\n");
+  rt_rec r = {0};
+  csvread *cr = csvread_new(rt_row, &r);
+  assert_int_equal(csvread_feed(cr, line, strlen(line)), 0);
+  assert_int_equal(csvread_finish(cr), 0);
+  csvread_free(cr);
+  assert_int_equal(r.n, 4);
+  assert_string_equal(r.got[0], in[0]);
+  assert_string_equal(r.got[1], "'=cmd");
+  assert_string_equal(r.got[2], "x");
+  assert_string_equal(r.got[3], "");
+}
+
+static void write_groups(const char *dir, const char *text) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/country-groups.json", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void test_groups_config(void **state) {
+  char *dir = tl_tmpdir_make("groups");
+  assert_non_null(dir);
+  l6_error err = {0};
+  /* The shipped file loads. */
+  char shipped[600];
+  snprintf(shipped, sizeof shipped, "%s/config", getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".");
+  assert_int_equal(svc_groups_load(shipped, &err), L6_E_OK);
+  static const char *const bad[] = {
+      "{\"groups\": {\"LDC\": {\"name\": \"x\", \"source\": \"s\", \"as_of\": \"2026-01-01\", \"members\": [\"MWI\"], \"extra\": 1}}}",
+      "{\"groups\": {\"LDC\": {\"name\": \"x\", \"as_of\": \"2026-01-01\", \"members\": [\"MWI\"]}}}", /* no source */
+      "{\"groups\": {\"LDC\": {\"name\": \"x\", \"source\": \"s\", \"as_of\": \"2026-01-01\", \"members\": [\"MWI\", \"MWI\"]}}}",
+      "{\"groups\": {\"LDC\": {\"name\": \"x\", \"source\": \"s\", \"as_of\": \"2026-01-01\", \"members\": [\"mw\"]}}}",
+      "{\"groups\": {}}",
+      "{\"grups\": {}}",
+      "{\"groups\": {\"A\": 1}, \"groups\": {}}", /* duplicate key */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    write_groups(dir, bad[i]);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(svc_groups_load(dir, &err), L6_E_INVALID_CONFIG);
+    assert_non_null(strstr(err.message, "country-groups.json")); /* the file is named */
+  }
+  tl_tmpdir_remove(dir);
 }
 
 /* ---- seeding -------------------------------------------------------------- */
@@ -393,10 +503,82 @@ static void test_large_stream(void **state) {
   tl_resp_free(&r);
 }
 
+/* trades.csv: the trades of every instrument, against GET
+ * /v1/exchange/instruments/{code}/trades of each. */
+static int64_t post_id(const char *path, const char *token, json_t *body) {
+  tl_resp r = tl_http_reqj(S, "POST", path, token, body, NULL);
+  tl_assert_status(&r, 201);
+  int64_t id = tl_jint(r.body, "id");
+  tl_resp_free(&r);
+  return id;
+}
+
+static void test_trades(void **state) {
+  tl_mk_party(S, "CHN", "China");
+  tl_mk_registry(S, "CHN01", "CHN", NULL);
+  tl_mk_project(S, "CHN.WIND.01", "CCER", "CHN");
+  int64_t oa = tl_mk_org(S, "CHN01", "Seller"), ob = tl_mk_org(S, "CHN01", "Buyer");
+  char *ta = tl_mk_token(S, "holder", oa), *tb = tl_mk_token(S, "holder", ob);
+  int64_t aa = tl_mk_account(S, "CHN01", oa, "trading", "A"), ab = tl_mk_account(S, "CHN01", ob, "trading", "B");
+  json_decref(tl_mk_issue(S, "CHN01", "CHN.WIND.01", "CCER", 2024, 100000, aa));
+  static const char *const codes[] = {"CCER.X", "CCER.Y"};
+  for (int i = 0; i < 2; i++)
+    post_id("/v1/exchange/instruments", S->admin,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "code", codes[i], "name",
+                      "CCER", "kind", "contract", "unit_type", "CCER", "registry", "CHN01", "currency", "CNY",
+                      "minor_units", 2, "tick", 1, "lot", 1, "band_pct", 10, "prev_close", 5000, "maker_bps", 10,
+                      "taker_bps", 20));
+  post_id("/v1/exchange/deposits", S->admin,
+          json_pack("{s:I, s:s, s:I}", "org", (json_int_t)ob, "currency", "CNY", "amount", (json_int_t)100000000000LL));
+  for (int k = 0; k < 6; k++) {
+    const char *code = codes[k % 2];
+    post_id("/v1/exchange/orders", ta, json_pack("{s:s, s:I, s:s, s:I, s:I}", "instrument", code, "account", (json_int_t)aa,
+                                                 "side", "sell", "price", (json_int_t)(5000 + k), "qty", (json_int_t)(10 + k)));
+    post_id("/v1/exchange/orders", tb, json_pack("{s:s, s:I, s:s, s:I, s:I}", "instrument", code, "account", (json_int_t)ab,
+                                                 "side", "buy", "price", (json_int_t)(5000 + k), "qty", (json_int_t)(10 + k)));
+  }
+  csv_doc d = get_csv("/v1/public/trades.csv", "trades.csv");
+  assert_int_equal(d.nf[0], 7); /* the public fields: no orders, no fees, no parties */
+  size_t seen = 0;
+  for (int i = 0; i < 2; i++) {
+    char path[128];
+    snprintf(path, sizeof path, "/v1/exchange/instruments/%s/trades?limit=500", codes[i]);
+    tl_resp r = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+    tl_assert_status(&r, 200);
+    size_t j;
+    json_t *t;
+    json_array_foreach(json_object_get(r.body, "items"), j, t) {
+      size_t row = 0;
+      char id[32];
+      snprintf(id, sizeof id, "%lld", (long long)tl_jint(t, "id"));
+      for (size_t k = 1; k < d.n; k++)
+        if (strcmp(d.rows[k][0], id) == 0) row = k;
+      assert_true(row > 0);
+      static const char *const cols[] = {"id", "instrument", "day", "ts", "price", "qty", "taker_side"};
+      for (size_t c = 0; c < 7; c++) same(&d, row, cols[c], json_object_get(t, cols[c]));
+      seen++;
+    }
+    tl_resp_free(&r);
+  }
+  assert_int_equal(seen, 6);
+  assert_int_equal(d.n - 1, 6);
+  /* by id, ascending */
+  for (size_t k = 2; k < d.n; k++) assert_true(atoll(d.rows[k][0]) > atoll(d.rows[k - 1][0]));
+  doc_free(&d);
+  free(ta);
+  free(tb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_seed_and_compare),
       cmocka_unit_test(test_large_stream),
+      cmocka_unit_test(test_trades),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  const struct CMUnitTest pure[] = {
+      cmocka_unit_test(test_csv_field),
+      cmocka_unit_test(test_groups_config),
+  };
+  int failed = cmocka_run_group_tests_name("pure", pure, NULL, NULL);
+  return failed + cmocka_run_group_tests_name("http", tests, setup, teardown);
 }

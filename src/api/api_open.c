@@ -11,14 +11,15 @@
  *
  * Formula injection: these files are opened in spreadsheets, which run a
  * cell that starts with =, +, - or @ as a formula. Such a text field gets
- * a leading apostrophe (OWASP "CSV Injection"), which spreadsheets show as
- * text; numbers the server writes (a negative number never occurs in these
- * files) are left alone.
+ * a leading apostrophe (core/csvwrite.h, OWASP "CSV Injection"), which
+ * spreadsheets show as text; numbers the server writes (a negative number
+ * never occurs in these files) are left alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/csvwrite.h"
 #include "api_int.h"
 
 #define CSV_PAGE 500 /* rows asked of the store at a time */
@@ -100,34 +101,31 @@ typedef struct {
   bool oom;
 } sbuf;
 
-static void put(sbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->len + n > b->cap) {
-    size_t nc = b->cap ? b->cap : 4096;
-    while (nc < b->len + n) nc *= 2;
-    char *np = realloc(b->p, nc);
-    if (np == NULL) {
-      b->oom = true;
-      return;
-    }
-    b->p = np;
-    b->cap = nc;
+/* Room for n more bytes; false (and oom set) when there is none. */
+static bool reserve(sbuf *b, size_t n) {
+  if (b->oom) return false;
+  if (b->len + n <= b->cap) return true;
+  size_t nc = b->cap ? b->cap : 4096;
+  while (nc < b->len + n) nc *= 2;
+  char *np = realloc(b->p, nc);
+  if (np == NULL) {
+    b->oom = true;
+    return false;
   }
+  b->p = np;
+  b->cap = nc;
+  return true;
+}
+
+static void put(sbuf *b, const char *s, size_t n) {
+  if (!reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
 }
 
-/* One field: the formula guard, then quoting when needed. */
+/* One field (core/csvwrite.c: quoting and the formula guard). */
 static void api_csv_field(sbuf *b, const char *s, bool text) {
-  bool guard = text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-  bool quote = strpbrk(s, ",\"\r\n") != NULL;
-  if (quote) put(b, "\"", 1);
-  if (guard) put(b, "'", 1);
-  for (const char *q = s; *q; q++) {
-    if (*q == '"') put(b, "\"\"", 2);
-    else put(b, q, 1);
-  }
-  if (quote) put(b, "\"", 1);
+  if (reserve(b, csv_field(NULL, s, text))) b->len += csv_field(b->p + b->len, s, text);
 }
 
 static void json_field(sbuf *b, json_t *v) {
