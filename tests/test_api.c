@@ -2363,6 +2363,12 @@ static const role_rule rules[] = {
     {"GET", "/v1/labels", PUBLIC, NULL, NULL},
     {"GET", "/v1/issuances/{id}/labels", PUBLIC, NULL, NULL},
     {"POST", "/v1/issuances/{id}/labels", ADMIN_ONLY, b_batch_label, NULL},
+    /* Open data (issue 17): the public CSV files and the totals, for anyone. */
+    {"GET", "/v1/public/projects.csv", PUBLIC, NULL, NULL},
+    {"GET", "/v1/public/issuances.csv", PUBLIC, NULL, NULL},
+    {"GET", "/v1/public/retirements.csv", PUBLIC, NULL, NULL},
+    {"GET", "/v1/public/trades.csv", PUBLIC, NULL, NULL},
+    {"GET", "/v1/stats", PUBLIC, NULL, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {

@@ -721,6 +721,7 @@ static const route routes[] = {
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */
     API_ETS_ROUTES   /* api_ets.c: emissions trading compliance */
     API_EX_ROUTES    /* api_ex.c: the exchange */
+    API_OPEN_ROUTES  /* api_open.c: open data (CSV files, totals) */
     {"GET", "/v1/retirements/{id}/certificate", h_certificate},
     {"GET", "/v1/retirements/{id}/certificate.html", h_certificate_html},
     {"GET", "/v1/retirements/{id}/certificate.pdf", h_certificate_pdf},
@@ -1133,6 +1134,7 @@ static enum MHD_Result dispatch(l6_http *h, struct MHD_Connection *c, const char
     return refuse(h, c, &err, auth, r.retry_after);
   }
   if (r.stream) return ex_stream_respond(c, r.stream); /* api_ex.c: Server-Sent Events */
+  if (r.csv) return open_csv_respond(c, r.csv, r.csv_name); /* api_open.c: a streamed CSV file */
   if (r.page) return send_page(c, r.page, r.page_len, r.page_type);
   const char *headers[7] = {NULL};
   size_t nh = 0;

@@ -26,6 +26,8 @@ typedef struct {
   const char *page_type; /* page's Content-Type; NULL: HTML */
   size_t page_len;      /* bytes of page when it is binary (a PDF); 0: strlen(page) */
   void *stream;         /* a Server-Sent Events stream to answer with (api_ex.c), or NULL */
+  void *csv;            /* a CSV file to stream (api_open.c), or NULL */
+  const char *csv_name; /* its file name, for Content-Disposition */
   int retry_after;      /* seconds for the Retry-After of a 429 (0: 1) */
   const char *session;  /* the l6_session cookie that authenticated the request (api_people.c), or NULL */
   l6_err session_err;   /* why a session cookie that was sent did not authenticate; OK otherwise */
@@ -304,5 +306,20 @@ l6_err h_batch_label_list(req *r, json_t **out, l6_error *err);
   {"GET", "/v1/labels", h_crit_labels},                         \
   {"POST", "/v1/issuances/{id}/labels", h_batch_label_post},    \
   {"GET", "/v1/issuances/{id}/labels", h_batch_label_list},
+
+/* api_open.c: open data, the public CSV files and the totals (issue 17). */
+l6_err h_open_projects(req *r, json_t **out, l6_error *err);
+l6_err h_open_issuances(req *r, json_t **out, l6_error *err);
+l6_err h_open_retirements(req *r, json_t **out, l6_error *err);
+l6_err h_open_trades(req *r, json_t **out, l6_error *err);
+l6_err h_stats(req *r, json_t **out, l6_error *err);
+/* Answers with r->csv, streamed (takes it). */
+enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const char *name);
+#define API_OPEN_ROUTES                                                    \
+  {"GET", "/v1/public/projects.csv", h_open_projects},                     \
+  {"GET", "/v1/public/issuances.csv", h_open_issuances},                   \
+  {"GET", "/v1/public/retirements.csv", h_open_retirements},               \
+  {"GET", "/v1/public/trades.csv", h_open_trades},                         \
+  {"GET", "/v1/stats", h_stats},
 
 #endif

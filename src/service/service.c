@@ -371,6 +371,7 @@ l6_err svc_load_config(l6_svc *s, const char *dir, l6_error *err) {
   if (e == L6_E_OK) e = svc_ets_load(s, dir, err);     /* emissions trading jurisdictions (optional) */
   if (e == L6_E_OK) e = svc_tokens_load(s, dir, err);  /* token lifetimes (optional) */
   if (e == L6_E_OK) e = svc_origins_load(s, dir, err); /* registries outside the Parties (optional) */
+  if (e == L6_E_OK) e = svc_groups_load(dir, err);      /* open data: country groups of /v1/stats (optional) */
   return e;
 }
 

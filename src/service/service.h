@@ -248,4 +248,21 @@ l6_err svc_ready(l6_svc *s, json_t **out, bool *ready, l6_error *err);
  * when the store cannot say. No role: only the server calls it. */
 l6_err svc_log_size(l6_svc *s, int64_t *out, l6_error *err);
 
+/* ---- open data (opendata.c, issue 17) ------------------------------------ */
+
+/* The public CSV files (GET /v1/public/{projects,issuances,retirements,
+ * trades}.csv) are streamed page by page: one page of the public view
+ * (anonymous; the same objects as the public JSON routes: GET /v1/projects,
+ * /v1/issuances, /v1/retirements, /v1/exchange/{code}/trades), each page a
+ * snapshot of its own; *out is {"items": [...], "next": cursor|null}. */
+typedef enum { L6_OPEN_PROJECTS, L6_OPEN_ISSUANCES, L6_OPEN_RETIREMENTS, L6_OPEN_TRADES } l6_open_kind;
+l6_err svc_open_page(l6_svc *s, l6_open_kind kind, const char *after, int limit, json_t **out, l6_error *err);
+/* GET /v1/stats: issued and retired totals by vintage, host, programme and
+ * year (GROUP BY in the store), the totals, and the country groups of
+ * config/country-groups.json; host, programme: filters (NULL or "": all). */
+l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **out, l6_error *err);
+/* Loads DIR/country-groups.json (optional; strict: unknown keys, malformed
+ * or duplicate members are INVALID_CONFIG naming the file). */
+l6_err svc_groups_load(const char *dir, l6_error *err);
+
 #endif

@@ -561,6 +561,13 @@ typedef struct {
   l6_id tx;                              /* the transaction that delivered the units (0: recorded before schema 9) */
 } l6_ex_trade;
 
+/* A row of l6_store_ops.stats: one key of the dimension and its totals. */
+typedef enum { L6_STAT_VINTAGE, L6_STAT_HOST, L6_STAT_PROGRAMME, L6_STAT_YEAR, L6_STAT__COUNT } l6_stat_dim;
+typedef struct {
+  char key[64];
+  int64_t issued, retired;
+} l6_stat_row;
+
 /* ---- registries outside the Parties (issue 17, service/origin.h) ---- */
 
 /* A serial range as its origin registry numbered it, carried by a batch:
@@ -964,6 +971,18 @@ typedef struct {
    * for a transaction made in ledger6 (its effective date is its ts). */
   l6_err (*tx_origin_put)(l6_store *s, l6_id tx, const char *effective, bool beneficiary_unstated, l6_error *err);
   l6_err (*tx_origin_get)(l6_store *s, l6_id tx, char effective[11], bool *beneficiary_unstated, l6_error *err);
+  /* Open data (issue 17): the exchange's trades of every instrument with
+   * id > after, by id, at most limit rows (l6_ex_trade). */
+  l6_err (*ex_trade_page)(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* Totals of issued and retired units grouped by one dimension (GROUP BY
+   * in SQL), rows l6_stat_row ordered by key; host and programme filter
+   * ("" = all). Issued: the quantity of every batch, its year that of its
+   * issuance (effective date when the transaction has one, else its ts).
+   * Retired: the units of every retirement's lines, attributed to their
+   * batch's vintage, host and programme; its year that of the retirement
+   * (effective date, else ts). */
+  l6_err (*stats)(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_each_fn each, void *ctx,
+                  l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

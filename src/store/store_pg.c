@@ -414,16 +414,26 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES($1, $2, $3)")           \
   XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = $1")
 
+/* Open data (issue 17): trades by id across instruments, and the totals of
+ * GET /v1/stats grouped in SQL (store.h ops->stats). */
+#define SQL_MAP_OPEN(XX)  \
+  XX(EX_TRADE_PAGE, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side,"  \
+     " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE id > $1 ORDER BY id LIMIT $2::bigint") \
+  XX(STATS_VINTAGE, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT CAST(b.vintage AS TEXT) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT CAST(b.vintage AS TEXT), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k ORDER BY k") \
+  XX(STATS_HOST, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.host AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT p.host, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k ORDER BY k") \
+  XX(STATS_PROGRAMME, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.programme AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT p.programme, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k ORDER BY k") \
+  XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k ORDER BY k")
+
 enum {
 #define XX(id, sql) Q_##id,
-  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
+  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
+    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
 
@@ -2891,6 +2901,34 @@ static l6_err pg_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *
   return run_one(PG(s), Q_TXO_GET, &a, dec_txo, &x, L6_E_NOT_FOUND, err);
 }
 
+/* ---- open data (issue 17) ---------------------------------------------- */
+
+static l6_err pg_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_trade buf;
+  pg_args a = {.n = 0};
+  a_int(&a, after);
+  a_id_or_null(&a, limit); /* NULL: no limit */
+  return run_each(PG(s), Q_EX_TRADE_PAGE, &a, dec_ex_trade, &buf, each, ctx, err);
+}
+
+static void dec_stat(const PGresult *r, int i, void *o) {
+  l6_stat_row *x = o;
+  col_text(r, i, 0, x->key, sizeof x->key);
+  x->issued = col_i64(r, i, 1);
+  x->retired = col_i64(r, i, 2);
+}
+
+static l6_err pg_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_each_fn each,
+                       void *ctx, l6_error *err) {
+  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR};
+  if ((unsigned)dim >= L6_STAT__COUNT) return l6_fail(err, L6_E_INTERNAL, "stats: unknown dimension");
+  l6_stat_row buf;
+  pg_args a = {.n = 0};
+  a_text(&a, host ? host : "");
+  a_text(&a, programme ? programme : "");
+  return run_each(PG(s), q[dim], &a, dec_stat, &buf, each, ctx, err);
+}
+
 static const l6_store_ops pg_ops = {
     .close = pg_close,
     .begin = pg_begin,
@@ -2994,6 +3032,8 @@ static const l6_store_ops pg_ops = {
     .ex_order_max = pg_ex_order_max,
     .ex_trade_put = pg_ex_trade_put,
     .ex_trade_list = pg_ex_trade_list,
+    .ex_trade_page = pg_ex_trade_page,
+    .stats = pg_stats,
     .ex_delivered = pg_ex_delivered,
     .log_size = pg_log_size,
     .log_append = pg_log_append,

@@ -346,16 +346,26 @@
   XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES(?1, ?2, ?3)")           \
   XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = ?1")
 
+/* Open data (issue 17): trades by id across instruments, and the totals of
+ * GET /v1/stats grouped in SQL (store.h ops->stats). */
+#define SQL_MAP_OPEN(XX)  \
+  XX(EX_TRADE_PAGE, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side,"  \
+     " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE id > ?1 ORDER BY id LIMIT ?2") \
+  XX(STATS_VINTAGE, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT CAST(b.vintage AS TEXT) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT CAST(b.vintage AS TEXT), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
+  XX(STATS_HOST, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.host AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.host, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
+  XX(STATS_PROGRAMME, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.programme AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.programme, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
+  XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k")
+
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
 
@@ -2723,6 +2733,34 @@ static l6_err sq_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *
   return L6_E_OK;
 }
 
+/* ---- open data (issue 17) ---------------------------------------------- */
+
+static l6_err sq_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_ex_trade buf;
+  sqlite3_stmt *t = st(SQ(s), Q_EX_TRADE_PAGE);
+  sqlite3_bind_int64(t, 1, after);
+  sqlite3_bind_int(t, 2, limit > 0 ? limit : -1);
+  return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
+}
+
+static void dec_stat(sqlite3_stmt *s, void *o) {
+  l6_stat_row *x = o;
+  col_text(s, 0, x->key, sizeof x->key);
+  x->issued = sqlite3_column_int64(s, 1);
+  x->retired = sqlite3_column_int64(s, 2);
+}
+
+static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_each_fn each,
+                       void *ctx, l6_error *err) {
+  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR};
+  if ((unsigned)dim >= L6_STAT__COUNT) return l6_fail(err, L6_E_INTERNAL, "stats: unknown dimension");
+  l6_stat_row buf;
+  sqlite3_stmt *t = st(SQ(s), q[dim]);
+  bind_text(t, 1, host);
+  bind_text(t, 2, programme);
+  return run_each(SQ(s), t, dec_stat, &buf, each, ctx, err);
+}
+
 static const l6_store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -2845,6 +2883,8 @@ static const l6_store_ops sqlite_ops = {
     .ex_order_max = sq_ex_order_max,
     .ex_trade_put = sq_ex_trade_put,
     .ex_trade_list = sq_ex_trade_list,
+    .ex_trade_page = sq_ex_trade_page,
+    .stats = sq_stats,
     .ex_delivered = sq_ex_delivered,
     .log_size = sq_log_size,
     .log_append = sq_log_append,
