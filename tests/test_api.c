@@ -2190,7 +2190,11 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * token than the proposer's) or admin (MOVER); a trusted list is read and
  * changed like the account it belongs to. */
 #define POLICY_READER \
-  { E401, OK, OK, OK, OK, E401, E403, E403, E403, E403, E403, E403 }
+  { E401, OK, OK, OK, OK, E401, E403, OK, E403, OK, E403, E403 }
+/* Authorities read policies (they propose under them) and list their own
+ * organisation's (Article 6) proposals, never A's (HIDDEN). */
+#define PROPOSAL_LIST \
+  { E401, OK, OK, OK, HIDDEN, E401, E403, HIDDEN, E403, HIDDEN, E403, E403 }
 
 typedef struct {
   const char *method, *pattern;
@@ -2246,7 +2250,7 @@ static const role_rule rules[] = {
     {"POST", "/v1/tokens/{id}/revoke", ADMIN_ONLY, b_ex_empty, NULL},
     {"GET", "/v1/registries/{code}/approval-policy", POLICY_READER, NULL, NULL},
     {"PUT", "/v1/registries/{code}/approval-policy", ADMIN_ONLY, b_policy, NULL},
-    {"GET", "/v1/proposals", READER_LIST, NULL, "id"},
+    {"GET", "/v1/proposals", PROPOSAL_LIST, NULL, "id"},
     {"GET", "/v1/proposals/{id}", READER_ONE, NULL, NULL},
     {"POST", "/v1/proposals/{id}/approve", MOVER, b_ex_empty, NULL},
     {"POST", "/v1/proposals/{id}/reject", MOVER, b_ex_empty, NULL},
@@ -3595,6 +3599,96 @@ static void test_proposals_http(void **state) {
   free(tok_a2);
 }
 
+/* Issue 15 item 3 for Article 6 over HTTP: with "a6_authorizations" in
+ * CHE01's policy, an authorization by CHE's authority answers 202 with a
+ * pending proposal and nothing is authorized; its proposer (any of its
+ * tokens) cannot approve, CHE's authority of another organisation may
+ * not; a second person of the authority approves and the authorization
+ * exists. A rejected proposal authorizes nothing; a revocation is a
+ * proposal too, and a second one, approved after the first, ends failed. */
+static void test_a6_proposals_http(void **state) {
+  (void)state;
+  tl_mk_project(S, "CHE.P.1", "VCS", "CHE");
+  int64_t foen = tl_mk_org(S, "CHE01", "Federal Office for the Environment");
+  int64_t other = tl_mk_org(S, "CHE01", "Another office");
+  char *ann = tl_mk_token(S, "authority", foen), *ben = tl_mk_token(S, "authority", foen);
+  char *cid = tl_mk_token(S, "authority", other);
+  json_t *body = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:i, s:i}", "party", "CHE", "approach", "CA0077",
+                           "project", "CHE.P.1", "vintage_from", 2030, "vintage_to", 2030, "quantity", 10, "purposes",
+                           "NDC", "year_from", 2021, "year_to", 2030);
+  tl_resp x = tl_http_req(S, "PUT", "/v1/registries/CHE01/approval-policy", S->admin, "{\"a6_authorizations\": true}", NULL);
+  tl_assert_status(&x, 200);
+  assert_true(json_is_true(json_object_get(x.body, "a6_authorizations")));
+  tl_resp_free(&x);
+
+  tl_resp r = post("/v1/a6/authorizations", ann, json_incref(body));
+  tl_assert_status(&r, 202);
+  int64_t id = tl_jint(r.body, "id");
+  assert_string_equal(tl_jstr(r.body, "kind"), "a6-authorization");
+  assert_string_equal(tl_jstr(r.body, "state"), "pending");
+  tl_resp_free(&r);
+  json_t *l = get_ok(S->admin, "/v1/a6/authorizations?party=CHE");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 0);
+  json_decref(l);
+  char got[32];
+  assert_int_equal(decide_http(id, "approve", ann, got), 403);
+  assert_string_equal(got, "self_approval");
+  assert_int_equal(decide_http(id, "approve", cid, got), 403);
+  assert_string_equal(got, "forbidden");
+  assert_int_equal(decide_http(id, "approve", W.tok_a, got), 403);
+  json_t *one = get_ok(ben, "/v1/proposals/%lld", (long long)id);
+  assert_string_equal(tl_jstr(one, "proposer"), tl_jstr(one, "proposer")); /* readable by the office */
+  json_decref(one);
+  assert_int_equal(decide_http(id, "approve", ben, got), 201);
+  assert_string_equal(got, "executed");
+  l = get_ok(S->admin, "/v1/a6/authorizations?party=CHE");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  int64_t auth = tl_jint(json_array_get(json_object_get(l, "items"), 0), "id");
+  assert_int_equal(tl_jint(json_array_get(json_object_get(l, "items"), 0), "quantity"), 10);
+  json_decref(l);
+
+  /* Rejected: nothing more authorized. */
+  r = post("/v1/a6/authorizations", ben, json_incref(body));
+  tl_assert_status(&r, 202);
+  id = tl_jint(r.body, "id");
+  tl_resp_free(&r);
+  assert_int_equal(decide_http(id, "reject", ann, got), 201);
+  assert_string_equal(got, "rejected");
+  l = get_ok(S->admin, "/v1/a6/authorizations?party=CHE");
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+  json_decref(l);
+
+  /* Revocation: two proposals; the second fails once the first ran. */
+  char path[96];
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)auth);
+  r = post(path, ann, json_object());
+  tl_assert_status(&r, 202);
+  assert_string_equal(tl_jstr(r.body, "kind"), "a6-revocation");
+  int64_t r1 = tl_jint(r.body, "id");
+  tl_resp_free(&r);
+  r = post(path, ben, json_object());
+  tl_assert_status(&r, 202);
+  int64_t r2 = tl_jint(r.body, "id");
+  tl_resp_free(&r);
+  assert_int_equal(decide_http(r1, "approve", ben, got), 201);
+  assert_string_equal(got, "executed");
+  json_t *a = get_ok(S->admin, "/v1/a6/authorizations/%lld", (long long)auth);
+  assert_true(json_is_true(json_object_get(a, "revoked")));
+  json_decref(a);
+  assert_int_equal(decide_http(r2, "approve", ann, got), 201);
+  assert_string_equal(got, "failed");
+  one = get_ok(S->admin, "/v1/proposals/%lld", (long long)r2);
+  assert_non_null(strstr(tl_jstr(one, "failure"), "authorization_revoked"));
+  json_decref(one);
+  r = post(path, ann, json_object());
+  tl_assert_status(&r, 409);
+  tl_resp_free(&r);
+  json_decref(body);
+  free(ann);
+  free(ben);
+  free(cid);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* cmocka's stdout and our stderr stay in order in run.sh's log */
   tl_seed();                        /* print the seed before anything can fail */
@@ -3653,7 +3747,7 @@ int main(void) {
       cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered),
       cmocka_unit_test(test_role_retirements_public), /* shows a src bug, see its comment */
   };
-  const struct CMUnitTest proposals[] = {cmocka_unit_test(test_proposals_http)};
+  const struct CMUnitTest proposals[] = {cmocka_unit_test(test_proposals_http), cmocka_unit_test(test_a6_proposals_http)};
   const struct CMUnitTest conc[] = {cmocka_unit_test(test_concurrent_drain)};
   const struct CMUnitTest two[] = {cmocka_unit_test(test_concurrent_drain_two_servers)};
   const struct CMUnitTest restart[] = {cmocka_unit_test(test_restart_durability)};

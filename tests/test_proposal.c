@@ -48,6 +48,7 @@
 
 #include <cmocka.h>
 
+#include "service/a6.h"
 #include "service/proposal.h"
 #include "service/service.h"
 #include "testlib.h"
@@ -771,6 +772,155 @@ static void test_idempotent(void **state) {
   free(r);
 }
 
+/* ---- Article 6 authorizations and revocations under four eyes ---------- */
+
+static l6_id new_org(const char *registry) {
+  json_t *out = NULL;
+  l6_error err = {0};
+  l6_org o = {.name = "Authority"};
+  snprintf(o.registry, sizeof o.registry, "%s", registry);
+  ok(svc_org_create(W.s, &W.admin, &o, &out, &err), &err, "org");
+  json_decref(out);
+  return o.id;
+}
+
+static l6_a6_auth auth_req(l6_qty qty) {
+  l6_a6_auth x = {.party = "CHE", .approach = 1, .project = "PRJ.A", .vintage_from = 2020, .vintage_to = 2020,
+                  .quantity = qty, .purposes = "NDC", .year_from = 2021, .year_to = 2030, .in_scope = true};
+  return x;
+}
+
+/* The authorizations of CHE (a new reference; items in id order). */
+static json_t *auths(void) {
+  json_t *out = NULL;
+  l6_error err = {0};
+  ok(svc_a6_auth_list(W.s, &W.admin, "CHE", &out, &err), &err, "authorizations");
+  return out;
+}
+
+static size_t n_auths(void) {
+  json_t *o = auths();
+  size_t n = json_array_size(json_object_get(o, "items"));
+  json_decref(o);
+  return n;
+}
+
+/* Proposes an authorization (must answer 202); returns the proposal id. */
+static l6_id propose_auth(const l6_actor *a, l6_qty qty) {
+  l6_a6_auth x = auth_req(qty);
+  json_t *out = NULL;
+  int st = 0;
+  l6_error err = {0};
+  ok(svc_a6_authorize_st(W.s, a, &x, &out, &st, &err), &err, "authorize");
+  assert_int_equal(st, 202);
+  assert_string_equal(json_string_value(json_object_get(out, "kind")), "a6-authorization");
+  assert_string_equal(json_string_value(json_object_get(out, "state")), "pending");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(out, "request"), "project")), "PRJ.A");
+  l6_id id = json_integer_value(json_object_get(out, "id"));
+  json_decref(out);
+  return id;
+}
+
+static l6_id propose_revoke(const l6_actor *a, l6_id auth) {
+  json_t *out = NULL;
+  int st = 0;
+  l6_error err = {0};
+  ok(svc_a6_revoke_st(W.s, a, auth, &out, &st, &err), &err, "revoke");
+  assert_int_equal(st, 202);
+  assert_string_equal(json_string_value(json_object_get(out, "kind")), "a6-revocation");
+  l6_id id = json_integer_value(json_object_get(out, "id"));
+  json_decref(out);
+  return id;
+}
+
+static void test_a6_authorization(void **state) {
+  (void)state;
+  l6_id oa = new_org("CHE01"), ob = new_org("CHE02");
+  l6_actor ann = actor(L6_ROLE_AUTHORITY, oa, 21, "ann"), ben = actor(L6_ROLE_AUTHORITY, oa, 22, "ben");
+  l6_actor cid = actor(L6_ROLE_AUTHORITY, ob, 23, "cid"); /* CHE's authority too, another organisation */
+  l6_actor ann2 = actor(L6_ROLE_AUTHORITY, oa, 24, "ann-cli");
+  ann2.user = ann.user = 77; /* ann's session and her token: one person */
+  l6_error err = {0};
+  json_t *out = NULL;
+  int st = 0;
+
+  /* No policy: at once (201), as before. */
+  l6_a6_auth x = auth_req(10);
+  ok(svc_a6_authorize_st(W.s, &ann, &x, &out, &st, &err), &err, "authorize");
+  assert_int_equal(st, 201);
+  json_decref(out);
+  assert_int_equal(n_auths(), 1);
+
+  set_policy("{\"a6_authorizations\": true}");
+  /* A request the normal checks refuse is refused at once, not proposed. */
+  x = auth_req(10);
+  snprintf(x.project, sizeof x.project, "NOPE");
+  assert_int_equal(svc_a6_authorize_st(W.s, &ann, &x, &out, &st, &err), L6_E_UNKNOWN_PROJECT);
+  assert_null(out);
+
+  l6_id p = propose_auth(&ann, 100);
+  assert_int_equal(n_auths(), 1); /* nothing authorized yet */
+  assert_int_equal(decide(svc_proposal_approve, &ann, p, NULL, NULL), L6_E_SELF_APPROVAL);
+  assert_int_equal(decide(svc_proposal_approve, &ann2, p, NULL, NULL), L6_E_SELF_APPROVAL);
+  assert_int_equal(decide(svc_proposal_approve, &cid, p, NULL, NULL), L6_E_FORBIDDEN);
+  assert_int_equal(decide(svc_proposal_approve, &W.alice, p, NULL, NULL), L6_E_FORBIDDEN);
+  assert_int_equal(n_auths(), 1);
+  /* The authority sees its organisation's proposals; the other does not. */
+  ok(svc_proposal_get(W.s, &ann, p, &out, &err), &err, "get");
+  json_decref(out);
+  assert_int_equal(svc_proposal_get(W.s, &cid, p, &out, &err), L6_E_FORBIDDEN);
+  char stv[16];
+  assert_int_equal(decide(svc_proposal_approve, &ben, p, stv, NULL), L6_E_OK);
+  assert_string_equal(stv, "executed");
+  json_t *g = get(p);
+  assert_string_equal(json_string_value(json_object_get(g, "approved_by")), "ben");
+  json_decref(g);
+  json_t *l = auths();
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 2);
+  json_t *made = json_array_get(json_object_get(l, "items"), 1);
+  assert_int_equal(json_integer_value(json_object_get(made, "quantity")), 100);
+  assert_int_equal(json_integer_value(json_object_get(made, "assigned")), 100); /* 1000 units of 2020 issued */
+  l6_id auth = json_integer_value(json_object_get(made, "id"));
+  json_decref(l);
+  /* Approved once only. */
+  assert_int_equal(decide(svc_proposal_approve, &W.admin, p, NULL, NULL), L6_E_PROPOSAL_CLOSED);
+  assert_int_equal(n_auths(), 2);
+
+  /* Rejected: nothing authorized. */
+  l6_id q = propose_auth(&ben, 50);
+  assert_int_equal(decide(svc_proposal_reject, &ben, q, NULL, NULL), L6_E_SELF_APPROVAL);
+  assert_int_equal(decide(svc_proposal_reject, &ann, q, stv, NULL), L6_E_OK);
+  assert_string_equal(stv, "rejected");
+  assert_int_equal(n_auths(), 2);
+
+  /* Expired: nothing authorized. */
+  l6_id e = propose_auth(&ben, 50);
+  now_ms += 169 * HOUR;
+  assert_string_equal(state_of(e), "expired");
+  assert_int_equal(n_auths(), 2);
+
+  /* Revocations: two proposals of the same revocation; the first
+   * approved revokes, the second's re-run is refused by the normal
+   * check and it ends failed with the reason. */
+  l6_id r1 = propose_revoke(&ann, auth), r2 = propose_revoke(&ben, auth);
+  l = auths();
+  assert_false(json_is_true(json_object_get(json_array_get(json_object_get(l, "items"), 1), "revoked")));
+  json_decref(l);
+  assert_int_equal(decide(svc_proposal_approve, &W.admin, r1, stv, NULL), L6_E_OK);
+  assert_string_equal(stv, "executed");
+  l = auths();
+  assert_true(json_is_true(json_object_get(json_array_get(json_object_get(l, "items"), 1), "revoked")));
+  json_decref(l);
+  assert_int_equal(decide(svc_proposal_approve, &ann, r2, stv, NULL), L6_E_OK);
+  assert_string_equal(stv, "failed");
+  g = get(r2);
+  assert_non_null(strstr(json_string_value(json_object_get(g, "failure")), l6_err_code(L6_E_AUTHORIZATION_REVOKED)));
+  json_decref(g);
+  /* A third revocation is refused at once. */
+  assert_int_equal(svc_a6_revoke_st(W.s, &ann, auth, &out, &st, &err), L6_E_AUTHORIZATION_REVOKED);
+  check_clean();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
@@ -784,6 +934,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
       cmocka_unit_test_setup_teardown(test_token_owner, setup, teardown),
       cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a6_authorization, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

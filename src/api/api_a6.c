@@ -233,8 +233,7 @@ l6_err h_a6_auth_post(req *r, json_t **out, l6_error *err) {
   x.quantity = in.quantity;
   x.year_from = in.year_from;
   x.year_to = in.year_to;
-  r->status = 201;
-  return svc_a6_authorize(r->svc, &r->actor, &x, out, err);
+  return svc_a6_authorize_st(r->svc, &r->actor, &x, out, &r->status, err);
 }
 
 static l6_err path_auth(req *r, l6_id *id, l6_error *err) {
@@ -254,8 +253,7 @@ l6_err h_a6_auth_revoke(req *r, json_t **out, l6_error *err) {
   l6_id id;
   l6_err e = path_auth(r, &id, err);
   if (e == L6_E_OK) e = json_decode(r->body, NULL, 0, NULL, NULL, err);
-  r->status = 201;
-  return e ? e : svc_a6_revoke(r->svc, &r->actor, id, out, err);
+  return e ? e : svc_a6_revoke_st(r->svc, &r->actor, id, out, &r->status, err);
 }
 
 /* POST /v1/a6/authorizations/{id}/amendments: body {"changes": {...},

@@ -542,8 +542,90 @@ static l6_err assign_batch(l6_svc *s, l6_id tx, l6_a6_auth *x, const l6_batch *b
   return e;
 }
 
-l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, l6_error *err) {
-  *out = NULL;
+/* ---- four eyes for authorizations (issue 15; proposal.c) -------------- */
+
+typedef struct {
+  const char *party;
+  char registry[6];
+  bool covered;
+  l6_svc *s;
+  l6_err e;
+  l6_error *err;
+} pol_ctx;
+
+static int party_pol_row(void *ctx, const void *row) {
+  pol_ctx *c = ctx;
+  const l6_registry *r = row;
+  if (strcmp(r->party, c->party) != 0) return 0;
+  c->e = svc__policy_covers_a6(c->s, r->id, &c->covered, c->err);
+  if (c->e == L6_E_OK && c->covered) snprintf(c->registry, sizeof c->registry, "%s", r->id);
+  return c->e != L6_E_OK || c->covered;
+}
+
+/* The rule: an authorization or revocation of Party P needs a second
+ * person when the approval policy of a registry of P (the first, by id,
+ * whose policy says so) has "a6_authorizations": true. */
+static l6_err a6_policy(l6_svc *s, const char *party, char registry[6], bool *covered, l6_error *err) {
+  pol_ctx c = {.party = party, .s = s, .err = err};
+  l6_err e = OPS->registry_list(ST, party_pol_row, &c, err);
+  if (e == L6_E_OK) e = c.e;
+  *covered = e == L6_E_OK && c.covered;
+  snprintf(registry, 6, "%s", c.registry);
+  return e;
+}
+
+/* The canonical request of an authorization (the terms as given). */
+static char *auth_req_dump(const l6_a6_auth *x) {
+  json_t *o = json_pack("{ss si ss si si sI ss ss ss ss ss si si sb}", "kind", "a6-authorization", "approach", x->approach,
+                        "party", x->party, "vintage_from", x->vintage_from, "vintage_to", x->vintage_to, "quantity",
+                        (json_int_t)x->quantity, "project", x->project, "purposes", x->purposes, "first_transfer_event",
+                        x->ft_event, "authorized_parties", x->parties, "authorized_entities", x->entities, "year_from",
+                        x->year_from, "year_to", x->year_to, "in_ndc_scope", x->in_scope);
+  char *t = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  json_decref(o);
+  return t;
+}
+
+static void str_of(char *dst, size_t cap, const json_t *o, const char *key) {
+  const char *v = json_string_value(json_object_get(o, key));
+  snprintf(dst, cap, "%s", v ? v : "");
+}
+
+static void auth_req_load(const json_t *o, l6_a6_auth *x) {
+  memset(x, 0, sizeof *x);
+  x->approach = (int)json_integer_value(json_object_get(o, "approach"));
+  str_of(x->party, sizeof x->party, o, "party");
+  str_of(x->project, sizeof x->project, o, "project");
+  x->vintage_from = (int)json_integer_value(json_object_get(o, "vintage_from"));
+  x->vintage_to = (int)json_integer_value(json_object_get(o, "vintage_to"));
+  x->quantity = json_integer_value(json_object_get(o, "quantity"));
+  str_of(x->purposes, sizeof x->purposes, o, "purposes");
+  str_of(x->ft_event, sizeof x->ft_event, o, "first_transfer_event");
+  str_of(x->parties, sizeof x->parties, o, "authorized_parties");
+  str_of(x->entities, sizeof x->entities, o, "authorized_entities");
+  x->year_from = (int)json_integer_value(json_object_get(o, "year_from"));
+  x->year_to = (int)json_integer_value(json_object_get(o, "year_to"));
+  x->in_scope = json_is_true(json_object_get(o, "in_ndc_scope"));
+}
+
+/* Records the request as a proposal when the Party's policy covers it:
+ * *proposed then, with out the proposal. */
+static l6_err a6_gate(l6_svc *s, const l6_actor *a, const char *party, const char *kind, char *req, json_t **out,
+                      bool *proposed, l6_error *err) {
+  *proposed = false;
+  char registry[6] = "";
+  bool covered = false;
+  l6_err e = req ? a6_policy(s, party, registry, &covered, err) : l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK && covered) {
+    e = svc__proposal_plain(s, a, kind, registry, "a6-authorizations", req, out, err);
+    *proposed = e == L6_E_OK;
+  }
+  free(req);
+  return e;
+}
+
+/* Checks that need no store. */
+static l6_err auth_validate(const l6_actor *a, l6_a6_auth *in, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
     return l6_fail(err, L6_E_FORBIDDEN, "role %s may not authorize units", l6_role_str(a->role));
@@ -563,7 +645,15 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
     return l6_fail(err, L6_E_INVALID_VALUE, "vintage_from and vintage_to must be years, from <= to");
   if (in->year_from < L6_VINTAGE_MIN || in->year_to > L6_VINTAGE_MAX || in->year_from > in->year_to)
     return l6_fail(err, L6_E_INVALID_VALUE, "year_from and year_to (the timeframe) must be years, from <= to");
-  l6_err e = svc__begin(s, err);
+  return L6_E_OK;
+}
+
+/* The authorization inside the open transaction; gate: whether the
+ * approval policy may make it a proposal (*status 202) instead of
+ * applying it (*status 201). */
+static l6_err authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, bool gate, json_t **out, int *status,
+                              l6_error *err) {
+  l6_err e = auth_validate(a, in, err);
   if (e != L6_E_OK) return e;
   l6_project p;
   e = OPS->project_get(ST, in->project, &p, err);
@@ -581,12 +671,19 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
       if (e == L6_E_UNKNOWN_PARTY) l6_fail(err, e, "authorized Party %s is not known", t);
     }
   }
+  bool proposed = false;
+  if (e == L6_E_OK && gate) e = a6_gate(s, a, in->party, "a6-authorization", auth_req_dump(in), out, &proposed, err);
+  if (e != L6_E_OK || proposed) {
+    *status = 202;
+    return e;
+  }
+  *status = 201;
   in->id = 0;
   in->assigned = 0;
   in->version = 1;
   in->revoked = false;
   svc__timestamp(s, in->ts);
-  if (e == L6_E_OK) e = OPS->a6_auth_put(ST, in, err);
+  e = OPS->a6_auth_put(ST, in, err);
   batch_buf bb = {0};
   if (e == L6_E_OK) e = OPS->batch_list(ST, in->project, 0, 100000, batch_row, &bb, err);
   for (size_t i = 0; i < bb.n && e == L6_E_OK && in->assigned < in->quantity; i++)
@@ -603,29 +700,89 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
     if (*out) json_object_set_new(*out, "itmos", items);
     else json_decref(items);
   }
+  return e;
+}
+
+l6_err svc_a6_authorize_st(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err) {
+  *out = NULL;
+  int st = 201;
+  l6_err e = auth_validate(a, in, err);
+  if (e != L6_E_OK) return e;
+  if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  e = authorize_in_tx(s, a, in, true, out, &st, err);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  if (status) *status = st;
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, l6_error *err) {
+  return svc_a6_authorize_st(s, a, in, out, NULL, err);
+}
+
+/* The revocation inside the open transaction (as authorize_in_tx). */
+static l6_err revoke_in_tx(l6_svc *s, const l6_actor *a, l6_id id, bool gate, json_t **out, int *status, l6_error *err) {
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  l6_a6_auth x;
+  l6_err e = OPS->a6_auth_get(ST, id, &x, err);
+  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
+  if (e == L6_E_OK) e = need_admin_or_authority(s, a, x.party, L6_E_NOT_HOST_AUTHORITY, err);
+  if (e == L6_E_OK && x.revoked) e = l6_fail(err, L6_E_AUTHORIZATION_REVOKED, "authorization %lld is already revoked", (long long)id);
+  bool proposed = false;
+  if (e == L6_E_OK && gate) {
+    json_t *o = json_pack("{ss sI}", "kind", "a6-revocation", "authorization", (json_int_t)id);
+    char *req = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    e = a6_gate(s, a, x.party, "a6-revocation", req, out, &proposed, err);
+  }
+  if (e != L6_E_OK || proposed) {
+    *status = 202;
+    return e;
+  }
+  *status = 201;
+  x.revoked = true;
+  x.version++;
+  svc__timestamp(s, x.ts);
+  e = OPS->a6_auth_put(ST, &x, err);
+  if (e == L6_E_OK) *out = view_auth(&x);
+  return e;
+}
+
+l6_err svc_a6_revoke_st(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, int *status, l6_error *err) {
+  *out = NULL;
+  int st = 201;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  e = revoke_in_tx(s, a, id, true, out, &st, err);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  if (status) *status = st;
   return svc__finish_out(s, e, out, err);
 }
 
 l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
-  *out = NULL;
-  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
-  l6_err e = svc__begin(s, err);
-  if (e != L6_E_OK) return e;
-  l6_a6_auth x;
-  e = OPS->a6_auth_get(ST, id, &x, err);
-  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
-  if (e == L6_E_OK) e = need_admin_or_authority(s, a, x.party, L6_E_NOT_HOST_AUTHORITY, err);
-  if (e == L6_E_OK && x.revoked) e = l6_fail(err, L6_E_AUTHORIZATION_REVOKED, "authorization %lld is already revoked", (long long)id);
-  if (e == L6_E_OK) {
-    x.revoked = true;
-    x.version++;
-    svc__timestamp(s, x.ts);
-    e = OPS->a6_auth_put(ST, &x, err);
+  return svc_a6_revoke_st(s, a, id, out, NULL, err);
+}
+
+l6_err svc__plain_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char *request, l6_error *err) {
+  json_error_t je;
+  json_t *o = json_loads(request, 0, &je);
+  if (o == NULL) return l6_fail(err, L6_E_INTERNAL, "a stored proposal request is not JSON");
+  json_t *out = NULL;
+  int st;
+  l6_err e;
+  if (strcmp(kind, "a6-authorization") == 0) {
+    l6_a6_auth x;
+    auth_req_load(o, &x);
+    e = authorize_in_tx(s, a, &x, false, &out, &st, err);
+  } else if (strcmp(kind, "a6-revocation") == 0) {
+    e = revoke_in_tx(s, a, json_integer_value(json_object_get(o, "authorization")), false, &out, &st, err);
+  } else {
+    e = l6_fail(err, L6_E_INTERNAL, "proposal kind %s cannot run", kind);
   }
-  if (e == L6_E_OK) *out = view_auth(&x);
-  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
-  return svc__finish_out(s, e, out, err);
+  json_decref(o);
+  json_decref(out);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err);
+  return e;
 }
 
 typedef struct {

@@ -31,6 +31,12 @@ l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **o
 /* Revokes an authorization: units not yet first transferred stop being
  * ITMOs for new first transfers, uses and cancellations. */
 l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* As svc_a6_authorize and svc_a6_revoke, with the reply's status: 201
+ * done, or 202 when the approval policy of a registry of the Party has
+ * "a6_authorizations" (proposal.c): then *out is the proposal, and a
+ * second person's approval re-runs the request (svc__plain_rerun). */
+l6_err svc_a6_authorize_st(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err);
+l6_err svc_a6_revoke_st(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, int *status, l6_error *err);
 /* Amends authorization id (its Party's authority or admin; not revoked):
  * changes is an object of the terms to change (quantity, not below the
  * ITMOs already made; vintage_from, vintage_to; purposes, authorized_parties,

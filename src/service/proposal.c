@@ -28,6 +28,7 @@ typedef struct {
   int64_t lifetime_h;     /* a pending proposal expires after it */
   int64_t delay_h;        /* a transfer to an untrusted account waits it; 0: none */
   int64_t activation_h;   /* a trusted account is usable after it */
+  bool a6_authorizations; /* Article 6 authorizations and revocations of the registry's Party need approval */
   l6_id hold;             /* the registry's hold account, 0 when none */
 } pol_t;
 
@@ -39,12 +40,17 @@ static const struct {
     {"transfers_out_of_registry", true, 0},          {"transfer_above", false, L6_MAX_QUANTITY},
     {"retirement_above", false, L6_MAX_QUANTITY},     {"proposal_lifetime_hours", false, MAX_HOURS},
     {"untrusted_transfer_delay_hours", false, MAX_HOURS}, {"trusted_activation_hours", false, MAX_HOURS},
+    {"a6_authorizations", true, 0},
 };
 #define NPOL (sizeof pol_fields / sizeof pol_fields[0])
 
 static int64_t *pol_slot(pol_t *p, size_t i) {
-  int64_t *slots[NPOL] = {NULL, &p->transfer_above, &p->retirement_above, &p->lifetime_h, &p->delay_h, &p->activation_h};
+  int64_t *slots[NPOL] = {NULL, &p->transfer_above, &p->retirement_above, &p->lifetime_h, &p->delay_h, &p->activation_h, NULL};
   return slots[i];
+}
+static bool *pol_flag(pol_t *p, size_t i) {
+  bool *flags[NPOL] = {&p->out_of_registry, NULL, NULL, NULL, NULL, NULL, &p->a6_authorizations};
+  return flags[i];
 }
 
 static l6_err pol_parse(const json_t *o, pol_t *p, l6_error *err) {
@@ -59,7 +65,7 @@ static l6_err pol_parse(const json_t *o, pol_t *p, l6_error *err) {
     if (i == NPOL) return l6_fail(err, L6_E_UNKNOWN_FIELD, "unknown field '%s' in the approval policy", key);
     if (pol_fields[i].boolean) {
       if (!json_is_boolean(v)) return l6_fail(err, L6_E_WRONG_TYPE, "%s must be true or false", key);
-      p->out_of_registry = json_is_true(v);
+      *pol_flag(p, i) = json_is_true(v);
       continue;
     }
     if (!json_is_integer(v)) return l6_fail(err, L6_E_WRONG_TYPE, "%s must be an integer", key);
@@ -74,8 +80,9 @@ static l6_err pol_parse(const json_t *o, pol_t *p, l6_error *err) {
 
 static json_t *pol_json(const pol_t *p) {
   json_t *o = json_object();
-  json_object_set_new(o, pol_fields[0].name, json_boolean(p->out_of_registry));
-  for (size_t i = 1; i < NPOL; i++) json_object_set_new(o, pol_fields[i].name, json_integer(*pol_slot((pol_t *)p, i)));
+  for (size_t i = 0; i < NPOL; i++)
+    json_object_set_new(o, pol_fields[i].name, pol_fields[i].boolean ? json_boolean(*pol_flag((pol_t *)p, i))
+                                                                    : json_integer(*pol_slot((pol_t *)p, i)));
   return o;
 }
 
@@ -106,7 +113,9 @@ static json_t *pol_view(const char *registry, const pol_t *p) {
 
 static l6_err need_reader(const l6_actor *a, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
-  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR || a->role == L6_ROLE_HOLDER) return L6_E_OK;
+  if (a->role == L6_ROLE_ADMIN || a->role == L6_ROLE_AUDITOR || a->role == L6_ROLE_HOLDER ||
+      a->role == L6_ROLE_AUTHORITY) /* an authority sees its organisation's Article 6 proposals */
+    return L6_E_OK;
   return l6_fail(err, L6_E_FORBIDDEN, "role %s may not do this", l6_role_str(a->role));
 }
 
@@ -115,6 +124,7 @@ static l6_err may_org(const l6_actor *a, l6_id org, bool write, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role == L6_ROLE_ADMIN || (!write && a->role == L6_ROLE_AUDITOR)) return L6_E_OK;
   if (a->role == L6_ROLE_HOLDER && org != 0 && org == a->org) return L6_E_OK;
+  if (!write && a->role == L6_ROLE_AUTHORITY && org != 0 && org == a->org) return L6_E_OK;
   if (a->role == L6_ROLE_HOLDER) return l6_fail(err, L6_E_FORBIDDEN, "this belongs to another organisation");
   return l6_fail(err, L6_E_FORBIDDEN, "role %s may not do this", l6_role_str(a->role));
 }
@@ -383,6 +393,61 @@ l6_err svc__proposal_gate(l6_svc *s, const l6_actor *a, const l6_move_req *r, co
   return e;
 }
 
+/* ---- requests without units (Article 6 authorizations, revocations) ---- */
+
+/* Kinds whose request moves no units: nothing is held; approval re-runs
+ * the request through svc__plain_rerun. */
+static bool plain_kind(const char *kind) { return strncmp(kind, "a6-", 3) == 0; }
+
+l6_err svc__policy_covers_a6(l6_svc *s, const char *registry, bool *covered, l6_error *err) {
+  pol_t pol = {0};
+  bool found = false;
+  l6_err e = pol_load(s, registry, &pol, &found, err);
+  *covered = e == L6_E_OK && found && pol.a6_authorizations;
+  return e;
+}
+
+l6_err svc__proposal_plain(l6_svc *s, const l6_actor *a, const char *kind, const char *registry, const char *reason,
+                           const char *request, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (strlen(request) > L6_PROPOSAL_BODY_MAX)
+    return l6_fail(err, L6_E_INVALID_VALUE, "the request is too large to be kept as a proposal");
+  pol_t pol = {0};
+  l6_err e = pol_load(s, registry, &pol, NULL, err);
+  if (e != L6_E_OK) return e;
+  l6_proposal *p = calloc(1, sizeof *p);
+  if (p == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  int64_t now = svc__now_ms(s);
+  snprintf(p->kind, sizeof p->kind, "%s", kind);
+  snprintf(p->state, sizeof p->state, "pending");
+  snprintf(p->registry, sizeof p->registry, "%s", registry);
+  p->org = a->org; /* the proposer's organisation: its people decide */
+  snprintf(p->reasons, sizeof p->reasons, "%s", reason);
+  snprintf(p->proposer, sizeof p->proposer, "%s", a->name);
+  snprintf(p->proposer_role, sizeof p->proposer_role, "%s", l6_role_str(a->role));
+  p->proposer_org = a->org;
+  p->proposer_user = person_of(a);
+  p->proposer_token = a->token;
+  p->created_ms = now;
+  p->expires_ms = now + pol.lifetime_h * HOUR_MS;
+  snprintf(p->request, sizeof p->request, "%s", request);
+  e = OPS->proposal_put(ST, p, err);
+  if (e == L6_E_OK && (*out = view_proposal(p)) == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  free(p);
+  return e;
+}
+
+/* Who decides a plain proposal: an administrator, or a person with the
+ * proposer's role in the proposer's organisation (never the proposer,
+ * check_act). */
+static l6_err may_decide_plain(const l6_actor *a, const l6_proposal *p, l6_error *err) {
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (a->role == L6_ROLE_ADMIN) return L6_E_OK;
+  if (strcmp(l6_role_str(a->role), p->proposer_role) == 0 && a->org != 0 && a->org == p->proposer_org) return L6_E_OK;
+  return l6_fail(err, L6_E_FORBIDDEN, "only an administrator or a %s of the proposer's organisation decides proposal %lld",
+                 p->proposer_role, (long long)p->id);
+}
+
 /* ---- decisions ----------------------------------------------------------- */
 
 typedef enum { ACT_APPROVE, ACT_REJECT, ACT_CANCEL, ACT_CLOCK } act_t;
@@ -397,7 +462,7 @@ static l6_err check_act(l6_svc *s, const l6_actor *a, const l6_proposal *p, act_
   int64_t now = svc__now_ms(s);
   bool pending = strcmp(p->state, "pending") == 0 && p->expires_ms > now;
   bool delayed = strcmp(p->state, "delayed") == 0;
-  l6_err e = may_org(a, p->org, true, err);
+  l6_err e = plain_kind(p->kind) ? may_decide_plain(a, p, err) : may_org(a, p->org, true, err);
   if (e != L6_E_OK) return e;
   if (act == ACT_CANCEL) {
     if (!pending && !delayed)
@@ -418,6 +483,7 @@ static l6_err run_request(l6_svc *s, const l6_proposal *p, l6_id *tx_id, l6_erro
   l6_actor pa = {.role = l6_role_from_str(p->proposer_role), .org = p->proposer_org, .token = p->proposer_token,
                  .user = p->proposer_user};
   snprintf(pa.name, sizeof pa.name, "%s", p->proposer);
+  if (plain_kind(p->kind)) return svc__plain_rerun(s, &pa, p->kind, p->request, err);
   l6_move_req *r = malloc(sizeof *r);
   if (r == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   l6_err e = req_load(p->request, r, err);
@@ -453,7 +519,12 @@ static l6_err decide_once(l6_svc *s, const l6_actor *a, l6_id id, act_t act, con
       if (strcmp(p->state, "pending") == 0 && p->expires_ms <= now) op = END, end_state = "expired";
       else if (strcmp(p->state, "delayed") == 0 && p->executes_ms <= now) op = EXECUTE;
       break;
-    case ACT_APPROVE: {
+    case ACT_APPROVE:
+      if (plain_kind(p->kind)) {
+        op = EXECUTE;
+        snprintf(p->approved_by, sizeof p->approved_by, "%s", a->name);
+        break;
+      } else {
       l6_account from, to;
       bool delay = false;
       e = OPS->account_get(ST, p->from_account, &from, err);
@@ -463,7 +534,7 @@ static l6_err decide_once(l6_svc *s, const l6_actor *a, l6_id id, act_t act, con
       op = delay ? DELAY : EXECUTE;
       snprintf(p->approved_by, sizeof p->approved_by, "%s", a->name);
       break;
-    }
+      }
     }
   }
   if (e == L6_E_OK && op != NONE) {
@@ -477,7 +548,7 @@ static l6_err decide_once(l6_svc *s, const l6_actor *a, l6_id id, act_t act, con
     } else {
       snprintf(what, sizeof what, "%s", act == ACT_CLOCK ? "delay ended" : "approved");
     }
-    e = hold_move(s, p, pol.hold, p->from_account, what, a->name, &p->release_tx, err);
+    if (!plain_kind(p->kind)) e = hold_move(s, p, pol.hold, p->from_account, what, a->name, &p->release_tx, err);
     if (e == L6_E_OK && op == END) {
       snprintf(p->state, sizeof p->state, "%s", end_state);
     } else if (e == L6_E_OK && op == DELAY) {
@@ -622,8 +693,8 @@ l6_err svc_proposal_list(l6_svc *s, const l6_actor *a, const char *state, l6_id 
   if (e != L6_E_OK) return e;
   if (state && state[0] && !state_known(state))
     return l6_fail(err, L6_E_BAD_PARAM, "state must be pending, delayed, executed, rejected, cancelled, expired or failed");
-  if (a->role == L6_ROLE_HOLDER) {
-    if (org && org != a->org) return l6_fail(err, L6_E_FORBIDDEN, "a holder sees its own organisation's proposals only");
+  if (a->role == L6_ROLE_HOLDER || a->role == L6_ROLE_AUTHORITY) {
+    if (org && org != a->org) return l6_fail(err, L6_E_FORBIDDEN, "a %s sees its own organisation's proposals only", l6_role_str(a->role));
     org = a->org;
   }
   if ((e = svc_proposals_tick(s, NULL, err)) != L6_E_OK) return e;

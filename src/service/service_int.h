@@ -233,5 +233,15 @@ l6_err svc__proposal_gate(l6_svc *s, const l6_actor *a, const l6_move_req *r, co
 /* INVALID_DESTINATION when from or to is a registry's hold account: only
  * proposals move units in and out of it. */
 l6_err svc__hold_account_check(l6_svc *s, const l6_account *from, const l6_account *to, l6_error *err);
+/* Requests that move no units (kinds "a6-authorization", "a6-revocation"):
+ * whether registry's policy covers Article 6 authorizations; recording
+ * such a request (its canonical JSON, request) as a pending proposal of
+ * a's organisation, nothing held (out: the proposal); and re-running one
+ * as its proposer inside the open transaction with the gate off (a6.c),
+ * every check again. */
+l6_err svc__policy_covers_a6(l6_svc *s, const char *registry, bool *covered, l6_error *err);
+l6_err svc__proposal_plain(l6_svc *s, const l6_actor *a, const char *kind, const char *registry, const char *reason,
+                           const char *request, json_t **out, l6_error *err);
+l6_err svc__plain_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char *request, l6_error *err);
 
 #endif

@@ -396,7 +396,7 @@ typedef struct {
  * 0 = none. */
 typedef struct {
   l6_id id;
-  char kind[16];   /* transfer | retirement | cancellation */
+  char kind[24];   /* transfer | retirement | cancellation | a6-authorization | a6-revocation */
   char state[12];  /* pending | delayed | executed | rejected | cancelled | expired | failed */
   char registry[6];
   l6_id org;       /* the source account's organisation */
