@@ -391,8 +391,45 @@ static void test_http_production(void **state) {
   json_decref(j);
 }
 
+/* Four eyes over HTTP (issue 15): with "ets_emissions" in the approval
+ * policy of the scheme's registry the confirmation answers 202 with a
+ * proposal, the proposer may not approve it, a second regulator does. */
+static void test_http_four_eyes(void **state) {
+  (void)state;
+  char *reg2 = tl_mk_token(S, "authority", W.org_reg);
+  json_decref(MUST("PUT", "/v1/registries/CHN01/approval-policy", S->admin, json_pack("{s:b}", "ets_emissions", 1), 200));
+  json_t *b = json_pack("{s:s, s:s, s:i, s:I}", "scheme", "GD-ETS", "entity", "GZ", "year", 2026, "verified", (json_int_t)500);
+  json_decref(MUST("PUT", "/v1/ets/emissions", W.tok_ver, b, 200));
+  json_t *p = MUST("POST", "/v1/ets/emissions/confirm", W.tok_reg,
+                   json_pack("{s:s, s:s, s:i}", "scheme", "GD-ETS", "entity", "GZ", "year", 2026), 202);
+  assert_string_equal(tl_jstr(p, "kind"), "ets-confirmation");
+  assert_string_equal(tl_jstr(p, "state"), "pending");
+  char path[96];
+  snprintf(path, sizeof path, "/v1/proposals/%lld/approve", (long long)tl_jint(p, "id"));
+  json_decref(p);
+  json_t *rec = MUST("GET", "/v1/ets/emissions?scheme=GD-ETS&entity=GZ&year=2026", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(rec, "status"), "entered");
+  json_decref(rec);
+  REFUSE("POST", path, W.tok_reg, json_object(), 403, "self_approval");
+  REFUSE("POST", path, W.tok_tha, json_object(), 403, "forbidden");
+  p = MUST("POST", path, reg2, json_object(), 201);
+  assert_string_equal(tl_jstr(p, "state"), "executed");
+  json_decref(p);
+  rec = MUST("GET", "/v1/ets/emissions?scheme=GD-ETS&entity=GZ&year=2026", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(rec, "status"), "confirmed");
+  json_decref(rec);
+  p = MUST("POST", "/v1/ets/emissions/corrections", W.tok_reg,
+           json_pack("{s:s, s:s, s:i, s:i, s:s}", "scheme", "GD-ETS", "entity", "GZ", "year", 2026, "verified", 510, "reason",
+                     "meter recalibrated"),
+           202);
+  assert_string_equal(tl_jstr(p, "kind"), "ets-correction");
+  json_decref(p);
+  json_decref(MUST("PUT", "/v1/registries/CHN01/approval-policy", S->admin, json_pack("{s:b}", "ets_emissions", 0), 200));
+  free(reg2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_http_flow), cmocka_unit_test(test_http_authz),
-                                     cmocka_unit_test(test_http_production)};
+                                     cmocka_unit_test(test_http_production), cmocka_unit_test(test_http_four_eyes)};
   return cmocka_run_group_tests_name("ets_http", tests, setup, teardown);
 }

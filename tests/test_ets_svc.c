@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include "service/ets.h"
+#include "service/proposal.h"
 #include "service/service.h"
 #include "store/store.h"
 #include "testlib.h"
@@ -992,6 +993,129 @@ static void test_production_rules(void **state) {
   assert_int_equal(svc_check(W.s, 0, &err), L6_E_OK);
 }
 
+/* Issue 15, four eyes: with "ets_emissions" in the approval policy of the
+ * scheme's registry, the regulator's confirmation and correction become
+ * proposals that another person of the regulator's organisation (or an
+ * administrator) approves; nobody approves their own, and a proposal
+ * confirms only the figure its proposer saw. */
+static const char *rec_status(const char *sch, const char *ent, int year, l6_qty *verified) {
+  static char st[16];
+  json_t *o = NULL;
+  TL_OK(svc_ets_record_get(W.s, &W.anon, sch, ent, year, &o, &err_), "record");
+  snprintf(st, sizeof st, "%s", json_string_value(json_object_get(o, "status")));
+  if (verified) *verified = json_integer_value(json_object_get(o, "verified"));
+  json_decref(o);
+  return st;
+}
+
+static l6_id proposal_id(json_t *o, const char *kind) {
+  assert_string_equal(json_string_value(json_object_get(o, "kind")), kind);
+  assert_string_equal(json_string_value(json_object_get(o, "state")), "pending");
+  l6_id id = json_integer_value(json_object_get(o, "id"));
+  assert_true(id > 0);
+  return id;
+}
+
+static const char *decided(l6_err (*fn)(l6_svc *, const l6_actor *, l6_id, json_t **, l6_error *), const l6_actor *a,
+                           l6_id id, l6_err want) {
+  static char st[16];
+  json_t *o = NULL;
+  l6_error err = {0};
+  l6_err e = fn(W.s, a, id, &o, &err);
+  if (e != want) fail_msg("decision on %lld: %s (%s), wanted %s", (long long)id, l6_err_code(e), err.message, l6_err_code(want));
+  snprintf(st, sizeof st, "%s", o ? json_string_value(json_object_get(o, "state")) : "");
+  json_decref(o);
+  return st;
+}
+
+static void test_four_eyes_emissions(void **state) {
+  (void)state;
+  const char *sch = "GD-ETS", *ent = "GZPOWER";
+  l6_actor reg2 = tl_actor(L6_ROLE_AUTHORITY, W.regulator.org, "second regulator");
+  l6_actor regcli = tl_actor(L6_ROLE_AUTHORITY, W.regulator.org, "regulator-cli");
+  W.regulator.user = regcli.user = 501; /* one person, in a session and with a token */
+  reg2.user = 502;
+  json_t *pol = json_pack("{sb}", "ets_emissions", 1);
+  TL_OK(svc_policy_put(W.s, &W.admin, "CHN01", pol, &out_, &err_), "policy");
+  json_decref(pol);
+  json_t *o = NULL;
+  TL_OK(svc_policy_get(W.s, &W.admin, "CHN01", &o, &err_), "policy get");
+  assert_true(json_is_true(json_object_get(o, "ets_emissions")));
+  json_decref(o);
+
+  /* Confirmation: 202 and a proposal; the record stays "entered". */
+  TL_OK(svc_ets_emissions(W.s, &W.verifier, sch, ent, 2025, 1000, &out_, &err_), "emissions");
+  int st = 0;
+  l6_error err = {0};
+  o = NULL;
+  /* refusals come first, as without the policy */
+  assert_int_equal(svc_ets_confirm_st(W.s, &W.other_reg, sch, ent, 2025, &o, &st, &err), L6_E_FORBIDDEN);
+  assert_int_equal(svc_ets_confirm_st(W.s, &W.regulator, sch, ent, 2026, &o, &st, &err), L6_E_WRONG_STATE);
+  assert_int_equal(svc_ets_confirm_st(W.s, &W.regulator, sch, ent, 2025, &o, &st, &err), L6_E_OK);
+  assert_int_equal(st, 202);
+  l6_id p = proposal_id(o, "ets-confirmation");
+  json_t *rq = json_object_get(o, "request");
+  assert_int_equal(json_integer_value(json_object_get(rq, "verified")), 1000);
+  json_decref(o);
+  assert_string_equal(rec_status(sch, ent, 2025, NULL), "entered");
+  decided(svc_proposal_approve, &W.regulator, p, L6_E_SELF_APPROVAL);
+  decided(svc_proposal_approve, &regcli, p, L6_E_SELF_APPROVAL); /* the same person's token */
+  decided(svc_proposal_approve, &W.other_reg, p, L6_E_FORBIDDEN);
+  decided(svc_proposal_approve, &W.verifier, p, L6_E_FORBIDDEN);
+  assert_string_equal(rec_status(sch, ent, 2025, NULL), "entered");
+  assert_string_equal(decided(svc_proposal_approve, &reg2, p, L6_E_OK), "executed");
+  l6_qty v = 0;
+  assert_string_equal(rec_status(sch, ent, 2025, &v), "confirmed");
+  assert_int_equal(v, 1000);
+  decided(svc_proposal_approve, &W.admin, p, L6_E_PROPOSAL_CLOSED);
+
+  /* A figure changed after the proposal: the approval fails, nothing confirmed. */
+  TL_OK(svc_ets_emissions(W.s, &W.verifier, sch, ent, 2027, 700, &out_, &err_), "emissions");
+  assert_int_equal(svc_ets_confirm_st(W.s, &W.regulator, sch, ent, 2027, &o, &st, &err), L6_E_OK);
+  p = proposal_id(o, "ets-confirmation");
+  json_decref(o);
+  TL_OK(svc_ets_emissions(W.s, &W.verifier, sch, ent, 2027, 750, &out_, &err_), "the verifier enters again");
+  assert_string_equal(decided(svc_proposal_approve, &reg2, p, L6_E_OK), "failed");
+  assert_string_equal(rec_status(sch, ent, 2027, &v), "entered");
+  assert_int_equal(v, 750);
+  /* Rejected: nothing confirmed. */
+  assert_int_equal(svc_ets_confirm_st(W.s, &W.regulator, sch, ent, 2027, &o, &st, &err), L6_E_OK);
+  p = proposal_id(o, "ets-confirmation");
+  json_decref(o);
+  decided(svc_proposal_reject, &W.regulator, p, L6_E_SELF_APPROVAL);
+  assert_string_equal(decided(svc_proposal_reject, &reg2, p, L6_E_OK), "rejected");
+  assert_string_equal(rec_status(sch, ent, 2027, NULL), "entered");
+
+  /* Correction: the same, with the reason kept in the history. */
+  assert_int_equal(svc_ets_correct_st(W.s, &W.regulator, sch, ent, 2025, 1000, "same", &o, &st, &err), L6_E_INVALID_VALUE);
+  assert_int_equal(svc_ets_correct_st(W.s, &W.regulator, sch, ent, 2025, 1040, "recalculated fuel use", &o, &st, &err),
+                   L6_E_OK);
+  assert_int_equal(st, 202);
+  p = proposal_id(o, "ets-correction");
+  json_decref(o);
+  assert_string_equal(rec_status(sch, ent, 2025, &v), "confirmed");
+  assert_int_equal(v, 1000);
+  assert_string_equal(decided(svc_proposal_approve, &W.admin, p, L6_E_OK), "executed");
+  assert_string_equal(rec_status(sch, ent, 2025, &v), "confirmed");
+  assert_int_equal(v, 1040);
+  TL_OK(svc_ets_record_get(W.s, &W.anon, sch, ent, 2025, &o, &err_), "record");
+  json_t *h = json_object_get(o, "history");
+  json_t *last = json_array_get(h, json_array_size(h) - 1);
+  assert_string_equal(json_string_value(json_object_get(last, "action")), "corrected");
+  assert_string_equal(json_string_value(json_object_get(last, "reason")), "recalculated fuel use");
+  json_decref(o);
+
+  /* Policy off: at once, 201. */
+  pol = json_pack("{sb}", "ets_emissions", 0);
+  TL_OK(svc_policy_put(W.s, &W.admin, "CHN01", pol, &out_, &err_), "policy off");
+  json_decref(pol);
+  assert_int_equal(svc_ets_confirm_st(W.s, &W.regulator, sch, ent, 2027, &o, &st, &err), L6_E_OK);
+  assert_int_equal(st, 201);
+  json_decref(o);
+  assert_string_equal(rec_status(sch, ent, 2027, NULL), "confirmed");
+  W.regulator.user = 0;
+}
+
 int main(void) {
   const struct CMUnitTest flow[] = {cmocka_unit_test(test_flow_guangdong), cmocka_unit_test(test_flow_fujian),
                                     cmocka_unit_test(test_flow_allocation)};
@@ -1006,5 +1130,7 @@ int main(void) {
                                      cmocka_unit_test(test_authz_correction_after_surrender)};
   rc += cmocka_run_group_tests_name("ets_authz", authz, world_setup, world_teardown);
   rc += cmocka_run_group_tests_name("ets_production", production, world_setup, world_teardown);
+  const struct CMUnitTest four_eyes[] = {cmocka_unit_test(test_four_eyes_emissions)};
+  rc += cmocka_run_group_tests_name("ets_four_eyes", four_eyes, world_setup, world_teardown);
   return rc;
 }

@@ -194,7 +194,8 @@ typedef struct {
 } corr_in;
 
 /* POST /v1/ets/emissions/corrections {scheme, entity, year, verified,
- * reason} (regulator): 201 with the corrected record. */
+ * reason} (regulator): 201 with the corrected record, or 202 with a
+ * proposal under the registry's "ets_emissions" policy. */
 l6_err h_ets_correct(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(corr_in, scheme, JF_STR, true), F(corr_in, entity, JF_STR, true),
                              F(corr_in, year, JF_INT32, true), F(corr_in, verified, JF_INT, true),
@@ -202,8 +203,9 @@ l6_err h_ets_correct(req *r, json_t **out, l6_error *err) {
   corr_in *in = calloc(1, sizeof *in);
   if (!in) return l6_fail(err, L6_E_NOMEM, NULL);
   l6_err e = json_decode(r->body, f, NF(f), NULL, in, err);
-  if (e == L6_E_OK) e = svc_ets_correct(r->svc, &r->actor, in->scheme, in->entity, in->year, in->verified, in->reason, out, err);
-  if (e == L6_E_OK) r->status = 201;
+  r->status = 201;
+  if (e == L6_E_OK)
+    e = svc_ets_correct_st(r->svc, &r->actor, in->scheme, in->entity, in->year, in->verified, in->reason, out, &r->status, err);
   free(in);
   return e;
 }
@@ -224,13 +226,14 @@ l6_err h_ets_verifier(req *r, json_t **out, l6_error *err) {
   return e;
 }
 
-/* POST /v1/ets/emissions/confirm {scheme, entity, year} (regulator). */
+/* POST /v1/ets/emissions/confirm {scheme, entity, year} (regulator): 201,
+ * or 202 with a proposal under the registry's "ets_emissions" policy. */
 l6_err h_ets_confirm(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(fig_in, scheme, JF_STR, true), F(fig_in, entity, JF_STR, true), F(fig_in, year, JF_INT32, true)};
   fig_in in = {0};
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
-  if (e == L6_E_OK) e = svc_ets_confirm(r->svc, &r->actor, in.scheme, in.entity, in.year, out, err);
-  if (e == L6_E_OK) r->status = 201;
+  r->status = 201;
+  if (e == L6_E_OK) e = svc_ets_confirm_st(r->svc, &r->actor, in.scheme, in.entity, in.year, out, &r->status, err);
   return e;
 }
 

@@ -764,6 +764,7 @@ l6_err svc_a6_revoke(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_er
 }
 
 l6_err svc__plain_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char *request, l6_error *err) {
+  if (strncmp(kind, "ets-", 4) == 0) return svc__ets_rerun(s, a, kind, request, err);
   json_error_t je;
   json_t *o = json_loads(request, 0, &je);
   if (o == NULL) return l6_fail(err, L6_E_INTERNAL, "a stored proposal request is not JSON");

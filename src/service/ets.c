@@ -645,34 +645,104 @@ l6_err svc_ets_emissions(l6_svc *s, const l6_actor *a, const char *scheme, const
   return finish3(s, e, &c, out, err);
 }
 
-l6_err svc_ets_correct(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty verified,
-                       const char *reason, json_t **out, l6_error *err) {
+/* ---- four eyes (issue 15): the regulator's confirmation and correction -------- */
+
+/*
+ * When the approval policy of the scheme's registry has "ets_emissions":
+ * true (src/service/proposal.c), the regulator's confirmation or
+ * correction of verified emissions is not applied at once: after every
+ * check it is kept as a pending proposal (kind "ets-confirmation" or
+ * "ets-correction", the request with the figure the proposer saw), and
+ * another person with the proposer's role in the proposer's organisation,
+ * or an administrator, approves it; the request then runs again as the
+ * proposer in the approval's transaction with every check. The figure
+ * the proposer saw must still be the record's: a verifier's new entry in
+ * between ends the proposal "failed" (WRONG_STATE), so a second person
+ * never confirms a figure the first one did not see. The EU Union
+ * Registry is the model: the competent authority's approval of verified
+ * emissions is a four-eyes step there.
+ */
+static l6_err ets_gate(l6_svc *s, const l6_actor *a, const ctx3 *c, json_t *req, json_t **out, int *status, bool *proposed,
+                       l6_error *err) {
+  *proposed = false;
+  const char *registry = jstr(c->scheme, "registry");
+  bool covered = false;
+  l6_err e = req ? svc__policy_covers_ets(s, registry, &covered, err) : l6_fail(err, L6_E_NOMEM, NULL);
+  char *text = e == L6_E_OK && covered ? json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  if (e == L6_E_OK && covered && text == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  if (e == L6_E_OK && covered) {
+    e = svc__proposal_plain(s, a, jstr(req, "kind"), registry, "ets-emissions", text, out, err);
+    *proposed = e == L6_E_OK;
+    if (*proposed && status) *status = 202;
+  }
+  free(text);
+  return e;
+}
+
+/* The figure the proposer saw (expect >= 0: a re-run) is still the record's. */
+static l6_err same_figure(const ctx3 *c, l6_qty expect, l6_error *err) {
+  if (expect >= 0 && jint(c->rec, "verified") != expect)
+    return l6_fail(err, L6_E_WRONG_STATE, "the verified emissions of %s for %d changed from %lld to %lld t since the proposal",
+                   jstr(c->rec, "entity"), (int)jint(c->rec, "year"), (long long)expect, (long long)jint(c->rec, "verified"));
+  return L6_E_OK;
+}
+
+/* The correction inside an open transaction (expect: the figure the
+ * proposer saw, -1 on a direct request; gate as in confirm_tx). */
+static l6_err correct_tx(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty expect,
+                         l6_qty verified, const char *reason, bool gate, json_t **out, int *status, l6_error *err) {
+  ctx3 c;
+  l6_err e = load3(s, scheme, entity, year, &c, err);
+  if (e == L6_E_OK) e = need_regulator(s, a, jstr(c.scheme, "registry"), err);
+  if (e == L6_E_OK && strcmp(jstr(c.rec, "status"), "confirmed") != 0)
+    e = l6_fail(err, L6_E_EMISSIONS_NOT_CONFIRMED,
+                "the emissions of %s for %d are not confirmed; a verifier enters them (PUT /v1/ets/emissions)", entity, year);
+  if (e == L6_E_OK) e = same_figure(&c, expect, err);
+  if (e == L6_E_OK && jint(c.rec, "verified") == verified)
+    e = l6_fail(err, L6_E_INVALID_VALUE, "the emissions of %s for %d are already %lld t", entity, year, (long long)verified);
+  bool proposed = false;
+  if (e == L6_E_OK && gate) {
+    json_t *req = json_pack("{s:s,s:s,s:s,s:i,s:I,s:I,s:s}", "kind", "ets-correction", "scheme", scheme, "entity", entity,
+                            "year", year, "from", (json_int_t)jint(c.rec, "verified"), "verified", (json_int_t)verified,
+                            "reason", reason);
+    e = ets_gate(s, a, &c, req, out, status, &proposed, err);
+    json_decref(req);
+  }
+  if (e == L6_E_OK && !proposed) {
+    e = hist_emissions(s, a, &c, "corrected", verified, reason, err);
+    if (e == L6_E_OK) {
+      json_object_set_new(c.rec, "verified", json_integer(verified));
+      json_object_set_new(c.rec, "corrected", json_integer(jint(c.rec, "corrected") + 1));
+      /* after a surrender, the compliance is recomputed against the new obligation */
+      if (jint(c.rec, "tx") > 0) {
+        l6_qty total = jint(c.rec, "surrendered_allowances") + jint(c.rec, "surrendered_offsets");
+        json_object_set_new(c.rec, "compliance", json_string(total >= verified ? "compliant" : "shortfall"));
+      }
+      e = rec_put(s, "record", c.key, c.rec, err);
+    }
+    if (e == L6_E_OK) *out = json_incref(c.rec);
+  }
+  ctx3_free(&c);
+  return e;
+}
+
+l6_err svc_ets_correct_st(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty verified,
+                          const char *reason, json_t **out, int *status, l6_error *err) {
   *out = NULL;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (verified < 0 || verified > L6_MAX_QUANTITY)
     return l6_fail(err, L6_E_INVALID_QUANTITY, "verified must be from 0 to %lld tonnes", (long long)L6_MAX_QUANTITY);
   if (!l6_valid_text(reason, L6_TEXT_MAX)) return l6_fail(err, L6_E_MISSING_FIELD, "reason (why the figure changes) is required");
-  ctx3 c;
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
-  e = load3(s, scheme, entity, year, &c, err);
-  if (e == L6_E_OK) e = need_regulator(s, a, jstr(c.scheme, "registry"), err);
-  if (e == L6_E_OK && strcmp(jstr(c.rec, "status"), "confirmed") != 0)
-    e = l6_fail(err, L6_E_EMISSIONS_NOT_CONFIRMED,
-                "the emissions of %s for %d are not confirmed; a verifier enters them (PUT /v1/ets/emissions)", entity, year);
-  if (e == L6_E_OK && jint(c.rec, "verified") == verified)
-    e = l6_fail(err, L6_E_INVALID_VALUE, "the emissions of %s for %d are already %lld t", entity, year, (long long)verified);
-  if (e == L6_E_OK) e = hist_emissions(s, a, &c, "corrected", verified, reason, err);
-  if (e == L6_E_OK) {
-    json_object_set_new(c.rec, "verified", json_integer(verified));
-    json_object_set_new(c.rec, "corrected", json_integer(jint(c.rec, "corrected") + 1));
-    /* after a surrender, the compliance is recomputed against the new obligation */
-    if (jint(c.rec, "tx") > 0) {
-      l6_qty total = jint(c.rec, "surrendered_allowances") + jint(c.rec, "surrendered_offsets");
-      json_object_set_new(c.rec, "compliance", json_string(total >= verified ? "compliant" : "shortfall"));
-    }
-  }
-  return finish3(s, e, &c, out, err);
+  if (status) *status = 201; /* 202 when it became a proposal */
+  e = correct_tx(s, a, scheme, entity, year, -1, verified, reason, true, out, status, err);
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_ets_correct(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty verified,
+                       const char *reason, json_t **out, l6_error *err) {
+  return svc_ets_correct_st(s, a, scheme, entity, year, verified, reason, out, NULL, err);
 }
 
 l6_err svc_ets_record_get(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
@@ -712,22 +782,70 @@ l6_err svc_ets_verifier_put(l6_svc *s, const l6_actor *a, const char *scheme, l6
   return svc__finish_out(s, e, out, err);
 }
 
-l6_err svc_ets_confirm(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
-                       l6_error *err) {
-  *out = NULL;
-  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+/* The confirmation inside an open transaction; gate: the policy may turn
+ * it into a proposal (*out the proposal then, *status 202). */
+static l6_err confirm_tx(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty expect,
+                         bool gate, json_t **out, int *status, l6_error *err) {
   ctx3 c;
-  l6_err e = svc__begin(s, err);
-  if (e != L6_E_OK) return e;
-  e = load3(s, scheme, entity, year, &c, err);
+  l6_err e = load3(s, scheme, entity, year, &c, err);
   if (e == L6_E_OK) e = need_regulator(s, a, jstr(c.scheme, "registry"), err);
   if (e == L6_E_OK) e = not_surrendered(&c, err);
   if (e == L6_E_OK && strcmp(jstr(c.rec, "status"), "entered") != 0)
     e = l6_fail(err, L6_E_WRONG_STATE, "the emissions of %s for %d are %s; a verifier enters them first", entity, year,
                 strcmp(jstr(c.rec, "status"), "none") == 0 ? "not entered" : "already confirmed");
-  if (e == L6_E_OK) e = hist_emissions(s, a, &c, "confirmed", jint(c.rec, "verified"), NULL, err);
-  if (e == L6_E_OK) json_object_set_new(c.rec, "status", json_string("confirmed"));
-  return finish3(s, e, &c, out, err);
+  if (e == L6_E_OK) e = same_figure(&c, expect, err);
+  bool proposed = false;
+  if (e == L6_E_OK && gate) {
+    json_t *req = json_pack("{s:s,s:s,s:s,s:i,s:I}", "kind", "ets-confirmation", "scheme", scheme, "entity", entity, "year",
+                            year, "verified", (json_int_t)jint(c.rec, "verified"));
+    e = ets_gate(s, a, &c, req, out, status, &proposed, err);
+    json_decref(req);
+  }
+  if (e == L6_E_OK && !proposed) {
+    e = hist_emissions(s, a, &c, "confirmed", jint(c.rec, "verified"), NULL, err);
+    if (e == L6_E_OK) json_object_set_new(c.rec, "status", json_string("confirmed"));
+    if (e == L6_E_OK) e = rec_put(s, "record", c.key, c.rec, err);
+    if (e == L6_E_OK) *out = json_incref(c.rec);
+  }
+  ctx3_free(&c);
+  return e;
+}
+
+l6_err svc_ets_confirm_st(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
+                          int *status, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  if (status) *status = 201; /* 202 when it became a proposal */
+  e = confirm_tx(s, a, scheme, entity, year, -1, true, out, status, err);
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_ets_confirm(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
+                       l6_error *err) {
+  return svc_ets_confirm_st(s, a, scheme, entity, year, out, NULL, err);
+}
+
+/* Re-runs an approved "ets-confirmation" or "ets-correction" proposal as
+ * its proposer inside the approval's transaction (svc__plain_rerun). */
+l6_err svc__ets_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char *request, l6_error *err) {
+  json_error_t je;
+  json_t *o = json_loads(request, 0, &je);
+  if (o == NULL) return l6_fail(err, L6_E_INTERNAL, "a stored proposal request is not JSON");
+  json_t *out = NULL;
+  const char *scheme = jstr(o, "scheme"), *entity = jstr(o, "entity");
+  int year = (int)jint(o, "year");
+  l6_err e;
+  if (strcmp(kind, "ets-confirmation") == 0)
+    e = confirm_tx(s, a, scheme, entity, year, jint(o, "verified"), false, &out, NULL, err);
+  else if (strcmp(kind, "ets-correction") == 0)
+    e = correct_tx(s, a, scheme, entity, year, jint(o, "from"), jint(o, "verified"), jstr(o, "reason"), false, &out, NULL, err);
+  else
+    e = l6_fail(err, L6_E_INTERNAL, "proposal kind %s cannot run", kind);
+  json_decref(o);
+  json_decref(out);
+  return e;
 }
 
 l6_err svc_ets_allocation(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year,

@@ -106,6 +106,10 @@ l6_err svc_ets_emissions(l6_svc *s, const l6_actor *a, const char *scheme, const
  * who, when, reason); after a surrender the compliance is recomputed. */
 l6_err svc_ets_correct(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty verified,
                        const char *reason, json_t **out, l6_error *err);
+/* The same with the reply's status (201, or 202 with a proposal of kind
+ * "ets-correction", as svc_ets_confirm_st). */
+l6_err svc_ets_correct_st(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, l6_qty verified,
+                          const char *reason, json_t **out, int *status, l6_error *err);
 
 /* GET /v1/ets/emissions: the year's record and its history (public, like
  * the compliance report). */
@@ -118,6 +122,12 @@ l6_err svc_ets_record_get(l6_svc *s, const l6_actor *a, const char *scheme, cons
 l6_err svc_ets_verifier_put(l6_svc *s, const l6_actor *a, const char *scheme, l6_id org, json_t **out, l6_error *err);
 l6_err svc_ets_confirm(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
                        l6_error *err);
+/* The same with the reply's status: 201 when applied; 202 when the approval
+ * policy of the scheme's registry has "ets_emissions" (four eyes, issue
+ * 15): *out is then a pending proposal of kind "ets-confirmation" and the
+ * record is unchanged until another person approves it. */
+l6_err svc_ets_confirm_st(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year, json_t **out,
+                          int *status, l6_error *err);
 /* The allowances allocated to the entity for the year (the base of
  * "allocated" limits and of the shortfall); the regulator sets it. */
 l6_err svc_ets_allocation(l6_svc *s, const l6_actor *a, const char *scheme, const char *entity, int year,

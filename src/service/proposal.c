@@ -29,6 +29,7 @@ typedef struct {
   int64_t delay_h;        /* a transfer to an untrusted account waits it; 0: none */
   int64_t activation_h;   /* a trusted account is usable after it */
   bool a6_authorizations; /* Article 6 authorizations and revocations of the registry's Party need approval */
+  bool ets_emissions;     /* the regulator's confirmation and correction of verified emissions (ets.c) */
   l6_id hold;             /* the registry's hold account, 0 when none */
 } pol_t;
 
@@ -41,15 +42,16 @@ static const struct {
     {"retirement_above", false, L6_MAX_QUANTITY},     {"proposal_lifetime_hours", false, MAX_HOURS},
     {"untrusted_transfer_delay_hours", false, MAX_HOURS}, {"trusted_activation_hours", false, MAX_HOURS},
     {"a6_authorizations", true, 0},
+    {"ets_emissions", true, 0},
 };
 #define NPOL (sizeof pol_fields / sizeof pol_fields[0])
 
 static int64_t *pol_slot(pol_t *p, size_t i) {
-  int64_t *slots[NPOL] = {NULL, &p->transfer_above, &p->retirement_above, &p->lifetime_h, &p->delay_h, &p->activation_h, NULL};
+  int64_t *slots[NPOL] = {NULL, &p->transfer_above, &p->retirement_above, &p->lifetime_h, &p->delay_h, &p->activation_h, NULL, NULL};
   return slots[i];
 }
 static bool *pol_flag(pol_t *p, size_t i) {
-  bool *flags[NPOL] = {&p->out_of_registry, NULL, NULL, NULL, NULL, NULL, &p->a6_authorizations};
+  bool *flags[NPOL] = {&p->out_of_registry, NULL, NULL, NULL, NULL, NULL, &p->a6_authorizations, &p->ets_emissions};
   return flags[i];
 }
 
@@ -397,13 +399,21 @@ l6_err svc__proposal_gate(l6_svc *s, const l6_actor *a, const l6_move_req *r, co
 
 /* Kinds whose request moves no units: nothing is held; approval re-runs
  * the request through svc__plain_rerun. */
-static bool plain_kind(const char *kind) { return strncmp(kind, "a6-", 3) == 0; }
+static bool plain_kind(const char *kind) { return strncmp(kind, "a6-", 3) == 0 || strncmp(kind, "ets-", 4) == 0; }
 
 l6_err svc__policy_covers_a6(l6_svc *s, const char *registry, bool *covered, l6_error *err) {
   pol_t pol = {0};
   bool found = false;
   l6_err e = pol_load(s, registry, &pol, &found, err);
   *covered = e == L6_E_OK && found && pol.a6_authorizations;
+  return e;
+}
+
+l6_err svc__policy_covers_ets(l6_svc *s, const char *registry, bool *covered, l6_error *err) {
+  pol_t pol = {0};
+  bool found = false;
+  l6_err e = pol_load(s, registry, &pol, &found, err);
+  *covered = e == L6_E_OK && found && pol.ets_emissions;
   return e;
 }
 

@@ -243,5 +243,11 @@ l6_err svc__policy_covers_a6(l6_svc *s, const char *registry, bool *covered, l6_
 l6_err svc__proposal_plain(l6_svc *s, const l6_actor *a, const char *kind, const char *registry, const char *reason,
                            const char *request, json_t **out, l6_error *err);
 l6_err svc__plain_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char *request, l6_error *err);
+/* The same for the ETS kinds ("ets-confirmation", "ets-correction"):
+ * whether registry's policy has "ets_emissions" (ets.c gates the
+ * regulator's confirmation and correction on it), and the re-run of an
+ * approved one (ets.c; svc__plain_rerun hands "ets-" kinds to it). */
+l6_err svc__policy_covers_ets(l6_svc *s, const char *registry, bool *covered, l6_error *err);
+l6_err svc__ets_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char *request, l6_error *err);
 
 #endif
