@@ -920,6 +920,8 @@ const POLICY = [
   ['proposal_lifetime_hours', 'A proposal expires after (hours)', 1, 8760],
   ['untrusted_transfer_delay_hours', 'A transfer to an untrusted account waits (hours)', 0, 8760],
   ['trusted_activation_hours', 'A new trusted account is active after (hours)', 0, 8760],
+  ['a6_authorizations', 'Article 6 authorizations and revocations of the registry\'s Party need approval', 'bool'],
+  ['ets_emissions', 'The regulator\'s confirmation and correction of verified emissions need approval', 'bool'],
 ];
 screen('policy', 'Approval policy', ['admin'], async (v, registry) => {
   const regs = await get('/v1/registries');
@@ -939,7 +941,7 @@ screen('policy', 'Approval policy', ['admin'], async (v, registry) => {
   });
   v.replaceChildren(el('form', { class: 'filters', 'aria-label': 'Registry', onsubmit: (ev) => ev.preventDefault() }, field('Registry', pick)),
     el('p', {}, p.hold_account ? 'Units held for approval are kept in account ' + p.hold_account + '.' : 'No policy is set yet: these are the defaults (nothing is held). Saving opens the registry\'s hold account.'),
-    form, el('p', { class: 'muted' }, 'Covered: transfers, retirements and cancellations whose source account is in ' + reg + '. Delays count plain hours.'));
+    form, el('p', { class: 'muted' }, 'Covered: transfers, retirements and cancellations whose source account is in ' + reg + '; with the boxes ticked, Article 6 authorizations of its Party and the emissions confirmations of its trading schemes. Delays count plain hours.'));
 });
 screens.policy.nav = 'Approval policy';
 

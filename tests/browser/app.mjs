@@ -518,12 +518,15 @@ test('four_eyes_transfer_held_and_approved', async () => {
   await a.page.fill('#policy input[name=transfer_above]', '100');
   await a.page.fill('#policy input[name=proposal_lifetime_hours]', '48');
   await a.page.fill('#policy input[name=trusted_activation_hours]', '96');
+  await a.page.check('#policy input[name=ets_emissions]');
   const saved = await Promise.all([answered(a.page, '#policy'), a.page.click('#policy button[type=submit]')]).then((x) => x[0]);
   assert(saved.includes('approval policy of GHA01 is saved'), 'policy saved: ' + saved);
   const pol = await api('GET', '/v1/registries/GHA01/approval-policy');
-  assert(pol.transfer_above === 100 && pol.proposal_lifetime_hours === 48 && pol.trusted_activation_hours === 96 && pol.hold_account, 'the server has the policy: ' + JSON.stringify(pol));
+  assert(pol.transfer_above === 100 && pol.proposal_lifetime_hours === 48 && pol.trusted_activation_hours === 96 && pol.hold_account &&
+    pol.ets_emissions === true && pol.a6_authorizations === false, 'the server has the policy: ' + JSON.stringify(pol));
   await go(a, '#/policy/GHA01');
   assert((await a.page.inputValue('#policy input[name=transfer_above]')) === '100', 'the policy is read back');
+  assert(await a.page.isChecked('#policy input[name=ets_emissions]'), 'the ETS box is read back');
   await screen(a, 'admin-policy');
   /* The developer's transfer of 200 t is held: 202 with a proposal. */
   const d = people.dev;
