@@ -128,6 +128,10 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/activities/{id}/periods/{period}/steps", h_period_step},   \
   {"POST", "/v1/transitions", h_transition_post},
 
+/* api_ldc.c: fees of the crediting mechanisms (issue 20). */
+l6_err h_fee_report(req *r, json_t **out, l6_error *err);
+#define API_LDC_ROUTES {"GET", "/v1/fees/{party}", h_fee_report},
+
 /* api_a6.c: Article 6.2 accounting (NDCs, authorizations, ITMO actions,
  * balances, the AEF, the what-if comparison). */
 l6_err h_a6_ndc_get(req *r, json_t **out, l6_error *err);

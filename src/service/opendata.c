@@ -132,6 +132,18 @@ l6_err svc_groups_load(const char *dir, l6_error *err) {
   return L6_E_OK;
 }
 
+int svc_group_member(const char *group, const char *party) {
+  int r = -1;
+  pthread_mutex_lock(&groups_mu);
+  for (size_t i = 0; i < ngroups && r < 0; i++) {
+    if (strcmp(groups[i].code, group) != 0) continue;
+    r = 0;
+    for (size_t j = 0; j < groups[i].n && r == 0; j++) r = strcmp(groups[i].members[j], party) == 0;
+  }
+  pthread_mutex_unlock(&groups_mu);
+  return r;
+}
+
 /* ---- pages of the CSV files ---------------------------------------------- */
 
 static json_t *v_trade_public(const l6_ex_trade *t) {

@@ -264,5 +264,8 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
 /* Loads DIR/country-groups.json (optional; strict: unknown keys, malformed
  * or duplicate members are INVALID_CONFIG naming the file). */
 l6_err svc_groups_load(const char *dir, l6_error *err);
+/* Is party a member of the loaded country group (1), not (0), or is
+ * there no such group (-1)? (fee relief, mech_ldc.c) */
+int svc_group_member(const char *group, const char *party);
 
 #endif
