@@ -89,10 +89,17 @@ static bool copy_text(json_t *v, char *dst, size_t cap) {
   return true;
 }
 
+/* "source": where a rule comes from (a quoted passage), printable text. */
+static bool source_ok(json_t *o) {
+  json_t *v = json_object_get(o, "source");
+  return v == NULL || (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v) &&
+                       l6_valid_text(json_string_value(v), L6_TEXT_MAX));
+}
+
 static l6_err parse_safeguards(const char *path, json_t *arr, l6_mech *m, l6_error *err) {
   if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > L6_MAX_SAFEGUARDS)
     return bad(err, path, "safeguards", "must be an array of 1 to %d items", L6_MAX_SAFEGUARDS);
-  static const char *const keys[] = {"code", "text", "must_hold", NULL};
+  static const char *const keys[] = {"code", "text", "must_hold", "source", NULL};
   size_t i;
   json_t *it;
   json_array_foreach(arr, i, it) {
@@ -112,6 +119,7 @@ static l6_err parse_safeguards(const char *path, json_t *arr, l6_mech *m, l6_err
       return bad(err, path, where, "text must be printable text of 1-%d bytes", L6_NAME_MAX);
     if (mh != NULL && !json_is_boolean(mh)) return bad(err, path, where, "must_hold must be true or false");
     g->must_hold = json_is_true(mh);
+    if (!source_ok(it)) return bad(err, path, where, "source must be printable text of 1-%d bytes", L6_TEXT_MAX);
     m->nsafeguards++;
   }
   return L6_E_OK;
@@ -120,7 +128,7 @@ static l6_err parse_safeguards(const char *path, json_t *arr, l6_mech *m, l6_err
 static l6_err parse_sd(const char *path, json_t *arr, l6_mech *m, l6_error *err) {
   if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > L6_MAX_SD_INDICATORS)
     return bad(err, path, "sd_indicators", "must be an array of 1 to %d indicators", L6_MAX_SD_INDICATORS);
-  static const char *const keys[] = {"code", "name", "unit", NULL};
+  static const char *const keys[] = {"code", "name", "unit", "source", NULL};
   size_t i;
   json_t *it;
   json_array_foreach(arr, i, it) {
@@ -141,6 +149,7 @@ static l6_err parse_sd(const char *path, json_t *arr, l6_mech *m, l6_error *err)
     if (!json_is_string(unit) || !valid_item_code(json_string_value(unit)))
       return bad(err, path, where, "unit must be lower-case words joined by hyphens (1-%d)", L6_CODE_MAX);
     snprintf(d->unit, sizeof d->unit, "%s", json_string_value(unit));
+    if (!source_ok(it)) return bad(err, path, where, "source must be printable text of 1-%d bytes", L6_TEXT_MAX);
     m->nsd++;
   }
   return L6_E_OK;
@@ -153,10 +162,11 @@ static l6_relief relief_of(json_t *v) {
 }
 
 static l6_err parse_fees(const char *path, json_t *f, l6_mech *m, l6_error *err) {
-  static const char *const keys[] = {"currency", "registration", "issuance_tiers", "relief", NULL};
+  static const char *const keys[] = {"currency", "registration", "issuance_tiers", "relief", "source", NULL};
   const char *unknown = NULL;
   if (!json_is_object(f)) return bad(err, path, "fees", "must be an object");
   if (!only(f, keys, &unknown)) return bad(err, path, "fees", "unknown key %.40s", unknown);
+  if (!source_ok(f)) return bad(err, path, "fees.source", "must be printable text of 1-%d bytes", L6_TEXT_MAX);
   json_t *cur = json_object_get(f, "currency"), *reg = json_object_get(f, "registration"),
          *tiers = json_object_get(f, "issuance_tiers"), *relief = json_object_get(f, "relief");
   if (!json_is_string(cur) || json_string_length(cur) != 3 || !l6_valid_alpha3(json_string_value(cur)))
