@@ -342,9 +342,10 @@ static const char *relief_str(l6_relief r) {
 
 static json_t *invoice(const l6_mech *m, const char *fee, const char *host, int64_t amount, l6_relief r,
                        const char *group) {
-  return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s?, s:I}", "fee", fee, "party", host, "currency", m->currency, "amount",
-                   (json_int_t)amount, "relief", relief_str(r), "group", group, "due",
-                   (json_int_t)(r == L6_RELIEF_NONE ? amount : 0));
+  json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I}", "fee", fee, "party", host, "currency", m->currency, "amount",
+                        (json_int_t)amount, "relief", relief_str(r), "due", (json_int_t)(r == L6_RELIEF_NONE ? amount : 0));
+  if (group) json_object_set_new(o, "group", json_string(group));
+  return o;
 }
 
 l6_err ldc_registration_invoices(const l6_mech *m, const char *host, json_t **out, l6_error *err) {
