@@ -15,7 +15,8 @@
  *   tiers_random      fee_tiers_amount against a unit-by-unit sum, seeded
  *   safeguards_sd     a missing or failed safeguard, a missing SD
  *                     indicator: 422 with their stable codes and nothing
- *                     changed; answers shown on the activity
+ *                     changed; answers shown on the activity and the
+ *                     indicators in /v1/public/sd-indicators.csv
  *   defs_strict_fuzz  the new sections refuse unknown keys and bad values
  *                     (INVALID_CONFIG naming the key); seeded mutations of
  *                     abm.json parse or fail cleanly, never crash
@@ -411,6 +412,15 @@ static void test_safeguards_sd(void **state) {
   }
   assert_true(saw_safe && saw_sd);
   json_decref(a);
+
+  /* The public CSV carries the indicators, one row each, with their units. */
+  tl_resp r = tl_http_req(S, "GET", "/v1/public/sd-indicators.csv", NULL, NULL, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.raw, "project,mechanism,host,period,step,ts,indicator,unit,value\r\n"));
+  assert_non_null(strstr(r.raw, ",sdg5-women,people,22\r\n"));
+  assert_non_null(strstr(r.raw, ",sdg1-households,households,11\r\n"));
+  assert_non_null(strstr(r.raw, "KEN.ABM.SAFE,ABM,KEN,1,"));
+  tl_resp_free(&r);
 }
 
 /* ---- the definition's new sections: strict, and fuzzed ---------------------------- */

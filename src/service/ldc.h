@@ -41,6 +41,13 @@ l6_err ldc_issuance_invoices(const l6_mech *m, const char *host, l6_qty q, bool 
  * deferred_outstanding}}}. BAD_PARAM for a malformed party. */
 l6_err svc_fee_report(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
 
+/* One page of the public SD indicator file (sd-indicators.csv): the
+ * monitoring reports with SD indicators of up to limit activities after
+ * project `after`, each {project, mechanism, host, period, step, ts,
+ * blocks: [{indicator, unit, value}]}, and "next" (the last project) when
+ * more activities may follow. Public; on a reader view. */
+l6_err svc_sd_page(l6_svc *s, const char *after, int limit, json_t **out, l6_error *err);
+
 /* The steps' parts (cycle.c): each adds its members to the step record's
  * detail. register (accept): "safeguards" and the registration "invoices";
  * monitor: "sd_indicators"; issue (accept, after the issuance recorded

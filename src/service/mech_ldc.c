@@ -41,6 +41,7 @@
 #include "ldc.h"
 #include "mechanism.h"
 #include "service_int.h"
+#include "views.h"
 
 #define OPS (s->st->ops)
 #define ST (s->st)
@@ -515,4 +516,83 @@ l6_err ldc_issue(const l6_mech *m, const char *host, bool first, json_t *detail,
   l6_err e = ldc_issuance_invoices(m, host, q, first, &inv, err);
   if (inv) json_object_set_new(detail, "invoices", inv);
   return e;
+}
+
+/* ---- the public CSV of SD indicators (api_open.c, sd-indicators.csv) ------------ */
+
+typedef struct {
+  char projects[L6_MAX_PAGE][L6_CODE_MAX + 1];
+  int n;
+} sd_acts;
+
+static int sd_act_row(void *ctx, const void *row) {
+  sd_acts *c = ctx;
+  if (c->n < L6_MAX_PAGE) snprintf(c->projects[c->n++], sizeof c->projects[0], "%s", ((const l6_activity *)row)->project);
+  return 0;
+}
+
+typedef struct {
+  json_t *items;
+  const l6_project *p;
+  const l6_activity *a;
+  const l6_mech *m;
+  l6_id last;
+  int count;
+} sd_steps;
+
+static int sd_step_row(void *ctx, const void *row) {
+  sd_steps *c = ctx;
+  const l6_step_rec *r = row;
+  c->last = r->id;
+  c->count++;
+  if (strcmp(r->step, "monitor") != 0) return 0;
+  json_t *d = json_loads(r->detail, 0, NULL);
+  json_t *sd = json_object_get(d, "sd_indicators");
+  if (json_is_object(sd) && json_object_size(sd) > 0) {
+    json_t *blocks = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(sd, k, v) {
+      const char *unit = "";
+      for (size_t i = 0; c->m && i < c->m->nsd; i++)
+        if (strcmp(c->m->sd[i].code, k) == 0) unit = c->m->sd[i].unit;
+      json_array_append_new(blocks, json_pack("{s:s, s:s, s:I}", "indicator", k, "unit", unit, "value",
+                                              (json_int_t)json_integer_value(v)));
+    }
+    json_array_append_new(c->items, json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o}", "project", c->p->id, "mechanism",
+                                              c->a->mechanism, "host", c->p->host, "period", r->period, "step",
+                                              (json_int_t)r->id, "ts", r->ts, "blocks", blocks));
+  }
+  json_decref(d);
+  return 0;
+}
+
+l6_err svc_sd_page(l6_svc *s, const char *after, int limit, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_sd_page, after, limit, out, err);
+  *out = NULL;
+  if (limit < 1 || limit > L6_MAX_PAGE) limit = L6_MAX_PAGE;
+  sd_acts *acts = calloc(1, sizeof *acts);
+  if (acts == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) {
+    free(acts);
+    return e;
+  }
+  json_t *items = json_array();
+  e = OPS->activity_list(ST, NULL, NULL, after ? after : "", limit, sd_act_row, acts, err);
+  for (int i = 0; i < acts->n && e == L6_E_OK; i++) {
+    l6_activity a;
+    l6_project p;
+    e = OPS->activity_get(ST, acts->projects[i], &a, err);
+    if (e == L6_E_OK) e = OPS->project_get(ST, a.project, &p, err);
+    sd_steps c = {.items = items, .p = &p, .a = &a, .m = mech_find(svc__mechs(s), a.mechanism)};
+    do {
+      c.count = 0;
+      if (e == L6_E_OK) e = OPS->step_list(ST, a.project, c.last, L6_MAX_PAGE, sd_step_row, &c, err);
+    } while (e == L6_E_OK && c.count == L6_MAX_PAGE);
+  }
+  *out = json_pack("{s:o}", "items", items);
+  if (*out) view_set_next(*out, acts->n == limit ? acts->projects[acts->n - 1] : NULL);
+  free(acts);
+  return svc__finish_out(s, e, out, err);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ldc.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -196,6 +197,8 @@ l6_err svc_open_page(l6_svc *s, l6_open_kind kind, const char *after, int limit,
   }
   case L6_OPEN_TRADES:
     return trades_page(s, after ? strtoll(after, NULL, 10) : 0, limit, out, err);
+  case L6_OPEN_SD: /* issue 20: SD indicators of the monitoring reports (mech_ldc.c) */
+    return svc_sd_page(s, after, limit, out, err);
   }
   return l6_fail(err, L6_E_INTERNAL, "unknown open data file");
 }
