@@ -99,6 +99,8 @@
   XX(UNIT_AUTHORIZED, "unit_authorized", 422, "authorized units carry a corresponding adjustment; a voluntary cancellation takes unauthorized units") \
   XX(YEAR_OUTSIDE_NDC, "year_outside_ndc", 422, "the year is outside the Party's NDC period") \
   XX(ARTICLE_SIX_ROUTE_REQUIRED, "article_six_route_required", 422, "an Article 6 claim or ITMOs go through the Article 6 routes (/v1/a6/uses, /v1/a6/cancellations)") \
+  XX(SAFEGUARDS_INCOMPLETE, "safeguards_incomplete", 422, "the mechanism's safeguards checklist is not fully answered, or an item that must hold does not") \
+  XX(SD_INDICATORS_INCOMPLETE, "sd_indicators_incomplete", 422, "the monitoring report lacks one of the mechanism's sustainable-development indicators") \
   /* emissions trading (src/service/ets.c) */                                     \
   XX(UNKNOWN_SCHEME, "unknown_scheme", 404, "no such emissions trading scheme") \
   XX(UNKNOWN_ENTITY, "unknown_entity", 404, "no such covered entity in the scheme") \

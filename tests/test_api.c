@@ -2260,6 +2260,7 @@ static const role_rule rules[] = {
     {"DELETE", "/v1/accounts/{id}/trusted/{trusted}", MOVER, b_ex_empty, NULL},
     {"GET", "/v1/mechanisms", PUBLIC, NULL, NULL},
     {"GET", "/v1/mechanisms/{code}", PUBLIC, NULL, NULL},
+    {"GET", "/v1/fees/{party}", PUBLIC, NULL, NULL}, /* issue 20: the fees billed to a host's activities */
     {"POST", "/v1/documents", ANY_TOKEN, b_document, NULL},
     {"GET", "/v1/documents/{sha256}", PUBLIC, NULL, NULL},
     {"POST", "/v1/accreditations", MECHADMIN_ONLY, b_accreditation, NULL},
@@ -2372,6 +2373,7 @@ static const role_rule rules[] = {
     {"GET", "/v1/public/issuances.csv", PUBLIC, NULL, NULL},
     {"GET", "/v1/public/retirements.csv", PUBLIC, NULL, NULL},
     {"GET", "/v1/public/trades.csv", PUBLIC, NULL, NULL},
+    {"GET", "/v1/public/sd-indicators.csv", PUBLIC, NULL, NULL}, /* issue 20 */
     {"GET", "/v1/stats", PUBLIC, NULL, NULL},
 };
 
@@ -2515,6 +2517,8 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(val, sizeof val, "%s", R.serial);
   else if (strncmp(pattern, "/v1/mechanisms/", 15) == 0)
     snprintf(val, sizeof val, "PACM");
+  else if (strcmp(pattern, "/v1/fees/{party}") == 0)
+    snprintf(val, sizeof val, "%s", HOST);
   else if (strncmp(pattern, "/v1/documents/", 14) == 0)
     snprintf(val, sizeof val, "%s", R.cyc.doc);
   else if (strcmp(pattern, "/v1/activities/{id}") == 0 || strcmp(pattern, "/v1/activities/{id}/steps") == 0)

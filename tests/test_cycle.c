@@ -502,6 +502,21 @@ static l6_step_req *sreq(const l6_mech *m, const char *project, int period, l6_s
   r->step = st;
   r->decision = d;
   r->ndocs = docs_for(m, st, r->docs);
+  /* What the mechanism asks besides documents (issue 20): every safeguard
+   * answered true at registration, every SD indicator reported as 1. */
+  static json_t *extra[16];
+  json_t **x = &extra[(next - 1) % 16];
+  json_decref(*x);
+  *x = NULL;
+  if (st == L6_STEP_REGISTER && d == L6_DECIDE_ACCEPT && m->nsafeguards) {
+    *x = json_object();
+    for (size_t i = 0; i < m->nsafeguards; i++) json_object_set_new(*x, m->safeguards[i].code, json_true());
+    r->safeguards = *x;
+  } else if (st == L6_STEP_MONITOR && m->nsd) {
+    *x = json_object();
+    for (size_t i = 0; i < m->nsd; i++) json_object_set_new(*x, m->sd[i].code, json_integer(1));
+    r->sd_indicators = *x;
+  }
   return r;
 }
 

@@ -671,10 +671,11 @@ static void test_cab_marketplace(void **state) {
   /* Monitoring: 1,200 people with improved resilience (the CABs), 300 ha,
    * 50,000 m3 of water saved, 40 jobs, 25 ha of habitat. */
   json_t *b = MUST("POST", "/v1/activities/UGA.CAB.KASESE/periods", tok_dev,
-                   json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i}, s:o}", "start", "2025-01-01", "end",
-                             "2025-12-31", "calculator", "adaptation-benefits", "inputs", "people_resilient", 1200,
-                             "hectares", 300, "water_saved_m3", 50000, "jobs", 40, "biodiversity_ha", 25, "documents",
-                             tl_step_docs(S, tok_dev, "ABM", "monitor")),
+                   json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i}, s:o, s:{s:i, s:i, s:i}}", "start",
+                             "2025-01-01", "end", "2025-12-31", "calculator", "adaptation-benefits", "inputs",
+                             "people_resilient", 1200, "hectares", 300, "water_saved_m3", 50000, "jobs", 40,
+                             "biodiversity_ha", 25, "documents", tl_step_docs(S, tok_dev, "ABM", "monitor"),
+                             "sd_indicators", "sdg1-households", 310, "sdg5-women", 640, "sdg8-local-jobs", 40),
                    201);
   int p = (int)tl_jint(json_object_get(b, "period"), "period");
   assert_int_equal(tl_jint(json_object_get(b, "period"), "reported"), 1200);

@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,9 +78,32 @@ void tl_submit(const tl_srv *s, const char *token, const char *mech, const char 
   json_decref(b);
 }
 
+/* What the mechanism asks besides documents (issue 20): at register
+ * (accept) every safeguard answered true, at monitor every SD indicator
+ * reported as 1, unless the body already carries them. */
+static void ldc_fill(const tl_srv *s, const char *mech, const char *step, const char *decision, json_t *body) {
+  bool reg = strcmp(step, "register") == 0 && decision && strcmp(decision, "accept") == 0;
+  bool mon = strcmp(step, "monitor") == 0;
+  if ((!reg || json_object_get(body, "safeguards")) && (!mon || json_object_get(body, "sd_indicators"))) return;
+  char path[128];
+  snprintf(path, sizeof path, "/v1/mechanisms/%s", mech);
+  json_t *m = MUST("GET", path, NULL, NULL, 200);
+  json_t *list = json_object_get(m, reg ? "safeguards" : "sd_indicators");
+  if (list) {
+    json_t *o = json_object();
+    size_t i;
+    json_t *it;
+    json_array_foreach(list, i, it)
+      json_object_set_new(o, json_string_value(json_object_get(it, "code")), reg ? json_true() : json_integer(1));
+    json_object_set_new(body, reg ? "safeguards" : "sd_indicators", o);
+  }
+  json_decref(m);
+}
+
 static json_t *step_body(const tl_srv *s, const char *token, const char *mech, const char *step, const char *decision,
                          json_t *extra) {
   json_t *body = extra ? extra : json_object();
+  ldc_fill(s, mech, step, decision, body);
   json_object_set_new(body, "step", json_string(step));
   if (decision) json_object_set_new(body, "decision", json_string(decision));
   json_t *docs = tl_step_docs(s, token, mech, step);
@@ -103,6 +127,7 @@ int tl_report(const tl_srv *s, const char *token, const char *mech, const char *
   json_t *body = json_pack("{s:s, s:s, s:s, s:{s:I, s:i}, s:o}", "start", start, "end", end, "calculator",
                            "grid-renewable", "inputs", "net_kwh", (json_int_t)(tonnes * 1000), "ef_cm_t_mwh_e6", 1000000,
                            "documents", tl_step_docs(s, token, mech, "monitor"));
+  ldc_fill(s, mech, "monitor", NULL, body);
   json_t *b = MUST("POST", path, token, body, 201);
   int period = (int)tl_jint(json_object_get(b, "period"), "period");
   assert_int_equal(tl_jint(json_object_get(b, "period"), "reported"), tonnes);

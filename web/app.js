@@ -215,6 +215,20 @@ async function pageProject() {
           (s.from_state || '—') + ' → ' + s.to_state, s.role,
           el('span', {}, (s.documents || []).map((d) => el('span', { class: 'serial' }, d.type + ' ',
             link('/v1/documents/' + d.sha256, d.sha256.slice(0, 16) + '…'), el('br'))))])));
+    /* Issue 20: the safeguards answered at registration, the SD indicators
+     * of each monitoring report, and the fees billed (step details). */
+    const steps = act.steps || [];
+    const safe = steps.filter((s) => s.detail && s.detail.safeguards);
+    if (safe.length)
+      parts.push(table('Safeguards (answered at registration)', ['Safeguard', 'Answer'],
+        Object.entries(safe[safe.length - 1].detail.safeguards).map(([k, v]) => [k, v ? 'yes' : 'no'])));
+    const sd = steps.filter((s) => s.step === 'monitor' && s.detail && s.detail.sd_indicators);
+    if (sd.length)
+      parts.push(table('Sustainable-development indicators', ['Period', 'Indicator', 'Value'],
+        sd.flatMap((s) => Object.entries(s.detail.sd_indicators).map(([k, v]) => [String(s.period), k, num(v)])), [2]));
+    const inv = steps.flatMap((s) => ((s.detail && s.detail.invoices) || []).map((i) => [when(s.timestamp), i.fee + (i.deferred ? ' (deferred)' : ''),
+      i.currency + ' ' + (i.amount / 100).toFixed(2), i.relief + (i.group ? ' (' + i.group + ')' : ''), i.currency + ' ' + (i.due / 100).toFixed(2)]));
+    if (inv.length) parts.push(table('Fees', ['Date', 'Fee', 'Amount', 'Relief', 'Due'], inv, [2, 4]));
   }
   parts.push(el('h2', {}, 'Issuances'));
   if (!(p.issuances || []).length) parts.push(el('p', { class: 'status empty' }, 'No units have been issued for this project.'));

@@ -549,6 +549,8 @@ async function stepForm(a, m, w, detail) {
     if (acc.length) form.querySelector('select[name=forward]').value = String(acc[0].id);
   }
   if (step === 'monitor') calcFields(form, m, p);
+  if (step === 'monitor') sdFields(form, m);
+  if (step === 'register') safeguardFields(form, m);
   form.append(...docInputs(docs && docs.documents), field('Comment (optional)', input('comment', { maxlength: 200 })),
     el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Record ' + step)));
   onSubmit(form, async (x, f) => {
@@ -556,7 +558,8 @@ async function stepForm(a, m, w, detail) {
     const body = compact({ step, decision: x.decision, documents, comment: x.comment });
     if (step === 'verify' && x.decision === 'accept') body.certified = Number(x.certified);
     if (step === 'request' && x.forward) body.forward = [{ account: Number(x.forward), bp: 10000 }];
-    if (step === 'monitor') Object.assign(body, calcBody(x, f));
+    if (step === 'monitor') Object.assign(body, calcBody(x, f), sdBody(x, m));
+    if (step === 'register' && x.decision === 'accept' && m.safeguards) body.safeguards = safeguardBody(f, m);
     const path = '/v1/activities/' + encodeURIComponent(a.id) + (period ? '/periods/' + period : '') + '/steps';
     const r = await post(path, body);
     flash('ok', 'Step ' + step + ' recorded: ' + (r.step.from_state || '—') + ' → ' + r.step.to_state + '.');
@@ -574,6 +577,23 @@ function calcFields(form, m, p) {
   if (p && p.calculator) sel.value = p.calculator;
   redo();
   form.append(field('Calculator', sel), box);
+}
+/* Issue 20: the mechanism's safeguards checklist (register) and SD
+ * indicators (monitoring reports), when its file lists them. */
+function safeguardFields(form, m) {
+  if (!m.safeguards) return;
+  form.append(el('fieldset', { class: 'safeguards' }, el('legend', {}, 'Safeguards checklist'),
+    ...m.safeguards.map((g) => el('label', {}, el('input', { type: 'checkbox', name: 'sg:' + g.code }), ' ' + g.text + (g.must_hold ? ' (must hold)' : '')))));
+}
+function safeguardBody(f, m) {
+  return Object.fromEntries(m.safeguards.map((g) => [g.code, f.querySelector('input[name="sg:' + g.code + '"]').checked]));
+}
+function sdFields(form, m) {
+  for (const d of m.sd_indicators || []) form.append(field(d.name + ' (' + d.unit + ')', input('sd:' + d.code, { type: 'number', min: 0, step: 1, required: true })));
+}
+function sdBody(x, m) {
+  if (!m.sd_indicators) return {};
+  return { sd_indicators: Object.fromEntries(m.sd_indicators.map((d) => [d.code, Number(x['sd:' + d.code])])) };
 }
 function calcBody(x) {
   const inputs = {};
@@ -601,11 +621,12 @@ screen('activity', 'Activity', CYCLE_ROLES, async (v, id) => {
     const form = el('form', { class: 'grid step', id: 'new-period', 'aria-label': 'Monitoring report' }, el('h3', {}, 'Report a monitoring period'),
       field('Period start', input('start', { type: 'date', required: true })), field('Period end', input('end', { type: 'date', required: true })));
     calcFields(form, m, null);
+    sdFields(form, m);
     form.append(...docInputs(m.steps.monitor && m.steps.monitor.documents), field('Comment (optional)', input('comment', { maxlength: 200 })),
       el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Submit the monitoring report')));
     onSubmit(form, async (x, f) => {
       const documents = await uploadDocs(f);
-      const r = await post('/v1/activities/' + encodeURIComponent(a.id) + '/periods', compact({ start: x.start, end: x.end, ...calcBody(x), documents, comment: x.comment }));
+      const r = await post('/v1/activities/' + encodeURIComponent(a.id) + '/periods', compact({ start: x.start, end: x.end, ...calcBody(x), ...sdBody(x, m), documents, comment: x.comment }));
       flash('ok', 'Period ' + r.period.period + ' reported: ' + num(r.period.reported) + ' t by the ' + r.period.calculator + ' calculator; it waits for a verifier.');
       await render();
     });

@@ -317,7 +317,7 @@ l6_err h_activity_step(req *r, json_t **out, l6_error *err) {
                              F(step_in, observed_on, JF_STR, false), F(step_in, quantity, JF_INT, false),
                              F(step_in, from_account, JF_INT, false), F(step_in, to_account, JF_INT, false),
                              F(step_in, vintage, JF_INT32, false)};
-  static const char *const extra[] = {"documents", "avoidable", NULL};
+  static const char *const extra[] = {"documents", "avoidable", "safeguards", NULL};
   step_in in = {0};
   l6_step_req *x = calloc(1, sizeof *x);
   if (x == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
@@ -327,6 +327,7 @@ l6_err h_activity_step(req *r, json_t **out, l6_error *err) {
   if (e == L6_E_OK) e = decode_docs(r->body, x->docs, &x->ndocs, err);
   if (e == L6_E_OK) e = decode_bool(r->body, "avoidable", &x->avoidable, &given, err);
   if (e == L6_E_OK) e = to_step(&in, x, err);
+  x->safeguards = json_object_get(r->body, "safeguards"); /* checked by the service (mech_ldc.c) */
   if (e == L6_E_OK && x->step == L6_STEP_REVERSAL && !given)
     e = l6_fail(err, L6_E_MISSING_FIELD, "field 'avoidable' is required for a reversal");
   if (e == L6_E_OK && (cycle_step_on_period(x->step) || x->step == L6_STEP_SUBMIT || x->step == L6_STEP_TRANSITION))
@@ -348,7 +349,7 @@ typedef struct {
 l6_err h_period_post(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(period_in, start, JF_STR, true), F(period_in, end, JF_STR, true),
                              F(period_in, calculator, JF_STR, true), F(period_in, comment, JF_STR, false)};
-  static const char *const extra[] = {"documents", "inputs", NULL};
+  static const char *const extra[] = {"documents", "inputs", "sd_indicators", NULL};
   period_in in = {0};
   l6_step_req *x = calloc(1, sizeof *x);
   if (x == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
@@ -361,6 +362,7 @@ l6_err h_period_post(req *r, json_t **out, l6_error *err) {
   snprintf(x->end, sizeof x->end, "%s", in.end);
   snprintf(x->calculator, sizeof x->calculator, "%s", in.calculator);
   snprintf(x->comment, sizeof x->comment, "%s", in.comment);
+  x->sd_indicators = json_object_get(r->body, "sd_indicators"); /* checked by the service (mech_ldc.c) */
   r->status = 201;
   if (e == L6_E_OK) e = svc_cycle_step(r->svc, &r->actor, x, out, err);
   free(x);
@@ -373,7 +375,7 @@ l6_err h_period_step(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(step_in, step, JF_STR, true), F(step_in, decision, JF_STR, false),
                              F(step_in, comment, JF_STR, false), F(step_in, certified, JF_INT, false),
                              F(step_in, calculator, JF_STR, false)};
-  static const char *const extra[] = {"documents", "forward", "inputs", NULL};
+  static const char *const extra[] = {"documents", "forward", "inputs", "sd_indicators", NULL};
   step_in in = {0};
   l6_id period = 0;
   l6_step_req *x = calloc(1, sizeof *x);
@@ -387,6 +389,7 @@ l6_err h_period_step(req *r, json_t **out, l6_error *err) {
   if (e == L6_E_OK) e = decode_forward(r->body, x->forward, &x->nforward, err);
   if (e == L6_E_OK) e = decode_inputs(r->body, false, x->inputs, &x->ninputs, err);
   if (e == L6_E_OK) e = to_step(&in, x, err);
+  x->sd_indicators = json_object_get(r->body, "sd_indicators"); /* monitor again: checked by the service */
   if (e == L6_E_OK && !cycle_step_on_period(x->step))
     e = l6_fail(err, L6_E_INVALID_VALUE, "step '%s' is not a step of a monitoring period", in.step);
   r->status = 201;

@@ -128,6 +128,10 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/activities/{id}/periods/{period}/steps", h_period_step},   \
   {"POST", "/v1/transitions", h_transition_post},
 
+/* api_ldc.c: fees of the crediting mechanisms (issue 20). */
+l6_err h_fee_report(req *r, json_t **out, l6_error *err);
+#define API_LDC_ROUTES {"GET", "/v1/fees/{party}", h_fee_report},
+
 /* api_a6.c: Article 6.2 accounting (NDCs, authorizations, ITMO actions,
  * balances, the AEF, the what-if comparison). */
 l6_err h_a6_ndc_get(req *r, json_t **out, l6_error *err);
@@ -313,6 +317,7 @@ l6_err h_open_issuances(req *r, json_t **out, l6_error *err);
 l6_err h_open_retirements(req *r, json_t **out, l6_error *err);
 l6_err h_open_trades(req *r, json_t **out, l6_error *err);
 l6_err h_stats(req *r, json_t **out, l6_error *err);
+l6_err h_open_sd(req *r, json_t **out, l6_error *err); /* issue 20: sd-indicators.csv */
 /* Answers with r->csv, streamed (takes it). */
 enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const char *name);
 #define API_OPEN_ROUTES                                                    \
@@ -320,6 +325,7 @@ enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const c
   {"GET", "/v1/public/issuances.csv", h_open_issuances},                   \
   {"GET", "/v1/public/retirements.csv", h_open_retirements},               \
   {"GET", "/v1/public/trades.csv", h_open_trades},                         \
+  {"GET", "/v1/public/sd-indicators.csv", h_open_sd},                      \
   {"GET", "/v1/stats", h_stats},
 
 #endif

@@ -85,12 +85,19 @@ static const csv_col trade_cols[] = {
     {"ts", C_ITEM, "ts"},   {"price", C_ITEM, "price"},           {"qty", C_ITEM, "qty"},
     {"taker_side", C_ITEM, "taker_side"},
 };
+/* Issue 20: one row per SD indicator of a monitoring report (mech_ldc.c). */
+static const csv_col sd_cols[] = {
+    {"project", C_ITEM, "project"}, {"mechanism", C_ITEM, "mechanism"}, {"host", C_ITEM, "host"},
+    {"period", C_ITEM, "period"},   {"step", C_ITEM, "step"},           {"ts", C_ITEM, "ts"},
+    {"indicator", C_BLOCK, "indicator"}, {"unit", C_BLOCK, "unit"},     {"value", C_BLOCK, "value"},
+};
 #define N(a) (sizeof a / sizeof a[0])
 static const csv_file files[] = {
     {L6_OPEN_PROJECTS, "projects.csv", project_cols, N(project_cols), false},
     {L6_OPEN_ISSUANCES, "issuances.csv", issuance_cols, N(issuance_cols), false},
     {L6_OPEN_RETIREMENTS, "retirements.csv", retirement_cols, N(retirement_cols), true},
     {L6_OPEN_TRADES, "trades.csv", trade_cols, N(trade_cols), false},
+    {L6_OPEN_SD, "sd-indicators.csv", sd_cols, N(sd_cols), true},
 };
 
 /* ---- RFC 4180 writing ----------------------------------------------------- */
@@ -283,6 +290,11 @@ l6_err h_open_retirements(req *r, json_t **out, l6_error *err) {
 l6_err h_open_trades(req *r, json_t **out, l6_error *err) {
   (void)out;
   return h_open_csv(r, L6_OPEN_TRADES, err);
+}
+
+l6_err h_open_sd(req *r, json_t **out, l6_error *err) {
+  (void)out;
+  return h_open_csv(r, L6_OPEN_SD, err);
 }
 
 enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const char *name) {

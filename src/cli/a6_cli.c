@@ -4,6 +4,7 @@
  *                      [--out FILE] [--store SPEC] [--config DIR]
  *   ledger6 report balances --party CHE
  *   ledger6 report whatif --party THA
+ *   ledger6 report fees --party MWI   (issue 20: the fees billed to a host's activities, src/service/mech_ldc.c)
  * The AEF is printed after its consistency check; the exit status is 0
  * when consistent, 1 when the check found inconsistencies (listed on
  * stderr), 2 on usage errors, 3 when the report could not be made.
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "../service/a6.h"
+#include "../service/ldc.h"
 #include "cli.h"
 
 static const char *usage =
@@ -23,13 +25,16 @@ static const char *usage =
     "                          [--table NAME] [--out FILE] [--store SPEC] [--config DIR]\n"
     "       ledger6 report balances --party ALPHA3 [--store SPEC]\n"
     "       ledger6 report whatif --party ALPHA3 [--store SPEC]\n"
+    "       ledger6 report fees --party ALPHA3 [--store SPEC] [--config DIR]\n"
     "aef: the Party's agreed electronic format (submission, authorizations, actions,\n"
     "holdings, authorized entities) after its consistency check; exit status 1 when\n"
     "the check finds inconsistencies (listed on stderr). Holdings are those at the end\n"
     "(UTC) of --as-of; by default 31 December of --year, or today while that is ahead.\n"
     "--format xlsx: the UN's AEF workbook; --format csv: the table named by --table\n"
     "(submission, authorizations, actions, holdings, authorized_entities). Exports are\n"
-    "written (to --out, default standard output) only when the check passes.\n";
+    "written (to --out, default standard output) only when the check passes.\n"
+    "fees: every fee invoice of the activities the Party hosts (registration, issuance;\n"
+    "waived, deferred, due) with totals per currency, as GET /v1/fees/{party}.\n";
 
 bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
 
@@ -64,7 +69,7 @@ int cli_a6_main(int argc, char **argv) {
     }
   }
   bool aef = strcmp(what, "aef") == 0;
-  if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0) || party == NULL || (aef && year == 0) ||
+  if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0 && strcmp(what, "fees") != 0) || party == NULL || (aef && year == 0) ||
       (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "xlsx") != 0) ||
       (as_of != NULL && (!aef || !l6_valid_date(as_of))) || (strcmp(format, "json") != 0 && !aef) ||
       ((strcmp(format, "csv") == 0) != (table != NULL)) || (table != NULL && !svc_a6_aef_table_known(table)) ||
@@ -81,6 +86,7 @@ int cli_a6_main(int argc, char **argv) {
   json_t *out = NULL;
   l6_err e = aef                              ? svc_a6_aef(s, &cli_admin, party, year, as_of, &out, &err)
              : strcmp(what, "balances") == 0 ? svc_a6_balances(s, &cli_admin, party, &out, &err)
+             : strcmp(what, "fees") == 0     ? svc_fee_report(s, &cli_admin, party, &out, &err)
                                              : svc_a6_whatif(s, &cli_admin, party, &out, &err);
   svc_close(s);
   if (e != L6_E_OK) {

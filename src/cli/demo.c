@@ -486,8 +486,17 @@ static void demo_nma(demo *d) {
               "ADAPT", "adaptation");
   step(d, &v, req_of(cab, 0, L6_STEP_VALIDATE, L6_DECIDE_ACCEPT), "validation-report", "validation of adaptation design");
   step(d, &ug, req_of(cab, 0, L6_STEP_APPROVE, L6_DECIDE_ACCEPT), "letter-of-approval", "Uganda's letter of approval");
-  step(d, &sec, req_of(cab, 0, L6_STEP_REGISTER, L6_DECIDE_ACCEPT), NULL, NULL);
-  l6_step_req *r = req_of(cab, 0, L6_STEP_MONITOR, L6_DECIDE_NONE);
+  /* The ABM's safeguards checklist (config/mechanisms/abm.json), answered
+   * at registration; Uganda is an LDC, so its registration fee is waived. */
+  json_t *safeguards = json_pack("{s:b, s:b, s:b, s:b, s:b}", "fpic", 1, "human-rights", 1,
+                                 "no-involuntary-resettlement", 1, "grievance-channel", 1, "gender-assessment", 1);
+  l6_step_req *r = req_of(cab, 0, L6_STEP_REGISTER, L6_DECIDE_ACCEPT);
+  r->safeguards = safeguards;
+  step(d, &sec, r, NULL, NULL);
+  json_decref(safeguards);
+  json_t *sd = json_pack("{s:i, s:i, s:i}", "sdg1-households", 310, "sdg5-women", 640, "sdg8-local-jobs", 45);
+  r = req_of(cab, 0, L6_STEP_MONITOR, L6_DECIDE_NONE);
+  r->sd_indicators = sd;
   snprintf(r->start, sizeof r->start, "2025-01-01");
   snprintf(r->end, sizeof r->end, "2025-12-31");
   snprintf(r->calculator, sizeof r->calculator, "adaptation-benefits");
@@ -499,6 +508,7 @@ static void demo_nma(demo *d) {
     r->inputs[i].value = vals[i];
   }
   step(d, &co, r, "monitoring-report", "2025 adaptation indicators");
+  json_decref(sd);
   r = req_of(cab, 1, L6_STEP_VERIFY, L6_DECIDE_ACCEPT);
   r->certified = 1200;
   step(d, &v, r, "verification-report", "verification of adaptation indicators");

@@ -26,6 +26,7 @@
  * add up to N (asserted).
  */
 #include "cycle.h"
+#include "ldc.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -1019,7 +1020,8 @@ static l6_err do_activity_step(l6_svc *s, const l6_actor *a, const l6_step_req *
       break;
     }
     case L6_STEP_REGISTER:
-      if (r->decision == L6_DECIDE_ACCEPT) e = OPS->project_set_status(ST, c->proj.id, "registered", err);
+      if (r->decision == L6_DECIDE_ACCEPT) e = ldc_register(m, r, c->proj.host, detail, err); /* mech_ldc.c */
+      if (e == L6_E_OK && r->decision == L6_DECIDE_ACCEPT) e = OPS->project_set_status(ST, c->proj.id, "registered", err);
       if (e == L6_E_OK && r->decision == L6_DECIDE_ACCEPT) snprintf(c->proj.status, sizeof c->proj.status, "registered");
       break;
     case L6_STEP_WITHDRAW:
@@ -1079,6 +1081,7 @@ static l6_err do_period_step(l6_svc *s, const l6_actor *a, const l6_step_req *r,
       json_object_set_new(detail, "reported", json_integer(per->reported));
       json_object_set_new(detail, "calculator", json_string(r->calculator));
       json_object_set_new(detail, "inputs", parse_text(per->inputs));
+      if (e == L6_E_OK) e = ldc_monitor(m, r, detail, err); /* mech_ldc.c */
       break;
     case L6_STEP_VERIFY:
       if (r->decision == L6_DECIDE_ACCEPT && (r->certified < 1 || r->certified > per->reported))
@@ -1098,7 +1101,11 @@ static l6_err do_period_step(l6_svc *s, const l6_actor *a, const l6_step_req *r,
       if (r->decision == L6_DECIDE_ACCEPT && c->act.replacement_due > 0)
         e = l6_fail(err, L6_E_REPLACEMENT_DUE, "activity %s must first replace %lld units lost in avoidable reversals",
                     c->act.project, (long long)c->act.replacement_due);
-      if (e == L6_E_OK && r->decision == L6_DECIDE_ACCEPT) e = do_issue(s, a, c, per, detail, err);
+      if (e == L6_E_OK && r->decision == L6_DECIDE_ACCEPT) {
+        bool first = c->act.issued == 0;
+        e = do_issue(s, a, c, per, detail, err);
+        if (e == L6_E_OK) e = ldc_issue(m, c->proj.host, first, detail, err); /* mech_ldc.c */
+      }
       break;
     default: break;
     }
@@ -1122,6 +1129,10 @@ static l6_err do_period_step(l6_svc *s, const l6_actor *a, const l6_step_req *r,
 l6_err svc_cycle_step(l6_svc *s, const l6_actor *a, const l6_step_req *r, json_t **out, l6_error *err) {
   *out = NULL;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  if (r->safeguards != NULL && (r->step != L6_STEP_REGISTER || r->decision != L6_DECIDE_ACCEPT))
+    return l6_fail(err, L6_E_INVALID_VALUE, "the safeguards checklist is answered when registering (register, accept)");
+  if (r->sd_indicators != NULL && r->step != L6_STEP_MONITOR)
+    return l6_fail(err, L6_E_INVALID_VALUE, "SD indicators are reported with a monitoring report");
   if (r->step < 0 || r->step >= L6_STEP__COUNT || r->step == L6_STEP_SUBMIT)
     return l6_fail(err, L6_E_INVALID_VALUE, "unknown step (submission is POST /v1/activities)");
   if (r->comment[0] && !l6_valid_text(r->comment, L6_NAME_MAX))

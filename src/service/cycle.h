@@ -88,6 +88,8 @@ typedef struct {
   l6_id from_account;               /* replacement, conversion */
   l6_id to_account;                 /* conversion: where the new units go (0: from_account) */
   int vintage;                      /* conversion: vintage of the converted units */
+  const json_t *safeguards;         /* register: the checklist's answers (borrowed; NULL none), mech_ldc.c */
+  const json_t *sd_indicators;      /* monitor: the SD indicators (borrowed; NULL none), mech_ldc.c */
 } l6_step_req;
 
 /* Mechanisms (public). */

@@ -362,7 +362,8 @@ l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *m, l6
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (root == NULL) return l6_fail(err, L6_E_INVALID_CONFIG, "%s: line %d, column %d: %s", path, je.line, je.column, je.text);
   static const char *const keys[] = {"code",   "name",  "description", "programme", "unit_type",  "rounding",
-                                     "eligibility", "steps", "levies", "split",     "deadlines", "transition", NULL};
+                                     "eligibility", "steps", "levies", "split",     "deadlines", "transition",
+                                     "safeguards", "sd_indicators", "fees", NULL}; /* the last three: mech_ldc.c */
   char rounding[16], description[L6_TEXT_MAX + 1];
   l6_err e = json_is_object(root) ? L6_E_OK : l6_fail(err, L6_E_INVALID_CONFIG, "%s: the definition must be a JSON object", path);
   if (e == L6_E_OK) e = keys_only(&c, "", root, keys);
@@ -385,6 +386,7 @@ l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *m, l6
   if (e == L6_E_OK) e = parse_split(&c, root, m);
   if (e == L6_E_OK) e = parse_deadlines(&c, root, m);
   if (e == L6_E_OK) e = parse_transition(&c, root, m);
+  if (e == L6_E_OK) e = mech_parse_ldc(path, root, m, err);
   /* Reversals cancel units from the buffer the levies fill. */
   if (e == L6_E_OK && m->steps[L6_STEP_REVERSAL].defined && m->buffer_account == L6_ACCT__NONE)
     e = bad(&c, "steps", "reversal", "reversals cancel units from the buffer: levies.buffer is required");

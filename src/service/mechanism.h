@@ -23,6 +23,7 @@
 
 #include "../core/calc.h"
 #include "../core/cycle.h"
+#include "../core/fees.h"
 #include "../core/levy.h"
 #include "service.h"
 
@@ -40,6 +41,32 @@ typedef struct {
   char registry[6]; /* the Party's registry; "" = the activity's registry (host share) */
   int bp;           /* share in basis points */
 } l6_mech_share;
+
+/* Issue 20 items 3-4 (mech_ldc.c): safeguards, SD indicators, fees. */
+#define L6_MAX_SAFEGUARDS 16
+#define L6_MAX_SD_INDICATORS 16
+#define L6_MAX_FEE_RELIEF 4
+
+typedef struct {
+  char code[L6_CODE_MAX + 1];  /* "fpic" (lower-case words and hyphens) */
+  char text[L6_NAME_MAX + 1];  /* the question */
+  bool must_hold;              /* registration needs the answer true */
+} l6_mech_safeguard;
+
+typedef struct {
+  char code[L6_CODE_MAX + 1];  /* "sdg7-households" */
+  char name[L6_NAME_MAX + 1];
+  char unit[L6_CODE_MAX + 1];  /* what the integer counts ("households") */
+} l6_mech_sd;
+
+typedef enum { L6_RELIEF_NONE = 0, L6_RELIEF_WAIVE, L6_RELIEF_DEFER } l6_relief;
+
+/* Fee relief for the host Parties of a country group (config/country-groups.json). */
+typedef struct {
+  char group[17];           /* "LDC", "SIDS" */
+  l6_relief registration;   /* waive, or defer to the first issuance */
+  l6_relief issuance;       /* waive only */
+} l6_mech_relief;
 
 typedef struct {
   char code[L6_CODE_MAX + 1];      /* "PACM" */
@@ -88,6 +115,23 @@ typedef struct {
   char crediting_active_on[11];         /* the crediting period must include this day ("" none) */
   int convert_min_vintage;              /* oldest vintage convertible; 0: no conversion */
 
+  /* Safeguards checked at registration, SD indicators on every
+   * monitoring report (0 of each: none asked). */
+  size_t nsafeguards;
+  l6_mech_safeguard safeguards[L6_MAX_SAFEGUARDS];
+  size_t nsd;
+  l6_mech_sd sd[L6_MAX_SD_INDICATORS];
+
+  /* Fees in money (fees false: none). The issuance tiers are the share
+   * of proceeds for administration, charged per unit issued. */
+  bool fees;
+  char currency[4];                     /* ISO 4217 */
+  int64_t registration_fee;             /* minor units */
+  size_t ntiers;
+  l6_fee_tier tiers[L6_MAX_FEE_TIERS];
+  size_t nrelief;
+  l6_mech_relief relief[L6_MAX_FEE_RELIEF];
+
   json_t *json;                         /* the definition as loaded, plus "file" and "hash" (owned) */
 } l6_mech;
 
@@ -105,6 +149,10 @@ typedef struct l6_mech_set {
  */
 l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *out, l6_error *err);
 void mech_free(l6_mech *m);
+
+/* The optional sections "safeguards", "sd_indicators" and "fees" of root
+ * into m (mech_ldc.c); errors as mech_parse. */
+l6_err mech_parse_ldc(const char *path, json_t *root, l6_mech *m, l6_error *err);
 
 /* Reads every *.json in DIR/mechanisms (a missing folder is no
  * mechanisms), parses each, checks the programmes and unit types they

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ldc.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -132,6 +133,18 @@ l6_err svc_groups_load(const char *dir, l6_error *err) {
   return L6_E_OK;
 }
 
+int svc_group_member(const char *group, const char *party) {
+  int r = -1;
+  pthread_mutex_lock(&groups_mu);
+  for (size_t i = 0; i < ngroups && r < 0; i++) {
+    if (strcmp(groups[i].code, group) != 0) continue;
+    r = 0;
+    for (size_t j = 0; j < groups[i].n && r == 0; j++) r = strcmp(groups[i].members[j], party) == 0;
+  }
+  pthread_mutex_unlock(&groups_mu);
+  return r;
+}
+
 /* ---- pages of the CSV files ---------------------------------------------- */
 
 static json_t *v_trade_public(const l6_ex_trade *t) {
@@ -184,6 +197,8 @@ l6_err svc_open_page(l6_svc *s, l6_open_kind kind, const char *after, int limit,
   }
   case L6_OPEN_TRADES:
     return trades_page(s, after ? strtoll(after, NULL, 10) : 0, limit, out, err);
+  case L6_OPEN_SD: /* issue 20: SD indicators of the monitoring reports (mech_ldc.c) */
+    return svc_sd_page(s, after, limit, out, err);
   }
   return l6_fail(err, L6_E_INTERNAL, "unknown open data file");
 }

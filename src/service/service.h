@@ -255,7 +255,7 @@ l6_err svc_log_size(l6_svc *s, int64_t *out, l6_error *err);
  * (anonymous; the same objects as the public JSON routes: GET /v1/projects,
  * /v1/issuances, /v1/retirements, /v1/exchange/{code}/trades), each page a
  * snapshot of its own; *out is {"items": [...], "next": cursor|null}. */
-typedef enum { L6_OPEN_PROJECTS, L6_OPEN_ISSUANCES, L6_OPEN_RETIREMENTS, L6_OPEN_TRADES } l6_open_kind;
+typedef enum { L6_OPEN_PROJECTS, L6_OPEN_ISSUANCES, L6_OPEN_RETIREMENTS, L6_OPEN_TRADES, L6_OPEN_SD } l6_open_kind;
 l6_err svc_open_page(l6_svc *s, l6_open_kind kind, const char *after, int limit, json_t **out, l6_error *err);
 /* GET /v1/stats: issued and retired totals by vintage, host, programme and
  * year (GROUP BY in the store), the totals, and the country groups of
@@ -264,5 +264,8 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
 /* Loads DIR/country-groups.json (optional; strict: unknown keys, malformed
  * or duplicate members are INVALID_CONFIG naming the file). */
 l6_err svc_groups_load(const char *dir, l6_error *err);
+/* Is party a member of the loaded country group (1), not (0), or is
+ * there no such group (-1)? (fee relief, mech_ldc.c) */
+int svc_group_member(const char *group, const char *party);
 
 #endif

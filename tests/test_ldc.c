@@ -1,0 +1,561 @@
+/*
+ * test_ldc.c -- issue 20 items 3 and 4 (src/service/mech_ldc.c,
+ * src/core/fees.c) on the real server, with the shipped ABM definition
+ * (config/mechanisms/abm.json: a safeguards checklist, three SD
+ * indicators, a 5,000.00 USD registration fee, 0.10 / 0.20 USD per CAB in
+ * two tiers, fees waived for LDC hosts and the registration fee deferred
+ * for SIDS hosts):
+ *
+ *   fees_relief       Uganda (LDC) registers with the fee waived, Kenya
+ *                     (neither) is invoiced, Fiji (SIDS) is deferred and
+ *                     billed at its first issuance only; GET /v1/fees/{party}
+ *                     and `ledger6 report fees` agree
+ *   tiers_exact       an issuance of 20,000 CABs pays 15,000 x 10 +
+ *                     5,000 x 20 cents; Uganda's the same amount, waived
+ *   tiers_random      fee_tiers_amount against a unit-by-unit sum, seeded
+ *   safeguards_sd     a missing or failed safeguard, a missing SD
+ *                     indicator: 422 with their stable codes and nothing
+ *                     changed; answers shown on the activity and the
+ *                     indicators in /v1/public/sd-indicators.csv
+ *   defs_strict_fuzz  the new sections refuse unknown keys and bad values
+ *                     (INVALID_CONFIG naming the key); seeded mutations of
+ *                     abm.json parse or fail cleanly, never crash
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../src/core/fees.h"
+#include "../src/service/mechanism.h"
+#include "testlib.h"
+#include "testlib_cycle.h"
+#include "testlib_http.h"
+
+static struct {
+  tl_srv srv;
+  int64_t org_doe, dev[3], acc[3];
+  char *tok_doe, *tok_dev[3], *tok_dna[3], *tok_ma;
+} W;
+#define S (&W.srv)
+
+/* The hosts: an LDC, neither LDC nor SIDS, a SIDS. */
+static const char *const hosts[3] = {"UGA", "KEN", "FJI"};
+enum { UGA, KEN, FJI };
+
+static json_t *must_at(const char *method, const char *path, const char *tok, json_t *body, long status, const char *file,
+                       int line) {
+  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
+  tl_assert_status_at(&r, status, file, line);
+  json_t *b = json_incref(r.body);
+  tl_resp_free(&r);
+  return b;
+}
+#define MUST(m, p, t, b, st) must_at((m), (p), (t), (b), (st), __FILE__, __LINE__)
+
+static void refused_at(const char *method, const char *path, const char *tok, json_t *body, long status,
+                       const char *code, const char *file, int line) {
+  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
+  tl_assert_error_at(&r, status, code, file, line);
+  tl_resp_free(&r);
+}
+#define REFUSED(m, p, t, b, st, c) refused_at((m), (p), (t), (b), (st), (c), __FILE__, __LINE__)
+
+static char *snapshot(const char *path) {
+  json_t *b = MUST("GET", path, S->admin, NULL, 200);
+  char *t = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(b);
+  return t;
+}
+
+static int setup(void **state) {
+  (void)state;
+  memset(&W, 0, sizeof W);
+  if (tl_srv_start(S, "ldc") != 0) return -1;
+  tl_mk_party(S, "UGA", "Uganda");
+  tl_mk_party(S, "KEN", "Kenya");
+  tl_mk_party(S, "FJI", "Fiji");
+  for (int h = 0; h < 3; h++) {
+    char reg[6];
+    snprintf(reg, sizeof reg, "%s01", hosts[h]);
+    tl_mk_registry(S, reg, hosts[h], NULL);
+    W.dev[h] = tl_mk_org(S, reg, "Community adaptation cooperative");
+    W.tok_dev[h] = tl_mk_token(S, "holder", W.dev[h]);
+    W.tok_dna[h] = tl_mk_token(S, "authority", tl_mk_org(S, reg, "Designated national authority"));
+    W.acc[h] = tl_mk_account(S, reg, W.dev[h], "holding", "CABs");
+  }
+  W.org_doe = tl_mk_org(S, "KEN01", "Nairobi validator");
+  W.tok_doe = tl_mk_token(S, "validator", W.org_doe);
+  W.tok_ma = tl_mk_token(S, "mechanism-admin", 0);
+  json_decref(MUST("POST", "/v1/accreditations", W.tok_ma,
+                   json_pack("{s:I, s:s, s:[s]}", "organisation", (json_int_t)W.org_doe, "mechanism", "ABM", "scopes",
+                             "ADAPT"),
+                   201));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  int rc = W.srv.pid ? tl_srv_stop(S) : 0;
+  tl_srv_free(S);
+  for (int h = 0; h < 3; h++) {
+    free(W.tok_dev[h]);
+    free(W.tok_dna[h]);
+  }
+  free(W.tok_doe);
+  free(W.tok_ma);
+  tl_http_thread_done();
+  return rc == 0 ? 0 : -1;
+}
+
+/* Submits, validates and approves an ABM activity hosted by hosts[h]. */
+static void to_approved(int h, const char *id) {
+  char reg[6];
+  snprintf(reg, sizeof reg, "%s01", hosts[h]);
+  tl_submit(S, W.tok_dev[h], "ABM", id, reg, hosts[h], "adaptation");
+  json_decref(tl_step(S, W.tok_doe, "ABM", id, "validate", "accept", NULL));
+  json_decref(tl_step(S, W.tok_dna[h], "ABM", id, "approve", "accept", NULL));
+}
+
+/* Registers (the helper answers every safeguard true); the invoices. */
+static json_t *registered(int h, const char *id) {
+  to_approved(h, id);
+  json_t *b = tl_step(S, W.tok_ma, "ABM", id, "register", "accept", NULL);
+  json_t *inv = json_incref(json_object_get(json_object_get(json_object_get(b, "step"), "detail"), "invoices"));
+  json_decref(b);
+  return inv;
+}
+
+/* The monitoring report body of `people` CABs for year y. */
+static json_t *report_body(int h, int y, int64_t people, json_t *sd) {
+  char start[11], end[11];
+  snprintf(start, sizeof start, "%04d-01-01", y);
+  snprintf(end, sizeof end, "%04d-12-31", y);
+  json_t *b = json_pack("{s:s, s:s, s:s, s:{s:I, s:i, s:i, s:i, s:i}, s:o}", "start", start, "end", end, "calculator",
+                        "adaptation-benefits", "inputs", "people_resilient", (json_int_t)people, "hectares", 10,
+                        "water_saved_m3", 0, "jobs", 3, "biodiversity_ha", 0, "documents",
+                        tl_step_docs(S, W.tok_dev[h], "ABM", "monitor"));
+  if (sd) json_object_set_new(b, "sd_indicators", sd);
+  return b;
+}
+
+/* Reports, verifies, requests and issues `people` CABs: the issue step's invoices. */
+static json_t *issued(int h, const char *id, int y, int64_t people) {
+  char path[128];
+  snprintf(path, sizeof path, "/v1/activities/%s/periods", id);
+  json_t *b = MUST("POST", path, W.tok_dev[h],
+                   report_body(h, y, people, json_pack("{s:i, s:i, s:i}", "sdg1-households", 12, "sdg5-women", 30,
+                                                       "sdg8-local-jobs", 3)),
+                   201);
+  int p = (int)tl_jint(json_object_get(b, "period"), "period");
+  json_decref(b);
+  json_decref(tl_period_step(S, W.tok_doe, "ABM", id, p, "verify", "accept", json_pack("{s:I}", "certified", (json_int_t)people)));
+  json_decref(tl_period_step(S, W.tok_dev[h], "ABM", id, p, "request", NULL,
+                             json_pack("{s:[{s:I, s:i}]}", "forward", "account", (json_int_t)W.acc[h], "bp", 10000)));
+  b = tl_period_step(S, W.tok_ma, "ABM", id, p, "issue", "accept", NULL);
+  json_t *inv = json_incref(json_object_get(json_object_get(json_object_get(b, "step"), "detail"), "invoices"));
+  json_decref(b);
+  return inv;
+}
+
+static void check_invoice(const json_t *inv, const char *fee, int64_t amount, const char *relief, const char *group,
+                          int64_t due) {
+  assert_non_null(inv);
+  assert_string_equal(tl_jstr(inv, "fee"), fee);
+  assert_string_equal(tl_jstr(inv, "currency"), "USD");
+  assert_int_equal(tl_jint(inv, "amount"), amount);
+  assert_string_equal(tl_jstr(inv, "relief"), relief);
+  if (group) assert_string_equal(tl_jstr(inv, "group"), group);
+  else assert_null(json_object_get(inv, "group"));
+  assert_int_equal(tl_jint(inv, "due"), due);
+}
+
+/* ---- fees ------------------------------------------------------------------ */
+
+static void test_fees_relief(void **state) {
+  (void)state;
+  /* "项目登记费用高……给这些国家的参与设置了额外的障碍" (seed 000): Uganda, an LDC, pays nothing. */
+  json_t *inv = registered(UGA, "UGA.ABM.FEES");
+  assert_int_equal(json_array_size(inv), 1);
+  check_invoice(json_array_get(inv, 0), "registration", 500000, "waived", "LDC", 0);
+  json_decref(inv);
+  inv = registered(KEN, "KEN.ABM.FEES");
+  assert_int_equal(json_array_size(inv), 1);
+  check_invoice(json_array_get(inv, 0), "registration", 500000, "none", NULL, 500000);
+  json_decref(inv);
+  inv = registered(FJI, "FJI.ABM.FEES");
+  check_invoice(json_array_get(inv, 0), "registration", 500000, "deferred", "SIDS", 0);
+  json_decref(inv);
+
+  json_t *r = MUST("GET", "/v1/fees/FJI", NULL, NULL, 200); /* public */
+  json_t *t = json_object_get(json_object_get(r, "totals"), "USD");
+  assert_int_equal(tl_jint(t, "deferred"), 500000);
+  assert_int_equal(tl_jint(t, "deferred_outstanding"), 500000);
+  assert_int_equal(tl_jint(t, "due"), 0);
+  json_decref(r);
+
+  /* Fiji's first issuance: its issuance fee (no SIDS relief for it) and the deferred registration fee. */
+  inv = issued(FJI, "FJI.ABM.FEES", 2023, 100);
+  assert_int_equal(json_array_size(inv), 2);
+  check_invoice(json_array_get(inv, 0), "issuance", 1000, "none", NULL, 1000);
+  check_invoice(json_array_get(inv, 1), "registration", 500000, "none", "SIDS", 500000);
+  assert_true(json_is_true(json_object_get(json_array_get(inv, 1), "deferred")));
+  json_decref(inv);
+  inv = issued(FJI, "FJI.ABM.FEES", 2024, 100); /* the second: the issuance fee only */
+  assert_int_equal(json_array_size(inv), 1);
+  check_invoice(json_array_get(inv, 0), "issuance", 1000, "none", NULL, 1000);
+  json_decref(inv);
+
+  r = MUST("GET", "/v1/fees/FJI", S->admin, NULL, 200);
+  t = json_object_get(json_object_get(r, "totals"), "USD");
+  assert_int_equal(tl_jint(t, "deferred_outstanding"), 0);
+  assert_int_equal(tl_jint(t, "due"), 502000);
+  assert_int_equal(json_array_size(json_object_get(r, "invoices")), 4);
+  json_decref(r);
+  r = MUST("GET", "/v1/fees/UGA", NULL, NULL, 200);
+  t = json_object_get(json_object_get(r, "totals"), "USD");
+  assert_int_equal(tl_jint(t, "waived"), 500000);
+  assert_int_equal(tl_jint(t, "due"), 0);
+  json_t *first = json_array_get(json_object_get(r, "invoices"), 0);
+  assert_string_equal(tl_jstr(first, "project"), "UGA.ABM.FEES");
+  assert_string_equal(tl_jstr(first, "step"), "register");
+  char *api = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(r);
+  r = MUST("GET", "/v1/fees/KEN", NULL, NULL, 200);
+  assert_int_equal(tl_jint(json_object_get(json_object_get(r, "totals"), "USD"), "due"), 500000);
+  json_decref(r);
+  r = MUST("GET", "/v1/fees/MWI", NULL, NULL, 200); /* hosts nothing: empty */
+  assert_int_equal(json_array_size(json_object_get(r, "invoices")), 0);
+  assert_int_equal(json_object_size(json_object_get(r, "totals")), 0);
+  json_decref(r);
+  REFUSED("GET", "/v1/fees/uga", NULL, NULL, 404, "unknown_party");
+  REFUSED("GET", "/v1/fees/UGAN", NULL, NULL, 404, "unknown_party");
+
+  /* The command line prints the same report. */
+  char out[16384];
+  assert_int_equal(tl_run_cli(S, out, sizeof out, "report", "fees", "--party", "UGA", NULL), 0);
+  json_t *cli = json_loads(out, 0, NULL);
+  assert_non_null(cli);
+  char *c = json_dumps(cli, JSON_COMPACT | JSON_SORT_KEYS);
+  assert_string_equal(c, api);
+  free(c);
+  free(api);
+  json_decref(cli);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "fees", NULL), 2); /* --party is required */
+}
+
+static void test_tiers_exact(void **state) {
+  (void)state;
+  json_decref(registered(KEN, "KEN.ABM.TIERS"));
+  json_t *inv = issued(KEN, "KEN.ABM.TIERS", 2023, 20000);
+  assert_int_equal(json_array_size(inv), 1);
+  const json_t *i0 = json_array_get(inv, 0);
+  check_invoice(i0, "issuance", 15000 * 10 + 5000 * 20, "none", NULL, 250000);
+  assert_int_equal(tl_jint(i0, "units"), 20000);
+  json_t *tiers = json_object_get(i0, "tiers");
+  assert_int_equal(json_array_size(tiers), 2);
+  assert_int_equal(tl_jint(json_array_get(tiers, 0), "units"), 15000);
+  assert_int_equal(tl_jint(json_array_get(tiers, 0), "amount"), 150000);
+  assert_int_equal(tl_jint(json_array_get(tiers, 1), "units"), 5000);
+  assert_int_equal(tl_jint(json_array_get(tiers, 1), "per_unit"), 20);
+  assert_int_equal(tl_jint(json_array_get(tiers, 1), "amount"), 100000);
+  json_decref(inv);
+  inv = issued(KEN, "KEN.ABM.TIERS", 2024, 15000); /* exactly the first tier */
+  check_invoice(json_array_get(inv, 0), "issuance", 150000, "none", NULL, 150000);
+  json_decref(inv);
+  json_decref(registered(UGA, "UGA.ABM.TIERS"));
+  inv = issued(UGA, "UGA.ABM.TIERS", 2025, 20000);
+  assert_int_equal(json_array_size(inv), 1);
+  check_invoice(json_array_get(inv, 0), "issuance", 250000, "waived", "LDC", 0);
+  json_decref(inv);
+}
+
+/* Tiered fees against a unit-by-unit sum, and their shape, for random tiers. */
+static void test_tiers_random(void **state) {
+  (void)state;
+  tl_rng r;
+  tl_rng_init(&r, 20);
+  l6_error err = {0};
+  for (int round = 0; round < 2000; round++) {
+    l6_fee_tier t[L6_MAX_FEE_TIERS];
+    size_t n = (size_t)tl_rng_range(&r, 1, L6_MAX_FEE_TIERS);
+    l6_qty up = 0;
+    for (size_t i = 0; i < n; i++) {
+      up += tl_rng_range(&r, 1, 50);
+      t[i].up_to = i + 1 == n ? 0 : up;
+      t[i].per_unit = tl_rng_range(&r, 0, L6_MAX_FEE_PER_UNIT);
+    }
+    l6_qty q = tl_rng_range(&r, 0, 500);
+    int64_t amount = -1, part[L6_MAX_FEE_TIERS];
+    l6_qty units[L6_MAX_FEE_TIERS];
+    assert_int_equal(fee_tiers_amount(t, n, q, &amount, units, part, &err), L6_E_OK);
+    int64_t brute = 0, psum = 0;
+    l6_qty usum = 0;
+    for (l6_qty u = 1; u <= q; u++) { /* unit u pays the rate of the first tier whose up_to reaches it */
+      size_t k = 0;
+      while (k + 1 < n && u > t[k].up_to) k++;
+      brute += t[k].per_unit;
+    }
+    for (size_t i = 0; i < n; i++) {
+      psum += part[i];
+      usum += units[i];
+      assert_int_equal(part[i], units[i] * t[i].per_unit);
+    }
+    assert_int_equal(amount, brute);
+    assert_int_equal(psum, amount);
+    assert_int_equal(usum, q);
+  }
+  /* The largest issuance at the highest rate stays exact. */
+  l6_fee_tier big[1] = {{0, L6_MAX_FEE_PER_UNIT}};
+  int64_t amount = 0;
+  assert_int_equal(fee_tiers_amount(big, 1, L6_MAX_QUANTITY, &amount, NULL, NULL, &err), L6_E_OK);
+  assert_int_equal(amount, (int64_t)L6_MAX_QUANTITY * L6_MAX_FEE_PER_UNIT);
+  assert_int_equal(fee_tiers_amount(big, 1, L6_MAX_QUANTITY + 1, &amount, NULL, NULL, &err), L6_E_QUANTITY_OVERFLOW);
+  l6_fee_tier bad[2] = {{10, 1}, {5, 1}};
+  assert_int_equal(fee_tiers_amount(bad, 2, 1, &amount, NULL, NULL, &err), L6_E_INVALID_VALUE);
+  bad[1].up_to = 0;
+  bad[0].up_to = 0;
+  assert_int_equal(fee_tiers_amount(bad, 2, 1, &amount, NULL, NULL, &err), L6_E_INVALID_VALUE);
+}
+
+/* ---- safeguards and SD indicators -------------------------------------------- */
+
+static json_t *all_safeguards(void) {
+  return json_pack("{s:b, s:b, s:b, s:b, s:b}", "fpic", 1, "human-rights", 1, "no-involuntary-resettlement", 1,
+                   "grievance-channel", 1, "gender-assessment", 0);
+}
+
+static json_t *reg_body(json_t *safeguards) {
+  json_t *b = json_pack("{s:s, s:s}", "step", "register", "decision", "accept");
+  if (safeguards) json_object_set_new(b, "safeguards", safeguards);
+  return b;
+}
+
+static void test_safeguards_sd(void **state) {
+  (void)state;
+  const char *id = "KEN.ABM.SAFE", *path = "/v1/activities/KEN.ABM.SAFE/steps";
+  to_approved(KEN, id);
+  char *before = snapshot("/v1/activities/KEN.ABM.SAFE");
+  REFUSED("POST", path, W.tok_ma, reg_body(NULL), 422, "safeguards_incomplete");
+  json_t *s = all_safeguards();
+  json_object_del(s, "grievance-channel");
+  REFUSED("POST", path, W.tok_ma, reg_body(s), 422, "safeguards_incomplete");
+  s = all_safeguards();
+  json_object_set_new(s, "human-rights", json_false()); /* must hold */
+  REFUSED("POST", path, W.tok_ma, reg_body(s), 422, "safeguards_incomplete");
+  s = all_safeguards();
+  json_object_set_new(s, "dams", json_true());
+  REFUSED("POST", path, W.tok_ma, reg_body(s), 422, "invalid_value");
+  s = all_safeguards();
+  json_object_set_new(s, "fpic", json_string("yes"));
+  REFUSED("POST", path, W.tok_ma, reg_body(s), 400, "wrong_type");
+  REFUSED("POST", path, W.tok_ma, reg_body(json_array()), 400, "wrong_type");
+  json_t *rej = json_pack("{s:s, s:s, s:o}", "step", "register", "decision", "reject", "safeguards", all_safeguards());
+  REFUSED("POST", path, W.tok_ma, rej, 422, "invalid_value"); /* answered only when registering */
+  char *after = snapshot("/v1/activities/KEN.ABM.SAFE");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  /* A false answer to an item that need not hold registers, and is recorded. */
+  json_decref(MUST("POST", path, W.tok_ma, reg_body(all_safeguards()), 201));
+
+  /* SD indicators on the monitoring report. */
+  const char *ppath = "/v1/activities/KEN.ABM.SAFE/periods";
+  before = snapshot("/v1/activities/KEN.ABM.SAFE");
+  REFUSED("POST", ppath, W.tok_dev[KEN], report_body(KEN, 2025, 50, NULL), 422, "sd_indicators_incomplete");
+  REFUSED("POST", ppath, W.tok_dev[KEN], report_body(KEN, 2025, 50, json_pack("{s:i, s:i}", "sdg1-households", 1, "sdg5-women", 2)),
+          422, "sd_indicators_incomplete");
+  REFUSED("POST", ppath, W.tok_dev[KEN],
+          report_body(KEN, 2025, 50, json_pack("{s:i, s:i, s:s}", "sdg1-households", 1, "sdg5-women", 2, "sdg8-local-jobs", "3")),
+          400, "wrong_type");
+  REFUSED("POST", ppath, W.tok_dev[KEN],
+          report_body(KEN, 2025, 50, json_pack("{s:i, s:i, s:i}", "sdg1-households", 1, "sdg5-women", -2, "sdg8-local-jobs", 3)),
+          422, "invalid_value");
+  REFUSED("POST", ppath, W.tok_dev[KEN],
+          report_body(KEN, 2025, 50,
+                      json_pack("{s:i, s:i, s:i, s:i}", "sdg1-households", 1, "sdg5-women", 2, "sdg8-local-jobs", 3, "sdg13", 1)),
+          422, "invalid_value");
+  after = snapshot("/v1/activities/KEN.ABM.SAFE");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  json_decref(MUST("POST", ppath, W.tok_dev[KEN],
+                   report_body(KEN, 2025, 50, json_pack("{s:i, s:i, s:i}", "sdg1-households", 11, "sdg5-women", 22,
+                                                        "sdg8-local-jobs", 3)),
+                   201));
+  REFUSED("POST", "/v1/activities/KEN.ABM.SAFE/periods/1/steps", W.tok_doe,
+          json_pack("{s:s, s:s, s:i, s:{s:i}, s:o}", "step", "verify", "decision", "accept", "certified", 50, "sd_indicators",
+                    "sdg5-women", 1, "documents", tl_step_docs(S, W.tok_doe, "ABM", "verify")),
+          422, "invalid_value"); /* only with a monitoring report */
+
+  /* The activity's page shows the answers and the indicators. */
+  json_t *a = MUST("GET", "/v1/activities/KEN.ABM.SAFE", NULL, NULL, 200);
+  bool saw_safe = false, saw_sd = false;
+  size_t i;
+  json_t *st;
+  json_array_foreach(json_object_get(a, "steps"), i, st) {
+    json_t *d = json_object_get(st, "detail");
+    if (json_object_get(d, "safeguards")) {
+      saw_safe = true;
+      assert_true(json_is_false(json_object_get(json_object_get(d, "safeguards"), "gender-assessment")));
+      assert_true(json_is_true(json_object_get(json_object_get(d, "safeguards"), "fpic")));
+    }
+    if (json_object_get(d, "sd_indicators")) {
+      saw_sd = true;
+      assert_int_equal(tl_jint(json_object_get(d, "sd_indicators"), "sdg5-women"), 22);
+    }
+  }
+  assert_true(saw_safe && saw_sd);
+  json_decref(a);
+
+  /* The public CSV carries the indicators, one row each, with their units. */
+  tl_resp r = tl_http_req(S, "GET", "/v1/public/sd-indicators.csv", NULL, NULL, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.raw, "project,mechanism,host,period,step,ts,indicator,unit,value\r\n"));
+  assert_non_null(strstr(r.raw, ",sdg5-women,people,22\r\n"));
+  assert_non_null(strstr(r.raw, ",sdg1-households,households,11\r\n"));
+  assert_non_null(strstr(r.raw, "KEN.ABM.SAFE,ABM,KEN,1,"));
+  tl_resp_free(&r);
+}
+
+/* ---- the definition's new sections: strict, and fuzzed ---------------------------- */
+
+static char *read_abm(size_t *len) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/config/mechanisms/abm.json", getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".");
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  char *buf = malloc(1 << 16);
+  *len = fread(buf, 1, 1 << 16, f);
+  fclose(f);
+  return buf;
+}
+
+/* Parses root (a modified abm.json); the error message when refused. */
+static l6_err parse_json(json_t *root, char *msg, size_t cap) {
+  char *text = json_dumps(root, 0);
+  l6_mech m;
+  l6_error err = {0};
+  l6_err e = mech_parse("abm.json", text, strlen(text), &m, &err);
+  free(text);
+  if (e == L6_E_OK) mech_free(&m);
+  snprintf(msg, cap, "%s", e == L6_E_OK ? "" : err.message);
+  return e;
+}
+
+static void refuse_edit(json_t *root, const char *json_path_hint, const char *want_in_msg) {
+  char msg[512];
+  assert_int_equal(parse_json(root, msg, sizeof msg), L6_E_INVALID_CONFIG);
+  if (strstr(msg, want_in_msg) == NULL) fail_msg("%s: message '%s' lacks '%s'", json_path_hint, msg, want_in_msg);
+}
+
+static void test_defs_strict_fuzz(void **state) {
+  (void)state;
+  size_t len;
+  char *text = read_abm(&len);
+  json_t *base = json_loadb(text, len, 0, NULL);
+  assert_non_null(base);
+  char msg[512];
+  l6_mech m;
+  l6_error err = {0};
+  assert_int_equal(mech_parse("abm.json", text, len, &m, &err), L6_E_OK);
+  assert_int_equal(m.nsafeguards, 5);
+  assert_int_equal(m.nsd, 3);
+  assert_true(m.fees);
+  assert_int_equal(m.registration_fee, 500000);
+  assert_int_equal(m.ntiers, 2);
+  assert_int_equal(m.nrelief, 2);
+  mech_free(&m);
+  assert_int_equal(parse_json(base, msg, sizeof msg), L6_E_OK);
+
+  struct {
+    const char *path, *key; /* section (dotted, one level), key to set */
+    json_t *value;
+    const char *want;
+  } edits[] = {
+      {"fees", "currency2", json_string("USD"), "unknown key currency2"},
+      {"fees", "currency", json_string("usd"), "fees.currency"},
+      {"fees", "registration", json_integer(-1), "fees.registration"},
+      {"fees", "registration", json_real(1.5), "fees.registration"},
+      {"fees", "issuance_tiers", json_pack("[{s:i, s:i}, {s:i, s:i}]", "up_to", 100, "per_unit", 1, "up_to", 50, "per_unit", 1),
+       "fees.issuance_tiers"},
+      {"fees", "issuance_tiers", json_pack("[{s:i}]", "per_unit", 2000000), "fees.issuance_tiers"},
+      {"fees", "issuance_tiers", json_pack("[{s:i, s:i}]", "per_unit", 1, "up_to", 5), "fees.issuance_tiers"},
+      {"fees", "issuance_tiers", json_pack("[{s:i, s:i}]", "per_unit", 1, "cap", 5), "fees.issuance_tiers"},
+      {"fees", "relief", json_pack("{s:{s:s}}", "LDC", "registration", "forgive"), "fees.relief.LDC"},
+      {"fees", "relief", json_pack("{s:{s:s}}", "SIDS", "issuance", "defer"), "fees.relief.SIDS"},
+      {"fees", "relief", json_pack("{s:{s:s}}", "SIDS", "renewal", "waive"), "fees.relief.SIDS"},
+      {"fees", "relief", json_pack("{s:{s:s}}", "ldc group", "registration", "waive"), "fees.relief"},
+      {"", "safeguards", json_pack("[{s:s, s:s}, {s:s, s:s}]", "code", "fpic", "text", "a", "code", "fpic", "text", "b"),
+       "listed twice"},
+      {"", "safeguards", json_pack("[{s:s, s:s, s:b}]", "code", "FPIC", "text", "a", "must_hold", 1), "safeguards[0]"},
+      {"", "safeguards", json_pack("[{s:s, s:s, s:s}]", "code", "fpic", "text", "a", "must", "x"), "unknown key must"},
+      {"", "safeguards", json_pack("[{s:s, s:s, s:s}]", "code", "fpic", "text", "a", "must_hold", "yes"), "must_hold"},
+      {"", "safeguards", json_array(), "safeguards"},
+      {"", "sd_indicators", json_pack("[{s:s, s:s}]", "code", "jobs", "name", "Jobs"), "unit"},
+      {"", "sd_indicators", json_pack("[{s:s, s:s, s:s, s:i}]", "code", "jobs", "name", "Jobs", "unit", "jobs", "weight", 1),
+       "unknown key weight"},
+      {"", "sd_indicators", json_string("jobs"), "sd_indicators"},
+      {"", "fees", json_array(), "fees"},
+  };
+  for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+    json_t *root = json_deep_copy(base);
+    json_t *sec = edits[i].path[0] ? json_object_get(root, edits[i].path) : root;
+    json_object_set_new(sec, edits[i].key, edits[i].value);
+    char hint[96];
+    snprintf(hint, sizeof hint, "edit %zu (%s.%s)", i, edits[i].path, edits[i].key);
+    refuse_edit(root, hint, edits[i].want);
+    json_decref(root);
+  }
+  /* Safeguards need a register step. */
+  json_t *root = json_deep_copy(base);
+  json_object_del(json_object_get(root, "steps"), "register");
+  assert_int_equal(parse_json(root, msg, sizeof msg), L6_E_INVALID_CONFIG);
+  json_decref(root);
+
+  /* Seeded mutations of the file's bytes: each parses or fails with
+   * INVALID_CONFIG, and a parse that succeeds keeps its counts in bounds. */
+  tl_rng r;
+  tl_rng_init(&r, 2020);
+  char *buf = malloc(len + 1);
+  for (int round = 0; round < 3000; round++) {
+    memcpy(buf, text, len);
+    size_t n = len;
+    int edits_n = (int)tl_rng_range(&r, 1, 4);
+    for (int k = 0; k < edits_n; k++) {
+      size_t at = (size_t)tl_rng_below(&r, n);
+      switch (tl_rng_below(&r, 4)) {
+      case 0: buf[at] = (char)tl_rng_below(&r, 256); break;                  /* any byte */
+      case 1: buf[at] = "{}[]\":,0-9aeE"[tl_rng_below(&r, 13)]; break;       /* structure */
+      case 2: n = at; break;                                                  /* truncation */
+      default: memmove(buf + at, buf + at + 1, n - at - 1); n--; break;      /* deletion */
+      }
+      if (n == 0) break;
+    }
+    l6_err e = mech_parse("fuzz.json", buf, n, &m, &err);
+    if (e == L6_E_OK) {
+      assert_in_range(m.nsafeguards, 0, L6_MAX_SAFEGUARDS);
+      assert_in_range(m.nsd, 0, L6_MAX_SD_INDICATORS);
+      assert_in_range(m.ntiers, 0, L6_MAX_FEE_TIERS);
+      mech_free(&m);
+    } else {
+      assert_int_equal(e, L6_E_INVALID_CONFIG);
+    }
+  }
+  free(buf);
+  json_decref(base);
+  free(text);
+}
+
+int main(void) {
+  const struct CMUnitTest server[] = {cmocka_unit_test(test_fees_relief), cmocka_unit_test(test_tiers_exact),
+                                      cmocka_unit_test(test_safeguards_sd)};
+  const struct CMUnitTest pure[] = {cmocka_unit_test(test_tiers_random), cmocka_unit_test(test_defs_strict_fuzz)};
+  int rc = cmocka_run_group_tests_name("ldc (server)", server, setup, teardown);
+  return rc + cmocka_run_group_tests_name("ldc (definitions, arithmetic)", pure, NULL, NULL);
+}
