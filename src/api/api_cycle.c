@@ -430,7 +430,7 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err) {
   return e;
 }
 
-/* POST /v1/programmes/{code}/steps: {"steps": [{component, period?, step,
+/* POST /v1/poas/{code}/steps: {"steps": [{component, period?, step,
  * decision?, comment?, certified?, calculator?, inputs?, start?, end?,
  * documents?, forward?}, ...]}: period steps of many components of a
  * programme of activities in one transaction (svc_poa_steps). An item

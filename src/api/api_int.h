@@ -146,11 +146,11 @@ l6_err h_appeal_post(req *r, json_t **out, l6_error *err);
 l6_err h_appeal_get(req *r, json_t **out, l6_error *err);
 l6_err h_appeal_step(req *r, json_t **out, l6_error *err);
 #define API_VOICE_ROUTES                                                   \
-  {"POST", "/v1/programmes", h_poa_post},                                  \
-  {"GET", "/v1/programmes/{code}", h_poa_get},                             \
-  {"POST", "/v1/programmes/{code}/components", h_poa_component_post},      \
-  {"POST", "/v1/programmes/{code}/components/{id}/inclusion", h_poa_inclusion}, \
-  {"POST", "/v1/programmes/{code}/steps", h_poa_steps},                    \
+  {"POST", "/v1/poas", h_poa_post},                                  \
+  {"GET", "/v1/poas/{code}", h_poa_get},                             \
+  {"POST", "/v1/poas/{code}/components", h_poa_component_post},      \
+  {"POST", "/v1/poas/{code}/components/{id}/inclusion", h_poa_inclusion}, \
+  {"POST", "/v1/poas/{code}/steps", h_poa_steps},                    \
   {"GET", "/v1/activities/{id}/comments", h_comment_list},                 \
   {"POST", "/v1/activities/{id}/comments", h_comment_post},                \
   {"POST", "/v1/comments/{id}/hide", h_comment_hide},                      \

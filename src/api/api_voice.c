@@ -3,7 +3,7 @@
  * comment, grievances and appeals (issue 20; routes in api_int.h,
  * API_VOICE_ROUTES; use cases in src/service/poa.h and voice.h; reference
  * in docs/API.md). The service reads the JSON bodies strictly (unknown
- * fields refused) and checks the roles. POST /v1/programmes/{code}/steps
+ * fields refused) and checks the roles. POST /v1/poas/{code}/steps
  * is in api_cycle.c, whose step decoders it shares.
  */
 #include <stdio.h>

@@ -29,23 +29,23 @@
 #include "cycle.h"
 #include "service.h"
 
-/* POST /v1/programmes (mechanism-admin): {code, mechanism, title,
+/* POST /v1/poas (mechanism-admin): {code, mechanism, title,
  * coordinator, host, registry, criteria: {scope, kind, methodology, sector,
  * calculators, regions, max_annual, crediting_from?, crediting_to?}}. */
 l6_err svc_poa_register(l6_svc *s, const l6_actor *a, const json_t *body, json_t **out, l6_error *err);
-/* GET /v1/programmes/{code} (public): the programme and its components. */
+/* GET /v1/poas/{code} (public): the programme and its components. */
 l6_err svc_poa_get(l6_svc *s, const l6_actor *a, const char *code, json_t **out, l6_error *err);
-/* POST /v1/programmes/{code}/components (the coordinating entity's
+/* POST /v1/poas/{code}/components (the coordinating entity's
  * holder): {id, title, region, calculator, expected_annual,
  * crediting_start, crediting_end}; state "proposed". */
 l6_err svc_poa_component_propose(l6_svc *s, const l6_actor *a, const char *code, const json_t *body, json_t **out,
                                  l6_error *err);
-/* POST /v1/programmes/{code}/components/{id}/inclusion (validator):
+/* POST /v1/poas/{code}/components/{id}/inclusion (validator):
  * {decision: accept | reject, reasons}. Accept runs the check and
  * registers the component; reject (reasons required) excludes it. */
 l6_err svc_poa_inclusion(l6_svc *s, const l6_actor *a, const char *code, const char *component, const json_t *body,
                          json_t **out, l6_error *err);
-/* POST /v1/programmes/{code}/steps: period steps (monitor, verify,
+/* POST /v1/poas/{code}/steps: period steps (monitor, verify,
  * request, issue) of the programme's included components, reqs[0..n), in
  * one transaction; each as svc_cycle_step would do it. On the first
  * failure nothing is written and the message names the item. */
