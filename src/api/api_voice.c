@@ -4,7 +4,8 @@
  * API_VOICE_ROUTES; use cases in src/service/poa.h and voice.h; reference
  * in docs/API.md). The service reads the JSON bodies strictly (unknown
  * fields refused) and checks the roles. POST /v1/poas/{code}/steps
- * is in api_cycle.c, whose step decoders it shares.
+ * is in api_cycle.c, whose step decoders it shares. Every POST that
+ * succeeds answers 201: each records a step, a comment or a move.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,7 @@ l6_err h_poa_component_post(req *r, json_t **out, l6_error *err) {
 
 l6_err h_poa_inclusion(req *r, json_t **out, l6_error *err) {
   l6_err e = need_body(r, err);
+  r->status = 201;
   return e ? e : svc_poa_inclusion(r->svc, &r->actor, r->param[0], r->param[1], r->body, out, err);
 }
 
@@ -54,6 +56,7 @@ l6_err h_comment_hide(req *r, json_t **out, l6_error *err) {
   l6_id id;
   l6_err e = api_path_id(r, 0, &id, err);
   if (e == L6_E_OK) e = need_body(r, err);
+  r->status = 201;
   return e ? e : svc_comment_hide(r->svc, &r->actor, id, r->body, out, err);
 }
 
@@ -83,6 +86,7 @@ static l6_err case_step(req *r, const char *kind, json_t **out, l6_error *err) {
   l6_id id;
   l6_err e = api_path_id(r, 0, &id, err);
   if (e == L6_E_OK) e = need_body(r, err);
+  r->status = 201;
   return e ? e : svc_case_step(r->svc, &r->actor, kind, id, r->body, out, err);
 }
 
