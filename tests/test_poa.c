@@ -1,6 +1,6 @@
 /*
- * test_poa.c -- issue 20, items 1 and 2, in process on an in-memory store
- * with a fixed clock and the shipped config/mechanisms (PACM):
+ * test_poa.c -- issue 20, items 1 and 2, in process on a fresh store
+ * (SQLite in memory; PostgreSQL under tests/pg.sh) with a fixed clock and the shipped config/mechanisms (PACM):
  *
  *   poa_file         the mechanism file's new keys (programmes, recourse,
  *                    steps.*.comment_days) are parsed strictly: unknown
@@ -58,6 +58,7 @@ static void set_today(const char *ymd) {
 static struct {
   l6_svc *s;
   l6_store *st;
+  tl_store ts; /* SQLite in memory, or a PostgreSQL database under tests/pg.sh */
   l6_id org_p, org_q, org_v, org_v2, org_dna;
   l6_actor anon, admin, p, q, v, v2, dna, ma;
   char docs[8][2][65]; /* type, hash */
@@ -115,8 +116,7 @@ static int setup(void **state) {
   memset(&W, 0, sizeof W);
   set_today("2026-11-21");
   l6_error err = {0};
-  W.st = store_sqlite_open(":memory:", &err);
-  if (W.st == NULL) fail_msg("store: %s", err.message);
+  if (tl_store_make(&W.ts, "poa", 1) != 0 || (W.st = tl_store_open(&W.ts)) == NULL) fail_msg("store");
   W.s = svc_open(W.st, 2, &err);
   assert_non_null(W.s);
   svc_set_clock(W.s, test_clock);
@@ -148,6 +148,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   svc_close(W.s); /* closes the store too */
+  tl_store_free(&W.ts);
   memset(&W, 0, sizeof W);
   return 0;
 }
