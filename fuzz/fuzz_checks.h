@@ -31,6 +31,7 @@
 #include "core/serial.h"
 #include "limits.h"
 #include "service/certificate.h"
+#include "service/mechanism.h"
 
 /* Signature shared by every check. */
 typedef const char *(*fuzz_check_fn)(const uint8_t *data, size_t size);
@@ -425,6 +426,66 @@ static const char *fuzz_check_csv(const uint8_t *data, size_t size) {
   const char *fail = fuzz_csv_read(data + 1, size - 1, size, &a);
   if (fail == NULL) fail = fuzz_csv_read(data + 1, size - 1, (size_t)(data[0] % 8) + 1, &b);
   if (fail == NULL && (a.hash != b.hash || a.nrec != b.nrec)) fail = "reading in pieces gives other records";
+  return fail;
+}
+
+/*
+ * mech: mech_parse (a mechanism definition, config/mechanisms/NAME.json) on
+ * any bytes: no crash or leak; a refusal is INVALID_CONFIG with a message
+ * naming the file and leaves nothing allocated; an accepted definition has
+ * a runnable chain, its issue-20 keys in range (comment_days 0-365 on every
+ * step, max_components 1-10000 with programmes, appeal_days 1-365 with
+ * recourse), and the definition as loaded (less "file" and "hash") parses
+ * again to the same rules.
+ */
+static const char *fuzz_mech_same(const l6_mech *a, const l6_mech *b) {
+  if (strcmp(a->code, b->code) != 0 || a->chain != b->chain || a->poa != b->poa ||
+      a->poa_max_components != b->poa_max_components || a->recourse != b->recourse || a->appeal_days != b->appeal_days ||
+      a->nscopes != b->nscopes || a->ncalcs != b->ncalcs || a->levy.sop_bp != b->levy.sop_bp)
+    return "the definition as loaded parses to other rules";
+  for (int st = 0; st < L6_STEP__COUNT; st++)
+    if (a->steps[st].defined != b->steps[st].defined || a->steps[st].role != b->steps[st].role ||
+        a->steps[st].comment_days != b->steps[st].comment_days || a->steps[st].ndocs != b->steps[st].ndocs)
+      return "a step of the definition as loaded parses to another step";
+  return NULL;
+}
+
+static const char *fuzz_check_mech(const uint8_t *data, size_t size) {
+  l6_mech m, again;
+  l6_error err;
+  memset(&err, 0, sizeof err);
+  if (mech_parse("fuzz.json", (const char *)data, size, &m, &err) != L6_E_OK) {
+    if (err.code != L6_E_INVALID_CONFIG) return "a refused definition is not invalid_config";
+    if (strncmp(err.message, "fuzz.json: ", 11) != 0) return "a refusal does not name the file";
+    if (m.json != NULL) return "a refused definition keeps its JSON";
+    return NULL;
+  }
+  const char *fail = NULL;
+  if (m.json == NULL) fail = "an accepted definition has no JSON";
+  else if (!cycle_chain_ok(m.chain)) fail = "an accepted definition has a chain the machine cannot run";
+  else if (m.poa != (json_object_get(m.json, "programmes") != NULL)) fail = "programmes allowed without the key, or not with it";
+  else if (m.poa && (m.poa_max_components < 1 || m.poa_max_components > L6_MAX_POA_COMPONENTS))
+    fail = "max_components out of range";
+  else if (m.recourse && (m.appeal_days < 1 || m.appeal_days > L6_MAX_COMMENT_DAYS)) fail = "appeal_days out of range";
+  for (int st = 0; fail == NULL && st < L6_STEP__COUNT; st++)
+    if (m.steps[st].comment_days < 0 || m.steps[st].comment_days > L6_MAX_COMMENT_DAYS ||
+        (!m.steps[st].defined && m.steps[st].comment_days))
+      fail = "comment_days out of range or on a step the mechanism lacks";
+  if (fail == NULL) {
+    json_t *copy = json_deep_copy(m.json);
+    json_object_del(copy, "file");
+    json_object_del(copy, "hash");
+    char *text = json_dumps(copy, JSON_COMPACT);
+    json_decref(copy);
+    if (text == NULL) fail = "the definition as loaded cannot be written";
+    else if (mech_parse("fuzz.json", text, strlen(text), &again, &err) != L6_E_OK) fail = "the definition as loaded is refused";
+    else {
+      fail = fuzz_mech_same(&m, &again);
+      mech_free(&again);
+    }
+    free(text);
+  }
+  mech_free(&m);
   return fail;
 }
 

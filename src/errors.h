@@ -152,7 +152,13 @@
   XX(UNKNOWN_PROPOSAL, "unknown_proposal", 404, "no such proposal") \
   XX(SELF_APPROVAL, "self_approval", 403, "nobody approves or rejects their own proposal; another person must") \
   XX(PROPOSAL_CLOSED, "proposal_closed", 409, "the proposal is no longer pending (or delayed) and cannot be decided or cancelled") \
-  XX(NOT_TRUSTED, "not_trusted", 404, "the account is not on the trusted list")
+  XX(NOT_TRUSTED, "not_trusted", 404, "the account is not on the trusted list") \
+  /* Programmes of activities, public comment, grievances and appeals (issue 20). */ \
+  XX(UNKNOWN_POA, "unknown_poa", 404, "no such programme of activities") \
+  XX(INCLUSION_REFUSED, "inclusion_refused", 422, "the component does not meet the programme's eligibility criteria") \
+  XX(COMMENT_WINDOW_CLOSED, "comment_window_closed", 409, "the public comment window of this step is not open") \
+  XX(UNKNOWN_COMMENT, "unknown_comment", 404, "no such public comment") \
+  XX(UNKNOWN_CASE, "unknown_case", 404, "no such grievance or appeal")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

@@ -123,6 +123,11 @@
 /* Documents one step names or requires, and the length of a document
  * type ("letter-of-approval") and of a media type ("application/pdf"). */
 #define L6_MAX_STEP_DOCS 8
+/* Programmes of activities, public comment, grievances (issue 20). */
+#define L6_MAX_COMMENT_DAYS 365     /* a comment window or appeal deadline, days */
+#define L6_MAX_POA_COMPONENTS 10000 /* components of one programme */
+#define L6_MAX_POA_BATCH 200        /* component periods in one programme request */
+#define L6_MAX_COMMENT_TEXT 4000    /* bytes of a comment, response, grievance or reasons */
 #define L6_DOC_TYPE_MAX 48
 #define L6_MEDIA_TYPE_MAX 100
 

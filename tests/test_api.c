@@ -1655,7 +1655,92 @@ static struct {
   int64_t ex_order;             /* an open exchange order of A (instrument EX.ROLE) */
   char *tok_a2;                 /* a second person of A: proposes what A's owner token approves */
   int64_t proposal;             /* a pending proposal of A */
+  /* Issue 20: programme POA.ROLE coordinated by A, with a proposed and an
+   * included component; a comment on R.cyc.reg, a grievance and an appeal
+   * (of R.cyc.reg's registration), all received; that decision's record. */
+  int64_t comment, grievance, appeal, register_step;
 } R;
+
+/* Issue 20 (poa.h, voice.h). */
+static json_t *b_poa(void) {
+  char code[32];
+  snprintf(code, sizeof code, "POA.R%d", ++R.seq);
+  return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s], s:[s], s:i}}", "code", code,
+                   "mechanism", "PACM", "title", "Role programme", "coordinator", (json_int_t)W.org_a, "host", HOST,
+                   "registry", "CHE01", "criteria", "scope", "1", "kind", "avoidance", "methodology", "AMS-I.A", "sector",
+                   "energy", "calculators", "grid-renewable", "regions", "North", "max_annual", 1000);
+}
+static json_t *b_poa_component(void) {
+  char id[32];
+  snprintf(id, sizeof id, "ROLE.C%d", ++R.seq);
+  return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "id", id, "title", "A component", "region", "North",
+                   "calculator", "grid-renewable", "expected_annual", 100, "crediting_start", "2021-01-01",
+                   "crediting_end", "2030-12-31");
+}
+static json_t *b_poa_inclusion(void) { return json_pack("{s:s}", "decision", "accept"); }
+static json_t *b_poa_steps(void) {
+  char start[11];
+  snprintf(start, sizeof start, "%04d-01-01", 2000 + (++R.seq % 20)); /* a fresh period per success */
+  char end[11];
+  snprintf(end, sizeof end, "%.4s-12-31", start);
+  return json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:o}]}", "steps", "component", "ROLE.INC", "step",
+                   "monitor", "start", start, "end", end, "calculator", "grid-renewable", "inputs", "net_kwh", 1000,
+                   "ef_cm_t_mwh_e6", 1000000, "documents", tl_step_docs(S, W.tok_a, "PACM", "monitor"));
+}
+static json_t *b_comment(void) {
+  return json_pack("{s:s, s:s, s:s}", "step", "submit", "author", "A neighbour", "text", "Who maintains the panels?");
+}
+static json_t *b_comment_hide(void) { return json_pack("{s:s}", "reason", "off topic"); }
+static json_t *b_comment_response(void) { return json_pack("{s:s}", "text", "The coordinator does."); }
+static json_t *b_grievance(void) {
+  return json_pack("{s:s, s:s, s:s, s:s}", "mechanism", "PACM", "complainant", "A village", "subject", "Noise", "text",
+                   "The site is loud at night.");
+}
+static json_t *b_case_review(void) { return json_pack("{s:s}", "step", "review"); }
+static json_t *b_appeal(void) {
+  return json_pack("{s:s, s:I, s:s}", "activity", R.cyc.reg, "step", (json_int_t)R.register_step, "grounds",
+                   "The registration's terms are wrong.");
+}
+/* A fresh case of kind in state received (for a review per request). */
+static int64_t mk_case(const char *kind) {
+  json_t *r = strcmp(kind, "grievance") == 0 ? post_ok("/v1/grievances", NULL, b_grievance())
+                                              : post_ok("/v1/appeals", W.tok_a, b_appeal());
+  int64_t id = tl_jint(r, "id");
+  json_decref(r);
+  return id;
+}
+static void mk_voice(void) {
+  json_decref(post_ok("/v1/poas", R.cyc.tok_ma,
+                      json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s], s:[s], s:i}}", "code",
+                                "POA.ROLE", "mechanism", "PACM", "title", "Role programme", "coordinator",
+                                (json_int_t)W.org_a, "host", HOST, "registry", "CHE01", "criteria", "scope", "1", "kind",
+                                "avoidance", "methodology", "AMS-I.A", "sector", "energy", "calculators",
+                                "grid-renewable", "regions", "North", "max_annual", 1000)));
+  const char *ids[] = {"ROLE.PROP", "ROLE.INC"};
+  for (int i = 0; i < 2; i++)
+    json_decref(post_ok("/v1/poas/POA.ROLE/components", W.tok_a,
+                        json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "id", ids[i], "title", "A component", "region",
+                                  "North", "calculator", "grid-renewable", "expected_annual", 100, "crediting_start",
+                                  "2000-01-01", "crediting_end", "2030-12-31")));
+  tl_resp x = tl_http_reqj(S, "POST", "/v1/poas/POA.ROLE/components/ROLE.INC/inclusion", R.cyc.tok_v,
+                           b_poa_inclusion(), NULL);
+  tl_assert_status(&x, 201);
+  tl_resp_free(&x);
+  char path[128];
+  snprintf(path, sizeof path, "/v1/activities/%s/comments", R.cyc.reg);
+  json_t *r = post_ok(path, NULL, b_comment());
+  R.comment = tl_jint(r, "id");
+  json_decref(r);
+  json_t *act = get_ok(NULL, "/v1/activities/%s", R.cyc.reg);
+  size_t i;
+  json_t *st;
+  json_array_foreach(json_object_get(act, "steps"), i, st) if (strcmp(tl_jstr(st, "step"), "register") == 0)
+      R.register_step = tl_jint(st, "id");
+  json_decref(act);
+  assert_true(R.register_step > 0);
+  R.grievance = mk_case("grievance");
+  R.appeal = mk_case("appeal");
+}
 
 /* Four eyes (proposal.h): a fresh pending proposal of A, proposed by A's
  * second token (so the owner column is another person): the policy of
@@ -1770,6 +1855,7 @@ static int roles_setup(void **state) {
   R.tok_a2 = tl_mk_token(S, "holder", W.org_a);
   R.proposal = mk_proposal();
   R.tok[REVIEWER] = tl_mk_token(S, "reviewer", tl_mk_org(S, HOST "01", "Article 6 technical expert review team"));
+  mk_voice();
   /* Article 6.2: NDCs of HOST and CHE; 200 ITMOs of a Swiss project in
    * A's account (CA0042, not first transferred: first transfers and OIMP
    * cancellations); 100 Malawian ITMOs transferred to A's account (CA0043:
@@ -2180,6 +2266,10 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
   { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403, E403 }
 /* Operations: GET /metrics is for admin and auditor tokens (serve's default
  * --metrics token; docs/OPERATIONS.md, "Metrics"). */
+/* Issue 20: the activity's participant (A, the owner) or a mechanism
+ * administrator answers a public comment. */
+#define COMMENT_RESPONDER \
+  { E401, E403, E403, OK, E403, E401, E403, E403, OK, E403, E403, E403 }
 #define METRICS_READER \
   { E401, OK, OK, E403, E403, E401, E403, E403, E403, E403, E403, E403 }
 
@@ -2304,6 +2394,23 @@ static const role_rule rules[] = {
     {"POST", "/v1/nmas", FOCAL_POINT, b_nma, NULL},
     {"GET", "/v1/nmas/{id}", PUBLIC, NULL, NULL},
     {"POST", "/v1/nmas/{id}/steps", FOCAL_POINT, b_nma_step, NULL},
+    /* Issue 20: programmes of activities, public comment, grievances and
+     * appeals. Anyone comments (during the window) and lodges grievances. */
+    {"POST", "/v1/poas", MECHADMIN_ONLY, b_poa, NULL},
+    {"GET", "/v1/poas/{code}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/poas/{code}/components", PARTICIPANT, b_poa_component, NULL},
+    {"POST", "/v1/poas/{code}/components/{id}/inclusion", VALIDATOR_ONLY, b_poa_inclusion, NULL},
+    {"POST", "/v1/poas/{code}/steps", PARTICIPANT, b_poa_steps, NULL},
+    {"GET", "/v1/activities/{id}/comments", PUBLIC, NULL, NULL},
+    {"POST", "/v1/activities/{id}/comments", PUBLIC, b_comment, NULL},
+    {"POST", "/v1/comments/{id}/hide", MECHADMIN_ONLY, b_comment_hide, NULL},
+    {"POST", "/v1/comments/{id}/responses", COMMENT_RESPONDER, b_comment_response, NULL},
+    {"POST", "/v1/grievances", PUBLIC, b_grievance, NULL},
+    {"GET", "/v1/grievances/{id}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/grievances/{id}/steps", MECHADMIN_ONLY, b_case_review, NULL},
+    {"POST", "/v1/appeals", PARTICIPANT, b_appeal, NULL},
+    {"GET", "/v1/appeals/{id}", PUBLIC, NULL, NULL},
+    {"POST", "/v1/appeals/{id}/steps", MECHADMIN_ONLY, b_case_review, NULL},
     {"POST", "/v1/nmas/{id}/consents", FOCAL_POINT, b_nma_consent, NULL},
     {"GET", "/v1/nmas/{id}/ranking", PUBLIC, NULL, NULL},
     {"GET", "/v1/support-offers", PUBLIC, NULL, NULL},
@@ -2458,6 +2565,27 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
   }
   if (strncmp(pattern, "/v1/proposals/{id}/", 19) == 0) { /* a fresh pending proposal per decision */
     snprintf(out, cap, "/v1/proposals/%lld/%s", (long long)mk_proposal(), pattern + 19);
+    return;
+  }
+  if (strcmp(pattern, "/v1/poas/{code}/components/{id}/inclusion") == 0) { /* a fresh proposed component */
+    json_t *c = b_poa_component();
+    snprintf(out, cap, "/v1/poas/POA.ROLE/components/%s/inclusion", tl_jstr(c, "id"));
+    json_decref(post_ok("/v1/poas/POA.ROLE/components", W.tok_a, c));
+    return;
+  }
+  if (strncmp(pattern, "/v1/poas/{code}", 15) == 0) {
+    snprintf(out, cap, "/v1/poas/POA.ROLE%s", pattern + 15);
+    return;
+  }
+  if (strncmp(pattern, "/v1/comments/{id}", 17) == 0) {
+    snprintf(out, cap, "/v1/comments/%lld%s", (long long)R.comment, pattern + 17);
+    return;
+  }
+  if (strncmp(pattern, "/v1/grievances/{id}", 19) == 0 || strncmp(pattern, "/v1/appeals/{id}", 16) == 0) {
+    bool g = pattern[4] == 'g';
+    const char *rest = pattern + (g ? 19 : 16);
+    int64_t id = rest[0] ? mk_case(g ? "grievance" : "appeal") : g ? R.grievance : R.appeal; /* a fresh one per review */
+    snprintf(out, cap, "/v1/%s/%lld%s", g ? "grievances" : "appeals", (long long)id, rest);
     return;
   }
   if (strcmp(pattern, "/v1/proposals/{id}") == 0) {

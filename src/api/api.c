@@ -718,6 +718,7 @@ static const route routes[] = {
     API_PROPOSAL_ROUTES /* api_proposal.c: four eyes, trusted accounts, transfer delays */
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_LDC_ROUTES   /* api_ldc.c: the mechanisms' fees (issue 20) */
+    API_VOICE_ROUTES /* api_voice.c: programmes of activities, comments, grievances, appeals */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */
     API_ETS_ROUTES   /* api_ets.c: emissions trading compliance */

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "../service/cycle.h"
+#include "../service/poa.h"
 #include "api_int.h"
 #include "jsonin.h"
 
@@ -428,6 +429,75 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err) {
   snprintf(x->comment, sizeof x->comment, "%s", in.comment);
   r->status = 201;
   if (e == L6_E_OK) e = svc_cycle_step(r->svc, &r->actor, x, out, err);
+  free(x);
+  return e;
+}
+
+/* POST /v1/poas/{code}/steps: {"steps": [{component, period?, step,
+ * decision?, comment?, certified?, calculator?, inputs?, start?, end?,
+ * documents?, forward?}, ...]}: period steps of many components of a
+ * programme of activities in one transaction (svc_poa_steps). An item
+ * without period is the monitoring report of a new period (step monitor,
+ * with start, end, calculator and inputs). */
+l6_err h_poa_steps(req *r, json_t **out, l6_error *err) {
+  typedef struct {
+    char component[L6_CODE_MAX + 1];
+    int period;
+    char step[24];
+    char decision[8];
+    char comment[L6_NAME_MAX + 1];
+    int64_t certified;
+    char calculator[32];
+    char start[11];
+    char end[11];
+  } item_in;
+  static const jfield f[] = {F(item_in, component, JF_STR, true), F(item_in, period, JF_INT32, false),
+                             F(item_in, step, JF_STR, true),      F(item_in, decision, JF_STR, false),
+                             F(item_in, comment, JF_STR, false),  F(item_in, certified, JF_INT, false),
+                             F(item_in, calculator, JF_STR, false), F(item_in, start, JF_STR, false),
+                             F(item_in, end, JF_STR, false)};
+  static const char *const extra[] = {"documents", "forward", "inputs", NULL};
+  if (!json_is_object(r->body)) return l6_fail(err, L6_E_BAD_JSON, "the body must be a JSON object");
+  const char *key;
+  json_t *v;
+  json_object_foreach(r->body, key, v) if (strcmp(key, "steps") != 0)
+      return l6_fail(err, L6_E_UNKNOWN_FIELD, "unknown field '%.40s'", key);
+  json_t *arr = json_object_get(r->body, "steps");
+  if (arr == NULL) return l6_fail(err, L6_E_MISSING_FIELD, "field 'steps' is required");
+  if (!json_is_array(arr)) return l6_fail(err, L6_E_WRONG_TYPE, "field 'steps' must be an array of objects");
+  size_t n = json_array_size(arr);
+  if (n == 0 || n > L6_MAX_POA_BATCH)
+    return l6_fail(err, L6_E_INVALID_VALUE, "field 'steps' must have 1 to %d entries", L6_MAX_POA_BATCH);
+  l6_step_req *x = calloc(n, sizeof *x);
+  if (x == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = L6_E_OK;
+  for (size_t i = 0; i < n && e == L6_E_OK; i++) {
+    json_t *it = json_array_get(arr, i);
+    item_in in = {0};
+    if (!json_is_object(it)) e = l6_fail(err, L6_E_WRONG_TYPE, "steps[%zu] must be an object", i);
+    if (e == L6_E_OK) e = json_decode(it, f, NF(f), extra, &in, err);
+    if (e == L6_E_OK) e = decode_docs(it, x[i].docs, &x[i].ndocs, err);
+    if (e == L6_E_OK) e = decode_forward(it, x[i].forward, &x[i].nforward, err);
+    if (e == L6_E_OK) e = decode_inputs(it, false, x[i].inputs, &x[i].ninputs, err);
+    if (e == L6_E_OK) e = step_of(in.step, &x[i].step, err);
+    if (e == L6_E_OK) e = decision_of(in.decision, &x[i].decision, err);
+    if (e == L6_E_OK && (in.period < 0 || in.period > L6_MAX_PERIODS))
+      e = l6_fail(err, L6_E_UNKNOWN_PERIOD, "steps[%zu]: no monitoring period %d", i, in.period);
+    snprintf(x[i].project, sizeof x[i].project, "%s", in.component);
+    x[i].period = in.period;
+    snprintf(x[i].comment, sizeof x[i].comment, "%s", in.comment);
+    x[i].certified = in.certified;
+    snprintf(x[i].calculator, sizeof x[i].calculator, "%s", in.calculator);
+    snprintf(x[i].start, sizeof x[i].start, "%s", in.start);
+    snprintf(x[i].end, sizeof x[i].end, "%s", in.end);
+    if (e != L6_E_OK && strncmp(err->message, "steps[", 6) != 0) {
+      char msg[sizeof err->message];
+      snprintf(msg, sizeof msg, "steps[%zu]: %.230s", i, err->message);
+      snprintf(err->message, sizeof err->message, "%s", msg);
+    }
+  }
+  r->status = 201;
+  if (e == L6_E_OK) e = svc_poa_steps(r->svc, &r->actor, r->param[0], x, n, out, err);
   free(x);
   return e;
 }

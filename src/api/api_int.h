@@ -131,6 +131,39 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err);
 /* api_ldc.c: fees of the crediting mechanisms (issue 20). */
 l6_err h_fee_report(req *r, json_t **out, l6_error *err);
 #define API_LDC_ROUTES {"GET", "/v1/fees/{party}", h_fee_report},
+/* api_voice.c (and h_poa_steps in api_cycle.c): programmes of activities,
+ * public comment, grievances and appeals (issue 20). */
+l6_err h_poa_post(req *r, json_t **out, l6_error *err);
+l6_err h_poa_get(req *r, json_t **out, l6_error *err);
+l6_err h_poa_component_post(req *r, json_t **out, l6_error *err);
+l6_err h_poa_inclusion(req *r, json_t **out, l6_error *err);
+l6_err h_poa_steps(req *r, json_t **out, l6_error *err);
+l6_err h_comment_post(req *r, json_t **out, l6_error *err);
+l6_err h_comment_list(req *r, json_t **out, l6_error *err);
+l6_err h_comment_hide(req *r, json_t **out, l6_error *err);
+l6_err h_comment_respond(req *r, json_t **out, l6_error *err);
+l6_err h_grievance_post(req *r, json_t **out, l6_error *err);
+l6_err h_grievance_get(req *r, json_t **out, l6_error *err);
+l6_err h_grievance_step(req *r, json_t **out, l6_error *err);
+l6_err h_appeal_post(req *r, json_t **out, l6_error *err);
+l6_err h_appeal_get(req *r, json_t **out, l6_error *err);
+l6_err h_appeal_step(req *r, json_t **out, l6_error *err);
+#define API_VOICE_ROUTES                                                   \
+  {"POST", "/v1/poas", h_poa_post},                                  \
+  {"GET", "/v1/poas/{code}", h_poa_get},                             \
+  {"POST", "/v1/poas/{code}/components", h_poa_component_post},      \
+  {"POST", "/v1/poas/{code}/components/{id}/inclusion", h_poa_inclusion}, \
+  {"POST", "/v1/poas/{code}/steps", h_poa_steps},                    \
+  {"GET", "/v1/activities/{id}/comments", h_comment_list},                 \
+  {"POST", "/v1/activities/{id}/comments", h_comment_post},                \
+  {"POST", "/v1/comments/{id}/hide", h_comment_hide},                      \
+  {"POST", "/v1/comments/{id}/responses", h_comment_respond},              \
+  {"POST", "/v1/grievances", h_grievance_post},                            \
+  {"GET", "/v1/grievances/{id}", h_grievance_get},                         \
+  {"POST", "/v1/grievances/{id}/steps", h_grievance_step},                 \
+  {"POST", "/v1/appeals", h_appeal_post},                                  \
+  {"GET", "/v1/appeals/{id}", h_appeal_get},                               \
+  {"POST", "/v1/appeals/{id}/steps", h_appeal_step},
 
 /* api_a6.c: Article 6.2 accounting (NDCs, authorizations, ITMO actions,
  * balances, the AEF, the what-if comparison). */

@@ -37,6 +37,7 @@
 
 #include "../core/ledger.h"
 #include "../core/levy.h"
+#include "cycle_int.h"
 #include "mechanism.h"
 #include "service_int.h"
 #include "tlog.h"
@@ -1129,6 +1130,16 @@ static l6_err do_period_step(l6_svc *s, const l6_actor *a, const l6_step_req *r,
 l6_err svc_cycle_step(l6_svc *s, const l6_actor *a, const l6_step_req *r, json_t **out, l6_error *err) {
   *out = NULL;
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  e = svc__cycle_step_tx(s, a, r, out, err);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc__cycle_step_tx(l6_svc *s, const l6_actor *a, const l6_step_req *r, json_t **out, l6_error *err) {
+  *out = NULL;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (r->safeguards != NULL && (r->step != L6_STEP_REGISTER || r->decision != L6_DECIDE_ACCEPT))
     return l6_fail(err, L6_E_INVALID_VALUE, "the safeguards checklist is answered when registering (register, accept)");
   if (r->sd_indicators != NULL && r->step != L6_STEP_MONITOR)
@@ -1140,8 +1151,7 @@ l6_err svc_cycle_step(l6_svc *s, const l6_actor *a, const l6_step_req *r, json_t
   if (cycle_step_on_period(r->step) != (r->period > 0 || r->step == L6_STEP_MONITOR))
     return l6_fail(err, L6_E_INVALID_VALUE, "step '%s' is a step of %s", l6_step_str(r->step),
                    cycle_step_on_period(r->step) ? "a monitoring period" : "the activity");
-  l6_err e = svc__begin(s, err);
-  if (e != L6_E_OK) return e;
+  l6_err e;
   if (r->step == L6_STEP_TRANSITION) {
     e = do_transition(s, a, r, out, err);
   } else {
@@ -1149,8 +1159,54 @@ l6_err svc_cycle_step(l6_svc *s, const l6_actor *a, const l6_step_req *r, json_t
     e = load_cyc(s, r->project, &c, err);
     if (e == L6_E_OK) e = cycle_step_on_period(r->step) ? do_period_step(s, a, r, &c, out, err) : do_activity_step(s, a, r, &c, out, err);
   }
-  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
-  return svc__finish_out(s, e, out, err);
+  return e;
+}
+
+/* ---- for programmes of activities (poa.c) ------------------------------ */
+
+l6_err svc__cycle_may(l6_svc *s, const l6_mech *m, l6_step st, const l6_actor *a, l6_id org, const char *host,
+                      const char *scope, l6_error *err) {
+  l6_activity act;
+  memset(&act, 0, sizeof act);
+  act.org = org;
+  return may_act(s, m, st, a, &act, host, scope, err);
+}
+
+l6_err svc__component_register(l6_svc *s, const l6_actor *a, const l6_mech *m, const l6_project *p, l6_id org,
+                               const char *registry, const char *scope, const json_t *detail, l6_error *err) {
+  cyc c;
+  memset(&c, 0, sizeof c);
+  c.m = m;
+  c.proj = *p;
+  snprintf(c.proj.programme, sizeof c.proj.programme, "%s", m->programme);
+  snprintf(c.proj.status, sizeof c.proj.status, "registered");
+  l6_err e = OPS->project_put(ST, &c.proj, err);
+  if (e == L6_E_ALREADY_EXISTS) return l6_fail(err, e, "project %s already exists", p->id);
+  if (e != L6_E_OK) return e;
+  snprintf(c.act.project, sizeof c.act.project, "%s", p->id);
+  snprintf(c.act.mechanism, sizeof c.act.mechanism, "%s", m->code);
+  c.act.org = org;
+  snprintf(c.act.registry, sizeof c.act.registry, "%s", registry);
+  snprintf(c.act.scope, sizeof c.act.scope, "%s", scope);
+  snprintf(c.act.state, sizeof c.act.state, "%s", l6_cstate_str(L6_CS_REGISTERED));
+  svc__timestamp(s, c.act.updated);
+  if ((e = OPS->activity_save(ST, &c.act, err)) != L6_E_OK) return e;
+  /* The trail: the validator's inclusion check registers the component. */
+  l6_step_rec *rec = calloc(1, sizeof *rec);
+  if (rec == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  snprintf(rec->project, sizeof rec->project, "%s", p->id);
+  snprintf(rec->step, sizeof rec->step, "inclusion");
+  snprintf(rec->decision, sizeof rec->decision, "accept");
+  snprintf(rec->to_state, sizeof rec->to_state, "%s", l6_cstate_str(L6_CS_REGISTERED));
+  snprintf(rec->actor, sizeof rec->actor, "%s", a->name);
+  snprintf(rec->role, sizeof rec->role, "%s", l6_mrole_str(L6_MROLE_VALIDATOR));
+  svc__timestamp(s, rec->ts);
+  snprintf(rec->mechanism_hash, sizeof rec->mechanism_hash, "%s", m->hash);
+  snprintf(rec->documents, sizeof rec->documents, "[]");
+  e = json_text(detail, rec->detail, sizeof rec->detail, err);
+  if (e == L6_E_OK) e = OPS->step_put(ST, rec, err);
+  free(rec);
+  return e;
 }
 
 /* The checks of a submission that need no store: shape and eligibility. */

@@ -167,7 +167,7 @@ static l6_err parse_steps(pctx *c, json_t *root, l6_mech *m) {
     l6_step st = l6_step_from_str(key);
     if (st == L6_STEP__NONE) return bad(c, "steps", key, "unknown step");
     if (!json_is_object(def)) return bad(c, "steps", key, "must be an object {\"role\", \"documents\"}");
-    static const char *const keys[] = {"role", "documents", NULL};
+    static const char *const keys[] = {"role", "documents", "comment_days", NULL};
     if ((e = keys_only(c, where, def, keys)) != L6_E_OK) return e;
     char role[32];
     if ((e = get_str(c, def, where, "role", true, role, sizeof role, NULL, "a role")) != L6_E_OK) return e;
@@ -190,6 +190,11 @@ static l6_err parse_steps(pctx *c, json_t *root, l6_mech *m) {
                    L6_DOC_TYPE_MAX);
       snprintf(ms->docs[ms->ndocs++], sizeof ms->docs[0], "%s", t);
     }
+    /* Public comment (issue 20): the step opens a window of so many days
+     * in which anyone may comment (src/service/voice.c). */
+    int64_t days = 0;
+    if ((e = get_int(c, def, where, "comment_days", false, 1, L6_MAX_COMMENT_DAYS, &days)) != L6_E_OK) return e;
+    ms->comment_days = (int)days;
     if (cycle_step_in_chain(st)) m->chain |= L6_STEP_BIT(st);
   }
   if (!cycle_chain_ok(m->chain))
@@ -346,6 +351,45 @@ static l6_err parse_transition(pctx *c, json_t *root, l6_mech *m) {
   return L6_E_OK;
 }
 
+/* Programmes of activities (issue 20, src/service/poa.c). Seed 000 (the
+ * LDC report): "欧洲碳市场提供了优惠：允许将微型和小型经核证的减排活动集中在一起
+ * (即把各种小型项目活动转变为一个活动方案)，以降低交易费用" -- bundling micro
+ * and small activities into one programme of activities lowers their
+ * transaction costs; seed 004: "CDM虽然包含规划类减排活动". Present: the
+ * mechanism registers programmes, each with at most max_components
+ * components. */
+static l6_err parse_programmes(pctx *c, json_t *root, l6_mech *m) {
+  json_t *p;
+  l6_err e = get_obj(c, root, "", "programmes", false, &p);
+  if (e != L6_E_OK || p == NULL) return e;
+  static const char *const keys[] = {"max_components", NULL};
+  int64_t max = 0;
+  if ((e = keys_only(c, "programmes", p, keys)) != L6_E_OK ||
+      (e = get_int(c, p, "programmes", "max_components", true, 1, L6_MAX_POA_COMPONENTS, &max)) != L6_E_OK)
+    return e;
+  m->poa = true;
+  m->poa_max_components = (int)max;
+  return L6_E_OK;
+}
+
+/* Grievances and appeals (issue 20, src/service/voice.c), after the
+ * Article 6.4 mechanism's appeal and grievance procedure. Present: anyone
+ * may lodge a grievance about the mechanism or one of its activities, and
+ * those a decision affects may appeal it within appeal_days of it. */
+static l6_err parse_recourse(pctx *c, json_t *root, l6_mech *m) {
+  json_t *r;
+  l6_err e = get_obj(c, root, "", "recourse", false, &r);
+  if (e != L6_E_OK || r == NULL) return e;
+  static const char *const keys[] = {"appeal_days", NULL};
+  int64_t days = 0;
+  if ((e = keys_only(c, "recourse", r, keys)) != L6_E_OK ||
+      (e = get_int(c, r, "recourse", "appeal_days", true, 1, L6_MAX_COMMENT_DAYS, &days)) != L6_E_OK)
+    return e;
+  m->recourse = true;
+  m->appeal_days = (int)days;
+  return L6_E_OK;
+}
+
 /* ---- one definition --------------------------------------------------- */
 
 void mech_free(l6_mech *m) {
@@ -363,7 +407,8 @@ l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *m, l6
   if (root == NULL) return l6_fail(err, L6_E_INVALID_CONFIG, "%s: line %d, column %d: %s", path, je.line, je.column, je.text);
   static const char *const keys[] = {"code",   "name",  "description", "programme", "unit_type",  "rounding",
                                      "eligibility", "steps", "levies", "split",     "deadlines", "transition",
-                                     "safeguards", "sd_indicators", "fees", NULL}; /* the last three: mech_ldc.c */
+                                     "programmes", "recourse", "safeguards", "sd_indicators", "fees",
+                                     NULL}; /* programmes, recourse: poa.c, voice.c; the last three: mech_ldc.c */
   char rounding[16], description[L6_TEXT_MAX + 1];
   l6_err e = json_is_object(root) ? L6_E_OK : l6_fail(err, L6_E_INVALID_CONFIG, "%s: the definition must be a JSON object", path);
   if (e == L6_E_OK) e = keys_only(&c, "", root, keys);
@@ -387,6 +432,8 @@ l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *m, l6
   if (e == L6_E_OK) e = parse_deadlines(&c, root, m);
   if (e == L6_E_OK) e = parse_transition(&c, root, m);
   if (e == L6_E_OK) e = mech_parse_ldc(path, root, m, err);
+  if (e == L6_E_OK) e = parse_programmes(&c, root, m);
+  if (e == L6_E_OK) e = parse_recourse(&c, root, m);
   /* Reversals cancel units from the buffer the levies fill. */
   if (e == L6_E_OK && m->steps[L6_STEP_REVERSAL].defined && m->buffer_account == L6_ACCT__NONE)
     e = bad(&c, "steps", "reversal", "reversals cancel units from the buffer: levies.buffer is required");

@@ -33,6 +33,7 @@ typedef struct {
   l6_mrole role;   /* who performs it */
   size_t ndocs;    /* documents required, by type */
   char docs[L6_MAX_STEP_DOCS][L6_DOC_TYPE_MAX + 1];
+  int comment_days; /* > 0: the step opens a public comment window of so many days (voice.c) */
 } l6_mech_step;
 
 /* One Party's share of a bilateral split. */
@@ -131,6 +132,12 @@ typedef struct {
   l6_fee_tier tiers[L6_MAX_FEE_TIERS];
   size_t nrelief;
   l6_mech_relief relief[L6_MAX_FEE_RELIEF];
+  /* Programmes of activities (poa.c): allowed, and their size. */
+  bool poa;
+  int poa_max_components;
+  /* Grievances and appeals (voice.c): accepted, and the appeal deadline. */
+  bool recourse;
+  int appeal_days;                      /* days after a decision to appeal it */
 
   json_t *json;                         /* the definition as loaded, plus "file" and "hash" (owned) */
 } l6_mech;

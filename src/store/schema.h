@@ -295,6 +295,17 @@ static const char *const l6_migrations[] = {
     "UPDATE tx_lines SET lvl = " L6_LVL_SQL ";"
     "DROP INDEX tx_lines_batch;"
     "CREATE INDEX tx_lines_hist ON tx_lines(batch, lvl, first, last);",
+    /* 17 -> 18: programmes of activities, public comments, grievances and
+     * appeals (issue 20, src/service/poa.c, src/service/voice.c): one
+     * record per programme, component, comment, grievance or appeal, its
+     * fields a JSON body the service validates (kind "programme" |
+     * "component" | "comment" | "grievance" | "appeal"; ref: the programme
+     * code, the commented project or the mechanism; state: its workflow
+     * state). Rows are never deleted: hidden comments and decided cases stay
+     * in the trail. Self-contained. */
+    "CREATE TABLE mech_records(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL,"
+    "  state TEXT NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX mech_records_ref ON mech_records(kind, ref, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -270,6 +270,10 @@ static const char *const l6_pg_migrations[] = {
     "UPDATE tx_lines SET lvl = " L6_LVL_SQL ";"
     "DROP INDEX tx_lines_batch;"
     "CREATE INDEX tx_lines_hist ON tx_lines(batch, lvl, first, last);",
+    /* 17 -> 18: programmes of activities, comments, grievances (schema.h). */
+    "CREATE TABLE mech_records(id BIGINT PRIMARY KEY, kind " L6_PG_TEXT " NOT NULL, ref " L6_PG_TEXT " NOT NULL,"
+    "  state " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL);"
+    "CREATE INDEX mech_records_ref ON mech_records(kind, ref, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -379,6 +379,16 @@ typedef struct {
   char status[16];                       /* the workflow state */
   char body[L6_NMA_BODY_MAX + 1];        /* JSON object */
 } l6_nma_rec;
+/* A record of programmes of activities, public comments, grievances and
+ * appeals (issue 20, poa.c and voice.c): its fields as one JSON object
+ * the service validates and shapes. */
+typedef struct {
+  l6_id id;
+  char kind[12];                         /* "programme", "component", "comment", "grievance", "appeal" */
+  char ref[L6_CODE_MAX + 1];             /* the programme code, the commented project, the mechanism */
+  char state[16];                        /* the workflow state */
+  char body[L6_NMA_BODY_MAX + 1];        /* JSON object */
+} l6_mech_rec;
 /* ---- emissions trading (src/service/ets.c) ---- */
 
 /* Four eyes and transfer delays (issue 15, proposal.c): a registry's
@@ -775,6 +785,14 @@ typedef struct {
   l6_err (*nma_get)(l6_store *s, const char *kind, l6_id id, l6_nma_rec *out, l6_error *err);
   /* Records of kind (and party unless ""), by id. */
   l6_err (*nma_list)(l6_store *s, const char *kind, const char *party, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* Programmes of activities, comments, grievances and appeals: inserts r
+   * (r->id == 0; sets r->id) or replaces it by id; the record id of kind
+   * (NOT_FOUND when absent or of another kind); records of kind (and ref
+   * unless ""), by id. */
+  l6_err (*mech_rec_put)(l6_store *s, l6_mech_rec *r, l6_error *err);
+  l6_err (*mech_rec_get)(l6_store *s, const char *kind, l6_id id, l6_mech_rec *out, l6_error *err);
+  l6_err (*mech_rec_list)(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx, l6_error *err);
 
   /* Transparency log. The service appends a leaf in the same store
    * transaction as the registry change it records; nothing else writes

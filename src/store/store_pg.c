@@ -290,6 +290,12 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = $1 AND kind = $2")           \
   XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = $1"                       \
                " AND ($2::text = '' OR party = $2) ORDER BY id")                                             \
+  XX(MREC_INS, "INSERT INTO mech_records(id, kind, ref, state, body)"                                        \
+               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM mech_records), $1, $2, $3, $4) RETURNING id")   \
+  XX(MREC_UPD, "UPDATE mech_records SET kind = $2, ref = $3, state = $4, body = $5 WHERE id = $1")           \
+  XX(MREC_GET, "SELECT id, kind, ref, state, body FROM mech_records WHERE id = $1 AND kind = $2")           \
+  XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = $1"                       \
+                " AND ($2::text = '' OR ref = $2) ORDER BY id")                                             \
   /* emissions trading */                                                                                     \
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES($1, $2, $3)"                                  \
               " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                                 \
@@ -2495,6 +2501,49 @@ static l6_err pg_nma_list(l6_store *s, const char *kind, const char *party, l6_e
   return e;
 }
 
+/* ---- programmes of activities, comments, grievances (poa.c, voice.c) ---- */
+
+static void dec_mrec(const PGresult *r, int i, void *o) {
+  l6_mech_rec *x = o;
+  x->id = col_i64(r, i, 0);
+  col_text(r, i, 1, x->kind, sizeof x->kind);
+  col_text(r, i, 2, x->ref, sizeof x->ref);
+  col_text(r, i, 3, x->state, sizeof x->state);
+  col_text(r, i, 4, x->body, sizeof x->body);
+}
+
+/* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
+static l6_err pg_mech_rec_put(l6_store *s, l6_mech_rec *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  bool insert = x->id == 0;
+  if (!insert) a_int(&a, x->id);
+  a_text(&a, x->kind);
+  a_text(&a, x->ref);
+  a_text(&a, x->state);
+  a_text(&a, x->body);
+  if (insert) return run_write(PG(s), Q_MREC_INS, &a, &x->id, NULL, err);
+  return run_write(PG(s), Q_MREC_UPD, &a, NULL, NULL, err);
+}
+
+static l6_err pg_mech_rec_get(l6_store *s, const char *kind, l6_id id, l6_mech_rec *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, id);
+  a_text(&a, kind);
+  return run_one(PG(s), Q_MREC_GET, &a, dec_mrec, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_mech_rec_list(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx,
+                               l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, kind);
+  a_text(&a, ref);
+  l6_mech_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_MREC_LIST, &a, dec_mrec, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- transparency log ------------------------------------------------ */
 
 /* Binary columns are lowercase hex text, as in SQLite. A value that is not
@@ -3014,6 +3063,9 @@ static const l6_store_ops pg_ops = {
     .nma_put = pg_nma_put,
     .nma_get = pg_nma_get,
     .nma_list = pg_nma_list,
+    .mech_rec_put = pg_mech_rec_put,
+    .mech_rec_get = pg_mech_rec_get,
+    .mech_rec_list = pg_mech_rec_list,
     .ex_instrument_put = pg_ex_instrument_put,
     .ex_instrument_get = pg_ex_instrument_get,
     .ex_instrument_list = pg_ex_instrument_list,

@@ -243,7 +243,12 @@
   XX(NMA_UPD, "UPDATE nma_records SET kind = ?2, party = ?3, status = ?4, body = ?5 WHERE id = ?1")   \
   XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = ?1 AND kind = ?2")   \
   XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = ?1"               \
-               " AND (?2 = '' OR party = ?2) ORDER BY id")
+               " AND (?2 = '' OR party = ?2) ORDER BY id")                                      \
+  XX(MREC_INS, "INSERT INTO mech_records(kind, ref, state, body) VALUES(?2, ?3, ?4, ?5)")           \
+  XX(MREC_UPD, "UPDATE mech_records SET kind = ?2, ref = ?3, state = ?4, body = ?5 WHERE id = ?1")  \
+  XX(MREC_GET, "SELECT id, kind, ref, state, body FROM mech_records WHERE id = ?1 AND kind = ?2")  \
+  XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = ?1"              \
+                " AND (?2 = '' OR ref = ?2) ORDER BY id")
 
 #define SQL_MAP_ETS(XX)                                                                                \
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES(?1, ?2, ?3)"                            \
@@ -2403,6 +2408,53 @@ static l6_err sq_nma_list(l6_store *s, const char *kind, const char *party, l6_e
   return e;
 }
 
+/* ---- programmes of activities, comments, grievances (poa.c, voice.c) ---- */
+
+static void dec_mrec(sqlite3_stmt *s, void *o) {
+  l6_mech_rec *r = o;
+  r->id = sqlite3_column_int64(s, 0);
+  col_text(s, 1, r->kind, sizeof r->kind);
+  col_text(s, 2, r->ref, sizeof r->ref);
+  col_text(s, 3, r->state, sizeof r->state);
+  col_text(s, 4, r->body, sizeof r->body);
+}
+
+static l6_err sq_mech_rec_put(l6_store *s, l6_mech_rec *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), r->id ? Q_MREC_UPD : Q_MREC_INS);
+  if (r->id) sqlite3_bind_int64(t, 1, r->id);
+  bind_text(t, 2, r->kind);
+  bind_text(t, 3, r->ref);
+  bind_text(t, 4, r->state);
+  bind_text(t, 5, r->body);
+  bool insert = r->id == 0;
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_mech_rec_get(l6_store *s, const char *kind, l6_id id, l6_mech_rec *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_MREC_GET);
+  sqlite3_bind_int64(t, 1, id);
+  bind_text(t, 2, kind);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_mrec(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_mech_rec_list(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx,
+                               l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_MREC_LIST);
+  bind_text(t, 1, kind);
+  bind_text(t, 2, ref);
+  l6_mech_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_mrec, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- transparency log ------------------------------------------------ */
 
 /* Binary columns are stored as lowercase hex text. A value that is not
@@ -2865,6 +2917,9 @@ static const l6_store_ops sqlite_ops = {
     .nma_put = sq_nma_put,
     .nma_get = sq_nma_get,
     .nma_list = sq_nma_list,
+    .mech_rec_put = sq_mech_rec_put,
+    .mech_rec_get = sq_mech_rec_get,
+    .mech_rec_list = sq_mech_rec_list,
     .ex_instrument_put = sq_ex_instrument_put,
     .ex_instrument_get = sq_ex_instrument_get,
     .ex_instrument_list = sq_ex_instrument_list,
