@@ -239,7 +239,9 @@ l6_err svc_reading_submit(l6_svc *s, const l6_actor *a, const char *project, int
   if (e == L6_E_OK && (period < 1 || period > L6_MAX_PERIODS))
     e = l6_fail(err, L6_E_UNKNOWN_PERIOD, "periods are numbered 1-%d", L6_MAX_PERIODS);
   if (e != L6_E_OK) return e;
-  /* The signature is the credential: no token is needed (a bad one is 401 at the API). */
+  /* The signature is the credential: no token is needed (a bad one is 401
+   * at the API), but a reviewer's token writes nothing. */
+  if (a->role == L6_ROLE_REVIEWER) return l6_fail(err, L6_E_FORBIDDEN, "a reviewer token writes nothing");
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   l6_activity act;
   const l6_mech *m;
