@@ -153,7 +153,7 @@ fuzz:
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $$f \
-	    src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c tests/testlib_refbook.c \
+	    src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c src/service/calc_params.c tests/testlib_refbook.c \
 	    -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) $(CSV_LIBS) || exit 1; \
 	done
 

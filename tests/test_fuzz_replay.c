@@ -38,6 +38,7 @@ static const replay_target targets[] = {
     {"book", fuzz_check_book},
     {"pdf", fuzz_check_pdf},
     {"csv", fuzz_check_csv},
+    {"params", fuzz_check_params},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])
