@@ -529,13 +529,13 @@ l6_err svc_commitment_post(l6_svc *s, const l6_actor *a, const char *project, co
   l6_arec *r = calloc(1, sizeof *r);
   if (r == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
   if (e == L6_E_OK) e = load_act(s, project, &act, &m, err);
+  if (e == L6_E_OK && !m->ex_ante)
+    e = l6_fail(err, L6_E_COMMITMENT_NOT_OFFERED, "%s takes no ex-ante purchases (ex_ante_purchases)", m->code);
   if (e == L6_E_OK) e = svc__open_account(s, acc_id, "funder_account", &acc, err);
   if (e == L6_E_OK && acc.org != a->org)
     e = l6_fail(err, L6_E_FORBIDDEN, "account %lld belongs to another organisation", (long long)acc.id);
   if (e == L6_E_OK && a->org == act.org)
     e = l6_fail(err, L6_E_FORBIDDEN, "the participant does not pre-purchase its own activity's units");
-  if (e == L6_E_OK && !m->ex_ante)
-    e = l6_fail(err, L6_E_COMMITMENT_NOT_OFFERED, "%s takes no ex-ante purchases (ex_ante_purchases)", m->code);
   if (e == L6_E_OK && strcmp(act.state, l6_cstate_str(L6_CS_REGISTERED)) != 0) {
     e = l6_fail(err, L6_E_WRONG_STATE, "activity %s is '%s'; its units are bought ex ante once it is 'registered'", project,
                 act.state);
