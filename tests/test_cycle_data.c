@@ -697,8 +697,8 @@ static void test_readings(void **state) {
   mk_device(&d2, "meter-2");
   mk_device(&ghost, "meter-9");
   /* Registration: the participant only, a well-formed key, a fresh name. */
-  REFUSED(L6_E_UNAUTHORIZED, svc_device_register(W.s, &W.anon, id, device_body(&d1), &out_, &err_));
   json_t *b = device_body(&d1);
+  REFUSED(L6_E_UNAUTHORIZED, svc_device_register(W.s, &W.anon, id, b, &out_, &err_));
   REFUSED(L6_E_FORBIDDEN, svc_device_register(W.s, &W.f, id, b, &out_, &err_));
   REFUSED(L6_E_FORBIDDEN, svc_device_register(W.s, &W.v, id, b, &out_, &err_));
   json_decref(b);
