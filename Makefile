@@ -156,7 +156,7 @@ FUZZ_MECH_SRC := src/errors.c src/metrics.c src/core/*.c src/store/*.c src/servi
 fuzz: $(BUILD)/gen/openapi.c $(BUILD)/gen/version.c
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
-	  srcs="src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c"; \
+	  srcs="src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c src/service/calc_params.c"; \
 	  [ $$f = fuzz/fuzz_mech.c ] && srcs="$(FUZZ_MECH_SRC)"; \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $$f \
 	    $$srcs tests/testlib_refbook.c \

@@ -30,6 +30,7 @@
 #include "core/origin.h"
 #include "core/serial.h"
 #include "limits.h"
+#include "service/calc_params.h"
 #include "service/certificate.h"
 #include "service/mechanism.h"
 
@@ -486,6 +487,39 @@ static const char *fuzz_check_mech(const uint8_t *data, size_t size) {
     free(text);
   }
   mech_free(&m);
+  return fail;
+}
+
+/*
+ * params: calc_params_parse (config/methodologies/parameters.json, issue
+ * 20) on any bytes: no crash or leak; OK or INVALID_CONFIG only; a file
+ * that loads holds only values in their calculator input's range, each
+ * with a printable source and a valid Party code, and parses again to the
+ * same values (deterministic).
+ */
+static const char *fuzz_check_params(const uint8_t *data, size_t size) {
+  l6_calc_params *p = NULL, *q = NULL;
+  l6_error err;
+  l6_err e = calc_params_parse("fuzz.json", (const char *)data, size, &p, &err);
+  if (e != L6_E_OK) {
+    if (p != NULL) return "a refused file left parameters";
+    return e == L6_E_INVALID_CONFIG || e == L6_E_NOMEM ? NULL : "refused with a code other than invalid_config";
+  }
+  const char *fail = NULL;
+  for (size_t i = 0; i < p->n && fail == NULL; i++) {
+    const l6_calc_param *x = &p->p[i];
+    if (x->calc == NULL || x->input >= x->calc->ninputs) fail = "a parameter names no input";
+    else if (x->value < x->calc->inputs[x->input].min || x->value > x->calc->inputs[x->input].max)
+      fail = "a value outside its input's range loaded";
+    else if (!l6_valid_text(x->source, 200)) fail = "a source is not printable text";
+    else if (x->party[0] && !l6_valid_alpha3(x->party)) fail = "a Party code is not alpha-3";
+  }
+  if (fail == NULL && calc_params_parse("fuzz.json", (const char *)data, size, &q, &err) != L6_E_OK)
+    fail = "the same bytes failed the second time";
+  if (fail == NULL && (q->n != p->n || memcmp(q->p, p->p, p->n * sizeof p->p[0]) != 0 || strcmp(q->hash, p->hash) != 0))
+    fail = "the same bytes gave other parameters";
+  calc_params_free(p);
+  calc_params_free(q);
   return fail;
 }
 

@@ -61,6 +61,7 @@
   XX(UNKNOWN_CORSIA_PHASE, "unknown_corsia_phase", 404, "no such CORSIA compliance phase") \
   XX(UNKNOWN_USER, "unknown_user", 404, "no such user") \
   XX(UNKNOWN_TOKEN, "unknown_token", 404, "no such API token") \
+  XX(UNKNOWN_DEVICE, "unknown_device", 404, "no monitoring device of this name is registered for the activity") \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \
@@ -79,6 +80,7 @@
   XX(AEF_INCONSISTENT, "aef_inconsistent", 409, "the Article 6 books fail the AEF consistency check; the report is withheld") \
   XX(DOUBLE_ISSUANCE, "double_issuance", 409, "the origin serial range overlaps one already recorded: a double issuance") \
   XX(EXPORT_CONFLICT, "export_conflict", 409, "the export contradicts what the store holds for these serials") \
+  XX(READING_REPLAYED, "reading_replayed", 409, "the device already submitted a reading with this or a later sequence number") \
   /* rule violations */                                                           \
   XX(WRONG_UNIT_TYPE, "wrong_unit_type", 422, "units are not of the stated unit type") \
   XX(TERMINAL_ACCOUNT, "terminal_account", 422, "units in this account type can never move") \
@@ -101,6 +103,9 @@
   XX(ARTICLE_SIX_ROUTE_REQUIRED, "article_six_route_required", 422, "an Article 6 claim or ITMOs go through the Article 6 routes (/v1/a6/uses, /v1/a6/cancellations)") \
   XX(SAFEGUARDS_INCOMPLETE, "safeguards_incomplete", 422, "the mechanism's safeguards checklist is not fully answered, or an item that must hold does not") \
   XX(SD_INDICATORS_INCOMPLETE, "sd_indicators_incomplete", 422, "the monitoring report lacks one of the mechanism's sustainable-development indicators") \
+  XX(BAD_SIGNATURE, "bad_signature", 422, "the reading's Ed25519 signature does not verify with the device's public key") \
+  XX(REGISTRY_CHOICE_REFUSED, "registry_choice_refused", 422, "the mechanism lets a third-party developer choose only between the registries it names") \
+  XX(COMMITMENT_NOT_OFFERED, "commitment_not_offered", 422, "the mechanism takes no ex-ante purchases of an activity's units") \
   /* emissions trading (src/service/ets.c) */                                     \
   XX(UNKNOWN_SCHEME, "unknown_scheme", 404, "no such emissions trading scheme") \
   XX(UNKNOWN_ENTITY, "unknown_entity", 404, "no such covered entity in the scheme") \

@@ -46,7 +46,10 @@
 
 #include <liboath/oath.h>
 
+#include <sodium.h>
+
 #include "api/http.h"
+#include "service/cycle_data.h"
 #include "testlib.h"
 #include "testlib_cycle.h"
 #include "testlib_http.h"
@@ -1659,6 +1662,12 @@ static struct {
    * included component; a comment on R.cyc.reg, a grievance and an appeal
    * (of R.cyc.reg's registration), all received; that decision's record. */
   int64_t comment, grievance, appeal, register_step;
+  /* Issue 20: A's monitoring device "meter-1" of R.cyc.reg (its secret
+   * key, its next sequence number, the period the next reading goes to),
+   * and an ABM activity of B's that A's funds buy ex ante. */
+  unsigned char dev_sk[64];
+  int dev_seq, data_period;
+  char abm[32];
 } R;
 
 /* Issue 20 (poa.h, voice.h). */
@@ -1742,6 +1751,59 @@ static void mk_voice(void) {
   R.appeal = mk_case("appeal");
 }
 
+/* Issue 20: a device, a signed reading, an ex-ante commitment. */
+static json_t *b_device(void) {
+  unsigned char pk[32], sk[64];
+  char hex[65], name[32];
+  crypto_sign_keypair(pk, sk);
+  sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
+  snprintf(name, sizeof name, "meter-R%d", ++R.seq);
+  return json_pack("{s:s, s:s}", "name", name, "public_key", hex);
+}
+static json_t *b_reading(void) {
+  char msg[L6_READING_MSG_MAX], sig[129], today[11];
+  time_t now = time(NULL);
+  strftime(today, sizeof today, "%Y-%m-%d", gmtime(&now));
+  int seq = ++R.dev_seq;
+  int n = svc_reading_message(msg, sizeof msg, R.cyc.reg, R.data_period, "meter-1", seq, "net_kwh", 1000, today);
+  unsigned char sg[64];
+  crypto_sign_detached(sg, NULL, (const unsigned char *)msg, (unsigned long long)n, R.dev_sk);
+  sodium_bin2hex(sig, sizeof sig, sg, sizeof sg);
+  return json_pack("{s:s, s:i, s:s, s:i, s:s, s:s}", "device", "meter-1", "seq", seq, "input", "net_kwh", "value", 1000,
+                   "taken_on", today, "signature", sig);
+}
+static json_t *b_commitment(void) {
+  return json_pack("{s:i, s:i, s:s, s:I, s:s}", "quantity", 1, "price", 1500, "currency", "USD", "funder_account",
+                   (json_int_t)R.acc, "beneficiary", "Role test funder");
+}
+/* The period a reading of R.cyc.reg goes to: the next one to be reported. */
+static int next_period_of(const char *activity) {
+  char path[96];
+  snprintf(path, sizeof path, "/v1/activities/%s", activity);
+  tl_resp x = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&x, 200);
+  int n = (int)json_array_size(json_object_get(x.body, "periods"));
+  tl_resp_free(&x);
+  return n + 1;
+}
+/* Setup: A's device on R.cyc.reg; B's registered ABM activity. */
+static void cycle_data_fixture(void) {
+  unsigned char pk[32];
+  char hex[65];
+  crypto_sign_keypair(pk, R.dev_sk);
+  sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
+  char path[96];
+  snprintf(path, sizeof path, "/v1/activities/%s/devices", R.cyc.reg);
+  json_decref(post_ok(path, W.tok_a, json_pack("{s:s, s:s}", "name", "meter-1", "public_key", hex)));
+  json_decref(post_ok("/v1/accreditations", R.cyc.tok_ma,
+                      json_pack("{s:I, s:s, s:[s]}", "organisation", (json_int_t)R.cyc.org_v, "mechanism", "ABM", "scopes", "ADAPT")));
+  snprintf(R.abm, sizeof R.abm, "RM.ABM");
+  tl_submit(S, W.tok_b, "ABM", R.abm, "CHE01", HOST, "adaptation");
+  json_decref(tl_step(S, R.cyc.tok_v, "ABM", R.abm, "validate", "accept", NULL));
+  json_decref(tl_step(S, R.cyc.tok_dna, "ABM", R.abm, "approve", "accept", NULL));
+  json_decref(tl_step(S, R.cyc.tok_ma, "ABM", R.abm, "register", "accept", NULL));
+}
+
 /* Four eyes (proposal.h): a fresh pending proposal of A, proposed by A's
  * second token (so the owner column is another person): the policy of
  * CHE01 asks approval above 1 unit for the one transfer, then covers
@@ -1818,8 +1880,11 @@ static int roles_setup(void **state) {
   (void)state;
   memset(&R, 0, sizeof R);
   if (world_setup("api-roles") != 0) return -1;
-  /* Cheap password hashes for the users the role table makes (people.c). */
-  static const char *const cheap[] = {"--pwhash-cost", "interactive", NULL};
+  /* Cheap password hashes for the users the role table makes (people.c);
+   * the write rate limits (tested in test_transport) high enough for the
+   * table's thousands of writes from one address in a few seconds. */
+  static const char *const cheap[] = {"--pwhash-cost", "interactive", "--ip-write-rate", "100000/s,100000",
+                                      "--token-write-rate", "100000/s,100000", NULL};
   if (tl_srv_stop(S) != 0) return -1;
   memcpy(W.srv.extra, cheap, sizeof cheap);
   if (tl_srv_restart(S) != 0) return -1;
@@ -1850,6 +1915,7 @@ static int roles_setup(void **state) {
   R.tok[VALIDATOR] = R.cyc.tok_v;
   R.tok[AUTHORITY] = R.cyc.tok_dna;
   R.tok[MECHADMIN] = R.cyc.tok_ma;
+  cycle_data_fixture();
   R.tok[REGULATOR] = tl_mk_token(S, "authority", tl_mk_org(S, "CHE01", "Swiss Federal Office for the Environment"));
   R.tok[VAL_NA] = tl_mk_token(S, "validator", tl_mk_org(S, "CHE01", "Unaccredited verifier"));
   R.tok_a2 = tl_mk_token(S, "holder", W.org_a);
@@ -2224,6 +2290,14 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
   { E401, E403, E403, E403, E403, E401, OK, E403, E403, E403, E403, E403 }
 #define PARTICIPANT \
   { E401, E403, E403, OK, E403, E401, E403, E403, E403, E403, E403, E403 }
+/* Issue 20: a device's signed reading is authorised by its signature, so
+ * any caller may deliver it (no token needed), but a reviewer writes
+ * nothing; a bad token is refused as everywhere. The participant (A)
+ * registers devices of its activity; a funder (A, with its account)
+ * commits to buy B's ABM activity's units ex ante (PARTICIPANT's columns:
+ * B, the activity's participant, may not). */
+#define SIGNED_READING \
+  { OK, OK, OK, OK, OK, E401, OK, OK, OK, OK, OK, E403 }
 /* Article 6.2: the Party's authority (HOST's here; CHE's is another
  * Party's) or admin manage its NDC and authorizations; the books (ITMO
  * ranges, balances, what-if) are read by admin, auditor and authorities;
@@ -2360,6 +2434,11 @@ static const role_rule rules[] = {
     {"POST", "/v1/activities/{id}/steps", VALIDATOR_ONLY, b_activity_step, NULL},
     {"POST", "/v1/activities/{id}/periods", PARTICIPANT, b_period, NULL},
     {"POST", "/v1/activities/{id}/periods/{period}/steps", VALIDATOR_ONLY, b_period_step, NULL},
+    {"POST", "/v1/activities/{id}/devices", PARTICIPANT, b_device, NULL},
+    {"POST", "/v1/activities/{id}/periods/{period}/data", SIGNED_READING, b_reading, NULL},
+    {"GET", "/v1/activities/{id}/periods/{period}/data", PUBLIC, NULL, NULL},
+    {"POST", "/v1/activities/{id}/commitments", PARTICIPANT, b_commitment, NULL},
+    {"GET", "/v1/activities/{id}/commitments", PUBLIC, NULL, NULL},
     {"POST", "/v1/transitions", HOLDERS, b_transition, NULL},
     /* The transparency log and retirement certificates are public. */
     {"GET", "/v1/retirements/{id}/certificate", PUBLIC, NULL, NULL},
@@ -2649,6 +2728,8 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(val, sizeof val, "%s", HOST);
   else if (strncmp(pattern, "/v1/documents/", 14) == 0)
     snprintf(val, sizeof val, "%s", R.cyc.doc);
+  else if (strcmp(pattern, "/v1/activities/{id}/commitments") == 0)
+    snprintf(val, sizeof val, "%s", R.abm); /* B's registered ABM activity */
   else if (strcmp(pattern, "/v1/activities/{id}") == 0 || strcmp(pattern, "/v1/activities/{id}/steps") == 0)
     snprintf(val, sizeof val, "%s", R.cyc.sub); /* submitted: the validator validates it */
   else if (strncmp(pattern, "/v1/activities/", 15) == 0)
@@ -2672,7 +2753,9 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
   if (second) {
     char tail[256];
     snprintf(tail, sizeof tail, "%s", second + 8);
-    snprintf(second, sizeof rest - (size_t)(second - rest), "%d%s", R.cyc.period, tail);
+    bool data = strstr(pattern, "/data") != NULL; /* readings go to the next period to be reported */
+    if (data) R.data_period = next_period_of(R.cyc.reg);
+    snprintf(second, sizeof rest - (size_t)(second - rest), "%d%s", data ? R.data_period : R.cyc.period, tail);
   }
   char full[1024];
   int len = snprintf(full, sizeof full, "%.*s%s%s", (int)(open - pattern), pattern, val, rest);

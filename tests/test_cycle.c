@@ -1364,7 +1364,7 @@ static void test_ccer_eligibility(void **state) {
   q->inputs[0].value = -1;
   REFUSED(L6_E_INVALID_VALUE, svc_cycle_step(W.s, &china, q, &out_, &err_));
   report_inputs(m, q, 100);
-  q->ninputs--;
+  q->inputs[0] = q->inputs[--q->ninputs]; /* net_kwh left out: no reading, no parameter gives it */
   REFUSED(L6_E_MISSING_FIELD, svc_cycle_step(W.s, &china, q, &out_, &err_));
   report_inputs(m, q, 100);
   snprintf(q->inputs[0].name, sizeof q->inputs[0].name, "net_mwh");

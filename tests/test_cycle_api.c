@@ -26,9 +26,11 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "api/http.h"
 #include "errors.h"
+#include "service/cycle_data.h"
 #include "testlib.h"
 #include "testlib_cycle.h"
 #include "testlib_http.h"
@@ -441,6 +443,82 @@ static void test_openapi_complete(void **state) {
   assert_int_equal(missing, 0);
 }
 
+
+/* Issue 20 over HTTP: a device's signed readings feed the monitoring
+ * report; a bad signature, a replay, an unknown device refused with their
+ * codes and nothing changed; a registry choice outside the mechanism's. */
+static json_t *signed_reading(const unsigned char *sk, const char *act, int period, const char *dev, int seq,
+                              int64_t value, bool tamper) {
+  char msg[L6_READING_MSG_MAX], sig[129];
+  int n = svc_reading_message(msg, sizeof msg, act, period, dev, seq, "net_kwh", value, "2023-05-31");
+  unsigned char sg[64];
+  crypto_sign_detached(sg, NULL, (const unsigned char *)msg, (unsigned long long)n, sk);
+  if (tamper) sg[0] ^= 1;
+  sodium_bin2hex(sig, sizeof sig, sg, sizeof sg);
+  return json_pack("{s:s, s:i, s:s, s:I, s:s, s:s}", "device", dev, "seq", seq, "input", "net_kwh", "value",
+                   (json_int_t)value, "taken_on", "2023-05-31", "signature", sig);
+}
+
+static void test_http_signed_readings(void **state) {
+  (void)state;
+  const char *id = "GHA.METER.01";
+  tl_submit(S, W.tok_dev, "PACM", id, "GHA01", "GHA", "avoidance");
+  json_decref(tl_step(S, W.tok_doe, "PACM", id, "validate", "accept", NULL));
+  json_decref(tl_step(S, W.tok_dna, "PACM", id, "approve", "accept", NULL));
+  json_decref(tl_step(S, W.tok_ma, "PACM", id, "register", "accept", NULL));
+  unsigned char pk[32], sk[64];
+  char hex[65];
+  crypto_sign_keypair(pk, sk);
+  sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
+  tl_resp r = tl_http_reqj(S, "POST", "/v1/activities/GHA.METER.01/devices", W.tok_dev,
+                           json_pack("{s:s, s:s}", "name", "inverter-A", "public_key", hex), NULL);
+  tl_assert_status(&r, 201);
+  tl_resp_free(&r);
+  const char *data = "/v1/activities/GHA.METER.01/periods/1/data";
+  r = tl_http_reqj(S, "POST", data, NULL, signed_reading(sk, id, 1, "inverter-A", 1, 2000000, false), NULL);
+  tl_assert_status(&r, 201);
+  assert_int_equal(strlen(tl_jstr(r.body, "hash")), 64);
+  tl_resp_free(&r);
+  REFUSED(id, 422, "bad_signature", "POST", data, NULL, signed_reading(sk, id, 1, "inverter-A", 2, 5, true), NULL);
+  REFUSED(id, 409, "reading_replayed", "POST", data, NULL, signed_reading(sk, id, 1, "inverter-A", 1, 2000000, false), NULL);
+  REFUSED(id, 404, "unknown_device", "POST", data, NULL, signed_reading(sk, id, 1, "inverter-B", 1, 5, false), NULL);
+  REFUSED(id, 401, "unauthorized", "POST", data, "l6_ffffffffffffffffffffffffffffffffffffffffffffffff",
+          signed_reading(sk, id, 1, "inverter-A", 2, 5, false), NULL);
+  r = tl_http_reqj(S, "POST", data, W.tok_aud, signed_reading(sk, id, 1, "inverter-A", 2, 400000, false), NULL);
+  tl_assert_status(&r, 201);
+  tl_resp_free(&r);
+  /* The report gives only the grid factor: 2,400 MWh x 0.5 t = 1,200 t. */
+  json_t *docs = doc_array("PACM", "monitor");
+  r = tl_http_reqj(S, "POST", "/v1/activities/GHA.METER.01/periods", W.tok_dev,
+                   json_pack("{s:s, s:s, s:s, s:{s:i}, s:o}", "start", "2023-01-01", "end", "2023-12-31", "calculator",
+                             "grid-renewable", "inputs", "ef_cm_t_mwh_e6", 500000, "documents", docs),
+                   NULL);
+  tl_assert_status(&r, 201);
+  assert_int_equal(tl_jint(json_object_get(r.body, "period"), "reported"), 1200);
+  json_t *rd = json_object_get(json_object_get(json_object_get(r.body, "step"), "detail"), "readings");
+  assert_int_equal(tl_jint(rd, "count"), 2);
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", data, NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.body, "items")), 2);
+  tl_resp_free(&r);
+  /* Reported: period 1 takes no more readings. */
+  REFUSED(id, 409, "wrong_state", "POST", data, NULL, signed_reading(sk, id, 1, "inverter-A", 3, 5, false), NULL);
+  /* PACM offers no registry choice and no ex-ante purchase. */
+  json_t *sub = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", "GHA.CHOICE.01",
+                          "mechanism", "PACM", "registry", "GHA01", "host", "GHA", "title", "t", "methodology", "m",
+                          "sector", "energy", "scope", "1", "kind", "avoidance", "crediting_start", "2021-01-01",
+                          "crediting_end", "2030-12-31", "third_party_choice", "CHN", "documents",
+                          doc_array("PACM", "submit"));
+  r = tl_http_reqj(S, "POST", "/v1/activities", W.tok_dev, sub, NULL);
+  tl_assert_error_at(&r, 422, "registry_choice_refused", __FILE__, __LINE__);
+  tl_resp_free(&r);
+  REFUSED(id, 422, "commitment_not_offered", "POST", "/v1/activities/GHA.METER.01/commitments", W.tok_other,
+          json_pack("{s:i, s:i, s:s, s:I, s:s}", "quantity", 5, "price", 100, "currency", "USD", "funder_account",
+                    (json_int_t)W.acc_jp, "beneficiary", "b"),
+          NULL);
+}
+
 int main(void) {
   const struct CMUnitTest http[] = {
       cmocka_unit_test(test_http_pacm_cycle),
@@ -448,6 +526,7 @@ int main(void) {
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_http_jcm_split),
       cmocka_unit_test(test_http_documents),
+      cmocka_unit_test(test_http_signed_readings),
       cmocka_unit_test(test_openapi_complete),
   };
   const struct CMUnitTest restart[] = {cmocka_unit_test(test_restart_follows_file)};

@@ -39,6 +39,7 @@ static const replay_target targets[] = {
     {"pdf", fuzz_check_pdf},
     {"csv", fuzz_check_csv},
     {"mech", fuzz_check_mech},
+    {"params", fuzz_check_params},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])

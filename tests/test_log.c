@@ -1286,9 +1286,10 @@ static void test_upgrade_backfills(void **state) {
    * batches' production period; 11 -> 12, users, sessions and token owners;
    * 12 -> 13, the token lifecycle; 13 -> 14, four eyes; 14 -> 15, standard
    * registries and origin serials; 15 -> 16, authorization amendments; 16 -> 17,
-   * history length classes; 17 -> 18, programmes of activities, comments and grievances). */
+   * history length classes; 17 -> 18, programmes of activities, comments and grievances;
+   * 18 -> 19, activity records). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
-                  "DROP TABLE a6_auth_versions; DROP TABLE mech_records;"
+                  "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
                   "DROP TABLE a6_ndc_years; DROP TABLE a6_ndcs;"
                   "DROP TABLE nma_records; ALTER TABLE unit_types DROP COLUMN non_offsetting;"

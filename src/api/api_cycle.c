@@ -224,6 +224,7 @@ typedef struct {
   char crediting_start[11];
   char crediting_end[11];
   char comment[L6_NAME_MAX + 1];
+  char third_party_choice[L6_CODE_MAX + 1];
 } activity_in;
 
 l6_err h_activity_post(req *r, json_t **out, l6_error *err) {
@@ -233,7 +234,8 @@ l6_err h_activity_post(req *r, json_t **out, l6_error *err) {
       F(activity_in, title, JF_STR, true),       F(activity_in, methodology, JF_STR, true),
       F(activity_in, sector, JF_STR, true),      F(activity_in, scope, JF_STR, true),
       F(activity_in, kind, JF_STR, true),        F(activity_in, crediting_start, JF_STR, true),
-      F(activity_in, crediting_end, JF_STR, true), F(activity_in, comment, JF_STR, false)};
+      F(activity_in, crediting_end, JF_STR, true), F(activity_in, comment, JF_STR, false),
+      F(activity_in, third_party_choice, JF_STR, false)};
   static const char *const extra[] = {"documents", "ets_covered", NULL};
   activity_in in = {0};
   l6_submit_req x = {.ets_covered = -1};
@@ -256,6 +258,9 @@ l6_err h_activity_post(req *r, json_t **out, l6_error *err) {
   snprintf(x.registry, sizeof x.registry, "%s", in.registry);
   snprintf(x.scope, sizeof x.scope, "%s", in.scope);
   snprintf(x.comment, sizeof x.comment, "%s", in.comment);
+  if (strlen(in.third_party_choice) >= sizeof x.third_party_choice)
+    return l6_fail(err, L6_E_REGISTRY_CHOICE_REFUSED, "third_party_choice must be \"host\" or a share's Party");
+  snprintf(x.third_party_choice, sizeof x.third_party_choice, "%s", in.third_party_choice);
   r->status = 201;
   return svc_activity_submit(r->svc, &r->actor, &x, out, err);
 }

@@ -112,6 +112,12 @@ l6_err h_activity_step(req *r, json_t **out, l6_error *err);
 l6_err h_period_post(req *r, json_t **out, l6_error *err);
 l6_err h_period_step(req *r, json_t **out, l6_error *err);
 l6_err h_transition_post(req *r, json_t **out, l6_error *err);
+/* api_cycle_data.c: devices, signed readings, ex-ante commitments (issue 20). */
+l6_err h_device_post(req *r, json_t **out, l6_error *err);
+l6_err h_reading_post(req *r, json_t **out, l6_error *err);
+l6_err h_reading_list(req *r, json_t **out, l6_error *err);
+l6_err h_commitment_post(req *r, json_t **out, l6_error *err);
+l6_err h_commitment_list(req *r, json_t **out, l6_error *err);
 
 /* Their routes, as entries of api.c's route table. */
 #define API_CYCLE_ROUTES                                                   \
@@ -126,7 +132,12 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/activities/{id}/steps", h_activity_step},                  \
   {"POST", "/v1/activities/{id}/periods", h_period_post},                  \
   {"POST", "/v1/activities/{id}/periods/{period}/steps", h_period_step},   \
-  {"POST", "/v1/transitions", h_transition_post},
+  {"POST", "/v1/transitions", h_transition_post},                          \
+  {"POST", "/v1/activities/{id}/devices", h_device_post},                  \
+  {"POST", "/v1/activities/{id}/periods/{period}/data", h_reading_post},   \
+  {"GET", "/v1/activities/{id}/periods/{period}/data", h_reading_list},    \
+  {"POST", "/v1/activities/{id}/commitments", h_commitment_post},          \
+  {"GET", "/v1/activities/{id}/commitments", h_commitment_list},
 
 /* api_ldc.c: fees of the crediting mechanisms (issue 20). */
 l6_err h_fee_report(req *r, json_t **out, l6_error *err);

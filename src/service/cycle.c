@@ -38,6 +38,7 @@
 #include "../core/ledger.h"
 #include "../core/levy.h"
 #include "cycle_int.h"
+#include "cycle_data.h"
 #include "mechanism.h"
 #include "service_int.h"
 #include "tlog.h"
@@ -428,6 +429,7 @@ typedef struct {
   l6_tx tx;
   l6_batch b;
   int64_t next;      /* next serial of its batch to hand out */
+  l6_qty delivered;  /* of its shares, delivered to ex-ante commitments (cycle_data.h) */
 } issue_reg;
 
 typedef struct {
@@ -464,8 +466,10 @@ static l6_err plan_shares(l6_svc *s, const cyc *c, share_plan *sh, size_t *k, bo
   if (e != L6_E_OK) return e;
   bool party_of_agreement = false;
   for (size_t i = 0; i < *k; i++) party_of_agreement |= strcmp(sh[i].party, dev) == 0;
+  int chosen = -1; /* the developer's choice among split.third_party_choice (issue 20), else the file's default */
+  if (!party_of_agreement && (e = cdata__tp_choice(s, c->act.project, &chosen, err)) != L6_E_OK) return e;
   if (!party_of_agreement) { /* all to one registry: never split toward a third country */
-    sh[0] = sh[m->third_party];
+    sh[0] = sh[chosen >= 0 && (size_t)chosen < *k ? chosen : m->third_party];
     sh[0].bp = L6_BP_ONE;
     *k = 1;
     *third_party = true;
@@ -506,9 +510,9 @@ static l6_err forward_reg(l6_svc *s, const l6_actor *a, const char *ts, const cy
       idx[k] = i;
       bp[k++] = fw[i].bp;
     }
-  if (k == 0 || reg->shares == 0) return L6_E_OK;
+  if (k == 0 || reg->shares - reg->delivered == 0) return L6_E_OK;
   l6_qty q[L6_MAX_FORWARD];
-  l6_err e = levy_split(reg->shares, bp, k, c->m->rounding, q, err);
+  l6_err e = levy_split(reg->shares - reg->delivered, bp, k, c->m->rounding, q, err);
   for (size_t j = 0; j < k && e == L6_E_OK; j++) {
     if (q[j] == 0) continue;
     l6_tx tx;
@@ -606,6 +610,12 @@ static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *pe
   if (e == L6_E_OK)
     e = levy_move(s, a, ts, home, L6_TX_CANCELLATION, &omge, parts.omge, "OMGE", claim, detail, "omge", err);
   if (e == L6_E_OK) e = levy_move(s, a, ts, home, L6_TX_TRANSFER, &buffer, parts.buffer, "buffer", claim, detail, "buffer", err);
+  /* Ex-ante purchases: delivered from the activity registry's share and
+   * retired, before any forwarding (cycle_data.h). */
+  if (e == L6_E_OK && m->ex_ante && home->shares > 0)
+    e = cdata__deliver(s, a, ts, c->proj.id, per->seq, home->pending, home->b.id, &home->next, home->shares,
+                       &home->delivered, detail, err);
+  assert(e != L6_E_OK || home->delivered <= home->shares);
   for (size_t r = 0; r < nreg && e == L6_E_OK; r++) {
     json_t *fwd = json_array();
     e = forward_reg(s, a, ts, c, &regs[r], fw, facc, nfw, fwd, err);
@@ -629,6 +639,7 @@ static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *pe
   json_object_set_new(detail, "unit_type", json_string(m->unit_type));
   json_object_set_new(detail, "rounding", json_string(l6_rounding_str(m->rounding)));
   if (m->third_party >= 0) json_object_set_new(detail, "third_party_developer", json_boolean(third_party));
+  if (m->ex_ante) json_object_set_new(detail, "delivered_ex_ante", json_integer(home->delivered));
   if (e == L6_E_OK && !l6_qty_add(c->act.issued, n, &c->act.issued))
     e = l6_fail(err, L6_E_QUANTITY_OVERFLOW, "the activity's issued total overflows");
   return e;
@@ -680,15 +691,23 @@ static l6_err check_forward(l6_svc *s, const cyc *c, const l6_step_req *r, char 
 
 /* Runs the report's calculator on its inputs (by name). *inputs gets the
  * JSON object of the inputs. */
-static l6_err run_report(const l6_mech *m, const l6_step_req *r, l6_qty *out, char *inputs, size_t cap, l6_error *err) {
+static l6_err run_report(l6_svc *s, const cyc *c, const l6_step_req *r, const l6_period *per, l6_qty *out, char *inputs,
+                         size_t cap, json_t *detail, l6_error *err) {
+  const l6_mech *m = c->m;
   if (r->calculator[0] == '\0') return l6_fail(err, L6_E_MISSING_FIELD, "calculator is required");
   const l6_calc *calc = mech_calc(m, r->calculator);
   if (calc == NULL)
     return l6_fail(err, L6_E_NOT_ELIGIBLE, "%s does not accept calculator '%.32s'", m->code, r->calculator);
-  l6_err e = svc_calc(calc->name, r->inputs, r->ninputs, out, err);
+  /* The inputs: the report's, the period's signed readings, the
+   * methodology parameters (cycle_data.h, issue 20). */
+  l6_calc_arg args[L6_CALC_MAX_INPUTS];
+  size_t nargs = 0;
+  l6_err e = cdata__inputs(s, calc, c->act.project, c->proj.host, per->seq, per->start, per->end, r->inputs, r->ninputs,
+                           args, &nargs, detail, err);
+  if (e == L6_E_OK) e = svc_calc(calc->name, args, nargs, out, err);
   if (e != L6_E_OK) return e;
   json_t *o = json_object();
-  for (size_t i = 0; i < r->ninputs; i++) json_object_set_new(o, r->inputs[i].name, json_integer(r->inputs[i].value));
+  for (size_t i = 0; i < nargs; i++) json_object_set_new(o, args[i].name, json_integer(args[i].value));
   e = json_text(o, inputs, cap, err);
   json_decref(o);
   return e;
@@ -1073,7 +1092,7 @@ static l6_err do_period_step(l6_svc *s, const l6_actor *a, const l6_step_req *r,
   if (e == L6_E_OK) switch (r->step) {
     case L6_STEP_MONITOR:
       if (r->period == 0) e = new_period(s, c, r, per, err);
-      if (e == L6_E_OK) e = run_report(m, r, &per->reported, per->inputs, sizeof per->inputs, err);
+      if (e == L6_E_OK) e = run_report(s, c, r, per, &per->reported, per->inputs, sizeof per->inputs, detail, err);
       if (e == L6_E_OK) {
         snprintf(per->calculator, sizeof per->calculator, "%s", r->calculator);
         per->certified = 0;
@@ -1260,6 +1279,8 @@ l6_err svc_activity_submit(l6_svc *s, const l6_actor *a, const l6_submit_req *r,
   if (e == L6_E_OK) e = OPS->party_get(ST, p->host, &host, err);
   if (e == L6_E_OK) e = OPS->registry_get(ST, r->registry, &reg, err);
   if (e == L6_E_OK) e = check_docs(s, m, L6_STEP_SUBMIT, r->docs, r->ndocs, &docs, err);
+  char dev_party[4] = "";
+  if (e == L6_E_OK && r->third_party_choice[0]) e = party_of_org(s, a->org, dev_party, err);
   l6_cstate next = L6_CS__NONE, exp;
   if (e == L6_E_OK) e = cycle_next(m->chain, L6_CS__NONE, L6_STEP_SUBMIT, L6_DECIDE_NONE, &next, &exp, err);
   c.proj = *p;
@@ -1278,8 +1299,11 @@ l6_err svc_activity_submit(l6_svc *s, const l6_actor *a, const l6_submit_req *r,
   c.act.ets_covered = r->ets_covered > 0;
   svc__timestamp(s, c.act.updated);
   if (e == L6_E_OK) e = OPS->activity_save(ST, &c.act, err);
+  if (e == L6_E_OK && r->third_party_choice[0])
+    e = cdata__tp_choose(s, m, p->id, p->host, dev_party, r->third_party_choice, err);
   detail = json_object();
   if (r->comment[0]) json_object_set_new(detail, "comment", json_string(r->comment));
+  if (r->third_party_choice[0]) json_object_set_new(detail, "third_party_choice", json_string(r->third_party_choice));
   l6_step_rec *rec = malloc(sizeof *rec);
   if (rec == NULL && e == L6_E_OK) e = l6_fail(err, L6_E_NOMEM, NULL);
   if (e == L6_E_OK) e = record(s, a, m, p->id, 0, L6_STEP_SUBMIT, L6_DECIDE_NONE, L6_CS__NONE, next, docs, detail, rec, err);

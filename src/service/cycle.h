@@ -59,6 +59,8 @@ typedef struct {
   size_t ndocs;
   l6_doc_ref docs[L6_MAX_STEP_DOCS];
   char comment[L6_NAME_MAX + 1];
+  char third_party_choice[16];       /* "" or a third-party developer's registry: "host" or a share's Party
+                                       (split.third_party_choice, issue 20) */
 } l6_submit_req;
 
 /* Any other step. Fields a step does not use must be left empty. */

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "calc_params.h"
 #include "service_int.h"
 
 /* ---- parsing helpers ------------------------------------------------- */
@@ -245,12 +246,41 @@ static l6_err parse_levies(pctx *c, json_t *root, l6_mech *m) {
   return L6_E_OK;
 }
 
+/* split.third_party_choice (issue 20, item 6): the shares' parties a
+ * third-party developer may choose between, per activity. Seed 001 on the
+ * Belt and Road mechanism: "若项目开发方中的一方为第三方（即不是来自中方或者
+ * 东道国），该机制依然允许其进行减排量的开发，但开发的减排量只可选择进入中方或者
+ * 东道国的注册登记簿，不能计入第三方国家的 NDC。" */
+static l6_err parse_tp_choice(pctx *c, json_t *split, l6_mech *m) {
+  json_t *arr, *v;
+  size_t i;
+  l6_err e = get_arr(c, split, "split", "third_party_choice", false, L6_MAX_SHARES, &arr);
+  if (e != L6_E_OK || arr == NULL) return e;
+  if (m->third_party < 0) return bad(c, "split", "third_party_choice", "needs third_party_developer (the default)");
+  if (json_array_size(arr) < 2) return bad(c, "split", "third_party_choice", "a choice needs two or more parties");
+  json_array_foreach(arr, i, v) {
+    const char *p = json_is_string(v) ? json_string_value(v) : "";
+    int k = -1;
+    for (size_t j = 0; j < m->nshares && k < 0; j++)
+      if ((strcmp(p, "host") == 0 && m->shares[j].party[0] == '\0') || (p[0] && strcmp(p, m->shares[j].party) == 0))
+        k = (int)j;
+    for (size_t j = 0; j < m->ntp_choice && k >= 0; j++)
+      if (m->tp_choice[j] == k) k = -1;
+    if (k < 0) return bad(c, "split", "third_party_choice", "entry %zu must be the party of a share, each once", i);
+    m->tp_choice[m->ntp_choice++] = k;
+  }
+  bool has_default = false;
+  for (size_t j = 0; j < m->ntp_choice; j++) has_default |= m->tp_choice[j] == m->third_party;
+  if (!has_default) return bad(c, "split", "third_party_choice", "must include third_party_developer (the default)");
+  return L6_E_OK;
+}
+
 static l6_err parse_split(pctx *c, json_t *root, l6_mech *m) {
   json_t *split, *shares, *sh;
   m->third_party = -1;
   l6_err e = get_obj(c, root, "", "split", false, &split);
   if (e != L6_E_OK || split == NULL) return e;
-  static const char *const keys[] = {"shares", "third_party_developer", NULL};
+  static const char *const keys[] = {"shares", "third_party_developer", "third_party_choice", NULL};
   if ((e = keys_only(c, "split", split, keys)) != L6_E_OK ||
       (e = get_arr(c, split, "split", "shares", true, L6_MAX_SHARES, &shares)) != L6_E_OK)
     return e;
@@ -297,7 +327,7 @@ static l6_err parse_split(pctx *c, json_t *root, l6_mech *m) {
         m->third_party = (int)k;
     if (m->third_party < 0) return bad(c, "split", "third_party_developer", "must be the party of one of the shares");
   }
-  return L6_E_OK;
+  return parse_tp_choice(c, split, m);
 }
 
 static l6_err parse_deadlines(pctx *c, json_t *root, l6_mech *m) {
@@ -407,8 +437,8 @@ l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *m, l6
   if (root == NULL) return l6_fail(err, L6_E_INVALID_CONFIG, "%s: line %d, column %d: %s", path, je.line, je.column, je.text);
   static const char *const keys[] = {"code",   "name",  "description", "programme", "unit_type",  "rounding",
                                      "eligibility", "steps", "levies", "split",     "deadlines", "transition",
-                                     "programmes", "recourse", "safeguards", "sd_indicators", "fees",
-                                     NULL}; /* programmes, recourse: poa.c, voice.c; the last three: mech_ldc.c */
+                                     "programmes", "recourse", "safeguards", "sd_indicators", "fees", "ex_ante_purchases",
+                                     NULL}; /* programmes, recourse: poa.c, voice.c; safeguards, sd_indicators, fees: mech_ldc.c */
   char rounding[16], description[L6_TEXT_MAX + 1];
   l6_err e = json_is_object(root) ? L6_E_OK : l6_fail(err, L6_E_INVALID_CONFIG, "%s: the definition must be a JSON object", path);
   if (e == L6_E_OK) e = keys_only(&c, "", root, keys);
@@ -434,6 +464,9 @@ l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *m, l6
   if (e == L6_E_OK) e = mech_parse_ldc(path, root, m, err);
   if (e == L6_E_OK) e = parse_programmes(&c, root, m);
   if (e == L6_E_OK) e = parse_recourse(&c, root, m);
+  /* Seed 002 on the ABM: "该专题发言概述了适应效益机制下的事后和事先项目融资模式，
+   * 包括一个适应“超市”，可以在其中列出项目并购买适应效益" (issue 20, item 6). */
+  if (e == L6_E_OK) e = get_bool(&c, root, "", "ex_ante_purchases", &m->ex_ante);
   /* Reversals cancel units from the buffer the levies fill. */
   if (e == L6_E_OK && m->steps[L6_STEP_REVERSAL].defined && m->buffer_account == L6_ACCT__NONE)
     e = bad(&c, "steps", "reversal", "reversals cancel units from the buffer: levies.buffer is required");
@@ -485,6 +518,7 @@ void mech_set_free(l6_mech_set *set) {
   if (set == NULL) return;
   for (size_t i = 0; i < set->n; i++) mech_free(&set->m[i]);
   free(set->m);
+  calc_params_free(set->params);
   free(set);
 }
 
@@ -511,6 +545,21 @@ static l6_err read_file(const char *path, char **out, size_t *len, l6_error *err
   *out = buf;
   *len = n;
   return L6_E_OK;
+}
+
+/* DIR/methodologies/parameters.json, when present (calc_params.h). */
+static l6_err load_params(const char *dir, l6_mech_set *set, l6_error *err) {
+  char file[4096];
+  snprintf(file, sizeof file, "%s/methodologies/parameters.json", dir);
+  FILE *f = fopen(file, "rb");
+  if (f == NULL) return L6_E_OK; /* no parameters: reports give every input */
+  fclose(f);
+  char *text = NULL;
+  size_t len = 0;
+  l6_err e = read_file(file, &text, &len, err);
+  if (e == L6_E_OK) e = calc_params_parse(file, text, len, &set->params, err);
+  free(text);
+  return e;
 }
 
 /* Checks what a definition names against the store (inside a transaction). */
@@ -580,6 +629,7 @@ l6_err mech_load_dir(l6_svc *s, const char *dir, l6_error *err) {
                   set->m[set->n - 1].code, mech_find(set, set->m[set->n - 1].code)->file);
   }
   for (size_t i = 0; i < n; i++) free(names[i]);
+  if (e == L6_E_OK) e = load_params(dir, set, err);
   if (e == L6_E_OK && (e = svc__begin(s, err)) == L6_E_OK) {
     for (size_t i = 0; i < set->n && e == L6_E_OK; i++) e = check_against_store(s, &set->m[i], err);
     e = svc__finish(s, e, err);

@@ -102,6 +102,14 @@ typedef struct {
   size_t nshares;
   l6_mech_share shares[L6_MAX_SHARES];
   int third_party;                      /* share taking all of a third-party developer's units; -1: no rule */
+  /* Shares a third-party developer may choose instead, per activity
+   * (split.third_party_choice, issue 20; ntp_choice 0: no choice). */
+  size_t ntp_choice;
+  int tp_choice[L6_MAX_SHARES];
+
+  /* Ex-ante purchases of an activity's units before issuance, delivered
+   * and retired at issuance (ex_ante_purchases, issue 20). */
+  bool ex_ante;
 
   /* Deadlines. */
   int reversal_notice_days;             /* 0: none */
@@ -145,6 +153,7 @@ typedef struct {
 typedef struct l6_mech_set {
   size_t n;
   l6_mech *m; /* n definitions, sorted by file name (owned) */
+  struct l6_calc_params *params; /* methodology parameters (calc_params.h), or NULL (owned) */
 } l6_mech_set;
 
 /*

@@ -306,6 +306,19 @@ static const char *const l6_migrations[] = {
     "CREATE TABLE mech_records(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL,"
     "  state TEXT NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX mech_records_ref ON mech_records(kind, ref, id);",
+    /* 18 -> 19: records attached to an activity of the project cycle
+     * (issue 20, items 6 and 7), one row each, its fields as one JSON
+     * object (the service validates and shapes it): kind "device" (a
+     * monitoring system and its Ed25519 public key, ref its name), "reading"
+     * (a signed reading of a period, ref "device/seq": a replay is a
+     * duplicate), "commitment" (an ex-ante purchase of the activity's
+     * units, ref its id) and "registry-choice" (a third-party developer's
+     * registry, ref "registry"). id counts per activity and kind. */
+    "CREATE TABLE activity_records(project TEXT NOT NULL REFERENCES projects(id), kind TEXT NOT NULL,"
+    "  id BIGINT NOT NULL, period INTEGER NOT NULL, ref TEXT NOT NULL, body TEXT NOT NULL,"
+    "  PRIMARY KEY(project, kind, id));"
+    "CREATE UNIQUE INDEX activity_records_ref ON activity_records(project, kind, ref);"
+    "CREATE INDEX activity_records_period ON activity_records(project, kind, period, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

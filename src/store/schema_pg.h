@@ -274,6 +274,12 @@ static const char *const l6_pg_migrations[] = {
     "CREATE TABLE mech_records(id BIGINT PRIMARY KEY, kind " L6_PG_TEXT " NOT NULL, ref " L6_PG_TEXT " NOT NULL,"
     "  state " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL);"
     "CREATE INDEX mech_records_ref ON mech_records(kind, ref, id);",
+    /* 18 -> 19: activity records: devices, readings, commitments, registry choices (schema.h). */
+    "CREATE TABLE activity_records(project " L6_PG_TEXT " NOT NULL REFERENCES projects(id), kind " L6_PG_TEXT " NOT NULL,"
+    "  id BIGINT NOT NULL, period INTEGER NOT NULL, ref " L6_PG_TEXT " NOT NULL, body " L6_PG_TEXT " NOT NULL,"
+    "  PRIMARY KEY(project, kind, id));"
+    "CREATE UNIQUE INDEX activity_records_ref ON activity_records(project, kind, ref);"
+    "CREATE INDEX activity_records_period ON activity_records(project, kind, period, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

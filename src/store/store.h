@@ -370,6 +370,20 @@ typedef struct {
   char ts[32];
 } l6_a6_auth_version;
 
+/* A record attached to an activity of the project cycle (issue 20):
+ * a monitoring device, a signed reading, an ex-ante commitment or a
+ * registry choice, its fields as one JSON object (service/cycle_data.c
+ * validates and shapes it). (project, kind, id) and (project, kind, ref)
+ * are unique. */
+typedef struct {
+  char project[L6_CODE_MAX + 1];
+  char kind[16];                         /* "device", "reading", "commitment", "registry-choice" */
+  l6_id id;                              /* 1, 2, ... per project and kind */
+  int period;                            /* readings: the monitoring period; else 0 */
+  char ref[80];                          /* unique per project and kind */
+  char body[L6_NMA_BODY_MAX + 1];        /* JSON object */
+} l6_arec;
+
 /* A record of the NMA platform: an NMA, a support offer or a match, its
  * fields as one JSON object (the service validates and shapes it). */
 typedef struct {
@@ -793,6 +807,15 @@ typedef struct {
   l6_err (*mech_rec_put)(l6_store *s, l6_mech_rec *r, l6_error *err);
   l6_err (*mech_rec_get)(l6_store *s, const char *kind, l6_id id, l6_mech_rec *out, l6_error *err);
   l6_err (*mech_rec_list)(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx, l6_error *err);
+  /* Activity records (l6_arec). Inserts r (ALREADY_EXISTS when its id or
+   * ref is taken), or with update replaces the body of the record of r's
+   * project, kind and id (NOT_FOUND when absent). */
+  l6_err (*arec_put)(l6_store *s, const l6_arec *r, bool update, l6_error *err);
+  /* The record of project and kind with ref; NOT_FOUND when absent. */
+  l6_err (*arec_get)(l6_store *s, const char *project, const char *kind, const char *ref, l6_arec *out, l6_error *err);
+  /* Records of project and kind (and period unless it is negative), by id. */
+  l6_err (*arec_list)(l6_store *s, const char *project, const char *kind, int period, l6_each_fn each, void *ctx,
+                      l6_error *err);
 
   /* Transparency log. The service appends a leaf in the same store
    * transaction as the registry change it records; nothing else writes

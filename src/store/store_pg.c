@@ -296,6 +296,12 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(MREC_GET, "SELECT id, kind, ref, state, body FROM mech_records WHERE id = $1 AND kind = $2")           \
   XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = $1"                       \
                 " AND ($2::text = '' OR ref = $2) ORDER BY id")                                             \
+  XX(AREC_INS, "INSERT INTO activity_records(project, kind, id, period, ref, body) VALUES($1, $2, $3, $4, $5, $6)") \
+  XX(AREC_UPD, "UPDATE activity_records SET body = $4 WHERE project = $1 AND kind = $2 AND id = $3") \
+  XX(AREC_GET, "SELECT project, kind, id, period, ref, body FROM activity_records"                            \
+               " WHERE project = $1 AND kind = $2 AND ref = $3")                                              \
+  XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records"                           \
+                " WHERE project = $1 AND kind = $2 AND ($3::int < 0 OR period = $3::int) ORDER BY id")       \
   /* emissions trading */                                                                                     \
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES($1, $2, $3)"                                  \
               " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                                 \
@@ -2544,6 +2550,58 @@ static l6_err pg_mech_rec_list(l6_store *s, const char *kind, const char *ref, l
   return e;
 }
 
+/* ---- activity records (issue 20) ----------------------------------- */
+
+static void dec_arec(const PGresult *r, int i, void *o) {
+  l6_arec *x = o;
+  col_text(r, i, 0, x->project, sizeof x->project);
+  col_text(r, i, 1, x->kind, sizeof x->kind);
+  x->id = col_i64(r, i, 2);
+  x->period = (int)col_i64(r, i, 3);
+  col_text(r, i, 4, x->ref, sizeof x->ref);
+  col_text(r, i, 5, x->body, sizeof x->body);
+}
+
+static l6_err pg_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, r->project);
+  a_text(&a, r->kind);
+  a_int(&a, r->id);
+  if (update) {
+    a_text(&a, r->body);
+    int64_t changed = 0;
+    l6_err e = run_write(PG(s), Q_AREC_UPD, &a, NULL, &changed, err);
+    if (e == L6_E_OK && changed == 0) return l6_fail(err, L6_E_NOT_FOUND, "no %s %lld of %s", r->kind, (long long)r->id, r->project);
+    return e;
+  }
+  a_int(&a, r->period);
+  a_text(&a, r->ref);
+  a_text(&a, r->body);
+  return run_write(PG(s), Q_AREC_INS, &a, NULL, NULL, err);
+}
+
+static l6_err pg_arec_get(l6_store *s, const char *project, const char *kind, const char *ref, l6_arec *out,
+                          l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, project);
+  a_text(&a, kind);
+  a_text(&a, ref);
+  return run_one(PG(s), Q_AREC_GET, &a, dec_arec, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_arec_list(l6_store *s, const char *project, const char *kind, int period, l6_each_fn each, void *ctx,
+                           l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, project);
+  a_text(&a, kind);
+  a_int(&a, period);
+  l6_arec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_AREC_LIST, &a, dec_arec, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 /* ---- transparency log ------------------------------------------------ */
 
 /* Binary columns are lowercase hex text, as in SQLite. A value that is not
@@ -3066,6 +3124,9 @@ static const l6_store_ops pg_ops = {
     .mech_rec_put = pg_mech_rec_put,
     .mech_rec_get = pg_mech_rec_get,
     .mech_rec_list = pg_mech_rec_list,
+    .arec_put = pg_arec_put,
+    .arec_get = pg_arec_get,
+    .arec_list = pg_arec_list,
     .ex_instrument_put = pg_ex_instrument_put,
     .ex_instrument_get = pg_ex_instrument_get,
     .ex_instrument_list = pg_ex_instrument_list,

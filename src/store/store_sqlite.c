@@ -248,7 +248,13 @@
   XX(MREC_UPD, "UPDATE mech_records SET kind = ?2, ref = ?3, state = ?4, body = ?5 WHERE id = ?1")  \
   XX(MREC_GET, "SELECT id, kind, ref, state, body FROM mech_records WHERE id = ?1 AND kind = ?2")  \
   XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = ?1"              \
-                " AND (?2 = '' OR ref = ?2) ORDER BY id")
+                " AND (?2 = '' OR ref = ?2) ORDER BY id")    \
+  XX(AREC_INS, "INSERT INTO activity_records(project, kind, id, period, ref, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+  XX(AREC_UPD, "UPDATE activity_records SET body = ?6 WHERE project = ?1 AND kind = ?2 AND id = ?3")    \
+  XX(AREC_GET, "SELECT project, kind, id, period, ref, body FROM activity_records"                      \
+               " WHERE project = ?1 AND kind = ?2 AND ref = ?3")                                        \
+  XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records"                     \
+                " WHERE project = ?1 AND kind = ?2 AND (?3 < 0 OR period = ?3) ORDER BY id")
 
 #define SQL_MAP_ETS(XX)                                                                                \
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES(?1, ?2, ?3)"                            \
@@ -2443,6 +2449,47 @@ static l6_err sq_mech_rec_get(l6_store *s, const char *kind, l6_id id, l6_mech_r
   return L6_E_OK;
 }
 
+/* ---- activity records (issue 20) ----------------------------------- */
+
+static void dec_arec(sqlite3_stmt *s, void *o) {
+  l6_arec *r = o;
+  col_text(s, 0, r->project, sizeof r->project);
+  col_text(s, 1, r->kind, sizeof r->kind);
+  r->id = sqlite3_column_int64(s, 2);
+  r->period = sqlite3_column_int(s, 3);
+  col_text(s, 4, r->ref, sizeof r->ref);
+  col_text(s, 5, r->body, sizeof r->body);
+}
+
+static l6_err sq_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), update ? Q_AREC_UPD : Q_AREC_INS);
+  bind_text(t, 1, r->project);
+  bind_text(t, 2, r->kind);
+  sqlite3_bind_int64(t, 3, r->id);
+  if (!update) {
+    sqlite3_bind_int(t, 4, r->period);
+    bind_text(t, 5, r->ref);
+  }
+  bind_text(t, 6, r->body);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && update && sqlite3_changes(SQ(s)->db) == 0)
+    return l6_fail(err, L6_E_NOT_FOUND, "no %s %lld of %s", r->kind, (long long)r->id, r->project);
+  return e;
+}
+
+static l6_err sq_arec_get(l6_store *s, const char *project, const char *kind, const char *ref, l6_arec *out,
+                          l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_AREC_GET);
+  bind_text(t, 1, project);
+  bind_text(t, 2, kind);
+  bind_text(t, 3, ref);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_arec(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
 static l6_err sq_mech_rec_list(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx,
                                l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_MREC_LIST);
@@ -2451,6 +2498,19 @@ static l6_err sq_mech_rec_list(l6_store *s, const char *kind, const char *ref, l
   l6_mech_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
   if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   l6_err e = run_each(SQ(s), t, dec_mrec, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static l6_err sq_arec_list(l6_store *s, const char *project, const char *kind, int period, l6_each_fn each, void *ctx,
+                           l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_AREC_LIST);
+  bind_text(t, 1, project);
+  bind_text(t, 2, kind);
+  sqlite3_bind_int(t, 3, period);
+  l6_arec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_arec, buf, each, ctx, err);
   free(buf);
   return e;
 }
@@ -2920,6 +2980,9 @@ static const l6_store_ops sqlite_ops = {
     .mech_rec_put = sq_mech_rec_put,
     .mech_rec_get = sq_mech_rec_get,
     .mech_rec_list = sq_mech_rec_list,
+    .arec_put = sq_arec_put,
+    .arec_get = sq_arec_get,
+    .arec_list = sq_arec_list,
     .ex_instrument_put = sq_ex_instrument_put,
     .ex_instrument_get = sq_ex_instrument_get,
     .ex_instrument_list = sq_ex_instrument_list,
