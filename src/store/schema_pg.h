@@ -270,6 +270,10 @@ static const char *const l6_pg_migrations[] = {
     "UPDATE tx_lines SET lvl = " L6_LVL_SQL ";"
     "DROP INDEX tx_lines_batch;"
     "CREATE INDEX tx_lines_hist ON tx_lines(batch, lvl, first, last);",
+    /* 17 -> 18: links between registries (schema.h). */
+    "CREATE TABLE link_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, state " L6_PG_TEXT " NOT NULL,"
+    "  due_ms BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));"
+    "CREATE INDEX link_records_due ON link_records(kind, state, due_ms);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
