@@ -150,7 +150,14 @@
   XX(UNKNOWN_PROPOSAL, "unknown_proposal", 404, "no such proposal") \
   XX(SELF_APPROVAL, "self_approval", 403, "nobody approves or rejects their own proposal; another person must") \
   XX(PROPOSAL_CLOSED, "proposal_closed", 409, "the proposal is no longer pending (or delayed) and cannot be decided or cancelled") \
-  XX(NOT_TRUSTED, "not_trusted", 404, "the account is not on the trusted list")
+  XX(NOT_TRUSTED, "not_trusted", 404, "the account is not on the trusted list") \
+  /* Links between registries (link.c, issue 19, docs/LINKS.md). */ \
+  XX(LINK_NOT_CONFIGURED, "link_not_configured", 409, "this server has no link identity; set one with PUT /v1/link/settings or serve --peers") \
+  XX(UNKNOWN_PEER, "unknown_peer", 404, "no such peer registry") \
+  XX(LINK_BAD_SIGNATURE, "link_bad_signature", 401, "the link message is malformed or its signature does not verify") \
+  XX(LINK_ACCOUNT, "link_account", 422, "link escrow and link-external accounts move units only through links") \
+  XX(UNKNOWN_LINK_TRANSFER, "unknown_link_transfer", 404, "no such link transfer") \
+  XX(LINK_PEER_UNREACHABLE, "link_peer_unreachable", 502, "the peer registry did not answer")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,
