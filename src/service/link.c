@@ -1033,6 +1033,18 @@ static l6_err hub_reserve(l6_svc *s, const link_conf *c, const json_t *msg, verd
       break;
     }
     if (!holds_cover(json_object_get(o, "holds"), first, last, from)) {
+      /* units on their way to the sender (a transfer the hub has not seen
+       * answered yet): in flight, not missing */
+      size_t k;
+      json_t *p;
+      json_array_foreach(json_object_get(o, "pending"), k, p) {
+        if (json_integer_value(json_array_get(p, 0)) <= last && first <= json_integer_value(json_array_get(p, 1)) &&
+            strcmp(json_string_value(json_array_get(p, 3)), from) == 0) {
+          refuse(v, "H02", "serials of batch %s/%lld are still in flight to %s", origin, (long long)jint(r, "origin_batch"), from);
+          break;
+        }
+      }
+      if (v->code) break;
       refuse(v, "H01", "by the hub's record %s does not hold serials %lld-%lld of batch %s/%lld", from, (long long)first,
              (long long)last, origin, (long long)jint(r, "origin_batch"));
       break;
@@ -1413,8 +1425,8 @@ static l6_err state_doc(l6_svc *s, json_t **out, l6_error *err) {
     scan_ctx k = {.batches = json_object()};
     e = link_account(s, c.registry, L6_ACCT_LINK_ESCROW, &esc, err);
     if (e == L6_E_OK) e = link_account(s, c.registry, L6_ACCT_LINK_EXTERNAL, &ext, err);
-    if (e == L6_E_OK) e = OPS->blocks_of_account(ST, esc.id, 0, 0, mark_batch, &k, err);
-    if (e == L6_E_OK) e = OPS->blocks_of_account(ST, ext.id, 0, 0, mark_batch, &k, err);
+    if (e == L6_E_OK) e = OPS->blocks_of_account(ST, esc.id, 0, INT32_MAX, mark_batch, &k, err);
+    if (e == L6_E_OK) e = OPS->blocks_of_account(ST, ext.id, 0, INT32_MAX, mark_batch, &k, err);
     if (e == L6_E_OK) e = OPS->link_list(ST, "rmap", "", -1, 0, mark_rmap, &k, err);
     const char *key;
     json_t *v;
