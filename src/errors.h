@@ -157,7 +157,8 @@
   XX(LINK_BAD_SIGNATURE, "link_bad_signature", 401, "the link message is malformed or its signature does not verify") \
   XX(LINK_ACCOUNT, "link_account", 422, "link escrow and link-external accounts move units only through links") \
   XX(UNKNOWN_LINK_TRANSFER, "unknown_link_transfer", 404, "no such link transfer") \
-  XX(LINK_PEER_UNREACHABLE, "link_peer_unreachable", 502, "the peer registry did not answer")
+  XX(LINK_PEER_UNREACHABLE, "link_peer_unreachable", 502, "the peer registry did not answer") \
+  XX(LINK_IN_FLIGHT, "link_in_flight", 409, "the units are still on their way from this registry; the sender tries again")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

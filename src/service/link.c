@@ -434,7 +434,8 @@ typedef struct {
 
 static l6_err link_move(l6_svc *s, const lrange *rg, size_t n, l6_id from, l6_id to, const char *purpose, l6_id *tx_id,
                         l6_error *err) {
-  l6_take takes[L6_LINK_MAX_RANGES];
+  l6_take takes[64];
+  if (n > 64) return l6_fail(err, L6_E_TOO_MANY_RANGES, "too many pieces");
   l6_tx tx = {.kind = L6_TX_TRANSFER, .from_account = from, .to_account = to};
   for (size_t i = 0; i < n; i++) {
     takes[i] = (l6_take){.block = i, .batch = rg[i].batch, .first = rg[i].first, .last = rg[i].last};
@@ -452,15 +453,27 @@ static l6_err link_move(l6_svc *s, const lrange *rg, size_t n, l6_id from, l6_id
   return e;
 }
 
-/* Whether [first, last] of batch lies in one block of account. */
-static l6_err held_in(l6_svc *s, l6_id account, l6_id batch, int64_t first, int64_t last, bool *held, l6_error *err) {
-  l6_block b;
-  l6_error e2 = {0};
-  l6_err e = OPS->block_find(ST, account, batch, first, &b, &e2);
-  *held = e == L6_E_OK && b.last >= last;
-  if (e == L6_E_OK || e == L6_E_UNKNOWN_SERIAL) return L6_E_OK;
-  *err = e2;
-  return e;
+/* The pieces of [first, last] of batch as account's blocks hold them
+ * (a range may span touching blocks); *held false when any serial is
+ * missing. Appends to out (room for LINK_MAX_PIECES). */
+#define LINK_MAX_PIECES 64
+static l6_err pieces(l6_svc *s, l6_id account, const lrange *r, lrange *out, size_t *n, bool *held, l6_error *err) {
+  *held = true;
+  for (int64_t cur = r->first; cur <= r->last;) {
+    l6_block b;
+    l6_error e2 = {0};
+    l6_err e = OPS->block_find(ST, account, r->batch, cur, &b, &e2);
+    if (e == L6_E_UNKNOWN_SERIAL) {
+      *held = false;
+      return L6_E_OK;
+    }
+    if (e != L6_E_OK) return *err = e2, e;
+    if (*n >= LINK_MAX_PIECES) return l6_fail(err, L6_E_TOO_MANY_RANGES, "the ranges span more than %d blocks", LINK_MAX_PIECES);
+    int64_t hi = b.last < r->last ? b.last : r->last;
+    out[(*n)++] = (lrange){r->batch, cur, hi};
+    cur = hi + 1;
+  }
+  return L6_E_OK;
 }
 
 static void batch_key(char out[64], l6_id batch) { snprintf(out, 64, "%020lld", (long long)batch); }
@@ -578,13 +591,15 @@ l6_err svc_link_transfer_create(l6_svc *s, const l6_actor *a, const json_t *body
   randombytes_buf(rnd, sizeof rnd);
   sodium_bin2hex(id, sizeof id, rnd, sizeof rnd);
   json_t *msg_ranges = json_array(), *projects = json_object(), *local = json_array();
+  lrange pc[LINK_MAX_PIECES];
+  size_t npc = 0;
   for (i = 0; e == L6_E_OK && i < n; i++) {
     bool held;
     l6_batch b;
     l6_project p;
     char origin[6];
     int64_t obatch;
-    e = held_in(s, from.id, rg[i].batch, rg[i].first, rg[i].last, &held, err);
+    e = pieces(s, from.id, &rg[i], pc, &npc, &held, err);
     if (e == L6_E_OK && !held)
       e = l6_fail(err, L6_E_SERIALS_NOT_HELD, "account %lld does not hold serials %lld-%lld of batch %lld", (long long)from.id,
                   (long long)rg[i].first, (long long)rg[i].last, (long long)rg[i].batch);
@@ -603,7 +618,7 @@ l6_err svc_link_transfer_create(l6_svc *s, const l6_actor *a, const json_t *body
   }
   char purpose[L6_NAME_MAX + 1];
   snprintf(purpose, sizeof purpose, "link transfer %.12s to %s: into escrow", id, to);
-  if (e == L6_E_OK) e = link_move(s, rg, n, from.id, escrow.id, purpose, NULL, err);
+  if (e == L6_E_OK) e = link_move(s, pc, npc, from.id, escrow.id, purpose, NULL, err);
   int64_t now = svc__now_ms(s);
   json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:O, s:O}", "type", "proposal", "id", id, "from", c.registry,
                           "to", to, "sent_ms", (json_int_t)now, "to_account", (json_int_t)jint(body, "to_account"), "purpose",
@@ -821,7 +836,8 @@ static l6_err receive(l6_svc *s, const link_conf *c, const json_t *msg, bool app
   if (to.status != L6_STATUS_OPEN) return refuse(v, "L03", "account %lld is %s", (long long)to.id, l6_account_status_str(to.status)), L6_E_OK;
   if (strcmp(to.registry, c->registry) != 0 || !l6_account_type_accepts_transfer(to.type))
     return refuse(v, "L04", "account %lld receives no transfers from other registries", (long long)to.id), L6_E_OK;
-  lrange rg[L6_LINK_MAX_RANGES];
+  lrange rg[L6_LINK_MAX_RANGES], pc[LINK_MAX_PIECES];
+  size_t npc = 0;
   l6_account ext;
   if ((e = link_account(s, c->registry, L6_ACCT_LINK_EXTERNAL, &ext, err)) != L6_E_OK) return e;
   size_t i;
@@ -835,7 +851,31 @@ static l6_err receive(l6_svc *s, const link_conf *c, const json_t *msg, bool app
     if ((e = local_batch(s, c, r, projects, apply, &local, v, err)) != L6_E_OK || v->code) return e;
     rg[i] = (lrange){local, first, last};
     bool held = false;
-    if (local && (e = held_in(s, ext.id, local, first, last, &held, err)) != L6_E_OK) return e;
+    if (local && (e = pieces(s, ext.id, &rg[i], pc, &npc, &held, err)) != L6_E_OK) return e;
+    if (local && !held) {
+      /* Units in this registry's own escrow are on their way to the
+       * proposal's sender, which already holds them (it accepted them; the
+       * answer has not reached this registry's outbox yet): no verdict yet,
+       * the sender tries again. Each serial is in link-external or escrow. */
+      l6_account esc;
+      bool in_flight = false, elsewhere = false;
+      if ((e = link_account(s, c->registry, L6_ACCT_LINK_ESCROW, &esc, err)) != L6_E_OK) return e;
+      for (int64_t cur = first; cur <= last && !elsewhere;) {
+        l6_block b;
+        l6_error e3 = {0};
+        l6_err f = OPS->block_find(ST, ext.id, local, cur, &b, &e3);
+        if (f == L6_E_UNKNOWN_SERIAL) {
+          f = OPS->block_find(ST, esc.id, local, cur, &b, &e3);
+          in_flight = in_flight || f == L6_E_OK;
+          elsewhere = f == L6_E_UNKNOWN_SERIAL;
+        }
+        if (f != L6_E_OK && f != L6_E_UNKNOWN_SERIAL) return *err = e3, f;
+        cur = f == L6_E_OK ? b.last + 1 : cur;
+      }
+      if (in_flight && !elsewhere)
+        return l6_fail(err, L6_E_LINK_IN_FLIGHT, "serials %lld-%lld of %s batch %lld are still in this registry's escrow",
+                       (long long)first, (long long)last, jstr(r, "origin"), (long long)jint(r, "origin_batch"));
+    }
     if (local && !held)
       return refuse(v, "L07", "serials %lld-%lld of %s batch %lld are already held here", (long long)first, (long long)last,
                     jstr(r, "origin"), (long long)jint(r, "origin_batch")),
@@ -844,7 +884,7 @@ static l6_err receive(l6_svc *s, const link_conf *c, const json_t *msg, bool app
   if (!apply) return L6_E_OK;
   char purpose[L6_NAME_MAX + 1];
   snprintf(purpose, sizeof purpose, "link transfer %.12s from %s: received", jstr(msg, "id"), jstr(msg, "from"));
-  return link_move(s, rg, n, ext.id, to.id, purpose, NULL, err);
+  return link_move(s, pc, npc, ext.id, to.id, purpose, NULL, err);
 }
 
 static json_t *answer_msg(const link_conf *c, const json_t *msg, const verdict *v) {
@@ -1290,7 +1330,14 @@ static l6_err finalise(l6_svc *s, const char *id, const json_t *ans, const char 
     char purpose[L6_NAME_MAX + 1];
     if (accept) snprintf(purpose, sizeof purpose, "link transfer %.12s to %s: transferred out", id, jstr(o, "to"));
     else snprintf(purpose, sizeof purpose, "link transfer %.12s to %s: rejected (%s), returned", id, jstr(o, "to"), jstr(am, "code"));
-    if (e == L6_E_OK) e = link_move(s, rg, n, escrow.id, accept ? dst.id : jint(o, "from_account"), purpose, NULL, err);
+    lrange pc[LINK_MAX_PIECES];
+    size_t npc = 0;
+    for (size_t k = 0; e == L6_E_OK && k < n; k++) {
+      bool held = false;
+      e = pieces(s, escrow.id, &rg[k], pc, &npc, &held, err);
+      if (e == L6_E_OK && !held) e = l6_fail(err, L6_E_INTERNAL, "link transfer %s: its units left the escrow", id);
+    }
+    if (e == L6_E_OK) e = link_move(s, pc, npc, escrow.id, accept ? dst.id : jint(o, "from_account"), purpose, NULL, err);
     json_object_set_new(o, "code", json_string(jstr(am, "code")));
     json_object_set_new(o, "detail", json_string(jstr(am, "detail")));
     json_object_set_new(o, "answered_ms", json_integer(now));
