@@ -2734,6 +2734,56 @@ static void test_role_matrix(void **state) {
   assert_int_equal(bad, 0);
 }
 
+/* Links (issue 19): the table's transfer to GHA02 (unreachable) stays
+ * pending, retried; past the deadline it is reported stuck, never dropped.
+ * The link accounts move units only through links. */
+static void test_link_stuck(void **state) {
+  (void)state;
+  tl_resp r = tl_http_req(S, "PUT", "/v1/link/settings", S->admin, "{\"registry\":\"CHE01\",\"deadline_seconds\":1}", NULL);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  bool stuck = false;
+  for (int i = 0; i < 60 && !stuck; i++) {
+    struct timespec t = {0, 100 * 1000000L};
+    nanosleep(&t, NULL);
+    json_t *b = get_ok(S->admin, "/v1/link/transfers?state=stuck");
+    size_t k;
+    json_t *x;
+    json_array_foreach(json_object_get(b, "items"), k, x) {
+      if (strcmp(tl_jstr(x, "id"), R.link_xfer) == 0 && tl_jint(x, "tries") > 0) {
+        stuck = true;
+        assert_true(json_is_true(json_object_get(x, "stuck")));
+        assert_string_equal(tl_jstr(x, "state"), "pending");
+        assert_non_null(tl_jstr(x, "last_error"));
+      }
+    }
+    json_decref(b);
+  }
+  assert_true(stuck);
+  /* Still there, still pending: nothing dropped it. */
+  char path[96];
+  snprintf(path, sizeof path, "/v1/link/transfers/%s", R.link_xfer);
+  json_t *one = get_ok(S->admin, "%s", path);
+  assert_string_equal(tl_jstr(one, "state"), "pending");
+  json_decref(one);
+  r = tl_http_req(S, "GET", "/v1/link/transfers?state=lost", S->admin, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  /* A plain transfer out of the escrow (which holds the table's units) is refused. */
+  json_t *accs = get_ok(S->admin, "/v1/accounts?limit=500");
+  int64_t escrow = 0;
+  size_t k;
+  json_t *a;
+  json_array_foreach(json_object_get(accs, "items"), k, a) {
+    if (strcmp(tl_jstr(a, "type"), "link-escrow") == 0) escrow = tl_jint(a, "id");
+  }
+  json_decref(accs);
+  assert_true(escrow > 0);
+  r = tl_http_reqj(S, "POST", "/v1/transfers", S->admin, xfer_body(escrow, R.acc2, 1), NULL);
+  assert_error(&r, 422, "link_account");
+  tl_resp_free(&r);
+}
+
 /* Holders see every transaction that touches their organisation in lists,
  * and nothing else; the other holder's filtered list is empty of A's. */
 static void test_role_lists_filtered(void **state) {
@@ -3824,7 +3874,7 @@ int main(void) {
       cmocka_unit_test(test_err_media_type), /* last: it moves units between accounts of its own */
   };
   const struct CMUnitTest roles[] = {
-      cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered),
+      cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered), cmocka_unit_test(test_link_stuck),
       cmocka_unit_test(test_role_retirements_public), /* shows a src bug, see its comment */
   };
   const struct CMUnitTest proposals[] = {cmocka_unit_test(test_proposals_http), cmocka_unit_test(test_a6_proposals_http)};
