@@ -370,6 +370,34 @@ static void test_link_stream(void **state) {
   assert_error(&r, 401, "link_bad_signature");
   tl_resp_free(&r);
 
+  /* CHE01's units come home: its batch stays in its state (all of it here),
+   * though none of it is elsewhere any more. */
+  {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/accounts/%lld/holdings", (long long)W.acc[RA]);
+    tl_resp h = req(RA, "GET", path, NULL);
+    int64_t mirror = 0;
+    size_t k;
+    json_t *b;
+    json_array_foreach(json_object_get(h.body, "blocks"), k, b) {
+      if (tl_jint(b, "batch") != W.batch[RA]) mirror = tl_jint(b, "batch");
+    }
+    tl_resp_free(&h);
+    assert_true(mirror > 0);
+    id = send_units(RA, W.acc[RB], mirror, 1, 5);
+    assert_non_null(id);
+    acks[nack++] = (ack){id, RA, 1, 1, 5, true};
+    settle();
+    json_t *st = state_of(RB);
+    int64_t home = 0;
+    json_array_foreach(json_object_get(st, "holdings"), k, b) {
+      if (strcmp(tl_jstr(b, "origin"), "CHE01") == 0 && strcmp(tl_jstr(b, "where"), "here") == 0)
+        home += tl_jint(b, "last") - tl_jint(b, "first") + 1;
+    }
+    json_decref(st);
+    assert_int_equal(home, QB);
+  }
+
   /* The random stream, with kills. */
   int steps = 36, kills = 0;
   for (int step = 0; step < steps; step++) {

@@ -606,6 +606,12 @@ l6_err svc_link_transfer_create(l6_svc *s, const l6_actor *a, const json_t *body
     if (e == L6_E_OK) e = OPS->batch_get(ST, rg[i].batch, &b, err);
     if (e == L6_E_OK) e = OPS->project_get(ST, b.project, &p, err);
     if (e == L6_E_OK) e = origin_of(s, &c, &b, origin, &obatch, err);
+    /* the batch has crossed: the state lists it even when every unit came home */
+    char bkey[64];
+    batch_key(bkey, b.id);
+    json_t *mark = json_object();
+    if (e == L6_E_OK) e = rec_put(s, "sent", bkey, "", 0, mark, err);
+    json_decref(mark);
     if (e != L6_E_OK) break;
     json_array_append_new(msg_ranges, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:i}", "origin", origin,
                                                 "origin_batch", (json_int_t)obatch, "batch_start", (json_int_t)b.serial_start,
@@ -1477,6 +1483,7 @@ static l6_err state_doc(l6_svc *s, json_t **out, l6_error *err) {
     if (e == L6_E_OK) e = OPS->blocks_of_account(ST, esc.id, 0, INT32_MAX, mark_batch, &k, err);
     if (e == L6_E_OK) e = OPS->blocks_of_account(ST, ext.id, 0, INT32_MAX, mark_batch, &k, err);
     if (e == L6_E_OK) e = OPS->link_list(ST, "rmap", "", -1, 0, mark_rmap, &k, err);
+    if (e == L6_E_OK) e = OPS->link_list(ST, "sent", "", -1, 0, mark_rmap, &k, err);
     const char *key;
     json_t *v;
     json_object_foreach(e == L6_E_OK ? k.batches : NULL, key, v) {
