@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes -Wno
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath cairo pangocairo fontconfig libqrencode xlsxwriter
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath cairo pangocairo fontconfig libqrencode xlsxwriter libcurl
 # libcsv has no pkg-config file: linked by name (the importer, src/core/csvread.c).
 CSV_LIBS := -lcsv
 ifeq ($(SAN),1)

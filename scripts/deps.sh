@@ -15,16 +15,18 @@
 #   sh scripts/deps.sh --list [...]  print the Debian packages of the chosen
 #                                    set, one a line, and install nothing
 set -e
-RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libpq-dev libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core libcsv-dev libxlsxwriter-dev"
+RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev liboath-dev libpq-dev libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
 # (cairo, Pango, libqrencode and the DejaVu fonts: the PDF certificates,
 # src/api/pdf.c.)
-TEST_PKGS="libcmocka-dev libcurl4-openssl-dev curl sqlite3 chromium openssl groff-base systemd poppler-utils zbar-tools python3-openpyxl"
+TEST_PKGS="libcmocka-dev curl sqlite3 chromium openssl groff-base systemd poppler-utils zbar-tools python3-openpyxl"
 # (poppler-utils and zbar-tools: tests/test_certpdf.c reads the PDF
 # certificates back with pdftotext, pdfdetach and pdftoppm and decodes their
 # QR code with zbarimg.)
 # (python3-openpyxl: tests/aef_xlsx.py reads the AEF workbook, an independent reader.)
 # (libxlsxwriter: the AEF workbook, src/service/aef_export.c.)
 # (libcsv: the importer's CSV reader, src/core/csvread.c.)
+# (libcurl: the links between registries send their messages with it,
+# src/service/link_net.c; the HTTP tests use it too.)
 # (groff-base and systemd: the installation test lints the man page with groff
 # and checks the systemd unit with systemd-analyze; tests/test_install.sh.)
 PG_PKGS="postgresql postgresql-client"

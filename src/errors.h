@@ -163,7 +163,15 @@
   XX(INCLUSION_REFUSED, "inclusion_refused", 422, "the component does not meet the programme's eligibility criteria") \
   XX(COMMENT_WINDOW_CLOSED, "comment_window_closed", 409, "the public comment window of this step is not open") \
   XX(UNKNOWN_COMMENT, "unknown_comment", 404, "no such public comment") \
-  XX(UNKNOWN_CASE, "unknown_case", 404, "no such grievance or appeal")
+  XX(UNKNOWN_CASE, "unknown_case", 404, "no such grievance or appeal") \
+  /* Links between registries (link.c, issue 19, docs/LINKS.md). */ \
+  XX(LINK_NOT_CONFIGURED, "link_not_configured", 409, "this server has no link identity; set one with PUT /v1/link/settings or serve --peers") \
+  XX(UNKNOWN_PEER, "unknown_peer", 404, "no such peer registry") \
+  XX(LINK_BAD_SIGNATURE, "link_bad_signature", 401, "the link message is malformed or its signature does not verify") \
+  XX(LINK_ACCOUNT, "link_account", 422, "link escrow and link-external accounts move units only through links") \
+  XX(UNKNOWN_LINK_TRANSFER, "unknown_link_transfer", 404, "no such link transfer") \
+  XX(LINK_PEER_UNREACHABLE, "link_peer_unreachable", 502, "the peer registry did not answer") \
+  XX(LINK_IN_FLIGHT, "link_in_flight", 409, "the units are still on their way from this registry; the sender tries again")
 
 typedef enum {
 #define L6_XX(e, code, status, msg) L6_E_##e,

@@ -253,6 +253,11 @@
 /* A record of the ETS tables: its key and its JSON body. */
 #define L6_ETS_KEY_MAX 120
 #define L6_ETS_BODY_MAX 4000
+/* Links between registries (issue 19, docs/LINKS.md): a link record's key
+ * and JSON body (a transfer carries at most L6_LINK_MAX_RANGES ranges). */
+#define L6_LINK_KEY_MAX 120
+#define L6_LINK_BODY_MAX 12000
+#define L6_LINK_MAX_RANGES 16
 /* Unit types a project may carry, for the project attributes' authorization
  * (its programme's and its batches'): far above any shipped programme. */
 #define L6_ETS_MAX_PROJECT_UNITS 32

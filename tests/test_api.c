@@ -45,6 +45,7 @@
 #include <cmocka.h>
 
 #include <liboath/oath.h>
+#include <sodium.h>
 
 #include <sodium.h>
 
@@ -1668,6 +1669,13 @@ static struct {
   unsigned char dev_sk[64];
   int dev_seq, data_period;
   char abm[32];
+  /* Links between registries (issue 19): CHE01 speaks on links; GHA02 is a
+   * peer (unreachable) whose key the table holds, to sign proposals with. */
+  unsigned char link_pk[32], link_sk[64];
+  char link_pk_hex[65];
+  int64_t link_batch, link_next; /* A's units the transfers send, one a request */
+  int link_seq;                  /* fresh message ids */
+  char link_xfer[40];            /* a pending transfer to GHA02 */
 } R;
 
 /* Issue 20 (poa.h, voice.h). */
@@ -1804,6 +1812,36 @@ static void cycle_data_fixture(void) {
   json_decref(tl_step(S, R.cyc.tok_ma, "ABM", R.abm, "register", "accept", NULL));
 }
 
+static json_t *b_link_settings(void) { return json_pack("{s:s}", "registry", "CHE01"); }
+static json_t *b_link_peer(void) { return json_pack("{s:s, s:s}", "url", "http://127.0.0.1:9", "public_key", R.link_pk_hex); }
+static json_t *b_link_transfer(void) {
+  int64_t n = R.link_next++;
+  return json_pack("{s:I, s:s, s:i, s:[{s:I, s:I, s:I}]}", "from_account", (json_int_t)R.acc, "to_registry", "GHA02",
+                   "to_account", 1, "ranges", "batch", (json_int_t)R.link_batch, "first", (json_int_t)n, "last", (json_int_t)n);
+}
+/* A proposal of GHA02, signed with its key, for an account CHE01 does not
+ * have: answered (200) with a rejection, L02. */
+static json_t *b_link_inbox(void) {
+  char id[33];
+  snprintf(id, sizeof id, "%032d", ++R.link_seq);
+  json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:[{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:i}], s:{}}",
+                          "type", "proposal", "id", id, "from", "GHA02", "to", "CHE01", "sent_ms", 1, "to_account", 999999,
+                          "purpose", "role table", "ranges", "origin", "GHA02", "origin_batch", 1, "batch_start", 1,
+                          "batch_quantity", 10, "first", 1, "last", 1, "project", PROJECT, "unit_type", "VCU", "vintage", 2022,
+                          "projects");
+  char *txt = json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS);
+  size_t n = 16 + strlen(txt);
+  unsigned char *m = malloc(n), sig[64];
+  memcpy(m, "ledger6-link-v1\n", 16);
+  memcpy(m + 16, txt, strlen(txt));
+  crypto_sign_ed25519_detached(sig, NULL, m, n, R.link_sk);
+  char hex[129];
+  sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
+  free(m);
+  free(txt);
+  return json_pack("{s:o, s:s}", "message", msg, "signature", hex);
+}
+
 /* Four eyes (proposal.h): a fresh pending proposal of A, proposed by A's
  * second token (so the owner column is another person): the policy of
  * CHE01 asks approval above 1 unit for the one transfer, then covers
@@ -1920,6 +1958,24 @@ static int roles_setup(void **state) {
   R.tok[VAL_NA] = tl_mk_token(S, "validator", tl_mk_org(S, "CHE01", "Unaccredited verifier"));
   R.tok_a2 = tl_mk_token(S, "holder", W.org_a);
   R.proposal = mk_proposal();
+  /* Links: CHE01's link identity, the peer GHA02 (its key made here),
+   * units of A for the transfers and one pending transfer. */
+  crypto_sign_ed25519_keypair(R.link_pk, R.link_sk);
+  sodium_bin2hex(R.link_pk_hex, sizeof R.link_pk_hex, R.link_pk, sizeof R.link_pk);
+  tl_resp lx = tl_http_reqj(S, "PUT", "/v1/link/settings", S->admin, b_link_settings(), NULL);
+  tl_assert_status(&lx, 200);
+  tl_resp_free(&lx);
+  lx = tl_http_reqj(S, "PUT", "/v1/link/peers/GHA02", S->admin, b_link_peer(), NULL);
+  tl_assert_status(&lx, 200);
+  tl_resp_free(&lx);
+  r = tl_mk_issue(S, "CHE01", PROJECT, "VCU", 2022, 100, R.acc);
+  R.link_batch = tl_batch_of(r);
+  R.link_next = tl_jint(json_array_get(json_object_get(r, "blocks"), 0), "first");
+  json_decref(r);
+  lx = tl_http_reqj(S, "POST", "/v1/link/transfers", S->admin, b_link_transfer(), NULL);
+  tl_assert_status(&lx, 202);
+  snprintf(R.link_xfer, sizeof R.link_xfer, "%s", tl_jstr(lx.body, "id"));
+  tl_resp_free(&lx);
   R.tok[REVIEWER] = tl_mk_token(S, "reviewer", tl_mk_org(S, HOST "01", "Article 6 technical expert review team"));
   mk_voice();
   /* Article 6.2: NDCs of HOST and CHE; 200 ITMOs of a Swiss project in
@@ -2416,6 +2472,20 @@ static const role_rule rules[] = {
     {"PUT", "/v1/registries/{code}/approval-policy", ADMIN_ONLY, b_policy, NULL},
     {"GET", "/v1/proposals", PROPOSAL_LIST, NULL, "id"},
     {"GET", "/v1/proposals/{id}", READER_ONE, NULL, NULL},
+    /* Links between registries (issue 19): settings and peers are the
+     * administrator's, read by the auditor too; a transfer out is a move
+     * (202: queued in the outbox); the inbox takes a peer's signed message
+     * from anyone who carries it (the signature authenticates it, not a
+     * token); the state is read by admin and auditor (or a signing peer). */
+    {"GET", "/v1/link/settings", METRICS_READER, NULL, NULL},
+    {"PUT", "/v1/link/settings", ADMIN_ONLY, b_link_settings, NULL},
+    {"GET", "/v1/link/peers", METRICS_READER, NULL, NULL},
+    {"PUT", "/v1/link/peers/{code}", ADMIN_ONLY, b_link_peer, NULL},
+    {"GET", "/v1/link/transfers", METRICS_READER, NULL, NULL},
+    {"POST", "/v1/link/transfers", MOVER, b_link_transfer, NULL},
+    {"GET", "/v1/link/transfers/{id}", METRICS_READER, NULL, NULL},
+    {"POST", "/v1/link/inbox", PUBLIC, b_link_inbox, NULL},
+    {"GET", "/v1/link/state", METRICS_READER, NULL, NULL},
     {"POST", "/v1/proposals/{id}/approve", MOVER, b_ex_empty, NULL},
     {"POST", "/v1/proposals/{id}/reject", MOVER, b_ex_empty, NULL},
     {"POST", "/v1/proposals/{id}/cancel", MOVER, b_ex_empty, NULL},
@@ -2638,6 +2708,14 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     json_decref(r);
     return;
   }
+  if (strcmp(pattern, "/v1/link/peers/{code}") == 0) {
+    snprintf(out, cap, "/v1/link/peers/GHA02");
+    return;
+  }
+  if (strcmp(pattern, "/v1/link/transfers/{id}") == 0) {
+    snprintf(out, cap, "/v1/link/transfers/%s", R.link_xfer);
+    return;
+  }
   if (strcmp(pattern, "/v1/registries/{code}/approval-policy") == 0) {
     snprintf(out, cap, "/v1/registries/CHE01/approval-policy");
     return;
@@ -2836,8 +2914,10 @@ static void test_role_matrix(void **state) {
       int role = order[k], want = rule->want[role];
       fill_path(rule->method, rule->pattern, path, sizeof path); /* per request: a revocation needs a fresh letter */
       tl_resp r = tl_http_reqj(S, rule->method, path, R.tok[role], rule->body ? rule->body() : NULL, NULL);
-      bool creates = strcmp(rule->method, "POST") == 0 && !strstr(rule->pattern, "/dry-run"); /* a dry run creates nothing */
-      long want_status = want == OK       ? (creates ? 201 : 200)
+      bool creates = strcmp(rule->method, "POST") == 0 && !strstr(rule->pattern, "/dry-run") && /* a dry run creates nothing */
+                     strcmp(rule->pattern, "/v1/link/inbox") != 0; /* a peer's message is answered, 200 */
+      bool queued = strcmp(rule->pattern, "/v1/link/transfers") == 0 && strcmp(rule->method, "POST") == 0; /* 202 */
+      long want_status = want == OK       ? (queued ? 202 : creates ? 201 : 200)
                          : want == HIDDEN ? 200
                          : want == E401   ? 401
                                           : 403;
@@ -2867,6 +2947,56 @@ static void test_role_matrix(void **state) {
     }
   }
   assert_int_equal(bad, 0);
+}
+
+/* Links (issue 19): the table's transfer to GHA02 (unreachable) stays
+ * pending, retried; past the deadline it is reported stuck, never dropped.
+ * The link accounts move units only through links. */
+static void test_link_stuck(void **state) {
+  (void)state;
+  tl_resp r = tl_http_req(S, "PUT", "/v1/link/settings", S->admin, "{\"registry\":\"CHE01\",\"deadline_seconds\":1}", NULL);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  bool stuck = false;
+  for (int i = 0; i < 60 && !stuck; i++) {
+    struct timespec t = {0, 100 * 1000000L};
+    nanosleep(&t, NULL);
+    json_t *b = get_ok(S->admin, "/v1/link/transfers?state=stuck");
+    size_t k;
+    json_t *x;
+    json_array_foreach(json_object_get(b, "items"), k, x) {
+      if (strcmp(tl_jstr(x, "id"), R.link_xfer) == 0 && tl_jint(x, "tries") > 0) {
+        stuck = true;
+        assert_true(json_is_true(json_object_get(x, "stuck")));
+        assert_string_equal(tl_jstr(x, "state"), "pending");
+        assert_non_null(tl_jstr(x, "last_error"));
+      }
+    }
+    json_decref(b);
+  }
+  assert_true(stuck);
+  /* Still there, still pending: nothing dropped it. */
+  char path[96];
+  snprintf(path, sizeof path, "/v1/link/transfers/%s", R.link_xfer);
+  json_t *one = get_ok(S->admin, "%s", path);
+  assert_string_equal(tl_jstr(one, "state"), "pending");
+  json_decref(one);
+  r = tl_http_req(S, "GET", "/v1/link/transfers?state=lost", S->admin, NULL, NULL);
+  assert_error(&r, 400, "bad_param");
+  tl_resp_free(&r);
+  /* A plain transfer out of the escrow (which holds the table's units) is refused. */
+  json_t *accs = get_ok(S->admin, "/v1/accounts?limit=500");
+  int64_t escrow = 0;
+  size_t k;
+  json_t *a;
+  json_array_foreach(json_object_get(accs, "items"), k, a) {
+    if (strcmp(tl_jstr(a, "type"), "link-escrow") == 0) escrow = tl_jint(a, "id");
+  }
+  json_decref(accs);
+  assert_true(escrow > 0);
+  r = tl_http_reqj(S, "POST", "/v1/transfers", S->admin, xfer_body(escrow, R.acc2, 1), NULL);
+  assert_error(&r, 422, "link_account");
+  tl_resp_free(&r);
 }
 
 /* Holders see every transaction that touches their organisation in lists,
@@ -3959,7 +4089,7 @@ int main(void) {
       cmocka_unit_test(test_err_media_type), /* last: it moves units between accounts of its own */
   };
   const struct CMUnitTest roles[] = {
-      cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered),
+      cmocka_unit_test(test_role_matrix), cmocka_unit_test(test_role_lists_filtered), cmocka_unit_test(test_link_stuck),
       cmocka_unit_test(test_role_retirements_public), /* shows a src bug, see its comment */
   };
   const struct CMUnitTest proposals[] = {cmocka_unit_test(test_proposals_http), cmocka_unit_test(test_a6_proposals_http)};

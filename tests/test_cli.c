@@ -167,8 +167,9 @@ static void test_deps_split(void **state) {
   snprintf(cmd, sizeof cmd, "sh %s/scripts/deps.sh --list", src);
   assert_int_equal(run_line(cmd), 0);
   static const char *const runs[] = {"build-essential", "pkg-config", "libmicrohttpd-dev", "libjansson-dev",
-                                     "libsqlite3-dev", "libsodium-dev", "libpq-dev"};
-  static const char *const tests[] = {"libcmocka-dev", "libcurl4-openssl-dev", "chromium", "nodejs", "npm"};
+                                     "libsqlite3-dev", "libsodium-dev", "libpq-dev",
+                                     "libcurl4-openssl-dev"}; /* the links between registries send with libcurl (issue 19) */
+  static const char *const tests[] = {"libcmocka-dev", "chromium", "nodejs", "npm"};
   char want[64];
   for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
     snprintf(want, sizeof want, "%s\n", runs[i]);

@@ -122,7 +122,8 @@ static void test_account_type_names(void **state) {
   (void)state;
   static const char *const names[] = {"pending",      "holding",           "trading",
                                       "retirement",   "cancellation",      "buffer",
-                                      "adaptation-fund", "omge-cancellation", "surrender"};
+                                      "adaptation-fund", "omge-cancellation", "surrender",
+                                      "link-escrow",  "link-external"};
   assert_int_equal(COUNT(names), L6_ACCT__COUNT - 1);
   for (int t = 1; t < L6_ACCT__COUNT; t++) {
     assert_string_equal(l6_account_type_str((l6_account_type)t), names[t - 1]);
@@ -187,6 +188,8 @@ static void test_account_type_terminal_and_transfer(void **state) {
       {L6_ACCT_CANCELLATION, true, false},  {L6_ACCT_BUFFER, false, true},
       {L6_ACCT_ADAPTATION_FUND, false, true}, {L6_ACCT_OMGE_CANCELLATION, true, false},
       {L6_ACCT_SURRENDER, true, false},
+      /* links (issue 19): they send units back, but no plain transfer lands in them */
+      {L6_ACCT_LINK_ESCROW, false, false},  {L6_ACCT_LINK_EXTERNAL, false, false},
   };
   assert_int_equal(COUNT(cases), L6_ACCT__COUNT - 1);
   for (size_t i = 0; i < COUNT(cases); i++) {

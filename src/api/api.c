@@ -716,6 +716,7 @@ static const route routes[] = {
     API_PEOPLE_ROUTES /* api_people.c: users and web sessions */
     {"POST", "/v1/tokens/{id}/revoke", h_token_revoke},
     API_PROPOSAL_ROUTES /* api_proposal.c: four eyes, trusted accounts, transfer delays */
+    API_LINK_ROUTES     /* api_link.c: links between registries */
     API_CYCLE_ROUTES /* api_cycle.c: mechanisms, documents, the project cycle */
     API_LDC_ROUTES   /* api_ldc.c: the mechanisms' fees (issue 20) */
     API_VOICE_ROUTES /* api_voice.c: programmes of activities, comments, grievances, appeals */

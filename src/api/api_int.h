@@ -88,6 +88,27 @@ l6_err h_trusted_delete(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/accounts/{id}/trusted", h_trusted_post},                   \
   {"DELETE", "/v1/accounts/{id}/trusted/{trusted}", h_trusted_delete},
 
+/* api_link.c: links between registries (link.h, docs/LINKS.md). */
+l6_err h_link_settings_get(req *r, json_t **out, l6_error *err);
+l6_err h_link_settings_put(req *r, json_t **out, l6_error *err);
+l6_err h_link_peer_list(req *r, json_t **out, l6_error *err);
+l6_err h_link_peer_put(req *r, json_t **out, l6_error *err);
+l6_err h_link_transfer_post(req *r, json_t **out, l6_error *err);
+l6_err h_link_transfer_list(req *r, json_t **out, l6_error *err);
+l6_err h_link_transfer_get(req *r, json_t **out, l6_error *err);
+l6_err h_link_inbox(req *r, json_t **out, l6_error *err);
+l6_err h_link_state(req *r, json_t **out, l6_error *err);
+#define API_LINK_ROUTES                                                    \
+  {"GET", "/v1/link/settings", h_link_settings_get},                       \
+  {"PUT", "/v1/link/settings", h_link_settings_put},                       \
+  {"GET", "/v1/link/peers", h_link_peer_list},                             \
+  {"PUT", "/v1/link/peers/{code}", h_link_peer_put},                       \
+  {"GET", "/v1/link/transfers", h_link_transfer_list},                     \
+  {"POST", "/v1/link/transfers", h_link_transfer_post},                    \
+  {"GET", "/v1/link/transfers/{id}", h_link_transfer_get},                 \
+  {"POST", "/v1/link/inbox", h_link_inbox},                                \
+  {"GET", "/v1/link/state", h_link_state},
+
 /* The session cookie and the CSRF cookie (double submit: the page copies
  * its value into the X-CSRF-Token header of every write). */
 #define API_SESSION_COOKIE "l6_session"

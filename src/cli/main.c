@@ -26,6 +26,7 @@
 #include "../metrics.h"
 #include "../service/certificate.h"
 #include "../service/keys.h"
+#include "../service/link.h"
 #include "../service/people.h"
 #include "../service/proposal.h"
 #include "../service/views.h"
@@ -44,6 +45,7 @@ static const char *usage_main =
     "  demo          fill an empty store with a realistic demo registry\n"
     "  token         create an API token (printed once), list tokens, revoke one\n"
     "  check         verify the ledger invariants of every batch and the exchange's books\n"
+    "  link          links between registries: link reconcile --peer CODE (docs/LINKS.md)\n"
     "  mechanisms    list (and check) the crediting mechanism definitions\n"
     "  calc          run a methodology calculator\n"
     "  document      register a document (PDD, report, letter) by its bytes or hash\n"
@@ -91,6 +93,10 @@ static const char *usage_serve =
     "                  (appended, created 0600), or off\n"
     "  --metrics       who may GET /metrics: token (admin or auditor tokens, the default),\n"
     "                  public (anyone who reaches the port), or off\n"
+    "  --peers FILE    links between registries (docs/LINKS.md): this server's link identity and\n"
+    "                  its peers, read strictly and stored; the outbox is sent every 100 ms\n"
+    "  --role hub      serve as the independent transaction log of linked registries\n"
+    "  --link-faults SPEC  tests only: drop=P,repeat=P,lose=P,seed=N (percent) faults of the outbox\n"
     "limits (docs/OPERATIONS.md, \"Limits\"; RATE is N/s, N/min or N/h with an optional ,BURST, or off):\n"
     "  --conns-per-ip N         connections one client address may hold (default 64; 0: no limit)\n"
     "  --request-timeout S      seconds to send a request's head, and again its body (default 10)\n"
@@ -139,6 +145,7 @@ static const char *usage_token =
 typedef struct {
   const char *store, *config, *addr, *role, *label, *keys, *key, *web;
   const char *tls_cert, *tls_key, *access_log;
+  const char *peers, *link_faults, *peer; /* links between registries (link.h) */
   l6_metrics_access metrics;
   l6_http_opts http; /* serve's transport limits */
   int port, sth_interval, days;
@@ -172,6 +179,8 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"pwhash-cost", required_argument, NULL, 'C'},  {"cookie-secure", no_argument, NULL, 'Z'},
       {"days", required_argument, NULL, 'D'},
       {"access-log", required_argument, NULL, 'A'}, {"metrics", required_argument, NULL, 'X'},
+      {"peers", required_argument, NULL, 9}, {"link-faults", required_argument, NULL, 10},
+      {"peer", required_argument, NULL, 11},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
@@ -247,6 +256,9 @@ static int parse_opts(int argc, char **argv, opts *o) {
       break;
     }
     case 1: o->tls_cert = optarg; break;
+    case 9: o->peers = optarg; break;
+    case 10: o->link_faults = optarg; break;
+    case 11: o->peer = optarg; break;
     case 2: o->tls_key = optarg; break;
     case 3:
     case 4:
@@ -788,6 +800,68 @@ static int cmd_key(int argc, char **argv) {
   return e == L6_E_OK ? 0 : fail(&err);
 }
 
+/* ---- links between registries ------------------------------------------ */
+
+/* The link clock: the outbox every 100 ms (link.h). */
+typedef struct {
+  l6_svc *svc;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool stop;
+} link_timer;
+
+static void *link_main(void *arg) {
+  link_timer *t = arg;
+  pthread_mutex_lock(&t->mu);
+  while (!t->stop) {
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_nsec += 100 * 1000000L;
+    if (at.tv_nsec >= 1000000000L) {
+      at.tv_sec++;
+      at.tv_nsec -= 1000000000L;
+    }
+    while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &at) != ETIMEDOUT) {
+    }
+    if (t->stop) break;
+    pthread_mutex_unlock(&t->mu);
+    l6_error err = {0};
+    int done = 0;
+    if (svc_link_tick(t->svc, &done, &err) != L6_E_OK)
+      fprintf(stderr, "ledger6: link outbox: %s: %s\n", l6_err_code(err.code), err.message);
+    pthread_mutex_lock(&t->mu);
+  }
+  pthread_mutex_unlock(&t->mu);
+  return NULL;
+}
+
+/* `ledger6 link reconcile --peer CODE`: prints the differences (JSON);
+ * exit status 0 when there are none, 1 when there are, 2 on error. */
+static int cmd_link(const opts *o) {
+  if (o->nargs < 1 || strcmp(o->args[0], "reconcile") != 0 || o->peer == NULL) {
+    fputs("usage: ledger6 link reconcile --peer CODE [--store SPEC] [--config DIR] [--keys PATH]\n"
+          "Compares this registry's link state with the peer's (a registry, or the hub) and prints every\n"
+          "difference with its code (docs/LINKS.md); exit status 1 when there is one.\n",
+          stderr);
+    return 2;
+  }
+  l6_error err = {0};
+  l6_svc *s = open_svc(o, 1, &err);
+  if (s == NULL) return fail(&err);
+  bool created = false;
+  json_t *out = NULL;
+  l6_err e = svc_keys_open(s, o->keys, false, &created, &err);
+  if (e == L6_E_OK) e = svc_link_reconcile(s, o->peer, &out, &err);
+  svc_close(s);
+  if (e != L6_E_OK) return fail(&err), 2;
+  char *txt = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+  printf("%s\n", txt ? txt : "");
+  free(txt);
+  int rc = json_array_size(json_object_get(out, "differences")) ? 1 : 0;
+  json_decref(out);
+  return rc;
+}
+
 /* ---- serve ------------------------------------------------------------- */
 
 static volatile sig_atomic_t stop_flag = 0;
@@ -899,6 +973,18 @@ static int cmd_serve(const opts *o) {
     return fail(&err);
   }
   sign_head(s); /* the log as it is at start */
+  bool hub = o->role && strcmp(o->role, "hub") == 0;
+  if (o->role && !hub && strcmp(o->role, "registry") != 0) {
+    fprintf(stderr, "ledger6: serve --role must be registry or hub\n");
+    svc_close(s);
+    return 2;
+  }
+  link_net_init();
+  if ((o->link_faults && svc_link_faults(o->link_faults, &err) != L6_E_OK) ||
+      (o->peers && svc_link_load(s, o->peers, hub, &err) != L6_E_OK) || (hub && !o->peers && svc_link_set_hub(s, &err) != L6_E_OK)) {
+    svc_close(s);
+    return fail(&err);
+  }
   /* SIGINT and SIGTERM stay blocked in every thread (the HTTP workers and
    * the signer inherit the mask) and are taken only by sigsuspend below,
    * which unblocks them atomically: a signal can neither land in another
@@ -950,6 +1036,12 @@ static int cmd_serve(const opts *o) {
   pthread_t clock_tid;
   bool clock_on = pthread_create(&clock_tid, NULL, sth_main, &clock_timer) == 0;
   if (!clock_on) fprintf(stderr, "ledger6: cannot start the proposals clock; reads of proposals run it\n");
+  link_timer ltimer = {.svc = s};
+  pthread_mutex_init(&ltimer.mu, NULL);
+  pthread_cond_init(&ltimer.cv, NULL);
+  pthread_t link_tid;
+  bool link_on = pthread_create(&link_tid, NULL, link_main, &ltimer) == 0;
+  if (!link_on) fprintf(stderr, "ledger6: cannot start the link outbox\n");
   printf("listening on %s://%s:%d/\n", o->tls_cert ? "https" : "http", o->addr, http_port(h));
   fflush(stdout);
   sigset_t wait_mask = old;
@@ -974,6 +1066,15 @@ static int cmd_serve(const opts *o) {
   }
   pthread_cond_destroy(&clock_timer.cv);
   pthread_mutex_destroy(&clock_timer.mu);
+  if (link_on) {
+    pthread_mutex_lock(&ltimer.mu);
+    ltimer.stop = true;
+    pthread_cond_signal(&ltimer.cv);
+    pthread_mutex_unlock(&ltimer.mu);
+    pthread_join(link_tid, NULL);
+  }
+  pthread_cond_destroy(&ltimer.cv);
+  pthread_mutex_destroy(&ltimer.mu);
   http_stop(h);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   svc_close(s);
@@ -1007,6 +1108,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "demo") == 0)
     return o.help ? (printf(USAGE_SIMPLE, "demo", "Fills an empty store with the demo registry.\n"), 0) : cmd_demo(&o);
   if (strcmp(cmd, "verify") == 0) return cmd_verify(&o);
+  if (strcmp(cmd, "link") == 0) return cmd_link(&o);
   if (strcmp(cmd, "check") == 0)
     return o.help ? (printf(USAGE_SIMPLE, "check", "Verifies that every batch's blocks partition its serials.\n"), 0)
                   : cmd_check(&o);

@@ -58,7 +58,8 @@ bool l6_account_type_terminal(l6_account_type t) {
 }
 
 bool l6_account_type_accepts_transfer(l6_account_type t) {
-  return t > 0 && t < L6_ACCT__COUNT && t != L6_ACCT_PENDING && !account_types[t].terminal;
+  return t > 0 && t < L6_ACCT__COUNT && t != L6_ACCT_PENDING && !account_types[t].terminal && t != L6_ACCT_LINK_ESCROW &&
+         t != L6_ACCT_LINK_EXTERNAL;
 }
 
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }

@@ -24,7 +24,11 @@ typedef int64_t l6_id;   /* store row id; > 0 */
   XX(BUFFER, "buffer", false)                                     \
   XX(ADAPTATION_FUND, "adaptation-fund", false)                   \
   XX(OMGE_CANCELLATION, "omge-cancellation", true)                \
-  XX(SURRENDER, "surrender", true)
+  XX(SURRENDER, "surrender", true)                                \
+  /* links between registries (issue 19, docs/LINKS.md): units on their way \
+   * to another registry, and units held in other registries */    \
+  XX(LINK_ESCROW, "link-escrow", false)                           \
+  XX(LINK_EXTERNAL, "link-external", false)
 
 typedef enum {
   L6_ACCT__NONE = 0,

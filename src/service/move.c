@@ -20,7 +20,7 @@ static const char *const route_names[SVC_MOVE__COUNT] = {
     [SVC_MOVE_CYCLE] = "cycle",                 [SVC_MOVE_A6_ACTION] = "a6-action",
     [SVC_MOVE_EXCHANGE] = "exchange",           [SVC_MOVE_MARKETPLACE] = "marketplace",
     [SVC_MOVE_ETS_ALLOCATION] = "ets-allocation", [SVC_MOVE_ETS_SURRENDER] = "ets-surrender",
-    [SVC_MOVE_HOLD] = "proposal-hold",
+    [SVC_MOVE_HOLD] = "proposal-hold",          [SVC_MOVE_LINK] = "link",
 };
 
 const char *svc_move_route_str(svc_move_route r) {

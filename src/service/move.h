@@ -37,6 +37,7 @@ typedef enum {
   SVC_MOVE_ETS_ALLOCATION, /* ETS free allocation and auction */
   SVC_MOVE_ETS_SURRENDER,  /* ETS surrender into the scheme's surrender account */
   SVC_MOVE_HOLD,           /* a proposal's units into the registry's hold account and back (proposal.c) */
+  SVC_MOVE_LINK,           /* links between registries: escrow, transferred out, received, returned (link.c) */
   SVC_MOVE__COUNT
 } svc_move_route;
 

@@ -12,5 +12,6 @@
 extern const svc_move_hook svc_nonoff_move_hook; /* nonoff.c: CABs, conservation certificates */
 extern const svc_move_hook a6_move_hook;         /* a6.c: Article 6 claims and ITMOs, first transfers */
 extern const svc_move_hook a6_corsia_move_hook;  /* a6.c: CORSIA eligibility of an OIMP cancellation */
+extern const svc_move_hook link_move_hook;       /* link.c: link accounts move units only on the link route */
 
-const svc_move_hook *const svc_move_modules[] = {&svc_nonoff_move_hook, &a6_move_hook, &a6_corsia_move_hook, NULL};
+const svc_move_hook *const svc_move_modules[] = {&link_move_hook, &svc_nonoff_move_hook, &a6_move_hook, &a6_corsia_move_hook, NULL};

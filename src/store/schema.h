@@ -319,6 +319,15 @@ static const char *const l6_migrations[] = {
     "  PRIMARY KEY(project, kind, id));"
     "CREATE UNIQUE INDEX activity_records_ref ON activity_records(project, kind, ref);"
     "CREATE INDEX activity_records_period ON activity_records(project, kind, period, id);",
+    /* 19 -> 20: links between registries (issue 19, docs/LINKS.md): one
+     * table of the link's records, each a JSON body the link service
+     * (src/service/link.c) writes and reads, addressed by (kind, key):
+     * peers, outbound transfers (the outbox: state, next try at due_ms),
+     * inbound messages (the inbox: answered message ids), the origin map of
+     * mirrored batches, and the hub's record of who holds which serials. */
+    "CREATE TABLE link_records(kind TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,"
+    "  due_ms BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));"
+    "CREATE INDEX link_records_due ON link_records(kind, state, due_ms);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -280,6 +280,10 @@ static const char *const l6_pg_migrations[] = {
     "  PRIMARY KEY(project, kind, id));"
     "CREATE UNIQUE INDEX activity_records_ref ON activity_records(project, kind, ref);"
     "CREATE INDEX activity_records_period ON activity_records(project, kind, period, id);",
+    /* 19 -> 20: links between registries (schema.h). */
+    "CREATE TABLE link_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, state " L6_PG_TEXT " NOT NULL,"
+    "  due_ms BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));"
+    "CREATE INDEX link_records_due ON link_records(kind, state, due_ms);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -468,6 +468,17 @@ typedef struct {
   char body[L6_ETS_BODY_MAX + 1];
 } l6_ets_rec;
 
+/* One record of the links between registries (issue 19, src/service/
+ * link.c): kind "peer", "out", "in", "map", "hub", ..., addressed by key,
+ * with a state and a due time (ms; the outbox's next try) for the lists. */
+typedef struct {
+  char kind[16];
+  char key[L6_LINK_KEY_MAX + 1];
+  char state[16];
+  int64_t due_ms;
+  char body[L6_LINK_BODY_MAX + 1];
+} l6_link_rec;
+
 /* One entry of the ETS history (append-only, never updated): who changed
  * a record and when, with the old and new values as a JSON body. kind
  * "project" (key PROJECT: project attributes) or "emissions" (key
@@ -919,6 +930,17 @@ typedef struct {
    * key) by id. */
   l6_err (*ets_hist_add)(l6_store *s, l6_ets_hist *h, l6_error *err);
   l6_err (*ets_hist_list)(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx, l6_error *err);
+
+  /* ---- links between registries (issue 19) ---- */
+  /* Inserts or replaces the record (kind, key). */
+  l6_err (*link_put)(l6_store *s, const l6_link_rec *r, l6_error *err);
+  /* One record; NOT_FOUND when absent. */
+  l6_err (*link_get)(l6_store *s, const char *kind, const char *key, l6_link_rec *out, l6_error *err);
+  /* Records of a kind by key; state "" = any, else only that state with
+   * due_ms <= due_before (due_before < 0: any), by due_ms then key; at
+   * most limit rows (0: all). */
+  l6_err (*link_list)(l6_store *s, const char *kind, const char *state, int64_t due_before, int limit,
+                      l6_each_fn each, void *ctx, l6_error *err);
 
   /* ---- people (issue 15): users, web sessions, token owners ---- */
 

@@ -302,6 +302,14 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                " WHERE project = $1 AND kind = $2 AND ref = $3")                                              \
   XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records"                           \
                 " WHERE project = $1 AND kind = $2 AND ($3::int < 0 OR period = $3::int) ORDER BY id")       \
+  /* links between registries */                                                                             \
+  XX(LINK_PUT, "INSERT INTO link_records(kind, key, state, due_ms, body) VALUES($1, $2, $3, $4, $5)"           \
+               " ON CONFLICT(kind, key) DO UPDATE SET state = excluded.state, due_ms = excluded.due_ms,"       \
+               " body = excluded.body")                                                                      \
+  XX(LINK_GET, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = $1 AND key = $2")         \
+  XX(LINK_LIST, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = $1 ORDER BY key")       \
+  XX(LINK_DUE, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = $1 AND state = $2"        \
+               " AND ($3::bigint < 0 OR due_ms <= $3::bigint) ORDER BY due_ms, key")                          \
   /* emissions trading */                                                                                     \
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES($1, $2, $3)"                                  \
               " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                                 \
@@ -2391,6 +2399,62 @@ static l6_err pg_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
   return e;
 }
 
+/* ---- links between registries ----------------------------------------- */
+
+static void dec_link(const PGresult *r, int i, void *o) {
+  l6_link_rec *x = o;
+  col_text(r, i, 0, x->kind, sizeof x->kind);
+  col_text(r, i, 1, x->key, sizeof x->key);
+  col_text(r, i, 2, x->state, sizeof x->state);
+  x->due_ms = col_i64(r, i, 3);
+  col_text(r, i, 4, x->body, sizeof x->body);
+}
+
+static l6_err pg_link_put(l6_store *s, const l6_link_rec *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, x->kind);
+  a_text(&a, x->key);
+  a_text(&a, x->state);
+  a_int(&a, x->due_ms);
+  a_text(&a, x->body);
+  return run_write(PG(s), Q_LINK_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_link_get(l6_store *s, const char *kind, const char *key, l6_link_rec *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, kind);
+  a_text(&a, key);
+  return run_one(PG(s), Q_LINK_GET, &a, dec_link, out, L6_E_NOT_FOUND, err);
+}
+
+typedef struct {
+  l6_each_fn each;
+  void *ctx;
+  int left;
+} link_lim;
+static int link_lim_row(void *ctx, const void *row) {
+  link_lim *l = ctx;
+  if (l->each(l->ctx, row) != 0) return 1;
+  return l->left > 0 && --l->left == 0;
+}
+
+static l6_err pg_link_list(l6_store *s, const char *kind, const char *state, int64_t due_before, int limit,
+                           l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, kind);
+  bool due = state && state[0];
+  if (due) {
+    a_text(&a, state);
+    a_int(&a, due_before);
+  }
+  l6_link_rec *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  link_lim l = {each, ctx, limit};
+  l6_err e = run_each(PG(s), due ? Q_LINK_DUE : Q_LINK_LIST, &a, dec_link, buf, link_lim_row, &l, err);
+  free(buf);
+  return e;
+}
+
 static void dec_ets_hist(const PGresult *r, int i, void *o) {
   l6_ets_hist *h = o;
   h->id = col_i64(r, i, 0);
@@ -3183,6 +3247,9 @@ static const l6_store_ops pg_ops = {
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,
+    .link_put = pg_link_put,
+    .link_get = pg_link_get,
+    .link_list = pg_link_list,
     .ets_rec_put = pg_ets_rec_put,
     .ets_rec_list = pg_ets_rec_list,
     .ets_hist_add = pg_ets_hist_add,

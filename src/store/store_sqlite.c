@@ -256,6 +256,16 @@
   XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records"                     \
                 " WHERE project = ?1 AND kind = ?2 AND (?3 < 0 OR period = ?3) ORDER BY id")
 
+#define SQL_MAP_LINK(XX)                                                                               \
+  XX(LINK_PUT, "INSERT INTO link_records(kind, key, state, due_ms, body) VALUES(?1, ?2, ?3, ?4, ?5)"      \
+               " ON CONFLICT(kind, key) DO UPDATE SET state = excluded.state, due_ms = excluded.due_ms,"   \
+               " body = excluded.body")                                                                \
+  XX(LINK_GET, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1 AND key = ?2")   \
+  XX(LINK_LIST, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1"                \
+                " ORDER BY key")                                                                        \
+  XX(LINK_DUE, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1 AND state = ?2"  \
+               " AND (?3 < 0 OR due_ms <= ?3) ORDER BY due_ms, key")
+
 #define SQL_MAP_ETS(XX)                                                                                \
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES(?1, ?2, ?3)"                            \
               " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                           \
@@ -369,14 +379,14 @@
 
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
 
@@ -2292,6 +2302,68 @@ static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
   return e;
 }
 
+/* ---- links between registries ----------------------------------------- */
+
+static void dec_link(sqlite3_stmt *s, void *o) {
+  l6_link_rec *r = o;
+  col_text(s, 0, r->kind, sizeof r->kind);
+  col_text(s, 1, r->key, sizeof r->key);
+  col_text(s, 2, r->state, sizeof r->state);
+  r->due_ms = sqlite3_column_int64(s, 3);
+  col_text(s, 4, r->body, sizeof r->body);
+}
+
+static l6_err sq_link_put(l6_store *s, const l6_link_rec *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_LINK_PUT);
+  bind_text(t, 1, r->kind);
+  bind_text(t, 2, r->key);
+  bind_text(t, 3, r->state);
+  sqlite3_bind_int64(t, 4, r->due_ms);
+  bind_text(t, 5, r->body);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_link_get(l6_store *s, const char *kind, const char *key, l6_link_rec *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_LINK_GET);
+  bind_text(t, 1, kind);
+  bind_text(t, 2, key);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_link(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+typedef struct {
+  l6_each_fn each;
+  void *ctx;
+  int left;
+} link_lim;
+static int link_lim_row(void *ctx, const void *row) {
+  link_lim *l = ctx;
+  if (l->each(l->ctx, row) != 0) return 1;
+  return l->left > 0 && --l->left == 0;
+}
+
+static l6_err sq_link_list(l6_store *s, const char *kind, const char *state, int64_t due_before, int limit,
+                           l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t;
+  if (state && state[0]) {
+    t = st(SQ(s), Q_LINK_DUE);
+    bind_text(t, 2, state);
+    sqlite3_bind_int64(t, 3, due_before);
+  } else {
+    t = st(SQ(s), Q_LINK_LIST);
+  }
+  bind_text(t, 1, kind);
+  l6_link_rec *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  link_lim l = {each, ctx, limit};
+  l6_err e = run_each(SQ(s), t, dec_link, buf, link_lim_row, &l, err);
+  free(buf);
+  return e;
+}
+
 static void dec_ets_hist(sqlite3_stmt *s, void *o) {
   l6_ets_hist *h = o;
   h->id = sqlite3_column_int64(s, 0);
@@ -2928,6 +3000,9 @@ static const l6_store_ops sqlite_ops = {
     .lease_try = sq_lease_try,
     .lease_release = sq_lease_release,
     .fail_after = sq_fail_after,
+    .link_put = sq_link_put,
+    .link_get = sq_link_get,
+    .link_list = sq_link_list,
     .ets_rec_put = sq_ets_rec_put,
     .ets_rec_list = sq_ets_rec_list,
     .ets_hist_add = sq_ets_hist_add,

@@ -1,0 +1,491 @@
+/*
+ * test_link.c -- links between registries (issue 19, docs/LINKS.md) with
+ * real processes on 127.0.0.1: two registries (THA01, CHE01) and the hub
+ * (HUB01), each a `ledger6 serve` on its own store.
+ *
+ *   - the protocol: a transfer both ways, a rejected one (check code L02,
+ *     units back), the receiver's and the hub's inbox answering a repeated
+ *     message id with the stored answer, bad signatures refused;
+ *   - the hub's own check: a correctly signed proposal for units the
+ *     sender does not hold by the hub's record is refused (H01, H04) and
+ *     creates nothing;
+ *   - a seeded random stream of transfers both ways while the outboxes
+ *     drop, repeat and lose messages (--link-faults) and random servers
+ *     are killed with SIGKILL at random moments and restarted; after it:
+ *     every acknowledged transfer completed exactly once (a model of where
+ *     each serial is), no serial in two registries, the hub's record equal
+ *     to the registries', `ledger6 check` and `verify --store` clean on
+ *     all three, `ledger6 link reconcile` empty both ways and against the hub.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "service/keys.h"
+#include "testlib.h"
+#include "testlib_http.h"
+
+enum { RA, RB, RH };
+static const char *const REG[] = {"THA01", "CHE01", "HUB01"};
+#define QA 1000 /* THA01's batch */
+#define QB 500  /* CHE01's batch */
+
+static struct {
+  tl_srv srv[3];
+  int port[3];
+  char pk[3][65];
+  int64_t acc[2];   /* each registry's holding account */
+  int64_t batch[2]; /* each registry's own batch (its local id) */
+  char faults[64];
+} W;
+
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  assert_true(fd >= 0);
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+static void sleep_ms(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&t, NULL);
+}
+
+static tl_resp req(int who, const char *method, const char *path, json_t *body) {
+  return tl_http_reqj(&W.srv[who], method, path, W.srv[who].admin, body, NULL);
+}
+
+static void put_ok(int who, const char *path, json_t *body) {
+  tl_resp r = req(who, "PUT", path, body);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+}
+
+static char portbuf[3][8];
+
+static void restart(int who) {
+  tl_srv *s = &W.srv[who];
+  snprintf(portbuf[who], sizeof portbuf[who], "%d", W.port[who]);
+  memset(s->extra, 0, sizeof s->extra);
+  s->extra[0] = "--port";
+  s->extra[1] = portbuf[who];
+  if (who == RH) {
+    s->extra[2] = "--role";
+    s->extra[3] = "hub";
+  } else {
+    s->extra[2] = "--link-faults";
+    s->extra[3] = W.faults;
+  }
+  assert_int_equal(tl_srv_restart(s), 0);
+}
+
+static int setup(void **state) {
+  (void)state;
+  memset(&W, 0, sizeof W);
+  tl_rng rng;
+  tl_rng_init(&rng, 19);
+  snprintf(W.faults, sizeof W.faults, "drop=12,repeat=12,lose=12,seed=%u", (unsigned)tl_rng_below(&rng, 1000000));
+  for (int i = 0; i < 3; i++) {
+    if (tl_srv_start(&W.srv[i], REG[i]) != 0) return -1;
+    W.port[i] = free_port();
+    tl_resp r = tl_http_req(&W.srv[i], "GET", "/v1/keys", NULL, NULL, NULL);
+    snprintf(W.pk[i], sizeof W.pk[i], "%s", tl_jstr(json_array_get(json_object_get(r.body, "items"), 0), "public_key"));
+    tl_resp_free(&r);
+    if (strlen(W.pk[i]) != 64) return -1;
+  }
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  for (int i = 0; i < 3; i++) tl_srv_free(&W.srv[i]);
+  return 0;
+}
+
+/* Both registries: Parties, the registry, an organisation with a holding
+ * account, a project hosted by Malawi and one issuance into the account. */
+static void world(void) {
+  static const char *const proj[] = {"VCS.LA1", "VCS.LB1"};
+  for (int i = 0; i < 2; i++) {
+    tl_srv *s = &W.srv[i];
+    tl_mk_party(s, "THA", "Thailand");
+    tl_mk_party(s, "CHE", "Switzerland");
+    tl_mk_party(s, "MWI", "Malawi");
+    tl_mk_registry(s, REG[i], i == RA ? "THA" : "CHE", NULL);
+    int64_t org = tl_mk_org(s, REG[i], "Holder");
+    W.acc[i] = tl_mk_account(s, REG[i], org, "holding", "holding");
+    tl_mk_project(s, proj[i], "VCS", "MWI");
+    json_t *is = tl_mk_issue(s, REG[i], proj[i], "VCU", 2022, i == RA ? QA : QB, W.acc[i]);
+    W.batch[i] = tl_batch_of(is);
+    json_decref(is);
+  }
+  for (int i = 0; i < 3; i++) {
+    put_ok(i, "/v1/link/settings",
+           i == RH ? json_pack("{s:s}", "registry", REG[i])
+                   : json_pack("{s:s, s:s, s:i}", "registry", REG[i], "hub", "HUB01", "deadline_seconds", 600));
+    for (int k = 0; k < 3; k++) {
+      if (k == i) continue;
+      char path[64], url[64];
+      snprintf(path, sizeof path, "/v1/link/peers/%s", REG[k]);
+      snprintf(url, sizeof url, "http://127.0.0.1:%d", W.port[k]);
+      put_ok(i, path, json_pack("{s:s, s:s}", "url", url, "public_key", W.pk[k]));
+    }
+  }
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(tl_srv_stop(&W.srv[i]), 0);
+    restart(i);
+  }
+}
+
+/* POST /v1/link/transfers; the transfer's id (malloc'd) on 202, else NULL. */
+static char *send_units(int from, int64_t to_account, int64_t batch, int64_t first, int64_t last) {
+  json_t *b = json_pack("{s:I, s:s, s:I, s:[{s:I, s:I, s:I}], s:s}", "from_account", (json_int_t)W.acc[from], "to_registry",
+                        REG[1 - from], "to_account", (json_int_t)to_account, "ranges", "batch", (json_int_t)batch, "first",
+                        (json_int_t)first, "last", (json_int_t)last, "purpose", "test");
+  tl_resp r = req(from, "POST", "/v1/link/transfers", b);
+  char *id = NULL;
+  if (r.status == 202) {
+    id = strdup(tl_jstr(r.body, "id"));
+    assert_string_equal(tl_jstr(r.body, "state"), "pending");
+  } else if (r.status != 0) {
+    print_error("transfer refused: %ld %s\n", r.status, r.raw);
+  }
+  tl_resp_free(&r);
+  return id;
+}
+
+/* Waits until neither registry has a pending transfer. */
+static void settle(void) {
+  for (int round = 0; round < 600; round++) {
+    int pending = 0;
+    for (int i = 0; i < 2; i++) {
+      tl_resp r = req(i, "GET", "/v1/link/transfers?state=pending", NULL);
+      tl_assert_status(&r, 200);
+      pending += (int)json_array_size(json_object_get(r.body, "items"));
+      tl_resp_free(&r);
+    }
+    if (pending == 0) return;
+    sleep_ms(100);
+  }
+  fail_msg("transfers still pending after 60 s");
+}
+
+static json_t *transfer(int who, const char *id) {
+  char path[96];
+  snprintf(path, sizeof path, "/v1/link/transfers/%s", id);
+  tl_resp r = req(who, "GET", path, NULL);
+  tl_assert_status(&r, 200);
+  json_t *o = json_incref(r.body);
+  tl_resp_free(&r);
+  return o;
+}
+
+static json_t *state_of(int who) {
+  tl_resp r = req(who, "GET", "/v1/link/state", NULL);
+  tl_assert_status(&r, 200);
+  json_t *o = json_incref(r.body);
+  tl_resp_free(&r);
+  return o;
+}
+
+/* ---- the model: where each serial of the two batches is ------------------ */
+
+static char loc[2][QA + 1]; /* [origin][serial] = 'A' or 'B' */
+
+static int origin_idx(const char *origin) { return strcmp(origin, "THA01") == 0 ? 0 : 1; }
+
+/* Which origin a local batch of registry who is (its own, else the mirror). */
+static int origin_of_local(int who, int64_t batch) { return batch == W.batch[who] ? who : 1 - who; }
+
+/* Every serial is where the model says, once, in the registries' and the
+ * hub's states. */
+static void check_states(void) {
+  static char seen[2][QA + 1], hub[2][QA + 1];
+  memset(seen, 0, sizeof seen);
+  memset(hub, 0, sizeof hub);
+  for (int i = 0; i < 2; i++) {
+    json_t *st = state_of(i);
+    size_t k;
+    json_t *h;
+    json_array_foreach(json_object_get(st, "holdings"), k, h) {
+      assert_string_equal(tl_jstr(h, "where"), "here"); /* nothing left in escrow */
+      int o = origin_idx(tl_jstr(h, "origin"));
+      for (int64_t s = tl_jint(h, "first"); s <= tl_jint(h, "last"); s++) {
+        assert_int_equal(seen[o][s], 0); /* no serial twice */
+        seen[o][s] = i == RA ? 'A' : 'B';
+      }
+    }
+    json_decref(st);
+  }
+  json_t *st = state_of(RH);
+  size_t k;
+  json_t *h;
+  json_array_foreach(json_object_get(st, "holdings"), k, h) {
+    int o = origin_idx(tl_jstr(h, "origin"));
+    for (int64_t s = tl_jint(h, "first"); s <= tl_jint(h, "last"); s++)
+      hub[o][s] = strcmp(tl_jstr(h, "holder"), "THA01") == 0 ? 'A' : 'B';
+  }
+  json_decref(st);
+  for (int o = 0; o < 2; o++) {
+    for (int s = 1; s <= (o ? QB : QA); s++) {
+      /* both batches crossed (the first steps are certain), so every serial is in a state */
+      char at = seen[o][s];
+      if (at != loc[o][s] && getenv("L6_LINK_DEBUG")) {
+        for (int i = 0; i < 3; i++) {
+          json_t *d = state_of(i);
+          char *t = json_dumps(json_object_get(d, "holdings"), JSON_COMPACT);
+          fprintf(stderr, "%s: %s\n", REG[i], t);
+          free(t);
+          json_decref(d);
+        }
+        for (int i = 0; i < 2; i++) {
+          char path[64];
+          snprintf(path, sizeof path, "/v1/accounts/%lld/holdings", (long long)W.acc[i]);
+          tl_resp hr = req(i, "GET", path, NULL);
+          fprintf(stderr, "%s holdings: %s\n", REG[i], hr.raw);
+          tl_resp_free(&hr);
+        }
+      }
+      if (at != loc[o][s]) fail_msg("origin %d serial %d: model %c, state %c", o, s, loc[o][s], at ? at : '-');
+      if (hub[o][s] != loc[o][s]) fail_msg("origin %d serial %d: model %c, hub %c", o, s, loc[o][s], hub[o][s] ? hub[o][s] : '-');
+    }
+  }
+}
+
+static void cli_clean(int who, const char *arg, ...) {
+  char out[16384];
+  va_list ap;
+  va_start(ap, arg);
+  const char *a[6] = {arg, NULL};
+  for (int i = 1; i < 5 && a[i - 1]; i++) a[i] = va_arg(ap, const char *);
+  va_end(ap);
+  int rc = tl_run_cli(&W.srv[who], out, sizeof out, a[0], a[1], a[2], a[3], a[4], (char *)NULL);
+  if (rc != 0) fail_msg("%s: ledger6 %s %s %s: exit %d\n%s", REG[who], a[0], a[1] ? a[1] : "", a[2] ? a[2] : "", rc, out);
+}
+
+/* ---- a forged proposal, signed with THA01's own key ---------------------- */
+
+static json_t *forged(const char *id, const char *origin, int64_t obatch, int64_t first, int64_t last) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/l.db.keys", W.srv[RA].dir);
+  l6_keyring ring;
+  l6_error err = {0};
+  assert_int_equal(keys_load(path, &ring, &err), L6_E_OK);
+  const l6_key *k = keys_current(&ring);
+  json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:[{s:s, s:I, s:i, s:i, s:I, s:I, s:s, s:s, s:i}], s:{}}", "type",
+                          "proposal", "id", id, "from", "THA01", "to", "CHE01", "sent_ms", 1, "to_account",
+                          (json_int_t)W.acc[RB], "purpose", "forged", "ranges", "origin", origin, "origin_batch",
+                          (json_int_t)obatch, "batch_start", 1, "batch_quantity", origin_idx(origin) ? QB : QA, "first",
+                          (json_int_t)first, "last", (json_int_t)last, "project", "VCS.LB1", "unit_type", "VCU", "vintage", 2022,
+                          "projects");
+  char *txt = json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS);
+  size_t n = strlen("ledger6-link-v1\n") + strlen(txt);
+  unsigned char *m = malloc(n), sig[crypto_sign_BYTES];
+  memcpy(m, "ledger6-link-v1\n", 16);
+  memcpy(m + 16, txt, strlen(txt));
+  crypto_sign_ed25519_detached(sig, NULL, m, n, k->sk);
+  char hex[2 * crypto_sign_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
+  free(m);
+  free(txt);
+  keys_wipe(&ring);
+  return json_pack("{s:o, s:s}", "message", msg, "signature", hex);
+}
+
+static void expect_code(tl_resp *r, const char *decision, const char *code) {
+  tl_assert_status(r, 200);
+  json_t *m = json_object_get(r->body, "message");
+  if (strcmp(tl_jstr(m, "decision"), decision) || strcmp(tl_jstr(m, "code"), code))
+    fail_msg("expected %s %s, got %s", decision, code, r->raw);
+}
+
+/* ---- the tests --------------------------------------------------------------- */
+
+static void test_link_stream(void **state) {
+  (void)state;
+  world();
+  tl_rng rng;
+  tl_rng_init(&rng, 1919);
+  memset(loc[0], 'A', sizeof loc[0]);
+  memset(loc[1], 'B', sizeof loc[1]);
+
+  typedef struct {
+    char *id;
+    int from;
+    int origin;
+    int64_t first, last;
+    bool valid;
+  } ack;
+  ack acks[64];
+  size_t nack = 0;
+
+  /* Certain steps first: one each way, and one to an account that does not exist. */
+  char *id = send_units(RA, W.acc[RB], W.batch[RA], 1, 10);
+  assert_non_null(id);
+  acks[nack++] = (ack){id, RA, 0, 1, 10, true};
+  id = send_units(RB, W.acc[RA], W.batch[RB], 1, 5);
+  assert_non_null(id);
+  acks[nack++] = (ack){id, RB, 1, 1, 5, true};
+  id = send_units(RA, 999999, W.batch[RA], 11, 12);
+  assert_non_null(id);
+  acks[nack++] = (ack){id, RA, 0, 11, 12, false};
+  settle();
+
+  /* The hub refuses what THA01 does not hold by its record, whatever THA01 signs. */
+  json_t *f = forged("f0000000000000000000000000000001", "THA01", W.batch[RA], 1, 10); /* now CHE01's */
+  tl_resp r = tl_http_reqj(&W.srv[RH], "POST", "/v1/link/inbox", NULL, json_incref(f), NULL);
+  expect_code(&r, "reject", "H01");
+  tl_resp r2 = tl_http_reqj(&W.srv[RH], "POST", "/v1/link/inbox", NULL, f, NULL); /* a repeated id: the stored answer */
+  tl_assert_status(&r2, 200);
+  assert_true(json_equal(r.body, r2.body));
+  tl_resp_free(&r);
+  tl_resp_free(&r2);
+  f = forged("f0000000000000000000000000000002", "CHE01", 77, 1, 10); /* never crossed, and not THA01's */
+  r = tl_http_reqj(&W.srv[RH], "POST", "/v1/link/inbox", NULL, f, NULL);
+  expect_code(&r, "reject", "H04");
+  tl_resp_free(&r);
+  /* Straight to CHE01, past the hub: refused (no countersignature). */
+  f = forged("f0000000000000000000000000000003", "THA01", W.batch[RA], 500, 510);
+  r = tl_http_reqj(&W.srv[RB], "POST", "/v1/link/inbox", NULL, json_incref(f), NULL);
+  assert_error(&r, 401, "link_bad_signature");
+  tl_resp_free(&r);
+  /* A signature that does not verify. */
+  json_object_set_new(f, "signature", json_string("00"));
+  r = tl_http_reqj(&W.srv[RH], "POST", "/v1/link/inbox", NULL, f, NULL);
+  assert_error(&r, 401, "link_bad_signature");
+  tl_resp_free(&r);
+
+  /* CHE01's units come home: its batch stays in its state (all of it here),
+   * though none of it is elsewhere any more. */
+  {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/accounts/%lld/holdings", (long long)W.acc[RA]);
+    tl_resp h = req(RA, "GET", path, NULL);
+    int64_t mirror = 0;
+    size_t k;
+    json_t *b;
+    json_array_foreach(json_object_get(h.body, "blocks"), k, b) {
+      if (tl_jint(b, "batch") != W.batch[RA]) mirror = tl_jint(b, "batch");
+    }
+    tl_resp_free(&h);
+    assert_true(mirror > 0);
+    id = send_units(RA, W.acc[RB], mirror, 1, 5);
+    assert_non_null(id);
+    acks[nack++] = (ack){id, RA, 1, 1, 5, true};
+    settle();
+    json_t *st = state_of(RB);
+    int64_t home = 0;
+    json_array_foreach(json_object_get(st, "holdings"), k, b) {
+      if (strcmp(tl_jstr(b, "origin"), "CHE01") == 0 && strcmp(tl_jstr(b, "where"), "here") == 0)
+        home += tl_jint(b, "last") - tl_jint(b, "first") + 1;
+    }
+    json_decref(st);
+    assert_int_equal(home, QB);
+  }
+
+  /* The random stream, with kills. */
+  int steps = 36, kills = 0;
+  for (int step = 0; step < steps; step++) {
+    int from = (int)tl_rng_below(&rng, 2);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/accounts/%lld/holdings", (long long)W.acc[from]);
+    tl_resp h = req(from, "GET", path, NULL);
+    json_t *blocks = json_object_get(h.body, "blocks");
+    size_t nb = json_array_size(blocks);
+    if (h.status == 200 && nb > 0) {
+      json_t *b = json_array_get(blocks, tl_rng_below(&rng, nb));
+      int64_t bf = tl_jint(b, "first"), bl = tl_jint(b, "last");
+      int64_t len = tl_rng_range(&rng, 1, bl - bf + 1 < 25 ? bl - bf + 1 : 25);
+      int64_t first = tl_rng_range(&rng, bf, bl - len + 1);
+      int64_t batch = tl_jint(b, "batch");
+      id = send_units(from, W.acc[1 - from], batch, first, first + len - 1);
+      if (id && nack < 64) acks[nack++] = (ack){id, from, origin_of_local(from, batch), first, first + len - 1, true};
+      else free(id);
+    }
+    tl_resp_free(&h);
+    if (step % 6 == 3) { /* a kill at a random moment, of a random server */
+      sleep_ms((long)tl_rng_below(&rng, 150));
+      int who = (int)tl_rng_below(&rng, 3);
+      assert_int_equal(tl_srv_kill(&W.srv[who]), 0);
+      restart(who);
+      kills++;
+    }
+  }
+  assert_true(kills >= 5);
+  settle();
+
+  /* Every acknowledged transfer ended once, as it should. */
+  for (size_t i = 0; i < nack; i++) {
+    json_t *t = transfer(acks[i].from, acks[i].id);
+    if (acks[i].valid) {
+      /* accepted; or refused by the hub while the units were still in
+       * flight to the sender by its record (H02): returned, nothing moved */
+      bool in_flight = strcmp(tl_jstr(t, "state"), "rejected") == 0 && strcmp(tl_jstr(t, "code"), "H02") == 0;
+      if (strcmp(tl_jstr(t, "state"), "accepted") != 0 && !in_flight) {
+        json_t *hs = state_of(RH);
+        for (int q = 0; q < 2 && getenv("L6_LINK_DEBUG"); q++) {
+          json_t *d = state_of(q);
+          char *tx = json_dumps(d, JSON_COMPACT);
+          fprintf(stderr, "%s: %s\n", REG[q], tx);
+          free(tx);
+          json_decref(d);
+        }
+        fail_msg("transfer %s: %s\nhub: %s", acks[i].id, json_dumps(t, 0), json_dumps(hs, 0));
+      }
+      for (int64_t s = acks[i].first; !in_flight && s <= acks[i].last; s++) loc[acks[i].origin][s] = acks[i].from == RA ? 'B' : 'A';
+    } else {
+      assert_string_equal(tl_jstr(t, "state"), "rejected");
+      assert_string_equal(tl_jstr(t, "code"), "L02");
+    }
+    json_decref(t);
+    free(acks[i].id);
+  }
+  check_states();
+  /* The receivers answered each accepted transfer once. */
+  for (int i = 0; i < 2; i++) {
+    json_t *st = state_of(i);
+    size_t k, in_acc = 0, out_acc = 0;
+    json_t *t;
+    json_array_foreach(json_object_get(st, "transfers"), k, t) {
+      if (strcmp(tl_jstr(t, "direction"), "in") == 0 && strcmp(tl_jstr(t, "state"), "accepted") == 0) in_acc++;
+    }
+    json_t *other = state_of(1 - i);
+    json_array_foreach(json_object_get(other, "transfers"), k, t) {
+      if (strcmp(tl_jstr(t, "direction"), "out") == 0 && strcmp(tl_jstr(t, "state"), "accepted") == 0) out_acc++;
+    }
+    assert_int_equal(in_acc, out_acc);
+    json_decref(st);
+    json_decref(other);
+  }
+  /* The books of all three, and reconciliation. */
+  for (int i = 0; i < 3; i++) {
+    cli_clean(i, "check", NULL);
+    cli_clean(i, "verify", "--store", NULL);
+  }
+  cli_clean(RA, "link", "reconcile", "--peer", "CHE01", NULL);
+  cli_clean(RB, "link", "reconcile", "--peer", "THA01", NULL);
+  cli_clean(RA, "link", "reconcile", "--peer", "HUB01", NULL);
+  cli_clean(RB, "link", "reconcile", "--peer", "HUB01", NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_link_stream, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
