@@ -23,6 +23,7 @@
 
 #include "../core/calc.h"
 #include "../core/cycle.h"
+#include "../core/benefit.h"
 #include "../core/fees.h"
 #include "../core/levy.h"
 #include "service.h"
@@ -131,6 +132,16 @@ typedef struct {
   l6_fee_tier tiers[L6_MAX_FEE_TIERS];
   size_t nrelief;
   l6_mech_relief relief[L6_MAX_FEE_RELIEF];
+
+  /* Benefit sharing (issue 20 item 5, mech_ldc.c): the host's shares of
+   * every issuance, in bp of what the levies leave, each delivered at the
+   * issue step to the account the mechanism admin names for it
+   * (nbenefit 0: none). to: "host-community" or "host-government". */
+  size_t nbenefit;
+  struct {
+    char to[16];
+    int bp;
+  } benefit[L6_MAX_BENEFIT_SHARES];
 
   json_t *json;                         /* the definition as loaded, plus "file" and "hash" (owned) */
 } l6_mech;
