@@ -130,7 +130,8 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err);
 
 /* api_ldc.c: fees of the crediting mechanisms (issue 20). */
 l6_err h_fee_report(req *r, json_t **out, l6_error *err);
-#define API_LDC_ROUTES {"GET", "/v1/fees/{party}", h_fee_report},
+l6_err h_benefit_report(req *r, json_t **out, l6_error *err);
+#define API_LDC_ROUTES {"GET", "/v1/fees/{party}", h_fee_report}, {"GET", "/v1/benefit-sharing/{party}", h_benefit_report},
 
 /* api_a6.c: Article 6.2 accounting (NDCs, authorizations, ITMO actions,
  * balances, the AEF, the what-if comparison). */
