@@ -579,6 +579,27 @@ static void test_benefit_issue(void **state) {
   assert_int_equal(tl_holdings_total(S, W.comm[KEN]) - comm0, 50);
   assert_int_equal(tl_holdings_total(S, W.gov[KEN]) - gov0, 20);
   assert_int_equal(tl_holdings_total(S, W.acc[KEN]) - acc0, 931); /* 50 + 20 + 931 = 1,001 */
+  /* The host's report: this issuance's shares, with its transactions; the
+   * earlier KEN issuances' shares too (tiers_exact: 20,000 and 15,000 CABs). */
+  json_t *rep = MUST("GET", "/v1/benefit-sharing/KEN", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(rep, "party"), "KEN");
+  json_t *items = json_object_get(rep, "issuances");
+  int64_t comm = 0, gov = 0, found = 0;
+  size_t i;
+  json_t *it;
+  json_array_foreach(items, i, it) {
+    if (strcmp(tl_jstr(it, "to"), "host-community") == 0) comm += tl_jint(it, "quantity");
+    else gov += tl_jint(it, "quantity");
+    if (strcmp(tl_jstr(it, "project"), id) == 0) found++;
+  }
+  assert_int_equal(found, 2);
+  assert_int_equal(tl_jint(json_object_get(rep, "shares"), "host-community"), comm);
+  assert_int_equal(tl_jint(json_object_get(rep, "shares"), "host-government"), gov);
+  assert_int_equal(comm, tl_holdings_total(S, W.comm[KEN])); /* every unit the community holds came this way */
+  assert_int_equal(gov, tl_holdings_total(S, W.gov[KEN]));
+  assert_int_equal(json_array_size(json_object_get(rep, "sales")), 0); /* no exchange trades here */
+  json_decref(rep);
+  REFUSED("GET", "/v1/benefit-sharing/ke", NULL, NULL, 404, "unknown_party");
 }
 
 static void test_defs_strict_fuzz(void **state) {
