@@ -2495,6 +2495,7 @@ static const role_rule rules[] = {
     {"GET", "/v1/mechanisms", PUBLIC, NULL, NULL},
     {"GET", "/v1/mechanisms/{code}", PUBLIC, NULL, NULL},
     {"GET", "/v1/fees/{party}", PUBLIC, NULL, NULL}, /* issue 20: the fees billed to a host's activities */
+    {"GET", "/v1/benefit-sharing/{party}", PUBLIC, NULL, NULL}, /* issue 20 item 5: the host's benefit shares */
     {"POST", "/v1/documents", ANY_TOKEN, b_document, NULL},
     {"GET", "/v1/documents/{sha256}", PUBLIC, NULL, NULL},
     {"POST", "/v1/accreditations", MECHADMIN_ONLY, b_accreditation, NULL},
@@ -2802,7 +2803,7 @@ static void fill_path(const char *method, const char *pattern, char *out, size_t
     snprintf(val, sizeof val, "%s", R.serial);
   else if (strncmp(pattern, "/v1/mechanisms/", 15) == 0)
     snprintf(val, sizeof val, "PACM");
-  else if (strcmp(pattern, "/v1/fees/{party}") == 0)
+  else if (strcmp(pattern, "/v1/fees/{party}") == 0 || strcmp(pattern, "/v1/benefit-sharing/{party}") == 0)
     snprintf(val, sizeof val, "%s", HOST);
   else if (strncmp(pattern, "/v1/documents/", 14) == 0)
     snprintf(val, sizeof val, "%s", R.cyc.doc);

@@ -211,6 +211,7 @@ static struct {
   /* organisations and their accounts */
   l6_id org_p, org_q, org_v, org_v2, org_dna, org_dna2, org_j, org_c, org_t;
   l6_id acc_p, acc_p2, acc_q, acc_j, acc_c, acc_t;
+  l6_id acc_bs[L6_MAX_BENEFIT_SHARES]; /* GHA01: the host's benefit-sharing accounts (issue 20 item 5) */
   l6_id af, omge, buf, cancel; /* GHA01's levy accounts and its cancellation account */
   l6_actor anon, admin, auditor, p, q, v, v2, dna, dna2, ma, t;
   /* document hashes by type */
@@ -348,6 +349,7 @@ static void world_populate(void) {
   W.t = tl_actor(L6_ROLE_HOLDER, W.org_t, "third-party developer");
   W.acc_p = mk_account("GHA01", W.org_p, L6_ACCT_HOLDING);
   W.acc_p2 = mk_account("GHA01", W.org_p, L6_ACCT_HOLDING);
+  for (size_t i = 0; i < L6_MAX_BENEFIT_SHARES; i++) W.acc_bs[i] = mk_account("GHA01", W.org_p, L6_ACCT_HOLDING);
   W.acc_q = mk_account("GHA01", W.org_q, L6_ACCT_HOLDING);
   W.acc_j = mk_account("JPN01", W.org_j, L6_ACCT_HOLDING);
   W.acc_c = mk_account("CHN01", W.org_c, L6_ACCT_HOLDING);
@@ -508,7 +510,11 @@ static l6_step_req *sreq(const l6_mech *m, const char *project, int period, l6_s
   json_t **x = &extra[(next - 1) % 16];
   json_decref(*x);
   *x = NULL;
-  if (st == L6_STEP_REGISTER && d == L6_DECIDE_ACCEPT && m->nsafeguards) {
+  if (st == L6_STEP_ISSUE && d == L6_DECIDE_ACCEPT && m->nbenefit) { /* the host's benefit shares (issue 20 item 5) */
+    *x = json_object();
+    for (size_t i = 0; i < m->nbenefit; i++) json_object_set_new(*x, m->benefit[i].to, json_integer(W.acc_bs[i]));
+    r->benefit_accounts = *x;
+  } else if (st == L6_STEP_REGISTER && d == L6_DECIDE_ACCEPT && m->nsafeguards) {
     *x = json_object();
     for (size_t i = 0; i < m->nsafeguards; i++) json_object_set_new(*x, m->safeguards[i].code, json_true());
     r->safeguards = *x;
@@ -682,6 +688,8 @@ static void generic_full_cycle(const l6_mech *m) {
    * participant's two accounts. */
   const l6_forward fw[] = {{W.acc_p, 6000}, {W.acc_p2, 4000}};
   l6_qty before[] = {total_of(W.af), total_of(W.omge), total_of(W.buf), total_of(W.acc_p), total_of(W.acc_p2)};
+  l6_qty before_bs[L6_MAX_BENEFIT_SHARES];
+  for (size_t i = 0; i < L6_MAX_BENEFIT_SHARES; i++) before_bs[i] = total_of(W.acc_bs[i]);
   json_t *out = certify_and_issue(m, id, seq, 12000, fw, 2);
   json_t *detail = json_object_get(json_object_get(out, "step"), "detail");
   /* Expected, from the definition. */
@@ -694,13 +702,25 @@ static void generic_full_cycle(const l6_mech *m) {
   assert_int_equal(total_of(W.af) - before[0], parts.sop);
   assert_int_equal(total_of(W.omge) - before[1], parts.omge);
   assert_int_equal(total_of(W.buf) - before[2], parts.buffer);
-  /* The host's share of the rest (all of it without a split). */
-  l6_qty host_share = parts.rest;
+  /* The host's benefit shares of the rest (issue 20 item 5), then the
+   * host's share of what they leave (all of it without a split). */
+  l6_qty rest = parts.rest;
+  if (m->nbenefit) {
+    int bbp[L6_MAX_BENEFIT_SHARES];
+    l6_qty bq[L6_MAX_BENEFIT_SHARES];
+    for (size_t i = 0; i < m->nbenefit; i++) bbp[i] = m->benefit[i].bp;
+    assert_int_equal(benefit_split(parts.rest, bbp, m->nbenefit, m->rounding, bq, &rest, &err), L6_E_OK);
+    for (size_t i = 0; i < m->nbenefit; i++) {
+      assert_int_equal(total_of(W.acc_bs[i]) - before_bs[i], bq[i]);
+      assert_int_equal(jint(json_array_get(json_object_get(detail, "benefit_sharing"), i), "quantity"), bq[i]);
+    }
+  }
+  l6_qty host_share = rest;
   if (m->nshares) {
     int bp[L6_MAX_SHARES];
     l6_qty q[L6_MAX_SHARES];
     for (size_t i = 0; i < m->nshares; i++) bp[i] = m->shares[i].bp;
-    assert_int_equal(levy_split(parts.rest, bp, m->nshares, m->rounding, q, &err), L6_E_OK);
+    assert_int_equal(levy_split(rest, bp, m->nshares, m->rounding, q, &err), L6_E_OK);
     for (size_t i = 0; i < m->nshares; i++)
       if (m->shares[i].party[0] == '\0') host_share = q[i];
   }

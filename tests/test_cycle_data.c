@@ -37,6 +37,7 @@
 #include <sodium.h>
 
 #include "core/cycle.h"
+#include "core/benefit.h"
 #include "service/calc_params.h"
 #include "service/cycle.h"
 #include "service/cycle_data.h"
@@ -61,6 +62,7 @@ static struct {
   l6_store *st;
   l6_id org_p, org_f, org_f2, org_v, org_dna, org_c, org_t;
   l6_id acc_p, acc_f, acc_f2, acc_c, acc_t;
+  l6_id acc_bs[L6_MAX_BENEFIT_SHARES]; /* GHA01: the host's benefit-sharing accounts (mech_ldc.c) */
   l6_actor anon, admin, p, f, f2, v, dna, ma, c, t, reviewer;
   size_t ndocs;
   struct {
@@ -184,6 +186,7 @@ static int world_setup(void **state) {
   W.acc_f2 = mk_account("GHA01", W.org_f2);
   W.acc_c = mk_account("CHN01", W.org_c);
   W.acc_t = mk_account("USA01", W.org_t);
+  for (size_t i = 0; i < L6_MAX_BENEFIT_SHARES; i++) W.acc_bs[i] = mk_account("GHA01", W.org_dna);
   const l6_mech_set *set = svc__mechs(W.s);
   for (size_t i = 0; i < set->n; i++)
     TL_OK(svc_accredit(W.s, &W.ma, W.org_v, set->m[i].code, (const char(*)[L6_CODE_MAX + 1])set->m[i].scopes,
@@ -314,6 +317,10 @@ static l6_step_req *sreq(const l6_mech *m, const char *project, int period, l6_s
     *x = json_object();
     for (size_t i = 0; i < m->nsd; i++) json_object_set_new(*x, m->sd[i].code, json_integer(1));
     r->sd_indicators = *x;
+  } else if (st == L6_STEP_ISSUE && d == L6_DECIDE_ACCEPT && m->nbenefit) { /* the host's benefit shares */
+    *x = json_object();
+    for (size_t i = 0; i < m->nbenefit; i++) json_object_set_new(*x, m->benefit[i].to, json_integer(W.acc_bs[i]));
+    r->benefit_accounts = *x;
   }
   return r;
 }
@@ -890,7 +897,7 @@ static void test_exante_model(void **state) {
   l6_id ret_che = reg_account("CHE01", L6_ACCT_RETIREMENT), ret_gha = reg_account("GHA01", L6_ACCT_RETIREMENT);
   l6_id pend = reg_account("GHA01", L6_ACCT_PENDING);
   l6_qty ret0[2] = {total_of(ret_che), total_of(ret_gha)};
-  l6_qty pend0 = total_of(pend), issued = 0, retired_model[2] = {0, 0};
+  l6_qty pend0 = total_of(pend), issued = 0, retired_model[2] = {0, 0}, shared = 0;
   /* Rounds: commitments first, then an issuance; the last rounds issue
    * enough to fulfil everything, so "delivered" state is reached for sure. */
   const int rounds = 8;
@@ -912,9 +919,19 @@ static void test_exante_model(void **state) {
     }
     l6_qty want_all = 0;
     for (size_t i = 0; i < nc; i++) want_all += mc[i].quantity - mc[i].delivered;
-    l6_qty n = k >= rounds - 1 ? want_all + tl_rng_range(&r, 1, 20) : tl_rng_range(&r, 1, 80);
-    /* The model. */
+    /* The host's benefit shares (mech_ldc.c) come off first: the last
+     * round issues enough that what is left still fulfils everything. */
+    l6_qty n = k >= rounds - 1 ? want_all + want_all / 8 + tl_rng_range(&r, 1, 20) : tl_rng_range(&r, 1, 80);
     l6_qty left = n, deliv = 0;
+    if (abm->nbenefit) {
+      int bp[L6_MAX_BENEFIT_SHARES];
+      l6_qty bq[L6_MAX_BENEFIT_SHARES];
+      for (size_t i = 0; i < abm->nbenefit; i++) bp[i] = abm->benefit[i].bp;
+      l6_error berr;
+      assert_int_equal(benefit_split(n, bp, abm->nbenefit, abm->rounding, bq, &left, &berr), L6_E_OK);
+      shared += n - left;
+    }
+    /* The model. */
     for (size_t i = 0; i < nc && left > 0; i++) {
       l6_qty q = mc[i].quantity - mc[i].delivered;
       if (q > left) q = left;
@@ -972,7 +989,7 @@ static void test_exante_model(void **state) {
     json_decref(list);
     assert_int_equal(total_of(ret_che) - ret0[0], retired_model[0]);
     assert_int_equal(total_of(ret_gha) - ret0[1], retired_model[1]);
-    assert_int_equal(total_of(pend) - pend0, issued - retired_model[0] - retired_model[1]);
+    assert_int_equal(total_of(pend) - pend0, issued - shared - retired_model[0] - retired_model[1]);
     assert_int_equal(total_of(W.acc_f), 0); /* delivered units pass through to retirement */
     assert_int_equal(total_of(W.acc_f2), 0);
   }

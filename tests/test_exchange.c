@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "service/exchange.h"
+#include "service/ldc.h"
 #include "service/service.h"
 #include "store/store.h"
 #include "testlib.h"
@@ -908,6 +909,26 @@ static void test_benefit_sharing(void **state) {
   assert_int_equal(jint(json_object_get(it, "resales"), "vwap"), 8000);
   assert_int_equal(jint(it, "buyers_price"), 8000);
   assert_int_equal(jint(it, "share_bps"), 6243); /* floor(4995 x 10000 / 8000) */
+  json_decref(j);
+  /* The host's benefit-sharing report (issue 20 item 5) sums the same
+   * trades' considerations: 1,000 t x 50.00 sold by the host side (fees
+   * 50.00), 600 t x 80.00 resold; no issuance shares (no cycle here). */
+  j = NULL;
+  TL_OK(svc_benefit_report(W.s, &W.admin, "CHN", &j, &err_), "benefit report");
+  assert_int_equal(json_array_size(json_object_get(j, "issuances")), 0);
+  assert_int_equal(jint(json_object_get(j, "shares"), "host-community"), 0);
+  json_t *sales = json_object_get(j, "sales");
+  assert_int_equal(json_array_size(sales), 1);
+  it = json_array_get(sales, 0);
+  assert_string_equal(json_string_value(json_object_get(it, "currency")), "CNY");
+  assert_int_equal(jint(json_object_get(it, "host_sales"), "qty"), 1000);
+  assert_int_equal(jint(json_object_get(it, "host_sales"), "value"), 5000000);
+  assert_int_equal(jint(json_object_get(it, "host_sales"), "fees"), 5000);
+  assert_int_equal(jint(json_object_get(it, "resales"), "qty"), 600);
+  assert_int_equal(jint(json_object_get(it, "resales"), "value"), 4800000);
+  json_decref(j);
+  TL_OK(svc_benefit_report(W.s, &W.admin, "CHE", &j, &err_), "benefit report");
+  assert_int_equal(json_array_size(json_object_get(j, "sales")), 0); /* not the host */
   json_decref(j);
 }
 

@@ -31,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "../src/core/benefit.h"
 #include "../src/core/fees.h"
 #include "../src/service/mechanism.h"
 #include "testlib.h"
@@ -39,7 +40,7 @@
 
 static struct {
   tl_srv srv;
-  int64_t org_doe, dev[3], acc[3];
+  int64_t org_doe, dev[3], acc[3], comm[3], gov[3]; /* comm, gov: the hosts' benefit-sharing accounts */
   char *tok_doe, *tok_dev[3], *tok_dna[3], *tok_ma;
 } W;
 #define S (&W.srv)
@@ -88,6 +89,8 @@ static int setup(void **state) {
     W.tok_dev[h] = tl_mk_token(S, "holder", W.dev[h]);
     W.tok_dna[h] = tl_mk_token(S, "authority", tl_mk_org(S, reg, "Designated national authority"));
     W.acc[h] = tl_mk_account(S, reg, W.dev[h], "holding", "CABs");
+    W.comm[h] = tl_mk_account(S, reg, tl_mk_org(S, reg, "Host community trust"), "holding", "community share");
+    W.gov[h] = tl_mk_account(S, reg, tl_mk_org(S, reg, "Ministry of finance"), "holding", "government share");
   }
   W.org_doe = tl_mk_org(S, "KEN01", "Nairobi validator");
   W.tok_doe = tl_mk_token(S, "validator", W.org_doe);
@@ -144,6 +147,27 @@ static json_t *report_body(int h, int y, int64_t people, json_t *sd) {
   return b;
 }
 
+static json_t *benefit_accounts(int h) {
+  return json_pack("{s:{s:I, s:I}}", "benefit_accounts", "host-community", (json_int_t)W.comm[h], "host-government",
+                   (json_int_t)W.gov[h]);
+}
+
+/* Reports, verifies and requests `people` CABs: the period. */
+static int requested(int h, const char *id, int y, int64_t people) {
+  char path[128];
+  snprintf(path, sizeof path, "/v1/activities/%s/periods", id);
+  json_t *b = MUST("POST", path, W.tok_dev[h],
+                   report_body(h, y, people, json_pack("{s:i, s:i, s:i}", "sdg1-households", 12, "sdg5-women", 30,
+                                                       "sdg8-local-jobs", 3)),
+                   201);
+  int p = (int)tl_jint(json_object_get(b, "period"), "period");
+  json_decref(b);
+  json_decref(tl_period_step(S, W.tok_doe, "ABM", id, p, "verify", "accept", json_pack("{s:I}", "certified", (json_int_t)people)));
+  json_decref(tl_period_step(S, W.tok_dev[h], "ABM", id, p, "request", NULL,
+                             json_pack("{s:[{s:I, s:i}]}", "forward", "account", (json_int_t)W.acc[h], "bp", 10000)));
+  return p;
+}
+
 /* Reports, verifies, requests and issues `people` CABs: the issue step's invoices. */
 static json_t *issued(int h, const char *id, int y, int64_t people) {
   char path[128];
@@ -157,7 +181,7 @@ static json_t *issued(int h, const char *id, int y, int64_t people) {
   json_decref(tl_period_step(S, W.tok_doe, "ABM", id, p, "verify", "accept", json_pack("{s:I}", "certified", (json_int_t)people)));
   json_decref(tl_period_step(S, W.tok_dev[h], "ABM", id, p, "request", NULL,
                              json_pack("{s:[{s:I, s:i}]}", "forward", "account", (json_int_t)W.acc[h], "bp", 10000)));
-  b = tl_period_step(S, W.tok_ma, "ABM", id, p, "issue", "accept", NULL);
+  b = tl_period_step(S, W.tok_ma, "ABM", id, p, "issue", "accept", benefit_accounts(h));
   json_t *inv = json_incref(json_object_get(json_object_get(json_object_get(b, "step"), "detail"), "invoices"));
   json_decref(b);
   return inv;
@@ -454,6 +478,130 @@ static void refuse_edit(json_t *root, const char *json_path_hint, const char *wa
   if (strstr(msg, want_in_msg) == NULL) fail_msg("%s: message '%s' lacks '%s'", json_path_hint, msg, want_in_msg);
 }
 
+/* ---- benefit sharing (issue 20 item 5) ---------------------------------- */
+
+/* benefit_split against a model in 128-bit arithmetic, for random
+ * quantities, rates and rounding rules (L6_SEED replays a run). */
+__extension__ typedef __int128 i128;
+
+static void test_benefit_random(void **state) {
+  (void)state;
+  tl_rng r;
+  tl_rng_init(&r, 21);
+  l6_error err = {0};
+  for (int round = 0; round < 20000; round++) {
+    size_t k = (size_t)tl_rng_range(&r, 1, L6_MAX_BENEFIT_SHARES);
+    int bp[L6_MAX_BENEFIT_SHARES], budget = L6_BP_ONE;
+    for (size_t i = 0; i < k; i++) {
+      bp[i] = (int)tl_rng_range(&r, 1, budget - (int)(k - 1 - i));
+      budget -= bp[i];
+    }
+    l6_qty n = round % 3 == 0 ? tl_rng_range(&r, 0, L6_MAX_QUANTITY) : tl_rng_range(&r, 0, 20000);
+    l6_rounding rr = (l6_rounding)tl_rng_range(&r, 1, L6_ROUND__COUNT - 1);
+    l6_qty out[L6_MAX_BENEFIT_SHARES], rest = -1;
+    assert_int_equal(benefit_split(n, bp, k, rr, out, &rest, &err), L6_E_OK);
+    i128 left = n, total = rest;
+    for (size_t i = 0; i < k; i++) {
+      i128 p = (i128)n * bp[i], q = p / L6_BP_ONE, rem = p % L6_BP_ONE;
+      if (rr == L6_ROUND_UP) q += rem > 0;
+      if (rr == L6_ROUND_NEAREST) q += 2 * rem >= L6_BP_ONE;
+      if (rr == L6_ROUND_HALF_EVEN) q += 2 * rem > L6_BP_ONE || (2 * rem == L6_BP_ONE && (q & 1));
+      if (q > left) q = left;
+      left -= q;
+      assert_true(out[i] == (l6_qty)q);
+      assert_true(out[i] >= 0);
+      total += out[i];
+    }
+    assert_true(rest == (l6_qty)left);
+    assert_true(total == n); /* no unit created or lost by rounding */
+  }
+  /* Over 100 %, a zero or negative rate, a negative quantity: refused. */
+  int over[2] = {6000, 4001}, zero[2] = {0, 100}, neg[1] = {-1};
+  l6_qty out[2], rest;
+  assert_int_equal(benefit_split(100, over, 2, L6_ROUND_DOWN, out, &rest, &err), L6_E_INVALID_VALUE);
+  assert_int_equal(benefit_split(100, zero, 2, L6_ROUND_DOWN, out, &rest, &err), L6_E_INVALID_VALUE);
+  assert_int_equal(benefit_split(100, neg, 1, L6_ROUND_DOWN, out, &rest, &err), L6_E_INVALID_VALUE);
+  assert_int_equal(benefit_split(-1, over, 1, L6_ROUND_DOWN, out, &rest, &err), L6_E_INVALID_QUANTITY);
+}
+
+/* An issuance of 1,001 CABs in Kenya: 5 % (50, rounded down) to the host
+ * community's account and 2 % (20) to the government's, in the issue
+ * step's transaction; the rest (931) forwarded. Bad benefit_accounts are
+ * refused with stable codes and change nothing. */
+static void test_benefit_issue(void **state) {
+  (void)state;
+  const char *id = "KEN.ABM.SHARES";
+  json_decref(registered(KEN, id));
+  int p = requested(KEN, id, 2023, 1001);
+  char path[128];
+  snprintf(path, sizeof path, "/v1/activities/%s/periods/%d/steps", id, p);
+  char *before = snapshot("/v1/activities/KEN.ABM.SHARES");
+  int64_t acc0 = tl_holdings_total(S, W.acc[KEN]), comm0 = tl_holdings_total(S, W.comm[KEN]),
+          gov0 = tl_holdings_total(S, W.gov[KEN]);
+  REFUSED("POST", path, W.tok_ma, json_pack("{s:s, s:s}", "step", "issue", "decision", "accept"), 400, "missing_field");
+  REFUSED("POST", path, W.tok_ma,
+          json_pack("{s:s, s:s, s:{s:I}}", "step", "issue", "decision", "accept", "benefit_accounts", "host-community",
+                    (json_int_t)W.comm[KEN]),
+          400, "missing_field");
+  REFUSED("POST", path, W.tok_ma,
+          json_pack("{s:s, s:s, s:{s:I, s:I}}", "step", "issue", "decision", "accept", "benefit_accounts",
+                    "host-community", (json_int_t)W.comm[UGA], "host-government", (json_int_t)W.gov[KEN]),
+          422, "invalid_value"); /* not in the host's registry */
+  REFUSED("POST", path, W.tok_ma,
+          json_pack("{s:s, s:s, s:{s:I, s:I, s:I}}", "step", "issue", "decision", "accept", "benefit_accounts",
+                    "host-community", (json_int_t)W.comm[KEN], "host-government", (json_int_t)W.gov[KEN], "broker",
+                    (json_int_t)W.acc[KEN]),
+          422, "invalid_value");
+  REFUSED("POST", path, W.tok_ma,
+          json_pack("{s:s, s:s, s:{s:s, s:I}}", "step", "issue", "decision", "accept", "benefit_accounts",
+                    "host-community", "x", "host-government", (json_int_t)W.gov[KEN]),
+          400, "wrong_type");
+  char *after = snapshot("/v1/activities/KEN.ABM.SHARES");
+  assert_string_equal(before, after);
+  assert_int_equal(tl_holdings_total(S, W.comm[KEN]), comm0);
+  assert_int_equal(tl_holdings_total(S, W.gov[KEN]), gov0);
+  assert_int_equal(tl_holdings_total(S, W.acc[KEN]), acc0);
+  free(before);
+  free(after);
+  json_t *b = tl_period_step(S, W.tok_ma, "ABM", id, p, "issue", "accept", benefit_accounts(KEN));
+  json_t *d = json_object_get(json_object_get(b, "step"), "detail");
+  json_t *bs = json_object_get(d, "benefit_sharing");
+  assert_int_equal(json_array_size(bs), 2);
+  assert_string_equal(tl_jstr(json_array_get(bs, 0), "to"), "host-community");
+  assert_int_equal(tl_jint(json_array_get(bs, 0), "quantity"), 50);
+  assert_int_equal(tl_jint(json_array_get(bs, 0), "account"), W.comm[KEN]);
+  assert_string_equal(tl_jstr(json_array_get(bs, 1), "to"), "host-government");
+  assert_int_equal(tl_jint(json_array_get(bs, 1), "quantity"), 20);
+  assert_true(tl_jint(json_array_get(bs, 0), "transaction") > 0);
+  assert_true(tl_jint(json_array_get(bs, 1), "transaction") > tl_jint(json_array_get(bs, 0), "transaction"));
+  assert_int_equal(tl_jint(json_array_get(json_object_get(d, "shares"), 0), "quantity"), 931);
+  json_decref(b);
+  assert_int_equal(tl_holdings_total(S, W.comm[KEN]) - comm0, 50);
+  assert_int_equal(tl_holdings_total(S, W.gov[KEN]) - gov0, 20);
+  assert_int_equal(tl_holdings_total(S, W.acc[KEN]) - acc0, 931); /* 50 + 20 + 931 = 1,001 */
+  /* The host's report: this issuance's shares, with its transactions; the
+   * earlier KEN issuances' shares too (tiers_exact: 20,000 and 15,000 CABs). */
+  json_t *rep = MUST("GET", "/v1/benefit-sharing/KEN", NULL, NULL, 200);
+  assert_string_equal(tl_jstr(rep, "party"), "KEN");
+  json_t *items = json_object_get(rep, "issuances");
+  int64_t comm = 0, gov = 0, found = 0;
+  size_t i;
+  json_t *it;
+  json_array_foreach(items, i, it) {
+    if (strcmp(tl_jstr(it, "to"), "host-community") == 0) comm += tl_jint(it, "quantity");
+    else gov += tl_jint(it, "quantity");
+    if (strcmp(tl_jstr(it, "project"), id) == 0) found++;
+  }
+  assert_int_equal(found, 2);
+  assert_int_equal(tl_jint(json_object_get(rep, "shares"), "host-community"), comm);
+  assert_int_equal(tl_jint(json_object_get(rep, "shares"), "host-government"), gov);
+  assert_int_equal(comm, tl_holdings_total(S, W.comm[KEN])); /* every unit the community holds came this way */
+  assert_int_equal(gov, tl_holdings_total(S, W.gov[KEN]));
+  assert_int_equal(json_array_size(json_object_get(rep, "sales")), 0); /* no exchange trades here */
+  json_decref(rep);
+  REFUSED("GET", "/v1/benefit-sharing/ke", NULL, NULL, 404, "unknown_party");
+}
+
 static void test_defs_strict_fuzz(void **state) {
   (void)state;
   size_t len;
@@ -502,6 +650,15 @@ static void test_defs_strict_fuzz(void **state) {
        "unknown key weight"},
       {"", "sd_indicators", json_string("jobs"), "sd_indicators"},
       {"", "fees", json_array(), "fees"},
+      {"benefit_sharing", "shares", json_pack("[{s:s, s:i}, {s:s, s:i}]", "to", "host-community", "bp", 6000, "to",
+                                              "host-government", "bp", 4001), "over 10000"},
+      {"benefit_sharing", "shares", json_pack("[{s:s, s:i}]", "to", "broker", "bp", 100), "benefit_sharing.shares[0]"},
+      {"benefit_sharing", "shares", json_pack("[{s:s, s:i}]", "to", "host-community", "bp", 0), "benefit_sharing.shares[0]"},
+      {"benefit_sharing", "shares", json_pack("[{s:s, s:i, s:i}]", "to", "host-community", "bp", 10, "x", 1),
+       "unknown key x"},
+      {"benefit_sharing", "shares", json_pack("[{s:s, s:i}, {s:s, s:i}]", "to", "host-community", "bp", 1, "to",
+                                              "host-community", "bp", 1), "listed twice"},
+      {"benefit_sharing", "money", json_true(), "unknown key money"},
   };
   for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
     json_t *root = json_deep_copy(base);
@@ -554,8 +711,9 @@ static void test_defs_strict_fuzz(void **state) {
 
 int main(void) {
   const struct CMUnitTest server[] = {cmocka_unit_test(test_fees_relief), cmocka_unit_test(test_tiers_exact),
-                                      cmocka_unit_test(test_safeguards_sd)};
-  const struct CMUnitTest pure[] = {cmocka_unit_test(test_tiers_random), cmocka_unit_test(test_defs_strict_fuzz)};
+                                      cmocka_unit_test(test_safeguards_sd), cmocka_unit_test(test_benefit_issue)};
+  const struct CMUnitTest pure[] = {cmocka_unit_test(test_tiers_random), cmocka_unit_test(test_defs_strict_fuzz),
+                                    cmocka_unit_test(test_benefit_random)};
   int rc = cmocka_run_group_tests_name("ldc (server)", server, setup, teardown);
   return rc + cmocka_run_group_tests_name("ldc (definitions, arithmetic)", pure, NULL, NULL);
 }

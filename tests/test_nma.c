@@ -683,8 +683,16 @@ static void test_cab_marketplace(void **state) {
   json_decref(tl_period_step(S, tok_doe, "ABM", id, p, "verify", "accept", json_pack("{s:i}", "certified", 1000)));
   json_decref(tl_period_step(S, tok_dev, "ABM", id, p, "request", NULL,
                              json_pack("{s:[{s:I, s:i}]}", "forward", "account", (json_int_t)a_dev, "bp", 10000)));
-  json_decref(tl_period_step(S, W.tok_ma, "ABM", id, p, "issue", "accept", NULL));
-  assert_int_equal(tl_holdings_total(S, a_dev), 1000); /* no levies */
+  /* Benefit sharing (abm.json): 5 % and 2 % of the 1,000 to the host's accounts, 930 forwarded. */
+  int64_t org_comm = tl_mk_org(S, "UGA01", "Kasese community trust");
+  int64_t a_comm = tl_mk_account(S, "UGA01", org_comm, "holding", "community share");
+  int64_t a_gov = tl_mk_account(S, "UGA01", org_comm, "holding", "government share");
+  json_decref(tl_period_step(S, W.tok_ma, "ABM", id, p, "issue", "accept",
+                             json_pack("{s:{s:I, s:I}}", "benefit_accounts", "host-community", (json_int_t)a_comm,
+                                       "host-government", (json_int_t)a_gov)));
+  assert_int_equal(tl_holdings_total(S, a_comm), 50);
+  assert_int_equal(tl_holdings_total(S, a_gov), 20);
+  assert_int_equal(tl_holdings_total(S, a_dev), 930); /* no levies */
   /* CABs from the cycle are non-offsetting too. */
   REFUSED("POST", "/v1/retirements", tok_dev,
           json_pack("{s:I, s:s, s:i, s:s, s:s}", "from_account", (json_int_t)a_dev, "unit_type", "CAB", "quantity", 1,
@@ -739,7 +747,7 @@ static void test_cab_marketplace(void **state) {
   char cert[96];
   snprintf(cert, sizeof cert, "%s", tl_jstr(b, "certificate"));
   json_decref(b);
-  assert_int_equal(tl_holdings_total(S, a_dev), 960);
+  assert_int_equal(tl_holdings_total(S, a_dev), 890);
   char *h3_fund = tl_holdings(S, W.a_fund);
   assert_string_equal(h_fund, h3_fund); /* bought and retired in one go */
   free(h3_fund);
@@ -757,7 +765,7 @@ static void test_cab_marketplace(void **state) {
   json_t *it;
   bool seen = false;
   json_array_foreach(json_object_get(m, "items"), i, it) if (tl_jint(it, "id") == listing) {
-    assert_int_equal(tl_jint(it, "available"), 960);
+    assert_int_equal(tl_jint(it, "available"), 890);
     seen = true;
   }
   assert_true(seen);
@@ -779,14 +787,14 @@ static void test_cab_marketplace(void **state) {
   json_object_set_new(json_object_get(x, "payment"), "settle", json_string("barter"));
   REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, x, 422, "invalid_value");
   REFUSED("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, json_deep_copy(xb), 409, "insufficient_cash");
-  assert_int_equal(tl_holdings_total(S, a_dev), 960); /* nothing moved */
+  assert_int_equal(tl_holdings_total(S, a_dev), 890); /* nothing moved */
   char dep[128];
   snprintf(dep, sizeof dep, "{\"org\":%lld,\"currency\":\"USD\",\"amount\":500000}", (long long)W.org_fund);
   json_decref(MUST("POST", "/v1/exchange/deposits", S->admin, json_loads(dep, 0, NULL), 201));
   b = MUST("POST", "/v1/adaptation-marketplace/purchases", W.tok_fund, xb, 201);
   assert_string_equal(tl_jstr(json_object_get(b, "payment"), "settle"), "exchange");
   json_decref(b);
-  assert_int_equal(tl_holdings_total(S, a_dev), 940);
+  assert_int_equal(tl_holdings_total(S, a_dev), 870);
   json_t *cash = MUST("GET", "/v1/exchange/cash", S->admin, NULL, 200);
   int64_t fund_bal = -1, dev_bal = -1;
   json_array_foreach(json_object_get(cash, "items"), i, it) if (strcmp(tl_jstr(it, "currency"), "USD") == 0) {

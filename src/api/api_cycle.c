@@ -381,7 +381,7 @@ l6_err h_period_step(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(step_in, step, JF_STR, true), F(step_in, decision, JF_STR, false),
                              F(step_in, comment, JF_STR, false), F(step_in, certified, JF_INT, false),
                              F(step_in, calculator, JF_STR, false)};
-  static const char *const extra[] = {"documents", "forward", "inputs", "sd_indicators", NULL};
+  static const char *const extra[] = {"documents", "forward", "inputs", "sd_indicators", "benefit_accounts", NULL};
   step_in in = {0};
   l6_id period = 0;
   l6_step_req *x = calloc(1, sizeof *x);
@@ -396,6 +396,7 @@ l6_err h_period_step(req *r, json_t **out, l6_error *err) {
   if (e == L6_E_OK) e = decode_inputs(r->body, false, x->inputs, &x->ninputs, err);
   if (e == L6_E_OK) e = to_step(&in, x, err);
   x->sd_indicators = json_object_get(r->body, "sd_indicators"); /* monitor again: checked by the service */
+  x->benefit_accounts = json_object_get(r->body, "benefit_accounts"); /* issue: checked by the service (cycle.c) */
   if (e == L6_E_OK && !cycle_step_on_period(x->step))
     e = l6_fail(err, L6_E_INVALID_VALUE, "step '%s' is not a step of a monitoring period", in.step);
   r->status = 201;

@@ -162,7 +162,8 @@ l6_err h_commitment_list(req *r, json_t **out, l6_error *err);
 
 /* api_ldc.c: fees of the crediting mechanisms (issue 20). */
 l6_err h_fee_report(req *r, json_t **out, l6_error *err);
-#define API_LDC_ROUTES {"GET", "/v1/fees/{party}", h_fee_report},
+l6_err h_benefit_report(req *r, json_t **out, l6_error *err);
+#define API_LDC_ROUTES {"GET", "/v1/fees/{party}", h_fee_report}, {"GET", "/v1/benefit-sharing/{party}", h_benefit_report},
 /* api_voice.c (and h_poa_steps in api_cycle.c): programmes of activities,
  * public comment, grievances and appeals (issue 20). */
 l6_err h_poa_post(req *r, json_t **out, l6_error *err);

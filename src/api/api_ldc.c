@@ -15,3 +15,10 @@ l6_err h_fee_report(req *r, json_t **out, l6_error *err) {
     return l6_fail(err, L6_E_UNKNOWN_PARTY, "'%.40s' is not a Party code", r->param[0]);
   return svc_fee_report(r->svc, &r->actor, r->param[0], out, err);
 }
+
+/* GET /v1/benefit-sharing/{party}: public (issue 20 item 5, benefit.c). */
+l6_err h_benefit_report(req *r, json_t **out, l6_error *err) {
+  if (strlen(r->param[0]) != 3 || !l6_valid_alpha3(r->param[0]))
+    return l6_fail(err, L6_E_UNKNOWN_PARTY, "'%.40s' is not a Party code", r->param[0]);
+  return svc_benefit_report(r->svc, &r->actor, r->param[0], out, err);
+}

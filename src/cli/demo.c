@@ -516,7 +516,15 @@ static void demo_nma(demo *d) {
   r->forward[0] = (l6_forward){a_coop, 10000};
   r->nforward = 1;
   step(d, &co, r, NULL, NULL);
-  step(d, &sec, req_of(cab, 1, L6_STEP_ISSUE, L6_DECIDE_ACCEPT), NULL, NULL);
+  /* Benefit sharing (abm.json): 5 % to the Kasese community (held by its cooperative), 2 % to
+   * Uganda's government (held by the ministry); no new organisation, so the demo's ids stay. */
+  l6_id a_comm = account(d, "UGA01", coop, L6_ACCT_HOLDING, "Kasese community benefit share");
+  l6_id a_gov = account(d, "UGA01", fp_ug, L6_ACCT_HOLDING, "Uganda government benefit share");
+  json_t *bacc = json_pack("{s:I, s:I}", "host-community", (json_int_t)a_comm, "host-government", (json_int_t)a_gov);
+  r = req_of(cab, 1, L6_STEP_ISSUE, L6_DECIDE_ACCEPT);
+  r->benefit_accounts = bacc;
+  step(d, &sec, r, NULL, NULL);
+  json_decref(bacc);
   l6_id listing = nma_call(d, svc_listing_create, &co,
                            json_pack("{s:s, s:I, s:i, s:s, s:s}", "project", cab, "account", (json_int_t)a_coop, "price",
                                      2500, "currency", "USD", "description",

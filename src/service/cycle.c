@@ -546,8 +546,42 @@ static l6_err levy_move(l6_svc *s, const l6_actor *a, const char *ts, issue_reg 
   return e;
 }
 
+/* The accounts the issue step names for the mechanism's benefit shares
+ * (issue 20 item 5): an object with exactly one open account of the
+ * activity's (host's) registry per share. */
+static l6_err benefit_accounts(l6_svc *s, const cyc *c, const json_t *given, l6_account *acc, l6_error *err) {
+  const l6_mech *m = c->m;
+  if (m->nbenefit == 0) {
+    if (given != NULL) return l6_fail(err, L6_E_INVALID_VALUE, "%s has no benefit sharing: leave out benefit_accounts", m->code);
+    return L6_E_OK;
+  }
+  if (given == NULL)
+    return l6_fail(err, L6_E_MISSING_FIELD, "an issuance under %s names benefit_accounts for its %zu benefit shares",
+                   m->code, m->nbenefit);
+  if (!json_is_object(given)) return l6_fail(err, L6_E_WRONG_TYPE, "field 'benefit_accounts' must be an object of account ids");
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)given, k, v) {
+    bool known = false;
+    for (size_t i = 0; i < m->nbenefit && !known; i++) known = strcmp(m->benefit[i].to, k) == 0;
+    if (!known) return l6_fail(err, L6_E_INVALID_VALUE, "'%.40s' is not a benefit share of %s", k, m->code);
+    if (!json_is_integer(v)) return l6_fail(err, L6_E_WRONG_TYPE, "benefit_accounts.%.40s must be an account id", k);
+  }
+  for (size_t i = 0; i < m->nbenefit; i++) {
+    json_t *id = json_object_get(given, m->benefit[i].to);
+    if (id == NULL) return l6_fail(err, L6_E_MISSING_FIELD, "benefit_accounts.%s is required", m->benefit[i].to);
+    l6_err e = svc__open_account(s, json_integer_value(id), "benefit-sharing account", &acc[i], err);
+    if (e != L6_E_OK) return e;
+    if (strcmp(acc[i].registry, c->act.registry) != 0)
+      return l6_fail(err, L6_E_INVALID_VALUE, "benefit_accounts.%s: account %lld is not in the host's registry %s",
+                     m->benefit[i].to, (long long)acc[i].id, c->act.registry);
+  }
+  return L6_E_OK;
+}
+
 /* The issue step, accepted: see the top of this file. */
-static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *per, json_t *detail, l6_error *err) {
+static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *per, const json_t *baccounts, json_t *detail,
+                       l6_error *err) {
   const l6_mech *m = c->m;
   const l6_qty n = per->certified;
   l6_levy_rule rule = m->levy;
@@ -561,6 +595,16 @@ static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *pe
   if (e == L6_E_OK && rule.buffer_bp > 0) e = levy_account(s, c->act.registry, m->buffer_account, "the buffer", &buffer, err);
   if (e != L6_E_OK) return e;
 
+  /* The host's benefit shares (issue 20 item 5) of what the levies leave,
+   * exactly (core/benefit.c); the Parties split the rest. */
+  l6_account bacc[L6_MAX_BENEFIT_SHARES];
+  int bbp[L6_MAX_BENEFIT_SHARES];
+  l6_qty bq[L6_MAX_BENEFIT_SHARES], bsum = 0, rest = parts.rest;
+  if ((e = benefit_accounts(s, c, baccounts, bacc, err)) != L6_E_OK) return e;
+  for (size_t i = 0; i < m->nbenefit; i++) bbp[i] = m->benefit[i].bp;
+  if (m->nbenefit && (e = benefit_split(parts.rest, bbp, m->nbenefit, m->rounding, bq, &rest, err)) != L6_E_OK) return e;
+  for (size_t i = 0; i < m->nbenefit; i++) bsum += bq[i];
+
   share_plan sh[L6_MAX_SHARES];
   size_t k = 0;
   bool third_party = false;
@@ -568,14 +612,14 @@ static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *pe
   int bp[L6_MAX_SHARES];
   l6_qty q[L6_MAX_SHARES];
   for (size_t i = 0; i < k; i++) bp[i] = sh[i].bp;
-  if ((e = levy_split(parts.rest, bp, k, m->rounding, q, err)) != L6_E_OK) return e;
+  if ((e = levy_split(rest, bp, k, m->rounding, q, err)) != L6_E_OK) return e;
 
   /* Registries receiving units: the activity's first (it carries the levies). */
   issue_reg regs[L6_MAX_SHARES + 1];
   size_t nreg = 1;
   memset(regs, 0, sizeof regs);
   snprintf(regs[0].registry, sizeof regs[0].registry, "%s", c->act.registry);
-  regs[0].levies = parts.sop + parts.omge + parts.buffer;
+  regs[0].levies = parts.sop + parts.omge + parts.buffer + bsum; /* benefit shares: from the host's batch too */
   for (size_t i = 0; i < k; i++) {
     sh[i].q = q[i];
     size_t r = 0;
@@ -610,6 +654,22 @@ static l6_err do_issue(l6_svc *s, const l6_actor *a, cyc *c, const l6_period *pe
   if (e == L6_E_OK)
     e = levy_move(s, a, ts, home, L6_TX_CANCELLATION, &omge, parts.omge, "OMGE", claim, detail, "omge", err);
   if (e == L6_E_OK) e = levy_move(s, a, ts, home, L6_TX_TRANSFER, &buffer, parts.buffer, "buffer", claim, detail, "buffer", err);
+  if (m->nbenefit) {
+    json_t *bs = json_array();
+    json_object_set_new(detail, "benefit_sharing", bs);
+    for (size_t i = 0; i < m->nbenefit && e == L6_E_OK; i++) {
+      char purpose[48];
+      snprintf(purpose, sizeof purpose, "benefit sharing: %s", m->benefit[i].to);
+      json_t *one = json_object();
+      e = levy_move(s, a, ts, home, L6_TX_TRANSFER, &bacc[i], bq[i], purpose, claim, one, "x", err);
+      json_t *x = json_object_get(one, "x");
+      json_t *row = json_pack("{s:s, s:i, s:I, s:I}", "to", m->benefit[i].to, "bp", m->benefit[i].bp, "quantity",
+                              (json_int_t)bq[i], "account", (json_int_t)bacc[i].id);
+      if (json_object_get(x, "transaction")) json_object_set(row, "transaction", json_object_get(x, "transaction"));
+      json_array_append_new(bs, row);
+      json_decref(one);
+    }
+  }
   /* Ex-ante purchases: delivered from the activity registry's share and
    * retired, before any forwarding (cycle_data.h). */
   if (e == L6_E_OK && m->ex_ante && home->shares > 0)
@@ -1123,7 +1183,7 @@ static l6_err do_period_step(l6_svc *s, const l6_actor *a, const l6_step_req *r,
                     c->act.project, (long long)c->act.replacement_due);
       if (e == L6_E_OK && r->decision == L6_DECIDE_ACCEPT) {
         bool first = c->act.issued == 0;
-        e = do_issue(s, a, c, per, detail, err);
+        e = do_issue(s, a, c, per, r->benefit_accounts, detail, err);
         if (e == L6_E_OK) e = ldc_issue(m, c->proj.host, first, detail, err); /* mech_ldc.c */
       }
       break;

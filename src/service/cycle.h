@@ -92,6 +92,7 @@ typedef struct {
   int vintage;                      /* conversion: vintage of the converted units */
   const json_t *safeguards;         /* register: the checklist's answers (borrowed; NULL none), mech_ldc.c */
   const json_t *sd_indicators;      /* monitor: the SD indicators (borrowed; NULL none), mech_ldc.c */
+  const json_t *benefit_accounts;   /* issue: {"host-community": account, ...} (borrowed; NULL none), issue 20 item 5 */
 } l6_step_req;
 
 /* Mechanisms (public). */

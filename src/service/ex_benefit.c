@@ -14,6 +14,7 @@
  * Trades of instruments spanning several projects are counted apart
  * (unattributed), never guessed.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,24 +124,15 @@ static json_t *row_json(const bs_row *r) {
                    buyers_qty > 0 ? json_integer((json_int_t)buyers_price) : json_null(), "share_bps", share);
 }
 
-l6_err svc_ex_benefit(l6_svc *s, json_t **out, l6_error *err) {
-  *out = NULL;
+/* Every exchange trade of an instrument of one project, summed per host
+ * Party and currency into rows (room for L6_EX_MAX_INSTRUMENTS), in the
+ * caller's transaction; *unattributed: the tonnes of the others. */
+static l6_err collect(l6_svc *s, bs_row *rows, size_t *nrows_out, int64_t *unattributed_out, l6_error *err) {
   instruments *ins = calloc(1, sizeof *ins);
-  bs_row *rows = calloc(L6_EX_MAX_INSTRUMENTS, sizeof *rows);
-  if (ins == NULL || rows == NULL) {
-    free(ins);
-    free(rows);
-    return l6_fail(err, L6_E_NOMEM, NULL);
-  }
+  if (ins == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   size_t nrows = 0;
   int64_t unattributed = 0;
-  l6_err e = svc__begin(s, err);
-  if (e != L6_E_OK) {
-    free(ins);
-    free(rows);
-    return e;
-  }
-  e = OPS->ex_instrument_list(ST, instrument_row, ins, err);
+  l6_err e = OPS->ex_instrument_list(ST, instrument_row, ins, err);
   for (size_t i = 0; i < ins->n && e == L6_E_OK; i++) {
     const l6_ex_instrument *x = &ins->v[i];
     sellers sl = {0};
@@ -174,12 +166,52 @@ l6_err svc_ex_benefit(l6_svc *s, json_t **out, l6_error *err) {
     }
     free(sl.v);
   }
+  free(ins);
+  *nrows_out = nrows;
+  *unattributed_out = unattributed;
+  return e;
+}
+
+l6_err svc_ex_benefit(l6_svc *s, json_t **out, l6_error *err) {
+  *out = NULL;
+  bs_row *rows = calloc(L6_EX_MAX_INSTRUMENTS, sizeof *rows);
+  if (rows == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  size_t nrows = 0;
+  int64_t unattributed = 0;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) {
+    free(rows);
+    return e;
+  }
+  e = collect(s, rows, &nrows, &unattributed, err);
   if (e == L6_E_OK) {
     json_t *items = json_array();
     for (size_t r = 0; r < nrows; r++) json_array_append_new(items, row_json(&rows[r]));
     *out = json_pack("{s:o, s:I}", "items", items, "unattributed_qty", (json_int_t)unattributed);
   }
-  free(ins);
   free(rows);
   return svc__finish_out(s, e, out, err);
+}
+
+static json_t *value_json(i128 v) {
+  return v >= INT64_MIN && v <= INT64_MAX ? json_integer((json_int_t)v) : json_null();
+}
+
+l6_err ex_benefit_sales(l6_svc *s, const char *party, json_t *items, l6_error *err) {
+  bs_row *rows = calloc(L6_EX_MAX_INSTRUMENTS, sizeof *rows);
+  if (rows == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  size_t nrows = 0;
+  int64_t unattributed = 0;
+  l6_err e = collect(s, rows, &nrows, &unattributed, err);
+  for (size_t r = 0; r < nrows && e == L6_E_OK; r++) {
+    const bs_row *x = &rows[r];
+    if (strcmp(x->host, party) != 0) continue;
+    json_array_append_new(items, json_pack("{s:s, s:i, s:{s:I, s:o, s:I}, s:{s:I, s:o}}", "currency", x->currency,
+                                           "minor_units", x->minor_units, "host_sales", "qty", (json_int_t)x->host_qty,
+                                           "value", value_json(x->host_value), "fees", (json_int_t)x->host_fees,
+                                           "resales", "qty", (json_int_t)x->resale_qty, "value",
+                                           value_json(x->resale_value)));
+  }
+  free(rows);
+  return e;
 }

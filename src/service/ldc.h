@@ -56,4 +56,17 @@ l6_err ldc_register(const l6_mech *m, const l6_step_req *r, const char *host, js
 l6_err ldc_monitor(const l6_mech *m, const l6_step_req *r, json_t *detail, l6_error *err);
 l6_err ldc_issue(const l6_mech *m, const char *host, bool first, json_t *detail, l6_error *err);
 
+/* Benefit sharing (issue 20 item 5, benefit.c): the report of a host
+ * Party (public): {party, issuances: [{project, period, step_id, ts, to,
+ * bp, quantity, account, transaction}], shares: {"host-community",
+ * "host-government"} (units in total), sales: [per currency {currency,
+ * minor_units, host_sales: {qty, value, fees}, resales: {qty, value}}]}.
+ * BAD_PARAM for a malformed party. */
+l6_err svc_benefit_report(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+
+/* ex_benefit.c: the exchange trades of instruments of projects hosted by
+ * party, appended to items per currency as in svc_benefit_report's
+ * "sales"; in the caller's transaction. */
+l6_err ex_benefit_sales(l6_svc *s, const char *party, json_t *items, l6_error *err);
+
 #endif

@@ -223,12 +223,60 @@ static l6_err parse_fees(const char *path, json_t *f, l6_mech *m, l6_error *err)
   return L6_E_OK;
 }
 
+/* "benefit_sharing": {"shares": [{"to": "host-community" | "host-government",
+ * "bp": 1..10000}], "source"}: each recipient once, the shares at most
+ * 10,000 bp (100 %) together. Seed 000 (UNCTAD, LDC report 2024):
+ *   "国内法规应具体规定碳项目的运营和利益分享规则，包括资金收益的分享机制"
+ *   (domestic rules should set the benefit-sharing rules of carbon
+ *   projects, including how proceeds are shared) and
+ *   "减缓活动创造的价值中有一大部分被碳市场中运作的经纪公司、转售商和其他
+ *   中介机构拿走了" (much of the value is taken by brokers, resellers and
+ *   other intermediaries) -> the host's shares are split off at issuance,
+ *   in units, before anyone else holds them. */
+static l6_err parse_benefit(const char *path, json_t *b, l6_mech *m, l6_error *err) {
+  static const char *const keys[] = {"shares", "source", NULL};
+  static const char *const skeys[] = {"to", "bp", NULL};
+  const char *unknown = NULL;
+  if (!json_is_object(b)) return bad(err, path, "benefit_sharing", "must be an object {\"shares\"}");
+  if (!only(b, keys, &unknown)) return bad(err, path, "benefit_sharing", "unknown key %.40s", unknown);
+  if (!source_ok(b)) return bad(err, path, "benefit_sharing.source", "must be printable text of 1-%d bytes", L6_TEXT_MAX);
+  json_t *arr = json_object_get(b, "shares");
+  if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > L6_MAX_BENEFIT_SHARES)
+    return bad(err, path, "benefit_sharing.shares", "must be an array of 1 to %d shares", L6_MAX_BENEFIT_SHARES);
+  int sum = 0;
+  size_t i;
+  json_t *it;
+  json_array_foreach(arr, i, it) {
+    char where[48];
+    snprintf(where, sizeof where, "benefit_sharing.shares[%zu]", i);
+    if (!json_is_object(it)) return bad(err, path, where, "must be an object {\"to\", \"bp\"}");
+    if (!only(it, skeys, &unknown)) return bad(err, path, where, "unknown key %.40s", unknown);
+    const char *to = json_string_value(json_object_get(it, "to"));
+    json_t *bp = json_object_get(it, "bp");
+    if (to == NULL || (strcmp(to, "host-community") != 0 && strcmp(to, "host-government") != 0))
+      return bad(err, path, where, "to must be \"host-community\" or \"host-government\"");
+    for (size_t k = 0; k < m->nbenefit; k++)
+      if (strcmp(m->benefit[k].to, to) == 0) return bad(err, path, where, "%s is listed twice", to);
+    if (!json_is_integer(bp) || json_integer_value(bp) < 1 || json_integer_value(bp) > L6_BP_ONE)
+      return bad(err, path, where, "bp must be an integer from 1 to 10000");
+    snprintf(m->benefit[m->nbenefit].to, sizeof m->benefit[0].to, "%s", to);
+    m->benefit[m->nbenefit].bp = (int)json_integer_value(bp);
+    sum += m->benefit[m->nbenefit].bp;
+    m->nbenefit++;
+  }
+  if (sum > L6_BP_ONE) return bad(err, path, "benefit_sharing.shares", "the shares add up to %d bp, over 10000 (100 %%)", sum);
+  return L6_E_OK;
+}
+
 l6_err mech_parse_ldc(const char *path, json_t *root, l6_mech *m, l6_error *err) {
   json_t *v;
   l6_err e = L6_E_OK;
   if ((v = json_object_get(root, "safeguards")) != NULL) e = parse_safeguards(path, v, m, err);
   if (e == L6_E_OK && (v = json_object_get(root, "sd_indicators")) != NULL) e = parse_sd(path, v, m, err);
   if (e == L6_E_OK && (v = json_object_get(root, "fees")) != NULL) e = parse_fees(path, v, m, err);
+  if (e == L6_E_OK && (v = json_object_get(root, "benefit_sharing")) != NULL) e = parse_benefit(path, v, m, err);
+  if (e == L6_E_OK && m->nbenefit && !m->steps[L6_STEP_ISSUE].defined)
+    e = bad(err, path, "benefit_sharing", "is split at the issue step, which the mechanism does not have");
   if (e == L6_E_OK && m->nsafeguards && !m->steps[L6_STEP_REGISTER].defined)
     e = bad(err, path, "safeguards", "are answered at the register step, which the mechanism does not have");
   if (e == L6_E_OK && m->nsd && !m->steps[L6_STEP_MONITOR].defined)

@@ -437,8 +437,9 @@ l6_err mech_parse(const char *path, const char *text, size_t len, l6_mech *m, l6
   if (root == NULL) return l6_fail(err, L6_E_INVALID_CONFIG, "%s: line %d, column %d: %s", path, je.line, je.column, je.text);
   static const char *const keys[] = {"code",   "name",  "description", "programme", "unit_type",  "rounding",
                                      "eligibility", "steps", "levies", "split",     "deadlines", "transition",
-                                     "programmes", "recourse", "safeguards", "sd_indicators", "fees", "ex_ante_purchases",
-                                     NULL}; /* programmes, recourse: poa.c, voice.c; safeguards, sd_indicators, fees: mech_ldc.c */
+                                     "programmes", "recourse", "safeguards", "sd_indicators", "fees", "benefit_sharing",
+                                     "ex_ante_purchases", NULL}; /* programmes, recourse: poa.c, voice.c;
+                                                                    safeguards ... benefit_sharing: mech_ldc.c */
   char rounding[16], description[L6_TEXT_MAX + 1];
   l6_err e = json_is_object(root) ? L6_E_OK : l6_fail(err, L6_E_INVALID_CONFIG, "%s: the definition must be a JSON object", path);
   if (e == L6_E_OK) e = keys_only(&c, "", root, keys);

@@ -23,6 +23,7 @@
 
 #include "../core/calc.h"
 #include "../core/cycle.h"
+#include "../core/benefit.h"
 #include "../core/fees.h"
 #include "../core/levy.h"
 #include "service.h"
@@ -146,6 +147,16 @@ typedef struct {
   /* Grievances and appeals (voice.c): accepted, and the appeal deadline. */
   bool recourse;
   int appeal_days;                      /* days after a decision to appeal it */
+
+  /* Benefit sharing (issue 20 item 5, mech_ldc.c): the host's shares of
+   * every issuance, in bp of what the levies leave, each delivered at the
+   * issue step to the account the mechanism admin names for it
+   * (nbenefit 0: none). to: "host-community" or "host-government". */
+  size_t nbenefit;
+  struct {
+    char to[16];
+    int bp;
+  } benefit[L6_MAX_BENEFIT_SHARES];
 
   json_t *json;                         /* the definition as loaded, plus "file" and "hash" (owned) */
 } l6_mech;

@@ -278,14 +278,14 @@ test('admin_accounts_and_tokens', async () => {
   const a = people.admin;
   await go(a, '#/accounts/CHE01');
   assert((await text(a.page, 'table')).includes("Trader's book"), 'CHE01 accounts listed');
-  await a.page.click('button[aria-label="Block account 67"]');
-  await a.page.waitForSelector('button[aria-label="Unblock account 67"]');
-  assert((await api('GET', '/v1/accounts/67')).status === 'blocked', 'blocked on the server');
-  assert((await text(a.page, '#msg')).includes('Account 67 is now blocked'), 'message');
+  await a.page.click('button[aria-label="Block account 69"]');
+  await a.page.waitForSelector('button[aria-label="Unblock account 69"]');
+  assert((await api('GET', '/v1/accounts/69')).status === 'blocked', 'blocked on the server');
+  assert((await text(a.page, '#msg')).includes('Account 69 is now blocked'), 'message');
   await screen(a, 'admin-accounts');
-  await a.page.click('button[aria-label="Unblock account 67"]');
-  await a.page.waitForSelector('button[aria-label="Block account 67"]');
-  assert((await api('GET', '/v1/accounts/67')).status === 'open', 'open again');
+  await a.page.click('button[aria-label="Unblock account 69"]');
+  await a.page.waitForSelector('button[aria-label="Block account 69"]');
+  assert((await api('GET', '/v1/accounts/69')).status === 'open', 'open again');
   /* Open an account for the Swiss foundation. */
   await a.page.selectOption('#new-account select[name=organisation]', '2');
   await a.page.selectOption('#new-account select[name=type]', 'trading');
