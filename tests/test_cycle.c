@@ -214,74 +214,25 @@ static struct {
   l6_id acc_bs[L6_MAX_BENEFIT_SHARES]; /* GHA01: the host's benefit-sharing accounts (issue 20 item 5) */
   l6_id af, omge, buf, cancel; /* GHA01's levy accounts and its cancellation account */
   l6_actor anon, admin, auditor, p, q, v, v2, dna, dna2, ma, t;
-  /* document hashes by type */
-  size_t ndocs;
-  struct {
-    char type[L6_DOC_TYPE_MAX + 1];
-    char hash[65];
-  } docs[16];
+  tl_docs docs; /* document hashes by type */
   int seq; /* unique ids */
 } W;
 
-static l6_id mk_org(const char *registry, const char *name) {
-  l6_org o = {0};
-  snprintf(o.registry, sizeof o.registry, "%s", registry);
-  snprintf(o.name, sizeof o.name, "%s", name);
-  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
-  return o.id;
-}
+static l6_id mk_org(const char *registry, const char *name) { return tl_svc_org(W.s, &W.admin, registry, name); }
 
 static l6_id mk_account(const char *registry, l6_id org, l6_account_type t) {
-  l6_account a = {.org = org, .type = t};
-  snprintf(a.registry, sizeof a.registry, "%s", registry);
-  snprintf(a.name, sizeof a.name, "%s %s", registry, l6_account_type_str(t));
-  TL_OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
-  return a.id;
+  return tl_svc_account(W.s, &W.admin, registry, org, t, NULL);
 }
 
-static void mk_party(const char *code) {
-  l6_party p = {0};
-  snprintf(p.code, sizeof p.code, "%s", code);
-  snprintf(p.name, sizeof p.name, "Party %s", code);
-  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
-  l6_registry r = {0};
-  snprintf(r.id, sizeof r.id, "%s01", code);
-  snprintf(r.party, sizeof r.party, "%s", code);
-  snprintf(r.name, sizeof r.name, "%s registry", code);
-  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
-}
+static void mk_party(const char *code) { tl_svc_party(W.s, &W.admin, code); }
 
-static const char *doc_hash(const char *type) {
-  for (size_t i = 0; i < W.ndocs; i++)
-    if (strcmp(W.docs[i].type, type) == 0) return W.docs[i].hash;
-  /* Register a document for this type on first use. */
-  char content[128];
-  snprintf(content, sizeof content, "%%PDF-1.7 %s of the test world", type);
-  json_t *o = NULL;
-  l6_error err;
-  if (svc_document_put(W.s, &W.p, type, "application/pdf", content, strlen(content), NULL, 0, &o, &err) != L6_E_OK)
-    fail_msg("document: %s", err.message);
-  assert_true(W.ndocs < COUNT(W.docs));
-  snprintf(W.docs[W.ndocs].type, sizeof W.docs[0].type, "%s", type);
-  snprintf(W.docs[W.ndocs].hash, sizeof W.docs[0].hash, "%s", json_string_value(json_object_get(o, "sha256")));
-  json_decref(o);
-  return W.docs[W.ndocs++].hash;
-}
+static const char *doc_hash(const char *type) { return tl_svc_doc_hash(W.s, &W.p, &W.docs, type); }
 
-static const l6_mech *mech(const char *code) {
-  const l6_mech *m = mech_find(svc__mechs(W.s), code);
-  assert_non_null(m);
-  return m;
-}
+static const l6_mech *mech(const char *code) { return tl_svc_mech(W.s, code); }
 
 /* The documents a step of m requires, as refs. */
 static size_t docs_for(const l6_mech *m, l6_step st, l6_doc_ref *refs) {
-  const l6_mech_step *ms = &m->steps[st];
-  for (size_t i = 0; i < ms->ndocs; i++) {
-    snprintf(refs[i].type, sizeof refs[i].type, "%s", ms->docs[i]);
-    snprintf(refs[i].sha256, sizeof refs[i].sha256, "%s", doc_hash(ms->docs[i]));
-  }
-  return ms->ndocs;
+  return tl_svc_docs_for(W.s, &W.p, &W.docs, m, st, refs);
 }
 
 /* The actor that performs step st of m in this world. */
@@ -504,25 +455,8 @@ static l6_step_req *sreq(const l6_mech *m, const char *project, int period, l6_s
   r->step = st;
   r->decision = d;
   r->ndocs = docs_for(m, st, r->docs);
-  /* What the mechanism asks besides documents (issue 20): every safeguard
-   * answered true at registration, every SD indicator reported as 1. */
-  static json_t *extra[16];
-  json_t **x = &extra[(next - 1) % 16];
-  json_decref(*x);
-  *x = NULL;
-  if (st == L6_STEP_ISSUE && d == L6_DECIDE_ACCEPT && m->nbenefit) { /* the host's benefit shares (issue 20 item 5) */
-    *x = json_object();
-    for (size_t i = 0; i < m->nbenefit; i++) json_object_set_new(*x, m->benefit[i].to, json_integer(W.acc_bs[i]));
-    r->benefit_accounts = *x;
-  } else if (st == L6_STEP_REGISTER && d == L6_DECIDE_ACCEPT && m->nsafeguards) {
-    *x = json_object();
-    for (size_t i = 0; i < m->nsafeguards; i++) json_object_set_new(*x, m->safeguards[i].code, json_true());
-    r->safeguards = *x;
-  } else if (st == L6_STEP_MONITOR && m->nsd) {
-    *x = json_object();
-    for (size_t i = 0; i < m->nsd; i++) json_object_set_new(*x, m->sd[i].code, json_integer(1));
-    r->sd_indicators = *x;
-  }
+  static json_t *extra[16]; /* what the mechanism asks besides documents */
+  tl_svc_step_extras(m, r, &extra[(next - 1) % 16], W.acc_bs);
   return r;
 }
 

@@ -61,55 +61,17 @@ static struct {
   tl_store ts; /* SQLite in memory, or a PostgreSQL database under tests/pg.sh */
   l6_id org_p, org_q, org_v, org_v2, org_dna;
   l6_actor anon, admin, p, q, v, v2, dna, ma;
-  char docs[8][2][65]; /* type, hash */
-  size_t ndocs;
+  tl_docs docs; /* document hashes by type */
 } W;
 
-static const char *doc_hash(const char *type) {
-  for (size_t i = 0; i < W.ndocs; i++)
-    if (strcmp(W.docs[i][0], type) == 0) return W.docs[i][1];
-  char content[128];
-  snprintf(content, sizeof content, "%%PDF-1.7 %s of the programme test", type);
-  json_t *o = NULL;
-  l6_error err;
-  if (svc_document_put(W.s, &W.p, type, "application/pdf", content, strlen(content), NULL, 0, &o, &err) != L6_E_OK)
-    fail_msg("document: %s", err.message);
-  assert_true(W.ndocs < COUNT(W.docs));
-  snprintf(W.docs[W.ndocs][0], 65, "%s", type);
-  snprintf(W.docs[W.ndocs][1], 65, "%s", json_string_value(json_object_get(o, "sha256")));
-  json_decref(o);
-  return W.docs[W.ndocs++][1];
-}
 
 static size_t docs_for(l6_step st, l6_doc_ref *refs) {
-  const l6_mech *m = mech_find(svc__mechs(W.s), "PACM");
-  const l6_mech_step *ms = &m->steps[st];
-  for (size_t i = 0; i < ms->ndocs; i++) {
-    snprintf(refs[i].type, sizeof refs[i].type, "%s", ms->docs[i]);
-    snprintf(refs[i].sha256, sizeof refs[i].sha256, "%s", doc_hash(ms->docs[i]));
-  }
-  return ms->ndocs;
+  return tl_svc_docs_for(W.s, &W.p, &W.docs, tl_svc_mech(W.s, "PACM"), st, refs);
 }
 
-static l6_id mk_org(const char *registry, const char *name) {
-  l6_org o = {0};
-  snprintf(o.registry, sizeof o.registry, "%s", registry);
-  snprintf(o.name, sizeof o.name, "%s", name);
-  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
-  return o.id;
-}
+static l6_id mk_org(const char *registry, const char *name) { return tl_svc_org(W.s, &W.admin, registry, name); }
 
-static void mk_party(const char *code) {
-  l6_party p = {0};
-  snprintf(p.code, sizeof p.code, "%s", code);
-  snprintf(p.name, sizeof p.name, "Party %s", code);
-  TL_OK(svc_party_create(W.s, &W.admin, &p, &out_, &err_), "party");
-  l6_registry r = {0};
-  snprintf(r.id, sizeof r.id, "%s01", code);
-  snprintf(r.party, sizeof r.party, "%s", code);
-  snprintf(r.name, sizeof r.name, "%s registry", code);
-  TL_OK(svc_registry_create(W.s, &W.admin, &r, &out_, &err_), "registry");
-}
+static void mk_party(const char *code) { tl_svc_party(W.s, &W.admin, code); }
 
 static int setup(void **state) {
   (void)state;

@@ -5,6 +5,8 @@
 #ifndef L6_TESTLIB_SVC_H
 #define L6_TESTLIB_SVC_H
 
+#include "service/cycle.h"
+#include "service/mechanism.h"
 #include "service/service.h"
 
 /* Runs a service call that must succeed, else fails the test with the
@@ -21,5 +23,33 @@
 
 /* An actor of role for organisation org (0: none), named name. */
 l6_actor tl_actor(l6_role role, l6_id org, const char *name);
+
+/* The worlds of the project-cycle tests (test_cycle, test_poa,
+ * test_cycle_data): a Party with its registry "<code>01"; an
+ * organisation of registry; an account of registry (name NULL: "<registry>
+ * <type>"); the loaded mechanism code (the test fails if there is none). */
+void tl_svc_party(l6_svc *s, const l6_actor *admin, const char *code);
+l6_id tl_svc_org(l6_svc *s, const l6_actor *admin, const char *registry, const char *name);
+l6_id tl_svc_account(l6_svc *s, const l6_actor *admin, const char *registry, l6_id org, l6_account_type t,
+                     const char *name);
+const l6_mech *tl_svc_mech(l6_svc *s, const char *code);
+
+/* The documents a world registered, one per type, on first use, by owner. */
+typedef struct {
+  size_t n;
+  struct {
+    char type[L6_DOC_TYPE_MAX + 1];
+    char hash[65];
+  } d[16];
+} tl_docs;
+const char *tl_svc_doc_hash(l6_svc *s, const l6_actor *owner, tl_docs *docs, const char *type);
+/* The documents step st of m requires, as refs (their count). */
+size_t tl_svc_docs_for(l6_svc *s, const l6_actor *owner, tl_docs *docs, const l6_mech *m, l6_step st, l6_doc_ref *refs);
+/* What a step asks of m besides documents (src/service/mech_ldc.c): every
+ * safeguard answered true at registration (accept), every SD indicator
+ * reported as 1 on a monitoring report, the host's benefit-sharing accounts
+ * (benefit[i] for m->benefit[i]) on an accepted issuance. The JSON lives
+ * in *slot until the next call with the same slot. */
+void tl_svc_step_extras(const l6_mech *m, l6_step_req *r, json_t **slot, const l6_id *benefit);
 
 #endif
