@@ -22,28 +22,6 @@
 #define ST (s->st)
 
 typedef struct {
-  l6_svc *s;
-  const char *party;
-  json_t *acts;
-  char last[L6_CODE_MAX + 1];
-  int count;
-  l6_err e;
-  l6_error *err;
-} bs_scan;
-
-static int bs_act_row(void *ctx, const void *row) {
-  bs_scan *c = ctx;
-  const l6_activity *a = row;
-  l6_svc *s = c->s;
-  l6_project p;
-  c->count++;
-  snprintf(c->last, sizeof c->last, "%s", a->project);
-  if ((c->e = OPS->project_get(ST, a->project, &p, c->err)) != L6_E_OK) return 1;
-  if (strcmp(p.host, c->party) == 0) json_array_append_new(c->acts, json_string(a->project));
-  return 0;
-}
-
-typedef struct {
   json_t *items, *shares;
   const char *project;
   l6_id last;
@@ -81,19 +59,13 @@ l6_err svc_benefit_report(l6_svc *s, const l6_actor *a, const char *party, json_
   if (party == NULL || !l6_valid_alpha3(party)) return l6_fail(err, L6_E_BAD_PARAM, "party must be an alpha-3 code");
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
-  bs_scan c = {.s = s, .party = party, .acts = json_array(), .err = err};
-  do { /* every activity, page by page, keeping the host's */
-    c.count = 0;
-    char after[L6_CODE_MAX + 1];
-    snprintf(after, sizeof after, "%s", c.last);
-    e = OPS->activity_list(ST, NULL, NULL, after, L6_MAX_PAGE, bs_act_row, &c, err);
-    if (e == L6_E_OK) e = c.e;
-  } while (e == L6_E_OK && c.count == L6_MAX_PAGE);
+  json_t *acts = json_array();
+  e = svc__hosted_activities(s, party, acts, err); /* mech_ldc.c */
   json_t *items = json_array(), *sales = json_array();
   json_t *shares = json_pack("{s:I, s:I}", "host-community", (json_int_t)0, "host-government", (json_int_t)0);
   size_t i;
   json_t *pj;
-  json_array_foreach(c.acts, i, pj) {
+  json_array_foreach(acts, i, pj) {
     if (e != L6_E_OK) break;
     bs_steps bs = {.items = items, .shares = shares, .project = json_string_value(pj)};
     do {
@@ -102,7 +74,7 @@ l6_err svc_benefit_report(l6_svc *s, const l6_actor *a, const char *party, json_
     } while (e == L6_E_OK && bs.count == L6_MAX_PAGE);
   }
   if (e == L6_E_OK) e = ex_benefit_sales(s, party, sales, err);
-  json_decref(c.acts);
+  json_decref(acts);
   *out = json_pack("{s:s, s:o, s:o, s:o}", "party", party, "issuances", items, "shares", shares, "sales", sales);
   return svc__finish_out(s, e, out, err);
 }

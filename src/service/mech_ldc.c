@@ -448,10 +448,10 @@ typedef struct {
   int count;
   l6_err e;
   l6_error *err;
-} fee_scan;
+} host_scan;
 
-static int fee_act_row(void *ctx, const void *row) {
-  fee_scan *c = ctx;
+static int host_act_row(void *ctx, const void *row) {
+  host_scan *c = ctx;
   const l6_activity *a = row;
   l6_svc *s = c->s;
   l6_project p;
@@ -460,6 +460,19 @@ static int fee_act_row(void *ctx, const void *row) {
   if ((c->e = OPS->project_get(ST, a->project, &p, c->err)) != L6_E_OK) return 1;
   if (strcmp(p.host, c->party) == 0) json_array_append_new(c->acts, json_string(a->project));
   return 0;
+}
+
+l6_err svc__hosted_activities(l6_svc *s, const char *party, json_t *acts, l6_error *err) {
+  host_scan c = {.s = s, .party = party, .acts = acts, .err = err};
+  l6_err e;
+  do { /* every activity, page by page, keeping the host's */
+    c.count = 0;
+    char after[L6_CODE_MAX + 1];
+    snprintf(after, sizeof after, "%s", c.last);
+    e = OPS->activity_list(ST, NULL, NULL, after, L6_MAX_PAGE, host_act_row, &c, err);
+    if (e == L6_E_OK) e = c.e;
+  } while (e == L6_E_OK && c.count == L6_MAX_PAGE);
+  return e;
 }
 
 typedef struct {
@@ -497,18 +510,12 @@ l6_err svc_fee_report(l6_svc *s, const l6_actor *a, const char *party, json_t **
   if (party == NULL || !l6_valid_alpha3(party)) return l6_fail(err, L6_E_BAD_PARAM, "party must be an alpha-3 code");
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
-  fee_scan c = {.s = s, .party = party, .acts = json_array(), .err = err};
-  do { /* every activity, page by page, keeping the host's */
-    c.count = 0;
-    char after[L6_CODE_MAX + 1];
-    snprintf(after, sizeof after, "%s", c.last);
-    e = OPS->activity_list(ST, NULL, NULL, after, L6_MAX_PAGE, fee_act_row, &c, err);
-    if (e == L6_E_OK) e = c.e;
-  } while (e == L6_E_OK && c.count == L6_MAX_PAGE);
+  json_t *acts = json_array();
+  e = svc__hosted_activities(s, party, acts, err);
   json_t *items = json_array(), *totals = json_object();
   size_t i;
   json_t *pj;
-  json_array_foreach(c.acts, i, pj) {
+  json_array_foreach(acts, i, pj) {
     if (e != L6_E_OK) break;
     fee_steps fs = {.items = items, .project = json_string_value(pj)};
     do { /* every step record of the activity, page by page */
@@ -535,7 +542,7 @@ l6_err svc_fee_report(l6_svc *s, const l6_actor *a, const char *party, json_t **
     if (json_is_true(json_object_get(inv, "deferred"))) outst -= amount;
     json_object_set_new(t, "deferred_outstanding", json_integer(outst));
   }
-  json_decref(c.acts);
+  json_decref(acts);
   *out = json_pack("{s:s, s:o, s:o}", "party", party, "invoices", items, "totals", totals);
   return svc__finish_out(s, e, out, err);
 }

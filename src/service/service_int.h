@@ -249,5 +249,8 @@ l6_err svc__plain_rerun(l6_svc *s, const l6_actor *a, const char *kind, const ch
  * approved one (ets.c; svc__plain_rerun hands "ets-" kinds to it). */
 l6_err svc__policy_covers_ets(l6_svc *s, const char *registry, bool *covered, l6_error *err);
 l6_err svc__ets_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char *request, l6_error *err);
+/* The ids of the activities whose project party hosts, appended to acts
+ * (mech_ldc.c; the fee and benefit-sharing reports). */
+l6_err svc__hosted_activities(l6_svc *s, const char *party, json_t *acts, l6_error *err);
 
 #endif
