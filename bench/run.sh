@@ -95,6 +95,14 @@ if [ -x "$BUILD/bench/bench_history" ]; then
   "$BUILD/bench/bench_history" "$@" | grep -v '^RESULT ' || status=1
   echo
 fi
+# Transfers across a link between two registries, directly and through the
+# hub (bench_link, issue 19): three servers on SQLite stores of their own;
+# about 20 s (--quick: about 6 s).
+if [ -x "$BUILD/bench/bench_link" ]; then
+  echo "######## transfers across a link (SQLite, bench_link)"
+  "$BUILD/bench/bench_link" "$@" | grep -v '^RESULT ' || status=1
+  echo
+fi
 stores=${L6_BENCH_STORES:-sqlite pg}
 for s in $stores; do
   case $s in
