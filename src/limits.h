@@ -344,4 +344,8 @@
 #define L6_CSV_MAX_FIELDS 64
 #define L6_CSV_FIELD_MAX 4000
 
+/* The largest consideration (price) of a transfer, in minor units of its
+ * currency (10^15: ten trillion in a two-decimal currency). */
+#define L6_MAX_CONSIDERATION 1000000000000000LL
+
 #endif

@@ -17,6 +17,11 @@
  *                     indicator: 422 with their stable codes and nothing
  *                     changed; answers shown on the activity and the
  *                     indicators in /v1/public/sd-indicators.csv
+ *   benefit_transfers an off-exchange transfer's consideration (issue 20
+ *                     item 5): kept with the transaction, summed per
+ *                     currency in the host's report, an unpriced one
+ *                     counted apart; every bad consideration refused with
+ *                     its stable code and nothing changed
  *   defs_strict_fuzz  the new sections refuse unknown keys and bad values
  *                     (INVALID_CONFIG naming the key); seeded mutations of
  *                     abm.json parse or fail cleanly, never crash
@@ -33,6 +38,7 @@
 
 #include "../src/core/benefit.h"
 #include "../src/core/fees.h"
+#include "../src/limits.h"
 #include "../src/service/mechanism.h"
 #include "testlib.h"
 #include "testlib_cycle.h"
@@ -602,6 +608,113 @@ static void test_benefit_issue(void **state) {
   REFUSED("GET", "/v1/benefit-sharing/ke", NULL, NULL, 404, "unknown_party");
 }
 
+/* A transfer of n units of the KEN.ABM.SHARES activity (test_benefit_issue)
+ * from the developer's account to `to`, with `cons` (stolen, may be NULL). */
+static json_t *transfer_body(int64_t to, int64_t n, json_t *cons) {
+  json_t *b = json_pack("{s:I, s:I, s:s, s:I}", "from_account", (json_int_t)W.acc[KEN], "to_account", (json_int_t)to,
+                        "project", "KEN.ABM.SHARES", "quantity", (json_int_t)n);
+  json_object_set_new(b, "unit_type", json_string("CAB"));
+  if (cons) json_object_set_new(b, "consideration", cons);
+  return b;
+}
+
+static json_t *report_transfers(void) {
+  json_t *rep = MUST("GET", "/v1/benefit-sharing/KEN", NULL, NULL, 200);
+  json_t *t = json_incref(json_object_get(rep, "transfers"));
+  json_decref(rep);
+  assert_non_null(t);
+  return t;
+}
+
+/* Runs after test_benefit_issue (the developer holds 931 KEN CABs). */
+static void test_benefit_transfers(void **state) {
+  (void)state;
+  json_t *t0 = report_transfers();
+  assert_int_equal(json_array_size(json_object_get(t0, "priced")), 0);
+  assert_int_equal(tl_jint(json_object_get(t0, "unpriced"), "count"), 0);
+  char *rep0 = snapshot("/v1/benefit-sharing/KEN");
+  int64_t acc0 = tl_holdings_total(S, W.acc[KEN]), comm0 = tl_holdings_total(S, W.comm[KEN]);
+  /* Bad considerations: refused, nothing moved, the report unchanged. */
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.comm[KEN], 10, json_pack("{s:I, s:s}", "amount", (json_int_t)-1, "currency", "USD")), 422,
+          "invalid_value");
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN],
+          transfer_body(W.comm[KEN], 10, json_pack("{s:I, s:s}", "amount", (json_int_t)(L6_MAX_CONSIDERATION + 1), "currency", "USD")),
+          422, "invalid_value");
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.comm[KEN], 10, json_pack("{s:I, s:s}", "amount", (json_int_t)5, "currency", "EUO")), 422,
+          "invalid_value"); /* not an ISO 4217 code */
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.comm[KEN], 10, json_pack("{s:I, s:s}", "amount", (json_int_t)5, "currency", "usd")), 422,
+          "invalid_value");
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.comm[KEN], 10, json_pack("{s:I}", "amount", (json_int_t)5)), 400,
+          "missing_field");
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.comm[KEN], 10, json_pack("{s:s}", "currency", "USD")), 400,
+          "missing_field");
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.comm[KEN], 10, json_pack("{s:s, s:s}", "amount", "5", "currency", "USD")), 400,
+          "wrong_type");
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.comm[KEN], 10, json_string("5 USD")), 400, "wrong_type");
+  REFUSED("POST", "/v1/transfers", W.tok_dev[KEN],
+          transfer_body(W.comm[KEN], 10, json_pack("{s:I, s:s, s:s}", "amount", (json_int_t)5, "currency", "USD", "payer", "x")), 400,
+          "unknown_field");
+  json_t *ret = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:{s:I, s:s}}", "from_account", (json_int_t)W.acc[KEN], "unit_type", "CAB", "project", "KEN.ABM.SHARES",
+                          "quantity", (json_int_t)1, "beneficiary", "x", "purpose", "y", "consideration", "amount", (json_int_t)5, "currency", "USD");
+  REFUSED("POST", "/v1/retirements", W.tok_dev[KEN], ret, 400, "unknown_field"); /* transfers only */
+  assert_int_equal(tl_holdings_total(S, W.acc[KEN]), acc0);
+  assert_int_equal(tl_holdings_total(S, W.comm[KEN]), comm0);
+  char *rep1 = snapshot("/v1/benefit-sharing/KEN");
+  assert_string_equal(rep0, rep1);
+  free(rep1);
+
+  /* A priced sale of 10 CABs to the community trust, an unpriced one of 5,
+   * and a free one (amount 0) in EUR of 2. */
+  json_t *b = MUST("POST", "/v1/transfers", W.tok_dev[KEN],
+                   transfer_body(W.comm[KEN], 10, json_pack("{s:I, s:s}", "amount", (json_int_t)123456, "currency", "USD")), 201);
+  int64_t priced = tl_jint(b, "id");
+  json_decref(b);
+  b = MUST("POST", "/v1/transfers", W.tok_dev[KEN], transfer_body(W.gov[KEN], 5, NULL), 201);
+  int64_t unpriced = tl_jint(b, "id");
+  json_decref(b);
+  json_decref(MUST("POST", "/v1/transfers", W.tok_dev[KEN],
+                   transfer_body(W.gov[KEN], 2, json_pack("{s:I, s:s}", "amount", (json_int_t)0, "currency", "EUR")), 201));
+  assert_int_equal(acc0 - tl_holdings_total(S, W.acc[KEN]), 17);
+  char path[64];
+  snprintf(path, sizeof path, "/v1/transactions/%lld", (long long)priced);
+  b = MUST("GET", path, S->admin, NULL, 200);
+  json_t *c = json_object_get(b, "consideration");
+  assert_int_equal(tl_jint(c, "amount"), 123456);
+  assert_string_equal(tl_jstr(c, "currency"), "USD");
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/transactions/%lld", (long long)unpriced);
+  b = MUST("GET", path, S->admin, NULL, 200);
+  assert_null(json_object_get(b, "consideration"));
+  json_decref(b);
+
+  json_t *t1 = report_transfers();
+  json_t *pr = json_object_get(t1, "priced");
+  assert_int_equal(json_array_size(pr), 2);
+  json_t *usd = json_array_get(pr, 0), *eur = json_array_get(pr, 1);
+  if (strcmp(tl_jstr(usd, "currency"), "USD") != 0) {
+    json_t *x = usd;
+    usd = eur;
+    eur = x;
+  }
+  assert_string_equal(tl_jstr(usd, "currency"), "USD");
+  assert_int_equal(tl_jint(usd, "count"), 1);
+  assert_int_equal(tl_jint(usd, "qty"), 10);
+  assert_int_equal(tl_jint(usd, "amount"), 123456);
+  assert_string_equal(tl_jstr(eur, "currency"), "EUR");
+  assert_int_equal(tl_jint(eur, "count"), 1);
+  assert_int_equal(tl_jint(eur, "qty"), 2);
+  assert_int_equal(tl_jint(eur, "amount"), 0);
+  assert_int_equal(tl_jint(json_object_get(t1, "unpriced"), "count"), 1);
+  json_decref(t1);
+  /* Uganda hosts none of these units: its report counts nothing. */
+  json_t *rep = MUST("GET", "/v1/benefit-sharing/UGA", NULL, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "transfers"), "priced")), 0);
+  assert_int_equal(tl_jint(json_object_get(json_object_get(rep, "transfers"), "unpriced"), "count"), 0);
+  json_decref(rep);
+  json_decref(t0);
+  free(rep0);
+}
+
 static void test_defs_strict_fuzz(void **state) {
   (void)state;
   size_t len;
@@ -711,7 +824,8 @@ static void test_defs_strict_fuzz(void **state) {
 
 int main(void) {
   const struct CMUnitTest server[] = {cmocka_unit_test(test_fees_relief), cmocka_unit_test(test_tiers_exact),
-                                      cmocka_unit_test(test_safeguards_sd), cmocka_unit_test(test_benefit_issue)};
+                                      cmocka_unit_test(test_safeguards_sd), cmocka_unit_test(test_benefit_issue),
+                                      cmocka_unit_test(test_benefit_transfers)};
   const struct CMUnitTest pure[] = {cmocka_unit_test(test_tiers_random), cmocka_unit_test(test_defs_strict_fuzz),
                                     cmocka_unit_test(test_benefit_random)};
   int rc = cmocka_run_group_tests_name("ldc (server)", server, setup, teardown);

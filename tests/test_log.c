@@ -1287,7 +1287,8 @@ static void test_upgrade_backfills(void **state) {
    * 12 -> 13, the token lifecycle; 13 -> 14, four eyes; 14 -> 15, standard
    * registries and origin serials; 15 -> 16, authorization amendments; 16 -> 17,
    * history length classes; 17 -> 18, programmes of activities, comments and grievances;
-   * 18 -> 19, activity records; 19 -> 20, links between registries). */
+   * 18 -> 19, activity records; 19 -> 20, links between registries; 20 -> 21,
+   * the terms of off-exchange transfers). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
@@ -1305,7 +1306,7 @@ static void test_upgrade_backfills(void **state) {
                   "ALTER TABLE batches DROP COLUMN vintage_start; ALTER TABLE batches DROP COLUMN vintage_end;"
                   "ALTER TABLE registries DROP COLUMN kind;"
                   "DROP TABLE trusted_accounts; DROP TABLE proposals; DROP TABLE approval_policies;"
-                  "DROP TABLE link_records;"
+                  "DROP TABLE link_records; DROP TABLE tx_terms;"
                   "DROP INDEX tx_lines_hist; ALTER TABLE tx_lines DROP COLUMN lvl;"
                   "CREATE INDEX tx_lines_batch ON tx_lines(batch, first);"
                   "UPDATE meta SET value = '2' WHERE key = 'schema_version'");

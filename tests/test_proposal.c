@@ -25,6 +25,9 @@
  *   failed           a proposal whose execution a rule refuses at approval
  *                    time (destination blocked meanwhile) ends failed with
  *                    the reason and its units returned.
+ *   consideration    a covered transfer with a consideration (issue 20
+ *                    item 5) is refused (INVALID_VALUE) and nothing is
+ *                    held or logged; below the threshold it goes through.
  *   hold_account     nobody moves units in or out of the hold account.
  *   policy           the policy is validated (closed, bounded) and only an
  *                    administrator sets it.
@@ -332,6 +335,30 @@ static void blocks_of(l6_id account, char *buf, size_t cap) {
   snprintf(buf, cap, "%s", txt);
   free(txt);
   json_decref(out);
+}
+
+static void test_consideration(void **state) {
+  (void)state;
+  set_policy("{\"transfer_above\": 100}");
+  int64_t log0 = log_size(), a0 = held(W.a1), h0 = held(W.hold);
+  l6_move_req *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  *r = (l6_move_req){.kind = L6_TX_TRANSFER, .from_account = W.a1, .to_account = W.b1, .quantity = 150,
+                     .has_consideration = true, .consideration_amount = 5000};
+  snprintf(r->unit_type, sizeof r->unit_type, "UA");
+  snprintf(r->consideration_currency, sizeof r->consideration_currency, "CHF");
+  l6_reply rep;
+  l6_error err = {0};
+  assert_int_equal(svc_move(W.s, &W.alice, r, &rep, &err), L6_E_INVALID_VALUE);
+  assert_int_equal(log_size(), log0);
+  assert_int_equal(held(W.a1), a0);
+  assert_int_equal(held(W.hold), h0);
+  r->quantity = 100; /* at the threshold: immediate, priced */
+  ok(svc_move(W.s, &W.alice, r, &rep, &err), &err, "priced transfer");
+  assert_int_equal(rep.status, 201);
+  json_decref(rep.body);
+  assert_int_equal(held(W.a1), a0 - 100);
+  free(r);
 }
 
 static void test_reject_expire(void **state) {
@@ -933,6 +960,7 @@ static void test_a6_authorization(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_consideration, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reject_expire, setup, teardown),
       cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
       cmocka_unit_test_setup_teardown(test_trusted, setup, teardown),

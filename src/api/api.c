@@ -477,6 +477,24 @@ static l6_err decode_ranges(const json_t *arr, l6_move_req *m, l6_error *err) {
   return L6_E_OK;
 }
 
+/* A transfer's optional consideration {amount, currency}: types and
+ * presence here, values in the service (consideration.c). */
+static l6_err decode_consideration(const json_t *c, l6_move_req *m, l6_error *err) {
+  typedef struct {
+    int64_t amount;
+    char currency[8];
+  } cons_in;
+  static const jfield f[] = {F(cons_in, amount, JF_INT, true), F(cons_in, currency, JF_STR, true)};
+  if (!json_is_object(c)) return l6_fail(err, L6_E_WRONG_TYPE, "consideration must be an object {amount, currency}");
+  cons_in in = {0};
+  l6_err e = json_decode(c, f, NF(f), NULL, &in, err);
+  if (e != L6_E_OK) return e;
+  m->has_consideration = true;
+  m->consideration_amount = in.amount;
+  snprintf(m->consideration_currency, sizeof m->consideration_currency, "%s", in.currency);
+  return L6_E_OK;
+}
+
 static l6_err h_move(req *r, l6_tx_kind kind, json_t **out, l6_error *err) {
   static const jfield f[] = {F(l6_move_req, from_account, JF_INT, true), F(l6_move_req, to_account, JF_INT, false),
                              F(l6_move_req, unit_type, JF_STR, false),   F(l6_move_req, project, JF_STR, false),
@@ -484,12 +502,15 @@ static l6_err h_move(req *r, l6_tx_kind kind, json_t **out, l6_error *err) {
                              F(l6_move_req, beneficiary, JF_STR, false), F(l6_move_req, purpose, JF_STR, false),
                              F(l6_move_req, claim, JF_STR, false),       F(l6_move_req, reporting_year, JF_INT32, false)};
   static const char *const extra[] = {"ranges", NULL};
+  static const char *const extra_transfer[] = {"ranges", "consideration", NULL};
   l6_move_req *m = calloc(1, sizeof *m);
   if (m == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   m->kind = kind;
   size_t nf = kind == L6_TX_TRANSFER ? 6 : NF(f); /* transfers take no retirement details */
-  l6_err e = json_decode(r->body, f, nf, extra, m, err);
+  l6_err e = json_decode(r->body, f, nf, kind == L6_TX_TRANSFER ? extra_transfer : extra, m, err);
   json_t *ranges = json_object_get(r->body, "ranges");
+  json_t *cons = json_object_get(r->body, "consideration");
+  if (e == L6_E_OK && cons) e = decode_consideration(cons, m, err);
   if (e == L6_E_OK && kind == L6_TX_TRANSFER && json_object_get(r->body, "to_account") == NULL)
     e = l6_fail(err, L6_E_MISSING_FIELD, "field 'to_account' is required");
   if (e == L6_E_OK && ranges) e = decode_ranges(ranges, m, err);

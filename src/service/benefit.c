@@ -4,7 +4,9 @@
  * with host communities"): the host's shares of every issuance of the
  * activities it hosts (split at issuance, cycle.c do_issue, recorded in
  * the issue step's detail), and the considerations of the exchange trades
- * of their units (ex_benefit.c), host sales apart from resales.
+ * of their units (ex_benefit.c), host sales apart from resales, and the
+ * priced and unpriced off-exchange transfers from the host side
+ * (consideration.c).
  *
  * Seed 000 (UNCTAD, LDC report 2024): "碳信用额的市场价值并不等同于向相关
  * 项目的最不发达国家东道国转移资金的实际规模" (the market value of credits
@@ -76,5 +78,6 @@ l6_err svc_benefit_report(l6_svc *s, const l6_actor *a, const char *party, json_
   if (e == L6_E_OK) e = ex_benefit_sales(s, party, sales, err);
   json_decref(acts);
   *out = json_pack("{s:s, s:o, s:o, s:o}", "party", party, "issuances", items, "shares", shares, "sales", sales);
+  if (e == L6_E_OK) e = svc__consideration_sums(s, party, *out, err); /* off-exchange: consideration.c */
   return svc__finish_out(s, e, out, err);
 }

@@ -1354,6 +1354,7 @@ static l6_err move_validate(const l6_actor *a, const l6_move_req *r, l6_error *e
     return l6_fail(err, L6_E_INVALID_VALUE, "claim must be printable text of at most %d bytes", L6_TEXT_MAX);
   if (r->reporting_year && (r->reporting_year < L6_VINTAGE_MIN || r->reporting_year > L6_VINTAGE_MAX))
     return l6_fail(err, L6_E_INVALID_VALUE, "reporting_year must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  if (r->has_consideration) return svc__consideration_check(r, err); /* consideration.c */
   return L6_E_OK;
 }
 
@@ -1415,6 +1416,13 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
   if (e == L6_E_OK && gate) {
     bool proposed = false;
     e = svc__proposal_gate(s, a, r, &from, &to, takes, ntakes, tx.quantity, out, &proposed, err);
+    /* A proposal keeps no consideration yet: refused, and the caller's
+     * transaction rolls the proposal back. */
+    if (e == L6_E_OK && proposed && r->has_consideration) {
+      json_decref(out->body);
+      memset(out, 0, sizeof *out);
+      e = l6_fail(err, L6_E_INVALID_VALUE, "a transfer that needs approval cannot carry a consideration");
+    }
     if (e == L6_E_OK && proposed) {
       free(takes);
       return e;
@@ -1428,6 +1436,7 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
                                                            : SVC_MOVE_CANCELLATION,
                     .tx = &tx, .takes = takes, .n = ntakes, .actor = a};
   if (e == L6_E_OK) e = svc__move_units(s, &m, err);
+  if (e == L6_E_OK && r->kind == L6_TX_TRANSFER) e = svc__consideration_put(s, tx.id, r, err); /* consideration.c */
   if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* its leaf, in this commit */
   for (size_t i = 0; e == L6_E_OK && s->check_level >= 2 && i < ntakes; i++) {
     bool seen = false;
@@ -1553,6 +1562,7 @@ l6_err svc_tx_list(l6_svc *s, const l6_actor *a, const l6_tx_filter *f0, json_t 
   if (e == L6_E_OK) e = OPS->tx_list(s->st, &f, tx_row, &c, err);
   if (e == L6_E_OK) e = add_blocks(s, c.arr, err);
   if (e == L6_E_OK) e = add_origin_dates(s, c.arr, err);
+  if (e == L6_E_OK) e = svc__add_considerations(s, c.arr, err); /* consideration.c */
   *out = list_of(c.arr);
   char cur[32];
   snprintf(cur, sizeof cur, "%lld", (long long)c.last);
@@ -1582,6 +1592,7 @@ l6_err svc_tx_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error
     json_array_append_new(arr, view_tx(&t, public_view));
     e = add_blocks(s, arr, err);
     if (e == L6_E_OK) e = add_origin_dates(s, arr, err);
+    if (e == L6_E_OK) e = svc__add_considerations(s, arr, err); /* consideration.c */
   }
   if (e == L6_E_OK) *out = json_incref(json_array_get(arr, 0));
   json_decref(arr);

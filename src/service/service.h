@@ -77,6 +77,12 @@ typedef struct {
   char purpose[L6_NAME_MAX + 1];
   char claim[L6_TEXT_MAX + 1];
   int reporting_year;
+  /* Transfers only: the consideration (price) the parties agreed, amount
+   * in minor units of an ISO 4217 currency (docs/API.md, "Consideration on
+   * transfers"); has_consideration false: unpriced. */
+  bool has_consideration;
+  int64_t consideration_amount;
+  char consideration_currency[8];
   l6_idem idem;
 } l6_move_req;
 

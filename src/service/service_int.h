@@ -253,4 +253,15 @@ l6_err svc__ets_rerun(l6_svc *s, const l6_actor *a, const char *kind, const char
  * (mech_ldc.c; the fee and benefit-sharing reports). */
 l6_err svc__hosted_activities(l6_svc *s, const char *party, json_t *acts, l6_error *err);
 
+/* consideration.c (issue 20 item 5): the optional price of an off-exchange
+ * transfer. check: the amount and currency of a request; put: records the
+ * transfer's terms (priced or not) in the caller's transaction; add: sets
+ * "consideration" on every transaction of a list that has one; sums: the
+ * priced and unpriced off-exchange transfers counted for a host Party in
+ * its benefit-sharing report (into `report`: "transfers"). */
+l6_err svc__consideration_check(const l6_move_req *r, l6_error *err);
+l6_err svc__consideration_put(l6_svc *s, l6_id tx, const l6_move_req *r, l6_error *err);
+l6_err svc__add_considerations(l6_svc *s, json_t *items, l6_error *err);
+l6_err svc__consideration_sums(l6_svc *s, const char *party, json_t *report, l6_error *err);
+
 #endif

@@ -328,6 +328,13 @@ static const char *const l6_migrations[] = {
     "CREATE TABLE link_records(kind TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,"
     "  due_ms BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));"
     "CREATE INDEX link_records_due ON link_records(kind, state, due_ms);",
+    /* 20 -> 21: the terms of off-exchange transfers (issue 20 item 5,
+     * docs/API.md "Consideration on transfers"): one row per transfer made
+     * through POST /v1/transfers, with its consideration (price) in minor
+     * units of an ISO 4217 currency, or amount -1 and currency '' when the
+     * parties stated none (an unpriced transfer). */
+    "CREATE TABLE tx_terms(tx BIGINT PRIMARY KEY REFERENCES transactions(id), amount BIGINT NOT NULL,"
+    "  currency TEXT NOT NULL);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

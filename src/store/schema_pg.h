@@ -284,6 +284,9 @@ static const char *const l6_pg_migrations[] = {
     "CREATE TABLE link_records(kind " L6_PG_TEXT " NOT NULL, key " L6_PG_TEXT " NOT NULL, state " L6_PG_TEXT " NOT NULL,"
     "  due_ms BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));"
     "CREATE INDEX link_records_due ON link_records(kind, state, due_ms);",
+    /* 20 -> 21: the terms of off-exchange transfers (schema.h). */
+    "CREATE TABLE tx_terms(tx BIGINT PRIMARY KEY REFERENCES transactions(id), amount BIGINT NOT NULL,"
+    "  currency " L6_PG_TEXT " NOT NULL);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

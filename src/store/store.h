@@ -119,6 +119,14 @@ typedef struct {
   int reporting_year;             /* 0 when not given */
 } l6_tx;
 
+/* The terms of an off-exchange transfer (tx_terms_*): amount -1 and
+ * currency "" when the transfer is unpriced. */
+typedef struct {
+  l6_id tx;
+  int64_t amount;
+  char currency[4];
+} l6_tx_terms;
+
 typedef struct {
   l6_id tx;
   l6_id batch;
@@ -1034,6 +1042,13 @@ typedef struct {
    * for a transaction made in ledger6 (its effective date is its ts). */
   l6_err (*tx_origin_put)(l6_store *s, l6_id tx, const char *effective, bool beneficiary_unstated, l6_error *err);
   l6_err (*tx_origin_get)(l6_store *s, l6_id tx, char effective[11], bool *beneficiary_unstated, l6_error *err);
+  /* The terms of an off-exchange transfer (issue 20 item 5): its
+   * consideration, amount in minor units and ISO 4217 currency, or amount
+   * -1 and currency "" when unpriced; get: NOT_FOUND for a transaction not
+   * made through POST /v1/transfers; list: every row (l6_tx_terms), by tx. */
+  l6_err (*tx_terms_put)(l6_store *s, const l6_tx_terms *t, l6_error *err);
+  l6_err (*tx_terms_get)(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err);
+  l6_err (*tx_terms_list)(l6_store *s, l6_each_fn each, void *ctx, l6_error *err);
   /* Open data (issue 17): the exchange's trades of every instrument with
    * id > after, by id, at most limit rows (l6_ex_trade). */
   l6_err (*ex_trade_page)(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err);

@@ -432,7 +432,10 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE $1 = '' OR origin = $1"         \
                     " ORDER BY origin, project, vintage_start, vintage_end")                             \
   XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES($1, $2, $3)")           \
-  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = $1")
+  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = $1")                   \
+  XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES($1, $2, $3)")                          \
+  XX(TXT_GET, "SELECT tx, amount, currency FROM tx_terms WHERE tx = $1")                                \
+  XX(TXT_LIST, "SELECT tx, amount, currency FROM tx_terms ORDER BY tx")
 
 /* Open data (issue 17): trades by id across instruments, and the totals of
  * GET /v1/stats grouped in SQL (store.h ops->stats). */
@@ -3072,6 +3075,33 @@ static l6_err pg_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *
   return run_one(PG(s), Q_TXO_GET, &a, dec_txo, &x, L6_E_NOT_FOUND, err);
 }
 
+static l6_err pg_tx_terms_put(l6_store *s, const l6_tx_terms *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, x->tx);
+  a_int(&a, x->amount);
+  a_text(&a, x->currency);
+  return run_write(PG(s), Q_TXT_PUT, &a, NULL, NULL, err);
+}
+
+static void dec_tx_terms(const PGresult *r, int i, void *o) {
+  l6_tx_terms *x = o;
+  x->tx = col_i64(r, i, 0);
+  x->amount = col_i64(r, i, 1);
+  col_text(r, i, 2, x->currency, sizeof x->currency);
+}
+
+static l6_err pg_tx_terms_get(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, tx);
+  return run_one(PG(s), Q_TXT_GET, &a, dec_tx_terms, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_tx_terms_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_tx_terms buf;
+  pg_args a = {.n = 0};
+  return run_each(PG(s), Q_TXT_LIST, &a, dec_tx_terms, &buf, each, ctx, err);
+}
+
 /* ---- open data (issue 17) ---------------------------------------------- */
 
 static l6_err pg_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
@@ -3244,6 +3274,9 @@ static const l6_store_ops pg_ops = {
     .origin_unplaced_list = pg_origin_unplaced_list,
     .tx_origin_put = pg_tx_origin_put,
     .tx_origin_get = pg_tx_origin_get,
+    .tx_terms_put = pg_tx_terms_put,
+    .tx_terms_get = pg_tx_terms_get,
+    .tx_terms_list = pg_tx_terms_list,
     .lease_try = pg_lease_try,
     .lease_release = pg_lease_release,
     .fail_after = pg_fail_after,

@@ -365,7 +365,10 @@
   XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE ?1 = '' OR origin = ?1"         \
                     " ORDER BY origin, project, vintage_start, vintage_end")                             \
   XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES(?1, ?2, ?3)")           \
-  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = ?1")
+  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = ?1")                   \
+  XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES(?1, ?2, ?3)")                          \
+  XX(TXT_GET, "SELECT tx, amount, currency FROM tx_terms WHERE tx = ?1")                                \
+  XX(TXT_LIST, "SELECT tx, amount, currency FROM tx_terms ORDER BY tx")
 
 /* Open data (issue 17): trades by id across instruments, and the totals of
  * GET /v1/stats grouped in SQL (store.h ops->stats). */
@@ -2917,6 +2920,36 @@ static l6_err sq_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *
   return L6_E_OK;
 }
 
+static l6_err sq_tx_terms_put(l6_store *s, const l6_tx_terms *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TXT_PUT);
+  sqlite3_bind_int64(t, 1, x->tx);
+  sqlite3_bind_int64(t, 2, x->amount);
+  bind_text(t, 3, x->currency);
+  return run_write(SQ(s), t, err);
+}
+
+static void dec_tx_terms(sqlite3_stmt *t, void *o) {
+  l6_tx_terms *x = o;
+  x->tx = sqlite3_column_int64(t, 0);
+  x->amount = sqlite3_column_int64(t, 1);
+  col_text(t, 2, x->currency, sizeof x->currency);
+}
+
+static l6_err sq_tx_terms_get(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_TXT_GET);
+  sqlite3_bind_int64(t, 1, tx);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_tx_terms(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_tx_terms_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  l6_tx_terms buf;
+  return run_each(SQ(s), st(SQ(s), Q_TXT_LIST), dec_tx_terms, &buf, each, ctx, err);
+}
+
 /* ---- open data (issue 17) ---------------------------------------------- */
 
 static l6_err sq_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
@@ -3112,6 +3145,9 @@ static const l6_store_ops sqlite_ops = {
     .origin_unplaced_list = sq_origin_unplaced_list,
     .tx_origin_put = sq_tx_origin_put,
     .tx_origin_get = sq_tx_origin_get,
+    .tx_terms_put = sq_tx_terms_put,
+    .tx_terms_get = sq_tx_terms_get,
+    .tx_terms_list = sq_tx_terms_list,
 };
 
 /* Applies the migrations the database lacks, each in its own transaction. */
