@@ -112,6 +112,7 @@ static int world_setup(void **state) {
   W.st = tl_store_open(&W.ts);
   if (W.st == NULL) return -1;
   W.s = svc_open(W.st, 2, &err);
+  if (W.s) svc_store(W.s)->tx_only = false; /* this test reads the store directly between service calls */
   if (W.s == NULL) return -1;
   svc_set_clock(W.s, test_clock);
   if (svc_load_config(W.s, repo_config(), &err) != L6_E_OK) fail_msg("config: %s", err.message);
@@ -532,6 +533,7 @@ static void test_params_strict(void **state) {
   assert_int_equal(tl_store_make(&ts, "cdatap", 1), 0);
   l6_store *st = tl_store_open(&ts);
   l6_svc *s = svc_open(st, 0, &err);
+  if (s) svc_store(s)->tx_only = false; /* this test reads the store directly between service calls */
   assert_non_null(s);
   assert_int_equal(svc_load_config(s, dir, &err), L6_E_INVALID_CONFIG);
   assert_non_null(strstr(err.message, "calculators.solar"));

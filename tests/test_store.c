@@ -588,11 +588,13 @@ static void test_store_lease_service(void **state) {
   open_fixture(&f, "svclease");
   l6_error err = {0};
   l6_svc *s1 = svc_open(f.st, 1, &err);
+  if (s1) svc_store(s1)->tx_only = false; /* this test reads the store directly between service calls */
   assert_non_null(s1);
   f.st = NULL; /* s1 owns it now */
   l6_store *st2 = tl_store_open(&f.t);
   assert_non_null(st2);
   l6_svc *s2 = svc_open(st2, 1, &err);
+  if (s2) svc_store(s2)->tx_only = false; /* this test reads the store directly between service calls */
   assert_non_null(s2);
   ok(svc_lease_try(s1, "tlog.appender", &err), &err, "s1 takes the lease");
   assert_int_equal(svc_lease_try(s2, "tlog.appender", &err), L6_E_BUSY);
@@ -637,6 +639,7 @@ static void test_store_token_lifecycle(void **state) {
   open_fixture(&f, "tokens");
   l6_error err = {0};
   l6_svc *s = svc_open(f.st, 1, &err);
+  if (s) svc_store(s)->tx_only = false; /* this test reads the store directly between service calls */
   assert_non_null(s);
   svc_set_clock(s, tok_clock);
   const int64_t t0 = 1798761600000; /* 2027-01-01 */
@@ -735,6 +738,7 @@ static void test_store_file_modes(void **state) {
   l6_store *st = store_open(db, &err);
   assert_non_null(st);
   l6_svc *s = svc_open(st, 1, &err);
+  if (s) svc_store(s)->tx_only = false; /* this test reads the store directly between service calls */
   assert_non_null(s);
   bool created = false;
   ok(svc_keys_open(s, keys, true, &created, &err), &err, "keys");

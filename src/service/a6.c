@@ -1723,9 +1723,10 @@ static json_t *balance_json(const l6_a6_ndc *ndc, const a6_year *years, size_t n
 
 l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = need_party_books_reader(s, a, party, err);
+  l6_err e = need_books_reader(a, err); /* the role alone; the Party's check reads the store */
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  if ((e = need_party_books_reader(s, a, party, err)) != L6_E_OK) return svc__finish(s, e, err);
   l6_a6_ndc ndc;
   years_ctx *yc = malloc(sizeof *yc);
   act_buf acts = {0};
@@ -1748,9 +1749,10 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
 
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
   *out = NULL;
-  l6_err e = need_party_books_reader(s, a, party, err);
+  l6_err e = need_books_reader(a, err); /* the role alone; the Party's check reads the store */
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
+  if ((e = need_party_books_reader(s, a, party, err)) != L6_E_OK) return svc__finish(s, e, err);
   l6_a6_ndc ndc;
   years_ctx *yc = malloc(sizeof *yc);
   act_buf acts = {0};

@@ -66,6 +66,7 @@ l6_svc *svc_open(l6_store *st, int check_level, l6_error *err) {
     return NULL;
   }
   s->st = st;
+  st->tx_only = true; /* from now on the store runs statements only under the writer lock */
   s->check_level = check_level;
   s->now_ms = real_now_ms;
   memcpy(s->token_days, token_default_days, sizeof s->token_days);
@@ -428,7 +429,11 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
     svc__reader_put(s, v);
   } else {
     svc__lock(s);
-    e = OPS->token_find(s->st, hex, &t, err);
+    e = OPS->begin(s->st, err);
+    if (e == L6_E_OK) {
+      e = OPS->token_find(s->st, hex, &t, err);
+      OPS->rollback(s->st); /* read only */
+    }
     svc__unlock(s);
   }
   if (e == L6_E_OK && t.revoked == 0 && (t.expires == 0 || now < t.expires) && now - t.last_used >= L6_TOKEN_TOUCH_MS) {
@@ -436,7 +441,11 @@ l6_err svc_authenticate(l6_svc *s, const char *bearer, l6_actor *out, l6_error *
      * with the next commit group (svc__touch_flush), never waiting. */
     if (svc__trylock(s)) {
       l6_error ignored = {0};
-      OPS->token_touch(s->st, t.id, now, now - L6_TOKEN_TOUCH_MS + 1, &ignored);
+      if (OPS->begin(s->st, &ignored) == L6_E_OK) {
+        if (OPS->token_touch(s->st, t.id, now, now - L6_TOKEN_TOUCH_MS + 1, &ignored) != L6_E_OK ||
+            OPS->commit(s->st, &ignored) != L6_E_OK)
+          OPS->rollback(s->st);
+      }
       svc__unlock(s);
     } else {
       svc__touch_later(s, t.id, now);

@@ -2,6 +2,9 @@
  * store.c -- picks a store engine from a store spec, and the helpers the
  * engines share (store_common.h).
  */
+#include <execinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -87,4 +90,12 @@ bool store_lease_name_ok(const char *name) {
       return false;
   }
   return true;
+}
+
+_Noreturn void store__outside_tx(int id) {
+  fprintf(stderr, "ledger6: store: statement %d run outside a transaction on the writer connection "
+                  "(a service call skipped the writer lock); the calls that led here:\n", id);
+  void *frames[32];
+  backtrace_symbols_fd(frames, backtrace(frames, 32), 2);
+  abort();
 }

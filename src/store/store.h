@@ -1065,6 +1065,13 @@ typedef struct {
 
 struct l6_store {
   const l6_store_ops *ops;
+  /* Set by the service that owns this (writer) store (svc_open): from then
+   * on every statement must run inside a transaction (begin..commit), i.e.
+   * under the service's writer lock. A statement outside one is a caller
+   * that skipped the lock and may share the connection with another
+   * thread: the store aborts with the statement's number rather than risk
+   * interleaving two threads on one connection (docs/DESIGN.md "Readers"). */
+  bool tx_only;
 };
 
 /* Opens the store named by spec: "postgres://..." or "postgresql://..."

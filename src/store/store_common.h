@@ -11,4 +11,9 @@
  * of [A-Za-z0-9._-]. */
 bool store_lease_name_ok(const char *name);
 
+/* A statement (number id) asked for outside a transaction on a store whose
+ * owner made it tx_only (store.h): a service call without the writer
+ * lock. Prints what happened and aborts. */
+_Noreturn void store__outside_tx(int id);
+
 #endif

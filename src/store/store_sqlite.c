@@ -425,6 +425,7 @@ static l6_err sq_fail(sq_store *q, int rc, l6_error *err) {
 
 /* The cached, reset statement for id. Statements are prepared at open. */
 static sqlite3_stmt *st(sq_store *q, int id) {
+  if (q->base.tx_only && q->depth == 0) store__outside_tx(id);
   sqlite3_stmt *s = q->stmt[id];
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
