@@ -32,6 +32,7 @@
  *                           open transaction with BUSY, the next begin
  *                           reconnects, a lease held on it is taken again
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -359,6 +360,42 @@ static void test_store_nesting(void **state) {
   ok(st->ops->commit(st, &err), &err, "inner commit");
   st->ops->rollback(st);
   assert_string_equal(parties(st, buf), "AAA,CCC,DDD");
+  close_fixture(&f);
+}
+
+/* The writer guard (store.h tx_only): once a service owns the store, a
+ * statement outside a transaction aborts (a call that skipped the writer
+ * lock could interleave with another thread on the connection); inside
+ * one it runs. Checked in a child process, which must die of SIGABRT. */
+static void test_store_tx_only_guard(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "guard");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  char buf[256];
+  assert_string_equal(parties(st, buf), ""); /* not guarded yet: runs */
+  st->tx_only = true;
+  ok(st->ops->begin(st, &err), &err, "begin");
+  ok(put_party(st, "AAA", &err), &err, "AAA in a transaction");
+  ok(st->ops->commit(st, &err), &err, "commit");
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 2); /* the guard's message and backtrace */
+    l6_party p;
+    l6_error e2 = {0};
+    st->ops->party_get(st, "AAA", &p, &e2); /* outside a transaction */
+    _exit(0);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGABRT);
+  st->tx_only = false;
+  assert_string_equal(parties(st, buf), "AAA");
   close_fixture(&f);
 }
 
@@ -820,6 +857,7 @@ int main(void) {
       cmocka_unit_test(test_store_lease_takeover),   cmocka_unit_test(test_store_lease_service),
       cmocka_unit_test(test_store_pg_reconnect),
       cmocka_unit_test(test_store_token_lifecycle),  cmocka_unit_test(test_store_file_modes),
+      cmocka_unit_test(test_store_tx_only_guard),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
