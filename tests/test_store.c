@@ -364,9 +364,11 @@ static void test_store_nesting(void **state) {
 }
 
 /* The writer guard (store.h tx_only): once a service owns the store, a
- * statement outside a transaction aborts (a call that skipped the writer
- * lock could interleave with another thread on the connection); inside
- * one it runs. Checked in a child process, which must die of SIGABRT. */
+ * statement outside a transaction aborts under L6_TX_GUARD=abort (a call
+ * that skipped the writer lock could interleave with another thread on
+ * the connection); inside one it runs. Checked in a child process, which
+ * must die of SIGABRT. Without the variable, PostgreSQL refuses the
+ * statement and SQLite runs it, both reporting it on stderr. */
 static void test_store_tx_only_guard(void **state) {
   (void)state;
   fixture f;
@@ -383,6 +385,7 @@ static void test_store_tx_only_guard(void **state) {
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
+    setenv("L6_TX_GUARD", "abort", 1);
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, 2); /* the guard's message and backtrace */
     l6_party p;
@@ -394,6 +397,21 @@ static void test_store_tx_only_guard(void **state) {
   assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFSIGNALED(status));
   assert_int_equal(WTERMSIG(status), SIGABRT);
+  /* Without L6_TX_GUARD=abort: reported, PostgreSQL refuses, SQLite runs. */
+  char *saved = getenv("L6_TX_GUARD") ? strdup(getenv("L6_TX_GUARD")) : NULL;
+  unsetenv("L6_TX_GUARD");
+  int stderr_fd = dup(2), devnull = open("/dev/null", O_WRONLY);
+  assert_true(stderr_fd >= 0 && devnull >= 0);
+  dup2(devnull, 2);
+  l6_party p;
+  l6_err e = st->ops->party_get(st, "AAA", &p, &err);
+  dup2(stderr_fd, 2);
+  close(stderr_fd);
+  close(devnull);
+  if (saved) setenv("L6_TX_GUARD", saved, 1);
+  free(saved);
+  if (tl_store_is_pg()) assert_int_equal(e, L6_E_INTERNAL);
+  else assert_int_equal(e, L6_E_OK);
   st->tx_only = false;
   assert_string_equal(parties(st, buf), "AAA");
   close_fixture(&f);

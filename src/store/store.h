@@ -1069,8 +1069,8 @@ struct l6_store {
    * on every statement must run inside a transaction (begin..commit), i.e.
    * under the service's writer lock. A statement outside one is a caller
    * that skipped the lock and may share the connection with another
-   * thread: the store aborts with the statement's number rather than risk
-   * interleaving two threads on one connection (docs/DESIGN.md "Readers"). */
+   * thread: reported, and fatal under L6_TX_GUARD=abort (store_common.h
+   * store__outside_tx; docs/DESIGN.md "The writer guard"). */
   bool tx_only;
 };
 

@@ -13,7 +13,12 @@ bool store_lease_name_ok(const char *name);
 
 /* A statement (number id) asked for outside a transaction on a store whose
  * owner made it tx_only (store.h): a service call without the writer
- * lock. Prints what happened and aborts. */
-_Noreturn void store__outside_tx(int id);
+ * lock. Prints what happened with a backtrace (the first 20 times), and
+ * aborts when the environment has L6_TX_GUARD=abort (the test suite sets
+ * it). Without it the caller goes on safely: PostgreSQL refuses the
+ * statement (a connection two threads use at once is corrupted), SQLite
+ * runs it (its connection is serialized; the read may see another
+ * request's uncommitted rows). */
+void store__outside_tx(int id);
 
 #endif

@@ -630,7 +630,11 @@ static PGresult *pg_exec(pg_store *q, int id, const pg_args *a, bool read, l6_er
     *e = l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed; roll back first");
     return NULL;
   }
-  if (q->base.tx_only && q->depth == 0) store__outside_tx(id);
+  if (q->base.tx_only && q->depth == 0) {
+    store__outside_tx(id);
+    *e = l6_fail(err, L6_E_INTERNAL, "store: statement %d refused outside a transaction (a service call skipped the writer lock)", id);
+    return NULL;
+  }
   char name[16];
   snprintf(name, sizeof name, "l6_%d", id);
   for (int attempt = 0;; attempt++) {
