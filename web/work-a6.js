@@ -66,7 +66,7 @@ screen('ndc', 'NDC figures', A6_READERS, async (v, party) => {
     const y = new Date().getUTCFullYear();
     const form = el('form', { class: 'grid', id: 'ndc-year', 'aria-label': 'Figures of one year' },
       field('Year', input('year', { type: 'number', min: n.first_year, max: n.last_year, required: true, value: Math.min(Math.max(y - 1, n.first_year), n.last_year) })),
-      field('Reported emissions (' + n.metric + ')', input('emissions', { type: 'number', min: 0, step: 1 }), 'Leave empty to keep none.'),
+      field('Reported emissions (' + n.metric + ')', input('emissions', { type: 'number', min: 0, step: 1 }), 'Leave empty when not reported.'),
       field('Trajectory level (' + n.metric + ', optional)', input('trajectory', { type: 'number', min: 0, step: 1 }), 'For the trajectory method.'),
       el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Record the year')));
     onSubmit(form, async (x) => {
@@ -119,7 +119,7 @@ screen('books', 'Article 6 books', A6_READERS, async (v, party) => {
   const w = await get('/v1/a6/whatif/' + p.code);
   const n = b.ndc;
   v.replaceChildren(p.form, ndcFacts(n),
-    el('p', { id: 'target', class: b.target_met ? 'verdict ok' : 'verdict bad' }, 'adjusted emissions in the target year ' + n.target_year + ': ' +
+    el('p', { id: 'target', class: b.target_met ? 'status ok' : 'status error' }, 'Adjusted emissions in the target year ' + n.target_year + ': ' +
       tonnes(b.target_year_adjusted_emissions) + ' ' + n.metric + ' against a target of ' + num(n.target) + (b.target_met ? ': the target is met.' : ': the target is not met.')),
     table('Balances of ' + p.code + ' by year (' + n.metric + ')', ['Year', 'Reported emissions', 'First transferred', 'Used', 'Corresponding adjustment', 'Adjusted emissions'],
       b.years.map((y) => [String(y.year), y.reported ? tonnes(y.emissions) : 'not reported', num(y.first_transferred), num(y.used), num(y.corresponding_adjustment), tonnes(y.adjusted_emissions)]), [1, 2, 3, 4, 5]),
@@ -171,10 +171,10 @@ screen('aef', 'Agreed electronic format (AEF)', A6_READERS, async (v, party, yea
       el('dl', { class: 'facts', id: 'aef-submission' },
         el('dt', {}, 'Party, year'), el('dd', {}, s.party + ', ' + s.year),
         el('dt', {}, 'NDC'), el('dd', {}, s.ndc_first_year + '–' + s.ndc_last_year + ', ' + (KIND[s.ndc_kind] || s.ndc_kind) + ', adjustments ' + (CA_METHOD[s.ca_method] || s.ca_method)),
-        el('dt', {}, 'Reported emissions'), el('dd', {}, tonnes(s.emissions) + ' ' + s.metric),
+        el('dt', {}, 'Reported emissions'), el('dd', {}, s.emissions === null ? 'not reported' : num(s.emissions) + ' ' + s.metric),
         el('dt', {}, 'First transferred, used'), el('dd', {}, num(s.first_transferred) + ' t, ' + num(s.used) + ' t'),
         el('dt', {}, 'Corresponding adjustment'), el('dd', {}, num(s.corresponding_adjustment) + ' t'),
-        el('dt', {}, 'Adjusted emissions'), el('dd', {}, tonnes(s.adjusted_emissions) + ' ' + s.metric),
+        el('dt', {}, 'Adjusted emissions'), el('dd', {}, s.adjusted_emissions === null ? '— (no reported emissions)' : num(s.adjusted_emissions) + ' ' + s.metric),
         el('dt', {}, 'Holdings at'), el('dd', {}, s.holdings_as_of)),
       el('h2', {}, 'Table 2: Authorizations'),
       aef.authorizations.length ? table('Authorizations', ['Authorization', 'Approach', 'Project', 'Version', 'Quantity (t)', 'Purposes', 'Vintages', 'Timeframe', 'State'],

@@ -660,6 +660,177 @@ test('exchange_order_placed_and_cancelled', async () => {
   await screen(d, 'orders-cancelled');
 });
 
+test('authority_ndc_books_aef', async () => {
+  /* Ghana's designated authority enters its NDC and a year's figures, opens the books and downloads the AEF. */
+  const p = people.dna;
+  await go(p, '#/ndc/GHA');
+  assert((await text(p.page, '#view')).includes('has no NDC recorded yet'), 'no NDC yet');
+  await p.page.fill('#ndc input[name=first_year]', '2021');
+  await p.page.fill('#ndc input[name=last_year]', '2030');
+  await p.page.selectOption('#ndc select[name=kind]', 'multi-year');
+  await p.page.selectOption('#ndc select[name=method]', 'per-year');
+  await p.page.fill('#ndc input[name=target_year]', '2030');
+  await p.page.fill('#ndc input[name=target]', '30000000');
+  await p.page.click('#ndc button[type=submit]');
+  await p.page.waitForSelector('#msg #done');
+  await ready(p.page);
+  assert((await text(p.page, '#msg')).includes('The NDC of GHA is recorded: 2021–2030, target 30,000,000 t CO2e in 2030'), 'NDC recorded: ' + (await text(p.page, '#msg')));
+  await p.page.fill('#ndc-year input[name=year]', '2025');
+  await p.page.fill('#ndc-year input[name=emissions]', '42000000');
+  await p.page.click('#ndc-year button[type=submit]');
+  await p.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('GHA 2025 recorded'));
+  await ready(p.page);
+  const ndc = await api('GET', '/v1/a6/ndcs/GHA');
+  assert(ndc.target === 30000000 && ndc.years.some((y) => y.year === 2025 && y.emissions === 42000000), 'the server has the NDC: ' + JSON.stringify(ndc));
+  assert((await text(p.page, 'table')).includes('2025 42,000,000'), 'the year is listed: ' + (await text(p.page, 'table')));
+  await screen(p, 'a6-ndc');
+  /* The books: balances per year and the what-if options. */
+  await go(p, '#/books/GHA');
+  const books = await text(p.page, '#view');
+  const bal = await api('GET', '/v1/a6/balances/GHA');
+  assert(books.includes('2025 42,000,000') && bal.years.find((y) => y.year === 2025).adjusted_emissions === 42000000, 'balances: ' + books.slice(0, 500));
+  const wi = await api('GET', '/v1/a6/whatif/GHA');
+  assert((await p.page.locator('table >> nth=1 >> tbody tr').count()) === wi.options.length, 'every what-if option listed');
+  await screen(p, 'a6-books');
+  /* The AEF: every check listed, and the export of this year. */
+  const y = new Date().getUTCFullYear();
+  await go(p, '#/aef/GHA/' + y);
+  const checks = await api('GET', '/v1/a6/aef/GHA/checks?year=' + y);
+  assert(checks.consistent && (await text(p.page, '#consistency')).includes('pass every consistency check'), 'consistent: ' + (await text(p.page, '#consistency')));
+  assert((await p.page.locator('table >> nth=0 >> tbody tr').count()) === checks.checks.length, 'every check listed');
+  assert((await text(p.page, '#view')).includes('CA0042'), 'the authorization in table 2');
+  await screen(p, 'a6-aef');
+  const [x] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#aef-xlsx')]);
+  const book = fs.readFileSync(await x.path());
+  assert(x.suggestedFilename() === 'AEF-GHA-' + y + '.xlsx' && book.subarray(0, 2).toString() === 'PK', 'the workbook: ' + x.suggestedFilename() + ' ' + book.length);
+  const [c] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#aef-export a[data-table=authorizations]')]);
+  const csv = fs.readFileSync(await c.path(), 'utf8');
+  assert(csv.startsWith('Authorization ID,') && csv.includes(',CA0042,'), 'table 2 as CSV: ' + csv.slice(0, 300));
+  /* An amendment: the quantity goes up to 3,000 t; the versions list it. */
+  const auth = (await api('GET', '/v1/a6/authorizations?party=GHA')).items.find((a) => a.project === ACT);
+  await go(p, '#/a6');
+  await p.page.click(`a[aria-label="Amend authorization ${auth.id}"]`);
+  await p.page.waitForSelector('body[data-screen="auth"][data-ready="1"]');
+  await p.page.fill('#amend input[name=quantity]', '3000');
+  await p.page.fill('#amend input[name=reason]', 'second phase of the rooftop programme');
+  await p.page.click('#amend button[type=submit]');
+  await p.page.waitForSelector('#msg #done');
+  await ready(p.page);
+  assert((await text(p.page, '#msg')).includes('Authorization ' + auth.id + ' amended: version 2'), 'amended: ' + (await text(p.page, '#msg')));
+  const vs = await api('GET', '/v1/a6/authorizations/' + auth.id + '/versions');
+  assert(vs.version === 2 && vs.amendments.length === 1 && vs.amendments[0].changes.quantity === 3000 && Object.keys(vs.amendments[0].changes).length === 1,
+    'only the changed term is sent: ' + JSON.stringify(vs));
+  assert((await text(p.page, 'table')).includes('quantity 3,000') && (await text(p.page, 'table')).includes('second phase'), 'the versions listed');
+  await screen(p, 'a6-amend');
+  /* Nothing changed: the server's refusal is shown. */
+  await p.page.fill('#amend input[name=reason]', 'no change');
+  await p.page.click('#amend button[type=submit]');
+  assert((await answered(p.page, '#amend')).includes('invalid_value'), 'an amendment without a change is refused');
+});
+
+test('reviewer_reads_books_and_aef', async () => {
+  const r = await api('POST', '/v1/users', { email: 'rita@review.example', name: 'Rita Reviewer', role: 'reviewer', organisation: 8, password: PASSWORD });
+  const p = (people.reviewer = await person('reviewer'));
+  await logIn(p, { email: 'rita@review.example', password: PASSWORD, secret: r.totp.secret });
+  const navText = await text(p.page, '#worknav');
+  assert(navText.includes('Article 6 books') && navText.includes('AEF') && !navText.includes('ETS'), 'reviewer navigation: ' + navText);
+  await go(p, '#/books/GHA');
+  assert((await text(p.page, '#view')).includes('2025 42,000,000'), 'the reviewer reads the books');
+  await screen(p, 'reviewer-books');
+  await go(p, '#/ndc/GHA');
+  assert(!(await p.page.locator('#view form.grid').count()), 'no form for a reviewer');
+  await go(p, '#/aef/GHA/' + new Date().getUTCFullYear());
+  assert((await p.page.locator('#aef-xlsx').count()) === 1, 'the reviewer may download the AEF');
+  await go(p, '#/a6');
+  assert(!(await p.page.locator('#authorize').count()) && !(await p.page.locator('button[aria-label^="Revoke"]').count()), 'no authorization form or revoke button');
+  /* Another Party's books: the server's refusal. */
+  await go(p, '#/books/CHE');
+  assert((await text(p.page, '#view')).includes('403'), 'CHE\'s books are not the reviewer\'s: ' + (await text(p.page, '#view')).slice(0, 300));
+});
+
+test('ets_confirmation_held_and_approved', async () => {
+  /* CHN01's policy holds the regulator's confirmations; two regulators of the provincial department and an accredited verifier. */
+  await api('PUT', '/v1/registries/CHN01/approval-policy', { ets_emissions: true });
+  const mk = async (key, name, email, role, org) => {
+    const r = await api('POST', '/v1/users', { email, name, role, organisation: org, password: PASSWORD });
+    people[key] = await person(key);
+    await logIn(people[key], { email, password: PASSWORD, secret: r.totp.secret });
+    return people[key];
+  };
+  const w = await mk('wei', 'Wei Verifier', 'wei@cqc.example', 'validator', 24);
+  const z = await mk('zhang', 'Zhang Regulator', 'zhang@gdee.example', 'authority', 23);
+  const l = await mk('liu', 'Liu Colleague', 'liu@gdee.example', 'authority', 23);
+  const rec = '#/emissions/GD-ETS/GZ.PEARL/2025';
+  /* The verifier enters 2025's figure. */
+  await go(w, rec);
+  await w.page.fill('#enter input[name=verified]', '120000');
+  await w.page.click('#enter button[type=submit]');
+  await w.page.waitForSelector('#msg #done');
+  await ready(w.page);
+  assert((await text(w.page, '#status')) === 'entered', 'entered');
+  assert(!(await w.page.locator('#confirm').count()), 'a verifier does not confirm');
+  /* The regulator: the schemes, the scheme's year, then confirms: held for a second regulator. */
+  await go(z, '#/schemes');
+  assert((await text(z.page, 'table')).includes('GD-ETS'), 'schemes listed');
+  await screen(z, 'ets-schemes');
+  await go(z, '#/scheme/GD-ETS/2025');
+  assert((await text(z.page, 'table >> nth=0')).includes('GZ.PEARL: Guangzhou Pearl River Power Co. entered'), 'the report shows the entered figure: ' + (await text(z.page, 'table >> nth=0')));
+  await screen(z, 'ets-scheme');
+  await z.page.click('a[href="' + rec + '"] >> nth=0');
+  await z.page.waitForSelector('body[data-screen="emissions"][data-ready="1"]');
+  await z.page.click('#confirm button[type=submit]');
+  const held = await answered(z.page, '#confirm');
+  const m = held.match(/Held for approval: proposal (\d+), state pending/);
+  assert(m && held.includes('confirm 120,000 t of verified emissions of GZ.PEARL in GD-ETS for 2025'), 'held: ' + held);
+  const id = m[1];
+  assert((await api('GET', '/v1/proposals/' + id)).state === 'pending', 'pending on the server');
+  assert((await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025')).status === 'entered', 'the record is unchanged');
+  await screen(z, 'ets-confirm-held');
+  /* The allocation figure, set by the same regulator (not covered by the policy). */
+  await go(z, rec);
+  assert((await text(z.page, '#pending')).includes('Pending: proposal ' + id), 'shown as pending on the record');
+  await z.page.fill('#allocation input[name=allocated]', '100000');
+  await z.page.click('#allocation button[type=submit]');
+  await z.page.waitForSelector('#msg #done');
+  await ready(z.page);
+  assert((await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025')).allocated === 100000, 'allocation figure set');
+  await screen(z, 'ets-record-pending');
+  /* The colleague sees it awaiting and approves it. */
+  await go(l, '#/');
+  assert((await text(l.page, '#awaiting')).includes('Proposal ' + id + ': confirm 120,000 t'), 'awaiting the colleague: ' + (await text(l.page, '#awaiting')));
+  await go(l, '#/approvals');
+  await screen(l, 'ets-approvals');
+  await l.page.click(`button[aria-label="Approve proposal ${id}"]`);
+  await l.page.waitForSelector('#msg #decided');
+  await ready(l.page);
+  assert((await text(l.page, '#msg')).includes('Proposal ' + id + ' is now executed'), 'approved: ' + (await text(l.page, '#msg')));
+  const r = await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025');
+  assert(r.status === 'confirmed' && r.verified === 120000, 'confirmed on the server: ' + JSON.stringify(r));
+  /* A correction by the regulator is held too; the colleague rejects it. */
+  await go(z, rec);
+  assert((await text(z.page, '#status')) === 'confirmed', 'confirmed in the app');
+  await z.page.fill('#correct input[name=verified]', '118000');
+  await z.page.fill('#correct input[name=reason]', 'meter recalibration of unit 2');
+  await z.page.click('#correct button[type=submit]');
+  const c = (await answered(z.page, '#correct')).match(/Held for approval: proposal (\d+)/);
+  assert(c, 'correction held');
+  await go(l, '#/approvals');
+  await l.page.click(`button[aria-label="Reject proposal ${c[1]}"]`);
+  await l.page.waitForSelector('#msg #decided');
+  await ready(l.page);
+  assert((await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025')).verified === 120000, 'rejected: the figure stays');
+  await go(z, rec);
+  const hist = await text(z.page, 'table');
+  assert(hist.includes('entered') && hist.includes('confirmed') && hist.includes('120,000'), 'history: ' + hist);
+  await screen(z, 'ets-record');
+  /* The covered entity's surrender screen lists its years. */
+  const e = people.ets;
+  await go(e, '#/ets');
+  const yrs = await text(e.page, '#view');
+  assert(yrs.includes('Your compliance years in GD-ETS') && /2025 confirmed 120,000 100,000/.test(yrs), 'the entity\'s years: ' + yrs.slice(-500));
+  await screen(e, 'ets-entity-years');
+});
+
 test('keyboard_and_logout', async () => {
   const p = people.dev;
   await p.page.goto(base + '/work.html#/');
