@@ -37,6 +37,14 @@ function heldNode(p) {
       ' screen before ' + when(p.expires_at) + '; the record does not change until then.'));
 }
 
+function currencyDigits(c) {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: c }).resolvedOptions().maximumFractionDigits;
+  } catch (e) {
+    return 2;
+  }
+}
+
 /* ---- schemes --------------------------------------------------------------- */
 
 screen('schemes', 'Emissions trading schemes', ETS_ROLES, async (v) => {
@@ -44,7 +52,7 @@ screen('schemes', 'Emissions trading schemes', ETS_ROLES, async (v) => {
   const parts = [el('p', {}, 'Schemes, their covered entities, verified emissions, allocations and compliance. The regulator of a scheme is an authority of its registry; verifiers are validators it accredited.'),
     schemes.items.length ? table('Schemes', ['Scheme', 'Name', 'Jurisdiction', 'Registry', 'Years', 'Deadline', 'Penalty per t', 'Surrender account'],
       schemes.items.map((s) => [link('#/scheme/' + encodeURIComponent(s.code), s.code), s.name, s.jurisdiction, s.registry, s.first_year + '–' + s.last_year, s.deadline + ' of the next year',
-        money(s.penalty, { minor_units: 2, currency: s.currency }), String(s.surrender_account)])) : empty('No scheme yet.')];
+        money(s.penalty, { minor_units: currencyDigits(s.currency), currency: s.currency }), String(s.surrender_account)])) : empty('No scheme yet.')];
   if (regulates()) {
     const form = el('form', { class: 'grid', id: 'scheme', 'aria-label': 'Create or change a scheme' },
       field('Code', input('code', { required: true, maxlength: 32, pattern: '[A-Z0-9.\\-]+', spellcheck: 'false' }), 'An existing code changes that scheme.'),
@@ -80,7 +88,8 @@ screen('scheme', 'Scheme', ETS_ROLES, async (v, code, year) => {
   $('#title').textContent = s.code + ': ' + s.name;
   const y = Number(year) || Math.min(Math.max(new Date().getUTCFullYear() - 1, s.first_year), s.last_year);
   const [rep, ents] = await Promise.all([get('/v1/ets/schemes/' + encodeURIComponent(code) + '/report?year=' + y), get('/v1/ets/schemes/' + encodeURIComponent(code) + '/entities')]);
-  const cur = { minor_units: 2, currency: rep.currency };
+  /* Penalties are in minor units of the scheme's currency (ISO 4217 digits, as the browser knows them). */
+  const cur = { minor_units: currencyDigits(rep.currency), currency: rep.currency };
   const pick = select('year', Array.from({ length: s.last_year - s.first_year + 1 }, (_, i) => String(s.first_year + i)), { onchange: (ev) => (location.hash = '#/scheme/' + code + '/' + ev.target.value) });
   pick.value = String(y);
   const parts = [el('dl', { class: 'facts' },
@@ -90,7 +99,7 @@ screen('scheme', 'Scheme', ETS_ROLES, async (v, code, year) => {
     el('dt', {}, 'Accounts'), el('dd', {}, 'surrender ' + s.surrender_account + ', allocation ' + (s.allocation_account || 'none') + ', auction ' + (s.auction_account || 'none'))),
   el('form', { class: 'filters', 'aria-label': 'Compliance year', onsubmit: (ev) => ev.preventDefault() }, field('Compliance year', pick)),
   el('h2', {}, 'Compliance ' + y),
-  rep.items.length ? table('Compliance report ' + s.code + ' ' + y + ' (t)', ['Entity', 'Emissions', 'Obligation', 'Allocated', 'Allowances surrendered', 'Offsets surrendered', 'Shortfall', 'Penalty', 'Compliance'],
+  rep.items.length ? table('Compliance report ' + s.code + ' ' + y + ' (t)', ['Entity', 'Emissions status', 'Obligation', 'Allocated', 'Allowances surrendered', 'Offsets surrendered', 'Shortfall', 'Penalty', 'Compliance'],
     rep.items.map((r) => [link('#/emissions/' + encodeURIComponent(code) + '/' + encodeURIComponent(r.entity) + '/' + y, r.entity + ': ' + r.name), r.emissions_status, num(r.obligation), num(r.allocated),
       num(r.surrendered_allowances), num(r.surrendered_offsets), num(r.shortfall), money(r.penalty, cur), r.compliance]), [2, 3, 4, 5, 6, 7]) : empty('No covered entity.'),
   el('p', {}, link('/v1/ets/schemes/' + encodeURIComponent(code) + '/report?year=' + y + '&format=csv', 'Compliance report ' + y + ' (CSV)', { download: 'ets-' + code + '-' + y + '.csv' })),

@@ -794,6 +794,10 @@ test('ets_confirmation_held_and_approved', async () => {
   await z.page.waitForSelector('#msg #done');
   await ready(z.page);
   assert((await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025')).allocated === 100000, 'allocation figure set');
+  /* Allowances to move: GD-ETS has no allocation account, and the app shows the server's refusal. */
+  await z.page.fill('#allocate input[name=quantity]', '1000');
+  await z.page.click('#allocate button[type=submit]');
+  assert((await answered(z.page, '#allocate')).includes('has no allocation account (422 invalid_value)'), 'allocation refused');
   await screen(z, 'ets-record-pending');
   /* The colleague sees it awaiting and approves it. */
   await go(l, '#/');
