@@ -639,6 +639,7 @@ screen('activity', 'Activity', CYCLE_ROLES, async (v, id) => {
     forms.push(form);
   }
   if (forms.length) parts.push(el('h2', {}, 'Your steps'), ...forms);
+  parts.push(...(await activityVoice(a, m)));
   parts.push(el('h2', {}, 'Monitoring periods'), a.periods.length ? table('Monitoring periods', ['Period', 'From', 'To', 'State', 'Calculator', 'Reported (t)', 'Certified (t)'],
     a.periods.map((p) => [String(p.period), p.start, p.end, p.state, p.calculator, num(p.reported), num(p.certified)]), [5, 6]) : empty('No monitoring period yet.'));
   parts.push(el('h2', {}, 'Steps'), table('Step trail, oldest first', ['When', 'Step', 'Period', 'Decision', 'State', 'Role', 'Actor', 'Documents'],
