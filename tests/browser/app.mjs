@@ -25,6 +25,16 @@
 //     a transfer to an untrusted account is delayed (executes_at shown) and
 //     cancelled;
 //   - an exchange limit order placed and cancelled.
+//   - Ghana's designated authority enters its NDC and a year's figures,
+//     reads the Article 6 books (balances, what-if), sees the AEF's
+//     consistency checks, downloads the workbook and a CSV table, amends an
+//     authorization; a reviewer reads the books and the AEF, writes nothing;
+//   - an ETS confirmation of verified emissions (entered by an accredited
+//     verifier in the app) held for a second regulator (202) and approved by
+//     a colleague on the Approvals screen; a correction held and rejected;
+//   - a programme of activities: registered, two components proposed, one
+//     included and one refused; a public comment answered; a grievance filed
+//     and followed; a fees statement.
 // Every screen is scanned with axe-core (WCAG 2.1 A and AA) and saved as a
 // screenshot at laptop (1280 px) and phone (375 px) width under
 // $BUILD/screenshots/app-*.png; at phone width the page must not scroll
@@ -833,6 +843,96 @@ test('ets_confirmation_held_and_approved', async () => {
   const yrs = await text(e.page, '#view');
   assert(yrs.includes('Your compliance years in GD-ETS') && /2025 confirmed 120,000 100,000/.test(yrs), 'the entity\'s years: ' + yrs.slice(-500));
   await screen(e, 'ets-entity-years');
+});
+
+test('ldc_programme_comments_grievance_fees', async () => {
+  /* The mechanism administrator registers a programme of activities coordinated by Volta Solar. */
+  const sb = people.sb;
+  await go(sb, '#/poa');
+  const f = '#poa-register';
+  await sb.page.fill(f + ' input[name=code]', 'POA.GH1');
+  await sb.page.fill(f + ' input[name=title]', 'Ghana solar home systems');
+  await sb.page.selectOption(f + ' select[name=mechanism]', 'PACM');
+  await sb.page.fill(f + ' input[name=coordinator]', '10');
+  await sb.page.selectOption(f + ' select[name=host]', 'GHA');
+  await sb.page.selectOption(f + ' select[name=registry]', 'GHA01');
+  await sb.page.fill(f + ' input[name=scope]', '1');
+  await sb.page.fill(f + ' input[name=methodology]', 'AMS-I.A');
+  await sb.page.fill(f + ' input[name=sector]', 'energy');
+  await sb.page.fill(f + ' input[name=calculators]', 'grid-renewable');
+  await sb.page.fill(f + ' input[name=regions]', 'Northern, Ashanti');
+  await sb.page.fill(f + ' input[name=max_annual]', '5000');
+  await screen(sb, 'poa-register');
+  await sb.page.click(f + ' button[type=submit]');
+  await sb.page.waitForSelector('body[data-screen="poa"][data-ready="1"] #poa-facts');
+  assert((await api('GET', '/v1/poas/POA.GH1')).criteria.regions.join() === 'Northern,Ashanti', 'registered on the server');
+  /* The developer (coordinating entity) proposes two components, one outside the programme's regions. */
+  const d = people.dev;
+  await go(d, '#/poa/POA.GH1');
+  for (const [id, title, region, other] of [['GH1.C001', 'Tamale households', 'Northern', ''], ['GH1.C002', 'Ho households', '', 'Volta']]) {
+    await d.page.fill('#component input[name=id]', id);
+    await d.page.fill('#component input[name=title]', title);
+    await d.page.selectOption('#component select[name=region]', region);
+    await d.page.fill('#component input[name=other_region]', other);
+    await d.page.fill('#component input[name=expected_annual]', '1200');
+    await d.page.fill('#component input[name=crediting_start]', '2026-01-01');
+    await d.page.fill('#component input[name=crediting_end]', '2030-12-31');
+    await d.page.click('#component button[type=submit]');
+    await d.page.waitForFunction((x) => document.querySelector('#msg').innerText.includes('Component ' + x + ' proposed'), id);
+    await ready(d.page);
+  }
+  assert((await text(d.page, 'table')).includes('GH1.C002 Ho households Volta grid-renewable 1,200'), 'components listed: ' + (await text(d.page, 'table')));
+  await screen(d, 'poa-components');
+  /* The validator's inclusion check: the first is included, the second refused by the server for its region. */
+  const val = people.doe;
+  await go(val, '#/poa/POA.GH1');
+  await val.page.selectOption('#inclusion select[name=component]', 'GH1.C001');
+  await val.page.click('#inclusion button[type=submit]');
+  await val.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('GH1.C001 included'));
+  await ready(val.page);
+  await val.page.selectOption('#inclusion select[name=component]', 'GH1.C002');
+  await val.page.click('#inclusion button[type=submit]');
+  const refused = await answered(val.page, '#inclusion');
+  assert(refused.includes('inclusion_refused') && refused.includes('Volta'), 'refused for its region: ' + refused);
+  const poa = await api('GET', '/v1/poas/POA.GH1');
+  assert(poa.components.map((x) => x.id + ':' + x.state).join() === 'GH1.C001:included,GH1.C002:proposed', 'on the server: ' + JSON.stringify(poa.components.map((x) => x.state)));
+  await screen(val, 'poa-inclusion');
+  /* A public comment on the activity's submission (PACM: 28 days), answered by the developer. */
+  await go(val, '#/activity/' + ACT);
+  await val.page.selectOption('#comment select[name=step]', 'submit');
+  await val.page.fill('#comment textarea[name=text]', 'How are the panels recycled at the end of their life?');
+  await val.page.click('#comment button[type=submit]');
+  await val.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('Comment'));
+  await ready(val.page);
+  assert(/Comment \d+ recorded \(the window closes \d{4}-\d\d-\d\d\)/.test(await text(val.page, '#msg')), 'commented: ' + (await text(val.page, '#msg')));
+  await go(d, '#/activity/' + ACT);
+  await d.page.fill('#respond textarea[name=text]', 'A take-back scheme with the supplier; see the design document, section 7.');
+  await d.page.click('#respond button[type=submit]');
+  await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('Response'));
+  await ready(d.page);
+  const cs = await api('GET', '/v1/activities/' + ACT + '/comments');
+  assert(cs.items.length === 1 && cs.items[0].responses.length === 1 && cs.items[0].responses[0].text.startsWith('A take-back scheme'), 'the response on the server');
+  assert((await text(d.page, '#view')).includes('(holder): A take-back scheme'), 'the response listed');
+  await screen(d, 'activity-comments');
+  /* A grievance filed by the covered entity's Li Na, then followed. */
+  const e = people.ets;
+  await go(e, '#/grievance');
+  await e.page.selectOption('#grievance select[name=activity]', ACT);
+  await e.page.fill('#grievance input[name=subject]', 'Glare from the panels');
+  await e.page.fill('#grievance textarea[name=text]', 'The rooftop panels reflect into our control room every morning.');
+  await e.page.click('#grievance button[type=submit]');
+  await e.page.waitForSelector('#msg #case-link');
+  await screen(e, 'grievance-filed');
+  await e.page.click('#case-link');
+  await e.page.waitForSelector('body[data-screen="grievance"][data-ready="1"] #case');
+  assert((await text(e.page, '#case-state')) === 'received' && (await text(e.page, '#case')).includes('Glare from the panels'), 'the case: ' + (await text(e.page, '#case')));
+  await screen(e, 'grievance');
+  /* The fees statement of Uganda (an LDC: its fees are waived). */
+  await go(d, '#/fees/UGA');
+  const fees = await api('GET', '/v1/fees/UGA');
+  const t = await text(d.page, '#view');
+  assert(fees.totals.USD.waived === 512000 && t.includes('USD 0.00 USD 5,120.00 USD') && t.includes('waived (least developed country), LDC'), 'fees: ' + t.slice(0, 600));
+  await screen(d, 'fees');
 });
 
 test('keyboard_and_logout', async () => {
