@@ -130,6 +130,7 @@ async function activityVoice(a, m) {
         (c.responses || []).length ? el('ul', {}, c.responses.map((r) => el('li', {}, r.by + ' (' + r.role + '): ' + r.text))) : '—'])) : empty('No comment yet.')];
   if (steps.length) {
     const form = el('form', { class: 'grid', id: 'comment', 'aria-label': 'Comment' },
+      el('h3', {}, 'Comment on a step'),
       field('Step', select('step', steps), 'Comments are open for the days the mechanism sets after the step.'),
       field('Your name', input('author', { required: true, maxlength: 200, value: me.user.name })),
       field('Comment', el('textarea', { name: 'text', id: 'f-text', required: true, maxlength: 4000, rows: 3, class: 'short' })),
@@ -144,6 +145,7 @@ async function activityVoice(a, m) {
   const responds = (me.role === 'holder' && me.organisation === a.organisation) || me.role === 'mechanism-admin';
   if (responds && list.items.length) {
     const form = el('form', { class: 'grid', id: 'respond', 'aria-label': 'Respond to a comment' },
+      el('h3', {}, 'Respond to a comment'),
       field('Comment', select('comment_id', list.items.map((c) => [c.id, c.id + ' — ' + c.author]))),
       field('Response', el('textarea', { name: 'text', id: 'f-response', required: true, maxlength: 4000, rows: 3, class: 'short' })),
       el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Respond')));
