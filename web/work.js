@@ -128,6 +128,8 @@ function errorNode(e, doing) {
   const box = el('div', { class: 'status error', role: 'alert' },
     (doing ? doing + ': ' : '') + e.message + (e.code && e.status ? ' (' + e.status + ' ' + e.code + ')' : ''));
   if (e.body && e.body.evaluation) box.append(evaluationNode(e.body.evaluation));
+  if (e.body && Array.isArray(e.body.inconsistencies))
+    box.append(el('ul', {}, e.body.inconsistencies.map((x) => el('li', {}, x.code + ': ' + x.message))));
   return box;
 }
 
@@ -180,6 +182,7 @@ const ROLE = {
   'mechanism-admin': 'Mechanism administrator',
   admin: 'Registry administrator',
   auditor: 'Auditor',
+  reviewer: 'Technical expert reviewer (Article 6)',
 };
 
 /* ---- the project cycle: what waits for whom ---------------------------- */
@@ -252,7 +255,7 @@ function nav() {
   return items;
 }
 
-screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor'], async (v) => {
+screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor', 'reviewer'], async (v) => {
   const parts = [el('p', { id: 'who' }, 'Signed in as ' + me.user.name + ' — ' + (ROLE[me.role] || me.role) +
     (me.organisation ? ', organisation ' + me.organisation : '') + '. The session ends after 15 minutes without use.')];
   const cycleRole = ['holder', 'validator', 'authority', 'mechanism-admin'].includes(me.role);
@@ -263,14 +266,14 @@ screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 
       for (const w of waitsFor(a, mech[a.mechanism], detail[a.id])) if (mine(w.role, a)) tasks.push([a, w]);
     /* Open proposals of the organisation this person may approve or reject
      * (not their own), and delayed transfers they may cancel. */
-    const props = me.role === 'holder' ? (await openProposals()).filter((p) => mayDecide(p) || p.state === 'delayed') : [];
+    const props = me.role === 'holder' || me.role === 'authority' ? (await openProposals()).filter((p) => mayDecide(p) || p.state === 'delayed') : [];
     parts.push(el('h2', {}, 'Awaiting you'));
     if (!tasks.length && !props.length) parts.push(empty('Nothing in the project cycle waits for you.'));
     else
       parts.push(el('ul', { id: 'awaiting', class: 'tasks' }, tasks.map(([a, w]) => el('li', {},
         link('#/activity/' + encodeURIComponent(a.id), a.id + ': ' + a.title), ' — ' + stepLabel(w) + ' (' + a.mechanism + ', ' + a.host + ')')),
-      props.map((p) => el('li', {}, link('#/approvals', 'Proposal ' + p.id + ': ' + p.kind + ' of ' + num(p.quantity) + ' t from account ' + p.from_account +
-        (p.to_account ? ' to account ' + p.to_account : '')), p.state === 'pending' ? ' — approve or reject by ' + when(p.expires_at) + ' (proposed by ' + p.proposer + ')' :
+      props.map((p) => el('li', {}, link('#/approvals', 'Proposal ' + p.id + ': ' + (proposalAbout(p) || p.kind + ' of ' + num(p.quantity) + ' t from account ' + p.from_account +
+        (p.to_account ? ' to account ' + p.to_account : ''))), p.state === 'pending' ? ' — approve or reject by ' + when(p.expires_at) + ' (proposed by ' + p.proposer + ')' :
         ' — delayed, executes at ' + when(p.executes_at) + ' unless cancelled'))));
   }
   if (me.role === 'holder') {
@@ -290,8 +293,11 @@ screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 
         link('#/users', 'Users'), ' · ', link('#/accounts', 'Accounts'), ' · ', link('#/tokens', 'Tokens'), ' · ', link('#/policy', 'Approval policies'),
         ' · ', link('#/approvals', 'Proposals')));
   }
-  if (me.role === 'authority' || me.role === 'admin' || me.role === 'auditor')
-    parts.push(el('p', {}, link('#/a6', 'Article 6 authorizations'), ' and their printable letters.'));
+  if (me.role === 'authority' || me.role === 'admin' || me.role === 'auditor' || me.role === 'reviewer')
+    parts.push(el('h2', {}, 'Article 6'), el('p', {}, link('#/a6', 'Authorizations'), ' and their printable letters · ', link('#/ndc', 'NDC figures'), ' · ',
+      link('#/books', 'Article 6 books'), ' · ', link('#/aef', 'AEF and its consistency checks')));
+  if (['authority', 'admin', 'auditor', 'validator'].includes(me.role))
+    parts.push(el('h2', {}, 'Emissions trading'), el('p', {}, link('#/schemes', 'Schemes'), ', their covered entities, verified emissions, allocations and compliance.'));
   v.replaceChildren(...parts);
 });
 
@@ -633,6 +639,7 @@ screen('activity', 'Activity', CYCLE_ROLES, async (v, id) => {
     forms.push(form);
   }
   if (forms.length) parts.push(el('h2', {}, 'Your steps'), ...forms);
+  parts.push(...(await activityVoice(a, m)));
   parts.push(el('h2', {}, 'Monitoring periods'), a.periods.length ? table('Monitoring periods', ['Period', 'From', 'To', 'State', 'Calculator', 'Reported (t)', 'Certified (t)'],
     a.periods.map((p) => [String(p.period), p.start, p.end, p.state, p.calculator, num(p.reported), num(p.certified)]), [5, 6]) : empty('No monitoring period yet.'));
   parts.push(el('h2', {}, 'Steps'), table('Step trail, oldest first', ['When', 'Step', 'Period', 'Decision', 'State', 'Role', 'Actor', 'Documents'],
@@ -643,7 +650,7 @@ screen('activity', 'Activity', CYCLE_ROLES, async (v, id) => {
 
 /* ---- Article 6 authorizations -------------------------------------------- */
 
-screen('a6', 'Article 6 authorizations', ['authority', 'admin', 'auditor'], async (v) => {
+screen('a6', 'Article 6 authorizations', ['authority', 'admin', 'auditor', 'reviewer'], async (v) => {
   const [auths, parties] = await Promise.all([all('/v1/a6/authorizations'), get('/v1/parties')]);
   const parts = [];
   const canWrite = me.role === 'authority' || me.role === 'admin';
@@ -682,6 +689,7 @@ screen('a6', 'Article 6 authorizations', ['authority', 'admin', 'auditor'], asyn
   parts.push(el('h2', {}, 'Letters of authorization'), auths.length ? table('Letters of authorization', ['Letter', 'Party', 'Approach', 'Project', 'Quantity (t)', 'Purposes', 'Version', 'State', 'Action'],
     auths.map((x) => [link('/work-letter.html?id=' + x.id, 'letter ' + x.id), x.party, x.approach, x.project, num(x.quantity), x.purposes.join(', '), String(x.version),
       x.revoked ? 'revoked' : 'in force',
+      el('span', { class: 'btns' }, link('#/auth/' + x.id, canWrite && !x.revoked ? 'Amend' : 'Versions', { 'aria-label': (canWrite && !x.revoked ? 'Amend' : 'Versions of') + ' authorization ' + x.id }),
       canWrite && !x.revoked ? el('button', { type: 'button', 'aria-label': 'Revoke authorization ' + x.id, onclick: async (ev) => {
         if (!confirm('Revoke authorization ' + x.id + '? Its ITMOs can no longer be first transferred.')) return;
         ev.target.disabled = true;
@@ -693,7 +701,7 @@ screen('a6', 'Article 6 authorizations', ['authority', 'admin', 'auditor'], asyn
           flash('error', e);
           ev.target.disabled = false;
         }
-      } }, 'Revoke') : '']), [4]) : empty('No authorization yet.'));
+      } }, 'Revoke') : null)]), [4]) : empty('No authorization yet.'));
   v.replaceChildren(...parts);
 });
 screens.a6.nav = 'Authorizations';
@@ -842,7 +850,8 @@ screen('ets', 'ETS surrender', ['holder'], async (v) => {
     }
     return evaluationNode(await post('/v1/ets/surrenders/dry-run', body));
   });
-  v.replaceChildren(el('p', {}, 'The dry run explains, rule by rule, what the scheme\'s rule file says about the units offered; nothing moves until you surrender.'), form);
+  v.replaceChildren(el('p', {}, 'The dry run explains, rule by rule, what the scheme\'s rule file says about the units offered; nothing moves until you surrender.'), form,
+    await entityYears(s, e));
 });
 screens.ets.nav = 'ETS surrender';
 
@@ -869,7 +878,7 @@ async function openProposals() {
   return pending.concat(delayed).sort((x, y) => x.id - y.id);
 }
 
-screen('approvals', 'Approvals', ['holder', 'admin', 'auditor'], async (v) => {
+screen('approvals', 'Approvals', ['holder', 'authority', 'admin', 'auditor'], async (v) => {
   const open = await openProposals();
   const recent = (await get('/v1/proposals?limit=20')).items.filter((p) => p.state !== 'pending' && p.state !== 'delayed');
   const act = (p, what, label) => el('button', { type: 'button', class: what === 'approve' ? 'primary' : null, 'data-proposal': String(p.id), 'data-action': what,
@@ -886,18 +895,19 @@ screen('approvals', 'Approvals', ['holder', 'admin', 'auditor'], async (v) => {
       }
     } }, label);
   const canAct = me.role !== 'auditor';
-  const rows = open.map((p) => [String(p.id), p.kind, p.state, (p.reasons || []).map((r) => REASON[r] || r).join(', '), num(p.quantity),
-    String(p.from_account), p.to_account ? String(p.to_account) : '—', p.proposer + (p.proposer === 'user:' + me.user.id ? ' (you)' : ''), when(p.created),
+  const rows = open.map((p) => [String(p.id), proposalAbout(p) || p.kind, p.state, (p.reasons || []).map((r) => REASON[r] || r).join(', '), proposalAbout(p) ? '—' : num(p.quantity),
+    p.from_account ? String(p.from_account) : '—', p.to_account ? String(p.to_account) : '—', p.proposer + (p.proposer === 'user:' + me.user.id ? ' (you)' : ''), when(p.created),
     p.state === 'delayed' ? 'executes ' + when(p.executes_at) : 'expires ' + when(p.expires_at),
     canAct ? el('span', { class: 'btns' }, p.state === 'pending' ? [act(p, 'approve', 'Approve'), act(p, 'reject', 'Reject')] : null,
       act(p, 'cancel', 'Cancel')) : '']);
-  v.replaceChildren(el('p', {}, 'Transfers and retirements your registry\'s approval policy holds for a second person, and transfers delayed because their destination is not a trusted account. ' +
+  v.replaceChildren(el('p', {}, 'Transfers and retirements your registry\'s approval policy holds for a second person, transfers delayed because their destination is not a trusted account, ' +
+    'and the decisions of authorities it holds (Article 6 authorizations, ETS emissions confirmations and corrections). ' +
     'Another person than the proposer approves or rejects; anyone of the organisation cancels. The units stay on hold until then.'),
-  open.length ? table('Open proposals', ['Proposal', 'Kind', 'State', 'Why', 'Quantity (t)', 'From', 'To', 'Proposed by', 'Proposed', 'Deadline', 'Decide'], rows, [4]) :
+  open.length ? table('Open proposals', ['Proposal', 'What', 'State', 'Why', 'Quantity (t)', 'From', 'To', 'Proposed by', 'Proposed', 'Deadline', 'Decide'], rows, [4]) :
     empty('No open proposal.'),
   el('h2', {}, 'Recently decided'),
-  recent.length ? table('Recently decided proposals', ['Proposal', 'Kind', 'State', 'Quantity (t)', 'From', 'To', 'Decided by', 'Decided', 'Transaction or failure'],
-    recent.map((p) => [String(p.id), p.kind, p.state, num(p.quantity), String(p.from_account), p.to_account ? String(p.to_account) : '—',
+  recent.length ? table('Recently decided proposals', ['Proposal', 'What', 'State', 'Quantity (t)', 'From', 'To', 'Decided by', 'Decided', 'Transaction or failure'],
+    recent.map((p) => [String(p.id), proposalAbout(p) || p.kind, p.state, proposalAbout(p) ? '—' : num(p.quantity), p.from_account ? String(p.from_account) : '—', p.to_account ? String(p.to_account) : '—',
       p.decided_by || '—', when(p.decided_at), p.tx ? String(p.tx) : p.failure || '—']), [3]) : empty('None yet.'));
 });
 screens.approvals.nav = 'Approvals';

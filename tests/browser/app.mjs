@@ -25,6 +25,16 @@
 //     a transfer to an untrusted account is delayed (executes_at shown) and
 //     cancelled;
 //   - an exchange limit order placed and cancelled.
+//   - Ghana's designated authority enters its NDC and a year's figures,
+//     reads the Article 6 books (balances, what-if), sees the AEF's
+//     consistency checks, downloads the workbook and a CSV table, amends an
+//     authorization; a reviewer reads the books and the AEF, writes nothing;
+//   - an ETS confirmation of verified emissions (entered by an accredited
+//     verifier in the app) held for a second regulator (202) and approved by
+//     a colleague on the Approvals screen; a correction held and rejected;
+//   - a programme of activities: registered, two components proposed, one
+//     included and one refused; a public comment answered; a grievance filed
+//     and followed; a fees statement.
 // Every screen is scanned with axe-core (WCAG 2.1 A and AA) and saved as a
 // screenshot at laptop (1280 px) and phone (375 px) width under
 // $BUILD/screenshots/app-*.png; at phone width the page must not scroll
@@ -658,6 +668,271 @@ test('exchange_order_placed_and_cancelled', async () => {
   const o = (await api('GET', '/v1/exchange/orders')).items.find((x) => x.id === Number(m[1]));
   assert(o && o.status === 'cancelled', 'cancelled on the server: ' + JSON.stringify(o));
   await screen(d, 'orders-cancelled');
+});
+
+test('authority_ndc_books_aef', async () => {
+  /* Ghana's designated authority enters its NDC and a year's figures, opens the books and downloads the AEF. */
+  const p = people.dna;
+  await go(p, '#/ndc/GHA');
+  assert((await text(p.page, '#view')).includes('has no NDC recorded yet'), 'no NDC yet');
+  await p.page.fill('#ndc input[name=first_year]', '2021');
+  await p.page.fill('#ndc input[name=last_year]', '2030');
+  await p.page.selectOption('#ndc select[name=kind]', 'multi-year');
+  await p.page.selectOption('#ndc select[name=method]', 'per-year');
+  await p.page.fill('#ndc input[name=target_year]', '2030');
+  await p.page.fill('#ndc input[name=target]', '30000000');
+  await p.page.click('#ndc button[type=submit]');
+  await p.page.waitForSelector('#msg #done');
+  await ready(p.page);
+  assert((await text(p.page, '#msg')).includes('The NDC of GHA is recorded: 2021–2030, target 30,000,000 t CO2e in 2030'), 'NDC recorded: ' + (await text(p.page, '#msg')));
+  await p.page.fill('#ndc-year input[name=year]', '2025');
+  await p.page.fill('#ndc-year input[name=emissions]', '42000000');
+  await p.page.click('#ndc-year button[type=submit]');
+  await p.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('GHA 2025 recorded'));
+  await ready(p.page);
+  const ndc = await api('GET', '/v1/a6/ndcs/GHA');
+  assert(ndc.target === 30000000 && ndc.years.some((y) => y.year === 2025 && y.emissions === 42000000), 'the server has the NDC: ' + JSON.stringify(ndc));
+  assert((await text(p.page, 'table')).includes('2025 42,000,000'), 'the year is listed: ' + (await text(p.page, 'table')));
+  await screen(p, 'a6-ndc');
+  /* The books: balances per year and the what-if options. */
+  await go(p, '#/books/GHA');
+  const books = await text(p.page, '#view');
+  const bal = await api('GET', '/v1/a6/balances/GHA');
+  assert(books.includes('2025 42,000,000') && bal.years.find((y) => y.year === 2025).adjusted_emissions === 42000000, 'balances: ' + books.slice(0, 500));
+  const wi = await api('GET', '/v1/a6/whatif/GHA');
+  assert((await p.page.locator('table >> nth=1 >> tbody tr').count()) === wi.options.length, 'every what-if option listed');
+  await screen(p, 'a6-books');
+  /* The AEF: every check listed, and the export of this year. */
+  const y = new Date().getUTCFullYear();
+  await go(p, '#/aef/GHA/' + y);
+  const checks = await api('GET', '/v1/a6/aef/GHA/checks?year=' + y);
+  assert(checks.consistent && (await text(p.page, '#consistency')).includes('pass every consistency check'), 'consistent: ' + (await text(p.page, '#consistency')));
+  assert((await p.page.locator('table >> nth=0 >> tbody tr').count()) === checks.checks.length, 'every check listed');
+  assert((await text(p.page, '#view')).includes('CA0042'), 'the authorization in table 2');
+  await screen(p, 'a6-aef');
+  const [x] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#aef-xlsx')]);
+  const book = fs.readFileSync(await x.path());
+  assert(x.suggestedFilename() === 'AEF-GHA-' + y + '.xlsx' && book.subarray(0, 2).toString() === 'PK', 'the workbook: ' + x.suggestedFilename() + ' ' + book.length);
+  const [c] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#aef-export a[data-table=authorizations]')]);
+  const csv = fs.readFileSync(await c.path(), 'utf8');
+  assert(csv.startsWith('Authorization ID,') && csv.includes(',CA0042,'), 'table 2 as CSV: ' + csv.slice(0, 300));
+  /* An amendment: the quantity goes up to 3,000 t; the versions list it. */
+  const auth = (await api('GET', '/v1/a6/authorizations?party=GHA')).items.find((a) => a.project === ACT);
+  await go(p, '#/a6');
+  await p.page.click(`a[aria-label="Amend authorization ${auth.id}"]`);
+  await p.page.waitForSelector('body[data-screen="auth"][data-ready="1"]');
+  await p.page.fill('#amend input[name=quantity]', '3000');
+  await p.page.fill('#amend input[name=reason]', 'second phase of the rooftop programme');
+  await p.page.click('#amend button[type=submit]');
+  await p.page.waitForSelector('#msg #done');
+  await ready(p.page);
+  assert((await text(p.page, '#msg')).includes('Authorization ' + auth.id + ' amended: version 2'), 'amended: ' + (await text(p.page, '#msg')));
+  const vs = await api('GET', '/v1/a6/authorizations/' + auth.id + '/versions');
+  assert(vs.version === 2 && vs.amendments.length === 1 && vs.amendments[0].changes.quantity === 3000 && Object.keys(vs.amendments[0].changes).length === 1,
+    'only the changed term is sent: ' + JSON.stringify(vs));
+  assert((await text(p.page, 'table')).includes('quantity 3,000') && (await text(p.page, 'table')).includes('second phase'), 'the versions listed');
+  await screen(p, 'a6-amend');
+  /* Nothing changed: the server's refusal is shown. */
+  await p.page.fill('#amend input[name=reason]', 'no change');
+  await p.page.click('#amend button[type=submit]');
+  assert((await answered(p.page, '#amend')).includes('invalid_value'), 'an amendment without a change is refused');
+});
+
+test('reviewer_reads_books_and_aef', async () => {
+  const r = await api('POST', '/v1/users', { email: 'rita@review.example', name: 'Rita Reviewer', role: 'reviewer', organisation: 8, password: PASSWORD });
+  const p = (people.reviewer = await person('reviewer'));
+  await logIn(p, { email: 'rita@review.example', password: PASSWORD, secret: r.totp.secret });
+  const navText = await text(p.page, '#worknav');
+  assert(navText.includes('Article 6 books') && navText.includes('AEF') && !navText.includes('ETS'), 'reviewer navigation: ' + navText);
+  await go(p, '#/books/GHA');
+  assert((await text(p.page, '#view')).includes('2025 42,000,000'), 'the reviewer reads the books');
+  await screen(p, 'reviewer-books');
+  await go(p, '#/ndc/GHA');
+  assert(!(await p.page.locator('#view form.grid').count()), 'no form for a reviewer');
+  await go(p, '#/aef/GHA/' + new Date().getUTCFullYear());
+  assert((await p.page.locator('#aef-xlsx').count()) === 1, 'the reviewer may download the AEF');
+  await go(p, '#/a6');
+  assert(!(await p.page.locator('#authorize').count()) && !(await p.page.locator('button[aria-label^="Revoke"]').count()), 'no authorization form or revoke button');
+  /* Another Party's books: the server's refusal. */
+  await go(p, '#/books/CHE');
+  assert((await text(p.page, '#view')).includes('403'), 'CHE\'s books are not the reviewer\'s: ' + (await text(p.page, '#view')).slice(0, 300));
+});
+
+test('ets_confirmation_held_and_approved', async () => {
+  /* CHN01's policy holds the regulator's confirmations; two regulators of the provincial department and an accredited verifier. */
+  await api('PUT', '/v1/registries/CHN01/approval-policy', { ets_emissions: true });
+  const mk = async (key, name, email, role, org) => {
+    const r = await api('POST', '/v1/users', { email, name, role, organisation: org, password: PASSWORD });
+    people[key] = await person(key);
+    await logIn(people[key], { email, password: PASSWORD, secret: r.totp.secret });
+    return people[key];
+  };
+  const w = await mk('wei', 'Wei Verifier', 'wei@cqc.example', 'validator', 24);
+  const z = await mk('zhang', 'Zhang Regulator', 'zhang@gdee.example', 'authority', 23);
+  const l = await mk('liu', 'Liu Colleague', 'liu@gdee.example', 'authority', 23);
+  const rec = '#/emissions/GD-ETS/GZ.PEARL/2025';
+  /* The verifier enters 2025's figure. */
+  await go(w, rec);
+  await w.page.fill('#enter input[name=verified]', '120000');
+  await w.page.click('#enter button[type=submit]');
+  await w.page.waitForSelector('#msg #done');
+  await ready(w.page);
+  assert((await text(w.page, '#status')) === 'entered', 'entered');
+  assert(!(await w.page.locator('#confirm').count()), 'a verifier does not confirm');
+  /* The regulator: the schemes, the scheme's year, then confirms: held for a second regulator. */
+  await go(z, '#/schemes');
+  assert((await text(z.page, 'table')).includes('GD-ETS'), 'schemes listed');
+  await screen(z, 'ets-schemes');
+  await go(z, '#/scheme/GD-ETS/2025');
+  assert((await text(z.page, 'table >> nth=0')).includes('GZ.PEARL: Guangzhou Pearl River Power Co. entered'), 'the report shows the entered figure: ' + (await text(z.page, 'table >> nth=0')));
+  await screen(z, 'ets-scheme');
+  await z.page.click('a[href="' + rec + '"] >> nth=0');
+  await z.page.waitForSelector('body[data-screen="emissions"][data-ready="1"]');
+  await z.page.click('#confirm button[type=submit]');
+  const held = await answered(z.page, '#confirm');
+  const m = held.match(/Held for approval: proposal (\d+), state pending/);
+  assert(m && held.includes('confirm 120,000 t of verified emissions of GZ.PEARL in GD-ETS for 2025'), 'held: ' + held);
+  const id = m[1];
+  assert((await api('GET', '/v1/proposals/' + id)).state === 'pending', 'pending on the server');
+  assert((await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025')).status === 'entered', 'the record is unchanged');
+  await screen(z, 'ets-confirm-held');
+  /* The allocation figure, set by the same regulator (not covered by the policy). */
+  await go(z, rec);
+  assert((await text(z.page, '#pending')).includes('Pending: proposal ' + id), 'shown as pending on the record');
+  await z.page.fill('#allocation input[name=allocated]', '100000');
+  await z.page.click('#allocation button[type=submit]');
+  await z.page.waitForSelector('#msg #done');
+  await ready(z.page);
+  assert((await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025')).allocated === 100000, 'allocation figure set');
+  /* Allowances to move: GD-ETS has no allocation account, and the app shows the server's refusal. */
+  await z.page.fill('#allocate input[name=quantity]', '1000');
+  await z.page.click('#allocate button[type=submit]');
+  assert((await answered(z.page, '#allocate')).includes('has no allocation account (422 invalid_value)'), 'allocation refused');
+  await screen(z, 'ets-record-pending');
+  /* The colleague sees it awaiting and approves it. */
+  await go(l, '#/');
+  assert((await text(l.page, '#awaiting')).includes('Proposal ' + id + ': confirm 120,000 t'), 'awaiting the colleague: ' + (await text(l.page, '#awaiting')));
+  await go(l, '#/approvals');
+  await screen(l, 'ets-approvals');
+  await l.page.click(`button[aria-label="Approve proposal ${id}"]`);
+  await l.page.waitForSelector('#msg #decided');
+  await ready(l.page);
+  assert((await text(l.page, '#msg')).includes('Proposal ' + id + ' is now executed'), 'approved: ' + (await text(l.page, '#msg')));
+  const r = await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025');
+  assert(r.status === 'confirmed' && r.verified === 120000, 'confirmed on the server: ' + JSON.stringify(r));
+  /* A correction by the regulator is held too; the colleague rejects it. */
+  await go(z, rec);
+  assert((await text(z.page, '#status')) === 'confirmed', 'confirmed in the app');
+  await z.page.fill('#correct input[name=verified]', '118000');
+  await z.page.fill('#correct input[name=reason]', 'meter recalibration of unit 2');
+  await z.page.click('#correct button[type=submit]');
+  const c = (await answered(z.page, '#correct')).match(/Held for approval: proposal (\d+)/);
+  assert(c, 'correction held');
+  await go(l, '#/approvals');
+  await l.page.click(`button[aria-label="Reject proposal ${c[1]}"]`);
+  await l.page.waitForSelector('#msg #decided');
+  await ready(l.page);
+  assert((await api('GET', '/v1/ets/emissions?scheme=GD-ETS&entity=GZ.PEARL&year=2025')).verified === 120000, 'rejected: the figure stays');
+  await go(z, rec);
+  const hist = await text(z.page, 'table');
+  assert(hist.includes('entered') && hist.includes('confirmed') && hist.includes('120,000'), 'history: ' + hist);
+  await screen(z, 'ets-record');
+  /* The covered entity's surrender screen lists its years. */
+  const e = people.ets;
+  await go(e, '#/ets');
+  const yrs = await text(e.page, '#view');
+  assert(yrs.includes('Your compliance years in GD-ETS') && /2025 confirmed 120,000 100,000/.test(yrs), 'the entity\'s years: ' + yrs.slice(-500));
+  await screen(e, 'ets-entity-years');
+});
+
+test('ldc_programme_comments_grievance_fees', async () => {
+  /* The mechanism administrator registers a programme of activities coordinated by Volta Solar. */
+  const sb = people.sb;
+  await go(sb, '#/poa');
+  const f = '#poa-register';
+  await sb.page.fill(f + ' input[name=code]', 'POA.GH1');
+  await sb.page.fill(f + ' input[name=title]', 'Ghana solar home systems');
+  await sb.page.selectOption(f + ' select[name=mechanism]', 'PACM');
+  await sb.page.fill(f + ' input[name=coordinator]', '10');
+  await sb.page.selectOption(f + ' select[name=host]', 'GHA');
+  await sb.page.selectOption(f + ' select[name=registry]', 'GHA01');
+  await sb.page.fill(f + ' input[name=scope]', '1');
+  await sb.page.fill(f + ' input[name=methodology]', 'AMS-I.A');
+  await sb.page.fill(f + ' input[name=sector]', 'energy');
+  await sb.page.fill(f + ' input[name=calculators]', 'grid-renewable');
+  await sb.page.fill(f + ' input[name=regions]', 'Northern, Ashanti');
+  await sb.page.fill(f + ' input[name=max_annual]', '5000');
+  await screen(sb, 'poa-register');
+  await sb.page.click(f + ' button[type=submit]');
+  await sb.page.waitForSelector('body[data-screen="poa"][data-ready="1"] #poa-facts');
+  assert((await api('GET', '/v1/poas/POA.GH1')).criteria.regions.join() === 'Northern,Ashanti', 'registered on the server');
+  /* The developer (coordinating entity) proposes two components, one outside the programme's regions. */
+  const d = people.dev;
+  await go(d, '#/poa/POA.GH1');
+  for (const [id, title, region, other] of [['GH1.C001', 'Tamale households', 'Northern', ''], ['GH1.C002', 'Ho households', '', 'Volta']]) {
+    await d.page.fill('#component input[name=id]', id);
+    await d.page.fill('#component input[name=title]', title);
+    await d.page.selectOption('#component select[name=region]', region);
+    await d.page.fill('#component input[name=other_region]', other);
+    await d.page.fill('#component input[name=expected_annual]', '1200');
+    await d.page.fill('#component input[name=crediting_start]', '2026-01-01');
+    await d.page.fill('#component input[name=crediting_end]', '2030-12-31');
+    await d.page.click('#component button[type=submit]');
+    await d.page.waitForFunction((x) => document.querySelector('#msg').innerText.includes('Component ' + x + ' proposed'), id);
+    await ready(d.page);
+  }
+  assert((await text(d.page, 'table')).includes('GH1.C002 Ho households Volta grid-renewable 1,200'), 'components listed: ' + (await text(d.page, 'table')));
+  await screen(d, 'poa-components');
+  /* The validator's inclusion check: the first is included, the second refused by the server for its region. */
+  const val = people.doe;
+  await go(val, '#/poa/POA.GH1');
+  await val.page.selectOption('#inclusion select[name=component]', 'GH1.C001');
+  await val.page.click('#inclusion button[type=submit]');
+  await val.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('GH1.C001 included'));
+  await ready(val.page);
+  await val.page.selectOption('#inclusion select[name=component]', 'GH1.C002');
+  await val.page.click('#inclusion button[type=submit]');
+  const refused = await answered(val.page, '#inclusion');
+  assert(refused.includes('inclusion_refused') && refused.includes('Volta'), 'refused for its region: ' + refused);
+  const poa = await api('GET', '/v1/poas/POA.GH1');
+  assert(poa.components.map((x) => x.id + ':' + x.state).join() === 'GH1.C001:included,GH1.C002:proposed', 'on the server: ' + JSON.stringify(poa.components.map((x) => x.state)));
+  await screen(val, 'poa-inclusion');
+  /* A public comment on the activity's submission (PACM: 28 days), answered by the developer. */
+  await go(val, '#/activity/' + ACT);
+  await val.page.selectOption('#comment select[name=step]', 'submit');
+  await val.page.fill('#comment textarea[name=text]', 'How are the panels recycled at the end of their life?');
+  await val.page.click('#comment button[type=submit]');
+  await val.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('Comment'));
+  await ready(val.page);
+  assert(/Comment \d+ recorded \(the window closes \d{4}-\d\d-\d\d\)/.test(await text(val.page, '#msg')), 'commented: ' + (await text(val.page, '#msg')));
+  await go(d, '#/activity/' + ACT);
+  await d.page.fill('#respond textarea[name=text]', 'A take-back scheme with the supplier; see the design document, section 7.');
+  await d.page.click('#respond button[type=submit]');
+  await d.page.waitForFunction(() => document.querySelector('#msg').innerText.includes('Response'));
+  await ready(d.page);
+  const cs = await api('GET', '/v1/activities/' + ACT + '/comments');
+  assert(cs.items.length === 1 && cs.items[0].responses.length === 1 && cs.items[0].responses[0].text.startsWith('A take-back scheme'), 'the response on the server');
+  assert((await text(d.page, '#view')).includes('(holder): A take-back scheme'), 'the response listed');
+  await screen(d, 'activity-comments');
+  /* A grievance filed by the covered entity's Li Na, then followed. */
+  const e = people.ets;
+  await go(e, '#/grievance');
+  await e.page.selectOption('#grievance select[name=activity]', ACT);
+  await e.page.fill('#grievance input[name=subject]', 'Glare from the panels');
+  await e.page.fill('#grievance textarea[name=text]', 'The rooftop panels reflect into our control room every morning.');
+  await e.page.click('#grievance button[type=submit]');
+  await e.page.waitForSelector('#msg #case-link');
+  await screen(e, 'grievance-filed');
+  await e.page.click('#case-link');
+  await e.page.waitForSelector('body[data-screen="grievance"][data-ready="1"] #case');
+  assert((await text(e.page, '#case-state')) === 'received' && (await text(e.page, '#case')).includes('Glare from the panels'), 'the case: ' + (await text(e.page, '#case')));
+  await screen(e, 'grievance');
+  /* The fees statement of Uganda (an LDC: its fees are waived). */
+  await go(d, '#/fees/UGA');
+  const fees = await api('GET', '/v1/fees/UGA');
+  const t = await text(d.page, '#view');
+  assert(fees.totals.USD.waived === 512000 && t.includes('USD 0.00 USD 5,120.00 USD') && t.includes('waived (least developed country), LDC'), 'fees: ' + t.slice(0, 600));
+  await screen(d, 'fees');
 });
 
 test('keyboard_and_logout', async () => {
