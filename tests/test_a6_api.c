@@ -13,6 +13,8 @@
  *                    holdings and ITMO states unchanged.
  *   amendment        an authorization amended after a first transfer: the
  *                    ITMOs first transferred keep the terms, the others not
+ *   requests         authorization requests by a project participant, decided
+ *                    by the host's authority (approve: the authorization; reject)
  *   reviewer         the reviewer role: its Party's books, read only
  *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
  *                    and compared cell by cell with the JSON report; CSV one
@@ -776,6 +778,128 @@ static void test_amendment(void **state) {
 #undef ID7
 }
 
+/* Issue 18 item 4: a project participant asks for an authorization; only
+ * the host's authority decides; an approval makes the authorization by the
+ * ordinary path (the units already issued become ITMOs), a rejection keeps
+ * its reasons; a decided request stays decided; refusals change nothing. */
+static json_t *req_body(const char *project, int64_t quantity) {
+  return json_pack("{s:s, s:s, s:i, s:i, s:I, s:[s, s], s:[s], s:i, s:i, s:s}", "approach", "CA0009", "project", project,
+                   "vintage_from", 2024, "vintage_to", 2024, "quantity", (json_int_t)quantity, "purposes", "NDC", "OIMP",
+                   "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030, "note", "e-bus fleet, phase 2");
+}
+
+/* Every request as admin sees them, as one text (to prove a refusal changed nothing). */
+static char *requests_text(void) {
+  tl_resp r = tl_http_req(S, "GET", "/v1/a6/authorization-requests", S->admin, NULL, NULL);
+  tl_assert_status(&r, 200);
+  char *t = strdup(r.raw);
+  tl_resp_free(&r);
+  return t;
+}
+
+static void req_refused_at(long status, const char *code, const char *method, const char *path, const char *tok,
+                           json_t *body, const char *file, int line) {
+  char *before = requests_text();
+  refused_at(status, code, method, path, tok, body, file, line);
+  char *after = requests_text();
+  if (strcmp(before, after) != 0) fail_msg("%s:%d: %s %s changed the requests", file, line, method, path);
+  free(before);
+  free(after);
+}
+#define REQ_REFUSED(st, code, m, p, tok, body) req_refused_at((st), (code), (m), (p), (tok), (body), __FILE__, __LINE__)
+
+static size_t list_size(const char *path, const char *tok) {
+  json_t *b = MUST("GET", path, tok, NULL, 200);
+  size_t n = json_array_size(json_object_get(b, "items"));
+  json_decref(b);
+  return n;
+}
+
+static void test_requests(void **state) {
+  (void)state;
+  char path[96];
+  tl_mk_project(S, "THA.EBUS.06", "A6.2", "THA");
+  int64_t a_src = tl_mk_account(S, "THA01", W.org_ebus, "holding", "e-bus 6");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.06", "ITMO", 2024, 300, a_src));
+  /* Not a participant, not a holder, or bad terms: refused. */
+  REQ_REFUSED(403, "not_project_participant", "POST", "/v1/a6/authorization-requests", W.tok_klik,
+              req_body("THA.EBUS.06", 200));
+  REQ_REFUSED(403, "forbidden", "POST", "/v1/a6/authorization-requests", W.tok_tgo, req_body("THA.EBUS.06", 200));
+  REQ_REFUSED(401, "unauthorized", "POST", "/v1/a6/authorization-requests", NULL, req_body("THA.EBUS.06", 200));
+  REQ_REFUSED(422, "invalid_quantity", "POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.EBUS.06", 0));
+  REQ_REFUSED(404, "unknown_project", "POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.NONE.01", 5));
+  json_t *bad = req_body("THA.EBUS.06", 5);
+  json_object_set_new(bad, "party", json_string("CHE")); /* the host is the project's: no party field */
+  REQ_REFUSED(400, "unknown_field", "POST", "/v1/a6/authorization-requests", W.tok_ebus, bad);
+  /* The participant asks. */
+  json_t *b = MUST("POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.EBUS.06", 200), 201);
+  int64_t id = tl_jint(b, "id");
+  assert_string_equal(tl_jstr(b, "state"), "pending");
+  assert_string_equal(tl_jstr(b, "party"), "THA");
+  assert_int_equal(tl_jint(json_object_get(b, "requested_by"), "organisation"), W.org_ebus);
+  assert_true(json_is_null(json_object_get(b, "authorization")));
+  json_decref(b);
+  /* Listed for THA's authority, not for CHE's; the requester sees its own. */
+  assert_int_equal(list_size("/v1/a6/authorization-requests?party=THA", W.tok_tgo), 1);
+  assert_int_equal(list_size("/v1/a6/authorization-requests", W.tok_foen), 0);
+  assert_int_equal(list_size("/v1/a6/authorization-requests", W.tok_ebus), 1);
+  assert_int_equal(list_size("/v1/a6/authorization-requests", W.tok_klik), 0);
+  REFUSED(403, "forbidden", "GET", "/v1/a6/authorization-requests?party=THA", W.tok_foen, NULL);
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld", (long long)id);
+  REFUSED(403, "forbidden", "GET", path, W.tok_klik, NULL);
+  REFUSED(404, "unknown_authorization_request", "GET", "/v1/a6/authorization-requests/999", W.tok_tgo, NULL);
+  /* Only THA's authority decides; a rejection needs reasons. */
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  REQ_REFUSED(403, "not_host_authority", "POST", path, W.tok_foen, json_object());
+  REQ_REFUSED(403, "forbidden", "POST", path, W.tok_ebus, json_object());
+  REQ_REFUSED(404, "unknown_authorization_request", "POST", "/v1/a6/authorization-requests/999/approve", W.tok_tgo,
+              json_object());
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/reject", (long long)id);
+  REQ_REFUSED(400, "missing_field", "POST", path, W.tok_tgo, json_object());
+  /* Approved: the authorization is made with the terms asked, its 200 ITMOs
+   * out of the 300 units issued, and linked. */
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  b = MUST("POST", path, W.tok_tgo, json_object(), 201);
+  assert_string_equal(tl_jstr(b, "state"), "approved");
+  int64_t auth = tl_jint(b, "authorization");
+  assert_true(auth > 0);
+  assert_non_null(tl_jstr(b, "decided_at"));
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld", (long long)auth);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_string_equal(tl_jstr(b, "party"), "THA");
+  assert_string_equal(tl_jstr(b, "project"), "THA.EBUS.06");
+  assert_string_equal(tl_jstr(b, "approach"), "CA0009");
+  assert_int_equal(tl_jint(b, "quantity"), 200);
+  assert_int_equal(tl_jint(b, "assigned"), 200);
+  assert_int_equal(json_array_size(json_object_get(b, "purposes")), 2);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(b, "authorized_parties"), 0)), "CHE");
+  json_decref(b);
+  /* Decided once: a second approval or a rejection is refused, nothing made. */
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  REQ_REFUSED(409, "request_decided", "POST", path, W.tok_tgo, json_object());
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/reject", (long long)id);
+  REQ_REFUSED(409, "request_decided", "POST", path, W.tok_tgo, json_pack("{s:s}", "reasons", "too late"));
+  /* A second request, rejected with reasons; no authorization made. */
+  b = MUST("GET", "/v1/a6/authorizations?party=THA", NULL, NULL, 200);
+  size_t nauth = json_array_size(json_object_get(b, "items"));
+  json_decref(b);
+  b = MUST("POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.EBUS.06", 100), 201);
+  id = tl_jint(b, "id");
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/reject", (long long)id);
+  b = MUST("POST", path, W.tok_tgo, json_pack("{s:s}", "reasons", "the approach covers 200 t of this project"), 201);
+  assert_string_equal(tl_jstr(b, "state"), "rejected");
+  assert_string_equal(tl_jstr(b, "reasons"), "the approach covers 200 t of this project");
+  assert_true(json_is_null(json_object_get(b, "authorization")));
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  REQ_REFUSED(409, "request_decided", "POST", path, W.tok_tgo, json_object());
+  b = MUST("GET", "/v1/a6/authorizations?party=THA", NULL, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(b, "items")), nauth);
+  json_decref(b);
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -857,6 +981,7 @@ int main(void) {
       cmocka_unit_test(test_reviewer),
       cmocka_unit_test(test_amendment),
       cmocka_unit_test(test_aef_inconsistent),
+      cmocka_unit_test(test_requests),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);
 }

@@ -629,6 +629,10 @@ static l6_err auth_validate(const l6_actor *a, l6_a6_auth *in, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
     return l6_fail(err, L6_E_FORBIDDEN, "role %s may not authorize units", l6_role_str(a->role));
+  return svc__a6_terms_validate(in, err);
+}
+
+l6_err svc__a6_terms_validate(l6_a6_auth *in, l6_error *err) {
   unsigned purposes;
   if (!a6_purposes_parse(in->purposes, &purposes))
     return l6_fail(err, L6_E_INVALID_VALUE, "purposes must be one or more of NDC, OIMP, IMP, OP");
@@ -713,6 +717,10 @@ l6_err svc_a6_authorize_st(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t 
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   if (status) *status = st;
   return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc__a6_authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err) {
+  return authorize_in_tx(s, a, in, true, out, status, err);
 }
 
 l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, l6_error *err) {

@@ -150,4 +150,33 @@ l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t l
  * authorization). */
 l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err);
 
+/* ---- authorization requests (a6_request.c, issue 18 item 4) ---- */
+
+/* A project participant (a holder token of the project's activity's
+ * organisation, or, for a project outside a mechanism's cycle, of an
+ * organisation its units were issued to) asks the host Party's authority
+ * to authorize units of the project: terms as svc_a6_authorize's (party is
+ * set to the project's host), note an optional text. The request is
+ * pending until the authority approves it (the authorization is made by
+ * svc_a6_authorize's path in the same transaction and linked, 201; 202
+ * when the Party's approval policy makes it a proposal) or rejects it with
+ * reasons. */
+l6_err svc_a6_request_post(l6_svc *s, const l6_actor *a, l6_a6_auth *terms, const char *note, json_t **out,
+                           l6_error *err);
+/* Requests of Party party ("" all): admin, auditor; an authority or a
+ * reviewer those of its own Party; a holder its organisation's. */
+l6_err svc_a6_request_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+l6_err svc_a6_request_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* The host's authority (or admin) decides a pending request: approve, or
+ * reject with reasons (required). *status 201, or 202 (a proposal). */
+l6_err svc_a6_request_decide(l6_svc *s, const l6_actor *a, l6_id id, bool approve, const char *reasons, json_t **out,
+                             int *status, l6_error *err);
+
+/* Inside a6.c, for a6_request.c: the terms' checks that need no store
+ * (canonicalises purposes and the first transfer event), and the
+ * authorization inside the caller's open transaction, through the approval
+ * policy (*status 201 made, 202 proposed). */
+l6_err svc__a6_terms_validate(l6_a6_auth *in, l6_error *err);
+l6_err svc__a6_authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err);
+
 #endif
