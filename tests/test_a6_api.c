@@ -15,6 +15,8 @@
  *                    ITMOs first transferred keep the terms, the others not
  *   requests         authorization requests by a project participant, decided
  *                    by the host's authority (approve: the authorization; reject)
+ *   letter           the letter's hash: recorded, shown, recomputed (GET
+ *                    .../letter, verify --store), tampering caught
  *   reviewer         the reviewer role: its Party's books, read only
  *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
  *                    and compared cell by cell with the JSON report; CSV one
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "testlib_http.h"
@@ -900,6 +903,97 @@ static void test_requests(void **state) {
   json_decref(b);
 }
 
+/* Issue 18 item 4: the letter's hash. Recorded when an authorization is
+ * made and at each amendment, shown in its GET, recomputed by GET
+ * .../letter and by `ledger6 verify --store`; a change of the stored terms
+ * behind the registry's back is caught by both. */
+static void sql_on_store(const char *sql) {
+  sqlite3 *h = NULL;
+  assert_int_equal(sqlite3_open(W.srv.spec, &h), SQLITE_OK);
+  sqlite3_busy_timeout(h, 5000);
+  char *msg = NULL;
+  if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
+  sqlite3_close(h);
+}
+
+static void test_letter(void **state) {
+  (void)state;
+  char path[96], lpath[96], today[11], out[2048];
+  today_utc(today);
+  tl_mk_project(S, "THA.EBUS.07", "A6.2", "THA");
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0011", "project", "THA.EBUS.07", "vintage_from", 2024, "vintage_to", 2025, "quantity", 70,
+                             "purposes", "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+                   201);
+  int64_t id = tl_jint(b, "id");
+  char h1[65];
+  snprintf(h1, sizeof h1, "%s", tl_jstr(b, "letter_sha256"));
+  assert_int_equal(strlen(h1), 64);
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld", (long long)id);
+  snprintf(lpath, sizeof lpath, "/v1/a6/authorizations/%lld/letter", (long long)id);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_string_equal(tl_jstr(b, "letter_sha256"), h1);
+  json_decref(b);
+  /* The letter: canonical text of the terms, its hash = the one recorded. */
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  assert_string_equal(tl_jstr(b, "sha256"), h1);
+  assert_string_equal(tl_jstr(b, "recorded_sha256"), h1);
+  assert_true(json_is_true(json_object_get(b, "matches")));
+  const char *text = tl_jstr(b, "text");
+  assert_int_equal(strncmp(text, "ledger6 letter of authorization v1\n", 35), 0);
+  assert_non_null(strstr(text, "\nquantity 70\n"));
+  assert_non_null(strstr(text, "\nproject 11:THA.EBUS.07\n"));
+  assert_non_null(strstr(text, "\nauthorized_parties 3:CHE\n"));
+  /* Anyone recomputes it from the text. */
+  unsigned char dig[32];
+  char hex[65];
+  crypto_hash_sha256(dig, (const unsigned char *)text, strlen(text));
+  sodium_bin2hex(hex, sizeof hex, dig, sizeof dig);
+  assert_string_equal(hex, h1);
+  json_decref(b);
+  /* An amendment records the hash of the new terms. */
+  snprintf(out, sizeof out, "/v1/a6/authorizations/%lld/amendments", (long long)id);
+  b = MUST("POST", out, W.tok_tgo, json_pack("{s:{s:i}, s:s}", "changes", "quantity", 60, "effective_from", today), 201);
+  char h2[65];
+  snprintf(h2, sizeof h2, "%s", tl_jstr(b, "letter_sha256"));
+  assert_int_equal(strlen(h2), 64);
+  assert_string_not_equal(h1, h2);
+  json_decref(b);
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  assert_true(json_is_true(json_object_get(b, "matches")));
+  assert_non_null(strstr(tl_jstr(b, "text"), "\nquantity 60\n"));
+  assert_non_null(strstr(tl_jstr(b, "text"), "\nversion 2\n"));
+  json_decref(b);
+  /* The auditor's check of the whole store passes. */
+  int rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  if (rc != 0) fail_msg("verify --store exited %d: %s", rc, out);
+  assert_non_null(strstr(out, "letters of authorization match"));
+  if (tl_store_is_pg()) { /* the tampering edits the store as an SQLite file */
+    print_message("PostgreSQL: tampering skipped (SQLite file access)\n");
+    return;
+  }
+  /* The stored quantity changed behind the registry's back: caught. */
+  snprintf(out, sizeof out, "UPDATE a6_authorizations SET quantity = 6000 WHERE id = %lld", (long long)id);
+  sql_on_store(out);
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  assert_true(json_is_false(json_object_get(b, "matches")));
+  assert_string_equal(tl_jstr(b, "recorded_sha256"), h2);
+  assert_string_not_equal(tl_jstr(b, "sha256"), h2);
+  json_decref(b);
+  rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  assert_int_equal(rc, 1);
+  char want[96];
+  snprintf(want, sizeof want, "authorization %lld: its stored terms no longer match", (long long)id);
+  if (strstr(out, want) == NULL) fail_msg("verify said: %s", out);
+  /* Put back: it matches again. */
+  snprintf(out, sizeof out, "UPDATE a6_authorizations SET quantity = 60 WHERE id = %lld", (long long)id);
+  sql_on_store(out);
+  rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  if (rc != 0) fail_msg("verify --store exited %d: %s", rc, out);
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -982,6 +1076,7 @@ int main(void) {
       cmocka_unit_test(test_amendment),
       cmocka_unit_test(test_aef_inconsistent),
       cmocka_unit_test(test_requests),
+      cmocka_unit_test(test_letter),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);
 }

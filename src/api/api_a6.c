@@ -277,6 +277,15 @@ l6_err h_a6_auth_amend(req *r, json_t **out, l6_error *err) {
   return e ? e : svc_a6_amend(r->svc, &r->actor, id, changes, in.effective_from, in.reason, out, err);
 }
 
+/* GET /v1/a6/authorizations/{id}/letter: the letter's canonical text, its
+ * hash recomputed from the stored terms, the hash recorded, and whether
+ * they match. */
+l6_err h_a6_auth_letter(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_auth(r, &id, err);
+  return e ? e : svc_a6_auth_letter(r->svc, &r->actor, id, out, err);
+}
+
 /* GET /v1/a6/authorizations/{id}/versions: the amendments, oldest first. */
 l6_err h_a6_auth_versions(req *r, json_t **out, l6_error *err) {
   l6_id id;

@@ -53,6 +53,16 @@ l6_err svc_a6_auth_versions(l6_svc *s, const l6_actor *a, l6_id id, json_t **out
 /* One authorization (public, like the list), with its ITMO ranges. */
 l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+/* The letter of authorization id as an auditor checks it (public, like
+ * the letter): its canonical text from the stored terms
+ * (core/a6_letter.h), that text's SHA-256, the hash recorded at the last
+ * change (null when made before schema 22) and whether they match. */
+l6_err svc_a6_auth_letter(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* For ledger6 verify --store, inside the caller's transaction: recomputes
+ * every authorization's letter hash from its stored terms; *checked counts
+ * those with a hash recorded; problem (cap bytes) gets the first mismatch,
+ * or "" when all match. */
+l6_err svc__a6_letters_check(l6_store *st, int64_t *checked, char *problem, size_t cap, l6_error *err);
 /* The ITMO ranges of an authorization (0: all) with identifiers and state. */
 l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, l6_error *err);
 
