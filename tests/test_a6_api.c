@@ -17,6 +17,8 @@
  *                    by the host's authority (approve: the authorization; reject)
  *   letter           the letter's hash: recorded, shown, recomputed (GET
  *                    .../letter, verify --store), tampering caught
+ *   history          a past year's first transfer loaded now (effective_year):
+ *                    counted in that year's AEF and balances; holders refused
  *   reviewer         the reviewer role: its Party's books, read only
  *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
  *                    and compared cell by cell with the JSON report; CSV one
@@ -994,6 +996,75 @@ static void test_letter(void **state) {
   if (rc != 0) fail_msg("verify --store exited %d: %s", rc, out);
 }
 
+/* Issue 18 item 5: loading past years. THA's authority records a first
+ * transfer of 2024 (loaded now): the 2024 row of THA's AEF and balances
+ * count it, the ITMOs say first transferred in 2024, the action's date is
+ * the commit's (today). A holder may not set the year; a year after this
+ * one or outside THA's NDC period is refused; refusals change nothing. */
+static json_t *ft_body(int64_t acc, const char *first, const char *last, int year) {
+  json_t *b = json_pack("{s:I, s:s, s:s}", "account", (json_int_t)acc, "first_id", first, "last_id", last);
+  if (year) json_object_set_new(b, "effective_year", json_integer(year));
+  return b;
+}
+
+static void test_history(void **state) {
+  (void)state;
+  char today[11];
+  today_utc(today);
+  tl_mk_project(S, "THA.EBUS.08", "A6.2", "THA");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.08", "ITMO", 2024, 100, W.a_ebus));
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0012", "project", "THA.EBUS.08", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100,
+                             "purposes", "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+                   201);
+  json_decref(b);
+#define ID12(n) "CA0012-THA01-THA-" n "-2024"
+  json_t *bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  int64_t ft2024 = tl_jint(year_of(bal, 2024), "first_transferred");
+  int64_t ftnow = tl_jint(year_of(bal, W.now), "first_transferred");
+  json_decref(bal);
+  /* Refused: a holder setting the year, a future year, a year before THA's NDC period, a use with it. */
+  REFUSED(403, "forbidden", "POST", "/v1/a6/first-transfers", W.tok_ebus,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2024));
+  REFUSED(422, "effective_year_refused", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), W.now + 1));
+  REFUSED(422, "effective_year_refused", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2020));
+  REFUSED(400, "wrong_type", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          json_pack("{s:I, s:s, s:s}", "account", (json_int_t)W.a_ebus, "first_id", ID12("000000001"), "effective_year", "2024"));
+  json_t *ub = use_body(W.a_ebus, ID12("000000001"), ID12("000000040"), "CHE", 2024);
+  json_object_set_new(ub, "effective_year", json_integer(2024));
+  REFUSED(400, "unknown_field", "POST", "/v1/a6/uses", W.tok_tgo, ub);
+  /* The 2024 first transfer, loaded now by THA's authority. */
+  b = MUST("POST", "/v1/a6/first-transfers", W.tok_tgo, ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2024), 201);
+  assert_int_equal(tl_jint(b, "quantity"), 40);
+  assert_int_equal(tl_jint(json_array_get(json_object_get(b, "itmos"), 0), "first_transfer_year"), 2024);
+  json_decref(b);
+  /* Counted in 2024, not in this year. */
+  bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  assert_int_equal(tl_jint(year_of(bal, 2024), "first_transferred"), ft2024 + 40);
+  if (W.now != 2024) assert_int_equal(tl_jint(year_of(bal, W.now), "first_transferred"), ftnow);
+  json_decref(bal);
+  /* The 2024 AEF: its actions table has the first transfer in year 2024,
+   * dated by its commit (today), and its submission row counts it. */
+  b = MUST("GET", "/v1/a6/aef/THA?year=2024", NULL, NULL, 200);
+  json_t *x, *found = NULL;
+  size_t i;
+  json_array_foreach(json_object_get(b, "actions"), i, x) if (strcmp(tl_jstr(x, "first_id"), ID12("000000001")) == 0 &&
+                                                              strcmp(tl_jstr(x, "action"), "First transfer") == 0) found = x;
+  assert_non_null(found);
+  assert_int_equal(tl_jint(found, "year"), 2024);
+  assert_int_equal(tl_jint(found, "quantity"), 40);
+  assert_string_equal(tl_jstr(found, "date"), today);
+  assert_int_equal(tl_jint(json_object_get(b, "submission"), "first_transferred"), ft2024 + 40);
+  json_decref(b);
+  /* Once first transferred, never again, whatever the year. */
+  REFUSED(409, "already_first_transferred", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2023));
+#undef ID12
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -1077,6 +1148,7 @@ int main(void) {
       cmocka_unit_test(test_aef_inconsistent),
       cmocka_unit_test(test_requests),
       cmocka_unit_test(test_letter),
+      cmocka_unit_test(test_history),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);
 }

@@ -318,6 +318,7 @@ typedef struct {
   char phase[16];
   char entity[L6_NAME_MAX + 1];
   int64_t batch, first, last;
+  int effective_year;
 } act_in;
 
 /* Fills the ITMO range of an action; last_id defaults to first_id. */
@@ -334,11 +335,12 @@ static l6_err act_common(req *r, const act_in *in, l6_a6_act_req *x, l6_error *e
  * ITMOs it holds (e.g. before they leave this registry). */
 l6_err h_a6_first_transfer(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(act_in, account, JF_INT, true), F(act_in, first_id, JF_STR, true),
-                             F(act_in, last_id, JF_STR, false)};
+                             F(act_in, last_id, JF_STR, false), F(act_in, effective_year, JF_INT32, false)};
   act_in in = {0};
   l6_a6_act_req x = {.kind = A6_ACT_FIRST_TRANSFER};
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
   if (e == L6_E_OK) e = act_common(r, &in, &x, err);
+  x.effective_year = in.effective_year;
   return e ? e : svc_a6_act(r->svc, &r->actor, &x, out, err);
 }
 
@@ -365,7 +367,7 @@ l6_err h_a6_cancel(req *r, json_t **out, l6_error *err) {
   static const jfield oimp[] = {F(act_in, kind, JF_STR, true),     F(act_in, account, JF_INT, true),
                                 F(act_in, first_id, JF_STR, true), F(act_in, last_id, JF_STR, false),
                                 F(act_in, purpose, JF_STR, true),  F(act_in, entity, JF_STR, true),
-                                F(act_in, phase, JF_STR, false)};
+                                F(act_in, phase, JF_STR, false),   F(act_in, effective_year, JF_INT32, false)};
   static const jfield mc[] = {F(act_in, kind, JF_STR, true), F(act_in, account, JF_INT, true),
                               F(act_in, batch, JF_INT, true), F(act_in, first, JF_INT, true),
                               F(act_in, last, JF_INT, true)};
@@ -389,6 +391,7 @@ l6_err h_a6_cancel(req *r, json_t **out, l6_error *err) {
     snprintf(x.purpose, sizeof x.purpose, "%s", in.purpose);
     snprintf(x.phase, sizeof x.phase, "%s", in.phase);
     snprintf(x.entity, sizeof x.entity, "%s", in.entity);
+    x.effective_year = in.effective_year;
   } else {
     if (in.account <= 0) return l6_fail(err, L6_E_UNKNOWN_ACCOUNT, "account ids are positive");
     if (in.batch <= 0) return l6_fail(err, L6_E_UNKNOWN_BATCH, "batch ids are positive");

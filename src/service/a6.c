@@ -1547,9 +1547,18 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
   if (r->kind == A6_ACT_USE && !l6_valid_alpha3(r->party)) return l6_fail(err, L6_E_INVALID_VALUE, "party must be an ISO alpha-3 code");
   if (r->kind == A6_ACT_USE && (r->year < L6_VINTAGE_MIN || r->year > L6_VINTAGE_MAX))
     return l6_fail(err, L6_E_INVALID_VALUE, "year (of use) must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  /* Loading past years (issue 18 item 5): a first transfer or an OIMP
+   * cancellation may carry the year it happened; only the authority (or
+   * admin) says so, the books count it in that year, and the commit time
+   * stays now (the log entry and the actions' timestamps). */
+  if (r->effective_year && r->kind != A6_ACT_FIRST_TRANSFER && r->kind != A6_ACT_OIMP)
+    return l6_fail(err, L6_E_INVALID_VALUE, "effective_year goes with first transfers and OIMP cancellations (a use has its year)");
+  if (r->effective_year && a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
+    return l6_fail(err, L6_E_FORBIDDEN, "only the Party's authority records the year a past action happened");
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   int now = year_now(s);
+  int when = now; /* the year the first transfer or cancellation counts in */
   l6_account from = {0}, cancel = {0};
   char hp[4] = "";
   e = svc__open_account(s, r->account, "account", &from, err);
@@ -1564,12 +1573,22 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
   }
   if (e == L6_E_OK && l6_account_type_terminal(from.type))
     e = l6_fail(err, L6_E_TERMINAL_ACCOUNT, "units in %s account %lld can never move", l6_account_type_str(from.type), (long long)from.id);
+  if (e == L6_E_OK && r->effective_year) {
+    l6_a6_ndc hn;
+    e = OPS->a6_ndc_get(ST, hp, &hn, err);
+    if (e == L6_E_UNKNOWN_NDC) l6_fail(err, e, "%s has no NDC recorded: no past year to count in", hp);
+    if (e == L6_E_OK && (r->effective_year < hn.first_year || r->effective_year > hn.last_year || r->effective_year > now))
+      e = l6_fail(err, L6_E_EFFECTIVE_YEAR_REFUSED,
+                  "effective_year %d must be within %s's NDC period %d-%d and not after %d", r->effective_year, hp,
+                  hn.first_year, hn.last_year, now);
+    when = r->effective_year;
+  }
   if (e == L6_E_OK && r->kind != A6_ACT_FIRST_TRANSFER) {
     e = OPS->account_of_registry(ST, from.registry, L6_ACCT_CANCELLATION, &cancel, err);
     if (e == L6_E_UNKNOWN_ACCOUNT) e = l6_fail(err, L6_E_INVALID_DESTINATION, "registry %s has no cancellation account", from.registry);
   }
   l6_tx tx = {.kind = L6_TX_CANCELLATION, .from_account = from.id, .to_account = cancel.id,
-              .reporting_year = r->kind == A6_ACT_USE ? r->year : 0};
+              .reporting_year = r->kind == A6_ACT_USE ? r->year : r->effective_year};
   svc__timestamp(s, tx.ts);
   snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
   itmo_buf ib = {0};
@@ -1628,7 +1647,7 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     if ((e = terms_of(s, it, &x, err)) != L6_E_OK) break; /* the terms its first transfer was under */
     unsigned purposes = 0;
     a6_purposes_parse(x.purposes, &purposes);
-    int year = r->kind == A6_ACT_USE ? r->year : now;
+    int year = r->kind == A6_ACT_USE ? r->year : when;
     if (strcmp(it->fate, "cancelled") == 0)
       e = l6_fail(err, L6_E_UNIT_CANCELLED, "ITMOs %s to %s were cancelled in %d", fid, lid, it->use_year);
     else if (strcmp(it->fate, "used") == 0)
@@ -1660,7 +1679,7 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     if (e == L6_E_OK) tx.quantity += it->last - it->first + 1;
   }
   if (r->kind == A6_ACT_FIRST_TRANSFER) {
-    for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) e = first_transfer(s, 0, &ib.r[i], now, NULL, err);
+    for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) e = first_transfer(s, 0, &ib.r[i], when, NULL, err);
     free(takes);
     goto done;
   }
@@ -1702,14 +1721,14 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
       e = OPS->a6_itmo_put(ST, it, err);
       if (e == L6_E_OK) e = put_action(s, tx.id, "Use", r->party, it, NULL, NULL, "NDC", r->party, r->year, -q, err);
     } else {
-      if (it->ft_year == 0) e = first_transfer(s, tx.id, it, now, NULL, err);
+      if (it->ft_year == 0) e = first_transfer(s, tx.id, it, when, NULL, err);
       snprintf(it->fate, sizeof it->fate, "cancelled");
       snprintf(it->user, sizeof it->user, "%s", hp);
-      it->use_year = now;
+      it->use_year = when;
       if (e == L6_E_OK) e = OPS->a6_itmo_put(ST, it, err);
       char purpose[24];
       snprintf(purpose, sizeof purpose, "OIMP %s", r->purpose);
-      if (e == L6_E_OK) e = put_action(s, tx.id, "Cancellation", hp, it, NULL, NULL, purpose, r->entity, now, 0, err);
+      if (e == L6_E_OK) e = put_action(s, tx.id, "Cancellation", hp, it, NULL, NULL, purpose, r->entity, when, 0, err);
     }
   }
   if (e == L6_E_OK && svc__check_level(s) >= 2)

@@ -83,6 +83,9 @@ typedef struct {
   char purpose[16];            /* OIMP: "CORSIA", "voluntary", "other" */
   char phase[16];              /* OIMP CORSIA: the compliance phase */
   char entity[L6_NAME_MAX + 1];/* OIMP: the using entity (aeroplane operator) */
+  int effective_year;          /* FIRST_TRANSFER, OIMP: the year it happened, when loading past years
+                                  (authority or admin only; within the host's NDC period, not after
+                                  this year); 0: now. The commit time stays now. */
 } l6_a6_act_req;
 
 /* Runs an action in one transaction: the units move to the registry's
