@@ -1550,7 +1550,12 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
   /* Loading past years (issue 18 item 5): a first transfer or an OIMP
    * cancellation may carry the year it happened; only the authority (or
    * admin) says so, the books count it in that year, and the commit time
-   * stays now (the log entry and the actions' timestamps). */
+   * stays now (the log entry and the actions' timestamps). The adjustment
+   * belongs to the year of the transfer: "观点二认为应在转让后进行调整 ( 不管购买方
+   * 是否已使用 )" and "一种观点认为应采用相同年份的 ITMOs进行调整" (seeds/004: adjust
+   * after the transfer, whether or not the buyer used them; adjust with the
+   * same year's ITMOs); domain.md: "the first-transferring Party adds the
+   * ITMOs to its reported emissions ... multi-year NDC: sum per year". */
   if (r->effective_year && r->kind != A6_ACT_FIRST_TRANSFER && r->kind != A6_ACT_OIMP)
     return l6_fail(err, L6_E_INVALID_VALUE, "effective_year goes with first transfers and OIMP cancellations (a use has its year)");
   if (r->effective_year && a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
