@@ -1063,6 +1063,41 @@ static void test_history(void **state) {
   REFUSED(409, "already_first_transferred", "POST", "/v1/a6/first-transfers", W.tok_tgo,
           ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2023));
 #undef ID12
+  /* An OIMP cancellation of 2025, loaded now: its first transfer (the
+   * event is the use) and the cancellation count in 2025. */
+  tl_mk_project(S, "THA.EBUS.09", "A6.2", "THA");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.09", "ITMO", 2024, 50, W.a_ebus));
+  json_decref(MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:i, s:i}", "party", "THA", "approach", "CA0013",
+                             "project", "THA.EBUS.09", "vintage_from", 2024, "vintage_to", 2024, "quantity", 50, "purposes",
+                             "OIMP", "first_transfer_event", "use", "year_from", 2021, "year_to", 2030),
+                   201));
+  bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  int64_t ft2025 = tl_jint(year_of(bal, 2025), "first_transferred");
+  json_decref(bal);
+  json_t *cb = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i}", "kind", "oimp", "account", (json_int_t)W.a_ebus, "first_id",
+                         "CA0013-THA01-THA-000000001-2024", "last_id", "CA0013-THA01-THA-000000050-2024", "purpose", "other",
+                         "entity", "Bangkok Metro", "effective_year", 2025);
+  REFUSED(403, "forbidden", "POST", "/v1/a6/cancellations", W.tok_ebus, json_incref(cb));
+  b = MUST("POST", "/v1/a6/cancellations", W.tok_tgo, cb, 201);
+  assert_int_equal(tl_jint(json_array_get(json_object_get(b, "itmos"), 0), "first_transfer_year"), 2025);
+  assert_int_equal(tl_jint(json_array_get(json_object_get(b, "itmos"), 0), "use_year"), 2025);
+  json_decref(b);
+  bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  assert_int_equal(tl_jint(year_of(bal, 2025), "first_transferred"), ft2025 + 50);
+  json_decref(bal);
+  b = MUST("GET", "/v1/a6/aef/THA?year=2025", NULL, NULL, 200);
+  int seen = 0;
+  json_array_foreach(json_object_get(b, "actions"), i, x) {
+    if (strcmp(tl_jstr(x, "first_id"), "CA0013-THA01-THA-000000001-2024") != 0) continue;
+    if (strcmp(tl_jstr(x, "action"), "First transfer") == 0 || strcmp(tl_jstr(x, "action"), "Cancellation") == 0) {
+      assert_int_equal(tl_jint(x, "year"), 2025);
+      assert_string_equal(tl_jstr(x, "date"), today);
+      seen++;
+    }
+  }
+  assert_int_equal(seen, 2);
+  json_decref(b);
 }
 
 static void test_aef_inconsistent(void **state) {
