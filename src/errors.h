@@ -62,6 +62,7 @@
   XX(UNKNOWN_USER, "unknown_user", 404, "no such user") \
   XX(UNKNOWN_TOKEN, "unknown_token", 404, "no such API token") \
   XX(UNKNOWN_DEVICE, "unknown_device", 404, "no monitoring device of this name is registered for the activity") \
+  XX(UNKNOWN_AUTHORIZATION_REQUEST, "unknown_authorization_request", 404, "no such authorization request") \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \
@@ -81,6 +82,7 @@
   XX(DOUBLE_ISSUANCE, "double_issuance", 409, "the origin serial range overlaps one already recorded: a double issuance") \
   XX(EXPORT_CONFLICT, "export_conflict", 409, "the export contradicts what the store holds for these serials") \
   XX(READING_REPLAYED, "reading_replayed", 409, "the device already submitted a reading with this or a later sequence number") \
+  XX(REQUEST_DECIDED, "request_decided", 409, "the authorization request was already approved or rejected") \
   /* rule violations */                                                           \
   XX(WRONG_UNIT_TYPE, "wrong_unit_type", 422, "units are not of the stated unit type") \
   XX(TERMINAL_ACCOUNT, "terminal_account", 422, "units in this account type can never move") \
@@ -106,6 +108,8 @@
   XX(BAD_SIGNATURE, "bad_signature", 422, "the reading's Ed25519 signature does not verify with the device's public key") \
   XX(REGISTRY_CHOICE_REFUSED, "registry_choice_refused", 422, "the mechanism lets a third-party developer choose only between the registries it names") \
   XX(COMMITMENT_NOT_OFFERED, "commitment_not_offered", 422, "the mechanism takes no ex-ante purchases of an activity's units") \
+  XX(NOT_PROJECT_PARTICIPANT, "not_project_participant", 403, "only a participant of the project (its activity's organisation, or the organisation its units were issued to) may request its authorization") \
+  XX(EFFECTIVE_YEAR_REFUSED, "effective_year_refused", 422, "the year a past action happened must be within the Party's NDC period and not after the current year") \
   /* emissions trading (src/service/ets.c) */                                     \
   XX(UNKNOWN_SCHEME, "unknown_scheme", 404, "no such emissions trading scheme") \
   XX(UNKNOWN_ENTITY, "unknown_entity", 404, "no such covered entity in the scheme") \

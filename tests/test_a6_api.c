@@ -13,6 +13,12 @@
  *                    holdings and ITMO states unchanged.
  *   amendment        an authorization amended after a first transfer: the
  *                    ITMOs first transferred keep the terms, the others not
+ *   requests         authorization requests by a project participant, decided
+ *                    by the host's authority (approve: the authorization; reject)
+ *   letter           the letter's hash: recorded, shown, recomputed (GET
+ *                    .../letter, verify --store), tampering caught
+ *   history          a past year's first transfer loaded now (effective_year):
+ *                    counted in that year's AEF and balances; holders refused
  *   reviewer         the reviewer role: its Party's books, read only
  *   aef_workbook     the AEF workbook read back by openpyxl (tests/aef_xlsx.py)
  *                    and compared cell by cell with the JSON report; CSV one
@@ -30,6 +36,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "testlib_http.h"
@@ -776,6 +784,328 @@ static void test_amendment(void **state) {
 #undef ID7
 }
 
+/* Issue 18 item 4: a project participant asks for an authorization; only
+ * the host's authority decides; an approval makes the authorization by the
+ * ordinary path (the units already issued become ITMOs), a rejection keeps
+ * its reasons; a decided request stays decided; refusals change nothing. */
+static json_t *req_body(const char *project, int64_t quantity) {
+  return json_pack("{s:s, s:s, s:i, s:i, s:I, s:[s, s], s:[s], s:i, s:i, s:s}", "approach", "CA0009", "project", project,
+                   "vintage_from", 2024, "vintage_to", 2024, "quantity", (json_int_t)quantity, "purposes", "NDC", "OIMP",
+                   "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030, "note", "e-bus fleet, phase 2");
+}
+
+/* Every request as admin sees them, as one text (to prove a refusal changed nothing). */
+static char *requests_text(void) {
+  tl_resp r = tl_http_req(S, "GET", "/v1/a6/authorization-requests", S->admin, NULL, NULL);
+  tl_assert_status(&r, 200);
+  char *t = strdup(r.raw);
+  tl_resp_free(&r);
+  return t;
+}
+
+static void req_refused_at(long status, const char *code, const char *method, const char *path, const char *tok,
+                           json_t *body, const char *file, int line) {
+  char *before = requests_text();
+  refused_at(status, code, method, path, tok, body, file, line);
+  char *after = requests_text();
+  if (strcmp(before, after) != 0) fail_msg("%s:%d: %s %s changed the requests", file, line, method, path);
+  free(before);
+  free(after);
+}
+#define REQ_REFUSED(st, code, m, p, tok, body) req_refused_at((st), (code), (m), (p), (tok), (body), __FILE__, __LINE__)
+
+static size_t list_size(const char *path, const char *tok) {
+  json_t *b = MUST("GET", path, tok, NULL, 200);
+  size_t n = json_array_size(json_object_get(b, "items"));
+  json_decref(b);
+  return n;
+}
+
+static void test_requests(void **state) {
+  (void)state;
+  char path[96];
+  tl_mk_project(S, "THA.EBUS.06", "A6.2", "THA");
+  int64_t a_src = tl_mk_account(S, "THA01", W.org_ebus, "holding", "e-bus 6");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.06", "ITMO", 2024, 300, a_src));
+  /* Not a participant, not a holder, or bad terms: refused. */
+  REQ_REFUSED(403, "not_project_participant", "POST", "/v1/a6/authorization-requests", W.tok_klik,
+              req_body("THA.EBUS.06", 200));
+  REQ_REFUSED(403, "forbidden", "POST", "/v1/a6/authorization-requests", W.tok_tgo, req_body("THA.EBUS.06", 200));
+  REQ_REFUSED(401, "unauthorized", "POST", "/v1/a6/authorization-requests", NULL, req_body("THA.EBUS.06", 200));
+  REQ_REFUSED(422, "invalid_quantity", "POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.EBUS.06", 0));
+  REQ_REFUSED(404, "unknown_project", "POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.NONE.01", 5));
+  json_t *bad = req_body("THA.EBUS.06", 5);
+  json_object_set_new(bad, "party", json_string("CHE")); /* the host is the project's: no party field */
+  REQ_REFUSED(400, "unknown_field", "POST", "/v1/a6/authorization-requests", W.tok_ebus, bad);
+  /* The participant asks. */
+  json_t *b = MUST("POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.EBUS.06", 200), 201);
+  int64_t id = tl_jint(b, "id");
+  assert_string_equal(tl_jstr(b, "state"), "pending");
+  assert_string_equal(tl_jstr(b, "party"), "THA");
+  assert_int_equal(tl_jint(json_object_get(b, "requested_by"), "organisation"), W.org_ebus);
+  assert_true(json_is_null(json_object_get(b, "authorization")));
+  json_decref(b);
+  /* Listed for THA's authority, not for CHE's; the requester sees its own. */
+  assert_int_equal(list_size("/v1/a6/authorization-requests?party=THA", W.tok_tgo), 1);
+  assert_int_equal(list_size("/v1/a6/authorization-requests", W.tok_foen), 0);
+  assert_int_equal(list_size("/v1/a6/authorization-requests", W.tok_ebus), 1);
+  assert_int_equal(list_size("/v1/a6/authorization-requests", W.tok_klik), 0);
+  REFUSED(403, "forbidden", "GET", "/v1/a6/authorization-requests?party=THA", W.tok_foen, NULL);
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld", (long long)id);
+  REFUSED(403, "forbidden", "GET", path, W.tok_klik, NULL);
+  REFUSED(404, "unknown_authorization_request", "GET", "/v1/a6/authorization-requests/999", W.tok_tgo, NULL);
+  /* Only THA's authority decides; a rejection needs reasons. */
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  REQ_REFUSED(403, "not_host_authority", "POST", path, W.tok_foen, json_object());
+  REQ_REFUSED(403, "forbidden", "POST", path, W.tok_ebus, json_object());
+  REQ_REFUSED(404, "unknown_authorization_request", "POST", "/v1/a6/authorization-requests/999/approve", W.tok_tgo,
+              json_object());
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/reject", (long long)id);
+  REQ_REFUSED(400, "missing_field", "POST", path, W.tok_tgo, json_object());
+  /* Approved: the authorization is made with the terms asked, its 200 ITMOs
+   * out of the 300 units issued, and linked. */
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  b = MUST("POST", path, W.tok_tgo, json_object(), 201);
+  assert_string_equal(tl_jstr(b, "state"), "approved");
+  int64_t auth = tl_jint(b, "authorization");
+  assert_true(auth > 0);
+  assert_non_null(tl_jstr(b, "decided_at"));
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld", (long long)auth);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_string_equal(tl_jstr(b, "party"), "THA");
+  assert_string_equal(tl_jstr(b, "project"), "THA.EBUS.06");
+  assert_string_equal(tl_jstr(b, "approach"), "CA0009");
+  assert_int_equal(tl_jint(b, "quantity"), 200);
+  assert_int_equal(tl_jint(b, "assigned"), 200);
+  assert_int_equal(json_array_size(json_object_get(b, "purposes")), 2);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(b, "authorized_parties"), 0)), "CHE");
+  json_decref(b);
+  /* Decided once: a second approval or a rejection is refused, nothing made. */
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  REQ_REFUSED(409, "request_decided", "POST", path, W.tok_tgo, json_object());
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/reject", (long long)id);
+  REQ_REFUSED(409, "request_decided", "POST", path, W.tok_tgo, json_pack("{s:s}", "reasons", "too late"));
+  /* A second request, rejected with reasons; no authorization made. */
+  b = MUST("GET", "/v1/a6/authorizations?party=THA", NULL, NULL, 200);
+  size_t nauth = json_array_size(json_object_get(b, "items"));
+  json_decref(b);
+  b = MUST("POST", "/v1/a6/authorization-requests", W.tok_ebus, req_body("THA.EBUS.06", 100), 201);
+  id = tl_jint(b, "id");
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/reject", (long long)id);
+  b = MUST("POST", path, W.tok_tgo, json_pack("{s:s}", "reasons", "the approach covers 200 t of this project"), 201);
+  assert_string_equal(tl_jstr(b, "state"), "rejected");
+  assert_string_equal(tl_jstr(b, "reasons"), "the approach covers 200 t of this project");
+  assert_true(json_is_null(json_object_get(b, "authorization")));
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorization-requests/%lld/approve", (long long)id);
+  REQ_REFUSED(409, "request_decided", "POST", path, W.tok_tgo, json_object());
+  b = MUST("GET", "/v1/a6/authorizations?party=THA", NULL, NULL, 200);
+  assert_int_equal(json_array_size(json_object_get(b, "items")), nauth);
+  json_decref(b);
+}
+
+/* Issue 18 item 4: the letter's hash. Recorded when an authorization is
+ * made and at each amendment, shown in its GET, recomputed by GET
+ * .../letter and by `ledger6 verify --store`; a change of the stored terms
+ * behind the registry's back is caught by both. */
+static void sql_on_store(const char *sql) {
+  if (tl_store_is_pg()) {
+    PGconn *c = PQconnectdb(S->spec);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return;
+  }
+  sqlite3 *h = NULL;
+  assert_int_equal(sqlite3_open(W.srv.spec, &h), SQLITE_OK);
+  sqlite3_busy_timeout(h, 5000);
+  char *msg = NULL;
+  if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
+  sqlite3_close(h);
+}
+
+static void test_letter(void **state) {
+  (void)state;
+  char path[96], lpath[96], today[11], out[2048];
+  today_utc(today);
+  tl_mk_project(S, "THA.EBUS.07", "A6.2", "THA");
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0011", "project", "THA.EBUS.07", "vintage_from", 2024, "vintage_to", 2025, "quantity", 70,
+                             "purposes", "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+                   201);
+  int64_t id = tl_jint(b, "id");
+  char h1[65];
+  snprintf(h1, sizeof h1, "%s", tl_jstr(b, "letter_sha256"));
+  assert_int_equal(strlen(h1), 64);
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld", (long long)id);
+  snprintf(lpath, sizeof lpath, "/v1/a6/authorizations/%lld/letter", (long long)id);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_string_equal(tl_jstr(b, "letter_sha256"), h1);
+  json_decref(b);
+  /* The letter: canonical text of the terms, its hash = the one recorded. */
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  assert_string_equal(tl_jstr(b, "sha256"), h1);
+  assert_string_equal(tl_jstr(b, "recorded_sha256"), h1);
+  assert_true(json_is_true(json_object_get(b, "matches")));
+  const char *text = tl_jstr(b, "text");
+  assert_int_equal(strncmp(text, "ledger6 letter of authorization v1\n", 35), 0);
+  assert_non_null(strstr(text, "\nquantity 70\n"));
+  assert_non_null(strstr(text, "\nproject 11:THA.EBUS.07\n"));
+  assert_non_null(strstr(text, "\nauthorized_parties 3:CHE\n"));
+  /* Anyone recomputes it from the text. */
+  unsigned char dig[32];
+  char hex[65];
+  crypto_hash_sha256(dig, (const unsigned char *)text, strlen(text));
+  sodium_bin2hex(hex, sizeof hex, dig, sizeof dig);
+  assert_string_equal(hex, h1);
+  json_decref(b);
+  /* An amendment records the hash of the new terms. */
+  snprintf(out, sizeof out, "/v1/a6/authorizations/%lld/amendments", (long long)id);
+  b = MUST("POST", out, W.tok_tgo, json_pack("{s:{s:i}, s:s}", "changes", "quantity", 60, "effective_from", today), 201);
+  char h2[65];
+  snprintf(h2, sizeof h2, "%s", tl_jstr(b, "letter_sha256"));
+  assert_int_equal(strlen(h2), 64);
+  assert_string_not_equal(h1, h2);
+  json_decref(b);
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  assert_true(json_is_true(json_object_get(b, "matches")));
+  assert_non_null(strstr(tl_jstr(b, "text"), "\nquantity 60\n"));
+  assert_non_null(strstr(tl_jstr(b, "text"), "\nversion 2\n"));
+  json_decref(b);
+  /* The auditor's check of the whole store passes. */
+  int rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  if (rc != 0) fail_msg("verify --store exited %d: %s", rc, out);
+  assert_non_null(strstr(out, "letters of authorization match"));
+  /* The stored quantity changed behind the registry's back: caught. */
+  snprintf(out, sizeof out, "UPDATE a6_authorizations SET quantity = 6000 WHERE id = %lld", (long long)id);
+  sql_on_store(out);
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  assert_true(json_is_false(json_object_get(b, "matches")));
+  assert_string_equal(tl_jstr(b, "recorded_sha256"), h2);
+  assert_string_not_equal(tl_jstr(b, "sha256"), h2);
+  json_decref(b);
+  rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  assert_int_equal(rc, 1);
+  char want[96];
+  snprintf(want, sizeof want, "authorization %lld: its stored terms no longer match", (long long)id);
+  if (strstr(out, want) == NULL) fail_msg("verify said: %s", out);
+  /* Put back: it matches again. */
+  snprintf(out, sizeof out, "UPDATE a6_authorizations SET quantity = 60 WHERE id = %lld", (long long)id);
+  sql_on_store(out);
+  rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  if (rc != 0) fail_msg("verify --store exited %d: %s", rc, out);
+}
+
+/* Issue 18 item 5: loading past years. THA's authority records a first
+ * transfer of 2024 (loaded now): the 2024 row of THA's AEF and balances
+ * count it, the ITMOs say first transferred in 2024, the action's date is
+ * the commit's (today). A holder may not set the year; a year after this
+ * one or outside THA's NDC period is refused; refusals change nothing. */
+static json_t *ft_body(int64_t acc, const char *first, const char *last, int year) {
+  json_t *b = json_pack("{s:I, s:s, s:s}", "account", (json_int_t)acc, "first_id", first, "last_id", last);
+  if (year) json_object_set_new(b, "effective_year", json_integer(year));
+  return b;
+}
+
+static void test_history(void **state) {
+  (void)state;
+  char today[11];
+  today_utc(today);
+  tl_mk_project(S, "THA.EBUS.08", "A6.2", "THA");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.08", "ITMO", 2024, 100, W.a_ebus));
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0012", "project", "THA.EBUS.08", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100,
+                             "purposes", "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+                   201);
+  json_decref(b);
+#define ID12(n) "CA0012-THA01-THA-" n "-2024"
+  json_t *bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  int64_t ft2024 = tl_jint(year_of(bal, 2024), "first_transferred");
+  int64_t ftnow = tl_jint(year_of(bal, W.now), "first_transferred");
+  json_decref(bal);
+  /* Refused: a holder setting the year, a future year, a year before THA's NDC period, a use with it. */
+  REFUSED(403, "forbidden", "POST", "/v1/a6/first-transfers", W.tok_ebus,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2024));
+  REFUSED(422, "effective_year_refused", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), W.now + 1));
+  REFUSED(422, "effective_year_refused", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2020));
+  REFUSED(400, "wrong_type", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          json_pack("{s:I, s:s, s:s}", "account", (json_int_t)W.a_ebus, "first_id", ID12("000000001"), "effective_year", "2024"));
+  json_t *ub = use_body(W.a_ebus, ID12("000000001"), ID12("000000040"), "CHE", 2024);
+  json_object_set_new(ub, "effective_year", json_integer(2024));
+  REFUSED(400, "unknown_field", "POST", "/v1/a6/uses", W.tok_tgo, ub);
+  /* The 2024 first transfer, loaded now by THA's authority. */
+  b = MUST("POST", "/v1/a6/first-transfers", W.tok_tgo, ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2024), 201);
+  assert_int_equal(tl_jint(b, "quantity"), 40);
+  assert_int_equal(tl_jint(json_array_get(json_object_get(b, "itmos"), 0), "first_transfer_year"), 2024);
+  json_decref(b);
+  /* Counted in 2024, not in this year. */
+  bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  assert_int_equal(tl_jint(year_of(bal, 2024), "first_transferred"), ft2024 + 40);
+  if (W.now != 2024) assert_int_equal(tl_jint(year_of(bal, W.now), "first_transferred"), ftnow);
+  json_decref(bal);
+  /* The 2024 AEF: its actions table has the first transfer in year 2024,
+   * dated by its commit (today), and its submission row counts it. */
+  b = MUST("GET", "/v1/a6/aef/THA?year=2024", NULL, NULL, 200);
+  json_t *x, *found = NULL;
+  size_t i;
+  json_array_foreach(json_object_get(b, "actions"), i, x) if (strcmp(tl_jstr(x, "first_id"), ID12("000000001")) == 0 &&
+                                                              strcmp(tl_jstr(x, "action"), "First transfer") == 0) found = x;
+  assert_non_null(found);
+  assert_int_equal(tl_jint(found, "year"), 2024);
+  assert_int_equal(tl_jint(found, "quantity"), 40);
+  assert_string_equal(tl_jstr(found, "date"), today);
+  assert_int_equal(tl_jint(json_object_get(b, "submission"), "first_transferred"), ft2024 + 40);
+  json_decref(b);
+  /* Once first transferred, never again, whatever the year. */
+  REFUSED(409, "already_first_transferred", "POST", "/v1/a6/first-transfers", W.tok_tgo,
+          ft_body(W.a_ebus, ID12("000000001"), ID12("000000040"), 2023));
+#undef ID12
+  /* An OIMP cancellation of 2025, loaded now: its first transfer (the
+   * event is the use) and the cancellation count in 2025. */
+  tl_mk_project(S, "THA.EBUS.09", "A6.2", "THA");
+  json_decref(tl_mk_issue(S, "THA01", "THA.EBUS.09", "ITMO", 2024, 50, W.a_ebus));
+  json_decref(MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:i, s:i}", "party", "THA", "approach", "CA0013",
+                             "project", "THA.EBUS.09", "vintage_from", 2024, "vintage_to", 2024, "quantity", 50, "purposes",
+                             "OIMP", "first_transfer_event", "use", "year_from", 2021, "year_to", 2030),
+                   201));
+  bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  int64_t ft2025 = tl_jint(year_of(bal, 2025), "first_transferred");
+  json_decref(bal);
+  json_t *cb = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i}", "kind", "oimp", "account", (json_int_t)W.a_ebus, "first_id",
+                         "CA0013-THA01-THA-000000001-2024", "last_id", "CA0013-THA01-THA-000000050-2024", "purpose", "other",
+                         "entity", "Bangkok Metro", "effective_year", 2025);
+  REFUSED(403, "forbidden", "POST", "/v1/a6/cancellations", W.tok_ebus, json_incref(cb));
+  b = MUST("POST", "/v1/a6/cancellations", W.tok_tgo, cb, 201);
+  assert_int_equal(tl_jint(json_array_get(json_object_get(b, "itmos"), 0), "first_transfer_year"), 2025);
+  assert_int_equal(tl_jint(json_array_get(json_object_get(b, "itmos"), 0), "use_year"), 2025);
+  json_decref(b);
+  bal = MUST("GET", "/v1/a6/balances/THA", W.tok_tgo, NULL, 200);
+  assert_int_equal(tl_jint(year_of(bal, 2025), "first_transferred"), ft2025 + 50);
+  json_decref(bal);
+  b = MUST("GET", "/v1/a6/aef/THA?year=2025", NULL, NULL, 200);
+  int seen = 0;
+  json_array_foreach(json_object_get(b, "actions"), i, x) {
+    if (strcmp(tl_jstr(x, "first_id"), "CA0013-THA01-THA-000000001-2024") != 0) continue;
+    if (strcmp(tl_jstr(x, "action"), "First transfer") == 0 || strcmp(tl_jstr(x, "action"), "Cancellation") == 0) {
+      assert_int_equal(tl_jint(x, "year"), 2025);
+      assert_string_equal(tl_jstr(x, "date"), today);
+      seen++;
+    }
+  }
+  assert_int_equal(seen, 2);
+  json_decref(b);
+}
+
 static void test_aef_inconsistent(void **state) {
   (void)state;
   if (tl_store_is_pg()) { /* it reads and edits the server's store as an SQLite file */
@@ -857,6 +1187,9 @@ int main(void) {
       cmocka_unit_test(test_reviewer),
       cmocka_unit_test(test_amendment),
       cmocka_unit_test(test_aef_inconsistent),
+      cmocka_unit_test(test_requests),
+      cmocka_unit_test(test_letter),
+      cmocka_unit_test(test_history),
   };
   return cmocka_run_group_tests_name("a6_http", tests, setup, teardown);
 }

@@ -1649,6 +1649,7 @@ static struct {
   int seq; /* makes admin-only creations unique */
   tl_cycle_fx cyc; /* the project cycle's activities, tokens, documents */
   int64_t a6_auth; /* an Article 6 authorization of HOST */
+  int64_t a6_req;  /* A's request for an authorization of PROJECT (HOST's) */
   int a6_ft, a6_use, a6_cancel; /* next ITMO serial for each action's body */
   int64_t nma, offer, match;    /* Article 6.8: HOST's published NMA, A's offer, a proposed match */
   int64_t cab_sell, cab_fund, listing, purchase; /* the adaptation marketplace: A's accounts, listing, purchase */
@@ -1914,6 +1915,8 @@ static int ets_fresh_year(int *next, bool confirm);
 
 static json_t *b_ex_order(void);
 
+static json_t *b_a6_request(void);
+
 static int roles_setup(void **state) {
   (void)state;
   memset(&R, 0, sizeof R);
@@ -2007,6 +2010,9 @@ static int roles_setup(void **state) {
                         "project", "MWI.A6.1", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100, "purposes",
                         "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2035));
   R.a6_auth = tl_jint(r, "id");
+  json_decref(r);
+  r = post_ok("/v1/a6/authorization-requests", W.tok_a, b_a6_request());
+  R.a6_req = tl_jint(r, "id");
   json_decref(r);
   json_decref(post_ok("/v1/transfers", S->admin,
                       json_pack("{s:I, s:I, s:s, s:i, s:i}", "from_account", (json_int_t)acc_mw, "to_account",
@@ -2203,6 +2209,13 @@ static json_t *b_a6_auth(void) { /* vintage 2030 of HOST's project: none issued,
                    "year_to", 2030);
 }
 static json_t *b_a6_revoke(void) { return json_object(); }
+/* A's request (A received PROJECT's units: a participant) for vintage 2030 of PROJECT. */
+static json_t *b_a6_request(void) {
+  return json_pack("{s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "approach", "CA0045", "project", PROJECT,
+                   "vintage_from", 2030, "vintage_to", 2030, "quantity", 10, "purposes", "NDC", "authorized_parties",
+                   "CHE", "year_from", 2021, "year_to", 2030);
+}
+static json_t *b_a6_reject(void) { return json_pack("{s:s}", "reasons", "the project is outside the approach"); }
 /* An amendment that keeps R.a6_auth's timeframe (2021-2035) as it is. */
 static json_t *b_a6_amend(void) {
   return json_pack("{s:{s:i}, s:s}", "changes", "year_to", 2035, "effective_from", "2026-01-01");
@@ -2365,6 +2378,13 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
   { E401, OK, E403, E403, E403, E401, E403, OK, E403, E403, E403, E403 }
 #define BOOKS \
   { E401, OK, OK, E403, E403, E401, E403, OK, E403, OK, E403, OK }
+/* Authorization requests: listed (filtered) for admin, auditor, holders,
+ * authorities and reviewers; one request read by admin, auditor, the
+ * requesting organisation (A), and its Party's authority and reviewer. */
+#define REQUEST_LIST \
+  { E401, OK, OK, OK, OK, E401, E403, OK, E403, OK, E403, OK }
+#define REQUEST_READER \
+  { E401, OK, OK, OK, E403, E401, E403, OK, E403, E403, E403, OK }
 #define A6_MOVER \
   { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403, E403 }
 /* Article 6.8: a Party's focal point (its authority: HOST's here; CHE's is
@@ -2531,6 +2551,7 @@ static const role_rule rules[] = {
     {"POST", "/v1/a6/authorizations/{id}/revoke", PARTY_AUTHORITY, b_a6_revoke, NULL},
     {"POST", "/v1/a6/authorizations/{id}/amendments", PARTY_AUTHORITY, b_a6_amend, NULL},
     {"GET", "/v1/a6/authorizations/{id}/versions", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/authorizations/{id}/letter", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/itmos", BOOKS, NULL, NULL},
     {"POST", "/v1/a6/first-transfers", A6_MOVER, b_a6_ft, NULL},
     {"POST", "/v1/a6/uses", A6_MOVER, b_a6_use, NULL},
@@ -2540,6 +2561,15 @@ static const role_rule rules[] = {
     {"GET", "/v1/a6/aef/{party}/checks", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/whatif/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/corsia", PUBLIC, NULL, NULL},
+    /* Authorization requests (issue 18): a project participant (A, to whom
+     * PROJECT's units were issued) asks; HOST's authority or admin decides
+     * (a fresh request per decision); the list is filtered (a holder sees
+     * its organisation's, an authority or reviewer its Party's). */
+    {"POST", "/v1/a6/authorization-requests", PARTICIPANT, b_a6_request, NULL},
+    {"GET", "/v1/a6/authorization-requests", REQUEST_LIST, NULL, NULL},
+    {"GET", "/v1/a6/authorization-requests/{id}", REQUEST_READER, NULL, NULL},
+    {"POST", "/v1/a6/authorization-requests/{id}/approve", PARTY_AUTHORITY, b_a6_revoke, NULL},
+    {"POST", "/v1/a6/authorization-requests/{id}/reject", PARTY_AUTHORITY, b_a6_reject, NULL},
     {"GET", "/v1/nmas", PUBLIC, NULL, NULL},
     {"POST", "/v1/nmas", FOCAL_POINT, b_nma, NULL},
     {"GET", "/v1/nmas/{id}", PUBLIC, NULL, NULL},
@@ -2654,7 +2684,14 @@ static void fill_a6(const char *pattern, char *out, size_t cap) {
       p += 6;
     } else if (strncmp(p, "{id}", 4) == 0) {
       int64_t id = R.a6_auth;
-      if (strstr(pattern, "/revoke")) {
+      if (strstr(pattern, "/authorization-requests/")) {
+        id = R.a6_req;
+        if (strstr(pattern, "/approve") || strstr(pattern, "/reject")) { /* a fresh pending request */
+          json_t *r = post_ok("/v1/a6/authorization-requests", W.tok_a, b_a6_request());
+          id = tl_jint(r, "id");
+          json_decref(r);
+        }
+      } else if (strstr(pattern, "/revoke")) {
         json_t *r = post_ok("/v1/a6/authorizations", S->admin, b_a6_auth());
         id = tl_jint(r, "id");
         json_decref(r);
@@ -2928,7 +2965,7 @@ static void test_role_matrix(void **state) {
       /* 403 has narrower codes that say which authorization is missing */
       if (!ok && want == E403 && r.status == 403 && got_code)
         ok = strcmp(got_code, "not_accredited") == 0 || strcmp(got_code, "not_focal_point") == 0 ||
-             strcmp(got_code, "not_host_authority") == 0;
+             strcmp(got_code, "not_host_authority") == 0 || strcmp(got_code, "not_project_participant") == 0;
       if (ok && rule->hidden_key && (want == OK || want == HIDDEN)) {
         /* Lists: the owner, admin and auditor see A's item; the other
          * holder gets a list without it. */

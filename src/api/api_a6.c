@@ -277,6 +277,15 @@ l6_err h_a6_auth_amend(req *r, json_t **out, l6_error *err) {
   return e ? e : svc_a6_amend(r->svc, &r->actor, id, changes, in.effective_from, in.reason, out, err);
 }
 
+/* GET /v1/a6/authorizations/{id}/letter: the letter's canonical text, its
+ * hash recomputed from the stored terms, the hash recorded, and whether
+ * they match. */
+l6_err h_a6_auth_letter(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_auth(r, &id, err);
+  return e ? e : svc_a6_auth_letter(r->svc, &r->actor, id, out, err);
+}
+
 /* GET /v1/a6/authorizations/{id}/versions: the amendments, oldest first. */
 l6_err h_a6_auth_versions(req *r, json_t **out, l6_error *err) {
   l6_id id;
@@ -309,6 +318,7 @@ typedef struct {
   char phase[16];
   char entity[L6_NAME_MAX + 1];
   int64_t batch, first, last;
+  int effective_year;
 } act_in;
 
 /* Fills the ITMO range of an action; last_id defaults to first_id. */
@@ -325,11 +335,12 @@ static l6_err act_common(req *r, const act_in *in, l6_a6_act_req *x, l6_error *e
  * ITMOs it holds (e.g. before they leave this registry). */
 l6_err h_a6_first_transfer(req *r, json_t **out, l6_error *err) {
   static const jfield f[] = {F(act_in, account, JF_INT, true), F(act_in, first_id, JF_STR, true),
-                             F(act_in, last_id, JF_STR, false)};
+                             F(act_in, last_id, JF_STR, false), F(act_in, effective_year, JF_INT32, false)};
   act_in in = {0};
   l6_a6_act_req x = {.kind = A6_ACT_FIRST_TRANSFER};
   l6_err e = json_decode(r->body, f, NF(f), NULL, &in, err);
   if (e == L6_E_OK) e = act_common(r, &in, &x, err);
+  x.effective_year = in.effective_year;
   return e ? e : svc_a6_act(r->svc, &r->actor, &x, out, err);
 }
 
@@ -356,7 +367,7 @@ l6_err h_a6_cancel(req *r, json_t **out, l6_error *err) {
   static const jfield oimp[] = {F(act_in, kind, JF_STR, true),     F(act_in, account, JF_INT, true),
                                 F(act_in, first_id, JF_STR, true), F(act_in, last_id, JF_STR, false),
                                 F(act_in, purpose, JF_STR, true),  F(act_in, entity, JF_STR, true),
-                                F(act_in, phase, JF_STR, false)};
+                                F(act_in, phase, JF_STR, false),   F(act_in, effective_year, JF_INT32, false)};
   static const jfield mc[] = {F(act_in, kind, JF_STR, true), F(act_in, account, JF_INT, true),
                               F(act_in, batch, JF_INT, true), F(act_in, first, JF_INT, true),
                               F(act_in, last, JF_INT, true)};
@@ -380,6 +391,7 @@ l6_err h_a6_cancel(req *r, json_t **out, l6_error *err) {
     snprintf(x.purpose, sizeof x.purpose, "%s", in.purpose);
     snprintf(x.phase, sizeof x.phase, "%s", in.phase);
     snprintf(x.entity, sizeof x.entity, "%s", in.entity);
+    x.effective_year = in.effective_year;
   } else {
     if (in.account <= 0) return l6_fail(err, L6_E_UNKNOWN_ACCOUNT, "account ids are positive");
     if (in.batch <= 0) return l6_fail(err, L6_E_UNKNOWN_BATCH, "batch ids are positive");
@@ -472,3 +484,96 @@ l6_err h_a6_aef_checks(req *r, json_t **out, l6_error *err) {
 }
 
 l6_err h_a6_corsia(req *r, json_t **out, l6_error *err) { return svc_a6_corsia(r->svc, &r->actor, out, err); }
+
+/* ---- authorization requests (a6_request.c) ---------------------------- */
+
+/* POST /v1/a6/authorization-requests: a project participant asks the host's
+ * authority for an authorization: the terms of POST /v1/a6/authorizations
+ * without party (the project's host), and an optional note. */
+typedef struct {
+  char approach[8];
+  char project[L6_CODE_MAX + 1];
+  int32_t vintage_from, vintage_to, year_from, year_to;
+  int64_t quantity;
+  char first_transfer_event[16];
+  char note[L6_TEXT_MAX + 1];
+} req_in;
+
+l6_err h_a6_request_post(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(req_in, approach, JF_STR, true),      F(req_in, project, JF_STR, true),
+                             F(req_in, vintage_from, JF_INT32, true), F(req_in, vintage_to, JF_INT32, true),
+                             F(req_in, quantity, JF_INT, true),       F(req_in, first_transfer_event, JF_STR, false),
+                             F(req_in, year_from, JF_INT32, true),    F(req_in, year_to, JF_INT32, true),
+                             F(req_in, note, JF_STR, false)};
+  static const char *const extra[] = {"purposes", "authorized_parties", "authorized_entities", "in_ndc_scope", NULL};
+  req_in *in = calloc(1, sizeof *in);
+  if (in == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_a6_auth x = {.in_scope = true};
+  bool given;
+  l6_err e = json_decode(r->body, f, NF(f), extra, in, err);
+  if (e == L6_E_OK) e = decode_list(r->body, "purposes", ',', x.purposes, sizeof x.purposes, &given, err);
+  if (e == L6_E_OK && !given) e = l6_fail(err, L6_E_MISSING_FIELD, "field 'purposes' is required");
+  if (e == L6_E_OK) e = decode_list(r->body, "authorized_parties", ',', x.parties, sizeof x.parties, &given, err);
+  if (e == L6_E_OK) e = decode_list(r->body, "authorized_entities", '|', x.entities, sizeof x.entities, &given, err);
+  if (e == L6_E_OK) e = decode_bool(r->body, "in_ndc_scope", &x.in_scope, err);
+  if (e == L6_E_OK && (x.approach = approach_of(in->approach)) == 0)
+    e = l6_fail(err, L6_E_INVALID_VALUE, "approach must be CA0001 to CA9999");
+  if (e == L6_E_OK) {
+    snprintf(x.project, sizeof x.project, "%s", in->project);
+    snprintf(x.ft_event, sizeof x.ft_event, "%s", in->first_transfer_event);
+    x.vintage_from = in->vintage_from;
+    x.vintage_to = in->vintage_to;
+    x.quantity = in->quantity;
+    x.year_from = in->year_from;
+    x.year_to = in->year_to;
+    r->status = 201;
+    e = svc_a6_request_post(r->svc, &r->actor, &x, in->note, out, err);
+  }
+  free(in);
+  return e;
+}
+
+/* GET /v1/a6/authorization-requests[?party=XXX]. */
+l6_err h_a6_request_list(req *r, json_t **out, l6_error *err) {
+  char party[8];
+  l6_err e = api_query_str(r, "party", party, sizeof party, err);
+  if (e == L6_E_OK && party[0] && strlen(party) != 3) e = l6_fail(err, L6_E_BAD_PARAM, "party must be a Party code");
+  return e ? e : svc_a6_request_list(r->svc, &r->actor, party, out, err);
+}
+
+static l6_err path_request(req *r, l6_id *id, l6_error *err) {
+  if (api_path_id(r, 0, id, err) != L6_E_OK)
+    return l6_fail(err, L6_E_UNKNOWN_AUTHORIZATION_REQUEST, "'%.40s' is not an authorization request id", r->param[0]);
+  return L6_E_OK;
+}
+
+l6_err h_a6_request_get(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_request(r, &id, err);
+  return e ? e : svc_a6_request_get(r->svc, &r->actor, id, out, err);
+}
+
+/* POST /v1/a6/authorization-requests/{id}/approve: body {} (no fields). */
+l6_err h_a6_request_approve(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  l6_err e = path_request(r, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, NULL, 0, NULL, NULL, err);
+  return e ? e : svc_a6_request_decide(r->svc, &r->actor, id, true, NULL, out, &r->status, err);
+}
+
+/* POST /v1/a6/authorization-requests/{id}/reject: body {"reasons": "..."}. */
+typedef struct {
+  char reasons[L6_TEXT_MAX + 1];
+} reject_in;
+
+l6_err h_a6_request_reject(req *r, json_t **out, l6_error *err) {
+  static const jfield f[] = {F(reject_in, reasons, JF_STR, true)};
+  l6_id id;
+  reject_in *in = calloc(1, sizeof *in);
+  if (in == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = path_request(r, &id, err);
+  if (e == L6_E_OK) e = json_decode(r->body, f, NF(f), NULL, in, err);
+  if (e == L6_E_OK) e = svc_a6_request_decide(r->svc, &r->actor, id, false, in->reasons, out, &r->status, err);
+  free(in);
+  return e;
+}

@@ -218,6 +218,12 @@ l6_err h_a6_aef(req *r, json_t **out, l6_error *err);
 l6_err h_a6_aef_checks(req *r, json_t **out, l6_error *err);
 l6_err h_a6_whatif(req *r, json_t **out, l6_error *err);
 l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
+l6_err h_a6_auth_letter(req *r, json_t **out, l6_error *err);
+l6_err h_a6_request_post(req *r, json_t **out, l6_error *err);
+l6_err h_a6_request_list(req *r, json_t **out, l6_error *err);
+l6_err h_a6_request_get(req *r, json_t **out, l6_error *err);
+l6_err h_a6_request_approve(req *r, json_t **out, l6_error *err);
+l6_err h_a6_request_reject(req *r, json_t **out, l6_error *err);
 
 #define API_A6_ROUTES                                                      \
   {"GET", "/v1/a6/ndcs/{party}", h_a6_ndc_get},                            \
@@ -229,6 +235,7 @@ l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/a6/authorizations/{id}/revoke", h_a6_auth_revoke},         \
   {"POST", "/v1/a6/authorizations/{id}/amendments", h_a6_auth_amend},      \
   {"GET", "/v1/a6/authorizations/{id}/versions", h_a6_auth_versions},      \
+  {"GET", "/v1/a6/authorizations/{id}/letter", h_a6_auth_letter},          \
   {"GET", "/v1/a6/itmos", h_a6_itmo_list},                                 \
   {"POST", "/v1/a6/first-transfers", h_a6_first_transfer},                 \
   {"POST", "/v1/a6/uses", h_a6_use},                                       \
@@ -237,7 +244,12 @@ l6_err h_a6_corsia(req *r, json_t **out, l6_error *err);
   {"GET", "/v1/a6/aef/{party}", h_a6_aef},                                 \
   {"GET", "/v1/a6/aef/{party}/checks", h_a6_aef_checks},                   \
   {"GET", "/v1/a6/whatif/{party}", h_a6_whatif},                           \
-  {"GET", "/v1/a6/corsia", h_a6_corsia},
+  {"GET", "/v1/a6/corsia", h_a6_corsia},                                   \
+  {"GET", "/v1/a6/authorization-requests", h_a6_request_list},             \
+  {"POST", "/v1/a6/authorization-requests", h_a6_request_post},            \
+  {"GET", "/v1/a6/authorization-requests/{id}", h_a6_request_get},         \
+  {"POST", "/v1/a6/authorization-requests/{id}/approve", h_a6_request_approve}, \
+  {"POST", "/v1/a6/authorization-requests/{id}/reject", h_a6_request_reject},
 
 /* api_nma.c: Article 6.8 non-market approaches (NMAs, support offers,
  * matching, matches, totals) and the adaptation marketplace. */

@@ -731,6 +731,7 @@ static int verify_store(const opts *o) {
          "head keys %s\n",
          (long long)rep.transactions, (long long)rep.leaves, (long long)rep.nodes, heads, (long long)rep.keys,
          pinned_by);
+  if (rep.letters) printf("letters: %lld letters of authorization match the hash recorded at their last change\n", (long long)rep.letters);
   return 0;
 }
 

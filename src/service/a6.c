@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "../core/a6.h"
+#include "../core/a6_letter.h"
 #include "../core/aef_check.h"
 #include "service_int.h"
 #include "tlog.h"
@@ -413,6 +414,33 @@ l6_err svc_a6_ndc_get(l6_svc *s, const l6_actor *a, const char *party, json_t **
 
 /* ---- authorizations ----------------------------------------------------- */
 
+/* The letter's canonical text of authorization x (core/a6_letter.h) into
+ * out; its length, or -1 when it does not fit. */
+static int letter_text(const l6_a6_auth *x, char *out, size_t cap) {
+  a6_letter l = {.id = x->id, .version = x->version, .party = x->party, .approach = x->approach, .project = x->project,
+                 .vintage_from = x->vintage_from, .vintage_to = x->vintage_to, .quantity = x->quantity,
+                 .purposes = x->purposes, .ft_event = x->ft_event, .parties = x->parties, .entities = x->entities,
+                 .year_from = x->year_from, .year_to = x->year_to, .in_scope = x->in_scope, .revoked = x->revoked};
+  return a6_letter_text(&l, out, cap);
+}
+
+#define LETTER_MAX (2 * L6_A6_LIST_MAX + 1024)
+
+/* The SHA-256 of x's letter as its terms are now. */
+static void letter_hash(const l6_a6_auth *x, char hex[65]) {
+  char *t = malloc(LETTER_MAX);
+  int n = t ? letter_text(x, t, LETTER_MAX) : -1;
+  if (n < 0) snprintf(hex, 65, "%s", "");
+  else a6_letter_sha256(t, (size_t)n, hex);
+  free(t);
+}
+
+/* Records the hash of x's letter in x (before each store write that
+ * changes its terms: made, amended, revoked). The item 4 rule: the
+ * printable letter's content is fixed by its hash at each change, so that
+ * a later change of the stored terms behind the registry's back shows. */
+static void letter_seal(l6_a6_auth *x) { letter_hash(x, x->letter_sha256); }
+
 static json_t *view_auth(const l6_a6_auth *x) {
   char cap[8];
   snprintf(cap, sizeof cap, "CA%04d", x->approach);
@@ -425,13 +453,13 @@ static json_t *view_auth(const l6_a6_auth *x) {
   json_t *purposes = json_array();
   snprintf(buf, sizeof buf, "%s", x->purposes);
   for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) json_array_append_new(purposes, json_string(t));
-  return json_pack("{s:I, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:o, s:s, s:o, s:o, s:i, s:i, s:b, s:i, s:b, s:s}", "id",
+  return json_pack("{s:I, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:o, s:s, s:o, s:o, s:i, s:i, s:b, s:i, s:b, s:s, s:o}", "id",
                    (json_int_t)x->id, "party", x->party, "approach", cap, "project", x->project, "vintage_from",
                    x->vintage_from, "vintage_to", x->vintage_to, "quantity", (json_int_t)x->quantity, "assigned",
                    (json_int_t)x->assigned, "purposes", purposes, "first_transfer_event", x->ft_event,
                    "authorized_parties", parties, "authorized_entities", entities, "year_from", x->year_from,
                    "year_to", x->year_to, "in_ndc_scope", x->in_scope, "version", x->version, "revoked", x->revoked,
-                   "ts", x->ts);
+                   "ts", x->ts, "letter_sha256", x->letter_sha256[0] ? json_string(x->letter_sha256) : json_null());
 }
 
 static json_t *view_itmo(const l6_a6_itmo *r) {
@@ -629,6 +657,10 @@ static l6_err auth_validate(const l6_actor *a, l6_a6_auth *in, l6_error *err) {
   if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, NULL);
   if (a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
     return l6_fail(err, L6_E_FORBIDDEN, "role %s may not authorize units", l6_role_str(a->role));
+  return svc__a6_terms_validate(in, err);
+}
+
+l6_err svc__a6_terms_validate(l6_a6_auth *in, l6_error *err) {
   unsigned purposes;
   if (!a6_purposes_parse(in->purposes, &purposes))
     return l6_fail(err, L6_E_INVALID_VALUE, "purposes must be one or more of NDC, OIMP, IMP, OP");
@@ -689,6 +721,7 @@ static l6_err authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, bool
   for (size_t i = 0; i < bb.n && e == L6_E_OK && in->assigned < in->quantity; i++)
     if (bb.b[i].vintage >= in->vintage_from && bb.b[i].vintage <= in->vintage_to) e = assign_batch(s, 0, in, &bb.b[i], err);
   free(bb.b);
+  letter_seal(in); /* its id is known now */
   if (e == L6_E_OK) e = OPS->a6_auth_put(ST, in, err);
   if (e == L6_E_OK) {
     *out = view_auth(in);
@@ -713,6 +746,10 @@ l6_err svc_a6_authorize_st(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t 
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   if (status) *status = st;
   return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc__a6_authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err) {
+  return authorize_in_tx(s, a, in, true, out, status, err);
 }
 
 l6_err svc_a6_authorize(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, l6_error *err) {
@@ -742,6 +779,7 @@ static l6_err revoke_in_tx(l6_svc *s, const l6_actor *a, l6_id id, bool gate, js
   x.revoked = true;
   x.version++;
   svc__timestamp(s, x.ts);
+  letter_seal(&x);
   e = OPS->a6_auth_put(ST, &x, err);
   if (e == L6_E_OK) *out = view_auth(&x);
   return e;
@@ -826,6 +864,58 @@ l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_
   free(ib.r);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_a6_auth_letter(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_a6_auth x;
+  e = OPS->a6_auth_get(ST, id, &x, err);
+  if (e == L6_E_UNKNOWN_AUTHORIZATION) l6_fail(err, e, "authorization %lld does not exist", (long long)id);
+  char *t = e == L6_E_OK ? malloc(LETTER_MAX) : NULL;
+  if (e == L6_E_OK && t == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  int n = e == L6_E_OK ? letter_text(&x, t, LETTER_MAX) : -1;
+  if (e == L6_E_OK && n < 0) e = l6_fail(err, L6_E_INTERNAL, "the letter of authorization %lld does not fit", (long long)id);
+  if (e == L6_E_OK) {
+    char hex[65];
+    a6_letter_sha256(t, (size_t)n, hex);
+    *out = json_pack("{s:I, s:i, s:s, s:s, s:o, s:o}", "authorization", (json_int_t)id, "version", x.version, "text", t,
+                     "sha256", hex, "recorded_sha256", x.letter_sha256[0] ? json_string(x.letter_sha256) : json_null(),
+                     "matches", x.letter_sha256[0] ? json_boolean(strcmp(hex, x.letter_sha256) == 0) : json_null());
+  }
+  free(t);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+typedef struct {
+  int64_t checked;
+  char *problem;
+  size_t cap;
+} letters_ctx;
+
+static int letter_row(void *ctx, const void *row) {
+  letters_ctx *c = ctx;
+  const l6_a6_auth *x = row;
+  if (x->letter_sha256[0] == '\0') return 0; /* made before schema 22: no hash recorded */
+  char hex[65];
+  letter_hash(x, hex);
+  c->checked++;
+  if (strcmp(hex, x->letter_sha256) == 0) return 0;
+  snprintf(c->problem, c->cap,
+           "authorization %lld: its stored terms no longer match the hash of its letter recorded at version %d "
+           "(recorded %.16s..., the terms give %.16s...)",
+           (long long)x->id, x->version, x->letter_sha256, hex);
+  return 1;
+}
+
+l6_err svc__a6_letters_check(l6_store *st, int64_t *checked, char *problem, size_t cap, l6_error *err) {
+  letters_ctx c = {.problem = problem, .cap = cap};
+  problem[0] = '\0';
+  l6_err e = st->ops->a6_auth_list(st, "", letter_row, &c, err);
+  *checked = c.checked;
+  return e;
 }
 
 l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, l6_error *err) {
@@ -1084,6 +1174,7 @@ l6_err svc_a6_amend(l6_svc *s, const l6_actor *a, l6_id id, const json_t *change
   if (e == L6_E_OK) {
     y.version = x.version + 1;
     svc__timestamp(s, y.ts);
+    letter_seal(&y);
     e = OPS->a6_auth_put(ST, &y, err);
   }
   if (e == L6_E_OK) {
@@ -1456,9 +1547,23 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
   if (r->kind == A6_ACT_USE && !l6_valid_alpha3(r->party)) return l6_fail(err, L6_E_INVALID_VALUE, "party must be an ISO alpha-3 code");
   if (r->kind == A6_ACT_USE && (r->year < L6_VINTAGE_MIN || r->year > L6_VINTAGE_MAX))
     return l6_fail(err, L6_E_INVALID_VALUE, "year (of use) must be a year from %d to %d", L6_VINTAGE_MIN, L6_VINTAGE_MAX);
+  /* Loading past years (issue 18 item 5): a first transfer or an OIMP
+   * cancellation may carry the year it happened; only the authority (or
+   * admin) says so, the books count it in that year, and the commit time
+   * stays now (the log entry and the actions' timestamps). The adjustment
+   * belongs to the year of the transfer: "观点二认为应在转让后进行调整 ( 不管购买方
+   * 是否已使用 )" and "一种观点认为应采用相同年份的 ITMOs进行调整" (seeds/004: adjust
+   * after the transfer, whether or not the buyer used them; adjust with the
+   * same year's ITMOs); domain.md: "the first-transferring Party adds the
+   * ITMOs to its reported emissions ... multi-year NDC: sum per year". */
+  if (r->effective_year && r->kind != A6_ACT_FIRST_TRANSFER && r->kind != A6_ACT_OIMP)
+    return l6_fail(err, L6_E_INVALID_VALUE, "effective_year goes with first transfers and OIMP cancellations (a use has its year)");
+  if (r->effective_year && a->role != L6_ROLE_ADMIN && a->role != L6_ROLE_AUTHORITY)
+    return l6_fail(err, L6_E_FORBIDDEN, "only the Party's authority records the year a past action happened");
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   int now = year_now(s);
+  int when = now; /* the year the first transfer or cancellation counts in */
   l6_account from = {0}, cancel = {0};
   char hp[4] = "";
   e = svc__open_account(s, r->account, "account", &from, err);
@@ -1473,12 +1578,22 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
   }
   if (e == L6_E_OK && l6_account_type_terminal(from.type))
     e = l6_fail(err, L6_E_TERMINAL_ACCOUNT, "units in %s account %lld can never move", l6_account_type_str(from.type), (long long)from.id);
+  if (e == L6_E_OK && r->effective_year) {
+    l6_a6_ndc hn;
+    e = OPS->a6_ndc_get(ST, hp, &hn, err);
+    if (e == L6_E_UNKNOWN_NDC) l6_fail(err, e, "%s has no NDC recorded: no past year to count in", hp);
+    if (e == L6_E_OK && (r->effective_year < hn.first_year || r->effective_year > hn.last_year || r->effective_year > now))
+      e = l6_fail(err, L6_E_EFFECTIVE_YEAR_REFUSED,
+                  "effective_year %d must be within %s's NDC period %d-%d and not after %d", r->effective_year, hp,
+                  hn.first_year, hn.last_year, now);
+    when = r->effective_year;
+  }
   if (e == L6_E_OK && r->kind != A6_ACT_FIRST_TRANSFER) {
     e = OPS->account_of_registry(ST, from.registry, L6_ACCT_CANCELLATION, &cancel, err);
     if (e == L6_E_UNKNOWN_ACCOUNT) e = l6_fail(err, L6_E_INVALID_DESTINATION, "registry %s has no cancellation account", from.registry);
   }
   l6_tx tx = {.kind = L6_TX_CANCELLATION, .from_account = from.id, .to_account = cancel.id,
-              .reporting_year = r->kind == A6_ACT_USE ? r->year : 0};
+              .reporting_year = r->kind == A6_ACT_USE ? r->year : r->effective_year};
   svc__timestamp(s, tx.ts);
   snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
   itmo_buf ib = {0};
@@ -1537,7 +1652,7 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     if ((e = terms_of(s, it, &x, err)) != L6_E_OK) break; /* the terms its first transfer was under */
     unsigned purposes = 0;
     a6_purposes_parse(x.purposes, &purposes);
-    int year = r->kind == A6_ACT_USE ? r->year : now;
+    int year = r->kind == A6_ACT_USE ? r->year : when;
     if (strcmp(it->fate, "cancelled") == 0)
       e = l6_fail(err, L6_E_UNIT_CANCELLED, "ITMOs %s to %s were cancelled in %d", fid, lid, it->use_year);
     else if (strcmp(it->fate, "used") == 0)
@@ -1569,7 +1684,7 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
     if (e == L6_E_OK) tx.quantity += it->last - it->first + 1;
   }
   if (r->kind == A6_ACT_FIRST_TRANSFER) {
-    for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) e = first_transfer(s, 0, &ib.r[i], now, NULL, err);
+    for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) e = first_transfer(s, 0, &ib.r[i], when, NULL, err);
     free(takes);
     goto done;
   }
@@ -1611,14 +1726,14 @@ l6_err svc_a6_act(l6_svc *s, const l6_actor *a, const l6_a6_act_req *r, json_t *
       e = OPS->a6_itmo_put(ST, it, err);
       if (e == L6_E_OK) e = put_action(s, tx.id, "Use", r->party, it, NULL, NULL, "NDC", r->party, r->year, -q, err);
     } else {
-      if (it->ft_year == 0) e = first_transfer(s, tx.id, it, now, NULL, err);
+      if (it->ft_year == 0) e = first_transfer(s, tx.id, it, when, NULL, err);
       snprintf(it->fate, sizeof it->fate, "cancelled");
       snprintf(it->user, sizeof it->user, "%s", hp);
-      it->use_year = now;
+      it->use_year = when;
       if (e == L6_E_OK) e = OPS->a6_itmo_put(ST, it, err);
       char purpose[24];
       snprintf(purpose, sizeof purpose, "OIMP %s", r->purpose);
-      if (e == L6_E_OK) e = put_action(s, tx.id, "Cancellation", hp, it, NULL, NULL, purpose, r->entity, now, 0, err);
+      if (e == L6_E_OK) e = put_action(s, tx.id, "Cancellation", hp, it, NULL, NULL, purpose, r->entity, when, 0, err);
     }
   }
   if (e == L6_E_OK && svc__check_level(s) >= 2)

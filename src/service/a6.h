@@ -53,6 +53,16 @@ l6_err svc_a6_auth_versions(l6_svc *s, const l6_actor *a, l6_id id, json_t **out
 /* One authorization (public, like the list), with its ITMO ranges. */
 l6_err svc_a6_auth_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
 l6_err svc_a6_auth_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+/* The letter of authorization id as an auditor checks it (public, like
+ * the letter): its canonical text from the stored terms
+ * (core/a6_letter.h), that text's SHA-256, the hash recorded at the last
+ * change (null when made before schema 22) and whether they match. */
+l6_err svc_a6_auth_letter(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* For ledger6 verify --store, inside the caller's transaction: recomputes
+ * every authorization's letter hash from its stored terms; *checked counts
+ * those with a hash recorded; problem (cap bytes) gets the first mismatch,
+ * or "" when all match. */
+l6_err svc__a6_letters_check(l6_store *st, int64_t *checked, char *problem, size_t cap, l6_error *err);
 /* The ITMO ranges of an authorization (0: all) with identifiers and state. */
 l6_err svc_a6_itmo_list(l6_svc *s, const l6_actor *a, l6_id auth, json_t **out, l6_error *err);
 
@@ -73,6 +83,9 @@ typedef struct {
   char purpose[16];            /* OIMP: "CORSIA", "voluntary", "other" */
   char phase[16];              /* OIMP CORSIA: the compliance phase */
   char entity[L6_NAME_MAX + 1];/* OIMP: the using entity (aeroplane operator) */
+  int effective_year;          /* FIRST_TRANSFER, OIMP: the year it happened, when loading past years
+                                  (authority or admin only; within the host's NDC period, not after
+                                  this year); 0: now. The commit time stays now. */
 } l6_a6_act_req;
 
 /* Runs an action in one transaction: the units move to the registry's
@@ -149,5 +162,34 @@ l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t l
  * transferred at once for OIMP authorizations whose event is issuance or
  * authorization). */
 l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err);
+
+/* ---- authorization requests (a6_request.c, issue 18 item 4) ---- */
+
+/* A project participant (a holder token of the project's activity's
+ * organisation, or, for a project outside a mechanism's cycle, of an
+ * organisation its units were issued to) asks the host Party's authority
+ * to authorize units of the project: terms as svc_a6_authorize's (party is
+ * set to the project's host), note an optional text. The request is
+ * pending until the authority approves it (the authorization is made by
+ * svc_a6_authorize's path in the same transaction and linked, 201; 202
+ * when the Party's approval policy makes it a proposal) or rejects it with
+ * reasons. */
+l6_err svc_a6_request_post(l6_svc *s, const l6_actor *a, l6_a6_auth *terms, const char *note, json_t **out,
+                           l6_error *err);
+/* Requests of Party party ("" all): admin, auditor; an authority or a
+ * reviewer those of its own Party; a holder its organisation's. */
+l6_err svc_a6_request_list(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+l6_err svc_a6_request_get(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err);
+/* The host's authority (or admin) decides a pending request: approve, or
+ * reject with reasons (required). *status 201, or 202 (a proposal). */
+l6_err svc_a6_request_decide(l6_svc *s, const l6_actor *a, l6_id id, bool approve, const char *reasons, json_t **out,
+                             int *status, l6_error *err);
+
+/* Inside a6.c, for a6_request.c: the terms' checks that need no store
+ * (canonicalises purposes and the first transfer event), and the
+ * authorization inside the caller's open transaction, through the approval
+ * policy (*status 201 made, 202 proposed). */
+l6_err svc__a6_terms_validate(l6_a6_auth *in, l6_error *err);
+l6_err svc__a6_authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err);
 
 #endif

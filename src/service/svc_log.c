@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "a6.h"
 #include "certificate.h"
 #include "keys.h"
 #include "service_int.h"
@@ -396,5 +397,13 @@ l6_err svc_verify_store(l6_svc *s, const uint8_t (*pins)[STH_PUBLIC_KEY_BYTES], 
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   e = tlog_verify_store(s->st, pins, npins, rep, err);
+  /* The letters of authorization: each recorded hash against the terms
+   * stored now (issue 18 item 4; a6.h svc__a6_letters_check). */
+  char problem[sizeof rep->problem];
+  if (e == L6_E_OK) e = svc__a6_letters_check(s->st, &rep->letters, problem, sizeof problem, err);
+  if (e == L6_E_OK && problem[0] && rep->ok) {
+    rep->ok = false;
+    snprintf(rep->problem, sizeof rep->problem, "%s", problem);
+  }
   return svc__finish(s, e, err);
 }

@@ -99,6 +99,7 @@ typedef struct {
   int64_t transactions, leaves, nodes, heads, keys; /* what was checked */
   int64_t latest_head;      /* size of the largest tree head, -1 when none */
   bool pinned;              /* head keys were checked against pins */
+  int64_t letters;          /* letters of authorization whose hash was checked (svc_verify_store) */
 } tlog_report;
 
 /*

@@ -335,6 +335,12 @@ static const char *const l6_migrations[] = {
      * parties stated none (an unpriced transfer). */
     "CREATE TABLE tx_terms(tx BIGINT PRIMARY KEY REFERENCES transactions(id), amount BIGINT NOT NULL,"
     "  currency TEXT NOT NULL);",
+    /* 21 -> 22: the hash of the letter of authorization (issue 18 item 4,
+     * src/core/a6_letter.h): the SHA-256 (hex) of the canonical text of an
+     * authorization's terms, recorded at each change (made, amended,
+     * revoked) and recomputed by GET /v1/a6/authorizations/{id}/letter and
+     * ledger6 verify --store. Rows made before: '' (no hash recorded). */
+    "ALTER TABLE a6_authorizations ADD COLUMN letter_sha256 TEXT NOT NULL DEFAULT '';",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

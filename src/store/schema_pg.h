@@ -287,6 +287,8 @@ static const char *const l6_pg_migrations[] = {
     /* 20 -> 21: the terms of off-exchange transfers (schema.h). */
     "CREATE TABLE tx_terms(tx BIGINT PRIMARY KEY REFERENCES transactions(id), amount BIGINT NOT NULL,"
     "  currency " L6_PG_TEXT " NOT NULL);",
+    /* 21 -> 22: the hash of the letter of authorization (schema.h). */
+    "ALTER TABLE a6_authorizations ADD COLUMN letter_sha256 " L6_PG_TEXT " NOT NULL DEFAULT '';",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

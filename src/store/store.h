@@ -323,6 +323,8 @@ typedef struct {
   int version;                           /* 1, +1 at each change (revocation) */
   bool revoked;
   char ts[32];                           /* last change */
+  char letter_sha256[65];                /* SHA-256 (hex) of the letter's canonical text (core/a6_letter.h) at
+                                            the last change; "" for one made before schema 22 */
 } l6_a6_auth;
 
 /* A range of ITMOs: serials [first, last] of one batch, made ITMOs by one

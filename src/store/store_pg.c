@@ -73,7 +73,7 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
  * that their parameter types are fixed. */
 #define PG_A6_AUTH_COLS                                                                                 \
   "id, party, approach, project, vintage_from, vintage_to, quantity, assigned, purposes,"              \
-  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts"
+  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts, letter_sha256"
 #define PG_A6_ITMO_COLS                                                                                 \
   "id, auth, approach, registry, host, batch, first, last, itmo_first, vintage, ft_year, fate,"        \
   " user_party, use_year"
@@ -249,13 +249,13 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                    " FROM a6_ndc_years WHERE party = $1 ORDER BY year")                                      \
   XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(id, party, approach, project, vintage_from, vintage_to,"    \
                   " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to,"          \
-                  " in_scope, version, revoked, ts)"                                                         \
+                  " in_scope, version, revoked, ts, letter_sha256)"                                          \
                   " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_authorizations),"                        \
-                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) RETURNING id")               \
+                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id")               \
   XX(A6_AUTH_UPD, "UPDATE a6_authorizations SET party = $2, approach = $3, project = $4,"                    \
                   " vintage_from = $5, vintage_to = $6, quantity = $7, assigned = $8, purposes = $9,"        \
                   " ft_event = $10, parties = $11, entities = $12, year_from = $13, year_to = $14,"          \
-                  " in_scope = $15, version = $16, revoked = $17, ts = $18 WHERE id = $1")                   \
+                  " in_scope = $15, version = $16, revoked = $17, ts = $18, letter_sha256 = $19 WHERE id = $1")                   \
   XX(A6_AUTH_GET, "SELECT " PG_A6_AUTH_COLS " FROM a6_authorizations WHERE id = $1")                         \
   XX(A6_AUTH_LIST, "SELECT " PG_A6_AUTH_COLS " FROM a6_authorizations WHERE ($1::text = '' OR party = $1)"   \
                    " ORDER BY id")                                                                           \
@@ -2054,6 +2054,7 @@ static void dec_a6_auth(const PGresult *r, int i, void *o) {
   a->version = (int)col_i64(r, i, 15);
   a->revoked = col_i64(r, i, 16) != 0;
   col_text(r, i, 17, a->ts, sizeof a->ts);
+  col_text(r, i, 18, a->letter_sha256, sizeof a->letter_sha256);
 }
 
 /* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
@@ -2078,6 +2079,7 @@ static l6_err pg_a6_auth_put(l6_store *s, l6_a6_auth *x, l6_error *err) {
   a_int(&a, x->version);
   a_int(&a, x->revoked ? 1 : 0);
   a_text(&a, x->ts);
+  a_text(&a, x->letter_sha256);
   if (insert) return run_write(PG(s), Q_A6_AUTH_INS, &a, &x->id, NULL, err);
   return run_write(PG(s), Q_A6_AUTH_UPD, &a, NULL, NULL, err);
 }

@@ -184,7 +184,7 @@
 /* Article 6.2 accounting's statements (NDCs, authorizations, ITMO ranges,
  * AEF actions). */
 #define A6_AUTH_COLS "id, party, approach, project, vintage_from, vintage_to, quantity, assigned, purposes," \
-  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts"
+  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts, letter_sha256"
 #define A6_ITMO_COLS "id, auth, approach, registry, host, batch, first, last, itmo_first, vintage, ft_year, fate," \
   " user_party, use_year"
 #define A6_ACT_COLS "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id," \
@@ -207,12 +207,12 @@
                    " FROM a6_ndc_years WHERE party = ?1 ORDER BY year")                                \
   XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(party, approach, project, vintage_from, vintage_to,"  \
                   " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to,"    \
-                  " in_scope, version, revoked, ts) VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"    \
-                  "?14,?15,?16,?17,?18)")                                                              \
+                  " in_scope, version, revoked, ts, letter_sha256) VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"  \
+                  "?12,?13,?14,?15,?16,?17,?18,?19)")                                                              \
   XX(A6_AUTH_UPD, "UPDATE a6_authorizations SET party = ?2, approach = ?3, project = ?4,"              \
                   " vintage_from = ?5, vintage_to = ?6, quantity = ?7, assigned = ?8, purposes = ?9,"  \
                   " ft_event = ?10, parties = ?11, entities = ?12, year_from = ?13, year_to = ?14,"    \
-                  " in_scope = ?15, version = ?16, revoked = ?17, ts = ?18 WHERE id = ?1")             \
+                  " in_scope = ?15, version = ?16, revoked = ?17, ts = ?18, letter_sha256 = ?19 WHERE id = ?1")             \
   XX(A6_AUTH_GET, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE id = ?1")                       \
   XX(A6_AUTH_LIST, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE (?1 = '' OR party = ?1)"       \
                    " ORDER BY id")                                                                      \
@@ -1941,6 +1941,7 @@ static void dec_a6_auth(sqlite3_stmt *s, void *o) {
   a->version = sqlite3_column_int(s, 15);
   a->revoked = sqlite3_column_int(s, 16) != 0;
   col_text(s, 17, a->ts, sizeof a->ts);
+  col_text(s, 18, a->letter_sha256, sizeof a->letter_sha256);
 }
 
 static l6_err sq_a6_auth_put(l6_store *s, l6_a6_auth *a, l6_error *err) {
@@ -1963,6 +1964,7 @@ static l6_err sq_a6_auth_put(l6_store *s, l6_a6_auth *a, l6_error *err) {
   sqlite3_bind_int(t, 16, a->version);
   sqlite3_bind_int(t, 17, a->revoked ? 1 : 0);
   bind_text(t, 18, a->ts);
+  bind_text(t, 19, a->letter_sha256);
   bool insert = a->id == 0;
   l6_err e = run_write(SQ(s), t, err);
   if (e == L6_E_OK && insert) a->id = sqlite3_last_insert_rowid(SQ(s)->db);

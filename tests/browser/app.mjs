@@ -487,6 +487,8 @@ test('authorization_and_letter', async () => {
   const l = await text(p.page, 'article');
   assert(l.includes('Letter of authorization No.') && l.includes('Ghana') && l.includes(ACT) && l.includes('2,000 t CO2e') &&
     l.includes('Switzerland (CHE)') && l.includes('CA0042'), 'the letter: ' + l.slice(0, 600));
+  const hash = (await text(p.page, '#letter-hash')).trim(); /* issue 18: the SHA-256 of the letter's terms */
+  assert(/^[0-9a-f]{64}$/.test(hash), 'the letter shows its hash: ' + hash);
   await screen(p, 'a6-letter');
   await p.page.emulateMedia({ media: 'print' });
   await p.page.screenshot({ path: path.join(SHOTS, 'app-a6-letter-print.png'), fullPage: true });
