@@ -480,7 +480,7 @@ static void test_gold_standard(void **state) {
 
 /* The vintage total the store records for origin, project and period. */
 static void expect_total(l6_svc *s, const char *origin, const char *project, const char *vs, const char *ve, l6_qty total,
-                         l6_qty unplaced) {
+                         l6_qty unplaced, l6_qty buffer) {
   l6_store *st = svc_store(s);
   l6_error err;
   l6_origin_unplaced u;
@@ -488,9 +488,10 @@ static void expect_total(l6_svc *s, const char *origin, const char *project, con
   l6_err e = st->ops->origin_unplaced_get(st, origin, project, vs, ve, &u, &err);
   st->ops->rollback(st);
   if (e != L6_E_OK) fail_msg("no vintage total of %s %s %s..%s", origin, project, vs, ve);
-  if (u.total != total || u.unplaced != unplaced)
-    fail_msg("%s %s..%s: total %lld unplaced %lld, expected %lld and %lld", project, vs, ve, (long long)u.total,
-             (long long)u.unplaced, (long long)total, (long long)unplaced);
+  if (u.total != total || u.unplaced != unplaced || u.buffer != buffer)
+    fail_msg("%s %s..%s: total %lld unplaced %lld buffer %lld, expected %lld, %lld and %lld", project, vs, ve,
+             (long long)u.total, (long long)u.unplaced, (long long)u.buffer, (long long)total, (long long)unplaced,
+             (long long)buffer);
 }
 
 /* The summary's figures of one vintage. */
@@ -590,9 +591,9 @@ static void test_acr(void **state) {
   /* Two issuances of the same period add up (4,000 + 1,000); ACR9002's
    * reporting period 2021-12-09..2022-06-03 of vintage 2022 is the part
    * in 2022. */
-  expect_total(s, "acr", "ACR.9001", "2023-01-01", "2023-12-31", 10000, 7000);
-  expect_total(s, "acr", "ACR.9001", "2024-01-01", "2024-12-31", 5000, 3500);
-  expect_total(s, "acr", "ACR.9002", "2022-01-01", "2022-06-03", 2500, 2250);
+  expect_total(s, "acr", "ACR.9001", "2023-01-01", "2023-12-31", 10000, 7000, 1000);
+  expect_total(s, "acr", "ACR.9001", "2024-01-01", "2024-12-31", 5000, 3500, 400);
+  expect_total(s, "acr", "ACR.9002", "2022-01-01", "2022-06-03", 2500, 2250, 0);
   expect_host(s, "ACR.9002", "BRA", "USA92"); /* "BR": an alpha-2 code */
   /* A part of a block finds the block (held as one block of 3,000). */
   expect_retired(s, "acr", "ACR-US-9001-2023-501-1001 to 2000", "ACR-US-9001-2023-501-1 to 3000", 3000, "2024-02-15",
@@ -633,8 +634,8 @@ static void test_car(void **state) {
   expect_vintage(2024, 0, 0, 5000, 750);
   l6_svc *s = open_svc();
   svc_store(s)->tx_only = false;
-  expect_total(s, "car", "CAR.9101", "2022-01-01", "2022-12-31", 10000, 6300);
-  expect_total(s, "car", "CAR.9101", "2024-01-01", "2024-12-31", 5000, 5000);
+  expect_total(s, "car", "CAR.9101", "2022-01-01", "2022-12-31", 10000, 6300, 1200);
+  expect_total(s, "car", "CAR.9101", "2024-01-01", "2024-12-31", 5000, 5000, 750);
   expect_host(s, "CAR.9102", "USA", "USA93");
   /* CAR's retirements export does not date the issuance. */
   expect_retired(s, "car", "CAR-1-US-9101-21-400-CA-2022-8001-1 to 2500", "CAR-1-US-9101-21-400-CA-2022-8001-1 to 2500",
@@ -665,7 +666,7 @@ static void test_art_trees(void **state) {
   expect_vintage(2021, 20000, 20000, 80000, 10000);
   l6_svc *s = open_svc();
   svc_store(s)->tx_only = false;
-  expect_total(s, "art-trees", "ART.9201", "2021-01-01", "2021-12-31", 100000, 80000);
+  expect_total(s, "art-trees", "ART.9201", "2021-01-01", "2021-12-31", 100000, 80000, 10000);
   expect_host(s, "ART.9201", "GUY", "USA94");  /* "GUYANA" */
   expect_host(s, "ART.9202", "CIV", "USA94");  /* "COTE D'IVOIRE", an alias */
   expect_retired(s, "art-trees", "ART-GY-9201-2021-5-1 to 20000", "ART-GY-9201-2021-5-1 to 20000", 20000, "2023-03-10",

@@ -650,9 +650,9 @@ static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplac
     l6_qty placed = 0;
     e = OPS->origin_placed(s->st, im->o->code, t->project, t->vs, t->ve, &placed, err);
     l6_origin_unplaced u = {.vintage = origin_vintage_year(t->vs, t->ve), .total = t->total,
-                            .unplaced = t->total > placed ? t->total - placed : 0}, was;
+                            .unplaced = t->total > placed ? t->total - placed : 0, .buffer = t->buffer}, was;
     l6_err ge = e == L6_E_OK ? OPS->origin_unplaced_get(s->st, im->o->code, t->project, t->vs, t->ve, &was, err) : e;
-    if (ge == L6_E_OK && (was.total != u.total || was.unplaced != u.unplaced)) im->totals_changed++;
+    if (ge == L6_E_OK && (was.total != u.total || was.unplaced != u.unplaced || was.buffer != u.buffer)) im->totals_changed++;
     else if (ge == L6_E_NOT_FOUND) im->totals_changed++;
     else if (ge != L6_E_OK) e = ge;
     snprintf(u.origin, sizeof u.origin, "%s", im->o->code);

@@ -335,6 +335,11 @@ static const char *const l6_migrations[] = {
      * parties stated none (an unpriced transfer). */
     "CREATE TABLE tx_terms(tx BIGINT PRIMARY KEY REFERENCES transactions(id), amount BIGINT NOT NULL,"
     "  currency TEXT NOT NULL);",
+    /* 21 -> 22: buffer pools of imported issuances (issue 17, docs/IMPORT.md
+     * "ACR, CAR and ART TREES"): of an origin_unplaced total, the units the
+     * origin issued to its buffer pool (ACR, CAR, ART TREES issuances
+     * exports), which no export gives serials; 0 when none or not given. */
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

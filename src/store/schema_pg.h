@@ -287,6 +287,8 @@ static const char *const l6_pg_migrations[] = {
     /* 20 -> 21: the terms of off-exchange transfers (schema.h). */
     "CREATE TABLE tx_terms(tx BIGINT PRIMARY KEY REFERENCES transactions(id), amount BIGINT NOT NULL,"
     "  currency " L6_PG_TEXT " NOT NULL);",
+    /* 21 -> 22: buffer pools of imported issuances (schema.h). */
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
