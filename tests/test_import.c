@@ -785,6 +785,17 @@ static void test_serial_route(void **state) {
   }
   assert_int_equal(unstated, 1);
   tl_resp_free(&r);
+  /* An ACR serial, spaces and all ("%20" in the path), finds its block. */
+  snprintf(path, sizeof path, "%s/tests/data/import/acr/retirements.csv", srcdir());
+  assert_int_equal(tl_run_cli(&srv, buf, sizeof buf, "import", "--source", "acr", path, NULL), 0);
+  r = tl_http_req(&srv, "GET", "/v1/serials/ACR-US-9001-2023-501-1%20to%203000/public", NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  assert_string_equal(tl_jstr(json_object_get(r.body, "origin"), "registry"), "acr");
+  assert_string_equal(tl_jstr(json_object_get(r.body, "origin"), "block"), "ACR-US-9001-2023-501-1 to 3000");
+  tl_resp_free(&r);
+  r = tl_http_req(&srv, "GET", "/v1/serials/ACR-US-9001-2023-501-5001%20to%205002/public", NULL, NULL, NULL);
+  tl_assert_error_at(&r, 404, "unknown_serial", __FILE__, __LINE__);
+  tl_resp_free(&r);
   assert_int_equal(tl_srv_stop(&srv), 0);
   tl_srv_free(&srv);
 }
