@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  const char *fail = fuzz_check_serial(data, size);
+  const char *fail = fuzz_check_csv(data, size);
   if (fail != NULL) {
     fprintf(stderr, "fuzz_csv: %s\n", fail);
     abort();

@@ -20,6 +20,7 @@
 #include "core/csvread.h"
 #include "core/exports.h"
 #include "core/origin.h"
+#include "service/crit.h"
 #include "service/origin.h"
 #include "service/service.h"
 #include "testlib.h"
@@ -475,6 +476,230 @@ static void test_gold_standard(void **state) {
   expect_counts(0, 0, 5, 1);
 }
 
+/* ---- ACR, CAR, ART TREES ------------------------------------------------- */
+
+/* The vintage total the store records for origin, project and period. */
+static void expect_total(l6_svc *s, const char *origin, const char *project, const char *vs, const char *ve, l6_qty total,
+                         l6_qty unplaced, l6_qty buffer) {
+  l6_store *st = svc_store(s);
+  l6_error err;
+  l6_origin_unplaced u;
+  assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+  l6_err e = st->ops->origin_unplaced_get(st, origin, project, vs, ve, &u, &err);
+  st->ops->rollback(st);
+  if (e != L6_E_OK) fail_msg("no vintage total of %s %s %s..%s", origin, project, vs, ve);
+  if (u.total != total || u.unplaced != unplaced || u.buffer != buffer)
+    fail_msg("%s %s..%s: total %lld unplaced %lld buffer %lld, expected %lld, %lld and %lld", project, vs, ve,
+             (long long)u.total, (long long)u.unplaced, (long long)u.buffer, (long long)total, (long long)unplaced,
+             (long long)buffer);
+}
+
+/* The summary's figures of one vintage. */
+static void expect_vintage(int vintage, l6_qty issued, l6_qty retired, l6_qty unplaced, l6_qty buffer) {
+  json_t *j = summary();
+  size_t i;
+  json_t *v;
+  bool seen = false;
+  json_array_foreach(json_object_get(j, "by_vintage"), i, v) {
+    if (tl_jint(v, "vintage") != vintage) continue;
+    seen = true;
+    if (tl_jint(v, "issued") != issued || tl_jint(v, "retired") != retired || tl_jint(v, "unplaced") != unplaced ||
+        tl_jint(v, "buffer") != buffer)
+      fail_msg("vintage %d: expected issued %lld retired %lld unplaced %lld buffer %lld, got:\n%s", vintage,
+               (long long)issued, (long long)retired, (long long)unplaced, (long long)buffer, out);
+  }
+  if (!seen) fail_msg("no vintage %d in the summary:\n%s", vintage, out);
+  json_decref(j);
+}
+
+static void expect_noted(long noted, long totals_changed) {
+  json_t *j = summary();
+  if (tl_jint(j, "noted") != noted || tl_jint(j, "totals_changed") != totals_changed)
+    fail_msg("expected noted %ld totals_changed %ld, got:\n%s", noted, totals_changed, out);
+  json_decref(j);
+}
+
+/* The labels on the batch carrying origin's block that holds first. */
+static void expect_labels(l6_svc *s, const char *origin, const char *prefix, int64_t first, bool ccp, bool arb) {
+  l6_store *st = svc_store(s);
+  l6_error err;
+  l6_origin_block ob;
+  assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+  assert_int_equal(st->ops->origin_block_at(st, origin, prefix, first, first, &ob, &err), L6_E_OK);
+  st->ops->rollback(st);
+  json_t *labels = NULL;
+  TL_OK(svc_batch_labels(s, ob.batch, &labels, &err_), "labels");
+  bool has_ccp = false, has_arb = false;
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(labels, "items"), i, l) {
+    has_ccp |= strcmp(tl_jstr(l, "label"), "ccp") == 0;
+    has_arb |= strcmp(tl_jstr(l, "label"), "arb") == 0;
+  }
+  json_decref(labels);
+  assert_int_equal(has_ccp, ccp);
+  assert_int_equal(has_arb, arb);
+}
+
+/* A retired (or cancelled) block's origin serial, or a part of it, finds
+ * its block: the quantity held, terminal, the dates of the export. */
+static void expect_retired(l6_svc *s, const char *origin, const char *serial, const char *block, l6_qty qty,
+                           const char *issued, const char *retired, const char *kind) {
+  json_t *o = lookup(s, serial);
+  int terminal;
+  assert_int_equal(held_qty(o, &terminal), qty);
+  assert_true(terminal > 0);
+  json_t *org = json_object_get(o, "origin");
+  assert_string_equal(tl_jstr(org, "registry"), origin);
+  assert_string_equal(tl_jstr(org, "block"), block);
+  json_t *hist = json_object_get(o, "history");
+  json_t *first = json_array_get(hist, 0), *last = json_array_get(hist, json_array_size(hist) - 1);
+  if (issued) assert_string_equal(tl_jstr(first, "effective_date"), issued);
+  else assert_null(json_object_get(first, "effective_date")); /* the export does not date the issuance */
+  assert_string_equal(tl_jstr(last, "kind"), kind);
+  assert_string_equal(tl_jstr(last, "effective_date"), retired);
+  json_decref(o);
+}
+
+static void expect_host(l6_svc *s, const char *project, const char *host, const char *registry) {
+  l6_store *st = svc_store(s);
+  l6_error err;
+  l6_project p;
+  char kind[16];
+  assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+  assert_int_equal(st->ops->project_get(st, project, &p, &err), L6_E_OK);
+  assert_int_equal(st->ops->registry_kind_get(st, registry, kind, &err), L6_E_OK);
+  st->ops->rollback(st);
+  assert_string_equal(p.host, host);
+  assert_string_equal(kind, "standard");
+}
+
+#define ACR_FILES "acr/projects.csv acr/retirements.csv acr/cancellations.csv acr/issuances.csv"
+
+static void test_acr(void **state) {
+  /* Projects, issued totals (no serials), retired and cancelled blocks. */
+  assert_int_equal(run_import("--source acr " ACR_FILES " --json"), 0);
+  expect_counts(6, 0, 0, 0); /* 2 projects, 3 retired blocks, 1 cancelled block */
+  expect_noted(4, 3);
+  /* Per vintage: issued (the blocks the exports place), retired,
+   * unplaced (issuances' totals less the blocks), of it buffer. */
+  expect_vintage(2022, 250, 250, 2250, 0);
+  expect_vintage(2023, 3000, 3000, 7000, 1000);
+  expect_vintage(2024, 1500, 1500, 3500, 400);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  /* Two issuances of the same period add up (4,000 + 1,000); ACR9002's
+   * reporting period 2021-12-09..2022-06-03 of vintage 2022 is the part
+   * in 2022. */
+  expect_total(s, "acr", "ACR.9001", "2023-01-01", "2023-12-31", 10000, 7000, 1000);
+  expect_total(s, "acr", "ACR.9001", "2024-01-01", "2024-12-31", 5000, 3500, 400);
+  expect_total(s, "acr", "ACR.9002", "2022-01-01", "2022-06-03", 2500, 2250, 0);
+  expect_host(s, "ACR.9002", "BRA", "USA92"); /* "BR": an alpha-2 code */
+  /* A part of a block finds the block (held as one block of 3,000). */
+  expect_retired(s, "acr", "ACR-US-9001-2023-501-1001 to 2000", "ACR-US-9001-2023-501-1 to 3000", 3000, "2024-02-15",
+                 "2024-03-01", "retirement");
+  expect_retired(s, "acr", "ACR-US-9001-2024-502-601 to 1600", "ACR-US-9001-2024-502-601 to 1600", 1000, "2025-03-01",
+                 "2026-01-22", "cancellation");
+  expect_labels(s, "acr", "ACR-US-9001-2023-501", 1, true, true);
+  expect_labels(s, "acr", "ACR-BR-9002-2022-503", 1, false, false);
+  json_t *none = NULL;
+  l6_error err;
+  assert_int_equal(svc_serial_public(s, "ACR-US-9001-2023-501-3001 to 3002", &none, &err), L6_E_UNKNOWN_SERIAL);
+  TL_OK(svc_check(s, 0, &err_), "partition of every batch");
+  int64_t before = log_size(s);
+  svc_close(s);
+  /* Again, files in another order: nothing changes. */
+  assert_int_equal(run_import("--source acr acr/issuances.csv acr/cancellations.csv acr/retirements.csv acr/projects.csv --json"), 0);
+  expect_counts(0, 0, 6, 0);
+  expect_noted(4, 0);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+  /* Malformed rows: file, line, reason; the good row is kept. */
+  assert_int_equal(run_import("--source acr acr/retirements-bad.csv --json"), 1);
+  assert_non_null(strstr(out, "acr/retirements-bad.csv:2: invalid_value: retirement date '13/45/2024 10:00:00 AM' is not a date"));
+  assert_non_null(strstr(out, "acr/retirements-bad.csv:3: invalid_value: serial 'ACR-US-9001-2023-501-3101 to 3200' holds 100 units, the row says 150"));
+  expect_counts(1, 0, 0, 2);
+  /* Another registry's file is no ACR layout. */
+  assert_int_equal(run_import("--source acr car/retirements.csv"), 3);
+  assert_non_null(strstr(out, "car/retirements.csv:1: invalid_value: the header is no acr export layout known"));
+}
+
+static void test_car(void **state) {
+  assert_int_equal(run_import("--source car car/cancellations.csv car/retirements.csv car/issuances.csv car/projects.csv --json"), 0);
+  expect_counts(5, 0, 0, 0);
+  expect_noted(3, 2);
+  /* A vintage is a year; reserve and compliance buffer pool credits. */
+  expect_vintage(2022, 3700, 3700, 6300, 1200);
+  expect_vintage(2024, 0, 0, 5000, 750);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_total(s, "car", "CAR.9101", "2022-01-01", "2022-12-31", 10000, 6300, 1200);
+  expect_total(s, "car", "CAR.9101", "2024-01-01", "2024-12-31", 5000, 5000, 750);
+  expect_host(s, "CAR.9102", "USA", "USA93");
+  /* CAR's retirements export does not date the issuance. */
+  expect_retired(s, "car", "CAR-1-US-9101-21-400-CA-2022-8001-1 to 2500", "CAR-1-US-9101-21-400-CA-2022-8001-1 to 2500",
+                 2500, NULL, "2023-05-06", "retirement");
+  expect_retired(s, "car", "CAR-ROC-US-9101-21-400-CA-2022-8001-2501 to 3000",
+                 "CAR-ROC-US-9101-21-400-CA-2022-8001-2501 to 3000", 500, NULL, "2024-09-09", "cancellation");
+  expect_labels(s, "car", "CAR-1-US-9101-21-400-CA-2022-8002", 1, true, false);
+  int64_t before = log_size(s);
+  svc_close(s);
+  assert_int_equal(run_import("--source car car/projects.csv car/issuances.csv car/retirements.csv car/cancellations.csv --json"), 0);
+  expect_counts(0, 0, 5, 0);
+  expect_noted(3, 0);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
+static void test_art_trees(void **state) {
+  assert_int_equal(run_import("--source art-trees art-trees/projects.csv art-trees/issuances.csv art-trees/retirements.csv "
+                              "art-trees/cancellations.csv --json"), 1);
+  /* A retirement toward a host country's NDC and a cancellation for
+   * CORSIA are Article 6 claims the policy step refuses on the retirement
+   * and cancellation routes, imported or not (docs/IMPORT.md). */
+  assert_non_null(strstr(out, "art-trees/retirements.csv:3: article_six_route_required: "));
+  assert_non_null(strstr(out, "art-trees/cancellations.csv:2: article_six_route_required: "));
+  expect_counts(3, 0, 0, 2);
+  expect_noted(1, 1);
+  expect_vintage(2021, 20000, 20000, 80000, 10000);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_total(s, "art-trees", "ART.9201", "2021-01-01", "2021-12-31", 100000, 80000, 10000);
+  expect_host(s, "ART.9201", "GUY", "USA94");  /* "GUYANA" */
+  expect_host(s, "ART.9202", "CIV", "USA94");  /* "COTE D'IVOIRE", an alias */
+  expect_retired(s, "art-trees", "ART-GY-9201-2021-5-1 to 20000", "ART-GY-9201-2021-5-1 to 20000", 20000, "2023-03-10",
+                 "2024-04-01", "retirement");
+  expect_labels(s, "art-trees", "ART-GY-9201-2021-5", 1, true, false);
+  int64_t before = log_size(s);
+  svc_close(s);
+  assert_int_equal(run_import("--source art-trees art-trees/projects.csv art-trees/issuances.csv art-trees/retirements.csv "
+                              "art-trees/cancellations.csv --json"), 1);
+  expect_counts(0, 0, 3, 2);
+  expect_noted(1, 0);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
+static void test_us_dates(void **state) {
+  char d[11];
+  assert_true(origin_parse_us_date("3/24/2026 9:08:01 PM", d));
+  assert_string_equal(d, "2026-03-24");
+  assert_true(origin_parse_us_date("03/09/2026", d));
+  assert_string_equal(d, "2026-03-09");
+  assert_true(origin_parse_us_date("2/29/2024", d));
+  assert_false(origin_parse_us_date("2/29/2023", d));
+  assert_false(origin_parse_us_date("13/45/2024", d));
+  assert_false(origin_parse_us_date("3/24/26", d));
+  assert_false(origin_parse_us_date("3-24-2026", d));
+  assert_false(origin_parse_us_date("/1/2026", d));
+  assert_false(origin_parse_us_date("1/1/2026 ", d));
+  assert_false(origin_parse_us_date("123/1/2026", d));
+  assert_false(origin_parse_us_date("", d));
+}
+
 /* config/origins.json is read strictly. */
 static void test_origins_config(void **state) {
   char *d = tl_tmpdir_make("import-config");
@@ -560,6 +785,17 @@ static void test_serial_route(void **state) {
   }
   assert_int_equal(unstated, 1);
   tl_resp_free(&r);
+  /* An ACR serial, spaces and all ("%20" in the path), finds its block. */
+  snprintf(path, sizeof path, "%s/tests/data/import/acr/retirements.csv", srcdir());
+  assert_int_equal(tl_run_cli(&srv, buf, sizeof buf, "import", "--source", "acr", path, NULL), 0);
+  r = tl_http_req(&srv, "GET", "/v1/serials/ACR-US-9001-2023-501-1%20to%203000/public", NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  assert_string_equal(tl_jstr(json_object_get(r.body, "origin"), "registry"), "acr");
+  assert_string_equal(tl_jstr(json_object_get(r.body, "origin"), "block"), "ACR-US-9001-2023-501-1 to 3000");
+  tl_resp_free(&r);
+  r = tl_http_req(&srv, "GET", "/v1/serials/ACR-US-9001-2023-501-5001%20to%205002/public", NULL, NULL, NULL);
+  tl_assert_error_at(&r, 404, "unknown_serial", __FILE__, __LINE__);
+  tl_resp_free(&r);
   assert_int_equal(tl_srv_stop(&srv), 0);
   tl_srv_free(&srv);
 }
@@ -578,6 +814,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_strict_and_dry_run, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gold_standard, setup, teardown),
       cmocka_unit_test(test_origins_config),
+      cmocka_unit_test(test_us_dates),
+      cmocka_unit_test_setup_teardown(test_acr, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_car, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test(test_serial_route),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,12 +2,12 @@
  * import_cli.c -- `ledger6 import`: loads registries' public CSV exports
  * (docs/IMPORT.md) into the store, in-process, with batched commits.
  *
- *   ledger6 import --source verra|gold-standard FILE... [--dry-run] [--strict] [--json]
+ *   ledger6 import --source verra|gold-standard|acr|car|art-trees FILE... [--dry-run] [--strict] [--json]
  *                  [--store SPEC] [--config DIR]
  *
- * Each file's layout is told by its header row. Files of issued units come
- * before files of retirements (a retirement needs its issued block), in
- * the order given otherwise. A refused row is reported as FILE:LINE: code:
+ * Each file's layout is told by its header row. Project lists come first,
+ * then files of issued units, then files of retirements that need their
+ * issued block (Gold Standard's), in the order given otherwise. A refused row is reported as FILE:LINE: code:
  * reason on stderr and the other rows go on (--strict: the first refused
  * row rolls the whole import back). Exit status: 0 every row applied or
  * unchanged, 1 some rows refused (the others kept; nothing kept with
@@ -29,7 +29,8 @@
 #include "cli.h"
 
 static const char *usage =
-    "usage: ledger6 import --source verra|gold-standard FILE... [--dry-run] [--strict] [--json]\n"
+    "usage: ledger6 import --source verra|gold-standard|acr|car|art-trees FILE... [--dry-run] [--strict]\n"
+    "                      [--json]\n"
     "                      [--store SPEC] [--config DIR]\n"
     "Loads a registry's public CSV exports (docs/IMPORT.md): its projects, issued blocks with\n"
     "their origin serials, retirements and cancellations, dated as the export dates them.\n"
@@ -159,17 +160,21 @@ static void print_summary(const json_t *j, long rows, long refused, size_t nfile
          (long long)json_integer_value(json_object_get(j, "retired")),
          (long long)json_integer_value(json_object_get(j, "unchanged")), refused,
          json_is_true(json_object_get(j, "committed")) ? "" : " (nothing kept)");
-  printf("new projects %lld, new batches %lld\n", (long long)json_integer_value(json_object_get(j, "projects")),
-         (long long)json_integer_value(json_object_get(j, "batches")));
+  printf("new projects %lld, new batches %lld, issuance records without serials %lld, vintage totals new or changed %lld\n",
+         (long long)json_integer_value(json_object_get(j, "projects")),
+         (long long)json_integer_value(json_object_get(j, "batches")),
+         (long long)json_integer_value(json_object_get(j, "noted")),
+         (long long)json_integer_value(json_object_get(j, "totals_changed")));
   json_t *by = json_object_get(j, "by_vintage");
-  if (json_array_size(by)) printf("%-8s %14s %14s %14s\n", "vintage", "issued", "retired", "unplaced");
+  if (json_array_size(by)) printf("%-8s %14s %14s %14s %14s\n", "vintage", "issued", "retired", "unplaced", "of it buffer");
   size_t i;
   json_t *v;
   json_array_foreach(by, i, v)
-    printf("%-8lld %14lld %14lld %14lld\n", (long long)json_integer_value(json_object_get(v, "vintage")),
+    printf("%-8lld %14lld %14lld %14lld %14lld\n", (long long)json_integer_value(json_object_get(v, "vintage")),
            (long long)json_integer_value(json_object_get(v, "issued")),
            (long long)json_integer_value(json_object_get(v, "retired")),
-           (long long)json_integer_value(json_object_get(v, "unplaced")));
+           (long long)json_integer_value(json_object_get(v, "unplaced")),
+           (long long)json_integer_value(json_object_get(v, "buffer")));
 }
 
 int cli_import_main(int argc, char **argv) {
@@ -213,7 +218,7 @@ int cli_import_main(int argc, char **argv) {
   char **order = calloc(nfiles, sizeof *order);
   size_t no = 0;
   int status = order ? 0 : 3;
-  for (int pass = 0; pass < 2 && status == 0; pass++)
+  for (int pass = 0; pass < 3 && status == 0; pass++)
     for (size_t i = 0; i < nfiles && status == 0; i++) {
       run_ctx h = {.source = source, .header_only = true};
       bool prog = c.progress;
@@ -221,8 +226,7 @@ int cli_import_main(int argc, char **argv) {
       if (read_file(&h, argv[optind + (int)i]) != 0 && !h.have_header) status = 3;
       c.progress = prog;
       if (status) break;
-      bool late = h.map.layout == EXPORT_GS_RETIREMENTS;
-      if (late == (pass == 1)) order[no++] = argv[optind + (int)i];
+      if (export_layout_rank(h.map.layout) == pass) order[no++] = argv[optind + (int)i];
     }
   svc_import *im = NULL;
   if (status == 0 && svc_import_begin(s, &cli_admin, source, &opts, &im, &err) != L6_E_OK) {

@@ -25,6 +25,7 @@ struct csvread {
   long line;                        /* the line being read, from 1 */
   int stop;                         /* fn's non-zero answer */
   bool started, failed;
+  size_t bom_have;                  /* leading bytes held while they may be a byte order mark */
   char error[128];
 };
 
@@ -98,13 +99,7 @@ static int feed_piece(csvread *r, const char *s, size_t len) {
   return 0;
 }
 
-int csvread_feed(csvread *r, const char *buf, size_t len) {
-  if (r->failed) return -1;
-  if (r->stop) return 1;
-  if (!r->started) {
-    r->started = true;
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) buf += 3, len -= 3;
-  }
+static int feed_lines(csvread *r, const char *buf, size_t len) {
   while (len > 0) {
     const char *nl = memchr(buf, '\n', len);
     size_t piece = nl ? (size_t)(nl - buf) + 1 : len;
@@ -117,9 +112,42 @@ int csvread_feed(csvread *r, const char *buf, size_t len) {
   return 0;
 }
 
+static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+
+/* The bytes held as a possible byte order mark turned out to be data. */
+static int release_held(csvread *r) {
+  size_t n = r->bom_have;
+  r->bom_have = 0;
+  return n ? feed_lines(r, bom, n) : 0;
+}
+
+int csvread_feed(csvread *r, const char *buf, size_t len) {
+  if (r->failed) return -1;
+  if (r->stop) return 1;
+  /* A UTF-8 byte order mark at the start is skipped, even when the input
+   * comes in pieces that split it: its bytes are held until they are
+   * known to be one (dropped) or not (read as data). */
+  while (!r->started && len > 0) {
+    if (buf[0] == bom[r->bom_have]) {
+      buf++, len--;
+      if (++r->bom_have == 3) r->bom_have = 0, r->started = true;
+    } else {
+      r->started = true;
+      int rc = release_held(r);
+      if (rc != 0) return rc;
+    }
+  }
+  return feed_lines(r, buf, len);
+}
+
 int csvread_finish(csvread *r) {
   if (r->failed) return -1;
   if (r->stop) return 1;
+  if (!r->started) {
+    r->started = true;
+    int rc = release_held(r);
+    if (rc != 0) return rc;
+  }
   if (csv_fini(&r->p, on_field, on_record, r) != 0) return fail(r, "malformed CSV (a quote is never closed)");
   return r->stop ? 1 : 0;
 }

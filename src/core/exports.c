@@ -11,13 +11,27 @@
 /* The columns a mapping reads, by role. */
 enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
-  C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C__COUNT
+  C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB, C__COUNT
 };
+
+/* What the rows of a layout are. */
+typedef enum {
+  ROWS_BLOCKS = 0,  /* Verra: blocks, active or retired/cancelled by their date and reason */
+  ROWS_GS_ISSUED,   /* Gold Standard issuances */
+  ROWS_GS_RETIRED,  /* Gold Standard retirements: ranges of issued batches */
+  ROWS_PROJECTS,    /* a project list */
+  ROWS_TOTALS,      /* issuances without serials (ACR, CAR, ART) */
+  ROWS_RETIRED,     /* retired blocks with their serials (ACR, CAR, ART) */
+  ROWS_CANCELLED    /* cancelled blocks with their serials (ACR, CAR, ART) */
+} rows_kind;
 
 typedef struct {
   export_layout layout;
   const char *name, *source;
   const char *cols[C__COUNT]; /* header names by role; NULL: the layout has none */
+  rows_kind rows;
+  const char *strip;          /* a prefix the export writes before project ids ("ACR731"), dropped */
+  bool us_dates;              /* dates are M/D/YYYY (ACR, CAR, ART TREES), a time of day may follow */
 } layout_def;
 
 /* The header names, exactly as the exports write them (carbonplan/offsets-db-data,
@@ -28,18 +42,87 @@ static const layout_def layouts[] = {
       [C_NAME] = "Name", [C_COUNTRY] = "Country/Area", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_VTOTAL] = "Total Vintage Quantity", [C_QTY] = "Quantity Issued", [C_SERIAL] = "Serial Number",
       [C_RETIRED] = "Retirement/Cancellation Date", [C_BENEF] = "Retirement Beneficiary",
-      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Details"}},
+      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Details"}, ROWS_BLOCKS, NULL, false},
     {EXPORT_GS_RETIREMENTS, "gold-standard retirements", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_RETIRED] = "Retirement Date", [C_VSTART] = "Monitoring Period Start",
       [C_VEND] = "Monitoring Period End", [C_SERIAL] = "Serial Number", [C_DETAILS] = "Note",
-      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity"}},
+      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity"}, ROWS_GS_RETIRED, NULL, false},
     {EXPORT_GS_ISSUANCES, "gold-standard issuances", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_VSTART] = "Monitoring Period Start", [C_VEND] = "Monitoring Period End",
-      [C_SERIAL] = "Serial Number"}},
+      [C_SERIAL] = "Serial Number"}, ROWS_GS_ISSUED, NULL, false},
+    /* American Carbon Registry. Project ids are written "ACR731". */
+    {EXPORT_ACR_PROJECTS, "acr projects", "acr",
+     {[C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
+      [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "ACR", true},
+    {EXPORT_ACR_ISSUANCES, "acr issuances", "acr",
+     {[C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage", [C_VSTART] = "ReportingPeriodBegin",
+      [C_VEND] = "ReportingPeriodEnd", [C_QTY] = "Total Credits Issued", [C_BUFFER] = "Credits Issued to Buffer Pool",
+      [C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
+      [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible",
+      [C_CCP] = "CCP Approved"}, ROWS_TOTALS, "ACR", true},
+    {EXPORT_ACR_RETIREMENTS, "acr retirements", "acr",
+     {[C_SERIAL] = "Credit Serial Numbers", [C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage",
+      [C_VSTART] = "Vintage Assignment Period Start Date", [C_VEND] = "Vintage Assignment Period End Date",
+      [C_QTY] = "Quantity of Credits", [C_RETIRED] = "Status Effective (GMT)", [C_BENEF] = "Retired on Behalf of",
+      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement", [C_PROJECT] = "Project ID",
+      [C_NAME] = "Project Name", [C_SECTOR] = "Project Type", [C_METH] = "Project Methodology/Protocol",
+      [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_RETIRED, "ACR", true},
+    /* The cancellations export writes two spaces in "Status Effective  (GMT)". */
+    {EXPORT_ACR_CANCELLATIONS, "acr cancellations", "acr",
+     {[C_SERIAL] = "Credit Serial Numbers", [C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage",
+      [C_VSTART] = "Vintage Assignment Period Start Date", [C_VEND] = "Vintage Assignment Period End Date",
+      [C_QTY] = "Quantity of Credits", [C_RETIRED] = "Status Effective  (GMT)", [C_REASON] = "Cancellation Type",
+      [C_DETAILS] = "Cancellation Details", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
+      [C_SECTOR] = "Project Type", [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country",
+      [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_CANCELLED, "ACR", true},
+    /* Climate Action Reserve. A vintage is a year; issuance dates are
+     * only in the issuances export. */
+    {EXPORT_CAR_PROJECTS, "car projects", "car",
+     {[C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
+      [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "CAR", true},
+    {EXPORT_CAR_ISSUANCES, "car issuances", "car",
+     {[C_ISSUED] = "Date Issued", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
+      [C_METH] = "Protocol and Version", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved", [C_VYEAR] = "Vintage",
+      [C_QTY] = "Total Offset Credits Issued", [C_BUFFER] = "Offset Credits Currently in Reserve Buffer Pool",
+      [C_BUFFER2] = "Offset Credits Intended for Compliance Buffer Pool",
+      [C_COUNTRY] = "Project Site Country"}, ROWS_TOTALS, "CAR", true},
+    {EXPORT_CAR_RETIREMENTS, "car retirements", "car",
+     {[C_VYEAR] = "Vintage", [C_SERIAL] = "Offset Credit Serial Numbers", [C_QTY] = "Quantity of Offset Credits",
+      [C_RETIRED] = "Status Effective", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
+      [C_SECTOR] = "Project Type", [C_METH] = "Protocol and Version", [C_COUNTRY] = "Project Site Country",
+      [C_CCP] = "CCP Approved", [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Reason Details"},
+     ROWS_RETIRED, "CAR", true},
+    {EXPORT_CAR_CANCELLATIONS, "car cancellations", "car",
+     {[C_VYEAR] = "Vintage", [C_SERIAL] = "Offset Credit Serial Numbers", [C_QTY] = "Quantity of Offset Credits",
+      [C_RETIRED] = "Status Effective", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
+      [C_SECTOR] = "Project Type", [C_METH] = "Protocol and Version", [C_COUNTRY] = "Project Site Country",
+      [C_REASON] = "Cancellation Reason", [C_DETAILS] = "Export Notes"}, ROWS_CANCELLED, "CAR", true},
+    /* ART TREES: jurisdictional programmes ("ART102"); the country
+     * column's name has two spaces. A vintage is a year. */
+    {EXPORT_ART_PROJECTS, "art-trees projects", "art-trees",
+     {[C_PROJECT] = "Program ID", [C_NAME] = "Program Name", [C_SECTOR] = "Program Type",
+      [C_METH] = "Crediting Program and Standard", [C_COUNTRY] = "Program  Country"}, ROWS_PROJECTS, "ART", true},
+    {EXPORT_ART_ISSUANCES, "art-trees issuances", "art-trees",
+     {[C_ISSUED] = "Date Approved", [C_PROJECT] = "Program ID", [C_NAME] = "Program Name", [C_SECTOR] = "Program Type",
+      [C_METH] = "Crediting Program and Standard", [C_VYEAR] = "Vintage",
+      [C_QTY] = "Total Emission Reductions/Removals", [C_BUFFER] = "Credits Deposited in Buffer",
+      [C_CCP] = "CCP Approved", [C_COUNTRY] = "Program  Country"}, ROWS_TOTALS, "ART", true},
+    {EXPORT_ART_RETIREMENTS, "art-trees retirements", "art-trees",
+     {[C_VYEAR] = "Vintage", [C_SERIAL] = "Credit Serial Numbers", [C_QTY] = "Quantity of Credits",
+      [C_RETIRED] = "Status Effective", [C_CCP] = "CCP Approved", [C_PROJECT] = "Program ID",
+      [C_NAME] = "Program Name", [C_SECTOR] = "Program Type", [C_METH] = "Crediting Program and Standard",
+      [C_COUNTRY] = "Program  Country", [C_ISSUED] = "Date Approved", [C_BENEF] = "Retired on Behalf of",
+      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement"}, ROWS_RETIRED, "ART", true},
+    {EXPORT_ART_CANCELLATIONS, "art-trees cancellations", "art-trees",
+     {[C_VYEAR] = "Vintage", [C_SERIAL] = "Credit Serial Numbers", [C_QTY] = "Quantity of Credits",
+      [C_RETIRED] = "Status Effective", [C_CCP] = "CCP Approved", [C_PROJECT] = "Program ID",
+      [C_NAME] = "Program Name", [C_SECTOR] = "Program Type", [C_METH] = "Crediting Program and Standard",
+      [C_COUNTRY] = "Program  Country", [C_ISSUED] = "Date Approved", [C_REASON] = "Cancellation Reason",
+      [C_DETAILS] = "Cancellation Details"}, ROWS_CANCELLED, "ART", true},
 };
 #define NLAYOUTS (sizeof layouts / sizeof layouts[0])
 
@@ -55,9 +138,20 @@ const char *export_layout_source(export_layout l) {
   return "";
 }
 
+static const layout_def *def_of(export_layout l) {
+  for (size_t i = 0; i < NLAYOUTS; i++)
+    if (layouts[i].layout == l) return &layouts[i];
+  return NULL;
+}
+
+int export_layout_rank(export_layout l) {
+  const layout_def *d = def_of(l);
+  return d == NULL ? 1 : d->rows == ROWS_PROJECTS ? 0 : d->rows == ROWS_GS_RETIRED ? 2 : 1;
+}
+
 bool export_map_header(const char *source, char **fields, size_t n, export_map *out, char *msg, size_t cap) {
   const char *closest_missing = NULL;
-  int closest = -1;
+  int closest = -1, best = -1;
   bool any = false;
   for (size_t i = 0; i < NLAYOUTS; i++) {
     const layout_def *d = &layouts[i];
@@ -77,12 +171,15 @@ bool export_map_header(const char *source, char **fields, size_t n, export_map *
         found++;
       }
     }
-    if (!missing) {
+    /* Every column there: the layout naming the most columns wins (a
+     * project list's columns are also in the other files of its registry). */
+    if (!missing && found > best) {
+      best = found;
       *out = m;
-      return true;
     }
-    if (found > closest) closest = found, closest_missing = missing;
+    if (missing && found > closest) closest = found, closest_missing = missing;
   }
+  if (best >= 0) return true;
   if (!any) snprintf(msg, cap, "no export layout is known for source '%s'", source);
   else snprintf(msg, cap, "the header is no %s export layout known (column '%s' is missing)", source, closest_missing);
   return false;
@@ -116,14 +213,36 @@ static bool contains_ci(const char *s, const char *word) {
 /* Fails the mapping with a message (in export_map_row). */
 #define BAD(...) (snprintf(msg, cap, __VA_ARGS__), false)
 
+/* A figure of an issuance record: empty or "0" is 0 (CAR leaves empty
+ * what it did not issue; zero-credit reporting periods). */
+static bool qty_or_zero(const char *s, int64_t *out) {
+  if (s[0] == '\0' || strcmp(s, "0") == 0) {
+    *out = 0;
+    return true;
+  }
+  return origin_parse_qty(s, out);
+}
+
+/* A date in the layout's format. */
+static bool date_of(const layout_def *d, const char *s, char out[11]) {
+  return d->us_dates ? origin_parse_us_date(s, out) : origin_parse_date(s, out);
+}
+
+/* A yes/no flag: true for "Yes" (any case). */
+static bool yes(const char *s) { return strcasecmp(s, "yes") == 0; }
+
 bool export_map_row(const export_map *m, char **fields, size_t n, export_row *out, char *msg, size_t cap) {
   memset(out, 0, sizeof *out);
+  const layout_def *d = def_of(m->layout);
+  if (d == NULL) return BAD("no layout%s%s", "", "");
   if (n != m->nfields) {
     snprintf(msg, cap, "%zu fields, the header has %zu", n, m->nfields);
     return false;
   }
 #define F(role) fld(m, fields, n, role)
   const char *ref = F(C_PROJECT);
+  /* ACR, CAR and ART write their ids with their own prefix ("ACR731"). */
+  if (d->strip && strncmp(ref, d->strip, strlen(d->strip)) == 0 && ref[strlen(d->strip)] != '\0') ref += strlen(d->strip);
   /* Gold Standard writes some ids as "11191.0"; the project id is the integer. */
   size_t rl = strlen(ref);
   if (rl > 2 && strcmp(ref + rl - 2, ".0") == 0) rl -= 2;
@@ -137,19 +256,51 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   copy_text(out->country, sizeof out->country, F(C_COUNTRY));
   copy_text(out->sector, sizeof out->sector, F(C_SECTOR));
   copy_text(out->methodology, sizeof out->methodology, F(C_METH));
-  if (!origin_parse_qty(F(C_QTY), &out->quantity)) return BAD("quantity '%.40s'%s is not a positive whole number", F(C_QTY), "");
+  out->ccp = yes(F(C_CCP));
+  out->arb = yes(F(C_ARB));
+  if (d->rows == ROWS_PROJECTS) {
+    out->status = EXPORT_PROJECT;
+    return true;
+  }
+  if (d->rows == ROWS_TOTALS) {
+    int64_t b2 = 0;
+    if (!qty_or_zero(F(C_QTY), &out->quantity)) return BAD("quantity '%.40s'%s is not a whole number", F(C_QTY), "");
+    if (!qty_or_zero(F(C_BUFFER), &out->buffer) || !qty_or_zero(F(C_BUFFER2), &b2))
+      return BAD("buffer pool credits '%.40s' '%.40s' are not whole numbers", F(C_BUFFER), F(C_BUFFER2));
+    out->buffer += b2;
+    if (out->buffer > out->quantity)
+      return BAD("%lld buffer pool credits exceed the %lld issued", (long long)out->buffer, (long long)out->quantity);
+  } else if (!origin_parse_qty(F(C_QTY), &out->quantity)) {
+    return BAD("quantity '%.40s'%s is not a positive whole number", F(C_QTY), "");
+  }
   if (m->col[C_VTOTAL] >= 0 && !origin_parse_qty(F(C_VTOTAL), &out->vintage_total))
     return BAD("total vintage quantity '%.40s'%s is not a positive whole number", F(C_VTOTAL), "");
-  if (strlen(F(C_SERIAL)) == 0 || strlen(F(C_SERIAL)) > L6_ORIGIN_SERIAL_MAX)
-    return BAD("serial number '%.60s'%s is empty or too long", F(C_SERIAL), "");
-  snprintf(out->serial, sizeof out->serial, "%s", F(C_SERIAL));
-  if (!origin_parse_date(F(C_ISSUED), out->issued_on)) return BAD("issuance date '%.40s'%s is not a date", F(C_ISSUED), "");
+  if (d->rows != ROWS_TOTALS) {
+    if (strlen(F(C_SERIAL)) == 0 || strlen(F(C_SERIAL)) > L6_ORIGIN_SERIAL_MAX)
+      return BAD("serial number '%.60s'%s is empty or too long", F(C_SERIAL), "");
+    snprintf(out->serial, sizeof out->serial, "%s", F(C_SERIAL));
+  }
+  /* The issuance date: CAR's retirements and cancellations do not give
+   * it, and ART's may leave it empty: the issuance is then undated (no
+   * effective date), never given one. */
+  bool undated_ok = d->rows == ROWS_RETIRED || d->rows == ROWS_CANCELLED;
+  if (!(undated_ok && F(C_ISSUED)[0] == '\0') && !date_of(d, F(C_ISSUED), out->issued_on))
+    return BAD("issuance date '%.40s'%s is not a date", F(C_ISSUED), "");
   char ps[11], pe[11];
-  if (!origin_parse_date(F(C_VSTART), ps) || !origin_parse_date(F(C_VEND), pe) || strcmp(ps, pe) > 0)
+  if (m->col[C_VSTART] < 0) {
+    /* A vintage year alone (CAR, ART TREES): the period is the year. */
+    const char *vy = F(C_VYEAR);
+    int y = 0;
+    if (strlen(vy) != 4 || sscanf(vy, "%4d", &y) != 1 || y < L6_VINTAGE_MIN || y > L6_VINTAGE_MAX)
+      return BAD("vintage '%.20s'%s is not a year", vy, "");
+    snprintf(ps, sizeof ps, "%04d-01-01", y);
+    snprintf(pe, sizeof pe, "%04d-12-31", y);
+  } else if (!date_of(d, F(C_VSTART), ps) || !date_of(d, F(C_VEND), pe) || strcmp(ps, pe) > 0) {
     return BAD("vintage period '%.20s'..'%.20s' is not two dates in order", F(C_VSTART), F(C_VEND));
+  }
   if (m->col[C_VYEAR] >= 0) {
-    /* Gold Standard: a vintage year inside the monitoring period; the
-     * vintage period is the part of that year the monitoring covers. */
+    /* Gold Standard, ACR: a vintage year inside the monitoring (reporting)
+     * period; the vintage period is the part of that year the period covers. */
     const char *vy = F(C_VYEAR);
     int y = 0;
     if (strlen(vy) != 4 || sscanf(vy, "%4d", &y) != 1 || y < L6_VINTAGE_MIN || y > L6_VINTAGE_MAX)
@@ -169,19 +320,29 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   if (vy < L6_VINTAGE_MIN || vy > L6_VINTAGE_MAX) return BAD("vintage period %s..%s is outside the years accepted", out->vintage_start, out->vintage_end);
   const char *ret = F(C_RETIRED);
   out->status = EXPORT_ACTIVE;
-  if (m->layout == EXPORT_GS_ISSUANCES) {
+  if (d->rows == ROWS_TOTALS) {
+    out->status = EXPORT_TOTAL;
+    return true;
+  }
+  if (d->rows == ROWS_GS_ISSUED) {
     if (strcmp(F(C_STATUS), "Issued") != 0) return BAD("credit status '%.40s'%s is not Issued", F(C_STATUS), "");
     out->status = EXPORT_ISSUED;
-  } else if (m->layout == EXPORT_GS_RETIREMENTS) {
+  } else if (d->rows == ROWS_GS_RETIRED) {
     if (strcmp(F(C_STATUS), "Retired") != 0) return BAD("credit status '%.40s'%s is not Retired", F(C_STATUS), "");
     out->needs_issuance = true;
     if (ret[0] == '\0') return BAD("a retired range has no retirement date%s%s", "", "");
+  } else if ((d->rows == ROWS_RETIRED || d->rows == ROWS_CANCELLED) && ret[0] == '\0') {
+    return BAD("a %s block has no status effective date%s", d->rows == ROWS_RETIRED ? "retired" : "cancelled", "");
   }
   if (ret[0]) {
-    if (!origin_parse_date(ret, out->retired_on)) return BAD("retirement date '%.40s'%s is not a date", ret, "");
-    out->status = contains_ci(F(C_REASON), "cancel") ? EXPORT_CANCELLED : EXPORT_RETIRED;
+    if (!date_of(d, ret, out->retired_on)) return BAD("retirement date '%.40s'%s is not a date", ret, "");
+    out->status = d->rows == ROWS_CANCELLED                          ? EXPORT_CANCELLED
+                  : d->rows == ROWS_RETIRED                          ? EXPORT_RETIRED
+                  : contains_ci(F(C_REASON), "cancel")               ? EXPORT_CANCELLED
+                                                                     : EXPORT_RETIRED;
     const char *b = F(C_BENEF);
-    /* No beneficiary stated: an empty field, or Gold Standard's "Not Disclosed". */
+    /* No beneficiary stated: an empty field (or a layout without one:
+     * CAR, cancellations), or Gold Standard's "Not Disclosed". */
     out->beneficiary_unstated = b[0] == '\0' || strcasecmp(b, "Not Disclosed") == 0;
     if (!out->beneficiary_unstated) copy_text(out->beneficiary, sizeof out->beneficiary, b);
     copy_text(out->purpose, sizeof out->purpose, F(C_REASON));

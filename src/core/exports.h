@@ -18,6 +18,18 @@ typedef enum {
   EXPORT_VERRA_TRANSACTIONS, /* Verra VCU blocks: issued ones and retired/cancelled ones */
   EXPORT_GS_ISSUANCES,       /* Gold Standard issuance batches */
   EXPORT_GS_RETIREMENTS,     /* Gold Standard retired ranges of issued batches */
+  EXPORT_ACR_PROJECTS,       /* American Carbon Registry: project list */
+  EXPORT_ACR_ISSUANCES,      /* ACR issuances: totals per project and vintage, no serials */
+  EXPORT_ACR_RETIREMENTS,    /* ACR retired blocks, with serials */
+  EXPORT_ACR_CANCELLATIONS,  /* ACR cancelled blocks, with serials */
+  EXPORT_CAR_PROJECTS,       /* Climate Action Reserve: project list */
+  EXPORT_CAR_ISSUANCES,
+  EXPORT_CAR_RETIREMENTS,
+  EXPORT_CAR_CANCELLATIONS,
+  EXPORT_ART_PROJECTS,       /* ART TREES: jurisdictional programmes */
+  EXPORT_ART_ISSUANCES,
+  EXPORT_ART_RETIREMENTS,
+  EXPORT_ART_CANCELLATIONS,
   EXPORT__COUNT
 } export_layout;
 
@@ -26,7 +38,13 @@ typedef enum {
  * (Verra's unretired blocks), issued (an issuance record, which says
  * nothing of what became of the units since: Gold Standard's issuances
  * export), retired or cancelled. */
-typedef enum { EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED } export_status;
+/* EXPORT_TOTAL: an issuance record without serials (ACR, CAR, ART TREES
+ * issuances exports): units issued for a project and vintage, part of them
+ * to the buffer pool, whose serials only the retirements and cancellations
+ * exports place. EXPORT_PROJECT: a row of a project list, no units. */
+typedef enum {
+  EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED, EXPORT_TOTAL, EXPORT_PROJECT
+} export_status;
 
 /* One record of an export, normalised. Empty strings where the export
  * leaves a field empty. */
@@ -48,12 +66,15 @@ typedef struct {
   char purpose[L6_NAME_MAX + 1];
   char details[L6_TEXT_MAX + 1];         /* cut at a character boundary when longer */
   bool needs_issuance;                   /* the range must lie in a block already issued (a retirements export) */
+  int64_t buffer;                        /* EXPORT_TOTAL: of quantity, the units issued to the buffer pool (0 when none) */
+  bool ccp;                              /* the export says "CCP Approved: Yes" (label ccp) */
+  bool arb;                              /* the export says "ARB Eligible: Yes" (label arb) */
 } export_row;
 
 /* Column positions of a layout in one file. */
 typedef struct {
   export_layout layout;
-  int col[24];                           /* index of each column the layout reads; -1 when absent */
+  int col[32];                           /* index of each column the layout reads; -1 when absent */
   size_t nfields;                        /* fields in the header row */
 } export_map;
 
@@ -61,6 +82,11 @@ typedef struct {
  * ("verra", "gold-standard"). */
 const char *export_layout_name(export_layout l);
 const char *export_layout_source(export_layout l);
+
+/* The order files of a layout are read in: 0 project lists, 1 issued
+ * units, 2 ranges of units issued by an earlier file (Gold Standard's
+ * retirements export). */
+int export_layout_rank(export_layout l);
 
 /* Recognises a header row: the layout whose every column it holds, with
  * the column positions. False (msg says which columns are missing from

@@ -141,3 +141,25 @@ bool origin_parse_date(const char *s, char out[11]) {
   memcpy(out, buf, 11);
   return true;
 }
+
+bool origin_parse_us_date(const char *s, char out[11]) {
+  int part[3] = {0, 0, 0}, digits[3] = {0, 0, 0}, k = 0;
+  const char *p = s;
+  for (; *p && *p != ' '; p++) {
+    if (*p == '/') {
+      if (++k > 2) return false;
+    } else if (*p >= '0' && *p <= '9') {
+      if (++digits[k] > 4) return false;
+      part[k] = part[k] * 10 + (*p - '0');
+    } else {
+      return false;
+    }
+  }
+  if (k != 2 || digits[0] < 1 || digits[0] > 2 || digits[1] < 1 || digits[1] > 2 || digits[2] != 4) return false;
+  if (*p == ' ' && p[1] == '\0') return false; /* a space with no time after it */
+  char buf[24];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02d", part[2], part[0], part[1]);
+  if (strlen(buf) != 10 || !l6_valid_date(buf)) return false;
+  memcpy(out, buf, 11);
+  return true;
+}

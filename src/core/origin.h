@@ -59,4 +59,10 @@ bool origin_parse_qty(const char *s, int64_t *out);
  * unless a real calendar date. */
 bool origin_parse_date(const char *s, char out[11]);
 
+/* A US-style date as ACR, CAR and ART TREES write them, to YYYY-MM-DD:
+ * "3/24/2026", "03/19/2026", "3/24/2026 9:08:01 PM" (M/D/YYYY, one or two
+ * digits of month and day; a time of day after a space is ignored). False
+ * unless a real calendar date. */
+bool origin_parse_us_date(const char *s, char out[11]);
+
 #endif

@@ -113,6 +113,18 @@ static l6_err load_iso_names(struct origin_set *set, size_t *cap, const char *di
     e = add_country(set, cap, line + 4, code, err);
   }
   fclose(f);
+  /* ISO 3166 alpha-2 codes, as ACR and CAR name countries ("US"):
+   * CODE2<TAB>CODE3 (from Debian's iso-codes, like iso3166-1.tsv). */
+  snprintf(path, sizeof path, "%s/iso3166-1-alpha2.tsv", dir);
+  f = fopen(path, "r");
+  while (f && e == L6_E_OK && fgets(line, sizeof line, f)) {
+    if (line[0] == '#' || strlen(line) < 6 || line[2] != '\t') continue;
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strlen(line) != 6) continue;
+    line[2] = '\0';
+    e = add_country(set, cap, line, line + 3, err);
+  }
+  if (f) fclose(f);
   return e;
 }
 
@@ -254,6 +266,7 @@ typedef struct {
   char project[L6_CODE_MAX + 1];
   char vs[11], ve[11];
   l6_qty total;
+  l6_qty buffer;                   /* of total, issued to the buffer pool (issuance records without serials) */
 } vintage_total;
 
 struct svc_import {
@@ -264,7 +277,7 @@ struct svc_import {
   l6_account pending, retirement, cancellation;
   long rows_in_tx;                 /* rows applied since the last commit */
   bool open;                       /* the service is locked with a transaction open */
-  long projects, batches, added, retired, unchanged;
+  long projects, batches, added, retired, unchanged, noted, totals_changed;
   l6_qty issued_by[VINTAGE_SLOTS], retired_by[VINTAGE_SLOTS];
   vintage_total *totals;           /* one per (project, vintage period) a row gave a total for */
   size_t ntotals, cap_totals;
@@ -438,7 +451,18 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
   if (e == L6_E_OK) e = OPS->batch_vintage_set(s->st, b.id, r->vintage_start, r->vintage_end, err);
   if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err);
   if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err);
-  if (e == L6_E_OK) e = OPS->tx_origin_put(s->st, tx.id, r->issued_on, false, err);
+  if (e == L6_E_OK && r->issued_on[0]) e = OPS->tx_origin_put(s->st, tx.id, r->issued_on, false, err);
+  /* The export's flags as the batch labels config/labels.json defines:
+   * "CCP Approved: Yes" -> ccp, "ARB Eligible: Yes" -> arb. */
+  for (int k = 0; k < 2 && e == L6_E_OK; k++) {
+    if (!(k == 0 ? r->ccp : r->arb)) continue;
+    l6_batch_label x = {.batch = b.id};
+    snprintf(x.label, sizeof x.label, "%s", k == 0 ? "ccp" : "arb");
+    snprintf(x.actor, sizeof x.actor, "%s", im->actor.name);
+    snprintf(x.reference, sizeof x.reference, "%.40s export", im->o->code);
+    svc__timestamp(s, x.ts);
+    e = OPS->batch_label_put(s->st, &x, err);
+  }
   l6_origin_block ob = {.first = os->first, .last = os->last, .batch = b.id, .serial_first = start};
   snprintf(ob.origin, sizeof ob.origin, "%s", im->o->code);
   snprintf(ob.prefix, sizeof ob.prefix, "%s", os->prefix);
@@ -493,11 +517,22 @@ static l6_err mirror(svc_import *im, const export_row *r, const l6_origin_block 
                  whole ? "them" : "some of them", l6_article(l6_account_type_str(acc.type)), l6_account_type_str(acc.type));
 }
 
+/* Notes the units a row reports issued for its project and vintage
+ * period: Verra's Total Vintage Quantity, the same on every block of the
+ * period; or an issuance record without serials (ACR, CAR, ART), one of
+ * the issuances of the period: the total is their sum. */
 static l6_err note_total(svc_import *im, const export_row *r, const char *project, l6_error *err) {
-  if (r->vintage_total <= 0) return L6_E_OK;
+  bool sum = r->status == EXPORT_TOTAL;
+  l6_qty q = sum ? r->quantity : r->vintage_total;
+  if (q <= 0 && !sum) return L6_E_OK;
   for (size_t i = im->ntotals; i-- > 0;) {
     vintage_total *t = &im->totals[i];
     if (strcmp(t->project, project) == 0 && strcmp(t->vs, r->vintage_start) == 0 && strcmp(t->ve, r->vintage_end) == 0) {
+      if (sum) {
+        t->total += r->quantity;
+        t->buffer += r->buffer;
+        return L6_E_OK;
+      }
       if (t->total != r->vintage_total)
         return l6_fail(err, L6_E_INVALID_VALUE, "total vintage quantity %lld differs from %lld given earlier for %s %s..%s",
                        (long long)r->vintage_total, (long long)t->total, project, r->vintage_start, r->vintage_end);
@@ -511,12 +546,30 @@ static l6_err note_total(svc_import *im, const export_row *r, const char *projec
   snprintf(t->project, sizeof t->project, "%s", project);
   memcpy(t->vs, r->vintage_start, 11);
   memcpy(t->ve, r->vintage_end, 11);
-  t->total = r->vintage_total;
+  t->total = q;
+  t->buffer = sum ? r->buffer : 0;
   return L6_E_OK;
 }
 
 static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome *outcome, l6_error *err) {
   l6_svc *s = im->s;
+  char project[L6_CODE_MAX + 1];
+  if (snprintf(project, sizeof project, "%s.%s", im->o->project_prefix, r->project_ref) >= (int)sizeof project)
+    return l6_fail(err, L6_E_INVALID_VALUE, "project id %s.%s is too long", im->o->project_prefix, r->project_ref);
+  l6_err e;
+  if (r->status == EXPORT_PROJECT || r->status == EXPORT_TOTAL) {
+    long before = im->projects;
+    if ((e = ensure_project(im, r, project, err)) != L6_E_OK) return e;
+    if (r->status == EXPORT_PROJECT) {
+      *outcome = im->projects > before ? IMPORT_ADDED : IMPORT_UNCHANGED;
+      return L6_E_OK;
+    }
+    /* An issuance without serials: its units are issued without known
+     * serials until the retirements and cancellations exports place them
+     * (svc_import_end records what stays unplaced). */
+    *outcome = IMPORT_NOTED;
+    return note_total(im, r, project, err);
+  }
   origin_serial os;
   if (!origin_serial_parse(&im->o->pattern, r->serial, &os))
     return l6_fail(err, L6_E_INVALID_SERIAL, "serial '%.100s' does not match %s's serial pattern (config/origins.json)",
@@ -524,11 +577,8 @@ static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome 
   if (os.last - os.first + 1 != r->quantity)
     return l6_fail(err, L6_E_INVALID_VALUE, "serial '%.100s' holds %lld units, the row says %lld", r->serial,
                    (long long)(os.last - os.first + 1), (long long)r->quantity);
-  char project[L6_CODE_MAX + 1];
-  if (snprintf(project, sizeof project, "%s.%s", im->o->project_prefix, r->project_ref) >= (int)sizeof project)
-    return l6_fail(err, L6_E_INVALID_VALUE, "project id %s.%s is too long", im->o->project_prefix, r->project_ref);
   l6_origin_block ob;
-  l6_err e = OPS->origin_block_at(s->st, im->o->code, os.prefix, os.first, os.last, &ob, err);
+  e = OPS->origin_block_at(s->st, im->o->code, os.prefix, os.first, os.last, &ob, err);
   if (e == L6_E_NOT_FOUND) {
     if (r->needs_issuance)
       return l6_fail(err, L6_E_UNKNOWN_SERIAL, "no issued block of %s holds '%.100s': import the issuances export first",
@@ -559,6 +609,8 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
   int v = vslot(r); /* export_map_row checked the period: 0 <= v < VINTAGE_SLOTS */
   l6_qty keep_issued = v >= 0 && v < VINTAGE_SLOTS ? im->issued_by[v] : 0;
   l6_qty keep_retired = v >= 0 && v < VINTAGE_SLOTS ? im->retired_by[v] : 0;
+  if (r->status == EXPORT_PROJECT) v = 0, keep_issued = im->issued_by[0], keep_retired = im->retired_by[0];
+  size_t keep_ntotals = im->ntotals;
   if (v < 0 || v >= VINTAGE_SLOTS) e = l6_fail(err, L6_E_INVALID_VALUE, "the vintage period is outside the years accepted");
   else e = apply_row(im, r, outcome, err);
   if (e == L6_E_OK) {
@@ -569,12 +621,14 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
     im->projects = keep[0];
     im->batches = keep[1];
     if (v >= 0 && v < VINTAGE_SLOTS) im->issued_by[v] = keep_issued, im->retired_by[v] = keep_retired;
+    im->ntotals = keep_ntotals;
     *outcome = 0;
   }
   if (e != L6_E_OK) return e;
   if (*outcome == IMPORT_ADDED) im->added++;
   if (*outcome == IMPORT_RETIRED) im->retired++;
   if (*outcome == IMPORT_UNCHANGED) im->unchanged++;
+  if (*outcome == IMPORT_NOTED) im->noted++;
   /* Batched commits: every L6_IMPORT_COMMIT_ROWS rows, unless the whole
    * import is one transaction (a dry run, or strict). */
   if (++im->rows_in_tx >= L6_IMPORT_COMMIT_ROWS && !im->opts.dry_run && !im->opts.strict) {
@@ -588,7 +642,7 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
 }
 
 /* The unplaced units of every vintage total the rows gave. */
-static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplaced_by, l6_error *err) {
+static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplaced_by, l6_qty *buffer_by, l6_error *err) {
   l6_svc *s = im->s;
   l6_err e = L6_E_OK;
   for (size_t i = 0; i < im->ntotals && e == L6_E_OK; i++) {
@@ -596,13 +650,18 @@ static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplac
     l6_qty placed = 0;
     e = OPS->origin_placed(s->st, im->o->code, t->project, t->vs, t->ve, &placed, err);
     l6_origin_unplaced u = {.vintage = origin_vintage_year(t->vs, t->ve), .total = t->total,
-                            .unplaced = t->total > placed ? t->total - placed : 0};
+                            .unplaced = t->total > placed ? t->total - placed : 0, .buffer = t->buffer}, was;
+    l6_err ge = e == L6_E_OK ? OPS->origin_unplaced_get(s->st, im->o->code, t->project, t->vs, t->ve, &was, err) : e;
+    if (ge == L6_E_OK && (was.total != u.total || was.unplaced != u.unplaced || was.buffer != u.buffer)) im->totals_changed++;
+    else if (ge == L6_E_NOT_FOUND) im->totals_changed++;
+    else if (ge != L6_E_OK) e = ge;
     snprintf(u.origin, sizeof u.origin, "%s", im->o->code);
     snprintf(u.project, sizeof u.project, "%s", t->project);
     memcpy(u.vintage_start, t->vs, 11);
     memcpy(u.vintage_end, t->ve, 11);
     if (e == L6_E_OK) e = OPS->origin_unplaced_put(s->st, &u, err);
     if (e == L6_E_OK) unplaced_by[u.vintage - L6_VINTAGE_MIN] += u.unplaced;
+    if (e == L6_E_OK) buffer_by[u.vintage - L6_VINTAGE_MIN] += t->buffer;
   }
   (void)by_vintage;
   return e;
@@ -611,10 +670,11 @@ static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplac
 l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *err) {
   l6_svc *s = im->s;
   if (summary) *summary = NULL;
-  l6_qty *unplaced_by = calloc(VINTAGE_SLOTS, sizeof *unplaced_by);
+  l6_qty *unplaced_by = calloc(2 * VINTAGE_SLOTS, sizeof *unplaced_by);
+  l6_qty *buffer_by = unplaced_by ? unplaced_by + VINTAGE_SLOTS : NULL;
   l6_err e = unplaced_by ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
   json_t *by = json_array();
-  if (e == L6_E_OK && im->open && commit) e = record_unplaced(im, by, unplaced_by, err);
+  if (e == L6_E_OK && im->open && commit) e = record_unplaced(im, by, unplaced_by, buffer_by, err);
   bool keep = commit && !im->opts.dry_run && e == L6_E_OK;
   if (im->open) {
     l6_error ignore;
@@ -622,15 +682,16 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
     if (keep) e = fe;
   }
   for (int v = 0; v < VINTAGE_SLOTS && unplaced_by; v++)
-    if (im->issued_by[v] || im->retired_by[v] || unplaced_by[v])
-      json_array_append_new(by, json_pack("{s:i, s:I, s:I, s:I}", "vintage", v + L6_VINTAGE_MIN, "issued",
+    if (im->issued_by[v] || im->retired_by[v] || unplaced_by[v] || buffer_by[v])
+      json_array_append_new(by, json_pack("{s:i, s:I, s:I, s:I, s:I}", "vintage", v + L6_VINTAGE_MIN, "issued",
                                           (json_int_t)im->issued_by[v], "retired", (json_int_t)im->retired_by[v],
-                                          "unplaced", (json_int_t)unplaced_by[v]));
+                                          "unplaced", (json_int_t)unplaced_by[v], "buffer", (json_int_t)buffer_by[v]));
   if (summary && e == L6_E_OK)
-    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code, "dry_run",
+    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code, "dry_run",
                          im->opts.dry_run, "committed", keep, "projects", (json_int_t)im->projects, "batches",
                          (json_int_t)im->batches, "added", (json_int_t)im->added, "retired", (json_int_t)im->retired,
-                         "unchanged", (json_int_t)im->unchanged, "by_vintage", by);
+                         "unchanged", (json_int_t)im->unchanged, "noted", (json_int_t)im->noted, "totals_changed",
+                         (json_int_t)im->totals_changed, "by_vintage", by);
   else
     json_decref(by);
   free(unplaced_by);

@@ -341,6 +341,11 @@ static const char *const l6_migrations[] = {
      * revoked) and recomputed by GET /v1/a6/authorizations/{id}/letter and
      * ledger6 verify --store. Rows made before: '' (no hash recorded). */
     "ALTER TABLE a6_authorizations ADD COLUMN letter_sha256 TEXT NOT NULL DEFAULT '';",
+    /* 22 -> 23: buffer pools of imported issuances (issue 17, docs/IMPORT.md
+     * "ACR, CAR and ART TREES"): of an origin_unplaced total, the units the
+     * origin issued to its buffer pool (ACR, CAR, ART TREES issuances
+     * exports), which no export gives serials; 0 when none or not given. */
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

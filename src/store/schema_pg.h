@@ -289,6 +289,8 @@ static const char *const l6_pg_migrations[] = {
     "  currency " L6_PG_TEXT " NOT NULL);",
     /* 21 -> 22: the hash of the letter of authorization (schema.h). */
     "ALTER TABLE a6_authorizations ADD COLUMN letter_sha256 " L6_PG_TEXT " NOT NULL DEFAULT '';",
+    /* 22 -> 23: buffer pools of imported issuances (schema.h). */
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

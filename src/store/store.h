@@ -640,6 +640,7 @@ typedef struct {
   int vintage;                           /* the derived year */
   l6_qty total;                          /* what the origin reports issued for the period */
   l6_qty unplaced;                       /* total less the units of the origin's blocks, >= 0 */
+  l6_qty buffer;                         /* of total, issued to the origin's buffer pool (serials unknown) */
 } l6_origin_unplaced;
 
 typedef struct l6_store l6_store;
