@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ static struct {
   int64_t acc[2];   /* each registry's holding account */
   int64_t batch[2]; /* each registry's own batch (its local id) */
   char faults[64];
+  bool reconcile; /* registries run with --link-reconcile 1 */
 } W;
 
 static int free_port(void) {
@@ -90,6 +92,10 @@ static void restart(int who) {
   } else {
     s->extra[2] = "--link-faults";
     s->extra[3] = W.faults;
+    if (W.reconcile) {
+      s->extra[4] = "--link-reconcile";
+      s->extra[5] = "1";
+    }
   }
   assert_int_equal(tl_srv_restart(s), 0);
 }
@@ -493,6 +499,8 @@ static void test_link_stream(void **state) {
   cli_clean(RB, "link", "reconcile", "--peer", "HUB01", NULL);
 }
 
+static int64_t metric(const char *series);
+
 /* ---- Article 6 across a link (issue 19 item 4) ----------------------------- */
 
 static json_t *get_ok(int who, const char *path) {
@@ -714,12 +722,81 @@ static void test_link_article6(void **state) {
   tl_resp_free(&r);
   for (int i = 0; i < 3; i++) cli_clean(i, "check", NULL);
   cli_clean(RA, "link", "reconcile", "--peer", "CHE01", NULL);
+  /* the periodic reconciliation is off by default: no such series */
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}"), -1);
+}
+
+/* ---- the periodic reconciliation (serve --link-reconcile) ------------------- */
+
+/* A sample of THA01's /metrics: value of `series` (name{labels}), -1 when absent. */
+static int64_t metric(const char *series) {
+  tl_resp r = req(RA, "GET", "/metrics", NULL);
+  tl_assert_status(&r, 200);
+  int64_t v = -1;
+  size_t n = strlen(series);
+  for (const char *p = r.raw; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+    if (strncmp(p, series, n) == 0 && p[n] == ' ') v = atoll(p + n + 1);
+  tl_resp_free(&r);
+  return v;
+}
+
+/* Waits (at most 15 s) until metric(series) satisfies v >= lo && v <= hi. */
+static void wait_metric(const char *series, int64_t lo, int64_t hi) {
+  int64_t v = -1;
+  for (int i = 0; i < 150; i++) {
+    v = metric(series);
+    if (v >= lo && v <= hi) return;
+    sleep_ms(100);
+  }
+  fail_msg("%s is %lld, not in %lld-%lld", series, (long long)v, (long long)lo, (long long)hi);
+}
+
+static bool log_has(int who, const char *text) {
+  FILE *f = fopen(W.srv[who].log, "r");
+  char line[4096];
+  bool found = false;
+  while (f && !found && fgets(line, sizeof line, f)) found = strstr(line, text) != NULL;
+  if (f) fclose(f);
+  return found;
+}
+
+static void test_link_reconcile_job(void **state) {
+  (void)state;
+  W.reconcile = true;
+  world(); /* the servers restart with --link-reconcile 1 */
+  /* Nothing crossed yet: both comparisons run and find nothing. */
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"CHE01\",result=\"ok\"}", 1, INT64_MAX);
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"ok\"}", 1, INT64_MAX);
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}"), 0);
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"HUB01\"}"), 0);
+  /* The hub down: a transfer stays pending at THA01 (D02 against CHE01),
+   * and the hub cannot be compared (a failed run). */
+  assert_int_equal(tl_srv_stop(&W.srv[RH]), 0);
+  char *id = send_units(RA, W.acc[RB], W.batch[RA], 1, 10);
+  assert_non_null(id);
+  wait_metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}", 1, 1);
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"failed\"}", 1, INT64_MAX);
+  assert_true(log_has(RA, "link reconcile CHE01: 1 difference: [{\"code\":\"D02\""));
+  assert_true(log_has(RA, "link reconcile HUB01: failed"));
+  /* The hub back: the transfer completes, and the next runs find nothing. */
+  restart(RH);
+  settle();
+  json_t *t = transfer(RA, id);
+  assert_string_equal(tl_jstr(t, "state"), "accepted");
+  json_decref(t);
+  free(id);
+  wait_metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}", 0, 0);
+  int64_t ok = metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"ok\"}");
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"ok\"}", ok + 1, INT64_MAX);
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"HUB01\"}"), 0);
+  /* Off by default: the stream and Article 6 tests' servers have no such series. */
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_link_stream, setup, teardown),
       cmocka_unit_test_setup_teardown(test_link_article6, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_link_reconcile_job, setup, teardown),
   };
   if (getenv("L6_TEST_FILTER")) cmocka_set_test_filter(getenv("L6_TEST_FILTER"));
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1736,3 +1736,41 @@ l6_err svc_link_reconcile(l6_svc *s, const char *peer, json_t **out, l6_error *e
   json_decref(mine);
   return e;
 }
+
+/* The periodic job (serve --link-reconcile SECONDS): every peer of this
+ * registry (other registries and its hub), one after another; each
+ * comparison is svc_link_reconcile's. A peer that cannot be compared
+ * (unreachable, ...) gets "error" instead of "differences". The hub
+ * reconciles with nobody: the registries reconcile with it. */
+l6_err svc_link_reconcile_all(l6_svc *s, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  link_conf c;
+  json_t *peers = NULL;
+  l6_error e2 = {0};
+  bool linked = conf_get(s, &c, &e2) == L6_E_OK && !c.is_hub;
+  if (linked) e = list_kind(s, "peer", "", -1, 0, &peers, err);
+  e = svc__finish(s, e, err);
+  if (e != L6_E_OK) {
+    json_decref(peers);
+    return e;
+  }
+  json_t *items = json_array();
+  size_t i;
+  json_t *p;
+  json_array_foreach(peers, i, p) {
+    json_t *r = NULL;
+    l6_error e3 = {0};
+    if (svc_link_reconcile(s, jstr(p, "registry"), &r, &e3) == L6_E_OK)
+      json_array_append_new(items, json_pack("{s:s, s:O}", "peer", jstr(p, "registry"), "differences",
+                                             json_object_get(r, "differences")));
+    else
+      json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "peer", jstr(p, "registry"), "error", l6_err_code(e3.code),
+                                             "message", e3.message));
+    json_decref(r);
+  }
+  json_decref(peers);
+  *out = json_pack("{s:o}", "items", items);
+  return L6_E_OK;
+}
