@@ -605,6 +605,9 @@ static void test_link_article6(void **state) {
   x = tl_http_req(&W.srv[RB], "PUT", "/v1/a6/ndcs/CHE", W.srv[RB].admin, ndc, NULL);
   tl_assert_status(&x, 200);
   tl_resp_free(&x);
+  x = tl_http_req(&W.srv[RB], "PUT", "/v1/a6/ndcs/THA", W.srv[RB].admin, ndc, NULL); /* THA's books as CHE01 sees them */
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
   tl_mk_party(&W.srv[RA], "JPN", "Japan");
   /* Two Thai projects in THA01: 300 units of TH1 (200 ITMOs for CHE), 100
    * of TH2 (ITMOs authorized for Japan only). */
@@ -701,6 +704,11 @@ static void test_link_article6(void **state) {
   }
   assert_int_equal(held, 130);
   json_decref(its);
+  /* CHE01's copy of THA's books: no first transfer of its own (the mirror's
+   * ITMOs were first transferred by THA01), and consistent. */
+  ft = aef_lines(RB, "THA", year, "First transfer", &total);
+  assert_int_equal(total, 0);
+  free(ft);
 
   /* The acquiring registry books the use; its AEF stays consistent. */
   json_t *u = post_ok(RB, "/v1/a6/uses",
