@@ -140,6 +140,32 @@ void metrics_store_error(const char *code) {
 /* ---- rendering --------------------------------------------------------- */
 
 /* A label value with the escapes of the text format: \\, \" and \n. */
+/* Periodic link reconciliations, per peer (few: a lock is fine). */
+#define METRICS_MAX_PEERS 32
+static struct {
+  char peer[16];
+  int64_t differences;
+  uint64_t ok, failed;
+} peers[METRICS_MAX_PEERS];
+static size_t npeers;
+static pthread_mutex_t peer_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void metrics_link_reconcile(const char *peer, int64_t differences) {
+  pthread_mutex_lock(&peer_mu);
+  size_t i = 0;
+  while (i < npeers && strcmp(peers[i].peer, peer) != 0) i++;
+  if (i == npeers && npeers < METRICS_MAX_PEERS) snprintf(peers[npeers++].peer, sizeof peers[0].peer, "%s", peer);
+  if (i < npeers) {
+    if (differences < 0) {
+      peers[i].failed++;
+    } else {
+      peers[i].ok++;
+      peers[i].differences = differences;
+    }
+  }
+  pthread_mutex_unlock(&peer_mu);
+}
+
 static void put_label(FILE *f, const char *v) {
   for (; *v; v++) {
     if (*v == '\\') fputs("\\\\", f);
@@ -261,6 +287,31 @@ char *metrics_render(const metrics_gauges *g) {
         "# TYPE ledger6_log_size gauge\n",
         f);
   if (g->log_size >= 0) fprintf(f, "ledger6_log_size %lld\n", (long long)g->log_size);
+  pthread_mutex_lock(&peer_mu);
+  if (npeers) {
+    fputs("# HELP ledger6_link_reconcile_runs_total Periodic reconciliations against a link peer (serve --link-reconcile), by "
+          "result (failed: no comparison, e.g. the peer unreachable).\n"
+          "# TYPE ledger6_link_reconcile_runs_total counter\n",
+          f);
+    for (size_t i = 0; i < npeers; i++) {
+      fputs("ledger6_link_reconcile_runs_total{peer=\"", f);
+      put_label(f, peers[i].peer);
+      fprintf(f, "\",result=\"ok\"} %llu\n", (unsigned long long)peers[i].ok);
+      fputs("ledger6_link_reconcile_runs_total{peer=\"", f);
+      put_label(f, peers[i].peer);
+      fprintf(f, "\",result=\"failed\"} %llu\n", (unsigned long long)peers[i].failed);
+    }
+    fputs("# HELP ledger6_link_reconcile_differences Differences the last completed reconciliation against the peer listed "
+          "(docs/LINKS.md, codes D01-D05).\n"
+          "# TYPE ledger6_link_reconcile_differences gauge\n",
+          f);
+    for (size_t i = 0; i < npeers; i++) {
+      fputs("ledger6_link_reconcile_differences{peer=\"", f);
+      put_label(f, peers[i].peer);
+      fprintf(f, "\"} %lld\n", (long long)peers[i].differences);
+    }
+  }
+  pthread_mutex_unlock(&peer_mu);
   if (fclose(f) != 0) {
     free(text);
     return NULL;

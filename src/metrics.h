@@ -32,6 +32,11 @@ void metrics_store_group(size_t members);
 /* One failure of the store (code: "store_error" or "busy"). */
 void metrics_store_error(const char *code);
 
+/* One periodic reconciliation against a link peer ended (serve
+ * --link-reconcile; docs/LINKS.md): differences found, or -1 when it
+ * failed (the peer unreachable, ...). At most 32 peers are kept. */
+void metrics_link_reconcile(const char *peer, int64_t differences);
+
 /* What the renderer asks for at each scrape: gauges read at that moment.
  * A negative log_size means the store could not say (the sample is left
  * out). */

@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ static struct {
   int64_t acc[2];   /* each registry's holding account */
   int64_t batch[2]; /* each registry's own batch (its local id) */
   char faults[64];
+  bool reconcile; /* registries run with --link-reconcile 1 */
 } W;
 
 static int free_port(void) {
@@ -90,6 +92,10 @@ static void restart(int who) {
   } else {
     s->extra[2] = "--link-faults";
     s->extra[3] = W.faults;
+    if (W.reconcile) {
+      s->extra[4] = "--link-reconcile";
+      s->extra[5] = "1";
+    }
   }
   assert_int_equal(tl_srv_restart(s), 0);
 }
@@ -181,6 +187,16 @@ static void settle(void) {
     }
     if (pending == 0) return;
     sleep_ms(100);
+  }
+  for (int i = 0; i < 2; i++) {
+    tl_resp r = req(i, "GET", "/v1/link/transfers?state=pending", NULL);
+    print_error("%s pending: %s\n", REG[i], r.raw);
+    tl_resp_free(&r);
+  }
+  for (int i = 0; i < 3 && getenv("L6_LINK_DEBUG"); i++) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "grep -v '\"status\":200' %s | tail -8 >&2", W.srv[i].log);
+    if (system(cmd) != 0) print_error("no log\n");
   }
   fail_msg("transfers still pending after 60 s");
 }
@@ -483,9 +499,313 @@ static void test_link_stream(void **state) {
   cli_clean(RB, "link", "reconcile", "--peer", "HUB01", NULL);
 }
 
+static int64_t metric(const char *series);
+
+/* ---- Article 6 across a link (issue 19 item 4) ----------------------------- */
+
+static json_t *get_ok(int who, const char *path) {
+  tl_resp r = req(who, "GET", path, NULL);
+  if (r.status != 200) fail_msg("%s GET %s: %ld %s", REG[who], path, r.status, r.raw);
+  json_t *o = json_incref(r.body);
+  tl_resp_free(&r);
+  return o;
+}
+
+static json_t *post_ok(int who, const char *path, json_t *body, long status) {
+  tl_resp r = req(who, "POST", path, body);
+  if (r.status != status) fail_msg("%s POST %s: %ld %s", REG[who], path, r.status, r.raw);
+  json_t *o = json_incref(r.body);
+  tl_resp_free(&r);
+  return o;
+}
+
+/* A link transfer of ranges {batch, first, last}... (n of them) from THA01
+ * to CHE01's account to_account; waits for its end; returns its record. */
+static json_t *a6_send(int64_t to_account, size_t n, const int64_t (*rg)[3]) {
+  json_t *ranges = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(ranges, json_pack("{s:I, s:I, s:I}", "batch", (json_int_t)rg[i][0], "first", (json_int_t)rg[i][1],
+                                            "last", (json_int_t)rg[i][2]));
+  json_t *b = json_pack("{s:I, s:s, s:I, s:o, s:s}", "from_account", (json_int_t)W.acc[RA], "to_registry", "CHE01",
+                        "to_account", (json_int_t)to_account, "ranges", ranges, "purpose", "ITMOs for CHE");
+  json_t *t = post_ok(RA, "/v1/link/transfers", b, 202);
+  char id[40];
+  snprintf(id, sizeof id, "%s", tl_jstr(t, "id"));
+  json_decref(t);
+  settle();
+  return transfer(RA, id);
+}
+
+/* The actions of type `type` in party's AEF (year) on registry who, as
+ * "first_id..last_id qty vintage year from>to" lines, sorted, one string. */
+static char *aef_lines(int who, const char *party, int year, const char *type, int64_t *total) {
+  char path[96];
+  snprintf(path, sizeof path, "/v1/a6/aef/%s?year=%d", party, year);
+  json_t *aef = get_ok(who, path); /* 200: the consistency check passed (else 409 aef_inconsistent) */
+  assert_true(json_is_true(json_object_get(json_object_get(aef, "consistency"), "consistent")));
+  char *lines[64];
+  size_t n = 0, k, len = 1;
+  json_t *x;
+  *total = 0;
+  json_array_foreach(json_object_get(aef, "actions"), k, x) {
+    if (strcmp(tl_jstr(x, "action"), type) != 0) continue;
+    assert_true(n < 64);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s..%s %lld %lld %lld %s>%s\n", tl_jstr(x, "first_id"), tl_jstr(x, "last_id"),
+             (long long)tl_jint(x, "quantity"), (long long)tl_jint(x, "vintage"), (long long)tl_jint(x, "year"),
+             tl_jstr(x, "transferring_party"), tl_jstr(x, "acquiring_party"));
+    lines[n++] = strdup(buf);
+    len += strlen(buf);
+    *total += tl_jint(x, "quantity");
+  }
+  json_decref(aef);
+  for (size_t i = 1; i < n; i++) /* sort */
+    for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+      char *t = lines[j];
+      lines[j] = lines[j - 1];
+      lines[j - 1] = t;
+    }
+  char *out = calloc(1, len);
+  for (size_t i = 0; i < n; i++) {
+    strcat(out, lines[i]);
+    free(lines[i]);
+  }
+  return out;
+}
+
+static int64_t balance_ft(int who, const char *party, int year, int64_t *ca) {
+  char path[64];
+  snprintf(path, sizeof path, "/v1/a6/balances/%s", party);
+  json_t *b = get_ok(who, path);
+  size_t k;
+  json_t *y;
+  int64_t ft = -1;
+  json_array_foreach(json_object_get(b, "years"), k, y) {
+    if (tl_jint(y, "year") == year) {
+      ft = tl_jint(y, "first_transferred");
+      *ca = tl_jint(y, "corresponding_adjustment");
+    }
+  }
+  json_decref(b);
+  return ft;
+}
+
+static void test_link_article6(void **state) {
+  (void)state;
+  world();
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  int year = tm.tm_year + 1900;
+  static const char *const ndc = "{\"first_year\":2021,\"last_year\":2035,\"kind\":\"multi-year\",\"method\":\"per-year\","
+                                 "\"target_year\":2030,\"target\":1000000,\"years\":[{\"year\":2021,\"emissions\":1200000}]}";
+  tl_resp x = tl_http_req(&W.srv[RA], "PUT", "/v1/a6/ndcs/THA", W.srv[RA].admin, ndc, NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_req(&W.srv[RB], "PUT", "/v1/a6/ndcs/CHE", W.srv[RB].admin, ndc, NULL);
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  x = tl_http_req(&W.srv[RB], "PUT", "/v1/a6/ndcs/THA", W.srv[RB].admin, ndc, NULL); /* THA's books as CHE01 sees them */
+  tl_assert_status(&x, 200);
+  tl_resp_free(&x);
+  tl_mk_party(&W.srv[RA], "JPN", "Japan");
+  /* Two Thai projects in THA01: 300 units of TH1 (200 ITMOs for CHE), 100
+   * of TH2 (ITMOs authorized for Japan only). */
+  tl_mk_project(&W.srv[RA], "VCS.TH1", "VCS", "THA");
+  tl_mk_project(&W.srv[RA], "VCS.TH2", "VCS", "THA");
+  json_t *is = tl_mk_issue(&W.srv[RA], "THA01", "VCS.TH1", "VCU", 2024, 300, W.acc[RA]);
+  int64_t t1 = tl_batch_of(is);
+  json_decref(is);
+  is = tl_mk_issue(&W.srv[RA], "THA01", "VCS.TH2", "VCU", 2024, 100, W.acc[RA]);
+  int64_t t2 = tl_batch_of(is);
+  json_decref(is);
+  json_t *a = post_ok(RA, "/v1/a6/authorizations",
+                      json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach", "CA0007",
+                                "project", "VCS.TH1", "vintage_from", 2024, "vintage_to", 2024, "quantity", 200, "purposes",
+                                "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2035),
+                      201);
+  assert_int_equal(tl_jint(a, "assigned"), 200);
+  json_decref(a);
+  a = post_ok(RA, "/v1/a6/authorizations",
+              json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach", "CA0008", "project",
+                        "VCS.TH2", "vintage_from", 2024, "vintage_to", 2024, "quantity", 100, "purposes", "NDC",
+                        "authorized_parties", "JPN", "year_from", 2021, "year_to", 2035),
+              201);
+  json_decref(a);
+  int64_t total;
+
+  /* Rejected by the receiver (no such account): nothing booked on either side. */
+  int64_t rg[2][3] = {{t1, 1, 50}, {0, 0, 0}};
+  json_t *t = a6_send(999999, 1, (const int64_t(*)[3])rg);
+  assert_string_equal(tl_jstr(t, "state"), "rejected");
+  assert_string_equal(tl_jstr(t, "code"), "L02");
+  json_decref(t);
+  char *ft = aef_lines(RA, "THA", year, "First transfer", &total);
+  assert_int_equal(total, 0);
+  free(ft);
+  int64_t ca = -1;
+  assert_int_equal(balance_ft(RA, "THA", year, &ca), 0);
+  assert_int_equal(ca, 0);
+
+  /* ITMOs whose authorization does not cover CHE: refused with L10 before
+   * any booking; the units come back. */
+  rg[0][0] = t2, rg[0][1] = 1, rg[0][2] = 10;
+  t = a6_send(W.acc[RB], 1, (const int64_t(*)[3])rg);
+  assert_string_equal(tl_jstr(t, "state"), "rejected");
+  assert_string_equal(tl_jstr(t, "code"), "L10");
+  json_decref(t);
+  ft = aef_lines(RA, "THA", year, "First transfer", &total);
+  assert_int_equal(total, 0);
+  free(ft);
+  char *acq = aef_lines(RB, "CHE", year, "Acquisition", &total);
+  assert_int_equal(total, 0);
+  free(acq);
+
+  /* Accepted: ITMOs 1-120, and 191-250 of which 191-200 are ITMOs (the
+   * rest plain units). */
+  rg[0][0] = t1, rg[0][1] = 1, rg[0][2] = 120;
+  rg[1][0] = t1, rg[1][1] = 191, rg[1][2] = 250;
+  t = a6_send(W.acc[RB], 2, (const int64_t(*)[3])rg);
+  assert_string_equal(tl_jstr(t, "state"), "accepted");
+  json_decref(t);
+
+  /* Both AEFs agree on every ITMO that crossed: THA's Transfers are CHE's
+   * Acquisitions (same identifiers, quantities, vintage, year, Parties),
+   * and THA's first transfers are the same ITMOs, in the same year. */
+  int64_t tr_total, acq_total, ft_total;
+  char *tr = aef_lines(RA, "THA", year, "Transfer", &tr_total);
+  acq = aef_lines(RB, "CHE", year, "Acquisition", &acq_total);
+  ft = aef_lines(RA, "THA", year, "First transfer", &ft_total);
+  assert_int_equal(tr_total, 130);
+  assert_int_equal(acq_total, 130);
+  assert_int_equal(ft_total, 130); /* once, whatever the faults repeated */
+  assert_string_equal(tr, acq);
+  assert_string_equal(ft, tr);
+  char want[128];
+  /* (1-120 is in two pieces: the rejected transfer of 1-50 cut the range) */
+  snprintf(want, sizeof want, "CA0007-THA01-THA-000000191-2024..CA0007-THA01-THA-000000200-2024 10 2024 %d THA>CHE\n", year);
+  assert_int_equal(strncmp(tr, "CA0007-THA01-THA-000000001-2024..", 33), 0);
+  if (strstr(tr, want) == NULL) fail_msg("no line %s in\n%s", want, tr);
+  free(tr);
+  free(ft);
+  free(acq);
+  /* The host's balances: the corresponding adjustment of the first transfer. */
+  assert_int_equal(balance_ft(RA, "THA", year, &ca), 130);
+  assert_int_equal(ca, 130);
+  /* CHE01 knows the ITMOs: first transferred in that year, held. */
+  json_t *its = get_ok(RB, "/v1/a6/itmos");
+  size_t k;
+  json_t *it;
+  int64_t held = 0;
+  json_array_foreach(json_object_get(its, "items"), k, it) {
+    assert_int_equal(tl_jint(it, "first_transfer_year"), year);
+    assert_string_equal(tl_jstr(it, "state"), "held");
+    held += tl_jint(it, "quantity");
+  }
+  assert_int_equal(held, 130);
+  json_decref(its);
+  /* CHE01's copy of THA's books: no first transfer of its own (the mirror's
+   * ITMOs were first transferred by THA01), and consistent. */
+  ft = aef_lines(RB, "THA", year, "First transfer", &total);
+  assert_int_equal(total, 0);
+  free(ft);
+
+  /* The acquiring registry books the use; its AEF stays consistent. */
+  json_t *u = post_ok(RB, "/v1/a6/uses",
+                      json_pack("{s:I, s:s, s:s, s:s, s:i}", "account", (json_int_t)W.acc[RB], "first_id",
+                                "CA0007-THA01-THA-000000001-2024", "last_id", "CA0007-THA01-THA-000000020-2024", "party",
+                                "CHE", "year", year),
+                      201);
+  json_decref(u);
+  char *use = aef_lines(RB, "CHE", year, "Use", &total);
+  assert_int_equal(total, 20);
+  free(use);
+  assert_int_equal(balance_ft(RB, "CHE", year, &ca), 0);
+  assert_int_equal(ca, -20);
+  /* A second, domestic-looking request cannot first transfer them again. */
+  tl_resp r = req(RA, "POST", "/v1/a6/first-transfers",
+                  json_pack("{s:I, s:s, s:s}", "account", (json_int_t)W.acc[RA], "first_id", "CA0007-THA01-THA-000000001-2024",
+                            "last_id", "CA0007-THA01-THA-000000010-2024"));
+  assert_true(r.status >= 400);
+  tl_resp_free(&r);
+  for (int i = 0; i < 3; i++) cli_clean(i, "check", NULL);
+  cli_clean(RA, "link", "reconcile", "--peer", "CHE01", NULL);
+  /* the periodic reconciliation is off by default: no such series */
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}"), -1);
+}
+
+/* ---- the periodic reconciliation (serve --link-reconcile) ------------------- */
+
+/* A sample of THA01's /metrics: value of `series` (name{labels}), -1 when absent. */
+static int64_t metric(const char *series) {
+  tl_resp r = req(RA, "GET", "/metrics", NULL);
+  tl_assert_status(&r, 200);
+  int64_t v = -1;
+  size_t n = strlen(series);
+  for (const char *p = r.raw; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+    if (strncmp(p, series, n) == 0 && p[n] == ' ') v = atoll(p + n + 1);
+  tl_resp_free(&r);
+  return v;
+}
+
+/* Waits (at most 15 s) until metric(series) satisfies v >= lo && v <= hi. */
+static void wait_metric(const char *series, int64_t lo, int64_t hi) {
+  int64_t v = -1;
+  for (int i = 0; i < 150; i++) {
+    v = metric(series);
+    if (v >= lo && v <= hi) return;
+    sleep_ms(100);
+  }
+  fail_msg("%s is %lld, not in %lld-%lld", series, (long long)v, (long long)lo, (long long)hi);
+}
+
+static bool log_has(int who, const char *text) {
+  FILE *f = fopen(W.srv[who].log, "r");
+  char line[4096];
+  bool found = false;
+  while (f && !found && fgets(line, sizeof line, f)) found = strstr(line, text) != NULL;
+  if (f) fclose(f);
+  return found;
+}
+
+static void test_link_reconcile_job(void **state) {
+  (void)state;
+  W.reconcile = true;
+  world(); /* the servers restart with --link-reconcile 1 */
+  /* Nothing crossed yet: both comparisons run and find nothing. */
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"CHE01\",result=\"ok\"}", 1, INT64_MAX);
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"ok\"}", 1, INT64_MAX);
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}"), 0);
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"HUB01\"}"), 0);
+  /* The hub down: a transfer stays pending at THA01 (D02 against CHE01),
+   * and the hub cannot be compared (a failed run). */
+  assert_int_equal(tl_srv_stop(&W.srv[RH]), 0);
+  char *id = send_units(RA, W.acc[RB], W.batch[RA], 1, 10);
+  assert_non_null(id);
+  wait_metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}", 1, 1);
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"failed\"}", 1, INT64_MAX);
+  assert_true(log_has(RA, "link reconcile CHE01: 1 difference: [{\"code\":\"D02\""));
+  assert_true(log_has(RA, "link reconcile HUB01: failed"));
+  /* The hub back: the transfer completes, and the next runs find nothing. */
+  restart(RH);
+  settle();
+  json_t *t = transfer(RA, id);
+  assert_string_equal(tl_jstr(t, "state"), "accepted");
+  json_decref(t);
+  free(id);
+  wait_metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}", 0, 0);
+  int64_t ok = metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"ok\"}");
+  wait_metric("ledger6_link_reconcile_runs_total{peer=\"HUB01\",result=\"ok\"}", ok + 1, INT64_MAX);
+  assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"HUB01\"}"), 0);
+  /* Off by default: the stream and Article 6 tests' servers have no such series. */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_link_stream, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_link_article6, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_link_reconcile_job, setup, teardown),
   };
+  if (getenv("L6_TEST_FILTER")) cmocka_set_test_filter(getenv("L6_TEST_FILTER"));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

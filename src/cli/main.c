@@ -97,6 +97,8 @@ static const char *usage_serve =
     "                  its peers, read strictly and stored; the outbox is sent every 100 ms\n"
     "  --role hub      serve as the independent transaction log of linked registries\n"
     "  --link-faults SPEC  tests only: drop=P,repeat=P,lose=P,seed=N (percent) faults of the outbox\n"
+    "  --link-reconcile SECONDS  reconcile with every link peer every SECONDS (1-86400; default off):\n"
+    "                  differences in the log and in /metrics\n"
     "limits (docs/OPERATIONS.md, \"Limits\"; RATE is N/s, N/min or N/h with an optional ,BURST, or off):\n"
     "  --conns-per-ip N         connections one client address may hold (default 64; 0: no limit)\n"
     "  --request-timeout S      seconds to send a request's head, and again its body (default 10)\n"
@@ -149,6 +151,7 @@ typedef struct {
   l6_metrics_access metrics;
   l6_http_opts http; /* serve's transport limits */
   int port, sth_interval, days;
+  int link_reconcile; /* seconds between periodic reconciliations; 0: off */
   int session_idle, session_max; /* seconds; 0: the defaults */
   bool pwhash_interactive, cookie_secure;
   long long org;
@@ -180,7 +183,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"days", required_argument, NULL, 'D'},
       {"access-log", required_argument, NULL, 'A'}, {"metrics", required_argument, NULL, 'X'},
       {"peers", required_argument, NULL, 9}, {"link-faults", required_argument, NULL, 10},
-      {"peer", required_argument, NULL, 11},
+      {"peer", required_argument, NULL, 11},     {"link-reconcile", required_argument, NULL, 12},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
@@ -259,6 +262,16 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case 9: o->peers = optarg; break;
     case 10: o->link_faults = optarg; break;
     case 11: o->peer = optarg; break;
+    case 12: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 86400) {
+        fprintf(stderr, "ledger6: --link-reconcile must be 1-86400 seconds\n");
+        return -1;
+      }
+      o->link_reconcile = (int)v;
+      break;
+    }
     case 2: o->tls_key = optarg; break;
     case 3:
     case 4:
@@ -917,6 +930,32 @@ static void *sth_main(void *arg) {
   return NULL;
 }
 
+/* The periodic reconciliation (serve --link-reconcile): every peer, the
+ * differences to the log (one line per peer that has any, or failed) and
+ * to the metrics (ledger6_link_reconcile_*). */
+static void link_reconcile_run(l6_svc *s) {
+  l6_error err = {0};
+  json_t *out = NULL;
+  if (svc_link_reconcile_all(s, &out, &err) != L6_E_OK) {
+    fprintf(stderr, "ledger6: link reconcile: %s: %s\n", l6_err_code(err.code), err.message);
+    return;
+  }
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(out, "items"), i, it) {
+    const char *peer = json_string_value(json_object_get(it, "peer"));
+    json_t *d = json_object_get(it, "differences");
+    metrics_link_reconcile(peer, d ? (int64_t)json_array_size(d) : -1);
+    if (d && json_array_size(d) == 0) continue;
+    char *txt = json_dumps(d ? d : it, JSON_COMPACT | JSON_SORT_KEYS);
+    if (d) fprintf(stderr, "ledger6: link reconcile %s: %zu difference%s: %s\n", peer, json_array_size(d),
+                   json_array_size(d) == 1 ? "" : "s", txt ? txt : "");
+    else fprintf(stderr, "ledger6: link reconcile %s: failed: %s\n", peer, txt ? txt : "");
+    free(txt);
+  }
+  json_decref(out);
+}
+
 /* Reads a PEM file of serve's TLS (at most 1 MiB) into a NUL-terminated
  * text (free it); NULL after saying why. */
 static char *read_pem(const char *path, const char *what) {
@@ -1043,6 +1082,12 @@ static int cmd_serve(const opts *o) {
   pthread_t link_tid;
   bool link_on = pthread_create(&link_tid, NULL, link_main, &ltimer) == 0;
   if (!link_on) fprintf(stderr, "ledger6: cannot start the link outbox\n");
+  sth_timer rtimer = {.svc = s, .interval_s = o->link_reconcile, .run = link_reconcile_run};
+  pthread_mutex_init(&rtimer.mu, NULL);
+  pthread_cond_init(&rtimer.cv, NULL);
+  pthread_t rec_tid;
+  bool rec_on = o->link_reconcile > 0 && pthread_create(&rec_tid, NULL, sth_main, &rtimer) == 0;
+  if (o->link_reconcile > 0 && !rec_on) fprintf(stderr, "ledger6: cannot start the periodic link reconciliation\n");
   printf("listening on %s://%s:%d/\n", o->tls_cert ? "https" : "http", o->addr, http_port(h));
   fflush(stdout);
   sigset_t wait_mask = old;
@@ -1067,6 +1112,15 @@ static int cmd_serve(const opts *o) {
   }
   pthread_cond_destroy(&clock_timer.cv);
   pthread_mutex_destroy(&clock_timer.mu);
+  if (rec_on) {
+    pthread_mutex_lock(&rtimer.mu);
+    rtimer.stop = true;
+    pthread_cond_signal(&rtimer.cv);
+    pthread_mutex_unlock(&rtimer.mu);
+    pthread_join(rec_tid, NULL);
+  }
+  pthread_cond_destroy(&rtimer.cv);
+  pthread_mutex_destroy(&rtimer.mu);
   if (link_on) {
     pthread_mutex_lock(&ltimer.mu);
     ltimer.stop = true;

@@ -1380,6 +1380,17 @@ static l6_err a6_move_check(l6_svc *s, const svc_move_ctx *m, void *arg, l6_erro
   return e;
 }
 
+/* Whether moving ITMO range r (of authorization x) out of Party
+ * from_party's holdings to another Party's is its first transfer: for NDC
+ * use the first international transfer is the first transfer (domain.md
+ * section 4), so a range not yet first transferred, authorized for NDC
+ * use and not revoked, leaving its host. */
+bool a6__first_transfer_due(const l6_a6_itmo *r, const l6_a6_auth *x, const char *from_party) {
+  unsigned purposes = 0;
+  a6_purposes_parse(x->purposes, &purposes);
+  return r->ft_year == 0 && !x->revoked && (purposes & A6_P_NDC) && strcmp(from_party, r->host) == 0;
+}
+
 /* The effect, for every move whose route does not do the accounting
  * itself: transfers of ITMOs between Parties are recorded (Transfer and
  * Acquisition), and a first transfer (NDC purpose: the first
@@ -1414,9 +1425,7 @@ static l6_err a6_move_effect(l6_svc *s, const svc_move_ctx *m, void *arg, l6_err
       if (e != L6_E_OK) break;
       if (tx->kind == L6_TX_TRANSFER) {
         if (strcmp(fp, tp) == 0) continue; /* a domestic transfer is no AEF action */
-        unsigned purposes = 0;
-        a6_purposes_parse(x.purposes, &purposes);
-        if (r->ft_year == 0 && !x.revoked && (purposes & A6_P_NDC) && strcmp(fp, r->host) == 0) {
+        if (a6__first_transfer_due(r, &x, fp)) {
           if (year < x.year_from || year > x.year_to)
             e = l6_fail(err, L6_E_OUTSIDE_TIMEFRAME, "first transfer in %d is outside authorization %lld's timeframe %d-%d",
                         year, (long long)x.id, x.year_from, x.year_to);
@@ -1975,6 +1984,8 @@ static l6_err ledger_holdings(l6_svc *s, const itmo_buf *ib, holdings *hs, l6_er
       char p[4];
       e = OPS->account_get(ST, bb.b[k].account, &acc, err);
       if (e == L6_E_OK && l6_account_type_terminal(acc.type)) continue;
+      /* units in link-external are held in another registry (docs/LINKS.md) */
+      if (e == L6_E_OK && acc.type == L6_ACCT_LINK_EXTERNAL) continue;
       if (e == L6_E_OK) e = registry_party(s, acc.registry, p, err);
       if (e == L6_E_OK) hold_add(hs, p, r->vintage, hi - lo + 1);
     }
@@ -2228,8 +2239,15 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
                     (long long)have, expect->h[i].vintage, (long long)expect->h[i].q);
   }
   if (e == L6_E_OK) e = core_checks(s, &ndc, &acts, incons, err);
-  for (size_t i = 0; i < ib.n; i++)
-    if (strcmp(ib.r[i].host, party) == 0 && ib.r[i].ft_year) ft_rows += ib.r[i].last - ib.r[i].first + 1;
+  for (size_t i = 0; i < ib.n && e == L6_E_OK; i++) {
+    if (strcmp(ib.r[i].host, party) != 0 || ib.r[i].ft_year == 0) continue;
+    /* ITMOs acquired over a link (docs/LINKS.md, "Article 6 across
+     * links") sit in a mirror batch of this registry: their first transfer
+     * is the host registry's action, not this one's */
+    l6_batch b;
+    if ((e = OPS->batch_get(ST, ib.r[i].batch, &b, err)) != L6_E_OK) break;
+    if (strcmp(b.registry, ib.r[i].registry) == 0) ft_rows += ib.r[i].last - ib.r[i].first + 1;
+  }
   if (ft_rows != ft_actions)
     inconsistency(incons, "first_transfers_mismatch", "%lld ITMOs of %s are first transferred; first-transfer actions add up to %lld",
                   (long long)ft_rows, party, (long long)ft_actions);
@@ -2307,3 +2325,18 @@ l6_err svc_a6_aef_checks(l6_svc *s, const l6_actor *a, const char *party, int ye
   json_decref(aef);
   return *out ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
 }
+
+/* ---- for links (link_a6.c, issue 19) ------------------------------------- */
+
+l6_err a6__put_action(l6_svc *s, l6_id tx, const char *type, const char *party, const l6_a6_itmo *r, const char *from,
+                      const char *to, int year, int64_t ca, l6_error *err) {
+  return put_action(s, tx, type, party, r, from, to, NULL, NULL, year, ca, err);
+}
+
+l6_err a6__first_transfer(l6_svc *s, l6_id tx, l6_a6_itmo *r, int year, const char *to, l6_error *err) {
+  return first_transfer(s, tx, r, year, to, err);
+}
+
+l6_err a6__isolate(l6_svc *s, l6_a6_itmo *r, int64_t lo, int64_t hi, l6_error *err) { return isolate(s, r, lo, hi, err); }
+
+void a6__itmo_id(const l6_a6_itmo *r, int64_t serial, char out[64]) { itmo_id_of(r, serial, out); }

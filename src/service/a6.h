@@ -192,4 +192,20 @@ l6_err svc_a6_request_decide(l6_svc *s, const l6_actor *a, l6_id id, bool approv
 l6_err svc__a6_terms_validate(l6_a6_auth *in, l6_error *err);
 l6_err svc__a6_authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err);
 
+/* ---- for links (src/service/link_a6.c; inside the caller's transaction) ---- */
+
+/* Whether moving ITMO range r out of from_party to another Party is its
+ * first transfer (authorized for NDC use, not yet first transferred, not
+ * revoked, leaving its host). */
+bool a6__first_transfer_due(const l6_a6_itmo *r, const l6_a6_auth *x, const char *from_party);
+/* Appends an AEF action of `type` for range r to party's books. */
+l6_err a6__put_action(l6_svc *s, l6_id tx, const char *type, const char *party, const l6_a6_itmo *r, const char *from,
+                      const char *to, int year, int64_t ca, l6_error *err);
+/* The host's first transfer of r in year to Party `to` (corresponding adjustment +q). */
+l6_err a6__first_transfer(l6_svc *s, l6_id tx, l6_a6_itmo *r, int year, const char *to, l6_error *err);
+/* Cuts row r down to batch serials [lo, hi]; the parts outside become rows. */
+l6_err a6__isolate(l6_svc *s, l6_a6_itmo *r, int64_t lo, int64_t hi, l6_error *err);
+/* The ITMO identifier of `serial` (an ITMO serial) of range r. */
+void a6__itmo_id(const l6_a6_itmo *r, int64_t serial, char out[64]);
+
 #endif

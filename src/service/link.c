@@ -3,6 +3,7 @@
  * docs/LINKS.md (messages, states, check codes, failure handling).
  */
 #include "link.h"
+#include "link_a6.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -199,6 +200,23 @@ static bool countersign(l6_svc *s, json_t *env) {
   if (ok) json_object_set_new(env, "hub_signature", json_string(hex));
   free(txt);
   return ok;
+}
+
+/* The Party of this link's registry ("" when the store has no such registry). */
+static l6_err my_party(l6_svc *s, const link_conf *c, char party[4], l6_error *err) {
+  l6_registry r;
+  l6_error e2 = {0};
+  l6_err e = OPS->registry_get(ST, c->registry, &r, &e2);
+  party[0] = '\0';
+  if (e == L6_E_OK) snprintf(party, 4, "%s", r.party);
+  else if (e != L6_E_UNKNOWN_REGISTRY) *err = e2;
+  return e == L6_E_UNKNOWN_REGISTRY ? L6_E_OK : e;
+}
+
+static int year_now(l6_svc *s) {
+  char ts[32];
+  svc__timestamp(s, ts);
+  return atoi(ts);
 }
 
 /* ---- the move rule: link accounts are moved only by links ---------------- */
@@ -591,6 +609,9 @@ l6_err svc_link_transfer_create(l6_svc *s, const l6_actor *a, const json_t *body
   randombytes_buf(rnd, sizeof rnd);
   sodium_bin2hex(id, sizeof id, rnd, sizeof rnd);
   json_t *msg_ranges = json_array(), *projects = json_object(), *local = json_array();
+  json_t *itmos = json_array(), *auths = json_object(); /* Article 6 (link_a6.c) */
+  char party[4] = "";
+  if (e == L6_E_OK) e = my_party(s, &c, party, err);
   lrange pc[LINK_MAX_PIECES];
   size_t npc = 0;
   for (i = 0; e == L6_E_OK && i < n; i++) {
@@ -621,14 +642,16 @@ l6_err svc_link_transfer_create(l6_svc *s, const l6_actor *a, const json_t *body
     json_object_set_new(projects, b.project, project_json(&p));
     json_array_append_new(local, json_pack("{s:I, s:I, s:I}", "batch", (json_int_t)rg[i].batch, "first",
                                            (json_int_t)rg[i].first, "last", (json_int_t)rg[i].last));
+    e = link_a6_export(s, c.registry, i, rg[i].batch, rg[i].first, rg[i].last, itmos, auths, err);
   }
   char purpose[L6_NAME_MAX + 1];
   snprintf(purpose, sizeof purpose, "link transfer %.12s to %s: into escrow", id, to);
   if (e == L6_E_OK) e = link_move(s, pc, npc, from.id, escrow.id, purpose, NULL, err);
   int64_t now = svc__now_ms(s);
-  json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:O, s:O}", "type", "proposal", "id", id, "from", c.registry,
-                          "to", to, "sent_ms", (json_int_t)now, "to_account", (json_int_t)jint(body, "to_account"), "purpose",
-                          jstr(body, "purpose"), "ranges", msg_ranges, "projects", projects);
+  json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:O, s:O, s:s, s:O, s:O}", "type", "proposal", "id", id,
+                          "from", c.registry, "to", to, "sent_ms", (json_int_t)now, "to_account",
+                          (json_int_t)jint(body, "to_account"), "purpose", jstr(body, "purpose"), "ranges", msg_ranges,
+                          "projects", projects, "party", party, "itmos", itmos, "authorizations", auths);
   json_t *env = e == L6_E_OK ? envelope(s, msg) : (json_decref(msg), NULL);
   if (e == L6_E_OK && env == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
   json_t *rec = NULL;
@@ -644,6 +667,8 @@ l6_err svc_link_transfer_create(l6_svc *s, const l6_actor *a, const json_t *body
   json_decref(msg_ranges);
   json_decref(projects);
   json_decref(local);
+  json_decref(itmos);
+  json_decref(auths);
   return svc__finish_out(s, e, out, err);
 }
 
@@ -706,6 +731,8 @@ l6_err svc_link_transfer_get(l6_svc *s, const l6_actor *a, const char *id, json_
 typedef struct {
   const char *code;
   char detail[200];
+  char party[4]; /* an acceptance: the receiver's Party and the year it credited (Article 6, link_a6.c) */
+  int year;
 } verdict;
 
 static bool refuse(verdict *v, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -846,6 +873,8 @@ static l6_err receive(l6_svc *s, const link_conf *c, const json_t *msg, bool app
   size_t npc = 0;
   l6_account ext;
   if ((e = link_account(s, c->registry, L6_ACCT_LINK_EXTERNAL, &ext, err)) != L6_E_OK) return e;
+  if ((e = my_party(s, c, v->party, err)) != L6_E_OK) return e;
+  v->year = year_now(s);
   size_t i;
   json_t *r;
   json_array_foreach(ranges, i, r) {
@@ -887,16 +916,32 @@ static l6_err receive(l6_svc *s, const link_conf *c, const json_t *msg, bool app
                     jstr(r, "origin"), (long long)jint(r, "origin_batch")),
              L6_E_OK;
   }
-  if (!apply) return L6_E_OK;
+  if (!apply) {
+    /* Article 6: the authorization covers this Party, in its timeframe (L10, L11), before anything is booked */
+    const char *code = NULL;
+    char detail[200];
+    e = link_a6_check(s, c->registry, msg, v->party, v->year, &code, detail, sizeof detail, err);
+    if (e == L6_E_OK && code) refuse(v, code, "%s", detail);
+    return e;
+  }
   char purpose[L6_NAME_MAX + 1];
   snprintf(purpose, sizeof purpose, "link transfer %.12s from %s: received", jstr(msg, "id"), jstr(msg, "from"));
-  return link_move(s, pc, npc, ext.id, to.id, purpose, NULL, err);
+  l6_id tx = 0, local[L6_LINK_MAX_RANGES];
+  for (i = 0; i < n; i++) local[i] = rg[i].batch;
+  e = link_move(s, pc, npc, ext.id, to.id, purpose, &tx, err);
+  if (e == L6_E_OK) e = link_a6_acquire(s, c->registry, msg, local, n, tx, v->party, v->year, err);
+  return e;
 }
 
 static json_t *answer_msg(const link_conf *c, const json_t *msg, const verdict *v) {
-  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "answer", "id", "", "in_reply_to", jstr(msg, "id"),
+  json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "answer", "id", "", "in_reply_to", jstr(msg, "id"),
                    "from", c->registry, "to", jstr(msg, "from"), "decision", v->code ? "reject" : "accept", "code",
                    v->code ? v->code : "A00", "detail", v->code ? v->detail : "credited");
+  if (a && v->code == NULL && v->party[0]) { /* for the sender's Article 6 books (link_a6.c) */
+    json_object_set_new(a, "party", json_string(v->party));
+    json_object_set_new(a, "year", json_integer(v->year));
+  }
+  return a;
 }
 
 static l6_err stored_answer(l6_svc *s, const char *id, json_t **out, bool *found, l6_error *err) {
@@ -1343,7 +1388,19 @@ static l6_err finalise(l6_svc *s, const char *id, const json_t *ans, const char 
       e = pieces(s, escrow.id, &rg[k], pc, &npc, &held, err);
       if (e == L6_E_OK && !held) e = l6_fail(err, L6_E_INTERNAL, "link transfer %s: its units left the escrow", id);
     }
-    if (e == L6_E_OK) e = link_move(s, pc, npc, escrow.id, accept ? dst.id : jint(o, "from_account"), purpose, NULL, err);
+    l6_id tx = 0;
+    if (e == L6_E_OK) e = link_move(s, pc, npc, escrow.id, accept ? dst.id : jint(o, "from_account"), purpose, &tx, err);
+    /* Article 6: an accepted transfer to another Party's registry is the
+     * first transfer of the ITMOs due (link_a6.c), booked here, with the
+     * finalisation; a rejected one books nothing */
+    char party[4] = "";
+    l6_id local[L6_LINK_MAX_RANGES];
+    for (size_t k = 0; k < n; k++) local[k] = rg[k].batch;
+    if (e == L6_E_OK && accept) e = my_party(s, &c, party, err);
+    if (e == L6_E_OK && accept)
+      e = link_a6_transferred(s, json_object_get(json_object_get(o, "envelope"), "message"), local, n, tx, party,
+                              jstr(am, "party"), json_is_integer(json_object_get(am, "year")) ? (int)jint(am, "year") : year_now(s),
+                              err);
     json_object_set_new(o, "code", json_string(jstr(am, "code")));
     json_object_set_new(o, "detail", json_string(jstr(am, "detail")));
     json_object_set_new(o, "answered_ms", json_integer(now));
@@ -1678,4 +1735,42 @@ l6_err svc_link_reconcile(l6_svc *s, const char *peer, json_t **out, l6_error *e
   json_decref(theirs);
   json_decref(mine);
   return e;
+}
+
+/* The periodic job (serve --link-reconcile SECONDS): every peer of this
+ * registry (other registries and its hub), one after another; each
+ * comparison is svc_link_reconcile's. A peer that cannot be compared
+ * (unreachable, ...) gets "error" instead of "differences". The hub
+ * reconciles with nobody: the registries reconcile with it. */
+l6_err svc_link_reconcile_all(l6_svc *s, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  link_conf c;
+  json_t *peers = NULL;
+  l6_error e2 = {0};
+  bool linked = conf_get(s, &c, &e2) == L6_E_OK && !c.is_hub;
+  if (linked) e = list_kind(s, "peer", "", -1, 0, &peers, err);
+  e = svc__finish(s, e, err);
+  if (e != L6_E_OK) {
+    json_decref(peers);
+    return e;
+  }
+  json_t *items = json_array();
+  size_t i;
+  json_t *p;
+  json_array_foreach(peers, i, p) {
+    json_t *r = NULL;
+    l6_error e3 = {0};
+    if (svc_link_reconcile(s, jstr(p, "registry"), &r, &e3) == L6_E_OK)
+      json_array_append_new(items, json_pack("{s:s, s:O}", "peer", jstr(p, "registry"), "differences",
+                                             json_object_get(r, "differences")));
+    else
+      json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "peer", jstr(p, "registry"), "error", l6_err_code(e3.code),
+                                             "message", e3.message));
+    json_decref(r);
+  }
+  json_decref(peers);
+  *out = json_pack("{s:o}", "items", items);
+  return L6_E_OK;
 }

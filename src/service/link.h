@@ -82,6 +82,10 @@ l6_err svc_link_state(l6_svc *s, const l6_actor *a, const char *from, const char
  * peer's (fetched, signed with the loaded key); *out {"peer",
  * "differences": [{"code", "detail"}]}. */
 l6_err svc_link_reconcile(l6_svc *s, const char *peer, json_t **out, l6_error *err);
+/* The periodic job (serve --link-reconcile SECONDS): svc_link_reconcile
+ * against every peer; {"items": [{"peer", "differences": [...]} or
+ * {"peer", "error", "message"}]} (none on the hub or without a link). */
+l6_err svc_link_reconcile_all(l6_svc *s, json_t **out, l6_error *err);
 
 /* Test faults of the outbox's transport (serve --link-faults
  * "drop=P,repeat=P,lose=P,seed=N", P in percent): drop the request, send
