@@ -242,6 +242,7 @@ static const char *comp_state(const char *code, const char *id) {
 
 /* One period step for each of the components comp[0..n). */
 static void fill(l6_step_req *r, size_t n, char ids[][16], l6_step st) {
+  static json_t *extras; /* the mechanism's SD indicators, shared by every item's report */
   assert_true(strlen(ids[0]) < 16);
   for (size_t i = 0; i < n; i++) {
     memset(&r[i], 0, sizeof r[i]);
@@ -257,6 +258,8 @@ static void fill(l6_step_req *r, size_t n, char ids[][16], l6_step st) {
       r[i].inputs[0].value = (int64_t)(100 + i) * 1000; /* 100 + i tonnes */
       snprintf(r[i].inputs[1].name, sizeof r[i].inputs[1].name, "ef_cm_t_mwh_e6");
       r[i].inputs[1].value = 1000000;
+      if (i == 0) tl_svc_step_extras(tl_svc_mech(W.s, "PACM"), &r[0], &extras, NULL);
+      r[i].sd_indicators = r[0].sd_indicators;
     } else {
       r[i].period = 1;
     }
