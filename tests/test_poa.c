@@ -340,6 +340,18 @@ static void poa_atomic(void **state) {
     TL_OK(include("POA.MW2", ids[i], "accept", &W.v, &err_), "include");
   }
   l6_step_req r[3];
+  /* PACM's SD indicators (config/mechanisms/pacm.json) on every component's
+   * report: one without them refuses all three, and no period is opened. */
+  fill(r, 3, ids, L6_STEP_MONITOR);
+  r[1].sd_indicators = NULL;
+  l6_error err = {0};
+  json_t *out = NULL;
+  assert_int_equal(svc_poa_steps(W.s, &W.p, "POA.MW2", r, 3, &out, &err), L6_E_SD_INDICATORS_INCOMPLETE);
+  assert_non_null(strstr(err.message, "steps[1] (MW2.C2)"));
+  for (int i = 0; i < 3; i++) {
+    l6_period p;
+    assert_int_equal(W.st->ops->period_get(W.st, ids[i], 1, &p, &err), L6_E_UNKNOWN_PERIOD);
+  }
   fill(r, 3, ids, L6_STEP_MONITOR);
   TL_OK(svc_poa_steps(W.s, &W.p, "POA.MW2", r, 3, &out_, &err_), "monitor");
   fill(r, 3, ids, L6_STEP_VERIFY);
@@ -348,8 +360,6 @@ static void poa_atomic(void **state) {
   TL_OK(svc_poa_steps(W.s, &W.p, "POA.MW2", r, 3, &out_, &err_), "request");
   fill(r, 3, ids, L6_STEP_ISSUE);
   r[2].period = 2; /* no such period: the whole request fails */
-  l6_error err = {0};
-  json_t *out = NULL;
   assert_int_equal(svc_poa_steps(W.s, &W.ma, "POA.MW2", r, 3, &out, &err), L6_E_UNKNOWN_PERIOD);
   assert_non_null(strstr(err.message, "steps[2] (MW2.C3)"));
   for (int i = 0; i < 3; i++) {
