@@ -2637,6 +2637,7 @@ static const role_rule rules[] = {
     {"GET", "/v1/public/retirements.csv", PUBLIC, NULL, NULL},
     {"GET", "/v1/public/trades.csv", PUBLIC, NULL, NULL},
     {"GET", "/v1/public/sd-indicators.csv", PUBLIC, NULL, NULL}, /* issue 20 */
+    {"GET", "/v1/public/safeguards.csv", PUBLIC, NULL, NULL},    /* issue 20 */
     {"GET", "/v1/stats", PUBLIC, NULL, NULL},
 };
 

@@ -599,6 +599,22 @@ static void test_pacm(void **state) {
   assert_non_null(strstr(r.raw, ",sdg7-energy-access,people,900\r\n"));
   assert_non_null(strstr(r.raw, ",foreign-investment,usd,380000\r\n"));
   tl_resp_free(&r);
+  /* The public safeguards file: one row per answer of the registration, must_hold from the file. */
+  r = tl_http_req(S, "GET", "/v1/public/safeguards.csv", NULL, NULL, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.raw, "project,mechanism,host,step,ts,safeguard,must_hold,answer\r\n"));
+  int nrows = 0;
+  for (const char *c = r.raw; (c = strstr(c, "\r\nKEN.PACM.SAFE,PACM,KEN,")) != NULL; c += 2) nrows++;
+  assert_int_equal(nrows, 5);
+  for (size_t k = 0; k < 5; k++) {
+    char cell[64];
+    snprintf(cell, sizeof cell, ",%s,true,true\r\n", pacm_safeguards[k]);
+    assert_non_null(strstr(r.raw, cell));
+  }
+  assert_non_null(strstr(r.raw, ",gender-assessment,false,false\r\n")); /* the ABM's item that need not hold */
+  assert_non_null(strstr(r.raw, "\r\nKEN.ABM.SAFE,ABM,KEN,"));
+  assert_null(strstr(r.raw, ",national-priorities,true,false")); /* the refused registration left no answer */
+  tl_resp_free(&r);
   /* Kenya's issuance of 1,000 A6.4ERs: 1,000 x 0.10 USD, due. */
   json_t *inv = pacm_issued(KEN, id, p, 1000);
   assert_int_equal(json_array_size(inv), 1);
