@@ -149,15 +149,16 @@ bench: deps-test
 
 # libFuzzer targets (clang): build/fuzz/fuzz_<name>; see fuzz/README.md.
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
-# fuzz_mech parses mechanism files (src/service/mechanism.c), which sits in
-# the service layer: it links the whole library's sources.
+# fuzz_mech parses mechanism files (src/service/mechanism.c) and
+# fuzz_reading signed readings (src/service/cycle_data.c), which sit in
+# the service layer: they link the whole library's sources.
 FUZZ_MECH_SRC := src/errors.c src/metrics.c src/core/*.c src/store/*.c src/service/*.c src/api/*.c \
                  $(BUILD)/gen/openapi.c $(BUILD)/gen/version.c
 fuzz: $(BUILD)/gen/openapi.c $(BUILD)/gen/version.c
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
 	  srcs="src/errors.c src/core/*.c src/api/jsonin.c src/service/certificate.c src/service/views.c src/service/calc_params.c"; \
-	  [ $$f = fuzz/fuzz_mech.c ] && srcs="$(FUZZ_MECH_SRC)"; \
+	  case $$f in fuzz/fuzz_mech.c|fuzz/fuzz_reading.c) srcs="$(FUZZ_MECH_SRC)";; esac; \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $$f \
 	    $$srcs tests/testlib_refbook.c \
 	    -o build/fuzz/$$(basename $$f .c) $(PKG_LIBS) $(CSV_LIBS) || exit 1; \

@@ -32,6 +32,7 @@
 #include "limits.h"
 #include "service/calc_params.h"
 #include "service/certificate.h"
+#include "service/cycle_data.h"
 #include "service/mechanism.h"
 
 /* Signature shared by every check. */
@@ -476,6 +477,106 @@ static const char *fuzz_check_csv(const uint8_t *data, size_t size) {
  * recourse), and the definition as loaded (less "file" and "hash") parses
  * again to the same rules.
  */
+/* The issue-20 LDC sections of an accepted definition (mech_ldc.c):
+ * safeguards, SD indicators, fees and benefit sharing loaded exactly when
+ * their keys are there, within their limits, codes well formed and unique,
+ * each on a step the mechanism has; fee tiers valid and the largest
+ * issuance's fee computable; benefit shares 1-10000 bp, at most 10000 in
+ * all, each recipient once. */
+static bool fuzz_item_code(const char *c) {
+  size_t n = strlen(c);
+  if (n == 0 || n > L6_CODE_MAX || c[0] == '-' || c[n - 1] == '-') return false;
+  for (size_t i = 0; i < n; i++)
+    if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') || c[i] == '-')) return false;
+  return true;
+}
+
+static const char *fuzz_mech_ldc(const l6_mech *m) {
+  json_t *j = m->json;
+  if ((m->nsafeguards > 0) != (json_object_get(j, "safeguards") != NULL) || m->nsafeguards > L6_MAX_SAFEGUARDS ||
+      m->nsafeguards != json_array_size(json_object_get(j, "safeguards")))
+    return "safeguards loaded without the key, or not all of them";
+  if ((m->nsd > 0) != (json_object_get(j, "sd_indicators") != NULL) || m->nsd > L6_MAX_SD_INDICATORS ||
+      m->nsd != json_array_size(json_object_get(j, "sd_indicators")))
+    return "SD indicators loaded without the key, or not all of them";
+  if (m->fees != (json_object_get(j, "fees") != NULL)) return "fees loaded without the key, or not with it";
+  if ((m->nbenefit > 0) != (json_object_get(j, "benefit_sharing") != NULL) || m->nbenefit > L6_MAX_BENEFIT_SHARES)
+    return "benefit shares loaded without the key, or too many";
+  if ((m->nsafeguards && !m->steps[L6_STEP_REGISTER].defined) || (m->nsd && !m->steps[L6_STEP_MONITOR].defined) ||
+      (m->fees && !m->steps[L6_STEP_REGISTER].defined) || (m->nbenefit && !m->steps[L6_STEP_ISSUE].defined))
+    return "an LDC section on a step the mechanism lacks";
+  for (size_t i = 0; i < m->nsafeguards; i++) {
+    if (!fuzz_item_code(m->safeguards[i].code) || !l6_valid_text(m->safeguards[i].text, L6_NAME_MAX))
+      return "a safeguard's code or text is malformed";
+    for (size_t k = 0; k < i; k++)
+      if (strcmp(m->safeguards[k].code, m->safeguards[i].code) == 0) return "a safeguard is listed twice";
+  }
+  for (size_t i = 0; i < m->nsd; i++) {
+    if (!fuzz_item_code(m->sd[i].code) || !fuzz_item_code(m->sd[i].unit) || !l6_valid_text(m->sd[i].name, L6_NAME_MAX))
+      return "an SD indicator's code, unit or name is malformed";
+    for (size_t k = 0; k < i; k++)
+      if (strcmp(m->sd[k].code, m->sd[i].code) == 0) return "an SD indicator is listed twice";
+  }
+  if (m->fees) {
+    if (strlen(m->currency) != 3 || !l6_valid_alpha3(m->currency)) return "a fee currency is not ISO 4217";
+    if (m->registration_fee < 0 || m->registration_fee > L6_MAX_FEE_AMOUNT) return "a registration fee out of range";
+    if (fee_tiers_check(m->tiers, m->ntiers) != NULL) return "invalid fee tiers loaded";
+    int64_t amount = -1;
+    l6_error e2;
+    if (fee_tiers_amount(m->tiers, m->ntiers, L6_MAX_QUANTITY, &amount, NULL, NULL, &e2) != L6_E_OK || amount < 0 ||
+        amount > (int64_t)L6_MAX_QUANTITY * L6_MAX_FEE_PER_UNIT)
+      return "the fee of the largest issuance is not computable";
+    if (m->nrelief > L6_MAX_FEE_RELIEF) return "too many relief groups";
+    for (size_t i = 0; i < m->nrelief; i++) {
+      const l6_mech_relief *r = &m->relief[i];
+      if (r->group[0] == '\0' || (r->registration == L6_RELIEF_NONE && r->issuance == L6_RELIEF_NONE) ||
+          r->issuance == L6_RELIEF_DEFER)
+        return "a relief group grants nothing, or defers an issuance fee";
+      for (size_t k = 0; k < i; k++)
+        if (strcmp(m->relief[k].group, r->group) == 0) return "a relief group is listed twice";
+    }
+  } else if (m->nrelief || m->ntiers) {
+    return "fee parts loaded without fees";
+  }
+  int sum = 0;
+  for (size_t i = 0; i < m->nbenefit; i++) {
+    if (m->benefit[i].bp < 1 || m->benefit[i].bp > L6_BP_ONE ||
+        (strcmp(m->benefit[i].to, "host-community") != 0 && strcmp(m->benefit[i].to, "host-government") != 0))
+      return "a benefit share out of range or to an unknown recipient";
+    for (size_t k = 0; k < i; k++)
+      if (strcmp(m->benefit[k].to, m->benefit[i].to) == 0) return "a benefit recipient is listed twice";
+    sum += m->benefit[i].bp;
+  }
+  if (sum > L6_BP_ONE) return "benefit shares above 100 %";
+  return NULL;
+}
+
+/* The LDC sections of two loads of one definition are the same. */
+static const char *fuzz_mech_ldc_same(const l6_mech *a, const l6_mech *b) {
+  if (a->nsafeguards != b->nsafeguards || a->nsd != b->nsd || a->fees != b->fees || a->nbenefit != b->nbenefit ||
+      a->ntiers != b->ntiers || a->nrelief != b->nrelief || a->registration_fee != b->registration_fee ||
+      strcmp(a->currency, b->currency) != 0)
+    return "the LDC sections as loaded parse to other rules";
+  for (size_t i = 0; i < a->nsafeguards; i++)
+    if (strcmp(a->safeguards[i].code, b->safeguards[i].code) != 0 ||
+        a->safeguards[i].must_hold != b->safeguards[i].must_hold || strcmp(a->safeguards[i].text, b->safeguards[i].text) != 0)
+      return "a safeguard as loaded parses to another";
+  for (size_t i = 0; i < a->nsd; i++)
+    if (strcmp(a->sd[i].code, b->sd[i].code) != 0 || strcmp(a->sd[i].unit, b->sd[i].unit) != 0)
+      return "an SD indicator as loaded parses to another";
+  for (size_t i = 0; i < a->ntiers; i++)
+    if (a->tiers[i].up_to != b->tiers[i].up_to || a->tiers[i].per_unit != b->tiers[i].per_unit)
+      return "a fee tier as loaded parses to another";
+  for (size_t i = 0; i < a->nrelief; i++)
+    if (strcmp(a->relief[i].group, b->relief[i].group) != 0 || a->relief[i].registration != b->relief[i].registration ||
+        a->relief[i].issuance != b->relief[i].issuance)
+      return "a fee relief as loaded parses to another";
+  for (size_t i = 0; i < a->nbenefit; i++)
+    if (strcmp(a->benefit[i].to, b->benefit[i].to) != 0 || a->benefit[i].bp != b->benefit[i].bp)
+      return "a benefit share as loaded parses to another";
+  return NULL;
+}
+
 static const char *fuzz_mech_same(const l6_mech *a, const l6_mech *b) {
   if (strcmp(a->code, b->code) != 0 || a->chain != b->chain || a->poa != b->poa ||
       a->poa_max_components != b->poa_max_components || a->recourse != b->recourse || a->appeal_days != b->appeal_days ||
@@ -485,7 +586,7 @@ static const char *fuzz_mech_same(const l6_mech *a, const l6_mech *b) {
     if (a->steps[st].defined != b->steps[st].defined || a->steps[st].role != b->steps[st].role ||
         a->steps[st].comment_days != b->steps[st].comment_days || a->steps[st].ndocs != b->steps[st].ndocs)
       return "a step of the definition as loaded parses to another step";
-  return NULL;
+  return fuzz_mech_ldc_same(a, b);
 }
 
 static const char *fuzz_check_mech(const uint8_t *data, size_t size) {
@@ -505,6 +606,7 @@ static const char *fuzz_check_mech(const uint8_t *data, size_t size) {
   else if (m.poa && (m.poa_max_components < 1 || m.poa_max_components > L6_MAX_POA_COMPONENTS))
     fail = "max_components out of range";
   else if (m.recourse && (m.appeal_days < 1 || m.appeal_days > L6_MAX_COMMENT_DAYS)) fail = "appeal_days out of range";
+  else fail = fuzz_mech_ldc(&m);
   for (int st = 0; fail == NULL && st < L6_STEP__COUNT; st++)
     if (m.steps[st].comment_days < 0 || m.steps[st].comment_days > L6_MAX_COMMENT_DAYS ||
         (!m.steps[st].defined && m.steps[st].comment_days))
@@ -558,6 +660,86 @@ static const char *fuzz_check_params(const uint8_t *data, size_t size) {
   calc_params_free(p);
   calc_params_free(q);
   return fail;
+}
+
+/*
+ * reading: svc_reading_parse and svc_reading_verify (a signed monitoring
+ * reading, the body of POST /v1/activities/{id}/periods/{n}/data, issue 20)
+ * on any bytes: no crash or leak; a refusal has one of the body's error
+ * codes; an accepted reading has its fields in range, and its signed text
+ * (svc_reading_message for activity FUZZ.ACT, period 1) splits back into
+ * exactly those fields (no field can smuggle a line into another); signed
+ * by the key of RFC 8032 test 1 it verifies, and no longer verifies once
+ * seq, value, input or the period changes or a signature bit flips.
+ * corpus/reading/valid is a reading of FUZZ.ACT period 1 signed by that key.
+ */
+static const char *fuzz_check_reading(const uint8_t *data, size_t size) {
+  static const uint8_t seed[32] = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
+                                   0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
+                                   0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+  uint8_t pk[32], sk[64];
+  if (sodium_init() < 0) return "libsodium failed to initialise";
+  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+  char pkh[65];
+  sodium_bin2hex(pkh, sizeof pkh, pk, sizeof pk);
+  json_t *in = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+  if (in == NULL) return NULL;
+  l6_reading r;
+  l6_error err;
+  memset(&err, 0, sizeof err);
+  l6_err e = svc_reading_parse(in, &r, &err);
+  json_decref(in);
+  if (e != L6_E_OK)
+    return e == L6_E_BAD_JSON || e == L6_E_UNKNOWN_FIELD || e == L6_E_MISSING_FIELD || e == L6_E_WRONG_TYPE ||
+                   e == L6_E_INVALID_VALUE
+               ? (err.message[0] ? NULL : "a refusal without a message")
+               : "a refusal with a code the body cannot have";
+  if (r.seq < 1 || r.seq > INT32_MAX || r.value < 0 || !l6_valid_date(r.taken_on) || strlen(r.signature) != 128 ||
+      !l6_valid_text(r.device, 40) || !l6_valid_text(r.input, 31))
+    return "an accepted reading has a field out of range";
+  char msg[L6_READING_MSG_MAX];
+  int mlen;
+  bool own = svc_reading_verify(pkh, "FUZZ.ACT", 1, &r, msg, sizeof msg, &mlen); /* the fuzzed signature */
+  if (mlen < 0) return "an accepted reading's signed text does not fit";
+  /* The signed text splits back into the fields. */
+  char f[8][64];
+  int nf = 0;
+  const char *p = msg, *end = msg + mlen;
+  while (p < end && nf < 8) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL || nl - p >= 64) return "the signed text has a field that is not one line";
+    memcpy(f[nf], p, (size_t)(nl - p));
+    f[nf++][nl - p] = '\0';
+    p = nl + 1;
+  }
+  char seqs[24], vals[24];
+  snprintf(seqs, sizeof seqs, "%lld", (long long)r.seq);
+  snprintf(vals, sizeof vals, "%lld", (long long)r.value);
+  if (nf != 8 || p != end || strcmp(f[0], "ledger6-reading/1") != 0 || strcmp(f[1], "FUZZ.ACT") != 0 ||
+      strcmp(f[2], "1") != 0 || strcmp(f[3], r.device) != 0 || strcmp(f[4], seqs) != 0 || strcmp(f[5], r.input) != 0 ||
+      strcmp(f[6], vals) != 0 || strcmp(f[7], r.taken_on) != 0)
+    return "the signed text does not split back into the reading's fields";
+  /* Signed by the test key it verifies; any change breaks it. */
+  uint8_t sig[64];
+  crypto_sign_ed25519_detached(sig, NULL, (const unsigned char *)msg, (unsigned long long)mlen, sk);
+  l6_reading good = r;
+  sodium_bin2hex(good.signature, sizeof good.signature, sig, sizeof sig);
+  if (!svc_reading_verify(pkh, "FUZZ.ACT", 1, &good, msg, sizeof msg, &mlen)) return "a good signature does not verify";
+  if (strcmp(good.signature, r.signature) == 0 && !own) return "the reading's own (good) signature did not verify";
+  l6_reading bad = good;
+  bad.seq = good.seq == INT32_MAX ? 1 : good.seq + 1;
+  if (svc_reading_verify(pkh, "FUZZ.ACT", 1, &bad, msg, sizeof msg, &mlen)) return "a changed seq still verifies";
+  bad = good;
+  bad.value = good.value == INT64_MAX ? 0 : good.value + 1;
+  if (svc_reading_verify(pkh, "FUZZ.ACT", 1, &bad, msg, sizeof msg, &mlen)) return "a changed value still verifies";
+  bad = good;
+  bad.input[0] = bad.input[0] == 'x' ? 'y' : 'x';
+  if (svc_reading_verify(pkh, "FUZZ.ACT", 1, &bad, msg, sizeof msg, &mlen)) return "a changed input still verifies";
+  if (svc_reading_verify(pkh, "FUZZ.ACT", 2, &good, msg, sizeof msg, &mlen)) return "another period still verifies";
+  bad = good;
+  bad.signature[r.seq % 128] = bad.signature[r.seq % 128] == '0' ? '1' : '0';
+  if (svc_reading_verify(pkh, "FUZZ.ACT", 1, &bad, msg, sizeof msg, &mlen)) return "a changed signature still verifies";
+  return NULL;
 }
 
 #endif

@@ -1696,14 +1696,20 @@ static json_t *b_poa_component(void) {
                    "crediting_end", "2030-12-31");
 }
 static json_t *b_poa_inclusion(void) { return json_pack("{s:s}", "decision", "accept"); }
+/* The SD indicators of a PACM monitoring report (config/mechanisms/pacm.json). */
+static json_t *pacm_sd(void) {
+  return json_pack("{s:i, s:i, s:i, s:i}", "sdg7-energy-access", 10, "technology-transfer", 0, "capacity-building", 1,
+                   "foreign-investment", 0);
+}
 static json_t *b_poa_steps(void) {
   char start[11];
   snprintf(start, sizeof start, "%04d-01-01", 2000 + (++R.seq % 20)); /* a fresh period per success */
   char end[11];
   snprintf(end, sizeof end, "%.4s-12-31", start);
-  return json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:o}]}", "steps", "component", "ROLE.INC", "step",
+  return json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:o, s:o}]}", "steps", "component", "ROLE.INC", "step",
                    "monitor", "start", start, "end", end, "calculator", "grid-renewable", "inputs", "net_kwh", 1000,
-                   "ef_cm_t_mwh_e6", 1000000, "documents", tl_step_docs(S, W.tok_a, "PACM", "monitor"));
+                   "ef_cm_t_mwh_e6", 1000000, "documents", tl_step_docs(S, W.tok_a, "PACM", "monitor"), "sd_indicators",
+                   pacm_sd());
 }
 static json_t *b_comment(void) {
   return json_pack("{s:s, s:s, s:s}", "step", "submit", "author", "A neighbour", "text", "Who maintains the panels?");
@@ -2181,9 +2187,9 @@ static json_t *b_activity_step(void) {
                    tl_step_docs(S, W.tok_a, "PACM", "validate"));
 }
 static json_t *b_period(void) {
-  return json_pack("{s:s, s:s, s:s, s:{s:i, s:i}, s:o}", "start", "2023-01-01", "end", "2023-12-31", "calculator",
+  return json_pack("{s:s, s:s, s:s, s:{s:i, s:i}, s:o, s:o}", "start", "2023-01-01", "end", "2023-12-31", "calculator",
                    "grid-renewable", "inputs", "net_kwh", 100000, "ef_cm_t_mwh_e6", 1000000, "documents",
-                   tl_step_docs(S, W.tok_a, "PACM", "monitor"));
+                   tl_step_docs(S, W.tok_a, "PACM", "monitor"), "sd_indicators", pacm_sd());
 }
 static json_t *b_period_step(void) {
   return json_pack("{s:s, s:s, s:i, s:o}", "step", "verify", "decision", "accept", "certified", 100, "documents",
@@ -2661,6 +2667,7 @@ static const role_rule rules[] = {
     {"GET", "/v1/public/retirements.csv", PUBLIC, NULL, NULL},
     {"GET", "/v1/public/trades.csv", PUBLIC, NULL, NULL},
     {"GET", "/v1/public/sd-indicators.csv", PUBLIC, NULL, NULL}, /* issue 20 */
+    {"GET", "/v1/public/safeguards.csv", PUBLIC, NULL, NULL},    /* issue 20 */
     {"GET", "/v1/stats", PUBLIC, NULL, NULL},
 };
 

@@ -490,8 +490,10 @@ static void test_http_signed_readings(void **state) {
   /* The report gives only the grid factor: 2,400 MWh x 0.5 t = 1,200 t. */
   json_t *docs = doc_array("PACM", "monitor");
   r = tl_http_reqj(S, "POST", "/v1/activities/GHA.METER.01/periods", W.tok_dev,
-                   json_pack("{s:s, s:s, s:s, s:{s:i}, s:o}", "start", "2023-01-01", "end", "2023-12-31", "calculator",
-                             "grid-renewable", "inputs", "ef_cm_t_mwh_e6", 500000, "documents", docs),
+                   json_pack("{s:s, s:s, s:s, s:{s:i}, s:o, s:{s:i, s:i, s:i, s:i}}", "start", "2023-01-01", "end",
+                             "2023-12-31", "calculator", "grid-renewable", "inputs", "ef_cm_t_mwh_e6", 500000, "documents",
+                             docs, "sd_indicators", "sdg7-energy-access", 900, "technology-transfer", 1, "capacity-building",
+                             4, "foreign-investment", 250000),
                    NULL);
   tl_assert_status(&r, 201);
   assert_int_equal(tl_jint(json_object_get(r.body, "period"), "reported"), 1200);

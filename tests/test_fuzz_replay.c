@@ -40,6 +40,7 @@ static const replay_target targets[] = {
     {"csv", fuzz_check_csv},
     {"mech", fuzz_check_mech},
     {"params", fuzz_check_params},
+    {"reading", fuzz_check_reading},
 };
 
 #define NTARGETS (sizeof targets / sizeof targets[0])
@@ -204,10 +205,36 @@ static void test_serial_check_fixed_inputs(void **state) {
   assert_null(fuzz_check_serial((const uint8_t *)"", 0));
 }
 
+/* The reading signed outside ledger6's verifier (corpus/reading/valid:
+ * libsodium directly, RFC 8032 test 1's key, over the text built by hand)
+ * parses and verifies for FUZZ.ACT period 1, and for nothing else. */
+static void test_reading_valid_verifies(void **state) {
+  (void)state;
+  char root[4096], path[4200];
+  corpus_root(root, sizeof root);
+  snprintf(path, sizeof path, "%s/reading/valid", root);
+  json_error_t jerr;
+  json_t *in = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  assert_non_null(in);
+  l6_reading r;
+  l6_error err = {0};
+  assert_int_equal(svc_reading_parse(in, &r, &err), L6_E_OK);
+  json_decref(in);
+  const char *pk = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"; /* RFC 8032 test 1 */
+  char msg[L6_READING_MSG_MAX];
+  int mlen;
+  assert_true(svc_reading_verify(pk, "FUZZ.ACT", 1, &r, msg, sizeof msg, &mlen));
+  assert_false(svc_reading_verify(pk, "FUZZ.ACT", 2, &r, msg, sizeof msg, &mlen));
+  assert_false(svc_reading_verify(pk, "FUZZ.ACX", 1, &r, msg, sizeof msg, &mlen));
+  r.seq++;
+  assert_false(svc_reading_verify(pk, "FUZZ.ACT", 1, &r, msg, sizeof msg, &mlen));
+  assert_null(fuzz_check_reading((const uint8_t *)"{\"device\": 1}", 13));
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's stdout in order with stderr */
   static char names[NTARGETS][64];
-  struct CMUnitTest tests[NTARGETS + 3];
+  struct CMUnitTest tests[NTARGETS + 4];
   size_t n = 0;
   for (size_t i = 0; i < NTARGETS; i++) {
     snprintf(names[i], sizeof names[i], "test_replay_%s", targets[i].name);
@@ -216,5 +243,6 @@ int main(void) {
   tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_every_corpus_has_a_check);
   tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_replay_reports_failing_file);
   tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_serial_check_fixed_inputs);
+  tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reading_valid_verifies);
   return _cmocka_run_group_tests("fuzz_replay", tests, n, NULL, NULL);
 }

@@ -453,6 +453,244 @@ static void test_safeguards_sd(void **state) {
   tl_resp_free(&r);
 }
 
+/* ---- the Article 6.4 mechanism's (config/mechanisms/pacm.json) ------------------ */
+
+static const char *const pacm_safeguards[] = {"human-rights", "fpic", "communities-ecosystems", "national-priorities",
+                                              "grievance-channel"};
+
+static json_t *pacm_answers(void) {
+  json_t *o = json_object();
+  for (size_t i = 0; i < sizeof pacm_safeguards / sizeof *pacm_safeguards; i++)
+    json_object_set_new(o, pacm_safeguards[i], json_true());
+  return o;
+}
+
+static json_t *pacm_sd(int64_t people) {
+  return json_pack("{s:I, s:i, s:i, s:I}", "sdg7-energy-access", (json_int_t)people, "technology-transfer", 2,
+                   "capacity-building", 14, "foreign-investment", (json_int_t)380000);
+}
+
+/* Submits, validates and approves a PACM activity of hosts[h]. */
+static void pacm_approved(int h, const char *id) {
+  char reg[6];
+  snprintf(reg, sizeof reg, "%s01", hosts[h]);
+  tl_submit(S, W.tok_dev[h], "PACM", id, reg, hosts[h], "avoidance");
+  json_decref(tl_step(S, W.tok_doe, "PACM", id, "validate", "accept", NULL));
+  json_decref(tl_step(S, W.tok_dna[h], "PACM", id, "approve", "accept", NULL));
+}
+
+/* The grid-renewable monitoring report of `tonnes` for year y (1 t/MWh). */
+static json_t *pacm_report(int h, int y, int64_t tonnes, json_t *sd) {
+  char start[11], end[11];
+  snprintf(start, sizeof start, "%04d-01-01", y);
+  snprintf(end, sizeof end, "%04d-12-31", y);
+  json_t *b = json_pack("{s:s, s:s, s:s, s:{s:I, s:i}, s:o}", "start", start, "end", end, "calculator", "grid-renewable",
+                        "inputs", "net_kwh", (json_int_t)(tonnes * 1000), "ef_cm_t_mwh_e6", 1000000, "documents",
+                        tl_step_docs(S, W.tok_dev[h], "PACM", "monitor"));
+  if (sd) json_object_set_new(b, "sd_indicators", sd);
+  return b;
+}
+
+/* Verifies, requests and issues period p of `tonnes`: the issue step's invoices. */
+static json_t *pacm_issued(int h, const char *id, int p, int64_t tonnes) {
+  json_decref(tl_period_step(S, W.tok_doe, "PACM", id, p, "verify", "accept", json_pack("{s:I}", "certified", (json_int_t)tonnes)));
+  json_decref(tl_period_step(S, W.tok_dev[h], "PACM", id, p, "request", NULL,
+                             json_pack("{s:[{s:I, s:i}]}", "forward", "account", (json_int_t)W.acc[h], "bp", 10000)));
+  json_t *b = tl_period_step(S, W.tok_ma, "PACM", id, p, "issue", "accept", NULL);
+  json_t *inv = json_incref(json_object_get(json_object_get(json_object_get(b, "step"), "detail"), "invoices"));
+  json_decref(b);
+  return inv;
+}
+
+static json_t *step_detail(const char *id, const char *step, int period) {
+  char path[128];
+  snprintf(path, sizeof path, "/v1/activities/%s", id);
+  json_t *a = MUST("GET", path, NULL, NULL, 200), *found = NULL;
+  size_t i;
+  json_t *st;
+  json_array_foreach(json_object_get(a, "steps"), i, st)
+    if (strcmp(tl_jstr(st, "step"), step) == 0 && tl_jint(st, "period") == period) found = json_object_get(st, "detail");
+  json_incref(found);
+  json_decref(a);
+  return found;
+}
+
+static void test_pacm(void **state) {
+  (void)state;
+  json_decref(MUST("POST", "/v1/accreditations", W.tok_ma,
+                   json_pack("{s:I, s:s, s:[s]}", "organisation", (json_int_t)W.org_doe, "mechanism", "PACM", "scopes", "1"),
+                   201));
+  /* The definition as served: every safeguard must hold and quotes where it comes from. */
+  json_t *m = MUST("GET", "/v1/mechanisms/PACM", NULL, NULL, 200);
+  json_t *sg = json_object_get(m, "safeguards"), *sd = json_object_get(m, "sd_indicators");
+  assert_int_equal(json_array_size(sg), 5);
+  for (size_t i = 0; i < 5; i++) {
+    assert_string_equal(tl_jstr(json_array_get(sg, i), "code"), pacm_safeguards[i]);
+    assert_true(json_is_true(json_object_get(json_array_get(sg, i), "must_hold")));
+    assert_non_null(json_object_get(json_array_get(sg, i), "source"));
+  }
+  assert_non_null(strstr(tl_jstr(json_array_get(sg, 0), "source"), "人权受到侵犯"));
+  assert_int_equal(json_array_size(sd), 4);
+  assert_string_equal(tl_jstr(json_array_get(sd, 0), "unit"), "people");
+  json_t *fees = json_object_get(m, "fees");
+  assert_null(json_object_get(json_object_get(fees, "relief"), "SIDS")); /* the sources give SIDS no relief under 6.4 */
+  assert_non_null(strstr(tl_jstr(fees, "source"), "为最不发达国家设定较低的体制和资金要求"));
+  assert_null(json_object_get(m, "benefit_sharing")); /* no share in the sources: domestic rules set it */
+  json_decref(m);
+
+  /* Registration needs the checklist, every item holding; a refusal changes nothing. */
+  const char *id = "KEN.PACM.SAFE", *path = "/v1/activities/KEN.PACM.SAFE/steps";
+  pacm_approved(KEN, id);
+  char *before = snapshot("/v1/activities/KEN.PACM.SAFE");
+  REFUSED("POST", path, W.tok_ma, reg_body(NULL), 422, "safeguards_incomplete");
+  json_t *a = pacm_answers();
+  json_object_set_new(a, "national-priorities", json_false());
+  REFUSED("POST", path, W.tok_ma, reg_body(a), 422, "safeguards_incomplete");
+  a = pacm_answers();
+  json_object_del(a, "communities-ecosystems");
+  REFUSED("POST", path, W.tok_ma, reg_body(a), 422, "safeguards_incomplete");
+  a = pacm_answers();
+  json_object_set_new(a, "gender-assessment", json_true()); /* the ABM's, not the PACM's */
+  REFUSED("POST", path, W.tok_ma, reg_body(a), 422, "invalid_value");
+  char *after = snapshot("/v1/activities/KEN.PACM.SAFE");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  json_t *b = MUST("POST", path, W.tok_ma, reg_body(pacm_answers()), 201);
+  json_t *d = json_object_get(json_object_get(b, "step"), "detail");
+  json_t *want = pacm_answers();
+  assert_true(json_equal(json_object_get(d, "safeguards"), want));
+  json_decref(want);
+  /* Kenya is neither LDC nor SIDS: invoiced. */
+  assert_int_equal(json_array_size(json_object_get(d, "invoices")), 1);
+  check_invoice(json_array_get(json_object_get(d, "invoices"), 0), "registration", 500000, "none", NULL, 500000);
+  json_decref(b);
+
+  /* The monitoring report carries the four SD indicators. */
+  const char *ppath = "/v1/activities/KEN.PACM.SAFE/periods";
+  before = snapshot("/v1/activities/KEN.PACM.SAFE");
+  REFUSED("POST", ppath, W.tok_dev[KEN], pacm_report(KEN, 2024, 1000, NULL), 422, "sd_indicators_incomplete");
+  json_t *x = pacm_sd(900);
+  json_object_del(x, "foreign-investment");
+  REFUSED("POST", ppath, W.tok_dev[KEN], pacm_report(KEN, 2024, 1000, x), 422, "sd_indicators_incomplete");
+  x = pacm_sd(900);
+  json_object_set_new(x, "sdg5-women", json_integer(3)); /* the ABM's */
+  REFUSED("POST", ppath, W.tok_dev[KEN], pacm_report(KEN, 2024, 1000, x), 422, "invalid_value");
+  x = pacm_sd(900);
+  json_object_set_new(x, "capacity-building", json_integer(-1));
+  REFUSED("POST", ppath, W.tok_dev[KEN], pacm_report(KEN, 2024, 1000, x), 422, "invalid_value");
+  after = snapshot("/v1/activities/KEN.PACM.SAFE");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  b = MUST("POST", ppath, W.tok_dev[KEN], pacm_report(KEN, 2024, 1000, pacm_sd(900)), 201);
+  int p = (int)tl_jint(json_object_get(b, "period"), "period");
+  json_decref(b);
+  d = step_detail(id, "monitor", p);
+  want = pacm_sd(900);
+  assert_true(json_equal(json_object_get(d, "sd_indicators"), want));
+  json_decref(want);
+  json_decref(d);
+  tl_resp r = tl_http_req(S, "GET", "/v1/public/sd-indicators.csv", NULL, NULL, NULL);
+  assert_int_equal(r.status, 200);
+  char row[96];
+  snprintf(row, sizeof row, "KEN.PACM.SAFE,PACM,KEN,%d,", p);
+  assert_non_null(strstr(r.raw, row));
+  assert_non_null(strstr(r.raw, ",sdg7-energy-access,people,900\r\n"));
+  assert_non_null(strstr(r.raw, ",foreign-investment,usd,380000\r\n"));
+  tl_resp_free(&r);
+  /* The public safeguards file: one row per answer of the registration, must_hold from the file. */
+  r = tl_http_req(S, "GET", "/v1/public/safeguards.csv", NULL, NULL, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.raw, "project,mechanism,host,step,ts,safeguard,must_hold,answer\r\n"));
+  int nrows = 0;
+  for (const char *c = r.raw; (c = strstr(c, "\r\nKEN.PACM.SAFE,PACM,KEN,")) != NULL; c += 2) nrows++;
+  assert_int_equal(nrows, 5);
+  for (size_t k = 0; k < 5; k++) {
+    char cell[64];
+    snprintf(cell, sizeof cell, ",%s,true,true\r\n", pacm_safeguards[k]);
+    assert_non_null(strstr(r.raw, cell));
+  }
+  assert_non_null(strstr(r.raw, ",gender-assessment,false,false\r\n")); /* the ABM's item that need not hold */
+  assert_non_null(strstr(r.raw, "\r\nKEN.ABM.SAFE,ABM,KEN,"));
+  assert_null(strstr(r.raw, ",national-priorities,true,false")); /* the refused registration left no answer */
+  tl_resp_free(&r);
+  /* Kenya's issuance of 1,000 A6.4ERs: 1,000 x 0.10 USD, due. */
+  json_t *inv = pacm_issued(KEN, id, p, 1000);
+  assert_int_equal(json_array_size(inv), 1);
+  check_invoice(json_array_get(inv, 0), "issuance", 10000, "none", NULL, 10000);
+  assert_int_equal(tl_jint(json_array_get(inv, 0), "units"), 1000);
+  json_decref(inv);
+
+  /* Uganda, an LDC host: the same registration and issuance, both fees waived. */
+  pacm_approved(UGA, "UGA.PACM.FEES");
+  b = MUST("POST", "/v1/activities/UGA.PACM.FEES/steps", W.tok_ma, reg_body(pacm_answers()), 201);
+  inv = json_object_get(json_object_get(json_object_get(b, "step"), "detail"), "invoices");
+  assert_int_equal(json_array_size(inv), 1);
+  check_invoice(json_array_get(inv, 0), "registration", 500000, "waived", "LDC", 0);
+  json_decref(b);
+  b = MUST("POST", "/v1/activities/UGA.PACM.FEES/periods", W.tok_dev[UGA], pacm_report(UGA, 2024, 1000, pacm_sd(40)), 201);
+  p = (int)tl_jint(json_object_get(b, "period"), "period");
+  json_decref(b);
+  inv = pacm_issued(UGA, "UGA.PACM.FEES", p, 1000);
+  assert_int_equal(json_array_size(inv), 1);
+  check_invoice(json_array_get(inv, 0), "issuance", 10000, "waived", "LDC", 0);
+  json_decref(inv);
+
+  /* Fiji, a SIDS: no relief under this file (the sources name none), so no deferral either. */
+  pacm_approved(FJI, "FJI.PACM.FEES");
+  b = MUST("POST", "/v1/activities/FJI.PACM.FEES/steps", W.tok_ma, reg_body(pacm_answers()), 201);
+  inv = json_object_get(json_object_get(json_object_get(b, "step"), "detail"), "invoices");
+  check_invoice(json_array_get(inv, 0), "registration", 500000, "none", NULL, 500000);
+  json_decref(b);
+
+  /* The fee reports: the PACM invoices next to the ABM ones. */
+  json_t *rep = MUST("GET", "/v1/fees/UGA", NULL, NULL, 200);
+  int pacm_inv = 0;
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(rep, "invoices"), i, it) {
+    if (strcmp(tl_jstr(it, "project"), "UGA.PACM.FEES") != 0) continue;
+    pacm_inv++;
+    assert_string_equal(tl_jstr(it, "relief"), "waived");
+    assert_int_equal(tl_jint(it, "due"), 0);
+  }
+  assert_int_equal(pacm_inv, 2);
+  json_decref(rep);
+  rep = MUST("GET", "/v1/fees/KEN", NULL, NULL, 200);
+  int64_t due = 0;
+  json_array_foreach(json_object_get(rep, "invoices"), i, it)
+    if (strcmp(tl_jstr(it, "project"), id) == 0) due += tl_jint(it, "due");
+  assert_int_equal(due, 510000);
+  json_decref(rep);
+
+  /* `ledger6 report fees --format csv`: one row per invoice of the JSON report, same figures. */
+  rep = MUST("GET", "/v1/fees/UGA", NULL, NULL, 200);
+  static char csv[65536];
+  assert_int_equal(tl_run_cli(S, csv, sizeof csv, "report", "fees", "--party", "UGA", "--format", "csv", NULL), 0);
+  const char *head = "project,step,step_id,period,ts,fee,party,currency,amount,relief,group,due,units,deferred\r\n";
+  assert_memory_equal(csv, head, strlen(head));
+  size_t rows = 0;
+  for (const char *c = csv; (c = strstr(c, "\r\n")) != NULL; c += 2) rows++;
+  assert_int_equal(rows, json_array_size(json_object_get(rep, "invoices")) + 1);
+  json_array_foreach(json_object_get(rep, "invoices"), i, it) {
+    char line[512];
+    json_t *units = json_object_get(it, "units");
+    char ubuf[24] = "";
+    if (units) snprintf(ubuf, sizeof ubuf, "%lld", (long long)json_integer_value(units));
+    snprintf(line, sizeof line, "\r\n%s,%s,%lld,%lld,%s,%s,UGA,USD,%lld,%s,%s,%lld,%s,%s\r\n", tl_jstr(it, "project"),
+             tl_jstr(it, "step"), (long long)tl_jint(it, "step_id"), (long long)tl_jint(it, "period"), tl_jstr(it, "ts"),
+             tl_jstr(it, "fee"), (long long)tl_jint(it, "amount"), tl_jstr(it, "relief"),
+             json_object_get(it, "group") ? tl_jstr(it, "group") : "", (long long)tl_jint(it, "due"), ubuf,
+             json_is_true(json_object_get(it, "deferred")) ? "true" : "");
+    assert_non_null(strstr(csv + strlen(head) - 2, line)); /* every invoice, as a whole row (from the header's CRLF) */
+  }
+  json_decref(rep);
+  assert_non_null(strstr(csv, "\r\nUGA.PACM.FEES,register,"));
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "fees", "--party", "UGA", "--format", "xlsx", NULL), 2);
+  assert_int_equal(tl_run_cli(S, NULL, 0, "report", "fees", "--party", "UGA", "--format", "csv", "--table", "actions", NULL), 2);
+}
+
 /* ---- the definition's new sections: strict, and fuzzed ---------------------------- */
 
 static char *read_abm(size_t *len) {
@@ -825,7 +1063,7 @@ static void test_defs_strict_fuzz(void **state) {
 int main(void) {
   const struct CMUnitTest server[] = {cmocka_unit_test(test_fees_relief), cmocka_unit_test(test_tiers_exact),
                                       cmocka_unit_test(test_safeguards_sd), cmocka_unit_test(test_benefit_issue),
-                                      cmocka_unit_test(test_benefit_transfers)};
+                                      cmocka_unit_test(test_benefit_transfers), cmocka_unit_test(test_pacm)};
   const struct CMUnitTest pure[] = {cmocka_unit_test(test_tiers_random), cmocka_unit_test(test_defs_strict_fuzz),
                                     cmocka_unit_test(test_benefit_random)};
   int rc = cmocka_run_group_tests_name("ldc (server)", server, setup, teardown);

@@ -242,6 +242,7 @@ static const char *comp_state(const char *code, const char *id) {
 
 /* One period step for each of the components comp[0..n). */
 static void fill(l6_step_req *r, size_t n, char ids[][16], l6_step st) {
+  static json_t *extras; /* the mechanism's SD indicators, shared by every item's report */
   assert_true(strlen(ids[0]) < 16);
   for (size_t i = 0; i < n; i++) {
     memset(&r[i], 0, sizeof r[i]);
@@ -257,6 +258,8 @@ static void fill(l6_step_req *r, size_t n, char ids[][16], l6_step st) {
       r[i].inputs[0].value = (int64_t)(100 + i) * 1000; /* 100 + i tonnes */
       snprintf(r[i].inputs[1].name, sizeof r[i].inputs[1].name, "ef_cm_t_mwh_e6");
       r[i].inputs[1].value = 1000000;
+      if (i == 0) tl_svc_step_extras(tl_svc_mech(W.s, "PACM"), &r[0], &extras, NULL);
+      r[i].sd_indicators = r[0].sd_indicators;
     } else {
       r[i].period = 1;
     }
@@ -337,6 +340,18 @@ static void poa_atomic(void **state) {
     TL_OK(include("POA.MW2", ids[i], "accept", &W.v, &err_), "include");
   }
   l6_step_req r[3];
+  /* PACM's SD indicators (config/mechanisms/pacm.json) on every component's
+   * report: one without them refuses all three, and no period is opened. */
+  fill(r, 3, ids, L6_STEP_MONITOR);
+  r[1].sd_indicators = NULL;
+  l6_error err = {0};
+  json_t *out = NULL;
+  assert_int_equal(svc_poa_steps(W.s, &W.p, "POA.MW2", r, 3, &out, &err), L6_E_SD_INDICATORS_INCOMPLETE);
+  assert_non_null(strstr(err.message, "steps[1] (MW2.C2)"));
+  for (int i = 0; i < 3; i++) {
+    l6_period p;
+    assert_int_equal(W.st->ops->period_get(W.st, ids[i], 1, &p, &err), L6_E_UNKNOWN_PERIOD);
+  }
   fill(r, 3, ids, L6_STEP_MONITOR);
   TL_OK(svc_poa_steps(W.s, &W.p, "POA.MW2", r, 3, &out_, &err_), "monitor");
   fill(r, 3, ids, L6_STEP_VERIFY);
@@ -345,8 +360,6 @@ static void poa_atomic(void **state) {
   TL_OK(svc_poa_steps(W.s, &W.p, "POA.MW2", r, 3, &out_, &err_), "request");
   fill(r, 3, ids, L6_STEP_ISSUE);
   r[2].period = 2; /* no such period: the whole request fails */
-  l6_error err = {0};
-  json_t *out = NULL;
   assert_int_equal(svc_poa_steps(W.s, &W.ma, "POA.MW2", r, 3, &out, &err), L6_E_UNKNOWN_PERIOD);
   assert_non_null(strstr(err.message, "steps[2] (MW2.C3)"));
   for (int i = 0; i < 3; i++) {

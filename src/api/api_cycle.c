@@ -441,7 +441,7 @@ l6_err h_transition_post(req *r, json_t **out, l6_error *err) {
 
 /* POST /v1/poas/{code}/steps: {"steps": [{component, period?, step,
  * decision?, comment?, certified?, calculator?, inputs?, start?, end?,
- * documents?, forward?}, ...]}: period steps of many components of a
+ * documents?, forward?, sd_indicators?}, ...]}: period steps of many components of a
  * programme of activities in one transaction (svc_poa_steps). An item
  * without period is the monitoring report of a new period (step monitor,
  * with start, end, calculator and inputs). */
@@ -462,7 +462,7 @@ l6_err h_poa_steps(req *r, json_t **out, l6_error *err) {
                              F(item_in, comment, JF_STR, false),  F(item_in, certified, JF_INT, false),
                              F(item_in, calculator, JF_STR, false), F(item_in, start, JF_STR, false),
                              F(item_in, end, JF_STR, false)};
-  static const char *const extra[] = {"documents", "forward", "inputs", NULL};
+  static const char *const extra[] = {"documents", "forward", "inputs", "sd_indicators", NULL};
   if (!json_is_object(r->body)) return l6_fail(err, L6_E_BAD_JSON, "the body must be a JSON object");
   const char *key;
   json_t *v;
@@ -496,6 +496,7 @@ l6_err h_poa_steps(req *r, json_t **out, l6_error *err) {
     snprintf(x[i].calculator, sizeof x[i].calculator, "%s", in.calculator);
     snprintf(x[i].start, sizeof x[i].start, "%s", in.start);
     snprintf(x[i].end, sizeof x[i].end, "%s", in.end);
+    x[i].sd_indicators = json_object_get(it, "sd_indicators"); /* a monitoring report's: checked by the service */
     if (e != L6_E_OK && strncmp(err->message, "steps[", 6) != 0) {
       char msg[sizeof err->message];
       snprintf(msg, sizeof msg, "steps[%zu]: %.230s", i, err->message);

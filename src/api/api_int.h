@@ -396,6 +396,7 @@ l6_err h_open_retirements(req *r, json_t **out, l6_error *err);
 l6_err h_open_trades(req *r, json_t **out, l6_error *err);
 l6_err h_stats(req *r, json_t **out, l6_error *err);
 l6_err h_open_sd(req *r, json_t **out, l6_error *err); /* issue 20: sd-indicators.csv */
+l6_err h_open_safeguards(req *r, json_t **out, l6_error *err); /* issue 20: safeguards.csv */
 /* Answers with r->csv, streamed (takes it). */
 enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const char *name);
 #define API_OPEN_ROUTES                                                    \
@@ -404,6 +405,7 @@ enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const c
   {"GET", "/v1/public/retirements.csv", h_open_retirements},               \
   {"GET", "/v1/public/trades.csv", h_open_trades},                         \
   {"GET", "/v1/public/sd-indicators.csv", h_open_sd},                      \
+  {"GET", "/v1/public/safeguards.csv", h_open_safeguards},                 \
   {"GET", "/v1/stats", h_stats},
 
 #endif

@@ -91,6 +91,12 @@ static const csv_col sd_cols[] = {
     {"period", C_ITEM, "period"},   {"step", C_ITEM, "step"},           {"ts", C_ITEM, "ts"},
     {"indicator", C_BLOCK, "indicator"}, {"unit", C_BLOCK, "unit"},     {"value", C_BLOCK, "value"},
 };
+/* Issue 20: one row per safeguard answered at an activity's registration. */
+static const csv_col safeguard_cols[] = {
+    {"project", C_ITEM, "project"},      {"mechanism", C_ITEM, "mechanism"}, {"host", C_ITEM, "host"},
+    {"step", C_ITEM, "step"},            {"ts", C_ITEM, "ts"},               {"safeguard", C_BLOCK, "safeguard"},
+    {"must_hold", C_BLOCK, "must_hold"}, {"answer", C_BLOCK, "answer"},
+};
 #define N(a) (sizeof a / sizeof a[0])
 static const csv_file files[] = {
     {L6_OPEN_PROJECTS, "projects.csv", project_cols, N(project_cols), false},
@@ -98,6 +104,7 @@ static const csv_file files[] = {
     {L6_OPEN_RETIREMENTS, "retirements.csv", retirement_cols, N(retirement_cols), true},
     {L6_OPEN_TRADES, "trades.csv", trade_cols, N(trade_cols), false},
     {L6_OPEN_SD, "sd-indicators.csv", sd_cols, N(sd_cols), true},
+    {L6_OPEN_SAFEGUARDS, "safeguards.csv", safeguard_cols, N(safeguard_cols), true},
 };
 
 /* ---- RFC 4180 writing ----------------------------------------------------- */
@@ -295,6 +302,11 @@ l6_err h_open_trades(req *r, json_t **out, l6_error *err) {
 l6_err h_open_sd(req *r, json_t **out, l6_error *err) {
   (void)out;
   return h_open_csv(r, L6_OPEN_SD, err);
+}
+
+l6_err h_open_safeguards(req *r, json_t **out, l6_error *err) {
+  (void)out;
+  return h_open_csv(r, L6_OPEN_SAFEGUARDS, err);
 }
 
 enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const char *name) {

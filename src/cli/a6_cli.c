@@ -4,7 +4,8 @@
  *                      [--out FILE] [--store SPEC] [--config DIR]
  *   ledger6 report balances --party CHE
  *   ledger6 report whatif --party THA
- *   ledger6 report fees --party MWI   (issue 20: the fees billed to a host's activities, src/service/mech_ldc.c)
+ *   ledger6 report fees --party MWI [--format csv] [--out FILE]
+ *                      (issue 20: the fees billed to a host's activities, src/service/mech_ldc.c)
  * The AEF is printed after its consistency check; the exit status is 0
  * when consistent, 1 when the check found inconsistencies (listed on
  * stderr), 2 on usage errors, 3 when the report could not be made.
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/csvwrite.h"
 #include "../service/a6.h"
 #include "../service/ldc.h"
 #include "cli.h"
@@ -25,7 +27,7 @@ static const char *usage =
     "                          [--table NAME] [--out FILE] [--store SPEC] [--config DIR]\n"
     "       ledger6 report balances --party ALPHA3 [--store SPEC]\n"
     "       ledger6 report whatif --party ALPHA3 [--store SPEC]\n"
-    "       ledger6 report fees --party ALPHA3 [--store SPEC] [--config DIR]\n"
+    "       ledger6 report fees --party ALPHA3 [--format json|csv] [--out FILE] [--store SPEC] [--config DIR]\n"
     "aef: the Party's agreed electronic format (submission, authorizations, actions,\n"
     "holdings, authorized entities) after its consistency check; exit status 1 when\n"
     "the check finds inconsistencies (listed on stderr). Holdings are those at the end\n"
@@ -34,7 +36,54 @@ static const char *usage =
     "(submission, authorizations, actions, holdings, authorized_entities). Exports are\n"
     "written (to --out, default standard output) only when the check passes.\n"
     "fees: every fee invoice of the activities the Party hosts (registration, issuance;\n"
-    "waived, deferred, due) with totals per currency, as GET /v1/fees/{party}.\n";
+    "waived, deferred, due) with totals per currency, as GET /v1/fees/{party};\n"
+    "--format csv: one row per invoice (no totals), to --out or standard output.\n";
+
+/* The fee report's invoices as CSV (RFC 4180, CRLF), one row each; the
+ * columns of FEE_COLS. Malloc'd; NULL when out of memory. */
+#define FEE_COLS "project,step,step_id,period,ts,fee,party,currency,amount,relief,group,due,units,deferred"
+static char *fees_csv(const json_t *report) {
+  static const char *const cols[] = {"project", "step",   "step_id", "period", "ts",    "fee",  "party",
+                                     "currency", "amount", "relief",  "group",  "due",  "units", "deferred"};
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  if (buf == NULL) return NULL;
+  len = (size_t)snprintf(buf, cap, "%s\r\n", FEE_COLS);
+  size_t i;
+  json_t *inv;
+  json_array_foreach(json_object_get(report, "invoices"), i, inv) {
+    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
+      json_t *v = json_object_get(inv, cols[c]);
+      char num[32];
+      const char *text = "";
+      bool is_text = false;
+      if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        text = num;
+      } else if (json_is_boolean(v)) {
+        text = json_is_true(v) ? "true" : "false";
+      } else if (json_is_string(v)) {
+        text = json_string_value(v);
+        is_text = true;
+      }
+      size_t need = csv_field(NULL, text, is_text) + 3;
+      if (len + need >= cap) {
+        while (len + need >= cap) cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (nb == NULL) {
+          free(buf);
+          return NULL;
+        }
+        buf = nb;
+      }
+      len += csv_field(buf + len, text, is_text);
+      buf[len++] = c + 1 < sizeof cols / sizeof *cols ? ',' : '\r';
+      if (c + 1 == sizeof cols / sizeof *cols) buf[len++] = '\n';
+    }
+  }
+  buf[len] = '\0';
+  return buf;
+}
 
 bool cli_a6_has(const char *cmd) { return strcmp(cmd, "report") == 0; }
 
@@ -68,11 +117,11 @@ int cli_a6_main(int argc, char **argv) {
     default: fputs(usage, stderr); return 2;
     }
   }
-  bool aef = strcmp(what, "aef") == 0;
-  if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0 && strcmp(what, "fees") != 0) || party == NULL || (aef && year == 0) ||
-      (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "xlsx") != 0) ||
-      (as_of != NULL && (!aef || !l6_valid_date(as_of))) || (strcmp(format, "json") != 0 && !aef) ||
-      ((strcmp(format, "csv") == 0) != (table != NULL)) || (table != NULL && !svc_a6_aef_table_known(table)) ||
+  bool aef = strcmp(what, "aef") == 0, fees = strcmp(what, "fees") == 0, csv = strcmp(format, "csv") == 0;
+  if ((!aef && strcmp(what, "balances") != 0 && strcmp(what, "whatif") != 0 && !fees) || party == NULL || (aef && year == 0) ||
+      (strcmp(format, "json") != 0 && !csv && strcmp(format, "xlsx") != 0) ||
+      (as_of != NULL && (!aef || !l6_valid_date(as_of))) || (strcmp(format, "json") != 0 && !aef && !(fees && csv)) ||
+      (aef ? csv != (table != NULL) : table != NULL) || (table != NULL && !svc_a6_aef_table_known(table)) ||
       (outfile != NULL && strcmp(format, "json") == 0)) {
     fputs(usage, stderr);
     return 2;
@@ -86,7 +135,7 @@ int cli_a6_main(int argc, char **argv) {
   json_t *out = NULL;
   l6_err e = aef                              ? svc_a6_aef(s, &cli_admin, party, year, as_of, &out, &err)
              : strcmp(what, "balances") == 0 ? svc_a6_balances(s, &cli_admin, party, &out, &err)
-             : strcmp(what, "fees") == 0     ? svc_fee_report(s, &cli_admin, party, &out, &err)
+             : fees                          ? svc_fee_report(s, &cli_admin, party, &out, &err)
                                              : svc_a6_whatif(s, &cli_admin, party, &out, &err);
   svc_close(s);
   if (e != L6_E_OK) {
@@ -102,8 +151,8 @@ int cli_a6_main(int argc, char **argv) {
   } else if (consistent) { /* an export: only of books that pass the check */
     char *buf = NULL;
     size_t len = 0;
-    if (strcmp(format, "csv") == 0) {
-      buf = svc_a6_aef_csv_table(out, table);
+    if (csv) {
+      buf = fees ? fees_csv(out) : svc_a6_aef_csv_table(out, table);
       len = buf ? strlen(buf) : 0;
       if (buf == NULL) l6_fail(&err, L6_E_NOMEM, NULL);
     } else {

@@ -246,9 +246,21 @@ static void demo_cycle(demo *d, l6_id a_buyer) {
   submit(d, &dev, "PACM", pacm, "GHA", "GHA01", "Ghana solar mini-grids", "AMS-I.F renewable electricity", "1");
   step(d, &v, req_of(pacm, 0, L6_STEP_VALIDATE, L6_DECIDE_ACCEPT), "validation-report", "positive validation opinion");
   step(d, &gh, req_of(pacm, 0, L6_STEP_APPROVE, L6_DECIDE_ACCEPT), "letter-of-approval", "authorization of A6.4ERs");
-  step(d, &ma, req_of(pacm, 0, L6_STEP_REGISTER, L6_DECIDE_ACCEPT), NULL, NULL);
-  step(d, &dev, grid_report(pacm, "2023-01-01", "2023-12-31", 52000, 480000), "monitoring-report", "2023 monitoring report");
-  l6_step_req *r = req_of(pacm, 1, L6_STEP_VERIFY, L6_DECIDE_ACCEPT);
+  /* PACM's safeguards checklist and SD indicators (config/mechanisms/pacm.json); Ghana is not
+   * an LDC, so the registration and issuance fees are invoiced. */
+  json_t *answers = json_pack("{s:b, s:b, s:b, s:b, s:b}", "human-rights", 1, "fpic", 1, "communities-ecosystems", 1,
+                              "national-priorities", 1, "grievance-channel", 1);
+  l6_step_req *r = req_of(pacm, 0, L6_STEP_REGISTER, L6_DECIDE_ACCEPT);
+  r->safeguards = answers;
+  step(d, &ma, r, NULL, NULL);
+  json_decref(answers);
+  answers = json_pack("{s:i, s:i, s:i, s:i}", "sdg7-energy-access", 18400, "technology-transfer", 2, "capacity-building",
+                      35, "foreign-investment", 6200000);
+  r = grid_report(pacm, "2023-01-01", "2023-12-31", 52000, 480000);
+  r->sd_indicators = answers;
+  step(d, &dev, r, "monitoring-report", "2023 monitoring report");
+  json_decref(answers);
+  r = req_of(pacm, 1, L6_STEP_VERIFY, L6_DECIDE_ACCEPT);
   r->certified = 24500;
   step(d, &v, r, "verification-report", "verification and certification report");
   r = req_of(pacm, 1, L6_STEP_REQUEST, L6_DECIDE_NONE);

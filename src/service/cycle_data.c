@@ -147,6 +147,37 @@ int svc_reading_message(char *buf, size_t cap, const char *activity, int period,
   return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
+l6_err svc_reading_parse(const json_t *in, l6_reading *r, l6_error *err) {
+  static const char *const keys[] = {"device", "seq", "input", "value", "taken_on", "signature", NULL};
+  const char *dev = NULL, *input = NULL, *taken = NULL, *sig = NULL;
+  memset(r, 0, sizeof *r);
+  l6_err e = only(in, keys, err);
+  if (e == L6_E_OK) e = need_str(in, "device", 40, &dev, err);
+  if (e == L6_E_OK) e = need_int(in, "seq", 1, INT32_MAX, L6_E_INVALID_VALUE, &r->seq, err);
+  if (e == L6_E_OK) e = need_str(in, "input", 31, &input, err);
+  if (e == L6_E_OK) e = need_int(in, "value", 0, INT64_MAX, L6_E_INVALID_VALUE, &r->value, err);
+  if (e == L6_E_OK) e = need_str(in, "taken_on", 10, &taken, err);
+  if (e == L6_E_OK && !l6_valid_date(taken)) e = l6_fail(err, L6_E_INVALID_VALUE, "taken_on must be a date YYYY-MM-DD");
+  if (e == L6_E_OK) e = need_str(in, "signature", 128, &sig, err);
+  if (e == L6_E_OK && !hex_of(sig, 128))
+    e = l6_fail(err, L6_E_INVALID_VALUE, "signature must be an Ed25519 signature: 128 lower-case hex digits");
+  if (e != L6_E_OK) return e;
+  snprintf(r->device, sizeof r->device, "%s", dev);
+  snprintf(r->input, sizeof r->input, "%s", input);
+  snprintf(r->taken_on, sizeof r->taken_on, "%s", taken);
+  snprintf(r->signature, sizeof r->signature, "%s", sig);
+  return L6_E_OK;
+}
+
+bool svc_reading_verify(const char *pk_hex, const char *activity, int period, const l6_reading *r, char *msg, size_t cap,
+                        int *mlen) {
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES], sg[crypto_sign_BYTES];
+  *mlen = svc_reading_message(msg, cap, activity, period, r->device, r->seq, r->input, r->value, r->taken_on);
+  return pk_hex != NULL && *mlen >= 0 && sodium_hex2bin(pk, sizeof pk, pk_hex, strlen(pk_hex), NULL, NULL, NULL) == 0 &&
+         sodium_hex2bin(sg, sizeof sg, r->signature, strlen(r->signature), NULL, NULL, NULL) == 0 &&
+         crypto_sign_verify_detached(sg, (const unsigned char *)msg, (unsigned long long)*mlen, pk) == 0;
+}
+
 l6_err svc_device_register(l6_svc *s, const l6_actor *a, const char *project, const json_t *in, json_t **out,
                            l6_error *err) {
   *out = NULL;
@@ -223,19 +254,10 @@ static const l6_calc_input *mech_input(const l6_mech *m, const char *input) {
 l6_err svc_reading_submit(l6_svc *s, const l6_actor *a, const char *project, int period, const json_t *in, json_t **out,
                           l6_error *err) {
   *out = NULL;
-  static const char *const keys[] = {"device", "seq", "input", "value", "taken_on", "signature", NULL};
-  const char *dev = NULL, *input = NULL, *taken = NULL, *sig = NULL;
-  int64_t seq = 0, value = 0;
-  l6_err e = only(in, keys, err);
-  if (e == L6_E_OK) e = need_str(in, "device", 40, &dev, err);
-  if (e == L6_E_OK) e = need_int(in, "seq", 1, INT32_MAX, L6_E_INVALID_VALUE, &seq, err);
-  if (e == L6_E_OK) e = need_str(in, "input", 31, &input, err);
-  if (e == L6_E_OK) e = need_int(in, "value", 0, INT64_MAX, L6_E_INVALID_VALUE, &value, err);
-  if (e == L6_E_OK) e = need_str(in, "taken_on", 10, &taken, err);
-  if (e == L6_E_OK && !l6_valid_date(taken)) e = l6_fail(err, L6_E_INVALID_VALUE, "taken_on must be a date YYYY-MM-DD");
-  if (e == L6_E_OK) e = need_str(in, "signature", 128, &sig, err);
-  if (e == L6_E_OK && !hex_of(sig, 128))
-    e = l6_fail(err, L6_E_INVALID_VALUE, "signature must be an Ed25519 signature: 128 lower-case hex digits");
+  l6_reading rd;
+  l6_err e = svc_reading_parse(in, &rd, err);
+  const char *dev = rd.device, *input = rd.input, *taken = rd.taken_on, *sig = rd.signature;
+  int64_t seq = rd.seq, value = rd.value;
   if (e == L6_E_OK && (period < 1 || period > L6_MAX_PERIODS))
     e = l6_fail(err, L6_E_UNKNOWN_PERIOD, "periods are numbered 1-%d", L6_MAX_PERIODS);
   if (e != L6_E_OK) return e;
@@ -257,12 +279,8 @@ l6_err svc_reading_submit(l6_svc *s, const l6_actor *a, const char *project, int
   }
   if (e == L6_E_OK) {
     db = body_of(dr);
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sg[crypto_sign_BYTES];
-    const char *pkh = json_string_value(json_object_get(db, "public_key"));
-    mlen = svc_reading_message(msg, sizeof msg, project, period, dev, seq, input, value, taken);
-    if (pkh == NULL || sodium_hex2bin(pk, sizeof pk, pkh, strlen(pkh), NULL, NULL, NULL) != 0 ||
-        sodium_hex2bin(sg, sizeof sg, sig, strlen(sig), NULL, NULL, NULL) != 0 || mlen < 0 ||
-        crypto_sign_verify_detached(sg, (const unsigned char *)msg, (unsigned long long)mlen, pk) != 0)
+    if (!svc_reading_verify(json_string_value(json_object_get(db, "public_key")), project, period, &rd, msg, sizeof msg,
+                            &mlen))
       e = l6_fail(err, L6_E_BAD_SIGNATURE, "the signature does not verify with device %s's public key", dev);
   }
   if (e == L6_E_OK && seq <= json_integer_value(json_object_get(db, "last_seq")))

@@ -43,6 +43,27 @@
 int svc_reading_message(char *buf, size_t cap, const char *activity, int period, const char *device, int64_t seq,
                         const char *input, int64_t value, const char *taken_on);
 
+/* One signed reading as submitted (the body of POST .../data). */
+typedef struct {
+  char device[41];    /* printable text, 1-40 bytes */
+  int64_t seq;        /* 1..INT32_MAX */
+  char input[32];     /* a calculator input's name, printable, 1-31 bytes */
+  int64_t value;      /* >= 0, in the input's unit */
+  char taken_on[11];  /* YYYY-MM-DD */
+  char signature[129]; /* Ed25519, 128 lower-case hex digits */
+} l6_reading;
+
+/* The body's checks that need no store (fuzzed by fuzz/fuzz_reading.c):
+ * only the six keys, each present, typed and in range. Errors BAD_JSON
+ * (not an object), UNKNOWN_FIELD, MISSING_FIELD, WRONG_TYPE, INVALID_VALUE. */
+l6_err svc_reading_parse(const json_t *in, l6_reading *r, l6_error *err);
+
+/* Whether r's signature verifies under pk_hex (an Ed25519 public key in
+ * hex) over svc_reading_message(activity, period, r); msg[0..*mlen) gets
+ * that text (*mlen -1 when it does not fit cap, and false). */
+bool svc_reading_verify(const char *pk_hex, const char *activity, int period, const l6_reading *r, char *msg, size_t cap,
+                        int *mlen);
+
 /* POST /v1/activities/{id}/devices: {name, public_key (64 hex)}; the
  * participant (a holder token of the activity's organisation). */
 l6_err svc_device_register(l6_svc *s, const l6_actor *a, const char *project, const json_t *in, json_t **out,

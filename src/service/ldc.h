@@ -48,6 +48,12 @@ l6_err svc_fee_report(l6_svc *s, const l6_actor *a, const char *party, json_t **
  * more activities may follow. Public; on a reader view. */
 l6_err svc_sd_page(l6_svc *s, const char *after, int limit, json_t **out, l6_error *err);
 
+/* The same for safeguards.csv: the accepted registrations that answered a
+ * safeguards checklist, each {project, mechanism, host, step, ts, blocks:
+ * [{safeguard, must_hold, answer}]} (must_hold from the mechanism file as
+ * loaded; answer true or false). */
+l6_err svc_safeguards_page(l6_svc *s, const char *after, int limit, json_t **out, l6_error *err);
+
 /* The steps' parts (cycle.c): each adds its members to the step record's
  * detail. register (accept): "safeguards" and the registration "invoices";
  * monitor: "sd_indicators"; issue (accept, after the issuance recorded

@@ -573,7 +573,7 @@ l6_err ldc_issue(const l6_mech *m, const char *host, bool first, json_t *detail,
   return e;
 }
 
-/* ---- the public CSV of SD indicators (api_open.c, sd-indicators.csv) ------------ */
+/* ---- the public CSVs of SD indicators and safeguards (api_open.c) ---------------- */
 
 typedef struct {
   char projects[L6_MAX_PAGE][L6_CODE_MAX + 1];
@@ -591,39 +591,53 @@ typedef struct {
   const l6_project *p;
   const l6_activity *a;
   const l6_mech *m;
+  bool safeguards; /* safeguards.csv: register steps' answers; else sd-indicators.csv: monitor steps' values */
   l6_id last;
   int count;
 } sd_steps;
 
-static int sd_step_row(void *ctx, const void *row) {
-  sd_steps *c = ctx;
-  const l6_step_rec *r = row;
-  c->last = r->id;
-  c->count++;
-  if (strcmp(r->step, "monitor") != 0) return 0;
-  json_t *d = json_loads(r->detail, 0, NULL);
-  json_t *sd = json_object_get(d, "sd_indicators");
-  if (json_is_object(sd) && json_object_size(sd) > 0) {
-    json_t *blocks = json_array();
-    const char *k;
-    json_t *v;
-    json_object_foreach(sd, k, v) {
+/* One row block per answer or value of the step's detail member. */
+static json_t *sd_blocks(const sd_steps *c, json_t *member) {
+  json_t *blocks = json_array();
+  const char *k;
+  json_t *v;
+  json_object_foreach(member, k, v) {
+    if (c->safeguards) {
+      bool must = false;
+      for (size_t i = 0; c->m && i < c->m->nsafeguards; i++)
+        if (strcmp(c->m->safeguards[i].code, k) == 0) must = c->m->safeguards[i].must_hold;
+      json_array_append_new(blocks, json_pack("{s:s, s:b, s:b}", "safeguard", k, "must_hold", must, "answer",
+                                              json_is_true(v)));
+    } else {
       const char *unit = "";
       for (size_t i = 0; c->m && i < c->m->nsd; i++)
         if (strcmp(c->m->sd[i].code, k) == 0) unit = c->m->sd[i].unit;
       json_array_append_new(blocks, json_pack("{s:s, s:s, s:I}", "indicator", k, "unit", unit, "value",
                                               (json_int_t)json_integer_value(v)));
     }
-    json_array_append_new(c->items, json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o}", "project", c->p->id, "mechanism",
-                                              c->a->mechanism, "host", c->p->host, "period", r->period, "step",
-                                              (json_int_t)r->id, "ts", r->ts, "blocks", blocks));
+  }
+  return blocks;
+}
+
+static int sd_step_row(void *ctx, const void *row) {
+  sd_steps *c = ctx;
+  const l6_step_rec *r = row;
+  c->last = r->id;
+  c->count++;
+  if (strcmp(r->step, c->safeguards ? "register" : "monitor") != 0) return 0;
+  json_t *d = json_loads(r->detail, 0, NULL);
+  json_t *member = json_object_get(d, c->safeguards ? "safeguards" : "sd_indicators");
+  if (json_is_object(member) && json_object_size(member) > 0) {
+    json_t *item = json_pack("{s:s, s:s, s:s, s:I, s:s, s:o}", "project", c->p->id, "mechanism", c->a->mechanism, "host",
+                             c->p->host, "step", (json_int_t)r->id, "ts", r->ts, "blocks", sd_blocks(c, member));
+    if (!c->safeguards) json_object_set_new(item, "period", json_integer(r->period));
+    json_array_append_new(c->items, item);
   }
   json_decref(d);
   return 0;
 }
 
-l6_err svc_sd_page(l6_svc *s, const char *after, int limit, json_t **out, l6_error *err) {
-  READ_ON_VIEW(s, svc_sd_page, after, limit, out, err);
+static l6_err ldc_open_page(l6_svc *s, bool safeguards, const char *after, int limit, json_t **out, l6_error *err) {
   *out = NULL;
   if (limit < 1 || limit > L6_MAX_PAGE) limit = L6_MAX_PAGE;
   sd_acts *acts = calloc(1, sizeof *acts);
@@ -640,7 +654,7 @@ l6_err svc_sd_page(l6_svc *s, const char *after, int limit, json_t **out, l6_err
     l6_project p;
     e = OPS->activity_get(ST, acts->projects[i], &a, err);
     if (e == L6_E_OK) e = OPS->project_get(ST, a.project, &p, err);
-    sd_steps c = {.items = items, .p = &p, .a = &a, .m = mech_find(svc__mechs(s), a.mechanism)};
+    sd_steps c = {.items = items, .p = &p, .a = &a, .m = mech_find(svc__mechs(s), a.mechanism), .safeguards = safeguards};
     do {
       c.count = 0;
       if (e == L6_E_OK) e = OPS->step_list(ST, a.project, c.last, L6_MAX_PAGE, sd_step_row, &c, err);
@@ -650,4 +664,14 @@ l6_err svc_sd_page(l6_svc *s, const char *after, int limit, json_t **out, l6_err
   if (*out) view_set_next(*out, acts->n == limit ? acts->projects[acts->n - 1] : NULL);
   free(acts);
   return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc_sd_page(l6_svc *s, const char *after, int limit, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_sd_page, after, limit, out, err);
+  return ldc_open_page(s, false, after, limit, out, err);
+}
+
+l6_err svc_safeguards_page(l6_svc *s, const char *after, int limit, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_safeguards_page, after, limit, out, err);
+  return ldc_open_page(s, true, after, limit, out, err);
 }

@@ -199,6 +199,8 @@ l6_err svc_open_page(l6_svc *s, l6_open_kind kind, const char *after, int limit,
     return trades_page(s, after ? strtoll(after, NULL, 10) : 0, limit, out, err);
   case L6_OPEN_SD: /* issue 20: SD indicators of the monitoring reports (mech_ldc.c) */
     return svc_sd_page(s, after, limit, out, err);
+  case L6_OPEN_SAFEGUARDS: /* issue 20: the safeguards answered at registration (mech_ldc.c) */
+    return svc_safeguards_page(s, after, limit, out, err);
   }
   return l6_fail(err, L6_E_INTERNAL, "unknown open data file");
 }

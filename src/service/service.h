@@ -261,7 +261,7 @@ l6_err svc_log_size(l6_svc *s, int64_t *out, l6_error *err);
  * (anonymous; the same objects as the public JSON routes: GET /v1/projects,
  * /v1/issuances, /v1/retirements, /v1/exchange/{code}/trades), each page a
  * snapshot of its own; *out is {"items": [...], "next": cursor|null}. */
-typedef enum { L6_OPEN_PROJECTS, L6_OPEN_ISSUANCES, L6_OPEN_RETIREMENTS, L6_OPEN_TRADES, L6_OPEN_SD } l6_open_kind;
+typedef enum { L6_OPEN_PROJECTS, L6_OPEN_ISSUANCES, L6_OPEN_RETIREMENTS, L6_OPEN_TRADES, L6_OPEN_SD, L6_OPEN_SAFEGUARDS } l6_open_kind;
 l6_err svc_open_page(l6_svc *s, l6_open_kind kind, const char *after, int limit, json_t **out, l6_error *err);
 /* GET /v1/stats: issued and retired totals by vintage, host, programme and
  * year (GROUP BY in the store), the totals, and the country groups of

@@ -375,7 +375,12 @@ test('pacm_cycle_four_people', async () => {
   assert((await step(people.dna, 'step-approve', [['letter-of-approval', 'letter of approval']])) === 'approved', 'approved');
   await awaiting(people.sb, 'register by the mechanism administrator');
   await screen(people.sb, 'mechanism-admin-dashboard');
-  assert((await step(people.sb, 'step-register', [])) === 'registered', 'registered');
+  /* PACM's safeguards checklist (config/mechanisms/pacm.json): every item must hold. */
+  assert((await step(people.sb, 'step-register', [], async (pg, f2) => {
+    const boxes = await pg.$$(f2 + ' input[type=checkbox][name^="sg:"]');
+    assert(boxes.length === 5, 'five safeguards: ' + boxes.length);
+    for (const b of boxes) await b.check();
+  })) === 'registered', 'registered');
   /* Monitoring: 10,000 MWh at 0.5 t/MWh = 5,000 t. */
   await go(d, '#/activity/' + ACT);
   await d.page.fill('#new-period input[name=start]', '2024-01-01');
@@ -383,6 +388,10 @@ test('pacm_cycle_four_people', async () => {
   await d.page.selectOption('#new-period select[name=calculator]', 'grid-renewable');
   await d.page.fill('#new-period input[name="in:net_kwh"]', '10000000');
   await d.page.fill('#new-period input[name="in:ef_cm_t_mwh_e6"]', '500000');
+  /* PACM's SD indicators, one number each. */
+  const sd = await d.page.$$('#new-period input[name^="sd:"]');
+  assert(sd.length === 4, 'four SD indicators: ' + sd.length);
+  for (const x of sd) await x.fill('12');
   await d.page.setInputFiles('#new-period input[name="doc:monitoring-report"]', doc('monitoring report'));
   await screen(d, 'activity-monitor');
   await d.page.click('#new-period button[type=submit]');
