@@ -321,15 +321,15 @@ async function pageProject() {
   if (!act) parts.push(el('p', { class: 'status empty' }, tr('project.no_cycle')));
   else if (act.error) parts.push(el('p', { class: 'status error', 'data-prefix': tr('status.error_prefix') }, tr('project.err_cycle', { e: act.error })));
   else {
-    parts.push(facts([[tr('project.mechanism'), act.mechanism], [tr('project.state'), act.state], act.transition_from && [tr('project.transition'), act.transition_from],
+    parts.push(facts([[tr('project.mechanism'), act.mechanism], [tr('project.state'), word('cstate', act.state)], act.transition_from && [tr('project.transition'), act.transition_from],
       [tr('project.issued_cycle'), tonnes(act.issued)]]));
     if ((act.periods || []).length)
       parts.push(table(tr('project.periods'), [tr('col.period'), tr('col.from'), tr('col.to'), tr('project.state'), tr('project.reported'), tr('project.certified')],
-        act.periods.map((m) => [String(m.period), when(m.start), when(m.end), m.state, num(m.reported), num(m.certified)]), [4, 5]));
+        act.periods.map((m) => [String(m.period), when(m.start), when(m.end), word('cstate', m.state), num(m.reported), num(m.certified)]), [4, 5]));
     if ((act.steps || []).length)
       parts.push(table(tr('project.steps'), [tr('col.date'), tr('project.step'), tr('col.period'), tr('project.decision'), tr('project.state'), tr('project.by'), tr('project.docs')],
-        act.steps.map((s) => [when(s.timestamp), s.step, s.period === null ? '—' : String(s.period), s.decision || '—',
-          (s.from_state || '—') + ' → ' + s.to_state, s.role,
+        act.steps.map((s) => [when(s.timestamp), word('step', s.step), s.period === null ? '—' : String(s.period), s.decision || '—',
+          word('cstate', s.from_state || '—') + ' → ' + word('cstate', s.to_state), s.role,
           el('span', {}, (s.documents || []).map((d) => el('span', { class: 'serial' }, d.type + ' ',
             link('/v1/documents/' + d.sha256, d.sha256.slice(0, 16) + '…'), el('br'))))])));
     /* Issue 20: the safeguards answered at registration, the SD indicators
@@ -440,9 +440,9 @@ async function pageRetirements() {
   const rets = page.items || [];
   if (!rets.length && !after) return status(out, 'empty', tr('rets.none'));
   const T = stats.totals;
-  const pager = el('nav', { class: 'pager', 'aria-label': tr('rets.pages') },
+  const pager = after || page.next ? el('nav', { class: 'pager', 'aria-label': tr('rets.pages') },
     after ? link('/retirements.html', tr('rets.first')) : null, after && page.next ? ' · ' : null,
-    page.next ? link('/retirements.html?after=' + encodeURIComponent(page.next), tr('rets.next')) : null);
+    page.next ? link('/retirements.html?after=' + encodeURIComponent(page.next), tr('rets.next')) : null) : null;
   out.replaceChildren(el('p', { role: 'status', id: 'rets-total' }, tr('rets.total', { n: trn('rets.count', T.retirements), q: num(T.retired) })),
     el('p', { id: 'rets-shown' }, tr('rets.shown', { n: num(rets.length) })),
     csvLinks(['retirements']),
