@@ -445,6 +445,42 @@ static void test_seed_and_compare(void **state) {
       assert_int_equal(tl_jint(v, "issued"), by_vintage_iss[y - 2016]);
       assert_int_equal(tl_jint(v, "retired"), by_vintage_ret[y - 2016]);
     }
+    /* Issue 21: retired units by reporting year, and the counts of batches
+     * and of retirements with a block in the filter (the dashboards' and
+     * the retirement list's totals without the lists). */
+    int64_t want_batches = 0, want_rets = 0, by_ry[8] = {0};
+    json_array_foreach(iss, i, b) {
+      const char *host = NULL, *prog = NULL;
+      json_array_foreach(projects, k, p) if (strcmp(tl_jstr(p, "id"), tl_jstr(b, "project")) == 0) host = tl_jstr(p, "host"), prog = tl_jstr(p, "programme");
+      if (!((fh && strncmp(host, fh, 3) != 0) || (fp && strncmp(prog, fp, strlen(prog)) != 0))) want_batches++;
+    }
+    json_array_foreach(js, i, t) {
+      bool in_filter = false;
+      json_array_foreach(json_object_get(t, "blocks"), j, blk) {
+        const char *host = NULL, *prog = NULL;
+        json_array_foreach(projects, k, p) if (strcmp(tl_jstr(p, "id"), tl_jstr(blk, "project")) == 0) host = tl_jstr(p, "host"), prog = tl_jstr(p, "programme");
+        if ((fh && strncmp(host, fh, 3) != 0) || (fp && strncmp(prog, fp, strlen(prog)) != 0)) continue;
+        in_filter = true;
+        by_ry[tl_jint(t, "reporting_year") - 2020] += tl_jint(blk, "quantity");
+      }
+      want_rets += in_filter;
+    }
+    assert_int_equal(tl_jint(tot, "batches"), want_batches);
+    assert_int_equal(tl_jint(tot, "retirements"), want_rets);
+    if (f == 0) assert_true(want_batches > 0 && want_rets > 0); /* the unfiltered figures count something */
+    int64_t sum_ry = 0;
+    size_t nry = 0;
+    json_array_foreach(json_object_get(r.body, "by_reporting_year"), i, v) {
+      int y = atoi(tl_jstr(v, "key"));
+      assert_true(y >= 2020 && y < 2025);
+      assert_int_equal(tl_jint(v, "retired"), by_ry[y - 2020]);
+      assert_null(json_object_get(v, "issued"));
+      sum_ry += tl_jint(v, "retired");
+      nry++;
+    }
+    for (int y = 0; y < 5; y++) nry -= by_ry[y] > 0;
+    assert_int_equal(nry, 0); /* one row per year with retirements, no other */
+    assert_int_equal(sum_ry, want_ret);
     static const char *const dims[] = {"by_host", "by_programme", "by_year"};
     for (size_t dd = 0; dd < 3; dd++) {
       sum_i = sum_r = 0;

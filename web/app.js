@@ -26,23 +26,139 @@ function el(tag, attrs, ...kids) {
   return e;
 }
 
-const NUM = new Intl.NumberFormat('en-US');
-/* 12500 -> "12,500" */
+/* ---- languages (docs/API.md "Web pages", Languages) ------------------------
+ * Every string the pages show comes from a message catalogue, web/i18n/LANG.json
+ * (flat keys; "{name}" placeholders; a plural is {"one": ..., "other": ...}
+ * chosen by Intl.PluralRules). The language: the one picked (localStorage
+ * l6_lang), else the browser's (navigator.languages), else English. Language
+ * names are shown in their own language (endonyms), the same in every page. */
+const LANGS = { en: { name: 'English', locale: 'en-US' }, fr: { name: 'Français', locale: 'fr-FR' },
+  es: { name: 'Español', locale: 'es-ES' }, zh: { name: '中文', locale: 'zh-CN' } };
+const LANG_KEY = 'l6_lang';
+function pickLang() {
+  let l = null;
+  try {
+    l = localStorage.getItem(LANG_KEY);
+  } catch (e) {
+    /* storage off */
+  }
+  if (l && LANGS[l]) return l;
+  for (const n of navigator.languages || [navigator.language || '']) {
+    const p = String(n).toLowerCase().split('-')[0];
+    if (LANGS[p]) return p;
+  }
+  return 'en';
+}
+const LANG = pickLang();
+const LOCALE = LANGS[LANG].locale;
+let MSG = {};
+const PLURAL = new Intl.PluralRules(LOCALE);
+/* The message of key with {name} replaced by vars[name] (as text). */
+function msg(key) {
+  const s = MSG[key];
+  if (s === undefined) {
+    console.error('ledger6: no message ' + key + ' in ' + LANG + '.json');
+    return key;
+  }
+  return s;
+}
+const fill = (s, vars) => (vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s);
+const tr = (key, vars) => fill(msg(key), vars);
+/* A plural message: the form for count n ({n} is n formatted). */
+function trn(key, n, vars) {
+  const m = msg(key);
+  const s = typeof m === 'object' ? m[PLURAL.select(n)] || m.other : m;
+  return fill(s, Object.assign({ n: num(n) }, vars));
+}
+/* A message whose placeholders may be elements: a list of text and nodes for el(). */
+function trx(key, vars) {
+  return msg(key).split(/(\{\w+\})/).filter((p) => p !== '').map((p) => {
+    const m = p.match(/^\{(\w+)\}$/);
+    return m && m[1] in vars ? vars[m[1]] : p;
+  });
+}
+/* A value of a closed set from the API (a project's type, a transaction's
+ * kind...) in words, or the value itself when the catalogue has no word. */
+const word = (group, v) => (v !== null && v !== undefined && MSG[group + '.' + v] !== undefined ? MSG[group + '.' + v] : v);
+
+async function loadMessages() {
+  for (const l of LANG === 'en' ? ['en'] : [LANG, 'en']) {
+    try {
+      const r = await fetch('/i18n/' + l + '.json');
+      if (r.ok) {
+        MSG = await r.json();
+        return l;
+      }
+    } catch (e) {
+      /* try English */
+    }
+  }
+  return null;
+}
+
+/* The static text of the page (data-i18n="key": the element's text;
+ * data-i18n-attr="attr=key;...": attributes), the lang attribute, and the
+ * language picker at the end of the header. */
+function translatePage(shown) {
+  document.documentElement.lang = shown || LANG;
+  for (const e of document.querySelectorAll('[data-i18n]'))
+    e.textContent = e.tagName === 'TITLE' ? tr('title.of', { what: tr(e.dataset.i18n) }) : tr(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-attr]'))
+    for (const pair of e.dataset.i18nAttr.split(';')) {
+      const [a, k] = pair.split('=');
+      e.setAttribute(a, tr(k));
+    }
+  const header = $('header');
+  if (!header) return;
+  const sel = el('select', { id: 'lang', name: 'lang' }, Object.entries(LANGS).map(([c, l]) => el('option', { value: c, lang: c }, l.name)));
+  sel.value = shown || LANG;
+  sel.addEventListener('change', () => {
+    try {
+      localStorage.setItem(LANG_KEY, sel.value);
+    } catch (e) {
+      /* storage off: this page only */
+    }
+    location.reload();
+  });
+  header.append(el('label', { class: 'lang' }, tr('lang.label') + ' ', sel));
+}
+
+const NUM = new Intl.NumberFormat(LOCALE);
+/* 12500 -> "12,500" (en), "12 500" (fr), "12.500" (es), "12,500" (zh) */
 const num = (n) => (n === null || n === undefined ? '—' : NUM.format(n));
-/* "2026-11-21T03:10:15.914Z" -> "2026-11-21 03:10 UTC"; dates stay as they are. */
+/* A number with fixed decimals in the page's locale: 12.5 -> "12.50" / "12,50". */
+/* 42 -> "42 %" ("42 %" in French, "42%" in Chinese: the catalogue's form) */
+const pct = (v) => tr('pct', { v: typeof v === 'number' ? num(v) : v });
+const dec = (v, d) => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: d, maximumFractionDigits: d }).format(v);
+/* Timestamps in UTC. English keeps ISO 8601 ("2026-11-21 03:10 UTC", the
+ * registry's documents' form); the other languages their locale's date
+ * (Intl.DateTimeFormat, "21 nov. 2026, 03:10 UTC"). Dates alone likewise. */
+const DATE_TIME = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const DATE = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeZone: 'UTC' });
 function when(ts) {
   if (!ts) return '—';
   if (typeof ts === 'number') ts = new Date(ts).toISOString();
-  return ts.length > 10 ? ts.slice(0, 10) + ' ' + ts.slice(11, 16) + ' UTC' : ts;
+  const d = new Date(ts.length > 10 ? ts : ts + 'T00:00:00Z');
+  if (LANG === 'en' || isNaN(d)) return ts.length > 10 ? ts.slice(0, 10) + ' ' + ts.slice(11, 16) + ' UTC' : ts;
+  return ts.length > 10 ? DATE_TIME.format(d) + ' UTC' : DATE.format(d);
 }
+/* The day of a timestamp. */
+const day = (ts) => (ts ? when(String(ts).slice(0, 10)) : '—');
 const params = () => new URLSearchParams(location.search);
+/* "2021-01-01 to 2030-12-31" */
+const period = (a, b) => tr('period', { from: when(a), to: when(b) });
 const link = (href, text) => el('a', { href }, text);
+/* 12500 -> "12,500 t" */
+const tonnes = (n) => tr('tonnes', { n: num(n) });
 const serialSpan = (s) => el('span', { class: 'serial' }, s);
 
+/* A status line; an error's "Error:" prefix is drawn by the style sheet
+ * from data-prefix (style.css). */
 function status(out, kind, text) {
-  out.replaceChildren(el('p', { class: 'status ' + kind, role: kind === 'error' ? 'alert' : 'status' }, text));
+  out.replaceChildren(el('p', { class: 'status ' + kind, role: kind === 'error' ? 'alert' : 'status',
+    'data-prefix': kind === 'error' ? tr('status.error_prefix') : null }, text));
 }
-const loading = (out, what) => status(out, 'loading', 'Loading ' + what + '…');
+const loading = (out, what) => status(out, 'loading', tr('status.loading', { what }));
 
 class ApiError extends Error {
   constructor(status, code, message) {
@@ -61,7 +177,7 @@ async function api(path, token) {
   try {
     r = await fetch(path, { headers });
   } catch (e) {
-    throw new ApiError(0, 'network', 'the registry cannot be reached (' + e.message + ')');
+    throw new ApiError(0, 'network', tr('err.network', { e: e.message }));
   }
   let body = null;
   try {
@@ -130,7 +246,7 @@ async function pageIndex() {
     for (const p of parties) form.elements.host.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
     for (const name of ['programme', 'host']) if (q.get(name)) form.elements[name].value = q.get(name);
   } catch (e) {
-    status(out, 'error', 'cannot load the filters: ' + e.message);
+    status(out, 'error', tr('index.err_filters', { e: e.message }));
     return;
   }
   const names = await codeNames();
@@ -141,27 +257,27 @@ async function pageIndex() {
     history.replaceState(null, '', sp.toString() ? '?' + sp : location.pathname);
     const api_q = new URLSearchParams();
     for (const name of ['programme', 'host', 'status']) if (f[name].value) api_q.set(name, f[name].value);
-    loading(out, 'projects');
+    loading(out, tr('index.loading'));
     let items;
     try {
       items = await apiAll('/v1/projects' + (api_q.toString() ? '?' + api_q : ''));
     } catch (e) {
-      status(out, 'error', 'cannot search projects: ' + e.message);
+      status(out, 'error', tr('index.err_search', { e: e.message }));
       return;
     }
     const text = f.q.value.trim().toLowerCase();
     items = items.filter((p) => (!f.kind.value || p.kind === f.kind.value) &&
       (!text || [p.id, p.title, p.methodology, p.sector].join(' ').toLowerCase().includes(text)));
     if (!items.length) {
-      status(out, 'empty', 'No project matches these filters.');
+      status(out, 'empty', tr('index.none'));
       return;
     }
     out.replaceChildren(
-      el('p', { role: 'status' }, num(items.length) + (items.length === 1 ? ' project' : ' projects')),
-      table(null, ['Project', 'Title', 'Programme', 'Host', 'Type', 'Status', 'Crediting period'],
+      el('p', { role: 'status' }, trn('index.count', items.length)),
+      table(null, [tr('col.project'), tr('col.title'), tr('col.programme'), tr('col.host'), tr('col.type'), tr('col.status'), tr('col.crediting')],
         items.map((p) => [link('/project.html?id=' + encodeURIComponent(p.id), p.id), p.title, nameWithCode(names.programme, p.programme),
-          nameWithCode(names.party, p.host), p.kind,
-          p.status, p.crediting_start + ' to ' + p.crediting_end])));
+          nameWithCode(names.party, p.host), word('kind', p.kind),
+          word('pstatus', p.status), period(p.crediting_start, p.crediting_end)])));
   }
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -174,16 +290,16 @@ async function pageProject() {
   const out = $('#out');
   const id = params().get('id');
   if (!id) {
-    status(out, 'error', 'no project given: open a project from the project list');
+    status(out, 'error', tr('project.none_given'));
     return;
   }
-  loading(out, 'project ' + id);
+  loading(out, tr('project.loading', { id }));
   let p, act = null, rets;
   try {
     [p, rets] = await Promise.all([api('/v1/projects/' + encodeURIComponent(id)),
       apiAll('/v1/retirements?project=' + encodeURIComponent(id))]);
   } catch (e) {
-    status(out, 'error', e.status === 404 ? 'there is no project ' + id : 'cannot load project ' + id + ': ' + e.message);
+    status(out, 'error', e.status === 404 ? tr('project.missing', { id }) : tr('project.err', { id, e: e.message }));
     return;
   }
   try {
@@ -192,27 +308,28 @@ async function pageProject() {
     if (e.status !== 404) act = { error: e.message };
   }
   $('#title').textContent = p.id + ': ' + p.title;
-  document.title = p.id + ' · ledger6 registry';
+  document.title = tr('title.of', { what: p.id });
   const issued = (p.issuances || []).reduce((s, b) => s + b.quantity, 0);
   const retired = rets.reduce((s, r) => s + r.quantity, 0);
   const names = await codeNames();
   const parts = [facts([
-    ['Programme', nameWithCode(names.programme, p.programme)], ['Host Party', nameWithCode(names.party, p.host)], ['Type', p.kind], ['Sector', p.sector],
-    ['Methodology', p.methodology], ['Status', p.status], ['Crediting period', p.crediting_start + ' to ' + p.crediting_end],
-    ['Issued', num(issued) + ' t'], ['Retired', num(retired) + ' t']])];
-  parts.push(el('h2', {}, 'Project cycle'));
-  if (!act) parts.push(el('p', { class: 'status empty' }, 'No project cycle is recorded in this registry for this project.'));
-  else if (act.error) parts.push(el('p', { class: 'status error' }, 'cannot load the project cycle: ' + act.error));
+    [tr('col.programme'), nameWithCode(names.programme, p.programme)], [tr('index.host'), nameWithCode(names.party, p.host)], [tr('col.type'), word('kind', p.kind)],
+    [tr('project.sector'), p.sector], [tr('project.methodology'), p.methodology], [tr('col.status'), word('pstatus', p.status)],
+    [tr('col.crediting'), period(p.crediting_start, p.crediting_end)],
+    [tr('project.issued'), tonnes(issued)], [tr('project.retired'), tonnes(retired)]])];
+  parts.push(el('h2', {}, tr('project.cycle')));
+  if (!act) parts.push(el('p', { class: 'status empty' }, tr('project.no_cycle')));
+  else if (act.error) parts.push(el('p', { class: 'status error', 'data-prefix': tr('status.error_prefix') }, tr('project.err_cycle', { e: act.error })));
   else {
-    parts.push(facts([['Mechanism', act.mechanism], ['State', act.state], act.transition_from && ['Transition from', act.transition_from],
-      ['Issued through the cycle', num(act.issued) + ' t']]));
+    parts.push(facts([[tr('project.mechanism'), act.mechanism], [tr('project.state'), word('cstate', act.state)], act.transition_from && [tr('project.transition'), act.transition_from],
+      [tr('project.issued_cycle'), tonnes(act.issued)]]));
     if ((act.periods || []).length)
-      parts.push(table('Monitoring periods', ['Period', 'From', 'To', 'State', 'Reported (t)', 'Certified (t)'],
-        act.periods.map((m) => [String(m.period), m.start, m.end, m.state, num(m.reported), num(m.certified)]), [4, 5]));
+      parts.push(table(tr('project.periods'), [tr('col.period'), tr('col.from'), tr('col.to'), tr('project.state'), tr('project.reported'), tr('project.certified')],
+        act.periods.map((m) => [String(m.period), when(m.start), when(m.end), word('cstate', m.state), num(m.reported), num(m.certified)]), [4, 5]));
     if ((act.steps || []).length)
-      parts.push(table('Steps', ['Date', 'Step', 'Period', 'Decision', 'State', 'By', 'Documents (SHA-256)'],
-        act.steps.map((s) => [when(s.timestamp), s.step, s.period === null ? '—' : String(s.period), s.decision || '—',
-          (s.from_state || '—') + ' → ' + s.to_state, s.role,
+      parts.push(table(tr('project.steps'), [tr('col.date'), tr('project.step'), tr('col.period'), tr('project.decision'), tr('project.state'), tr('project.by'), tr('project.docs')],
+        act.steps.map((s) => [when(s.timestamp), word('step', s.step), s.period === null ? '—' : String(s.period), s.decision || '—',
+          word('cstate', s.from_state || '—') + ' → ' + word('cstate', s.to_state), s.role,
           el('span', {}, (s.documents || []).map((d) => el('span', { class: 'serial' }, d.type + ' ',
             link('/v1/documents/' + d.sha256, d.sha256.slice(0, 16) + '…'), el('br'))))])));
     /* Issue 20: the safeguards answered at registration, the SD indicators
@@ -220,30 +337,30 @@ async function pageProject() {
     const steps = act.steps || [];
     const safe = steps.filter((s) => s.detail && s.detail.safeguards);
     if (safe.length)
-      parts.push(table('Safeguards (answered at registration)', ['Safeguard', 'Answer'],
-        Object.entries(safe[safe.length - 1].detail.safeguards).map(([k, v]) => [k, v ? 'yes' : 'no'])));
+      parts.push(table(tr('project.safeguards'), [tr('project.safeguard'), tr('project.answer')],
+        Object.entries(safe[safe.length - 1].detail.safeguards).map(([k, v]) => [k, v ? tr('yes') : tr('no')])));
     const sd = steps.filter((s) => s.step === 'monitor' && s.detail && s.detail.sd_indicators);
     if (sd.length)
-      parts.push(table('Sustainable-development indicators', ['Period', 'Indicator', 'Value'],
+      parts.push(table(tr('project.sd'), [tr('col.period'), tr('project.indicator'), tr('project.value')],
         sd.flatMap((s) => Object.entries(s.detail.sd_indicators).map(([k, v]) => [String(s.period), k, num(v)])), [2]));
-    const inv = steps.flatMap((s) => ((s.detail && s.detail.invoices) || []).map((i) => [when(s.timestamp), i.fee + (i.deferred ? ' (deferred)' : ''),
-      i.currency + ' ' + (i.amount / 100).toFixed(2), i.relief + (i.group ? ' (' + i.group + ')' : ''), i.currency + ' ' + (i.due / 100).toFixed(2)]));
-    if (inv.length) parts.push(table('Fees', ['Date', 'Fee', 'Amount', 'Relief', 'Due'], inv, [2, 4]));
+    const inv = steps.flatMap((s) => ((s.detail && s.detail.invoices) || []).map((i) => [when(s.timestamp), i.deferred ? tr('project.deferred', { fee: i.fee }) : i.fee,
+      money(i.amount, i.currency), i.relief + (i.group ? ' (' + i.group + ')' : ''), money(i.due, i.currency)]));
+    if (inv.length) parts.push(table(tr('project.fees'), [tr('col.date'), tr('project.fee'), tr('project.amount'), tr('project.relief'), tr('project.due')], inv, [2, 4]));
   }
-  parts.push(el('h2', {}, 'Issuances'));
-  if (!(p.issuances || []).length) parts.push(el('p', { class: 'status empty' }, 'No units have been issued for this project.'));
-  else parts.push(table(null, ['Batch', 'Vintage', 'Unit type', 'Quantity (t)', 'Registry', 'Serials'],
+  parts.push(el('h2', {}, tr('project.issuances')));
+  if (!(p.issuances || []).length) parts.push(el('p', { class: 'status empty' }, tr('project.no_issuance')));
+  else parts.push(table(null, [tr('col.batch'), tr('col.vintage'), tr('col.unit_type'), tr('col.quantity'), tr('col.registry'), tr('col.serials')],
     p.issuances.map((b) => [String(b.batch), String(b.vintage), b.unit_type, num(b.quantity), b.registry,
       link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial)]), [3]));
-  parts.push(el('h2', {}, 'Retirements'));
-  if (!rets.length) parts.push(el('p', { class: 'status empty' }, 'No units of this project have been retired.'));
+  parts.push(el('h2', {}, tr('project.retirements')));
+  if (!rets.length) parts.push(el('p', { class: 'status empty' }, tr('project.no_retirement')));
   else parts.push(retirementTable(rets));
   out.replaceChildren(...parts);
 }
 
 /* ---- serials ---------------------------------------------------------------- */
 
-const where = (type, registry) => (type ? type + ' account' : '—') + (registry ? ' of ' + registry : '');
+const where = (type, registry) => (type ? (registry ? tr('serial.account_of', { type: word('acct', type), registry }) : tr('serial.account', { type: word('acct', type) })) : '—');
 
 async function pageSerial() {
   const out = $('#out');
@@ -254,28 +371,28 @@ async function pageSerial() {
     try {
       v = await api('/v1/serials/' + encodeURIComponent(serial) + '/public');
     } catch (e) {
-      status(out, 'error', e.status === 404 ? 'no unit has serial ' + serial
-        : e.code === 'invalid_serial' ? serial + ' is not a serial number (UT-HOST-PROJECT-VINTAGE-BATCH-N)' : e.message);
+      status(out, 'error', e.status === 404 ? tr('serial.missing', { serial })
+        : e.code === 'invalid_serial' ? tr('serial.invalid', { serial }) : e.message);
       return;
     }
     const b = v.batch;
     const held = v.held_by.map((h) => [serialSpan(h.serial), num(h.quantity),
-      where(h.account.type, h.account.registry), h.retired ? 'yes — retired or cancelled' : 'no']);
-    const hist = v.history.map((h) => [when(h.timestamp), h.kind, num(h.last - h.first + 1),
+      where(h.account.type, h.account.registry), h.retired ? tr('serial.retired_yes') : tr('no')]);
+    const hist = v.history.map((h) => [when(h.timestamp), word('txkind', h.kind), num(h.last - h.first + 1),
       h.from_account_type ? where(h.from_account_type, h.from_registry) : '—', where(h.to_account_type, h.to_registry),
-      h.kind === 'retirement' ? link('/retirement.html?id=' + h.transaction, 'retirement ' + h.transaction) : String(h.transaction)]);
+      h.kind === 'retirement' ? link('/retirement.html?id=' + h.transaction, tr('serial.retirement_n', { n: h.transaction })) : String(h.transaction)]);
     const now = v.held_by.length === 1 ? v.held_by[0] : null;
     out.replaceChildren(
       el('p', { class: 'verdict-line', id: 'where' }, now
-        ? ['Now in a ', el('strong', {}, where(now.account.type, now.account.registry)), now.retired ? ' (retired: it can no longer move).' : ' (not retired).']
-        : 'Held in ' + v.held_by.length + ' blocks.'),
-      facts([['Serial', serialSpan(v.serial)], ['Project', link('/project.html?id=' + encodeURIComponent(b.project), b.project)],
-        ['Unit type', b.unit_type], ['Vintage', String(b.vintage)], ['Issuance batch', serialSpan(b.serial)], ['Batch size', num(b.quantity) + ' t']]),
-      el('h2', {}, 'Where it is now'),
-      table(null, ['Block', 'Units', 'Account', 'Retired'], held, [1]),
-      el('h2', {}, 'How it got there'),
-      hist.length ? table(null, ['Date', 'Kind', 'Units moved', 'From', 'To', 'Transaction'], hist, [2])
-        : el('p', { class: 'status empty' }, 'No history recorded.'));
+        ? trx(now.retired ? 'serial.now_retired' : 'serial.now', { where: el('strong', {}, where(now.account.type, now.account.registry)) })
+        : trn('serial.held_in', v.held_by.length)),
+      facts([[tr('serial.serial'), serialSpan(v.serial)], [tr('col.project'), link('/project.html?id=' + encodeURIComponent(b.project), b.project)],
+        [tr('col.unit_type'), b.unit_type], [tr('col.vintage'), String(b.vintage)], [tr('serial.batch'), serialSpan(b.serial)], [tr('serial.batch_size'), tonnes(b.quantity)]]),
+      el('h2', {}, tr('serial.where_now')),
+      table(null, [tr('serial.block'), tr('serial.units'), tr('serial.acct'), tr('project.retired')], held, [1]),
+      el('h2', {}, tr('serial.how')),
+      hist.length ? table(null, [tr('col.date'), tr('col.kind'), tr('serial.moved'), tr('col.from'), tr('col.to'), tr('col.transaction')], hist, [2])
+        : el('p', { class: 'status empty' }, tr('serial.no_history')));
   }
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -288,7 +405,7 @@ async function pageSerial() {
   if (s) {
     form.elements.serial.value = s;
     await look(s);
-  } else status(out, 'empty', 'Enter a serial number, for example one from a project page.');
+  } else status(out, 'empty', tr('serial.enter'));
 }
 
 /* ---- retirements ------------------------------------------------------------ */
@@ -296,63 +413,76 @@ async function pageSerial() {
 /* Retirements are named by their registry transaction number: issuances,
  * transfers and retirements share one sequence, so the retirements'
  * numbers have gaps (4, 10, 17); the pages say so. */
-const RETIREMENT_NUMBERS = 'A retirement is numbered by its registry transaction: issuances, transfers and retirements share one ' +
-  'sequence, so the numbers of retirements have gaps.';
+const RETIREMENT_NUMBERS = 'ret.numbers';
 function retirementTable(rets) {
-  return table(null, ['Date', 'Quantity (t)', 'Beneficiary', 'Purpose', 'Reporting year', 'Units', 'Certificate'],
+  return table(null, [tr('col.date'), tr('col.quantity'), tr('col.beneficiary'), tr('col.purpose'), tr('col.reporting_year'), tr('serial.units'), tr('col.certificate')],
     rets.map((r) => [when(r.timestamp), num(r.quantity), r.beneficiary || '—', r.purpose || '—',
-      r.reporting_year ? String(r.reporting_year) : 'not given',
+      r.reporting_year ? String(r.reporting_year) : tr('ret.no_year'),
       el('span', {}, r.blocks.map((b) => [link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial), el('br')])),
-      link('/retirement.html?id=' + r.id, 'certificate of transaction ' + r.id)]), [1]);
+      link('/retirement.html?id=' + r.id, tr('ret.cert_of', { n: r.id }))]), [1]);
 }
 
+/* Retirements a page at a time (RETIREMENTS_PAGE, newest cursor from the
+ * server's "next"), with the registry's totals from GET /v1/stats and the
+ * whole list as CSV. */
+const RETIREMENTS_PAGE = 50;
 async function pageRetirements() {
   const out = $('#out');
-  loading(out, 'retirements');
+  loading(out, tr('rets.loading'));
+  const after = params().get('after');
+  let page, stats;
   try {
-    const rets = await apiAll('/v1/retirements');
-    if (!rets.length) return status(out, 'empty', 'No units have been retired yet.');
-    const total = rets.reduce((s, r) => s + r.quantity, 0);
-    out.replaceChildren(el('p', { role: 'status' }, num(rets.length) + ' retirements, ' + num(total) + ' t in all.'),
-      el('p', { class: 'muted', id: 'numbering' }, RETIREMENT_NUMBERS), retirementTable(rets));
+    [page, stats] = await Promise.all([api('/v1/retirements?limit=' + RETIREMENTS_PAGE + (after ? '&after=' + encodeURIComponent(after) : '')),
+      api('/v1/stats')]);
   } catch (e) {
-    status(out, 'error', 'cannot load the retirements: ' + e.message);
+    return status(out, 'error', tr('rets.err', { e: e.message }));
   }
+  const rets = page.items || [];
+  if (!rets.length && !after) return status(out, 'empty', tr('rets.none'));
+  const T = stats.totals;
+  const pager = after || page.next ? el('nav', { class: 'pager', 'aria-label': tr('rets.pages') },
+    after ? link('/retirements.html', tr('rets.first')) : null, after && page.next ? ' · ' : null,
+    page.next ? link('/retirements.html?after=' + encodeURIComponent(page.next), tr('rets.next')) : null) : null;
+  out.replaceChildren(el('p', { role: 'status', id: 'rets-total' }, tr('rets.total', { n: trn('rets.count', T.retirements), q: num(T.retired) })),
+    el('p', { id: 'rets-shown' }, tr('rets.shown', { n: num(rets.length) })),
+    csvLinks(['retirements']),
+    el('p', { class: 'muted', id: 'numbering' }, tr(RETIREMENT_NUMBERS)), retirementTable(rets), pager);
 }
 
 async function pageRetirement() {
   const out = $('#out');
   const id = params().get('id');
-  if (!id || !/^[0-9]+$/.test(id)) return status(out, 'error', 'no retirement given: open one from the list of retirements');
-  loading(out, 'retirement ' + id);
+  if (!id || !/^[0-9]+$/.test(id)) return status(out, 'error', tr('ret.none_given'));
+  loading(out, tr('ret.loading', { id }));
   let cert;
   try {
     cert = await api('/v1/retirements/' + id + '/certificate');
   } catch (e) {
-    return status(out, 'error', e.status === 404 ? 'there is no retirement ' + id : 'cannot load retirement ' + id + ': ' + e.message);
+    return status(out, 'error', e.status === 404 ? tr('ret.missing', { id }) : tr('ret.err', { id, e: e.message }));
   }
   const r = cert.retirement;
   const names = await codeNames();
-  $('#title').textContent = 'Retirement of ' + num(r.quantity) + ' t on ' + when(r.timestamp).slice(0, 10) + ' (transaction ' + r.transaction + ')';
-  document.title = 'Retirement, transaction ' + r.transaction + ' · ledger6 registry';
+  $('#title').textContent = tr('ret.title', { q: num(r.quantity), day: day(r.timestamp), tx: r.transaction });
+  document.title = tr('title.of', { what: tr('ret.doc_title', { tx: r.transaction }) });
   const result = el('div', { id: 'result', 'aria-live': 'polite' });
-  const btn = el('button', { type: 'button', class: 'primary' }, 'Verify this certificate here');
+  const btn = el('button', { type: 'button', class: 'primary' }, tr('ret.verify_here'));
   btn.addEventListener('click', () => showVerification(result, cert));
   out.replaceChildren(
-    facts([['Registry transaction', el('span', { id: 'tx' }, String(r.transaction))], ['Date', when(r.timestamp)], ['Quantity', num(r.quantity) + ' t'], ['Beneficiary', r.beneficiary || '—'],
-      ['Purpose', r.purpose || '—'], ['Claim', r.claim || '—'], ['Reporting year', r.reporting_year ? String(r.reporting_year) : 'not given'],
-      ['Log leaf', '#' + num(cert.leaf.index) + ' of a tree of ' + num(cert.tree_head.tree_size)],
-      ['Signed', when(cert.tree_head.timestamp) + ' with key ' + cert.tree_head.key_id]]),
-    el('h2', {}, 'Units'),
-    table(null, ['Serials', 'Quantity (t)', 'Project', 'Host', 'Vintage'], r.blocks.map((b) => [
+    facts([[tr('ret.tx'), el('span', { id: 'tx' }, String(r.transaction))], [tr('col.date'), when(r.timestamp)], [tr('ret.quantity'), tonnes(r.quantity)],
+      [tr('col.beneficiary'), r.beneficiary || '—'], [tr('col.purpose'), r.purpose || '—'], [tr('ret.claim'), r.claim || '—'],
+      [tr('col.reporting_year'), r.reporting_year ? String(r.reporting_year) : tr('ret.no_year')],
+      [tr('ret.leaf'), tr('ret.leaf_of', { i: num(cert.leaf.index), n: num(cert.tree_head.tree_size) })],
+      [tr('ret.signed'), tr('ret.signed_with', { when: when(cert.tree_head.timestamp), key: cert.tree_head.key_id })]]),
+    el('h2', {}, tr('serial.units')),
+    table(null, [tr('col.serials'), tr('col.quantity'), tr('col.project'), tr('col.host'), tr('col.vintage')], r.blocks.map((b) => [
       link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial), num(b.quantity),
       link('/project.html?id=' + encodeURIComponent(b.project), b.project), nameWithCode(names.party, b.host), String(b.vintage)]), [1]),
-    el('p', { class: 'muted' }, RETIREMENT_NUMBERS),
-    el('h2', {}, 'Certificate'),
-    el('p', {}, link('/v1/retirements/' + id + '/certificate.html', 'Printable certificate'), ' · ',
-      el('a', { href: '/v1/retirements/' + id + '/certificate.pdf', download: 'certificate-' + id + '.pdf', type: 'application/pdf' }, 'Certificate PDF'), ' · ',
-      el('a', { href: '/v1/retirements/' + id + '/certificate', download: 'certificate-' + id + '.json' }, 'Certificate JSON'), ' · ',
-      link('/verify.html', 'Verify another certificate')),
+    el('p', { class: 'muted' }, tr(RETIREMENT_NUMBERS)),
+    el('h2', {}, tr('col.certificate')),
+    el('p', {}, link('/v1/retirements/' + id + '/certificate.html', tr('ret.printable')), ' · ',
+      el('a', { href: '/v1/retirements/' + id + '/certificate.pdf', download: 'certificate-' + id + '.pdf', type: 'application/pdf' }, tr('ret.pdf')), ' · ',
+      el('a', { href: '/v1/retirements/' + id + '/certificate', download: 'certificate-' + id + '.json' }, tr('verify.cert')), ' · ',
+      link('/verify.html', tr('ret.verify_other'))),
     btn, result);
 }
 
@@ -361,7 +491,7 @@ async function pageRetirement() {
 const enc = new TextEncoder();
 const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
 function unhex(s) {
-  if (typeof s !== 'string' || !/^([0-9a-f]{2})*$/.test(s)) throw new Error('not lowercase hex: ' + String(s).slice(0, 20));
+  if (typeof s !== 'string' || !/^([0-9a-f]{2})*$/.test(s)) throw new Error(tr('verify.not_hex', { s: String(s).slice(0, 20) }));
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
   return out;
@@ -385,7 +515,7 @@ function logEntry(r) {
     return concat(enc.encode(name + ' ' + b.length + ':'), b, enc.encode('\n'));
   };
   const int = (v) => {
-    if (!Number.isSafeInteger(v)) throw new Error('not an integer: ' + v);
+    if (!Number.isSafeInteger(v)) throw new Error(tr('verify.not_int', { v }));
     return String(v);
   };
   return concat(
@@ -406,19 +536,19 @@ async function verifyCertificate(cert, keys) {
   };
   try {
     if (!check(cert && cert.format === 'ledger6 retirement certificate v1' && cert.retirement && cert.leaf && cert.tree_head &&
-      Array.isArray(cert.inclusion_proof), 'it is a ledger6 retirement certificate (v1)')) return checks;
+      Array.isArray(cert.inclusion_proof), tr('verify.c_format'))) return checks;
     const r = cert.retirement, head = cert.tree_head;
     if (!check(Array.isArray(r.blocks) && r.blocks.length > 0 &&
       r.blocks.reduce((s, b) => s + b.quantity, 0) === r.quantity &&
-      r.blocks.every((b) => b.last - b.first + 1 === b.quantity), 'its blocks add up to the quantity retired (' + num(r.quantity) + ' t)')) return checks;
+      r.blocks.every((b) => b.last - b.first + 1 === b.quantity), tr('verify.c_blocks', { q: num(r.quantity) }))) return checks;
     const entry = logEntry(r);
     if (cert.leaf.entry !== undefined &&
-      !check(new TextDecoder().decode(entry) === cert.leaf.entry, 'the retirement matches the log entry it claims')) return checks;
+      !check(new TextDecoder().decode(entry) === cert.leaf.entry, tr('verify.c_entry'))) return checks;
     const leaf = await sha256(new Uint8Array([0]), entry);
-    if (!check(hex(leaf) === cert.leaf.hash, 'leaf hash SHA-256(0x00 ‖ entry) = ' + hex(leaf).slice(0, 16) + '…')) return checks;
+    if (!check(hex(leaf) === cert.leaf.hash, tr('verify.c_leaf', { h: hex(leaf).slice(0, 16) }))) return checks;
     /* RFC 9162 2.1.3.2 */
     let fn = cert.leaf.index, sn = head.tree_size - 1, h = leaf;
-    if (!check(Number.isSafeInteger(fn) && fn >= 0 && fn <= sn, 'leaf #' + fn + ' lies in the tree of ' + head.tree_size)) return checks;
+    if (!check(Number.isSafeInteger(fn) && fn >= 0 && fn <= sn, tr('verify.c_index', { i: fn, n: head.tree_size }))) return checks;
     for (const p of cert.inclusion_proof) {
       const ph = unhex(p);
       if (fn & 1 || fn === sn) {
@@ -431,12 +561,12 @@ async function verifyCertificate(cert, keys) {
       fn = Math.floor(fn / 2);
       sn = Math.floor(sn / 2);
     }
-    if (!check(sn === 0 && hex(h) === head.root_hash, 'the inclusion proof (' + cert.inclusion_proof.length +
-      ' hashes) leads to the signed root ' + String(head.root_hash).slice(0, 16) + '…')) return checks;
+    if (!check(sn === 0 && hex(h) === head.root_hash, tr('verify.c_proof', { n: cert.inclusion_proof.length,
+      root: String(head.root_hash).slice(0, 16) }))) return checks;
     const key = keys.find((k) => k.key_id === head.key_id);
-    if (!check(!!key, 'the tree head was signed by registry key ' + head.key_id + ' (from /v1/keys)')) return checks;
+    if (!check(!!key, tr('verify.c_key', { key: head.key_id }))) return checks;
     const pk = unhex(key.public_key);
-    if (!check(pk.length === 32 && hex(await sha256(pk)).slice(0, 16) === key.key_id, 'the key id is the hash of that public key')) return checks;
+    if (!check(pk.length === 32 && hex(await sha256(pk)).slice(0, 16) === key.key_id, tr('verify.c_keyid'))) return checks;
     const size = new DataView(new ArrayBuffer(16));
     size.setBigUint64(0, BigInt(head.tree_size));
     size.setBigUint64(8, BigInt(head.timestamp));
@@ -446,32 +576,32 @@ async function verifyCertificate(cert, keys) {
       const k = await crypto.subtle.importKey('raw', pk, { name: 'Ed25519' }, false, ['verify']);
       ok = await crypto.subtle.verify({ name: 'Ed25519' }, k, unhex(head.signature), msg);
     } catch (e) {
-      check(false, 'this browser cannot check Ed25519 signatures (' + e.message + '); use ledger6 verify instead');
+      check(false, tr('verify.c_nosig', { e: e.message }));
       return checks;
     }
-    check(ok, 'the tree head\'s Ed25519 signature is valid (signed ' + when(head.timestamp) + ')');
+    check(ok, tr('verify.c_sig', { when: when(head.timestamp) }));
   } catch (e) {
-    check(false, 'the certificate is malformed: ' + e.message);
+    check(false, tr('verify.c_malformed', { e: e.message }));
   }
   return checks;
 }
 
 async function showVerification(result, cert) {
-  status(result, 'loading', 'Verifying…');
+  status(result, 'loading', tr('verify.verifying'));
   let keys;
   try {
     keys = (await api('/v1/keys')).items;
   } catch (e) {
-    return status(result, 'error', 'cannot load the registry\'s public keys: ' + e.message);
+    return status(result, 'error', tr('verify.err_keys', { e: e.message }));
   }
   const checks = await verifyCertificate(cert, keys);
   const ok = checks.length > 0 && checks.every((c) => c.ok);
   const r = cert && cert.retirement;
   result.replaceChildren(
-    el('p', { class: 'verdict ' + (ok ? 'ok' : 'bad'), id: 'verdict', role: 'status' }, ok
-      ? 'this certificate is in the registry\'s signed log: ' + num(r.quantity) + ' t retired for ' + (r.beneficiary || '—') + '.'
-      : checks.find((c) => !c.ok).what + ' — check failed.'),
-    el('ol', { class: 'checks' }, checks.map((c) => el('li', { class: c.ok ? 'pass' : 'fail' }, (c.ok ? '' : 'FAILED: ') + c.what))));
+    el('p', { class: 'verdict ' + (ok ? 'ok' : 'bad'), id: 'verdict', role: 'status', 'data-prefix': tr(ok ? 'verify.valid' : 'verify.not_valid') }, ok
+      ? tr('verify.ok', { q: num(r.quantity), who: r.beneficiary || '—' })
+      : tr('verify.failed', { what: checks.find((c) => !c.ok).what })),
+    el('ol', { class: 'checks' }, checks.map((c) => el('li', { class: c.ok ? 'pass' : 'fail' }, c.ok ? c.what : tr('verify.failed_item', { what: c.what })))));
 }
 
 async function pageVerify() {
@@ -487,16 +617,16 @@ async function pageVerify() {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const text = form.elements.cert.value.trim();
-    if (!text) return status(out, 'empty', 'Paste a certificate first.');
+    if (!text) return status(out, 'empty', tr('verify.paste_first'));
     let cert;
     try {
       cert = JSON.parse(text);
     } catch (e) {
-      return status(out, 'error', 'this is not JSON: ' + e.message);
+      return status(out, 'error', tr('verify.not_json', { e: e.message }));
     }
     showVerification(out, cert);
   });
-  status(out, 'empty', 'Nothing verified yet.');
+  status(out, 'empty', tr('verify.nothing'));
 }
 
 /* ---- dashboards: SVG charts ----------------------------------------------- */
@@ -626,8 +756,8 @@ function barChart(id, title, series, rows, fmt) {
     root.append(svg('line', { x1: 1, y1: top - 2, x2: 1, y2: H - 2, stroke: '#222' }));
     return root;
   };
-  return responsiveFigure(id, title, draw, rows.length ? null : 'No data yet.',
-    el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
+  return responsiveFigure(id, title, draw, rows.length ? null : tr('chart.no_data'),
+    el('details', { class: 'data' }, el('summary', {}, tr('chart.numbers')),
       table(null, ['', ...series], rows.map((r) => [labelCell(r.label), ...r.values.map(fmt)]), series.map((_, i) => i + 1))));
 }
 
@@ -640,67 +770,70 @@ function sumBy(items, key, val) {
   return m;
 }
 
+/* CSV downloads of the open data (docs/API.md, Open data). */
+function csvLinks(names) {
+  return el('p', { class: 'downloads' }, tr('csv.download') + ' ',
+    names.map((n, i) => [i ? ' · ' : '', el('a', { href: '/v1/public/' + n + '.csv', download: n + '.csv', type: 'text/csv' }, tr('csv.' + n))]));
+}
+
+/* The dashboards read the registry's aggregates (GET /v1/stats: totals by
+ * vintage, reporting year, host and programme, summed by the store) and the
+ * short reference lists, never the lists of issuances or retirements, so
+ * that they load as fast with 100,000 projects as with 15. */
 async function pageDashboards() {
   const out = $('#out');
   const charts = $('#charts');
-  loading(out, 'the registry\'s figures');
-  let issuances, rets, projects, auths, parties, programmes;
+  loading(out, tr('dash.loading'));
+  let stats, auths, parties, programmes;
   try {
-    [issuances, rets, projects, auths, parties, programmes] = await Promise.all([apiAll('/v1/issuances'), apiAll('/v1/retirements'),
-      apiAll('/v1/projects'), apiAll('/v1/a6/authorizations'), apiAll('/v1/parties'), apiAll('/v1/programmes')]);
+    [stats, auths, parties, programmes] = await Promise.all([api('/v1/stats'), apiAll('/v1/a6/authorizations'), apiAll('/v1/parties'),
+      apiAll('/v1/programmes')]);
   } catch (e) {
-    return status(out, 'error', 'cannot load the figures: ' + e.message);
+    return status(out, 'error', tr('dash.err', { e: e.message }));
   }
   /* Names for codes: a Party's name (ISO 3166-1, as registered) and a
    * programme's, the code on hover. */
   const named = (m) => (code) => (m.has(code) ? { text: m.get(code), code } : String(code));
   const partyName = named(new Map(parties.map((p) => [p.code, p.name])));
   const programmeName = named(new Map(programmes.map((p) => [p.code, p.name])));
-  const proj = new Map(projects.map((p) => [p.id, p]));
-  const host = (b) => (proj.get(b.project) || {}).host || b.project.split('.')[0];
-  const programme = (b) => (proj.get(b.project) || {}).programme || '?';
-  const total = issuances.reduce((s, b) => s + b.quantity, 0);
-  const retired = rets.reduce((s, r) => s + r.quantity, 0);
-  out.replaceChildren(el('p', { role: 'status', id: 'totals' }, num(total) + ' t issued in ' + num(issuances.length) + ' batches; ' +
-    num(retired) + ' t retired in ' + num(rets.length) + ' retirements.'));
-  const rowsOf = (m, order, name) => [...m.entries()].sort(order).map(([k, v]) => ({ label: name ? name(k) : String(k), values: [v] }));
-  const byKey = (a, b) => String(a[0]).localeCompare(String(b[0]));
-  const byValue = (a, b) => b[1] - a[1];
+  const T = stats.totals;
+  const total = T.issued;
+  out.replaceChildren(el('p', { role: 'status', id: 'totals' }, tr('dash.totals', { issued: num(T.issued), batches: trn('dash.batches', T.batches),
+    retired: num(T.retired), retirements: trn('dash.retirements', T.retirements) })), csvLinks(['projects', 'issuances', 'retirements']));
+  const S = { issued: tr('dash.s_issued'), retired: tr('dash.s_retired') };
+  const byKey = (a, b) => String(a.key).localeCompare(String(b.key));
   const list = [];
-  list.push(barChart('chart-issuance-year', 'Issuance by vintage year (t)', ['issued'], rowsOf(sumBy(issuances, (b) => b.vintage, (b) => b.quantity), byKey)));
+  list.push(barChart('chart-issuance-year', tr('dash.by_vintage'), [S.issued],
+    stats.by_vintage.filter((r) => r.issued).sort(byKey).map((r) => ({ label: String(r.key), values: [r.issued] }))));
   /* The year a retirement is reported for (its reporting_year), not the
    * year it was recorded; retirements that name none are counted apart. */
-  const NO_YEAR = 'no reporting year given';
-  list.push(barChart('chart-retirement-year', 'Retirements by reporting year (t)', ['retired'],
-    rowsOf(sumBy(rets, (r) => (r.reporting_year ? String(r.reporting_year) : NO_YEAR), (r) => r.quantity),
-      (a, b) => (a[0] === NO_YEAR) - (b[0] === NO_YEAR) || byKey(a, b))));
-  /* issuance and retirements by host Party and by programme */
-  const retBlocks = rets.flatMap((r) => r.blocks);
-  const byTwo = (key, name) => {
-    const a = sumBy(issuances, key, (b) => b.quantity), b = sumBy(retBlocks, key, (x) => x.quantity);
-    return [...a.keys()].sort((x, y) => a.get(y) - a.get(x)).map((k) => ({ label: name(k), values: [a.get(k), b.get(k) || 0] }));
-  };
-  list.push(barChart('chart-host', 'Issued and retired by host Party (t)', ['issued', 'retired'], byTwo(host, partyName)));
-  list.push(barChart('chart-programme', 'Issued and retired by programme (t)', ['issued', 'retired'], byTwo(programme, programmeName)));
+  const ry = stats.by_reporting_year.filter((r) => r.retired);
+  list.push(barChart('chart-retirement-year', tr('dash.by_reporting_year'), [S.retired],
+    ry.filter((r) => r.key !== null).sort(byKey).concat(ry.filter((r) => r.key === null))
+      .map((r) => ({ label: r.key === null ? tr('dash.no_year') : r.key, values: [r.retired] }))));
+  /* issuance and retirements by host Party and by programme, most issued first */
+  const byTwo = (rows, name) => rows.slice().sort((x, y) => y.issued - x.issued || byKey(x, y)).map((r) => ({ label: name(r.key), values: [r.issued, r.retired] }));
+  list.push(barChart('chart-host', tr('dash.by_host'), [S.issued, S.retired], byTwo(stats.by_host, partyName)));
+  list.push(barChart('chart-programme', tr('dash.by_programme'), [S.issued, S.retired], byTwo(stats.by_programme, programmeName)));
   /* concentration: the share of the top six hosts -- only when there are
    * more than six; with six or fewer, every host's share. */
-  const hosts = rowsOf(sumBy(issuances, host, (b) => b.quantity), byValue, partyName);
-  const pct = (v) => (total ? (100 * v / total).toFixed(1) : '0.0') + ' %';
+  const hosts = stats.by_host.filter((r) => r.issued).sort((x, y) => y.issued - x.issued || byKey(x, y))
+    .map((r) => ({ label: partyName(r.key), values: [r.issued] }));
+  const share = (v) => pct(dec(total ? (100 * v) / total : 0, 1));
+  const shareS = tr('dash.s_share');
   if (hosts.length > 6) {
     const top = hosts.slice(0, 6);
     const share6 = top.reduce((s, r) => s + r.values[0], 0);
-    top.push({ label: 'the other ' + (hosts.length - 6) + ' host Parties', values: [total - share6] });
-    list.push(barChart('chart-top6', 'Share of issuance of the top six of ' + hosts.length + ' host Parties: ' + pct(share6), ['share of issuance'], top, pct));
+    top.push({ label: tr('dash.other_hosts', { n: num(hosts.length - 6) }), values: [total - share6] });
+    list.push(barChart('chart-top6', tr('dash.top6', { n: num(hosts.length), share: share(share6) }), [shareS], top, share));
   } else {
-    list.push(barChart('chart-top6', 'Share of issuance by host Party (' + (hosts.length === 1 ? 'one host Party' : 'all ' + hosts.length + ' host Parties') + ')',
-      ['share of issuance'], hosts, pct));
+    list.push(barChart('chart-top6', hosts.length === 1 ? tr('dash.share_one') : tr('dash.share_all', { n: num(hosts.length) }), [shareS], hosts, share));
   }
   /* authorized vs unauthorized (Article 6.2) */
   const authBy = sumBy(auths.filter((a) => !a.revoked), (a) => a.party, (a) => a.assigned || 0);
-  const issBy = sumBy(issuances, host, (b) => b.quantity);
-  list.push(barChart('chart-authorized', 'Units authorized for international transfer (ITMOs assigned) vs not authorized, by host Party (t)',
-    ['authorized', 'not authorized'],
-    [...issBy.keys()].sort().map((k) => ({ label: partyName(k), values: [authBy.get(k) || 0, Math.max(0, issBy.get(k) - (authBy.get(k) || 0))] }))));
+  list.push(barChart('chart-authorized', tr('dash.authorized'), [tr('dash.s_authorized'), tr('dash.s_not_authorized')],
+    stats.by_host.filter((r) => r.issued).sort(byKey)
+      .map((r) => ({ label: partyName(r.key), values: [authBy.get(r.key) || 0, Math.max(0, r.issued - (authBy.get(r.key) || 0))] }))));
   /* ITMOs first transferred and used, from each Party's AEF. Only Parties
    * in an authorization (authorizing or authorized) can have transferred
    * or used ITMOs, and only they are asked: a Party without an NDC has no
@@ -713,7 +846,7 @@ async function pageDashboards() {
   for (const s of latest) for (let y = Math.max(s.ndc_first_year || thisYear, thisYear - 9); y < thisYear; y++) jobs.push(aef(s.party, y));
   const subs = (await Promise.all(jobs)).concat(latest).filter((s) => s && (s.first_transferred || s.used))
     .sort((a, b) => a.party.localeCompare(b.party) || a.year - b.year);
-  list.push(barChart('chart-itmo', 'ITMOs first transferred and used, by Party and year (from the public AEF)', ['first transferred', 'used'],
+  list.push(barChart('chart-itmo', tr('dash.itmo'), [tr('dash.s_first_transferred'), tr('dash.s_used')],
     subs.map((s) => {
       const p = partyName(s.party);
       return { label: typeof p === 'object' ? { text: p.text + ' ' + s.year, code: p.code } : p + ' ' + s.year, values: [s.first_transferred || 0, s.used || 0] };
@@ -721,17 +854,14 @@ async function pageDashboards() {
   /* benefit sharing: of the price buyers paid on the exchange, what reached the host side */
   const bs = await api('/v1/exchange/benefit-sharing').catch(() => ({ items: [], unattributed_qty: 0 }));
   const major = (v, d) => (v === null ? 0 : v / 10 ** d);
-  const fig = barChart('chart-benefit', 'How much of the buyers\' price reached the host side (exchange trades, per tonne)',
-    ['received by the host side', 'paid by buyers'],
+  const fig = barChart('chart-benefit', tr('dash.benefit'), [tr('dash.s_host_received'), tr('dash.s_buyers_paid')],
     bs.items.filter((r) => r.share_bps !== null).map((r) => {
       const p = partyName(r.host);
-      const text = (typeof p === 'object' ? p.text : p) + ', ' + r.currency + ': ' + (r.share_bps / 100).toFixed(1) + ' %';
+      const text = tr('dash.benefit_row', { host: typeof p === 'object' ? p.text : p, cur: r.currency, share: pct(dec(r.share_bps / 100, 1)) });
       return { label: { text, code: r.host }, values: [major(r.host_sales.received, r.minor_units), major(r.buyers_price, r.minor_units)] };
     }),
-    (v) => v.toFixed(2));
-  fig.append(el('p', { class: 'muted' }, 'Host side: sellers in a registry of the project\'s host Party, net of exchange fees. Buyers: the average ' +
-    'price of resales by others, or of the host side\'s own sales when nobody resold. Only instruments of one project count; ' +
-    num(bs.unattributed_qty) + ' t traded in contracts of several projects are left out.'));
+    (v) => dec(v, 2));
+  fig.append(el('p', { class: 'muted' }, tr('dash.benefit_note', { q: num(bs.unattributed_qty) })));
   list.push(fig);
   charts.replaceChildren(...list);
   drawCharts(charts);
@@ -760,7 +890,7 @@ async function apiWrite(method, path, body) {
   try {
     r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
   } catch (e) {
-    throw new ApiError(0, 'network', 'the registry cannot be reached (' + e.message + ')');
+    throw new ApiError(0, 'network', tr('err.network', { e: e.message }));
   }
   let reply = null;
   try {
@@ -778,18 +908,18 @@ async function apiWrite(method, path, body) {
 /* Shows the accounts the session's user sees (the cookie goes with every
  * request of this origin). */
 async function showAccounts(out, session) {
-  loading(out, 'your accounts');
+  loading(out, tr('acc.loading'));
   let orgs, accounts;
   try {
     [orgs, accounts] = await Promise.all([apiAll('/v1/organisations'), apiAll('/v1/accounts')]);
   } catch (e) {
-    status(out, 'error', 'cannot load your accounts: ' + e.message);
+    status(out, 'error', tr('acc.err', { e: e.message }));
     return false;
   }
   const orgName = new Map(orgs.map((o) => [o.id, o.name]));
-  const who = session.user.name + ' (' + (orgs.length === 1 ? orgs[0].name : orgs.length + ' organisations') + ')';
+  const who = session.user.name + ' (' + (orgs.length === 1 ? orgs[0].name : trn('acc.orgs', orgs.length)) + ')';
   if (!accounts.length) {
-    out.replaceChildren(el('p', { id: 'who' }, 'Signed in as ' + who + '.'), el('p', { class: 'status empty' }, 'You see no account.'));
+    out.replaceChildren(el('p', { id: 'who' }, tr('acc.who', { who })), el('p', { class: 'status empty' }, tr('acc.none')));
     return true;
   }
   const shown = accounts.slice(0, ACCOUNT_PAGE_MAX);
@@ -819,54 +949,56 @@ async function showAccounts(out, session) {
     }
   }));
   const decide = (p, what) => {
-    const b = el('button', { type: 'button', 'data-proposal': String(p.id), 'data-action': what }, what[0].toUpperCase() + what.slice(1));
+    const b = el('button', { type: 'button', 'data-proposal': String(p.id), 'data-action': what }, tr('acc.do_' + what));
     b.addEventListener('click', async () => {
       document.body.removeAttribute('data-ready');
       let note = null;
       try {
         await apiWrite('POST', '/v1/proposals/' + p.id + '/' + what, {});
       } catch (e) {
-        note = 'cannot ' + what + ' proposal ' + p.id + ': ' + e.message;
+        note = tr('acc.err_' + what, { id: p.id, e: e.message });
       }
       await showAccounts(out, session);
-      if (note) out.prepend(el('p', { class: 'status error', role: 'alert' }, note));
+      if (note) out.prepend(el('p', { class: 'status error', role: 'alert', 'data-prefix': tr('status.error_prefix') }, note));
       document.body.setAttribute('data-ready', '1');
     });
     return b;
   };
   const total = details.reduce((s, d) => s + (d.h ? d.h.total : 0), 0);
-  const parts = [el('p', { id: 'who' }, 'Signed in as ' + who + ': ' + num(accounts.length) + (accounts.length === 1 ? ' account' : ' accounts') +
-    ', ' + num(total) + ' t held' + (accounts.length > shown.length ? ' in the first ' + shown.length : '') + '.'),
-  table('Accounts', ['Account', 'Name', 'Organisation', 'Registry', 'Type', 'Status', 'Held (t)'],
+  const parts = [el('p', { id: 'who' }, tr(accounts.length > shown.length ? 'acc.who_held_first' : 'acc.who_held',
+    { who, accounts: trn('acc.accounts', accounts.length), q: num(total), first: shown.length })),
+  table(tr('acc.accounts_caption'), [tr('serial.acct'), tr('acc.name'), tr('acc.org'), tr('col.registry'), tr('col.type'), tr('col.status'), tr('acc.held')],
     details.map((d) => [el('a', { href: '#acct-' + d.a.id }, String(d.a.id)), d.a.name, orgName.get(d.a.organisation) || String(d.a.organisation),
-      d.a.registry, d.a.type, d.a.status, d.h ? num(d.h.total) : '—']), [6])];
+      d.a.registry, word('acct', d.a.type), d.a.status, d.h ? num(d.h.total) : '—']), [6])];
   if (open.length) {
-    parts.push(table('Proposals and delayed transfers (units on hold)', ['Proposal', 'Kind', 'State', 'Quantity (t)', 'From', 'To', 'Proposed by', 'Expires / executes', 'Act'],
-      open.map((p) => [String(p.id), p.kind, p.state, num(p.quantity), String(p.from_account), String(p.to_account), p.proposer,
+    parts.push(table(tr('acc.proposals'), [tr('acc.proposal'), tr('col.kind'), tr('project.state'), tr('col.quantity'), tr('col.from'), tr('col.to'),
+      tr('acc.proposer'), tr('acc.expires'), tr('acc.act')],
+      open.map((p) => [String(p.id), word('txkind', p.kind), p.state, num(p.quantity), String(p.from_account), String(p.to_account), p.proposer,
         when(p.state === 'pending' ? p.expires_at : p.executes_at),
         el('span', {}, ...(p.state === 'pending' ? [decide(p, 'approve'), ' ', decide(p, 'reject'), ' '] : []), decide(p, 'cancel'))]), [3]));
   }
   for (const d of details) {
-    parts.push(el('h2', { id: 'acct-' + d.a.id }, 'Account ' + d.a.id + ': ' + d.a.name));
+    parts.push(el('h2', { id: 'acct-' + d.a.id }, tr('acc.account_h', { id: d.a.id, name: d.a.name })));
     if (d.error) {
-      parts.push(el('p', { class: 'status error', role: 'alert' }, 'cannot load this account: ' + d.error));
+      parts.push(el('p', { class: 'status error', role: 'alert', 'data-prefix': tr('status.error_prefix') }, tr('acc.err_one', { e: d.error })));
       continue;
     }
-    if (!d.h.total) parts.push(el('p', { class: 'status empty' }, 'No units in this account.'));
+    if (!d.h.total) parts.push(el('p', { class: 'status empty' }, tr('acc.empty')));
     else {
-      parts.push(table('Holdings by unit type and vintage', ['Unit type', 'Vintage', 'Quantity (t)'],
+      parts.push(table(tr('acc.holdings'), [tr('col.unit_type'), tr('col.vintage'), tr('col.quantity')],
         d.h.by_unit_type_vintage.map((r) => [r.unit_type, String(r.vintage), num(r.quantity)]), [2]));
-      parts.push(table('Serial blocks' + (d.h.blocks_truncated ? ' (the first ' + num(d.h.blocks.length) + ')' : ''),
-        ['Serials', 'Project', 'Quantity (t)'], d.h.blocks.map((b) => [link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial),
+      parts.push(table(d.h.blocks_truncated ? tr('acc.blocks_first', { n: num(d.h.blocks.length) }) : tr('acc.blocks'),
+        [tr('col.serials'), tr('col.project'), tr('col.quantity')], d.h.blocks.map((b) => [link('/serial.html?serial=' + encodeURIComponent(b.serial), b.serial),
           link('/project.html?id=' + encodeURIComponent(b.project), b.project), num(b.quantity)]), [2]));
     }
     if (d.trusted && d.trusted.length) {
-      parts.push(table('Trusted accounts', ['Account', 'State', 'Active from', 'Added by'],
+      parts.push(table(tr('acc.trusted'), [tr('serial.acct'), tr('project.state'), tr('acc.active_from'), tr('acc.added_by')],
         d.trusted.map((t) => [String(t.trusted_account), t.state, when(t.active_from), t.added_by])));
     }
     if (d.txs.length) {
-      parts.push(table(d.txsComplete ? 'Latest transactions' : 'Latest of its first ' + num(TX_PAGES_MAX * 500) + ' transactions', ['Date', 'Kind', 'Quantity (t)', 'From', 'To', 'Transaction'],
-        d.txs.map((t) => [when(t.timestamp), t.kind, num(t.quantity), t.from_account ? String(t.from_account) : '—',
+      parts.push(table(d.txsComplete ? tr('acc.latest') : tr('acc.latest_of', { n: num(TX_PAGES_MAX * 500) }),
+        [tr('col.date'), tr('col.kind'), tr('col.quantity'), tr('col.from'), tr('col.to'), tr('col.transaction')],
+        d.txs.map((t) => [when(t.timestamp), word('txkind', t.kind), num(t.quantity), t.from_account ? String(t.from_account) : '—',
           t.to_account ? String(t.to_account) : '—', String(t.id)]), [2]));
     }
   }
@@ -875,12 +1007,7 @@ async function showAccounts(out, session) {
 }
 
 /* What a refused login says (the server's stable codes). */
-const LOGIN_REFUSED = {
-  bad_credentials: 'unknown email or wrong password',
-  bad_totp: 'the code is wrong or out of date: type the one your app shows now',
-  totp_reused: 'this code was used already: wait for the next one',
-  user_disabled: 'this user is disabled: ask your registry administrator',
-};
+const LOGIN_REFUSED = ['bad_credentials', 'bad_totp', 'totp_reused', 'user_disabled'];
 
 async function pageAccount() {
   const out = $('#out');
@@ -898,7 +1025,7 @@ async function pageAccount() {
     try {
       session = await apiWrite('POST', '/v1/session', { email: f.email.value.trim(), password: f.password.value, code: f.code.value.trim() });
     } catch (e) {
-      status(out, 'error', 'the registry refused the login: ' + (LOGIN_REFUSED[e.code] || e.message));
+      status(out, 'error', tr('login.refused', { why: LOGIN_REFUSED.includes(e.code) ? tr('login.' + e.code) : e.message }));
     }
     f.password.value = '';
     f.code.value = '';
@@ -909,10 +1036,10 @@ async function pageAccount() {
     document.body.removeAttribute('data-ready');
     try {
       await apiWrite('DELETE', '/v1/session');
-      status(out, 'empty', 'Logged out. Log in to see your accounts.');
+      status(out, 'empty', tr('login.out'));
     } catch (e) {
       status(out, e.code === 'session_expired' ? 'empty' : 'error',
-        e.code === 'session_expired' ? 'Your session had already ended. Log in to see your accounts.' : 'cannot log out: ' + e.message);
+        e.code === 'session_expired' ? tr('login.ended') : tr('login.err_out', { e: e.message }));
     }
     signedIn(false);
     document.body.setAttribute('data-ready', '1');
@@ -926,7 +1053,7 @@ async function pageAccount() {
   if (session && session.via === 'session') signedIn(await showAccounts(out, session));
   else {
     signedIn(false);
-    status(out, 'empty', 'Log in with your email, password and code to see your accounts.');
+    status(out, 'empty', tr('login.prompt'));
   }
 }
 
@@ -935,33 +1062,32 @@ async function pageAccount() {
 /* Minor units as an amount of the currency (no minor unit for JPY, KRW). */
 const money = (minor, cur) => {
   const d = ['JPY', 'KRW'].includes(cur) ? 0 : 2;
-  return cur + ' ' + new Intl.NumberFormat('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).format(minor / 10 ** d);
+  return cur + ' ' + dec(minor / 10 ** d, d);
 };
 
 async function pageNma() {
   const out = $('#out');
-  loading(out, 'the non-market approaches');
+  loading(out, tr('nma.loading'));
   let totals, nmas, market;
   try {
     [totals, nmas, market] = await Promise.all([api('/v1/nma-totals'), api('/v1/nmas'), api('/v1/adaptation-marketplace')]);
   } catch (e) {
-    return status(out, 'error', 'cannot load the platform: ' + e.message);
+    return status(out, 'error', tr('nma.err', { e: e.message }));
   }
   const rows = totals.items || [];
   const short = rows.filter((r) => r.pledged < r.requested).length;
-  out.replaceChildren(el('p', { role: 'status', id: 'gap' }, num((nmas.items || []).length) + ' NMAs; pledges fall short of the needs in ' +
-    short + ' of ' + rows.length + ' Party and focus area rows.'));
+  out.replaceChildren(el('p', { role: 'status', id: 'gap' }, tr('nma.gap', { nmas: trn('nma.count', (nmas.items || []).length), short: num(short), rows: num(rows.length) })));
   /* Tables, not bars: the rows are in different currencies. */
   const list = [];
   const names = await codeNames();
-  list.push(table('The gap between needs and pledges', ['Party', 'focus area', 'requested', 'pledged', 'delivered', 'gap', 'share pledged'],
+  list.push(table(tr('nma.gap_caption'), [tr('nma.party'), tr('nma.focus'), tr('nma.requested'), tr('nma.pledged'), tr('nma.delivered'), tr('nma.gap_col'), tr('nma.share')],
     rows.map((r) => [nameWithCode(names.party, r.party), r.focus_area, money(r.requested, r.currency), money(r.pledged, r.currency), money(r.delivered, r.currency),
-      money(r.gap, r.currency), r.pledged_pct + ' %']), [2, 3, 4, 5, 6]));
-  list.push(table('Published non-market approaches', ['NMA', 'Party', 'status', 'focus areas', 'needs'],
-    (nmas.items || []).map((n) => [n.title, el('span', {}, nameWithCode(names.party, n.party), (n.parties || []).length ? ' (lead), with ' : '',
-      (n.parties || []).map((c, i) => [i ? ', ' : '', nameWithCode(names.party, c)])), n.status, (n.focus_areas || []).join(', '),
+      money(r.gap, r.currency), pct(r.pledged_pct)]), [2, 3, 4, 5, 6]));
+  list.push(table(tr('nma.published'), [tr('nma.nma'), tr('nma.party'), tr('nma.status'), tr('nma.focus_areas'), tr('nma.needs')],
+    (nmas.items || []).map((n) => [n.title, el('span', {}, (n.parties || []).length ? trx('nma.lead_with', { lead: nameWithCode(names.party, n.party),
+      others: (n.parties || []).map((c, i) => [i ? ', ' : '', nameWithCode(names.party, c)]) }) : nameWithCode(names.party, n.party)), n.status, (n.focus_areas || []).join(', '),
       (n.needs || []).map((x) => x.type + ' (' + x.sector + '): ' + money(x.amount, x.currency)).join('; ')])));
-  list.push(table('Adaptation marketplace', ['project', 'certificate', 'price', 'available'],
+  list.push(table(tr('nma.marketplace'), [tr('nma.project'), tr('nma.certificate'), tr('nma.price'), tr('nma.available')],
     (market.items || []).map((l) => [link('/project.html?id=' + encodeURIComponent(l.project), l.project + ' — ' + l.title), l.unit_type,
       money(l.price, l.currency), num(l.available)]), [2, 3]));
   $('#tables').replaceChildren(...list);
@@ -973,7 +1099,7 @@ async function pageNma() {
 function price(minor, cur, minorUnits) {
   if (minor === null || minor === undefined) return '—';
   const d = minorUnits === undefined ? 2 : minorUnits;
-  return cur + ' ' + new Intl.NumberFormat('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).format(minor / 10 ** d);
+  return cur + ' ' + dec(minor / 10 ** d, d);
 }
 
 /* Daily bars as an SVG: the high-low range and the last trade of each day
@@ -1004,9 +1130,9 @@ function priceChart(id, title, bars, fmt) {
     bars.forEach((b, i) => {
       const x = padL + step * i + step / 2;
       root.append(svg('line', { x1: x, y1: py(b.high), x2: x, y2: py(b.low), stroke: '#222', 'stroke-width': 2 },
-        svg('title', {}, b.day + ': high ' + fmt(b.high) + ', low ' + fmt(b.low))));
+        svg('title', {}, tr('mkt.t_range', { day: b.day, high: fmt(b.high), low: fmt(b.low) }))));
       root.append(svg('rect', { x: x - 4, y: py(b.close) - 4, width: 8, height: 8, fill: '#fff', stroke: '#222', 'stroke-width': 2 },
-        svg('title', {}, b.day + ': last trade ' + fmt(b.close))));
+        svg('title', {}, tr('mkt.t_last', { day: b.day, p: fmt(b.close) }))));
       path += (i ? 'L' : 'M') + x.toFixed(1) + ' ' + py(b.close).toFixed(1);
       const vh = (b.volume / vmax) * (volH - 14);
       root.append(svg('rect', { x: x - Math.min(12, step / 3), y: vy0 - vh, width: Math.min(24, (2 * step) / 3), height: vh, fill: 'url(#hatch-v)', stroke: '#222' },
@@ -1016,25 +1142,25 @@ function priceChart(id, title, bars, fmt) {
     root.prepend(svg('defs', {}, svg('pattern', { id: 'hatch-v', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
       svg('rect', { width: 6, height: 6, fill: '#fff' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#222', 'stroke-width': 3 }))));
     if (bars.length > 1) root.append(svg('path', { d: path, fill: 'none', stroke: '#222', 'stroke-dasharray': '4 3' }));
-    root.append(svg('text', { x: padL + 4, y: 14 }, W < 420 ? 'last trade (square), high-low (bar)' : 'price: last trade (square), high-low (bar)'),
-      svg('text', { x: padL + 4, y: top + priceH + gapH + 2 }, 'volume (t)'));
+    root.append(svg('text', { x: padL + 4, y: 14 }, W < 420 ? tr('mkt.legend_short') : tr('mkt.legend')),
+      svg('text', { x: padL + 4, y: top + priceH + gapH + 2 }, tr('mkt.volume_axis')));
     return root;
   };
-  return responsiveFigure(id, title, draw, bars.length ? null : 'No trades yet.',
-    el('details', { class: 'data' }, el('summary', {}, 'Numbers'),
-      table(null, ['Day', 'Open', 'High', 'Low', 'Last trade', 'Settlement price (VWAP)', 'Volume (t)'],
+  return responsiveFigure(id, title, draw, bars.length ? null : tr('mkt.no_trades'),
+    el('details', { class: 'data' }, el('summary', {}, tr('chart.numbers')),
+      table(null, [tr('mkt.day'), tr('mkt.open'), tr('mkt.high'), tr('mkt.low'), tr('mkt.last'), tr('mkt.settle_vwap'), tr('mkt.volume')],
         bars.map((b) => [b.day, fmt(b.open), fmt(b.high), fmt(b.low), fmt(b.close), fmt(b.settlement_price), num(b.volume)]), [1, 2, 3, 4, 5, 6])));
 }
 
 async function marketList(out) {
   const list = await apiAll('/v1/exchange/instruments');
-  if (!list.length) return status(out, 'empty', 'No instrument is listed yet.');
+  if (!list.length) return status(out, 'empty', tr('mkt.none'));
   /* GET .../close: the day's settlement price (VWAP), not the last trade. */
   const closes = await Promise.all(list.map((x) => api('/v1/exchange/instruments/' + encodeURIComponent(x.code) + '/close').catch(() => null)));
-  out.replaceChildren(el('p', { role: 'status' }, num(list.length) + (list.length === 1 ? ' instrument' : ' instruments') + ' listed.'),
-    table(null, ['Instrument', 'Name', 'Units', 'Mode', 'Status', 'Settlement price', 'Volume today (t)'], list.map((x, i) => {
+  out.replaceChildren(el('p', { role: 'status' }, trn('mkt.listed', list.length)),
+    table(null, [tr('mkt.instrument'), tr('acc.name'), tr('serial.units'), tr('mkt.mode'), tr('col.status'), tr('mkt.settle'), tr('mkt.volume_today')], list.map((x, i) => {
       const c = closes[i];
-      const what = x.kind === 'batch' ? 'batch ' + x.batch : contractUnits(x);
+      const what = x.kind === 'batch' ? tr('mkt.batch', { n: x.batch }) : contractUnits(x);
       return [link('/market.html?code=' + encodeURIComponent(x.code), x.code), x.name, what, x.mode, x.status,
         c ? price(c.settlement_price, x.currency, x.minor_units) : '—', c ? num(c.volume) : '—'];
     }), [5, 6]));
@@ -1043,11 +1169,12 @@ async function marketList(out) {
 /* A standard contract's eligibility criteria in words: unit types,
  * programmes, project, vintages and required labels (docs/API.md). */
 function contractUnits(x) {
-  const types = (x.unit_types && x.unit_types.length ? x.unit_types : [x.unit_type]).join(' or ');
-  return types + (x.programmes && x.programmes.length ? ' of programme ' + x.programmes.join(' or ') : '') +
-    (x.project ? ' of ' + x.project : '') +
-    (x.vintage_from || x.vintage_to ? ', vintages ' + (x.vintage_from || '…') + '–' + (x.vintage_to || '…') : '') +
-    (x.labels && x.labels.length ? ', labelled ' + x.labels.map((l) => l === 'corsia' ? 'CORSIA (' + x.corsia_phase + ' phase)' : l === 'ccp' ? 'CCP' : l === 'oimp' ? 'authorized for OIMP' : l).join(', ') : '');
+  const or = tr('mkt.or');
+  const types = (x.unit_types && x.unit_types.length ? x.unit_types : [x.unit_type]).join(or);
+  return types + (x.programmes && x.programmes.length ? tr('mkt.of_programme', { p: x.programmes.join(or) }) : '') +
+    (x.project ? tr('mkt.of_project', { p: x.project }) : '') +
+    (x.vintage_from || x.vintage_to ? tr('mkt.vintages', { from: x.vintage_from || '…', to: x.vintage_to || '…' }) : '') +
+    (x.labels && x.labels.length ? tr('mkt.labelled', { l: x.labels.map((l) => l === 'corsia' ? tr('mkt.corsia', { phase: x.corsia_phase }) : l === 'ccp' ? 'CCP' : l === 'oimp' ? tr('mkt.oimp') : l).join(', ') }) : '');
 }
 
 async function marketInstrument(out, code) {
@@ -1056,9 +1183,9 @@ async function marketInstrument(out, code) {
   try {
     x = (await apiAll('/v1/exchange/instruments')).find((i) => i.code === code);
   } catch (e) {
-    return status(out, 'error', 'cannot load the instruments: ' + e.message);
+    return status(out, 'error', tr('mkt.err_list', { e: e.message }));
   }
-  if (!x) return status(out, 'error', 'there is no instrument ' + code);
+  if (!x) return status(out, 'error', tr('mkt.missing', { code }));
   $('#title').textContent = x.code + ': ' + x.name;
   const [depth, trades, bars, close] = await Promise.all([api(base + '/depth?levels=10'), api(base + '/trades?limit=20'), api(base + '/bars'), api(base + '/close')]);
   const p = (v) => price(v, x.currency, x.minor_units);
@@ -1068,38 +1195,39 @@ async function marketInstrument(out, code) {
     const b = depth.bids[i], a = depth.asks[i];
     rows.push([b ? String(b.orders) : '', b ? num(b.qty) : '', b ? p(b.price) : '', a ? p(a.price) : '', a ? num(a.qty) : '', a ? String(a.orders) : '']);
   }
-  const fee = (bps) => (bps / 100).toFixed(2) + ' %';
+  const fee = (bps) => pct(dec(bps / 100, 2));
+  const size = [x.min_qty ? tr('mkt.at_least', { q: num(x.min_qty) }) : null, x.max_qty ? tr('mkt.at_most', { q: num(x.max_qty) }) : null].filter((v) => v);
   out.replaceChildren(
-    facts([['Status', x.status], ['Mode', x.mode], ['Units', x.kind === 'batch' ? 'issuance batch ' + x.batch : 'any ' + contractUnits(x) + ', oldest vintage first'],
-    ['Settlement price', el('span', { id: 'settlement' }, p(close.settlement_price) + ' (' + (close.basis === 'vwap' ? 'volume-weighted average of ' + close.day + ', ' + num(close.volume) + ' t' : 'previous settlement price') + ')')],
-    ['Last trade', el('span', { id: 'last-trade' }, close.last_trade_price === null ? 'none today' : p(close.last_trade_price))],
-    ['Tick, lot', p(x.tick) + ', ' + num(x.lot) + ' t'],
-    ['Price limit', x.band_pct ? '±' + x.band_pct + ' % of the previous settlement price' : 'none'],
-    ['Order size', (x.min_qty ? 'at least ' + num(x.min_qty) + ' t' : '') + (x.min_qty && x.max_qty ? ', ' : '') + (x.max_qty ? 'at most ' + num(x.max_qty) + ' t' : '') || 'any'],
-    ['Sessions', (x.sessions || 'always open') + (x.sessions ? ' (UTC' + (x.tz_offset_minutes >= 0 ? '+' : '−') + Math.abs(x.tz_offset_minutes / 60) + ')' : '')],
-    ['Fees', 'maker ' + fee(x.maker_bps) + ', taker ' + fee(x.taker_bps)],
-    x.no_same_day_resale ? ['Resale', 'units bought cannot be sold the same trading day'] : null]),
-    el('h2', {}, 'Order book'),
-    n ? el('div', { id: 'depth' }, table(n === 1 ? 'Best price level per side' : 'Best ' + n + ' price levels per side', ['Bid orders', 'Bid (t)', 'Bid price', 'Ask price', 'Ask (t)', 'Ask orders'], rows, [0, 1, 2, 3, 4, 5]))
-      : el('p', { class: 'status empty', id: 'depth' }, x.mode === 'primary' || x.mode === 'one-way' ? 'Sealed bids are not shown.' : 'The book is empty.'),
-    el('h2', {}, 'Recent trades'),
-    trades.items.length ? el('div', { id: 'trades' }, table(null, ['Time', 'Price', 'Quantity (t)', 'Taker'],
-      trades.items.map((t) => [when(t.ts), p(t.price), num(t.qty), t.taker_side]), [1, 2]))
-      : el('p', { class: 'status empty', id: 'trades' }, 'No trades yet.'),
-    el('h2', {}, 'Daily prices and volume'),
-    el('div', { class: 'charts' }, priceChart('chart-bars', 'Daily price and volume of ' + x.code, bars.items, p)));
+    facts([[tr('col.status'), x.status], [tr('mkt.mode'), x.mode], [tr('serial.units'), x.kind === 'batch' ? tr('mkt.units_batch', { n: x.batch }) : tr('mkt.units_any', { what: contractUnits(x) })],
+    [tr('mkt.settle'), el('span', { id: 'settlement' }, p(close.settlement_price) + ' (' + (close.basis === 'vwap' ? tr('mkt.vwap_of', { day: close.day, q: num(close.volume) }) : tr('mkt.previous')) + ')')],
+    [tr('mkt.last'), el('span', { id: 'last-trade' }, close.last_trade_price === null ? tr('mkt.none_today') : p(close.last_trade_price))],
+    [tr('mkt.tick_lot'), p(x.tick) + ', ' + tonnes(x.lot)],
+    [tr('mkt.limit'), x.band_pct ? tr('mkt.band', { pct: pct(x.band_pct) }) : tr('mkt.no_limit')],
+    [tr('mkt.size'), size.length ? size.join(', ') : tr('mkt.any_size')],
+    [tr('mkt.sessions'), (x.sessions || tr('mkt.always')) + (x.sessions ? ' (UTC' + (x.tz_offset_minutes >= 0 ? '+' : '−') + Math.abs(x.tz_offset_minutes / 60) + ')' : '')],
+    [tr('project.fees'), tr('mkt.fees', { maker: fee(x.maker_bps), taker: fee(x.taker_bps) })],
+    x.no_same_day_resale ? [tr('mkt.resale'), tr('mkt.no_resale')] : null]),
+    el('h2', {}, tr('mkt.book')),
+    n ? el('div', { id: 'depth' }, table(trn('mkt.best', n), [tr('mkt.bid_orders'), tr('mkt.bid_t'), tr('mkt.bid_price'), tr('mkt.ask_price'), tr('mkt.ask_t'), tr('mkt.ask_orders')], rows, [0, 1, 2, 3, 4, 5]))
+      : el('p', { class: 'status empty', id: 'depth' }, x.mode === 'primary' || x.mode === 'one-way' ? tr('mkt.sealed') : tr('mkt.empty_book')),
+    el('h2', {}, tr('mkt.recent')),
+    trades.items.length ? el('div', { id: 'trades' }, table(null, [tr('mkt.time'), tr('nma.price'), tr('col.quantity'), tr('mkt.taker')],
+      trades.items.map((t) => [when(t.ts), p(t.price), num(t.qty), word('side', t.taker_side)]), [1, 2]))
+      : el('p', { class: 'status empty', id: 'trades' }, tr('mkt.no_trades')),
+    el('h2', {}, tr('mkt.daily')),
+    el('div', { class: 'charts' }, priceChart('chart-bars', tr('mkt.daily_of', { code: x.code }), bars.items, p)));
   drawCharts(out);
 }
 
 async function pageMarket() {
   const out = $('#out');
   const code = params().get('code');
-  loading(out, code ? 'instrument ' + code : 'the market');
+  loading(out, code ? tr('mkt.loading_one', { code }) : tr('mkt.loading'));
   try {
     if (code) await marketInstrument(out, code);
     else await marketList(out);
   } catch (e) {
-    status(out, 'error', 'cannot load the market: ' + e.message);
+    status(out, 'error', tr('mkt.err', { e: e.message }));
   }
 }
 
@@ -1107,9 +1235,10 @@ async function pageMarket() {
 
 const pages = { index: pageIndex, project: pageProject, serial: pageSerial, retirements: pageRetirements,
   retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards, account: pageAccount, nma: pageNma, market: pageMarket };
-document.addEventListener('DOMContentLoaded', () => {
+document.addEventListener('DOMContentLoaded', async () => {
+  translatePage(await loadMessages());
   const f = pages[document.body.dataset.page];
   const done = () => document.body.setAttribute('data-ready', '1');
-  if (f) f().catch((e) => status($('#out'), 'error', 'unexpected: ' + e.message)).finally(done);
+  if (f) f().catch((e) => status($('#out'), 'error', tr('err.unexpected', { e: e.message }))).finally(done);
   else done();
 });

@@ -607,7 +607,11 @@ typedef struct {
 } l6_ex_trade;
 
 /* A row of l6_store_ops.stats: one key of the dimension and its totals. */
-typedef enum { L6_STAT_VINTAGE, L6_STAT_HOST, L6_STAT_PROGRAMME, L6_STAT_YEAR, L6_STAT__COUNT } l6_stat_dim;
+/* L6_STAT_RYEAR: retired units by the retirement's reporting year ("0":
+ * none given; issued is 0). L6_STAT_COUNTS: one row "all", issued = the
+ * number of batches, retired = the number of retirements with a block in
+ * the filter (issue 21: the dashboards' counts without the lists). */
+typedef enum { L6_STAT_VINTAGE, L6_STAT_HOST, L6_STAT_PROGRAMME, L6_STAT_YEAR, L6_STAT_RYEAR, L6_STAT_COUNTS, L6_STAT__COUNT } l6_stat_dim;
 typedef struct {
   char key[64];
   int64_t issued, retired;

@@ -17,6 +17,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,11 +43,12 @@ function fatal(msg) {
   process.exit(1);
 }
 
-let chromium;
+let chromium, axeSource;
 try {
   ({ chromium } = await import('playwright-core'));
+  axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 } catch (e) {
-  fatal('playwright-core is not installed (run `npm ci` in tests/browser, or `make deps-test`): ' + e.message);
+  fatal('playwright-core or axe-core is not installed (run `npm ci` in tests/browser, or `make deps-test`): ' + e.message);
 }
 if (!fs.existsSync(CHROMIUM)) fatal(CHROMIUM + ' is missing (apt-get install -y chromium, or `make deps-test`)');
 if (!fs.existsSync(BIN)) fatal(BIN + ' is missing (make)');
@@ -290,8 +292,17 @@ test('verify_tampered_certificates', async () => {
 
 test('dashboards', async () => {
   failedReplies.length = 0;
+  const asked = [];
+  const onRequest = (r) => asked.push(r.url().replace(/^https?:\/\/[^/]+/, ''));
+  page.on('request', onRequest);
   await open('dashboards', '/dashboards.html');
+  page.off('request', onRequest);
   assert(failedReplies.length === 0, 'the dashboards make no failing request (the AEF asked only of Parties with ITMOs): ' + failedReplies.join(', '));
+  /* Issue 21: the figures come from GET /v1/stats, not from every issuance,
+   * retirement and project downloaded into the page. */
+  const lists = asked.filter((u) => /^\/v1\/(issuances|retirements|projects|transactions)(\?|$)/.test(u));
+  assert(asked.includes('/v1/stats') && lists.length === 0, 'the dashboards read /v1/stats and no full list: ' + asked.join(', '));
+  assert((await page.locator('#out a[href="/v1/public/retirements.csv"]').count()) === 1, 'the CSV downloads are linked');
   const totals = await text('#totals');
   assert(/[\d,]+ t issued in \d+ batches/.test(totals), totals);
   for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo', 'chart-benefit']) {
@@ -542,9 +553,199 @@ test('phone_and_keyboard', async () => {
   await page.waitForSelector('body[data-page="serial"][data-ready="1"]');
 });
 
+/* ---- issue 21: languages ------------------------------------------------ */
+
+const PUBLIC_PAGES = ['index', 'dashboards', 'project', 'retirements', 'retirement', 'serial', 'market', 'nma', 'account', 'verify'];
+const LANGS = ['en', 'fr', 'es', 'zh'];
+const catalogue = (l) => JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'i18n', l + '.json'), 'utf8'));
+const placeholders = (v) => [...new Set(String(typeof v === 'object' ? v.other : v).match(/\{\w+\}/g) || [])].sort().join(' ');
+
+/* The catalogues have the same keys and placeholders; every key the pages
+ * use is in them; the pages' code holds no user-visible English outside them. */
+test('catalogues_and_sources', async () => {
+  const cat = Object.fromEntries(LANGS.map((l) => [l, catalogue(l)]));
+  const keys = Object.keys(cat.en).sort();
+  for (const l of LANGS) {
+    const k = Object.keys(cat[l]).sort();
+    assert(JSON.stringify(k) === JSON.stringify(keys), l + '.json has the keys of en.json: missing ' +
+      keys.filter((x) => !(x in cat[l])).join(', ') + '; extra ' + k.filter((x) => !(x in cat.en)).join(', '));
+    for (const key of keys) {
+      const v = cat[l][key];
+      assert(typeof v === 'string' ? v.length > 0 : v && typeof v.other === 'string', l + ': ' + key + ' is a message or a plural with "other"');
+      assert(placeholders(v) === placeholders(cat.en[key]), l + ': ' + key + ' has the placeholders of English: ' + placeholders(v) + ' vs ' + placeholders(cat.en[key]));
+    }
+  }
+  const js = fs.readFileSync(path.join(ROOT, 'web', 'app.js'), 'utf8');
+  const code = js.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const used = new Set();
+  for (const m of code.matchAll(/\btr[nx]?\('([A-Za-z0-9_.-]+)'(\s*\+)?/g)) {
+    if (m[2]) assert(keys.some((k) => k.startsWith(m[1])), 'keys start with ' + m[1]);
+    else used.add(m[1]);
+  }
+  for (const m of code.matchAll(/word\('([a-z]+)'/g)) assert(keys.some((k) => k.startsWith(m[1] + '.')), 'words of ' + m[1]);
+  for (const f of PUBLIC_PAGES) {
+    const html = fs.readFileSync(path.join(ROOT, 'web', f + '.html'), 'utf8');
+    for (const m of html.matchAll(/data-i18n="([^"]+)"/g)) used.add(m[1]);
+    for (const m of html.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const p of m[1].split(';')) used.add(p.split('=')[1]);
+    /* Text of the page outside an element with data-i18n: only punctuation,
+     * code (paths) and the brand's name. */
+    const body = html.slice(html.indexOf('<body'));
+    const rest = body.replace(/<(\w+)[^>]*data-i18n="[^"]*"[^>]*>[^<]*<\/\1>/g, '').replace(/<code>[^<]*<\/code>/g, '')
+      .replace(/<a href="\/v1\/keys">\/v1\/keys<\/a>/g, '').replace(/<[^>]*>/g, ' ');
+    const words = rest.match(/[A-Za-z]{2,}/g);
+    assert(!words, f + '.html has text outside the catalogues: ' + (words || []).join(' '));
+  }
+  const missing = [...used].filter((k) => !(k in cat.en));
+  assert(!missing.length, 'keys used by the pages but not in the catalogues: ' + missing.join(', '));
+  /* String literals in app.js that read as English words: none, apart from
+   * protocol names and the languages' own names. */
+  const allowed = new Set(['English', 'Français', 'Español', 'Bearer ', 'Ed25519', 'SHA-256', 'Content-Type', 'Accept', 'Authorization',
+    'X-CSRF-Token', 'use strict', 'status empty', 'status error', 'px system-ui, sans-serif', 'ledger6: no message ' /* console, for developers */]);
+  const english = [...code.matchAll(/'((?:[^'\\\n]|\\.)*)'/g)].map((m) => m[1])
+    .filter((s) => !allowed.has(s) && !keys.some((k) => k.startsWith(s)) && (/[A-Za-z]{2,}[ ,:;.]+[A-Za-z]{2,}/.test(s) || /^[A-Z][a-z]{2,}/.test(s)) && !/^(\/|#|ledger6 |[a-z-]+(\/[a-z+.-]+)?$)/.test(s));
+  assert(!english.length, 'English literals in app.js outside the catalogues: ' + english.join(' | '));
+});
+
+/* Language, as the user picks it: every public page in French, Spanish and
+ * Chinese: the lang attribute, known words, the locale's number format, no
+ * English left on the page (a string of en.json that the language says
+ * otherwise), an axe-core scan (WCAG 2.1 A and AA), screenshots at laptop
+ * and phone width (build/screenshots/LANG-PAGE-laptop.png). Back to English
+ * at the end. */
+async function axeScan(name) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
+  const res = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  const bad = res.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
+  assert(!bad.length, 'accessibility of ' + name + ': ' + bad.join('; '));
+}
+async function pickLanguage(l) {
+  await page.selectOption('#lang', l);
+  await page.waitForFunction((x) => document.documentElement.lang === x && document.body.getAttribute('data-ready') === '1', l);
+}
+/* The page's words: text nodes and SVG text, trimmed. */
+const pageTexts = () => page.evaluate(() => {
+  const out = [];
+  const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = w.nextNode(); n; n = w.nextNode()) {
+    const t = n.nodeValue.trim();
+    if (t && n.parentElement.closest('script,style') === null) out.push(t);
+  }
+  for (const e of document.querySelectorAll('[aria-label],[placeholder]')) out.push(e.getAttribute('aria-label') || e.getAttribute('placeholder'));
+  return out;
+});
+const LANG_CASES = {
+  fr: { num: '24\u202f500', nav: 'Démarches non fondées sur le marché', h1: 'Projets', chart: 'Retraits par année de déclaration (t)',
+    itmo: 'Résultats d\'atténuation transférés au niveau international (ITMO)', title: /^Retrait de 12\u202f500 t le \d{1,2} .+ \d{4} \(transaction 10\)$/ },
+  es: { num: '24.500', nav: 'Enfoques no relacionados con el mercado', h1: 'Proyectos', chart: 'Retiros por año de notificación (t)',
+    itmo: 'Resultados de mitigación de transferencia internacional (ITMO)', title: /^Retiro de 12\.500 t el \d{1,2} .+ \d{4} \(transacción 10\)$/ },
+  zh: { num: '24,500', nav: '非市场方法', h1: '项目', chart: '按报告年度分列的注销量（吨）', itmo: '国际转让的减缓成果',
+    title: /^\d{4}年\d{1,2}月\d{1,2}日 注销 12,500 吨（交易 10）$/ },
+};
+const LANG_PAGES = [['projects', '/'], ['project', '/project.html?id=GHA.SOLAR.01'], ['serial', '/serial.html?serial=VER-MWI-MWI.COOK.01-2022-000002-000000005'],
+  ['retirements', '/retirements.html'], ['retirement', '/retirement.html?id=10'], ['verify', '/verify.html'], ['dashboards', '/dashboards.html'],
+  ['nma', '/nma.html'], ['market', '/market.html'], ['market-instrument', '/market.html?code=CCER.STD'], ['account', '/account.html']];
+
+test('languages', async () => {
+  const en = catalogue('en');
+  try {
+    for (const [l, want] of Object.entries(LANG_CASES)) {
+      const cat = catalogue(l);
+      /* English strings this language says otherwise: none may stay on a page. */
+      const flat = (v) => (typeof v === 'object' ? Object.values(v) : [v]);
+      const own = new Set(Object.values(cat).flatMap(flat));
+      const leftovers = new Set(Object.entries(en).filter(([k, v]) => !/\{/.test(JSON.stringify(v)) && JSON.stringify(v) !== JSON.stringify(cat[k]))
+        .flatMap(([, v]) => flat(v)).map((s) => s.trim()).filter((s) => s.length > 3 && !own.has(s)));
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await open('lang-' + l, '/');
+      await pickLanguage(l);
+      assert((await page.evaluate(() => localStorage.getItem('l6_lang'))) === l, l + ' is remembered');
+      for (const [name, url] of LANG_PAGES) {
+        failedReplies.length = 0;
+        await open(l + '-' + name, url);
+        assert((await page.evaluate(() => document.documentElement.lang)) === l, name + ': <html lang="' + l + '">');
+        assert((await text('header nav')).includes(want.nav), name + ' (' + l + '): the navigation in ' + l + ': ' + (await text('header nav')));
+        assert((await page.locator('#lang').inputValue()) === l, name + ': the picker shows ' + l);
+        const texts = await pageTexts();
+        const left = texts.filter((t) => leftovers.has(t));
+        assert(!left.length, name + ' (' + l + '): English left on the page: ' + left.join(' | '));
+        const size = await smallestChartText();
+        assert(size.n === 0 || size.min >= 12, name + ' (' + l + '): chart text at least 12 px: ' + JSON.stringify(size));
+        if (name !== 'account') assert(failedReplies.length === 0 /* the signed-out account page asks GET /v1/session: 401 */, name + ' (' + l + '): no failing request: ' + failedReplies.join(', '));
+        await axeScan(l + '-' + name);
+        if (name === 'projects') assert((await text('h1')) === want.h1, 'h1 in ' + l + ': ' + (await text('h1')));
+        if (name === 'project') {
+          const p = await page.locator('#out').innerText();
+          assert(p.includes(want.num), 'numbers in the ' + l + ' format (' + want.num + '): ' + p.slice(0, 500));
+        }
+        if (name === 'dashboards') {
+          const d = await page.locator('main').innerText();
+          assert(d.includes(want.chart) && d.includes(want.itmo), 'dashboards in ' + l + ': ' + d.slice(0, 800));
+        }
+        await shot(l + '-' + name + '-laptop');
+        /* the phone: the same page drawn again at its width; nothing scrolls sideways */
+        await page.setViewportSize({ width: 375, height: 740 });
+        await page.waitForFunction(() => [...document.querySelectorAll('svg.chart')].every((s) => s.getBoundingClientRect().width <= 375));
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert(wide <= 380, name + ' (' + l + '): no horizontal scrolling on a phone: ' + wide);
+        await shot(l + '-' + name + '-phone');
+        await page.setViewportSize({ width: 1280, height: 900 });
+        if (name === 'retirement') {
+          const title = (await page.locator('h1').innerText()).trim();
+          assert(want.title.test(title), 'retirement title in ' + l + ' (quantity and date in its format): ' + title);
+          await page.click('#out button.primary');
+          await page.waitForSelector('#verdict.ok');
+          assert((await page.getAttribute('#verdict', 'data-prefix')) === cat['verify.valid'], 'the verdict\'s VALID in ' + l);
+        }
+      }
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await open('lang-back', '/');
+    await pickLanguage('en');
+  }
+  assert((await text('h1')) === 'Projects', 'back in English');
+  /* Without a choice: the browser's language (Spanish), else English (German). */
+  const b = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    for (const [locale, l, h1] of [['es-ES', 'es', 'Proyectos'], ['zh-CN', 'zh', '项目'], ['de-DE', 'en', 'Projects']]) {
+      const c = await b.newContext({ locale });
+      const p2 = await c.newPage();
+      await p2.goto(base + '/');
+      await p2.waitForSelector('body[data-ready="1"]');
+      assert((await p2.evaluate(() => document.documentElement.lang)) === l && (await p2.locator('h1').innerText()) === h1,
+        'a ' + locale + ' browser gets ' + l + ': ' + (await p2.evaluate(() => document.documentElement.lang)));
+      await c.close();
+    }
+  } finally {
+    await b.close();
+  }
+});
+
+/* The retirement list comes a page at a time with the registry's totals
+ * (GET /v1/stats) and the CSV of every retirement. */
+test('retirements_paged', async () => {
+  const all = await (await fetch(base + '/v1/retirements?limit=500')).json();
+  const stats = await (await fetch(base + '/v1/stats')).json();
+  assert(stats.totals.retirements === all.items.length && stats.totals.retired === all.items.reduce((s, r) => s + r.quantity, 0), 'stats totals');
+  await open('retirements-first', '/retirements.html');
+  const t = await text('#rets-total');
+  assert(t === all.items.length + ' retirements, ' + stats.totals.retired.toLocaleString('en-US') + ' t in all.', 'totals: ' + t);
+  assert((await page.locator('#out a[href="/v1/public/retirements.csv"]').count()) === 1, 'CSV link');
+  const first = all.items[0].id;
+  await open('retirements-after', '/retirements.html?after=' + first);
+  const rows = await page.locator('#out table tbody tr').count();
+  assert(rows === all.items.length - 1, 'the page after the first retirement: ' + rows);
+  assert((await page.locator('nav.pager a[href="/retirements.html"]').count()) === 1, 'a link back to the first page');
+  const csv = await fetch(base + '/v1/public/retirements.csv');
+  assert(csv.status === 200 && csv.headers.get('content-type').startsWith('text/csv'), 'the CSV is served');
+});
+
 let passed = 0;
 const failed = [];
+/* L6_BROWSER_TESTS=name,name runs only those (while working on them). */
+const only = process.env.L6_BROWSER_TESTS ? process.env.L6_BROWSER_TESTS.split(',') : null;
 for (const t of tests) {
+  if (only && !only.includes(t.name)) continue;
   const t0 = Date.now();
   try {
     await t.fn();
