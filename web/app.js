@@ -343,8 +343,8 @@ async function pageProject() {
     if (sd.length)
       parts.push(table(tr('project.sd'), [tr('col.period'), tr('project.indicator'), tr('project.value')],
         sd.flatMap((s) => Object.entries(s.detail.sd_indicators).map(([k, v]) => [String(s.period), k, num(v)])), [2]));
-    const inv = steps.flatMap((s) => ((s.detail && s.detail.invoices) || []).map((i) => [when(s.timestamp), i.deferred ? tr('project.deferred', { fee: i.fee }) : i.fee,
-      money(i.amount, i.currency), i.relief + (i.group ? ' (' + i.group + ')' : ''), money(i.due, i.currency)]));
+    const inv = steps.flatMap((s) => ((s.detail && s.detail.invoices) || []).map((i) => [when(s.timestamp), i.deferred ? tr('project.deferred', { fee: word('fee', i.fee) }) : word('fee', i.fee),
+      money(i.amount, i.currency), word('relief', i.relief) + (i.group ? ' (' + i.group + ')' : ''), money(i.due, i.currency)]));
     if (inv.length) parts.push(table(tr('project.fees'), [tr('col.date'), tr('project.fee'), tr('project.amount'), tr('project.relief'), tr('project.due')], inv, [2, 4]));
   }
   parts.push(el('h2', {}, tr('project.issuances')));
