@@ -234,6 +234,11 @@ function facts(pairs) {
 
 /* ---- projects ------------------------------------------------------------- */
 
+/* Projects a page at a time (PROJECTS_PAGE, by project id, "after" the
+ * server's cursor), never the whole list; the whole list is the CSV.
+ * GET /v1/stats has no project count, so the page shows none. */
+const PROJECTS_PAGE = 50;
+
 async function pageIndex() {
   const out = $('#out');
   const form = $('#filters');
@@ -250,40 +255,60 @@ async function pageIndex() {
     return;
   }
   const names = await codeNames();
-  async function search() {
-    const f = form.elements;
+  /* The filters of the form, as query parameters ("after": the page). */
+  const filterParams = () => {
     const sp = new URLSearchParams();
-    for (const name of ['q', 'programme', 'host', 'kind', 'status']) if (f[name].value) sp.set(name, f[name].value);
-    history.replaceState(null, '', sp.toString() ? '?' + sp : location.pathname);
+    for (const name of ['q', 'programme', 'host', 'kind', 'status']) if (form.elements[name].value) sp.set(name, form.elements[name].value);
+    return sp;
+  };
+  const pageQuery = (after) => {
+    const sp = filterParams();
+    if (after) sp.set('after', after);
+    return sp.toString() ? '?' + sp : '';
+  };
+  const pageHref = (after) => '/index.html' + pageQuery(after);
+  async function search(after) {
+    const f = form.elements;
+    history.replaceState(null, '', pageQuery(after) || location.pathname);
+    /* The server filters by programme, host and status and pages
+     * (GET /v1/projects); type and text filter the page loaded. */
     const api_q = new URLSearchParams();
     for (const name of ['programme', 'host', 'status']) if (f[name].value) api_q.set(name, f[name].value);
+    api_q.set('limit', String(PROJECTS_PAGE));
+    if (after) api_q.set('after', after);
     loading(out, tr('index.loading'));
-    let items;
+    let page;
     try {
-      items = await apiAll('/v1/projects' + (api_q.toString() ? '?' + api_q : ''));
+      page = await api('/v1/projects?' + api_q);
     } catch (e) {
       status(out, 'error', tr('index.err_search', { e: e.message }));
       return;
     }
     const text = f.q.value.trim().toLowerCase();
-    items = items.filter((p) => (!f.kind.value || p.kind === f.kind.value) &&
+    const items = (page.items || []).filter((p) => (!f.kind.value || p.kind === f.kind.value) &&
       (!text || [p.id, p.title, p.methodology, p.sector].join(' ').toLowerCase().includes(text)));
+    const pager = after || page.next ? el('nav', { class: 'pager', 'aria-label': tr('index.pages') },
+      after ? link(pageHref(null), tr('index.first')) : null, after && page.next ? ' · ' : null,
+      page.next ? link(pageHref(page.next), tr('index.next')) : null) : null;
+    const note = (f.kind.value || text) && (after || page.next) ? el('p', { class: 'muted', id: 'page-note' }, tr('index.page_note')) : null;
     if (!items.length) {
       status(out, 'empty', tr('index.none'));
+      out.append(...[note, pager, csvLinks(['projects'])].filter((x) => x));
       return;
     }
     out.replaceChildren(
-      el('p', { role: 'status' }, trn('index.count', items.length)),
+      el('p', { role: 'status', id: 'projects-shown' }, trn('index.count', items.length)), note,
+      csvLinks(['projects']),
       table(null, [tr('col.project'), tr('col.title'), tr('col.programme'), tr('col.host'), tr('col.type'), tr('col.status'), tr('col.crediting')],
         items.map((p) => [link('/project.html?id=' + encodeURIComponent(p.id), p.id), p.title, nameWithCode(names.programme, p.programme),
           nameWithCode(names.party, p.host), word('kind', p.kind),
-          word('pstatus', p.status), period(p.crediting_start, p.crediting_end)])));
+          word('pstatus', p.status), period(p.crediting_start, p.crediting_end)])), pager);
   }
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     search();
   });
-  await search();
+  await search(q.get('after'));
 }
 
 async function pageProject() {

@@ -740,6 +740,55 @@ test('retirements_paged', async () => {
   assert(csv.status === 200 && csv.headers.get('content-type').startsWith('text/csv'), 'the CSV is served');
 });
 
+/* Issue 21: the project list asks the server for one page of 50 (never
+ * every project), links the next and the first page and the projects CSV,
+ * and makes no failing request. The demo has 15 projects, so to see the
+ * pager the test shrinks the page the browser asks for to 6 (page.route). */
+test('projects_paged', async () => {
+  const all = (await (await fetch(base + '/v1/projects?limit=500')).json()).items.map((p) => p.id);
+  assert(all.length === 15, 'the demo projects: ' + all.length);
+  failedReplies.length = 0;
+  const asked = [];
+  const onRequest = (r) => asked.push(r.url().replace(/^https?:\/\/[^/]+/, ''));
+  page.on('request', onRequest);
+  try {
+    await open('projects-paged', '/index.html');
+    const lists = asked.filter((u) => /^\/v1\/projects(\?|$)/.test(u));
+    assert(lists.length === 1 && lists[0] === '/v1/projects?limit=50', 'one page of 50 asked: ' + lists.join(', '));
+    assert((await page.locator('#out table tbody tr').count()) === 15 && (await text('#projects-shown')) === '15 projects', 'the first page');
+    assert((await page.locator('#out a[href="/v1/public/projects.csv"]').count()) === 1, 'the CSV link');
+    assert((await page.locator('nav.pager').count()) === 0, 'one page: no pager');
+    await page.route(/\/v1\/projects\?/, (route) => route.continue({ url: route.request().url().replace('limit=50', 'limit=6') }));
+    await open('projects-paged-1', '/index.html?status=registered');
+    const ids = async () => page.locator('#out table tbody tr td:first-child').allInnerTexts();
+    const registered = (await (await fetch(base + '/v1/projects?limit=500&status=registered')).json()).items.map((p) => p.id);
+    assert(registered.length > 6, 'more than one page of registered projects: ' + registered.length);
+    assert(JSON.stringify(await ids()) === JSON.stringify(registered.slice(0, 6)), 'page 1: ' + (await ids()).join(' '));
+    assert((await page.locator('nav.pager a').count()) === 1, 'page 1 links only the next page');
+    const seen = [...(await ids())];
+    for (let n = 2; n < 10; n++) {
+      const next = page.locator('nav.pager a', { hasText: 'Next page' });
+      if (!(await next.count())) break;
+      const href = await next.getAttribute('href');
+      assert(href === '/index.html?status=registered&after=' + encodeURIComponent(seen[seen.length - 1]), 'the next link keeps the filter: ' + href);
+      await Promise.all([page.waitForURL(base + href), next.click()]);
+      await page.waitForSelector('body[data-ready="1"]');
+      assert(page.url().endsWith(href), 'page ' + n + ' in the URL: ' + page.url());
+      assert((await page.locator('nav.pager a[href="/index.html?status=registered"]').count()) === 1, 'page ' + n + ' links the first page');
+      seen.push(...(await ids()));
+    }
+    assert(JSON.stringify(seen) === JSON.stringify(registered), 'the pages list every registered project once, in order: ' + seen.join(' '));
+    /* A type filter on a later page filters that page, and says so. */
+    await open('projects-paged-kind', '/index.html?kind=removal&after=' + encodeURIComponent(all[5]));
+    assert((await text('#page-note')).includes('this page'), 'the note that type and text filter the page');
+    await shot('projects-paged');
+  } finally {
+    page.off('request', onRequest);
+    await page.unroute(/\/v1\/projects\?/);
+  }
+  assert(failedReplies.length === 0, 'the project list makes no failing request: ' + failedReplies.join(', '));
+});
+
 let passed = 0;
 const failed = [];
 /* L6_BROWSER_TESTS=name,name runs only those (while working on them). */
