@@ -32,8 +32,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 
 #include "service/keys.h"
 #include "testlib.h"
@@ -592,25 +590,6 @@ static int64_t balance_ft(int who, const char *party, int year, int64_t *ca) {
   return ft;
 }
 
-/* Runs sql on registry who's store, behind its server's back. */
-static void sql_on(int who, const char *sql) {
-  if (tl_store_is_pg()) {
-    PGconn *c = PQconnectdb(W.srv[who].spec);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_msg("%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-    return;
-  }
-  sqlite3 *h = NULL;
-  assert_int_equal(sqlite3_open(W.srv[who].spec, &h), SQLITE_OK);
-  sqlite3_busy_timeout(h, 5000);
-  char *msg = NULL;
-  if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
-  sqlite3_close(h);
-}
-
 /* The link log of `peer` in who's state document. */
 static json_t *link_log_of(const json_t *st, const char *peer) {
   size_t i;
@@ -638,8 +617,10 @@ static void link_log_tamper(void) {
   assert_int_equal(strlen(tl_jstr(b, "log_signature")), 128);
   json_decref(a);
   json_decref(b);
-  sql_on(RB, "UPDATE link_records SET body = replace(body, '\"detail\":\"credited\"', '\"detail\":\"credited!\"') "
-             "WHERE kind = 'in'");
+  assert_int_equal(tl_store_exec(W.srv[RB].spec,
+                                 "UPDATE link_records SET body = replace(body, '\"detail\":\"credited\"', "
+                                 "'\"detail\":\"credited!\"') WHERE kind = 'in'"),
+                   0);
   char out[16384];
   for (int who = RA; who <= RB; who++) {
     int rc = tl_run_cli(&W.srv[who], out, sizeof out, "link", "reconcile", "--peer", REG[1 - who], (char *)NULL);
