@@ -1571,6 +1571,7 @@ static json_t *log_roots(const json_t *logs) {
   size_t n = 0;
   const char *peer;
   json_t *arr;
+  if (peers == NULL) return out;
   json_object_foreach((json_t *)logs, peer, arr) peers[n++] = peer;
   for (size_t i = 1; i < n; i++) /* few peers: insertion sort */
     for (size_t j = i; j > 0 && strcmp(peers[j - 1], peers[j]) > 0; j--) {
