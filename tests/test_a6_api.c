@@ -910,23 +910,7 @@ static void test_requests(void **state) {
  * made and at each amendment, shown in its GET, recomputed by GET
  * .../letter and by `ledger6 verify --store`; a change of the stored terms
  * behind the registry's back is caught by both. */
-static void sql_on_store(const char *sql) {
-  if (tl_store_is_pg()) {
-    PGconn *c = PQconnectdb(S->spec);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_msg("%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-    return;
-  }
-  sqlite3 *h = NULL;
-  assert_int_equal(sqlite3_open(W.srv.spec, &h), SQLITE_OK);
-  sqlite3_busy_timeout(h, 5000);
-  char *msg = NULL;
-  if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
-  sqlite3_close(h);
-}
+static void sql_on_store(const char *sql) { assert_int_equal(tl_store_exec(S->spec, sql), 0); }
 
 static void test_letter(void **state) {
   (void)state;

@@ -590,6 +590,50 @@ static int64_t balance_ft(int who, const char *party, int year, int64_t *ca) {
   return ft;
 }
 
+/* The link log of `peer` in who's state document. */
+static json_t *link_log_of(const json_t *st, const char *peer) {
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(st, "link_logs"), i, x) {
+    if (strcmp(tl_jstr(x, "peer"), peer) == 0) return x;
+  }
+  return NULL;
+}
+
+/* Issue 19 item 5: the Merkle roots of each side's link log. After the
+ * exchanges both sides' logs of the pair have the same size and root
+ * (reconciliation was empty just before); an answer altered in CHE01's
+ * database (its detail) changes no state, and reconciliation reports D06
+ * from both sides. */
+static void link_log_tamper(void) {
+  json_t *a = state_of(RA), *b = state_of(RB);
+  const json_t *la = link_log_of(a, "CHE01"), *lb = link_log_of(b, "THA01");
+  assert_non_null(la);
+  assert_non_null(lb);
+  assert_true(tl_jint(la, "size") > 0);
+  assert_int_equal(tl_jint(la, "size"), tl_jint(lb, "size"));
+  assert_string_equal(tl_jstr(la, "root"), tl_jstr(lb, "root"));
+  assert_int_equal(strlen(tl_jstr(la, "root")), 64);
+  assert_int_equal(strlen(tl_jstr(b, "log_signature")), 128);
+  json_decref(a);
+  json_decref(b);
+  assert_int_equal(tl_store_exec(W.srv[RB].spec,
+                                 "UPDATE link_records SET body = replace(body, '\"detail\":\"credited\"', "
+                                 "'\"detail\":\"credited!\"') WHERE kind = 'in'"),
+                   0);
+  char out[16384];
+  for (int who = RA; who <= RB; who++) {
+    int rc = tl_run_cli(&W.srv[who], out, sizeof out, "link", "reconcile", "--peer", REG[1 - who], (char *)NULL);
+    if (rc != 1 || strstr(out, "\"D06\"") == NULL || strstr(out, "\"D03\"") || strstr(out, "\"D04\""))
+      fail_msg("%s: reconcile after the tampering: exit %d\n%s", REG[who], rc, out);
+  }
+  b = state_of(RB);
+  a = state_of(RA);
+  assert_string_not_equal(tl_jstr(link_log_of(a, "CHE01"), "root"), tl_jstr(link_log_of(b, "THA01"), "root"));
+  json_decref(a);
+  json_decref(b);
+}
+
 static void test_link_article6(void **state) {
   (void)state;
   world();
@@ -732,6 +776,7 @@ static void test_link_article6(void **state) {
   cli_clean(RA, "link", "reconcile", "--peer", "CHE01", NULL);
   /* the periodic reconciliation is off by default: no such series */
   assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}"), -1);
+  link_log_tamper();
 }
 
 /* ---- the periodic reconciliation (serve --link-reconcile) ------------------- */

@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 /* ---- 1. Seeded randomness ------------------------------------------------ */
 
 /* splitmix64's output function: a bijective mix of 64 bits. */
@@ -121,6 +124,30 @@ static const char *pg_base(void) {
 }
 
 int tl_store_is_pg(void) { return pg_base() != NULL; }
+
+int tl_store_exec(const char *spec, const char *sql) {
+  int rc = 0;
+  if (tl_store_is_pg()) {
+    PGconn *c = PQconnectdb(spec);
+    PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+    if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+      fprintf(stderr, "testlib: %s: %s\n", sql, PQerrorMessage(c));
+      rc = -1;
+    }
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+  }
+  sqlite3 *h = NULL;
+  char *msg = NULL;
+  if (sqlite3_open(spec, &h) != SQLITE_OK) rc = -1;
+  if (rc == 0) sqlite3_busy_timeout(h, 5000);
+  if (rc == 0 && sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) rc = -1;
+  if (rc) fprintf(stderr, "testlib: %s: %s\n", sql, msg ? msg : sqlite3_errmsg(h));
+  sqlite3_free(msg);
+  sqlite3_close(h);
+  return rc;
+}
 
 int tl_store_make(tl_store *t, const char *tag, int memory_ok) {
   memset(t, 0, sizeof *t);

@@ -86,6 +86,12 @@ int tl_store_make(tl_store *t, const char *tag, int memory_ok);
 /* store_open(t->spec); prints why and returns NULL on failure. */
 l6_store *tl_store_open(const tl_store *t);
 
+/* Runs sql (statements that return no rows) on the store spec directly,
+ * behind any server's back (tamper tests): PostgreSQL when the tests run
+ * on it, else the SQLite file (5 s busy timeout). Returns 0, or -1 after
+ * printing why to stderr. */
+int tl_store_exec(const char *spec, const char *sql);
+
 /* Removes the store: its folder, or its database (sessions still
  * connected to it are disconnected). Leaves t zeroed. Returns 0 or -1. */
 int tl_store_free(tl_store *t);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "../core/merkle.h"
 #include "service_int.h"
 #include "tlog.h"
 
@@ -21,6 +22,7 @@
 #define ST (svc_store(s))
 #define SIG_PREFIX "ledger6-link-v1\n"
 #define STATE_PREFIX "ledger6-link-state-v1\n"
+#define LOG_PREFIX "ledger6-link-log-v1\n"
 #define DEFAULT_DEADLINE_S 3600
 #define TICK_BATCH 8
 #define BACKOFF_MIN_MS 100
@@ -1523,6 +1525,102 @@ static int collect_hub_row(void *ctx, const void *row) {
   return 0;
 }
 
+/* ---- link logs (docs/LINKS.md, "Link log roots") ------------------------
+ * The link log of this registry for a peer: the signed answers of every
+ * finalised transfer between the two (the peer's answers to my proposals,
+ * my answers to its proposals), ordered by transfer id; leaf i is the
+ * canonical JSON (compact, sorted keys) of answer i's "message". Both
+ * sides hold the same signed answers, so equal logs give equal RFC 6962
+ * roots (src/core/merkle.c). */
+static void log_leaf(json_t *logs, const char *peer, const json_t *am) {
+  char *txt = canon(am);
+  json_t *arr = json_object_get(logs, peer);
+  if (arr == NULL) {
+    arr = json_array();
+    json_object_set_new(logs, peer, arr);
+  }
+  if (txt) json_array_append_new(arr, json_pack("{s:s, s:s}", "id", jstr(am, "in_reply_to"), "leaf", txt));
+  free(txt);
+}
+static int log_out_row(void *ctx, const void *row) {
+  const l6_link_rec *r = row;
+  if (strcmp(r->state, "accepted") != 0 && strcmp(r->state, "rejected") != 0) return 0;
+  json_t *o = rec_json(r);
+  const json_t *am = json_object_get(json_object_get(o, "answer"), "message");
+  /* a hub's refusal never reached the peer: not in the log of the pair */
+  if (am && strcmp(jstr(am, "from"), jstr(o, "to")) == 0) log_leaf(ctx, jstr(o, "to"), am);
+  json_decref(o);
+  return 0;
+}
+static int log_in_row(void *ctx, const void *row) {
+  json_t *o = rec_json(row);
+  const json_t *am = json_object_get(json_object_get(o, "answer"), "message");
+  if (am) log_leaf(ctx, jstr(o, "peer"), am);
+  json_decref(o);
+  return 0;
+}
+static int cmp_leaf(const void *a, const void *b) {
+  const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+  return strcmp(jstr(x, "id"), jstr(y, "id"));
+}
+
+/* [{"peer", "size", "root" (hex)}] by peer, from the per-peer leaves. */
+static json_t *log_roots(const json_t *logs) {
+  json_t *out = json_array();
+  const char **peers = calloc(json_object_size(logs) + 1, sizeof *peers);
+  size_t n = 0;
+  const char *peer;
+  json_t *arr;
+  if (peers == NULL) return out;
+  json_object_foreach((json_t *)logs, peer, arr) peers[n++] = peer;
+  for (size_t i = 1; i < n; i++) /* few peers: insertion sort */
+    for (size_t j = i; j > 0 && strcmp(peers[j - 1], peers[j]) > 0; j--) {
+      const char *t = peers[j];
+      peers[j] = peers[j - 1];
+      peers[j - 1] = t;
+    }
+  for (size_t i = 0; i < n; i++) {
+    arr = json_object_get(logs, peers[i]);
+    size_t m = json_array_size(arr);
+    json_t **v = calloc(m + 1, sizeof *v);
+    for (size_t k = 0; k < m; k++) v[k] = json_array_get(arr, k);
+    qsort(v, m, sizeof *v, cmp_leaf);
+    merkle_frontier *f = malloc(sizeof *f);
+    merkle_node done[MERKLE_MAX_PROOF];
+    uint8_t leaf[MERKLE_HASH_BYTES], root[MERKLE_HASH_BYTES];
+    char hex[2 * MERKLE_HASH_BYTES + 1];
+    if (f) {
+      merkle_frontier_init(f);
+      for (size_t k = 0; k < m; k++) {
+        const char *txt = jstr(v[k], "leaf");
+        merkle_leaf_hash(txt, strlen(txt), leaf);
+        merkle_frontier_push(f, leaf, done);
+      }
+      merkle_frontier_root(f, root);
+      sodium_bin2hex(hex, sizeof hex, root, sizeof root);
+      json_array_append_new(out, json_pack("{s:s, s:I, s:s}", "peer", peers[i], "size", (json_int_t)m, "root", hex));
+    }
+    free(f);
+    free(v);
+  }
+  free(peers);
+  return out;
+}
+
+/* The text the state document's log_signature signs: the registry, then
+ * one line "PEER SIZE ROOT" per log. */
+static char *log_text(const char *registry, const json_t *roots) {
+  size_t cap = 16 + json_array_size(roots) * 96, i;
+  char *t = malloc(cap);
+  json_t *x;
+  if (t == NULL) return NULL;
+  size_t len = (size_t)snprintf(t, cap, "%s\n", registry);
+  json_array_foreach(roots, i, x) {
+    len += (size_t)snprintf(t + len, cap - len, "%.5s %lld %.64s\n", jstr(x, "peer"), (long long)jint(x, "size"), jstr(x, "root"));
+  }
+  return t;
+}
+
 /* Inside a transaction: the state document of docs/LINKS.md. */
 static l6_err state_doc(l6_svc *s, json_t **out, l6_error *err) {
   link_conf c;
@@ -1574,10 +1672,18 @@ static l6_err state_doc(l6_svc *s, json_t **out, l6_error *err) {
     if (e == L6_E_OK) e = OPS->link_list(ST, "out", "", -1, 0, collect_out_row, transfers, err);
     if (e == L6_E_OK) e = OPS->link_list(ST, "in", "", -1, 0, collect_in_row, transfers, err);
   }
-  if (e == L6_E_OK)
-    *out = json_pack("{s:s, s:s, s:o, s:o}", "registry", c.registry, "role", c.is_hub ? "hub" : "registry", "holdings",
-                     holdings, "transfers", transfers);
-  else {
+  json_t *logs = json_object();
+  if (e == L6_E_OK && !c.is_hub) e = OPS->link_list(ST, "out", "", -1, 0, log_out_row, logs, err);
+  if (e == L6_E_OK && !c.is_hub) e = OPS->link_list(ST, "in", "", -1, 0, log_in_row, logs, err);
+  json_t *roots = e == L6_E_OK ? log_roots(logs) : NULL;
+  json_decref(logs);
+  if (e == L6_E_OK) {
+    *out = json_pack("{s:s, s:s, s:o, s:o, s:o}", "registry", c.registry, "role", c.is_hub ? "hub" : "registry", "holdings",
+                     holdings, "transfers", transfers, "link_logs", roots);
+    char *txt = log_text(c.registry, roots), hex[2 * crypto_sign_BYTES + 1];
+    if (txt && sign_text(s, LOG_PREFIX, txt, hex)) json_object_set_new(*out, "log_signature", json_string(hex));
+    free(txt);
+  } else {
     json_decref(holdings);
     json_decref(transfers);
   }
@@ -1631,9 +1737,18 @@ static const json_t *find_transfer(const json_t *list, const char *id, const cha
 }
 
 /* Compares this side (mine) with a registry peer's (theirs). */
+static const json_t *find_log(const json_t *doc, const char *peer) {
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(doc, "link_logs"), i, x) {
+    if (strcmp(jstr(x, "peer"), peer) == 0) return x;
+  }
+  return NULL;
+}
+
 static void compare_registries(const json_t *mine, const json_t *theirs, json_t *d) {
   const char *me = jstr(mine, "registry"), *peer = jstr(theirs, "registry");
-  size_t i, k;
+  size_t i, k, before = json_array_size(d);
   json_t *x, *y;
   json_array_foreach(json_object_get(mine, "holdings"), i, x) {
     json_array_foreach(json_object_get(theirs, "holdings"), k, y) {
@@ -1660,6 +1775,16 @@ static void compare_registries(const json_t *mine, const json_t *theirs, json_t 
              sname, rname, ss, sname, rs, rname);
       }
     }
+  }
+  /* the link logs of the pair: when ranges and states agree, both sides
+   * hold the same signed answers, hence the same root (D06 otherwise) */
+  if (json_array_size(d) == before) {
+    const json_t *a = find_log(mine, peer), *b = find_log(theirs, me);
+    int64_t na = a ? jint(a, "size") : 0, nb = b ? jint(b, "size") : 0;
+    const char *ra = a ? jstr(a, "root") : "", *rb = b ? jstr(b, "root") : "";
+    if (na != nb || (na > 0 && strcmp(ra, rb) != 0))
+      diff(d, "D06", "the link logs differ: %lld answers with root %.16s... here, %lld with root %.16s... at %s", (long long)na,
+           na ? ra : "(empty)", (long long)nb, nb ? rb : "(empty)", peer);
   }
 }
 
@@ -1726,6 +1851,13 @@ l6_err svc_link_reconcile(l6_svc *s, const char *peer, json_t **out, l6_error *e
   json_t *theirs = e == L6_E_OK && status == 200 ? json_loads(reply, 0, &je) : NULL;
   if (e == L6_E_OK && theirs == NULL) e = l6_fail(err, L6_E_LINK_PEER_UNREACHABLE, "%s answered HTTP %ld: %.200s", peer, status, reply);
   free(reply);
+  if (e == L6_E_OK) { /* the peer's log roots are signed by its key */
+    char *lt = log_text(jstr(theirs, "registry"), json_object_get(theirs, "link_logs"));
+    if (strcmp(jstr(theirs, "registry"), peer) != 0 || lt == NULL ||
+        !verify_text(p.pk, LOG_PREFIX, lt, json_string_value(json_object_get(theirs, "log_signature"))))
+      e = l6_fail(err, L6_E_LINK_BAD_SIGNATURE, "the state document of %s is not signed by its key", peer);
+    free(lt);
+  }
   if (e == L6_E_OK) {
     json_t *d = json_array();
     if (strcmp(jstr(theirs, "role"), "hub") == 0) compare_hub(mine, theirs, d);
