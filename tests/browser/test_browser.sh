@@ -14,6 +14,14 @@ fi
 # The pages' server always runs on a fresh SQLite store of its own: in the
 # PostgreSQL pass of `make check` (tests/pg.sh sets L6_STORE) the tests would
 # be the SQLite pass's again, so they run once per build, in the SQLite pass.
+# L6_BROWSER=skip skips them too: CI's sanitizer pass sets it (.ci/run), since
+# what they check is the pages and the app, which the release pass already
+# ran against the same server code.
+if [ "${L6_BROWSER:-}" = skip ]; then
+  echo "browser tests: skipped (L6_BROWSER=skip)"
+  echo "[  PASSED  ] 0 test(s)."
+  exit 0
+fi
 if [ -n "${L6_STORE:-}" ]; then
   echo "browser tests: run in the SQLite pass only (their server uses a SQLite store of its own)"
   echo "[  PASSED  ] 0 test(s)."
