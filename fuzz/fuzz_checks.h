@@ -142,6 +142,17 @@ static const char *fuzz_check_json(const uint8_t *data, size_t size) {
   return fail;
 }
 
+/* The key pair of RFC 8032's test 1 (its secret seed), which the cert and
+ * reading targets sign and verify with; false if libsodium cannot start. */
+static bool fuzz_rfc8032_key(uint8_t pk[32], uint8_t sk[64]) {
+  static const uint8_t seed[32] = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
+                                   0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
+                                   0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+  if (sodium_init() < 0) return false;
+  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+  return true;
+}
+
 /*
  * cert: `ledger6 verify` on any bytes, against the key of RFC 8032 test 1
  * (which signed corpus/cert/valid). No crash, no leak, whatever the input;
@@ -149,12 +160,8 @@ static const char *fuzz_check_json(const uint8_t *data, size_t size) {
  * and valid only for a head signed by that key.
  */
 static const char *fuzz_check_cert(const uint8_t *data, size_t size) {
-  static const uint8_t seed[32] = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
-                                   0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
-                                   0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
   uint8_t pk[32], sk[64];
-  if (sodium_init() < 0) return "libsodium failed to initialise";
-  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+  if (!fuzz_rfc8032_key(pk, sk)) return "libsodium failed to initialise";
   json_t *cert = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
   if (cert == NULL) return NULL;
   cert_result *res = malloc(sizeof *res);
@@ -674,12 +681,8 @@ static const char *fuzz_check_params(const uint8_t *data, size_t size) {
  * corpus/reading/valid is a reading of FUZZ.ACT period 1 signed by that key.
  */
 static const char *fuzz_check_reading(const uint8_t *data, size_t size) {
-  static const uint8_t seed[32] = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
-                                   0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
-                                   0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
   uint8_t pk[32], sk[64];
-  if (sodium_init() < 0) return "libsodium failed to initialise";
-  crypto_sign_ed25519_seed_keypair(pk, sk, seed);
+  if (!fuzz_rfc8032_key(pk, sk)) return "libsodium failed to initialise";
   char pkh[65];
   sodium_bin2hex(pkh, sizeof pkh, pk, sizeof pk);
   json_t *in = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
