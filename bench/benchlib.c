@@ -288,7 +288,70 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+typedef struct {
+  char *data;
+  size_t len;
+} grow_buf;
+
+static size_t on_grow(char *data, size_t size, size_t n, void *ctx) {
+  grow_buf *b = ctx;
+  size_t len = size * n;
+  char *p = realloc(b->data, b->len + len + 1);
+  if (p == NULL) return 0;
+  memcpy(p + b->len, data, len);
+  b->data = p;
+  b->len += len;
+  b->data[b->len] = '\0';
+  return len;
+}
+
+/* The server's group-commit counters (GET /metrics as the admin): durable
+ * commits and the requests they held; false when they cannot be read. */
+static bool group_counters(unsigned long long *groups, unsigned long long *members) {
+  CURL *curl = curl_easy_init();
+  if (curl == NULL) return false;
+  struct curl_slist *h = curl_slist_append(NULL, bench_admin_header);
+  grow_buf b = {0};
+  char url[256];
+  snprintf(url, sizeof url, "%s/metrics", base_url);
+  curl_easy_setopt(curl, CURLOPT_URL, url);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_grow);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+  long status = 0;
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  const char *g = b.data ? strstr(b.data, "\nledger6_store_commit_groups_total ") : NULL;
+  const char *m = b.data ? strstr(b.data, "\nledger6_store_group_members_total ") : NULL;
+  bool ok = status == 200 && g && m && sscanf(g, " ledger6_store_commit_groups_total %llu", groups) == 1 &&
+            sscanf(m, " ledger6_store_group_members_total %llu", members) == 1;
+  free(b.data);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(curl);
+  return ok;
+}
+
+/* The server process's CPU time so far (user + system, in seconds, from
+ * /proc/PID/stat), or -1. */
+static double server_cpu_s(void) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", (long)server_pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+  unsigned long long ut, st;
+  if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 bench_result bench_load(int clients, long total, const char *path, bench_request_fn request) {
+  unsigned long long g0 = 0, m0 = 0, g1 = 0, m1 = 0;
+  bool counted = group_counters(&g0, &m0);
+  double cpu0 = server_cpu_s();
   worker *w = calloc((size_t)clients, sizeof *w);
   pthread_t *th = calloc((size_t)clients, sizeof *th);
   if (w == NULL || th == NULL) bench_die("out of memory");
@@ -319,6 +382,9 @@ bench_result bench_load(int clients, long total, const char *path, bench_request
     r.max_ms = all[k - 1] / 1000;
   }
   r.per_s = (double)r.sent / r.seconds;
+  if (counted && group_counters(&g1, &m1) && g1 > g0) r.group_avg = (double)(m1 - m0) / (double)(g1 - g0);
+  double cpu1 = server_cpu_s();
+  if (cpu0 >= 0 && cpu1 >= cpu0 && r.sent > 0) r.server_cpu_us = (cpu1 - cpu0) * 1e6 / (double)r.sent;
   free(all);
   free(w);
   free(th);
@@ -388,8 +454,9 @@ long bench_readers_stop(long *not_200) {
 }
 
 void bench_show(const char *what, bench_result r) {
-  printf("  %-22s %6ld requests %6.2f s %7.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-201 %ld\n", what,
-         r.sent, r.seconds, r.per_s, r.p50_ms, r.p99_ms, r.max_ms, r.not_201);
+  printf("  %-22s %6ld requests %6.2f s %7.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-201 %ld"
+         "  requests per commit %.1f  server CPU %.0f us/request\n",
+         what, r.sent, r.seconds, r.per_s, r.p50_ms, r.p99_ms, r.max_ms, r.not_201, r.group_avg, r.server_cpu_us);
 }
 
 void bench_results(const char *prefix, int clients, bench_result one, bench_result many, int check_status) {
@@ -406,5 +473,8 @@ void bench_results(const char *prefix, int clients, bench_result one, bench_resu
   printf("RESULT %s_p99_ms %.2f\n", prefix, many.p99_ms);
   printf("RESULT %s_max_ms %.2f\n", prefix, many.max_ms);
   printf("RESULT %s_not201 %ld\n", prefix, many.not_201);
+  printf("RESULT %s_per_commit %.1f\n", prefix, many.group_avg);
+  printf("RESULT %s1_server_cpu_us %.0f\n", prefix, one.server_cpu_us);
+  printf("RESULT %s_server_cpu_us %.0f\n", prefix, many.server_cpu_us);
   printf("RESULT %s_check %s\n", prefix, check_status == 0 ? "ok" : "FAILED");
 }

@@ -77,6 +77,9 @@ typedef const char *(*bench_request_fn)(int index, long i, uint64_t *rng, char *
 typedef struct {
   long sent, not_201;
   double seconds, per_s, p50_ms, p99_ms, max_ms;
+  double group_avg; /* requests per durable commit during the load (the server's
+                       ledger6_store_group_members_total / ..._commit_groups_total) */
+  double server_cpu_us; /* the server process's CPU time (user + system) per request */
 } bench_result;
 
 /* Runs `clients` threads sending `total` POSTs to path between them. */

@@ -401,10 +401,20 @@ typedef struct {
   int fd;                           /* the flock'ed lease file, -1 for an in-memory store */
 } sq_lease;
 
+/* Transaction control, prepared once (on first use) instead of parsed by
+ * sqlite3_exec at every BEGIN, SAVEPOINT and COMMIT: a group commit runs
+ * two of them per request (issue 16, target 4). Every savepoint has the
+ * same name: ROLLBACK TO and RELEASE act on the innermost one of that
+ * name, which is always the one the nesting depth means. */
+enum { TXC_BEGIN, TXC_BEGIN_IMMEDIATE, TXC_COMMIT, TXC_SAVEPOINT, TXC_RELEASE, TXC_ROLLBACK_TO, TXC_ROLLBACK, TXC__COUNT };
+static const char *const txc_sql[TXC__COUNT] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "SAVEPOINT sp",
+                                                "RELEASE sp", "ROLLBACK TO sp", "ROLLBACK"};
+
 typedef struct {
   l6_store base;
   sqlite3 *db;
   sqlite3_stmt *stmt[Q__COUNT];
+  sqlite3_stmt *txc[TXC__COUNT]; /* NULL until first used */
   int depth;      /* open transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
   int fail_after; /* fault injection countdown; 0 off */
   int fail_commit; /* fault injection: the nth top-level COMMIT fails; 0 off */
@@ -520,6 +530,18 @@ static l6_err exec_sql(sq_store *q, const char *sql, l6_error *err) {
 
 /* ---- transactions ---------------------------------------------------- */
 
+/* Runs transaction-control statement k (prepared on first use). */
+static l6_err txc_run(sq_store *q, int k, l6_error *err) {
+  if (q->txc[k] == NULL && sqlite3_prepare_v3(q->db, txc_sql[k], -1, SQLITE_PREPARE_PERSISTENT, &q->txc[k], NULL) != SQLITE_OK) {
+    int rc = sqlite3_errcode(q->db);
+    return l6_fail(err, rc == SQLITE_BUSY ? L6_E_BUSY : L6_E_STORE, "store: %s", sqlite3_errmsg(q->db));
+  }
+  int rc = sqlite3_step(q->txc[k]);
+  sqlite3_reset(q->txc[k]);
+  if (rc == SQLITE_DONE) return L6_E_OK;
+  return l6_fail(err, (rc & 0xff) == SQLITE_BUSY ? L6_E_BUSY : L6_E_STORE, "store: %s", sqlite3_errmsg(q->db));
+}
+
 /* Savepoints serve the group commit (src/service/txgroup.c): requests
  * share one transaction, each in its own savepoint. If SQLite ends the
  * transaction by itself (it rolls back the whole transaction on some I/O
@@ -531,14 +553,11 @@ static bool sq_lost(sq_store *q) { return q->depth > 0 && sqlite3_get_autocommit
 
 static l6_err sq_begin(l6_store *s, l6_error *err) {
   sq_store *q = SQ(s);
-  char sql[48];
   if (q->depth > 0 && (q->broken || sq_lost(q))) {
     q->broken = true;
     return l6_fail(err, L6_E_STORE, "store: the transaction was rolled back by an earlier failure");
   }
-  if (q->depth == 0) snprintf(sql, sizeof sql, q->readonly ? "BEGIN" : "BEGIN IMMEDIATE");
-  else snprintf(sql, sizeof sql, "SAVEPOINT sp%d", q->depth);
-  l6_err e = exec_sql(q, sql, err);
+  l6_err e = txc_run(q, q->depth > 0 ? TXC_SAVEPOINT : q->readonly ? TXC_BEGIN : TXC_BEGIN_IMMEDIATE, err);
   if (e == L6_E_OK) {
     if (q->depth == 0) q->broken = false;
     q->depth++;
@@ -553,12 +572,9 @@ static l6_err sq_commit(l6_store *s, l6_error *err) {
     q->broken = true;
     return l6_fail(err, L6_E_STORE, "store: the transaction was rolled back by an earlier failure");
   }
-  char sql[48];
   if (q->depth == 1 && q->fail_commit > 0 && --q->fail_commit == 0)
     return l6_fail(err, L6_E_STORE, "store: injected fault at commit");
-  if (q->depth == 1) snprintf(sql, sizeof sql, "COMMIT");
-  else snprintf(sql, sizeof sql, "RELEASE sp%d", q->depth - 1);
-  l6_err e = exec_sql(q, sql, err);
+  l6_err e = txc_run(q, q->depth == 1 ? TXC_COMMIT : TXC_RELEASE, err);
   if (e == L6_E_OK) q->depth--;
   return e;
 }
@@ -566,13 +582,13 @@ static l6_err sq_commit(l6_store *s, l6_error *err) {
 static void sq_rollback(l6_store *s) {
   sq_store *q = SQ(s);
   assert(q->depth > 0);
-  char sql[64];
+  l6_error ignore = {0};
   if (q->depth == 1) {
-    if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(q->db)) (void)txc_run(q, TXC_ROLLBACK, &ignore);
     q->broken = false;
-  } else {
-    snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
-    if (q->broken || sq_lost(q) || sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK) q->broken = true;
+  } else if (q->broken || sq_lost(q) || txc_run(q, TXC_ROLLBACK_TO, &ignore) != L6_E_OK ||
+             txc_run(q, TXC_RELEASE, &ignore) != L6_E_OK) {
+    q->broken = true;
   }
   q->depth--;
 }
@@ -2745,6 +2761,7 @@ static void sq_close(l6_store *s) {
   for (int i = 0; i < L6_MAX_LEASES; i++)
     if (q->lease[i].name[0]) sq_lease_release(s, q->lease[i].name);
   for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(q->stmt[i]);
+  for (int i = 0; i < TXC__COUNT; i++) sqlite3_finalize(q->txc[i]);
   sqlite3_close(q->db);
   free(q->path);
   free(q);
