@@ -634,6 +634,144 @@ static void link_log_tamper(void) {
   json_decref(b);
 }
 
+/* The version and revocation of authorization reference ref in who's
+ * link state; -1 when it is not there. */
+static int64_t auth_version(int who, const char *ref, bool *revoked) {
+  json_t *st = state_of(who);
+  size_t i;
+  json_t *x;
+  int64_t v = -1;
+  json_array_foreach(json_object_get(st, "authorizations"), i, x) {
+    if (strcmp(tl_jstr(x, "ref"), ref) == 0) {
+      v = tl_jint(x, "version");
+      if (revoked) *revoked = json_is_true(json_object_get(x, "revoked"));
+    }
+  }
+  json_decref(st);
+  return v;
+}
+
+/* Waits (at most 20 s) until CHE01's copy of ref is at version v. */
+static void wait_copy(const char *ref, int64_t v) {
+  int64_t got = -1;
+  for (int i = 0; i < 200 && got != v; i++) {
+    got = auth_version(RB, ref, NULL);
+    if (got != v) sleep_ms(100);
+  }
+  if (got != v) fail_msg("CHE01's copy of %s is at version %lld, not %lld", ref, (long long)got, (long long)v);
+}
+
+/* The authorization in CHE01's AEF of THA (its copy, the one CHE's
+ * acquisitions name); CHE's own AEF consistent too. */
+static json_t *aef_auth(int year) {
+  char path[96];
+  int64_t total;
+  free(aef_lines(RB, "CHE", year, "Acquisition", &total)); /* asserts CHE's AEF consistent (against the kept terms) */
+  assert_int_equal(total, 130);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d", year);
+  json_t *aef = get_ok(RB, path); /* 200: consistent */
+  assert_true(json_is_true(json_object_get(json_object_get(aef, "consistency"), "consistent")));
+  json_t *auths = json_object_get(aef, "authorizations");
+  assert_int_equal(json_array_size(auths), 1);
+  json_t *x = json_incref(json_array_get(auths, 0));
+  json_decref(aef);
+  return x;
+}
+
+/* Issue 19: an authorization amended, then revoked, at the host after its
+ * ITMOs crossed reaches CHE01's copy by its own signed message (through the
+ * hub, under the outboxes' faults), once: the copy takes the new terms and
+ * keeps the replaced ones for the ITMOs first transferred before (the
+ * amendment's kept ranges), the revocation leaves them ITMOs; CHE's AEF
+ * shows the version and the revocation and stays consistent; while an
+ * update is undelivered, reconciliation says D07. */
+static void auth_updates(int64_t auth1, int year) {
+  char ref[32], path[96];
+  snprintf(ref, sizeof ref, "THA01:%lld", (long long)auth1);
+  assert_int_equal(auth_version(RA, ref, NULL), 1); /* CHE01 holds a copy: THA01 lists it */
+  assert_int_equal(auth_version(RB, ref, NULL), 1);
+  json_t *x = aef_auth(year);
+  int64_t copy = tl_jint(x, "id");
+  assert_int_equal(tl_jint(x, "version"), 1);
+  json_decref(x);
+
+  /* the amendment: JPN too, and a timeframe ending in 2030 */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)auth1);
+  tl_resp r = req(RA, "POST", path,
+                  json_pack("{s:{s:[s, s], s:i}, s:s, s:s}", "changes", "authorized_parties", "CHE", "JPN", "year_to", 2030,
+                            "effective_from", "2026-01-01", "reason", "JPN joins"));
+  if (r.status != 200 && r.status != 201) fail_msg("amend: %ld %s", r.status, r.raw);
+  tl_resp_free(&r);
+  wait_copy(ref, 2);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld", (long long)copy);
+  json_t *c = get_ok(RB, path);
+  assert_int_equal(tl_jint(c, "version"), 2);
+  assert_int_equal(tl_jint(c, "year_to"), 2030);
+  assert_int_equal(json_array_size(json_object_get(c, "authorized_parties")), 2);
+  assert_false(json_is_true(json_object_get(c, "revoked")));
+  json_decref(c);
+  /* the kept version: the terms replaced, for the 130 ITMOs first transferred before (once) */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)copy);
+  json_t *v = get_ok(RB, path);
+  json_t *am = json_object_get(v, "amendments");
+  assert_int_equal(json_array_size(am), 1);
+  assert_int_equal(tl_jint(json_array_get(am, 0), "replaced_version"), 1);
+  assert_int_equal(tl_jint(json_object_get(json_array_get(am, 0), "terms"), "year_to"), 2035);
+  assert_int_equal(tl_jint(json_array_get(am, 0), "itmos_kept"), 130);
+  json_decref(v);
+  x = aef_auth(year);
+  assert_int_equal(tl_jint(x, "version"), 2);
+  json_decref(x);
+
+  /* the revocation, while the hub is down: undelivered, D07 both ways */
+  assert_int_equal(tl_srv_stop(&W.srv[RH]), 0);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)auth1);
+  r = req(RA, "POST", path, json_object());
+  if (r.status != 200 && r.status != 201) fail_msg("revoke: %ld %s", r.status, r.raw);
+  tl_resp_free(&r);
+  sleep_ms(300);
+  char out[16384];
+  for (int who = RA; who <= RB; who++) {
+    int rc = tl_run_cli(&W.srv[who], out, sizeof out, "link", "reconcile", "--peer", REG[1 - who], (char *)NULL);
+    if (rc != 1 || strstr(out, "\"D07\"") == NULL) fail_msg("%s: reconcile with the revocation undelivered: exit %d\n%s", REG[who], rc, out);
+  }
+  restart(RH);
+  wait_copy(ref, 3);
+  bool revoked = false;
+  assert_int_equal(auth_version(RB, ref, &revoked), 3);
+  assert_true(revoked);
+  x = aef_auth(year);
+  assert_int_equal(tl_jint(x, "version"), 3);
+  assert_true(json_is_true(json_object_get(x, "revoked")));
+  json_decref(x);
+  v = get_ok(RB, path[0] ? "/v1/a6/itmos" : "");
+  /* first transferred before the revocation: still ITMOs, usable */
+  int64_t held = 0;
+  size_t k;
+  json_t *it;
+  json_array_foreach(json_object_get(v, "items"), k, it) {
+    if (strcmp(tl_jstr(it, "state"), "held") == 0) held += tl_jint(it, "quantity");
+  }
+  assert_int_equal(held, 110);
+  json_decref(v);
+  json_t *u = post_ok(RB, "/v1/a6/uses",
+                      json_pack("{s:I, s:s, s:s, s:s, s:i}", "account", (json_int_t)W.acc[RB], "first_id",
+                                "CA0007-THA01-THA-000000021-2024", "last_id", "CA0007-THA01-THA-000000030-2024", "party",
+                                "CHE", "year", year),
+                      201);
+  json_decref(u);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)copy);
+  v = get_ok(RB, path);
+  assert_int_equal(json_array_size(json_object_get(v, "amendments")), 1); /* once, whatever the faults repeated */
+  json_decref(v);
+  x = aef_auth(year);
+  json_decref(x);
+  for (int i = 0; i < 3; i++) cli_clean(i, "check", NULL);
+  cli_clean(RA, "link", "reconcile", "--peer", "CHE01", NULL);
+  cli_clean(RB, "link", "reconcile", "--peer", "THA01", NULL);
+  cli_clean(RA, "link", "reconcile", "--peer", "HUB01", NULL);
+}
+
 static void test_link_article6(void **state) {
   (void)state;
   world();
@@ -669,6 +807,7 @@ static void test_link_article6(void **state) {
                                 "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2035),
                       201);
   assert_int_equal(tl_jint(a, "assigned"), 200);
+  int64_t auth1 = tl_jint(a, "id");
   json_decref(a);
   a = post_ok(RA, "/v1/a6/authorizations",
               json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach", "CA0008", "project",
@@ -776,6 +915,7 @@ static void test_link_article6(void **state) {
   cli_clean(RA, "link", "reconcile", "--peer", "CHE01", NULL);
   /* the periodic reconciliation is off by default: no such series */
   assert_int_equal(metric("ledger6_link_reconcile_differences{peer=\"CHE01\"}"), -1);
+  auth_updates(auth1, year);
   link_log_tamper();
 }
 
