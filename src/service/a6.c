@@ -1984,9 +1984,25 @@ static l6_err ledger_holdings(l6_svc *s, const itmo_buf *ib, holdings *hs, l6_er
       char p[4];
       e = OPS->account_get(ST, bb.b[k].account, &acc, err);
       if (e == L6_E_OK && l6_account_type_terminal(acc.type)) continue;
-      /* units in link-external are held in another registry (docs/LINKS.md) */
-      if (e == L6_E_OK && acc.type == L6_ACCT_LINK_EXTERNAL) continue;
       if (e == L6_E_OK) e = registry_party(s, acc.registry, p, err);
+      /* A6.4ERs of the registry that issued them, the mechanism registry
+       * (no Party's: a registry id names its seat Party), are the host's,
+       * which they are forwarded for (docs/LINKS.md, "The mechanism
+       * registry"): held here, or forwarded to the host's own registry
+       * (in link-external, not first transferred: no Transfer was booked) */
+      l6_batch mb;
+      bool mech = e == L6_E_OK && strcmp(acc.registry, r->registry) == 0 && strcmp(p, r->host) != 0 &&
+                  (e = OPS->batch_get(ST, r->batch, &mb, err)) == L6_E_OK && strcmp(mb.unit_type, "A6.4ER") == 0;
+      if (mech) snprintf(p, sizeof p, "%s", r->host);
+      /* ... so in the host's registry, the mirror of those forwarded to it,
+       * not first transferred, are counted there, not here */
+      char mp[4] = "";
+      if (e == L6_E_OK && !mech && r->ft_year == 0 && strcmp(acc.registry, r->registry) != 0 && strcmp(p, r->host) == 0 &&
+          registry_party(s, r->registry, mp, err) == L6_E_OK && strcmp(mp, r->host) != 0 &&
+          (e = OPS->batch_get(ST, r->batch, &mb, err)) == L6_E_OK && strcmp(mb.unit_type, "A6.4ER") == 0)
+        continue;
+      /* units in link-external are held in another registry (docs/LINKS.md) */
+      if (e == L6_E_OK && acc.type == L6_ACCT_LINK_EXTERNAL && !(mech && r->ft_year == 0)) continue;
       if (e == L6_E_OK) hold_add(hs, p, r->vintage, hi - lo + 1);
     }
     free(bb.b);
@@ -2245,8 +2261,14 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
      * links") sit in a mirror batch of this registry: their first transfer
      * is the host registry's action, not this one's */
     l6_batch b;
+    l6_registry br;
     if ((e = OPS->batch_get(ST, ib.r[i].batch, &b, err)) != L6_E_OK) break;
-    if (strcmp(b.registry, ib.r[i].registry) == 0) ft_rows += ib.r[i].last - ib.r[i].first + 1;
+    /* ... unless the mirror is in the host's own registry: A6.4ERs the
+     * mechanism registry forwarded to it, first transferred from here
+     * (docs/LINKS.md, "The mechanism registry") */
+    bool host_mirror = strcmp(b.registry, ib.r[i].registry) != 0 && OPS->registry_get(ST, b.registry, &br, err) == L6_E_OK &&
+                       strcmp(br.party, party) == 0;
+    if (strcmp(b.registry, ib.r[i].registry) == 0 || host_mirror) ft_rows += ib.r[i].last - ib.r[i].first + 1;
   }
   if (ft_rows != ft_actions)
     inconsistency(incons, "first_transfers_mismatch", "%lld ITMOs of %s are first transferred; first-transfer actions add up to %lld",

@@ -188,6 +188,27 @@ static l6_a6_itmo entry_row(const json_t *it, l6_id batch) {
   return r;
 }
 
+/* The transferring Party of an ITMO entry's crossing: the sending
+ * registry's Party (the proposal's "party"), except for A6.4ERs that leave
+ * the registry that issued them, the Article 6.4 mechanism registry
+ * forwarding them (docs/LINKS.md, "The mechanism registry"): the mechanism
+ * registry is no Party's, it forwards the host's authorized units, so they
+ * cross on the host's behalf. Seed 001, table 2: "A6.4ERs (Article 6.4
+ * Emission Reductions, 当被相关国家授权用于实现NDC或其他国际减缓目的时，属于
+ * ITMOs范畴)" (authorized by the Party concerned for NDC or other
+ * international mitigation purposes, A6.4ERs are ITMOs); seed 003: "第
+ * 6.4 条建立由联合国监督的集中式全球碳市场" (Article 6.4 sets up a centralised
+ * global carbon market supervised by the UN). The unit type is the one
+ * config/mechanisms/pacm.json gives the mechanism's units. */
+#define MECH_UNIT_TYPE "A6.4ER"
+static const char *entry_from(const json_t *msg, const json_t *it) {
+  const json_t *rg = json_array_get(json_object_get(msg, "ranges"), (size_t)jint(it, "range"));
+  if (strcmp(jstr(rg, "unit_type"), MECH_UNIT_TYPE) == 0 && strcmp(jstr(rg, "origin"), jstr(msg, "from")) == 0 &&
+      strcmp(jstr(it, "registry"), jstr(msg, "from")) == 0 && l6_valid_alpha3(jstr(it, "host")))
+    return jstr(it, "host");
+  return jstr(msg, "party");
+}
+
 /* Whether the entry's crossing from from_party to another Party is its
  * first transfer, by the terms the message carries: both sides decide
  * with this one rule on the same data. */
@@ -231,21 +252,24 @@ l6_err link_a6_export(l6_svc *s, const char *registry, size_t idx, l6_id batch, 
 
 l6_err link_a6_transferred(l6_svc *s, const json_t *msg, const l6_id *batches, size_t n, l6_id tx, const char *my_party,
                            const char *to_party, int year, l6_error *err) {
-  if (!l6_valid_alpha3(to_party) || strcmp(to_party, my_party) == 0) return L6_E_OK; /* a domestic link: no action */
+  if (!l6_valid_alpha3(to_party)) return L6_E_OK;
   size_t i;
   json_t *it;
   l6_err e = L6_E_OK;
   json_array_foreach(json_object_get(msg, "itmos"), i, it) {
     size_t idx = (size_t)jint(it, "range");
     if (idx >= n) return l6_fail(err, L6_E_INTERNAL, "itmos[%zu] names no range of the transfer", i);
-    bool due = entry_due(msg, it, my_party);
+    (void)my_party; /* the proposal's party; entry_from says whose crossing it is */
+    const char *from = entry_from(msg, it);
+    if (strcmp(to_party, from) == 0) continue; /* a domestic link: no action */
+    bool due = entry_due(msg, it, from);
     rows rs = {0};
     e = rows_of(s, batches[idx], jint(it, "first"), jint(it, "last"), &rs, err);
     for (size_t k = 0; k < rs.n && e == L6_E_OK; k++) {
       l6_a6_itmo *r = &rs.r[k];
       e = a6__isolate(s, r, jint(it, "first"), jint(it, "last"), err);
       if (e == L6_E_OK && due && r->ft_year == 0) e = a6__first_transfer(s, tx, r, year, to_party, err);
-      if (e == L6_E_OK) e = a6__put_action(s, tx, "Transfer", my_party, r, my_party, to_party, year, 0, err);
+      if (e == L6_E_OK) e = a6__put_action(s, tx, "Transfer", from, r, from, to_party, year, 0, err);
     }
     free(rs.r);
     if (e != L6_E_OK) break;
@@ -316,7 +340,8 @@ l6_err link_a6_check(l6_svc *s, const char *registry, const json_t *msg, const c
       say(detail, cap, "itmos[%zu] is malformed or does not match its range or authorization", i);
       return L6_E_OK;
     }
-    if (strcmp(from_party, my_party) == 0 || !entry_due(msg, it, from_party)) continue;
+    const char *from = entry_from(msg, it);
+    if (strcmp(from, my_party) == 0 || !entry_due(msg, it, from)) continue;
     if (x.parties[0] && !list_has(x.parties, my_party)) {
       *code = "L10";
       say(detail, cap, "ITMOs %s to %s: authorization %s of %s does not cover %s (only %s)", jstr(it, "first_id"),
@@ -401,7 +426,6 @@ static l6_err known_registry(l6_svc *s, const char *id, l6_error *err) {
 
 l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const l6_id *batches, size_t n, l6_id tx,
                        const char *my_party, int year, l6_error *err) {
-  const char *from_party = jstr(msg, "party");
   const json_t *auths = json_object_get(msg, "authorizations");
   size_t i;
   json_t *it;
@@ -411,8 +435,9 @@ l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const
     if (idx >= n) return l6_fail(err, L6_E_INTERNAL, "itmos[%zu] names no range of the proposal", i);
     int64_t first = jint(it, "first"), last = jint(it, "last");
     l6_a6_itmo r = entry_row(it, batches[idx]);
-    bool international = strcmp(from_party, my_party) != 0;
-    if (international && entry_due(msg, it, from_party)) r.ft_year = year; /* the sender books it (link_a6_transferred) */
+    const char *from = entry_from(msg, it);
+    bool international = strcmp(from, my_party) != 0;
+    if (international && entry_due(msg, it, from)) r.ft_year = year; /* the sender books it (link_a6_transferred) */
     e = known_registry(s, r.registry, err);
     if (e == L6_E_OK)
       e = local_auth(s, registry, jstr(it, "authorization"), json_object_get(auths, jstr(it, "authorization")),
@@ -426,7 +451,7 @@ l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const
     }
     free(rs.r);
     if (e == L6_E_OK) e = OPS->a6_itmo_put(ST, &r, err);
-    if (e == L6_E_OK && international) e = a6__put_action(s, tx, "Acquisition", my_party, &r, from_party, my_party, year, 0, err);
+    if (e == L6_E_OK && international) e = a6__put_action(s, tx, "Acquisition", my_party, &r, from, my_party, year, 0, err);
     if (e != L6_E_OK) break;
   }
   return e;
