@@ -2261,14 +2261,8 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
      * links") sit in a mirror batch of this registry: their first transfer
      * is the host registry's action, not this one's */
     l6_batch b;
-    l6_registry br;
     if ((e = OPS->batch_get(ST, ib.r[i].batch, &b, err)) != L6_E_OK) break;
-    /* ... unless the mirror is in the host's own registry: A6.4ERs the
-     * mechanism registry forwarded to it, first transferred from here
-     * (docs/LINKS.md, "The mechanism registry") */
-    bool host_mirror = strcmp(b.registry, ib.r[i].registry) != 0 && OPS->registry_get(ST, b.registry, &br, err) == L6_E_OK &&
-                       strcmp(br.party, party) == 0;
-    if (strcmp(b.registry, ib.r[i].registry) == 0 || host_mirror) ft_rows += ib.r[i].last - ib.r[i].first + 1;
+    if (strcmp(b.registry, ib.r[i].registry) == 0) ft_rows += ib.r[i].last - ib.r[i].first + 1;
   }
   if (ft_rows != ft_actions)
     inconsistency(incons, "first_transfers_mismatch", "%lld ITMOs of %s are first transferred; first-transfer actions add up to %lld",

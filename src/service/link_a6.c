@@ -590,7 +590,7 @@ l6_err link_a6_update_apply(l6_svc *s, const char *registry, const json_t *msg, 
       return L6_E_OK;
     }
   }
-  json_t *o;
+  json_t *o = NULL;
   l6_err e = strcmp(reg, registry) == 0 ? L6_E_OK : rec_body(s, "aref", ref, &o, err);
   if (e != L6_E_OK) return e;
   if (strcmp(reg, registry) == 0 || o == NULL) {
