@@ -302,7 +302,7 @@ char *metrics_render(const metrics_gauges *g) {
       fprintf(f, "\",result=\"failed\"} %llu\n", (unsigned long long)peers[i].failed);
     }
     fputs("# HELP ledger6_link_reconcile_differences Differences the last completed reconciliation against the peer listed "
-          "(docs/LINKS.md, codes D01-D06).\n"
+          "(docs/LINKS.md, codes D01-D07).\n"
           "# TYPE ledger6_link_reconcile_differences gauge\n",
           f);
     for (size_t i = 0; i < npeers; i++) {

@@ -1984,9 +1984,25 @@ static l6_err ledger_holdings(l6_svc *s, const itmo_buf *ib, holdings *hs, l6_er
       char p[4];
       e = OPS->account_get(ST, bb.b[k].account, &acc, err);
       if (e == L6_E_OK && l6_account_type_terminal(acc.type)) continue;
-      /* units in link-external are held in another registry (docs/LINKS.md) */
-      if (e == L6_E_OK && acc.type == L6_ACCT_LINK_EXTERNAL) continue;
       if (e == L6_E_OK) e = registry_party(s, acc.registry, p, err);
+      /* A6.4ERs of the registry that issued them, the mechanism registry
+       * (no Party's: a registry id names its seat Party), are the host's,
+       * which they are forwarded for (docs/LINKS.md, "The mechanism
+       * registry"): held here, or forwarded to the host's own registry
+       * (in link-external, not first transferred: no Transfer was booked) */
+      l6_batch mb;
+      bool mech = e == L6_E_OK && strcmp(acc.registry, r->registry) == 0 && strcmp(p, r->host) != 0 &&
+                  (e = OPS->batch_get(ST, r->batch, &mb, err)) == L6_E_OK && strcmp(mb.unit_type, "A6.4ER") == 0;
+      if (mech) snprintf(p, sizeof p, "%s", r->host);
+      /* ... so in the host's registry, the mirror of those forwarded to it,
+       * not first transferred, are counted there, not here */
+      char mp[4] = "";
+      if (e == L6_E_OK && !mech && r->ft_year == 0 && strcmp(acc.registry, r->registry) != 0 && strcmp(p, r->host) == 0 &&
+          registry_party(s, r->registry, mp, err) == L6_E_OK && strcmp(mp, r->host) != 0 &&
+          (e = OPS->batch_get(ST, r->batch, &mb, err)) == L6_E_OK && strcmp(mb.unit_type, "A6.4ER") == 0)
+        continue;
+      /* units in link-external are held in another registry (docs/LINKS.md) */
+      if (e == L6_E_OK && acc.type == L6_ACCT_LINK_EXTERNAL && !(mech && r->ft_year == 0)) continue;
       if (e == L6_E_OK) hold_add(hs, p, r->vintage, hi - lo + 1);
     }
     free(bb.b);

@@ -735,6 +735,7 @@ typedef struct {
   char detail[200];
   char party[4]; /* an acceptance: the receiver's Party and the year it credited (Article 6, link_a6.c) */
   int year;
+  const char *ok; /* an accepted authorization update: "A01" (detail says what) */
 } verdict;
 
 static bool refuse(verdict *v, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -938,7 +939,7 @@ static l6_err receive(l6_svc *s, const link_conf *c, const json_t *msg, bool app
 static json_t *answer_msg(const link_conf *c, const json_t *msg, const verdict *v) {
   json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "answer", "id", "", "in_reply_to", jstr(msg, "id"),
                    "from", c->registry, "to", jstr(msg, "from"), "decision", v->code ? "reject" : "accept", "code",
-                   v->code ? v->code : "A00", "detail", v->code ? v->detail : "credited");
+                   v->code ? v->code : v->ok ? v->ok : "A00", "detail", v->code || v->ok ? v->detail : "credited");
   if (a && v->code == NULL && v->party[0]) { /* for the sender's Article 6 books (link_a6.c) */
     json_object_set_new(a, "party", json_string(v->party));
     json_object_set_new(a, "year", json_integer(v->year));
@@ -946,10 +947,14 @@ static json_t *answer_msg(const link_conf *c, const json_t *msg, const verdict *
   return a;
 }
 
-static l6_err stored_answer(l6_svc *s, const char *id, json_t **out, bool *found, l6_error *err) {
+/* The inbox's record kind of a message: "in" for proposals, "uin" for
+ * authorization updates (which are no transfers: not in the link log). */
+static const char *in_kind(const json_t *msg) { return strcmp(jstr(msg, "type"), "authorization") == 0 ? "uin" : "in"; }
+
+static l6_err stored_answer(l6_svc *s, const char *kind, const char *id, json_t **out, bool *found, l6_error *err) {
   l6_link_rec *r = malloc(sizeof *r);
   if (r == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = rec_get(s, "in", id, r, found, err);
+  l6_err e = rec_get(s, kind, id, r, found, err);
   json_t *o = e == L6_E_OK && *found ? rec_json(r) : NULL;
   if (o) *out = json_incref(json_object_get(o, "answer"));
   if (e == L6_E_OK && *found && *out == NULL) e = l6_fail(err, L6_E_INTERNAL, "stored answer %s is malformed", id);
@@ -958,10 +963,10 @@ static l6_err stored_answer(l6_svc *s, const char *id, json_t **out, bool *found
   return e;
 }
 
-static l6_err store_answer(l6_svc *s, const char *id, const char *peer, json_t *ans, l6_error *err) {
+static l6_err store_answer(l6_svc *s, const char *kind, const char *id, const char *peer, json_t *ans, l6_error *err) {
   json_t *o = json_pack("{s:s, s:O}", "peer", peer, "answer", ans);
   const char *dec = jstr(json_object_get(ans, "message"), "decision");
-  l6_err e = rec_put(s, "in", id, dec, svc__now_ms(s), o, err);
+  l6_err e = rec_put(s, kind, id, dec, svc__now_ms(s), o, err);
   json_decref(o);
   return e;
 }
@@ -980,9 +985,11 @@ static l6_err hub_inbox(l6_svc *s, const link_conf *c, const json_t *env, json_t
 l6_err svc_link_inbox(l6_svc *s, const json_t *env, json_t **out, l6_error *err) {
   *out = NULL;
   const json_t *msg = json_object_get(env, "message");
-  if (!json_is_object(env) || !json_is_object(msg) || strcmp(jstr(msg, "type"), "proposal") != 0 ||
-      strlen(jstr(msg, "id")) != 32 || !json_is_array(json_object_get(msg, "ranges")))
-    return l6_fail(err, L6_E_LINK_BAD_SIGNATURE, "not a link proposal envelope");
+  bool update = strcmp(jstr(msg, "type"), "authorization") == 0;
+  if (!json_is_object(env) || !json_is_object(msg) || (strcmp(jstr(msg, "type"), "proposal") != 0 && !update) ||
+      strlen(jstr(msg, "id")) != 32 || (!update && !json_is_array(json_object_get(msg, "ranges"))) ||
+      (update && !json_is_object(json_object_get(msg, "terms"))))
+    return l6_fail(err, L6_E_LINK_BAD_SIGNATURE, "not a link proposal or authorization update envelope");
   link_conf c;
   link_peer from, hub;
   l6_err e = svc__begin(s, err);
@@ -1002,14 +1009,22 @@ l6_err svc_link_inbox(l6_svc *s, const json_t *env, json_t **out, l6_error *err)
     return e == L6_E_OK ? hub_inbox(s, &c, env, out, err) : e;
   }
   bool found = false;
-  if (e == L6_E_OK) e = stored_answer(s, jstr(msg, "id"), out, &found, err);
+  if (e == L6_E_OK) e = stored_answer(s, in_kind(msg), jstr(msg, "id"), out, &found, err);
   if (e == L6_E_OK && !found) {
     verdict v = {0};
-    e = receive(s, &c, msg, false, &v, err);
-    if (e == L6_E_OK && v.code == NULL) e = receive(s, &c, msg, true, &v, err);
+    if (update) {
+      /* an authorization amended or revoked after its ITMOs crossed
+       * (link_a6.c): recorded once, with the answer */
+      if (strcmp(jstr(msg, "to"), c.registry) != 0) refuse(&v, "L01", "not addressed to %s", c.registry);
+      else e = link_a6_update_apply(s, c.registry, msg, &v.code, v.detail, sizeof v.detail, err);
+      if (e == L6_E_OK && v.code == NULL) v.ok = "A01";
+    } else {
+      e = receive(s, &c, msg, false, &v, err);
+      if (e == L6_E_OK && v.code == NULL) e = receive(s, &c, msg, true, &v, err);
+    }
     if (e == L6_E_OK) *out = signed_answer(s, &c, msg, &v);
     if (e == L6_E_OK && *out == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
-    if (e == L6_E_OK) e = store_answer(s, jstr(msg, "id"), jstr(msg, "from"), *out, err);
+    if (e == L6_E_OK) e = store_answer(s, in_kind(msg), jstr(msg, "id"), jstr(msg, "from"), *out, err);
   }
   return svc__finish_out(s, e, out, err);
 }
@@ -1201,12 +1216,17 @@ static l6_err hub_inbox(l6_svc *s, const link_conf *c, const json_t *env, json_t
   link_peer tp;
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
-  e = stored_answer(s, id, out, &found, err);
-  if (e == L6_E_OK && !found) e = hub_reserve(s, c, msg, &v, err);
+  const char *kind = in_kind(msg);
+  bool update = strcmp(kind, "uin") == 0; /* an authorization update: no units, the hub only passes it on */
+  e = stored_answer(s, kind, id, out, &found, err);
+  if (e == L6_E_OK && !found && !update) e = hub_reserve(s, c, msg, &v, err);
+  l6_error e2 = {0};
+  if (e == L6_E_OK && !found && update && peer_get(s, jstr(msg, "to"), &tp, &e2) != L6_E_OK)
+    refuse(&v, "H03", "%s is not a registry of this hub", jstr(msg, "to"));
   if (e == L6_E_OK && !found && v.code) {
     *out = signed_answer(s, c, msg, &v); /* a refusal of the hub, signed by it */
     if (*out == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
-    if (e == L6_E_OK) e = store_answer(s, id, jstr(msg, "from"), *out, err);
+    if (e == L6_E_OK) e = store_answer(s, kind, id, jstr(msg, "from"), *out, err);
   }
   if (e == L6_E_OK && !found && !v.code) e = peer_get(s, jstr(msg, "to"), &tp, err);
   e = svc__finish(s, e, err);
@@ -1242,14 +1262,14 @@ static l6_err hub_inbox(l6_svc *s, const link_conf *c, const json_t *env, json_t
     return e;
   }
   json_t *prev = NULL;
-  e = stored_answer(s, id, &prev, &found, err);
+  e = stored_answer(s, kind, id, &prev, &found, err);
   if (e == L6_E_OK && found) {
     *out = prev;
   } else if (e == L6_E_OK) {
     bool accept = strcmp(jstr(am, "decision"), "accept") == 0;
-    e = hub_settle(s, msg, accept, err);
+    if (!update) e = hub_settle(s, msg, accept, err);
     if (e == L6_E_OK && !countersign(s, ans)) e = l6_fail(err, L6_E_NOMEM, NULL);
-    if (e == L6_E_OK) e = store_answer(s, id, jstr(msg, "from"), ans, err);
+    if (e == L6_E_OK) e = store_answer(s, kind, id, jstr(msg, "from"), ans, err);
     if (e == L6_E_OK) *out = json_incref(ans);
   }
   json_decref(ans);
@@ -1403,6 +1423,10 @@ static l6_err finalise(l6_svc *s, const char *id, const json_t *ans, const char 
       e = link_a6_transferred(s, json_object_get(json_object_get(o, "envelope"), "message"), local, n, tx, party,
                               jstr(am, "party"), json_is_integer(json_object_get(am, "year")) ? (int)jint(am, "year") : year_now(s),
                               err);
+    /* the receiver now holds a copy of each authorization carried: its
+     * later amendments and revocation follow it (link_a6_copies_sent) */
+    if (e == L6_E_OK && accept)
+      e = link_a6_copies_sent(s, c.registry, json_object_get(json_object_get(o, "envelope"), "message"), jstr(o, "to"), err);
     json_object_set_new(o, "code", json_string(jstr(am, "code")));
     json_object_set_new(o, "detail", json_string(jstr(am, "detail")));
     json_object_set_new(o, "answered_ms", json_integer(now));
@@ -1415,15 +1439,94 @@ static l6_err finalise(l6_svc *s, const char *id, const json_t *ans, const char 
   return svc__finish(s, e, err);
 }
 
-l6_err svc_link_tick(l6_svc *s, int *done, l6_error *err) {
-  *done = 0;
+/* ---- authorization updates (docs/LINKS.md, "Authorization updates") ---- */
+
+/* One transaction: an outbox record (kind "upd") with a signed
+ * "authorization" message for every copy held by a peer behind its
+ * authorization here (amended or revoked since; link_a6_updates_due). */
+static l6_err queue_updates(l6_svc *s, l6_error *err) {
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   link_conf c;
+  l6_error e2 = {0};
+  if (conf_get(s, &c, &e2) != L6_E_OK || c.is_hub || !s->has_signer) return svc__finish(s, L6_E_OK, err);
   json_t *due = NULL;
+  e = link_a6_updates_due(s, &due, err);
+  size_t i;
+  json_t *u;
+  int64_t now = svc__now_ms(s);
+  json_array_foreach(e == L6_E_OK ? due : NULL, i, u) {
+    unsigned char rnd[16];
+    char id[33];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(id, sizeof id, rnd, sizeof rnd);
+    json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O, s:O}", "type", "authorization", "id", id, "from", c.registry,
+                            "to", jstr(u, "peer"), "sent_ms", (json_int_t)now, "ref", jstr(u, "ref"), "terms",
+                            json_object_get(u, "terms"), "versions", json_object_get(u, "versions"));
+    json_t *env = msg ? envelope(s, msg) : NULL;
+    json_t *rec = env ? json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:O}", "id", id, "to", jstr(u, "peer"), "ref", jstr(u, "ref"),
+                                  "version", (json_int_t)jint(u, "version"), "created_ms", (json_int_t)now, "tries", 0,
+                                  "envelope", env)
+                      : NULL;
+    e = rec ? rec_put(s, "upd", id, "pending", now, rec, err) : l6_fail(err, L6_E_NOMEM, NULL);
+    if (e == L6_E_OK) e = link_a6_update_sent(s, jstr(u, "peer"), jstr(u, "ref"), (int)jint(u, "version"), err);
+    json_decref(rec);
+    json_decref(env);
+    if (e != L6_E_OK) break;
+  }
+  json_decref(due);
+  return svc__finish(s, e, err);
+}
+
+/* The answer of an update (or none: try again later). */
+static l6_err finalise_update(l6_svc *s, const char *id, const json_t *ans, const char *why, l6_error *err) {
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  l6_link_rec *r = malloc(sizeof *r);
+  bool found = false;
+  e = r ? rec_get(s, "upd", id, r, &found, err) : l6_fail(err, L6_E_NOMEM, NULL);
+  json_t *o = e == L6_E_OK && found && strcmp(r->state, "pending") == 0 ? rec_json(r) : NULL;
+  int64_t now = svc__now_ms(s);
+  if (o && ans == NULL) {
+    int64_t tries = jint(o, "tries") + 1;
+    int64_t back = BACKOFF_MIN_MS << (tries < 6 ? tries : 6);
+    if (back > BACKOFF_MAX_MS) back = BACKOFF_MAX_MS;
+    json_object_set_new(o, "tries", json_integer(tries));
+    json_object_set_new(o, "last_error", json_string(why));
+    e = rec_put(s, "upd", id, "pending", now + back, o, err);
+  } else if (o) {
+    const json_t *am = json_object_get(ans, "message");
+    json_object_set_new(o, "code", json_string(jstr(am, "code")));
+    json_object_set_new(o, "detail", json_string(jstr(am, "detail")));
+    json_object_set_new(o, "answered_ms", json_integer(now));
+    json_object_set(o, "answer", (json_t *)ans);
+    e = rec_put(s, "upd", id, strcmp(jstr(am, "decision"), "accept") == 0 ? "accepted" : "rejected", now, o, err);
+  }
+  json_decref(o);
+  free(r);
+  return svc__finish(s, e, err);
+}
+
+l6_err svc_link_tick(l6_svc *s, int *done, l6_error *err) {
+  *done = 0;
+  l6_error eq = {0};
+  l6_err qe = queue_updates(s, &eq); /* a failure never blocks the transfers: reported below, tried again next tick */
+  l6_err e = svc__begin(s, err);
+  if (e != L6_E_OK) return e;
+  link_conf c;
+  json_t *due = NULL, *upd = NULL;
   l6_error e2 = {0};
   if (conf_get(s, &c, &e2) != L6_E_OK || c.is_hub) return svc__finish(s, L6_E_OK, err); /* no link, or the hub: nothing to send */
   e = list_kind(s, "out", "pending", svc__now_ms(s), TICK_BATCH, &due, err);
+  if (e == L6_E_OK) e = list_kind(s, "upd", "pending", svc__now_ms(s), TICK_BATCH, &upd, err);
+  /* updates travel as transfers do (hub, faults, retries); marked "_upd" */
+  size_t ui;
+  json_t *uo;
+  json_array_foreach(e == L6_E_OK ? upd : NULL, ui, uo) {
+    json_object_set_new(uo, "_upd", json_true());
+    json_array_append(due, uo);
+  }
+  json_decref(upd);
   size_t n = json_array_size(due);
   link_peer *peers = calloc(n + 1, sizeof *peers), hub;
   bool *known = calloc(n + 1, sizeof *known);
@@ -1442,12 +1545,17 @@ l6_err svc_link_tick(l6_svc *s, int *done, l6_error *err) {
     else send_one(c.hub[0] ? &hub : &peers[i], &peers[i], c.hub[0] ? &hub : NULL, json_object_get(o, "envelope"), &ans, why);
     bool fin = false;
     l6_error e3 = {0};
-    if (finalise(s, jstr(o, "id"), ans, why, &fin, &e3) == L6_E_OK && fin) (*done)++;
+    if (json_is_true(json_object_get(o, "_upd"))) finalise_update(s, jstr(o, "id"), ans, why, &e3);
+    else if (finalise(s, jstr(o, "id"), ans, why, &fin, &e3) == L6_E_OK && fin) (*done)++;
     json_decref(ans);
   }
   free(peers);
   free(known);
   json_decref(due);
+  if (e == L6_E_OK && qe != L6_E_OK) {
+    *err = eq;
+    e = qe;
+  }
   return e;
 }
 
@@ -1677,15 +1785,27 @@ static l6_err state_doc(l6_svc *s, json_t **out, l6_error *err) {
   if (e == L6_E_OK && !c.is_hub) e = OPS->link_list(ST, "in", "", -1, 0, log_in_row, logs, err);
   json_t *roots = e == L6_E_OK ? log_roots(logs) : NULL;
   json_decref(logs);
+  /* the version of every authorization that crossed (D07) */
+  json_t *amap = json_object(), *auths = json_array();
+  if (e == L6_E_OK && !c.is_hub) e = link_a6_auth_state(s, c.registry, amap, err);
+  const char *aref;
+  json_t *av;
+  json_object_foreach(amap, aref, av) {
+    json_array_append_new(auths, json_pack("{s:s, s:O, s:O}", "ref", aref, "version", json_object_get(av, "version"), "revoked",
+                                           json_object_get(av, "revoked")));
+  }
+  json_decref(amap);
   if (e == L6_E_OK) {
-    *out = json_pack("{s:s, s:s, s:o, s:o, s:o}", "registry", c.registry, "role", c.is_hub ? "hub" : "registry", "holdings",
-                     holdings, "transfers", transfers, "link_logs", roots);
+    *out = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "registry", c.registry, "role", c.is_hub ? "hub" : "registry", "holdings",
+                     holdings, "transfers", transfers, "link_logs", roots, "authorizations", auths);
     char *txt = log_text(c.registry, roots), hex[2 * crypto_sign_BYTES + 1];
     if (txt && sign_text(s, LOG_PREFIX, txt, hex)) json_object_set_new(*out, "log_signature", json_string(hex));
     free(txt);
   } else {
     json_decref(holdings);
     json_decref(transfers);
+    json_decref(roots);
+    json_decref(auths);
   }
   return e;
 }
@@ -1785,6 +1905,16 @@ static void compare_registries(const json_t *mine, const json_t *theirs, json_t 
     if (na != nb || (na > 0 && strcmp(ra, rb) != 0))
       diff(d, "D06", "the link logs differ: %lld answers with root %.16s... here, %lld with root %.16s... at %s", (long long)na,
            na ? ra : "(empty)", (long long)nb, nb ? rb : "(empty)", peer);
+  }
+  /* an authorization both sides know (the original and a copy, or two
+   * copies) at different versions: an amendment or revocation not yet
+   * delivered, or lost (D07) */
+  json_array_foreach(json_object_get(mine, "authorizations"), i, x) {
+    json_array_foreach(json_object_get(theirs, "authorizations"), k, y) {
+      if (strcmp(jstr(x, "ref"), jstr(y, "ref")) == 0 && jint(x, "version") != jint(y, "version"))
+        diff(d, "D07", "authorization %s is at version %lld here, %lld at %s", jstr(x, "ref"), (long long)jint(x, "version"),
+             (long long)jint(y, "version"), peer);
+    }
   }
 }
 

@@ -188,6 +188,27 @@ static l6_a6_itmo entry_row(const json_t *it, l6_id batch) {
   return r;
 }
 
+/* The transferring Party of an ITMO entry's crossing: the sending
+ * registry's Party (the proposal's "party"), except for A6.4ERs that leave
+ * the registry that issued them, the Article 6.4 mechanism registry
+ * forwarding them (docs/LINKS.md, "The mechanism registry"): the mechanism
+ * registry is no Party's, it forwards the host's authorized units, so they
+ * cross on the host's behalf. Seed 001, table 2: "A6.4ERs (Article 6.4
+ * Emission Reductions, 当被相关国家授权用于实现NDC或其他国际减缓目的时，属于
+ * ITMOs范畴)" (authorized by the Party concerned for NDC or other
+ * international mitigation purposes, A6.4ERs are ITMOs); seed 003: "第
+ * 6.4 条建立由联合国监督的集中式全球碳市场" (Article 6.4 sets up a centralised
+ * global carbon market supervised by the UN). The unit type is the one
+ * config/mechanisms/pacm.json gives the mechanism's units. */
+#define MECH_UNIT_TYPE "A6.4ER"
+static const char *entry_from(const json_t *msg, const json_t *it) {
+  const json_t *rg = json_array_get(json_object_get(msg, "ranges"), (size_t)jint(it, "range"));
+  if (strcmp(jstr(rg, "unit_type"), MECH_UNIT_TYPE) == 0 && strcmp(jstr(rg, "origin"), jstr(msg, "from")) == 0 &&
+      strcmp(jstr(it, "registry"), jstr(msg, "from")) == 0 && l6_valid_alpha3(jstr(it, "host")))
+    return jstr(it, "host");
+  return jstr(msg, "party");
+}
+
 /* Whether the entry's crossing from from_party to another Party is its
  * first transfer, by the terms the message carries: both sides decide
  * with this one rule on the same data. */
@@ -231,21 +252,24 @@ l6_err link_a6_export(l6_svc *s, const char *registry, size_t idx, l6_id batch, 
 
 l6_err link_a6_transferred(l6_svc *s, const json_t *msg, const l6_id *batches, size_t n, l6_id tx, const char *my_party,
                            const char *to_party, int year, l6_error *err) {
-  if (!l6_valid_alpha3(to_party) || strcmp(to_party, my_party) == 0) return L6_E_OK; /* a domestic link: no action */
+  if (!l6_valid_alpha3(to_party)) return L6_E_OK;
   size_t i;
   json_t *it;
   l6_err e = L6_E_OK;
   json_array_foreach(json_object_get(msg, "itmos"), i, it) {
     size_t idx = (size_t)jint(it, "range");
     if (idx >= n) return l6_fail(err, L6_E_INTERNAL, "itmos[%zu] names no range of the transfer", i);
-    bool due = entry_due(msg, it, my_party);
+    (void)my_party; /* the proposal's party; entry_from says whose crossing it is */
+    const char *from = entry_from(msg, it);
+    if (strcmp(to_party, from) == 0) continue; /* a domestic link: no action */
+    bool due = entry_due(msg, it, from);
     rows rs = {0};
     e = rows_of(s, batches[idx], jint(it, "first"), jint(it, "last"), &rs, err);
     for (size_t k = 0; k < rs.n && e == L6_E_OK; k++) {
       l6_a6_itmo *r = &rs.r[k];
       e = a6__isolate(s, r, jint(it, "first"), jint(it, "last"), err);
       if (e == L6_E_OK && due && r->ft_year == 0) e = a6__first_transfer(s, tx, r, year, to_party, err);
-      if (e == L6_E_OK) e = a6__put_action(s, tx, "Transfer", my_party, r, my_party, to_party, year, 0, err);
+      if (e == L6_E_OK) e = a6__put_action(s, tx, "Transfer", from, r, from, to_party, year, 0, err);
     }
     free(rs.r);
     if (e != L6_E_OK) break;
@@ -316,7 +340,8 @@ l6_err link_a6_check(l6_svc *s, const char *registry, const json_t *msg, const c
       say(detail, cap, "itmos[%zu] is malformed or does not match its range or authorization", i);
       return L6_E_OK;
     }
-    if (strcmp(from_party, my_party) == 0 || !entry_due(msg, it, from_party)) continue;
+    const char *from = entry_from(msg, it);
+    if (strcmp(from, my_party) == 0 || !entry_due(msg, it, from)) continue;
     if (x.parties[0] && !list_has(x.parties, my_party)) {
       *code = "L10";
       say(detail, cap, "ITMOs %s to %s: authorization %s of %s does not cover %s (only %s)", jstr(it, "first_id"),
@@ -335,7 +360,22 @@ l6_err link_a6_check(l6_svc *s, const char *registry, const json_t *msg, const c
 
 /* The local authorization of reference ref: this registry's own, else its
  * copy (made, or brought up to the message's terms). */
-static l6_err local_auth(l6_svc *s, const char *registry, const char *ref, const json_t *terms, l6_id *id, l6_error *err) {
+/* The registries a copy's ITMOs came from (link record "aref", "via"):
+ * they, and the authorization's own registry, may send its updates. */
+static l6_err via_add(l6_svc *s, const char *ref, json_t *o, const char *from, l6_error *err) {
+  json_t *via = json_object_get(o, "via");
+  if (!json_is_array(via)) json_object_set_new(o, "via", via = json_array());
+  size_t i;
+  json_t *v;
+  json_array_foreach(via, i, v) {
+    if (strcmp(json_string_value(v) ? json_string_value(v) : "", from) == 0) return L6_E_OK;
+  }
+  json_array_append_new(via, json_string(from));
+  return rec_store(s, "aref", ref, o, err);
+}
+
+static l6_err local_auth(l6_svc *s, const char *registry, const char *ref, const json_t *terms, const char *from, l6_id *id,
+                         l6_error *err) {
   char reg[6];
   if (!ref_parse(ref, reg, id)) return l6_fail(err, L6_E_INTERNAL, "authorization reference '%s' is malformed", ref);
   if (strcmp(reg, registry) == 0) return L6_E_OK; /* checked by link_a6_check */
@@ -343,11 +383,12 @@ static l6_err local_auth(l6_svc *s, const char *registry, const char *ref, const
   l6_err e = rec_body(s, "aref", ref, &o, err);
   l6_a6_auth x = {0};
   if (e == L6_E_OK && o) e = OPS->a6_auth_get(ST, jint(o, "auth"), &x, err);
+  if (e == L6_E_OK && o) e = via_add(s, ref, o, from, err);
   json_decref(o);
   if (e != L6_E_OK) return e;
   bool is_new = x.id == 0;
-  if (!is_new && x.version > jint(terms, "version")) {
-    *id = x.id; /* an older message: the copy keeps the newer terms */
+  if (!is_new && x.version >= jint(terms, "version")) {
+    *id = x.id; /* an older (or the same) version: the copy keeps its terms and kept versions */
     return L6_E_OK;
   }
   terms_load(terms, &x);
@@ -358,7 +399,7 @@ static l6_err local_auth(l6_svc *s, const char *registry, const char *ref, const
   if (!is_new) return L6_E_OK;
   char key[32];
   snprintf(key, sizeof key, "%020lld", (long long)x.id);
-  json_t *a = json_pack("{s:I}", "auth", (json_int_t)x.id), *b = json_pack("{s:s}", "ref", ref);
+  json_t *a = json_pack("{s:I, s:[s]}", "auth", (json_int_t)x.id, "via", from), *b = json_pack("{s:s}", "ref", ref);
   e = rec_store(s, "aref", ref, a, err);
   if (e == L6_E_OK) e = rec_store(s, "aloc", key, b, err);
   json_decref(a);
@@ -385,7 +426,6 @@ static l6_err known_registry(l6_svc *s, const char *id, l6_error *err) {
 
 l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const l6_id *batches, size_t n, l6_id tx,
                        const char *my_party, int year, l6_error *err) {
-  const char *from_party = jstr(msg, "party");
   const json_t *auths = json_object_get(msg, "authorizations");
   size_t i;
   json_t *it;
@@ -395,11 +435,13 @@ l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const
     if (idx >= n) return l6_fail(err, L6_E_INTERNAL, "itmos[%zu] names no range of the proposal", i);
     int64_t first = jint(it, "first"), last = jint(it, "last");
     l6_a6_itmo r = entry_row(it, batches[idx]);
-    bool international = strcmp(from_party, my_party) != 0;
-    if (international && entry_due(msg, it, from_party)) r.ft_year = year; /* the sender books it (link_a6_transferred) */
+    const char *from = entry_from(msg, it);
+    bool international = strcmp(from, my_party) != 0;
+    if (international && entry_due(msg, it, from)) r.ft_year = year; /* the sender books it (link_a6_transferred) */
     e = known_registry(s, r.registry, err);
     if (e == L6_E_OK)
-      e = local_auth(s, registry, jstr(it, "authorization"), json_object_get(auths, jstr(it, "authorization")), &r.auth, err);
+      e = local_auth(s, registry, jstr(it, "authorization"), json_object_get(auths, jstr(it, "authorization")),
+                     jstr(msg, "from"), &r.auth, err);
     /* rows already here (ITMOs coming back): replaced by the carried state */
     rows rs = {0};
     if (e == L6_E_OK) e = rows_of(s, batches[idx], first, last, &rs, err);
@@ -409,8 +451,231 @@ l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const
     }
     free(rs.r);
     if (e == L6_E_OK) e = OPS->a6_itmo_put(ST, &r, err);
-    if (e == L6_E_OK && international) e = a6__put_action(s, tx, "Acquisition", my_party, &r, from_party, my_party, year, 0, err);
+    if (e == L6_E_OK && international) e = a6__put_action(s, tx, "Acquisition", my_party, &r, from, my_party, year, 0, err);
     if (e != L6_E_OK) break;
   }
+  return e;
+}
+
+/* ---- authorization updates after crossing (docs/LINKS.md, "Authorization updates") ---- */
+
+/* The local authorization of reference ref here: this registry's own, or
+ * its copy; *id 0 when there is none. */
+static l6_err ref_local(l6_svc *s, const char *registry, const char *ref, l6_id *id, l6_error *err) {
+  char reg[6];
+  *id = 0;
+  if (!ref_parse(ref, reg, id)) return *id = 0, L6_E_OK;
+  if (strcmp(reg, registry) == 0) return L6_E_OK;
+  *id = 0;
+  json_t *o;
+  l6_err e = rec_body(s, "aref", ref, &o, err);
+  if (e == L6_E_OK && o) *id = jint(o, "auth");
+  json_decref(o);
+  return e;
+}
+
+static void copy_key(char key[64], const char *peer, const char *ref) { snprintf(key, 64, "%s %s", peer, ref); }
+
+l6_err link_a6_copies_sent(l6_svc *s, const char *registry, const json_t *msg, const char *peer, l6_error *err) {
+  const char *ref;
+  json_t *terms;
+  l6_err e = L6_E_OK;
+  json_object_foreach((json_t *)json_object_get(msg, "authorizations"), ref, terms) {
+    char reg[6], key[64];
+    l6_id id;
+    if (!ref_parse(ref, reg, &id) || strcmp(reg, peer) == 0) continue; /* ITMOs going home: the peer has the letter */
+    if ((e = ref_local(s, registry, ref, &id, err)) != L6_E_OK) break;
+    if (id == 0) continue;
+    copy_key(key, peer, ref);
+    json_t *o;
+    if ((e = rec_body(s, "acopy", key, &o, err)) != L6_E_OK) break;
+    if (o == NULL) {
+      /* a copy made at version 1 is complete; one made later lacks the
+       * kept versions: the next update sends them */
+      o = json_pack("{s:s, s:s, s:I, s:I}", "peer", peer, "ref", ref, "auth", (json_int_t)id, "version",
+                    (json_int_t)(jint(terms, "version") == 1 ? 1 : 0));
+      e = rec_store(s, "acopy", key, o, err);
+    }
+    json_decref(o);
+    if (e != L6_E_OK) break;
+  }
+  return e;
+}
+
+typedef struct {
+  json_t *items;
+} collect_ctx;
+
+static int collect_body(void *ctx, const void *row) {
+  const l6_link_rec *r = row;
+  json_t *o = json_loads(r->body, 0, NULL);
+  if (o) json_array_append_new(((collect_ctx *)ctx)->items, o);
+  return 0;
+}
+
+static int version_row(void *ctx, const void *row) {
+  const l6_a6_auth_version *v = row;
+  json_t *body = json_loads(v->body, 0, NULL);
+  if (body)
+    json_array_append_new(((collect_ctx *)ctx)->items, json_pack("{s:i, s:s, s:s, s:o}", "version", v->version, "effective_from",
+                                                                 v->effective_from, "ts", v->ts, "body", body));
+  return 0;
+}
+
+l6_err link_a6_updates_due(l6_svc *s, json_t **out, l6_error *err) {
+  collect_ctx c = {json_array()};
+  *out = json_array();
+  l6_err e = OPS->link_list(ST, "acopy", "", -1, 0, collect_body, &c, err);
+  size_t i;
+  json_t *o;
+  json_array_foreach(e == L6_E_OK ? c.items : NULL, i, o) {
+    l6_a6_auth x;
+    l6_error e2 = {0};
+    if (OPS->a6_auth_get(ST, jint(o, "auth"), &x, &e2) != L6_E_OK || x.version <= jint(o, "version")) continue;
+    collect_ctx v = {json_array()};
+    if ((e = OPS->a6_auth_version_list(ST, x.id, version_row, &v, err)) != L6_E_OK) {
+      json_decref(v.items);
+      break;
+    }
+    json_array_append_new(*out, json_pack("{s:s, s:s, s:o, s:o, s:i}", "peer", jstr(o, "peer"), "ref", jstr(o, "ref"), "terms",
+                                          terms_json(&x), "versions", v.items, "version", x.version));
+  }
+  json_decref(c.items);
+  return e;
+}
+
+l6_err link_a6_update_sent(l6_svc *s, const char *peer, const char *ref, int version, l6_error *err) {
+  char key[64];
+  copy_key(key, peer, ref);
+  json_t *o;
+  l6_err e = rec_body(s, "acopy", key, &o, err);
+  if (e == L6_E_OK && o) {
+    json_object_set_new(o, "version", json_integer(version));
+    e = rec_store(s, "acopy", key, o, err);
+  }
+  json_decref(o);
+  return e;
+}
+
+static bool has_version(const json_t *arr, int version) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(arr, i, v) {
+    if (jint(v, "version") == version) return true;
+  }
+  return false;
+}
+
+l6_err link_a6_update_apply(l6_svc *s, const char *registry, const json_t *msg, const char **code, char *detail, size_t cap,
+                            l6_error *err) {
+  *code = NULL;
+  const char *ref = jstr(msg, "ref"), *from = jstr(msg, "from");
+  const json_t *terms = json_object_get(msg, "terms"), *versions = json_object_get(msg, "versions");
+  char reg[6];
+  l6_id id;
+  l6_a6_auth t = {0};
+  if (!ref_parse(ref, reg, &id) || !terms_load(terms, &t) || !json_is_array(versions) || t.version < 1) {
+    *code = "L08";
+    say(detail, cap, "the authorization update is malformed");
+    return L6_E_OK;
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(versions, i, v) {
+    if (!json_is_integer(json_object_get(v, "version")) || jint(v, "version") < 1 || jint(v, "version") >= t.version ||
+        !json_is_object(json_object_get(v, "body")) || !l6_valid_date(jstr(v, "effective_from")) ||
+        strlen(jstr(v, "ts")) >= sizeof((l6_a6_auth_version *)0)->ts) {
+      *code = "L08";
+      say(detail, cap, "versions[%zu] of the authorization update is malformed", i);
+      return L6_E_OK;
+    }
+  }
+  json_t *o = NULL;
+  l6_err e = strcmp(reg, registry) == 0 ? L6_E_OK : rec_body(s, "aref", ref, &o, err);
+  if (e != L6_E_OK) return e;
+  if (strcmp(reg, registry) == 0 || o == NULL) {
+    *code = "L12";
+    say(detail, cap, "no copy of authorization %s here", ref);
+    return L6_E_OK;
+  }
+  l6_a6_auth x;
+  e = OPS->a6_auth_get(ST, jint(o, "auth"), &x, err);
+  bool may = strcmp(reg, from) == 0;
+  size_t k;
+  json_t *w;
+  json_array_foreach(json_object_get(o, "via"), k, w) may = may || strcmp(json_string_value(w) ? json_string_value(w) : "", from) == 0;
+  json_decref(o);
+  if (e != L6_E_OK) return e;
+  if (!may) {
+    *code = "L13";
+    say(detail, cap, "%s is neither the registry of authorization %s nor one that sent its ITMOs here", from, ref);
+    return L6_E_OK;
+  }
+  if (strcmp(t.party, x.party) != 0 || t.approach != x.approach || strcmp(t.project, x.project) != 0) {
+    *code = "L08";
+    say(detail, cap, "the update of %s names another Party, approach or project than its copy here", ref);
+    return L6_E_OK;
+  }
+  /* the kept versions: every one this copy does not have yet */
+  collect_ctx have = {json_array()};
+  e = OPS->a6_auth_version_list(ST, x.id, version_row, &have, err);
+  int added = 0;
+  l6_a6_auth_version *rec = calloc(1, sizeof *rec);
+  if (e == L6_E_OK && rec == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+  json_array_foreach(e == L6_E_OK ? versions : NULL, i, v) {
+    if (has_version(have.items, (int)jint(v, "version"))) continue;
+    char *txt = json_dumps(json_object_get(v, "body"), JSON_COMPACT);
+    if (txt == NULL || strlen(txt) > L6_A6_VERSION_BODY_MAX) {
+      free(txt);
+      e = l6_fail(err, L6_E_TOO_MANY_RANGES, "a kept version of %s exceeds %d bytes", ref, L6_A6_VERSION_BODY_MAX);
+      break;
+    }
+    memset(rec, 0, sizeof *rec);
+    rec->auth = x.id;
+    rec->version = (int)jint(v, "version");
+    snprintf(rec->effective_from, sizeof rec->effective_from, "%s", jstr(v, "effective_from"));
+    snprintf(rec->ts, sizeof rec->ts, "%s", jstr(v, "ts"));
+    snprintf(rec->body, sizeof rec->body, "%s", txt);
+    free(txt);
+    if ((e = OPS->a6_auth_version_put(ST, rec, err)) != L6_E_OK) break;
+    added++;
+  }
+  free(rec);
+  json_decref(have.items);
+  if (e != L6_E_OK) return e;
+  if (t.version > x.version) {
+    /* the letter's new terms (a revocation included); a change does not
+     * touch ITMOs first transferred before it: they keep the kept version's
+     * terms (a6.c terms_of), revoked ones stay ITMOs (itmo_active) */
+    l6_id keep = x.id;
+    terms_load(terms, &x);
+    x.id = keep;
+    x.assigned = x.quantity;
+    svc__timestamp(s, x.ts);
+    e = OPS->a6_auth_put(ST, &x, err);
+    say(detail, cap, "authorization %s recorded at version %d%s", ref, x.version, x.revoked ? " (revoked)" : "");
+  } else {
+    say(detail, cap, "authorization %s is at version %d here (%d kept versions added)", ref, x.version, added);
+  }
+  return e;
+}
+
+l6_err link_a6_auth_state(l6_svc *s, const char *registry, json_t *out, l6_error *err) {
+  collect_ctx c = {json_array()};
+  l6_err e = OPS->link_list(ST, "acopy", "", -1, 0, collect_body, &c, err);
+  if (e == L6_E_OK) e = OPS->link_list(ST, "aloc", "", -1, 0, collect_body, &c, err);
+  size_t i;
+  json_t *o;
+  json_array_foreach(e == L6_E_OK ? c.items : NULL, i, o) {
+    const char *ref = jstr(o, "ref");
+    if (json_object_get(out, ref)) continue;
+    l6_id id;
+    if ((e = ref_local(s, registry, ref, &id, err)) != L6_E_OK) break;
+    l6_a6_auth x;
+    l6_error e2 = {0};
+    if (id == 0 || OPS->a6_auth_get(ST, id, &x, &e2) != L6_E_OK) continue;
+    json_object_set_new(out, ref, json_pack("{s:i, s:b}", "version", x.version, "revoked", x.revoked));
+  }
+  json_decref(c.items);
   return e;
 }

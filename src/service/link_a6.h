@@ -44,4 +44,27 @@ l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const
 l6_err link_a6_transferred(l6_svc *s, const json_t *msg, const l6_id *batches, size_t n, l6_id tx, const char *my_party,
                            const char *to_party, int year, l6_error *err);
 
+/* ---- authorization updates after crossing (docs/LINKS.md, "Authorization updates") ---- */
+
+/* The sender, finalising an accepted transfer to peer: records that peer
+ * holds a copy of each authorization the proposal carried (link record
+ * "acopy", with the version it holds complete: 1, or 0 when the copy was
+ * made after an amendment and lacks the kept versions). */
+l6_err link_a6_copies_sent(l6_svc *s, const char *registry, const json_t *msg, const char *peer, l6_error *err);
+/* The copies behind their authorization here (own or copy): *out
+ * [{"peer", "ref", "terms", "versions": [{"version", "effective_from",
+ * "ts", "body"}], "version"}]. */
+l6_err link_a6_updates_due(l6_svc *s, json_t **out, l6_error *err);
+/* The update of ref to peer at `version` is queued. */
+l6_err link_a6_update_sent(l6_svc *s, const char *peer, const char *ref, int version, l6_error *err);
+/* The receiver of an "authorization" message: *code NULL when recorded
+ * (detail says what), else "L08" (malformed), "L12" (no copy here) or
+ * "L13" (the sender may not update it). */
+l6_err link_a6_update_apply(l6_svc *s, const char *registry, const json_t *msg, const char **code, char *detail, size_t cap,
+                            l6_error *err);
+/* For the state document: out[ref] = {"version", "revoked"} of every
+ * authorization that crossed a link (own ones a peer holds a copy of, and
+ * copies). */
+l6_err link_a6_auth_state(l6_svc *s, const char *registry, json_t *out, l6_error *err);
+
 #endif
