@@ -699,3 +699,18 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
   free(im);
   return e;
 }
+
+/* CADT (cadt.c): the origin of a project id PREFIX.ID (its code, NULL for
+ * a project made in ledger6), with the origin's name and the origin's own
+ * project id (the part after the prefix). */
+const char *svc__origin_of_project(const l6_svc *s, const char *project, const char **name, const char **origin_id) {
+  for (size_t i = 0; s->origins && i < s->origins->n; i++) {
+    const origin_def *d = &s->origins->o[i];
+    size_t n = strlen(d->project_prefix);
+    if (strncmp(project, d->project_prefix, n) != 0 || project[n] != '.' || project[n + 1] == '\0') continue;
+    *name = d->name;
+    *origin_id = project + n + 1;
+    return d->code;
+  }
+  return NULL;
+}
