@@ -44,13 +44,17 @@ static int cadt_limit(const l6_page *pg) {
 typedef struct {
   void *v;
   size_t n, cap, size;
+  bool oom; /* a row did not fit: the caller answers NOMEM */
 } vec;
 
 static int vec_push(vec *x, const void *row) {
   if (x->n == x->cap) {
     size_t nc = x->cap ? x->cap * 2 : 16;
     void *p = realloc(x->v, nc * x->size);
-    if (p == NULL) return 1;
+    if (p == NULL) {
+      x->oom = true;
+      return 1;
+    }
     x->v = p;
     x->cap = nc;
   }
@@ -60,6 +64,11 @@ static int vec_push(vec *x, const void *row) {
 }
 
 static int vec_row(void *ctx, const void *row) { return vec_push(ctx, row); }
+
+/* A collecting store call's result: NOMEM when a row did not fit. */
+static l6_err vec_check(l6_err e, const vec *x, l6_error *err) {
+  return e == L6_E_OK && x->oom ? l6_fail(err, L6_E_NOMEM, NULL) : e;
+}
 
 /* ---- units ----------------------------------------------------------------- */
 
@@ -200,7 +209,7 @@ static l6_err emit_itmo_split(unit_ctx *c, int64_t first, int64_t last, const l6
   l6_svc *s = c->s;
   vec its = {.size = sizeof(l6_a6_itmo)};
   l6_err e = OPS->a6_itmo_in_batch(s->st, c->b.id, first, last, vec_row, &its, c->err);
-  if (e == L6_E_OK && its.n == 0 && its.cap == 0) e = L6_E_OK;
+  e = vec_check(e, &its, c->err);
   int64_t at = first;
   for (size_t i = 0; i < its.n && e == L6_E_OK; i++) {
     const l6_a6_itmo *it = (const l6_a6_itmo *)its.v + i;
@@ -283,7 +292,7 @@ static l6_err batch_units(unit_ctx *c, const l6_batch *b) {
   }
   json_decref(labels);
   vec blocks = {.size = sizeof(l6_block)};
-  e = OPS->blocks_of_batch(s->st, b->id, vec_row, &blocks, c->err);
+  e = vec_check(OPS->blocks_of_batch(s->st, b->id, vec_row, &blocks, c->err), &blocks, c->err);
   if (e == L6_E_OK && blocks.n) qsort(blocks.v, blocks.n, sizeof(l6_block), block_cmp);
   for (size_t k = 0; k < blocks.n && e == L6_E_OK && (int)json_array_size(c->arr) < c->limit; k++) {
     const l6_block *blk = (const l6_block *)blocks.v + k;
@@ -324,7 +333,7 @@ l6_err svc_cadt_units(l6_svc *s, const l6_page *pg, json_t **out, l6_error *err)
   l6_id after = c.after_batch;
   while (e == L6_E_OK && (int)json_array_size(c.arr) < c.limit) {
     vec bs = {.size = sizeof(l6_batch)};
-    e = OPS->batch_list(s->st, "", after, 64, vec_row, &bs, err);
+    e = vec_check(OPS->batch_list(s->st, "", after, 64, vec_row, &bs, err), &bs, err);
     for (size_t i = 0; i < bs.n && e == L6_E_OK && (int)json_array_size(c.arr) < c.limit; i++) {
       const l6_batch *b = (const l6_batch *)bs.v + i;
       e = batch_units(&c, b);
@@ -379,8 +388,6 @@ static json_t *cadt_project(l6_svc *s, const l6_project *p) {
                    "description", "ledger6", ext);
 }
 
-static int project_row(void *ctx, const void *row) { return vec_push(ctx, row); }
-
 l6_err svc_cadt_projects(l6_svc *s, const l6_page *pg, json_t **out, l6_error *err) {
   READ_ON_VIEW(s, svc_cadt_projects, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
@@ -390,7 +397,7 @@ l6_err svc_cadt_projects(l6_svc *s, const l6_page *pg, json_t **out, l6_error *e
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   vec ps = {.size = sizeof(l6_project)};
-  e = OPS->project_list(s->st, NULL, NULL, NULL, pg ? pg->after : "", limit, project_row, &ps, err);
+  e = vec_check(OPS->project_list(s->st, NULL, NULL, NULL, pg ? pg->after : "", limit, vec_row, &ps, err), &ps, err);
   json_t *arr = json_array();
   for (size_t i = 0; i < ps.n && e == L6_E_OK; i++) json_array_append_new(arr, cadt_project(s, (const l6_project *)ps.v + i));
   char cur[L6_CODE_MAX + 1] = "";
