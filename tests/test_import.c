@@ -432,7 +432,8 @@ static void test_malformed_rows(void **state) {
   assert_non_null(strstr(out, "verra/malformed.csv:3: invalid_value: quantity 'abc' is not a positive whole number"));
   assert_non_null(strstr(out, "verra/malformed.csv:4: unknown_party: country 'Atlantis'"));
   assert_non_null(strstr(out, "verra/malformed.csv:5: invalid_value: serial '130-400000701-400000850"));
-  expect_counts(1, 0, 0, 3);
+  assert_non_null(strstr(out, "verra/malformed.csv:6: invalid_value: sustainable development goal 'SDG 18' names no goal 1 to 17"));
+  expect_counts(1, 0, 0, 4);
   /* A file of another registry's layout is refused as a whole. */
   assert_int_equal(run_import("--source verra gold-standard/issuances.csv"), 3);
   assert_non_null(strstr(out, "gold-standard/issuances.csv:1: invalid_value: the header is no verra export layout known"));
@@ -802,6 +803,52 @@ static void test_serial_route(void **state) {
   tl_srv_free(&srv);
 }
 
+/* The labels of the batch holding an origin serial, as "name=reference;..." in label order. */
+static void labels_of(l6_svc *s, const char *serial, char *buf, size_t cap) {
+  json_t *o = lookup(s, serial);
+  l6_id batch = tl_jint(json_object_get(o, "batch"), "batch");
+  json_decref(o);
+  json_t *ls = NULL;
+  l6_error err = {0};
+  if (svc_batch_labels(s, batch, &ls, &err) != L6_E_OK) fail_msg("labels: %s", err.message);
+  buf[0] = '\0';
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(ls, "items"), i, l) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%s%s=%s", n ? ";" : "", tl_jstr(l, "label"), tl_jstr(l, "reference"));
+  }
+  json_decref(ls);
+}
+
+/* Certifications and SDGs of the exports become batch labels (config/labels.json). */
+static void test_import_labels(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv"), 0);
+  assert_int_equal(run_import("--source gold-standard gold-standard/issuances.csv"), 0);
+  l6_svc *s = open_svc();
+  char got[1024];
+  labels_of(s, "100-200000001-200000500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0", got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export");
+  labels_of(s, "100-200000501-200001500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0", got, sizeof got);
+  assert_string_equal(got, "");
+  labels_of(s, "102-300000001-300001000-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export;sdg-15=verra export");
+  labels_of(s, "102-300001001-300001200-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold");
+  /* Gold Standard's "ICVCM CCP" label; "Emission Reduction" is no certification. */
+  labels_of(s, "GS1-1-IN-GS9102-2-2024-40002-1-5000", got, sizeof got);
+  assert_string_equal(got, "ccp=gold-standard export");
+  labels_of(s, "GS1-1-KE-GS9101-16-2023-40001-1-1000", got, sizeof got);
+  assert_string_equal(got, "");
+  svc_close(s);
+  /* A second import adds no label row. */
+  assert_int_equal(run_import("--source verra verra/transactions.csv"), 0);
+  s = open_svc();
+  labels_of(s, "102-300000001-300001000-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export;sdg-15=verra export");
+  svc_close(s);
+}
+
 /* ---- CADT (issue 17 item 4, docs/IMPORT.md "CADT") ------------------------ */
 
 static l6_id cadt_account(l6_svc *s, const l6_actor *admin, const char *registry, l6_id org) {
@@ -1149,6 +1196,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_car, setup, teardown),
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test(test_serial_route),
+      cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cadt, setup, teardown),
       cmocka_unit_test(test_cadt_route),
   };
