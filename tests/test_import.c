@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "core/csvread.h"
 #include "core/exports.h"
 #include "core/origin.h"
 #include "service/a6.h"
+#include "service/certificate.h"
 #include "service/crit.h"
 #include "service/origin.h"
 #include "service/service.h"
@@ -849,6 +851,60 @@ static void test_import_labels(void **state) {
   svc_close(s);
 }
 
+/* Issue 17 item 3: an imported retirement's certificate (JSON, HTML, PDF)
+ * shows the day it happened at its origin registry beside the commit
+ * time, and still verifies (the date is outside the log entry). */
+static void test_certificate_effective_date(void **state) {
+  tl_srv srv = {0};
+  assert_int_equal(tl_srv_start(&srv, "import-cert"), 0);
+  char path[1024], buf[8192];
+  snprintf(path, sizeof path, "%s/tests/data/import/verra/transactions.csv", srcdir());
+  assert_int_equal(tl_run_cli(&srv, buf, sizeof buf, "import", "--source", "verra", path, NULL), 0);
+  tl_resp r = tl_http_req(&srv, "GET", "/v1/keys", NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  uint8_t pk[32];
+  size_t i, pklen = 0;
+  json_t *it;
+  json_array_foreach(json_object_get(r.body, "items"), i, it) if (json_is_true(json_object_get(it, "current")))
+    assert_int_equal(sodium_hex2bin(pk, sizeof pk, tl_jstr(it, "public_key"), 64, NULL, &pklen, NULL), 0);
+  assert_int_equal(pklen, 32);
+  tl_resp_free(&r);
+  r = tl_http_req(&srv, "GET", "/v1/transactions?kind=retirement", srv.admin, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  json_t *items = json_incref(json_object_get(r.body, "items"));
+  tl_resp_free(&r);
+  assert_int_equal(json_array_size(items), 2);
+  json_array_foreach(items, i, it) {
+    const char *eff = tl_jstr(it, "effective_date");
+    snprintf(path, sizeof path, "/v1/retirements/%lld/certificate", (long long)tl_jint(it, "id"));
+    r = tl_http_req(&srv, "GET", path, NULL, NULL, NULL);
+    tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+    assert_string_equal(tl_jstr(r.body, "effective_date"), eff);
+    cert_result res;
+    cert_verify(r.body, pk, &res);
+    if (!res.valid) fail_msg("certificate %s: %s", path, res.problems[0]);
+    /* The date is not signed: changed, the certificate still verifies. */
+    json_object_set_new(r.body, "effective_date", json_string("1999-01-01"));
+    cert_verify(r.body, pk, &res);
+    assert_true(res.valid);
+    json_object_set_new(r.body, "effective_date", json_integer(1));
+    cert_verify(r.body, pk, &res);
+    assert_false(res.valid);
+    tl_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/retirements/%lld/certificate.html", (long long)tl_jint(it, "id"));
+    r = tl_http_req(&srv, "GET", path, NULL, NULL, NULL);
+    tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+    char want[128];
+    snprintf(want, sizeof want, "were retired on %s at their origin registry (recorded in ledger6 on ", eff);
+    if (strstr(r.raw, want) == NULL) fail_msg("%s does not say '%s'", path, want);
+    assert_non_null(strstr(r.raw, "Effective date (at the origin registry; not in the log entry)"));
+    tl_resp_free(&r);
+  }
+  json_decref(items);
+  assert_int_equal(tl_srv_stop(&srv), 0);
+  tl_srv_free(&srv);
+}
+
 /* ---- CADT (issue 17 item 4, docs/IMPORT.md "CADT") ------------------------ */
 
 static l6_id cadt_account(l6_svc *s, const l6_actor *admin, const char *registry, l6_id org) {
@@ -1197,6 +1253,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test(test_serial_route),
       cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),
+      cmocka_unit_test(test_certificate_effective_date),
       cmocka_unit_test_setup_teardown(test_cadt, setup, teardown),
       cmocka_unit_test(test_cadt_route),
   };
