@@ -1131,6 +1131,7 @@ static void test_cadt(void **state) {
       if (tl_jint(json_object_get(u, "ledger6"), "batch") != batch) continue;
       seen++;
       assert_int_equal(tl_jint(u, "unitCount"), f.rows[i].quantity);
+      assert_true(json_is_null(json_object_get(u, "countryJurisdictionOfOwner"))); /* held at Verra: holder unknown */
       const char *want = f.rows[i].status == EXPORT_ACTIVE ? "Held" : f.rows[i].status == EXPORT_RETIRED ? "Retired" : "Cancelled";
       assert_string_equal(tl_jstr(u, "unitStatus"), want);
       if (f.rows[i].status != EXPORT_ACTIVE)
@@ -1148,6 +1149,7 @@ static void test_cadt(void **state) {
       reasons++;
       assert_int_equal(tl_jint(u, "unitCount"), strcmp(r, "first claim") == 0 ? 50 : 70);
       assert_string_equal(tl_jstr(u, "unitOwner"), "Example Buyer");
+      assert_string_equal(tl_jstr(u, "countryJurisdictionOfOwner"), "Party THA");
     }
   }
   assert_int_equal(reasons, 2);

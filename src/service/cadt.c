@@ -140,7 +140,10 @@ static l6_err emit(unit_ctx *c, int64_t first, int64_t last, const l6_account *a
   l6_registry reg = {0};
   l6_party party = {0};
   const char *country = NULL;
-  if (OPS->registry_get(s->st, acc->registry, &reg, &ign) == L6_E_OK &&
+  /* A Party's registry: its Party. An independent standard's (an import's
+   * origin, kind "standard"): its seat says nothing of who holds the
+   * units there, so null. */
+  if (OPS->registry_get(s->st, acc->registry, &reg, &ign) == L6_E_OK && strcmp(reg.kind, "standard") != 0 &&
       OPS->party_get(s->st, reg.party, &party, &ign) == L6_E_OK)
     country = party.name;
   char status_date[11] = "";
