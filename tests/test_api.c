@@ -2669,6 +2669,8 @@ static const role_rule rules[] = {
     {"GET", "/v1/public/sd-indicators.csv", PUBLIC, NULL, NULL}, /* issue 20 */
     {"GET", "/v1/public/safeguards.csv", PUBLIC, NULL, NULL},    /* issue 20 */
     {"GET", "/v1/stats", PUBLIC, NULL, NULL},
+    {"GET", "/v1/cadt/projects", PUBLIC, NULL, NULL},
+    {"GET", "/v1/cadt/units", PUBLIC, NULL, NULL},
 };
 
 static const role_rule *rule_for(const char *method, const char *pattern) {

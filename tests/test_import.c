@@ -12,14 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "core/csvread.h"
 #include "core/exports.h"
 #include "core/origin.h"
+#include "service/a6.h"
+#include "service/certificate.h"
 #include "service/crit.h"
 #include "service/origin.h"
 #include "service/service.h"
@@ -430,7 +434,8 @@ static void test_malformed_rows(void **state) {
   assert_non_null(strstr(out, "verra/malformed.csv:3: invalid_value: quantity 'abc' is not a positive whole number"));
   assert_non_null(strstr(out, "verra/malformed.csv:4: unknown_party: country 'Atlantis'"));
   assert_non_null(strstr(out, "verra/malformed.csv:5: invalid_value: serial '130-400000701-400000850"));
-  expect_counts(1, 0, 0, 3);
+  assert_non_null(strstr(out, "verra/malformed.csv:6: invalid_value: sustainable development goal 'SDG 18' names no goal 1 to 17"));
+  expect_counts(1, 0, 0, 4);
   /* A file of another registry's layout is refused as a whole. */
   assert_int_equal(run_import("--source verra gold-standard/issuances.csv"), 3);
   assert_non_null(strstr(out, "gold-standard/issuances.csv:1: invalid_value: the header is no verra export layout known"));
@@ -800,6 +805,436 @@ static void test_serial_route(void **state) {
   tl_srv_free(&srv);
 }
 
+/* The labels of the batch holding an origin serial, as "name=reference;..." in label order. */
+static void labels_of(l6_svc *s, const char *serial, char *buf, size_t cap) {
+  json_t *o = lookup(s, serial);
+  l6_id batch = tl_jint(json_object_get(o, "batch"), "batch");
+  json_decref(o);
+  json_t *ls = NULL;
+  l6_error err = {0};
+  if (svc_batch_labels(s, batch, &ls, &err) != L6_E_OK) fail_msg("labels: %s", err.message);
+  buf[0] = '\0';
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(ls, "items"), i, l) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%s%s=%s", n ? ";" : "", tl_jstr(l, "label"), tl_jstr(l, "reference"));
+  }
+  json_decref(ls);
+}
+
+/* Certifications and SDGs of the exports become batch labels (config/labels.json). */
+static void test_import_labels(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv"), 0);
+  assert_int_equal(run_import("--source gold-standard gold-standard/issuances.csv"), 0);
+  l6_svc *s = open_svc();
+  char got[1024];
+  labels_of(s, "100-200000001-200000500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0", got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export");
+  labels_of(s, "100-200000501-200001500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0", got, sizeof got);
+  assert_string_equal(got, "");
+  labels_of(s, "102-300000001-300001000-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export;sdg-15=verra export");
+  labels_of(s, "102-300001001-300001200-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold");
+  /* Gold Standard's "ICVCM CCP" label; "Emission Reduction" is no certification. */
+  labels_of(s, "GS1-1-IN-GS9102-2-2024-40002-1-5000", got, sizeof got);
+  assert_string_equal(got, "ccp=gold-standard export");
+  labels_of(s, "GS1-1-KE-GS9101-16-2023-40001-1-1000", got, sizeof got);
+  assert_string_equal(got, "");
+  svc_close(s);
+  /* A second import adds no label row. */
+  assert_int_equal(run_import("--source verra verra/transactions.csv"), 0);
+  s = open_svc();
+  labels_of(s, "102-300000001-300001000-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export;sdg-15=verra export");
+  svc_close(s);
+}
+
+/* Issue 17 item 3: an imported retirement's certificate (JSON, HTML, PDF)
+ * shows the day it happened at its origin registry beside the commit
+ * time, and still verifies (the date is outside the log entry). */
+static void test_certificate_effective_date(void **state) {
+  tl_srv srv = {0};
+  assert_int_equal(tl_srv_start(&srv, "import-cert"), 0);
+  char path[1024], buf[8192];
+  snprintf(path, sizeof path, "%s/tests/data/import/verra/transactions.csv", srcdir());
+  assert_int_equal(tl_run_cli(&srv, buf, sizeof buf, "import", "--source", "verra", path, NULL), 0);
+  tl_resp r = tl_http_req(&srv, "GET", "/v1/keys", NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  uint8_t pk[32];
+  size_t i, pklen = 0;
+  json_t *it;
+  json_array_foreach(json_object_get(r.body, "items"), i, it) if (json_is_true(json_object_get(it, "current")))
+    assert_int_equal(sodium_hex2bin(pk, sizeof pk, tl_jstr(it, "public_key"), 64, NULL, &pklen, NULL), 0);
+  assert_int_equal(pklen, 32);
+  tl_resp_free(&r);
+  r = tl_http_req(&srv, "GET", "/v1/transactions?kind=retirement", srv.admin, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  json_t *items = json_incref(json_object_get(r.body, "items"));
+  tl_resp_free(&r);
+  assert_int_equal(json_array_size(items), 2);
+  json_array_foreach(items, i, it) {
+    const char *eff = tl_jstr(it, "effective_date");
+    snprintf(path, sizeof path, "/v1/retirements/%lld/certificate", (long long)tl_jint(it, "id"));
+    r = tl_http_req(&srv, "GET", path, NULL, NULL, NULL);
+    tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+    assert_string_equal(tl_jstr(r.body, "effective_date"), eff);
+    cert_result res;
+    cert_verify(r.body, pk, &res);
+    if (!res.valid) fail_msg("certificate %s: %s", path, res.problems[0]);
+    /* The date is not signed: changed, the certificate still verifies. */
+    json_object_set_new(r.body, "effective_date", json_string("1999-01-01"));
+    cert_verify(r.body, pk, &res);
+    assert_true(res.valid);
+    json_object_set_new(r.body, "effective_date", json_integer(1));
+    cert_verify(r.body, pk, &res);
+    assert_false(res.valid);
+    tl_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/retirements/%lld/certificate.html", (long long)tl_jint(it, "id"));
+    r = tl_http_req(&srv, "GET", path, NULL, NULL, NULL);
+    tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+    char want[128];
+    snprintf(want, sizeof want, "were retired on %s at their origin registry (recorded in ledger6 on ", eff);
+    if (strstr(r.raw, want) == NULL) fail_msg("%s does not say '%s'", path, want);
+    assert_non_null(strstr(r.raw, "Effective date (at the origin registry; not in the log entry)"));
+    tl_resp_free(&r);
+  }
+  json_decref(items);
+  assert_int_equal(tl_srv_stop(&srv), 0);
+  tl_srv_free(&srv);
+}
+
+/* ---- CADT (issue 17 item 4, docs/IMPORT.md "CADT") ------------------------ */
+
+static l6_id cadt_account(l6_svc *s, const l6_actor *admin, const char *registry, l6_id org) {
+  l6_account a = {.org = org, .type = L6_ACCT_HOLDING};
+  snprintf(a.registry, sizeof a.registry, "%s", registry);
+  snprintf(a.name, sizeof a.name, "%s holding", registry);
+  TL_OK(svc_account_create(s, admin, &a, &out_, &err_), "account");
+  return a.id;
+}
+
+static void cadt_project(l6_svc *s, const l6_actor *admin, const char *id, const char *programme) {
+  l6_project p = {0};
+  snprintf(p.id, sizeof p.id, "%s", id);
+  snprintf(p.programme, sizeof p.programme, "%s", programme);
+  snprintf(p.host, sizeof p.host, "THA");
+  snprintf(p.title, sizeof p.title, "Project %s", id);
+  snprintf(p.methodology, sizeof p.methodology, "AMS-I.E.");
+  snprintf(p.sector, sizeof p.sector, "energy");
+  snprintf(p.kind, sizeof p.kind, "avoidance");
+  snprintf(p.crediting_start, sizeof p.crediting_start, "2021-01-01");
+  snprintf(p.crediting_end, sizeof p.crediting_end, "2035-12-31");
+  snprintf(p.status, sizeof p.status, "registered");
+  TL_OK(svc_project_create(s, admin, &p, &out_, &err_), "project");
+}
+
+static void cadt_issue(l6_svc *s, const l6_actor *admin, const char *project, const char *ut, l6_qty qty, l6_id to) {
+  l6_issue_req r = {.vintage = 2026, .quantity = qty, .forward_to = to};
+  snprintf(r.registry, sizeof r.registry, "THA01");
+  snprintf(r.project, sizeof r.project, "%s", project);
+  snprintf(r.unit_type, sizeof r.unit_type, "%s", ut);
+  l6_reply rep = {0};
+  l6_error err = {0};
+  l6_err e = svc_issue(s, admin, &r, &rep, &err);
+  if (e != L6_E_OK) fail_msg("issue: %s: %s", l6_err_code(e), err.message);
+  json_decref(rep.body);
+}
+
+static void cadt_move(l6_svc *s, const l6_actor *a, l6_tx_kind kind, l6_id from, l6_id to, const char *ut, l6_qty qty,
+                      const char *purpose) {
+  l6_move_req *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  r->kind = kind;
+  r->from_account = from;
+  r->to_account = to;
+  r->quantity = qty;
+  snprintf(r->unit_type, sizeof r->unit_type, "%s", ut);
+  snprintf(r->beneficiary, sizeof r->beneficiary, "Example Buyer");
+  snprintf(r->purpose, sizeof r->purpose, "%s", purpose);
+  l6_reply rep = {0};
+  l6_error err = {0};
+  l6_err e = svc_move(s, a, r, &rep, &err);
+  free(r);
+  if (e != L6_E_OK) fail_msg("move: %s: %s", l6_err_code(e), err.message);
+  json_decref(rep.body);
+}
+
+/* Every CADT unit, paged by limit (each page checked to hold at most limit). */
+static json_t *cadt_all_units(l6_svc *s, int limit) {
+  json_t *all = json_array();
+  l6_page pg = {.limit = limit};
+  for (int guard = 0; guard < 1000; guard++) {
+    json_t *o = NULL;
+    l6_error err = {0};
+    l6_err e = svc_cadt_units(s, &pg, &o, &err);
+    if (e != L6_E_OK) fail_msg("cadt units: %s: %s", l6_err_code(e), err.message);
+    json_t *items = json_object_get(o, "items");
+    assert_true((int)json_array_size(items) <= limit);
+    json_array_extend(all, items);
+    const char *next = json_string_value(json_object_get(o, "next"));
+    if (next) snprintf(pg.after, sizeof pg.after, "%s", next);
+    json_decref(o);
+    if (next == NULL) return all;
+  }
+  fail_msg("cadt units: no last page");
+  return all;
+}
+
+/* The units of one batch, and the sums per unitStatus / CA status. */
+typedef struct {
+  l6_qty count, held, retired, cancelled, ca_completed, ca_not_started, ca_not_required;
+  int n;
+} cadt_sum;
+
+static cadt_sum cadt_batch(json_t *units, l6_id batch, l6_qty quantity, int64_t serial_start) {
+  cadt_sum r = {0};
+  int64_t next = serial_start;
+  size_t i;
+  json_t *u;
+  json_array_foreach(units, i, u) {
+    json_t *x = json_object_get(u, "ledger6");
+    if (tl_jint(x, "batch") != batch) continue;
+    /* In serial order, no gap, no overlap: the units partition the batch. */
+    assert_int_equal(tl_jint(x, "first"), next);
+    l6_qty n = tl_jint(u, "unitCount");
+    assert_int_equal(tl_jint(x, "last") - tl_jint(x, "first") + 1, n);
+    next += n;
+    char id[48];
+    snprintf(id, sizeof id, "%lld.%lld", (long long)batch, (long long)tl_jint(x, "first"));
+    assert_string_equal(tl_jstr(u, "warehouseUnitId"), id);
+    assert_int_equal(atoll(tl_jstr(u, "issuanceId")), batch);
+    const char *st = tl_jstr(u, "unitStatus");
+    r.count += n;
+    r.n++;
+    if (strcmp(st, "Held") == 0) r.held += n;
+    else if (strcmp(st, "Retired") == 0) r.retired += n;
+    else if (strcmp(st, "Cancelled") == 0) r.cancelled += n;
+    else fail_msg("unit %s: status %s", id, st);
+    /* A retired or cancelled unit has its reason and date, a held one neither. */
+    assert_int_equal(json_is_string(json_object_get(x, "statusDate")), strcmp(st, "Held") != 0);
+    const char *decl = tl_jstr(u, "correspondingAdjustmentDeclaration");
+    json_t *cas = json_object_get(u, "correspondingAdjustmentStatus");
+    if (strcmp(decl, "Not Required") == 0) {
+      assert_true(json_is_null(cas));
+      assert_true(json_is_null(json_object_get(x, "itmo")));
+      r.ca_not_required += n;
+    } else {
+      assert_string_equal(decl, "Committed");
+      assert_true(json_is_object(json_object_get(x, "itmo")));
+      if (strcmp(json_string_value(cas), "Completed") == 0) r.ca_completed += n;
+      else if (strcmp(json_string_value(cas), "Not Started") == 0) r.ca_not_started += n;
+      else fail_msg("unit %s: CA status %s", id, json_string_value(cas));
+    }
+  }
+  assert_int_equal(next, serial_start + quantity);
+  return r;
+}
+
+static int batch_rows(void *ctx, const void *row) {
+  l6_batch *bs = ctx;
+  for (int i = 0; i < 8; i++)
+    if (bs[i].id == 0) {
+      bs[i] = *(const l6_batch *)row;
+      return 0;
+    }
+  return 1;
+}
+
+static void test_cadt(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  fixture f;
+  read_fixture("verra/transactions.csv", &f);
+  l6_svc *s = open_svc();
+  l6_actor admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
+  const char *parties[] = {"THA", "CHE"};
+  for (int i = 0; i < 2; i++) {
+    l6_party p = {0};
+    snprintf(p.code, sizeof p.code, "%s", parties[i]);
+    snprintf(p.name, sizeof p.name, "Party %s", parties[i]);
+    TL_OK(svc_party_create(s, &admin, &p, &out_, &err_), "party");
+    l6_registry r = {0};
+    snprintf(r.id, sizeof r.id, "%s01", parties[i]);
+    snprintf(r.party, sizeof r.party, "%s", parties[i]);
+    snprintf(r.name, sizeof r.name, "Registry of %s", parties[i]);
+    TL_OK(svc_registry_create(s, &admin, &r, &out_, &err_), "registry");
+  }
+  l6_id org_tha = tl_svc_org(s, &admin, "THA01", "Bangkok cookstoves");
+  l6_id org_dna = tl_svc_org(s, &admin, "THA01", "TGO (designated authority)");
+  l6_id org_che = tl_svc_org(s, &admin, "CHE01", "KliK Foundation");
+  l6_actor h_tha = tl_actor(L6_ROLE_HOLDER, org_tha, "holder THA"), dna = tl_actor(L6_ROLE_AUTHORITY, org_dna, "authority THA");
+  l6_id acc_tha = cadt_account(s, &admin, "THA01", org_tha), acc_che = cadt_account(s, &admin, "CHE01", org_che);
+  cadt_project(s, &admin, "THA.COOK.01", "A6.2");
+  cadt_project(s, &admin, "THA.SOLAR.01", "VCS");
+  /* ITMOs: 1,000 issued, authorized for CHE's NDC, 300 first transferred. */
+  cadt_issue(s, &admin, "THA.COOK.01", "ITMO", 1000, acc_tha);
+  l6_a6_auth x = {.approach = 1, .vintage_from = 2026, .vintage_to = 2030, .quantity = 1000, .year_from = 2021,
+                  .year_to = 2030, .in_scope = true};
+  snprintf(x.party, sizeof x.party, "THA");
+  snprintf(x.project, sizeof x.project, "THA.COOK.01");
+  snprintf(x.purposes, sizeof x.purposes, "NDC");
+  snprintf(x.ft_event, sizeof x.ft_event, "use");
+  snprintf(x.parties, sizeof x.parties, "CHE");
+  TL_OK(svc_a6_authorize(s, &dna, &x, &out_, &err_), "authorize");
+  cadt_move(s, &h_tha, L6_TX_TRANSFER, acc_tha, acc_che, "ITMO", 300, "x");
+  /* Voluntary units: 500 issued, two retirements (their blocks merge in the
+   * retirement account, their units stay apart) and one cancellation. */
+  cadt_issue(s, &admin, "THA.SOLAR.01", "VCU", 500, acc_tha);
+  cadt_move(s, &h_tha, L6_TX_RETIREMENT, acc_tha, 0, "VCU", 50, "first claim");
+  cadt_move(s, &h_tha, L6_TX_RETIREMENT, acc_tha, 0, "VCU", 70, "second claim");
+  cadt_move(s, &h_tha, L6_TX_CANCELLATION, acc_tha, 0, "VCU", 30, "voluntary cancellation");
+
+  json_t *units = cadt_all_units(s, 2);
+  json_t *again = cadt_all_units(s, 500);
+  assert_true(json_equal(units, again)); /* paging neither drops nor repeats a unit */
+  json_decref(again);
+  l6_store *st = svc_store(s);
+  l6_error err;
+  l6_batch bs[8];
+  memset(bs, 0, sizeof bs);
+  st->tx_only = false;
+  assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+  assert_int_equal(st->ops->batch_list(st, "", 0, 8, batch_rows, bs, &err), L6_E_OK);
+  st->ops->rollback(st);
+  int nb = 0;
+  while (nb < 8 && bs[nb].id) nb++;
+  assert_int_equal(nb, f.n + 2);
+  size_t total_units = 0;
+  for (int i = 0; i < nb; i++) {
+    cadt_sum c = cadt_batch(units, bs[i].id, bs[i].quantity, bs[i].serial_start);
+    total_units += (size_t)c.n;
+    if (strcmp(bs[i].project, "THA.COOK.01") == 0) {
+      assert_int_equal(c.held, 1000);
+      assert_int_equal(c.ca_completed, 300);
+      assert_int_equal(c.ca_not_started, 700);
+    } else if (strcmp(bs[i].project, "THA.SOLAR.01") == 0) {
+      assert_int_equal(c.retired, 120);
+      assert_int_equal(c.cancelled, 30);
+      assert_int_equal(c.held, 350);
+      assert_int_equal(c.ca_not_required, 500);
+      assert_int_equal(c.n, 4); /* two retirements, one cancellation, the rest held */
+    } else {
+      assert_int_equal(c.ca_not_required, bs[i].quantity);
+    }
+  }
+  assert_int_equal(total_units, json_array_size(units));
+  /* The imported blocks: one unit each, in the state and dated as the file says. */
+  for (int i = 0; i < f.n; i++) {
+    json_t *o = lookup(s, f.rows[i].serial);
+    l6_id batch = tl_jint(json_object_get(o, "batch"), "batch");
+    json_decref(o);
+    size_t k;
+    json_t *u;
+    int seen = 0;
+    json_array_foreach(units, k, u) {
+      if (tl_jint(json_object_get(u, "ledger6"), "batch") != batch) continue;
+      seen++;
+      assert_int_equal(tl_jint(u, "unitCount"), f.rows[i].quantity);
+      assert_true(json_is_null(json_object_get(u, "countryJurisdictionOfOwner"))); /* held at Verra: holder unknown */
+      const char *want = f.rows[i].status == EXPORT_ACTIVE ? "Held" : f.rows[i].status == EXPORT_RETIRED ? "Retired" : "Cancelled";
+      assert_string_equal(tl_jstr(u, "unitStatus"), want);
+      if (f.rows[i].status != EXPORT_ACTIVE)
+        assert_string_equal(tl_jstr(json_object_get(u, "ledger6"), "statusDate"), f.rows[i].retired_on);
+    }
+    assert_int_equal(seen, 1);
+  }
+  /* The retirements keep their own reasons. */
+  size_t k;
+  json_t *u;
+  int reasons = 0;
+  json_array_foreach(units, k, u) {
+    const char *r = json_string_value(json_object_get(u, "unitStatusReason"));
+    if (r && (strcmp(r, "first claim") == 0 || strcmp(r, "second claim") == 0)) {
+      reasons++;
+      assert_int_equal(tl_jint(u, "unitCount"), strcmp(r, "first claim") == 0 ? 50 : 70);
+      assert_string_equal(tl_jstr(u, "unitOwner"), "Example Buyer");
+      assert_string_equal(tl_jstr(u, "countryJurisdictionOfOwner"), "Party THA");
+    }
+  }
+  assert_int_equal(reasons, 2);
+  json_decref(units);
+  /* Projects: the imported ones name their origin. */
+  l6_page pg = {.limit = 500};
+  json_t *ps = NULL;
+  TL_OK(svc_cadt_projects(s, &pg, &ps, &err_), "cadt projects");
+  int imported = 0, native = 0;
+  json_array_foreach(json_object_get(ps, "items"), k, u) {
+    if (strncmp(tl_jstr(u, "projectId"), "VCS.", 4) == 0) {
+      assert_string_equal(tl_jstr(u, "registryOfOrigin"), "Verra Registry (VCS)");
+      assert_string_equal(tl_jstr(u, "originProjectId"), tl_jstr(u, "projectId") + 4);
+      imported++;
+    } else {
+      assert_string_equal(tl_jstr(u, "originProjectId"), tl_jstr(u, "projectId"));
+      native++;
+    }
+    assert_string_equal(tl_jstr(u, "projectStatus"), "Registered");
+  }
+  assert_int_equal(native, 2);
+  assert_true(imported >= 2);
+  json_decref(ps);
+  /* A cursor that is no previous page's. */
+  snprintf(pg.after, sizeof pg.after, "x.1");
+  json_t *none = NULL;
+  assert_int_equal(svc_cadt_units(s, &pg, &none, &err), L6_E_BAD_PARAM);
+  snprintf(pg.after, sizeof pg.after, "not a project");
+  assert_int_equal(svc_cadt_projects(s, &pg, &none, &err), L6_E_BAD_PARAM);
+  svc_close(s);
+}
+
+static void test_cadt_route(void **state) {
+  tl_srv srv = {0};
+  assert_int_equal(tl_srv_start(&srv, "import-cadt"), 0);
+  char path[1024], buf[8192];
+  snprintf(path, sizeof path, "%s/tests/data/import/verra/transactions.csv", srcdir());
+  assert_int_equal(tl_run_cli(&srv, buf, sizeof buf, "import", "--source", "verra", path, NULL), 0);
+  tl_resp r = tl_http_req(&srv, "GET", "/v1/cadt/units?limit=2", NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  assert_int_equal(json_array_size(json_object_get(r.body, "items")), 2);
+  char next[64];
+  snprintf(next, sizeof next, "%s", tl_jstr(r.body, "next"));
+  tl_resp_free(&r);
+  snprintf(path, sizeof path, "/v1/cadt/units?limit=500&after=%s", next);
+  r = tl_http_req(&srv, "GET", path, NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  assert_int_equal(json_array_size(json_object_get(r.body, "items")), 3); /* the fixture's 5 blocks */
+  assert_true(json_is_null(json_object_get(r.body, "next")) || json_object_get(r.body, "next") == NULL);
+  tl_resp_free(&r);
+  r = tl_http_req(&srv, "GET", "/v1/cadt/projects", NULL, NULL, NULL);
+  tl_assert_status_at(&r, 200, __FILE__, __LINE__);
+  assert_int_equal(json_array_size(json_object_get(r.body, "items")), 2);
+  tl_resp_free(&r);
+  static const char *const bad[] = {"/v1/cadt/units?limit=0", "/v1/cadt/units?limit=501", "/v1/cadt/units?after=1",
+                                    "/v1/cadt/units?after=1.0", "/v1/cadt/projects?after=a%20b",
+                                    "/v1/cadt/projects?limit=x"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    r = tl_http_req(&srv, "GET", bad[i], NULL, NULL, NULL);
+    tl_assert_error_at(&r, 400, "bad_param", __FILE__, __LINE__);
+    tl_resp_free(&r);
+  }
+  /* ledger6 export cadt writes the same records. */
+  char dir[256];
+  snprintf(dir, sizeof dir, "%s/cadt-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+  mkdir(dir, 0700);
+  assert_int_equal(tl_run_cli(&srv, buf, sizeof buf, "export", "cadt", "--out", dir, NULL), 0);
+  snprintf(path, sizeof path, "%s/units.json", dir);
+  json_error_t je;
+  json_t *units = json_load_file(path, 0, &je);
+  assert_non_null(units);
+  assert_int_equal(json_array_size(units), 5);
+  json_decref(units);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/projects.json", dir);
+  json_t *projects = json_load_file(path, 0, &je);
+  assert_non_null(projects);
+  assert_int_equal(json_array_size(projects), 2);
+  json_decref(projects);
+  unlink(path);
+  rmdir(dir);
+  assert_int_equal(tl_srv_stop(&srv), 0);
+  tl_srv_free(&srv);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vintage_rule),
@@ -819,6 +1254,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_car, setup, teardown),
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test(test_serial_route),
+      cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),
+      cmocka_unit_test(test_certificate_effective_date),
+      cmocka_unit_test_setup_teardown(test_cadt, setup, teardown),
+      cmocka_unit_test(test_cadt_route),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -397,6 +397,9 @@ l6_err h_open_trades(req *r, json_t **out, l6_error *err);
 l6_err h_stats(req *r, json_t **out, l6_error *err);
 l6_err h_open_sd(req *r, json_t **out, l6_error *err); /* issue 20: sd-indicators.csv */
 l6_err h_open_safeguards(req *r, json_t **out, l6_error *err); /* issue 20: safeguards.csv */
+/* CADT shape (issue 17 item 4, service/cadt.c). */
+l6_err h_cadt_projects(req *r, json_t **out, l6_error *err);
+l6_err h_cadt_units(req *r, json_t **out, l6_error *err);
 /* Answers with r->csv, streamed (takes it). */
 enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const char *name);
 #define API_OPEN_ROUTES                                                    \
@@ -406,6 +409,8 @@ enum MHD_Result open_csv_respond(struct MHD_Connection *c, void *stream, const c
   {"GET", "/v1/public/trades.csv", h_open_trades},                         \
   {"GET", "/v1/public/sd-indicators.csv", h_open_sd},                      \
   {"GET", "/v1/public/safeguards.csv", h_open_safeguards},                 \
-  {"GET", "/v1/stats", h_stats},
+  {"GET", "/v1/stats", h_stats},                                          \
+  {"GET", "/v1/cadt/projects", h_cadt_projects},                          \
+  {"GET", "/v1/cadt/units", h_cadt_units},
 
 #endif

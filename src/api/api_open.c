@@ -333,3 +333,17 @@ l6_err h_stats(req *r, json_t **out, l6_error *err) {
   if (e == L6_E_OK) e = api_query_str(r, "programme", programme, sizeof programme, err);
   return e ? e : svc_stats(r->svc, host, programme, out, err);
 }
+
+/* GET /v1/cadt/projects, /v1/cadt/units (issue 17 item 4, service/cadt.c):
+ * public, paged by limit and after as the other public lists. */
+l6_err h_cadt_projects(req *r, json_t **out, l6_error *err) {
+  l6_page pg;
+  l6_err e = api_page(r, &pg, err);
+  return e ? e : svc_cadt_projects(r->svc, &pg, out, err);
+}
+
+l6_err h_cadt_units(req *r, json_t **out, l6_error *err) {
+  l6_page pg;
+  l6_err e = api_page(r, &pg, err);
+  return e ? e : svc_cadt_units(r->svc, &pg, out, err);
+}

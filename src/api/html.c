@@ -58,13 +58,22 @@ char *html_certificate(const json_t *cert) {
   fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
              "<title>Retirement certificate %lld</title>\n<style>%s</style>\n</head>\n<body>\n",
           id, style);
+  /* An imported retirement: the day it happened at its origin registry
+   * first (reports use it), the commit time after (core/certificate.h). */
+  const char *eff = json_string_value(json_object_get(cert, "effective_date"));
   fprintf(f, "<h1>Retirement certificate</h1>\n<p class=\"lead\">%lld units were retired on ", num(ret, "quantity"));
-  html_escape(f, str(ret, "timestamp"));
+  html_escape(f, eff ? eff : str(ret, "timestamp"));
+  if (eff) {
+    fputs(" at their origin registry (recorded in ledger6 on ", f);
+    html_escape(f, str(ret, "timestamp"));
+    fputs(")", f);
+  }
   fputs(" for <strong>", f);
   html_escape(f, str(ret, "beneficiary"));
   fputs("</strong>.</p>\n<table>\n", f);
   snprintf(tmp, sizeof tmp, "%lld", id);
   row(f, "Retirement", tmp, 0);
+  if (eff) row(f, "Effective date (at the origin registry; not in the log entry)", eff, 0);
   row(f, "Date (UTC)", str(ret, "timestamp"), 0);
   snprintf(tmp, sizeof tmp, "%lld", num(ret, "quantity"));
   row(f, "Quantity (units)", tmp, 0);

@@ -201,12 +201,18 @@ static void render(doc *d, const json_t *cert, const char *url, int *qr_failed) 
   para(d, SERIF, 22, 1, "Retirement certificate", 0, 4);
   rule(d, d->y, 2.2, 0.2);
   d->y += 10;
+  /* An imported retirement: the day it happened at its origin registry
+   * first (reports use it), the commit time after (certificate.h). */
+  const char *eff = json_string_value(json_object_get(cert, "effective_date"));
   gchar *ben = g_markup_escape_text(str(ret, "beneficiary"), -1), *ts = g_markup_escape_text(str(ret, "timestamp"), -1);
-  gchar *lead = g_strdup_printf("%lld units were retired on %s for <b>%s</b>.", num(ret, "quantity"), ts, ben);
+  gchar *lead = eff ? g_strdup_printf("%lld units were retired on %s at their origin registry (recorded in ledger6 on "
+                                      "%s) for <b>%s</b>.", num(ret, "quantity"), eff, ts, ben)
+                    : g_strdup_printf("%lld units were retired on %s for <b>%s</b>.", num(ret, "quantity"), ts, ben);
   para(d, SERIF, 13, 0, lead, 1, 8);
   g_free(lead), g_free(ben), g_free(ts);
   snprintf(tmp, sizeof tmp, "%lld", d->id);
   row(d, "Retirement", tmp, 0);
+  if (eff) row(d, "Effective date (at the origin registry; not in the log entry)", eff, 0);
   row(d, "Date (UTC)", str(ret, "timestamp"), 0);
   snprintf(tmp, sizeof tmp, "%lld", num(ret, "quantity"));
   row(d, "Quantity (units)", tmp, 0);

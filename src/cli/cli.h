@@ -45,6 +45,9 @@ int cli_ex_main(int argc, char **argv);
 /* Registries' public exports (import_cli.c): `ledger6 import`. */
 bool cli_import_has(const char *cmd);
 int cli_import_main(int argc, char **argv);
+/* `ledger6 export cadt` (cadt_cli.c, docs/IMPORT.md "CADT"). */
+bool cli_cadt_has(const char *cmd);
+int cli_cadt_main(int argc, char **argv);
 
 /* Fills the demo registry (demo.c). Prints a summary to stdout. */
 l6_err demo_populate(l6_svc *s, l6_error *err);

@@ -57,6 +57,7 @@ static const char *usage_main =
     "  ets           emissions trading: jurisdiction rules, compliance report, surrender and dry run\n"
     "  exchange      the exchange operator: instruments, market data, cash, orders\n"
     "  import        load registries' public CSV exports (Verra, Gold Standard)\n"
+    "  export cadt   write the projects and units in the Climate Action Data Trust's shape\n"
     "  verify        check a retirement certificate offline, or a whole store against its log\n"
     "  key           generate, rotate or list the keys that sign the log's tree heads\n"
     "\n"
@@ -1154,6 +1155,8 @@ int main(int argc, char **argv) {
   if (cli_ets_has(cmd)) return cli_ets_main(argc - 1, argv + 1);     /* ets_cli.c */
   if (cli_ex_has(cmd)) return cli_ex_main(argc - 1, argv + 1);       /* ex_cli.c */
   if (cli_import_has(cmd)) return cli_import_main(argc - 1, argv + 1); /* import_cli.c */
+  if (cli_cadt_has(cmd)) return cli_cadt_main(argc - 1, argv + 1); /* cadt_cli.c */
+  if (cli_cadt_has(cmd)) return cli_cadt_main(argc - 1, argv + 1);     /* cadt_cli.c */
   if (strcmp(cmd, "key") == 0) return cmd_key(argc - 1, argv + 1);
   opts o;
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;

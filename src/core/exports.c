@@ -11,7 +11,8 @@
 /* The columns a mapping reads, by role. */
 enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
-  C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB, C__COUNT
+  C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB,
+  C_SDG, C_CERT, C_LABEL, C__COUNT
 };
 
 /* What the rows of a layout are. */
@@ -42,18 +43,19 @@ static const layout_def layouts[] = {
       [C_NAME] = "Name", [C_COUNTRY] = "Country/Area", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_VTOTAL] = "Total Vintage Quantity", [C_QTY] = "Quantity Issued", [C_SERIAL] = "Serial Number",
       [C_RETIRED] = "Retirement/Cancellation Date", [C_BENEF] = "Retirement Beneficiary",
-      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Details"}, ROWS_BLOCKS, NULL, false},
+      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Details",
+      [C_SDG] = "Sustainable Development Goals", [C_CERT] = "Additional Certifications"}, ROWS_BLOCKS, NULL, false},
     {EXPORT_GS_RETIREMENTS, "gold-standard retirements", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_RETIRED] = "Retirement Date", [C_VSTART] = "Monitoring Period Start",
       [C_VEND] = "Monitoring Period End", [C_SERIAL] = "Serial Number", [C_DETAILS] = "Note",
-      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity"}, ROWS_GS_RETIRED, NULL, false},
+      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity", [C_LABEL] = "Label"}, ROWS_GS_RETIRED, NULL, false},
     {EXPORT_GS_ISSUANCES, "gold-standard issuances", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_VSTART] = "Monitoring Period Start", [C_VEND] = "Monitoring Period End",
-      [C_SERIAL] = "Serial Number"}, ROWS_GS_ISSUED, NULL, false},
+      [C_SERIAL] = "Serial Number", [C_LABEL] = "Label"}, ROWS_GS_ISSUED, NULL, false},
     /* American Carbon Registry. Project ids are written "ACR731". */
     {EXPORT_ACR_PROJECTS, "acr projects", "acr",
      {[C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
@@ -231,6 +233,47 @@ static bool date_of(const layout_def *d, const char *s, char out[11]) {
 /* A yes/no flag: true for "Yes" (any case). */
 static bool yes(const char *s) { return strcasecmp(s, "yes") == 0; }
 
+/* The next item of a list separated by any of seps, trimmed of spaces,
+ * into buf (cut to cap); *s moves past it. False at the end. */
+static bool next_item(const char **s, const char *seps, char *buf, size_t cap) {
+  const char *p = *s;
+  while (*p == ' ' || (*p && strchr(seps, *p))) p++;
+  if (*p == '\0') return false;
+  const char *end = p;
+  while (*end && !strchr(seps, *end)) end++;
+  *s = end;
+  size_t len = (size_t)(end - p);
+  while (len > 0 && p[len - 1] == ' ') len--;
+  if (len >= cap) len = cap - 1;
+  memcpy(buf, p, len);
+  buf[len] = '\0';
+  return true;
+}
+
+/* Verra's "Sustainable Development Goals": goals separated by ";" or ",",
+ * each its number, with or without "SDG" before it and a name after it
+ * ("13", "SDG 13", "13: Climate Action", "SDG13 - Climate Action"). Sets
+ * bit g of *out for goal g; false (item in bad) for an item that names
+ * no goal 1..17. */
+static bool parse_sdgs(const char *s, uint32_t *out, char *bad, size_t cap) {
+  char item[128];
+  *out = 0;
+  while (next_item(&s, ";,", item, sizeof item)) {
+    const char *p = item;
+    if (strncasecmp(p, "SDG", 3) == 0) p += 3;
+    while (*p == ' ') p++;
+    int g = 0, digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 3) g = g * 10 + (*p++ - '0'), digits++;
+    bool tail_ok = *p == '\0' || *p == ':' || *p == ' ' || *p == '-' || *p == '.';
+    if (digits == 0 || g < 1 || g > 17 || !tail_ok) {
+      snprintf(bad, cap, "%s", item);
+      return false;
+    }
+    *out |= 1u << g;
+  }
+  return true;
+}
+
 bool export_map_row(const export_map *m, char **fields, size_t n, export_row *out, char *msg, size_t cap) {
   memset(out, 0, sizeof *out);
   const layout_def *d = def_of(m->layout);
@@ -258,6 +301,25 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   copy_text(out->methodology, sizeof out->methodology, F(C_METH));
   out->ccp = yes(F(C_CCP));
   out->arb = yes(F(C_ARB));
+  /* Certifications and labels (docs/IMPORT.md "Certifications and SDG
+   * labels"): Verra's Additional Certifications, ";"-separated, a "CCB-..."
+   * item -> ccb (its text kept: "CCB-Biodiversity Gold"); Gold Standard's
+   * Label, ","-separated, "ICVCM CCP" -> ccp. Other items (Verra's
+   * "Carbon Dioxide Removals", its Article 6 and CORSIA flags, Gold
+   * Standard's "Emission Reduction") are not certifications this model
+   * records. */
+  char item[128], bad_sdg[128];
+  const char *cs = F(C_CERT);
+  while (next_item(&cs, ";", item, sizeof item))
+    if (strncasecmp(item, "CCB", 3) == 0 && !out->ccb) {
+      out->ccb = true;
+      copy_text(out->ccb_text, sizeof out->ccb_text, item);
+    }
+  const char *ls = F(C_LABEL);
+  while (next_item(&ls, ",", item, sizeof item))
+    if (strcasecmp(item, "ICVCM CCP") == 0) out->ccp = true;
+  if (!parse_sdgs(F(C_SDG), &out->sdgs, bad_sdg, sizeof bad_sdg))
+    return BAD("sustainable development goal '%.60s'%s names no goal 1 to 17", bad_sdg, "");
   if (d->rows == ROWS_PROJECTS) {
     out->status = EXPORT_PROJECT;
     return true;

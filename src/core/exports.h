@@ -69,6 +69,9 @@ typedef struct {
   int64_t buffer;                        /* EXPORT_TOTAL: of quantity, the units issued to the buffer pool (0 when none) */
   bool ccp;                              /* the export says "CCP Approved: Yes" (label ccp) */
   bool arb;                              /* the export says "ARB Eligible: Yes" (label arb) */
+  bool ccb;                              /* Verra's Additional Certifications name a CCB one (label ccb) */
+  char ccb_text[64];                     /* as the export writes it ("CCB-Biodiversity Gold") */
+  uint32_t sdgs;                         /* bit g: Verra's Sustainable Development Goals name goal g (label sdg-g) */
 } export_row;
 
 /* Column positions of a layout in one file. */

@@ -12,7 +12,7 @@
 #include "views.h"
 
 json_t *cert_build(const tlog_entry *en, int64_t leaf_index, const uint8_t (*proof)[32], size_t len,
-                   const l6_log_head *head) {
+                   const l6_log_head *head, const char *effective_date) {
   json_t *blocks = json_array(), *hashes = json_array();
   for (size_t i = 0; i < en->nblocks; i++) {
     const tlog_block *b = &en->blocks[i];
@@ -31,8 +31,10 @@ json_t *cert_build(const tlog_entry *en, int64_t leaf_index, const uint8_t (*pro
                           "private_commitment", view_hex(en->commitment, 32));
   json_t *leaf = json_pack("{s:I, s:s%, s:o}", "index", (json_int_t)leaf_index, "entry", en->text, en->len, "hash",
                            view_hex(en->leaf_hash, 32));
-  return json_pack("{s:s, s:o, s:o, s:o, s:o}", "format", CERT_FORMAT, "retirement", ret, "leaf", leaf,
-                   "inclusion_proof", hashes, "tree_head", view_log_head(head));
+  json_t *cert = json_pack("{s:s, s:o, s:o, s:o, s:o}", "format", CERT_FORMAT, "retirement", ret, "leaf", leaf,
+                           "inclusion_proof", hashes, "tree_head", view_log_head(head));
+  if (cert && effective_date && effective_date[0]) json_object_set_new(cert, "effective_date", json_string(effective_date));
+  return cert;
 }
 
 /* ---- verification ------------------------------------------------------ */
@@ -71,8 +73,10 @@ void cert_verify(const json_t *cert, const uint8_t pk[STH_PUBLIC_KEY_BYTES], cer
   json_error_t je;
   const char *format = NULL;
   json_t *ret = NULL, *leaf = NULL, *proof = NULL, *head = NULL;
-  if (json_unpack_ex((json_t *)cert, &je, JSON_STRICT, "{s:s, s:o, s:o, s:o, s:o}", "format", &format, "retirement",
-                     &ret, "leaf", &leaf, "inclusion_proof", &proof, "tree_head", &head) != 0) {
+  const char *effective = NULL; /* optional, outside the entry (cert_build) */
+  if (json_unpack_ex((json_t *)cert, &je, JSON_STRICT, "{s:s, s:o, s:o, s:o, s:o, s?s}", "format", &format,
+                     "retirement", &ret, "leaf", &leaf, "inclusion_proof", &proof, "tree_head", &head, "effective_date",
+                     &effective) != 0) {
     add_problem(res, "not a ledger6 retirement certificate: %s", je.text);
     return;
   }

@@ -28,10 +28,13 @@
 #define CERT_MAX_PROBLEMS 8
 
 /* The certificate of a retirement's entry, leaf index, inclusion proof
- * (len hashes) in the tree of head. New reference, NULL when out of
- * memory. */
+ * (len hashes) in the tree of head. effective_date (YYYY-MM-DD, NULL or
+ * "": none): when an imported retirement happened at its origin registry,
+ * shown as the certificate's top-level "effective_date"; it is recorded
+ * beside the transaction, not in the log entry, so the proof does not
+ * cover it (docs/TRANSPARENCY.md). New reference, NULL when out of memory. */
 json_t *cert_build(const tlog_entry *en, int64_t leaf_index, const uint8_t (*proof)[32], size_t len,
-                   const l6_log_head *head);
+                   const l6_log_head *head, const char *effective_date);
 
 /* What cert_verify found. */
 typedef struct {

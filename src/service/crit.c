@@ -69,7 +69,7 @@ l6_err svc_crit_load(const char *dir, l6_error *err) {
   }
   json_t *arr = json_object_get(root, "labels");
   if (e == L6_E_OK && (!json_is_array(arr) || json_array_size(arr) > L6_CRIT_MAX_DEFS))
-    e = bad(err, path, "labels", "must be an array of at most 16 labels");
+    e = bad(err, path, "labels", "must be an array of at most 32 labels");
   size_t i;
   json_t *p;
   json_array_foreach(arr, i, p) {

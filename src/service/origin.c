@@ -452,14 +452,20 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
   if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err);
   if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err);
   if (e == L6_E_OK && r->issued_on[0]) e = OPS->tx_origin_put(s->st, tx.id, r->issued_on, false, err);
-  /* The export's flags as the batch labels config/labels.json defines:
-   * "CCP Approved: Yes" -> ccp, "ARB Eligible: Yes" -> arb. */
-  for (int k = 0; k < 2 && e == L6_E_OK; k++) {
-    if (!(k == 0 ? r->ccp : r->arb)) continue;
+  /* The export's flags and certifications as the batch labels
+   * config/labels.json defines: "CCP Approved: Yes" or Gold Standard's
+   * "ICVCM CCP" label -> ccp, "ARB Eligible: Yes" -> arb, Verra's CCB
+   * certification -> ccb (reference: its distinction), each Sustainable
+   * Development Goal g -> sdg-g. */
+  for (int k = 0; k < 3 + 17 && e == L6_E_OK; k++) {
+    bool on = k == 0 ? r->ccp : k == 1 ? r->arb : k == 2 ? r->ccb : (r->sdgs >> (k - 2)) & 1u;
+    if (!on) continue;
     l6_batch_label x = {.batch = b.id};
-    snprintf(x.label, sizeof x.label, "%s", k == 0 ? "ccp" : "arb");
+    if (k < 3) snprintf(x.label, sizeof x.label, "%s", k == 0 ? "ccp" : k == 1 ? "arb" : "ccb");
+    else snprintf(x.label, sizeof x.label, "sdg-%d", k - 2);
     snprintf(x.actor, sizeof x.actor, "%s", im->actor.name);
-    snprintf(x.reference, sizeof x.reference, "%.40s export", im->o->code);
+    if (k == 2) snprintf(x.reference, sizeof x.reference, "%.40s export: %.60s", im->o->code, r->ccb_text);
+    else snprintf(x.reference, sizeof x.reference, "%.40s export", im->o->code);
     svc__timestamp(s, x.ts);
     e = OPS->batch_label_put(s->st, &x, err);
   }
@@ -698,4 +704,19 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
   free(im->totals);
   free(im);
   return e;
+}
+
+/* CADT (cadt.c): the origin of a project id PREFIX.ID (its code, NULL for
+ * a project made in ledger6), with the origin's name and the origin's own
+ * project id (the part after the prefix). */
+const char *svc__origin_of_project(const l6_svc *s, const char *project, const char **name, const char **origin_id) {
+  for (size_t i = 0; s->origins && i < s->origins->n; i++) {
+    const origin_def *d = &s->origins->o[i];
+    size_t n = strlen(d->project_prefix);
+    if (strncmp(project, d->project_prefix, n) != 0 || project[n] != '.' || project[n + 1] == '\0') continue;
+    *name = d->name;
+    *origin_id = project + n + 1;
+    return d->code;
+  }
+  return NULL;
 }

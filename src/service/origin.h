@@ -68,4 +68,9 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
  * "by_vintage": [{"vintage", "issued", "retired", "unplaced", "buffer"}]}. */
 l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *err);
 
+/* The origin (its code; NULL: a project made in ledger6) of a project id
+ * PREFIX.ID by the origins' project_prefix, its name and the origin's own
+ * project id (pointers into s's configuration and into project). */
+const char *svc__origin_of_project(const l6_svc *s, const char *project, const char **name, const char **origin_id);
+
 #endif

@@ -270,6 +270,12 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
 /* Loads DIR/country-groups.json (optional; strict: unknown keys, malformed
  * or duplicate members are INVALID_CONFIG naming the file). */
 l6_err svc_groups_load(const char *dir, l6_error *err);
+/* Issue 17 item 4 (cadt.c, docs/IMPORT.md "CADT"): the projects and the
+ * units (serial blocks in one state) in the Climate Action Data Trust's
+ * shape, public, paged ({"items", "next"}); BAD_PARAM for a cursor that is
+ * no previous page's. */
+l6_err svc_cadt_projects(l6_svc *s, const l6_page *pg, json_t **out, l6_error *err);
+l6_err svc_cadt_units(l6_svc *s, const l6_page *pg, json_t **out, l6_error *err);
 /* Is party a member of the loaded country group (1), not (0), or is
  * there no such group (-1)? (fee relief, mech_ldc.c) */
 int svc_group_member(const char *group, const char *party);

@@ -381,7 +381,16 @@ l6_err svc_certificate(l6_svc *s, const l6_actor *a, l6_id tx, json_t **out, l6_
   if (e == L6_E_OK && sodium_memcmp(stored, en.leaf_hash, 32) != 0)
     e = l6_fail(err, L6_E_INTERNAL, "retirement %lld no longer matches its log entry; run ledger6 verify --store",
                 (long long)tx);
-  if (e == L6_E_OK) *out = cert_build(&en, leaf.index, (const uint8_t(*)[32])proof, len, &h);
+  /* An imported retirement's effective date (when it happened at its
+   * origin registry; none for one made in ledger6). */
+  char effective[11] = "";
+  bool unstated = false;
+  if (e == L6_E_OK) {
+    l6_err oe = OPS->tx_origin_get(s->st, tx, effective, &unstated, err);
+    if (oe == L6_E_NOT_FOUND) effective[0] = '\0';
+    else e = oe;
+  }
+  if (e == L6_E_OK) *out = cert_build(&en, leaf.index, (const uint8_t(*)[32])proof, len, &h, effective);
   tlog_entry_free(&en);
   return svc__finish_out(s, e, out, err);
 }
