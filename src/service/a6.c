@@ -1851,6 +1851,14 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   if ((e = need_party_books_reader(s, a, party, err)) != L6_E_OK) return svc__finish(s, e, err);
+  e = svc__a6_balances_in_tx(s, party, out, err);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc__a6_balances_in_tx(l6_svc *s, const char *party, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = L6_E_OK;
   l6_a6_ndc ndc;
   years_ctx *yc = malloc(sizeof *yc);
   act_buf acts = {0};
@@ -1865,10 +1873,18 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
     e = a6_balance(&c, years, n, &target, err);
   }
   if (e == L6_E_OK) *out = balance_json(&ndc, years, n, target);
+  if (e == L6_E_OK && *out == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
   free(yc);
   free(acts.a);
-  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
-  return svc__finish_out(s, e, out, err);
+  return e;
+}
+
+l6_err svc__a6_actor_party(l6_svc *s, const l6_actor *a, char party[4], l6_error *err) {
+  return actor_party(s, a, party, err);
+}
+
+l6_err svc__a6_need_books_reader(l6_svc *s, const l6_actor *a, const char *party, l6_error *err) {
+  return party ? need_party_books_reader(s, a, party, err) : need_books_reader(a, err);
 }
 
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
