@@ -17,6 +17,9 @@
  *   regular          the regular information: per year, the sums over the
  *                    approaches equal the balances; the emissions balance
  *                    is the balances'; the page renders; readers only
+ *   letter_pdf       the letter of authorization as a PDF: poppler opens it
+ *                    (pdfinfo, pdftotext), and the JSON it carries
+ *                    (pdfdetach) is GET .../letter's, with its SHA-256
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -357,10 +361,76 @@ static void test_regular(void **state) {
   tl_resp_free(&r);
 }
 
+/* Runs a shell command in the server's directory; its exit status. */
+static int sh(const char *cmd) {
+  char full[1024];
+  snprintf(full, sizeof full, "cd '%s' && %s >/dev/null 2>&1", W.srv.dir, cmd);
+  int rc = system(full);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *slurp(const char *name) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/%s", W.srv.dir, name);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  char *buf = calloc(1, 1 << 20);
+  size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+  (void)n;
+  fclose(f);
+  return buf;
+}
+
+static void test_letter_pdf(void **state) {
+  (void)state;
+  json_t *l = MUST("GET", "/v1/a6/authorizations/1/letter", NULL, NULL, 200);
+  const char *hash = tl_jstr(l, "sha256");
+  assert_int_equal(strlen(hash), 64);
+  tl_resp r = tl_http_req(S, "GET", "/v1/a6/authorizations/1/letter.pdf", NULL, NULL, NULL);
+  tl_assert_status(&r, 200);
+  char ct[96];
+  assert_int_equal(tl_resp_header(&r, "Content-Type", ct, sizeof ct), 1);
+  assert_string_equal(ct, "application/pdf");
+  assert_true(r.len > 1000 && memcmp(r.raw, "%PDF-", 5) == 0);
+  char path[700];
+  snprintf(path, sizeof path, "%s/letter.pdf", W.srv.dir);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(r.raw, 1, r.len, f), r.len);
+  assert_int_equal(fclose(f), 0);
+  tl_resp_free(&r);
+  /* poppler opens it, finds the title and the canonical text */
+  assert_int_equal(sh("pdfinfo letter.pdf"), 0);
+  assert_int_equal(sh("pdftotext -layout letter.pdf letter.txt"), 0);
+  char *text = slurp("letter.txt");
+  assert_non_null(text);
+  assert_non_null(strstr(text, "Letter of authorization 1"));
+  assert_non_null(strstr(text, "ledger6 letter of authorization v1"));
+  assert_non_null(strstr(text, "approach CA0001"));
+  free(text);
+  /* the JSON it carries is the letter's, with its hash */
+  assert_int_equal(sh("mkdir -p detached && pdfdetach -saveall -o detached letter.pdf"), 0);
+  snprintf(path, sizeof path, "%s/detached/certificate.json", W.srv.dir);
+  json_error_t je;
+  json_t *att = json_load_file(path, 0, &je);
+  assert_non_null(att);
+  assert_string_equal(tl_jstr(att, "sha256"), hash);
+  assert_true(json_equal(att, l));
+  json_decref(att);
+  json_decref(l);
+  /* an unknown authorization */
+  r = tl_http_req(S, "GET", "/v1/a6/authorizations/999/letter.pdf", NULL, NULL, NULL);
+  assert_error(&r, 404, "unknown_authorization");
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/a6/authorizations/x/letter.pdf", NULL, NULL, NULL);
+  assert_error(&r, 404, "unknown_authorization");
+  tl_resp_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_initial_report), cmocka_unit_test(test_missing), cmocka_unit_test(test_approach_refusals),
-      cmocka_unit_test(test_annual),         cmocka_unit_test(test_regular),
+      cmocka_unit_test(test_annual),         cmocka_unit_test(test_regular),         cmocka_unit_test(test_letter_pdf),
   };
   return cmocka_run_group_tests_name("a6_report", tests, setup, teardown);
 }

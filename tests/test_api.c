@@ -2566,6 +2566,7 @@ static const role_rule rules[] = {
     {"POST", "/v1/a6/authorizations/{id}/amendments", PARTY_AUTHORITY, b_a6_amend, NULL},
     {"GET", "/v1/a6/authorizations/{id}/versions", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/authorizations/{id}/letter", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/authorizations/{id}/letter.pdf", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/itmos", BOOKS, NULL, NULL},
     {"POST", "/v1/a6/first-transfers", A6_MOVER, b_a6_ft, NULL},
     {"POST", "/v1/a6/uses", A6_MOVER, b_a6_use, NULL},

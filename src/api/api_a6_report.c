@@ -13,6 +13,7 @@
 #include "../service/a6.h"
 #include "api_int.h"
 #include "html.h"
+#include "pdf.h"
 
 /* Path parameter i as an approach code CA0001..CA9999 (404 otherwise). */
 static l6_err path_approach(req *r, int i, int *code, l6_error *err) {
@@ -97,4 +98,28 @@ l6_err h_a6_regular_information(req *r, json_t **out, l6_error *err) {
   if (e == L6_E_OK) e = format_html(r, &html, err);
   if (e == L6_E_OK) e = svc_a6_regular_information(r->svc, &r->actor, party, out, err);
   return e != L6_E_OK || !html ? e : as_page(r, out, html_a6_regular_information, err);
+}
+
+/* GET /v1/a6/authorizations/{id}/letter.pdf: the letter (GET .../letter)
+ * as a PDF carrying its JSON, dated by the authorization's last change. */
+l6_err h_a6_letter_pdf(req *r, json_t **out, l6_error *err) {
+  l6_id id;
+  if (api_path_id(r, 0, &id, err) != L6_E_OK)
+    return l6_fail(err, L6_E_UNKNOWN_AUTHORIZATION, "'%.40s' is not an authorization id", r->param[0]);
+  json_t *auth = NULL, *letter = NULL;
+  l6_err e = svc_a6_auth_get(r->svc, &r->actor, id, &auth, err);
+  if (e == L6_E_OK) e = svc_a6_auth_letter(r->svc, &r->actor, id, &letter, err);
+  if (e == L6_E_OK) {
+    char date[32] = "1970-01-01T00:00:00Z";
+    const char *ts = json_string_value(json_object_get(auth, "ts"));
+    if (ts && strlen(ts) >= 19) snprintf(date, sizeof date, "%.19sZ", ts);
+    const char *why = NULL;
+    r->page = pdf_letter(letter, date, &r->page_len, &why);
+    if (r->page == NULL) e = l6_fail(err, L6_E_INTERNAL, "the PDF could not be made: %s", why ? why : "unknown");
+    r->page_type = "application/pdf";
+  }
+  json_decref(auth);
+  json_decref(letter);
+  *out = NULL;
+  return e;
 }
