@@ -1223,7 +1223,7 @@ typedef struct {
 
 static json_t *version_row(l6_id auth, json_t *terms, const json_t *made_by) {
   const char *ts = json_string_value(json_object_get(terms, "ts"));
-  json_t *o = json_pack("{s:I, s:O, s:o, s:O, s:O, s:O, s:O}", "authorization", (json_int_t)auth, "version",
+  json_t *o = json_pack("{s:I, s:O, s:o, s:O, s:O, s:O, s:o}", "authorization", (json_int_t)auth, "version",
                         json_object_get(terms, "version"), "date", ts && strlen(ts) >= 10 ? json_stringn(ts, 10) : json_null(),
                         "effective_from", made_by ? json_object_get(made_by, "effective_from") : json_null(), "changes",
                         made_by ? json_object_get(made_by, "changes") : json_null(), "reason",
