@@ -38,6 +38,7 @@
   XX(CSRF_FAILED, "csrf_failed", 403, "a cookie-authenticated write needs the session's X-CSRF-Token header") \
   XX(TOKEN_REVOKED, "token_revoked", 401, "the bearer token was revoked") \
   XX(TOKEN_EXPIRED, "token_expired", 401, "the bearer token has expired") \
+  XX(NOT_APPROACH_PARTY, "not_approach_party", 403, "only the authority of a Party participating in the cooperative approach may record it") \
   /* lookups */                                                                   \
   XX(NOT_FOUND, "not_found", 404, "no such resource")                             \
   XX(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "method not allowed here")    \
@@ -63,6 +64,7 @@
   XX(UNKNOWN_TOKEN, "unknown_token", 404, "no such API token") \
   XX(UNKNOWN_DEVICE, "unknown_device", 404, "no monitoring device of this name is registered for the activity") \
   XX(UNKNOWN_AUTHORIZATION_REQUEST, "unknown_authorization_request", 404, "no such authorization request") \
+  XX(UNKNOWN_APPROACH, "unknown_approach", 404, "no such cooperative approach recorded") \
   /* state conflicts: nothing changed */                                          \
   XX(ALREADY_EXISTS, "already_exists", 409, "a resource with this id already exists") \
   XX(ACCOUNT_CLOSED, "account_closed", 409, "account is closed")                  \

@@ -231,6 +231,7 @@
  * consents, documents, sectors, regions); offers one matching ranks. */
 #define L6_NMA_BODY_MAX 16000
 #define L6_A6_VERSION_BODY_MAX 16000 /* an authorization amendment's record (JSON) */
+#define L6_A6_APPROACH_BODY_MAX 32000 /* a cooperative approach's record (JSON, docs/API.md "Article 6.2 reports") */
 #define L6_NMA_MAX_LIST 32
 #define L6_NMA_MAX_OFFERS 1000
 /* Emissions trading compliance (src/core/ets.h, src/service/ets.c). */

@@ -55,14 +55,28 @@ def joined(items, sep, skip_ndc=False):
     return sep.join(items) if items else None
 
 
+def version_note(v):
+    ch = v["changes"]
+    if not isinstance(ch, dict):
+        return None
+    if ch.get("revoked") is True:
+        return "revoked"
+    note = "amended from %s: %s" % (v["effective_from"] or "", ", ".join(ch.keys()))
+    if v["reason"]:
+        note += "; " + v["reason"]
+    return note
+
+
 def auth_rows(aef):
+    """Table 2: one row per version of each authorization, with that version's terms."""
     rows = []
-    for a in aef["authorizations"]:
+    for v in aef["authorization_versions"]:
+        a = v["terms"]
         rec = {
-            "Authorization ID": a["id"],
-            "Date of authorization": a["ts"][:10],
+            "Authorization ID": v["authorization"],
+            "Date of authorization": v["date"],
             "Cooperative approach ID": a["approach"],
-            "Version of the authorization": a["version"],
+            "Version of the authorization": v["version"],
             "Authorized quantity": a["quantity"],
             "Metric": "GHG",
             "Purposes for authorization": joined(a["purposes"], ", "),
@@ -73,7 +87,7 @@ def auth_rows(aef):
             "Authorization terms and conditions": "vintages %d-%d; %s the NDC's scope" % (
                 a["vintage_from"], a["vintage_to"], "within" if a["in_ndc_scope"] else "outside"),
             "First transfer definition for OIMP": a["first_transfer_event"] or None,
-            "Additional explanatory information": "revoked" if a["revoked"] else None,
+            "Additional explanatory information": version_note(v),
         }
         rows.append(rec)
     return rows

@@ -781,6 +781,52 @@ static void test_amendment(void **state) {
   b = MUST("GET", "/v1/a6/aef/CHE/checks?year=2026", NULL, NULL, 200);
   assert_true(json_is_true(json_object_get(b, "consistent")));
   json_decref(b);
+  /* Table 2 has a row per version (issue 18): THA's AEF lists version 1
+   * (NDC, as first authorized) and version 2 (OIMP, what changed, from
+   * when), in JSON, in the workbook (read back by openpyxl, every cell
+   * compared) and in the CSV table. */
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d", W.now);
+  tl_resp j = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&j, 200);
+  const char *json_path = save(0, "aef-amended.json", j.raw, strlen(j.raw));
+  int seen = 0;
+  size_t i;
+  const json_t *v;
+  json_array_foreach(json_object_get(j.body, "authorization_versions"), i, v) {
+    if (tl_jint(v, "authorization") != id) continue;
+    const json_t *t = json_object_get(v, "terms");
+    const char *purpose = json_string_value(json_array_get(json_object_get(t, "purposes"), 0));
+    if (tl_jint(v, "version") == 1) {
+      assert_string_equal(purpose, "NDC");
+      assert_true(json_is_null(json_object_get(v, "changes")));
+      seen |= 1;
+    } else {
+      assert_int_equal(tl_jint(v, "version"), 2);
+      assert_string_equal(purpose, "OIMP");
+      assert_string_equal(tl_jstr(v, "effective_from"), today);
+      assert_non_null(json_object_get(json_object_get(v, "changes"), "purposes"));
+      seen |= 2;
+    }
+  }
+  assert_int_equal(seen, 3);
+  tl_resp_free(&j);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=xlsx", W.now);
+  tl_resp x = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&x, 200);
+  const char *xlsx = save(2, "aef-amended.xlsx", x.raw, x.len);
+  tl_resp_free(&x);
+  assert_int_equal(aef_checker(json_path, xlsx), 0);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=authorizations", W.now);
+  tl_resp c = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&c, 200);
+  char line[160];
+  snprintf(line, sizeof line, "\r\n%lld,", (long long)id);
+  const char *p1 = strstr(c.raw, line);
+  assert_non_null(p1);
+  assert_non_null(strstr(p1 + 1, line)); /* two rows of this authorization */
+  snprintf(line, sizeof line, "amended from %s: purposes; the NDC use is withdrawn", today);
+  assert_non_null(strstr(c.raw, line));
+  tl_resp_free(&c);
 #undef ID7
 }
 

@@ -1922,6 +1922,7 @@ static int ets_fresh_year(int *next, bool confirm);
 static json_t *b_ex_order(void);
 
 static json_t *b_a6_request(void);
+static json_t *b_a6_approach(void);
 
 static int roles_setup(void **state) {
   (void)state;
@@ -2017,6 +2018,9 @@ static int roles_setup(void **state) {
                         "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2035));
   R.a6_auth = tl_jint(r, "id");
   json_decref(r);
+  x = tl_http_reqj(S, "PUT", "/v1/a6/approaches/CA0043", R.cyc.tok_dna, b_a6_approach(), NULL); /* issue 18 item 2 */
+  tl_assert_status(&x, 201);
+  tl_resp_free(&x);
   r = post_ok("/v1/a6/authorization-requests", W.tok_a, b_a6_request());
   R.a6_req = tl_jint(r, "id");
   json_decref(r);
@@ -2215,6 +2219,10 @@ static json_t *b_a6_auth(void) { /* vintage 2030 of HOST's project: none issued,
                    "year_to", 2030);
 }
 static json_t *b_a6_revoke(void) { return json_object(); }
+static json_t *b_a6_approach(void) { /* HOST's record of CA0043 with SWE (not CHE: its authority is refused) */
+  return json_pack("{s:s, s:[s, s], s:i, s:i}", "title", "Malawi-Sweden cooperation", "parties", HOST, "SWE",
+                   "start_year", 2021, "end_year", 2030);
+}
 /* A's request (A received PROJECT's units: a participant) for vintage 2030 of PROJECT. */
 static json_t *b_a6_request(void) {
   return json_pack("{s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "approach", "CA0045", "project", PROJECT,
@@ -2558,6 +2566,7 @@ static const role_rule rules[] = {
     {"POST", "/v1/a6/authorizations/{id}/amendments", PARTY_AUTHORITY, b_a6_amend, NULL},
     {"GET", "/v1/a6/authorizations/{id}/versions", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/authorizations/{id}/letter", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/authorizations/{id}/letter.pdf", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/itmos", BOOKS, NULL, NULL},
     {"POST", "/v1/a6/first-transfers", A6_MOVER, b_a6_ft, NULL},
     {"POST", "/v1/a6/uses", A6_MOVER, b_a6_use, NULL},
@@ -2567,6 +2576,15 @@ static const role_rule rules[] = {
     {"GET", "/v1/a6/aef/{party}/checks", PUBLIC, NULL, NULL},
     {"GET", "/v1/a6/whatif/{party}", BOOKS, NULL, NULL},
     {"GET", "/v1/a6/corsia", PUBLIC, NULL, NULL},
+    /* Issue 18 item 2: cooperative approaches (recorded by a participating
+     * Party's authority) and the reports; the regular information is read
+     * like the balances. */
+    {"GET", "/v1/a6/approaches", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/approaches/{code}", PUBLIC, NULL, NULL},
+    {"PUT", "/v1/a6/approaches/{code}", PARTY_AUTHORITY, b_a6_approach, NULL},
+    {"GET", "/v1/a6/approaches/{code}/initial-report", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/annual-information/{party}/{year}", PUBLIC, NULL, NULL},
+    {"GET", "/v1/a6/regular-information/{party}", BOOKS, NULL, NULL},
     /* Authorization requests (issue 18): a project participant (A, to whom
      * PROJECT's units were issued) asks; HOST's authority or admin decides
      * (a fresh request per decision); the list is filtered (a holder sees
@@ -2688,6 +2706,9 @@ static void fill_a6(const char *pattern, char *out, size_t cap) {
     if (strncmp(p, "{party}", 7) == 0) {
       n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", HOST);
       p += 7;
+    } else if (strncmp(p, "{code}", 6) == 0) {
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "CA0043");
+      p += 6;
     } else if (strncmp(p, "{year}", 6) == 0) {
       n += (size_t)snprintf(buf + n, sizeof buf - n, "2025");
       p += 6;
@@ -2974,7 +2995,8 @@ static void test_role_matrix(void **state) {
       /* 403 has narrower codes that say which authorization is missing */
       if (!ok && want == E403 && r.status == 403 && got_code)
         ok = strcmp(got_code, "not_accredited") == 0 || strcmp(got_code, "not_focal_point") == 0 ||
-             strcmp(got_code, "not_host_authority") == 0 || strcmp(got_code, "not_project_participant") == 0;
+             strcmp(got_code, "not_host_authority") == 0 || strcmp(got_code, "not_project_participant") == 0 ||
+             strcmp(got_code, "not_approach_party") == 0;
       if (ok && rule->hidden_key && (want == OK || want == HIDDEN)) {
         /* Lists: the owner, admin and auditor see A's item; the other
          * holder gets a list without it. */

@@ -742,6 +742,7 @@ static const route routes[] = {
     API_LDC_ROUTES   /* api_ldc.c: the mechanisms' fees (issue 20) */
     API_VOICE_ROUTES /* api_voice.c: programmes of activities, comments, grievances, appeals */
     API_A6_ROUTES    /* api_a6.c: Article 6.2 accounting */
+    API_A6_REPORT_ROUTES /* api_a6_report.c: Article 6.2 reports */
     API_NMA_ROUTES   /* api_nma.c: Article 6.8 non-market approaches */
     API_ETS_ROUTES   /* api_ets.c: emissions trading compliance */
     API_EX_ROUTES    /* api_ex.c: the exchange */

@@ -251,6 +251,24 @@ l6_err h_a6_request_reject(req *r, json_t **out, l6_error *err);
   {"POST", "/v1/a6/authorization-requests/{id}/approve", h_a6_request_approve}, \
   {"POST", "/v1/a6/authorization-requests/{id}/reject", h_a6_request_reject},
 
+/* api_a6_report.c: Article 6.2 reports (cooperative approaches, initial
+ * report, annual and regular information). */
+l6_err h_a6_approach_list(req *r, json_t **out, l6_error *err);
+l6_err h_a6_approach_get(req *r, json_t **out, l6_error *err);
+l6_err h_a6_approach_put(req *r, json_t **out, l6_error *err);
+l6_err h_a6_initial_report(req *r, json_t **out, l6_error *err);
+l6_err h_a6_annual_information(req *r, json_t **out, l6_error *err);
+l6_err h_a6_regular_information(req *r, json_t **out, l6_error *err);
+l6_err h_a6_letter_pdf(req *r, json_t **out, l6_error *err);
+#define API_A6_REPORT_ROUTES                                                           \
+  {"GET", "/v1/a6/approaches", h_a6_approach_list},                                    \
+  {"GET", "/v1/a6/approaches/{code}", h_a6_approach_get},                              \
+  {"PUT", "/v1/a6/approaches/{code}", h_a6_approach_put},                              \
+  {"GET", "/v1/a6/approaches/{code}/initial-report", h_a6_initial_report},             \
+  {"GET", "/v1/a6/annual-information/{party}/{year}", h_a6_annual_information},        \
+  {"GET", "/v1/a6/regular-information/{party}", h_a6_regular_information},             \
+  {"GET", "/v1/a6/authorizations/{id}/letter.pdf", h_a6_letter_pdf},
+
 /* api_nma.c: Article 6.8 non-market approaches (NMAs, support offers,
  * matching, matches, totals) and the adaptation marketplace. */
 l6_err h_nma_list(req *r, json_t **out, l6_error *err);

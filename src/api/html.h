@@ -17,4 +17,10 @@ void html_escape(FILE *f, const char *s);
  * NUL-terminated (caller frees); NULL when out of memory. */
 char *html_certificate(const json_t *cert);
 
+/* html_a6.c: the initial report of a cooperative approach and the
+ * regular information (src/service/a6.h), malloc'd; NULL when out of
+ * memory. */
+char *html_a6_initial_report(const json_t *report);
+char *html_a6_regular_information(const json_t *info);
+
 #endif

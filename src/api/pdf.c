@@ -55,6 +55,7 @@ typedef struct {
   double y;   /* where the next block starts */
   int page;   /* the current page, from 1 */
   long long id;
+  const char *what; /* the footer's document name; NULL: a retirement certificate */
 } doc;
 
 static const char *str(const json_t *o, const char *key) {
@@ -96,9 +97,13 @@ static void draw(doc *d, PangoLayout *l, double x, double y, double grey) {
 }
 
 static void footer(doc *d) {
-  char text[160];
-  snprintf(text, sizeof text, "Retirement certificate %lld \xc2\xb7 page %d \xc2\xb7 the certificate's JSON is attached "
-                              "to this PDF as " PDFATTACH_NAME, d->id, d->page);
+  char text[200];
+  if (d->what)
+    snprintf(text, sizeof text, "%s %lld \xc2\xb7 page %d \xc2\xb7 its JSON is attached to this PDF as " PDFATTACH_NAME,
+             d->what, d->id, d->page);
+  else
+    snprintf(text, sizeof text, "Retirement certificate %lld \xc2\xb7 page %d \xc2\xb7 the certificate's JSON is attached "
+                                "to this PDF as " PDFATTACH_NAME, d->id, d->page);
   PangoLayout *l = layout(d, SERIF, 8, 0, BODY_W, text, 0);
   draw(d, l, MARGIN, PAGE_H - MARGIN + 4, 0.35);
   g_object_unref(l);
@@ -288,41 +293,35 @@ static void render(doc *d, const json_t *cert, const char *url, int *qr_failed) 
   }
 }
 
-char *pdf_certificate(const json_t *cert, const char *verify_url, size_t *len, const char **why) {
+typedef void (*render_fn)(doc *d, const json_t *o, const char *url, int *failed);
+
+/* The PDF of document o: title and subject in its metadata, dated date
+ * (so the same document gives the same file), pages drawn by render, o's
+ * JSON attached. */
+static char *make_pdf(doc *d, const json_t *o, const char *title, const char *subject, const char *date, render_fn render_it,
+                      const char *url, size_t *len, const char **why) {
   bytes out = {0};
-  const json_t *ret = json_object_get(cert, "retirement");
-  doc d = {.y = MARGIN, .page = 1, .id = num(ret, "transaction")};
   cairo_surface_t *s = cairo_pdf_surface_create_for_stream(on_write, &out, PAGE_W, PAGE_H);
-  char title[96], date[40];
-  snprintf(title, sizeof title, "Retirement certificate %lld", d.id);
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, "ledger6 registry");
-  cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT,
-                                 "A retirement of carbon units and its proof in the registry's signed log; the "
-                                 "certificate's JSON is attached as " PDFATTACH_NAME);
+  cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT, subject);
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ledger6");
-  /* The date the log head was signed, so the same certificate gives the
-   * same file. */
-  time_t secs = (time_t)(json_integer_value(json_object_get(json_object_get(cert, "tree_head"), "timestamp")) / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, date);
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_MOD_DATE, date);
-  d.cr = cairo_create(s);
+  d->cr = cairo_create(s);
   /* A font map of its own, freed with the document: Pango's default one is
    * per thread and lives as long as the server's threads. */
   PangoFontMap *fm = pango_cairo_font_map_new();
-  d.pc = pango_font_map_create_context(fm);
+  d->pc = pango_font_map_create_context(fm);
   int qr_failed = 0;
-  render(&d, cert, verify_url, &qr_failed);
-  g_object_unref(d.pc);
+  render_it(d, o, url, &qr_failed);
+  g_object_unref(d->pc);
   g_object_unref(fm);
-  cairo_destroy(d.cr);
+  cairo_destroy(d->cr);
   cairo_surface_finish(s);
   cairo_status_t st = cairo_surface_status(s);
   cairo_surface_destroy(s);
-  char *json = json_dumps(cert, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+  char *json = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
   char *pdf = NULL;
   *why = NULL;
   if (st != CAIRO_STATUS_SUCCESS) *why = cairo_status_to_string(st);
@@ -332,6 +331,67 @@ char *pdf_certificate(const json_t *cert, const char *verify_url, size_t *len, c
   free(json);
   free(out.buf);
   return pdf;
+}
+
+char *pdf_certificate(const json_t *cert, const char *verify_url, size_t *len, const char **why) {
+  const json_t *ret = json_object_get(cert, "retirement");
+  doc d = {.y = MARGIN, .page = 1, .id = num(ret, "transaction")};
+  char title[96], date[40];
+  snprintf(title, sizeof title, "Retirement certificate %lld", d.id);
+  /* The date the log head was signed, so the same certificate gives the
+   * same file. */
+  time_t secs = (time_t)(json_integer_value(json_object_get(json_object_get(cert, "tree_head"), "timestamp")) / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return make_pdf(&d, cert, title,
+                  "A retirement of carbon units and its proof in the registry's signed log; the certificate's JSON is "
+                  "attached as " PDFATTACH_NAME,
+                  date, render, verify_url, len, why);
+}
+
+/* The letter of authorization (GET /v1/a6/authorizations/{id}/letter):
+ * its canonical text line by line, its SHA-256 computed from the stored
+ * terms, the hash recorded, whether they match. */
+static void render_letter(doc *d, const json_t *letter, const char *url, int *failed) {
+  (void)url;
+  (void)failed;
+  char tmp[160];
+  footer(d);
+  snprintf(tmp, sizeof tmp, "Letter of authorization %lld", d->id);
+  para(d, SERIF, 22, 1, tmp, 0, 4);
+  rule(d, d->y, 2.2, 0.2);
+  d->y += 10;
+  para(d, SERIF, 11, 0,
+       "The canonical text of the authorization's terms (src/core/a6_letter.h): its SHA-256 is the letter's hash. "
+       "Anyone can hash the text below, or the attached JSON's \"text\", and compare.",
+       0, 8);
+  snprintf(tmp, sizeof tmp, "%lld", num(letter, "version"));
+  row(d, "Version", tmp, 0);
+  row(d, "SHA-256 of the text", str(letter, "sha256"), 1);
+  const json_t *rec = json_object_get(letter, "recorded_sha256");
+  row(d, "SHA-256 recorded", json_is_string(rec) ? json_string_value(rec) : "none (made before the hash was recorded)", 1);
+  const json_t *m = json_object_get(letter, "matches");
+  row(d, "Matches", json_is_true(m) ? "yes" : json_is_false(m) ? "NO: the stored terms changed" : "not recorded", 0);
+  heading(d, "Text");
+  const char *t = str(letter, "text");
+  while (*t) {
+    size_t n = strcspn(t, "\n");
+    gchar *line = g_strndup(t, n);
+    para(d, MONO, 8.5, 0, line, 0, 1);
+    g_free(line);
+    t += n + (t[n] == '\n');
+  }
+}
+
+char *pdf_letter(const json_t *letter, const char *date, size_t *len, const char **why) {
+  doc d = {.y = MARGIN, .page = 1, .id = num(letter, "authorization"), .what = "Letter of authorization"};
+  char title[96];
+  snprintf(title, sizeof title, "Letter of authorization %lld (version %lld)", d.id, num(letter, "version"));
+  return make_pdf(&d, letter, title,
+                  "An Article 6.2 letter of authorization: its canonical text and SHA-256; the letter's JSON is "
+                  "attached as " PDFATTACH_NAME,
+                  date, render_letter, NULL, len, why);
 }
 
 void pdf_shutdown(void) {

@@ -22,6 +22,13 @@
  * a reason in *why. */
 char *pdf_certificate(const json_t *cert, const char *verify_url, size_t *len, const char **why);
 
+/* The letter of authorization (svc_a6_auth_letter's JSON) as a PDF: its
+ * canonical text, its SHA-256 and the hash recorded, the JSON attached as
+ * above (the registry's one attachment name). date (YYYY-MM-DDTHH:MM:SSZ)
+ * dates the file: the authorization's last change, so the same version
+ * gives the same file. NULL with a reason in *why. */
+char *pdf_letter(const json_t *letter, const char *date, size_t *len, const char **why);
+
 /* Frees what cairo and fontconfig keep for the whole process (font caches,
  * the configuration), once no PDF is being made: http_stop calls it. */
 void pdf_shutdown(void);

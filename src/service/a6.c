@@ -1208,6 +1208,59 @@ static int ver_row(void *ctx, const void *row) {
   return 0;
 }
 
+/* Table 2's rows of authorization x (the AEF template has one row per
+ * version of an authorization): one per amendment, with the terms it
+ * replaced (that version's) and what made the next version, and one for
+ * the current version. Each: authorization, version, date (the version's
+ * last change), effective_from and changes and reason of the amendment
+ * that made it (null for the first version), revoked, terms (view_auth).
+ * A revocation makes a version without an amendment record: the current
+ * row then says "changes": {"revoked": true}. */
+typedef struct {
+  json_t *rows;
+  json_t *prev; /* the amendment record before, borrowed from rows' last item */
+} vrow_ctx;
+
+static json_t *version_row(l6_id auth, json_t *terms, const json_t *made_by) {
+  const char *ts = json_string_value(json_object_get(terms, "ts"));
+  json_t *o = json_pack("{s:I, s:O, s:o, s:O, s:O, s:O, s:o}", "authorization", (json_int_t)auth, "version",
+                        json_object_get(terms, "version"), "date", ts && strlen(ts) >= 10 ? json_stringn(ts, 10) : json_null(),
+                        "effective_from", made_by ? json_object_get(made_by, "effective_from") : json_null(), "changes",
+                        made_by ? json_object_get(made_by, "changes") : json_null(), "reason",
+                        made_by ? json_object_get(made_by, "reason") : json_null(), "terms", terms);
+  return o;
+}
+
+static int vrow_row(void *ctx, const void *row) {
+  vrow_ctx *c = ctx;
+  const l6_a6_auth_version *v = row;
+  json_t *body = json_loads(v->body, 0, NULL);
+  if (body == NULL) return 0;
+  json_t *made_by = c->prev;
+  json_t *r = version_row(v->auth, json_incref(json_object_get(body, "terms")), made_by);
+  json_t *rec = json_pack("{s:s, s:O, s:O}", "effective_from", v->effective_from, "changes", json_object_get(body, "changes"),
+                          "reason", json_object_get(body, "reason"));
+  json_decref(body);
+  if (r) json_array_append_new(c->rows, r);
+  json_decref(c->prev);
+  c->prev = rec;
+  return 0;
+}
+
+static l6_err auth_version_rows(l6_svc *s, const l6_a6_auth *x, json_t *rows, l6_error *err) {
+  vrow_ctx c = {rows, NULL};
+  l6_err e = OPS->a6_auth_version_list(ST, x->id, vrow_row, &c, err);
+  json_t *made_by = c.prev;
+  if (x->revoked) { /* the revocation made the current version, not an amendment */
+    json_decref(made_by);
+    made_by = json_pack("{s:s#, s:{s:b}, s:n}", "effective_from", x->ts, (int)(strlen(x->ts) >= 10 ? 10 : strlen(x->ts)),
+                        "changes", "revoked", true, "reason");
+  }
+  if (e == L6_E_OK) json_array_append_new(rows, version_row(x->id, view_auth(x), made_by));
+  json_decref(made_by);
+  return e;
+}
+
 l6_err svc_a6_auth_versions(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, l6_error *err) {
   *out = NULL;
   l6_err e = svc__begin(s, err);
@@ -1851,6 +1904,14 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
   if (e != L6_E_OK) return e;
   if ((e = svc__begin(s, err)) != L6_E_OK) return e;
   if ((e = need_party_books_reader(s, a, party, err)) != L6_E_OK) return svc__finish(s, e, err);
+  e = svc__a6_balances_in_tx(s, party, out, err);
+  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
+  return svc__finish_out(s, e, out, err);
+}
+
+l6_err svc__a6_balances_in_tx(l6_svc *s, const char *party, json_t **out, l6_error *err) {
+  *out = NULL;
+  l6_err e = L6_E_OK;
   l6_a6_ndc ndc;
   years_ctx *yc = malloc(sizeof *yc);
   act_buf acts = {0};
@@ -1865,10 +1926,18 @@ l6_err svc_a6_balances(l6_svc *s, const l6_actor *a, const char *party, json_t *
     e = a6_balance(&c, years, n, &target, err);
   }
   if (e == L6_E_OK) *out = balance_json(&ndc, years, n, target);
+  if (e == L6_E_OK && *out == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
   free(yc);
   free(acts.a);
-  if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
-  return svc__finish_out(s, e, out, err);
+  return e;
+}
+
+l6_err svc__a6_actor_party(l6_svc *s, const l6_actor *a, char party[4], l6_error *err) {
+  return actor_party(s, a, party, err);
+}
+
+l6_err svc__a6_need_books_reader(l6_svc *s, const l6_actor *a, const char *party, l6_error *err) {
+  return party ? need_party_books_reader(s, a, party, err) : need_books_reader(a, err);
 }
 
 l6_err svc_a6_whatif(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err) {
@@ -2269,9 +2338,10 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
                   (long long)ft_rows, party, (long long)ft_actions);
   free(expect);
   /* Tables 2 and 5. */
-  json_t *auths = json_array(), *entities = json_array();
+  json_t *auths = json_array(), *entities = json_array(), *versions = json_array();
   for (size_t i = 0; i < ab.n; i++) {
     json_array_append_new(auths, view_auth(&ab.a[i]));
+    if (e == L6_E_OK) e = auth_version_rows(s, &ab.a[i], versions, err);
     char buf[L6_A6_LIST_MAX + 1];
     snprintf(buf, sizeof buf, "%s", ab.a[i].entities);
     for (char *t = strtok(buf, "|"); t; t = strtok(NULL, "|"))
@@ -2292,9 +2362,13 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
   svc__timestamp(s, ts);
   json_object_set_new(sub, "generated", json_string(ts));
   json_object_set_new(sub, "holdings_as_of", json_string(at_date));
-  *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:b, s:o}}", "submission", sub, "authorizations", auths, "actions",
-                   actions, "holdings", hold, "authorized_entities", entities, "consistency", "consistent",
-                   json_array_size(incons) == 0, "inconsistencies", incons);
+  *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:b, s:o}}", "submission", sub, "authorizations", auths,
+                   "authorization_versions", versions, "actions", actions, "holdings", hold, "authorized_entities",
+                   entities, "consistency", "consistent", json_array_size(incons) == 0, "inconsistencies", incons);
+  if (e != L6_E_OK) {
+    json_decref(*out);
+    *out = NULL;
+  }
 done:
   free(yc);
   free(hs);

@@ -192,6 +192,47 @@ l6_err svc_a6_request_decide(l6_svc *s, const l6_actor *a, l6_id id, bool approv
 l6_err svc__a6_terms_validate(l6_a6_auth *in, l6_error *err);
 l6_err svc__a6_authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, json_t **out, int *status, l6_error *err);
 
+/* ---- reports (a6_report.c, issue 18 item 2) ---- */
+
+/* A cooperative approach's record (PUT /v1/a6/approaches/{code}): the
+ * authority of a participating Party (its Party among body's "parties"),
+ * or admin, creates or replaces it. body: title (required), description,
+ * parties (two or more Party codes, required), start_year, end_year,
+ * metrics (array), expected_mitigation (array of {year, tco2e}),
+ * authorized_entities (array), texts (object of the initial report's
+ * texts: docs/API.md "Article 6.2 reports"). *status 201 made, 200
+ * replaced. */
+l6_err svc_a6_approach_put(l6_svc *s, const l6_actor *a, int code, const json_t *body, json_t **out, int *status,
+                           l6_error *err);
+/* One record, and all of them (public, like the initial report). */
+l6_err svc_a6_approach_get(l6_svc *s, const l6_actor *a, int code, json_t **out, l6_error *err);
+l6_err svc_a6_approach_list(l6_svc *s, const l6_actor *a, json_t **out, l6_error *err);
+/* The initial report of participating Party party ("" the Party that
+ * registered the record) on approach code (decision 2/CMA.3, annex,
+ * paragraph 18): every element with its value, from the record or the
+ * books, and whether it is given; "complete" and "missing" (the element
+ * ids not given). Public: initial reports are published by the secretariat. */
+l6_err svc_a6_initial_report(l6_svc *s, const l6_actor *a, int code, const char *party, json_t **out, l6_error *err);
+/* The annual information of party for year (paragraph 20): the AEF of
+ * svc_a6_aef for that year with its due date (15 April of year + 1) and
+ * whether it is past due today. Public, like the AEF. */
+l6_err svc_a6_annual_information(l6_svc *s, const l6_actor *a, const char *party, int year, json_t **out,
+                                 l6_error *err);
+/* The regular information of party (paragraphs 21-23, the annex to its
+ * biennial transparency report): the emissions balance of
+ * svc_a6_balances and, per cooperative approach, the ITMOs first
+ * transferred, acquired, used and cancelled per year from the books, with
+ * the record's texts. Readers of the books, like the balances. */
+l6_err svc_a6_regular_information(l6_svc *s, const l6_actor *a, const char *party, json_t **out, l6_error *err);
+
+/* Inside a6.c, for a6_report.c (inside the caller's transaction): the
+ * balances' JSON of party (UNKNOWN_NDC when it has none), the actor's
+ * Party ("" for roles without one), and the readers' check of the books
+ * (party NULL: the role only). */
+l6_err svc__a6_balances_in_tx(l6_svc *s, const char *party, json_t **out, l6_error *err);
+l6_err svc__a6_actor_party(l6_svc *s, const l6_actor *a, char party[4], l6_error *err);
+l6_err svc__a6_need_books_reader(l6_svc *s, const l6_actor *a, const char *party, l6_error *err);
+
 /* ---- for links (src/service/link_a6.c; inside the caller's transaction) ---- */
 
 /* Whether moving ITMO range r out of from_party to another Party is its

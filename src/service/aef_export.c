@@ -209,16 +209,40 @@ static json_t *t1_rows(const json_t *aef) {
   return rows;
 }
 
+/* What made a version, for Table 2's "Additional explanatory
+ * information": "revoked", or "amended from DATE: KEY, KEY; REASON"; null
+ * for a first version. */
+static json_t *version_note(const json_t *v) {
+  const json_t *ch = json_object_get(v, "changes");
+  if (!json_is_object(ch)) return json_null();
+  if (json_is_true(json_object_get(ch, "revoked"))) return json_string("revoked");
+  char buf[512];
+  size_t n = (size_t)snprintf(buf, sizeof buf, "amended from %s:", json_string_value(json_object_get(v, "effective_from")) ?
+                                                                       json_string_value(json_object_get(v, "effective_from")) : "");
+  const char *k;
+  const json_t *x;
+  size_t i = 0;
+  json_object_foreach((json_t *)ch, k, x) {
+    if (n < sizeof buf) n += (size_t)snprintf(buf + n, sizeof buf - n, "%s %s", i++ ? "," : "", k);
+  }
+  const char *reason = json_string_value(json_object_get(v, "reason"));
+  if (reason && reason[0] && n < sizeof buf) snprintf(buf + n, sizeof buf - n, "; %s", reason);
+  return json_string(buf);
+}
+
+/* One row per version of each authorization (the report's
+ * authorization_versions), with that version's terms. */
 static json_t *t2_rows(const json_t *aef) {
   json_t *rows = json_array();
   size_t i;
-  json_t *a;
-  json_array_foreach(json_object_get(aef, "authorizations"), i, a) {
+  json_t *v;
+  json_array_foreach(json_object_get(aef, "authorization_versions"), i, v) {
+    const json_t *a = json_object_get(v, "terms");
     json_t *row = json_array();
-    push(row, get_int(a, "id"));
-    push(row, date_of(a, "ts"));
+    push(row, get_int(v, "authorization"));
+    push(row, get_str(v, "date"));
     push(row, get_str(a, "approach"));
-    push(row, get_int(a, "version"));
+    push(row, get_int(v, "version"));
     push(row, json_null());
     push(row, get_int(a, "quantity"));
     push(row, json_string("GHG"));
@@ -242,7 +266,7 @@ static json_t *t2_rows(const json_t *aef) {
     push(row, json_string(terms));
     push(row, json_null()); /* the documentation: the letter, uploaded to the CARP */
     push(row, get_str(a, "first_transfer_event"));
-    push(row, json_is_true(json_object_get(a, "revoked")) ? json_string("revoked") : json_null());
+    push(row, version_note(v));
     json_array_append_new(rows, row);
   }
   return rows;

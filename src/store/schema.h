@@ -346,6 +346,14 @@ static const char *const l6_migrations[] = {
      * origin issued to its buffer pool (ACR, CAR, ART TREES issuances
      * exports), which no export gives serials; 0 when none or not given. */
     "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
+    /* 23 -> 24: cooperative approaches (issue 18 item 2, docs/API.md
+     * "Article 6.2 reports"): one record per approach (code: 1..9999 for
+     * CA0001..CA9999), registered by the authority of a participating
+     * Party (party), its fields a JSON body the service validates
+     * (src/service/a6_report.c): description, Parties, duration, metrics
+     * and the texts of the initial report. */
+    "CREATE TABLE a6_approaches(code INTEGER PRIMARY KEY, party TEXT NOT NULL, body TEXT NOT NULL,"
+    "  ts TEXT NOT NULL);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -291,6 +291,9 @@ static const char *const l6_pg_migrations[] = {
     "ALTER TABLE a6_authorizations ADD COLUMN letter_sha256 " L6_PG_TEXT " NOT NULL DEFAULT '';",
     /* 22 -> 23: buffer pools of imported issuances (schema.h). */
     "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
+    /* 23 -> 24: cooperative approaches (schema.h). */
+    "CREATE TABLE a6_approaches(code INTEGER PRIMARY KEY, party " L6_PG_TEXT " NOT NULL, body TEXT NOT NULL,"
+    "  ts " L6_PG_TEXT " NOT NULL);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

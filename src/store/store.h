@@ -380,6 +380,16 @@ typedef struct {
   char ts[32];
 } l6_a6_auth_version;
 
+/* A cooperative approach (issue 18 item 2): its code (1..9999, CA0001),
+ * the Party whose authority registered it, its record as one JSON object
+ * the service shapes (src/service/a6_report.c), the last change. */
+typedef struct {
+  int code;
+  char party[4];
+  char body[L6_A6_APPROACH_BODY_MAX + 1]; /* JSON object */
+  char ts[32];
+} l6_a6_approach;
+
 /* A record attached to an activity of the project cycle (issue 20):
  * a monitoring device, a signed reading, an ex-ante commitment or a
  * registry choice, its fields as one JSON object (service/cycle_data.c
@@ -818,6 +828,11 @@ typedef struct {
    * auth and version), and lists an authorization's, by version. */
   l6_err (*a6_auth_version_put)(l6_store *s, const l6_a6_auth_version *v, l6_error *err);
   l6_err (*a6_auth_version_list)(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err);
+  /* Cooperative approaches: inserts or replaces the record of r->code;
+   * one record (NOT_FOUND when absent); all, by code. */
+  l6_err (*a6_approach_put)(l6_store *s, const l6_a6_approach *r, l6_error *err);
+  l6_err (*a6_approach_get)(l6_store *s, int code, l6_a6_approach *out, l6_error *err);
+  l6_err (*a6_approach_list)(l6_store *s, l6_each_fn each, void *ctx, l6_error *err);
 
   /* Inserts r (r->id == 0; sets r->id) or replaces it by id. */
   l6_err (*nma_put)(l6_store *s, l6_nma_rec *r, l6_error *err);

@@ -302,6 +302,12 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                " WHERE project = $1 AND kind = $2 AND ref = $3")                                              \
   XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records"                           \
                 " WHERE project = $1 AND kind = $2 AND ($3::int < 0 OR period = $3::int) ORDER BY id")       \
+  /* cooperative approaches */                                                                                 \
+  XX(APPROACH_PUT, "INSERT INTO a6_approaches(code, party, body, ts) VALUES($1, $2, $3, $4)"                  \
+                   " ON CONFLICT(code) DO UPDATE SET party = excluded.party, body = excluded.body,"           \
+                   " ts = excluded.ts")                                                                     \
+  XX(APPROACH_GET, "SELECT code, party, body, ts FROM a6_approaches WHERE code = $1")                         \
+  XX(APPROACH_LIST, "SELECT code, party, body, ts FROM a6_approaches ORDER BY code")                         \
   /* links between registries */                                                                             \
   XX(LINK_PUT, "INSERT INTO link_records(kind, key, state, due_ms, body) VALUES($1, $2, $3, $4, $5)"           \
                " ON CONFLICT(kind, key) DO UPDATE SET state = excluded.state, due_ms = excluded.due_ms,"       \
@@ -2414,6 +2420,38 @@ static l6_err pg_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
 
 /* ---- links between registries ----------------------------------------- */
 
+static void dec_approach(const PGresult *r, int i, void *o) {
+  l6_a6_approach *x = o;
+  x->code = (int)col_i64(r, i, 0);
+  col_text(r, i, 1, x->party, sizeof x->party);
+  col_text(r, i, 2, x->body, sizeof x->body);
+  col_text(r, i, 3, x->ts, sizeof x->ts);
+}
+
+static l6_err pg_a6_approach_put(l6_store *s, const l6_a6_approach *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, x->code);
+  a_text(&a, x->party);
+  a_text(&a, x->body);
+  a_text(&a, x->ts);
+  return run_write(PG(s), Q_APPROACH_PUT, &a, NULL, NULL, err);
+}
+
+static l6_err pg_a6_approach_get(l6_store *s, int code, l6_a6_approach *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, code);
+  return run_one(PG(s), Q_APPROACH_GET, &a, dec_approach, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  l6_a6_approach *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_APPROACH_LIST, &a, dec_approach, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static void dec_link(const PGresult *r, int i, void *o) {
   l6_link_rec *x = o;
   col_text(r, i, 0, x->kind, sizeof x->kind);
@@ -3224,6 +3262,9 @@ static const l6_store_ops pg_ops = {
     .a6_action_list = pg_a6_action_list,
     .a6_auth_version_put = pg_a6_auth_version_put,
     .a6_auth_version_list = pg_a6_auth_version_list,
+    .a6_approach_put = pg_a6_approach_put,
+    .a6_approach_get = pg_a6_approach_get,
+    .a6_approach_list = pg_a6_approach_list,
     .nma_put = pg_nma_put,
     .nma_get = pg_nma_get,
     .nma_list = pg_nma_list,

@@ -266,6 +266,13 @@
   XX(LINK_DUE, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1 AND state = ?2"  \
                " AND (?3 < 0 OR due_ms <= ?3) ORDER BY due_ms, key")
 
+#define SQL_MAP_APPROACH(XX)                                                                           \
+  XX(APPROACH_PUT, "INSERT INTO a6_approaches(code, party, body, ts) VALUES(?1, ?2, ?3, ?4)"             \
+                   " ON CONFLICT(code) DO UPDATE SET party = excluded.party, body = excluded.body,"      \
+                   " ts = excluded.ts")                                                                \
+  XX(APPROACH_GET, "SELECT code, party, body, ts FROM a6_approaches WHERE code = ?1")                    \
+  XX(APPROACH_LIST, "SELECT code, party, body, ts FROM a6_approaches ORDER BY code")
+
 #define SQL_MAP_ETS(XX)                                                                                \
   XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES(?1, ?2, ?3)"                            \
               " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                           \
@@ -385,14 +392,14 @@
 
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
 
@@ -2338,6 +2345,42 @@ static void dec_link(sqlite3_stmt *s, void *o) {
   col_text(s, 4, r->body, sizeof r->body);
 }
 
+static void dec_approach(sqlite3_stmt *s, void *o) {
+  l6_a6_approach *r = o;
+  r->code = sqlite3_column_int(s, 0);
+  col_text(s, 1, r->party, sizeof r->party);
+  col_text(s, 2, r->body, sizeof r->body);
+  col_text(s, 3, r->ts, sizeof r->ts);
+}
+
+static l6_err sq_a6_approach_put(l6_store *s, const l6_a6_approach *r, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_APPROACH_PUT);
+  sqlite3_bind_int(t, 1, r->code);
+  bind_text(t, 2, r->party);
+  bind_text(t, 3, r->body);
+  bind_text(t, 4, r->ts);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_a6_approach_get(l6_store *s, int code, l6_a6_approach *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_APPROACH_GET);
+  sqlite3_bind_int(t, 1, code);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_approach(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_APPROACH_LIST);
+  l6_a6_approach *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_approach, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
 static l6_err sq_link_put(l6_store *s, const l6_link_rec *r, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_LINK_PUT);
   bind_text(t, 1, r->kind);
@@ -3107,6 +3150,9 @@ static const l6_store_ops sqlite_ops = {
     .a6_action_list = sq_a6_action_list,
     .a6_auth_version_put = sq_a6_auth_version_put,
     .a6_auth_version_list = sq_a6_auth_version_list,
+    .a6_approach_put = sq_a6_approach_put,
+    .a6_approach_get = sq_a6_approach_get,
+    .a6_approach_list = sq_a6_approach_list,
     .nma_put = sq_nma_put,
     .nma_get = sq_nma_get,
     .nma_list = sq_nma_list,

@@ -24,7 +24,7 @@ ROOT=${L6_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 TESTS=$(cd "$(dirname "$0")" && pwd)
 HERE=$ROOT/tests/contract
 SPEC=$ROOT/src/api/openapi.json
-BINARIES="test_api test_a6_api test_cycle_api test_ets_api test_exchange_api test_nma test_web test_log test_transport test_people test_ops test_certpdf test_import test_opendata test_ldc test_link"
+BINARIES="test_api test_a6_api test_a6_report test_cycle_api test_ets_api test_exchange_api test_nma test_web test_log test_transport test_people test_ops test_certpdf test_import test_opendata test_ldc test_link"
 
 setup_failed() {
   echo "contract test cannot run: $1"
