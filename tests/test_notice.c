@@ -22,6 +22,12 @@
  *   opt_out             a user who turned notices off gets none; on again,
  *                       the next notice is queued; only a person (not a
  *                       system token) has a choice.
+ *   serve               `ledger6 serve --smtp-url` end to end: a transfer
+ *                       held over HTTP (202) reaches both holders of the
+ *                       organisation by email once, the log says so and
+ *                       /metrics counts it; with the relay down the request
+ *                       still succeeds, the log says "not sent", and the
+ *                       notice goes out once the relay is back.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -44,6 +50,7 @@
 #include "service/proposal.h"
 #include "service/service_int.h"
 #include "testlib.h"
+#include "testlib_http.h"
 #include "testlib_svc.h"
 
 #define T0 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
@@ -499,11 +506,101 @@ static void test_opt_out(void **state) {
   assert_int_equal(q.n[0].user, W.u_bob);
 }
 
+/* ---- serve --smtp-url ------------------------------------------------------------ */
+
+static bool log_has(const tl_srv *srv, const char *text) {
+  FILE *f = fopen(srv->log, "r");
+  if (f == NULL) return false;
+  char line[2048];
+  bool found = false;
+  while (!found && fgets(line, sizeof line, f)) found = strstr(line, text) != NULL;
+  fclose(f);
+  return found;
+}
+
+static int64_t mk_http_user(const tl_srv *srv, const char *email, int64_t org) {
+  json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:I}", "email", email, "name", email, "role", "holder", "password",
+                        "correct horse battery staple", "organisation", (json_int_t)org);
+  tl_resp r = tl_http_reqj(srv, "POST", "/v1/users", srv->admin, b, NULL);
+  tl_assert_status(&r, 201);
+  int64_t id = tl_jint(r.body, "id");
+  tl_resp_free(&r);
+  return id;
+}
+
+/* Waits up to 10 s for the sink to hold n messages. */
+static bool sink_wait(int n) {
+  for (int i = 0; i < 200 && sink_count() < n; i++) usleep(50000);
+  return sink_count() >= n;
+}
+
+static void test_serve(void **state) {
+  (void)state;
+  K.n = 0;
+  sink_start(0);
+  int port = K.port;
+  sink_stop(); /* down at first: nothing listens on port */
+  static tl_srv srv;
+  char url[64];
+  snprintf(url, sizeof url, "smtp://127.0.0.1:%d", port);
+  assert_int_equal(tl_srv_start(&srv, "notice"), 0);
+  assert_int_equal(tl_srv_stop(&srv), 0);
+  const char *extra[] = {"--smtp-url", url, "--smtp-from", "registry@ledger6.example", "--smtp-interval", "1",
+                         "--smtp-retry", "1", "--pwhash-cost", "interactive", NULL};
+  memcpy(srv.extra, extra, sizeof extra);
+  assert_int_equal(tl_srv_restart(&srv), 0);
+  tl_mk_party(&srv, "CHE", "Switzerland");
+  tl_mk_registry(&srv, "CHE01", "CHE", NULL);
+  int64_t org = tl_mk_org(&srv, "CHE01", "Org A"), other = tl_mk_org(&srv, "CHE01", "Org B");
+  int64_t a1 = tl_mk_account(&srv, "CHE01", org, "holding", "A1"), b1 = tl_mk_account(&srv, "CHE01", other, "holding", "B1");
+  tl_mk_project(&srv, "CHE.P.1", "VCS", "CHE");
+  json_decref(tl_mk_issue(&srv, "CHE01", "CHE.P.1", "VCU", 2023, 1000, a1));
+  mk_http_user(&srv, "ann@orga.example", org);
+  mk_http_user(&srv, "ben@orga.example", org);
+  mk_http_user(&srv, "cy@orgb.example", other);
+  tl_resp r = tl_http_req(&srv, "PUT", "/v1/registries/CHE01/approval-policy", srv.admin, "{\"transfer_above\":100}", NULL);
+  tl_assert_status(&r, 200);
+  tl_resp_free(&r);
+  char *holder = tl_mk_token(&srv, "holder", org);
+  json_t *b = json_pack("{s:I, s:I, s:s, s:I}", "from_account", (json_int_t)a1, "to_account", (json_int_t)b1, "unit_type",
+                        "VCU", "quantity", (json_int_t)200);
+  r = tl_http_reqj(&srv, "POST", "/v1/transfers", holder, b, NULL);
+  tl_assert_status(&r, 202); /* the relay is down: the request succeeds all the same */
+  int64_t prop = tl_jint(r.body, "id");
+  tl_resp_free(&r);
+  for (int i = 0; i < 100 && !log_has(&srv, "not sent (attempt 1"); i++) usleep(50000);
+  assert_true(log_has(&srv, "not sent (attempt 1"));
+  /* The relay comes back; after the backoff (--smtp-retry 1: 1 s, 2 s, ...) both are sent. */
+  sink_start(port);
+  assert_true(sink_wait(2));
+  int n = 0;
+  char subject[96];
+  snprintf(subject, sizeof subject, "Subject: ledger6: proposal %lld awaits your approval\r\n", (long long)prop);
+  assert_non_null(strstr(received("<ann@orga.example>", &n), subject));
+  assert_int_equal(n, 1);
+  assert_non_null(strstr(received("<ben@orga.example>", &n), subject));
+  assert_int_equal(n, 1);
+  assert_null(received("<cy@orgb.example>", NULL));
+  assert_true(log_has(&srv, "ledger6: email notices through smtp://127.0.0.1:"));
+  assert_true(log_has(&srv, "sent to user"));
+  r = tl_http_req(&srv, "GET", "/metrics", srv.admin, NULL, NULL);
+  tl_assert_status(&r, 200);
+  assert_non_null(strstr(r.raw, "ledger6_notices_total{result=\"sent\"} 2\n"));
+  assert_non_null(strstr(r.raw, "ledger6_notices_total{result=\"queued\"} 2\n"));
+  tl_resp_free(&r);
+  sleep(1); /* another round: nothing more */
+  assert_int_equal(sink_count(), 2);
+  free(holder);
+  sink_stop();
+  tl_srv_free(&srv);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_cycle_and_proposal, setup, teardown),
       cmocka_unit_test_setup_teardown(test_relay_down, setup, teardown),
       cmocka_unit_test_setup_teardown(test_opt_out, setup, teardown),
+      cmocka_unit_test(test_serve),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

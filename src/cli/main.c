@@ -108,6 +108,8 @@ static const char *usage_serve =
     "  --smtp-ca FILE   CA bundle for the relay's certificate (default: the system's)\n"
     "  --smtp-user USER SMTP AUTH user; its password from the environment, L6_SMTP_PASSWORD\n"
     "  --smtp-interval S seconds between rounds of the queue (1-3600, default 10)\n"
+    "  --smtp-retry S   the wait after a failed attempt, doubled at each (1-3600, default 30; at\n"
+    "                  most an hour between attempts; given up after 12)\n"
     "  --app-url URL    the working app's address, linked in notices (e.g. https://HOST/work.html)\n"
     "limits (docs/OPERATIONS.md, \"Limits\"; RATE is N/s, N/min or N/h with an optional ,BURST, or off):\n"
     "  --conns-per-ip N         connections one client address may hold (default 64; 0: no limit)\n"
@@ -163,7 +165,7 @@ typedef struct {
   int port, sth_interval, days;
   int link_reconcile; /* seconds between periodic reconciliations; 0: off */
   const char *smtp_url, *smtp_from, *smtp_ca, *smtp_user, *app_url; /* email notices (notice.h) */
-  int smtp_tls, smtp_interval;
+  int smtp_tls, smtp_interval, smtp_retry;
   int session_idle, session_max; /* seconds; 0: the defaults */
   bool pwhash_interactive, cookie_secure;
   long long org;
@@ -199,7 +201,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"smtp-url", required_argument, NULL, 13}, {"smtp-from", required_argument, NULL, 14},
       {"smtp-tls", required_argument, NULL, 15}, {"smtp-ca", required_argument, NULL, 16},
       {"smtp-user", required_argument, NULL, 17}, {"smtp-interval", required_argument, NULL, 18},
-      {"app-url", required_argument, NULL, 19},
+      {"app-url", required_argument, NULL, 19}, {"smtp-retry", required_argument, NULL, 20},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
@@ -315,6 +317,16 @@ static int parse_opts(int argc, char **argv, opts *o) {
       break;
     }
     case 19: o->app_url = optarg; break;
+    case 20: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 3600) {
+        fprintf(stderr, "ledger6: --smtp-retry must be 1-3600 seconds\n");
+        return -1;
+      }
+      o->smtp_retry = (int)v;
+      break;
+    }
     case 3:
     case 4:
     case 5: {
@@ -1063,7 +1075,7 @@ static int cmd_serve(const opts *o) {
   }
   smtp_cfg = (l6_smtp_cfg){.url = o->smtp_url, .from = o->smtp_from, .tls = o->smtp_tls, .ca_file = o->smtp_ca,
                            .user = o->smtp_user, .password = o->smtp_user ? getenv("L6_SMTP_PASSWORD") : NULL,
-                           .app_url = o->app_url};
+                           .app_url = o->app_url, .retry_s = o->smtp_retry};
   l6_svc *s = open_svc(o, o->paranoid ? 2 : 1, &err);
   if (s == NULL) return fail(&err);
   if (open_keys(s, o) != 0 || (o->admin_token && admin_token_once(s) != 0)) {

@@ -416,9 +416,9 @@ static int due_row(void *ctx, const void *row) {
   return 0;
 }
 
-/* The wait after the attempts-th failed attempt: 30 s doubled each time, at most an hour. */
-static int64_t backoff_ms(int attempts) {
-  int64_t ms = 30000;
+/* The wait after the attempts-th failed attempt: first_s (30 s) doubled each time, at most an hour. */
+static int64_t backoff_ms(int first_s, int attempts) {
+  int64_t ms = (first_s > 0 ? first_s : 30) * INT64_C(1000);
   for (int i = 1; i < attempts && ms < 3600000; i++) ms *= 2;
   return ms < 3600000 ? ms : 3600000;
 }
@@ -462,11 +462,11 @@ l6_err svc_notices_send(l6_svc *s, const l6_smtp_cfg *c, l6_notice_round *r, l6_
       fprintf(stderr, "ledger6: notice %" PRId64 " to user %" PRId64 " given up after %d attempts: %s\n", (int64_t)n->id,
               (int64_t)n->user, n->attempts, why);
     } else {
-      n->due_ms = t + backoff_ms(n->attempts);
+      n->due_ms = t + backoff_ms(c->retry_s, n->attempts);
       snprintf(n->last_error, sizeof n->last_error, "%s", why);
       r->retried++;
       fprintf(stderr, "ledger6: notice %" PRId64 " to user %" PRId64 " not sent (attempt %d, next in %" PRId64 " s): %s\n",
-              (int64_t)n->id, (int64_t)n->user, n->attempts, backoff_ms(n->attempts) / 1000, why);
+              (int64_t)n->id, (int64_t)n->user, n->attempts, backoff_ms(c->retry_s, n->attempts) / 1000, why);
     }
     if ((e = svc__begin(s, err)) != L6_E_OK) break;
     e = svc__finish(s, OPS->notice_update(ST, n, err), err);
@@ -488,6 +488,7 @@ l6_err svc_notices_tick(l6_svc *s, const l6_smtp_cfg *c, l6_notice_round *r, l6_
 static l6_err pref(l6_svc *s, const l6_actor *a, const bool *set, json_t **out, l6_error *err) {
   *out = NULL;
   l6_id uid = a->user ? a->user : a->owner;
+  if (a->role == L6_ROLE__NONE) return l6_fail(err, L6_E_UNAUTHORIZED, "log in (POST /v1/session)");
   if (uid == 0) return l6_fail(err, L6_E_FORBIDDEN, "email notices are a user's: log in (POST /v1/session)");
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;

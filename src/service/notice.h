@@ -17,7 +17,7 @@
  * thing and its state, so a new state is a new notice), then sends the
  * due ones off the writer lock. A send that fails is retried with
  * exponential backoff (30 s, 1, 2, 4 ... minutes, at most an hour
- * between attempts) and given up after L6_NOTICE_MAX_ATTEMPTS. A relay
+ * between attempts; serve --smtp-retry sets the first wait) and given up after L6_NOTICE_MAX_ATTEMPTS. A relay
  * that is down never fails a request: requests do not send.
  *
  * Users opted out (PUT /v1/session/notices {"email": false}) and disabled
@@ -47,6 +47,7 @@ typedef struct {
   const char *password; /* its password (from the environment, never the command line) */
   const char *app_url;  /* the working app's address for links in the text ("": none) */
   long timeout_ms;      /* per message (0: 10 s) */
+  int retry_s;          /* the first wait after a failed attempt, doubled each time up to an hour (0: 30 s) */
 } l6_smtp_cfg;
 
 /* One round's counts. */
