@@ -166,6 +166,18 @@ void metrics_link_reconcile(const char *peer, int64_t differences) {
   pthread_mutex_unlock(&peer_mu);
 }
 
+/* Email notices (issue 22). */
+static atomic_uint_fast64_t notices_queued, notices_sent, notices_retried, notices_failed;
+static atomic_bool notices_on;
+
+void metrics_notices(int64_t queued, int64_t sent, int64_t retried, int64_t failed) {
+  atomic_fetch_add_explicit(&notices_queued, (uint_fast64_t)queued, memory_order_relaxed);
+  atomic_fetch_add_explicit(&notices_sent, (uint_fast64_t)sent, memory_order_relaxed);
+  atomic_fetch_add_explicit(&notices_retried, (uint_fast64_t)retried, memory_order_relaxed);
+  atomic_fetch_add_explicit(&notices_failed, (uint_fast64_t)failed, memory_order_relaxed);
+  atomic_store_explicit(&notices_on, true, memory_order_relaxed);
+}
+
 static void put_label(FILE *f, const char *v) {
   for (; *v; v++) {
     if (*v == '\\') fputs("\\\\", f);
@@ -312,6 +324,17 @@ char *metrics_render(const metrics_gauges *g) {
     }
   }
   pthread_mutex_unlock(&peer_mu);
+  if (atomic_load_explicit(&notices_on, memory_order_relaxed))
+    fprintf(f,
+            "# HELP ledger6_notices_total Email notices (serve --smtp-url) by what happened: queued, sent, retried (an "
+            "attempt failed; another is due), failed (given up).\n"
+            "# TYPE ledger6_notices_total counter\n"
+            "ledger6_notices_total{result=\"queued\"} %llu\n"
+            "ledger6_notices_total{result=\"sent\"} %llu\n"
+            "ledger6_notices_total{result=\"retried\"} %llu\n"
+            "ledger6_notices_total{result=\"failed\"} %llu\n",
+            (unsigned long long)load(&notices_queued), (unsigned long long)load(&notices_sent),
+            (unsigned long long)load(&notices_retried), (unsigned long long)load(&notices_failed));
   if (fclose(f) != 0) {
     free(text);
     return NULL;

@@ -37,6 +37,13 @@ void metrics_store_error(const char *code);
  * failed (the peer unreachable, ...). At most 32 peers are kept. */
 void metrics_link_reconcile(const char *peer, int64_t differences);
 
+/* Email notices (issue 22, serve --smtp-url; service/notice.c): what
+ * happened to notices in one round of the background tick: queued (new
+ * notices), sent, retried (an attempt failed, another is due later) and
+ * failed (given up after the last attempt). Rendered only once a round
+ * ran (the relay is configured). */
+void metrics_notices(int64_t queued, int64_t sent, int64_t retried, int64_t failed);
+
 /* What the renderer asks for at each scrape: gauges read at that moment.
  * A negative log_size means the store could not say (the sample is left
  * out). */

@@ -2171,6 +2171,7 @@ static json_t *b_login(void) {
   return b;
 }
 static json_t *b_logout(void) { return json_object(); }
+static json_t *b_notice_pref(void) { return json_pack("{s:b}", "email", 0); }
 /* The project cycle (tests/testlib_cycle.h). */
 static json_t *b_document(void) {
   return json_pack("{s:s, s:s, s:s}", "name", "role test", "media_type", "text/plain", "content_base64", "cm9sZSB0ZXN0");
@@ -2426,6 +2427,11 @@ static json_t *b_ex_replace(void) { return json_pack("{s:i, s:i}", "price", 99, 
  * every token, good or bad, gets 401 (test_people logs out for real). */
 #define NO_SESSION \
   { E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401, E401 }
+/* A person's own choice of email notices (issue 22): the matrix's tokens
+ * are system integrations' (made by the CLI, no owner), so every one gets
+ * 403; test_notice sets it for a person. */
+#define PERSON_ONLY \
+  { E401, E403, E403, E403, E403, E401, E403, E403, E403, E403, E403, E403 }
 #define ETS_MOVER \
   { E401, OK, E403, OK, E403, E401, E403, E403, E403, OK, E403, E403 }
 /* Operations: GET /metrics is for admin and auditor tokens (serve's default
@@ -2496,6 +2502,8 @@ static const role_rule rules[] = {
     {"GET", "/v1/session", ANY_TOKEN, NULL, NULL},    /* who am I: a token says so too */
     {"POST", "/v1/session", PUBLIC, b_login, NULL},   /* logs in whoever knows password and code */
     {"DELETE", "/v1/session", NO_SESSION, b_logout, NULL},
+    {"GET", "/v1/session/notices", PERSON_ONLY, NULL, NULL},
+    {"PUT", "/v1/session/notices", PERSON_ONLY, b_notice_pref, NULL},
     /* Tokens (issue 15): admin lists every token, any other token sees
      * only itself (A's token is in the list for admin and A only); the
      * revocation of a fresh admin-made token is the admin's alone (a token

@@ -1293,7 +1293,8 @@ static void test_upgrade_backfills(void **state) {
    * the terms of off-exchange transfers; 21 -> 22, the letter's hash, a column
    * of a6_authorizations, dropped with it; 22 -> 23, buffer pools of imported
    * issuances, a column of origin_unplaced, dropped with it; 23 -> 24,
-   * cooperative approaches). */
+   * cooperative approaches; 24 -> 25, email notices: the queue, and a
+   * column of users, dropped with it). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
@@ -1304,7 +1305,7 @@ static void test_upgrade_backfills(void **state) {
                   "DROP TABLE ex_trades; DROP TABLE ex_orders; DROP TABLE ex_journal; DROP TABLE ex_cash;"
                   "DROP TABLE ex_instruments;"
                   "ALTER TABLE batches DROP COLUMN production_start; ALTER TABLE batches DROP COLUMN production_end;"
-                  "DROP TABLE sessions; DROP TABLE users; ALTER TABLE tokens DROP COLUMN owner;"
+                  "DROP TABLE notices; DROP TABLE sessions; DROP TABLE users; ALTER TABLE tokens DROP COLUMN owner;"
                   "ALTER TABLE tokens DROP COLUMN created; ALTER TABLE tokens DROP COLUMN expires;"
                   "ALTER TABLE tokens DROP COLUMN revoked; ALTER TABLE tokens DROP COLUMN last_used;"
                   "DROP TABLE origin_unplaced; DROP TABLE tx_origin; DROP TABLE origin_blocks;"

@@ -485,13 +485,49 @@ static void test_logout(void **state) {
   tl_resp_free(&r);
 }
 
+/* Issue 22: a person's choice of email notices (GET and PUT
+ * /v1/session/notices): on by default, at the login's address; a write
+ * needs the CSRF header; a closed body; a system token has no choice. */
+static void test_notice_preference(void **state) {
+  (void)state;
+  user u = mk_user("holder", org_a);
+  session x = login_ok(&u, 0);
+  tl_resp r = in_session(&x, "GET", "/v1/session/notices", NULL, false);
+  tl_assert_status(&r, 200);
+  assert_true(json_is_true(json_object_get(r.body, "email")));
+  assert_string_equal(tl_jstr(r.body, "address"), u.email);
+  tl_resp_free(&r);
+  r = in_session(&x, "PUT", "/v1/session/notices", json_pack("{s:b}", "email", 0), false);
+  assert_error(&r, 403, "csrf_failed");
+  tl_resp_free(&r);
+  r = in_session(&x, "PUT", "/v1/session/notices", json_pack("{s:s}", "email", "no"), true);
+  assert_error(&r, 400, "wrong_type");
+  tl_resp_free(&r);
+  r = in_session(&x, "PUT", "/v1/session/notices", json_pack("{s:b, s:i}", "email", 0, "sms", 1), true);
+  assert_error(&r, 400, "unknown_field");
+  tl_resp_free(&r);
+  r = in_session(&x, "PUT", "/v1/session/notices", json_object(), true);
+  assert_error(&r, 400, "missing_field");
+  tl_resp_free(&r);
+  r = in_session(&x, "PUT", "/v1/session/notices", json_pack("{s:b}", "email", 0), true);
+  tl_assert_status(&r, 200);
+  assert_true(json_is_false(json_object_get(r.body, "email")));
+  tl_resp_free(&r);
+  r = in_session(&x, "GET", "/v1/session/notices", NULL, false);
+  assert_true(json_is_false(json_object_get(r.body, "email")));
+  tl_resp_free(&r);
+  r = tl_http_req(S, "GET", "/v1/session/notices", S->admin, NULL, NULL);
+  assert_error(&r, 403, "forbidden");
+  tl_resp_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_user_create_and_list), cmocka_unit_test(test_login_ok_and_cookie_flags),
       cmocka_unit_test(test_login_refusals),       cmocka_unit_test(test_disabled_user),
       cmocka_unit_test(test_csrf_and_token_owner), cmocka_unit_test(test_idle_expiry),
       cmocka_unit_test(test_absolute_expiry),      cmocka_unit_test(test_logout),
-      cmocka_unit_test(test_token_owner_is_the_person),
+      cmocka_unit_test(test_token_owner_is_the_person), cmocka_unit_test(test_notice_preference),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

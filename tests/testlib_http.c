@@ -171,7 +171,7 @@ static int launch(tl_srv *s) {
                     "--port",           "0",     "--admin-token", "--paranoid", NULL};
   size_t n = 10;
   bool own_keys = false;
-  for (size_t i = 0; i < 7 && s->extra[i]; i++) {
+  for (size_t i = 0; i < sizeof s->extra / sizeof s->extra[0] - 1 && s->extra[i]; i++) {
     if (strcmp(s->extra[i], "--keys") == 0) own_keys = true;
     argv[n++] = (char *)s->extra[i];
   }

@@ -55,7 +55,7 @@ typedef struct {
   char spec[L6_STORE_SPEC_MAX + 1]; /* the store: dir + "/l.db", or a PostgreSQL URI */
   tl_store store; /* the PostgreSQL database made for it (owned), zeroed otherwise */
   char log[512];  /* dir + "/server.log": the child's stderr, appended across restarts */
-  const char *extra[8]; /* more `serve` arguments (NULL-terminated), for tl_srv_restart */
+  const char *extra[12]; /* more `serve` arguments (NULL-terminated, at most 11), for tl_srv_restart */
 } tl_srv;
 
 /* Makes a fresh temporary directory (tag names it) and store, and starts

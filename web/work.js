@@ -298,8 +298,26 @@ screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 
       link('#/books', 'Article 6 books'), ' · ', link('#/aef', 'AEF and its consistency checks')));
   if (['authority', 'admin', 'auditor', 'validator'].includes(me.role))
     parts.push(el('h2', {}, 'Emissions trading'), el('p', {}, link('#/schemes', 'Schemes'), ', their covered entities, verified emissions, allocations and compliance.'));
+  parts.push(...(await noticeChoice()));
   v.replaceChildren(...parts);
 });
+
+/* The person's choice of email notices (GET and PUT /v1/session/notices;
+ * docs/APP.md "Email notices"): what "Awaiting you" lists, also by email
+ * when the registry has a mail relay. */
+async function noticeChoice() {
+  const p = await get('/v1/session/notices');
+  const form = el('form', { id: 'notices', 'aria-label': 'Email notices' },
+    el('div', { class: 'field check' }, el('label', {}, el('input', { type: 'checkbox', name: 'email', id: 'f-notice-email', checked: !!p.email }),
+      ' Email me what awaits me (to ' + p.address + ')')),
+    el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Save')));
+  onSubmit(form, async (x) => {
+    const r = await call('PUT', '/v1/session/notices', { email: 'email' in x });
+    return el('div', { class: 'status ok', role: 'status', id: 'notices-saved' }, r.email ? 'Email notices are on: they go to ' + r.address + '.' :
+      'Email notices are off: nothing is sent to you until you turn them on again.');
+  });
+  return [el('h2', {}, 'Email notices'), el('p', { class: 'muted' }, 'Sent when the registry runs with a mail relay: proposals to decide, one about to expire, a step of the project cycle for your role. Each is sent once.'), form];
+}
 
 /* ---- account holder ----------------------------------------------------- */
 

@@ -56,6 +56,9 @@ l6_err h_user_patch(req *r, json_t **out, l6_error *err);
 l6_err h_session_post(req *r, json_t **out, l6_error *err);
 l6_err h_session_get(req *r, json_t **out, l6_error *err);
 l6_err h_session_delete(req *r, json_t **out, l6_error *err);
+/* api_notice.c: a user's choice of email notices (notice.h). */
+l6_err h_notice_pref_get(req *r, json_t **out, l6_error *err);
+l6_err h_notice_pref_put(req *r, json_t **out, l6_error *err);
 
 #define API_PEOPLE_ROUTES                                                  \
   {"GET", "/v1/users", h_user_list},                                       \
@@ -63,7 +66,9 @@ l6_err h_session_delete(req *r, json_t **out, l6_error *err);
   {"PATCH", "/v1/users/{id}", h_user_patch},                               \
   {"GET", "/v1/session", h_session_get},                                   \
   {"POST", "/v1/session", h_session_post},                                 \
-  {"DELETE", "/v1/session", h_session_delete},
+  {"DELETE", "/v1/session", h_session_delete},                             \
+  {"GET", "/v1/session/notices", h_notice_pref_get},                       \
+  {"PUT", "/v1/session/notices", h_notice_pref_put},
 
 /* api_proposal.c: four eyes, trusted accounts, transfer delays (proposal.h). */
 l6_err h_policy_get(req *r, json_t **out, l6_error *err);

@@ -28,6 +28,7 @@
 #include "../service/keys.h"
 #include "../service/link.h"
 #include "../service/people.h"
+#include "../service/notice.h"
 #include "../service/proposal.h"
 #include "../service/views.h"
 #include "../service/exchange.h"
@@ -100,6 +101,17 @@ static const char *usage_serve =
     "  --link-faults SPEC  tests only: drop=P,repeat=P,lose=P,seed=N (percent) faults of the outbox\n"
     "  --link-reconcile SECONDS  reconcile with every link peer every SECONDS (1-86400; default off):\n"
     "                  differences in the log and in /metrics\n"
+    "email notices (off by default; docs/OPERATIONS.md, \"Email notices\"):\n"
+    "  --smtp-url URL   the relay: smtp://HOST[:PORT] (STARTTLS per --smtp-tls) or smtps://HOST[:PORT]\n"
+    "  --smtp-from ADDR the sender address (needed with --smtp-url)\n"
+    "  --smtp-tls url|try|required  STARTTLS on smtp://: as the URL says (none), when offered, or\n"
+    "                  required (default try)\n"
+    "  --smtp-ca FILE   CA bundle for the relay's certificate (default: the system's)\n"
+    "  --smtp-user USER SMTP AUTH user; its password from the environment, L6_SMTP_PASSWORD\n"
+    "  --smtp-interval S seconds between rounds of the queue (1-3600, default 10)\n"
+    "  --smtp-retry S   the wait after a failed attempt, doubled at each (1-3600, default 30; at\n"
+    "                  most an hour between attempts; given up after 12)\n"
+    "  --app-url URL    the working app's address, linked in notices (e.g. https://HOST/work.html)\n"
     "limits (docs/OPERATIONS.md, \"Limits\"; RATE is N/s, N/min or N/h with an optional ,BURST, or off):\n"
     "  --conns-per-ip N         connections one client address may hold (default 64; 0: no limit)\n"
     "  --request-timeout S      seconds to send a request's head, and again its body (default 10)\n"
@@ -153,6 +165,8 @@ typedef struct {
   l6_http_opts http; /* serve's transport limits */
   int port, sth_interval, days;
   int link_reconcile; /* seconds between periodic reconciliations; 0: off */
+  const char *smtp_url, *smtp_from, *smtp_ca, *smtp_user, *app_url; /* email notices (notice.h) */
+  int smtp_tls, smtp_interval, smtp_retry;
   int session_idle, session_max; /* seconds; 0: the defaults */
   bool pwhash_interactive, cookie_secure;
   long long org;
@@ -185,6 +199,10 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"access-log", required_argument, NULL, 'A'}, {"metrics", required_argument, NULL, 'X'},
       {"peers", required_argument, NULL, 9}, {"link-faults", required_argument, NULL, 10},
       {"peer", required_argument, NULL, 11},     {"link-reconcile", required_argument, NULL, 12},
+      {"smtp-url", required_argument, NULL, 13}, {"smtp-from", required_argument, NULL, 14},
+      {"smtp-tls", required_argument, NULL, 15}, {"smtp-ca", required_argument, NULL, 16},
+      {"smtp-user", required_argument, NULL, 17}, {"smtp-interval", required_argument, NULL, 18},
+      {"app-url", required_argument, NULL, 19}, {"smtp-retry", required_argument, NULL, 20},
       {NULL, 0, NULL, 0}};
   *o = (opts){.store = "data/ledger6.db",
               .config = cli_config_default(),
@@ -193,6 +211,8 @@ static int parse_opts(int argc, char **argv, opts *o) {
               .label = "cli",
               .web = cli_web_default(),
               .access_log = "-",
+              .smtp_tls = 1,
+              .smtp_interval = 10,
               .sth_interval = L6_STH_INTERVAL_S};
   http_opts_default(&o->http);
   /* `verify --store` (check the store against its log) is a flag, while
@@ -274,6 +294,40 @@ static int parse_opts(int argc, char **argv, opts *o) {
       break;
     }
     case 2: o->tls_key = optarg; break;
+    case 13: o->smtp_url = optarg; break;
+    case 14: o->smtp_from = optarg; break;
+    case 15:
+      if (strcmp(optarg, "url") == 0) o->smtp_tls = 0;
+      else if (strcmp(optarg, "try") == 0) o->smtp_tls = 1;
+      else if (strcmp(optarg, "required") == 0) o->smtp_tls = 2;
+      else {
+        fprintf(stderr, "ledger6: --smtp-tls must be url, try or required\n");
+        return -1;
+      }
+      break;
+    case 16: o->smtp_ca = optarg; break;
+    case 17: o->smtp_user = optarg; break;
+    case 18: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 3600) {
+        fprintf(stderr, "ledger6: --smtp-interval must be 1-3600 seconds\n");
+        return -1;
+      }
+      o->smtp_interval = (int)v;
+      break;
+    }
+    case 19: o->app_url = optarg; break;
+    case 20: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 3600) {
+        fprintf(stderr, "ledger6: --smtp-retry must be 1-3600 seconds\n");
+        return -1;
+      }
+      o->smtp_retry = (int)v;
+      break;
+    }
     case 3:
     case 4:
     case 5: {
@@ -957,6 +1011,20 @@ static void link_reconcile_run(l6_svc *s) {
   json_decref(out);
 }
 
+/* Email notices (serve --smtp-url; service/notice.h): each round queues
+ * what awaits whom and sends what is due; a line when something happened. */
+static l6_smtp_cfg smtp_cfg;
+
+static void notices_run(l6_svc *s) {
+  l6_error err = {0};
+  l6_notice_round r;
+  if (svc_notices_tick(s, &smtp_cfg, &r, &err) != L6_E_OK)
+    fprintf(stderr, "ledger6: email notices: %s: %s\n", l6_err_code(err.code), err.message);
+  else if (r.queued || r.sent || r.retried || r.failed)
+    fprintf(stderr, "ledger6: email notices: %d queued, %d sent, %d to retry, %d given up\n", r.queued, r.sent, r.retried,
+            r.failed);
+}
+
 /* Reads a PEM file of serve's TLS (at most 1 MiB) into a NUL-terminated
  * text (free it); NULL after saying why. */
 static char *read_pem(const char *path, const char *what) {
@@ -1002,6 +1070,13 @@ static int cmd_serve(const opts *o) {
     return 2;
   }
 
+  if (o->smtp_url && (o->smtp_from == NULL || (strncmp(o->smtp_url, "smtp://", 7) != 0 && strncmp(o->smtp_url, "smtps://", 8) != 0))) {
+    fprintf(stderr, "ledger6: --smtp-url must be smtp://HOST[:PORT] or smtps://HOST[:PORT], with --smtp-from\n");
+    return 2;
+  }
+  smtp_cfg = (l6_smtp_cfg){.url = o->smtp_url, .from = o->smtp_from, .tls = o->smtp_tls, .ca_file = o->smtp_ca,
+                           .user = o->smtp_user, .password = o->smtp_user ? getenv("L6_SMTP_PASSWORD") : NULL,
+                           .app_url = o->app_url, .retry_s = o->smtp_retry};
   l6_svc *s = open_svc(o, o->paranoid ? 2 : 1, &err);
   if (s == NULL) return fail(&err);
   if (open_keys(s, o) != 0 || (o->admin_token && admin_token_once(s) != 0)) {
@@ -1089,6 +1164,14 @@ static int cmd_serve(const opts *o) {
   pthread_t rec_tid;
   bool rec_on = o->link_reconcile > 0 && pthread_create(&rec_tid, NULL, sth_main, &rtimer) == 0;
   if (o->link_reconcile > 0 && !rec_on) fprintf(stderr, "ledger6: cannot start the periodic link reconciliation\n");
+  sth_timer ntimer = {.svc = s, .interval_s = o->smtp_interval, .run = notices_run};
+  pthread_mutex_init(&ntimer.mu, NULL);
+  pthread_cond_init(&ntimer.cv, NULL);
+  pthread_t notice_tid;
+  bool notice_on = o->smtp_url && pthread_create(&notice_tid, NULL, sth_main, &ntimer) == 0;
+  if (o->smtp_url && !notice_on) fprintf(stderr, "ledger6: cannot start the email notices\n");
+  if (notice_on)
+    fprintf(stderr, "ledger6: email notices through %s every %d s\n", o->smtp_url, o->smtp_interval);
   printf("listening on %s://%s:%d/\n", o->tls_cert ? "https" : "http", o->addr, http_port(h));
   fflush(stdout);
   sigset_t wait_mask = old;
@@ -1122,6 +1205,15 @@ static int cmd_serve(const opts *o) {
   }
   pthread_cond_destroy(&rtimer.cv);
   pthread_mutex_destroy(&rtimer.mu);
+  if (notice_on) {
+    pthread_mutex_lock(&ntimer.mu);
+    ntimer.stop = true;
+    pthread_cond_signal(&ntimer.cv);
+    pthread_mutex_unlock(&ntimer.mu);
+    pthread_join(notice_tid, NULL);
+  }
+  pthread_cond_destroy(&ntimer.cv);
+  pthread_mutex_destroy(&ntimer.mu);
   if (link_on) {
     pthread_mutex_lock(&ltimer.mu);
     ltimer.stop = true;

@@ -354,6 +354,16 @@ static const char *const l6_migrations[] = {
      * and the texts of the initial report. */
     "CREATE TABLE a6_approaches(code INTEGER PRIMARY KEY, party TEXT NOT NULL, body TEXT NOT NULL,"
     "  ts TEXT NOT NULL);",
+    /* 24 -> 25: email notices (issue 22, src/service/notice.c): a user's
+     * choice (1: send, 0: opted out; every user has an address, the login's
+     * email) and the queue, one row per (user, key): what awaits them, sent
+     * by the background tick with retries (docs/OPERATIONS.md "Email notices"). */
+    "ALTER TABLE users ADD COLUMN notify_email INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE notices(id INTEGER PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id), key TEXT NOT NULL,"
+    "  email TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+    "  created_ms BIGINT NOT NULL, due_ms BIGINT NOT NULL, sent_ms BIGINT NOT NULL, last_error TEXT NOT NULL,"
+    "  UNIQUE(user_id, key));"
+    "CREATE INDEX notices_due ON notices(state, due_ms, id);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -294,6 +294,13 @@ static const char *const l6_pg_migrations[] = {
     /* 23 -> 24: cooperative approaches (schema.h). */
     "CREATE TABLE a6_approaches(code INTEGER PRIMARY KEY, party " L6_PG_TEXT " NOT NULL, body TEXT NOT NULL,"
     "  ts " L6_PG_TEXT " NOT NULL);",
+    /* 24 -> 25: email notices (schema.h). */
+    "ALTER TABLE users ADD COLUMN notify_email INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE notices(id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id), key " L6_PG_TEXT " NOT NULL,"
+    "  email " L6_PG_TEXT " NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, state " L6_PG_TEXT " NOT NULL,"
+    "  attempts INTEGER NOT NULL, created_ms BIGINT NOT NULL, due_ms BIGINT NOT NULL, sent_ms BIGINT NOT NULL,"
+    "  last_error TEXT NOT NULL, UNIQUE(user_id, key));"
+    "CREATE INDEX notices_due ON notices(state, due_ms, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -657,6 +657,25 @@ typedef struct {
   l6_qty buffer;                         /* of total, issued to the origin's buffer pool (serials unknown) */
 } l6_origin_unplaced;
 
+/* An email notice (issue 22, service/notice.c): what awaits a person,
+ * queued once per (user, key) and sent by the background tick. */
+#define L6_NOTICE_KEY_MAX 160
+#define L6_NOTICE_SUBJECT_MAX 200
+#define L6_NOTICE_BODY_MAX 2000
+#define L6_NOTICE_ERROR_MAX 200
+typedef struct {
+  l6_id id;
+  l6_id user;
+  char key[L6_NOTICE_KEY_MAX + 1];       /* "proposal:7", "activity:GHA.X:submitted:<ts>" */
+  char email[L6_EMAIL_MAX + 1];          /* the recipient, as the user's address was when queued */
+  char subject[L6_NOTICE_SUBJECT_MAX + 1];
+  char body[L6_NOTICE_BODY_MAX + 1];
+  char state[12];                        /* queued | sent | failed */
+  int attempts;
+  int64_t created_ms, due_ms, sent_ms;   /* due_ms: the next attempt */
+  char last_error[L6_NOTICE_ERROR_MAX + 1];
+} l6_notice;
+
 typedef struct l6_store l6_store;
 
 typedef int (*l6_each_fn)(void *ctx, const void *row);
@@ -1083,6 +1102,19 @@ typedef struct {
    * (effective date, else ts). */
   l6_err (*stats)(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_each_fn each, void *ctx,
                   l6_error *err);
+  /* ---- email notices (issue 22, service/notice.c) ---- */
+  /* Queues n (sets n->id) unless the user has a notice with its key:
+   * *added false then, and nothing changes (once per notice per person). */
+  l6_err (*notice_add)(l6_store *s, l6_notice *n, bool *added, l6_error *err);
+  /* Queued notices with due_ms <= due_before, by due_ms then id, at most limit. */
+  l6_err (*notice_due)(l6_store *s, int64_t due_before, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* Saves state, attempts, due_ms, sent_ms and last_error of notice n->id. */
+  l6_err (*notice_update)(l6_store *s, const l6_notice *n, l6_error *err);
+  /* Notices of a user (0: everyone), by id, at most limit. */
+  l6_err (*notice_list)(l6_store *s, l6_id user, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* A user's choice of email notices (true unless opted out); UNKNOWN_USER. */
+  l6_err (*user_notify_get)(l6_store *s, l6_id user, bool *on, l6_error *err);
+  l6_err (*user_notify_set)(l6_store *s, l6_id user, bool on, l6_error *err);
 } l6_store_ops;
 
 struct l6_store {

@@ -386,6 +386,20 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = $1")                                           \
   XX(TOK_OWNER, "UPDATE tokens SET owner = $2 WHERE id = $1")
 
+/* Email notices (issue 22, service/notice.c). */
+#define NOTICE_COLS "id, user_id, key, email, subject, body, state, attempts, created_ms, due_ms, sent_ms, last_error"
+#define SQL_MAP_NOTICE(XX)                                                                               \
+  XX(NOTICE_ADD, "INSERT INTO notices(" NOTICE_COLS ") VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM notices)," \
+                 " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT(user_id, key) DO NOTHING RETURNING id") \
+  XX(NOTICE_DUE, "SELECT " NOTICE_COLS " FROM notices WHERE state = 'queued' AND due_ms <= $1"           \
+                 " ORDER BY due_ms, id LIMIT $2::bigint")                                                \
+  XX(NOTICE_UPD, "UPDATE notices SET state = $2, attempts = $3, due_ms = $4, sent_ms = $5, last_error = $6" \
+                 " WHERE id = $1")                                                                       \
+  XX(NOTICE_LIST, "SELECT " NOTICE_COLS " FROM notices WHERE ($1::bigint = 0 OR user_id = $1) ORDER BY id" \
+                  " LIMIT $2::bigint")                                                                   \
+  XX(USER_NOTIFY_GET, "SELECT notify_email FROM users WHERE id = $1")                                   \
+  XX(USER_NOTIFY_SET, "UPDATE users SET notify_email = $2 WHERE id = $1")
+
 /* Four eyes, trusted accounts, delays (issue 15, proposal.c). */
 #define PROP_COLS                                                                                         \
   "id, kind, state, registry, org, from_account, to_account, quantity, reasons, proposer, proposer_role," \
@@ -458,14 +472,14 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
 
 enum {
 #define XX(id, sql) Q_##id,
-  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
 
@@ -1392,6 +1406,96 @@ static l6_err pg_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken
   *taken = e == L6_E_OK && changed == 1;
   return e;
 }
+/* ---- email notices (issue 22) -------------------------------------------- */
+
+static void dec_notice(const PGresult *r, int i, void *o) {
+  l6_notice *n = o;
+  n->id = col_i64(r, i, 0);
+  n->user = col_i64(r, i, 1);
+  col_text(r, i, 2, n->key, sizeof n->key);
+  col_text(r, i, 3, n->email, sizeof n->email);
+  col_text(r, i, 4, n->subject, sizeof n->subject);
+  col_text(r, i, 5, n->body, sizeof n->body);
+  col_text(r, i, 6, n->state, sizeof n->state);
+  n->attempts = (int)col_i64(r, i, 7);
+  n->created_ms = col_i64(r, i, 8);
+  n->due_ms = col_i64(r, i, 9);
+  n->sent_ms = col_i64(r, i, 10);
+  col_text(r, i, 11, n->last_error, sizeof n->last_error);
+}
+
+static l6_err pg_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, n->user);
+  a_text(&a, n->key);
+  a_text(&a, n->email);
+  a_text(&a, n->subject);
+  a_text(&a, n->body);
+  a_text(&a, n->state);
+  a_int(&a, n->attempts);
+  a_int(&a, n->created_ms);
+  a_int(&a, n->due_ms);
+  a_int(&a, n->sent_ms);
+  a_text(&a, n->last_error);
+  int64_t changed = 0;
+  l6_id id = 0;
+  l6_err e = run_write(PG(s), Q_NOTICE_ADD, &a, &id, &changed, err);
+  *added = e == L6_E_OK && changed == 1;
+  if (*added) n->id = id;
+  return e;
+}
+
+static l6_err pg_notice_due(l6_store *s, int64_t due_before, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, due_before);
+  a_int(&a, limit);
+  l6_notice *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_NOTICE_DUE, &a, dec_notice, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static l6_err pg_notice_update(l6_store *s, const l6_notice *n, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, n->id);
+  a_text(&a, n->state);
+  a_int(&a, n->attempts);
+  a_int(&a, n->due_ms);
+  a_int(&a, n->sent_ms);
+  a_text(&a, n->last_error);
+  return run_write(PG(s), Q_NOTICE_UPD, &a, NULL, NULL, err);
+}
+
+static l6_err pg_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, user);
+  a_int(&a, limit);
+  l6_notice *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(PG(s), Q_NOTICE_LIST, &a, dec_notice, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static void dec_notify(const PGresult *r, int i, void *o) { *(bool *)o = col_i64(r, i, 0) != 0; }
+
+static l6_err pg_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, user);
+  return run_one(PG(s), Q_USER_NOTIFY_GET, &a, dec_notify, on, L6_E_UNKNOWN_USER, err);
+}
+
+static l6_err pg_user_notify_set(l6_store *s, l6_id user, bool on, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, user);
+  a_int(&a, on ? 1 : 0);
+  int64_t changed = 0;
+  l6_err e = run_write(PG(s), Q_USER_NOTIFY_SET, &a, NULL, &changed, err);
+  if (e == L6_E_OK && changed != 1) e = l6_fail(err, L6_E_UNKNOWN_USER, NULL);
+  return e;
+}
+
 static l6_err pg_session_put(l6_store *s, const char *hash_hex, const l6_session *x, l6_error *err) {
   pg_args a = {.n = 0};
   a_text(&a, hash_hex);
@@ -3346,6 +3450,12 @@ static const l6_store_ops pg_ops = {
     .user_list = pg_user_list,
     .user_set_disabled = pg_user_set_disabled,
     .user_take_step = pg_user_take_step,
+    .notice_add = pg_notice_add,
+    .notice_due = pg_notice_due,
+    .notice_update = pg_notice_update,
+    .notice_list = pg_notice_list,
+    .user_notify_get = pg_user_notify_get,
+    .user_notify_set = pg_user_notify_set,
     .session_put = pg_session_put,
     .session_get = pg_session_get,
     .session_touch = pg_session_touch,

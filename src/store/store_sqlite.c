@@ -323,6 +323,20 @@
   XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = ?1")                                           \
   XX(TOK_OWNER, "UPDATE tokens SET owner = ?2 WHERE id = ?1")
 
+/* Email notices (issue 22, service/notice.c). */
+#define NOTICE_COLS "id, user_id, key, email, subject, body, state, attempts, created_ms, due_ms, sent_ms, last_error"
+#define SQL_MAP_NOTICE(XX)                                                                               \
+  XX(NOTICE_ADD, "INSERT INTO notices(user_id, key, email, subject, body, state, attempts, created_ms, due_ms," \
+                 " sent_ms, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"            \
+                 " ON CONFLICT(user_id, key) DO NOTHING")                                               \
+  XX(NOTICE_DUE, "SELECT " NOTICE_COLS " FROM notices WHERE state = 'queued' AND due_ms <= ?1"           \
+                 " ORDER BY due_ms, id LIMIT ?2")                                                        \
+  XX(NOTICE_UPD, "UPDATE notices SET state = ?2, attempts = ?3, due_ms = ?4, sent_ms = ?5, last_error = ?6" \
+                 " WHERE id = ?1")                                                                       \
+  XX(NOTICE_LIST, "SELECT " NOTICE_COLS " FROM notices WHERE (?1 = 0 OR user_id = ?1) ORDER BY id LIMIT ?2") \
+  XX(USER_NOTIFY_GET, "SELECT notify_email FROM users WHERE id = ?1")                                   \
+  XX(USER_NOTIFY_SET, "UPDATE users SET notify_email = ?2 WHERE id = ?1")
+
 /* Four eyes, trusted accounts, delays (issue 15, proposal.c). */
 #define PROP_COLS                                                                                         \
   "id, kind, state, registry, org, from_account, to_account, quantity, reasons, proposer, proposer_role," \
@@ -392,14 +406,14 @@
 
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
 
@@ -1245,6 +1259,95 @@ static l6_err sq_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken
   *taken = e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 1;
   return e;
 }
+/* ---- email notices (issue 22) -------------------------------------------- */
+
+static void dec_notice(sqlite3_stmt *s, void *o) {
+  l6_notice *n = o;
+  n->id = sqlite3_column_int64(s, 0);
+  n->user = sqlite3_column_int64(s, 1);
+  col_text(s, 2, n->key, sizeof n->key);
+  col_text(s, 3, n->email, sizeof n->email);
+  col_text(s, 4, n->subject, sizeof n->subject);
+  col_text(s, 5, n->body, sizeof n->body);
+  col_text(s, 6, n->state, sizeof n->state);
+  n->attempts = sqlite3_column_int(s, 7);
+  n->created_ms = sqlite3_column_int64(s, 8);
+  n->due_ms = sqlite3_column_int64(s, 9);
+  n->sent_ms = sqlite3_column_int64(s, 10);
+  col_text(s, 11, n->last_error, sizeof n->last_error);
+}
+
+static l6_err sq_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_ADD);
+  sqlite3_bind_int64(t, 1, n->user);
+  bind_text(t, 2, n->key);
+  bind_text(t, 3, n->email);
+  bind_text(t, 4, n->subject);
+  bind_text(t, 5, n->body);
+  bind_text(t, 6, n->state);
+  sqlite3_bind_int(t, 7, n->attempts);
+  sqlite3_bind_int64(t, 8, n->created_ms);
+  sqlite3_bind_int64(t, 9, n->due_ms);
+  sqlite3_bind_int64(t, 10, n->sent_ms);
+  bind_text(t, 11, n->last_error);
+  l6_err e = run_write(SQ(s), t, err);
+  *added = e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 1;
+  if (*added) n->id = sqlite3_last_insert_rowid(SQ(s)->db);
+  return e;
+}
+
+static l6_err sq_notice_due(l6_store *s, int64_t due_before, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_DUE);
+  sqlite3_bind_int64(t, 1, due_before);
+  sqlite3_bind_int(t, 2, limit);
+  l6_notice *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_notice, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static l6_err sq_notice_update(l6_store *s, const l6_notice *n, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_UPD);
+  sqlite3_bind_int64(t, 1, n->id);
+  bind_text(t, 2, n->state);
+  sqlite3_bind_int(t, 3, n->attempts);
+  sqlite3_bind_int64(t, 4, n->due_ms);
+  sqlite3_bind_int64(t, 5, n->sent_ms);
+  bind_text(t, 6, n->last_error);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each, void *ctx, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_LIST);
+  sqlite3_bind_int64(t, 1, user);
+  sqlite3_bind_int(t, 2, limit);
+  l6_notice *buf = malloc(sizeof *buf);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(SQ(s), t, dec_notice, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+
+static l6_err sq_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_USER_NOTIFY_GET);
+  sqlite3_bind_int64(t, 1, user);
+  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_USER, err);
+  if (e != L6_E_OK) return e;
+  *on = sqlite3_column_int(t, 0) != 0;
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_user_notify_set(l6_store *s, l6_id user, bool on, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_USER_NOTIFY_SET);
+  sqlite3_bind_int64(t, 1, user);
+  sqlite3_bind_int(t, 2, on);
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) != 1) e = l6_fail(err, L6_E_UNKNOWN_USER, NULL);
+  return e;
+}
+
 static l6_err sq_session_put(l6_store *s, const char *hash_hex, const l6_session *x, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_SESS_PUT);
   bind_text(t, 1, hash_hex);
@@ -3114,6 +3217,12 @@ static const l6_store_ops sqlite_ops = {
     .user_list = sq_user_list,
     .user_set_disabled = sq_user_set_disabled,
     .user_take_step = sq_user_take_step,
+    .notice_add = sq_notice_add,
+    .notice_due = sq_notice_due,
+    .notice_update = sq_notice_update,
+    .notice_list = sq_notice_list,
+    .user_notify_get = sq_user_notify_get,
+    .user_notify_set = sq_user_notify_set,
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_touch = sq_session_touch,

@@ -946,6 +946,29 @@ test('ldc_programme_comments_grievance_fees', async () => {
   await screen(d, 'fees');
 });
 
+test('email_notices_turned_off_and_on', async () => {
+  /* The developer's dashboard offers the choice of email notices (on by default, at the login's address). */
+  const p = people.dev;
+  await go(p, '#/');
+  const box = '#notices input[name=email]';
+  assert(await p.page.isChecked(box), 'on by default');
+  assert((await text(p.page, '#notices')).includes('Email me what awaits me (to '), 'the address is shown');
+  const server = () => p.page.evaluate(() => fetch('/v1/session/notices').then((r) => r.json()));
+  await p.page.uncheck(box);
+  await p.page.click('#notices button[type=submit]');
+  const off = await answered(p.page, '#notices');
+  assert(off.includes('Email notices are off'), 'turned off: ' + off);
+  assert((await server()).email === false, 'off on the server');
+  await screen(p, 'dashboard-notices-off');
+  await go(p, '#/');
+  assert(!(await p.page.isChecked(box)), 'read back off');
+  await p.page.check(box);
+  await p.page.click('#notices button[type=submit]');
+  const on = await answered(p.page, '#notices');
+  assert(on.includes('Email notices are on: they go to '), 'turned on: ' + on);
+  assert((await server()).email === true, 'on on the server');
+});
+
 test('keyboard_and_logout', async () => {
   const p = people.dev;
   await p.page.goto(base + '/work.html#/');
