@@ -238,7 +238,8 @@ static int fixture_rec(void *ctx, long line, char **fields, size_t n, const char
   assert_null(problem);
   if (!f->header) {
     assert_true(export_map_header(export_layout_source(EXPORT_VERRA_TRANSACTIONS), fields, n, &f->map, msg, sizeof msg) ||
-                export_map_header("gold-standard", fields, n, &f->map, msg, sizeof msg));
+                export_map_header("gold-standard", fields, n, &f->map, msg, sizeof msg) ||
+                export_map_header("isometric", fields, n, &f->map, msg, sizeof msg));
     f->header = true;
     return 0;
   }
@@ -683,6 +684,88 @@ static void test_art_trees(void **state) {
   svc_close(s);
 }
 
+/* Isometric: no serials at all. Every issuance and retirement is counted
+ * for its project and vintage (the year of the issuance, of the
+ * sequestration), in kg exact and in whole tonnes; no batch, no serial. */
+static void expect_iso_file(l6_svc *s, const char *rel, bool retired) {
+  fixture f;
+  read_fixture(rel, &f);
+  l6_store *st = svc_store(s);
+  l6_error err;
+  for (int i = 0; i < f.n; i++) {
+    const export_row *r = &f.rows[i];
+    int64_t kg = 0;
+    for (int k = 0; k < f.n; k++)
+      if (strcmp(f.rows[k].project_ref, r->project_ref) == 0 && strcmp(f.rows[k].vintage_start, r->vintage_start) == 0)
+        kg += f.rows[k].kg;
+    char project[64];
+    snprintf(project, sizeof project, "ISO.%s", r->project_ref);
+    l6_origin_unplaced u;
+    assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+    l6_err e = st->ops->origin_unplaced_get(st, "isometric", project, r->vintage_start, r->vintage_end, &u, &err);
+    st->ops->rollback(st);
+    if (e != L6_E_OK) fail_msg("%s line %d: no figures for %s %s", rel, i + 2, project, r->vintage_start);
+    if ((retired ? u.retired_kg : u.total_kg) != kg || (retired ? u.retired : u.total) != kg / 1000)
+      fail_msg("%s %s: %s %lld kg (%lld t), the file says %lld kg", project, r->vintage_start, retired ? "retired" : "issued",
+               (long long)(retired ? u.retired_kg : u.total_kg), (long long)(retired ? u.retired : u.total), (long long)kg);
+    if (!retired) assert_int_equal(u.unplaced, u.total); /* no serials: all of it unplaced */
+  }
+}
+
+static void test_isometric(void **state) {
+  assert_int_equal(run_import("--source isometric isometric/retirements.csv isometric/issuances.csv isometric/projects.csv --json"), 0);
+  expect_counts(3, 0, 0, 0);
+  expect_noted(8, 3);
+  /* 2025: 250.25 + 100.5 credits = 350,750 kg: 350 whole tonnes; buffer
+   * 7,015 kg: 7; retired 100.5 credits: 100. */
+  expect_vintage(2025, 0, 0, 350, 7);
+  json_t *j = summary();
+  size_t i;
+  json_t *v;
+  l6_qty retired_unplaced = 0;
+  json_array_foreach(json_object_get(j, "by_vintage"), i, v) retired_unplaced += tl_jint(v, "retired_unplaced");
+  assert_int_equal(retired_unplaced, 100 + 10 + 300);
+  json_decref(j);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_iso_file(s, "isometric/issuances.csv", false);
+  expect_iso_file(s, "isometric/retirements.csv", true);
+  expect_total(s, "isometric", "ISO.9TESTAAAA1S0AAAA", "2025-01-01", "2025-12-31", 350, 350, 7);
+  expect_host(s, "ISO.9TESTAAAA1S0AAAA", "KEN", "GBR91"); /* country_code "KEN" */
+  expect_host(s, "ISO.9TESTCCCC1S0CCCC", "NZL", "GBR91");
+  /* No batch, no transaction, no serial: the log holds nothing of it. */
+  int64_t before = log_size(s);
+  l6_error err;
+  batch_sum b = {0};
+  assert_int_equal(svc_store(s)->ops->begin(svc_store(s), &err), L6_E_OK);
+  assert_int_equal(svc_store(s)->ops->batch_list(svc_store(s), "ISO.9TESTAAAA1S0AAAA", 0, 100, sum_batch, &b, &err), L6_E_OK);
+  assert_int_equal(svc_store(s)->ops->batch_list(svc_store(s), "ISO.9TESTBBBB1S0BBBB", 0, 100, sum_batch, &b, &err), L6_E_OK);
+  svc_store(s)->ops->rollback(svc_store(s));
+  assert_int_equal(b.sum, 0);
+  svc_close(s);
+  /* Again: nothing changes. The retirements alone: the issued figures stay. */
+  assert_int_equal(run_import("--source isometric isometric/projects.csv isometric/issuances.csv isometric/retirements.csv --json"), 0);
+  expect_counts(0, 0, 3, 0);
+  expect_noted(8, 0);
+  assert_int_equal(run_import("--source isometric isometric/retirements.csv --json"), 0);
+  expect_noted(4, 0);
+  /* Malformed rows: FILE:LINE: code: reason, nothing recorded of them. */
+  assert_int_equal(run_import("--source isometric isometric/issuances-bad.csv --json"), 1);
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:2: invalid_value: credits '1.0' and credit_kgs '1001' disagree"));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:3: invalid_value: credits '1.2345' are not"));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:4: invalid_value: issued_at"));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:5: unknown_project: "));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:6: invalid_value: 2000 kg to the buffer pool"));
+  expect_counts(0, 0, 0, 5);
+  expect_noted(0, 0);
+  s = open_svc();
+  svc_store(s)->tx_only = false;
+  assert_int_equal(log_size(s), before);
+  expect_iso_file(s, "isometric/issuances.csv", false);
+  expect_iso_file(s, "isometric/retirements.csv", true);
+  svc_close(s);
+}
+
 static void test_us_dates(void **state) {
   char d[11];
   assert_true(origin_parse_us_date("3/24/2026 9:08:01 PM", d));
@@ -818,6 +901,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_acr, setup, teardown),
       cmocka_unit_test_setup_teardown(test_car, setup, teardown),
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_isometric, setup, teardown),
       cmocka_unit_test(test_serial_route),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,8 @@
 /* The columns a mapping reads, by role. */
 enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
-  C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB, C__COUNT
+  C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB, C_KG, C_BUFFER_KG, C_VDATE,
+  C__COUNT
 };
 
 /* What the rows of a layout are. */
@@ -22,7 +23,9 @@ typedef enum {
   ROWS_PROJECTS,    /* a project list */
   ROWS_TOTALS,      /* issuances without serials (ACR, CAR, ART) */
   ROWS_RETIRED,     /* retired blocks with their serials (ACR, CAR, ART) */
-  ROWS_CANCELLED    /* cancelled blocks with their serials (ACR, CAR, ART) */
+  ROWS_CANCELLED,   /* cancelled blocks with their serials (ACR, CAR, ART) */
+  ROWS_ISO_ISSUED,  /* Isometric issuances: sizes in credits and kg, no serials */
+  ROWS_ISO_RETIRED  /* Isometric retirements: sizes in credits and kg, no serials */
 } rows_kind;
 
 typedef struct {
@@ -123,6 +126,31 @@ static const layout_def layouts[] = {
       [C_NAME] = "Program Name", [C_SECTOR] = "Program Type", [C_METH] = "Crediting Program and Standard",
       [C_COUNTRY] = "Program  Country", [C_ISSUED] = "Date Approved", [C_REASON] = "Cancellation Reason",
       [C_DETAILS] = "Cancellation Details"}, ROWS_CANCELLED, "ART", true},
+    /* Isometric (durable removals), flattened from its API: ids are
+     * "prj_1K3V..."; sizes in credits (decimal tonnes) and kg (integers);
+     * no serials at all. The project list names the country by ISO 3166
+     * alpha-3 code. Issuances give no vintage: the year of the
+     * sequestration date when the file has one, else of the issuance date
+     * (C_VDATE); retirements give the sequestration date. */
+    {EXPORT_ISO_PROJECTS, "isometric projects", "isometric",
+     {[C_PROJECT] = "id", [C_NAME] = "name", [C_SECTOR] = "pathway", [C_METH] = "protocol_slug",
+      [C_COUNTRY] = "country_code"}, ROWS_PROJECTS, "prj_", false},
+    /* With the sequestration date first: of two layouts naming as many
+     * columns, the first wins. */
+    {EXPORT_ISO_ISSUANCES_SEQ, "isometric issuances", "isometric",
+     {[C_ISSUED] = "issued_at", [C_VDATE] = "sequestered_on", [C_PROJECT] = "project_id",
+      [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
+      [C_BUFFER] = "buffer_pool_credit_batch_size_total.credits",
+      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false},
+    {EXPORT_ISO_ISSUANCES, "isometric issuances", "isometric",
+     {[C_ISSUED] = "issued_at", [C_VDATE] = "issued_at", [C_PROJECT] = "project_id",
+      [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
+      [C_BUFFER] = "buffer_pool_credit_batch_size_total.credits",
+      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false},
+    {EXPORT_ISO_RETIREMENTS, "isometric retirements", "isometric",
+     {[C_RETIRED] = "retired_at", [C_REASON] = "purposes", [C_DETAILS] = "notes", [C_BENEF] = "beneficiary.name",
+      [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
+      [C_PROJECT] = "project_id", [C_VDATE] = "sequestered_on"}, ROWS_ISO_RETIRED, "prj_", false},
 };
 #define NLAYOUTS (sizeof layouts / sizeof layouts[0])
 
@@ -231,6 +259,93 @@ static bool date_of(const layout_def *d, const char *s, char out[11]) {
 /* A yes/no flag: true for "Yes" (any case). */
 static bool yes(const char *s) { return strcasecmp(s, "yes") == 0; }
 
+/* A size in credits as Isometric writes it ("2765.37", "531.0", "0.0"),
+ * in kg: digits, and at most three decimals. False for anything else. */
+static bool credits_kg(const char *s, int64_t *kg) {
+  int64_t whole = 0, frac = 0;
+  int nd = 0, nf = 0;
+  const char *p = s;
+  for (; *p >= '0' && *p <= '9'; p++, nd++) {
+    if (whole > L6_MAX_QUANTITY) return false;
+    whole = whole * 10 + (*p - '0');
+  }
+  if (nd == 0) return false;
+  if (*p == '.') {
+    for (p++; *p >= '0' && *p <= '9'; p++, nf++) {
+      if (nf == 3) return false;
+      frac = frac * 10 + (*p - '0');
+    }
+    if (nf == 0) return false;
+  }
+  if (*p != '\0' || whole > L6_MAX_QUANTITY) return false;
+  for (; nf < 3; nf++) frac *= 10;
+  *kg = whole * 1000 + frac;
+  return true;
+}
+
+/* The kg column of an Isometric size: an integer ("2765370"; "0"). */
+static bool kg_of(const char *s, int64_t *out) {
+  if (strcmp(s, "0") == 0) {
+    *out = 0;
+    return true;
+  }
+  return origin_parse_qty(s, out);
+}
+
+/* Isometric's issuances and retirements: a size in credits and the same in
+ * kg, which must agree (the credits written to three decimals); the
+ * figures are kept in kg, exact, and in whole tonnes rounded down (in_kg,
+ * docs/IMPORT.md "Isometric"). The vintage is the calendar year of the
+ * sequestration date (or, for issuances without one, of the issuance
+ * date), its period that year. */
+static bool iso_row(const export_map *m, const layout_def *d, char **fields, size_t n, export_row *out, char *msg,
+                    size_t cap) {
+#define F(role) fld(m, fields, n, role)
+  int64_t ck = 0;
+  out->in_kg = true;
+  if (!credits_kg(F(C_QTY), &ck)) return BAD("credits '%.40s'%s are not a decimal number of tonnes", F(C_QTY), "");
+  if (!kg_of(F(C_KG), &out->kg) || out->kg == 0)
+    return BAD("credit_kgs '%.40s'%s is not a positive whole number of kg", F(C_KG), "");
+  if (ck != out->kg) return BAD("credits '%.40s' and credit_kgs '%.40s' disagree", F(C_QTY), F(C_KG));
+  if (d->rows == ROWS_ISO_ISSUED) {
+    int64_t bk = 0;
+    if (!credits_kg(F(C_BUFFER), &ck) || !kg_of(F(C_BUFFER_KG), &out->buffer_kg) || ck != out->buffer_kg)
+      return BAD("buffer pool credits '%.40s' and kg '%.40s' are not one size", F(C_BUFFER), F(C_BUFFER_KG));
+    bk = out->buffer_kg;
+    if (bk > out->kg) return BAD("%lld kg to the buffer pool exceed the %lld kg issued", (long long)bk, (long long)out->kg);
+    if (!origin_parse_date(F(C_ISSUED), out->issued_on)) return BAD("issued_at '%.40s'%s is not a date", F(C_ISSUED), "");
+  } else {
+    if (!origin_parse_date(F(C_RETIRED), out->retired_on)) return BAD("retired_at '%.40s'%s is not a date", F(C_RETIRED), "");
+  }
+  out->quantity = out->kg / 1000;
+  out->buffer = out->buffer_kg / 1000;
+  char vd[11];
+  if (!origin_parse_date(F(C_VDATE), vd))
+    return BAD("%s '%.40s' is not a date: the vintage is unknown", d->cols[C_VDATE], F(C_VDATE));
+  snprintf(out->vintage_start, sizeof out->vintage_start, "%.4s-01-01", vd);
+  snprintf(out->vintage_end, sizeof out->vintage_end, "%.4s-12-31", vd);
+  int vy = origin_vintage_year(out->vintage_start, out->vintage_end);
+  if (vy < L6_VINTAGE_MIN || vy > L6_VINTAGE_MAX) return BAD("vintage %d is outside the years accepted%s", vy, "");
+  if (d->rows == ROWS_ISO_ISSUED) {
+    out->status = EXPORT_TOTAL;
+    return true;
+  }
+  out->status = EXPORT_RETIRED_TOTAL;
+  const char *b = F(C_BENEF);
+  out->beneficiary_unstated = b[0] == '\0';
+  if (!out->beneficiary_unstated) copy_text(out->beneficiary, sizeof out->beneficiary, b);
+  /* purposes is the API's list, written "['corporate_targets']": its items, comma-separated. */
+  char pur[L6_NAME_MAX + 1];
+  size_t k = 0;
+  for (const char *p = F(C_REASON); *p && k + 1 < sizeof pur; p++)
+    if (*p != '[' && *p != ']' && *p != '\'' && *p != '"') pur[k++] = *p;
+  pur[k] = '\0';
+  copy_text(out->purpose, sizeof out->purpose, pur);
+  copy_text(out->details, sizeof out->details, F(C_DETAILS));
+#undef F
+  return true;
+}
+
 bool export_map_row(const export_map *m, char **fields, size_t n, export_row *out, char *msg, size_t cap) {
   memset(out, 0, sizeof *out);
   const layout_def *d = def_of(m->layout);
@@ -262,6 +377,7 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
     out->status = EXPORT_PROJECT;
     return true;
   }
+  if (d->rows == ROWS_ISO_ISSUED || d->rows == ROWS_ISO_RETIRED) return iso_row(m, d, fields, n, out, msg, cap);
   if (d->rows == ROWS_TOTALS) {
     int64_t b2 = 0;
     if (!qty_or_zero(F(C_QTY), &out->quantity)) return BAD("quantity '%.40s'%s is not a whole number", F(C_QTY), "");

@@ -30,6 +30,10 @@ typedef enum {
   EXPORT_ART_ISSUANCES,
   EXPORT_ART_RETIREMENTS,
   EXPORT_ART_CANCELLATIONS,
+  EXPORT_ISO_PROJECTS,       /* Isometric: project list */
+  EXPORT_ISO_ISSUANCES,      /* Isometric issuances: sizes in credits and kg, no serials, no vintage */
+  EXPORT_ISO_ISSUANCES_SEQ,  /* the same with the sequestration date (its year: the vintage) */
+  EXPORT_ISO_RETIREMENTS,    /* Isometric retirements: sizes, no serials */
   EXPORT__COUNT
 } export_layout;
 
@@ -42,8 +46,11 @@ typedef enum {
  * issuances exports): units issued for a project and vintage, part of them
  * to the buffer pool, whose serials only the retirements and cancellations
  * exports place. EXPORT_PROJECT: a row of a project list, no units. */
+/* EXPORT_RETIRED_TOTAL: a retirement of units whose serials the export
+ * does not give (Isometric): counted for its project and vintage, never
+ * given serials. */
 typedef enum {
-  EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED, EXPORT_TOTAL, EXPORT_PROJECT
+  EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED, EXPORT_TOTAL, EXPORT_PROJECT, EXPORT_RETIRED_TOTAL
 } export_status;
 
 /* One record of an export, normalised. Empty strings where the export
@@ -69,6 +76,9 @@ typedef struct {
   int64_t buffer;                        /* EXPORT_TOTAL: of quantity, the units issued to the buffer pool (0 when none) */
   bool ccp;                              /* the export says "CCP Approved: Yes" (label ccp) */
   bool arb;                              /* the export says "ARB Eligible: Yes" (label arb) */
+  bool in_kg;                            /* the export counts in kg (Isometric): kg and buffer_kg are exact, quantity
+                                            and buffer their whole tonnes rounded down */
+  int64_t kg, buffer_kg;
 } export_row;
 
 /* Column positions of a layout in one file. */

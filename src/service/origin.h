@@ -65,7 +65,8 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
  * failure): {"origin", "dry_run", "projects", "batches", "added",
  * "retired", "unchanged", "noted" (issuance records without serials read),
  * "totals_changed" (vintage totals new or changed in the store),
- * "by_vintage": [{"vintage", "issued", "retired", "unplaced", "buffer"}]}. */
+ * "by_vintage": [{"vintage", "issued", "retired", "unplaced", "buffer",
+ * "retired_unplaced" (of unplaced, retired without serials: Isometric)}]}. */
 l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *err);
 
 #endif

@@ -346,6 +346,17 @@ static const char *const l6_migrations[] = {
      * origin issued to its buffer pool (ACR, CAR, ART TREES issuances
      * exports), which no export gives serials; 0 when none or not given. */
     "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
+    /* 23 -> 24: retirements without serials (issue 17, docs/IMPORT.md
+     * "Isometric"): of an origin_unplaced row, the units the origin reports
+     * retired whose serials no export gives (Isometric gives none), and the
+     * origin's own figures in kilograms for origins that count fractions of
+     * a tonne (Isometric): total_kg, buffer_kg, retired_kg, exact, whose
+     * whole tonnes (rounded down) are total, buffer and retired; 0 for
+     * origins that count whole units. */
+    "ALTER TABLE origin_unplaced ADD COLUMN retired BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN total_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN retired_kg BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -291,6 +291,11 @@ static const char *const l6_pg_migrations[] = {
     "ALTER TABLE a6_authorizations ADD COLUMN letter_sha256 " L6_PG_TEXT " NOT NULL DEFAULT '';",
     /* 22 -> 23: buffer pools of imported issuances (schema.h). */
     "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
+    /* 23 -> 24: retirements without serials, figures in kilograms (schema.h). */
+    "ALTER TABLE origin_unplaced ADD COLUMN retired BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN total_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN retired_kg BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

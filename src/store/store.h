@@ -645,6 +645,8 @@ typedef struct {
   l6_qty total;                          /* what the origin reports issued for the period */
   l6_qty unplaced;                       /* total less the units of the origin's blocks, >= 0 */
   l6_qty buffer;                         /* of total, issued to the origin's buffer pool (serials unknown) */
+  l6_qty retired;                        /* units the origin reports retired without serials (Isometric) */
+  int64_t total_kg, buffer_kg, retired_kg; /* the origin's figures in kg when it counts fractions of a tonne; 0 otherwise */
 } l6_origin_unplaced;
 
 typedef struct l6_store l6_store;

@@ -411,7 +411,8 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                  " WHERE account = $1 ORDER BY trusted")
 
 #define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
-#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer"
+#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer, retired," \
+  " total_kg, buffer_kg, retired_kg"
 #define SQL_MAP_ORIGIN(XX)                                                                               \
   XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = $1")                                          \
   XX(REG_KIND_SET, "UPDATE registries SET kind = $2 WHERE id = $1")                                      \
@@ -424,10 +425,11 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = $1 ORDER BY first")       \
   XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = $1"     \
                     " AND project = $2 AND vintage_start = $3 AND vintage_end = $4")                     \
-  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8)"   \
+  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"   \
                    " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
                    " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced,"  \
-                   " buffer = excluded.buffer")                                                     \
+                   " buffer = excluded.buffer, retired = excluded.retired, total_kg = excluded.total_kg,"   \
+                   " buffer_kg = excluded.buffer_kg, retired_kg = excluded.retired_kg")                                                     \
   XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = $1 AND project = $2"    \
                    " AND vintage_start = $3 AND vintage_end = $4")                                       \
   XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE $1 = '' OR origin = $1"         \
@@ -3029,6 +3031,10 @@ static void dec_unplaced(const PGresult *r, int i, void *o) {
   u->total = col_i64(r, i, 5);
   u->unplaced = col_i64(r, i, 6);
   u->buffer = col_i64(r, i, 7);
+  u->retired = col_i64(r, i, 8);
+  u->total_kg = col_i64(r, i, 9);
+  u->buffer_kg = col_i64(r, i, 10);
+  u->retired_kg = col_i64(r, i, 11);
 }
 
 static l6_err pg_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
@@ -3041,6 +3047,10 @@ static l6_err pg_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l
   a_int(&a, u->total);
   a_int(&a, u->unplaced);
   a_int(&a, u->buffer);
+  a_int(&a, u->retired);
+  a_int(&a, u->total_kg);
+  a_int(&a, u->buffer_kg);
+  a_int(&a, u->retired_kg);
   return run_write(PG(s), Q_UNPLACED_PUT, &a, NULL, NULL, err);
 }
 

@@ -345,7 +345,8 @@
                  " WHERE account = ?1 ORDER BY trusted")
 
 #define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
-#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer"
+#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer, retired," \
+  " total_kg, buffer_kg, retired_kg"
 #define SQL_MAP_ORIGIN(XX)                                                                               \
   XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = ?1")                                          \
   XX(REG_KIND_SET, "UPDATE registries SET kind = ?2 WHERE id = ?1")                                      \
@@ -357,10 +358,11 @@
   XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = ?1 ORDER BY first")       \
   XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = ?1"     \
                     " AND project = ?2 AND vintage_start = ?3 AND vintage_end = ?4")                     \
-  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"   \
+  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"   \
                    " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
                    " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced,"  \
-                   " buffer = excluded.buffer")                                                     \
+                   " buffer = excluded.buffer, retired = excluded.retired, total_kg = excluded.total_kg,"   \
+                   " buffer_kg = excluded.buffer_kg, retired_kg = excluded.retired_kg")                                                     \
   XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = ?1 AND project = ?2"    \
                    " AND vintage_start = ?3 AND vintage_end = ?4")                                       \
   XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE ?1 = '' OR origin = ?1"         \
@@ -2873,6 +2875,10 @@ static void dec_unplaced(sqlite3_stmt *t, void *o) {
   u->total = sqlite3_column_int64(t, 5);
   u->unplaced = sqlite3_column_int64(t, 6);
   u->buffer = sqlite3_column_int64(t, 7);
+  u->retired = sqlite3_column_int64(t, 8);
+  u->total_kg = sqlite3_column_int64(t, 9);
+  u->buffer_kg = sqlite3_column_int64(t, 10);
+  u->retired_kg = sqlite3_column_int64(t, 11);
 }
 
 static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
@@ -2885,6 +2891,10 @@ static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l
   sqlite3_bind_int64(t, 6, u->total);
   sqlite3_bind_int64(t, 7, u->unplaced);
   sqlite3_bind_int64(t, 8, u->buffer);
+  sqlite3_bind_int64(t, 9, u->retired);
+  sqlite3_bind_int64(t, 10, u->total_kg);
+  sqlite3_bind_int64(t, 11, u->buffer_kg);
+  sqlite3_bind_int64(t, 12, u->retired_kg);
   return run_write(SQ(s), t, err);
 }
 
