@@ -239,7 +239,8 @@ static int fixture_rec(void *ctx, long line, char **fields, size_t n, const char
   if (!f->header) {
     assert_true(export_map_header(export_layout_source(EXPORT_VERRA_TRANSACTIONS), fields, n, &f->map, msg, sizeof msg) ||
                 export_map_header("gold-standard", fields, n, &f->map, msg, sizeof msg) ||
-                export_map_header("isometric", fields, n, &f->map, msg, sizeof msg));
+                export_map_header("isometric", fields, n, &f->map, msg, sizeof msg) ||
+                export_map_header("cercarbono", fields, n, &f->map, msg, sizeof msg));
     f->header = true;
     return 0;
   }
@@ -766,6 +767,65 @@ static void test_isometric(void **state) {
   svc_close(s);
 }
 
+/* Cercarbono: issuances name a serial prefix without a range (counted as
+ * issued without known serials), retirements the prefix, vintage, from and
+ * to: an origin block each, found by its text. */
+static void test_cercarbono(void **state) {
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements.csv cercarbono/issuances.csv cercarbono/projects.csv --json"), 0);
+  expect_counts(7, 0, 0, 0); /* 2 projects, 5 retired blocks */
+  expect_noted(5, 4);
+  expect_vintage(2018, 3000, 3000, 2800, 800);
+  expect_vintage(2020, 4000, 4000, 6000, 0);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_host(s, "CDC.9001", "COL", "COL91");
+  expect_host(s, "CDC.9002", "PER", "COL91");
+  /* Totals per project and vintage equal the files': issued as the
+   * issuances say, placed as the retirements say. */
+  fixture iss, ret;
+  read_fixture("cercarbono/issuances.csv", &iss);
+  read_fixture("cercarbono/retirements.csv", &ret);
+  for (int i = 0; i < iss.n; i++) {
+    const export_row *r = &iss.rows[i];
+    l6_qty total = 0, buffer = 0, placed = 0;
+    for (int k = 0; k < iss.n; k++)
+      if (strcmp(iss.rows[k].project_ref, r->project_ref) == 0 && strcmp(iss.rows[k].vintage_start, r->vintage_start) == 0)
+        total += iss.rows[k].quantity, buffer += iss.rows[k].buffer;
+    for (int k = 0; k < ret.n; k++)
+      if (strcmp(ret.rows[k].project_ref, r->project_ref) == 0 && strcmp(ret.rows[k].vintage_start, r->vintage_start) == 0)
+        placed += ret.rows[k].quantity;
+    char project[64];
+    snprintf(project, sizeof project, "CDC.%s", r->project_ref);
+    expect_total(s, "cercarbono", project, r->vintage_start, r->vintage_end, total, total - placed, buffer);
+  }
+  /* Every retired range of the file resolves to its block, retired, dated. */
+  for (int k = 0; k < ret.n; k++) {
+    const export_row *r = &ret.rows[k];
+    expect_retired(s, "cercarbono", r->serial, r->serial, r->quantity, NULL, r->retired_on, "retirement");
+  }
+  /* A part of a block, by its text. */
+  json_t *o = lookup(s, "CDC_9002_3_1_323_14_CO_1_2_2020-2020-2600-2700");
+  assert_string_equal(tl_jstr(json_object_get(o, "origin"), "block"), "CDC_9002_3_1_323_14_CO_1_2_2020-2020-2501-4000");
+  json_decref(o);
+  int64_t before = log_size(s);
+  svc_close(s);
+  /* Again: nothing changes. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/projects.csv cercarbono/issuances.csv cercarbono/retirements.csv --json"), 0);
+  expect_counts(0, 0, 7, 0);
+  expect_noted(5, 0);
+  /* Malformed and contradicting rows: FILE:LINE: code: reason. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements-bad.csv --json"), 1);
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:2: double_issuance: serials 2000-2600 of "));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:3: invalid_value: project_id '9001' is not the project of serial"));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:4: invalid_value: serial 'CDC_9002_3_1_323_14_CO_1_2_2020-2020-5001-5010' holds 10 units, the row says 11"));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:5: invalid_serial: "));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:6: invalid_value: retirement date"));
+  expect_counts(0, 0, 0, 5);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
 static void test_us_dates(void **state) {
   char d[11];
   assert_true(origin_parse_us_date("3/24/2026 9:08:01 PM", d));
@@ -902,6 +962,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_car, setup, teardown),
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test_setup_teardown(test_isometric, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cercarbono, setup, teardown),
       cmocka_unit_test(test_serial_route),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,8 @@
  * import_cli.c -- `ledger6 import`: loads registries' public CSV exports
  * (docs/IMPORT.md) into the store, in-process, with batched commits.
  *
- *   ledger6 import --source verra|gold-standard|acr|car|art-trees|isometric FILE... [--dry-run] [--strict] [--json]
- *                  [--store SPEC] [--config DIR]
+ *   ledger6 import --source verra|gold-standard|acr|car|art-trees|isometric|cercarbono FILE...
+ *                  [--dry-run] [--strict] [--json] [--store SPEC] [--config DIR]
  *
  * Each file's layout is told by its header row. Project lists come first,
  * then files of issued units, then files of retirements that need their
@@ -29,8 +29,8 @@
 #include "cli.h"
 
 static const char *usage =
-    "usage: ledger6 import --source verra|gold-standard|acr|car|art-trees|isometric FILE... [--dry-run] [--strict]\n"
-    "                      [--json]\n"
+    "usage: ledger6 import --source verra|gold-standard|acr|car|art-trees|isometric|cercarbono FILE...\n"
+    "                      [--dry-run] [--strict] [--json]\n"
     "                      [--store SPEC] [--config DIR]\n"
     "Loads a registry's public CSV exports (docs/IMPORT.md): its projects, issued blocks with\n"
     "their origin serials, retirements and cancellations, dated as the export dates them.\n"

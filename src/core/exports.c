@@ -12,7 +12,7 @@
 enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
   C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB, C_KG, C_BUFFER_KG, C_VDATE,
-  C__COUNT
+  C_FROM, C_TO, C_ISBUF, C__COUNT
 };
 
 /* What the rows of a layout are. */
@@ -35,6 +35,8 @@ typedef struct {
   rows_kind rows;
   const char *strip;          /* a prefix the export writes before project ids ("ACR731"), dropped */
   bool us_dates;              /* dates are M/D/YYYY (ACR, CAR, ART TREES), a time of day may follow */
+  bool cdc;                   /* Cercarbono: the project is also in the serial ("CDC_7_..."); sector and
+                                 country are Python lists of dicts; a range is the serial, vintage, from, to */
 } layout_def;
 
 /* The header names, exactly as the exports write them (carbonplan/offsets-db-data,
@@ -45,35 +47,35 @@ static const layout_def layouts[] = {
       [C_NAME] = "Name", [C_COUNTRY] = "Country/Area", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_VTOTAL] = "Total Vintage Quantity", [C_QTY] = "Quantity Issued", [C_SERIAL] = "Serial Number",
       [C_RETIRED] = "Retirement/Cancellation Date", [C_BENEF] = "Retirement Beneficiary",
-      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Details"}, ROWS_BLOCKS, NULL, false},
+      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Details"}, ROWS_BLOCKS, NULL, false, false},
     {EXPORT_GS_RETIREMENTS, "gold-standard retirements", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_RETIRED] = "Retirement Date", [C_VSTART] = "Monitoring Period Start",
       [C_VEND] = "Monitoring Period End", [C_SERIAL] = "Serial Number", [C_DETAILS] = "Note",
-      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity"}, ROWS_GS_RETIRED, NULL, false},
+      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity"}, ROWS_GS_RETIRED, NULL, false, false},
     {EXPORT_GS_ISSUANCES, "gold-standard issuances", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_VSTART] = "Monitoring Period Start", [C_VEND] = "Monitoring Period End",
-      [C_SERIAL] = "Serial Number"}, ROWS_GS_ISSUED, NULL, false},
+      [C_SERIAL] = "Serial Number"}, ROWS_GS_ISSUED, NULL, false, false},
     /* American Carbon Registry. Project ids are written "ACR731". */
     {EXPORT_ACR_PROJECTS, "acr projects", "acr",
      {[C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
-      [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "ACR", true},
+      [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "ACR", true, false},
     {EXPORT_ACR_ISSUANCES, "acr issuances", "acr",
      {[C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage", [C_VSTART] = "ReportingPeriodBegin",
       [C_VEND] = "ReportingPeriodEnd", [C_QTY] = "Total Credits Issued", [C_BUFFER] = "Credits Issued to Buffer Pool",
       [C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
       [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible",
-      [C_CCP] = "CCP Approved"}, ROWS_TOTALS, "ACR", true},
+      [C_CCP] = "CCP Approved"}, ROWS_TOTALS, "ACR", true, false},
     {EXPORT_ACR_RETIREMENTS, "acr retirements", "acr",
      {[C_SERIAL] = "Credit Serial Numbers", [C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage",
       [C_VSTART] = "Vintage Assignment Period Start Date", [C_VEND] = "Vintage Assignment Period End Date",
       [C_QTY] = "Quantity of Credits", [C_RETIRED] = "Status Effective (GMT)", [C_BENEF] = "Retired on Behalf of",
       [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement", [C_PROJECT] = "Project ID",
       [C_NAME] = "Project Name", [C_SECTOR] = "Project Type", [C_METH] = "Project Methodology/Protocol",
-      [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_RETIRED, "ACR", true},
+      [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_RETIRED, "ACR", true, false},
     /* The cancellations export writes two spaces in "Status Effective  (GMT)". */
     {EXPORT_ACR_CANCELLATIONS, "acr cancellations", "acr",
      {[C_SERIAL] = "Credit Serial Numbers", [C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage",
@@ -81,51 +83,51 @@ static const layout_def layouts[] = {
       [C_QTY] = "Quantity of Credits", [C_RETIRED] = "Status Effective  (GMT)", [C_REASON] = "Cancellation Type",
       [C_DETAILS] = "Cancellation Details", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
       [C_SECTOR] = "Project Type", [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country",
-      [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_CANCELLED, "ACR", true},
+      [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_CANCELLED, "ACR", true, false},
     /* Climate Action Reserve. A vintage is a year; issuance dates are
      * only in the issuances export. */
     {EXPORT_CAR_PROJECTS, "car projects", "car",
      {[C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
-      [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "CAR", true},
+      [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "CAR", true, false},
     {EXPORT_CAR_ISSUANCES, "car issuances", "car",
      {[C_ISSUED] = "Date Issued", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
       [C_METH] = "Protocol and Version", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved", [C_VYEAR] = "Vintage",
       [C_QTY] = "Total Offset Credits Issued", [C_BUFFER] = "Offset Credits Currently in Reserve Buffer Pool",
       [C_BUFFER2] = "Offset Credits Intended for Compliance Buffer Pool",
-      [C_COUNTRY] = "Project Site Country"}, ROWS_TOTALS, "CAR", true},
+      [C_COUNTRY] = "Project Site Country"}, ROWS_TOTALS, "CAR", true, false},
     {EXPORT_CAR_RETIREMENTS, "car retirements", "car",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Offset Credit Serial Numbers", [C_QTY] = "Quantity of Offset Credits",
       [C_RETIRED] = "Status Effective", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
       [C_SECTOR] = "Project Type", [C_METH] = "Protocol and Version", [C_COUNTRY] = "Project Site Country",
       [C_CCP] = "CCP Approved", [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Reason Details"},
-     ROWS_RETIRED, "CAR", true},
+     ROWS_RETIRED, "CAR", true, false},
     {EXPORT_CAR_CANCELLATIONS, "car cancellations", "car",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Offset Credit Serial Numbers", [C_QTY] = "Quantity of Offset Credits",
       [C_RETIRED] = "Status Effective", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
       [C_SECTOR] = "Project Type", [C_METH] = "Protocol and Version", [C_COUNTRY] = "Project Site Country",
-      [C_REASON] = "Cancellation Reason", [C_DETAILS] = "Export Notes"}, ROWS_CANCELLED, "CAR", true},
+      [C_REASON] = "Cancellation Reason", [C_DETAILS] = "Export Notes"}, ROWS_CANCELLED, "CAR", true, false},
     /* ART TREES: jurisdictional programmes ("ART102"); the country
      * column's name has two spaces. A vintage is a year. */
     {EXPORT_ART_PROJECTS, "art-trees projects", "art-trees",
      {[C_PROJECT] = "Program ID", [C_NAME] = "Program Name", [C_SECTOR] = "Program Type",
-      [C_METH] = "Crediting Program and Standard", [C_COUNTRY] = "Program  Country"}, ROWS_PROJECTS, "ART", true},
+      [C_METH] = "Crediting Program and Standard", [C_COUNTRY] = "Program  Country"}, ROWS_PROJECTS, "ART", true, false},
     {EXPORT_ART_ISSUANCES, "art-trees issuances", "art-trees",
      {[C_ISSUED] = "Date Approved", [C_PROJECT] = "Program ID", [C_NAME] = "Program Name", [C_SECTOR] = "Program Type",
       [C_METH] = "Crediting Program and Standard", [C_VYEAR] = "Vintage",
       [C_QTY] = "Total Emission Reductions/Removals", [C_BUFFER] = "Credits Deposited in Buffer",
-      [C_CCP] = "CCP Approved", [C_COUNTRY] = "Program  Country"}, ROWS_TOTALS, "ART", true},
+      [C_CCP] = "CCP Approved", [C_COUNTRY] = "Program  Country"}, ROWS_TOTALS, "ART", true, false},
     {EXPORT_ART_RETIREMENTS, "art-trees retirements", "art-trees",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Credit Serial Numbers", [C_QTY] = "Quantity of Credits",
       [C_RETIRED] = "Status Effective", [C_CCP] = "CCP Approved", [C_PROJECT] = "Program ID",
       [C_NAME] = "Program Name", [C_SECTOR] = "Program Type", [C_METH] = "Crediting Program and Standard",
       [C_COUNTRY] = "Program  Country", [C_ISSUED] = "Date Approved", [C_BENEF] = "Retired on Behalf of",
-      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement"}, ROWS_RETIRED, "ART", true},
+      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement"}, ROWS_RETIRED, "ART", true, false},
     {EXPORT_ART_CANCELLATIONS, "art-trees cancellations", "art-trees",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Credit Serial Numbers", [C_QTY] = "Quantity of Credits",
       [C_RETIRED] = "Status Effective", [C_CCP] = "CCP Approved", [C_PROJECT] = "Program ID",
       [C_NAME] = "Program Name", [C_SECTOR] = "Program Type", [C_METH] = "Crediting Program and Standard",
       [C_COUNTRY] = "Program  Country", [C_ISSUED] = "Date Approved", [C_REASON] = "Cancellation Reason",
-      [C_DETAILS] = "Cancellation Details"}, ROWS_CANCELLED, "ART", true},
+      [C_DETAILS] = "Cancellation Details"}, ROWS_CANCELLED, "ART", true, false},
     /* Isometric (durable removals), flattened from its API: ids are
      * "prj_1K3V..."; sizes in credits (decimal tonnes) and kg (integers);
      * no serials at all. The project list names the country by ISO 3166
@@ -134,23 +136,39 @@ static const layout_def layouts[] = {
      * (C_VDATE); retirements give the sequestration date. */
     {EXPORT_ISO_PROJECTS, "isometric projects", "isometric",
      {[C_PROJECT] = "id", [C_NAME] = "name", [C_SECTOR] = "pathway", [C_METH] = "protocol_slug",
-      [C_COUNTRY] = "country_code"}, ROWS_PROJECTS, "prj_", false},
+      [C_COUNTRY] = "country_code"}, ROWS_PROJECTS, "prj_", false, false},
     /* With the sequestration date first: of two layouts naming as many
      * columns, the first wins. */
     {EXPORT_ISO_ISSUANCES_SEQ, "isometric issuances", "isometric",
      {[C_ISSUED] = "issued_at", [C_VDATE] = "sequestered_on", [C_PROJECT] = "project_id",
       [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
       [C_BUFFER] = "buffer_pool_credit_batch_size_total.credits",
-      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false},
+      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false, false},
     {EXPORT_ISO_ISSUANCES, "isometric issuances", "isometric",
      {[C_ISSUED] = "issued_at", [C_VDATE] = "issued_at", [C_PROJECT] = "project_id",
       [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
       [C_BUFFER] = "buffer_pool_credit_batch_size_total.credits",
-      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false},
+      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false, false},
     {EXPORT_ISO_RETIREMENTS, "isometric retirements", "isometric",
      {[C_RETIRED] = "retired_at", [C_REASON] = "purposes", [C_DETAILS] = "notes", [C_BENEF] = "beneficiary.name",
       [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
-      [C_PROJECT] = "project_id", [C_VDATE] = "sequestered_on"}, ROWS_ISO_RETIRED, "prj_", false},
+      [C_PROJECT] = "project_id", [C_VDATE] = "sequestered_on"}, ROWS_ISO_RETIRED, "prj_", false, false},
+    /* Cercarbono, from EcoRegistry. Issuances name their serial prefix
+     * ("CDC_7_3_1_323_14_CO_1_2_2019"), no range and no project id (the
+     * number after "CDC_" is the project); retirements the prefix, the
+     * vintage and the first and last number (from, to). A vintage is the
+     * year column (the issuances' vintage_of_credits period is not used:
+     * the retirements give only the year). */
+    {EXPORT_CDC_PROJECTS, "cercarbono projects", "cercarbono",
+     {[C_PROJECT] = "id", [C_NAME] = "name", [C_SECTOR] = "sector", [C_METH] = "quantification_method",
+      [C_COUNTRY] = "locations"}, ROWS_PROJECTS, NULL, false, true},
+    {EXPORT_CDC_ISSUANCES, "cercarbono issuances", "cercarbono",
+     {[C_SERIAL] = "serial", [C_QTY] = "issued_quantity", [C_ISSUED] = "issuance_date", [C_VYEAR] = "year",
+      [C_ISBUF] = "is_buffer"}, ROWS_TOTALS, NULL, false, true},
+    {EXPORT_CDC_RETIREMENTS, "cercarbono retirements", "cercarbono",
+     {[C_NAME] = "project_name", [C_PROJECT] = "project_id", [C_SERIAL] = "serial", [C_VYEAR] = "vintage",
+      [C_REASON] = "certificate_destination", [C_BENEF] = "end_user", [C_DETAILS] = "passive_subject",
+      [C_RETIRED] = "date", [C_QTY] = "quantity", [C_FROM] = "from", [C_TO] = "to"}, ROWS_RETIRED, NULL, false, true},
 };
 #define NLAYOUTS (sizeof layouts / sizeof layouts[0])
 
@@ -259,6 +277,35 @@ static bool date_of(const layout_def *d, const char *s, char out[11]) {
 /* A yes/no flag: true for "Yes" (any case). */
 static bool yes(const char *s) { return strcasecmp(s, "yes") == 0; }
 
+/* Cercarbono's project of a serial: the number after "CDC_" ("CDC_7_3_..."
+ * is project 7), into out (cap bytes); false when the serial has none. */
+static bool cdc_project(const char *serial, char *out, size_t cap) {
+  if (strncmp(serial, "CDC_", 4) != 0) return false;
+  size_t n = strspn(serial + 4, "0123456789");
+  if (n == 0 || n >= cap || serial[4 + n] != '_') return false;
+  memcpy(out, serial + 4, n);
+  out[n] = '\0';
+  return true;
+}
+
+/* The first value of key in a Python list of dicts as EcoRegistry's API
+ * is flattened ("[{'city': 'X', 'country': 'Colombia', ...}]"), into out;
+ * "" when absent. */
+static void py_value(const char *s, const char *key, char *out, size_t cap) {
+  char pat[40];
+  snprintf(pat, sizeof pat, "'%s': '", key);
+  const char *p = strstr(s, pat);
+  out[0] = '\0';
+  if (p == NULL) return;
+  p += strlen(pat);
+  size_t n = strcspn(p, "'");
+  if (p[n] != '\'') return;
+  if (n >= cap) n = cap - 1;
+  while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80) n--;
+  memcpy(out, p, n);
+  out[n] = '\0';
+}
+
 /* A size in credits as Isometric writes it ("2765.37", "531.0", "0.0"),
  * in kg: digits, and at most three decimals. False for anything else. */
 static bool credits_kg(const char *s, int64_t *kg) {
@@ -356,6 +403,15 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   }
 #define F(role) fld(m, fields, n, role)
   const char *ref = F(C_PROJECT);
+  char cdc_ref[32] = "";
+  if (d->cdc && m->col[C_SERIAL] >= 0) {
+    /* Cercarbono: the serial names the project; a project_id beside it must agree. */
+    if (!cdc_project(F(C_SERIAL), cdc_ref, sizeof cdc_ref))
+      return BAD("serial '%.60s'%s does not name its project (CDC_<project>_...)", F(C_SERIAL), "");
+    if (m->col[C_PROJECT] < 0) ref = cdc_ref;
+    else if (strcmp(ref, cdc_ref) != 0)
+      return BAD("project_id '%.40s' is not the project of serial '%.60s'", ref, F(C_SERIAL));
+  }
   /* ACR, CAR and ART write their ids with their own prefix ("ACR731"). */
   if (d->strip && strncmp(ref, d->strip, strlen(d->strip)) == 0 && ref[strlen(d->strip)] != '\0') ref += strlen(d->strip);
   /* Gold Standard writes some ids as "11191.0"; the project id is the integer. */
@@ -370,6 +426,12 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   copy_text(out->project_name, sizeof out->project_name, F(C_NAME));
   copy_text(out->country, sizeof out->country, F(C_COUNTRY));
   copy_text(out->sector, sizeof out->sector, F(C_SECTOR));
+  if (d->cdc && d->rows == ROWS_PROJECTS) {
+    /* The first location's country, the first sector's description. */
+    py_value(F(C_COUNTRY), "country", out->country, sizeof out->country);
+    py_value(F(C_SECTOR), "description", out->sector, sizeof out->sector);
+    if (out->country[0] == '\0') return BAD("locations '%.60s'%s name no country", F(C_COUNTRY), "");
+  }
   copy_text(out->methodology, sizeof out->methodology, F(C_METH));
   out->ccp = yes(F(C_CCP));
   out->arb = yes(F(C_ARB));
@@ -384,6 +446,12 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
     if (!qty_or_zero(F(C_BUFFER), &out->buffer) || !qty_or_zero(F(C_BUFFER2), &b2))
       return BAD("buffer pool credits '%.40s' '%.40s' are not whole numbers", F(C_BUFFER), F(C_BUFFER2));
     out->buffer += b2;
+    /* Cercarbono issues its buffer as issuances of their own (is_buffer True). */
+    if (m->col[C_ISBUF] >= 0) {
+      const char *ib = F(C_ISBUF);
+      if (strcmp(ib, "True") != 0 && strcmp(ib, "False") != 0) return BAD("is_buffer '%.20s'%s is not True or False", ib, "");
+      out->buffer = ib[0] == 'T' ? out->quantity : 0;
+    }
     if (out->buffer > out->quantity)
       return BAD("%lld buffer pool credits exceed the %lld issued", (long long)out->buffer, (long long)out->quantity);
   } else if (!origin_parse_qty(F(C_QTY), &out->quantity)) {
@@ -391,7 +459,14 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   }
   if (m->col[C_VTOTAL] >= 0 && !origin_parse_qty(F(C_VTOTAL), &out->vintage_total))
     return BAD("total vintage quantity '%.40s'%s is not a positive whole number", F(C_VTOTAL), "");
-  if (d->rows != ROWS_TOTALS) {
+  if (d->rows != ROWS_TOTALS && m->col[C_FROM] >= 0) {
+    /* Cercarbono: a range is PREFIX-VINTAGE-FROM-TO, the text its origin
+     * pattern reads (config/origins.json). */
+    char ser[L6_ORIGIN_SERIAL_MAX + 2];
+    int w = snprintf(ser, sizeof ser, "%s-%s-%s-%s", F(C_SERIAL), F(C_VYEAR), F(C_FROM), F(C_TO));
+    if (w < 0 || (size_t)w > L6_ORIGIN_SERIAL_MAX) return BAD("serial '%.60s'%s is too long", F(C_SERIAL), "");
+    memcpy(out->serial, ser, (size_t)w + 1);
+  } else if (d->rows != ROWS_TOTALS) {
     if (strlen(F(C_SERIAL)) == 0 || strlen(F(C_SERIAL)) > L6_ORIGIN_SERIAL_MAX)
       return BAD("serial number '%.60s'%s is empty or too long", F(C_SERIAL), "");
     snprintf(out->serial, sizeof out->serial, "%s", F(C_SERIAL));

@@ -34,6 +34,9 @@ typedef enum {
   EXPORT_ISO_ISSUANCES,      /* Isometric issuances: sizes in credits and kg, no serials, no vintage */
   EXPORT_ISO_ISSUANCES_SEQ,  /* the same with the sequestration date (its year: the vintage) */
   EXPORT_ISO_RETIREMENTS,    /* Isometric retirements: sizes, no serials */
+  EXPORT_CDC_PROJECTS,       /* Cercarbono (EcoRegistry): project list */
+  EXPORT_CDC_ISSUANCES,      /* Cercarbono issuances: a serial prefix without a range, a vintage year */
+  EXPORT_CDC_RETIREMENTS,    /* Cercarbono retirements: the prefix, the vintage and from/to numbers */
   EXPORT__COUNT
 } export_layout;
 
