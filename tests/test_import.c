@@ -826,6 +826,100 @@ static void test_cercarbono(void **state) {
   svc_close(s);
 }
 
+/* Project lists of Verra and Gold Standard: host, status, methodology,
+ * crediting period, registration date; mirror mode; refused rows. */
+static void expect_project_facts(l6_svc *s, const char *origin, const char *prefix, const char *rel) {
+  fixture f;
+  read_fixture(rel, &f);
+  l6_store *st = svc_store(s);
+  l6_error err;
+  for (int i = 0; i < f.n; i++) {
+    const export_row *r = &f.rows[i];
+    char id[64];
+    snprintf(id, sizeof id, "%s.%s", prefix, r->project_ref);
+    l6_project p;
+    l6_origin_project op;
+    assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+    assert_int_equal(st->ops->project_get(st, id, &p, &err), L6_E_OK);
+    assert_int_equal(st->ops->origin_project_get(st, origin, id, &op, &err), L6_E_OK);
+    st->ops->rollback(st);
+    assert_string_equal(p.status, origin_project_status(r->origin_status));
+    assert_string_equal(p.crediting_start, r->crediting_start);
+    assert_string_equal(p.crediting_end, r->crediting_end);
+    if (r->methodology[0]) assert_string_equal(p.methodology, r->methodology);
+    assert_string_equal(op.status, r->origin_status);
+    assert_string_equal(op.registered, r->registered);
+  }
+}
+
+static long summary_int(const char *key) {
+  json_t *j = summary();
+  long v = (long)tl_jint(j, key);
+  json_decref(j);
+  return v;
+}
+
+static void test_project_lists(void **state) {
+  assert_string_equal(origin_project_status("Registered"), "registered");
+  assert_string_equal(origin_project_status("GOLD_STANDARD_CERTIFIED_PROJECT"), "registered");
+  assert_string_equal(origin_project_status("on hold"), "suspended");
+  assert_string_equal(origin_project_status("Under validation"), "listed");
+  assert_string_equal(origin_project_status("Something New"), "listed");
+  /* The transactions first: their projects have no crediting period. */
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  assert_int_equal(run_import("--source verra verra/projects.csv --json"), 0);
+  expect_counts(2, 0, 0, 0);
+  assert_int_equal(summary_int("updated"), 2);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_project_facts(s, "verra", "VCS", "verra/projects.csv");
+  expect_host(s, "VCS.9003", "BRA", "USA91");
+  int64_t before = log_size(s);
+  svc_close(s);
+  assert_int_equal(run_import("--source verra verra/projects.csv --json"), 0);
+  expect_counts(0, 0, 4, 0);
+  assert_int_equal(summary_int("updated"), 0);
+  /* A newer list: project 9003 registered since. */
+  assert_int_equal(run_import("--source verra verra/projects-newer.csv --json"), 0);
+  expect_counts(0, 0, 3, 0);
+  assert_int_equal(summary_int("updated"), 1);
+  /* Refused rows name FILE:LINE; nothing of them is kept. */
+  assert_int_equal(run_import("--source verra verra/projects-bad.csv --json"), 1);
+  assert_non_null(strstr(out, "verra/projects-bad.csv:2: unknown_party: country 'Atlantis'"));
+  assert_non_null(strstr(out, "verra/projects-bad.csv:3: invalid_value: the crediting period 2030-01-01..2020-12-31 is reversed"));
+  assert_non_null(strstr(out, "verra/projects-bad.csv:4: invalid_value: registration date '2020-02-30' is not a date"));
+  assert_non_null(strstr(out, "verra/projects-bad.csv:5: export_conflict: project VCS.9001 is hosted in KEN"));
+  expect_counts(0, 0, 0, 4);
+  s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_project_facts(s, "verra", "VCS", "verra/projects-newer.csv");
+  expect_host(s, "VCS.9001", "KEN", "USA91");
+  assert_int_equal(log_size(s), before); /* project facts are no ledger transactions */
+  svc_close(s);
+  /* Gold Standard: a country that is none ("International") is refused. */
+  assert_int_equal(run_import("--source gold-standard gold-standard/issuances.csv gold-standard/projects.csv --json"), 1);
+  assert_non_null(strstr(out, "gold-standard/projects.csv:5: unknown_party: country 'International'"));
+  s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_host(s, "GS.9103", "TZA", "CHE91"); /* an alias */
+  fixture f;
+  read_fixture("gold-standard/projects.csv", &f);
+  assert_int_equal(f.n, 4);
+  f.n = 3; /* the fourth was refused */
+  l6_error err;
+  l6_store *st = svc_store(s);
+  for (int i = 0; i < f.n; i++) {
+    char id[64];
+    l6_project p;
+    snprintf(id, sizeof id, "GS.%s", f.rows[i].project_ref);
+    assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+    assert_int_equal(st->ops->project_get(st, id, &p, &err), L6_E_OK);
+    st->ops->rollback(st);
+    assert_string_equal(p.status, origin_project_status(f.rows[i].origin_status));
+  }
+  svc_close(s);
+}
+
 static void test_us_dates(void **state) {
   char d[11];
   assert_true(origin_parse_us_date("3/24/2026 9:08:01 PM", d));
@@ -963,6 +1057,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test_setup_teardown(test_isometric, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cercarbono, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_project_lists, setup, teardown),
       cmocka_unit_test(test_serial_route),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@
 enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
   C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB, C_KG, C_BUFFER_KG, C_VDATE,
-  C_FROM, C_TO, C_ISBUF, C__COUNT
+  C_FROM, C_TO, C_ISBUF, C_PSTATUS, C_REGISTERED, C_CSTART, C_CEND, C__COUNT
 };
 
 /* What the rows of a layout are. */
@@ -153,6 +153,16 @@ static const layout_def layouts[] = {
      {[C_RETIRED] = "retired_at", [C_REASON] = "purposes", [C_DETAILS] = "notes", [C_BENEF] = "beneficiary.name",
       [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
       [C_PROJECT] = "project_id", [C_VDATE] = "sequestered_on"}, ROWS_ISO_RETIRED, "prj_", false, false},
+    /* Project lists of Verra and Gold Standard: the project's facts, with
+     * its status as the origin words it (origin_project_status maps it),
+     * Verra's registration date and crediting period (YYYY-MM-DD). */
+    {EXPORT_VERRA_PROJECTS, "verra projects", "verra",
+     {[C_PROJECT] = "ID", [C_NAME] = "Name", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
+      [C_PSTATUS] = "Status", [C_COUNTRY] = "Country/Area", [C_REGISTERED] = "Project Registration Date",
+      [C_CSTART] = "Crediting Period Start Date", [C_CEND] = "Crediting Period End Date"}, ROWS_PROJECTS, NULL, false, false},
+    {EXPORT_GS_PROJECTS, "gold-standard projects", "gold-standard",
+     {[C_PROJECT] = "GSID", [C_NAME] = "Project Name", [C_PSTATUS] = "Status", [C_SECTOR] = "Project Type",
+      [C_COUNTRY] = "Country", [C_METH] = "Methodology"}, ROWS_PROJECTS, NULL, false, false},
     /* Cercarbono, from EcoRegistry. Issuances name their serial prefix
      * ("CDC_7_3_1_323_14_CO_1_2_2019"), no range and no project id (the
      * number after "CDC_" is the project); retirements the prefix, the
@@ -437,6 +447,22 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   out->arb = yes(F(C_ARB));
   if (d->rows == ROWS_PROJECTS) {
     out->status = EXPORT_PROJECT;
+    if (m->col[C_PSTATUS] >= 0) {
+      if (!l6_valid_text(F(C_PSTATUS), L6_NAME_MAX) || F(C_PSTATUS)[0] == '\0')
+        return BAD("status '%.40s'%s is empty or not printable text", F(C_PSTATUS), "");
+      copy_text(out->origin_status, sizeof out->origin_status, F(C_PSTATUS));
+      const struct { int role; char *dst; const char *what; } dates[] = {
+          {C_REGISTERED, out->registered, "registration date"},
+          {C_CSTART, out->crediting_start, "crediting period start"},
+          {C_CEND, out->crediting_end, "crediting period end"}};
+      for (size_t k = 0; k < 3; k++)
+        if (m->col[dates[k].role] >= 0 && F(dates[k].role)[0] && !date_of(d, F(dates[k].role), dates[k].dst))
+          return BAD("%s '%.40s' is not a date", dates[k].what, F(dates[k].role));
+      if (!out->crediting_start[0] != !out->crediting_end[0])
+        return BAD("the crediting period '%.20s'..'%.20s' lacks one end", F(C_CSTART), F(C_CEND));
+      if (out->crediting_start[0] && strcmp(out->crediting_start, out->crediting_end) > 0)
+        return BAD("the crediting period %s..%s is reversed", out->crediting_start, out->crediting_end);
+    }
     return true;
   }
   if (d->rows == ROWS_ISO_ISSUED || d->rows == ROWS_ISO_RETIRED) return iso_row(m, d, fields, n, out, msg, cap);

@@ -37,6 +37,8 @@ typedef enum {
   EXPORT_CDC_PROJECTS,       /* Cercarbono (EcoRegistry): project list */
   EXPORT_CDC_ISSUANCES,      /* Cercarbono issuances: a serial prefix without a range, a vintage year */
   EXPORT_CDC_RETIREMENTS,    /* Cercarbono retirements: the prefix, the vintage and from/to numbers */
+  EXPORT_VERRA_PROJECTS,     /* Verra's project list: status, registration date, crediting period */
+  EXPORT_GS_PROJECTS,        /* Gold Standard's project list: status */
   EXPORT__COUNT
 } export_layout;
 
@@ -82,6 +84,10 @@ typedef struct {
   bool in_kg;                            /* the export counts in kg (Isometric): kg and buffer_kg are exact, quantity
                                             and buffer their whole tonnes rounded down */
   int64_t kg, buffer_kg;
+  /* A project list's facts (Verra, Gold Standard); "" when not given. */
+  char origin_status[L6_NAME_MAX + 1];   /* as the origin words it ("Under validation") */
+  char registered[11];                   /* YYYY-MM-DD */
+  char crediting_start[11], crediting_end[11];
 } export_row;
 
 /* Column positions of a layout in one file. */

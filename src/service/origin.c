@@ -297,7 +297,7 @@ struct svc_import {
   l6_account pending, retirement, cancellation;
   long rows_in_tx;                 /* rows applied since the last commit */
   bool open;                       /* the service is locked with a transaction open */
-  long projects, batches, added, retired, unchanged, noted, totals_changed;
+  long projects, batches, added, retired, unchanged, noted, totals_changed, updated;
   l6_qty issued_by[VINTAGE_SLOTS], retired_by[VINTAGE_SLOTS];
   vintage_total *totals;           /* one per (project, vintage period) a row gave a total for */
   size_t ntotals, cap_totals;
@@ -411,6 +411,12 @@ static l6_err ensure_project(svc_import *im, const export_row *r, const char *id
     if (l6_valid_text(r->sector, L6_NAME_MAX)) snprintf(p.sector, sizeof p.sector, "%s", r->sector);
     snprintf(p.kind, sizeof p.kind, "avoidance");
     snprintf(p.status, sizeof p.status, "registered");
+    /* A project list's facts (Verra, Gold Standard). */
+    if (r->status == EXPORT_PROJECT && r->origin_status[0]) {
+      snprintf(p.status, sizeof p.status, "%s", origin_project_status(r->origin_status));
+      memcpy(p.crediting_start, r->crediting_start, 11);
+      memcpy(p.crediting_end, r->crediting_end, 11);
+    }
     e = ensure_party(s, host, err);
     if (e == L6_E_OK) e = OPS->project_put(s->st, &p, err);
     if (e == L6_E_OK) im->projects++;
@@ -596,12 +602,60 @@ static l6_err note_total(svc_import *im, const export_row *r, const char *projec
   return L6_E_OK;
 }
 
+/* A row of Verra's or Gold Standard's project list: the project made, or
+ * its facts brought to what the list says (mirror mode), and the origin's
+ * own status and registration date kept beside it. */
+static l6_err project_facts(svc_import *im, const export_row *r, const char *project, svc_import_outcome *outcome,
+                            l6_error *err) {
+  l6_svc *s = im->s;
+  const char *host = country_code(s, r->country);
+  if (host == NULL)
+    return l6_fail(err, L6_E_UNKNOWN_PARTY, "country '%.60s' is neither an ISO 3166 name nor an alias in config/origins.json",
+                   r->country);
+  long before = im->projects;
+  l6_err e = ensure_project(im, r, project, err);
+  l6_project p;
+  if (e == L6_E_OK) e = OPS->project_get(s->st, project, &p, err);
+  if (e != L6_E_OK) return e;
+  bool changed = false;
+  if (strcmp(p.host, host) != 0)
+    return l6_fail(err, L6_E_EXPORT_CONFLICT, "project %s is hosted in %s, the project list says %s (%.60s)", project, p.host,
+                   host, r->country);
+  if (im->projects == before) {
+    l6_project want = p;
+    snprintf(want.status, sizeof want.status, "%s", origin_project_status(r->origin_status));
+    if (r->crediting_start[0]) memcpy(want.crediting_start, r->crediting_start, 11), memcpy(want.crediting_end, r->crediting_end, 11);
+    if (r->methodology[0] && l6_valid_text(r->methodology, L6_NAME_MAX))
+      snprintf(want.methodology, sizeof want.methodology, "%s", r->methodology);
+    if (strcmp(want.status, p.status) != 0 || strcmp(want.crediting_start, p.crediting_start) != 0 ||
+        strcmp(want.crediting_end, p.crediting_end) != 0 || strcmp(want.methodology, p.methodology) != 0) {
+      changed = true;
+      e = OPS->project_facts_set(s->st, &want, err);
+    }
+  }
+  l6_origin_project op = {0}, was;
+  snprintf(op.origin, sizeof op.origin, "%s", im->o->code);
+  snprintf(op.project, sizeof op.project, "%s", project);
+  snprintf(op.status, sizeof op.status, "%s", r->origin_status);
+  memcpy(op.registered, r->registered, 11);
+  l6_err ge = e == L6_E_OK ? OPS->origin_project_get(s->st, op.origin, op.project, &was, err) : e;
+  if (ge == L6_E_NOT_FOUND || (ge == L6_E_OK && (strcmp(was.status, op.status) != 0 || strcmp(was.registered, op.registered) != 0))) {
+    changed = true;
+    e = OPS->origin_project_put(s->st, &op, err);
+  } else if (ge != L6_E_OK) {
+    e = ge;
+  }
+  if (e == L6_E_OK) *outcome = im->projects > before ? IMPORT_ADDED : changed ? IMPORT_UPDATED : IMPORT_UNCHANGED;
+  return e;
+}
+
 static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome *outcome, l6_error *err) {
   l6_svc *s = im->s;
   char project[L6_CODE_MAX + 1];
   if (snprintf(project, sizeof project, "%s.%s", im->o->project_prefix, r->project_ref) >= (int)sizeof project)
     return l6_fail(err, L6_E_INVALID_VALUE, "project id %s.%s is too long", im->o->project_prefix, r->project_ref);
   l6_err e;
+  if (r->status == EXPORT_PROJECT && r->origin_status[0]) return project_facts(im, r, project, outcome, err);
   if (r->status == EXPORT_PROJECT || r->status == EXPORT_TOTAL || r->status == EXPORT_RETIRED_TOTAL) {
     long before = im->projects;
     if ((e = ensure_project(im, r, project, err)) != L6_E_OK) return e;
@@ -678,6 +732,7 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
   if (*outcome == IMPORT_RETIRED) im->retired++;
   if (*outcome == IMPORT_UNCHANGED) im->unchanged++;
   if (*outcome == IMPORT_NOTED) im->noted++;
+  if (*outcome == IMPORT_UPDATED) im->updated++;
   /* Batched commits: every L6_IMPORT_COMMIT_ROWS rows, unless the whole
    * import is one transaction (a dry run, or strict). */
   if (++im->rows_in_tx >= L6_IMPORT_COMMIT_ROWS && !im->opts.dry_run && !im->opts.strict) {
@@ -751,11 +806,11 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
                                           "unplaced", (json_int_t)unplaced_by[v], "buffer", (json_int_t)buffer_by[v],
                                           "retired_unplaced", (json_int_t)unserialed_by[v]));
   if (summary && e == L6_E_OK)
-    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code, "dry_run",
+    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code, "dry_run",
                          im->opts.dry_run, "committed", keep, "projects", (json_int_t)im->projects, "batches",
                          (json_int_t)im->batches, "added", (json_int_t)im->added, "retired", (json_int_t)im->retired,
-                         "unchanged", (json_int_t)im->unchanged, "noted", (json_int_t)im->noted, "totals_changed",
-                         (json_int_t)im->totals_changed, "by_vintage", by);
+                         "unchanged", (json_int_t)im->unchanged, "updated", (json_int_t)im->updated, "noted",
+                         (json_int_t)im->noted, "totals_changed", (json_int_t)im->totals_changed, "by_vintage", by);
   else
     json_decref(by);
   free(unplaced_by);

@@ -356,7 +356,13 @@ static const char *const l6_migrations[] = {
     "ALTER TABLE origin_unplaced ADD COLUMN retired BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE origin_unplaced ADD COLUMN total_kg BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE origin_unplaced ADD COLUMN buffer_kg BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE origin_unplaced ADD COLUMN retired_kg BIGINT NOT NULL DEFAULT 0;",
+    "ALTER TABLE origin_unplaced ADD COLUMN retired_kg BIGINT NOT NULL DEFAULT 0;"
+    /* and the origin's own facts of a project its project list gives
+     * (docs/IMPORT.md "Project lists of Verra and Gold Standard"): its
+     * status as the origin words it ("Under validation") and its
+     * registration date (YYYY-MM-DD, '' when not given). */
+    "CREATE TABLE origin_projects(origin TEXT NOT NULL, project TEXT NOT NULL, status TEXT NOT NULL,"
+    "  registered TEXT NOT NULL, PRIMARY KEY(origin, project));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -369,6 +369,13 @@
                     " ORDER BY origin, project, vintage_start, vintage_end")                             \
   XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES(?1, ?2, ?3)")           \
   XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = ?1")                   \
+  XX(OPROJ_PUT, "INSERT INTO origin_projects(origin, project, status, registered) VALUES(?1, ?2, ?3, ?4)"  \
+                " ON CONFLICT(origin, project) DO UPDATE SET status = excluded.status,"                  \
+                " registered = excluded.registered")                                                     \
+  XX(OPROJ_GET, "SELECT origin, project, status, registered FROM origin_projects"                        \
+                " WHERE origin = ?1 AND project = ?2")                                                   \
+  XX(PROJ_FACTS, "UPDATE projects SET methodology = ?2, crediting_start = ?3, crediting_end = ?4,"       \
+                 " status = ?5 WHERE id = ?1")                                                           \
   XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES(?1, ?2, ?3)")                          \
   XX(TXT_GET, "SELECT tx, amount, currency FROM tx_terms WHERE tx = ?1")                                \
   XX(TXT_LIST, "SELECT tx, amount, currency FROM tx_terms ORDER BY tx")
@@ -2919,6 +2926,40 @@ static l6_err sq_origin_unplaced_list(l6_store *s, const char *origin, l6_each_f
   return run_each(SQ(s), t, dec_unplaced, &buf, each, ctx, err);
 }
 
+static l6_err sq_origin_project_put(l6_store *s, const l6_origin_project *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_PUT);
+  bind_text(t, 1, p->origin);
+  bind_text(t, 2, p->project);
+  bind_text(t, 3, p->status);
+  bind_text(t, 4, p->registered);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
+                                    l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_GET);
+  bind_text(t, 1, origin);
+  bind_text(t, 2, project);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, out->origin, sizeof out->origin);
+  col_text(t, 1, out->project, sizeof out->project);
+  col_text(t, 2, out->status, sizeof out->status);
+  col_text(t, 3, out->registered, sizeof out->registered);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_project_facts_set(l6_store *s, const l6_project *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROJ_FACTS);
+  bind_text(t, 1, p->id);
+  bind_text(t, 2, p->methodology);
+  bind_text(t, 3, p->crediting_start);
+  bind_text(t, 4, p->crediting_end);
+  bind_text(t, 5, p->status);
+  return run_write(SQ(s), t, err);
+}
+
 static l6_err sq_tx_origin_put(l6_store *s, l6_id tx, const char *effective, bool unstated, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_TXO_PUT);
   sqlite3_bind_int64(t, 1, tx);
@@ -3161,6 +3202,9 @@ static const l6_store_ops sqlite_ops = {
     .origin_unplaced_put = sq_origin_unplaced_put,
     .origin_unplaced_get = sq_origin_unplaced_get,
     .origin_unplaced_list = sq_origin_unplaced_list,
+    .origin_project_put = sq_origin_project_put,
+    .origin_project_get = sq_origin_project_get,
+    .project_facts_set = sq_project_facts_set,
     .tx_origin_put = sq_tx_origin_put,
     .tx_origin_get = sq_tx_origin_get,
     .tx_terms_put = sq_tx_terms_put,
