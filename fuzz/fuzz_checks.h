@@ -360,7 +360,15 @@ static uint64_t fuzz_fnv(uint64_t h, const void *p, size_t n) {
 }
 
 static const char *fuzz_csv_row_ok(const export_row *r) {
-  if (r->status == EXPORT_PROJECT) return r->project_ref[0] ? NULL : "a mapped project row has no id";
+  if (r->status == EXPORT_PROJECT) {
+    if (!r->project_ref[0]) return "a mapped project row has no id";
+    /* A project list's dates: real, and the crediting period whole and in order. */
+    if ((r->registered[0] && !l6_valid_date(r->registered)) || (r->crediting_start[0] && !l6_valid_date(r->crediting_start)) ||
+        (r->crediting_end[0] && !l6_valid_date(r->crediting_end)) || !r->crediting_start[0] != !r->crediting_end[0] ||
+        (r->crediting_start[0] && strcmp(r->crediting_start, r->crediting_end) > 0))
+      return "a mapped project row has a bad date or crediting period";
+    return NULL;
+  }
   /* Isometric: sizes in kg, exact, and their whole tonnes; no serial. */
   if (r->in_kg) {
     if (r->kg <= 0 || r->kg > L6_MAX_QUANTITY * 1000 + 999 || r->quantity != r->kg / 1000 || r->buffer_kg < 0 ||
@@ -471,7 +479,10 @@ static const char *fuzz_check_csv(const uint8_t *data, size_t size) {
       /* 0xCF-0xD1: Cercarbono's project list, issuances and retirements. */
       {"cercarbono", 20, {"id", "code", "is_public", "owner", "owner_id", "developer", "developer_id", "validator", "verifier", "credits_type", "name", "description", "standard", "sector", "evaluation_criteria", "quantification_method", "stage", "locations", "serials", "annualEstimated"}},
       {"cercarbono", 9, {"verification", "serial", "issued_quantity", "issuance_date", "year", "is_buffer", "vintage_of_credits", "global_goals", "elegible"}},
-      {"cercarbono", 13, {"project_name", "project_id", "serial", "vintage", "certificate_destination", "end_user", "passive_subject", "date", "quantity", "public_consult", "from", "to", "industry"}}
+      {"cercarbono", 13, {"project_name", "project_id", "serial", "vintage", "certificate_destination", "end_user", "passive_subject", "date", "quantity", "public_consult", "from", "to", "industry"}},
+      /* 0xD2, 0xD3: the project lists of Verra and Gold Standard. */
+      {"verra", 13, {"ID", "Name", "Proponent", "Project Type", "AFOLU Activities", "Methodology", "Status", "Country/Area", "Estimated Annual Emission Reductions", "Region", "Project Registration Date", "Crediting Period Start Date", "Crediting Period End Date"}},
+      {"gold-standard", 13, {"GSID", "Project Name", "Project Developer Name", "Status", "Sustainable Development Goals", "Project Type", "Country", "Description", "Estimated Annual Credits", "Methodology", "Size", "Programme of Activities", "POA GSID"}}
   };
   const char *const *hdr = data[0] % 3 == 0 ? verra : data[0] % 3 == 1 ? gsi : gsr;
   size_t nh = data[0] % 3 == 0 ? sizeof verra / sizeof *verra : data[0] % 3 == 1 ? sizeof gsi / sizeof *gsi
