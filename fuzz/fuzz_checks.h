@@ -360,7 +360,27 @@ static uint64_t fuzz_fnv(uint64_t h, const void *p, size_t n) {
 }
 
 static const char *fuzz_csv_row_ok(const export_row *r) {
-  if (r->status == EXPORT_PROJECT) return r->project_ref[0] ? NULL : "a mapped project row has no id";
+  if (r->status == EXPORT_PROJECT) {
+    if (!r->project_ref[0]) return "a mapped project row has no id";
+    /* A project list's dates: real, and the crediting period whole and in order. */
+    if ((r->registered[0] && !l6_valid_date(r->registered)) || (r->crediting_start[0] && !l6_valid_date(r->crediting_start)) ||
+        (r->crediting_end[0] && !l6_valid_date(r->crediting_end)) || !r->crediting_start[0] != !r->crediting_end[0] ||
+        (r->crediting_start[0] && strcmp(r->crediting_start, r->crediting_end) > 0))
+      return "a mapped project row has a bad date or crediting period";
+    return NULL;
+  }
+  /* Isometric: sizes in kg, exact, and their whole tonnes; no serial. */
+  if (r->in_kg) {
+    if (r->kg <= 0 || r->kg > L6_MAX_QUANTITY * 1000 + 999 || r->quantity != r->kg / 1000 || r->buffer_kg < 0 ||
+        r->buffer_kg > r->kg || r->buffer != r->buffer_kg / 1000)
+      return "a mapped size in kg is out of range or not its tonnes";
+    if (r->status != EXPORT_TOTAL && r->status != EXPORT_RETIRED_TOTAL) return "a mapped size in kg has another status";
+    if (r->serial[0]) return "a mapped size in kg has a serial";
+    if (r->status == EXPORT_TOTAL ? !l6_valid_date(r->issued_on) : !l6_valid_date(r->retired_on))
+      return "a mapped size in kg has an invalid date";
+    int vy = origin_vintage_year(r->vintage_start, r->vintage_end);
+    return vy < L6_VINTAGE_MIN || vy > L6_VINTAGE_MAX ? "a mapped size in kg has a vintage year out of range" : NULL;
+  }
   if (r->status == EXPORT_TOTAL) {
     if (r->quantity < 0 || r->quantity > L6_MAX_QUANTITY || r->buffer < 0 || r->buffer > r->quantity)
       return "a mapped issuance total is out of range";
@@ -451,7 +471,18 @@ static const char *fuzz_check_csv(const uint8_t *data, size_t size) {
       {"art-trees", 15, {"Program ID", "Sovereign Program Developer", "Program Name", "Crediting Program and Standard", "Verification Body", "Program Type", "Status", "Initial Crediting Period Start Date", "Program Jurisdiction(s)", "Program  Country", "Program Notes", "Documents", "Program Website", "Numberoffiles", "Unnamed: 14"}},
       {"art-trees", 20, {"Date Approved", "Program ID", "Program Name", "Sovereign Program Developer", "Crediting Program and Standard", "Program Type", "Standard Version", "Vintage", "Total Emission Reductions/Removals", "Credits Deposited in Buffer", "Credits Verified", "CCP Approved", "Program Jurisdiction(s)", "Program  Country", "CORSIA Eligible", "Verification Body", "Program Website", "Documents", "fiID", "Unnamed: 19"}},
       {"art-trees", 20, {"Vintage", "Credit Serial Numbers", "Quantity of Credits", "Status Effective", "Eligible for CORSIA 2021-2023 Compliance Period (Pilot Phase)", "Eligible for CORSIA 2024-2026 Compliance Period (First Phase)", "CCP Approved", "Program ID", "Program Name", "Program Type", "Crediting Program and Standard", "Standard Version", "Program Jurisdiction(s)", "Program  Country", "Date Approved", "Account Holder", "Retired on Behalf of", "Retirement Reason", "Purpose of Retirement", "Unnamed: 19"}},
-      {"art-trees", 20, {"Vintage", "Credit Serial Numbers", "Quantity of Credits", "Status Effective", "Eligible for CORSIA 2021-2023 Compliance Period (Pilot Phase)", "Eligible for CORSIA 2024-2026 Compliance Period (First Phase)", "CCP Approved", "Program ID", "Program Name", "Crediting Program and Standard", "Program Type", "Standard Version", "Program Jurisdiction(s)", "Program  Country", "CORSIA Eligible", "Date Approved", "Account Holder", "Cancellation Reason", "Cancellation Details", "Unnamed: 19"}}
+      {"art-trees", 20, {"Vintage", "Credit Serial Numbers", "Quantity of Credits", "Status Effective", "Eligible for CORSIA 2021-2023 Compliance Period (Pilot Phase)", "Eligible for CORSIA 2024-2026 Compliance Period (First Phase)", "CCP Approved", "Program ID", "Program Name", "Crediting Program and Standard", "Program Type", "Standard Version", "Program Jurisdiction(s)", "Program  Country", "CORSIA Eligible", "Date Approved", "Account Holder", "Cancellation Reason", "Cancellation Details", "Unnamed: 19"}},
+      /* 0xCC-0xCE: Isometric's project list, issuances and retirements. */
+      {"isometric", 39, {"id", "name", "status", "short_code", "url", "process_key", "pathway", "protocol_slug", "country_code", "validator_name", "current_verifier_name", "crediting_period_start", "crediting_period_end", "supplier.id", "supplier.short_description", "supplier.long_description", "supplier.organisation.id", "supplier.organisation.name", "supplier.organisation.domain", "supplier.location", "issued_credits_total.credits", "issued_credits_total.credit_kgs", "retired_credits_total.credits", "retired_credits_total.credit_kgs", "issued_buffer_pool_credits_total.credits", "issued_buffer_pool_credits_total.credit_kgs", "retired_buffer_pool_credits_total.credits", "retired_buffer_pool_credits_total.credit_kgs", "location.country_code", "location.country_name", "location.latitude", "location.longitude", "location.description", "location", "supplier.location.country_code", "supplier.location.country_name", "supplier.location.latitude", "supplier.location.longitude", "supplier.location.description"}},
+      {"isometric", 21, {"id", "issued_at", "project_id", "supplier.id", "supplier.short_description", "supplier.long_description", "supplier.organisation.id", "supplier.organisation.name", "supplier.organisation.domain", "supplier.location", "supplier_credit_batch_size_total.credits", "supplier_credit_batch_size_total.credit_kgs", "buffer_pool_credit_batch_size_total.credits", "buffer_pool_credit_batch_size_total.credit_kgs", "credit_batch_size_total.credits", "credit_batch_size_total.credit_kgs", "supplier.location.country_code", "supplier.location.country_name", "supplier.location.latitude", "supplier.location.longitude", "supplier.location.description"}},
+      {"isometric", 15, {"retirement_id", "retired_at", "purposes", "url", "notes", "beneficiary.id", "beneficiary.name", "beneficiary.domain", "owner.id", "owner.name", "owner.domain", "credit_batch_size_total.credits", "credit_batch_size_total.credit_kgs", "project_id", "sequestered_on"}},
+      /* 0xCF-0xD1: Cercarbono's project list, issuances and retirements. */
+      {"cercarbono", 20, {"id", "code", "is_public", "owner", "owner_id", "developer", "developer_id", "validator", "verifier", "credits_type", "name", "description", "standard", "sector", "evaluation_criteria", "quantification_method", "stage", "locations", "serials", "annualEstimated"}},
+      {"cercarbono", 9, {"verification", "serial", "issued_quantity", "issuance_date", "year", "is_buffer", "vintage_of_credits", "global_goals", "elegible"}},
+      {"cercarbono", 13, {"project_name", "project_id", "serial", "vintage", "certificate_destination", "end_user", "passive_subject", "date", "quantity", "public_consult", "from", "to", "industry"}},
+      /* 0xD2, 0xD3: the project lists of Verra and Gold Standard. */
+      {"verra", 13, {"ID", "Name", "Proponent", "Project Type", "AFOLU Activities", "Methodology", "Status", "Country/Area", "Estimated Annual Emission Reductions", "Region", "Project Registration Date", "Crediting Period Start Date", "Crediting Period End Date"}},
+      {"gold-standard", 13, {"GSID", "Project Name", "Project Developer Name", "Status", "Sustainable Development Goals", "Project Type", "Country", "Description", "Estimated Annual Credits", "Methodology", "Size", "Programme of Activities", "POA GSID"}}
   };
   const char *const *hdr = data[0] % 3 == 0 ? verra : data[0] % 3 == 1 ? gsi : gsr;
   size_t nh = data[0] % 3 == 0 ? sizeof verra / sizeof *verra : data[0] % 3 == 1 ? sizeof gsi / sizeof *gsi

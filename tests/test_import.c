@@ -242,7 +242,9 @@ static int fixture_rec(void *ctx, long line, char **fields, size_t n, const char
   assert_null(problem);
   if (!f->header) {
     assert_true(export_map_header(export_layout_source(EXPORT_VERRA_TRANSACTIONS), fields, n, &f->map, msg, sizeof msg) ||
-                export_map_header("gold-standard", fields, n, &f->map, msg, sizeof msg));
+                export_map_header("gold-standard", fields, n, &f->map, msg, sizeof msg) ||
+                export_map_header("isometric", fields, n, &f->map, msg, sizeof msg) ||
+                export_map_header("cercarbono", fields, n, &f->map, msg, sizeof msg));
     f->header = true;
     return 0;
   }
@@ -685,6 +687,241 @@ static void test_art_trees(void **state) {
   expect_noted(1, 0);
   s = open_svc();
   assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
+/* Isometric: no serials at all. Every issuance and retirement is counted
+ * for its project and vintage (the year of the issuance, of the
+ * sequestration), in kg exact and in whole tonnes; no batch, no serial. */
+static void expect_iso_file(l6_svc *s, const char *rel, bool retired) {
+  fixture f;
+  read_fixture(rel, &f);
+  l6_store *st = svc_store(s);
+  l6_error err;
+  for (int i = 0; i < f.n; i++) {
+    const export_row *r = &f.rows[i];
+    int64_t kg = 0;
+    for (int k = 0; k < f.n; k++)
+      if (strcmp(f.rows[k].project_ref, r->project_ref) == 0 && strcmp(f.rows[k].vintage_start, r->vintage_start) == 0)
+        kg += f.rows[k].kg;
+    char project[64];
+    snprintf(project, sizeof project, "ISO.%s", r->project_ref);
+    l6_origin_unplaced u;
+    assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+    l6_err e = st->ops->origin_unplaced_get(st, "isometric", project, r->vintage_start, r->vintage_end, &u, &err);
+    st->ops->rollback(st);
+    if (e != L6_E_OK) fail_msg("%s line %d: no figures for %s %s", rel, i + 2, project, r->vintage_start);
+    if ((retired ? u.retired_kg : u.total_kg) != kg || (retired ? u.retired : u.total) != kg / 1000)
+      fail_msg("%s %s: %s %lld kg (%lld t), the file says %lld kg", project, r->vintage_start, retired ? "retired" : "issued",
+               (long long)(retired ? u.retired_kg : u.total_kg), (long long)(retired ? u.retired : u.total), (long long)kg);
+    if (!retired) assert_int_equal(u.unplaced, u.total); /* no serials: all of it unplaced */
+  }
+}
+
+static void test_isometric(void **state) {
+  assert_int_equal(run_import("--source isometric isometric/retirements.csv isometric/issuances.csv isometric/projects.csv --json"), 0);
+  expect_counts(3, 0, 0, 0);
+  expect_noted(8, 3);
+  /* 2025: 250.25 + 100.5 credits = 350,750 kg: 350 whole tonnes; buffer
+   * 7,015 kg: 7; retired 100.5 credits: 100. */
+  expect_vintage(2025, 0, 0, 350, 7);
+  json_t *j = summary();
+  size_t i;
+  json_t *v;
+  l6_qty retired_unplaced = 0;
+  json_array_foreach(json_object_get(j, "by_vintage"), i, v) retired_unplaced += tl_jint(v, "retired_unplaced");
+  assert_int_equal(retired_unplaced, 100 + 10 + 300);
+  json_decref(j);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_iso_file(s, "isometric/issuances.csv", false);
+  expect_iso_file(s, "isometric/retirements.csv", true);
+  expect_total(s, "isometric", "ISO.9TESTAAAA1S0AAAA", "2025-01-01", "2025-12-31", 350, 350, 7);
+  expect_host(s, "ISO.9TESTAAAA1S0AAAA", "KEN", "GBR91"); /* country_code "KEN" */
+  expect_host(s, "ISO.9TESTCCCC1S0CCCC", "NZL", "GBR91");
+  /* No batch, no transaction, no serial: the log holds nothing of it. */
+  int64_t before = log_size(s);
+  l6_error err;
+  batch_sum b = {0};
+  assert_int_equal(svc_store(s)->ops->begin(svc_store(s), &err), L6_E_OK);
+  assert_int_equal(svc_store(s)->ops->batch_list(svc_store(s), "ISO.9TESTAAAA1S0AAAA", 0, 100, sum_batch, &b, &err), L6_E_OK);
+  assert_int_equal(svc_store(s)->ops->batch_list(svc_store(s), "ISO.9TESTBBBB1S0BBBB", 0, 100, sum_batch, &b, &err), L6_E_OK);
+  svc_store(s)->ops->rollback(svc_store(s));
+  assert_int_equal(b.sum, 0);
+  svc_close(s);
+  /* Again: nothing changes. The retirements alone: the issued figures stay. */
+  assert_int_equal(run_import("--source isometric isometric/projects.csv isometric/issuances.csv isometric/retirements.csv --json"), 0);
+  expect_counts(0, 0, 3, 0);
+  expect_noted(8, 0);
+  assert_int_equal(run_import("--source isometric isometric/retirements.csv --json"), 0);
+  expect_noted(4, 0);
+  /* Malformed rows: FILE:LINE: code: reason, nothing recorded of them. */
+  assert_int_equal(run_import("--source isometric isometric/issuances-bad.csv --json"), 1);
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:2: invalid_value: credits '1.0' and credit_kgs '1001' disagree"));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:3: invalid_value: credits '1.2345' are not"));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:4: invalid_value: issued_at"));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:5: unknown_project: "));
+  assert_non_null(strstr(out, "isometric/issuances-bad.csv:6: invalid_value: 2000 kg to the buffer pool"));
+  expect_counts(0, 0, 0, 5);
+  expect_noted(0, 0);
+  s = open_svc();
+  svc_store(s)->tx_only = false;
+  assert_int_equal(log_size(s), before);
+  expect_iso_file(s, "isometric/issuances.csv", false);
+  expect_iso_file(s, "isometric/retirements.csv", true);
+  svc_close(s);
+}
+
+/* Cercarbono: issuances name a serial prefix without a range (counted as
+ * issued without known serials), retirements the prefix, vintage, from and
+ * to: an origin block each, found by its text. */
+static void test_cercarbono(void **state) {
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements.csv cercarbono/issuances.csv cercarbono/projects.csv --json"), 0);
+  expect_counts(7, 0, 0, 0); /* 2 projects, 5 retired blocks */
+  expect_noted(5, 4);
+  expect_vintage(2018, 3000, 3000, 2800, 800);
+  expect_vintage(2020, 4000, 4000, 6000, 0);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_host(s, "CDC.9001", "COL", "COL91");
+  expect_host(s, "CDC.9002", "PER", "COL91");
+  /* Totals per project and vintage equal the files': issued as the
+   * issuances say, placed as the retirements say. */
+  fixture iss, ret;
+  read_fixture("cercarbono/issuances.csv", &iss);
+  read_fixture("cercarbono/retirements.csv", &ret);
+  for (int i = 0; i < iss.n; i++) {
+    const export_row *r = &iss.rows[i];
+    l6_qty total = 0, buffer = 0, placed = 0;
+    for (int k = 0; k < iss.n; k++)
+      if (strcmp(iss.rows[k].project_ref, r->project_ref) == 0 && strcmp(iss.rows[k].vintage_start, r->vintage_start) == 0)
+        total += iss.rows[k].quantity, buffer += iss.rows[k].buffer;
+    for (int k = 0; k < ret.n; k++)
+      if (strcmp(ret.rows[k].project_ref, r->project_ref) == 0 && strcmp(ret.rows[k].vintage_start, r->vintage_start) == 0)
+        placed += ret.rows[k].quantity;
+    char project[64];
+    snprintf(project, sizeof project, "CDC.%s", r->project_ref);
+    expect_total(s, "cercarbono", project, r->vintage_start, r->vintage_end, total, total - placed, buffer);
+  }
+  /* Every retired range of the file resolves to its block, retired, dated. */
+  for (int k = 0; k < ret.n; k++) {
+    const export_row *r = &ret.rows[k];
+    expect_retired(s, "cercarbono", r->serial, r->serial, r->quantity, NULL, r->retired_on, "retirement");
+  }
+  /* A part of a block, by its text. */
+  json_t *o = lookup(s, "CDC_9002_3_1_323_14_CO_1_2_2020-2020-2600-2700");
+  assert_string_equal(tl_jstr(json_object_get(o, "origin"), "block"), "CDC_9002_3_1_323_14_CO_1_2_2020-2020-2501-4000");
+  json_decref(o);
+  int64_t before = log_size(s);
+  svc_close(s);
+  /* Again: nothing changes. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/projects.csv cercarbono/issuances.csv cercarbono/retirements.csv --json"), 0);
+  expect_counts(0, 0, 7, 0);
+  expect_noted(5, 0);
+  /* Malformed and contradicting rows: FILE:LINE: code: reason. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements-bad.csv --json"), 1);
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:2: double_issuance: serials 2000-2600 of "));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:3: invalid_value: project_id '9001' is not the project of serial"));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:4: invalid_value: serial 'CDC_9002_3_1_323_14_CO_1_2_2020-2020-5001-5010' holds 10 units, the row says 11"));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:5: invalid_serial: "));
+  assert_non_null(strstr(out, "cercarbono/retirements-bad.csv:6: invalid_value: retirement date"));
+  expect_counts(0, 0, 0, 5);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
+/* Project lists of Verra and Gold Standard: host, status, methodology,
+ * crediting period, registration date; mirror mode; refused rows. */
+static void expect_project_facts(l6_svc *s, const char *origin, const char *prefix, const char *rel) {
+  fixture f;
+  read_fixture(rel, &f);
+  l6_store *st = svc_store(s);
+  l6_error err;
+  for (int i = 0; i < f.n; i++) {
+    const export_row *r = &f.rows[i];
+    char id[64];
+    snprintf(id, sizeof id, "%s.%s", prefix, r->project_ref);
+    l6_project p;
+    l6_origin_project op;
+    assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+    assert_int_equal(st->ops->project_get(st, id, &p, &err), L6_E_OK);
+    assert_int_equal(st->ops->origin_project_get(st, origin, id, &op, &err), L6_E_OK);
+    st->ops->rollback(st);
+    assert_string_equal(p.status, origin_project_status(r->origin_status));
+    assert_string_equal(p.crediting_start, r->crediting_start);
+    assert_string_equal(p.crediting_end, r->crediting_end);
+    if (r->methodology[0]) assert_string_equal(p.methodology, r->methodology);
+    assert_string_equal(op.status, r->origin_status);
+    assert_string_equal(op.registered, r->registered);
+  }
+}
+
+static long summary_int(const char *key) {
+  json_t *j = summary();
+  long v = (long)tl_jint(j, key);
+  json_decref(j);
+  return v;
+}
+
+static void test_project_lists(void **state) {
+  assert_string_equal(origin_project_status("Registered"), "registered");
+  assert_string_equal(origin_project_status("GOLD_STANDARD_CERTIFIED_PROJECT"), "registered");
+  assert_string_equal(origin_project_status("on hold"), "suspended");
+  assert_string_equal(origin_project_status("Under validation"), "listed");
+  assert_string_equal(origin_project_status("Something New"), "listed");
+  /* The transactions first: their projects have no crediting period. */
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  assert_int_equal(run_import("--source verra verra/projects.csv --json"), 0);
+  expect_counts(2, 0, 0, 0);
+  assert_int_equal(summary_int("updated"), 2);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_project_facts(s, "verra", "VCS", "verra/projects.csv");
+  expect_host(s, "VCS.9003", "BRA", "USA91");
+  int64_t before = log_size(s);
+  svc_close(s);
+  assert_int_equal(run_import("--source verra verra/projects.csv --json"), 0);
+  expect_counts(0, 0, 4, 0);
+  assert_int_equal(summary_int("updated"), 0);
+  /* A newer list: project 9003 registered since. */
+  assert_int_equal(run_import("--source verra verra/projects-newer.csv --json"), 0);
+  expect_counts(0, 0, 3, 0);
+  assert_int_equal(summary_int("updated"), 1);
+  /* Refused rows name FILE:LINE; nothing of them is kept. */
+  assert_int_equal(run_import("--source verra verra/projects-bad.csv --json"), 1);
+  assert_non_null(strstr(out, "verra/projects-bad.csv:2: unknown_party: country 'Atlantis'"));
+  assert_non_null(strstr(out, "verra/projects-bad.csv:3: invalid_value: the crediting period 2030-01-01..2020-12-31 is reversed"));
+  assert_non_null(strstr(out, "verra/projects-bad.csv:4: invalid_value: registration date '2020-02-30' is not a date"));
+  assert_non_null(strstr(out, "verra/projects-bad.csv:5: export_conflict: project VCS.9001 is hosted in KEN"));
+  expect_counts(0, 0, 0, 4);
+  s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_project_facts(s, "verra", "VCS", "verra/projects-newer.csv");
+  expect_host(s, "VCS.9001", "KEN", "USA91");
+  assert_int_equal(log_size(s), before); /* project facts are no ledger transactions */
+  svc_close(s);
+  /* Gold Standard: a country that is none ("International") is refused. */
+  assert_int_equal(run_import("--source gold-standard gold-standard/issuances.csv gold-standard/projects.csv --json"), 1);
+  assert_non_null(strstr(out, "gold-standard/projects.csv:5: unknown_party: country 'International'"));
+  s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_host(s, "GS.9103", "TZA", "CHE91"); /* an alias */
+  fixture f;
+  read_fixture("gold-standard/projects.csv", &f);
+  assert_int_equal(f.n, 4);
+  f.n = 3; /* the fourth was refused */
+  l6_error err;
+  l6_store *st = svc_store(s);
+  for (int i = 0; i < f.n; i++) {
+    char id[64];
+    l6_project p;
+    snprintf(id, sizeof id, "GS.%s", f.rows[i].project_ref);
+    assert_int_equal(st->ops->begin(st, &err), L6_E_OK);
+    assert_int_equal(st->ops->project_get(st, id, &p, &err), L6_E_OK);
+    st->ops->rollback(st);
+    assert_string_equal(p.status, origin_project_status(f.rows[i].origin_status));
+  }
   svc_close(s);
 }
 
@@ -1253,6 +1490,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_acr, setup, teardown),
       cmocka_unit_test_setup_teardown(test_car, setup, teardown),
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_isometric, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cercarbono, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_project_lists, setup, teardown),
       cmocka_unit_test(test_serial_route),
       cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),
       cmocka_unit_test(test_certificate_effective_date),

@@ -2,8 +2,8 @@
  * import_cli.c -- `ledger6 import`: loads registries' public CSV exports
  * (docs/IMPORT.md) into the store, in-process, with batched commits.
  *
- *   ledger6 import --source verra|gold-standard|acr|car|art-trees FILE... [--dry-run] [--strict] [--json]
- *                  [--store SPEC] [--config DIR]
+ *   ledger6 import --source verra|gold-standard|acr|car|art-trees|isometric|cercarbono FILE...
+ *                  [--dry-run] [--strict] [--json] [--store SPEC] [--config DIR]
  *
  * Each file's layout is told by its header row. Project lists come first,
  * then files of issued units, then files of retirements that need their
@@ -29,8 +29,8 @@
 #include "cli.h"
 
 static const char *usage =
-    "usage: ledger6 import --source verra|gold-standard|acr|car|art-trees FILE... [--dry-run] [--strict]\n"
-    "                      [--json]\n"
+    "usage: ledger6 import --source verra|gold-standard|acr|car|art-trees|isometric|cercarbono FILE...\n"
+    "                      [--dry-run] [--strict] [--json]\n"
     "                      [--store SPEC] [--config DIR]\n"
     "Loads a registry's public CSV exports (docs/IMPORT.md): its projects, issued blocks with\n"
     "their origin serials, retirements and cancellations, dated as the export dates them.\n"
@@ -160,21 +160,25 @@ static void print_summary(const json_t *j, long rows, long refused, size_t nfile
          (long long)json_integer_value(json_object_get(j, "retired")),
          (long long)json_integer_value(json_object_get(j, "unchanged")), refused,
          json_is_true(json_object_get(j, "committed")) ? "" : " (nothing kept)");
-  printf("new projects %lld, new batches %lld, issuance records without serials %lld, vintage totals new or changed %lld\n",
+  printf("new projects %lld, projects updated %lld, new batches %lld, records without serials %lld, vintage totals new or"
+         " changed %lld\n",
          (long long)json_integer_value(json_object_get(j, "projects")),
+         (long long)json_integer_value(json_object_get(j, "updated")),
          (long long)json_integer_value(json_object_get(j, "batches")),
          (long long)json_integer_value(json_object_get(j, "noted")),
          (long long)json_integer_value(json_object_get(j, "totals_changed")));
   json_t *by = json_object_get(j, "by_vintage");
-  if (json_array_size(by)) printf("%-8s %14s %14s %14s %14s\n", "vintage", "issued", "retired", "unplaced", "of it buffer");
+  if (json_array_size(by))
+    printf("%-8s %14s %14s %14s %14s %14s\n", "vintage", "issued", "retired", "unplaced", "of it buffer", "of it retired");
   size_t i;
   json_t *v;
   json_array_foreach(by, i, v)
-    printf("%-8lld %14lld %14lld %14lld %14lld\n", (long long)json_integer_value(json_object_get(v, "vintage")),
+    printf("%-8lld %14lld %14lld %14lld %14lld %14lld\n", (long long)json_integer_value(json_object_get(v, "vintage")),
            (long long)json_integer_value(json_object_get(v, "issued")),
            (long long)json_integer_value(json_object_get(v, "retired")),
            (long long)json_integer_value(json_object_get(v, "unplaced")),
-           (long long)json_integer_value(json_object_get(v, "buffer")));
+           (long long)json_integer_value(json_object_get(v, "buffer")),
+           (long long)json_integer_value(json_object_get(v, "retired_unplaced")));
 }
 
 int cli_import_main(int argc, char **argv) {

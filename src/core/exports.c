@@ -12,7 +12,8 @@
 enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
   C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB,
-  C_SDG, C_CERT, C_LABEL, C__COUNT
+  C_SDG, C_CERT, C_LABEL, C_KG, C_BUFFER_KG, C_VDATE,
+  C_FROM, C_TO, C_ISBUF, C_PSTATUS, C_REGISTERED, C_CSTART, C_CEND, C__COUNT
 };
 
 /* What the rows of a layout are. */
@@ -23,7 +24,9 @@ typedef enum {
   ROWS_PROJECTS,    /* a project list */
   ROWS_TOTALS,      /* issuances without serials (ACR, CAR, ART) */
   ROWS_RETIRED,     /* retired blocks with their serials (ACR, CAR, ART) */
-  ROWS_CANCELLED    /* cancelled blocks with their serials (ACR, CAR, ART) */
+  ROWS_CANCELLED,   /* cancelled blocks with their serials (ACR, CAR, ART) */
+  ROWS_ISO_ISSUED,  /* Isometric issuances: sizes in credits and kg, no serials */
+  ROWS_ISO_RETIRED  /* Isometric retirements: sizes in credits and kg, no serials */
 } rows_kind;
 
 typedef struct {
@@ -33,6 +36,8 @@ typedef struct {
   rows_kind rows;
   const char *strip;          /* a prefix the export writes before project ids ("ACR731"), dropped */
   bool us_dates;              /* dates are M/D/YYYY (ACR, CAR, ART TREES), a time of day may follow */
+  bool cdc;                   /* Cercarbono: the project is also in the serial ("CDC_7_..."); sector and
+                                 country are Python lists of dicts; a range is the serial, vintage, from, to */
 } layout_def;
 
 /* The header names, exactly as the exports write them (carbonplan/offsets-db-data,
@@ -44,35 +49,35 @@ static const layout_def layouts[] = {
       [C_VTOTAL] = "Total Vintage Quantity", [C_QTY] = "Quantity Issued", [C_SERIAL] = "Serial Number",
       [C_RETIRED] = "Retirement/Cancellation Date", [C_BENEF] = "Retirement Beneficiary",
       [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Details",
-      [C_SDG] = "Sustainable Development Goals", [C_CERT] = "Additional Certifications"}, ROWS_BLOCKS, NULL, false},
+      [C_SDG] = "Sustainable Development Goals", [C_CERT] = "Additional Certifications"}, ROWS_BLOCKS, NULL, false, false},
     {EXPORT_GS_RETIREMENTS, "gold-standard retirements", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_RETIRED] = "Retirement Date", [C_VSTART] = "Monitoring Period Start",
       [C_VEND] = "Monitoring Period End", [C_SERIAL] = "Serial Number", [C_DETAILS] = "Note",
-      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity", [C_LABEL] = "Label"}, ROWS_GS_RETIRED, NULL, false},
+      [C_REASON] = "Use Case", [C_BENEF] = "Using Entity", [C_LABEL] = "Label"}, ROWS_GS_RETIRED, NULL, false, false},
     {EXPORT_GS_ISSUANCES, "gold-standard issuances", "gold-standard",
      {[C_VYEAR] = "Vintage", [C_STATUS] = "Credit Status", [C_QTY] = "Quantity", [C_PROJECT] = "GSID",
       [C_NAME] = "Project Name", [C_COUNTRY] = "Country", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
       [C_ISSUED] = "Issuance Date", [C_VSTART] = "Monitoring Period Start", [C_VEND] = "Monitoring Period End",
-      [C_SERIAL] = "Serial Number", [C_LABEL] = "Label"}, ROWS_GS_ISSUED, NULL, false},
+      [C_SERIAL] = "Serial Number", [C_LABEL] = "Label"}, ROWS_GS_ISSUED, NULL, false, false},
     /* American Carbon Registry. Project ids are written "ACR731". */
     {EXPORT_ACR_PROJECTS, "acr projects", "acr",
      {[C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
-      [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "ACR", true},
+      [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "ACR", true, false},
     {EXPORT_ACR_ISSUANCES, "acr issuances", "acr",
      {[C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage", [C_VSTART] = "ReportingPeriodBegin",
       [C_VEND] = "ReportingPeriodEnd", [C_QTY] = "Total Credits Issued", [C_BUFFER] = "Credits Issued to Buffer Pool",
       [C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
       [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible",
-      [C_CCP] = "CCP Approved"}, ROWS_TOTALS, "ACR", true},
+      [C_CCP] = "CCP Approved"}, ROWS_TOTALS, "ACR", true, false},
     {EXPORT_ACR_RETIREMENTS, "acr retirements", "acr",
      {[C_SERIAL] = "Credit Serial Numbers", [C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage",
       [C_VSTART] = "Vintage Assignment Period Start Date", [C_VEND] = "Vintage Assignment Period End Date",
       [C_QTY] = "Quantity of Credits", [C_RETIRED] = "Status Effective (GMT)", [C_BENEF] = "Retired on Behalf of",
       [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement", [C_PROJECT] = "Project ID",
       [C_NAME] = "Project Name", [C_SECTOR] = "Project Type", [C_METH] = "Project Methodology/Protocol",
-      [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_RETIRED, "ACR", true},
+      [C_COUNTRY] = "Project Site Country", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_RETIRED, "ACR", true, false},
     /* The cancellations export writes two spaces in "Status Effective  (GMT)". */
     {EXPORT_ACR_CANCELLATIONS, "acr cancellations", "acr",
      {[C_SERIAL] = "Credit Serial Numbers", [C_ISSUED] = "Date Issued (GMT)", [C_VYEAR] = "Vintage",
@@ -80,51 +85,102 @@ static const layout_def layouts[] = {
       [C_QTY] = "Quantity of Credits", [C_RETIRED] = "Status Effective  (GMT)", [C_REASON] = "Cancellation Type",
       [C_DETAILS] = "Cancellation Details", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
       [C_SECTOR] = "Project Type", [C_METH] = "Project Methodology/Protocol", [C_COUNTRY] = "Project Site Country",
-      [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_CANCELLED, "ACR", true},
+      [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved"}, ROWS_CANCELLED, "ACR", true, false},
     /* Climate Action Reserve. A vintage is a year; issuance dates are
      * only in the issuances export. */
     {EXPORT_CAR_PROJECTS, "car projects", "car",
      {[C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
-      [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "CAR", true},
+      [C_COUNTRY] = "Project Site Country"}, ROWS_PROJECTS, "CAR", true, false},
     {EXPORT_CAR_ISSUANCES, "car issuances", "car",
      {[C_ISSUED] = "Date Issued", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name", [C_SECTOR] = "Project Type",
       [C_METH] = "Protocol and Version", [C_ARB] = "ARB Eligible", [C_CCP] = "CCP Approved", [C_VYEAR] = "Vintage",
       [C_QTY] = "Total Offset Credits Issued", [C_BUFFER] = "Offset Credits Currently in Reserve Buffer Pool",
       [C_BUFFER2] = "Offset Credits Intended for Compliance Buffer Pool",
-      [C_COUNTRY] = "Project Site Country"}, ROWS_TOTALS, "CAR", true},
+      [C_COUNTRY] = "Project Site Country"}, ROWS_TOTALS, "CAR", true, false},
     {EXPORT_CAR_RETIREMENTS, "car retirements", "car",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Offset Credit Serial Numbers", [C_QTY] = "Quantity of Offset Credits",
       [C_RETIRED] = "Status Effective", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
       [C_SECTOR] = "Project Type", [C_METH] = "Protocol and Version", [C_COUNTRY] = "Project Site Country",
       [C_CCP] = "CCP Approved", [C_REASON] = "Retirement Reason", [C_DETAILS] = "Retirement Reason Details"},
-     ROWS_RETIRED, "CAR", true},
+     ROWS_RETIRED, "CAR", true, false},
     {EXPORT_CAR_CANCELLATIONS, "car cancellations", "car",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Offset Credit Serial Numbers", [C_QTY] = "Quantity of Offset Credits",
       [C_RETIRED] = "Status Effective", [C_PROJECT] = "Project ID", [C_NAME] = "Project Name",
       [C_SECTOR] = "Project Type", [C_METH] = "Protocol and Version", [C_COUNTRY] = "Project Site Country",
-      [C_REASON] = "Cancellation Reason", [C_DETAILS] = "Export Notes"}, ROWS_CANCELLED, "CAR", true},
+      [C_REASON] = "Cancellation Reason", [C_DETAILS] = "Export Notes"}, ROWS_CANCELLED, "CAR", true, false},
     /* ART TREES: jurisdictional programmes ("ART102"); the country
      * column's name has two spaces. A vintage is a year. */
     {EXPORT_ART_PROJECTS, "art-trees projects", "art-trees",
      {[C_PROJECT] = "Program ID", [C_NAME] = "Program Name", [C_SECTOR] = "Program Type",
-      [C_METH] = "Crediting Program and Standard", [C_COUNTRY] = "Program  Country"}, ROWS_PROJECTS, "ART", true},
+      [C_METH] = "Crediting Program and Standard", [C_COUNTRY] = "Program  Country"}, ROWS_PROJECTS, "ART", true, false},
     {EXPORT_ART_ISSUANCES, "art-trees issuances", "art-trees",
      {[C_ISSUED] = "Date Approved", [C_PROJECT] = "Program ID", [C_NAME] = "Program Name", [C_SECTOR] = "Program Type",
       [C_METH] = "Crediting Program and Standard", [C_VYEAR] = "Vintage",
       [C_QTY] = "Total Emission Reductions/Removals", [C_BUFFER] = "Credits Deposited in Buffer",
-      [C_CCP] = "CCP Approved", [C_COUNTRY] = "Program  Country"}, ROWS_TOTALS, "ART", true},
+      [C_CCP] = "CCP Approved", [C_COUNTRY] = "Program  Country"}, ROWS_TOTALS, "ART", true, false},
     {EXPORT_ART_RETIREMENTS, "art-trees retirements", "art-trees",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Credit Serial Numbers", [C_QTY] = "Quantity of Credits",
       [C_RETIRED] = "Status Effective", [C_CCP] = "CCP Approved", [C_PROJECT] = "Program ID",
       [C_NAME] = "Program Name", [C_SECTOR] = "Program Type", [C_METH] = "Crediting Program and Standard",
       [C_COUNTRY] = "Program  Country", [C_ISSUED] = "Date Approved", [C_BENEF] = "Retired on Behalf of",
-      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement"}, ROWS_RETIRED, "ART", true},
+      [C_REASON] = "Retirement Reason", [C_DETAILS] = "Purpose of Retirement"}, ROWS_RETIRED, "ART", true, false},
     {EXPORT_ART_CANCELLATIONS, "art-trees cancellations", "art-trees",
      {[C_VYEAR] = "Vintage", [C_SERIAL] = "Credit Serial Numbers", [C_QTY] = "Quantity of Credits",
       [C_RETIRED] = "Status Effective", [C_CCP] = "CCP Approved", [C_PROJECT] = "Program ID",
       [C_NAME] = "Program Name", [C_SECTOR] = "Program Type", [C_METH] = "Crediting Program and Standard",
       [C_COUNTRY] = "Program  Country", [C_ISSUED] = "Date Approved", [C_REASON] = "Cancellation Reason",
-      [C_DETAILS] = "Cancellation Details"}, ROWS_CANCELLED, "ART", true},
+      [C_DETAILS] = "Cancellation Details"}, ROWS_CANCELLED, "ART", true, false},
+    /* Isometric (durable removals), flattened from its API: ids are
+     * "prj_1K3V..."; sizes in credits (decimal tonnes) and kg (integers);
+     * no serials at all. The project list names the country by ISO 3166
+     * alpha-3 code. Issuances give no vintage: the year of the
+     * sequestration date when the file has one, else of the issuance date
+     * (C_VDATE); retirements give the sequestration date. */
+    {EXPORT_ISO_PROJECTS, "isometric projects", "isometric",
+     {[C_PROJECT] = "id", [C_NAME] = "name", [C_SECTOR] = "pathway", [C_METH] = "protocol_slug",
+      [C_COUNTRY] = "country_code"}, ROWS_PROJECTS, "prj_", false, false},
+    /* With the sequestration date first: of two layouts naming as many
+     * columns, the first wins. */
+    {EXPORT_ISO_ISSUANCES_SEQ, "isometric issuances", "isometric",
+     {[C_ISSUED] = "issued_at", [C_VDATE] = "sequestered_on", [C_PROJECT] = "project_id",
+      [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
+      [C_BUFFER] = "buffer_pool_credit_batch_size_total.credits",
+      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false, false},
+    {EXPORT_ISO_ISSUANCES, "isometric issuances", "isometric",
+     {[C_ISSUED] = "issued_at", [C_VDATE] = "issued_at", [C_PROJECT] = "project_id",
+      [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
+      [C_BUFFER] = "buffer_pool_credit_batch_size_total.credits",
+      [C_BUFFER_KG] = "buffer_pool_credit_batch_size_total.credit_kgs"}, ROWS_ISO_ISSUED, "prj_", false, false},
+    {EXPORT_ISO_RETIREMENTS, "isometric retirements", "isometric",
+     {[C_RETIRED] = "retired_at", [C_REASON] = "purposes", [C_DETAILS] = "notes", [C_BENEF] = "beneficiary.name",
+      [C_QTY] = "credit_batch_size_total.credits", [C_KG] = "credit_batch_size_total.credit_kgs",
+      [C_PROJECT] = "project_id", [C_VDATE] = "sequestered_on"}, ROWS_ISO_RETIRED, "prj_", false, false},
+    /* Project lists of Verra and Gold Standard: the project's facts, with
+     * its status as the origin words it (origin_project_status maps it),
+     * Verra's registration date and crediting period (YYYY-MM-DD). */
+    {EXPORT_VERRA_PROJECTS, "verra projects", "verra",
+     {[C_PROJECT] = "ID", [C_NAME] = "Name", [C_SECTOR] = "Project Type", [C_METH] = "Methodology",
+      [C_PSTATUS] = "Status", [C_COUNTRY] = "Country/Area", [C_REGISTERED] = "Project Registration Date",
+      [C_CSTART] = "Crediting Period Start Date", [C_CEND] = "Crediting Period End Date"}, ROWS_PROJECTS, NULL, false, false},
+    {EXPORT_GS_PROJECTS, "gold-standard projects", "gold-standard",
+     {[C_PROJECT] = "GSID", [C_NAME] = "Project Name", [C_PSTATUS] = "Status", [C_SECTOR] = "Project Type",
+      [C_COUNTRY] = "Country", [C_METH] = "Methodology"}, ROWS_PROJECTS, NULL, false, false},
+    /* Cercarbono, from EcoRegistry. Issuances name their serial prefix
+     * ("CDC_7_3_1_323_14_CO_1_2_2019"), no range and no project id (the
+     * number after "CDC_" is the project); retirements the prefix, the
+     * vintage and the first and last number (from, to). A vintage is the
+     * year column (the issuances' vintage_of_credits period is not used:
+     * the retirements give only the year). */
+    {EXPORT_CDC_PROJECTS, "cercarbono projects", "cercarbono",
+     {[C_PROJECT] = "id", [C_NAME] = "name", [C_SECTOR] = "sector", [C_METH] = "quantification_method",
+      [C_COUNTRY] = "locations"}, ROWS_PROJECTS, NULL, false, true},
+    {EXPORT_CDC_ISSUANCES, "cercarbono issuances", "cercarbono",
+     {[C_SERIAL] = "serial", [C_QTY] = "issued_quantity", [C_ISSUED] = "issuance_date", [C_VYEAR] = "year",
+      [C_ISBUF] = "is_buffer"}, ROWS_TOTALS, NULL, false, true},
+    {EXPORT_CDC_RETIREMENTS, "cercarbono retirements", "cercarbono",
+     {[C_NAME] = "project_name", [C_PROJECT] = "project_id", [C_SERIAL] = "serial", [C_VYEAR] = "vintage",
+      [C_REASON] = "certificate_destination", [C_BENEF] = "end_user", [C_DETAILS] = "passive_subject",
+      [C_RETIRED] = "date", [C_QTY] = "quantity", [C_FROM] = "from", [C_TO] = "to"}, ROWS_RETIRED, NULL, false, true},
 };
 #define NLAYOUTS (sizeof layouts / sizeof layouts[0])
 
@@ -274,6 +330,122 @@ static bool parse_sdgs(const char *s, uint32_t *out, char *bad, size_t cap) {
   return true;
 }
 
+/* Cercarbono's project of a serial: the number after "CDC_" ("CDC_7_3_..."
+ * is project 7), into out (cap bytes); false when the serial has none. */
+static bool cdc_project(const char *serial, char *out, size_t cap) {
+  if (strncmp(serial, "CDC_", 4) != 0) return false;
+  size_t n = strspn(serial + 4, "0123456789");
+  if (n == 0 || n >= cap || serial[4 + n] != '_') return false;
+  memcpy(out, serial + 4, n);
+  out[n] = '\0';
+  return true;
+}
+
+/* The first value of key in a Python list of dicts as EcoRegistry's API
+ * is flattened ("[{'city': 'X', 'country': 'Colombia', ...}]"), into out;
+ * "" when absent. */
+static void py_value(const char *s, const char *key, char *out, size_t cap) {
+  char pat[40];
+  snprintf(pat, sizeof pat, "'%s': '", key);
+  const char *p = strstr(s, pat);
+  out[0] = '\0';
+  if (p == NULL) return;
+  p += strlen(pat);
+  size_t n = strcspn(p, "'");
+  if (p[n] != '\'') return;
+  if (n >= cap) n = cap - 1;
+  while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80) n--;
+  memcpy(out, p, n);
+  out[n] = '\0';
+}
+
+/* A size in credits as Isometric writes it ("2765.37", "531.0", "0.0"),
+ * in kg: digits, and at most three decimals. False for anything else. */
+static bool credits_kg(const char *s, int64_t *kg) {
+  int64_t whole = 0, frac = 0;
+  int nd = 0, nf = 0;
+  const char *p = s;
+  for (; *p >= '0' && *p <= '9'; p++, nd++) {
+    if (whole > L6_MAX_QUANTITY) return false;
+    whole = whole * 10 + (*p - '0');
+  }
+  if (nd == 0) return false;
+  if (*p == '.') {
+    for (p++; *p >= '0' && *p <= '9'; p++, nf++) {
+      if (nf == 3) return false;
+      frac = frac * 10 + (*p - '0');
+    }
+    if (nf == 0) return false;
+  }
+  if (*p != '\0' || whole > L6_MAX_QUANTITY) return false;
+  for (; nf < 3; nf++) frac *= 10;
+  *kg = whole * 1000 + frac;
+  return true;
+}
+
+/* The kg column of an Isometric size: an integer ("2765370"; "0"). */
+static bool kg_of(const char *s, int64_t *out) {
+  if (strcmp(s, "0") == 0) {
+    *out = 0;
+    return true;
+  }
+  return origin_parse_qty(s, out);
+}
+
+/* Isometric's issuances and retirements: a size in credits and the same in
+ * kg, which must agree (the credits written to three decimals); the
+ * figures are kept in kg, exact, and in whole tonnes rounded down (in_kg,
+ * docs/IMPORT.md "Isometric"). The vintage is the calendar year of the
+ * sequestration date (or, for issuances without one, of the issuance
+ * date), its period that year. */
+static bool iso_row(const export_map *m, const layout_def *d, char **fields, size_t n, export_row *out, char *msg,
+                    size_t cap) {
+#define F(role) fld(m, fields, n, role)
+  int64_t ck = 0;
+  out->in_kg = true;
+  if (!credits_kg(F(C_QTY), &ck)) return BAD("credits '%.40s'%s are not a decimal number of tonnes", F(C_QTY), "");
+  if (!kg_of(F(C_KG), &out->kg) || out->kg == 0)
+    return BAD("credit_kgs '%.40s'%s is not a positive whole number of kg", F(C_KG), "");
+  if (ck != out->kg) return BAD("credits '%.40s' and credit_kgs '%.40s' disagree", F(C_QTY), F(C_KG));
+  if (d->rows == ROWS_ISO_ISSUED) {
+    int64_t bk = 0;
+    if (!credits_kg(F(C_BUFFER), &ck) || !kg_of(F(C_BUFFER_KG), &out->buffer_kg) || ck != out->buffer_kg)
+      return BAD("buffer pool credits '%.40s' and kg '%.40s' are not one size", F(C_BUFFER), F(C_BUFFER_KG));
+    bk = out->buffer_kg;
+    if (bk > out->kg) return BAD("%lld kg to the buffer pool exceed the %lld kg issued", (long long)bk, (long long)out->kg);
+    if (!origin_parse_date(F(C_ISSUED), out->issued_on)) return BAD("issued_at '%.40s'%s is not a date", F(C_ISSUED), "");
+  } else {
+    if (!origin_parse_date(F(C_RETIRED), out->retired_on)) return BAD("retired_at '%.40s'%s is not a date", F(C_RETIRED), "");
+  }
+  out->quantity = out->kg / 1000;
+  out->buffer = out->buffer_kg / 1000;
+  char vd[11];
+  if (!origin_parse_date(F(C_VDATE), vd))
+    return BAD("%s '%.40s' is not a date: the vintage is unknown", d->cols[C_VDATE], F(C_VDATE));
+  snprintf(out->vintage_start, sizeof out->vintage_start, "%.4s-01-01", vd);
+  snprintf(out->vintage_end, sizeof out->vintage_end, "%.4s-12-31", vd);
+  int vy = origin_vintage_year(out->vintage_start, out->vintage_end);
+  if (vy < L6_VINTAGE_MIN || vy > L6_VINTAGE_MAX) return BAD("vintage %d is outside the years accepted%s", vy, "");
+  if (d->rows == ROWS_ISO_ISSUED) {
+    out->status = EXPORT_TOTAL;
+    return true;
+  }
+  out->status = EXPORT_RETIRED_TOTAL;
+  const char *b = F(C_BENEF);
+  out->beneficiary_unstated = b[0] == '\0';
+  if (!out->beneficiary_unstated) copy_text(out->beneficiary, sizeof out->beneficiary, b);
+  /* purposes is the API's list, written "['corporate_targets']": its items, comma-separated. */
+  char pur[L6_NAME_MAX + 1];
+  size_t k = 0;
+  for (const char *p = F(C_REASON); *p && k + 1 < sizeof pur; p++)
+    if (*p != '[' && *p != ']' && *p != '\'' && *p != '"') pur[k++] = *p;
+  pur[k] = '\0';
+  copy_text(out->purpose, sizeof out->purpose, pur);
+  copy_text(out->details, sizeof out->details, F(C_DETAILS));
+#undef F
+  return true;
+}
+
 bool export_map_row(const export_map *m, char **fields, size_t n, export_row *out, char *msg, size_t cap) {
   memset(out, 0, sizeof *out);
   const layout_def *d = def_of(m->layout);
@@ -284,6 +456,15 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   }
 #define F(role) fld(m, fields, n, role)
   const char *ref = F(C_PROJECT);
+  char cdc_ref[32] = "";
+  if (d->cdc && m->col[C_SERIAL] >= 0) {
+    /* Cercarbono: the serial names the project; a project_id beside it must agree. */
+    if (!cdc_project(F(C_SERIAL), cdc_ref, sizeof cdc_ref))
+      return BAD("serial '%.60s'%s does not name its project (CDC_<project>_...)", F(C_SERIAL), "");
+    if (m->col[C_PROJECT] < 0) ref = cdc_ref;
+    else if (strcmp(ref, cdc_ref) != 0)
+      return BAD("project_id '%.40s' is not the project of serial '%.60s'", ref, F(C_SERIAL));
+  }
   /* ACR, CAR and ART write their ids with their own prefix ("ACR731"). */
   if (d->strip && strncmp(ref, d->strip, strlen(d->strip)) == 0 && ref[strlen(d->strip)] != '\0') ref += strlen(d->strip);
   /* Gold Standard writes some ids as "11191.0"; the project id is the integer. */
@@ -298,6 +479,12 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   copy_text(out->project_name, sizeof out->project_name, F(C_NAME));
   copy_text(out->country, sizeof out->country, F(C_COUNTRY));
   copy_text(out->sector, sizeof out->sector, F(C_SECTOR));
+  if (d->cdc && d->rows == ROWS_PROJECTS) {
+    /* The first location's country, the first sector's description. */
+    py_value(F(C_COUNTRY), "country", out->country, sizeof out->country);
+    py_value(F(C_SECTOR), "description", out->sector, sizeof out->sector);
+    if (out->country[0] == '\0') return BAD("locations '%.60s'%s name no country", F(C_COUNTRY), "");
+  }
   copy_text(out->methodology, sizeof out->methodology, F(C_METH));
   out->ccp = yes(F(C_CCP));
   out->arb = yes(F(C_ARB));
@@ -322,14 +509,37 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
     return BAD("sustainable development goal '%.60s'%s names no goal 1 to 17", bad_sdg, "");
   if (d->rows == ROWS_PROJECTS) {
     out->status = EXPORT_PROJECT;
+    if (m->col[C_PSTATUS] >= 0) {
+      if (!l6_valid_text(F(C_PSTATUS), L6_NAME_MAX) || F(C_PSTATUS)[0] == '\0')
+        return BAD("status '%.40s'%s is empty or not printable text", F(C_PSTATUS), "");
+      copy_text(out->origin_status, sizeof out->origin_status, F(C_PSTATUS));
+      const struct { int role; char *dst; const char *what; } dates[] = {
+          {C_REGISTERED, out->registered, "registration date"},
+          {C_CSTART, out->crediting_start, "crediting period start"},
+          {C_CEND, out->crediting_end, "crediting period end"}};
+      for (size_t k = 0; k < 3; k++)
+        if (m->col[dates[k].role] >= 0 && F(dates[k].role)[0] && !date_of(d, F(dates[k].role), dates[k].dst))
+          return BAD("%s '%.40s' is not a date", dates[k].what, F(dates[k].role));
+      if (!out->crediting_start[0] != !out->crediting_end[0])
+        return BAD("the crediting period '%.20s'..'%.20s' lacks one end", F(C_CSTART), F(C_CEND));
+      if (out->crediting_start[0] && strcmp(out->crediting_start, out->crediting_end) > 0)
+        return BAD("the crediting period %s..%s is reversed", out->crediting_start, out->crediting_end);
+    }
     return true;
   }
+  if (d->rows == ROWS_ISO_ISSUED || d->rows == ROWS_ISO_RETIRED) return iso_row(m, d, fields, n, out, msg, cap);
   if (d->rows == ROWS_TOTALS) {
     int64_t b2 = 0;
     if (!qty_or_zero(F(C_QTY), &out->quantity)) return BAD("quantity '%.40s'%s is not a whole number", F(C_QTY), "");
     if (!qty_or_zero(F(C_BUFFER), &out->buffer) || !qty_or_zero(F(C_BUFFER2), &b2))
       return BAD("buffer pool credits '%.40s' '%.40s' are not whole numbers", F(C_BUFFER), F(C_BUFFER2));
     out->buffer += b2;
+    /* Cercarbono issues its buffer as issuances of their own (is_buffer True). */
+    if (m->col[C_ISBUF] >= 0) {
+      const char *ib = F(C_ISBUF);
+      if (strcmp(ib, "True") != 0 && strcmp(ib, "False") != 0) return BAD("is_buffer '%.20s'%s is not True or False", ib, "");
+      out->buffer = ib[0] == 'T' ? out->quantity : 0;
+    }
     if (out->buffer > out->quantity)
       return BAD("%lld buffer pool credits exceed the %lld issued", (long long)out->buffer, (long long)out->quantity);
   } else if (!origin_parse_qty(F(C_QTY), &out->quantity)) {
@@ -337,7 +547,14 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   }
   if (m->col[C_VTOTAL] >= 0 && !origin_parse_qty(F(C_VTOTAL), &out->vintage_total))
     return BAD("total vintage quantity '%.40s'%s is not a positive whole number", F(C_VTOTAL), "");
-  if (d->rows != ROWS_TOTALS) {
+  if (d->rows != ROWS_TOTALS && m->col[C_FROM] >= 0) {
+    /* Cercarbono: a range is PREFIX-VINTAGE-FROM-TO, the text its origin
+     * pattern reads (config/origins.json). */
+    char ser[L6_ORIGIN_SERIAL_MAX + 2];
+    int w = snprintf(ser, sizeof ser, "%s-%s-%s-%s", F(C_SERIAL), F(C_VYEAR), F(C_FROM), F(C_TO));
+    if (w < 0 || (size_t)w > L6_ORIGIN_SERIAL_MAX) return BAD("serial '%.60s'%s is too long", F(C_SERIAL), "");
+    memcpy(out->serial, ser, (size_t)w + 1);
+  } else if (d->rows != ROWS_TOTALS) {
     if (strlen(F(C_SERIAL)) == 0 || strlen(F(C_SERIAL)) > L6_ORIGIN_SERIAL_MAX)
       return BAD("serial number '%.60s'%s is empty or too long", F(C_SERIAL), "");
     snprintf(out->serial, sizeof out->serial, "%s", F(C_SERIAL));

@@ -30,6 +30,15 @@ typedef enum {
   EXPORT_ART_ISSUANCES,
   EXPORT_ART_RETIREMENTS,
   EXPORT_ART_CANCELLATIONS,
+  EXPORT_ISO_PROJECTS,       /* Isometric: project list */
+  EXPORT_ISO_ISSUANCES,      /* Isometric issuances: sizes in credits and kg, no serials, no vintage */
+  EXPORT_ISO_ISSUANCES_SEQ,  /* the same with the sequestration date (its year: the vintage) */
+  EXPORT_ISO_RETIREMENTS,    /* Isometric retirements: sizes, no serials */
+  EXPORT_CDC_PROJECTS,       /* Cercarbono (EcoRegistry): project list */
+  EXPORT_CDC_ISSUANCES,      /* Cercarbono issuances: a serial prefix without a range, a vintage year */
+  EXPORT_CDC_RETIREMENTS,    /* Cercarbono retirements: the prefix, the vintage and from/to numbers */
+  EXPORT_VERRA_PROJECTS,     /* Verra's project list: status, registration date, crediting period */
+  EXPORT_GS_PROJECTS,        /* Gold Standard's project list: status */
   EXPORT__COUNT
 } export_layout;
 
@@ -42,8 +51,11 @@ typedef enum {
  * issuances exports): units issued for a project and vintage, part of them
  * to the buffer pool, whose serials only the retirements and cancellations
  * exports place. EXPORT_PROJECT: a row of a project list, no units. */
+/* EXPORT_RETIRED_TOTAL: a retirement of units whose serials the export
+ * does not give (Isometric): counted for its project and vintage, never
+ * given serials. */
 typedef enum {
-  EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED, EXPORT_TOTAL, EXPORT_PROJECT
+  EXPORT_ACTIVE = 1, EXPORT_ISSUED, EXPORT_RETIRED, EXPORT_CANCELLED, EXPORT_TOTAL, EXPORT_PROJECT, EXPORT_RETIRED_TOTAL
 } export_status;
 
 /* One record of an export, normalised. Empty strings where the export
@@ -72,6 +84,13 @@ typedef struct {
   bool ccb;                              /* Verra's Additional Certifications name a CCB one (label ccb) */
   char ccb_text[64];                     /* as the export writes it ("CCB-Biodiversity Gold") */
   uint32_t sdgs;                         /* bit g: Verra's Sustainable Development Goals name goal g (label sdg-g) */
+  bool in_kg;                            /* the export counts in kg (Isometric): kg and buffer_kg are exact, quantity
+                                            and buffer their whole tonnes rounded down */
+  int64_t kg, buffer_kg;
+  /* A project list's facts (Verra, Gold Standard); "" when not given. */
+  char origin_status[L6_NAME_MAX + 1];   /* as the origin words it ("Under validation") */
+  char registered[11];                   /* YYYY-MM-DD */
+  char crediting_start[11], crediting_end[11];
 } export_row;
 
 /* Column positions of a layout in one file. */

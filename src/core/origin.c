@@ -163,3 +163,22 @@ bool origin_parse_us_date(const char *s, char out[11]) {
   memcpy(out, buf, 11);
   return true;
 }
+
+const char *origin_project_status(const char *origin_status) {
+  static const char *const registered[] = {"registered", "crediting period renewal requested",
+                                           "crediting period renewal and verification approval requested",
+                                           "gold standard certified project", "gold standard certified design"};
+  static const char *const suspended[] = {"on hold", "withdrawn", "rejected by administrator", "inactive"};
+  char w[96];
+  size_t n = 0;
+  for (const char *p = origin_status; *p && n + 1 < sizeof w; p++) {
+    char c = *p == '_' ? ' ' : *p;
+    w[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  w[n] = '\0';
+  for (size_t i = 0; i < sizeof registered / sizeof *registered; i++)
+    if (strcmp(w, registered[i]) == 0) return "registered";
+  for (size_t i = 0; i < sizeof suspended / sizeof *suspended; i++)
+    if (strcmp(w, suspended[i]) == 0) return "suspended";
+  return "listed";
+}

@@ -48,6 +48,15 @@ bool origin_serial_parse(const origin_pattern *p, const char *text, origin_seria
  * 2011-03-12 gives 2010. 0 when the dates are invalid or reversed. */
 int origin_vintage_year(const char *start, const char *end);
 
+/* The ledger6 status of a project ("listed", "registered", "suspended")
+ * from its status as Verra's or Gold Standard's project list words it
+ * (docs/IMPORT.md "Project lists of Verra and Gold Standard"), ignoring
+ * case, '_' read as ' ': registered once the origin registered (or
+ * certified) it, suspended when it is on hold, withdrawn, rejected or
+ * inactive, listed otherwise (under development, under validation,
+ * registration requested, listed, any word not known). */
+const char *origin_project_status(const char *origin_status);
+
 /* Quantity as exports write it: "1,454,054", "425" (thousands commas
  * only between groups of three). False for anything else, 0 or negative,
  * or more than L6_MAX_QUANTITY. */

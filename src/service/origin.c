@@ -26,6 +26,7 @@ typedef struct {
   char unit_type[L6_CODE_MAX + 1];
   char project_prefix[16];             /* ledger6 project ids are PREFIX.ID */
   origin_pattern pattern;
+  bool has_serial;                     /* false: the origin's exports give no serials (Isometric), no pattern */
 } origin_def;
 
 typedef struct {
@@ -42,7 +43,8 @@ struct origin_set {
 
 void svc__origins_free(l6_svc *s) {
   if (s->origins == NULL) return;
-  for (size_t i = 0; i < s->origins->n; i++) origin_pattern_free(&s->origins->o[i].pattern);
+  for (size_t i = 0; i < s->origins->n; i++)
+    if (s->origins->o[i].has_serial) origin_pattern_free(&s->origins->o[i].pattern);
   free(s->origins->countries);
   free(s->origins);
   s->origins = NULL;
@@ -176,6 +178,13 @@ l6_err svc_origins_load(l6_svc *s, const char *dir, l6_error *err) {
       if (e == L6_E_OK && !l6_valid_alpha3(d->seat)) e = cfg_fail(err, path, where, "seat must be an ISO 3166 alpha-3 code");
       if (e == L6_E_OK && !l6_valid_project_id(d->project_prefix)) e = cfg_fail(err, path, where, "project_prefix must be a project id");
       json_t *sr = json_object_get(od, "serial");
+      /* No "serial": the origin's exports give no serials (Isometric); its
+       * units are only ever counted without serials. */
+      if (e == L6_E_OK && sr == NULL) {
+        if (json_object_get(od, "example")) e = cfg_fail(err, path, where, "an example without a serial pattern");
+        if (e == L6_E_OK) set->n++;
+        continue;
+      }
       if (e == L6_E_OK && !json_is_object(sr)) e = cfg_fail(err, path, where, "'serial' must be an object");
       if (e == L6_E_OK) e = only_keys(sr, serial_keys, path, where, err);
       const char *pat = json_string_value(json_object_get(sr, "pattern"));
@@ -186,6 +195,7 @@ l6_err svc_origins_load(l6_svc *s, const char *dir, l6_error *err) {
       if (e == L6_E_OK && !origin_pattern_compile(&d->pattern, pat, (int)json_integer_value(pg), (int)json_integer_value(fg),
                                                   (int)json_integer_value(lg), msg, sizeof msg))
         e = cfg_fail(err, path, where, msg);
+      if (e == L6_E_OK) d->has_serial = true;
       if (e == L6_E_OK) set->n++;
       /* The example, when given, must parse: the pattern is tested at load. */
       const char *ex = json_string_value(json_object_get(od, "example"));
@@ -209,7 +219,8 @@ l6_err svc_origins_load(l6_svc *s, const char *dir, l6_error *err) {
   json_decref(root);
   if (e != L6_E_OK) {
     if (set) {
-      for (size_t i = 0; i < set->n; i++) origin_pattern_free(&set->o[i].pattern);
+      for (size_t i = 0; i < set->n; i++)
+        if (set->o[i].has_serial) origin_pattern_free(&set->o[i].pattern);
       free(set->countries);
       free(set);
     }
@@ -225,6 +236,10 @@ l6_err svc_origins_load(l6_svc *s, const char *dir, l6_error *err) {
  * in the list and win. */
 static const char *country_code(const l6_svc *s, const char *name) {
   const char *found = NULL;
+  /* An ISO 3166 alpha-3 code as such (Isometric's country_code, "IND"). */
+  if (l6_valid_alpha3(name))
+    for (size_t i = 0; i < s->origins->ncountries; i++)
+      if (strcmp(s->origins->countries[i].code, name) == 0) return s->origins->countries[i].code;
   for (size_t i = 0; i < s->origins->ncountries; i++)
     if (strcasecmp(s->origins->countries[i].name, name) == 0) found = s->origins->countries[i].code;
   return found;
@@ -242,6 +257,7 @@ l6_err svc__origin_find(l6_svc *s, const char *text, l6_origin_block *out, l6_er
   for (size_t i = 0; s->origins && i < s->origins->n; i++) {
     const origin_def *d = &s->origins->o[i];
     origin_serial os;
+    if (!d->has_serial) continue;
     if (!origin_serial_parse(&d->pattern, text, &os)) continue;
     l6_err e = OPS->origin_block_at(s->st, d->code, os.prefix, os.first, os.first, out, err);
     if (e == L6_E_NOT_FOUND || (e == L6_E_OK && out->last < os.last))
@@ -267,6 +283,10 @@ typedef struct {
   char vs[11], ve[11];
   l6_qty total;
   l6_qty buffer;                   /* of total, issued to the buffer pool (issuance records without serials) */
+  l6_qty retired;                  /* retired without serials (Isometric's retirements) */
+  int64_t total_kg, buffer_kg, retired_kg; /* in_kg rows: the exact sums, whose whole tonnes the figures are */
+  bool has_total, has_retired;     /* which figures the rows gave; the others stay as stored */
+  bool in_kg;
 } vintage_total;
 
 struct svc_import {
@@ -277,7 +297,7 @@ struct svc_import {
   l6_account pending, retirement, cancellation;
   long rows_in_tx;                 /* rows applied since the last commit */
   bool open;                       /* the service is locked with a transaction open */
-  long projects, batches, added, retired, unchanged, noted, totals_changed;
+  long projects, batches, added, retired, unchanged, noted, totals_changed, updated;
   l6_qty issued_by[VINTAGE_SLOTS], retired_by[VINTAGE_SLOTS];
   vintage_total *totals;           /* one per (project, vintage period) a row gave a total for */
   size_t ntotals, cap_totals;
@@ -374,6 +394,9 @@ static l6_err ensure_project(svc_import *im, const export_row *r, const char *id
   if (e == L6_E_OK && strcmp(p.programme, im->o->programme) != 0)
     return l6_fail(err, L6_E_UNIT_TYPE_MISMATCH, "project %s exists under programme %s, not %s", id, p.programme,
                    im->o->programme);
+  if (e == L6_E_UNKNOWN_PROJECT && r->country[0] == '\0')
+    return l6_fail(err, L6_E_UNKNOWN_PROJECT, "project %s is not recorded and the row names no country: import %s's project list first",
+                   id, im->o->code);
   if (e == L6_E_UNKNOWN_PROJECT) {
     const char *host = country_code(s, r->country);
     if (host == NULL)
@@ -388,6 +411,12 @@ static l6_err ensure_project(svc_import *im, const export_row *r, const char *id
     if (l6_valid_text(r->sector, L6_NAME_MAX)) snprintf(p.sector, sizeof p.sector, "%s", r->sector);
     snprintf(p.kind, sizeof p.kind, "avoidance");
     snprintf(p.status, sizeof p.status, "registered");
+    /* A project list's facts (Verra, Gold Standard). */
+    if (r->status == EXPORT_PROJECT && r->origin_status[0]) {
+      snprintf(p.status, sizeof p.status, "%s", origin_project_status(r->origin_status));
+      memcpy(p.crediting_start, r->crediting_start, 11);
+      memcpy(p.crediting_end, r->crediting_end, 11);
+    }
     e = ensure_party(s, host, err);
     if (e == L6_E_OK) e = OPS->project_put(s->st, &p, err);
     if (e == L6_E_OK) im->projects++;
@@ -528,15 +557,27 @@ static l6_err mirror(svc_import *im, const export_row *r, const l6_origin_block 
  * period; or an issuance record without serials (ACR, CAR, ART), one of
  * the issuances of the period: the total is their sum. */
 static l6_err note_total(svc_import *im, const export_row *r, const char *project, l6_error *err) {
-  bool sum = r->status == EXPORT_TOTAL;
+  bool ret = r->status == EXPORT_RETIRED_TOTAL;
+  bool sum = r->status == EXPORT_TOTAL || ret;
   l6_qty q = sum ? r->quantity : r->vintage_total;
   if (q <= 0 && !sum) return L6_E_OK;
   for (size_t i = im->ntotals; i-- > 0;) {
     vintage_total *t = &im->totals[i];
     if (strcmp(t->project, project) == 0 && strcmp(t->vs, r->vintage_start) == 0 && strcmp(t->ve, r->vintage_end) == 0) {
-      if (sum) {
-        t->total += r->quantity;
+      if (ret) {
+        t->has_retired = true;
+        t->retired += r->quantity;
+        t->retired_kg += r->kg;
+        t->in_kg |= r->in_kg;
+        return L6_E_OK;
+      }
+      if (sum || !t->has_total) {
+        t->has_total = true;
+        t->total += q;
         t->buffer += r->buffer;
+        t->total_kg += r->kg;
+        t->buffer_kg += r->buffer_kg;
+        t->in_kg |= r->in_kg;
         return L6_E_OK;
       }
       if (t->total != r->vintage_total)
@@ -549,12 +590,69 @@ static l6_err note_total(svc_import *im, const export_row *r, const char *projec
   if (nt == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   im->totals = nt;
   vintage_total *t = &nt[im->ntotals++];
+  *t = (vintage_total){.in_kg = r->in_kg};
   snprintf(t->project, sizeof t->project, "%s", project);
   memcpy(t->vs, r->vintage_start, 11);
   memcpy(t->ve, r->vintage_end, 11);
-  t->total = q;
-  t->buffer = sum ? r->buffer : 0;
+  if (ret) {
+    t->has_retired = true;
+    t->retired = r->quantity;
+    t->retired_kg = r->kg;
+  } else {
+    t->has_total = true;
+    t->total = q;
+    t->buffer = sum ? r->buffer : 0;
+    t->total_kg = r->kg;
+    t->buffer_kg = r->buffer_kg;
+  }
   return L6_E_OK;
+}
+
+/* A row of Verra's or Gold Standard's project list: the project made, or
+ * its facts brought to what the list says (mirror mode), and the origin's
+ * own status and registration date kept beside it. */
+static l6_err project_facts(svc_import *im, const export_row *r, const char *project, svc_import_outcome *outcome,
+                            l6_error *err) {
+  l6_svc *s = im->s;
+  const char *host = country_code(s, r->country);
+  if (host == NULL)
+    return l6_fail(err, L6_E_UNKNOWN_PARTY, "country '%.60s' is neither an ISO 3166 name nor an alias in config/origins.json",
+                   r->country);
+  long before = im->projects;
+  l6_err e = ensure_project(im, r, project, err);
+  l6_project p;
+  if (e == L6_E_OK) e = OPS->project_get(s->st, project, &p, err);
+  if (e != L6_E_OK) return e;
+  bool changed = false;
+  if (strcmp(p.host, host) != 0)
+    return l6_fail(err, L6_E_EXPORT_CONFLICT, "project %s is hosted in %s, the project list says %s (%.60s)", project, p.host,
+                   host, r->country);
+  if (im->projects == before) {
+    l6_project want = p;
+    snprintf(want.status, sizeof want.status, "%s", origin_project_status(r->origin_status));
+    if (r->crediting_start[0]) memcpy(want.crediting_start, r->crediting_start, 11), memcpy(want.crediting_end, r->crediting_end, 11);
+    if (r->methodology[0] && l6_valid_text(r->methodology, L6_NAME_MAX))
+      snprintf(want.methodology, sizeof want.methodology, "%s", r->methodology);
+    if (strcmp(want.status, p.status) != 0 || strcmp(want.crediting_start, p.crediting_start) != 0 ||
+        strcmp(want.crediting_end, p.crediting_end) != 0 || strcmp(want.methodology, p.methodology) != 0) {
+      changed = true;
+      e = OPS->project_facts_set(s->st, &want, err);
+    }
+  }
+  l6_origin_project op = {0}, was;
+  snprintf(op.origin, sizeof op.origin, "%s", im->o->code);
+  snprintf(op.project, sizeof op.project, "%s", project);
+  snprintf(op.status, sizeof op.status, "%s", r->origin_status);
+  memcpy(op.registered, r->registered, 11);
+  l6_err ge = e == L6_E_OK ? OPS->origin_project_get(s->st, op.origin, op.project, &was, err) : e;
+  if (ge == L6_E_NOT_FOUND || (ge == L6_E_OK && (strcmp(was.status, op.status) != 0 || strcmp(was.registered, op.registered) != 0))) {
+    changed = true;
+    e = OPS->origin_project_put(s->st, &op, err);
+  } else if (ge != L6_E_OK) {
+    e = ge;
+  }
+  if (e == L6_E_OK) *outcome = im->projects > before ? IMPORT_ADDED : changed ? IMPORT_UPDATED : IMPORT_UNCHANGED;
+  return e;
 }
 
 static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome *outcome, l6_error *err) {
@@ -563,7 +661,8 @@ static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome 
   if (snprintf(project, sizeof project, "%s.%s", im->o->project_prefix, r->project_ref) >= (int)sizeof project)
     return l6_fail(err, L6_E_INVALID_VALUE, "project id %s.%s is too long", im->o->project_prefix, r->project_ref);
   l6_err e;
-  if (r->status == EXPORT_PROJECT || r->status == EXPORT_TOTAL) {
+  if (r->status == EXPORT_PROJECT && r->origin_status[0]) return project_facts(im, r, project, outcome, err);
+  if (r->status == EXPORT_PROJECT || r->status == EXPORT_TOTAL || r->status == EXPORT_RETIRED_TOTAL) {
     long before = im->projects;
     if ((e = ensure_project(im, r, project, err)) != L6_E_OK) return e;
     if (r->status == EXPORT_PROJECT) {
@@ -572,11 +671,15 @@ static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome 
     }
     /* An issuance without serials: its units are issued without known
      * serials until the retirements and cancellations exports place them
-     * (svc_import_end records what stays unplaced). */
+     * (svc_import_end records what stays unplaced). A retirement without
+     * serials (Isometric): counted as retired for its project and vintage,
+     * beside the unplaced figure; no transaction, no invented serials. */
     *outcome = IMPORT_NOTED;
     return note_total(im, r, project, err);
   }
   origin_serial os;
+  if (!im->o->has_serial)
+    return l6_fail(err, L6_E_INVALID_SERIAL, "origin %s has no serial pattern (config/origins.json)", im->o->code);
   if (!origin_serial_parse(&im->o->pattern, r->serial, &os))
     return l6_fail(err, L6_E_INVALID_SERIAL, "serial '%.100s' does not match %s's serial pattern (config/origins.json)",
                    r->serial, im->o->code);
@@ -635,6 +738,7 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
   if (*outcome == IMPORT_RETIRED) im->retired++;
   if (*outcome == IMPORT_UNCHANGED) im->unchanged++;
   if (*outcome == IMPORT_NOTED) im->noted++;
+  if (*outcome == IMPORT_UPDATED) im->updated++;
   /* Batched commits: every L6_IMPORT_COMMIT_ROWS rows, unless the whole
    * import is one transaction (a dry run, or strict). */
   if (++im->rows_in_tx >= L6_IMPORT_COMMIT_ROWS && !im->opts.dry_run && !im->opts.strict) {
@@ -648,26 +752,39 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
 }
 
 /* The unplaced units of every vintage total the rows gave. */
-static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplaced_by, l6_qty *buffer_by, l6_error *err) {
+static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplaced_by, l6_qty *buffer_by,
+                              l6_qty *retired_by, l6_error *err) {
   l6_svc *s = im->s;
   l6_err e = L6_E_OK;
   for (size_t i = 0; i < im->ntotals && e == L6_E_OK; i++) {
     const vintage_total *t = &im->totals[i];
     l6_qty placed = 0;
     e = OPS->origin_placed(s->st, im->o->code, t->project, t->vs, t->ve, &placed, err);
-    l6_origin_unplaced u = {.vintage = origin_vintage_year(t->vs, t->ve), .total = t->total,
-                            .unplaced = t->total > placed ? t->total - placed : 0, .buffer = t->buffer}, was;
+    l6_origin_unplaced u = {.vintage = origin_vintage_year(t->vs, t->ve), .total = t->total, .buffer = t->buffer,
+                            .retired = t->retired, .total_kg = t->total_kg, .buffer_kg = t->buffer_kg,
+                            .retired_kg = t->retired_kg}, was;
     l6_err ge = e == L6_E_OK ? OPS->origin_unplaced_get(s->st, im->o->code, t->project, t->vs, t->ve, &was, err) : e;
-    if (ge == L6_E_OK && (was.total != u.total || was.unplaced != u.unplaced || was.buffer != u.buffer)) im->totals_changed++;
+    if (ge != L6_E_OK && ge != L6_E_NOT_FOUND) e = ge;
+    /* Figures in kg (Isometric): the whole tonnes of the exact sums. */
+    if (t->in_kg) u.total = u.total_kg / 1000, u.buffer = u.buffer_kg / 1000, u.retired = u.retired_kg / 1000;
+    /* A figure no row of this import gave (an import of the retirements
+     * alone) stays as recorded. */
+    if (ge == L6_E_OK && !t->has_total) u.total = was.total, u.buffer = was.buffer, u.total_kg = was.total_kg, u.buffer_kg = was.buffer_kg;
+    if (ge == L6_E_OK && !t->has_retired) u.retired = was.retired, u.retired_kg = was.retired_kg;
+    u.unplaced = u.total > placed ? u.total - placed : 0;
+    if (ge == L6_E_OK && (was.total != u.total || was.unplaced != u.unplaced || was.buffer != u.buffer ||
+                          was.retired != u.retired || was.total_kg != u.total_kg || was.buffer_kg != u.buffer_kg ||
+                          was.retired_kg != u.retired_kg))
+      im->totals_changed++;
     else if (ge == L6_E_NOT_FOUND) im->totals_changed++;
-    else if (ge != L6_E_OK) e = ge;
     snprintf(u.origin, sizeof u.origin, "%s", im->o->code);
     snprintf(u.project, sizeof u.project, "%s", t->project);
     memcpy(u.vintage_start, t->vs, 11);
     memcpy(u.vintage_end, t->ve, 11);
     if (e == L6_E_OK) e = OPS->origin_unplaced_put(s->st, &u, err);
     if (e == L6_E_OK) unplaced_by[u.vintage - L6_VINTAGE_MIN] += u.unplaced;
-    if (e == L6_E_OK) buffer_by[u.vintage - L6_VINTAGE_MIN] += t->buffer;
+    if (e == L6_E_OK) buffer_by[u.vintage - L6_VINTAGE_MIN] += u.buffer;
+    if (e == L6_E_OK) retired_by[u.vintage - L6_VINTAGE_MIN] += u.retired;
   }
   (void)by_vintage;
   return e;
@@ -676,11 +793,12 @@ static l6_err record_unplaced(svc_import *im, json_t *by_vintage, l6_qty *unplac
 l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *err) {
   l6_svc *s = im->s;
   if (summary) *summary = NULL;
-  l6_qty *unplaced_by = calloc(2 * VINTAGE_SLOTS, sizeof *unplaced_by);
+  l6_qty *unplaced_by = calloc(3 * VINTAGE_SLOTS, sizeof *unplaced_by);
   l6_qty *buffer_by = unplaced_by ? unplaced_by + VINTAGE_SLOTS : NULL;
+  l6_qty *unserialed_by = unplaced_by ? unplaced_by + 2 * VINTAGE_SLOTS : NULL;
   l6_err e = unplaced_by ? L6_E_OK : l6_fail(err, L6_E_NOMEM, NULL);
   json_t *by = json_array();
-  if (e == L6_E_OK && im->open && commit) e = record_unplaced(im, by, unplaced_by, buffer_by, err);
+  if (e == L6_E_OK && im->open && commit) e = record_unplaced(im, by, unplaced_by, buffer_by, unserialed_by, err);
   bool keep = commit && !im->opts.dry_run && e == L6_E_OK;
   if (im->open) {
     l6_error ignore;
@@ -688,16 +806,17 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
     if (keep) e = fe;
   }
   for (int v = 0; v < VINTAGE_SLOTS && unplaced_by; v++)
-    if (im->issued_by[v] || im->retired_by[v] || unplaced_by[v] || buffer_by[v])
-      json_array_append_new(by, json_pack("{s:i, s:I, s:I, s:I, s:I}", "vintage", v + L6_VINTAGE_MIN, "issued",
+    if (im->issued_by[v] || im->retired_by[v] || unplaced_by[v] || buffer_by[v] || unserialed_by[v])
+      json_array_append_new(by, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}", "vintage", v + L6_VINTAGE_MIN, "issued",
                                           (json_int_t)im->issued_by[v], "retired", (json_int_t)im->retired_by[v],
-                                          "unplaced", (json_int_t)unplaced_by[v], "buffer", (json_int_t)buffer_by[v]));
+                                          "unplaced", (json_int_t)unplaced_by[v], "buffer", (json_int_t)buffer_by[v],
+                                          "retired_unplaced", (json_int_t)unserialed_by[v]));
   if (summary && e == L6_E_OK)
-    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code, "dry_run",
+    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code, "dry_run",
                          im->opts.dry_run, "committed", keep, "projects", (json_int_t)im->projects, "batches",
                          (json_int_t)im->batches, "added", (json_int_t)im->added, "retired", (json_int_t)im->retired,
-                         "unchanged", (json_int_t)im->unchanged, "noted", (json_int_t)im->noted, "totals_changed",
-                         (json_int_t)im->totals_changed, "by_vintage", by);
+                         "unchanged", (json_int_t)im->unchanged, "updated", (json_int_t)im->updated, "noted",
+                         (json_int_t)im->noted, "totals_changed", (json_int_t)im->totals_changed, "by_vintage", by);
   else
     json_decref(by);
   free(unplaced_by);

@@ -39,7 +39,8 @@ typedef enum {
   IMPORT_ADDED = 1, /* a new block (issued, and retired or cancelled when the row says so) */
   IMPORT_RETIRED,   /* units of a known block retired or cancelled now (mirror mode) */
   IMPORT_UNCHANGED, /* the store already says what the row says */
-  IMPORT_NOTED      /* an issuance record without serials: its units counted toward the vintage's total */
+  IMPORT_NOTED,     /* an issuance record without serials: its units counted toward the vintage's total */
+  IMPORT_UPDATED    /* a project list's row changed a recorded project's facts (mirror mode) */
 } svc_import_outcome;
 
 typedef struct svc_import svc_import;
@@ -63,9 +64,11 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
  * commits (commit true and not a dry run) or rolls back the open
  * transaction, unlocks, frees im. *summary (new reference, may be NULL on
  * failure): {"origin", "dry_run", "projects", "batches", "added",
- * "retired", "unchanged", "noted" (issuance records without serials read),
+ * "retired", "unchanged", "updated" (projects whose facts a project list
+ * changed), "noted" (issuance records without serials read),
  * "totals_changed" (vintage totals new or changed in the store),
- * "by_vintage": [{"vintage", "issued", "retired", "unplaced", "buffer"}]}. */
+ * "by_vintage": [{"vintage", "issued", "retired", "unplaced", "buffer",
+ * "retired_unplaced" (of unplaced, retired without serials: Isometric)}]}. */
 l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *err);
 
 /* The origin (its code; NULL: a project made in ledger6) of a project id

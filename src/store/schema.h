@@ -364,6 +364,23 @@ static const char *const l6_migrations[] = {
     "  created_ms BIGINT NOT NULL, due_ms BIGINT NOT NULL, sent_ms BIGINT NOT NULL, last_error TEXT NOT NULL,"
     "  UNIQUE(user_id, key));"
     "CREATE INDEX notices_due ON notices(state, due_ms, id);",
+    /* 25 -> 26: retirements without serials (issue 17, docs/IMPORT.md
+     * "Isometric"): of an origin_unplaced row, the units the origin reports
+     * retired whose serials no export gives (Isometric gives none), and the
+     * origin's own figures in kilograms for origins that count fractions of
+     * a tonne (Isometric): total_kg, buffer_kg, retired_kg, exact, whose
+     * whole tonnes (rounded down) are total, buffer and retired; 0 for
+     * origins that count whole units. */
+    "ALTER TABLE origin_unplaced ADD COLUMN retired BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN total_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN retired_kg BIGINT NOT NULL DEFAULT 0;"
+    /* and the origin's own facts of a project its project list gives
+     * (docs/IMPORT.md "Project lists of Verra and Gold Standard"): its
+     * status as the origin words it ("Under validation") and its
+     * registration date (YYYY-MM-DD, '' when not given). */
+    "CREATE TABLE origin_projects(origin TEXT NOT NULL, project TEXT NOT NULL, status TEXT NOT NULL,"
+    "  registered TEXT NOT NULL, PRIMARY KEY(origin, project));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -301,6 +301,13 @@ static const char *const l6_pg_migrations[] = {
     "  attempts INTEGER NOT NULL, created_ms BIGINT NOT NULL, due_ms BIGINT NOT NULL, sent_ms BIGINT NOT NULL,"
     "  last_error TEXT NOT NULL, UNIQUE(user_id, key));"
     "CREATE INDEX notices_due ON notices(state, due_ms, id);",
+    /* 25 -> 26: retirements without serials, figures in kilograms (schema.h). */
+    "ALTER TABLE origin_unplaced ADD COLUMN retired BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN total_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN buffer_kg BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE origin_unplaced ADD COLUMN retired_kg BIGINT NOT NULL DEFAULT 0;"
+    "CREATE TABLE origin_projects(origin " L6_PG_TEXT " NOT NULL, project " L6_PG_TEXT " NOT NULL,"
+    "  status " L6_PG_TEXT " NOT NULL, registered " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, project));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -655,6 +655,8 @@ typedef struct {
   l6_qty total;                          /* what the origin reports issued for the period */
   l6_qty unplaced;                       /* total less the units of the origin's blocks, >= 0 */
   l6_qty buffer;                         /* of total, issued to the origin's buffer pool (serials unknown) */
+  l6_qty retired;                        /* units the origin reports retired without serials (Isometric) */
+  int64_t total_kg, buffer_kg, retired_kg; /* the origin's figures in kg when it counts fractions of a tonne; 0 otherwise */
 } l6_origin_unplaced;
 
 /* An email notice (issue 22, service/notice.c): what awaits a person,
@@ -675,6 +677,14 @@ typedef struct {
   int64_t created_ms, due_ms, sent_ms;   /* due_ms: the next attempt */
   char last_error[L6_NOTICE_ERROR_MAX + 1];
 } l6_notice;
+
+/* An origin's own facts of a project its project list gives. */
+typedef struct {
+  char origin[L6_ORIGIN_CODE_MAX + 1];
+  char project[L6_CODE_MAX + 1];
+  char status[L6_NAME_MAX + 1];          /* as the origin words it ("Under validation") */
+  char registered[11];                   /* YYYY-MM-DD, "" when not given */
+} l6_origin_project;
 
 typedef struct l6_store l6_store;
 
@@ -1078,6 +1088,13 @@ typedef struct {
   l6_err (*origin_unplaced_get)(l6_store *s, const char *origin, const char *project, const char *vintage_start,
                                 const char *vintage_end, l6_origin_unplaced *out, l6_error *err);
   l6_err (*origin_unplaced_list)(l6_store *s, const char *origin, l6_each_fn each, void *ctx, l6_error *err);
+  /* Inserts or replaces an origin's facts of a project; NOT_FOUND from get
+   * when none. project_facts_set: a project's methodology, crediting
+   * period and status, as its origin's newer project list gives them. */
+  l6_err (*origin_project_put)(l6_store *s, const l6_origin_project *p, l6_error *err);
+  l6_err (*origin_project_get)(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
+                               l6_error *err);
+  l6_err (*project_facts_set)(l6_store *s, const l6_project *p, l6_error *err);
   /* A transaction's effective date (YYYY-MM-DD, when it happened at its
    * origin) and whether the origin stated no beneficiary; get: NOT_FOUND
    * for a transaction made in ledger6 (its effective date is its ts). */

@@ -431,7 +431,8 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                  " WHERE account = $1 ORDER BY trusted")
 
 #define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
-#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer"
+#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer, retired," \
+  " total_kg, buffer_kg, retired_kg"
 #define SQL_MAP_ORIGIN(XX)                                                                               \
   XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = $1")                                          \
   XX(REG_KIND_SET, "UPDATE registries SET kind = $2 WHERE id = $1")                                      \
@@ -444,16 +445,24 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = $1 ORDER BY first")       \
   XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = $1"     \
                     " AND project = $2 AND vintage_start = $3 AND vintage_end = $4")                     \
-  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8)"   \
+  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"   \
                    " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
                    " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced,"  \
-                   " buffer = excluded.buffer")                                                     \
+                   " buffer = excluded.buffer, retired = excluded.retired, total_kg = excluded.total_kg,"   \
+                   " buffer_kg = excluded.buffer_kg, retired_kg = excluded.retired_kg")                                                     \
   XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = $1 AND project = $2"    \
                    " AND vintage_start = $3 AND vintage_end = $4")                                       \
   XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE $1 = '' OR origin = $1"         \
                     " ORDER BY origin, project, vintage_start, vintage_end")                             \
   XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES($1, $2, $3)")           \
   XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = $1")                   \
+  XX(OPROJ_PUT, "INSERT INTO origin_projects(origin, project, status, registered) VALUES($1, $2, $3, $4)"  \
+                " ON CONFLICT(origin, project) DO UPDATE SET status = excluded.status,"                  \
+                " registered = excluded.registered")                                                     \
+  XX(OPROJ_GET, "SELECT origin, project, status, registered FROM origin_projects"                        \
+                " WHERE origin = $1 AND project = $2")                                                   \
+  XX(PROJ_FACTS, "UPDATE projects SET methodology = $2, crediting_start = $3, crediting_end = $4,"       \
+                 " status = $5 WHERE id = $1")                                                           \
   XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES($1, $2, $3)")                          \
   XX(TXT_GET, "SELECT tx, amount, currency FROM tx_terms WHERE tx = $1")                                \
   XX(TXT_LIST, "SELECT tx, amount, currency FROM tx_terms ORDER BY tx")
@@ -3171,6 +3180,10 @@ static void dec_unplaced(const PGresult *r, int i, void *o) {
   u->total = col_i64(r, i, 5);
   u->unplaced = col_i64(r, i, 6);
   u->buffer = col_i64(r, i, 7);
+  u->retired = col_i64(r, i, 8);
+  u->total_kg = col_i64(r, i, 9);
+  u->buffer_kg = col_i64(r, i, 10);
+  u->retired_kg = col_i64(r, i, 11);
 }
 
 static l6_err pg_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
@@ -3183,6 +3196,10 @@ static l6_err pg_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l
   a_int(&a, u->total);
   a_int(&a, u->unplaced);
   a_int(&a, u->buffer);
+  a_int(&a, u->retired);
+  a_int(&a, u->total_kg);
+  a_int(&a, u->buffer_kg);
+  a_int(&a, u->retired_kg);
   return run_write(PG(s), Q_UNPLACED_PUT, &a, NULL, NULL, err);
 }
 
@@ -3201,6 +3218,41 @@ static l6_err pg_origin_unplaced_list(l6_store *s, const char *origin, l6_each_f
   pg_args a = {.n = 0};
   a_text(&a, origin);
   return run_each(PG(s), Q_UNPLACED_LIST, &a, dec_unplaced, &buf, each, ctx, err);
+}
+
+static l6_err pg_origin_project_put(l6_store *s, const l6_origin_project *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->origin);
+  a_text(&a, p->project);
+  a_text(&a, p->status);
+  a_text(&a, p->registered);
+  return run_write(PG(s), Q_OPROJ_PUT, &a, NULL, NULL, err);
+}
+
+static void dec_oproj(const PGresult *r, int i, void *o) {
+  l6_origin_project *p = o;
+  col_text(r, i, 0, p->origin, sizeof p->origin);
+  col_text(r, i, 1, p->project, sizeof p->project);
+  col_text(r, i, 2, p->status, sizeof p->status);
+  col_text(r, i, 3, p->registered, sizeof p->registered);
+}
+
+static l6_err pg_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
+                                    l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, origin);
+  a_text(&a, project);
+  return run_one(PG(s), Q_OPROJ_GET, &a, dec_oproj, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_project_facts_set(l6_store *s, const l6_project *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->id);
+  a_text(&a, p->methodology);
+  a_text(&a, p->crediting_start);
+  a_text(&a, p->crediting_end);
+  a_text(&a, p->status);
+  return run_write(PG(s), Q_PROJ_FACTS, &a, NULL, NULL, err);
 }
 
 static l6_err pg_tx_origin_put(l6_store *s, l6_id tx, const char *effective, bool unstated, l6_error *err) {
@@ -3429,6 +3481,9 @@ static const l6_store_ops pg_ops = {
     .origin_unplaced_put = pg_origin_unplaced_put,
     .origin_unplaced_get = pg_origin_unplaced_get,
     .origin_unplaced_list = pg_origin_unplaced_list,
+    .origin_project_put = pg_origin_project_put,
+    .origin_project_get = pg_origin_project_get,
+    .project_facts_set = pg_project_facts_set,
     .tx_origin_put = pg_tx_origin_put,
     .tx_origin_get = pg_tx_origin_get,
     .tx_terms_put = pg_tx_terms_put,

@@ -366,7 +366,8 @@
                  " WHERE account = ?1 ORDER BY trusted")
 
 #define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
-#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer"
+#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer, retired," \
+  " total_kg, buffer_kg, retired_kg"
 #define SQL_MAP_ORIGIN(XX)                                                                               \
   XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = ?1")                                          \
   XX(REG_KIND_SET, "UPDATE registries SET kind = ?2 WHERE id = ?1")                                      \
@@ -378,16 +379,24 @@
   XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = ?1 ORDER BY first")       \
   XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = ?1"     \
                     " AND project = ?2 AND vintage_start = ?3 AND vintage_end = ?4")                     \
-  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"   \
+  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"   \
                    " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
                    " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced,"  \
-                   " buffer = excluded.buffer")                                                     \
+                   " buffer = excluded.buffer, retired = excluded.retired, total_kg = excluded.total_kg,"   \
+                   " buffer_kg = excluded.buffer_kg, retired_kg = excluded.retired_kg")                                                     \
   XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = ?1 AND project = ?2"    \
                    " AND vintage_start = ?3 AND vintage_end = ?4")                                       \
   XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE ?1 = '' OR origin = ?1"         \
                     " ORDER BY origin, project, vintage_start, vintage_end")                             \
   XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES(?1, ?2, ?3)")           \
   XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = ?1")                   \
+  XX(OPROJ_PUT, "INSERT INTO origin_projects(origin, project, status, registered) VALUES(?1, ?2, ?3, ?4)"  \
+                " ON CONFLICT(origin, project) DO UPDATE SET status = excluded.status,"                  \
+                " registered = excluded.registered")                                                     \
+  XX(OPROJ_GET, "SELECT origin, project, status, registered FROM origin_projects"                        \
+                " WHERE origin = ?1 AND project = ?2")                                                   \
+  XX(PROJ_FACTS, "UPDATE projects SET methodology = ?2, crediting_start = ?3, crediting_end = ?4,"       \
+                 " status = ?5 WHERE id = ?1")                                                           \
   XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES(?1, ?2, ?3)")                          \
   XX(TXT_GET, "SELECT tx, amount, currency FROM tx_terms WHERE tx = ?1")                                \
   XX(TXT_LIST, "SELECT tx, amount, currency FROM tx_terms ORDER BY tx")
@@ -3036,6 +3045,10 @@ static void dec_unplaced(sqlite3_stmt *t, void *o) {
   u->total = sqlite3_column_int64(t, 5);
   u->unplaced = sqlite3_column_int64(t, 6);
   u->buffer = sqlite3_column_int64(t, 7);
+  u->retired = sqlite3_column_int64(t, 8);
+  u->total_kg = sqlite3_column_int64(t, 9);
+  u->buffer_kg = sqlite3_column_int64(t, 10);
+  u->retired_kg = sqlite3_column_int64(t, 11);
 }
 
 static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
@@ -3048,6 +3061,10 @@ static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l
   sqlite3_bind_int64(t, 6, u->total);
   sqlite3_bind_int64(t, 7, u->unplaced);
   sqlite3_bind_int64(t, 8, u->buffer);
+  sqlite3_bind_int64(t, 9, u->retired);
+  sqlite3_bind_int64(t, 10, u->total_kg);
+  sqlite3_bind_int64(t, 11, u->buffer_kg);
+  sqlite3_bind_int64(t, 12, u->retired_kg);
   return run_write(SQ(s), t, err);
 }
 
@@ -3070,6 +3087,40 @@ static l6_err sq_origin_unplaced_list(l6_store *s, const char *origin, l6_each_f
   sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_LIST);
   bind_text(t, 1, origin);
   return run_each(SQ(s), t, dec_unplaced, &buf, each, ctx, err);
+}
+
+static l6_err sq_origin_project_put(l6_store *s, const l6_origin_project *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_PUT);
+  bind_text(t, 1, p->origin);
+  bind_text(t, 2, p->project);
+  bind_text(t, 3, p->status);
+  bind_text(t, 4, p->registered);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
+                                    l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_GET);
+  bind_text(t, 1, origin);
+  bind_text(t, 2, project);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  col_text(t, 0, out->origin, sizeof out->origin);
+  col_text(t, 1, out->project, sizeof out->project);
+  col_text(t, 2, out->status, sizeof out->status);
+  col_text(t, 3, out->registered, sizeof out->registered);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
+static l6_err sq_project_facts_set(l6_store *s, const l6_project *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_PROJ_FACTS);
+  bind_text(t, 1, p->id);
+  bind_text(t, 2, p->methodology);
+  bind_text(t, 3, p->crediting_start);
+  bind_text(t, 4, p->crediting_end);
+  bind_text(t, 5, p->status);
+  return run_write(SQ(s), t, err);
 }
 
 static l6_err sq_tx_origin_put(l6_store *s, l6_id tx, const char *effective, bool unstated, l6_error *err) {
@@ -3323,6 +3374,9 @@ static const l6_store_ops sqlite_ops = {
     .origin_unplaced_put = sq_origin_unplaced_put,
     .origin_unplaced_get = sq_origin_unplaced_get,
     .origin_unplaced_list = sq_origin_unplaced_list,
+    .origin_project_put = sq_origin_project_put,
+    .origin_project_get = sq_origin_project_get,
+    .project_facts_set = sq_project_facts_set,
     .tx_origin_put = sq_tx_origin_put,
     .tx_origin_get = sq_tx_origin_get,
     .tx_terms_put = sq_tx_terms_put,
