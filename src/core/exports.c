@@ -15,6 +15,7 @@ enum {
   C_SDG, C_CERT, C_LABEL, C_KG, C_BUFFER_KG, C_VDATE,
   C_FROM, C_TO, C_ISBUF, C_PSTATUS, C_REGISTERED, C_CSTART, C_CEND, C__COUNT
 };
+_Static_assert(C__COUNT <= EXPORT_MAX_ROLES, "export_map.col has a slot per role");
 
 /* What the rows of a layout are. */
 typedef enum {

@@ -94,9 +94,12 @@ typedef struct {
 } export_row;
 
 /* Column positions of a layout in one file. */
+/* Column roles a layout may read (src/core/exports.c's C__COUNT fits). */
+#define EXPORT_MAX_ROLES 48
+
 typedef struct {
   export_layout layout;
-  int col[32];                           /* index of each column the layout reads; -1 when absent */
+  int col[EXPORT_MAX_ROLES];             /* index of each column the layout reads; -1 when absent */
   size_t nfields;                        /* fields in the header row */
 } export_map;
 
