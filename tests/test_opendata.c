@@ -346,6 +346,7 @@ static void test_seed_and_compare(void **state) {
     }
   }
   (void)issued;
+  tl_mk_project(S, "GS.950", "GS", "MWI"); /* a project with no issuance: counted in the projects, in no other figure */
   for (size_t i = 0; i < sizeof beneficiaries / sizeof beneficiaries[0]; i++)
     retire(tl_rng_range(&rng, 1, 40), beneficiaries[i], 2020 + (int)(i % 5));
 
@@ -503,6 +504,34 @@ static void test_seed_and_compare(void **state) {
       assert_non_null(strstr(tl_jstr(g, "source"), "un.org"));
     }
     assert_int_equal(json_array_size(json_object_get(r.body, "groups")), 2);
+    /* Issue 21: the registry's projects, issued or not, against the list:
+     * the total and the counts by status, host and programme. */
+    int64_t want_projects = 0;
+    json_array_foreach(projects, k, p) {
+      const char *host = tl_jstr(p, "host"), *prog = tl_jstr(p, "programme");
+      if ((fh && strncmp(host, fh, 3) != 0) || (fp && strncmp(prog, fp, strlen(prog)) != 0)) continue;
+      want_projects++;
+    }
+    assert_int_equal(tl_jint(tot, "projects"), want_projects);
+    if (f == 0) assert_int_equal(want_projects, 7); /* GS.950 has no batch and is counted */
+    static const char *const pdims[] = {"projects_by_status", "projects_by_host", "projects_by_programme"};
+    static const char *const pfield[] = {"status", "host", "programme"};
+    for (size_t dd = 0; dd < 3; dd++) {
+      int64_t sum = 0;
+      json_array_foreach(json_object_get(r.body, pdims[dd]), i, v) {
+        int64_t want = 0;
+        json_array_foreach(projects, k, p) {
+          const char *host = tl_jstr(p, "host"), *prog = tl_jstr(p, "programme");
+          if ((fh && strncmp(host, fh, 3) != 0) || (fp && strncmp(prog, fp, strlen(prog)) != 0)) continue;
+          want += strcmp(tl_jstr(p, pfield[dd]), tl_jstr(v, "key")) == 0;
+        }
+        assert_int_equal(tl_jint(v, "projects"), want);
+        assert_true(want > 0);
+        assert_null(json_object_get(v, "issued"));
+        sum += want;
+      }
+      assert_int_equal(sum, want_projects); /* every project in one row */
+    }
     tl_resp_free(&r);
   }
   json_decref(iss);

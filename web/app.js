@@ -236,7 +236,8 @@ function facts(pairs) {
 
 /* Projects a page at a time (PROJECTS_PAGE, by project id, "after" the
  * server's cursor), never the whole list; the whole list is the CSV.
- * GET /v1/stats has no project count, so the page shows none. */
+ * The registry's total (GET /v1/stats: projects, by status), with the
+ * server's filters (programme, host, status), is shown above the page. */
 const PROJECTS_PAGE = 50;
 
 async function pageIndex() {
@@ -277,9 +278,11 @@ async function pageIndex() {
     api_q.set('limit', String(PROJECTS_PAGE));
     if (after) api_q.set('after', after);
     loading(out, tr('index.loading'));
-    let page;
+    const stats_q = new URLSearchParams();
+    for (const name of ['programme', 'host']) if (f[name].value) stats_q.set(name, f[name].value);
+    let page, stats;
     try {
-      page = await api('/v1/projects?' + api_q);
+      [page, stats] = await Promise.all([api('/v1/projects?' + api_q), api('/v1/stats' + (stats_q.toString() ? '?' + stats_q : ''))]);
     } catch (e) {
       status(out, 'error', tr('index.err_search', { e: e.message }));
       return;
@@ -291,12 +294,15 @@ async function pageIndex() {
       after ? link(pageHref(null), tr('index.first')) : null, after && page.next ? ' · ' : null,
       page.next ? link(pageHref(page.next), tr('index.next')) : null) : null;
     const note = (f.kind.value || text) && (after || page.next) ? el('p', { class: 'muted', id: 'page-note' }, tr('index.page_note')) : null;
+    const filtered = f.programme.value || f.host.value || f.status.value;
+    const inStatus = f.status.value ? (stats.projects_by_status.find((r) => r.key === f.status.value) || { projects: 0 }).projects : stats.totals.projects;
+    const total = el('p', { id: 'projects-total' }, trn(filtered ? 'index.total_filtered' : 'index.total', inStatus));
     if (!items.length) {
       status(out, 'empty', tr('index.none'));
-      out.append(...[note, pager, csvLinks(['projects'])].filter((x) => x));
+      out.append(...[total, note, pager, csvLinks(['projects'])].filter((x) => x));
       return;
     }
-    out.replaceChildren(
+    out.replaceChildren(total,
       el('p', { role: 'status', id: 'projects-shown' }, trn('index.count', items.length)), note,
       csvLinks(['projects']),
       table(null, [tr('col.project'), tr('col.title'), tr('col.programme'), tr('col.host'), tr('col.type'), tr('col.status'), tr('col.crediting')],
@@ -824,7 +830,8 @@ async function pageDashboards() {
   const T = stats.totals;
   const total = T.issued;
   out.replaceChildren(el('p', { role: 'status', id: 'totals' }, tr('dash.totals', { issued: num(T.issued), batches: trn('dash.batches', T.batches),
-    retired: num(T.retired), retirements: trn('dash.retirements', T.retirements) })), csvLinks(['projects', 'issuances', 'retirements']));
+    retired: num(T.retired), retirements: trn('dash.retirements', T.retirements) })),
+  el('p', { id: 'projects-total' }, trn('dash.projects', T.projects)), csvLinks(['projects', 'issuances', 'retirements']));
   const S = { issued: tr('dash.s_issued'), retired: tr('dash.s_retired') };
   const byKey = (a, b) => String(a.key).localeCompare(String(b.key));
   const list = [];
@@ -840,6 +847,9 @@ async function pageDashboards() {
   const byTwo = (rows, name) => rows.slice().sort((x, y) => y.issued - x.issued || byKey(x, y)).map((r) => ({ label: name(r.key), values: [r.issued, r.retired] }));
   list.push(barChart('chart-host', tr('dash.by_host'), [S.issued, S.retired], byTwo(stats.by_host, partyName)));
   list.push(barChart('chart-programme', tr('dash.by_programme'), [S.issued, S.retired], byTwo(stats.by_programme, programmeName)));
+  /* the registry's projects, issued or not, by status (GET /v1/stats) */
+  list.push(barChart('chart-projects-status', tr('dash.by_status'), [tr('dash.s_projects')],
+    stats.projects_by_status.map((r) => ({ label: word('pstatus', r.key), values: [r.projects] }))));
   /* concentration: the share of the top six hosts -- only when there are
    * more than six; with six or fewer, every host's share. */
   const hosts = stats.by_host.filter((r) => r.issued).sort((x, y) => y.issued - x.issued || byKey(x, y))

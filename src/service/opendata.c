@@ -226,12 +226,14 @@ static int stat_row(void *ctx, const void *row) {
 l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **out, l6_error *err) {
   READ_ON_VIEW(s, svc_stats, host, programme, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
-  static const char *const names[L6_STAT__COUNT] = {"by_vintage", "by_host", "by_programme", "by_year", "by_reporting_year", NULL};
+  static const char *const names[L6_STAT__COUNT] = {"by_vintage", "by_host", "by_programme", "by_year", "by_reporting_year", NULL,
+                                                    "projects_by_status", "projects_by_host", "projects_by_programme"};
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   json_t *o = json_object();
   stat_ctx by_host = {0};
   int64_t counts[2] = {0, 0}; /* batches, retirements */
+  int64_t nprojects = 0;      /* the projects in the filter, issued or not */
   for (int d = 0; d < L6_STAT__COUNT && e == L6_E_OK; d++) {
     stat_ctx c = {.arr = json_array()};
     e = OPS->stats(s->st, (l6_stat_dim)d, host ? host : "", programme ? programme : "", stat_row, &c, err);
@@ -242,6 +244,17 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
       counts[1] = json_integer_value(json_object_get(row, "retired"));
       json_decref(c.arr);
       continue;
+    }
+    if (d == L6_STAT_PSTATUS || d == L6_STAT_PHOST || d == L6_STAT_PPROGRAMME) { /* {"key", "projects"} */
+      size_t j;
+      json_t *row;
+      json_array_foreach(c.arr, j, row) {
+        json_t *n = json_object_get(row, "issued");
+        if (d == L6_STAT_PSTATUS) nprojects += json_integer_value(n);
+        json_object_set(row, "projects", n);
+        json_object_del(row, "issued");
+        json_object_del(row, "retired");
+      }
     }
     if (d == L6_STAT_RYEAR) { /* {"key": "2025" or null (none given), "retired"} */
       size_t j;
@@ -256,9 +269,9 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
   }
   json_object_set_new(o, "filters", json_pack("{s:s?, s:s?}", "host", host && host[0] ? host : NULL, "programme",
                                               programme && programme[0] ? programme : NULL));
-  json_object_set_new(o, "totals", json_pack("{s:I, s:I, s:I, s:I}", "issued", (json_int_t)by_host.issued, "retired",
+  json_object_set_new(o, "totals", json_pack("{s:I, s:I, s:I, s:I, s:I}", "issued", (json_int_t)by_host.issued, "retired",
                                              (json_int_t)by_host.retired, "batches", (json_int_t)counts[0], "retirements",
-                                             (json_int_t)counts[1]));
+                                             (json_int_t)counts[1], "projects", (json_int_t)nprojects));
   /* A group's totals: the sum of its hosts' rows, each already summed by
    * the store (at most one row per Party). */
   json_t *garr = json_array();

@@ -610,8 +610,22 @@ typedef struct {
 /* L6_STAT_RYEAR: retired units by the retirement's reporting year ("0":
  * none given; issued is 0). L6_STAT_COUNTS: one row "all", issued = the
  * number of batches, retired = the number of retirements with a block in
- * the filter (issue 21: the dashboards' counts without the lists). */
-typedef enum { L6_STAT_VINTAGE, L6_STAT_HOST, L6_STAT_PROGRAMME, L6_STAT_YEAR, L6_STAT_RYEAR, L6_STAT_COUNTS, L6_STAT__COUNT } l6_stat_dim;
+ * the filter (issue 21: the dashboards' counts without the lists).
+ * L6_STAT_PSTATUS, _PHOST, _PPROGRAMME: the registry's projects (every
+ * project, issued or not) counted by status, host and programme: issued =
+ * the number of projects, retired 0 (issue 21: the project count). */
+typedef enum {
+  L6_STAT_VINTAGE,
+  L6_STAT_HOST,
+  L6_STAT_PROGRAMME,
+  L6_STAT_YEAR,
+  L6_STAT_RYEAR,
+  L6_STAT_COUNTS,
+  L6_STAT_PSTATUS,
+  L6_STAT_PHOST,
+  L6_STAT_PPROGRAMME,
+  L6_STAT__COUNT
+} l6_stat_dim;
 typedef struct {
   char key[64];
   int64_t issued, retired;

@@ -381,7 +381,10 @@
   XX(STATS_PROGRAMME, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.programme AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.programme, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
   XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
   XX(STATS_RYEAR, "SELECT CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY t.reporting_year ORDER BY t.reporting_year") \
-  XX(STATS_COUNTS, "SELECT 'all', (SELECT COUNT(*) FROM batches b JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))," " (SELECT COUNT(DISTINCT l.tx) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement'" " JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))")
+  XX(STATS_COUNTS, "SELECT 'all', (SELECT COUNT(*) FROM batches b JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))," " (SELECT COUNT(DISTINCT l.tx) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement'" " JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))") \
+  XX(STATS_PSTATUS, "SELECT status, COUNT(*), 0 FROM projects WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR programme = ?2) GROUP BY status ORDER BY status") \
+  XX(STATS_PHOST, "SELECT host, COUNT(*), 0 FROM projects WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR programme = ?2) GROUP BY host ORDER BY host") \
+  XX(STATS_PPROGRAMME, "SELECT programme, COUNT(*), 0 FROM projects WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR programme = ?2) GROUP BY programme ORDER BY programme")
 
 enum {
 #define XX(id, sql) Q_##id,
@@ -2977,7 +2980,8 @@ static void dec_stat(sqlite3_stmt *s, void *o) {
 
 static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_each_fn each,
                        void *ctx, l6_error *err) {
-  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS};
+  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS,
+                                        Q_STATS_PSTATUS, Q_STATS_PHOST, Q_STATS_PPROGRAMME};
   if ((unsigned)dim >= L6_STAT__COUNT) return l6_fail(err, L6_E_INTERNAL, "stats: unknown dimension");
   l6_stat_row buf;
   sqlite3_stmt *t = st(SQ(s), q[dim]);

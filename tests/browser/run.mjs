@@ -305,6 +305,12 @@ test('dashboards', async () => {
   assert((await page.locator('#out a[href="/v1/public/retirements.csv"]').count()) === 1, 'the CSV downloads are linked');
   const totals = await text('#totals');
   assert(/[\d,]+ t issued in \d+ batches/.test(totals), totals);
+  /* the registry's projects (issued or not), from /v1/stats, and by status */
+  const st = await (await fetch(base + '/v1/stats')).json();
+  assert((await text('#projects-total')) === st.totals.projects + ' projects in the registry.', 'the project count: ' + (await text('#projects-total')));
+  const byStatus = await page.locator('#chart-projects-status details.data table tbody tr').evaluateAll((rs) => rs.map((r) => r.textContent));
+  assert(byStatus.length === st.projects_by_status.length && byStatus.length > 0 &&
+    st.projects_by_status.every((r, i) => byStatus[i].includes(r.key) && byStatus[i].includes(String(r.projects))), 'projects by status: ' + byStatus.join(' | '));
   for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo', 'chart-benefit']) {
     assert((await page.locator('#' + id + ' svg rect').count()) > 2, 'chart ' + id + ' has bars');
     assert((await page.locator('#' + id + ' details.data table').count()) === 1, 'chart ' + id + ' keeps its numbers table');
@@ -758,12 +764,17 @@ test('projects_paged', async () => {
     assert((await page.locator('#out table tbody tr').count()) === 15 && (await text('#projects-shown')) === '15 projects', 'the first page');
     assert((await page.locator('#out a[href="/v1/public/projects.csv"]').count()) === 1, 'the CSV link');
     assert((await page.locator('nav.pager').count()) === 0, 'one page: no pager');
+    /* The registry's total from GET /v1/stats, never a count of the page. */
+    const stats = await (await fetch(base + '/v1/stats')).json();
+    assert(stats.totals.projects === 15 && (await text('#projects-total')) === '15 projects in the registry', 'the total: ' + (await text('#projects-total')));
     await page.route(/\/v1\/projects\?/, (route) => route.continue({ url: route.request().url().replace('limit=50', 'limit=6') }));
     await open('projects-paged-1', '/index.html?status=registered');
     const ids = async () => page.locator('#out table tbody tr td:first-child').allInnerTexts();
     const registered = (await (await fetch(base + '/v1/projects?limit=500&status=registered')).json()).items.map((p) => p.id);
     assert(registered.length > 6, 'more than one page of registered projects: ' + registered.length);
     assert(JSON.stringify(await ids()) === JSON.stringify(registered.slice(0, 6)), 'page 1: ' + (await ids()).join(' '));
+    assert((await text('#projects-total')) === registered.length + ' projects in the registry match the programme, Party and status filters',
+      'the filtered total: ' + (await text('#projects-total')));
     assert((await page.locator('nav.pager a').count()) === 1, 'page 1 links only the next page');
     const seen = [...(await ids())];
     for (let n = 2; n < 10; n++) {
