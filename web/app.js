@@ -219,9 +219,39 @@ function table(caption, headers, rows, numeric) {
 /* Party and programme names by code (GET /v1/parties, /v1/programmes),
  * loaded once per page; a failure leaves the codes. */
 let namesLoaded = null;
+/* Names in the chosen language (docs/API.md "Web pages", Names): a Party's
+ * through the browser's Intl.DisplayNames (type region) from its ISO 3166-1
+ * alpha-2 code (web/i18n/iso3166-1-alpha2.json, alpha-3 -> alpha-2, the
+ * data of config/iso3166-1-alpha2.tsv), in English the name as registered,
+ * and the registered (English) name when the browser knows no name for it;
+ * a programme's from the catalogue (programme.CODE), else as registered. */
+let alpha2Loaded = null;
+function alpha2() {
+  if (!alpha2Loaded) alpha2Loaded = LANG === 'en' ? Promise.resolve({})
+    : fetch('/i18n/iso3166-1-alpha2.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  return alpha2Loaded;
+}
+async function localNames(parties, programmes) {
+  const a2 = await alpha2();
+  let dn = null;
+  try {
+    dn = LANG === 'en' ? null : new Intl.DisplayNames([LOCALE], { type: 'region', fallback: 'none' });
+  } catch (e) {
+    /* no Intl.DisplayNames: the registered names */
+  }
+  const region = (c) => {
+    try {
+      return dn && a2[c] ? dn.of(a2[c]) : undefined;
+    } catch (e) {
+      return undefined;
+    }
+  };
+  return { party: new Map(parties.map((p) => [p.code, region(p.code) || p.name])),
+    programme: new Map(programmes.map((p) => [p.code, word('programme', p.code) === p.code ? p.name : word('programme', p.code)])) };
+}
 function codeNames() {
   if (!namesLoaded) namesLoaded = Promise.all([apiAll('/v1/parties'), apiAll('/v1/programmes')])
-    .then(([ps, gs]) => ({ party: new Map(ps.map((p) => [p.code, p.name])), programme: new Map(gs.map((p) => [p.code, p.name])) }))
+    .then(([ps, gs]) => localNames(ps, gs))
     .catch(() => ({ party: new Map(), programme: new Map() }));
   return namesLoaded;
 }
@@ -247,9 +277,10 @@ async function pageIndex() {
   for (const name of ['q', 'programme', 'host', 'kind', 'status']) if (q.get(name)) form.elements[name].value = q.get(name);
   try {
     const [progs, parties] = await Promise.all([apiAll('/v1/programmes'), apiAll('/v1/parties')]);
-    namesLoaded = Promise.resolve({ party: new Map(parties.map((p) => [p.code, p.name])), programme: new Map(progs.map((p) => [p.code, p.name])) });
-    for (const p of progs) form.elements.programme.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
-    for (const p of parties) form.elements.host.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
+    namesLoaded = localNames(parties, progs);
+    const ln = await namesLoaded;
+    for (const p of progs) form.elements.programme.append(el('option', { value: p.code }, p.code + ' — ' + ln.programme.get(p.code)));
+    for (const p of parties) form.elements.host.append(el('option', { value: p.code }, p.code + ' — ' + ln.party.get(p.code)));
     for (const name of ['programme', 'host']) if (q.get(name)) form.elements[name].value = q.get(name);
   } catch (e) {
     status(out, 'error', tr('index.err_filters', { e: e.message }));
@@ -822,11 +853,11 @@ async function pageDashboards() {
   } catch (e) {
     return status(out, 'error', tr('dash.err', { e: e.message }));
   }
-  /* Names for codes: a Party's name (ISO 3166-1, as registered) and a
-   * programme's, the code on hover. */
+  /* Names for codes, in the chosen language (localNames), the code on hover. */
   const named = (m) => (code) => (m.has(code) ? { text: m.get(code), code } : String(code));
-  const partyName = named(new Map(parties.map((p) => [p.code, p.name])));
-  const programmeName = named(new Map(programmes.map((p) => [p.code, p.name])));
+  const ln = await localNames(parties, programmes);
+  const partyName = named(ln.party);
+  const programmeName = named(ln.programme);
   const T = stats.totals;
   const total = T.issued;
   out.replaceChildren(el('p', { role: 'status', id: 'totals' }, tr('dash.totals', { issued: num(T.issued), batches: trn('dash.batches', T.batches),
