@@ -1292,7 +1292,8 @@ static void test_upgrade_backfills(void **state) {
    * 18 -> 19, activity records; 19 -> 20, links between registries; 20 -> 21,
    * the terms of off-exchange transfers; 21 -> 22, the letter's hash, a column
    * of a6_authorizations, dropped with it; 22 -> 23, buffer pools of imported
-   * issuances, a column of origin_unplaced, dropped with it). */
+   * issuances, a column of origin_unplaced, dropped with it; 23 -> 24, the
+   * project counts' index). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
@@ -1311,7 +1312,7 @@ static void test_upgrade_backfills(void **state) {
                   "ALTER TABLE registries DROP COLUMN kind;"
                   "DROP TABLE trusted_accounts; DROP TABLE proposals; DROP TABLE approval_policies;"
                   "DROP TABLE link_records; DROP TABLE tx_terms;"
-                  "DROP INDEX tx_lines_hist; ALTER TABLE tx_lines DROP COLUMN lvl;"
+                  "DROP INDEX tx_lines_hist; ALTER TABLE tx_lines DROP COLUMN lvl; DROP INDEX projects_counts;"
                   "CREATE INDEX tx_lines_batch ON tx_lines(batch, first);"
                   "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
   char keyfile[L6_STORE_SPEC_MAX + 16];

@@ -266,8 +266,8 @@ function facts(pairs) {
 
 /* Projects a page at a time (PROJECTS_PAGE, by project id, "after" the
  * server's cursor), never the whole list; the whole list is the CSV.
- * The registry's total (GET /v1/stats: projects, by status), with the
- * server's filters (programme, host, status), is shown above the page. */
+ * The registry's total of the server's filters (programme, host, status:
+ * the page's "total") is shown above the page. */
 const PROJECTS_PAGE = 50;
 
 async function pageIndex() {
@@ -309,11 +309,9 @@ async function pageIndex() {
     api_q.set('limit', String(PROJECTS_PAGE));
     if (after) api_q.set('after', after);
     loading(out, tr('index.loading'));
-    const stats_q = new URLSearchParams();
-    for (const name of ['programme', 'host']) if (f[name].value) stats_q.set(name, f[name].value);
-    let page, stats;
+    let page;
     try {
-      [page, stats] = await Promise.all([api('/v1/projects?' + api_q), api('/v1/stats' + (stats_q.toString() ? '?' + stats_q : ''))]);
+      page = await api('/v1/projects?' + api_q);
     } catch (e) {
       status(out, 'error', tr('index.err_search', { e: e.message }));
       return;
@@ -326,8 +324,7 @@ async function pageIndex() {
       page.next ? link(pageHref(page.next), tr('index.next')) : null) : null;
     const note = (f.kind.value || text) && (after || page.next) ? el('p', { class: 'muted', id: 'page-note' }, tr('index.page_note')) : null;
     const filtered = f.programme.value || f.host.value || f.status.value;
-    const inStatus = f.status.value ? (stats.projects_by_status.find((r) => r.key === f.status.value) || { projects: 0 }).projects : stats.totals.projects;
-    const total = el('p', { id: 'projects-total' }, trn(filtered ? 'index.total_filtered' : 'index.total', inStatus));
+    const total = el('p', { id: 'projects-total' }, trn(filtered ? 'index.total_filtered' : 'index.total', page.total));
     if (!items.length) {
       status(out, 'empty', tr('index.none'));
       out.append(...[total, note, pager, csvLinks(['projects'])].filter((x) => x));

@@ -346,6 +346,12 @@ static const char *const l6_migrations[] = {
      * origin issued to its buffer pool (ACR, CAR, ART TREES issuances
      * exports), which no export gives serials; 0 when none or not given. */
     "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
+    /* 23 -> 24: the project counts of GET /v1/stats and GET /v1/projects
+     * (issue 21, docs/PERFORMANCE.md "Public pages at a registry's size"):
+     * one GROUP BY status, host, programme reads this index alone, in
+     * order, instead of every project row and a sort (100,000 projects:
+     * 27 ms of CPU instead of 210 ms). */
+    "CREATE INDEX projects_counts ON projects(status, host, programme);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

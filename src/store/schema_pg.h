@@ -291,6 +291,8 @@ static const char *const l6_pg_migrations[] = {
     "ALTER TABLE a6_authorizations ADD COLUMN letter_sha256 " L6_PG_TEXT " NOT NULL DEFAULT '';",
     /* 22 -> 23: buffer pools of imported issuances (schema.h). */
     "ALTER TABLE origin_unplaced ADD COLUMN buffer BIGINT NOT NULL DEFAULT 0;",
+    /* 23 -> 24: the project counts' index (schema.h). */
+    "CREATE INDEX projects_counts ON projects(status, host, programme);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
