@@ -97,8 +97,10 @@
               " WHERE t.id > ?1 AND (?2 = 0 OR t.from_account = ?2 OR t.to_account = ?2)"          \
               " AND (?3 = '' OR t.kind = ?3)"                                                       \
               " AND (?4 = 0 OR EXISTS(SELECT 1 FROM tx_lines l WHERE l.tx = t.id AND l.batch = ?4))" \
-              " AND (?5 = '' OR EXISTS(SELECT 1 FROM tx_lines l JOIN batches ba ON ba.id = l.batch" \
-              "      WHERE l.tx = t.id AND ba.project = ?5))"                                       \
+              /* a project's: its batches' lines, read once (batches_project, \
+               * tx_lines_hist), not a lookup per transaction (issue 21) */  \
+              " AND (?5 = '' OR t.id IN (SELECT l.tx FROM batches ba JOIN tx_lines l ON l.batch = ba.id" \
+              "      WHERE ba.project = ?5))"                                                       \
               " AND (?6 = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = ?6"                    \
               "      AND (a.id = t.from_account OR a.id = t.to_account)))"                          \
               " ORDER BY t.id LIMIT ?7")                                                            \

@@ -11,7 +11,7 @@
 // and prints the timings, with "RESULT pages_<page>_<lang>_ms N" lines.
 // Exit status 1 when a page is slower or shows an error.
 //
-// Environment: L6_SCALE_DB (required), L6_SRCDIR, L6_BIN, BUILD, L6_CHROMIUM
+// Environment: L6_SCALE_DB (required), L6_SCALE_LANGS (default en,fr,es,zh), L6_SRCDIR, L6_BIN, BUILD, L6_CHROMIUM
 // as tests/browser/run.mjs.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +27,7 @@ const CHROMIUM = process.env.L6_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'screenshots');
 const DB = process.env.L6_SCALE_DB;
 const MAX_MS = Number(process.env.L6_SCALE_MAX_MS || 1000);
+const LANGS = (process.env.L6_SCALE_LANGS || 'en,fr,es,zh').split(',');
 if (!DB || !fs.existsSync(DB)) {
   console.error('pages_scale.mjs: L6_SCALE_DB must name the generated store');
   process.exit(2);
@@ -79,7 +80,7 @@ fs.mkdirSync(SHOTS, { recursive: true });
 const rows = [];
 const bad = [];
 try {
-  for (const lang of ['en', 'fr', 'es', 'zh']) {
+  for (const lang of LANGS) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang });
     await ctx.addInitScript((l) => localStorage.setItem('l6_lang', l), lang);
     const page = await ctx.newPage();
@@ -112,8 +113,8 @@ try {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 const names = [...new Set(rows.map((r) => r.name))];
-console.log('\n| page | ' + ['en', 'fr', 'es', 'zh'].join(' | ') + ' |\n|---|---|---|---|---|');
-for (const n of names) console.log('| ' + n + ' | ' + ['en', 'fr', 'es', 'zh'].map((l) => rows.find((r) => r.name === n && r.lang === l).ms + ' ms').join(' | ') + ' |');
+console.log('\n| page | ' + LANGS.join(' | ') + ' |\n|---|' + LANGS.map(() => '---|').join(''));
+for (const n of names) console.log('| ' + n + ' | ' + LANGS.map((l) => rows.find((r) => r.name === n && r.lang === l).ms + ' ms').join(' | ') + ' |');
 if (bad.length) {
   console.log('\nslow or broken pages:\n  ' + bad.join('\n  '));
   process.exit(1);
