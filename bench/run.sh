@@ -17,6 +17,13 @@
 # Internal: sh bench/run.sh --set NAME SPEC [--quick] runs both programs on
 # one store and prints their output with "RESULT NAME key value" lines.
 #
+# `--pages` runs only the public pages' timing (issue 21): bench_pages_store
+# fills a SQLite store with 100,000 projects and 10^6 blocks under TMPDIR
+# (about 4 minutes; L6_PAGES_PROJECTS=N for another size, L6_PAGES_DB=PATH
+# to reuse a store made before), then tests/browser/pages_scale.mjs loads
+# every public page in each language against `ledger6 serve` on it and
+# fails when one takes 1 s or more (docs/PERFORMANCE.md).
+#
 # `--log` also runs bench_log on SQLite (transparency log appends up to 10^7
 # leaves: about 80 s more and 3.5 GB of temporary store; with --quick, 10^5).
 set -u
@@ -27,10 +34,12 @@ BUILD=${BUILD:-build}
 export BUILD
 
 LOG=0
+PAGES=0
 ARGS=""
 for a in "$@"; do
   case $a in
   --log) LOG=1 ;;
+  --pages) PAGES=1 ;;
   *) ARGS="$ARGS $a" ;;
   esac
 done
@@ -52,6 +61,24 @@ if [ "${1:-}" = "--set" ]; then
     [ "$rc" -eq 0 ] || status=1
   done
   exit $status
+fi
+
+if [ "$PAGES" = 1 ]; then
+  echo "machine: $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)," \
+    "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  db=${L6_PAGES_DB:-}
+  dir=""
+  if [ -z "$db" ]; then
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/ledger6-pages-XXXXXX") || exit 2
+    trap 'rm -rf "$dir"' EXIT
+    db=$dir/pages.db
+    "$BUILD/ledger6" init --db "$db" --config config >/dev/null || exit 1
+    "$BUILD/bench/bench_pages_store" --db "$db" --config config --projects "${L6_PAGES_PROJECTS:-100000}" || exit 1
+  fi
+  L6_SCALE_DB=$db L6_SRCDIR=$ROOT L6_BIN=$ROOT/$BUILD/ledger6 BUILD=$BUILD node tests/browser/pages_scale.mjs
+  rc=$?
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit $rc
 fi
 
 BENCHES="bench_transfer bench_http bench_exchange"

@@ -219,9 +219,39 @@ function table(caption, headers, rows, numeric) {
 /* Party and programme names by code (GET /v1/parties, /v1/programmes),
  * loaded once per page; a failure leaves the codes. */
 let namesLoaded = null;
+/* Names in the chosen language (docs/API.md "Web pages", Names): a Party's
+ * through the browser's Intl.DisplayNames (type region) from its ISO 3166-1
+ * alpha-2 code (web/i18n/iso3166-1-alpha2.json, alpha-3 -> alpha-2, the
+ * data of config/iso3166-1-alpha2.tsv), in English the name as registered,
+ * and the registered (English) name when the browser knows no name for it;
+ * a programme's from the catalogue (programme.CODE), else as registered. */
+let alpha2Loaded = null;
+function alpha2() {
+  if (!alpha2Loaded) alpha2Loaded = LANG === 'en' ? Promise.resolve({})
+    : fetch('/i18n/iso3166-1-alpha2.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  return alpha2Loaded;
+}
+async function localNames(parties, programmes) {
+  const a2 = await alpha2();
+  let dn = null;
+  try {
+    dn = LANG === 'en' ? null : new Intl.DisplayNames([LOCALE], { type: 'region', fallback: 'none' });
+  } catch (e) {
+    /* no Intl.DisplayNames: the registered names */
+  }
+  const region = (c) => {
+    try {
+      return dn && a2[c] ? dn.of(a2[c]) : undefined;
+    } catch (e) {
+      return undefined;
+    }
+  };
+  return { party: new Map(parties.map((p) => [p.code, region(p.code) || p.name])),
+    programme: new Map(programmes.map((p) => [p.code, word('programme', p.code) === p.code ? p.name : word('programme', p.code)])) };
+}
 function codeNames() {
   if (!namesLoaded) namesLoaded = Promise.all([apiAll('/v1/parties'), apiAll('/v1/programmes')])
-    .then(([ps, gs]) => ({ party: new Map(ps.map((p) => [p.code, p.name])), programme: new Map(gs.map((p) => [p.code, p.name])) }))
+    .then(([ps, gs]) => localNames(ps, gs))
     .catch(() => ({ party: new Map(), programme: new Map() }));
   return namesLoaded;
 }
@@ -236,7 +266,8 @@ function facts(pairs) {
 
 /* Projects a page at a time (PROJECTS_PAGE, by project id, "after" the
  * server's cursor), never the whole list; the whole list is the CSV.
- * GET /v1/stats has no project count, so the page shows none. */
+ * The registry's total of the server's filters (programme, host, status:
+ * the page's "total") is shown above the page. */
 const PROJECTS_PAGE = 50;
 
 async function pageIndex() {
@@ -246,9 +277,10 @@ async function pageIndex() {
   for (const name of ['q', 'programme', 'host', 'kind', 'status']) if (q.get(name)) form.elements[name].value = q.get(name);
   try {
     const [progs, parties] = await Promise.all([apiAll('/v1/programmes'), apiAll('/v1/parties')]);
-    namesLoaded = Promise.resolve({ party: new Map(parties.map((p) => [p.code, p.name])), programme: new Map(progs.map((p) => [p.code, p.name])) });
-    for (const p of progs) form.elements.programme.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
-    for (const p of parties) form.elements.host.append(el('option', { value: p.code }, p.code + ' — ' + p.name));
+    namesLoaded = localNames(parties, progs);
+    const ln = await namesLoaded;
+    for (const p of progs) form.elements.programme.append(el('option', { value: p.code }, p.code + ' — ' + ln.programme.get(p.code)));
+    for (const p of parties) form.elements.host.append(el('option', { value: p.code }, p.code + ' — ' + ln.party.get(p.code)));
     for (const name of ['programme', 'host']) if (q.get(name)) form.elements[name].value = q.get(name);
   } catch (e) {
     status(out, 'error', tr('index.err_filters', { e: e.message }));
@@ -291,12 +323,14 @@ async function pageIndex() {
       after ? link(pageHref(null), tr('index.first')) : null, after && page.next ? ' · ' : null,
       page.next ? link(pageHref(page.next), tr('index.next')) : null) : null;
     const note = (f.kind.value || text) && (after || page.next) ? el('p', { class: 'muted', id: 'page-note' }, tr('index.page_note')) : null;
+    const filtered = f.programme.value || f.host.value || f.status.value;
+    const total = el('p', { id: 'projects-total' }, trn(filtered ? 'index.total_filtered' : 'index.total', page.total));
     if (!items.length) {
       status(out, 'empty', tr('index.none'));
-      out.append(...[note, pager, csvLinks(['projects'])].filter((x) => x));
+      out.append(...[total, note, pager, csvLinks(['projects'])].filter((x) => x));
       return;
     }
-    out.replaceChildren(
+    out.replaceChildren(total,
       el('p', { role: 'status', id: 'projects-shown' }, trn('index.count', items.length)), note,
       csvLinks(['projects']),
       table(null, [tr('col.project'), tr('col.title'), tr('col.programme'), tr('col.host'), tr('col.type'), tr('col.status'), tr('col.crediting')],
@@ -816,15 +850,16 @@ async function pageDashboards() {
   } catch (e) {
     return status(out, 'error', tr('dash.err', { e: e.message }));
   }
-  /* Names for codes: a Party's name (ISO 3166-1, as registered) and a
-   * programme's, the code on hover. */
+  /* Names for codes, in the chosen language (localNames), the code on hover. */
   const named = (m) => (code) => (m.has(code) ? { text: m.get(code), code } : String(code));
-  const partyName = named(new Map(parties.map((p) => [p.code, p.name])));
-  const programmeName = named(new Map(programmes.map((p) => [p.code, p.name])));
+  const ln = await localNames(parties, programmes);
+  const partyName = named(ln.party);
+  const programmeName = named(ln.programme);
   const T = stats.totals;
   const total = T.issued;
   out.replaceChildren(el('p', { role: 'status', id: 'totals' }, tr('dash.totals', { issued: num(T.issued), batches: trn('dash.batches', T.batches),
-    retired: num(T.retired), retirements: trn('dash.retirements', T.retirements) })), csvLinks(['projects', 'issuances', 'retirements']));
+    retired: num(T.retired), retirements: trn('dash.retirements', T.retirements) })),
+  el('p', { id: 'projects-total' }, trn('dash.projects', T.projects)), csvLinks(['projects', 'issuances', 'retirements']));
   const S = { issued: tr('dash.s_issued'), retired: tr('dash.s_retired') };
   const byKey = (a, b) => String(a.key).localeCompare(String(b.key));
   const list = [];
@@ -840,6 +875,9 @@ async function pageDashboards() {
   const byTwo = (rows, name) => rows.slice().sort((x, y) => y.issued - x.issued || byKey(x, y)).map((r) => ({ label: name(r.key), values: [r.issued, r.retired] }));
   list.push(barChart('chart-host', tr('dash.by_host'), [S.issued, S.retired], byTwo(stats.by_host, partyName)));
   list.push(barChart('chart-programme', tr('dash.by_programme'), [S.issued, S.retired], byTwo(stats.by_programme, programmeName)));
+  /* the registry's projects, issued or not, by status (GET /v1/stats) */
+  list.push(barChart('chart-projects-status', tr('dash.by_status'), [tr('dash.s_projects')],
+    stats.projects_by_status.map((r) => ({ label: word('pstatus', r.key), values: [r.projects] }))));
   /* concentration: the share of the top six hosts -- only when there are
    * more than six; with six or fewer, every host's share. */
   const hosts = stats.by_host.filter((r) => r.issued).sort((x, y) => y.issued - x.issued || byKey(x, y))

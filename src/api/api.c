@@ -402,7 +402,7 @@ static l6_err h_project_list(req *r, json_t **out, l6_error *err) {
   if (e == L6_E_OK) e = q_str(r, "programme", programme, sizeof programme, err);
   if (e == L6_E_OK) e = q_str(r, "host", host, sizeof host, err);
   if (e == L6_E_OK) e = q_str(r, "status", status, sizeof status, err);
-  return e ? e : svc_project_list(r->svc, &r->actor, programme, host, status, &pg, out, err);
+  return e ? e : svc_project_page(r->svc, &r->actor, programme, host, status, &pg, out, err);
 }
 
 /* ---- handlers: ledger ------------------------------------------------ */

@@ -967,6 +967,18 @@ static void proposals_tick(l6_svc *s) {
     fprintf(stderr, "ledger6: proposals clock: %d proposal%s expired or executed\n", done, done == 1 ? "" : "s");
 }
 
+/* Sums the registry's figures once at start (GET /v1/stats, unfiltered),
+ * so that the dashboards' first visitor does not wait for the sum of every
+ * batch and retirement line (seconds at 10^6 blocks); later answers add
+ * only the newer transactions (opendata.c, docs/PERFORMANCE.md). */
+static void *stats_warm_main(void *arg) {
+  l6_error err = {0};
+  json_t *out = NULL;
+  if (svc_stats(arg, NULL, NULL, &out, &err) != L6_E_OK) fprintf(stderr, "ledger6: summing the figures at start: %s\n", err.message);
+  json_decref(out);
+  return NULL;
+}
+
 static void *sth_main(void *arg) {
   sth_timer *t = arg;
   pthread_mutex_lock(&t->mu);
@@ -1172,12 +1184,15 @@ static int cmd_serve(const opts *o) {
   if (o->smtp_url && !notice_on) fprintf(stderr, "ledger6: cannot start the email notices\n");
   if (notice_on)
     fprintf(stderr, "ledger6: email notices through %s every %d s\n", o->smtp_url, o->smtp_interval);
+  pthread_t warm_tid;
+  bool warm_on = pthread_create(&warm_tid, NULL, stats_warm_main, s) == 0;
   printf("listening on %s://%s:%d/\n", o->tls_cert ? "https" : "http", o->addr, http_port(h));
   fflush(stdout);
   sigset_t wait_mask = old;
   sigdelset(&wait_mask, SIGINT);
   sigdelset(&wait_mask, SIGTERM);
   while (!stop_flag) sigsuspend(&wait_mask);
+  if (warm_on) pthread_join(warm_tid, NULL);
   if (timer_on) {
     pthread_mutex_lock(&timer.mu);
     timer.stop = true;

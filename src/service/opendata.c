@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ldc.h"
+#include "tlog.h"
 #include "service_int.h"
 #include "views.h"
 
@@ -210,7 +211,6 @@ l6_err svc_open_page(l6_svc *s, l6_open_kind kind, const char *after, int limit,
 typedef struct {
   json_t *arr;
   int64_t issued, retired;
-  json_t *hosts; /* by host only: host -> [issued, retired] for the groups */
 } stat_ctx;
 
 static int stat_row(void *ctx, const void *row) {
@@ -223,24 +223,234 @@ static int stat_row(void *ctx, const void *row) {
   return 0;
 }
 
+/* The unit figures (dimensions L6_STAT_VINTAGE to L6_STAT_COUNTS) are
+ * sums over transactions, and a batch or retirement line is written only
+ * with its transaction, in the commit that appends the transaction's leaf
+ * to the transparency log (tlog.c); projects change only their status,
+ * which no unit figure reads. So the figures of a store whose log is
+ * size N are those of the log at N0 <= N (root equal to the store's root
+ * at N0: the same store and history) plus the sums of the transactions
+ * after the leaf N0 - 1's: the cache below keeps, per filter, the raw rows
+ * at some size and adds the rows of the newer transactions only (issue 21,
+ * item 5: GET /v1/stats at 10^6 blocks took 11 s summing every batch and
+ * line six times over; docs/PERFORMANCE.md). The project counts are read
+ * each time (indexed GROUP BY over projects). */
+#define STATS_CACHE 16
+typedef struct {
+  bool used;
+  char host[4], programme[L6_CODE_MAX + 1];
+  int64_t size;      /* log size summed up to */
+  uint8_t root[32];  /* the log's root at size */
+  l6_id last_tx;     /* the transaction of leaf size - 1 (0 when size is 0) */
+  json_t *rows[L6_STAT_COUNTS + 1]; /* raw rows of each unit dimension, by key */
+  uint64_t used_at;
+} stats_entry;
+static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
+static stats_entry stats_cache[STATS_CACHE];
+static uint64_t stats_clock;
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static int key_cmp(const void *a, const void *b) {
+  return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "key")),
+                json_string_value(json_object_get(*(json_t *const *)b, "key")));
+}
+
+/* Adds delta's rows into rows (by key; a new key is inserted in order). */
+static void rows_add(json_t *rows, json_t *delta, bool counts) {
+  size_t i, j;
+  json_t *d, *r;
+  bool added = false;
+  json_array_foreach(delta, i, d) {
+    const char *k = json_string_value(json_object_get(d, "key"));
+    bool found = false;
+    json_array_foreach(rows, j, r) {
+      if (!counts && strcmp(json_string_value(json_object_get(r, "key")), k) != 0) continue;
+      static const char *const f[] = {"issued", "retired"};
+      for (int x = 0; x < 2; x++)
+        json_object_set_new(r, f[x], json_integer(json_integer_value(json_object_get(r, f[x])) +
+                                                  json_integer_value(json_object_get(d, f[x]))));
+      found = true;
+      break;
+    }
+    if (!found) {
+      json_array_append(rows, d);
+      added = true;
+    }
+  }
+  if (added && !counts) { /* keep the store's order by key */
+    size_t n = json_array_size(rows);
+    json_t **v = malloc(n * sizeof *v);
+    if (v == NULL) return;
+    for (i = 0; i < n; i++) v[i] = json_incref(json_array_get(rows, i));
+    qsort(v, n, sizeof *v, key_cmp);
+    json_array_clear(rows);
+    for (i = 0; i < n; i++) json_array_append_new(rows, v[i]);
+    free(v);
+  }
+}
+
+/* The raw rows of the unit dimensions for the filter at the store's log
+ * size, from the cache plus the newer transactions (or all, the first
+ * time): rows[d] new references. */
+static l6_err stats_units(l6_svc *s, const char *host, const char *programme, json_t *rows[L6_STAT_COUNTS + 1],
+                          l6_error *err) {
+  int64_t size;
+  uint8_t root[32] = {0};
+  l6_id last_tx = 0;
+  l6_err e = OPS->log_size(s->st, &size, err);
+  if (e == L6_E_OK && size > 0) e = tlog_root(s->st, size, root, err);
+  if (e == L6_E_OK && size > 0) {
+    l6_log_leaf leaf;
+    e = OPS->log_leaf_get(s->st, size - 1, 0, &leaf, err);
+    last_tx = leaf.tx;
+  }
+  if (e != L6_E_OK) return e;
+  if (size == 0) { /* no log (yet): nothing to tell stores apart by, so no cache */
+    for (int d = 0; d <= L6_STAT_COUNTS && e == L6_E_OK; d++) {
+      stat_ctx c = {.arr = json_array()};
+      e = OPS->stats(s->st, (l6_stat_dim)d, host, programme, 0, stat_row, &c, err);
+      rows[d] = c.arr;
+    }
+    return e;
+  }
+  /* the newest entry of this filter with a size <= ours, still our history */
+  stats_entry base = {0};
+  pthread_mutex_lock(&stats_mu);
+  int slot = -1;
+  for (int i = 0; i < STATS_CACHE; i++) {
+    stats_entry *c = &stats_cache[i];
+    if (!c->used || strcmp(c->host, host) != 0 || strcmp(c->programme, programme) != 0 || c->size > size) continue;
+    if (slot < 0 || c->size > stats_cache[slot].size) slot = i;
+  }
+  if (slot >= 0) {
+    base = stats_cache[slot];
+    for (int d = 0; d <= L6_STAT_COUNTS; d++) base.rows[d] = json_deep_copy(stats_cache[slot].rows[d]);
+    stats_cache[slot].used_at = ++stats_clock;
+  }
+  pthread_mutex_unlock(&stats_mu);
+  if (slot >= 0 && base.size > 0) { /* is it our history? (the root at its size) */
+    uint8_t r0[32];
+    e = tlog_root(s->st, base.size, r0, err);
+    if (e == L6_E_OK && memcmp(r0, base.root, 32) != 0) slot = -1;
+  }
+  if (e == L6_E_OK && slot >= 0 && base.size < size && base.size > 0 && last_tx <= base.last_tx) slot = -1; /* a leaf order not by id */
+  if (slot < 0)
+    for (int d = 0; d <= L6_STAT_COUNTS; d++) {
+      if (base.rows[d]) json_decref(base.rows[d]);
+      base.rows[d] = NULL;
+    }
+  l6_id after = slot >= 0 ? base.last_tx : 0;
+  for (int d = 0; d <= L6_STAT_COUNTS && e == L6_E_OK; d++) {
+    stat_ctx c = {.arr = json_array()};
+    if (slot < 0 || base.size < size) e = OPS->stats(s->st, (l6_stat_dim)d, host, programme, after, stat_row, &c, err);
+    if (base.rows[d] == NULL) {
+      base.rows[d] = c.arr;
+    } else {
+      rows_add(base.rows[d], c.arr, d == L6_STAT_COUNTS);
+      json_decref(c.arr);
+    }
+  }
+  if (e != L6_E_OK) {
+    for (int d = 0; d <= L6_STAT_COUNTS; d++) json_decref(base.rows[d]);
+    return e;
+  }
+  /* remember these rows at this size: in place of the oldest entry */
+  pthread_mutex_lock(&stats_mu);
+  int put = 0;
+  for (int i = 0; i < STATS_CACHE; i++) {
+    stats_entry *c = &stats_cache[i];
+    if (c->used && strcmp(c->host, host) == 0 && strcmp(c->programme, programme) == 0 && c->size == size &&
+        memcmp(c->root, root, 32) == 0) {
+      put = -1; /* another request already did */
+      break;
+    }
+    if (stats_cache[put].used && (!c->used || c->used_at < stats_cache[put].used_at)) put = i; /* a free slot, else the least used */
+  }
+  if (put >= 0) {
+    stats_entry *c = &stats_cache[put];
+    for (int d = 0; d <= L6_STAT_COUNTS; d++)
+      if (c->used) json_decref(c->rows[d]);
+    *c = (stats_entry){.used = true, .size = size, .last_tx = last_tx, .used_at = ++stats_clock};
+    snprintf(c->host, sizeof c->host, "%s", host);
+    snprintf(c->programme, sizeof c->programme, "%s", programme);
+    memcpy(c->root, root, 32);
+    for (int d = 0; d <= L6_STAT_COUNTS; d++) c->rows[d] = json_deep_copy(base.rows[d]);
+  }
+  pthread_mutex_unlock(&stats_mu);
+  for (int d = 0; d <= L6_STAT_COUNTS; d++) rows[d] = base.rows[d];
+  return L6_E_OK;
+}
+
 l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **out, l6_error *err) {
   READ_ON_VIEW(s, svc_stats, host, programme, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
-  static const char *const names[L6_STAT__COUNT] = {"by_vintage", "by_host", "by_programme", "by_year", "by_reporting_year", NULL};
+  static const char *const names[L6_STAT__COUNT] = {"by_vintage", "by_host", "by_programme", "by_year", "by_reporting_year", NULL,
+                                                    NULL};
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   json_t *o = json_object();
   stat_ctx by_host = {0};
   int64_t counts[2] = {0, 0}; /* batches, retirements */
+  int64_t nprojects = 0;      /* the projects in the filter, issued or not */
+  json_t *units[L6_STAT_COUNTS + 1] = {0};
+  if (strlen(host ? host : "") > 3 || strlen(programme ? programme : "") > L6_CODE_MAX) {
+    for (int d = 0; d <= L6_STAT_COUNTS; d++) units[d] = json_array(); /* no such Party or programme: nothing */
+  } else {
+    e = stats_units(s, host ? host : "", programme ? programme : "", units, err);
+  }
   for (int d = 0; d < L6_STAT__COUNT && e == L6_E_OK; d++) {
-    stat_ctx c = {.arr = json_array()};
-    e = OPS->stats(s->st, (l6_stat_dim)d, host ? host : "", programme ? programme : "", stat_row, &c, err);
+    stat_ctx c = {.arr = NULL};
+    if (d <= L6_STAT_COUNTS) {
+      c.arr = units[d];
+      units[d] = NULL;
+      size_t j;
+      json_t *row;
+      json_array_foreach(c.arr, j, row) {
+        c.issued += json_integer_value(json_object_get(row, "issued"));
+        c.retired += json_integer_value(json_object_get(row, "retired"));
+      }
+    } else {
+      c.arr = json_array();
+      e = OPS->stats(s->st, (l6_stat_dim)d, host ? host : "", programme ? programme : "", 0, stat_row, &c, err);
+    }
     if (d == L6_STAT_HOST) by_host = c;
     if (d == L6_STAT_COUNTS) {
       json_t *row = json_array_get(c.arr, 0);
       counts[0] = json_integer_value(json_object_get(row, "issued"));
       counts[1] = json_integer_value(json_object_get(row, "retired"));
       json_decref(c.arr);
+      continue;
+    }
+    if (d == L6_STAT_PROJECTS) { /* "STATUS HOST PROGRAMME" -> the three lists {"key", "projects"} */
+      static const char *const pnames[3] = {"projects_by_status", "projects_by_host", "projects_by_programme"};
+      json_t *by[3] = {json_object(), json_object(), json_object()};
+      size_t j;
+      json_t *row;
+      json_array_foreach(c.arr, j, row) {
+        char k[64];
+        snprintf(k, sizeof k, "%s", json_string_value(json_object_get(row, "key")));
+        json_int_t n = json_integer_value(json_object_get(row, "issued"));
+        nprojects += n;
+        char *save = NULL, *part = strtok_r(k, " ", &save);
+        for (int x = 0; x < 3 && part; x++, part = strtok_r(NULL, " ", &save))
+          json_object_set_new(by[x], part, json_integer(json_integer_value(json_object_get(by[x], part)) + n));
+      }
+      json_decref(c.arr);
+      for (int x = 0; x < 3; x++) {
+        size_t n = json_object_size(by[x]), m = 0;
+        const char **keys = malloc((n ? n : 1) * sizeof *keys);
+        json_t *arr = json_array();
+        const char *k;
+        json_t *v;
+        if (keys) json_object_foreach(by[x], k, v) keys[m++] = k;
+        qsort(keys, m, sizeof *keys, cmp_cstr);
+        for (size_t i = 0; i < m; i++)
+          json_array_append_new(arr, json_pack("{s:s, s:O}", "key", keys[i], "projects", json_object_get(by[x], keys[i])));
+        free(keys);
+        json_decref(by[x]);
+        json_object_set_new(o, pnames[x], arr);
+      }
       continue;
     }
     if (d == L6_STAT_RYEAR) { /* {"key": "2025" or null (none given), "retired"} */
@@ -256,9 +466,9 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
   }
   json_object_set_new(o, "filters", json_pack("{s:s?, s:s?}", "host", host && host[0] ? host : NULL, "programme",
                                               programme && programme[0] ? programme : NULL));
-  json_object_set_new(o, "totals", json_pack("{s:I, s:I, s:I, s:I}", "issued", (json_int_t)by_host.issued, "retired",
+  json_object_set_new(o, "totals", json_pack("{s:I, s:I, s:I, s:I, s:I}", "issued", (json_int_t)by_host.issued, "retired",
                                              (json_int_t)by_host.retired, "batches", (json_int_t)counts[0], "retirements",
-                                             (json_int_t)counts[1]));
+                                             (json_int_t)counts[1], "projects", (json_int_t)nprojects));
   /* A group's totals: the sum of its hosts' rows, each already summed by
    * the store (at most one row per Party). */
   json_t *garr = json_array();
@@ -284,6 +494,7 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
   }
   pthread_mutex_unlock(&groups_mu);
   json_object_set_new(o, "groups", garr);
+  for (int d = 0; d <= L6_STAT_COUNTS; d++) json_decref(units[d]); /* left by an error */
   *out = o;
   return svc__finish_out(s, e, out, err);
 }

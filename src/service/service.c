@@ -1065,9 +1065,22 @@ static int proj_cursor(const void *row, char *buf, size_t cap) {
   return snprintf(buf, cap, "%s", ((const l6_project *)row)->id);
 }
 
-l6_err svc_project_list(l6_svc *s, const l6_actor *a, const char *programme, const char *host, const char *status,
-                        const l6_page *pg, json_t **out, l6_error *err) {
-  READ_ON_VIEW(s, svc_project_list, a, programme, host, status, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
+/* Counts the projects of the filters into *n (a row of L6_STAT_PROJECTS:
+ * "STATUS HOST PROGRAMME"). */
+typedef struct {
+  const char *status;
+  int64_t n;
+} proj_count_ctx;
+static int proj_count_row(void *ctx, const void *row) {
+  proj_count_ctx *c = ctx;
+  const l6_stat_row *r = row;
+  size_t len = strlen(c->status);
+  if (len == 0 || (strncmp(r->key, c->status, len) == 0 && r->key[len] == ' ')) c->n += r->issued;
+  return 0;
+}
+
+static l6_err project_list(l6_svc *s, const char *programme, const char *host, const char *status, const l6_page *pg,
+                           bool total, json_t **out, l6_error *err) {
   *out = NULL;
   int limit = page_limit(pg);
   l6_err e = begin(s, err);
@@ -1076,7 +1089,26 @@ l6_err svc_project_list(l6_svc *s, const l6_actor *a, const char *programme, con
   e = OPS->project_list(s->st, programme, host, status, pg ? pg->after : "", limit, collect, &c, err);
   *out = list_of(c.arr);
   if (*out) view_set_next(*out, c.count == limit ? c.last : NULL);
+  /* Issue 21: the number of projects of the filters, every page (one
+   * GROUP BY over projects, as GET /v1/stats counts them). */
+  proj_count_ctx pc = {.status = status ? status : ""};
+  if (e == L6_E_OK && total && *out) {
+    e = OPS->stats(s->st, L6_STAT_PROJECTS, host ? host : "", programme ? programme : "", 0, proj_count_row, &pc, err);
+    json_object_set_new(*out, "total", json_integer(pc.n));
+  }
   return finish_out(s, e, out, err);
+}
+
+l6_err svc_project_list(l6_svc *s, const l6_actor *a, const char *programme, const char *host, const char *status,
+                        const l6_page *pg, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_project_list, a, programme, host, status, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
+  return project_list(s, programme, host, status, pg, false, out, err);
+}
+
+l6_err svc_project_page(l6_svc *s, const l6_actor *a, const char *programme, const char *host, const char *status,
+                        const l6_page *pg, json_t **out, l6_error *err) {
+  READ_ON_VIEW(s, svc_project_page, a, programme, host, status, pg, out, err); /* a snapshot, off the writer lock (readers.c) */
+  return project_list(s, programme, host, status, pg, true, out, err);
 }
 
 /* ---- ledger transactions --------------------------------------------- */

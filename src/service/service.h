@@ -158,6 +158,10 @@ l6_err svc_project_get(l6_svc *s, const l6_actor *a, const char *id, json_t **ou
 /* Filters may be NULL. */
 l6_err svc_project_list(l6_svc *s, const l6_actor *a, const char *programme, const char *host,
                         const char *status, const l6_page *pg, json_t **out, l6_error *err);
+/* svc_project_list with "total": the number of projects of the filters
+ * (GET /v1/projects, issue 21). */
+l6_err svc_project_page(l6_svc *s, const l6_actor *a, const char *programme, const char *host,
+                        const char *status, const l6_page *pg, json_t **out, l6_error *err);
 
 /* Ledger transactions. */
 l6_err svc_issue(l6_svc *s, const l6_actor *a, const l6_issue_req *r, l6_reply *out, l6_error *err);

@@ -381,6 +381,12 @@ static const char *const l6_migrations[] = {
      * registration date (YYYY-MM-DD, '' when not given). */
     "CREATE TABLE origin_projects(origin TEXT NOT NULL, project TEXT NOT NULL, status TEXT NOT NULL,"
     "  registered TEXT NOT NULL, PRIMARY KEY(origin, project));",
+    /* 26 -> 27: the project counts of GET /v1/stats and GET /v1/projects
+     * (issue 21, docs/PERFORMANCE.md "Public pages at a registry's size"):
+     * one GROUP BY status, host, programme reads this index alone, in
+     * order, instead of every project row and a sort (100,000 projects:
+     * 27 ms of CPU instead of 210 ms). */
+    "CREATE INDEX projects_counts ON projects(status, host, programme);",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -308,6 +308,8 @@ static const char *const l6_pg_migrations[] = {
     "ALTER TABLE origin_unplaced ADD COLUMN retired_kg BIGINT NOT NULL DEFAULT 0;"
     "CREATE TABLE origin_projects(origin " L6_PG_TEXT " NOT NULL, project " L6_PG_TEXT " NOT NULL,"
     "  status " L6_PG_TEXT " NOT NULL, registered " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, project));",
+    /* 26 -> 27: the project counts' index (schema.h). */
+    "CREATE INDEX projects_counts ON projects(status, host, programme);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

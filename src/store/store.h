@@ -620,8 +620,21 @@ typedef struct {
 /* L6_STAT_RYEAR: retired units by the retirement's reporting year ("0":
  * none given; issued is 0). L6_STAT_COUNTS: one row "all", issued = the
  * number of batches, retired = the number of retirements with a block in
- * the filter (issue 21: the dashboards' counts without the lists). */
-typedef enum { L6_STAT_VINTAGE, L6_STAT_HOST, L6_STAT_PROGRAMME, L6_STAT_YEAR, L6_STAT_RYEAR, L6_STAT_COUNTS, L6_STAT__COUNT } l6_stat_dim;
+ * the filter (issue 21: the dashboards' counts without the lists).
+ * L6_STAT_PROJECTS: the registry's projects (every project, issued or
+ * not) counted by (status, host, programme) in one pass, key "STATUS HOST
+ * PROGRAMME" (codes hold no space), issued = the number of projects,
+ * retired 0 (issue 21: the project count). */
+typedef enum {
+  L6_STAT_VINTAGE,
+  L6_STAT_HOST,
+  L6_STAT_PROGRAMME,
+  L6_STAT_YEAR,
+  L6_STAT_RYEAR,
+  L6_STAT_COUNTS,
+  L6_STAT_PROJECTS,
+  L6_STAT__COUNT
+} l6_stat_dim;
 typedef struct {
   char key[64];
   int64_t issued, retired;
@@ -1116,9 +1129,12 @@ typedef struct {
    * issuance (effective date when the transaction has one, else its ts).
    * Retired: the units of every retirement's lines, attributed to their
    * batch's vintage, host and programme; its year that of the retirement
-   * (effective date, else ts). */
-  l6_err (*stats)(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_each_fn each, void *ctx,
-                  l6_error *err);
+   * (effective date, else ts). after_tx > 0: only the batches and
+   * retirement lines of transactions with id > after_tx (the figures are
+   * sums over transactions, so the service adds those of the transactions
+   * since it last summed: opendata.c); the project dimensions ignore it. */
+  l6_err (*stats)(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx, l6_each_fn each,
+                  void *ctx, l6_error *err);
   /* ---- email notices (issue 22, service/notice.c) ---- */
   /* Queues n (sets n->id) unless the user has a notice with its key:
    * *added false then, and nothing changes (once per notice per person). */

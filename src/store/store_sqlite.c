@@ -97,8 +97,10 @@
               " WHERE t.id > ?1 AND (?2 = 0 OR t.from_account = ?2 OR t.to_account = ?2)"          \
               " AND (?3 = '' OR t.kind = ?3)"                                                       \
               " AND (?4 = 0 OR EXISTS(SELECT 1 FROM tx_lines l WHERE l.tx = t.id AND l.batch = ?4))" \
-              " AND (?5 = '' OR EXISTS(SELECT 1 FROM tx_lines l JOIN batches ba ON ba.id = l.batch" \
-              "      WHERE l.tx = t.id AND ba.project = ?5))"                                       \
+              /* a project's: its batches' lines, read once (batches_project, \
+               * tx_lines_hist), not a lookup per transaction (issue 21) */  \
+              " AND (?5 = '' OR t.id IN (SELECT l.tx FROM batches ba JOIN tx_lines l ON l.batch = ba.id" \
+              "      WHERE ba.project = ?5))"                                                       \
               " AND (?6 = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = ?6"                    \
               "      AND (a.id = t.from_account OR a.id = t.to_account)))"                          \
               " ORDER BY t.id LIMIT ?7")                                                            \
@@ -406,12 +408,13 @@
 #define SQL_MAP_OPEN(XX)  \
   XX(EX_TRADE_PAGE, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side,"  \
      " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE id > ?1 ORDER BY id LIMIT ?2") \
-  XX(STATS_VINTAGE, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT CAST(b.vintage AS TEXT) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT CAST(b.vintage AS TEXT), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
-  XX(STATS_HOST, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.host AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.host, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
-  XX(STATS_PROGRAMME, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.programme AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.programme, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
-  XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
-  XX(STATS_RYEAR, "SELECT CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY t.reporting_year ORDER BY t.reporting_year") \
-  XX(STATS_COUNTS, "SELECT 'all', (SELECT COUNT(*) FROM batches b JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))," " (SELECT COUNT(DISTINCT l.tx) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement'" " JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))")
+  XX(STATS_VINTAGE, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT CAST(b.vintage AS TEXT) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT CAST(b.vintage AS TEXT), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
+  XX(STATS_HOST, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.host AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.host, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
+  XX(STATS_PROGRAMME, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.programme AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.programme, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
+  XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
+  XX(STATS_RYEAR, "SELECT CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY t.reporting_year ORDER BY t.reporting_year") \
+  XX(STATS_COUNTS, "SELECT 'all', (SELECT COUNT(*) FROM batches b JOIN projects p ON p.id = b.project WHERE b.tx > ?3 AND (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))," " (SELECT COUNT(DISTINCT l.tx) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3" " JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))") \
+  XX(STATS_PROJECTS, "SELECT status || ' ' || host || ' ' || programme, COUNT(*), 0 FROM projects WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR programme = ?2) GROUP BY status, host, programme")
 
 enum {
 #define XX(id, sql) Q_##id,
@@ -3189,14 +3192,15 @@ static void dec_stat(sqlite3_stmt *s, void *o) {
   x->retired = sqlite3_column_int64(s, 2);
 }
 
-static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_each_fn each,
-                       void *ctx, l6_error *err) {
-  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS};
+static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
+                       l6_each_fn each, void *ctx, l6_error *err) {
+  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS, Q_STATS_PROJECTS};
   if ((unsigned)dim >= L6_STAT__COUNT) return l6_fail(err, L6_E_INTERNAL, "stats: unknown dimension");
   l6_stat_row buf;
   sqlite3_stmt *t = st(SQ(s), q[dim]);
   bind_text(t, 1, host);
   bind_text(t, 2, programme);
+  if (dim < L6_STAT_PROJECTS) sqlite3_bind_int64(t, 3, after_tx);
   return run_each(SQ(s), t, dec_stat, &buf, each, ctx, err);
 }
 

@@ -305,6 +305,12 @@ test('dashboards', async () => {
   assert((await page.locator('#out a[href="/v1/public/retirements.csv"]').count()) === 1, 'the CSV downloads are linked');
   const totals = await text('#totals');
   assert(/[\d,]+ t issued in \d+ batches/.test(totals), totals);
+  /* the registry's projects (issued or not), from /v1/stats, and by status */
+  const st = await (await fetch(base + '/v1/stats')).json();
+  assert((await text('#projects-total')) === st.totals.projects + ' projects in the registry.', 'the project count: ' + (await text('#projects-total')));
+  const byStatus = await page.locator('#chart-projects-status details.data table tbody tr').evaluateAll((rs) => rs.map((r) => r.textContent));
+  assert(byStatus.length === st.projects_by_status.length && byStatus.length > 0 &&
+    st.projects_by_status.every((r, i) => byStatus[i].includes(r.key) && byStatus[i].includes(String(r.projects))), 'projects by status: ' + byStatus.join(' | '));
   for (const id of ['chart-issuance-year', 'chart-retirement-year', 'chart-host', 'chart-programme', 'chart-top6', 'chart-authorized', 'chart-itmo', 'chart-benefit']) {
     assert((await page.locator('#' + id + ' svg rect').count()) > 2, 'chart ' + id + ' has bars');
     assert((await page.locator('#' + id + ' details.data table').count()) === 1, 'chart ' + id + ' keeps its numbers table');
@@ -595,6 +601,11 @@ test('catalogues_and_sources', async () => {
     const words = rest.match(/[A-Za-z]{2,}/g);
     assert(!words, f + '.html has text outside the catalogues: ' + (words || []).join(' '));
   }
+  /* The pages' alpha-3 -> alpha-2 table (Party names through Intl.DisplayNames)
+   * is the data of config/iso3166-1-alpha2.tsv, every row of it. */
+  const tsv = fs.readFileSync(path.join(ROOT, 'config', 'iso3166-1-alpha2.tsv'), 'utf8').split('\n').filter((x) => x && x[0] !== '#').map((x) => x.split('\t'));
+  const a2 = JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'i18n', 'iso3166-1-alpha2.json'), 'utf8'));
+  assert(tsv.length > 240 && Object.keys(a2).length === tsv.length && tsv.every(([c2, c3]) => a2[c3] === c2), 'web/i18n/iso3166-1-alpha2.json is config/iso3166-1-alpha2.tsv');
   const missing = [...used].filter((k) => !(k in cat.en));
   assert(!missing.length, 'keys used by the pages but not in the catalogues: ' + missing.join(', '));
   /* String literals in app.js that read as English words: none, apart from
@@ -635,10 +646,10 @@ const pageTexts = () => page.evaluate(() => {
 });
 const LANG_CASES = {
   fr: { num: '24\u202f500', nav: 'Démarches non fondées sur le marché', h1: 'Projets', chart: 'Retraits par année de déclaration (t)',
-    itmo: 'Résultats d\'atténuation transférés au niveau international (ITMO)', title: /^Retrait de 12\u202f500 t le \d{1,2} .+ \d{4} \(transaction 10\)$/ },
+    itmo: 'Résultats d\'atténuation transférés au niveau international (ITMO)', thailand: 'Thaïlande', ccer: 'Programme chinois de réductions d\'émissions certifiées (CCER)', title: /^Retrait de 12\u202f500 t le \d{1,2} .+ \d{4} \(transaction 10\)$/ },
   es: { num: '24.500', nav: 'Enfoques no relacionados con el mercado', h1: 'Proyectos', chart: 'Retiros por año de notificación (t)',
-    itmo: 'Resultados de mitigación de transferencia internacional (ITMO)', title: /^Retiro de 12\.500 t el \d{1,2} .+ \d{4} \(transacción 10\)$/ },
-  zh: { num: '24,500', nav: '非市场方法', h1: '项目', chart: '按报告年度分列的注销量（吨）', itmo: '国际转让的减缓成果',
+    itmo: 'Resultados de mitigación de transferencia internacional (ITMO)', thailand: 'Tailandia', ccer: 'Programa chino de reducciones certificadas de emisiones (CCER)', title: /^Retiro de 12\.500 t el \d{1,2} .+ \d{4} \(transacción 10\)$/ },
+  zh: { num: '24,500', nav: '非市场方法', h1: '项目', chart: '按报告年度分列的注销量（吨）', itmo: '国际转让的减缓成果', thailand: '泰国', ccer: '中国核证自愿减排量（CCER）',
     title: /^\d{4}年\d{1,2}月\d{1,2}日 注销 12,500 吨（交易 10）$/ },
 };
 const LANG_PAGES = [['projects', '/'], ['project', '/project.html?id=GHA.SOLAR.01'], ['serial', '/serial.html?serial=VER-MWI-MWI.COOK.01-2022-000002-000000005'],
@@ -680,6 +691,20 @@ test('languages', async () => {
         if (name === 'dashboards') {
           const d = await page.locator('main').innerText();
           assert(d.includes(want.chart) && d.includes(want.itmo), 'dashboards in ' + l + ': ' + d.slice(0, 800));
+          /* Party names in the language (Intl.DisplayNames from the alpha-2
+           * code), programme names from the catalogue, the code on hover. */
+          const hostSvg = await page.locator('#chart-host svg').textContent();
+          assert(hostSvg.includes(want.thailand) && !hostSvg.includes('Thailand'), 'Thailand in ' + l + ': ' + hostSvg.slice(0, 300));
+          assert((await page.locator('#chart-host svg text', { hasText: want.thailand }).locator('title').textContent()) === 'THA', 'THA on hover');
+          assert((await page.locator('#chart-host table span.named[title="THA"]').textContent()) === want.thailand, 'the numbers table in ' + l);
+          const progSvg = await page.locator('#chart-programme svg').textContent();
+          assert(progSvg.includes(want.ccer), 'the programme CCER in ' + l + ': ' + progSvg.slice(0, 300));
+        }
+        if (name === 'projects') {
+          const hosts = await page.locator('#out table tbody tr td:nth-child(4) span.named[title="THA"]').allInnerTexts();
+          assert(hosts.length > 0 && hosts.every((h) => h === want.thailand), 'the project list names Thailand in ' + l + ': ' + hosts.join(' | '));
+          const opt = await page.locator('#filters select[name="host"] option[value="THA"]').textContent();
+          assert(opt === 'THA — ' + want.thailand, 'the host filter in ' + l + ': ' + opt);
         }
         await shot(l + '-' + name + '-laptop');
         /* the phone: the same page drawn again at its width; nothing scrolls sideways */
@@ -758,12 +783,17 @@ test('projects_paged', async () => {
     assert((await page.locator('#out table tbody tr').count()) === 15 && (await text('#projects-shown')) === '15 projects', 'the first page');
     assert((await page.locator('#out a[href="/v1/public/projects.csv"]').count()) === 1, 'the CSV link');
     assert((await page.locator('nav.pager').count()) === 0, 'one page: no pager');
+    /* The registry's total from GET /v1/stats, never a count of the page. */
+    const stats = await (await fetch(base + '/v1/stats')).json();
+    assert(stats.totals.projects === 15 && (await text('#projects-total')) === '15 projects in the registry', 'the total: ' + (await text('#projects-total')));
     await page.route(/\/v1\/projects\?/, (route) => route.continue({ url: route.request().url().replace('limit=50', 'limit=6') }));
     await open('projects-paged-1', '/index.html?status=registered');
     const ids = async () => page.locator('#out table tbody tr td:first-child').allInnerTexts();
     const registered = (await (await fetch(base + '/v1/projects?limit=500&status=registered')).json()).items.map((p) => p.id);
     assert(registered.length > 6, 'more than one page of registered projects: ' + registered.length);
     assert(JSON.stringify(await ids()) === JSON.stringify(registered.slice(0, 6)), 'page 1: ' + (await ids()).join(' '));
+    assert((await text('#projects-total')) === registered.length + ' projects in the registry match the programme, Party and status filters',
+      'the filtered total: ' + (await text('#projects-total')));
     assert((await page.locator('nav.pager a').count()) === 1, 'page 1 links only the next page');
     const seen = [...(await ids())];
     for (let n = 2; n < 10; n++) {
