@@ -82,7 +82,12 @@ $(BUILD)/gen/version.c: FORCE
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
 
+# Made afresh each time: objects share base names (core/cycle.o and
+# service/cycle.o, a6.o, benefit.o, ets.o, origin.o), and `ar r` on an
+# existing archive replaces only the first member of a name, so an
+# incremental build would keep the other one stale.
 $(BUILD)/libledger6.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/ledger6: $(CLI_OBJ) $(BUILD)/libledger6.a
