@@ -109,7 +109,7 @@ static int setup(void **state) {
   REG[0] = "THA01", REG[1] = "CHE01", REG[2] = "HUB01";
   tl_rng rng;
   tl_rng_init(&rng, 19);
-  snprintf(W.faults, sizeof W.faults, "drop=12,repeat=12,lose=12,seed=%u", (unsigned)tl_rng_below(&rng, 1000000));
+  snprintf(W.faults, sizeof W.faults, "drop=12,repeat=12,lose=12,delay=12,seed=%u", (unsigned)tl_rng_below(&rng, 1000000));
   for (int i = 0; i < 3; i++) {
     if (tl_srv_start(&W.srv[i], REG[i]) != 0) return -1;
     W.port[i] = free_port();

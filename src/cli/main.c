@@ -98,7 +98,7 @@ static const char *usage_serve =
     "  --peers FILE    links between registries (docs/LINKS.md): this server's link identity and\n"
     "                  its peers, read strictly and stored; the outbox is sent every 100 ms\n"
     "  --role hub      serve as the independent transaction log of linked registries\n"
-    "  --link-faults SPEC  tests only: drop=P,repeat=P,lose=P,seed=N (percent) faults of the outbox\n"
+    "  --link-faults SPEC  tests only: drop=P,repeat=P,lose=P,delay=P,seed=N (percent) faults of the outbox\n"
     "  --link-reconcile SECONDS  reconcile with every link peer every SECONDS (1-86400; default off):\n"
     "                  differences in the log and in /metrics\n"
     "email notices (off by default; docs/OPERATIONS.md, \"Email notices\"):\n"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keys.h"
 #include "../core/merkle.h"
@@ -1280,12 +1281,12 @@ static l6_err hub_inbox(l6_svc *s, const link_conf *c, const json_t *env, json_t
 
 static pthread_mutex_t fault_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
-  int drop, repeat, lose;
+  int drop, repeat, lose, delay;
   unsigned seed;
 } faults;
 
 l6_err svc_link_faults(const char *spec, l6_error *err) {
-  int d = 0, r = 0, l = 0;
+  int d = 0, r = 0, l = 0, dl = 0;
   unsigned seed = 1;
   char buf[128];
   snprintf(buf, sizeof buf, "%s", spec);
@@ -1295,21 +1296,82 @@ l6_err svc_link_faults(const char *spec, l6_error *err) {
     if (sscanf(t, "drop=%d", &v) == 1 && v >= 0 && v <= 100) d = v;
     else if (sscanf(t, "repeat=%d", &v) == 1 && v >= 0 && v <= 100) r = v;
     else if (sscanf(t, "lose=%d", &v) == 1 && v >= 0 && v <= 100) l = v;
+    else if (sscanf(t, "delay=%d", &v) == 1 && v >= 0 && v <= 100) dl = v;
     else if (sscanf(t, "seed=%u", &u) == 1) seed = u;
-    else return l6_fail(err, L6_E_INVALID_VALUE, "--link-faults: '%s' is not drop=P, repeat=P, lose=P or seed=N", t);
+    else return l6_fail(err, L6_E_INVALID_VALUE, "--link-faults: '%s' is not drop=P, repeat=P, lose=P, delay=P or seed=N", t);
   }
   pthread_mutex_lock(&fault_mu);
-  faults.drop = d, faults.repeat = r, faults.lose = l, faults.seed = seed;
+  faults.drop = d, faults.repeat = r, faults.lose = l, faults.delay = dl, faults.seed = seed;
   pthread_mutex_unlock(&fault_mu);
   return L6_E_OK;
 }
 
 static bool fault(int which) {
   pthread_mutex_lock(&fault_mu);
-  int p = which == 0 ? faults.drop : which == 1 ? faults.repeat : faults.lose;
+  int p = which == 0 ? faults.drop : which == 1 ? faults.repeat : which == 2 ? faults.lose : faults.delay;
   bool hit = p > 0 && (int)(rand_r(&faults.seed) % 100) < p;
   pthread_mutex_unlock(&fault_mu);
   return hit;
+}
+
+/* Delayed messages (fault delay=P): kept here and sent, their answers
+ * thrown away, by a later send_one of the same process after 50-1,550 ms.
+ * The outbox meanwhile has no answer and sends the message again, so the
+ * receiver gets it late, out of order with its retries and with later
+ * messages, or (if the process ends first, or the queue is full) never:
+ * every message must still take effect exactly once. */
+#define DELAYED_MAX 32
+static struct {
+  char url[600];
+  char *body;
+  int64_t due_ms;
+} delayed[DELAYED_MAX];
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Queues body for later; false when the queue is full (then it is sent now). */
+static bool send_later(const char *url, const char *body) {
+  char *copy = strdup(body);
+  if (copy == NULL) return false;
+  pthread_mutex_lock(&fault_mu);
+  int slot = -1;
+  for (int i = 0; i < DELAYED_MAX && slot < 0; i++)
+    if (delayed[i].body == NULL) slot = i;
+  if (slot >= 0) {
+    snprintf(delayed[slot].url, sizeof delayed[slot].url, "%s", url);
+    delayed[slot].body = copy;
+    delayed[slot].due_ms = mono_ms() + 50 + (int64_t)(rand_r(&faults.seed) % 1500);
+  }
+  pthread_mutex_unlock(&fault_mu);
+  if (slot < 0) free(copy);
+  return slot >= 0;
+}
+
+/* Sends the delayed messages that are due. */
+static void send_delayed(void) {
+  for (;;) {
+    char url[600], *body = NULL;
+    pthread_mutex_lock(&fault_mu);
+    int64_t now = mono_ms();
+    for (int i = 0; i < DELAYED_MAX && body == NULL; i++)
+      if (delayed[i].body && delayed[i].due_ms <= now) {
+        body = delayed[i].body;
+        memcpy(url, delayed[i].url, sizeof url);
+        delayed[i].body = NULL;
+      }
+    pthread_mutex_unlock(&fault_mu);
+    if (body == NULL) return;
+    long status = 0;
+    char *reply = NULL;
+    l6_error err = {0};
+    (void)link_http("POST", url, body, NULL, &status, &reply, &err);
+    free(reply);
+    free(body);
+  }
 }
 
 /* Sends one proposal; *ans the verified answer envelope, or NULL (why in
@@ -1317,6 +1379,7 @@ static bool fault(int which) {
 static void send_one(const link_peer *dst, const link_peer *to, const link_peer *hub, const json_t *env, json_t **ans,
                      char why[200]) {
   *ans = NULL;
+  send_delayed();
   const json_t *msg = json_object_get(env, "message");
   char url[600], *body = json_dumps(env, JSON_COMPACT), *reply = NULL;
   snprintf(url, sizeof url, "%s/v1/link/inbox", dst->url);
@@ -1328,6 +1391,11 @@ static void send_one(const link_peer *dst, const link_peer *to, const link_peer 
   }
   if (fault(0)) {
     snprintf(why, 200, "test fault: request dropped");
+    free(body);
+    return;
+  }
+  if (fault(3) && send_later(url, body)) {
+    snprintf(why, 200, "test fault: request delayed");
     free(body);
     return;
   }
