@@ -55,15 +55,7 @@ static struct {
 
 #define ID(n) "CA0001-THA01-THA-" n "-2024"
 
-static json_t *must_at(const char *method, const char *path, const char *tok, json_t *body, long status, const char *file,
-                       int line) {
-  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
-  tl_assert_status_at(&r, status, file, line);
-  json_t *b = json_incref(r.body);
-  tl_resp_free(&r);
-  return b;
-}
-#define MUST(m, p, t, b, st) must_at((m), (p), (t), (b), (st), __FILE__, __LINE__)
+#define MUST(m, p, t, b, st) TL_MUST(S, (m), (p), (t), (b), (st))
 
 static json_t *ndc_body(const char *kind, const char *method, int target, int y1, int64_t e1, int y2, int64_t e2) {
   return json_pack("{s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:[{s:i, s:I}, {s:i, s:I}]}", "first_year", 2021, "last_year",

@@ -45,15 +45,7 @@ static struct {
 #define HASH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HASH_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
-static json_t *must_at(const char *method, const char *path, const char *tok, json_t *body, long status, const char *file,
-                       int line) {
-  tl_resp r = tl_http_reqj(S, method, path, tok, body, NULL);
-  tl_assert_status_at(&r, status, file, line);
-  json_t *b = json_incref(r.body);
-  tl_resp_free(&r);
-  return b;
-}
-#define MUST(m, p, t, b, st) must_at((m), (p), (t), (b), (st), __FILE__, __LINE__)
+#define MUST(m, p, t, b, st) TL_MUST(S, (m), (p), (t), (b), (st))
 
 /* The request fails with status and code. */
 static void refused_at(const char *method, const char *path, const char *tok, json_t *body, long status,

@@ -600,6 +600,15 @@ void tl_assert_status_at(const tl_resp *r, long status, const char *file, int li
   }
 }
 
+json_t *tl_must_at(const tl_srv *s, const char *method, const char *path, const char *tok, json_t *body, long status,
+                   const char *file, int line) {
+  tl_resp r = tl_http_reqj(s, method, path, tok, body, NULL);
+  tl_assert_status_at(&r, status, file, line);
+  json_t *b = json_incref(r.body);
+  tl_resp_free(&r);
+  return b;
+}
+
 int tl_error_is(const tl_resp *r, long status, const char *code, const char *file, int line) {
   json_t *e = json_object_get(r->body, "error");
   const char *got = tl_jstr(e, "code");

@@ -164,6 +164,12 @@ const char *tl_jstr(const json_t *obj, const char *key);
 #define assert_error(r, status, code) tl_assert_error_at((r), (status), (code), __FILE__, __LINE__)
 
 void tl_assert_status_at(const tl_resp *r, long status, const char *file, int line);
+/* Sends a request with a JSON body (NULL: none) and fails the test unless
+ * the reply has this status; returns the reply's body (a new reference,
+ * NULL when it had none), which the caller decrefs. */
+json_t *tl_must_at(const tl_srv *s, const char *method, const char *path, const char *tok, json_t *body, long status,
+                   const char *file, int line);
+#define TL_MUST(s, m, p, t, b, st) tl_must_at((s), (m), (p), (t), (b), (st), __FILE__, __LINE__)
 void tl_assert_error_at(const tl_resp *r, long status, const char *code, const char *file, int line);
 
 /* The check behind assert_error, without failing: returns 1 when r is the
