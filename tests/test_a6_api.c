@@ -1222,6 +1222,108 @@ static void test_letter_leaf(void **state) {
   verify_passes();
 }
 
+/* Issue 18: a revocation with no amendment before it. Table 2 lists the
+ * version the revocation replaced too: version 1 as authorized (no
+ * changes, its date), then version 2 revoked (changes {"revoked": true},
+ * from the revocation's day), in JSON, in the workbook (openpyxl, every
+ * cell compared) and in the CSV table. An amended then revoked
+ * authorization lists all three versions. */
+static void test_revoked_versions(void **state) {
+  (void)state;
+  char today[11], path[96];
+  today_utc(today);
+  tl_mk_project(S, "THA.REVK.01", "A6.2", "THA");
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0013", "project", "THA.REVK.01", "vintage_from", 2024, "vintage_to", 2024, "quantity", 25,
+                             "purposes", "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+                   201);
+  int64_t id = tl_jint(b, "id");
+  char h1[65];
+  snprintf(h1, sizeof h1, "%s", tl_jstr(b, "letter_sha256"));
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)id);
+  json_decref(MUST("POST", path, W.tok_tgo, json_object(), 201));
+  /* And one amended, then revoked: versions 1, 2 and 3. */
+  tl_mk_project(S, "THA.REVK.02", "A6.2", "THA");
+  b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+           json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach", "CA0013",
+                     "project", "THA.REVK.02", "vintage_from", 2024, "vintage_to", 2024, "quantity", 25, "purposes", "NDC",
+                     "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+           201);
+  int64_t id3 = tl_jint(b, "id");
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)id3);
+  json_decref(MUST("POST", path, W.tok_tgo, json_pack("{s:{s:i}, s:s}", "changes", "quantity", 20, "effective_from", today), 201));
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)id3);
+  json_decref(MUST("POST", path, W.tok_tgo, json_object(), 201));
+
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d", W.now);
+  tl_resp j = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&j, 200);
+  const char *json_path = save(0, "aef-revoked.json", j.raw, strlen(j.raw));
+  int seen = 0, seen3 = 0;
+  size_t i;
+  const json_t *v;
+  json_array_foreach(json_object_get(j.body, "authorization_versions"), i, v) {
+    const json_t *t = json_object_get(v, "terms");
+    if (tl_jint(v, "authorization") == id3) {
+      seen3 |= 1 << tl_jint(v, "version");
+      if (tl_jint(v, "version") == 2) { /* the amended version the revocation replaced */
+        assert_int_equal(tl_jint(t, "quantity"), 20);
+        assert_true(json_is_false(json_object_get(t, "revoked")));
+        assert_non_null(json_object_get(json_object_get(v, "changes"), "quantity"));
+        assert_string_equal(tl_jstr(v, "date"), today);
+      }
+      continue;
+    }
+    if (tl_jint(v, "authorization") != id) continue;
+    assert_int_equal(tl_jint(t, "quantity"), 25);
+    if (tl_jint(v, "version") == 1) {
+      assert_int_equal(seen, 0); /* oldest first */
+      assert_true(json_is_false(json_object_get(t, "revoked")));
+      assert_true(json_is_null(json_object_get(v, "changes")));
+      assert_true(json_is_null(json_object_get(v, "effective_from")));
+      assert_string_equal(tl_jstr(v, "date"), today);
+      assert_string_equal(tl_jstr(t, "letter_sha256"), h1); /* the hash recorded when it was made */
+      seen |= 1;
+    } else {
+      assert_int_equal(tl_jint(v, "version"), 2);
+      assert_true(json_is_true(json_object_get(t, "revoked")));
+      assert_true(json_is_true(json_object_get(json_object_get(v, "changes"), "revoked")));
+      assert_string_equal(tl_jstr(v, "effective_from"), today);
+      seen |= 2;
+    }
+  }
+  assert_int_equal(seen, 3);
+  assert_int_equal(seen3, 2 | 4 | 8);
+  tl_resp_free(&j);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=xlsx", W.now);
+  tl_resp x = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&x, 200);
+  const char *xlsx = save(2, "aef-revoked.xlsx", x.raw, x.len);
+  tl_resp_free(&x);
+  assert_int_equal(aef_checker(json_path, xlsx), 0);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=authorizations", W.now);
+  tl_resp c = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&c, 200);
+  char line[64];
+  snprintf(line, sizeof line, "\r\n%lld,", (long long)id);
+  const char *p1 = strstr(c.raw, line);
+  assert_non_null(p1);
+  const char *p2 = strstr(p1 + 1, line);
+  assert_non_null(p2); /* two rows of this authorization */
+  assert_null(strstr(p2 + 1, line));
+  char row[1024];
+  const char *eol = strstr(p2 + 2, "\r\n");
+  snprintf(row, sizeof row, "%.*s", eol ? (int)(eol - p2) : (int)strlen(p2), p2);
+  assert_non_null(strstr(row, "revoked")); /* the second says so */
+  eol = strstr(p1 + 2, "\r\n");
+  snprintf(row, sizeof row, "%.*s", (int)(eol - p1), p1);
+  assert_null(strstr(row, "revoked"));
+  tl_resp_free(&c);
+}
+
 /* Issue 18 item 5: loading past years. THA's authority records a first
  * transfer of 2024 (loaded now): the 2024 row of THA's AEF and balances
  * count it, the ITMOs say first transferred in 2024, the action's date is
@@ -1407,6 +1509,7 @@ int main(void) {
       cmocka_unit_test(test_reviewer),
       cmocka_unit_test(test_amendment),
       cmocka_unit_test(test_letter_leaf),
+      cmocka_unit_test(test_revoked_versions),
       cmocka_unit_test(test_aef_inconsistent),
       cmocka_unit_test(test_requests),
       cmocka_unit_test(test_letter),

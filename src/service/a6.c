@@ -1332,6 +1332,7 @@ static int ver_row(void *ctx, const void *row) {
 typedef struct {
   json_t *rows;
   json_t *prev; /* the amendment record before, borrowed from rows' last item */
+  char last_ts[32]; /* the time of the last amendment record */
 } vrow_ctx;
 
 static json_t *version_row(l6_id auth, json_t *terms, const json_t *made_by) {
@@ -1357,13 +1358,34 @@ static int vrow_row(void *ctx, const void *row) {
   if (r) json_array_append_new(c->rows, r);
   json_decref(c->prev);
   c->prev = rec;
+  snprintf(c->last_ts, sizeof c->last_ts, "%s", v->ts);
   return 0;
 }
 
 static l6_err auth_version_rows(l6_svc *s, const l6_a6_auth *x, json_t *rows, l6_error *err) {
-  vrow_ctx c = {rows, NULL};
+  vrow_ctx c = {rows, NULL, ""};
   l6_err e = OPS->a6_auth_version_list(ST, x->id, vrow_row, &c, err);
   json_t *made_by = c.prev;
+  if (x->revoked && e == L6_E_OK && x->version > 1) {
+    /* The version the revocation replaced has no amendment record: its
+     * terms are the current ones but for version and revoked; made by the
+     * amendment before (made_by), or the first version. Its time: its
+     * letter leaf's (schema 28), else the amendment that made it, else
+     * unknown (null: version 1 on a store from before schema 28). */
+    l6_a6_auth y = *x;
+    y.version = x->version - 1;
+    y.revoked = false;
+    if (x->letter_sha256[0]) letter_hash(&y, y.letter_sha256);
+    l6_log_leaf l;
+    l6_err le = OPS->log_letter_get(ST, x->id, y.version, &l, err);
+    if (le == L6_E_OK) snprintf(y.ts, sizeof y.ts, "%s", l.ts);
+    else if (le != L6_E_NOT_FOUND) e = le;
+    else snprintf(y.ts, sizeof y.ts, "%s", made_by ? c.last_ts : "");
+    json_t *terms = view_auth(&y);
+    if (terms && y.ts[0] == '\0') json_object_set_new(terms, "ts", json_null());
+    if (e == L6_E_OK) json_array_append_new(rows, version_row(x->id, terms, made_by));
+    else json_decref(terms);
+  }
   if (x->revoked) { /* the revocation made the current version, not an amendment */
     json_decref(made_by);
     made_by = json_pack("{s:s#, s:{s:b}, s:n}", "effective_from", x->ts, (int)(strlen(x->ts) >= 10 ? 10 : strlen(x->ts)),
