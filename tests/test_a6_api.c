@@ -41,6 +41,8 @@
 #include <sqlite3.h>
 
 #include "testlib_http.h"
+#include "core/merkle.h"
+#include "core/sth.h"
 
 static struct {
   tl_srv srv;
@@ -1024,6 +1026,296 @@ static void test_letter(void **state) {
   if (rc != 0) fail_msg("verify --store exited %d: %s", rc, out);
 }
 
+/* Issue 18 item 4: the letter's hash in the transparency log. Each version
+ * of an authorization (made, amended, revoked) is a letter leaf whose entry
+ * commits to (authorization, version, letter SHA-256, time); GET .../letter
+ * names it, GET /v1/log/proof/inclusion proves it against a signed tree head
+ * of the registry's key, and verify --store checks every version's leaf
+ * against the hash the store keeps for it. */
+static void hex32(const char *hex, uint8_t out[32]) {
+  size_t n = 0;
+  assert_int_equal(sodium_hex2bin(out, 32, hex, strlen(hex), NULL, &n, NULL), 0);
+  assert_int_equal(n, 32);
+}
+
+/* The letter leaf of the current version: its entry hashes to its leaf
+ * hash, names the letter's hash, and its inclusion proof leads to a tree
+ * head the registry's key signed. Returns the leaf index. */
+static int64_t check_letter_leaf(const char *lpath, int64_t id, int version, const char *sha) {
+  json_t *b = MUST("GET", lpath, NULL, NULL, 200);
+  json_t *leaf = json_object_get(b, "leaf");
+  assert_true(json_is_object(leaf));
+  int64_t index = tl_jint(leaf, "index");
+  const char *entry = tl_jstr(leaf, "entry");
+  char want[512];
+  snprintf(want, sizeof want, "ledger6 letter leaf v1\nauthorization %lld\nversion %d\nletter_sha256 64:%s\ntimestamp 24:",
+           (long long)id, version, sha);
+  if (strncmp(entry, want, strlen(want)) != 0) fail_msg("letter leaf entry: %s", entry);
+  uint8_t lh[32], got[32];
+  merkle_leaf_hash(entry, strlen(entry), lh);
+  hex32(tl_jstr(leaf, "hash"), got);
+  assert_memory_equal(lh, got, 32);
+  json_t *ls = json_object_get(b, "leaves");
+  assert_int_equal(json_array_size(ls), (size_t)version);
+  json_t *last = json_array_get(ls, (size_t)version - 1);
+  assert_int_equal(tl_jint(last, "index"), index);
+  assert_string_equal(tl_jstr(last, "letter_sha256"), sha);
+  json_decref(b);
+  /* The proof, against the latest signed head. */
+  char path[96];
+  snprintf(path, sizeof path, "/v1/log/proof/inclusion?index=%lld", (long long)index);
+  b = MUST("GET", path, NULL, NULL, 200);
+  assert_true(json_is_null(json_object_get(b, "transaction")));
+  json_t *head = json_object_get(b, "tree_head"), *hs = json_object_get(b, "hashes");
+  int64_t size = tl_jint(head, "tree_size");
+  uint8_t(*proof)[32] = calloc(json_array_size(hs) + 1, 32), root[32], sig[64], pk[32];
+  for (size_t i = 0; i < json_array_size(hs); i++) hex32(json_string_value(json_array_get(hs, i)), proof[i]);
+  hex32(tl_jstr(head, "root_hash"), root);
+  assert_true(merkle_verify_inclusion(index, size, lh, (const uint8_t(*)[32])proof, json_array_size(hs), root));
+  lh[0] ^= 1; /* another entry does not verify */
+  assert_false(merkle_verify_inclusion(index, size, lh, (const uint8_t(*)[32])proof, json_array_size(hs), root));
+  free(proof);
+  size_t n = 0;
+  assert_int_equal(sodium_hex2bin(sig, 64, tl_jstr(head, "signature"), 128, NULL, &n, NULL), 0);
+  json_t *keys = MUST("GET", "/v1/keys", NULL, NULL, 200);
+  bool signed_ok = false;
+  for (size_t i = 0; i < json_array_size(json_object_get(keys, "items")); i++) {
+    json_t *k = json_array_get(json_object_get(keys, "items"), i);
+    if (strcmp(tl_jstr(k, "key_id"), tl_jstr(head, "key_id")) != 0) continue;
+    hex32(tl_jstr(k, "public_key"), pk);
+    signed_ok = sth_verify(pk, size, tl_jint(head, "timestamp"), root, sig);
+  }
+  assert_true(signed_ok);
+  json_decref(keys);
+  json_decref(b);
+  /* The public entry listing shows it as a letter leaf. */
+  snprintf(path, sizeof path, "/v1/log/entries?start=%lld&end=%lld", (long long)index, (long long)index);
+  b = MUST("GET", path, NULL, NULL, 200);
+  json_t *it = json_array_get(json_object_get(b, "items"), 0);
+  assert_string_equal(tl_jstr(it, "kind"), "letter");
+  assert_int_equal(tl_jint(it, "authorization"), id);
+  assert_int_equal(tl_jint(it, "version"), version);
+  assert_int_equal(strncmp(tl_jstr(it, "entry"), want, strlen(want)), 0);
+  json_decref(b);
+  return index;
+}
+
+static void verify_fails_with(const char *want) {
+  char out[2048];
+  int rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  assert_int_equal(rc, 1);
+  if (strstr(out, want) == NULL) fail_msg("verify said: %s (wanted %s)", out, want);
+}
+
+static void verify_passes(void) {
+  char out[2048];
+  int rc = tl_run_cli(S, out, sizeof out, "verify", "--store", NULL);
+  if (rc != 0) fail_msg("verify --store exited %d: %s", rc, out);
+  assert_non_null(strstr(out, "letter leaves"));
+}
+
+static void test_letter_leaf(void **state) {
+  (void)state;
+  char path[96], lpath[96], today[11], sql[1024], want[160];
+  today_utc(today);
+  tl_mk_project(S, "THA.LEAF.01", "A6.2", "THA");
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0012", "project", "THA.LEAF.01", "vintage_from", 2024, "vintage_to", 2025, "quantity", 40,
+                             "purposes", "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+                   201);
+  int64_t id = tl_jint(b, "id");
+  char h1[65], h2[65], h3[65];
+  snprintf(h1, sizeof h1, "%s", tl_jstr(b, "letter_sha256"));
+  json_decref(b);
+  snprintf(lpath, sizeof lpath, "/v1/a6/authorizations/%lld/letter", (long long)id);
+  int64_t l1 = check_letter_leaf(lpath, id, 1, h1);
+  /* Amended: version 2 has its own leaf; version 1's stays. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)id);
+  b = MUST("POST", path, W.tok_tgo, json_pack("{s:{s:i}, s:s}", "changes", "quantity", 30, "effective_from", today), 201);
+  snprintf(h2, sizeof h2, "%s", tl_jstr(b, "letter_sha256"));
+  json_decref(b);
+  int64_t l2 = check_letter_leaf(lpath, id, 2, h2);
+  assert_true(l2 > l1);
+  /* Revoked: version 3. */
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)id);
+  b = MUST("POST", path, W.tok_tgo, json_object(), 201);
+  snprintf(h3, sizeof h3, "%s", tl_jstr(b, "letter_sha256"));
+  json_decref(b);
+  int64_t l3 = check_letter_leaf(lpath, id, 3, h3);
+  assert_true(l3 > l2);
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  json_t *ls = json_object_get(b, "leaves");
+  assert_string_equal(tl_jstr(json_array_get(ls, 0), "letter_sha256"), h1);
+  assert_string_equal(tl_jstr(json_array_get(ls, 1), "letter_sha256"), h2);
+  json_decref(b);
+  /* A revocation with no amendment before it: version 1's leaf is checked
+   * against the terms the revocation replaced. */
+  tl_mk_project(S, "THA.LEAF.02", "A6.2", "THA");
+  b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+           json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach", "CA0012",
+                     "project", "THA.LEAF.02", "vintage_from", 2024, "vintage_to", 2024, "quantity", 10, "purposes",
+                     "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+           201);
+  int64_t id2 = tl_jint(b, "id");
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)id2);
+  json_decref(MUST("POST", path, W.tok_tgo, json_object(), 201));
+  verify_passes();
+
+  /* Terms and the recorded hash rewritten together, consistently: the
+   * recorded hash agrees with the terms, only the leaf catches it. */
+  snprintf(sql, sizeof sql, "UPDATE a6_authorizations SET quantity = 3000 WHERE id = %lld", (long long)id);
+  sql_on_store(sql);
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  char forged[65];
+  snprintf(forged, sizeof forged, "%s", tl_jstr(b, "sha256"));
+  json_decref(b);
+  snprintf(sql, sizeof sql, "UPDATE a6_authorizations SET letter_sha256 = '%s' WHERE id = %lld", forged, (long long)id);
+  sql_on_store(sql);
+  b = MUST("GET", lpath, NULL, NULL, 200);
+  assert_true(json_is_true(json_object_get(b, "matches"))); /* the old check alone is fooled */
+  json_decref(b);
+  /* (version 2, the one the revocation replaced, is checked against the
+   * terms recomputed, so it is the first to disagree; version 3 too) */
+  snprintf(want, sizeof want, "authorization %lld, version 2: its letter leaf (leaf %lld) commits to", (long long)id,
+           (long long)l2);
+  verify_fails_with(want);
+  snprintf(sql, sizeof sql, "UPDATE a6_authorizations SET quantity = 30, letter_sha256 = '%s' WHERE id = %lld", h3,
+           (long long)id);
+  sql_on_store(sql);
+  verify_passes();
+  /* The hash an amendment record kept for version 1. */
+  snprintf(sql, sizeof sql, "UPDATE a6_auth_versions SET body = replace(body, '%s', '%s') WHERE auth = %lld", h1, h2,
+           (long long)id);
+  sql_on_store(sql);
+  snprintf(want, sizeof want, "authorization %lld, version 1: its letter leaf (leaf %lld) commits to", (long long)id,
+           (long long)l1);
+  verify_fails_with(want);
+  snprintf(sql, sizeof sql, "UPDATE a6_auth_versions SET body = replace(body, '%s', '%s') WHERE auth = %lld", h2, h1,
+           (long long)id);
+  sql_on_store(sql);
+  /* The replaced version's terms of the revoked-only authorization. */
+  snprintf(sql, sizeof sql, "UPDATE a6_authorizations SET quantity = 11 WHERE id = %lld", (long long)id2);
+  sql_on_store(sql);
+  snprintf(want, sizeof want, "authorization %lld: its stored terms no longer match", (long long)id2);
+  verify_fails_with(want);
+  snprintf(sql, sizeof sql, "UPDATE a6_authorizations SET quantity = 10 WHERE id = %lld", (long long)id2);
+  sql_on_store(sql);
+  verify_passes();
+  /* The leaf row itself: its entry no longer hashes to the logged leaf. */
+  snprintf(sql, sizeof sql, "UPDATE log_letters SET sha256 = '%s' WHERE idx = %lld", h1, (long long)l2);
+  sql_on_store(sql);
+  snprintf(want, sizeof want, "leaf %lld (letter of authorization %lld, version 2): the stored letter leaf no longer",
+           (long long)l2, (long long)id);
+  verify_fails_with(want);
+  snprintf(sql, sizeof sql, "UPDATE log_letters SET sha256 = '%s' WHERE idx = %lld", h2, (long long)l2);
+  sql_on_store(sql);
+  verify_passes();
+}
+
+/* Issue 18: a revocation with no amendment before it. Table 2 lists the
+ * version the revocation replaced too: version 1 as authorized (no
+ * changes, its date), then version 2 revoked (changes {"revoked": true},
+ * from the revocation's day), in JSON, in the workbook (openpyxl, every
+ * cell compared) and in the CSV table. An amended then revoked
+ * authorization lists all three versions. */
+static void test_revoked_versions(void **state) {
+  (void)state;
+  char today[11], path[96];
+  today_utc(today);
+  tl_mk_project(S, "THA.REVK.01", "A6.2", "THA");
+  json_t *b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach",
+                             "CA0013", "project", "THA.REVK.01", "vintage_from", 2024, "vintage_to", 2024, "quantity", 25,
+                             "purposes", "NDC", "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+                   201);
+  int64_t id = tl_jint(b, "id");
+  char h1[65];
+  snprintf(h1, sizeof h1, "%s", tl_jstr(b, "letter_sha256"));
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)id);
+  json_decref(MUST("POST", path, W.tok_tgo, json_object(), 201));
+  /* And one amended, then revoked: versions 1, 2 and 3. */
+  tl_mk_project(S, "THA.REVK.02", "A6.2", "THA");
+  b = MUST("POST", "/v1/a6/authorizations", W.tok_tgo,
+           json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "THA", "approach", "CA0013",
+                     "project", "THA.REVK.02", "vintage_from", 2024, "vintage_to", 2024, "quantity", 25, "purposes", "NDC",
+                     "authorized_parties", "CHE", "year_from", 2021, "year_to", 2030),
+           201);
+  int64_t id3 = tl_jint(b, "id");
+  json_decref(b);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)id3);
+  json_decref(MUST("POST", path, W.tok_tgo, json_pack("{s:{s:i}, s:s}", "changes", "quantity", 20, "effective_from", today), 201));
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)id3);
+  json_decref(MUST("POST", path, W.tok_tgo, json_object(), 201));
+
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d", W.now);
+  tl_resp j = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&j, 200);
+  const char *json_path = save(0, "aef-revoked.json", j.raw, strlen(j.raw));
+  int seen = 0, seen3 = 0;
+  size_t i;
+  const json_t *v;
+  json_array_foreach(json_object_get(j.body, "authorization_versions"), i, v) {
+    const json_t *t = json_object_get(v, "terms");
+    if (tl_jint(v, "authorization") == id3) {
+      seen3 |= 1 << tl_jint(v, "version");
+      if (tl_jint(v, "version") == 2) { /* the amended version the revocation replaced */
+        assert_int_equal(tl_jint(t, "quantity"), 20);
+        assert_true(json_is_false(json_object_get(t, "revoked")));
+        assert_non_null(json_object_get(json_object_get(v, "changes"), "quantity"));
+        assert_string_equal(tl_jstr(v, "date"), today);
+      }
+      continue;
+    }
+    if (tl_jint(v, "authorization") != id) continue;
+    assert_int_equal(tl_jint(t, "quantity"), 25);
+    if (tl_jint(v, "version") == 1) {
+      assert_int_equal(seen, 0); /* oldest first */
+      assert_true(json_is_false(json_object_get(t, "revoked")));
+      assert_true(json_is_null(json_object_get(v, "changes")));
+      assert_true(json_is_null(json_object_get(v, "effective_from")));
+      assert_string_equal(tl_jstr(v, "date"), today);
+      assert_string_equal(tl_jstr(t, "letter_sha256"), h1); /* the hash recorded when it was made */
+      seen |= 1;
+    } else {
+      assert_int_equal(tl_jint(v, "version"), 2);
+      assert_true(json_is_true(json_object_get(t, "revoked")));
+      assert_true(json_is_true(json_object_get(json_object_get(v, "changes"), "revoked")));
+      assert_string_equal(tl_jstr(v, "effective_from"), today);
+      seen |= 2;
+    }
+  }
+  assert_int_equal(seen, 3);
+  assert_int_equal(seen3, 2 | 4 | 8);
+  tl_resp_free(&j);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=xlsx", W.now);
+  tl_resp x = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&x, 200);
+  const char *xlsx = save(2, "aef-revoked.xlsx", x.raw, x.len);
+  tl_resp_free(&x);
+  assert_int_equal(aef_checker(json_path, xlsx), 0);
+  snprintf(path, sizeof path, "/v1/a6/aef/THA?year=%d&format=csv&table=authorizations", W.now);
+  tl_resp c = tl_http_req(S, "GET", path, NULL, NULL, NULL);
+  tl_assert_status(&c, 200);
+  char line[64];
+  snprintf(line, sizeof line, "\r\n%lld,", (long long)id);
+  const char *p1 = strstr(c.raw, line);
+  assert_non_null(p1);
+  const char *p2 = strstr(p1 + 1, line);
+  assert_non_null(p2); /* two rows of this authorization */
+  assert_null(strstr(p2 + 1, line));
+  char row[1024];
+  const char *eol = strstr(p2 + 2, "\r\n");
+  snprintf(row, sizeof row, "%.*s", eol ? (int)(eol - p2) : (int)strlen(p2), p2);
+  assert_non_null(strstr(row, "revoked")); /* the second says so */
+  eol = strstr(p1 + 2, "\r\n");
+  snprintf(row, sizeof row, "%.*s", (int)(eol - p1), p1);
+  assert_null(strstr(row, "revoked"));
+  tl_resp_free(&c);
+}
+
 /* Issue 18 item 5: loading past years. THA's authority records a first
  * transfer of 2024 (loaded now): the 2024 row of THA's AEF and balances
  * count it, the ITMOs say first transferred in 2024, the action's date is
@@ -1208,6 +1500,8 @@ int main(void) {
       cmocka_unit_test(test_aef_workbook),
       cmocka_unit_test(test_reviewer),
       cmocka_unit_test(test_amendment),
+      cmocka_unit_test(test_letter_leaf),
+      cmocka_unit_test(test_revoked_versions),
       cmocka_unit_test(test_aef_inconsistent),
       cmocka_unit_test(test_requests),
       cmocka_unit_test(test_letter),

@@ -1296,8 +1296,8 @@ static void test_upgrade_backfills(void **state) {
    * cooperative approaches; 24 -> 25, email notices: the queue, and a
    * column of users, dropped with it; 25 -> 26, retirements without serials
    * and kg figures, columns of origin_unplaced, dropped with it, and
-   * origin_projects; 26 -> 27, the project counts' index). */
-  sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
+   * origin_projects; 26 -> 27, the project counts' index; 27 -> 28, letter leaves). */
+  sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_letters; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
                   "DROP TABLE a6_ndc_years; DROP TABLE a6_ndcs;"

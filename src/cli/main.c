@@ -797,9 +797,12 @@ static int verify_store(const opts *o) {
   else snprintf(heads, sizeof heads, "no signed tree head yet");
   printf("valid: %lld transactions match their %lld log leaves; %lld tree nodes, %s and %lld keys check out; "
          "head keys %s\n",
-         (long long)rep.transactions, (long long)rep.leaves, (long long)rep.nodes, heads, (long long)rep.keys,
+         (long long)rep.transactions, (long long)(rep.leaves - rep.letter_leaves), (long long)rep.nodes, heads, (long long)rep.keys,
          pinned_by);
   if (rep.letters) printf("letters: %lld letters of authorization match the hash recorded at their last change\n", (long long)rep.letters);
+  if (rep.letter_leaves)
+    printf("letter leaves: %lld letter leaves match their log entries and the hash the store keeps for their version\n",
+           (long long)rep.letter_leaves);
   return 0;
 }
 

@@ -90,3 +90,15 @@ void logentry_commit(const logentry_private *p, const logentry_block *blocks, si
   }
   crypto_hash_sha256_final(&st, out);
 }
+
+size_t logentry_letter_encode(l6_id auth, int version, const char *sha256, const char *timestamp, char *buf,
+                              size_t cap) {
+  out_t o = {.buf = buf, .cap = cap, .len = 0};
+  putf(&o, "ledger6 letter leaf v1\n");
+  putf(&o, "authorization %lld\n", (long long)auth);
+  putf(&o, "version %d\n", version);
+  put_text(&o, "letter_sha256", sha256);
+  put_text(&o, "timestamp", timestamp);
+  if (cap > 0) buf[o.len < cap ? o.len : cap - 1] = '\0';
+  return o.len;
+}

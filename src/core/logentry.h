@@ -90,4 +90,23 @@ void logentry_commit(const logentry_private *p, const logentry_block *blocks, si
  * with a buffer of result + 1 bytes. NULL texts count as "". */
 size_t logentry_encode(const logentry *e, char *buf, size_t cap);
 
+/*
+ * The entry of a letter leaf (schema 28; docs/TRANSPARENCY.md "Letter
+ * leaves"): one version of an Article 6 authorization's letter -- made,
+ * amended or revoked -- committed to by the log:
+ *
+ *   ledger6 letter leaf v1
+ *   authorization 12
+ *   version 2
+ *   letter_sha256 64:<the SHA-256 of the letter's canonical text, hex>
+ *   timestamp 24:2026-12-07T09:04:42.103Z     (when that version was made)
+ *
+ * Its first line differs from a transaction's ("ledger6 log entry v1"), so
+ * no letter entry is ever read as a transaction's or the reverse; the leaf
+ * hash is RFC 6962's as for every leaf. Nothing private: no salt. Same
+ * return convention as logentry_encode.
+ */
+size_t logentry_letter_encode(l6_id auth, int version, const char *sha256, const char *timestamp, char *buf,
+                              size_t cap);
+
 #endif

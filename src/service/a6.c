@@ -723,6 +723,8 @@ static l6_err authorize_in_tx(l6_svc *s, const l6_actor *a, l6_a6_auth *in, bool
   free(bb.b);
   letter_seal(in); /* its id is known now */
   if (e == L6_E_OK) e = OPS->a6_auth_put(ST, in, err);
+  /* Its letter's hash in the transparency log (a letter leaf, tlog.h). */
+  if (e == L6_E_OK) e = tlog_append_letter(ST, in->id, in->version, in->letter_sha256, in->ts, NULL, err);
   if (e == L6_E_OK) {
     *out = view_auth(in);
     itmo_buf ib = {0};
@@ -781,6 +783,7 @@ static l6_err revoke_in_tx(l6_svc *s, const l6_actor *a, l6_id id, bool gate, js
   svc__timestamp(s, x.ts);
   letter_seal(&x);
   e = OPS->a6_auth_put(ST, &x, err);
+  if (e == L6_E_OK) e = tlog_append_letter(ST, x.id, x.version, x.letter_sha256, x.ts, NULL, err);
   if (e == L6_E_OK) *out = view_auth(&x);
   return e;
 }
@@ -884,6 +887,32 @@ l6_err svc_a6_auth_letter(l6_svc *s, const l6_actor *a, l6_id id, json_t **out, 
                      "sha256", hex, "recorded_sha256", x.letter_sha256[0] ? json_string(x.letter_sha256) : json_null(),
                      "matches", x.letter_sha256[0] ? json_boolean(strcmp(hex, x.letter_sha256) == 0) : json_null());
   }
+  /* The letter leaves (schema 28): the current version's, with its entry
+   * and hash (its inclusion proof: GET /v1/log/proof/inclusion?index=),
+   * and every version's that has one. null / absent before schema 28. */
+  json_t *leaves = json_array(), *cur = json_null();
+  for (int v = 1; e == L6_E_OK && v <= x.version; v++) {
+    l6_log_leaf l;
+    l6_err le = OPS->log_letter_get(ST, id, v, &l, err);
+    if (le == L6_E_NOT_FOUND) continue;
+    if ((e = le) != L6_E_OK) break;
+    json_array_append_new(leaves, json_pack("{s:i, s:I, s:s}", "version", v, "index", (json_int_t)l.index,
+                                            "letter_sha256", l.sha256));
+    if (v == x.version) {
+      char text[TLOG_LETTER_ENTRY_MAX];
+      uint8_t h[32];
+      size_t len = tlog_letter_entry(&l, text, h);
+      json_decref(cur);
+      cur = json_pack("{s:I, s:s#, s:o}", "index", (json_int_t)l.index, "entry", text, (int)len, "hash", view_hex(h, 32));
+    }
+  }
+  if (*out) {
+    json_object_set_new(*out, "leaf", cur);
+    json_object_set_new(*out, "leaves", leaves);
+  } else {
+    json_decref(cur);
+    json_decref(leaves);
+  }
   free(t);
   if (e == L6_E_OK) e = tlog_append_new(ST, err); /* the log records every transaction written above */
   return svc__finish_out(s, e, out, err);
@@ -910,11 +939,94 @@ static int letter_row(void *ctx, const void *row) {
   return 1;
 }
 
+typedef struct {
+  l6_a6_auth *a;
+  size_t n, cap;
+  bool nomem;
+} auth_all;
+
+static int auth_all_row(void *ctx, const void *row) {
+  auth_all *b = ctx;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 16;
+    l6_a6_auth *na = realloc(b->a, nc * sizeof *na);
+    if (na == NULL) {
+      b->nomem = true;
+      return 1;
+    }
+    b->a = na;
+    b->cap = nc;
+  }
+  b->a[b->n++] = *(const l6_a6_auth *)row;
+  return 0;
+}
+
+typedef struct {
+  int version;
+  char sha256[65];
+} rec_hash;
+
+/* The letter hash an amendment record kept for the version it replaced. */
+static int rec_hash_row(void *ctx, const void *row) {
+  rec_hash *r = ctx;
+  const l6_a6_auth_version *v = row;
+  if (v->version != r->version) return 0;
+  json_t *body = json_loads(v->body, 0, NULL);
+  const char *h = json_string_value(json_object_get(json_object_get(body, "terms"), "letter_sha256"));
+  snprintf(r->sha256, sizeof r->sha256, "%s", h ? h : "");
+  json_decref(body);
+  return 1;
+}
+
+/* Every letter leaf of x against the hash the store keeps for its version:
+ * the current version's recorded hash; an amended version's, in the
+ * amendment's record (terms.letter_sha256); the version a revocation
+ * replaced without an amendment, recomputed from the terms (which the
+ * revocation left as they were, but for version and revoked). */
+static l6_err letter_leaves_check(l6_store *st, const l6_a6_auth *x, char *problem, size_t cap, l6_error *err) {
+  l6_err e = L6_E_OK;
+  for (int v = 1; v <= x->version && e == L6_E_OK && problem[0] == '\0'; v++) {
+    l6_log_leaf l;
+    l6_err le = st->ops->log_letter_get(st, x->id, v, &l, err);
+    if (le == L6_E_NOT_FOUND) continue; /* made before schema 28: no leaf */
+    if ((e = le) != L6_E_OK) break;
+    rec_hash r = {.version = v};
+    const char *what = "the hash recorded with the authorization";
+    if (v == x->version) {
+      snprintf(r.sha256, sizeof r.sha256, "%s", x->letter_sha256);
+    } else {
+      e = st->ops->a6_auth_version_list(st, x->id, rec_hash_row, &r, err);
+      what = "the hash its amendment record kept";
+      if (e == L6_E_OK && r.sha256[0] == '\0' && x->revoked && v == x->version - 1) {
+        l6_a6_auth y = *x;
+        y.version = v;
+        y.revoked = false;
+        letter_hash(&y, r.sha256);
+        what = "the hash of the terms the revocation replaced";
+      }
+    }
+    if (e != L6_E_OK) break;
+    if (strcmp(r.sha256, l.sha256) != 0)
+      snprintf(problem, cap,
+               "authorization %lld, version %d: its letter leaf (leaf %lld) commits to letter hash %.16s..., but the "
+               "store has %.16s... (%s): the authorization or its record was changed after the leaf was logged",
+               (long long)x->id, v, (long long)l.index, l.sha256, r.sha256[0] ? r.sha256 : "none", what);
+  }
+  return e;
+}
+
 l6_err svc__a6_letters_check(l6_store *st, int64_t *checked, char *problem, size_t cap, l6_error *err) {
   letters_ctx c = {.problem = problem, .cap = cap};
   problem[0] = '\0';
   l6_err e = st->ops->a6_auth_list(st, "", letter_row, &c, err);
   *checked = c.checked;
+  /* Then every version's letter leaf (schema 28). */
+  auth_all b = {0};
+  if (e == L6_E_OK && problem[0] == '\0') e = st->ops->a6_auth_list(st, "", auth_all_row, &b, err);
+  if (e == L6_E_OK && b.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  for (size_t i = 0; i < b.n && e == L6_E_OK && problem[0] == '\0'; i++)
+    e = letter_leaves_check(st, &b.a[i], problem, cap, err);
+  free(b.a);
   return e;
 }
 
@@ -1176,6 +1288,7 @@ l6_err svc_a6_amend(l6_svc *s, const l6_actor *a, l6_id id, const json_t *change
     svc__timestamp(s, y.ts);
     letter_seal(&y);
     e = OPS->a6_auth_put(ST, &y, err);
+    if (e == L6_E_OK) e = tlog_append_letter(ST, y.id, y.version, y.letter_sha256, y.ts, NULL, err);
   }
   if (e == L6_E_OK) {
     *out = view_auth(&y);
@@ -1219,6 +1332,7 @@ static int ver_row(void *ctx, const void *row) {
 typedef struct {
   json_t *rows;
   json_t *prev; /* the amendment record before, borrowed from rows' last item */
+  char last_ts[32]; /* the time of the last amendment record */
 } vrow_ctx;
 
 static json_t *version_row(l6_id auth, json_t *terms, const json_t *made_by) {
@@ -1244,13 +1358,34 @@ static int vrow_row(void *ctx, const void *row) {
   if (r) json_array_append_new(c->rows, r);
   json_decref(c->prev);
   c->prev = rec;
+  snprintf(c->last_ts, sizeof c->last_ts, "%s", v->ts);
   return 0;
 }
 
 static l6_err auth_version_rows(l6_svc *s, const l6_a6_auth *x, json_t *rows, l6_error *err) {
-  vrow_ctx c = {rows, NULL};
+  vrow_ctx c = {rows, NULL, ""};
   l6_err e = OPS->a6_auth_version_list(ST, x->id, vrow_row, &c, err);
   json_t *made_by = c.prev;
+  if (x->revoked && e == L6_E_OK && x->version > 1) {
+    /* The version the revocation replaced has no amendment record: its
+     * terms are the current ones but for version and revoked; made by the
+     * amendment before (made_by), or the first version. Its time: its
+     * letter leaf's (schema 28), else the amendment that made it, else
+     * unknown (null: version 1 on a store from before schema 28). */
+    l6_a6_auth y = *x;
+    y.version = x->version - 1;
+    y.revoked = false;
+    if (x->letter_sha256[0]) letter_hash(&y, y.letter_sha256);
+    l6_log_leaf l;
+    l6_err le = OPS->log_letter_get(ST, x->id, y.version, &l, err);
+    if (le == L6_E_OK) snprintf(y.ts, sizeof y.ts, "%s", l.ts);
+    else if (le != L6_E_NOT_FOUND) e = le;
+    else snprintf(y.ts, sizeof y.ts, "%s", made_by ? c.last_ts : "");
+    json_t *terms = view_auth(&y);
+    if (terms && y.ts[0] == '\0') json_object_set_new(terms, "ts", json_null());
+    if (e == L6_E_OK) json_array_append_new(rows, version_row(x->id, terms, made_by));
+    else json_decref(terms);
+  }
   if (x->revoked) { /* the revocation made the current version, not an amendment */
     json_decref(made_by);
     made_by = json_pack("{s:s#, s:{s:b}, s:n}", "effective_from", x->ts, (int)(strlen(x->ts) >= 10 ? 10 : strlen(x->ts)),

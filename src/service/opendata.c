@@ -300,11 +300,7 @@ static l6_err stats_units(l6_svc *s, const char *host, const char *programme, js
   l6_id last_tx = 0;
   l6_err e = OPS->log_size(s->st, &size, err);
   if (e == L6_E_OK && size > 0) e = tlog_root(s->st, size, root, err);
-  if (e == L6_E_OK && size > 0) {
-    l6_log_leaf leaf;
-    e = OPS->log_leaf_get(s->st, size - 1, 0, &leaf, err);
-    last_tx = leaf.tx;
-  }
+  if (e == L6_E_OK && size > 0) e = tlog_last_tx(s->st, size, &last_tx, err); /* letter leaves skipped */
   if (e != L6_E_OK) return e;
   if (size == 0) { /* no log (yet): nothing to tell stores apart by, so no cache */
     for (int d = 0; d <= L6_STAT_COUNTS && e == L6_E_OK; d++) {

@@ -260,8 +260,8 @@ l6_err svc_log_inclusion(l6_svc *s, const l6_actor *a, int64_t index, l6_id tx, 
   if (e == L6_E_OK) e = tlog_inclusion(s->st, leaf.index, tree_size, proof, &len, err);
   if (e == L6_E_OK) e = OPS->log_node_get(s->st, 0, leaf.index, hash, err);
   if (e == L6_E_OK) {
-    *out = json_pack("{s:I, s:I, s:I, s:o, s:o}", "leaf_index", (json_int_t)leaf.index, "transaction",
-                     (json_int_t)leaf.tx, "tree_size", (json_int_t)tree_size, "leaf_hash", view_hex(hash, 32), "hashes",
+    *out = json_pack("{s:I, s:o, s:I, s:o, s:o}", "leaf_index", (json_int_t)leaf.index, "transaction",
+                     leaf.tx ? json_integer(leaf.tx) : json_null() /* a letter leaf */, "tree_size", (json_int_t)tree_size, "leaf_hash", view_hex(hash, 32), "hashes",
                      hash_array((const uint8_t(*)[32])proof, len));
     if (*out && with_head) json_object_set_new(*out, "tree_head", view_log_head(&h));
   }
@@ -332,6 +332,16 @@ l6_err svc_log_entries(l6_svc *s, const l6_actor *a, int64_t start, int64_t end,
     uint8_t hash[32];
     l6_tx t;
     e = OPS->log_node_get(s->st, 0, l->index, hash, err);
+    if (e == L6_E_OK && l->tx == 0) { /* a letter leaf (schema 28): public, like the letters */
+      char text[TLOG_LETTER_ENTRY_MAX];
+      uint8_t h[32];
+      size_t n = tlog_letter_entry(l, text, h);
+      json_array_append_new(items, json_pack("{s:I, s:o, s:s, s:I, s:i, s:s#}", "index", (json_int_t)l->index,
+                                             "leaf_hash", view_hex(hash, 32), "kind", "letter", "authorization",
+                                             (json_int_t)l->auth, "version", l->version, "entry", text, (int)n));
+      bytes += n;
+      continue;
+    }
     if (e == L6_E_OK) e = OPS->tx_get(s->st, l->tx, &t, err);
     if (e != L6_E_OK) break;
     json_t *it = json_pack("{s:I, s:o}", "index", (json_int_t)l->index, "leaf_hash", view_hex(hash, 32));

@@ -180,8 +180,8 @@ l6_err tlog_entry_build(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT
 
 /* ---- appending --------------------------------------------------------- */
 
-l6_err tlog_append_leaf(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT_BYTES], const uint8_t leaf[32],
-                        int64_t *index, l6_error *err) {
+/* Appends leaf row l (its index set here) whose hash is leaf. */
+static l6_err append_row(l6_store *st, l6_log_leaf *l, const uint8_t leaf[32], int64_t *index, l6_error *err) {
   int64_t size;
   l6_err e = st->ops->log_size(st, &size, err);
   if (e != L6_E_OK) return e;
@@ -190,10 +190,44 @@ l6_err tlog_append_leaf(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT
   size_t n = 0;
   node_reader r = {st, err, L6_E_OK};
   if ((e = merkle_result(merkle_append(size, leaf, read_node, &r, nodes, &n), &r, err, "append")) != L6_E_OK) return e;
-  l6_log_leaf l = {.index = size, .tx = tx};
-  memcpy(l.salt, salt, sizeof l.salt);
-  e = st->ops->log_append(st, &l, nodes, n, err);
+  l->index = size;
+  e = st->ops->log_append(st, l, nodes, n, err);
   if (e == L6_E_OK && index) *index = size;
+  return e;
+}
+
+l6_err tlog_append_leaf(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT_BYTES], const uint8_t leaf[32],
+                        int64_t *index, l6_error *err) {
+  l6_log_leaf l = {.tx = tx};
+  memcpy(l.salt, salt, sizeof l.salt);
+  return append_row(st, &l, leaf, index, err);
+}
+
+size_t tlog_letter_entry(const l6_log_leaf *l, char buf[TLOG_LETTER_ENTRY_MAX], uint8_t hash[32]) {
+  size_t n = logentry_letter_encode(l->auth, l->version, l->sha256, l->ts, buf, TLOG_LETTER_ENTRY_MAX);
+  if (n >= TLOG_LETTER_ENTRY_MAX) n = TLOG_LETTER_ENTRY_MAX - 1; /* cannot happen: the fields are bounded */
+  merkle_leaf_hash(buf, n, hash);
+  return n;
+}
+
+l6_err tlog_append_letter(l6_store *st, l6_id auth, int version, const char *sha256, const char *ts, int64_t *index,
+                          l6_error *err) {
+  l6_log_leaf l = {.auth = auth, .version = version};
+  snprintf(l.sha256, sizeof l.sha256, "%s", sha256);
+  snprintf(l.ts, sizeof l.ts, "%s", ts);
+  char text[TLOG_LETTER_ENTRY_MAX];
+  uint8_t hash[32];
+  tlog_letter_entry(&l, text, hash);
+  return append_row(st, &l, hash, index, err);
+}
+
+l6_err tlog_last_tx(l6_store *st, int64_t size, l6_id *tx, l6_error *err) {
+  *tx = 0;
+  l6_err e = L6_E_OK;
+  for (int64_t i = size - 1; i >= 0 && e == L6_E_OK && *tx == 0; i--) {
+    l6_log_leaf l;
+    if ((e = st->ops->log_leaf_get(st, i, 0, &l, err)) == L6_E_OK) *tx = l.tx;
+  }
   return e;
 }
 
@@ -292,11 +326,7 @@ l6_err tlog_append_new(l6_store *st, l6_error *err) {
   l6_err e = st->ops->log_size(st, &size, err);
   if (e != L6_E_OK) return e;
   l6_tx_filter f = {.limit = 512};
-  if (size > 0) {
-    l6_log_leaf last;
-    if ((e = st->ops->log_leaf_get(st, size - 1, 0, &last, err)) != L6_E_OK) return e;
-    f.after = last.tx;
-  }
+  if (size > 0 && (e = tlog_last_tx(st, size, &f.after, err)) != L6_E_OK) return e;
   id_page p;
   do {
     p.n = 0;
@@ -495,57 +525,83 @@ l6_err tlog_verify_store(l6_store *st, const uint8_t (*pins)[STH_PUBLIC_KEY_BYTE
     l6_id tx;
     if ((e = next_leaf(st, lp, &leaf, err)) != L6_E_OK || (e = next_tx(st, tp, &tx, err)) != L6_E_OK) break;
     if (leaf == NULL && tx == 0) break;
-    if (tx) rep->transactions++;
-    if (leaf == NULL) {
-      problem(rep, i, tx, "transaction %lld has no log leaf (the log ends after %lld leaves)", (long long)tx,
-              (long long)i);
-      break;
-    }
-    rep->leaves++;
-    if (leaf->index != i) {
-      problem(rep, i, leaf->tx, "leaf %lld is missing (the next stored leaf is %lld, of transaction %lld)", (long long)i,
-              (long long)leaf->index, (long long)leaf->tx);
-      break;
-    }
-    if (tx == 0 || tx > leaf->tx) {
-      problem(rep, i, leaf->tx, "leaf %lld records transaction %lld, which is missing from the store", (long long)i,
-              (long long)leaf->tx);
-      break;
-    }
-    if (tx < leaf->tx) {
-      problem(rep, i, tx,
-              "transaction %lld has no leaf in its place: leaf %lld records transaction %lld (leaves missing or out of "
-              "order)",
-              (long long)tx, (long long)i, (long long)leaf->tx);
-      break;
-    }
-    /* The entry as the rows say now, against the hash stored at append. */
-    tlog_entry en;
-    l6_error sub = {0};
-    l6_err be = tlog_entry_build(st, tx, leaf->salt, &en, &sub);
-    if (be == L6_E_NOMEM) e = l6_fail(err, be, NULL);
-    if (be != L6_E_OK) {
-      if (be != L6_E_NOMEM)
-        problem(rep, i, tx, "leaf %lld (transaction %lld): its entry cannot be rebuilt from the store: %s", (long long)i,
-                (long long)tx, sub.message);
+    uint8_t hash[32], stored[32];
+    l6_err ne;
+    if (leaf && leaf->tx == 0 && leaf->index == i) {
+      /* A letter leaf (schema 28): no transaction of its own, so the
+       * transaction just read waits for the next leaf. Its entry, rebuilt
+       * from the log_letters row, against the hash stored at append; the
+       * row against the authorization's own record is svc_verify_store's
+       * (a6.h svc__a6_letters_check). */
+      if (tx) tp->i--;
+      rep->leaves++;
+      rep->letter_leaves++;
+      char text[TLOG_LETTER_ENTRY_MAX];
+      tlog_letter_entry(leaf, text, hash);
+      ne = st->ops->log_node_get(st, 0, i, stored, err);
+      if (ne == L6_E_NOT_FOUND)
+        problem(rep, i, 0, "leaf %lld (letter of authorization %lld, version %d): its hash is missing from log_nodes",
+                (long long)i, (long long)leaf->auth, leaf->version);
+      else if (ne != L6_E_OK)
+        e = ne;
+      else if (sodium_memcmp(stored, hash, 32) != 0)
+        problem(rep, i, 0,
+                "leaf %lld (letter of authorization %lld, version %d): the stored letter leaf no longer matches its "
+                "log entry (its row in log_letters was changed)",
+                (long long)i, (long long)leaf->auth, leaf->version);
+    } else {
+      if (tx) rep->transactions++;
+      if (leaf == NULL) {
+        problem(rep, i, tx, "transaction %lld has no log leaf (the log ends after %lld leaves)", (long long)tx,
+                (long long)i);
+        break;
+      }
+      rep->leaves++;
+      if (leaf->index != i) {
+        problem(rep, i, leaf->tx, "leaf %lld is missing (the next stored leaf is %lld, of transaction %lld)", (long long)i,
+                (long long)leaf->index, (long long)leaf->tx);
+        break;
+      }
+      if (tx == 0 || tx > leaf->tx) {
+        problem(rep, i, leaf->tx, "leaf %lld records transaction %lld, which is missing from the store", (long long)i,
+                (long long)leaf->tx);
+        break;
+      }
+      if (tx < leaf->tx) {
+        problem(rep, i, tx,
+                "transaction %lld has no leaf in its place: leaf %lld records transaction %lld (leaves missing or out of "
+                "order)",
+                (long long)tx, (long long)i, (long long)leaf->tx);
+        break;
+      }
+      /* The entry as the rows say now, against the hash stored at append. */
+      tlog_entry en;
+      l6_error sub = {0};
+      l6_err be = tlog_entry_build(st, tx, leaf->salt, &en, &sub);
+      if (be == L6_E_NOMEM) e = l6_fail(err, be, NULL);
+      if (be != L6_E_OK) {
+        if (be != L6_E_NOMEM)
+          problem(rep, i, tx, "leaf %lld (transaction %lld): its entry cannot be rebuilt from the store: %s", (long long)i,
+                  (long long)tx, sub.message);
+        tlog_entry_free(&en);
+        break;
+      }
+      ne = st->ops->log_node_get(st, 0, i, stored, err);
+      if (ne == L6_E_NOT_FOUND) {
+        problem(rep, i, tx, "leaf %lld (transaction %lld): its hash is missing from log_nodes", (long long)i, (long long)tx);
+      } else if (ne != L6_E_OK) {
+        e = ne;
+      } else if (sodium_memcmp(stored, en.leaf_hash, 32) != 0) {
+        problem(rep, i, tx,
+                "leaf %lld (transaction %lld): the stored transaction no longer matches its log entry (a field of "
+                "transaction %lld, its blocks, or their batches was changed)",
+                (long long)i, (long long)tx, (long long)tx);
+      }
+      memcpy(hash, en.leaf_hash, 32);
       tlog_entry_free(&en);
-      break;
-    }
-    uint8_t stored[32];
-    l6_err ne = st->ops->log_node_get(st, 0, i, stored, err);
-    if (ne == L6_E_NOT_FOUND) {
-      problem(rep, i, tx, "leaf %lld (transaction %lld): its hash is missing from log_nodes", (long long)i, (long long)tx);
-    } else if (ne != L6_E_OK) {
-      e = ne;
-    } else if (sodium_memcmp(stored, en.leaf_hash, 32) != 0) {
-      problem(rep, i, tx,
-              "leaf %lld (transaction %lld): the stored transaction no longer matches its log entry (a field of "
-              "transaction %lld, its blocks, or their batches was changed)",
-              (long long)i, (long long)tx, (long long)tx);
     }
     merkle_node done[MERKLE_MAX_PROOF];
-    size_t nd = merkle_frontier_push(fr, en.leaf_hash, done);
-    tlog_entry_free(&en);
+    size_t nd = merkle_frontier_push(fr, hash, done);
     rep->nodes++;
     /* Every subtree this leaf completes, against its stored hash. */
     for (size_t k = 1; k < nd && e == L6_E_OK && rep->ok; k++) {

@@ -61,6 +61,19 @@ l6_err tlog_append_tx(l6_store *st, l6_id tx, int64_t *index, l6_error *err);
 l6_err tlog_append_leaf(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT_BYTES], const uint8_t leaf[32],
                         int64_t *index, l6_error *err);
 
+/* Letter leaves (schema 28; docs/TRANSPARENCY.md "Letter leaves"): the
+ * entry (core/logentry.h logentry_letter_encode) of letter leaf l into buf
+ * and its leaf hash; returns its length. */
+#define TLOG_LETTER_ENTRY_MAX 512
+size_t tlog_letter_entry(const l6_log_leaf *l, char buf[TLOG_LETTER_ENTRY_MAX], uint8_t hash[32]);
+/* Appends the letter leaf of version `version` of authorization auth, its
+ * letter's SHA-256 (hex) and the time that version was made. */
+l6_err tlog_append_letter(l6_store *st, l6_id auth, int version, const char *sha256, const char *ts, int64_t *index,
+                          l6_error *err);
+/* The transaction of the last transaction leaf among the first size
+ * leaves (letter leaves skipped; 0 when none). */
+l6_err tlog_last_tx(l6_store *st, int64_t size, l6_id *tx, l6_error *err);
+
 /* Root of the first size leaves (size <= log size). */
 l6_err tlog_root(l6_store *st, int64_t size, uint8_t out[32], l6_error *err);
 /* Inclusion proof of leaf index in the tree of size leaves. */
@@ -100,6 +113,7 @@ typedef struct {
   int64_t latest_head;      /* size of the largest tree head, -1 when none */
   bool pinned;              /* head keys were checked against pins */
   int64_t letters;          /* letters of authorization whose hash was checked (svc_verify_store) */
+  int64_t letter_leaves;    /* letter leaves checked (schema 28) */
 } tlog_report;
 
 /*

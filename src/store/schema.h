@@ -387,6 +387,14 @@ static const char *const l6_migrations[] = {
      * order, instead of every project row and a sort (100,000 projects:
      * 27 ms of CPU instead of 210 ms). */
     "CREATE INDEX projects_counts ON projects(status, host, programme);",
+    /* 27 -> 28: letter leaves of the transparency log (issue 18 item 4,
+     * docs/TRANSPARENCY.md "Letter leaves"): each version of an Article 6
+     * authorization (made, amended, revoked) is a leaf of its own, whose
+     * entry commits to (authorization, version, the letter's SHA-256, time); auth is the authorization.
+     * Leaf indexes are shared with log_leaves (a leaf is a row of one of the
+     * two tables); versions made before this migration have no leaf. */
+    "CREATE TABLE log_letters(idx INTEGER PRIMARY KEY, auth INTEGER NOT NULL, version INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL, ts TEXT NOT NULL, UNIQUE(auth, version));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -310,6 +310,9 @@ static const char *const l6_pg_migrations[] = {
     "  status " L6_PG_TEXT " NOT NULL, registered " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, project));",
     /* 26 -> 27: the project counts' index (schema.h). */
     "CREATE INDEX projects_counts ON projects(status, host, programme);",
+    /* 27 -> 28: letter leaves of the transparency log (schema.h). */
+    "CREATE TABLE log_letters(idx BIGINT PRIMARY KEY, auth BIGINT NOT NULL, version INTEGER NOT NULL,"
+    "  sha256 " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, UNIQUE(auth, version));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

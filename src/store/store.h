@@ -254,12 +254,18 @@ typedef struct {
 } l6_step_rec;
 /* ---- transparency log (docs/TRANSPARENCY.md) ---- */
 
-/* A leaf of the log: the transaction it records. Its hash is the level-0
- * node of the same index (merkle_node, core/merkle.h). */
+/* A leaf of the log: the transaction it records, or (tx 0) a version of
+ * an Article 6 authorization's letter (a letter leaf, schema 28: auth,
+ * version, sha256, ts; docs/TRANSPARENCY.md "Letter leaves"). Its hash is
+ * the level-0 node of the same index (merkle_node, core/merkle.h). */
 typedef struct {
   int64_t index;                  /* from 0, in commit order */
-  l6_id tx;
-  uint8_t salt[16];               /* hides the entry's private fields (core/logentry.h) */
+  l6_id tx;                       /* 0 for a letter leaf */
+  uint8_t salt[16];               /* hides the entry's private fields (core/logentry.h); zero for a letter leaf */
+  l6_id auth;                     /* a letter leaf's authorization, version, letter hash and time */
+  int version;
+  char sha256[65];
+  char ts[32];
 } l6_log_leaf;
 
 /* A signed tree head. */
@@ -917,6 +923,8 @@ typedef struct {
   /* Leaves with index >= from, in index order, at most limit (rows are
    * l6_log_leaf). */
   l6_err (*log_leaf_list)(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err);
+  /* The letter leaf of (auth, version); NOT_FOUND when it has none. */
+  l6_err (*log_letter_get)(l6_store *s, l6_id auth, int version, l6_log_leaf *out, l6_error *err);
   /* The hash of complete subtree (level, index). */
   l6_err (*log_node_get)(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err);
   /* Stores a signed tree head; ALREADY_EXISTS when one has its size. */

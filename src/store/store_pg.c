@@ -326,11 +326,15 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(ETS_HIST_LIST, "SELECT id, kind, key, actor, ts, body FROM ets_history WHERE kind = $1 AND key = $2"    \
                     " ORDER BY id")                                                                          \
   /* transparency log */                                                                                      \
-  XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                           \
+  XX(LOG_SIZE, "SELECT GREATEST(COALESCE((SELECT MAX(idx) FROM log_leaves), -1),"                    \
+              " COALESCE((SELECT MAX(idx) FROM log_letters), -1)) + 1")                                  \
   XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES($1, $2, $3)")                                   \
-  XX(LEAF_GET, "SELECT idx, tx, salt FROM log_leaves WHERE idx = $1")                                        \
-  XX(LEAF_OF_TX, "SELECT idx, tx, salt FROM log_leaves WHERE tx = $1")                                       \
-  XX(LEAF_LIST, "SELECT idx, tx, salt FROM log_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2")                \
+  XX(LETTER_PUT, "INSERT INTO log_letters(idx, auth, version, sha256, ts) VALUES($1, $2, $3, $4, $5)") \
+  XX(LETTER_GET, "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE auth = $1 AND version = $2")                                \
+  XX(LEAF_GET, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx = $1 UNION ALL " "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx = $1") \
+  XX(LEAF_OF_TX, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE tx = $1")                                                  \
+  XX(LEAF_LIST, "SELECT * FROM (" "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx >= $1 ORDER BY idx LIMIT $2) a UNION ALL"   \
+               " SELECT * FROM (" "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx >= $1 ORDER BY idx LIMIT $2) b ORDER BY 1 LIMIT $2") \
   XX(NODE_PUT, "INSERT INTO log_nodes(level, idx, hash) VALUES($1, $2, $3)")                                 \
   XX(NODE_GET, "SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2")                                   \
   XX(HEAD_PUT, "INSERT INTO log_heads(tree_size, root_hash, ts, key_id, signature)"                          \
@@ -2855,6 +2859,10 @@ static void dec_leaf(const PGresult *r, int i, void *o) {
   l->index = col_i64(r, i, 0);
   l->tx = col_i64(r, i, 1);
   col_hex(r, i, 2, l->salt, sizeof l->salt);
+  l->auth = col_i64(r, i, 3);
+  l->version = (int)col_i64(r, i, 4);
+  col_text(r, i, 5, l->sha256, sizeof l->sha256);
+  col_text(r, i, 6, l->ts, sizeof l->ts);
 }
 static void dec_head(const PGresult *r, int i, void *o) {
   l6_log_head *h = o;
@@ -2882,9 +2890,18 @@ static l6_err pg_log_append(l6_store *s, const l6_log_leaf *leaf, const merkle_n
   char hex[2 * 32 + 1];
   pg_args a = {.n = 0};
   a_int(&a, leaf->index);
-  a_int(&a, leaf->tx);
-  a_hex(&a, leaf->salt, sizeof leaf->salt, hex);
-  l6_err e = run_write(q, Q_LEAF_PUT, &a, NULL, NULL, err);
+  l6_err e;
+  if (leaf->tx == 0) { /* a letter leaf (schema 28) */
+    a_int(&a, leaf->auth);
+    a_int(&a, leaf->version);
+    a_text(&a, leaf->sha256);
+    a_text(&a, leaf->ts);
+    e = run_write(q, Q_LETTER_PUT, &a, NULL, NULL, err);
+  } else {
+    a_int(&a, leaf->tx);
+    a_hex(&a, leaf->salt, sizeof leaf->salt, hex);
+    e = run_write(q, Q_LEAF_PUT, &a, NULL, NULL, err);
+  }
   for (size_t i = 0; i < n && e == L6_E_OK; i++) {
     pg_args b = {.n = 0};
     a_int(&b, nodes[i].level);
@@ -2898,6 +2915,13 @@ static l6_err pg_log_append(l6_store *s, const l6_log_leaf *leaf, const merkle_n
 static l6_err pg_log_leaf_get(l6_store *s, int64_t index, l6_id tx, l6_log_leaf *out, l6_error *err) {
   if (tx > 0) return get_by_id(PG(s), Q_LEAF_OF_TX, tx, dec_leaf, out, L6_E_NOT_FOUND, err);
   return get_by_id(PG(s), Q_LEAF_GET, index, dec_leaf, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err pg_log_letter_get(l6_store *s, l6_id auth, int version, l6_log_leaf *out, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, auth);
+  a_int(&a, version);
+  return run_one(PG(s), Q_LETTER_GET, &a, dec_leaf, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err pg_log_leaf_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
@@ -3457,6 +3481,7 @@ static const l6_store_ops pg_ops = {
     .log_append = pg_log_append,
     .log_leaf_get = pg_log_leaf_get,
     .log_leaf_list = pg_log_leaf_list,
+    .log_letter_get = pg_log_letter_get,
     .log_node_get = pg_log_node_get,
     .log_head_put = pg_log_head_put,
     .log_head_get = pg_log_head_get,

@@ -117,11 +117,15 @@
   XX(TOK_LIST, "SELECT " TOK_COLS " FROM tokens WHERE (?1 = 0 OR id = ?1) AND id > ?2 ORDER BY id LIMIT ?3") \
   XX(TOK_REVOKE, "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked = 0")                   \
   XX(TOK_TOUCH, "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND last_used < ?3")               \
-  XX(LOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")                                  \
+  XX(LOG_SIZE, "SELECT MAX(COALESCE((SELECT MAX(idx) FROM log_leaves), -1),"                    \
+              " COALESCE((SELECT MAX(idx) FROM log_letters), -1)) + 1")                                  \
   XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES(?1, ?2, ?3)")                          \
-  XX(LEAF_GET, "SELECT idx, tx, salt FROM log_leaves WHERE idx = ?1")                               \
-  XX(LEAF_OF_TX, "SELECT idx, tx, salt FROM log_leaves WHERE tx = ?1")                              \
-  XX(LEAF_LIST, "SELECT idx, tx, salt FROM log_leaves WHERE idx >= ?1 ORDER BY idx LIMIT ?2")       \
+  XX(LETTER_PUT, "INSERT INTO log_letters(idx, auth, version, sha256, ts) VALUES(?1, ?2, ?3, ?4, ?5)") \
+  XX(LETTER_GET, "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE auth = ?1 AND version = ?2")                                \
+  XX(LEAF_GET, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx = ?1 UNION ALL " "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx = ?1") \
+  XX(LEAF_OF_TX, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE tx = ?1")                                                  \
+  XX(LEAF_LIST, "SELECT * FROM (" "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx >= ?1 ORDER BY idx LIMIT ?2) a UNION ALL"   \
+               " SELECT * FROM (" "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx >= ?1 ORDER BY idx LIMIT ?2) b ORDER BY 1 LIMIT ?2") \
   XX(NODE_PUT, "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)")                        \
   XX(NODE_GET, "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")                          \
   XX(HEAD_PUT, "INSERT INTO log_heads(tree_size, root_hash, ts, key_id, signature)"                 \
@@ -2794,6 +2798,10 @@ static void dec_leaf(sqlite3_stmt *s, void *o) {
   l->index = sqlite3_column_int64(s, 0);
   l->tx = sqlite3_column_int64(s, 1);
   col_hex(s, 2, l->salt, sizeof l->salt);
+  l->auth = sqlite3_column_int64(s, 3);
+  l->version = sqlite3_column_int(s, 4);
+  col_text(s, 5, l->sha256, sizeof l->sha256);
+  col_text(s, 6, l->ts, sizeof l->ts);
 }
 static void dec_head(sqlite3_stmt *s, void *o) {
   l6_log_head *h = o;
@@ -2823,10 +2831,20 @@ static l6_err sq_log_size(l6_store *s, int64_t *out, l6_error *err) {
 static l6_err sq_log_append(l6_store *s, const l6_log_leaf *leaf, const merkle_node *nodes, size_t n, l6_error *err) {
   sq_store *q = SQ(s);
   char hex[2 * 32 + 1];
-  sqlite3_stmt *t = st(q, Q_LEAF_PUT);
-  sqlite3_bind_int64(t, 1, leaf->index);
-  sqlite3_bind_int64(t, 2, leaf->tx);
-  bind_hex(t, 3, leaf->salt, sizeof leaf->salt, hex);
+  sqlite3_stmt *t;
+  if (leaf->tx == 0) { /* a letter leaf (schema 28) */
+    t = st(q, Q_LETTER_PUT);
+    sqlite3_bind_int64(t, 1, leaf->index);
+    sqlite3_bind_int64(t, 2, leaf->auth);
+    sqlite3_bind_int(t, 3, leaf->version);
+    bind_text(t, 4, leaf->sha256);
+    bind_text(t, 5, leaf->ts);
+  } else {
+    t = st(q, Q_LEAF_PUT);
+    sqlite3_bind_int64(t, 1, leaf->index);
+    sqlite3_bind_int64(t, 2, leaf->tx);
+    bind_hex(t, 3, leaf->salt, sizeof leaf->salt, hex);
+  }
   l6_err e = run_write(q, t, err);
   for (size_t i = 0; i < n && e == L6_E_OK; i++) {
     t = st(q, Q_NODE_PUT);
@@ -2841,6 +2859,17 @@ static l6_err sq_log_append(l6_store *s, const l6_log_leaf *leaf, const merkle_n
 static l6_err sq_log_leaf_get(l6_store *s, int64_t index, l6_id tx, l6_log_leaf *out, l6_error *err) {
   if (tx > 0) return get_row(SQ(s), Q_LEAF_OF_TX, NULL, tx, dec_leaf, out, L6_E_NOT_FOUND, err);
   return get_row(SQ(s), Q_LEAF_GET, NULL, index, dec_leaf, out, L6_E_NOT_FOUND, err);
+}
+
+static l6_err sq_log_letter_get(l6_store *s, l6_id auth, int version, l6_log_leaf *out, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_LETTER_GET);
+  sqlite3_bind_int64(t, 1, auth);
+  sqlite3_bind_int(t, 2, version);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  dec_leaf(t, out);
+  sqlite3_reset(t);
+  return L6_E_OK;
 }
 
 static l6_err sq_log_leaf_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
@@ -3351,6 +3380,7 @@ static const l6_store_ops sqlite_ops = {
     .log_append = sq_log_append,
     .log_leaf_get = sq_log_leaf_get,
     .log_leaf_list = sq_log_leaf_list,
+    .log_letter_get = sq_log_letter_get,
     .log_node_get = sq_log_node_get,
     .log_head_put = sq_log_head_put,
     .log_head_get = sq_log_head_get,
