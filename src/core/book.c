@@ -486,7 +486,12 @@ l6_book_rc l6_book_submit(l6_book *b, const l6_order *o, l6_fill_fn fill, void *
   if (!valid(b, o)) return L6_BOOK_BAD_ORDER;
   if (hhas(b, o->id)) return L6_BOOK_DUP_ID;
   /* A GTC order may rest: start fetching its hash slot while it matches. */
-  if (o->tif == L6_TIF_GTC) __builtin_prefetch(&b->hkey[hslot(b, o->id)], 1);
+  if (o->tif == L6_TIF_GTC) {
+    size_t h = hslot(b, o->id);
+    __builtin_prefetch(&b->hkey[h], 1);
+    __builtin_prefetch(&b->hval[h], 1);
+    if (b->free_node != NIL) __builtin_prefetch(&b->nodes[b->free_node], 1);
+  }
   int side = (int)o->side, opp = !side;
   bool market = (o->flags & L6_ORD_MARKET) != 0;
   if (o->flags & L6_ORD_POST_ONLY) {
