@@ -32,9 +32,10 @@
  *    own policy) for a fixed 2^22 orders. bench/compare/liquibook.sh runs
  *    liquibook in the same harness (docs/PERFORMANCE.md).
  *
- * usage: bench_book [--quick] [--insert-only]
+ * usage: bench_book [--quick] [--insert-only] [--mix-only]
  *   --quick        0.3 s, 2^20 kept orders and 300,000 commands
  *   --insert-only  the insert-only tests alone
+ *   --mix-only     exchange-core's mix alone (for profiling it apart)
  * Output: a report and "RESULT book_<key> <value>" lines.
  */
 #include <stdio.h>
@@ -337,17 +338,20 @@ static void exchange_mix(size_t commands) {
 }
 
 int main(int argc, char **argv) {
-  bool quick = false, insert = false;
+  bool quick = false, insert = false, mix_only = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0) quick = true;
     else if (strcmp(argv[i], "--insert-only") == 0) insert = true;
+    else if (strcmp(argv[i], "--mix-only") == 0) mix_only = true;
     else {
-      fprintf(stderr, "usage: bench_book [--quick] [--insert-only]\n");
+      fprintf(stderr, "usage: bench_book [--quick] [--insert-only] [--mix-only]\n");
       return 2;
     }
   }
-  insert_only(quick ? 0.3 : 3.0);
-  insert_kept(quick ? (size_t)1 << 20 : (size_t)1 << 22);
+  if (!mix_only) {
+    insert_only(quick ? 0.3 : 3.0);
+    insert_kept(quick ? (size_t)1 << 20 : (size_t)1 << 22);
+  }
   if (!insert) exchange_mix(quick ? 300000 : 3000000);
   return 0;
 }

@@ -529,6 +529,165 @@ static void test_full_dup_bad(void **state) {
   assert_null(l6_book_new(1, 0));
 }
 
+/* ---- part 1b: the price window (book.c) --------------------------------------- */
+
+static void depth_is(const l6_book *b, l6_side side, const int64_t *want, size_t n) {
+  l6_level lv[64];
+  size_t k = l6_book_depth(b, side, lv, COUNT(lv));
+  assert_int_equal(k, n);
+  for (size_t i = 0; i < n; i++) assert_int_equal(lv[i].price, want[i]);
+  int64_t best;
+  assert_true(n == 0 ? !l6_book_best(b, side, &best) : l6_book_best(b, side, &best) && best == want[0]);
+  checked(b);
+}
+
+typedef struct {
+  int64_t last_price;
+  uint64_t last_maker;
+  size_t n;
+  int64_t qty;
+  l6_side taker;
+} sweep;
+
+/* Fills of one sweep come best price first and, at one price, in id order
+ * (these tests give ids in time order). */
+static void on_sweep(void *ctx, const l6_fill *f) {
+  sweep *w = ctx;
+  if (w->n > 0) {
+    bool worse = w->taker == L6_SELL ? f->price <= w->last_price : f->price >= w->last_price;
+    if (!worse) fail_msg("fill %zu at %lld after %lld", w->n, (long long)f->price, (long long)w->last_price);
+    if (f->price == w->last_price && f->maker_id <= w->last_maker) fail_msg("fill %zu out of time order", w->n);
+  }
+  assert_int_equal(f->maker_left, 0);
+  w->last_price = f->price;
+  w->last_maker = f->maker_id;
+  w->n++;
+  w->qty += f->qty;
+}
+
+/* Sells everything bid (or buys everything offered) with one market IOC. */
+static sweep sweep_side(l6_book *b, l6_side taker, uint64_t id) {
+  sweep w = {0, 0, 0, 0, taker};
+  l6_order o = mk(id, 999999, taker, L6_TIF_IOC, L6_ORD_MARKET, 0, L6_BOOK_MAX_QTY);
+  l6_submit_result r;
+  assert_int_equal(l6_book_submit(b, &o, on_sweep, &w, &r), L6_BOOK_OK);
+  assert_int_equal(r.filled, w.qty);
+  return w;
+}
+
+/* Pools of 16 levels: a window of 4096 ticks, centred on a side's first
+ * price (bids: keys = prices 7952..12047 around 10000; asks: keys = -price,
+ * prices 17953..22048 around 20000). */
+static void test_price_window_edges(void **state) {
+  (void)state;
+  l6_book *b = fresh();
+  uint64_t id = 1;
+  assert_int_equal(put(b, id++, 1, L6_BUY, 10000, 1), L6_BOOK_OK);
+  assert_int_equal(put(b, id++, 1, L6_BUY, 7952, 1), L6_BOOK_OK);  /* first slot */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 12047, 1), L6_BOOK_OK); /* last slot */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 7951, 1), L6_BOOK_OK);  /* just below: fallback */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 12048, 1), L6_BOOK_OK); /* just above: fallback, best */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 1, 1), L6_BOOK_OK);     /* far below */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 15000, 2), L6_BOOK_OK); /* far above */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 12048, 3), L6_BOOK_OK); /* joins a fallback level */
+  depth_is(b, L6_BUY, (const int64_t[]){15000, 12048, 12047, 10000, 7952, 7951, 1}, 7);
+  assert_int_equal(put(b, id++, 2, L6_SELL, 20000, 1), L6_BOOK_OK);
+  assert_int_equal(put(b, id++, 2, L6_SELL, 17953, 1), L6_BOOK_OK); /* last slot (best key) */
+  assert_int_equal(put(b, id++, 2, L6_SELL, 22048, 1), L6_BOOK_OK); /* first slot */
+  assert_int_equal(put(b, id++, 2, L6_SELL, 22049, 1), L6_BOOK_OK); /* fallback */
+  assert_int_equal(put(b, id++, 2, L6_SELL, 17952, 1), L6_BOOK_OK); /* fallback, best */
+  assert_int_equal(put(b, id++, 2, L6_SELL, L6_BOOK_MAX_PRICE, 1), L6_BOOK_OK);
+  depth_is(b, L6_SELL, (const int64_t[]){17952, 17953, 20000, 22048, 22049, L6_BOOK_MAX_PRICE}, 6);
+
+  /* levels emptied and refilled, in and out of the window */
+  int64_t left;
+  assert_int_equal(l6_book_cancel(b, 7, &left), L6_BOOK_OK); /* 15000 */
+  assert_int_equal(left, 2);
+  depth_is(b, L6_BUY, (const int64_t[]){12048, 12047, 10000, 7952, 7951, 1}, 6);
+  assert_int_equal(l6_book_cancel(b, 5, NULL), L6_BOOK_OK); /* 12048 keeps order 8 */
+  depth_is(b, L6_BUY, (const int64_t[]){12048, 12047, 10000, 7952, 7951, 1}, 6);
+  assert_int_equal(l6_book_cancel(b, 8, NULL), L6_BOOK_OK);
+  depth_is(b, L6_BUY, (const int64_t[]){12047, 10000, 7952, 7951, 1}, 5);
+  assert_int_equal(l6_book_cancel(b, 3, NULL), L6_BOOK_OK); /* the window's last slot */
+  assert_int_equal(l6_book_cancel(b, 2, NULL), L6_BOOK_OK); /* and its first */
+  depth_is(b, L6_BUY, (const int64_t[]){10000, 7951, 1}, 3);
+  assert_int_equal(put(b, id++, 1, L6_BUY, 7952, 4), L6_BOOK_OK);
+  assert_int_equal(put(b, id++, 1, L6_BUY, 12047, 5), L6_BOOK_OK);
+  assert_int_equal(put(b, id++, 1, L6_BUY, 12048, 6), L6_BOOK_OK);
+  depth_is(b, L6_BUY, (const int64_t[]){12048, 12047, 10000, 7952, 7951, 1}, 6);
+  /* moves across the window's edge keep the book whole */
+  l6_submit_result r;
+  assert_int_equal(l6_book_replace(b, 1, 7951, 1, ++g_seq, NULL, NULL, &r), L6_BOOK_OK);
+  assert_int_equal(l6_book_replace(b, 4, 2, 1, ++g_seq, NULL, NULL, &r), L6_BOOK_OK); /* 7951 */
+  depth_is(b, L6_BUY, (const int64_t[]){12048, 12047, 7952, 7951, 2, 1}, 6);
+
+  /* a buy that crosses into both the window and the fallback of the asks */
+  fills fs = {.n = 0};
+  l6_order o = mk(id++, 3, L6_BUY, L6_TIF_IOC, 0, 20000, 10);
+  assert_int_equal(l6_book_submit(b, &o, on_fill, &fs, &r), L6_BOOK_OK);
+  assert_int_equal(fs.n, 3);
+  assert_int_equal(fs.f[0].price, 17952);
+  assert_int_equal(fs.f[1].price, 17953);
+  assert_int_equal(fs.f[2].price, 20000);
+  depth_is(b, L6_SELL, (const int64_t[]){22048, 22049, L6_BOOK_MAX_PRICE}, 3);
+
+  /* sweeps empty both sides best first; an empty side places its window anew */
+  sweep w = sweep_side(b, L6_SELL, id++);
+  assert_int_equal(w.n, 6);
+  depth_is(b, L6_BUY, NULL, 0);
+  w = sweep_side(b, L6_BUY, id++);
+  assert_int_equal(w.n, 3);
+  depth_is(b, L6_SELL, NULL, 0);
+  assert_int_equal(l6_book_count(b), 0);
+  assert_int_equal(put(b, id++, 1, L6_BUY, 500000, 1), L6_BOOK_OK); /* new window */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 10000, 1), L6_BOOK_OK);  /* the old one: fallback now */
+  assert_int_equal(put(b, id++, 1, L6_BUY, 497952, 1), L6_BOOK_OK);
+  assert_int_equal(put(b, id++, 1, L6_BUY, 502047, 1), L6_BOOK_OK);
+  assert_int_equal(put(b, id++, 2, L6_SELL, 502048, 1), L6_BOOK_OK);
+  depth_is(b, L6_BUY, (const int64_t[]){502047, 500000, 497952, 10000}, 4);
+  depth_is(b, L6_SELL, (const int64_t[]){502048}, 1);
+  l6_book_free(b);
+}
+
+/* A million resting orders over 40,000 prices spread over 400,000 ticks
+ * (the largest window, 2^18 ticks, holds about two thirds of them; the rest
+ * live in the fallback), then one market order takes them all. */
+static void test_million_orders(void **state) {
+  (void)state;
+  enum { N = 1000000, NPRICE = 40000 };
+  g_seq = 0;
+  l6_book *b = l6_book_new(N, NPRICE);
+  assert_non_null(b);
+  int64_t total = 0;
+  for (uint64_t i = 0; i < N; i++) {
+    /* the first at 200,000 (the window's centre), then every price in turn */
+    int64_t price = 100 + (int64_t)(((i + NPRICE / 2) * 7919) % NPRICE) * 10;
+    int64_t qty = 1 + (int64_t)(i % 3);
+    l6_order o = mk(i + 1, 1 + i % 50, L6_BUY, L6_TIF_GTC, 0, price, qty);
+    l6_submit_result r;
+    if (l6_book_submit(b, &o, NULL, NULL, &r) != L6_BOOK_OK) fail_msg("order %llu refused", (unsigned long long)i);
+    total += qty;
+  }
+  assert_int_equal(l6_book_count(b), N);
+  checked(b);
+  l6_level lv[3];
+  assert_int_equal(l6_book_depth(b, L6_BUY, lv, 3), 3);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(lv[i].price, 100 + (NPRICE - 1 - i) * 10);
+    assert_int_equal(lv[i].count, N / NPRICE);
+  }
+  l6_order got;
+  assert_true(l6_book_get(b, 123457, &got));
+  assert_int_equal(got.price, 100 + (int64_t)(((123456 + NPRICE / 2) * 7919) % NPRICE) * 10);
+  sweep w = sweep_side(b, L6_SELL, N + 1);
+  assert_int_equal(w.n, N);
+  assert_int_equal(w.qty, total);
+  assert_int_equal(w.last_price, 100);
+  assert_int_equal(l6_book_count(b), 0);
+  checked(b);
+  l6_book_free(b);
+}
+
 /* ---- part 2: seeded random streams against the reference ------------------ */
 
 typedef struct {
@@ -543,7 +702,25 @@ typedef struct {
    * reused ids, duplicates); 2 decreasing (never above the largest id seen,
    * so every duplicate check probes). */
   int ids;
+  /* Prices: mid and offsets times tick (0 = 1), so with a tick of 150 the
+   * levels straddle the edges of the book's price window (4096 ticks for
+   * these pools) and many live in its fallback array; far: 1 in far new
+   * orders and moves priced anywhere in 1..L6_BOOK_MAX_PRICE (both ends
+   * included), far outside the window (0 = never). */
+  int64_t tick;
+  unsigned far;
 } shape;
+
+/* A price for the random streams: mid +- off in ticks, or far away. */
+static int64_t stream_price(tl_rng *g, const shape *sh, l6_side side, int64_t mid, int64_t off) {
+  int64_t t = sh->tick > 0 ? sh->tick : 1;
+  int64_t p = side == L6_BUY ? (mid - off) * t : (mid + off) * t;
+  if (sh->far > 0 && tl_rng_below(g, sh->far) == 0) {
+    unsigned how = (unsigned)tl_rng_below(g, 4);
+    p = how == 0 ? 1 : how == 1 ? L6_BOOK_MAX_PRICE : tl_rng_range(g, 1, L6_BOOK_MAX_PRICE);
+  }
+  return p <= 0 ? 1 : p;
+}
 
 static fills g_fa, g_fb;
 
@@ -608,7 +785,7 @@ static void run_stream(const shape *sh, uint64_t stream) {
       else if (how == 1) qty = qty + tl_rng_range(&g, 1, 5);
       else {
         int64_t off = tl_rng_range(&g, -sh->spread / 3, sh->spread);
-        price = o->side == L6_BUY ? mid - off : mid + off;
+        price = stream_price(&g, sh, o->side, mid, off);
         qty = tl_rng_range(&g, 1, sh->maxqty);
       }
       if (price <= 0) price = 1;
@@ -627,8 +804,7 @@ static void run_stream(const shape *sh, uint64_t stream) {
       o.flags = 0;
       /* mostly passive (below mid for bids, above for asks), so books fill up */
       int64_t off = tl_rng_range(&g, -sh->spread / 3, sh->spread);
-      o.price = o.side == L6_BUY ? mid - off : mid + off;
-      if (o.price <= 0) o.price = 1;
+      o.price = stream_price(&g, sh, o.side, mid, off);
       o.qty = tl_rng_range(&g, 1, sh->maxqty);
       unsigned t = (unsigned)tl_rng_below(&g, 100);
       if (t < 60) o.tif = L6_TIF_GTC;
@@ -691,21 +867,26 @@ static void run_stream(const shape *sh, uint64_t stream) {
 
 static void test_random_streams(void **state) {
   static const shape shapes[] = {
-      {200, 64, 20, 10, 20, 100000, 0},  /* many owners, narrow */
-      {200, 64, 3, 10, 20, 100000, 0},   /* few owners: much STP */
-      {64, 8, 10, 20, 30, 100000, 0},    /* small pools: FULL of both kinds */
-      {32, 32, 5, 3, 5, 100000, 0},      /* tiny spread, deep levels */
-      {300, 128, 50, 40, 10, 100000, 0}, /* wide */
-      {100, 16, 2, 6, 100, 100000, 0},   /* two owners, big quantities */
-      {16, 4, 4, 5, 10, 100000, 0},      /* almost always full */
-      {250, 250, 30, 60, 50, 100000, 0},
-      {120, 40, 8, 15, 25, 100000, 0},
-      {80, 10, 15, 25, 8, 100000, 0},
-      {200, 100, 1000, 12, 12, 100000, 0}, /* owners rarely collide */
-      {150, 30, 6, 9, 40, 100000, 0},
-      {300, 64, 20, 10, 20, 100000, 1}, /* ids that collide in the id hash */
-      {16, 8, 5, 10, 20, 100000, 1},
-      {200, 64, 20, 10, 20, 100000, 2}, /* decreasing ids */
+      {200, 64, 20, 10, 20, 100000, 0, 1, 0},  /* many owners, narrow */
+      {200, 64, 3, 10, 20, 100000, 0, 1, 0},   /* few owners: much STP */
+      {64, 8, 10, 20, 30, 100000, 0, 1, 0},    /* small pools: FULL of both kinds */
+      {32, 32, 5, 3, 5, 100000, 0, 1, 0},      /* tiny spread, deep levels */
+      {300, 128, 50, 40, 10, 100000, 0, 1, 0}, /* wide */
+      {100, 16, 2, 6, 100, 100000, 0, 1, 0},   /* two owners, big quantities */
+      {16, 4, 4, 5, 10, 100000, 0, 1, 0},      /* almost always full */
+      {250, 250, 30, 60, 50, 100000, 0, 1, 0},
+      {120, 40, 8, 15, 25, 100000, 0, 1, 0},
+      {80, 10, 15, 25, 8, 100000, 0, 1, 0},
+      {200, 100, 1000, 12, 12, 100000, 0, 1, 0}, /* owners rarely collide */
+      {150, 30, 6, 9, 40, 100000, 0, 1, 0},
+      {300, 64, 20, 10, 20, 100000, 1, 1, 0}, /* ids that collide in the id hash */
+      {16, 8, 5, 10, 20, 100000, 1, 1, 0},
+      {200, 64, 20, 10, 20, 100000, 2, 1, 0}, /* decreasing ids */
+      /* prices across the edges of the price window and far outside it */
+      {200, 64, 20, 10, 20, 60000, 0, 150, 0},
+      {300, 128, 50, 40, 10, 60000, 0, 120, 40},
+      {16, 4, 4, 5, 10, 60000, 0, 300, 10}, /* sides empty often: the window moves */
+      {120, 40, 8, 15, 25, 60000, 0, 1, 20},
   };
   unsigned long total = 0;
   for (size_t i = 0; i < COUNT(shapes); i++) {
@@ -729,6 +910,8 @@ int main(void) {
       cmocka_unit_test(test_restore),
       cmocka_unit_test(test_depth_best_each),
       cmocka_unit_test(test_full_dup_bad),
+      cmocka_unit_test(test_price_window_edges),
+      cmocka_unit_test(test_million_orders),
       cmocka_unit_test(test_random_streams),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,14 +4,16 @@
  * Data structures (all allocated once in l6_book_new, never while matching):
  *   - an order pool: nodes linked in a free list, and, while resting, in a
  *     doubly linked FIFO per price level (head = oldest = lowest seq);
- *   - a level pool (2 * max_levels) and, per side, a sorted array of level
- *     indices by key ascending, key = price for bids and -price for asks, so
- *     the best level of either side is the LAST element: a new best level or
- *     removing the best level moves nothing; a parallel array holds the keys,
- *     so the binary search reads one contiguous array;
+ *   - a level pool (2 * max_levels) and, per side, levels by key (price for
+ *     bids, -price for asks: the best level has the highest key): a table
+ *     indexed by price within a window of wsize ticks (placed when the side
+ *     is empty) with a three-level bitmap of the occupied prices, so finding,
+ *     opening and closing a level and stepping to the next one are O(1); the
+ *     levels outside the window in a sorted fallback array (binary search,
+ *     memmove); the best level of each side cached;
  *   - an open-addressing hash (linear probing, backward-shift deletion) from
  *     order id to node index, so cancel and replace by id are O(1).
- * Finding the level of a price is a binary search in the side's array.
+ * Finding the level of a price is one table read inside the window.
  *
  * Rules decided before anything changes (so refusals change nothing):
  *   - validation (BAD_ORDER), duplicate id (DUP_ID);
@@ -44,6 +46,25 @@ typedef struct {
 } level;
 
 
+/* One side's levels, by key (price for bids, -price for asks: the best
+ * level has the highest key). Keys in [base, base + wsize) sit in a table
+ * indexed by key - base, with a three-level bitmap of the occupied ones
+ * (b0: one bit per key; b1: one bit per non-zero b0 word; b2: one bit per
+ * non-zero b1 word), so finding, adding and removing a level and stepping to
+ * the next worse one are O(1). The window is placed (centred on the first
+ * price) whenever the side is empty; levels outside it go to a sorted
+ * fallback array (binary search and memmove, as before the window). */
+typedef struct {
+  int64_t base;  /* key of window index 0 */
+  uint32_t *tab; /* wsize entries: level index or NIL */
+  uint64_t *b0, *b1, b2;
+  uint32_t *lv;  /* fallback: level indices sorted by key ascending */
+  int64_t *lk;   /* fallback: their keys, in step */
+  size_t nfb;    /* fallback levels */
+  size_t n;      /* levels on this side, window and fallback */
+  uint32_t best; /* the best level, NIL when the side is empty */
+} bside;
+
 struct l6_book {
   size_t max_orders, max_levels;
   node *nodes;
@@ -52,9 +73,8 @@ struct l6_book {
   level *levels;
   uint32_t *level_free; /* stack of free level indices */
   size_t nlevel_free;
-  uint32_t *lv[2]; /* per side: level indices sorted by key ascending, best last */
-  int64_t *lk[2];  /* per side: the keys of lv, in step (binary search without indirection) */
-  size_t nlv[2];
+  uint64_t wsize; /* window width in ticks: a power of two in [4096, 2^18] */
+  bside sd[2];
   uint64_t *hkey; /* id -> node: 0 = empty slot (ids are > 0) */
   uint32_t *hval;
   size_t hmask;
@@ -119,10 +139,35 @@ static void hdel(l6_book *b, uint64_t id) {
 
 static int64_t key_of(int side, int64_t price) { return side == L6_BUY ? price : -price; }
 
-/* Position of the first element of side's array whose key is >= key. */
-static size_t lv_lower(const l6_book *b, int side, int64_t key) {
-  size_t lo = 0, hi = b->nlv[side];
-  const int64_t *k = b->lk[side];
+static int clz64(uint64_t x) { return __builtin_clzll(x); }
+
+/* Highest set index <= i (i < W) in side's window bitmap, or -1. */
+static int64_t bm_prev(const bside *s, uint64_t i) {
+  size_t w = (size_t)(i >> 6);
+  uint64_t m = s->b0[w] & (UINT64_MAX >> (63 - (i & 63)));
+  if (m) return (int64_t)((w << 6) | (size_t)(63 - clz64(m)));
+  size_t w1 = w >> 6;
+  m = s->b1[w1] & ((UINT64_C(1) << (w & 63)) - 1); /* words of this group below w */
+  if (!m) {
+    m = s->b2 & ((UINT64_C(1) << w1) - 1); /* groups below w1 (w1 < 64) */
+    if (!m) return -1;
+    w1 = (size_t)(63 - clz64(m));
+    m = s->b1[w1];
+  }
+  w = (w1 << 6) | (size_t)(63 - clz64(m));
+  return (int64_t)((w << 6) | (size_t)(63 - clz64(s->b0[w])));
+}
+
+/* Window index of key on side s, or W (outside) when not in the window. */
+static uint64_t win_of(const l6_book *b, const bside *s, int64_t key) {
+  uint64_t d = (uint64_t)key - (uint64_t)s->base;
+  return d < b->wsize ? d : b->wsize;
+}
+
+/* Position of the first fallback element of s whose key is >= key. */
+static size_t fb_lower(const bside *s, int64_t key) {
+  size_t lo = 0, hi = s->nfb;
+  const int64_t *k = s->lk;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (k[mid] < key) lo = mid + 1;
@@ -131,59 +176,97 @@ static size_t lv_lower(const l6_book *b, int side, int64_t key) {
   return lo;
 }
 
-/* The level of price on side, or NIL; *pos gets its (insertion) position. */
-static uint32_t lv_find(const l6_book *b, int side, int64_t price, size_t *pos) {
+/* The level of price on side, or NIL. */
+static uint32_t lv_find(const l6_book *b, int side, int64_t price) {
+  const bside *s = &b->sd[side];
+  if (s->n == 0) return NIL;
   int64_t k = key_of(side, price);
-  size_t n = b->nlv[side];
-  /* fast path: at or better than the best level */
-  if (n > 0) {
-    int64_t kb = b->lk[side][n - 1];
-    if (k == kb) {
-      *pos = n - 1;
-      return b->lv[side][n - 1];
-    }
-    if (k > kb) {
-      *pos = n;
-      return NIL;
-    }
-  }
-  size_t p = lv_lower(b, side, k);
-  *pos = p;
-  if (p < n && b->lk[side][p] == k) return b->lv[side][p];
-  return NIL;
+  uint64_t d = win_of(b, s, k);
+  if (d < b->wsize) return s->tab[d];
+  if (s->nfb == 0) return NIL;
+  size_t p = fb_lower(s, k);
+  return p < s->nfb && s->lk[p] == k ? s->lv[p] : NIL;
 }
 
-static uint32_t lv_insert(l6_book *b, int side, int64_t price, size_t pos) {
-  assert(b->nlevel_free > 0 && b->nlv[side] < b->max_levels);
+/* The best level of side with key <= k, or NIL. */
+static uint32_t lv_at_or_below(const l6_book *b, int side, int64_t k) {
+  const bside *s = &b->sd[side];
+  uint32_t li = NIL;
+  int64_t lk = 0;
+  if (k >= s->base) {
+    uint64_t i = (uint64_t)k - (uint64_t)s->base;
+    if (i >= b->wsize) i = b->wsize - 1;
+    int64_t j = bm_prev(s, i);
+    if (j >= 0) {
+      li = s->tab[j];
+      lk = s->base + j;
+    }
+  }
+  if (s->nfb > 0) {
+    size_t p = fb_lower(s, k + 1); /* p - 1: the last fallback key <= k */
+    if (p > 0 && (li == NIL || s->lk[p - 1] > lk)) li = s->lv[p - 1];
+  }
+  return li;
+}
+
+/* The next level after li (worse price) on side, or NIL. */
+static uint32_t lv_next(const l6_book *b, int side, uint32_t li) {
+  return lv_at_or_below(b, side, key_of(side, b->levels[li].price) - 1);
+}
+
+static uint32_t lv_insert(l6_book *b, int side, int64_t price) {
+  bside *s = &b->sd[side];
+  assert(b->nlevel_free > 0 && s->n < b->max_levels);
   uint32_t li = b->level_free[--b->nlevel_free];
   level *L = &b->levels[li];
   L->price = price;
   L->qty = 0;
   L->count = 0;
   L->head = L->tail = NIL;
-  uint32_t *a = b->lv[side];
-  memmove(a + pos + 1, a + pos, (b->nlv[side] - pos) * sizeof *a);
-  a[pos] = li;
-  int64_t *k = b->lk[side];
-  memmove(k + pos + 1, k + pos, (b->nlv[side] - pos) * sizeof *k);
-  k[pos] = key_of(side, price);
-  b->nlv[side]++;
+  int64_t k = key_of(side, price);
+  /* an empty side centres its window on the first price */
+  if (s->n == 0) s->base = k - (int64_t)(b->wsize / 2);
+  uint64_t d = win_of(b, s, k);
+  if (d < b->wsize) {
+    s->tab[d] = li;
+    s->b0[d >> 6] |= UINT64_C(1) << (d & 63);
+    s->b1[d >> 12] |= UINT64_C(1) << ((d >> 6) & 63);
+    s->b2 |= UINT64_C(1) << (d >> 12);
+  } else {
+    size_t pos = fb_lower(s, k);
+    memmove(s->lv + pos + 1, s->lv + pos, (s->nfb - pos) * sizeof *s->lv);
+    memmove(s->lk + pos + 1, s->lk + pos, (s->nfb - pos) * sizeof *s->lk);
+    s->lv[pos] = li;
+    s->lk[pos] = k;
+    s->nfb++;
+  }
+  s->n++;
+  if (s->best == NIL || k > key_of(side, b->levels[s->best].price)) s->best = li;
   return li;
 }
 
 static void lv_remove(l6_book *b, int side, uint32_t li) {
-  size_t n = b->nlv[side];
-  uint32_t *a = b->lv[side];
-  size_t pos;
-  if (n > 0 && a[n - 1] == li) {
-    pos = n - 1;
+  bside *s = &b->sd[side];
+  int64_t k = key_of(side, b->levels[li].price);
+  uint64_t d = win_of(b, s, k);
+  if (d < b->wsize) {
+    assert(s->tab[d] == li);
+    s->tab[d] = NIL;
+    size_t w = (size_t)(d >> 6);
+    s->b0[w] &= ~(UINT64_C(1) << (d & 63));
+    if (s->b0[w] == 0) {
+      s->b1[w >> 6] &= ~(UINT64_C(1) << (w & 63));
+      if (s->b1[w >> 6] == 0) s->b2 &= ~(UINT64_C(1) << (w >> 6));
+    }
   } else {
-    pos = lv_lower(b, side, key_of(side, b->levels[li].price));
-    assert(pos < n && a[pos] == li);
+    size_t pos = fb_lower(s, k);
+    assert(pos < s->nfb && s->lv[pos] == li);
+    memmove(s->lv + pos, s->lv + pos + 1, (s->nfb - pos - 1) * sizeof *s->lv);
+    memmove(s->lk + pos, s->lk + pos + 1, (s->nfb - pos - 1) * sizeof *s->lk);
+    s->nfb--;
   }
-  memmove(a + pos, a + pos + 1, (n - pos - 1) * sizeof *a);
-  memmove(b->lk[side] + pos, b->lk[side] + pos + 1, (n - pos - 1) * sizeof *b->lk[side]);
-  b->nlv[side]--;
+  s->n--;
+  if (s->best == li) s->best = s->n == 0 ? NIL : lv_at_or_below(b, side, k - 1);
   b->level_free[b->nlevel_free++] = li;
 }
 
@@ -192,10 +275,9 @@ static void lv_remove(l6_book *b, int side, uint32_t li) {
 /* Appends a new resting order (the caller checked pool, level room, id). */
 static void rest(l6_book *b, const l6_order *o, int64_t qty, unsigned flags) {
   assert(b->free_node != NIL);
-  size_t pos;
   int side = (int)o->side;
-  uint32_t li = lv_find(b, side, o->price, &pos);
-  if (li == NIL) li = lv_insert(b, side, o->price, pos);
+  uint32_t li = lv_find(b, side, o->price);
+  if (li == NIL) li = lv_insert(b, side, o->price);
   uint32_t ni = b->free_node;
   node *n = &b->nodes[ni];
   b->free_node = n->next;
@@ -256,8 +338,8 @@ static dry dry_run(const l6_book *b, int side, bool market, int64_t limit, uint6
                    int64_t qty) {
   dry d = {0, false, 0};
   int opp = !side;
-  for (size_t i = b->nlv[opp]; i > 0 && d.matchable < qty; i--) {
-    const level *L = &b->levels[b->lv[opp][i - 1]];
+  for (uint32_t li = b->sd[opp].best; li != NIL && d.matchable < qty; li = lv_next(b, opp, li)) {
+    const level *L = &b->levels[li];
     if (!crosses(side, market, limit, L->price)) break;
     for (uint32_t ni = L->head; ni != NIL && d.matchable < qty; ni = b->nodes[ni].next) {
       const node *m = &b->nodes[ni];
@@ -291,8 +373,8 @@ static bool room_for(const l6_book *b, int side, int64_t price, uint64_t owner, 
 static void match(l6_book *b, int side, bool market, int64_t limit, uint64_t id, uint64_t owner,
                   int64_t *rem, bool *stp, l6_fill_fn fill, void *ctx) {
   int opp = !side;
-  while (*rem > 0 && b->nlv[opp] > 0) {
-    uint32_t li = b->lv[opp][b->nlv[opp] - 1];
+  while (*rem > 0 && b->sd[opp].best != NIL) {
+    uint32_t li = b->sd[opp].best;
     level *L = &b->levels[li];
     if (!crosses(side, market, limit, L->price)) break;
     uint32_t ni = L->head;
@@ -341,22 +423,33 @@ l6_book *l6_book_new(size_t max_orders, size_t max_levels) {
   b->nodes = malloc(max_orders * sizeof *b->nodes);
   b->levels = malloc(2 * max_levels * sizeof *b->levels);
   b->level_free = malloc(2 * max_levels * sizeof *b->level_free);
-  b->lv[0] = malloc(max_levels * sizeof *b->lv[0]);
-  b->lv[1] = malloc(max_levels * sizeof *b->lv[1]);
-  b->lk[0] = malloc(max_levels * sizeof *b->lk[0]);
-  b->lk[1] = malloc(max_levels * sizeof *b->lk[1]);
+  /* the price window: 16 ticks per level the side may hold, 4096 to 2^18 */
+  b->wsize = 4096;
+  while (b->wsize < 16 * (uint64_t)max_levels && b->wsize < (UINT64_C(1) << 18)) b->wsize *= 2;
+  bool ok = true;
+  for (int side = 0; side < 2; side++) {
+    bside *s = &b->sd[side];
+    s->lv = malloc(max_levels * sizeof *s->lv);
+    s->lk = malloc(max_levels * sizeof *s->lk);
+    s->tab = malloc(b->wsize * sizeof *s->tab);
+    s->b0 = calloc(b->wsize / 64, sizeof *s->b0);
+    s->b1 = calloc(b->wsize / 4096, sizeof *s->b1);
+    s->best = NIL;
+    if (!s->lv || !s->lk || !s->tab || !s->b0 || !s->b1) ok = false;
+  }
   b->hkey = malloc(hcap * sizeof *b->hkey);
   b->hval = malloc(hcap * sizeof *b->hval);
-  if (!b->nodes || !b->levels || !b->level_free || !b->lv[0] || !b->lv[1] || !b->lk[0] || !b->lk[1] || !b->hkey || !b->hval) {
+  if (!ok || !b->nodes || !b->levels || !b->level_free || !b->hkey || !b->hval) {
     l6_book_free(b);
     return NULL;
   }
+  for (int side = 0; side < 2; side++) {
+    memset(b->sd[side].lv, 0, max_levels * sizeof *b->sd[side].lv);
+    memset(b->sd[side].lk, 0, max_levels * sizeof *b->sd[side].lk);
+    memset(b->sd[side].tab, 0xff, b->wsize * sizeof *b->sd[side].tab); /* NIL */
+  }
   memset(b->nodes, 0, max_orders * sizeof *b->nodes);
   memset(b->levels, 0, 2 * max_levels * sizeof *b->levels);
-  memset(b->lv[0], 0, max_levels * sizeof *b->lv[0]);
-  memset(b->lv[1], 0, max_levels * sizeof *b->lv[1]);
-  memset(b->lk[0], 0, max_levels * sizeof *b->lk[0]);
-  memset(b->lk[1], 0, max_levels * sizeof *b->lk[1]);
   memset(b->hkey, 0, hcap * sizeof *b->hkey);
   memset(b->hval, 0, hcap * sizeof *b->hval);
   for (size_t i = 0; i < max_orders; i++) b->nodes[i].next = i + 1 < max_orders ? (uint32_t)(i + 1) : NIL;
@@ -371,10 +464,13 @@ void l6_book_free(l6_book *b) {
   free(b->nodes);
   free(b->levels);
   free(b->level_free);
-  free(b->lv[0]);
-  free(b->lv[1]);
-  free(b->lk[0]);
-  free(b->lk[1]);
+  for (int side = 0; side < 2; side++) {
+    free(b->sd[side].lv);
+    free(b->sd[side].lk);
+    free(b->sd[side].tab);
+    free(b->sd[side].b0);
+    free(b->sd[side].b1);
+  }
   free(b->hkey);
   free(b->hval);
   free(b);
@@ -390,12 +486,16 @@ l6_book_rc l6_book_submit(l6_book *b, const l6_order *o, l6_fill_fn fill, void *
   if (!valid(b, o)) return L6_BOOK_BAD_ORDER;
   if (hhas(b, o->id)) return L6_BOOK_DUP_ID;
   /* A GTC order may rest: start fetching its hash slot while it matches. */
-  if (o->tif == L6_TIF_GTC) __builtin_prefetch(&b->hkey[hslot(b, o->id)], 1);
+  if (o->tif == L6_TIF_GTC) {
+    size_t h = hslot(b, o->id);
+    __builtin_prefetch(&b->hkey[h], 1);
+    __builtin_prefetch(&b->hval[h], 1);
+    if (b->free_node != NIL) __builtin_prefetch(&b->nodes[b->free_node], 1);
+  }
   int side = (int)o->side, opp = !side;
   bool market = (o->flags & L6_ORD_MARKET) != 0;
   if (o->flags & L6_ORD_POST_ONLY) {
-    if (b->nlv[opp] > 0 &&
-        crosses(side, false, o->price, b->levels[b->lv[opp][b->nlv[opp] - 1]].price))
+    if (b->sd[opp].best != NIL && crosses(side, false, o->price, b->levels[b->sd[opp].best].price))
       return L6_BOOK_WOULD_CROSS;
   }
   if (o->tif == L6_TIF_FOK) {
@@ -403,9 +503,8 @@ l6_book_rc l6_book_submit(l6_book *b, const l6_order *o, l6_fill_fn fill, void *
     if (d.matchable < o->qty) return L6_BOOK_FOK_KILLED;
   }
   if (o->tif == L6_TIF_GTC) {
-    size_t pos;
-    bool exists = lv_find(b, side, o->price, &pos) != NIL;
-    if (!room_for(b, side, o->price, o->owner, o->qty, b->count, b->nlv[side], exists))
+    bool exists = lv_find(b, side, o->price) != NIL;
+    if (!room_for(b, side, o->price, o->owner, o->qty, b->count, b->sd[side].n, exists))
       return L6_BOOK_FULL;
   }
   b->last_seq = o->seq;
@@ -453,9 +552,8 @@ l6_book_rc l6_book_replace(l6_book *b, uint64_t id, int64_t new_price, int64_t n
   /* Room after removing the order: its slot is free; its level goes if it is alone. */
   const level *L = &b->levels[n->level];
   bool alone = L->count == 1;
-  size_t levels_after = b->nlv[side] - (alone ? 1 : 0);
-  size_t pos;
-  uint32_t at = lv_find(b, side, new_price, &pos);
+  size_t levels_after = b->sd[side].n - (alone ? 1 : 0);
+  uint32_t at = lv_find(b, side, new_price);
   bool exists = at != NIL && !(at == n->level && alone);
   if (!room_for(b, side, new_price, n->owner, new_qty, b->count - 1, levels_after, exists))
     return L6_BOOK_FULL;
@@ -479,12 +577,10 @@ l6_book_rc l6_book_restore(l6_book *b, const l6_order *o) {
   if (!valid(b, o) || o->tif != L6_TIF_GTC || (o->flags & L6_ORD_MARKET)) return L6_BOOK_BAD_ORDER;
   if (hhas(b, o->id)) return L6_BOOK_DUP_ID;
   int side = (int)o->side, opp = !side;
-  if (b->nlv[opp] > 0 &&
-      crosses(side, false, o->price, b->levels[b->lv[opp][b->nlv[opp] - 1]].price))
+  if (b->sd[opp].best != NIL && crosses(side, false, o->price, b->levels[b->sd[opp].best].price))
     return L6_BOOK_BAD_ORDER;
-  size_t pos;
-  bool exists = lv_find(b, side, o->price, &pos) != NIL;
-  if (b->count >= b->max_orders || (!exists && b->nlv[side] >= b->max_levels)) return L6_BOOK_FULL;
+  bool exists = lv_find(b, side, o->price) != NIL;
+  if (b->count >= b->max_orders || (!exists && b->sd[side].n >= b->max_levels)) return L6_BOOK_FULL;
   b->last_seq = o->seq;
   rest(b, o, o->qty, o->flags);
   return L6_BOOK_OK;
@@ -510,9 +606,9 @@ bool l6_book_get(const l6_book *b, uint64_t id, l6_order *out) {
 
 size_t l6_book_depth(const l6_book *b, l6_side side, l6_level *out, size_t max) {
   if (side != L6_BUY && side != L6_SELL) return 0;
-  size_t n = b->nlv[side], k = 0;
-  for (size_t i = n; i > 0 && k < max; i--, k++) {
-    const level *L = &b->levels[b->lv[side][i - 1]];
+  size_t k = 0;
+  for (uint32_t li = b->sd[side].best; li != NIL && k < max; li = lv_next(b, side, li), k++) {
+    const level *L = &b->levels[li];
     out[k].price = L->price;
     out[k].qty = L->qty;
     out[k].count = L->count;
@@ -521,15 +617,15 @@ size_t l6_book_depth(const l6_book *b, l6_side side, l6_level *out, size_t max) 
 }
 
 bool l6_book_best(const l6_book *b, l6_side side, int64_t *price) {
-  if ((side != L6_BUY && side != L6_SELL) || b->nlv[side] == 0) return false;
-  if (price != NULL) *price = b->levels[b->lv[side][b->nlv[side] - 1]].price;
+  if ((side != L6_BUY && side != L6_SELL) || b->sd[side].best == NIL) return false;
+  if (price != NULL) *price = b->levels[b->sd[side].best].price;
   return true;
 }
 
 void l6_book_each(const l6_book *b, bool (*fn)(void *ctx, const l6_order *o), void *ctx) {
   for (int side = 0; side < 2; side++) {
-    for (size_t i = b->nlv[side]; i > 0; i--) {
-      const level *L = &b->levels[b->lv[side][i - 1]];
+    for (uint32_t li = b->sd[side].best; li != NIL; li = lv_next(b, side, li)) {
+      const level *L = &b->levels[li];
       for (uint32_t ni = L->head; ni != NIL; ni = b->nodes[ni].next) {
         l6_order o;
         to_order(&b->nodes[ni], &o);
@@ -553,16 +649,46 @@ uint64_t l6_book_last_seq(const l6_book *b) { return b->last_seq; }
 
 bool l6_book_check(const l6_book *b, const char **why) {
   size_t total = 0;
-  CHECK(b->nlevel_free + b->nlv[0] + b->nlv[1] == 2 * b->max_levels, "level pool leaks");
+  CHECK(b->nlevel_free + b->sd[0].n + b->sd[1].n == 2 * b->max_levels, "level pool leaks");
   for (int side = 0; side < 2; side++) {
-    CHECK(b->nlv[side] <= b->max_levels, "too many levels");
-    for (size_t i = 0; i < b->nlv[side]; i++) {
-      uint32_t li = b->lv[side][i];
-      CHECK(li < 2 * b->max_levels, "level index out of range");
+    const bside *s = &b->sd[side];
+    CHECK(s->n <= b->max_levels && s->nfb <= s->n, "too many levels");
+    /* the window: table, bitmaps and levels agree */
+    size_t nwin = 0;
+    for (uint64_t d = 0; d < b->wsize; d++) {
+      bool bit = (s->b0[d >> 6] >> (d & 63)) & 1;
+      CHECK(bit == (s->tab[d] != NIL), "window bitmap out of step");
+      if ((d & 63) == 0) {
+        bool b1 = (s->b1[d >> 12] >> ((d >> 6) & 63)) & 1;
+        CHECK(b1 == (s->b0[d >> 6] != 0), "window summary bitmap out of step");
+      }
+      if ((d & 4095) == 0) {
+        bool b2 = (s->b2 >> (d >> 12)) & 1;
+        CHECK(b2 == (s->b1[d >> 12] != 0), "window top bitmap out of step");
+      }
+      if (s->tab[d] == NIL) continue;
+      CHECK(s->tab[d] < 2 * b->max_levels, "level index out of range");
+      CHECK(key_of(side, b->levels[s->tab[d]].price) == s->base + (int64_t)d, "level in the wrong window slot");
+      nwin++;
+    }
+    CHECK(b->wsize / 4096 == 64 || (s->b2 >> (b->wsize / 4096)) == 0, "window top bitmap beyond the window");
+    for (size_t i = 0; i < s->nfb; i++) {
+      CHECK(s->lv[i] < 2 * b->max_levels, "level index out of range");
+      CHECK(s->lk[i] == key_of(side, b->levels[s->lv[i]].price), "level key out of step");
+      CHECK(win_of(b, s, s->lk[i]) == b->wsize, "fallback level inside the window");
+      if (i > 0) CHECK(s->lk[i - 1] < s->lk[i], "levels not sorted");
+    }
+    CHECK(nwin + s->nfb == s->n, "level count wrong");
+    size_t seen = 0;
+    int64_t prev_key = 0;
+    for (uint32_t li = s->best; li != NIL; li = lv_next(b, side, li)) {
+      CHECK(li < 2 * b->max_levels && seen < s->n, "level walk out of range");
       const level *L = &b->levels[li];
       CHECK(L->price > 0, "level price not positive");
-      CHECK(b->lk[side][i] == key_of(side, L->price), "level key out of step");
-      if (i > 0) CHECK(b->lk[side][i - 1] < b->lk[side][i], "levels not sorted");
+      CHECK(lv_find(b, side, L->price) == li, "level not found by its price");
+      if (seen > 0) CHECK(key_of(side, L->price) < prev_key, "levels not sorted");
+      prev_key = key_of(side, L->price);
+      seen++;
       CHECK(L->count > 0 && L->head != NIL && L->tail != NIL, "empty level in the book");
       int64_t qty = 0;
       uint32_t count = 0, prev = NIL;
@@ -587,6 +713,7 @@ bool l6_book_check(const l6_book *b, const char **why) {
       CHECK(qty == L->qty, "level quantity wrong");
       total += count;
     }
+    CHECK(seen == s->n, "level walk misses levels");
   }
   CHECK(total == b->count, "order count wrong");
   size_t hn = 0;
