@@ -1056,12 +1056,16 @@ static char *mech_send(int from, int to, int64_t batch, int64_t first, int64_t l
  * registry forwards them across links: 400 to the host's national
  * registry (GHA01) and 300 to the acquiring Party's (CHE01). The receivers credit them with the same
  * serials and origin. Booked (docs/LINKS.md, "The mechanism registry"):
- * the forward to the host's registry is no international transfer
- * (nothing booked, still not first transferred); the forward to CHE01 is
+ * the forward to the host's registry is no international transfer (no
+ * AEF action, still not first transferred) but moves the host's books
+ * (Forwarded out in DEU99, Forwarded in in GHA01); the forward to CHE01 is
  * the first transfer, booked on the host's behalf in the mechanism
  * registry's books of GHA (First transfer + Transfer) and as CHE's
- * Acquisition in CHE01. Every AEF is consistent, the Transfers and
- * Acquisitions agree, `ledger6 check` is clean and reconciliation empty. */
+ * Acquisition in CHE01. GHA01 sends 100 on to CHE01: their first
+ * transfer, booked in GHA01's books of GHA. 30 OIMP A6.4ERs (first
+ * transfer at use) cross to CHE01 not first transferred. Every AEF is
+ * consistent, the Transfers and Acquisitions agree, `ledger6 check` is
+ * clean and reconciliation empty. */
 static void test_link_mechanism(void **state) {
   (void)state;
   REG[0] = "DEU99", REG[1] = "GHA01", REG[2] = "CHE01";
@@ -1123,10 +1127,19 @@ static void test_link_mechanism(void **state) {
     }
   json_t *a = post_ok(0, "/v1/a6/authorizations",
                       json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:[s], s:i, s:i}", "party", "GHA", "approach", "CA0009",
-                                "project", id, "vintage_from", 2023, "vintage_to", 2023, "quantity", 930, "purposes", "NDC",
+                                "project", id, "vintage_from", 2023, "vintage_to", 2023, "quantity", 800, "purposes", "NDC",
                                 "authorized_parties", "CHE", "year_from", 2021, "year_to", 2035),
                       201);
-  assert_int_equal(tl_jint(a, "assigned"), 930);
+  assert_int_equal(tl_jint(a, "assigned"), 800);
+  json_decref(a);
+  /* and the last 130 for other international mitigation purposes, first
+   * transferred at their use or cancellation */
+  a = post_ok(0, "/v1/a6/authorizations",
+              json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:[s], s:s, s:i, s:i}", "party", "GHA", "approach", "CA0009", "project",
+                        id, "vintage_from", 2023, "vintage_to", 2023, "quantity", 130, "purposes", "OIMP",
+                        "first_transfer_event", "use", "year_from", 2021, "year_to", 2035),
+              201);
+  assert_int_equal(tl_jint(a, "assigned"), 130);
   json_decref(a);
   for (int i = 0; i < 3; i++) {
     assert_int_equal(tl_srv_stop(&W.srv[i]), 0);
@@ -1150,6 +1163,14 @@ static void test_link_mechanism(void **state) {
   char *acq = aef_lines(1, "GHA", year, "Acquisition", &total);
   assert_int_equal(total, 0);
   free(acq);
+  /* the host's books follow the units: out of the mechanism registry's, into GHA01's */
+  char *fwo = aef_lines(0, "GHA", year, "Forwarded out", &total);
+  assert_int_equal(total, 400);
+  char *fwi = aef_lines(1, "GHA", year, "Forwarded in", &total);
+  assert_int_equal(total, 400);
+  assert_string_equal(fwo, fwi);
+  free(fwo);
+  free(fwi);
   json_t *its = get_ok(1, "/v1/a6/itmos");
   size_t k;
   json_t *it;
@@ -1183,6 +1204,92 @@ static void test_link_mechanism(void **state) {
   int64_t ca = -1;
   assert_int_equal(balance_ft(0, "GHA", year, &ca), 300);
   assert_int_equal(ca, 300);
+  /* GHA01 sends 100 of the 400 on to CHE01: their first transfer, booked by
+   * the host's own registry, in its books of GHA, which hold them */
+  snprintf(hp, sizeof hp, "/v1/accounts/%lld/holdings", (long long)W.acc3[1]);
+  h = get_ok(1, hp);
+  blk = json_array_get(json_object_get(h, "blocks"), 0);
+  int64_t gbatch = tl_jint(blk, "batch"), gf = tl_jint(blk, "first");
+  assert_int_equal(tl_jint(blk, "last") - gf + 1, 400);
+  json_decref(h);
+  st = mech_send(1, 2, gbatch, gf, gf + 99);
+  assert_string_equal(st, "accepted");
+  free(st);
+  char *ftg = aef_lines(1, "GHA", year, "First transfer", &total); /* consistent: holdings 300 = 400 in - 100 out */
+  assert_int_equal(total, 100);
+  char *trg = aef_lines(1, "GHA", year, "Transfer", &total);
+  assert_int_equal(total, 100);
+  assert_string_equal(ftg, trg);
+  if (strstr(trg, " GHA>CHE\n") == NULL) fail_msg("the transfer is not Ghana's: %s", trg);
+  ca = -1;
+  assert_int_equal(balance_ft(1, "GHA", year, &ca), 100);
+  assert_int_equal(ca, 100);
+  /* the mechanism registry's books of GHA are unchanged (no double count) */
+  ft0 = aef_lines(0, "GHA", year, "First transfer", &total);
+  assert_int_equal(total, 300);
+  tr0 = aef_lines(0, "GHA", year, "Transfer", &total);
+  assert_int_equal(total, 300);
+  /* CHE's Acquisitions are the Transfers of both of Ghana's books, once each */
+  acq = aef_lines(2, "CHE", year, "Acquisition", &total);
+  assert_int_equal(total, 400);
+  char *both = calloc(1, strlen(tr0) + strlen(trg) + 1);
+  assert_non_null(both);
+  const char *pa = tr0, *pb = trg; /* merge the two sorted lists of lines */
+  while (*pa || *pb) {
+    const char *ea = *pa ? strchr(pa, '\n') + 1 : pa, *eb = *pb ? strchr(pb, '\n') + 1 : pb;
+    bool take_a = *pa && (!*pb || strncmp(pa, pb, 256) < 0);
+    strncat(both, take_a ? pa : pb, (size_t)(take_a ? ea - pa : eb - pb));
+    if (take_a)
+      pa = ea;
+    else
+      pb = eb;
+  }
+  assert_string_equal(acq, both);
+  free(both);
+  free(ftg);
+  free(trg);
+  free(ft0);
+  free(tr0);
+  free(acq);
+  /* 30 of the OIMP A6.4ERs cross from the mechanism registry to CHE01
+   * before their first transfer (their event is use or cancellation): a
+   * Transfer GHA>CHE in DEU99's books of GHA and CHE's Acquisition, no
+   * first transfer, no corresponding adjustment; both books balance (the
+   * units in DEU99's link-external account are held elsewhere) */
+  st = mech_send(0, 2, batch, f0 + 800, f0 + 829);
+  assert_string_equal(st, "accepted");
+  free(st);
+  ft0 = aef_lines(0, "GHA", year, "First transfer", &total); /* consistent: holdings 200 */
+  assert_int_equal(total, 300);
+  free(ft0);
+  tr0 = aef_lines(0, "GHA", year, "Transfer", &total);
+  assert_int_equal(total, 330);
+  free(tr0);
+  ca = -1;
+  assert_int_equal(balance_ft(0, "GHA", year, &ca), 300);
+  assert_int_equal(ca, 300);
+  acq = aef_lines(2, "CHE", year, "Acquisition", &total);
+  assert_int_equal(total, 430);
+  free(acq);
+  its = get_ok(2, "/v1/a6/itmos");
+  int64_t oimp = 0;
+  json_array_foreach(json_object_get(its, "items"), k, it) {
+    if (tl_jint(it, "first_transfer_year") == 0) oimp += tl_jint(it, "quantity");
+  }
+  assert_int_equal(oimp, 30);
+  json_decref(its);
+  /* the host's holdings, split between its two books without overlap:
+   * 930 - 400 forwarded - 300 - 30 transferred in DEU99, 400 - 100 in GHA01 */
+  static const int64_t want_held[2] = {200, 300};
+  for (int i = 0; i < 2; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/a6/aef/GHA?year=%d", year);
+    json_t *aef = get_ok(i, path);
+    json_t *hh = json_array_get(json_object_get(aef, "holdings"), 0);
+    assert_int_equal(json_array_size(json_object_get(aef, "holdings")), 1);
+    assert_int_equal(tl_jint(hh, "quantity"), want_held[i]);
+    json_decref(aef);
+  }
   for (int i = 0; i < 3; i++) {
     cli_clean(i, "check", NULL);
     cli_clean(i, "verify", "--store", NULL);
