@@ -929,6 +929,34 @@ static void auth_updates(int64_t auth1, int year) {
   assert_int_equal(tl_jint(x, "version"), 2);
   json_decref(x);
 
+  /* 14 more amendments, each with a long reason: an update of 15 kept
+   * versions (about 14 kB) is too big for one link message (12,000 bytes):
+   * it goes in parts, the copy takes the terms when it holds every kept
+   * version (docs/LINKS.md, "Authorization updates") */
+  char reason[201];
+  memset(reason, 'r', 200);
+  reason[200] = '\0';
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/amendments", (long long)auth1);
+  for (int k = 0; k < 14; k++) {
+    r = req(RA, "POST", path,
+            json_pack("{s:{s:i}, s:s, s:s}", "changes", "year_to", k % 2 ? 2030 : 2031, "effective_from", "2026-01-01",
+                      "reason", reason));
+    if (r.status != 200 && r.status != 201) fail_msg("amend %d: %ld %s", k, r.status, r.raw);
+    tl_resp_free(&r);
+  }
+  wait_copy(ref, 16);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)copy);
+  v = get_ok(RB, path);
+  assert_int_equal(json_array_size(json_object_get(v, "amendments")), 15);
+  json_decref(v);
+  snprintf(path, sizeof path, "/v1/a6/authorizations/%lld", (long long)copy);
+  c = get_ok(RB, path);
+  assert_int_equal(tl_jint(c, "year_to"), 2030);
+  json_decref(c);
+  x = aef_auth(year); /* consistent: the 130 ITMOs keep version 1's terms */
+  assert_int_equal(tl_jint(x, "version"), 16);
+  json_decref(x);
+
   /* the revocation, while the hub is down: undelivered, D07 both ways */
   assert_int_equal(tl_srv_stop(&W.srv[RH]), 0);
   snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/revoke", (long long)auth1);
@@ -942,12 +970,12 @@ static void auth_updates(int64_t auth1, int year) {
     if (rc != 1 || strstr(out, "\"D07\"") == NULL) fail_msg("%s: reconcile with the revocation undelivered: exit %d\n%s", REG[who], rc, out);
   }
   restart(RH);
-  wait_copy(ref, 3);
+  wait_copy(ref, 17);
   bool revoked = false;
-  assert_int_equal(auth_version(RB, ref, &revoked), 3);
+  assert_int_equal(auth_version(RB, ref, &revoked), 17);
   assert_true(revoked);
   x = aef_auth(year);
-  assert_int_equal(tl_jint(x, "version"), 3);
+  assert_int_equal(tl_jint(x, "version"), 17);
   assert_true(json_is_true(json_object_get(x, "revoked")));
   json_decref(x);
   v = get_ok(RB, path[0] ? "/v1/a6/itmos" : "");
@@ -968,7 +996,7 @@ static void auth_updates(int64_t auth1, int year) {
   json_decref(u);
   snprintf(path, sizeof path, "/v1/a6/authorizations/%lld/versions", (long long)copy);
   v = get_ok(RB, path);
-  assert_int_equal(json_array_size(json_object_get(v, "amendments")), 1); /* once, whatever the faults repeated */
+  assert_int_equal(json_array_size(json_object_get(v, "amendments")), 15); /* once each, whatever the faults repeated */
   json_decref(v);
   x = aef_auth(year);
   json_decref(x);

@@ -614,6 +614,16 @@ l6_err link_a6_update_apply(l6_svc *s, const char *registry, const json_t *msg, 
       return L6_E_OK;
     }
   }
+  /* an update sent in parts (link.c, queue_update_parts): "partial" parts
+   * add kept versions only; the last names every kept version */
+  const json_t *partial = json_object_get(msg, "partial"), *all = json_object_get(msg, "all_versions");
+  bool ok = (partial == NULL || json_is_boolean(partial)) && (all == NULL || (json_is_array(all) && json_array_size(all) <= 4096));
+  json_array_foreach(all, i, v) ok = ok && json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) < t.version;
+  if (!ok) {
+    *code = "L08";
+    say(detail, cap, "partial or all_versions of the authorization update is malformed");
+    return L6_E_OK;
+  }
   json_t *o = NULL;
   l6_err e = strcmp(reg, registry) == 0 ? L6_E_OK : rec_body(s, "aref", ref, &o, err);
   if (e != L6_E_OK) return e;
@@ -666,6 +676,24 @@ l6_err link_a6_update_apply(l6_svc *s, const char *registry, const json_t *msg, 
   }
   free(rec);
   json_decref(have.items);
+  if (e != L6_E_OK) return e;
+  if (json_is_true(partial)) {
+    say(detail, cap, "authorization %s: %d kept versions added (a part of an update)", ref, added);
+    return L6_E_OK;
+  }
+  /* the last part: every kept version must be here before the terms are
+   * taken (parts may arrive in any order); else no answer, the sender
+   * tries again (this transaction is rolled back) */
+  collect_ctx now_have = {json_array()};
+  if (all && (e = OPS->a6_auth_version_list(ST, x.id, version_row, &now_have, err)) == L6_E_OK) {
+    json_array_foreach(all, i, v) {
+      if (has_version(now_have.items, (int)json_integer_value(v))) continue;
+      e = l6_fail(err, L6_E_LINK_IN_FLIGHT, "kept version %lld of %s is still on its way (an update in parts)",
+                  (long long)json_integer_value(v), ref);
+      break;
+    }
+  }
+  json_decref(now_have.items);
   if (e != L6_E_OK) return e;
   if (t.version > x.version) {
     /* the letter's new terms (a revocation included); a change does not
