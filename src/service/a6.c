@@ -2190,23 +2190,17 @@ static l6_err ledger_holdings(l6_svc *s, const itmo_buf *ib, holdings *hs, l6_er
       if (e == L6_E_OK && l6_account_type_terminal(acc.type)) continue;
       if (e == L6_E_OK) e = registry_party(s, acc.registry, p, err);
       /* A6.4ERs of the registry that issued them, the mechanism registry
-       * (no Party's: a registry id names its seat Party), are the host's,
-       * which they are forwarded for (docs/LINKS.md, "The mechanism
-       * registry"): held here, or forwarded to the host's own registry
-       * (in link-external, not first transferred: no Transfer was booked) */
+       * (no Party's: a registry id names its seat Party), held there, are
+       * the host's, which they are forwarded for (docs/LINKS.md, "The
+       * mechanism registry"). Forwarded to the host's own registry they
+       * leave the host's books here ("Forwarded out") and enter them there
+       * ("Forwarded in"): counted where they are, like any units. */
       l6_batch mb;
       bool mech = e == L6_E_OK && strcmp(acc.registry, r->registry) == 0 && strcmp(p, r->host) != 0 &&
                   (e = OPS->batch_get(ST, r->batch, &mb, err)) == L6_E_OK && strcmp(mb.unit_type, "A6.4ER") == 0;
       if (mech) snprintf(p, sizeof p, "%s", r->host);
-      /* ... so in the host's registry, the mirror of those forwarded to it,
-       * not first transferred, are counted there, not here */
-      char mp[4] = "";
-      if (e == L6_E_OK && !mech && r->ft_year == 0 && strcmp(acc.registry, r->registry) != 0 && strcmp(p, r->host) == 0 &&
-          registry_party(s, r->registry, mp, err) == L6_E_OK && strcmp(mp, r->host) != 0 &&
-          (e = OPS->batch_get(ST, r->batch, &mb, err)) == L6_E_OK && strcmp(mb.unit_type, "A6.4ER") == 0)
-        continue;
       /* units in link-external are held in another registry (docs/LINKS.md) */
-      if (e == L6_E_OK && acc.type == L6_ACCT_LINK_EXTERNAL && !(mech && r->ft_year == 0)) continue;
+      if (e == L6_E_OK && acc.type == L6_ACCT_LINK_EXTERNAL) continue;
       if (e == L6_E_OK) hold_add(hs, p, r->vintage, hi - lo + 1);
     }
     free(bb.b);
@@ -2270,8 +2264,11 @@ static l6_err holdings_date(l6_svc *s, int year, const char *as_of, char out[11]
 
 /* The sign of an action on its Party's holdings: +1 in, -1 out, 0 neither. */
 static int holding_sign(const l6_a6_action *x) {
-  if (strcmp(x->type, "Issuance") == 0 || strcmp(x->type, "Acquisition") == 0) return 1;
-  if (strcmp(x->type, "Transfer") == 0 || strcmp(x->type, "Use") == 0 || strcmp(x->type, "Cancellation") == 0) return -1;
+  if (strcmp(x->type, "Issuance") == 0 || strcmp(x->type, "Acquisition") == 0 || strcmp(x->type, "Forwarded in") == 0)
+    return 1;
+  if (strcmp(x->type, "Transfer") == 0 || strcmp(x->type, "Use") == 0 || strcmp(x->type, "Cancellation") == 0 ||
+      strcmp(x->type, "Forwarded out") == 0)
+    return -1;
   return 0;
 }
 
@@ -2466,7 +2463,17 @@ l6_err svc_a6_aef(l6_svc *s, const l6_actor *a, const char *party, int year, con
      * is the host registry's action, not this one's */
     l6_batch b;
     if ((e = OPS->batch_get(ST, ib.r[i].batch, &b, err)) != L6_E_OK) break;
-    if (strcmp(b.registry, ib.r[i].registry) == 0) ft_rows += ib.r[i].last - ib.r[i].first + 1;
+    /* ... except A6.4ERs the mechanism registry forwarded to the host's
+     * registry (a mirror of the host's Party, ITMOs of a registry of
+     * another Party: the mechanism's): the host's registry first
+     * transfers them when it sends them on (link_a6.c, "Forwarded in") */
+    char bp[4] = "", ip[4] = "";
+    bool forwarded = strcmp(b.registry, ib.r[i].registry) != 0 && strcmp(b.unit_type, "A6.4ER") == 0 &&
+                     (e = registry_party(s, b.registry, bp, err)) == L6_E_OK &&
+                     (e = registry_party(s, ib.r[i].registry, ip, err)) == L6_E_OK && strcmp(bp, party) == 0 &&
+                     strcmp(ip, party) != 0;
+    if (e != L6_E_OK) break;
+    if (strcmp(b.registry, ib.r[i].registry) == 0 || forwarded) ft_rows += ib.r[i].last - ib.r[i].first + 1;
   }
   if (ft_rows != ft_actions)
     inconsistency(incons, "first_transfers_mismatch", "%lld ITMOs of %s are first transferred; first-transfer actions add up to %lld",

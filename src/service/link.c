@@ -25,7 +25,12 @@
 #define STATE_PREFIX "ledger6-link-state-v1\n"
 #define LOG_PREFIX "ledger6-link-log-v1\n"
 #define DEFAULT_DEADLINE_S 3600
-#define TICK_BATCH 8
+/* One outbox tick sends at most TICK_BATCH due messages, one after
+ * another, and starts no new send after TICK_BUDGET_MS (the rest stay
+ * due for the next tick, 100 ms later): docs/PERFORMANCE.md, "Transfers
+ * across a link" (8 per tick held a link below 80 transfers/s). */
+#define TICK_BATCH 64
+#define TICK_BUDGET_MS 1000
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 3000
 
@@ -1512,6 +1517,81 @@ static l6_err finalise(l6_svc *s, const char *id, const json_t *ans, const char 
 /* One transaction: an outbox record (kind "upd") with a signed
  * "authorization" message for every copy held by a peer behind its
  * authorization here (amended or revoked since; link_a6_updates_due). */
+/* The outbox record of one update message carrying kept versions
+ * [from, to) of u; partial: a part that only adds kept versions; all: on
+ * the last part of a split update, every kept version's number. */
+static json_t *upd_record(l6_svc *s, const link_conf *c, const json_t *u, size_t from, size_t to, bool partial,
+                          const json_t *all, int64_t now) {
+  unsigned char rnd[16];
+  char id[33];
+  randombytes_buf(rnd, sizeof rnd);
+  sodium_bin2hex(id, sizeof id, rnd, sizeof rnd);
+  json_t *vs = json_array();
+  for (size_t k = from; vs && k < to; k++) json_array_append(vs, json_array_get(json_object_get(u, "versions"), k));
+  json_t *msg = vs ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O, s:o}", "type", "authorization", "id", id, "from",
+                               c->registry, "to", jstr(u, "peer"), "sent_ms", (json_int_t)now, "ref", jstr(u, "ref"), "terms",
+                               json_object_get(u, "terms"), "versions", vs)
+                   : NULL;
+  if (msg && partial) json_object_set_new(msg, "partial", json_true());
+  if (msg && all) json_object_set(msg, "all_versions", (json_t *)all);
+  json_t *env = msg ? envelope(s, msg) : NULL;
+  json_t *rec = env ? json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:o}", "id", id, "to", jstr(u, "peer"), "ref", jstr(u, "ref"),
+                                "version", (json_int_t)jint(u, "version"), "created_ms", (json_int_t)now, "tries", 0,
+                                "envelope", env)
+                    : NULL;
+  return rec;
+}
+
+static bool rec_fits(const json_t *rec) {
+  char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+  bool ok = txt && strlen(txt) <= L6_LINK_BODY_MAX;
+  free(txt);
+  return ok;
+}
+
+/* The parts of an update too big for one message (a link record): kept
+ * versions packed greedily, in order, into as few messages as fit; every
+ * part but the last "partial" (kept versions only), the last carries the
+ * terms to take and the numbers of all the kept versions, which the
+ * receiver must hold before it takes them (docs/LINKS.md, "Authorization
+ * updates"). At most one message per kept version. */
+static l6_err queue_update_parts(l6_svc *s, const link_conf *c, const json_t *u, int64_t now, l6_error *err) {
+  json_t *vs = json_object_get(u, "versions");
+  size_t nv = json_array_size(vs);
+  json_t *all = json_array();
+  for (size_t k = 0; all && k < nv; k++) json_array_append_new(all, json_integer(jint(json_array_get(vs, k), "version")));
+  if (all == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = L6_E_OK;
+  size_t from = 0;
+  for (size_t guard = 0; e == L6_E_OK && from < nv && guard <= nv; guard++) {
+    json_t *best = NULL;
+    size_t to = from;
+    for (size_t t = from + 1; t <= nv; t++) { /* the most versions that fit, from `from` */
+      bool last = t == nv;
+      json_t *rec = upd_record(s, c, u, from, t, !last, last ? all : NULL, now);
+      if (rec == NULL) {
+        e = l6_fail(err, L6_E_NOMEM, NULL);
+        break;
+      }
+      if (!rec_fits(rec)) {
+        json_decref(rec);
+        break;
+      }
+      json_decref(best);
+      best = rec;
+      to = t;
+    }
+    if (e == L6_E_OK && best == NULL)
+      e = l6_fail(err, L6_E_TOO_MANY_RANGES, "a kept version (%lld) of %s does not fit in a link message of %d bytes",
+                  (long long)jint(json_array_get(vs, from), "version"), jstr(u, "ref"), L6_LINK_BODY_MAX);
+    if (e == L6_E_OK) e = rec_put(s, "upd", jstr(best, "id"), "pending", now, best, err);
+    json_decref(best);
+    from = to;
+  }
+  json_decref(all);
+  return e;
+}
+
 static l6_err queue_updates(l6_svc *s, l6_error *err) {
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
@@ -1524,22 +1604,13 @@ static l6_err queue_updates(l6_svc *s, l6_error *err) {
   json_t *u;
   int64_t now = svc__now_ms(s);
   json_array_foreach(e == L6_E_OK ? due : NULL, i, u) {
-    unsigned char rnd[16];
-    char id[33];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(id, sizeof id, rnd, sizeof rnd);
-    json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O, s:O}", "type", "authorization", "id", id, "from", c.registry,
-                            "to", jstr(u, "peer"), "sent_ms", (json_int_t)now, "ref", jstr(u, "ref"), "terms",
-                            json_object_get(u, "terms"), "versions", json_object_get(u, "versions"));
-    json_t *env = msg ? envelope(s, msg) : NULL;
-    json_t *rec = env ? json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:O}", "id", id, "to", jstr(u, "peer"), "ref", jstr(u, "ref"),
-                                  "version", (json_int_t)jint(u, "version"), "created_ms", (json_int_t)now, "tries", 0,
-                                  "envelope", env)
-                      : NULL;
-    e = rec ? rec_put(s, "upd", id, "pending", now, rec, err) : l6_fail(err, L6_E_NOMEM, NULL);
+    size_t nv = json_array_size(json_object_get(u, "versions"));
+    json_t *rec = upd_record(s, &c, u, 0, nv, false, NULL, now);
+    if (rec == NULL) e = l6_fail(err, L6_E_NOMEM, NULL);
+    else if (rec_fits(rec) || nv < 2) e = rec_put(s, "upd", jstr(rec, "id"), "pending", now, rec, err);
+    else e = queue_update_parts(s, &c, u, now, err); /* too big for one message: in parts */
     if (e == L6_E_OK) e = link_a6_update_sent(s, jstr(u, "peer"), jstr(u, "ref"), (int)jint(u, "version"), err);
     json_decref(rec);
-    json_decref(env);
     if (e != L6_E_OK) break;
   }
   json_decref(due);
@@ -1604,7 +1675,11 @@ l6_err svc_link_tick(l6_svc *s, int *done, l6_error *err) {
   for (size_t i = 0; e == L6_E_OK && i < n; i++)
     known[i] = peer_get(s, jstr(json_array_get(due, i), "to"), &peers[i], &e2) == L6_E_OK;
   e = svc__finish(s, e, err);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   for (size_t i = 0; e == L6_E_OK && i < n; i++) {
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > TICK_BUDGET_MS) break; /* the rest: next tick */
     const json_t *o = json_array_get(due, i);
     json_t *ans = NULL;
     char why[200] = "";

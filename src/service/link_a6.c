@@ -201,13 +201,29 @@ static l6_a6_itmo entry_row(const json_t *it, l6_id batch) {
  * global carbon market supervised by the UN). The unit type is the one
  * config/mechanisms/pacm.json gives the mechanism's units. */
 #define MECH_UNIT_TYPE "A6.4ER"
-static const char *entry_from(const json_t *msg, const json_t *it) {
+static bool entry_mech(const json_t *msg, const json_t *it) {
   const json_t *rg = json_array_get(json_object_get(msg, "ranges"), (size_t)jint(it, "range"));
-  if (strcmp(jstr(rg, "unit_type"), MECH_UNIT_TYPE) == 0 && strcmp(jstr(rg, "origin"), jstr(msg, "from")) == 0 &&
-      strcmp(jstr(it, "registry"), jstr(msg, "from")) == 0 && l6_valid_alpha3(jstr(it, "host")))
-    return jstr(it, "host");
-  return jstr(msg, "party");
+  return strcmp(jstr(rg, "unit_type"), MECH_UNIT_TYPE) == 0 && strcmp(jstr(rg, "origin"), jstr(msg, "from")) == 0 &&
+         strcmp(jstr(it, "registry"), jstr(msg, "from")) == 0 && l6_valid_alpha3(jstr(it, "host"));
 }
+
+static const char *entry_from(const json_t *msg, const json_t *it) {
+  return entry_mech(msg, it) ? jstr(it, "host") : jstr(msg, "party");
+}
+
+/* The host's books of A6.4ERs follow the units (docs/LINKS.md, "The
+ * mechanism registry", "A6.4ERs sent on by the host's registry"): A6.4ERs
+ * not yet first transferred that the mechanism registry forwards to the
+ * host's own registry leave the host's books in the mechanism registry
+ * ("Forwarded out") and enter them in the host's registry ("Forwarded
+ * in"), each in the transaction the link books in (no international
+ * transfer: no AEF action). So the host's registry, which then sends them
+ * on to another Party and books their first transfer (seed 004:
+ * "转让方应进行相应调整以避免双重核算", the transferring Party makes the
+ * corresponding adjustment to avoid double counting), holds them in its
+ * books, and the mechanism registry no longer counts them. */
+#define FORWARDED_OUT "Forwarded out"
+#define FORWARDED_IN "Forwarded in"
 
 /* Whether the entry's crossing from from_party to another Party is its
  * first transfer, by the terms the message carries: both sides decide
@@ -261,13 +277,19 @@ l6_err link_a6_transferred(l6_svc *s, const json_t *msg, const l6_id *batches, s
     if (idx >= n) return l6_fail(err, L6_E_INTERNAL, "itmos[%zu] names no range of the transfer", i);
     (void)my_party; /* the proposal's party; entry_from says whose crossing it is */
     const char *from = entry_from(msg, it);
-    if (strcmp(to_party, from) == 0) continue; /* a domestic link: no action */
-    bool due = entry_due(msg, it, from);
+    bool forward = strcmp(to_party, from) == 0; /* a domestic link: no AEF action */
+    if (forward && !entry_mech(msg, it)) continue;
+    bool due = !forward && entry_due(msg, it, from);
     rows rs = {0};
     e = rows_of(s, batches[idx], jint(it, "first"), jint(it, "last"), &rs, err);
     for (size_t k = 0; k < rs.n && e == L6_E_OK; k++) {
       l6_a6_itmo *r = &rs.r[k];
+      if (forward && r->ft_year != 0) continue; /* first transferred: no longer in the host's books */
       e = a6__isolate(s, r, jint(it, "first"), jint(it, "last"), err);
+      if (e == L6_E_OK && forward) {
+        e = a6__put_action(s, tx, FORWARDED_OUT, from, r, from, to_party, year, 0, err);
+        continue;
+      }
       if (e == L6_E_OK && due && r->ft_year == 0) e = a6__first_transfer(s, tx, r, year, to_party, err);
       if (e == L6_E_OK) e = a6__put_action(s, tx, "Transfer", from, r, from, to_party, year, 0, err);
     }
@@ -452,6 +474,8 @@ l6_err link_a6_acquire(l6_svc *s, const char *registry, const json_t *msg, const
     free(rs.r);
     if (e == L6_E_OK) e = OPS->a6_itmo_put(ST, &r, err);
     if (e == L6_E_OK && international) e = a6__put_action(s, tx, "Acquisition", my_party, &r, from, my_party, year, 0, err);
+    if (e == L6_E_OK && !international && r.ft_year == 0 && entry_mech(msg, it))
+      e = a6__put_action(s, tx, FORWARDED_IN, my_party, &r, from, my_party, year, 0, err);
     if (e != L6_E_OK) break;
   }
   return e;
@@ -590,6 +614,16 @@ l6_err link_a6_update_apply(l6_svc *s, const char *registry, const json_t *msg, 
       return L6_E_OK;
     }
   }
+  /* an update sent in parts (link.c, queue_update_parts): "partial" parts
+   * add kept versions only; the last names every kept version */
+  const json_t *partial = json_object_get(msg, "partial"), *all = json_object_get(msg, "all_versions");
+  bool ok = (partial == NULL || json_is_boolean(partial)) && (all == NULL || (json_is_array(all) && json_array_size(all) <= 4096));
+  json_array_foreach(all, i, v) ok = ok && json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) < t.version;
+  if (!ok) {
+    *code = "L08";
+    say(detail, cap, "partial or all_versions of the authorization update is malformed");
+    return L6_E_OK;
+  }
   json_t *o = NULL;
   l6_err e = strcmp(reg, registry) == 0 ? L6_E_OK : rec_body(s, "aref", ref, &o, err);
   if (e != L6_E_OK) return e;
@@ -642,6 +676,24 @@ l6_err link_a6_update_apply(l6_svc *s, const char *registry, const json_t *msg, 
   }
   free(rec);
   json_decref(have.items);
+  if (e != L6_E_OK) return e;
+  if (json_is_true(partial)) {
+    say(detail, cap, "authorization %s: %d kept versions added (a part of an update)", ref, added);
+    return L6_E_OK;
+  }
+  /* the last part: every kept version must be here before the terms are
+   * taken (parts may arrive in any order); else no answer, the sender
+   * tries again (this transaction is rolled back) */
+  collect_ctx now_have = {json_array()};
+  if (all && (e = OPS->a6_auth_version_list(ST, x.id, version_row, &now_have, err)) == L6_E_OK) {
+    json_array_foreach(all, i, v) {
+      if (has_version(now_have.items, (int)json_integer_value(v))) continue;
+      e = l6_fail(err, L6_E_LINK_IN_FLIGHT, "kept version %lld of %s is still on its way (an update in parts)",
+                  (long long)json_integer_value(v), ref);
+      break;
+    }
+  }
+  json_decref(now_have.items);
   if (e != L6_E_OK) return e;
   if (t.version > x.version) {
     /* the letter's new terms (a revocation included); a change does not
