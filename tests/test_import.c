@@ -1088,6 +1088,107 @@ static void test_import_labels(void **state) {
   svc_close(s);
 }
 
+/* The dropped labels of the batch holding an origin serial, as "name=dropped_reference;...". */
+static void dropped_of(l6_svc *s, const char *serial, char *buf, size_t cap) {
+  json_t *o = lookup(s, serial);
+  l6_id batch = tl_jint(json_object_get(o, "batch"), "batch");
+  json_decref(o);
+  json_t *ls = NULL;
+  l6_error err = {0};
+  if (svc_batch_labels(s, batch, &ls, &err) != L6_E_OK) fail_msg("labels: %s", err.message);
+  buf[0] = '\0';
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(ls, "dropped"), i, l) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%s%s=%s", n ? ";" : "", tl_jstr(l, "label"), tl_jstr(l, "dropped_reference"));
+    assert_true(strlen(tl_jstr(l, "dropped_ts")) > 0);
+  }
+  json_decref(ls);
+}
+
+#define V1 "100-200000001-200000500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0"
+#define V2 "102-300000001-300001000-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1"
+#define V3 "102-300001001-300001200-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1"
+#define V4 "110-200005001-200005750-VCS-VCU-101-VER-KE-3-9001-01012021-31122021-0"
+
+/* Mirror mode on labels (docs/IMPORT.md "Labels in mirror mode"): a newer
+ * export that adds or drops a certification or goal on a batch already
+ * imported brings the batch's imported labels to it and says so
+ * (labels_changed); a label the admin set stays; a third import changes
+ * nothing; an export giving a dropped label again sets it again. */
+static void test_labels_mirror(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 0);
+  l6_svc *s = open_svc();
+  /* The admin's own label on the cancelled block of 9002: never dropped by an import. */
+  json_t *o = lookup(s, V3);
+  l6_id b3 = tl_jint(json_object_get(o, "batch"), "batch");
+  json_decref(o);
+  l6_actor admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
+  json_t *set = NULL;
+  TL_OK(svc_batch_label(s, &admin, b3, "ccp", "ICVCM decision 2025-01", &set, &err_), "admin label");
+  json_decref(set);
+  int64_t log_before = log_size(s);
+  svc_close(s);
+  /* The labels export: goal 5 added to block 1 (two rows, one batch),
+   * goal 15 dropped from 9002's first block, CCB dropped from its
+   * cancelled block, CCB added to the 2021 block. */
+  assert_int_equal(run_import("--source verra verra/transactions-labels.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 4);
+  assert_int_equal(summary_int("updated"), 4);
+  expect_counts(0, 0, 3, 0);
+  s = open_svc();
+  assert_int_equal(log_size(s), log_before); /* labels are no ledger transactions */
+  char got[1024];
+  labels_of(s, V1, got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export;sdg-5=verra export");
+  labels_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export");
+  dropped_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "sdg-15=verra export: a newer export no longer gives it");
+  labels_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccp=ICVCM decision 2025-01");
+  dropped_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: a newer export no longer gives it");
+  labels_of(s, V4, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold");
+  svc_close(s);
+  /* A third import of the same export: nothing changes. */
+  assert_int_equal(run_import("--source verra verra/transactions-labels.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 0);
+  expect_counts(0, 0, 7, 0);
+  /* A dry run of an export giving the old labels again changes nothing ... */
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json --dry-run"), 0);
+  assert_int_equal(summary_int("labels_changed"), 4);
+  s = open_svc();
+  labels_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccp=ICVCM decision 2025-01");
+  svc_close(s);
+  /* ... and the import sets the dropped labels again (their rows restored). */
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 4);
+  s = open_svc();
+  labels_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export;sdg-15=verra export");
+  dropped_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "");
+  labels_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;ccp=ICVCM decision 2025-01");
+  labels_of(s, V1, got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export");
+  /* The admin may set a dropped label again too. */
+  json_t *again = NULL;
+  TL_OK(svc_batch_label(s, &admin, tl_jint(json_object_get(o = lookup(s, V1), "batch"), "batch"), "sdg-5", "", &again, &err_),
+        "admin sets a dropped label");
+  json_decref(o);
+  json_decref(again);
+  labels_of(s, V1, got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export;sdg-5=");
+  svc_close(s);
+}
+
 /* Issue 17 item 3: an imported retirement's certificate (JSON, HTML, PDF)
  * shows the day it happened at its origin registry beside the commit
  * time, and still verifies (the date is outside the log entry). */
@@ -1495,6 +1596,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_project_lists, setup, teardown),
       cmocka_unit_test(test_serial_route),
       cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_labels_mirror, setup, teardown),
       cmocka_unit_test(test_certificate_effective_date),
       cmocka_unit_test_setup_teardown(test_cadt, setup, teardown),
       cmocka_unit_test(test_cadt_route),

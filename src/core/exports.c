@@ -489,6 +489,14 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   copy_text(out->methodology, sizeof out->methodology, F(C_METH));
   out->ccp = yes(F(C_CCP));
   out->arb = yes(F(C_ARB));
+  /* The columns labels come from: a row of such a layout says which the
+   * batch carries (mirror mode brings a recorded batch's imported labels
+   * to it); a layout without them (CAR's cancellations) says nothing, nor
+   * does Gold Standard's retirements export, a range of a batch its
+   * issuances export describes (its Label is the retirement's record, and
+   * may differ from the issuance's: the issuances export decides). */
+  out->labels_given = (m->col[C_CCP] >= 0 || m->col[C_ARB] >= 0 || m->col[C_CERT] >= 0 || m->col[C_SDG] >= 0 ||
+                       m->col[C_LABEL] >= 0) && d->rows != ROWS_GS_RETIRED;
   /* Certifications and labels (docs/IMPORT.md "Certifications and SDG
    * labels"): Verra's Additional Certifications, ";"-separated, a "CCB-..."
    * item -> ccb (its text kept: "CCB-Biodiversity Gold"); Gold Standard's

@@ -84,6 +84,8 @@ typedef struct {
   bool ccb;                              /* Verra's Additional Certifications name a CCB one (label ccb) */
   char ccb_text[64];                     /* as the export writes it ("CCB-Biodiversity Gold") */
   uint32_t sdgs;                         /* bit g: Verra's Sustainable Development Goals name goal g (label sdg-g) */
+  bool labels_given;                     /* the layout reads the columns labels come from: the batch's imported
+                                            labels are brought to what the row says (mirror mode) */
   bool in_kg;                            /* the export counts in kg (Isometric): kg and buffer_kg are exact, quantity
                                             and buffer their whole tonnes rounded down */
   int64_t kg, buffer_kg;

@@ -387,6 +387,16 @@ static const char *const l6_migrations[] = {
      * order, instead of every project row and a sort (100,000 projects:
      * 27 ms of CPU instead of 210 ms). */
     "CREATE INDEX projects_counts ON projects(status, host, programme);",
+    /* 27 -> 28 (issue 17, docs/IMPORT.md "Labels in mirror mode" and
+     * "Cercarbono"): a batch label an import set and a newer export no
+     * longer carries is dropped, its row kept with when and why; and the
+     * vintage period an origin's issuance gives a serial prefix and year
+     * (Cercarbono's vintage_of_credits), which its retirements name by the
+     * year alone. */
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_ts TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_reference TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE origin_periods(origin TEXT NOT NULL, prefix TEXT NOT NULL, year INTEGER NOT NULL,"
+    "  vintage_start TEXT NOT NULL, vintage_end TEXT NOT NULL, PRIMARY KEY(origin, prefix, year));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -310,6 +310,11 @@ static const char *const l6_pg_migrations[] = {
     "  status " L6_PG_TEXT " NOT NULL, registered " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, project));",
     /* 26 -> 27: the project counts' index (schema.h). */
     "CREATE INDEX projects_counts ON projects(status, host, programme);",
+    /* 27 -> 28: dropped batch labels, origin vintage periods (schema.h). */
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_ts " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_reference " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "CREATE TABLE origin_periods(origin " L6_PG_TEXT " NOT NULL, prefix " L6_PG_TEXT " NOT NULL, year INTEGER NOT NULL,"
+    "  vintage_start " L6_PG_TEXT " NOT NULL, vintage_end " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, prefix, year));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))
