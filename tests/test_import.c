@@ -1189,6 +1189,48 @@ static void test_labels_mirror(void **state) {
   svc_close(s);
 }
 
+/* Verra's Article 6, CORSIA, removal and other certifications become batch
+ * labels (docs/IMPORT.md "Certifications and SDG labels"), en dashes and
+ * hyphens alike; an item outside the mapping refuses its row, FILE:LINE. */
+static void test_verra_certifications(void **state) {
+  assert_int_equal(run_import("--source verra verra/certifications.csv --json"), 1);
+  expect_counts(3, 0, 0, 3);
+  assert_non_null(strstr(out, "verra/certifications.csv:5: invalid_value: additional certification 'CORSIA - Second Phase, 2027-2029 Scope'"));
+  assert_non_null(strstr(out, "verra/certifications.csv:6: invalid_value: additional certification 'Made-up Seal of Approval'"));
+  assert_non_null(strstr(out, "verra/certifications.csv:7: invalid_value: additional certification 'Article 6 Authorized \xe2\x80\x93 Made-up use'"));
+  l6_svc *s = open_svc();
+  char got[2048];
+  labels_of(s, "120-400000001-400000100-VCS-VCU-101-VER-KE-3-9001-01012024-31122024-0", got, sizeof got);
+  assert_string_equal(got, "article6-oimp=verra export: Article 6 Authorized \xe2\x80\x93 Intl mitigation purposes;"
+                           "article6-ndc=verra export: Article 6 Authorized \xe2\x80\x93 NDC Use;"
+                           "article6-other=verra export: Article 6 Authorized \xe2\x80\x93 Other purposes;"
+                           "corsia-first=verra export: CORSIA - First Phase, 2024-2026 Scope");
+  labels_of(s, "121-400000101-400000200-VCS-VCU-101-VER-KE-3-9001-01012022-31122022-0", got, sizeof got);
+  assert_string_equal(got, "ccp=verra export;corsia-pilot=verra export: CORSIA \xe2\x80\x93 Pilot Phase, 2021-2023 Eligible");
+  labels_of(s, "122-400000201-400000300-VCS-VCU-101-VER-KE-3-9001-01012023-31122023-0", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-No Distinction;removal=verra export: Carbon Dioxide Removals;"
+                           "socialcarbon=verra export: Social Carbon");
+  /* Every label the import sets is one config/labels.json defines. */
+  json_t *defs = NULL;
+  TL_OK(svc_crit_labels(s, &defs, &err_), "labels");
+  const char *want[] = {"removal", "socialcarbon", "article6-oimp", "article6-ndc", "article6-other", "corsia-pilot", "corsia-first"};
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    bool found = false;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(defs, "items"), i, d) found = found || (strcmp(tl_jstr(d, "name"), want[k]) == 0 &&
+                                                                              strcmp(tl_jstr(d, "kind"), "batch") == 0);
+    if (!found) fail_msg("label %s is not a batch label of config/labels.json", want[k]);
+    assert_string_equal(export_cert_label((int)k), want[k]);
+  }
+  json_decref(defs);
+  svc_close(s);
+  /* Idempotent. */
+  assert_int_equal(run_import("--source verra verra/certifications.csv --json"), 1);
+  expect_counts(0, 0, 3, 3);
+  assert_int_equal(summary_int("labels_changed"), 0);
+}
+
 /* Issue 17 item 3: an imported retirement's certificate (JSON, HTML, PDF)
  * shows the day it happened at its origin registry beside the commit
  * time, and still verifies (the date is outside the log entry). */
@@ -1597,6 +1639,7 @@ int main(void) {
       cmocka_unit_test(test_serial_route),
       cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),
       cmocka_unit_test_setup_teardown(test_labels_mirror, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_verra_certifications, setup, teardown),
       cmocka_unit_test(test_certificate_effective_date),
       cmocka_unit_test_setup_teardown(test_cadt, setup, teardown),
       cmocka_unit_test(test_cadt_route),

@@ -307,6 +307,55 @@ static bool next_item(const char **s, const char *seps, char *buf, size_t cap) {
   return true;
 }
 
+static const char *const cert_labels[EXPORT_CERTS] = {
+    [EXPORT_CERT_REMOVAL] = "removal",             [EXPORT_CERT_SOCIALCARBON] = "socialcarbon",
+    [EXPORT_CERT_A6_OIMP] = "article6-oimp",       [EXPORT_CERT_A6_NDC] = "article6-ndc",
+    [EXPORT_CERT_A6_OTHER] = "article6-other",     [EXPORT_CERT_CORSIA_PILOT] = "corsia-pilot",
+    [EXPORT_CERT_CORSIA_FIRST] = "corsia-first"};
+
+const char *export_cert_label(int k) { return k >= 0 && k < EXPORT_CERTS ? cert_labels[k] : ""; }
+
+/* Beside EXPORT_CERT_...: CCB and CCP, labels of their own. */
+enum { CERT_CCB = 100, CERT_CCP };
+
+/* One item of Verra's Additional Certifications (docs/IMPORT.md
+ * "Certifications and SDG labels"), compared without case, an en or em
+ * dash read as "-" and runs of spaces as one (Verra writes both
+ * "CORSIA - First Phase" and "CORSIA \u2013 Pilot Phase"). *k gets
+ * EXPORT_CERT_..., CERT_CCB, CERT_CCP, or -1 for an item that is known
+ * and gives no label ("GHG Emissions Reductions": the product's kind, as
+ * Gold Standard's "Emission Reduction"). False for an item not in the
+ * mapping: a label is never guessed, and nothing is dropped unseen. */
+static bool verra_cert(const char *item, int *k) {
+  char n[128];
+  size_t j = 0;
+  for (const unsigned char *p = (const unsigned char *)item; *p && j + 1 < sizeof n; p++) {
+    char c = (char)*p;
+    if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x93 || p[2] == 0x94)) c = '-', p += 2;
+    if (c == ' ' && (j == 0 || n[j - 1] == ' ')) continue;
+    n[j++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+  }
+  while (j > 0 && n[j - 1] == ' ') j--;
+  n[j] = '\0';
+  static const struct { const char *text; int k; } exact[] = {
+      {"icvcm ccp", CERT_CCP},
+      {"carbon dioxide removals", EXPORT_CERT_REMOVAL},
+      {"social carbon", EXPORT_CERT_SOCIALCARBON},
+      {"ghg emissions reductions", -1},
+      {"article 6 authorized - intl mitigation purposes", EXPORT_CERT_A6_OIMP},
+      {"article 6 authorized - international mitigation purposes", EXPORT_CERT_A6_OIMP},
+      {"article 6 authorized - ndc use", EXPORT_CERT_A6_NDC},
+      {"article 6 authorized - other purposes", EXPORT_CERT_A6_OTHER}};
+  *k = -1;
+  if (strncmp(n, "ccb", 3) == 0) return *k = CERT_CCB, true;
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+    if (strcmp(n, exact[i].text) == 0) return *k = exact[i].k, true;
+  /* CORSIA's phases, each with its years ("CORSIA - Pilot Phase, 2021-2023 Eligible"). */
+  if (strncmp(n, "corsia - pilot phase, 2021-2023", 31) == 0) return *k = EXPORT_CERT_CORSIA_PILOT, true;
+  if (strncmp(n, "corsia - first phase, 2024-2026", 31) == 0) return *k = EXPORT_CERT_CORSIA_FIRST, true;
+  return false;
+}
+
 /* Verra's "Sustainable Development Goals": goals separated by ";" or ",",
  * each its number, with or without "SDG" before it and a name after it
  * ("13", "SDG 13", "13: Climate Action", "SDG13 - Climate Action"). Sets
@@ -506,11 +555,21 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
    * records. */
   char item[128], bad_sdg[128];
   const char *cs = F(C_CERT);
-  while (next_item(&cs, ";", item, sizeof item))
-    if (strncasecmp(item, "CCB", 3) == 0 && !out->ccb) {
+  while (next_item(&cs, ";", item, sizeof item)) {
+    int k = -1;
+    if (!verra_cert(item, &k))
+      return BAD("additional certification '%.60s'%s is not in the mapping of docs/IMPORT.md (\"Certifications and SDG labels\")",
+                 item, "");
+    if (k == CERT_CCB && !out->ccb) {
       out->ccb = true;
       copy_text(out->ccb_text, sizeof out->ccb_text, item);
+    } else if (k == CERT_CCP) {
+      out->ccp = true;
+    } else if (k >= 0 && !(out->certs >> k & 1u)) {
+      out->certs |= 1u << k;
+      copy_text(out->cert_text[k], sizeof out->cert_text[k], item);
     }
+  }
   const char *ls = F(C_LABEL);
   while (next_item(&ls, ",", item, sizeof item))
     if (strcasecmp(item, "ICVCM CCP") == 0) out->ccp = true;

@@ -441,7 +441,8 @@ typedef struct {
  * certifications give (docs/IMPORT.md "Certifications and SDG labels"):
  * "CCP Approved: Yes" or Gold Standard's "ICVCM CCP" label -> ccp, "ARB
  * Eligible: Yes" -> arb, Verra's CCB certification -> ccb (reference: its
- * distinction), each Sustainable Development Goal g -> sdg-g. */
+ * distinction), each Sustainable Development Goal g -> sdg-g, and Verra's
+ * other certifications (below). */
 static size_t row_labels(const svc_import *im, const export_row *r, row_label *out) {
   size_t n = 0;
   for (int k = 0; k < 3 + 17; k++) {
@@ -452,6 +453,15 @@ static size_t row_labels(const svc_import *im, const export_row *r, row_label *o
     else snprintf(x->label, sizeof x->label, "sdg-%d", k - 2);
     if (k == 2) snprintf(x->reference, sizeof x->reference, "%.40s export: %.60s", im->o->code, r->ccb_text);
     else snprintf(x->reference, sizeof x->reference, "%.40s export", im->o->code);
+  }
+  /* Verra's other certifications: removal, socialcarbon, article6-oimp,
+   * -ndc, -other, corsia-pilot, corsia-first (reference: the export's
+   * words, "verra export: CORSIA - First Phase, 2024-2026 Scope"). */
+  for (int k = 0; k < EXPORT_CERTS; k++) {
+    if (!(r->certs >> k & 1u)) continue;
+    row_label *x = &out[n++];
+    snprintf(x->label, sizeof x->label, "%s", export_cert_label(k));
+    snprintf(x->reference, sizeof x->reference, "%.40s export: %.63s", im->o->code, r->cert_text[k]);
   }
   return n;
 }
