@@ -833,6 +833,66 @@ static void test_cercarbono(void **state) {
 
 /* Project lists of Verra and Gold Standard: host, status, methodology,
  * crediting period, registration date; mirror mode; refused rows. */
+/* Cercarbono's vintage_of_credits (docs/IMPORT.md "Cercarbono's vintage
+ * periods"): the vintage period is the part of Cercarbono's year the
+ * period covers, its year by the rule of Verra's periods (which gives
+ * back Cercarbono's year); a retirement, naming the prefix and year only,
+ * takes its issuance's period; malformed periods and retirements of a
+ * prefix no issuance recorded are refused, FILE:LINE. */
+static void test_cercarbono_periods(void **state) {
+  /* Retirements named first: they run after the issuances. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements-periods.csv cercarbono/issuances-periods.csv"
+                              " cercarbono/projects.csv --json"),
+                   1);
+  expect_counts(4, 0, 0, 4); /* 2 projects, 2 retired blocks */
+  assert_non_null(strstr(out, "cercarbono/issuances-periods.csv:4: invalid_value: vintage 2020 is outside the monitoring period ending 2019-06-30"));
+  assert_non_null(strstr(out, "cercarbono/issuances-periods.csv:5: invalid_value: vintage_of_credits '2019-12-31 / 2019-01-01' is not a period"));
+  assert_non_null(strstr(out, "cercarbono/issuances-periods.csv:6: invalid_value: vintage_of_credits '2017-01-01' is not a period"));
+  assert_non_null(strstr(out, "cercarbono/retirements-periods.csv:4: unknown_serial: no issuance of cercarbono gave serial"
+                              " CDC_9001_5_9_999_14_1 a vintage period for 2019"));
+  /* 2010-01-01 / 2018-09-30, Cercarbono's year 2015: the whole period's
+   * rule would give 2016; the vintage is 2015, its period that year. */
+  assert_int_equal(origin_vintage_year("2010-01-01", "2018-09-30"), 2016);
+  expect_vintage(2015, 1500, 1500, 2500, 0);
+  expect_vintage(2018, 400, 400, 600, 0);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_total(s, "cercarbono", "CDC.9001", "2015-01-01", "2015-12-31", 4000, 2500, 0);
+  expect_total(s, "cercarbono", "CDC.9001", "2018-11-16", "2018-12-31", 1000, 600, 0);
+  json_t *o = lookup(s, "CDC_9001_5_1_321_14_R1_XX_CO_1_2_2018-2018-101-200");
+  json_t *og = json_object_get(o, "origin");
+  assert_string_equal(tl_jstr(og, "block"), "CDC_9001_5_1_321_14_R1_XX_CO_1_2_2018-2018-1-400");
+  assert_string_equal(tl_jstr(og, "vintage_start"), "2018-11-16");
+  assert_string_equal(tl_jstr(og, "vintage_end"), "2018-12-31");
+  json_decref(o);
+  o = lookup(s, "CDC_9001_5_1_321_14_1-2015-1-1500");
+  og = json_object_get(o, "origin");
+  assert_string_equal(tl_jstr(og, "vintage_start"), "2015-01-01");
+  assert_string_equal(tl_jstr(og, "vintage_end"), "2015-12-31");
+  json_decref(o);
+  /* The origin's whole period is kept beside it. */
+  l6_store *st = svc_store(s);
+  l6_origin_period p;
+  l6_error perr = {0};
+  assert_int_equal(st->ops->begin(st, &perr), L6_E_OK);
+  assert_int_equal(st->ops->origin_period_get(st, "cercarbono", "CDC_9001_5_1_321_14_1", 2015, &p, &perr), L6_E_OK);
+  st->ops->rollback(st);
+  assert_string_equal(p.vintage_start, "2010-01-01");
+  assert_string_equal(p.vintage_end, "2018-09-30");
+  int64_t before = log_size(s);
+  svc_close(s);
+  /* Again, and the retirements alone: nothing changes. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/projects.csv cercarbono/issuances-periods.csv"
+                              " cercarbono/retirements-periods.csv --json"),
+                   1);
+  expect_counts(0, 0, 4, 4);
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements-periods.csv --json"), 1);
+  expect_counts(0, 0, 2, 1);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
 static void expect_project_facts(l6_svc *s, const char *origin, const char *prefix, const char *rel) {
   fixture f;
   read_fixture(rel, &f);
@@ -1635,6 +1695,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test_setup_teardown(test_isometric, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cercarbono, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cercarbono_periods, setup, teardown),
       cmocka_unit_test_setup_teardown(test_project_lists, setup, teardown),
       cmocka_unit_test(test_serial_route),
       cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),

@@ -13,7 +13,7 @@ enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
   C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB,
   C_SDG, C_CERT, C_LABEL, C_KG, C_BUFFER_KG, C_VDATE,
-  C_FROM, C_TO, C_ISBUF, C_PSTATUS, C_REGISTERED, C_CSTART, C_CEND, C__COUNT
+  C_FROM, C_TO, C_ISBUF, C_PSTATUS, C_REGISTERED, C_CSTART, C_CEND, C_VPERIOD, C__COUNT
 };
 _Static_assert(C__COUNT <= EXPORT_MAX_ROLES, "export_map.col has a slot per role");
 
@@ -170,14 +170,15 @@ static const layout_def layouts[] = {
      * ("CDC_7_3_1_323_14_CO_1_2_2019"), no range and no project id (the
      * number after "CDC_" is the project); retirements the prefix, the
      * vintage and the first and last number (from, to). A vintage is the
-     * year column (the issuances' vintage_of_credits period is not used:
-     * the retirements give only the year). */
+     * year column within the issuance's vintage_of_credits period (the part
+     * of the year the period covers, as for Gold Standard); a retirement's
+     * is the one its issuance recorded for its prefix and year. */
     {EXPORT_CDC_PROJECTS, "cercarbono projects", "cercarbono",
      {[C_PROJECT] = "id", [C_NAME] = "name", [C_SECTOR] = "sector", [C_METH] = "quantification_method",
       [C_COUNTRY] = "locations"}, ROWS_PROJECTS, NULL, false, true},
     {EXPORT_CDC_ISSUANCES, "cercarbono issuances", "cercarbono",
      {[C_SERIAL] = "serial", [C_QTY] = "issued_quantity", [C_ISSUED] = "issuance_date", [C_VYEAR] = "year",
-      [C_ISBUF] = "is_buffer"}, ROWS_TOTALS, NULL, false, true},
+      [C_ISBUF] = "is_buffer", [C_VPERIOD] = "vintage_of_credits"}, ROWS_TOTALS, NULL, false, true},
     {EXPORT_CDC_RETIREMENTS, "cercarbono retirements", "cercarbono",
      {[C_NAME] = "project_name", [C_PROJECT] = "project_id", [C_SERIAL] = "serial", [C_VYEAR] = "vintage",
       [C_REASON] = "certificate_destination", [C_BENEF] = "end_user", [C_DETAILS] = "passive_subject",
@@ -205,7 +206,8 @@ static const layout_def *def_of(export_layout l) {
 
 int export_layout_rank(export_layout l) {
   const layout_def *d = def_of(l);
-  return d == NULL ? 1 : d->rows == ROWS_PROJECTS ? 0 : d->rows == ROWS_GS_RETIRED ? 2 : 1;
+  /* Cercarbono's retirements take their vintage period from the issuances'. */
+  return d == NULL ? 1 : d->rows == ROWS_PROJECTS ? 0 : d->rows == ROWS_GS_RETIRED || (d->cdc && d->rows == ROWS_RETIRED) ? 2 : 1;
 }
 
 bool export_map_header(const char *source, char **fields, size_t n, export_map *out, char *msg, size_t cap) {
@@ -634,7 +636,14 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   if (!(undated_ok && F(C_ISSUED)[0] == '\0') && !date_of(d, F(C_ISSUED), out->issued_on))
     return BAD("issuance date '%.40s'%s is not a date", F(C_ISSUED), "");
   char ps[11], pe[11];
-  if (m->col[C_VSTART] < 0) {
+  if (m->col[C_VPERIOD] >= 0) {
+    /* Cercarbono's vintage_of_credits: "2016-01-01 / 2019-06-30". */
+    const char *vp = F(C_VPERIOD), *sep = strstr(vp, " / ");
+    char a[16] = "";
+    if (sep && (size_t)(sep - vp) < sizeof a) memcpy(a, vp, (size_t)(sep - vp)), a[sep - vp] = '\0';
+    if (sep == NULL || !origin_parse_date(a, ps) || !origin_parse_date(sep + 3, pe) || strcmp(ps, pe) > 0)
+      return BAD("vintage_of_credits '%.40s'%s is not a period START / END in order", vp, "");
+  } else if (m->col[C_VSTART] < 0) {
     /* A vintage year alone (CAR, ART TREES): the period is the year. */
     const char *vy = F(C_VYEAR);
     int y = 0;
@@ -665,6 +674,16 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   }
   int vy = origin_vintage_year(out->vintage_start, out->vintage_end);
   if (vy < L6_VINTAGE_MIN || vy > L6_VINTAGE_MAX) return BAD("vintage period %s..%s is outside the years accepted", out->vintage_start, out->vintage_end);
+  if (d->cdc && (m->col[C_VPERIOD] >= 0 || d->rows == ROWS_RETIRED)) {
+    /* Cercarbono: the period of a prefix and year, recorded from an
+     * issuance, looked up for a retirement (docs/IMPORT.md "Cercarbono's
+     * vintage periods"). */
+    if (strlen(F(C_SERIAL)) >= sizeof out->period_prefix) return BAD("serial '%.60s'%s is too long", F(C_SERIAL), "");
+    snprintf(out->period_prefix, sizeof out->period_prefix, "%s", F(C_SERIAL));
+    out->period_year = vy;
+    if (m->col[C_VPERIOD] >= 0) memcpy(out->period_start, ps, 11), memcpy(out->period_end, pe, 11);
+    else out->period_lookup = true;
+  }
   const char *ret = F(C_RETIRED);
   out->status = EXPORT_ACTIVE;
   if (d->rows == ROWS_TOTALS) {

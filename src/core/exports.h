@@ -102,6 +102,15 @@ typedef struct {
   uint32_t certs;                        /* bit k: Verra's Additional Certifications name certification k
                                             (export_cert_label(k): removal, article6-oimp, corsia-pilot, ...) */
   char cert_text[EXPORT_CERTS][64];      /* each one as the export writes it */
+  /* Cercarbono: an issuance's vintage_of_credits, the origin's period for
+   * a serial prefix and vintage year (period_start/end), kept for the
+   * retirements, which give the prefix and year only (period_lookup: the
+   * importer replaces the row's calendar-year period by the part of the
+   * recorded period in that year). */
+  char period_prefix[L6_ORIGIN_SERIAL_MAX + 1];
+  int period_year;
+  char period_start[11], period_end[11];
+  bool period_lookup;
   bool labels_given;                     /* the layout reads the columns labels come from: the batch's imported
                                             labels are brought to what the row says (mirror mode) */
   bool in_kg;                            /* the export counts in kg (Isometric): kg and buffer_kg are exact, quantity

@@ -303,6 +303,7 @@ struct svc_import {
   vintage_total *totals;           /* one per (project, vintage period) a row gave a total for */
   size_t ntotals, cap_totals;
   char last_project[L6_CODE_MAX + 1]; /* the last project seen to exist (rows come grouped) */
+  export_row scratch;              /* a row whose vintage period the store's origin_periods gives */
 };
 
 static l6_err ensure_party(l6_svc *s, const char *code, l6_error *err) {
@@ -736,8 +737,49 @@ static l6_err project_facts(svc_import *im, const export_row *r, const char *pro
   return e;
 }
 
+/* Cercarbono's vintage periods (docs/IMPORT.md "Cercarbono's vintage
+ * periods"): an issuance records the period its vintage_of_credits gives
+ * its serial prefix and year (a newer export's replaces it); a retirement,
+ * which names the prefix and year alone, takes the part of that year the
+ * recorded period covers, the vintage period its issuance has. *rp is
+ * then im->scratch, the row with that period. */
+static l6_err origin_period(svc_import *im, const export_row **rp, l6_error *err) {
+  l6_svc *s = im->s;
+  const export_row *r = *rp;
+  if (r->period_prefix[0] == '\0') return L6_E_OK;
+  l6_origin_period p = {.year = r->period_year}, was;
+  l6_err e = OPS->origin_period_get(s->st, im->o->code, r->period_prefix, r->period_year, &was, err);
+  if (e != L6_E_OK && e != L6_E_NOT_FOUND) return e;
+  if (!r->period_lookup) {
+    if (e == L6_E_OK && strcmp(was.vintage_start, r->period_start) == 0 && strcmp(was.vintage_end, r->period_end) == 0)
+      return L6_E_OK;
+    snprintf(p.origin, sizeof p.origin, "%s", im->o->code);
+    snprintf(p.prefix, sizeof p.prefix, "%s", r->period_prefix);
+    memcpy(p.vintage_start, r->period_start, 11);
+    memcpy(p.vintage_end, r->period_end, 11);
+    return OPS->origin_period_put(s->st, &p, err);
+  }
+  if (e == L6_E_NOT_FOUND)
+    return l6_fail(err, L6_E_UNKNOWN_SERIAL,
+                   "no issuance of %s gave serial %.80s a vintage period for %d: import the issuances export first",
+                   im->o->code, r->period_prefix, r->period_year);
+  char ys[11], ye[11];
+  snprintf(ys, sizeof ys, "%04d-01-01", r->period_year);
+  snprintf(ye, sizeof ye, "%04d-12-31", r->period_year);
+  im->scratch = *r;
+  snprintf(im->scratch.vintage_start, 11, "%s", strcmp(was.vintage_start, ys) > 0 ? was.vintage_start : ys);
+  snprintf(im->scratch.vintage_end, 11, "%s", strcmp(was.vintage_end, ye) < 0 ? was.vintage_end : ye);
+  if (strcmp(im->scratch.vintage_start, im->scratch.vintage_end) > 0)
+    return l6_fail(err, L6_E_EXPORT_CONFLICT, "vintage %d is outside the period %s..%s recorded for serial %.80s",
+                   r->period_year, was.vintage_start, was.vintage_end, r->period_prefix);
+  *rp = &im->scratch;
+  return L6_E_OK;
+}
+
 static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome *outcome, l6_error *err) {
   l6_svc *s = im->s;
+  l6_err pe = origin_period(im, &r, err);
+  if (pe != L6_E_OK) return pe;
   char project[L6_CODE_MAX + 1];
   if (snprintf(project, sizeof project, "%s.%s", im->o->project_prefix, r->project_ref) >= (int)sizeof project)
     return l6_fail(err, L6_E_INVALID_VALUE, "project id %s.%s is too long", im->o->project_prefix, r->project_ref);
