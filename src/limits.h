@@ -291,7 +291,7 @@
 #define L6_CRIT_MAX_UNIT_TYPES 8
 #define L6_CRIT_MAX_PROGRAMMES 16
 #define L6_CRIT_MAX_LABELS 4
-#define L6_CRIT_MAX_DEFS 32 /* ccp, arb, ccb, sdg-1..sdg-17, corsia, oimp, and room */
+#define L6_CRIT_MAX_DEFS 32 /* ccp, arb, ccb, sdg-1..sdg-17, seven imported certifications, corsia, oimp, and room */
 #define L6_CRIT_LABEL_MAX 16
 #define L6_CRIT_LIST_MAX 600 /* a comma-separated list of codes */
 

@@ -438,7 +438,7 @@ static void test_criteria_http(void **state) {
   assert_string_equal(tl_jstr(lab, "reference"), "ICVCM 2026/7");
   json_decref(iss);
   l = get_ok(NULL, "/v1/labels");
-  assert_int_equal(json_array_size(json_object_get(l, "items")), 22); /* ccp, arb, ccb, sdg-1..sdg-17, corsia, oimp (config/labels.json) */
+  assert_int_equal(json_array_size(json_object_get(l, "items")), 29); /* ccp, arb, ccb, sdg-1..sdg-17, removal, socialcarbon, article6-oimp/-ndc/-other, corsia-pilot/-first, corsia, oimp (config/labels.json) */
   json_decref(l);
   /* Now the seller's units qualify; the order is cancelled again (the
    * kill -9 test replays every open order against CCER.X's book). */

@@ -833,6 +833,66 @@ static void test_cercarbono(void **state) {
 
 /* Project lists of Verra and Gold Standard: host, status, methodology,
  * crediting period, registration date; mirror mode; refused rows. */
+/* Cercarbono's vintage_of_credits (docs/IMPORT.md "Cercarbono's vintage
+ * periods"): the vintage period is the part of Cercarbono's year the
+ * period covers, its year by the rule of Verra's periods (which gives
+ * back Cercarbono's year); a retirement, naming the prefix and year only,
+ * takes its issuance's period; malformed periods and retirements of a
+ * prefix no issuance recorded are refused, FILE:LINE. */
+static void test_cercarbono_periods(void **state) {
+  /* Retirements named first: they run after the issuances. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements-periods.csv cercarbono/issuances-periods.csv"
+                              " cercarbono/projects.csv --json"),
+                   1);
+  expect_counts(4, 0, 0, 4); /* 2 projects, 2 retired blocks */
+  assert_non_null(strstr(out, "cercarbono/issuances-periods.csv:4: invalid_value: vintage 2020 is outside the monitoring period ending 2019-06-30"));
+  assert_non_null(strstr(out, "cercarbono/issuances-periods.csv:5: invalid_value: vintage_of_credits '2019-12-31 / 2019-01-01' is not a period"));
+  assert_non_null(strstr(out, "cercarbono/issuances-periods.csv:6: invalid_value: vintage_of_credits '2017-01-01' is not a period"));
+  assert_non_null(strstr(out, "cercarbono/retirements-periods.csv:4: unknown_serial: no issuance of cercarbono gave serial"
+                              " CDC_9001_5_9_999_14_1 a vintage period for 2019"));
+  /* 2010-01-01 / 2018-09-30, Cercarbono's year 2015: the whole period's
+   * rule would give 2016; the vintage is 2015, its period that year. */
+  assert_int_equal(origin_vintage_year("2010-01-01", "2018-09-30"), 2016);
+  expect_vintage(2015, 1500, 1500, 2500, 0);
+  expect_vintage(2018, 400, 400, 600, 0);
+  l6_svc *s = open_svc();
+  svc_store(s)->tx_only = false;
+  expect_total(s, "cercarbono", "CDC.9001", "2015-01-01", "2015-12-31", 4000, 2500, 0);
+  expect_total(s, "cercarbono", "CDC.9001", "2018-11-16", "2018-12-31", 1000, 600, 0);
+  json_t *o = lookup(s, "CDC_9001_5_1_321_14_R1_XX_CO_1_2_2018-2018-101-200");
+  json_t *og = json_object_get(o, "origin");
+  assert_string_equal(tl_jstr(og, "block"), "CDC_9001_5_1_321_14_R1_XX_CO_1_2_2018-2018-1-400");
+  assert_string_equal(tl_jstr(og, "vintage_start"), "2018-11-16");
+  assert_string_equal(tl_jstr(og, "vintage_end"), "2018-12-31");
+  json_decref(o);
+  o = lookup(s, "CDC_9001_5_1_321_14_1-2015-1-1500");
+  og = json_object_get(o, "origin");
+  assert_string_equal(tl_jstr(og, "vintage_start"), "2015-01-01");
+  assert_string_equal(tl_jstr(og, "vintage_end"), "2015-12-31");
+  json_decref(o);
+  /* The origin's whole period is kept beside it. */
+  l6_store *st = svc_store(s);
+  l6_origin_period p;
+  l6_error perr = {0};
+  assert_int_equal(st->ops->begin(st, &perr), L6_E_OK);
+  assert_int_equal(st->ops->origin_period_get(st, "cercarbono", "CDC_9001_5_1_321_14_1", 2015, &p, &perr), L6_E_OK);
+  st->ops->rollback(st);
+  assert_string_equal(p.vintage_start, "2010-01-01");
+  assert_string_equal(p.vintage_end, "2018-09-30");
+  int64_t before = log_size(s);
+  svc_close(s);
+  /* Again, and the retirements alone: nothing changes. */
+  assert_int_equal(run_import("--source cercarbono cercarbono/projects.csv cercarbono/issuances-periods.csv"
+                              " cercarbono/retirements-periods.csv --json"),
+                   1);
+  expect_counts(0, 0, 4, 4);
+  assert_int_equal(run_import("--source cercarbono cercarbono/retirements-periods.csv --json"), 1);
+  expect_counts(0, 0, 2, 1);
+  s = open_svc();
+  assert_int_equal(log_size(s), before);
+  svc_close(s);
+}
+
 static void expect_project_facts(l6_svc *s, const char *origin, const char *prefix, const char *rel) {
   fixture f;
   read_fixture(rel, &f);
@@ -1086,6 +1146,149 @@ static void test_import_labels(void **state) {
   labels_of(s, "102-300000001-300001000-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1", got, sizeof got);
   assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export;sdg-15=verra export");
   svc_close(s);
+}
+
+/* The dropped labels of the batch holding an origin serial, as "name=dropped_reference;...". */
+static void dropped_of(l6_svc *s, const char *serial, char *buf, size_t cap) {
+  json_t *o = lookup(s, serial);
+  l6_id batch = tl_jint(json_object_get(o, "batch"), "batch");
+  json_decref(o);
+  json_t *ls = NULL;
+  l6_error err = {0};
+  if (svc_batch_labels(s, batch, &ls, &err) != L6_E_OK) fail_msg("labels: %s", err.message);
+  buf[0] = '\0';
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(ls, "dropped"), i, l) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%s%s=%s", n ? ";" : "", tl_jstr(l, "label"), tl_jstr(l, "dropped_reference"));
+    assert_true(strlen(tl_jstr(l, "dropped_ts")) > 0);
+  }
+  json_decref(ls);
+}
+
+#define V1 "100-200000001-200000500-VCS-VCU-101-VER-KE-3-9001-01012020-31122020-0"
+#define V2 "102-300000001-300001000-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1"
+#define V3 "102-300001001-300001200-VCS-VCU-202-VER-VN-14-9002-13032009-12032011-1"
+#define V4 "110-200005001-200005750-VCS-VCU-101-VER-KE-3-9001-01012021-31122021-0"
+
+/* Mirror mode on labels (docs/IMPORT.md "Labels in mirror mode"): a newer
+ * export that adds or drops a certification or goal on a batch already
+ * imported brings the batch's imported labels to it and says so
+ * (labels_changed); a label the admin set stays; a third import changes
+ * nothing; an export giving a dropped label again sets it again. */
+static void test_labels_mirror(void **state) {
+  assert_int_equal(run_import("--source verra verra/transactions.csv --json"), 0);
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 0);
+  l6_svc *s = open_svc();
+  /* The admin's own label on the cancelled block of 9002: never dropped by an import. */
+  json_t *o = lookup(s, V3);
+  l6_id b3 = tl_jint(json_object_get(o, "batch"), "batch");
+  json_decref(o);
+  l6_actor admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
+  json_t *set = NULL;
+  TL_OK(svc_batch_label(s, &admin, b3, "ccp", "ICVCM decision 2025-01", &set, &err_), "admin label");
+  json_decref(set);
+  int64_t log_before = log_size(s);
+  svc_close(s);
+  /* The labels export: goal 5 added to block 1 (two rows, one batch),
+   * goal 15 dropped from 9002's first block, CCB dropped from its
+   * cancelled block, CCB added to the 2021 block. */
+  assert_int_equal(run_import("--source verra verra/transactions-labels.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 4);
+  assert_int_equal(summary_int("updated"), 4);
+  expect_counts(0, 0, 3, 0);
+  s = open_svc();
+  assert_int_equal(log_size(s), log_before); /* labels are no ledger transactions */
+  char got[1024];
+  labels_of(s, V1, got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export;sdg-5=verra export");
+  labels_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export");
+  dropped_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "sdg-15=verra export: a newer export no longer gives it");
+  labels_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccp=ICVCM decision 2025-01");
+  dropped_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: a newer export no longer gives it");
+  labels_of(s, V4, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold");
+  svc_close(s);
+  /* A third import of the same export: nothing changes. */
+  assert_int_equal(run_import("--source verra verra/transactions-labels.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 0);
+  expect_counts(0, 0, 7, 0);
+  /* A dry run of an export giving the old labels again changes nothing ... */
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json --dry-run"), 0);
+  assert_int_equal(summary_int("labels_changed"), 4);
+  s = open_svc();
+  labels_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccp=ICVCM decision 2025-01");
+  svc_close(s);
+  /* ... and the import sets the dropped labels again (their rows restored). */
+  assert_int_equal(run_import("--source verra verra/transactions-newer.csv --json"), 0);
+  assert_int_equal(summary_int("labels_changed"), 4);
+  s = open_svc();
+  labels_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;sdg-13=verra export;sdg-15=verra export");
+  dropped_of(s, V2, got, sizeof got);
+  assert_string_equal(got, "");
+  labels_of(s, V3, got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-Gold;ccp=ICVCM decision 2025-01");
+  labels_of(s, V1, got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export");
+  /* The admin may set a dropped label again too. */
+  json_t *again = NULL;
+  TL_OK(svc_batch_label(s, &admin, tl_jint(json_object_get(o = lookup(s, V1), "batch"), "batch"), "sdg-5", "", &again, &err_),
+        "admin sets a dropped label");
+  json_decref(o);
+  json_decref(again);
+  labels_of(s, V1, got, sizeof got);
+  assert_string_equal(got, "sdg-7=verra export;sdg-13=verra export;sdg-5=");
+  svc_close(s);
+}
+
+/* Verra's Article 6, CORSIA, removal and other certifications become batch
+ * labels (docs/IMPORT.md "Certifications and SDG labels"), en dashes and
+ * hyphens alike; an item outside the mapping refuses its row, FILE:LINE. */
+static void test_verra_certifications(void **state) {
+  assert_int_equal(run_import("--source verra verra/certifications.csv --json"), 1);
+  expect_counts(3, 0, 0, 3);
+  assert_non_null(strstr(out, "verra/certifications.csv:5: invalid_value: additional certification 'CORSIA - Second Phase, 2027-2029 Scope'"));
+  assert_non_null(strstr(out, "verra/certifications.csv:6: invalid_value: additional certification 'Made-up Seal of Approval'"));
+  assert_non_null(strstr(out, "verra/certifications.csv:7: invalid_value: additional certification 'Article 6 Authorized \xe2\x80\x93 Made-up use'"));
+  l6_svc *s = open_svc();
+  char got[2048];
+  labels_of(s, "120-400000001-400000100-VCS-VCU-101-VER-KE-3-9001-01012024-31122024-0", got, sizeof got);
+  assert_string_equal(got, "article6-oimp=verra export: Article 6 Authorized \xe2\x80\x93 Intl mitigation purposes;"
+                           "article6-ndc=verra export: Article 6 Authorized \xe2\x80\x93 NDC Use;"
+                           "article6-other=verra export: Article 6 Authorized \xe2\x80\x93 Other purposes;"
+                           "corsia-first=verra export: CORSIA - First Phase, 2024-2026 Scope");
+  labels_of(s, "121-400000101-400000200-VCS-VCU-101-VER-KE-3-9001-01012022-31122022-0", got, sizeof got);
+  assert_string_equal(got, "ccp=verra export;corsia-pilot=verra export: CORSIA \xe2\x80\x93 Pilot Phase, 2021-2023 Eligible");
+  labels_of(s, "122-400000201-400000300-VCS-VCU-101-VER-KE-3-9001-01012023-31122023-0", got, sizeof got);
+  assert_string_equal(got, "ccb=verra export: CCB-No Distinction;removal=verra export: Carbon Dioxide Removals;"
+                           "socialcarbon=verra export: Social Carbon");
+  /* Every label the import sets is one config/labels.json defines. */
+  json_t *defs = NULL;
+  TL_OK(svc_crit_labels(s, &defs, &err_), "labels");
+  const char *want[] = {"removal", "socialcarbon", "article6-oimp", "article6-ndc", "article6-other", "corsia-pilot", "corsia-first"};
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    bool found = false;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(defs, "items"), i, d) found = found || (strcmp(tl_jstr(d, "name"), want[k]) == 0 &&
+                                                                              strcmp(tl_jstr(d, "kind"), "batch") == 0);
+    if (!found) fail_msg("label %s is not a batch label of config/labels.json", want[k]);
+    assert_string_equal(export_cert_label((int)k), want[k]);
+  }
+  json_decref(defs);
+  svc_close(s);
+  /* Idempotent. */
+  assert_int_equal(run_import("--source verra verra/certifications.csv --json"), 1);
+  expect_counts(0, 0, 3, 3);
+  assert_int_equal(summary_int("labels_changed"), 0);
 }
 
 /* Issue 17 item 3: an imported retirement's certificate (JSON, HTML, PDF)
@@ -1492,9 +1695,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_art_trees, setup, teardown),
       cmocka_unit_test_setup_teardown(test_isometric, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cercarbono, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cercarbono_periods, setup, teardown),
       cmocka_unit_test_setup_teardown(test_project_lists, setup, teardown),
       cmocka_unit_test(test_serial_route),
       cmocka_unit_test_setup_teardown(test_import_labels, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_labels_mirror, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_verra_certifications, setup, teardown),
       cmocka_unit_test(test_certificate_effective_date),
       cmocka_unit_test_setup_teardown(test_cadt, setup, teardown),
       cmocka_unit_test(test_cadt_route),

@@ -1296,7 +1296,9 @@ static void test_upgrade_backfills(void **state) {
    * cooperative approaches; 24 -> 25, email notices: the queue, and a
    * column of users, dropped with it; 25 -> 26, retirements without serials
    * and kg figures, columns of origin_unplaced, dropped with it, and
-   * origin_projects; 26 -> 27, the project counts' index; 27 -> 28, letter leaves). */
+   * origin_projects; 26 -> 27, the project counts' index; 27 -> 28, letter
+   * leaves; 28 -> 29, dropped batch labels, columns of crit_batch_labels,
+   * dropped with it, and origin_periods). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_letters; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
@@ -1310,7 +1312,7 @@ static void test_upgrade_backfills(void **state) {
                   "DROP TABLE notices; DROP TABLE sessions; DROP TABLE users; ALTER TABLE tokens DROP COLUMN owner;"
                   "ALTER TABLE tokens DROP COLUMN created; ALTER TABLE tokens DROP COLUMN expires;"
                   "ALTER TABLE tokens DROP COLUMN revoked; ALTER TABLE tokens DROP COLUMN last_used;"
-                  "DROP TABLE origin_projects;"
+                  "DROP TABLE origin_projects; DROP TABLE origin_periods;"
                   "DROP TABLE origin_unplaced; DROP TABLE tx_origin; DROP TABLE origin_blocks;"
                   "ALTER TABLE batches DROP COLUMN vintage_start; ALTER TABLE batches DROP COLUMN vintage_end;"
                   "ALTER TABLE registries DROP COLUMN kind;"

@@ -160,13 +160,14 @@ static void print_summary(const json_t *j, long rows, long refused, size_t nfile
          (long long)json_integer_value(json_object_get(j, "retired")),
          (long long)json_integer_value(json_object_get(j, "unchanged")), refused,
          json_is_true(json_object_get(j, "committed")) ? "" : " (nothing kept)");
-  printf("new projects %lld, projects updated %lld, new batches %lld, records without serials %lld, vintage totals new or"
-         " changed %lld\n",
+  printf("new projects %lld, rows updated %lld, new batches %lld, records without serials %lld, vintage totals new or"
+         " changed %lld, labels set or dropped on recorded batches %lld\n",
          (long long)json_integer_value(json_object_get(j, "projects")),
          (long long)json_integer_value(json_object_get(j, "updated")),
          (long long)json_integer_value(json_object_get(j, "batches")),
          (long long)json_integer_value(json_object_get(j, "noted")),
-         (long long)json_integer_value(json_object_get(j, "totals_changed")));
+         (long long)json_integer_value(json_object_get(j, "totals_changed")),
+         (long long)json_integer_value(json_object_get(j, "labels_changed")));
   json_t *by = json_object_get(j, "by_vintage");
   if (json_array_size(by))
     printf("%-8s %14s %14s %14s %14s %14s\n", "vintage", "issued", "retired", "unplaced", "of it buffer", "of it retired");

@@ -13,7 +13,7 @@ enum {
   C_ISSUED, C_VSTART, C_VEND, C_VYEAR, C_PROJECT, C_NAME, C_COUNTRY, C_SECTOR, C_METH, C_VTOTAL, C_QTY, C_SERIAL,
   C_RETIRED, C_BENEF, C_REASON, C_DETAILS, C_STATUS, C_BUFFER, C_BUFFER2, C_CCP, C_ARB,
   C_SDG, C_CERT, C_LABEL, C_KG, C_BUFFER_KG, C_VDATE,
-  C_FROM, C_TO, C_ISBUF, C_PSTATUS, C_REGISTERED, C_CSTART, C_CEND, C__COUNT
+  C_FROM, C_TO, C_ISBUF, C_PSTATUS, C_REGISTERED, C_CSTART, C_CEND, C_VPERIOD, C__COUNT
 };
 _Static_assert(C__COUNT <= EXPORT_MAX_ROLES, "export_map.col has a slot per role");
 
@@ -170,14 +170,15 @@ static const layout_def layouts[] = {
      * ("CDC_7_3_1_323_14_CO_1_2_2019"), no range and no project id (the
      * number after "CDC_" is the project); retirements the prefix, the
      * vintage and the first and last number (from, to). A vintage is the
-     * year column (the issuances' vintage_of_credits period is not used:
-     * the retirements give only the year). */
+     * year column within the issuance's vintage_of_credits period (the part
+     * of the year the period covers, as for Gold Standard); a retirement's
+     * is the one its issuance recorded for its prefix and year. */
     {EXPORT_CDC_PROJECTS, "cercarbono projects", "cercarbono",
      {[C_PROJECT] = "id", [C_NAME] = "name", [C_SECTOR] = "sector", [C_METH] = "quantification_method",
       [C_COUNTRY] = "locations"}, ROWS_PROJECTS, NULL, false, true},
     {EXPORT_CDC_ISSUANCES, "cercarbono issuances", "cercarbono",
      {[C_SERIAL] = "serial", [C_QTY] = "issued_quantity", [C_ISSUED] = "issuance_date", [C_VYEAR] = "year",
-      [C_ISBUF] = "is_buffer"}, ROWS_TOTALS, NULL, false, true},
+      [C_ISBUF] = "is_buffer", [C_VPERIOD] = "vintage_of_credits"}, ROWS_TOTALS, NULL, false, true},
     {EXPORT_CDC_RETIREMENTS, "cercarbono retirements", "cercarbono",
      {[C_NAME] = "project_name", [C_PROJECT] = "project_id", [C_SERIAL] = "serial", [C_VYEAR] = "vintage",
       [C_REASON] = "certificate_destination", [C_BENEF] = "end_user", [C_DETAILS] = "passive_subject",
@@ -205,7 +206,8 @@ static const layout_def *def_of(export_layout l) {
 
 int export_layout_rank(export_layout l) {
   const layout_def *d = def_of(l);
-  return d == NULL ? 1 : d->rows == ROWS_PROJECTS ? 0 : d->rows == ROWS_GS_RETIRED ? 2 : 1;
+  /* Cercarbono's retirements take their vintage period from the issuances'. */
+  return d == NULL ? 1 : d->rows == ROWS_PROJECTS ? 0 : d->rows == ROWS_GS_RETIRED || (d->cdc && d->rows == ROWS_RETIRED) ? 2 : 1;
 }
 
 bool export_map_header(const char *source, char **fields, size_t n, export_map *out, char *msg, size_t cap) {
@@ -305,6 +307,55 @@ static bool next_item(const char **s, const char *seps, char *buf, size_t cap) {
   memcpy(buf, p, len);
   buf[len] = '\0';
   return true;
+}
+
+static const char *const cert_labels[EXPORT_CERTS] = {
+    [EXPORT_CERT_REMOVAL] = "removal",             [EXPORT_CERT_SOCIALCARBON] = "socialcarbon",
+    [EXPORT_CERT_A6_OIMP] = "article6-oimp",       [EXPORT_CERT_A6_NDC] = "article6-ndc",
+    [EXPORT_CERT_A6_OTHER] = "article6-other",     [EXPORT_CERT_CORSIA_PILOT] = "corsia-pilot",
+    [EXPORT_CERT_CORSIA_FIRST] = "corsia-first"};
+
+const char *export_cert_label(int k) { return k >= 0 && k < EXPORT_CERTS ? cert_labels[k] : ""; }
+
+/* Beside EXPORT_CERT_...: CCB and CCP, labels of their own. */
+enum { CERT_CCB = 100, CERT_CCP };
+
+/* One item of Verra's Additional Certifications (docs/IMPORT.md
+ * "Certifications and SDG labels"), compared without case, an en or em
+ * dash read as "-" and runs of spaces as one (Verra writes both
+ * "CORSIA - First Phase" and "CORSIA \u2013 Pilot Phase"). *k gets
+ * EXPORT_CERT_..., CERT_CCB, CERT_CCP, or -1 for an item that is known
+ * and gives no label ("GHG Emissions Reductions": the product's kind, as
+ * Gold Standard's "Emission Reduction"). False for an item not in the
+ * mapping: a label is never guessed, and nothing is dropped unseen. */
+static bool verra_cert(const char *item, int *k) {
+  char n[128];
+  size_t j = 0;
+  for (const unsigned char *p = (const unsigned char *)item; *p && j + 1 < sizeof n; p++) {
+    char c = (char)*p;
+    if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x93 || p[2] == 0x94)) c = '-', p += 2;
+    if (c == ' ' && (j == 0 || n[j - 1] == ' ')) continue;
+    n[j++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+  }
+  while (j > 0 && n[j - 1] == ' ') j--;
+  n[j] = '\0';
+  static const struct { const char *text; int k; } exact[] = {
+      {"icvcm ccp", CERT_CCP},
+      {"carbon dioxide removals", EXPORT_CERT_REMOVAL},
+      {"social carbon", EXPORT_CERT_SOCIALCARBON},
+      {"ghg emissions reductions", -1},
+      {"article 6 authorized - intl mitigation purposes", EXPORT_CERT_A6_OIMP},
+      {"article 6 authorized - international mitigation purposes", EXPORT_CERT_A6_OIMP},
+      {"article 6 authorized - ndc use", EXPORT_CERT_A6_NDC},
+      {"article 6 authorized - other purposes", EXPORT_CERT_A6_OTHER}};
+  *k = -1;
+  if (strncmp(n, "ccb", 3) == 0) return *k = CERT_CCB, true;
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+    if (strcmp(n, exact[i].text) == 0) return *k = exact[i].k, true;
+  /* CORSIA's phases, each with its years ("CORSIA - Pilot Phase, 2021-2023 Eligible"). */
+  if (strncmp(n, "corsia - pilot phase, 2021-2023", 31) == 0) return *k = EXPORT_CERT_CORSIA_PILOT, true;
+  if (strncmp(n, "corsia - first phase, 2024-2026", 31) == 0) return *k = EXPORT_CERT_CORSIA_FIRST, true;
+  return false;
 }
 
 /* Verra's "Sustainable Development Goals": goals separated by ";" or ",",
@@ -489,6 +540,14 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   copy_text(out->methodology, sizeof out->methodology, F(C_METH));
   out->ccp = yes(F(C_CCP));
   out->arb = yes(F(C_ARB));
+  /* The columns labels come from: a row of such a layout says which the
+   * batch carries (mirror mode brings a recorded batch's imported labels
+   * to it); a layout without them (CAR's cancellations) says nothing, nor
+   * does Gold Standard's retirements export, a range of a batch its
+   * issuances export describes (its Label is the retirement's record, and
+   * may differ from the issuance's: the issuances export decides). */
+  out->labels_given = (m->col[C_CCP] >= 0 || m->col[C_ARB] >= 0 || m->col[C_CERT] >= 0 || m->col[C_SDG] >= 0 ||
+                       m->col[C_LABEL] >= 0) && d->rows != ROWS_GS_RETIRED;
   /* Certifications and labels (docs/IMPORT.md "Certifications and SDG
    * labels"): Verra's Additional Certifications, ";"-separated, a "CCB-..."
    * item -> ccb (its text kept: "CCB-Biodiversity Gold"); Gold Standard's
@@ -498,11 +557,21 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
    * records. */
   char item[128], bad_sdg[128];
   const char *cs = F(C_CERT);
-  while (next_item(&cs, ";", item, sizeof item))
-    if (strncasecmp(item, "CCB", 3) == 0 && !out->ccb) {
+  while (next_item(&cs, ";", item, sizeof item)) {
+    int k = -1;
+    if (!verra_cert(item, &k))
+      return BAD("additional certification '%.60s'%s is not in the mapping of docs/IMPORT.md (\"Certifications and SDG labels\")",
+                 item, "");
+    if (k == CERT_CCB && !out->ccb) {
       out->ccb = true;
       copy_text(out->ccb_text, sizeof out->ccb_text, item);
+    } else if (k == CERT_CCP) {
+      out->ccp = true;
+    } else if (k >= 0 && !(out->certs >> k & 1u)) {
+      out->certs |= 1u << k;
+      copy_text(out->cert_text[k], sizeof out->cert_text[k], item);
     }
+  }
   const char *ls = F(C_LABEL);
   while (next_item(&ls, ",", item, sizeof item))
     if (strcasecmp(item, "ICVCM CCP") == 0) out->ccp = true;
@@ -567,7 +636,14 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   if (!(undated_ok && F(C_ISSUED)[0] == '\0') && !date_of(d, F(C_ISSUED), out->issued_on))
     return BAD("issuance date '%.40s'%s is not a date", F(C_ISSUED), "");
   char ps[11], pe[11];
-  if (m->col[C_VSTART] < 0) {
+  if (m->col[C_VPERIOD] >= 0) {
+    /* Cercarbono's vintage_of_credits: "2016-01-01 / 2019-06-30". */
+    const char *vp = F(C_VPERIOD), *sep = strstr(vp, " / ");
+    char a[16] = "";
+    if (sep && (size_t)(sep - vp) < sizeof a) memcpy(a, vp, (size_t)(sep - vp)), a[sep - vp] = '\0';
+    if (sep == NULL || !origin_parse_date(a, ps) || !origin_parse_date(sep + 3, pe) || strcmp(ps, pe) > 0)
+      return BAD("vintage_of_credits '%.40s'%s is not a period START / END in order", vp, "");
+  } else if (m->col[C_VSTART] < 0) {
     /* A vintage year alone (CAR, ART TREES): the period is the year. */
     const char *vy = F(C_VYEAR);
     int y = 0;
@@ -598,6 +674,16 @@ bool export_map_row(const export_map *m, char **fields, size_t n, export_row *ou
   }
   int vy = origin_vintage_year(out->vintage_start, out->vintage_end);
   if (vy < L6_VINTAGE_MIN || vy > L6_VINTAGE_MAX) return BAD("vintage period %s..%s is outside the years accepted", out->vintage_start, out->vintage_end);
+  if (d->cdc && (m->col[C_VPERIOD] >= 0 || d->rows == ROWS_RETIRED)) {
+    /* Cercarbono: the period of a prefix and year, recorded from an
+     * issuance, looked up for a retirement (docs/IMPORT.md "Cercarbono's
+     * vintage periods"). */
+    if (strlen(F(C_SERIAL)) >= sizeof out->period_prefix) return BAD("serial '%.60s'%s is too long", F(C_SERIAL), "");
+    snprintf(out->period_prefix, sizeof out->period_prefix, "%s", F(C_SERIAL));
+    out->period_year = vy;
+    if (m->col[C_VPERIOD] >= 0) memcpy(out->period_start, ps, 11), memcpy(out->period_end, pe, 11);
+    else out->period_lookup = true;
+  }
   const char *ret = F(C_RETIRED);
   out->status = EXPORT_ACTIVE;
   if (d->rows == ROWS_TOTALS) {

@@ -42,6 +42,21 @@ typedef enum {
   EXPORT__COUNT
 } export_layout;
 
+/* Certifications of Verra's Additional Certifications beyond CCB and CCP,
+ * each a batch label (docs/IMPORT.md "Certifications and SDG labels"). */
+enum {
+  EXPORT_CERT_REMOVAL = 0,   /* "Carbon Dioxide Removals" -> removal */
+  EXPORT_CERT_SOCIALCARBON,  /* "Social Carbon" -> socialcarbon */
+  EXPORT_CERT_A6_OIMP,       /* "Article 6 Authorized - Intl mitigation purposes" -> article6-oimp */
+  EXPORT_CERT_A6_NDC,        /* "Article 6 Authorized - NDC Use" -> article6-ndc */
+  EXPORT_CERT_A6_OTHER,      /* "Article 6 Authorized - Other purposes" -> article6-other */
+  EXPORT_CERT_CORSIA_PILOT,  /* "CORSIA - Pilot Phase, 2021-2023 Eligible" -> corsia-pilot */
+  EXPORT_CERT_CORSIA_FIRST,  /* "CORSIA - First Phase, 2024-2026 Scope" -> corsia-first */
+  EXPORT_CERTS
+};
+/* The batch label of certification k (EXPORT_CERT_...). */
+const char *export_cert_label(int k);
+
 /* What the export says of a range of units. */
 /* What the export says of a range of units: still active at the origin
  * (Verra's unretired blocks), issued (an issuance record, which says
@@ -84,6 +99,20 @@ typedef struct {
   bool ccb;                              /* Verra's Additional Certifications name a CCB one (label ccb) */
   char ccb_text[64];                     /* as the export writes it ("CCB-Biodiversity Gold") */
   uint32_t sdgs;                         /* bit g: Verra's Sustainable Development Goals name goal g (label sdg-g) */
+  uint32_t certs;                        /* bit k: Verra's Additional Certifications name certification k
+                                            (export_cert_label(k): removal, article6-oimp, corsia-pilot, ...) */
+  char cert_text[EXPORT_CERTS][64];      /* each one as the export writes it */
+  /* Cercarbono: an issuance's vintage_of_credits, the origin's period for
+   * a serial prefix and vintage year (period_start/end), kept for the
+   * retirements, which give the prefix and year only (period_lookup: the
+   * importer replaces the row's calendar-year period by the part of the
+   * recorded period in that year). */
+  char period_prefix[L6_ORIGIN_SERIAL_MAX + 1];
+  int period_year;
+  char period_start[11], period_end[11];
+  bool period_lookup;
+  bool labels_given;                     /* the layout reads the columns labels come from: the batch's imported
+                                            labels are brought to what the row says (mirror mode) */
   bool in_kg;                            /* the export counts in kg (Isometric): kg and buffer_kg are exact, quantity
                                             and buffer their whole tonnes rounded down */
   int64_t kg, buffer_kg;

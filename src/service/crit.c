@@ -158,15 +158,29 @@ static json_t *v_label(const l6_batch_label *x) {
 
 typedef struct {
   json_t *arr;
+  json_t *dropped;   /* the dropped labels, or NULL: not wanted */
   const char *find; /* label looked for, or NULL */
-  bool found;
+  bool found;        /* it holds */
+  bool found_dropped; /* it was set and dropped */
 } label_ctx;
 
+/* A batch's labels: those that hold; a dropped one (an import's label a
+ * newer export no longer carries, docs/IMPORT.md) only in "dropped". */
 static int label_row(void *ctx, const void *row) {
   label_ctx *c = ctx;
   const l6_batch_label *x = row;
-  if (c->arr) json_array_append_new(c->arr, v_label(x));
-  if (c->find && strcmp(c->find, x->label) == 0) c->found = true;
+  bool dropped = x->dropped_ts[0] != '\0';
+  if (dropped && c->dropped) {
+    json_t *v = v_label(x);
+    json_object_set_new(v, "dropped_ts", json_string(x->dropped_ts));
+    json_object_set_new(v, "dropped_reference", json_string(x->dropped_reference));
+    json_array_append_new(c->dropped, v);
+  }
+  if (!dropped && c->arr) json_array_append_new(c->arr, v_label(x));
+  if (c->find && strcmp(c->find, x->label) == 0) {
+    if (dropped) c->found_dropped = true;
+    else c->found = true;
+  }
   return 0;
 }
 
@@ -181,10 +195,11 @@ l6_err crit__batch_labels_json(l6_svc *s, l6_id batch, json_t **out, l6_error *e
   return e;
 }
 
-static l6_err batch_has(l6_svc *s, l6_id batch, const char *label, bool *has, l6_error *err) {
+static l6_err batch_has(l6_svc *s, l6_id batch, const char *label, bool *has, bool *was, l6_error *err) {
   label_ctx c = {.find = label};
   l6_err e = OPS->batch_label_list(ST, batch, label_row, &c, err);
   *has = c.found;
+  *was = c.found_dropped;
   return e;
 }
 
@@ -203,16 +218,17 @@ l6_err svc_batch_label(l6_svc *s, const l6_actor *a, l6_id batch, const char *la
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   l6_batch b;
-  bool has = false;
+  bool has = false, was = false;
   e = OPS->batch_get(ST, batch, &b, err);
-  if (e == L6_E_OK) e = batch_has(s, batch, label, &has, err);
+  if (e == L6_E_OK) e = batch_has(s, batch, label, &has, &was, err);
   if (e == L6_E_OK && has) e = l6_fail(err, L6_E_ALREADY_EXISTS, "batch %lld carries label %s already", (long long)batch, label);
   l6_batch_label x = {.batch = batch};
   snprintf(x.label, sizeof x.label, "%s", label);
   snprintf(x.actor, sizeof x.actor, "%s", a->name);
   snprintf(x.reference, sizeof x.reference, "%s", reference);
   svc__timestamp(s, x.ts);
-  if (e == L6_E_OK) e = OPS->batch_label_put(ST, &x, err);
+  /* A label dropped before (docs/IMPORT.md, "Labels in mirror mode"): its row is set again. */
+  if (e == L6_E_OK) e = was ? OPS->batch_label_restore(ST, &x, err) : OPS->batch_label_put(ST, &x, err);
   if (e == L6_E_OK) *out = v_label(&x);
   return svc__finish_out(s, e, out, err);
 }
@@ -222,10 +238,15 @@ l6_err svc_batch_labels(l6_svc *s, l6_id batch, json_t **out, l6_error *err) {
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
   l6_batch b;
-  json_t *arr = NULL;
+  label_ctx c = {.arr = json_array(), .dropped = json_array()};
   e = OPS->batch_get(ST, batch, &b, err);
-  if (e == L6_E_OK) e = crit__batch_labels_json(s, batch, &arr, err);
-  if (e == L6_E_OK) *out = json_pack("{s:I, s:o}", "batch", (json_int_t)batch, "items", arr);
+  if (e == L6_E_OK) e = OPS->batch_label_list(ST, batch, label_row, &c, err);
+  if (e == L6_E_OK) {
+    *out = json_pack("{s:I, s:o, s:o}", "batch", (json_int_t)batch, "items", c.arr, "dropped", c.dropped);
+  } else {
+    json_decref(c.arr);
+    json_decref(c.dropped);
+  }
   return svc__finish_out(s, e, out, err);
 }
 
@@ -393,8 +414,8 @@ l6_err crit__eligible(l6_svc *s, const l6_crit *c, const l6_block *b, void (*fn)
   char *save = NULL;
   for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
     if (strcmp(t, "corsia") == 0 || strcmp(t, "oimp") == 0) continue;
-    bool has = false;
-    if ((e = batch_has(s, bt.id, t, &has, err)) != L6_E_OK) return e;
+    bool has = false, was = false;
+    if ((e = batch_has(s, bt.id, t, &has, &was, err)) != L6_E_OK) return e;
     if (!has) return L6_E_OK;
   }
   /* Rules on the serials. */

@@ -298,10 +298,12 @@ struct svc_import {
   long rows_in_tx;                 /* rows applied since the last commit */
   bool open;                       /* the service is locked with a transaction open */
   long projects, batches, added, retired, unchanged, noted, totals_changed, updated;
+  long labels_changed;             /* labels set or dropped on batches recorded before the row (mirror mode) */
   l6_qty issued_by[VINTAGE_SLOTS], retired_by[VINTAGE_SLOTS];
   vintage_total *totals;           /* one per (project, vintage period) a row gave a total for */
   size_t ntotals, cap_totals;
   char last_project[L6_CODE_MAX + 1]; /* the last project seen to exist (rows come grouped) */
+  export_row scratch;              /* a row whose vintage period the store's origin_periods gives */
 };
 
 static l6_err ensure_party(l6_svc *s, const char *code, l6_error *err) {
@@ -427,6 +429,102 @@ static l6_err ensure_project(svc_import *im, const export_row *r, const char *id
 
 static int vslot(const export_row *r) { return origin_vintage_year(r->vintage_start, r->vintage_end) - L6_VINTAGE_MIN; }
 
+/* ---- batch labels from the export ------------------------------------- */
+
+#define ROW_LABELS_MAX 32
+
+typedef struct {
+  char label[L6_CRIT_LABEL_MAX + 1];
+  char reference[L6_NAME_MAX + 1];
+} row_label;
+
+/* The batch labels config/labels.json defines that a row's flags and
+ * certifications give (docs/IMPORT.md "Certifications and SDG labels"):
+ * "CCP Approved: Yes" or Gold Standard's "ICVCM CCP" label -> ccp, "ARB
+ * Eligible: Yes" -> arb, Verra's CCB certification -> ccb (reference: its
+ * distinction), each Sustainable Development Goal g -> sdg-g, and Verra's
+ * other certifications (below). */
+static size_t row_labels(const svc_import *im, const export_row *r, row_label *out) {
+  size_t n = 0;
+  for (int k = 0; k < 3 + 17; k++) {
+    bool on = k == 0 ? r->ccp : k == 1 ? r->arb : k == 2 ? r->ccb : (r->sdgs >> (k - 2)) & 1u;
+    if (!on) continue;
+    row_label *x = &out[n++];
+    if (k < 3) snprintf(x->label, sizeof x->label, "%s", k == 0 ? "ccp" : k == 1 ? "arb" : "ccb");
+    else snprintf(x->label, sizeof x->label, "sdg-%d", k - 2);
+    if (k == 2) snprintf(x->reference, sizeof x->reference, "%.40s export: %.60s", im->o->code, r->ccb_text);
+    else snprintf(x->reference, sizeof x->reference, "%.40s export", im->o->code);
+  }
+  /* Verra's other certifications: removal, socialcarbon, article6-oimp,
+   * -ndc, -other, corsia-pilot, corsia-first (reference: the export's
+   * words, "verra export: CORSIA - First Phase, 2024-2026 Scope"). */
+  for (int k = 0; k < EXPORT_CERTS; k++) {
+    if (!(r->certs >> k & 1u)) continue;
+    row_label *x = &out[n++];
+    snprintf(x->label, sizeof x->label, "%s", export_cert_label(k));
+    snprintf(x->reference, sizeof x->reference, "%.40s export: %.63s", im->o->code, r->cert_text[k]);
+  }
+  return n;
+}
+
+typedef struct {
+  l6_batch_label rows[ROW_LABELS_MAX * 2];
+  size_t n;
+} label_rows;
+
+static int collect_label(void *ctx, const void *row) {
+  label_rows *c = ctx;
+  if (c->n < sizeof c->rows / sizeof c->rows[0]) c->rows[c->n++] = *(const l6_batch_label *)row;
+  return 0;
+}
+
+/* Brings a batch's imported labels to what the row says (docs/IMPORT.md
+ * "Labels in mirror mode"): a label the row gives and the batch does not
+ * carry is set (a dropped one set again); a label this origin's import set
+ * (reference "ORIGIN export...") that the row no longer gives is dropped,
+ * its row kept with when and why. Labels an administrator set are never
+ * dropped. A row of a layout without label columns changes nothing.
+ * im->labels_changed counts what changed on a recorded batch (not fresh). */
+static l6_err sync_labels(svc_import *im, const export_row *r, l6_id batch, bool fresh, l6_error *err) {
+  l6_svc *s = im->s;
+  if (!r->labels_given) return L6_E_OK;
+  row_label want[ROW_LABELS_MAX];
+  size_t nw = row_labels(im, r, want);
+  label_rows *have = calloc(1, sizeof *have);
+  if (have == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = OPS->batch_label_list(s->st, batch, collect_label, have, err);
+  char mine[L6_ORIGIN_CODE_MAX + 8];
+  snprintf(mine, sizeof mine, "%s export", im->o->code);
+  char ts[32];
+  svc__timestamp(s, ts);
+  for (size_t i = 0; i < nw && e == L6_E_OK; i++) {
+    const l6_batch_label *h = NULL;
+    for (size_t k = 0; k < have->n && h == NULL; k++)
+      if (strcmp(have->rows[k].label, want[i].label) == 0) h = &have->rows[k];
+    if (h && h->dropped_ts[0] == '\0') continue;
+    l6_batch_label x = {.batch = batch};
+    snprintf(x.label, sizeof x.label, "%s", want[i].label);
+    snprintf(x.actor, sizeof x.actor, "%s", im->actor.name);
+    snprintf(x.reference, sizeof x.reference, "%s", want[i].reference);
+    memcpy(x.ts, ts, sizeof x.ts);
+    e = h ? OPS->batch_label_restore(s->st, &x, err) : OPS->batch_label_put(s->st, &x, err);
+    if (e == L6_E_OK && !fresh) im->labels_changed++;
+  }
+  for (size_t k = 0; k < have->n && e == L6_E_OK; k++) {
+    const l6_batch_label *h = &have->rows[k];
+    if (h->dropped_ts[0] || strncmp(h->reference, mine, strlen(mine)) != 0) continue;
+    bool wanted = false;
+    for (size_t i = 0; i < nw && !wanted; i++) wanted = strcmp(want[i].label, h->label) == 0;
+    if (wanted) continue;
+    char why[L6_NAME_MAX + 1];
+    snprintf(why, sizeof why, "%s: a newer export no longer gives it", mine);
+    e = OPS->batch_label_drop(s->st, batch, h->label, ts, why, err);
+    if (e == L6_E_OK) im->labels_changed++;
+  }
+  free(have);
+  return e;
+}
+
 /* Retires (or cancels) serials first..last of batch from the pending
  * account, through the policy step, dated as the row says. */
 static l6_err retire(svc_import *im, const export_row *r, l6_id batch, int64_t first, int64_t last, l6_error *err) {
@@ -481,23 +579,7 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
   if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err);
   if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err);
   if (e == L6_E_OK && r->issued_on[0]) e = OPS->tx_origin_put(s->st, tx.id, r->issued_on, false, err);
-  /* The export's flags and certifications as the batch labels
-   * config/labels.json defines: "CCP Approved: Yes" or Gold Standard's
-   * "ICVCM CCP" label -> ccp, "ARB Eligible: Yes" -> arb, Verra's CCB
-   * certification -> ccb (reference: its distinction), each Sustainable
-   * Development Goal g -> sdg-g. */
-  for (int k = 0; k < 3 + 17 && e == L6_E_OK; k++) {
-    bool on = k == 0 ? r->ccp : k == 1 ? r->arb : k == 2 ? r->ccb : (r->sdgs >> (k - 2)) & 1u;
-    if (!on) continue;
-    l6_batch_label x = {.batch = b.id};
-    if (k < 3) snprintf(x.label, sizeof x.label, "%s", k == 0 ? "ccp" : k == 1 ? "arb" : "ccb");
-    else snprintf(x.label, sizeof x.label, "sdg-%d", k - 2);
-    snprintf(x.actor, sizeof x.actor, "%s", im->actor.name);
-    if (k == 2) snprintf(x.reference, sizeof x.reference, "%.40s export: %.60s", im->o->code, r->ccb_text);
-    else snprintf(x.reference, sizeof x.reference, "%.40s export", im->o->code);
-    svc__timestamp(s, x.ts);
-    e = OPS->batch_label_put(s->st, &x, err);
-  }
+  if (e == L6_E_OK) e = sync_labels(im, r, b.id, true, err);
   l6_origin_block ob = {.first = os->first, .last = os->last, .batch = b.id, .serial_first = start};
   snprintf(ob.origin, sizeof ob.origin, "%s", im->o->code);
   snprintf(ob.prefix, sizeof ob.prefix, "%s", os->prefix);
@@ -655,8 +737,49 @@ static l6_err project_facts(svc_import *im, const export_row *r, const char *pro
   return e;
 }
 
+/* Cercarbono's vintage periods (docs/IMPORT.md "Cercarbono's vintage
+ * periods"): an issuance records the period its vintage_of_credits gives
+ * its serial prefix and year (a newer export's replaces it); a retirement,
+ * which names the prefix and year alone, takes the part of that year the
+ * recorded period covers, the vintage period its issuance has. *rp is
+ * then im->scratch, the row with that period. */
+static l6_err origin_period(svc_import *im, const export_row **rp, l6_error *err) {
+  l6_svc *s = im->s;
+  const export_row *r = *rp;
+  if (r->period_prefix[0] == '\0') return L6_E_OK;
+  l6_origin_period p = {.year = r->period_year}, was;
+  l6_err e = OPS->origin_period_get(s->st, im->o->code, r->period_prefix, r->period_year, &was, err);
+  if (e != L6_E_OK && e != L6_E_NOT_FOUND) return e;
+  if (!r->period_lookup) {
+    if (e == L6_E_OK && strcmp(was.vintage_start, r->period_start) == 0 && strcmp(was.vintage_end, r->period_end) == 0)
+      return L6_E_OK;
+    snprintf(p.origin, sizeof p.origin, "%s", im->o->code);
+    snprintf(p.prefix, sizeof p.prefix, "%s", r->period_prefix);
+    memcpy(p.vintage_start, r->period_start, 11);
+    memcpy(p.vintage_end, r->period_end, 11);
+    return OPS->origin_period_put(s->st, &p, err);
+  }
+  if (e == L6_E_NOT_FOUND)
+    return l6_fail(err, L6_E_UNKNOWN_SERIAL,
+                   "no issuance of %s gave serial %.80s a vintage period for %d: import the issuances export first",
+                   im->o->code, r->period_prefix, r->period_year);
+  char ys[11], ye[11];
+  snprintf(ys, sizeof ys, "%04d-01-01", r->period_year);
+  snprintf(ye, sizeof ye, "%04d-12-31", r->period_year);
+  im->scratch = *r;
+  snprintf(im->scratch.vintage_start, 11, "%s", strcmp(was.vintage_start, ys) > 0 ? was.vintage_start : ys);
+  snprintf(im->scratch.vintage_end, 11, "%s", strcmp(was.vintage_end, ye) < 0 ? was.vintage_end : ye);
+  if (strcmp(im->scratch.vintage_start, im->scratch.vintage_end) > 0)
+    return l6_fail(err, L6_E_EXPORT_CONFLICT, "vintage %d is outside the period %s..%s recorded for serial %.80s",
+                   r->period_year, was.vintage_start, was.vintage_end, r->period_prefix);
+  *rp = &im->scratch;
+  return L6_E_OK;
+}
+
 static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome *outcome, l6_error *err) {
   l6_svc *s = im->s;
+  l6_err pe = origin_period(im, &r, err);
+  if (pe != L6_E_OK) return pe;
   char project[L6_CODE_MAX + 1];
   if (snprintf(project, sizeof project, "%s.%s", im->o->project_prefix, r->project_ref) >= (int)sizeof project)
     return l6_fail(err, L6_E_INVALID_VALUE, "project id %s.%s is too long", im->o->project_prefix, r->project_ref);
@@ -704,7 +827,13 @@ static l6_err apply_row(svc_import *im, const export_row *r, svc_import_outcome 
                    (long long)os.first, (long long)os.last, r->serial, ob.text, ob.project, ob.vintage_start,
                    ob.vintage_end, (long long)ob.batch);
   if ((e = note_total(im, r, project, err)) != L6_E_OK) return e;
-  return mirror(im, r, &ob, &os, outcome, err);
+  if ((e = mirror(im, r, &ob, &os, outcome, err)) != L6_E_OK) return e;
+  /* The batch's labels brought to the row's (mirror mode): a row that
+   * changed only them is "updated". */
+  long before = im->labels_changed;
+  if ((e = sync_labels(im, r, ob.batch, false, err)) != L6_E_OK) return e;
+  if (im->labels_changed > before && *outcome == IMPORT_UNCHANGED) *outcome = IMPORT_UPDATED;
+  return L6_E_OK;
 }
 
 l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *outcome, l6_error *err) {
@@ -714,7 +843,7 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
   if (e != L6_E_OK) return e;
   char keep_project[L6_CODE_MAX + 1];
   memcpy(keep_project, im->last_project, sizeof keep_project);
-  long keep[2] = {im->projects, im->batches};
+  long keep[3] = {im->projects, im->batches, im->labels_changed};
   int v = vslot(r); /* export_map_row checked the period: 0 <= v < VINTAGE_SLOTS */
   l6_qty keep_issued = v >= 0 && v < VINTAGE_SLOTS ? im->issued_by[v] : 0;
   l6_qty keep_retired = v >= 0 && v < VINTAGE_SLOTS ? im->retired_by[v] : 0;
@@ -729,6 +858,7 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
     memcpy(im->last_project, keep_project, sizeof keep_project);
     im->projects = keep[0];
     im->batches = keep[1];
+    im->labels_changed = keep[2];
     if (v >= 0 && v < VINTAGE_SLOTS) im->issued_by[v] = keep_issued, im->retired_by[v] = keep_retired;
     im->ntotals = keep_ntotals;
     *outcome = 0;
@@ -812,11 +942,12 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
                                           "unplaced", (json_int_t)unplaced_by[v], "buffer", (json_int_t)buffer_by[v],
                                           "retired_unplaced", (json_int_t)unserialed_by[v]));
   if (summary && e == L6_E_OK)
-    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code, "dry_run",
-                         im->opts.dry_run, "committed", keep, "projects", (json_int_t)im->projects, "batches",
+    *summary = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "origin", im->o->code,
+                         "dry_run", im->opts.dry_run, "committed", keep, "projects", (json_int_t)im->projects, "batches",
                          (json_int_t)im->batches, "added", (json_int_t)im->added, "retired", (json_int_t)im->retired,
                          "unchanged", (json_int_t)im->unchanged, "updated", (json_int_t)im->updated, "noted",
-                         (json_int_t)im->noted, "totals_changed", (json_int_t)im->totals_changed, "by_vintage", by);
+                         (json_int_t)im->noted, "totals_changed", (json_int_t)im->totals_changed, "labels_changed",
+                         (json_int_t)im->labels_changed, "by_vintage", by);
   else
     json_decref(by);
   free(unplaced_by);

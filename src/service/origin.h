@@ -40,7 +40,7 @@ typedef enum {
   IMPORT_RETIRED,   /* units of a known block retired or cancelled now (mirror mode) */
   IMPORT_UNCHANGED, /* the store already says what the row says */
   IMPORT_NOTED,     /* an issuance record without serials: its units counted toward the vintage's total */
-  IMPORT_UPDATED    /* a project list's row changed a recorded project's facts (mirror mode) */
+  IMPORT_UPDATED    /* a row changed a recorded project's facts or a recorded batch's labels (mirror mode) */
 } svc_import_outcome;
 
 typedef struct svc_import svc_import;
@@ -67,6 +67,8 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
  * "retired", "unchanged", "updated" (projects whose facts a project list
  * changed), "noted" (issuance records without serials read),
  * "totals_changed" (vintage totals new or changed in the store),
+ * "labels_changed" (labels set or dropped on batches recorded before:
+ * mirror mode; a row that changed only labels counts as "updated"),
  * "by_vintage": [{"vintage", "issued", "retired", "unplaced", "buffer",
  * "retired_unplaced" (of unplaced, retired without serials: Isometric)}]}. */
 l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *err);

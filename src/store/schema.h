@@ -395,6 +395,16 @@ static const char *const l6_migrations[] = {
      * two tables); versions made before this migration have no leaf. */
     "CREATE TABLE log_letters(idx INTEGER PRIMARY KEY, auth INTEGER NOT NULL, version INTEGER NOT NULL,"
     "  sha256 TEXT NOT NULL, ts TEXT NOT NULL, UNIQUE(auth, version));",
+    /* 28 -> 29 (issue 17, docs/IMPORT.md "Labels in mirror mode" and
+     * "Cercarbono"): a batch label an import set and a newer export no
+     * longer carries is dropped, its row kept with when and why; and the
+     * vintage period an origin's issuance gives a serial prefix and year
+     * (Cercarbono's vintage_of_credits), which its retirements name by the
+     * year alone. */
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_ts TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_reference TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE origin_periods(origin TEXT NOT NULL, prefix TEXT NOT NULL, year INTEGER NOT NULL,"
+    "  vintage_start TEXT NOT NULL, vintage_end TEXT NOT NULL, PRIMARY KEY(origin, prefix, year));",
 };
 
 #define L6_SCHEMA_VERSION ((int)(sizeof l6_migrations / sizeof l6_migrations[0]))

@@ -313,6 +313,11 @@ static const char *const l6_pg_migrations[] = {
     /* 27 -> 28: letter leaves of the transparency log (schema.h). */
     "CREATE TABLE log_letters(idx BIGINT PRIMARY KEY, auth BIGINT NOT NULL, version INTEGER NOT NULL,"
     "  sha256 " L6_PG_TEXT " NOT NULL, ts " L6_PG_TEXT " NOT NULL, UNIQUE(auth, version));",
+    /* 28 -> 29: dropped batch labels, origin vintage periods (schema.h). */
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_ts " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "ALTER TABLE crit_batch_labels ADD COLUMN dropped_reference " L6_PG_TEXT " NOT NULL DEFAULT '';"
+    "CREATE TABLE origin_periods(origin " L6_PG_TEXT " NOT NULL, prefix " L6_PG_TEXT " NOT NULL, year INTEGER NOT NULL,"
+    "  vintage_start " L6_PG_TEXT " NOT NULL, vintage_end " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, prefix, year));",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -562,7 +562,10 @@ typedef struct {
 } l6_crit;
 
 /* A label set on an issuance batch (crit): who set it, when, on what
- * reference. Rows are never updated. */
+ * reference. A label an import set and a newer export of its origin no
+ * longer carries is dropped: the row stays, with when and why
+ * (dropped_ts, dropped_reference; "" while the label holds). Setting a
+ * dropped label again restores its row. */
 typedef struct {
   l6_id id;
   l6_id batch;
@@ -570,6 +573,8 @@ typedef struct {
   char actor[64];
   char ts[32];
   char reference[L6_NAME_MAX + 1];
+  char dropped_ts[32];
+  char dropped_reference[L6_NAME_MAX + 1];
 } l6_batch_label;
 
 /* A member's cash in one currency (org 0: the exchange operator's fees). */
@@ -704,6 +709,16 @@ typedef struct {
   char status[L6_NAME_MAX + 1];          /* as the origin words it ("Under validation") */
   char registered[11];                   /* YYYY-MM-DD, "" when not given */
 } l6_origin_project;
+
+/* The vintage period an origin's issuance gives a serial prefix and
+ * vintage year (Cercarbono's vintage_of_credits), for its retirements,
+ * which give only the year. */
+typedef struct {
+  char origin[L6_ORIGIN_CODE_MAX + 1];
+  char prefix[L6_ORIGIN_SERIAL_MAX + 1];
+  int year;                              /* the origin's vintage year */
+  char vintage_start[11], vintage_end[11]; /* the period, YYYY-MM-DD */
+} l6_origin_period;
 
 typedef struct l6_store l6_store;
 
@@ -965,6 +980,12 @@ typedef struct {
   /* Batch labels (crit): insert (x->id set), and a batch's labels by id. */
   l6_err (*batch_label_put)(l6_store *s, l6_batch_label *x, l6_error *err);
   l6_err (*batch_label_list)(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err);
+  /* drop: marks the label (batch, label) dropped at ts for reference;
+   * restore: sets a dropped one again (x's actor, ts, reference), its drop
+   * cleared. NOT_FOUND when no such row. */
+  l6_err (*batch_label_drop)(l6_store *s, l6_id batch, const char *label, const char *ts, const char *reference,
+                             l6_error *err);
+  l6_err (*batch_label_restore)(l6_store *s, const l6_batch_label *x, l6_error *err);
   /* A cash account; absent is OK with zero balances. put inserts or replaces. */
   l6_err (*ex_cash_get)(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err);
   l6_err (*ex_cash_put)(l6_store *s, const l6_ex_cash *c, l6_error *err);
@@ -1116,6 +1137,11 @@ typedef struct {
   l6_err (*origin_project_get)(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
                                l6_error *err);
   l6_err (*project_facts_set)(l6_store *s, const l6_project *p, l6_error *err);
+  /* Inserts or replaces the period of (origin, prefix, year); NOT_FOUND
+   * from get when none. */
+  l6_err (*origin_period_put)(l6_store *s, const l6_origin_period *p, l6_error *err);
+  l6_err (*origin_period_get)(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
+                              l6_error *err);
   /* A transaction's effective date (YYYY-MM-DD, when it happened at its
    * origin) and whether the origin stated no beneficiary; get: NOT_FOUND
    * for a transaction made in ledger6 (its effective date is its ts). */

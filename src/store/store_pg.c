@@ -356,7 +356,11 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(CRIT_PUT, "INSERT INTO crit_instruments(code, unit_types, programmes, labels, corsia_phase) VALUES($1,$2,$3,$4,$5)" " ON CONFLICT(code) DO UPDATE SET unit_types = excluded.unit_types, programmes = excluded.programmes," " labels = excluded.labels, corsia_phase = excluded.corsia_phase") \
   XX(CRIT_GET, "SELECT code, unit_types, programmes, labels, corsia_phase FROM crit_instruments WHERE code = $1") \
   XX(BLABEL_PUT, "INSERT INTO crit_batch_labels(id, batch, label, actor, ts, reference) VALUES((SELECT" " COALESCE(MAX(id), 0) + 1 FROM crit_batch_labels), $1,$2,$3,$4,$5) RETURNING id") \
-  XX(BLABEL_LIST, "SELECT id, batch, label, actor, ts, reference FROM crit_batch_labels WHERE batch = $1 ORDER BY id") \
+  XX(BLABEL_LIST, "SELECT id, batch, label, actor, ts, reference, dropped_ts, dropped_reference FROM crit_batch_labels" \
+                  " WHERE batch = $1 ORDER BY id")                                                       \
+  XX(BLABEL_DROP, "UPDATE crit_batch_labels SET dropped_ts = $3, dropped_reference = $4 WHERE batch = $1 AND label = $2") \
+  XX(BLABEL_RESTORE, "UPDATE crit_batch_labels SET actor = $3, ts = $4, reference = $5, dropped_ts = '',"  \
+                     " dropped_reference = '' WHERE batch = $1 AND label = $2")                            \
   XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = $1 AND currency = $2") \
   XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES($1,$2,$3,$4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
   XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE ($1::bigint < 0 OR org = $1) ORDER" " BY org, currency") \
@@ -465,6 +469,10 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                 " registered = excluded.registered")                                                     \
   XX(OPROJ_GET, "SELECT origin, project, status, registered FROM origin_projects"                        \
                 " WHERE origin = $1 AND project = $2")                                                   \
+  XX(OPER_PUT, "INSERT INTO origin_periods(origin, prefix, year, vintage_start, vintage_end) VALUES($1, $2, $3, $4, $5)" \
+               " ON CONFLICT(origin, prefix, year) DO UPDATE SET vintage_start = excluded.vintage_start,"  \
+               " vintage_end = excluded.vintage_end")                                                    \
+  XX(OPER_GET, "SELECT vintage_start, vintage_end FROM origin_periods WHERE origin = $1 AND prefix = $2 AND year = $3") \
   XX(PROJ_FACTS, "UPDATE projects SET methodology = $2, crediting_start = $3, crediting_end = $4,"       \
                  " status = $5 WHERE id = $1")                                                           \
   XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES($1, $2, $3)")                          \
@@ -1980,6 +1988,8 @@ static void dec_batch_label(const PGresult *r, int i, void *o) {
   col_text(r, i, 3, x->actor, sizeof x->actor);
   col_text(r, i, 4, x->ts, sizeof x->ts);
   col_text(r, i, 5, x->reference, sizeof x->reference);
+  col_text(r, i, 6, x->dropped_ts, sizeof x->dropped_ts);
+  col_text(r, i, 7, x->dropped_reference, sizeof x->dropped_reference);
 }
 
 static l6_err pg_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
@@ -2012,6 +2022,34 @@ static l6_err pg_batch_label_put(l6_store *s, l6_batch_label *x, l6_error *err) 
   a_text(&a, x->ts);
   a_text(&a, x->reference);
   return run_write(PG(s), Q_BLABEL_PUT, &a, &x->id, NULL, err);
+}
+
+/* An UPDATE of one row: NOT_FOUND when it changed none. */
+static l6_err label_update(l6_store *s, int q, const pg_args *a, l6_error *err) {
+  int64_t changed = 0;
+  l6_err e = run_write(PG(s), q, a, NULL, &changed, err);
+  if (e == L6_E_OK && changed == 0) return l6_fail(err, L6_E_NOT_FOUND, "no such batch label");
+  return e;
+}
+
+static l6_err pg_batch_label_drop(l6_store *s, l6_id batch, const char *label, const char *ts, const char *reference,
+                                  l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, batch);
+  a_text(&a, label);
+  a_text(&a, ts);
+  a_text(&a, reference);
+  return label_update(s, Q_BLABEL_DROP, &a, err);
+}
+
+static l6_err pg_batch_label_restore(l6_store *s, const l6_batch_label *x, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_int(&a, x->batch);
+  a_text(&a, x->label);
+  a_text(&a, x->actor);
+  a_text(&a, x->ts);
+  a_text(&a, x->reference);
+  return label_update(s, Q_BLABEL_RESTORE, &a, err);
 }
 
 static l6_err pg_batch_label_list(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
@@ -3270,6 +3308,34 @@ static l6_err pg_origin_project_get(l6_store *s, const char *origin, const char 
   return run_one(PG(s), Q_OPROJ_GET, &a, dec_oproj, out, L6_E_NOT_FOUND, err);
 }
 
+static l6_err pg_origin_period_put(l6_store *s, const l6_origin_period *p, l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, p->origin);
+  a_text(&a, p->prefix);
+  a_int(&a, p->year);
+  a_text(&a, p->vintage_start);
+  a_text(&a, p->vintage_end);
+  return run_write(PG(s), Q_OPER_PUT, &a, NULL, NULL, err);
+}
+
+static void dec_operiod(const PGresult *r, int i, void *o) {
+  l6_origin_period *p = o;
+  col_text(r, i, 0, p->vintage_start, sizeof p->vintage_start);
+  col_text(r, i, 1, p->vintage_end, sizeof p->vintage_end);
+}
+
+static l6_err pg_origin_period_get(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
+                                   l6_error *err) {
+  pg_args a = {.n = 0};
+  a_text(&a, origin);
+  a_text(&a, prefix);
+  a_int(&a, year);
+  *out = (l6_origin_period){.year = year};
+  snprintf(out->origin, sizeof out->origin, "%s", origin);
+  snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
+  return run_one(PG(s), Q_OPER_GET, &a, dec_operiod, out, L6_E_NOT_FOUND, err);
+}
+
 static l6_err pg_project_facts_set(l6_store *s, const l6_project *p, l6_error *err) {
   pg_args a = {.n = 0};
   a_text(&a, p->id);
@@ -3463,6 +3529,8 @@ static const l6_store_ops pg_ops = {
     .crit_get = pg_crit_get,
     .batch_label_put = pg_batch_label_put,
     .batch_label_list = pg_batch_label_list,
+    .batch_label_drop = pg_batch_label_drop,
+    .batch_label_restore = pg_batch_label_restore,
     .ex_cash_get = pg_ex_cash_get,
     .ex_cash_put = pg_ex_cash_put,
     .ex_cash_list = pg_ex_cash_list,
@@ -3510,6 +3578,8 @@ static const l6_store_ops pg_ops = {
     .origin_unplaced_list = pg_origin_unplaced_list,
     .origin_project_put = pg_origin_project_put,
     .origin_project_get = pg_origin_project_get,
+    .origin_period_put = pg_origin_period_put,
+    .origin_period_get = pg_origin_period_get,
     .project_facts_set = pg_project_facts_set,
     .tx_origin_put = pg_tx_origin_put,
     .tx_origin_get = pg_tx_origin_get,

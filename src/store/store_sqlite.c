@@ -295,7 +295,11 @@
   XX(CRIT_PUT, "INSERT INTO crit_instruments(code, unit_types, programmes, labels, corsia_phase) VALUES(?1,?2,?3,?4,?5)" " ON CONFLICT(code) DO UPDATE SET unit_types = excluded.unit_types, programmes = excluded.programmes," " labels = excluded.labels, corsia_phase = excluded.corsia_phase") \
   XX(CRIT_GET, "SELECT code, unit_types, programmes, labels, corsia_phase FROM crit_instruments WHERE code = ?1") \
   XX(BLABEL_PUT, "INSERT INTO crit_batch_labels(batch, label, actor, ts, reference) VALUES(?1,?2,?3,?4,?5)") \
-  XX(BLABEL_LIST, "SELECT id, batch, label, actor, ts, reference FROM crit_batch_labels WHERE batch = ?1 ORDER BY id") \
+  XX(BLABEL_LIST, "SELECT id, batch, label, actor, ts, reference, dropped_ts, dropped_reference FROM crit_batch_labels" \
+                  " WHERE batch = ?1 ORDER BY id")                                                       \
+  XX(BLABEL_DROP, "UPDATE crit_batch_labels SET dropped_ts = ?3, dropped_reference = ?4 WHERE batch = ?1 AND label = ?2") \
+  XX(BLABEL_RESTORE, "UPDATE crit_batch_labels SET actor = ?3, ts = ?4, reference = ?5, dropped_ts = '',"  \
+                     " dropped_reference = '' WHERE batch = ?1 AND label = ?2")                            \
   XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = ?1 AND currency = ?2") \
   XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES(?1,?2,?3,?4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
   XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE (?1 < 0 OR org = ?1) ORDER BY org," " currency") \
@@ -401,6 +405,10 @@
                 " registered = excluded.registered")                                                     \
   XX(OPROJ_GET, "SELECT origin, project, status, registered FROM origin_projects"                        \
                 " WHERE origin = ?1 AND project = ?2")                                                   \
+  XX(OPER_PUT, "INSERT INTO origin_periods(origin, prefix, year, vintage_start, vintage_end) VALUES(?1, ?2, ?3, ?4, ?5)" \
+               " ON CONFLICT(origin, prefix, year) DO UPDATE SET vintage_start = excluded.vintage_start,"  \
+               " vintage_end = excluded.vintage_end")                                                    \
+  XX(OPER_GET, "SELECT vintage_start, vintage_end FROM origin_periods WHERE origin = ?1 AND prefix = ?2 AND year = ?3") \
   XX(PROJ_FACTS, "UPDATE projects SET methodology = ?2, crediting_start = ?3, crediting_end = ?4,"       \
                  " status = ?5 WHERE id = ?1")                                                           \
   XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES(?1, ?2, ?3)")                          \
@@ -1887,6 +1895,8 @@ static void dec_batch_label(sqlite3_stmt *s, void *o) {
   col_text(s, 3, x->actor, sizeof x->actor);
   col_text(s, 4, x->ts, sizeof x->ts);
   col_text(s, 5, x->reference, sizeof x->reference);
+  col_text(s, 6, x->dropped_ts, sizeof x->dropped_ts);
+  col_text(s, 7, x->dropped_reference, sizeof x->dropped_reference);
 }
 
 static l6_err sq_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
@@ -1919,6 +1929,33 @@ static l6_err sq_batch_label_put(l6_store *s, l6_batch_label *x, l6_error *err) 
   l6_err e = run_write(SQ(s), t, err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
+}
+
+/* An UPDATE of one row: NOT_FOUND when it changed none. */
+static l6_err label_update(l6_store *s, sqlite3_stmt *t, l6_error *err) {
+  l6_err e = run_write(SQ(s), t, err);
+  if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_NOT_FOUND, "no such batch label");
+  return e;
+}
+
+static l6_err sq_batch_label_drop(l6_store *s, l6_id batch, const char *label, const char *ts, const char *reference,
+                                  l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_DROP);
+  sqlite3_bind_int64(t, 1, batch);
+  bind_text(t, 2, label);
+  bind_text(t, 3, ts);
+  bind_text(t, 4, reference);
+  return label_update(s, t, err);
+}
+
+static l6_err sq_batch_label_restore(l6_store *s, const l6_batch_label *x, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_RESTORE);
+  sqlite3_bind_int64(t, 1, x->batch);
+  bind_text(t, 2, x->label);
+  bind_text(t, 3, x->actor);
+  bind_text(t, 4, x->ts);
+  bind_text(t, 5, x->reference);
+  return label_update(s, t, err);
 }
 
 static l6_err sq_batch_label_list(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
@@ -3145,6 +3182,33 @@ static l6_err sq_origin_project_get(l6_store *s, const char *origin, const char 
   return L6_E_OK;
 }
 
+static l6_err sq_origin_period_put(l6_store *s, const l6_origin_period *p, l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_OPER_PUT);
+  bind_text(t, 1, p->origin);
+  bind_text(t, 2, p->prefix);
+  sqlite3_bind_int(t, 3, p->year);
+  bind_text(t, 4, p->vintage_start);
+  bind_text(t, 5, p->vintage_end);
+  return run_write(SQ(s), t, err);
+}
+
+static l6_err sq_origin_period_get(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
+                                   l6_error *err) {
+  sqlite3_stmt *t = st(SQ(s), Q_OPER_GET);
+  bind_text(t, 1, origin);
+  bind_text(t, 2, prefix);
+  sqlite3_bind_int(t, 3, year);
+  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  if (e != L6_E_OK) return e;
+  *out = (l6_origin_period){.year = year};
+  snprintf(out->origin, sizeof out->origin, "%s", origin);
+  snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
+  col_text(t, 0, out->vintage_start, sizeof out->vintage_start);
+  col_text(t, 1, out->vintage_end, sizeof out->vintage_end);
+  sqlite3_reset(t);
+  return L6_E_OK;
+}
+
 static l6_err sq_project_facts_set(l6_store *s, const l6_project *p, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_PROJ_FACTS);
   bind_text(t, 1, p->id);
@@ -3362,6 +3426,8 @@ static const l6_store_ops sqlite_ops = {
     .crit_get = sq_crit_get,
     .batch_label_put = sq_batch_label_put,
     .batch_label_list = sq_batch_label_list,
+    .batch_label_drop = sq_batch_label_drop,
+    .batch_label_restore = sq_batch_label_restore,
     .ex_cash_get = sq_ex_cash_get,
     .ex_cash_put = sq_ex_cash_put,
     .ex_cash_list = sq_ex_cash_list,
@@ -3410,6 +3476,8 @@ static const l6_store_ops sqlite_ops = {
     .origin_unplaced_list = sq_origin_unplaced_list,
     .origin_project_put = sq_origin_project_put,
     .origin_project_get = sq_origin_project_get,
+    .origin_period_put = sq_origin_period_put,
+    .origin_period_get = sq_origin_period_get,
     .project_facts_set = sq_project_facts_set,
     .tx_origin_put = sq_tx_origin_put,
     .tx_origin_get = sq_tx_origin_get,
