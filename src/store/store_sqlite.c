@@ -414,6 +414,10 @@
   XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
   XX(STATS_RYEAR, "SELECT CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY t.reporting_year ORDER BY t.reporting_year") \
   XX(STATS_COUNTS, "SELECT 'all', (SELECT COUNT(*) FROM batches b JOIN projects p ON p.id = b.project WHERE b.tx > ?3 AND (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))," " (SELECT COUNT(DISTINCT l.tx) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3" " JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))") \
+  XX(STATS_CELLS, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (SELECT p.host || ' ' || p.programme || ' ' || CAST(b.vintage AS TEXT) || ' ' || SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret" " FROM batches b JOIN projects p ON p.id = b.project JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.host || ' ' || p.programme || ' ' || CAST(b.vintage AS TEXT) || ' ' || SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k") \
+  XX(STATS_RCELLS, "SELECT p.host || ' ' || p.programme || ' ' || CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY p.host, p.programme, t.reporting_year") \
+  XX(STATS_BCOUNT, "SELECT p.host || ' ' || p.programme, COUNT(*), 0 FROM batches b JOIN projects p ON p.id = b.project WHERE b.tx > ?3 AND (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY p.host, p.programme") \
+  XX(STATS_RTX, "SELECT DISTINCT CAST(l.tx AS TEXT) || ' ' || p.host || ' ' || p.programme, l.tx, 0 FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) ORDER BY l.tx") \
   XX(STATS_PROJECTS, "SELECT status || ' ' || host || ' ' || programme, COUNT(*), 0 FROM projects WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR programme = ?2) GROUP BY status, host, programme")
 
 enum {
@@ -3194,13 +3198,14 @@ static void dec_stat(sqlite3_stmt *s, void *o) {
 
 static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
                        l6_each_fn each, void *ctx, l6_error *err) {
-  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS, Q_STATS_PROJECTS};
+  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS, Q_STATS_PROJECTS,
+                                        Q_STATS_CELLS, Q_STATS_RCELLS, Q_STATS_BCOUNT, Q_STATS_RTX};
   if ((unsigned)dim >= L6_STAT__COUNT) return l6_fail(err, L6_E_INTERNAL, "stats: unknown dimension");
   l6_stat_row buf;
   sqlite3_stmt *t = st(SQ(s), q[dim]);
   bind_text(t, 1, host);
   bind_text(t, 2, programme);
-  if (dim < L6_STAT_PROJECTS) sqlite3_bind_int64(t, 3, after_tx);
+  if (dim != L6_STAT_PROJECTS) sqlite3_bind_int64(t, 3, after_tx);
   return run_each(SQ(s), t, dec_stat, &buf, each, ctx, err);
 }
 
