@@ -1296,7 +1296,8 @@ static void test_upgrade_backfills(void **state) {
    * cooperative approaches; 24 -> 25, email notices: the queue, and a
    * column of users, dropped with it; 25 -> 26, retirements without serials
    * and kg figures, columns of origin_unplaced, dropped with it, and
-   * origin_projects; 26 -> 27, the project counts' index). */
+   * origin_projects; 26 -> 27, the project counts' index; 27 -> 28, the
+   * project list's filter indexes). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
@@ -1317,6 +1318,7 @@ static void test_upgrade_backfills(void **state) {
                   "DROP TABLE trusted_accounts; DROP TABLE proposals; DROP TABLE approval_policies;"
                   "DROP TABLE link_records; DROP TABLE tx_terms; DROP TABLE a6_approaches;"
                   "DROP INDEX tx_lines_hist; ALTER TABLE tx_lines DROP COLUMN lvl; DROP INDEX projects_counts;"
+                  "DROP INDEX projects_host; DROP INDEX projects_status; DROP INDEX projects_programme;"
                   "CREATE INDEX tx_lines_batch ON tx_lines(batch, first);"
                   "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
   char keyfile[L6_STORE_SPEC_MAX + 16];

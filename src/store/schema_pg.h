@@ -310,6 +310,10 @@ static const char *const l6_pg_migrations[] = {
     "  status " L6_PG_TEXT " NOT NULL, registered " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, project));",
     /* 26 -> 27: the project counts' index (schema.h). */
     "CREATE INDEX projects_counts ON projects(status, host, programme);",
+    /* 27 -> 28: the project list's filter indexes (schema.h). */
+    "CREATE INDEX projects_host ON projects(host, status, id);"
+    "CREATE INDEX projects_status ON projects(status, id);"
+    "CREATE INDEX projects_programme ON projects(programme, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

@@ -117,6 +117,10 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                 " crediting_end, status FROM projects WHERE ($1::text = '' OR programme = $1)"                \
                 " AND ($2::text = '' OR host = $2) AND ($3::text = '' OR status = $3) AND id > $4"            \
                 " ORDER BY id LIMIT $5")                                                                      \
+  XX(PROJ_LIST_HS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = $2::text AND status = $3::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
+  XX(PROJ_LIST_HOST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = $2::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
+  XX(PROJ_LIST_STATUS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE status = $3::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
+  XX(PROJ_LIST_PROG, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE programme = $1::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
   /* issuance batches */                                                                                      \
   XX(BATCH_PUT, "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx,"  \
                 " production_start, production_end)"                                                          \
@@ -1078,7 +1082,9 @@ static l6_err pg_project_list(l6_store *s, const char *programme, const char *ho
   a_text(&a, status);
   a_text(&a, after);
   a_int(&a, limit);
-  return run_each(PG(s), Q_PROJ_LIST, &a, dec_project, &buf, each, ctx, err);
+  int q = store__proj_list_q(programme, host, status, Q_PROJ_LIST, Q_PROJ_LIST_HS, Q_PROJ_LIST_HOST, Q_PROJ_LIST_STATUS,
+                             Q_PROJ_LIST_PROG);
+  return run_each(PG(s), q, &a, dec_project, &buf, each, ctx, err);
 }
 
 /* ---- issuance batches ------------------------------------------------ */

@@ -56,6 +56,10 @@
                 " crediting_end, status FROM projects WHERE (?1 = '' OR programme = ?1)"            \
                 " AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4"              \
                 " ORDER BY id LIMIT ?5")                                                            \
+  XX(PROJ_LIST_HS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = ?2 AND status = ?3 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
+  XX(PROJ_LIST_HOST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = ?2 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
+  XX(PROJ_LIST_STATUS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE status = ?3 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
+  XX(PROJ_LIST_PROG, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE programme = ?1 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
   XX(BATCH_PUT, "INSERT INTO batches(project, unit_type, registry, vintage, serial_start,"          \
                 " quantity, tx, production_start, production_end)"                                  \
                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                      \
@@ -891,7 +895,8 @@ static l6_err sq_project_get(l6_store *s, const char *id, l6_project *out, l6_er
 static l6_err sq_project_list(l6_store *s, const char *programme, const char *host, const char *status,
                               const char *after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_project buf;
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_LIST);
+  sqlite3_stmt *t = st(SQ(s), store__proj_list_q(programme, host, status, Q_PROJ_LIST, Q_PROJ_LIST_HS, Q_PROJ_LIST_HOST,
+                                                 Q_PROJ_LIST_STATUS, Q_PROJ_LIST_PROG));
   bind_text(t, 1, programme);
   bind_text(t, 2, host);
   bind_text(t, 3, status);
