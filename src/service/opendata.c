@@ -406,7 +406,7 @@ static l6_err grid_load(l6_svc *s, stats_grid *g, l6_id after_tx, l6_error *err)
     if (e == L6_E_OK && c.oom) e = l6_fail(err, L6_E_NOMEM, NULL);
   }
   if (e != L6_E_OK) return e;
-  qsort(g->cells, g->ncells, sizeof *g->cells, gcell_cmp);
+  if (g->ncells > 1) qsort(g->cells, g->ncells, sizeof *g->cells, gcell_cmp); /* cells NULL when none */
   size_t n = 0;
   for (size_t i = 0; i < g->ncells; i++) {
     if (n > 0 && gcell_cmp(&g->cells[n - 1], &g->cells[i]) == 0) {
@@ -451,7 +451,7 @@ static json_t *grid_rows(const stats_grid *g, int kind, int field, const char *h
     v[j - 1].issued += x->issued;
     v[j - 1].retired += x->retired;
   }
-  qsort(v, n, sizeof *v, numeric ? gsum_cmp_num : gsum_cmp);
+  if (n > 1) qsort(v, n, sizeof *v, numeric ? gsum_cmp_num : gsum_cmp); /* v NULL when none */
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++)
     json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "key", v[i].key, "issued", (json_int_t)v[i].issued, "retired",
