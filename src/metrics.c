@@ -166,6 +166,11 @@ void metrics_link_reconcile(const char *peer, int64_t differences) {
   pthread_mutex_unlock(&peer_mu);
 }
 
+/* GET /v1/stats summed from the first transaction (issue 21, item 5). */
+static atomic_uint_fast64_t stats_full_sums;
+
+void metrics_stats_full_sum(void) { atomic_fetch_add_explicit(&stats_full_sums, 1, memory_order_relaxed); }
+
 /* Email notices (issue 22). */
 static atomic_uint_fast64_t notices_queued, notices_sent, notices_retried, notices_failed;
 static atomic_bool notices_on;
@@ -324,6 +329,12 @@ char *metrics_render(const metrics_gauges *g) {
     }
   }
   pthread_mutex_unlock(&peer_mu);
+  fprintf(f,
+          "# HELP ledger6_stats_full_sums_total GET /v1/stats figures summed from every batch and retirement line "
+          "(the first call after start; any later call and filter adds the newer transactions to a cached grid).\n"
+          "# TYPE ledger6_stats_full_sums_total counter\n"
+          "ledger6_stats_full_sums_total %llu\n",
+          (unsigned long long)load(&stats_full_sums));
   if (atomic_load_explicit(&notices_on, memory_order_relaxed))
     fprintf(f,
             "# HELP ledger6_notices_total Email notices (serve --smtp-url) by what happened: queued, sent, retried (an "

@@ -44,6 +44,11 @@ void metrics_link_reconcile(const char *peer, int64_t differences);
  * ran (the relay is configured). */
 void metrics_notices(int64_t queued, int64_t sent, int64_t retried, int64_t failed);
 
+/* GET /v1/stats summed its figures from the first transaction, a scan of
+ * every batch and retirement line (service/opendata.c: once after start,
+ * then only when a reader's snapshot is older than every cached grid). */
+void metrics_stats_full_sum(void);
+
 /* What the renderer asks for at each scrape: gauges read at that moment.
  * A negative log_size means the store could not say (the sample is left
  * out). */

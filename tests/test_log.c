@@ -1298,7 +1298,8 @@ static void test_upgrade_backfills(void **state) {
    * and kg figures, columns of origin_unplaced, dropped with it, and
    * origin_projects; 26 -> 27, the project counts' index; 27 -> 28, letter
    * leaves; 28 -> 29, dropped batch labels, columns of crit_batch_labels,
-   * dropped with it, and origin_periods). */
+   * dropped with it, and origin_periods; 29 -> 30, the project list's
+   * filter indexes). */
   sql_exec(S->spec, "DROP TABLE log_heads; DROP TABLE log_nodes; DROP TABLE log_letters; DROP TABLE log_leaves; DROP TABLE log_keys;"
                   "DROP TABLE a6_auth_versions; DROP TABLE mech_records; DROP TABLE activity_records;"
                   "DROP TABLE a6_actions; DROP TABLE a6_itmos; DROP TABLE a6_authorizations;"
@@ -1319,6 +1320,7 @@ static void test_upgrade_backfills(void **state) {
                   "DROP TABLE trusted_accounts; DROP TABLE proposals; DROP TABLE approval_policies;"
                   "DROP TABLE link_records; DROP TABLE tx_terms; DROP TABLE a6_approaches;"
                   "DROP INDEX tx_lines_hist; ALTER TABLE tx_lines DROP COLUMN lvl; DROP INDEX projects_counts;"
+                  "DROP INDEX projects_host; DROP INDEX projects_status; DROP INDEX projects_programme;"
                   "CREATE INDEX tx_lines_batch ON tx_lines(batch, first);"
                   "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
   char keyfile[L6_STORE_SPEC_MAX + 16];

@@ -28,6 +28,8 @@
  *                           the next lease_try of another process
  *   store_lease_service     svc_lease_try/svc_lease_release, as a job of a
  *                           server would call them
+ *   store_project_filters   GET /v1/projects's filters: every combination,
+ *                           paged, as a reference; the indexes they read
  *   store_pg_reconnect      PostgreSQL only: a terminated session fails the
  *                           open transaction with BUSY, the next begin
  *                           reconnects, a lease held on it is taken again
@@ -864,6 +866,108 @@ static void test_store_pg_reconnect(void **state) {
   close_fixture(&f);
 }
 
+/* GET /v1/projects's filters (issue 21, schema 28): each combination of
+ * programme, host and status, paged by id, lists exactly the projects of
+ * a reference filter in order, whichever statement the store picks
+ * (store_common.h store__proj_list_q); on SQLite the filters by host and
+ * by status read their indexes (EXPLAIN QUERY PLAN), not every project. */
+typedef struct {
+  char ids[400][L6_CODE_MAX + 1];
+  size_t n;
+} id_list;
+
+static int collect_id(void *ctx, const void *row) {
+  id_list *l = ctx;
+  const char *id = ((const l6_project *)row)->id;
+  size_t len = strnlen(id, L6_CODE_MAX);
+  if (l->n < 400) {
+    memcpy(l->ids[l->n], id, len);
+    l->ids[l->n++][len] = '\0';
+  }
+  return 0;
+}
+
+static void plan_uses(const char *path, const char *where, const char *index) {
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  char sql[512], plan[1024] = "";
+  snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN SELECT id, title FROM projects WHERE %s AND id > '' ORDER BY id LIMIT 50", where);
+  sqlite3_stmt *q = NULL;
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+  sqlite3_bind_text(q, 1, "BBB", -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, "suspended", -1, SQLITE_STATIC);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    size_t len = strlen(plan);
+    snprintf(plan + len, sizeof plan - len, "%s; ", (const char *)sqlite3_column_text(q, 3));
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  if (strstr(plan, index) == NULL || strstr(plan, "SCAN") != NULL) fail_msg("%s: plan %s, not %s", where, plan, index);
+}
+
+static void test_store_project_filters(void **state) {
+  (void)state;
+  fixture f;
+  open_fixture(&f, "projfilt");
+  l6_store *st = f.st;
+  l6_error err = {0};
+  static const char *const hosts[] = {"AAA", "BBB", "CCC", "DDD"};
+  static const char *const progs[] = {"VCS", "GS"};
+  static const char *const statuses[] = {"listed", "registered", "suspended", "withdrawn"};
+  tl_rng rng;
+  tl_rng_init(&rng, 28);
+  l6_project all[240];
+  ok(st->ops->begin(st, &err), &err, "begin");
+  for (size_t i = 0; i < 4; i++) ok(put_party(st, hosts[i], &err), &err, "party");
+  for (size_t i = 0; i < 2; i++) {
+    l6_programme pr = {.kind = "voluntary"};
+    snprintf(pr.code, sizeof pr.code, "%s", progs[i]);
+    snprintf(pr.name, sizeof pr.name, "%s", progs[i]);
+    ok(st->ops->programme_put(st, &pr, &err), &err, "programme");
+  }
+  for (size_t i = 0; i < 240; i++) {
+    l6_project p = {.title = "t", .methodology = "m", .sector = "s", .kind = "avoidance", .crediting_start = "2020-01-01",
+                    .crediting_end = "2030-12-31"};
+    snprintf(p.id, sizeof p.id, "P%04zu", (i * 7919) % 240); /* ids not in insertion order */
+    snprintf(p.programme, sizeof p.programme, "%s", progs[tl_rng_below(&rng, 2)]);
+    snprintf(p.host, sizeof p.host, "%s", hosts[tl_rng_below(&rng, 4)]);
+    snprintf(p.status, sizeof p.status, "%s", statuses[tl_rng_below(&rng, 4)]);
+    ok(st->ops->project_put(st, &p, &err), &err, "project");
+    all[(i * 7919) % 240] = p;
+  }
+  ok(st->ops->commit(st, &err), &err, "commit");
+  static id_list got, want;
+  for (size_t pi = 0; pi <= 2; pi++)
+    for (size_t hi = 0; hi <= 4; hi++)
+      for (size_t si = 0; si <= 4; si++) {
+        const char *prog = pi < 2 ? progs[pi] : "", *host = hi < 4 ? hosts[hi] : "", *status = si < 4 ? statuses[si] : "";
+        want.n = got.n = 0;
+        for (size_t i = 0; i < 240; i++) /* all[] is in id order */
+          if ((!prog[0] || strcmp(all[i].programme, prog) == 0) && (!host[0] || strcmp(all[i].host, host) == 0) &&
+              (!status[0] || strcmp(all[i].status, status) == 0))
+            collect_id(&want, &all[i]);
+        char after[L6_CODE_MAX + 1] = "";
+        ok(st->ops->begin(st, &err), &err, "begin");
+        for (;;) { /* pages of 7 */
+          size_t n0 = got.n;
+          ok(st->ops->project_list(st, prog, host, status, after, 7, collect_id, &got, &err), &err, "project_list");
+          if (got.n == n0) break;
+          snprintf(after, sizeof after, "%s", got.ids[got.n - 1]);
+        }
+        st->ops->rollback(st);
+        assert_int_equal(got.n, want.n);
+        for (size_t i = 0; i < got.n; i++) assert_string_equal(got.ids[i], want.ids[i]);
+      }
+  if (!tl_store_is_pg()) {
+    char path[L6_STORE_SPEC_MAX + 8];
+    snprintf(path, sizeof path, "%s", f.t.spec);
+    plan_uses(path, "host = ?1 AND ('' = '' OR status = '')", "projects_host");
+    plan_uses(path, "host = ?1 AND status = ?2", "projects_host");
+    plan_uses(path, "status = ?2 AND ('' = '' OR host = '')", "projects_status");
+  }
+  close_fixture(&f);
+}
+
 int main(void) {
   tl_seed();
   const struct CMUnitTest tests[] = {
@@ -876,6 +980,7 @@ int main(void) {
       cmocka_unit_test(test_store_pg_reconnect),
       cmocka_unit_test(test_store_token_lifecycle),  cmocka_unit_test(test_store_file_modes),
       cmocka_unit_test(test_store_tx_only_guard),
+      cmocka_unit_test(test_store_project_filters),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../metrics.h"
 #include "ldc.h"
 #include "tlog.h"
 #include "service_int.h"
@@ -230,69 +231,263 @@ static int stat_row(void *ctx, const void *row) {
  * which no unit figure reads. So the figures of a store whose log is
  * size N are those of the log at N0 <= N (root equal to the store's root
  * at N0: the same store and history) plus the sums of the transactions
- * after the leaf N0 - 1's: the cache below keeps, per filter, the raw rows
- * at some size and adds the rows of the newer transactions only (issue 21,
- * item 5: GET /v1/stats at 10^6 blocks took 11 s summing every batch and
- * line six times over; docs/PERFORMANCE.md). The project counts are read
- * each time (indexed GROUP BY over projects). */
-#define STATS_CACHE 16
+ * after the leaf N0 - 1's (issue 21, item 5: GET /v1/stats at 10^6 blocks
+ * took 11 s summing every batch and line six times over;
+ * docs/PERFORMANCE.md).
+ *
+ * The cache below keeps ONE grid for every filter: the figures grouped by
+ * every dimension /v1/stats filters or groups on (host, programme,
+ * vintage, year; host, programme, reporting year; the batches by host and
+ * programme; the retirements by the (host, programme) pairs of their
+ * lines), at some log size, and adds the rows of the newer transactions
+ * only. Any filter is then a sum over the grid's cells in memory (a few
+ * thousand cells at 100,000 projects), not a scan of the store: only the
+ * first call after start (`serve` makes it in a thread) reads every batch
+ * and line. A retirement counts once in a filter however many of its
+ * lines fall in it: one with lines of a single (host, programme) is
+ * counted in that cell, the few with several keep their pairs (multi).
+ * A few grids of different sizes are kept, for readers on older
+ * snapshots. The project counts are read each time (indexed GROUP BY over
+ * projects). */
+enum { GK_UNITS, GK_RYEAR, GK_BATCHES, GK_RETS };
+typedef struct {
+  uint8_t kind;                          /* GK_* */
+  char host[4], prog[L6_CODE_MAX + 1];
+  char a[24], b[8];                      /* GK_UNITS: vintage, year; GK_RYEAR: reporting year */
+  int64_t issued, retired;               /* GK_BATCHES: issued = batches; GK_RETS: retired = retirements */
+} gcell;
+typedef struct {
+  l6_id tx;
+  char host[4], prog[L6_CODE_MAX + 1];
+} gpair;
 typedef struct {
   bool used;
-  char host[4], programme[L6_CODE_MAX + 1];
   int64_t size;      /* log size summed up to */
   uint8_t root[32];  /* the log's root at size */
   l6_id last_tx;     /* the transaction of leaf size - 1 (0 when size is 0) */
-  json_t *rows[L6_STAT_COUNTS + 1]; /* raw rows of each unit dimension, by key */
   uint64_t used_at;
-} stats_entry;
+  gcell *cells;      /* sorted by gcell_cmp, one per key */
+  size_t ncells, capcells;
+  gpair *multi;      /* the pairs of the retirements with lines in more than one (host, programme), by tx */
+  size_t nmulti, capmulti;
+} stats_grid;
+#define STATS_CACHE 4
 static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
-static stats_entry stats_cache[STATS_CACHE];
+static stats_grid stats_cache[STATS_CACHE];
 static uint64_t stats_clock;
 
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-static int key_cmp(const void *a, const void *b) {
-  return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "key")),
-                json_string_value(json_object_get(*(json_t *const *)b, "key")));
+static int gcell_cmp(const void *x, const void *y) {
+  const gcell *a = x, *b = y;
+  int c = (int)a->kind - (int)b->kind;
+  if (c == 0) c = strcmp(a->host, b->host);
+  if (c == 0) c = strcmp(a->prog, b->prog);
+  if (c == 0) c = strcmp(a->a, b->a);
+  if (c == 0) c = strcmp(a->b, b->b);
+  return c;
 }
 
-/* Adds delta's rows into rows (by key; a new key is inserted in order). */
-static void rows_add(json_t *rows, json_t *delta, bool counts) {
-  size_t i, j;
-  json_t *d, *r;
-  bool added = false;
-  json_array_foreach(delta, i, d) {
-    const char *k = json_string_value(json_object_get(d, "key"));
-    bool found = false;
-    json_array_foreach(rows, j, r) {
-      if (!counts && strcmp(json_string_value(json_object_get(r, "key")), k) != 0) continue;
-      static const char *const f[] = {"issued", "retired"};
-      for (int x = 0; x < 2; x++)
-        json_object_set_new(r, f[x], json_integer(json_integer_value(json_object_get(r, f[x])) +
-                                                  json_integer_value(json_object_get(d, f[x]))));
-      found = true;
-      break;
-    }
-    if (!found) {
-      json_array_append(rows, d);
-      added = true;
-    }
-  }
-  if (added && !counts) { /* keep the store's order by key */
-    size_t n = json_array_size(rows);
-    json_t **v = malloc(n * sizeof *v);
-    if (v == NULL) return;
-    for (i = 0; i < n; i++) v[i] = json_incref(json_array_get(rows, i));
-    qsort(v, n, sizeof *v, key_cmp);
-    json_array_clear(rows);
-    for (i = 0; i < n; i++) json_array_append_new(rows, v[i]);
-    free(v);
-  }
+static void grid_free(stats_grid *g) {
+  free(g->cells);
+  free(g->multi);
+  memset(g, 0, sizeof *g);
 }
 
-/* The raw rows of the unit dimensions for the filter at the store's log
- * size, from the cache plus the newer transactions (or all, the first
- * time): rows[d] new references. */
+static bool grid_copy(stats_grid *dst, const stats_grid *src) {
+  *dst = *src;
+  dst->cells = malloc((src->ncells ? src->ncells : 1) * sizeof *dst->cells);
+  dst->multi = malloc((src->nmulti ? src->nmulti : 1) * sizeof *dst->multi);
+  dst->capcells = src->ncells;
+  dst->capmulti = src->nmulti;
+  if (dst->cells == NULL || dst->multi == NULL) {
+    grid_free(dst);
+    return false;
+  }
+  if (src->ncells) memcpy(dst->cells, src->cells, src->ncells * sizeof *dst->cells);
+  if (src->nmulti) memcpy(dst->multi, src->multi, src->nmulti * sizeof *dst->multi);
+  return true;
+}
+
+static bool grow(void **p, size_t *cap, size_t n, size_t size) {
+  if (n < *cap) return true;
+  size_t c = *cap ? *cap * 2 : 256;
+  void *q = realloc(*p, c * size);
+  if (q == NULL) return false;
+  *p = q;
+  *cap = c;
+  return true;
+}
+
+/* Splits key into at most n fields at single spaces (a field may be empty). */
+static size_t split_key(char *key, char **f, size_t n) {
+  size_t m = 0;
+  f[m++] = key;
+  for (char *p = key; *p && m < n; p++)
+    if (*p == ' ') {
+      *p = '\0';
+      f[m++] = p + 1;
+    }
+  for (size_t i = m; i < n; i++) f[i] = "";
+  return m;
+}
+
+typedef struct {
+  stats_grid *g;
+  int kind;
+  size_t tx_start; /* GK_RETS: the first pair of the current retirement in g->multi */
+  bool oom;
+} grid_load_ctx;
+
+/* A single-pair retirement left at the end of multi becomes a cell. */
+static void rets_flush(grid_load_ctx *c) {
+  stats_grid *g = c->g;
+  if (g->nmulti != c->tx_start + 1) return;
+  if (!grow((void **)&g->cells, &g->capcells, g->ncells, sizeof *g->cells)) {
+    c->oom = true;
+    return;
+  }
+  gcell *x = &g->cells[g->ncells++];
+  *x = (gcell){.kind = GK_RETS, .retired = 1};
+  memcpy(x->host, g->multi[c->tx_start].host, sizeof x->host);
+  memcpy(x->prog, g->multi[c->tx_start].prog, sizeof x->prog);
+  g->nmulti--;
+}
+
+static int grid_row(void *ctx, const void *row) {
+  grid_load_ctx *c = ctx;
+  const l6_stat_row *r = row;
+  stats_grid *g = c->g;
+  char key[sizeof r->key];
+  char *f[4];
+  memcpy(key, r->key, sizeof key);
+  if (c->kind == GK_RETS) { /* "TX HOST PROGRAMME", issued = TX, by TX */
+    split_key(key, f, 3);
+    if (g->nmulti > c->tx_start && g->multi[c->tx_start].tx != r->issued) {
+      rets_flush(c);
+      c->tx_start = g->nmulti;
+    }
+    if (c->oom || !grow((void **)&g->multi, &g->capmulti, g->nmulti, sizeof *g->multi)) {
+      c->oom = true;
+      return 1;
+    }
+    gpair *p = &g->multi[g->nmulti++];
+    p->tx = r->issued;
+    snprintf(p->host, sizeof p->host, "%s", f[1]);
+    snprintf(p->prog, sizeof p->prog, "%s", f[2]);
+    return 0;
+  }
+  if (!grow((void **)&g->cells, &g->capcells, g->ncells, sizeof *g->cells)) {
+    c->oom = true;
+    return 1;
+  }
+  split_key(key, f, 4);
+  gcell *x = &g->cells[g->ncells++];
+  *x = (gcell){.kind = (uint8_t)c->kind, .issued = r->issued, .retired = r->retired};
+  snprintf(x->host, sizeof x->host, "%s", f[0]);
+  snprintf(x->prog, sizeof x->prog, "%s", f[1]);
+  snprintf(x->a, sizeof x->a, "%s", f[2]);
+  snprintf(x->b, sizeof x->b, "%s", f[3]);
+  return 0;
+}
+
+/* Adds the figures of the transactions after after_tx to g (every one
+ * when 0) and sorts and merges its cells. */
+static l6_err grid_load(l6_svc *s, stats_grid *g, l6_id after_tx, l6_error *err) {
+  static const l6_stat_dim dims[] = {L6_STAT_CELLS, L6_STAT_RCELLS, L6_STAT_BCOUNT, L6_STAT_RTX};
+  static const int kinds[] = {GK_UNITS, GK_RYEAR, GK_BATCHES, GK_RETS};
+  l6_err e = L6_E_OK;
+  grid_load_ctx c = {.g = g};
+  for (size_t i = 0; i < 4 && e == L6_E_OK; i++) {
+    c.kind = kinds[i];
+    c.tx_start = g->nmulti;
+    e = OPS->stats(s->st, dims[i], "", "", after_tx, grid_row, &c, err);
+    if (e == L6_E_OK && c.kind == GK_RETS && !c.oom) rets_flush(&c);
+    if (e == L6_E_OK && c.oom) e = l6_fail(err, L6_E_NOMEM, NULL);
+  }
+  if (e != L6_E_OK) return e;
+  if (g->ncells > 1) qsort(g->cells, g->ncells, sizeof *g->cells, gcell_cmp); /* cells NULL when none */
+  size_t n = 0;
+  for (size_t i = 0; i < g->ncells; i++) {
+    if (n > 0 && gcell_cmp(&g->cells[n - 1], &g->cells[i]) == 0) {
+      g->cells[n - 1].issued += g->cells[i].issued;
+      g->cells[n - 1].retired += g->cells[i].retired;
+    } else {
+      g->cells[n++] = g->cells[i];
+    }
+  }
+  g->ncells = n;
+  return L6_E_OK;
+}
+
+typedef struct {
+  const char *key;
+  int64_t issued, retired;
+} gsum;
+
+static int gsum_cmp(const void *x, const void *y) { return strcmp(((const gsum *)x)->key, ((const gsum *)y)->key); }
+
+static int gsum_cmp_num(const void *x, const void *y) {
+  long long a = atoll(((const gsum *)x)->key), b = atoll(((const gsum *)y)->key);
+  return a < b ? -1 : a > b ? 1 : gsum_cmp(x, y);
+}
+
+/* Sums of the cells of kind in the filter by one of their fields (0 host,
+ * 1 programme, 2 a, 3 b), ordered by key: the rows {key, issued, retired}. */
+static json_t *grid_rows(const stats_grid *g, int kind, int field, const char *host, const char *prog, bool numeric) {
+  size_t n = 0, cap = 0;
+  gsum *v = NULL;
+  for (size_t i = 0; i < g->ncells; i++) {
+    const gcell *x = &g->cells[i];
+    if (x->kind != kind || (host[0] && strcmp(x->host, host) != 0) || (prog[0] && strcmp(x->prog, prog) != 0)) continue;
+    const char *k = field == 0 ? x->host : field == 1 ? x->prog : field == 2 ? x->a : x->b;
+    size_t j = n;
+    while (j > 0 && strcmp(v[j - 1].key, k) != 0) j--; /* a few dozen keys a dimension */
+    if (j == 0 || strcmp(v[j - 1].key, k) != 0) {
+      if (!grow((void **)&v, &cap, n, sizeof *v)) break;
+      v[n++] = (gsum){.key = k};
+      j = n;
+    }
+    v[j - 1].issued += x->issued;
+    v[j - 1].retired += x->retired;
+  }
+  if (n > 1) qsort(v, n, sizeof *v, numeric ? gsum_cmp_num : gsum_cmp); /* v NULL when none */
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "key", v[i].key, "issued", (json_int_t)v[i].issued, "retired",
+                                         (json_int_t)v[i].retired));
+  free(v);
+  return arr;
+}
+
+/* The rows of the unit dimensions for a filter, from a grid. */
+static void grid_answer(const stats_grid *g, const char *host, const char *prog, json_t *rows[L6_STAT_COUNTS + 1]) {
+  rows[L6_STAT_VINTAGE] = grid_rows(g, GK_UNITS, 2, host, prog, false);
+  rows[L6_STAT_HOST] = grid_rows(g, GK_UNITS, 0, host, prog, false);
+  rows[L6_STAT_PROGRAMME] = grid_rows(g, GK_UNITS, 1, host, prog, false);
+  rows[L6_STAT_YEAR] = grid_rows(g, GK_UNITS, 3, host, prog, false);
+  rows[L6_STAT_RYEAR] = grid_rows(g, GK_RYEAR, 2, host, prog, true);
+  int64_t batches = 0, rets = 0;
+  for (size_t i = 0; i < g->ncells; i++) {
+    const gcell *x = &g->cells[i];
+    if ((host[0] && strcmp(x->host, host) != 0) || (prog[0] && strcmp(x->prog, prog) != 0)) continue;
+    if (x->kind == GK_BATCHES) batches += x->issued;
+    if (x->kind == GK_RETS) rets += x->retired;
+  }
+  for (size_t i = 0; i < g->nmulti;) { /* a retirement of several pairs: once if any is in the filter */
+    size_t j = i;
+    bool in = false;
+    for (; j < g->nmulti && g->multi[j].tx == g->multi[i].tx; j++)
+      in |= (!host[0] || strcmp(g->multi[j].host, host) == 0) && (!prog[0] || strcmp(g->multi[j].prog, prog) == 0);
+    rets += in;
+    i = j;
+  }
+  rows[L6_STAT_COUNTS] = json_pack("[{s:s, s:I, s:I}]", "key", "all", "issued", (json_int_t)batches, "retired", (json_int_t)rets);
+}
+
+/* The rows of the unit dimensions for the filter at the store's log size:
+ * from the newest grid at a size <= ours (still our history) plus the
+ * newer transactions, or from every transaction the first time. */
 static l6_err stats_units(l6_svc *s, const char *host, const char *programme, json_t *rows[L6_STAT_COUNTS + 1],
                           l6_error *err) {
   int64_t size;
@@ -302,86 +497,73 @@ static l6_err stats_units(l6_svc *s, const char *host, const char *programme, js
   if (e == L6_E_OK && size > 0) e = tlog_root(s->st, size, root, err);
   if (e == L6_E_OK && size > 0) e = tlog_last_tx(s->st, size, &last_tx, err); /* letter leaves skipped */
   if (e != L6_E_OK) return e;
+  stats_grid g = {0};
   if (size == 0) { /* no log (yet): nothing to tell stores apart by, so no cache */
-    for (int d = 0; d <= L6_STAT_COUNTS && e == L6_E_OK; d++) {
-      stat_ctx c = {.arr = json_array()};
-      e = OPS->stats(s->st, (l6_stat_dim)d, host, programme, 0, stat_row, &c, err);
-      rows[d] = c.arr;
-    }
+    metrics_stats_full_sum();
+    e = grid_load(s, &g, 0, err);
+    if (e == L6_E_OK) grid_answer(&g, host, programme, rows);
+    grid_free(&g);
     return e;
   }
-  /* the newest entry of this filter with a size <= ours, still our history */
-  stats_entry base = {0};
   pthread_mutex_lock(&stats_mu);
   int slot = -1;
   for (int i = 0; i < STATS_CACHE; i++) {
-    stats_entry *c = &stats_cache[i];
-    if (!c->used || strcmp(c->host, host) != 0 || strcmp(c->programme, programme) != 0 || c->size > size) continue;
-    if (slot < 0 || c->size > stats_cache[slot].size) slot = i;
+    stats_grid *c = &stats_cache[i];
+    if (c->used && c->size <= size && (slot < 0 || c->size > stats_cache[slot].size)) slot = i;
   }
-  if (slot >= 0) {
-    base = stats_cache[slot];
-    for (int d = 0; d <= L6_STAT_COUNTS; d++) base.rows[d] = json_deep_copy(stats_cache[slot].rows[d]);
-    stats_cache[slot].used_at = ++stats_clock;
+  if (slot >= 0 && stats_cache[slot].size == size && memcmp(stats_cache[slot].root, root, 32) == 0) {
+    stats_cache[slot].used_at = ++stats_clock; /* this very state: sum its cells */
+    grid_answer(&stats_cache[slot], host, programme, rows);
+    pthread_mutex_unlock(&stats_mu);
+    return L6_E_OK;
   }
+  bool have = slot >= 0 && stats_cache[slot].size < size && grid_copy(&g, &stats_cache[slot]);
   pthread_mutex_unlock(&stats_mu);
-  if (slot >= 0 && base.size > 0) { /* is it our history? (the root at its size) */
+  if (!have) metrics_stats_full_sum();
+  if (have) { /* is it our history? (the root at its size; leaves in id order) */
     uint8_t r0[32];
-    e = tlog_root(s->st, base.size, r0, err);
-    if (e == L6_E_OK && memcmp(r0, base.root, 32) != 0) slot = -1;
-  }
-  if (e == L6_E_OK && slot >= 0 && base.size < size && base.size > 0 && last_tx <= base.last_tx) slot = -1; /* a leaf order not by id */
-  if (slot < 0)
-    for (int d = 0; d <= L6_STAT_COUNTS; d++) {
-      if (base.rows[d]) json_decref(base.rows[d]);
-      base.rows[d] = NULL;
-    }
-  l6_id after = slot >= 0 ? base.last_tx : 0;
-  for (int d = 0; d <= L6_STAT_COUNTS && e == L6_E_OK; d++) {
-    stat_ctx c = {.arr = json_array()};
-    if (slot < 0 || base.size < size) e = OPS->stats(s->st, (l6_stat_dim)d, host, programme, after, stat_row, &c, err);
-    if (base.rows[d] == NULL) {
-      base.rows[d] = c.arr;
-    } else {
-      rows_add(base.rows[d], c.arr, d == L6_STAT_COUNTS);
-      json_decref(c.arr);
+    e = tlog_root(s->st, g.size, r0, err);
+    if (e != L6_E_OK || memcmp(r0, g.root, 32) != 0 || last_tx <= g.last_tx) {
+      grid_free(&g);
+      if (e == L6_E_OK) metrics_stats_full_sum();
     }
   }
+  if (e == L6_E_OK) e = grid_load(s, &g, g.used ? g.last_tx : 0, err);
   if (e != L6_E_OK) {
-    for (int d = 0; d <= L6_STAT_COUNTS; d++) json_decref(base.rows[d]);
+    grid_free(&g);
     return e;
   }
-  /* remember these rows at this size: in place of the oldest entry */
+  g.used = true;
+  g.size = size;
+  g.last_tx = last_tx;
+  memcpy(g.root, root, 32);
+  grid_answer(&g, host, programme, rows);
+  /* remember the grid at this size: in a free slot, else the least used */
   pthread_mutex_lock(&stats_mu);
   int put = 0;
   for (int i = 0; i < STATS_CACHE; i++) {
-    stats_entry *c = &stats_cache[i];
-    if (c->used && strcmp(c->host, host) == 0 && strcmp(c->programme, programme) == 0 && c->size == size &&
-        memcmp(c->root, root, 32) == 0) {
+    stats_grid *c = &stats_cache[i];
+    if (c->used && c->size == size && memcmp(c->root, root, 32) == 0) {
       put = -1; /* another request already did */
       break;
     }
-    if (stats_cache[put].used && (!c->used || c->used_at < stats_cache[put].used_at)) put = i; /* a free slot, else the least used */
+    if (stats_cache[put].used && (!c->used || c->used_at < stats_cache[put].used_at)) put = i;
   }
   if (put >= 0) {
-    stats_entry *c = &stats_cache[put];
-    for (int d = 0; d <= L6_STAT_COUNTS; d++)
-      if (c->used) json_decref(c->rows[d]);
-    *c = (stats_entry){.used = true, .size = size, .last_tx = last_tx, .used_at = ++stats_clock};
-    snprintf(c->host, sizeof c->host, "%s", host);
-    snprintf(c->programme, sizeof c->programme, "%s", programme);
-    memcpy(c->root, root, 32);
-    for (int d = 0; d <= L6_STAT_COUNTS; d++) c->rows[d] = json_deep_copy(base.rows[d]);
+    grid_free(&stats_cache[put]);
+    g.used_at = ++stats_clock;
+    stats_cache[put] = g;
+  } else {
+    grid_free(&g);
   }
   pthread_mutex_unlock(&stats_mu);
-  for (int d = 0; d <= L6_STAT_COUNTS; d++) rows[d] = base.rows[d];
   return L6_E_OK;
 }
 
 l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **out, l6_error *err) {
   READ_ON_VIEW(s, svc_stats, host, programme, out, err); /* a snapshot, off the writer lock (readers.c) */
   *out = NULL;
-  static const char *const names[L6_STAT__COUNT] = {"by_vintage", "by_host", "by_programme", "by_year", "by_reporting_year", NULL,
+  static const char *const names[L6_STAT_PROJECTS + 1] = {"by_vintage", "by_host", "by_programme", "by_year", "by_reporting_year", NULL,
                                                     NULL};
   l6_err e = svc__begin(s, err);
   if (e != L6_E_OK) return e;
@@ -395,7 +577,7 @@ l6_err svc_stats(l6_svc *s, const char *host, const char *programme, json_t **ou
   } else {
     e = stats_units(s, host ? host : "", programme ? programme : "", units, err);
   }
-  for (int d = 0; d < L6_STAT__COUNT && e == L6_E_OK; d++) {
+  for (int d = 0; d <= L6_STAT_PROJECTS && e == L6_E_OK; d++) {
     stat_ctx c = {.arr = NULL};
     if (d <= L6_STAT_COUNTS) {
       c.arr = units[d];

@@ -318,6 +318,10 @@ static const char *const l6_pg_migrations[] = {
     "ALTER TABLE crit_batch_labels ADD COLUMN dropped_reference " L6_PG_TEXT " NOT NULL DEFAULT '';"
     "CREATE TABLE origin_periods(origin " L6_PG_TEXT " NOT NULL, prefix " L6_PG_TEXT " NOT NULL, year INTEGER NOT NULL,"
     "  vintage_start " L6_PG_TEXT " NOT NULL, vintage_end " L6_PG_TEXT " NOT NULL, PRIMARY KEY(origin, prefix, year));",
+    /* 29 -> 30: the project list's filter indexes (schema.h). */
+    "CREATE INDEX projects_host ON projects(host, status, id);"
+    "CREATE INDEX projects_status ON projects(status, id);"
+    "CREATE INDEX projects_programme ON projects(programme, id);",
 };
 
 #define L6_PG_SCHEMA_VERSION ((int)(sizeof l6_pg_migrations / sizeof l6_pg_migrations[0]))

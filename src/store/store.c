@@ -94,6 +94,12 @@ bool store_lease_name_ok(const char *name) {
   return true;
 }
 
+int store__proj_list_q(const char *programme, const char *host, const char *status, int all, int host_status, int by_host,
+                       int by_status, int by_programme) {
+  bool h = host && host[0], st = status && status[0], p = programme && programme[0];
+  return h && st ? host_status : h ? by_host : st ? by_status : p ? by_programme : all;
+}
+
 void store__outside_tx(int id) {
   static atomic_int reported;
   bool fatal = getenv("L6_TX_GUARD") && strcmp(getenv("L6_TX_GUARD"), "abort") == 0;

@@ -644,6 +644,17 @@ typedef enum {
   L6_STAT_RYEAR,
   L6_STAT_COUNTS,
   L6_STAT_PROJECTS,
+  /* The cells /v1/stats answers any filter from (opendata.c; host and
+   * programme filter as above, after_tx as for the unit dimensions):
+   * CELLS "HOST PROGRAMME VINTAGE YEAR" issued and retired units (YEAR as
+   * in L6_STAT_YEAR); RCELLS "HOST PROGRAMME REPORTING_YEAR" retired units;
+   * BCOUNT "HOST PROGRAMME" issued = the number of batches; RTX one row per
+   * distinct (retirement, host, programme) of its lines, key "TX HOST
+   * PROGRAMME", issued = TX, ordered by TX. */
+  L6_STAT_CELLS,
+  L6_STAT_RCELLS,
+  L6_STAT_BCOUNT,
+  L6_STAT_RTX,
   L6_STAT__COUNT
 } l6_stat_dim;
 typedef struct {

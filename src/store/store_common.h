@@ -21,4 +21,13 @@ bool store_lease_name_ok(const char *name);
  * request's uncommitted rows). */
 void store__outside_tx(int id);
 
+/* The project list's statement for its filters (issue 21, schema 28): the
+ * one led by host and status, host, status or programme equality, so the
+ * planner reads that filter's index instead of every project by id (the
+ * OR forms "(? = '' OR host = ?)" of the unfiltered statement use no
+ * index); all: no filter. Each statement keeps the other filters' OR forms
+ * and binds the same parameters. */
+int store__proj_list_q(const char *programme, const char *host, const char *status, int all, int host_status, int by_host,
+                       int by_status, int by_programme);
+
 #endif

@@ -117,6 +117,10 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                 " crediting_end, status FROM projects WHERE ($1::text = '' OR programme = $1)"                \
                 " AND ($2::text = '' OR host = $2) AND ($3::text = '' OR status = $3) AND id > $4"            \
                 " ORDER BY id LIMIT $5")                                                                      \
+  XX(PROJ_LIST_HS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = $2::text AND status = $3::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
+  XX(PROJ_LIST_HOST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = $2::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
+  XX(PROJ_LIST_STATUS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE status = $3::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
+  XX(PROJ_LIST_PROG, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE programme = $1::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
   /* issuance batches */                                                                                      \
   XX(BATCH_PUT, "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx,"  \
                 " production_start, production_end)"                                                          \
@@ -490,6 +494,10 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
   XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > $3::bigint LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > $3::bigint JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k ORDER BY k") \
   XX(STATS_RYEAR, "SELECT CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > $3::bigint JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text) GROUP BY t.reporting_year ORDER BY t.reporting_year") \
   XX(STATS_COUNTS, "SELECT 'all', (SELECT COUNT(*) FROM batches b JOIN projects p ON p.id = b.project WHERE b.tx > $3::bigint AND ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text))," " (SELECT COUNT(DISTINCT l.tx) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > $3::bigint" " JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text))") \
+  XX(STATS_CELLS, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (SELECT p.host || ' ' || p.programme || ' ' || CAST(b.vintage AS TEXT) || ' ' || SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret" " FROM batches b JOIN projects p ON p.id = b.project JOIN transactions t ON t.id = b.tx AND b.tx > $3::bigint LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT p.host || ' ' || p.programme || ' ' || CAST(b.vintage AS TEXT) || ' ' || SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > $3::bigint JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k") \
+  XX(STATS_RCELLS, "SELECT p.host || ' ' || p.programme || ' ' || CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > $3::bigint JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text) GROUP BY p.host, p.programme, t.reporting_year") \
+  XX(STATS_BCOUNT, "SELECT p.host || ' ' || p.programme, COUNT(*), 0 FROM batches b JOIN projects p ON p.id = b.project WHERE b.tx > $3::bigint AND ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text) GROUP BY p.host, p.programme") \
+  XX(STATS_RTX, "SELECT DISTINCT CAST(l.tx AS TEXT) || ' ' || p.host || ' ' || p.programme, l.tx, 0 FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > $3::bigint JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text) ORDER BY l.tx") \
   XX(STATS_PROJECTS, "SELECT status || ' ' || host || ' ' || programme, COUNT(*), 0 FROM projects WHERE ($1::text = '' OR host = $1::text) AND ($2::text = '' OR programme = $2::text) GROUP BY status, host, programme")
 
 enum {
@@ -1086,7 +1094,9 @@ static l6_err pg_project_list(l6_store *s, const char *programme, const char *ho
   a_text(&a, status);
   a_text(&a, after);
   a_int(&a, limit);
-  return run_each(PG(s), Q_PROJ_LIST, &a, dec_project, &buf, each, ctx, err);
+  int q = store__proj_list_q(programme, host, status, Q_PROJ_LIST, Q_PROJ_LIST_HS, Q_PROJ_LIST_HOST, Q_PROJ_LIST_STATUS,
+                             Q_PROJ_LIST_PROG);
+  return run_each(PG(s), q, &a, dec_project, &buf, each, ctx, err);
 }
 
 /* ---- issuance batches ------------------------------------------------ */
@@ -3418,13 +3428,14 @@ static void dec_stat(const PGresult *r, int i, void *o) {
 
 static l6_err pg_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
                        l6_each_fn each, void *ctx, l6_error *err) {
-  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS, Q_STATS_PROJECTS};
+  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS, Q_STATS_PROJECTS,
+                                        Q_STATS_CELLS, Q_STATS_RCELLS, Q_STATS_BCOUNT, Q_STATS_RTX};
   if ((unsigned)dim >= L6_STAT__COUNT) return l6_fail(err, L6_E_INTERNAL, "stats: unknown dimension");
   l6_stat_row buf;
   pg_args a = {.n = 0};
   a_text(&a, host ? host : "");
   a_text(&a, programme ? programme : "");
-  if (dim < L6_STAT_PROJECTS) a_int(&a, after_tx);
+  if (dim != L6_STAT_PROJECTS) a_int(&a, after_tx);
   return run_each(PG(s), q[dim], &a, dec_stat, &buf, each, ctx, err);
 }
 

@@ -56,6 +56,10 @@
                 " crediting_end, status FROM projects WHERE (?1 = '' OR programme = ?1)"            \
                 " AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4"              \
                 " ORDER BY id LIMIT ?5")                                                            \
+  XX(PROJ_LIST_HS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = ?2 AND status = ?3 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
+  XX(PROJ_LIST_HOST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = ?2 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
+  XX(PROJ_LIST_STATUS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE status = ?3 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
+  XX(PROJ_LIST_PROG, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE programme = ?1 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
   XX(BATCH_PUT, "INSERT INTO batches(project, unit_type, registry, vintage, serial_start,"          \
                 " quantity, tx, production_start, production_end)"                                  \
                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                      \
@@ -426,6 +430,10 @@
   XX(STATS_YEAR, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
   XX(STATS_RYEAR, "SELECT CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY t.reporting_year ORDER BY t.reporting_year") \
   XX(STATS_COUNTS, "SELECT 'all', (SELECT COUNT(*) FROM batches b JOIN projects p ON p.id = b.project WHERE b.tx > ?3 AND (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))," " (SELECT COUNT(DISTINCT l.tx) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3" " JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2))") \
+  XX(STATS_CELLS, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (SELECT p.host || ' ' || p.programme || ' ' || CAST(b.vintage AS TEXT) || ' ' || SUBSTR(COALESCE(o.effective, t.ts), 1, 4) AS k, b.quantity AS iss, 0 AS ret" " FROM batches b JOIN projects p ON p.id = b.project JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.host || ' ' || p.programme || ' ' || CAST(b.vintage AS TEXT) || ' ' || SUBSTR(COALESCE(o.effective, t.ts), 1, 4), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k") \
+  XX(STATS_RCELLS, "SELECT p.host || ' ' || p.programme || ' ' || CAST(t.reporting_year AS TEXT), 0, CAST(SUM(l.last - l.first + 1) AS BIGINT) FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY p.host, p.programme, t.reporting_year") \
+  XX(STATS_BCOUNT, "SELECT p.host || ' ' || p.programme, COUNT(*), 0 FROM batches b JOIN projects p ON p.id = b.project WHERE b.tx > ?3 AND (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) GROUP BY p.host, p.programme") \
+  XX(STATS_RTX, "SELECT DISTINCT CAST(l.tx AS TEXT) || ' ' || p.host || ' ' || p.programme, l.tx, 0 FROM tx_lines l JOIN transactions t ON t.id = l.tx AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2) ORDER BY l.tx") \
   XX(STATS_PROJECTS, "SELECT status || ' ' || host || ' ' || programme, COUNT(*), 0 FROM projects WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR programme = ?2) GROUP BY status, host, programme")
 
 enum {
@@ -899,7 +907,8 @@ static l6_err sq_project_get(l6_store *s, const char *id, l6_project *out, l6_er
 static l6_err sq_project_list(l6_store *s, const char *programme, const char *host, const char *status,
                               const char *after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_project buf;
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_LIST);
+  sqlite3_stmt *t = st(SQ(s), store__proj_list_q(programme, host, status, Q_PROJ_LIST, Q_PROJ_LIST_HS, Q_PROJ_LIST_HOST,
+                                                 Q_PROJ_LIST_STATUS, Q_PROJ_LIST_PROG));
   bind_text(t, 1, programme);
   bind_text(t, 2, host);
   bind_text(t, 3, status);
@@ -3287,13 +3296,14 @@ static void dec_stat(sqlite3_stmt *s, void *o) {
 
 static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
                        l6_each_fn each, void *ctx, l6_error *err) {
-  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS, Q_STATS_PROJECTS};
+  static const int q[L6_STAT__COUNT] = {Q_STATS_VINTAGE, Q_STATS_HOST, Q_STATS_PROGRAMME, Q_STATS_YEAR, Q_STATS_RYEAR, Q_STATS_COUNTS, Q_STATS_PROJECTS,
+                                        Q_STATS_CELLS, Q_STATS_RCELLS, Q_STATS_BCOUNT, Q_STATS_RTX};
   if ((unsigned)dim >= L6_STAT__COUNT) return l6_fail(err, L6_E_INTERNAL, "stats: unknown dimension");
   l6_stat_row buf;
   sqlite3_stmt *t = st(SQ(s), q[dim]);
   bind_text(t, 1, host);
   bind_text(t, 2, programme);
-  if (dim < L6_STAT_PROJECTS) sqlite3_bind_int64(t, 3, after_tx);
+  if (dim != L6_STAT_PROJECTS) sqlite3_bind_int64(t, 3, after_tx);
   return run_each(SQ(s), t, dec_stat, &buf, each, ctx, err);
 }
 
