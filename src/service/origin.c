@@ -374,7 +374,10 @@ l6_err svc_import_begin(l6_svc *s, const l6_actor *a, const char *origin, const 
     free(im);
     return e;
   }
-  if ((e = ensure_registry(im, err)) != L6_E_OK) {
+  /* A bulk session for the store (SQLite: a larger page cache), ended by
+   * svc_import_end. */
+  if ((e = ensure_registry(im, err)) != L6_E_OK ||
+      (OPS->bulk_session && (e = OPS->bulk_session(s->st, true, err)) != L6_E_OK)) {
     svc__finish(s, e, err);
     free(im);
     return e;
@@ -813,6 +816,10 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
   json_t *by = json_array();
   if (e == L6_E_OK && im->open && commit) e = record_unplaced(im, by, unplaced_by, buffer_by, unserialed_by, err);
   bool keep = commit && !im->opts.dry_run && e == L6_E_OK;
+  if (OPS->bulk_session) { /* set back inside the import's last transaction (under the writer lock) */
+    l6_error ignore;       /* the cache size only: the import's outcome stands */
+    OPS->bulk_session(s->st, false, &ignore);
+  }
   if (im->open) {
     l6_error ignore;
     l6_err fe = svc__finish(s, keep ? L6_E_OK : L6_E_INTERNAL, keep ? err : &ignore);
