@@ -303,7 +303,8 @@ struct svc_import {
   vintage_total *totals;           /* one per (project, vintage period) a row gave a total for */
   size_t ntotals, cap_totals;
   char last_project[L6_CODE_MAX + 1]; /* the last project seen to exist (rows come grouped) */
-  export_row scratch;              /* a row whose vintage period the store's origin_periods gives */
+  memcpy(keep_host, im->last_host, sizeof keep_host);
+  long keep[3] = {im->projects, im->batches, im->labels_changed};
 };
 
 static l6_err ensure_party(l6_svc *s, const char *code, l6_error *err) {
@@ -375,7 +376,10 @@ l6_err svc_import_begin(l6_svc *s, const l6_actor *a, const char *origin, const 
     free(im);
     return e;
   }
-  if ((e = ensure_registry(im, err)) != L6_E_OK) {
+  /* A bulk session for the store (SQLite: a larger page cache), ended by
+   * svc_import_end. */
+  if ((e = ensure_registry(im, err)) != L6_E_OK ||
+      (OPS->bulk_session && (e = OPS->bulk_session(s->st, true, err)) != L6_E_OK)) {
     svc__finish(s, e, err);
     free(im);
     return e;
@@ -424,6 +428,7 @@ static l6_err ensure_project(svc_import *im, const export_row *r, const char *id
     if (e == L6_E_OK) im->projects++;
   }
   if (e == L6_E_OK) snprintf(im->last_project, sizeof im->last_project, "%s", id);
+  if (e == L6_E_OK) snprintf(im->last_host, sizeof im->last_host, "%s", p.host);
   return e;
 }
 
@@ -526,8 +531,11 @@ static l6_err sync_labels(svc_import *im, const export_row *r, l6_id batch, bool
 }
 
 /* Retires (or cancels) serials first..last of batch from the pending
- * account, through the policy step, dated as the row says. */
-static l6_err retire(svc_import *im, const export_row *r, l6_id batch, int64_t first, int64_t last, l6_error *err) {
+ * account, through the policy step, dated as the row says. bt (may be
+ * NULL): the batch, just issued, with its project's host: the log entry is
+ * then built from what this row wrote instead of read back. */
+static l6_err retire(svc_import *im, const export_row *r, l6_id batch, int64_t first, int64_t last, const l6_batch *bt,
+                     const char *host, l6_error *err) {
   l6_svc *s = im->s;
   bool cancel = r->status == EXPORT_CANCELLED;
   l6_tx tx = {.kind = cancel ? L6_TX_CANCELLATION : L6_TX_RETIREMENT, .from_account = im->pending.id,
@@ -548,7 +556,12 @@ static l6_err retire(svc_import *im, const export_row *r, l6_id batch, int64_t f
   svc_move_ctx m = {.route = cancel ? SVC_MOVE_CANCELLATION : SVC_MOVE_RETIREMENT, .tx = &tx, .takes = &take, .n = 1,
                     .actor = &im->actor};
   if (e == L6_E_OK) e = svc__move_units(s, &m, err);
-  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err);
+  /* The one line svc__move_units wrote for the one take. */
+  l6_tx_line line = {.tx = tx.id, .batch = batch, .first = first, .last = last, .from_account = tx.from_account,
+                     .to_account = tx.to_account};
+  if (e == L6_E_OK)
+    e = bt ? tlog_append_known(s->st, &tx, &line, 1, bt, host, svc__check_level(s) >= 2, err)
+           : tlog_append_tx(s->st, tx.id, NULL, err);
   if (e == L6_E_OK) e = OPS->tx_origin_put(s->st, tx.id, r->retired_on, r->beneficiary_unstated, err);
   int v = vslot(r);
   if (e == L6_E_OK) im->retired_by[v] += tx.quantity;
@@ -577,7 +590,8 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
   if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
   if (e == L6_E_OK) e = OPS->batch_vintage_set(s->st, b.id, r->vintage_start, r->vintage_end, err);
   if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err);
-  if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err);
+  /* ensure_project ran for this row: im->last_host is the project's host. */
+  if (e == L6_E_OK) e = tlog_append_known(s->st, &tx, &line, 1, &b, im->last_host, svc__check_level(s) >= 2, err);
   if (e == L6_E_OK && r->issued_on[0]) e = OPS->tx_origin_put(s->st, tx.id, r->issued_on, false, err);
   if (e == L6_E_OK) e = sync_labels(im, r, b.id, true, err);
   l6_origin_block ob = {.first = os->first, .last = os->last, .batch = b.id, .serial_first = start};
@@ -592,7 +606,7 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
     im->batches++;
     im->issued_by[vslot(r)] += r->quantity;
   }
-  if (e == L6_E_OK && (r->status == EXPORT_RETIRED || r->status == EXPORT_CANCELLED)) e = retire(im, r, b.id, start, last, err);
+  if (e == L6_E_OK && (r->status == EXPORT_RETIRED || r->status == EXPORT_CANCELLED)) e = retire(im, r, b.id, start, last, &b, im->last_host, err);
   if (e == L6_E_OK && svc__check_level(s) >= 2) e = svc__check_batch(s, b.id, err);
   return e;
 }
@@ -626,7 +640,7 @@ static l6_err mirror(svc_import *im, const export_row *r, const l6_origin_block 
   }
   if (whole && held.account == im->pending.id && r->status != EXPORT_ACTIVE) {
     *outcome = IMPORT_RETIRED;
-    return retire(im, r, ob->batch, a, b, err);
+    return retire(im, r, ob->batch, a, b, NULL, NULL, err);
   }
   return l6_fail(err, L6_E_EXPORT_CONFLICT, "the export says serials %lld-%lld of '%.60s' are %s; the store holds %s in %s %s account",
                  (long long)os->first, (long long)os->last, ob->text,
@@ -841,8 +855,9 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
   *outcome = 0;
   l6_err e = OPS->begin(s->st, err); /* a savepoint: the row is all or nothing */
   if (e != L6_E_OK) return e;
-  char keep_project[L6_CODE_MAX + 1];
+  char keep_project[L6_CODE_MAX + 1], keep_host[4];
   memcpy(keep_project, im->last_project, sizeof keep_project);
+  memcpy(keep_host, im->last_host, sizeof keep_host);
   long keep[3] = {im->projects, im->batches, im->labels_changed};
   int v = vslot(r); /* export_map_row checked the period: 0 <= v < VINTAGE_SLOTS */
   l6_qty keep_issued = v >= 0 && v < VINTAGE_SLOTS ? im->issued_by[v] : 0;
@@ -856,6 +871,7 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
   } else {
     OPS->rollback(s->st);
     memcpy(im->last_project, keep_project, sizeof keep_project);
+    memcpy(im->last_host, keep_host, sizeof keep_host);
     im->projects = keep[0];
     im->batches = keep[1];
     im->labels_changed = keep[2];
@@ -930,6 +946,10 @@ l6_err svc_import_end(svc_import *im, bool commit, json_t **summary, l6_error *e
   json_t *by = json_array();
   if (e == L6_E_OK && im->open && commit) e = record_unplaced(im, by, unplaced_by, buffer_by, unserialed_by, err);
   bool keep = commit && !im->opts.dry_run && e == L6_E_OK;
+  if (OPS->bulk_session) { /* set back inside the import's last transaction (under the writer lock) */
+    l6_error ignore;       /* the cache size only: the import's outcome stands */
+    OPS->bulk_session(s->st, false, &ignore);
+  }
   if (im->open) {
     l6_error ignore;
     l6_err fe = svc__finish(s, keep ? L6_E_OK : L6_E_INTERNAL, keep ? err : &ignore);

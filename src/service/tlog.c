@@ -111,40 +111,19 @@ void tlog_entry_free(tlog_entry *e) {
   e->nblocks = e->len = 0;
 }
 
-l6_err tlog_entry_build(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT_BYTES], tlog_entry *out,
-                        l6_error *err) {
-  memset(out, 0, sizeof *out);
-  l6_err e = st->ops->tx_get(st, tx, &out->tx, err);
-  if (e != L6_E_OK) return e;
-  line_acc acc = {.e = out};
-  e = st->ops->tx_lines(st, tx, take_line, &acc, err);
-  if (e == L6_E_OK && acc.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
-  /* Serial strings from each line's batch and its project's host. */
-  l6_batch b = {0};
-  l6_project p = {0};
-  for (size_t i = 0; i < out->nblocks && e == L6_E_OK; i++) {
+/* Formats each block's serial string from the pieces already in it, then
+ * encodes the entry of out->tx and out->blocks with salt and hashes it. */
+static l6_err entry_encode(tlog_entry *out, const uint8_t salt[LOGENTRY_SALT_BYTES], l6_error *err) {
+  for (size_t i = 0; i < out->nblocks; i++) {
     tlog_block *k = &out->blocks[i];
-    if (b.id != k->batch) {
-      e = st->ops->batch_get(st, k->batch, &b, err);
-      if (e == L6_E_OK) e = st->ops->project_get(st, b.project, &p, err);
-      if (e != L6_E_OK) {
-        b.id = 0;
-        break;
-      }
-    }
-    snprintf(k->unit_type, sizeof k->unit_type, "%s", b.unit_type);
-    snprintf(k->host, sizeof k->host, "%s", p.host);
-    snprintf(k->project, sizeof k->project, "%s", b.project);
-    k->vintage = b.vintage;
-    l6_serial sn = {.vintage = b.vintage, .batch = b.id, .first = k->first, .last = k->last, .is_block = true};
-    snprintf(sn.unit_type, sizeof sn.unit_type, "%s", b.unit_type);
-    snprintf(sn.host, sizeof sn.host, "%s", p.host);
-    snprintf(sn.project, sizeof sn.project, "%s", b.project);
+    l6_serial sn = {.vintage = k->vintage, .batch = k->batch, .first = k->first, .last = k->last, .is_block = true};
+    snprintf(sn.unit_type, sizeof sn.unit_type, "%s", k->unit_type);
+    snprintf(sn.host, sizeof sn.host, "%s", k->host);
+    snprintf(sn.project, sizeof sn.project, "%s", k->project);
     if (serial_format(&sn, k->serial, sizeof k->serial) < 0)
-      e = l6_fail(err, L6_E_INTERNAL, "transaction %lld: batch %lld, serials %lld-%lld have no valid serial string",
-                  (long long)tx, (long long)k->batch, (long long)k->first, (long long)k->last);
+      return l6_fail(err, L6_E_INTERNAL, "transaction %lld: batch %lld, serials %lld-%lld have no valid serial string",
+                     (long long)out->tx.id, (long long)k->batch, (long long)k->first, (long long)k->last);
   }
-  if (e != L6_E_OK) return e;
   logentry_block *lb = calloc(out->nblocks ? out->nblocks : 1, sizeof *lb);
   if (lb == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   for (size_t i = 0; i < out->nblocks; i++) {
@@ -176,6 +155,61 @@ l6_err tlog_entry_build(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT
   free(lb);
   merkle_leaf_hash(out->text, out->len, out->leaf_hash);
   return L6_E_OK;
+}
+
+l6_err tlog_entry_build(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT_BYTES], tlog_entry *out,
+                        l6_error *err) {
+  memset(out, 0, sizeof *out);
+  l6_err e = st->ops->tx_get(st, tx, &out->tx, err);
+  if (e != L6_E_OK) return e;
+  line_acc acc = {.e = out};
+  e = st->ops->tx_lines(st, tx, take_line, &acc, err);
+  if (e == L6_E_OK && acc.nomem) e = l6_fail(err, L6_E_NOMEM, NULL);
+  /* Serial strings from each line's batch and its project's host. */
+  l6_batch b = {0};
+  l6_project p = {0};
+  for (size_t i = 0; i < out->nblocks && e == L6_E_OK; i++) {
+    tlog_block *k = &out->blocks[i];
+    if (b.id != k->batch) {
+      e = st->ops->batch_get(st, k->batch, &b, err);
+      if (e == L6_E_OK) e = st->ops->project_get(st, b.project, &p, err);
+      if (e != L6_E_OK) {
+        b.id = 0;
+        break;
+      }
+    }
+    snprintf(k->unit_type, sizeof k->unit_type, "%s", b.unit_type);
+    snprintf(k->host, sizeof k->host, "%s", p.host);
+    snprintf(k->project, sizeof k->project, "%s", b.project);
+    k->vintage = b.vintage;
+  }
+  if (e != L6_E_OK) return e;
+  return entry_encode(out, salt, err);
+}
+
+l6_err tlog_entry_known(const l6_tx *tx, const l6_tx_line *lines, size_t n, const l6_batch *b, const char *host,
+                        const uint8_t salt[LOGENTRY_SALT_BYTES], tlog_entry *out, l6_error *err) {
+  memset(out, 0, sizeof *out);
+  out->tx = *tx;
+  out->blocks = calloc(n ? n : 1, sizeof *out->blocks);
+  if (out->blocks == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  out->nblocks = n;
+  for (size_t i = 0; i < n; i++) {
+    tlog_block *k = &out->blocks[i];
+    if (lines[i].batch != b->id)
+      return l6_fail(err, L6_E_INTERNAL, "transaction %lld: a line of batch %lld given with batch %lld", (long long)tx->id,
+                     (long long)lines[i].batch, (long long)b->id);
+    k->batch = lines[i].batch;
+    k->first = lines[i].first;
+    k->last = lines[i].last;
+    k->from_account = lines[i].from_account;
+    k->to_account = lines[i].to_account;
+    snprintf(k->unit_type, sizeof k->unit_type, "%s", b->unit_type);
+    snprintf(k->host, sizeof k->host, "%s", host);
+    snprintf(k->project, sizeof k->project, "%s", b->project);
+    k->vintage = b->vintage;
+  }
+  return entry_encode(out, salt, err);
 }
 
 /* ---- appending --------------------------------------------------------- */
@@ -240,6 +274,28 @@ l6_err tlog_append_tx(l6_store *st, l6_id tx, int64_t *index, l6_error *err) {
     e = l6_fail(err, L6_E_INTERNAL, "the log entry of transaction %lld has %zu bytes, more than %d", (long long)tx,
                 en.len, L6_LOG_ENTRY_MAX);
   if (e == L6_E_OK) e = tlog_append_leaf(st, tx, salt, en.leaf_hash, index, err);
+  tlog_entry_free(&en);
+  return e;
+}
+
+l6_err tlog_append_known(l6_store *st, const l6_tx *tx, const l6_tx_line *lines, size_t n, const l6_batch *b,
+                         const char *host, bool recheck, l6_error *err) {
+  uint8_t salt[LOGENTRY_SALT_BYTES];
+  randombytes_buf(salt, sizeof salt);
+  tlog_entry en;
+  l6_err e = tlog_entry_known(tx, lines, n, b, host, salt, &en, err);
+  if (e == L6_E_OK && en.len > L6_LOG_ENTRY_MAX)
+    e = l6_fail(err, L6_E_INTERNAL, "the log entry of transaction %lld has %zu bytes, more than %d", (long long)tx->id,
+                en.len, L6_LOG_ENTRY_MAX);
+  if (e == L6_E_OK && recheck) { /* the entry as the rows say, as tlog_verify_store will rebuild it */
+    tlog_entry from_store;
+    e = tlog_entry_build(st, tx->id, salt, &from_store, err);
+    if (e == L6_E_OK && (from_store.len != en.len || memcmp(from_store.text, en.text, en.len) != 0))
+      e = l6_fail(err, L6_E_INTERNAL, "transaction %lld: its log entry from memory differs from its stored rows",
+                  (long long)tx->id);
+    tlog_entry_free(&from_store);
+  }
+  if (e == L6_E_OK) e = tlog_append_leaf(st, tx->id, salt, en.leaf_hash, NULL, err);
   tlog_entry_free(&en);
   return e;
 }

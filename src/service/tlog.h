@@ -56,6 +56,22 @@ void tlog_entry_free(tlog_entry *e);
  * *index (when not NULL) receives its leaf index. */
 l6_err tlog_append_tx(l6_store *st, l6_id tx, int64_t *index, l6_error *err);
 
+/* The entry tlog_entry_build would read back for transaction *tx (stored,
+ * tx->id set), built from what its writer holds: its lines lines[0..n), all
+ * of batch *b, whose project is hosted in host. No store read: for writers
+ * of many transactions (the importer, svc_import_row) that already hold
+ * every piece. The caller vouches that the pieces are the stored ones;
+ * tlog_verify_store rebuilds the entry from the rows and would name any
+ * difference. */
+l6_err tlog_entry_known(const l6_tx *tx, const l6_tx_line *lines, size_t n, const l6_batch *b, const char *host,
+                        const uint8_t salt[LOGENTRY_SALT_BYTES], tlog_entry *out, l6_error *err);
+
+/* tlog_append_tx with the entry from tlog_entry_known. recheck (a
+ * service's check level 2, as the tests run): the entry is also rebuilt
+ * from the store and must be the same text, else INTERNAL. */
+l6_err tlog_append_known(l6_store *st, const l6_tx *tx, const l6_tx_line *lines, size_t n, const l6_batch *b,
+                         const char *host, bool recheck, l6_error *err);
+
 /* Appends a leaf whose hash is known: reads log_size and the O(log n)
  * left siblings, writes the leaf and at most log2(n) + 1 nodes. */
 l6_err tlog_append_leaf(l6_store *st, l6_id tx, const uint8_t salt[LOGENTRY_SALT_BYTES], const uint8_t leaf[32],

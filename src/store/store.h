@@ -1193,7 +1193,17 @@ typedef struct {
   /* A user's choice of email notices (true unless opted out); UNKNOWN_USER. */
   l6_err (*user_notify_get)(l6_store *s, l6_id user, bool *on, l6_error *err);
   l6_err (*user_notify_set)(l6_store *s, l6_id user, bool on, l6_error *err);
+  /* A bulk session (the importer, svc_import_begin .. svc_import_end) on
+   * (true) or over (false). SQLite: the writer connection's page cache
+   * is raised to L6_BULK_CACHE_KIB for the session and set back to what
+   * it was after; durability and the journal are unchanged. May be NULL
+   * (PostgreSQL: the server's shared buffers are not the session's). */
+  l6_err (*bulk_session)(l6_store *s, bool on, l6_error *err);
 } l6_store_ops;
+
+/* The SQLite page cache of a bulk session, in KiB (a bound: the importer's
+ * memory stays flat beyond it however large the file). */
+#define L6_BULK_CACHE_KIB 32768
 
 struct l6_store {
   const l6_store_ops *ops;

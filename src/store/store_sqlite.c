@@ -477,6 +477,7 @@ typedef struct {
   char *path;     /* the database file (malloc'd), NULL for an in-memory store */
   dev_t dev;      /* the file opened: schema_version checks it is still at path */
   ino_t ino;
+  int bulk_saved; /* a bulk session's cache_size to restore (PRAGMA's units); 0 when none is open */
 } sq_store;
 
 static sq_store *SQ(l6_store *s) { return (sq_store *)s; }
@@ -1370,6 +1371,39 @@ static l6_err sq_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *er
   *on = sqlite3_column_int(t, 0) != 0;
   sqlite3_reset(t);
   return L6_E_OK;
+}
+
+static int read_int(void *ctx, int n, char **vals, char **names) {
+  (void)names;
+  if (n > 0 && vals[0]) *(int *)ctx = atoi(vals[0]);
+  return 0;
+}
+
+/* A bulk session's page cache (store.h bulk_session): the default 2 MiB
+ * cache is re-read from the file at every index probe once an import's
+ * indexes outgrow it (about 10,000 rows); L6_BULK_CACHE_KIB keeps them. */
+static l6_err sq_bulk_session(l6_store *s, bool on, l6_error *err) {
+  sq_store *q = SQ(s);
+  char sql[64];
+  if (on) {
+    if (q->bulk_saved != 0) return L6_E_OK; /* already on */
+    int was = 0;
+    char *msg = NULL;
+    if (sqlite3_exec(q->db, "PRAGMA cache_size", read_int, &was, &msg) != SQLITE_OK) {
+      l6_fail(err, L6_E_STORE, "store: %s", msg ? msg : "PRAGMA cache_size");
+      sqlite3_free(msg);
+      return L6_E_STORE;
+    }
+    if (was == 0) was = -2000; /* SQLite's default, 2,000 KiB */
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", L6_BULK_CACHE_KIB);
+    l6_err e = exec_sql(q, sql, err);
+    if (e == L6_E_OK) q->bulk_saved = was;
+    return e;
+  }
+  if (q->bulk_saved == 0) return L6_E_OK;
+  snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", q->bulk_saved);
+  q->bulk_saved = 0;
+  return exec_sql(q, sql, err);
 }
 
 static l6_err sq_user_notify_set(l6_store *s, l6_id user, bool on, l6_error *err) {
@@ -3381,6 +3415,7 @@ static const l6_store_ops sqlite_ops = {
     .notice_list = sq_notice_list,
     .user_notify_get = sq_user_notify_get,
     .user_notify_set = sq_user_notify_set,
+    .bulk_session = sq_bulk_session,
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_touch = sq_session_touch,
