@@ -303,8 +303,8 @@ struct svc_import {
   vintage_total *totals;           /* one per (project, vintage period) a row gave a total for */
   size_t ntotals, cap_totals;
   char last_project[L6_CODE_MAX + 1]; /* the last project seen to exist (rows come grouped) */
-  memcpy(keep_host, im->last_host, sizeof keep_host);
-  long keep[3] = {im->projects, im->batches, im->labels_changed};
+  export_row scratch;              /* a row whose vintage period the store's origin_periods gives */
+  char last_host[4];                  /* its host Party (for the log entries of its batches) */
 };
 
 static l6_err ensure_party(l6_svc *s, const char *code, l6_error *err) {
