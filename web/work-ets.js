@@ -15,26 +15,23 @@
 const ETS_ROLES = ['authority', 'admin', 'auditor', 'validator'];
 const regulates = () => me.role === 'authority' || me.role === 'admin';
 const verifies = () => me.role === 'validator' || me.role === 'admin';
-REASON['ets-emissions'] = 'the registry\'s policy holds the regulator\'s confirmations and corrections of verified emissions';
-REASON['a6-authorizations'] = 'the registry\'s policy holds Article 6 authorizations';
 
 /* What a proposal is about, for proposals that move no units (ETS and
  * Article 6 decisions; their accounts and quantity are 0). */
 function proposalAbout(p) {
   const q = p.request || {};
-  if (p.kind === 'ets-confirmation') return 'confirm ' + num(q.verified) + ' t of verified emissions of ' + q.entity + ' in ' + q.scheme + ' for ' + q.year;
-  if (p.kind === 'ets-correction') return 'correct the verified emissions of ' + q.entity + ' in ' + q.scheme + ' for ' + q.year + ' from ' + num(q.from) + ' t to ' + num(q.verified) + ' t (' + (q.reason || '') + ')';
-  if (p.kind === 'a6-authorization') return 'authorize ' + num(q.quantity) + ' t of ' + (q.project || '') + ' under ' + (q.approach || '');
-  if (p.kind === 'a6-revocation') return 'revoke authorization ' + q.authorization;
+  if (p.kind === 'ets-confirmation') return tr('about.ets_confirm', { n: num(q.verified), entity: q.entity, scheme: q.scheme, year: q.year });
+  if (p.kind === 'ets-correction') return tr('about.ets_correct', { entity: q.entity, scheme: q.scheme, year: q.year, from: num(q.from), to: num(q.verified), reason: q.reason || '' });
+  if (p.kind === 'a6-authorization') return tr('about.a6_auth', { n: num(q.quantity), project: q.project || '', approach: q.approach || '' });
+  if (p.kind === 'a6-revocation') return tr('about.a6_revoke', { id: q.authorization });
   return null;
 }
 
 /* A regulator's decision held for a second person (202). */
 function heldNode(p) {
   return el('div', { class: 'status held', role: 'status', id: 'proposal' },
-    el('p', {}, 'Held for approval: proposal ' + p.id + ', state ' + p.state + ' (' + (p.reasons || []).map((r) => REASON[r] || r).join(', ') + ').'),
-    el('p', {}, 'To ' + proposalAbout(p) + '. Another authority of your organisation (or an administrator) approves or rejects it on the ', link('#/approvals', 'Approvals'),
-      ' screen before ' + when(p.expires_at) + '; the record does not change until then.'));
+    el('p', {}, tr('held.p', { id: p.id, state: word('pstate', p.state), reasons: reasonsText(p) })),
+    el('p', {}, trx('held.who', { what: proposalAbout(p), when: when(p.expires_at), approvals: link('#/approvals', tr('nav.approvals')) })));
 }
 
 function currencyDigits(c) {
@@ -47,7 +44,7 @@ function currencyDigits(c) {
 
 /* ---- schemes --------------------------------------------------------------- */
 
-screen('schemes', 'Emissions trading schemes', ETS_ROLES, async (v) => {
+screen('schemes', 'screen.schemes', ETS_ROLES, async (v) => {
   const [schemes, juris, regs] = await Promise.all([get('/v1/ets/schemes'), get('/v1/ets/jurisdictions'), get('/v1/registries')]);
   const parts = [el('p', {}, 'Schemes, their covered entities, verified emissions, allocations and compliance. The regulator of a scheme is an authority of its registry; verifiers are validators it accredited.'),
     schemes.items.length ? table('Schemes', ['Scheme', 'Name', 'Jurisdiction', 'Registry', 'Years', 'Deadline', 'Penalty per t', 'Surrender account'],
@@ -78,11 +75,11 @@ screen('schemes', 'Emissions trading schemes', ETS_ROLES, async (v) => {
   }
   v.replaceChildren(...parts);
 });
-screens.schemes.nav = 'ETS';
+screens.schemes.nav = 'nav.schemes';
 
 /* ---- one scheme: its compliance year and its entities ------------------------ */
 
-screen('scheme', 'Scheme', ETS_ROLES, async (v, code, year) => {
+screen('scheme', 'screen.scheme', ETS_ROLES, async (v, code, year) => {
   const s = (await get('/v1/ets/schemes')).items.find((x) => x.code === code);
   if (!s) return v.replaceChildren(note('error', 'No scheme ' + code + '.'));
   $('#title').textContent = s.code + ': ' + s.name;
@@ -146,7 +143,7 @@ async function pendingAbout(code, entity, year) {
   return ps.filter((p) => p.request && p.request.scheme === code && p.request.entity === entity && p.request.year === year);
 }
 
-screen('emissions', 'Verified emissions', ETS_ROLES, async (v, code, entity, year) => {
+screen('emissions', 'screen.emissions', ETS_ROLES, async (v, code, entity, year) => {
   const y = Number(year);
   const [r, pend] = await Promise.all([get('/v1/ets/emissions?scheme=' + encodeURIComponent(code) + '&entity=' + encodeURIComponent(entity) + '&year=' + y), pendingAbout(code, entity, y)]);
   $('#title').textContent = entity + ' in ' + code + ', ' + y;

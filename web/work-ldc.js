@@ -53,7 +53,7 @@ function poaRegisterForm(mechs, parties, regs) {
   return form;
 }
 
-screen('poa', 'Programmes of activities', POA_ROLES, async (v, code) => {
+screen('poa', 'screen.poa', POA_ROLES, async (v, code) => {
   const parts = [el('p', {}, 'Micro and small activities bundled under one coordinating entity: the programme is registered once, and each component joins by a validator\'s inclusion check against the programme\'s criteria.'), poaLookup(code)];
   if (me.role === 'mechanism-admin') {
     const [mechs, parties, regs] = await Promise.all([get('/v1/mechanisms'), get('/v1/parties'), get('/v1/registries')]);
@@ -114,7 +114,7 @@ screen('poa', 'Programmes of activities', POA_ROLES, async (v, code) => {
   }
   v.replaceChildren(...parts);
 });
-screens.poa.nav = 'Programmes';
+screens.poa.nav = 'nav.poa';
 
 /* ---- public comments (the activity screen) --------------------------------- */
 
@@ -161,7 +161,7 @@ async function activityVoice(a, m) {
 
 /* ---- grievances ------------------------------------------------------------ */
 
-screen('grievance', 'Grievances', CYCLE_ROLES, async (v, id) => {
+screen('grievance', 'screen.grievance', CYCLE_ROLES, async (v, id) => {
   const parts = [];
   if (id) {
     const g = await get('/v1/grievances/' + encodeURIComponent(id));
@@ -202,11 +202,11 @@ screen('grievance', 'Grievances', CYCLE_ROLES, async (v, id) => {
   v.replaceChildren(el('p', {}, 'Anyone affected by an activity or by the mechanism may file a grievance; each case goes received → under review → decided, every move recorded.'),
     mechs.length ? form : empty('No mechanism takes grievances.'), el('h2', {}, 'Follow a grievance'), find);
 });
-screens.grievance.nav = 'Grievances';
+screens.grievance.nav = 'nav.grievance';
 
 /* ---- fees statement --------------------------------------------------------- */
 
-screen('fees', 'Fees statement', ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor', 'reviewer'], async (v, party) => {
+screen('fees', 'screen.fees', ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor', 'reviewer'], async (v, party) => {
   const p = await partyPicker('fees', party);
   const f = await get('/v1/fees/' + p.code);
   const m = (n, cur) => money(n, { minor_units: currencyDigits(cur), currency: cur });
@@ -221,4 +221,4 @@ screen('fees', 'Fees statement', ['holder', 'validator', 'authority', 'mechanism
         i.relief ? (RELIEF[i.relief] || i.relief) + (i.group ? ', ' + i.group : '') : 'none', m(i.due, i.currency), when(i.ts)]), [4, 6]) :
       empty(p.name + ' hosts no activity that was billed a fee.'));
 });
-screens.fees.nav = 'Fees';
+screens.fees.nav = 'nav.fees';
