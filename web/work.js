@@ -493,7 +493,7 @@ screen('transfer', 'screen.transfer', ['holder'], async (v) => {
     const t = await post('/v1/transfers', { from_account: Number(x.from_account), to_account: Number(x.to_account), ...unitsOf(x) },
       { 'Idempotency-Key': idemKey() });
     await form.refresh();
-    if (isProposal(t)) return proposalNode(t, 'kind.transfer');
+    if (isProposal(t)) return proposalNode(t, 'prop.transfer');
     return txNode(t, 'tx.transferred');
   });
   v.replaceChildren(el('p', {}, tr('transfer.intro')), form);
@@ -514,7 +514,7 @@ screen('retire', 'screen.retire', ['holder'], async (v) => {
     const t = await post('/v1/retirements', compact({ from_account: Number(x.from_account), ...unitsOf(x), beneficiary: x.beneficiary,
       purpose: x.purpose, claim: x.claim, reporting_year: intOrNull(x.reporting_year) }), { 'Idempotency-Key': idemKey() });
     await form.refresh();
-    if (isProposal(t)) return proposalNode(t, 'kind.retirement');
+    if (isProposal(t)) return proposalNode(t, 'prop.retirement');
     const n = txNode(t, 'tx.retired');
     if (t && t.id) n.append(el('p', {}, trx('retire.cert', { cert: link('/v1/retirements/' + t.id + '/certificate.html', tr('retire.cert_html', { id: t.id }), { id: 'cert-link' }),
       page: link('/retirement.html?id=' + t.id, tr('retire.cert_page')), json: link('/v1/retirements/' + t.id + '/certificate', tr('retire.cert_json')) })));

@@ -667,7 +667,7 @@ test('exchange_order_placed_and_cancelled', async () => {
   await d.page.waitForSelector('#msg #placed');
   await ready(d.page);
   const placed = await text(d.page, '#msg');
-  const m = placed.match(/Order (\d+) placed: open, 0 t filled in 0 trade\(s\), 100 t resting/);
+  const m = placed.match(/Order (\d+) placed: open, 0 t filled in 0 trades, 100 t resting/);
   assert(m, 'placed: ' + placed);
   const list = await text(d.page, '#view');
   assert(list.includes('11.00 EUR') && /Reserved for open buys/.test(list), 'listed with its price: ' + list.slice(0, 600));
