@@ -969,6 +969,150 @@ test('email_notices_turned_off_and_on', async () => {
   assert((await server()).email === true, 'on on the server');
 });
 
+/* ---- languages (issue 22: "every screen ... speaks the languages of the
+ * pages issue") ---------------------------------------------------------------
+ * The app's catalogues web/i18n/app-LANG.json have the same keys and
+ * placeholders; every key the app's code names is in them; the app's code
+ * and pages hold no user-visible English outside them. */
+const LANGS = ['en', 'fr', 'es', 'zh'];
+const LOCALES = { en: 'en-US', fr: 'fr-FR', es: 'es-ES', zh: 'zh-CN' };
+const APP_JS = ['work.js', 'work-a6.js', 'work-ets.js', 'work-ldc.js'];
+const catalogue = (l) => JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'i18n', 'app-' + l + '.json'), 'utf8'));
+const placeholders = (v) => [...new Set(String(typeof v === 'object' ? v.other : v).match(/\{\w+\}/g) || [])].sort().join(' ');
+/* Strings of the code that are not shown: class names with a space, protocol
+ * names, the languages' own names, a console message for developers. */
+const NOT_SHOWN = new Set(['use strict', 'English', 'Français', 'Español', 'Content-Type', 'Idempotency-Key', 'ledger6: no message ', ' in app-', 'CHE, JPN',
+  'table-wrap cards', 'status empty', 'status error', 'status ok', 'status held', 'field check', 'serial block', 'grid step', 'grid login', 'verdict ok', 'verdict bad']);
+
+/* What the catalogue check finds wrong in the catalogues cat and the app's
+ * sources src ({file: text}): a list of findings, empty when all is well. */
+function catalogueFindings(cat, src) {
+  const out = [];
+  const keys = Object.keys(cat.en).sort();
+  for (const l of LANGS) {
+    const k = Object.keys(cat[l]).sort();
+    const missing = keys.filter((x) => !(x in cat[l]));
+    const extra = k.filter((x) => !(x in cat.en));
+    if (missing.length || extra.length) out.push('app-' + l + '.json: missing ' + missing.join(', ') + '; extra ' + extra.join(', '));
+    for (const key of keys) {
+      const v = cat[l][key];
+      if (v === undefined) continue;
+      if (!(typeof v === 'string' ? v.length > 0 : v && typeof v.other === 'string')) out.push(l + ': ' + key + ' is no message nor a plural with "other"');
+      else if (placeholders(v) !== placeholders(cat.en[key])) out.push(l + ': ' + key + ' has the placeholders ' + placeholders(v) + ', English ' + placeholders(cat.en[key]));
+    }
+  }
+  for (const [f, text] of Object.entries(src)) {
+    if (f.endsWith('.html')) {
+      for (const m of text.matchAll(/data-i18n(?:-html)?="([^"]+)"/g)) if (!(m[1] in cat.en)) out.push(f + ': no message ' + m[1]);
+      for (const m of text.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const p of m[1].split(';')) if (!(p.split('=')[1] in cat.en)) out.push(f + ': no message ' + p);
+      /* Text of the page outside elements with data-i18n: punctuation only. */
+      const body = text.slice(text.indexOf('<body'));
+      const rest = body.replace(/<(\w+)[^>]*data-i18n-html="[^"]*"[^>]*>[\s\S]*?<\/\1>/g, '').replace(/<(\w+)[^>]*data-i18n="[^"]*"[^>]*>[^<]*<\/\1>/g, '').replace(/<[^>]*>/g, ' ');
+      const words = rest.match(/[A-Za-z]{2,}/g);
+      if (words) out.push(f + ' has text outside the catalogues: ' + words.join(' '));
+      continue;
+    }
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    for (const m of code.matchAll(/\btr[nx]?\('([A-Za-z0-9_.-]+)'(\s*\+)?/g))
+      if (m[2] ? !keys.some((k) => k.startsWith(m[1])) : !(m[1] in cat.en)) out.push(f + ': no message ' + m[1] + (m[2] ? '…' : ''));
+    for (const m of code.matchAll(/\bword\('([a-z-]+)'/g)) if (!keys.some((k) => k.startsWith(m[1] + '.'))) out.push(f + ': no words of ' + m[1]);
+    for (const m of code.matchAll(/\bscreen\('[^']*', '([^']+)'/g)) if (!(m[1] in cat.en)) out.push(f + ': no screen title ' + m[1]);
+    for (const m of code.matchAll(/\.nav = '([^']+)'/g)) if (!(m[1] in cat.en)) out.push(f + ': no navigation label ' + m[1]);
+    /* String literals that read as English words (the pages' rule): none,
+     * apart from the catalogue's keys and what is never shown. */
+    const english = [...code.matchAll(/'((?:[^'\\\n]|\\.)*)'/g)].map((m) => m[1])
+      .filter((s) => !NOT_SHOWN.has(s) && !(s in cat.en) && !keys.some((k) => s.endsWith('.') && k.startsWith(s)) &&
+        (/[A-Za-z]{2,}[ ,:;.]+[A-Za-z]{2,}/.test(s) || /^[A-Z][a-z]{2,}/.test(s)) && !/^(\/|#|ledger6 |[a-z-]+(\/[a-z+.-]+)?$)/.test(s));
+    if (english.length) out.push(f + ': English outside the catalogues: ' + english.join(' | '));
+  }
+  return out;
+}
+
+test('app_catalogues', async () => {
+  const cat = Object.fromEntries(LANGS.map((l) => [l, catalogue(l)]));
+  const src = Object.fromEntries([...APP_JS, 'work.html', 'work-letter.html'].map((f) => [f, fs.readFileSync(path.join(ROOT, 'web', f), 'utf8')]));
+  const found = catalogueFindings(cat, src);
+  assert(!found.length, found.slice(0, 20).join('\n'));
+  assert(Object.keys(cat.en).length > 900, 'the app\'s messages: ' + Object.keys(cat.en).length);
+  /* The check can fail: a key one catalogue misses, a placeholder a
+   * translation drops, an English literal in the code, text in a page. */
+  const drop = JSON.parse(JSON.stringify(cat));
+  delete drop.es['dash.awaiting'];
+  drop.fr['tx.done'] = drop.fr['tx.done'].replace('{id}', '');
+  const bad = catalogueFindings(drop, { 'work.js': src['work.js'].replace("empty(tr('hold.empty'))", "empty('No units in this account.')"),
+    'work.html': src['work.html'].replace('</main>', '<p>Hello there</p></main>') });
+  for (const want of ['app-es.json: missing dash.awaiting', 'fr: tx.done has the placeholders', 'English outside the catalogues: No units in this account.', 'work.html has text outside the catalogues: Hello there'])
+    assert(bad.some((x) => x.includes(want)), 'the check finds "' + want + '": ' + bad.join('\n'));
+});
+
+/* Each role's main screen in French, Spanish and Chinese, as its person
+ * picks the language in the app (the picker the pages have, remembered as
+ * l6_lang): the lang attribute, the screen's title and the navigation in the
+ * language, no English left (a string of app-en.json that the language says
+ * otherwise), numbers in the locale's format, an axe-core scan and
+ * screenshots at laptop and phone width (app-LANG-ROLE.png, -phone.png).
+ * Back to English at the end. */
+const LANG_SCREENS = [['admin', 'admin', '#/users', 'screen.users'], ['dev', 'holder', '#/holdings', 'screen.holdings'], ['dev', 'holder-dashboard', '#/', 'screen.home'],
+  ['doe', 'validator', '#/cycle', 'screen.cycle'], ['dna', 'authority', '#/a6', 'screen.a6'], ['sb', 'mechanism-admin', '#/cycle', 'screen.cycle'],
+  ['reviewer', 'reviewer', '#/books/GHA', 'screen.books'], ['ets', 'covered-entity', '#/ets', 'screen.ets'], ['dev', 'exchange', '#/orders', 'screen.orders']];
+const KNOWN = { fr: ['Tableau de bord', 'Se déconnecter'], es: ['Panel', 'Cerrar sesión'], zh: ['工作台', '退出登录'] };
+
+test('app_in_four_languages', async () => {
+  const en = catalogue('en');
+  const flat = (v) => (typeof v === 'object' ? Object.values(v) : [v]);
+  const held = await api('GET', '/v1/accounts/43/holdings');
+  const big = Math.max(...held.by_unit_type_vintage.map((r) => r.quantity));
+  assert(big >= 10000, 'a quantity that groups its digits in every locale: ' + big);
+  try {
+    for (const l of ['fr', 'es', 'zh']) {
+      const cat = catalogue(l);
+      const own = new Set(Object.values(cat).flatMap(flat));
+      const leftovers = new Set(Object.entries(en).filter(([k, v]) => !/\{/.test(JSON.stringify(v)) && JSON.stringify(v) !== JSON.stringify(cat[k]))
+        .flatMap(([, v]) => flat(v)).map((s) => s.trim()).filter((s) => s.length > 3 && !own.has(s)));
+      const picked = new Set();
+      for (const [who, name, hash, titleKey] of LANG_SCREENS) {
+        const p = people[who];
+        assert(p, 'a person ' + who);
+        await go(p, hash);
+        if (!picked.has(who)) {
+          await p.page.selectOption('#lang', l); /* the picker reloads the app in the language */
+          await p.page.waitForFunction((x) => document.documentElement.lang === x && document.body.dataset.ready === '1', l);
+          picked.add(who);
+        }
+        assert((await p.page.evaluate(() => localStorage.getItem('l6_lang'))) === l, name + ': ' + l + ' is remembered');
+        assert((await p.page.evaluate(() => document.documentElement.lang)) === l, name + ': <html lang="' + l + '">');
+        assert((await p.page.locator('#lang').inputValue()) === l, name + ': the picker shows ' + l);
+        const title = (await p.page.locator('#title').innerText()).trim();
+        assert(title === cat[titleKey], name + ' (' + l + '): the title ' + JSON.stringify(title) + ', not ' + JSON.stringify(cat[titleKey]));
+        const head = await text(p.page, 'header');
+        for (const w of KNOWN[l]) assert(head.includes(w), name + ' (' + l + '): "' + w + '" in the header: ' + head);
+        const texts = await p.page.evaluate(() => {
+          const o = [];
+          const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let n = w.nextNode(); n; n = w.nextNode()) if (n.nodeValue.trim() && !n.parentElement.closest('script,style')) o.push(n.nodeValue.trim());
+          for (const e of document.querySelectorAll('[aria-label],[placeholder]')) o.push(e.getAttribute('aria-label') || e.getAttribute('placeholder'));
+          return o;
+        });
+        const left = texts.filter((t) => leftovers.has(t));
+        assert(!left.length, name + ' (' + l + '): English left on the screen: ' + left.join(' | '));
+        if (name === 'holder') {
+          const want = new Intl.NumberFormat(LOCALES[l]).format(big);
+          assert((await text(p.page, '#view')).includes(want), 'holdings in the ' + l + ' number format (' + want + '): ' + (await text(p.page, '#view')).slice(0, 300));
+        }
+        await screen(p, l + '-' + name);
+      }
+    }
+  } finally {
+    for (const who of new Set(LANG_SCREENS.map((x) => x[0]))) {
+      const p = people[who];
+      if (!p) continue;
+      await p.page.evaluate(() => localStorage.removeItem('l6_lang'));
+      await p.page.reload();
+      await ready(p.page);
+    }
+  }
+});
+
 test('keyboard_and_logout', async () => {
   const p = people.dev;
   await p.page.goto(base + '/work.html#/');
