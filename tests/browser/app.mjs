@@ -681,6 +681,88 @@ test('exchange_order_placed_and_cancelled', async () => {
   await screen(d, 'orders-cancelled');
 });
 
+/* Issue 22, item 2 of the follow-up: a block quote sent to one counterparty
+ * and accepted by it (both in the app, the quote sent with the keyboard
+ * only), and a sealed-bid primary auction: a bid placed on the Exchange
+ * screen, the auction run by the administrator on the Auctions screen. */
+test('exchange_block_quote_and_auction', async () => {
+  /* The operator's part through the API: two instruments of A6.4ER in GHA01. */
+  const inst = { kind: 'contract', unit_type: 'A6.4ER', registry: 'GHA01', currency: 'EUR', minor_units: 2, tick: 1, lot: 1 };
+  await api('POST', '/v1/exchange/instruments', { code: 'A64.BLOCK', name: 'A6.4ER block agreements', ...inst, mode: 'block' });
+  await api('POST', '/v1/exchange/instruments', { code: 'A64.AUCTION', name: 'A6.4ER primary auction', ...inst, mode: 'primary' });
+  /* The buyer: a holder of the organisation of account 41, with cash. */
+  const acc41 = (await api('GET', '/v1/accounts?limit=500')).items.find((x) => x.id === 41);
+  const buyerOrg = acc41.organisation;
+  assert(buyerOrg && buyerOrg !== 10, 'account 41 is another organisation\'s: ' + JSON.stringify(acc41));
+  await api('POST', '/v1/exchange/deposits', { org: buyerOrg, currency: 'EUR', amount: 500000 });
+  const r = await api('POST', '/v1/users', { email: 'bea@buyer.example', name: 'Bea Buyer', role: 'holder', organisation: buyerOrg, password: PASSWORD });
+  const b = (people.buyer = await person('buyer'));
+  await logIn(b, { email: 'bea@buyer.example', password: PASSWORD, secret: r.totp.secret });
+  const before = (await api('GET', '/v1/accounts/41/holdings')).total;
+  /* The seller sends the quote with the keyboard: fields filled, Enter submits. */
+  const d = people.dev;
+  await go(d, '#/quotes');
+  assert((await d.page.locator('#worknav a[href="#/quotes"]').count()) === 1, 'Quotes in the holder\'s navigation');
+  await d.page.selectOption('#quote select[name=instrument]', 'A64.BLOCK');
+  await d.page.selectOption('#quote select[name=account]', '43');
+  await d.page.selectOption('#quote select[name=side]', 'sell');
+  await d.page.fill('#quote input[name=price]', '1500');
+  await d.page.fill('#quote input[name=qty]', '10');
+  await d.page.fill('#quote input[name=counterparty]', String(buyerOrg));
+  await d.page.press('#quote input[name=counterparty]', 'Enter');
+  await d.page.waitForSelector('#msg #quoted');
+  await ready(d.page);
+  const sent = await text(d.page, '#msg');
+  const m = sent.match(/Quote (\d+) sent: sell 10 t at 15\.00 EUR to organisation (\d+)/);
+  assert(m && Number(m[2]) === buyerOrg, 'quote sent: ' + sent);
+  assert((await text(d.page, '#view')).includes('quote sent'), 'the quote listed: ' + (await text(d.page, '#view')).slice(-400));
+  await screen(d, 'quotes');
+  /* A quote to oneself is refused, with the server's reason. */
+  await d.page.fill('#accept input[name=quote]', m[1]);
+  await d.page.click('#accept button[type=submit]');
+  assert((await answered(d.page, '#accept')).includes('403 forbidden'), 'only the counterparty accepts');
+  /* The counterparty accepts it, whole. */
+  await go(b, '#/quotes');
+  await b.page.fill('#accept input[name=quote]', m[1]);
+  await b.page.selectOption('#accept select[name=account]', '41');
+  await b.page.click('#accept button[type=submit]');
+  await b.page.waitForSelector('#msg #accepted');
+  await ready(b.page);
+  const acc = await text(b.page, '#msg');
+  assert(acc.includes('Quote ' + m[1] + ' accepted: filled, 10 t at 15.00 EUR'), 'accepted: ' + acc);
+  assert((await api('GET', '/v1/accounts/41/holdings')).total === before + 10, 'the units delivered to account 41');
+  assert((await api('GET', '/v1/exchange/orders')).items.find((x) => x.id === Number(m[1])).status === 'filled', 'the quote filled on the server');
+  await screen(b, 'quote-accepted');
+  /* A bid on the primary auction (a gtc limit buy on the Exchange screen). */
+  await go(d, '#/orders');
+  await d.page.selectOption('#order select[name=instrument]', 'A64.AUCTION');
+  await d.page.selectOption('#order select[name=account]', '43');
+  await d.page.selectOption('#order select[name=side]', 'buy');
+  await d.page.fill('#order input[name=price]', '1200');
+  await d.page.fill('#order input[name=qty]', '5');
+  await d.page.click('#order button[type=submit]');
+  await d.page.waitForSelector('#msg #placed');
+  await ready(d.page);
+  const bid = (await text(d.page, '#msg')).match(/Order (\d+) placed: open/);
+  assert(bid, 'bid placed: ' + (await text(d.page, '#msg')));
+  /* The administrator runs it: 5 t from account 41 at a reserve of 10.00 EUR. */
+  const a = people.admin;
+  await go(a, '#/auctions');
+  assert((await text(a.page, 'table')).includes('A64.AUCTION'), 'the auctioned instrument listed');
+  await a.page.selectOption('#auction select[name=instrument]', 'A64.AUCTION');
+  await a.page.fill('#auction input[name=supply]', '5');
+  await a.page.fill('#auction input[name=reserve]', '1000');
+  await a.page.fill('#auction input[name=from_account]', '41');
+  await a.page.fill('#auction input[name=proceeds_org]', '0');
+  await a.page.click('#auction button[type=submit]');
+  const res = await answered(a.page, '#auction');
+  assert(res.includes('Auction of A64.AUCTION: price 12.00 EUR, 5 t sold, 0 t unsold, proceeds 60.00 EUR, from 1 bid.'), 'auction: ' + res);
+  assert(new RegExp(bid[1] + ' 10 5 12\\.00 EUR').test(res), 'the allocation listed: ' + res);
+  await screen(a, 'auction');
+  const o = (await api('GET', '/v1/exchange/orders')).items.find((x) => x.id === Number(bid[1]));
+  assert(o && o.status === 'filled', 'the bid filled on the server: ' + JSON.stringify(o));
+});
+
 test('authority_ndc_books_aef', async () => {
   /* Ghana's designated authority enters its NDC and a year's figures, opens the books and downloads the AEF. */
   const p = people.dna;
@@ -976,7 +1058,7 @@ test('email_notices_turned_off_and_on', async () => {
  * and pages hold no user-visible English outside them. */
 const LANGS = ['en', 'fr', 'es', 'zh'];
 const LOCALES = { en: 'en-US', fr: 'fr-FR', es: 'es-ES', zh: 'zh-CN' };
-const APP_JS = ['work.js', 'work-a6.js', 'work-ets.js', 'work-ldc.js'];
+const APP_JS = ['work.js', 'work-a6.js', 'work-ets.js', 'work-ldc.js', 'work-ex.js'];
 const catalogue = (l) => JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'i18n', 'app-' + l + '.json'), 'utf8'));
 const placeholders = (v) => [...new Set(String(typeof v === 'object' ? v.other : v).match(/\{\w+\}/g) || [])].sort().join(' ');
 /* Strings of the code that are not shown: class names with a space, protocol
