@@ -15,26 +15,23 @@
 const ETS_ROLES = ['authority', 'admin', 'auditor', 'validator'];
 const regulates = () => me.role === 'authority' || me.role === 'admin';
 const verifies = () => me.role === 'validator' || me.role === 'admin';
-REASON['ets-emissions'] = 'the registry\'s policy holds the regulator\'s confirmations and corrections of verified emissions';
-REASON['a6-authorizations'] = 'the registry\'s policy holds Article 6 authorizations';
 
 /* What a proposal is about, for proposals that move no units (ETS and
  * Article 6 decisions; their accounts and quantity are 0). */
 function proposalAbout(p) {
   const q = p.request || {};
-  if (p.kind === 'ets-confirmation') return 'confirm ' + num(q.verified) + ' t of verified emissions of ' + q.entity + ' in ' + q.scheme + ' for ' + q.year;
-  if (p.kind === 'ets-correction') return 'correct the verified emissions of ' + q.entity + ' in ' + q.scheme + ' for ' + q.year + ' from ' + num(q.from) + ' t to ' + num(q.verified) + ' t (' + (q.reason || '') + ')';
-  if (p.kind === 'a6-authorization') return 'authorize ' + num(q.quantity) + ' t of ' + (q.project || '') + ' under ' + (q.approach || '');
-  if (p.kind === 'a6-revocation') return 'revoke authorization ' + q.authorization;
+  if (p.kind === 'ets-confirmation') return tr('about.ets_confirm', { n: num(q.verified), entity: q.entity, scheme: q.scheme, year: q.year });
+  if (p.kind === 'ets-correction') return tr('about.ets_correct', { entity: q.entity, scheme: q.scheme, year: q.year, from: num(q.from), to: num(q.verified), reason: q.reason || '' });
+  if (p.kind === 'a6-authorization') return tr('about.a6_auth', { n: num(q.quantity), project: q.project || '', approach: q.approach || '' });
+  if (p.kind === 'a6-revocation') return tr('about.a6_revoke', { id: q.authorization });
   return null;
 }
 
 /* A regulator's decision held for a second person (202). */
 function heldNode(p) {
   return el('div', { class: 'status held', role: 'status', id: 'proposal' },
-    el('p', {}, 'Held for approval: proposal ' + p.id + ', state ' + p.state + ' (' + (p.reasons || []).map((r) => REASON[r] || r).join(', ') + ').'),
-    el('p', {}, 'To ' + proposalAbout(p) + '. Another authority of your organisation (or an administrator) approves or rejects it on the ', link('#/approvals', 'Approvals'),
-      ' screen before ' + when(p.expires_at) + '; the record does not change until then.'));
+    el('p', {}, tr('held.p', { id: p.id, state: word('pstate', p.state), reasons: reasonsText(p) })),
+    el('p', {}, trx('held.who', { what: proposalAbout(p), when: when(p.expires_at), approvals: link('#/approvals', tr('nav.approvals')) })));
 }
 
 function currencyDigits(c) {
@@ -47,45 +44,45 @@ function currencyDigits(c) {
 
 /* ---- schemes --------------------------------------------------------------- */
 
-screen('schemes', 'Emissions trading schemes', ETS_ROLES, async (v) => {
+screen('schemes', 'screen.schemes', ETS_ROLES, async (v) => {
   const [schemes, juris, regs] = await Promise.all([get('/v1/ets/schemes'), get('/v1/ets/jurisdictions'), get('/v1/registries')]);
-  const parts = [el('p', {}, 'Schemes, their covered entities, verified emissions, allocations and compliance. The regulator of a scheme is an authority of its registry; verifiers are validators it accredited.'),
-    schemes.items.length ? table('Schemes', ['Scheme', 'Name', 'Jurisdiction', 'Registry', 'Years', 'Deadline', 'Penalty per t', 'Surrender account'],
-      schemes.items.map((s) => [link('#/scheme/' + encodeURIComponent(s.code), s.code), s.name, s.jurisdiction, s.registry, s.first_year + '–' + s.last_year, s.deadline + ' of the next year',
-        money(s.penalty, { minor_units: currencyDigits(s.currency), currency: s.currency }), String(s.surrender_account)])) : empty('No scheme yet.')];
+  const parts = [el('p', {}, tr('ets.intro')),
+    schemes.items.length ? table(tr('dash.schemes'), [tr('ets.scheme'), tr('col.name'), tr('ets.jurisdiction'), tr('f.registry'), tr('ets.years'), tr('col.deadline'), tr('ets.penalty'), tr('ets.surrender_account')],
+      schemes.items.map((s) => [link('#/scheme/' + encodeURIComponent(s.code), s.code), s.name, s.jurisdiction, s.registry, s.first_year + '–' + s.last_year, tr('ets.deadline_dd', { d: s.deadline }),
+        money(s.penalty, { minor_units: currencyDigits(s.currency), currency: s.currency }), String(s.surrender_account)])) : empty(tr('ets.none'))];
   if (regulates()) {
-    const form = el('form', { class: 'grid', id: 'scheme', 'aria-label': 'Create or change a scheme' },
-      field('Code', input('code', { required: true, maxlength: 32, pattern: '[A-Z0-9.\\-]+', spellcheck: 'false' }), 'An existing code changes that scheme.'),
-      field('Name', input('name', { required: true, maxlength: 200 })),
-      field('Jurisdiction (rule file)', select('jurisdiction', juris.items.map((j) => [j.code, j.code + ' — ' + j.name]))),
-      field('Registry', select('registry', regs.items.map((r) => [r.id, r.id + ' — ' + r.name]))),
-      field('First year', input('first_year', { type: 'number', min: 1990, max: 2100, required: true })),
-      field('Last year', input('last_year', { type: 'number', min: 1990, max: 2100, required: true })),
-      field('Surrender deadline (MM-DD of the next year)', input('deadline', { required: true, pattern: '[0-9]{2}-[0-9]{2}', placeholder: '06-30' })),
-      field('Penalty per missing tonne (minor units)', input('penalty', { type: 'number', min: 0, step: 1, required: true })),
-      field('Currency', input('currency', { required: true, pattern: '[A-Z]{3}', maxlength: 3 })),
-      field('Allocation account (optional)', input('allocation_account', { type: 'number', min: 1, step: 1 }), 'Free allocation moves allowances from it.'),
-      field('Auction account (optional)', input('auction_account', { type: 'number', min: 1, step: 1 })),
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Save the scheme')));
+    const form = el('form', { class: 'grid', id: 'scheme', 'aria-label': tr('ets.form') },
+      field(tr('ets.code'), input('code', { required: true, maxlength: 32, pattern: '[A-Z0-9.\\-]+', spellcheck: 'false' }), tr('ets.code_hint')),
+      field(tr('col.name'), input('name', { required: true, maxlength: 200 })),
+      field(tr('ets.f_jurisdiction'), select('jurisdiction', juris.items.map((j) => [j.code, j.code + ' — ' + j.name]))),
+      field(tr('f.registry'), select('registry', regs.items.map((r) => [r.id, r.id + ' — ' + r.name]))),
+      field(tr('ndc.first_year'), input('first_year', { type: 'number', min: 1990, max: 2100, required: true })),
+      field(tr('ndc.last_year'), input('last_year', { type: 'number', min: 1990, max: 2100, required: true })),
+      field(tr('ets.f_deadline'), input('deadline', { required: true, pattern: '[0-9]{2}-[0-9]{2}', placeholder: '06-30' })),
+      field(tr('ets.f_penalty'), input('penalty', { type: 'number', min: 0, step: 1, required: true })),
+      field(tr('col.currency'), input('currency', { required: true, pattern: '[A-Z]{3}', maxlength: 3 })),
+      field(tr('ets.f_alloc'), input('allocation_account', { type: 'number', min: 1, step: 1 }), tr('ets.f_alloc_hint')),
+      field(tr('ets.f_auction'), input('auction_account', { type: 'number', min: 1, step: 1 })),
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('ets.save'))));
     onSubmit(form, async (x) => {
       const r = await call('PUT', '/v1/ets/schemes/' + encodeURIComponent(x.code), compact({ name: x.name, jurisdiction: x.jurisdiction, registry: x.registry,
         first_year: Number(x.first_year), last_year: Number(x.last_year), deadline: x.deadline, penalty: Number(x.penalty), currency: x.currency,
         allocation_account: intOrNull(x.allocation_account), auction_account: intOrNull(x.auction_account) }));
-      flash('ok', 'Scheme ' + r.code + ' saved (surrender account ' + r.surrender_account + ').');
+      flash('ok', tr('ets.saved', { code: r.code, account: r.surrender_account }));
       await render();
     });
-    parts.push(el('h2', {}, 'Create or change a scheme'), form);
+    parts.push(el('h2', {}, tr('ets.form')), form);
   }
   v.replaceChildren(...parts);
 });
-screens.schemes.nav = 'ETS';
+screens.schemes.nav = 'nav.schemes';
 
 /* ---- one scheme: its compliance year and its entities ------------------------ */
 
-screen('scheme', 'Scheme', ETS_ROLES, async (v, code, year) => {
+screen('scheme', 'screen.scheme', ETS_ROLES, async (v, code, year) => {
   const s = (await get('/v1/ets/schemes')).items.find((x) => x.code === code);
-  if (!s) return v.replaceChildren(note('error', 'No scheme ' + code + '.'));
-  $('#title').textContent = s.code + ': ' + s.name;
+  if (!s) return v.replaceChildren(note('error', tr('ets.no_scheme', { code })));
+  $('#title').textContent = tr('act.id_title', { id: s.code, title: s.name });
   const y = Number(year) || Math.min(Math.max(new Date().getUTCFullYear() - 1, s.first_year), s.last_year);
   const [rep, ents] = await Promise.all([get('/v1/ets/schemes/' + encodeURIComponent(code) + '/report?year=' + y), get('/v1/ets/schemes/' + encodeURIComponent(code) + '/entities')]);
   /* Penalties are in minor units of the scheme's currency (ISO 4217 digits, as the browser knows them). */
@@ -93,45 +90,45 @@ screen('scheme', 'Scheme', ETS_ROLES, async (v, code, year) => {
   const pick = select('year', Array.from({ length: s.last_year - s.first_year + 1 }, (_, i) => String(s.first_year + i)), { onchange: (ev) => (location.hash = '#/scheme/' + code + '/' + ev.target.value) });
   pick.value = String(y);
   const parts = [el('dl', { class: 'facts' },
-    el('dt', {}, 'Jurisdiction'), el('dd', {}, s.jurisdiction + ' (its rule file decides which units count)'),
-    el('dt', {}, 'Registry'), el('dd', {}, s.registry + ' (its authorities regulate the scheme)'),
-    el('dt', {}, 'Years'), el('dd', {}, s.first_year + '–' + s.last_year + '; surrender by ' + s.deadline + ' of the next year'),
-    el('dt', {}, 'Accounts'), el('dd', {}, 'surrender ' + s.surrender_account + ', allocation ' + (s.allocation_account || 'none') + ', auction ' + (s.auction_account || 'none'))),
-  el('form', { class: 'filters', 'aria-label': 'Compliance year', onsubmit: (ev) => ev.preventDefault() }, field('Compliance year', pick)),
-  el('h2', {}, 'Compliance ' + y),
-  rep.items.length ? table('Compliance report ' + s.code + ' ' + y + ' (t)', ['Entity', 'Emissions status', 'Obligation', 'Allocated', 'Allowances surrendered', 'Offsets surrendered', 'Shortfall', 'Penalty', 'Compliance'],
-    rep.items.map((r) => [link('#/emissions/' + encodeURIComponent(code) + '/' + encodeURIComponent(r.entity) + '/' + y, r.entity + ': ' + r.name), r.emissions_status, num(r.obligation), num(r.allocated),
-      num(r.surrendered_allowances), num(r.surrendered_offsets), num(r.shortfall), money(r.penalty, cur), r.compliance]), [2, 3, 4, 5, 6, 7]) : empty('No covered entity.'),
-  el('p', {}, link('/v1/ets/schemes/' + encodeURIComponent(code) + '/report?year=' + y + '&format=csv', 'Compliance report ' + y + ' (CSV)', { download: 'ets-' + code + '-' + y + '.csv' })),
-  el('h2', {}, 'Covered entities'),
-  ents.items.length ? table('Covered entities of ' + s.code, ['Entity', 'Name', 'Organisation', 'Account', 'Province', 'City', 'Sector', 'Installations'],
+    el('dt', {}, tr('ets.jurisdiction')), el('dd', {}, tr('ets.juris_dd', { j: s.jurisdiction })),
+    el('dt', {}, tr('f.registry')), el('dd', {}, tr('ets.reg_dd', { r: s.registry })),
+    el('dt', {}, tr('ets.years')), el('dd', {}, tr('ets.years_dd', { from: s.first_year, to: s.last_year, d: s.deadline })),
+    el('dt', {}, tr('ets.accounts')), el('dd', {}, tr('ets.accounts_dd', { s: s.surrender_account, a: s.allocation_account || tr('au.none'), u: s.auction_account || tr('au.none') }))),
+  el('form', { class: 'filters', 'aria-label': tr('sur.year'), onsubmit: (ev) => ev.preventDefault() }, field(tr('sur.year'), pick)),
+  el('h2', {}, tr('ets.compliance_y', { y })),
+  rep.items.length ? table(tr('ets.report', { code: s.code, y }), [tr('aef.entity'), tr('ets.e_status'), tr('ev.obligation'), tr('ev.allocated'), tr('ets.allow_sur'), tr('ets.off_sur'), tr('ev.shortfall'), tr('ets.penalty_col'), tr('ets.compliance')],
+    rep.items.map((r) => [link('#/emissions/' + encodeURIComponent(code) + '/' + encodeURIComponent(r.entity) + '/' + y, tr('act.id_title', { id: r.entity, title: r.name })), word('estatus', r.emissions_status), num(r.obligation), num(r.allocated),
+      num(r.surrendered_allowances), num(r.surrendered_offsets), num(r.shortfall), money(r.penalty, cur), word('compliance', r.compliance)]), [2, 3, 4, 5, 6, 7]) : empty(tr('ets.no_entity')),
+  el('p', {}, link('/v1/ets/schemes/' + encodeURIComponent(code) + '/report?year=' + y + '&format=csv', tr('ets.report_csv', { y }), { download: 'ets-' + code + '-' + y + '.csv' })),
+  el('h2', {}, tr('ets.entities')),
+  ents.items.length ? table(tr('ets.entities_of', { code: s.code }), [tr('aef.entity'), tr('col.name'), tr('col.organisation'), tr('f.account'), tr('ets.province'), tr('ets.city'), tr('reg.sector'), tr('ets.installations')],
     ents.items.map((e) => [link('#/emissions/' + encodeURIComponent(code) + '/' + encodeURIComponent(e.id) + '/' + y, e.id), e.name, String(e.org), String(e.account), e.province, e.city || '—', e.sector || '—',
-      (e.installations || '').split('|').filter(Boolean).join(', ') || '—'])) : empty('No covered entity yet.')];
+      (e.installations || '').split('|').filter(Boolean).join(', ') || '—'])) : empty(tr('ets.no_entity_yet'))];
   if (regulates()) {
-    const form = el('form', { class: 'grid', id: 'entity', 'aria-label': 'Add or change a covered entity' },
-      field('Entity id', input('id', { required: true, maxlength: 32, pattern: '[A-Za-z0-9._-]+', spellcheck: 'false' }), 'An existing id changes that entity.'),
-      field('Name', input('name', { required: true, maxlength: 200 })),
-      field('Organisation (its id)', input('organisation', { type: 'number', min: 1, step: 1, required: true })),
-      field('Account (its id)', input('account', { type: 'number', min: 1, step: 1, required: true }), 'A holding account of the organisation in ' + s.registry + '.'),
-      field('Province', input('province', { required: true, maxlength: 32, placeholder: 'CN-GD' })),
-      field('City (optional)', input('city', { maxlength: 64 })),
-      field('Sector (optional)', input('sector', { maxlength: 64 })),
-      field('Installations (optional)', input('installations'), 'Names, separated by commas.'),
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Save the entity')));
+    const form = el('form', { class: 'grid', id: 'entity', 'aria-label': tr('ets.entity_form') },
+      field(tr('ets.entity_id'), input('id', { required: true, maxlength: 32, pattern: '[A-Za-z0-9._-]+', spellcheck: 'false' }), tr('ets.entity_id_hint')),
+      field(tr('col.name'), input('name', { required: true, maxlength: 200 })),
+      field(tr('ets.org_id'), input('organisation', { type: 'number', min: 1, step: 1, required: true })),
+      field(tr('ets.account_id'), input('account', { type: 'number', min: 1, step: 1, required: true }), tr('ets.account_id_hint', { r: s.registry })),
+      field(tr('ets.province'), input('province', { required: true, maxlength: 32, placeholder: 'CN-GD' })),
+      field(tr('ets.city_opt'), input('city', { maxlength: 64 })),
+      field(tr('ets.sector_opt'), input('sector', { maxlength: 64 })),
+      field(tr('ets.inst_opt'), input('installations'), tr('a6.entities_hint')),
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('ets.save_entity'))));
     onSubmit(form, async (x) => {
       await call('PUT', '/v1/ets/schemes/' + encodeURIComponent(code) + '/entities/' + encodeURIComponent(x.id), compact({ name: x.name, organisation: Number(x.organisation),
         account: Number(x.account), province: x.province, city: x.city, sector: x.sector, installations: splitList(x.installations) }));
-      flash('ok', 'Entity ' + x.id + ' saved in ' + code + '.');
+      flash('ok', tr('ets.entity_saved', { id: x.id, code }));
       await render();
     });
-    const acc = el('form', { class: 'grid', id: 'verifier', 'aria-label': 'Accredit a verifier' },
-      field('Organisation (its id)', input('organisation', { type: 'number', min: 1, step: 1, required: true }), 'A verification body; its validators may then enter verified emissions.'),
-      el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Accredit')));
+    const acc = el('form', { class: 'grid', id: 'verifier', 'aria-label': tr('ets.accredit_h') },
+      field(tr('ets.org_id'), input('organisation', { type: 'number', min: 1, step: 1, required: true }), tr('ets.accredit_hint')),
+      el('div', { class: 'actions' }, el('button', { type: 'submit' }, tr('ets.accredit'))));
     onSubmit(acc, async (x) => {
       const r = await post('/v1/ets/schemes/' + encodeURIComponent(code) + '/verifiers', { organisation: Number(x.organisation) });
-      return note('ok', 'Organisation ' + r.organisation + ' is a verifier of ' + r.scheme + '.');
+      return note('ok', tr('ets.accredited', { org: r.organisation, scheme: r.scheme }));
     });
-    parts.push(el('h2', {}, 'Add or change a covered entity'), form, el('h2', {}, 'Accredit a verifier'), acc);
+    parts.push(el('h2', {}, tr('ets.entity_form')), form, el('h2', {}, tr('ets.accredit_h')), acc);
   }
   v.replaceChildren(...parts);
 });
@@ -146,80 +143,80 @@ async function pendingAbout(code, entity, year) {
   return ps.filter((p) => p.request && p.request.scheme === code && p.request.entity === entity && p.request.year === year);
 }
 
-screen('emissions', 'Verified emissions', ETS_ROLES, async (v, code, entity, year) => {
+screen('emissions', 'screen.emissions', ETS_ROLES, async (v, code, entity, year) => {
   const y = Number(year);
   const [r, pend] = await Promise.all([get('/v1/ets/emissions?scheme=' + encodeURIComponent(code) + '&entity=' + encodeURIComponent(entity) + '&year=' + y), pendingAbout(code, entity, y)]);
-  $('#title').textContent = entity + ' in ' + code + ', ' + y;
+  $('#title').textContent = tr('em.title', { entity, code, y });
   const key = { scheme: code, entity, year: y };
   const parts = [el('dl', { class: 'facts', id: 'record' },
-    el('dt', {}, 'Status'), el('dd', { id: 'status' }, r.status),
-    el('dt', {}, 'Verified emissions'), el('dd', { id: 'verified' }, r.status === 'none' ? '—' : num(r.verified) + ' t'),
-    el('dt', {}, 'Allocated'), el('dd', { id: 'allocated' }, num(r.allocated) + ' t'),
-    el('dt', {}, 'Surrendered'), el('dd', {}, num(r.surrendered_allowances) + ' t of allowances, ' + num(r.surrendered_offsets) + ' t of offsets' + (r.tx ? ' (transaction ' + r.tx + ')' : '')),
-    el('dt', {}, 'Compliance'), el('dd', {}, r.compliance)),
-  el('p', {}, link('#/scheme/' + encodeURIComponent(code) + '/' + y, 'Scheme ' + code + ', compliance ' + y))];
-  if (pend.length) parts.push(el('div', { class: 'status held', role: 'status', id: 'pending' }, pend.map((p) => el('p', {}, 'Pending: proposal ' + p.id + ' to ' + proposalAbout(p) +
-    ', proposed by ' + p.proposer + ' ' + when(p.created) + '; approve or reject by ' + when(p.expires_at) + ' on the ', link('#/approvals', 'Approvals'), ' screen.'))));
+    el('dt', {}, tr('col.status')), el('dd', { id: 'status' }, word('estatus', r.status)),
+    el('dt', {}, tr('ev.emissions')), el('dd', { id: 'verified' }, r.status === 'none' ? '—' : tr('t', { n: num(r.verified) })),
+    el('dt', {}, tr('ev.allocated')), el('dd', { id: 'allocated' }, tr('t', { n: num(r.allocated) })),
+    el('dt', {}, tr('em.surrendered')), el('dd', {}, tr(r.tx ? 'em.surrendered_tx' : 'em.surrendered_dd', { a: num(r.surrendered_allowances), o: num(r.surrendered_offsets), tx: r.tx })),
+    el('dt', {}, tr('ets.compliance')), el('dd', {}, word('compliance', r.compliance))),
+  el('p', {}, link('#/scheme/' + encodeURIComponent(code) + '/' + y, tr('em.scheme_link', { code, y })))];
+  if (pend.length) parts.push(el('div', { class: 'status held', role: 'status', id: 'pending' }, pend.map((p) => el('p', {}, trx('em.pending', { id: p.id, what: proposalAbout(p),
+    who: p.proposer, created: when(p.created), until: when(p.expires_at), approvals: link('#/approvals', tr('nav.approvals')) })))));
   const forms = [];
   if (verifies() && (r.status === 'none' || r.status === 'entered')) {
-    const f = el('form', { class: 'grid', id: 'enter', 'aria-label': 'Enter verified emissions' },
-      field('Verified emissions (t CO2e)', input('verified', { type: 'number', min: 0, step: 1, required: true, value: r.status === 'entered' ? r.verified : null }), r.status === 'entered' ? 'Entering again replaces the entered figure.' : null),
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Enter the figure')));
+    const f = el('form', { class: 'grid', id: 'enter', 'aria-label': tr('em.enter_label') },
+      field(tr('em.f_verified'), input('verified', { type: 'number', min: 0, step: 1, required: true, value: r.status === 'entered' ? r.verified : null }), r.status === 'entered' ? tr('em.again') : null),
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('em.enter_do'))));
     onSubmit(f, async (x) => {
       const o = await call('PUT', '/v1/ets/emissions', { ...key, verified: Number(x.verified) });
-      flash('ok', el('span', { id: 'done' }, 'Verified emissions of ' + entity + ' for ' + y + ' entered: ' + num(o.verified) + ' t; the regulator confirms them.'));
+      flash('ok', el('span', { id: 'done' }, tr('em.entered', { entity, y, n: num(o.verified) })));
       await render();
     });
-    forms.push(el('h2', {}, 'Enter verified emissions (verifier)'), f);
+    forms.push(el('h2', {}, tr('em.enter_h')), f);
   }
   if (regulates() && r.status === 'entered') {
-    const f = el('form', { class: 'grid', id: 'confirm', 'aria-label': 'Confirm verified emissions' },
-      el('p', {}, 'Confirm the ' + num(r.verified) + ' t the verifier entered: they become the obligation of ' + y + '.'),
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Confirm')));
+    const f = el('form', { class: 'grid', id: 'confirm', 'aria-label': tr('em.confirm_label') },
+      el('p', {}, tr('em.confirm_p', { n: num(r.verified), y })),
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('em.confirm_do'))));
     onSubmit(f, async () => {
       const o = await post('/v1/ets/emissions/confirm', key);
       if (isProposal(o)) return heldNode(o);
-      flash('ok', el('span', { id: 'done' }, 'Verified emissions of ' + entity + ' for ' + y + ' confirmed: ' + num(o.verified) + ' t.'));
+      flash('ok', el('span', { id: 'done' }, tr('em.confirmed', { entity, y, n: num(o.verified) })));
       await render();
     });
-    forms.push(el('h2', {}, 'Confirm (regulator)'), f);
+    forms.push(el('h2', {}, tr('em.confirm_h')), f);
   }
   if (regulates() && r.status === 'confirmed') {
-    const f = el('form', { class: 'grid', id: 'correct', 'aria-label': 'Correct verified emissions' },
-      field('Corrected figure (t CO2e)', input('verified', { type: 'number', min: 0, step: 1, required: true })),
-      field('Reason', input('reason', { required: true, maxlength: 200 }), 'Kept in the history with the old and new figure.'),
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Correct')));
+    const f = el('form', { class: 'grid', id: 'correct', 'aria-label': tr('em.correct_label') },
+      field(tr('em.f_corrected'), input('verified', { type: 'number', min: 0, step: 1, required: true })),
+      field(tr('au.reason'), input('reason', { required: true, maxlength: 200 }), tr('em.reason_hint')),
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('em.correct_do'))));
     onSubmit(f, async (x) => {
       const o = await post('/v1/ets/emissions/corrections', { ...key, verified: Number(x.verified), reason: x.reason });
       if (isProposal(o)) return heldNode(o);
-      flash('ok', el('span', { id: 'done' }, 'Verified emissions of ' + entity + ' for ' + y + ' corrected to ' + num(o.verified) + ' t.'));
+      flash('ok', el('span', { id: 'done' }, tr('em.corrected', { entity, y, n: num(o.verified) })));
       await render();
     });
-    forms.push(el('h2', {}, 'Correct confirmed emissions (regulator)'), f);
+    forms.push(el('h2', {}, tr('em.correct_h')), f);
   }
   if (regulates()) {
-    const fig = el('form', { class: 'grid', id: 'allocation', 'aria-label': 'Allocation figure' },
-      field('Allocated (t)', input('allocated', { type: 'number', min: 0, step: 1, required: true, value: r.allocated })),
-      el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Set the figure')));
+    const fig = el('form', { class: 'grid', id: 'allocation', 'aria-label': tr('em.alloc_fig') },
+      field(tr('em.f_allocated'), input('allocated', { type: 'number', min: 0, step: 1, required: true, value: r.allocated })),
+      el('div', { class: 'actions' }, el('button', { type: 'submit' }, tr('em.set'))));
     onSubmit(fig, async (x) => {
       await call('PUT', '/v1/ets/allocations', { ...key, allocated: Number(x.allocated) });
-      flash('ok', el('span', { id: 'done' }, 'Allocation figure of ' + entity + ' for ' + y + ' set to ' + num(Number(x.allocated)) + ' t.'));
+      flash('ok', el('span', { id: 'done' }, tr('em.fig_set', { entity, y, n: num(Number(x.allocated)) })));
       await render();
     });
-    const mv = el('form', { class: 'grid', id: 'allocate', 'aria-label': 'Allocate allowances' },
-      field('Quantity (t)', input('quantity', { type: 'number', min: 1, step: 1, required: true })),
-      field('Method', select('method', [['free', 'free (from the allocation account)'], ['auction', 'auction (from the auction account)']])),
-      el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Allocate')));
+    const mv = el('form', { class: 'grid', id: 'allocate', 'aria-label': tr('em.allocate_label') },
+      field(tr('col.quantity'), input('quantity', { type: 'number', min: 1, step: 1, required: true })),
+      field(tr('em.method'), select('method', [['free', tr('em.free')], ['auction', tr('em.auction')]])),
+      el('div', { class: 'actions' }, el('button', { type: 'submit' }, tr('em.allocate'))));
     onSubmit(mv, async (x) => {
       const o = await post('/v1/ets/allocations', { ...key, quantity: Number(x.quantity), method: x.method });
-      flash('ok', el('span', { id: 'done' }, 'Allowances allocated to ' + entity + ': ' + num(Number(x.quantity)) + ' t' + (o && o.tx ? ' (transaction ' + o.tx + ')' : '') + '.'));
+      flash('ok', el('span', { id: 'done' }, tr(o && o.tx ? 'em.allocated_tx' : 'em.allocated', { entity, n: num(Number(x.quantity)), tx: o && o.tx })));
       await render();
     });
-    forms.push(el('h2', {}, 'Allocation (regulator)'), el('p', { class: 'muted' }, 'Set the figure for allowances allocated outside the registry, or move allowances to the entity\'s account.'), fig, mv);
+    forms.push(el('h2', {}, tr('em.alloc_h')), el('p', { class: 'muted' }, tr('em.alloc_p')), fig, mv);
   }
-  parts.push(...forms, el('h2', {}, 'History'), r.history.length ? table('History of the record, oldest first', ['When', 'Action', 'Old (t)', 'New (t)', 'Status before', 'By', 'Role', 'Reason'],
-    r.history.map((h) => [when(h.ts), h.action, num(h.old), num(h.new), h.status_before, h.actor + (h.organisation ? ' (organisation ' + h.organisation + ')' : ''), h.role, h.reason || '—']), [2, 3]) :
-    empty('Nothing entered yet.'));
+  parts.push(...forms, el('h2', {}, tr('em.history')), r.history.length ? table(tr('em.history_caption'), [tr('col.when'), tr('col.action'), tr('em.old'), tr('em.new'), tr('em.before'), tr('em.by'), tr('col.role'), tr('au.reason')],
+    r.history.map((h) => [when(h.ts), word('eaction', h.action), num(h.old), num(h.new), word('estatus', h.status_before), h.organisation ? tr('em.actor_org', { actor: h.actor, org: h.organisation }) : h.actor, word('srole', h.role), h.reason || '—']), [2, 3]) :
+    empty(tr('em.nothing')));
   v.replaceChildren(...parts);
 });
 
@@ -231,8 +228,8 @@ async function entityYears(s, e) {
   for (let y = s.first_year; y <= last; y++) years.push(y);
   const recs = await Promise.all(years.map((y) => get('/v1/ets/emissions?scheme=' + encodeURIComponent(s.code) + '&entity=' + encodeURIComponent(e.id) + '&year=' + y)));
   const rows = recs.filter((r) => r.status !== 'none' || r.allocated || r.tx);
-  return el('div', {}, el('h2', {}, 'Your compliance years in ' + s.code),
-    rows.length ? table('Compliance of ' + e.id + ' in ' + s.code + ' (t)', ['Year', 'Emissions', 'Verified', 'Allocated', 'Allowances surrendered', 'Offsets surrendered', 'Compliance'],
-      rows.map((r) => [String(r.year), r.status, num(r.verified), num(r.allocated), num(r.surrendered_allowances), num(r.surrendered_offsets), r.compliance]), [2, 3, 4, 5]) :
-      empty('No verified emissions or allocation recorded yet.'));
+  return el('div', {}, el('h2', {}, tr('em.your_years', { code: s.code })),
+    rows.length ? table(tr('em.years_caption', { id: e.id, code: s.code }), [tr('col.year'), tr('col.emissions'), tr('em.verified'), tr('ev.allocated'), tr('ets.allow_sur'), tr('ets.off_sur'), tr('ets.compliance')],
+      rows.map((r) => [String(r.year), word('estatus', r.status), num(r.verified), num(r.allocated), num(r.surrendered_allowances), num(r.surrendered_offsets), word('compliance', r.compliance)]), [2, 3, 4, 5]) :
+      empty(tr('em.no_years')));
 }

@@ -33,14 +33,126 @@ function el(tag, attrs, ...kids) {
   return e;
 }
 
-const NUM = new Intl.NumberFormat('en-US');
-const num = (n) => (n === null || n === undefined ? '—' : NUM.format(n));
-function when(ts) {
-  if (!ts) return '—';
-  return ts.length > 10 ? ts.slice(0, 10) + ' ' + ts.slice(11, 16) + ' UTC' : ts;
-}
 const link = (href, text, attrs) => el('a', { href, ...(attrs || {}) }, text);
 const serial = (s) => el('span', { class: 'serial' }, s);
+/* A number with fixed decimals in the language's locale: 12.5 -> "12.50" / "12,50". */
+const dec = (v, d) => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: d, maximumFractionDigits: d }).format(v);
+
+/* ---- languages (docs/APP.md "Languages") ------------------------------------
+ * The pages' mechanism (web/app.js, docs/API.md "Web pages", Languages) for
+ * the app: every string the app shows comes from a message catalogue,
+ * web/i18n/app-LANG.json (flat keys, "{name}" placeholders, a plural is
+ * {"one": ..., "other": ...} chosen by Intl.PluralRules); the language is the
+ * one picked on any page or screen (localStorage l6_lang, the same choice as
+ * the pages), else the browser's, else English; numbers and dates through
+ * Intl in the language's locale. */
+const LANGS = { en: { name: 'English', locale: 'en-US' }, fr: { name: 'Français', locale: 'fr-FR' },
+  es: { name: 'Español', locale: 'es-ES' }, zh: { name: '中文', locale: 'zh-CN' } };
+const LANG_KEY = 'l6_lang';
+function pickLang() {
+  let l = null;
+  try {
+    l = localStorage.getItem(LANG_KEY);
+  } catch (e) {
+    /* storage off */
+  }
+  if (l && LANGS[l]) return l;
+  for (const n of navigator.languages || [navigator.language || '']) {
+    const p = String(n).toLowerCase().split('-')[0];
+    if (LANGS[p]) return p;
+  }
+  return 'en';
+}
+const LANG = pickLang();
+const LOCALE = LANGS[LANG].locale;
+let MSG = {};
+let SHOWN = 'en';
+const PLURAL = new Intl.PluralRules(LOCALE);
+function msg(key) {
+  const s = MSG[key];
+  if (s === undefined) {
+    console.error('ledger6: no message ' + key + ' in app-' + SHOWN + '.json');
+    return key;
+  }
+  return s;
+}
+const fill = (s, vars) => (vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s);
+/* tr('key', {name: value}) -> the message with its placeholders filled (as text). */
+const tr = (key, vars) => fill(msg(key), vars);
+/* A plural message: the form for count n ({n} is n formatted). */
+function trn(key, n, vars) {
+  const m = msg(key);
+  const s = typeof m === 'object' ? m[PLURAL.select(n)] || m.other : m;
+  return fill(s, Object.assign({ n: num(n) }, vars));
+}
+/* A message whose placeholders may be elements: a list of text and nodes for el(). */
+function trx(key, vars) {
+  return msg(key).split(/(\{\w+\})/).filter((p) => p !== '').map((p) => {
+    const m = p.match(/^\{(\w+)\}$/);
+    return m && m[1] in vars ? vars[m[1]] : p;
+  });
+}
+/* A value of a closed set from the API (a state, a kind, a side...) in words,
+ * or the value itself when the catalogue has no word for it. */
+const word = (group, v) => (v !== null && v !== undefined && MSG[group + '.' + v] !== undefined ? MSG[group + '.' + v] : v);
+
+async function loadMessages() {
+  for (const l of LANG === 'en' ? ['en'] : [LANG, 'en']) {
+    try {
+      const r = await fetch('/i18n/app-' + l + '.json');
+      if (r.ok) {
+        MSG = await r.json();
+        SHOWN = l;
+        return l;
+      }
+    } catch (e) {
+      /* try English */
+    }
+  }
+  return 'en';
+}
+
+/* The static text of work.html and work-letter.html (data-i18n="key": the
+ * element's text; data-i18n-attr="attr=key;..."), the lang attribute, and the
+ * language picker at the end of the header (as on the pages). */
+function translatePage() {
+  document.documentElement.lang = SHOWN;
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = tr(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-attr]'))
+    for (const pair of e.dataset.i18nAttr.split(';')) {
+      const [a, k] = pair.split('=');
+      e.setAttribute(a, tr(k));
+    }
+  for (const e of document.querySelectorAll('[data-i18n-html]'))
+    e.replaceChildren(...trx(e.dataset.i18nHtml, { api: link('/v1/openapi.json', tr('foot.api')), pages: link('/', tr('foot.pages')) }));
+  const header = $('header');
+  if (!header) return;
+  const sel = el('select', { id: 'lang', name: 'lang' }, Object.entries(LANGS).map(([c, l]) => el('option', { value: c, lang: c }, l.name)));
+  sel.value = SHOWN;
+  sel.addEventListener('change', () => {
+    try {
+      localStorage.setItem(LANG_KEY, sel.value);
+    } catch (e) {
+      /* storage off: this page only */
+    }
+    location.reload();
+  });
+  header.append(el('label', { class: 'lang' }, tr('lang.label') + ' ', sel));
+}
+
+const NUM = new Intl.NumberFormat(LOCALE);
+const num = (n) => (n === null || n === undefined ? '—' : NUM.format(n));
+/* Timestamps in UTC. English keeps ISO 8601 ("2026-11-21 03:10 UTC"); the
+ * other languages their locale's date ("21 nov. 2026, 03:10 UTC"), as on
+ * the pages. Dates alone likewise. */
+const DATE_TIME = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const DATE = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeZone: 'UTC' });
+function when(ts) {
+  if (!ts) return '—';
+  const d = new Date(ts.length > 10 ? ts : ts + 'T00:00:00Z');
+  if (LANG === 'en' || isNaN(d)) return ts.length > 10 ? ts.slice(0, 10) + ' ' + ts.slice(11, 16) + ' UTC' : ts;
+  return ts.length > 10 ? DATE_TIME.format(d) + ' UTC' : DATE.format(d);
+}
 
 class ApiError extends Error {
   constructor(status, code, message, body) {
@@ -79,7 +191,7 @@ async function call(method, path, body, headers) {
   try {
     r = await fetch(path, init);
   } catch (e) {
-    throw new ApiError(0, 'network', 'the registry cannot be reached (' + e.message + ')');
+    throw new ApiError(0, 'network', tr('err.network', { e: e.message }));
   }
   let j = null;
   try {
@@ -126,10 +238,10 @@ const empty = (text) => el('p', { class: 'status empty' }, text);
  * an AEF's inconsistencies). */
 function errorNode(e, doing) {
   const box = el('div', { class: 'status error', role: 'alert' },
-    (doing ? doing + ': ' : '') + e.message + (e.code && e.status ? ' (' + e.status + ' ' + e.code + ')' : ''));
+    e.code && e.status ? tr(doing ? 'err.doing_code' : 'err.code', { doing, message: e.message, status: e.status, code: e.code }) : tr(doing ? 'err.doing' : 'err.plain', { doing, message: e.message }));
   if (e.body && e.body.evaluation) box.append(evaluationNode(e.body.evaluation));
   if (e.body && Array.isArray(e.body.inconsistencies))
-    box.append(el('ul', {}, e.body.inconsistencies.map((x) => el('li', {}, x.code + ': ' + x.message))));
+    box.append(el('ul', {}, e.body.inconsistencies.map((x) => el('li', {}, tr('err.item', { code: x.code, message: x.message })))));
   return box;
 }
 
@@ -152,12 +264,12 @@ function onSubmit(form, fn) {
     ev.preventDefault();
     const btn = ev.submitter || form.querySelector('button[type=submit]');
     if (btn) btn.disabled = true;
-    out.replaceChildren(note('loading', 'Sending…'));
+    out.replaceChildren(note('loading', tr('sending')));
     try {
       const node = await fn(Object.fromEntries(new FormData(form)), form, btn);
       out.replaceChildren(node || '');
     } catch (e) {
-      out.replaceChildren(errorNode(e, 'The registry refused'));
+      out.replaceChildren(errorNode(e, tr('err.refused')));
     } finally {
       if (btn) btn.disabled = false;
     }
@@ -175,15 +287,8 @@ function compact(o) {
 /* ---- the session ------------------------------------------------------- */
 
 let me = null; /* GET /v1/session: {via, user, role, organisation, ...} */
-const ROLE = {
-  holder: 'Account holder and project participant',
-  validator: 'Validator and verifier',
-  authority: 'Designated authority',
-  'mechanism-admin': 'Mechanism administrator',
-  admin: 'Registry administrator',
-  auditor: 'Auditor',
-  reviewer: 'Technical expert reviewer (Article 6)',
-};
+const ROLES = ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor', 'reviewer'];
+const roleName = (r) => word('role', r);
 
 /* ---- the project cycle: what waits for whom ---------------------------- */
 
@@ -201,7 +306,7 @@ function activityNext(a, m) {
 const PERIOD_NEXT = { reported: 'verify', verified: 'request', requested: 'issue', rejected: 'monitor' };
 const DECISION = new Set(['validate', 'approve', 'register', 'verify', 'issue', 'approve-transition']);
 const STEP_ROLE = { participant: 'holder', validator: 'validator', authority: 'authority', 'mechanism-admin': 'mechanism-admin' };
-const ROLE_NAME = { participant: 'the participant', validator: 'a validator', authority: 'the host\'s designated authority', 'mechanism-admin': 'the mechanism administrator' };
+
 
 function roleOf(m, step) {
   if (step === 'resubmit') return 'participant';
@@ -239,7 +344,7 @@ async function cycleData() {
   return { acts, mech, detail };
 }
 
-const stepLabel = (w) => w.step + (w.period ? ' (period ' + w.period + ')' : '') + ' by ' + (ROLE_NAME[w.role] || w.role || '—');
+const stepLabel = (w) => tr(w.period ? 'step.label_period' : 'step.label', { step: word('step', w.step), period: w.period, who: word('by', w.role) || '—' });
 
 /* ---- screens ------------------------------------------------------------ */
 
@@ -249,15 +354,14 @@ function screen(name, title, roles, run) {
 }
 
 function nav() {
-  const items = [['', 'Dashboard']];
+  const items = [['', tr('dash.title')]];
   for (const [name, s] of Object.entries(screens))
-    if (name && s.nav && s.roles.includes(me.role)) items.push([name, s.nav]);
+    if (name && s.nav && s.roles.includes(me.role)) items.push([name, tr(s.nav)]);
   return items;
 }
 
-screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor', 'reviewer'], async (v) => {
-  const parts = [el('p', { id: 'who' }, 'Signed in as ' + me.user.name + ' — ' + (ROLE[me.role] || me.role) +
-    (me.organisation ? ', organisation ' + me.organisation : '') + '. The session ends after 15 minutes without use.')];
+screen('', 'screen.home', ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor', 'reviewer'], async (v) => {
+  const parts = [el('p', { id: 'who' }, tr(me.organisation ? 'dash.who_org' : 'dash.who', { name: me.user.name, role: roleName(me.role), org: me.organisation }))];
   const cycleRole = ['holder', 'validator', 'authority', 'mechanism-admin'].includes(me.role);
   const tasks = [];
   if (cycleRole) {
@@ -267,37 +371,37 @@ screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 
     /* Open proposals of the organisation this person may approve or reject
      * (not their own), and delayed transfers they may cancel. */
     const props = me.role === 'holder' || me.role === 'authority' ? (await openProposals()).filter((p) => mayDecide(p) || p.state === 'delayed') : [];
-    parts.push(el('h2', {}, 'Awaiting you'));
-    if (!tasks.length && !props.length) parts.push(empty('Nothing in the project cycle waits for you.'));
+    parts.push(el('h2', {}, tr('dash.awaiting')));
+    if (!tasks.length && !props.length) parts.push(empty(tr('dash.nothing')));
     else
       parts.push(el('ul', { id: 'awaiting', class: 'tasks' }, tasks.map(([a, w]) => el('li', {},
-        link('#/activity/' + encodeURIComponent(a.id), a.id + ': ' + a.title), ' — ' + stepLabel(w) + ' (' + a.mechanism + ', ' + a.host + ')')),
-      props.map((p) => el('li', {}, link('#/approvals', 'Proposal ' + p.id + ': ' + (proposalAbout(p) || p.kind + ' of ' + num(p.quantity) + ' t from account ' + p.from_account +
-        (p.to_account ? ' to account ' + p.to_account : ''))), p.state === 'pending' ? ' — approve or reject by ' + when(p.expires_at) + ' (proposed by ' + p.proposer + ')' :
-        ' — delayed, executes at ' + when(p.executes_at) + ' unless cancelled'))));
+        link('#/activity/' + encodeURIComponent(a.id), tr('act.id_title', { id: a.id, title: a.title })), tr('dash.task', { step: stepLabel(w), mechanism: a.mechanism, host: a.host }))),
+      props.map((p) => el('li', {}, link('#/approvals', tr('dash.proposal', { id: p.id, what: proposalAbout(p) || tr(p.to_account ? 'prop.what_to' : 'prop.what',
+        { kind: word('kind', p.kind), n: num(p.quantity), from: p.from_account, to: p.to_account }) })),
+        p.state === 'pending' ? tr('dash.decide_by', { when: when(p.expires_at), who: p.proposer }) : tr('dash.delayed', { when: when(p.executes_at) })))));
   }
+  const links = (pairs) => pairs.flatMap(([h, k], i) => [i ? ' · ' : '', link(h, tr(k))]);
   if (me.role === 'holder') {
     const accounts = await all('/v1/accounts');
     const hs = await Promise.all(accounts.slice(0, 20).map((a) => get('/v1/accounts/' + a.id + '/holdings')));
     const total = hs.reduce((s, h) => s + h.total, 0);
-    parts.push(el('h2', {}, 'Your accounts'),
-      el('p', {}, num(accounts.length) + (accounts.length === 1 ? ' account, ' : ' accounts, ') + num(total) + ' t held. ',
-        link('#/holdings', 'Holdings'), ' · ', link('#/transfer', 'Transfer'), ' · ', link('#/retire', 'Retire'), ' · ', link('#/statement', 'Statements'),
-        ' · ', link('#/approvals', 'Approvals'), ' · ', link('#/trusted', 'Trusted accounts'), ' · ', link('#/orders', 'Exchange orders')));
+    parts.push(el('h2', {}, tr('dash.accounts')),
+      el('p', {}, trn('dash.accounts_n', accounts.length, { t: num(total) }), ' ',
+        links([['#/holdings', 'nav.holdings'], ['#/transfer', 'nav.transfer'], ['#/retire', 'nav.retire'], ['#/statement', 'nav.statement'],
+          ['#/approvals', 'nav.approvals'], ['#/trusted', 'nav.trusted'], ['#/orders', 'screen.orders']])));
   }
   if (me.role === 'admin') {
     const [users, tokens] = await Promise.all([get('/v1/users'), all('/v1/tokens')]);
-    parts.push(el('h2', {}, 'Registry'),
-      el('p', {}, num(users.items.length) + ' users (' + num(users.items.filter((u) => u.status !== 'active').length) + ' disabled), ' +
-        num(tokens.filter((t) => t.state === 'active').length) + ' active API tokens. ',
-        link('#/users', 'Users'), ' · ', link('#/accounts', 'Accounts'), ' · ', link('#/tokens', 'Tokens'), ' · ', link('#/policy', 'Approval policies'),
-        ' · ', link('#/approvals', 'Proposals')));
+    parts.push(el('h2', {}, tr('dash.registry')),
+      el('p', {}, tr('dash.registry_n', { users: num(users.items.length), disabled: num(users.items.filter((u) => u.status !== 'active').length),
+        tokens: num(tokens.filter((t) => t.state === 'active').length) }), ' ',
+        links([['#/users', 'nav.users'], ['#/accounts', 'nav.accounts'], ['#/tokens', 'nav.tokens'], ['#/policy', 'dash.policies'], ['#/approvals', 'dash.proposals']])));
   }
   if (me.role === 'authority' || me.role === 'admin' || me.role === 'auditor' || me.role === 'reviewer')
-    parts.push(el('h2', {}, 'Article 6'), el('p', {}, link('#/a6', 'Authorizations'), ' and their printable letters · ', link('#/ndc', 'NDC figures'), ' · ',
-      link('#/books', 'Article 6 books'), ' · ', link('#/aef', 'AEF and its consistency checks')));
+    parts.push(el('h2', {}, tr('dash.a6')), el('p', {}, trx('dash.a6_links', { auth: link('#/a6', tr('nav.a6')), ndc: link('#/ndc', tr('screen.ndc')),
+      books: link('#/books', tr('nav.books')), aef: link('#/aef', tr('dash.aef')) })));
   if (['authority', 'admin', 'auditor', 'validator'].includes(me.role))
-    parts.push(el('h2', {}, 'Emissions trading'), el('p', {}, link('#/schemes', 'Schemes'), ', their covered entities, verified emissions, allocations and compliance.'));
+    parts.push(el('h2', {}, tr('dash.ets')), el('p', {}, trx('dash.ets_links', { schemes: link('#/schemes', tr('dash.schemes')) })));
   parts.push(...(await noticeChoice()));
   v.replaceChildren(...parts);
 });
@@ -307,16 +411,15 @@ screen('', 'Dashboard', ['holder', 'validator', 'authority', 'mechanism-admin', 
  * when the registry has a mail relay. */
 async function noticeChoice() {
   const p = await get('/v1/session/notices');
-  const form = el('form', { id: 'notices', 'aria-label': 'Email notices' },
+  const form = el('form', { id: 'notices', 'aria-label': tr('notices.title') },
     el('div', { class: 'field check' }, el('label', {}, el('input', { type: 'checkbox', name: 'email', id: 'f-notice-email', checked: !!p.email }),
-      ' Email me what awaits me (to ' + p.address + ')')),
-    el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Save')));
+      ' ' + tr('notices.me', { address: p.address }))),
+    el('div', { class: 'actions' }, el('button', { type: 'submit' }, tr('save'))));
   onSubmit(form, async (x) => {
     const r = await call('PUT', '/v1/session/notices', { email: 'email' in x });
-    return el('div', { class: 'status ok', role: 'status', id: 'notices-saved' }, r.email ? 'Email notices are on: they go to ' + r.address + '.' :
-      'Email notices are off: nothing is sent to you until you turn them on again.');
+    return el('div', { class: 'status ok', role: 'status', id: 'notices-saved' }, r.email ? tr('notices.on', { address: r.address }) : tr('notices.off'));
   });
-  return [el('h2', {}, 'Email notices'), el('p', { class: 'muted' }, 'Sent when the registry runs with a mail relay: proposals to decide, one about to expire, a step of the project cycle for your role. Each is sent once.'), form];
+  return [el('h2', {}, tr('notices.title')), el('p', { class: 'muted' }, tr('notices.about')), form];
 }
 
 /* ---- account holder ----------------------------------------------------- */
@@ -325,100 +428,101 @@ async function myAccounts() {
   return (await all('/v1/accounts')).filter((a) => a.organisation !== null);
 }
 
-screen('holdings', 'Holdings', ['holder'], async (v) => {
+screen('holdings', 'screen.holdings', ['holder'], async (v) => {
   const accounts = await myAccounts();
-  if (!accounts.length) return v.replaceChildren(empty('Your organisation has no account.'));
+  if (!accounts.length) return v.replaceChildren(empty(tr('hold.no_account')));
   const hs = await Promise.all(accounts.slice(0, 20).map((a) => get('/v1/accounts/' + a.id + '/holdings')));
   const parts = [];
   for (const h of hs) {
     const a = h.account;
-    parts.push(el('h2', {}, 'Account ' + a.id + ': ' + a.name),
-      el('p', {}, a.type + ' account in ' + a.registry + ', ' + a.status + '; ' + num(h.total) + ' t.'));
+    parts.push(el('h2', {}, tr('hold.account_h', { id: a.id, name: a.name })),
+      el('p', {}, tr('hold.account_p', { type: word('acctype', a.type), registry: a.registry, status: word('accstatus', a.status), t: num(h.total) })));
     if (!h.total) {
-      parts.push(empty('No units in this account.'));
+      parts.push(empty(tr('hold.empty')));
       continue;
     }
-    parts.push(table('Account ' + a.id + ' by unit type and vintage', ['Unit type', 'Vintage', 'Quantity (t)'],
+    parts.push(table(tr('hold.by_type', { id: a.id }), [tr('col.unit_type'), tr('col.vintage'), tr('col.quantity')],
       h.by_unit_type_vintage.map((r) => [r.unit_type, String(r.vintage), num(r.quantity)]), [2]));
-    parts.push(el('details', { class: 'data' }, el('summary', {}, 'Serial blocks (' + num(h.block_count) + ')'),
-      table('Serial blocks of account ' + a.id, ['Serials', 'Project', 'Quantity (t)'],
+    parts.push(el('details', { class: 'data' }, el('summary', {}, tr('hold.blocks', { n: num(h.block_count) })),
+      table(tr('hold.blocks_of', { id: a.id }), [tr('col.serials'), tr('col.project'), tr('col.quantity')],
         h.blocks.map((b) => [serial(b.serial), link('/project.html?id=' + encodeURIComponent(b.project), b.project), num(b.quantity)]), [2])));
   }
   v.replaceChildren(...parts);
 });
-screens.holdings.nav = 'Holdings';
+screens.holdings.nav = 'nav.holdings';
 
 /* The source account and unit choice shared by transfer and retire. */
 async function sourceFields(form) {
   const accounts = (await myAccounts()).filter((a) => a.status === 'open');
-  const units = select('units', [['', 'choose an account first']], { required: true });
-  const acc = select('from_account', [['', 'choose…'], ...accounts.map((a) => [a.id, a.id + ' · ' + a.name + ' (' + a.registry + ')'])], { required: true });
+  const units = select('units', [['', tr('src.account_first')]], { required: true });
+  const acc = select('from_account', [['', tr('choose')], ...accounts.map((a) => [a.id, tr('src.account_opt', { id: a.id, name: a.name, registry: a.registry })])], { required: true });
   /* The account's holdings, read again after every move (the choice is kept). */
   form.refresh = async () => {
     const keep = units.value;
-    units.replaceChildren(el('option', { value: '' }, 'loading…'));
+    units.replaceChildren(el('option', { value: '' }, tr('src.loading')));
     if (!acc.value) return;
     const rows = (await get('/v1/accounts/' + acc.value + '/holdings')).by_unit_type_vintage;
     units.replaceChildren(...(rows.length ? rows.map((r) => el('option', { value: r.unit_type + '|' + r.vintage },
-      r.unit_type + ' of vintage ' + r.vintage + ' — ' + num(r.quantity) + ' t held')) : [el('option', { value: '' }, 'no units in this account')]));
+      tr('src.units_opt', { type: r.unit_type, vintage: r.vintage, n: num(r.quantity) }))) : [el('option', { value: '' }, tr('src.no_units'))]));
     if (keep && rows.some((r) => r.unit_type + '|' + r.vintage === keep)) units.value = keep;
   };
   acc.addEventListener('change', form.refresh);
-  form.append(field('From account', acc), field('Units', units), field('Quantity (t)', input('quantity', { type: 'number', min: 1, step: 1, required: true })));
+  form.append(field(tr('f.from_account'), acc), field(tr('f.units'), units), field(tr('col.quantity'), input('quantity', { type: 'number', min: 1, step: 1, required: true })));
   return accounts;
 }
 function unitsOf(values) {
   const [unitType, vintage] = values.units.split('|');
   return { unit_type: unitType, vintage: Number(vintage), quantity: Number(values.quantity) };
 }
+/* what: the key of the verb ('tx.transferred', 'tx.retired'). */
 function txNode(t, what) {
-  if (!t || !t.kind) return el('p', { class: 'status ok', role: 'status' }, 'The registry answered: ' + JSON.stringify(t));
+  if (!t || !t.kind) return el('p', { class: 'status ok', role: 'status' }, tr('tx.answered', { json: JSON.stringify(t) }));
+  const key = 'tx.done' + (t.from_account ? '_from' : '') + (t.to_account ? '_to' : '');
   return el('div', { class: 'status ok', role: 'status', id: 'done' },
-    el('p', {}, what + ': transaction ' + t.id + ', ' + num(t.quantity) + ' t' + (t.from_account ? ' from account ' + t.from_account : '') +
-      (t.to_account ? ' to account ' + t.to_account : '') + ', ' + when(t.timestamp) + '.'),
+    el('p', {}, tr(key, { what: tr(what), id: t.id, n: num(t.quantity), from: t.from_account, to: t.to_account, when: when(t.timestamp) })),
     el('ul', {}, (t.blocks || []).map((b) => el('li', {}, serial(b.serial)))));
 }
 
-screen('transfer', 'Transfer units', ['holder'], async (v) => {
-  const form = el('form', { class: 'grid', id: 'transfer', 'aria-label': 'Transfer' });
+screen('transfer', 'screen.transfer', ['holder'], async (v) => {
+  const form = el('form', { class: 'grid', id: 'transfer', 'aria-label': tr('nav.transfer') });
   const accounts = await sourceFields(form);
-  if (!accounts.length) return v.replaceChildren(empty('Your organisation has no open account.'));
-  form.append(field('To account (its id)', input('to_account', { type: 'number', min: 1, step: 1, required: true }), 'The receiving account\'s number, as its holder gave it to you.'),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Transfer')));
+  if (!accounts.length) return v.replaceChildren(empty(tr('hold.no_open')));
+  form.append(field(tr('f.to_account'), input('to_account', { type: 'number', min: 1, step: 1, required: true }), tr('f.to_account_hint')),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('transfer.do'))));
   onSubmit(form, async (x) => {
     const t = await post('/v1/transfers', { from_account: Number(x.from_account), to_account: Number(x.to_account), ...unitsOf(x) },
       { 'Idempotency-Key': idemKey() });
     await form.refresh();
-    if (isProposal(t)) return proposalNode(t, 'Transfer');
-    return txNode(t, 'Transferred');
+    if (isProposal(t)) return proposalNode(t, 'prop.transfer');
+    return txNode(t, 'tx.transferred');
   });
-  v.replaceChildren(el('p', {}, 'Moves units of one type and vintage, oldest serials first. The registry checks every rule of the move (account status, policy) and refuses with its reason.'), form);
+  v.replaceChildren(el('p', {}, tr('transfer.intro')), form);
 });
-screens.transfer.nav = 'Transfer';
+screens.transfer.nav = 'nav.transfer';
 
-screen('retire', 'Retire units', ['holder'], async (v) => {
-  const form = el('form', { class: 'grid', id: 'retire', 'aria-label': 'Retire' });
+screen('retire', 'screen.retire', ['holder'], async (v) => {
+  const form = el('form', { class: 'grid', id: 'retire', 'aria-label': tr('nav.retire') });
   const accounts = await sourceFields(form);
-  if (!accounts.length) return v.replaceChildren(empty('Your organisation has no open account.'));
-  form.append(field('Beneficiary', input('beneficiary', { required: true, maxlength: 200 }), 'On whose behalf the units are retired.'),
-    field('Purpose', input('purpose', { required: true, maxlength: 200, list: 'purposes' }), 'For example voluntary offsetting. An Article 6 use or OIMP cancellation goes through the Article 6 routes.'),
-    el('datalist', { id: 'purposes' }, ['voluntary offsetting', 'conservation', 'adaptation', 'results-based climate finance'].map((p) => el('option', { value: p }))),
-    field('Claim (optional)', el('textarea', { name: 'claim', id: 'f-claim', maxlength: 2000, rows: 2, class: 'short' })),
-    field('Reporting year (optional)', input('reporting_year', { type: 'number', min: 1990, max: 2100 })),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Retire')));
+  if (!accounts.length) return v.replaceChildren(empty(tr('hold.no_open')));
+  form.append(field(tr('f.beneficiary'), input('beneficiary', { required: true, maxlength: 200 }), tr('f.beneficiary_hint')),
+    field(tr('f.purpose'), input('purpose', { required: true, maxlength: 200, list: 'purposes' }), tr('f.purpose_hint')),
+    el('datalist', { id: 'purposes' }, ['voluntary', 'conservation', 'adaptation', 'rbcf'].map((p) => el('option', { value: tr('purpose.' + p) }))),
+    field(tr('f.claim'), el('textarea', { name: 'claim', id: 'f-claim', maxlength: 2000, rows: 2, class: 'short' })),
+    field(tr('f.reporting_year'), input('reporting_year', { type: 'number', min: 1990, max: 2100 })),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('retire.do'))));
   onSubmit(form, async (x) => {
     const t = await post('/v1/retirements', compact({ from_account: Number(x.from_account), ...unitsOf(x), beneficiary: x.beneficiary,
       purpose: x.purpose, claim: x.claim, reporting_year: intOrNull(x.reporting_year) }), { 'Idempotency-Key': idemKey() });
     await form.refresh();
-    if (isProposal(t)) return proposalNode(t, 'Retirement');
-    const n = txNode(t, 'Retired');
-    if (t && t.id) n.append(el('p', {}, 'Certificate: ', link('/v1/retirements/' + t.id + '/certificate.html', 'printable certificate ' + t.id, { id: 'cert-link' }),
-      ' · ', link('/retirement.html?id=' + t.id, 'public retirement page'), ' · ', link('/v1/retirements/' + t.id + '/certificate', 'signed certificate (JSON)')));
+    if (isProposal(t)) return proposalNode(t, 'prop.retirement');
+    const n = txNode(t, 'tx.retired');
+    if (t && t.id) n.append(el('p', {}, trx('retire.cert', { cert: link('/v1/retirements/' + t.id + '/certificate.html', tr('retire.cert_html', { id: t.id }), { id: 'cert-link' }),
+      page: link('/retirement.html?id=' + t.id, tr('retire.cert_page')), json: link('/v1/retirements/' + t.id + '/certificate', tr('retire.cert_json')) })));
     return n;
   });
-  v.replaceChildren(el('p', {}, 'Retired units never move again. The certificate is signed by the registry and proven in its transparency log.'), form);
+  v.replaceChildren(el('p', {}, tr('retire.intro')), form);
 });
-screens.retire.nav = 'Retire';
+screens.retire.nav = 'nav.retire';
 
 /* RFC 4180 CSV; a cell that a spreadsheet would read as a formula gets a leading apostrophe. */
 function csvCell(v) {
@@ -436,51 +540,51 @@ function statementCsv(account, txs) {
   return lines.join('\r\n') + '\r\n';
 }
 
-screen('statement', 'Statements', ['holder'], async (v) => {
+screen('statement', 'screen.statement', ['holder'], async (v) => {
   const accounts = await myAccounts();
-  if (!accounts.length) return v.replaceChildren(empty('Your organisation has no account.'));
-  const form = el('form', { class: 'filters', id: 'statement', 'aria-label': 'Statement' },
-    field('Account', select('account', accounts.map((a) => [a.id, a.id + ' · ' + a.name]))),
-    field('Kind', select('kind', [['', 'all'], 'issuance', 'transfer', 'retirement', 'cancellation'])),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Show')));
+  if (!accounts.length) return v.replaceChildren(empty(tr('hold.no_account')));
+  const form = el('form', { class: 'filters', id: 'statement', 'aria-label': tr('st.label') },
+    field(tr('f.account'), select('account', accounts.map((a) => [a.id, tr('st.account_opt', { id: a.id, name: a.name })]))),
+    field(tr('col.kind'), select('kind', [['', tr('st.all')], ...['issuance', 'transfer', 'retirement', 'cancellation'].map((k) => [k, word('kind', k)])])),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('st.show'))));
   onSubmit(form, async (x) => {
     const id = Number(x.account);
     const txs = await all('/v1/transactions?account=' + id + (x.kind ? '&kind=' + x.kind : ''), 50);
     const csv = new Blob([statementCsv(id, txs)], { type: 'text/csv' });
-    const dl = link(URL.createObjectURL(csv), 'Download CSV (' + txs.length + ' transactions)', { download: 'statement-account-' + id + '.csv', id: 'csv', class: 'button' });
-    if (!txs.length) return el('div', {}, empty('No transaction.'), dl);
-    return el('div', {}, dl, table('Transactions of account ' + id, ['Date', 'Transaction', 'Kind', 'In/out', 'Quantity (t)', 'Other account', 'Serials'],
-      txs.map((t) => [when(t.timestamp), String(t.id), t.kind, t.to_account === id ? 'in' : 'out', num(t.quantity),
+    const dl = link(URL.createObjectURL(csv), trn('st.csv', txs.length), { download: 'statement-account-' + id + '.csv', id: 'csv', class: 'button' });
+    if (!txs.length) return el('div', {}, empty(tr('st.none')), dl);
+    return el('div', {}, dl, table(tr('st.caption', { id }), [tr('col.date'), tr('col.transaction'), tr('col.kind'), tr('col.inout'), tr('col.quantity'), tr('col.other_account'), tr('col.serials')],
+      txs.map((t) => [when(t.timestamp), String(t.id), word('kind', t.kind), tr(t.to_account === id ? 'st.in' : 'st.out'), num(t.quantity),
         String((t.to_account === id ? t.from_account : t.to_account) || '—'), el('span', {}, t.blocks.map((b) => el('span', { class: 'serial block' }, b.serial)))]), [4]));
   });
-  v.replaceChildren(el('p', {}, 'Every transaction from or to the account, read from the registry; the CSV has one line per serial block.'), form);
+  v.replaceChildren(el('p', {}, tr('st.intro')), form);
   form.requestSubmit();
 });
-screens.statement.nav = 'Statements';
+screens.statement.nav = 'nav.statement';
 
 /* ---- the project cycle ---------------------------------------------------- */
 
 const CYCLE_ROLES = ['holder', 'validator', 'authority', 'mechanism-admin', 'admin', 'auditor'];
 
-screen('cycle', 'Project cycle', CYCLE_ROLES, async (v) => {
+screen('cycle', 'screen.cycle', CYCLE_ROLES, async (v) => {
   const { acts, mech, detail } = await cycleData();
   const parts = [];
-  if (me.role === 'holder') parts.push(el('p', {}, link('#/register', 'Register an activity under a mechanism', { class: 'button', id: 'new-activity' })));
-  parts.push(acts.length ? table('Activities', ['Activity', 'Mechanism', 'Host', 'State', 'Waits for', 'Issued (t)'],
+  if (me.role === 'holder') parts.push(el('p', {}, link('#/register', tr('cyc.register'), { class: 'button', id: 'new-activity' })));
+  parts.push(acts.length ? table(tr('cyc.activities'), [tr('col.activity'), tr('col.mechanism'), tr('col.host'), tr('col.state'), tr('col.waits'), tr('col.issued')],
     acts.map((a) => {
       const w = waitsFor(a, mech[a.mechanism], detail[a.id]);
-      return [link('#/activity/' + encodeURIComponent(a.id), a.id + ': ' + a.title), a.mechanism, a.host, a.state,
-        w.length ? w.map((x) => stepLabel(x) + (mine(x.role, a) ? ' — you' : '')).join('; ') : '—', num(a.issued)];
-    }), [5]) : empty('No activity yet.'));
+      return [link('#/activity/' + encodeURIComponent(a.id), tr('act.id_title', { id: a.id, title: a.title })), a.mechanism, a.host, word('state', a.state),
+        w.length ? w.map((x) => stepLabel(x) + (mine(x.role, a) ? tr('cyc.you') : '')).join('; ') : '—', num(a.issued)];
+    }), [5]) : empty(tr('cyc.none')));
   v.replaceChildren(...parts);
 });
-screens.cycle.nav = 'Project cycle';
+screens.cycle.nav = 'nav.cycle';
 
 /* Document inputs for the types a step needs; uploads them (POST
  * /v1/documents: stored up to 40 KiB, else the hash and size) and returns
  * [{type, sha256}]. */
 function docInputs(types) {
-  return (types || []).map((t) => field('Document: ' + t, input('doc:' + t, { type: 'file', required: true })));
+  return (types || []).map((t) => field(tr('doc.field', { type: t }), input('doc:' + t, { type: 'file', required: true })));
 }
 async function bytesB64(buf) {
   let s = '';
@@ -497,7 +601,7 @@ async function uploadDocs(form) {
     const body = { name: f.name.slice(0, 200), media_type: f.type || 'application/octet-stream' };
     if (buf.byteLength <= 40 * 1024) body.content_base64 = await bytesB64(buf);
     else {
-      if (!crypto.subtle) throw new ApiError(0, 'too_large', 'a document over 40 KiB is registered by its hash, which this browser cannot compute here (use ledger6 document FILE)');
+      if (!crypto.subtle) throw new ApiError(0, 'too_large', tr('doc.too_large'));
       const h = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
       body.sha256 = Array.from(h, (x) => x.toString(16).padStart(2, '0')).join('');
       body.size = buf.byteLength;
@@ -508,28 +612,28 @@ async function uploadDocs(form) {
   return docs;
 }
 
-screen('register', 'Register an activity', ['holder'], async (v) => {
+screen('register', 'screen.register', ['holder'], async (v) => {
   const [mechs, regs, parties] = await Promise.all([get('/v1/mechanisms'), get('/v1/registries'), get('/v1/parties')]);
   const byCode = Object.fromEntries(mechs.items.map((m) => [m.code, m]));
   const mSel = select('mechanism', mechs.items.map((m) => [m.code, m.code + ' — ' + m.name]), { required: true });
   const dyn = el('div', { class: 'grid-dyn' });
-  const form = el('form', { class: 'grid', id: 'register', 'aria-label': 'Register an activity' },
-    field('Mechanism', mSel),
-    field('Activity id', input('id', { required: true, maxlength: 32, pattern: '[A-Za-z0-9._]+', spellcheck: 'false' }), 'The project id: letters, digits, dots and underscores.'),
-    field('Title', input('title', { required: true, maxlength: 200 })),
-    field('Host Party', select('host', parties.items.map((p) => [p.code, p.code + ' — ' + p.name]))),
-    field('Issuing registry', select('registry', regs.items.map((r) => [r.id, r.id + ' — ' + r.name]))),
-    field('Methodology', input('methodology', { required: true, maxlength: 200 })),
-    field('Sector', input('sector', { required: true, maxlength: 200 })),
-    field('Crediting start', input('crediting_start', { type: 'date', required: true })),
-    field('Crediting end', input('crediting_end', { type: 'date', required: true })),
+  const form = el('form', { class: 'grid', id: 'register', 'aria-label': tr('screen.register') },
+    field(tr('col.mechanism'), mSel),
+    field(tr('reg.id'), input('id', { required: true, maxlength: 32, pattern: '[A-Za-z0-9._]+', spellcheck: 'false' }), tr('reg.id_hint')),
+    field(tr('reg.title'), input('title', { required: true, maxlength: 200 })),
+    field(tr('f.host'), select('host', parties.items.map((p) => [p.code, p.code + ' — ' + p.name]))),
+    field(tr('reg.registry'), select('registry', regs.items.map((r) => [r.id, r.id + ' — ' + r.name]))),
+    field(tr('reg.methodology'), input('methodology', { required: true, maxlength: 200 })),
+    field(tr('reg.sector'), input('sector', { required: true, maxlength: 200 })),
+    field(tr('reg.start'), input('crediting_start', { type: 'date', required: true })),
+    field(tr('reg.end'), input('crediting_end', { type: 'date', required: true })),
     dyn,
-    field('Comment (optional)', input('comment', { maxlength: 200 })),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Submit the activity')));
+    field(tr('f.comment'), input('comment', { maxlength: 200 })),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('reg.do'))));
   const redo = () => {
     const m = byCode[mSel.value];
     const el2 = m.eligibility || {};
-    dyn.replaceChildren(field('Sectoral scope', select('scope', el2.scopes || [])), field('Kind', select('kind', el2.kinds || ['avoidance', 'removal', 'adaptation'])),
+    dyn.replaceChildren(field(tr('reg.scope'), select('scope', el2.scopes || [])), field(tr('col.kind'), select('kind', (el2.kinds || ['avoidance', 'removal', 'adaptation']).map((k) => [k, word('akind', k)]))),
       ...docInputs(m.steps.submit && m.steps.submit.documents));
   };
   mSel.addEventListener('change', redo);
@@ -540,43 +644,43 @@ screen('register', 'Register an activity', ['holder'], async (v) => {
     const r = await post('/v1/activities', compact({ id: x.id, mechanism: x.mechanism, registry: x.registry, host: x.host, title: x.title,
       methodology: x.methodology, sector: x.sector, scope: x.scope, kind: x.kind, crediting_start: x.crediting_start, crediting_end: x.crediting_end,
       documents, comment: x.comment }));
-    flash('ok', 'Activity ' + r.activity.id + ' submitted: it waits for a validator.');
+    flash('ok', tr('reg.done', { id: r.activity.id }));
     location.hash = '#/activity/' + encodeURIComponent(r.activity.id);
   });
-  v.replaceChildren(el('p', {}, 'Submitting makes your organisation the activity\'s participant. The mechanism\'s file says which documents each step needs; documents are registered by their SHA-256.'), form);
+  v.replaceChildren(el('p', {}, tr('reg.intro')), form);
 });
 
 /* The calculators' inputs (docs/API.md, POST /v1/activities/{id}/periods). */
 const CALC = {
-  'grid-renewable': [['net_kwh', 'Net electricity to the grid (kWh)'], ['ef_cm_t_mwh_e6', 'Combined margin (t CO2/MWh × 10⁶)']],
-  'methane-destruction': [['ch4_kg', 'Methane destroyed (kg)'], ['gwp_e1', 'GWP × 10'], ['pe_kg', 'Project emissions (kg CO2e)']],
-  cookstoves: [['fuel_saved_kg', 'Fuel saved (kg)'], ['ef_t_t_e6', 'Emission factor (t CO2 per t fuel × 10⁶)'], ['fnrb_bp', 'fNRB (basis points)']],
-  afforestation: [['stock_start_kg', 'Carbon stock at start (kg CO2e)'], ['stock_end_kg', 'Carbon stock at end (kg CO2e)'], ['baseline_kg', 'Baseline removals (kg CO2e)'], ['leakage_bp', 'Leakage (basis points)']],
+  'grid-renewable': ['net_kwh', 'ef_cm_t_mwh_e6'],
+  'methane-destruction': ['ch4_kg', 'gwp_e1', 'pe_kg'],
+  cookstoves: ['fuel_saved_kg', 'ef_t_t_e6', 'fnrb_bp'],
+  afforestation: ['stock_start_kg', 'stock_end_kg', 'baseline_kg', 'leakage_bp'],
 };
 
 /* The form of one step; path is where it is posted. */
 async function stepForm(a, m, w, detail) {
   const { step, period } = w;
   const docs = m.steps[step === 'resubmit' ? 'submit' : step];
-  const form = el('form', { class: 'grid step', id: 'step-' + step + (period ? '-' + period : ''), 'aria-label': 'Step ' + step },
-    el('h3', {}, step.charAt(0).toUpperCase() + step.slice(1) + (period ? ', monitoring period ' + period : '')),
-    el('p', { class: 'muted' }, a.mechanism + ' gives this step to ' + (ROLE_NAME[w.role] || w.role) + '.'));
+  const form = el('form', { class: 'grid step', id: 'step-' + step + (period ? '-' + period : ''), 'aria-label': tr('stp.label', { step: word('step', step) }) },
+    el('h3', {}, tr(period ? 'stp.h_period' : 'stp.h', { step: word('stepcap', step), period })),
+    el('p', { class: 'muted' }, tr('stp.gives', { mechanism: a.mechanism, who: word('by', w.role) })));
   if (DECISION.has(step))
-    form.append(el('fieldset', { class: 'decision' }, el('legend', {}, 'Decision'),
-      el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'accept', checked: true }), ' accept'),
-      el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'reject' }), ' reject')));
+    form.append(el('fieldset', { class: 'decision' }, el('legend', {}, tr('stp.decision')),
+      el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'accept', checked: true }), ' ' + tr('stp.accept')),
+      el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'reject' }), ' ' + tr('stp.reject'))));
   const p = period ? detail.periods.find((q) => q.period === period) : null;
-  if (step === 'verify') form.append(field('Certified quantity (t)', input('certified', { type: 'number', min: 1, max: p.reported, value: p.reported, required: true }), 'At most the reported ' + num(p.reported) + ' t.'));
+  if (step === 'verify') form.append(field(tr('stp.certified'), input('certified', { type: 'number', min: 1, max: p.reported, value: p.reported, required: true }), tr('stp.certified_hint', { n: num(p.reported) })));
   if (step === 'request') {
     const acc = (await myAccounts()).filter((x) => x.registry === a.registry && x.status === 'open');
-    form.append(field('Forward the issued units to', select('forward', [['', 'keep them in the registry\'s pending account'], ...acc.map((x) => [x.id, 'account ' + x.id + ' · ' + x.name])])));
+    form.append(field(tr('stp.forward'), select('forward', [['', tr('stp.keep')], ...acc.map((x) => [x.id, tr('stp.account_opt', { id: x.id, name: x.name })])])));
     if (acc.length) form.querySelector('select[name=forward]').value = String(acc[0].id);
   }
   if (step === 'monitor') calcFields(form, m, p);
   if (step === 'monitor') sdFields(form, m);
   if (step === 'register') safeguardFields(form, m);
-  form.append(...docInputs(docs && docs.documents), field('Comment (optional)', input('comment', { maxlength: 200 })),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Record ' + step)));
+  form.append(...docInputs(docs && docs.documents), field(tr('f.comment'), input('comment', { maxlength: 200 })),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('stp.record', { step: word('step', step) }))));
   onSubmit(form, async (x, f) => {
     const documents = await uploadDocs(f);
     const body = compact({ step, decision: x.decision, documents, comment: x.comment });
@@ -586,7 +690,7 @@ async function stepForm(a, m, w, detail) {
     if (step === 'register' && x.decision === 'accept' && m.safeguards) body.safeguards = safeguardBody(f, m);
     const path = '/v1/activities/' + encodeURIComponent(a.id) + (period ? '/periods/' + period : '') + '/steps';
     const r = await post(path, body);
-    flash('ok', 'Step ' + step + ' recorded: ' + (r.step.from_state || '—') + ' → ' + r.step.to_state + '.');
+    flash('ok', tr('stp.recorded', { step: word('step', step), from: word('state', r.step.from_state) || '—', to: word('state', r.step.to_state) }));
     await render();
   });
   return form;
@@ -595,25 +699,25 @@ function calcFields(form, m, p) {
   const calcs = (m.eligibility && m.eligibility.calculators) || Object.keys(CALC);
   const sel = select('calculator', calcs);
   const box = el('div', { class: 'grid-dyn' });
-  const redo = () => box.replaceChildren(...(CALC[sel.value] || []).map(([k, label]) =>
-    field(label, input('in:' + k, { type: 'number', min: 0, step: 1, required: true, value: p && p.inputs ? p.inputs[k] : null }))));
+  const redo = () => box.replaceChildren(...(CALC[sel.value] || []).map((k) =>
+    field(tr('calc.' + k), input('in:' + k, { type: 'number', min: 0, step: 1, required: true, value: p && p.inputs ? p.inputs[k] : null }))));
   sel.addEventListener('change', redo);
   if (p && p.calculator) sel.value = p.calculator;
   redo();
-  form.append(field('Calculator', sel), box);
+  form.append(field(tr('stp.calculator'), sel), box);
 }
 /* Issue 20: the mechanism's safeguards checklist (register) and SD
  * indicators (monitoring reports), when its file lists them. */
 function safeguardFields(form, m) {
   if (!m.safeguards) return;
-  form.append(el('fieldset', { class: 'safeguards' }, el('legend', {}, 'Safeguards checklist'),
-    ...m.safeguards.map((g) => el('label', {}, el('input', { type: 'checkbox', name: 'sg:' + g.code }), ' ' + g.text + (g.must_hold ? ' (must hold)' : '')))));
+  form.append(el('fieldset', { class: 'safeguards' }, el('legend', {}, tr('stp.safeguards')),
+    ...m.safeguards.map((g) => el('label', {}, el('input', { type: 'checkbox', name: 'sg:' + g.code }), ' ' + g.text + (g.must_hold ? tr('stp.must_hold') : '')))));
 }
 function safeguardBody(f, m) {
   return Object.fromEntries(m.safeguards.map((g) => [g.code, f.querySelector('input[name="sg:' + g.code + '"]').checked]));
 }
 function sdFields(form, m) {
-  for (const d of m.sd_indicators || []) form.append(field(d.name + ' (' + d.unit + ')', input('sd:' + d.code, { type: 'number', min: 0, step: 1, required: true })));
+  for (const d of m.sd_indicators || []) form.append(field(tr('stp.sd', { name: d.name, unit: d.unit }), input('sd:' + d.code, { type: 'number', min: 0, step: 1, required: true })));
 }
 function sdBody(x, m) {
   if (!m.sd_indicators) return {};
@@ -625,234 +729,235 @@ function calcBody(x) {
   return { calculator: x.calculator, inputs };
 }
 
-screen('activity', 'Activity', CYCLE_ROLES, async (v, id) => {
+screen('activity', 'screen.activity', CYCLE_ROLES, async (v, id) => {
   const [a, mechs] = await Promise.all([get('/v1/activities/' + encodeURIComponent(id)), get('/v1/mechanisms')]);
   const m = mechs.items.find((x) => x.code === a.mechanism) || { steps: {} };
-  $('#title').textContent = a.id + ': ' + a.title;
+  $('#title').textContent = tr('act.id_title', { id: a.id, title: a.title });
   const w = waitsFor(a, m, a);
   const parts = [el('dl', { class: 'facts' },
-    el('dt', {}, 'Mechanism'), el('dd', {}, a.mechanism + ' — ' + m.name),
-    el('dt', {}, 'Host Party, registry'), el('dd', {}, a.host + ', ' + a.registry),
-    el('dt', {}, 'Participant'), el('dd', {}, 'organisation ' + a.organisation),
-    el('dt', {}, 'Scope, kind'), el('dd', {}, a.scope + ', ' + a.kind),
-    el('dt', {}, 'State'), el('dd', { id: 'state' }, a.state),
-    el('dt', {}, 'Waits for'), el('dd', { id: 'waits' }, w.length ? w.map(stepLabel).join('; ') : 'nothing'),
-    el('dt', {}, 'Issued'), el('dd', {}, num(a.issued) + ' t'),
-    el('dt', {}, 'Public page'), el('dd', {}, link('/project.html?id=' + encodeURIComponent(a.id), 'project ' + a.id)))];
+    el('dt', {}, tr('col.mechanism')), el('dd', {}, a.mechanism + ' — ' + m.name),
+    el('dt', {}, tr('act.host_reg')), el('dd', {}, a.host + ', ' + a.registry),
+    el('dt', {}, tr('act.participant')), el('dd', {}, tr('act.org', { org: a.organisation })),
+    el('dt', {}, tr('act.scope_kind')), el('dd', {}, a.scope + ', ' + word('akind', a.kind)),
+    el('dt', {}, tr('col.state')), el('dd', { id: 'state' }, word('state', a.state)),
+    el('dt', {}, tr('col.waits')), el('dd', { id: 'waits' }, w.length ? w.map(stepLabel).join('; ') : tr('act.nothing')),
+    el('dt', {}, tr('act.issued')), el('dd', {}, tr('t', { n: num(a.issued) })),
+    el('dt', {}, tr('act.public')), el('dd', {}, link('/project.html?id=' + encodeURIComponent(a.id), tr('act.project', { id: a.id }))))];
   const forms = [];
   for (const x of w) if (mine(x.role, a)) forms.push(await stepForm(a, m, x, a));
   if (a.state === 'registered' && mine('participant', a)) {
-    const form = el('form', { class: 'grid step', id: 'new-period', 'aria-label': 'Monitoring report' }, el('h3', {}, 'Report a monitoring period'),
-      field('Period start', input('start', { type: 'date', required: true })), field('Period end', input('end', { type: 'date', required: true })));
+    const form = el('form', { class: 'grid step', id: 'new-period', 'aria-label': tr('act.mr') }, el('h3', {}, tr('act.mr_h')),
+      field(tr('act.p_start'), input('start', { type: 'date', required: true })), field(tr('act.p_end'), input('end', { type: 'date', required: true })));
     calcFields(form, m, null);
     sdFields(form, m);
-    form.append(...docInputs(m.steps.monitor && m.steps.monitor.documents), field('Comment (optional)', input('comment', { maxlength: 200 })),
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Submit the monitoring report')));
+    form.append(...docInputs(m.steps.monitor && m.steps.monitor.documents), field(tr('f.comment'), input('comment', { maxlength: 200 })),
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('act.mr_do'))));
     onSubmit(form, async (x, f) => {
       const documents = await uploadDocs(f);
       const r = await post('/v1/activities/' + encodeURIComponent(a.id) + '/periods', compact({ start: x.start, end: x.end, ...calcBody(x), ...sdBody(x, m), documents, comment: x.comment }));
-      flash('ok', 'Period ' + r.period.period + ' reported: ' + num(r.period.reported) + ' t by the ' + r.period.calculator + ' calculator; it waits for a verifier.');
+      flash('ok', tr('act.reported', { period: r.period.period, n: num(r.period.reported), calc: r.period.calculator }));
       await render();
     });
     forms.push(form);
   }
-  if (forms.length) parts.push(el('h2', {}, 'Your steps'), ...forms);
+  if (forms.length) parts.push(el('h2', {}, tr('act.your_steps')), ...forms);
   parts.push(...(await activityVoice(a, m)));
-  parts.push(el('h2', {}, 'Monitoring periods'), a.periods.length ? table('Monitoring periods', ['Period', 'From', 'To', 'State', 'Calculator', 'Reported (t)', 'Certified (t)'],
-    a.periods.map((p) => [String(p.period), p.start, p.end, p.state, p.calculator, num(p.reported), num(p.certified)]), [5, 6]) : empty('No monitoring period yet.'));
-  parts.push(el('h2', {}, 'Steps'), table('Step trail, oldest first', ['When', 'Step', 'Period', 'Decision', 'State', 'Role', 'Actor', 'Documents'],
-    a.steps.map((s) => [when(s.timestamp), s.step, s.period ? String(s.period) : '—', s.decision || '—', (s.from_state || '—') + ' → ' + s.to_state, s.role, s.actor,
+  parts.push(el('h2', {}, tr('act.periods')), a.periods.length ? table(tr('act.periods'), [tr('col.period'), tr('col.from'), tr('col.to'), tr('col.state'), tr('stp.calculator'), tr('col.reported'), tr('col.certified')],
+    a.periods.map((p) => [String(p.period), when(p.start), when(p.end), word('state', p.state), p.calculator, num(p.reported), num(p.certified)]), [5, 6]) : empty(tr('act.no_period')));
+  parts.push(el('h2', {}, tr('act.steps')), table(tr('act.trail'), [tr('col.when'), tr('col.step'), tr('col.period'), tr('stp.decision'), tr('col.state'), tr('col.role'), tr('col.actor'), tr('col.documents')],
+    a.steps.map((s) => [when(s.timestamp), word('step', s.step), s.period ? String(s.period) : '—', s.decision ? word('decision', s.decision) : '—', (word('state', s.from_state) || '—') + ' → ' + word('state', s.to_state), word('srole', s.role), s.actor,
       s.documents.length ? el('span', {}, s.documents.map((d) => el('span', { class: 'block' }, link('/v1/documents/' + d.sha256, d.type), ' ', el('code', {}, d.sha256.slice(0, 12) + '…')))) : '—'])));
   v.replaceChildren(...parts);
 });
 
 /* ---- Article 6 authorizations -------------------------------------------- */
 
-screen('a6', 'Article 6 authorizations', ['authority', 'admin', 'auditor', 'reviewer'], async (v) => {
+screen('a6', 'screen.a6', ['authority', 'admin', 'auditor', 'reviewer'], async (v) => {
   const [auths, parties] = await Promise.all([all('/v1/a6/authorizations'), get('/v1/parties')]);
   const parts = [];
   const canWrite = me.role === 'authority' || me.role === 'admin';
   if (canWrite) {
-    const projSel = select('project', [['', 'choose the host first']], { required: true });
-    const party = select('party', [['', 'choose…'], ...parties.items.map((p) => [p.code, p.code + ' — ' + p.name])], { required: true });
+    const projSel = select('project', [['', tr('a6.host_first')]], { required: true });
+    const party = select('party', [['', tr('choose')], ...parties.items.map((p) => [p.code, p.code + ' — ' + p.name])], { required: true });
     party.addEventListener('change', async () => {
       const ps = party.value ? await all('/v1/projects?host=' + encodeURIComponent(party.value)) : [];
-      projSel.replaceChildren(...(ps.length ? ps.map((p) => el('option', { value: p.id }, p.id + ' — ' + p.title)) : [el('option', { value: '' }, 'no project hosted')]));
+      projSel.replaceChildren(...(ps.length ? ps.map((p) => el('option', { value: p.id }, p.id + ' — ' + p.title)) : [el('option', { value: '' }, tr('a6.no_project'))]));
     });
     const y = new Date().getUTCFullYear();
-    const form = el('form', { class: 'grid', id: 'authorize', 'aria-label': 'Authorize' },
-      field('Host Party', party), field('Project', projSel),
-      field('Cooperative approach', input('approach', { required: true, pattern: 'CA[0-9]{4}', placeholder: 'CA0001' }), 'CA0001 to CA9999.'),
-      field('Quantity (t)', input('quantity', { type: 'number', min: 1, required: true })),
-      field('Vintages from', input('vintage_from', { type: 'number', required: true, value: y - 1 })), field('Vintages to', input('vintage_to', { type: 'number', required: true, value: y + 4 })),
-      field('Timeframe from (year)', input('year_from', { type: 'number', required: true, value: y })), field('Timeframe to (year)', input('year_to', { type: 'number', required: true, value: y + 4 })),
-      el('fieldset', { class: 'purposes' }, el('legend', {}, 'Authorized purposes'), ['NDC', 'OIMP', 'IMP', 'OP'].map((p) =>
-        el('label', {}, el('input', { type: 'checkbox', name: 'purpose:' + p, value: p, checked: p === 'NDC' }), ' ' + p))),
-      field('First transfer (OIMP)', select('first_transfer_event', [['use', 'at use'], ['authorization', 'at authorization'], ['issuance', 'at issuance']])),
-      field('Parties that may acquire (optional)', input('authorized_parties', { placeholder: 'CHE, JPN' }), 'Alpha-3 codes, separated by commas; none: any Party.'),
-      field('Entities that may cancel for OIMP (optional)', input('authorized_entities'), 'Names, separated by commas.'),
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Authorize')));
+    const form = el('form', { class: 'grid', id: 'authorize', 'aria-label': tr('a6.authorize') },
+      field(tr('f.host'), party), field(tr('col.project'), projSel),
+      field(tr('a6.approach'), input('approach', { required: true, pattern: 'CA[0-9]{4}', placeholder: 'CA0001' }), tr('a6.approach_hint')),
+      field(tr('col.quantity'), input('quantity', { type: 'number', min: 1, required: true })),
+      field(tr('a6.v_from'), input('vintage_from', { type: 'number', required: true, value: y - 1 })), field(tr('a6.v_to'), input('vintage_to', { type: 'number', required: true, value: y + 4 })),
+      field(tr('a6.y_from'), input('year_from', { type: 'number', required: true, value: y })), field(tr('a6.y_to'), input('year_to', { type: 'number', required: true, value: y + 4 })),
+      el('fieldset', { class: 'purposes' }, el('legend', {}, tr('a6.purposes')), ['NDC', 'OIMP', 'IMP', 'OP'].map((p) =>
+        el('label', {}, el('input', { type: 'checkbox', name: 'purpose:' + p, value: p, checked: p === 'NDC' }), ' ' + tr('a6.purpose_' + p)))),
+      field(tr('a6.fte'), select('first_transfer_event', ['use', 'authorization', 'issuance'].map((k) => [k, tr('fte.' + k)]))),
+      field(tr('a6.parties'), input('authorized_parties', { placeholder: 'CHE, JPN' }), tr('a6.parties_hint')),
+      field(tr('a6.entities'), input('authorized_entities'), tr('a6.entities_hint')),
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('a6.authorize'))));
     const list = (s) => (s || '').split(',').map((t) => t.trim()).filter(Boolean);
     onSubmit(form, async (x) => {
       const r = await post('/v1/a6/authorizations', compact({ party: x.party, approach: x.approach, project: x.project, quantity: Number(x.quantity),
         vintage_from: Number(x.vintage_from), vintage_to: Number(x.vintage_to), year_from: Number(x.year_from), year_to: Number(x.year_to),
         purposes: Object.keys(x).filter((k) => k.startsWith('purpose:')).map((k) => x[k]), first_transfer_event: x.first_transfer_event,
         authorized_parties: list(x.authorized_parties), authorized_entities: list(x.authorized_entities) }));
-      flash('ok', el('span', { id: 'done' }, 'Authorization ' + r.id + ' recorded (' + num(r.assigned) + ' t assigned as ITMOs). ',
-        link('/work-letter.html?id=' + r.id, 'Letter of authorization ' + r.id, { id: 'letter-link' })));
+      flash('ok', el('span', { id: 'done' }, tr('a6.recorded', { id: r.id, n: num(r.assigned) }) + ' ',
+        link('/work-letter.html?id=' + r.id, tr('a6.letter_n', { id: r.id }), { id: 'letter-link' })));
       await render();
     });
-    parts.push(el('h2', {}, 'Authorize a project\'s units'), form);
+    parts.push(el('h2', {}, tr('a6.authorize_h')), form);
   }
-  parts.push(el('h2', {}, 'Letters of authorization'), auths.length ? table('Letters of authorization', ['Letter', 'Party', 'Approach', 'Project', 'Quantity (t)', 'Purposes', 'Version', 'State', 'Action'],
-    auths.map((x) => [link('/work-letter.html?id=' + x.id, 'letter ' + x.id), x.party, x.approach, x.project, num(x.quantity), x.purposes.join(', '), String(x.version),
-      x.revoked ? 'revoked' : 'in force',
-      el('span', { class: 'btns' }, link('#/auth/' + x.id, canWrite && !x.revoked ? 'Amend' : 'Versions', { 'aria-label': (canWrite && !x.revoked ? 'Amend' : 'Versions of') + ' authorization ' + x.id }),
-      canWrite && !x.revoked ? el('button', { type: 'button', 'aria-label': 'Revoke authorization ' + x.id, onclick: async (ev) => {
-        if (!confirm('Revoke authorization ' + x.id + '? Its ITMOs can no longer be first transferred.')) return;
+  parts.push(el('h2', {}, tr('a6.letters')), auths.length ? table(tr('a6.letters'), [tr('col.letter'), tr('col.party'), tr('col.approach'), tr('col.project'), tr('col.quantity'), tr('col.purposes'), tr('col.version'), tr('col.state'), tr('col.action')],
+    auths.map((x) => [link('/work-letter.html?id=' + x.id, tr('a6.letter_l', { id: x.id })), x.party, x.approach, x.project, num(x.quantity), x.purposes.join(', '), String(x.version),
+      tr(x.revoked ? 'a6.revoked' : 'a6.in_force'),
+      el('span', { class: 'btns' }, link('#/auth/' + x.id, tr(canWrite && !x.revoked ? 'a6.amend' : 'a6.versions'), { 'aria-label': tr(canWrite && !x.revoked ? 'a6.amend_label' : 'a6.versions_label', { id: x.id }) }),
+      canWrite && !x.revoked ? el('button', { type: 'button', 'aria-label': tr('a6.revoke_label', { id: x.id }), onclick: async (ev) => {
+        if (!confirm(tr('a6.revoke_confirm', { id: x.id }))) return;
         ev.target.disabled = true;
         try {
           await post('/v1/a6/authorizations/' + x.id + '/revoke', {});
-          flash('ok', 'Authorization ' + x.id + ' revoked.');
+          flash('ok', tr('a6.revoked_msg', { id: x.id }));
           await render();
         } catch (e) {
           flash('error', e);
           ev.target.disabled = false;
         }
-      } }, 'Revoke') : null)]), [4]) : empty('No authorization yet.'));
+      } }, tr('revoke')) : null)]), [4]) : empty(tr('a6.none')));
   v.replaceChildren(...parts);
 });
-screens.a6.nav = 'Authorizations';
+screens.a6.nav = 'nav.a6';
 
 /* ---- registry administrator ------------------------------------------------ */
 
-screen('users', 'Users', ['admin'], async (v) => {
+screen('users', 'screen.users', ['admin'], async (v) => {
   const [users, orgs] = await Promise.all([get('/v1/users'), all('/v1/organisations?limit=500')]);
   const orgName = Object.fromEntries(orgs.map((o) => [o.id, o.name]));
-  const form = el('form', { class: 'grid', id: 'new-user', 'aria-label': 'New user' },
-    field('Name', input('name', { required: true, maxlength: 200 })),
-    field('Email', input('email', { type: 'email', required: true, spellcheck: 'false', autocomplete: 'off' })),
-    field('Role', select('role', Object.entries(ROLE))),
-    field('Organisation', select('organisation', [['', 'none (administrator, auditor, mechanism administrator)'], ...orgs.map((o) => [o.id, o.id + ' · ' + o.name + ' (' + o.registry + ')'])])),
-    field('First password', input('password', { type: 'password', required: true, minlength: 12, autocomplete: 'new-password' }), 'At least 12 characters; hand it over with the code secret.'),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Create the user')));
+  const form = el('form', { class: 'grid', id: 'new-user', 'aria-label': tr('usr.new') },
+    field(tr('col.name'), input('name', { required: true, maxlength: 200 })),
+    field(tr('f.email'), input('email', { type: 'email', required: true, spellcheck: 'false', autocomplete: 'off' })),
+    field(tr('col.role'), select('role', ROLES.map((r) => [r, roleName(r)]))),
+    field(tr('col.organisation'), select('organisation', [['', tr('usr.no_org')], ...orgs.map((o) => [o.id, tr('src.account_opt', { id: o.id, name: o.name, registry: o.registry })])])),
+    field(tr('usr.password'), input('password', { type: 'password', required: true, minlength: 12, autocomplete: 'new-password' }), tr('usr.password_hint')),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('usr.create'))));
   onSubmit(form, async (x) => {
     const u = await post('/v1/users', compact({ name: x.name, email: x.email, role: x.role, organisation: intOrNull(x.organisation), password: x.password }));
     return el('div', { class: 'status ok', role: 'status', id: 'done' },
-      el('p', {}, 'User ' + u.id + ' (' + u.email + ') created. Their authenticator secret is shown this once: hand it over by a trusted channel.'),
-      el('dl', { class: 'facts' }, el('dt', {}, 'Secret'), el('dd', {}, el('code', { id: 'totp-secret' }, u.totp.secret)),
-        el('dt', {}, 'Key URI'), el('dd', {}, el('code', {}, u.totp.uri))),
-      el('p', {}, link('#/users', 'Refresh the list')));
+      el('p', {}, tr('usr.created', { id: u.id, email: u.email })),
+      el('dl', { class: 'facts' }, el('dt', {}, tr('usr.secret')), el('dd', {}, el('code', { id: 'totp-secret' }, u.totp.secret)),
+        el('dt', {}, tr('usr.uri')), el('dd', {}, el('code', {}, u.totp.uri))),
+      el('p', {}, link('#/users', tr('usr.refresh'))));
   });
-  const rows = users.items.map((u) => [String(u.id), u.name, u.email, ROLE[u.role] || u.role, u.organisation ? u.organisation + ' · ' + (orgName[u.organisation] || '') : '—',
-    'TOTP, required at every login', u.status, when(u.created),
-    el('button', { type: 'button', 'aria-label': (u.status === 'active' ? 'Disable ' : 'Enable ') + u.email, onclick: async (ev) => {
+  const rows = users.items.map((u) => [String(u.id), u.name, u.email, roleName(u.role), u.organisation ? u.organisation + ' · ' + (orgName[u.organisation] || '') : '—',
+    tr('usr.totp'), word('ustatus', u.status), when(u.created),
+    el('button', { type: 'button', 'aria-label': tr(u.status === 'active' ? 'usr.disable_label' : 'usr.enable_label', { email: u.email }), onclick: async (ev) => {
       ev.target.disabled = true;
       try {
         await call('PATCH', '/v1/users/' + u.id, { status: u.status === 'active' ? 'disabled' : 'active' });
-        flash('ok', 'User ' + u.email + (u.status === 'active' ? ' disabled: their sessions ended.' : ' enabled.'));
+        flash('ok', tr(u.status === 'active' ? 'usr.disabled' : 'usr.enabled', { email: u.email }));
         await render();
       } catch (e) {
         flash('error', e);
       }
-    } }, u.status === 'active' ? 'Disable' : 'Enable')]);
-  v.replaceChildren(users.items.length ? table('Users', ['Id', 'Name', 'Email', 'Role', 'Organisation', 'Second factor', 'Status', 'Created', 'Action'], rows) : empty('No user yet.'),
-    el('p', { class: 'muted' }, 'A user\'s role and second factor are fixed: to change either, disable the user and create a new one (the API has no role change).'),
-    el('h2', {}, 'New user'), form);
+    } }, tr(u.status === 'active' ? 'usr.disable' : 'usr.enable'))]);
+  v.replaceChildren(users.items.length ? table(tr('screen.users'), [tr('col.id'), tr('col.name'), tr('f.email'), tr('col.role'), tr('col.organisation'), tr('usr.second'), tr('col.status'), tr('col.created'), tr('col.action')], rows) : empty(tr('usr.none')),
+    el('p', { class: 'muted' }, tr('usr.fixed')),
+    el('h2', {}, tr('usr.new')), form);
 });
-screens.users.nav = 'Users';
+screens.users.nav = 'nav.users';
 
 const ACCOUNT_TYPES = ['holding', 'trading', 'pending', 'retirement', 'cancellation', 'buffer', 'adaptation-fund', 'omge-cancellation', 'surrender'];
 
-screen('accounts', 'Accounts', ['admin'], async (v, registry) => {
+screen('accounts', 'screen.accounts', ['admin'], async (v, registry) => {
   const [regs, orgs] = await Promise.all([get('/v1/registries'), all('/v1/organisations?limit=500')]);
   const reg = registry || (regs.items[0] && regs.items[0].id);
   const accounts = (await all('/v1/accounts?limit=500')).filter((a) => a.registry === reg);
   const pick = select('registry', regs.items.map((r) => [r.id, r.id + ' — ' + r.name]), { onchange: (ev) => (location.hash = '#/accounts/' + ev.target.value) });
   pick.value = reg;
-  const act = (a, status, label) => el('button', { type: 'button', 'aria-label': label + ' account ' + a.id, onclick: async (ev) => {
-    if (status === 'closed' && !confirm('Close account ' + a.id + '? Closing is final.')) return;
+  const act = (a, status, label) => el('button', { type: 'button', 'aria-label': tr('acc.act_label', { what: label, id: a.id }), onclick: async (ev) => {
+    if (status === 'closed' && !confirm(tr('acc.close_confirm', { id: a.id }))) return;
     ev.target.disabled = true;
     try {
       await call('PATCH', '/v1/accounts/' + a.id, { status });
-      flash('ok', 'Account ' + a.id + ' is now ' + status + '.');
+      flash('ok', tr('acc.now', { id: a.id, status: word('accstatus', status) }));
       await render();
     } catch (e) {
       flash('error', e);
       ev.target.disabled = false;
     }
   } }, label);
-  const rows = accounts.map((a) => [String(a.id), a.name, a.type, a.organisation ? a.organisation + ' · ' + (Object.fromEntries(orgs.map((o) => [o.id, o.name]))[a.organisation] || '') : 'the registry', a.status,
-    el('span', { class: 'btns' }, a.status === 'open' ? act(a, 'blocked', 'Block') : null, a.status === 'blocked' ? act(a, 'open', 'Unblock') : null,
-      a.status !== 'closed' ? act(a, 'closed', 'Close') : null)]);
-  const form = el('form', { class: 'grid', id: 'new-account', 'aria-label': 'Open an account' },
-    field('Organisation', select('organisation', [['', 'none: the registry\'s own account'], ...orgs.filter((o) => o.registry === reg).map((o) => [o.id, o.id + ' · ' + o.name])])),
-    field('Type', select('type', ACCOUNT_TYPES)), field('Name', input('name', { required: true, maxlength: 200 })),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Open the account')));
+  const names = Object.fromEntries(orgs.map((o) => [o.id, o.name]));
+  const rows = accounts.map((a) => [String(a.id), a.name, word('acctype', a.type), a.organisation ? a.organisation + ' · ' + (names[a.organisation] || '') : tr('acc.registry_own'), word('accstatus', a.status),
+    el('span', { class: 'btns' }, a.status === 'open' ? act(a, 'blocked', tr('acc.block')) : null, a.status === 'blocked' ? act(a, 'open', tr('acc.unblock')) : null,
+      a.status !== 'closed' ? act(a, 'closed', tr('acc.close')) : null)]);
+  const form = el('form', { class: 'grid', id: 'new-account', 'aria-label': tr('acc.open_label') },
+    field(tr('col.organisation'), select('organisation', [['', tr('acc.no_org')], ...orgs.filter((o) => o.registry === reg).map((o) => [o.id, o.id + ' · ' + o.name])])),
+    field(tr('col.type'), select('type', ACCOUNT_TYPES.map((t) => [t, word('acctype', t)]))), field(tr('col.name'), input('name', { required: true, maxlength: 200 })),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('acc.open_do'))));
   onSubmit(form, async (x) => {
     const a = await post('/v1/accounts', compact({ registry: reg, organisation: intOrNull(x.organisation), type: x.type, name: x.name }));
-    flash('ok', 'Account ' + a.id + ' (' + a.name + ') opened.');
+    flash('ok', tr('acc.opened', { id: a.id, name: a.name }));
     await render();
   });
-  v.replaceChildren(el('form', { class: 'filters', 'aria-label': 'Registry', onsubmit: (ev) => ev.preventDefault() }, field('Registry', pick)),
-    table('Accounts of ' + reg, ['Id', 'Name', 'Type', 'Holder', 'Status', 'Change'], rows),
-    el('p', { class: 'muted' }, 'Blocked: nothing moves in or out. Closed: final, only for an empty account.'),
-    el('h2', {}, 'Open an account in ' + reg), form);
+  v.replaceChildren(el('form', { class: 'filters', 'aria-label': tr('f.registry'), onsubmit: (ev) => ev.preventDefault() }, field(tr('f.registry'), pick)),
+    table(tr('acc.of', { reg }), [tr('col.id'), tr('col.name'), tr('col.type'), tr('col.holder'), tr('col.status'), tr('col.change')], rows),
+    el('p', { class: 'muted' }, tr('acc.about')),
+    el('h2', {}, tr('acc.open_in', { reg })), form);
 });
-screens.accounts.nav = 'Accounts';
+screens.accounts.nav = 'nav.accounts';
 
-screen('tokens', 'API tokens', ['admin'], async (v) => {
+screen('tokens', 'screen.tokens', ['admin'], async (v) => {
   const tokens = await all('/v1/tokens');
-  v.replaceChildren(el('p', {}, 'Tokens of programs and integrations; people log in here instead. A revoked token is refused from its next request on.'),
-    table('API tokens', ['Id', 'Label', 'Role', 'Organisation', 'State', 'Created', 'Expires', 'Last used', 'Action'],
-      tokens.map((t) => [String(t.id), t.label, t.role, t.organisation ? String(t.organisation) : '—', t.state, when(t.created), when(t.expires), when(t.last_used),
-        t.state === 'active' ? el('button', { type: 'button', 'aria-label': 'Revoke token ' + t.id, onclick: async (ev) => {
-          if (!confirm('Revoke token ' + t.id + ' (' + t.label + ')?')) return;
+  v.replaceChildren(el('p', {}, tr('tok.intro')),
+    table(tr('screen.tokens'), [tr('col.id'), tr('col.label'), tr('col.role'), tr('col.organisation'), tr('col.state'), tr('col.created'), tr('col.expires'), tr('col.last_used'), tr('col.action')],
+      tokens.map((t) => [String(t.id), t.label, roleName(t.role), t.organisation ? String(t.organisation) : '—', word('tokstate', t.state), when(t.created), when(t.expires), when(t.last_used),
+        t.state === 'active' ? el('button', { type: 'button', 'aria-label': tr('tok.revoke_label', { id: t.id }), onclick: async (ev) => {
+          if (!confirm(tr('tok.revoke_confirm', { id: t.id, label: t.label }))) return;
           ev.target.disabled = true;
           try {
             await post('/v1/tokens/' + t.id + '/revoke', {});
-            flash('ok', 'Token ' + t.id + ' revoked.');
+            flash('ok', tr('tok.revoked', { id: t.id }));
             await render();
           } catch (e) {
             flash('error', e);
           }
-        } }, 'Revoke') : ''])));
+        } }, tr('revoke')) : ''])));
 });
-screens.tokens.nav = 'Tokens';
+screens.tokens.nav = 'nav.tokens';
 
 /* ---- ETS surrender ------------------------------------------------------------ */
 
 function evaluationNode(ev) {
   const f = ev.figures || {};
   return el('div', { class: 'evaluation', id: 'evaluation' },
-    el('p', { class: ev.accepted ? 'verdict ok' : 'verdict bad' }, ev.accepted ? 'the surrender meets every rule of ' + ev.jurisdiction + '.' :
-      'the surrender breaks ' + (ev.breaks || []).length + ' rule(s) of ' + ev.jurisdiction + '.'),
+    el('p', { class: ev.accepted ? 'verdict ok' : 'verdict bad' }, ev.accepted ? tr('ev.meets', { j: ev.jurisdiction }) :
+      trn('ev.breaks', (ev.breaks || []).length, { j: ev.jurisdiction })),
     el('dl', { class: 'facts' },
-      el('dt', {}, 'Verified emissions'), el('dd', {}, num(f.emissions) + ' t (' + f.year + ')'),
-      el('dt', {}, 'Obligation'), el('dd', {}, num(f.obligation) + ' t'),
-      el('dt', {}, 'Allocated'), el('dd', {}, num(f.allocated) + ' t'),
-      el('dt', {}, 'Allowances offered'), el('dd', {}, num(ev.allowances) + ' t'),
-      el('dt', {}, 'Offsets offered'), el('dd', {}, num(ev.offsets) + ' t (at most ' + num(ev.max_offsets) + ' t count; ' + num(ev.eligible_offered) + ' t eligible)'),
-      el('dt', {}, 'Shortfall'), el('dd', {}, num(ev.shortfall) + ' t')),
-    (ev.breaks || []).length ? table('Rules broken', ['Rule', 'Kind', 'What the rule says', 'Figure (t)', 'Limit (t)'],
+      el('dt', {}, tr('ev.emissions')), el('dd', {}, tr('ev.t_year', { n: num(f.emissions), year: f.year })),
+      el('dt', {}, tr('ev.obligation')), el('dd', {}, tr('t', { n: num(f.obligation) })),
+      el('dt', {}, tr('ev.allocated')), el('dd', {}, tr('t', { n: num(f.allocated) })),
+      el('dt', {}, tr('ev.allowances')), el('dd', {}, tr('t', { n: num(ev.allowances) })),
+      el('dt', {}, tr('ev.offsets')), el('dd', {}, tr('ev.offsets_dd', { n: num(ev.offsets), max: num(ev.max_offsets), eligible: num(ev.eligible_offered) })),
+      el('dt', {}, tr('ev.shortfall')), el('dd', {}, tr('t', { n: num(ev.shortfall) }))),
+    (ev.breaks || []).length ? table(tr('ev.broken'), [tr('col.rule'), tr('col.kind'), tr('col.rule_says'), tr('col.figure'), tr('col.limit')],
       ev.breaks.map((b) => [b.rule, b.kind, b.text, num(b.figure), num(b.limit)]), [3, 4]) : null);
 }
 
-screen('ets', 'ETS surrender', ['holder'], async (v) => {
+screen('ets', 'screen.ets', ['holder'], async (v) => {
   const schemes = (await get('/v1/ets/schemes')).items;
   const ents = [];
   for (const s of schemes) for (const e of (await get('/v1/ets/schemes/' + encodeURIComponent(s.code) + '/entities')).items) if (e.org === me.organisation) ents.push([s, e]);
-  if (!ents.length) return v.replaceChildren(empty('Your organisation is no covered entity of an emissions trading scheme.'));
+  if (!ents.length) return v.replaceChildren(empty(tr('sur.no_entity')));
   const [s, e] = ents[0];
   const h = await get('/v1/accounts/' + e.account + '/holdings');
-  const form = el('form', { class: 'grid', id: 'surrender', 'aria-label': 'Surrender' },
-    field('Scheme and entity', select('entity', ents.map(([s2, e2]) => [s2.code + '|' + e2.id, s2.code + ' · ' + e2.id + ' — ' + e2.name]))),
-    field('Compliance year', input('year', { type: 'number', min: s.first_year, max: s.last_year, required: true, value: new Date().getUTCFullYear() - 2 })),
-    el('fieldset', { class: 'blocks' }, el('legend', {}, 'Units to surrender from account ' + e.account + ' (tonnes of each block)'),
-      h.blocks.length ? h.blocks.map((b, i) => field(b.serial + ' (' + b.unit_type + ' ' + b.vintage + ', ' + num(b.quantity) + ' t held)',
-        input('q:' + i, { type: 'number', min: 0, max: b.quantity, value: 0 }))) : empty('The account holds no units.')),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', name: 'do', value: 'dry' }, 'Check (dry run)'),
-      el('button', { type: 'submit', name: 'do', value: 'surrender' }, 'Surrender')));
+  const form = el('form', { class: 'grid', id: 'surrender', 'aria-label': tr('sur.label') },
+    field(tr('sur.entity'), select('entity', ents.map(([s2, e2]) => [s2.code + '|' + e2.id, s2.code + ' · ' + e2.id + ' — ' + e2.name]))),
+    field(tr('sur.year'), input('year', { type: 'number', min: s.first_year, max: s.last_year, required: true, value: new Date().getUTCFullYear() - 2 })),
+    el('fieldset', { class: 'blocks' }, el('legend', {}, tr('sur.units', { account: e.account })),
+      h.blocks.length ? h.blocks.map((b, i) => field(tr('sur.block', { serial: b.serial, type: b.unit_type, vintage: b.vintage, n: num(b.quantity) }),
+        input('q:' + i, { type: 'number', min: 0, max: b.quantity, value: 0 }))) : empty(tr('sur.no_units'))),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', name: 'do', value: 'dry' }, tr('sur.dry')),
+      el('button', { type: 'submit', name: 'do', value: 'surrender' }, tr('sur.do'))));
   onSubmit(form, async (x, f, btn) => {
     const [scheme, entity] = x.entity.split('|');
     const items = [];
@@ -863,29 +968,28 @@ screen('ets', 'ETS surrender', ['holder'], async (v) => {
     const body = { scheme, entity, year: Number(x.year), items };
     if (btn && btn.value === 'surrender') {
       const r = await post('/v1/ets/surrenders', body);
-      return el('div', { class: 'status ok', role: 'status', id: 'done' }, 'Surrendered: transaction ' + (r.tx || '—') +
-        (r.record && r.record.compliance ? '; compliance: ' + r.record.compliance : '') + '.', evaluationNode(r));
+      return el('div', { class: 'status ok', role: 'status', id: 'done' }, tr(r.record && r.record.compliance ? 'sur.done_c' : 'sur.done', { tx: r.tx || '—',
+        c: r.record && r.record.compliance ? word('compliance', r.record.compliance) : '' }), evaluationNode(r));
     }
     return evaluationNode(await post('/v1/ets/surrenders/dry-run', body));
   });
-  v.replaceChildren(el('p', {}, 'The dry run explains, rule by rule, what the scheme\'s rule file says about the units offered; nothing moves until you surrender.'), form,
+  v.replaceChildren(el('p', {}, tr('sur.intro')), form,
     await entityYears(s, e));
 });
-screens.ets.nav = 'ETS surrender';
+screens.ets.nav = 'nav.ets';
 
 /* ---- four eyes, trusted accounts, exchange orders ------------------------------ */
 
 /* A covered move answers 202 with a proposal instead of a transaction
  * (docs/API.md, "Four eyes, trusted accounts and transfer delays"). */
 const isProposal = (t) => !!(t && Array.isArray(t.reasons) && t.state);
-const REASON = { 'out-of-registry': 'out of the registry', 'above-threshold': 'above the policy\'s threshold', 'untrusted-destination': 'to an account not on the trusted list' };
+const reasonsText = (p) => (p.reasons || []).map((r) => word('reason', r)).join(', ');
+/* what: the key of the kind of move ('kind.transfer', 'kind.retirement'). */
 function proposalNode(p, what) {
-  const reasons = (p.reasons || []).map((r) => REASON[r] || r).join(', ');
   return el('div', { class: 'status held', role: 'status', id: 'proposal' },
-    el('p', {}, what + ' held for approval: proposal ' + p.id + ', ' + num(p.quantity) + ' t, state ' + p.state + ' (' + reasons + ').'),
-    el('p', {}, p.state === 'delayed' ? 'It executes at ' + when(p.executes_at) + ' unless cancelled.' :
-      'Another person of your organisation approves or rejects it before ' + when(p.expires_at) + '; the units are on hold until then. ',
-    link('#/approvals', 'Approvals')));
+    el('p', {}, tr('prop.held', { what: tr(what), id: p.id, n: num(p.quantity), state: word('pstate', p.state), reasons: reasonsText(p) })),
+    el('p', {}, p.state === 'delayed' ? tr('prop.executes', { when: when(p.executes_at) }) : tr('prop.other_person', { when: when(p.expires_at) }) + ' ',
+      link('#/approvals', tr('nav.approvals'))));
 }
 /* May the signed-in person approve or reject it? Not their own proposal
  * (the server refuses with self_approval anyway). */
@@ -896,16 +1000,16 @@ async function openProposals() {
   return pending.concat(delayed).sort((x, y) => x.id - y.id);
 }
 
-screen('approvals', 'Approvals', ['holder', 'authority', 'admin', 'auditor'], async (v) => {
+screen('approvals', 'screen.approvals', ['holder', 'authority', 'admin', 'auditor'], async (v) => {
   const open = await openProposals();
   const recent = (await get('/v1/proposals?limit=20')).items.filter((p) => p.state !== 'pending' && p.state !== 'delayed');
   const act = (p, what, label) => el('button', { type: 'button', class: what === 'approve' ? 'primary' : null, 'data-proposal': String(p.id), 'data-action': what,
-    'aria-label': label + ' proposal ' + p.id, onclick: async (ev) => {
+    'aria-label': tr('appr.' + what + '_label', { id: p.id }), onclick: async (ev) => {
       ev.target.disabled = true;
       try {
         const r = await post('/v1/proposals/' + p.id + '/' + what, {});
-        flash('ok', el('span', { id: 'decided' }, 'Proposal ' + r.id + ' is now ' + r.state + (r.tx ? ': transaction ' + r.tx : '') +
-          (r.failure ? ' (' + r.failure + ')' : '') + (r.state === 'delayed' ? ', executes at ' + when(r.executes_at) : '') + '.'));
+        flash('ok', el('span', { id: 'decided' }, tr('appr.now', { id: r.id, state: word('pstate', r.state) }) + (r.tx ? tr('appr.tx', { tx: r.tx }) : '') +
+          (r.failure ? ' (' + r.failure + ')' : '') + (r.state === 'delayed' ? tr('appr.executes', { when: when(r.executes_at) }) : '') + '.'));
         await render();
       } catch (e) {
         flash('error', e);
@@ -913,166 +1017,164 @@ screen('approvals', 'Approvals', ['holder', 'authority', 'admin', 'auditor'], as
       }
     } }, label);
   const canAct = me.role !== 'auditor';
-  const rows = open.map((p) => [String(p.id), proposalAbout(p) || p.kind, p.state, (p.reasons || []).map((r) => REASON[r] || r).join(', '), proposalAbout(p) ? '—' : num(p.quantity),
-    p.from_account ? String(p.from_account) : '—', p.to_account ? String(p.to_account) : '—', p.proposer + (p.proposer === 'user:' + me.user.id ? ' (you)' : ''), when(p.created),
-    p.state === 'delayed' ? 'executes ' + when(p.executes_at) : 'expires ' + when(p.expires_at),
-    canAct ? el('span', { class: 'btns' }, p.state === 'pending' ? [act(p, 'approve', 'Approve'), act(p, 'reject', 'Reject')] : null,
-      act(p, 'cancel', 'Cancel')) : '']);
-  v.replaceChildren(el('p', {}, 'Transfers and retirements your registry\'s approval policy holds for a second person, transfers delayed because their destination is not a trusted account, ' +
-    'and the decisions of authorities it holds (Article 6 authorizations, ETS emissions confirmations and corrections). ' +
-    'Another person than the proposer approves or rejects; anyone of the organisation cancels. The units stay on hold until then.'),
-  open.length ? table('Open proposals', ['Proposal', 'What', 'State', 'Why', 'Quantity (t)', 'From', 'To', 'Proposed by', 'Proposed', 'Deadline', 'Decide'], rows, [4]) :
-    empty('No open proposal.'),
-  el('h2', {}, 'Recently decided'),
-  recent.length ? table('Recently decided proposals', ['Proposal', 'What', 'State', 'Quantity (t)', 'From', 'To', 'Decided by', 'Decided', 'Transaction or failure'],
-    recent.map((p) => [String(p.id), proposalAbout(p) || p.kind, p.state, proposalAbout(p) ? '—' : num(p.quantity), p.from_account ? String(p.from_account) : '—', p.to_account ? String(p.to_account) : '—',
-      p.decided_by || '—', when(p.decided_at), p.tx ? String(p.tx) : p.failure || '—']), [3]) : empty('None yet.'));
+  const rows = open.map((p) => [String(p.id), proposalAbout(p) || word('kind', p.kind), word('pstate', p.state), reasonsText(p), proposalAbout(p) ? '—' : num(p.quantity),
+    p.from_account ? String(p.from_account) : '—', p.to_account ? String(p.to_account) : '—', p.proposer === 'user:' + me.user.id ? tr('appr.you', { who: p.proposer }) : p.proposer, when(p.created),
+    p.state === 'delayed' ? tr('appr.executes_at', { when: when(p.executes_at) }) : tr('appr.expires_at', { when: when(p.expires_at) }),
+    canAct ? el('span', { class: 'btns' }, p.state === 'pending' ? [act(p, 'approve', tr('appr.approve')), act(p, 'reject', tr('appr.reject'))] : null,
+      act(p, 'cancel', tr('appr.cancel'))) : '']);
+  v.replaceChildren(el('p', {}, tr('appr.intro')),
+  open.length ? table(tr('appr.open'), [tr('col.proposal'), tr('col.what'), tr('col.state'), tr('col.why'), tr('col.quantity'), tr('col.from'), tr('col.to'), tr('col.proposed_by'), tr('col.proposed'), tr('col.deadline'), tr('col.decide')], rows, [4]) :
+    empty(tr('appr.none_open')),
+  el('h2', {}, tr('appr.recent')),
+  recent.length ? table(tr('appr.recent_caption'), [tr('col.proposal'), tr('col.what'), tr('col.state'), tr('col.quantity'), tr('col.from'), tr('col.to'), tr('col.decided_by'), tr('col.decided'), tr('col.tx_or_failure')],
+    recent.map((p) => [String(p.id), proposalAbout(p) || word('kind', p.kind), word('pstate', p.state), proposalAbout(p) ? '—' : num(p.quantity), p.from_account ? String(p.from_account) : '—', p.to_account ? String(p.to_account) : '—',
+      p.decided_by || '—', when(p.decided_at), p.tx ? String(p.tx) : p.failure || '—']), [3]) : empty(tr('none_yet')));
 });
-screens.approvals.nav = 'Approvals';
+screens.approvals.nav = 'nav.approvals';
 
-screen('trusted', 'Trusted accounts', ['holder'], async (v) => {
+screen('trusted', 'screen.trusted', ['holder'], async (v) => {
   const accounts = await myAccounts();
-  if (!accounts.length) return v.replaceChildren(empty('Your organisation has no account.'));
+  if (!accounts.length) return v.replaceChildren(empty(tr('hold.no_account')));
   const lists = await Promise.all(accounts.slice(0, 20).map((a) => get('/v1/accounts/' + a.id + '/trusted')));
-  const rm = (a, t) => el('button', { type: 'button', 'aria-label': 'Remove account ' + t.trusted_account + ' from the trusted list of account ' + a, onclick: async (ev) => {
-    if (!confirm('Remove account ' + t.trusted_account + ' from the trusted list of account ' + a + '?')) return;
+  const rm = (a, t) => el('button', { type: 'button', 'aria-label': tr('tru.remove_label', { t: t.trusted_account, a }), onclick: async (ev) => {
+    if (!confirm(tr('tru.remove_confirm', { t: t.trusted_account, a }))) return;
     ev.target.disabled = true;
     try {
       await call('DELETE', '/v1/accounts/' + a + '/trusted/' + t.trusted_account);
-      flash('ok', 'Account ' + t.trusted_account + ' removed from the trusted list of account ' + a + '.');
+      flash('ok', tr('tru.removed', { t: t.trusted_account, a }));
       await render();
     } catch (e) {
       flash('error', e);
       ev.target.disabled = false;
     }
-  } }, 'Remove');
-  const items = lists.flatMap((l) => l.items.map((t) => [String(l.account), String(t.trusted_account), t.state, when(t.active_from), when(t.added), t.added_by, rm(l.account, t)]));
-  const form = el('form', { class: 'grid', id: 'add-trusted', 'aria-label': 'Add a trusted account' },
-    field('Your account', select('account', accounts.map((a) => [a.id, a.id + ' · ' + a.name + ' (' + a.registry + ')']))),
-    field('Account to trust (its id)', input('trusted', { type: 'number', min: 1, step: 1, required: true }), 'Transfers to it are not delayed once it is active.'),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Add')));
+  } }, tr('tru.remove'));
+  const items = lists.flatMap((l) => l.items.map((t) => [String(l.account), String(t.trusted_account), word('tstate', t.state), when(t.active_from), when(t.added), t.added_by, rm(l.account, t)]));
+  const form = el('form', { class: 'grid', id: 'add-trusted', 'aria-label': tr('tru.add_h') },
+    field(tr('tru.your_account'), select('account', accounts.map((a) => [a.id, tr('src.account_opt', { id: a.id, name: a.name, registry: a.registry })]))),
+    field(tr('tru.to_trust'), input('trusted', { type: 'number', min: 1, step: 1, required: true }), tr('tru.to_trust_hint')),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('tru.add'))));
   onSubmit(form, async (x) => {
     const r = await post('/v1/accounts/' + Number(x.account) + '/trusted', { account: Number(x.trusted) });
-    flash('ok', 'Account ' + r.trusted_account + ' added to the trusted list of account ' + r.account + ': ' + (r.state === 'active' ? 'active now.' : r.state + ', active from ' + when(r.active_from) + '.'));
+    flash('ok', r.state === 'active' ? tr('tru.added_active', { t: r.trusted_account, a: r.account }) :
+      tr('tru.added_from', { t: r.trusted_account, a: r.account, state: word('tstate', r.state), when: when(r.active_from) }));
     await render();
   });
-  v.replaceChildren(el('p', {}, 'A transfer to an account of another organisation that is not on the source account\'s trusted list waits the registry\'s delay; a new entry is active after the registry\'s activation delay.'),
-    items.length ? table('Trusted accounts', ['Account', 'Trusted account', 'State', 'Active from', 'Added', 'Added by', 'Remove'], items) : empty('No trusted account yet.'),
-    el('h2', {}, 'Add a trusted account'), form);
+  v.replaceChildren(el('p', {}, tr('tru.intro')),
+    items.length ? table(tr('screen.trusted'), [tr('f.account'), tr('col.trusted_account'), tr('col.state'), tr('col.active_from'), tr('col.added'), tr('col.added_by'), tr('tru.remove')], items) : empty(tr('tru.none')),
+    el('h2', {}, tr('tru.add_h')), form);
 });
-screens.trusted.nav = 'Trusted accounts';
+screens.trusted.nav = 'nav.trusted';
 
 const POLICY = [
-  ['transfers_out_of_registry', 'A transfer to another registry needs approval', 'bool'],
-  ['transfer_above', 'A transfer of more units needs approval (t; 0: no threshold)', 0, 0],
-  ['retirement_above', 'A retirement or cancellation of more units needs approval (t; 0: no threshold)', 0, 0],
-  ['proposal_lifetime_hours', 'A proposal expires after (hours)', 1, 8760],
-  ['untrusted_transfer_delay_hours', 'A transfer to an untrusted account waits (hours)', 0, 8760],
-  ['trusted_activation_hours', 'A new trusted account is active after (hours)', 0, 8760],
-  ['a6_authorizations', 'Article 6 authorizations and revocations of the registry\'s Party need approval', 'bool'],
-  ['ets_emissions', 'The regulator\'s confirmation and correction of verified emissions need approval', 'bool'],
+  ['transfers_out_of_registry', 'bool'],
+  ['transfer_above', 0, 0],
+  ['retirement_above', 0, 0],
+  ['proposal_lifetime_hours', 1, 8760],
+  ['untrusted_transfer_delay_hours', 0, 8760],
+  ['trusted_activation_hours', 0, 8760],
+  ['a6_authorizations', 'bool'],
+  ['ets_emissions', 'bool'],
 ];
-screen('policy', 'Approval policy', ['admin'], async (v, registry) => {
+screen('policy', 'screen.policy', ['admin'], async (v, registry) => {
   const regs = await get('/v1/registries');
   const reg = registry || (regs.items[0] && regs.items[0].id);
   const p = await get('/v1/registries/' + encodeURIComponent(reg) + '/approval-policy');
   const pick = select('registry', regs.items.map((r) => [r.id, r.id + ' — ' + r.name]), { onchange: (ev) => (location.hash = '#/policy/' + ev.target.value) });
   pick.value = reg;
-  const form = el('form', { class: 'grid', id: 'policy', 'aria-label': 'Approval policy of ' + reg },
-    POLICY.map(([k, label, min, max]) => (min === 'bool' ? el('div', { class: 'field check' }, el('label', {}, el('input', { type: 'checkbox', name: k, id: 'f-' + k, checked: !!p[k] }), ' ' + label)) :
-      field(label, input(k, { type: 'number', min, max: max || null, step: 1, required: true, value: p[k] })))),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Save the policy')));
+  const form = el('form', { class: 'grid', id: 'policy', 'aria-label': tr('pol.of', { reg }) },
+    POLICY.map(([k, min, max]) => (min === 'bool' ? el('div', { class: 'field check' }, el('label', {}, el('input', { type: 'checkbox', name: k, id: 'f-' + k, checked: !!p[k] }), ' ' + tr('pol.' + k))) :
+      field(tr('pol.' + k), input(k, { type: 'number', min, max: max || null, step: 1, required: true, value: p[k] })))),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('pol.save'))));
   onSubmit(form, async (x) => {
     const body = {};
-    for (const [k, , min] of POLICY) body[k] = min === 'bool' ? k in x : Number(x[k]);
+    for (const [k, min] of POLICY) body[k] = min === 'bool' ? k in x : Number(x[k]);
     const r = await call('PUT', '/v1/registries/' + encodeURIComponent(reg) + '/approval-policy', body);
-    return el('div', { class: 'status ok', role: 'status', id: 'done' }, 'The approval policy of ' + r.registry + ' is saved; units on hold are kept in account ' + r.hold_account + '.');
+    return el('div', { class: 'status ok', role: 'status', id: 'done' }, tr('pol.saved', { reg: r.registry, hold: r.hold_account }));
   });
-  v.replaceChildren(el('form', { class: 'filters', 'aria-label': 'Registry', onsubmit: (ev) => ev.preventDefault() }, field('Registry', pick)),
-    el('p', {}, p.hold_account ? 'Units held for approval are kept in account ' + p.hold_account + '.' : 'No policy is set yet: these are the defaults (nothing is held). Saving opens the registry\'s hold account.'),
-    form, el('p', { class: 'muted' }, 'Covered: transfers, retirements and cancellations whose source account is in ' + reg + '; with the boxes ticked, Article 6 authorizations of its Party and the emissions confirmations of its trading schemes. Delays count plain hours.'));
+  v.replaceChildren(el('form', { class: 'filters', 'aria-label': tr('f.registry'), onsubmit: (ev) => ev.preventDefault() }, field(tr('f.registry'), pick)),
+    el('p', {}, p.hold_account ? tr('pol.hold', { hold: p.hold_account }) : tr('pol.defaults')),
+    form, el('p', { class: 'muted' }, tr('pol.covered', { reg })));
 });
-screens.policy.nav = 'Approval policy';
+screens.policy.nav = 'nav.policy';
 
 /* Prices are in minor units of the instrument's currency per tonne. */
 function money(n, ins) {
   if (n === null || n === undefined) return '—';
   const mu = ins ? ins.minor_units : 2;
-  return new Intl.NumberFormat('en-US', { minimumFractionDigits: mu, maximumFractionDigits: mu }).format(n / 10 ** mu) + (ins ? ' ' + ins.currency : '');
+  return new Intl.NumberFormat(LOCALE, { minimumFractionDigits: mu, maximumFractionDigits: mu }).format(n / 10 ** mu) + (ins ? ' ' + ins.currency : '');
 }
 
-screen('orders', 'Exchange orders', ['holder'], async (v) => {
+screen('orders', 'screen.orders', ['holder'], async (v) => {
   const [inst, orders, cash, accounts] = await Promise.all([get('/v1/exchange/instruments'), all('/v1/exchange/orders'), get('/v1/exchange/cash'), myAccounts()]);
   const byCode = Object.fromEntries(inst.items.map((i) => [i.code, i]));
   /* Block instruments take quotes, not orders (docs/API.md). */
   const open = inst.items.filter((i) => i.status === 'open' && i.mode !== 'block');
-  const cancel = (o) => el('button', { type: 'button', 'aria-label': 'Cancel order ' + o.id, onclick: async (ev) => {
+  const cancel = (o) => el('button', { type: 'button', 'aria-label': tr('ord.cancel_label', { id: o.id }), onclick: async (ev) => {
     ev.target.disabled = true;
     try {
       const r = await post('/v1/exchange/orders/' + o.id + '/cancel', {});
-      flash('ok', 'Order ' + r.id + ' ' + r.status + ' (' + num(o.remaining) + ' t not filled; ' + (o.side === 'buy' ? 'its cash reservation released' : 'its units back from escrow') + ').');
+      flash('ok', tr(o.side === 'buy' ? 'ord.cancelled_buy' : 'ord.cancelled_sell', { id: r.id, status: word('ostatus', r.status), n: num(o.remaining) }));
       await render();
     } catch (e) {
       flash('error', e);
       ev.target.disabled = false;
     }
-  } }, 'Cancel');
-  const form = el('form', { class: 'grid', id: 'order', 'aria-label': 'Place a limit order' },
-    field('Instrument', select('instrument', open.map((i) => [i.code, i.code + ' — ' + i.name + ' (' + i.currency + ')']), { required: true })),
-    field('Account', select('account', accounts.filter((a) => a.status === 'open').map((a) => [a.id, a.id + ' · ' + a.name + ' (' + a.registry + ')']))),
-    field('Side', select('side', [['buy', 'buy'], ['sell', 'sell']])),
-    field('Limit price (minor units per t)', input('price', { type: 'number', min: 1, step: 1, required: true }), 'For example 1250 is 12.50 in a currency of two decimals.'),
-    field('Quantity (t)', input('qty', { type: 'number', min: 1, step: 1, required: true }), 'A multiple of the instrument\'s lot.'),
-    field('Time in force', select('tif', [['gtc', 'good till cancelled'], ['ioc', 'immediate or cancel'], ['fok', 'fill or kill']])),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Place the order')));
+  } }, tr('appr.cancel'));
+  const form = el('form', { class: 'grid', id: 'order', 'aria-label': tr('ord.place_h') },
+    field(tr('col.instrument'), select('instrument', open.map((i) => [i.code, i.code + ' — ' + i.name + ' (' + i.currency + ')']), { required: true })),
+    field(tr('f.account'), select('account', accounts.filter((a) => a.status === 'open').map((a) => [a.id, tr('src.account_opt', { id: a.id, name: a.name, registry: a.registry })]))),
+    field(tr('col.side'), select('side', [['buy', word('side', 'buy')], ['sell', word('side', 'sell')]])),
+    field(tr('ord.price'), input('price', { type: 'number', min: 1, step: 1, required: true }), tr('ord.price_hint', { eg: dec(12.5, 2) })),
+    field(tr('col.quantity'), input('qty', { type: 'number', min: 1, step: 1, required: true }), tr('ord.qty_hint')),
+    field(tr('ord.tif'), select('tif', ['gtc', 'ioc', 'fok'].map((t) => [t, word('tif', t)]))),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('ord.place'))));
   onSubmit(form, async (x) => {
     const o = await post('/v1/exchange/orders', { instrument: x.instrument, account: Number(x.account), side: x.side, type: 'limit', price: Number(x.price),
       qty: Number(x.qty), tif: x.tif }, { 'Idempotency-Key': idemKey() });
-    flash('ok', el('span', { id: 'placed' }, 'Order ' + o.id + ' placed: ' + o.status + ', ' + num(o.filled) + ' t filled in ' + o.trades.length + ' trade(s), ' +
-      num(o.remaining) + ' t resting.'));
+    flash('ok', el('span', { id: 'placed' }, tr('ord.placed', { id: o.id, status: word('ostatus', o.status), filled: num(o.filled), trades: trn('ord.trades', o.trades.length), resting: num(o.remaining) })));
     await render();
   });
-  v.replaceChildren(el('p', {}, 'Limit orders of your organisation on the registry\'s exchange. A sell moves its units to the exchange\'s escrow; a buy reserves its cash; every trade settles delivery versus payment.'),
-    cash.items.length ? table('Cash', ['Currency', 'Available', 'Reserved for open buys'], cash.items.map((c) => {
+  v.replaceChildren(el('p', {}, tr('ord.intro')),
+    cash.items.length ? table(tr('ord.cash'), [tr('col.currency'), tr('col.available'), tr('col.reserved')], cash.items.map((c) => {
       const cur = inst.items.find((i) => i.currency === c.currency) || { minor_units: 2 };
       return [c.currency, money(c.balance, { minor_units: cur.minor_units, currency: c.currency }), money(c.reserved, { minor_units: cur.minor_units, currency: c.currency })];
-    }), [1, 2]) : empty('Your organisation has no cash on the exchange: the operator records deposits.'),
-    el('h2', {}, 'Place a limit order'),
-    table('Instruments', ['Instrument', 'Name', 'Registry', 'Tick', 'Lot (t)', 'Previous settlement', 'Status'],
-      inst.items.map((i) => [i.code, i.name, i.registry, money(i.tick, i), num(i.lot), money(i.prev_close, i), i.status + (i.mode === 'block' ? ' (block quotes only)' : '')]), [3, 4, 5]),
-    open.length ? form : empty('No instrument is open for trading.'),
-    orders.length ? table('Orders of your organisation, newest first', ['Order', 'Instrument', 'Side', 'Price', 'Quantity (t)', 'Remaining (t)', 'Status', 'Placed', 'Action'],
-      orders.slice().reverse().map((o) => [String(o.id), o.instrument, o.side, money(o.price, byCode[o.instrument]), num(o.qty), num(o.remaining), o.status, when(o.ts),
-        o.status === 'open' ? cancel(o) : '']), [3, 4, 5]) : empty('No order yet.'));
+    }), [1, 2]) : empty(tr('ord.no_cash')),
+    el('h2', {}, tr('ord.place_h')),
+    table(tr('ord.instruments'), [tr('col.instrument'), tr('col.name'), tr('f.registry'), tr('col.tick'), tr('col.lot'), tr('col.prev'), tr('col.status')],
+      inst.items.map((i) => [i.code, i.name, i.registry, money(i.tick, i), num(i.lot), money(i.prev_close, i), word('istatus', i.status) + (i.mode === 'block' ? tr('ord.block_only') : '')]), [3, 4, 5]),
+    open.length ? form : empty(tr('ord.none_open')),
+    orders.length ? table(tr('ord.list'), [tr('col.order'), tr('col.instrument'), tr('col.side'), tr('col.price'), tr('col.quantity'), tr('col.remaining'), tr('col.status'), tr('col.placed'), tr('col.action')],
+      orders.slice().reverse().map((o) => [String(o.id), o.instrument, word('side', o.side), money(o.price, byCode[o.instrument]), num(o.qty), num(o.remaining), word('ostatus', o.status), when(o.ts),
+        o.status === 'open' ? cancel(o) : '']), [3, 4, 5]) : empty(tr('ord.none')));
 });
-screens.orders.nav = 'Exchange';
+screens.orders.nav = 'nav.orders';
 
 /* ---- shell: login, navigation, routing ------------------------------------------ */
 
 let pendingFlash = null;
 function flash(kind, what) {
-  const n = what instanceof Error ? errorNode(what, 'The registry refused') : what instanceof Node ?
+  const n = what instanceof Error ? errorNode(what, tr('err.refused')) : what instanceof Node ?
     el('div', { class: 'status ' + kind, role: 'status' }, what) : note(kind, what);
   pendingFlash = n;
   $('#msg').replaceChildren(n);
 }
 
 function loginView(v) {
-  $('#title').textContent = 'Log in';
-  document.title = 'Log in · ledger6 registry work';
+  $('#title').textContent = tr('login.title');
+  document.title = tr('doc.title', { what: tr('login.title') });
   $('#navlist').replaceChildren();
   $('#logout').hidden = true;
   $('#me').hidden = true;
-  const form = el('form', { class: 'grid login', id: 'signin', 'aria-label': 'Log in' },
-    field('Email', input('email', { type: 'email', required: true, autocomplete: 'username', spellcheck: 'false' })),
-    field('Password', input('password', { type: 'password', required: true, autocomplete: 'current-password' })),
-    field('Code', input('code', { required: true, inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'one-time-code' }), 'The 6 digits your authenticator app shows now.'),
-    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Log in')));
+  const form = el('form', { class: 'grid login', id: 'signin', 'aria-label': tr('login.title') },
+    field(tr('f.email'), input('email', { type: 'email', required: true, autocomplete: 'username', spellcheck: 'false' })),
+    field(tr('f.password'), input('password', { type: 'password', required: true, autocomplete: 'current-password' })),
+    field(tr('f.code'), input('code', { required: true, inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'one-time-code' }), tr('login.code_hint')),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, tr('login.do'))));
   onSubmit(form, async (x) => {
     me = await post('/v1/session', { email: x.email, password: x.password, code: x.code });
     await render();
   });
-  v.replaceChildren(el('p', {}, 'Log in with your email, password and the code of your authenticator app. Your administrator gave you the first two and the app\'s secret.'), form);
+  v.replaceChildren(el('p', {}, tr('login.intro')), form);
 }
 
 let firstRender = true;
@@ -1087,7 +1189,7 @@ async function render() {
       if (me.via !== 'session') me = null;
     } catch (e) {
       me = null;
-      if (e.code === 'session_expired') $('#msg').replaceChildren(note('empty', 'Your session ended. Log in again.'));
+      if (e.code === 'session_expired') $('#msg').replaceChildren(note('empty', tr('session.ended')));
     }
   }
   if (!me) {
@@ -1099,16 +1201,16 @@ async function render() {
   const [name, ...args] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const s = screens[name] || null;
   $('#me').hidden = false;
-  $('#me').textContent = me.user.name + ' · ' + (ROLE[me.role] || me.role);
+  $('#me').textContent = me.user.name + ' · ' + roleName(me.role);
   $('#logout').hidden = false;
   $('#navlist').replaceChildren(...nav().map(([n, label]) => el('li', {}, el('a', { href: '#/' + n, 'aria-current': n === name ? 'page' : null }, label))));
   document.body.dataset.screen = name || 'home';
   if (!s || !s.roles.includes(me.role)) {
-    $('#title').textContent = 'Not here';
-    v.replaceChildren(note('error', s ? 'This screen is not for your role (' + me.role + ').' : 'No such screen.'), el('p', {}, link('#/', 'Dashboard')));
+    $('#title').textContent = tr('nothere.title');
+    v.replaceChildren(note('error', s ? tr('nothere.role', { role: roleName(me.role) }) : tr('nothere.none')), el('p', {}, link('#/', tr('dash.title'))));
   } else {
-    $('#title').textContent = s.title;
-    v.replaceChildren(note('loading', 'Loading…'));
+    $('#title').textContent = tr(s.title);
+    v.replaceChildren(note('loading', tr('loading')));
     try {
       await s.run(v, ...args);
     } catch (e) {
@@ -1116,10 +1218,10 @@ async function render() {
         me = null;
         return render();
       }
-      v.replaceChildren(errorNode(e, 'Cannot show this screen'));
+      v.replaceChildren(errorNode(e, tr('err.screen')));
     }
   }
-  document.title = $('#title').textContent + ' · ledger6 registry work';
+  document.title = tr('doc.title', { what: $('#title').textContent });
   if (!firstRender) $('#title').focus();
   firstRender = false;
   document.body.dataset.ready = '1';
@@ -1132,7 +1234,7 @@ async function logout() {
     /* already ended: the same for the person */
   }
   me = null;
-  flash('empty', 'Logged out.');
+  flash('empty', tr('logged_out'));
   if (location.hash && location.hash !== '#/') location.hash = '#/';
   else await render();
 }
@@ -1145,38 +1247,39 @@ async function letter() {
   try {
     const [a, parties] = await Promise.all([get('/v1/a6/authorizations/' + encodeURIComponent(id || '')), get('/v1/parties')]);
     const pname = (c) => (parties.items.find((p) => p.code === c) || { name: c }).name;
-    document.title = 'Letter of authorization ' + a.id + ' · ' + a.party;
-    const purposes = { NDC: 'use towards nationally determined contributions', OIMP: 'other international mitigation purposes', IMP: 'international mitigation purposes', OP: 'other purposes' };
+    document.title = tr('lt.doc_title', { id: a.id, party: a.party });
+    const purposes = { NDC: tr('lt.p_NDC'), OIMP: tr('lt.p_OIMP'), IMP: tr('lt.p_IMP'), OP: tr('lt.p_OP') };
+    const party = (c) => tr('lt.party', { name: pname(c), code: c });
     v.replaceChildren(el('article', { class: 'letter' },
-      el('p', { class: 'letterhead' }, pname(a.party) + ' — designated national authority for Article 6 of the Paris Agreement'),
-      el('h1', {}, 'Letter of authorization No. ' + a.id),
-      el('p', { class: 'muted' }, 'Cooperative approach ' + a.approach + ' · version ' + a.version + ' · recorded ' + when(a.ts)),
-      a.revoked ? el('p', { class: 'verdict bad', id: 'revoked' }, 'this authorization has been revoked (version ' + a.version + ').') : null,
-      el('p', {}, 'In accordance with Article 6, paragraph 3, of the Paris Agreement and decision 2/CMA.3, ' + pname(a.party) + ' (' + a.party +
-        ') authorizes the mitigation outcomes of the project ' + a.project + ', of vintages ' + a.vintage_from + ' to ' + a.vintage_to +
-        ', up to ' + num(a.quantity) + ' t CO2e, as internationally transferred mitigation outcomes (ITMOs) for: ' + a.purposes.map((p) => purposes[p] || p).join('; ') + '.'),
+      el('p', { class: 'letterhead' }, tr('lt.head', { party: pname(a.party) })),
+      el('h1', {}, tr('lt.h1', { id: a.id })),
+      el('p', { class: 'muted' }, tr('lt.sub', { approach: a.approach, version: a.version, when: when(a.ts) })),
+      a.revoked ? el('p', { class: 'verdict bad', id: 'revoked' }, tr('lt.revoked', { version: a.version })) : null,
+      el('p', {}, tr('lt.body', { party: pname(a.party), code: a.party, project: a.project, from: a.vintage_from, to: a.vintage_to, n: num(a.quantity),
+        purposes: a.purposes.map((p) => purposes[p] || p).join('; ') })),
       el('dl', { class: 'facts' },
-        el('dt', {}, 'Host Party'), el('dd', {}, pname(a.party) + ' (' + a.party + ')'),
-        el('dt', {}, 'Project'), el('dd', {}, link('/project.html?id=' + encodeURIComponent(a.project), a.project)),
-        el('dt', {}, 'Quantity'), el('dd', {}, num(a.quantity) + ' t (' + num(a.assigned) + ' t assigned as ITMOs)'),
-        el('dt', {}, 'Vintages'), el('dd', {}, a.vintage_from + '–' + a.vintage_to),
-        el('dt', {}, 'Timeframe of first transfer and use'), el('dd', {}, a.year_from + '–' + a.year_to),
-        el('dt', {}, 'Acquiring Parties'), el('dd', {}, a.authorized_parties.length ? a.authorized_parties.map((p) => pname(p) + ' (' + p + ')').join(', ') : 'any Party'),
-        el('dt', {}, 'Entities (OIMP)'), el('dd', {}, a.authorized_entities.length ? a.authorized_entities.join(', ') : 'any entity'),
-        el('dt', {}, 'First transfer (OIMP)'), el('dd', {}, 'at ' + a.first_transfer_event),
-        el('dt', {}, 'Within the NDC scope'), el('dd', {}, a.in_ndc_scope ? 'yes' : 'no'),
-        el('dt', {}, 'SHA-256 of these terms'), el('dd', { id: 'letter-hash' }, a.letter_sha256 ? el('code', {}, a.letter_sha256) : 'not recorded (made before the registry kept letter hashes)')),
-      a.itmos.length ? table('ITMO identifiers', ['First ITMO', 'Last ITMO', 'Quantity (t)', 'Vintage', 'State'],
-        a.itmos.map((r) => [serial(r.first_id), serial(r.last_id), num(r.quantity), String(r.vintage), r.state]), [2]) : el('p', {}, 'No ITMO is assigned yet.'),
-      el('p', { class: 'muted' }, 'Generated by the ledger6 registry from GET /v1/a6/authorizations/' + a.id + '; the registry\'s record is authoritative. ' +
-        'The SHA-256 is that of the canonical text of the terms (GET /v1/a6/authorizations/' + a.id + '/letter), recorded at the last change; anyone may recompute it.')));
+        el('dt', {}, tr('f.host')), el('dd', {}, party(a.party)),
+        el('dt', {}, tr('col.project')), el('dd', {}, link('/project.html?id=' + encodeURIComponent(a.project), a.project)),
+        el('dt', {}, tr('lt.quantity')), el('dd', {}, tr('lt.quantity_dd', { n: num(a.quantity), assigned: num(a.assigned) })),
+        el('dt', {}, tr('lt.vintages')), el('dd', {}, a.vintage_from + '–' + a.vintage_to),
+        el('dt', {}, tr('lt.timeframe')), el('dd', {}, a.year_from + '–' + a.year_to),
+        el('dt', {}, tr('lt.acquiring')), el('dd', {}, a.authorized_parties.length ? a.authorized_parties.map(party).join(', ') : tr('lt.any_party')),
+        el('dt', {}, tr('lt.entities')), el('dd', {}, a.authorized_entities.length ? a.authorized_entities.join(', ') : tr('lt.any_entity')),
+        el('dt', {}, tr('a6.fte')), el('dd', {}, tr('fte.' + a.first_transfer_event)),
+        el('dt', {}, tr('lt.in_scope')), el('dd', {}, tr(a.in_ndc_scope ? 'yes' : 'no')),
+        el('dt', {}, tr('lt.sha')), el('dd', { id: 'letter-hash' }, a.letter_sha256 ? el('code', {}, a.letter_sha256) : tr('lt.no_hash'))),
+      a.itmos.length ? table(tr('lt.itmos'), [tr('lt.first'), tr('lt.last'), tr('col.quantity'), tr('col.vintage'), tr('col.state')],
+        a.itmos.map((r) => [serial(r.first_id), serial(r.last_id), num(r.quantity), String(r.vintage), word('istate', r.state)]), [2]) : el('p', {}, tr('lt.no_itmo')),
+      el('p', { class: 'muted' }, tr('lt.foot', { id: a.id }))));
   } catch (e) {
-    v.replaceChildren(errorNode(e, 'Cannot show the letter'));
+    v.replaceChildren(errorNode(e, tr('lt.err')));
   }
   document.body.dataset.ready = '1';
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+document.addEventListener('DOMContentLoaded', async () => {
+  await loadMessages();
+  translatePage();
   if (document.body.dataset.app === 'letter') {
     $('#print').addEventListener('click', () => window.print());
     letter();
