@@ -27,75 +27,8 @@ function el(tag, attrs, ...kids) {
 }
 
 /* ---- languages (docs/API.md "Web pages", Languages) ------------------------
- * Every string the pages show comes from a message catalogue, web/i18n/LANG.json
- * (flat keys; "{name}" placeholders; a plural is {"one": ..., "other": ...}
- * chosen by Intl.PluralRules). The language: the one picked (localStorage
- * l6_lang), else the browser's (navigator.languages), else English. Language
- * names are shown in their own language (endonyms), the same in every page. */
-const LANGS = { en: { name: 'English', locale: 'en-US' }, fr: { name: 'Français', locale: 'fr-FR' },
-  es: { name: 'Español', locale: 'es-ES' }, zh: { name: '中文', locale: 'zh-CN' } };
-const LANG_KEY = 'l6_lang';
-function pickLang() {
-  let l = null;
-  try {
-    l = localStorage.getItem(LANG_KEY);
-  } catch (e) {
-    /* storage off */
-  }
-  if (l && LANGS[l]) return l;
-  for (const n of navigator.languages || [navigator.language || '']) {
-    const p = String(n).toLowerCase().split('-')[0];
-    if (LANGS[p]) return p;
-  }
-  return 'en';
-}
-const LANG = pickLang();
-const LOCALE = LANGS[LANG].locale;
-let MSG = {};
-const PLURAL = new Intl.PluralRules(LOCALE);
-/* The message of key with {name} replaced by vars[name] (as text). */
-function msg(key) {
-  const s = MSG[key];
-  if (s === undefined) {
-    console.error('ledger6: no message ' + key + ' in ' + LANG + '.json');
-    return key;
-  }
-  return s;
-}
-const fill = (s, vars) => (vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s);
-const tr = (key, vars) => fill(msg(key), vars);
-/* A plural message: the form for count n ({n} is n formatted). */
-function trn(key, n, vars) {
-  const m = msg(key);
-  const s = typeof m === 'object' ? m[PLURAL.select(n)] || m.other : m;
-  return fill(s, Object.assign({ n: num(n) }, vars));
-}
-/* A message whose placeholders may be elements: a list of text and nodes for el(). */
-function trx(key, vars) {
-  return msg(key).split(/(\{\w+\})/).filter((p) => p !== '').map((p) => {
-    const m = p.match(/^\{(\w+)\}$/);
-    return m && m[1] in vars ? vars[m[1]] : p;
-  });
-}
-/* A value of a closed set from the API (a project's type, a transaction's
- * kind...) in words, or the value itself when the catalogue has no word. */
-const word = (group, v) => (v !== null && v !== undefined && MSG[group + '.' + v] !== undefined ? MSG[group + '.' + v] : v);
-
-async function loadMessages() {
-  for (const l of LANG === 'en' ? ['en'] : [LANG, 'en']) {
-    try {
-      const r = await fetch('/i18n/' + l + '.json');
-      if (r.ok) {
-        MSG = await r.json();
-        return l;
-      }
-    } catch (e) {
-      /* try English */
-    }
-  }
-  return null;
-}
-
+ * lang.js (loaded first) picks the language and gives tr, trn, trx, word and
+ * loadMessages; the pages' catalogues are web/i18n/LANG.json. */
 /* The static text of the page (data-i18n="key": the element's text;
  * data-i18n-attr="attr=key;...": attributes), the lang attribute, and the
  * language picker at the end of the header. */
@@ -103,24 +36,8 @@ function translatePage(shown) {
   document.documentElement.lang = shown || LANG;
   for (const e of document.querySelectorAll('[data-i18n]'))
     e.textContent = e.tagName === 'TITLE' ? tr('title.of', { what: tr(e.dataset.i18n) }) : tr(e.dataset.i18n);
-  for (const e of document.querySelectorAll('[data-i18n-attr]'))
-    for (const pair of e.dataset.i18nAttr.split(';')) {
-      const [a, k] = pair.split('=');
-      e.setAttribute(a, tr(k));
-    }
-  const header = $('header');
-  if (!header) return;
-  const sel = el('select', { id: 'lang', name: 'lang' }, Object.entries(LANGS).map(([c, l]) => el('option', { value: c, lang: c }, l.name)));
-  sel.value = shown || LANG;
-  sel.addEventListener('change', () => {
-    try {
-      localStorage.setItem(LANG_KEY, sel.value);
-    } catch (e) {
-      /* storage off: this page only */
-    }
-    location.reload();
-  });
-  header.append(el('label', { class: 'lang' }, tr('lang.label') + ' ', sel));
+  translateAttrs();
+  langPicker(shown || LANG);
 }
 
 const NUM = new Intl.NumberFormat(LOCALE);
@@ -1299,7 +1216,7 @@ async function pageMarket() {
 const pages = { index: pageIndex, project: pageProject, serial: pageSerial, retirements: pageRetirements,
   retirement: pageRetirement, verify: pageVerify, dashboards: pageDashboards, account: pageAccount, nma: pageNma, market: pageMarket };
 document.addEventListener('DOMContentLoaded', async () => {
-  translatePage(await loadMessages());
+  translatePage(await loadMessages(''));
   const f = pages[document.body.dataset.page];
   const done = () => document.body.setAttribute('data-ready', '1');
   if (f) f().catch((e) => status($('#out'), 'error', tr('err.unexpected', { e: e.message }))).finally(done);

@@ -39,105 +39,19 @@ const serial = (s) => el('span', { class: 'serial' }, s);
 const dec = (v, d) => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: d, maximumFractionDigits: d }).format(v);
 
 /* ---- languages (docs/APP.md "Languages") ------------------------------------
- * The pages' mechanism (web/app.js, docs/API.md "Web pages", Languages) for
- * the app: every string the app shows comes from a message catalogue,
- * web/i18n/app-LANG.json (flat keys, "{name}" placeholders, a plural is
- * {"one": ..., "other": ...} chosen by Intl.PluralRules); the language is the
- * one picked on any page or screen (localStorage l6_lang, the same choice as
- * the pages), else the browser's, else English; numbers and dates through
- * Intl in the language's locale. */
-const LANGS = { en: { name: 'English', locale: 'en-US' }, fr: { name: 'Français', locale: 'fr-FR' },
-  es: { name: 'Español', locale: 'es-ES' }, zh: { name: '中文', locale: 'zh-CN' } };
-const LANG_KEY = 'l6_lang';
-function pickLang() {
-  let l = null;
-  try {
-    l = localStorage.getItem(LANG_KEY);
-  } catch (e) {
-    /* storage off */
-  }
-  if (l && LANGS[l]) return l;
-  for (const n of navigator.languages || [navigator.language || '']) {
-    const p = String(n).toLowerCase().split('-')[0];
-    if (LANGS[p]) return p;
-  }
-  return 'en';
-}
-const LANG = pickLang();
-const LOCALE = LANGS[LANG].locale;
-let MSG = {};
-let SHOWN = 'en';
-const PLURAL = new Intl.PluralRules(LOCALE);
-function msg(key) {
-  const s = MSG[key];
-  if (s === undefined) {
-    console.error('ledger6: no message ' + key + ' in app-' + SHOWN + '.json');
-    return key;
-  }
-  return s;
-}
-const fill = (s, vars) => (vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s);
-/* tr('key', {name: value}) -> the message with its placeholders filled (as text). */
-const tr = (key, vars) => fill(msg(key), vars);
-/* A plural message: the form for count n ({n} is n formatted). */
-function trn(key, n, vars) {
-  const m = msg(key);
-  const s = typeof m === 'object' ? m[PLURAL.select(n)] || m.other : m;
-  return fill(s, Object.assign({ n: num(n) }, vars));
-}
-/* A message whose placeholders may be elements: a list of text and nodes for el(). */
-function trx(key, vars) {
-  return msg(key).split(/(\{\w+\})/).filter((p) => p !== '').map((p) => {
-    const m = p.match(/^\{(\w+)\}$/);
-    return m && m[1] in vars ? vars[m[1]] : p;
-  });
-}
-/* A value of a closed set from the API (a state, a kind, a side...) in words,
- * or the value itself when the catalogue has no word for it. */
-const word = (group, v) => (v !== null && v !== undefined && MSG[group + '.' + v] !== undefined ? MSG[group + '.' + v] : v);
-
-async function loadMessages() {
-  for (const l of LANG === 'en' ? ['en'] : [LANG, 'en']) {
-    try {
-      const r = await fetch('/i18n/app-' + l + '.json');
-      if (r.ok) {
-        MSG = await r.json();
-        SHOWN = l;
-        return l;
-      }
-    } catch (e) {
-      /* try English */
-    }
-  }
-  return 'en';
-}
-
+ * lang.js (loaded first, shared with the pages) picks the language and gives
+ * tr, trn, trx, word and loadMessages; the app's catalogues are
+ * web/i18n/app-LANG.json. */
 /* The static text of work.html and work-letter.html (data-i18n="key": the
  * element's text; data-i18n-attr="attr=key;..."), the lang attribute, and the
  * language picker at the end of the header (as on the pages). */
 function translatePage() {
   document.documentElement.lang = SHOWN;
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = tr(e.dataset.i18n);
-  for (const e of document.querySelectorAll('[data-i18n-attr]'))
-    for (const pair of e.dataset.i18nAttr.split(';')) {
-      const [a, k] = pair.split('=');
-      e.setAttribute(a, tr(k));
-    }
+  translateAttrs();
   for (const e of document.querySelectorAll('[data-i18n-html]'))
     e.replaceChildren(...trx(e.dataset.i18nHtml, { api: link('/v1/openapi.json', tr('foot.api')), pages: link('/', tr('foot.pages')) }));
-  const header = $('header');
-  if (!header) return;
-  const sel = el('select', { id: 'lang', name: 'lang' }, Object.entries(LANGS).map(([c, l]) => el('option', { value: c, lang: c }, l.name)));
-  sel.value = SHOWN;
-  sel.addEventListener('change', () => {
-    try {
-      localStorage.setItem(LANG_KEY, sel.value);
-    } catch (e) {
-      /* storage off: this page only */
-    }
-    location.reload();
-  });
-  header.append(el('label', { class: 'lang' }, tr('lang.label') + ' ', sel));
+  langPicker(SHOWN);
 }
 
 const NUM = new Intl.NumberFormat(LOCALE);
@@ -1278,7 +1192,7 @@ async function letter() {
 }
 
 document.addEventListener('DOMContentLoaded', async () => {
-  await loadMessages();
+  await loadMessages('app-');
   translatePage();
   if (document.body.dataset.app === 'letter') {
     $('#print').addEventListener('click', () => window.print());

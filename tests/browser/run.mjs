@@ -581,7 +581,7 @@ test('catalogues_and_sources', async () => {
       assert(placeholders(v) === placeholders(cat.en[key]), l + ': ' + key + ' has the placeholders of English: ' + placeholders(v) + ' vs ' + placeholders(cat.en[key]));
     }
   }
-  const js = fs.readFileSync(path.join(ROOT, 'web', 'app.js'), 'utf8');
+  const js = ['lang.js', 'app.js'].map((f) => fs.readFileSync(path.join(ROOT, 'web', f), 'utf8')).join('\n');
   const code = js.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const used = new Set();
   for (const m of code.matchAll(/\btr[nx]?\('([A-Za-z0-9_.-]+)'(\s*\+)?/g)) {
@@ -614,7 +614,7 @@ test('catalogues_and_sources', async () => {
     'X-CSRF-Token', 'use strict', 'status empty', 'status error', 'px system-ui, sans-serif', 'ledger6: no message ' /* console, for developers */]);
   const english = [...code.matchAll(/'((?:[^'\\\n]|\\.)*)'/g)].map((m) => m[1])
     .filter((s) => !allowed.has(s) && !keys.some((k) => k.startsWith(s)) && (/[A-Za-z]{2,}[ ,:;.]+[A-Za-z]{2,}/.test(s) || /^[A-Z][a-z]{2,}/.test(s)) && !/^(\/|#|ledger6 |[a-z-]+(\/[a-z+.-]+)?$)/.test(s));
-  assert(!english.length, 'English literals in app.js outside the catalogues: ' + english.join(' | '));
+  assert(!english.length, 'English literals in lang.js or app.js outside the catalogues: ' + english.join(' | '));
 });
 
 /* Language, as the user picks it: every public page in French, Spanish and
