@@ -10,48 +10,24 @@
 #include <sodium.h>
 
 #include "../core/model.h"
-
-static l6_err bad(l6_error *err, const char *path, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static l6_err bad(l6_error *err, const char *path, const char *key, const char *fmt, ...) {
-  char reason[160];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(reason, sizeof reason, fmt, ap);
-  va_end(ap);
-  return l6_fail(err, L6_E_INVALID_CONFIG, "%s: key %s: %s", path, key, reason);
-}
-
-static bool only_keys(json_t *o, const char *const *allowed, const char **unknown) {
-  const char *k;
-  json_t *v;
-  json_object_foreach(o, k, v) {
-    bool ok = false;
-    for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
-    if (!ok) {
-      *unknown = k;
-      return false;
-    }
-  }
-  return true;
-}
+#include "cfgfile.h"
 
 /* One {"value", "source"} for input in of calc, party "" = default. */
 static l6_err one_value(const char *path, const char *where, json_t *o, const l6_calc *calc, size_t in, const char *party,
                         l6_calc_params *p, l6_error *err) {
   static const char *const keys[] = {"value", "source", NULL};
   const char *unk = NULL;
-  if (!json_is_object(o)) return bad(err, path, where, "must be an object {\"value\", \"source\"}");
-  if (!only_keys(o, keys, &unk)) return bad(err, path, where, "unknown key %.40s", unk);
+  if (!json_is_object(o)) return cfg_bad(err, path, where, "must be an object {\"value\", \"source\"}");
+  if (!cfg_only_keys(o, keys, &unk)) return cfg_bad(err, path, where, "unknown key %.40s", unk);
   json_t *v = json_object_get(o, "value"), *src = json_object_get(o, "source");
   const l6_calc_input *ci = &calc->inputs[in];
   if (!json_is_integer(v) || json_integer_value(v) < ci->min || json_integer_value(v) > ci->max)
-    return bad(err, path, where, "value must be an integer from %lld to %lld (the range of %s)", (long long)ci->min,
+    return cfg_bad(err, path, where, "value must be an integer from %lld to %lld (the range of %s)", (long long)ci->min,
                (long long)ci->max, ci->name);
   if (!json_is_string(src) || strlen(json_string_value(src)) != json_string_length(src) ||
       !l6_valid_text(json_string_value(src), 200))
-    return bad(err, path, where, "source must be printable text of 1-200 bytes saying where the figure comes from");
-  if (p->n == L6_MAX_CALC_PARAMS) return bad(err, path, where, "more than %d values in the file", L6_MAX_CALC_PARAMS);
+    return cfg_bad(err, path, where, "source must be printable text of 1-200 bytes saying where the figure comes from");
+  if (p->n == L6_MAX_CALC_PARAMS) return cfg_bad(err, path, where, "more than %d values in the file", L6_MAX_CALC_PARAMS);
   l6_calc_param *x = &p->p[p->n++];
   x->calc = calc;
   x->input = in;
@@ -67,13 +43,13 @@ static l6_err one_input(const char *path, const char *cname, const char *iname, 
   snprintf(where, sizeof where, "calculators.%.40s.%.40s", cname, iname);
   size_t in = 0;
   while (in < calc->ninputs && strcmp(calc->inputs[in].name, iname) != 0) in++;
-  if (in == calc->ninputs) return bad(err, path, where, "calculator %s has no input of this name", calc->name);
+  if (in == calc->ninputs) return cfg_bad(err, path, where, "calculator %s has no input of this name", calc->name);
   static const char *const keys[] = {"default", "parties", NULL};
   const char *unk = NULL;
-  if (!json_is_object(o)) return bad(err, path, where, "must be an object {\"default\", \"parties\"}");
-  if (!only_keys(o, keys, &unk)) return bad(err, path, where, "unknown key %.40s", unk);
+  if (!json_is_object(o)) return cfg_bad(err, path, where, "must be an object {\"default\", \"parties\"}");
+  if (!cfg_only_keys(o, keys, &unk)) return cfg_bad(err, path, where, "unknown key %.40s", unk);
   json_t *def = json_object_get(o, "default"), *parties = json_object_get(o, "parties");
-  if (def == NULL && parties == NULL) return bad(err, path, where, "needs a default or parties");
+  if (def == NULL && parties == NULL) return cfg_bad(err, path, where, "needs a default or parties");
   char w2[160];
   l6_err e = L6_E_OK;
   if (def) {
@@ -82,12 +58,12 @@ static l6_err one_input(const char *path, const char *cname, const char *iname, 
   }
   if (e == L6_E_OK && parties) {
     if (!json_is_object(parties) || json_object_size(parties) == 0)
-      return bad(err, path, where, "parties must be an object of Party codes");
+      return cfg_bad(err, path, where, "parties must be an object of Party codes");
     const char *party;
     json_t *v;
     json_object_foreach(parties, party, v) {
       snprintf(w2, sizeof w2, "%s.parties.%.8s", where, party);
-      if (!l6_valid_alpha3(party)) return bad(err, path, w2, "must be a Party's alpha-3 code");
+      if (!l6_valid_alpha3(party)) return cfg_bad(err, path, w2, "must be a Party's alpha-3 code");
       if ((e = one_value(path, w2, v, calc, in, party, p, err)) != L6_E_OK) return e;
     }
   }
@@ -107,20 +83,20 @@ l6_err calc_params_parse(const char *path, const char *text, size_t len, l6_calc
   const char *unk = NULL;
   json_t *calcs = json_object_get(root, "calculators"), *desc = json_object_get(root, "description");
   if (e == L6_E_OK && !json_is_object(root)) e = l6_fail(err, L6_E_INVALID_CONFIG, "%s: must be a JSON object", path);
-  else if (e == L6_E_OK && !only_keys(root, keys, &unk)) e = bad(err, path, unk, "unknown key");
+  else if (e == L6_E_OK && !cfg_only_keys(root, keys, &unk)) e = cfg_bad(err, path, unk, "unknown key");
   else if (e == L6_E_OK && desc && (!json_is_string(desc) || strlen(json_string_value(desc)) != json_string_length(desc) ||
                                     !l6_valid_text(json_string_value(desc), L6_TEXT_MAX)))
-    e = bad(err, path, "description", "must be printable text");
-  else if (e == L6_E_OK && !json_is_object(calcs)) e = bad(err, path, "calculators", "is required: an object of calculators");
+    e = cfg_bad(err, path, "description", "must be printable text");
+  else if (e == L6_E_OK && !json_is_object(calcs)) e = cfg_bad(err, path, "calculators", "is required: an object of calculators");
   const char *cname, *iname;
   json_t *cv, *iv;
   if (e == L6_E_OK) json_object_foreach(calcs, cname, cv) {
       const l6_calc *calc = calc_find(cname);
       char where[64];
       snprintf(where, sizeof where, "calculators.%.40s", cname);
-      if (calc == NULL) e = bad(err, path, where, "no calculator of this name (core/calc.h)");
+      if (calc == NULL) e = cfg_bad(err, path, where, "no calculator of this name (core/calc.h)");
       else if (!json_is_object(cv) || json_object_size(cv) == 0)
-        e = bad(err, path, where, "must be an object of the calculator's inputs");
+        e = cfg_bad(err, path, where, "must be an object of the calculator's inputs");
       if (e != L6_E_OK) break;
       json_object_foreach(cv, iname, iv) {
         if ((e = one_input(path, cname, iname, iv, calc, p, err)) != L6_E_OK) break;

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgfile.h"
 #include "ldc.h"
 #include "mechanism.h"
 #include "service_int.h"
@@ -47,31 +48,6 @@
 #define ST (s->st)
 
 /* ---- parsing ---------------------------------------------------------- */
-
-static l6_err bad(l6_error *err, const char *path, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static l6_err bad(l6_error *err, const char *path, const char *key, const char *fmt, ...) {
-  char reason[160];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(reason, sizeof reason, fmt, ap);
-  va_end(ap);
-  return l6_fail(err, L6_E_INVALID_CONFIG, "%s: key %s: %s", path, key, reason);
-}
-
-static bool only(json_t *o, const char *const *keys, const char **unknown) {
-  const char *k;
-  json_t *v;
-  json_object_foreach(o, k, v) {
-    bool ok = false;
-    for (const char *const *a = keys; *a && !ok; a++) ok = strcmp(*a, k) == 0;
-    if (!ok) {
-      *unknown = k;
-      return false;
-    }
-  }
-  return true;
-}
 
 /* Lower-case words joined by hyphens, 1..L6_CODE_MAX. */
 static bool valid_item_code(const char *s) {
@@ -99,7 +75,7 @@ static bool source_ok(json_t *o) {
 
 static l6_err parse_safeguards(const char *path, json_t *arr, l6_mech *m, l6_error *err) {
   if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > L6_MAX_SAFEGUARDS)
-    return bad(err, path, "safeguards", "must be an array of 1 to %d items", L6_MAX_SAFEGUARDS);
+    return cfg_bad(err, path, "safeguards", "must be an array of 1 to %d items", L6_MAX_SAFEGUARDS);
   static const char *const keys[] = {"code", "text", "must_hold", "source", NULL};
   size_t i;
   json_t *it;
@@ -107,20 +83,20 @@ static l6_err parse_safeguards(const char *path, json_t *arr, l6_mech *m, l6_err
     char where[40];
     snprintf(where, sizeof where, "safeguards[%zu]", i);
     const char *unknown = NULL;
-    if (!json_is_object(it)) return bad(err, path, where, "must be an object {\"code\", \"text\", \"must_hold\"}");
-    if (!only(it, keys, &unknown)) return bad(err, path, where, "unknown key %.40s", unknown);
+    if (!json_is_object(it)) return cfg_bad(err, path, where, "must be an object {\"code\", \"text\", \"must_hold\"}");
+    if (!cfg_only_keys(it, keys, &unknown)) return cfg_bad(err, path, where, "unknown key %.40s", unknown);
     l6_mech_safeguard *g = &m->safeguards[m->nsafeguards];
     json_t *code = json_object_get(it, "code"), *mh = json_object_get(it, "must_hold");
     if (!json_is_string(code) || !valid_item_code(json_string_value(code)))
-      return bad(err, path, where, "code must be lower-case words joined by hyphens (1-%d)", L6_CODE_MAX);
+      return cfg_bad(err, path, where, "code must be lower-case words joined by hyphens (1-%d)", L6_CODE_MAX);
     snprintf(g->code, sizeof g->code, "%s", json_string_value(code));
     for (size_t k = 0; k < m->nsafeguards; k++)
-      if (strcmp(m->safeguards[k].code, g->code) == 0) return bad(err, path, where, "code %s is listed twice", g->code);
+      if (strcmp(m->safeguards[k].code, g->code) == 0) return cfg_bad(err, path, where, "code %s is listed twice", g->code);
     if (!copy_text(json_object_get(it, "text"), g->text, sizeof g->text))
-      return bad(err, path, where, "text must be printable text of 1-%d bytes", L6_NAME_MAX);
-    if (mh != NULL && !json_is_boolean(mh)) return bad(err, path, where, "must_hold must be true or false");
+      return cfg_bad(err, path, where, "text must be printable text of 1-%d bytes", L6_NAME_MAX);
+    if (mh != NULL && !json_is_boolean(mh)) return cfg_bad(err, path, where, "must_hold must be true or false");
     g->must_hold = json_is_true(mh);
-    if (!source_ok(it)) return bad(err, path, where, "source must be printable text of 1-%d bytes", L6_TEXT_MAX);
+    if (!source_ok(it)) return cfg_bad(err, path, where, "source must be printable text of 1-%d bytes", L6_TEXT_MAX);
     m->nsafeguards++;
   }
   return L6_E_OK;
@@ -128,7 +104,7 @@ static l6_err parse_safeguards(const char *path, json_t *arr, l6_mech *m, l6_err
 
 static l6_err parse_sd(const char *path, json_t *arr, l6_mech *m, l6_error *err) {
   if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > L6_MAX_SD_INDICATORS)
-    return bad(err, path, "sd_indicators", "must be an array of 1 to %d indicators", L6_MAX_SD_INDICATORS);
+    return cfg_bad(err, path, "sd_indicators", "must be an array of 1 to %d indicators", L6_MAX_SD_INDICATORS);
   static const char *const keys[] = {"code", "name", "unit", "source", NULL};
   size_t i;
   json_t *it;
@@ -136,21 +112,21 @@ static l6_err parse_sd(const char *path, json_t *arr, l6_mech *m, l6_error *err)
     char where[40];
     snprintf(where, sizeof where, "sd_indicators[%zu]", i);
     const char *unknown = NULL;
-    if (!json_is_object(it)) return bad(err, path, where, "must be an object {\"code\", \"name\", \"unit\"}");
-    if (!only(it, keys, &unknown)) return bad(err, path, where, "unknown key %.40s", unknown);
+    if (!json_is_object(it)) return cfg_bad(err, path, where, "must be an object {\"code\", \"name\", \"unit\"}");
+    if (!cfg_only_keys(it, keys, &unknown)) return cfg_bad(err, path, where, "unknown key %.40s", unknown);
     l6_mech_sd *d = &m->sd[m->nsd];
     json_t *code = json_object_get(it, "code"), *unit = json_object_get(it, "unit");
     if (!json_is_string(code) || !valid_item_code(json_string_value(code)))
-      return bad(err, path, where, "code must be lower-case words joined by hyphens (1-%d)", L6_CODE_MAX);
+      return cfg_bad(err, path, where, "code must be lower-case words joined by hyphens (1-%d)", L6_CODE_MAX);
     snprintf(d->code, sizeof d->code, "%s", json_string_value(code));
     for (size_t k = 0; k < m->nsd; k++)
-      if (strcmp(m->sd[k].code, d->code) == 0) return bad(err, path, where, "code %s is listed twice", d->code);
+      if (strcmp(m->sd[k].code, d->code) == 0) return cfg_bad(err, path, where, "code %s is listed twice", d->code);
     if (!copy_text(json_object_get(it, "name"), d->name, sizeof d->name))
-      return bad(err, path, where, "name must be printable text of 1-%d bytes", L6_NAME_MAX);
+      return cfg_bad(err, path, where, "name must be printable text of 1-%d bytes", L6_NAME_MAX);
     if (!json_is_string(unit) || !valid_item_code(json_string_value(unit)))
-      return bad(err, path, where, "unit must be lower-case words joined by hyphens (1-%d)", L6_CODE_MAX);
+      return cfg_bad(err, path, where, "unit must be lower-case words joined by hyphens (1-%d)", L6_CODE_MAX);
     snprintf(d->unit, sizeof d->unit, "%s", json_string_value(unit));
-    if (!source_ok(it)) return bad(err, path, where, "source must be printable text of 1-%d bytes", L6_TEXT_MAX);
+    if (!source_ok(it)) return cfg_bad(err, path, where, "source must be printable text of 1-%d bytes", L6_TEXT_MAX);
     m->nsd++;
   }
   return L6_E_OK;
@@ -165,39 +141,39 @@ static l6_relief relief_of(json_t *v) {
 static l6_err parse_fees(const char *path, json_t *f, l6_mech *m, l6_error *err) {
   static const char *const keys[] = {"currency", "registration", "issuance_tiers", "relief", "source", NULL};
   const char *unknown = NULL;
-  if (!json_is_object(f)) return bad(err, path, "fees", "must be an object");
-  if (!only(f, keys, &unknown)) return bad(err, path, "fees", "unknown key %.40s", unknown);
-  if (!source_ok(f)) return bad(err, path, "fees.source", "must be printable text of 1-%d bytes", L6_TEXT_MAX);
+  if (!json_is_object(f)) return cfg_bad(err, path, "fees", "must be an object");
+  if (!cfg_only_keys(f, keys, &unknown)) return cfg_bad(err, path, "fees", "unknown key %.40s", unknown);
+  if (!source_ok(f)) return cfg_bad(err, path, "fees.source", "must be printable text of 1-%d bytes", L6_TEXT_MAX);
   json_t *cur = json_object_get(f, "currency"), *reg = json_object_get(f, "registration"),
          *tiers = json_object_get(f, "issuance_tiers"), *relief = json_object_get(f, "relief");
   if (!json_is_string(cur) || json_string_length(cur) != 3 || !l6_valid_alpha3(json_string_value(cur)))
-    return bad(err, path, "fees.currency", "must be an ISO 4217 code (three capitals)");
+    return cfg_bad(err, path, "fees.currency", "must be an ISO 4217 code (three capitals)");
   snprintf(m->currency, sizeof m->currency, "%s", json_string_value(cur));
   if (!json_is_integer(reg) || json_integer_value(reg) < 0 || json_integer_value(reg) > L6_MAX_FEE_AMOUNT)
-    return bad(err, path, "fees.registration", "must be an integer from 0 to %lld (minor units)", L6_MAX_FEE_AMOUNT);
+    return cfg_bad(err, path, "fees.registration", "must be an integer from 0 to %lld (minor units)", L6_MAX_FEE_AMOUNT);
   m->registration_fee = json_integer_value(reg);
   if (!json_is_array(tiers) || json_array_size(tiers) < 1 || json_array_size(tiers) > L6_MAX_FEE_TIERS)
-    return bad(err, path, "fees.issuance_tiers", "must be an array of 1 to %d tiers", L6_MAX_FEE_TIERS);
+    return cfg_bad(err, path, "fees.issuance_tiers", "must be an array of 1 to %d tiers", L6_MAX_FEE_TIERS);
   static const char *const tkeys[] = {"up_to", "per_unit", NULL};
   size_t i;
   json_t *t;
   json_array_foreach(tiers, i, t) {
-    if (!json_is_object(t) || !only(t, tkeys, &unknown))
-      return bad(err, path, "fees.issuance_tiers", "entry %zu must be an object {\"up_to\", \"per_unit\"}", i);
+    if (!json_is_object(t) || !cfg_only_keys(t, tkeys, &unknown))
+      return cfg_bad(err, path, "fees.issuance_tiers", "entry %zu must be an object {\"up_to\", \"per_unit\"}", i);
     json_t *up = json_object_get(t, "up_to"), *pu = json_object_get(t, "per_unit");
     if ((up != NULL && !json_is_integer(up)) || !json_is_integer(pu))
-      return bad(err, path, "fees.issuance_tiers", "entry %zu: up_to and per_unit must be integers", i);
+      return cfg_bad(err, path, "fees.issuance_tiers", "entry %zu: up_to and per_unit must be integers", i);
     m->tiers[i].up_to = up ? json_integer_value(up) : 0;
     m->tiers[i].per_unit = json_integer_value(pu);
     if (up != NULL && m->tiers[i].up_to == 0)
-      return bad(err, path, "fees.issuance_tiers", "entry %zu: up_to must be positive (leave it out on the last tier)", i);
+      return cfg_bad(err, path, "fees.issuance_tiers", "entry %zu: up_to must be positive (leave it out on the last tier)", i);
   }
   m->ntiers = json_array_size(tiers);
   const char *why = fee_tiers_check(m->tiers, m->ntiers);
-  if (why) return bad(err, path, "fees.issuance_tiers", "%s", why);
+  if (why) return cfg_bad(err, path, "fees.issuance_tiers", "%s", why);
   if (relief != NULL) {
     if (!json_is_object(relief) || json_object_size(relief) > L6_MAX_FEE_RELIEF)
-      return bad(err, path, "fees.relief", "must be an object of at most %d country groups", L6_MAX_FEE_RELIEF);
+      return cfg_bad(err, path, "fees.relief", "must be an object of at most %d country groups", L6_MAX_FEE_RELIEF);
     static const char *const rkeys[] = {"registration", "issuance", NULL};
     const char *g;
     json_t *r;
@@ -206,16 +182,16 @@ static l6_err parse_fees(const char *path, json_t *f, l6_mech *m, l6_error *err)
       snprintf(where, sizeof where, "fees.relief.%.20s", g);
       l6_mech_relief *x = &m->relief[m->nrelief];
       if (strlen(g) < 1 || strlen(g) >= sizeof x->group || !l6_valid_code(g))
-        return bad(err, path, where, "must name a group of config/country-groups.json (LDC, SIDS)");
-      if (!json_is_object(r) || json_object_size(r) == 0 || !only(r, rkeys, &unknown))
-        return bad(err, path, where, "must be an object {\"registration\", \"issuance\"}");
+        return cfg_bad(err, path, where, "must name a group of config/country-groups.json (LDC, SIDS)");
+      if (!json_is_object(r) || json_object_size(r) == 0 || !cfg_only_keys(r, rkeys, &unknown))
+        return cfg_bad(err, path, where, "must be an object {\"registration\", \"issuance\"}");
       json_t *rr = json_object_get(r, "registration"), *ri = json_object_get(r, "issuance");
       snprintf(x->group, sizeof x->group, "%s", g);
       x->registration = relief_of(rr);
       x->issuance = relief_of(ri);
       if (rr != NULL && x->registration == L6_RELIEF_NONE)
-        return bad(err, path, where, "registration must be \"waive\" or \"defer\" (to the first issuance)");
-      if (ri != NULL && x->issuance != L6_RELIEF_WAIVE) return bad(err, path, where, "issuance must be \"waive\"");
+        return cfg_bad(err, path, where, "registration must be \"waive\" or \"defer\" (to the first issuance)");
+      if (ri != NULL && x->issuance != L6_RELIEF_WAIVE) return cfg_bad(err, path, where, "issuance must be \"waive\"");
       m->nrelief++;
     }
   }
@@ -237,34 +213,34 @@ static l6_err parse_benefit(const char *path, json_t *b, l6_mech *m, l6_error *e
   static const char *const keys[] = {"shares", "source", NULL};
   static const char *const skeys[] = {"to", "bp", NULL};
   const char *unknown = NULL;
-  if (!json_is_object(b)) return bad(err, path, "benefit_sharing", "must be an object {\"shares\"}");
-  if (!only(b, keys, &unknown)) return bad(err, path, "benefit_sharing", "unknown key %.40s", unknown);
-  if (!source_ok(b)) return bad(err, path, "benefit_sharing.source", "must be printable text of 1-%d bytes", L6_TEXT_MAX);
+  if (!json_is_object(b)) return cfg_bad(err, path, "benefit_sharing", "must be an object {\"shares\"}");
+  if (!cfg_only_keys(b, keys, &unknown)) return cfg_bad(err, path, "benefit_sharing", "unknown key %.40s", unknown);
+  if (!source_ok(b)) return cfg_bad(err, path, "benefit_sharing.source", "must be printable text of 1-%d bytes", L6_TEXT_MAX);
   json_t *arr = json_object_get(b, "shares");
   if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > L6_MAX_BENEFIT_SHARES)
-    return bad(err, path, "benefit_sharing.shares", "must be an array of 1 to %d shares", L6_MAX_BENEFIT_SHARES);
+    return cfg_bad(err, path, "benefit_sharing.shares", "must be an array of 1 to %d shares", L6_MAX_BENEFIT_SHARES);
   int sum = 0;
   size_t i;
   json_t *it;
   json_array_foreach(arr, i, it) {
     char where[48];
     snprintf(where, sizeof where, "benefit_sharing.shares[%zu]", i);
-    if (!json_is_object(it)) return bad(err, path, where, "must be an object {\"to\", \"bp\"}");
-    if (!only(it, skeys, &unknown)) return bad(err, path, where, "unknown key %.40s", unknown);
+    if (!json_is_object(it)) return cfg_bad(err, path, where, "must be an object {\"to\", \"bp\"}");
+    if (!cfg_only_keys(it, skeys, &unknown)) return cfg_bad(err, path, where, "unknown key %.40s", unknown);
     const char *to = json_string_value(json_object_get(it, "to"));
     json_t *bp = json_object_get(it, "bp");
     if (to == NULL || (strcmp(to, "host-community") != 0 && strcmp(to, "host-government") != 0))
-      return bad(err, path, where, "to must be \"host-community\" or \"host-government\"");
+      return cfg_bad(err, path, where, "to must be \"host-community\" or \"host-government\"");
     for (size_t k = 0; k < m->nbenefit; k++)
-      if (strcmp(m->benefit[k].to, to) == 0) return bad(err, path, where, "%s is listed twice", to);
+      if (strcmp(m->benefit[k].to, to) == 0) return cfg_bad(err, path, where, "%s is listed twice", to);
     if (!json_is_integer(bp) || json_integer_value(bp) < 1 || json_integer_value(bp) > L6_BP_ONE)
-      return bad(err, path, where, "bp must be an integer from 1 to 10000");
+      return cfg_bad(err, path, where, "bp must be an integer from 1 to 10000");
     snprintf(m->benefit[m->nbenefit].to, sizeof m->benefit[0].to, "%s", to);
     m->benefit[m->nbenefit].bp = (int)json_integer_value(bp);
     sum += m->benefit[m->nbenefit].bp;
     m->nbenefit++;
   }
-  if (sum > L6_BP_ONE) return bad(err, path, "benefit_sharing.shares", "the shares add up to %d bp, over 10000 (100 %%)", sum);
+  if (sum > L6_BP_ONE) return cfg_bad(err, path, "benefit_sharing.shares", "the shares add up to %d bp, over 10000 (100 %%)", sum);
   return L6_E_OK;
 }
 
@@ -276,13 +252,13 @@ l6_err mech_parse_ldc(const char *path, json_t *root, l6_mech *m, l6_error *err)
   if (e == L6_E_OK && (v = json_object_get(root, "fees")) != NULL) e = parse_fees(path, v, m, err);
   if (e == L6_E_OK && (v = json_object_get(root, "benefit_sharing")) != NULL) e = parse_benefit(path, v, m, err);
   if (e == L6_E_OK && m->nbenefit && !m->steps[L6_STEP_ISSUE].defined)
-    e = bad(err, path, "benefit_sharing", "is split at the issue step, which the mechanism does not have");
+    e = cfg_bad(err, path, "benefit_sharing", "is split at the issue step, which the mechanism does not have");
   if (e == L6_E_OK && m->nsafeguards && !m->steps[L6_STEP_REGISTER].defined)
-    e = bad(err, path, "safeguards", "are answered at the register step, which the mechanism does not have");
+    e = cfg_bad(err, path, "safeguards", "are answered at the register step, which the mechanism does not have");
   if (e == L6_E_OK && m->nsd && !m->steps[L6_STEP_MONITOR].defined)
-    e = bad(err, path, "sd_indicators", "are reported at the monitor step, which the mechanism does not have");
+    e = cfg_bad(err, path, "sd_indicators", "are reported at the monitor step, which the mechanism does not have");
   if (e == L6_E_OK && m->fees && !m->steps[L6_STEP_REGISTER].defined)
-    e = bad(err, path, "fees", "are billed at the register and issue steps; the mechanism has no register step");
+    e = cfg_bad(err, path, "fees", "are billed at the register and issue steps; the mechanism has no register step");
   return e;
 }
 
