@@ -44,6 +44,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testlib_svc.h"
 #include <sodium.h>
 
 #include "service/service.h"
@@ -62,26 +64,9 @@ typedef struct {
   tl_store where; /* the store's spec (tests/testlib.h): SQLite or PostgreSQL */
 } fx;
 
-static void ok(l6_err e, const l6_error *err, const char *what) {
-  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
-}
-
-/* Fails unless e is OK; drops the call's result. The result is passed by
- * address so that it is read after the call (argument order is unspecified). */
-static void ok_json(l6_err e, json_t **out, const l6_error *err, const char *what) {
-  ok(e, err, what);
-  json_decref(*out);
-  *out = NULL;
-}
-
 /* Opens the service on f->where (made by fx_make). */
 static void fx_open(fx *f) {
-  l6_error err = {0};
-  f->st = store_open(f->where.spec, &err);
-  if (f->st == NULL) fail_msg("store_open(%s): %s", f->where.spec, err.message);
-  f->s = svc_open(f->st, 2, &err);
-  if (f->s) svc_store(f->s)->tx_only = false; /* this test reads the store directly between service calls */
-  assert_non_null(f->s);
+  f->s = tl_svc_open_direct(f->where.spec, 2, &f->st); /* this test reads the store directly between service calls */
 }
 
 /* Creates the reference data and accounts in a fresh store. */
@@ -89,13 +74,13 @@ static void fx_populate(fx *f) {
   l6_error err = {0};
   json_t *out = NULL;
   l6_party p = {.code = "CHE", .name = "Switzerland"};
-  ok_json(svc_party_create(f->s, &ADMIN, &p, &out, &err), &out, &err, "party");
+  tl_ok_json(svc_party_create(f->s, &ADMIN, &p, &out, &err), &out, &err, "party");
   l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Test registry"};
-  ok_json(svc_registry_create(f->s, &ADMIN, &r, &out, &err), &out, &err, "registry");
+  tl_ok_json(svc_registry_create(f->s, &ADMIN, &r, &out, &err), &out, &err, "registry");
   l6_programme pr = {.code = "P1", .name = "Programme one", .kind = "voluntary"};
-  ok_json(svc_programme_create(f->s, &ADMIN, &pr, &out, &err), &out, &err, "programme");
+  tl_ok_json(svc_programme_create(f->s, &ADMIN, &pr, &out, &err), &out, &err, "programme");
   l6_unit_type u = {.code = "UA", .programme = "P1", .name = "Unit A"};
-  ok_json(svc_unit_type_create(f->s, &ADMIN, &u, &out, &err), &out, &err, "unit type");
+  tl_ok_json(svc_unit_type_create(f->s, &ADMIN, &u, &out, &err), &out, &err, "unit type");
   l6_project pj = {.id = "PRJ.A",
                    .programme = "P1",
                    .host = "CHE",
@@ -106,13 +91,13 @@ static void fx_populate(fx *f) {
                    .crediting_start = "2015-01-01",
                    .crediting_end = "2030-12-31",
                    .status = "registered"};
-  ok_json(svc_project_create(f->s, &ADMIN, &pj, &out, &err), &out, &err, "project");
+  tl_ok_json(svc_project_create(f->s, &ADMIN, &pj, &out, &err), &out, &err, "project");
   l6_org o = {.registry = "CHE01", .name = "Org"};
-  ok_json(svc_org_create(f->s, &ADMIN, &o, &out, &err), &out, &err, "org");
+  tl_ok_json(svc_org_create(f->s, &ADMIN, &o, &out, &err), &out, &err, "org");
   for (int i = 0; i < 3; i++) {
     l6_account a = {.registry = "CHE01", .org = o.id, .type = L6_ACCT_HOLDING};
     snprintf(a.name, sizeof a.name, "Holding %d", i);
-    ok_json(svc_account_create(f->s, &ADMIN, &a, &out, &err), &out, &err, "account");
+    tl_ok_json(svc_account_create(f->s, &ADMIN, &a, &out, &err), &out, &err, "account");
     f->h[i] = a.id;
   }
 }
@@ -121,9 +106,9 @@ static void fx_populate(fx *f) {
 static void fx_lookup(fx *f) {
   l6_error err = {0};
   l6_account a;
-  ok(f->st->ops->account_of_registry(f->st, "CHE01", L6_ACCT_PENDING, &a, &err), &err, "pending account");
+  tl_ok(f->st->ops->account_of_registry(f->st, "CHE01", L6_ACCT_PENDING, &a, &err), &err, "pending account");
   f->pending = a.id;
-  ok(f->st->ops->account_of_registry(f->st, "CHE01", L6_ACCT_RETIREMENT, &a, &err), &err, "retirement account");
+  tl_ok(f->st->ops->account_of_registry(f->st, "CHE01", L6_ACCT_RETIREMENT, &a, &err), &err, "retirement account");
   f->retirement = a.id;
 }
 
@@ -154,7 +139,7 @@ static l6_id issue(fx *f, l6_qty qty, l6_id forward_to) {
                     .forward_to = forward_to};
   l6_reply rep;
   l6_error err = {0};
-  ok(svc_issue(f->s, &ADMIN, &r, &rep, &err), &err, "issue");
+  tl_ok(svc_issue(f->s, &ADMIN, &r, &rep, &err), &err, "issue");
   l6_id tx = json_integer_value(json_object_get(rep.body, "id"));
   json_decref(rep.body);
   return tx;
@@ -173,7 +158,7 @@ static l6_move_req *move_req(l6_tx_kind kind, l6_id from, l6_id to) {
 static l6_id move(fx *f, const l6_move_req *r) {
   l6_reply rep;
   l6_error err = {0};
-  ok(svc_move(f->s, &ADMIN, r, &rep, &err), &err, "move");
+  tl_ok(svc_move(f->s, &ADMIN, r, &rep, &err), &err, "move");
   l6_id tx = json_integer_value(json_object_get(rep.body, "id"));
   json_decref(rep.body);
   return tx;
@@ -317,7 +302,7 @@ static void expect_holdings(fx *f, l6_id account, const char *want) {
 
 static void check_ledger(fx *f) {
   l6_error err = {0};
-  ok(svc_check(f->s, 0, &err), &err, "svc_check");
+  tl_ok(svc_check(f->s, 0, &err), &err, "svc_check");
 }
 
 /* ---- fault sweeps ------------------------------------------------------ */
@@ -501,7 +486,7 @@ static void test_fault_idempotent(void **state) {
     l6_error err = {0};
     l6_err e = svc_move(f.s, &ADMIN, r, &rep, &err);
     f.st->ops->fail_after(f.st, 0);
-    ok(e, &err, "replay");
+    tl_ok(e, &err, "replay");
     assert_true(rep.replayed);
     assert_true(json_equal(rep.body, first.body));
     json_decref(rep.body);
@@ -532,7 +517,7 @@ static void test_fault_registry(void **state) {
   json_t *out = NULL;
   l6_error err = {0};
   l6_party p = {.code = "DEU", .name = "Germany"};
-  ok_json(svc_party_create(f.s, &ADMIN, &p, &out, &err), &out, &err, "party");
+  tl_ok_json(svc_party_create(f.s, &ADMIN, &p, &out, &err), &out, &err, "party");
   l6_registry r = {.id = "DEU01", .party = "DEU", .name = "German registry"};
   l6_reply rep;
   int writes = fault_sweep(&f, op_registry, &r, NULL, "registry DEU01", &rep);
@@ -540,7 +525,7 @@ static void test_fault_registry(void **state) {
   json_decref(rep.body);
   print_message("registry with its accounts: %d writes\n", writes);
   l6_account a;
-  ok(f.st->ops->account_of_registry(f.st, "DEU01", L6_ACCT_CANCELLATION, &a, &err), &err, "cancellation account");
+  tl_ok(f.st->ops->account_of_registry(f.st, "DEU01", L6_ACCT_CANCELLATION, &a, &err), &err, "cancellation account");
   fx_done(&f);
 }
 
@@ -577,7 +562,7 @@ static void test_durability_reopen(void **state) {
     l6_error err = {0};
     l6_err e = svc_move(f.s, &ADMIN, r, &rep, &err);
     if (e == L6_E_INSUFFICIENT_HOLDINGS) continue;
-    ok(e, &err, "transfer");
+    tl_ok(e, &err, "transfer");
     ids[nids++] = json_integer_value(json_object_get(rep.body, "id"));
     json_decref(rep.body);
   }
@@ -601,7 +586,7 @@ static void test_durability_reopen(void **state) {
   for (size_t i = 0; i < nids; i++) {
     json_t *out = NULL;
     l6_error err = {0};
-    ok_json(svc_tx_get(f.s, &ADMIN, ids[i], &out, &err), &out, &err, "tx_get after reopen");
+    tl_ok_json(svc_tx_get(f.s, &ADMIN, ids[i], &out, &err), &out, &err, "tx_get after reopen");
   }
   check_ledger(&f);
   print_message("durability: %zu transactions survived a close and reopen\n", nids);
@@ -742,7 +727,7 @@ static void test_crash_kill9(void **state) {
     for (int i = 0; i < 3; i++) {
       json_t *out = NULL;
       l6_error err = {0};
-      ok(svc_holdings(f.s, &ADMIN, f.h[i], &out, &err), &err, "holdings");
+      tl_ok(svc_holdings(f.s, &ADMIN, f.h[i], &out, &err), &err, "holdings");
       total += json_integer_value(json_object_get(out, "total"));
       json_decref(out);
     }
@@ -754,7 +739,7 @@ static void test_crash_kill9(void **state) {
     assert_int_equal(wc.bad, 0);
     /* ... and the transparency log still matches every transaction. */
     tlog_report rep;
-    ok(svc_verify_store(f.s, NULL, 0, &rep, &err), &err, "verify store");
+    tl_ok(svc_verify_store(f.s, NULL, 0, &rep, &err), &err, "verify store");
     if (!rep.ok) fail_msg("round %d: after the crash the log does not match: %s", round, rep.problem);
     assert_int_equal(rep.leaves, wc.n);
     print_message("crash round %d: %zu acknowledged, %ld transactions in the store, all whole and logged\n", round,

@@ -45,6 +45,8 @@
 
 #include <cmocka.h>
 
+#include "testlib_svc.h"
+
 #include "service/move.h"
 #include "service/service.h"
 #include "service/service_int.h"
@@ -63,23 +65,8 @@ typedef struct {
   tl_store where;
 } fx;
 
-static void ok(l6_err e, const l6_error *err, const char *what) {
-  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
-}
-
-static void ok_json(l6_err e, json_t **out, const l6_error *err, const char *what) {
-  ok(e, err, what);
-  json_decref(*out);
-  *out = NULL;
-}
-
 static void fx_open(fx *f) {
-  l6_error err = {0};
-  f->st = store_open(f->where.spec, &err);
-  if (f->st == NULL) fail_msg("store_open(%s): %s", f->where.spec, err.message);
-  f->s = svc_open(f->st, 1, &err);
-  if (f->s) svc_store(f->s)->tx_only = false; /* this test reads the store directly between service calls */
-  assert_non_null(f->s);
+  f->s = tl_svc_open_direct(f->where.spec, 1, &f->st); /* this test reads the store directly between service calls */
 }
 
 static l6_id issue(fx *f, l6_qty qty, l6_id forward_to) {
@@ -87,7 +74,7 @@ static l6_id issue(fx *f, l6_qty qty, l6_id forward_to) {
                     .forward_to = forward_to};
   l6_reply rep;
   l6_error err = {0};
-  ok(svc_issue(f->s, &ADMIN, &r, &rep, &err), &err, "issue");
+  tl_ok(svc_issue(f->s, &ADMIN, &r, &rep, &err), &err, "issue");
   l6_id tx = json_integer_value(json_object_get(rep.body, "id"));
   json_decref(rep.body);
   return tx;
@@ -102,23 +89,23 @@ static void fx_setup(fx *f, const char *tag) {
   l6_error err = {0};
   json_t *out = NULL;
   l6_party p = {.code = "CHE", .name = "Switzerland"};
-  ok_json(svc_party_create(f->s, &ADMIN, &p, &out, &err), &out, &err, "party");
+  tl_ok_json(svc_party_create(f->s, &ADMIN, &p, &out, &err), &out, &err, "party");
   l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Test registry"};
-  ok_json(svc_registry_create(f->s, &ADMIN, &r, &out, &err), &out, &err, "registry");
+  tl_ok_json(svc_registry_create(f->s, &ADMIN, &r, &out, &err), &out, &err, "registry");
   l6_programme pr = {.code = "P1", .name = "Programme one", .kind = "voluntary"};
-  ok_json(svc_programme_create(f->s, &ADMIN, &pr, &out, &err), &out, &err, "programme");
+  tl_ok_json(svc_programme_create(f->s, &ADMIN, &pr, &out, &err), &out, &err, "programme");
   l6_unit_type u = {.code = "UA", .programme = "P1", .name = "Unit A"};
-  ok_json(svc_unit_type_create(f->s, &ADMIN, &u, &out, &err), &out, &err, "unit type");
+  tl_ok_json(svc_unit_type_create(f->s, &ADMIN, &u, &out, &err), &out, &err, "unit type");
   l6_project pj = {.id = "PRJ.A", .programme = "P1", .host = "CHE", .title = "Project A", .methodology = "M1",
                    .sector = "energy", .kind = "avoidance", .crediting_start = "2015-01-01",
                    .crediting_end = "2030-12-31", .status = "registered"};
-  ok_json(svc_project_create(f->s, &ADMIN, &pj, &out, &err), &out, &err, "project");
+  tl_ok_json(svc_project_create(f->s, &ADMIN, &pj, &out, &err), &out, &err, "project");
   l6_org o = {.registry = "CHE01", .name = "Org"};
-  ok_json(svc_org_create(f->s, &ADMIN, &o, &out, &err), &out, &err, "org");
+  tl_ok_json(svc_org_create(f->s, &ADMIN, &o, &out, &err), &out, &err, "org");
   for (int i = 0; i < NACC; i++) {
     l6_account a = {.registry = "CHE01", .org = o.id, .type = L6_ACCT_HOLDING};
     snprintf(a.name, sizeof a.name, "Holding %d", i);
-    ok_json(svc_account_create(f->s, &ADMIN, &a, &out, &err), &out, &err, "account");
+    tl_ok_json(svc_account_create(f->s, &ADMIN, &a, &out, &err), &out, &err, "account");
     f->h[i] = a.id;
     issue(f, ISSUED, a.id);
   }
@@ -132,7 +119,7 @@ static void fx_done(fx *f) {
 static l6_qty holdings(fx *f, l6_id acc) {
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_holdings(f->s, &ADMIN, acc, &out, &err), &err, "holdings");
+  tl_ok(svc_holdings(f->s, &ADMIN, acc, &out, &err), &err, "holdings");
   l6_qty q = json_integer_value(json_object_get(out, "total"));
   json_decref(out);
   return q;
@@ -154,7 +141,7 @@ static long tx_count(fx *f) {
   long n = 0;
   l6_error err = {0};
   l6_tx_filter tf = {.limit = 1 << 30};
-  ok(f->st->ops->tx_list(f->st, &tf, count_tx, &n, &err), &err, "tx_list");
+  tl_ok(f->st->ops->tx_list(f->st, &tf, count_tx, &n, &err), &err, "tx_list");
   return n;
 }
 
@@ -162,10 +149,10 @@ static long tx_count(fx *f) {
 static void log_whole(fx *f) {
   tlog_report rep;
   l6_error err = {0};
-  ok(svc_verify_store(f->s, NULL, 0, &rep, &err), &err, "verify store");
+  tl_ok(svc_verify_store(f->s, NULL, 0, &rep, &err), &err, "verify store");
   if (!rep.ok) fail_msg("the log does not match the store: %s", rep.problem);
   assert_int_equal(rep.leaves, tx_count(f));
-  ok(svc_check(f->s, 0, &err), &err, "svc_check");
+  tl_ok(svc_check(f->s, 0, &err), &err, "svc_check");
 }
 
 /* ---- queued requests ------------------------------------------------- */
@@ -244,7 +231,7 @@ static void test_member_fails(void **state) {
   fx_setup(&f, "group-member");
   l6_error err = {0};
   svc_move_hook h = {.name = "refuse-777", .effect = refuse_777};
-  ok(svc_move_hook_add(f.s, &h, &err), &err, "hook");
+  tl_ok(svc_move_hook_add(f.s, &h, &err), &err, "hook");
   long tx0 = tx_count(&f);
   l6_qty t0 = total(&f);
   uint64_t groups0 = f.s->group.groups;
@@ -267,7 +254,7 @@ static void test_member_fails(void **state) {
       assert_non_null(strstr(jobs[i].err.message, "no 777"));
       assert_int_equal(jobs[i].tx, 0);
     } else {
-      ok(jobs[i].e, &jobs[i].err, "grouped transfer");
+      tl_ok(jobs[i].e, &jobs[i].err, "grouped transfer");
       assert_true(jobs[i].tx > 0);
     }
   }
@@ -277,14 +264,14 @@ static void test_member_fails(void **state) {
   for (int i = 0; i < 5; i++) {
     if (i == 2) continue;
     json_t *out = NULL;
-    ok_json(svc_tx_get(f.s, &ADMIN, jobs[i].tx, &out, &err), &out, &err, "acknowledged transfer after reopen");
+    tl_ok_json(svc_tx_get(f.s, &ADMIN, jobs[i].tx, &out, &err), &out, &err, "acknowledged transfer after reopen");
   }
   assert_int_equal(tx_count(&f), tx0 + 4);
   assert_int_equal(total(&f), t0);
   assert_int_equal(holdings(&f, f.h[0]), ISSUED - 11 + 19);
   assert_int_equal(holdings(&f, f.h[3]), ISSUED + 17 - 19);
   int b777 = 0;
-  ok(f.st->ops->batch_list(f.st, "", 0, 1 << 30, count_batch, &b777, &err), &err, "batch_list");
+  tl_ok(f.st->ops->batch_list(f.st, "", 0, 1 << 30, count_batch, &b777, &err), &err, "batch_list");
   assert_int_equal(b777, 0); /* the refused issuance left nothing */
   log_whole(&f);
   fx_done(&f);
@@ -316,7 +303,7 @@ static void test_commit_fails(void **state) {
   /* The store goes on. */
   job next = {.s = f.s, .mv = transfer(f.h[0], f.h[1], 3)};
   run_job(&next);
-  ok(next.e, &next.err, "transfer after a failed group");
+  tl_ok(next.e, &next.err, "transfer after a failed group");
   svc_close(f.s);
   fx_open(&f);
   assert_int_equal(tx_count(&f), tx0 + 1);
@@ -401,7 +388,7 @@ static void test_concurrency(void **state) {
   l6_error err = {0};
   json_t *out = NULL;
   char token[80];
-  ok_json(svc_token_create(f.s, &ADMIN, L6_ROLE_AUDITOR, 0, "reader", 0, token, &out, &err), &out, &err, "token");
+  tl_ok_json(svc_token_create(f.s, &ADMIN, L6_ROLE_AUDITOR, 0, "reader", 0, token, &out, &err), &out, &err, "token");
   long tx0 = tx_count(&f);
   l6_qty t0 = total(&f);
   uint64_t g0 = f.s->group.groups, m0 = f.s->group.members;
@@ -433,12 +420,12 @@ static void test_concurrency(void **state) {
   assert_non_null(f.s->rd);
   assert_true(f.s->rd->n >= 1); /* the reads ran on reader connections */
   assert_int_equal(total(&f), t0);
-  ok(svc_check(f.s, 0, &err), &err, "svc_check");
+  tl_ok(svc_check(f.s, 0, &err), &err, "svc_check");
   svc_close(f.s);
   fx_open(&f);
   for (int i = 0; i < WRITERS; i++) {
     for (int k = 0; k < ws[i].nacked; k++) {
-      ok_json(svc_tx_get(f.s, &ADMIN, ws[i].acked[k], &out, &err), &out, &err, "acknowledged after reopen");
+      tl_ok_json(svc_tx_get(f.s, &ADMIN, ws[i].acked[k], &out, &err), &out, &err, "acknowledged after reopen");
     }
   }
   assert_int_equal(tx_count(&f), tx0 + WRITERS * PER_WRITER);
@@ -580,7 +567,7 @@ static void test_kill9(void **state) {
     assert_int_equal(total(&f), t0);
     whole_ctx wc = {.st = f.st};
     l6_tx_filter tf = {.limit = 1 << 30};
-    ok(f.st->ops->tx_list(f.st, &tf, check_whole_tx, &wc, &err), &err, "tx_list");
+    tl_ok(f.st->ops->tx_list(f.st, &tf, check_whole_tx, &wc, &err), &err, "tx_list");
     assert_int_equal(wc.bad, 0);
     log_whole(&f);
     print_message("kill9 round %d: %zu acknowledged, all present, %llu groups closed after reopening\n", round, nacked,

@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testlib_svc.h"
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -123,10 +125,6 @@ static void unhex(const char *hex, uint8_t *out, size_t n) {
   assert_int_equal(sodium_hex2bin(out, n, hex, 2 * n, NULL, &len, NULL), 0);
 }
 
-static void ok(l6_err e, const l6_error *err, const char *what) {
-  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
-}
-
 /* ====================================================================== */
 /* log_store                                                               */
 /* ====================================================================== */
@@ -160,7 +158,7 @@ static void move_as(const l6_actor *who, l6_svc *s, l6_tx_kind kind, l6_id from,
   }
   l6_reply rep;
   l6_error err = {0};
-  ok(svc_move(s, who, r, &rep, &err), &err, "move");
+  tl_ok(svc_move(s, who, r, &rep, &err), &err, "move");
   if (id) *id = json_integer_value(json_object_get(rep.body, "id"));
   json_decref(rep.body);
   free(r);
@@ -176,7 +174,7 @@ static l6_id issue(l6_svc *s, l6_qty qty, l6_id forward_to, int vintage) {
                     .forward_to = forward_to};
   l6_reply rep;
   l6_error err = {0};
-  ok(svc_issue(s, &ADMIN, &r, &rep, &err), &err, "issue");
+  tl_ok(svc_issue(s, &ADMIN, &r, &rep, &err), &err, "issue");
   l6_id id = json_integer_value(json_object_get(rep.body, "id"));
   json_decref(rep.body);
   return id;
@@ -186,7 +184,7 @@ static void sign(l6_svc *s) {
   bool fresh;
   int64_t size;
   l6_error err = {0};
-  ok(svc_log_sign(s, &fresh, &size, &err), &err, "sign");
+  tl_ok(svc_log_sign(s, &fresh, &size, &err), &err, "sign");
   assert_true(fresh);
   T.heads++;
 }
@@ -204,34 +202,34 @@ static int store_setup(void **state) {
   l6_svc *s = svc_open(st, 2, &err);
   if (s) svc_store(s)->tx_only = false; /* this test reads the store directly between service calls */
   bool created = false;
-  ok(svc_keys_open(s, T.keys, true, &created, &err), &err, "keys");
+  tl_ok(svc_keys_open(s, T.keys, true, &created, &err), &err, "keys");
   assert_true(created);
   json_t *out = NULL;
   l6_party p = {.code = "CHE", .name = "Switzerland"};
-  ok(svc_party_create(s, &ADMIN, &p, &out, &err), &err, "party");
+  tl_ok(svc_party_create(s, &ADMIN, &p, &out, &err), &err, "party");
   json_decref(out);
   l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Swiss registry"};
-  ok(svc_registry_create(s, &ADMIN, &r, &out, &err), &err, "registry");
+  tl_ok(svc_registry_create(s, &ADMIN, &r, &out, &err), &err, "registry");
   json_decref(out);
   l6_programme pr = {.code = "P1", .name = "Programme one", .kind = "voluntary"};
-  ok(svc_programme_create(s, &ADMIN, &pr, &out, &err), &err, "programme");
+  tl_ok(svc_programme_create(s, &ADMIN, &pr, &out, &err), &err, "programme");
   json_decref(out);
   l6_unit_type u = {.code = "UA", .programme = "P1", .name = "Unit A"};
-  ok(svc_unit_type_create(s, &ADMIN, &u, &out, &err), &err, "unit type");
+  tl_ok(svc_unit_type_create(s, &ADMIN, &u, &out, &err), &err, "unit type");
   json_decref(out);
   l6_project pj = {.id = "PRJ.A", .programme = "P1", .host = "CHE", .title = "Project A", .methodology = "M1",
                    .sector = "energy", .kind = "avoidance", .crediting_start = "2015-01-01",
                    .crediting_end = "2030-12-31", .status = "registered"};
-  ok(svc_project_create(s, &ADMIN, &pj, &out, &err), &err, "project");
+  tl_ok(svc_project_create(s, &ADMIN, &pj, &out, &err), &err, "project");
   json_decref(out);
   l6_org o = {.registry = "CHE01", .name = "Org"};
-  ok(svc_org_create(s, &ADMIN, &o, &out, &err), &err, "org");
+  tl_ok(svc_org_create(s, &ADMIN, &o, &out, &err), &err, "org");
   json_decref(out);
   l6_id h[3];
   for (int i = 0; i < 3; i++) {
     l6_account a = {.registry = "CHE01", .org = o.id, .type = L6_ACCT_HOLDING};
     snprintf(a.name, sizeof a.name, "Holding %d", i);
-    ok(svc_account_create(s, &ADMIN, &a, &out, &err), &err, "account");
+    tl_ok(svc_account_create(s, &ADMIN, &a, &out, &err), &err, "account");
     json_decref(out);
     h[i] = a.id;
   }
@@ -330,11 +328,11 @@ static void test_one_leaf_per_transaction(void **state) {
   assert_int_equal(svc_move(s, &ADMIN, r, &rep, &err), L6_E_INSUFFICIENT_HOLDINGS);
   free(r);
   int64_t size = 0;
-  ok(st->ops->log_size(st, &size, &err), &err, "log size");
+  tl_ok(st->ops->log_size(st, &size, &err), &err, "log size");
   assert_int_equal(size, T.ntx);
   /* Backfill never gives leaves to a store that had a log. */
   int64_t added = -1;
-  ok(svc_log_backfill(s, &added, &err), &err, "backfill");
+  tl_ok(svc_log_backfill(s, &added, &err), &err, "backfill");
   assert_int_equal(added, 0);
   svc_close(s);
 }
@@ -523,9 +521,9 @@ static void test_tamper_recomputed_tree(void **state) {
   merkle_frontier_init(&f);
   for (int64_t i = 0; i < T.ntx; i++) {
     l6_log_leaf leaf;
-    ok(st->ops->log_leaf_get(st, i, 0, &leaf, &err), &err, "leaf");
+    tl_ok(st->ops->log_leaf_get(st, i, 0, &leaf, &err), &err, "leaf");
     tlog_entry en;
-    ok(tlog_entry_build(st, leaf.tx, leaf.salt, &en, &err), &err, "entry");
+    tl_ok(tlog_entry_build(st, leaf.tx, leaf.salt, &en, &err), &err, "entry");
     merkle_node nodes[MERKLE_MAX_PROOF];
     size_t n = merkle_frontier_push(&f, en.leaf_hash, nodes);
     for (size_t k = 0; k < n; k++) {
@@ -584,7 +582,7 @@ static void test_tamper_recomputed_tree(void **state) {
   st = store_sqlite_open(db, &err);
   assert_non_null(st);
   for (int64_t k = 0; k < nheads; k++) {
-    ok(tlog_root(st, sizes[k], root, &err), &err, "root");
+    tl_ok(tlog_root(st, sizes[k], root, &err), &err, "root");
     sth_sign(sk, sizes[k], stamps[k], root, sig);
     char rhex[65];
     hex_of(sig, 64, sighex);

@@ -54,6 +54,8 @@
 
 #include <cmocka.h>
 
+#include "testlib_svc.h"
+
 #include "service/service.h"
 #include "store/store.h"
 #include "testlib.h"
@@ -558,21 +560,13 @@ static void check_reply_blocks(world *w, json_t *body, const m_take *t, size_t n
 /* Fixtures                                                                */
 /* ====================================================================== */
 
-/* Fails unless e is OK; drops the call's result. The result is passed by
- * address so that it is read after the call (argument order is unspecified). */
-static void ok_json(l6_err e, json_t **out, const l6_error *err, const char *what) {
-  if (e != L6_E_OK) fail_msg("fixture %s: %s: %s", what, l6_err_code(e), err->message);
-  json_decref(*out);
-  *out = NULL;
-}
-
 static l6_id make_account(world *w, l6_id org, l6_account_type t, const char *name) {
   l6_account a = {.org = org, .type = t};
   snprintf(a.registry, sizeof a.registry, "CHE01");
   snprintf(a.name, sizeof a.name, "%s", name);
   json_t *out = NULL;
   l6_error err = {0};
-  ok_json(svc_account_create(w->s, &ADMIN, &a, &out, &err), &out, &err, name);
+  tl_ok_json(svc_account_create(w->s, &ADMIN, &a, &out, &err), &out, &err, name);
   return a.id;
 }
 
@@ -587,22 +581,22 @@ static void setup_world(world *w) {
   assert_non_null(w->s);
   w->st = st;
   l6_party p = {.code = "CHE", .name = "Switzerland"};
-  ok_json(svc_party_create(w->s, &ADMIN, &p, &out, &err), &out, &err, "party");
+  tl_ok_json(svc_party_create(w->s, &ADMIN, &p, &out, &err), &out, &err, "party");
   l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Test registry"};
-  ok_json(svc_registry_create(w->s, &ADMIN, &r, &out, &err), &out, &err, "registry");
+  tl_ok_json(svc_registry_create(w->s, &ADMIN, &r, &out, &err), &out, &err, "registry");
   const char *progs[] = {"P1", "P2"};
   for (size_t i = 0; i < 2; i++) {
     l6_programme pr = {.kind = "voluntary"};
     snprintf(pr.code, sizeof pr.code, "%s", progs[i]);
     snprintf(pr.name, sizeof pr.name, "Programme %s", progs[i]);
-    ok_json(svc_programme_create(w->s, &ADMIN, &pr, &out, &err), &out, &err, "programme");
+    tl_ok_json(svc_programme_create(w->s, &ADMIN, &pr, &out, &err), &out, &err, "programme");
   }
   for (size_t i = 0; i < NUT; i++) {
     l6_unit_type u = {0};
     snprintf(u.code, sizeof u.code, "%s", UTYPES[i].code);
     snprintf(u.programme, sizeof u.programme, "%s", UTYPES[i].programme);
     snprintf(u.name, sizeof u.name, "Unit %s", UTYPES[i].code);
-    ok_json(svc_unit_type_create(w->s, &ADMIN, &u, &out, &err), &out, &err, "unit type");
+    tl_ok_json(svc_unit_type_create(w->s, &ADMIN, &u, &out, &err), &out, &err, "unit type");
   }
   for (size_t i = 0; i < NPROJ; i++) {
     l6_project pj = {.host = "CHE",
@@ -615,11 +609,11 @@ static void setup_world(world *w) {
     snprintf(pj.id, sizeof pj.id, "%s", PROJECTS[i].id);
     snprintf(pj.programme, sizeof pj.programme, "%s", PROJECTS[i].programme);
     snprintf(pj.status, sizeof pj.status, "%s", PROJECTS[i].status);
-    ok_json(svc_project_create(w->s, &ADMIN, &pj, &out, &err), &out, &err, "project");
+    tl_ok_json(svc_project_create(w->s, &ADMIN, &pj, &out, &err), &out, &err, "project");
   }
   l6_org o1 = {.registry = "CHE01", .name = "Org one"}, o2 = {.registry = "CHE01", .name = "Org two"};
-  ok_json(svc_org_create(w->s, &ADMIN, &o1, &out, &err), &out, &err, "org");
-  ok_json(svc_org_create(w->s, &ADMIN, &o2, &out, &err), &out, &err, "org");
+  tl_ok_json(svc_org_create(w->s, &ADMIN, &o1, &out, &err), &out, &err, "org");
+  tl_ok_json(svc_org_create(w->s, &ADMIN, &o2, &out, &err), &out, &err, "org");
 
   model *m = &w->m;
   l6_account acc;
@@ -634,7 +628,7 @@ static void setup_world(world *w) {
   m->acc[A_T1] = (m_account){make_account(w, o2.id, L6_ACCT_TRADING, "T1"), L6_ACCT_TRADING, L6_STATUS_OPEN};
   m->acc[A_BUF] = (m_account){make_account(w, 0, L6_ACCT_BUFFER, "Buffer"), L6_ACCT_BUFFER, L6_STATUS_OPEN};
   m->acc[A_CLOSED] = (m_account){make_account(w, o2.id, L6_ACCT_HOLDING, "Closed"), L6_ACCT_HOLDING, L6_STATUS_CLOSED};
-  ok_json(svc_account_set_status(w->s, &ADMIN, m->acc[A_CLOSED].id, L6_STATUS_CLOSED, &out, &err), &out, &err, "close");
+  tl_ok_json(svc_account_set_status(w->s, &ADMIN, m->acc[A_CLOSED].id, L6_STATUS_CLOSED, &out, &err), &out, &err, "close");
   m->last_tx = 0;
   w->bv = (blockvec){0};
 }

@@ -178,10 +178,6 @@ static struct {
 
 #define OPS (svc_store(W.s)->ops)
 
-static void ok(l6_err e, const l6_error *err, const char *what) {
-  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
-}
-
 static l6_id mk_user(const char *email, l6_role role, l6_id org, bool disabled) {
   l6_user u = {.role = role, .org = org, .disabled = disabled};
   snprintf(u.email, sizeof u.email, "%s", email);
@@ -190,7 +186,7 @@ static l6_id mk_user(const char *email, l6_role role, l6_id org, bool disabled) 
   snprintf(u.totp_secret, sizeof u.totp_secret, "00");
   snprintf(u.created, sizeof u.created, "2026-01-01T00:00:00Z");
   l6_error err = {0};
-  ok(OPS->user_put(svc_store(W.s), &u, &err), &err, "user");
+  tl_ok(OPS->user_put(svc_store(W.s), &u, &err), &err, "user");
   return u.id;
 }
 
@@ -213,7 +209,7 @@ static int setup(void **state) {
   svc_set_clock(W.s, test_clock);
   char cfg[1024];
   snprintf(cfg, sizeof cfg, "%s/config", getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".");
-  ok(svc_load_config(W.s, cfg, &err), &err, "config");
+  tl_ok(svc_load_config(W.s, cfg, &err), &err, "config");
   W.admin = tl_actor(L6_ROLE_ADMIN, 0, "admin");
   W.ma = tl_actor(L6_ROLE_MECHANISM_ADMIN, 0, "mechanism admin");
   tl_svc_party(W.s, &W.admin, "GHA");
@@ -253,11 +249,11 @@ static int setup(void **state) {
   l6_issue_req r = {.registry = "GHA01", .project = "PRJ.A", .unit_type = "UA", .vintage = 2020, .quantity = 5000,
                     .forward_to = W.acc_p};
   l6_reply rep;
-  ok(svc_issue(W.s, &W.admin, &r, &rep, &err), &err, "issue");
+  tl_ok(svc_issue(W.s, &W.admin, &r, &rep, &err), &err, "issue");
   json_decref(rep.body);
   json_error_t je;
   json_t *body = json_loads("{\"transfer_above\": 100}", 0, &je), *out = NULL;
-  ok(svc_policy_put(W.s, &W.admin, "GHA01", body, &out, &err), &err, "policy");
+  tl_ok(svc_policy_put(W.s, &W.admin, "GHA01", body, &out, &err), &err, "policy");
   json_decref(out);
   json_decref(body);
   K.n = 0;
@@ -281,7 +277,7 @@ static l6_smtp_cfg relay(int port) {
 static int sweep(void) {
   int n = -1;
   l6_error err = {0};
-  ok(svc_notices_sweep(W.s, "https://registry.example/work.html", &n, &err), &err, "sweep");
+  tl_ok(svc_notices_sweep(W.s, "https://registry.example/work.html", &n, &err), &err, "sweep");
   return n;
 }
 
@@ -289,7 +285,7 @@ static l6_notice_round send_due(int port) {
   l6_smtp_cfg c = relay(port);
   l6_notice_round r = {0};
   l6_error err = {0};
-  ok(svc_notices_send(W.s, &c, &r, &err), &err, "send");
+  tl_ok(svc_notices_send(W.s, &c, &r, &err), &err, "send");
   return r;
 }
 
@@ -305,7 +301,7 @@ static int notice_row(void *ctx, const void *row) {
 static notices all_notices(void) {
   notices c = {.len = 0};
   l6_error err = {0};
-  ok(OPS->notice_list(svc_store(W.s), 0, 100, notice_row, &c, &err), &err, "notice_list");
+  tl_ok(OPS->notice_list(svc_store(W.s), 0, 100, notice_row, &c, &err), &err, "notice_list");
   return c;
 }
 
@@ -321,7 +317,7 @@ static int transfer(const l6_actor *a, l6_qty qty, l6_id *proposal) {
   snprintf(r->unit_type, sizeof r->unit_type, "UA");
   l6_reply rep;
   l6_error err = {0};
-  ok(svc_move(W.s, a, r, &rep, &err), &err, "transfer");
+  tl_ok(svc_move(W.s, a, r, &rep, &err), &err, "transfer");
   free(r);
   if (proposal) *proposal = json_integer_value(json_object_get(rep.body, "id"));
   int st = rep.status;
@@ -419,7 +415,7 @@ static void test_cycle_and_proposal(void **state) {
   /* Within a day of its expiry: one more notice, "expires within a day". */
   l6_proposal p;
   l6_error err = {0};
-  ok(OPS->proposal_get(svc_store(W.s), prop, &p, &err), &err, "proposal");
+  tl_ok(OPS->proposal_get(svc_store(W.s), prop, &p, &err), &err, "proposal");
   assert_true(p.expires_ms > now_ms + 24 * HOUR);
   now_ms = p.expires_ms - 2 * HOUR;
   assert_int_equal(sweep(), 1);
@@ -485,11 +481,11 @@ static void test_opt_out(void **state) {
   (void)state;
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_notice_pref_get(W.s, &W.bob, &out, &err), &err, "pref get");
+  tl_ok(svc_notice_pref_get(W.s, &W.bob, &out, &err), &err, "pref get");
   assert_true(json_is_true(json_object_get(out, "email")));
   assert_string_equal(json_string_value(json_object_get(out, "address")), "bob@volta.example");
   json_decref(out);
-  ok(svc_notice_pref_set(W.s, &W.bob, false, &out, &err), &err, "pref off");
+  tl_ok(svc_notice_pref_set(W.s, &W.bob, false, &out, &err), &err, "pref off");
   assert_true(json_is_false(json_object_get(out, "email")));
   json_decref(out);
   /* A system token has no person to choose for. */
@@ -498,7 +494,7 @@ static void test_opt_out(void **state) {
   l6_id prop = 0;
   assert_int_equal(transfer(&W.alice, 400, &prop), 202);
   assert_int_equal(sweep(), 0); /* Bob opted out; nobody else may decide */
-  ok(svc_notice_pref_set(W.s, &W.bob, true, &out, &err), &err, "pref on");
+  tl_ok(svc_notice_pref_set(W.s, &W.bob, true, &out, &err), &err, "pref on");
   json_decref(out);
   assert_int_equal(sweep(), 1);
   notices q = all_notices();

@@ -74,10 +74,6 @@ static struct {
 
 #define OPS (svc_store(W.s)->ops)
 
-static void ok(l6_err e, const l6_error *err, const char *what) {
-  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
-}
-
 static l6_actor actor(l6_role role, l6_id org, l6_id token, const char *name) {
   l6_actor a = tl_actor(role, org, name);
   a.token = token;
@@ -138,7 +134,7 @@ static int setup(void **state) {
   l6_issue_req r = {.registry = "CHE01", .project = "PRJ.A", .unit_type = "UA", .vintage = 2020, .quantity = 1000,
                     .forward_to = W.a1};
   l6_reply rep;
-  ok(svc_issue(W.s, &W.admin, &r, &rep, &err), &err, "issue");
+  tl_ok(svc_issue(W.s, &W.admin, &r, &rep, &err), &err, "issue");
   json_decref(rep.body);
   json_decref(out);
   return 0;
@@ -156,7 +152,7 @@ static l6_qty held(l6_id account) {
   l6_pick_filter f = {.account = account};
   l6_qty q = 0;
   l6_error err = {0};
-  ok(OPS->account_total(svc_store(W.s), &f, &q, &err), &err, "account_total");
+  tl_ok(OPS->account_total(svc_store(W.s), &f, &q, &err), &err, "account_total");
   return q;
 }
 
@@ -166,7 +162,7 @@ static void set_policy(const char *json) {
   assert_non_null(body);
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_policy_put(W.s, &W.admin, "CHE01", body, &out, &err), &err, "policy");
+  tl_ok(svc_policy_put(W.s, &W.admin, "CHE01", body, &out, &err), &err, "policy");
   W.hold = json_integer_value(json_object_get(out, "hold_account"));
   assert_true(W.hold > 0);
   json_decref(out);
@@ -195,7 +191,7 @@ static l6_err move(const l6_actor *a, l6_tx_kind kind, l6_id from, l6_id to, l6_
 static l6_id propose(const l6_actor *a, l6_id from, l6_id to, l6_qty qty, const char *state) {
   l6_reply rep;
   l6_error err = {0};
-  ok(move(a, L6_TX_TRANSFER, from, to, qty, &rep, &err), &err, "propose");
+  tl_ok(move(a, L6_TX_TRANSFER, from, to, qty, &rep, &err), &err, "propose");
   assert_int_equal(rep.status, 202);
   assert_string_equal(json_string_value(json_object_get(rep.body, "state")), state);
   assert_int_equal(json_integer_value(json_object_get(rep.body, "quantity")), qty);
@@ -207,7 +203,7 @@ static l6_id propose(const l6_actor *a, l6_id from, l6_id to, l6_qty qty, const 
 static void transfer_now(const l6_actor *a, l6_id from, l6_id to, l6_qty qty) {
   l6_reply rep;
   l6_error err = {0};
-  ok(move(a, L6_TX_TRANSFER, from, to, qty, &rep, &err), &err, "transfer");
+  tl_ok(move(a, L6_TX_TRANSFER, from, to, qty, &rep, &err), &err, "transfer");
   assert_int_equal(rep.status, 201);
   json_decref(rep.body);
 }
@@ -232,7 +228,7 @@ static l6_err decide(decide_fn fn, const l6_actor *a, l6_id id, char st[16], jso
 static json_t *get(l6_id id) {
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_proposal_get(W.s, &W.admin, id, &out, &err), &err, "proposal get");
+  tl_ok(svc_proposal_get(W.s, &W.admin, id, &out, &err), &err, "proposal get");
   return out;
 }
 
@@ -246,13 +242,13 @@ static const char *state_of(l6_id id) {
 
 static void check_clean(void) {
   l6_error err = {0};
-  ok(svc_check(W.s, 0, &err), &err, "svc_check");
+  tl_ok(svc_check(W.s, 0, &err), &err, "svc_check");
 }
 
 static int64_t log_size(void) {
   int64_t n = 0;
   l6_error err = {0};
-  ok(svc_log_size(W.s, &n, &err), &err, "log size");
+  tl_ok(svc_log_size(W.s, &n, &err), &err, "log size");
   return n;
 }
 
@@ -308,7 +304,7 @@ static void test_approve(void **state) {
    * the proposer's. */
   assert_int_equal(log_size(), log0 + 3);
   l6_tx t;
-  ok(OPS->tx_get(svc_store(W.s), tx, &t, &err), &err, "tx");
+  tl_ok(OPS->tx_get(svc_store(W.s), tx, &t, &err), &err, "tx");
   assert_string_equal(t.actor, "alice");
   assert_int_equal(t.quantity, 150);
   assert_int_equal(t.to_account, W.b1);
@@ -331,7 +327,7 @@ static void test_approve(void **state) {
 static void blocks_of(l6_id account, char *buf, size_t cap) {
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_holdings(W.s, &W.admin, account, &out, &err), &err, "holdings");
+  tl_ok(svc_holdings(W.s, &W.admin, account, &out, &err), &err, "holdings");
   char *txt = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
   snprintf(buf, cap, "%s", txt);
   free(txt);
@@ -355,7 +351,7 @@ static void test_consideration(void **state) {
   assert_int_equal(held(W.a1), a0);
   assert_int_equal(held(W.hold), h0);
   r->quantity = 100; /* at the threshold: immediate, priced */
-  ok(svc_move(W.s, &W.alice, r, &rep, &err), &err, "priced transfer");
+  tl_ok(svc_move(W.s, &W.alice, r, &rep, &err), &err, "priced transfer");
   assert_int_equal(rep.status, 201);
   json_decref(rep.body);
   assert_int_equal(held(W.a1), a0 - 100);
@@ -380,7 +376,7 @@ static void test_reject_expire(void **state) {
   now_ms += 47 * HOUR;
   int done = -1;
   l6_error err = {0};
-  ok(svc_proposals_tick(W.s, &done, &err), &err, "tick");
+  tl_ok(svc_proposals_tick(W.s, &done, &err), &err, "tick");
   assert_int_equal(done, 0);
   assert_string_equal(state_of(id), "pending");
   now_ms += HOUR; /* 48 hours: its lifetime */
@@ -391,10 +387,10 @@ static void test_reject_expire(void **state) {
   assert_int_equal(decide(svc_proposal_approve, &W.bob, id, NULL, NULL), L6_E_PROPOSAL_CLOSED);
   /* Listing by state. */
   json_t *out = NULL;
-  ok(svc_proposal_list(W.s, &W.alice, "expired", 0, 0, NULL, &out, &err), &err, "list");
+  tl_ok(svc_proposal_list(W.s, &W.alice, "expired", 0, 0, NULL, &out, &err), &err, "list");
   assert_int_equal(json_array_size(json_object_get(out, "items")), 1);
   json_decref(out);
-  ok(svc_proposal_list(W.s, &W.carol, "", 0, 0, NULL, &out, &err), &err, "list other org");
+  tl_ok(svc_proposal_list(W.s, &W.carol, "", 0, 0, NULL, &out, &err), &err, "list other org");
   assert_int_equal(json_array_size(json_object_get(out, "items")), 0);
   json_decref(out);
   assert_int_equal(svc_proposal_list(W.s, &W.carol, "", W.o1, 0, NULL, &out, &err), L6_E_FORBIDDEN);
@@ -431,7 +427,7 @@ static void test_delay(void **state) {
   now_ms += 1;
   int done = 0;
   l6_error err = {0};
-  ok(svc_proposals_tick(W.s, &done, &err), &err, "tick");
+  tl_ok(svc_proposals_tick(W.s, &done, &err), &err, "tick");
   assert_int_equal(done, 1);
   assert_string_equal(state_of(id2), "executed");
   assert_int_equal(held(W.b1), 20);
@@ -452,7 +448,7 @@ static void test_trusted(void **state) {
   set_policy("{\"untrusted_transfer_delay_hours\": 26, \"trusted_activation_hours\": 24}");
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_trusted_add(W.s, &W.alice, W.a1, W.b1, &out, &err), &err, "trust");
+  tl_ok(svc_trusted_add(W.s, &W.alice, W.a1, W.b1, &out, &err), &err, "trust");
   assert_string_equal(json_string_value(json_object_get(out, "state")), "pending");
   assert_string_equal(json_string_value(json_object_get(out, "active_from")), "2026-01-02T00:00:00.000Z");
   json_decref(out);
@@ -464,7 +460,7 @@ static void test_trusted(void **state) {
   /* Not active yet: the transfer still waits. */
   l6_id id = propose(&W.alice, W.a1, W.b1, 7, "delayed");
   now_ms += 24 * HOUR;
-  ok(svc_trusted_list(W.s, &W.bob, W.a1, &out, &err), &err, "trusted list");
+  tl_ok(svc_trusted_list(W.s, &W.bob, W.a1, &out, &err), &err, "trusted list");
   assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(out, "items"), 0), "state")),
                       "active");
   json_decref(out);
@@ -474,7 +470,7 @@ static void test_trusted(void **state) {
   assert_int_equal(held(W.b1), 3);
   assert_string_equal(state_of(id), "delayed");
   /* Removed: delayed again. */
-  ok(svc_trusted_remove(W.s, &W.bob, W.a1, W.b1, &out, &err), &err, "untrust");
+  tl_ok(svc_trusted_remove(W.s, &W.bob, W.a1, W.b1, &out, &err), &err, "untrust");
   json_decref(out);
   assert_int_equal(svc_trusted_remove(W.s, &W.bob, W.a1, W.b1, &out, &err), L6_E_NOT_TRUSTED);
   propose(&W.alice, W.a1, W.b1, 2, "delayed");
@@ -550,7 +546,7 @@ static void test_policy(void **state) {
   (void)state;
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_policy_get(W.s, &W.alice, "CHE01", &out, &err), &err, "default policy");
+  tl_ok(svc_policy_get(W.s, &W.alice, "CHE01", &out, &err), &err, "default policy");
   assert_int_equal(json_integer_value(json_object_get(out, "transfer_above")), 0);
   assert_true(json_is_null(json_object_get(out, "hold_account")));
   json_decref(out);
@@ -574,12 +570,12 @@ static void test_policy(void **state) {
   json_t *b = json_pack("{sI}", "transfer_above", (json_int_t)5);
   assert_int_equal(svc_policy_put(W.s, &W.alice, "CHE01", b, &out, &err), L6_E_FORBIDDEN);
   assert_int_equal(svc_policy_put(W.s, &W.admin, "NOPE1", b, &out, &err), L6_E_UNKNOWN_REGISTRY);
-  ok(svc_policy_put(W.s, &W.admin, "CHE01", b, &out, &err), &err, "put");
+  tl_ok(svc_policy_put(W.s, &W.admin, "CHE01", b, &out, &err), &err, "put");
   l6_id hold = json_integer_value(json_object_get(out, "hold_account"));
   assert_int_equal(json_integer_value(json_object_get(out, "proposal_lifetime_hours")), 168);
   json_decref(out);
   /* A second PUT keeps the hold account. */
-  ok(svc_policy_put(W.s, &W.admin, "CHE01", b, &out, &err), &err, "put again");
+  tl_ok(svc_policy_put(W.s, &W.admin, "CHE01", b, &out, &err), &err, "put again");
   assert_int_equal(json_integer_value(json_object_get(out, "hold_account")), hold);
   json_decref(out);
   json_decref(b);
@@ -644,7 +640,7 @@ static void test_random_model(void **state) {
         assert_int_equal(e, L6_E_INSUFFICIENT_HOLDINGS);
         continue;
       }
-      ok(e, &err, "random transfer");
+      tl_ok(e, &err, "random transfer");
       bool approval = q > 50;
       bool trusted = org_of[f] == org_of[t] || (f == 0 && t == 2);
       if (!approval && trusted) {
@@ -717,11 +713,11 @@ static void test_random_model(void **state) {
     } else { /* the clock moves */
       now_ms += (int64_t)tl_rng_below(&rng, 30) * HOUR + (int64_t)tl_rng_below(&rng, 2) * 1800000;
       l6_error err = {0};
-      ok(svc_proposals_tick(W.s, NULL, &err), &err, "tick");
+      tl_ok(svc_proposals_tick(W.s, NULL, &err), &err, "tick");
       counts[5]++;
     }
     l6_error err = {0};
-    ok(svc_proposals_tick(W.s, NULL, &err), &err, "tick");
+    tl_ok(svc_proposals_tick(W.s, NULL, &err), &err, "tick");
     model_due(props, nprops, bal, &hold);
     for (int i = 0; i < 3; i++)
       if (held(acc[i]) != bal[i])
@@ -761,11 +757,11 @@ static void test_token_owner(void **state) {
   char bearer[80];
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_token_create(W.s, &sess, L6_ROLE_ADMIN, 0, "mine", 0, bearer, &out, &err), &err, "token");
+  tl_ok(svc_token_create(W.s, &sess, L6_ROLE_ADMIN, 0, "mine", 0, bearer, &out, &err), &err, "token");
   assert_int_equal(json_integer_value(json_object_get(out, "owner")), 77);
   json_decref(out);
   l6_actor tok;
-  ok(svc_authenticate(W.s, bearer, &tok, &err), &err, "authenticate");
+  tl_ok(svc_authenticate(W.s, bearer, &tok, &err), &err, "authenticate");
   assert_int_equal(tok.owner, 77);
   assert_int_equal(tok.user, 0);
   l6_id p1 = propose(&sess, W.a1, W.a2, 20, "pending");
@@ -796,8 +792,8 @@ static void test_idempotent(void **state) {
   snprintf(r->idem.hash, sizeof r->idem.hash, "%064d", 1);
   l6_reply a, b;
   l6_error err = {0};
-  ok(svc_move(W.s, &W.alice, r, &a, &err), &err, "first");
-  ok(svc_move(W.s, &W.alice, r, &b, &err), &err, "replay");
+  tl_ok(svc_move(W.s, &W.alice, r, &a, &err), &err, "first");
+  tl_ok(svc_move(W.s, &W.alice, r, &b, &err), &err, "replay");
   assert_int_equal(a.status, 202);
   assert_int_equal(b.status, 202);
   assert_true(b.replayed);
@@ -816,7 +812,7 @@ static l6_id new_org(const char *registry) {
   l6_error err = {0};
   l6_org o = {.name = "Authority"};
   snprintf(o.registry, sizeof o.registry, "%s", registry);
-  ok(svc_org_create(W.s, &W.admin, &o, &out, &err), &err, "org");
+  tl_ok(svc_org_create(W.s, &W.admin, &o, &out, &err), &err, "org");
   json_decref(out);
   return o.id;
 }
@@ -831,7 +827,7 @@ static l6_a6_auth auth_req(l6_qty qty) {
 static json_t *auths(void) {
   json_t *out = NULL;
   l6_error err = {0};
-  ok(svc_a6_auth_list(W.s, &W.admin, "CHE", &out, &err), &err, "authorizations");
+  tl_ok(svc_a6_auth_list(W.s, &W.admin, "CHE", &out, &err), &err, "authorizations");
   return out;
 }
 
@@ -848,7 +844,7 @@ static l6_id propose_auth(const l6_actor *a, l6_qty qty) {
   json_t *out = NULL;
   int st = 0;
   l6_error err = {0};
-  ok(svc_a6_authorize_st(W.s, a, &x, &out, &st, &err), &err, "authorize");
+  tl_ok(svc_a6_authorize_st(W.s, a, &x, &out, &st, &err), &err, "authorize");
   assert_int_equal(st, 202);
   assert_string_equal(json_string_value(json_object_get(out, "kind")), "a6-authorization");
   assert_string_equal(json_string_value(json_object_get(out, "state")), "pending");
@@ -862,7 +858,7 @@ static l6_id propose_revoke(const l6_actor *a, l6_id auth) {
   json_t *out = NULL;
   int st = 0;
   l6_error err = {0};
-  ok(svc_a6_revoke_st(W.s, a, auth, &out, &st, &err), &err, "revoke");
+  tl_ok(svc_a6_revoke_st(W.s, a, auth, &out, &st, &err), &err, "revoke");
   assert_int_equal(st, 202);
   assert_string_equal(json_string_value(json_object_get(out, "kind")), "a6-revocation");
   l6_id id = json_integer_value(json_object_get(out, "id"));
@@ -883,7 +879,7 @@ static void test_a6_authorization(void **state) {
 
   /* No policy: at once (201), as before. */
   l6_a6_auth x = auth_req(10);
-  ok(svc_a6_authorize_st(W.s, &ann, &x, &out, &st, &err), &err, "authorize");
+  tl_ok(svc_a6_authorize_st(W.s, &ann, &x, &out, &st, &err), &err, "authorize");
   assert_int_equal(st, 201);
   json_decref(out);
   assert_int_equal(n_auths(), 1);
@@ -903,7 +899,7 @@ static void test_a6_authorization(void **state) {
   assert_int_equal(decide(svc_proposal_approve, &W.alice, p, NULL, NULL), L6_E_FORBIDDEN);
   assert_int_equal(n_auths(), 1);
   /* The authority sees its organisation's proposals; the other does not. */
-  ok(svc_proposal_get(W.s, &ann, p, &out, &err), &err, "get");
+  tl_ok(svc_proposal_get(W.s, &ann, p, &out, &err), &err, "get");
   json_decref(out);
   assert_int_equal(svc_proposal_get(W.s, &cid, p, &out, &err), L6_E_FORBIDDEN);
   char stv[16];

@@ -51,6 +51,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testlib_svc.h"
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -67,10 +69,6 @@ static int64_t now_ms(void) {
 }
 
 /* Fails unless e is OK, with the store's message. */
-static void ok(l6_err e, const l6_error *err, const char *what) {
-  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
-}
-
 /* A fresh file (or PostgreSQL) store, opened; more connections to it come
  * from tl_store_open(&f->t). */
 typedef struct {
@@ -107,7 +105,7 @@ static int append_code(void *ctx, const void *row) {
 static const char *parties(l6_store *st, char buf[256]) {
   buf[0] = '\0';
   l6_error err = {0};
-  ok(st->ops->party_list(st, append_code, buf, &err), &err, "party_list");
+  tl_ok(st->ops->party_list(st, append_code, buf, &err), &err, "party_list");
   return buf;
 }
 
@@ -175,7 +173,7 @@ static void test_store_migrate_batches(void **state) {
   l6_store *st = store_sqlite_open(path, &err);
   if (!st) fail_msg("open: %s", err.message);
   l6_batch b;
-  ok(st->ops->batch_get(st, 1, &b, &err), &err, "old batch");
+  tl_ok(st->ops->batch_get(st, 1, &b, &err), &err, "old batch");
   assert_string_equal(b.project, "P1");
   assert_int_equal(b.vintage, 2015);
   assert_int_equal(b.quantity, 10);
@@ -183,27 +181,27 @@ static void test_store_migrate_batches(void **state) {
   assert_string_equal(b.production_end, "");
   /* A token from before lifetimes: no creation time, never expires. */
   l6_token t;
-  ok(st->ops->token_get(st, 1, &t, &err), &err, "old token");
+  tl_ok(st->ops->token_get(st, 1, &t, &err), &err, "old token");
   assert_string_equal(t.label, "old");
   assert_true(t.created == 0 && t.expires == 0 && t.revoked == 0 && t.last_used == 0);
   /* History lines from before their length class (13 -> 14) are found. */
   static hist_got g;
-  ok(st->ops->serial_history(st, 1, 7, hist_take, &g, &err), &err, "old history");
+  tl_ok(st->ops->serial_history(st, 1, 7, hist_take, &g, &err), &err, "old history");
   assert_int_equal(g.n, 1);
   assert_true(g.got[0].first == 1 && g.got[0].last == 10);
   g.n = 0;
-  ok(st->ops->serial_history(st, 1, 4, hist_take, &g, &err), &err, "old history");
+  tl_ok(st->ops->serial_history(st, 1, 4, hist_take, &g, &err), &err, "old history");
   assert_int_equal(g.n, 2);
-  ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
   l6_batch n = {.vintage = 2016, .serial_start = 1, .quantity = 5, .tx = 1};
   snprintf(n.project, sizeof n.project, "P1");
   snprintf(n.unit_type, sizeof n.unit_type, "CCER");
   snprintf(n.registry, sizeof n.registry, "CHN01");
   snprintf(n.production_start, sizeof n.production_start, "2016-01-01");
   snprintf(n.production_end, sizeof n.production_end, "2016-12-31");
-  ok(st->ops->batch_put(st, &n, &err), &err, "new batch");
-  ok(st->ops->commit(st, &err), &err, "commit");
-  ok(st->ops->batch_get(st, n.id, &b, &err), &err, "new batch");
+  tl_ok(st->ops->batch_put(st, &n, &err), &err, "new batch");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->batch_get(st, n.id, &b, &err), &err, "new batch");
   assert_string_equal(b.production_start, "2016-01-01");
   assert_string_equal(b.production_end, "2016-12-31");
   st->ops->close(st);
@@ -216,27 +214,27 @@ static void test_store_migrate_batches(void **state) {
  * serials from 1, issued by transaction 1; the batch's id. */
 static l6_id hist_registry(l6_store *st, l6_qty quantity) {
   l6_error err = {0};
-  ok(put_party(st, "CHN", &err), &err, "party");
+  tl_ok(put_party(st, "CHN", &err), &err, "party");
   l6_registry r = {.id = "CHN01", .party = "CHN", .name = "r"};
-  ok(st->ops->registry_put(st, &r, &err), &err, "registry");
+  tl_ok(st->ops->registry_put(st, &r, &err), &err, "registry");
   l6_account a = {.registry = "CHN01", .type = L6_ACCT_HOLDING, .status = L6_STATUS_OPEN, .name = "a"};
-  ok(st->ops->account_put(st, &a, &err), &err, "account");
+  tl_ok(st->ops->account_put(st, &a, &err), &err, "account");
   l6_programme pr = {.code = "CCER", .name = "CCER", .kind = "voluntary"};
-  ok(st->ops->programme_put(st, &pr, &err), &err, "programme");
+  tl_ok(st->ops->programme_put(st, &pr, &err), &err, "programme");
   l6_unit_type u = {.code = "CCER", .programme = "CCER", .name = "CCER"};
-  ok(st->ops->unit_type_put(st, &u, &err), &err, "unit type");
+  tl_ok(st->ops->unit_type_put(st, &u, &err), &err, "unit type");
   l6_project p = {.id = "P1", .programme = "CCER", .host = "CHN", .title = "t", .methodology = "m", .sector = "s",
                   .kind = "avoidance", .crediting_start = "2014-01-01", .crediting_end = "2030-12-31",
                   .status = "registered"};
-  ok(st->ops->project_put(st, &p, &err), &err, "project");
+  tl_ok(st->ops->project_put(st, &p, &err), &err, "project");
   l6_tx t = {.kind = L6_TX_ISSUANCE, .ts = "2024-01-01T00:00:00.000Z", .actor = "a", .to_account = a.id,
              .quantity = quantity};
-  ok(st->ops->tx_put(st, &t, &err), &err, "issuance");
+  tl_ok(st->ops->tx_put(st, &t, &err), &err, "issuance");
   l6_batch b = {.project = "P1", .unit_type = "CCER", .registry = "CHN01", .vintage = 2015, .serial_start = 1,
                 .quantity = quantity, .tx = t.id};
-  ok(st->ops->batch_put(st, &b, &err), &err, "batch");
+  tl_ok(st->ops->batch_put(st, &b, &err), &err, "batch");
   l6_tx_line l = {.tx = t.id, .batch = b.id, .first = 1, .last = quantity, .to_account = a.id};
-  ok(st->ops->tx_line_put(st, &l, &err), &err, "issuance line");
+  tl_ok(st->ops->tx_line_put(st, &l, &err), &err, "issuance line");
   return b.id;
 }
 
@@ -259,7 +257,7 @@ static void test_store_serial_history_ref(void **state) {
   l6_error err = {0};
   enum { Q = 70000, LINES = 1500 };
   static l6_tx_line ref[LINES + 1];
-  ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
   l6_id batch = hist_registry(st, Q);
   int n = 0;
   ref[n++] = (l6_tx_line){.tx = 1, .batch = batch, .first = 1, .last = Q, .to_account = 1};
@@ -271,13 +269,13 @@ static void test_store_serial_history_ref(void **state) {
     int64_t first = 1 + (int64_t)(hist_rng(&rng) % (uint64_t)(Q - len + 1));
     l6_tx t = {.kind = L6_TX_TRANSFER, .ts = "2024-01-02T00:00:00.000Z", .actor = "a", .from_account = 1,
                .to_account = 1, .quantity = len};
-    ok(st->ops->tx_put(st, &t, &err), &err, "transfer");
+    tl_ok(st->ops->tx_put(st, &t, &err), &err, "transfer");
     ref[n] = (l6_tx_line){.tx = t.id, .batch = batch, .first = first, .last = first + len - 1, .from_account = 1,
                           .to_account = 1};
-    ok(st->ops->tx_line_put(st, &ref[n], &err), &err, "line");
+    tl_ok(st->ops->tx_line_put(st, &ref[n], &err), &err, "line");
     n++;
   }
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   static hist_got g;
   long checked = 0, found = 0;
   for (int i = 0; i < n; i++) {
@@ -287,7 +285,7 @@ static void test_store_serial_history_ref(void **state) {
       int64_t s = probes[p];
       if (s < 1 || s > Q) continue;
       g.n = 0;
-      ok(st->ops->serial_history(st, batch, s, hist_take, &g, &err), &err, "history");
+      tl_ok(st->ops->serial_history(st, batch, s, hist_take, &g, &err), &err, "history");
       int want = 0;
       for (int j = 0; j < n; j++) { /* ref is in tx order, one line per transaction */
         if (ref[j].first > s || ref[j].last < s) continue;
@@ -306,7 +304,7 @@ static void test_store_serial_history_ref(void **state) {
   assert_true(found > checked); /* the issuance line, plus overlaps */
   /* Another batch's serials are not this one's. */
   g.n = 0;
-  ok(st->ops->serial_history(st, batch + 1, 1, hist_take, &g, &err), &err, "other batch");
+  tl_ok(st->ops->serial_history(st, batch + 1, 1, hist_take, &g, &err), &err, "other batch");
   assert_int_equal(g.n, 0);
   close_fixture(&f);
 }
@@ -341,25 +339,25 @@ static void test_store_nesting(void **state) {
   l6_store *st = f.st;
   l6_error err = {0};
   char buf[256];
-  ok(st->ops->begin(st, &err), &err, "begin");
-  ok(put_party(st, "AAA", &err), &err, "AAA");
-  ok(st->ops->begin(st, &err), &err, "inner begin");
-  ok(put_party(st, "BBB", &err), &err, "BBB");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(put_party(st, "AAA", &err), &err, "AAA");
+  tl_ok(st->ops->begin(st, &err), &err, "inner begin");
+  tl_ok(put_party(st, "BBB", &err), &err, "BBB");
   st->ops->rollback(st); /* undoes BBB only */
-  ok(st->ops->begin(st, &err), &err, "inner begin");
-  ok(put_party(st, "CCC", &err), &err, "CCC");
-  ok(st->ops->begin(st, &err), &err, "innermost begin");
-  ok(put_party(st, "DDD", &err), &err, "DDD");
-  ok(st->ops->commit(st, &err), &err, "innermost commit");
-  ok(st->ops->commit(st, &err), &err, "inner commit");
+  tl_ok(st->ops->begin(st, &err), &err, "inner begin");
+  tl_ok(put_party(st, "CCC", &err), &err, "CCC");
+  tl_ok(st->ops->begin(st, &err), &err, "innermost begin");
+  tl_ok(put_party(st, "DDD", &err), &err, "DDD");
+  tl_ok(st->ops->commit(st, &err), &err, "innermost commit");
+  tl_ok(st->ops->commit(st, &err), &err, "inner commit");
   assert_string_equal(parties(st, buf), "AAA,CCC,DDD");
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   assert_string_equal(parties(st, buf), "AAA,CCC,DDD");
   /* An outer rollback takes committed inner transactions with it. */
-  ok(st->ops->begin(st, &err), &err, "begin");
-  ok(st->ops->begin(st, &err), &err, "inner begin");
-  ok(put_party(st, "EEE", &err), &err, "EEE");
-  ok(st->ops->commit(st, &err), &err, "inner commit");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->begin(st, &err), &err, "inner begin");
+  tl_ok(put_party(st, "EEE", &err), &err, "EEE");
+  tl_ok(st->ops->commit(st, &err), &err, "inner commit");
   st->ops->rollback(st);
   assert_string_equal(parties(st, buf), "AAA,CCC,DDD");
   close_fixture(&f);
@@ -380,9 +378,9 @@ static void test_store_tx_only_guard(void **state) {
   char buf[256];
   assert_string_equal(parties(st, buf), ""); /* not guarded yet: runs */
   st->tx_only = true;
-  ok(st->ops->begin(st, &err), &err, "begin");
-  ok(put_party(st, "AAA", &err), &err, "AAA in a transaction");
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(put_party(st, "AAA", &err), &err, "AAA in a transaction");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   fflush(NULL);
   pid_t pid = fork();
   assert_true(pid >= 0);
@@ -430,25 +428,25 @@ static void test_store_errors(void **state) {
   assert_int_equal(st->ops->party_get(st, "ZZZ", &p, &err), L6_E_UNKNOWN_PARTY);
   l6_account a;
   assert_int_equal(st->ops->account_get(st, 42, &a, &err), L6_E_UNKNOWN_ACCOUNT);
-  ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
   assert_int_equal(st->ops->account_set_status(st, 42, L6_STATUS_BLOCKED, &err), L6_E_UNKNOWN_ACCOUNT);
-  ok(put_party(st, "AAA", &err), &err, "AAA");
+  tl_ok(put_party(st, "AAA", &err), &err, "AAA");
   /* A failed statement inside a savepoint: rolling the savepoint back
    * leaves the outer transaction usable, on both engines. */
-  ok(st->ops->begin(st, &err), &err, "inner begin");
+  tl_ok(st->ops->begin(st, &err), &err, "inner begin");
   assert_int_equal(put_party(st, "AAA", &err), L6_E_ALREADY_EXISTS);
   assert_true(err.message[0] != '\0');
   st->ops->rollback(st);
-  ok(st->ops->begin(st, &err), &err, "inner begin");
+  tl_ok(st->ops->begin(st, &err), &err, "inner begin");
   l6_registry r = {.id = "XYZ01", .party = "XYZ", .name = "no such party"};
   assert_int_equal(st->ops->registry_put(st, &r, &err), L6_E_STORE); /* foreign key */
   assert_non_null(strstr(err.message, "store: "));
   st->ops->rollback(st);
-  ok(put_party(st, "BBB", &err), &err, "BBB after the failed savepoints");
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(put_party(st, "BBB", &err), &err, "BBB after the failed savepoints");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   assert_string_equal(parties(st, buf), "AAA,BBB");
   /* A failure at the top level: rolling back is the way out. */
-  ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
   assert_int_equal(put_party(st, "BBB", &err), L6_E_ALREADY_EXISTS);
   st->ops->rollback(st);
   assert_string_equal(parties(st, buf), "AAA,BBB");
@@ -457,7 +455,7 @@ static void test_store_errors(void **state) {
 
 static l6_id new_org(l6_store *st, l6_error *err) {
   l6_org o = {.registry = "CHE01", .name = "Org"};
-  ok(st->ops->org_put(st, &o, err), err, "org_put");
+  tl_ok(st->ops->org_put(st, &o, err), err, "org_put");
   return o.id;
 }
 
@@ -467,19 +465,19 @@ static void test_store_dense_ids(void **state) {
   open_fixture(&f, "ids");
   l6_store *st = f.st;
   l6_error err = {0};
-  ok(st->ops->begin(st, &err), &err, "begin");
-  ok(put_party(st, "CHE", &err), &err, "CHE");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(put_party(st, "CHE", &err), &err, "CHE");
   l6_registry r = {.id = "CHE01", .party = "CHE", .name = "Registry"};
-  ok(st->ops->registry_put(st, &r, &err), &err, "registry");
+  tl_ok(st->ops->registry_put(st, &r, &err), &err, "registry");
   assert_int_equal(new_org(st, &err), 1);
   assert_int_equal(new_org(st, &err), 2);
-  ok(st->ops->commit(st, &err), &err, "commit");
-  ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
   assert_int_equal(new_org(st, &err), 3);
   st->ops->rollback(st);
-  ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
   assert_int_equal(new_org(st, &err), 3); /* no gap after the rollback */
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   close_fixture(&f);
 }
 
@@ -490,9 +488,9 @@ static void test_store_fault_hook(void **state) {
   l6_store *st = f.st;
   l6_error err = {0};
   char buf[256];
-  ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
   st->ops->fail_after(st, 2);
-  ok(put_party(st, "AAA", &err), &err, "first write");
+  tl_ok(put_party(st, "AAA", &err), &err, "first write");
   assert_int_equal(put_party(st, "BBB", &err), L6_E_STORE);
   assert_string_equal(err.message, "store: injected fault");
   st->ops->rollback(st);
@@ -546,15 +544,15 @@ static void test_store_writer_exclusion(void **state) {
   char buf[256];
   second_writer w = {.st = tl_store_open(&f.t), .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
   assert_non_null(w.st);
-  ok(st->ops->begin(st, &err), &err, "begin");
-  ok(put_party(st, "AAA", &err), &err, "AAA");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(put_party(st, "AAA", &err), &err, "AAA");
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, second_writer_main, &w), 0);
   pthread_mutex_lock(&w.mu);
   while (!w.starting) pthread_cond_wait(&w.cv, &w.mu);
   pthread_mutex_unlock(&w.mu);
   usleep(300 * 1000); /* the second writer is in (or about to enter) begin */
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   pthread_join(th, NULL);
   if (w.begin_e != L6_E_OK || w.put_e != L6_E_OK || w.commit_e != L6_E_OK)
     fail_msg("second writer: %s %s %s: %s", l6_err_code(w.begin_e), l6_err_code(w.put_e), l6_err_code(w.commit_e),
@@ -576,23 +574,23 @@ static void test_store_leases(void **state) {
   l6_error err = {0};
   assert_int_equal(a->ops->lease_try(a, "bad name", &err), L6_E_INVALID_VALUE);
   assert_int_equal(a->ops->lease_try(a, "", &err), L6_E_INVALID_VALUE);
-  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a takes the lease");
+  tl_ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a takes the lease");
   assert_int_equal(b->ops->lease_try(b, "tlog.signer", &err), L6_E_BUSY);
   assert_non_null(strstr(err.message, "tlog.signer"));
-  ok(b->ops->lease_try(b, "tlog.appender", &err), &err, "b takes another lease");
-  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a confirms its lease");
+  tl_ok(b->ops->lease_try(b, "tlog.appender", &err), &err, "b takes another lease");
+  tl_ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a confirms its lease");
   /* Not transactional: a rollback does not drop it. */
-  ok(a->ops->begin(a, &err), &err, "begin");
-  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a confirms inside a transaction");
+  tl_ok(a->ops->begin(a, &err), &err, "begin");
+  tl_ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a confirms inside a transaction");
   a->ops->rollback(a);
   assert_int_equal(b->ops->lease_try(b, "tlog.signer", &err), L6_E_BUSY);
   a->ops->lease_release(a, "tlog.signer");
   a->ops->lease_release(a, "tlog.signer"); /* not held: a no-op */
-  ok(b->ops->lease_try(b, "tlog.signer", &err), &err, "b takes the released lease");
+  tl_ok(b->ops->lease_try(b, "tlog.signer", &err), &err, "b takes the released lease");
   assert_int_equal(a->ops->lease_try(a, "tlog.signer", &err), L6_E_BUSY);
   b->ops->close(b); /* closing drops every lease */
-  ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a takes it after b closed");
-  ok(a->ops->lease_try(a, "tlog.appender", &err), &err, "a takes b's other lease");
+  tl_ok(a->ops->lease_try(a, "tlog.signer", &err), &err, "a takes it after b closed");
+  tl_ok(a->ops->lease_try(a, "tlog.appender", &err), &err, "a takes b's other lease");
   close_fixture(&f);
 }
 
@@ -633,7 +631,7 @@ static void test_store_lease_takeover(void **state) {
   int64_t t0 = now_ms();
   l6_err e;
   while ((e = f.st->ops->lease_try(f.st, "tlog.signer", &err)) == L6_E_BUSY && now_ms() - t0 < 10000) usleep(10000);
-  ok(e, &err, "take the lease of a killed holder");
+  tl_ok(e, &err, "take the lease of a killed holder");
   print_message("lease taken over %lld ms after the holder was killed\n", (long long)(now_ms() - t0));
   close_fixture(&f);
 }
@@ -653,12 +651,12 @@ static void test_store_lease_service(void **state) {
   l6_svc *s2 = svc_open(st2, 1, &err);
   if (s2) svc_store(s2)->tx_only = false; /* this test reads the store directly between service calls */
   assert_non_null(s2);
-  ok(svc_lease_try(s1, "tlog.appender", &err), &err, "s1 takes the lease");
+  tl_ok(svc_lease_try(s1, "tlog.appender", &err), &err, "s1 takes the lease");
   assert_int_equal(svc_lease_try(s2, "tlog.appender", &err), L6_E_BUSY);
   svc_lease_release(s1, "tlog.appender");
-  ok(svc_lease_try(s2, "tlog.appender", &err), &err, "s2 takes it over");
+  tl_ok(svc_lease_try(s2, "tlog.appender", &err), &err, "s2 takes it over");
   svc_close(s2);
-  ok(svc_lease_try(s1, "tlog.appender", &err), &err, "s1 takes it after s2 closed");
+  tl_ok(svc_lease_try(s1, "tlog.appender", &err), &err, "s1 takes it after s2 closed");
   svc_close(s1);
   close_fixture(&f);
 }
@@ -671,7 +669,7 @@ static int64_t tok_clock(void) { return tok_clock_ms; }
 static l6_token token_row(l6_store *st, l6_id id) {
   l6_token t;
   l6_error err = {0};
-  ok(st->ops->token_get(st, id, &t, &err), &err, "token_get");
+  tl_ok(st->ops->token_get(st, id, &t, &err), &err, "token_get");
   return t;
 }
 
@@ -686,7 +684,7 @@ static int count_row(void *ctx, const void *row) {
 static int st_token_count(l6_store *st) {
   int n = 0;
   l6_error err = {0};
-  ok(st->ops->token_list(st, 0, 0, 1000, count_row, &n, &err), &err, "token_list");
+  tl_ok(st->ops->token_list(st, 0, 0, 1000, count_row, &n, &err), &err, "token_list");
   return n;
 }
 
@@ -705,23 +703,23 @@ static void test_store_token_lifecycle(void **state) {
   const l6_actor admin = {.role = L6_ROLE_ADMIN, .name = "test"};
   char tok[80];
   json_t *out = NULL;
-  ok(svc_token_create(s, &admin, L6_ROLE_ADMIN, 0, "ops", 0, tok, &out, &err), &err, "create admin");
+  tl_ok(svc_token_create(s, &admin, L6_ROLE_ADMIN, 0, "ops", 0, tok, &out, &err), &err, "create admin");
   l6_id id = json_integer_value(json_object_get(out, "id"));
   json_decref(out);
   l6_token t = token_row(f.st, id);
   assert_true(t.created == t0 && t.expires == t0 + 30 * day && t.last_used == 0 && t.revoked == 0);
   l6_actor a;
-  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  tl_ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
   assert_int_equal(a.role, L6_ROLE_ADMIN);
   assert_int_equal(token_row(f.st, id).last_used, t0);
   tok_clock_ms = t0 + 59999; /* within the minute: not written */
-  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  tl_ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
   assert_int_equal(token_row(f.st, id).last_used, t0);
   tok_clock_ms = t0 + 60000;
-  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  tl_ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
   assert_int_equal(token_row(f.st, id).last_used, t0 + 60000);
   tok_clock_ms = t0 + 30 * day - 1; /* the last millisecond */
-  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  tl_ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
   tok_clock_ms = t0 + 30 * day;
   assert_int_equal(svc_authenticate(s, tok, &a, &err), L6_E_TOKEN_EXPIRED);
   assert_int_equal(a.role, L6_ROLE__NONE);
@@ -729,17 +727,17 @@ static void test_store_token_lifecycle(void **state) {
 
   /* Revocation: refused from the next call; revoking again keeps the time. */
   tok_clock_ms = t0;
-  ok(svc_token_create(s, &admin, L6_ROLE_AUDITOR, 0, "audit", 2, tok, &out, &err), &err, "create auditor");
+  tl_ok(svc_token_create(s, &admin, L6_ROLE_AUDITOR, 0, "audit", 2, tok, &out, &err), &err, "create auditor");
   id = json_integer_value(json_object_get(out, "id"));
   json_decref(out);
   assert_int_equal(token_row(f.st, id).expires, t0 + 2 * day);
-  ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
+  tl_ok(svc_authenticate(s, tok, &a, &err), &err, "authenticate");
   tok_clock_ms = t0 + 5;
-  ok(svc_token_revoke(s, &admin, id, &out, &err), &err, "revoke");
+  tl_ok(svc_token_revoke(s, &admin, id, &out, &err), &err, "revoke");
   json_decref(out);
   assert_int_equal(svc_authenticate(s, tok, &a, &err), L6_E_TOKEN_REVOKED);
   tok_clock_ms = t0 + 10;
-  ok(svc_token_revoke(s, &admin, id, &out, &err), &err, "revoke again");
+  tl_ok(svc_token_revoke(s, &admin, id, &out, &err), &err, "revoke again");
   json_decref(out);
   assert_int_equal(token_row(f.st, id).revoked, t0 + 5);
   assert_int_equal(svc_token_revoke(s, &admin, 424242, &out, &err), L6_E_UNKNOWN_TOKEN);
@@ -754,15 +752,15 @@ static void test_store_token_lifecycle(void **state) {
   FILE *fp = fopen(path, "w");
   fputs("{\"note\": \"test\", \"lifetime_days\": {\"admin\": 7, \"auditor\": 0}}", fp);
   fclose(fp);
-  ok(svc_tokens_load(s, dir, &err), &err, "tokens.json");
-  ok(svc_token_create(s, &admin, L6_ROLE_ADMIN, 0, "week", 0, tok, &out, &err), &err, "create");
+  tl_ok(svc_tokens_load(s, dir, &err), &err, "tokens.json");
+  tl_ok(svc_token_create(s, &admin, L6_ROLE_ADMIN, 0, "week", 0, tok, &out, &err), &err, "create");
   assert_int_equal(token_row(f.st, json_integer_value(json_object_get(out, "id"))).expires, t0 + 10 + 7 * day);
   json_decref(out);
-  ok(svc_token_create(s, &admin, L6_ROLE_AUDITOR, 0, "forever", 0, tok, &out, &err), &err, "create");
+  tl_ok(svc_token_create(s, &admin, L6_ROLE_AUDITOR, 0, "forever", 0, tok, &out, &err), &err, "create");
   assert_int_equal(token_row(f.st, json_integer_value(json_object_get(out, "id"))).expires, 0);
   json_decref(out);
   tok_clock_ms = t0 + 3650 * day;
-  ok(svc_authenticate(s, tok, &a, &err), &err, "a token that never expires");
+  tl_ok(svc_authenticate(s, tok, &a, &err), &err, "a token that never expires");
   fp = fopen(path, "w");
   fputs("{\"lifetime_days\": {\"regulator\": 7}}", fp);
   fclose(fp);
@@ -798,7 +796,7 @@ static void test_store_file_modes(void **state) {
   if (s) svc_store(s)->tx_only = false; /* this test reads the store directly between service calls */
   assert_non_null(s);
   bool created = false;
-  ok(svc_keys_open(s, keys, true, &created, &err), &err, "keys");
+  tl_ok(svc_keys_open(s, keys, true, &created, &err), &err, "keys");
   assert_true(created);
   const char *suffix[] = {"", "-wal", "-shm"};
   for (size_t i = 0; i < 3; i++) {
@@ -842,15 +840,15 @@ static void test_store_pg_reconnect(void **state) {
   l6_store *st = f.st;
   l6_error err = {0};
   char buf[256];
-  ok(st->ops->lease_try(st, "tlog.signer", &err), &err, "lease");
+  tl_ok(st->ops->lease_try(st, "tlog.signer", &err), &err, "lease");
   /* Lost while idle: the next begin reconnects without the caller noticing. */
   assert_int_equal(terminate_sessions(f.t.spec), 1);
-  ok(st->ops->begin(st, &err), &err, "begin after the session was terminated");
-  ok(put_party(st, "AAA", &err), &err, "AAA");
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->begin(st, &err), &err, "begin after the session was terminated");
+  tl_ok(put_party(st, "AAA", &err), &err, "AAA");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   /* Lost inside a transaction: BUSY (nothing applied), then carry on. */
-  ok(st->ops->begin(st, &err), &err, "begin");
-  ok(put_party(st, "BBB", &err), &err, "BBB");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
+  tl_ok(put_party(st, "BBB", &err), &err, "BBB");
   assert_int_equal(terminate_sessions(f.t.spec), 1);
   assert_int_equal(put_party(st, "CCC", &err), L6_E_BUSY);
   assert_non_null(strstr(err.message, "connection to PostgreSQL was lost"));
@@ -858,7 +856,7 @@ static void test_store_pg_reconnect(void **state) {
   assert_string_equal(parties(st, buf), "AAA");
   /* The lease went with the first session; nobody else holds it, so the
    * next lease_try takes it again, and a second store cannot. */
-  ok(st->ops->lease_try(st, "tlog.signer", &err), &err, "lease after reconnecting");
+  tl_ok(st->ops->lease_try(st, "tlog.signer", &err), &err, "lease after reconnecting");
   l6_store *b = tl_store_open(&f.t);
   assert_non_null(b);
   assert_int_equal(b->ops->lease_try(b, "tlog.signer", &err), L6_E_BUSY);
@@ -917,13 +915,13 @@ static void test_store_project_filters(void **state) {
   tl_rng rng;
   tl_rng_init(&rng, 28);
   l6_project all[240];
-  ok(st->ops->begin(st, &err), &err, "begin");
-  for (size_t i = 0; i < 4; i++) ok(put_party(st, hosts[i], &err), &err, "party");
+  tl_ok(st->ops->begin(st, &err), &err, "begin");
+  for (size_t i = 0; i < 4; i++) tl_ok(put_party(st, hosts[i], &err), &err, "party");
   for (size_t i = 0; i < 2; i++) {
     l6_programme pr = {.kind = "voluntary"};
     snprintf(pr.code, sizeof pr.code, "%s", progs[i]);
     snprintf(pr.name, sizeof pr.name, "%s", progs[i]);
-    ok(st->ops->programme_put(st, &pr, &err), &err, "programme");
+    tl_ok(st->ops->programme_put(st, &pr, &err), &err, "programme");
   }
   for (size_t i = 0; i < 240; i++) {
     l6_project p = {.title = "t", .methodology = "m", .sector = "s", .kind = "avoidance", .crediting_start = "2020-01-01",
@@ -932,10 +930,10 @@ static void test_store_project_filters(void **state) {
     snprintf(p.programme, sizeof p.programme, "%s", progs[tl_rng_below(&rng, 2)]);
     snprintf(p.host, sizeof p.host, "%s", hosts[tl_rng_below(&rng, 4)]);
     snprintf(p.status, sizeof p.status, "%s", statuses[tl_rng_below(&rng, 4)]);
-    ok(st->ops->project_put(st, &p, &err), &err, "project");
+    tl_ok(st->ops->project_put(st, &p, &err), &err, "project");
     all[(i * 7919) % 240] = p;
   }
-  ok(st->ops->commit(st, &err), &err, "commit");
+  tl_ok(st->ops->commit(st, &err), &err, "commit");
   static id_list got, want;
   for (size_t pi = 0; pi <= 2; pi++)
     for (size_t hi = 0; hi <= 4; hi++)
@@ -947,10 +945,10 @@ static void test_store_project_filters(void **state) {
               (!status[0] || strcmp(all[i].status, status) == 0))
             collect_id(&want, &all[i]);
         char after[L6_CODE_MAX + 1] = "";
-        ok(st->ops->begin(st, &err), &err, "begin");
+        tl_ok(st->ops->begin(st, &err), &err, "begin");
         for (;;) { /* pages of 7 */
           size_t n0 = got.n;
-          ok(st->ops->project_list(st, prog, host, status, after, 7, collect_id, &got, &err), &err, "project_list");
+          tl_ok(st->ops->project_list(st, prog, host, status, after, 7, collect_id, &got, &err), &err, "project_list");
           if (got.n == n0) break;
           snprintf(after, sizeof after, "%s", got.ids[got.n - 1]);
         }

@@ -13,6 +13,26 @@
 
 #include <cmocka.h>
 
+void tl_ok(l6_err e, const l6_error *err, const char *what) {
+  if (e != L6_E_OK) fail_msg("%s: %s: %s", what, l6_err_code(e), err->message);
+}
+
+void tl_ok_json(l6_err e, json_t **out, const l6_error *err, const char *what) {
+  tl_ok(e, err, what);
+  json_decref(*out);
+  *out = NULL;
+}
+
+l6_svc *tl_svc_open_direct(const char *spec, int workers, l6_store **st) {
+  l6_error err = {0};
+  *st = store_open(spec, &err);
+  if (*st == NULL) fail_msg("store_open(%s): %s", spec, err.message);
+  l6_svc *s = svc_open(*st, workers, &err);
+  if (s == NULL) fail_msg("svc_open: %s", err.message);
+  svc_store(s)->tx_only = false;
+  return s;
+}
+
 l6_actor tl_actor(l6_role role, l6_id org, const char *name) {
   l6_actor a = {.role = role, .org = org};
   snprintf(a.name, sizeof a.name, "%s", name);

@@ -21,6 +21,18 @@
     json_decref(out_);                                                                                          \
   } while (0)
 
+/* Fails the test unless e is L6_E_OK, naming what, the code and the message. */
+void tl_ok(l6_err e, const l6_error *err, const char *what);
+
+/* tl_ok, then drops *out (passed by address so that it is read after the
+ * call: argument order is unspecified). */
+void tl_ok_json(l6_err e, json_t **out, const l6_error *err, const char *what);
+
+/* Opens the store spec and a service of `workers` over it, with the
+ * writer's outside-a-transaction guard off (for tests that read the store
+ * directly between service calls); *st gets the store. */
+l6_svc *tl_svc_open_direct(const char *spec, int workers, l6_store **st);
+
 /* An actor of role for organisation org (0: none), named name. */
 l6_actor tl_actor(l6_role role, l6_id org, const char *name);
 
