@@ -51,21 +51,9 @@ static struct {
   l6_id b_gdea, b_ccer_gd, b_ccer_sc, b_fjea, b_ffcer, b_ccer_fj_hydro, b_ccer_fj;
 } W;
 
-static l6_id mk_org(const char *name) {
-  l6_org o = {0};
-  snprintf(o.registry, sizeof o.registry, "CHN01");
-  snprintf(o.name, sizeof o.name, "%s", name);
-  TL_OK(svc_org_create(W.s, &W.admin, &o, &out_, &err_), "org");
-  return o.id;
-}
+static l6_id mk_org(const char *name) { return tl_svc_org(W.s, &W.admin, "CHN01", name); }
 
-static l6_id mk_account(l6_id org) {
-  l6_account a = {.org = org, .type = L6_ACCT_HOLDING};
-  snprintf(a.registry, sizeof a.registry, "CHN01");
-  snprintf(a.name, sizeof a.name, "holding");
-  TL_OK(svc_account_create(W.s, &W.admin, &a, &out_, &err_), "account");
-  return a.id;
-}
+static l6_id mk_account(l6_id org) { return tl_svc_account(W.s, &W.admin, "CHN01", org, L6_ACCT_HOLDING, "holding"); }
 
 /* A registered CHN project whose crediting period runs from `start` to 2030. */
 static void mk_project_from(const char *id, const char *programme, const char *start) {
