@@ -1443,6 +1443,19 @@ static void send_one(const link_peer *dst, const link_peer *to, const link_peer 
   *ans = a;
 }
 
+/* A message the peer did not answer stays pending: one more try, its error,
+ * and the next try after a back-off doubling from BACKOFF_MIN_MS up to
+ * BACKOFF_MAX_MS. */
+static l6_err retry_later(l6_svc *s, const char *kind, const char *id, json_t *o, const char *why, int64_t now,
+                          l6_error *err) {
+  int64_t tries = jint(o, "tries") + 1;
+  int64_t back = BACKOFF_MIN_MS << (tries < 6 ? tries : 6);
+  if (back > BACKOFF_MAX_MS) back = BACKOFF_MAX_MS;
+  json_object_set_new(o, "tries", json_integer(tries));
+  json_object_set_new(o, "last_error", json_string(why));
+  return rec_put(s, kind, id, "pending", now + back, o, err);
+}
+
 static l6_err finalise(l6_svc *s, const char *id, const json_t *ans, const char *why, bool *done, l6_error *err) {
   *done = false;
   l6_err e = svc__begin(s, err);
@@ -1455,12 +1468,7 @@ static l6_err finalise(l6_svc *s, const char *id, const json_t *ans, const char 
   json_t *o = e == L6_E_OK && found && strcmp(r->state, "pending") == 0 ? rec_json(r) : NULL;
   int64_t now = svc__now_ms(s);
   if (o && ans == NULL) {
-    int64_t tries = jint(o, "tries") + 1;
-    int64_t back = BACKOFF_MIN_MS << (tries < 6 ? tries : 6);
-    if (back > BACKOFF_MAX_MS) back = BACKOFF_MAX_MS;
-    json_object_set_new(o, "tries", json_integer(tries));
-    json_object_set_new(o, "last_error", json_string(why));
-    e = rec_put(s, "out", id, "pending", now + back, o, err);
+    e = retry_later(s, "out", id, o, why, now, err);
   } else if (o) {
     const json_t *am = json_object_get(ans, "message");
     bool accept = strcmp(jstr(am, "decision"), "accept") == 0;
@@ -1627,12 +1635,7 @@ static l6_err finalise_update(l6_svc *s, const char *id, const json_t *ans, cons
   json_t *o = e == L6_E_OK && found && strcmp(r->state, "pending") == 0 ? rec_json(r) : NULL;
   int64_t now = svc__now_ms(s);
   if (o && ans == NULL) {
-    int64_t tries = jint(o, "tries") + 1;
-    int64_t back = BACKOFF_MIN_MS << (tries < 6 ? tries : 6);
-    if (back > BACKOFF_MAX_MS) back = BACKOFF_MAX_MS;
-    json_object_set_new(o, "tries", json_integer(tries));
-    json_object_set_new(o, "last_error", json_string(why));
-    e = rec_put(s, "upd", id, "pending", now + back, o, err);
+    e = retry_later(s, "upd", id, o, why, now, err);
   } else if (o) {
     const json_t *am = json_object_get(ans, "message");
     json_object_set_new(o, "code", json_string(jstr(am, "code")));

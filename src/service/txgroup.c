@@ -169,6 +169,23 @@ bool svc__trylock(l6_svc *s) {
   return got;
 }
 
+/* Adds m, whose own result is e, to the open group, lets the writer go and
+ * waits until the group's commit (or rollback) has answered m. */
+static l6_err join_and_wait(l6_svc *s, svc_member *m, l6_err e, l6_error *err) {
+  svc_group *g = &s->group;
+  m->result = e;
+  m->err = err;
+  if (g->last) g->last->gnext = m;
+  else g->first = m;
+  g->last = m;
+  g->n++;
+  release(s);
+  pthread_mutex_lock(&g->mu);
+  while (!m->done) pthread_cond_wait(&m->cv, &g->mu);
+  pthread_mutex_unlock(&g->mu);
+  return m->result;
+}
+
 l6_err svc__tx_begin(l6_svc *s, l6_error *err) {
   assert(!s->reader);
   svc_member *m = me();
@@ -195,18 +212,8 @@ l6_err svc__tx_begin(l6_svc *s, l6_error *err) {
   }
   if (e != L6_E_OK) {
     if (g->open) { /* wait for the (failing) group like its other members; it counts the error */
-      m->result = e;
-      m->err = err;
       m->savepoint = true;
-      if (g->last) g->last->gnext = m;
-      else g->first = m;
-      g->last = m;
-      g->n++;
-      release(s);
-      pthread_mutex_lock(&g->mu);
-      while (!m->done) pthread_cond_wait(&m->cv, &g->mu);
-      pthread_mutex_unlock(&g->mu);
-      return m->result;
+      return join_and_wait(s, m, e, err);
     }
     count_store_error(e);
     release(s);
@@ -249,15 +256,5 @@ l6_err svc__tx_end(l6_svc *s, l6_err e, l6_error *err) {
   }
   /* A member that failed still waits: its answer rests on what the
    * members before it wrote, which must be durable first. */
-  m->result = e;
-  m->err = err;
-  if (g->last) g->last->gnext = m;
-  else g->first = m;
-  g->last = m;
-  g->n++;
-  release(s);
-  pthread_mutex_lock(&g->mu);
-  while (!m->done) pthread_cond_wait(&m->cv, &g->mu);
-  pthread_mutex_unlock(&g->mu);
-  return m->result;
+  return join_and_wait(s, m, e, err);
 }
