@@ -660,30 +660,54 @@ static void test_car(void **state) {
   svc_close(s);
 }
 
+/* The transaction that ended serial's block (the last of its history)
+ * states purpose: the origin registry's reason, kept as the file gives it. */
+static void expect_purpose(l6_svc *s, const char *serial, const char *purpose) {
+  json_t *o = lookup(s, serial);
+  json_t *hist = json_object_get(o, "history");
+  l6_id tx = tl_jint(json_array_get(hist, json_array_size(hist) - 1), "transaction");
+  json_decref(o);
+  l6_actor admin = tl_actor(L6_ROLE_ADMIN, 0, "test");
+  l6_error err = {0};
+  json_t *t = NULL;
+  tl_ok(svc_tx_get(s, &admin, tx, &t, &err), &err, "transaction");
+  const char *got = tl_jstr(t, "purpose");
+  if (got == NULL || strcmp(got, purpose) != 0) fail_msg("%s: purpose '%s', expected '%s'", serial, got ? got : "(none)", purpose);
+  json_decref(t);
+}
+
 static void test_art_trees(void **state) {
   assert_int_equal(run_import("--source art-trees art-trees/projects.csv art-trees/issuances.csv art-trees/retirements.csv "
-                              "art-trees/cancellations.csv --json"), 1);
-  /* A retirement toward a host country's NDC and a cancellation for
-   * CORSIA are Article 6 claims the policy step refuses on the retirement
-   * and cancellation routes, imported or not (docs/IMPORT.md). */
-  assert_non_null(strstr(out, "art-trees/retirements.csv:3: article_six_route_required: "));
-  assert_non_null(strstr(out, "art-trees/cancellations.csv:2: article_six_route_required: "));
-  expect_counts(3, 0, 0, 2);
+                              "art-trees/cancellations.csv --json"), 0);
+  /* A retirement toward a host country's NDC and a cancellation for CORSIA
+   * are claims made in ART's registry: imported as its record of them
+   * (purpose kept), not refused as a claim made here would be
+   * (article_six_route_required: docs/IMPORT.md, "Article 6 claims made in
+   * the origin registry"). */
+  assert_null(strstr(out, "article_six_route_required"));
+  expect_counts(5, 0, 0, 0);
   expect_noted(1, 1);
-  expect_vintage(2021, 20000, 20000, 80000, 10000);
+  expect_vintage(2021, 21000, 21000, 79000, 10000);
+  expect_vintage(2022, 5000, 5000, 0, 0);
   l6_svc *s = open_svc();
   svc_store(s)->tx_only = false;
-  expect_total(s, "art-trees", "ART.9201", "2021-01-01", "2021-12-31", 100000, 80000, 10000);
+  expect_total(s, "art-trees", "ART.9201", "2021-01-01", "2021-12-31", 100000, 79000, 10000);
   expect_host(s, "ART.9201", "GUY", "USA94");  /* "GUYANA" */
   expect_host(s, "ART.9202", "CIV", "USA94");  /* "COTE D'IVOIRE", an alias */
   expect_retired(s, "art-trees", "ART-GY-9201-2021-5-1 to 20000", "ART-GY-9201-2021-5-1 to 20000", 20000, "2023-03-10",
                  "2024-04-01", "retirement");
+  expect_retired(s, "art-trees", "FCPF-CI-9202-2022-3-1 to 5000", "FCPF-CI-9202-2022-3-1 to 5000", 5000, NULL, "2025-05-05",
+                 "retirement");
+  expect_purpose(s, "FCPF-CI-9202-2022-3-1 to 5000", "Contribution Towards Host Country NDC");
+  expect_retired(s, "art-trees", "ART-GY-9201-2021-5-20001 to 21000", "ART-GY-9201-2021-5-20001 to 21000", 1000,
+                 "2023-03-10", "2025-02-28", "cancellation");
+  expect_purpose(s, "ART-GY-9201-2021-5-20001 to 21000", "CORSIA Compliance");
   expect_labels(s, "art-trees", "ART-GY-9201-2021-5", 1, true, false);
   int64_t before = log_size(s);
   svc_close(s);
   assert_int_equal(run_import("--source art-trees art-trees/projects.csv art-trees/issuances.csv art-trees/retirements.csv "
-                              "art-trees/cancellations.csv --json"), 1);
-  expect_counts(0, 0, 3, 2);
+                              "art-trees/cancellations.csv --json"), 0);
+  expect_counts(0, 0, 5, 0);
   expect_noted(1, 0);
   s = open_svc();
   assert_int_equal(log_size(s), before);

@@ -1538,7 +1538,13 @@ static bool needs_a6_route(svc_move_route route, const l6_a6_auth *x) {
 static l6_err a6_move_check(l6_svc *s, const svc_move_ctx *m, void *arg, l6_error *err) {
   (void)arg;
   if (m->a6_accounted || m->tx->kind == L6_TX_TRANSFER) return L6_E_OK;
-  const char *route = a6_purpose_route(m->tx->purpose);
+  /* An imported retirement or cancellation whose stated reason is an Article
+   * 6 claim (ART's "CORSIA Compliance", "Contribution Towards Host Country
+   * NDC") records what the origin registry did: the claim, and any
+   * corresponding adjustment, were made there and are reported by the host
+   * Party, so no route here is skipped; ITMOs of this registry are still
+   * refused below. */
+  const char *route = m->origin_claim ? NULL : a6_purpose_route(m->tx->purpose);
   if (route)
     return l6_fail(err, L6_E_ARTICLE_SIX_ROUTE_REQUIRED, "purpose '%s' is an Article 6 claim that a %s cannot make: %s", m->tx->purpose,
                    svc_move_route_str(m->route), route);

@@ -53,6 +53,8 @@ typedef struct {
   const l6_actor *actor;    /* who asked; NULL where the route knows only a name (the exchange: tx->actor) */
   bool a6_accounted;        /* the route writes the Article 6 accounting of these units itself (svc_a6_act) */
   const char *corsia_phase; /* an OIMP cancellation for CORSIA: its phase; NULL otherwise */
+  bool origin_claim;        /* an imported retirement or cancellation: its purpose is the origin registry's record of
+                               a claim made there, not one made here (origin.c) */
   /* Filled by the policy step from tx (zeroed when tx names no account). */
   l6_account from, to;
 } svc_move_ctx;

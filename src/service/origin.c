@@ -554,7 +554,7 @@ static l6_err retire(svc_import *im, const export_row *r, l6_id batch, int64_t f
   l6_err e = OPS->tx_put(s->st, &tx, err);
   l6_take take = {.batch = batch, .first = first, .last = last};
   svc_move_ctx m = {.route = cancel ? SVC_MOVE_CANCELLATION : SVC_MOVE_RETIREMENT, .tx = &tx, .takes = &take, .n = 1,
-                    .actor = &im->actor};
+                    .actor = &im->actor, .origin_claim = true};
   if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   /* The one line svc__move_units wrote for the one take. */
   l6_tx_line line = {.tx = tx.id, .batch = batch, .first = first, .last = last, .from_account = tx.from_account,
