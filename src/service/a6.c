@@ -1072,9 +1072,12 @@ static int auth_collect(void *ctx, const void *row) {
 l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err) {
   l6_project p;
   l6_err e = OPS->project_get(ST, b->project, &p, err);
-  if (e != L6_E_OK) return e;
+  return e == L6_E_OK ? a6_on_issue_host(s, tx, b, p.host, err) : e;
+}
+
+l6_err a6_on_issue_host(l6_svc *s, const l6_tx *tx, const l6_batch *b, const char *host, l6_error *err) {
   auth_buf ab = {.project = b->project};
-  e = OPS->a6_auth_list(ST, p.host, auth_collect, &ab, err);
+  l6_err e = OPS->a6_auth_list(ST, host, auth_collect, &ab, err);
   for (size_t i = 0; i < ab.n && e == L6_E_OK; i++) {
     l6_a6_auth *x = &ab.a[i];
     if (x->revoked || x->assigned >= x->quantity || b->vintage < x->vintage_from || b->vintage > x->vintage_to) continue;

@@ -53,8 +53,13 @@ typedef struct {
   const l6_actor *actor;    /* who asked; NULL where the route knows only a name (the exchange: tx->actor) */
   bool a6_accounted;        /* the route writes the Article 6 accounting of these units itself (svc_a6_act) */
   const char *corsia_phase; /* an OIMP cancellation for CORSIA: its phase; NULL otherwise */
-  /* Filled by the policy step from tx (zeroed when tx names no account). */
+  /* Filled by the policy step from tx (zeroed when tx names no account),
+   * unless accounts_given: the caller filled both from this same
+   * transaction's reads (the importer: its own accounts, read again at
+   * the start of every commit chunk), and the step does not read them
+   * again (issue 17: two reads a retirement). */
   l6_account from, to;
+  bool accounts_given;
 } svc_move_ctx;
 
 /* One rule: check before the units move (may refuse with a stable code),
