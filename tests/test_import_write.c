@@ -224,7 +224,12 @@ static void test_known_entry_is_the_stored_one(void **state) {
 
 static const l6_store_ops *real_ops;
 static l6_store_ops counting_ops;
-static long n_account_get, n_project_get, n_label_list;
+static long n_account_get, n_project_get, n_label_list, n_registry_get;
+
+static l6_err count_registry_get(l6_store *st, const char *id, l6_registry *out, l6_error *err) {
+  n_registry_get++;
+  return real_ops->registry_get(st, id, out, err);
+}
 
 static l6_err count_account_get(l6_store *st, l6_id id, l6_account *out, l6_error *err) {
   n_account_get++;
@@ -242,7 +247,8 @@ static l6_err count_label_list(l6_store *st, l6_id batch, l6_each_fn each, void 
 /* The write path reads what it does not hold once a commit chunk, not
  * once a row: each project once (again after a refused row: its rollback
  * may have taken a project away), the importer's accounts not per
- * retirement (the policy step is given them), a batch the row just
+ * retirement (the policy step is given them, and its Article 6 rule
+ * reads their Parties only for ITMOs), a batch the row just
  * issued has no labels to read, and an unchanged row (the second import)
  * does not read its holder's account. The books stay right
  * (test_import_log_and_books checks the same export in full). */
@@ -257,22 +263,27 @@ static void test_reads_per_row(void **state) {
   counting_ops.account_get = count_account_get;
   counting_ops.project_get = count_project_get;
   counting_ops.batch_label_list = count_label_list;
+  counting_ops.registry_get = count_registry_get;
   st->ops = &counting_ops;
   l6_svc *s = svc_open(st, 0, &err); /* check level 0: level 2 reads every entry back on purpose */
   assert_non_null(s);
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/config", srcdir());
   if (svc_load_config(s, dir, &err) != L6_E_OK) fail_msg("load config: %s", err.message);
-  n_account_get = n_project_get = n_label_list = 0;
+  n_account_get = n_project_get = n_label_list = n_registry_get = 0;
   feed c = import_text(s, text);
   assert_int_equal(c.added, ROWS - 1);
-  fprintf(stderr, "first import of %d rows: account_get %ld, project_get %ld, batch_label_list %ld\n", ROWS, n_account_get,
-          n_project_get, n_label_list);
+  fprintf(stderr, "first import of %d rows: account_get %ld, project_get %ld, batch_label_list %ld, registry_get %ld\n", ROWS,
+          n_account_get, n_project_get, n_label_list, n_registry_get);
   /* 7 projects, read again after the refused row's rollback emptied what
    * the chunk knew, and 7777 twice; 2 a row before. */
   assert_true(n_project_get <= 2 * 7 + 2);
   assert_true(n_account_get <= 3);       /* 2 a retirement before */
   assert_int_equal(n_label_list, 0);     /* 1 a row before */
+  /* The Article 6 rule reads the Parties of the accounts only for units
+   * that are ITMOs (none here): 2 a retirement before; 1 for the origin's
+   * registry at the start. */
+  assert_true(n_registry_get <= 1);
   n_account_get = n_project_get = n_label_list = 0;
   feed again = import_text(s, text);
   assert_int_equal(again.added, 0);
