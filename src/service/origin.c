@@ -398,9 +398,6 @@ l6_err svc_import_begin(l6_svc *s, const l6_actor *a, const char *origin, const 
   return L6_E_OK;
 }
 
-/* The ledger6 project of a row, made when absent (registered: the origin
- * issued units for it). Its crediting period is not in the exports: left
- * empty, never guessed. */
 static size_t project_slot(const char *id) {
   uint32_t h = 2166136261u; /* FNV-1a */
   for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 16777619u;
@@ -422,6 +419,9 @@ static l6_err reload_accounts(svc_import *im, l6_error *err) {
   return e;
 }
 
+/* The ledger6 project of a row, made when absent (registered: the origin
+ * issued units for it). Its crediting period is not in the exports: left
+ * empty, never guessed. */
 static l6_err ensure_project(svc_import *im, const export_row *r, const char *id, l6_error *err) {
   l6_svc *s = im->s;
   if (strcmp(im->last_project, id) == 0) return L6_E_OK;
@@ -631,8 +631,8 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
   if (e == L6_E_OK) e = OPS->block_add(s->st, im->pending.id, b.id, start, last, err);
   if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
   if (e == L6_E_OK) e = OPS->batch_vintage_set(s->st, b.id, r->vintage_start, r->vintage_end, err);
-  if (e == L6_E_OK) e = a6_on_issue_host(s, &tx, &b, im->last_host, err); /* ensure_project ran: its host */
   /* ensure_project ran for this row: im->last_host is the project's host. */
+  if (e == L6_E_OK) e = a6_on_issue_host(s, &tx, &b, im->last_host, err);
   if (e == L6_E_OK) e = tlog_append_known(s->st, &tx, &line, 1, &b, im->last_host, svc__check_level(s) >= 2, err);
   if (e == L6_E_OK && r->issued_on[0]) e = OPS->tx_origin_put(s->st, tx.id, r->issued_on, false, err);
   if (e == L6_E_OK) e = sync_labels(im, r, b.id, true, err);
