@@ -17,11 +17,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <regex.h>
 #include <sodium.h>
 
 #include "core/csvread.h"
 #include "core/exports.h"
 #include "core/origin.h"
+#include "core/serialmatch.h"
 #include "service/a6.h"
 #include "service/certificate.h"
 #include "service/crit.h"
@@ -1027,6 +1030,171 @@ static void test_us_dates(void **state) {
 }
 
 /* config/origins.json is read strictly. */
+/* ---- the serial matcher against regexec (issue 17) ---------------------- */
+
+/* A text the pattern's atoms spell (always in its language), counts drawn
+ * from min .. min+6, characters from each atom's set. */
+static size_t spell(const serial_matcher *m, tl_rng *r, char *buf, size_t cap) {
+  size_t n = 0;
+  for (int i = 0; i < m->n; i++) {
+    const serial_atom *a = &m->atom[i];
+    unsigned hi = a->max == SERIAL_MATCH_UNBOUNDED || a->max > a->min + 6u ? a->min + 6u : a->max;
+    unsigned k = (unsigned)tl_rng_range(r, a->min, hi);
+    unsigned char members[256];
+    int nm = 0;
+    for (int c = 0; c < 256; c++)
+      if ((a->set[c >> 3] >> (c & 7)) & 1) members[nm++] = (unsigned char)c;
+    for (unsigned j = 0; j < k && n + 1 < cap; j++) buf[n++] = (char)members[tl_rng_below(r, (uint64_t)nm)];
+  }
+  buf[n] = '\0';
+  return n;
+}
+
+/* One to three edits: a character replaced, inserted or deleted, or a
+ * stretch doubled; characters from the alphabets serials use, and now and
+ * then a control character no pattern takes. */
+static void mutate(tl_rng *r, char *t, size_t cap) {
+  static const char abc[] = "0123456789-_. toAZGSVCUCDCRafz";
+  int edits = (int)tl_rng_range(r, 1, 3);
+  for (int e = 0; e < edits; e++) {
+    size_t n = strlen(t), at = n ? (size_t)tl_rng_below(r, n) : 0;
+    char c = tl_rng_below(r, 20) == 0 ? '\x01' : abc[tl_rng_below(r, sizeof abc - 1)];
+    switch (tl_rng_below(r, 4)) {
+    case 0: if (n) t[at] = c; break;
+    case 1: if (n + 2 < cap) { memmove(t + at + 1, t + at, n - at + 1); t[at] = c; } break;
+    case 2: if (n) memmove(t + at, t + at + 1, n - at); break;
+    default: {
+      size_t k = (size_t)tl_rng_range(r, 1, 8);
+      if (at + k <= n && n + k + 1 < cap) { memmove(t + at + k, t + at, n - at + 1); }
+    }
+    }
+  }
+}
+
+/* The matcher and regexec agree on t: the same accept or reject, the same
+ * offsets of every group; origin_serial_parse the same by either path. */
+static bool agree(const origin_pattern *fast, const char *t) {
+  origin_pattern slow = *fast;
+  slow.fast = false;
+  regmatch_t rm[10];
+  size_t len = strlen(t), so[10], eo[10];
+  bool want = regexec(&fast->re, t, 10, rm, 0) == 0 && rm[0].rm_so == 0 && (size_t)rm[0].rm_eo == len;
+  bool got = serial_matcher_run(&fast->m, t, len, so, eo);
+  if (want != got) {
+    fprintf(stderr, "serial matcher %s, regexec %s: '%s'\n", got ? "accepts" : "refuses", want ? "accepts" : "refuses", t);
+    return false;
+  }
+  for (int g = 0; want && g <= (int)fast->re.re_nsub; g++)
+    if ((size_t)rm[g].rm_so != so[g] || (size_t)rm[g].rm_eo != eo[g]) {
+      fprintf(stderr, "group %d of '%s': matcher %zu..%zu, regexec %d..%d\n", g, t, so[g], eo[g], (int)rm[g].rm_so,
+              (int)rm[g].rm_eo);
+      return false;
+    }
+  origin_serial a, b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  bool pa = origin_serial_parse(fast, t, &a), pb = origin_serial_parse(&slow, t, &b);
+  return pa == pb && (!pa || (a.first == b.first && a.last == b.last && strcmp(a.prefix, b.prefix) == 0));
+}
+
+static void check_pattern(const char *pattern, int prefix, int first, int last, const char *example, uint64_t stream,
+                          long *accepted, long *refused) {
+  origin_pattern p;
+  char msg[160];
+  assert_true(origin_pattern_compile(&p, pattern, prefix, first, last, msg, sizeof msg));
+  if (!p.fast) fprintf(stderr, "pattern not taken by the serial matcher: %s\n", pattern);
+  assert_true(p.fast);
+  tl_rng r;
+  tl_rng_init(&r, stream);
+  char t[L6_ORIGIN_SERIAL_MAX * 2];
+  if (example) assert_true(agree(&p, example));
+  for (int i = 0; i < 3000; i++) {
+    size_t n = spell(&p.m, &r, t, sizeof t);
+    regmatch_t rm[1];
+    /* Spelled by the atoms: regexec takes it, so must the matcher. */
+    assert_int_equal(regexec(&p.re, t, 1, rm, 0), 0);
+    assert_true(n == 0 || agree(&p, t));
+    (*accepted)++;
+    mutate(&r, t, sizeof t);
+    assert_true(agree(&p, t));
+    /* A control character at the end: no pattern takes it, both refuse. */
+    size_t k = strlen(t);
+    t[k] = '\x02', t[k + 1] = '\0';
+    assert_true(agree(&p, t));
+    (*refused)++;
+    /* Fuzz: a random string over the serials' alphabets. */
+    static const char abc[] = "0123456789-_. toAZGSVCUCDCRafz";
+    size_t len = (size_t)tl_rng_below(&r, 60);
+    for (size_t j = 0; j < len; j++) t[j] = abc[tl_rng_below(&r, sizeof abc - 1)];
+    t[len] = '\0';
+    assert_true(agree(&p, t));
+  }
+  origin_pattern_free(&p);
+}
+
+static void test_serial_matcher(void **state) {
+  (void)state;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/config/origins.json", srcdir());
+  json_error_t je;
+  json_t *root = json_load_file(path, 0, &je);
+  assert_non_null(root);
+  const char *code;
+  json_t *o;
+  long accepted = 0, refused = 0;
+  int patterns = 0;
+  uint64_t stream = 1700;
+  /* Every pattern config/origins.json configures. */
+  json_object_foreach(json_object_get(root, "origins"), code, o) {
+    json_t *sr = json_object_get(o, "serial");
+    if (sr == NULL) continue;
+    check_pattern(json_string_value(json_object_get(sr, "pattern")), (int)json_integer_value(json_object_get(sr, "prefix")),
+                  (int)json_integer_value(json_object_get(sr, "first")), (int)json_integer_value(json_object_get(sr, "last")),
+                  json_string_value(json_object_get(o, "example")), stream++, &accepted, &refused);
+    patterns++;
+  }
+  json_decref(root);
+  assert_true(patterns >= 6);
+  /* More shapes of the subset: bounds, optional atoms, escapes, a loose
+   * atom after the groups. */
+  check_pattern("^([A-Z]{2,4})\\.([0-9]+)_([0-9]+)-[a-z-]*-?[0-9]{1,3}$", 1, 2, 3, NULL, stream++, &accepted, &refused);
+  check_pattern("^X?([0-9]{1,5}) to ([0-9]+)$", 0, 1, 2, NULL, stream++, &accepted, &refused);
+  check_pattern("^([A-Z]+_[0-9]*)-([0-9]+)-([0-9]+)[.]?$", 1, 2, 3, NULL, stream++, &accepted, &refused);
+  check_pattern("^([A-Z]+[0-9]*)-([0-9]+)-([0-9]+)$", 1, 2, 3, NULL, stream++, &accepted, &refused);
+  assert_true(accepted > 0 && refused > 0);
+  /* Shapes it leaves to regexec, which still parses them. */
+  static const struct {
+    const char *pattern;
+    int prefix, first, last;
+  } slow[] = {{"^([0-9]+)([0-9]+)-x$", 0, 1, 2},             /* groups not forced */
+              {"^(a|b)-([0-9]+)-([0-9]+)$", 1, 2, 3},        /* alternation */
+              {"^(x)-([0-9]+)-([0-9]+).$", 1, 2, 3},         /* any character */
+              {"^(x)-([0-9]+)-([0-9]+)-\\w$", 1, 2, 3},    /* a GNU escape */
+              {"([0-9]+)-([0-9]+)-([0-9]+)", 1, 2, 3},       /* not anchored */
+              {"^([0-9]+)-(([0-9]+))$", 0, 1, 3},            /* nested groups */
+              {"^([^-]+)-([0-9]+)-([0-9]+)$", 1, 2, 3},      /* a negated set */
+              {"^([[:alpha:]]+)-([0-9]+)-([0-9]+)$", 1, 2, 3}, /* a named class */
+              {"^([0-9]+[0-9A-Z]*)-([0-9]+)-([0-9]+)$", 1, 2, 3}, /* a loose atom inside a group */
+              {"^(x)-([0-9]+)-([0-9]+)(-[0-9])+$", 1, 2, 3}}; /* a repeated group */
+  for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
+    origin_pattern p;
+    char msg[160];
+    assert_true(origin_pattern_compile(&p, slow[i].pattern, slow[i].prefix, slow[i].first, slow[i].last, msg, sizeof msg));
+    if (p.fast) fprintf(stderr, "the serial matcher took %s\n", slow[i].pattern);
+    assert_false(p.fast);
+    origin_pattern_free(&p);
+  }
+  origin_pattern p;
+  char msg[160];
+  origin_serial s;
+  assert_true(origin_pattern_compile(&p, "^([0-9]+)([0-9]+)-x$", 0, 1, 2, msg, sizeof msg));
+  assert_false(p.fast);
+  assert_true(origin_serial_parse(&p, "0034-x", &s)); /* POSIX: group 1 the longest, "003" */
+  assert_int_equal(s.first, 3);
+  assert_int_equal(s.last, 4);
+  origin_pattern_free(&p);
+}
+
 static void test_origins_config(void **state) {
   char *d = tl_tmpdir_make("import-config");
   assert_non_null(d);
@@ -1713,6 +1881,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_strict_and_dry_run, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gold_standard, setup, teardown),
       cmocka_unit_test(test_origins_config),
+      cmocka_unit_test(test_serial_matcher),
       cmocka_unit_test(test_us_dates),
       cmocka_unit_test_setup_teardown(test_acr, setup, teardown),
       cmocka_unit_test_setup_teardown(test_car, setup, teardown),
@@ -1729,5 +1898,6 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_cadt, setup, teardown),
       cmocka_unit_test(test_cadt_route),
   };
+  if (getenv("L6_TEST_FILTER")) cmocka_set_test_filter(getenv("L6_TEST_FILTER")); /* one test: L6_TEST_FILTER=test_serial_matcher */
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,14 +61,14 @@ static l6_svc *open_svc(void) {
  * retirement without beneficiary. Row BAD_ROW is a new project (7777)
  * whose beneficiary holds a control character: refused after its project
  * and batch were written; row BAD_ROW + 1 is the same project, valid. */
-static char *make_export(void) {
+static char *make_export_n(int rows) {
   tl_sbuf b = {0};
   tl_sb_add(&b, "Issuance Date,Sustainable Development Goals,Vintage Start,Vintage End,ID,Name,Country/Area,Project Type,"
                 "Methodology,Total Vintage Quantity,Quantity Issued,Serial Number,Additional Certifications,"
                 "Retirement/Cancellation Date,Retirement Beneficiary,Retirement Reason,Retirement Details\n");
   static const char *const countries[] = {"Kenya", "Viet Nam", "Brazil", "India", "Peru"};
   long long serial = 300000001;
-  for (int i = 0; i < ROWS; i++) {
+  for (int i = 0; i < rows; i++) {
     int project = i == BAD_ROW || i == BAD_ROW + 1 ? 7777 : 6000 + i % 7, year = 2014 + (i / 7) % 4;
     long long q = 1 + (i * 37) % 900;
     bool retired = i % 2 == 1;
@@ -82,6 +82,8 @@ static char *make_export(void) {
   }
   return b.buf;
 }
+
+static char *make_export(void) { return make_export_n(ROWS); }
 
 typedef struct {
   svc_import *im;
@@ -220,11 +222,130 @@ static void test_known_entry_is_the_stored_one(void **state) {
   free(text);
 }
 
+/* ---- what a row reads (issue 17, the import rate) ------------------------ */
+
+static const l6_store_ops *real_ops;
+static l6_store_ops counting_ops;
+static long n_account_get, n_project_get, n_label_list, n_registry_get;
+
+static l6_err count_registry_get(l6_store *st, const char *id, l6_registry *out, l6_error *err) {
+  n_registry_get++;
+  return real_ops->registry_get(st, id, out, err);
+}
+
+static l6_err count_account_get(l6_store *st, l6_id id, l6_account *out, l6_error *err) {
+  n_account_get++;
+  return real_ops->account_get(st, id, out, err);
+}
+static l6_err count_project_get(l6_store *st, const char *id, l6_project *out, l6_error *err) {
+  n_project_get++;
+  return real_ops->project_get(st, id, out, err);
+}
+static l6_err count_label_list(l6_store *st, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
+  n_label_list++;
+  return real_ops->batch_label_list(st, batch, each, ctx, err);
+}
+
+/* The write path reads what it does not hold once a commit chunk, not
+ * once a row: each project once (again after a refused row: its rollback
+ * may have taken a project away), the importer's accounts not per
+ * retirement (the policy step is given them, and its Article 6 rule
+ * reads their Parties only for ITMOs), a batch the row just
+ * issued has no labels to read, and an unchanged row (the second import)
+ * does not read its holder's account. The books stay right
+ * (test_import_log_and_books checks the same export in full). */
+static void test_reads_per_row(void **state) {
+  (void)state;
+  char *text = make_export();
+  l6_error err = {0};
+  l6_store *st = tl_store_open(&store);
+  assert_non_null(st);
+  real_ops = st->ops;
+  counting_ops = *real_ops;
+  counting_ops.account_get = count_account_get;
+  counting_ops.project_get = count_project_get;
+  counting_ops.batch_label_list = count_label_list;
+  counting_ops.registry_get = count_registry_get;
+  st->ops = &counting_ops;
+  l6_svc *s = svc_open(st, 0, &err); /* check level 0: level 2 reads every entry back on purpose */
+  assert_non_null(s);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/config", srcdir());
+  if (svc_load_config(s, dir, &err) != L6_E_OK) fail_msg("load config: %s", err.message);
+  n_account_get = n_project_get = n_label_list = n_registry_get = 0;
+  feed c = import_text(s, text);
+  assert_int_equal(c.added, ROWS - 1);
+  fprintf(stderr, "first import of %d rows: account_get %ld, project_get %ld, batch_label_list %ld, registry_get %ld\n", ROWS,
+          n_account_get, n_project_get, n_label_list, n_registry_get);
+  /* 7 projects, read again after the refused row's rollback emptied what
+   * the chunk knew, and 7777 twice; 2 a row before. */
+  assert_true(n_project_get <= 2 * 7 + 2);
+  assert_true(n_account_get <= 3);       /* 2 a retirement before */
+  assert_int_equal(n_label_list, 0);     /* 1 a row before */
+  /* The Article 6 rule reads the Parties of the accounts only for units
+   * that are ITMOs (none here): 2 a retirement before; 1 for the origin's
+   * registry at the start. */
+  assert_true(n_registry_get <= 1);
+  n_account_get = n_project_get = n_label_list = 0;
+  feed again = import_text(s, text);
+  assert_int_equal(again.added, 0);
+  fprintf(stderr, "second import: account_get %ld, project_get %ld, batch_label_list %ld\n", n_account_get, n_project_get,
+          n_label_list);
+  assert_true(n_account_get <= 3);       /* 1 a row before */
+  assert_true(n_label_list <= ROWS);     /* mirror mode compares each recorded batch's labels */
+  if (svc_check(s, 0, &err) != L6_E_OK) fail_msg("check: %s", err.message);
+  svc_close(s);
+  free(text);
+}
+
+/* Across a commit chunk (L6_IMPORT_COMMIT_ROWS): what the importer knew
+ * is read again when the next chunk begins (its three accounts once, each
+ * project once more), and the books and the log are whole. */
+static void test_reads_across_chunks(void **state) {
+  (void)state;
+  int rows = L6_IMPORT_COMMIT_ROWS + 60;
+  char *text = make_export_n(rows);
+  l6_error err = {0};
+  l6_store *st = tl_store_open(&store);
+  assert_non_null(st);
+  real_ops = st->ops;
+  counting_ops = *real_ops;
+  counting_ops.account_get = count_account_get;
+  counting_ops.project_get = count_project_get;
+  counting_ops.batch_label_list = count_label_list;
+  counting_ops.registry_get = count_registry_get;
+  st->ops = &counting_ops;
+  l6_svc *s = svc_open(st, 0, &err);
+  assert_non_null(s);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/config", srcdir());
+  if (svc_load_config(s, dir, &err) != L6_E_OK) fail_msg("load config: %s", err.message);
+  n_account_get = n_project_get = n_label_list = n_registry_get = 0;
+  feed c = import_text(s, text);
+  assert_int_equal(c.added, rows - 1);
+  assert_int_equal(c.refused, 1);
+  assert_int_equal(n_account_get, 3);          /* the one new chunk */
+  assert_true(n_project_get <= 2 * 7 + 2 + 7); /* and its projects once more */
+  long retired = 0;
+  for (int i = 0; i < rows; i++) retired += i % 2 == 1 && i != BAD_ROW;
+  int64_t want = (rows - 1) + retired;
+  assert_int_equal(log_size(s), want);
+  tlog_report rep;
+  if (svc_verify_store(s, NULL, 0, &rep, &err) != L6_E_OK) fail_msg("verify --store: %s", err.message);
+  if (!rep.ok) fail_msg("verify --store: %s", rep.problem);
+  assert_int_equal(rep.transactions, want);
+  if (svc_check(s, 0, &err) != L6_E_OK) fail_msg("check: %s", err.message);
+  svc_close(s);
+  free(text);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_import_log_and_books, setup, teardown),
       cmocka_unit_test_setup_teardown(test_known_entry_is_the_stored_one, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reads_per_row, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reads_across_chunks, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

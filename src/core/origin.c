@@ -32,6 +32,7 @@ bool origin_pattern_compile(origin_pattern *p, const char *pattern, int prefix_g
   p->first_group = first_group;
   p->last_group = last_group;
   p->compiled = true;
+  p->fast = serial_matcher_compile(&p->m, pattern) && p->m.ngroups == p->re.re_nsub;
   return true;
 }
 
@@ -57,19 +58,27 @@ bool origin_serial_parse(const origin_pattern *p, const char *text, origin_seria
   if (!p->compiled) return false;
   size_t len = strlen(text);
   if (len == 0 || len > L6_ORIGIN_SERIAL_MAX) return false;
-  regmatch_t m[10];
-  if (regexec(&p->re, text, 10, m, 0) != 0) return false;
-  if (m[0].rm_so != 0 || (size_t)m[0].rm_eo != len) return false; /* the whole text */
-  const regmatch_t *f = &m[p->first_group], *l = &m[p->last_group];
-  if (f->rm_so < 0 || l->rm_so < 0) return false;
-  if (!num(text + f->rm_so, (size_t)(f->rm_eo - f->rm_so), &out->first) ||
-      !num(text + l->rm_so, (size_t)(l->rm_eo - l->rm_so), &out->last) || out->first > out->last)
+  size_t so[10], eo[10];
+  if (p->fast) {
+    if (!serial_matcher_run(&p->m, text, len, so, eo)) return false;
+  } else {
+    regmatch_t m[10];
+    if (regexec(&p->re, text, 10, m, 0) != 0) return false;
+    if (m[0].rm_so != 0 || (size_t)m[0].rm_eo != len) return false; /* the whole text */
+    for (int g = 0; g < 10; g++) {
+      if (m[g].rm_so < 0 && (g == p->first_group || g == p->last_group || (g > 0 && g == p->prefix_group))) return false;
+      so[g] = m[g].rm_so < 0 ? 0 : (size_t)m[g].rm_so;
+      eo[g] = m[g].rm_so < 0 ? 0 : (size_t)m[g].rm_eo;
+    }
+  }
+  int f = p->first_group, l = p->last_group;
+  if (!num(text + so[f], eo[f] - so[f], &out->first) || !num(text + so[l], eo[l] - so[l], &out->last) ||
+      out->first > out->last)
     return false;
   out->prefix[0] = '\0';
   if (p->prefix_group > 0) {
-    const regmatch_t *x = &m[p->prefix_group];
-    if (x->rm_so < 0) return false;
-    snprintf(out->prefix, sizeof out->prefix, "%.*s", (int)(x->rm_eo - x->rm_so), text + x->rm_so);
+    int x = p->prefix_group;
+    snprintf(out->prefix, sizeof out->prefix, "%.*s", (int)(eo[x] - so[x]), text + so[x]);
   }
   return true;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "../limits.h"
+#include "serialmatch.h"
 
 /* An origin's serial pattern: a POSIX extended regular expression over
  * the whole serial text, and which of its groups hold the serial prefix
@@ -23,6 +24,11 @@ typedef struct {
   regex_t re;
   int prefix_group, first_group, last_group;
   bool compiled;
+  /* The same pattern for serialmatch.h's matcher, when it takes it
+   * (every pattern config/origins.json has): origin_serial_parse then
+   * runs it instead of regexec. false: regexec. */
+  bool fast;
+  serial_matcher m;
 } origin_pattern;
 
 /* A serial parsed by its origin's pattern. */

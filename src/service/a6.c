@@ -1072,9 +1072,12 @@ static int auth_collect(void *ctx, const void *row) {
 l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err) {
   l6_project p;
   l6_err e = OPS->project_get(ST, b->project, &p, err);
-  if (e != L6_E_OK) return e;
+  return e == L6_E_OK ? a6_on_issue_host(s, tx, b, p.host, err) : e;
+}
+
+l6_err a6_on_issue_host(l6_svc *s, const l6_tx *tx, const l6_batch *b, const char *host, l6_error *err) {
   auth_buf ab = {.project = b->project};
-  e = OPS->a6_auth_list(ST, p.host, auth_collect, &ab, err);
+  l6_err e = OPS->a6_auth_list(ST, host, auth_collect, &ab, err);
   for (size_t i = 0; i < ab.n && e == L6_E_OK; i++) {
     l6_a6_auth *x = &ab.a[i];
     if (x->revoked || x->assigned >= x->quantity || b->vintage < x->vintage_from || b->vintage > x->vintage_to) continue;
@@ -1602,9 +1605,9 @@ static l6_err a6_move_effect(l6_svc *s, const svc_move_ctx *m, void *arg, l6_err
    * approved, is the transfer or claim the AEF records. */
   if (m->a6_accounted || m->route == SVC_MOVE_HOLD) return L6_E_OK;
   const l6_tx *tx = m->tx;
-  char fp[4], tp[4];
-  l6_err e = registry_party(s, m->from.registry, fp, err);
-  if (e == L6_E_OK) e = registry_party(s, m->to.registry, tp, err);
+  char fp[4] = "", tp[4] = "";
+  bool parties = false; /* fp and tp read: only once a take holds an ITMO (most moves hold none; issue 17) */
+  l6_err e = L6_E_OK;
   l6_a6_auth x = {0};
   int year = year_now(s);
   for (size_t i = 0; i < m->n && e == L6_E_OK; i++) {
@@ -1612,6 +1615,11 @@ static l6_err a6_move_effect(l6_svc *s, const svc_move_ctx *m, void *arg, l6_err
     itmo_buf ib = {0};
     e = OPS->a6_itmo_in_batch(ST, t->batch, t->first, t->last, itmo_row, &ib, err);
     if (e == L6_E_OK && ib.overflow) e = l6_fail(err, L6_E_TOO_MANY_RANGES, "the transaction touches too many ITMO ranges");
+    if (e == L6_E_OK && ib.n > 0 && !parties) {
+      e = registry_party(s, m->from.registry, fp, err);
+      if (e == L6_E_OK) e = registry_party(s, m->to.registry, tp, err);
+      parties = true;
+    }
     for (size_t k = 0; k < ib.n && e == L6_E_OK; k++) {
       l6_a6_itmo *r = &ib.r[k];
       e = isolate(s, r, t->first, t->last, err);

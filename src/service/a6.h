@@ -162,6 +162,9 @@ l6_err a6_eligible_ranges(l6_svc *s, const l6_batch *b, int64_t first, int64_t l
  * transferred at once for OIMP authorizations whose event is issuance or
  * authorization). */
 l6_err a6_on_issue(l6_svc *s, const l6_tx *tx, const l6_batch *b, l6_error *err);
+/* The same when the caller holds the batch's project's host Party (the
+ * importer), which a6_on_issue reads. */
+l6_err a6_on_issue_host(l6_svc *s, const l6_tx *tx, const l6_batch *b, const char *host, l6_error *err);
 
 /* ---- authorization requests (a6_request.c, issue 18 item 4) ---- */
 

@@ -55,8 +55,13 @@ typedef struct {
   const char *corsia_phase; /* an OIMP cancellation for CORSIA: its phase; NULL otherwise */
   bool origin_claim;        /* an imported retirement or cancellation: its purpose is the origin registry's record of
                                a claim made there, not one made here (origin.c) */
-  /* Filled by the policy step from tx (zeroed when tx names no account). */
+  /* Filled by the policy step from tx (zeroed when tx names no account),
+   * unless accounts_given: the caller filled both from this same
+   * transaction's reads (the importer: its own accounts, read again at
+   * the start of every commit chunk), and the step does not read them
+   * again (issue 17: two reads a retirement). */
   l6_account from, to;
+  bool accounts_given;
 } svc_move_ctx;
 
 /* One rule: check before the units move (may refuse with a stable code),

@@ -289,6 +289,8 @@ typedef struct {
   bool in_kg;
 } vintage_total;
 
+#define PROJECT_CACHE 1024 /* slots, by a hash of the project id (40 KiB) */
+
 struct svc_import {
   l6_svc *s;
   const origin_def *o;
@@ -305,6 +307,13 @@ struct svc_import {
   char last_project[L6_CODE_MAX + 1]; /* the last project seen to exist (rows come grouped) */
   export_row scratch;              /* a row whose vintage period the store's origin_periods gives */
   char last_host[4];                  /* its host Party (for the log entries of its batches) */
+  /* Projects found (or made) in the open commit chunk, with their hosts:
+   * ensure_project reads each once a chunk, not once a row (issue 17).
+   * Emptied at every commit and when a row is rolled back. */
+  struct {
+    char id[L6_CODE_MAX + 1];
+    char host[4];
+  } known[PROJECT_CACHE];
 };
 
 static l6_err ensure_party(l6_svc *s, const char *code, l6_error *err) {
@@ -389,12 +398,39 @@ l6_err svc_import_begin(l6_svc *s, const l6_actor *a, const char *origin, const 
   return L6_E_OK;
 }
 
+static size_t project_slot(const char *id) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 16777619u;
+  return h % PROJECT_CACHE;
+}
+
+static void forget_projects(svc_import *im) {
+  for (size_t i = 0; i < PROJECT_CACHE; i++) im->known[i].id[0] = '\0';
+}
+
+/* The importer's own accounts read again: another request may have
+ * changed them between two commit chunks, and the policy step is given
+ * them instead of reading them (svc_move_ctx.accounts_given). */
+static l6_err reload_accounts(svc_import *im, l6_error *err) {
+  l6_svc *s = im->s;
+  l6_err e = OPS->account_get(s->st, im->pending.id, &im->pending, err);
+  if (e == L6_E_OK) e = OPS->account_get(s->st, im->retirement.id, &im->retirement, err);
+  if (e == L6_E_OK) e = OPS->account_get(s->st, im->cancellation.id, &im->cancellation, err);
+  return e;
+}
+
 /* The ledger6 project of a row, made when absent (registered: the origin
  * issued units for it). Its crediting period is not in the exports: left
  * empty, never guessed. */
 static l6_err ensure_project(svc_import *im, const export_row *r, const char *id, l6_error *err) {
   l6_svc *s = im->s;
   if (strcmp(im->last_project, id) == 0) return L6_E_OK;
+  size_t slot = project_slot(id);
+  if (strcmp(im->known[slot].id, id) == 0) { /* checked in this chunk */
+    snprintf(im->last_project, sizeof im->last_project, "%s", id);
+    snprintf(im->last_host, sizeof im->last_host, "%s", im->known[slot].host);
+    return L6_E_OK;
+  }
   l6_project p;
   l6_err e = OPS->project_get(s->st, id, &p, err);
   if (e == L6_E_OK && strcmp(p.programme, im->o->programme) != 0)
@@ -429,6 +465,10 @@ static l6_err ensure_project(svc_import *im, const export_row *r, const char *id
   }
   if (e == L6_E_OK) snprintf(im->last_project, sizeof im->last_project, "%s", id);
   if (e == L6_E_OK) snprintf(im->last_host, sizeof im->last_host, "%s", p.host);
+  if (e == L6_E_OK) {
+    snprintf(im->known[slot].id, sizeof im->known[slot].id, "%s", id);
+    snprintf(im->known[slot].host, sizeof im->known[slot].host, "%s", p.host);
+  }
   return e;
 }
 
@@ -497,7 +537,8 @@ static l6_err sync_labels(svc_import *im, const export_row *r, l6_id batch, bool
   size_t nw = row_labels(im, r, want);
   label_rows *have = calloc(1, sizeof *have);
   if (have == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = OPS->batch_label_list(s->st, batch, collect_label, have, err);
+  /* A batch this row just issued carries no label yet: nothing to read. */
+  l6_err e = fresh ? L6_E_OK : OPS->batch_label_list(s->st, batch, collect_label, have, err);
   char mine[L6_ORIGIN_CODE_MAX + 8];
   snprintf(mine, sizeof mine, "%s export", im->o->code);
   char ts[32];
@@ -554,7 +595,8 @@ static l6_err retire(svc_import *im, const export_row *r, l6_id batch, int64_t f
   l6_err e = OPS->tx_put(s->st, &tx, err);
   l6_take take = {.batch = batch, .first = first, .last = last};
   svc_move_ctx m = {.route = cancel ? SVC_MOVE_CANCELLATION : SVC_MOVE_RETIREMENT, .tx = &tx, .takes = &take, .n = 1,
-                    .actor = &im->actor, .origin_claim = true};
+                    .actor = &im->actor, .from = im->pending, .to = cancel ? im->cancellation : im->retirement,
+                    .accounts_given = true, .origin_claim = true};
   if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   /* The one line svc__move_units wrote for the one take. */
   l6_tx_line line = {.tx = tx.id, .batch = batch, .first = first, .last = last, .from_account = tx.from_account,
@@ -589,8 +631,8 @@ static l6_err issue(svc_import *im, const export_row *r, const char *project, co
   if (e == L6_E_OK) e = OPS->block_add(s->st, im->pending.id, b.id, start, last, err);
   if (e == L6_E_OK) e = OPS->tx_line_put(s->st, &line, err);
   if (e == L6_E_OK) e = OPS->batch_vintage_set(s->st, b.id, r->vintage_start, r->vintage_end, err);
-  if (e == L6_E_OK) e = a6_on_issue(s, &tx, &b, err);
   /* ensure_project ran for this row: im->last_host is the project's host. */
+  if (e == L6_E_OK) e = a6_on_issue_host(s, &tx, &b, im->last_host, err);
   if (e == L6_E_OK) e = tlog_append_known(s->st, &tx, &line, 1, &b, im->last_host, svc__check_level(s) >= 2, err);
   if (e == L6_E_OK && r->issued_on[0]) e = OPS->tx_origin_put(s->st, tx.id, r->issued_on, false, err);
   if (e == L6_E_OK) e = sync_labels(im, r, b.id, true, err);
@@ -628,7 +670,6 @@ static l6_err mirror(svc_import *im, const export_row *r, const l6_origin_block 
   l6_block held;
   l6_account acc;
   l6_err e = OPS->block_find(s->st, 0, ob->batch, a, &held, err);
-  if (e == L6_E_OK) e = OPS->account_get(s->st, held.account, &acc, err);
   if (e != L6_E_OK) return e;
   bool whole = held.last >= b;
   l6_account_type want = r->status == EXPORT_ACTIVE      ? L6_ACCT_PENDING
@@ -642,6 +683,8 @@ static l6_err mirror(svc_import *im, const export_row *r, const l6_origin_block 
     *outcome = IMPORT_RETIRED;
     return retire(im, r, ob->batch, a, b, NULL, NULL, err);
   }
+  /* The holder's type, read only to word the refusal. */
+  if ((e = OPS->account_get(s->st, held.account, &acc, err)) != L6_E_OK) return e;
   return l6_fail(err, L6_E_EXPORT_CONFLICT, "the export says serials %lld-%lld of '%.60s' are %s; the store holds %s in %s %s account",
                  (long long)os->first, (long long)os->last, ob->text,
                  r->status == EXPORT_ACTIVE ? "active" : r->status == EXPORT_CANCELLED ? "cancelled" : "retired",
@@ -870,6 +913,7 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
     e = OPS->commit(s->st, err);
   } else {
     OPS->rollback(s->st);
+    forget_projects(im); /* a project the row made is gone with it */
     memcpy(im->last_project, keep_project, sizeof keep_project);
     memcpy(im->last_host, keep_host, sizeof keep_host);
     im->projects = keep[0];
@@ -893,6 +937,10 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
     if ((e = svc__finish(s, L6_E_OK, err)) != L6_E_OK) return e;
     if ((e = svc__begin(s, err)) != L6_E_OK) return e;
     im->open = true;
+    /* What the last chunk knew may have changed before this one began. */
+    forget_projects(im);
+    im->last_project[0] = '\0';
+    if ((e = reload_accounts(im, err)) != L6_E_OK) return e;
   }
   return L6_E_OK;
 }
