@@ -230,6 +230,11 @@ l6_err svc__tx_end(l6_svc *s, l6_err e, l6_error *err) {
     if (m->savepoint) {
       e = OPS->commit(s->st, err); /* RELEASE: the group's commit makes it durable */
       if (e != L6_E_OK) OPS->rollback(s->st);
+    } else if (OPS->flush) {
+      /* The first member: writes the store sent without waiting (its
+       * pipeline) answer now, so that a failure is this request's own and
+       * never shows in the next member's savepoint. */
+      e = OPS->flush(s->st, err);
     }
   } else if (m->savepoint) {
     OPS->rollback(s->st); /* this request alone */
