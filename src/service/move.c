@@ -66,6 +66,7 @@ static l6_err move_range(l6_svc *s, l6_id tx, l6_id from, l6_id to, l6_id batch,
 static l6_err load_accounts(l6_svc *s, svc_move_ctx *m, l6_error *err) {
   assert(m->tx != NULL && m->n > 0 && m->takes != NULL);
   assert(m->route > 0 && m->route < SVC_MOVE__COUNT);
+  if (m->accounts_read && m->from.id == m->tx->from_account && m->to.id == m->tx->to_account) return L6_E_OK;
   memset(&m->from, 0, sizeof m->from);
   memset(&m->to, 0, sizeof m->to);
   l6_err e = m->tx->from_account ? OPS->account_get(s->st, m->tx->from_account, &m->from, err) : L6_E_OK;

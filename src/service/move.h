@@ -53,8 +53,12 @@ typedef struct {
   const l6_actor *actor;    /* who asked; NULL where the route knows only a name (the exchange: tx->actor) */
   bool a6_accounted;        /* the route writes the Article 6 accounting of these units itself (svc_a6_act) */
   const char *corsia_phase; /* an OIMP cancellation for CORSIA: its phase; NULL otherwise */
-  /* Filled by the policy step from tx (zeroed when tx names no account). */
+  /* Filled by the policy step from tx (zeroed when tx names no account),
+   * unless the caller set accounts_read: it read both in this
+   * transaction already and put them here (a store round trip each on
+   * PostgreSQL saved, issue 16 target 5). */
   l6_account from, to;
+  bool accounts_read;
 } svc_move_ctx;
 
 /* One rule: check before the units move (may refuse with a stable code),

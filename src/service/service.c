@@ -1475,7 +1475,8 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
   svc_move_ctx m = {.route = r->kind == L6_TX_TRANSFER     ? SVC_MOVE_TRANSFER
                              : r->kind == L6_TX_RETIREMENT ? SVC_MOVE_RETIREMENT
                                                            : SVC_MOVE_CANCELLATION,
-                    .tx = &tx, .takes = takes, .n = ntakes, .actor = a};
+                    .tx = &tx, .takes = takes, .n = ntakes, .actor = a,
+                    .from = from, .to = to, .accounts_read = true}; /* read above, in this transaction */
   if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   if (e == L6_E_OK && r->kind == L6_TX_TRANSFER) e = svc__consideration_put(s, tx.id, r, err); /* consideration.c */
   if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* its leaf, in this commit */

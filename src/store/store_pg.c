@@ -735,29 +735,32 @@ static l6_err pipe_send(pg_store *q, int id, const char *sql, const pg_args *a, 
 /*
  * Synchronises the pipeline: one sync, then every pending result in
  * order, then back to ordinary mode. Returns the first failure (pg_fail),
- * else OK; *last (may be NULL) gets the last statement's result when all
- * succeeded (caller PQclears). commit: the last statement is COMMIT, so a
- * connection lost while waiting for its answer leaves the outcome unknown.
+ * else OK; when all succeeded keep[0..nkeep-1] get the results of the
+ * last nkeep statements (caller PQclears; keep may be NULL when nkeep is
+ * 0). commit: the last statement is COMMIT, so a connection lost while
+ * waiting for its answer leaves the outcome unknown.
  */
-static l6_err pipe_sync(pg_store *q, bool commit, PGresult **last, l6_error *err) {
+static l6_err pipe_sync_keep(pg_store *q, bool commit, PGresult **keep, int nkeep, l6_error *err) {
   int n = q->pending;
+  assert(nkeep <= n);
   q->pending = 0;
-  if (last) *last = NULL;
+  for (int k = 0; k < nkeep; k++) keep[k] = NULL;
   q->base.round_trips++;
   if (getenv("L6_TRACE_TRIPS")) fprintf(stderr, "TRIP sync %d\n", n);
-  if (PQpipelineSync(q->conn) != 1) return pg_fail(q, NULL, commit, err);
   l6_err e = L6_E_OK;
-  PGresult *keep = NULL;
+  if (PQpipelineSync(q->conn) != 1) {
+    e = pg_fail(q, NULL, commit, err);
+    goto out;
+  }
   for (int i = 0; i < n; i++) {
     PGresult *r = PQgetResult(q->conn);
     if (r == NULL) { /* no answer at all: the connection broke */
       if (e == L6_E_OK) e = pg_fail(q, NULL, commit, err);
-      PQclear(keep);
-      return e;
+      goto out;
     }
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-      if (i == n - 1 && last) keep = r;
+      if (i >= n - nkeep) keep[i - (n - nkeep)] = r;
       else PQclear(r);
     } else {
       if (e == L6_E_OK) e = pg_fail(q, r, commit && i == n - 1, err); /* later ones: PGRES_PIPELINE_ABORTED */
@@ -766,16 +769,27 @@ static l6_err pipe_sync(pg_store *q, bool commit, PGresult **last, l6_error *err
     for (PGresult *z; (z = PQgetResult(q->conn)) != NULL;) PQclear(z); /* the NULL that ends a statement's results */
     if (PQstatus(q->conn) != CONNECTION_OK) {
       if (e == L6_E_OK) e = pg_fail(q, NULL, commit && i == n - 1, err);
-      PQclear(keep);
-      return e;
+      goto out;
     }
   }
   PGresult *r = PQgetResult(q->conn); /* PGRES_PIPELINE_SYNC */
   bool synced = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
   PQclear(r);
   if ((!synced || PQexitPipelineMode(q->conn) != 1) && e == L6_E_OK) e = pg_fail(q, NULL, commit, err);
-  if (e == L6_E_OK && last) *last = keep;
-  else PQclear(keep);
+out:
+  if (e != L6_E_OK)
+    for (int k = 0; k < nkeep; k++) {
+      PQclear(keep[k]);
+      keep[k] = NULL;
+    }
+  return e;
+}
+
+/* The same, handing back the last statement's result (last may be NULL). */
+static l6_err pipe_sync(pg_store *q, bool commit, PGresult **last, l6_error *err) {
+  PGresult *keep[1];
+  l6_err e = pipe_sync_keep(q, commit, keep, last ? 1 : 0, err);
+  if (last) *last = keep[0];
   return e;
 }
 
@@ -876,6 +890,34 @@ static l6_err run_one(pg_store *q, int id, const pg_args *a, row_fn dec, void *o
   }
   dec(r, 0, out);
   PQclear(r);
+  return L6_E_OK;
+}
+
+/* Runs two single-row queries in one round trip (both in one pipeline):
+ * *found_a / *found_b tell whether each had a row, decoded into out_a /
+ * out_b. Inside a transaction only; outside, one after the other. */
+static l6_err run_one_pair(pg_store *q, int id_a, const pg_args *a, void *out_a, bool *found_a, int id_b,
+                           const pg_args *b, void *out_b, bool *found_b, row_fn dec, l6_error *err) {
+  *found_a = *found_b = false;
+  l6_err e;
+  if (q->depth == 0 || q->failed) {
+    PGresult *r = pg_exec(q, id_a, a, true, &e, err);
+    if (r == NULL) return e;
+    if ((*found_a = PQntuples(r) > 0)) dec(r, 0, out_a);
+    PQclear(r);
+    if ((r = pg_exec(q, id_b, b, true, &e, err)) == NULL) return e;
+    if ((*found_b = PQntuples(r) > 0)) dec(r, 0, out_b);
+    PQclear(r);
+    return L6_E_OK;
+  }
+  if ((e = pipe_send(q, id_a, NULL, a, err)) != L6_E_OK) return e;
+  if ((e = pipe_send(q, id_b, NULL, b, err)) != L6_E_OK) return e;
+  PGresult *r[2];
+  if ((e = pipe_sync_keep(q, false, r, 2, err)) != L6_E_OK) return e; /* with any writes pending before them */
+  if ((*found_a = PQntuples(r[0]) > 0)) dec(r[0], 0, out_a);
+  if ((*found_b = PQntuples(r[1]) > 0)) dec(r[1], 0, out_b);
+  PQclear(r[0]);
+  PQclear(r[1]);
   return L6_E_OK;
 }
 
@@ -1289,17 +1331,6 @@ static l6_err pg_batch_list(l6_store *s, const char *project, l6_id after, int l
 
 /* ---- blocks ---------------------------------------------------------- */
 
-/* Reads the neighbour block (BLK_LEFT / BLK_RIGHT) of `first` in `batch`;
- * *found = false when there is none. */
-static l6_err block_at(pg_store *q, int qid, l6_id batch, int64_t first, l6_block *out, bool *found, l6_error *err) {
-  pg_args a = {.n = 0};
-  a_int(&a, batch);
-  a_int(&a, first);
-  l6_err e = run_one(q, qid, &a, dec_block, out, L6_E_UNKNOWN_SERIAL, err);
-  *found = (e == L6_E_OK);
-  return e == L6_E_UNKNOWN_SERIAL ? L6_E_OK : e;
-}
-
 static l6_err set_block(pg_store *q, l6_id id, int64_t first, int64_t last, l6_error *err) {
   pg_args a = {.n = 0};
   a_int(&a, id);
@@ -1321,8 +1352,12 @@ static l6_err pg_block_add(l6_store *s, l6_id account, l6_id batch, int64_t firs
   assert(first >= 1 && last >= first);
   l6_block left = {0}, right = {0};
   bool has_left = false, has_right = false;
-  l6_err e = block_at(q, Q_BLK_LEFT, batch, first, &left, &has_left, err);
-  if (e == L6_E_OK) e = block_at(q, Q_BLK_RIGHT, batch, first, &right, &has_right, err);
+  pg_args al = {.n = 0}, ar = {.n = 0};
+  a_int(&al, batch);
+  a_int(&al, first);
+  a_int(&ar, batch);
+  a_int(&ar, first);
+  l6_err e = run_one_pair(q, Q_BLK_LEFT, &al, &left, &has_left, Q_BLK_RIGHT, &ar, &right, &has_right, dec_block, err);
   if (e != L6_E_OK) return e;
   if ((has_left && left.last >= first) || (has_right && right.first <= last))
     return l6_fail(err, L6_E_INTERNAL, "block [%lld,%lld] of batch %lld overlaps an existing block", (long long)first,
