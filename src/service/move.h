@@ -59,6 +59,10 @@ typedef struct {
    * PostgreSQL saved, issue 16 target 5). */
   l6_account from, to;
   bool accounts_read;
+  /* Optional (NULL: none): known[i] is the block of `from` that holds
+   * takes[i], as the caller read it in this transaction (its pick), id 0
+   * when unknown; the move then need not find it again. */
+  const l6_block *known;
 } svc_move_ctx;
 
 /* One rule: check before the units move (may refuse with a stable code),

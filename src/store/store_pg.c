@@ -618,7 +618,6 @@ static l6_err exec_sql(pg_store *q, const char *sql, l6_error *err) {
   l6_err fe = pipe_flush(q, err);
   if (fe != L6_E_OK) return fe;
   q->base.round_trips++;
-  if (getenv("L6_TRACE_TRIPS")) fprintf(stderr, "TRIP sql %s\n", sql);
   PGresult *r = PQexec(q->conn, sql);
   ExecStatusType st = PQresultStatus(r);
   l6_err e = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? L6_E_OK : pg_fail(q, r, false, err);
@@ -746,7 +745,6 @@ static l6_err pipe_sync_keep(pg_store *q, bool commit, PGresult **keep, int nkee
   q->pending = 0;
   for (int k = 0; k < nkeep; k++) keep[k] = NULL;
   q->base.round_trips++;
-  if (getenv("L6_TRACE_TRIPS")) fprintf(stderr, "TRIP sync %d\n", n);
   l6_err e = L6_E_OK;
   if (PQpipelineSync(q->conn) != 1) {
     e = pg_fail(q, NULL, commit, err);
@@ -845,7 +843,6 @@ static PGresult *pg_exec(pg_store *q, int id, const pg_args *a, bool read, l6_er
   for (int attempt = 0;; attempt++) {
     if (q->depth == 0 && (*e = pg_ensure(q, err)) != L6_E_OK) return NULL;
     q->base.round_trips++;
-    if (getenv("L6_TRACE_TRIPS")) fprintf(stderr, "TRIP exec %d\n", id);
     PGresult *r = PQexecPrepared(q->conn, name, a->n, a->v, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
@@ -865,7 +862,6 @@ typedef void (*row_fn)(const PGresult *r, int row, void *out);
 static l6_err run_write(pg_store *q, int id, const pg_args *a, l6_id *new_id, int64_t *changed, l6_error *err) {
   if (q->fail_after > 0 && --q->fail_after == 0) return l6_fail(err, L6_E_STORE, "store: injected fault");
   l6_err e;
-  if (getenv("L6_TRACE_TRIPS")) fprintf(stderr, "     write %d\n", id);
   if (new_id == NULL && changed == NULL && q->depth > 0 && !q->failed && !pipe_must_wait(id)) { /* nothing to wait for: pipelined */
     e = pipe_send(q, id, NULL, a, err);
     if (e == L6_E_OK && q->pending >= PG_PIPE_MAX) e = pipe_sync(q, false, NULL, err);
