@@ -280,8 +280,10 @@ int main(int argc, char **argv) {
   bench b;
   rng_state = SEED;
   bench_open(&b);
+  uint64_t trips0 = svc_store(b.svc)->round_trips; /* PostgreSQL's round trips (store.h); 0 on SQLite */
   span b1_early = bench_run(&b, window, 1);
   span b1_same = add(b1_early, bench_run(&b, same - window, 1));
+  double b1_trips = (double)(svc_store(b.svc)->round_trips - trips0) / (double)b1_same.n;
   long blocks_b1 = bench_blocks(&b);
   bench_close(&b);
 
@@ -290,8 +292,10 @@ int main(int argc, char **argv) {
    * batch 1. */
   rng_state = SEED;
   bench_open(&b);
+  trips0 = svc_store(b.svc)->round_trips;
   span early = bench_run(&b, window, 100);
   span b100_same = add(early, bench_run(&b, same - window, 100));
+  double b100_trips = (double)(svc_store(b.svc)->round_trips - trips0) / (double)b100_same.n;
   span total = add(b100_same, bench_run(&b, history - same, 100));
   long blocks_hist = bench_blocks(&b);
   span late = bench_run(&b, window, 100);
@@ -319,7 +323,10 @@ int main(int argc, char **argv) {
   snprintf(what, sizeof what, "batch 1, %ld after %ld:", window, history + window);
   show(what, b1_late);
 
+  printf("round trips per transfer: batch 1 %.1f, batch 100 %.1f\n", b1_trips, b100_trips);
   printf("RESULT b1_count %ld\n", b1_same.n);
+  printf("RESULT b1_trips %.1f\n", b1_trips);
+  printf("RESULT b100_trips %.1f\n", b100_trips);
   printf("RESULT b1_per_s %.0f\n", rate(b1_same));
   printf("RESULT b100_count %ld\n", b100_same.n);
   printf("RESULT b100_per_s %.0f\n", rate(b100_same));

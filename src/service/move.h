@@ -56,12 +56,17 @@ typedef struct {
   bool origin_claim;        /* an imported retirement or cancellation: its purpose is the origin registry's record of
                                a claim made there, not one made here (origin.c) */
   /* Filled by the policy step from tx (zeroed when tx names no account),
-   * unless accounts_given: the caller filled both from this same
-   * transaction's reads (the importer: its own accounts, read again at
-   * the start of every commit chunk), and the step does not read them
-   * again (issue 17: two reads a retirement). */
+   * unless accounts_given: the caller read both in this same transaction
+   * and put them here (the transfer route: its own reads; the importer: its
+   * accounts, read again at the start of every commit chunk), and the step
+   * does not read them again (a store round trip each on PostgreSQL, issue
+   * 16 target 5; two reads a retirement in an import, issue 17). */
   l6_account from, to;
   bool accounts_given;
+  /* Optional (NULL: none): known[i] is the block of `from` that holds
+   * takes[i], as the caller read it in this transaction (its pick), id 0
+   * when unknown; the move then need not find it again. */
+  const l6_block *known;
 } svc_move_ctx;
 
 /* One rule: check before the units move (may refuse with a stable code),

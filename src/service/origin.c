@@ -909,9 +909,10 @@ l6_err svc_import_row(svc_import *im, const export_row *r, svc_import_outcome *o
   size_t keep_ntotals = im->ntotals;
   if (v < 0 || v >= VINTAGE_SLOTS) e = l6_fail(err, L6_E_INVALID_VALUE, "the vintage period is outside the years accepted");
   else e = apply_row(im, r, outcome, err);
-  if (e == L6_E_OK) {
-    e = OPS->commit(s->st, err);
-  } else {
+  /* A store that answers writes late (PostgreSQL's pipeline) may report
+   * the row's failure at its RELEASE: rolled back and undone the same. */
+  if (e == L6_E_OK) e = OPS->commit(s->st, err);
+  if (e != L6_E_OK) {
     OPS->rollback(s->st);
     forget_projects(im); /* a project the row made is gone with it */
     memcpy(im->last_project, keep_project, sizeof keep_project);

@@ -1319,24 +1319,36 @@ static int block_row(void *ctx, const void *row) {
   return b->need > 0 && b->have >= b->need;
 }
 
-/* Plans the takes of a move: by quantity or by explicit ranges. */
-static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t *ntakes, l6_error *err) {
+/* Plans the takes of a move: by quantity or by explicit ranges. known
+ * (room for L6_MAX_BLOCKS_PER_TX + 1) gets the block of each take as read
+ * here, id 0 where two takes share a block (the first move changes it). */
+static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t *ntakes, l6_block *known,
+                        l6_error *err) {
   size_t cap = L6_MAX_BLOCKS_PER_TX + 1;
   block_buf held = {.blocks = malloc(cap * sizeof(l6_block)), .cap = cap, .need = r->nranges ? 0 : r->quantity};
   if (held.blocks == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
   l6_err e = L6_E_OK;
   if (r->nranges == 0) {
-    if (r->unit_type[0] == '\0') {
+    if (r->unit_type[0] == '\0')
       e = l6_fail(err, L6_E_MISSING_FIELD, "unit_type is required when units are picked by quantity");
-    } else {
-      l6_unit_type ut;
-      e = OPS->unit_type_get(s->st, r->unit_type, &ut, err);
-    }
     l6_pick_filter f = {.account = r->from_account, .vintage = r->vintage};
     snprintf(f.unit_type, sizeof f.unit_type, "%s", r->unit_type);
     snprintf(f.project, sizeof f.project, "%s", r->project);
     if (e == L6_E_OK) e = OPS->block_pick(s->st, &f, (int)cap, block_row, &held, err);
     if (e == L6_E_OK) e = ledger_pick(held.blocks, held.n, r->quantity, takes, L6_MAX_BLOCKS_PER_TX, ntakes, err);
+    /* An unknown unit type is refused as such. Looked up only when the
+     * pick failed: blocks it picked are of batches of that unit type, which
+     * exists (a foreign key), so a good transfer saves the read (a round
+     * trip on PostgreSQL, issue 16 target 5). */
+    if (e != L6_E_OK && e != L6_E_MISSING_FIELD && e != L6_E_STORE && e != L6_E_BUSY && e != L6_E_NOMEM) {
+      l6_unit_type ut;
+      l6_error sub = {0};
+      l6_err ue = OPS->unit_type_get(s->st, r->unit_type, &ut, &sub);
+      if (ue != L6_E_OK) {
+        e = ue;
+        *err = sub;
+      }
+    }
     if (e == L6_E_TOO_MANY_RANGES) {
       /* Short holdings matter more than fragmentation: say so first. */
       l6_qty total = 0;
@@ -1371,6 +1383,12 @@ static l6_err plan_move(l6_svc *s, const l6_move_req *r, l6_take *takes, size_t 
       e = ledger_match_ranges(held.blocks, held.n, r->ranges, r->nranges, takes, L6_MAX_RANGES, err);
     *ntakes = r->nranges;
   }
+  for (size_t i = 0; e == L6_E_OK && i < *ntakes; i++) {
+    bool shared = takes[i].block >= held.n;
+    for (size_t k = 0; k < *ntakes && !shared; k++) shared = k != i && takes[k].block == takes[i].block;
+    if (shared) memset(&known[i], 0, sizeof known[i]);
+    else known[i] = held.blocks[takes[i].block];
+  }
   free(held.blocks);
   return e;
 }
@@ -1404,7 +1422,12 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
   l6_err e = move_validate(a, r, err);
   if (e != L6_E_OK) return e;
   l6_take *takes = malloc((L6_MAX_BLOCKS_PER_TX + 1) * sizeof *takes);
-  if (takes == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_block *known = malloc((L6_MAX_BLOCKS_PER_TX + 1) * sizeof *known);
+  if (takes == NULL || known == NULL) {
+    free(takes);
+    free(known);
+    return l6_fail(err, L6_E_NOMEM, NULL);
+  }
   l6_account from, to;
   e = open_account(s, r->from_account, "from_account", &from, err);
   if (e == L6_E_OK && a->role == L6_ROLE_HOLDER && from.org != a->org)
@@ -1439,7 +1462,7 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
                   l6_article(l6_tx_kind_str(r->kind)), l6_tx_kind_str(r->kind), from.registry, to.registry);
   }
   size_t ntakes = 0;
-  if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, err);
+  if (e == L6_E_OK) e = plan_move(s, r, takes, &ntakes, known, err);
   l6_tx tx = {.kind = r->kind, .from_account = from.id, .to_account = to.id, .reporting_year = r->reporting_year};
   timestamp(s, tx.ts);
   snprintf(tx.actor, sizeof tx.actor, "%s", a->name);
@@ -1466,6 +1489,7 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
     }
     if (e == L6_E_OK && proposed) {
       free(takes);
+      free(known);
       return e;
     }
   }
@@ -1475,7 +1499,9 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
   svc_move_ctx m = {.route = r->kind == L6_TX_TRANSFER     ? SVC_MOVE_TRANSFER
                              : r->kind == L6_TX_RETIREMENT ? SVC_MOVE_RETIREMENT
                                                            : SVC_MOVE_CANCELLATION,
-                    .tx = &tx, .takes = takes, .n = ntakes, .actor = a};
+                    .tx = &tx, .takes = takes, .n = ntakes, .actor = a,
+                    .from = from, .to = to, .accounts_given = true, /* read above, in this transaction */
+                    .known = known};
   if (e == L6_E_OK) e = svc__move_units(s, &m, err);
   if (e == L6_E_OK && r->kind == L6_TX_TRANSFER) e = svc__consideration_put(s, tx.id, r, err); /* consideration.c */
   if (e == L6_E_OK) e = tlog_append_tx(s->st, tx.id, NULL, err); /* its leaf, in this commit */
@@ -1489,6 +1515,7 @@ l6_err svc__move_in_tx(l6_svc *s, const l6_actor *a, const l6_move_req *r, bool 
     out->body = tx_reply(s, &tx, takes, ntakes, err, &e);
   }
   free(takes);
+  free(known);
   if (e != L6_E_OK) {
     json_decref(out->body);
     memset(out, 0, sizeof *out);

@@ -47,6 +47,12 @@ typedef struct {
   bool poisoned;              /* a member left it in doubt: it rolls back */
   svc_member *first, *last;   /* its members so far */
   size_t n;
+  /* The first member's writes may not have answered yet (a store that
+   * pipelines writes, ops->flush): they answer with the group's commit,
+   * or before the next member runs (txgroup.c first_flush). */
+  bool unflushed;
+  l6_err flush_e;             /* their failure, the first member's own */
+  l6_error flush_err;
   uint64_t groups, members;   /* groups closed and their members, since open (tests, metrics) */
 } svc_group;
 

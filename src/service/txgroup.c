@@ -82,6 +82,24 @@ static void acquire(svc_group *g, svc_member *m) {
   pthread_mutex_unlock(&g->mu);
 }
 
+/* The first member's pipelined writes answer now (ops->flush), before
+ * anything else runs in the group's transaction. A failure is the first
+ * member's own, as if its write had answered at once: the group, which
+ * holds nothing else, is poisoned and rolled back, and the member gets
+ * its error (close_group). The caller holds the baton. */
+static void first_flush(l6_svc *s) {
+  svc_group *g = &s->group;
+  if (!g->unflushed) return;
+  g->unflushed = false;
+  l6_error ferr = {0};
+  l6_err fe = OPS->flush(s->st, &ferr);
+  if (fe != L6_E_OK) {
+    g->flush_e = fe;
+    g->flush_err = ferr;
+    g->poisoned = true;
+  }
+}
+
 /* Commits (or, poisoned, rolls back) the open group and completes its
  * members: outcome hooks in group order, then each member woken with the
  * group's result. The caller holds the baton. */
@@ -90,9 +108,22 @@ static void close_group(l6_svc *s) {
   assert(g->open);
   l6_error cerr = {0};
   l6_err e = L6_E_OK;
+  if (!g->poisoned && g->unflushed && s->rd) { /* touches would run in a savepoint after the first member's writes */
+    pthread_mutex_lock(&s->rd->mu);
+    bool touches = s->rd->ntouch > 0;
+    pthread_mutex_unlock(&s->rd->mu);
+    if (touches) first_flush(s);
+  }
+  g->unflushed = false; /* else COMMIT, pipelined after them, answers for them */
   if (!g->poisoned) svc__touch_flush(s); /* tokens' last-used times, ride along (readers.c) */
   if (g->poisoned) {
-    e = l6_fail(&cerr, L6_E_STORE, "store: the transaction group failed; nothing of it was committed");
+    if (g->flush_e != L6_E_OK) { /* the first member's own failure (first_flush) */
+      e = g->flush_e;
+      cerr = g->flush_err;
+      g->flush_e = L6_E_OK;
+    } else {
+      e = l6_fail(&cerr, L6_E_STORE, "store: the transaction group failed; nothing of it was committed");
+    }
     OPS->rollback(s->st);
   } else {
     e = OPS->commit(s->st, &cerr);
@@ -132,6 +163,11 @@ static void close_group(l6_svc *s) {
 static void release(l6_svc *s) {
   svc_group *g = &s->group;
   pthread_mutex_lock(&g->mu);
+  if (g->open && g->unflushed && !(g->head == NULL || !g->head->tx || g->n >= GROUP_MAX || g->poisoned)) {
+    pthread_mutex_unlock(&g->mu); /* the group stays open for the next member: the first one's writes answer first */
+    first_flush(s);
+    pthread_mutex_lock(&g->mu);
+  }
   if (g->open && (g->head == NULL || !g->head->tx || g->n >= GROUP_MAX || g->poisoned)) {
     pthread_mutex_unlock(&g->mu);
     close_group(s);
@@ -237,6 +273,13 @@ l6_err svc__tx_end(l6_svc *s, l6_err e, l6_error *err) {
     if (m->savepoint) {
       e = OPS->commit(s->st, err); /* RELEASE: the group's commit makes it durable */
       if (e != L6_E_OK) OPS->rollback(s->st);
+    } else if (OPS->flush) {
+      /* The first member: writes the store sent without waiting (its
+       * pipeline) answer with the group's COMMIT when the group closes
+       * now, else before the next member runs (release, first_flush), so
+       * that a failure is this request's own and never shows in the next
+       * member's savepoint. */
+      g->unflushed = true;
     }
   } else if (m->savepoint) {
     OPS->rollback(s->st); /* this request alone */

@@ -1199,6 +1199,13 @@ typedef struct {
    * it was after; durability and the journal are unchanged. May be NULL
    * (PostgreSQL: the server's shared buffers are not the session's). */
   l6_err (*bulk_session)(l6_store *s, bool on, l6_error *err);
+  /* Waits for the writes the store sent without waiting for their
+   * results (PostgreSQL's pipeline, issue 16 target 5) and returns the
+   * first one's failure, as the write would have; the transaction stays
+   * open. The service calls it where a request's outcome must be known
+   * before another request runs in the same transaction (txgroup.c). May
+   * be NULL (SQLite: every statement completes before its call returns). */
+  l6_err (*flush)(l6_store *s, l6_error *err);
 } l6_store_ops;
 
 /* The SQLite page cache of a bulk session, in KiB (a bound: the importer's
@@ -1214,6 +1221,10 @@ struct l6_store {
    * thread: reported, and fatal under L6_TX_GUARD=abort (store_common.h
    * store__outside_tx; docs/DESIGN.md "The writer guard"). */
   bool tx_only;
+  /* Round trips to the database server so far (PostgreSQL: each wait
+   * for an answer, a pipeline's sync counting once; SQLite: 0). Read by
+   * tests and benchmarks (issue 16 target 5); never reset. */
+  uint64_t round_trips;
 };
 
 /* Opens the store named by spec: "postgres://..." or "postgresql://..."

@@ -531,6 +531,7 @@ typedef struct {
   bool session_ok;                   /* this connection has its settings (and statements when ready) */
   unsigned gen;                      /* bumped at every reconnect */
   int fail_after;                    /* fault injection countdown; 0 off */
+  int pending;                       /* statements sent in pipeline mode, results not yet read */
   pg_lease lease[L6_MAX_LEASES];     /* leases this store holds */
 } pg_store;
 
@@ -612,7 +613,11 @@ static l6_err pg_fail(pg_store *q, const PGresult *r, bool in_commit, l6_error *
 }
 
 /* Runs a statement without parameters or results (SET, SAVEPOINT, ...). */
+static l6_err pipe_flush(pg_store *q, l6_error *err);
 static l6_err exec_sql(pg_store *q, const char *sql, l6_error *err) {
+  l6_err fe = pipe_flush(q, err);
+  if (fe != L6_E_OK) return fe;
+  q->base.round_trips++;
   PGresult *r = PQexec(q->conn, sql);
   ExecStatusType st = PQresultStatus(r);
   l6_err e = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? L6_E_OK : pg_fail(q, r, false, err);
@@ -659,6 +664,7 @@ static l6_err pg_ensure(pg_store *q, l6_error *err) {
   if (PQstatus(q->conn) == CONNECTION_OK && q->session_ok) return L6_E_OK;
   if (PQstatus(q->conn) != CONNECTION_OK) {
     PQreset(q->conn);
+    q->pending = 0; /* a pipeline of the old connection is gone with it */
     q->gen++; /* whatever happens, the old session and its leases are gone */
     q->session_ok = false;
     if (PQstatus(q->conn) != CONNECTION_OK) {
@@ -670,6 +676,144 @@ static l6_err pg_ensure(pg_store *q, l6_error *err) {
   l6_err e = pg_session(q, err);
   q->session_ok = (e == L6_E_OK);
   return e;
+}
+
+/* ---- pipeline (issue 16 target 5) ------------------------------------
+ *
+ * Inside a transaction, a write whose result the caller does not need
+ * (no new id, no count of rows changed) and a SAVEPOINT are sent in
+ * libpq's pipeline mode and not waited for. The next statement that needs
+ * an answer (a read, a write with a result, RELEASE, COMMIT, a lease)
+ * joins the pipeline, and one sync then brings every result back in
+ * order: one round trip for all of them. The server runs the statements
+ * as they arrive and, after the first failure, skips the rest up to the
+ * sync, so the first failure is the outcome, mapped by pg_fail exactly as
+ * it would have been had the write waited: the transaction is marked
+ * failed and the caller rolls back. The only difference is where a
+ * deferred write's failure shows: at the next synchronising statement of
+ * the same transaction instead of the write's own call. So a caller that
+ * must tell one write's error code from another's (cycle_data.c's replayed
+ * reading) uses a write with a result, and RELEASE and the service's
+ * ops->flush (txgroup.c, at the end of a request) synchronise, so that a
+ * request's failure is its own and rolls back to its own savepoint. */
+
+/* Statements one pipeline holds before it is synchronised anyway (the
+ * results of writes are a few bytes each; this keeps libpq's and the
+ * socket's buffers far from full, so blocking sends cannot deadlock). */
+#define PG_PIPE_MAX 200
+
+/* Writes whose failure a caller tells apart by its code and words at the
+ * call (the service turns ALREADY_EXISTS into "Party X already exists",
+ * a replayed reading into READING_REPLAYED): they wait for their answer. */
+static bool pipe_must_wait(int id) {
+  static const int ids[] = {Q_PARTY_PUT, Q_REG_PUT, Q_PROG_PUT, Q_UT_PUT, Q_PROJ_PUT, Q_AREC_INS};
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+    if (ids[i] == id) return true;
+  return false;
+}
+
+/* Sends prepared statement id (sql NULL) or sql (no parameters) into the
+ * pipeline, entering pipeline mode first. Only inside a transaction. */
+static l6_err pipe_send(pg_store *q, int id, const char *sql, const pg_args *a, l6_error *err) {
+  assert(q->depth > 0);
+  if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1)
+    return pg_fail(q, NULL, false, err);
+  int ok;
+  if (sql == NULL) {
+    char name[16];
+    snprintf(name, sizeof name, "l6_%d", id);
+    ok = PQsendQueryPrepared(q->conn, name, a->n, a->v, NULL, NULL, 0);
+  } else {
+    ok = PQsendQueryParams(q->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+  }
+  if (ok != 1) return pg_fail(q, NULL, false, err);
+  q->pending++;
+  return L6_E_OK;
+}
+
+/*
+ * Synchronises the pipeline: one sync, then every pending result in
+ * order, then back to ordinary mode. Returns the first failure (pg_fail),
+ * else OK; when all succeeded keep[0..nkeep-1] get the results of the
+ * last nkeep statements (caller PQclears; keep may be NULL when nkeep is
+ * 0). commit: the last statement is COMMIT, so a connection lost while
+ * waiting for its answer leaves the outcome unknown.
+ */
+static l6_err pipe_sync_keep(pg_store *q, bool commit, PGresult **keep, int nkeep, l6_error *err) {
+  int n = q->pending;
+  assert(nkeep <= n);
+  q->pending = 0;
+  for (int k = 0; k < nkeep; k++) keep[k] = NULL;
+  q->base.round_trips++;
+  l6_err e = L6_E_OK;
+  if (PQpipelineSync(q->conn) != 1) {
+    e = pg_fail(q, NULL, commit, err);
+    goto out;
+  }
+  for (int i = 0; i < n; i++) {
+    PGresult *r = PQgetResult(q->conn);
+    if (r == NULL) { /* no answer at all: the connection broke */
+      if (e == L6_E_OK) e = pg_fail(q, NULL, commit, err);
+      goto out;
+    }
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+      if (i >= n - nkeep) keep[i - (n - nkeep)] = r;
+      else PQclear(r);
+    } else {
+      if (e == L6_E_OK) e = pg_fail(q, r, commit && i == n - 1, err); /* later ones: PGRES_PIPELINE_ABORTED */
+      PQclear(r);
+    }
+    for (PGresult *z; (z = PQgetResult(q->conn)) != NULL;) PQclear(z); /* the NULL that ends a statement's results */
+    if (PQstatus(q->conn) != CONNECTION_OK) {
+      if (e == L6_E_OK) e = pg_fail(q, NULL, commit && i == n - 1, err);
+      goto out;
+    }
+  }
+  PGresult *r = PQgetResult(q->conn); /* PGRES_PIPELINE_SYNC */
+  bool synced = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+  PQclear(r);
+  if ((!synced || PQexitPipelineMode(q->conn) != 1) && e == L6_E_OK) e = pg_fail(q, NULL, commit, err);
+out:
+  if (e != L6_E_OK)
+    for (int k = 0; k < nkeep; k++) {
+      PQclear(keep[k]);
+      keep[k] = NULL;
+    }
+  return e;
+}
+
+/* The same, handing back the last statement's result (last may be NULL). */
+static l6_err pipe_sync(pg_store *q, bool commit, PGresult **last, l6_error *err) {
+  PGresult *keep[1];
+  l6_err e = pipe_sync_keep(q, commit, keep, last ? 1 : 0, err);
+  if (last) *last = keep[0];
+  return e;
+}
+
+/* Synchronises a pipeline with statements pending; OK when none. */
+static l6_err pipe_flush(pg_store *q, l6_error *err) {
+  if (q->pending == 0) return L6_E_OK;
+  return pipe_sync(q, false, NULL, err);
+}
+
+/* Leaves pipeline mode whatever happened (before a rollback): pending
+ * results are read and dropped. */
+static void pipe_drop(pg_store *q) {
+  if (q->pending > 0) {
+    l6_error ignored = {0};
+    (void)pipe_sync(q, false, NULL, &ignored);
+  }
+  q->pending = 0;
+  if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF || PQstatus(q->conn) != CONNECTION_OK) return;
+  for (PGresult *r; (r = PQgetResult(q->conn)) != NULL;) PQclear(r);
+  (void)PQexitPipelineMode(q->conn);
+}
+
+static l6_err pg_flush(l6_store *s, l6_error *err) {
+  pg_store *q = PG(s);
+  if (q->pending == 0) return q->failed ? l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed") : L6_E_OK;
+  return pipe_sync(q, false, NULL, err);
 }
 
 /*
@@ -688,10 +832,17 @@ static PGresult *pg_exec(pg_store *q, int id, const pg_args *a, bool read, l6_er
     *e = l6_fail(err, L6_E_INTERNAL, "store: statement %d refused outside a transaction (a service call skipped the writer lock)", id);
     return NULL;
   }
+  if (q->pending > 0) { /* writes wait in the pipeline: this statement joins them, one round trip for all */
+    PGresult *r = NULL;
+    *e = pipe_send(q, id, NULL, a, err);
+    if (*e == L6_E_OK) *e = pipe_sync(q, false, &r, err);
+    return *e == L6_E_OK ? r : NULL;
+  }
   char name[16];
   snprintf(name, sizeof name, "l6_%d", id);
   for (int attempt = 0;; attempt++) {
     if (q->depth == 0 && (*e = pg_ensure(q, err)) != L6_E_OK) return NULL;
+    q->base.round_trips++;
     PGresult *r = PQexecPrepared(q->conn, name, a->n, a->v, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
@@ -711,6 +862,11 @@ typedef void (*row_fn)(const PGresult *r, int row, void *out);
 static l6_err run_write(pg_store *q, int id, const pg_args *a, l6_id *new_id, int64_t *changed, l6_error *err) {
   if (q->fail_after > 0 && --q->fail_after == 0) return l6_fail(err, L6_E_STORE, "store: injected fault");
   l6_err e;
+  if (new_id == NULL && changed == NULL && q->depth > 0 && !q->failed && !pipe_must_wait(id)) { /* nothing to wait for: pipelined */
+    e = pipe_send(q, id, NULL, a, err);
+    if (e == L6_E_OK && q->pending >= PG_PIPE_MAX) e = pipe_sync(q, false, NULL, err);
+    return e;
+  }
   PGresult *r = pg_exec(q, id, a, false, &e, err);
   if (r == NULL) return e;
   if (new_id) *new_id = PQntuples(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
@@ -730,6 +886,34 @@ static l6_err run_one(pg_store *q, int id, const pg_args *a, row_fn dec, void *o
   }
   dec(r, 0, out);
   PQclear(r);
+  return L6_E_OK;
+}
+
+/* Runs two single-row queries in one round trip (both in one pipeline):
+ * *found_a / *found_b tell whether each had a row, decoded into out_a /
+ * out_b. Inside a transaction only; outside, one after the other. */
+static l6_err run_one_pair(pg_store *q, int id_a, const pg_args *a, void *out_a, bool *found_a, int id_b,
+                           const pg_args *b, void *out_b, bool *found_b, row_fn dec, l6_error *err) {
+  *found_a = *found_b = false;
+  l6_err e;
+  if (q->depth == 0 || q->failed) {
+    PGresult *r = pg_exec(q, id_a, a, true, &e, err);
+    if (r == NULL) return e;
+    if ((*found_a = PQntuples(r) > 0)) dec(r, 0, out_a);
+    PQclear(r);
+    if ((r = pg_exec(q, id_b, b, true, &e, err)) == NULL) return e;
+    if ((*found_b = PQntuples(r) > 0)) dec(r, 0, out_b);
+    PQclear(r);
+    return L6_E_OK;
+  }
+  if ((e = pipe_send(q, id_a, NULL, a, err)) != L6_E_OK) return e;
+  if ((e = pipe_send(q, id_b, NULL, b, err)) != L6_E_OK) return e;
+  PGresult *r[2];
+  if ((e = pipe_sync_keep(q, false, r, 2, err)) != L6_E_OK) return e; /* with any writes pending before them */
+  if ((*found_a = PQntuples(r[0]) > 0)) dec(r[0], 0, out_a);
+  if ((*found_b = PQntuples(r[1]) > 0)) dec(r[1], 0, out_b);
+  PQclear(r[0]);
+  PQclear(r[1]);
   return L6_E_OK;
 }
 
@@ -757,13 +941,14 @@ static l6_err pg_begin(l6_store *s, l6_error *err) {
     if (q->failed) return l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed");
     char sql[48];
     snprintf(sql, sizeof sql, "SAVEPOINT sp%d", q->depth);
-    l6_err e = exec_sql(q, sql, err);
+    l6_err e = pipe_send(q, -1, sql, NULL, err); /* pipelined: it answers with the next synchronising statement */
     if (e == L6_E_OK) q->depth++;
     return e;
   }
   for (int attempt = 0;; attempt++) {
     l6_err e = pg_ensure(q, err);
     if (e != L6_E_OK) return e;
+    q->base.round_trips++;
     PGresult *r = PQexec(q->conn, q->readonly ? PG_BEGIN_READ_SQL : PG_BEGIN_SQL);
     if (PQresultStatus(r) == (q->readonly ? PGRES_COMMAND_OK : PGRES_TUPLES_OK)) {
       PQclear(r);
@@ -790,14 +975,23 @@ static l6_err pg_commit(l6_store *s, l6_error *err) {
   if (q->depth > 1) {
     char sql[48];
     snprintf(sql, sizeof sql, "RELEASE sp%d", q->depth - 1);
-    l6_err e = exec_sql(q, sql, err);
+    l6_err e = q->pending > 0 ? pipe_send(q, -1, sql, NULL, err) : exec_sql(q, sql, err);
+    if (e == L6_E_OK && q->pending > 0) e = pipe_sync(q, false, NULL, err); /* the savepoint's writes answer here */
     if (e == L6_E_OK) q->depth--;
     return e;
   }
-  PGresult *r = PQexec(q->conn, "COMMIT");
+  PGresult *r = NULL;
   l6_err e = L6_E_OK;
-  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-    e = pg_fail(q, r, true, err);
+  if (q->pending > 0) { /* the pending writes and COMMIT: one round trip */
+    e = pipe_send(q, -1, "COMMIT", NULL, err);
+    if (e == L6_E_OK) e = pipe_sync(q, true, &r, err);
+  } else {
+    q->base.round_trips++;
+    r = PQexec(q->conn, "COMMIT");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) e = pg_fail(q, r, true, err);
+  }
+  if (e != L6_E_OK) {
+    /* failed above */
   } else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) { /* PostgreSQL answers ROLLBACK for a failed transaction */
     e = l6_fail(err, L6_E_STORE, "store: PostgreSQL rolled the transaction back at COMMIT");
   }
@@ -810,15 +1004,19 @@ static l6_err pg_commit(l6_store *s, l6_error *err) {
 static void pg_rollback(l6_store *s) {
   pg_store *q = PG(s);
   assert(q->depth > 0);
+  pipe_drop(q); /* the pipeline's results first (a pipeline skips everything after a failure, ROLLBACK too) */
   if (q->depth == 1) {
-    if (PQstatus(q->conn) == CONNECTION_OK && PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+    if (PQstatus(q->conn) == CONNECTION_OK && PQtransactionStatus(q->conn) != PQTRANS_IDLE) {
+      q->base.round_trips++;
       PQclear(PQexec(q->conn, "ROLLBACK"));
+    }
     q->depth = 0;
     q->failed = false;
     return;
   }
   char sql[64];
   snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", q->depth - 1, q->depth - 1);
+  q->base.round_trips++;
   PGresult *r = PQexec(q->conn, sql);
   if (PQresultStatus(r) == PGRES_COMMAND_OK) q->failed = false; /* back to a sound savepoint */
   PQclear(r);
@@ -1129,17 +1327,6 @@ static l6_err pg_batch_list(l6_store *s, const char *project, l6_id after, int l
 
 /* ---- blocks ---------------------------------------------------------- */
 
-/* Reads the neighbour block (BLK_LEFT / BLK_RIGHT) of `first` in `batch`;
- * *found = false when there is none. */
-static l6_err block_at(pg_store *q, int qid, l6_id batch, int64_t first, l6_block *out, bool *found, l6_error *err) {
-  pg_args a = {.n = 0};
-  a_int(&a, batch);
-  a_int(&a, first);
-  l6_err e = run_one(q, qid, &a, dec_block, out, L6_E_UNKNOWN_SERIAL, err);
-  *found = (e == L6_E_OK);
-  return e == L6_E_UNKNOWN_SERIAL ? L6_E_OK : e;
-}
-
 static l6_err set_block(pg_store *q, l6_id id, int64_t first, int64_t last, l6_error *err) {
   pg_args a = {.n = 0};
   a_int(&a, id);
@@ -1161,8 +1348,12 @@ static l6_err pg_block_add(l6_store *s, l6_id account, l6_id batch, int64_t firs
   assert(first >= 1 && last >= first);
   l6_block left = {0}, right = {0};
   bool has_left = false, has_right = false;
-  l6_err e = block_at(q, Q_BLK_LEFT, batch, first, &left, &has_left, err);
-  if (e == L6_E_OK) e = block_at(q, Q_BLK_RIGHT, batch, first, &right, &has_right, err);
+  pg_args al = {.n = 0}, ar = {.n = 0};
+  a_int(&al, batch);
+  a_int(&al, first);
+  a_int(&ar, batch);
+  a_int(&ar, first);
+  l6_err e = run_one_pair(q, Q_BLK_LEFT, &al, &left, &has_left, Q_BLK_RIGHT, &ar, &right, &has_right, dec_block, err);
   if (e != L6_E_OK) return e;
   if ((has_left && left.last >= first) || (has_right && right.first <= last))
     return l6_fail(err, L6_E_INTERNAL, "block [%lld,%lld] of batch %lld overlaps an existing block", (long long)first,
@@ -3055,6 +3246,9 @@ static pg_lease *pg_lease_find(pg_store *q, const char *name) {
 /* Runs a one-row, one-column boolean query; *yes gets the answer. */
 static l6_err lease_query(pg_store *q, const char *sql, const pg_args *a, bool *yes, l6_error *err) {
   if (q->failed) return l6_fail(err, L6_E_STORE, "store: an earlier statement of this transaction failed");
+  l6_err fe = pipe_flush(q, err);
+  if (fe != L6_E_OK) return fe;
+  q->base.round_trips++;
   PGresult *r = PQexecParams(q->conn, sql, a->n, NULL, a->v, NULL, NULL, 0);
   l6_err e = L6_E_OK;
   if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) e = pg_fail(q, r, false, err);
@@ -3145,6 +3339,9 @@ static void pg_close(l6_store *s) {
  * (pg_begin reconnected it or failed). */
 static l6_err pg_schema_version(l6_store *s, int *out, l6_error *err) {
   pg_store *q = PG(s);
+  l6_err fe = pipe_flush(q, err);
+  if (fe != L6_E_OK) return fe;
+  q->base.round_trips++;
   PGresult *r = PQexec(q->conn, "SELECT value FROM meta WHERE key = 'schema_version'");
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     l6_err e = pg_fail(q, r, false, err);
@@ -3444,6 +3641,7 @@ static const l6_store_ops pg_ops = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .flush = pg_flush,
     .party_put = pg_party_put,
     .party_get = pg_party_get,
     .party_list = pg_party_list,
