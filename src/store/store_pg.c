@@ -46,6 +46,7 @@
 #include "schema_pg.h"
 #include "store.h"
 #include "store_common.h"
+#include "store_rows.h"
 
 _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                "schema_pg.h must have the PostgreSQL twin of every migration in schema.h");
@@ -834,109 +835,24 @@ static int64_t col_i64(const PGresult *r, int row, int col) {
   return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-static void dec_party(const PGresult *r, int i, void *o) {
-  l6_party *p = o;
-  col_text(r, i, 0, p->code, sizeof p->code);
-  col_text(r, i, 1, p->name, sizeof p->name);
+/* The shared decoders (store_rows.c) read a result row through this
+ * reader; dec_<name> wraps store_dec_<name> for run_one/run_each. */
+static const char *pg_row_text(const store_row *rw, int col) {
+  const PGresult *r = rw->res;
+  return PQgetisnull(r, rw->row, col) ? NULL : PQgetvalue(r, rw->row, col);
 }
-static void dec_registry(const PGresult *r, int i, void *o) {
-  l6_registry *g = o;
-  col_text(r, i, 0, g->id, sizeof g->id);
-  col_text(r, i, 1, g->party, sizeof g->party);
-  col_text(r, i, 2, g->name, sizeof g->name);
-  col_text(r, i, 3, g->kind, sizeof g->kind);
-}
-static void dec_org(const PGresult *r, int i, void *o) {
-  l6_org *g = o;
-  g->id = col_i64(r, i, 0);
-  col_text(r, i, 1, g->registry, sizeof g->registry);
-  col_text(r, i, 2, g->name, sizeof g->name);
-}
-static void dec_account(const PGresult *r, int i, void *o) {
-  l6_account *a = o;
-  char buf[32];
-  a->id = col_i64(r, i, 0);
-  col_text(r, i, 1, a->registry, sizeof a->registry);
-  a->org = col_i64(r, i, 2);
-  col_text(r, i, 3, buf, sizeof buf);
-  a->type = l6_account_type_from_str(buf);
-  col_text(r, i, 4, buf, sizeof buf);
-  a->status = l6_account_status_from_str(buf);
-  col_text(r, i, 5, a->name, sizeof a->name);
-}
-static void dec_programme(const PGresult *r, int i, void *o) {
-  l6_programme *p = o;
-  col_text(r, i, 0, p->code, sizeof p->code);
-  col_text(r, i, 1, p->name, sizeof p->name);
-  col_text(r, i, 2, p->kind, sizeof p->kind);
-}
-static void dec_unit_type(const PGresult *r, int i, void *o) {
-  l6_unit_type *u = o;
-  col_text(r, i, 0, u->code, sizeof u->code);
-  col_text(r, i, 1, u->programme, sizeof u->programme);
-  col_text(r, i, 2, u->name, sizeof u->name);
-  u->non_offsetting = col_i64(r, i, 3) != 0;
-}
-static void dec_project(const PGresult *r, int i, void *o) {
-  l6_project *p = o;
-  col_text(r, i, 0, p->id, sizeof p->id);
-  col_text(r, i, 1, p->programme, sizeof p->programme);
-  col_text(r, i, 2, p->host, sizeof p->host);
-  col_text(r, i, 3, p->title, sizeof p->title);
-  col_text(r, i, 4, p->methodology, sizeof p->methodology);
-  col_text(r, i, 5, p->sector, sizeof p->sector);
-  col_text(r, i, 6, p->kind, sizeof p->kind);
-  col_text(r, i, 7, p->crediting_start, sizeof p->crediting_start);
-  col_text(r, i, 8, p->crediting_end, sizeof p->crediting_end);
-  col_text(r, i, 9, p->status, sizeof p->status);
-}
-static void dec_batch(const PGresult *r, int i, void *o) {
-  l6_batch *b = o;
-  b->id = col_i64(r, i, 0);
-  col_text(r, i, 1, b->project, sizeof b->project);
-  col_text(r, i, 2, b->unit_type, sizeof b->unit_type);
-  col_text(r, i, 3, b->registry, sizeof b->registry);
-  b->vintage = (int)col_i64(r, i, 4);
-  b->serial_start = col_i64(r, i, 5);
-  b->quantity = col_i64(r, i, 6);
-  b->tx = col_i64(r, i, 7);
-  col_text(r, i, 8, b->production_start, sizeof b->production_start);
-  col_text(r, i, 9, b->production_end, sizeof b->production_end);
-}
-static void dec_block(const PGresult *r, int i, void *o) {
-  l6_block *b = o;
-  b->id = col_i64(r, i, 0);
-  b->batch = col_i64(r, i, 1);
-  b->account = col_i64(r, i, 2);
-  b->first = col_i64(r, i, 3);
-  b->last = col_i64(r, i, 4);
-  b->vintage = PQnfields(r) > 5 ? (int)col_i64(r, i, 5) : 0; /* neighbour probes omit it */
-}
-static void dec_tx(const PGresult *r, int i, void *o) {
-  l6_tx *t = o;
-  char buf[32];
-  t->id = col_i64(r, i, 0);
-  col_text(r, i, 1, buf, sizeof buf);
-  t->kind = l6_tx_kind_from_str(buf);
-  col_text(r, i, 2, t->ts, sizeof t->ts);
-  col_text(r, i, 3, t->actor, sizeof t->actor);
-  t->from_account = col_i64(r, i, 4);
-  t->to_account = col_i64(r, i, 5);
-  t->quantity = col_i64(r, i, 6);
-  col_text(r, i, 7, t->beneficiary, sizeof t->beneficiary);
-  col_text(r, i, 8, t->purpose, sizeof t->purpose);
-  col_text(r, i, 9, t->claim, sizeof t->claim);
-  t->reporting_year = (int)col_i64(r, i, 10);
-}
-static void dec_line(const PGresult *r, int i, void *o) {
-  l6_tx_line *l = o;
-  l->tx = col_i64(r, i, 0);
-  l->batch = col_i64(r, i, 1);
-  l->first = col_i64(r, i, 2);
-  l->last = col_i64(r, i, 3);
-  l->from_account = col_i64(r, i, 4);
-  l->to_account = col_i64(r, i, 5);
-}
+static size_t pg_row_len(const store_row *rw, int col) { return (size_t)PQgetlength(rw->res, rw->row, col); }
+static int64_t pg_row_i64(const store_row *rw, int col) { return col_i64(rw->res, rw->row, col); }
+static int pg_row_ncols(const store_row *rw) { return PQnfields(rw->res); }
+static const store_row_ops pg_row_ops = {pg_row_text, pg_row_len, pg_row_i64, pg_row_ncols};
+
+#define PG_DEC(name)                                                                                   \
+  static void dec_##name(const PGresult *r, int i, void *o) {                                          \
+    store_row rw = {&pg_row_ops, r, i};                                                                \
+    store_dec_##name(&rw, o);                                                                          \
+  }
+STORE_ROW_DECODERS(PG_DEC)
+#undef PG_DEC
 
 /* Single-row get by one text or integer key. */
 static l6_err get_by_text(pg_store *q, int id, const char *key, row_fn dec, void *out, l6_err absent,
@@ -1335,20 +1251,6 @@ static l6_err pg_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_er
   return run_write(PG(s), Q_TOK_PUT, &a, &k->id, NULL, err);
 }
 
-static void dec_token(const PGresult *r, int i, void *o) {
-  l6_token *t = o;
-  char buf[32];
-  t->id = col_i64(r, i, 0);
-  col_text(r, i, 1, buf, sizeof buf);
-  t->role = l6_role_from_str(buf);
-  t->org = col_i64(r, i, 2);
-  col_text(r, i, 3, t->label, sizeof t->label);
-  t->created = col_i64(r, i, 4);
-  t->expires = col_i64(r, i, 5);
-  t->revoked = col_i64(r, i, 6);
-  t->last_used = col_i64(r, i, 7);
-  t->owner = col_i64(r, i, 8);
-}
 
 static l6_err pg_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
   return get_by_text(PG(s), Q_TOK_FIND, hash_hex, dec_token, out, L6_E_UNAUTHORIZED, err);
@@ -1381,21 +1283,6 @@ static l6_err pg_token_touch(l6_store *s, l6_id id, int64_t at, int64_t before, 
 
 /* ---- people: users, sessions, token owners ----------------------------- */
 
-static void dec_user(const PGresult *r, int i, void *o) {
-  l6_user *u = o;
-  char buf[32];
-  u->id = col_i64(r, i, 0);
-  col_text(r, i, 1, u->email, sizeof u->email);
-  col_text(r, i, 2, u->name, sizeof u->name);
-  col_text(r, i, 3, buf, sizeof buf);
-  u->role = l6_role_from_str(buf);
-  u->org = col_i64(r, i, 4);
-  col_text(r, i, 5, u->pwhash, sizeof u->pwhash);
-  col_text(r, i, 6, u->totp_secret, sizeof u->totp_secret);
-  u->totp_step = col_i64(r, i, 7);
-  u->disabled = col_i64(r, i, 8) != 0;
-  col_text(r, i, 9, u->created, sizeof u->created);
-}
 
 static l6_err pg_user_put(l6_store *s, l6_user *u, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1440,21 +1327,6 @@ static l6_err pg_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken
 }
 /* ---- email notices (issue 22) -------------------------------------------- */
 
-static void dec_notice(const PGresult *r, int i, void *o) {
-  l6_notice *n = o;
-  n->id = col_i64(r, i, 0);
-  n->user = col_i64(r, i, 1);
-  col_text(r, i, 2, n->key, sizeof n->key);
-  col_text(r, i, 3, n->email, sizeof n->email);
-  col_text(r, i, 4, n->subject, sizeof n->subject);
-  col_text(r, i, 5, n->body, sizeof n->body);
-  col_text(r, i, 6, n->state, sizeof n->state);
-  n->attempts = (int)col_i64(r, i, 7);
-  n->created_ms = col_i64(r, i, 8);
-  n->due_ms = col_i64(r, i, 9);
-  n->sent_ms = col_i64(r, i, 10);
-  col_text(r, i, 11, n->last_error, sizeof n->last_error);
-}
 
 static l6_err pg_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1643,22 +1515,6 @@ static l6_err pg_accreditation_has(l6_store *s, l6_id org, const char *mechanism
   return e == L6_E_NOT_FOUND ? L6_E_OK : e;
 }
 
-static void dec_activity(const PGresult *r, int i, void *o) {
-  l6_activity *a = o;
-  col_text(r, i, 0, a->project, sizeof a->project);
-  col_text(r, i, 1, a->mechanism, sizeof a->mechanism);
-  a->org = col_i64(r, i, 2);
-  col_text(r, i, 3, a->registry, sizeof a->registry);
-  col_text(r, i, 4, a->scope, sizeof a->scope);
-  col_text(r, i, 5, a->state, sizeof a->state);
-  col_text(r, i, 6, a->rejected_step, sizeof a->rejected_step);
-  col_text(r, i, 7, a->transition_from, sizeof a->transition_from);
-  col_text(r, i, 8, a->requested_on, sizeof a->requested_on);
-  a->ets_covered = col_i64(r, i, 9) != 0;
-  a->replacement_due = col_i64(r, i, 10);
-  a->issued = col_i64(r, i, 11);
-  col_text(r, i, 12, a->updated, sizeof a->updated);
-}
 
 static l6_err pg_activity_save(l6_store *s, const l6_activity *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1693,20 +1549,6 @@ static l6_err pg_activity_list(l6_store *s, const char *mechanism, const char *s
   return run_each(PG(s), Q_ACT_LIST, &a, dec_activity, &buf, each, ctx, err);
 }
 
-static void dec_period(const PGresult *r, int i, void *o) {
-  l6_period *p = o;
-  col_text(r, i, 0, p->project, sizeof p->project);
-  p->seq = (int)col_i64(r, i, 1);
-  col_text(r, i, 2, p->start, sizeof p->start);
-  col_text(r, i, 3, p->end, sizeof p->end);
-  col_text(r, i, 4, p->state, sizeof p->state);
-  col_text(r, i, 5, p->rejected_step, sizeof p->rejected_step);
-  col_text(r, i, 6, p->calculator, sizeof p->calculator);
-  col_text(r, i, 7, p->inputs, sizeof p->inputs);
-  p->reported = col_i64(r, i, 8);
-  p->certified = col_i64(r, i, 9);
-  col_text(r, i, 10, p->forward, sizeof p->forward);
-}
 
 static l6_err pg_period_save(l6_store *s, const l6_period *p, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1739,22 +1581,6 @@ static l6_err pg_period_list(l6_store *s, const char *project, int limit, l6_eac
   return run_each(PG(s), Q_PER_LIST, &a, dec_period, &buf, each, ctx, err);
 }
 
-static void dec_step(const PGresult *r, int i, void *o) {
-  l6_step_rec *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->project, sizeof x->project);
-  x->period = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, x->step, sizeof x->step);
-  col_text(r, i, 4, x->decision, sizeof x->decision);
-  col_text(r, i, 5, x->from_state, sizeof x->from_state);
-  col_text(r, i, 6, x->to_state, sizeof x->to_state);
-  col_text(r, i, 7, x->actor, sizeof x->actor);
-  col_text(r, i, 8, x->role, sizeof x->role);
-  col_text(r, i, 9, x->ts, sizeof x->ts);
-  col_text(r, i, 10, x->mechanism_hash, sizeof x->mechanism_hash);
-  col_text(r, i, 11, x->documents, sizeof x->documents);
-  col_text(r, i, 12, x->detail, sizeof x->detail);
-}
 
 static l6_err pg_step_put(l6_store *s, l6_step_rec *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1788,94 +1614,10 @@ static l6_err pg_step_list(l6_store *s, const char *project, l6_id after, int li
 
 /* ---- the exchange ------------------------------------------------------ */
 
-static void dec_ex_instrument(const PGresult *r, int i, void *o) {
-  l6_ex_instrument *x = o;
-  col_text(r, i, 0, x->code, sizeof x->code);
-  col_text(r, i, 1, x->name, sizeof x->name);
-  col_text(r, i, 2, x->kind, sizeof x->kind);
-  col_text(r, i, 3, x->unit_type, sizeof x->unit_type);
-  col_text(r, i, 4, x->project, sizeof x->project);
-  x->vintage_from = (int)col_i64(r, i, 5);
-  x->vintage_to = (int)col_i64(r, i, 6);
-  x->batch = col_i64(r, i, 7);
-  col_text(r, i, 8, x->registry, sizeof x->registry);
-  x->escrow = col_i64(r, i, 9);
-  col_text(r, i, 10, x->currency, sizeof x->currency);
-  x->minor_units = (int)col_i64(r, i, 11);
-  x->tick = col_i64(r, i, 12);
-  x->lot = col_i64(r, i, 13);
-  x->min_qty = col_i64(r, i, 14);
-  x->max_qty = col_i64(r, i, 15);
-  x->band_pct = (int)col_i64(r, i, 16);
-  col_text(r, i, 17, x->sessions, sizeof x->sessions);
-  x->tz_offset = (int)col_i64(r, i, 18);
-  col_text(r, i, 19, x->status, sizeof x->status);
-  col_text(r, i, 20, x->mode, sizeof x->mode);
-  x->prev_close = col_i64(r, i, 21);
-  x->maker_bps = (int)col_i64(r, i, 22);
-  x->taker_bps = (int)col_i64(r, i, 23);
-  x->no_same_day_resale = col_i64(r, i, 24) != 0;
-  col_text(r, i, 25, x->created, sizeof x->created);
-  x->call_minutes = (int)col_i64(r, i, 26);
-}
 
-static void dec_ex_cash(const PGresult *r, int i, void *o) {
-  l6_ex_cash *x = o;
-  x->org = col_i64(r, i, 0);
-  col_text(r, i, 1, x->currency, sizeof x->currency);
-  x->balance = col_i64(r, i, 2);
-  x->reserved = col_i64(r, i, 3);
-}
 
-static void dec_ex_journal(const PGresult *r, int i, void *o) {
-  l6_ex_journal *x = o;
-  x->id = col_i64(r, i, 0);
-  x->org = col_i64(r, i, 1);
-  col_text(r, i, 2, x->currency, sizeof x->currency);
-  col_text(r, i, 3, x->kind, sizeof x->kind);
-  x->amount = col_i64(r, i, 4);
-  x->ref = col_i64(r, i, 5);
-  col_text(r, i, 6, x->ts, sizeof x->ts);
-}
 
-static void dec_ex_order(const PGresult *r, int i, void *o) {
-  l6_ex_order *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->instrument, sizeof x->instrument);
-  x->seq = col_i64(r, i, 2);
-  x->org = col_i64(r, i, 3);
-  x->account = col_i64(r, i, 4);
-  col_text(r, i, 5, x->side, sizeof x->side);
-  col_text(r, i, 6, x->type, sizeof x->type);
-  col_text(r, i, 7, x->tif, sizeof x->tif);
-  x->post_only = col_i64(r, i, 8) != 0;
-  x->price = col_i64(r, i, 9);
-  x->qty = col_i64(r, i, 10);
-  x->remaining = col_i64(r, i, 11);
-  x->reserved = col_i64(r, i, 12);
-  col_text(r, i, 13, x->status, sizeof x->status);
-  col_text(r, i, 14, x->day, sizeof x->day);
-  col_text(r, i, 15, x->ts, sizeof x->ts);
-  x->counterparty = col_i64(r, i, 16);
-}
 
-static void dec_ex_trade(const PGresult *r, int i, void *o) {
-  l6_ex_trade *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->instrument, sizeof x->instrument);
-  x->price = col_i64(r, i, 2);
-  x->qty = col_i64(r, i, 3);
-  x->buy_order = col_i64(r, i, 4);
-  x->sell_order = col_i64(r, i, 5);
-  x->buyer = col_i64(r, i, 6);
-  x->seller = col_i64(r, i, 7);
-  col_text(r, i, 8, x->taker_side, sizeof x->taker_side);
-  x->buyer_fee = col_i64(r, i, 9);
-  x->seller_fee = col_i64(r, i, 10);
-  col_text(r, i, 11, x->day, sizeof x->day);
-  col_text(r, i, 12, x->ts, sizeof x->ts);
-  x->tx = col_i64(r, i, 13);
-}
 
 static l6_err pg_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1981,26 +1723,7 @@ static l6_err pg_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_
 
 /* ---- instrument criteria, batch labels (crit) ---- */
 
-static void dec_crit(const PGresult *r, int i, void *o) {
-  l6_crit *x = o;
-  col_text(r, i, 0, x->code, sizeof x->code);
-  col_text(r, i, 1, x->unit_types, sizeof x->unit_types);
-  col_text(r, i, 2, x->programmes, sizeof x->programmes);
-  col_text(r, i, 3, x->labels, sizeof x->labels);
-  col_text(r, i, 4, x->corsia_phase, sizeof x->corsia_phase);
-}
 
-static void dec_batch_label(const PGresult *r, int i, void *o) {
-  l6_batch_label *x = o;
-  x->id = col_i64(r, i, 0);
-  x->batch = col_i64(r, i, 1);
-  col_text(r, i, 2, x->label, sizeof x->label);
-  col_text(r, i, 3, x->actor, sizeof x->actor);
-  col_text(r, i, 4, x->ts, sizeof x->ts);
-  col_text(r, i, 5, x->reference, sizeof x->reference);
-  col_text(r, i, 6, x->dropped_ts, sizeof x->dropped_ts);
-  col_text(r, i, 7, x->dropped_reference, sizeof x->dropped_reference);
-}
 
 static l6_err pg_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2148,19 +1871,6 @@ static l6_err pg_ex_delivered(l6_store *s, const char *since, l6_id batch, int64
 
 /* ---- Article 6.2 accounting ------------------------------------------ */
 
-static void dec_a6_ndc(const PGresult *r, int i, void *o) {
-  l6_a6_ndc *n = o;
-  col_text(r, i, 0, n->party, sizeof n->party);
-  n->first_year = (int)col_i64(r, i, 1);
-  n->last_year = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, n->kind, sizeof n->kind);
-  col_text(r, i, 4, n->method, sizeof n->method);
-  n->target_year = (int)col_i64(r, i, 5);
-  n->target = col_i64(r, i, 6);
-  col_text(r, i, 7, n->metric, sizeof n->metric);
-  n->factor_micro = col_i64(r, i, 8);
-  col_text(r, i, 9, n->updated, sizeof n->updated);
-}
 
 static l6_err pg_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2181,15 +1891,6 @@ static l6_err pg_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_e
   return get_by_text(PG(s), Q_A6_NDC_GET, party, dec_a6_ndc, out, L6_E_UNKNOWN_NDC, err);
 }
 
-static void dec_a6_year(const PGresult *r, int i, void *o) {
-  l6_a6_year *y = o;
-  col_text(r, i, 0, y->party, sizeof y->party);
-  y->year = (int)col_i64(r, i, 1);
-  y->reported = col_i64(r, i, 2) != 0;
-  y->emissions = col_i64(r, i, 3);
-  y->has_trajectory = col_i64(r, i, 4) != 0;
-  y->trajectory = col_i64(r, i, 5);
-}
 
 static l6_err pg_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2209,28 +1910,6 @@ static l6_err pg_a6_year_list(l6_store *s, const char *party, l6_each_fn each, v
   return run_each(PG(s), Q_A6_YEAR_LIST, &a, dec_a6_year, &buf, each, ctx, err);
 }
 
-static void dec_a6_auth(const PGresult *r, int i, void *o) {
-  l6_a6_auth *a = o;
-  a->id = col_i64(r, i, 0);
-  col_text(r, i, 1, a->party, sizeof a->party);
-  a->approach = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, a->project, sizeof a->project);
-  a->vintage_from = (int)col_i64(r, i, 4);
-  a->vintage_to = (int)col_i64(r, i, 5);
-  a->quantity = col_i64(r, i, 6);
-  a->assigned = col_i64(r, i, 7);
-  col_text(r, i, 8, a->purposes, sizeof a->purposes);
-  col_text(r, i, 9, a->ft_event, sizeof a->ft_event);
-  col_text(r, i, 10, a->parties, sizeof a->parties);
-  col_text(r, i, 11, a->entities, sizeof a->entities);
-  a->year_from = (int)col_i64(r, i, 12);
-  a->year_to = (int)col_i64(r, i, 13);
-  a->in_scope = col_i64(r, i, 14) != 0;
-  a->version = (int)col_i64(r, i, 15);
-  a->revoked = col_i64(r, i, 16) != 0;
-  col_text(r, i, 17, a->ts, sizeof a->ts);
-  col_text(r, i, 18, a->letter_sha256, sizeof a->letter_sha256);
-}
 
 /* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
 static l6_err pg_a6_auth_put(l6_store *s, l6_a6_auth *x, l6_error *err) {
@@ -2273,23 +1952,6 @@ static l6_err pg_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, v
   return e;
 }
 
-static void dec_a6_itmo(const PGresult *r, int i, void *o) {
-  l6_a6_itmo *x = o;
-  x->id = col_i64(r, i, 0);
-  x->auth = col_i64(r, i, 1);
-  x->approach = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, x->registry, sizeof x->registry);
-  col_text(r, i, 4, x->host, sizeof x->host);
-  x->batch = col_i64(r, i, 5);
-  x->first = col_i64(r, i, 6);
-  x->last = col_i64(r, i, 7);
-  x->itmo_first = col_i64(r, i, 8);
-  x->vintage = (int)col_i64(r, i, 9);
-  x->ft_year = (int)col_i64(r, i, 10);
-  col_text(r, i, 11, x->fate, sizeof x->fate);
-  col_text(r, i, 12, x->user, sizeof x->user);
-  x->use_year = (int)col_i64(r, i, 13);
-}
 
 static l6_err pg_a6_itmo_put(l6_store *s, l6_a6_itmo *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2353,29 +2015,6 @@ static l6_err pg_a6_itmo_next_serial(l6_store *s, int approach, const char *regi
   return run_one(PG(s), Q_A6_ITMO_NEXT, &a, dec_total, out, L6_E_STORE, err);
 }
 
-static void dec_a6_action(const PGresult *r, int i, void *o) {
-  l6_a6_action *x = o;
-  x->id = col_i64(r, i, 0);
-  x->tx = col_i64(r, i, 1);
-  col_text(r, i, 2, x->type, sizeof x->type);
-  col_text(r, i, 3, x->party, sizeof x->party);
-  x->auth = col_i64(r, i, 4);
-  x->approach = (int)col_i64(r, i, 5);
-  col_text(r, i, 6, x->registry, sizeof x->registry);
-  x->itmo_first = col_i64(r, i, 7);
-  x->itmo_last = col_i64(r, i, 8);
-  col_text(r, i, 9, x->first_id, sizeof x->first_id);
-  col_text(r, i, 10, x->last_id, sizeof x->last_id);
-  x->quantity = col_i64(r, i, 11);
-  x->vintage = (int)col_i64(r, i, 12);
-  col_text(r, i, 13, x->from_party, sizeof x->from_party);
-  col_text(r, i, 14, x->to_party, sizeof x->to_party);
-  col_text(r, i, 15, x->purpose, sizeof x->purpose);
-  col_text(r, i, 16, x->user, sizeof x->user);
-  x->year = (int)col_i64(r, i, 17);
-  x->ca = col_i64(r, i, 18);
-  col_text(r, i, 19, x->ts, sizeof x->ts);
-}
 
 static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2431,34 +2070,6 @@ static l6_err pg_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) 
   return run_write(PG(s), Q_POL_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_proposal(const PGresult *r, int i, void *o) {
-  l6_proposal *p = o;
-  p->id = col_i64(r, i, 0);
-  col_text(r, i, 1, p->kind, sizeof p->kind);
-  col_text(r, i, 2, p->state, sizeof p->state);
-  col_text(r, i, 3, p->registry, sizeof p->registry);
-  p->org = col_i64(r, i, 4);
-  p->from_account = col_i64(r, i, 5);
-  p->to_account = col_i64(r, i, 6);
-  p->quantity = col_i64(r, i, 7);
-  col_text(r, i, 8, p->reasons, sizeof p->reasons);
-  col_text(r, i, 9, p->proposer, sizeof p->proposer);
-  col_text(r, i, 10, p->proposer_role, sizeof p->proposer_role);
-  p->proposer_org = col_i64(r, i, 11);
-  p->proposer_user = col_i64(r, i, 12);
-  p->proposer_token = col_i64(r, i, 13);
-  p->created_ms = col_i64(r, i, 14);
-  p->expires_ms = col_i64(r, i, 15);
-  p->executes_ms = col_i64(r, i, 16);
-  p->decided_ms = col_i64(r, i, 17);
-  col_text(r, i, 18, p->decided_by, sizeof p->decided_by);
-  col_text(r, i, 19, p->approved_by, sizeof p->approved_by);
-  col_text(r, i, 20, p->result, sizeof p->result);
-  p->hold_tx = col_i64(r, i, 21);
-  p->release_tx = col_i64(r, i, 22);
-  p->result_tx = col_i64(r, i, 23);
-  col_text(r, i, 24, p->request, sizeof p->request);
-}
 
 static void args_proposal(pg_args *a, const l6_proposal *p) {
   a_int(a, p->id);
@@ -2541,14 +2152,6 @@ static l6_err pg_trusted_delete(l6_store *s, l6_id account, l6_id trusted, l6_er
   return e;
 }
 
-static void dec_trusted(const PGresult *r, int i, void *o) {
-  l6_trusted *x = o;
-  x->account = col_i64(r, i, 0);
-  x->trusted = col_i64(r, i, 1);
-  x->added_ms = col_i64(r, i, 2);
-  x->active_ms = col_i64(r, i, 3);
-  col_text(r, i, 4, x->added_by, sizeof x->added_by);
-}
 
 static l6_err pg_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void *ctx, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2557,12 +2160,6 @@ static l6_err pg_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void 
   return run_each(PG(s), Q_TRUST_LIST, &a, dec_trusted, &buf, each, ctx, err);
 }
 
-static void dec_ets_rec(const PGresult *r, int i, void *o) {
-  l6_ets_rec *x = o;
-  col_text(r, i, 0, x->kind, sizeof x->kind);
-  col_text(r, i, 1, x->key, sizeof x->key);
-  col_text(r, i, 2, x->body, sizeof x->body);
-}
 
 static l6_err pg_ets_rec_put(l6_store *s, const l6_ets_rec *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2586,13 +2183,6 @@ static l6_err pg_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
 
 /* ---- links between registries ----------------------------------------- */
 
-static void dec_approach(const PGresult *r, int i, void *o) {
-  l6_a6_approach *x = o;
-  x->code = (int)col_i64(r, i, 0);
-  col_text(r, i, 1, x->party, sizeof x->party);
-  col_text(r, i, 2, x->body, sizeof x->body);
-  col_text(r, i, 3, x->ts, sizeof x->ts);
-}
 
 static l6_err pg_a6_approach_put(l6_store *s, const l6_a6_approach *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2618,14 +2208,6 @@ static l6_err pg_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_er
   return e;
 }
 
-static void dec_link(const PGresult *r, int i, void *o) {
-  l6_link_rec *x = o;
-  col_text(r, i, 0, x->kind, sizeof x->kind);
-  col_text(r, i, 1, x->key, sizeof x->key);
-  col_text(r, i, 2, x->state, sizeof x->state);
-  x->due_ms = col_i64(r, i, 3);
-  col_text(r, i, 4, x->body, sizeof x->body);
-}
 
 static l6_err pg_link_put(l6_store *s, const l6_link_rec *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2672,15 +2254,6 @@ static l6_err pg_link_list(l6_store *s, const char *kind, const char *state, int
   return e;
 }
 
-static void dec_ets_hist(const PGresult *r, int i, void *o) {
-  l6_ets_hist *h = o;
-  h->id = col_i64(r, i, 0);
-  col_text(r, i, 1, h->kind, sizeof h->kind);
-  col_text(r, i, 2, h->key, sizeof h->key);
-  col_text(r, i, 3, h->actor, sizeof h->actor);
-  col_text(r, i, 4, h->ts, sizeof h->ts);
-  col_text(r, i, 5, h->body, sizeof h->body);
-}
 
 static l6_err pg_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2718,14 +2291,6 @@ static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
 
 /* ---- authorization amendments ---------------------------------------- */
 
-static void dec_a6_ver(const PGresult *r, int i, void *o) {
-  l6_a6_auth_version *v = o;
-  v->auth = col_i64(r, i, 0);
-  v->version = (int)col_i64(r, i, 1);
-  col_text(r, i, 2, v->effective_from, sizeof v->effective_from);
-  col_text(r, i, 3, v->body, sizeof v->body);
-  col_text(r, i, 4, v->ts, sizeof v->ts);
-}
 
 static l6_err pg_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2747,14 +2312,6 @@ static l6_err pg_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, 
   return e;
 }
 
-static void dec_nma(const PGresult *r, int i, void *o) {
-  l6_nma_rec *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->kind, sizeof x->kind);
-  col_text(r, i, 2, x->party, sizeof x->party);
-  col_text(r, i, 3, x->status, sizeof x->status);
-  col_text(r, i, 4, x->body, sizeof x->body);
-}
 
 /* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
 static l6_err pg_nma_put(l6_store *s, l6_nma_rec *x, l6_error *err) {
@@ -2790,14 +2347,6 @@ static l6_err pg_nma_list(l6_store *s, const char *kind, const char *party, l6_e
 
 /* ---- programmes of activities, comments, grievances (poa.c, voice.c) ---- */
 
-static void dec_mrec(const PGresult *r, int i, void *o) {
-  l6_mech_rec *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->kind, sizeof x->kind);
-  col_text(r, i, 2, x->ref, sizeof x->ref);
-  col_text(r, i, 3, x->state, sizeof x->state);
-  col_text(r, i, 4, x->body, sizeof x->body);
-}
 
 /* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
 static l6_err pg_mech_rec_put(l6_store *s, l6_mech_rec *x, l6_error *err) {
@@ -2833,15 +2382,6 @@ static l6_err pg_mech_rec_list(l6_store *s, const char *kind, const char *ref, l
 
 /* ---- activity records (issue 20) ----------------------------------- */
 
-static void dec_arec(const PGresult *r, int i, void *o) {
-  l6_arec *x = o;
-  col_text(r, i, 0, x->project, sizeof x->project);
-  col_text(r, i, 1, x->kind, sizeof x->kind);
-  x->id = col_i64(r, i, 2);
-  x->period = (int)col_i64(r, i, 3);
-  col_text(r, i, 4, x->ref, sizeof x->ref);
-  col_text(r, i, 5, x->body, sizeof x->body);
-}
 
 static l6_err pg_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2902,31 +2442,6 @@ static void a_hex(pg_args *a, const uint8_t *v, size_t n, char *buf) {
   a_text(a, buf);
 }
 
-static void dec_leaf(const PGresult *r, int i, void *o) {
-  l6_log_leaf *l = o;
-  l->index = col_i64(r, i, 0);
-  l->tx = col_i64(r, i, 1);
-  col_hex(r, i, 2, l->salt, sizeof l->salt);
-  l->auth = col_i64(r, i, 3);
-  l->version = (int)col_i64(r, i, 4);
-  col_text(r, i, 5, l->sha256, sizeof l->sha256);
-  col_text(r, i, 6, l->ts, sizeof l->ts);
-}
-static void dec_head(const PGresult *r, int i, void *o) {
-  l6_log_head *h = o;
-  h->tree_size = col_i64(r, i, 0);
-  col_hex(r, i, 1, h->root, sizeof h->root);
-  h->timestamp_ms = col_i64(r, i, 2);
-  col_text(r, i, 3, h->key_id, sizeof h->key_id);
-  col_hex(r, i, 4, h->signature, sizeof h->signature);
-}
-static void dec_key(const PGresult *r, int i, void *o) {
-  l6_log_key *k = o;
-  col_text(r, i, 0, k->id, sizeof k->id);
-  col_hex(r, i, 1, k->public_key, sizeof k->public_key);
-  k->created_ms = col_i64(r, i, 2);
-  k->current = col_i64(r, i, 3) != 0;
-}
 static void dec_hash32(const PGresult *r, int i, void *o) { col_hex(r, i, 0, o, 32); }
 
 static l6_err pg_log_size(l6_store *s, int64_t *out, l6_error *err) {
@@ -3185,20 +2700,6 @@ static l6_err pg_batch_vintage_set(l6_store *s, l6_id batch, const char *start, 
   return run_write(PG(s), Q_BATCH_VINTAGE, &a, NULL, NULL, err);
 }
 
-static void dec_origin(const PGresult *r, int i, void *o) {
-  l6_origin_block *b = o;
-  b->id = col_i64(r, i, 0);
-  col_text(r, i, 1, b->origin, sizeof b->origin);
-  col_text(r, i, 2, b->prefix, sizeof b->prefix);
-  b->first = col_i64(r, i, 3);
-  b->last = col_i64(r, i, 4);
-  col_text(r, i, 5, b->text, sizeof b->text);
-  b->batch = col_i64(r, i, 6);
-  b->serial_first = col_i64(r, i, 7);
-  col_text(r, i, 8, b->project, sizeof b->project);
-  col_text(r, i, 9, b->vintage_start, sizeof b->vintage_start);
-  col_text(r, i, 10, b->vintage_end, sizeof b->vintage_end);
-}
 
 static l6_err pg_origin_block_put(l6_store *s, l6_origin_block *b, l6_error *err) {
   pg_args a = {.n = 0};
@@ -3243,21 +2744,6 @@ static l6_err pg_origin_placed(l6_store *s, const char *origin, const char *proj
   return run_one(PG(s), Q_ORIGIN_PLACED, &a, dec_total, out, L6_E_INTERNAL, err);
 }
 
-static void dec_unplaced(const PGresult *r, int i, void *o) {
-  l6_origin_unplaced *u = o;
-  col_text(r, i, 0, u->origin, sizeof u->origin);
-  col_text(r, i, 1, u->project, sizeof u->project);
-  col_text(r, i, 2, u->vintage_start, sizeof u->vintage_start);
-  col_text(r, i, 3, u->vintage_end, sizeof u->vintage_end);
-  u->vintage = (int)col_i64(r, i, 4);
-  u->total = col_i64(r, i, 5);
-  u->unplaced = col_i64(r, i, 6);
-  u->buffer = col_i64(r, i, 7);
-  u->retired = col_i64(r, i, 8);
-  u->total_kg = col_i64(r, i, 9);
-  u->buffer_kg = col_i64(r, i, 10);
-  u->retired_kg = col_i64(r, i, 11);
-}
 
 static l6_err pg_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
   pg_args a = {.n = 0};
@@ -3390,12 +2876,6 @@ static l6_err pg_tx_terms_put(l6_store *s, const l6_tx_terms *x, l6_error *err) 
   return run_write(PG(s), Q_TXT_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_tx_terms(const PGresult *r, int i, void *o) {
-  l6_tx_terms *x = o;
-  x->tx = col_i64(r, i, 0);
-  x->amount = col_i64(r, i, 1);
-  col_text(r, i, 2, x->currency, sizeof x->currency);
-}
 
 static l6_err pg_tx_terms_get(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err) {
   pg_args a = {.n = 0};
@@ -3419,12 +2899,6 @@ static l6_err pg_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn e
   return run_each(PG(s), Q_EX_TRADE_PAGE, &a, dec_ex_trade, &buf, each, ctx, err);
 }
 
-static void dec_stat(const PGresult *r, int i, void *o) {
-  l6_stat_row *x = o;
-  col_text(r, i, 0, x->key, sizeof x->key);
-  x->issued = col_i64(r, i, 1);
-  x->retired = col_i64(r, i, 2);
-}
 
 static l6_err pg_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
                        l6_each_fn each, void *ctx, l6_error *err) {

@@ -20,6 +20,7 @@
 #include "schema.h"
 #include "store.h"
 #include "store_common.h"
+#include "store_rows.h"
 
 /* The columns of a token row, in dec_token's order. */
 #define TOK_COLS "id, role, org, label, created, expires, revoked, last_used, owner"
@@ -509,16 +510,6 @@ static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap) {
   snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
-/* col_text for the transaction fields the transparency log hashes: a
- * value too long for dst (ledger6 never writes one, so the row was edited
- * behind its back) must not be cut down to something that still matches
- * its log entry; it reads as a marker starting with a control character,
- * which no valid text contains. */
-static void col_text_whole(sqlite3_stmt *s, int i, char *dst, size_t cap) {
-  if ((size_t)sqlite3_column_bytes(s, i) >= cap) snprintf(dst, cap, "\x01overlong");
-  else col_text(s, i, dst, cap);
-}
-
 /* Runs a write statement to completion, honouring fault injection. */
 static l6_err run_write(sq_store *q, sqlite3_stmt *s, l6_error *err) {
   if (q->fail_after > 0 && --q->fail_after == 0) {
@@ -649,109 +640,25 @@ static void sq_rollback(l6_store *s) {
 
 /* ---- row decoders ---------------------------------------------------- */
 
-static void dec_party(sqlite3_stmt *s, void *o) {
-  l6_party *p = o;
-  col_text(s, 0, p->code, sizeof p->code);
-  col_text(s, 1, p->name, sizeof p->name);
+/* The shared decoders (store_rows.c) read a stepped statement through
+ * this reader; dec_<name> wraps store_dec_<name> for run_one/run_each. */
+static const char *sq_row_text(const store_row *rw, int col) {
+  return (const char *)sqlite3_column_text((sqlite3_stmt *)rw->res, col);
 }
-static void dec_registry(sqlite3_stmt *s, void *o) {
-  l6_registry *r = o;
-  col_text(s, 0, r->id, sizeof r->id);
-  col_text(s, 1, r->party, sizeof r->party);
-  col_text(s, 2, r->name, sizeof r->name);
-  col_text(s, 3, r->kind, sizeof r->kind);
+static size_t sq_row_len(const store_row *rw, int col) {
+  return (size_t)sqlite3_column_bytes((sqlite3_stmt *)rw->res, col);
 }
-static void dec_org(sqlite3_stmt *s, void *o) {
-  l6_org *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->registry, sizeof r->registry);
-  col_text(s, 2, r->name, sizeof r->name);
-}
-static void dec_account(sqlite3_stmt *s, void *o) {
-  l6_account *a = o;
-  char buf[32];
-  a->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, a->registry, sizeof a->registry);
-  a->org = sqlite3_column_int64(s, 2);
-  col_text(s, 3, buf, sizeof buf);
-  a->type = l6_account_type_from_str(buf);
-  col_text(s, 4, buf, sizeof buf);
-  a->status = l6_account_status_from_str(buf);
-  col_text(s, 5, a->name, sizeof a->name);
-}
-static void dec_programme(sqlite3_stmt *s, void *o) {
-  l6_programme *p = o;
-  col_text(s, 0, p->code, sizeof p->code);
-  col_text(s, 1, p->name, sizeof p->name);
-  col_text(s, 2, p->kind, sizeof p->kind);
-}
-static void dec_unit_type(sqlite3_stmt *s, void *o) {
-  l6_unit_type *u = o;
-  col_text(s, 0, u->code, sizeof u->code);
-  col_text(s, 1, u->programme, sizeof u->programme);
-  col_text(s, 2, u->name, sizeof u->name);
-  u->non_offsetting = sqlite3_column_int(s, 3) != 0;
-}
-static void dec_project(sqlite3_stmt *s, void *o) {
-  l6_project *p = o;
-  col_text(s, 0, p->id, sizeof p->id);
-  col_text(s, 1, p->programme, sizeof p->programme);
-  col_text(s, 2, p->host, sizeof p->host);
-  col_text(s, 3, p->title, sizeof p->title);
-  col_text(s, 4, p->methodology, sizeof p->methodology);
-  col_text(s, 5, p->sector, sizeof p->sector);
-  col_text(s, 6, p->kind, sizeof p->kind);
-  col_text(s, 7, p->crediting_start, sizeof p->crediting_start);
-  col_text(s, 8, p->crediting_end, sizeof p->crediting_end);
-  col_text(s, 9, p->status, sizeof p->status);
-}
-static void dec_batch(sqlite3_stmt *s, void *o) {
-  l6_batch *b = o;
-  b->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, b->project, sizeof b->project);
-  col_text(s, 2, b->unit_type, sizeof b->unit_type);
-  col_text(s, 3, b->registry, sizeof b->registry);
-  b->vintage = sqlite3_column_int(s, 4);
-  b->serial_start = sqlite3_column_int64(s, 5);
-  b->quantity = sqlite3_column_int64(s, 6);
-  b->tx = sqlite3_column_int64(s, 7);
-  col_text(s, 8, b->production_start, sizeof b->production_start);
-  col_text(s, 9, b->production_end, sizeof b->production_end);
-}
-static void dec_block(sqlite3_stmt *s, void *o) {
-  l6_block *b = o;
-  b->id = sqlite3_column_int64(s, 0);
-  b->batch = sqlite3_column_int64(s, 1);
-  b->account = sqlite3_column_int64(s, 2);
-  b->first = sqlite3_column_int64(s, 3);
-  b->last = sqlite3_column_int64(s, 4);
-  b->vintage = sqlite3_column_count(s) > 5 ? sqlite3_column_int(s, 5) : 0; /* neighbour probes omit it */
-}
-static void dec_tx(sqlite3_stmt *s, void *o) {
-  l6_tx *t = o;
-  char buf[32];
-  t->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, buf, sizeof buf);
-  t->kind = l6_tx_kind_from_str(buf);
-  col_text_whole(s, 2, t->ts, sizeof t->ts);
-  col_text_whole(s, 3, t->actor, sizeof t->actor);
-  t->from_account = sqlite3_column_int64(s, 4);
-  t->to_account = sqlite3_column_int64(s, 5);
-  t->quantity = sqlite3_column_int64(s, 6);
-  col_text_whole(s, 7, t->beneficiary, sizeof t->beneficiary);
-  col_text_whole(s, 8, t->purpose, sizeof t->purpose);
-  col_text_whole(s, 9, t->claim, sizeof t->claim);
-  t->reporting_year = sqlite3_column_int(s, 10);
-}
-static void dec_line(sqlite3_stmt *s, void *o) {
-  l6_tx_line *l = o;
-  l->tx = sqlite3_column_int64(s, 0);
-  l->batch = sqlite3_column_int64(s, 1);
-  l->first = sqlite3_column_int64(s, 2);
-  l->last = sqlite3_column_int64(s, 3);
-  l->from_account = sqlite3_column_int64(s, 4);
-  l->to_account = sqlite3_column_int64(s, 5);
-}
+static int64_t sq_row_i64(const store_row *rw, int col) { return sqlite3_column_int64((sqlite3_stmt *)rw->res, col); }
+static int sq_row_ncols(const store_row *rw) { return sqlite3_column_count((sqlite3_stmt *)rw->res); }
+static const store_row_ops sq_row_ops = {sq_row_text, sq_row_len, sq_row_i64, sq_row_ncols};
+
+#define SQ_DEC(name)                                                                                   \
+  static void dec_##name(sqlite3_stmt *s, void *o) {                                                   \
+    store_row rw = {&sq_row_ops, s, 0};                                                                \
+    store_dec_##name(&rw, o);                                                                          \
+  }
+STORE_ROW_DECODERS(SQ_DEC)
+#undef SQ_DEC
 
 /* Single-row get: binds one key (text when key_text, else key_id). */
 static l6_err get_row(sq_store *q, int id, const char *key_text, l6_id key_id, row_fn dec, void *out,
@@ -1166,20 +1073,6 @@ static l6_err sq_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_er
   if (e == L6_E_OK) k->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
-static void dec_token(sqlite3_stmt *t, void *o) {
-  l6_token *k = o;
-  char buf[32];
-  k->id = sqlite3_column_int64(t, 0);
-  col_text(t, 1, buf, sizeof buf);
-  k->role = l6_role_from_str(buf);
-  k->org = sqlite3_column_int64(t, 2);
-  col_text(t, 3, k->label, sizeof k->label);
-  k->created = sqlite3_column_int64(t, 4);
-  k->expires = sqlite3_column_int64(t, 5);
-  k->revoked = sqlite3_column_int64(t, 6);
-  k->last_used = sqlite3_column_int64(t, 7);
-  k->owner = sqlite3_column_int64(t, 8);
-}
 static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_TOK_FIND);
   bind_text(t, 1, hash_hex);
@@ -1223,21 +1116,6 @@ static l6_err sq_token_touch(l6_store *s, l6_id id, int64_t at, int64_t before, 
 
 /* ---- people: users, sessions, token owners ----------------------------- */
 
-static void dec_user(sqlite3_stmt *s, void *o) {
-  l6_user *u = o;
-  char buf[32];
-  u->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, u->email, sizeof u->email);
-  col_text(s, 2, u->name, sizeof u->name);
-  col_text(s, 3, buf, sizeof buf);
-  u->role = l6_role_from_str(buf);
-  u->org = sqlite3_column_int64(s, 4);
-  col_text(s, 5, u->pwhash, sizeof u->pwhash);
-  col_text(s, 6, u->totp_secret, sizeof u->totp_secret);
-  u->totp_step = sqlite3_column_int64(s, 7);
-  u->disabled = sqlite3_column_int64(s, 8) != 0;
-  col_text(s, 9, u->created, sizeof u->created);
-}
 
 static l6_err sq_user_put(l6_store *s, l6_user *u, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_USER_PUT);
@@ -1295,21 +1173,6 @@ static l6_err sq_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken
 }
 /* ---- email notices (issue 22) -------------------------------------------- */
 
-static void dec_notice(sqlite3_stmt *s, void *o) {
-  l6_notice *n = o;
-  n->id = sqlite3_column_int64(s, 0);
-  n->user = sqlite3_column_int64(s, 1);
-  col_text(s, 2, n->key, sizeof n->key);
-  col_text(s, 3, n->email, sizeof n->email);
-  col_text(s, 4, n->subject, sizeof n->subject);
-  col_text(s, 5, n->body, sizeof n->body);
-  col_text(s, 6, n->state, sizeof n->state);
-  n->attempts = sqlite3_column_int(s, 7);
-  n->created_ms = sqlite3_column_int64(s, 8);
-  n->due_ms = sqlite3_column_int64(s, 9);
-  n->sent_ms = sqlite3_column_int64(s, 10);
-  col_text(s, 11, n->last_error, sizeof n->last_error);
-}
 
 static l6_err sq_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_NOTICE_ADD);
@@ -1574,22 +1437,6 @@ static l6_err sq_accreditation_has(l6_store *s, l6_id org, const char *mechanism
   return e == L6_E_NOT_FOUND ? L6_E_OK : e;
 }
 
-static void dec_activity(sqlite3_stmt *s, void *o) {
-  l6_activity *a = o;
-  col_text(s, 0, a->project, sizeof a->project);
-  col_text(s, 1, a->mechanism, sizeof a->mechanism);
-  a->org = sqlite3_column_int64(s, 2);
-  col_text(s, 3, a->registry, sizeof a->registry);
-  col_text(s, 4, a->scope, sizeof a->scope);
-  col_text(s, 5, a->state, sizeof a->state);
-  col_text(s, 6, a->rejected_step, sizeof a->rejected_step);
-  col_text(s, 7, a->transition_from, sizeof a->transition_from);
-  col_text(s, 8, a->requested_on, sizeof a->requested_on);
-  a->ets_covered = sqlite3_column_int(s, 9) != 0;
-  a->replacement_due = sqlite3_column_int64(s, 10);
-  a->issued = sqlite3_column_int64(s, 11);
-  col_text(s, 12, a->updated, sizeof a->updated);
-}
 
 static l6_err sq_activity_save(l6_store *s, const l6_activity *a, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_ACT_SAVE);
@@ -1624,20 +1471,6 @@ static l6_err sq_activity_list(l6_store *s, const char *mechanism, const char *s
   return run_each(SQ(s), t, dec_activity, &buf, each, ctx, err);
 }
 
-static void dec_period(sqlite3_stmt *s, void *o) {
-  l6_period *p = o;
-  col_text(s, 0, p->project, sizeof p->project);
-  p->seq = sqlite3_column_int(s, 1);
-  col_text(s, 2, p->start, sizeof p->start);
-  col_text(s, 3, p->end, sizeof p->end);
-  col_text(s, 4, p->state, sizeof p->state);
-  col_text(s, 5, p->rejected_step, sizeof p->rejected_step);
-  col_text(s, 6, p->calculator, sizeof p->calculator);
-  col_text(s, 7, p->inputs, sizeof p->inputs);
-  p->reported = sqlite3_column_int64(s, 8);
-  p->certified = sqlite3_column_int64(s, 9);
-  col_text(s, 10, p->forward, sizeof p->forward);
-}
 
 static l6_err sq_period_save(l6_store *s, const l6_period *p, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_PER_SAVE);
@@ -1674,22 +1507,6 @@ static l6_err sq_period_list(l6_store *s, const char *project, int limit, l6_eac
   return run_each(SQ(s), t, dec_period, &buf, each, ctx, err);
 }
 
-static void dec_step(sqlite3_stmt *s, void *o) {
-  l6_step_rec *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->project, sizeof r->project);
-  r->period = sqlite3_column_int(s, 2);
-  col_text(s, 3, r->step, sizeof r->step);
-  col_text(s, 4, r->decision, sizeof r->decision);
-  col_text(s, 5, r->from_state, sizeof r->from_state);
-  col_text(s, 6, r->to_state, sizeof r->to_state);
-  col_text(s, 7, r->actor, sizeof r->actor);
-  col_text(s, 8, r->role, sizeof r->role);
-  col_text(s, 9, r->ts, sizeof r->ts);
-  col_text(s, 10, r->mechanism_hash, sizeof r->mechanism_hash);
-  col_text(s, 11, r->documents, sizeof r->documents);
-  col_text(s, 12, r->detail, sizeof r->detail);
-}
 
 static l6_err sq_step_put(l6_store *s, l6_step_rec *r, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_STEP_PUT);
@@ -1725,94 +1542,10 @@ static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int li
 
 /* ---- the exchange ------------------------------------------------------ */
 
-static void dec_ex_instrument(sqlite3_stmt *s, void *o) {
-  l6_ex_instrument *x = o;
-  col_text(s, 0, x->code, sizeof x->code);
-  col_text(s, 1, x->name, sizeof x->name);
-  col_text(s, 2, x->kind, sizeof x->kind);
-  col_text(s, 3, x->unit_type, sizeof x->unit_type);
-  col_text(s, 4, x->project, sizeof x->project);
-  x->vintage_from = (int)sqlite3_column_int64(s, 5);
-  x->vintage_to = (int)sqlite3_column_int64(s, 6);
-  x->batch = sqlite3_column_int64(s, 7);
-  col_text(s, 8, x->registry, sizeof x->registry);
-  x->escrow = sqlite3_column_int64(s, 9);
-  col_text(s, 10, x->currency, sizeof x->currency);
-  x->minor_units = (int)sqlite3_column_int64(s, 11);
-  x->tick = sqlite3_column_int64(s, 12);
-  x->lot = sqlite3_column_int64(s, 13);
-  x->min_qty = sqlite3_column_int64(s, 14);
-  x->max_qty = sqlite3_column_int64(s, 15);
-  x->band_pct = (int)sqlite3_column_int64(s, 16);
-  col_text(s, 17, x->sessions, sizeof x->sessions);
-  x->tz_offset = (int)sqlite3_column_int64(s, 18);
-  col_text(s, 19, x->status, sizeof x->status);
-  col_text(s, 20, x->mode, sizeof x->mode);
-  x->prev_close = sqlite3_column_int64(s, 21);
-  x->maker_bps = (int)sqlite3_column_int64(s, 22);
-  x->taker_bps = (int)sqlite3_column_int64(s, 23);
-  x->no_same_day_resale = sqlite3_column_int64(s, 24) != 0;
-  col_text(s, 25, x->created, sizeof x->created);
-  x->call_minutes = (int)sqlite3_column_int64(s, 26);
-}
 
-static void dec_ex_cash(sqlite3_stmt *s, void *o) {
-  l6_ex_cash *x = o;
-  x->org = sqlite3_column_int64(s, 0);
-  col_text(s, 1, x->currency, sizeof x->currency);
-  x->balance = sqlite3_column_int64(s, 2);
-  x->reserved = sqlite3_column_int64(s, 3);
-}
 
-static void dec_ex_journal(sqlite3_stmt *s, void *o) {
-  l6_ex_journal *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  x->org = sqlite3_column_int64(s, 1);
-  col_text(s, 2, x->currency, sizeof x->currency);
-  col_text(s, 3, x->kind, sizeof x->kind);
-  x->amount = sqlite3_column_int64(s, 4);
-  x->ref = sqlite3_column_int64(s, 5);
-  col_text(s, 6, x->ts, sizeof x->ts);
-}
 
-static void dec_ex_order(sqlite3_stmt *s, void *o) {
-  l6_ex_order *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, x->instrument, sizeof x->instrument);
-  x->seq = sqlite3_column_int64(s, 2);
-  x->org = sqlite3_column_int64(s, 3);
-  x->account = sqlite3_column_int64(s, 4);
-  col_text(s, 5, x->side, sizeof x->side);
-  col_text(s, 6, x->type, sizeof x->type);
-  col_text(s, 7, x->tif, sizeof x->tif);
-  x->post_only = sqlite3_column_int64(s, 8) != 0;
-  x->price = sqlite3_column_int64(s, 9);
-  x->qty = sqlite3_column_int64(s, 10);
-  x->remaining = sqlite3_column_int64(s, 11);
-  x->reserved = sqlite3_column_int64(s, 12);
-  col_text(s, 13, x->status, sizeof x->status);
-  col_text(s, 14, x->day, sizeof x->day);
-  col_text(s, 15, x->ts, sizeof x->ts);
-  x->counterparty = sqlite3_column_int64(s, 16);
-}
 
-static void dec_ex_trade(sqlite3_stmt *s, void *o) {
-  l6_ex_trade *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, x->instrument, sizeof x->instrument);
-  x->price = sqlite3_column_int64(s, 2);
-  x->qty = sqlite3_column_int64(s, 3);
-  x->buy_order = sqlite3_column_int64(s, 4);
-  x->sell_order = sqlite3_column_int64(s, 5);
-  x->buyer = sqlite3_column_int64(s, 6);
-  x->seller = sqlite3_column_int64(s, 7);
-  col_text(s, 8, x->taker_side, sizeof x->taker_side);
-  x->buyer_fee = sqlite3_column_int64(s, 9);
-  x->seller_fee = sqlite3_column_int64(s, 10);
-  col_text(s, 11, x->day, sizeof x->day);
-  col_text(s, 12, x->ts, sizeof x->ts);
-  x->tx = sqlite3_column_int64(s, 13);
-}
 
 static l6_err sq_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_EX_INSTR_PUT);
@@ -1921,26 +1654,7 @@ static l6_err sq_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_
 
 /* ---- instrument criteria, batch labels (crit) ---- */
 
-static void dec_crit(sqlite3_stmt *s, void *o) {
-  l6_crit *x = o;
-  col_text(s, 0, x->code, sizeof x->code);
-  col_text(s, 1, x->unit_types, sizeof x->unit_types);
-  col_text(s, 2, x->programmes, sizeof x->programmes);
-  col_text(s, 3, x->labels, sizeof x->labels);
-  col_text(s, 4, x->corsia_phase, sizeof x->corsia_phase);
-}
 
-static void dec_batch_label(sqlite3_stmt *s, void *o) {
-  l6_batch_label *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  x->batch = sqlite3_column_int64(s, 1);
-  col_text(s, 2, x->label, sizeof x->label);
-  col_text(s, 3, x->actor, sizeof x->actor);
-  col_text(s, 4, x->ts, sizeof x->ts);
-  col_text(s, 5, x->reference, sizeof x->reference);
-  col_text(s, 6, x->dropped_ts, sizeof x->dropped_ts);
-  col_text(s, 7, x->dropped_reference, sizeof x->dropped_reference);
-}
 
 static l6_err sq_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_CRIT_PUT);
@@ -2085,19 +1799,6 @@ static l6_err sq_ex_delivered(l6_store *s, const char *since, l6_id batch, int64
 
 /* ---- Article 6.2 accounting ------------------------------------------ */
 
-static void dec_a6_ndc(sqlite3_stmt *s, void *o) {
-  l6_a6_ndc *n = o;
-  col_text(s, 0, n->party, sizeof n->party);
-  n->first_year = sqlite3_column_int(s, 1);
-  n->last_year = sqlite3_column_int(s, 2);
-  col_text(s, 3, n->kind, sizeof n->kind);
-  col_text(s, 4, n->method, sizeof n->method);
-  n->target_year = sqlite3_column_int(s, 5);
-  n->target = sqlite3_column_int64(s, 6);
-  col_text(s, 7, n->metric, sizeof n->metric);
-  n->factor_micro = sqlite3_column_int64(s, 8);
-  col_text(s, 9, n->updated, sizeof n->updated);
-}
 
 static l6_err sq_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_A6_NDC_PUT);
@@ -2118,15 +1819,6 @@ static l6_err sq_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_e
   return get_row(SQ(s), Q_A6_NDC_GET, party, 0, dec_a6_ndc, out, L6_E_UNKNOWN_NDC, err);
 }
 
-static void dec_a6_year(sqlite3_stmt *s, void *o) {
-  l6_a6_year *y = o;
-  col_text(s, 0, y->party, sizeof y->party);
-  y->year = sqlite3_column_int(s, 1);
-  y->reported = sqlite3_column_int(s, 2) != 0;
-  y->emissions = sqlite3_column_int64(s, 3);
-  y->has_trajectory = sqlite3_column_int(s, 4) != 0;
-  y->trajectory = sqlite3_column_int64(s, 5);
-}
 
 static l6_err sq_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_PUT);
@@ -2146,28 +1838,6 @@ static l6_err sq_a6_year_list(l6_store *s, const char *party, l6_each_fn each, v
   return run_each(SQ(s), t, dec_a6_year, &buf, each, ctx, err);
 }
 
-static void dec_a6_auth(sqlite3_stmt *s, void *o) {
-  l6_a6_auth *a = o;
-  a->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, a->party, sizeof a->party);
-  a->approach = sqlite3_column_int(s, 2);
-  col_text(s, 3, a->project, sizeof a->project);
-  a->vintage_from = sqlite3_column_int(s, 4);
-  a->vintage_to = sqlite3_column_int(s, 5);
-  a->quantity = sqlite3_column_int64(s, 6);
-  a->assigned = sqlite3_column_int64(s, 7);
-  col_text(s, 8, a->purposes, sizeof a->purposes);
-  col_text(s, 9, a->ft_event, sizeof a->ft_event);
-  col_text(s, 10, a->parties, sizeof a->parties);
-  col_text(s, 11, a->entities, sizeof a->entities);
-  a->year_from = sqlite3_column_int(s, 12);
-  a->year_to = sqlite3_column_int(s, 13);
-  a->in_scope = sqlite3_column_int(s, 14) != 0;
-  a->version = sqlite3_column_int(s, 15);
-  a->revoked = sqlite3_column_int(s, 16) != 0;
-  col_text(s, 17, a->ts, sizeof a->ts);
-  col_text(s, 18, a->letter_sha256, sizeof a->letter_sha256);
-}
 
 static l6_err sq_a6_auth_put(l6_store *s, l6_a6_auth *a, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), a->id ? Q_A6_AUTH_UPD : Q_A6_AUTH_INS);
@@ -2210,23 +1880,6 @@ static l6_err sq_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, v
   return e;
 }
 
-static void dec_a6_itmo(sqlite3_stmt *s, void *o) {
-  l6_a6_itmo *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  r->auth = sqlite3_column_int64(s, 1);
-  r->approach = sqlite3_column_int(s, 2);
-  col_text(s, 3, r->registry, sizeof r->registry);
-  col_text(s, 4, r->host, sizeof r->host);
-  r->batch = sqlite3_column_int64(s, 5);
-  r->first = sqlite3_column_int64(s, 6);
-  r->last = sqlite3_column_int64(s, 7);
-  r->itmo_first = sqlite3_column_int64(s, 8);
-  r->vintage = sqlite3_column_int(s, 9);
-  r->ft_year = sqlite3_column_int(s, 10);
-  col_text(s, 11, r->fate, sizeof r->fate);
-  col_text(s, 12, r->user, sizeof r->user);
-  r->use_year = sqlite3_column_int(s, 13);
-}
 
 static l6_err sq_a6_itmo_put(l6_store *s, l6_a6_itmo *r, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), r->id ? Q_A6_ITMO_UPD : Q_A6_ITMO_INS);
@@ -2295,29 +1948,6 @@ static l6_err sq_a6_itmo_next_serial(l6_store *s, int approach, const char *regi
   return L6_E_OK;
 }
 
-static void dec_a6_action(sqlite3_stmt *s, void *o) {
-  l6_a6_action *a = o;
-  a->id = sqlite3_column_int64(s, 0);
-  a->tx = sqlite3_column_int64(s, 1);
-  col_text(s, 2, a->type, sizeof a->type);
-  col_text(s, 3, a->party, sizeof a->party);
-  a->auth = sqlite3_column_int64(s, 4);
-  a->approach = sqlite3_column_int(s, 5);
-  col_text(s, 6, a->registry, sizeof a->registry);
-  a->itmo_first = sqlite3_column_int64(s, 7);
-  a->itmo_last = sqlite3_column_int64(s, 8);
-  col_text(s, 9, a->first_id, sizeof a->first_id);
-  col_text(s, 10, a->last_id, sizeof a->last_id);
-  a->quantity = sqlite3_column_int64(s, 11);
-  a->vintage = sqlite3_column_int(s, 12);
-  col_text(s, 13, a->from_party, sizeof a->from_party);
-  col_text(s, 14, a->to_party, sizeof a->to_party);
-  col_text(s, 15, a->purpose, sizeof a->purpose);
-  col_text(s, 16, a->user, sizeof a->user);
-  a->year = sqlite3_column_int(s, 17);
-  a->ca = sqlite3_column_int64(s, 18);
-  col_text(s, 19, a->ts, sizeof a->ts);
-}
 
 static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_PUT);
@@ -2371,34 +2001,6 @@ static l6_err sq_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) 
   return run_write(SQ(s), t, err);
 }
 
-static void dec_proposal(sqlite3_stmt *s, void *o) {
-  l6_proposal *p = o;
-  p->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, p->kind, sizeof p->kind);
-  col_text(s, 2, p->state, sizeof p->state);
-  col_text(s, 3, p->registry, sizeof p->registry);
-  p->org = sqlite3_column_int64(s, 4);
-  p->from_account = sqlite3_column_int64(s, 5);
-  p->to_account = sqlite3_column_int64(s, 6);
-  p->quantity = sqlite3_column_int64(s, 7);
-  col_text(s, 8, p->reasons, sizeof p->reasons);
-  col_text(s, 9, p->proposer, sizeof p->proposer);
-  col_text(s, 10, p->proposer_role, sizeof p->proposer_role);
-  p->proposer_org = sqlite3_column_int64(s, 11);
-  p->proposer_user = sqlite3_column_int64(s, 12);
-  p->proposer_token = sqlite3_column_int64(s, 13);
-  p->created_ms = sqlite3_column_int64(s, 14);
-  p->expires_ms = sqlite3_column_int64(s, 15);
-  p->executes_ms = sqlite3_column_int64(s, 16);
-  p->decided_ms = sqlite3_column_int64(s, 17);
-  col_text(s, 18, p->decided_by, sizeof p->decided_by);
-  col_text(s, 19, p->approved_by, sizeof p->approved_by);
-  col_text(s, 20, p->result, sizeof p->result);
-  p->hold_tx = sqlite3_column_int64(s, 21);
-  p->release_tx = sqlite3_column_int64(s, 22);
-  p->result_tx = sqlite3_column_int64(s, 23);
-  col_text(s, 24, p->request, sizeof p->request);
-}
 
 static void bind_proposal(sqlite3_stmt *t, const l6_proposal *p) {
   sqlite3_bind_int64(t, 1, p->id);
@@ -2488,14 +2090,6 @@ static l6_err sq_trusted_delete(l6_store *s, l6_id account, l6_id trusted, l6_er
   return e;
 }
 
-static void dec_trusted(sqlite3_stmt *s, void *o) {
-  l6_trusted *x = o;
-  x->account = sqlite3_column_int64(s, 0);
-  x->trusted = sqlite3_column_int64(s, 1);
-  x->added_ms = sqlite3_column_int64(s, 2);
-  x->active_ms = sqlite3_column_int64(s, 3);
-  col_text(s, 4, x->added_by, sizeof x->added_by);
-}
 
 static l6_err sq_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void *ctx, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_TRUST_LIST);
@@ -2506,12 +2100,6 @@ static l6_err sq_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void 
 
 /* ---- emissions trading ------------------------------------------------ */
 
-static void dec_ets_rec(sqlite3_stmt *s, void *o) {
-  l6_ets_rec *r = o;
-  col_text(s, 0, r->kind, sizeof r->kind);
-  col_text(s, 1, r->key, sizeof r->key);
-  col_text(s, 2, r->body, sizeof r->body);
-}
 
 static l6_err sq_ets_rec_put(l6_store *s, const l6_ets_rec *r, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_ETS_PUT);
@@ -2535,22 +2123,7 @@ static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
 
 /* ---- links between registries ----------------------------------------- */
 
-static void dec_link(sqlite3_stmt *s, void *o) {
-  l6_link_rec *r = o;
-  col_text(s, 0, r->kind, sizeof r->kind);
-  col_text(s, 1, r->key, sizeof r->key);
-  col_text(s, 2, r->state, sizeof r->state);
-  r->due_ms = sqlite3_column_int64(s, 3);
-  col_text(s, 4, r->body, sizeof r->body);
-}
 
-static void dec_approach(sqlite3_stmt *s, void *o) {
-  l6_a6_approach *r = o;
-  r->code = sqlite3_column_int(s, 0);
-  col_text(s, 1, r->party, sizeof r->party);
-  col_text(s, 2, r->body, sizeof r->body);
-  col_text(s, 3, r->ts, sizeof r->ts);
-}
 
 static l6_err sq_a6_approach_put(l6_store *s, const l6_a6_approach *r, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_APPROACH_PUT);
@@ -2631,15 +2204,6 @@ static l6_err sq_link_list(l6_store *s, const char *kind, const char *state, int
   return e;
 }
 
-static void dec_ets_hist(sqlite3_stmt *s, void *o) {
-  l6_ets_hist *h = o;
-  h->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, h->kind, sizeof h->kind);
-  col_text(s, 2, h->key, sizeof h->key);
-  col_text(s, 3, h->actor, sizeof h->actor);
-  col_text(s, 4, h->ts, sizeof h->ts);
-  col_text(s, 5, h->body, sizeof h->body);
-}
 
 static l6_err sq_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_ETS_HIST_ADD);
@@ -2677,14 +2241,6 @@ static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
 
 /* ---- authorization amendments ---------------------------------------- */
 
-static void dec_a6_ver(sqlite3_stmt *s, void *o) {
-  l6_a6_auth_version *v = o;
-  v->auth = sqlite3_column_int64(s, 0);
-  v->version = sqlite3_column_int(s, 1);
-  col_text(s, 2, v->effective_from, sizeof v->effective_from);
-  col_text(s, 3, v->body, sizeof v->body);
-  col_text(s, 4, v->ts, sizeof v->ts);
-}
 
 static l6_err sq_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_A6_VER_INS);
@@ -2708,14 +2264,6 @@ static l6_err sq_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, 
 
 /* ---- non-market approaches ------------------------------------------ */
 
-static void dec_nma(sqlite3_stmt *s, void *o) {
-  l6_nma_rec *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->kind, sizeof r->kind);
-  col_text(s, 2, r->party, sizeof r->party);
-  col_text(s, 3, r->status, sizeof r->status);
-  col_text(s, 4, r->body, sizeof r->body);
-}
 
 static l6_err sq_nma_put(l6_store *s, l6_nma_rec *r, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), r->id ? Q_NMA_UPD : Q_NMA_INS);
@@ -2755,14 +2303,6 @@ static l6_err sq_nma_list(l6_store *s, const char *kind, const char *party, l6_e
 
 /* ---- programmes of activities, comments, grievances (poa.c, voice.c) ---- */
 
-static void dec_mrec(sqlite3_stmt *s, void *o) {
-  l6_mech_rec *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->kind, sizeof r->kind);
-  col_text(s, 2, r->ref, sizeof r->ref);
-  col_text(s, 3, r->state, sizeof r->state);
-  col_text(s, 4, r->body, sizeof r->body);
-}
 
 static l6_err sq_mech_rec_put(l6_store *s, l6_mech_rec *r, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), r->id ? Q_MREC_UPD : Q_MREC_INS);
@@ -2790,15 +2330,6 @@ static l6_err sq_mech_rec_get(l6_store *s, const char *kind, l6_id id, l6_mech_r
 
 /* ---- activity records (issue 20) ----------------------------------- */
 
-static void dec_arec(sqlite3_stmt *s, void *o) {
-  l6_arec *r = o;
-  col_text(s, 0, r->project, sizeof r->project);
-  col_text(s, 1, r->kind, sizeof r->kind);
-  r->id = sqlite3_column_int64(s, 2);
-  r->period = sqlite3_column_int(s, 3);
-  col_text(s, 4, r->ref, sizeof r->ref);
-  col_text(s, 5, r->body, sizeof r->body);
-}
 
 static l6_err sq_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), update ? Q_AREC_UPD : Q_AREC_INS);
@@ -2873,31 +2404,6 @@ static void bind_hex(sqlite3_stmt *s, int i, const uint8_t *v, size_t n, char *b
   sqlite3_bind_text(s, i, buf, (int)(2 * n), SQLITE_STATIC);
 }
 
-static void dec_leaf(sqlite3_stmt *s, void *o) {
-  l6_log_leaf *l = o;
-  l->index = sqlite3_column_int64(s, 0);
-  l->tx = sqlite3_column_int64(s, 1);
-  col_hex(s, 2, l->salt, sizeof l->salt);
-  l->auth = sqlite3_column_int64(s, 3);
-  l->version = sqlite3_column_int(s, 4);
-  col_text(s, 5, l->sha256, sizeof l->sha256);
-  col_text(s, 6, l->ts, sizeof l->ts);
-}
-static void dec_head(sqlite3_stmt *s, void *o) {
-  l6_log_head *h = o;
-  h->tree_size = sqlite3_column_int64(s, 0);
-  col_hex(s, 1, h->root, sizeof h->root);
-  h->timestamp_ms = sqlite3_column_int64(s, 2);
-  col_text(s, 3, h->key_id, sizeof h->key_id);
-  col_hex(s, 4, h->signature, sizeof h->signature);
-}
-static void dec_key(sqlite3_stmt *s, void *o) {
-  l6_log_key *k = o;
-  col_text(s, 0, k->id, sizeof k->id);
-  col_hex(s, 1, k->public_key, sizeof k->public_key);
-  k->created_ms = sqlite3_column_int64(s, 2);
-  k->current = sqlite3_column_int(s, 3) != 0;
-}
 
 static l6_err sq_log_size(l6_store *s, int64_t *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_LOG_SIZE);
@@ -3080,20 +2586,6 @@ static l6_err sq_batch_vintage_set(l6_store *s, l6_id batch, const char *start, 
   return run_write(SQ(s), t, err);
 }
 
-static void dec_origin(sqlite3_stmt *t, void *o) {
-  l6_origin_block *b = o;
-  b->id = sqlite3_column_int64(t, 0);
-  col_text(t, 1, b->origin, sizeof b->origin);
-  col_text(t, 2, b->prefix, sizeof b->prefix);
-  b->first = sqlite3_column_int64(t, 3);
-  b->last = sqlite3_column_int64(t, 4);
-  col_text(t, 5, b->text, sizeof b->text);
-  b->batch = sqlite3_column_int64(t, 6);
-  b->serial_first = sqlite3_column_int64(t, 7);
-  col_text(t, 8, b->project, sizeof b->project);
-  col_text(t, 9, b->vintage_start, sizeof b->vintage_start);
-  col_text(t, 10, b->vintage_end, sizeof b->vintage_end);
-}
 
 static l6_err sq_origin_block_put(l6_store *s, l6_origin_block *b, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_PUT);
@@ -3147,21 +2639,6 @@ static l6_err sq_origin_placed(l6_store *s, const char *origin, const char *proj
   return L6_E_OK;
 }
 
-static void dec_unplaced(sqlite3_stmt *t, void *o) {
-  l6_origin_unplaced *u = o;
-  col_text(t, 0, u->origin, sizeof u->origin);
-  col_text(t, 1, u->project, sizeof u->project);
-  col_text(t, 2, u->vintage_start, sizeof u->vintage_start);
-  col_text(t, 3, u->vintage_end, sizeof u->vintage_end);
-  u->vintage = sqlite3_column_int(t, 4);
-  u->total = sqlite3_column_int64(t, 5);
-  u->unplaced = sqlite3_column_int64(t, 6);
-  u->buffer = sqlite3_column_int64(t, 7);
-  u->retired = sqlite3_column_int64(t, 8);
-  u->total_kg = sqlite3_column_int64(t, 9);
-  u->buffer_kg = sqlite3_column_int64(t, 10);
-  u->retired_kg = sqlite3_column_int64(t, 11);
-}
 
 static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_PUT);
@@ -3289,12 +2766,6 @@ static l6_err sq_tx_terms_put(l6_store *s, const l6_tx_terms *x, l6_error *err) 
   return run_write(SQ(s), t, err);
 }
 
-static void dec_tx_terms(sqlite3_stmt *t, void *o) {
-  l6_tx_terms *x = o;
-  x->tx = sqlite3_column_int64(t, 0);
-  x->amount = sqlite3_column_int64(t, 1);
-  col_text(t, 2, x->currency, sizeof x->currency);
-}
 
 static l6_err sq_tx_terms_get(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_TXT_GET);
@@ -3321,12 +2792,6 @@ static l6_err sq_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn e
   return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
 }
 
-static void dec_stat(sqlite3_stmt *s, void *o) {
-  l6_stat_row *x = o;
-  col_text(s, 0, x->key, sizeof x->key);
-  x->issued = sqlite3_column_int64(s, 1);
-  x->retired = sqlite3_column_int64(s, 2);
-}
 
 static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
                        l6_each_fn each, void *ctx, l6_error *err) {
