@@ -312,6 +312,46 @@ static l6_err run_each(sq_store *q, sqlite3_stmt *s, row_fn decode, void *buf, l
   return L6_E_OK;
 }
 
+/* Table-driven statements: the arguments of statement id, in parameter
+ * order (?1, ?2, ...), as a compound-literal array: A_T text (NULL binds
+ * ''), A_I integer, A_N id or NULL (0 and below bind NULL). q_write,
+ * q_one and q_each bind them, then run the statement as run_write,
+ * run_one (decoding the row into out) and run_each do. */
+typedef struct {
+  char kind; /* 't', 'i' or 'n' */
+  int64_t i;
+  const char *t;
+} sq_arg;
+#define A_T(v) ((sq_arg){'t', 0, (v)})
+#define A_I(v) ((sq_arg){'i', (v), NULL})
+#define A_N(v) ((sq_arg){'n', (v), NULL})
+#define ARGS(...) (const sq_arg[]){__VA_ARGS__}, (int)(sizeof((const sq_arg[]){__VA_ARGS__}) / sizeof(sq_arg))
+
+static sqlite3_stmt *st_args(sq_store *q, int id, const sq_arg *a, int n) {
+  sqlite3_stmt *s = st(q, id);
+  for (int k = 0; k < n; k++) {
+    if (a[k].kind == 't') bind_text(s, k + 1, a[k].t);
+    else if (a[k].kind == 'n') bind_id_or_null(s, k + 1, a[k].i);
+    else sqlite3_bind_int64(s, k + 1, a[k].i);
+  }
+  return s;
+}
+static l6_err q_write(sq_store *q, int id, const sq_arg *a, int n, l6_error *err) {
+  return run_write(q, st_args(q, id, a, n), err);
+}
+static l6_err q_one(sq_store *q, int id, const sq_arg *a, int n, row_fn dec, void *out, l6_err absent, l6_error *err) {
+  sqlite3_stmt *s = st_args(q, id, a, n);
+  l6_err e = run_one(q, s, absent, err);
+  if (e != L6_E_OK) return e;
+  dec(s, out);
+  sqlite3_reset(s);
+  return L6_E_OK;
+}
+static l6_err q_each(sq_store *q, int id, const sq_arg *a, int n, row_fn decode, void *buf, l6_each_fn each, void *ctx,
+                     l6_error *err) {
+  return run_each(q, st_args(q, id, a, n), decode, buf, each, ctx, err);
+}
+
 static l6_err exec_sql(sq_store *q, const char *sql, l6_error *err) {
   char *msg = NULL;
   int rc = sqlite3_exec(q->db, sql, NULL, NULL, &msg);
@@ -427,10 +467,7 @@ static l6_err get_row(sq_store *q, int id, const char *key_text, l6_id key_id, r
 /* ---- entities -------------------------------------------------------- */
 
 static l6_err sq_party_put(l6_store *s, const l6_party *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PARTY_PUT);
-  bind_text(t, 1, p->code);
-  bind_text(t, 2, p->name);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PARTY_PUT, ARGS(A_T(p->code), A_T(p->name)), err);
 }
 static l6_err sq_party_get(l6_store *s, const char *code, l6_party *out, l6_error *err) {
   return get_row(SQ(s), Q_PARTY_GET, code, 0, dec_party, out, L6_E_UNKNOWN_PARTY, err);
@@ -441,11 +478,7 @@ static l6_err sq_party_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *e
 }
 
 static l6_err sq_registry_put(l6_store *s, const l6_registry *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_REG_PUT);
-  bind_text(t, 1, r->id);
-  bind_text(t, 2, r->party);
-  bind_text(t, 3, r->name);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_REG_PUT, ARGS(A_T(r->id), A_T(r->party), A_T(r->name)), err);
 }
 static l6_err sq_registry_get(l6_store *s, const char *id, l6_registry *out, l6_error *err) {
   return get_row(SQ(s), Q_REG_GET, id, 0, dec_registry, out, L6_E_UNKNOWN_REGISTRY, err);
@@ -456,10 +489,7 @@ static l6_err sq_registry_list(l6_store *s, l6_each_fn each, void *ctx, l6_error
 }
 
 static l6_err sq_org_put(l6_store *s, l6_org *o, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ORG_PUT);
-  bind_text(t, 1, o->registry);
-  bind_text(t, 2, o->name);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ORG_PUT, ARGS(A_T(o->registry), A_T(o->name)), err);
   if (e == L6_E_OK) o->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -468,19 +498,12 @@ static l6_err sq_org_get(l6_store *s, l6_id id, l6_org *out, l6_error *err) {
 }
 static l6_err sq_org_list(l6_store *s, l6_id only, l6_each_fn each, void *ctx, l6_error *err) {
   l6_org buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ORG_LIST);
-  sqlite3_bind_int64(t, 1, only);
-  return run_each(SQ(s), t, dec_org, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ORG_LIST, ARGS(A_I(only)), dec_org, &buf, each, ctx, err);
 }
 
 static l6_err sq_account_put(l6_store *s, l6_account *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_PUT);
-  bind_text(t, 1, a->registry);
-  bind_id_or_null(t, 2, a->org);
-  bind_text(t, 3, l6_account_type_str(a->type));
-  bind_text(t, 4, l6_account_status_str(a->status));
-  bind_text(t, 5, a->name);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ACC_PUT, ARGS(A_T(a->registry), A_N(a->org), A_T(l6_account_type_str(a->type)),
+                         A_T(l6_account_status_str(a->status)), A_T(a->name)), err);
   if (e == L6_E_OK) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -488,40 +511,23 @@ static l6_err sq_account_get(l6_store *s, l6_id id, l6_account *out, l6_error *e
   return get_row(SQ(s), Q_ACC_GET, NULL, id, dec_account, out, L6_E_UNKNOWN_ACCOUNT, err);
 }
 static l6_err sq_account_set_status(l6_store *s, l6_id id, l6_account_status stt, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_STATUS);
-  sqlite3_bind_int64(t, 1, id);
-  bind_text(t, 2, l6_account_status_str(stt));
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ACC_STATUS, ARGS(A_I(id), A_T(l6_account_status_str(stt))), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_UNKNOWN_ACCOUNT, NULL);
   return e;
 }
 static l6_err sq_account_of_registry(l6_store *s, const char *registry, l6_account_type ty, l6_account *out,
                                      l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_OF_REG);
-  bind_text(t, 1, registry);
-  bind_text(t, 2, l6_account_type_str(ty));
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_ACCOUNT, err);
-  if (e != L6_E_OK) return e;
-  dec_account(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_ACC_OF_REG, ARGS(A_T(registry), A_T(l6_account_type_str(ty))), dec_account, out,
+               L6_E_UNKNOWN_ACCOUNT, err);
 }
 static l6_err sq_account_list(l6_store *s, l6_id org, l6_id after, int limit, l6_each_fn each, void *ctx,
                               l6_error *err) {
   l6_account buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_LIST);
-  sqlite3_bind_int64(t, 1, org);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_account, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ACC_LIST, ARGS(A_I(org), A_I(after), A_I(limit)), dec_account, &buf, each, ctx, err);
 }
 
 static l6_err sq_programme_put(l6_store *s, const l6_programme *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROG_PUT);
-  bind_text(t, 1, p->code);
-  bind_text(t, 2, p->name);
-  bind_text(t, 3, p->kind);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PROG_PUT, ARGS(A_T(p->code), A_T(p->name), A_T(p->kind)), err);
 }
 static l6_err sq_programme_get(l6_store *s, const char *code, l6_programme *out, l6_error *err) {
   return get_row(SQ(s), Q_PROG_GET, code, 0, dec_programme, out, L6_E_UNKNOWN_PROGRAMME, err);
@@ -531,12 +537,8 @@ static l6_err sq_programme_list(l6_store *s, l6_each_fn each, void *ctx, l6_erro
   return run_each(SQ(s), st(SQ(s), Q_PROG_LIST), dec_programme, &buf, each, ctx, err);
 }
 static l6_err sq_unit_type_put(l6_store *s, const l6_unit_type *u, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_UT_PUT);
-  bind_text(t, 1, u->code);
-  bind_text(t, 2, u->programme);
-  bind_text(t, 3, u->name);
-  sqlite3_bind_int(t, 4, u->non_offsetting ? 1 : 0);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_UT_PUT, ARGS(A_T(u->code), A_T(u->programme), A_T(u->name),
+                     A_I(u->non_offsetting ? 1 : 0)), err);
 }
 static l6_err sq_unit_type_get(l6_store *s, const char *code, l6_unit_type *out, l6_error *err) {
   return get_row(SQ(s), Q_UT_GET, code, 0, dec_unit_type, out, L6_E_UNKNOWN_UNIT_TYPE, err);
@@ -547,18 +549,9 @@ static l6_err sq_unit_type_list(l6_store *s, l6_each_fn each, void *ctx, l6_erro
 }
 
 static l6_err sq_project_put(l6_store *s, const l6_project *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_PUT);
-  bind_text(t, 1, p->id);
-  bind_text(t, 2, p->programme);
-  bind_text(t, 3, p->host);
-  bind_text(t, 4, p->title);
-  bind_text(t, 5, p->methodology);
-  bind_text(t, 6, p->sector);
-  bind_text(t, 7, p->kind);
-  bind_text(t, 8, p->crediting_start);
-  bind_text(t, 9, p->crediting_end);
-  bind_text(t, 10, p->status);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PROJ_PUT, ARGS(A_T(p->id), A_T(p->programme), A_T(p->host), A_T(p->title),
+                     A_T(p->methodology), A_T(p->sector), A_T(p->kind), A_T(p->crediting_start),
+                     A_T(p->crediting_end), A_T(p->status)), err);
 }
 static l6_err sq_project_get(l6_store *s, const char *id, l6_project *out, l6_error *err) {
   return get_row(SQ(s), Q_PROJ_GET, id, 0, dec_project, out, L6_E_UNKNOWN_PROJECT, err);
@@ -577,17 +570,9 @@ static l6_err sq_project_list(l6_store *s, const char *programme, const char *ho
 }
 
 static l6_err sq_batch_put(l6_store *s, l6_batch *b, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BATCH_PUT);
-  bind_text(t, 1, b->project);
-  bind_text(t, 2, b->unit_type);
-  bind_text(t, 3, b->registry);
-  sqlite3_bind_int(t, 4, b->vintage);
-  sqlite3_bind_int64(t, 5, b->serial_start);
-  sqlite3_bind_int64(t, 6, b->quantity);
-  sqlite3_bind_int64(t, 7, b->tx);
-  bind_text(t, 8, b->production_start);
-  bind_text(t, 9, b->production_end);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_BATCH_PUT, ARGS(A_T(b->project), A_T(b->unit_type), A_T(b->registry),
+                         A_I(b->vintage), A_I(b->serial_start), A_I(b->quantity), A_I(b->tx),
+                         A_T(b->production_start), A_T(b->production_end)), err);
   if (e == L6_E_OK) b->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -597,11 +582,7 @@ static l6_err sq_batch_get(l6_store *s, l6_id id, l6_batch *out, l6_error *err) 
 static l6_err sq_batch_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each,
                             void *ctx, l6_error *err) {
   l6_batch buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BATCH_LIST);
-  bind_text(t, 1, project);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_batch, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BATCH_LIST, ARGS(A_T(project), A_I(after), A_I(limit)), dec_batch, &buf, each, ctx, err);
 }
 
 /* ---- blocks ---------------------------------------------------------- */
@@ -667,9 +648,7 @@ static l6_err sq_block_add(l6_store *s, l6_id account, l6_id batch, int64_t firs
 }
 
 static l6_err sq_block_remove(l6_store *s, l6_id id, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BLK_DEL);
-  sqlite3_bind_int64(t, 1, id);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_BLK_DEL, ARGS(A_I(id)), err);
 }
 
 static l6_err sq_block_find(l6_store *s, l6_id account, l6_id batch, int64_t serial, l6_block *out,
@@ -705,18 +684,12 @@ static l6_err sq_block_pick(l6_store *s, const l6_pick_filter *f, int limit, l6_
 static l6_err sq_blocks_of_account(l6_store *s, l6_id account, l6_id after, int limit, l6_each_fn each,
                                    void *ctx, l6_error *err) {
   l6_block buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BLK_OF_ACC);
-  sqlite3_bind_int64(t, 1, account);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_block, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BLK_OF_ACC, ARGS(A_I(account), A_I(after), A_I(limit)), dec_block, &buf, each, ctx, err);
 }
 
 static l6_err sq_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
   l6_block buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BLK_OF_BATCH);
-  sqlite3_bind_int64(t, 1, batch);
-  return run_each(SQ(s), t, dec_block, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BLK_OF_BATCH, ARGS(A_I(batch)), dec_block, &buf, each, ctx, err);
 }
 
 static l6_err sq_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out, l6_error *err) {
@@ -732,18 +705,9 @@ static l6_err sq_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out
 /* ---- transactions (registry) ----------------------------------------- */
 
 static l6_err sq_tx_put(l6_store *s, l6_tx *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TX_PUT);
-  bind_text(t, 1, l6_tx_kind_str(x->kind));
-  bind_text(t, 2, x->ts);
-  bind_text(t, 3, x->actor);
-  bind_id_or_null(t, 4, x->from_account);
-  sqlite3_bind_int64(t, 5, x->to_account);
-  sqlite3_bind_int64(t, 6, x->quantity);
-  bind_text(t, 7, x->beneficiary);
-  bind_text(t, 8, x->purpose);
-  bind_text(t, 9, x->claim);
-  sqlite3_bind_int(t, 10, x->reporting_year);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_TX_PUT, ARGS(A_T(l6_tx_kind_str(x->kind)), A_T(x->ts), A_T(x->actor),
+                         A_N(x->from_account), A_I(x->to_account), A_I(x->quantity), A_T(x->beneficiary),
+                         A_T(x->purpose), A_T(x->claim), A_I(x->reporting_year)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -751,41 +715,22 @@ static l6_err sq_tx_get(l6_store *s, l6_id id, l6_tx *out, l6_error *err) {
   return get_row(SQ(s), Q_TX_GET, NULL, id, dec_tx, out, L6_E_UNKNOWN_TRANSACTION, err);
 }
 static l6_err sq_tx_line_put(l6_store *s, const l6_tx_line *l, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LINE_PUT);
-  sqlite3_bind_int64(t, 1, l->tx);
-  sqlite3_bind_int64(t, 2, l->batch);
-  sqlite3_bind_int64(t, 3, l->first);
-  sqlite3_bind_int64(t, 4, l->last);
-  bind_id_or_null(t, 5, l->from_account);
-  sqlite3_bind_int64(t, 6, l->to_account);
-  sqlite3_bind_int(t, 7, l6_line_lvl(l->first, l->last));
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_LINE_PUT, ARGS(A_I(l->tx), A_I(l->batch), A_I(l->first), A_I(l->last),
+                     A_N(l->from_account), A_I(l->to_account), A_I(l6_line_lvl(l->first, l->last))), err);
 }
 static l6_err sq_tx_list(l6_store *s, const l6_tx_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
   l6_tx buf;
-  sqlite3_stmt *t = st(SQ(s), Q_TX_LIST);
-  sqlite3_bind_int64(t, 1, f->after);
-  sqlite3_bind_int64(t, 2, f->account);
-  bind_text(t, 3, f->kind ? l6_tx_kind_str(f->kind) : "");
-  sqlite3_bind_int64(t, 4, f->batch);
-  bind_text(t, 5, f->project);
-  sqlite3_bind_int64(t, 6, f->org);
-  sqlite3_bind_int(t, 7, f->limit);
-  return run_each(SQ(s), t, dec_tx, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_TX_LIST, ARGS(A_I(f->after), A_I(f->account), A_T(f->kind ? l6_tx_kind_str(f->kind) : ""),
+                    A_I(f->batch), A_T(f->project), A_I(f->org), A_I(f->limit)), dec_tx, &buf, each, ctx, err);
 }
 static l6_err sq_tx_lines(l6_store *s, l6_id tx, l6_each_fn each, void *ctx, l6_error *err) {
   l6_tx_line buf;
-  sqlite3_stmt *t = st(SQ(s), Q_LINE_OF_TX);
-  sqlite3_bind_int64(t, 1, tx);
-  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_LINE_OF_TX, ARGS(A_I(tx)), dec_line, &buf, each, ctx, err);
 }
 static l6_err sq_serial_history(l6_store *s, l6_id batch, int64_t serial, l6_each_fn each, void *ctx,
                                 l6_error *err) {
   l6_tx_line buf;
-  sqlite3_stmt *t = st(SQ(s), Q_LINE_HIST);
-  sqlite3_bind_int64(t, 1, batch);
-  sqlite3_bind_int64(t, 2, serial);
-  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_LINE_HIST, ARGS(A_I(batch), A_I(serial)), dec_line, &buf, each, ctx, err);
 }
 
 /* ---- idempotency and tokens ------------------------------------------ */
@@ -805,81 +750,39 @@ static l6_err sq_idem_get(l6_store *s, const char *key, char hash[65], int *stat
 }
 static l6_err sq_idem_put(l6_store *s, const char *key, const char *hash, int status, const char *body,
                           l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_IDEM_PUT);
-  bind_text(t, 1, key);
-  bind_text(t, 2, hash);
-  sqlite3_bind_int(t, 3, status);
-  bind_text(t, 4, body);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_IDEM_PUT, ARGS(A_T(key), A_T(hash), A_I(status), A_T(body)), err);
 }
 static l6_err sq_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_PUT);
-  bind_text(t, 1, hash_hex);
-  bind_text(t, 2, l6_role_str(k->role));
-  bind_id_or_null(t, 3, k->org);
-  bind_text(t, 4, k->label);
-  sqlite3_bind_int64(t, 5, k->created);
-  sqlite3_bind_int64(t, 6, k->expires);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_TOK_PUT, ARGS(A_T(hash_hex), A_T(l6_role_str(k->role)), A_N(k->org), A_T(k->label),
+                         A_I(k->created), A_I(k->expires)), err);
   if (e == L6_E_OK) k->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
 static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_FIND);
-  bind_text(t, 1, hash_hex);
-  l6_err e = run_one(SQ(s), t, L6_E_UNAUTHORIZED, err);
-  if (e != L6_E_OK) return e;
-  dec_token(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_TOK_FIND, ARGS(A_T(hash_hex)), dec_token, out, L6_E_UNAUTHORIZED, err);
 }
 static l6_err sq_token_get(l6_store *s, l6_id id, l6_token *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_GET);
-  sqlite3_bind_int64(t, 1, id);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_TOKEN, err);
-  if (e != L6_E_OK) return e;
-  dec_token(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_TOK_GET, ARGS(A_I(id)), dec_token, out, L6_E_UNKNOWN_TOKEN, err);
 }
 static l6_err sq_token_list(l6_store *s, l6_id only, l6_id after, int limit, l6_each_fn each, void *ctx,
                             l6_error *err) {
   l6_token buf;
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_LIST);
-  sqlite3_bind_int64(t, 1, only);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_token, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_TOK_LIST, ARGS(A_I(only), A_I(after), A_I(limit)), dec_token, &buf, each, ctx, err);
 }
 static l6_err sq_token_revoke(l6_store *s, l6_id id, int64_t at, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_REVOKE);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int64(t, 2, at);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TOK_REVOKE, ARGS(A_I(id), A_I(at)), err);
 }
 static l6_err sq_token_touch(l6_store *s, l6_id id, int64_t at, int64_t before, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_TOUCH);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int64(t, 2, at);
-  sqlite3_bind_int64(t, 3, before);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TOK_TOUCH, ARGS(A_I(id), A_I(at), A_I(before)), err);
 }
 
 /* ---- people: users, sessions, token owners ----------------------------- */
 
 
 static l6_err sq_user_put(l6_store *s, l6_user *u, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_PUT);
-  bind_text(t, 1, u->email);
-  bind_text(t, 2, u->name);
-  bind_text(t, 3, l6_role_str(u->role));
-  sqlite3_bind_int64(t, 4, u->org);
-  bind_text(t, 5, u->pwhash);
-  bind_text(t, 6, u->totp_secret);
-  sqlite3_bind_int64(t, 7, u->totp_step);
-  sqlite3_bind_int(t, 8, u->disabled);
-  bind_text(t, 9, u->created);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_USER_PUT, ARGS(A_T(u->email), A_T(u->name), A_T(l6_role_str(u->role)), A_I(u->org),
+                         A_T(u->pwhash), A_T(u->totp_secret), A_I(u->totp_step), A_I(u->disabled),
+                         A_T(u->created)), err);
   if (e == L6_E_OK) u->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -909,16 +812,10 @@ static l6_err sq_user_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *er
   return e;
 }
 static l6_err sq_user_set_disabled(l6_store *s, l6_id id, bool disabled, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_DISABLE);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int(t, 2, disabled);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_USER_DISABLE, ARGS(A_I(id), A_I(disabled)), err);
 }
 static l6_err sq_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_STEP);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int64(t, 2, step);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_USER_STEP, ARGS(A_I(id), A_I(step)), err);
   *taken = e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 1;
   return e;
 }
@@ -926,19 +823,9 @@ static l6_err sq_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken
 
 
 static l6_err sq_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_ADD);
-  sqlite3_bind_int64(t, 1, n->user);
-  bind_text(t, 2, n->key);
-  bind_text(t, 3, n->email);
-  bind_text(t, 4, n->subject);
-  bind_text(t, 5, n->body);
-  bind_text(t, 6, n->state);
-  sqlite3_bind_int(t, 7, n->attempts);
-  sqlite3_bind_int64(t, 8, n->created_ms);
-  sqlite3_bind_int64(t, 9, n->due_ms);
-  sqlite3_bind_int64(t, 10, n->sent_ms);
-  bind_text(t, 11, n->last_error);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_NOTICE_ADD, ARGS(A_I(n->user), A_T(n->key), A_T(n->email), A_T(n->subject),
+                         A_T(n->body), A_T(n->state), A_I(n->attempts), A_I(n->created_ms), A_I(n->due_ms),
+                         A_I(n->sent_ms), A_T(n->last_error)), err);
   *added = e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 1;
   if (*added) n->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
@@ -956,14 +843,8 @@ static l6_err sq_notice_due(l6_store *s, int64_t due_before, int limit, l6_each_
 }
 
 static l6_err sq_notice_update(l6_store *s, const l6_notice *n, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_UPD);
-  sqlite3_bind_int64(t, 1, n->id);
-  bind_text(t, 2, n->state);
-  sqlite3_bind_int(t, 3, n->attempts);
-  sqlite3_bind_int64(t, 4, n->due_ms);
-  sqlite3_bind_int64(t, 5, n->sent_ms);
-  bind_text(t, 6, n->last_error);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_NOTICE_UPD, ARGS(A_I(n->id), A_T(n->state), A_I(n->attempts), A_I(n->due_ms),
+                     A_I(n->sent_ms), A_T(n->last_error)), err);
 }
 
 static l6_err sq_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each, void *ctx, l6_error *err) {
@@ -1021,22 +902,14 @@ static l6_err sq_bulk_session(l6_store *s, bool on, l6_error *err) {
 }
 
 static l6_err sq_user_notify_set(l6_store *s, l6_id user, bool on, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_NOTIFY_SET);
-  sqlite3_bind_int64(t, 1, user);
-  sqlite3_bind_int(t, 2, on);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_USER_NOTIFY_SET, ARGS(A_I(user), A_I(on)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) != 1) e = l6_fail(err, L6_E_UNKNOWN_USER, NULL);
   return e;
 }
 
 static l6_err sq_session_put(l6_store *s, const char *hash_hex, const l6_session *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_PUT);
-  bind_text(t, 1, hash_hex);
-  sqlite3_bind_int64(t, 2, x->user);
-  bind_text(t, 3, x->csrf_hash);
-  sqlite3_bind_int64(t, 4, x->created_ms);
-  sqlite3_bind_int64(t, 5, x->last_ms);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_PUT, ARGS(A_T(hash_hex), A_I(x->user), A_T(x->csrf_hash), A_I(x->created_ms),
+                     A_I(x->last_ms)), err);
 }
 static l6_err sq_session_get(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_SESS_GET);
@@ -1051,26 +924,16 @@ static l6_err sq_session_get(l6_store *s, const char *hash_hex, l6_session *out,
   return L6_E_OK;
 }
 static l6_err sq_session_touch(l6_store *s, const char *hash_hex, int64_t last_ms, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_TOUCH);
-  bind_text(t, 1, hash_hex);
-  sqlite3_bind_int64(t, 2, last_ms);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_TOUCH, ARGS(A_T(hash_hex), A_I(last_ms)), err);
 }
 static l6_err sq_session_delete(l6_store *s, const char *hash_hex, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_DEL);
-  bind_text(t, 1, hash_hex);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_DEL, ARGS(A_T(hash_hex)), err);
 }
 static l6_err sq_session_delete_user(l6_store *s, l6_id user, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_DEL_USER);
-  sqlite3_bind_int64(t, 1, user);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_DEL_USER, ARGS(A_I(user)), err);
 }
 static l6_err sq_token_set_owner(l6_store *s, l6_id token, l6_id owner, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_OWNER);
-  sqlite3_bind_int64(t, 1, token);
-  sqlite3_bind_int64(t, 2, owner);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TOK_OWNER, ARGS(A_I(token), A_I(owner)), err);
 }
 
 /* ---- leases ---------------------------------------------------------- */
@@ -1127,10 +990,7 @@ static void sq_fail_after(l6_store *s, int n) { SQ(s)->fail_after = n; }
 /* ---- the project cycle ------------------------------------------------ */
 
 static l6_err sq_project_set_status(l6_store *s, const char *id, const char *status, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_STATUS);
-  bind_text(t, 1, id);
-  bind_text(t, 2, status);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_PROJ_STATUS, ARGS(A_T(id), A_T(status)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_UNKNOWN_PROJECT, NULL);
   return e;
 }
@@ -1169,11 +1029,7 @@ static l6_err sq_doc_get(l6_store *s, const char *hash, l6_doc *out, char **cont
 }
 
 static l6_err sq_accreditation_put(l6_store *s, l6_id org, const char *mechanism, const char *scope, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACCR_PUT);
-  sqlite3_bind_int64(t, 1, org);
-  bind_text(t, 2, mechanism);
-  bind_text(t, 3, scope);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_ACCR_PUT, ARGS(A_I(org), A_T(mechanism), A_T(scope)), err);
 }
 
 static l6_err sq_accreditation_has(l6_store *s, l6_id org, const char *mechanism, const char *scope, bool *out,
@@ -1190,21 +1046,10 @@ static l6_err sq_accreditation_has(l6_store *s, l6_id org, const char *mechanism
 
 
 static l6_err sq_activity_save(l6_store *s, const l6_activity *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACT_SAVE);
-  bind_text(t, 1, a->project);
-  bind_text(t, 2, a->mechanism);
-  sqlite3_bind_int64(t, 3, a->org);
-  bind_text(t, 4, a->registry);
-  bind_text(t, 5, a->scope);
-  bind_text(t, 6, a->state);
-  bind_text(t, 7, a->rejected_step);
-  bind_text(t, 8, a->transition_from);
-  bind_text(t, 9, a->requested_on);
-  sqlite3_bind_int(t, 10, a->ets_covered ? 1 : 0);
-  sqlite3_bind_int64(t, 11, a->replacement_due);
-  sqlite3_bind_int64(t, 12, a->issued);
-  bind_text(t, 13, a->updated);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_ACT_SAVE, ARGS(A_T(a->project), A_T(a->mechanism), A_I(a->org), A_T(a->registry),
+                     A_T(a->scope), A_T(a->state), A_T(a->rejected_step), A_T(a->transition_from),
+                     A_T(a->requested_on), A_I(a->ets_covered ? 1 : 0), A_I(a->replacement_due), A_I(a->issued),
+                     A_T(a->updated)), err);
 }
 
 static l6_err sq_activity_get(l6_store *s, const char *project, l6_activity *out, l6_error *err) {
@@ -1214,66 +1059,31 @@ static l6_err sq_activity_get(l6_store *s, const char *project, l6_activity *out
 static l6_err sq_activity_list(l6_store *s, const char *mechanism, const char *state, const char *after, int limit,
                                l6_each_fn each, void *ctx, l6_error *err) {
   l6_activity buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ACT_LIST);
-  bind_text(t, 1, mechanism);
-  bind_text(t, 2, state);
-  bind_text(t, 3, after);
-  sqlite3_bind_int(t, 4, limit);
-  return run_each(SQ(s), t, dec_activity, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ACT_LIST, ARGS(A_T(mechanism), A_T(state), A_T(after), A_I(limit)), dec_activity, &buf, each,
+                ctx, err);
 }
 
 
 static l6_err sq_period_save(l6_store *s, const l6_period *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PER_SAVE);
-  bind_text(t, 1, p->project);
-  sqlite3_bind_int(t, 2, p->seq);
-  bind_text(t, 3, p->start);
-  bind_text(t, 4, p->end);
-  bind_text(t, 5, p->state);
-  bind_text(t, 6, p->rejected_step);
-  bind_text(t, 7, p->calculator);
-  bind_text(t, 8, p->inputs);
-  sqlite3_bind_int64(t, 9, p->reported);
-  sqlite3_bind_int64(t, 10, p->certified);
-  bind_text(t, 11, p->forward);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PER_SAVE, ARGS(A_T(p->project), A_I(p->seq), A_T(p->start), A_T(p->end), A_T(p->state),
+                     A_T(p->rejected_step), A_T(p->calculator), A_T(p->inputs), A_I(p->reported),
+                     A_I(p->certified), A_T(p->forward)), err);
 }
 
 static l6_err sq_period_get(l6_store *s, const char *project, int seq, l6_period *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PER_GET);
-  bind_text(t, 1, project);
-  sqlite3_bind_int(t, 2, seq);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_PERIOD, err);
-  if (e != L6_E_OK) return e;
-  dec_period(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_PER_GET, ARGS(A_T(project), A_I(seq)), dec_period, out, L6_E_UNKNOWN_PERIOD, err);
 }
 
 static l6_err sq_period_list(l6_store *s, const char *project, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_period buf;
-  sqlite3_stmt *t = st(SQ(s), Q_PER_LIST);
-  bind_text(t, 1, project);
-  sqlite3_bind_int(t, 2, limit);
-  return run_each(SQ(s), t, dec_period, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_PER_LIST, ARGS(A_T(project), A_I(limit)), dec_period, &buf, each, ctx, err);
 }
 
 
 static l6_err sq_step_put(l6_store *s, l6_step_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_STEP_PUT);
-  bind_text(t, 1, r->project);
-  sqlite3_bind_int(t, 2, r->period);
-  bind_text(t, 3, r->step);
-  bind_text(t, 4, r->decision);
-  bind_text(t, 5, r->from_state);
-  bind_text(t, 6, r->to_state);
-  bind_text(t, 7, r->actor);
-  bind_text(t, 8, r->role);
-  bind_text(t, 9, r->ts);
-  bind_text(t, 10, r->mechanism_hash);
-  bind_text(t, 11, r->documents);
-  bind_text(t, 12, r->detail);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_STEP_PUT, ARGS(A_T(r->project), A_I(r->period), A_T(r->step), A_T(r->decision),
+                         A_T(r->from_state), A_T(r->to_state), A_T(r->actor), A_T(r->role), A_T(r->ts),
+                         A_T(r->mechanism_hash), A_T(r->documents), A_T(r->detail)), err);
   if (e == L6_E_OK) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1299,97 +1109,36 @@ static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int li
 
 
 static l6_err sq_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_INSTR_PUT);
-  bind_text(t, 1, x->code);
-  bind_text(t, 2, x->name);
-  bind_text(t, 3, x->kind);
-  bind_text(t, 4, x->unit_type);
-  bind_text(t, 5, x->project);
-  sqlite3_bind_int64(t, 6, x->vintage_from);
-  sqlite3_bind_int64(t, 7, x->vintage_to);
-  sqlite3_bind_int64(t, 8, x->batch);
-  bind_text(t, 9, x->registry);
-  sqlite3_bind_int64(t, 10, x->escrow);
-  bind_text(t, 11, x->currency);
-  sqlite3_bind_int64(t, 12, x->minor_units);
-  sqlite3_bind_int64(t, 13, x->tick);
-  sqlite3_bind_int64(t, 14, x->lot);
-  sqlite3_bind_int64(t, 15, x->min_qty);
-  sqlite3_bind_int64(t, 16, x->max_qty);
-  sqlite3_bind_int64(t, 17, x->band_pct);
-  bind_text(t, 18, x->sessions);
-  sqlite3_bind_int64(t, 19, x->tz_offset);
-  bind_text(t, 20, x->status);
-  bind_text(t, 21, x->mode);
-  sqlite3_bind_int64(t, 22, x->prev_close);
-  sqlite3_bind_int64(t, 23, x->maker_bps);
-  sqlite3_bind_int64(t, 24, x->taker_bps);
-  sqlite3_bind_int(t, 25, x->no_same_day_resale ? 1 : 0);
-  bind_text(t, 26, x->created);
-  sqlite3_bind_int64(t, 27, x->call_minutes);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_EX_INSTR_PUT, ARGS(A_T(x->code), A_T(x->name), A_T(x->kind), A_T(x->unit_type),
+                     A_T(x->project), A_I(x->vintage_from), A_I(x->vintage_to), A_I(x->batch), A_T(x->registry),
+                     A_I(x->escrow), A_T(x->currency), A_I(x->minor_units), A_I(x->tick), A_I(x->lot),
+                     A_I(x->min_qty), A_I(x->max_qty), A_I(x->band_pct), A_T(x->sessions), A_I(x->tz_offset),
+                     A_T(x->status), A_T(x->mode), A_I(x->prev_close), A_I(x->maker_bps), A_I(x->taker_bps),
+                     A_I(x->no_same_day_resale ? 1 : 0), A_T(x->created), A_I(x->call_minutes)), err);
 }
 
 static l6_err sq_ex_cash_put(l6_store *s, const l6_ex_cash *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_PUT);
-  sqlite3_bind_int64(t, 1, x->org);
-  bind_text(t, 2, x->currency);
-  sqlite3_bind_int64(t, 3, x->balance);
-  sqlite3_bind_int64(t, 4, x->reserved);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_EX_CASH_PUT, ARGS(A_I(x->org), A_T(x->currency), A_I(x->balance), A_I(x->reserved)), err);
 }
 
 static l6_err sq_ex_journal_put(l6_store *s, l6_ex_journal *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_JOUR_PUT);
-  sqlite3_bind_int64(t, 1, x->org);
-  bind_text(t, 2, x->currency);
-  bind_text(t, 3, x->kind);
-  sqlite3_bind_int64(t, 4, x->amount);
-  sqlite3_bind_int64(t, 5, x->ref);
-  bind_text(t, 6, x->ts);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_EX_JOUR_PUT, ARGS(A_I(x->org), A_T(x->currency), A_T(x->kind), A_I(x->amount),
+                         A_I(x->ref), A_T(x->ts)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
 
 static l6_err sq_ex_order_put(l6_store *s, const l6_ex_order *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_ORDER_PUT);
-  sqlite3_bind_int64(t, 1, x->id);
-  bind_text(t, 2, x->instrument);
-  sqlite3_bind_int64(t, 3, x->seq);
-  sqlite3_bind_int64(t, 4, x->org);
-  sqlite3_bind_int64(t, 5, x->account);
-  bind_text(t, 6, x->side);
-  bind_text(t, 7, x->type);
-  bind_text(t, 8, x->tif);
-  sqlite3_bind_int(t, 9, x->post_only ? 1 : 0);
-  sqlite3_bind_int64(t, 10, x->price);
-  sqlite3_bind_int64(t, 11, x->qty);
-  sqlite3_bind_int64(t, 12, x->remaining);
-  sqlite3_bind_int64(t, 13, x->reserved);
-  bind_text(t, 14, x->status);
-  bind_text(t, 15, x->day);
-  bind_text(t, 16, x->ts);
-  sqlite3_bind_int64(t, 17, x->counterparty);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_EX_ORDER_PUT, ARGS(A_I(x->id), A_T(x->instrument), A_I(x->seq), A_I(x->org),
+                     A_I(x->account), A_T(x->side), A_T(x->type), A_T(x->tif), A_I(x->post_only ? 1 : 0),
+                     A_I(x->price), A_I(x->qty), A_I(x->remaining), A_I(x->reserved), A_T(x->status),
+                     A_T(x->day), A_T(x->ts), A_I(x->counterparty)), err);
 }
 
 static l6_err sq_ex_trade_put(l6_store *s, l6_ex_trade *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_TRADE_PUT);
-  bind_text(t, 1, x->instrument);
-  sqlite3_bind_int64(t, 2, x->price);
-  sqlite3_bind_int64(t, 3, x->qty);
-  sqlite3_bind_int64(t, 4, x->buy_order);
-  sqlite3_bind_int64(t, 5, x->sell_order);
-  sqlite3_bind_int64(t, 6, x->buyer);
-  sqlite3_bind_int64(t, 7, x->seller);
-  bind_text(t, 8, x->taker_side);
-  sqlite3_bind_int64(t, 9, x->buyer_fee);
-  sqlite3_bind_int64(t, 10, x->seller_fee);
-  bind_text(t, 11, x->day);
-  bind_text(t, 12, x->ts);
-  sqlite3_bind_int64(t, 13, x->tx);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_EX_TRADE_PUT, ARGS(A_T(x->instrument), A_I(x->price), A_I(x->qty), A_I(x->buy_order),
+                         A_I(x->sell_order), A_I(x->buyer), A_I(x->seller), A_T(x->taker_side),
+                         A_I(x->buyer_fee), A_I(x->seller_fee), A_T(x->day), A_T(x->ts), A_I(x->tx)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1408,13 +1157,8 @@ static l6_err sq_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_
 
 
 static l6_err sq_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_CRIT_PUT);
-  bind_text(t, 1, x->code);
-  bind_text(t, 2, x->unit_types);
-  bind_text(t, 3, x->programmes);
-  bind_text(t, 4, x->labels);
-  bind_text(t, 5, x->corsia_phase);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_CRIT_PUT, ARGS(A_T(x->code), A_T(x->unit_types), A_T(x->programmes), A_T(x->labels),
+                     A_T(x->corsia_phase)), err);
 }
 
 static l6_err sq_crit_get(l6_store *s, const char *code, l6_crit *out, l6_error *err) {
@@ -1428,13 +1172,8 @@ static l6_err sq_crit_get(l6_store *s, const char *code, l6_crit *out, l6_error 
 }
 
 static l6_err sq_batch_label_put(l6_store *s, l6_batch_label *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_PUT);
-  sqlite3_bind_int64(t, 1, x->batch);
-  bind_text(t, 2, x->label);
-  bind_text(t, 3, x->actor);
-  bind_text(t, 4, x->ts);
-  bind_text(t, 5, x->reference);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_BLABEL_PUT, ARGS(A_I(x->batch), A_T(x->label), A_T(x->actor), A_T(x->ts),
+                         A_T(x->reference)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1468,9 +1207,7 @@ static l6_err sq_batch_label_restore(l6_store *s, const l6_batch_label *x, l6_er
 
 static l6_err sq_batch_label_list(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
   l6_batch_label buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_LIST);
-  sqlite3_bind_int64(t, 1, batch);
-  return run_each(SQ(s), t, dec_batch_label, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BLABEL_LIST, ARGS(A_I(batch)), dec_batch_label, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_cash_get(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err) {
@@ -1491,16 +1228,12 @@ static l6_err sq_ex_cash_get(l6_store *s, l6_id org, const char *currency, l6_ex
 
 static l6_err sq_ex_cash_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_cash buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_LIST);
-  sqlite3_bind_int64(t, 1, org);
-  return run_each(SQ(s), t, dec_ex_cash, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_CASH_LIST, ARGS(A_I(org)), dec_ex_cash, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_journal_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_journal buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_JOUR_LIST);
-  sqlite3_bind_int64(t, 1, org);
-  return run_each(SQ(s), t, dec_ex_journal, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_JOUR_LIST, ARGS(A_I(org)), dec_ex_journal, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_order_get(l6_store *s, l6_id id, l6_ex_order *out, l6_error *err) {
@@ -1510,11 +1243,8 @@ static l6_err sq_ex_order_get(l6_store *s, l6_id id, l6_ex_order *out, l6_error 
 static l6_err sq_ex_order_list(l6_store *s, const char *instrument, l6_id org, bool open_only, l6_each_fn each,
                                void *ctx, l6_error *err) {
   l6_ex_order buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_ORDER_LIST);
-  bind_text(t, 1, instrument);
-  sqlite3_bind_int64(t, 2, org);
-  sqlite3_bind_int(t, 3, open_only ? 1 : 0);
-  return run_each(SQ(s), t, dec_ex_order, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_ORDER_LIST, ARGS(A_T(instrument), A_I(org), A_I(open_only ? 1 : 0)), dec_ex_order, &buf,
+                each, ctx, err);
 }
 
 static l6_err sq_ex_order_max(l6_store *s, int64_t *id, int64_t *seq, l6_error *err) {
@@ -1530,40 +1260,24 @@ static l6_err sq_ex_order_max(l6_store *s, int64_t *id, int64_t *seq, l6_error *
 static l6_err sq_ex_trade_list(l6_store *s, const char *instrument, const char *day, bool desc, int limit,
                                l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_trade buf;
-  sqlite3_stmt *t = st(SQ(s), desc ? Q_EX_TRADE_LIST_DESC : Q_EX_TRADE_LIST_ASC);
-  bind_text(t, 1, instrument);
-  bind_text(t, 2, day);
-  sqlite3_bind_int(t, 3, limit > 0 ? limit : -1);
-  return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
+  return q_each(SQ(s), desc ? Q_EX_TRADE_LIST_DESC : Q_EX_TRADE_LIST_ASC, ARGS(A_T(instrument), A_T(day),
+                    A_I(limit > 0 ? limit : -1)), dec_ex_trade, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_delivered(l6_store *s, const char *since, l6_id batch, int64_t first, int64_t last, l6_each_fn each,
                               void *ctx, l6_error *err) {
   l6_tx_line buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_DELIVERED);
-  bind_text(t, 1, since);
-  sqlite3_bind_int64(t, 2, batch);
-  sqlite3_bind_int64(t, 3, first);
-  sqlite3_bind_int64(t, 4, last);
-  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_DELIVERED, ARGS(A_T(since), A_I(batch), A_I(first), A_I(last)), dec_line, &buf, each, ctx,
+                err);
 }
 
 /* ---- Article 6.2 accounting ------------------------------------------ */
 
 
 static l6_err sq_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_NDC_PUT);
-  bind_text(t, 1, n->party);
-  sqlite3_bind_int(t, 2, n->first_year);
-  sqlite3_bind_int(t, 3, n->last_year);
-  bind_text(t, 4, n->kind);
-  bind_text(t, 5, n->method);
-  sqlite3_bind_int(t, 6, n->target_year);
-  sqlite3_bind_int64(t, 7, n->target);
-  bind_text(t, 8, n->metric);
-  sqlite3_bind_int64(t, 9, n->factor_micro);
-  bind_text(t, 10, n->updated);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_NDC_PUT, ARGS(A_T(n->party), A_I(n->first_year), A_I(n->last_year), A_T(n->kind),
+                     A_T(n->method), A_I(n->target_year), A_I(n->target), A_T(n->metric), A_I(n->factor_micro),
+                     A_T(n->updated)), err);
 }
 
 static l6_err sq_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_error *err) {
@@ -1572,21 +1286,13 @@ static l6_err sq_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_e
 
 
 static l6_err sq_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_PUT);
-  bind_text(t, 1, y->party);
-  sqlite3_bind_int(t, 2, y->year);
-  sqlite3_bind_int(t, 3, y->reported ? 1 : 0);
-  sqlite3_bind_int64(t, 4, y->emissions);
-  sqlite3_bind_int(t, 5, y->has_trajectory ? 1 : 0);
-  sqlite3_bind_int64(t, 6, y->trajectory);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_YEAR_PUT, ARGS(A_T(y->party), A_I(y->year), A_I(y->reported ? 1 : 0),
+                     A_I(y->emissions), A_I(y->has_trajectory ? 1 : 0), A_I(y->trajectory)), err);
 }
 
 static l6_err sq_a6_year_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
   l6_a6_year buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_LIST);
-  bind_text(t, 1, party);
-  return run_each(SQ(s), t, dec_a6_year, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_YEAR_LIST, ARGS(A_T(party)), dec_a6_year, &buf, each, ctx, err);
 }
 
 
@@ -1655,37 +1361,25 @@ static l6_err sq_a6_itmo_put(l6_store *s, l6_a6_itmo *r, l6_error *err) {
 }
 
 static l6_err sq_a6_itmo_remove(l6_store *s, l6_id id, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_DEL);
-  sqlite3_bind_int64(t, 1, id);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_ITMO_DEL, ARGS(A_I(id)), err);
 }
 
 static l6_err sq_a6_itmo_in_batch(l6_store *s, l6_id batch, int64_t first, int64_t last, l6_each_fn each, void *ctx,
                                   l6_error *err) {
   l6_a6_itmo buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_IN_BATCH);
-  sqlite3_bind_int64(t, 1, batch);
-  sqlite3_bind_int64(t, 2, first);
-  sqlite3_bind_int64(t, 3, last);
-  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_ITMO_IN_BATCH, ARGS(A_I(batch), A_I(first), A_I(last)), dec_a6_itmo, &buf, each, ctx, err);
 }
 
 static l6_err sq_a6_itmo_by_serial(l6_store *s, int approach, const char *registry, int64_t first, int64_t last,
                                    l6_each_fn each, void *ctx, l6_error *err) {
   l6_a6_itmo buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_BY_SERIAL);
-  sqlite3_bind_int(t, 1, approach);
-  bind_text(t, 2, registry);
-  sqlite3_bind_int64(t, 3, first);
-  sqlite3_bind_int64(t, 4, last);
-  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_ITMO_BY_SERIAL, ARGS(A_I(approach), A_T(registry), A_I(first), A_I(last)), dec_a6_itmo,
+                &buf, each, ctx, err);
 }
 
 static l6_err sq_a6_itmo_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
   l6_a6_itmo buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_LIST);
-  sqlite3_bind_int64(t, 1, auth);
-  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_ITMO_LIST, ARGS(A_I(auth)), dec_a6_itmo, &buf, each, ctx, err);
 }
 
 static l6_err sq_a6_itmo_next_serial(l6_store *s, int approach, const char *registry, int64_t *out, l6_error *err) {
@@ -1701,27 +1395,11 @@ static l6_err sq_a6_itmo_next_serial(l6_store *s, int approach, const char *regi
 
 
 static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_PUT);
-  bind_id_or_null(t, 1, a->tx);
-  bind_text(t, 2, a->type);
-  bind_text(t, 3, a->party);
-  sqlite3_bind_int64(t, 4, a->auth);
-  sqlite3_bind_int(t, 5, a->approach);
-  bind_text(t, 6, a->registry);
-  sqlite3_bind_int64(t, 7, a->itmo_first);
-  sqlite3_bind_int64(t, 8, a->itmo_last);
-  bind_text(t, 9, a->first_id);
-  bind_text(t, 10, a->last_id);
-  sqlite3_bind_int64(t, 11, a->quantity);
-  sqlite3_bind_int(t, 12, a->vintage);
-  bind_text(t, 13, a->from_party);
-  bind_text(t, 14, a->to_party);
-  bind_text(t, 15, a->purpose);
-  bind_text(t, 16, a->user);
-  sqlite3_bind_int(t, 17, a->year);
-  sqlite3_bind_int64(t, 18, a->ca);
-  bind_text(t, 19, a->ts);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_A6_ACT_PUT, ARGS(A_N(a->tx), A_T(a->type), A_T(a->party), A_I(a->auth),
+                         A_I(a->approach), A_T(a->registry), A_I(a->itmo_first), A_I(a->itmo_last),
+                         A_T(a->first_id), A_T(a->last_id), A_I(a->quantity), A_I(a->vintage),
+                         A_T(a->from_party), A_T(a->to_party), A_T(a->purpose), A_T(a->user), A_I(a->year),
+                         A_I(a->ca), A_T(a->ts)), err);
   if (e == L6_E_OK) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1745,11 +1423,7 @@ static l6_err sq_policy_get(l6_store *s, const char *registry, l6_policy_rec *ou
 }
 
 static l6_err sq_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_POL_PUT);
-  bind_text(t, 1, p->registry);
-  bind_text(t, 2, p->body);
-  sqlite3_bind_int64(t, 3, p->hold_account);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_POL_PUT, ARGS(A_T(p->registry), A_T(p->body), A_I(p->hold_account)), err);
 }
 
 
@@ -1796,13 +1470,7 @@ static l6_err sq_proposal_update(l6_store *s, const l6_proposal *p, l6_error *er
 }
 
 static l6_err sq_proposal_get(l6_store *s, l6_id id, l6_proposal *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROP_GET);
-  sqlite3_bind_int64(t, 1, id);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_PROPOSAL, err);
-  if (e != L6_E_OK) return e;
-  dec_proposal(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_PROP_GET, ARGS(A_I(id)), dec_proposal, out, L6_E_UNKNOWN_PROPOSAL, err);
 }
 
 static l6_err sq_proposal_list(l6_store *s, const l6_proposal_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
@@ -1821,20 +1489,12 @@ static l6_err sq_proposal_list(l6_store *s, const l6_proposal_filter *f, l6_each
 }
 
 static l6_err sq_trusted_put(l6_store *s, const l6_trusted *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TRUST_PUT);
-  sqlite3_bind_int64(t, 1, x->account);
-  sqlite3_bind_int64(t, 2, x->trusted);
-  sqlite3_bind_int64(t, 3, x->added_ms);
-  sqlite3_bind_int64(t, 4, x->active_ms);
-  bind_text(t, 5, x->added_by);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TRUST_PUT, ARGS(A_I(x->account), A_I(x->trusted), A_I(x->added_ms), A_I(x->active_ms),
+                     A_T(x->added_by)), err);
 }
 
 static l6_err sq_trusted_delete(l6_store *s, l6_id account, l6_id trusted, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TRUST_DEL);
-  sqlite3_bind_int64(t, 1, account);
-  sqlite3_bind_int64(t, 2, trusted);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_TRUST_DEL, ARGS(A_I(account), A_I(trusted)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0)
     e = l6_fail(err, L6_E_NOT_TRUSTED, "account %lld is not on the trusted list of account %lld", (long long)trusted,
                 (long long)account);
@@ -1853,11 +1513,7 @@ static l6_err sq_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void 
 
 
 static l6_err sq_ets_rec_put(l6_store *s, const l6_ets_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_PUT);
-  bind_text(t, 1, r->kind);
-  bind_text(t, 2, r->key);
-  bind_text(t, 3, r->body);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_ETS_PUT, ARGS(A_T(r->kind), A_T(r->key), A_T(r->body)), err);
 }
 
 static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
@@ -1877,22 +1533,11 @@ static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
 
 
 static l6_err sq_a6_approach_put(l6_store *s, const l6_a6_approach *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_APPROACH_PUT);
-  sqlite3_bind_int(t, 1, r->code);
-  bind_text(t, 2, r->party);
-  bind_text(t, 3, r->body);
-  bind_text(t, 4, r->ts);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_APPROACH_PUT, ARGS(A_I(r->code), A_T(r->party), A_T(r->body), A_T(r->ts)), err);
 }
 
 static l6_err sq_a6_approach_get(l6_store *s, int code, l6_a6_approach *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_APPROACH_GET);
-  sqlite3_bind_int(t, 1, code);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_approach(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_APPROACH_GET, ARGS(A_I(code)), dec_approach, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
@@ -1905,24 +1550,11 @@ static l6_err sq_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_er
 }
 
 static l6_err sq_link_put(l6_store *s, const l6_link_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LINK_PUT);
-  bind_text(t, 1, r->kind);
-  bind_text(t, 2, r->key);
-  bind_text(t, 3, r->state);
-  sqlite3_bind_int64(t, 4, r->due_ms);
-  bind_text(t, 5, r->body);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_LINK_PUT, ARGS(A_T(r->kind), A_T(r->key), A_T(r->state), A_I(r->due_ms), A_T(r->body)), err);
 }
 
 static l6_err sq_link_get(l6_store *s, const char *kind, const char *key, l6_link_rec *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LINK_GET);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, key);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_link(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_LINK_GET, ARGS(A_T(kind), A_T(key)), dec_link, out, L6_E_NOT_FOUND, err);
 }
 
 typedef struct {
@@ -1957,13 +1589,8 @@ static l6_err sq_link_list(l6_store *s, const char *kind, const char *state, int
 
 
 static l6_err sq_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_HIST_ADD);
-  bind_text(t, 1, h->kind);
-  bind_text(t, 2, h->key);
-  bind_text(t, 3, h->actor);
-  bind_text(t, 4, h->ts);
-  bind_text(t, 5, h->body);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ETS_HIST_ADD, ARGS(A_T(h->kind), A_T(h->key), A_T(h->actor), A_T(h->ts), A_T(h->body)),
+                     err);
   if (e == L6_E_OK) h->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1994,13 +1621,8 @@ static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
 
 
 static l6_err sq_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_VER_INS);
-  sqlite3_bind_int64(t, 1, v->auth);
-  sqlite3_bind_int(t, 2, v->version);
-  bind_text(t, 3, v->effective_from);
-  bind_text(t, 4, v->body);
-  bind_text(t, 5, v->ts);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_VER_INS, ARGS(A_I(v->auth), A_I(v->version), A_T(v->effective_from), A_T(v->body),
+                     A_T(v->ts)), err);
 }
 
 static l6_err sq_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
@@ -2030,14 +1652,7 @@ static l6_err sq_nma_put(l6_store *s, l6_nma_rec *r, l6_error *err) {
 }
 
 static l6_err sq_nma_get(l6_store *s, const char *kind, l6_id id, l6_nma_rec *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NMA_GET);
-  sqlite3_bind_int64(t, 1, id);
-  bind_text(t, 2, kind);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_nma(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_NMA_GET, ARGS(A_I(id), A_T(kind)), dec_nma, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_nma_list(l6_store *s, const char *kind, const char *party, l6_each_fn each, void *ctx,
@@ -2069,14 +1684,7 @@ static l6_err sq_mech_rec_put(l6_store *s, l6_mech_rec *r, l6_error *err) {
 }
 
 static l6_err sq_mech_rec_get(l6_store *s, const char *kind, l6_id id, l6_mech_rec *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_MREC_GET);
-  sqlite3_bind_int64(t, 1, id);
-  bind_text(t, 2, kind);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_mrec(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_MREC_GET, ARGS(A_I(id), A_T(kind)), dec_mrec, out, L6_E_NOT_FOUND, err);
 }
 
 /* ---- activity records (issue 20) ----------------------------------- */
@@ -2100,15 +1708,7 @@ static l6_err sq_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *
 
 static l6_err sq_arec_get(l6_store *s, const char *project, const char *kind, const char *ref, l6_arec *out,
                           l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_AREC_GET);
-  bind_text(t, 1, project);
-  bind_text(t, 2, kind);
-  bind_text(t, 3, ref);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_arec(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_AREC_GET, ARGS(A_T(project), A_T(kind), A_T(ref)), dec_arec, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_mech_rec_list(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx,
@@ -2199,22 +1799,12 @@ static l6_err sq_log_leaf_get(l6_store *s, int64_t index, l6_id tx, l6_log_leaf 
 }
 
 static l6_err sq_log_letter_get(l6_store *s, l6_id auth, int version, l6_log_leaf *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LETTER_GET);
-  sqlite3_bind_int64(t, 1, auth);
-  sqlite3_bind_int(t, 2, version);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_leaf(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_LETTER_GET, ARGS(A_I(auth), A_I(version)), dec_leaf, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_log_leaf_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_log_leaf buf;
-  sqlite3_stmt *t = st(SQ(s), Q_LEAF_LIST);
-  sqlite3_bind_int64(t, 1, from);
-  sqlite3_bind_int(t, 2, limit);
-  return run_each(SQ(s), t, dec_leaf, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_LEAF_LIST, ARGS(A_I(from), A_I(limit)), dec_leaf, &buf, each, ctx, err);
 }
 
 static l6_err sq_log_node_get(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err) {
@@ -2252,10 +1842,7 @@ static l6_err sq_log_head_get(l6_store *s, int64_t tree_size, l6_log_head *out, 
 
 static l6_err sq_log_head_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_log_head buf;
-  sqlite3_stmt *t = st(SQ(s), Q_HEAD_LIST);
-  sqlite3_bind_int64(t, 1, from);
-  sqlite3_bind_int(t, 2, limit);
-  return run_each(SQ(s), t, dec_head, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_HEAD_LIST, ARGS(A_I(from), A_I(limit)), dec_head, &buf, each, ctx, err);
 }
 
 static l6_err sq_log_key_put(l6_store *s, const l6_log_key *k, l6_error *err) {
@@ -2321,36 +1908,20 @@ static l6_err sq_registry_kind_get(l6_store *s, const char *id, char kind[16], l
 }
 
 static l6_err sq_registry_kind_set(l6_store *s, const char *id, const char *kind, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_REG_KIND_SET);
-  bind_text(t, 1, id);
-  bind_text(t, 2, kind);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_REG_KIND_SET, ARGS(A_T(id), A_T(kind)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) e = l6_fail(err, L6_E_UNKNOWN_REGISTRY, NULL);
   return e;
 }
 
 static l6_err sq_batch_vintage_set(l6_store *s, l6_id batch, const char *start, const char *end, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BATCH_VINTAGE);
-  sqlite3_bind_int64(t, 1, batch);
-  bind_text(t, 2, start);
-  bind_text(t, 3, end);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_BATCH_VINTAGE, ARGS(A_I(batch), A_T(start), A_T(end)), err);
 }
 
 
 static l6_err sq_origin_block_put(l6_store *s, l6_origin_block *b, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_PUT);
-  bind_text(t, 1, b->origin);
-  bind_text(t, 2, b->prefix);
-  sqlite3_bind_int64(t, 3, b->first);
-  sqlite3_bind_int64(t, 4, b->last);
-  bind_text(t, 5, b->text);
-  sqlite3_bind_int64(t, 6, b->batch);
-  sqlite3_bind_int64(t, 7, b->serial_first);
-  bind_text(t, 8, b->project);
-  bind_text(t, 9, b->vintage_start);
-  bind_text(t, 10, b->vintage_end);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ORIGIN_PUT, ARGS(A_T(b->origin), A_T(b->prefix), A_I(b->first), A_I(b->last),
+                         A_T(b->text), A_I(b->batch), A_I(b->serial_first), A_T(b->project),
+                         A_T(b->vintage_start), A_T(b->vintage_end)), err);
   if (e == L6_E_OK) b->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -2371,9 +1942,7 @@ static l6_err sq_origin_block_at(l6_store *s, const char *origin, const char *pr
 
 static l6_err sq_origin_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
   l6_origin_block buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_OF_BATCH);
-  sqlite3_bind_int64(t, 1, batch);
-  return run_each(SQ(s), t, dec_origin, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ORIGIN_OF_BATCH, ARGS(A_I(batch)), dec_origin, &buf, each, ctx, err);
 }
 
 static l6_err sq_origin_placed(l6_store *s, const char *origin, const char *project, const char *vs, const char *ve,
@@ -2392,50 +1961,24 @@ static l6_err sq_origin_placed(l6_store *s, const char *origin, const char *proj
 
 
 static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_PUT);
-  bind_text(t, 1, u->origin);
-  bind_text(t, 2, u->project);
-  bind_text(t, 3, u->vintage_start);
-  bind_text(t, 4, u->vintage_end);
-  sqlite3_bind_int(t, 5, u->vintage);
-  sqlite3_bind_int64(t, 6, u->total);
-  sqlite3_bind_int64(t, 7, u->unplaced);
-  sqlite3_bind_int64(t, 8, u->buffer);
-  sqlite3_bind_int64(t, 9, u->retired);
-  sqlite3_bind_int64(t, 10, u->total_kg);
-  sqlite3_bind_int64(t, 11, u->buffer_kg);
-  sqlite3_bind_int64(t, 12, u->retired_kg);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_UNPLACED_PUT, ARGS(A_T(u->origin), A_T(u->project), A_T(u->vintage_start),
+                     A_T(u->vintage_end), A_I(u->vintage), A_I(u->total), A_I(u->unplaced), A_I(u->buffer),
+                     A_I(u->retired), A_I(u->total_kg), A_I(u->buffer_kg), A_I(u->retired_kg)), err);
 }
 
 static l6_err sq_origin_unplaced_get(l6_store *s, const char *origin, const char *project, const char *vs,
                                      const char *ve, l6_origin_unplaced *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_GET);
-  bind_text(t, 1, origin);
-  bind_text(t, 2, project);
-  bind_text(t, 3, vs);
-  bind_text(t, 4, ve);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_unplaced(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_UNPLACED_GET, ARGS(A_T(origin), A_T(project), A_T(vs), A_T(ve)), dec_unplaced, out,
+               L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_origin_unplaced_list(l6_store *s, const char *origin, l6_each_fn each, void *ctx, l6_error *err) {
   l6_origin_unplaced buf;
-  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_LIST);
-  bind_text(t, 1, origin);
-  return run_each(SQ(s), t, dec_unplaced, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_UNPLACED_LIST, ARGS(A_T(origin)), dec_unplaced, &buf, each, ctx, err);
 }
 
 static l6_err sq_origin_project_put(l6_store *s, const l6_origin_project *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_PUT);
-  bind_text(t, 1, p->origin);
-  bind_text(t, 2, p->project);
-  bind_text(t, 3, p->status);
-  bind_text(t, 4, p->registered);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_OPROJ_PUT, ARGS(A_T(p->origin), A_T(p->project), A_T(p->status), A_T(p->registered)), err);
 }
 
 static l6_err sq_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
@@ -2454,13 +1997,8 @@ static l6_err sq_origin_project_get(l6_store *s, const char *origin, const char 
 }
 
 static l6_err sq_origin_period_put(l6_store *s, const l6_origin_period *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPER_PUT);
-  bind_text(t, 1, p->origin);
-  bind_text(t, 2, p->prefix);
-  sqlite3_bind_int(t, 3, p->year);
-  bind_text(t, 4, p->vintage_start);
-  bind_text(t, 5, p->vintage_end);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_OPER_PUT, ARGS(A_T(p->origin), A_T(p->prefix), A_I(p->year), A_T(p->vintage_start),
+                     A_T(p->vintage_end)), err);
 }
 
 static l6_err sq_origin_period_get(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
@@ -2481,21 +2019,12 @@ static l6_err sq_origin_period_get(l6_store *s, const char *origin, const char *
 }
 
 static l6_err sq_project_facts_set(l6_store *s, const l6_project *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_FACTS);
-  bind_text(t, 1, p->id);
-  bind_text(t, 2, p->methodology);
-  bind_text(t, 3, p->crediting_start);
-  bind_text(t, 4, p->crediting_end);
-  bind_text(t, 5, p->status);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PROJ_FACTS, ARGS(A_T(p->id), A_T(p->methodology), A_T(p->crediting_start),
+                     A_T(p->crediting_end), A_T(p->status)), err);
 }
 
 static l6_err sq_tx_origin_put(l6_store *s, l6_id tx, const char *effective, bool unstated, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TXO_PUT);
-  sqlite3_bind_int64(t, 1, tx);
-  bind_text(t, 2, effective);
-  sqlite3_bind_int(t, 3, unstated ? 1 : 0);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TXO_PUT, ARGS(A_I(tx), A_T(effective), A_I(unstated ? 1 : 0)), err);
 }
 
 static l6_err sq_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *unstated, l6_error *err) {
@@ -2510,22 +2039,12 @@ static l6_err sq_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *
 }
 
 static l6_err sq_tx_terms_put(l6_store *s, const l6_tx_terms *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TXT_PUT);
-  sqlite3_bind_int64(t, 1, x->tx);
-  sqlite3_bind_int64(t, 2, x->amount);
-  bind_text(t, 3, x->currency);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TXT_PUT, ARGS(A_I(x->tx), A_I(x->amount), A_T(x->currency)), err);
 }
 
 
 static l6_err sq_tx_terms_get(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TXT_GET);
-  sqlite3_bind_int64(t, 1, tx);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_tx_terms(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_TXT_GET, ARGS(A_I(tx)), dec_tx_terms, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_tx_terms_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
@@ -2537,10 +2056,8 @@ static l6_err sq_tx_terms_list(l6_store *s, l6_each_fn each, void *ctx, l6_error
 
 static l6_err sq_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_trade buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_TRADE_PAGE);
-  sqlite3_bind_int64(t, 1, after);
-  sqlite3_bind_int(t, 2, limit > 0 ? limit : -1);
-  return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_TRADE_PAGE, ARGS(A_I(after), A_I(limit > 0 ? limit : -1)), dec_ex_trade, &buf, each, ctx,
+                err);
 }
 
 
