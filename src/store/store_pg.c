@@ -914,7 +914,6 @@ static l6_err pg_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void
   return run_each(PG(s), Q_BLK_OF_BATCH, &a, dec_block, &buf, each, ctx, err);
 }
 
-static void dec_total(const PGresult *r, int i, void *o) { *(l6_qty *)o = col_i64(r, i, 0); }
 
 static l6_err pg_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1154,12 +1153,11 @@ static l6_err pg_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each
   return e;
 }
 
-static void dec_notify(const PGresult *r, int i, void *o) { *(bool *)o = col_i64(r, i, 0) != 0; }
 
 static l6_err pg_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *err) {
   pg_args a = {.n = 0};
   a_int(&a, user);
-  return run_one(PG(s), Q_USER_NOTIFY_GET, &a, dec_notify, on, L6_E_UNKNOWN_USER, err);
+  return run_one(PG(s), Q_USER_NOTIFY_GET, &a, dec_flag, on, L6_E_UNKNOWN_USER, err);
 }
 
 static l6_err pg_user_notify_set(l6_store *s, l6_id user, bool on, l6_error *err) {
@@ -1180,13 +1178,6 @@ static l6_err pg_session_put(l6_store *s, const char *hash_hex, const l6_session
   a_int(&a, x->created_ms);
   a_int(&a, x->last_ms);
   return run_write(PG(s), Q_SESS_PUT, &a, NULL, NULL, err);
-}
-static void dec_session(const PGresult *r, int i, void *o) {
-  l6_session *x = o;
-  x->user = col_i64(r, i, 0);
-  col_text(r, i, 1, x->csrf_hash, sizeof x->csrf_hash);
-  x->created_ms = col_i64(r, i, 2);
-  x->last_ms = col_i64(r, i, 3);
 }
 static l6_err pg_session_get(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err) {
   return get_by_text(PG(s), Q_SESS_GET, hash_hex, dec_session, out, L6_E_SESSION_EXPIRED, err);
@@ -1816,12 +1807,6 @@ static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
 
 /* ---- four eyes, trusted accounts, delays (issue 15) -------------------- */
 
-static void dec_policy(const PGresult *r, int i, void *o) {
-  l6_policy_rec *p = o;
-  col_text(r, i, 0, p->registry, sizeof p->registry);
-  col_text(r, i, 1, p->body, sizeof p->body);
-  p->hold_account = col_i64(r, i, 2);
-}
 
 static l6_err pg_policy_get(l6_store *s, const char *registry, l6_policy_rec *out, bool *found, l6_error *err) {
   memset(out, 0, sizeof *out);
@@ -2560,13 +2545,6 @@ static l6_err pg_origin_project_put(l6_store *s, const l6_origin_project *p, l6_
   return run_write(PG(s), Q_OPROJ_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_oproj(const PGresult *r, int i, void *o) {
-  l6_origin_project *p = o;
-  col_text(r, i, 0, p->origin, sizeof p->origin);
-  col_text(r, i, 1, p->project, sizeof p->project);
-  col_text(r, i, 2, p->status, sizeof p->status);
-  col_text(r, i, 3, p->registered, sizeof p->registered);
-}
 
 static l6_err pg_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
                                     l6_error *err) {
@@ -2586,11 +2564,6 @@ static l6_err pg_origin_period_put(l6_store *s, const l6_origin_period *p, l6_er
   return run_write(PG(s), Q_OPER_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_operiod(const PGresult *r, int i, void *o) {
-  l6_origin_period *p = o;
-  col_text(r, i, 0, p->vintage_start, sizeof p->vintage_start);
-  col_text(r, i, 1, p->vintage_end, sizeof p->vintage_end);
-}
 
 static l6_err pg_origin_period_get(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
                                    l6_error *err) {

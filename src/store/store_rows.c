@@ -622,3 +622,33 @@ void store_dec_stat(const store_row *rw, void *o) {
   x->issued = row_i64(rw, 1);
   x->retired = row_i64(rw, 2);
 }
+
+/* Records read by a get: a web session, a registry's policy, an origin's
+ * project and period; one integer (a total) and one flag. */
+void store_dec_session(const store_row *rw, void *o) {
+  l6_session *x = o;
+  x->user = row_i64(rw, 0);
+  row_text(rw, 1, x->csrf_hash, sizeof x->csrf_hash);
+  x->created_ms = row_i64(rw, 2);
+  x->last_ms = row_i64(rw, 3);
+}
+void store_dec_policy(const store_row *rw, void *o) {
+  l6_policy_rec *p = o;
+  row_text(rw, 0, p->registry, sizeof p->registry);
+  row_text(rw, 1, p->body, sizeof p->body);
+  p->hold_account = row_i64(rw, 2);
+}
+void store_dec_oproj(const store_row *rw, void *o) {
+  l6_origin_project *p = o;
+  row_text(rw, 0, p->origin, sizeof p->origin);
+  row_text(rw, 1, p->project, sizeof p->project);
+  row_text(rw, 2, p->status, sizeof p->status);
+  row_text(rw, 3, p->registered, sizeof p->registered);
+}
+void store_dec_operiod(const store_row *rw, void *o) {
+  l6_origin_period *p = o;
+  row_text(rw, 0, p->vintage_start, sizeof p->vintage_start);
+  row_text(rw, 1, p->vintage_end, sizeof p->vintage_end);
+}
+void store_dec_total(const store_row *rw, void *o) { *(l6_qty *)o = row_i64(rw, 0); }
+void store_dec_flag(const store_row *rw, void *o) { *(bool *)o = row_i64(rw, 0) != 0; }

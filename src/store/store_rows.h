@@ -97,7 +97,13 @@ void row_hex(const store_row *rw, int col, uint8_t *out, size_t n);
   X(origin) \
   X(unplaced) \
   X(tx_terms) \
-  X(stat)
+  X(stat) \
+  X(session) \
+  X(policy) \
+  X(oproj) \
+  X(operiod) \
+  X(total) \
+  X(flag)
 
 #define X(name) void store_dec_##name(const store_row *rw, void *o);
 STORE_ROW_DECODERS(X)

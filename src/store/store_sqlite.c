@@ -697,7 +697,7 @@ static l6_err sq_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out
   bind_pick(t, f);
   l6_err e = run_one(SQ(s), t, L6_E_INTERNAL, err);
   if (e != L6_E_OK) return e;
-  *out = sqlite3_column_int64(t, 0);
+  dec_total(t, out);
   sqlite3_reset(t);
   return L6_E_OK;
 }
@@ -859,13 +859,7 @@ static l6_err sq_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each
 }
 
 static l6_err sq_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_NOTIFY_GET);
-  sqlite3_bind_int64(t, 1, user);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_USER, err);
-  if (e != L6_E_OK) return e;
-  *on = sqlite3_column_int(t, 0) != 0;
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_USER_NOTIFY_GET, ARGS(A_I(user)), dec_flag, on, L6_E_UNKNOWN_USER, err);
 }
 
 static int read_int(void *ctx, int n, char **vals, char **names) {
@@ -912,16 +906,7 @@ static l6_err sq_session_put(l6_store *s, const char *hash_hex, const l6_session
                      A_I(x->last_ms)), err);
 }
 static l6_err sq_session_get(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_GET);
-  bind_text(t, 1, hash_hex);
-  l6_err e = run_one(SQ(s), t, L6_E_SESSION_EXPIRED, err);
-  if (e != L6_E_OK) return e;
-  out->user = sqlite3_column_int64(t, 0);
-  col_text(t, 1, out->csrf_hash, sizeof out->csrf_hash);
-  out->created_ms = sqlite3_column_int64(t, 2);
-  out->last_ms = sqlite3_column_int64(t, 3);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_SESS_GET, ARGS(A_T(hash_hex)), dec_session, out, L6_E_SESSION_EXPIRED, err);
 }
 static l6_err sq_session_touch(l6_store *s, const char *hash_hex, int64_t last_ms, l6_error *err) {
   return q_write(SQ(s), Q_SESS_TOUCH, ARGS(A_T(hash_hex), A_I(last_ms)), err);
@@ -1409,17 +1394,10 @@ static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
 static l6_err sq_policy_get(l6_store *s, const char *registry, l6_policy_rec *out, bool *found, l6_error *err) {
   memset(out, 0, sizeof *out);
   *found = false;
-  sqlite3_stmt *t = st(SQ(s), Q_POL_GET);
-  bind_text(t, 1, registry);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  l6_err e = q_one(SQ(s), Q_POL_GET, ARGS(A_T(registry)), dec_policy, out, L6_E_NOT_FOUND, err);
   if (e == L6_E_NOT_FOUND) return L6_E_OK;
-  if (e != L6_E_OK) return e;
-  col_text(t, 0, out->registry, sizeof out->registry);
-  col_text(t, 1, out->body, sizeof out->body);
-  out->hold_account = sqlite3_column_int64(t, 2);
-  sqlite3_reset(t);
-  *found = true;
-  return L6_E_OK;
+  *found = e == L6_E_OK;
+  return e;
 }
 
 static l6_err sq_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) {
@@ -1983,17 +1961,7 @@ static l6_err sq_origin_project_put(l6_store *s, const l6_origin_project *p, l6_
 
 static l6_err sq_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
                                     l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_GET);
-  bind_text(t, 1, origin);
-  bind_text(t, 2, project);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  col_text(t, 0, out->origin, sizeof out->origin);
-  col_text(t, 1, out->project, sizeof out->project);
-  col_text(t, 2, out->status, sizeof out->status);
-  col_text(t, 3, out->registered, sizeof out->registered);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_OPROJ_GET, ARGS(A_T(origin), A_T(project)), dec_oproj, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_origin_period_put(l6_store *s, const l6_origin_period *p, l6_error *err) {
@@ -2003,18 +1971,13 @@ static l6_err sq_origin_period_put(l6_store *s, const l6_origin_period *p, l6_er
 
 static l6_err sq_origin_period_get(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
                                    l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPER_GET);
-  bind_text(t, 1, origin);
-  bind_text(t, 2, prefix);
-  sqlite3_bind_int(t, 3, year);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  l6_origin_period got = {.year = year};
+  l6_err e = q_one(SQ(s), Q_OPER_GET, ARGS(A_T(origin), A_T(prefix), A_I(year)), dec_operiod, &got, L6_E_NOT_FOUND,
+                   err);
   if (e != L6_E_OK) return e;
-  *out = (l6_origin_period){.year = year};
-  snprintf(out->origin, sizeof out->origin, "%s", origin);
-  snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
-  col_text(t, 0, out->vintage_start, sizeof out->vintage_start);
-  col_text(t, 1, out->vintage_end, sizeof out->vintage_end);
-  sqlite3_reset(t);
+  snprintf(got.origin, sizeof got.origin, "%s", origin);
+  snprintf(got.prefix, sizeof got.prefix, "%s", prefix);
+  *out = got;
   return L6_E_OK;
 }
 
