@@ -2,6 +2,8 @@
  * store_rows.c -- the row decoders of both store engines, written once
  * against store_row (store_rows.h).
  */
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,26 +34,73 @@ void row_hex(const store_row *rw, int col, uint8_t *out, size_t n) {
     memset(out, 0, n);
 }
 
-void store_dec_party(const store_row *rw, void *o) {
-  l6_party *p = o;
-  row_text(rw, 0, p->code, sizeof p->code);
-  row_text(rw, 1, p->name, sizeof p->name);
+/* A decoder as a table: column k of the row goes to the field of
+ * descriptor k (its kind, offset and size in the record). */
+enum { COL_NUM_, COL_BOOL_, COL_TEXT_, COL_TEXT_WHOLE_, COL_HEX_ };
+typedef struct {
+  unsigned char kind;
+  unsigned short size;
+  size_t off;
+} store_col;
+#define COL_(k, T, f) {k, sizeof(((T *)0)->f), offsetof(T, f)}
+#define COL_NUM(T, f) COL_(COL_NUM_, T, f)   /* an integer field of any width */
+#define COL_BOOL(T, f) COL_(COL_BOOL_, T, f) /* a flag: the column is not 0 */
+#define COL_TEXT(T, f) COL_(COL_TEXT_, T, f)
+#define COL_TEXT_WHOLE(T, f) COL_(COL_TEXT_WHOLE_, T, f)
+#define COL_HEX(T, f) COL_(COL_HEX_, T, f)
+#define COLS(a) ((int)(sizeof(a) / sizeof(a)[0]))
+
+static void put_int(char *dst, size_t size, int64_t v) {
+  switch (size) {
+  case 1: {
+    int8_t w = (int8_t)v;
+    memcpy(dst, &w, 1);
+    break;
+  }
+  case 2: {
+    int16_t w = (int16_t)v;
+    memcpy(dst, &w, 2);
+    break;
+  }
+  case 4: {
+    int32_t w = (int32_t)v;
+    memcpy(dst, &w, 4);
+    break;
+  }
+  default:
+    assert(size == 8);
+    memcpy(dst, &v, 8);
+  }
 }
 
-void store_dec_registry(const store_row *rw, void *o) {
-  l6_registry *r = o;
-  row_text(rw, 0, r->id, sizeof r->id);
-  row_text(rw, 1, r->party, sizeof r->party);
-  row_text(rw, 2, r->name, sizeof r->name);
-  row_text(rw, 3, r->kind, sizeof r->kind);
+static void dec_cols(const store_row *rw, void *o, const store_col *c, int n) {
+  char *rec = o;
+  for (int k = 0; k < n; k++) {
+    char *dst = rec + c[k].off;
+    switch (c[k].kind) {
+    case COL_NUM_: put_int(dst, c[k].size, row_i64(rw, k)); break;
+    case COL_BOOL_: put_int(dst, c[k].size, row_i64(rw, k) != 0); break;
+    case COL_TEXT_: row_text(rw, k, dst, c[k].size); break;
+    case COL_TEXT_WHOLE_: row_text_whole(rw, k, dst, c[k].size); break;
+    default: row_hex(rw, k, (uint8_t *)dst, c[k].size); break;
+    }
+  }
 }
 
-void store_dec_org(const store_row *rw, void *o) {
-  l6_org *r = o;
-  r->id = row_i64(rw, 0);
-  row_text(rw, 1, r->registry, sizeof r->registry);
-  row_text(rw, 2, r->name, sizeof r->name);
-}
+static const store_col party_cols[] = {
+    COL_TEXT(l6_party, code), COL_TEXT(l6_party, name)
+};
+void store_dec_party(const store_row *rw, void *o) { dec_cols(rw, o, party_cols, COLS(party_cols)); }
+
+static const store_col registry_cols[] = {
+    COL_TEXT(l6_registry, id), COL_TEXT(l6_registry, party), COL_TEXT(l6_registry, name), COL_TEXT(l6_registry, kind)
+};
+void store_dec_registry(const store_row *rw, void *o) { dec_cols(rw, o, registry_cols, COLS(registry_cols)); }
+
+static const store_col org_cols[] = {
+    COL_NUM(l6_org, id), COL_TEXT(l6_org, registry), COL_TEXT(l6_org, name)
+};
+void store_dec_org(const store_row *rw, void *o) { dec_cols(rw, o, org_cols, COLS(org_cols)); }
 
 void store_dec_account(const store_row *rw, void *o) {
   l6_account *a = o;
@@ -66,48 +115,31 @@ void store_dec_account(const store_row *rw, void *o) {
   row_text(rw, 5, a->name, sizeof a->name);
 }
 
-void store_dec_programme(const store_row *rw, void *o) {
-  l6_programme *p = o;
-  row_text(rw, 0, p->code, sizeof p->code);
-  row_text(rw, 1, p->name, sizeof p->name);
-  row_text(rw, 2, p->kind, sizeof p->kind);
-}
+static const store_col programme_cols[] = {
+    COL_TEXT(l6_programme, code), COL_TEXT(l6_programme, name), COL_TEXT(l6_programme, kind)
+};
+void store_dec_programme(const store_row *rw, void *o) { dec_cols(rw, o, programme_cols, COLS(programme_cols)); }
 
-void store_dec_unit_type(const store_row *rw, void *o) {
-  l6_unit_type *u = o;
-  row_text(rw, 0, u->code, sizeof u->code);
-  row_text(rw, 1, u->programme, sizeof u->programme);
-  row_text(rw, 2, u->name, sizeof u->name);
-  u->non_offsetting = row_int(rw, 3) != 0;
-}
+static const store_col unit_type_cols[] = {
+    COL_TEXT(l6_unit_type, code), COL_TEXT(l6_unit_type, programme), COL_TEXT(l6_unit_type, name),
+    COL_BOOL(l6_unit_type, non_offsetting)
+};
+void store_dec_unit_type(const store_row *rw, void *o) { dec_cols(rw, o, unit_type_cols, COLS(unit_type_cols)); }
 
-void store_dec_project(const store_row *rw, void *o) {
-  l6_project *p = o;
-  row_text(rw, 0, p->id, sizeof p->id);
-  row_text(rw, 1, p->programme, sizeof p->programme);
-  row_text(rw, 2, p->host, sizeof p->host);
-  row_text(rw, 3, p->title, sizeof p->title);
-  row_text(rw, 4, p->methodology, sizeof p->methodology);
-  row_text(rw, 5, p->sector, sizeof p->sector);
-  row_text(rw, 6, p->kind, sizeof p->kind);
-  row_text(rw, 7, p->crediting_start, sizeof p->crediting_start);
-  row_text(rw, 8, p->crediting_end, sizeof p->crediting_end);
-  row_text(rw, 9, p->status, sizeof p->status);
-}
+static const store_col project_cols[] = {
+    COL_TEXT(l6_project, id), COL_TEXT(l6_project, programme), COL_TEXT(l6_project, host),
+    COL_TEXT(l6_project, title), COL_TEXT(l6_project, methodology), COL_TEXT(l6_project, sector),
+    COL_TEXT(l6_project, kind), COL_TEXT(l6_project, crediting_start), COL_TEXT(l6_project, crediting_end),
+    COL_TEXT(l6_project, status)
+};
+void store_dec_project(const store_row *rw, void *o) { dec_cols(rw, o, project_cols, COLS(project_cols)); }
 
-void store_dec_batch(const store_row *rw, void *o) {
-  l6_batch *b = o;
-  b->id = row_i64(rw, 0);
-  row_text(rw, 1, b->project, sizeof b->project);
-  row_text(rw, 2, b->unit_type, sizeof b->unit_type);
-  row_text(rw, 3, b->registry, sizeof b->registry);
-  b->vintage = row_int(rw, 4);
-  b->serial_start = row_i64(rw, 5);
-  b->quantity = row_i64(rw, 6);
-  b->tx = row_i64(rw, 7);
-  row_text(rw, 8, b->production_start, sizeof b->production_start);
-  row_text(rw, 9, b->production_end, sizeof b->production_end);
-}
+static const store_col batch_cols[] = {
+    COL_NUM(l6_batch, id), COL_TEXT(l6_batch, project), COL_TEXT(l6_batch, unit_type), COL_TEXT(l6_batch, registry),
+    COL_NUM(l6_batch, vintage), COL_NUM(l6_batch, serial_start), COL_NUM(l6_batch, quantity), COL_NUM(l6_batch, tx),
+    COL_TEXT(l6_batch, production_start), COL_TEXT(l6_batch, production_end)
+};
+void store_dec_batch(const store_row *rw, void *o) { dec_cols(rw, o, batch_cols, COLS(batch_cols)); }
 
 void store_dec_block(const store_row *rw, void *o) {
   l6_block *b = o;
@@ -136,15 +168,11 @@ void store_dec_tx(const store_row *rw, void *o) {
   t->reporting_year = row_int(rw, 10);
 }
 
-void store_dec_line(const store_row *rw, void *o) {
-  l6_tx_line *l = o;
-  l->tx = row_i64(rw, 0);
-  l->batch = row_i64(rw, 1);
-  l->first = row_i64(rw, 2);
-  l->last = row_i64(rw, 3);
-  l->from_account = row_i64(rw, 4);
-  l->to_account = row_i64(rw, 5);
-}
+static const store_col line_cols[] = {
+    COL_NUM(l6_tx_line, tx), COL_NUM(l6_tx_line, batch), COL_NUM(l6_tx_line, first), COL_NUM(l6_tx_line, last),
+    COL_NUM(l6_tx_line, from_account), COL_NUM(l6_tx_line, to_account)
+};
+void store_dec_line(const store_row *rw, void *o) { dec_cols(rw, o, line_cols, COLS(line_cols)); }
 
 void store_dec_token(const store_row *rw, void *o) {
   l6_token *k = o;
@@ -177,478 +205,272 @@ void store_dec_user(const store_row *rw, void *o) {
   row_text(rw, 9, u->created, sizeof u->created);
 }
 
-void store_dec_notice(const store_row *rw, void *o) {
-  l6_notice *n = o;
-  n->id = row_i64(rw, 0);
-  n->user = row_i64(rw, 1);
-  row_text(rw, 2, n->key, sizeof n->key);
-  row_text(rw, 3, n->email, sizeof n->email);
-  row_text(rw, 4, n->subject, sizeof n->subject);
-  row_text(rw, 5, n->body, sizeof n->body);
-  row_text(rw, 6, n->state, sizeof n->state);
-  n->attempts = row_int(rw, 7);
-  n->created_ms = row_i64(rw, 8);
-  n->due_ms = row_i64(rw, 9);
-  n->sent_ms = row_i64(rw, 10);
-  row_text(rw, 11, n->last_error, sizeof n->last_error);
-}
+static const store_col notice_cols[] = {
+    COL_NUM(l6_notice, id), COL_NUM(l6_notice, user), COL_TEXT(l6_notice, key), COL_TEXT(l6_notice, email),
+    COL_TEXT(l6_notice, subject), COL_TEXT(l6_notice, body), COL_TEXT(l6_notice, state), COL_NUM(l6_notice, attempts),
+    COL_NUM(l6_notice, created_ms), COL_NUM(l6_notice, due_ms), COL_NUM(l6_notice, sent_ms),
+    COL_TEXT(l6_notice, last_error)
+};
+void store_dec_notice(const store_row *rw, void *o) { dec_cols(rw, o, notice_cols, COLS(notice_cols)); }
 
-void store_dec_activity(const store_row *rw, void *o) {
-  l6_activity *a = o;
-  row_text(rw, 0, a->project, sizeof a->project);
-  row_text(rw, 1, a->mechanism, sizeof a->mechanism);
-  a->org = row_i64(rw, 2);
-  row_text(rw, 3, a->registry, sizeof a->registry);
-  row_text(rw, 4, a->scope, sizeof a->scope);
-  row_text(rw, 5, a->state, sizeof a->state);
-  row_text(rw, 6, a->rejected_step, sizeof a->rejected_step);
-  row_text(rw, 7, a->transition_from, sizeof a->transition_from);
-  row_text(rw, 8, a->requested_on, sizeof a->requested_on);
-  a->ets_covered = row_int(rw, 9) != 0;
-  a->replacement_due = row_i64(rw, 10);
-  a->issued = row_i64(rw, 11);
-  row_text(rw, 12, a->updated, sizeof a->updated);
-}
+static const store_col activity_cols[] = {
+    COL_TEXT(l6_activity, project), COL_TEXT(l6_activity, mechanism), COL_NUM(l6_activity, org),
+    COL_TEXT(l6_activity, registry), COL_TEXT(l6_activity, scope), COL_TEXT(l6_activity, state),
+    COL_TEXT(l6_activity, rejected_step), COL_TEXT(l6_activity, transition_from), COL_TEXT(l6_activity, requested_on),
+    COL_BOOL(l6_activity, ets_covered), COL_NUM(l6_activity, replacement_due), COL_NUM(l6_activity, issued),
+    COL_TEXT(l6_activity, updated)
+};
+void store_dec_activity(const store_row *rw, void *o) { dec_cols(rw, o, activity_cols, COLS(activity_cols)); }
 
-void store_dec_period(const store_row *rw, void *o) {
-  l6_period *p = o;
-  row_text(rw, 0, p->project, sizeof p->project);
-  p->seq = row_int(rw, 1);
-  row_text(rw, 2, p->start, sizeof p->start);
-  row_text(rw, 3, p->end, sizeof p->end);
-  row_text(rw, 4, p->state, sizeof p->state);
-  row_text(rw, 5, p->rejected_step, sizeof p->rejected_step);
-  row_text(rw, 6, p->calculator, sizeof p->calculator);
-  row_text(rw, 7, p->inputs, sizeof p->inputs);
-  p->reported = row_i64(rw, 8);
-  p->certified = row_i64(rw, 9);
-  row_text(rw, 10, p->forward, sizeof p->forward);
-}
+static const store_col period_cols[] = {
+    COL_TEXT(l6_period, project), COL_NUM(l6_period, seq), COL_TEXT(l6_period, start), COL_TEXT(l6_period, end),
+    COL_TEXT(l6_period, state), COL_TEXT(l6_period, rejected_step), COL_TEXT(l6_period, calculator),
+    COL_TEXT(l6_period, inputs), COL_NUM(l6_period, reported), COL_NUM(l6_period, certified),
+    COL_TEXT(l6_period, forward)
+};
+void store_dec_period(const store_row *rw, void *o) { dec_cols(rw, o, period_cols, COLS(period_cols)); }
 
-void store_dec_step(const store_row *rw, void *o) {
-  l6_step_rec *r = o;
-  r->id = row_i64(rw, 0);
-  row_text(rw, 1, r->project, sizeof r->project);
-  r->period = row_int(rw, 2);
-  row_text(rw, 3, r->step, sizeof r->step);
-  row_text(rw, 4, r->decision, sizeof r->decision);
-  row_text(rw, 5, r->from_state, sizeof r->from_state);
-  row_text(rw, 6, r->to_state, sizeof r->to_state);
-  row_text(rw, 7, r->actor, sizeof r->actor);
-  row_text(rw, 8, r->role, sizeof r->role);
-  row_text(rw, 9, r->ts, sizeof r->ts);
-  row_text(rw, 10, r->mechanism_hash, sizeof r->mechanism_hash);
-  row_text(rw, 11, r->documents, sizeof r->documents);
-  row_text(rw, 12, r->detail, sizeof r->detail);
-}
+static const store_col step_cols[] = {
+    COL_NUM(l6_step_rec, id), COL_TEXT(l6_step_rec, project), COL_NUM(l6_step_rec, period),
+    COL_TEXT(l6_step_rec, step), COL_TEXT(l6_step_rec, decision), COL_TEXT(l6_step_rec, from_state),
+    COL_TEXT(l6_step_rec, to_state), COL_TEXT(l6_step_rec, actor), COL_TEXT(l6_step_rec, role),
+    COL_TEXT(l6_step_rec, ts), COL_TEXT(l6_step_rec, mechanism_hash), COL_TEXT(l6_step_rec, documents),
+    COL_TEXT(l6_step_rec, detail)
+};
+void store_dec_step(const store_row *rw, void *o) { dec_cols(rw, o, step_cols, COLS(step_cols)); }
 
-void store_dec_ex_instrument(const store_row *rw, void *o) {
-  l6_ex_instrument *x = o;
-  row_text(rw, 0, x->code, sizeof x->code);
-  row_text(rw, 1, x->name, sizeof x->name);
-  row_text(rw, 2, x->kind, sizeof x->kind);
-  row_text(rw, 3, x->unit_type, sizeof x->unit_type);
-  row_text(rw, 4, x->project, sizeof x->project);
-  x->vintage_from = (int)row_i64(rw, 5);
-  x->vintage_to = (int)row_i64(rw, 6);
-  x->batch = row_i64(rw, 7);
-  row_text(rw, 8, x->registry, sizeof x->registry);
-  x->escrow = row_i64(rw, 9);
-  row_text(rw, 10, x->currency, sizeof x->currency);
-  x->minor_units = (int)row_i64(rw, 11);
-  x->tick = row_i64(rw, 12);
-  x->lot = row_i64(rw, 13);
-  x->min_qty = row_i64(rw, 14);
-  x->max_qty = row_i64(rw, 15);
-  x->band_pct = (int)row_i64(rw, 16);
-  row_text(rw, 17, x->sessions, sizeof x->sessions);
-  x->tz_offset = (int)row_i64(rw, 18);
-  row_text(rw, 19, x->status, sizeof x->status);
-  row_text(rw, 20, x->mode, sizeof x->mode);
-  x->prev_close = row_i64(rw, 21);
-  x->maker_bps = (int)row_i64(rw, 22);
-  x->taker_bps = (int)row_i64(rw, 23);
-  x->no_same_day_resale = row_i64(rw, 24) != 0;
-  row_text(rw, 25, x->created, sizeof x->created);
-  x->call_minutes = (int)row_i64(rw, 26);
-}
+static const store_col ex_instrument_cols[] = {
+    COL_TEXT(l6_ex_instrument, code), COL_TEXT(l6_ex_instrument, name), COL_TEXT(l6_ex_instrument, kind),
+    COL_TEXT(l6_ex_instrument, unit_type), COL_TEXT(l6_ex_instrument, project),
+    COL_NUM(l6_ex_instrument, vintage_from), COL_NUM(l6_ex_instrument, vintage_to), COL_NUM(l6_ex_instrument, batch),
+    COL_TEXT(l6_ex_instrument, registry), COL_NUM(l6_ex_instrument, escrow), COL_TEXT(l6_ex_instrument, currency),
+    COL_NUM(l6_ex_instrument, minor_units), COL_NUM(l6_ex_instrument, tick), COL_NUM(l6_ex_instrument, lot),
+    COL_NUM(l6_ex_instrument, min_qty), COL_NUM(l6_ex_instrument, max_qty), COL_NUM(l6_ex_instrument, band_pct),
+    COL_TEXT(l6_ex_instrument, sessions), COL_NUM(l6_ex_instrument, tz_offset), COL_TEXT(l6_ex_instrument, status),
+    COL_TEXT(l6_ex_instrument, mode), COL_NUM(l6_ex_instrument, prev_close), COL_NUM(l6_ex_instrument, maker_bps),
+    COL_NUM(l6_ex_instrument, taker_bps), COL_BOOL(l6_ex_instrument, no_same_day_resale),
+    COL_TEXT(l6_ex_instrument, created), COL_NUM(l6_ex_instrument, call_minutes)
+};
+void store_dec_ex_instrument(const store_row *rw, void *o) { dec_cols(rw, o, ex_instrument_cols, COLS(ex_instrument_cols)); }
 
-void store_dec_ex_cash(const store_row *rw, void *o) {
-  l6_ex_cash *x = o;
-  x->org = row_i64(rw, 0);
-  row_text(rw, 1, x->currency, sizeof x->currency);
-  x->balance = row_i64(rw, 2);
-  x->reserved = row_i64(rw, 3);
-}
+static const store_col ex_cash_cols[] = {
+    COL_NUM(l6_ex_cash, org), COL_TEXT(l6_ex_cash, currency), COL_NUM(l6_ex_cash, balance),
+    COL_NUM(l6_ex_cash, reserved)
+};
+void store_dec_ex_cash(const store_row *rw, void *o) { dec_cols(rw, o, ex_cash_cols, COLS(ex_cash_cols)); }
 
-void store_dec_ex_journal(const store_row *rw, void *o) {
-  l6_ex_journal *x = o;
-  x->id = row_i64(rw, 0);
-  x->org = row_i64(rw, 1);
-  row_text(rw, 2, x->currency, sizeof x->currency);
-  row_text(rw, 3, x->kind, sizeof x->kind);
-  x->amount = row_i64(rw, 4);
-  x->ref = row_i64(rw, 5);
-  row_text(rw, 6, x->ts, sizeof x->ts);
-}
+static const store_col ex_journal_cols[] = {
+    COL_NUM(l6_ex_journal, id), COL_NUM(l6_ex_journal, org), COL_TEXT(l6_ex_journal, currency),
+    COL_TEXT(l6_ex_journal, kind), COL_NUM(l6_ex_journal, amount), COL_NUM(l6_ex_journal, ref),
+    COL_TEXT(l6_ex_journal, ts)
+};
+void store_dec_ex_journal(const store_row *rw, void *o) { dec_cols(rw, o, ex_journal_cols, COLS(ex_journal_cols)); }
 
-void store_dec_ex_order(const store_row *rw, void *o) {
-  l6_ex_order *x = o;
-  x->id = row_i64(rw, 0);
-  row_text(rw, 1, x->instrument, sizeof x->instrument);
-  x->seq = row_i64(rw, 2);
-  x->org = row_i64(rw, 3);
-  x->account = row_i64(rw, 4);
-  row_text(rw, 5, x->side, sizeof x->side);
-  row_text(rw, 6, x->type, sizeof x->type);
-  row_text(rw, 7, x->tif, sizeof x->tif);
-  x->post_only = row_i64(rw, 8) != 0;
-  x->price = row_i64(rw, 9);
-  x->qty = row_i64(rw, 10);
-  x->remaining = row_i64(rw, 11);
-  x->reserved = row_i64(rw, 12);
-  row_text(rw, 13, x->status, sizeof x->status);
-  row_text(rw, 14, x->day, sizeof x->day);
-  row_text(rw, 15, x->ts, sizeof x->ts);
-  x->counterparty = row_i64(rw, 16);
-}
+static const store_col ex_order_cols[] = {
+    COL_NUM(l6_ex_order, id), COL_TEXT(l6_ex_order, instrument), COL_NUM(l6_ex_order, seq), COL_NUM(l6_ex_order, org),
+    COL_NUM(l6_ex_order, account), COL_TEXT(l6_ex_order, side), COL_TEXT(l6_ex_order, type),
+    COL_TEXT(l6_ex_order, tif), COL_BOOL(l6_ex_order, post_only), COL_NUM(l6_ex_order, price),
+    COL_NUM(l6_ex_order, qty), COL_NUM(l6_ex_order, remaining), COL_NUM(l6_ex_order, reserved),
+    COL_TEXT(l6_ex_order, status), COL_TEXT(l6_ex_order, day), COL_TEXT(l6_ex_order, ts),
+    COL_NUM(l6_ex_order, counterparty)
+};
+void store_dec_ex_order(const store_row *rw, void *o) { dec_cols(rw, o, ex_order_cols, COLS(ex_order_cols)); }
 
-void store_dec_ex_trade(const store_row *rw, void *o) {
-  l6_ex_trade *x = o;
-  x->id = row_i64(rw, 0);
-  row_text(rw, 1, x->instrument, sizeof x->instrument);
-  x->price = row_i64(rw, 2);
-  x->qty = row_i64(rw, 3);
-  x->buy_order = row_i64(rw, 4);
-  x->sell_order = row_i64(rw, 5);
-  x->buyer = row_i64(rw, 6);
-  x->seller = row_i64(rw, 7);
-  row_text(rw, 8, x->taker_side, sizeof x->taker_side);
-  x->buyer_fee = row_i64(rw, 9);
-  x->seller_fee = row_i64(rw, 10);
-  row_text(rw, 11, x->day, sizeof x->day);
-  row_text(rw, 12, x->ts, sizeof x->ts);
-  x->tx = row_i64(rw, 13);
-}
+static const store_col ex_trade_cols[] = {
+    COL_NUM(l6_ex_trade, id), COL_TEXT(l6_ex_trade, instrument), COL_NUM(l6_ex_trade, price),
+    COL_NUM(l6_ex_trade, qty), COL_NUM(l6_ex_trade, buy_order), COL_NUM(l6_ex_trade, sell_order),
+    COL_NUM(l6_ex_trade, buyer), COL_NUM(l6_ex_trade, seller), COL_TEXT(l6_ex_trade, taker_side),
+    COL_NUM(l6_ex_trade, buyer_fee), COL_NUM(l6_ex_trade, seller_fee), COL_TEXT(l6_ex_trade, day),
+    COL_TEXT(l6_ex_trade, ts), COL_NUM(l6_ex_trade, tx)
+};
+void store_dec_ex_trade(const store_row *rw, void *o) { dec_cols(rw, o, ex_trade_cols, COLS(ex_trade_cols)); }
 
-void store_dec_crit(const store_row *rw, void *o) {
-  l6_crit *x = o;
-  row_text(rw, 0, x->code, sizeof x->code);
-  row_text(rw, 1, x->unit_types, sizeof x->unit_types);
-  row_text(rw, 2, x->programmes, sizeof x->programmes);
-  row_text(rw, 3, x->labels, sizeof x->labels);
-  row_text(rw, 4, x->corsia_phase, sizeof x->corsia_phase);
-}
+static const store_col crit_cols[] = {
+    COL_TEXT(l6_crit, code), COL_TEXT(l6_crit, unit_types), COL_TEXT(l6_crit, programmes), COL_TEXT(l6_crit, labels),
+    COL_TEXT(l6_crit, corsia_phase)
+};
+void store_dec_crit(const store_row *rw, void *o) { dec_cols(rw, o, crit_cols, COLS(crit_cols)); }
 
-void store_dec_batch_label(const store_row *rw, void *o) {
-  l6_batch_label *x = o;
-  x->id = row_i64(rw, 0);
-  x->batch = row_i64(rw, 1);
-  row_text(rw, 2, x->label, sizeof x->label);
-  row_text(rw, 3, x->actor, sizeof x->actor);
-  row_text(rw, 4, x->ts, sizeof x->ts);
-  row_text(rw, 5, x->reference, sizeof x->reference);
-  row_text(rw, 6, x->dropped_ts, sizeof x->dropped_ts);
-  row_text(rw, 7, x->dropped_reference, sizeof x->dropped_reference);
-}
+static const store_col batch_label_cols[] = {
+    COL_NUM(l6_batch_label, id), COL_NUM(l6_batch_label, batch), COL_TEXT(l6_batch_label, label),
+    COL_TEXT(l6_batch_label, actor), COL_TEXT(l6_batch_label, ts), COL_TEXT(l6_batch_label, reference),
+    COL_TEXT(l6_batch_label, dropped_ts), COL_TEXT(l6_batch_label, dropped_reference)
+};
+void store_dec_batch_label(const store_row *rw, void *o) { dec_cols(rw, o, batch_label_cols, COLS(batch_label_cols)); }
 
-void store_dec_a6_ndc(const store_row *rw, void *o) {
-  l6_a6_ndc *n = o;
-  row_text(rw, 0, n->party, sizeof n->party);
-  n->first_year = row_int(rw, 1);
-  n->last_year = row_int(rw, 2);
-  row_text(rw, 3, n->kind, sizeof n->kind);
-  row_text(rw, 4, n->method, sizeof n->method);
-  n->target_year = row_int(rw, 5);
-  n->target = row_i64(rw, 6);
-  row_text(rw, 7, n->metric, sizeof n->metric);
-  n->factor_micro = row_i64(rw, 8);
-  row_text(rw, 9, n->updated, sizeof n->updated);
-}
+static const store_col a6_ndc_cols[] = {
+    COL_TEXT(l6_a6_ndc, party), COL_NUM(l6_a6_ndc, first_year), COL_NUM(l6_a6_ndc, last_year),
+    COL_TEXT(l6_a6_ndc, kind), COL_TEXT(l6_a6_ndc, method), COL_NUM(l6_a6_ndc, target_year),
+    COL_NUM(l6_a6_ndc, target), COL_TEXT(l6_a6_ndc, metric), COL_NUM(l6_a6_ndc, factor_micro),
+    COL_TEXT(l6_a6_ndc, updated)
+};
+void store_dec_a6_ndc(const store_row *rw, void *o) { dec_cols(rw, o, a6_ndc_cols, COLS(a6_ndc_cols)); }
 
-void store_dec_a6_year(const store_row *rw, void *o) {
-  l6_a6_year *y = o;
-  row_text(rw, 0, y->party, sizeof y->party);
-  y->year = row_int(rw, 1);
-  y->reported = row_int(rw, 2) != 0;
-  y->emissions = row_i64(rw, 3);
-  y->has_trajectory = row_int(rw, 4) != 0;
-  y->trajectory = row_i64(rw, 5);
-}
+static const store_col a6_year_cols[] = {
+    COL_TEXT(l6_a6_year, party), COL_NUM(l6_a6_year, year), COL_BOOL(l6_a6_year, reported),
+    COL_NUM(l6_a6_year, emissions), COL_BOOL(l6_a6_year, has_trajectory), COL_NUM(l6_a6_year, trajectory)
+};
+void store_dec_a6_year(const store_row *rw, void *o) { dec_cols(rw, o, a6_year_cols, COLS(a6_year_cols)); }
 
-void store_dec_a6_auth(const store_row *rw, void *o) {
-  l6_a6_auth *a = o;
-  a->id = row_i64(rw, 0);
-  row_text(rw, 1, a->party, sizeof a->party);
-  a->approach = row_int(rw, 2);
-  row_text(rw, 3, a->project, sizeof a->project);
-  a->vintage_from = row_int(rw, 4);
-  a->vintage_to = row_int(rw, 5);
-  a->quantity = row_i64(rw, 6);
-  a->assigned = row_i64(rw, 7);
-  row_text(rw, 8, a->purposes, sizeof a->purposes);
-  row_text(rw, 9, a->ft_event, sizeof a->ft_event);
-  row_text(rw, 10, a->parties, sizeof a->parties);
-  row_text(rw, 11, a->entities, sizeof a->entities);
-  a->year_from = row_int(rw, 12);
-  a->year_to = row_int(rw, 13);
-  a->in_scope = row_int(rw, 14) != 0;
-  a->version = row_int(rw, 15);
-  a->revoked = row_int(rw, 16) != 0;
-  row_text(rw, 17, a->ts, sizeof a->ts);
-  row_text(rw, 18, a->letter_sha256, sizeof a->letter_sha256);
-}
+static const store_col a6_auth_cols[] = {
+    COL_NUM(l6_a6_auth, id), COL_TEXT(l6_a6_auth, party), COL_NUM(l6_a6_auth, approach),
+    COL_TEXT(l6_a6_auth, project), COL_NUM(l6_a6_auth, vintage_from), COL_NUM(l6_a6_auth, vintage_to),
+    COL_NUM(l6_a6_auth, quantity), COL_NUM(l6_a6_auth, assigned), COL_TEXT(l6_a6_auth, purposes),
+    COL_TEXT(l6_a6_auth, ft_event), COL_TEXT(l6_a6_auth, parties), COL_TEXT(l6_a6_auth, entities),
+    COL_NUM(l6_a6_auth, year_from), COL_NUM(l6_a6_auth, year_to), COL_BOOL(l6_a6_auth, in_scope),
+    COL_NUM(l6_a6_auth, version), COL_BOOL(l6_a6_auth, revoked), COL_TEXT(l6_a6_auth, ts),
+    COL_TEXT(l6_a6_auth, letter_sha256)
+};
+void store_dec_a6_auth(const store_row *rw, void *o) { dec_cols(rw, o, a6_auth_cols, COLS(a6_auth_cols)); }
 
-void store_dec_a6_itmo(const store_row *rw, void *o) {
-  l6_a6_itmo *r = o;
-  r->id = row_i64(rw, 0);
-  r->auth = row_i64(rw, 1);
-  r->approach = row_int(rw, 2);
-  row_text(rw, 3, r->registry, sizeof r->registry);
-  row_text(rw, 4, r->host, sizeof r->host);
-  r->batch = row_i64(rw, 5);
-  r->first = row_i64(rw, 6);
-  r->last = row_i64(rw, 7);
-  r->itmo_first = row_i64(rw, 8);
-  r->vintage = row_int(rw, 9);
-  r->ft_year = row_int(rw, 10);
-  row_text(rw, 11, r->fate, sizeof r->fate);
-  row_text(rw, 12, r->user, sizeof r->user);
-  r->use_year = row_int(rw, 13);
-}
+static const store_col a6_itmo_cols[] = {
+    COL_NUM(l6_a6_itmo, id), COL_NUM(l6_a6_itmo, auth), COL_NUM(l6_a6_itmo, approach), COL_TEXT(l6_a6_itmo, registry),
+    COL_TEXT(l6_a6_itmo, host), COL_NUM(l6_a6_itmo, batch), COL_NUM(l6_a6_itmo, first), COL_NUM(l6_a6_itmo, last),
+    COL_NUM(l6_a6_itmo, itmo_first), COL_NUM(l6_a6_itmo, vintage), COL_NUM(l6_a6_itmo, ft_year),
+    COL_TEXT(l6_a6_itmo, fate), COL_TEXT(l6_a6_itmo, user), COL_NUM(l6_a6_itmo, use_year)
+};
+void store_dec_a6_itmo(const store_row *rw, void *o) { dec_cols(rw, o, a6_itmo_cols, COLS(a6_itmo_cols)); }
 
-void store_dec_a6_action(const store_row *rw, void *o) {
-  l6_a6_action *a = o;
-  a->id = row_i64(rw, 0);
-  a->tx = row_i64(rw, 1);
-  row_text(rw, 2, a->type, sizeof a->type);
-  row_text(rw, 3, a->party, sizeof a->party);
-  a->auth = row_i64(rw, 4);
-  a->approach = row_int(rw, 5);
-  row_text(rw, 6, a->registry, sizeof a->registry);
-  a->itmo_first = row_i64(rw, 7);
-  a->itmo_last = row_i64(rw, 8);
-  row_text(rw, 9, a->first_id, sizeof a->first_id);
-  row_text(rw, 10, a->last_id, sizeof a->last_id);
-  a->quantity = row_i64(rw, 11);
-  a->vintage = row_int(rw, 12);
-  row_text(rw, 13, a->from_party, sizeof a->from_party);
-  row_text(rw, 14, a->to_party, sizeof a->to_party);
-  row_text(rw, 15, a->purpose, sizeof a->purpose);
-  row_text(rw, 16, a->user, sizeof a->user);
-  a->year = row_int(rw, 17);
-  a->ca = row_i64(rw, 18);
-  row_text(rw, 19, a->ts, sizeof a->ts);
-}
+static const store_col a6_action_cols[] = {
+    COL_NUM(l6_a6_action, id), COL_NUM(l6_a6_action, tx), COL_TEXT(l6_a6_action, type), COL_TEXT(l6_a6_action, party),
+    COL_NUM(l6_a6_action, auth), COL_NUM(l6_a6_action, approach), COL_TEXT(l6_a6_action, registry),
+    COL_NUM(l6_a6_action, itmo_first), COL_NUM(l6_a6_action, itmo_last), COL_TEXT(l6_a6_action, first_id),
+    COL_TEXT(l6_a6_action, last_id), COL_NUM(l6_a6_action, quantity), COL_NUM(l6_a6_action, vintage),
+    COL_TEXT(l6_a6_action, from_party), COL_TEXT(l6_a6_action, to_party), COL_TEXT(l6_a6_action, purpose),
+    COL_TEXT(l6_a6_action, user), COL_NUM(l6_a6_action, year), COL_NUM(l6_a6_action, ca), COL_TEXT(l6_a6_action, ts)
+};
+void store_dec_a6_action(const store_row *rw, void *o) { dec_cols(rw, o, a6_action_cols, COLS(a6_action_cols)); }
 
-void store_dec_proposal(const store_row *rw, void *o) {
-  l6_proposal *p = o;
-  p->id = row_i64(rw, 0);
-  row_text(rw, 1, p->kind, sizeof p->kind);
-  row_text(rw, 2, p->state, sizeof p->state);
-  row_text(rw, 3, p->registry, sizeof p->registry);
-  p->org = row_i64(rw, 4);
-  p->from_account = row_i64(rw, 5);
-  p->to_account = row_i64(rw, 6);
-  p->quantity = row_i64(rw, 7);
-  row_text(rw, 8, p->reasons, sizeof p->reasons);
-  row_text(rw, 9, p->proposer, sizeof p->proposer);
-  row_text(rw, 10, p->proposer_role, sizeof p->proposer_role);
-  p->proposer_org = row_i64(rw, 11);
-  p->proposer_user = row_i64(rw, 12);
-  p->proposer_token = row_i64(rw, 13);
-  p->created_ms = row_i64(rw, 14);
-  p->expires_ms = row_i64(rw, 15);
-  p->executes_ms = row_i64(rw, 16);
-  p->decided_ms = row_i64(rw, 17);
-  row_text(rw, 18, p->decided_by, sizeof p->decided_by);
-  row_text(rw, 19, p->approved_by, sizeof p->approved_by);
-  row_text(rw, 20, p->result, sizeof p->result);
-  p->hold_tx = row_i64(rw, 21);
-  p->release_tx = row_i64(rw, 22);
-  p->result_tx = row_i64(rw, 23);
-  row_text(rw, 24, p->request, sizeof p->request);
-}
+static const store_col proposal_cols[] = {
+    COL_NUM(l6_proposal, id), COL_TEXT(l6_proposal, kind), COL_TEXT(l6_proposal, state),
+    COL_TEXT(l6_proposal, registry), COL_NUM(l6_proposal, org), COL_NUM(l6_proposal, from_account),
+    COL_NUM(l6_proposal, to_account), COL_NUM(l6_proposal, quantity), COL_TEXT(l6_proposal, reasons),
+    COL_TEXT(l6_proposal, proposer), COL_TEXT(l6_proposal, proposer_role), COL_NUM(l6_proposal, proposer_org),
+    COL_NUM(l6_proposal, proposer_user), COL_NUM(l6_proposal, proposer_token), COL_NUM(l6_proposal, created_ms),
+    COL_NUM(l6_proposal, expires_ms), COL_NUM(l6_proposal, executes_ms), COL_NUM(l6_proposal, decided_ms),
+    COL_TEXT(l6_proposal, decided_by), COL_TEXT(l6_proposal, approved_by), COL_TEXT(l6_proposal, result),
+    COL_NUM(l6_proposal, hold_tx), COL_NUM(l6_proposal, release_tx), COL_NUM(l6_proposal, result_tx),
+    COL_TEXT(l6_proposal, request)
+};
+void store_dec_proposal(const store_row *rw, void *o) { dec_cols(rw, o, proposal_cols, COLS(proposal_cols)); }
 
-void store_dec_trusted(const store_row *rw, void *o) {
-  l6_trusted *x = o;
-  x->account = row_i64(rw, 0);
-  x->trusted = row_i64(rw, 1);
-  x->added_ms = row_i64(rw, 2);
-  x->active_ms = row_i64(rw, 3);
-  row_text(rw, 4, x->added_by, sizeof x->added_by);
-}
+static const store_col trusted_cols[] = {
+    COL_NUM(l6_trusted, account), COL_NUM(l6_trusted, trusted), COL_NUM(l6_trusted, added_ms),
+    COL_NUM(l6_trusted, active_ms), COL_TEXT(l6_trusted, added_by)
+};
+void store_dec_trusted(const store_row *rw, void *o) { dec_cols(rw, o, trusted_cols, COLS(trusted_cols)); }
 
-void store_dec_ets_rec(const store_row *rw, void *o) {
-  l6_ets_rec *r = o;
-  row_text(rw, 0, r->kind, sizeof r->kind);
-  row_text(rw, 1, r->key, sizeof r->key);
-  row_text(rw, 2, r->body, sizeof r->body);
-}
+static const store_col ets_rec_cols[] = {
+    COL_TEXT(l6_ets_rec, kind), COL_TEXT(l6_ets_rec, key), COL_TEXT(l6_ets_rec, body)
+};
+void store_dec_ets_rec(const store_row *rw, void *o) { dec_cols(rw, o, ets_rec_cols, COLS(ets_rec_cols)); }
 
-void store_dec_link(const store_row *rw, void *o) {
-  l6_link_rec *r = o;
-  row_text(rw, 0, r->kind, sizeof r->kind);
-  row_text(rw, 1, r->key, sizeof r->key);
-  row_text(rw, 2, r->state, sizeof r->state);
-  r->due_ms = row_i64(rw, 3);
-  row_text(rw, 4, r->body, sizeof r->body);
-}
+static const store_col link_cols[] = {
+    COL_TEXT(l6_link_rec, kind), COL_TEXT(l6_link_rec, key), COL_TEXT(l6_link_rec, state),
+    COL_NUM(l6_link_rec, due_ms), COL_TEXT(l6_link_rec, body)
+};
+void store_dec_link(const store_row *rw, void *o) { dec_cols(rw, o, link_cols, COLS(link_cols)); }
 
-void store_dec_approach(const store_row *rw, void *o) {
-  l6_a6_approach *r = o;
-  r->code = row_int(rw, 0);
-  row_text(rw, 1, r->party, sizeof r->party);
-  row_text(rw, 2, r->body, sizeof r->body);
-  row_text(rw, 3, r->ts, sizeof r->ts);
-}
+static const store_col approach_cols[] = {
+    COL_NUM(l6_a6_approach, code), COL_TEXT(l6_a6_approach, party), COL_TEXT(l6_a6_approach, body),
+    COL_TEXT(l6_a6_approach, ts)
+};
+void store_dec_approach(const store_row *rw, void *o) { dec_cols(rw, o, approach_cols, COLS(approach_cols)); }
 
-void store_dec_ets_hist(const store_row *rw, void *o) {
-  l6_ets_hist *h = o;
-  h->id = row_i64(rw, 0);
-  row_text(rw, 1, h->kind, sizeof h->kind);
-  row_text(rw, 2, h->key, sizeof h->key);
-  row_text(rw, 3, h->actor, sizeof h->actor);
-  row_text(rw, 4, h->ts, sizeof h->ts);
-  row_text(rw, 5, h->body, sizeof h->body);
-}
+static const store_col ets_hist_cols[] = {
+    COL_NUM(l6_ets_hist, id), COL_TEXT(l6_ets_hist, kind), COL_TEXT(l6_ets_hist, key), COL_TEXT(l6_ets_hist, actor),
+    COL_TEXT(l6_ets_hist, ts), COL_TEXT(l6_ets_hist, body)
+};
+void store_dec_ets_hist(const store_row *rw, void *o) { dec_cols(rw, o, ets_hist_cols, COLS(ets_hist_cols)); }
 
-void store_dec_a6_ver(const store_row *rw, void *o) {
-  l6_a6_auth_version *v = o;
-  v->auth = row_i64(rw, 0);
-  v->version = row_int(rw, 1);
-  row_text(rw, 2, v->effective_from, sizeof v->effective_from);
-  row_text(rw, 3, v->body, sizeof v->body);
-  row_text(rw, 4, v->ts, sizeof v->ts);
-}
+static const store_col a6_ver_cols[] = {
+    COL_NUM(l6_a6_auth_version, auth), COL_NUM(l6_a6_auth_version, version),
+    COL_TEXT(l6_a6_auth_version, effective_from), COL_TEXT(l6_a6_auth_version, body), COL_TEXT(l6_a6_auth_version, ts)
+};
+void store_dec_a6_ver(const store_row *rw, void *o) { dec_cols(rw, o, a6_ver_cols, COLS(a6_ver_cols)); }
 
-void store_dec_nma(const store_row *rw, void *o) {
-  l6_nma_rec *r = o;
-  r->id = row_i64(rw, 0);
-  row_text(rw, 1, r->kind, sizeof r->kind);
-  row_text(rw, 2, r->party, sizeof r->party);
-  row_text(rw, 3, r->status, sizeof r->status);
-  row_text(rw, 4, r->body, sizeof r->body);
-}
+static const store_col nma_cols[] = {
+    COL_NUM(l6_nma_rec, id), COL_TEXT(l6_nma_rec, kind), COL_TEXT(l6_nma_rec, party), COL_TEXT(l6_nma_rec, status),
+    COL_TEXT(l6_nma_rec, body)
+};
+void store_dec_nma(const store_row *rw, void *o) { dec_cols(rw, o, nma_cols, COLS(nma_cols)); }
 
-void store_dec_mrec(const store_row *rw, void *o) {
-  l6_mech_rec *r = o;
-  r->id = row_i64(rw, 0);
-  row_text(rw, 1, r->kind, sizeof r->kind);
-  row_text(rw, 2, r->ref, sizeof r->ref);
-  row_text(rw, 3, r->state, sizeof r->state);
-  row_text(rw, 4, r->body, sizeof r->body);
-}
+static const store_col mrec_cols[] = {
+    COL_NUM(l6_mech_rec, id), COL_TEXT(l6_mech_rec, kind), COL_TEXT(l6_mech_rec, ref), COL_TEXT(l6_mech_rec, state),
+    COL_TEXT(l6_mech_rec, body)
+};
+void store_dec_mrec(const store_row *rw, void *o) { dec_cols(rw, o, mrec_cols, COLS(mrec_cols)); }
 
-void store_dec_arec(const store_row *rw, void *o) {
-  l6_arec *r = o;
-  row_text(rw, 0, r->project, sizeof r->project);
-  row_text(rw, 1, r->kind, sizeof r->kind);
-  r->id = row_i64(rw, 2);
-  r->period = row_int(rw, 3);
-  row_text(rw, 4, r->ref, sizeof r->ref);
-  row_text(rw, 5, r->body, sizeof r->body);
-}
+static const store_col arec_cols[] = {
+    COL_TEXT(l6_arec, project), COL_TEXT(l6_arec, kind), COL_NUM(l6_arec, id), COL_NUM(l6_arec, period),
+    COL_TEXT(l6_arec, ref), COL_TEXT(l6_arec, body)
+};
+void store_dec_arec(const store_row *rw, void *o) { dec_cols(rw, o, arec_cols, COLS(arec_cols)); }
 
-void store_dec_leaf(const store_row *rw, void *o) {
-  l6_log_leaf *l = o;
-  l->index = row_i64(rw, 0);
-  l->tx = row_i64(rw, 1);
-  row_hex(rw, 2, l->salt, sizeof l->salt);
-  l->auth = row_i64(rw, 3);
-  l->version = row_int(rw, 4);
-  row_text(rw, 5, l->sha256, sizeof l->sha256);
-  row_text(rw, 6, l->ts, sizeof l->ts);
-}
+static const store_col leaf_cols[] = {
+    COL_NUM(l6_log_leaf, index), COL_NUM(l6_log_leaf, tx), COL_HEX(l6_log_leaf, salt), COL_NUM(l6_log_leaf, auth),
+    COL_NUM(l6_log_leaf, version), COL_TEXT(l6_log_leaf, sha256), COL_TEXT(l6_log_leaf, ts)
+};
+void store_dec_leaf(const store_row *rw, void *o) { dec_cols(rw, o, leaf_cols, COLS(leaf_cols)); }
 
-void store_dec_head(const store_row *rw, void *o) {
-  l6_log_head *h = o;
-  h->tree_size = row_i64(rw, 0);
-  row_hex(rw, 1, h->root, sizeof h->root);
-  h->timestamp_ms = row_i64(rw, 2);
-  row_text(rw, 3, h->key_id, sizeof h->key_id);
-  row_hex(rw, 4, h->signature, sizeof h->signature);
-}
+static const store_col head_cols[] = {
+    COL_NUM(l6_log_head, tree_size), COL_HEX(l6_log_head, root), COL_NUM(l6_log_head, timestamp_ms),
+    COL_TEXT(l6_log_head, key_id), COL_HEX(l6_log_head, signature)
+};
+void store_dec_head(const store_row *rw, void *o) { dec_cols(rw, o, head_cols, COLS(head_cols)); }
 
-void store_dec_key(const store_row *rw, void *o) {
-  l6_log_key *k = o;
-  row_text(rw, 0, k->id, sizeof k->id);
-  row_hex(rw, 1, k->public_key, sizeof k->public_key);
-  k->created_ms = row_i64(rw, 2);
-  k->current = row_int(rw, 3) != 0;
-}
+static const store_col key_cols[] = {
+    COL_TEXT(l6_log_key, id), COL_HEX(l6_log_key, public_key), COL_NUM(l6_log_key, created_ms),
+    COL_BOOL(l6_log_key, current)
+};
+void store_dec_key(const store_row *rw, void *o) { dec_cols(rw, o, key_cols, COLS(key_cols)); }
 
-void store_dec_origin(const store_row *rw, void *o) {
-  l6_origin_block *b = o;
-  b->id = row_i64(rw, 0);
-  row_text(rw, 1, b->origin, sizeof b->origin);
-  row_text(rw, 2, b->prefix, sizeof b->prefix);
-  b->first = row_i64(rw, 3);
-  b->last = row_i64(rw, 4);
-  row_text(rw, 5, b->text, sizeof b->text);
-  b->batch = row_i64(rw, 6);
-  b->serial_first = row_i64(rw, 7);
-  row_text(rw, 8, b->project, sizeof b->project);
-  row_text(rw, 9, b->vintage_start, sizeof b->vintage_start);
-  row_text(rw, 10, b->vintage_end, sizeof b->vintage_end);
-}
+static const store_col origin_cols[] = {
+    COL_NUM(l6_origin_block, id), COL_TEXT(l6_origin_block, origin), COL_TEXT(l6_origin_block, prefix),
+    COL_NUM(l6_origin_block, first), COL_NUM(l6_origin_block, last), COL_TEXT(l6_origin_block, text),
+    COL_NUM(l6_origin_block, batch), COL_NUM(l6_origin_block, serial_first), COL_TEXT(l6_origin_block, project),
+    COL_TEXT(l6_origin_block, vintage_start), COL_TEXT(l6_origin_block, vintage_end)
+};
+void store_dec_origin(const store_row *rw, void *o) { dec_cols(rw, o, origin_cols, COLS(origin_cols)); }
 
-void store_dec_unplaced(const store_row *rw, void *o) {
-  l6_origin_unplaced *u = o;
-  row_text(rw, 0, u->origin, sizeof u->origin);
-  row_text(rw, 1, u->project, sizeof u->project);
-  row_text(rw, 2, u->vintage_start, sizeof u->vintage_start);
-  row_text(rw, 3, u->vintage_end, sizeof u->vintage_end);
-  u->vintage = row_int(rw, 4);
-  u->total = row_i64(rw, 5);
-  u->unplaced = row_i64(rw, 6);
-  u->buffer = row_i64(rw, 7);
-  u->retired = row_i64(rw, 8);
-  u->total_kg = row_i64(rw, 9);
-  u->buffer_kg = row_i64(rw, 10);
-  u->retired_kg = row_i64(rw, 11);
-}
+static const store_col unplaced_cols[] = {
+    COL_TEXT(l6_origin_unplaced, origin), COL_TEXT(l6_origin_unplaced, project),
+    COL_TEXT(l6_origin_unplaced, vintage_start), COL_TEXT(l6_origin_unplaced, vintage_end),
+    COL_NUM(l6_origin_unplaced, vintage), COL_NUM(l6_origin_unplaced, total), COL_NUM(l6_origin_unplaced, unplaced),
+    COL_NUM(l6_origin_unplaced, buffer), COL_NUM(l6_origin_unplaced, retired), COL_NUM(l6_origin_unplaced, total_kg),
+    COL_NUM(l6_origin_unplaced, buffer_kg), COL_NUM(l6_origin_unplaced, retired_kg)
+};
+void store_dec_unplaced(const store_row *rw, void *o) { dec_cols(rw, o, unplaced_cols, COLS(unplaced_cols)); }
 
-void store_dec_tx_terms(const store_row *rw, void *o) {
-  l6_tx_terms *x = o;
-  x->tx = row_i64(rw, 0);
-  x->amount = row_i64(rw, 1);
-  row_text(rw, 2, x->currency, sizeof x->currency);
-}
+static const store_col tx_terms_cols[] = {
+    COL_NUM(l6_tx_terms, tx), COL_NUM(l6_tx_terms, amount), COL_TEXT(l6_tx_terms, currency)
+};
+void store_dec_tx_terms(const store_row *rw, void *o) { dec_cols(rw, o, tx_terms_cols, COLS(tx_terms_cols)); }
 
-void store_dec_stat(const store_row *rw, void *o) {
-  l6_stat_row *x = o;
-  row_text(rw, 0, x->key, sizeof x->key);
-  x->issued = row_i64(rw, 1);
-  x->retired = row_i64(rw, 2);
-}
+static const store_col stat_cols[] = {
+    COL_TEXT(l6_stat_row, key), COL_NUM(l6_stat_row, issued), COL_NUM(l6_stat_row, retired)
+};
+void store_dec_stat(const store_row *rw, void *o) { dec_cols(rw, o, stat_cols, COLS(stat_cols)); }
 
 /* Records read by a get: a web session, a registry's policy, an origin's
  * project and period; one integer (a total) and one flag. */
-void store_dec_session(const store_row *rw, void *o) {
-  l6_session *x = o;
-  x->user = row_i64(rw, 0);
-  row_text(rw, 1, x->csrf_hash, sizeof x->csrf_hash);
-  x->created_ms = row_i64(rw, 2);
-  x->last_ms = row_i64(rw, 3);
-}
-void store_dec_policy(const store_row *rw, void *o) {
-  l6_policy_rec *p = o;
-  row_text(rw, 0, p->registry, sizeof p->registry);
-  row_text(rw, 1, p->body, sizeof p->body);
-  p->hold_account = row_i64(rw, 2);
-}
-void store_dec_oproj(const store_row *rw, void *o) {
-  l6_origin_project *p = o;
-  row_text(rw, 0, p->origin, sizeof p->origin);
-  row_text(rw, 1, p->project, sizeof p->project);
-  row_text(rw, 2, p->status, sizeof p->status);
-  row_text(rw, 3, p->registered, sizeof p->registered);
-}
-void store_dec_operiod(const store_row *rw, void *o) {
-  l6_origin_period *p = o;
-  row_text(rw, 0, p->vintage_start, sizeof p->vintage_start);
-  row_text(rw, 1, p->vintage_end, sizeof p->vintage_end);
-}
+static const store_col session_cols[] = {
+    COL_NUM(l6_session, user), COL_TEXT(l6_session, csrf_hash), COL_NUM(l6_session, created_ms),
+    COL_NUM(l6_session, last_ms)
+};
+void store_dec_session(const store_row *rw, void *o) { dec_cols(rw, o, session_cols, COLS(session_cols)); }
+static const store_col policy_cols[] = {
+    COL_TEXT(l6_policy_rec, registry), COL_TEXT(l6_policy_rec, body), COL_NUM(l6_policy_rec, hold_account)
+};
+void store_dec_policy(const store_row *rw, void *o) { dec_cols(rw, o, policy_cols, COLS(policy_cols)); }
+static const store_col oproj_cols[] = {
+    COL_TEXT(l6_origin_project, origin), COL_TEXT(l6_origin_project, project), COL_TEXT(l6_origin_project, status),
+    COL_TEXT(l6_origin_project, registered)
+};
+void store_dec_oproj(const store_row *rw, void *o) { dec_cols(rw, o, oproj_cols, COLS(oproj_cols)); }
+static const store_col operiod_cols[] = {
+    COL_TEXT(l6_origin_period, vintage_start), COL_TEXT(l6_origin_period, vintage_end)
+};
+void store_dec_operiod(const store_row *rw, void *o) { dec_cols(rw, o, operiod_cols, COLS(operiod_cols)); }
 void store_dec_total(const store_row *rw, void *o) { *(l6_qty *)o = row_i64(rw, 0); }
 void store_dec_flag(const store_row *rw, void *o) { *(bool *)o = row_i64(rw, 0) != 0; }
