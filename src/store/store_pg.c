@@ -29,10 +29,12 @@
  * where the outcome is unknown: STORE with a message saying so (clients
  * retry with their Idempotency-Key).
  *
- * Layout, for adding ops: add the SQL to PG_SQL_MAP under its section, a row
- * decoder under "row decoders" if the row is new, the op under its section
- * (args with a_*(), then run_write / run_one / run_each), and the entry in
- * pg_ops. Migrations go to schema_pg.h, twinned with schema.h.
+ * Layout, for adding ops: add the SQL to store_sql.h when SQLite runs it as
+ * written (with ?n), else to PG_SQL_MAP under its section; a row decoder
+ * to store_rows.c if the row is new (and its name to STORE_ROW_DECODERS);
+ * the op under its section (args with a_*(), then run_write / run_one /
+ * run_each), and the entry in pg_ops. Migrations go to schema_pg.h,
+ * twinned with schema.h.
  */
 #include <assert.h>
 #include <pthread.h>

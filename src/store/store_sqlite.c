@@ -2,7 +2,9 @@
  * store_sqlite.c -- the embedded store: SQLite in WAL mode, synchronous
  * FULL (a commit is on disk before it is acknowledged), foreign keys on,
  * every statement prepared once and cached. One connection per store; the
- * service layer serialises access to it.
+ * service layer serialises access to it. Statements both engines share are
+ * in store_sql.h, row decoders in store_rows.c; an op binds its arguments
+ * and runs its statement with q_write / q_one / q_each.
  */
 #include <assert.h>
 #include <errno.h>
