@@ -329,13 +329,17 @@ typedef struct {
 #define A_N(v) ((sq_arg){'n', (v), NULL})
 #define ARGS(...) (const sq_arg[]){__VA_ARGS__}, (int)(sizeof((const sq_arg[]){__VA_ARGS__}) / sizeof(sq_arg))
 
+/* Binds a[0..n) as parameters first, first + 1, ... */
+static void bind_args(sqlite3_stmt *s, int first, const sq_arg *a, int n) {
+  for (int k = 0; k < n; k++) {
+    if (a[k].kind == 't') bind_text(s, first + k, a[k].t);
+    else if (a[k].kind == 'n') bind_id_or_null(s, first + k, a[k].i);
+    else sqlite3_bind_int64(s, first + k, a[k].i);
+  }
+}
 static sqlite3_stmt *st_args(sq_store *q, int id, const sq_arg *a, int n) {
   sqlite3_stmt *s = st(q, id);
-  for (int k = 0; k < n; k++) {
-    if (a[k].kind == 't') bind_text(s, k + 1, a[k].t);
-    else if (a[k].kind == 'n') bind_id_or_null(s, k + 1, a[k].i);
-    else sqlite3_bind_int64(s, k + 1, a[k].i);
-  }
+  bind_args(s, 1, a, n);
   return s;
 }
 static l6_err q_write(sq_store *q, int id, const sq_arg *a, int n, l6_error *err) {
@@ -352,6 +356,27 @@ static l6_err q_one(sq_store *q, int id, const sq_arg *a, int n, row_fn dec, voi
 static l6_err q_each(sq_store *q, int id, const sq_arg *a, int n, row_fn decode, void *buf, l6_each_fn each, void *ctx,
                      l6_error *err) {
   return run_each(q, st_args(q, id, a, n), decode, buf, each, ctx, err);
+}
+/* q_each with a row buffer of `size` bytes off the stack (large records). */
+static l6_err q_each_heap(sq_store *q, int id, const sq_arg *a, int n, row_fn decode, size_t size, l6_each_fn each,
+                          void *ctx, l6_error *err) {
+  void *buf = malloc(size);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(q, st_args(q, id, a, n), decode, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+/* Saves a record by id: *id 0 inserts with statement ins (its parameters
+ * are ?2, ?3, ...) and sets *id to the new row's; otherwise updates with
+ * statement upd (?1 = *id, then the same parameters). */
+static l6_err q_save(sq_store *q, int upd, int ins, l6_id *id, const sq_arg *a, int n, l6_error *err) {
+  bool insert = *id == 0;
+  sqlite3_stmt *s = st(q, insert ? ins : upd);
+  if (!insert) sqlite3_bind_int64(s, 1, *id);
+  bind_args(s, 2, a, n);
+  l6_err e = run_write(q, s, err);
+  if (e == L6_E_OK && insert) *id = sqlite3_last_insert_rowid(q->db);
+  return e;
 }
 
 static l6_err exec_sql(sq_store *q, const char *sql, l6_error *err) {
@@ -834,14 +859,8 @@ static l6_err sq_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *er
 }
 
 static l6_err sq_notice_due(l6_store *s, int64_t due_before, int limit, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_DUE);
-  sqlite3_bind_int64(t, 1, due_before);
-  sqlite3_bind_int(t, 2, limit);
-  l6_notice *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_notice, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_NOTICE_DUE, ARGS(A_I(due_before), A_I(limit)), dec_notice, sizeof(l6_notice), each, ctx,
+                     err);
 }
 
 static l6_err sq_notice_update(l6_store *s, const l6_notice *n, l6_error *err) {
@@ -850,14 +869,7 @@ static l6_err sq_notice_update(l6_store *s, const l6_notice *n, l6_error *err) {
 }
 
 static l6_err sq_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_LIST);
-  sqlite3_bind_int64(t, 1, user);
-  sqlite3_bind_int(t, 2, limit);
-  l6_notice *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_notice, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_NOTICE_LIST, ARGS(A_I(user), A_I(limit)), dec_notice, sizeof(l6_notice), each, ctx, err);
 }
 
 static l6_err sq_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *err) {
@@ -1077,15 +1089,9 @@ static l6_err sq_step_put(l6_store *s, l6_step_rec *r, l6_error *err) {
 
 static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
                            l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_STEP_LIST);
-  bind_text(t, 1, project);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  l6_step_rec *buf = malloc(sizeof *buf); /* 8 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_step, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 8 KB: off the stack */
+  return q_each_heap(SQ(s), Q_STEP_LIST, ARGS(A_T(project), A_I(after), A_I(limit)), dec_step, sizeof(l6_step_rec),
+                     each, ctx, err);
 }
 
 /* ---- the exchange ------------------------------------------------------ */
@@ -1284,30 +1290,11 @@ static l6_err sq_a6_year_list(l6_store *s, const char *party, l6_each_fn each, v
 
 
 static l6_err sq_a6_auth_put(l6_store *s, l6_a6_auth *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), a->id ? Q_A6_AUTH_UPD : Q_A6_AUTH_INS);
-  if (a->id) sqlite3_bind_int64(t, 1, a->id);
-  bind_text(t, 2, a->party);
-  sqlite3_bind_int(t, 3, a->approach);
-  bind_text(t, 4, a->project);
-  sqlite3_bind_int(t, 5, a->vintage_from);
-  sqlite3_bind_int(t, 6, a->vintage_to);
-  sqlite3_bind_int64(t, 7, a->quantity);
-  sqlite3_bind_int64(t, 8, a->assigned);
-  bind_text(t, 9, a->purposes);
-  bind_text(t, 10, a->ft_event);
-  bind_text(t, 11, a->parties);
-  bind_text(t, 12, a->entities);
-  sqlite3_bind_int(t, 13, a->year_from);
-  sqlite3_bind_int(t, 14, a->year_to);
-  sqlite3_bind_int(t, 15, a->in_scope ? 1 : 0);
-  sqlite3_bind_int(t, 16, a->version);
-  sqlite3_bind_int(t, 17, a->revoked ? 1 : 0);
-  bind_text(t, 18, a->ts);
-  bind_text(t, 19, a->letter_sha256);
-  bool insert = a->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_A6_AUTH_UPD, Q_A6_AUTH_INS, &a->id, ARGS(A_T(a->party), A_I(a->approach), A_T(a->project),
+                     A_I(a->vintage_from), A_I(a->vintage_to), A_I(a->quantity), A_I(a->assigned),
+                     A_T(a->purposes), A_T(a->ft_event), A_T(a->parties), A_T(a->entities), A_I(a->year_from),
+                     A_I(a->year_to), A_I(a->in_scope ? 1 : 0), A_I(a->version), A_I(a->revoked ? 1 : 0),
+                     A_T(a->ts), A_T(a->letter_sha256)), err);
 }
 
 static l6_err sq_a6_auth_get(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *err) {
@@ -1315,36 +1302,15 @@ static l6_err sq_a6_auth_get(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *e
 }
 
 static l6_err sq_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_AUTH_LIST);
-  bind_text(t, 1, party);
-  l6_a6_auth *buf = malloc(sizeof *buf); /* 2 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_a6_auth, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 2 KB: off the stack */
+  return q_each_heap(SQ(s), Q_A6_AUTH_LIST, ARGS(A_T(party)), dec_a6_auth, sizeof(l6_a6_auth), each, ctx, err);
 }
 
 
 static l6_err sq_a6_itmo_put(l6_store *s, l6_a6_itmo *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), r->id ? Q_A6_ITMO_UPD : Q_A6_ITMO_INS);
-  if (r->id) sqlite3_bind_int64(t, 1, r->id);
-  sqlite3_bind_int64(t, 2, r->auth);
-  sqlite3_bind_int(t, 3, r->approach);
-  bind_text(t, 4, r->registry);
-  bind_text(t, 5, r->host);
-  sqlite3_bind_int64(t, 6, r->batch);
-  sqlite3_bind_int64(t, 7, r->first);
-  sqlite3_bind_int64(t, 8, r->last);
-  sqlite3_bind_int64(t, 9, r->itmo_first);
-  sqlite3_bind_int(t, 10, r->vintage);
-  sqlite3_bind_int(t, 11, r->ft_year);
-  bind_text(t, 12, r->fate);
-  bind_text(t, 13, r->user);
-  sqlite3_bind_int(t, 14, r->use_year);
-  bool insert = r->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_A6_ITMO_UPD, Q_A6_ITMO_INS, &r->id, ARGS(A_I(r->auth), A_I(r->approach), A_T(r->registry),
+                     A_T(r->host), A_I(r->batch), A_I(r->first), A_I(r->last), A_I(r->itmo_first),
+                     A_I(r->vintage), A_I(r->ft_year), A_T(r->fate), A_T(r->user), A_I(r->use_year)), err);
 }
 
 static l6_err sq_a6_itmo_remove(l6_store *s, l6_id id, l6_error *err) {
@@ -1454,18 +1420,8 @@ static l6_err sq_proposal_get(l6_store *s, l6_id id, l6_proposal *out, l6_error 
 }
 
 static l6_err sq_proposal_list(l6_store *s, const l6_proposal_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROP_LIST);
-  bind_text(t, 1, f->state);
-  sqlite3_bind_int64(t, 2, f->org);
-  sqlite3_bind_int64(t, 3, f->account);
-  sqlite3_bind_int64(t, 4, f->due_ms);
-  sqlite3_bind_int64(t, 5, f->after);
-  sqlite3_bind_int64(t, 6, f->limit > 0 ? f->limit : -1);
-  l6_proposal *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_proposal, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_PROP_LIST, ARGS(A_T(f->state), A_I(f->org), A_I(f->account), A_I(f->due_ms),
+              A_I(f->after), A_I(f->limit > 0 ? f->limit : -1)), dec_proposal, sizeof(l6_proposal), each, ctx, err);
 }
 
 static l6_err sq_trusted_put(l6_store *s, const l6_trusted *x, l6_error *err) {
@@ -1498,14 +1454,7 @@ static l6_err sq_ets_rec_put(l6_store *s, const l6_ets_rec *r, l6_error *err) {
 
 static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
                               l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, prefix);
-  l6_ets_rec *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_ets_rec, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_ETS_LIST, ARGS(A_T(kind), A_T(prefix)), dec_ets_rec, sizeof(l6_ets_rec), each, ctx, err);
 }
 
 /* ---- links between registries ----------------------------------------- */
@@ -1577,24 +1526,12 @@ static l6_err sq_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
 
 static l6_err sq_ets_hist_list(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx,
                                l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_HIST_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, key);
-  l6_ets_hist *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_ets_hist, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_ETS_HIST_LIST, ARGS(A_T(kind), A_T(key)), dec_ets_hist, sizeof(l6_ets_hist), each, ctx,
+                     err);
 }
 
 static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_LIST);
-  bind_text(t, 1, party);
-  l6_a6_action *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_a6_action, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_A6_ACT_LIST, ARGS(A_T(party)), dec_a6_action, sizeof(l6_a6_action), each, ctx, err);
 }
 
 /* ---- authorization amendments ---------------------------------------- */
@@ -1606,29 +1543,16 @@ static l6_err sq_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l
 }
 
 static l6_err sq_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_VER_LIST);
-  sqlite3_bind_int64(t, 1, auth);
-  l6_a6_auth_version *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_a6_ver, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_A6_VER_LIST, ARGS(A_I(auth)), dec_a6_ver, sizeof(l6_a6_auth_version), each, ctx, err);
 }
 
 /* ---- non-market approaches ------------------------------------------ */
 
 
 static l6_err sq_nma_put(l6_store *s, l6_nma_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), r->id ? Q_NMA_UPD : Q_NMA_INS);
-  if (r->id) sqlite3_bind_int64(t, 1, r->id);
-  bind_text(t, 2, r->kind);
-  bind_text(t, 3, r->party);
-  bind_text(t, 4, r->status);
-  bind_text(t, 5, r->body);
-  bool insert = r->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_NMA_UPD, Q_NMA_INS, &r->id, ARGS(A_T(r->kind), A_T(r->party), A_T(r->status), A_T(r->body)),
+                err);
 }
 
 static l6_err sq_nma_get(l6_store *s, const char *kind, l6_id id, l6_nma_rec *out, l6_error *err) {
@@ -1637,30 +1561,16 @@ static l6_err sq_nma_get(l6_store *s, const char *kind, l6_id id, l6_nma_rec *ou
 
 static l6_err sq_nma_list(l6_store *s, const char *kind, const char *party, l6_each_fn each, void *ctx,
                           l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NMA_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, party);
-  l6_nma_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_nma, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_NMA_LIST, ARGS(A_T(kind), A_T(party)), dec_nma, sizeof(l6_nma_rec), each, ctx, err);
 }
 
 /* ---- programmes of activities, comments, grievances (poa.c, voice.c) ---- */
 
 
 static l6_err sq_mech_rec_put(l6_store *s, l6_mech_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), r->id ? Q_MREC_UPD : Q_MREC_INS);
-  if (r->id) sqlite3_bind_int64(t, 1, r->id);
-  bind_text(t, 2, r->kind);
-  bind_text(t, 3, r->ref);
-  bind_text(t, 4, r->state);
-  bind_text(t, 5, r->body);
-  bool insert = r->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_MREC_UPD, Q_MREC_INS, &r->id, ARGS(A_T(r->kind), A_T(r->ref), A_T(r->state), A_T(r->body)),
+                err);
 }
 
 static l6_err sq_mech_rec_get(l6_store *s, const char *kind, l6_id id, l6_mech_rec *out, l6_error *err) {
@@ -1693,27 +1603,15 @@ static l6_err sq_arec_get(l6_store *s, const char *project, const char *kind, co
 
 static l6_err sq_mech_rec_list(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx,
                                l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_MREC_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, ref);
-  l6_mech_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_mrec, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_MREC_LIST, ARGS(A_T(kind), A_T(ref)), dec_mrec, sizeof(l6_mech_rec), each, ctx, err);
 }
 
 static l6_err sq_arec_list(l6_store *s, const char *project, const char *kind, int period, l6_each_fn each, void *ctx,
                            l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_AREC_LIST);
-  bind_text(t, 1, project);
-  bind_text(t, 2, kind);
-  sqlite3_bind_int(t, 3, period);
-  l6_arec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_arec, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_AREC_LIST, ARGS(A_T(project), A_T(kind), A_I(period)), dec_arec, sizeof(l6_arec), each,
+                     ctx, err);
 }
 
 /* ---- transparency log ------------------------------------------------ */
