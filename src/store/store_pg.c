@@ -29,12 +29,15 @@
  * where the outcome is unknown: STORE with a message saying so (clients
  * retry with their Idempotency-Key).
  *
- * Layout, for adding ops: add the SQL to PG_SQL_MAP under its section, a row
- * decoder under "row decoders" if the row is new, the op under its section
- * (args with a_*(), then run_write / run_one / run_each), and the entry in
- * pg_ops. Migrations go to schema_pg.h, twinned with schema.h.
+ * Layout, for adding ops: add the SQL to store_sql.h when SQLite runs it as
+ * written (with ?n), else to PG_SQL_MAP under its section; a row decoder
+ * to store_rows.c if the row is new (and its name to STORE_ROW_DECODERS);
+ * the op under its section (args with a_*(), then run_write / run_one /
+ * run_each), and the entry in pg_ops. Migrations go to schema_pg.h,
+ * twinned with schema.h.
  */
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +49,8 @@
 #include "schema_pg.h"
 #include "store.h"
 #include "store_common.h"
+#include "store_rows.h"
+#include "store_sql.h"
 
 _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
                "schema_pg.h must have the PostgreSQL twin of every migration in schema.h");
@@ -71,422 +76,170 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
 /* Every statement, by id. The id names the prepared statement ("l6_<id>").
  * Text sentinels ('' = no filter) and integer sentinels (0) are cast so
  * that their parameter types are fixed. */
-#define PG_A6_AUTH_COLS                                                                                 \
-  "id, party, approach, project, vintage_from, vintage_to, quantity, assigned, purposes,"              \
-  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts, letter_sha256"
-#define PG_A6_ITMO_COLS                                                                                 \
-  "id, auth, approach, registry, host, batch, first, last, itmo_first, vintage, ft_year, fate,"        \
-  " user_party, use_year"
-#define PG_A6_ACT_COLS                                                                                  \
-  "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id,"           \
-  " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts"
-/* The columns of a token row, in dec_token's order. */
-#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used, owner"
 
-#define PG_SQL_MAP(XX)                                                                                         \
-  /* reference data */                                                                                        \
-  XX(PARTY_PUT, "INSERT INTO parties(code, name) VALUES($1, $2)")                                             \
-  XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = $1")                                             \
-  XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                              \
-  XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES($1, $2, $3)")                                   \
-  XX(REG_GET, "SELECT id, party, name, kind FROM registries WHERE id = $1")                                         \
-  XX(REG_LIST, "SELECT id, party, name, kind FROM registries ORDER BY id")                                          \
-  XX(ORG_PUT, "INSERT INTO organisations(id, registry, name)"                                                 \
-              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM organisations), $1, $2) RETURNING id")           \
-  XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = $1")                                   \
-  XX(ORG_LIST, "SELECT id, registry, name FROM organisations WHERE ($1::bigint = 0 OR id = $1) ORDER BY id")  \
-  XX(ACC_PUT, "INSERT INTO accounts(id, registry, org, type, status, name)"                                   \
-              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM accounts), $1, $2, $3, $4, $5) RETURNING id")    \
-  XX(ACC_GET, "SELECT id, registry, org, type, status, name FROM accounts WHERE id = $1")                     \
-  XX(ACC_STATUS, "UPDATE accounts SET status = $2 WHERE id = $1")                                             \
-  XX(ACC_OF_REG, "SELECT id, registry, org, type, status, name FROM accounts"                                 \
-                 " WHERE registry = $1 AND type = $2 AND org IS NULL ORDER BY id LIMIT 1")                    \
-  XX(ACC_LIST, "SELECT id, registry, org, type, status, name FROM accounts"                                   \
-               " WHERE ($1::bigint = 0 OR org = $1) AND id > $2 ORDER BY id LIMIT $3")                        \
-  XX(PROG_PUT, "INSERT INTO programmes(code, name, kind) VALUES($1, $2, $3)")                                 \
-  XX(PROG_GET, "SELECT code, name, kind FROM programmes WHERE code = $1")                                     \
-  XX(PROG_LIST, "SELECT code, name, kind FROM programmes ORDER BY code")                                      \
-  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name, non_offsetting) VALUES($1, $2, $3, $4)")          \
-  XX(UT_GET, "SELECT code, programme, name, non_offsetting FROM unit_types WHERE code = $1")                  \
-  XX(UT_LIST, "SELECT code, programme, name, non_offsetting FROM unit_types ORDER BY code")                   \
-  XX(PROJ_PUT, "INSERT INTO projects(id, programme, host, title, methodology, sector, kind,"                  \
-               " crediting_start, crediting_end, status) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")             \
-  XX(PROJ_GET, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"                \
-               " crediting_end, status FROM projects WHERE id = $1")                                          \
-  XX(PROJ_LIST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"               \
-                " crediting_end, status FROM projects WHERE ($1::text = '' OR programme = $1)"                \
-                " AND ($2::text = '' OR host = $2) AND ($3::text = '' OR status = $3) AND id > $4"            \
-                " ORDER BY id LIMIT $5")                                                                      \
+#define PG_SQL_MAP(XX) \
+  /* reference data */ \
+  XX(ORG_PUT, "INSERT INTO organisations(id, registry, name)" \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM organisations), $1, $2) RETURNING id") \
+  XX(ORG_LIST, "SELECT id, registry, name FROM organisations WHERE ($1::bigint = 0 OR id = $1) ORDER BY id") \
+  XX(ACC_PUT, "INSERT INTO accounts(id, registry, org, type, status, name)" \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM accounts), $1, $2, $3, $4, $5) RETURNING id") \
+  XX(ACC_LIST, "SELECT id, registry, org, type, status, name FROM accounts" \
+               " WHERE ($1::bigint = 0 OR org = $1) AND id > $2 ORDER BY id LIMIT $3") \
+  XX(PROJ_LIST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start," \
+                " crediting_end, status FROM projects WHERE ($1::text = '' OR programme = $1)" \
+                " AND ($2::text = '' OR host = $2) AND ($3::text = '' OR status = $3) AND id > $4" \
+                " ORDER BY id LIMIT $5") \
   XX(PROJ_LIST_HS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = $2::text AND status = $3::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
   XX(PROJ_LIST_HOST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = $2::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
   XX(PROJ_LIST_STATUS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE status = $3::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
   XX(PROJ_LIST_PROG, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE programme = $1::text AND ($1::text = '' OR programme = $1::text) AND ($2::text = '' OR host = $2::text) AND ($3::text = '' OR status = $3::text) AND id > $4::text ORDER BY id LIMIT $5::bigint") \
-  /* issuance batches */                                                                                      \
-  XX(BATCH_PUT, "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx,"  \
-                " production_start, production_end)"                                                          \
+  /* issuance batches */ \
+  XX(BATCH_PUT, "INSERT INTO batches(id, project, unit_type, registry, vintage, serial_start, quantity, tx," \
+                " production_start, production_end)" \
                 " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM batches), $1, $2, $3, $4, $5, $6, $7, $8, $9)" \
-                " RETURNING id")                                                                              \
-  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"               \
-                " production_start, production_end FROM batches WHERE id = $1")                               \
-  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"              \
-                 " production_start, production_end"                                                          \
-                 " FROM batches WHERE ($1::text = '' OR project = $1) AND id > $2 ORDER BY id LIMIT $3")      \
-  /* blocks */                                                                                                \
-  XX(BLK_LEFT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = $1 AND first < $2"           \
-               " ORDER BY first DESC LIMIT 1")                                                                \
-  XX(BLK_RIGHT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = $1 AND first >= $2"         \
-                " ORDER BY first LIMIT 1")                                                                    \
-  XX(BLK_INS, "INSERT INTO blocks(id, batch, account, first, last, vintage)"                                  \
-              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM blocks), $1, $2, $3, $4,"                        \
-              " (SELECT vintage FROM batches WHERE id = $1))")                                                \
-  XX(BLK_SET, "UPDATE blocks SET first = $2, last = $3 WHERE id = $1")                                        \
-  XX(BLK_DEL, "DELETE FROM blocks WHERE id = $1")                                                             \
-  XX(BLK_FIND, "SELECT id, batch, account, first, last, vintage FROM blocks"                                  \
-               " WHERE batch = $1 AND first <= $2 ORDER BY first DESC LIMIT 1")                               \
-  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, b.vintage"                                  \
-               " FROM blocks b WHERE b.account = $1"                                                          \
-               " AND ($4::integer = 0 OR b.vintage = $4) AND EXISTS(SELECT 1 FROM batches ba"                 \
-               "  WHERE ba.id = b.batch AND ($2::text = '' OR ba.unit_type = $2)"                             \
-               "  AND ($3::text = '' OR ba.project = $3))"                                                    \
-               " ORDER BY b.vintage, b.batch, b.first LIMIT $5")                                              \
-  XX(BLK_OF_ACC, "SELECT id, batch, account, first, last, vintage FROM blocks"                                \
-                 " WHERE account = $1 AND id > $2 ORDER BY id LIMIT $3")                                      \
-  XX(BLK_OF_BATCH, "SELECT id, batch, account, first, last, vintage FROM blocks"                              \
-                   " WHERE batch = $1 ORDER BY first")                                                        \
-  XX(ACC_TOTAL, "SELECT COALESCE(SUM(b.last - b.first + 1), 0) FROM blocks b"                                 \
-                " JOIN batches ba ON ba.id = b.batch WHERE b.account = $1"                                    \
-                " AND ($2::text = '' OR ba.unit_type = $2) AND ($3::text = '' OR ba.project = $3)"            \
-                " AND ($4::integer = 0 OR ba.vintage = $4)")                                                  \
-  /* registry transactions and their history */                                                              \
-  XX(TX_PUT, "INSERT INTO transactions(id, kind, ts, actor, from_account, to_account, quantity,"              \
-             " beneficiary, purpose, claim, reporting_year)"                                                  \
-             " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM transactions),"                                   \
-             " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")                                        \
-  XX(TX_GET, "SELECT id, kind, ts, actor, from_account, to_account, quantity, beneficiary,"                   \
-             " purpose, claim, reporting_year FROM transactions WHERE id = $1")                               \
-  XX(TX_LIST, "SELECT t.id, t.kind, t.ts, t.actor, t.from_account, t.to_account, t.quantity,"                 \
-              " t.beneficiary, t.purpose, t.claim, t.reporting_year FROM transactions t"                      \
-              " WHERE t.id > $1 AND ($2::bigint = 0 OR t.from_account = $2 OR t.to_account = $2)"             \
-              " AND ($3::text = '' OR t.kind = $3)"                                                           \
-              " AND ($4::bigint = 0 OR EXISTS(SELECT 1 FROM tx_lines l WHERE l.tx = t.id AND l.batch = $4))"  \
-              " AND ($5::text = '' OR EXISTS(SELECT 1 FROM tx_lines l JOIN batches ba ON ba.id = l.batch"     \
-              "      WHERE l.tx = t.id AND ba.project = $5))"                                                 \
-              " AND ($6::bigint = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = $6"                      \
-              "      AND (a.id = t.from_account OR a.id = t.to_account)))"                                    \
-              " ORDER BY t.id LIMIT $7")                                                                      \
-  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account, lvl)"                 \
-               " VALUES($1, $2, $3, $4, $5, $6, $7)")                                                         \
-  XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"                      \
-                 " WHERE tx = $1 ORDER BY seq")                                                               \
-  XX(LINE_HIST, L6_LINE_HIST_SQL_PG("$1", "$2"))                                                                \
-  /* idempotency and tokens */                                                                                \
-  XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = $1")                                   \
-  XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES($1, $2, $3, $4)")                     \
-  XX(TOK_PUT, "INSERT INTO tokens(id, hash, role, org, label, created, expires)"                              \
-              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM tokens), $1, $2, $3, $4, $5, $6) RETURNING id")  \
-  XX(TOK_FIND, "SELECT " TOK_COLS " FROM tokens WHERE hash = $1")                                             \
-  XX(TOK_GET, "SELECT " TOK_COLS " FROM tokens WHERE id = $1")                                                \
-  XX(TOK_LIST, "SELECT " TOK_COLS " FROM tokens WHERE ($1::bigint = 0 OR id = $1) AND id > $2"                \
-               " ORDER BY id LIMIT $3")                                                                       \
-  XX(TOK_REVOKE, "UPDATE tokens SET revoked = $2 WHERE id = $1 AND revoked = 0")                              \
-  XX(TOK_TOUCH, "UPDATE tokens SET last_used = $2 WHERE id = $1 AND last_used < $3")                          \
-  /* the project cycle */                                                                                     \
-  XX(PROJ_STATUS, "UPDATE projects SET status = $2 WHERE id = $1")                                           \
-  XX(DOC_PUT, "INSERT INTO documents(hash, media_type, name, size, content, ts)"                             \
-              " VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT(hash) DO UPDATE"                                  \
-              " SET content = COALESCE(documents.content, excluded.content)")                                \
-  XX(DOC_GET, "SELECT hash, media_type, name, size, content IS NOT NULL, ts, content"                        \
-              " FROM documents WHERE hash = $1")                                                              \
-  XX(ACCR_PUT, "INSERT INTO accreditations(org, mechanism, scope) VALUES($1, $2, $3)"                        \
-               " ON CONFLICT(org, mechanism, scope) DO NOTHING")                                             \
-  XX(ACCR_HAS, "SELECT 1 FROM accreditations WHERE org = $1 AND mechanism = $2 AND scope = $3")              \
-  XX(ACT_SAVE, "INSERT INTO activities(project, mechanism, org, registry, scope, state,"                     \
-               " rejected_step, transition_from, requested_on, ets_covered, replacement_due, issued,"        \
-               " updated) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"                                \
-               " ON CONFLICT(project) DO UPDATE SET mechanism = excluded.mechanism,"                         \
-               " org = excluded.org, registry = excluded.registry, scope = excluded.scope,"                  \
-               " state = excluded.state, rejected_step = excluded.rejected_step,"                            \
-               " transition_from = excluded.transition_from, requested_on = excluded.requested_on,"          \
-               " ets_covered = excluded.ets_covered, replacement_due = excluded.replacement_due,"             \
-               " issued = excluded.issued, updated = excluded.updated")                                      \
-  XX(ACT_GET, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"                       \
-              " transition_from, requested_on, ets_covered, replacement_due, issued, updated"                \
-              " FROM activities WHERE project = $1")                                                          \
-  XX(ACT_LIST, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"                      \
-               " transition_from, requested_on, ets_covered, replacement_due, issued, updated"               \
-               " FROM activities WHERE ($1::text = '' OR mechanism = $1) AND ($2::text = '' OR state = $2)"  \
-               " AND project > $3 ORDER BY project LIMIT $4")                                                \
-  XX(PER_SAVE, "INSERT INTO periods(project, seq, start_date, end_date, state, rejected_step,"               \
-               " calculator, inputs, reported, certified, forward)"                                          \
-               " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT(project, seq) DO UPDATE"             \
-               " SET start_date = excluded.start_date, end_date = excluded.end_date,"                        \
-               " state = excluded.state, rejected_step = excluded.rejected_step,"                            \
-               " calculator = excluded.calculator, inputs = excluded.inputs,"                                \
-               " reported = excluded.reported, certified = excluded.certified,"                              \
-               " forward = excluded.forward")                                                                \
-  XX(PER_GET, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs,"          \
-              " reported, certified, forward FROM periods WHERE project = $1 AND seq = $2")                   \
-  XX(PER_LIST, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs,"         \
-               " reported, certified, forward FROM periods WHERE project = $1 ORDER BY seq LIMIT $2")         \
-  XX(STEP_PUT, "INSERT INTO cycle_steps(id, project, period, step, decision, from_state, to_state,"          \
-               " actor, role, ts, mechanism_hash, documents, detail)"                                        \
-               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM cycle_steps),"                                 \
-               " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id")                                     \
-  XX(STEP_LIST, "SELECT id, project, period, step, decision, from_state, to_state, actor, role, ts,"         \
-                " mechanism_hash, documents, detail FROM cycle_steps WHERE project = $1 AND id > $2"         \
-                " ORDER BY id LIMIT $3")                                                                     \
-  /* Article 6.2 accounting */                                                                                \
-  XX(A6_NDC_PUT, "INSERT INTO a6_ndcs(party, first_year, last_year, kind, method, target_year, target,"      \
-                 " metric, factor_micro, updated) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"                    \
-                 " ON CONFLICT(party) DO UPDATE SET first_year = excluded.first_year,"                       \
-                 " last_year = excluded.last_year, kind = excluded.kind, method = excluded.method,"          \
-                 " target_year = excluded.target_year, target = excluded.target,"                            \
-                 " metric = excluded.metric, factor_micro = excluded.factor_micro,"                          \
-                 " updated = excluded.updated")                                                              \
-  XX(A6_NDC_GET, "SELECT party, first_year, last_year, kind, method, target_year, target, metric,"           \
-                 " factor_micro, updated FROM a6_ndcs WHERE party = $1")                                     \
-  XX(A6_YEAR_PUT, "INSERT INTO a6_ndc_years(party, year, reported, emissions, has_trajectory, trajectory)"   \
-                  " VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT(party, year) DO UPDATE SET"                        \
-                  " reported = excluded.reported, emissions = excluded.emissions,"                           \
-                  " has_trajectory = excluded.has_trajectory, trajectory = excluded.trajectory")             \
-  XX(A6_YEAR_LIST, "SELECT party, year, reported, emissions, has_trajectory, trajectory"                     \
-                   " FROM a6_ndc_years WHERE party = $1 ORDER BY year")                                      \
-  XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(id, party, approach, project, vintage_from, vintage_to,"    \
-                  " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to,"          \
-                  " in_scope, version, revoked, ts, letter_sha256)"                                          \
-                  " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_authorizations),"                        \
-                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id")               \
-  XX(A6_AUTH_UPD, "UPDATE a6_authorizations SET party = $2, approach = $3, project = $4,"                    \
-                  " vintage_from = $5, vintage_to = $6, quantity = $7, assigned = $8, purposes = $9,"        \
-                  " ft_event = $10, parties = $11, entities = $12, year_from = $13, year_to = $14,"          \
-                  " in_scope = $15, version = $16, revoked = $17, ts = $18, letter_sha256 = $19 WHERE id = $1")                   \
-  XX(A6_AUTH_GET, "SELECT " PG_A6_AUTH_COLS " FROM a6_authorizations WHERE id = $1")                         \
-  XX(A6_AUTH_LIST, "SELECT " PG_A6_AUTH_COLS " FROM a6_authorizations WHERE ($1::text = '' OR party = $1)"   \
-                   " ORDER BY id")                                                                           \
+                " RETURNING id") \
+  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx," \
+                 " production_start, production_end" \
+                 " FROM batches WHERE ($1::text = '' OR project = $1) AND id > $2 ORDER BY id LIMIT $3") \
+  /* blocks */ \
+  XX(BLK_INS, "INSERT INTO blocks(id, batch, account, first, last, vintage)" \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM blocks), $1, $2, $3, $4," \
+              " (SELECT vintage FROM batches WHERE id = $1))") \
+  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, b.vintage" \
+               " FROM blocks b WHERE b.account = $1" \
+               " AND ($4::integer = 0 OR b.vintage = $4) AND EXISTS(SELECT 1 FROM batches ba" \
+               "  WHERE ba.id = b.batch AND ($2::text = '' OR ba.unit_type = $2)" \
+               "  AND ($3::text = '' OR ba.project = $3))" \
+               " ORDER BY b.vintage, b.batch, b.first LIMIT $5") \
+  XX(BLK_OF_ACC, "SELECT id, batch, account, first, last, vintage FROM blocks" \
+                 " WHERE account = $1 AND id > $2 ORDER BY id LIMIT $3") \
+  XX(ACC_TOTAL, "SELECT COALESCE(SUM(b.last - b.first + 1), 0) FROM blocks b" \
+                " JOIN batches ba ON ba.id = b.batch WHERE b.account = $1" \
+                " AND ($2::text = '' OR ba.unit_type = $2) AND ($3::text = '' OR ba.project = $3)" \
+                " AND ($4::integer = 0 OR ba.vintage = $4)") \
+  /* registry transactions and their history */ \
+  XX(TX_PUT, "INSERT INTO transactions(id, kind, ts, actor, from_account, to_account, quantity," \
+             " beneficiary, purpose, claim, reporting_year)" \
+             " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM transactions)," \
+             " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id") \
+  XX(TX_LIST, "SELECT t.id, t.kind, t.ts, t.actor, t.from_account, t.to_account, t.quantity," \
+              " t.beneficiary, t.purpose, t.claim, t.reporting_year FROM transactions t" \
+              " WHERE t.id > $1 AND ($2::bigint = 0 OR t.from_account = $2 OR t.to_account = $2)" \
+              " AND ($3::text = '' OR t.kind = $3)" \
+              " AND ($4::bigint = 0 OR EXISTS(SELECT 1 FROM tx_lines l WHERE l.tx = t.id AND l.batch = $4))" \
+              " AND ($5::text = '' OR EXISTS(SELECT 1 FROM tx_lines l JOIN batches ba ON ba.id = l.batch" \
+              "      WHERE l.tx = t.id AND ba.project = $5))" \
+              " AND ($6::bigint = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = $6" \
+              "      AND (a.id = t.from_account OR a.id = t.to_account)))" \
+              " ORDER BY t.id LIMIT $7") \
+  XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines" \
+                 " WHERE tx = $1 ORDER BY seq") \
+  XX(LINE_HIST, L6_LINE_HIST_SQL_PG("$1", "$2")) \
+  /* idempotency and tokens */ \
+  XX(TOK_PUT, "INSERT INTO tokens(id, hash, role, org, label, created, expires)" \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM tokens), $1, $2, $3, $4, $5, $6) RETURNING id") \
+  XX(TOK_LIST, "SELECT " TOK_COLS " FROM tokens WHERE ($1::bigint = 0 OR id = $1) AND id > $2" \
+               " ORDER BY id LIMIT $3") \
+  /* the project cycle */ \
+  XX(ACT_LIST, "SELECT project, mechanism, org, registry, scope, state, rejected_step," \
+               " transition_from, requested_on, ets_covered, replacement_due, issued, updated" \
+               " FROM activities WHERE ($1::text = '' OR mechanism = $1) AND ($2::text = '' OR state = $2)" \
+               " AND project > $3 ORDER BY project LIMIT $4") \
+  XX(STEP_PUT, "INSERT INTO cycle_steps(id, project, period, step, decision, from_state, to_state," \
+               " actor, role, ts, mechanism_hash, documents, detail)" \
+               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM cycle_steps)," \
+               " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id") \
+  /* Article 6.2 accounting */ \
+  XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(id, party, approach, project, vintage_from, vintage_to," \
+                  " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to," \
+                  " in_scope, version, revoked, ts, letter_sha256)" \
+                  " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_authorizations)," \
+                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id") \
+  XX(A6_AUTH_LIST, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE ($1::text = '' OR party = $1)" \
+                   " ORDER BY id") \
   XX(A6_ITMO_INS, "INSERT INTO a6_itmos(id, auth, approach, registry, host, batch, first, last, itmo_first," \
-                  " vintage, ft_year, fate, user_party, use_year)"                                           \
-                  " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_itmos),"                                 \
-                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id")                               \
-  XX(A6_ITMO_UPD, "UPDATE a6_itmos SET auth = $2, approach = $3, registry = $4, host = $5, batch = $6,"      \
-                  " first = $7, last = $8, itmo_first = $9, vintage = $10, ft_year = $11, fate = $12,"       \
-                  " user_party = $13, use_year = $14 WHERE id = $1")                                         \
-  XX(A6_ITMO_DEL, "DELETE FROM a6_itmos WHERE id = $1")                                                      \
-  XX(A6_ITMO_IN_BATCH, "SELECT " PG_A6_ITMO_COLS " FROM a6_itmos WHERE batch = $1 AND last >= $2"            \
-                       " AND first <= $3 ORDER BY first")                                                    \
-  XX(A6_ITMO_BY_SERIAL, "SELECT " PG_A6_ITMO_COLS " FROM a6_itmos WHERE approach = $1 AND registry = $2"     \
-                        " AND itmo_first + (last - first) >= $3 AND itmo_first <= $4 ORDER BY itmo_first")  \
-  XX(A6_ITMO_LIST, "SELECT " PG_A6_ITMO_COLS " FROM a6_itmos WHERE ($1::bigint = 0 OR auth = $1)"            \
-                   " ORDER BY approach, registry, itmo_first")                                               \
-  XX(A6_ITMO_NEXT, "SELECT COALESCE(MAX(itmo_first + (last - first)), 0) + 1 FROM a6_itmos"                  \
-                   " WHERE approach = $1 AND registry = $2")                                                 \
-  XX(A6_ACT_PUT, "INSERT INTO a6_actions(id, tx, type, party, auth, approach, registry, itmo_first,"         \
-                 " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose,"           \
-                 " user_entity, year, ca, ts) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_actions),"     \
-                 " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id")        \
-  XX(A6_ACT_LIST, "SELECT " PG_A6_ACT_COLS " FROM a6_actions WHERE ($1::text = '' OR party = $1) ORDER BY id") \
-  /* non-market approaches */                                                                                 \
-  XX(A6_VER_INS, "INSERT INTO a6_auth_versions(auth, version, effective_from, body, ts) VALUES($1, $2, $3, $4, $5)") \
-  XX(A6_VER_LIST, "SELECT auth, version, effective_from, body, ts FROM a6_auth_versions WHERE auth = $1"        \
-                  " ORDER BY version")                                                                         \
-  XX(NMA_INS, "INSERT INTO nma_records(id, kind, party, status, body)"                                        \
-              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM nma_records), $1, $2, $3, $4) RETURNING id")     \
-  XX(NMA_UPD, "UPDATE nma_records SET kind = $2, party = $3, status = $4, body = $5 WHERE id = $1")           \
-  XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = $1 AND kind = $2")           \
-  XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = $1"                       \
-               " AND ($2::text = '' OR party = $2) ORDER BY id")                                             \
-  XX(MREC_INS, "INSERT INTO mech_records(id, kind, ref, state, body)"                                        \
-               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM mech_records), $1, $2, $3, $4) RETURNING id")   \
-  XX(MREC_UPD, "UPDATE mech_records SET kind = $2, ref = $3, state = $4, body = $5 WHERE id = $1")           \
-  XX(MREC_GET, "SELECT id, kind, ref, state, body FROM mech_records WHERE id = $1 AND kind = $2")           \
-  XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = $1"                       \
-                " AND ($2::text = '' OR ref = $2) ORDER BY id")                                             \
-  XX(AREC_INS, "INSERT INTO activity_records(project, kind, id, period, ref, body) VALUES($1, $2, $3, $4, $5, $6)") \
+                  " vintage, ft_year, fate, user_party, use_year)" \
+                  " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_itmos)," \
+                  " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id") \
+  XX(A6_ITMO_LIST, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE ($1::bigint = 0 OR auth = $1)" \
+                   " ORDER BY approach, registry, itmo_first") \
+  XX(A6_ACT_PUT, "INSERT INTO a6_actions(id, tx, type, party, auth, approach, registry, itmo_first," \
+                 " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose," \
+                 " user_entity, year, ca, ts) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM a6_actions)," \
+                 " $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id") \
+  XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE ($1::text = '' OR party = $1) ORDER BY id") \
+  /* non-market approaches */ \
+  XX(NMA_INS, "INSERT INTO nma_records(id, kind, party, status, body)" \
+              " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM nma_records), $1, $2, $3, $4) RETURNING id") \
+  XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = $1" \
+               " AND ($2::text = '' OR party = $2) ORDER BY id") \
+  XX(MREC_INS, "INSERT INTO mech_records(id, kind, ref, state, body)" \
+               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM mech_records), $1, $2, $3, $4) RETURNING id") \
+  XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = $1" \
+                " AND ($2::text = '' OR ref = $2) ORDER BY id") \
   XX(AREC_UPD, "UPDATE activity_records SET body = $4 WHERE project = $1 AND kind = $2 AND id = $3") \
-  XX(AREC_GET, "SELECT project, kind, id, period, ref, body FROM activity_records"                            \
-               " WHERE project = $1 AND kind = $2 AND ref = $3")                                              \
-  XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records"                           \
-                " WHERE project = $1 AND kind = $2 AND ($3::int < 0 OR period = $3::int) ORDER BY id")       \
-  /* cooperative approaches */                                                                                 \
-  XX(APPROACH_PUT, "INSERT INTO a6_approaches(code, party, body, ts) VALUES($1, $2, $3, $4)"                  \
-                   " ON CONFLICT(code) DO UPDATE SET party = excluded.party, body = excluded.body,"           \
-                   " ts = excluded.ts")                                                                     \
-  XX(APPROACH_GET, "SELECT code, party, body, ts FROM a6_approaches WHERE code = $1")                         \
-  XX(APPROACH_LIST, "SELECT code, party, body, ts FROM a6_approaches ORDER BY code")                         \
-  /* links between registries */                                                                             \
-  XX(LINK_PUT, "INSERT INTO link_records(kind, key, state, due_ms, body) VALUES($1, $2, $3, $4, $5)"           \
-               " ON CONFLICT(kind, key) DO UPDATE SET state = excluded.state, due_ms = excluded.due_ms,"       \
-               " body = excluded.body")                                                                      \
-  XX(LINK_GET, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = $1 AND key = $2")         \
-  XX(LINK_LIST, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = $1 ORDER BY key")       \
-  XX(LINK_DUE, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = $1 AND state = $2"        \
-               " AND ($3::bigint < 0 OR due_ms <= $3::bigint) ORDER BY due_ms, key")                          \
-  /* emissions trading */                                                                                     \
-  XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES($1, $2, $3)"                                  \
-              " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                                 \
-  XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = $1"                                     \
-               " AND substr(key, 1, length($2::text)) = $2::text ORDER BY key")                             \
-  XX(ETS_HIST_ADD, "INSERT INTO ets_history(id, kind, key, actor, ts, body)"                                \
+  XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records" \
+                " WHERE project = $1 AND kind = $2 AND ($3::int < 0 OR period = $3::int) ORDER BY id") \
+  /* cooperative approaches */ \
+  /* links between registries */ \
+  XX(LINK_DUE, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = $1 AND state = $2" \
+               " AND ($3::bigint < 0 OR due_ms <= $3::bigint) ORDER BY due_ms, key") \
+  /* emissions trading */ \
+  XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = $1" \
+               " AND substr(key, 1, length($2::text)) = $2::text ORDER BY key") \
+  XX(ETS_HIST_ADD, "INSERT INTO ets_history(id, kind, key, actor, ts, body)" \
                    " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM ets_history), $1, $2, $3, $4, $5) RETURNING id") \
-  XX(ETS_HIST_LIST, "SELECT id, kind, key, actor, ts, body FROM ets_history WHERE kind = $1 AND key = $2"    \
-                    " ORDER BY id")                                                                          \
-  /* transparency log */                                                                                      \
-  XX(LOG_SIZE, "SELECT GREATEST(COALESCE((SELECT MAX(idx) FROM log_leaves), -1),"                    \
-              " COALESCE((SELECT MAX(idx) FROM log_letters), -1)) + 1")                                  \
-  XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES($1, $2, $3)")                                   \
-  XX(LETTER_PUT, "INSERT INTO log_letters(idx, auth, version, sha256, ts) VALUES($1, $2, $3, $4, $5)") \
-  XX(LETTER_GET, "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE auth = $1 AND version = $2")                                \
-  XX(LEAF_GET, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx = $1 UNION ALL " "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx = $1") \
-  XX(LEAF_OF_TX, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE tx = $1")                                                  \
-  XX(LEAF_LIST, "SELECT * FROM (" "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx >= $1 ORDER BY idx LIMIT $2) a UNION ALL"   \
-               " SELECT * FROM (" "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx >= $1 ORDER BY idx LIMIT $2) b ORDER BY 1 LIMIT $2") \
-  XX(NODE_PUT, "INSERT INTO log_nodes(level, idx, hash) VALUES($1, $2, $3)")                                 \
-  XX(NODE_GET, "SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2")                                   \
-  XX(HEAD_PUT, "INSERT INTO log_heads(tree_size, root_hash, ts, key_id, signature)"                          \
-               " VALUES($1, $2, $3, $4, $5)")                                                                \
-  XX(HEAD_GET, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                           \
-               " WHERE tree_size = $1")                                                                      \
-  XX(HEAD_LAST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                          \
-                " ORDER BY tree_size DESC LIMIT 1")                                                          \
-  XX(HEAD_LIST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                          \
-                " WHERE tree_size >= $1 ORDER BY tree_size LIMIT $2")                                        \
-  XX(KEY_UNSET, "UPDATE log_keys SET current = 0 WHERE current <> 0")                                        \
-  XX(KEY_PUT, "INSERT INTO log_keys(id, public_key, created, current) VALUES($1, $2, $3, $4)")               \
-  XX(KEY_LIST, "SELECT id, public_key, created, current FROM log_keys ORDER BY created, id")
+  /* transparency log */ \
+  XX(LOG_SIZE, "SELECT GREATEST(COALESCE((SELECT MAX(idx) FROM log_leaves), -1)," \
+              " COALESCE((SELECT MAX(idx) FROM log_letters), -1)) + 1")
 
 #define SQL_MAP_EX(XX) \
-  XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created, call_minutes)" " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created, call_minutes =" " excluded.call_minutes") \
-  XX(EX_INSTR_GET, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments WHERE code = $1") \
-  XX(EX_INSTR_LIST, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments ORDER BY code") \
-  XX(CRIT_PUT, "INSERT INTO crit_instruments(code, unit_types, programmes, labels, corsia_phase) VALUES($1,$2,$3,$4,$5)" " ON CONFLICT(code) DO UPDATE SET unit_types = excluded.unit_types, programmes = excluded.programmes," " labels = excluded.labels, corsia_phase = excluded.corsia_phase") \
-  XX(CRIT_GET, "SELECT code, unit_types, programmes, labels, corsia_phase FROM crit_instruments WHERE code = $1") \
   XX(BLABEL_PUT, "INSERT INTO crit_batch_labels(id, batch, label, actor, ts, reference) VALUES((SELECT" " COALESCE(MAX(id), 0) + 1 FROM crit_batch_labels), $1,$2,$3,$4,$5) RETURNING id") \
-  XX(BLABEL_LIST, "SELECT id, batch, label, actor, ts, reference, dropped_ts, dropped_reference FROM crit_batch_labels" \
-                  " WHERE batch = $1 ORDER BY id")                                                       \
-  XX(BLABEL_DROP, "UPDATE crit_batch_labels SET dropped_ts = $3, dropped_reference = $4 WHERE batch = $1 AND label = $2") \
-  XX(BLABEL_RESTORE, "UPDATE crit_batch_labels SET actor = $3, ts = $4, reference = $5, dropped_ts = '',"  \
-                     " dropped_reference = '' WHERE batch = $1 AND label = $2")                            \
-  XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = $1 AND currency = $2") \
-  XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES($1,$2,$3,$4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
   XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE ($1::bigint < 0 OR org = $1) ORDER" " BY org, currency") \
   XX(EX_JOUR_PUT, "INSERT INTO ex_journal(id, org, currency, kind, amount, ref, ts) VALUES((SELECT" " COALESCE(MAX(id), 0) + 1 FROM ex_journal), $1,$2,$3,$4,$5,$6) RETURNING id") \
   XX(EX_JOUR_LIST, "SELECT id, org, currency, kind, amount, ref, ts FROM ex_journal WHERE ($1::bigint < 0 OR org =" " $1) ORDER BY id") \
-  XX(EX_ORDER_PUT, "INSERT INTO ex_orders(id, instrument, seq, org, account, side, type, tif, post_only, price," " qty, remaining, reserved, status, day, ts, counterparty)" " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) ON CONFLICT(id) DO UPDATE" " SET instrument = excluded.instrument, seq = excluded.seq, org = excluded.org, account =" " excluded.account, side = excluded.side, type = excluded.type, tif = excluded.tif, post_only =" " excluded.post_only, price = excluded.price, qty = excluded.qty, remaining =" " excluded.remaining, reserved = excluded.reserved, status = excluded.status, day =" " excluded.day, ts = excluded.ts, counterparty = excluded.counterparty") \
-  XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE id = $1") \
   XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE ($1::text = '' OR instrument =" " $1) AND ($2::bigint = 0 OR org = $2) AND ($3::bigint = 0 OR status = 'open') ORDER BY seq") \
-  XX(EX_ORDER_MAX, "SELECT COALESCE(MAX(id), 0), COALESCE(MAX(seq), 0) FROM ex_orders") \
   XX(EX_TRADE_PUT, "INSERT INTO ex_trades(id, instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts, tx) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM" " ex_trades), $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id") \
   XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id ASC LIMIT $3::bigint") \
-  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id DESC LIMIT $3::bigint") \
-  XX(EX_DELIVERED, "SELECT l.tx, l.batch, l.first, l.last, l.from_account, l.to_account FROM ex_trades t JOIN" \
-     " tx_lines l ON l.tx = t.tx WHERE t.ts >= $1 AND t.tx > 0 AND l.batch = $2 AND l.last >= $3 AND l.first <= $4" \
-     " ORDER BY l.first")
+  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = $1 AND ($2::text = '' OR day" " = $2) ORDER BY id DESC LIMIT $3::bigint")
 
 /* People (issue 15): users, web sessions, token owners. */
-#define USER_COLS "id, email, name, role, org, pwhash, totp_secret, totp_step, disabled, created"
-#define SQL_MAP_PEOPLE(XX)                                                                               \
+#define SQL_MAP_PEOPLE(XX) \
   XX(USER_PUT, "INSERT INTO users(id, email, name, role, org, pwhash, totp_secret, totp_step, disabled, created)" \
-               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM users), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id") \
-  XX(USER_GET, "SELECT " USER_COLS " FROM users WHERE id = $1")                                          \
-  XX(USER_BY_EMAIL, "SELECT " USER_COLS " FROM users WHERE email = $1")                                  \
-  XX(USER_LIST, "SELECT " USER_COLS " FROM users ORDER BY id")                                           \
-  XX(USER_DISABLE, "UPDATE users SET disabled = $2 WHERE id = $1")                                       \
-  XX(USER_STEP, "UPDATE users SET totp_step = $2 WHERE id = $1 AND totp_step < $2")                      \
-  XX(SESS_PUT, "INSERT INTO sessions(hash, user_id, csrf_hash, created_ms, last_ms) VALUES($1, $2, $3, $4, $5)") \
-  XX(SESS_GET, "SELECT user_id, csrf_hash, created_ms, last_ms FROM sessions WHERE hash = $1")          \
-  XX(SESS_TOUCH, "UPDATE sessions SET last_ms = $2 WHERE hash = $1")                                     \
-  XX(SESS_DEL, "DELETE FROM sessions WHERE hash = $1")                                                   \
-  XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = $1")                                           \
-  XX(TOK_OWNER, "UPDATE tokens SET owner = $2 WHERE id = $1")
+               " VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM users), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
 
 /* Email notices (issue 22, service/notice.c). */
-#define NOTICE_COLS "id, user_id, key, email, subject, body, state, attempts, created_ms, due_ms, sent_ms, last_error"
-#define SQL_MAP_NOTICE(XX)                                                                               \
+#define SQL_MAP_NOTICE(XX) \
   XX(NOTICE_ADD, "INSERT INTO notices(" NOTICE_COLS ") VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM notices)," \
                  " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT(user_id, key) DO NOTHING RETURNING id") \
-  XX(NOTICE_DUE, "SELECT " NOTICE_COLS " FROM notices WHERE state = 'queued' AND due_ms <= $1"           \
-                 " ORDER BY due_ms, id LIMIT $2::bigint")                                                \
-  XX(NOTICE_UPD, "UPDATE notices SET state = $2, attempts = $3, due_ms = $4, sent_ms = $5, last_error = $6" \
-                 " WHERE id = $1")                                                                       \
+  XX(NOTICE_DUE, "SELECT " NOTICE_COLS " FROM notices WHERE state = 'queued' AND due_ms <= $1" \
+                 " ORDER BY due_ms, id LIMIT $2::bigint") \
   XX(NOTICE_LIST, "SELECT " NOTICE_COLS " FROM notices WHERE ($1::bigint = 0 OR user_id = $1) ORDER BY id" \
-                  " LIMIT $2::bigint")                                                                   \
-  XX(USER_NOTIFY_GET, "SELECT notify_email FROM users WHERE id = $1")                                   \
-  XX(USER_NOTIFY_SET, "UPDATE users SET notify_email = $2 WHERE id = $1")
+                  " LIMIT $2::bigint")
 
 /* Four eyes, trusted accounts, delays (issue 15, proposal.c). */
-#define PROP_COLS                                                                                         \
-  "id, kind, state, registry, org, from_account, to_account, quantity, reasons, proposer, proposer_role," \
-  " proposer_org, proposer_user, proposer_token, created_ms, expires_ms, executes_ms, decided_ms, decided_by," \
-  " approved_by, result, hold_tx, release_tx, result_tx, request"
-#define SQL_MAP_PROP(XX)                                                                                 \
-  XX(POL_GET, "SELECT registry, body, hold_account FROM approval_policies WHERE registry = $1")          \
-  XX(POL_PUT, "INSERT INTO approval_policies(registry, body, hold_account) VALUES($1, $2, $3)"           \
-              " ON CONFLICT(registry) DO UPDATE SET body = excluded.body, hold_account = excluded.hold_account") \
+#define SQL_MAP_PROP(XX) \
   XX(PROP_PUT, "INSERT INTO proposals(" PROP_COLS ") VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM proposals) + 0 * $1::bigint," \
                " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22," \
-               " $23, $24, $25) RETURNING id")                                                           \
-  XX(PROP_UPD, "UPDATE proposals SET kind = $2, state = $3, registry = $4, org = $5, from_account = $6,"  \
-               " to_account = $7, quantity = $8, reasons = $9, proposer = $10, proposer_role = $11,"     \
-               " proposer_org = $12, proposer_user = $13, proposer_token = $14, created_ms = $15,"        \
-               " expires_ms = $16, executes_ms = $17, decided_ms = $18, decided_by = $19, approved_by = $20," \
-               " result = $21, hold_tx = $22, release_tx = $23, result_tx = $24, request = $25 WHERE id = $1") \
-  XX(PROP_GET, "SELECT " PROP_COLS " FROM proposals WHERE id = $1")                                      \
-  XX(PROP_LIST, "SELECT " PROP_COLS " FROM proposals WHERE ($1::text = '' OR state = $1)"                \
+               " $23, $24, $25) RETURNING id") \
+  XX(PROP_LIST, "SELECT " PROP_COLS " FROM proposals WHERE ($1::text = '' OR state = $1)" \
                 " AND ($2::bigint = 0 OR org = $2) AND ($3::bigint = 0 OR from_account = $3 OR to_account = $3)" \
-                " AND ($4::bigint = 0 OR (state = 'pending' AND expires_ms <= $4)"                        \
-                "  OR (state = 'delayed' AND executes_ms <= $4)) AND id > $5 ORDER BY id"                 \
-                " LIMIT CASE WHEN $6::bigint > 0 THEN $6::bigint END")                                   \
-  XX(TRUST_PUT, "INSERT INTO trusted_accounts(account, trusted, added_ms, active_ms, added_by)"          \
-                " VALUES($1, $2, $3, $4, $5) ON CONFLICT(account, trusted) DO UPDATE SET"                \
-                " added_ms = excluded.added_ms, active_ms = excluded.active_ms, added_by = excluded.added_by") \
-  XX(TRUST_DEL, "DELETE FROM trusted_accounts WHERE account = $1 AND trusted = $2")                      \
-  XX(TRUST_LIST, "SELECT account, trusted, added_ms, active_ms, added_by FROM trusted_accounts"          \
-                 " WHERE account = $1 ORDER BY trusted")
+                " AND ($4::bigint = 0 OR (state = 'pending' AND expires_ms <= $4)" \
+                "  OR (state = 'delayed' AND executes_ms <= $4)) AND id > $5 ORDER BY id" \
+                " LIMIT CASE WHEN $6::bigint > 0 THEN $6::bigint END")
 
-#define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
-#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer, retired," \
-  " total_kg, buffer_kg, retired_kg"
-#define SQL_MAP_ORIGIN(XX)                                                                               \
-  XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = $1")                                          \
-  XX(REG_KIND_SET, "UPDATE registries SET kind = $2 WHERE id = $1")                                      \
-  XX(BATCH_VINTAGE, "UPDATE batches SET vintage_start = $2, vintage_end = $3 WHERE id = $1")             \
+#define SQL_MAP_ORIGIN(XX) \
   XX(ORIGIN_PUT, "INSERT INTO origin_blocks(id, origin, prefix, first, last, text, batch, serial_first, project," \
                  " vintage_start, vintage_end) VALUES((SELECT COALESCE(MAX(id), 0) + 1 FROM origin_blocks)," \
-                 " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")                               \
+                 " $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id") \
   XX(ORIGIN_AT, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE origin = $1 AND prefix = $2 AND first <= $3" \
-                " ORDER BY first DESC LIMIT 1")                                                          \
-  XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = $1 ORDER BY first")       \
-  XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = $1"     \
-                    " AND project = $2 AND vintage_start = $3 AND vintage_end = $4")                     \
-  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"   \
-                   " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
-                   " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced,"  \
-                   " buffer = excluded.buffer, retired = excluded.retired, total_kg = excluded.total_kg,"   \
-                   " buffer_kg = excluded.buffer_kg, retired_kg = excluded.retired_kg")                                                     \
-  XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = $1 AND project = $2"    \
-                   " AND vintage_start = $3 AND vintage_end = $4")                                       \
-  XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE $1 = '' OR origin = $1"         \
-                    " ORDER BY origin, project, vintage_start, vintage_end")                             \
-  XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES($1, $2, $3)")           \
-  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = $1")                   \
-  XX(OPROJ_PUT, "INSERT INTO origin_projects(origin, project, status, registered) VALUES($1, $2, $3, $4)"  \
-                " ON CONFLICT(origin, project) DO UPDATE SET status = excluded.status,"                  \
-                " registered = excluded.registered")                                                     \
-  XX(OPROJ_GET, "SELECT origin, project, status, registered FROM origin_projects"                        \
-                " WHERE origin = $1 AND project = $2")                                                   \
-  XX(OPER_PUT, "INSERT INTO origin_periods(origin, prefix, year, vintage_start, vintage_end) VALUES($1, $2, $3, $4, $5)" \
-               " ON CONFLICT(origin, prefix, year) DO UPDATE SET vintage_start = excluded.vintage_start,"  \
-               " vintage_end = excluded.vintage_end")                                                    \
-  XX(OPER_GET, "SELECT vintage_start, vintage_end FROM origin_periods WHERE origin = $1 AND prefix = $2 AND year = $3") \
-  XX(PROJ_FACTS, "UPDATE projects SET methodology = $2, crediting_start = $3, crediting_end = $4,"       \
-                 " status = $5 WHERE id = $1")                                                           \
-  XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES($1, $2, $3)")                          \
-  XX(TXT_GET, "SELECT tx, amount, currency FROM tx_terms WHERE tx = $1")                                \
-  XX(TXT_LIST, "SELECT tx, amount, currency FROM tx_terms ORDER BY tx")
+                " ORDER BY first DESC LIMIT 1")
 
 /* Open data (issue 17): trades by id across instruments, and the totals of
  * GET /v1/stats grouped in SQL (store.h ops->stats). */
-#define SQL_MAP_OPEN(XX)  \
-  XX(EX_TRADE_PAGE, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side,"  \
+#define SQL_MAP_OPEN(XX) \
+  XX(EX_TRADE_PAGE, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," \
      " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE id > $1 ORDER BY id LIMIT $2::bigint") \
   XX(STATS_VINTAGE, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT CAST(b.vintage AS TEXT) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > $3::bigint LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT CAST(b.vintage AS TEXT), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > $3::bigint JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k ORDER BY k") \
   XX(STATS_HOST, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.host AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > $3::bigint LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)" " UNION ALL SELECT p.host, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > $3::bigint JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE ($1::text = '' OR p.host = $1::text) AND ($2::text = '' OR p.programme = $2::text)) u GROUP BY k ORDER BY k") \
@@ -502,16 +255,38 @@ _Static_assert(L6_PG_SCHEMA_VERSION == L6_SCHEMA_VERSION,
 
 enum {
 #define XX(id, sql) Q_##id,
-  PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+  STORE_SQL_SHARED(XX) PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
-static const char *const sql_text[Q__COUNT] = {
+/* The statements as written: the shared ones in SQLite's parameter form,
+ * turned into PostgreSQL's once (pg_sql_init) into sql_text. */
+static const char *const sql_src[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+    STORE_SQL_SHARED(XX) PG_SQL_MAP(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
+
+/* The shared statements come first: ids below Q__SHARED. */
+#define XX(id, sql) +1
+enum { Q__SHARED = 0 STORE_SQL_SHARED(XX) };
+#undef XX
+
+/* Every statement as prepared: the shared ones written with $n, the others
+ * as they are. Filled once, by the first store_pg_open. */
+static const char *sql_text[Q__COUNT];
+static bool sql_text_ok;
+static void pg_sql_init(void) {
+  for (int i = 0; i < Q__COUNT; i++) {
+    if (i >= Q__SHARED) {
+      sql_text[i] = sql_src[i];
+    } else if ((sql_text[i] = store_sql_pg(sql_src[i])) == NULL) {
+      return;
+    }
+  }
+  sql_text_ok = true;
+}
 
 typedef struct {
   char name[L6_LEASE_NAME_MAX + 1]; /* "" when the slot is free */
@@ -1032,109 +807,24 @@ static int64_t col_i64(const PGresult *r, int row, int col) {
   return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-static void dec_party(const PGresult *r, int i, void *o) {
-  l6_party *p = o;
-  col_text(r, i, 0, p->code, sizeof p->code);
-  col_text(r, i, 1, p->name, sizeof p->name);
+/* The shared decoders (store_rows.c) read a result row through this
+ * reader; dec_<name> wraps store_dec_<name> for run_one/run_each. */
+static const char *pg_row_text(const store_row *rw, int col) {
+  const PGresult *r = rw->res;
+  return PQgetisnull(r, rw->row, col) ? NULL : PQgetvalue(r, rw->row, col);
 }
-static void dec_registry(const PGresult *r, int i, void *o) {
-  l6_registry *g = o;
-  col_text(r, i, 0, g->id, sizeof g->id);
-  col_text(r, i, 1, g->party, sizeof g->party);
-  col_text(r, i, 2, g->name, sizeof g->name);
-  col_text(r, i, 3, g->kind, sizeof g->kind);
-}
-static void dec_org(const PGresult *r, int i, void *o) {
-  l6_org *g = o;
-  g->id = col_i64(r, i, 0);
-  col_text(r, i, 1, g->registry, sizeof g->registry);
-  col_text(r, i, 2, g->name, sizeof g->name);
-}
-static void dec_account(const PGresult *r, int i, void *o) {
-  l6_account *a = o;
-  char buf[32];
-  a->id = col_i64(r, i, 0);
-  col_text(r, i, 1, a->registry, sizeof a->registry);
-  a->org = col_i64(r, i, 2);
-  col_text(r, i, 3, buf, sizeof buf);
-  a->type = l6_account_type_from_str(buf);
-  col_text(r, i, 4, buf, sizeof buf);
-  a->status = l6_account_status_from_str(buf);
-  col_text(r, i, 5, a->name, sizeof a->name);
-}
-static void dec_programme(const PGresult *r, int i, void *o) {
-  l6_programme *p = o;
-  col_text(r, i, 0, p->code, sizeof p->code);
-  col_text(r, i, 1, p->name, sizeof p->name);
-  col_text(r, i, 2, p->kind, sizeof p->kind);
-}
-static void dec_unit_type(const PGresult *r, int i, void *o) {
-  l6_unit_type *u = o;
-  col_text(r, i, 0, u->code, sizeof u->code);
-  col_text(r, i, 1, u->programme, sizeof u->programme);
-  col_text(r, i, 2, u->name, sizeof u->name);
-  u->non_offsetting = col_i64(r, i, 3) != 0;
-}
-static void dec_project(const PGresult *r, int i, void *o) {
-  l6_project *p = o;
-  col_text(r, i, 0, p->id, sizeof p->id);
-  col_text(r, i, 1, p->programme, sizeof p->programme);
-  col_text(r, i, 2, p->host, sizeof p->host);
-  col_text(r, i, 3, p->title, sizeof p->title);
-  col_text(r, i, 4, p->methodology, sizeof p->methodology);
-  col_text(r, i, 5, p->sector, sizeof p->sector);
-  col_text(r, i, 6, p->kind, sizeof p->kind);
-  col_text(r, i, 7, p->crediting_start, sizeof p->crediting_start);
-  col_text(r, i, 8, p->crediting_end, sizeof p->crediting_end);
-  col_text(r, i, 9, p->status, sizeof p->status);
-}
-static void dec_batch(const PGresult *r, int i, void *o) {
-  l6_batch *b = o;
-  b->id = col_i64(r, i, 0);
-  col_text(r, i, 1, b->project, sizeof b->project);
-  col_text(r, i, 2, b->unit_type, sizeof b->unit_type);
-  col_text(r, i, 3, b->registry, sizeof b->registry);
-  b->vintage = (int)col_i64(r, i, 4);
-  b->serial_start = col_i64(r, i, 5);
-  b->quantity = col_i64(r, i, 6);
-  b->tx = col_i64(r, i, 7);
-  col_text(r, i, 8, b->production_start, sizeof b->production_start);
-  col_text(r, i, 9, b->production_end, sizeof b->production_end);
-}
-static void dec_block(const PGresult *r, int i, void *o) {
-  l6_block *b = o;
-  b->id = col_i64(r, i, 0);
-  b->batch = col_i64(r, i, 1);
-  b->account = col_i64(r, i, 2);
-  b->first = col_i64(r, i, 3);
-  b->last = col_i64(r, i, 4);
-  b->vintage = PQnfields(r) > 5 ? (int)col_i64(r, i, 5) : 0; /* neighbour probes omit it */
-}
-static void dec_tx(const PGresult *r, int i, void *o) {
-  l6_tx *t = o;
-  char buf[32];
-  t->id = col_i64(r, i, 0);
-  col_text(r, i, 1, buf, sizeof buf);
-  t->kind = l6_tx_kind_from_str(buf);
-  col_text(r, i, 2, t->ts, sizeof t->ts);
-  col_text(r, i, 3, t->actor, sizeof t->actor);
-  t->from_account = col_i64(r, i, 4);
-  t->to_account = col_i64(r, i, 5);
-  t->quantity = col_i64(r, i, 6);
-  col_text(r, i, 7, t->beneficiary, sizeof t->beneficiary);
-  col_text(r, i, 8, t->purpose, sizeof t->purpose);
-  col_text(r, i, 9, t->claim, sizeof t->claim);
-  t->reporting_year = (int)col_i64(r, i, 10);
-}
-static void dec_line(const PGresult *r, int i, void *o) {
-  l6_tx_line *l = o;
-  l->tx = col_i64(r, i, 0);
-  l->batch = col_i64(r, i, 1);
-  l->first = col_i64(r, i, 2);
-  l->last = col_i64(r, i, 3);
-  l->from_account = col_i64(r, i, 4);
-  l->to_account = col_i64(r, i, 5);
-}
+static size_t pg_row_len(const store_row *rw, int col) { return (size_t)PQgetlength(rw->res, rw->row, col); }
+static int64_t pg_row_i64(const store_row *rw, int col) { return col_i64(rw->res, rw->row, col); }
+static int pg_row_ncols(const store_row *rw) { return PQnfields(rw->res); }
+static const store_row_ops pg_row_ops = {pg_row_text, pg_row_len, pg_row_i64, pg_row_ncols};
+
+#define PG_DEC(name)                                                                                   \
+  static void dec_##name(const PGresult *r, int i, void *o) {                                          \
+    store_row rw = {&pg_row_ops, r, i};                                                                \
+    store_dec_##name(&rw, o);                                                                          \
+  }
+STORE_ROW_DECODERS(PG_DEC)
+#undef PG_DEC
 
 /* Single-row get by one text or integer key. */
 static l6_err get_by_text(pg_store *q, int id, const char *key, row_fn dec, void *out, l6_err absent,
@@ -1417,7 +1107,6 @@ static l6_err pg_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void
   return run_each(PG(s), Q_BLK_OF_BATCH, &a, dec_block, &buf, each, ctx, err);
 }
 
-static void dec_total(const PGresult *r, int i, void *o) { *(l6_qty *)o = col_i64(r, i, 0); }
 
 static l6_err pg_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1526,20 +1215,6 @@ static l6_err pg_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_er
   return run_write(PG(s), Q_TOK_PUT, &a, &k->id, NULL, err);
 }
 
-static void dec_token(const PGresult *r, int i, void *o) {
-  l6_token *t = o;
-  char buf[32];
-  t->id = col_i64(r, i, 0);
-  col_text(r, i, 1, buf, sizeof buf);
-  t->role = l6_role_from_str(buf);
-  t->org = col_i64(r, i, 2);
-  col_text(r, i, 3, t->label, sizeof t->label);
-  t->created = col_i64(r, i, 4);
-  t->expires = col_i64(r, i, 5);
-  t->revoked = col_i64(r, i, 6);
-  t->last_used = col_i64(r, i, 7);
-  t->owner = col_i64(r, i, 8);
-}
 
 static l6_err pg_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
   return get_by_text(PG(s), Q_TOK_FIND, hash_hex, dec_token, out, L6_E_UNAUTHORIZED, err);
@@ -1572,21 +1247,6 @@ static l6_err pg_token_touch(l6_store *s, l6_id id, int64_t at, int64_t before, 
 
 /* ---- people: users, sessions, token owners ----------------------------- */
 
-static void dec_user(const PGresult *r, int i, void *o) {
-  l6_user *u = o;
-  char buf[32];
-  u->id = col_i64(r, i, 0);
-  col_text(r, i, 1, u->email, sizeof u->email);
-  col_text(r, i, 2, u->name, sizeof u->name);
-  col_text(r, i, 3, buf, sizeof buf);
-  u->role = l6_role_from_str(buf);
-  u->org = col_i64(r, i, 4);
-  col_text(r, i, 5, u->pwhash, sizeof u->pwhash);
-  col_text(r, i, 6, u->totp_secret, sizeof u->totp_secret);
-  u->totp_step = col_i64(r, i, 7);
-  u->disabled = col_i64(r, i, 8) != 0;
-  col_text(r, i, 9, u->created, sizeof u->created);
-}
 
 static l6_err pg_user_put(l6_store *s, l6_user *u, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1631,21 +1291,6 @@ static l6_err pg_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken
 }
 /* ---- email notices (issue 22) -------------------------------------------- */
 
-static void dec_notice(const PGresult *r, int i, void *o) {
-  l6_notice *n = o;
-  n->id = col_i64(r, i, 0);
-  n->user = col_i64(r, i, 1);
-  col_text(r, i, 2, n->key, sizeof n->key);
-  col_text(r, i, 3, n->email, sizeof n->email);
-  col_text(r, i, 4, n->subject, sizeof n->subject);
-  col_text(r, i, 5, n->body, sizeof n->body);
-  col_text(r, i, 6, n->state, sizeof n->state);
-  n->attempts = (int)col_i64(r, i, 7);
-  n->created_ms = col_i64(r, i, 8);
-  n->due_ms = col_i64(r, i, 9);
-  n->sent_ms = col_i64(r, i, 10);
-  col_text(r, i, 11, n->last_error, sizeof n->last_error);
-}
 
 static l6_err pg_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1701,12 +1346,11 @@ static l6_err pg_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each
   return e;
 }
 
-static void dec_notify(const PGresult *r, int i, void *o) { *(bool *)o = col_i64(r, i, 0) != 0; }
 
 static l6_err pg_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *err) {
   pg_args a = {.n = 0};
   a_int(&a, user);
-  return run_one(PG(s), Q_USER_NOTIFY_GET, &a, dec_notify, on, L6_E_UNKNOWN_USER, err);
+  return run_one(PG(s), Q_USER_NOTIFY_GET, &a, dec_flag, on, L6_E_UNKNOWN_USER, err);
 }
 
 static l6_err pg_user_notify_set(l6_store *s, l6_id user, bool on, l6_error *err) {
@@ -1727,13 +1371,6 @@ static l6_err pg_session_put(l6_store *s, const char *hash_hex, const l6_session
   a_int(&a, x->created_ms);
   a_int(&a, x->last_ms);
   return run_write(PG(s), Q_SESS_PUT, &a, NULL, NULL, err);
-}
-static void dec_session(const PGresult *r, int i, void *o) {
-  l6_session *x = o;
-  x->user = col_i64(r, i, 0);
-  col_text(r, i, 1, x->csrf_hash, sizeof x->csrf_hash);
-  x->created_ms = col_i64(r, i, 2);
-  x->last_ms = col_i64(r, i, 3);
 }
 static l6_err pg_session_get(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err) {
   return get_by_text(PG(s), Q_SESS_GET, hash_hex, dec_session, out, L6_E_SESSION_EXPIRED, err);
@@ -1834,22 +1471,6 @@ static l6_err pg_accreditation_has(l6_store *s, l6_id org, const char *mechanism
   return e == L6_E_NOT_FOUND ? L6_E_OK : e;
 }
 
-static void dec_activity(const PGresult *r, int i, void *o) {
-  l6_activity *a = o;
-  col_text(r, i, 0, a->project, sizeof a->project);
-  col_text(r, i, 1, a->mechanism, sizeof a->mechanism);
-  a->org = col_i64(r, i, 2);
-  col_text(r, i, 3, a->registry, sizeof a->registry);
-  col_text(r, i, 4, a->scope, sizeof a->scope);
-  col_text(r, i, 5, a->state, sizeof a->state);
-  col_text(r, i, 6, a->rejected_step, sizeof a->rejected_step);
-  col_text(r, i, 7, a->transition_from, sizeof a->transition_from);
-  col_text(r, i, 8, a->requested_on, sizeof a->requested_on);
-  a->ets_covered = col_i64(r, i, 9) != 0;
-  a->replacement_due = col_i64(r, i, 10);
-  a->issued = col_i64(r, i, 11);
-  col_text(r, i, 12, a->updated, sizeof a->updated);
-}
 
 static l6_err pg_activity_save(l6_store *s, const l6_activity *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1884,20 +1505,6 @@ static l6_err pg_activity_list(l6_store *s, const char *mechanism, const char *s
   return run_each(PG(s), Q_ACT_LIST, &a, dec_activity, &buf, each, ctx, err);
 }
 
-static void dec_period(const PGresult *r, int i, void *o) {
-  l6_period *p = o;
-  col_text(r, i, 0, p->project, sizeof p->project);
-  p->seq = (int)col_i64(r, i, 1);
-  col_text(r, i, 2, p->start, sizeof p->start);
-  col_text(r, i, 3, p->end, sizeof p->end);
-  col_text(r, i, 4, p->state, sizeof p->state);
-  col_text(r, i, 5, p->rejected_step, sizeof p->rejected_step);
-  col_text(r, i, 6, p->calculator, sizeof p->calculator);
-  col_text(r, i, 7, p->inputs, sizeof p->inputs);
-  p->reported = col_i64(r, i, 8);
-  p->certified = col_i64(r, i, 9);
-  col_text(r, i, 10, p->forward, sizeof p->forward);
-}
 
 static l6_err pg_period_save(l6_store *s, const l6_period *p, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1930,22 +1537,6 @@ static l6_err pg_period_list(l6_store *s, const char *project, int limit, l6_eac
   return run_each(PG(s), Q_PER_LIST, &a, dec_period, &buf, each, ctx, err);
 }
 
-static void dec_step(const PGresult *r, int i, void *o) {
-  l6_step_rec *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->project, sizeof x->project);
-  x->period = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, x->step, sizeof x->step);
-  col_text(r, i, 4, x->decision, sizeof x->decision);
-  col_text(r, i, 5, x->from_state, sizeof x->from_state);
-  col_text(r, i, 6, x->to_state, sizeof x->to_state);
-  col_text(r, i, 7, x->actor, sizeof x->actor);
-  col_text(r, i, 8, x->role, sizeof x->role);
-  col_text(r, i, 9, x->ts, sizeof x->ts);
-  col_text(r, i, 10, x->mechanism_hash, sizeof x->mechanism_hash);
-  col_text(r, i, 11, x->documents, sizeof x->documents);
-  col_text(r, i, 12, x->detail, sizeof x->detail);
-}
 
 static l6_err pg_step_put(l6_store *s, l6_step_rec *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -1979,94 +1570,10 @@ static l6_err pg_step_list(l6_store *s, const char *project, l6_id after, int li
 
 /* ---- the exchange ------------------------------------------------------ */
 
-static void dec_ex_instrument(const PGresult *r, int i, void *o) {
-  l6_ex_instrument *x = o;
-  col_text(r, i, 0, x->code, sizeof x->code);
-  col_text(r, i, 1, x->name, sizeof x->name);
-  col_text(r, i, 2, x->kind, sizeof x->kind);
-  col_text(r, i, 3, x->unit_type, sizeof x->unit_type);
-  col_text(r, i, 4, x->project, sizeof x->project);
-  x->vintage_from = (int)col_i64(r, i, 5);
-  x->vintage_to = (int)col_i64(r, i, 6);
-  x->batch = col_i64(r, i, 7);
-  col_text(r, i, 8, x->registry, sizeof x->registry);
-  x->escrow = col_i64(r, i, 9);
-  col_text(r, i, 10, x->currency, sizeof x->currency);
-  x->minor_units = (int)col_i64(r, i, 11);
-  x->tick = col_i64(r, i, 12);
-  x->lot = col_i64(r, i, 13);
-  x->min_qty = col_i64(r, i, 14);
-  x->max_qty = col_i64(r, i, 15);
-  x->band_pct = (int)col_i64(r, i, 16);
-  col_text(r, i, 17, x->sessions, sizeof x->sessions);
-  x->tz_offset = (int)col_i64(r, i, 18);
-  col_text(r, i, 19, x->status, sizeof x->status);
-  col_text(r, i, 20, x->mode, sizeof x->mode);
-  x->prev_close = col_i64(r, i, 21);
-  x->maker_bps = (int)col_i64(r, i, 22);
-  x->taker_bps = (int)col_i64(r, i, 23);
-  x->no_same_day_resale = col_i64(r, i, 24) != 0;
-  col_text(r, i, 25, x->created, sizeof x->created);
-  x->call_minutes = (int)col_i64(r, i, 26);
-}
 
-static void dec_ex_cash(const PGresult *r, int i, void *o) {
-  l6_ex_cash *x = o;
-  x->org = col_i64(r, i, 0);
-  col_text(r, i, 1, x->currency, sizeof x->currency);
-  x->balance = col_i64(r, i, 2);
-  x->reserved = col_i64(r, i, 3);
-}
 
-static void dec_ex_journal(const PGresult *r, int i, void *o) {
-  l6_ex_journal *x = o;
-  x->id = col_i64(r, i, 0);
-  x->org = col_i64(r, i, 1);
-  col_text(r, i, 2, x->currency, sizeof x->currency);
-  col_text(r, i, 3, x->kind, sizeof x->kind);
-  x->amount = col_i64(r, i, 4);
-  x->ref = col_i64(r, i, 5);
-  col_text(r, i, 6, x->ts, sizeof x->ts);
-}
 
-static void dec_ex_order(const PGresult *r, int i, void *o) {
-  l6_ex_order *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->instrument, sizeof x->instrument);
-  x->seq = col_i64(r, i, 2);
-  x->org = col_i64(r, i, 3);
-  x->account = col_i64(r, i, 4);
-  col_text(r, i, 5, x->side, sizeof x->side);
-  col_text(r, i, 6, x->type, sizeof x->type);
-  col_text(r, i, 7, x->tif, sizeof x->tif);
-  x->post_only = col_i64(r, i, 8) != 0;
-  x->price = col_i64(r, i, 9);
-  x->qty = col_i64(r, i, 10);
-  x->remaining = col_i64(r, i, 11);
-  x->reserved = col_i64(r, i, 12);
-  col_text(r, i, 13, x->status, sizeof x->status);
-  col_text(r, i, 14, x->day, sizeof x->day);
-  col_text(r, i, 15, x->ts, sizeof x->ts);
-  x->counterparty = col_i64(r, i, 16);
-}
 
-static void dec_ex_trade(const PGresult *r, int i, void *o) {
-  l6_ex_trade *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->instrument, sizeof x->instrument);
-  x->price = col_i64(r, i, 2);
-  x->qty = col_i64(r, i, 3);
-  x->buy_order = col_i64(r, i, 4);
-  x->sell_order = col_i64(r, i, 5);
-  x->buyer = col_i64(r, i, 6);
-  x->seller = col_i64(r, i, 7);
-  col_text(r, i, 8, x->taker_side, sizeof x->taker_side);
-  x->buyer_fee = col_i64(r, i, 9);
-  x->seller_fee = col_i64(r, i, 10);
-  col_text(r, i, 11, x->day, sizeof x->day);
-  col_text(r, i, 12, x->ts, sizeof x->ts);
-  x->tx = col_i64(r, i, 13);
-}
 
 static l6_err pg_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2172,26 +1679,7 @@ static l6_err pg_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_
 
 /* ---- instrument criteria, batch labels (crit) ---- */
 
-static void dec_crit(const PGresult *r, int i, void *o) {
-  l6_crit *x = o;
-  col_text(r, i, 0, x->code, sizeof x->code);
-  col_text(r, i, 1, x->unit_types, sizeof x->unit_types);
-  col_text(r, i, 2, x->programmes, sizeof x->programmes);
-  col_text(r, i, 3, x->labels, sizeof x->labels);
-  col_text(r, i, 4, x->corsia_phase, sizeof x->corsia_phase);
-}
 
-static void dec_batch_label(const PGresult *r, int i, void *o) {
-  l6_batch_label *x = o;
-  x->id = col_i64(r, i, 0);
-  x->batch = col_i64(r, i, 1);
-  col_text(r, i, 2, x->label, sizeof x->label);
-  col_text(r, i, 3, x->actor, sizeof x->actor);
-  col_text(r, i, 4, x->ts, sizeof x->ts);
-  col_text(r, i, 5, x->reference, sizeof x->reference);
-  col_text(r, i, 6, x->dropped_ts, sizeof x->dropped_ts);
-  col_text(r, i, 7, x->dropped_reference, sizeof x->dropped_reference);
-}
 
 static l6_err pg_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2339,19 +1827,6 @@ static l6_err pg_ex_delivered(l6_store *s, const char *since, l6_id batch, int64
 
 /* ---- Article 6.2 accounting ------------------------------------------ */
 
-static void dec_a6_ndc(const PGresult *r, int i, void *o) {
-  l6_a6_ndc *n = o;
-  col_text(r, i, 0, n->party, sizeof n->party);
-  n->first_year = (int)col_i64(r, i, 1);
-  n->last_year = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, n->kind, sizeof n->kind);
-  col_text(r, i, 4, n->method, sizeof n->method);
-  n->target_year = (int)col_i64(r, i, 5);
-  n->target = col_i64(r, i, 6);
-  col_text(r, i, 7, n->metric, sizeof n->metric);
-  n->factor_micro = col_i64(r, i, 8);
-  col_text(r, i, 9, n->updated, sizeof n->updated);
-}
 
 static l6_err pg_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2372,15 +1847,6 @@ static l6_err pg_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_e
   return get_by_text(PG(s), Q_A6_NDC_GET, party, dec_a6_ndc, out, L6_E_UNKNOWN_NDC, err);
 }
 
-static void dec_a6_year(const PGresult *r, int i, void *o) {
-  l6_a6_year *y = o;
-  col_text(r, i, 0, y->party, sizeof y->party);
-  y->year = (int)col_i64(r, i, 1);
-  y->reported = col_i64(r, i, 2) != 0;
-  y->emissions = col_i64(r, i, 3);
-  y->has_trajectory = col_i64(r, i, 4) != 0;
-  y->trajectory = col_i64(r, i, 5);
-}
 
 static l6_err pg_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2400,28 +1866,6 @@ static l6_err pg_a6_year_list(l6_store *s, const char *party, l6_each_fn each, v
   return run_each(PG(s), Q_A6_YEAR_LIST, &a, dec_a6_year, &buf, each, ctx, err);
 }
 
-static void dec_a6_auth(const PGresult *r, int i, void *o) {
-  l6_a6_auth *a = o;
-  a->id = col_i64(r, i, 0);
-  col_text(r, i, 1, a->party, sizeof a->party);
-  a->approach = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, a->project, sizeof a->project);
-  a->vintage_from = (int)col_i64(r, i, 4);
-  a->vintage_to = (int)col_i64(r, i, 5);
-  a->quantity = col_i64(r, i, 6);
-  a->assigned = col_i64(r, i, 7);
-  col_text(r, i, 8, a->purposes, sizeof a->purposes);
-  col_text(r, i, 9, a->ft_event, sizeof a->ft_event);
-  col_text(r, i, 10, a->parties, sizeof a->parties);
-  col_text(r, i, 11, a->entities, sizeof a->entities);
-  a->year_from = (int)col_i64(r, i, 12);
-  a->year_to = (int)col_i64(r, i, 13);
-  a->in_scope = col_i64(r, i, 14) != 0;
-  a->version = (int)col_i64(r, i, 15);
-  a->revoked = col_i64(r, i, 16) != 0;
-  col_text(r, i, 17, a->ts, sizeof a->ts);
-  col_text(r, i, 18, a->letter_sha256, sizeof a->letter_sha256);
-}
 
 /* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
 static l6_err pg_a6_auth_put(l6_store *s, l6_a6_auth *x, l6_error *err) {
@@ -2464,23 +1908,6 @@ static l6_err pg_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, v
   return e;
 }
 
-static void dec_a6_itmo(const PGresult *r, int i, void *o) {
-  l6_a6_itmo *x = o;
-  x->id = col_i64(r, i, 0);
-  x->auth = col_i64(r, i, 1);
-  x->approach = (int)col_i64(r, i, 2);
-  col_text(r, i, 3, x->registry, sizeof x->registry);
-  col_text(r, i, 4, x->host, sizeof x->host);
-  x->batch = col_i64(r, i, 5);
-  x->first = col_i64(r, i, 6);
-  x->last = col_i64(r, i, 7);
-  x->itmo_first = col_i64(r, i, 8);
-  x->vintage = (int)col_i64(r, i, 9);
-  x->ft_year = (int)col_i64(r, i, 10);
-  col_text(r, i, 11, x->fate, sizeof x->fate);
-  col_text(r, i, 12, x->user, sizeof x->user);
-  x->use_year = (int)col_i64(r, i, 13);
-}
 
 static l6_err pg_a6_itmo_put(l6_store *s, l6_a6_itmo *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2544,29 +1971,6 @@ static l6_err pg_a6_itmo_next_serial(l6_store *s, int approach, const char *regi
   return run_one(PG(s), Q_A6_ITMO_NEXT, &a, dec_total, out, L6_E_STORE, err);
 }
 
-static void dec_a6_action(const PGresult *r, int i, void *o) {
-  l6_a6_action *x = o;
-  x->id = col_i64(r, i, 0);
-  x->tx = col_i64(r, i, 1);
-  col_text(r, i, 2, x->type, sizeof x->type);
-  col_text(r, i, 3, x->party, sizeof x->party);
-  x->auth = col_i64(r, i, 4);
-  x->approach = (int)col_i64(r, i, 5);
-  col_text(r, i, 6, x->registry, sizeof x->registry);
-  x->itmo_first = col_i64(r, i, 7);
-  x->itmo_last = col_i64(r, i, 8);
-  col_text(r, i, 9, x->first_id, sizeof x->first_id);
-  col_text(r, i, 10, x->last_id, sizeof x->last_id);
-  x->quantity = col_i64(r, i, 11);
-  x->vintage = (int)col_i64(r, i, 12);
-  col_text(r, i, 13, x->from_party, sizeof x->from_party);
-  col_text(r, i, 14, x->to_party, sizeof x->to_party);
-  col_text(r, i, 15, x->purpose, sizeof x->purpose);
-  col_text(r, i, 16, x->user, sizeof x->user);
-  x->year = (int)col_i64(r, i, 17);
-  x->ca = col_i64(r, i, 18);
-  col_text(r, i, 19, x->ts, sizeof x->ts);
-}
 
 static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2596,12 +2000,6 @@ static l6_err pg_a6_action_put(l6_store *s, l6_a6_action *x, l6_error *err) {
 
 /* ---- four eyes, trusted accounts, delays (issue 15) -------------------- */
 
-static void dec_policy(const PGresult *r, int i, void *o) {
-  l6_policy_rec *p = o;
-  col_text(r, i, 0, p->registry, sizeof p->registry);
-  col_text(r, i, 1, p->body, sizeof p->body);
-  p->hold_account = col_i64(r, i, 2);
-}
 
 static l6_err pg_policy_get(l6_store *s, const char *registry, l6_policy_rec *out, bool *found, l6_error *err) {
   memset(out, 0, sizeof *out);
@@ -2622,34 +2020,6 @@ static l6_err pg_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) 
   return run_write(PG(s), Q_POL_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_proposal(const PGresult *r, int i, void *o) {
-  l6_proposal *p = o;
-  p->id = col_i64(r, i, 0);
-  col_text(r, i, 1, p->kind, sizeof p->kind);
-  col_text(r, i, 2, p->state, sizeof p->state);
-  col_text(r, i, 3, p->registry, sizeof p->registry);
-  p->org = col_i64(r, i, 4);
-  p->from_account = col_i64(r, i, 5);
-  p->to_account = col_i64(r, i, 6);
-  p->quantity = col_i64(r, i, 7);
-  col_text(r, i, 8, p->reasons, sizeof p->reasons);
-  col_text(r, i, 9, p->proposer, sizeof p->proposer);
-  col_text(r, i, 10, p->proposer_role, sizeof p->proposer_role);
-  p->proposer_org = col_i64(r, i, 11);
-  p->proposer_user = col_i64(r, i, 12);
-  p->proposer_token = col_i64(r, i, 13);
-  p->created_ms = col_i64(r, i, 14);
-  p->expires_ms = col_i64(r, i, 15);
-  p->executes_ms = col_i64(r, i, 16);
-  p->decided_ms = col_i64(r, i, 17);
-  col_text(r, i, 18, p->decided_by, sizeof p->decided_by);
-  col_text(r, i, 19, p->approved_by, sizeof p->approved_by);
-  col_text(r, i, 20, p->result, sizeof p->result);
-  p->hold_tx = col_i64(r, i, 21);
-  p->release_tx = col_i64(r, i, 22);
-  p->result_tx = col_i64(r, i, 23);
-  col_text(r, i, 24, p->request, sizeof p->request);
-}
 
 static void args_proposal(pg_args *a, const l6_proposal *p) {
   a_int(a, p->id);
@@ -2732,14 +2102,6 @@ static l6_err pg_trusted_delete(l6_store *s, l6_id account, l6_id trusted, l6_er
   return e;
 }
 
-static void dec_trusted(const PGresult *r, int i, void *o) {
-  l6_trusted *x = o;
-  x->account = col_i64(r, i, 0);
-  x->trusted = col_i64(r, i, 1);
-  x->added_ms = col_i64(r, i, 2);
-  x->active_ms = col_i64(r, i, 3);
-  col_text(r, i, 4, x->added_by, sizeof x->added_by);
-}
 
 static l6_err pg_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void *ctx, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2748,12 +2110,6 @@ static l6_err pg_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void 
   return run_each(PG(s), Q_TRUST_LIST, &a, dec_trusted, &buf, each, ctx, err);
 }
 
-static void dec_ets_rec(const PGresult *r, int i, void *o) {
-  l6_ets_rec *x = o;
-  col_text(r, i, 0, x->kind, sizeof x->kind);
-  col_text(r, i, 1, x->key, sizeof x->key);
-  col_text(r, i, 2, x->body, sizeof x->body);
-}
 
 static l6_err pg_ets_rec_put(l6_store *s, const l6_ets_rec *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2777,13 +2133,6 @@ static l6_err pg_ets_rec_list(l6_store *s, const char *kind, const char *prefix,
 
 /* ---- links between registries ----------------------------------------- */
 
-static void dec_approach(const PGresult *r, int i, void *o) {
-  l6_a6_approach *x = o;
-  x->code = (int)col_i64(r, i, 0);
-  col_text(r, i, 1, x->party, sizeof x->party);
-  col_text(r, i, 2, x->body, sizeof x->body);
-  col_text(r, i, 3, x->ts, sizeof x->ts);
-}
 
 static l6_err pg_a6_approach_put(l6_store *s, const l6_a6_approach *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2809,14 +2158,6 @@ static l6_err pg_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_er
   return e;
 }
 
-static void dec_link(const PGresult *r, int i, void *o) {
-  l6_link_rec *x = o;
-  col_text(r, i, 0, x->kind, sizeof x->kind);
-  col_text(r, i, 1, x->key, sizeof x->key);
-  col_text(r, i, 2, x->state, sizeof x->state);
-  x->due_ms = col_i64(r, i, 3);
-  col_text(r, i, 4, x->body, sizeof x->body);
-}
 
 static l6_err pg_link_put(l6_store *s, const l6_link_rec *x, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2863,15 +2204,6 @@ static l6_err pg_link_list(l6_store *s, const char *kind, const char *state, int
   return e;
 }
 
-static void dec_ets_hist(const PGresult *r, int i, void *o) {
-  l6_ets_hist *h = o;
-  h->id = col_i64(r, i, 0);
-  col_text(r, i, 1, h->kind, sizeof h->kind);
-  col_text(r, i, 2, h->key, sizeof h->key);
-  col_text(r, i, 3, h->actor, sizeof h->actor);
-  col_text(r, i, 4, h->ts, sizeof h->ts);
-  col_text(r, i, 5, h->body, sizeof h->body);
-}
 
 static l6_err pg_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2909,14 +2241,6 @@ static l6_err pg_a6_action_list(l6_store *s, const char *party, l6_each_fn each,
 
 /* ---- authorization amendments ---------------------------------------- */
 
-static void dec_a6_ver(const PGresult *r, int i, void *o) {
-  l6_a6_auth_version *v = o;
-  v->auth = col_i64(r, i, 0);
-  v->version = (int)col_i64(r, i, 1);
-  col_text(r, i, 2, v->effective_from, sizeof v->effective_from);
-  col_text(r, i, 3, v->body, sizeof v->body);
-  col_text(r, i, 4, v->ts, sizeof v->ts);
-}
 
 static l6_err pg_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l6_error *err) {
   pg_args a = {.n = 0};
@@ -2938,14 +2262,6 @@ static l6_err pg_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, 
   return e;
 }
 
-static void dec_nma(const PGresult *r, int i, void *o) {
-  l6_nma_rec *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->kind, sizeof x->kind);
-  col_text(r, i, 2, x->party, sizeof x->party);
-  col_text(r, i, 3, x->status, sizeof x->status);
-  col_text(r, i, 4, x->body, sizeof x->body);
-}
 
 /* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
 static l6_err pg_nma_put(l6_store *s, l6_nma_rec *x, l6_error *err) {
@@ -2981,14 +2297,6 @@ static l6_err pg_nma_list(l6_store *s, const char *kind, const char *party, l6_e
 
 /* ---- programmes of activities, comments, grievances (poa.c, voice.c) ---- */
 
-static void dec_mrec(const PGresult *r, int i, void *o) {
-  l6_mech_rec *x = o;
-  x->id = col_i64(r, i, 0);
-  col_text(r, i, 1, x->kind, sizeof x->kind);
-  col_text(r, i, 2, x->ref, sizeof x->ref);
-  col_text(r, i, 3, x->state, sizeof x->state);
-  col_text(r, i, 4, x->body, sizeof x->body);
-}
 
 /* Inserts (x->id == 0: the new id is max + 1) or updates by id. */
 static l6_err pg_mech_rec_put(l6_store *s, l6_mech_rec *x, l6_error *err) {
@@ -3024,15 +2332,6 @@ static l6_err pg_mech_rec_list(l6_store *s, const char *kind, const char *ref, l
 
 /* ---- activity records (issue 20) ----------------------------------- */
 
-static void dec_arec(const PGresult *r, int i, void *o) {
-  l6_arec *x = o;
-  col_text(r, i, 0, x->project, sizeof x->project);
-  col_text(r, i, 1, x->kind, sizeof x->kind);
-  x->id = col_i64(r, i, 2);
-  x->period = (int)col_i64(r, i, 3);
-  col_text(r, i, 4, x->ref, sizeof x->ref);
-  col_text(r, i, 5, x->body, sizeof x->body);
-}
 
 static l6_err pg_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *err) {
   pg_args a = {.n = 0};
@@ -3093,31 +2392,6 @@ static void a_hex(pg_args *a, const uint8_t *v, size_t n, char *buf) {
   a_text(a, buf);
 }
 
-static void dec_leaf(const PGresult *r, int i, void *o) {
-  l6_log_leaf *l = o;
-  l->index = col_i64(r, i, 0);
-  l->tx = col_i64(r, i, 1);
-  col_hex(r, i, 2, l->salt, sizeof l->salt);
-  l->auth = col_i64(r, i, 3);
-  l->version = (int)col_i64(r, i, 4);
-  col_text(r, i, 5, l->sha256, sizeof l->sha256);
-  col_text(r, i, 6, l->ts, sizeof l->ts);
-}
-static void dec_head(const PGresult *r, int i, void *o) {
-  l6_log_head *h = o;
-  h->tree_size = col_i64(r, i, 0);
-  col_hex(r, i, 1, h->root, sizeof h->root);
-  h->timestamp_ms = col_i64(r, i, 2);
-  col_text(r, i, 3, h->key_id, sizeof h->key_id);
-  col_hex(r, i, 4, h->signature, sizeof h->signature);
-}
-static void dec_key(const PGresult *r, int i, void *o) {
-  l6_log_key *k = o;
-  col_text(r, i, 0, k->id, sizeof k->id);
-  col_hex(r, i, 1, k->public_key, sizeof k->public_key);
-  k->created_ms = col_i64(r, i, 2);
-  k->current = col_i64(r, i, 3) != 0;
-}
 static void dec_hash32(const PGresult *r, int i, void *o) { col_hex(r, i, 0, o, 32); }
 
 static l6_err pg_log_size(l6_store *s, int64_t *out, l6_error *err) {
@@ -3382,20 +2656,6 @@ static l6_err pg_batch_vintage_set(l6_store *s, l6_id batch, const char *start, 
   return run_write(PG(s), Q_BATCH_VINTAGE, &a, NULL, NULL, err);
 }
 
-static void dec_origin(const PGresult *r, int i, void *o) {
-  l6_origin_block *b = o;
-  b->id = col_i64(r, i, 0);
-  col_text(r, i, 1, b->origin, sizeof b->origin);
-  col_text(r, i, 2, b->prefix, sizeof b->prefix);
-  b->first = col_i64(r, i, 3);
-  b->last = col_i64(r, i, 4);
-  col_text(r, i, 5, b->text, sizeof b->text);
-  b->batch = col_i64(r, i, 6);
-  b->serial_first = col_i64(r, i, 7);
-  col_text(r, i, 8, b->project, sizeof b->project);
-  col_text(r, i, 9, b->vintage_start, sizeof b->vintage_start);
-  col_text(r, i, 10, b->vintage_end, sizeof b->vintage_end);
-}
 
 static l6_err pg_origin_block_put(l6_store *s, l6_origin_block *b, l6_error *err) {
   pg_args a = {.n = 0};
@@ -3440,21 +2700,6 @@ static l6_err pg_origin_placed(l6_store *s, const char *origin, const char *proj
   return run_one(PG(s), Q_ORIGIN_PLACED, &a, dec_total, out, L6_E_INTERNAL, err);
 }
 
-static void dec_unplaced(const PGresult *r, int i, void *o) {
-  l6_origin_unplaced *u = o;
-  col_text(r, i, 0, u->origin, sizeof u->origin);
-  col_text(r, i, 1, u->project, sizeof u->project);
-  col_text(r, i, 2, u->vintage_start, sizeof u->vintage_start);
-  col_text(r, i, 3, u->vintage_end, sizeof u->vintage_end);
-  u->vintage = (int)col_i64(r, i, 4);
-  u->total = col_i64(r, i, 5);
-  u->unplaced = col_i64(r, i, 6);
-  u->buffer = col_i64(r, i, 7);
-  u->retired = col_i64(r, i, 8);
-  u->total_kg = col_i64(r, i, 9);
-  u->buffer_kg = col_i64(r, i, 10);
-  u->retired_kg = col_i64(r, i, 11);
-}
 
 static l6_err pg_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
   pg_args a = {.n = 0};
@@ -3499,13 +2744,6 @@ static l6_err pg_origin_project_put(l6_store *s, const l6_origin_project *p, l6_
   return run_write(PG(s), Q_OPROJ_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_oproj(const PGresult *r, int i, void *o) {
-  l6_origin_project *p = o;
-  col_text(r, i, 0, p->origin, sizeof p->origin);
-  col_text(r, i, 1, p->project, sizeof p->project);
-  col_text(r, i, 2, p->status, sizeof p->status);
-  col_text(r, i, 3, p->registered, sizeof p->registered);
-}
 
 static l6_err pg_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
                                     l6_error *err) {
@@ -3525,11 +2763,6 @@ static l6_err pg_origin_period_put(l6_store *s, const l6_origin_period *p, l6_er
   return run_write(PG(s), Q_OPER_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_operiod(const PGresult *r, int i, void *o) {
-  l6_origin_period *p = o;
-  col_text(r, i, 0, p->vintage_start, sizeof p->vintage_start);
-  col_text(r, i, 1, p->vintage_end, sizeof p->vintage_end);
-}
 
 static l6_err pg_origin_period_get(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
                                    l6_error *err) {
@@ -3587,12 +2820,6 @@ static l6_err pg_tx_terms_put(l6_store *s, const l6_tx_terms *x, l6_error *err) 
   return run_write(PG(s), Q_TXT_PUT, &a, NULL, NULL, err);
 }
 
-static void dec_tx_terms(const PGresult *r, int i, void *o) {
-  l6_tx_terms *x = o;
-  x->tx = col_i64(r, i, 0);
-  x->amount = col_i64(r, i, 1);
-  col_text(r, i, 2, x->currency, sizeof x->currency);
-}
 
 static l6_err pg_tx_terms_get(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err) {
   pg_args a = {.n = 0};
@@ -3616,12 +2843,6 @@ static l6_err pg_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn e
   return run_each(PG(s), Q_EX_TRADE_PAGE, &a, dec_ex_trade, &buf, each, ctx, err);
 }
 
-static void dec_stat(const PGresult *r, int i, void *o) {
-  l6_stat_row *x = o;
-  col_text(r, i, 0, x->key, sizeof x->key);
-  x->issued = col_i64(r, i, 1);
-  x->retired = col_i64(r, i, 2);
-}
 
 static l6_err pg_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
                        l6_each_fn each, void *ctx, l6_error *err) {
@@ -3901,7 +3122,9 @@ static l6_err check_server(pg_store *q, l6_error *err) {
 }
 
 l6_store *store_pg_open(const char *spec, l6_error *err) {
-  pg_store *q = calloc(1, sizeof *q);
+  static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+  pthread_once(&sql_once, pg_sql_init);
+  pg_store *q = sql_text_ok ? calloc(1, sizeof *q) : NULL;
   if (q == NULL) {
     l6_fail(err, L6_E_NOMEM, NULL);
     return NULL;

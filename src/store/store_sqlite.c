@@ -2,7 +2,9 @@
  * store_sqlite.c -- the embedded store: SQLite in WAL mode, synchronous
  * FULL (a commit is on disk before it is acknowledged), foreign keys on,
  * every statement prepared once and cached. One connection per store; the
- * service layer serialises access to it.
+ * service layer serialises access to it. Statements both engines share are
+ * in store_sql.h, row decoders in store_rows.c; an op binds its arguments
+ * and runs its statement with q_write / q_one / q_each.
  */
 #include <assert.h>
 #include <errno.h>
@@ -20,409 +22,161 @@
 #include "schema.h"
 #include "store.h"
 #include "store_common.h"
+#include "store_rows.h"
+#include "store_sql.h"
 
-/* The columns of a token row, in dec_token's order. */
-#define TOK_COLS "id, role, org, label, created, expires, revoked, last_used, owner"
 
 /* Every statement, by id. The id indexes the cache. */
-#define SQL_MAP(XX)                                                                                  \
-  XX(PARTY_PUT, "INSERT INTO parties(code, name) VALUES(?1, ?2)")                                   \
-  XX(PARTY_GET, "SELECT code, name FROM parties WHERE code = ?1")                                   \
-  XX(PARTY_LIST, "SELECT code, name FROM parties ORDER BY code")                                    \
-  XX(REG_PUT, "INSERT INTO registries(id, party, name) VALUES(?1, ?2, ?3)")                         \
-  XX(REG_GET, "SELECT id, party, name, kind FROM registries WHERE id = ?1")                               \
-  XX(REG_LIST, "SELECT id, party, name, kind FROM registries ORDER BY id")                                \
-  XX(ORG_PUT, "INSERT INTO organisations(registry, name) VALUES(?1, ?2)")                           \
-  XX(ORG_GET, "SELECT id, registry, name FROM organisations WHERE id = ?1")                         \
+#define SQL_MAP(XX) \
+  XX(ORG_PUT, "INSERT INTO organisations(registry, name) VALUES(?1, ?2)") \
   XX(ORG_LIST, "SELECT id, registry, name FROM organisations WHERE (?1 = 0 OR id = ?1) ORDER BY id") \
-  XX(ACC_PUT, "INSERT INTO accounts(registry, org, type, status, name) VALUES(?1, ?2, ?3, ?4, ?5)")   \
-  XX(ACC_GET, "SELECT id, registry, org, type, status, name FROM accounts WHERE id = ?1")           \
-  XX(ACC_STATUS, "UPDATE accounts SET status = ?2 WHERE id = ?1")                                   \
-  XX(ACC_OF_REG, "SELECT id, registry, org, type, status, name FROM accounts"                       \
-                 " WHERE registry = ?1 AND type = ?2 AND org IS NULL ORDER BY id LIMIT 1")          \
-  XX(ACC_LIST, "SELECT id, registry, org, type, status, name FROM accounts"                         \
-               " WHERE (?1 = 0 OR org = ?1) AND id > ?2 ORDER BY id LIMIT ?3")                     \
-  XX(PROG_PUT, "INSERT INTO programmes(code, name, kind) VALUES(?1, ?2, ?3)")                       \
-  XX(PROG_GET, "SELECT code, name, kind FROM programmes WHERE code = ?1")                           \
-  XX(PROG_LIST, "SELECT code, name, kind FROM programmes ORDER BY code")                            \
-  XX(UT_PUT, "INSERT INTO unit_types(code, programme, name, non_offsetting) VALUES(?1, ?2, ?3, ?4)") \
-  XX(UT_GET, "SELECT code, programme, name, non_offsetting FROM unit_types WHERE code = ?1")        \
-  XX(UT_LIST, "SELECT code, programme, name, non_offsetting FROM unit_types ORDER BY code")         \
-  XX(PROJ_PUT, "INSERT INTO projects(id, programme, host, title, methodology, sector, kind,"        \
-               " crediting_start, crediting_end, status) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")   \
-  XX(PROJ_GET, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"      \
-               " crediting_end, status FROM projects WHERE id = ?1")                                \
-  XX(PROJ_LIST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start,"     \
-                " crediting_end, status FROM projects WHERE (?1 = '' OR programme = ?1)"            \
-                " AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4"              \
-                " ORDER BY id LIMIT ?5")                                                            \
+  XX(ACC_PUT, "INSERT INTO accounts(registry, org, type, status, name) VALUES(?1, ?2, ?3, ?4, ?5)") \
+  XX(ACC_LIST, "SELECT id, registry, org, type, status, name FROM accounts" \
+               " WHERE (?1 = 0 OR org = ?1) AND id > ?2 ORDER BY id LIMIT ?3") \
+  XX(PROJ_LIST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start," \
+                " crediting_end, status FROM projects WHERE (?1 = '' OR programme = ?1)" \
+                " AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4" \
+                " ORDER BY id LIMIT ?5") \
   XX(PROJ_LIST_HS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = ?2 AND status = ?3 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
   XX(PROJ_LIST_HOST, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE host = ?2 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
   XX(PROJ_LIST_STATUS, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE status = ?3 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
   XX(PROJ_LIST_PROG, "SELECT id, programme, host, title, methodology, sector, kind, crediting_start, crediting_end, status FROM projects" " WHERE programme = ?1 AND (?1 = '' OR programme = ?1) AND (?2 = '' OR host = ?2) AND (?3 = '' OR status = ?3) AND id > ?4 ORDER BY id LIMIT ?5") \
-  XX(BATCH_PUT, "INSERT INTO batches(project, unit_type, registry, vintage, serial_start,"          \
-                " quantity, tx, production_start, production_end)"                                  \
-                " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                      \
-  XX(BATCH_GET, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"     \
-                " production_start, production_end FROM batches WHERE id = ?1")                    \
-  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx,"    \
-                 " production_start, production_end"                                               \
-                 " FROM batches WHERE (?1 = '' OR project = ?1) AND id > ?2 ORDER BY id LIMIT ?3")  \
-  XX(BLK_LEFT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first < ?2" \
-               " ORDER BY first DESC LIMIT 1")                                                      \
-  XX(BLK_RIGHT, "SELECT id, batch, account, first, last FROM blocks WHERE batch = ?1 AND first >= ?2" \
-                " ORDER BY first LIMIT 1")                                                          \
-  XX(BLK_INS, "INSERT INTO blocks(batch, account, first, last, vintage)"                            \
-              " VALUES(?1, ?2, ?3, ?4, (SELECT vintage FROM batches WHERE id = ?1))")               \
-  XX(BLK_SET, "UPDATE blocks SET first = ?2, last = ?3 WHERE id = ?1")                              \
-  XX(BLK_DEL, "DELETE FROM blocks WHERE id = ?1")                                                   \
-  XX(BLK_FIND, "SELECT id, batch, account, first, last, vintage FROM blocks"                        \
-               " WHERE batch = ?1 AND first <= ?2 ORDER BY first DESC LIMIT 1")                     \
-  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, b.vintage"                        \
-               " FROM blocks b INDEXED BY blocks_pick WHERE b.account = ?1"                         \
-               " AND (?4 = 0 OR b.vintage = ?4) AND EXISTS(SELECT 1 FROM batches ba"               \
-               "  WHERE ba.id = b.batch AND (?2 = '' OR ba.unit_type = ?2)"                         \
-               "  AND (?3 = '' OR ba.project = ?3))"                                                \
-               " ORDER BY b.vintage, b.batch, b.first LIMIT ?5")                                    \
-  XX(BLK_OF_ACC, "SELECT id, batch, account, first, last, vintage FROM blocks INDEXED BY"           \
-                 " blocks_account WHERE account = ?1 AND id > ?2 ORDER BY id LIMIT ?3")            \
-  XX(BLK_OF_BATCH, "SELECT id, batch, account, first, last, vintage FROM blocks"                    \
-                   " WHERE batch = ?1 ORDER BY first")                                              \
-  XX(ACC_TOTAL, "SELECT COALESCE(SUM(b.last - b.first + 1), 0) FROM blocks b"                       \
-                " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1"                          \
-                " AND (?2 = '' OR ba.unit_type = ?2) AND (?3 = '' OR ba.project = ?3)"             \
-                " AND (?4 = 0 OR ba.vintage = ?4)")                                                 \
-  XX(TX_PUT, "INSERT INTO transactions(kind, ts, actor, from_account, to_account, quantity,"        \
+  XX(BATCH_PUT, "INSERT INTO batches(project, unit_type, registry, vintage, serial_start," \
+                " quantity, tx, production_start, production_end)" \
+                " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
+  XX(BATCH_LIST, "SELECT id, project, unit_type, registry, vintage, serial_start, quantity, tx," \
+                 " production_start, production_end" \
+                 " FROM batches WHERE (?1 = '' OR project = ?1) AND id > ?2 ORDER BY id LIMIT ?3") \
+  XX(BLK_INS, "INSERT INTO blocks(batch, account, first, last, vintage)" \
+              " VALUES(?1, ?2, ?3, ?4, (SELECT vintage FROM batches WHERE id = ?1))") \
+  XX(BLK_PICK, "SELECT b.id, b.batch, b.account, b.first, b.last, b.vintage" \
+               " FROM blocks b INDEXED BY blocks_pick WHERE b.account = ?1" \
+               " AND (?4 = 0 OR b.vintage = ?4) AND EXISTS(SELECT 1 FROM batches ba" \
+               "  WHERE ba.id = b.batch AND (?2 = '' OR ba.unit_type = ?2)" \
+               "  AND (?3 = '' OR ba.project = ?3))" \
+               " ORDER BY b.vintage, b.batch, b.first LIMIT ?5") \
+  XX(BLK_OF_ACC, "SELECT id, batch, account, first, last, vintage FROM blocks INDEXED BY" \
+                 " blocks_account WHERE account = ?1 AND id > ?2 ORDER BY id LIMIT ?3") \
+  XX(ACC_TOTAL, "SELECT COALESCE(SUM(b.last - b.first + 1), 0) FROM blocks b" \
+                " JOIN batches ba ON ba.id = b.batch WHERE b.account = ?1" \
+                " AND (?2 = '' OR ba.unit_type = ?2) AND (?3 = '' OR ba.project = ?3)" \
+                " AND (?4 = 0 OR ba.vintage = ?4)") \
+  XX(TX_PUT, "INSERT INTO transactions(kind, ts, actor, from_account, to_account, quantity," \
              " beneficiary, purpose, claim, reporting_year) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)") \
-  XX(TX_GET, "SELECT id, kind, ts, actor, from_account, to_account, quantity, beneficiary,"         \
-             " purpose, claim, reporting_year FROM transactions WHERE id = ?1")                     \
-  XX(TX_LIST, "SELECT t.id, t.kind, t.ts, t.actor, t.from_account, t.to_account, t.quantity,"       \
-              " t.beneficiary, t.purpose, t.claim, t.reporting_year FROM transactions t"            \
-              " WHERE t.id > ?1 AND (?2 = 0 OR t.from_account = ?2 OR t.to_account = ?2)"          \
-              " AND (?3 = '' OR t.kind = ?3)"                                                       \
+  XX(TX_LIST, "SELECT t.id, t.kind, t.ts, t.actor, t.from_account, t.to_account, t.quantity," \
+              " t.beneficiary, t.purpose, t.claim, t.reporting_year FROM transactions t" \
+              " WHERE t.id > ?1 AND (?2 = 0 OR t.from_account = ?2 OR t.to_account = ?2)" \
+              " AND (?3 = '' OR t.kind = ?3)" \
               " AND (?4 = 0 OR EXISTS(SELECT 1 FROM tx_lines l WHERE l.tx = t.id AND l.batch = ?4))" \
               /* a project's: its batches' lines, read once (batches_project, \
-               * tx_lines_hist), not a lookup per transaction (issue 21) */  \
+               * tx_lines_hist), not a lookup per transaction (issue 21) */ \
               " AND (?5 = '' OR t.id IN (SELECT l.tx FROM batches ba JOIN tx_lines l ON l.batch = ba.id" \
-              "      WHERE ba.project = ?5))"                                                       \
-              " AND (?6 = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = ?6"                    \
-              "      AND (a.id = t.from_account OR a.id = t.to_account)))"                          \
-              " ORDER BY t.id LIMIT ?7")                                                            \
-  XX(LINE_PUT, "INSERT INTO tx_lines(tx, batch, first, last, from_account, to_account, lvl)"       \
-               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                               \
-  XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines"            \
-                 " WHERE tx = ?1 ORDER BY rowid")                                                   \
-  XX(LINE_HIST, L6_LINE_HIST_SQL("?1", "?2"))                                                      \
-  XX(IDEM_GET, "SELECT hash, status, body FROM idempotency WHERE key = ?1")                         \
-  XX(IDEM_PUT, "INSERT INTO idempotency(key, hash, status, body) VALUES(?1, ?2, ?3, ?4)")           \
+              "      WHERE ba.project = ?5))" \
+              " AND (?6 = 0 OR EXISTS(SELECT 1 FROM accounts a WHERE a.org = ?6" \
+              "      AND (a.id = t.from_account OR a.id = t.to_account)))" \
+              " ORDER BY t.id LIMIT ?7") \
+  XX(LINE_OF_TX, "SELECT tx, batch, first, last, from_account, to_account FROM tx_lines" \
+                 " WHERE tx = ?1 ORDER BY rowid") \
+  XX(LINE_HIST, L6_LINE_HIST_SQL("?1", "?2")) \
   XX(TOK_PUT, "INSERT INTO tokens(hash, role, org, label, created, expires) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-  XX(TOK_FIND, "SELECT " TOK_COLS " FROM tokens WHERE hash = ?1")                                  \
-  XX(TOK_GET, "SELECT " TOK_COLS " FROM tokens WHERE id = ?1")                                     \
   XX(TOK_LIST, "SELECT " TOK_COLS " FROM tokens WHERE (?1 = 0 OR id = ?1) AND id > ?2 ORDER BY id LIMIT ?3") \
-  XX(TOK_REVOKE, "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked = 0")                   \
-  XX(TOK_TOUCH, "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND last_used < ?3")               \
-  XX(LOG_SIZE, "SELECT MAX(COALESCE((SELECT MAX(idx) FROM log_leaves), -1),"                    \
-              " COALESCE((SELECT MAX(idx) FROM log_letters), -1)) + 1")                                  \
-  XX(LEAF_PUT, "INSERT INTO log_leaves(idx, tx, salt) VALUES(?1, ?2, ?3)")                          \
-  XX(LETTER_PUT, "INSERT INTO log_letters(idx, auth, version, sha256, ts) VALUES(?1, ?2, ?3, ?4, ?5)") \
-  XX(LETTER_GET, "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE auth = ?1 AND version = ?2")                                \
-  XX(LEAF_GET, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx = ?1 UNION ALL " "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx = ?1") \
-  XX(LEAF_OF_TX, "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE tx = ?1")                                                  \
-  XX(LEAF_LIST, "SELECT * FROM (" "SELECT idx, tx, salt, 0 AS auth, 0 AS version, '' AS sha256, '' AS ts FROM log_leaves" " WHERE idx >= ?1 ORDER BY idx LIMIT ?2) a UNION ALL"   \
-               " SELECT * FROM (" "SELECT idx, 0, '00000000000000000000000000000000', auth, version, sha256, ts FROM log_letters" " WHERE idx >= ?1 ORDER BY idx LIMIT ?2) b ORDER BY 1 LIMIT ?2") \
-  XX(NODE_PUT, "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)")                        \
-  XX(NODE_GET, "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")                          \
-  XX(HEAD_PUT, "INSERT INTO log_heads(tree_size, root_hash, ts, key_id, signature)"                 \
-               " VALUES(?1, ?2, ?3, ?4, ?5)")                                                       \
-  XX(HEAD_GET, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                  \
-               " WHERE tree_size = ?1")                                                             \
-  XX(HEAD_LAST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                 \
-                " ORDER BY tree_size DESC LIMIT 1")                                                 \
-  XX(HEAD_LIST, "SELECT tree_size, root_hash, ts, key_id, signature FROM log_heads"                 \
-                " WHERE tree_size >= ?1 ORDER BY tree_size LIMIT ?2")                               \
-  XX(KEY_UNSET, "UPDATE log_keys SET current = 0 WHERE current <> 0")                               \
-  XX(KEY_PUT, "INSERT INTO log_keys(id, public_key, created, current) VALUES(?1, ?2, ?3, ?4)")      \
-  XX(KEY_LIST, "SELECT id, public_key, created, current FROM log_keys ORDER BY created, id")
+  XX(LOG_SIZE, "SELECT MAX(COALESCE((SELECT MAX(idx) FROM log_leaves), -1)," \
+              " COALESCE((SELECT MAX(idx) FROM log_letters), -1)) + 1")
 
 /* The project cycle's statements (documents, accreditations, activities,
  * periods, step records). */
-#define SQL_MAP_CYCLE(XX)                                                                            \
-  XX(PROJ_STATUS, "UPDATE projects SET status = ?2 WHERE id = ?1")                                  \
-  XX(DOC_PUT, "INSERT INTO documents(hash, media_type, name, size, content, ts)"                    \
-              " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(hash) DO UPDATE"                         \
-              " SET content = COALESCE(documents.content, excluded.content)")                       \
-  XX(DOC_GET, "SELECT hash, media_type, name, size, content IS NOT NULL, ts, content"               \
-              " FROM documents WHERE hash = ?1")                                                     \
-  XX(ACCR_PUT, "INSERT INTO accreditations(org, mechanism, scope) VALUES(?1, ?2, ?3)"               \
-               " ON CONFLICT(org, mechanism, scope) DO NOTHING")                                    \
-  XX(ACCR_HAS, "SELECT 1 FROM accreditations WHERE org = ?1 AND mechanism = ?2 AND scope = ?3")     \
-  XX(ACT_SAVE, "INSERT INTO activities(project, mechanism, org, registry, scope, state,"            \
-               " rejected_step, transition_from, requested_on, ets_covered, replacement_due, issued," \
-               " updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"                         \
-               " ON CONFLICT(project) DO UPDATE SET mechanism = excluded.mechanism,"                \
-               " org = excluded.org, registry = excluded.registry, scope = excluded.scope,"          \
-               " state = excluded.state, rejected_step = excluded.rejected_step,"                   \
-               " transition_from = excluded.transition_from, requested_on = excluded.requested_on," \
-               " ets_covered = excluded.ets_covered, replacement_due = excluded.replacement_due,"    \
-               " issued = excluded.issued, updated = excluded.updated")                             \
-  XX(ACT_GET, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"              \
-              " transition_from, requested_on, ets_covered, replacement_due, issued, updated"        \
-              " FROM activities WHERE project = ?1")                                                 \
-  XX(ACT_LIST, "SELECT project, mechanism, org, registry, scope, state, rejected_step,"             \
-               " transition_from, requested_on, ets_covered, replacement_due, issued, updated"       \
-               " FROM activities WHERE (?1 = '' OR mechanism = ?1) AND (?2 = '' OR state = ?2)"      \
-               " AND project > ?3 ORDER BY project LIMIT ?4")                                       \
-  XX(PER_SAVE, "INSERT INTO periods(project, seq, start_date, end_date, state, rejected_step,"      \
-               " calculator, inputs, reported, certified, forward)"                                 \
-               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(project, seq) DO UPDATE"     \
-               " SET start_date = excluded.start_date, end_date = excluded.end_date,"               \
-               " state = excluded.state, rejected_step = excluded.rejected_step,"                   \
-               " calculator = excluded.calculator, inputs = excluded.inputs,"                       \
-               " reported = excluded.reported, certified = excluded.certified,"                     \
-               " forward = excluded.forward")                                                       \
-  XX(PER_GET, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs," \
-              " reported, certified, forward FROM periods WHERE project = ?1 AND seq = ?2")          \
-  XX(PER_LIST, "SELECT project, seq, start_date, end_date, state, rejected_step, calculator, inputs," \
-               " reported, certified, forward FROM periods WHERE project = ?1 ORDER BY seq LIMIT ?2") \
-  XX(STEP_PUT, "INSERT INTO cycle_steps(project, period, step, decision, from_state, to_state,"     \
-               " actor, role, ts, mechanism_hash, documents, detail)"                               \
-               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")                                    \
-  XX(STEP_LIST, "SELECT id, project, period, step, decision, from_state, to_state, actor, role, ts," \
-                " mechanism_hash, documents, detail FROM cycle_steps WHERE project = ?1 AND id > ?2" \
-                " ORDER BY id LIMIT ?3")
+#define SQL_MAP_CYCLE(XX) \
+  XX(ACT_LIST, "SELECT project, mechanism, org, registry, scope, state, rejected_step," \
+               " transition_from, requested_on, ets_covered, replacement_due, issued, updated" \
+               " FROM activities WHERE (?1 = '' OR mechanism = ?1) AND (?2 = '' OR state = ?2)" \
+               " AND project > ?3 ORDER BY project LIMIT ?4") \
+  XX(STEP_PUT, "INSERT INTO cycle_steps(project, period, step, decision, from_state, to_state," \
+               " actor, role, ts, mechanism_hash, documents, detail)" \
+               " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")
 
 /* Article 6.2 accounting's statements (NDCs, authorizations, ITMO ranges,
  * AEF actions). */
-#define A6_AUTH_COLS "id, party, approach, project, vintage_from, vintage_to, quantity, assigned, purposes," \
-  " ft_event, parties, entities, year_from, year_to, in_scope, version, revoked, ts, letter_sha256"
-#define A6_ITMO_COLS "id, auth, approach, registry, host, batch, first, last, itmo_first, vintage, ft_year, fate," \
-  " user_party, use_year"
-#define A6_ACT_COLS "id, tx, type, party, auth, approach, registry, itmo_first, itmo_last, first_id, last_id," \
-  " quantity, vintage, from_party, to_party, purpose, user_entity, year, ca, ts"
-#define SQL_MAP_A6(XX)                                                                               \
-  XX(A6_NDC_PUT, "INSERT INTO a6_ndcs(party, first_year, last_year, kind, method, target_year, target," \
-                 " metric, factor_micro, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"              \
-                 " ON CONFLICT(party) DO UPDATE SET first_year = excluded.first_year,"                  \
-                 " last_year = excluded.last_year, kind = excluded.kind, method = excluded.method,"     \
-                 " target_year = excluded.target_year, target = excluded.target,"                       \
-                 " metric = excluded.metric, factor_micro = excluded.factor_micro,"                     \
-                 " updated = excluded.updated")                                                         \
-  XX(A6_NDC_GET, "SELECT party, first_year, last_year, kind, method, target_year, target, metric,"      \
-                 " factor_micro, updated FROM a6_ndcs WHERE party = ?1")                               \
-  XX(A6_YEAR_PUT, "INSERT INTO a6_ndc_years(party, year, reported, emissions, has_trajectory, trajectory)" \
-                  " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(party, year) DO UPDATE SET"                  \
-                  " reported = excluded.reported, emissions = excluded.emissions,"                     \
-                  " has_trajectory = excluded.has_trajectory, trajectory = excluded.trajectory")       \
-  XX(A6_YEAR_LIST, "SELECT party, year, reported, emissions, has_trajectory, trajectory"               \
-                   " FROM a6_ndc_years WHERE party = ?1 ORDER BY year")                                \
-  XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(party, approach, project, vintage_from, vintage_to,"  \
-                  " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to,"    \
-                  " in_scope, version, revoked, ts, letter_sha256) VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"  \
-                  "?12,?13,?14,?15,?16,?17,?18,?19)")                                                              \
-  XX(A6_AUTH_UPD, "UPDATE a6_authorizations SET party = ?2, approach = ?3, project = ?4,"              \
-                  " vintage_from = ?5, vintage_to = ?6, quantity = ?7, assigned = ?8, purposes = ?9,"  \
-                  " ft_event = ?10, parties = ?11, entities = ?12, year_from = ?13, year_to = ?14,"    \
-                  " in_scope = ?15, version = ?16, revoked = ?17, ts = ?18, letter_sha256 = ?19 WHERE id = ?1")             \
-  XX(A6_AUTH_GET, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE id = ?1")                       \
-  XX(A6_AUTH_LIST, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE (?1 = '' OR party = ?1)"       \
-                   " ORDER BY id")                                                                      \
+#define SQL_MAP_A6(XX) \
+  XX(A6_AUTH_INS, "INSERT INTO a6_authorizations(party, approach, project, vintage_from, vintage_to," \
+                  " quantity, assigned, purposes, ft_event, parties, entities, year_from, year_to," \
+                  " in_scope, version, revoked, ts, letter_sha256) VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11," \
+                  "?12,?13,?14,?15,?16,?17,?18,?19)") \
+  XX(A6_AUTH_LIST, "SELECT " A6_AUTH_COLS " FROM a6_authorizations WHERE (?1 = '' OR party = ?1)" \
+                   " ORDER BY id") \
   XX(A6_ITMO_INS, "INSERT INTO a6_itmos(auth, approach, registry, host, batch, first, last, itmo_first," \
-                  " vintage, ft_year, fate, user_party, use_year)"                                     \
-                  " VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)")                              \
-  XX(A6_ITMO_UPD, "UPDATE a6_itmos SET auth = ?2, approach = ?3, registry = ?4, host = ?5, batch = ?6,"  \
-                  " first = ?7, last = ?8, itmo_first = ?9, vintage = ?10, ft_year = ?11, fate = ?12,"  \
-                  " user_party = ?13, use_year = ?14 WHERE id = ?1")                                   \
-  XX(A6_ITMO_DEL, "DELETE FROM a6_itmos WHERE id = ?1")                                                 \
-  XX(A6_ITMO_IN_BATCH, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE batch = ?1 AND last >= ?2"          \
-                       " AND first <= ?3 ORDER BY first")                                               \
-  XX(A6_ITMO_BY_SERIAL, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE approach = ?1 AND registry = ?2"   \
-                        " AND itmo_first + (last - first) >= ?3 AND itmo_first <= ?4 ORDER BY itmo_first") \
-  XX(A6_ITMO_LIST, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE (?1 = 0 OR auth = ?1)"                  \
-                   " ORDER BY approach, registry, itmo_first")                                          \
-  XX(A6_ITMO_NEXT, "SELECT COALESCE(MAX(itmo_first + (last - first)), 0) + 1 FROM a6_itmos"             \
-                   " WHERE approach = ?1 AND registry = ?2")                                            \
-  XX(A6_ACT_PUT, "INSERT INTO a6_actions(tx, type, party, auth, approach, registry, itmo_first,"        \
-                 " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose,"    \
-                 " user_entity, year, ca, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"   \
-                 "?15,?16,?17,?18,?19)")                                                               \
+                  " vintage, ft_year, fate, user_party, use_year)" \
+                  " VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)") \
+  XX(A6_ITMO_LIST, "SELECT " A6_ITMO_COLS " FROM a6_itmos WHERE (?1 = 0 OR auth = ?1)" \
+                   " ORDER BY approach, registry, itmo_first") \
+  XX(A6_ACT_PUT, "INSERT INTO a6_actions(tx, type, party, auth, approach, registry, itmo_first," \
+                 " itmo_last, first_id, last_id, quantity, vintage, from_party, to_party, purpose," \
+                 " user_entity, year, ca, ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14," \
+                 "?15,?16,?17,?18,?19)") \
   XX(A6_ACT_LIST, "SELECT " A6_ACT_COLS " FROM a6_actions WHERE (?1 = '' OR party = ?1) ORDER BY id") \
-  XX(A6_VER_INS, "INSERT INTO a6_auth_versions(auth, version, effective_from, body, ts) VALUES(?1, ?2, ?3, ?4, ?5)") \
-  XX(A6_VER_LIST, "SELECT auth, version, effective_from, body, ts FROM a6_auth_versions WHERE auth = ?1"   \
-                  " ORDER BY version")                                                                    \
-  XX(NMA_INS, "INSERT INTO nma_records(kind, party, status, body) VALUES(?2, ?3, ?4, ?5)")            \
-  XX(NMA_UPD, "UPDATE nma_records SET kind = ?2, party = ?3, status = ?4, body = ?5 WHERE id = ?1")   \
-  XX(NMA_GET, "SELECT id, kind, party, status, body FROM nma_records WHERE id = ?1 AND kind = ?2")   \
-  XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = ?1"               \
-               " AND (?2 = '' OR party = ?2) ORDER BY id")                                      \
-  XX(MREC_INS, "INSERT INTO mech_records(kind, ref, state, body) VALUES(?2, ?3, ?4, ?5)")           \
-  XX(MREC_UPD, "UPDATE mech_records SET kind = ?2, ref = ?3, state = ?4, body = ?5 WHERE id = ?1")  \
-  XX(MREC_GET, "SELECT id, kind, ref, state, body FROM mech_records WHERE id = ?1 AND kind = ?2")  \
-  XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = ?1"              \
-                " AND (?2 = '' OR ref = ?2) ORDER BY id")    \
-  XX(AREC_INS, "INSERT INTO activity_records(project, kind, id, period, ref, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-  XX(AREC_UPD, "UPDATE activity_records SET body = ?6 WHERE project = ?1 AND kind = ?2 AND id = ?3")    \
-  XX(AREC_GET, "SELECT project, kind, id, period, ref, body FROM activity_records"                      \
-               " WHERE project = ?1 AND kind = ?2 AND ref = ?3")                                        \
-  XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records"                     \
+  XX(NMA_INS, "INSERT INTO nma_records(kind, party, status, body) VALUES(?2, ?3, ?4, ?5)") \
+  XX(NMA_LIST, "SELECT id, kind, party, status, body FROM nma_records WHERE kind = ?1" \
+               " AND (?2 = '' OR party = ?2) ORDER BY id") \
+  XX(MREC_INS, "INSERT INTO mech_records(kind, ref, state, body) VALUES(?2, ?3, ?4, ?5)") \
+  XX(MREC_LIST, "SELECT id, kind, ref, state, body FROM mech_records WHERE kind = ?1" \
+                " AND (?2 = '' OR ref = ?2) ORDER BY id") \
+  XX(AREC_UPD, "UPDATE activity_records SET body = ?6 WHERE project = ?1 AND kind = ?2 AND id = ?3") \
+  XX(AREC_LIST, "SELECT project, kind, id, period, ref, body FROM activity_records" \
                 " WHERE project = ?1 AND kind = ?2 AND (?3 < 0 OR period = ?3) ORDER BY id")
 
-#define SQL_MAP_LINK(XX)                                                                               \
-  XX(LINK_PUT, "INSERT INTO link_records(kind, key, state, due_ms, body) VALUES(?1, ?2, ?3, ?4, ?5)"      \
-               " ON CONFLICT(kind, key) DO UPDATE SET state = excluded.state, due_ms = excluded.due_ms,"   \
-               " body = excluded.body")                                                                \
-  XX(LINK_GET, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1 AND key = ?2")   \
-  XX(LINK_LIST, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1"                \
-                " ORDER BY key")                                                                        \
-  XX(LINK_DUE, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1 AND state = ?2"  \
+#define SQL_MAP_LINK(XX) \
+  XX(LINK_DUE, "SELECT kind, key, state, due_ms, body FROM link_records WHERE kind = ?1 AND state = ?2" \
                " AND (?3 < 0 OR due_ms <= ?3) ORDER BY due_ms, key")
 
-#define SQL_MAP_APPROACH(XX)                                                                           \
-  XX(APPROACH_PUT, "INSERT INTO a6_approaches(code, party, body, ts) VALUES(?1, ?2, ?3, ?4)"             \
-                   " ON CONFLICT(code) DO UPDATE SET party = excluded.party, body = excluded.body,"      \
-                   " ts = excluded.ts")                                                                \
-  XX(APPROACH_GET, "SELECT code, party, body, ts FROM a6_approaches WHERE code = ?1")                    \
-  XX(APPROACH_LIST, "SELECT code, party, body, ts FROM a6_approaches ORDER BY code")
+#define SQL_MAP_APPROACH(XX)
 
-#define SQL_MAP_ETS(XX)                                                                                \
-  XX(ETS_PUT, "INSERT INTO ets_records(kind, key, body) VALUES(?1, ?2, ?3)"                            \
-              " ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body")                           \
-  XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = ?1"                               \
-               " AND substr(key, 1, length(?2)) = ?2 ORDER BY key")                                    \
-  XX(ETS_HIST_ADD, "INSERT INTO ets_history(kind, key, actor, ts, body) VALUES(?1, ?2, ?3, ?4, ?5)")      \
-  XX(ETS_HIST_LIST, "SELECT id, kind, key, actor, ts, body FROM ets_history WHERE kind = ?1 AND key = ?2" \
-                    " ORDER BY id")
+#define SQL_MAP_ETS(XX) \
+  XX(ETS_LIST, "SELECT kind, key, body FROM ets_records WHERE kind = ?1" \
+               " AND substr(key, 1, length(?2)) = ?2 ORDER BY key") \
+  XX(ETS_HIST_ADD, "INSERT INTO ets_history(kind, key, actor, ts, body) VALUES(?1, ?2, ?3, ?4, ?5)")
 
 #define SQL_MAP_EX(XX) \
-  XX(EX_INSTR_PUT, "INSERT INTO ex_instruments(code, name, kind, unit_type, project, vintage_from, vintage_to," " batch, registry, escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct," " sessions, tz_offset, status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale," " created, call_minutes)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)" " ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit_type =" " excluded.unit_type, project = excluded.project, vintage_from = excluded.vintage_from," " vintage_to = excluded.vintage_to, batch = excluded.batch, registry = excluded.registry," " escrow = excluded.escrow, currency = excluded.currency, minor_units = excluded.minor_units," " tick = excluded.tick, lot = excluded.lot, min_qty = excluded.min_qty, max_qty =" " excluded.max_qty, band_pct = excluded.band_pct, sessions = excluded.sessions, tz_offset =" " excluded.tz_offset, status = excluded.status, mode = excluded.mode, prev_close =" " excluded.prev_close, maker_bps = excluded.maker_bps, taker_bps = excluded.taker_bps," " no_same_day_resale = excluded.no_same_day_resale, created = excluded.created, call_minutes =" " excluded.call_minutes") \
-  XX(EX_INSTR_GET, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments WHERE code = ?1") \
-  XX(EX_INSTR_LIST, "SELECT code, name, kind, unit_type, project, vintage_from, vintage_to, batch, registry," " escrow, currency, minor_units, tick, lot, min_qty, max_qty, band_pct, sessions, tz_offset," " status, mode, prev_close, maker_bps, taker_bps, no_same_day_resale, created, call_minutes" " FROM ex_instruments ORDER BY code") \
-  XX(CRIT_PUT, "INSERT INTO crit_instruments(code, unit_types, programmes, labels, corsia_phase) VALUES(?1,?2,?3,?4,?5)" " ON CONFLICT(code) DO UPDATE SET unit_types = excluded.unit_types, programmes = excluded.programmes," " labels = excluded.labels, corsia_phase = excluded.corsia_phase") \
-  XX(CRIT_GET, "SELECT code, unit_types, programmes, labels, corsia_phase FROM crit_instruments WHERE code = ?1") \
   XX(BLABEL_PUT, "INSERT INTO crit_batch_labels(batch, label, actor, ts, reference) VALUES(?1,?2,?3,?4,?5)") \
-  XX(BLABEL_LIST, "SELECT id, batch, label, actor, ts, reference, dropped_ts, dropped_reference FROM crit_batch_labels" \
-                  " WHERE batch = ?1 ORDER BY id")                                                       \
-  XX(BLABEL_DROP, "UPDATE crit_batch_labels SET dropped_ts = ?3, dropped_reference = ?4 WHERE batch = ?1 AND label = ?2") \
-  XX(BLABEL_RESTORE, "UPDATE crit_batch_labels SET actor = ?3, ts = ?4, reference = ?5, dropped_ts = '',"  \
-                     " dropped_reference = '' WHERE batch = ?1 AND label = ?2")                            \
-  XX(EX_CASH_GET, "SELECT org, currency, balance, reserved FROM ex_cash WHERE org = ?1 AND currency = ?2") \
-  XX(EX_CASH_PUT, "INSERT INTO ex_cash(org, currency, balance, reserved) VALUES(?1,?2,?3,?4) ON CONFLICT(org," " currency) DO UPDATE SET currency = excluded.currency, balance = excluded.balance, reserved =" " excluded.reserved") \
   XX(EX_CASH_LIST, "SELECT org, currency, balance, reserved FROM ex_cash WHERE (?1 < 0 OR org = ?1) ORDER BY org," " currency") \
   XX(EX_JOUR_PUT, "INSERT INTO ex_journal(org, currency, kind, amount, ref, ts) VALUES(?1,?2,?3,?4,?5,?6)") \
   XX(EX_JOUR_LIST, "SELECT id, org, currency, kind, amount, ref, ts FROM ex_journal WHERE (?1 < 0 OR org = ?1)" " ORDER BY id") \
-  XX(EX_ORDER_PUT, "INSERT INTO ex_orders(id, instrument, seq, org, account, side, type, tif, post_only, price," " qty, remaining, reserved, status, day, ts, counterparty)" " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) ON CONFLICT(id) DO UPDATE" " SET instrument = excluded.instrument, seq = excluded.seq, org = excluded.org, account =" " excluded.account, side = excluded.side, type = excluded.type, tif = excluded.tif, post_only =" " excluded.post_only, price = excluded.price, qty = excluded.qty, remaining =" " excluded.remaining, reserved = excluded.reserved, status = excluded.status, day =" " excluded.day, ts = excluded.ts, counterparty = excluded.counterparty") \
-  XX(EX_ORDER_GET, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE id = ?1") \
   XX(EX_ORDER_LIST, "SELECT id, instrument, seq, org, account, side, type, tif, post_only, price, qty, remaining," " reserved, status, day, ts, counterparty FROM ex_orders WHERE (?1 = '' OR instrument = ?1) AND" " (?2 = 0 OR org = ?2) AND (?3 = 0 OR status = 'open') ORDER BY seq") \
-  XX(EX_ORDER_MAX, "SELECT COALESCE(MAX(id), 0), COALESCE(MAX(seq), 0) FROM ex_orders") \
   XX(EX_TRADE_PUT, "INSERT INTO ex_trades(instrument, price, qty, buy_order, sell_order, buyer, seller," " taker_side, buyer_fee, seller_fee, day, ts, tx) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)") \
   XX(EX_TRADE_LIST_ASC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id ASC LIMIT ?3") \
-  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id DESC LIMIT ?3") \
-  XX(EX_DELIVERED, "SELECT l.tx, l.batch, l.first, l.last, l.from_account, l.to_account FROM ex_trades t JOIN" \
-     " tx_lines l ON l.tx = t.tx WHERE t.ts >= ?1 AND t.tx > 0 AND l.batch = ?2 AND l.last >= ?3 AND l.first <= ?4" \
-     " ORDER BY l.first")
+  XX(EX_TRADE_LIST_DESC, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE instrument = ?1 AND (?2 = '' OR day = ?2)" " ORDER BY id DESC LIMIT ?3")
 
 /* People (issue 15): users, web sessions, token owners. */
-#define USER_COLS "id, email, name, role, org, pwhash, totp_secret, totp_step, disabled, created"
-#define SQL_MAP_PEOPLE(XX)                                                                               \
+#define SQL_MAP_PEOPLE(XX) \
   XX(USER_PUT, "INSERT INTO users(email, name, role, org, pwhash, totp_secret, totp_step, disabled, created)" \
-               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                             \
-  XX(USER_GET, "SELECT " USER_COLS " FROM users WHERE id = ?1")                                          \
-  XX(USER_BY_EMAIL, "SELECT " USER_COLS " FROM users WHERE email = ?1")                                  \
-  XX(USER_LIST, "SELECT " USER_COLS " FROM users ORDER BY id")                                           \
-  XX(USER_DISABLE, "UPDATE users SET disabled = ?2 WHERE id = ?1")                                       \
-  XX(USER_STEP, "UPDATE users SET totp_step = ?2 WHERE id = ?1 AND totp_step < ?2")                      \
-  XX(SESS_PUT, "INSERT INTO sessions(hash, user_id, csrf_hash, created_ms, last_ms) VALUES(?1, ?2, ?3, ?4, ?5)") \
-  XX(SESS_GET, "SELECT user_id, csrf_hash, created_ms, last_ms FROM sessions WHERE hash = ?1")          \
-  XX(SESS_TOUCH, "UPDATE sessions SET last_ms = ?2 WHERE hash = ?1")                                     \
-  XX(SESS_DEL, "DELETE FROM sessions WHERE hash = ?1")                                                   \
-  XX(SESS_DEL_USER, "DELETE FROM sessions WHERE user_id = ?1")                                           \
-  XX(TOK_OWNER, "UPDATE tokens SET owner = ?2 WHERE id = ?1")
+               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
 
 /* Email notices (issue 22, service/notice.c). */
-#define NOTICE_COLS "id, user_id, key, email, subject, body, state, attempts, created_ms, due_ms, sent_ms, last_error"
-#define SQL_MAP_NOTICE(XX)                                                                               \
+#define SQL_MAP_NOTICE(XX) \
   XX(NOTICE_ADD, "INSERT INTO notices(user_id, key, email, subject, body, state, attempts, created_ms, due_ms," \
-                 " sent_ms, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"            \
-                 " ON CONFLICT(user_id, key) DO NOTHING")                                               \
-  XX(NOTICE_DUE, "SELECT " NOTICE_COLS " FROM notices WHERE state = 'queued' AND due_ms <= ?1"           \
-                 " ORDER BY due_ms, id LIMIT ?2")                                                        \
-  XX(NOTICE_UPD, "UPDATE notices SET state = ?2, attempts = ?3, due_ms = ?4, sent_ms = ?5, last_error = ?6" \
-                 " WHERE id = ?1")                                                                       \
-  XX(NOTICE_LIST, "SELECT " NOTICE_COLS " FROM notices WHERE (?1 = 0 OR user_id = ?1) ORDER BY id LIMIT ?2") \
-  XX(USER_NOTIFY_GET, "SELECT notify_email FROM users WHERE id = ?1")                                   \
-  XX(USER_NOTIFY_SET, "UPDATE users SET notify_email = ?2 WHERE id = ?1")
+                 " sent_ms, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" \
+                 " ON CONFLICT(user_id, key) DO NOTHING") \
+  XX(NOTICE_DUE, "SELECT " NOTICE_COLS " FROM notices WHERE state = 'queued' AND due_ms <= ?1" \
+                 " ORDER BY due_ms, id LIMIT ?2") \
+  XX(NOTICE_LIST, "SELECT " NOTICE_COLS " FROM notices WHERE (?1 = 0 OR user_id = ?1) ORDER BY id LIMIT ?2")
 
 /* Four eyes, trusted accounts, delays (issue 15, proposal.c). */
-#define PROP_COLS                                                                                         \
-  "id, kind, state, registry, org, from_account, to_account, quantity, reasons, proposer, proposer_role," \
-  " proposer_org, proposer_user, proposer_token, created_ms, expires_ms, executes_ms, decided_ms, decided_by," \
-  " approved_by, result, hold_tx, release_tx, result_tx, request"
-#define SQL_MAP_PROP(XX)                                                                                 \
-  XX(POL_GET, "SELECT registry, body, hold_account FROM approval_policies WHERE registry = ?1")          \
-  XX(POL_PUT, "INSERT INTO approval_policies(registry, body, hold_account) VALUES(?1, ?2, ?3)"           \
-              " ON CONFLICT(registry) DO UPDATE SET body = excluded.body, hold_account = excluded.hold_account") \
+#define SQL_MAP_PROP(XX) \
   XX(PROP_PUT, "INSERT INTO proposals(" PROP_COLS ") VALUES(NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12," \
-               " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)")                      \
-  XX(PROP_UPD, "UPDATE proposals SET kind = ?2, state = ?3, registry = ?4, org = ?5, from_account = ?6,"  \
-               " to_account = ?7, quantity = ?8, reasons = ?9, proposer = ?10, proposer_role = ?11,"     \
-               " proposer_org = ?12, proposer_user = ?13, proposer_token = ?14, created_ms = ?15,"        \
-               " expires_ms = ?16, executes_ms = ?17, decided_ms = ?18, decided_by = ?19, approved_by = ?20," \
-               " result = ?21, hold_tx = ?22, release_tx = ?23, result_tx = ?24, request = ?25 WHERE id = ?1") \
-  XX(PROP_GET, "SELECT " PROP_COLS " FROM proposals WHERE id = ?1")                                      \
+               " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)") \
   XX(PROP_LIST, "SELECT " PROP_COLS " FROM proposals WHERE (?1 = '' OR state = ?1) AND (?2 = 0 OR org = ?2)" \
-                " AND (?3 = 0 OR from_account = ?3 OR to_account = ?3)"                                  \
-                " AND (?4 = 0 OR (state = 'pending' AND expires_ms <= ?4)"                                \
-                "  OR (state = 'delayed' AND executes_ms <= ?4)) AND id > ?5 ORDER BY id LIMIT ?6")       \
-  XX(TRUST_PUT, "INSERT INTO trusted_accounts(account, trusted, added_ms, active_ms, added_by)"          \
-                " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(account, trusted) DO UPDATE SET"                \
-                " added_ms = excluded.added_ms, active_ms = excluded.active_ms, added_by = excluded.added_by") \
-  XX(TRUST_DEL, "DELETE FROM trusted_accounts WHERE account = ?1 AND trusted = ?2")                      \
-  XX(TRUST_LIST, "SELECT account, trusted, added_ms, active_ms, added_by FROM trusted_accounts"          \
-                 " WHERE account = ?1 ORDER BY trusted")
+                " AND (?3 = 0 OR from_account = ?3 OR to_account = ?3)" \
+                " AND (?4 = 0 OR (state = 'pending' AND expires_ms <= ?4)" \
+                "  OR (state = 'delayed' AND executes_ms <= ?4)) AND id > ?5 ORDER BY id LIMIT ?6")
 
-#define ORIGIN_COLS "id, origin, prefix, first, last, text, batch, serial_first, project, vintage_start, vintage_end"
-#define UNPLACED_COLS "origin, project, vintage_start, vintage_end, vintage, total, unplaced, buffer, retired," \
-  " total_kg, buffer_kg, retired_kg"
-#define SQL_MAP_ORIGIN(XX)                                                                               \
-  XX(REG_KIND_GET, "SELECT kind FROM registries WHERE id = ?1")                                          \
-  XX(REG_KIND_SET, "UPDATE registries SET kind = ?2 WHERE id = ?1")                                      \
-  XX(BATCH_VINTAGE, "UPDATE batches SET vintage_start = ?2, vintage_end = ?3 WHERE id = ?1")             \
+#define SQL_MAP_ORIGIN(XX) \
   XX(ORIGIN_PUT, "INSERT INTO origin_blocks(origin, prefix, first, last, text, batch, serial_first, project," \
-                 " vintage_start, vintage_end) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")         \
+                 " vintage_start, vintage_end) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") \
   XX(ORIGIN_AT, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE origin = ?1 AND prefix = ?2 AND first <= ?4" \
-                " ORDER BY first DESC LIMIT 1")                                                          \
-  XX(ORIGIN_OF_BATCH, "SELECT " ORIGIN_COLS " FROM origin_blocks WHERE batch = ?1 ORDER BY first")       \
-  XX(ORIGIN_PLACED, "SELECT COALESCE(SUM(last - first + 1), 0) FROM origin_blocks WHERE origin = ?1"     \
-                    " AND project = ?2 AND vintage_start = ?3 AND vintage_end = ?4")                     \
-  XX(UNPLACED_PUT, "INSERT INTO origin_unplaced(" UNPLACED_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"   \
-                   " ON CONFLICT(origin, project, vintage_start, vintage_end) DO UPDATE SET"             \
-                   " vintage = excluded.vintage, total = excluded.total, unplaced = excluded.unplaced,"  \
-                   " buffer = excluded.buffer, retired = excluded.retired, total_kg = excluded.total_kg,"   \
-                   " buffer_kg = excluded.buffer_kg, retired_kg = excluded.retired_kg")                                                     \
-  XX(UNPLACED_GET, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE origin = ?1 AND project = ?2"    \
-                   " AND vintage_start = ?3 AND vintage_end = ?4")                                       \
-  XX(UNPLACED_LIST, "SELECT " UNPLACED_COLS " FROM origin_unplaced WHERE ?1 = '' OR origin = ?1"         \
-                    " ORDER BY origin, project, vintage_start, vintage_end")                             \
-  XX(TXO_PUT, "INSERT INTO tx_origin(tx, effective, beneficiary_unstated) VALUES(?1, ?2, ?3)")           \
-  XX(TXO_GET, "SELECT effective, beneficiary_unstated FROM tx_origin WHERE tx = ?1")                   \
-  XX(OPROJ_PUT, "INSERT INTO origin_projects(origin, project, status, registered) VALUES(?1, ?2, ?3, ?4)"  \
-                " ON CONFLICT(origin, project) DO UPDATE SET status = excluded.status,"                  \
-                " registered = excluded.registered")                                                     \
-  XX(OPROJ_GET, "SELECT origin, project, status, registered FROM origin_projects"                        \
-                " WHERE origin = ?1 AND project = ?2")                                                   \
-  XX(OPER_PUT, "INSERT INTO origin_periods(origin, prefix, year, vintage_start, vintage_end) VALUES(?1, ?2, ?3, ?4, ?5)" \
-               " ON CONFLICT(origin, prefix, year) DO UPDATE SET vintage_start = excluded.vintage_start,"  \
-               " vintage_end = excluded.vintage_end")                                                    \
-  XX(OPER_GET, "SELECT vintage_start, vintage_end FROM origin_periods WHERE origin = ?1 AND prefix = ?2 AND year = ?3") \
-  XX(PROJ_FACTS, "UPDATE projects SET methodology = ?2, crediting_start = ?3, crediting_end = ?4,"       \
-                 " status = ?5 WHERE id = ?1")                                                           \
-  XX(TXT_PUT, "INSERT INTO tx_terms(tx, amount, currency) VALUES(?1, ?2, ?3)")                          \
-  XX(TXT_GET, "SELECT tx, amount, currency FROM tx_terms WHERE tx = ?1")                                \
-  XX(TXT_LIST, "SELECT tx, amount, currency FROM tx_terms ORDER BY tx")
+                " ORDER BY first DESC LIMIT 1")
 
 /* Open data (issue 17): trades by id across instruments, and the totals of
  * GET /v1/stats grouped in SQL (store.h ops->stats). */
-#define SQL_MAP_OPEN(XX)  \
-  XX(EX_TRADE_PAGE, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side,"  \
+#define SQL_MAP_OPEN(XX) \
+  XX(EX_TRADE_PAGE, "SELECT id, instrument, price, qty, buy_order, sell_order, buyer, seller, taker_side," \
      " buyer_fee, seller_fee, day, ts, tx FROM ex_trades WHERE id > ?1 ORDER BY id LIMIT ?2") \
   XX(STATS_VINTAGE, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT CAST(b.vintage AS TEXT) AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT CAST(b.vintage AS TEXT), 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
   XX(STATS_HOST, "SELECT k, CAST(SUM(iss) AS BIGINT), CAST(SUM(ret) AS BIGINT) FROM (" " SELECT p.host AS k, b.quantity AS iss, 0 AS ret FROM batches b JOIN projects p ON p.id = b.project" " JOIN transactions t ON t.id = b.tx AND b.tx > ?3 LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)" " UNION ALL SELECT p.host, 0, l.last - l.first + 1 FROM tx_lines l JOIN transactions t ON t.id = l.tx" " AND t.kind = 'retirement' AND t.id > ?3 JOIN batches b ON b.id = l.batch JOIN projects p ON p.id = b.project" " LEFT JOIN tx_origin o ON o.tx = t.id WHERE (?1 = '' OR p.host = ?1) AND (?2 = '' OR p.programme = ?2)) u GROUP BY k ORDER BY k") \
@@ -438,14 +192,14 @@
 
 enum {
 #define XX(id, sql) Q_##id,
-  SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+  STORE_SQL_SHARED(XX) SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
       Q__COUNT
 };
 
 static const char *const sql_text[Q__COUNT] = {
 #define XX(id, sql) [Q_##id] = sql,
-    SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
+    STORE_SQL_SHARED(XX) SQL_MAP(XX) SQL_MAP_CYCLE(XX) SQL_MAP_A6(XX) SQL_MAP_ETS(XX) SQL_MAP_LINK(XX) SQL_MAP_APPROACH(XX) SQL_MAP_EX(XX) SQL_MAP_PEOPLE(XX) SQL_MAP_NOTICE(XX) SQL_MAP_PROP(XX) SQL_MAP_ORIGIN(XX) SQL_MAP_OPEN(XX)
 #undef XX
 };
 
@@ -509,16 +263,6 @@ static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap) {
   snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
-/* col_text for the transaction fields the transparency log hashes: a
- * value too long for dst (ledger6 never writes one, so the row was edited
- * behind its back) must not be cut down to something that still matches
- * its log entry; it reads as a marker starting with a control character,
- * which no valid text contains. */
-static void col_text_whole(sqlite3_stmt *s, int i, char *dst, size_t cap) {
-  if ((size_t)sqlite3_column_bytes(s, i) >= cap) snprintf(dst, cap, "\x01overlong");
-  else col_text(s, i, dst, cap);
-}
-
 /* Runs a write statement to completion, honouring fault injection. */
 static l6_err run_write(sq_store *q, sqlite3_stmt *s, l6_error *err) {
   if (q->fail_after > 0 && --q->fail_after == 0) {
@@ -568,6 +312,71 @@ static l6_err run_each(sq_store *q, sqlite3_stmt *s, row_fn decode, void *buf, l
   }
   sqlite3_reset(s);
   return L6_E_OK;
+}
+
+/* Table-driven statements: the arguments of statement id, in parameter
+ * order (?1, ?2, ...), as a compound-literal array: A_T text (NULL binds
+ * ''), A_I integer, A_N id or NULL (0 and below bind NULL). q_write,
+ * q_one and q_each bind them, then run the statement as run_write,
+ * run_one (decoding the row into out) and run_each do. */
+typedef struct {
+  char kind; /* 't', 'i' or 'n' */
+  int64_t i;
+  const char *t;
+} sq_arg;
+#define A_T(v) ((sq_arg){'t', 0, (v)})
+#define A_I(v) ((sq_arg){'i', (v), NULL})
+#define A_N(v) ((sq_arg){'n', (v), NULL})
+#define ARGS(...) (const sq_arg[]){__VA_ARGS__}, (int)(sizeof((const sq_arg[]){__VA_ARGS__}) / sizeof(sq_arg))
+
+/* Binds a[0..n) as parameters first, first + 1, ... */
+static void bind_args(sqlite3_stmt *s, int first, const sq_arg *a, int n) {
+  for (int k = 0; k < n; k++) {
+    if (a[k].kind == 't') bind_text(s, first + k, a[k].t);
+    else if (a[k].kind == 'n') bind_id_or_null(s, first + k, a[k].i);
+    else sqlite3_bind_int64(s, first + k, a[k].i);
+  }
+}
+static sqlite3_stmt *st_args(sq_store *q, int id, const sq_arg *a, int n) {
+  sqlite3_stmt *s = st(q, id);
+  bind_args(s, 1, a, n);
+  return s;
+}
+static l6_err q_write(sq_store *q, int id, const sq_arg *a, int n, l6_error *err) {
+  return run_write(q, st_args(q, id, a, n), err);
+}
+static l6_err q_one(sq_store *q, int id, const sq_arg *a, int n, row_fn dec, void *out, l6_err absent, l6_error *err) {
+  sqlite3_stmt *s = st_args(q, id, a, n);
+  l6_err e = run_one(q, s, absent, err);
+  if (e != L6_E_OK) return e;
+  dec(s, out);
+  sqlite3_reset(s);
+  return L6_E_OK;
+}
+static l6_err q_each(sq_store *q, int id, const sq_arg *a, int n, row_fn decode, void *buf, l6_each_fn each, void *ctx,
+                     l6_error *err) {
+  return run_each(q, st_args(q, id, a, n), decode, buf, each, ctx, err);
+}
+/* q_each with a row buffer of `size` bytes off the stack (large records). */
+static l6_err q_each_heap(sq_store *q, int id, const sq_arg *a, int n, row_fn decode, size_t size, l6_each_fn each,
+                          void *ctx, l6_error *err) {
+  void *buf = malloc(size);
+  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
+  l6_err e = run_each(q, st_args(q, id, a, n), decode, buf, each, ctx, err);
+  free(buf);
+  return e;
+}
+/* Saves a record by id: *id 0 inserts with statement ins (its parameters
+ * are ?2, ?3, ...) and sets *id to the new row's; otherwise updates with
+ * statement upd (?1 = *id, then the same parameters). */
+static l6_err q_save(sq_store *q, int upd, int ins, l6_id *id, const sq_arg *a, int n, l6_error *err) {
+  bool insert = *id == 0;
+  sqlite3_stmt *s = st(q, insert ? ins : upd);
+  if (!insert) sqlite3_bind_int64(s, 1, *id);
+  bind_args(s, 2, a, n);
+  l6_err e = run_write(q, s, err);
+  if (e == L6_E_OK && insert) *id = sqlite3_last_insert_rowid(q->db);
+  return e;
 }
 
 static l6_err exec_sql(sq_store *q, const char *sql, l6_error *err) {
@@ -649,109 +458,25 @@ static void sq_rollback(l6_store *s) {
 
 /* ---- row decoders ---------------------------------------------------- */
 
-static void dec_party(sqlite3_stmt *s, void *o) {
-  l6_party *p = o;
-  col_text(s, 0, p->code, sizeof p->code);
-  col_text(s, 1, p->name, sizeof p->name);
+/* The shared decoders (store_rows.c) read a stepped statement through
+ * this reader; dec_<name> wraps store_dec_<name> for run_one/run_each. */
+static const char *sq_row_text(const store_row *rw, int col) {
+  return (const char *)sqlite3_column_text((sqlite3_stmt *)rw->res, col);
 }
-static void dec_registry(sqlite3_stmt *s, void *o) {
-  l6_registry *r = o;
-  col_text(s, 0, r->id, sizeof r->id);
-  col_text(s, 1, r->party, sizeof r->party);
-  col_text(s, 2, r->name, sizeof r->name);
-  col_text(s, 3, r->kind, sizeof r->kind);
+static size_t sq_row_len(const store_row *rw, int col) {
+  return (size_t)sqlite3_column_bytes((sqlite3_stmt *)rw->res, col);
 }
-static void dec_org(sqlite3_stmt *s, void *o) {
-  l6_org *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->registry, sizeof r->registry);
-  col_text(s, 2, r->name, sizeof r->name);
-}
-static void dec_account(sqlite3_stmt *s, void *o) {
-  l6_account *a = o;
-  char buf[32];
-  a->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, a->registry, sizeof a->registry);
-  a->org = sqlite3_column_int64(s, 2);
-  col_text(s, 3, buf, sizeof buf);
-  a->type = l6_account_type_from_str(buf);
-  col_text(s, 4, buf, sizeof buf);
-  a->status = l6_account_status_from_str(buf);
-  col_text(s, 5, a->name, sizeof a->name);
-}
-static void dec_programme(sqlite3_stmt *s, void *o) {
-  l6_programme *p = o;
-  col_text(s, 0, p->code, sizeof p->code);
-  col_text(s, 1, p->name, sizeof p->name);
-  col_text(s, 2, p->kind, sizeof p->kind);
-}
-static void dec_unit_type(sqlite3_stmt *s, void *o) {
-  l6_unit_type *u = o;
-  col_text(s, 0, u->code, sizeof u->code);
-  col_text(s, 1, u->programme, sizeof u->programme);
-  col_text(s, 2, u->name, sizeof u->name);
-  u->non_offsetting = sqlite3_column_int(s, 3) != 0;
-}
-static void dec_project(sqlite3_stmt *s, void *o) {
-  l6_project *p = o;
-  col_text(s, 0, p->id, sizeof p->id);
-  col_text(s, 1, p->programme, sizeof p->programme);
-  col_text(s, 2, p->host, sizeof p->host);
-  col_text(s, 3, p->title, sizeof p->title);
-  col_text(s, 4, p->methodology, sizeof p->methodology);
-  col_text(s, 5, p->sector, sizeof p->sector);
-  col_text(s, 6, p->kind, sizeof p->kind);
-  col_text(s, 7, p->crediting_start, sizeof p->crediting_start);
-  col_text(s, 8, p->crediting_end, sizeof p->crediting_end);
-  col_text(s, 9, p->status, sizeof p->status);
-}
-static void dec_batch(sqlite3_stmt *s, void *o) {
-  l6_batch *b = o;
-  b->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, b->project, sizeof b->project);
-  col_text(s, 2, b->unit_type, sizeof b->unit_type);
-  col_text(s, 3, b->registry, sizeof b->registry);
-  b->vintage = sqlite3_column_int(s, 4);
-  b->serial_start = sqlite3_column_int64(s, 5);
-  b->quantity = sqlite3_column_int64(s, 6);
-  b->tx = sqlite3_column_int64(s, 7);
-  col_text(s, 8, b->production_start, sizeof b->production_start);
-  col_text(s, 9, b->production_end, sizeof b->production_end);
-}
-static void dec_block(sqlite3_stmt *s, void *o) {
-  l6_block *b = o;
-  b->id = sqlite3_column_int64(s, 0);
-  b->batch = sqlite3_column_int64(s, 1);
-  b->account = sqlite3_column_int64(s, 2);
-  b->first = sqlite3_column_int64(s, 3);
-  b->last = sqlite3_column_int64(s, 4);
-  b->vintage = sqlite3_column_count(s) > 5 ? sqlite3_column_int(s, 5) : 0; /* neighbour probes omit it */
-}
-static void dec_tx(sqlite3_stmt *s, void *o) {
-  l6_tx *t = o;
-  char buf[32];
-  t->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, buf, sizeof buf);
-  t->kind = l6_tx_kind_from_str(buf);
-  col_text_whole(s, 2, t->ts, sizeof t->ts);
-  col_text_whole(s, 3, t->actor, sizeof t->actor);
-  t->from_account = sqlite3_column_int64(s, 4);
-  t->to_account = sqlite3_column_int64(s, 5);
-  t->quantity = sqlite3_column_int64(s, 6);
-  col_text_whole(s, 7, t->beneficiary, sizeof t->beneficiary);
-  col_text_whole(s, 8, t->purpose, sizeof t->purpose);
-  col_text_whole(s, 9, t->claim, sizeof t->claim);
-  t->reporting_year = sqlite3_column_int(s, 10);
-}
-static void dec_line(sqlite3_stmt *s, void *o) {
-  l6_tx_line *l = o;
-  l->tx = sqlite3_column_int64(s, 0);
-  l->batch = sqlite3_column_int64(s, 1);
-  l->first = sqlite3_column_int64(s, 2);
-  l->last = sqlite3_column_int64(s, 3);
-  l->from_account = sqlite3_column_int64(s, 4);
-  l->to_account = sqlite3_column_int64(s, 5);
-}
+static int64_t sq_row_i64(const store_row *rw, int col) { return sqlite3_column_int64((sqlite3_stmt *)rw->res, col); }
+static int sq_row_ncols(const store_row *rw) { return sqlite3_column_count((sqlite3_stmt *)rw->res); }
+static const store_row_ops sq_row_ops = {sq_row_text, sq_row_len, sq_row_i64, sq_row_ncols};
+
+#define SQ_DEC(name)                                                                                   \
+  static void dec_##name(sqlite3_stmt *s, void *o) {                                                   \
+    store_row rw = {&sq_row_ops, s, 0};                                                                \
+    store_dec_##name(&rw, o);                                                                          \
+  }
+STORE_ROW_DECODERS(SQ_DEC)
+#undef SQ_DEC
 
 /* Single-row get: binds one key (text when key_text, else key_id). */
 static l6_err get_row(sq_store *q, int id, const char *key_text, l6_id key_id, row_fn dec, void *out,
@@ -769,10 +494,7 @@ static l6_err get_row(sq_store *q, int id, const char *key_text, l6_id key_id, r
 /* ---- entities -------------------------------------------------------- */
 
 static l6_err sq_party_put(l6_store *s, const l6_party *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PARTY_PUT);
-  bind_text(t, 1, p->code);
-  bind_text(t, 2, p->name);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PARTY_PUT, ARGS(A_T(p->code), A_T(p->name)), err);
 }
 static l6_err sq_party_get(l6_store *s, const char *code, l6_party *out, l6_error *err) {
   return get_row(SQ(s), Q_PARTY_GET, code, 0, dec_party, out, L6_E_UNKNOWN_PARTY, err);
@@ -783,11 +505,7 @@ static l6_err sq_party_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *e
 }
 
 static l6_err sq_registry_put(l6_store *s, const l6_registry *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_REG_PUT);
-  bind_text(t, 1, r->id);
-  bind_text(t, 2, r->party);
-  bind_text(t, 3, r->name);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_REG_PUT, ARGS(A_T(r->id), A_T(r->party), A_T(r->name)), err);
 }
 static l6_err sq_registry_get(l6_store *s, const char *id, l6_registry *out, l6_error *err) {
   return get_row(SQ(s), Q_REG_GET, id, 0, dec_registry, out, L6_E_UNKNOWN_REGISTRY, err);
@@ -798,10 +516,7 @@ static l6_err sq_registry_list(l6_store *s, l6_each_fn each, void *ctx, l6_error
 }
 
 static l6_err sq_org_put(l6_store *s, l6_org *o, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ORG_PUT);
-  bind_text(t, 1, o->registry);
-  bind_text(t, 2, o->name);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ORG_PUT, ARGS(A_T(o->registry), A_T(o->name)), err);
   if (e == L6_E_OK) o->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -810,19 +525,12 @@ static l6_err sq_org_get(l6_store *s, l6_id id, l6_org *out, l6_error *err) {
 }
 static l6_err sq_org_list(l6_store *s, l6_id only, l6_each_fn each, void *ctx, l6_error *err) {
   l6_org buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ORG_LIST);
-  sqlite3_bind_int64(t, 1, only);
-  return run_each(SQ(s), t, dec_org, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ORG_LIST, ARGS(A_I(only)), dec_org, &buf, each, ctx, err);
 }
 
 static l6_err sq_account_put(l6_store *s, l6_account *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_PUT);
-  bind_text(t, 1, a->registry);
-  bind_id_or_null(t, 2, a->org);
-  bind_text(t, 3, l6_account_type_str(a->type));
-  bind_text(t, 4, l6_account_status_str(a->status));
-  bind_text(t, 5, a->name);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ACC_PUT, ARGS(A_T(a->registry), A_N(a->org), A_T(l6_account_type_str(a->type)),
+                         A_T(l6_account_status_str(a->status)), A_T(a->name)), err);
   if (e == L6_E_OK) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -830,40 +538,23 @@ static l6_err sq_account_get(l6_store *s, l6_id id, l6_account *out, l6_error *e
   return get_row(SQ(s), Q_ACC_GET, NULL, id, dec_account, out, L6_E_UNKNOWN_ACCOUNT, err);
 }
 static l6_err sq_account_set_status(l6_store *s, l6_id id, l6_account_status stt, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_STATUS);
-  sqlite3_bind_int64(t, 1, id);
-  bind_text(t, 2, l6_account_status_str(stt));
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ACC_STATUS, ARGS(A_I(id), A_T(l6_account_status_str(stt))), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_UNKNOWN_ACCOUNT, NULL);
   return e;
 }
 static l6_err sq_account_of_registry(l6_store *s, const char *registry, l6_account_type ty, l6_account *out,
                                      l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_OF_REG);
-  bind_text(t, 1, registry);
-  bind_text(t, 2, l6_account_type_str(ty));
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_ACCOUNT, err);
-  if (e != L6_E_OK) return e;
-  dec_account(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_ACC_OF_REG, ARGS(A_T(registry), A_T(l6_account_type_str(ty))), dec_account, out,
+               L6_E_UNKNOWN_ACCOUNT, err);
 }
 static l6_err sq_account_list(l6_store *s, l6_id org, l6_id after, int limit, l6_each_fn each, void *ctx,
                               l6_error *err) {
   l6_account buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ACC_LIST);
-  sqlite3_bind_int64(t, 1, org);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_account, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ACC_LIST, ARGS(A_I(org), A_I(after), A_I(limit)), dec_account, &buf, each, ctx, err);
 }
 
 static l6_err sq_programme_put(l6_store *s, const l6_programme *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROG_PUT);
-  bind_text(t, 1, p->code);
-  bind_text(t, 2, p->name);
-  bind_text(t, 3, p->kind);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PROG_PUT, ARGS(A_T(p->code), A_T(p->name), A_T(p->kind)), err);
 }
 static l6_err sq_programme_get(l6_store *s, const char *code, l6_programme *out, l6_error *err) {
   return get_row(SQ(s), Q_PROG_GET, code, 0, dec_programme, out, L6_E_UNKNOWN_PROGRAMME, err);
@@ -873,12 +564,8 @@ static l6_err sq_programme_list(l6_store *s, l6_each_fn each, void *ctx, l6_erro
   return run_each(SQ(s), st(SQ(s), Q_PROG_LIST), dec_programme, &buf, each, ctx, err);
 }
 static l6_err sq_unit_type_put(l6_store *s, const l6_unit_type *u, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_UT_PUT);
-  bind_text(t, 1, u->code);
-  bind_text(t, 2, u->programme);
-  bind_text(t, 3, u->name);
-  sqlite3_bind_int(t, 4, u->non_offsetting ? 1 : 0);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_UT_PUT, ARGS(A_T(u->code), A_T(u->programme), A_T(u->name),
+                     A_I(u->non_offsetting ? 1 : 0)), err);
 }
 static l6_err sq_unit_type_get(l6_store *s, const char *code, l6_unit_type *out, l6_error *err) {
   return get_row(SQ(s), Q_UT_GET, code, 0, dec_unit_type, out, L6_E_UNKNOWN_UNIT_TYPE, err);
@@ -889,18 +576,9 @@ static l6_err sq_unit_type_list(l6_store *s, l6_each_fn each, void *ctx, l6_erro
 }
 
 static l6_err sq_project_put(l6_store *s, const l6_project *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_PUT);
-  bind_text(t, 1, p->id);
-  bind_text(t, 2, p->programme);
-  bind_text(t, 3, p->host);
-  bind_text(t, 4, p->title);
-  bind_text(t, 5, p->methodology);
-  bind_text(t, 6, p->sector);
-  bind_text(t, 7, p->kind);
-  bind_text(t, 8, p->crediting_start);
-  bind_text(t, 9, p->crediting_end);
-  bind_text(t, 10, p->status);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PROJ_PUT, ARGS(A_T(p->id), A_T(p->programme), A_T(p->host), A_T(p->title),
+                     A_T(p->methodology), A_T(p->sector), A_T(p->kind), A_T(p->crediting_start),
+                     A_T(p->crediting_end), A_T(p->status)), err);
 }
 static l6_err sq_project_get(l6_store *s, const char *id, l6_project *out, l6_error *err) {
   return get_row(SQ(s), Q_PROJ_GET, id, 0, dec_project, out, L6_E_UNKNOWN_PROJECT, err);
@@ -919,17 +597,9 @@ static l6_err sq_project_list(l6_store *s, const char *programme, const char *ho
 }
 
 static l6_err sq_batch_put(l6_store *s, l6_batch *b, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BATCH_PUT);
-  bind_text(t, 1, b->project);
-  bind_text(t, 2, b->unit_type);
-  bind_text(t, 3, b->registry);
-  sqlite3_bind_int(t, 4, b->vintage);
-  sqlite3_bind_int64(t, 5, b->serial_start);
-  sqlite3_bind_int64(t, 6, b->quantity);
-  sqlite3_bind_int64(t, 7, b->tx);
-  bind_text(t, 8, b->production_start);
-  bind_text(t, 9, b->production_end);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_BATCH_PUT, ARGS(A_T(b->project), A_T(b->unit_type), A_T(b->registry),
+                         A_I(b->vintage), A_I(b->serial_start), A_I(b->quantity), A_I(b->tx),
+                         A_T(b->production_start), A_T(b->production_end)), err);
   if (e == L6_E_OK) b->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -939,11 +609,7 @@ static l6_err sq_batch_get(l6_store *s, l6_id id, l6_batch *out, l6_error *err) 
 static l6_err sq_batch_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each,
                             void *ctx, l6_error *err) {
   l6_batch buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BATCH_LIST);
-  bind_text(t, 1, project);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_batch, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BATCH_LIST, ARGS(A_T(project), A_I(after), A_I(limit)), dec_batch, &buf, each, ctx, err);
 }
 
 /* ---- blocks ---------------------------------------------------------- */
@@ -1009,9 +675,7 @@ static l6_err sq_block_add(l6_store *s, l6_id account, l6_id batch, int64_t firs
 }
 
 static l6_err sq_block_remove(l6_store *s, l6_id id, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BLK_DEL);
-  sqlite3_bind_int64(t, 1, id);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_BLK_DEL, ARGS(A_I(id)), err);
 }
 
 static l6_err sq_block_find(l6_store *s, l6_id account, l6_id batch, int64_t serial, l6_block *out,
@@ -1047,18 +711,12 @@ static l6_err sq_block_pick(l6_store *s, const l6_pick_filter *f, int limit, l6_
 static l6_err sq_blocks_of_account(l6_store *s, l6_id account, l6_id after, int limit, l6_each_fn each,
                                    void *ctx, l6_error *err) {
   l6_block buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BLK_OF_ACC);
-  sqlite3_bind_int64(t, 1, account);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_block, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BLK_OF_ACC, ARGS(A_I(account), A_I(after), A_I(limit)), dec_block, &buf, each, ctx, err);
 }
 
 static l6_err sq_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
   l6_block buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BLK_OF_BATCH);
-  sqlite3_bind_int64(t, 1, batch);
-  return run_each(SQ(s), t, dec_block, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BLK_OF_BATCH, ARGS(A_I(batch)), dec_block, &buf, each, ctx, err);
 }
 
 static l6_err sq_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out, l6_error *err) {
@@ -1066,7 +724,7 @@ static l6_err sq_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out
   bind_pick(t, f);
   l6_err e = run_one(SQ(s), t, L6_E_INTERNAL, err);
   if (e != L6_E_OK) return e;
-  *out = sqlite3_column_int64(t, 0);
+  dec_total(t, out);
   sqlite3_reset(t);
   return L6_E_OK;
 }
@@ -1074,18 +732,9 @@ static l6_err sq_account_total(l6_store *s, const l6_pick_filter *f, l6_qty *out
 /* ---- transactions (registry) ----------------------------------------- */
 
 static l6_err sq_tx_put(l6_store *s, l6_tx *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TX_PUT);
-  bind_text(t, 1, l6_tx_kind_str(x->kind));
-  bind_text(t, 2, x->ts);
-  bind_text(t, 3, x->actor);
-  bind_id_or_null(t, 4, x->from_account);
-  sqlite3_bind_int64(t, 5, x->to_account);
-  sqlite3_bind_int64(t, 6, x->quantity);
-  bind_text(t, 7, x->beneficiary);
-  bind_text(t, 8, x->purpose);
-  bind_text(t, 9, x->claim);
-  sqlite3_bind_int(t, 10, x->reporting_year);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_TX_PUT, ARGS(A_T(l6_tx_kind_str(x->kind)), A_T(x->ts), A_T(x->actor),
+                         A_N(x->from_account), A_I(x->to_account), A_I(x->quantity), A_T(x->beneficiary),
+                         A_T(x->purpose), A_T(x->claim), A_I(x->reporting_year)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1093,41 +742,22 @@ static l6_err sq_tx_get(l6_store *s, l6_id id, l6_tx *out, l6_error *err) {
   return get_row(SQ(s), Q_TX_GET, NULL, id, dec_tx, out, L6_E_UNKNOWN_TRANSACTION, err);
 }
 static l6_err sq_tx_line_put(l6_store *s, const l6_tx_line *l, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LINE_PUT);
-  sqlite3_bind_int64(t, 1, l->tx);
-  sqlite3_bind_int64(t, 2, l->batch);
-  sqlite3_bind_int64(t, 3, l->first);
-  sqlite3_bind_int64(t, 4, l->last);
-  bind_id_or_null(t, 5, l->from_account);
-  sqlite3_bind_int64(t, 6, l->to_account);
-  sqlite3_bind_int(t, 7, l6_line_lvl(l->first, l->last));
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_LINE_PUT, ARGS(A_I(l->tx), A_I(l->batch), A_I(l->first), A_I(l->last),
+                     A_N(l->from_account), A_I(l->to_account), A_I(l6_line_lvl(l->first, l->last))), err);
 }
 static l6_err sq_tx_list(l6_store *s, const l6_tx_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
   l6_tx buf;
-  sqlite3_stmt *t = st(SQ(s), Q_TX_LIST);
-  sqlite3_bind_int64(t, 1, f->after);
-  sqlite3_bind_int64(t, 2, f->account);
-  bind_text(t, 3, f->kind ? l6_tx_kind_str(f->kind) : "");
-  sqlite3_bind_int64(t, 4, f->batch);
-  bind_text(t, 5, f->project);
-  sqlite3_bind_int64(t, 6, f->org);
-  sqlite3_bind_int(t, 7, f->limit);
-  return run_each(SQ(s), t, dec_tx, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_TX_LIST, ARGS(A_I(f->after), A_I(f->account), A_T(f->kind ? l6_tx_kind_str(f->kind) : ""),
+                    A_I(f->batch), A_T(f->project), A_I(f->org), A_I(f->limit)), dec_tx, &buf, each, ctx, err);
 }
 static l6_err sq_tx_lines(l6_store *s, l6_id tx, l6_each_fn each, void *ctx, l6_error *err) {
   l6_tx_line buf;
-  sqlite3_stmt *t = st(SQ(s), Q_LINE_OF_TX);
-  sqlite3_bind_int64(t, 1, tx);
-  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_LINE_OF_TX, ARGS(A_I(tx)), dec_line, &buf, each, ctx, err);
 }
 static l6_err sq_serial_history(l6_store *s, l6_id batch, int64_t serial, l6_each_fn each, void *ctx,
                                 l6_error *err) {
   l6_tx_line buf;
-  sqlite3_stmt *t = st(SQ(s), Q_LINE_HIST);
-  sqlite3_bind_int64(t, 1, batch);
-  sqlite3_bind_int64(t, 2, serial);
-  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_LINE_HIST, ARGS(A_I(batch), A_I(serial)), dec_line, &buf, each, ctx, err);
 }
 
 /* ---- idempotency and tokens ------------------------------------------ */
@@ -1147,110 +777,39 @@ static l6_err sq_idem_get(l6_store *s, const char *key, char hash[65], int *stat
 }
 static l6_err sq_idem_put(l6_store *s, const char *key, const char *hash, int status, const char *body,
                           l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_IDEM_PUT);
-  bind_text(t, 1, key);
-  bind_text(t, 2, hash);
-  sqlite3_bind_int(t, 3, status);
-  bind_text(t, 4, body);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_IDEM_PUT, ARGS(A_T(key), A_T(hash), A_I(status), A_T(body)), err);
 }
 static l6_err sq_token_put(l6_store *s, l6_token *k, const char *hash_hex, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_PUT);
-  bind_text(t, 1, hash_hex);
-  bind_text(t, 2, l6_role_str(k->role));
-  bind_id_or_null(t, 3, k->org);
-  bind_text(t, 4, k->label);
-  sqlite3_bind_int64(t, 5, k->created);
-  sqlite3_bind_int64(t, 6, k->expires);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_TOK_PUT, ARGS(A_T(hash_hex), A_T(l6_role_str(k->role)), A_N(k->org), A_T(k->label),
+                         A_I(k->created), A_I(k->expires)), err);
   if (e == L6_E_OK) k->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
-static void dec_token(sqlite3_stmt *t, void *o) {
-  l6_token *k = o;
-  char buf[32];
-  k->id = sqlite3_column_int64(t, 0);
-  col_text(t, 1, buf, sizeof buf);
-  k->role = l6_role_from_str(buf);
-  k->org = sqlite3_column_int64(t, 2);
-  col_text(t, 3, k->label, sizeof k->label);
-  k->created = sqlite3_column_int64(t, 4);
-  k->expires = sqlite3_column_int64(t, 5);
-  k->revoked = sqlite3_column_int64(t, 6);
-  k->last_used = sqlite3_column_int64(t, 7);
-  k->owner = sqlite3_column_int64(t, 8);
-}
 static l6_err sq_token_find(l6_store *s, const char *hash_hex, l6_token *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_FIND);
-  bind_text(t, 1, hash_hex);
-  l6_err e = run_one(SQ(s), t, L6_E_UNAUTHORIZED, err);
-  if (e != L6_E_OK) return e;
-  dec_token(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_TOK_FIND, ARGS(A_T(hash_hex)), dec_token, out, L6_E_UNAUTHORIZED, err);
 }
 static l6_err sq_token_get(l6_store *s, l6_id id, l6_token *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_GET);
-  sqlite3_bind_int64(t, 1, id);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_TOKEN, err);
-  if (e != L6_E_OK) return e;
-  dec_token(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_TOK_GET, ARGS(A_I(id)), dec_token, out, L6_E_UNKNOWN_TOKEN, err);
 }
 static l6_err sq_token_list(l6_store *s, l6_id only, l6_id after, int limit, l6_each_fn each, void *ctx,
                             l6_error *err) {
   l6_token buf;
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_LIST);
-  sqlite3_bind_int64(t, 1, only);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  return run_each(SQ(s), t, dec_token, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_TOK_LIST, ARGS(A_I(only), A_I(after), A_I(limit)), dec_token, &buf, each, ctx, err);
 }
 static l6_err sq_token_revoke(l6_store *s, l6_id id, int64_t at, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_REVOKE);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int64(t, 2, at);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TOK_REVOKE, ARGS(A_I(id), A_I(at)), err);
 }
 static l6_err sq_token_touch(l6_store *s, l6_id id, int64_t at, int64_t before, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_TOUCH);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int64(t, 2, at);
-  sqlite3_bind_int64(t, 3, before);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TOK_TOUCH, ARGS(A_I(id), A_I(at), A_I(before)), err);
 }
 
 /* ---- people: users, sessions, token owners ----------------------------- */
 
-static void dec_user(sqlite3_stmt *s, void *o) {
-  l6_user *u = o;
-  char buf[32];
-  u->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, u->email, sizeof u->email);
-  col_text(s, 2, u->name, sizeof u->name);
-  col_text(s, 3, buf, sizeof buf);
-  u->role = l6_role_from_str(buf);
-  u->org = sqlite3_column_int64(s, 4);
-  col_text(s, 5, u->pwhash, sizeof u->pwhash);
-  col_text(s, 6, u->totp_secret, sizeof u->totp_secret);
-  u->totp_step = sqlite3_column_int64(s, 7);
-  u->disabled = sqlite3_column_int64(s, 8) != 0;
-  col_text(s, 9, u->created, sizeof u->created);
-}
 
 static l6_err sq_user_put(l6_store *s, l6_user *u, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_PUT);
-  bind_text(t, 1, u->email);
-  bind_text(t, 2, u->name);
-  bind_text(t, 3, l6_role_str(u->role));
-  sqlite3_bind_int64(t, 4, u->org);
-  bind_text(t, 5, u->pwhash);
-  bind_text(t, 6, u->totp_secret);
-  sqlite3_bind_int64(t, 7, u->totp_step);
-  sqlite3_bind_int(t, 8, u->disabled);
-  bind_text(t, 9, u->created);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_USER_PUT, ARGS(A_T(u->email), A_T(u->name), A_T(l6_role_str(u->role)), A_I(u->org),
+                         A_T(u->pwhash), A_T(u->totp_secret), A_I(u->totp_step), A_I(u->disabled),
+                         A_T(u->created)), err);
   if (e == L6_E_OK) u->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1280,97 +839,41 @@ static l6_err sq_user_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *er
   return e;
 }
 static l6_err sq_user_set_disabled(l6_store *s, l6_id id, bool disabled, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_DISABLE);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int(t, 2, disabled);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_USER_DISABLE, ARGS(A_I(id), A_I(disabled)), err);
 }
 static l6_err sq_user_take_step(l6_store *s, l6_id id, int64_t step, bool *taken, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_STEP);
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int64(t, 2, step);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_USER_STEP, ARGS(A_I(id), A_I(step)), err);
   *taken = e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 1;
   return e;
 }
 /* ---- email notices (issue 22) -------------------------------------------- */
 
-static void dec_notice(sqlite3_stmt *s, void *o) {
-  l6_notice *n = o;
-  n->id = sqlite3_column_int64(s, 0);
-  n->user = sqlite3_column_int64(s, 1);
-  col_text(s, 2, n->key, sizeof n->key);
-  col_text(s, 3, n->email, sizeof n->email);
-  col_text(s, 4, n->subject, sizeof n->subject);
-  col_text(s, 5, n->body, sizeof n->body);
-  col_text(s, 6, n->state, sizeof n->state);
-  n->attempts = sqlite3_column_int(s, 7);
-  n->created_ms = sqlite3_column_int64(s, 8);
-  n->due_ms = sqlite3_column_int64(s, 9);
-  n->sent_ms = sqlite3_column_int64(s, 10);
-  col_text(s, 11, n->last_error, sizeof n->last_error);
-}
 
 static l6_err sq_notice_add(l6_store *s, l6_notice *n, bool *added, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_ADD);
-  sqlite3_bind_int64(t, 1, n->user);
-  bind_text(t, 2, n->key);
-  bind_text(t, 3, n->email);
-  bind_text(t, 4, n->subject);
-  bind_text(t, 5, n->body);
-  bind_text(t, 6, n->state);
-  sqlite3_bind_int(t, 7, n->attempts);
-  sqlite3_bind_int64(t, 8, n->created_ms);
-  sqlite3_bind_int64(t, 9, n->due_ms);
-  sqlite3_bind_int64(t, 10, n->sent_ms);
-  bind_text(t, 11, n->last_error);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_NOTICE_ADD, ARGS(A_I(n->user), A_T(n->key), A_T(n->email), A_T(n->subject),
+                         A_T(n->body), A_T(n->state), A_I(n->attempts), A_I(n->created_ms), A_I(n->due_ms),
+                         A_I(n->sent_ms), A_T(n->last_error)), err);
   *added = e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 1;
   if (*added) n->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
 
 static l6_err sq_notice_due(l6_store *s, int64_t due_before, int limit, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_DUE);
-  sqlite3_bind_int64(t, 1, due_before);
-  sqlite3_bind_int(t, 2, limit);
-  l6_notice *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_notice, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_NOTICE_DUE, ARGS(A_I(due_before), A_I(limit)), dec_notice, sizeof(l6_notice), each, ctx,
+                     err);
 }
 
 static l6_err sq_notice_update(l6_store *s, const l6_notice *n, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_UPD);
-  sqlite3_bind_int64(t, 1, n->id);
-  bind_text(t, 2, n->state);
-  sqlite3_bind_int(t, 3, n->attempts);
-  sqlite3_bind_int64(t, 4, n->due_ms);
-  sqlite3_bind_int64(t, 5, n->sent_ms);
-  bind_text(t, 6, n->last_error);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_NOTICE_UPD, ARGS(A_I(n->id), A_T(n->state), A_I(n->attempts), A_I(n->due_ms),
+                     A_I(n->sent_ms), A_T(n->last_error)), err);
 }
 
 static l6_err sq_notice_list(l6_store *s, l6_id user, int limit, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NOTICE_LIST);
-  sqlite3_bind_int64(t, 1, user);
-  sqlite3_bind_int(t, 2, limit);
-  l6_notice *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_notice, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_NOTICE_LIST, ARGS(A_I(user), A_I(limit)), dec_notice, sizeof(l6_notice), each, ctx, err);
 }
 
 static l6_err sq_user_notify_get(l6_store *s, l6_id user, bool *on, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_NOTIFY_GET);
-  sqlite3_bind_int64(t, 1, user);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_USER, err);
-  if (e != L6_E_OK) return e;
-  *on = sqlite3_column_int(t, 0) != 0;
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_USER_NOTIFY_GET, ARGS(A_I(user)), dec_flag, on, L6_E_UNKNOWN_USER, err);
 }
 
 static int read_int(void *ctx, int n, char **vals, char **names) {
@@ -1407,56 +910,29 @@ static l6_err sq_bulk_session(l6_store *s, bool on, l6_error *err) {
 }
 
 static l6_err sq_user_notify_set(l6_store *s, l6_id user, bool on, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_USER_NOTIFY_SET);
-  sqlite3_bind_int64(t, 1, user);
-  sqlite3_bind_int(t, 2, on);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_USER_NOTIFY_SET, ARGS(A_I(user), A_I(on)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) != 1) e = l6_fail(err, L6_E_UNKNOWN_USER, NULL);
   return e;
 }
 
 static l6_err sq_session_put(l6_store *s, const char *hash_hex, const l6_session *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_PUT);
-  bind_text(t, 1, hash_hex);
-  sqlite3_bind_int64(t, 2, x->user);
-  bind_text(t, 3, x->csrf_hash);
-  sqlite3_bind_int64(t, 4, x->created_ms);
-  sqlite3_bind_int64(t, 5, x->last_ms);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_PUT, ARGS(A_T(hash_hex), A_I(x->user), A_T(x->csrf_hash), A_I(x->created_ms),
+                     A_I(x->last_ms)), err);
 }
 static l6_err sq_session_get(l6_store *s, const char *hash_hex, l6_session *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_GET);
-  bind_text(t, 1, hash_hex);
-  l6_err e = run_one(SQ(s), t, L6_E_SESSION_EXPIRED, err);
-  if (e != L6_E_OK) return e;
-  out->user = sqlite3_column_int64(t, 0);
-  col_text(t, 1, out->csrf_hash, sizeof out->csrf_hash);
-  out->created_ms = sqlite3_column_int64(t, 2);
-  out->last_ms = sqlite3_column_int64(t, 3);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_SESS_GET, ARGS(A_T(hash_hex)), dec_session, out, L6_E_SESSION_EXPIRED, err);
 }
 static l6_err sq_session_touch(l6_store *s, const char *hash_hex, int64_t last_ms, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_TOUCH);
-  bind_text(t, 1, hash_hex);
-  sqlite3_bind_int64(t, 2, last_ms);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_TOUCH, ARGS(A_T(hash_hex), A_I(last_ms)), err);
 }
 static l6_err sq_session_delete(l6_store *s, const char *hash_hex, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_DEL);
-  bind_text(t, 1, hash_hex);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_DEL, ARGS(A_T(hash_hex)), err);
 }
 static l6_err sq_session_delete_user(l6_store *s, l6_id user, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_SESS_DEL_USER);
-  sqlite3_bind_int64(t, 1, user);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_SESS_DEL_USER, ARGS(A_I(user)), err);
 }
 static l6_err sq_token_set_owner(l6_store *s, l6_id token, l6_id owner, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TOK_OWNER);
-  sqlite3_bind_int64(t, 1, token);
-  sqlite3_bind_int64(t, 2, owner);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TOK_OWNER, ARGS(A_I(token), A_I(owner)), err);
 }
 
 /* ---- leases ---------------------------------------------------------- */
@@ -1513,10 +989,7 @@ static void sq_fail_after(l6_store *s, int n) { SQ(s)->fail_after = n; }
 /* ---- the project cycle ------------------------------------------------ */
 
 static l6_err sq_project_set_status(l6_store *s, const char *id, const char *status, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_STATUS);
-  bind_text(t, 1, id);
-  bind_text(t, 2, status);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_PROJ_STATUS, ARGS(A_T(id), A_T(status)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) return l6_fail(err, L6_E_UNKNOWN_PROJECT, NULL);
   return e;
 }
@@ -1555,11 +1028,7 @@ static l6_err sq_doc_get(l6_store *s, const char *hash, l6_doc *out, char **cont
 }
 
 static l6_err sq_accreditation_put(l6_store *s, l6_id org, const char *mechanism, const char *scope, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACCR_PUT);
-  sqlite3_bind_int64(t, 1, org);
-  bind_text(t, 2, mechanism);
-  bind_text(t, 3, scope);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_ACCR_PUT, ARGS(A_I(org), A_T(mechanism), A_T(scope)), err);
 }
 
 static l6_err sq_accreditation_has(l6_store *s, l6_id org, const char *mechanism, const char *scope, bool *out,
@@ -1574,39 +1043,12 @@ static l6_err sq_accreditation_has(l6_store *s, l6_id org, const char *mechanism
   return e == L6_E_NOT_FOUND ? L6_E_OK : e;
 }
 
-static void dec_activity(sqlite3_stmt *s, void *o) {
-  l6_activity *a = o;
-  col_text(s, 0, a->project, sizeof a->project);
-  col_text(s, 1, a->mechanism, sizeof a->mechanism);
-  a->org = sqlite3_column_int64(s, 2);
-  col_text(s, 3, a->registry, sizeof a->registry);
-  col_text(s, 4, a->scope, sizeof a->scope);
-  col_text(s, 5, a->state, sizeof a->state);
-  col_text(s, 6, a->rejected_step, sizeof a->rejected_step);
-  col_text(s, 7, a->transition_from, sizeof a->transition_from);
-  col_text(s, 8, a->requested_on, sizeof a->requested_on);
-  a->ets_covered = sqlite3_column_int(s, 9) != 0;
-  a->replacement_due = sqlite3_column_int64(s, 10);
-  a->issued = sqlite3_column_int64(s, 11);
-  col_text(s, 12, a->updated, sizeof a->updated);
-}
 
 static l6_err sq_activity_save(l6_store *s, const l6_activity *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ACT_SAVE);
-  bind_text(t, 1, a->project);
-  bind_text(t, 2, a->mechanism);
-  sqlite3_bind_int64(t, 3, a->org);
-  bind_text(t, 4, a->registry);
-  bind_text(t, 5, a->scope);
-  bind_text(t, 6, a->state);
-  bind_text(t, 7, a->rejected_step);
-  bind_text(t, 8, a->transition_from);
-  bind_text(t, 9, a->requested_on);
-  sqlite3_bind_int(t, 10, a->ets_covered ? 1 : 0);
-  sqlite3_bind_int64(t, 11, a->replacement_due);
-  sqlite3_bind_int64(t, 12, a->issued);
-  bind_text(t, 13, a->updated);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_ACT_SAVE, ARGS(A_T(a->project), A_T(a->mechanism), A_I(a->org), A_T(a->registry),
+                     A_T(a->scope), A_T(a->state), A_T(a->rejected_step), A_T(a->transition_from),
+                     A_T(a->requested_on), A_I(a->ets_covered ? 1 : 0), A_I(a->replacement_due), A_I(a->issued),
+                     A_T(a->updated)), err);
 }
 
 static l6_err sq_activity_get(l6_store *s, const char *project, l6_activity *out, l6_error *err) {
@@ -1616,296 +1058,80 @@ static l6_err sq_activity_get(l6_store *s, const char *project, l6_activity *out
 static l6_err sq_activity_list(l6_store *s, const char *mechanism, const char *state, const char *after, int limit,
                                l6_each_fn each, void *ctx, l6_error *err) {
   l6_activity buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ACT_LIST);
-  bind_text(t, 1, mechanism);
-  bind_text(t, 2, state);
-  bind_text(t, 3, after);
-  sqlite3_bind_int(t, 4, limit);
-  return run_each(SQ(s), t, dec_activity, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ACT_LIST, ARGS(A_T(mechanism), A_T(state), A_T(after), A_I(limit)), dec_activity, &buf, each,
+                ctx, err);
 }
 
-static void dec_period(sqlite3_stmt *s, void *o) {
-  l6_period *p = o;
-  col_text(s, 0, p->project, sizeof p->project);
-  p->seq = sqlite3_column_int(s, 1);
-  col_text(s, 2, p->start, sizeof p->start);
-  col_text(s, 3, p->end, sizeof p->end);
-  col_text(s, 4, p->state, sizeof p->state);
-  col_text(s, 5, p->rejected_step, sizeof p->rejected_step);
-  col_text(s, 6, p->calculator, sizeof p->calculator);
-  col_text(s, 7, p->inputs, sizeof p->inputs);
-  p->reported = sqlite3_column_int64(s, 8);
-  p->certified = sqlite3_column_int64(s, 9);
-  col_text(s, 10, p->forward, sizeof p->forward);
-}
 
 static l6_err sq_period_save(l6_store *s, const l6_period *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PER_SAVE);
-  bind_text(t, 1, p->project);
-  sqlite3_bind_int(t, 2, p->seq);
-  bind_text(t, 3, p->start);
-  bind_text(t, 4, p->end);
-  bind_text(t, 5, p->state);
-  bind_text(t, 6, p->rejected_step);
-  bind_text(t, 7, p->calculator);
-  bind_text(t, 8, p->inputs);
-  sqlite3_bind_int64(t, 9, p->reported);
-  sqlite3_bind_int64(t, 10, p->certified);
-  bind_text(t, 11, p->forward);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PER_SAVE, ARGS(A_T(p->project), A_I(p->seq), A_T(p->start), A_T(p->end), A_T(p->state),
+                     A_T(p->rejected_step), A_T(p->calculator), A_T(p->inputs), A_I(p->reported),
+                     A_I(p->certified), A_T(p->forward)), err);
 }
 
 static l6_err sq_period_get(l6_store *s, const char *project, int seq, l6_period *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PER_GET);
-  bind_text(t, 1, project);
-  sqlite3_bind_int(t, 2, seq);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_PERIOD, err);
-  if (e != L6_E_OK) return e;
-  dec_period(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_PER_GET, ARGS(A_T(project), A_I(seq)), dec_period, out, L6_E_UNKNOWN_PERIOD, err);
 }
 
 static l6_err sq_period_list(l6_store *s, const char *project, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_period buf;
-  sqlite3_stmt *t = st(SQ(s), Q_PER_LIST);
-  bind_text(t, 1, project);
-  sqlite3_bind_int(t, 2, limit);
-  return run_each(SQ(s), t, dec_period, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_PER_LIST, ARGS(A_T(project), A_I(limit)), dec_period, &buf, each, ctx, err);
 }
 
-static void dec_step(sqlite3_stmt *s, void *o) {
-  l6_step_rec *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->project, sizeof r->project);
-  r->period = sqlite3_column_int(s, 2);
-  col_text(s, 3, r->step, sizeof r->step);
-  col_text(s, 4, r->decision, sizeof r->decision);
-  col_text(s, 5, r->from_state, sizeof r->from_state);
-  col_text(s, 6, r->to_state, sizeof r->to_state);
-  col_text(s, 7, r->actor, sizeof r->actor);
-  col_text(s, 8, r->role, sizeof r->role);
-  col_text(s, 9, r->ts, sizeof r->ts);
-  col_text(s, 10, r->mechanism_hash, sizeof r->mechanism_hash);
-  col_text(s, 11, r->documents, sizeof r->documents);
-  col_text(s, 12, r->detail, sizeof r->detail);
-}
 
 static l6_err sq_step_put(l6_store *s, l6_step_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_STEP_PUT);
-  bind_text(t, 1, r->project);
-  sqlite3_bind_int(t, 2, r->period);
-  bind_text(t, 3, r->step);
-  bind_text(t, 4, r->decision);
-  bind_text(t, 5, r->from_state);
-  bind_text(t, 6, r->to_state);
-  bind_text(t, 7, r->actor);
-  bind_text(t, 8, r->role);
-  bind_text(t, 9, r->ts);
-  bind_text(t, 10, r->mechanism_hash);
-  bind_text(t, 11, r->documents);
-  bind_text(t, 12, r->detail);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_STEP_PUT, ARGS(A_T(r->project), A_I(r->period), A_T(r->step), A_T(r->decision),
+                         A_T(r->from_state), A_T(r->to_state), A_T(r->actor), A_T(r->role), A_T(r->ts),
+                         A_T(r->mechanism_hash), A_T(r->documents), A_T(r->detail)), err);
   if (e == L6_E_OK) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
 
 static l6_err sq_step_list(l6_store *s, const char *project, l6_id after, int limit, l6_each_fn each, void *ctx,
                            l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_STEP_LIST);
-  bind_text(t, 1, project);
-  sqlite3_bind_int64(t, 2, after);
-  sqlite3_bind_int(t, 3, limit);
-  l6_step_rec *buf = malloc(sizeof *buf); /* 8 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_step, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 8 KB: off the stack */
+  return q_each_heap(SQ(s), Q_STEP_LIST, ARGS(A_T(project), A_I(after), A_I(limit)), dec_step, sizeof(l6_step_rec),
+                     each, ctx, err);
 }
 
 /* ---- the exchange ------------------------------------------------------ */
 
-static void dec_ex_instrument(sqlite3_stmt *s, void *o) {
-  l6_ex_instrument *x = o;
-  col_text(s, 0, x->code, sizeof x->code);
-  col_text(s, 1, x->name, sizeof x->name);
-  col_text(s, 2, x->kind, sizeof x->kind);
-  col_text(s, 3, x->unit_type, sizeof x->unit_type);
-  col_text(s, 4, x->project, sizeof x->project);
-  x->vintage_from = (int)sqlite3_column_int64(s, 5);
-  x->vintage_to = (int)sqlite3_column_int64(s, 6);
-  x->batch = sqlite3_column_int64(s, 7);
-  col_text(s, 8, x->registry, sizeof x->registry);
-  x->escrow = sqlite3_column_int64(s, 9);
-  col_text(s, 10, x->currency, sizeof x->currency);
-  x->minor_units = (int)sqlite3_column_int64(s, 11);
-  x->tick = sqlite3_column_int64(s, 12);
-  x->lot = sqlite3_column_int64(s, 13);
-  x->min_qty = sqlite3_column_int64(s, 14);
-  x->max_qty = sqlite3_column_int64(s, 15);
-  x->band_pct = (int)sqlite3_column_int64(s, 16);
-  col_text(s, 17, x->sessions, sizeof x->sessions);
-  x->tz_offset = (int)sqlite3_column_int64(s, 18);
-  col_text(s, 19, x->status, sizeof x->status);
-  col_text(s, 20, x->mode, sizeof x->mode);
-  x->prev_close = sqlite3_column_int64(s, 21);
-  x->maker_bps = (int)sqlite3_column_int64(s, 22);
-  x->taker_bps = (int)sqlite3_column_int64(s, 23);
-  x->no_same_day_resale = sqlite3_column_int64(s, 24) != 0;
-  col_text(s, 25, x->created, sizeof x->created);
-  x->call_minutes = (int)sqlite3_column_int64(s, 26);
-}
 
-static void dec_ex_cash(sqlite3_stmt *s, void *o) {
-  l6_ex_cash *x = o;
-  x->org = sqlite3_column_int64(s, 0);
-  col_text(s, 1, x->currency, sizeof x->currency);
-  x->balance = sqlite3_column_int64(s, 2);
-  x->reserved = sqlite3_column_int64(s, 3);
-}
 
-static void dec_ex_journal(sqlite3_stmt *s, void *o) {
-  l6_ex_journal *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  x->org = sqlite3_column_int64(s, 1);
-  col_text(s, 2, x->currency, sizeof x->currency);
-  col_text(s, 3, x->kind, sizeof x->kind);
-  x->amount = sqlite3_column_int64(s, 4);
-  x->ref = sqlite3_column_int64(s, 5);
-  col_text(s, 6, x->ts, sizeof x->ts);
-}
 
-static void dec_ex_order(sqlite3_stmt *s, void *o) {
-  l6_ex_order *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, x->instrument, sizeof x->instrument);
-  x->seq = sqlite3_column_int64(s, 2);
-  x->org = sqlite3_column_int64(s, 3);
-  x->account = sqlite3_column_int64(s, 4);
-  col_text(s, 5, x->side, sizeof x->side);
-  col_text(s, 6, x->type, sizeof x->type);
-  col_text(s, 7, x->tif, sizeof x->tif);
-  x->post_only = sqlite3_column_int64(s, 8) != 0;
-  x->price = sqlite3_column_int64(s, 9);
-  x->qty = sqlite3_column_int64(s, 10);
-  x->remaining = sqlite3_column_int64(s, 11);
-  x->reserved = sqlite3_column_int64(s, 12);
-  col_text(s, 13, x->status, sizeof x->status);
-  col_text(s, 14, x->day, sizeof x->day);
-  col_text(s, 15, x->ts, sizeof x->ts);
-  x->counterparty = sqlite3_column_int64(s, 16);
-}
 
-static void dec_ex_trade(sqlite3_stmt *s, void *o) {
-  l6_ex_trade *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, x->instrument, sizeof x->instrument);
-  x->price = sqlite3_column_int64(s, 2);
-  x->qty = sqlite3_column_int64(s, 3);
-  x->buy_order = sqlite3_column_int64(s, 4);
-  x->sell_order = sqlite3_column_int64(s, 5);
-  x->buyer = sqlite3_column_int64(s, 6);
-  x->seller = sqlite3_column_int64(s, 7);
-  col_text(s, 8, x->taker_side, sizeof x->taker_side);
-  x->buyer_fee = sqlite3_column_int64(s, 9);
-  x->seller_fee = sqlite3_column_int64(s, 10);
-  col_text(s, 11, x->day, sizeof x->day);
-  col_text(s, 12, x->ts, sizeof x->ts);
-  x->tx = sqlite3_column_int64(s, 13);
-}
 
 static l6_err sq_ex_instrument_put(l6_store *s, const l6_ex_instrument *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_INSTR_PUT);
-  bind_text(t, 1, x->code);
-  bind_text(t, 2, x->name);
-  bind_text(t, 3, x->kind);
-  bind_text(t, 4, x->unit_type);
-  bind_text(t, 5, x->project);
-  sqlite3_bind_int64(t, 6, x->vintage_from);
-  sqlite3_bind_int64(t, 7, x->vintage_to);
-  sqlite3_bind_int64(t, 8, x->batch);
-  bind_text(t, 9, x->registry);
-  sqlite3_bind_int64(t, 10, x->escrow);
-  bind_text(t, 11, x->currency);
-  sqlite3_bind_int64(t, 12, x->minor_units);
-  sqlite3_bind_int64(t, 13, x->tick);
-  sqlite3_bind_int64(t, 14, x->lot);
-  sqlite3_bind_int64(t, 15, x->min_qty);
-  sqlite3_bind_int64(t, 16, x->max_qty);
-  sqlite3_bind_int64(t, 17, x->band_pct);
-  bind_text(t, 18, x->sessions);
-  sqlite3_bind_int64(t, 19, x->tz_offset);
-  bind_text(t, 20, x->status);
-  bind_text(t, 21, x->mode);
-  sqlite3_bind_int64(t, 22, x->prev_close);
-  sqlite3_bind_int64(t, 23, x->maker_bps);
-  sqlite3_bind_int64(t, 24, x->taker_bps);
-  sqlite3_bind_int(t, 25, x->no_same_day_resale ? 1 : 0);
-  bind_text(t, 26, x->created);
-  sqlite3_bind_int64(t, 27, x->call_minutes);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_EX_INSTR_PUT, ARGS(A_T(x->code), A_T(x->name), A_T(x->kind), A_T(x->unit_type),
+                     A_T(x->project), A_I(x->vintage_from), A_I(x->vintage_to), A_I(x->batch), A_T(x->registry),
+                     A_I(x->escrow), A_T(x->currency), A_I(x->minor_units), A_I(x->tick), A_I(x->lot),
+                     A_I(x->min_qty), A_I(x->max_qty), A_I(x->band_pct), A_T(x->sessions), A_I(x->tz_offset),
+                     A_T(x->status), A_T(x->mode), A_I(x->prev_close), A_I(x->maker_bps), A_I(x->taker_bps),
+                     A_I(x->no_same_day_resale ? 1 : 0), A_T(x->created), A_I(x->call_minutes)), err);
 }
 
 static l6_err sq_ex_cash_put(l6_store *s, const l6_ex_cash *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_PUT);
-  sqlite3_bind_int64(t, 1, x->org);
-  bind_text(t, 2, x->currency);
-  sqlite3_bind_int64(t, 3, x->balance);
-  sqlite3_bind_int64(t, 4, x->reserved);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_EX_CASH_PUT, ARGS(A_I(x->org), A_T(x->currency), A_I(x->balance), A_I(x->reserved)), err);
 }
 
 static l6_err sq_ex_journal_put(l6_store *s, l6_ex_journal *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_JOUR_PUT);
-  sqlite3_bind_int64(t, 1, x->org);
-  bind_text(t, 2, x->currency);
-  bind_text(t, 3, x->kind);
-  sqlite3_bind_int64(t, 4, x->amount);
-  sqlite3_bind_int64(t, 5, x->ref);
-  bind_text(t, 6, x->ts);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_EX_JOUR_PUT, ARGS(A_I(x->org), A_T(x->currency), A_T(x->kind), A_I(x->amount),
+                         A_I(x->ref), A_T(x->ts)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
 
 static l6_err sq_ex_order_put(l6_store *s, const l6_ex_order *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_ORDER_PUT);
-  sqlite3_bind_int64(t, 1, x->id);
-  bind_text(t, 2, x->instrument);
-  sqlite3_bind_int64(t, 3, x->seq);
-  sqlite3_bind_int64(t, 4, x->org);
-  sqlite3_bind_int64(t, 5, x->account);
-  bind_text(t, 6, x->side);
-  bind_text(t, 7, x->type);
-  bind_text(t, 8, x->tif);
-  sqlite3_bind_int(t, 9, x->post_only ? 1 : 0);
-  sqlite3_bind_int64(t, 10, x->price);
-  sqlite3_bind_int64(t, 11, x->qty);
-  sqlite3_bind_int64(t, 12, x->remaining);
-  sqlite3_bind_int64(t, 13, x->reserved);
-  bind_text(t, 14, x->status);
-  bind_text(t, 15, x->day);
-  bind_text(t, 16, x->ts);
-  sqlite3_bind_int64(t, 17, x->counterparty);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_EX_ORDER_PUT, ARGS(A_I(x->id), A_T(x->instrument), A_I(x->seq), A_I(x->org),
+                     A_I(x->account), A_T(x->side), A_T(x->type), A_T(x->tif), A_I(x->post_only ? 1 : 0),
+                     A_I(x->price), A_I(x->qty), A_I(x->remaining), A_I(x->reserved), A_T(x->status),
+                     A_T(x->day), A_T(x->ts), A_I(x->counterparty)), err);
 }
 
 static l6_err sq_ex_trade_put(l6_store *s, l6_ex_trade *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_EX_TRADE_PUT);
-  bind_text(t, 1, x->instrument);
-  sqlite3_bind_int64(t, 2, x->price);
-  sqlite3_bind_int64(t, 3, x->qty);
-  sqlite3_bind_int64(t, 4, x->buy_order);
-  sqlite3_bind_int64(t, 5, x->sell_order);
-  sqlite3_bind_int64(t, 6, x->buyer);
-  sqlite3_bind_int64(t, 7, x->seller);
-  bind_text(t, 8, x->taker_side);
-  sqlite3_bind_int64(t, 9, x->buyer_fee);
-  sqlite3_bind_int64(t, 10, x->seller_fee);
-  bind_text(t, 11, x->day);
-  bind_text(t, 12, x->ts);
-  sqlite3_bind_int64(t, 13, x->tx);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_EX_TRADE_PUT, ARGS(A_T(x->instrument), A_I(x->price), A_I(x->qty), A_I(x->buy_order),
+                         A_I(x->sell_order), A_I(x->buyer), A_I(x->seller), A_T(x->taker_side),
+                         A_I(x->buyer_fee), A_I(x->seller_fee), A_T(x->day), A_T(x->ts), A_I(x->tx)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -1921,35 +1147,11 @@ static l6_err sq_ex_instrument_list(l6_store *s, l6_each_fn each, void *ctx, l6_
 
 /* ---- instrument criteria, batch labels (crit) ---- */
 
-static void dec_crit(sqlite3_stmt *s, void *o) {
-  l6_crit *x = o;
-  col_text(s, 0, x->code, sizeof x->code);
-  col_text(s, 1, x->unit_types, sizeof x->unit_types);
-  col_text(s, 2, x->programmes, sizeof x->programmes);
-  col_text(s, 3, x->labels, sizeof x->labels);
-  col_text(s, 4, x->corsia_phase, sizeof x->corsia_phase);
-}
 
-static void dec_batch_label(sqlite3_stmt *s, void *o) {
-  l6_batch_label *x = o;
-  x->id = sqlite3_column_int64(s, 0);
-  x->batch = sqlite3_column_int64(s, 1);
-  col_text(s, 2, x->label, sizeof x->label);
-  col_text(s, 3, x->actor, sizeof x->actor);
-  col_text(s, 4, x->ts, sizeof x->ts);
-  col_text(s, 5, x->reference, sizeof x->reference);
-  col_text(s, 6, x->dropped_ts, sizeof x->dropped_ts);
-  col_text(s, 7, x->dropped_reference, sizeof x->dropped_reference);
-}
 
 static l6_err sq_crit_put(l6_store *s, const l6_crit *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_CRIT_PUT);
-  bind_text(t, 1, x->code);
-  bind_text(t, 2, x->unit_types);
-  bind_text(t, 3, x->programmes);
-  bind_text(t, 4, x->labels);
-  bind_text(t, 5, x->corsia_phase);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_CRIT_PUT, ARGS(A_T(x->code), A_T(x->unit_types), A_T(x->programmes), A_T(x->labels),
+                     A_T(x->corsia_phase)), err);
 }
 
 static l6_err sq_crit_get(l6_store *s, const char *code, l6_crit *out, l6_error *err) {
@@ -1963,13 +1165,8 @@ static l6_err sq_crit_get(l6_store *s, const char *code, l6_crit *out, l6_error 
 }
 
 static l6_err sq_batch_label_put(l6_store *s, l6_batch_label *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_PUT);
-  sqlite3_bind_int64(t, 1, x->batch);
-  bind_text(t, 2, x->label);
-  bind_text(t, 3, x->actor);
-  bind_text(t, 4, x->ts);
-  bind_text(t, 5, x->reference);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_BLABEL_PUT, ARGS(A_I(x->batch), A_T(x->label), A_T(x->actor), A_T(x->ts),
+                         A_T(x->reference)), err);
   if (e == L6_E_OK) x->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -2003,9 +1200,7 @@ static l6_err sq_batch_label_restore(l6_store *s, const l6_batch_label *x, l6_er
 
 static l6_err sq_batch_label_list(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
   l6_batch_label buf;
-  sqlite3_stmt *t = st(SQ(s), Q_BLABEL_LIST);
-  sqlite3_bind_int64(t, 1, batch);
-  return run_each(SQ(s), t, dec_batch_label, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_BLABEL_LIST, ARGS(A_I(batch)), dec_batch_label, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_cash_get(l6_store *s, l6_id org, const char *currency, l6_ex_cash *out, l6_error *err) {
@@ -2026,16 +1221,12 @@ static l6_err sq_ex_cash_get(l6_store *s, l6_id org, const char *currency, l6_ex
 
 static l6_err sq_ex_cash_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_cash buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_CASH_LIST);
-  sqlite3_bind_int64(t, 1, org);
-  return run_each(SQ(s), t, dec_ex_cash, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_CASH_LIST, ARGS(A_I(org)), dec_ex_cash, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_journal_list(l6_store *s, l6_id org, l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_journal buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_JOUR_LIST);
-  sqlite3_bind_int64(t, 1, org);
-  return run_each(SQ(s), t, dec_ex_journal, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_JOUR_LIST, ARGS(A_I(org)), dec_ex_journal, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_order_get(l6_store *s, l6_id id, l6_ex_order *out, l6_error *err) {
@@ -2045,11 +1236,8 @@ static l6_err sq_ex_order_get(l6_store *s, l6_id id, l6_ex_order *out, l6_error 
 static l6_err sq_ex_order_list(l6_store *s, const char *instrument, l6_id org, bool open_only, l6_each_fn each,
                                void *ctx, l6_error *err) {
   l6_ex_order buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_ORDER_LIST);
-  bind_text(t, 1, instrument);
-  sqlite3_bind_int64(t, 2, org);
-  sqlite3_bind_int(t, 3, open_only ? 1 : 0);
-  return run_each(SQ(s), t, dec_ex_order, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_ORDER_LIST, ARGS(A_T(instrument), A_I(org), A_I(open_only ? 1 : 0)), dec_ex_order, &buf,
+                each, ctx, err);
 }
 
 static l6_err sq_ex_order_max(l6_store *s, int64_t *id, int64_t *seq, l6_error *err) {
@@ -2065,135 +1253,48 @@ static l6_err sq_ex_order_max(l6_store *s, int64_t *id, int64_t *seq, l6_error *
 static l6_err sq_ex_trade_list(l6_store *s, const char *instrument, const char *day, bool desc, int limit,
                                l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_trade buf;
-  sqlite3_stmt *t = st(SQ(s), desc ? Q_EX_TRADE_LIST_DESC : Q_EX_TRADE_LIST_ASC);
-  bind_text(t, 1, instrument);
-  bind_text(t, 2, day);
-  sqlite3_bind_int(t, 3, limit > 0 ? limit : -1);
-  return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
+  return q_each(SQ(s), desc ? Q_EX_TRADE_LIST_DESC : Q_EX_TRADE_LIST_ASC, ARGS(A_T(instrument), A_T(day),
+                    A_I(limit > 0 ? limit : -1)), dec_ex_trade, &buf, each, ctx, err);
 }
 
 static l6_err sq_ex_delivered(l6_store *s, const char *since, l6_id batch, int64_t first, int64_t last, l6_each_fn each,
                               void *ctx, l6_error *err) {
   l6_tx_line buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_DELIVERED);
-  bind_text(t, 1, since);
-  sqlite3_bind_int64(t, 2, batch);
-  sqlite3_bind_int64(t, 3, first);
-  sqlite3_bind_int64(t, 4, last);
-  return run_each(SQ(s), t, dec_line, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_DELIVERED, ARGS(A_T(since), A_I(batch), A_I(first), A_I(last)), dec_line, &buf, each, ctx,
+                err);
 }
 
 /* ---- Article 6.2 accounting ------------------------------------------ */
 
-static void dec_a6_ndc(sqlite3_stmt *s, void *o) {
-  l6_a6_ndc *n = o;
-  col_text(s, 0, n->party, sizeof n->party);
-  n->first_year = sqlite3_column_int(s, 1);
-  n->last_year = sqlite3_column_int(s, 2);
-  col_text(s, 3, n->kind, sizeof n->kind);
-  col_text(s, 4, n->method, sizeof n->method);
-  n->target_year = sqlite3_column_int(s, 5);
-  n->target = sqlite3_column_int64(s, 6);
-  col_text(s, 7, n->metric, sizeof n->metric);
-  n->factor_micro = sqlite3_column_int64(s, 8);
-  col_text(s, 9, n->updated, sizeof n->updated);
-}
 
 static l6_err sq_a6_ndc_put(l6_store *s, const l6_a6_ndc *n, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_NDC_PUT);
-  bind_text(t, 1, n->party);
-  sqlite3_bind_int(t, 2, n->first_year);
-  sqlite3_bind_int(t, 3, n->last_year);
-  bind_text(t, 4, n->kind);
-  bind_text(t, 5, n->method);
-  sqlite3_bind_int(t, 6, n->target_year);
-  sqlite3_bind_int64(t, 7, n->target);
-  bind_text(t, 8, n->metric);
-  sqlite3_bind_int64(t, 9, n->factor_micro);
-  bind_text(t, 10, n->updated);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_NDC_PUT, ARGS(A_T(n->party), A_I(n->first_year), A_I(n->last_year), A_T(n->kind),
+                     A_T(n->method), A_I(n->target_year), A_I(n->target), A_T(n->metric), A_I(n->factor_micro),
+                     A_T(n->updated)), err);
 }
 
 static l6_err sq_a6_ndc_get(l6_store *s, const char *party, l6_a6_ndc *out, l6_error *err) {
   return get_row(SQ(s), Q_A6_NDC_GET, party, 0, dec_a6_ndc, out, L6_E_UNKNOWN_NDC, err);
 }
 
-static void dec_a6_year(sqlite3_stmt *s, void *o) {
-  l6_a6_year *y = o;
-  col_text(s, 0, y->party, sizeof y->party);
-  y->year = sqlite3_column_int(s, 1);
-  y->reported = sqlite3_column_int(s, 2) != 0;
-  y->emissions = sqlite3_column_int64(s, 3);
-  y->has_trajectory = sqlite3_column_int(s, 4) != 0;
-  y->trajectory = sqlite3_column_int64(s, 5);
-}
 
 static l6_err sq_a6_year_put(l6_store *s, const l6_a6_year *y, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_PUT);
-  bind_text(t, 1, y->party);
-  sqlite3_bind_int(t, 2, y->year);
-  sqlite3_bind_int(t, 3, y->reported ? 1 : 0);
-  sqlite3_bind_int64(t, 4, y->emissions);
-  sqlite3_bind_int(t, 5, y->has_trajectory ? 1 : 0);
-  sqlite3_bind_int64(t, 6, y->trajectory);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_YEAR_PUT, ARGS(A_T(y->party), A_I(y->year), A_I(y->reported ? 1 : 0),
+                     A_I(y->emissions), A_I(y->has_trajectory ? 1 : 0), A_I(y->trajectory)), err);
 }
 
 static l6_err sq_a6_year_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
   l6_a6_year buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_YEAR_LIST);
-  bind_text(t, 1, party);
-  return run_each(SQ(s), t, dec_a6_year, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_YEAR_LIST, ARGS(A_T(party)), dec_a6_year, &buf, each, ctx, err);
 }
 
-static void dec_a6_auth(sqlite3_stmt *s, void *o) {
-  l6_a6_auth *a = o;
-  a->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, a->party, sizeof a->party);
-  a->approach = sqlite3_column_int(s, 2);
-  col_text(s, 3, a->project, sizeof a->project);
-  a->vintage_from = sqlite3_column_int(s, 4);
-  a->vintage_to = sqlite3_column_int(s, 5);
-  a->quantity = sqlite3_column_int64(s, 6);
-  a->assigned = sqlite3_column_int64(s, 7);
-  col_text(s, 8, a->purposes, sizeof a->purposes);
-  col_text(s, 9, a->ft_event, sizeof a->ft_event);
-  col_text(s, 10, a->parties, sizeof a->parties);
-  col_text(s, 11, a->entities, sizeof a->entities);
-  a->year_from = sqlite3_column_int(s, 12);
-  a->year_to = sqlite3_column_int(s, 13);
-  a->in_scope = sqlite3_column_int(s, 14) != 0;
-  a->version = sqlite3_column_int(s, 15);
-  a->revoked = sqlite3_column_int(s, 16) != 0;
-  col_text(s, 17, a->ts, sizeof a->ts);
-  col_text(s, 18, a->letter_sha256, sizeof a->letter_sha256);
-}
 
 static l6_err sq_a6_auth_put(l6_store *s, l6_a6_auth *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), a->id ? Q_A6_AUTH_UPD : Q_A6_AUTH_INS);
-  if (a->id) sqlite3_bind_int64(t, 1, a->id);
-  bind_text(t, 2, a->party);
-  sqlite3_bind_int(t, 3, a->approach);
-  bind_text(t, 4, a->project);
-  sqlite3_bind_int(t, 5, a->vintage_from);
-  sqlite3_bind_int(t, 6, a->vintage_to);
-  sqlite3_bind_int64(t, 7, a->quantity);
-  sqlite3_bind_int64(t, 8, a->assigned);
-  bind_text(t, 9, a->purposes);
-  bind_text(t, 10, a->ft_event);
-  bind_text(t, 11, a->parties);
-  bind_text(t, 12, a->entities);
-  sqlite3_bind_int(t, 13, a->year_from);
-  sqlite3_bind_int(t, 14, a->year_to);
-  sqlite3_bind_int(t, 15, a->in_scope ? 1 : 0);
-  sqlite3_bind_int(t, 16, a->version);
-  sqlite3_bind_int(t, 17, a->revoked ? 1 : 0);
-  bind_text(t, 18, a->ts);
-  bind_text(t, 19, a->letter_sha256);
-  bool insert = a->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_A6_AUTH_UPD, Q_A6_AUTH_INS, &a->id, ARGS(A_T(a->party), A_I(a->approach), A_T(a->project),
+                     A_I(a->vintage_from), A_I(a->vintage_to), A_I(a->quantity), A_I(a->assigned),
+                     A_T(a->purposes), A_T(a->ft_event), A_T(a->parties), A_T(a->entities), A_I(a->year_from),
+                     A_I(a->year_to), A_I(a->in_scope ? 1 : 0), A_I(a->version), A_I(a->revoked ? 1 : 0),
+                     A_T(a->ts), A_T(a->letter_sha256)), err);
 }
 
 static l6_err sq_a6_auth_get(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *err) {
@@ -2201,87 +1302,37 @@ static l6_err sq_a6_auth_get(l6_store *s, l6_id id, l6_a6_auth *out, l6_error *e
 }
 
 static l6_err sq_a6_auth_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_AUTH_LIST);
-  bind_text(t, 1, party);
-  l6_a6_auth *buf = malloc(sizeof *buf); /* 2 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_a6_auth, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 2 KB: off the stack */
+  return q_each_heap(SQ(s), Q_A6_AUTH_LIST, ARGS(A_T(party)), dec_a6_auth, sizeof(l6_a6_auth), each, ctx, err);
 }
 
-static void dec_a6_itmo(sqlite3_stmt *s, void *o) {
-  l6_a6_itmo *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  r->auth = sqlite3_column_int64(s, 1);
-  r->approach = sqlite3_column_int(s, 2);
-  col_text(s, 3, r->registry, sizeof r->registry);
-  col_text(s, 4, r->host, sizeof r->host);
-  r->batch = sqlite3_column_int64(s, 5);
-  r->first = sqlite3_column_int64(s, 6);
-  r->last = sqlite3_column_int64(s, 7);
-  r->itmo_first = sqlite3_column_int64(s, 8);
-  r->vintage = sqlite3_column_int(s, 9);
-  r->ft_year = sqlite3_column_int(s, 10);
-  col_text(s, 11, r->fate, sizeof r->fate);
-  col_text(s, 12, r->user, sizeof r->user);
-  r->use_year = sqlite3_column_int(s, 13);
-}
 
 static l6_err sq_a6_itmo_put(l6_store *s, l6_a6_itmo *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), r->id ? Q_A6_ITMO_UPD : Q_A6_ITMO_INS);
-  if (r->id) sqlite3_bind_int64(t, 1, r->id);
-  sqlite3_bind_int64(t, 2, r->auth);
-  sqlite3_bind_int(t, 3, r->approach);
-  bind_text(t, 4, r->registry);
-  bind_text(t, 5, r->host);
-  sqlite3_bind_int64(t, 6, r->batch);
-  sqlite3_bind_int64(t, 7, r->first);
-  sqlite3_bind_int64(t, 8, r->last);
-  sqlite3_bind_int64(t, 9, r->itmo_first);
-  sqlite3_bind_int(t, 10, r->vintage);
-  sqlite3_bind_int(t, 11, r->ft_year);
-  bind_text(t, 12, r->fate);
-  bind_text(t, 13, r->user);
-  sqlite3_bind_int(t, 14, r->use_year);
-  bool insert = r->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_A6_ITMO_UPD, Q_A6_ITMO_INS, &r->id, ARGS(A_I(r->auth), A_I(r->approach), A_T(r->registry),
+                     A_T(r->host), A_I(r->batch), A_I(r->first), A_I(r->last), A_I(r->itmo_first),
+                     A_I(r->vintage), A_I(r->ft_year), A_T(r->fate), A_T(r->user), A_I(r->use_year)), err);
 }
 
 static l6_err sq_a6_itmo_remove(l6_store *s, l6_id id, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_DEL);
-  sqlite3_bind_int64(t, 1, id);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_ITMO_DEL, ARGS(A_I(id)), err);
 }
 
 static l6_err sq_a6_itmo_in_batch(l6_store *s, l6_id batch, int64_t first, int64_t last, l6_each_fn each, void *ctx,
                                   l6_error *err) {
   l6_a6_itmo buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_IN_BATCH);
-  sqlite3_bind_int64(t, 1, batch);
-  sqlite3_bind_int64(t, 2, first);
-  sqlite3_bind_int64(t, 3, last);
-  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_ITMO_IN_BATCH, ARGS(A_I(batch), A_I(first), A_I(last)), dec_a6_itmo, &buf, each, ctx, err);
 }
 
 static l6_err sq_a6_itmo_by_serial(l6_store *s, int approach, const char *registry, int64_t first, int64_t last,
                                    l6_each_fn each, void *ctx, l6_error *err) {
   l6_a6_itmo buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_BY_SERIAL);
-  sqlite3_bind_int(t, 1, approach);
-  bind_text(t, 2, registry);
-  sqlite3_bind_int64(t, 3, first);
-  sqlite3_bind_int64(t, 4, last);
-  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_ITMO_BY_SERIAL, ARGS(A_I(approach), A_T(registry), A_I(first), A_I(last)), dec_a6_itmo,
+                &buf, each, ctx, err);
 }
 
 static l6_err sq_a6_itmo_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
   l6_a6_itmo buf;
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ITMO_LIST);
-  sqlite3_bind_int64(t, 1, auth);
-  return run_each(SQ(s), t, dec_a6_itmo, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_A6_ITMO_LIST, ARGS(A_I(auth)), dec_a6_itmo, &buf, each, ctx, err);
 }
 
 static l6_err sq_a6_itmo_next_serial(l6_store *s, int approach, const char *registry, int64_t *out, l6_error *err) {
@@ -2295,52 +1346,13 @@ static l6_err sq_a6_itmo_next_serial(l6_store *s, int approach, const char *regi
   return L6_E_OK;
 }
 
-static void dec_a6_action(sqlite3_stmt *s, void *o) {
-  l6_a6_action *a = o;
-  a->id = sqlite3_column_int64(s, 0);
-  a->tx = sqlite3_column_int64(s, 1);
-  col_text(s, 2, a->type, sizeof a->type);
-  col_text(s, 3, a->party, sizeof a->party);
-  a->auth = sqlite3_column_int64(s, 4);
-  a->approach = sqlite3_column_int(s, 5);
-  col_text(s, 6, a->registry, sizeof a->registry);
-  a->itmo_first = sqlite3_column_int64(s, 7);
-  a->itmo_last = sqlite3_column_int64(s, 8);
-  col_text(s, 9, a->first_id, sizeof a->first_id);
-  col_text(s, 10, a->last_id, sizeof a->last_id);
-  a->quantity = sqlite3_column_int64(s, 11);
-  a->vintage = sqlite3_column_int(s, 12);
-  col_text(s, 13, a->from_party, sizeof a->from_party);
-  col_text(s, 14, a->to_party, sizeof a->to_party);
-  col_text(s, 15, a->purpose, sizeof a->purpose);
-  col_text(s, 16, a->user, sizeof a->user);
-  a->year = sqlite3_column_int(s, 17);
-  a->ca = sqlite3_column_int64(s, 18);
-  col_text(s, 19, a->ts, sizeof a->ts);
-}
 
 static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_PUT);
-  bind_id_or_null(t, 1, a->tx);
-  bind_text(t, 2, a->type);
-  bind_text(t, 3, a->party);
-  sqlite3_bind_int64(t, 4, a->auth);
-  sqlite3_bind_int(t, 5, a->approach);
-  bind_text(t, 6, a->registry);
-  sqlite3_bind_int64(t, 7, a->itmo_first);
-  sqlite3_bind_int64(t, 8, a->itmo_last);
-  bind_text(t, 9, a->first_id);
-  bind_text(t, 10, a->last_id);
-  sqlite3_bind_int64(t, 11, a->quantity);
-  sqlite3_bind_int(t, 12, a->vintage);
-  bind_text(t, 13, a->from_party);
-  bind_text(t, 14, a->to_party);
-  bind_text(t, 15, a->purpose);
-  bind_text(t, 16, a->user);
-  sqlite3_bind_int(t, 17, a->year);
-  sqlite3_bind_int64(t, 18, a->ca);
-  bind_text(t, 19, a->ts);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_A6_ACT_PUT, ARGS(A_N(a->tx), A_T(a->type), A_T(a->party), A_I(a->auth),
+                         A_I(a->approach), A_T(a->registry), A_I(a->itmo_first), A_I(a->itmo_last),
+                         A_T(a->first_id), A_T(a->last_id), A_I(a->quantity), A_I(a->vintage),
+                         A_T(a->from_party), A_T(a->to_party), A_T(a->purpose), A_T(a->user), A_I(a->year),
+                         A_I(a->ca), A_T(a->ts)), err);
   if (e == L6_E_OK) a->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -2350,55 +1362,16 @@ static l6_err sq_a6_action_put(l6_store *s, l6_a6_action *a, l6_error *err) {
 static l6_err sq_policy_get(l6_store *s, const char *registry, l6_policy_rec *out, bool *found, l6_error *err) {
   memset(out, 0, sizeof *out);
   *found = false;
-  sqlite3_stmt *t = st(SQ(s), Q_POL_GET);
-  bind_text(t, 1, registry);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  l6_err e = q_one(SQ(s), Q_POL_GET, ARGS(A_T(registry)), dec_policy, out, L6_E_NOT_FOUND, err);
   if (e == L6_E_NOT_FOUND) return L6_E_OK;
-  if (e != L6_E_OK) return e;
-  col_text(t, 0, out->registry, sizeof out->registry);
-  col_text(t, 1, out->body, sizeof out->body);
-  out->hold_account = sqlite3_column_int64(t, 2);
-  sqlite3_reset(t);
-  *found = true;
-  return L6_E_OK;
+  *found = e == L6_E_OK;
+  return e;
 }
 
 static l6_err sq_policy_put(l6_store *s, const l6_policy_rec *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_POL_PUT);
-  bind_text(t, 1, p->registry);
-  bind_text(t, 2, p->body);
-  sqlite3_bind_int64(t, 3, p->hold_account);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_POL_PUT, ARGS(A_T(p->registry), A_T(p->body), A_I(p->hold_account)), err);
 }
 
-static void dec_proposal(sqlite3_stmt *s, void *o) {
-  l6_proposal *p = o;
-  p->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, p->kind, sizeof p->kind);
-  col_text(s, 2, p->state, sizeof p->state);
-  col_text(s, 3, p->registry, sizeof p->registry);
-  p->org = sqlite3_column_int64(s, 4);
-  p->from_account = sqlite3_column_int64(s, 5);
-  p->to_account = sqlite3_column_int64(s, 6);
-  p->quantity = sqlite3_column_int64(s, 7);
-  col_text(s, 8, p->reasons, sizeof p->reasons);
-  col_text(s, 9, p->proposer, sizeof p->proposer);
-  col_text(s, 10, p->proposer_role, sizeof p->proposer_role);
-  p->proposer_org = sqlite3_column_int64(s, 11);
-  p->proposer_user = sqlite3_column_int64(s, 12);
-  p->proposer_token = sqlite3_column_int64(s, 13);
-  p->created_ms = sqlite3_column_int64(s, 14);
-  p->expires_ms = sqlite3_column_int64(s, 15);
-  p->executes_ms = sqlite3_column_int64(s, 16);
-  p->decided_ms = sqlite3_column_int64(s, 17);
-  col_text(s, 18, p->decided_by, sizeof p->decided_by);
-  col_text(s, 19, p->approved_by, sizeof p->approved_by);
-  col_text(s, 20, p->result, sizeof p->result);
-  p->hold_tx = sqlite3_column_int64(s, 21);
-  p->release_tx = sqlite3_column_int64(s, 22);
-  p->result_tx = sqlite3_column_int64(s, 23);
-  col_text(s, 24, p->request, sizeof p->request);
-}
 
 static void bind_proposal(sqlite3_stmt *t, const l6_proposal *p) {
   sqlite3_bind_int64(t, 1, p->id);
@@ -2443,59 +1416,27 @@ static l6_err sq_proposal_update(l6_store *s, const l6_proposal *p, l6_error *er
 }
 
 static l6_err sq_proposal_get(l6_store *s, l6_id id, l6_proposal *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROP_GET);
-  sqlite3_bind_int64(t, 1, id);
-  l6_err e = run_one(SQ(s), t, L6_E_UNKNOWN_PROPOSAL, err);
-  if (e != L6_E_OK) return e;
-  dec_proposal(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_PROP_GET, ARGS(A_I(id)), dec_proposal, out, L6_E_UNKNOWN_PROPOSAL, err);
 }
 
 static l6_err sq_proposal_list(l6_store *s, const l6_proposal_filter *f, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROP_LIST);
-  bind_text(t, 1, f->state);
-  sqlite3_bind_int64(t, 2, f->org);
-  sqlite3_bind_int64(t, 3, f->account);
-  sqlite3_bind_int64(t, 4, f->due_ms);
-  sqlite3_bind_int64(t, 5, f->after);
-  sqlite3_bind_int64(t, 6, f->limit > 0 ? f->limit : -1);
-  l6_proposal *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_proposal, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_PROP_LIST, ARGS(A_T(f->state), A_I(f->org), A_I(f->account), A_I(f->due_ms),
+              A_I(f->after), A_I(f->limit > 0 ? f->limit : -1)), dec_proposal, sizeof(l6_proposal), each, ctx, err);
 }
 
 static l6_err sq_trusted_put(l6_store *s, const l6_trusted *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TRUST_PUT);
-  sqlite3_bind_int64(t, 1, x->account);
-  sqlite3_bind_int64(t, 2, x->trusted);
-  sqlite3_bind_int64(t, 3, x->added_ms);
-  sqlite3_bind_int64(t, 4, x->active_ms);
-  bind_text(t, 5, x->added_by);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TRUST_PUT, ARGS(A_I(x->account), A_I(x->trusted), A_I(x->added_ms), A_I(x->active_ms),
+                     A_T(x->added_by)), err);
 }
 
 static l6_err sq_trusted_delete(l6_store *s, l6_id account, l6_id trusted, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TRUST_DEL);
-  sqlite3_bind_int64(t, 1, account);
-  sqlite3_bind_int64(t, 2, trusted);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_TRUST_DEL, ARGS(A_I(account), A_I(trusted)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0)
     e = l6_fail(err, L6_E_NOT_TRUSTED, "account %lld is not on the trusted list of account %lld", (long long)trusted,
                 (long long)account);
   return e;
 }
 
-static void dec_trusted(sqlite3_stmt *s, void *o) {
-  l6_trusted *x = o;
-  x->account = sqlite3_column_int64(s, 0);
-  x->trusted = sqlite3_column_int64(s, 1);
-  x->added_ms = sqlite3_column_int64(s, 2);
-  x->active_ms = sqlite3_column_int64(s, 3);
-  col_text(s, 4, x->added_by, sizeof x->added_by);
-}
 
 static l6_err sq_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void *ctx, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_TRUST_LIST);
@@ -2506,69 +1447,26 @@ static l6_err sq_trusted_list(l6_store *s, l6_id account, l6_each_fn each, void 
 
 /* ---- emissions trading ------------------------------------------------ */
 
-static void dec_ets_rec(sqlite3_stmt *s, void *o) {
-  l6_ets_rec *r = o;
-  col_text(s, 0, r->kind, sizeof r->kind);
-  col_text(s, 1, r->key, sizeof r->key);
-  col_text(s, 2, r->body, sizeof r->body);
-}
 
 static l6_err sq_ets_rec_put(l6_store *s, const l6_ets_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_PUT);
-  bind_text(t, 1, r->kind);
-  bind_text(t, 2, r->key);
-  bind_text(t, 3, r->body);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_ETS_PUT, ARGS(A_T(r->kind), A_T(r->key), A_T(r->body)), err);
 }
 
 static l6_err sq_ets_rec_list(l6_store *s, const char *kind, const char *prefix, l6_each_fn each, void *ctx,
                               l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, prefix);
-  l6_ets_rec *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_ets_rec, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_ETS_LIST, ARGS(A_T(kind), A_T(prefix)), dec_ets_rec, sizeof(l6_ets_rec), each, ctx, err);
 }
 
 /* ---- links between registries ----------------------------------------- */
 
-static void dec_link(sqlite3_stmt *s, void *o) {
-  l6_link_rec *r = o;
-  col_text(s, 0, r->kind, sizeof r->kind);
-  col_text(s, 1, r->key, sizeof r->key);
-  col_text(s, 2, r->state, sizeof r->state);
-  r->due_ms = sqlite3_column_int64(s, 3);
-  col_text(s, 4, r->body, sizeof r->body);
-}
 
-static void dec_approach(sqlite3_stmt *s, void *o) {
-  l6_a6_approach *r = o;
-  r->code = sqlite3_column_int(s, 0);
-  col_text(s, 1, r->party, sizeof r->party);
-  col_text(s, 2, r->body, sizeof r->body);
-  col_text(s, 3, r->ts, sizeof r->ts);
-}
 
 static l6_err sq_a6_approach_put(l6_store *s, const l6_a6_approach *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_APPROACH_PUT);
-  sqlite3_bind_int(t, 1, r->code);
-  bind_text(t, 2, r->party);
-  bind_text(t, 3, r->body);
-  bind_text(t, 4, r->ts);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_APPROACH_PUT, ARGS(A_I(r->code), A_T(r->party), A_T(r->body), A_T(r->ts)), err);
 }
 
 static l6_err sq_a6_approach_get(l6_store *s, int code, l6_a6_approach *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_APPROACH_GET);
-  sqlite3_bind_int(t, 1, code);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_approach(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_APPROACH_GET, ARGS(A_I(code)), dec_approach, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
@@ -2581,24 +1479,11 @@ static l6_err sq_a6_approach_list(l6_store *s, l6_each_fn each, void *ctx, l6_er
 }
 
 static l6_err sq_link_put(l6_store *s, const l6_link_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LINK_PUT);
-  bind_text(t, 1, r->kind);
-  bind_text(t, 2, r->key);
-  bind_text(t, 3, r->state);
-  sqlite3_bind_int64(t, 4, r->due_ms);
-  bind_text(t, 5, r->body);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_LINK_PUT, ARGS(A_T(r->kind), A_T(r->key), A_T(r->state), A_I(r->due_ms), A_T(r->body)), err);
 }
 
 static l6_err sq_link_get(l6_store *s, const char *kind, const char *key, l6_link_rec *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LINK_GET);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, key);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_link(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_LINK_GET, ARGS(A_T(kind), A_T(key)), dec_link, out, L6_E_NOT_FOUND, err);
 }
 
 typedef struct {
@@ -2631,174 +1516,69 @@ static l6_err sq_link_list(l6_store *s, const char *kind, const char *state, int
   return e;
 }
 
-static void dec_ets_hist(sqlite3_stmt *s, void *o) {
-  l6_ets_hist *h = o;
-  h->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, h->kind, sizeof h->kind);
-  col_text(s, 2, h->key, sizeof h->key);
-  col_text(s, 3, h->actor, sizeof h->actor);
-  col_text(s, 4, h->ts, sizeof h->ts);
-  col_text(s, 5, h->body, sizeof h->body);
-}
 
 static l6_err sq_ets_hist_add(l6_store *s, l6_ets_hist *h, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_HIST_ADD);
-  bind_text(t, 1, h->kind);
-  bind_text(t, 2, h->key);
-  bind_text(t, 3, h->actor);
-  bind_text(t, 4, h->ts);
-  bind_text(t, 5, h->body);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ETS_HIST_ADD, ARGS(A_T(h->kind), A_T(h->key), A_T(h->actor), A_T(h->ts), A_T(h->body)),
+                     err);
   if (e == L6_E_OK) h->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
 
 static l6_err sq_ets_hist_list(l6_store *s, const char *kind, const char *key, l6_each_fn each, void *ctx,
                                l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ETS_HIST_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, key);
-  l6_ets_hist *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_ets_hist, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_ETS_HIST_LIST, ARGS(A_T(kind), A_T(key)), dec_ets_hist, sizeof(l6_ets_hist), each, ctx,
+                     err);
 }
 
 static l6_err sq_a6_action_list(l6_store *s, const char *party, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_ACT_LIST);
-  bind_text(t, 1, party);
-  l6_a6_action *buf = malloc(sizeof *buf);
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_a6_action, buf, each, ctx, err);
-  free(buf);
-  return e;
+  return q_each_heap(SQ(s), Q_A6_ACT_LIST, ARGS(A_T(party)), dec_a6_action, sizeof(l6_a6_action), each, ctx, err);
 }
 
 /* ---- authorization amendments ---------------------------------------- */
 
-static void dec_a6_ver(sqlite3_stmt *s, void *o) {
-  l6_a6_auth_version *v = o;
-  v->auth = sqlite3_column_int64(s, 0);
-  v->version = sqlite3_column_int(s, 1);
-  col_text(s, 2, v->effective_from, sizeof v->effective_from);
-  col_text(s, 3, v->body, sizeof v->body);
-  col_text(s, 4, v->ts, sizeof v->ts);
-}
 
 static l6_err sq_a6_auth_version_put(l6_store *s, const l6_a6_auth_version *v, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_VER_INS);
-  sqlite3_bind_int64(t, 1, v->auth);
-  sqlite3_bind_int(t, 2, v->version);
-  bind_text(t, 3, v->effective_from);
-  bind_text(t, 4, v->body);
-  bind_text(t, 5, v->ts);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_A6_VER_INS, ARGS(A_I(v->auth), A_I(v->version), A_T(v->effective_from), A_T(v->body),
+                     A_T(v->ts)), err);
 }
 
 static l6_err sq_a6_auth_version_list(l6_store *s, l6_id auth, l6_each_fn each, void *ctx, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_A6_VER_LIST);
-  sqlite3_bind_int64(t, 1, auth);
-  l6_a6_auth_version *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_a6_ver, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_A6_VER_LIST, ARGS(A_I(auth)), dec_a6_ver, sizeof(l6_a6_auth_version), each, ctx, err);
 }
 
 /* ---- non-market approaches ------------------------------------------ */
 
-static void dec_nma(sqlite3_stmt *s, void *o) {
-  l6_nma_rec *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->kind, sizeof r->kind);
-  col_text(s, 2, r->party, sizeof r->party);
-  col_text(s, 3, r->status, sizeof r->status);
-  col_text(s, 4, r->body, sizeof r->body);
-}
 
 static l6_err sq_nma_put(l6_store *s, l6_nma_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), r->id ? Q_NMA_UPD : Q_NMA_INS);
-  if (r->id) sqlite3_bind_int64(t, 1, r->id);
-  bind_text(t, 2, r->kind);
-  bind_text(t, 3, r->party);
-  bind_text(t, 4, r->status);
-  bind_text(t, 5, r->body);
-  bool insert = r->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_NMA_UPD, Q_NMA_INS, &r->id, ARGS(A_T(r->kind), A_T(r->party), A_T(r->status), A_T(r->body)),
+                err);
 }
 
 static l6_err sq_nma_get(l6_store *s, const char *kind, l6_id id, l6_nma_rec *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NMA_GET);
-  sqlite3_bind_int64(t, 1, id);
-  bind_text(t, 2, kind);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_nma(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_NMA_GET, ARGS(A_I(id), A_T(kind)), dec_nma, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_nma_list(l6_store *s, const char *kind, const char *party, l6_each_fn each, void *ctx,
                           l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_NMA_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, party);
-  l6_nma_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_nma, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_NMA_LIST, ARGS(A_T(kind), A_T(party)), dec_nma, sizeof(l6_nma_rec), each, ctx, err);
 }
 
 /* ---- programmes of activities, comments, grievances (poa.c, voice.c) ---- */
 
-static void dec_mrec(sqlite3_stmt *s, void *o) {
-  l6_mech_rec *r = o;
-  r->id = sqlite3_column_int64(s, 0);
-  col_text(s, 1, r->kind, sizeof r->kind);
-  col_text(s, 2, r->ref, sizeof r->ref);
-  col_text(s, 3, r->state, sizeof r->state);
-  col_text(s, 4, r->body, sizeof r->body);
-}
 
 static l6_err sq_mech_rec_put(l6_store *s, l6_mech_rec *r, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), r->id ? Q_MREC_UPD : Q_MREC_INS);
-  if (r->id) sqlite3_bind_int64(t, 1, r->id);
-  bind_text(t, 2, r->kind);
-  bind_text(t, 3, r->ref);
-  bind_text(t, 4, r->state);
-  bind_text(t, 5, r->body);
-  bool insert = r->id == 0;
-  l6_err e = run_write(SQ(s), t, err);
-  if (e == L6_E_OK && insert) r->id = sqlite3_last_insert_rowid(SQ(s)->db);
-  return e;
+  return q_save(SQ(s), Q_MREC_UPD, Q_MREC_INS, &r->id, ARGS(A_T(r->kind), A_T(r->ref), A_T(r->state), A_T(r->body)),
+                err);
 }
 
 static l6_err sq_mech_rec_get(l6_store *s, const char *kind, l6_id id, l6_mech_rec *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_MREC_GET);
-  sqlite3_bind_int64(t, 1, id);
-  bind_text(t, 2, kind);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_mrec(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_MREC_GET, ARGS(A_I(id), A_T(kind)), dec_mrec, out, L6_E_NOT_FOUND, err);
 }
 
 /* ---- activity records (issue 20) ----------------------------------- */
 
-static void dec_arec(sqlite3_stmt *s, void *o) {
-  l6_arec *r = o;
-  col_text(s, 0, r->project, sizeof r->project);
-  col_text(s, 1, r->kind, sizeof r->kind);
-  r->id = sqlite3_column_int64(s, 2);
-  r->period = sqlite3_column_int(s, 3);
-  col_text(s, 4, r->ref, sizeof r->ref);
-  col_text(s, 5, r->body, sizeof r->body);
-}
 
 static l6_err sq_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), update ? Q_AREC_UPD : Q_AREC_INS);
@@ -2818,40 +1598,20 @@ static l6_err sq_arec_put(l6_store *s, const l6_arec *r, bool update, l6_error *
 
 static l6_err sq_arec_get(l6_store *s, const char *project, const char *kind, const char *ref, l6_arec *out,
                           l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_AREC_GET);
-  bind_text(t, 1, project);
-  bind_text(t, 2, kind);
-  bind_text(t, 3, ref);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_arec(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_AREC_GET, ARGS(A_T(project), A_T(kind), A_T(ref)), dec_arec, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_mech_rec_list(l6_store *s, const char *kind, const char *ref, l6_each_fn each, void *ctx,
                                l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_MREC_LIST);
-  bind_text(t, 1, kind);
-  bind_text(t, 2, ref);
-  l6_mech_rec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_mrec, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_MREC_LIST, ARGS(A_T(kind), A_T(ref)), dec_mrec, sizeof(l6_mech_rec), each, ctx, err);
 }
 
 static l6_err sq_arec_list(l6_store *s, const char *project, const char *kind, int period, l6_each_fn each, void *ctx,
                            l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_AREC_LIST);
-  bind_text(t, 1, project);
-  bind_text(t, 2, kind);
-  sqlite3_bind_int(t, 3, period);
-  l6_arec *buf = malloc(sizeof *buf); /* 16 KB: off the stack */
-  if (buf == NULL) return l6_fail(err, L6_E_NOMEM, NULL);
-  l6_err e = run_each(SQ(s), t, dec_arec, buf, each, ctx, err);
-  free(buf);
-  return e;
+  /* 16 KB: off the stack */
+  return q_each_heap(SQ(s), Q_AREC_LIST, ARGS(A_T(project), A_T(kind), A_I(period)), dec_arec, sizeof(l6_arec), each,
+                     ctx, err);
 }
 
 /* ---- transparency log ------------------------------------------------ */
@@ -2873,31 +1633,6 @@ static void bind_hex(sqlite3_stmt *s, int i, const uint8_t *v, size_t n, char *b
   sqlite3_bind_text(s, i, buf, (int)(2 * n), SQLITE_STATIC);
 }
 
-static void dec_leaf(sqlite3_stmt *s, void *o) {
-  l6_log_leaf *l = o;
-  l->index = sqlite3_column_int64(s, 0);
-  l->tx = sqlite3_column_int64(s, 1);
-  col_hex(s, 2, l->salt, sizeof l->salt);
-  l->auth = sqlite3_column_int64(s, 3);
-  l->version = sqlite3_column_int(s, 4);
-  col_text(s, 5, l->sha256, sizeof l->sha256);
-  col_text(s, 6, l->ts, sizeof l->ts);
-}
-static void dec_head(sqlite3_stmt *s, void *o) {
-  l6_log_head *h = o;
-  h->tree_size = sqlite3_column_int64(s, 0);
-  col_hex(s, 1, h->root, sizeof h->root);
-  h->timestamp_ms = sqlite3_column_int64(s, 2);
-  col_text(s, 3, h->key_id, sizeof h->key_id);
-  col_hex(s, 4, h->signature, sizeof h->signature);
-}
-static void dec_key(sqlite3_stmt *s, void *o) {
-  l6_log_key *k = o;
-  col_text(s, 0, k->id, sizeof k->id);
-  col_hex(s, 1, k->public_key, sizeof k->public_key);
-  k->created_ms = sqlite3_column_int64(s, 2);
-  k->current = sqlite3_column_int(s, 3) != 0;
-}
 
 static l6_err sq_log_size(l6_store *s, int64_t *out, l6_error *err) {
   sqlite3_stmt *t = st(SQ(s), Q_LOG_SIZE);
@@ -2942,22 +1677,12 @@ static l6_err sq_log_leaf_get(l6_store *s, int64_t index, l6_id tx, l6_log_leaf 
 }
 
 static l6_err sq_log_letter_get(l6_store *s, l6_id auth, int version, l6_log_leaf *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_LETTER_GET);
-  sqlite3_bind_int64(t, 1, auth);
-  sqlite3_bind_int(t, 2, version);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_leaf(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_LETTER_GET, ARGS(A_I(auth), A_I(version)), dec_leaf, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_log_leaf_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_log_leaf buf;
-  sqlite3_stmt *t = st(SQ(s), Q_LEAF_LIST);
-  sqlite3_bind_int64(t, 1, from);
-  sqlite3_bind_int(t, 2, limit);
-  return run_each(SQ(s), t, dec_leaf, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_LEAF_LIST, ARGS(A_I(from), A_I(limit)), dec_leaf, &buf, each, ctx, err);
 }
 
 static l6_err sq_log_node_get(l6_store *s, int level, int64_t index, uint8_t out[32], l6_error *err) {
@@ -2995,10 +1720,7 @@ static l6_err sq_log_head_get(l6_store *s, int64_t tree_size, l6_log_head *out, 
 
 static l6_err sq_log_head_list(l6_store *s, int64_t from, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_log_head buf;
-  sqlite3_stmt *t = st(SQ(s), Q_HEAD_LIST);
-  sqlite3_bind_int64(t, 1, from);
-  sqlite3_bind_int(t, 2, limit);
-  return run_each(SQ(s), t, dec_head, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_HEAD_LIST, ARGS(A_I(from), A_I(limit)), dec_head, &buf, each, ctx, err);
 }
 
 static l6_err sq_log_key_put(l6_store *s, const l6_log_key *k, l6_error *err) {
@@ -3064,50 +1786,20 @@ static l6_err sq_registry_kind_get(l6_store *s, const char *id, char kind[16], l
 }
 
 static l6_err sq_registry_kind_set(l6_store *s, const char *id, const char *kind, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_REG_KIND_SET);
-  bind_text(t, 1, id);
-  bind_text(t, 2, kind);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_REG_KIND_SET, ARGS(A_T(id), A_T(kind)), err);
   if (e == L6_E_OK && sqlite3_changes(SQ(s)->db) == 0) e = l6_fail(err, L6_E_UNKNOWN_REGISTRY, NULL);
   return e;
 }
 
 static l6_err sq_batch_vintage_set(l6_store *s, l6_id batch, const char *start, const char *end, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_BATCH_VINTAGE);
-  sqlite3_bind_int64(t, 1, batch);
-  bind_text(t, 2, start);
-  bind_text(t, 3, end);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_BATCH_VINTAGE, ARGS(A_I(batch), A_T(start), A_T(end)), err);
 }
 
-static void dec_origin(sqlite3_stmt *t, void *o) {
-  l6_origin_block *b = o;
-  b->id = sqlite3_column_int64(t, 0);
-  col_text(t, 1, b->origin, sizeof b->origin);
-  col_text(t, 2, b->prefix, sizeof b->prefix);
-  b->first = sqlite3_column_int64(t, 3);
-  b->last = sqlite3_column_int64(t, 4);
-  col_text(t, 5, b->text, sizeof b->text);
-  b->batch = sqlite3_column_int64(t, 6);
-  b->serial_first = sqlite3_column_int64(t, 7);
-  col_text(t, 8, b->project, sizeof b->project);
-  col_text(t, 9, b->vintage_start, sizeof b->vintage_start);
-  col_text(t, 10, b->vintage_end, sizeof b->vintage_end);
-}
 
 static l6_err sq_origin_block_put(l6_store *s, l6_origin_block *b, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_PUT);
-  bind_text(t, 1, b->origin);
-  bind_text(t, 2, b->prefix);
-  sqlite3_bind_int64(t, 3, b->first);
-  sqlite3_bind_int64(t, 4, b->last);
-  bind_text(t, 5, b->text);
-  sqlite3_bind_int64(t, 6, b->batch);
-  sqlite3_bind_int64(t, 7, b->serial_first);
-  bind_text(t, 8, b->project);
-  bind_text(t, 9, b->vintage_start);
-  bind_text(t, 10, b->vintage_end);
-  l6_err e = run_write(SQ(s), t, err);
+  l6_err e = q_write(SQ(s), Q_ORIGIN_PUT, ARGS(A_T(b->origin), A_T(b->prefix), A_I(b->first), A_I(b->last),
+                         A_T(b->text), A_I(b->batch), A_I(b->serial_first), A_T(b->project),
+                         A_T(b->vintage_start), A_T(b->vintage_end)), err);
   if (e == L6_E_OK) b->id = sqlite3_last_insert_rowid(SQ(s)->db);
   return e;
 }
@@ -3128,9 +1820,7 @@ static l6_err sq_origin_block_at(l6_store *s, const char *origin, const char *pr
 
 static l6_err sq_origin_blocks_of_batch(l6_store *s, l6_id batch, l6_each_fn each, void *ctx, l6_error *err) {
   l6_origin_block buf;
-  sqlite3_stmt *t = st(SQ(s), Q_ORIGIN_OF_BATCH);
-  sqlite3_bind_int64(t, 1, batch);
-  return run_each(SQ(s), t, dec_origin, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_ORIGIN_OF_BATCH, ARGS(A_I(batch)), dec_origin, &buf, each, ctx, err);
 }
 
 static l6_err sq_origin_placed(l6_store *s, const char *origin, const char *project, const char *vs, const char *ve,
@@ -3147,127 +1837,57 @@ static l6_err sq_origin_placed(l6_store *s, const char *origin, const char *proj
   return L6_E_OK;
 }
 
-static void dec_unplaced(sqlite3_stmt *t, void *o) {
-  l6_origin_unplaced *u = o;
-  col_text(t, 0, u->origin, sizeof u->origin);
-  col_text(t, 1, u->project, sizeof u->project);
-  col_text(t, 2, u->vintage_start, sizeof u->vintage_start);
-  col_text(t, 3, u->vintage_end, sizeof u->vintage_end);
-  u->vintage = sqlite3_column_int(t, 4);
-  u->total = sqlite3_column_int64(t, 5);
-  u->unplaced = sqlite3_column_int64(t, 6);
-  u->buffer = sqlite3_column_int64(t, 7);
-  u->retired = sqlite3_column_int64(t, 8);
-  u->total_kg = sqlite3_column_int64(t, 9);
-  u->buffer_kg = sqlite3_column_int64(t, 10);
-  u->retired_kg = sqlite3_column_int64(t, 11);
-}
 
 static l6_err sq_origin_unplaced_put(l6_store *s, const l6_origin_unplaced *u, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_PUT);
-  bind_text(t, 1, u->origin);
-  bind_text(t, 2, u->project);
-  bind_text(t, 3, u->vintage_start);
-  bind_text(t, 4, u->vintage_end);
-  sqlite3_bind_int(t, 5, u->vintage);
-  sqlite3_bind_int64(t, 6, u->total);
-  sqlite3_bind_int64(t, 7, u->unplaced);
-  sqlite3_bind_int64(t, 8, u->buffer);
-  sqlite3_bind_int64(t, 9, u->retired);
-  sqlite3_bind_int64(t, 10, u->total_kg);
-  sqlite3_bind_int64(t, 11, u->buffer_kg);
-  sqlite3_bind_int64(t, 12, u->retired_kg);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_UNPLACED_PUT, ARGS(A_T(u->origin), A_T(u->project), A_T(u->vintage_start),
+                     A_T(u->vintage_end), A_I(u->vintage), A_I(u->total), A_I(u->unplaced), A_I(u->buffer),
+                     A_I(u->retired), A_I(u->total_kg), A_I(u->buffer_kg), A_I(u->retired_kg)), err);
 }
 
 static l6_err sq_origin_unplaced_get(l6_store *s, const char *origin, const char *project, const char *vs,
                                      const char *ve, l6_origin_unplaced *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_GET);
-  bind_text(t, 1, origin);
-  bind_text(t, 2, project);
-  bind_text(t, 3, vs);
-  bind_text(t, 4, ve);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_unplaced(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_UNPLACED_GET, ARGS(A_T(origin), A_T(project), A_T(vs), A_T(ve)), dec_unplaced, out,
+               L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_origin_unplaced_list(l6_store *s, const char *origin, l6_each_fn each, void *ctx, l6_error *err) {
   l6_origin_unplaced buf;
-  sqlite3_stmt *t = st(SQ(s), Q_UNPLACED_LIST);
-  bind_text(t, 1, origin);
-  return run_each(SQ(s), t, dec_unplaced, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_UNPLACED_LIST, ARGS(A_T(origin)), dec_unplaced, &buf, each, ctx, err);
 }
 
 static l6_err sq_origin_project_put(l6_store *s, const l6_origin_project *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_PUT);
-  bind_text(t, 1, p->origin);
-  bind_text(t, 2, p->project);
-  bind_text(t, 3, p->status);
-  bind_text(t, 4, p->registered);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_OPROJ_PUT, ARGS(A_T(p->origin), A_T(p->project), A_T(p->status), A_T(p->registered)), err);
 }
 
 static l6_err sq_origin_project_get(l6_store *s, const char *origin, const char *project, l6_origin_project *out,
                                     l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPROJ_GET);
-  bind_text(t, 1, origin);
-  bind_text(t, 2, project);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  col_text(t, 0, out->origin, sizeof out->origin);
-  col_text(t, 1, out->project, sizeof out->project);
-  col_text(t, 2, out->status, sizeof out->status);
-  col_text(t, 3, out->registered, sizeof out->registered);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_OPROJ_GET, ARGS(A_T(origin), A_T(project)), dec_oproj, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_origin_period_put(l6_store *s, const l6_origin_period *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPER_PUT);
-  bind_text(t, 1, p->origin);
-  bind_text(t, 2, p->prefix);
-  sqlite3_bind_int(t, 3, p->year);
-  bind_text(t, 4, p->vintage_start);
-  bind_text(t, 5, p->vintage_end);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_OPER_PUT, ARGS(A_T(p->origin), A_T(p->prefix), A_I(p->year), A_T(p->vintage_start),
+                     A_T(p->vintage_end)), err);
 }
 
 static l6_err sq_origin_period_get(l6_store *s, const char *origin, const char *prefix, int year, l6_origin_period *out,
                                    l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_OPER_GET);
-  bind_text(t, 1, origin);
-  bind_text(t, 2, prefix);
-  sqlite3_bind_int(t, 3, year);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
+  l6_origin_period got = {.year = year};
+  l6_err e = q_one(SQ(s), Q_OPER_GET, ARGS(A_T(origin), A_T(prefix), A_I(year)), dec_operiod, &got, L6_E_NOT_FOUND,
+                   err);
   if (e != L6_E_OK) return e;
-  *out = (l6_origin_period){.year = year};
-  snprintf(out->origin, sizeof out->origin, "%s", origin);
-  snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
-  col_text(t, 0, out->vintage_start, sizeof out->vintage_start);
-  col_text(t, 1, out->vintage_end, sizeof out->vintage_end);
-  sqlite3_reset(t);
+  snprintf(got.origin, sizeof got.origin, "%s", origin);
+  snprintf(got.prefix, sizeof got.prefix, "%s", prefix);
+  *out = got;
   return L6_E_OK;
 }
 
 static l6_err sq_project_facts_set(l6_store *s, const l6_project *p, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_PROJ_FACTS);
-  bind_text(t, 1, p->id);
-  bind_text(t, 2, p->methodology);
-  bind_text(t, 3, p->crediting_start);
-  bind_text(t, 4, p->crediting_end);
-  bind_text(t, 5, p->status);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_PROJ_FACTS, ARGS(A_T(p->id), A_T(p->methodology), A_T(p->crediting_start),
+                     A_T(p->crediting_end), A_T(p->status)), err);
 }
 
 static l6_err sq_tx_origin_put(l6_store *s, l6_id tx, const char *effective, bool unstated, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TXO_PUT);
-  sqlite3_bind_int64(t, 1, tx);
-  bind_text(t, 2, effective);
-  sqlite3_bind_int(t, 3, unstated ? 1 : 0);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TXO_PUT, ARGS(A_I(tx), A_T(effective), A_I(unstated ? 1 : 0)), err);
 }
 
 static l6_err sq_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *unstated, l6_error *err) {
@@ -3282,28 +1902,12 @@ static l6_err sq_tx_origin_get(l6_store *s, l6_id tx, char effective[11], bool *
 }
 
 static l6_err sq_tx_terms_put(l6_store *s, const l6_tx_terms *x, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TXT_PUT);
-  sqlite3_bind_int64(t, 1, x->tx);
-  sqlite3_bind_int64(t, 2, x->amount);
-  bind_text(t, 3, x->currency);
-  return run_write(SQ(s), t, err);
+  return q_write(SQ(s), Q_TXT_PUT, ARGS(A_I(x->tx), A_I(x->amount), A_T(x->currency)), err);
 }
 
-static void dec_tx_terms(sqlite3_stmt *t, void *o) {
-  l6_tx_terms *x = o;
-  x->tx = sqlite3_column_int64(t, 0);
-  x->amount = sqlite3_column_int64(t, 1);
-  col_text(t, 2, x->currency, sizeof x->currency);
-}
 
 static l6_err sq_tx_terms_get(l6_store *s, l6_id tx, l6_tx_terms *out, l6_error *err) {
-  sqlite3_stmt *t = st(SQ(s), Q_TXT_GET);
-  sqlite3_bind_int64(t, 1, tx);
-  l6_err e = run_one(SQ(s), t, L6_E_NOT_FOUND, err);
-  if (e != L6_E_OK) return e;
-  dec_tx_terms(t, out);
-  sqlite3_reset(t);
-  return L6_E_OK;
+  return q_one(SQ(s), Q_TXT_GET, ARGS(A_I(tx)), dec_tx_terms, out, L6_E_NOT_FOUND, err);
 }
 
 static l6_err sq_tx_terms_list(l6_store *s, l6_each_fn each, void *ctx, l6_error *err) {
@@ -3315,18 +1919,10 @@ static l6_err sq_tx_terms_list(l6_store *s, l6_each_fn each, void *ctx, l6_error
 
 static l6_err sq_ex_trade_page(l6_store *s, l6_id after, int limit, l6_each_fn each, void *ctx, l6_error *err) {
   l6_ex_trade buf;
-  sqlite3_stmt *t = st(SQ(s), Q_EX_TRADE_PAGE);
-  sqlite3_bind_int64(t, 1, after);
-  sqlite3_bind_int(t, 2, limit > 0 ? limit : -1);
-  return run_each(SQ(s), t, dec_ex_trade, &buf, each, ctx, err);
+  return q_each(SQ(s), Q_EX_TRADE_PAGE, ARGS(A_I(after), A_I(limit > 0 ? limit : -1)), dec_ex_trade, &buf, each, ctx,
+                err);
 }
 
-static void dec_stat(sqlite3_stmt *s, void *o) {
-  l6_stat_row *x = o;
-  col_text(s, 0, x->key, sizeof x->key);
-  x->issued = sqlite3_column_int64(s, 1);
-  x->retired = sqlite3_column_int64(s, 2);
-}
 
 static l6_err sq_stats(l6_store *s, l6_stat_dim dim, const char *host, const char *programme, l6_id after_tx,
                        l6_each_fn each, void *ctx, l6_error *err) {
