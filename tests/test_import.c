@@ -212,17 +212,7 @@ static int teardown(void **state) {
   return tl_store_free(&store);
 }
 
-static l6_svc *open_svc(void) {
-  l6_error err = {0};
-  l6_store *st = tl_store_open(&store);
-  assert_non_null(st);
-  l6_svc *s = svc_open(st, 2, &err);
-  assert_non_null(s);
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/config", srcdir());
-  TL_OK(svc_load_config(s, dir, &err_), "load config");
-  return s;
-}
+static l6_svc *open_svc(void) { return tl_svc_open_config(tl_store_open(&store), 2); }
 
 static int64_t log_size(l6_svc *s) {
   l6_error err;

@@ -26,10 +26,9 @@
 #include "service/service.h"
 #include "service/tlog.h"
 #include "testlib.h"
+#include "testlib_svc.h"
 
 static tl_store store;
-
-static const char *srcdir(void) { return getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : "."; }
 
 static int setup(void **state) {
   (void)state;
@@ -41,17 +40,7 @@ static int teardown(void **state) {
   return tl_store_free(&store);
 }
 
-static l6_svc *open_svc(void) {
-  l6_error err = {0};
-  l6_store *st = tl_store_open(&store);
-  assert_non_null(st);
-  l6_svc *s = svc_open(st, 2, &err);
-  assert_non_null(s);
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/config", srcdir());
-  if (svc_load_config(s, dir, &err) != L6_E_OK) fail_msg("load config: %s", err.message);
-  return s;
-}
+static l6_svc *open_svc(void) { return tl_svc_open_config(tl_store_open(&store), 2); }
 
 #define ROWS 240
 #define BAD_ROW 101 /* 0-based data row refused: a new project's retirement with a control character */
@@ -246,6 +235,22 @@ static l6_err count_label_list(l6_store *st, l6_id batch, l6_each_fn each, void 
   return real_ops->batch_label_list(st, batch, each, ctx, err);
 }
 
+/* The store with its account, project, label and registry reads counted,
+ * under a service at check level 0 (level 2 reads every entry back on
+ * purpose), the configuration loaded. */
+static l6_svc *open_counting_svc(void) {
+  l6_store *st = tl_store_open(&store);
+  assert_non_null(st);
+  real_ops = st->ops;
+  counting_ops = *real_ops;
+  counting_ops.account_get = count_account_get;
+  counting_ops.project_get = count_project_get;
+  counting_ops.batch_label_list = count_label_list;
+  counting_ops.registry_get = count_registry_get;
+  st->ops = &counting_ops;
+  return tl_svc_open_config(st, 0);
+}
+
 /* The write path reads what it does not hold once a commit chunk, not
  * once a row: each project once (again after a refused row: its rollback
  * may have taken a project away), the importer's accounts not per
@@ -258,20 +263,7 @@ static void test_reads_per_row(void **state) {
   (void)state;
   char *text = make_export();
   l6_error err = {0};
-  l6_store *st = tl_store_open(&store);
-  assert_non_null(st);
-  real_ops = st->ops;
-  counting_ops = *real_ops;
-  counting_ops.account_get = count_account_get;
-  counting_ops.project_get = count_project_get;
-  counting_ops.batch_label_list = count_label_list;
-  counting_ops.registry_get = count_registry_get;
-  st->ops = &counting_ops;
-  l6_svc *s = svc_open(st, 0, &err); /* check level 0: level 2 reads every entry back on purpose */
-  assert_non_null(s);
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/config", srcdir());
-  if (svc_load_config(s, dir, &err) != L6_E_OK) fail_msg("load config: %s", err.message);
+  l6_svc *s = open_counting_svc();
   n_account_get = n_project_get = n_label_list = n_registry_get = 0;
   feed c = import_text(s, text);
   assert_int_equal(c.added, ROWS - 1);
@@ -306,20 +298,7 @@ static void test_reads_across_chunks(void **state) {
   int rows = L6_IMPORT_COMMIT_ROWS + 60;
   char *text = make_export_n(rows);
   l6_error err = {0};
-  l6_store *st = tl_store_open(&store);
-  assert_non_null(st);
-  real_ops = st->ops;
-  counting_ops = *real_ops;
-  counting_ops.account_get = count_account_get;
-  counting_ops.project_get = count_project_get;
-  counting_ops.batch_label_list = count_label_list;
-  counting_ops.registry_get = count_registry_get;
-  st->ops = &counting_ops;
-  l6_svc *s = svc_open(st, 0, &err);
-  assert_non_null(s);
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/config", srcdir());
-  if (svc_load_config(s, dir, &err) != L6_E_OK) fail_msg("load config: %s", err.message);
+  l6_svc *s = open_counting_svc();
   n_account_get = n_project_get = n_label_list = n_registry_get = 0;
   feed c = import_text(s, text);
   assert_int_equal(c.added, rows - 1);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -30,6 +31,17 @@ l6_svc *tl_svc_open_direct(const char *spec, int workers, l6_store **st) {
   l6_svc *s = svc_open(*st, workers, &err);
   if (s == NULL) fail_msg("svc_open: %s", err.message);
   svc_store(s)->tx_only = false;
+  return s;
+}
+
+l6_svc *tl_svc_open_config(l6_store *st, int workers) {
+  l6_error err = {0};
+  assert_non_null(st);
+  l6_svc *s = svc_open(st, workers, &err);
+  if (s == NULL) fail_msg("svc_open: %s", err.message);
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/config", getenv("L6_SRCDIR") ? getenv("L6_SRCDIR") : ".");
+  if (svc_load_config(s, dir, &err) != L6_E_OK) fail_msg("load config: %s", err.message);
   return s;
 }
 

@@ -33,6 +33,10 @@ void tl_ok_json(l6_err e, json_t **out, const l6_error *err, const char *what);
  * directly between service calls); *st gets the store. */
 l6_svc *tl_svc_open_direct(const char *spec, int workers, l6_store **st);
 
+/* A service of `workers` over st (svc_open's second argument), with the
+ * configuration of $L6_SRCDIR/config (else ./config) loaded. */
+l6_svc *tl_svc_open_config(l6_store *st, int workers);
+
 /* An actor of role for organisation org (0: none), named name. */
 l6_actor tl_actor(l6_role role, l6_id org, const char *name);
 
